@@ -1,0 +1,373 @@
+package org.aio4j;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The functions of the {@code asyncio} module: run a program, sleep, create tasks, combine futures, offload blocking
+ * work. Every method but {@link #run} works on the <em>running</em> loop, the one held by the calling thread, and
+ * throws {@link IllegalStateException} ({@code "no running event loop"}) elsewhere. The suspending methods
+ * ({@link #sleep}, {@link #wait}, {@link #waitFor}, {@link #toThread}, {@link #await}) must be called from a task;
+ * called from a callback they throw {@link IllegalStateException}.
+ *
+ * <p>Naming follows asyncio: a function that is a coroutine in asyncio ({@code sleep}, {@code wait},
+ * {@code wait_for}, {@code to_thread}) is a method that suspends and returns the value; a function that returns a
+ * future in asyncio ({@code gather}, {@code shield}, {@code create_task}) returns a {@link Future} you
+ * {@link Future#await() await}.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) throws Exception {
+ *     List<String> pages = Aio.run(() -> {
+ *         Task<String> a = Aio.createTask(() -> { Aio.sleep(1.0); return "a"; });
+ *         Task<String> b = Aio.createTask(() -> { Aio.sleep(1.0); return "b"; });
+ *         return Aio.gather(a, b).await();          // one second in all, not two
+ *     });
+ * }
+ * }</pre>
+ */
+public final class Aio {
+
+    private Aio() {
+    }
+
+    // ---- running a program
+
+    /**
+     * Runs {@code main} in a new event loop and returns its result: asyncio's {@code asyncio.run()}. When
+     * {@code main} ends, the tasks still pending are cancelled and awaited, offloaded calls still running are awaited
+     * (up to 5 minutes), the default executor is shut down and the loop is closed.
+     *
+     * @throws IllegalStateException if called from a running event loop
+     * @throws Exception             the exception of {@code main}
+     */
+    public static <T> T run(Coroutine<T> main) throws Exception {
+        return run(EventLoop::new, main);
+    }
+
+    /** As {@link #run(Coroutine)}, for a coroutine without a result. */
+    public static void run(VoidCoroutine main) throws Exception {
+        run(EventLoop::new, Objects.requireNonNull(main, "main coroutine must not be null").asCoroutine());
+    }
+
+    /**
+     * As {@link #run(Coroutine)} on a loop made by {@code loopFactory} (asyncio's {@code loop_factory}), e.g.
+     * {@code () -> EventLoop.builder().virtualTime().build()}.
+     */
+    public static <T> T run(Supplier<EventLoop> loopFactory, Coroutine<T> main) throws Exception {
+        Objects.requireNonNull(loopFactory, "loopFactory must not be null");
+        Objects.requireNonNull(main, "main coroutine must not be null");
+        if (EventLoop.ofCurrentThread() != null) {
+            throw new IllegalStateException("Aio.run() cannot be called from a running event loop");
+        }
+        EventLoop loop = Objects.requireNonNull(loopFactory.get(), "loopFactory returned null");
+        return Runners.run(loop, main);
+    }
+
+    // ---- the running loop
+
+    /**
+     * The loop held by the calling thread: asyncio's {@code get_running_loop()}.
+     *
+     * @throws IllegalStateException if there is none
+     */
+    public static EventLoop getRunningLoop() {
+        return runningLoop();
+    }
+
+    static EventLoop runningLoop() {
+        EventLoop loop = EventLoop.ofCurrentThread();
+        if (loop == null) {
+            throw new IllegalStateException("no running event loop");
+        }
+        return loop;
+    }
+
+    /** The task running now, or {@code null} in a callback: asyncio's {@code current_task()}. */
+    public static Task<?> currentTask() {
+        return runningLoop().currentTask;
+    }
+
+    /** The running loop's tasks that are not done: asyncio's {@code all_tasks()}. */
+    public static Set<Task<?>> allTasks() {
+        return runningLoop().allTasks();
+    }
+
+    // ---- tasks
+
+    /** Wraps {@code coroutine} in a task of the running loop: asyncio's {@code create_task()}. */
+    public static <T> Task<T> createTask(Coroutine<T> coroutine) {
+        return runningLoop().createTask(coroutine);
+    }
+
+    /** As {@link #createTask(Coroutine)}, with a name. */
+    public static <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        return runningLoop().createTask(coroutine, name);
+    }
+
+    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    public static Task<Void> createTask(VoidCoroutine coroutine) {
+        return runningLoop().createTask(coroutine);
+    }
+
+    // ---- sleeping
+
+    /**
+     * Suspends the calling task for {@code seconds} of loop time: asyncio's {@code sleep()}. {@code sleep(0)} lets
+     * every other ready task run once and then resumes.
+     *
+     * <p>Cancellation: if the task is cancelled while sleeping, this throws {@link CancellationException} at once.
+     *
+     * @throws IllegalArgumentException if {@code seconds} is negative or not finite
+     */
+    public static void sleep(double seconds) {
+        long nanos = EventLoop.toNanos(seconds, "sleep delay");
+        runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
+    }
+
+    /** As {@link #sleep(double)} with a {@link Duration}. */
+    public static void sleep(Duration delay) {
+        long nanos = EventLoop.toNanos(delay, "sleep delay");
+        runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
+    }
+
+    // ---- combinators
+
+    /**
+     * A future of the results of {@code futures}, in argument order: asyncio's {@code gather()}. If a future fails or
+     * is cancelled, the gather fails at once with that exception (the others keep running). Cancelling the gather
+     * cancels every future not done.
+     */
+    @SafeVarargs
+    public static <T> Future<List<T>> gather(Future<? extends T>... futures) {
+        return gather(Arrays.asList(futures));
+    }
+
+    /** As {@link #gather(Future[])}, wrapping each coroutine in a task first (in argument order). */
+    @SafeVarargs
+    public static <T> Future<List<T>> gather(Coroutine<? extends T>... coroutines) {
+        EventLoop loop = runningLoop();
+        var tasks = new ArrayList<Future<? extends T>>(coroutines.length);
+        for (Coroutine<? extends T> c : coroutines) {
+            tasks.add(loop.createTask(Objects.requireNonNull(c, "gather() argument must not be null")));
+        }
+        return gather(tasks);
+    }
+
+    /** As {@link #gather(Future[])} for a collection. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <T> Future<List<T>> gather(Collection<? extends Future<? extends T>> futures) {
+        Objects.requireNonNull(futures, "futures must not be null");
+        return (Future) GatheringFuture.gather(runningLoop(), futures, false);
+    }
+
+    /**
+     * As {@link #gather(Collection)} with asyncio's {@code return_exceptions=True}: the gather waits for every
+     * future, and the result list holds, in argument order, each future's result, or its exception (a
+     * {@link CancellationException} for a cancelled one).
+     */
+    public static Future<List<Object>> gatherWithExceptions(Collection<? extends Future<?>> futures) {
+        Objects.requireNonNull(futures, "futures must not be null");
+        return GatheringFuture.gather(runningLoop(), futures, true);
+    }
+
+    /** As {@link #gatherWithExceptions(Collection)}. */
+    public static Future<List<Object>> gatherWithExceptions(Future<?>... futures) {
+        return gatherWithExceptions(Arrays.asList(futures));
+    }
+
+    /**
+     * Waits until all the futures are done: asyncio's {@code wait()}. Exceptions of the futures are not raised; ask
+     * the done futures for them.
+     *
+     * @throws IllegalArgumentException if {@code futures} is empty
+     */
+    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures) throws Exception {
+        return Waiting.await(futures, -1, ReturnWhen.ALL_COMPLETED);
+    }
+
+    /** As {@link #wait(Collection)}, returning as {@code returnWhen} says. */
+    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, ReturnWhen returnWhen)
+            throws Exception {
+        return Waiting.await(futures, -1, returnWhen);
+    }
+
+    /**
+     * Waits until the futures are done as {@code returnWhen} says, or {@code timeout} passes: asyncio's
+     * {@code wait(fs, timeout=..., return_when=...)}. A timeout does not raise and does not cancel anything: the
+     * futures not done are in {@link WaitResult#pending()}. A {@code null} timeout means none.
+     *
+     * @throws IllegalArgumentException if {@code futures} is empty or {@code timeout} is negative
+     */
+    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, Duration timeout,
+                                         ReturnWhen returnWhen) throws Exception {
+        long nanos = timeout == null ? -1 : EventLoop.toNanos(timeout, "timeout");
+        return Waiting.await(futures, nanos, returnWhen);
+    }
+
+    /**
+     * The futures in the order they complete: asyncio's {@code as_completed()}. Each {@code next()} of the iterator
+     * suspends the calling task until another future is done and returns it (the future itself, so its result or
+     * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline.
+     */
+    public static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
+        return Waiting.asCompleted(futures);
+    }
+
+    /**
+     * Waits at most {@code timeout} for {@code future} and returns its result: asyncio's {@code wait_for()}. On
+     * timeout the future is cancelled, and {@code waitFor} waits until it has actually finished (a task may take a
+     * while to clean up) before throwing. A {@code null} timeout means none.
+     *
+     * @throws TimeoutException if the timeout passed
+     * @throws Exception        the future's exception
+     */
+    public static <T> T waitFor(Future<T> future, Duration timeout) throws Exception {
+        Objects.requireNonNull(future, "future must not be null");
+        if (timeout == null) {
+            return future.await();
+        }
+        if (EventLoop.toNanos(timeout, "timeout") == 0) {
+            return expireNow(future);
+        }
+        try (Timeout t = Timeout.after(timeout)) {
+            return future.await();
+        } catch (TimeoutCancellationException e) {
+            throw timeoutError(e, timeout);
+        }
+    }
+
+    /**
+     * Runs {@code coroutine} in the calling task with a deadline: asyncio's {@code wait_for(coro, timeout)}. On
+     * timeout the coroutine is cancelled where it waits and {@link TimeoutException} is thrown once it has unwound.
+     */
+    public static <T> T waitFor(Coroutine<T> coroutine, Duration timeout) throws Exception {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        if (timeout == null) {
+            return coroutine.call();
+        }
+        if (EventLoop.toNanos(timeout, "timeout") == 0) {
+            return expireNow(createTask(coroutine));
+        }
+        try (Timeout t = Timeout.after(timeout)) {
+            return coroutine.call();
+        } catch (TimeoutCancellationException e) {
+            throw timeoutError(e, timeout);
+        }
+    }
+
+    private static <T> T expireNow(Future<T> future) throws Exception {
+        if (!future.isDone()) {
+            Future<Void> released = runningLoop().createFuture();
+            future.addDoneCallback(f -> {
+                if (!released.isDone()) {
+                    released.complete(null);
+                }
+            });
+            future.cancel();
+            released.await();
+        }
+        try {
+            return future.report();
+        } catch (CancellationException e) {
+            throw (TimeoutException) new TimeoutException("timed out immediately (timeout 0)").initCause(e);
+        }
+    }
+
+    private static Exception timeoutError(TimeoutCancellationException e, Duration timeout) {
+        if (!e.isTimeout()) {
+            return e;
+        }
+        return (TimeoutException) new TimeoutException("timed out after " + timeout).initCause(e);
+    }
+
+    /**
+     * A future that follows {@code future} but whose cancellation does not cancel it: asyncio's {@code shield()}.
+     * If the task awaiting the shield is cancelled, the shielded operation goes on; its error, if it fails later,
+     * stays unretrieved and is reported by the loop unless someone retrieves it.
+     */
+    public static <T> Future<T> shield(Future<T> future) {
+        Objects.requireNonNull(future, "future must not be null");
+        if (future.isDone()) {
+            return future;
+        }
+        EventLoop loop = future.loop;
+        loop.checkThread("shield");
+        Future<T> outer = loop.createFuture();
+        java.util.function.Consumer<Future<T>> innerDone = inner -> {
+            if (outer.isCancelled()) {
+                return;
+            }
+            if (inner.isCancelled()) {
+                outer.cancel();
+            } else if (inner.peekException() != null) {
+                inner.markRetrieved();
+                outer.setException(inner.peekException());
+            } else {
+                outer.setResult(inner.resultNow());
+            }
+        };
+        future.addDoneCallback(innerDone);
+        outer.addDoneCallback(o -> {
+            if (!future.isDone()) {
+                future.removeDoneCallback(innerDone);
+            }
+        });
+        return outer;
+    }
+
+    /**
+     * Opens a deadline {@code delay} from now for the block of a try-with-resources statement: asyncio's
+     * {@code asyncio.timeout(delay)}. See {@link Timeout}.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws IllegalStateException    if not called from a task
+     */
+    public static Timeout timeout(Duration delay) {
+        return Timeout.after(delay);
+    }
+
+    /**
+     * Opens a deadline at loop time {@code when} ({@link Double#POSITIVE_INFINITY} for none yet): asyncio's
+     * {@code asyncio.timeout_at(when)}.
+     */
+    public static Timeout timeoutAt(double when) {
+        return Timeout.at(when);
+    }
+
+    // ---- leaving the loop
+
+    /**
+     * Runs blocking {@code call} on a new virtual thread and suspends the calling task until it returns: asyncio's
+     * {@code to_thread()}. Other tasks run meanwhile.
+     *
+     * <p>Cancellation: cancelling the task interrupts the thread running the call and throws
+     * {@link CancellationException} in the task at once.
+     *
+     * @throws Exception the call's exception
+     */
+    public static <T> T toThread(Callable<T> call) throws Exception {
+        EventLoop loop = runningLoop();
+        loop.taskAwaiting("toThread", "Aio.toThread()");
+        return Offload.submit(loop, EventLoop.toThreadExecutor(),
+                Objects.requireNonNull(call, "call must not be null")).await();
+    }
+
+    /**
+     * Suspends the calling task until {@code stage} completes and returns its value: awaiting a
+     * {@link java.util.concurrent.CompletableFuture} or any {@link CompletionStage} without blocking the loop. The
+     * exception is the stage's own (unwrapped from {@link java.util.concurrent.CompletionException}).
+     */
+    public static <T> T await(CompletionStage<T> stage) throws Exception {
+        return runningLoop().wrapFuture(stage).await();
+    }
+}

@@ -1,0 +1,27 @@
+package org.aio4j;
+
+import java.util.List;
+
+/**
+ * Thrown by {@link EventLoop#runUntilComplete} when the future it waits for can never be done: no callback is
+ * ready, no timer is scheduled and no offloaded work is in flight, so nothing can wake any task again. asyncio has no
+ * counterpart: it hangs.
+ *
+ * <p>The message is the wait-for graph: each pending task, what it waits on and the line where it waits.
+ */
+public final class DeadlockException extends IllegalStateException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient List<Task<?>> tasks;
+
+    DeadlockException(Future<?> target, List<Task<?>> tasks) {
+        super(WaitGraph.describe(target, tasks));
+        this.tasks = List.copyOf(tasks);
+    }
+
+    /** The tasks that were pending when the deadlock was found, in creation order. */
+    public List<Task<?>> tasks() {
+        return tasks;
+    }
+}

@@ -1,0 +1,1194 @@
+package org.aio4j;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * A single-threaded event loop that runs {@link Task tasks} and callbacks one at a time: asyncio's
+ * {@code AbstractEventLoop}/{@code BaseEventLoop}.
+ *
+ * <h2>How it runs</h2>
+ * The loop keeps a FIFO <em>ready queue</em> of callbacks ({@link #callSoon}) and task steps, a heap of timers
+ * ({@link #callLater}, {@link #callAt}) and a thread-safe inbox ({@link #callSoonThreadsafe}). Each
+ * <em>iteration</em> moves the inbox and the timers that are due to the end of the ready queue and then runs exactly
+ * the entries that were ready when the iteration began, in order; entries added meanwhile wait for the next
+ * iteration. This is asyncio's {@code _run_once}, and it makes scheduling deterministic: the same program interleaves
+ * the same way on every run.
+ *
+ * <p>Each task runs on its own virtual thread, but only the thread that <em>holds</em> the loop runs: a task holds it
+ * from the moment it is resumed until it suspends or ends, and then hands it directly to the next ready entry. A
+ * callback runs on whichever thread holds the loop at that moment. When nothing is ready, the holder waits for the
+ * next timer or for the inbox. No JVM flag is needed; see {@code docs/design.md} for the details and costs.
+ *
+ * <h2>Loop time</h2>
+ * {@link #time()} is the loop's clock in seconds. Like libuv's (and unlike asyncio's) it is read once per iteration:
+ * every delay is measured from the time the current iteration began, so two tasks that sleep for the same delay in
+ * the same iteration wake in the same later iteration, in the order they went to sleep, however loaded the machine.
+ * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
+ * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time.
+ *
+ * <h2>Threads</h2>
+ * An event loop is not thread-safe, like asyncio's: its methods (and those of its futures, tasks, queues and locks)
+ * must be called by the thread that holds it, i.e. from its tasks and callbacks, or from any single thread while it
+ * is not running. While it runs, they throw {@link IllegalStateException} when called from another thread. The
+ * thread-safe entry points are {@link #callSoonThreadsafe}, {@link #stop()}, {@link #isRunning()},
+ * {@link #isClosed()} and {@link #time()}.
+ *
+ * <h2>Deadlocks</h2>
+ * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
+ * offloaded call or wrapped {@link CompletionStage} in flight), it throws a {@link DeadlockException} that lists what
+ * each task waits on, instead of hanging. Work that another thread will deliver with {@link #callSoonThreadsafe}
+ * must be announced with {@link #expectExternal()}, or detection turned off with {@link Builder#deadlockDetection}.
+ */
+public final class EventLoop implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
+    private static final long ORIGIN = System.nanoTime();
+    private static final Object DRIVER = new Object() {
+        @Override
+        public String toString() {
+            return "the thread running the loop";
+        }
+    };
+    private static final ThreadFactory TASK_THREADS =
+            Thread.ofVirtual().name("aio4j-task").inheritInheritableThreadLocals(false).factory();
+    private static final ThreadFactory TO_THREAD_THREADS = Thread.ofVirtual().name("aio4j-to-thread").factory();
+    private static final Executor TO_THREAD = command -> TO_THREAD_THREADS.newThread(command).start();
+
+    private static final int IDLE = 0;
+    private static final int RUNNING = 1;
+    private static final int CLOSED = 2;
+
+    private static volatile boolean warmedUp;
+
+    /**
+     * JIT hygiene, once per JVM: let one virtual thread run to its end before any task starts. Otherwise a program
+     * that starts a million tasks before the first one ends has the JDK's {@code VirtualThread.run} compiled while
+     * its exit path was never resolved, and every one of those threads deoptimizes when it ends (measured: 10 us per
+     * task). Not done in a static initializer: the virtual thread would wait for this class's initialization.
+     */
+    private static void warmUp() {
+        if (warmedUp) {
+            return;
+        }
+        try {
+            Thread.ofVirtual().start(() -> { }).join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        warmedUp = true;
+    }
+
+    // Loops that are running, to find the loop of the current thread without a thread-local.
+    private static final Object REGISTRY_LOCK = new Object();
+    private static volatile EventLoop[] running = new EventLoop[0];
+
+    // ---- configuration
+    private final boolean virtualTime;
+    private final boolean deadlockDetection;
+    private volatile boolean debug;
+    private long slowCallbackNanos = 100_000_000L;
+    private ExceptionHandler exceptionHandler;
+    private Executor defaultExecutor;
+    private boolean ownsDefaultExecutor;
+
+    // ---- scheduling state: touched only by the thread holding the loop
+    final ArrayDeque<Object> ready = new ArrayDeque<>();
+    final Timers timers = new Timers();
+    private int batch;
+    private long iterations;
+    private long now;
+    private long virtualNow;
+    private boolean stopping;
+    Task<?> currentTask;
+    private Throwable fatal;
+    private Future<?> stopTarget;
+    private boolean closing;
+
+    // ---- the baton: who holds the loop
+    private volatile Object owner;
+    /** The thread holding the loop, or null when it is not running. Written before every hand-over. */
+    Thread holderThread;
+    private Thread driverThread;
+    private boolean driverInterrupted;
+
+    // ---- the inbox for other threads
+    private final ConcurrentLinkedQueue<Handle> inbox = new ConcurrentLinkedQueue<>();
+    private volatile Thread sleeper;
+
+    // ---- lifecycle and bookkeeping
+    private volatile int lifecycle = IDLE;
+    private Task<?> liveHead;
+    private int liveCount;
+    private long taskCounter;
+    private final Set<Object> inFlight = new LinkedHashSet<>();
+    private Future<Void> inFlightDrained;
+    private final Set<Future<?>> unretrieved = new LinkedHashSet<>();
+    private int unretrievedPruneAt = 64;
+
+    /** A loop on the real clock, with the defaults ({@code -Daio4j.debug=true} turns debug mode on). */
+    public EventLoop() {
+        this(new Builder());
+    }
+
+    private EventLoop(Builder b) {
+        this.virtualTime = b.virtualTime;
+        this.deadlockDetection = b.deadlockDetection;
+        this.debug = b.debug;
+        this.exceptionHandler = b.exceptionHandler;
+    }
+
+    /** A builder for loops with other settings than the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Settings of a new {@link EventLoop}. Not thread-safe.
+     */
+    public static final class Builder {
+        private boolean virtualTime;
+        private boolean deadlockDetection = true;
+        private boolean debug = Boolean.getBoolean("aio4j.debug") || "1".equals(System.getenv("AIO4J_DEBUG"));
+        private ExceptionHandler exceptionHandler;
+
+        private Builder() {
+        }
+
+        /**
+         * Gives the loop a virtual clock starting at 0: whenever no entry is ready and nothing offloaded is in
+         * flight, the clock jumps to the next timer. Timers fire in the same order and the program prints the same
+         * lines as on the real clock, in no real time.
+         */
+        public Builder virtualTime() {
+            this.virtualTime = true;
+            return this;
+        }
+
+        /** Turns deadlock detection on (the default) or off. */
+        public Builder deadlockDetection(boolean on) {
+            this.deadlockDetection = on;
+            return this;
+        }
+
+        /** Turns debug mode on or off; see {@link EventLoop#setDebug(boolean)}. */
+        public Builder debug(boolean on) {
+            this.debug = on;
+            return this;
+        }
+
+        /** Sets the exception handler; see {@link EventLoop#setExceptionHandler(ExceptionHandler)}. */
+        public Builder exceptionHandler(ExceptionHandler handler) {
+            this.exceptionHandler = handler;
+            return this;
+        }
+
+        /** Builds the loop. */
+        public EventLoop build() {
+            return new EventLoop(this);
+        }
+    }
+
+    // ==============================================================================================================
+    // Running and stopping
+
+    /**
+     * Runs the loop until {@code future} is done and returns its result or throws its exception: asyncio's
+     * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile.
+     *
+     * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread,
+     *                               or the loop was stopped before the future was done
+     * @throws DeadlockException     if the future can never be done
+     * @throws Exception             the future's exception
+     */
+    public <T> T runUntilComplete(Future<T> future) throws Exception {
+        Objects.requireNonNull(future, "future must not be null");
+        if (future.loop != this) {
+            throw new IllegalArgumentException("Future " + future + " is attached to a different loop");
+        }
+        checkNotClosed();
+        Consumer<Future<T>> stopper = f -> stop();
+        future.addDoneCallback(stopper);
+        Future<?> previousTarget = stopTarget;
+        stopTarget = future;
+        try {
+            runForever();
+        } finally {
+            stopTarget = previousTarget;
+            if (!future.isDone()) {
+                future.removeDoneCallback(stopper);
+            }
+        }
+        if (!future.isDone()) {
+            throw new IllegalStateException("Event loop stopped before Future completed: " + future);
+        }
+        return future.report();
+    }
+
+    /**
+     * Wraps {@code coroutine} in a task and runs the loop until it is done: asyncio's
+     * {@code run_until_complete(coro)}.
+     *
+     * @see #runUntilComplete(Future)
+     */
+    public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
+        return runUntilComplete(createTask(coroutine));
+    }
+
+    /** As {@link #runUntilComplete(Coroutine)}, for a coroutine without a result. */
+    public void runUntilComplete(VoidCoroutine coroutine) throws Exception {
+        runUntilComplete(createTask(coroutine));
+    }
+
+    /**
+     * Runs the loop until {@link #stop()} is called: asyncio's {@code run_forever()}. If {@code stop()} was called
+     * before, the loop runs one iteration and returns.
+     *
+     * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread
+     * @throws DeadlockException     if {@link #runUntilComplete} waits for a future that can never be done
+     */
+    public void runForever() {
+        enterRunning();
+        try {
+            Object next = nextStrand();
+            if (next != DRIVER) {
+                transferTo(next);
+                awaitTurn(DRIVER);
+            }
+        } finally {
+            leaveRunning();
+        }
+        Throwable f = fatal;
+        if (f != null) {
+            fatal = null;
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            if (f instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException("event loop failed", f);
+        }
+    }
+
+    /**
+     * Asks the loop to stop at the end of the current iteration: asyncio's {@code stop()}. Safe from any thread.
+     */
+    public void stop() {
+        if (lifecycle == RUNNING && holderThread != Thread.currentThread()) {
+            callSoonThreadsafe(this::stop);
+            return;
+        }
+        stopping = true;
+    }
+
+    /** Whether the loop is running. Safe from any thread. */
+    public boolean isRunning() {
+        return lifecycle == RUNNING;
+    }
+
+    /** Whether the loop was closed. Safe from any thread. */
+    public boolean isClosed() {
+        return lifecycle == CLOSED;
+    }
+
+    /**
+     * Closes the loop: asyncio's {@code close()}. Pending callbacks and timers are dropped. Tasks still pending are
+     * reported to the exception handler and cancelled: a task that has started is resumed one last time with a
+     * {@link java.util.concurrent.CancellationException} so that its {@code finally} blocks run (it cannot suspend
+     * any more). Exceptions of futures that nobody retrieved are reported. A default executor created by the loop is
+     * shut down without waiting. Closing a closed loop does nothing.
+     *
+     * @throws IllegalStateException if the loop is running
+     */
+    @Override
+    public void close() {
+        if (lifecycle == RUNNING) {
+            throw new IllegalStateException("Cannot close a running event loop");
+        }
+        if (lifecycle == CLOSED) {
+            return;
+        }
+        try {
+            abandonPendingTasks();
+            reportUnretrieved();
+        } finally {
+            lifecycle = CLOSED;
+            ready.clear();
+            timers.clear();
+            inbox.clear();
+            if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
+                es.shutdown();
+            }
+        }
+    }
+
+    // ==============================================================================================================
+    // Callbacks and time
+
+    /**
+     * Schedules {@code callback} to run in a later iteration, after the entries already in the ready queue:
+     * asyncio's {@code call_soon()}. Callbacks run in the order they were scheduled.
+     *
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
+    public Handle callSoon(Runnable callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        checkNotClosed();
+        checkThread("callSoon");
+        Handle h = new Handle(callback, null);
+        ready.add(h);
+        return h;
+    }
+
+    /**
+     * Schedules {@code callback} from any thread and wakes the loop if it is waiting: asyncio's
+     * {@code call_soon_threadsafe()}. The callback joins the ready queue at the start of the next iteration;
+     * callbacks from one thread run in the order that thread scheduled them.
+     *
+     * @throws IllegalStateException if the loop is closed
+     */
+    public Handle callSoonThreadsafe(Runnable callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        Handle h = new Handle(callback, null);
+        if (!post(h)) {
+            throw new IllegalStateException("Event loop is closed");
+        }
+        return h;
+    }
+
+    /**
+     * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}.
+     *
+     * @throws IllegalArgumentException if the delay is negative or not finite
+     */
+    public TimerHandle callLater(double delaySeconds, Runnable callback) {
+        return callLater(toNanos(delaySeconds, "delay"), callback);
+    }
+
+    /** As {@link #callLater(double, Runnable)} with a {@link Duration}. */
+    public TimerHandle callLater(Duration delay, Runnable callback) {
+        return callLater(toNanos(delay, "delay"), callback);
+    }
+
+    private TimerHandle callLater(long delayNanos, Runnable callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        checkNotClosed();
+        checkThread("callLater");
+        return scheduleAfter(delayNanos, callback);
+    }
+
+    /**
+     * Schedules {@code callback} to run at loop time {@code when} (seconds, as returned by {@link #time()}):
+     * asyncio's {@code call_at()}. A time in the past runs it in the next iteration.
+     *
+     * @throws IllegalArgumentException if {@code when} is not finite
+     */
+    public TimerHandle callAt(double when, Runnable callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        if (!Double.isFinite(when)) {
+            throw new IllegalArgumentException("when must be a finite loop time, got " + when);
+        }
+        checkNotClosed();
+        checkThread("callAt");
+        return scheduleAt((long) (when * 1e9), callback);
+    }
+
+    /**
+     * The loop's time in seconds: asyncio's {@code time()}. While the loop runs, the time at which the current
+     * iteration began (see the class comment); otherwise the clock's current reading. Safe from any thread.
+     */
+    public double time() {
+        return nowNanos() / 1e9;
+    }
+
+    /** Whether this loop has a virtual clock ({@link Builder#virtualTime()}). */
+    public boolean isVirtualTime() {
+        return virtualTime;
+    }
+
+    // ==============================================================================================================
+    // Tasks and futures
+
+    /**
+     * Wraps {@code coroutine} in a task scheduled to start in a later iteration: asyncio's {@code create_task()}.
+     * The loop keeps the task referenced until it is done.
+     *
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine) {
+        return createTask(coroutine, null);
+    }
+
+    /**
+     * As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}).
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        checkNotClosed();
+        checkThread("createTask");
+        Task<T> task = new Task<>(this, coroutine, name, ++taskCounter, currentTask, debug ? creationStack() : null);
+        linkLive(task);
+        task.queued = true;
+        ready.add(task);
+        return task;
+    }
+
+    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    public Task<Void> createTask(VoidCoroutine coroutine) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), null);
+    }
+
+    /** A new pending future bound to this loop: asyncio's {@code create_future()}. */
+    public <T> Future<T> createFuture() {
+        checkNotClosed();
+        return new Future<>(this);
+    }
+
+    /**
+     * The tasks of this loop that are not done yet, in creation order: asyncio's {@code all_tasks(loop)}.
+     */
+    public Set<Task<?>> allTasks() {
+        checkThread("allTasks");
+        var out = new LinkedHashSet<Task<?>>();
+        for (Task<?> t = liveHead; t != null; t = t.liveNext) {
+            out.add(t);
+        }
+        return Collections.unmodifiableSet(out);
+    }
+
+    /** The task the loop is running now, or {@code null} in a callback or outside the loop. */
+    public Task<?> currentTask() {
+        return holderThread == Thread.currentThread() ? currentTask : null;
+    }
+
+    // ==============================================================================================================
+    // Offloading
+
+    /**
+     * Runs {@code call} on {@code executor} and returns a future of its outcome: asyncio's
+     * {@code run_in_executor()}. {@code null} means the {@linkplain #setDefaultExecutor default executor}.
+     * Cancelling the future interrupts the thread running the call (or skips it if it has not started). The loop
+     * counts the call as in flight until it ends: virtual time does not jump past it, and deadlock detection knows
+     * that it may still complete a future.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call
+     */
+    public <T> Future<T> runInExecutor(Executor executor, Callable<T> call) {
+        Objects.requireNonNull(call, "call must not be null");
+        checkNotClosed();
+        checkThread("runInExecutor");
+        return Offload.submit(this, executor == null ? defaultExecutor() : executor, call);
+    }
+
+    /**
+     * Wraps a {@link CompletionStage} (a {@link java.util.concurrent.CompletableFuture}, an HTTP client response,
+     * ...) in a future of this loop: asyncio's {@code wrap_future()}. The stage completes the future through
+     * {@link #callSoonThreadsafe}; awaiting the future never blocks the loop. Cancelling the future cancels the
+     * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes.
+     */
+    public <T> Future<T> wrapFuture(CompletionStage<T> stage) {
+        Objects.requireNonNull(stage, "stage must not be null");
+        checkNotClosed();
+        checkThread("wrapFuture");
+        return Offload.wrap(this, stage);
+    }
+
+    /**
+     * Announces work that another thread will deliver with {@link #callSoonThreadsafe}: until the returned handle is
+     * closed, the work counts as in flight (virtual time waits for it; deadlock detection does not fire). Close it
+     * from any thread once the work has been posted.
+     */
+    public AutoCloseable expectExternal() {
+        checkThread("expectExternal");
+        Object token = new Object() {
+            @Override
+            public String toString() {
+                return "external work announced with expectExternal()";
+            }
+        };
+        addInFlight(token);
+        var closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                post(new Handle((Runnable) () -> removeInFlight(token), null));
+            }
+        };
+    }
+
+    /**
+     * Sets the executor used by {@link #runInExecutor} when given {@code null}: asyncio's
+     * {@code set_default_executor()}. The loop does not shut down an executor it did not create.
+     */
+    public void setDefaultExecutor(Executor executor) {
+        Objects.requireNonNull(executor, "executor must not be null");
+        checkThread("setDefaultExecutor");
+        if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
+            es.shutdown();
+        }
+        defaultExecutor = executor;
+        ownsDefaultExecutor = false;
+    }
+
+    /**
+     * Shuts down the default executor and waits up to {@code timeout} for its calls to end: asyncio's
+     * {@code shutdown_default_executor()}. Only an executor the loop created itself is shut down; for one set with
+     * {@link #setDefaultExecutor} that is an {@link ExecutorService}, too, since asyncio does the same. Must be called
+     * while the loop is not running; it blocks the calling thread.
+     *
+     * @return whether the executor terminated in time (true if there was none)
+     */
+    public boolean shutdownDefaultExecutor(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (lifecycle == RUNNING) {
+            throw new IllegalStateException("shutdownDefaultExecutor must be called while the loop is not running");
+        }
+        Executor ex = defaultExecutor;
+        if (ex instanceof ExecutorService es) {
+            es.shutdown();
+            return es.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (ex instanceof AutoCloseable c && !(ex instanceof ExecutorService)) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                callExceptionHandler(new ExceptionContext("Error closing the default executor", e, null, null));
+            }
+        }
+        return true;
+    }
+
+    // ==============================================================================================================
+    // Errors and debug mode
+
+    /**
+     * Sets the handler of errors nobody else can receive: asyncio's {@code set_exception_handler()}. {@code null}
+     * restores the default, which logs to the {@code System.Logger} named {@code org.aio4j} at level ERROR.
+     */
+    public void setExceptionHandler(ExceptionHandler handler) {
+        this.exceptionHandler = handler;
+    }
+
+    /** The handler set with {@link #setExceptionHandler}, or {@code null} for the default one. */
+    public ExceptionHandler getExceptionHandler() {
+        return exceptionHandler;
+    }
+
+    /** Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. */
+    public void callExceptionHandler(ExceptionContext context) {
+        ExceptionHandler h = exceptionHandler;
+        if (h == null) {
+            defaultExceptionHandler(context);
+            return;
+        }
+        try {
+            h.handle(this, context);
+        } catch (Throwable e) {
+            defaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
+            defaultExceptionHandler(context);
+        }
+    }
+
+    /** Logs {@code context}: asyncio's {@code default_exception_handler()}. */
+    public void defaultExceptionHandler(ExceptionContext context) {
+        LOG.log(System.Logger.Level.ERROR, context.describe());
+    }
+
+    /**
+     * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
+     * created (shown in error reports and task dumps) and logs, at level WARNING, any callback or task step that holds
+     * the loop longer than {@link #setSlowCallbackDuration the slow-callback duration}.
+     */
+    public void setDebug(boolean enabled) {
+        this.debug = enabled;
+    }
+
+    /** Whether debug mode is on: asyncio's {@code get_debug()}. */
+    public boolean isDebug() {
+        return debug;
+    }
+
+    /** Sets how long a callback or step may hold the loop before debug mode reports it (default 100 ms). */
+    public void setSlowCallbackDuration(Duration duration) {
+        long nanos = toNanos(duration, "slow callback duration");
+        this.slowCallbackNanos = nanos;
+    }
+
+    @Override
+    public String toString() {
+        String state = switch (lifecycle) {
+            case RUNNING -> "running";
+            case CLOSED -> "closed";
+            default -> "idle";
+        };
+        return "EventLoop[" + state + (virtualTime ? ", virtual time" : "") + (debug ? ", debug" : "") + "]";
+    }
+
+    // ==============================================================================================================
+    // Finding the running loop
+
+    /** The loop held by the current thread, or null. */
+    static EventLoop ofCurrentThread() {
+        Thread me = Thread.currentThread();
+        for (EventLoop loop : running) {
+            if (loop.holderThread == me) {
+                return loop;
+            }
+        }
+        return null;
+    }
+
+    private static void register(EventLoop loop) {
+        synchronized (REGISTRY_LOCK) {
+            EventLoop[] old = running;
+            EventLoop[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = loop;
+            running = grown;
+        }
+    }
+
+    private static void unregister(EventLoop loop) {
+        synchronized (REGISTRY_LOCK) {
+            running = java.util.Arrays.stream(running).filter(l -> l != loop).toArray(EventLoop[]::new);
+        }
+    }
+
+    // ==============================================================================================================
+    // Checks used by the other classes of this package
+
+    /** Throws unless the current thread may use loop objects now. */
+    void checkThread(String operation) {
+        Thread h = holderThread;
+        if (h != null && h != Thread.currentThread()) {
+            throw new IllegalStateException(operation + " called from thread " + Thread.currentThread()
+                    + ", which does not hold " + this + "; loop objects are not thread-safe:"
+                    + " from another thread use loop.callSoonThreadsafe(...)");
+        }
+    }
+
+    void checkNotClosed() {
+        if (lifecycle == CLOSED) {
+            throw new IllegalStateException("Event loop is closed");
+        }
+    }
+
+    /** The task of this loop that is about to suspend for {@code operation}; throws if there is none. */
+    Task<?> taskAwaiting(Object what, String operation) {
+        Thread me = Thread.currentThread();
+        if (holderThread != me) {
+            EventLoop other = ofCurrentThread();
+            if (other != null) {
+                throw new IllegalStateException(operation + ": " + what + " is attached to a different loop");
+            }
+            throw new IllegalStateException(operation + " must be called from a task of a running event loop ("
+                    + (lifecycle == RUNNING ? "this thread does not hold it" : "the loop is not running")
+                    + "); to block a thread until a future is done, use get()");
+        }
+        Task<?> t = currentTask;
+        if (t == null) {
+            throw new IllegalStateException(operation + " cannot suspend in a callback: callbacks run on the loop"
+                    + " and must not wait; schedule a task with createTask instead");
+        }
+        return t;
+    }
+
+    /** For get(): the task that will suspend, or null if the calling thread may block. */
+    Task<?> taskOrBlockableThread(Object what, String operation) {
+        Thread me = Thread.currentThread();
+        if (holderThread == me) {
+            return taskAwaiting(what, operation);
+        }
+        if (ofCurrentThread() != null) {
+            throw new IllegalStateException(operation + ": " + what + " is attached to a different loop;"
+                    + " blocking here would stall the loop this thread is running");
+        }
+        return null;
+    }
+
+    // ==============================================================================================================
+    // Scheduling internals
+
+    long nowNanos() {
+        if (lifecycle == RUNNING && holderThread == Thread.currentThread()) {
+            return now;
+        }
+        return freshNow();
+    }
+
+    private long freshNow() {
+        return virtualTime ? virtualNow : System.nanoTime() - ORIGIN;
+    }
+
+    TimerHandle scheduleAfter(long delayNanos, Object fn) {
+        return scheduleAt(saturatedAdd(nowNanos(), delayNanos), fn);
+    }
+
+    private TimerHandle scheduleAt(long whenNanos, Object fn) {
+        TimerHandle h = new TimerHandle(this, whenNanos, timers.nextSeq(), fn, null);
+        timers.add(h);
+        return h;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    /** Queues a task to be resumed; a second wake-up before it runs is a no-op. */
+    void makeReady(Task<?> task) {
+        if (!task.queued) {
+            task.queued = true;
+            ready.add(task);
+        }
+    }
+
+    /** Schedules a done-callback entry of {@code future}: a waiting task, or a consumer of the future. */
+    void scheduleCallback(Object entry, Future<?> future) {
+        if (entry instanceof Task<?> t) {
+            t.wakeFrom(future);
+        } else {
+            ready.add(new Handle(entry, future));
+        }
+    }
+
+    /** Adds a handle to the inbox from any thread; false if the loop is closed. */
+    boolean post(Handle h) {
+        if (lifecycle == CLOSED) {
+            return false;
+        }
+        inbox.add(h);
+        Thread s = sleeper;
+        if (s != null) {
+            LockSupport.unpark(s);
+        }
+        return true;
+    }
+
+    void addInFlight(Object op) {
+        inFlight.add(op);
+    }
+
+    void removeInFlight(Object op) {
+        if (inFlight.remove(op) && inFlight.isEmpty() && inFlightDrained != null) {
+            Future<Void> drained = inFlightDrained;
+            inFlightDrained = null;
+            if (!drained.isDone()) {
+                drained.complete(null);
+            }
+        }
+    }
+
+    /** A future done when no offloaded call or wrapped stage is in flight any more. */
+    Future<Void> inFlightDrained() {
+        Future<Void> f = new Future<>(this);
+        if (inFlight.isEmpty()) {
+            f.complete(null);
+        } else {
+            inFlightDrained = f;
+        }
+        return f;
+    }
+
+    List<Object> inFlightSnapshot() {
+        return new ArrayList<>(inFlight);
+    }
+
+    void trackUnretrieved(Future<?> f) {
+        unretrieved.add(f);
+        if (unretrieved.size() >= unretrievedPruneAt) {
+            unretrieved.removeIf(Future::isRetrieved);
+            unretrievedPruneAt = Math.max(64, unretrieved.size() * 2);
+        }
+    }
+
+    private void linkLive(Task<?> t) {
+        Task<?> head = liveHead;
+        t.liveNext = head;
+        if (head != null) {
+            head.livePrev = t;
+        }
+        liveHead = t;
+        liveCount++;
+    }
+
+    void unlinkLive(Task<?> t) {
+        Task<?> prev = t.livePrev;
+        Task<?> next = t.liveNext;
+        if (prev != null) {
+            prev.liveNext = next;
+        } else if (liveHead == t) {
+            liveHead = next;
+        } else {
+            return;
+        }
+        if (next != null) {
+            next.livePrev = prev;
+        }
+        t.livePrev = null;
+        t.liveNext = null;
+        liveCount--;
+    }
+
+    /** Pending tasks in creation order. */
+    List<Task<?>> liveTasks() {
+        var out = new ArrayList<Task<?>>(liveCount);
+        for (Task<?> t = liveHead; t != null; t = t.liveNext) {
+            out.add(t);
+        }
+        Collections.reverse(out);
+        return out;
+    }
+
+    private Executor defaultExecutor() {
+        Executor ex = defaultExecutor;
+        if (ex == null) {
+            ex = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("aio4j-executor-", 0).factory());
+            defaultExecutor = ex;
+            ownsDefaultExecutor = true;
+        }
+        return ex;
+    }
+
+    static Executor toThreadExecutor() {
+        return TO_THREAD;
+    }
+
+    private StackTraceElement[] creationStack() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .filter(Task::isUserFrame)
+                .limit(12)
+                .toArray(StackTraceElement[]::new));
+    }
+
+    // ---- the baton
+
+    /**
+     * Suspends the running task {@code t}: runs the loop until the next task (or the driver) is due, hands the loop
+     * to it, and returns when {@code t} holds the loop again.
+     */
+    void suspend(Task<?> t) {
+        if (closing) {
+            throw new IllegalStateException("Event loop is closed: " + t.getName() + " cannot suspend any more");
+        }
+        Object next = nextStrand();
+        if (next == t) {
+            currentTask = t;
+        } else {
+            transferTo(next);
+            awaitTurn(t);
+        }
+    }
+
+    /** Called on a task's thread when its coroutine has ended: settles it and hands the loop on. */
+    void exitTask(Task<?> t, Object value, Throwable error) {
+        try {
+            settleTask(t, value, error);
+            transferTo(closing ? DRIVER : nextStrand());
+        } catch (Throwable internal) {
+            fatal = internal;
+            transferTo(DRIVER);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void settleTask(Task<T> t, Object value, Throwable error) {
+        t.settle((T) value, error);
+    }
+
+    private void transferTo(Object next) {
+        if (next == DRIVER) {
+            currentTask = null;
+            holderThread = driverThread;
+            owner = DRIVER;
+            LockSupport.unpark(driverThread);
+            return;
+        }
+        Task<?> t = (Task<?>) next;
+        Thread th = t.thread;
+        currentTask = t;
+        if (th == null) {
+            th = TASK_THREADS.newThread(t::runBody);
+            t.thread = th;
+            holderThread = th;
+            owner = t;
+            th.start();
+        } else {
+            holderThread = th;
+            owner = t;
+            LockSupport.unpark(th);
+        }
+    }
+
+    /**
+     * Parks until {@code me} holds the loop. Parks <em>before</em> the first check on purpose: a hand-over that
+     * happened already left a permit, so the first park returns at once. Checking first would make the JIT compile
+     * this frame while the check had only ever failed (every caller had just handed the loop away), with a trap on
+     * the success path; each of a million parked tasks would then deoptimize on resume (measured: 30 us per task).
+     */
+    private void awaitTurn(Object me) {
+        do {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                post(new Handle((Runnable) () -> onInterrupted(me), null));
+            }
+        } while (owner != me);
+    }
+
+    /** A thread of this loop was interrupted while it waited: cancel its task (the main one for the driver). */
+    private void onInterrupted(Object who) {
+        if (who == DRIVER) {
+            driverInterrupted = true;
+            if (stopTarget instanceof Task<?> main) {
+                main.cancel("the thread running the event loop was interrupted");
+            } else {
+                stop();
+            }
+        } else if (who instanceof Task<?> t) {
+            t.cancel("the task's thread was interrupted");
+        }
+    }
+
+    /**
+     * Runs callbacks until a task is due or the loop must hand back to the driver; returns that task or DRIVER.
+     * Runs on the thread holding the loop.
+     */
+    private Object nextStrand() {
+        for (;;) {
+            if (batch == 0) {
+                if (fatal != null || (stopping && iterations > 0)) {
+                    batch = 0;
+                    return DRIVER;
+                }
+                beginIteration();
+                continue;
+            }
+            batch--;
+            Object item = ready.pollFirst();
+            if (item instanceof Task<?> t) {
+                t.queued = false;
+                if (t.isDone()) {
+                    continue;
+                }
+                if (t.thread == null && t.mustCancelBeforeStart()) {
+                    t.settleUnstarted();
+                    continue;
+                }
+                return t;
+            }
+            runHandle((Handle) item);
+        }
+    }
+
+    private void runHandle(Handle h) {
+        if (h.cancelled) {
+            return;
+        }
+        currentTask = null;
+        long start = debug ? System.nanoTime() : 0;
+        try {
+            h.run();
+        } catch (Throwable e) {
+            callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
+        }
+        if (debug) {
+            long took = System.nanoTime() - start;
+            if (took >= slowCallbackNanos) {
+                LOG.log(System.Logger.Level.WARNING, "Executing " + h + " took " + took / 1e9 + " seconds");
+            }
+        }
+    }
+
+    private void beginIteration() {
+        drainInbox();
+        if (ready.isEmpty() && !stopping) {
+            idle();
+        }
+        now = freshNow();
+        drainInbox();
+        timers.popDue(now, ready);
+        batch = ready.size();
+        iterations++;
+    }
+
+    private void drainInbox() {
+        Handle h;
+        while ((h = inbox.poll()) != null) {
+            ready.add(h);
+        }
+    }
+
+    /** Nothing is ready: wait for the next timer or for the inbox, or jump the virtual clock. */
+    private void idle() {
+        long deadline = timers.nextDeadline();
+        if (virtualTime) {
+            if (inFlight.isEmpty() && inbox.isEmpty()) {
+                if (deadline != Long.MAX_VALUE) {
+                    virtualNow = Math.max(virtualNow, deadline);
+                    return;
+                }
+                if (stalled()) {
+                    return;
+                }
+            }
+            waitForInbox(Long.MAX_VALUE);
+            return;
+        }
+        if (deadline == Long.MAX_VALUE && inFlight.isEmpty() && stalled()) {
+            return;
+        }
+        long timeout = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - freshNow();
+        if (timeout > 0) {
+            waitForInbox(timeout);
+        }
+    }
+
+    /** Nothing can ever happen again: if runUntilComplete waits for a future, that is a deadlock. */
+    private boolean stalled() {
+        if (!deadlockDetection || stopTarget == null || stopTarget.isDone() || !inbox.isEmpty()) {
+            return false;
+        }
+        fatal = new DeadlockException(stopTarget, liveTasks());
+        return true;
+    }
+
+    private void waitForInbox(long timeoutNanos) {
+        sleeper = Thread.currentThread();
+        try {
+            if (inbox.isEmpty()) {
+                if (timeoutNanos == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, timeoutNanos);
+                }
+                if (Thread.interrupted()) {
+                    onInterrupted(owner);
+                }
+            }
+        } finally {
+            sleeper = null;
+        }
+    }
+
+    // ---- lifecycle internals
+
+    private void enterRunning() {
+        checkNotClosed();
+        warmUp();
+        if (lifecycle == RUNNING) {
+            throw new IllegalStateException("This event loop is already running");
+        }
+        if (ofCurrentThread() != null) {
+            throw new IllegalStateException("Cannot run the event loop while another loop is running in this thread");
+        }
+        Thread me = Thread.currentThread();
+        driverThread = me;
+        holderThread = me;
+        owner = DRIVER;
+        currentTask = null;
+        iterations = 0;
+        batch = 0;
+        driverInterrupted = false;
+        lifecycle = RUNNING;
+        register(this);
+    }
+
+    private void leaveRunning() {
+        unregister(this);
+        stopping = false;
+        batch = 0;
+        lifecycle = IDLE;
+        holderThread = null;
+        currentTask = null;
+        owner = null;
+        driverThread = null;
+        if (driverInterrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void abandonPendingTasks() {
+        if (liveHead == null) {
+            return;
+        }
+        Thread me = Thread.currentThread();
+        driverThread = me;
+        holderThread = me;
+        owner = DRIVER;
+        closing = true;
+        try {
+            while (liveHead != null) {
+                abandon(liveTasks());
+            }
+        } finally {
+            closing = false;
+            holderThread = null;
+            owner = null;
+            driverThread = null;
+            currentTask = null;
+        }
+    }
+
+    private void abandon(List<Task<?>> tasks) {
+        for (Task<?> t : tasks) {
+                callExceptionHandler(new ExceptionContext(
+                        "Task was still pending when its event loop closed; it was cancelled", null, t, null));
+                if (t.thread == null) {
+                    t.requestCancel("event loop closed", true);
+                    t.settleUnstarted();
+                } else if (!t.isDone()) {
+                    t.requestCancel("event loop closed", true);
+                    transferTo(t);
+                    awaitTurn(DRIVER);
+                }
+        }
+    }
+
+    private void reportUnretrieved() {
+        for (Future<?> f : unretrieved) {
+            if (!f.isRetrieved()) {
+                String what = f instanceof Task<?> ? "Task" : "Future";
+                callExceptionHandler(new ExceptionContext(what + " exception was never retrieved",
+                        f.peekException(), f, null));
+            }
+        }
+        unretrieved.clear();
+    }
+
+    // ---- argument checks
+
+    static long toNanos(double seconds, String what) {
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException(what + " must be a finite number of seconds >= 0, got " + seconds);
+        }
+        return seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : (long) (seconds * 1e9);
+    }
+
+    static long toNanos(Duration d, String what) {
+        Objects.requireNonNull(d, what + " must not be null");
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(what + " must be >= 0, got " + d);
+        }
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+}

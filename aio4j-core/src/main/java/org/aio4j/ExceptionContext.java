@@ -1,0 +1,43 @@
+package org.aio4j;
+
+/**
+ * What the loop passes to its {@link ExceptionHandler}: asyncio's exception-handler {@code context} dictionary.
+ *
+ * @param message   a description of what happened, never {@code null} (asyncio's {@code 'message'} key)
+ * @param exception the exception, or {@code null} if the event has none (asyncio's {@code 'exception'})
+ * @param future    the future or task concerned, or {@code null} (asyncio's {@code 'future'} and {@code 'task'})
+ * @param handle    the callback handle concerned, or {@code null} (asyncio's {@code 'handle'})
+ */
+public record ExceptionContext(String message, Throwable exception, Future<?> future, Handle handle) {
+
+    /** Checks that the message is present. */
+    public ExceptionContext {
+        java.util.Objects.requireNonNull(message, "ExceptionContext message must not be null");
+    }
+
+    /**
+     * The report as text: the message, the future or handle, the task's creation site if it was recorded, and the
+     * exception's stack trace. This is what the default handler logs.
+     */
+    public String describe() {
+        var out = new StringBuilder(message);
+        if (future != null) {
+            out.append("\nfuture: ").append(future);
+            if (future instanceof Task<?> task) {
+                String site = task.creationSite();
+                if (site != null) {
+                    out.append('\n').append(site);
+                }
+            }
+        }
+        if (handle != null) {
+            out.append("\nhandle: ").append(handle);
+        }
+        if (exception != null) {
+            var trace = new java.io.StringWriter();
+            exception.printStackTrace(new java.io.PrintWriter(trace));
+            out.append('\n').append(trace.toString().stripTrailing());
+        }
+        return out.toString();
+    }
+}

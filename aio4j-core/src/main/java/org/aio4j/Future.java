@@ -1,0 +1,511 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The result of an operation that may not have finished yet, bound to one {@link EventLoop}: asyncio's
+ * {@code Future}.
+ *
+ * <p>A future is <em>pending</em> until it is given a result ({@link #setResult}), an exception
+ * ({@link #setException}) or is cancelled ({@link #cancel(String)}); then it is <em>done</em> and never changes
+ * again. A task {@linkplain #await() awaits} a future by suspending until it is done; the loop runs other tasks
+ * meanwhile. Awaiting a future that is already done does not suspend.
+ *
+ * <p><b>Done callbacks.</b> When a future becomes done, each callback added with {@link #addDoneCallback} is
+ * scheduled with {@link EventLoop#callSoon}, in the order they were added; none runs inline, not even when added to a
+ * future that is already done. A task waiting on the future is woken the same way, in the same queue, so wake-ups and
+ * callbacks interleave exactly as in asyncio.
+ *
+ * <p><b>Threads.</b> Like asyncio's, a future is a loop object: the methods that change it ({@code setResult},
+ * {@code setException}, {@code cancel}, {@code addDoneCallback}, {@code removeDoneCallback}) must be called by the
+ * thread that holds its loop (a task or callback of that loop), and throw {@link IllegalStateException} on any other
+ * thread while the loop runs; from another thread, use {@link EventLoop#callSoonThreadsafe(Runnable)}. The reading
+ * methods ({@link #isDone()}, {@link #isCancelled()}, {@link #state()}, {@link #get()}) are safe from any thread;
+ * {@link #get()} blocks a thread that is not part of the loop until the future is done.
+ *
+ * <p><b>Errors are not lost.</b> A future that ends with an exception which nobody retrieves (through
+ * {@link #await()}, {@link #get()}, {@link #result()} or {@link #exception()}) is reported to the loop's
+ * {@link ExceptionHandler} when the loop closes.
+ *
+ * <p>Memory consistency: actions of the thread that completes a future happen-before the return of
+ * {@link #await()} or {@link #get()} in a thread that sees it done.
+ *
+ * @param <T> the result type
+ */
+public sealed class Future<T> implements java.util.concurrent.Future<T> permits Task, GatheringFuture {
+
+    static final int PENDING = 0;
+    static final int CANCELLED = 1;
+    static final int FINISHED = 2;
+
+    final EventLoop loop;
+    private volatile int state;
+    private T result;
+    private Throwable exception;
+    private String cancelMessage;
+    /** {@code null}, one entry, or a {@link Callbacks} list. An entry is a {@link Task} to wake or a Consumer. */
+    private Object callbacks;
+    private volatile boolean retrieved;
+    /** What this future stands for, when a queue or lock waits on it (diagnostics: wait-for graphs). */
+    Object owner;
+
+    Future(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** The loop this future is bound to: asyncio's {@code get_loop()}. */
+    public final EventLoop getLoop() {
+        return loop;
+    }
+
+    /** Whether the future is done: it has a result or an exception, or was cancelled. Safe from any thread. */
+    @Override
+    public final boolean isDone() {
+        return state != PENDING;
+    }
+
+    /** Whether the future was cancelled. Safe from any thread. */
+    @Override
+    public final boolean isCancelled() {
+        return state == CANCELLED;
+    }
+
+    /**
+     * The state as {@link java.util.concurrent.Future.State}: {@code RUNNING} while pending, then {@code SUCCESS},
+     * {@code FAILED} or {@code CANCELLED}. Safe from any thread.
+     */
+    @Override
+    public final State state() {
+        return switch (state) {
+            case PENDING -> State.RUNNING;
+            case CANCELLED -> State.CANCELLED;
+            default -> exception == null ? State.SUCCESS : State.FAILED;
+        };
+    }
+
+    /**
+     * Suspends the calling task until this future is done, then returns its result or throws its exception:
+     * asyncio's {@code await future}.
+     *
+     * <p>Does not suspend if the future is already done. The exception thrown is the future's own exception object,
+     * not a wrapper, so {@code catch} clauses work as they would around a direct call.
+     *
+     * <p><b>Cancellation.</b> If the awaiting task is cancelled while it waits, this future is cancelled too (as
+     * asyncio does; shield it with {@link Aio#shield} to prevent that) and {@code await} throws
+     * {@link CancellationException}. If this future is a task that catches that cancellation and returns a value,
+     * {@code await} returns the value.
+     *
+     * @return the result
+     * @throws CancellationException if this future was cancelled, or the awaiting task was cancelled while waiting
+     * @throws Exception             the future's exception
+     * @throws IllegalStateException if not called from a task of this future's loop, or a task awaits itself
+     */
+    public final T await() throws Exception {
+        if (state == PENDING) {
+            loop.taskAwaiting(this, "Future.await()").suspendOn(this);
+        }
+        return report();
+    }
+
+    /**
+     * Waits until the future is done and returns its result, as {@link java.util.concurrent.Future#get()} does.
+     *
+     * <p>Inside a task of this future's loop it suspends the task like {@link #await()}. On a thread that is not part
+     * of any running loop it blocks that thread. It throws {@link IllegalStateException} from a callback of the loop
+     * or from a task of another loop, where blocking would stall a loop.
+     *
+     * @throws ExecutionException   wrapping the future's exception
+     * @throws CancellationException if the future was cancelled
+     * @throws InterruptedException if a blocked thread is interrupted
+     */
+    @Override
+    public final T get() throws InterruptedException, ExecutionException {
+        if (state == PENDING) {
+            Task<?> task = loop.taskOrBlockableThread(this, "Future.get()");
+            if (task != null) {
+                task.suspendOn(this);
+            } else {
+                blockUntilDone(Long.MAX_VALUE);
+            }
+        }
+        return reportForGet();
+    }
+
+    /**
+     * Waits at most {@code timeout} for the future to be done, as
+     * {@link java.util.concurrent.Future#get(long, TimeUnit)} does. A timeout does not cancel the future (unlike
+     * {@link Aio#waitFor}).
+     *
+     * @throws TimeoutException if the future is not done in time
+     * @see #get()
+     */
+    @Override
+    public final T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        Objects.requireNonNull(unit, "unit must not be null");
+        if (timeout < 0) {
+            throw new IllegalArgumentException("timeout must be >= 0, got " + timeout);
+        }
+        if (state == PENDING) {
+            Task<?> task = loop.taskOrBlockableThread(this, "Future.get(timeout)");
+            if (task != null) {
+                task.waitDone(this, unit.toNanos(timeout));
+            } else {
+                blockUntilDone(unit.toNanos(timeout));
+            }
+            if (state == PENDING) {
+                throw new TimeoutException("Future not done after " + timeout + " " + unit + ": " + this);
+            }
+        }
+        return reportForGet();
+    }
+
+    /**
+     * The result of a done future: asyncio's {@code result()}.
+     *
+     * @return the result
+     * @throws InvalidStateException if the future is not done
+     * @throws CancellationException if it was cancelled
+     * @throws RuntimeException      its exception, if that is unchecked (or an {@link Error})
+     * @throws CompletionException   wrapping its exception, if that is a checked exception (use {@link #await()} in
+     *                               a task to get the checked exception itself)
+     */
+    public final T result() {
+        int s = state;
+        if (s == PENDING) {
+            throw new InvalidStateException("Result is not ready: " + this);
+        }
+        if (s == CANCELLED) {
+            throw cancelledError();
+        }
+        Throwable e = exception;
+        if (e != null) {
+            retrieved = true;
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw new CompletionException(e);
+        }
+        return result;
+    }
+
+    /**
+     * The exception of a done future, or {@code null} if it has a result: asyncio's {@code exception()}. Marks the
+     * exception as retrieved.
+     *
+     * @throws InvalidStateException if the future is not done
+     * @throws CancellationException if it was cancelled
+     */
+    public final Throwable exception() {
+        int s = state;
+        if (s == PENDING) {
+            throw new InvalidStateException("Exception is not set: " + this);
+        }
+        if (s == CANCELLED) {
+            throw cancelledError();
+        }
+        retrieved = true;
+        return exception;
+    }
+
+    /** As {@link java.util.concurrent.Future#resultNow()}: the result, if the future finished with one. */
+    @Override
+    public final T resultNow() {
+        if (state != FINISHED || exception != null) {
+            throw new IllegalStateException("Future did not complete with a result: " + this);
+        }
+        return result;
+    }
+
+    /** As {@link java.util.concurrent.Future#exceptionNow()}: the exception, if the future finished with one. */
+    @Override
+    public final Throwable exceptionNow() {
+        if (state != FINISHED || exception == null) {
+            throw new IllegalStateException("Future did not complete with an exception: " + this);
+        }
+        retrieved = true;
+        return exception;
+    }
+
+    /**
+     * Marks the future done with {@code value}: asyncio's {@code set_result()}.
+     *
+     * @throws InvalidStateException if it is already done
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    public void setResult(T value) {
+        loop.checkThread("Future.setResult");
+        checkPending("setResult");
+        result = value;
+        state = FINISHED;
+        scheduleCallbacks();
+    }
+
+    /**
+     * Marks the future done with {@code error}: asyncio's {@code set_exception()}.
+     *
+     * @throws NullPointerException  if {@code error} is null
+     * @throws InvalidStateException if it is already done
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    public void setException(Throwable error) {
+        Objects.requireNonNull(error, "exception must not be null");
+        loop.checkThread("Future.setException");
+        checkPending("setException");
+        fail(error);
+    }
+
+    /** Cancels the future without a message. Same as {@code cancel((String) null)}. */
+    public final boolean cancel() {
+        return cancel((String) null);
+    }
+
+    /**
+     * As {@link #cancel(String)} without a message; {@code mayInterruptIfRunning} is ignored (a future has nothing
+     * running; cancelling a task interrupts a blocking call it offloaded with {@link Aio#toThread}).
+     */
+    @Override
+    public final boolean cancel(boolean mayInterruptIfRunning) {
+        return cancel((String) null);
+    }
+
+    /**
+     * Cancels the future: asyncio's {@code cancel(msg)}. If it is pending, it becomes cancelled, its callbacks are
+     * scheduled and {@code true} is returned; if it is already done, nothing changes and {@code false} is returned.
+     *
+     * @param message the message of the {@link CancellationException} raised by awaiting it, or {@code null}
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    public boolean cancel(String message) {
+        loop.checkThread("Future.cancel");
+        if (state != PENDING) {
+            return false;
+        }
+        markCancelled(message);
+        return true;
+    }
+
+    /**
+     * Adds a callback run with this future as argument once it is done: asyncio's {@code add_done_callback()}. The
+     * callback is scheduled with {@link EventLoop#callSoon} (at once if the future is already done), never run
+     * inline. It runs on the loop and must not suspend; an exception it throws goes to the loop's
+     * {@link ExceptionHandler}.
+     *
+     * @throws NullPointerException  if {@code callback} is null
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    public final void addDoneCallback(Consumer<? super Future<T>> callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        loop.checkThread("Future.addDoneCallback");
+        if (state != PENDING) {
+            loop.scheduleCallback(callback, this);
+        } else {
+            addEntry(callback);
+        }
+    }
+
+    /**
+     * Removes every registration of {@code callback}: asyncio's {@code remove_done_callback()}.
+     *
+     * @return the number of registrations removed
+     */
+    public final int removeDoneCallback(Consumer<? super Future<T>> callback) {
+        loop.checkThread("Future.removeDoneCallback");
+        return removeEntry(callback);
+    }
+
+    @Override
+    public String toString() {
+        return "Future[" + describeState() + "]";
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Internals shared with Task, the combinators and the loop.
+
+    final String describeState() {
+        return switch (state) {
+            case PENDING -> "pending";
+            case CANCELLED -> cancelMessage == null ? "cancelled" : "cancelled message=" + cancelMessage;
+            default -> exception != null
+                    ? "finished exception=" + exception
+                    : "finished result=" + abbreviate(String.valueOf(result));
+        };
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    final void checkPending(String operation) {
+        if (state != PENDING) {
+            throw new InvalidStateException(operation + " on a future that is already done: " + this);
+        }
+    }
+
+    /** Completes with a value; the caller has checked thread and state. */
+    final void complete(T value) {
+        result = value;
+        state = FINISHED;
+        scheduleCallbacks();
+    }
+
+    /** Completes with an exception; the caller has checked thread and state. */
+    final void fail(Throwable error) {
+        exception = error;
+        state = FINISHED;
+        if (!(error instanceof CancellationException)) {
+            loop.trackUnretrieved(this);
+        }
+        scheduleCallbacks();
+    }
+
+    final void markCancelled(String message) {
+        cancelMessage = message;
+        state = CANCELLED;
+        scheduleCallbacks();
+    }
+
+    final String cancelMessage() {
+        return cancelMessage;
+    }
+
+    /** The exception of a finished future without marking it retrieved (for internal inspection). */
+    final Throwable peekException() {
+        return state == FINISHED ? exception : null;
+    }
+
+    final boolean isRetrieved() {
+        return retrieved;
+    }
+
+    final void markRetrieved() {
+        retrieved = true;
+    }
+
+    CancellationException cancelledError() {
+        return new CancellationException(cancelMessage);
+    }
+
+    /** Result or the original exception, for await() and runUntilComplete(). */
+    final T report() throws Exception {
+        int s = state;
+        if (s == CANCELLED) {
+            throw cancelledError();
+        }
+        Throwable e = exception;
+        if (e != null) {
+            retrieved = true;
+            if (e instanceof Exception ex) {
+                throw ex;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw new ExecutionException(e);
+        }
+        return result;
+    }
+
+    private T reportForGet() throws ExecutionException {
+        if (state == CANCELLED) {
+            throw cancelledError();
+        }
+        Throwable e = exception;
+        if (e != null) {
+            retrieved = true;
+            throw new ExecutionException(e);
+        }
+        return result;
+    }
+
+    /** Registers a task to be woken (made ready) when this future is done. */
+    final void addWaiter(Task<?> task) {
+        addEntry(task);
+    }
+
+    final void removeWaiter(Task<?> task) {
+        removeEntry(task);
+    }
+
+    private void addEntry(Object entry) {
+        Object cbs = callbacks;
+        if (cbs == null) {
+            callbacks = entry;
+        } else if (cbs instanceof Callbacks list) {
+            list.add(entry);
+        } else {
+            var list = new Callbacks();
+            list.add(cbs);
+            list.add(entry);
+            callbacks = list;
+        }
+    }
+
+    private int removeEntry(Object entry) {
+        Object cbs = callbacks;
+        if (cbs == null) {
+            return 0;
+        }
+        if (cbs instanceof Callbacks list) {
+            int before = list.size();
+            list.removeIf(e -> e.equals(entry));
+            return before - list.size();
+        }
+        if (cbs.equals(entry)) {
+            callbacks = null;
+            return 1;
+        }
+        return 0;
+    }
+
+    private void scheduleCallbacks() {
+        Object cbs = callbacks;
+        if (cbs == null) {
+            return;
+        }
+        callbacks = null;
+        if (cbs instanceof Callbacks list) {
+            for (Object entry : list) {
+                loop.scheduleCallback(entry, this);
+            }
+        } else {
+            loop.scheduleCallback(cbs, this);
+        }
+    }
+
+    /** Blocks a thread outside the loop until the future is done or the timeout passes. */
+    private void blockUntilDone(long timeoutNanos) throws InterruptedException {
+        var latch = new CountDownLatch(1);
+        loop.callSoonThreadsafe(() -> {
+            if (state != PENDING) {
+                latch.countDown();
+            } else {
+                addEntry((Consumer<Future<T>>) f -> latch.countDown());
+            }
+        });
+        if (timeoutNanos == Long.MAX_VALUE) {
+            latch.await();
+        } else {
+            latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Marker type so that a list of callbacks is never mistaken for a single entry. */
+    private static final class Callbacks extends ArrayList<Object> {
+        private static final long serialVersionUID = 1L;
+
+        Callbacks() {
+            super(4);
+        }
+    }
+}

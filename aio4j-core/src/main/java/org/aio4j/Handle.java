@@ -1,0 +1,54 @@
+package org.aio4j;
+
+import java.util.function.Consumer;
+
+/**
+ * A callback scheduled on an event loop, as returned by {@link EventLoop#callSoon(Runnable)}: asyncio's
+ * {@code Handle}.
+ *
+ * <p>A handle runs once, on the loop's thread, in the loop iteration that reaches it; it runs to completion and must
+ * not suspend. {@link #cancel()} before it runs prevents it from running. An exception thrown by the callback is
+ * passed to the loop's {@link ExceptionHandler}; the loop goes on.
+ *
+ * <p>Not thread-safe: call {@link #cancel()} on the loop's thread (from another thread, use
+ * {@link EventLoop#callSoonThreadsafe(Runnable)}).
+ */
+public sealed class Handle permits TimerHandle {
+
+    /** A {@link Runnable}, a {@link Consumer} applied to {@link #arg}, or (for timers) a {@link Task} to wake. */
+    final Object fn;
+    final Object arg;
+    boolean cancelled;
+
+    Handle(Object fn, Object arg) {
+        this.fn = fn;
+        this.arg = arg;
+    }
+
+    /** Prevents the callback from running, if it has not run yet. Does nothing otherwise. */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Whether {@link #cancel()} was called. */
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    @SuppressWarnings("unchecked")
+    final void run() {
+        if (fn instanceof Runnable r) {
+            r.run();
+        } else if (fn instanceof Consumer<?> c) {
+            ((Consumer<Object>) c).accept(arg);
+        } else {
+            ((Task<?>) fn).wakeFromSleep(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        String what = fn instanceof Task<?> t ? "wake " + t.getName() : fn.getClass().getName();
+        return getClass().getSimpleName() + "[" + what + (cancelled ? ", cancelled" : "") + "]";
+    }
+}

@@ -1,0 +1,170 @@
+package org.aio4j;
+
+import java.nio.channels.ClosedByInterruptException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A blocking call running off the loop, on an executor's thread, whose outcome comes back as a loop future.
+ *
+ * <p>The call is in flight from submission until its outcome has been posted back and processed on the loop.
+ * Cancelling the loop future skips the call if it has not started and interrupts its thread if it has; an interrupt
+ * that arrives after the call returned is cleared, so a pooled thread is not left interrupted.
+ */
+final class Offload<T> implements Runnable {
+
+    private final EventLoop loop;
+    private final Future<T> future;
+    private final Callable<T> call;
+    private Thread runner;
+    private boolean cancelled;
+    private boolean interruptedByUs;
+
+    private Offload(EventLoop loop, Future<T> future, Callable<T> call) {
+        this.loop = loop;
+        this.future = future;
+        this.call = call;
+    }
+
+    static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call) {
+        Future<T> future = new Future<>(loop);
+        var op = new Offload<>(loop, future, call);
+        loop.addInFlight(op);
+        try {
+            executor.execute(op);
+        } catch (RejectedExecutionException e) {
+            loop.removeInFlight(op);
+            throw e;
+        }
+        future.addDoneCallback(f -> {
+            if (f.isCancelled()) {
+                op.interrupt();
+            }
+        });
+        return future;
+    }
+
+    @Override
+    public void run() {
+        synchronized (this) {
+            if (cancelled) {
+                post(null, null);
+                return;
+            }
+            runner = Thread.currentThread();
+        }
+        T value = null;
+        Throwable error = null;
+        try {
+            value = call.call();
+        } catch (Throwable e) {
+            error = e;
+        }
+        synchronized (this) {
+            runner = null;
+            if (interruptedByUs) {
+                Thread.interrupted();
+            }
+        }
+        post(value, error);
+    }
+
+    private synchronized void interrupt() {
+        cancelled = true;
+        if (runner != null) {
+            interruptedByUs = true;
+            runner.interrupt();
+        }
+    }
+
+    private void post(T value, Throwable error) {
+        loop.post(new Handle((Runnable) () -> {
+            loop.removeInFlight(this);
+            if (!future.isDone()) {
+                if (error != null) {
+                    future.fail(error);
+                } else {
+                    future.complete(value);
+                }
+            } else if (error != null && !isInterruption(error)) {
+                loop.callExceptionHandler(new ExceptionContext(
+                        "Offloaded call failed after its future was cancelled", error, future, null));
+            }
+        }, null));
+    }
+
+    private static boolean isInterruption(Throwable e) {
+        return e instanceof InterruptedException || e instanceof ClosedByInterruptException
+                || e instanceof CancellationException;
+    }
+
+    @Override
+    public String toString() {
+        Thread t;
+        synchronized (this) {
+            t = runner;
+        }
+        return "offloaded call " + call.getClass().getName() + (t == null ? " (queued)" : " running on " + t);
+    }
+
+    /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */
+    static <T> Future<T> wrap(EventLoop loop, CompletionStage<T> stage) {
+        Future<T> future = new Future<>(loop);
+        if (stage instanceof CompletableFuture<T> cf && cf.isDone()) {
+            settleFrom(future, cf);
+            return future;
+        }
+        Object op = new Object() {
+            @Override
+            public String toString() {
+                return "CompletionStage " + stage;
+            }
+        };
+        loop.addInFlight(op);
+        stage.whenComplete((value, error) -> loop.post(new Handle((Runnable) () -> {
+            loop.removeInFlight(op);
+            if (!future.isDone()) {
+                if (error != null) {
+                    future.fail(unwrap(error));
+                } else {
+                    future.complete(value);
+                }
+            }
+        }, null)));
+        future.addDoneCallback(f -> {
+            if (f.isCancelled()) {
+                try {
+                    stage.toCompletableFuture().cancel(true);
+                } catch (UnsupportedOperationException notCancellable) {
+                    // The stage does not expose a CompletableFuture; it runs to its end and is ignored.
+                }
+            }
+        });
+        return future;
+    }
+
+    private static <T> void settleFrom(Future<T> future, CompletableFuture<T> cf) {
+        if (cf.isCancelled()) {
+            future.markCancelled(null);
+            return;
+        }
+        try {
+            future.complete(cf.join());
+        } catch (CompletionException | CancellationException e) {
+            future.fail(unwrap(e));
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}

@@ -1,0 +1,408 @@
+package org.aio4j;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A coroutine running on an event loop: asyncio's {@code Task}.
+ *
+ * <p>A task runs its {@link Coroutine} on a virtual thread of its own, started the first time the loop reaches the
+ * task in its ready queue. Only one task of a loop runs at a time: a task holds the loop from the moment it is resumed
+ * until it suspends (awaits a pending future, sleeps, waits on a queue or lock) or returns, and the loop then runs the
+ * next ready callback or task, first in, first out. So the same program interleaves the same way every run.
+ *
+ * <p>The task is itself a {@link Future} of its coroutine's result; {@link #setResult} and {@link #setException}
+ * are not supported (asyncio's {@code RuntimeError}).
+ *
+ * <p><b>Cancellation</b> ({@link #cancel(String)}) is a request: at the task's current or next suspension point a
+ * {@link CancellationException} is thrown into its coroutine. If the task was waiting on a future, that future is
+ * cancelled too. The coroutine may catch the exception, clean up, and even return normally (the task then ends with
+ * that result, not cancelled); it ends cancelled if the exception escapes. {@link #cancelling()} counts the pending
+ * requests and {@link #uncancel()} withdraws one, exactly as in CPython 3.13; {@link Timeout} and {@link TaskGroup}
+ * rely on these counts to tell their own cancellations from the caller's. A task that is cancelled before it starts
+ * never runs its coroutine.
+ *
+ * <p>Threads: as for any {@link Future}, only the thread holding the loop may change the task.
+ *
+ * @param <T> the result type
+ */
+public final class Task<T> extends Future<T> {
+
+    /** Cause of a plain cancel() without a message. */
+    private static final Object NO_MESSAGE = new Object();
+
+    private final Coroutine<T> coro;
+    private final long number;
+    private String name;
+    /** The task that created this one, for task trees and reports; null for a top-level task. */
+    final Task<?> parent;
+    /** Where the task was created (debug mode), or null. */
+    private final StackTraceElement[] site;
+
+    /** The virtual thread running the coroutine; null until the loop first dispatches the task. */
+    Thread thread;
+    /** What the task is suspended on: a Future, a TimerHandle (sleeping), or null (ready or running). */
+    Object waitingOn;
+    /** Whether the task is in the loop's ready queue (so a second wake-up in the same turn is a no-op). */
+    boolean queued;
+
+    private int cancelsRequested;
+    private boolean mustCancel;
+    /** What the next cancellation throws: NO_MESSAGE, a message, a Timeout, or an exception to deliver as is. */
+    private Object cancelCause;
+    /** The cancellation most recently thrown into the coroutine (a Timeout converts it when it expires). */
+    CancellationException lastCancellation;
+
+    /** Links in the loop's list of pending tasks. */
+    Task<?> livePrev;
+    Task<?> liveNext;
+
+    Task(EventLoop loop, Coroutine<T> coro, String name, long number, Task<?> parent, StackTraceElement[] site) {
+        super(loop);
+        this.coro = coro;
+        this.name = name;
+        this.number = number;
+        this.parent = parent;
+        this.site = site;
+    }
+
+    /** The task's name: the one given at creation, or {@code Task-N}. asyncio's {@code get_name()}. */
+    public String getName() {
+        String n = name;
+        if (n == null) {
+            n = "Task-" + number;
+            name = n;
+        }
+        return n;
+    }
+
+    /** Renames the task: asyncio's {@code set_name()}. */
+    public void setName(String name) {
+        this.name = Objects.requireNonNull(name, "name must not be null");
+    }
+
+    /** The coroutine this task runs: asyncio's {@code get_coro()}. */
+    public Coroutine<T> getCoro() {
+        return coro;
+    }
+
+    /**
+     * The number of cancellation requests not yet withdrawn with {@link #uncancel()}: asyncio's
+     * {@code cancelling()}.
+     */
+    public int cancelling() {
+        return cancelsRequested;
+    }
+
+    /**
+     * Withdraws one cancellation request and returns how many remain: asyncio's {@code uncancel()}. When none remain,
+     * a cancellation that was requested but not yet thrown into the coroutine is dropped (as in CPython 3.13).
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    public int uncancel() {
+        loop.checkThread("Task.uncancel");
+        if (cancelsRequested > 0) {
+            cancelsRequested--;
+            if (cancelsRequested == 0) {
+                mustCancel = false;
+            }
+        }
+        return cancelsRequested;
+    }
+
+    /**
+     * Requests cancellation: asyncio's {@code cancel(msg)}. Returns {@code false} if the task is already done;
+     * otherwise counts the request and returns {@code true}, and a {@link CancellationException} carrying
+     * {@code message} is thrown into the coroutine where it waits (or at its next suspension point, or before it
+     * starts). If the task waits on a future, that future is cancelled; if it waits on a call offloaded with
+     * {@link Aio#toThread}, the thread running that call is interrupted.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
+    @Override
+    public boolean cancel(String message) {
+        loop.checkThread("Task.cancel");
+        return requestCancel(message == null ? NO_MESSAGE : message, true);
+    }
+
+    /** Always throws: a task's result comes from its coroutine. asyncio raises RuntimeError here. */
+    @Override
+    public void setResult(T value) {
+        throw new UnsupportedOperationException("Task does not support setResult: its result comes from its coroutine");
+    }
+
+    /** Always throws: a task's exception comes from its coroutine. asyncio raises RuntimeError here. */
+    @Override
+    public void setException(Throwable error) {
+        throw new UnsupportedOperationException(
+                "Task does not support setException: its exception comes from its coroutine");
+    }
+
+    /**
+     * The future this task is suspended on, if any: asyncio's private {@code _fut_waiter}, made public for
+     * diagnostics. {@code null} if the task is running, ready to run, sleeping or done.
+     */
+    public Future<?> waitingOn() {
+        return waitingOn instanceof Future<?> f ? f : null;
+    }
+
+    /**
+     * The frames of the coroutine where it is suspended (or running), innermost first, with the loop's own frames
+     * left out: asyncio's {@code get_stack()}. Empty if the task has not started or is done.
+     */
+    public StackTraceElement[] getStack() {
+        Thread t = thread;
+        if (t == null || isDone()) {
+            return new StackTraceElement[0];
+        }
+        return Arrays.stream(t.getStackTrace()).filter(Task::isUserFrame).toArray(StackTraceElement[]::new);
+    }
+
+    /** The first user frame of {@link #getStack()}, e.g. where the task waits, or {@code null}. */
+    public StackTraceElement waitingAt() {
+        StackTraceElement[] stack = getStack();
+        return stack.length == 0 ? null : stack[0];
+    }
+
+    /** The task that created this one, or {@code null}. */
+    public Task<?> parent() {
+        return parent;
+    }
+
+    @Override
+    public String toString() {
+        var out = new StringBuilder("Task[name=").append(getName()).append(", ").append(describeState());
+        Object w = waitingOn;
+        if (!isDone() && w != null) {
+            out.append(", waiting on ").append(w instanceof TimerHandle h ? "sleep until " + h.when() : w);
+        }
+        return out.append(']').toString();
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Running, suspending and resuming. All of this runs on the thread holding the loop.
+
+    /** Entry point of the task's virtual thread; the thread holds the loop when it starts. */
+    void runBody() {
+        T value = null;
+        Throwable error = null;
+        try {
+            value = coro.call();
+        } catch (Throwable e) {
+            error = e;
+        }
+        loop.exitTask(this, value, error);
+    }
+
+    /** Settles the task from the outcome of its coroutine: asyncio's end of {@code __step}. */
+    void settle(T value, Throwable error) {
+        loop.unlinkLive(this);
+        if (error == null) {
+            if (mustCancel) {
+                mustCancel = false;
+                markCancelled(causeMessage(cancelCause));
+            } else {
+                complete(value);
+            }
+        } else if (isCancellation(error)) {
+            markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause));
+        } else {
+            fail(error);
+        }
+        cancelCause = null;
+    }
+
+    /** Settles a task cancelled before it ever ran. */
+    void settleUnstarted() {
+        mustCancel = false;
+        loop.unlinkLive(this);
+        markCancelled(causeMessage(cancelCause));
+        cancelCause = null;
+    }
+
+    boolean mustCancelBeforeStart() {
+        return mustCancel;
+    }
+
+    /** Whether {@code e} ends a task as cancelled (a timeout that was converted is an ordinary error instead). */
+    static boolean isCancellation(Throwable e) {
+        return e instanceof CancellationException
+                && !(e instanceof TimeoutCancellationException t && t.isTimeout());
+    }
+
+    /** Suspends until {@code f} is done. The caller checked that f is pending and belongs to this loop. */
+    void suspendOn(Future<?> f) {
+        if (f == this) {
+            throw new IllegalStateException("Task cannot await on itself: " + this);
+        }
+        if (mustCancel && f.cancel(causeMessage(cancelCause))) {
+            // asyncio's __step cancels the future a task yields while a cancellation is pending.
+            mustCancel = false;
+        }
+        waitingOn = f;
+        f.addWaiter(this);
+        loop.suspend(this);
+        waitingOn = null;
+        afterWake(f);
+    }
+
+    /** Suspends until {@code f} is done or {@code timeoutNanos} passed; does not cancel {@code f}. */
+    void waitDone(Future<?> f, long timeoutNanos) {
+        TimerHandle timer = loop.scheduleAfter(timeoutNanos, (Runnable) () -> {
+            if (waitingOn == f) {
+                f.removeWaiter(this);
+                loop.makeReady(this);
+            }
+        });
+        try {
+            suspendOn(f);
+        } finally {
+            timer.cancel();
+        }
+    }
+
+    /** Suspends for {@code nanos} of loop time; 0 yields to the other ready tasks once (asyncio's sleep(0)). */
+    void sleep(long nanos) {
+        if (nanos <= 0 || mustCancel) {
+            loop.makeReady(this);
+            loop.suspend(this);
+        } else {
+            TimerHandle h = loop.scheduleAfter(nanos, this);
+            waitingOn = h;
+            loop.suspend(this);
+            waitingOn = null;
+        }
+        afterWake(null);
+    }
+
+    /** Called by a timer handle set by {@link #sleep}. */
+    void wakeFromSleep(Handle h) {
+        if (waitingOn == h) {
+            loop.makeReady(this);
+        }
+    }
+
+    /** Called when a future this task waits on is done. */
+    void wakeFrom(Future<?> f) {
+        if (waitingOn == f) {
+            loop.makeReady(this);
+        }
+    }
+
+    private void afterWake(Future<?> f) {
+        if (mustCancel) {
+            mustCancel = false;
+            throw takeCancellation();
+        }
+        if (cancelCause != null && f != null) {
+            if (f.isCancelled()) {
+                throw takeCancellation();
+            }
+            // The future we cancelled was a task that caught the cancellation and returned: asyncio lets the
+            // awaiting task go on with that result, and so do we.
+            cancelCause = null;
+        }
+    }
+
+    private RuntimeException takeCancellation() {
+        Object cause = cancelCause;
+        cancelCause = null;
+        RuntimeException e;
+        if (cause instanceof Timeout t) {
+            e = new TimeoutCancellationException(t);
+        } else if (cause instanceof RuntimeException delivered) {
+            e = delivered;
+        } else {
+            e = new CancellationException(cause == NO_MESSAGE || cause == null ? null : (String) cause);
+        }
+        if (e instanceof CancellationException ce) {
+            lastCancellation = ce;
+        }
+        return e;
+    }
+
+    /**
+     * Requests that {@code cause} be thrown at the task's suspension point: the shared path of {@link #cancel},
+     * of {@link Timeout} expiry ({@code cause} a Timeout) and of a {@link TaskGroup} aborting its body ({@code cause}
+     * the group's exception, not counted as a cancellation).
+     */
+    boolean requestCancel(Object cause, boolean counted) {
+        if (isDone()) {
+            return false;
+        }
+        if (counted) {
+            cancelsRequested++;
+        }
+        Object w = waitingOn;
+        if (w instanceof Future<?> f) {
+            if (f.cancel(causeMessage(cause))) {
+                cancelCause = cause;
+                return true;
+            }
+        } else if (w instanceof TimerHandle h && !h.fired) {
+            h.cancel();
+            waitingOn = null;
+            loop.makeReady(this);
+        }
+        mustCancel = true;
+        cancelCause = cause;
+        return true;
+    }
+
+    /** Delivers {@code error} to the task at its suspension point without counting a cancellation. */
+    boolean abortWith(RuntimeException error) {
+        return requestCancel(error, false);
+    }
+
+    private static String causeMessage(Object cause) {
+        if (cause instanceof String s) {
+            return s;
+        }
+        if (cause instanceof Timeout) {
+            return "timeout expired";
+        }
+        if (cause instanceof RuntimeException e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    /** The creation report: where the task was created (debug mode) and by which task, or null. */
+    String creationSite() {
+        if (site == null && parent == null) {
+            return null;
+        }
+        var out = new StringBuilder();
+        if (parent != null) {
+            out.append("created by task ").append(parent.getName());
+        }
+        if (site != null) {
+            out.append(out.isEmpty() ? "" : ", ").append("created at:");
+            for (StackTraceElement frame : site) {
+                out.append("\n\tat ").append(frame);
+            }
+        } else {
+            out.append(" (run the loop in debug mode, -Daio4j.debug=true, to record where)");
+        }
+        return out.toString();
+    }
+
+    StackTraceElement[] site() {
+        return site;
+    }
+
+    /** Whether a frame belongs to user code rather than to the JDK or to this package's own machinery. */
+    static boolean isUserFrame(StackTraceElement frame) {
+        String c = frame.getClassName();
+        if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
+            return false;
+        }
+        boolean corePackage = c.startsWith(CORE_PACKAGE) && c.indexOf('.', CORE_PACKAGE.length()) < 0;
+        // Tests of this package live in it too: their frames are user frames.
+        return !corePackage || c.endsWith("Test") || c.contains("Test$");
+    }
+
+    private static final String CORE_PACKAGE = "org.aio4j.";
+}

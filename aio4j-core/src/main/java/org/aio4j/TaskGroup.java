@@ -1,0 +1,220 @@
+package org.aio4j;
+
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A scope that owns the tasks created in it and does not end before they do: asyncio's {@code TaskGroup}, shaped
+ * like {@link java.util.concurrent.StructuredTaskScope} for try-with-resources.
+ *
+ * <pre>{@code
+ * try (var tg = new TaskGroup()) {
+ *     Task<Page> a = tg.createTask(() -> fetch("/a"));
+ *     Task<Page> b = tg.createTask(() -> fetch("/b"));
+ *     tg.join();                        // waits for both; throws TaskGroupException if any failed
+ *     use(a.result(), b.result());
+ * }
+ * }</pre>
+ *
+ * <p><b>Failure.</b> When a task of the group fails (ends with an exception that is not a cancellation), the group
+ * cancels its other tasks and stops its block: if the block is waiting in {@link #join()}, {@code join} throws;
+ * if it is suspended elsewhere, the group's {@link TaskGroupException} is thrown there. The exception carries every
+ * error of the group's tasks; errors that happen while the group winds down are added to it.
+ *
+ * <p><b>Join and close.</b> {@link #join()} waits for every task; call it at the end of the block. Java's
+ * try-with-resources cannot tell {@link #close()} whether the block ended normally or by an exception, so
+ * {@code close()} treats a group that was not joined like asyncio treats a block that raised: it cancels the tasks
+ * still running, waits for them to finish, and throws the group's errors if there are any that were not thrown yet.
+ * (A block that forgets {@code join()} therefore cancels its tasks; the loop logs that at level INFO.)
+ *
+ * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
+ * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate.
+ *
+ * <p>Loop object: use it only from the task that created it (tasks it creates are that task's children).
+ */
+public final class TaskGroup implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
+
+    private final EventLoop loop;
+    private final Task<?> parent;
+    private final Set<Task<?>> tasks = new LinkedHashSet<>();
+    private final TaskGroupException errors = new TaskGroupException();
+    private boolean errorsThrown;
+    private boolean aborting;
+    private boolean joining;
+    private boolean joined;
+    private boolean closed;
+    private Future<Void> allDone;
+
+    /**
+     * Opens a group owned by the current task: asyncio's {@code TaskGroup()} entered with {@code async with}.
+     *
+     * @throws IllegalStateException if not called from a task of a running loop
+     */
+    public TaskGroup() {
+        this.loop = Aio.runningLoop();
+        this.parent = loop.taskAwaiting("TaskGroup", "new TaskGroup()");
+    }
+
+    /**
+     * Creates a task in the group: asyncio's {@code TaskGroup.create_task()}.
+     *
+     * @throws IllegalStateException if the group is joined, closed or failing
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine) {
+        return createTask(coroutine, null);
+    }
+
+    /** As {@link #createTask(Coroutine)} with a task name. */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        loop.checkThread("TaskGroup.createTask");
+        if (closed || joined) {
+            throw new IllegalStateException("TaskGroup is finished: no task can be added");
+        }
+        if (aborting) {
+            throw new IllegalStateException("TaskGroup is shutting down after a failure: no task can be added");
+        }
+        Task<T> task = loop.createTask(coroutine, name);
+        tasks.add(task);
+        task.addDoneCallback(this::onTaskDone);
+        return task;
+    }
+
+    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    public Task<Void> createTask(VoidCoroutine coroutine) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), null);
+    }
+
+    /**
+     * Waits until every task of the group is done: the end of asyncio's {@code async with TaskGroup()} block.
+     *
+     * @throws TaskGroupException    if any task failed (after all of them are done)
+     * @throws CancellationException if the calling task was cancelled meanwhile (after all tasks are done)
+     */
+    public void join() {
+        loop.checkThread("TaskGroup.join");
+        if (joined || closed) {
+            throw new IllegalStateException("TaskGroup was already joined or closed");
+        }
+        joining = true;
+        RuntimeException cancellation = waitForAll();
+        joining = false;
+        joined = true;
+        throwOutcome(cancellation);
+    }
+
+    /**
+     * Ends the group. If it was joined, does nothing. Otherwise cancels the tasks that are still running, waits for
+     * them to finish, and throws the group's {@link TaskGroupException} if it has errors not thrown yet.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (joined) {
+            return;
+        }
+        int running = 0;
+        for (Task<?> t : tasks) {
+            if (!t.isDone()) {
+                running++;
+            }
+        }
+        if (running > 0) {
+            abort();
+            LOG.log(System.Logger.Level.INFO, () -> "TaskGroup closed without join(): cancelled its unfinished tasks"
+                    + " (call tg.join() at the end of the try block to wait for them)");
+        }
+        joining = true;
+        RuntimeException cancellation = waitForAll();
+        joining = false;
+        if (!errors.isEmpty() && !errorsThrown) {
+            errorsThrown = true;
+            throw errors;
+        }
+        if (cancellation != null) {
+            throw cancellation;
+        }
+    }
+
+    private RuntimeException waitForAll() {
+        RuntimeException cancellation = null;
+        while (!tasks.isEmpty()) {
+            allDone = new Future<>(loop);
+            allDone.owner = this;
+            try {
+                allDone.await();
+            } catch (RuntimeException e) {
+                // The block's task was cancelled or aborted while waiting: cancel the tasks, wait for them anyway.
+                if (cancellation == null && e != errors) {
+                    cancellation = e;
+                }
+                abort();
+            } catch (Exception impossible) {
+                throw new IllegalStateException(impossible);
+            } finally {
+                allDone = null;
+            }
+        }
+        return cancellation;
+    }
+
+    private void throwOutcome(RuntimeException cancellation) {
+        if (!errors.isEmpty()) {
+            errorsThrown = true;
+            throw errors;
+        }
+        if (cancellation != null) {
+            throw cancellation;
+        }
+    }
+
+    private void abort() {
+        aborting = true;
+        for (Task<?> t : tasks) {
+            if (!t.isDone()) {
+                t.cancel();
+            }
+        }
+    }
+
+    private void onTaskDone(Future<?> task) {
+        tasks.remove(task);
+        if (tasks.isEmpty() && allDone != null && !allDone.isDone()) {
+            allDone.complete(null);
+        }
+        if (task.isCancelled()) {
+            return;
+        }
+        Throwable error = task.peekException();
+        if (error == null) {
+            return;
+        }
+        task.markRetrieved();
+        errors.add(error);
+        if (parent.isDone()) {
+            loop.callExceptionHandler(new ExceptionContext(
+                    "Task has errored out but its TaskGroup's parent task is already done", error, task, null));
+            return;
+        }
+        if (!aborting) {
+            abort();
+            if (!joining) {
+                // The block is suspended elsewhere: stop it there with the group's failure.
+                errorsThrown = true;
+                parent.abortWith(errors);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TaskGroup[tasks=" + tasks.size() + (aborting ? ", aborting" : "") + (joined ? ", joined" : "") + "]";
+    }
+}

@@ -1,0 +1,126 @@
+package org.aio4j;
+
+import java.time.Duration;
+
+/**
+ * A deadline for a block of code in a task, used with try-with-resources: asyncio's {@code asyncio.timeout()} and
+ * {@code asyncio.timeout_at()} context managers.
+ *
+ * <pre>{@code
+ * try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+ *     page = fetch(url);                       // suspends
+ * } catch (TimeoutCancellationException e) {
+ *     page = null;                             // took longer than 2 s; fetch() was cancelled
+ * }
+ * }</pre>
+ *
+ * <p>When the deadline passes while the block runs, the task is cancelled: a {@link TimeoutCancellationException}
+ * is thrown where the block is suspended, cancelling what it waits for. When that exception leaves the block,
+ * {@link #close()} withdraws the cancellation ({@link Task#uncancel()}) and, if no other cancellation of the task is
+ * pending, marks the exception as a timeout. The deadline can be moved while the block runs with
+ * {@link #reschedule(double)}; {@link #expired()} tells afterwards whether it passed.
+ *
+ * <p>Loop object: use it only from the task that created it.
+ */
+public final class Timeout implements AutoCloseable {
+
+    private enum State { ENTERED, EXPIRING, EXPIRED, EXITED }
+
+    private final EventLoop loop;
+    private final Task<?> task;
+    private final int cancellingAtEntry;
+    private double when;
+    private TimerHandle handle;
+    private State state = State.ENTERED;
+
+    Timeout(EventLoop loop, Task<?> task, double when) {
+        this.loop = loop;
+        this.task = task;
+        this.cancellingAtEntry = task.cancelling();
+        reschedule(when);
+    }
+
+    static Timeout after(Duration delay) {
+        EventLoop loop = Aio.runningLoop();
+        Task<?> task = loop.taskAwaiting("Aio.timeout()", "Aio.timeout()");
+        long nanos = EventLoop.toNanos(delay, "timeout");
+        return new Timeout(loop, task, (loop.nowNanos() + (double) nanos) / 1e9);
+    }
+
+    static Timeout at(double when) {
+        EventLoop loop = Aio.runningLoop();
+        Task<?> task = loop.taskAwaiting("Aio.timeoutAt()", "Aio.timeoutAt()");
+        return new Timeout(loop, task, when);
+    }
+
+    /** The deadline in loop time ({@link EventLoop#time()}), or {@code +Infinity} for none. */
+    public double when() {
+        return when;
+    }
+
+    /**
+     * Moves the deadline to loop time {@code when}; {@link Double#POSITIVE_INFINITY} removes it. A deadline in the
+     * past expires in the next iteration. asyncio's {@code Timeout.reschedule()}.
+     *
+     * @throws IllegalStateException    if the timeout has expired or its block has ended
+     * @throws IllegalArgumentException if {@code when} is NaN
+     */
+    public void reschedule(double when) {
+        if (Double.isNaN(when)) {
+            throw new IllegalArgumentException("Timeout deadline must be a loop time or +Infinity, got NaN");
+        }
+        if (state != State.ENTERED) {
+            throw new IllegalStateException("Cannot reschedule a Timeout that is " + state.name().toLowerCase());
+        }
+        loop.checkThread("Timeout.reschedule");
+        this.when = when;
+        if (handle != null) {
+            handle.cancel();
+            handle = null;
+        }
+        if (when != Double.POSITIVE_INFINITY) {
+            handle = when * 1e9 <= loop.nowNanos()
+                    ? loop.scheduleAfter(0, (Runnable) this::onTimeout)
+                    : loop.callAt(when, this::onTimeout);
+        }
+    }
+
+    /** Whether the deadline passed while the block ran: asyncio's {@code Timeout.expired()}. */
+    public boolean expired() {
+        return state == State.EXPIRING || state == State.EXPIRED;
+    }
+
+    /**
+     * Ends the block: cancels the deadline and, if it expired, withdraws the cancellation it caused and marks the
+     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending.
+     */
+    @Override
+    public void close() {
+        if (handle != null) {
+            handle.cancel();
+            handle = null;
+        }
+        if (state == State.EXPIRING) {
+            state = State.EXPIRED;
+            if (task.uncancel() <= cancellingAtEntry
+                    && task.lastCancellation instanceof TimeoutCancellationException tce) {
+                tce.convert();
+            }
+        } else if (state == State.ENTERED) {
+            state = State.EXITED;
+        }
+    }
+
+    private void onTimeout() {
+        handle = null;
+        if (state == State.ENTERED) {
+            state = State.EXPIRING;
+            task.requestCancel(this, true);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Timeout[" + state.name().toLowerCase() + ", when=" + when + "]";
+    }
+}

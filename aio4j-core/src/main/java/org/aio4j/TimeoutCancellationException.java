@@ -1,0 +1,52 @@
+package org.aio4j;
+
+import java.util.concurrent.CancellationException;
+
+/**
+ * The cancellation a {@link Timeout} throws into its block when it expires, which then leaves the block as the
+ * timeout error: the Java form of asyncio's {@code CancelledError} inside {@code asyncio.timeout()} that becomes
+ * {@code TimeoutError} at its exit.
+ *
+ * <p>Inside the block it is a {@link CancellationException}, so that everything the block is waiting for is cancelled
+ * and cleaned up as for any cancellation. When it reaches the end of the {@code try (Timeout t = ...)} statement
+ * that threw it and no other cancellation of the task is pending, the timeout marks it {@linkplain #isTimeout() as a
+ * timeout}: from then on it is an ordinary error, and a task that lets it escape ends failed with it, not cancelled.
+ * If the task was also cancelled from outside, it stays a cancellation.
+ *
+ * <p>Methods with a timeout parameter ({@link Aio#waitFor}, {@link Future#get(long, java.util.concurrent.TimeUnit)})
+ * throw {@link java.util.concurrent.TimeoutException} instead.
+ */
+public final class TimeoutCancellationException extends CancellationException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Timeout timeout;
+    private boolean converted;
+
+    TimeoutCancellationException(Timeout timeout) {
+        super("timeout expired");
+        this.timeout = timeout;
+    }
+
+    /** The scope that expired. */
+    public Timeout timeout() {
+        return timeout;
+    }
+
+    /**
+     * Whether the expired {@link Timeout} has turned this cancellation into a timeout error (true once it has left
+     * that scope with no other cancellation pending).
+     */
+    public boolean isTimeout() {
+        return converted;
+    }
+
+    void convert() {
+        converted = true;
+    }
+
+    @Override
+    public String getMessage() {
+        return converted ? "timed out" : "timeout expired";
+    }
+}

@@ -1,0 +1,130 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The waiting combinators of asyncio's {@code tasks.py}: {@code wait()} and {@code as_completed()}. */
+final class Waiting {
+
+    private Waiting() {
+    }
+
+    static <T> WaitResult<T> await(Collection<? extends Future<T>> futures, long timeoutNanos, ReturnWhen when)
+            throws Exception {
+        Objects.requireNonNull(futures, "futures must not be null");
+        Objects.requireNonNull(when, "returnWhen must not be null");
+        if (futures.isEmpty()) {
+            throw new IllegalArgumentException("wait() needs at least one future; the collection is empty");
+        }
+        EventLoop loop = Aio.runningLoop();
+        Set<Future<T>> fs = new LinkedHashSet<>();
+        for (Future<T> f : futures) {
+            Objects.requireNonNull(f, "wait() argument must not be null");
+            if (f.loop != loop) {
+                throw new IllegalArgumentException("wait() argument " + f + " is attached to a different loop");
+            }
+            fs.add(f);
+        }
+        Future<Void> waiter = loop.createFuture();
+        TimerHandle timer = timeoutNanos < 0 ? null : loop.scheduleAfter(timeoutNanos, (Runnable) () -> {
+            if (!waiter.isDone()) {
+                waiter.complete(null);
+            }
+        });
+        int[] counter = {fs.size()};
+        Consumer<Future<T>> onCompletion = f -> {
+            counter[0]--;
+            if (counter[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
+                    || (when == ReturnWhen.FIRST_EXCEPTION && !f.isCancelled() && f.peekException() != null)) {
+                if (timer != null) {
+                    timer.cancel();
+                }
+                if (!waiter.isDone()) {
+                    waiter.complete(null);
+                }
+            }
+        };
+        for (Future<T> f : fs) {
+            f.addDoneCallback(onCompletion);
+        }
+        try {
+            waiter.await();
+        } finally {
+            if (timer != null) {
+                timer.cancel();
+            }
+            for (Future<T> f : fs) {
+                f.removeDoneCallback(onCompletion);
+            }
+        }
+        Set<Future<T>> done = new LinkedHashSet<>();
+        Set<Future<T>> pending = new LinkedHashSet<>();
+        for (Future<T> f : fs) {
+            (f.isDone() ? done : pending).add(f);
+        }
+        return new WaitResult<>(done, pending);
+    }
+
+    /** The iterable of {@link Aio#asCompleted}. */
+    static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
+        Objects.requireNonNull(futures, "futures must not be null");
+        EventLoop loop = Aio.runningLoop();
+        var completed = new ArrayDeque<Future<T>>();
+        Map<Future<T>, Boolean> distinct = new IdentityHashMap<>();
+        for (Future<T> f : futures) {
+            Objects.requireNonNull(f, "asCompleted() argument must not be null");
+            if (f.loop != loop) {
+                throw new IllegalArgumentException("asCompleted() argument " + f + " is attached to a different loop");
+            }
+            distinct.put(f, Boolean.TRUE);
+        }
+        var state = new Object() {
+            int remaining = distinct.size();
+            Future<Void> waiter;
+        };
+        for (Future<T> f : new LinkedHashSet<>(futures)) {
+            f.addDoneCallback(done -> {
+                completed.add(done);
+                if (state.waiter != null && !state.waiter.isDone()) {
+                    state.waiter.complete(null);
+                }
+            });
+        }
+        Iterator<Future<T>> it = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return state.remaining > 0;
+            }
+
+            @Override
+            public Future<T> next() {
+                if (state.remaining == 0) {
+                    throw new NoSuchElementException("asCompleted(): every future was already returned");
+                }
+                while (completed.isEmpty()) {
+                    state.waiter = loop.createFuture();
+                    try {
+                        state.waiter.await();
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception impossible) {
+                        throw new IllegalStateException(impossible);
+                    } finally {
+                        state.waiter = null;
+                    }
+                }
+                state.remaining--;
+                return completed.poll();
+            }
+        };
+        return () -> it;
+    }
+}
