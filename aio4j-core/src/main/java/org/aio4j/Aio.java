@@ -119,6 +119,11 @@ public final class Aio {
         return runningLoop().createTask(coroutine);
     }
 
+    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    public static Task<Void> createTask(VoidCoroutine coroutine, String name) {
+        return runningLoop().createTask(coroutine, name);
+    }
+
     // ---- sleeping
 
     /**

@@ -452,7 +452,12 @@ public final class EventLoop implements AutoCloseable {
 
     /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
     public Task<Void> createTask(VoidCoroutine coroutine) {
-        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), null);
+        return createTask(coroutine, null);
+    }
+
+    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    public Task<Void> createTask(VoidCoroutine coroutine, String name) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
     }
 
     /** A new pending future bound to this loop: asyncio's {@code create_future()}. */
@@ -1132,11 +1137,13 @@ public final class EventLoop implements AutoCloseable {
         holderThread = me;
         owner = DRIVER;
         closing = true;
+        register(this); // so that a task unwinding here finds its loop and is told it is closing
         try {
             while (liveHead != null) {
                 abandon(liveTasks());
             }
         } finally {
+            unregister(this);
             closing = false;
             holderThread = null;
             owner = null;

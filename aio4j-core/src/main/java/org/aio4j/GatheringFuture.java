@@ -71,7 +71,13 @@ final class GatheringFuture extends Future<List<Object>> {
         }
         if (!returnExceptions) {
             if (child.isCancelled()) {
-                fail(new CancellationException(child.cancelMessage()));
+                if (cancelRequested) {
+                    // The gather itself was cancelled: end cancelled (asyncio ends with a CancelledError exception,
+                    // which awaits the same but leaves cancelled() false).
+                    markCancelled(child.cancelMessage());
+                } else {
+                    fail(new CancellationException(child.cancelMessage()));
+                }
                 return;
             }
             Throwable e = child.peekException();

@@ -14,13 +14,23 @@ final class Runners {
 
     static <T> T run(EventLoop loop, Coroutine<T> main) throws Exception {
         Throwable primary = null;
+        boolean interrupted = false;
         try {
             return loop.runUntilComplete(loop.createTask(main));
         } catch (Throwable e) {
             primary = e;
             throw e;
         } finally {
-            shutdown(loop, primary);
+            // An interrupt of this thread has cancelled the main task; keep it from cancelling the shutdown too,
+            // and restore it at the end.
+            interrupted = Thread.interrupted();
+            try {
+                shutdown(loop, primary);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 

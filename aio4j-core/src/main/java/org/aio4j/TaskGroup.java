@@ -86,7 +86,12 @@ public final class TaskGroup implements AutoCloseable {
 
     /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
     public Task<Void> createTask(VoidCoroutine coroutine) {
-        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), null);
+        return createTask(coroutine, null);
+    }
+
+    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    public Task<Void> createTask(VoidCoroutine coroutine, String name) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
     }
 
     /**

@@ -1,0 +1,309 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/** gather, wait, asCompleted, waitFor, shield: asyncio's tasks.py combinators. */
+class CombinatorsTest {
+
+    private static Coroutine<String> after(double seconds, String value, List<String> log) {
+        return () -> {
+            Aio.sleep(seconds);
+            log.add(value);
+            return value;
+        };
+    }
+
+    @Test
+    void gatherReturnsResultsInArgumentOrder() throws Exception {
+        List<String> finished = new ArrayList<>();
+        List<String> results = TestLoops.runVirtual(() ->
+                Aio.gather(after(3, "a", finished), after(1, "b", finished), after(2, "c", finished)).await());
+        assertThat(results).containsExactly("a", "b", "c");
+        assertThat(finished).containsExactly("b", "c", "a");
+    }
+
+    @Test
+    void gatherOfNothingIsAnEmptyList() throws Exception {
+        List<Object> r = TestLoops.runVirtual(() -> Aio.gather(List.<Future<Object>>of()).await());
+        assertThat(r).isEmpty();
+    }
+
+    @Test
+    void gatherFailsAsSoonAsAChildFailsWhileTheOthersKeepRunning() throws Exception {
+        List<String> log = new ArrayList<>();
+        var boom = new IllegalStateException("child 2 failed");
+        TestLoops.runVirtual(() -> {
+            Task<String> slow = Aio.createTask(after(10, "slow", log));
+            Task<String> failing = Aio.createTask(() -> {
+                Aio.sleep(1);
+                throw boom;
+            });
+            assertThatThrownBy(() -> Aio.gather(slow, failing).await()).isSameAs(boom);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            assertThat(slow.isDone()).isFalse();
+            assertThat(slow.await()).isEqualTo("slow");
+            return null;
+        });
+        assertThat(log).containsExactly("slow");
+    }
+
+    @Test
+    void gatherWithExceptionsPutsThemInPlace() throws Exception {
+        var boom = new IllegalArgumentException("bad");
+        List<Object> r = TestLoops.runVirtual(() -> {
+            Task<String> ok = Aio.createTask(() -> "ok");
+            Task<String> bad = Aio.createTask(() -> {
+                throw boom;
+            });
+            Task<String> cancelled = Aio.createTask(() -> {
+                Aio.sleep(5);
+                return "never";
+            });
+            Aio.sleep(0);
+            cancelled.cancel("no");
+            return Aio.gatherWithExceptions(ok, bad, cancelled).await();
+        });
+        assertThat(r.get(0)).isEqualTo("ok");
+        assertThat(r.get(1)).isSameAs(boom);
+        assertThat(r.get(2)).isInstanceOf(CancellationException.class).hasFieldOrPropertyWithValue("message", "no");
+    }
+
+    @Test
+    void cancellingTheGatherCancelsItsChildren() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> a = Aio.createTask(after(5, "a", new ArrayList<>()));
+            Task<String> b = Aio.createTask(after(5, "b", new ArrayList<>()));
+            Future<List<String>> g = Aio.gather(a, b);
+            Aio.sleep(1);
+            assertThat(g.cancel()).isTrue();
+            assertThatThrownBy(g::await).isInstanceOf(CancellationException.class);
+            assertThat(a.isCancelled()).isTrue();
+            assertThat(b.isCancelled()).isTrue();
+            assertThat(g.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void cancellingTheTaskAwaitingAGatherCancelsTheChildren() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> a = Aio.createTask(after(5, "a", new ArrayList<>()));
+            Task<List<String>> waiter = Aio.createTask(() -> Aio.gather(a).await());
+            Aio.sleep(1);
+            waiter.cancel();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(a.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void waitAllCompletedReturnsDoneSets() throws Exception {
+        TestLoops.runVirtual(() -> {
+            List<Future<String>> fs = List.of(Aio.createTask(after(2, "x", new ArrayList<>())),
+                    Aio.createTask(after(1, "y", new ArrayList<>())));
+            WaitResult<String> r = Aio.wait(fs);
+            assertThat(r.done()).containsExactlyElementsOf(fs);
+            assertThat(r.pending()).isEmpty();
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            return null;
+        });
+    }
+
+    @Test
+    void waitFirstCompletedAndFirstException() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> fast = Aio.createTask(after(1, "fast", new ArrayList<>()));
+            Task<String> slow = Aio.createTask(after(3, "slow", new ArrayList<>()));
+            WaitResult<String> first = Aio.wait(List.of(fast, slow), ReturnWhen.FIRST_COMPLETED);
+            assertThat(first.done()).containsExactly(fast);
+            assertThat(first.pending()).containsExactly(slow);
+
+            Task<String> failsLater = Aio.createTask(() -> {
+                Aio.sleep(1);
+                throw new IllegalStateException("x");
+            });
+            Task<String> cancelledFirst = Aio.createTask(after(10, "c", new ArrayList<>()));
+            Aio.sleep(0);
+            cancelledFirst.cancel();
+            WaitResult<String> exc = Aio.wait(List.of(slow, failsLater, cancelledFirst), ReturnWhen.FIRST_EXCEPTION);
+            // A cancellation does not count as an exception; the failure at t=2 does.
+            assertThat(exc.done()).containsExactly(failsLater, cancelledFirst);
+            assertThat(exc.pending()).containsExactly(slow);
+            assertThat(failsLater.exception()).hasMessage("x");
+            slow.await();
+            return null;
+        });
+    }
+
+    @Test
+    void waitWithATimeoutLeavesPendingTasksRunning() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> quick = Aio.createTask(after(1, "quick", log));
+            Task<String> slow = Aio.createTask(after(10, "slow", log));
+            WaitResult<String> r = Aio.wait(List.of(quick, slow), Duration.ofSeconds(5), ReturnWhen.ALL_COMPLETED);
+            assertThat(r.done()).containsExactly(quick);
+            assertThat(r.pending()).containsExactly(slow);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(5.0);
+            assertThat(slow.cancelling()).isZero();
+            slow.await();
+            return null;
+        });
+        assertThat(log).containsExactly("quick", "slow");
+    }
+
+    @Test
+    void waitRefusesBadInput() throws Exception {
+        TestLoops.runVirtual(() -> {
+            assertThatThrownBy(() -> Aio.wait(List.<Future<String>>of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at least one future");
+            Task<String> t = Aio.createTask(() -> "x");
+            assertThatThrownBy(() -> Aio.wait(List.of(t), Duration.ofSeconds(-1), ReturnWhen.ALL_COMPLETED))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be >= 0, got PT-1S");
+            assertThatThrownBy(() -> Aio.wait(List.of(t), null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("returnWhen must not be null");
+            return t.await();
+        });
+    }
+
+    @Test
+    void asCompletedYieldsInCompletionOrder() throws Exception {
+        List<String> order = TestLoops.runVirtual(() -> {
+            List<Future<String>> fs = new ArrayList<>();
+            fs.add(Aio.createTask(after(3, "3s", new ArrayList<>())));
+            fs.add(Aio.createTask(after(1, "1s", new ArrayList<>())));
+            fs.add(Aio.createTask(after(2, "2s", new ArrayList<>())));
+            List<String> out = new ArrayList<>();
+            for (Future<String> f : Aio.asCompleted(fs)) {
+                out.add(f.result() + "@" + Aio.getRunningLoop().time());
+            }
+            return out;
+        });
+        assertThat(order).containsExactly("1s@1.0", "2s@2.0", "3s@3.0");
+    }
+
+    @Test
+    void waitForReturnsInTime() throws Exception {
+        String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(1, "in time", new ArrayList<>())),
+                Duration.ofSeconds(2)));
+        assertThat(r).isEqualTo("in time");
+    }
+
+    @Test
+    void waitForCancelsOnTimeoutAndWaitsForTheTaskToFinishCleaningUp() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> slowToDie = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(100);
+                    return "never";
+                } catch (CancellationException e) {
+                    log.add("cleanup starts at " + Aio.getRunningLoop().time());
+                    Aio.sleep(3);
+                    log.add("cleanup ends at " + Aio.getRunningLoop().time());
+                    throw e;
+                }
+            });
+            assertThatThrownBy(() -> Aio.waitFor(slowToDie, Duration.ofSeconds(2)))
+                    .isInstanceOf(TimeoutException.class).hasCauseInstanceOf(TimeoutCancellationException.class);
+            log.add("waitFor raised at " + Aio.getRunningLoop().time());
+            assertThat(slowToDie.isCancelled()).isTrue();
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(log).containsExactly("cleanup starts at 2.0", "cleanup ends at 5.0", "waitFor raised at 5.0");
+    }
+
+    @Test
+    void waitForACoroutineRunsItInlineWithADeadline() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<?> me = Aio.currentTask();
+            assertThat(Aio.waitFor(() -> Aio.currentTask() == me, Duration.ofSeconds(1))).isTrue();
+            assertThatThrownBy(() -> Aio.waitFor(after(5, "late", new ArrayList<>()), Duration.ofSeconds(1)))
+                    .isInstanceOf(TimeoutException.class);
+            assertThatThrownBy(() -> Aio.waitFor(after(5, "late", new ArrayList<>()), Duration.ZERO))
+                    .isInstanceOf(TimeoutException.class);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            return null;
+        });
+    }
+
+    @Test
+    void waitForWithoutTimeoutJustAwaits() throws Exception {
+        String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(7, "x", new ArrayList<>())), null));
+        assertThat(r).isEqualTo("x");
+    }
+
+    @Test
+    void shieldProtectsTheInnerTaskWhenTheOuterAwaitIsCancelled() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> inner = Aio.createTask(after(5, "inner finished", log));
+            Task<String> waiter = Aio.createTask(() -> Aio.shield(inner).await());
+            Aio.sleep(1);
+            waiter.cancel();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(inner.isCancelled()).isFalse();
+            assertThat(inner.await()).isEqualTo("inner finished");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(5.0);
+            return null;
+        });
+        assertThat(log).containsExactly("inner finished");
+    }
+
+    @Test
+    void shieldPassesResultsAndErrorsThrough() throws Exception {
+        TestLoops.runVirtual(() -> {
+            assertThat(Aio.shield(Aio.createTask(after(1, "v", new ArrayList<>()))).await()).isEqualTo("v");
+            var boom = new IllegalStateException("b");
+            Task<String> failing = Aio.createTask(() -> {
+                throw boom;
+            });
+            assertThatThrownBy(() -> Aio.shield(failing).await()).isSameAs(boom);
+            return null;
+        });
+    }
+
+    @Test
+    void awaitingACompletionStageDoesNotBlockTheLoop() throws Exception {
+        List<String> log = new ArrayList<>();
+        String r = Aio.run(() -> {
+            var cf = new CompletableFuture<String>();
+            Task<Void> other = Aio.createTask(() -> {
+                log.add("other ran while waiting");
+                Aio.toThread(() -> cf.complete("from another thread"));
+            });
+            String v = Aio.await(cf);
+            other.await();
+            return v;
+        });
+        assertThat(r).isEqualTo("from another thread");
+        assertThat(log).containsExactly("other ran while waiting");
+    }
+
+    @Test
+    void aFailedCompletionStageThrowsItsOwnException() throws Exception {
+        var boom = new java.io.IOException("io");
+        Throwable e = Aio.run(() -> {
+            try {
+                Aio.await(CompletableFuture.supplyAsync(() -> {
+                    throw new java.io.UncheckedIOException(boom);
+                }));
+                return null;
+            } catch (java.io.UncheckedIOException ex) {
+                return ex.getCause();
+            }
+        });
+        assertThat(e).isSameAs(boom);
+    }
+}

@@ -1,0 +1,72 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+class DeadlockTest {
+
+    @Test
+    void twoTasksWaitingOnEachOtherAreReportedNotHung() {
+        for (boolean virtual : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
+                    : new EventLoop(), () -> {
+                Future<String> ping = Aio.getRunningLoop().createFuture();
+                Future<String> pong = Aio.getRunningLoop().createFuture();
+                Task<String> a = Aio.createTask(() -> {
+                    String v = pong.await();
+                    ping.setResult(v);
+                    return v;
+                }, "alice");
+                Task<String> b = Aio.createTask(() -> {
+                    String v = ping.await();
+                    pong.setResult(v);
+                    return v;
+                }, "bob");
+                return Aio.gather(a, b).await();
+            })).isInstanceOf(DeadlockException.class)
+                    .hasMessageContaining("alice waits on Future[pending]")
+                    .hasMessageContaining("bob waits on Future[pending]")
+                    .hasMessageContaining("DeadlockTest.java")
+                    .satisfies(e -> assertThat(((DeadlockException) e).tasks()).hasSize(3));
+        }
+    }
+
+    @Test
+    void aLongOffloadedCallIsNotADeadlock() throws Exception {
+        var release = new CountDownLatch(1);
+        String r = Aio.run(() -> {
+            Task<String> waiter = Aio.createTask(() -> Aio.toThread(() -> {
+                release.await();
+                return "done";
+            }));
+            Aio.createTask(() -> {
+                Aio.sleep(0.05);
+                release.countDown();
+            });
+            return waiter.await();
+        });
+        assertThat(r).isEqualTo("done");
+    }
+
+    @Test
+    void announcedExternalWorkIsNotADeadlock() throws Exception {
+        String r = Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> f = loop.createFuture();
+            AutoCloseable expectation = loop.expectExternal();
+            Thread.ofPlatform().start(() -> {
+                loop.callSoonThreadsafe(() -> f.setResult("from outside"));
+                try {
+                    expectation.close();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            return f.await();
+        });
+        assertThat(r).isEqualTo("from outside");
+    }
+}

@@ -1,0 +1,415 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class EventLoopTest {
+
+    @Test
+    void callSoonRunsCallbacksInFifoOrder() {
+        List<Integer> seen = new ArrayList<>();
+        try (var loop = new EventLoop()) {
+            for (int i = 0; i < 100; i++) {
+                int n = i;
+                loop.callSoon(() -> seen.add(n));
+            }
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).hasSize(100).isSorted();
+    }
+
+    @Test
+    void callbacksScheduledDuringAnIterationRunInTheNextOne() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = new EventLoop()) {
+            loop.callSoon(() -> {
+                seen.add("a");
+                loop.callSoon(() -> seen.add("c"));
+            });
+            loop.callSoon(() -> seen.add("b"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+            // stop() ends the loop after the iteration it was called in: "c" was queued for the next one.
+            assertThat(seen).containsExactly("a", "b");
+            loop.callSoon(loop::stop);
+            loop.runForever();
+            assertThat(seen).containsExactly("a", "b", "c");
+        }
+    }
+
+    @Test
+    void stopBeforeRunForeverRunsOneIteration() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = new EventLoop()) {
+            loop.callSoon(() -> {
+                seen.add("first");
+                loop.callSoon(() -> seen.add("second"));
+            });
+            loop.stop();
+            loop.runForever();
+            assertThat(seen).containsExactly("first");
+        }
+    }
+
+    @Test
+    void timersFireInDeadlineOrderAndTiesInSchedulingOrder() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            loop.callLater(0.3, () -> seen.add("0.3"));
+            loop.callLater(0.1, () -> seen.add("0.1a"));
+            loop.callLater(Duration.ofMillis(100), () -> seen.add("0.1b"));
+            loop.callAt(loop.time() + 0.2, () -> seen.add("0.2"));
+            TimerHandle cancelled = loop.callLater(0.15, () -> seen.add("cancelled"));
+            cancelled.cancel();
+            loop.callLater(0.4, loop::stop);
+            loop.runForever();
+            assertThat(seen).containsExactly("0.1a", "0.1b", "0.2", "0.3");
+            assertThat(cancelled.isCancelled()).isTrue();
+            assertThat(loop.time()).isEqualTo(0.4);
+        }
+    }
+
+    @Test
+    void loopTimeIsReadOncePerIteration() {
+        try (var loop = new EventLoop()) {
+            double[] times = new double[2];
+            loop.callSoon(() -> {
+                times[0] = loop.time();
+                long spin = System.nanoTime() + 2_000_000;
+                while (System.nanoTime() < spin) {
+                    Thread.onSpinWait();
+                }
+                times[1] = loop.time();
+            });
+            loop.callSoon(loop::stop);
+            loop.runForever();
+            assertThat(times[1]).isEqualTo(times[0]);
+        }
+    }
+
+    @Test
+    void sameDelayInTheSameIterationWakesInSleepOrderEvenUnderLoad() throws Exception {
+        // The seed's two-tasks trap: the second sleep starts microseconds after the first. Both must be due in the
+        // same iteration however long the first task's step takes.
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            var a = Aio.createTask(() -> {
+                Aio.sleep(0.01);
+                seen.add("a1");
+                Aio.sleep(0);
+                seen.add("a2");
+            });
+            var b = Aio.createTask(() -> {
+                long spin = System.nanoTime() + 3_000_000; // a busy step: 3 ms between the two sleeps
+                while (System.nanoTime() < spin) {
+                    Thread.onSpinWait();
+                }
+                Aio.sleep(0.01);
+                seen.add("b1");
+                Aio.sleep(0);
+                seen.add("b2");
+            });
+            Aio.gather(a, b).await();
+        });
+        assertThat(seen).containsExactly("a1", "b1", "a2", "b2");
+    }
+
+    @Test
+    void callSoonThreadsafeFrom16ThreadsLosesNothing() throws Exception {
+        int threads = 16;
+        int perThread = 100_000;
+        var count = new AtomicInteger();
+        int[] onLoop = {0};
+        try (var loop = new EventLoop()) {
+            var start = new CountDownLatch(1);
+            List<Thread> producers = new ArrayList<>();
+            long[][] lastSeen = new long[threads][1];
+            boolean[] inOrder = {true};
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                producers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    for (int i = 1; i <= perThread; i++) {
+                        long n = i;
+                        loop.callSoonThreadsafe(() -> {
+                            onLoop[0]++;
+                            if (lastSeen[id][0] != n - 1) {
+                                inOrder[0] = false;
+                            }
+                            lastSeen[id][0] = n;
+                            if (count.incrementAndGet() == threads * perThread) {
+                                loop.stop();
+                            }
+                        });
+                    }
+                }));
+            }
+            start.countDown();
+            loop.runForever();
+            for (Thread p : producers) {
+                p.join();
+            }
+            assertThat(count.get()).isEqualTo(threads * perThread);
+            assertThat(onLoop[0]).isEqualTo(threads * perThread);
+            assertThat(inOrder[0]).as("each thread's callbacks run in its order").isTrue();
+        }
+    }
+
+    @Test
+    void callSoonThreadsafeWakesASleepingLoop() throws Exception {
+        try (var loop = new EventLoop()) {
+            var ran = new CountDownLatch(1);
+            Thread other = Thread.ofPlatform().start(() -> loop.callSoonThreadsafe(() -> {
+                ran.countDown();
+                loop.stop();
+            }));
+            loop.callLater(3600, () -> { });   // the loop would sleep an hour without the wake-up
+            loop.runForever();
+            other.join();
+            assertThat(ran.getCount()).isZero();
+        }
+    }
+
+    @Test
+    void exceptionInCallbackGoesToTheHandlerAndTheLoopGoesOn() {
+        List<ExceptionContext> errors = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().exceptionHandler((l, c) -> errors.add(c)).build()) {
+            loop.callSoon(() -> {
+                throw new IllegalStateException("boom");
+            });
+            loop.callSoon(() -> seen.add("after"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("after");
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).startsWith("Exception in callback");
+            assertThat(c.exception()).hasMessage("boom");
+            assertThat(c.handle()).isNotNull();
+        });
+    }
+
+    @Test
+    void aFailingExceptionHandlerDoesNotStopTheLoop() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().exceptionHandler((l, c) -> {
+            throw new RuntimeException("handler broke");
+        }).build()) {
+            loop.callSoon(() -> {
+                throw new IllegalStateException("boom");
+            });
+            loop.callSoon(() -> seen.add("after"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("after");
+    }
+
+    @Test
+    void runUntilCompleteReturnsTheResultOrThrowsTheOriginalException() throws Exception {
+        try (var loop = new EventLoop()) {
+            assertThat(loop.runUntilComplete(() -> 42)).isEqualTo(42);
+            var boom = new java.io.IOException("io");
+            assertThatThrownBy(() -> loop.runUntilComplete(() -> {
+                throw boom;
+            })).isSameAs(boom);
+        }
+    }
+
+    @Test
+    void runUntilCompleteCannotBeReentered() throws Exception {
+        try (var loop = new EventLoop()) {
+            Throwable inner = loop.runUntilComplete(() -> {
+                try {
+                    loop.runUntilComplete(() -> 1);
+                    return null;
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            });
+            assertThat(inner).hasMessage("This event loop is already running");
+        }
+    }
+
+    @Test
+    void anotherLoopCannotRunInsideARunningOne() throws Exception {
+        try (var outer = new EventLoop(); var inner = new EventLoop()) {
+            Throwable e = outer.runUntilComplete(() -> {
+                try {
+                    inner.runUntilComplete(() -> 1);
+                    return null;
+                } catch (IllegalStateException ex) {
+                    return ex;
+                }
+            });
+            assertThat(e).hasMessageContaining("another loop is running");
+        }
+    }
+
+    @Test
+    void aioRunInsideALoopThrows() throws Exception {
+        Throwable e = Aio.run(() -> {
+            try {
+                Aio.run(() -> 1);
+                return null;
+            } catch (IllegalStateException ex) {
+                return ex;
+            }
+        });
+        assertThat(e).hasMessage("Aio.run() cannot be called from a running event loop");
+    }
+
+    @Test
+    void aClosedLoopRefusesWork() {
+        var loop = new EventLoop();
+        loop.close();
+        loop.close(); // idempotent
+        assertThat(loop.isClosed()).isTrue();
+        assertThatThrownBy(loop::runForever).hasMessage("Event loop is closed");
+        assertThatThrownBy(() -> loop.runUntilComplete(() -> 1)).hasMessage("Event loop is closed");
+        assertThatThrownBy(() -> loop.callSoon(() -> { })).hasMessage("Event loop is closed");
+        assertThatThrownBy(() -> loop.callSoonThreadsafe(() -> { })).hasMessage("Event loop is closed");
+        assertThatThrownBy(() -> loop.createTask(() -> 1)).hasMessage("Event loop is closed");
+    }
+
+    @Test
+    void aRunningLoopCannotBeClosed() throws Exception {
+        try (var loop = new EventLoop()) {
+            Throwable e = loop.runUntilComplete(() -> {
+                try {
+                    loop.close();
+                    return null;
+                } catch (IllegalStateException ex) {
+                    return ex;
+                }
+            });
+            assertThat(e).hasMessage("Cannot close a running event loop");
+            assertThat(loop.isRunning()).isFalse();
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithClearMessages() {
+        try (var loop = new EventLoop()) {
+            assertThatThrownBy(() -> loop.callSoon(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("callback must not be null");
+            assertThatThrownBy(() -> loop.callLater(-1, () -> { }))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("delay must be a finite number of seconds >= 0, got -1.0");
+            assertThatThrownBy(() -> loop.callLater(Double.NaN, () -> { }))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> loop.callLater(Duration.ofSeconds(-1), () -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay must be >= 0");
+            assertThatThrownBy(() -> loop.callAt(Double.POSITIVE_INFINITY, () -> { }))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> loop.createTask((Coroutine<Object>) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("coroutine must not be null");
+            assertThatThrownBy(() -> loop.runUntilComplete((Future<Object>) null))
+                    .isInstanceOf(NullPointerException.class);
+        }
+    }
+
+    @Test
+    void loopObjectsRefuseOtherThreadsWhileRunning() throws Exception {
+        try (var loop = new EventLoop()) {
+            Future<Integer> f = loop.createFuture();
+            Throwable[] fromOtherThread = new Throwable[1];
+            loop.runUntilComplete(() -> {
+                Thread t = Thread.ofPlatform().start(() -> {
+                    try {
+                        f.setResult(1);
+                    } catch (Throwable e) {
+                        fromOtherThread[0] = e;
+                    }
+                });
+                Aio.toThread(() -> {
+                    t.join();
+                    return null;
+                });
+                return null;
+            });
+            assertThat(fromOtherThread[0]).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Future.setResult called from thread")
+                    .hasMessageContaining("callSoonThreadsafe");
+            assertThat(f.isDone()).isFalse();
+        }
+    }
+
+    @Test
+    void helpersOutsideALoopSayThereIsNoRunningLoop() {
+        assertThatThrownBy(() -> Aio.sleep(1)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessage("no running event loop");
+        assertThatThrownBy(Aio::getRunningLoop).hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.gather(List.<Future<Object>>of())).hasMessage("no running event loop");
+    }
+
+    @Test
+    void suspendingInACallbackIsRefused() throws Exception {
+        Throwable e = Aio.run(() -> {
+            Future<Throwable> caught = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    Aio.sleep(0);
+                    caught.setResult(null);
+                } catch (IllegalStateException ex) {
+                    caught.setResult(ex);
+                }
+            });
+            return caught.await();
+        });
+        assertThat(e).hasMessageContaining("cannot suspend in a callback");
+    }
+
+    @Test
+    void virtualTimeRunsLongSleepsInstantly() throws Exception {
+        long start = System.nanoTime();
+        double loopTime = TestLoops.runVirtual(() -> {
+            Aio.sleep(3600);
+            Aio.sleep(Duration.ofDays(1));
+            return Aio.getRunningLoop().time();
+        });
+        assertThat(loopTime).isEqualTo(3600 + 86400);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void virtualTimeWaitsForOffloadedWork() throws Exception {
+        var gate = new CountDownLatch(1);
+        List<String> seen = TestLoops.runVirtual(() -> {
+            List<String> order = new ArrayList<>();
+            var sleeper = Aio.createTask(() -> {
+                Aio.sleep(10);
+                order.add("slept 10s");
+            });
+            var offloaded = Aio.createTask(() -> {
+                Aio.toThread(() -> {
+                    gate.await();
+                    return null;
+                });
+                order.add("offload done at " + Aio.getRunningLoop().time());
+            });
+            Aio.sleep(0);
+            // The clock must not jump past the 10 s timer while the blocking call runs.
+            Aio.getRunningLoop().callSoon(() -> order.add("clock " + Aio.getRunningLoop().time()));
+            Aio.sleep(0);
+            gate.countDown();
+            Aio.gather(sleeper, offloaded).await();
+            return order;
+        });
+        assertThat(seen).containsExactly("clock 0.0", "offload done at 0.0", "slept 10s");
+    }
+}

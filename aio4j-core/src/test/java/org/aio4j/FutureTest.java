@@ -1,0 +1,227 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class FutureTest {
+
+    @Test
+    void resultAndStateTransitions() {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            assertThat(f.isDone()).isFalse();
+            assertThat(f.state()).isEqualTo(java.util.concurrent.Future.State.RUNNING);
+            assertThatThrownBy(f::result).isInstanceOf(InvalidStateException.class)
+                    .hasMessageStartingWith("Result is not ready");
+            assertThatThrownBy(f::exception).isInstanceOf(InvalidStateException.class);
+            f.setResult("x");
+            assertThat(f.result()).isEqualTo("x");
+            assertThat(f.exception()).isNull();
+            assertThat(f.state()).isEqualTo(java.util.concurrent.Future.State.SUCCESS);
+            assertThatThrownBy(() -> f.setResult("y")).isInstanceOf(InvalidStateException.class)
+                    .hasMessageContaining("setResult on a future that is already done");
+            assertThatThrownBy(() -> f.setException(new RuntimeException()))
+                    .isInstanceOf(InvalidStateException.class);
+            assertThat(f.cancel()).isFalse();
+            assertThat(f.result()).isEqualTo("x");
+        }
+    }
+
+    @Test
+    void exceptionsComeBackAsTheyWere() {
+        try (var loop = new EventLoop()) {
+            Future<String> unchecked = loop.createFuture();
+            var iae = new IllegalArgumentException("bad");
+            unchecked.setException(iae);
+            assertThatThrownBy(unchecked::result).isSameAs(iae);
+            assertThat(unchecked.exception()).isSameAs(iae);
+
+            Future<String> checked = loop.createFuture();
+            var io = new java.io.IOException("io");
+            checked.setException(io);
+            assertThatThrownBy(checked::result).isInstanceOf(CompletionException.class).hasCause(io);
+            assertThatThrownBy(checked::get).isInstanceOf(ExecutionException.class).hasCause(io);
+            assertThatThrownBy(() -> checked.setException(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("exception must not be null");
+        }
+    }
+
+    @Test
+    void cancelledFutures() {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            assertThat(f.cancel("why")).isTrue();
+            assertThat(f.isCancelled()).isTrue();
+            assertThat(f.cancel()).isFalse();
+            assertThatThrownBy(f::result).isInstanceOf(CancellationException.class).hasMessage("why");
+            assertThatThrownBy(f::exception).isInstanceOf(CancellationException.class);
+            assertThatThrownBy(f::get).isInstanceOf(CancellationException.class);
+            assertThat(f.state()).isEqualTo(java.util.concurrent.Future.State.CANCELLED);
+            assertThatThrownBy(() -> f.setResult("late")).isInstanceOf(InvalidStateException.class);
+        }
+    }
+
+    @Test
+    void doneCallbacksAreScheduledNotRunInlineAndRunInCompletionOrder() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> a = loop.createFuture();
+            Future<String> b = loop.createFuture();
+            a.addDoneCallback(f -> seen.add("a1:" + f.result()));
+            b.addDoneCallback(f -> seen.add("b:" + f.result()));
+            a.addDoneCallback(f -> seen.add("a2:" + f.result()));
+            b.setResult("B");
+            a.setResult("A");
+            seen.add("set both");
+            Future<String> done = loop.createFuture();
+            done.setResult("D");
+            done.addDoneCallback(f -> seen.add("late:" + f.result()));
+            seen.add("added late");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("set both", "added late", "b:B", "a1:A", "a2:A", "late:D");
+    }
+
+    @Test
+    void removeDoneCallbackRemovesEveryRegistration() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            java.util.function.Consumer<Future<String>> cb = x -> seen.add("removed");
+            f.addDoneCallback(cb);
+            f.addDoneCallback(x -> seen.add("kept"));
+            f.addDoneCallback(cb);
+            assertThat(f.removeDoneCallback(cb)).isEqualTo(2);
+            f.setResult("r");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("kept");
+    }
+
+    @Test
+    void awaitingADoneFutureDoesNotSuspend() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            f.setResult("ready");
+            Aio.createTask(() -> seen.add("other task"));
+            seen.add(f.await());
+            seen.add("still first");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("ready", "still first", "other task");
+    }
+
+    @Test
+    void awaitOutsideATaskIsRefused() {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            assertThatThrownBy(f::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("must be called from a task of a running event loop");
+        }
+    }
+
+    @Test
+    void getBlocksAThreadOutsideTheLoopUntilDone() throws Exception {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            String[] got = new String[1];
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    got[0] = f.get();
+                } catch (Exception e) {
+                    got[0] = e.toString();
+                }
+            });
+            loop.runUntilComplete(() -> {
+                // Let the waiter register, then complete the future.
+                Aio.toThread(() -> {
+                    while (waiter.getState() != Thread.State.WAITING) {
+                        Thread.onSpinWait();
+                    }
+                    return null;
+                });
+                f.setResult("done");
+                Aio.toThread(() -> {
+                    waiter.join();
+                    return null;
+                });
+                return null;
+            });
+            assertThat(got[0]).isEqualTo("done");
+        }
+    }
+
+    @Test
+    void getWithTimeoutInATaskDoesNotCancel() throws Exception {
+        Boolean cancelled = TestLoops.runVirtual(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            f.setResult("x");
+            assertThat(f.get(1, TimeUnit.SECONDS)).isEqualTo("x");
+            return f.isCancelled();
+        });
+        assertThat(cancelled).isFalse();
+    }
+
+    @Test
+    void unretrievedExceptionIsReportedWhenTheLoopCloses() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var boom = new IllegalStateException("nobody looked at me");
+        TestLoops.runVirtual(errors, () -> {
+            Aio.createTask(() -> {
+                throw boom;
+            }, "forgotten");
+            Task<?> retrieved = Aio.createTask(() -> {
+                throw new IllegalStateException("looked at");
+            });
+            Aio.sleep(1);
+            assertThat(retrieved.exception()).hasMessage("looked at");
+            return null;
+        });
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo("Task exception was never retrieved");
+            assertThat(c.exception()).isSameAs(boom);
+            assertThat(((Task<?>) c.future()).getName()).isEqualTo("forgotten");
+            assertThat(c.describe()).contains("created by task Task-1");
+        });
+    }
+
+    @Test
+    void debugModeRecordsWhereATaskWasCreated() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Aio.run(() -> EventLoop.builder().debug(true).exceptionHandler((l, c) -> errors.add(c)).build(), () -> {
+            Aio.createTask(() -> {
+                throw new IllegalStateException("x");
+            });
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(errors).singleElement().satisfies(c ->
+                assertThat(c.describe()).contains("created at:").contains("FutureTest.lambda$debugMode"));
+    }
+
+    @Test
+    void toStringShowsState() {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            assertThat(f).hasToString("Future[pending]");
+            f.setResult("r");
+            assertThat(f).hasToString("Future[finished result=r]");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class TaskGroupTest {
+
+    @Test
+    void joinWaitsForEveryTask() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> a;
+            Task<String> b;
+            try (var tg = new TaskGroup()) {
+                a = tg.createTask(() -> {
+                    Aio.sleep(2);
+                    log.add("a");
+                    return "A";
+                });
+                b = tg.createTask(() -> {
+                    Aio.sleep(1);
+                    log.add("b");
+                    return "B";
+                });
+                tg.join();
+            }
+            assertThat(a.result() + b.result()).isEqualTo("AB");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            return null;
+        });
+        assertThat(log).containsExactly("b", "a");
+    }
+
+    @Test
+    void aFailingTaskCancelsItsSiblingsAndJoinThrowsEveryError() throws Exception {
+        List<String> log = new ArrayList<>();
+        var first = new IllegalStateException("first");
+        var second = new IllegalArgumentException("second");
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    Aio.sleep(1);
+                    throw first;
+                });
+                tg.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        log.add("sibling cancelled at " + Aio.getRunningLoop().time());
+                        throw second; // fails while being cancelled: must not be lost
+                    }
+                });
+                tg.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } finally {
+                        log.add("other sibling unwound");
+                    }
+                });
+                tg.join();
+                throw new AssertionError("join returned");
+            } catch (TaskGroupException e) {
+                assertThat(e.exceptions()).containsExactly(first, second);
+                assertThat(e.getSuppressed()).containsExactly(first, second);
+                assertThat(e.getMessage()).contains("2 sub-exceptions");
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(log).containsExactly("sibling cancelled at 1.0", "other sibling unwound");
+    }
+
+    @Test
+    void aFailingTaskStopsTheBlockWhereItWaits() throws Exception {
+        List<String> log = new ArrayList<>();
+        var boom = new IllegalStateException("boom");
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    Aio.sleep(1);
+                    throw boom;
+                });
+                try {
+                    Aio.sleep(100); // the block is busy elsewhere, not in join()
+                    log.add("block slept on");
+                } finally {
+                    log.add("block interrupted at " + Aio.getRunningLoop().time());
+                }
+                tg.join();
+            } catch (TaskGroupException e) {
+                assertThat(e.exceptions()).containsExactly(boom);
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("block interrupted at 1.0");
+    }
+
+    @Test
+    void closeWithoutJoinCancelsWhatIsLeftAndReportsErrors() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        log.add("cancelled by close");
+                        throw e;
+                    }
+                });
+                Aio.sleep(1);
+                throw new IllegalStateException("the block failed");
+            } catch (IllegalStateException e) {
+                assertThat(e).hasMessage("the block failed");
+                assertThat(e.getSuppressed()).isEmpty();
+            }
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled by close");
+    }
+
+    @Test
+    void nestedGroupsPropagateFailuresOutward() throws Exception {
+        var deep = new IllegalStateException("deep");
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var outer = new TaskGroup()) {
+                outer.createTask(() -> {
+                    try (var inner = new TaskGroup()) {
+                        inner.createTask(() -> {
+                            Aio.sleep(1);
+                            throw deep;
+                        });
+                        inner.createTask(() -> {
+                            try {
+                                Aio.sleep(10);
+                            } finally {
+                                log.add("inner sibling unwound");
+                            }
+                        });
+                        inner.join();
+                    }
+                });
+                outer.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } finally {
+                        log.add("outer sibling unwound");
+                    }
+                });
+                outer.join();
+            } catch (TaskGroupException e) {
+                assertThat(e.exceptions()).singleElement().isInstanceOfSatisfying(TaskGroupException.class,
+                        innerGroup -> assertThat(innerGroup.exceptions()).containsExactly(deep));
+            }
+            return null;
+        });
+        assertThat(log).containsExactlyInAnyOrder("inner sibling unwound", "outer sibling unwound");
+    }
+
+    @Test
+    void cancellingTheBlockWhileJoiningCancelsTheTasksThenPropagates() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(() -> {
+                        try {
+                            Aio.sleep(10);
+                        } catch (CancellationException e) {
+                            Aio.sleep(1);
+                            log.add("child cleaned up at " + Aio.getRunningLoop().time());
+                            throw e;
+                        }
+                    });
+                    tg.join();
+                }
+            });
+            Aio.sleep(2);
+            owner.cancel();
+            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class);
+            log.add("owner done at " + Aio.getRunningLoop().time());
+            return null;
+        });
+        assertThat(log).containsExactly("child cleaned up at 3.0", "owner done at 3.0");
+    }
+
+    @Test
+    void aTimeoutAroundAGroup() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1)); var tg = new TaskGroup()) {
+                tg.createTask(() -> Aio.sleep(5));
+                tg.join();
+            } catch (TimeoutCancellationException e) {
+                assertThat(e.isTimeout()).isTrue();
+            }
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            return null;
+        });
+    }
+
+    @Test
+    void aFinishedGroupRefusesNewTasks() throws Exception {
+        TestLoops.runVirtual(() -> {
+            TaskGroup group;
+            try (var tg = new TaskGroup()) {
+                group = tg;
+                tg.join();
+            }
+            assertThatThrownBy(() -> group.createTask(() -> 1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup is finished: no task can be added");
+            assertThatThrownBy(() -> group.createTask((Coroutine<Object>) null)).isInstanceOf(NullPointerException.class);
+            return null;
+        });
+        assertThatThrownBy(TaskGroup::new).hasMessage("no running event loop");
+    }
+
+    @Test
+    void stressManyGroupsWithRandomFailuresLoseNoError() throws Exception {
+        long seed = System.nanoTime();
+        var random = new java.util.Random(seed);
+        int groups = 200;
+        int perGroup = 20;
+        int[] expectedErrors = new int[groups];
+        int[][] plan = new int[groups][perGroup];
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < perGroup; i++) {
+                plan[g][i] = random.nextInt(10); // 0 = fail, else sleep that long
+            }
+        }
+        int[] seenErrors = new int[groups];
+        int[] completed = {0};
+        TestLoops.runVirtual(() -> {
+            for (int g = 0; g < groups; g++) {
+                int gi = g;
+                try (var tg = new TaskGroup()) {
+                    for (int i = 0; i < perGroup; i++) {
+                        int d = plan[gi][i];
+                        tg.createTask(() -> {
+                            Aio.sleep(d == 0 ? 0.5 : d);
+                            if (d == 0) {
+                                throw new IllegalStateException("g" + gi);
+                            }
+                            completed[0]++;
+                        });
+                    }
+                    tg.join();
+                } catch (TaskGroupException e) {
+                    seenErrors[gi] = e.exceptions().size();
+                }
+            }
+            return null;
+        });
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < perGroup; i++) {
+                if (plan[g][i] == 0) {
+                    expectedErrors[g]++;
+                }
+            }
+        }
+        // Every task planned to fail sleeps 0.5 s and fails at the same moment: all its failures are carried.
+        assertThat(seenErrors).as("seed " + seed).containsExactly(expectedErrors);
+    }
+}

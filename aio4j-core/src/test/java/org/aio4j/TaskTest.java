@@ -1,0 +1,363 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+class TaskTest {
+
+    @Test
+    void onlyOneTaskRunsAtATimeAndTheySwitchOnlyAtSuspensionPoints() throws Exception {
+        List<String> seen = new ArrayList<>();
+        int[] running = {0};
+        int[] peak = {0};
+        Aio.run(() -> {
+            List<Task<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int id = t;
+                tasks.add(Aio.createTask(() -> {
+                    for (int step = 0; step < 3; step++) {
+                        running[0]++;
+                        peak[0] = Math.max(peak[0], running[0]);
+                        seen.add(id + "." + step);
+                        running[0]--;
+                        Aio.sleep(0);
+                    }
+                }));
+            }
+            Aio.gather(tasks).await();
+            return null;
+        });
+        assertThat(peak[0]).isEqualTo(1);
+        assertThat(seen).containsExactly("0.0", "1.0", "2.0", "0.1", "1.1", "2.1", "0.2", "1.2", "2.2");
+    }
+
+    @Test
+    void aTaskThatNeverSuspendsRunsToTheEndFirst() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            var a = Aio.createTask(() -> {
+                for (int i = 0; i < 3; i++) {
+                    seen.add("a" + i);
+                }
+            });
+            var b = Aio.createTask(() -> seen.add("b"));
+            Aio.gather(a, b).await();
+            return null;
+        });
+        assertThat(seen).containsExactly("a0", "a1", "a2", "b");
+    }
+
+    @Test
+    void aTaskDoesNotStartUntilTheLoopReachesIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            var t = Aio.createTask(() -> seen.add("task ran"));
+            seen.add("created");
+            t.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("created", "task ran");
+    }
+
+    @Test
+    void cancellationIsThrownAtTheSuspensionPoint() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    seen.add("sleeping");
+                    Aio.sleep(100);
+                    seen.add("woke normally");
+                } catch (CancellationException e) {
+                    seen.add("cancelled: " + e.getMessage() + " at " + Aio.getRunningLoop().time());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            assertThat(t.cancel("stop now")).isTrue();
+            assertThat(t.cancelling()).isEqualTo(1);
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            assertThat(t.isCancelled()).isTrue();
+            assertThat(t.cancel()).isFalse();
+            return null;
+        });
+        assertThat(seen).containsExactly("sleeping", "cancelled: stop now at 1.0");
+    }
+
+    @Test
+    void aTaskMayCatchCancellationAndReturnAValue() throws Exception {
+        String result = TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(100);
+                    return "not cancelled";
+                } catch (CancellationException e) {
+                    Aio.sleep(1); // cleanup that suspends
+                    return "cleaned up";
+                }
+            });
+            Aio.sleep(1);
+            t.cancel();
+            return t.await();
+        });
+        assertThat(result).isEqualTo("cleaned up");
+    }
+
+    @Test
+    void cancellingATaskCancelsTheFutureItAwaits() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Future<String> inner = Aio.getRunningLoop().createFuture();
+            Task<String> t = Aio.createTask(inner::await);
+            Aio.sleep(0);
+            assertThat(t.waitingOn()).isSameAs(inner);
+            t.cancel("msg");
+            assertThat(inner.isCancelled()).isTrue();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void aTaskCancelledBeforeItStartsNeverRuns() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var t = Aio.createTask(() -> seen.add("ran"));
+            t.cancel();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void cancellingAndUncancellingCountLikeCpython313() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                Aio.sleep(10);
+                return "slept";
+            });
+            Aio.sleep(0);
+            t.cancel();
+            t.cancel();
+            assertThat(t.cancelling()).isEqualTo(2);
+            assertThat(t.uncancel()).isEqualTo(1);
+            assertThat(t.uncancel()).isZero();
+            assertThat(t.uncancel()).isZero();
+            return null;
+        });
+    }
+
+    @Test
+    void uncancelToZeroDropsAPendingCancellation() throws Exception {
+        String result = TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                Aio.sleep(0);
+                Aio.sleep(0);
+                return "finished";
+            });
+            Aio.sleep(0);           // t runs to its first sleep(0)
+            t.cancel();             // t is ready, not waiting on a future: the cancel is pending
+            t.uncancel();           // withdrawn before t runs again
+            return t.await();
+        });
+        assertThat(result).isEqualTo("finished");
+    }
+
+    @Test
+    void selfCancellationTakesEffectAtTheNextSuspension() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                Aio.currentTask().cancel();
+                seen.add("still running");
+                try {
+                    Aio.sleep(5);
+                } catch (CancellationException e) {
+                    seen.add("cancelled at " + Aio.getRunningLoop().time());
+                    throw e;
+                }
+            });
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("still running", "cancelled at 0.0");
+    }
+
+    @Test
+    void aTaskCannotAwaitItself() throws Exception {
+        Throwable e = TestLoops.runVirtual(() -> {
+            Task<?>[] self = new Task<?>[1];
+            Future<Void> go = Aio.getRunningLoop().createFuture();
+            self[0] = Aio.createTask(() -> {
+                go.await();
+                try {
+                    self[0].await();
+                    return null;
+                } catch (IllegalStateException ex) {
+                    return ex;
+                }
+            });
+            go.setResult(null);
+            return (Throwable) self[0].await();
+        });
+        assertThat(e).hasMessageStartingWith("Task cannot await on itself");
+    }
+
+    @Test
+    void setResultOnATaskIsUnsupported() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> "x");
+            assertThatThrownBy(() -> t.setResult("y")).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> t.setException(new RuntimeException()))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            return t.await();
+        });
+    }
+
+    @Test
+    void namesAndIntrospection() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Coroutine<String> body = () -> {
+                Aio.sleep(5);
+                return "x";
+            };
+            Task<String> named = Aio.createTask(body, "worker-1");
+            Task<String> unnamed = Aio.createTask(() -> "y");
+            assertThat(named.getName()).isEqualTo("worker-1");
+            assertThat(unnamed.getName()).startsWith("Task-");
+            assertThat(named.getCoro()).isSameAs(body);
+            assertThat(named.parent()).isSameAs(Aio.currentTask());
+            assertThat(Aio.allTasks()).contains(named, unnamed, Aio.currentTask());
+            Aio.sleep(1);
+            assertThat(named.toString()).contains("name=worker-1", "pending", "sleep until 5.0");
+            assertThat(named.waitingAt()).isNotNull();
+            assertThat(named.waitingAt().getClassName()).isEqualTo(TaskTest.class.getName());
+            assertThat(named.getStack()).allSatisfy(f -> assertThat(f.getClassName()).doesNotStartWith("java."));
+            named.setName("renamed");
+            assertThat(named.getName()).isEqualTo("renamed");
+            named.await();
+            assertThat(Aio.allTasks()).doesNotContain(named, unnamed);
+            return null;
+        });
+    }
+
+    @Test
+    void cancellingATaskWaitingOnToThreadInterruptsTheThread() throws Exception {
+        var started = new CountDownLatch(1);
+        var interrupted = new CountDownLatch(1);
+        Aio.run(() -> {
+            Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
+                started.countDown();
+                try {
+                    Thread.sleep(60_000);
+                    return "slept a minute";
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw e;
+                }
+            }));
+            Aio.toThread(() -> {
+                started.await();
+                return null;
+            });
+            t.cancel();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            Aio.toThread(() -> {
+                interrupted.await();
+                return null;
+            });
+            return null;
+        });
+        assertThat(interrupted.getCount()).isZero();
+    }
+
+    @Test
+    void interruptingTheDriverThreadCancelsTheMainTask() throws Exception {
+        Thread driver = Thread.currentThread();
+        try {
+            assertThatThrownBy(() -> Aio.run(() -> {
+                Aio.toThread(() -> {
+                    driver.interrupt();
+                    return null;
+                });
+                Aio.sleep(3600); // would wait an hour
+                return null;
+            })).isInstanceOf(CancellationException.class);
+            assertThat(Thread.interrupted()).as("the interrupt status is restored").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void pendingTasksAtCloseAreCancelledAndTheirFinallyBlocksRun() throws Exception {
+        List<String> seen = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(1000);
+                } finally {
+                    seen.add("finally ran");
+                    try {
+                        Aio.sleep(1);
+                    } catch (IllegalStateException e) {
+                        seen.add("cannot suspend: " + e.getMessage());
+                    }
+                }
+            }, "left behind");
+            Aio.sleep(0);
+            return null;
+        });
+        loop.close();
+        assertThat(seen).containsExactly("finally ran", "cannot suspend: Event loop is closed: left behind cannot suspend any more");
+        assertThat(errors).singleElement().satisfies(c ->
+                assertThat(c.message()).startsWith("Task was still pending when its event loop closed"));
+    }
+
+    @Test
+    void aioRunCancelsWhatIsLeftWhenMainReturns() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(1000);
+                } catch (CancellationException e) {
+                    seen.add("cancelled at shutdown");
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("cancelled at shutdown");
+    }
+
+    @Test
+    void aMillionTasksThatEachSuspendOnce() throws Exception {
+        int n = 1_000_000;
+        long sum = Aio.run(() -> {
+            List<Task<Integer>> tasks = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                tasks.add(Aio.createTask(() -> {
+                    Aio.sleep(0);
+                    return k;
+                }));
+            }
+            long s = 0;
+            for (int v : Aio.gather(tasks).await()) {
+                s += v;
+            }
+            return s;
+        });
+        assertThat(sum).isEqualTo((long) n * (n - 1) / 2);
+    }
+}

@@ -1,0 +1,32 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Helpers shared by the core tests. */
+final class TestLoops {
+
+    private TestLoops() {
+    }
+
+    /** A loop on a virtual clock whose exception handler collects what it receives. */
+    static EventLoop virtual(List<ExceptionContext> errors) {
+        return EventLoop.builder().virtualTime().exceptionHandler((loop, ctx) -> errors.add(ctx)).build();
+    }
+
+    /** Runs {@code main} with Aio.run on a virtual-time loop; errors reaching the handler are collected. */
+    static <T> T runVirtual(List<ExceptionContext> errors, Coroutine<T> main) throws Exception {
+        return Aio.run(() -> virtual(errors), main);
+    }
+
+    /** Runs {@code main} with Aio.run on a virtual-time loop and fails if anything reaches the exception handler. */
+    static <T> T runVirtual(Coroutine<T> main) throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        T result = runVirtual(errors, main);
+        if (!errors.isEmpty()) {
+            throw new AssertionError("unexpected reports to the exception handler: "
+                    + errors.stream().map(ExceptionContext::describe).toList());
+        }
+        return result;
+    }
+}

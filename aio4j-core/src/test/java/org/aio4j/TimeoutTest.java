@@ -1,0 +1,157 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class TimeoutTest {
+
+    @Test
+    void anExpiredTimeoutCancelsTheBlockAndLeavesItAsATimeout() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Timeout[] scope = new Timeout[1];
+            TimeoutCancellationException e = null;
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                scope[0] = t;
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException inside) {
+                    log.add("inside: cancellation, timeout=" + ((TimeoutCancellationException) inside).isTimeout());
+                    throw inside;
+                }
+            } catch (TimeoutCancellationException caught) {
+                e = caught;
+            }
+            assertThat(e).isNotNull();
+            assertThat(e.isTimeout()).isTrue();
+            assertThat(e.timeout()).isSameAs(scope[0]);
+            assertThat(scope[0].expired()).isTrue();
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(log).containsExactly("inside: cancellation, timeout=false");
+    }
+
+    @Test
+    void aBlockThatEndsInTimeIsNotAffected() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(5))) {
+                Aio.sleep(1);
+                assertThat(t.when()).isEqualTo(5.0);
+                assertThat(t.expired()).isFalse();
+            }
+            Aio.sleep(10); // the deadline was cancelled with the block
+            return null;
+        });
+    }
+
+    @Test
+    void aTaskThatLetsTheTimeoutEscapeFailsWithIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try (Timeout ignored = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(5);
+                }
+            });
+            assertThatThrownBy(t::await).isInstanceOf(TimeoutCancellationException.class);
+            assertThat(t.isCancelled()).isFalse();
+            assertThat(t.exception()).isInstanceOf(TimeoutCancellationException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void aRescheduledTimeoutUsesTheNewDeadline() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeoutAt(Double.POSITIVE_INFINITY)) {
+                Aio.sleep(1);
+                t.reschedule(Aio.getRunningLoop().time() + 3);
+                Aio.sleep(2);
+                t.reschedule(Aio.getRunningLoop().time() + 1);
+                Aio.sleep(5);
+            } catch (TimeoutCancellationException e) {
+                assertThat(Aio.getRunningLoop().time()).isEqualTo(4.0);
+                return null;
+            }
+            throw new AssertionError("did not expire");
+        });
+    }
+
+    @Test
+    void rescheduleAfterTheBlockIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Timeout t;
+            try (Timeout scope = Aio.timeout(Duration.ofSeconds(1))) {
+                t = scope;
+            }
+            assertThatThrownBy(() -> t.reschedule(10)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Cannot reschedule a Timeout that is exited");
+            assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void anOuterCancellationIsNotMistakenForTheTimeout() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try (Timeout ignored = Aio.timeout(Duration.ofSeconds(2))) {
+                    Aio.sleep(5);
+                }
+            });
+            Aio.sleep(2);
+            // The timeout fired at t=2 in the same iteration; cancel from outside as well.
+            t.cancel("from outside");
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            assertThat(t.isCancelled()).as("the outer cancellation wins").isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void nestedTimeoutsTheInnerOneExpires() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (Timeout outer = Aio.timeout(Duration.ofSeconds(10))) {
+                try (Timeout inner = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(5);
+                } catch (TimeoutCancellationException e) {
+                    assertThat(e.isTimeout()).isTrue();
+                }
+                assertThat(outer.expired()).isFalse();
+                Aio.sleep(1);
+            }
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            return null;
+        });
+    }
+
+    @Test
+    void nestedTimeoutsTheOuterOneExpires() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Timeout[] outerRef = new Timeout[1];
+            try (Timeout outer = Aio.timeout(Duration.ofSeconds(1))) {
+                outerRef[0] = outer;
+                try (Timeout inner = Aio.timeout(Duration.ofSeconds(10))) {
+                    Aio.sleep(5);
+                }
+            } catch (TimeoutCancellationException e) {
+                assertThat(e.isTimeout()).isTrue();
+                assertThat(outerRef[0].expired()).isTrue();
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+    }
+
+    @Test
+    void timeoutOutsideATaskIsRefused() {
+        assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(1))).hasMessage("no running event loop");
+    }
+}
