@@ -33,7 +33,7 @@ public final class Task<T> extends Future<T> {
     private static final Object NO_MESSAGE = new Object();
 
     private final Coroutine<T> coro;
-    private final long number;
+    private final int number;
     private String name;
     /** The task that created this one, for task trees and reports; null for a top-level task. */
     final Task<?> parent;
@@ -46,6 +46,8 @@ public final class Task<T> extends Future<T> {
     Object waitingOn;
     /** Whether the task is in the loop's ready queue (so a second wake-up in the same turn is a no-op). */
     boolean queued;
+    /** Set while the task's thread is parked (or about to park) waiting for the loop; see EventLoop.awaitTurn. */
+    volatile boolean parked;
 
     private int cancelsRequested;
     private boolean mustCancel;
@@ -58,7 +60,7 @@ public final class Task<T> extends Future<T> {
     Task<?> livePrev;
     Task<?> liveNext;
 
-    Task(EventLoop loop, Coroutine<T> coro, String name, long number, Task<?> parent, StackTraceElement[] site) {
+    Task(EventLoop loop, Coroutine<T> coro, String name, int number, Task<?> parent, StackTraceElement[] site) {
         super(loop);
         this.coro = coro;
         this.name = name;
