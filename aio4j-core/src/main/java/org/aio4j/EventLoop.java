@@ -482,6 +482,35 @@ public final class EventLoop implements AutoCloseable {
         return Collections.unmodifiableSet(out);
     }
 
+    /**
+     * A printable tree of the loop's pending tasks: each task under the task that created it, with what it waits on
+     * and the line where it waits, its {@link TaskGroup}, where it was created (in debug mode), and the offloaded
+     * calls in flight. Callable from any thread: from the loop's own thread the picture is exact; from another
+     * thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
+     */
+    public String dumpTasks() {
+        return TaskDump.render(this, liveTasksSnapshot());
+    }
+
+    /** Pending tasks in creation order; from another thread, a best-effort walk that cannot loop forever. */
+    List<Task<?>> liveTasksSnapshot() {
+        var out = new ArrayList<Task<?>>();
+        int limit = 10_000_000;
+        for (Task<?> t = liveHead; t != null && limit-- > 0; t = t.liveNext) {
+            out.add(t);
+        }
+        Collections.reverse(out);
+        return out;
+    }
+
+    List<Object> inFlightSnapshotOrEmpty() {
+        try {
+            return inFlightSnapshot();
+        } catch (java.util.ConcurrentModificationException racingWithTheLoop) {
+            return List.of();
+        }
+    }
+
     /** The task the loop is running now, or {@code null} in a callback or outside the loop. */
     public Task<?> currentTask() {
         return holderThread == Thread.currentThread() ? currentTask : null;

@@ -37,6 +37,8 @@ public final class Task<T> extends Future<T> {
     private String name;
     /** The task that created this one, for task trees and reports; null for a top-level task. */
     final Task<?> parent;
+    /** The TaskGroup that created the task, or null (for task dumps). */
+    TaskGroup group;
     /** Where the task was created (debug mode), or null. */
     private final StackTraceElement[] site;
 

@@ -26,6 +26,9 @@ final class WaitGraph {
     }
 
     static String line(Task<?> t) {
+        if (t.isDone()) {
+            return t.toString();
+        }
         var out = new StringBuilder(t.getName()).append(" waits on ").append(waitTarget(t));
         StackTraceElement at = t.waitingAt();
         if (at != null) {
@@ -37,6 +40,9 @@ final class WaitGraph {
     private static String waitTarget(Task<?> t) {
         Object w = t.waitingOn;
         if (w == null) {
+            if (t.loop.currentTask == t) {
+                return "nothing (running)";
+            }
             return t.thread == null ? "nothing (not started)" : "nothing (ready)";
         }
         if (w instanceof Task<?> other) {
