@@ -105,8 +105,25 @@ public final class EventLoop implements AutoCloseable {
     private static final Object REGISTRY_LOCK = new Object();
     private static volatile EventLoop[] running = new EventLoop[0];
 
+    /** True while a JFR recording has aio4j's events enabled; see {@link JfrTracer}. */
+    static volatile boolean jfrOn;
+    private static final StepObserver[] NO_OBSERVERS = new StepObserver[0];
+
+    static {
+        if (ModuleLayer.boot().findModule("jdk.jfr").isPresent()) {
+            try {
+                JfrTracer.install();
+            } catch (LinkageError | SecurityException unavailable) {
+                // No flight recorder in this runtime: no events, nothing else changes.
+            }
+        }
+    }
+
     // ---- configuration
     private final boolean virtualTime;
+    private final java.util.Random scheduleRandom;
+    private final long scheduleSeed;
+    private final java.util.function.Consumer<SlowStep> slowStepSink;
     private final boolean deadlockDetection;
     private volatile boolean debug;
     private long slowCallbackNanos = 100_000_000L;
@@ -126,6 +143,11 @@ public final class EventLoop implements AutoCloseable {
     private Throwable fatal;
     private Future<?> stopTarget;
     private boolean closing;
+    /** Observers of steps (watchdog, timeline): copy-on-write, read on every step. */
+    private volatile StepObserver[] observers = NO_OBSERVERS;
+    private Watchdog watchdog;
+    /** The JFR step event in progress (one step at a time per loop). */
+    Object jfrStep;
 
     // ---- the baton: who holds the loop
     private volatile Object owner;
@@ -155,6 +177,10 @@ public final class EventLoop implements AutoCloseable {
 
     private EventLoop(Builder b) {
         this.virtualTime = b.virtualTime;
+        this.scheduleSeed = b.scheduleSeed;
+        this.scheduleRandom = b.seeded ? new java.util.Random(b.scheduleSeed) : null;
+        this.slowStepSink = b.slowStepSink != null ? b.slowStepSink
+                : step -> LOG.log(System.Logger.Level.WARNING, step.describe());
         this.deadlockDetection = b.deadlockDetection;
         this.debug = b.debug;
         this.exceptionHandler = b.exceptionHandler;
@@ -173,8 +199,32 @@ public final class EventLoop implements AutoCloseable {
         private boolean deadlockDetection = true;
         private boolean debug = Boolean.getBoolean("aio4j.debug") || "1".equals(System.getenv("AIO4J_DEBUG"));
         private ExceptionHandler exceptionHandler;
+        private boolean seeded;
+        private long scheduleSeed;
+        private java.util.function.Consumer<SlowStep> slowStepSink;
 
         private Builder() {
+        }
+
+        /**
+         * Explores schedules: in every iteration, the tasks that are ready run in an order shuffled with a random
+         * generator seeded by {@code seed} (callbacks keep their FIFO order). The same seed replays the same
+         * interleaving of the same program. Without this, the loop is FIFO, as asyncio. Meant for tests that look
+         * for order-dependent bugs; print the seed when such a test fails.
+         */
+        public Builder scheduleSeed(long seed) {
+            this.seeded = true;
+            this.scheduleSeed = seed;
+            return this;
+        }
+
+        /**
+         * Where the debug-mode watchdog sends its reports of steps that hold the loop too long (default: the
+         * {@code System.Logger} "org.aio4j" at level WARNING).
+         */
+        public Builder onSlowStep(java.util.function.Consumer<SlowStep> sink) {
+            this.slowStepSink = java.util.Objects.requireNonNull(sink, "sink must not be null");
+            return this;
         }
 
         /**
@@ -451,6 +501,9 @@ public final class EventLoop implements AutoCloseable {
         linkLive(task);
         task.queued = true;
         ready.add(task);
+        if (jfrOn) {
+            JfrTracer.taskCreated(task);
+        }
         return task;
     }
 
@@ -475,11 +528,74 @@ public final class EventLoop implements AutoCloseable {
      */
     public Set<Task<?>> allTasks() {
         checkThread("allTasks");
-        var out = new LinkedHashSet<Task<?>>();
-        for (Task<?> t = liveHead; t != null; t = t.liveNext) {
-            out.add(t);
+        return Collections.unmodifiableSet(new LinkedHashSet<>(liveTasks()));
+    }
+
+    /**
+     * Starts recording this loop's steps (tasks, callbacks, offloaded calls) for a Chrome trace-event file; see
+     * {@link Timeline}. Call {@link Timeline#stop()} to stop.
+     */
+    public Timeline recordTimeline() {
+        Timeline t = new Timeline(this);
+        addObserver(t.recorder);
+        return t;
+    }
+
+    /** The seed given to {@link Builder#scheduleSeed(long)}, if the loop explores schedules. */
+    public java.util.OptionalLong scheduleSeed() {
+        return scheduleRandom == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
+    }
+
+    synchronized void addObserver(StepObserver o) {
+        StepObserver[] old = observers;
+        StepObserver[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = o;
+        observers = grown;
+    }
+
+    synchronized void removeObserver(StepObserver o) {
+        StepObserver[] kept = java.util.Arrays.stream(observers).filter(x -> x != o).toArray(StepObserver[]::new);
+        observers = kept.length == 0 ? NO_OBSERVERS : kept;
+    }
+
+    private boolean tracing() {
+        return observers.length != 0 || jfrOn;
+    }
+
+    private void traceStart(Object subject) {
+        long t = System.nanoTime();
+        for (StepObserver o : observers) {
+            o.stepStarted(this, subject, t);
         }
-        return Collections.unmodifiableSet(out);
+        if (jfrOn) {
+            JfrTracer.INSTANCE.stepStarted(this, subject, t);
+        }
+    }
+
+    private void traceEnd(Object subject, boolean finished) {
+        long t = System.nanoTime();
+        for (StepObserver o : observers) {
+            o.stepEnded(this, subject, t, finished);
+        }
+        if (jfrOn) {
+            JfrTracer.INSTANCE.stepEnded(this, subject, t, finished);
+        }
+    }
+
+    /** Called on an offloaded call's thread when it starts ({@code start}) or ends. */
+    void traceOffload(Object call, boolean start) {
+        StepObserver[] os = observers;
+        if (os.length == 0) {
+            return;
+        }
+        long t = System.nanoTime();
+        for (StepObserver o : os) {
+            if (start) {
+                o.offloadStarted(call, t);
+            } else {
+                o.offloadEnded(call, t);
+            }
+        }
     }
 
     /**
@@ -649,9 +765,12 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
-     * created (shown in error reports and task dumps) and logs, at level WARNING, any callback or task step that holds
-     * the loop longer than {@link #setSlowCallbackDuration the slow-callback duration}.
+     * Turns debug mode on or off: asyncio's {@code set_debug()}; takes effect the next time the loop starts running.
+     * In debug mode the loop records where each task is created (shown in error reports and task dumps), and a
+     * watchdog thread reports any callback or task step that holds the loop longer than
+     * {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
+     * blocking code, and again with the total when it ends (see {@link SlowStep},
+     * {@link Builder#onSlowStep}).
      */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
@@ -925,6 +1044,9 @@ public final class EventLoop implements AutoCloseable {
         if (closing) {
             throw new IllegalStateException("Event loop is closed: " + t.getName() + " cannot suspend any more");
         }
+        if (tracing()) {
+            traceEnd(t, false);
+        }
         boolean spin = spinWorthTrying();
         if (handOff(t)) {
             awaitTurn(t, spin);
@@ -935,6 +1057,9 @@ public final class EventLoop implements AutoCloseable {
     void exitTask(Task<?> t, Object value, Throwable error) {
         try {
             settleTask(t, value, error);
+            if (tracing()) {
+                traceEnd(t, true);
+            }
             if (closing) {
                 transferTo(DRIVER);
             } else {
@@ -980,6 +1105,9 @@ public final class EventLoop implements AutoCloseable {
                 timers.popDue(now, ready);
                 batch = ready.size();
                 iterations++;
+                if (scheduleRandom != null) {
+                    shuffleReadyTasks();
+                }
                 continue;
             }
             batch--;
@@ -1001,18 +1129,21 @@ public final class EventLoop implements AutoCloseable {
                 continue;
             }
             currentTask = null;
-            long start = debug ? System.nanoTime() : 0;
+            boolean traced = tracing();
+            if (traced) {
+                traceStart(h);
+            }
             try {
                 h.run();
             } catch (Throwable e) {
                 callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
             }
-            if (debug) {
-                long took = System.nanoTime() - start;
-                if (took >= slowCallbackNanos) {
-                    LOG.log(System.Logger.Level.WARNING, "Executing " + h + " took " + took / 1e9 + " seconds");
-                }
+            if (traced) {
+                traceEnd(h, false);
             }
+        }
+        if (next != DRIVER && tracing()) {
+            traceStart(next);
         }
         if (next == self) {
             currentTask = self instanceof Task<?> t ? t : null;
@@ -1020,6 +1151,28 @@ public final class EventLoop implements AutoCloseable {
         }
         transferTo(next);
         return true;
+    }
+
+    /** Schedule exploration: shuffles the ready tasks among their own positions; callbacks keep theirs. */
+    private void shuffleReadyTasks() {
+        Object[] items = ready.toArray();
+        var taskSlots = new ArrayList<Integer>();
+        var tasks = new ArrayList<Object>();
+        for (int i = 0; i < items.length; i++) {
+            if (items[i] instanceof Task<?>) {
+                taskSlots.add(i);
+                tasks.add(items[i]);
+            }
+        }
+        if (tasks.size() < 2) {
+            return;
+        }
+        Collections.shuffle(tasks, scheduleRandom);
+        for (int i = 0; i < taskSlots.size(); i++) {
+            items[taskSlots.get(i)] = tasks.get(i);
+        }
+        ready.clear();
+        Collections.addAll(ready, items);
     }
 
     private void transferTo(Object next) {
@@ -1245,9 +1398,19 @@ public final class EventLoop implements AutoCloseable {
         driverInterrupted = false;
         lifecycle = RUNNING;
         register(this);
+        if (debug) {
+            watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
+            addObserver(watchdog);
+            watchdog.start();
+        }
     }
 
     private void leaveRunning() {
+        if (watchdog != null) {
+            watchdog.stop();
+            removeObserver(watchdog);
+            watchdog = null;
+        }
         unregister(this);
         stopping = false;
         batch = 0;

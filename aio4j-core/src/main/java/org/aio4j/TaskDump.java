@@ -42,7 +42,7 @@ final class TaskDump {
             }
         }
         for (Task<?> root : roots) {
-            append(out, root, children, "", "", 0);
+            append(out, root, children, "", "");
         }
         for (Object op : inFlight) {
             out.append("\n  in flight: ").append(op);
@@ -54,7 +54,7 @@ final class TaskDump {
     }
 
     private static void append(StringBuilder out, Task<?> t, Map<Task<?>, List<Task<?>>> children,
-                               String firstPrefix, String restPrefix, int shown) {
+                               String firstPrefix, String restPrefix) {
         out.append("\n").append(firstPrefix).append(WaitGraph.line(t));
         if (t.group != null) {
             out.append(" [in ").append(t.group).append(']');
@@ -67,7 +67,7 @@ final class TaskDump {
         for (int i = 0; i < kids.size(); i++) {
             boolean last = i == kids.size() - 1;
             append(out, kids.get(i), children, restPrefix + (last ? "└─ " : "├─ "),
-                    restPrefix + (last ? "   " : "│  "), shown + 1);
+                    restPrefix + (last ? "   " : "│  "));
         }
     }
 }

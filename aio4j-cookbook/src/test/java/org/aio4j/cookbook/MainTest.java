@@ -47,4 +47,17 @@ class MainTest {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
     }
+
+    @Test
+    void timelineOptionWritesAChromeTracePerRecipe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        var file = dir.resolve("trace.json");
+        assertThat(run("recipe", "two-tasks", "--scale", "0.01", "--timeline", file.toString())).isZero();
+        String json = java.nio.file.Files.readString(file);
+        assertThat(json).startsWith("{\"traceEvents\":[").contains("\"ph\":\"X\"");
+        assertThat(run("recipe", "all", "--virtual-time", "--timeline", file.toString())).isZero();
+        for (Recipe r : Cookbook.recipes()) {
+            assertThat(dir.resolve("trace-" + r.name() + ".json")).exists();
+        }
+    }
 }

@@ -1,0 +1,117 @@
+package org.aio4j;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
+
+/**
+ * JDK Flight Recorder events for the loop, so JDK Mission Control shows tasks being created, holding the loop
+ * (each step from resumption to suspension or end) and finishing, and the slow steps. While no recording has these
+ * events enabled, {@link EventLoop#jfrOn} is false and the loop does not call in here at all: the cost is one
+ * volatile read per step. Loaded only if the {@code jdk.jfr} module is present.
+ */
+final class JfrTracer implements StepObserver {
+
+    static final JfrTracer INSTANCE = new JfrTracer();
+
+    private JfrTracer() {
+    }
+
+    /** Follows recordings starting and stopping, and keeps {@link EventLoop#jfrOn} up to date. */
+    static void install() {
+        FlightRecorder.addListener(new FlightRecorderListener() {
+            @Override
+            public void recordingStateChanged(Recording recording) {
+                if (recording.getState() == RecordingState.RUNNING || recording.getState() == RecordingState.STOPPED
+                        || recording.getState() == RecordingState.CLOSED) {
+                    EventLoop.jfrOn = EventType.getEventType(TaskStep.class).isEnabled()
+                            || EventType.getEventType(TaskCreated.class).isEnabled();
+                }
+            }
+        });
+    }
+
+    static void taskCreated(Task<?> task) {
+        var e = new TaskCreated();
+        if (e.shouldCommit()) {
+            e.task = task.getName();
+            e.parent = task.parent == null ? null : task.parent.getName();
+            e.commit();
+        }
+    }
+
+    @Override
+    public void stepStarted(EventLoop loop, Object subject, long nanoTime) {
+        if (subject instanceof Task<?> t) {
+            var e = new TaskStep();
+            e.begin();
+            e.task = t.getName();
+            loop.jfrStep = e;
+        }
+    }
+
+    @Override
+    public void stepEnded(EventLoop loop, Object subject, long nanoTime, boolean finished) {
+        if (subject instanceof Task<?> t && loop.jfrStep instanceof TaskStep e) {
+            loop.jfrStep = null;
+            e.end();
+            if (e.shouldCommit()) {
+                e.outcome = finished ? "finished" : "suspended";
+                e.commit();
+            }
+            if (finished) {
+                var f = new TaskFinished();
+                if (f.shouldCommit()) {
+                    f.task = t.getName();
+                    f.state = t.state().name();
+                    f.commit();
+                }
+            }
+        }
+    }
+
+    @Name("org.aio4j.TaskCreated")
+    @Label("Task Created")
+    @Category({"aio4j", "Tasks"})
+    @Description("A task was created (asyncio create_task)")
+    @StackTrace(true)
+    static final class TaskCreated extends Event {
+        @Label("Task")
+        String task;
+        @Label("Created By")
+        String parent;
+    }
+
+    @Name("org.aio4j.TaskStep")
+    @Label("Task Step")
+    @Category({"aio4j", "Tasks"})
+    @Description("A task held the event loop: from its start or resumption to its next suspension or its end")
+    @StackTrace(false)
+    @Threshold("0 ms")
+    static final class TaskStep extends Event {
+        @Label("Task")
+        String task;
+        @Label("Outcome")
+        String outcome;
+    }
+
+    @Name("org.aio4j.TaskFinished")
+    @Label("Task Finished")
+    @Category({"aio4j", "Tasks"})
+    @StackTrace(false)
+    static final class TaskFinished extends Event {
+        @Label("Task")
+        String task;
+        @Label("State")
+        String state;
+    }
+}

@@ -1,0 +1,83 @@
+package org.aio4j;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The debug-mode watchdog: a daemon thread that notices a step (task or callback) holding the loop longer than the
+ * threshold while it still does, reports it with the stack of the thread holding the loop at that moment, and
+ * reports the total when the step ends. Runs while the loop runs in debug mode.
+ */
+final class Watchdog implements StepObserver {
+
+    private final long thresholdNanos;
+    private final Consumer<SlowStep> sink;
+    private final Thread thread;
+
+    // Written by the loop thread at step boundaries, read by the watchdog thread.
+    private volatile Object subject;
+    private volatile Thread holder;
+    private volatile long startedAt;
+    private volatile long step;
+    /** The step number last reported as slow, written by the watchdog thread. */
+    private volatile long reportedStep = -1;
+    private volatile boolean stopped;
+
+    Watchdog(long thresholdNanos, Consumer<SlowStep> sink) {
+        this.thresholdNanos = thresholdNanos;
+        this.sink = sink;
+        this.thread = Thread.ofPlatform().daemon().name("aio4j-watchdog").unstarted(this::watch);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void stop() {
+        stopped = true;
+        LockSupport.unpark(thread);
+    }
+
+    @Override
+    public void stepStarted(EventLoop loop, Object what, long nanoTime) {
+        startedAt = nanoTime;
+        holder = Thread.currentThread();
+        subject = what;
+        step++;
+    }
+
+    @Override
+    public void stepEnded(EventLoop loop, Object what, long nanoTime, boolean finished) {
+        long s = step;
+        subject = null;
+        if (reportedStep == s) {
+            sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(nanoTime - startedAt), List.of(), true));
+        }
+    }
+
+    private void watch() {
+        long pollNanos = Math.max(1_000_000L, thresholdNanos / 4);
+        while (!stopped) {
+            LockSupport.parkNanos(this, pollNanos);
+            Object what = subject;
+            long s = step;
+            long started = startedAt;
+            if (what == null || reportedStep == s) {
+                continue;
+            }
+            long held = System.nanoTime() - started;
+            if (held >= thresholdNanos) {
+                Thread t = what instanceof Task<?> task && task.thread != null ? task.thread : holder;
+                StackTraceElement[] frames = t == null ? new StackTraceElement[0] : t.getStackTrace();
+                if (subject != what || step != s) {
+                    continue; // the step ended while we looked
+                }
+                reportedStep = s;
+                sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), Arrays.asList(frames), false));
+            }
+        }
+    }
+}
