@@ -69,4 +69,19 @@ class DeadlockTest {
         });
         assertThat(r).isEqualTo("from outside");
     }
+
+    @Test
+    void aTaskAwaitingAFutureOnlyItCouldCompleteIsReported() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            Future<String> mine = Aio.getRunningLoop().createFuture();
+            Task<String> selfBlocked = Aio.createTask(() -> {
+                String v = mine.await();     // only this task would complete it, below
+                mine.setResult("never");
+                return v;
+            }, "self-blocked");
+            return selfBlocked.await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("self-blocked waits on Future[pending]")
+                .hasMessageContaining("Task-1 waits on task self-blocked");
+    }
 }
