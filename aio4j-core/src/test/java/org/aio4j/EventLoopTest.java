@@ -376,14 +376,12 @@ class EventLoopTest {
 
     @Test
     void virtualTimeRunsLongSleepsInstantly() throws Exception {
-        long start = System.nanoTime();
         double loopTime = TestLoops.runVirtual(() -> {
             Aio.sleep(3600);
             Aio.sleep(Duration.ofDays(1));
             return Aio.getRunningLoop().time();
         });
         assertThat(loopTime).isEqualTo(3600 + 86400);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
     }
 
     @Test
