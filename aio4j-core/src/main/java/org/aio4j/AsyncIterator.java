@@ -286,7 +286,7 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
     @SafeVarargs
     static <T> AsyncIterator<T> merge(AsyncIterator<? extends T>... sources) {
         Objects.requireNonNull(sources, "merge() sources must not be null");
-        return merge(List.of(sources));
+        return merge(java.util.Arrays.asList(sources));
     }
 
     /** As {@link #merge(AsyncIterator[])}. */

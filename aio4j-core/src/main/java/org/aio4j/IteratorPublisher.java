@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A pump task of the iterator's loop asks the iterator for an item only while the subscriber's demand is
  * positive, and delivers every signal on the loop, in order. {@code request} and {@code cancel} may come from any
  * thread: they are posted to the loop. While the pump waits for demand it holds an
- * {@link EventLoop#expectExternal()} announcement (the demand comes from outside the loop).
+ * {@link EventLoop#expectExternal()} announcement (the demand comes from outside the loop), except when the subscriber
+ * is an {@link AsyncIterator#fromPublisher} iterator of the same loop: then the demand comes from a task of the loop,
+ * and an announcement would only freeze the virtual clock while that task sleeps.
  */
 final class IteratorPublisher<T> implements Flow.Publisher<T> {
 
@@ -38,6 +40,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         } catch (IllegalStateException loopClosed) {
             refuse(subscriber, new IllegalStateException("the event loop of this Publisher is closed", loopClosed));
         }
+    }
+
+    /** Whether {@code s} is a subscription of this class whose signals are all delivered on {@code loop}. */
+    static boolean deliversOn(Flow.Subscription s, EventLoop loop) {
+        return s instanceof IteratorPublisher<?>.Subscription sub && sub.loop() == loop;
     }
 
     private static void refuse(Flow.Subscriber<?> subscriber, Throwable why) {
@@ -71,6 +78,10 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         Subscription(Flow.Subscriber<? super T> subscriber) {
             this.subscriber = subscriber;
             this.demanded = new Wakeup(loop, "toPublisher() waiting for the subscriber's demand");
+        }
+
+        EventLoop loop() {
+            return loop;
         }
 
         /** On the loop. */
@@ -117,13 +128,21 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
             pump.cancel();
         }
 
+        private void awaitDemand() throws Exception {
+            if (PublisherIterator.requestsOn(subscriber, loop)) {
+                demanded.await();
+                return;
+            }
+            try (AutoCloseable external = loop.expectExternal()) {
+                demanded.await();
+            }
+        }
+
         private Void pump() throws Exception {
             try {
                 for (;;) {
                     while (demand == 0) {
-                        try (AutoCloseable external = loop.expectExternal()) {
-                            demanded.await();
-                        }
+                        awaitDemand();
                     }
                     if (!source.hasNext()) {
                         terminated = true;

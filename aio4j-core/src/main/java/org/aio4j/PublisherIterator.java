@@ -16,7 +16,8 @@ import java.util.concurrent.Flow;
  * <p>Threads: the publisher signals on its own threads; each signal is posted to the loop with
  * {@link EventLoop#callSoonThreadsafe}, so the state below is touched only by the loop. While the body waits for a
  * signal it holds an {@link EventLoop#expectExternal()} announcement, so that neither deadlock detection nor the
- * virtual clock mistake that wait for a stall.
+ * virtual clock mistake that wait for a stall; except when the publisher is an {@link AsyncIterator#toPublisher} of
+ * the same loop, whose signals come from a task of the loop.
  */
 final class PublisherIterator<T> implements Flow.Subscriber<T> {
 
@@ -76,9 +77,18 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void awaitSignal() throws Exception {
+        if (subscription != null && IteratorPublisher.deliversOn(subscription, loop)) {
+            signalled.await();
+            return;
+        }
         try (AutoCloseable external = loop.expectExternal()) {
             signalled.await();
         }
+    }
+
+    /** Whether {@code s} is an iterator of this class on {@code loop}, whose requests come from a task of it. */
+    static boolean requestsOn(Flow.Subscriber<?> s, EventLoop loop) {
+        return s instanceof PublisherIterator<?> p && p.loop == loop;
     }
 
     private void replenish() {
