@@ -58,6 +58,12 @@ public final class Task<T> extends Future<T> {
     /** The cancellation most recently thrown into the coroutine (a Timeout converts it when it expires). */
     CancellationException lastCancellation;
 
+    /**
+     * The async generators this task drives and has not closed, oldest first; closed when the coroutine ends, before
+     * the task is done, so that none outlives the task (see {@link AsyncGenerator}). Null until the first one.
+     */
+    java.util.ArrayList<AsyncGenerator<?>> generators;
+
     /** Links in the loop's list of pending tasks. */
     Task<?> livePrev;
     Task<?> liveNext;
@@ -196,6 +202,9 @@ public final class Task<T> extends Future<T> {
             value = coro.call();
         } catch (Throwable e) {
             error = e;
+        }
+        if (generators != null) {
+            error = AsyncGenerator.closeAbandoned(this, error);
         }
         loop.exitTask(this, value, error);
     }

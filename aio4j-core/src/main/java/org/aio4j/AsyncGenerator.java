@@ -1,0 +1,393 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An async iterator whose items are produced by a body of ordinary code that emits them one at a time: Python's
+ * asynchronous generator, {@code async def gen(): ... yield x}.
+ *
+ * <pre>{@code
+ * AsyncGenerator<Integer> ticks = AsyncGenerator.of(out -> {   // async def ticks():
+ *     try {
+ *         for (int i = 0; ; i++) {
+ *             Aio.sleep(1);                                    //         await asyncio.sleep(1)
+ *             out.emit(i);                                     //         yield i
+ *         }
+ *     } finally {
+ *         System.out.println("closed");                        //     finally: print("closed")
+ *     }
+ * });
+ * try (ticks) {
+ *     for (int i : ticks) {                                    // async for i in ticks:
+ *         if (i == 2) break;
+ *     }
+ * }                                                            // prints "closed"
+ * }</pre>
+ *
+ * <h2>Backpressure and laziness</h2>
+ * Creating a generator runs nothing. The body starts at the first {@link #hasNext()} and runs until it
+ * {@linkplain Emitter#emit emits} an item or returns; {@code emit} then suspends the body until the consumer asks for
+ * the following item. So the body is never more than one item ahead, and a consumer that stops asking stops it.
+ *
+ * <h2>Where the body runs: inline in the consuming task</h2>
+ * As in CPython, the body runs <em>as part of the task that iterates the generator</em>, not as a task of its own.
+ * It has a virtual thread of its own (it needs its own stack), but that thread only runs while the consuming task has
+ * handed control to it in {@code hasNext()}, and it runs <em>as</em> that task: {@link Aio#currentTask()} is the
+ * consumer, and when the body awaits, the consuming task is what suspends. The choice, rather than a producer task,
+ * is deliberate:
+ * <ul>
+ *   <li><b>Same interleaving as CPython.</b> Handing an item over costs no loop iteration: a body that emits without
+ *   awaiting gives other tasks no turn, exactly like {@code async for} over an async generator. A producer task
+ *   would add two trips through the ready queue per item and reorder output relative to CPython.</li>
+ *   <li><b>Cancellation lands where it should.</b> Cancelling the consumer while the body awaits throws the
+ *   {@link java.util.concurrent.CancellationException} into the body at that await, then out of
+ *   {@code hasNext()}; timeouts of the consumer bound the body's waits too. Nothing needs forwarding.</li>
+ *   <li><b>Ownership without a scope.</b> No task exists that could outlive the consumer.</li>
+ * </ul>
+ * The cost is two virtual-thread hand-offs per item (a park and an unpark each way, no loop iteration).
+ *
+ * <h2>Closing</h2>
+ * {@link #aclose()} (or {@code close()} at the end of try-with-resources) throws a {@link GeneratorExit} into the body
+ * at the {@code emit} where it waits, as Python's {@code aclose()} does: the body's {@code finally} blocks run, inside
+ * the closing task, and may suspend. Closing a generator whose body has not started just marks it closed (its
+ * {@code finally} blocks never run, as in Python); closing a closed one does nothing. If the body ends by throwing
+ * something else than {@code GeneratorExit}, {@code aclose()} throws that. A body that catches
+ * {@code GeneratorExit} and emits again gets an {@link IllegalStateException} from {@code emit}.
+ *
+ * <h2>Owned by the task that iterates it</h2>
+ * A started generator belongs to the task that last drove it ({@code hasNext}, {@code next}, {@code aclose}). When
+ * that task's coroutine ends (returns, fails or is cancelled) with the generator still open, the task closes it
+ * <em>before</em> the task is done: a consumer that forgets {@code close()}, or is cancelled while working on an item,
+ * never leaves a body suspended on a parked thread, and a {@link TaskGroup} that waits for the task waits for the
+ * body's {@code finally} blocks too. (Python leaves this to the garbage collector and {@code shutdown_asyncgens()};
+ * aio4j does it deterministically.) As with try-with-resources, an exception from that implicit close becomes the
+ * task's exception if the task had none, and is attached as suppressed otherwise.
+ *
+ * <h2>Rules and errors</h2>
+ * <ul>
+ *   <li>The body's exception surfaces from {@code hasNext()} at the element where it happened (checked exceptions
+ *   wrapped in {@link java.util.concurrent.CompletionException}); the generator is then exhausted. A
+ *   {@link NoSuchElementException} escaping the body is such a failure, not an end of iteration (as PEP 479 made
+ *   {@code StopIteration} inside a generator an error).</li>
+ *   <li>Driving a generator whose body is running (from the body itself, or from a second task while the first one
+ *   is suspended inside the body) throws {@link IllegalStateException}: Python's "asynchronous generator is already
+ *   running".</li>
+ *   <li>{@code emit} must be called by the body itself, on the body's thread (not from a task the body created).</li>
+ *   <li>As in Python (PEP 789), do not {@code emit} inside a {@link Timeout} or {@link TaskGroup} block of the body:
+ *   while the body waits in {@code emit}, their cancellations would land in the consumer's code.</li>
+ * </ul>
+ *
+ * <p>Loop object: drive it from the tasks of one loop. {@code asend}/{@code athrow} are not provided: a Java
+ * {@code for} loop has nothing to send.
+ *
+ * @param <T> the item type
+ */
+public final class AsyncGenerator<T> implements AsyncIterator<T> {
+
+    /**
+     * The body of a generator: Python's {@code async def} function body containing {@code yield}.
+     *
+     * @param <T> the item type
+     */
+    @FunctionalInterface
+    public interface Body<T> {
+
+        /**
+         * Produces the items by calling {@code out.emit(item)}; may suspend anywhere, and may throw.
+         *
+         * @throws Exception a failure, surfaced to the consumer after the items emitted before it
+         */
+        void run(Emitter<T> out) throws Exception;
+    }
+
+    /**
+     * Where a generator's body emits its items.
+     *
+     * @param <T> the item type
+     */
+    @FunctionalInterface
+    public interface Emitter<T> {
+
+        /**
+         * Hands {@code item} to the consumer and suspends the body until the consumer asks for the next item:
+         * Python's {@code yield item} in an async generator.
+         *
+         * @throws GeneratorExit         if the generator is closed while the body waits here: let it propagate
+         * @throws IllegalStateException if called while the generator is being closed, or not by the body itself
+         */
+        void emit(T item);
+    }
+
+    private static final ThreadFactory THREADS =
+            Thread.ofVirtual().name("aio4j-generator").inheritInheritableThreadLocals(false).factory();
+
+    private enum State { CREATED, SUSPENDED, RUNNING, CLOSED }
+
+    private static final int CONSUMER = 0;
+    private static final int PRODUCER = 1;
+
+    private final Body<T> body;
+    private final Emitter<T> emitter = this::emit;
+    private EventLoop loop;
+    private State state = State.CREATED;
+    /** The body's thread, created at the first drive. */
+    private Thread producer;
+    /** While the body runs: the thread of the driving task that waits in drive(), and that task. */
+    private Thread consumer;
+    private Task<?> driver;
+    /** The task whose end closes this generator (the last one that drove it), while it is started and open. */
+    private Task<?> owner;
+    /** Which of the two threads may run; the hand-off between them. */
+    private volatile int turn = CONSUMER;
+    private boolean closeRequested;
+    private boolean hasItem;
+    private T item;
+    /** What the body threw, until it is reported to the consumer. */
+    private Throwable failure;
+
+    private AsyncGenerator(Body<T> body) {
+        this.body = body;
+    }
+
+    /**
+     * A generator of the items {@code body} emits: calling an {@code async def} generator function. Nothing runs until
+     * the first {@link #hasNext()}.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public static <T> AsyncGenerator<T> of(Body<T> body) {
+        return new AsyncGenerator<>(Objects.requireNonNull(body, "generator body must not be null"));
+    }
+
+    /**
+     * Runs the body until it emits the next item or ends, suspending the calling task meanwhile if the body awaits:
+     * the first half of {@code __anext__}. See {@link AsyncIterator#hasNext()}.
+     *
+     * @throws IllegalStateException if the body is running already, or not called from a task
+     */
+    @Override
+    public boolean hasNext() {
+        if (hasItem) {
+            return true;
+        }
+        if (state == State.CLOSED) {
+            return false;
+        }
+        drive("AsyncGenerator.hasNext()");
+        if (hasItem) {
+            return true;
+        }
+        Throwable f = failure;
+        if (f != null) {
+            failure = null;
+            throw Failures.unchecked(f);
+        }
+        return false;
+    }
+
+    /** The next item: asyncio's {@code await agen.__anext__()}. See {@link AsyncIterator#next()}. */
+    @Override
+    public T next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("async generator is exhausted: " + this);
+        }
+        T x = item;
+        item = null;
+        hasItem = false;
+        return x;
+    }
+
+    /**
+     * Closes the generator: throws {@link GeneratorExit} into the body where it waits and runs it to its end, its
+     * {@code finally} blocks included (they may suspend the calling task): asyncio's {@code await agen.aclose()}.
+     * Does nothing if the generator is closed or exhausted; marks a generator that never started closed without
+     * running anything.
+     *
+     * @throws RuntimeException      what the body threw while closing, other than {@code GeneratorExit}
+     * @throws IllegalStateException if the body is running (e.g. {@code aclose()} called from the body itself)
+     */
+    @Override
+    public void aclose() {
+        switch (state) {
+            case CLOSED -> {
+                return;
+            }
+            case CREATED -> {
+                state = State.CLOSED;
+                return;
+            }
+            case RUNNING -> throw new IllegalStateException(
+                    "aclose(): asynchronous generator is already running: " + this);
+            case SUSPENDED -> {
+                hasItem = false;
+                item = null;
+                closeRequested = true;
+                drive("AsyncGenerator.aclose()");
+            }
+        }
+        Throwable f = failure;
+        if (f != null) {
+            failure = null;
+            throw Failures.unchecked(f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        Task<?> o = owner;
+        return "AsyncGenerator[" + state.name().toLowerCase() + (o == null ? "" : ", owner=" + o.getName()) + "]";
+    }
+
+    // ---- the hand-off between the driving task's thread and the body's thread
+
+    /** Lets the body run, as the calling task, until it emits or ends. */
+    private void drive(String operation) {
+        EventLoop current = Aio.runningLoop();
+        if (loop == null) {
+            loop = current;
+        } else if (loop != current) {
+            throw new IllegalStateException(operation + ": " + this + " is attached to a different loop");
+        }
+        Task<?> task = current.taskAwaiting(this, operation);
+        if (state == State.RUNNING) {
+            throw new IllegalStateException(operation + ": asynchronous generator is already running"
+                    + (driver == task ? " (called from its own body)" : " in task " + driver.getName()) + ": " + this);
+        }
+        adopt(task);
+        consumer = Thread.currentThread();
+        driver = task;
+        boolean start = state == State.CREATED;
+        state = State.RUNNING;
+        if (start) {
+            producer = THREADS.newThread(this::runBody);
+        }
+        task.thread = producer;
+        current.holderThread = producer;
+        turn = PRODUCER;
+        if (start) {
+            producer.start();
+        } else {
+            LockSupport.unpark(producer);
+        }
+        awaitTurn(CONSUMER);
+    }
+
+    /** On the body's thread: hands control back to the driving task's thread. The last thing the body's side does. */
+    private void handBack() {
+        Task<?> task = driver;
+        Thread back = consumer;
+        driver = null;
+        consumer = null;
+        task.thread = back;
+        loop.holderThread = back;
+        turn = CONSUMER;
+        LockSupport.unpark(back);
+    }
+
+    private void awaitTurn(int who) {
+        boolean interrupted = false;
+        while (turn != who) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Entry point of the body's thread. */
+    private void runBody() {
+        Throwable error = null;
+        try {
+            body.run(emitter);
+        } catch (Throwable e) {
+            error = e;
+        }
+        if (closeRequested && error instanceof GeneratorExit) {
+            error = null;
+        }
+        failure = error;
+        state = State.CLOSED;
+        hasItem = false;
+        item = null;
+        disown();
+        handBack();
+    }
+
+    private void emit(T value) {
+        if (Thread.currentThread() != producer) {
+            throw new IllegalStateException("emit() must be called by the generator's own body, on its thread;"
+                    + " it was called from " + Thread.currentThread() + ": " + this);
+        }
+        if (closeRequested) {
+            throw new IllegalStateException("async generator ignored GeneratorExit: its body emitted an item while"
+                    + " being closed; let GeneratorExit propagate, or return");
+        }
+        item = value;
+        hasItem = true;
+        state = State.SUSPENDED;
+        handBack();
+        awaitTurn(PRODUCER);
+        if (closeRequested) {
+            throw new GeneratorExit();
+        }
+    }
+
+    // ---- ownership
+
+    private void adopt(Task<?> task) {
+        if (owner == task) {
+            return;
+        }
+        disown();
+        owner = task;
+        if (task.generators == null) {
+            task.generators = new ArrayList<>(2);
+        }
+        task.generators.add(this);
+    }
+
+    private void disown() {
+        Task<?> o = owner;
+        if (o == null) {
+            return;
+        }
+        owner = null;
+        ArrayList<AsyncGenerator<?>> gens = o.generators;
+        for (int i = gens.size() - 1; i >= 0; i--) {
+            if (gens.get(i) == this) {
+                gens.remove(i);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Called by {@code task} when its coroutine has ended with {@code error} (or null): closes the generators it
+     * still owns, newest first, and returns the task's outcome with their closing errors added (try-with-resources
+     * rules: the first becomes the outcome if there was none, the others are suppressed).
+     */
+    static Throwable closeAbandoned(Task<?> task, Throwable error) {
+        ArrayList<AsyncGenerator<?>> gens = task.generators;
+        while (!gens.isEmpty()) {
+            AsyncGenerator<?> g = gens.getLast();
+            try {
+                g.aclose();
+            } catch (Throwable e) {
+                error = Failures.combine(error, e);
+            }
+            if (!gens.isEmpty() && gens.getLast() == g) {
+                gens.removeLast();
+                g.owner = null;
+            }
+        }
+        task.generators = null;
+        return error;
+    }
+}

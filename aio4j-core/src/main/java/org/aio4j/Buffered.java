@@ -1,0 +1,74 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * {@link AsyncIterator#buffer}: a helper task (the pump) reads the upstream ahead of the consumer into a deque of at
+ * most {@code capacity} items. The pump asks the upstream for an item only when there is room for it, so the upstream
+ * is never more than {@code capacity} items ahead of the consumer. A failure of the upstream is delivered after the
+ * items read before it.
+ */
+final class Buffered<T> {
+
+    private final AsyncIterator<T> upstream;
+    private final int capacity;
+    private final ArrayDeque<T> items = new ArrayDeque<>();
+    private boolean ended;
+    private Throwable failure;
+    private Wakeup itemArrived;
+    private Wakeup spaceFreed;
+
+    private Buffered(AsyncIterator<T> upstream, int capacity) {
+        this.upstream = upstream;
+        this.capacity = capacity;
+    }
+
+    static <T> AsyncIterator<T> of(AsyncIterator<T> upstream, int capacity) {
+        String name = "buffer(" + capacity + ")";
+        return new GeneratorStage<T>(name, new Buffered<>(upstream, capacity)::run, List.of(upstream));
+    }
+
+    private void run(AsyncGenerator.Emitter<T> out, HelperTasks helpers) throws Exception {
+        EventLoop loop = Aio.runningLoop();
+        itemArrived = new Wakeup(loop, "buffer(" + capacity + ") waiting for an item from its pump");
+        spaceFreed = new Wakeup(loop, "buffer(" + capacity + ") pump waiting for room");
+        helpers.start(this::pump, "buffer-pump");
+        for (;;) {
+            while (items.isEmpty() && !ended) {
+                itemArrived.await();
+            }
+            if (items.isEmpty()) {
+                break;
+            }
+            T item = items.poll();
+            spaceFreed.signal();
+            out.emit(item);
+        }
+        if (failure != null) {
+            throw Failures.asException(failure);
+        }
+    }
+
+    private Void pump() {
+        try {
+            for (;;) {
+                while (items.size() >= capacity) {
+                    spaceFreed.await();
+                }
+                if (!upstream.hasNext()) {
+                    break;
+                }
+                items.add(upstream.next());
+                itemArrived.signal();
+            }
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            ended = true;
+            itemArrived.signal();
+            upstream.aclose();
+        }
+        return null;
+    }
+}

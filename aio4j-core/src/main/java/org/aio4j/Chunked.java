@@ -1,0 +1,72 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * {@link AsyncIterator#chunked}: lists of n consecutive items. A failure of the upstream while a list is being filled
+ * is held back until the partial list has been delivered, so that no item is lost.
+ */
+final class Chunked<T> implements AsyncIterator<List<T>> {
+
+    private final AsyncIterator<T> upstream;
+    private final int size;
+    private List<T> chunk;
+    private RuntimeException heldFailure;
+
+    Chunked(AsyncIterator<T> upstream, int size) {
+        this.upstream = upstream;
+        this.size = size;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (chunk != null) {
+            return true;
+        }
+        if (heldFailure != null) {
+            RuntimeException f = heldFailure;
+            heldFailure = null;
+            throw f;
+        }
+        List<T> filling = new ArrayList<>(Math.min(size, 1024));
+        try {
+            while (filling.size() < size && upstream.hasNext()) {
+                filling.add(upstream.next());
+            }
+        } catch (RuntimeException | Error e) {
+            if (filling.isEmpty() || e instanceof Error) {
+                throw e;
+            }
+            heldFailure = (RuntimeException) e;
+        }
+        if (filling.isEmpty()) {
+            return false;
+        }
+        chunk = filling;
+        return true;
+    }
+
+    @Override
+    public List<T> next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("chunked(): async iterator is exhausted");
+        }
+        List<T> c = chunk;
+        chunk = null;
+        return c;
+    }
+
+    @Override
+    public void aclose() {
+        chunk = null;
+        heldFailure = null;
+        upstream.aclose();
+    }
+
+    @Override
+    public String toString() {
+        return "chunked(" + size + ", " + upstream + ")";
+    }
+}

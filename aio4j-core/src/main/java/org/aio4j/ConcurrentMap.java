@@ -1,0 +1,106 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * {@link AsyncIterator#mapConcurrent} and {@link AsyncIterator#mapConcurrentUnordered}: each item is mapped in a task
+ * of its own, at most {@code limit} at a time, and the results are emitted in input order or in completion order.
+ *
+ * <p>The body pulls an item from the upstream only when fewer than {@code limit} calls are in flight. A call's
+ * failure is thrown at its item (after every result before it, in input order; when it ends, in completion order).
+ * A failure of the upstream is thrown after the results of the items read before it; a cancellation of the
+ * consuming task is thrown at once. When the body ends for any reason the calls still in flight are cancelled and
+ * awaited ({@link HelperTasks}).
+ */
+final class ConcurrentMap<T, R> {
+
+    private final AsyncIterator<T> upstream;
+    private final int limit;
+    private final CoroutineFunction<? super T, ? extends R> fn;
+    private final boolean ordered;
+    /** Calls in flight, in input order. */
+    private final ArrayDeque<Task<R>> inFlight = new ArrayDeque<>();
+    /** Calls that ended, in completion order (unordered mode). */
+    private final ArrayDeque<Task<R>> completed = new ArrayDeque<>();
+    private HelperTasks helpers;
+    private Wakeup callEnded;
+    private boolean upstreamDone;
+    private RuntimeException upstreamFailure;
+
+    private ConcurrentMap(AsyncIterator<T> upstream, int limit, CoroutineFunction<? super T, ? extends R> fn,
+                          boolean ordered) {
+        this.upstream = upstream;
+        this.limit = limit;
+        this.fn = fn;
+        this.ordered = ordered;
+    }
+
+    static <T, R> AsyncIterator<R> of(AsyncIterator<T> upstream, int limit,
+                                      CoroutineFunction<? super T, ? extends R> fn, boolean ordered) {
+        String name = ordered ? "mapConcurrent" : "mapConcurrentUnordered";
+        if (limit < 1) {
+            throw new IllegalArgumentException(name + "() limit must be >= 1, got " + limit);
+        }
+        Objects.requireNonNull(fn, name + "() function must not be null");
+        return new GeneratorStage<R>(name + "(" + limit + ")",
+                new ConcurrentMap<T, R>(upstream, limit, fn, ordered)::run, List.of(upstream));
+    }
+
+    private void run(AsyncGenerator.Emitter<R> out, HelperTasks helpers) throws Exception {
+        this.helpers = helpers;
+        callEnded = new Wakeup(Aio.runningLoop(), "mapConcurrent(" + limit + ") waiting for a call to end");
+        for (;;) {
+            startCalls();
+            Task<R> next = ordered ? inFlight.peekFirst() : nextCompleted();
+            if (next == null) {
+                break;
+            }
+            R result = next.await();
+            inFlight.remove(next);
+            helpers.forget(next);
+            out.emit(result);
+        }
+        if (upstreamFailure != null) {
+            throw upstreamFailure;
+        }
+    }
+
+    /** Pulls items and starts their calls until {@code limit} are in flight or the upstream ends. */
+    private void startCalls() {
+        while (!upstreamDone && inFlight.size() < limit) {
+            T item;
+            try {
+                if (!upstream.hasNext()) {
+                    upstreamDone = true;
+                    return;
+                }
+                item = upstream.next();
+            } catch (CancellationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                upstreamDone = true;
+                upstreamFailure = e;
+                return;
+            }
+            Task<R> call = helpers.start(() -> fn.call(item), null);
+            inFlight.add(call);
+            if (!ordered) {
+                call.addDoneCallback(f -> {
+                    completed.add(call);
+                    callEnded.signal();
+                });
+            }
+        }
+    }
+
+    /** Unordered mode: the next call that ended, waiting for one if needed; null when none is in flight. */
+    private Task<R> nextCompleted() {
+        while (completed.isEmpty() && !inFlight.isEmpty()) {
+            callEnded.await();
+        }
+        return completed.poll();
+    }
+}

@@ -1,0 +1,89 @@
+package org.aio4j;
+
+import java.util.List;
+
+/**
+ * An operator written as an {@link AsyncGenerator} body over upstream iterators, with helper tasks. However the body
+ * ends (exhausted, failed, closed, cancelled), its helper tasks are cancelled and awaited and its upstreams closed
+ * before the generator is done. Closing the stage closes the generator and then the upstreams, even when the body
+ * never started, so that closing a pipeline always reaches its sources.
+ */
+final class GeneratorStage<T> implements AsyncIterator<T> {
+
+    /** The body of an operator: emits into {@code out}, may start helper tasks with {@code helpers}. */
+    @FunctionalInterface
+    interface Body<T> {
+        void run(AsyncGenerator.Emitter<T> out, HelperTasks helpers) throws Exception;
+    }
+
+    private final String name;
+    private final AsyncGenerator<T> generator;
+    private final List<? extends AsyncIterator<?>> upstreams;
+
+    GeneratorStage(String name, Body<T> body, List<? extends AsyncIterator<?>> upstreams) {
+        this.name = name;
+        this.generator = AsyncGenerator.of(out -> runBody(body, out));
+        this.upstreams = upstreams;
+    }
+
+    private void runBody(Body<T> body, AsyncGenerator.Emitter<T> out) throws Exception {
+        var helpers = new HelperTasks(Aio.runningLoop());
+        Throwable primary = null;
+        try {
+            body.run(out, helpers);
+        } catch (Throwable e) {
+            primary = e;
+            throw e;
+        } finally {
+            helpers.cancelAndAwait(primary);
+            Throwable closeFailure = closeAll(upstreams, null);
+            if (closeFailure != null) {
+                if (primary == null || primary instanceof GeneratorExit) {
+                    throw Failures.asException(closeFailure);
+                }
+                Failures.combine(primary, closeFailure);
+            }
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        return generator.hasNext();
+    }
+
+    @Override
+    public T next() {
+        return generator.next();
+    }
+
+    @Override
+    public void aclose() {
+        Throwable failure = null;
+        try {
+            generator.aclose();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        failure = closeAll(upstreams, failure);
+        if (failure != null) {
+            throw Failures.unchecked(failure);
+        }
+    }
+
+    /** Closes every iterator; returns {@code failure}, or the first close failure, with the others suppressed. */
+    static Throwable closeAll(List<? extends AsyncIterator<?>> iterators, Throwable failure) {
+        for (AsyncIterator<?> it : iterators) {
+            try {
+                it.aclose();
+            } catch (RuntimeException e) {
+                failure = Failures.combine(failure, e);
+            }
+        }
+        return failure;
+    }
+
+    @Override
+    public String toString() {
+        return name + "[" + generator + "]";
+    }
+}

@@ -1,0 +1,96 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The helper tasks of an iterator operator (a pump reading ahead, the calls of {@code mapConcurrent}): created by the
+ * operator's generator body and cancelled and awaited when that body ends, so that none outlives the iterator.
+ */
+final class HelperTasks {
+
+    private final EventLoop loop;
+    private final LinkedHashSet<Task<?>> tasks = new LinkedHashSet<>();
+
+    HelperTasks(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    <R> Task<R> start(Coroutine<R> body, String name) {
+        Task<R> t = loop.createTask(body, name);
+        tasks.add(t);
+        return t;
+    }
+
+    /** Stops tracking a task whose outcome the operator has consumed. */
+    void forget(Task<?> t) {
+        tasks.remove(t);
+    }
+
+    int size() {
+        return tasks.size();
+    }
+
+    /**
+     * Cancels the helpers that are not done and waits until every one has finished: the end of the operator's body,
+     * called with the exception the body ends with ({@code primary}, or null).
+     *
+     * <p>Nothing is lost: a helper that failed is attached to {@code primary} as suppressed (and marked retrieved)
+     * when {@code primary} is a real failure; otherwise its error stays unretrieved and the loop reports it. If the
+     * calling task is cancelled while it waits, it goes on waiting, and then throws that cancellation (or attaches it
+     * to a failing {@code primary}).
+     */
+    void cancelAndAwait(Throwable primary) {
+        for (Task<?> t : tasks) {
+            t.cancel();
+        }
+        boolean realFailure = primary != null && !(primary instanceof CancellationException);
+        CancellationException interrupted = null;
+        for (Task<?> t : new ArrayList<>(tasks)) {
+            while (!t.isDone()) {
+                CancellationException c = awaitDone(t);
+                if (c != null) {
+                    interrupted = c;
+                }
+            }
+            Throwable error = t.isCancelled() ? null : t.peekException();
+            if (error != null && realFailure && error != primary) {
+                t.markRetrieved();
+                primary.addSuppressed(error);
+            }
+        }
+        tasks.clear();
+        if (interrupted != null) {
+            if (realFailure) {
+                primary.addSuppressed(interrupted);
+            } else {
+                throw interrupted;
+            }
+        }
+    }
+
+    /** Waits for {@code t} without cancelling it; returns the cancellation of the calling task, if it came. */
+    private CancellationException awaitDone(Task<?> t) {
+        Future<Void> done = new Future<>(loop);
+        done.owner = t;
+        t.addDoneCallback(f -> {
+            if (!done.isDone()) {
+                done.complete(null);
+            }
+        });
+        try {
+            done.await();
+            return null;
+        } catch (CancellationException e) {
+            return e;
+        } catch (Exception impossible) {
+            throw Failures.unchecked(impossible);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "helper tasks " + tasks;
+    }
+}

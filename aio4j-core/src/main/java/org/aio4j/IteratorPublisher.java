@@ -1,0 +1,177 @@
+package org.aio4j;
+
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@link AsyncIterator#toPublisher}: a publisher of an async iterator's items for one subscriber.
+ *
+ * <p>A pump task of the iterator's loop asks the iterator for an item only while the subscriber's demand is
+ * positive, and delivers every signal on the loop, in order. {@code request} and {@code cancel} may come from any
+ * thread: they are posted to the loop. While the pump waits for demand it holds an
+ * {@link EventLoop#expectExternal()} announcement (the demand comes from outside the loop), except when the subscriber
+ * is an {@link AsyncIterator#fromPublisher} iterator of the same loop: then the demand comes from a task of the loop,
+ * and an announcement would only freeze the virtual clock while that task sleeps.
+ */
+final class IteratorPublisher<T> implements Flow.Publisher<T> {
+
+    private final AsyncIterator<T> source;
+    private final EventLoop loop;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+
+    IteratorPublisher(AsyncIterator<T> source, EventLoop loop) {
+        this.source = source;
+        this.loop = loop;
+    }
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super T> subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber must not be null (Reactive Streams rule 1.9)");
+        if (!subscribed.compareAndSet(false, true)) {
+            refuse(subscriber, new IllegalStateException(
+                    "this Publisher of an AsyncIterator allows one subscriber: the iterator can be consumed once"));
+            return;
+        }
+        var subscription = new Subscription(subscriber);
+        try {
+            loop.callSoonThreadsafe(subscription::start);
+        } catch (IllegalStateException loopClosed) {
+            refuse(subscriber, new IllegalStateException("the event loop of this Publisher is closed", loopClosed));
+        }
+    }
+
+    /** Whether {@code s} is a subscription of this class whose signals are all delivered on {@code loop}. */
+    static boolean deliversOn(Flow.Subscription s, EventLoop loop) {
+        return s instanceof IteratorPublisher<?>.Subscription sub && sub.loop() == loop;
+    }
+
+    private static void refuse(Flow.Subscriber<?> subscriber, Throwable why) {
+        subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        subscriber.onError(why);
+    }
+
+    @Override
+    public String toString() {
+        return "Publisher[" + source + "]";
+    }
+
+    /** One subscription. Its fields are touched only on the loop. */
+    private final class Subscription implements Flow.Subscription {
+
+        private final Flow.Subscriber<? super T> subscriber;
+        private final Wakeup demanded;
+        private long demand;
+        private boolean cancelled;
+        private boolean terminated;
+        private Task<Void> pump;
+
+        Subscription(Flow.Subscriber<? super T> subscriber) {
+            this.subscriber = subscriber;
+            this.demanded = new Wakeup(loop, "toPublisher() waiting for the subscriber's demand");
+        }
+
+        EventLoop loop() {
+            return loop;
+        }
+
+        /** On the loop. */
+        void start() {
+            pump = loop.createTask(this::pump, "publisher-pump");
+            subscriber.onSubscribe(this);
+        }
+
+        @Override
+        public void request(long n) {
+            post(() -> {
+                if (n <= 0) {
+                    cancelWith(new IllegalArgumentException(
+                            "request(n) needs n > 0 (Reactive Streams rule 3.9), got " + n));
+                } else {
+                    demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                    demanded.signal();
+                }
+            });
+        }
+
+        @Override
+        public void cancel() {
+            post(() -> {
+                cancelled = true;
+                pump.cancel();
+            });
+        }
+
+        private void post(Runnable action) {
+            try {
+                loop.callSoonThreadsafe(action);
+            } catch (IllegalStateException loopClosed) {
+                // The loop is closed: the pump has ended and signalled; rule 3.6 makes this a no-op.
+            }
+        }
+
+        private void cancelWith(Throwable error) {
+            if (!terminated) {
+                terminated = true;
+                subscriber.onError(error);
+            }
+            cancelled = true;
+            pump.cancel();
+        }
+
+        private void awaitDemand() throws Exception {
+            if (PublisherIterator.requestsOn(subscriber, loop)) {
+                demanded.await();
+                return;
+            }
+            try (AutoCloseable external = loop.expectExternal()) {
+                demanded.await();
+            }
+        }
+
+        private Void pump() throws Exception {
+            try {
+                for (;;) {
+                    while (demand == 0) {
+                        awaitDemand();
+                    }
+                    if (!source.hasNext()) {
+                        terminated = true;
+                        subscriber.onComplete();
+                        return null;
+                    }
+                    T item = source.next();
+                    if (item == null) {
+                        throw new NullPointerException("the AsyncIterator produced a null item, which a Publisher"
+                                + " cannot deliver (Reactive Streams rule 2.13)");
+                    }
+                    demand--;
+                    subscriber.onNext(item);
+                }
+            } catch (CancellationException e) {
+                if (!cancelled && !terminated) {
+                    terminated = true;
+                    subscriber.onError(e);
+                }
+                return null;
+            } catch (RuntimeException | Error e) {
+                if (!terminated) {
+                    terminated = true;
+                    subscriber.onError(e);
+                }
+                return null;
+            } finally {
+                source.aclose();
+            }
+        }
+    }
+}

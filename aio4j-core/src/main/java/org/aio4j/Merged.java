@@ -1,0 +1,91 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@link AsyncIterator#merge}: one pump task per source, each holding at most one item the consumer has not taken,
+ * feeding a deque of arrivals. A failure of a source is an arrival too: it is thrown after the items that arrived
+ * before it, and the body's end then cancels the other pumps, which close their sources.
+ */
+final class Merged<T> {
+
+    /** An item of a source, or its failure. */
+    private record Arrival<T>(int source, T item, Throwable failure) {
+    }
+
+    private final List<AsyncIterator<? extends T>> sources;
+    private final ArrayDeque<Arrival<T>> arrivals = new ArrayDeque<>();
+    private final boolean[] holding;
+    private final Wakeup[] taken;
+    private Wakeup arrived;
+    private int active;
+
+    private Merged(List<AsyncIterator<? extends T>> sources) {
+        this.sources = sources;
+        this.holding = new boolean[sources.size()];
+        this.taken = new Wakeup[sources.size()];
+    }
+
+    static <T> AsyncIterator<T> of(List<? extends AsyncIterator<? extends T>> sources) {
+        Objects.requireNonNull(sources, "merge() sources must not be null");
+        var copy = new ArrayList<AsyncIterator<? extends T>>(sources.size());
+        for (int i = 0; i < sources.size(); i++) {
+            copy.add(Objects.requireNonNull(sources.get(i), "merge() source " + i + " is null"));
+        }
+        List<AsyncIterator<? extends T>> fixed = List.copyOf(copy);
+        return new GeneratorStage<T>("merge", new Merged<T>(fixed)::run, fixed);
+    }
+
+    private void run(AsyncGenerator.Emitter<T> out, HelperTasks helpers) throws Exception {
+        EventLoop loop = Aio.runningLoop();
+        arrived = new Wakeup(loop, "merge() waiting for an item from any source");
+        for (int i = 0; i < sources.size(); i++) {
+            int source = i;
+            taken[i] = new Wakeup(loop, "merge() pump " + i + " waiting for its item to be taken");
+            helpers.start(() -> pump(source), "merge-pump-" + i);
+        }
+        active = sources.size();
+        for (;;) {
+            while (arrivals.isEmpty() && active > 0) {
+                arrived.await();
+            }
+            Arrival<T> a = arrivals.poll();
+            if (a == null) {
+                break;
+            }
+            if (a.failure() != null) {
+                throw Failures.asException(a.failure());
+            }
+            holding[a.source()] = false;
+            taken[a.source()].signal();
+            out.emit(a.item());
+        }
+    }
+
+    private Void pump(int source) {
+        AsyncIterator<? extends T> it = sources.get(source);
+        try {
+            for (;;) {
+                while (holding[source]) {
+                    taken[source].await();
+                }
+                if (!it.hasNext()) {
+                    break;
+                }
+                holding[source] = true;
+                arrivals.add(new Arrival<>(source, it.next(), null));
+                arrived.signal();
+            }
+        } catch (Throwable e) {
+            arrivals.add(new Arrival<>(source, null, e));
+        } finally {
+            active--;
+            arrived.signal();
+            it.aclose();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,179 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Flow;
+
+/**
+ * {@link AsyncIterator#fromPublisher}: a {@link Flow.Subscriber} whose items the consumer takes one at a time.
+ *
+ * <p>Demand: {@code prefetch} items are requested at first; each time {@code batch} (half of {@code prefetch},
+ * rounded up) items have been taken, {@code batch} more are requested. So items requested and not yet taken never
+ * exceed {@code prefetch}, and neither does the deque. A publisher that sends more than was requested breaks rule 1.1
+ * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription.
+ *
+ * <p>Threads: the publisher signals on its own threads; each signal is posted to the loop with
+ * {@link EventLoop#callSoonThreadsafe}, so the state below is touched only by the loop. While the body waits for a
+ * signal it holds an {@link EventLoop#expectExternal()} announcement, so that neither deadlock detection nor the
+ * virtual clock mistake that wait for a stall; except when the publisher is an {@link AsyncIterator#toPublisher} of
+ * the same loop, whose signals come from a task of the loop.
+ */
+final class PublisherIterator<T> implements Flow.Subscriber<T> {
+
+    private final int prefetch;
+    private final int batch;
+    private final EventLoop loop;
+    private final ArrayDeque<T> items = new ArrayDeque<>();
+    private final Wakeup signalled;
+    private Flow.Subscription subscription;
+    private long outstanding;
+    private int takenSinceRequest;
+    private boolean completed;
+    private Throwable error;
+    private boolean closed;
+
+    private PublisherIterator(EventLoop loop, int prefetch) {
+        this.loop = loop;
+        this.prefetch = prefetch;
+        this.batch = (prefetch + 1) / 2;
+        this.signalled = new Wakeup(loop, "fromPublisher() waiting for the publisher");
+    }
+
+    static <T> AsyncIterator<T> of(Flow.Publisher<? extends T> publisher, int prefetch) {
+        Objects.requireNonNull(publisher, "publisher must not be null");
+        if (prefetch < 1) {
+            throw new IllegalArgumentException("fromPublisher() prefetch must be >= 1, got " + prefetch);
+        }
+        return new GeneratorStage<T>("fromPublisher(" + prefetch + ")",
+                (out, helpers) -> new PublisherIterator<T>(Aio.runningLoop(), prefetch).run(publisher, out),
+                List.of());
+    }
+
+    private void run(Flow.Publisher<? extends T> publisher, AsyncGenerator.Emitter<T> out) throws Exception {
+        try {
+            publisher.subscribe(this);
+            for (;;) {
+                if (items.isEmpty() && !completed && error == null) {
+                    awaitSignal();
+                    continue;
+                }
+                if (!items.isEmpty()) {
+                    T item = items.poll();
+                    replenish();
+                    out.emit(item);
+                } else if (error != null) {
+                    throw Failures.asException(error);
+                } else {
+                    return;
+                }
+            }
+        } finally {
+            closed = true;
+            if (subscription != null && !completed && error == null) {
+                subscription.cancel();
+            }
+        }
+    }
+
+    private void awaitSignal() throws Exception {
+        if (subscription != null && IteratorPublisher.deliversOn(subscription, loop)) {
+            signalled.await();
+            return;
+        }
+        try (AutoCloseable external = loop.expectExternal()) {
+            signalled.await();
+        }
+    }
+
+    /** Whether {@code s} is an iterator of this class on {@code loop}, whose requests come from a task of it. */
+    static boolean requestsOn(Flow.Subscriber<?> s, EventLoop loop) {
+        return s instanceof PublisherIterator<?> p && p.loop == loop;
+    }
+
+    private void replenish() {
+        takenSinceRequest++;
+        if (takenSinceRequest == batch) {
+            takenSinceRequest = 0;
+            request(batch);
+        }
+    }
+
+    private void request(long n) {
+        outstanding += n;
+        subscription.request(n);
+    }
+
+    // ---- Flow.Subscriber: called by the publisher on any thread; every signal is handled on the loop
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        Objects.requireNonNull(s, "subscription must not be null (Reactive Streams rule 2.13)");
+        if (!post(() -> subscribed(s))) {
+            s.cancel();
+        }
+    }
+
+    @Override
+    public void onNext(T item) {
+        Objects.requireNonNull(item, "onNext item must not be null (Reactive Streams rule 2.13)");
+        post(() -> received(item));
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        Objects.requireNonNull(failure, "onError throwable must not be null (Reactive Streams rule 2.13)");
+        post(() -> terminated(failure));
+    }
+
+    @Override
+    public void onComplete() {
+        post(() -> terminated(null));
+    }
+
+    private boolean post(Runnable signal) {
+        try {
+            loop.callSoonThreadsafe(signal);
+            return true;
+        } catch (IllegalStateException loopClosed) {
+            return false;
+        }
+    }
+
+    private void subscribed(Flow.Subscription s) {
+        if (subscription != null || closed) {
+            s.cancel(); // rule 2.5: a second subscription, or one that arrives after the consumer left
+            return;
+        }
+        subscription = s;
+        request(prefetch);
+        signalled.signal();
+    }
+
+    private void received(T item) {
+        if (closed || completed || error != null) {
+            return;
+        }
+        if (outstanding == 0) {
+            error = new IllegalStateException("Publisher sent an item that was not requested (Reactive Streams rule"
+                    + " 1.1); the subscription was cancelled");
+            subscription.cancel();
+        } else {
+            outstanding--;
+            items.add(item);
+        }
+        signalled.signal();
+    }
+
+    private void terminated(Throwable failure) {
+        if (closed || completed || error != null) {
+            return;
+        }
+        if (failure == null) {
+            completed = true;
+        } else {
+            error = failure;
+        }
+        signalled.signal();
+    }
+}

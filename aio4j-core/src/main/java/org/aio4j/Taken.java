@@ -1,0 +1,50 @@
+package org.aio4j;
+
+import java.util.NoSuchElementException;
+
+/** {@link AsyncIterator#take}: the first n items; the upstream is closed as soon as they have been taken. */
+final class Taken<T> implements AsyncIterator<T> {
+
+    private final AsyncIterator<T> upstream;
+    private final long limit;
+    private long taken;
+    private boolean closed;
+
+    Taken(AsyncIterator<T> upstream, long limit) {
+        this.upstream = upstream;
+        this.limit = limit;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (closed) {
+            return false;
+        }
+        if (taken >= limit) {
+            aclose();
+            return false;
+        }
+        return upstream.hasNext();
+    }
+
+    @Override
+    public T next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("take(" + limit + "): async iterator is exhausted");
+        }
+        T item = upstream.next();
+        taken++;
+        return item;
+    }
+
+    @Override
+    public void aclose() {
+        closed = true;
+        upstream.aclose();
+    }
+
+    @Override
+    public String toString() {
+        return "take(" + limit + ", " + upstream + ")";
+    }
+}

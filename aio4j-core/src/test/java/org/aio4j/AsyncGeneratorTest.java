@@ -1,0 +1,449 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+class AsyncGeneratorTest {
+
+    /** A generator of 0..n-1 that logs its life to {@code log}, sleeping {@code pause} seconds before each item. */
+    static AsyncGenerator<Integer> counting(int n, double pause, List<String> log) {
+        return AsyncGenerator.of(out -> {
+            log.add("start");
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (pause > 0) {
+                        Aio.sleep(pause);
+                    }
+                    log.add("emit " + i);
+                    out.emit(i);
+                }
+                log.add("exhausted");
+            } finally {
+                log.add("finally");
+            }
+        });
+    }
+
+    @Test
+    void forLoopTakesEveryItemInOrderAndTheBodyIsNeverAheadOfTheConsumer() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var gen = counting(3, 1, log)) {
+                assertThat(log).isEmpty(); // lazy: nothing runs before the first hasNext()
+                for (int i : gen) {
+                    log.add("got " + i);
+                }
+            }
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(3.0);
+            return null;
+        });
+        assertThat(log).containsExactly("start", "emit 0", "got 0", "emit 1", "got 1", "emit 2", "got 2",
+                "exhausted", "finally");
+    }
+
+    @Test
+    void consumerThatStopsAfterThreeItemsClosesTheGeneratorAndItsFinallyRuns() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var gen = counting(1_000, 0.5, log)) {
+                for (int i : gen) {
+                    log.add("got " + i);
+                    if (i == 2) {
+                        break;
+                    }
+                }
+                assertThat(log).doesNotContain("finally");
+            }
+            assertThat(log).endsWith("got 2", "finally");
+            return null;
+        });
+        assertThat(log).containsExactly("start", "emit 0", "got 0", "emit 1", "got 1", "emit 2", "got 2", "finally");
+    }
+
+    @Test
+    void closeThrowsGeneratorExitAtTheEmitAndTheFinallyMaySuspend() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<String>of(out -> {
+                try {
+                    out.emit("a");
+                    out.emit("b");
+                } catch (GeneratorExit e) {
+                    log.add("GeneratorExit at emit, current task " + Aio.currentTask().getName());
+                    throw e;
+                } finally {
+                    Aio.sleep(2); // cleanup that awaits, inside the closing task
+                    log.add("cleaned up at " + Aio.getRunningLoop().time());
+                }
+            });
+            assertThat(gen.next()).isEqualTo("a");
+            gen.aclose();
+            log.add("aclose returned at " + Aio.getRunningLoop().time());
+            assertThat(gen.hasNext()).isFalse();
+            assertThatThrownBy(gen::next).isInstanceOf(NoSuchElementException.class);
+            gen.aclose(); // idempotent
+            return null;
+        });
+        assertThat(log).containsExactly("GeneratorExit at emit, current task Task-1", "cleaned up at 2.0",
+                "aclose returned at 2.0");
+    }
+
+    @Test
+    void closingAGeneratorThatNeverStartedRunsNothing() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = counting(3, 0, log);
+            gen.close();
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+        assertThat(log).isEmpty();
+    }
+
+    @Test
+    void theBodyRunsAsTheConsumingTaskWithoutExtraLoopIterations() throws Exception {
+        // CPython: async for over a generator that does not await gives other tasks no turn.
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<?> consumer = Aio.currentTask();
+            Aio.createTask(() -> log.add("other task ran"));
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                assertThat(Aio.currentTask()).isSameAs(consumer);
+                for (int i = 0; i < 3; i++) {
+                    out.emit(i);
+                }
+            });
+            for (int i : gen) {
+                log.add("got " + i);
+            }
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(log).containsExactly("got 0", "got 1", "got 2", "other task ran");
+    }
+
+    @Test
+    void aFailureSurfacesAtItsElementAfterTheItemsBeforeIt() throws Exception {
+        var boom = new IllegalStateException("boom at 3");
+        List<Integer> got = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                for (int i = 0; i < 10; i++) {
+                    if (i == 3) {
+                        throw boom;
+                    }
+                    out.emit(i);
+                }
+            });
+            assertThatThrownBy(() -> {
+                for (int i : gen) {
+                    got.add(i);
+                }
+            }).isSameAs(boom);
+            assertThat(gen.hasNext()).isFalse(); // exhausted after the failure, reported once
+            gen.close();
+            return null;
+        });
+        assertThat(got).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aCheckedFailureIsWrappedInCompletionException() throws Exception {
+        var io = new IOException("disk gone");
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                throw io;
+            });
+            assertThat(gen.next()).isEqualTo(1);
+            assertThatThrownBy(gen::hasNext).isInstanceOf(CompletionException.class).hasCause(io);
+            return null;
+        });
+    }
+
+    @Test
+    void noSuchElementInsideTheBodyIsAFailureNotTheEnd() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                List.<Integer>of().iterator().next();
+            });
+            assertThat(gen.next()).isEqualTo(1);
+            assertThatThrownBy(gen::hasNext).isInstanceOf(NoSuchElementException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void cancellingTheConsumerWhileTheBodyAwaitsThrowsIntoTheBodyAndOutOfHasNext() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> consumer = Aio.createTask(() -> {
+                try (var gen = counting(100, 1, log)) {
+                    for (int i : gen) {
+                        log.add("got " + i);
+                    }
+                }
+            });
+            Aio.sleep(2.5);
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            assertThat(consumer.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("start", "emit 0", "got 0", "emit 1", "got 1", "finally");
+    }
+
+    @Test
+    void aConsumerTaskThatEndsWithoutClosingClosesItsGeneratorsBeforeItIsDone() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Integer> consumer = Aio.createTask(() -> {
+                var a = counting(10, 0, log);
+                var b = AsyncGenerator.<String>of(out -> {
+                    try {
+                        out.emit("x");
+                    } finally {
+                        Aio.sleep(1);
+                        log.add("b finally");
+                    }
+                });
+                int first = a.next();
+                b.next();
+                return first; // forgets to close both
+            });
+            consumer.addDoneCallback(t -> log.add("consumer done"));
+            assertThat(consumer.await()).isZero();
+            return null;
+        });
+        // Newest first, as nested try-with-resources would, and before the task is done.
+        assertThat(log).containsExactly("start", "emit 0", "b finally", "finally", "consumer done");
+    }
+
+    @Test
+    void aCancelledConsumerWaitingElsewhereClosesItsGenerator() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> consumer = Aio.createTask(() -> {
+                var gen = counting(10, 0, log);
+                gen.next();
+                Aio.sleep(100); // cancelled here, with the generator suspended at emit
+            });
+            Aio.sleep(1);
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("start", "emit 0", "finally");
+    }
+
+    @Test
+    void aTaskGroupDoesNotEndBeforeTheGeneratorsOfItsTasksAreClosed() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    var gen = AsyncGenerator.<Integer>of(out -> {
+                        try {
+                            out.emit(1);
+                            out.emit(2);
+                        } finally {
+                            Aio.sleep(5);
+                            log.add("generator finally at " + Aio.getRunningLoop().time());
+                        }
+                    });
+                    gen.next();
+                });
+                tg.join();
+            }
+            log.add("group joined at " + Aio.getRunningLoop().time());
+            return null;
+        });
+        assertThat(log).containsExactly("generator finally at 5.0", "group joined at 5.0");
+    }
+
+    @Test
+    void anErrorInTheImplicitCloseBecomesTheTaskExceptionOrIsSuppressed() throws Exception {
+        var closeError = new IllegalStateException("close failed");
+        var bodyError = new IllegalArgumentException("task failed");
+        TestLoops.runVirtual(() -> {
+            Coroutine<AsyncGenerator<Integer>> failingOnClose = () -> AsyncGenerator.of(out -> {
+                try {
+                    out.emit(1);
+                } finally {
+                    throw closeError;
+                }
+            });
+            Task<Void> ok = Aio.createTask(() -> {
+                failingOnClose.call().next();
+            });
+            assertThatThrownBy(ok::await).isSameAs(closeError);
+            Task<Void> failing = Aio.createTask(() -> {
+                failingOnClose.call().next();
+                throw bodyError;
+            });
+            assertThatThrownBy(failing::await).isSameAs(bodyError);
+            assertThat(bodyError.getSuppressed()).containsExactly(closeError);
+            return null;
+        });
+    }
+
+    @Test
+    void aBodyThatEmitsAfterGeneratorExitIsAnError() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                for (int i = 0; ; i++) {
+                    try {
+                        out.emit(i);
+                    } catch (GeneratorExit ignored) {
+                        // wrong: keeps going
+                    }
+                }
+            });
+            gen.next();
+            assertThatThrownBy(gen::aclose).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("ignored GeneratorExit");
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+    }
+
+    @Test
+    void aBodyThatCatchesGeneratorExitAndReturnsClosesCleanly() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                } catch (GeneratorExit e) {
+                    return;
+                }
+            });
+            gen.next();
+            gen.aclose();
+            return null;
+        });
+    }
+
+    @Test
+    void drivingARunningGeneratorIsAnError() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var holder = new ArrayList<AsyncGenerator<Integer>>();
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                holder.getFirst().hasNext();
+            });
+            holder.add(gen);
+            assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already running (called from its own body)");
+
+            var slow = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(10);
+                out.emit(1);
+            });
+            Task<Integer> first = Aio.createTask(slow::next);
+            Aio.sleep(1);
+            assertThatThrownBy(slow::hasNext).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already running in task " + first.getName());
+            assertThat(first.await()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void emitFromAnotherTaskIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                Task<Void> t = Aio.createTask(() -> out.emit(1));
+                assertThatThrownBy(t::await).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("must be called by the generator's own body");
+                out.emit(2);
+            });
+            assertThat(gen.toList()).containsExactly(2);
+            return null;
+        });
+    }
+
+    @Test
+    void nullBodyAndUseOutsideATaskAreRefusedClearly() {
+        assertThatThrownBy(() -> AsyncGenerator.of(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("generator body must not be null");
+        var gen = AsyncGenerator.<Integer>of(out -> out.emit(1));
+        assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no running event loop");
+    }
+
+    @Test
+    void aGeneratorCanBeHandedToAnotherTaskWhichThenOwnsIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = counting(10, 0, log);
+            assertThat(gen.next()).isZero();
+            Task<Integer> other = Aio.createTask(gen::next);
+            assertThat(other.await()).isEqualTo(1);
+            // The other task drove it last and ended: it closed it.
+            assertThat(log).endsWith("finally");
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+    }
+
+    @Test
+    void nestedGeneratorsHandTheTaskOnAndBack() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var inner = counting(3, 1, log);
+            var outer = AsyncGenerator.<String>of(out -> {
+                try (inner) {
+                    for (int i : inner) {
+                        Aio.sleep(0.5);
+                        out.emit("<" + i + ">");
+                    }
+                }
+            });
+            assertThat(outer.toList()).containsExactly("<0>", "<1>", "<2>");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(4.5);
+            return null;
+        });
+        assertThat(log).endsWith("exhausted", "finally");
+    }
+
+    @Test
+    void timeoutOfTheConsumerBoundsTheBodysWaits() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var gen = counting(100, 1, log)) {
+                try (var t = Aio.timeout(Duration.ofMillis(2500))) {
+                    for (int i : gen) {
+                        log.add("got " + i);
+                    }
+                } catch (TimeoutCancellationException e) {
+                    log.add("timed out at " + Aio.getRunningLoop().time());
+                }
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("start", "emit 0", "got 0", "emit 1", "got 1", "finally",
+                "timed out at 2.5");
+    }
+
+    @Test
+    void toStringShowsTheState() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> out.emit(1));
+            assertThat(gen.toString()).isEqualTo("AsyncGenerator[created]");
+            gen.hasNext();
+            assertThat(gen.toString()).startsWith("AsyncGenerator[suspended, owner=Task-");
+            gen.close();
+            assertThat(gen.toString()).isEqualTo("AsyncGenerator[closed]");
+            return null;
+        });
+    }
+}
