@@ -1,0 +1,154 @@
+package org.aio4j.test;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.List;
+import java.util.Optional;
+import org.aio4j.EventLoop;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/**
+ * The JUnit 5 extension behind {@link AioTest}: runs each test method as the main task of its own event loop, with
+ * the guarantees of {@link AioTesting#runTest(org.aio4j.Coroutine) runTest}. The counterpart of pytest-asyncio's
+ * plugin and of {@code unittest.IsolatedAsyncioTestCase}.
+ *
+ * <h2>What runs inside the loop</h2>
+ * For each test (each invocation of a {@code @RepeatedTest} or {@code @ParameterizedTest} when the extension is
+ * registered on the class with {@code @ExtendWith(AioExtension.class)}), one loop is created before the
+ * {@code @BeforeEach} methods and closed after the {@code @AfterEach} methods. In between, like
+ * {@code IsolatedAsyncioTestCase}'s {@code asyncSetUp}, test and {@code asyncTearDown}:
+ * <ul>
+ * <li>each {@code @BeforeEach} method, the test method, and each {@code @AfterEach} method runs as the main task of
+ *     that loop, one after the other, each under the timeout; tasks created by one are still running in the next
+ *     (a server started in {@code @BeforeEach} can serve the test and be stopped in {@code @AfterEach});</li>
+ * <li>after the {@code @AfterEach} methods, the test fails if tasks are still pending (unless the test failed
+ *     already, or {@link AioTest#allowPendingTasks()}); what is left is cancelled, the loop is closed, and errors that
+ *     reached its exception handler fail the test.</li>
+ * </ul>
+ * {@code @BeforeAll} and {@code @AfterAll} methods, constructors, {@code @TestFactory} methods and other extensions'
+ * callbacks run on JUnit's thread, outside any loop; they can use {@code Aio.run} or {@link AioTesting#runTest}
+ * themselves.
+ *
+ * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
+ * test's loop. The options come from the {@link AioTest} annotation of the test method, else from
+ * {@link TestOptions#defaults()}. If a run times out and its loop had to be abandoned (a task blocks it), the
+ * remaining methods of that test are not run in it: they fail with an {@link IllegalStateException} saying so.
+ *
+ * <p>Thread-safe: tests running in parallel have separate loops.
+ */
+public final class AioExtension implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor,
+        ParameterResolver {
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(AioExtension.class);
+
+    /** Creates the extension; JUnit does, for {@code @ExtendWith(AioExtension.class)}. */
+    public AioExtension() {
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        context.getStore(NAMESPACE).put(TestSession.class, new TestSession(optionsFor(context)));
+    }
+
+    @Override
+    public void interceptBeforeEachMethod(Invocation<Void> invocation,
+                                          ReflectiveInvocationContext<Method> invocationContext,
+                                          ExtensionContext extensionContext) throws Throwable {
+        runInLoop(invocation, extensionContext, "@BeforeEach ", invocationContext.getExecutable());
+    }
+
+    @Override
+    public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext,
+                                    ExtensionContext extensionContext) throws Throwable {
+        runInLoop(invocation, extensionContext, "", invocationContext.getExecutable());
+    }
+
+    @Override
+    public void interceptTestTemplateMethod(Invocation<Void> invocation,
+                                            ReflectiveInvocationContext<Method> invocationContext,
+                                            ExtensionContext extensionContext) throws Throwable {
+        runInLoop(invocation, extensionContext, "", invocationContext.getExecutable());
+    }
+
+    @Override
+    public void interceptAfterEachMethod(Invocation<Void> invocation,
+                                         ReflectiveInvocationContext<Method> invocationContext,
+                                         ExtensionContext extensionContext) throws Throwable {
+        runInLoop(invocation, extensionContext, "@AfterEach ", invocationContext.getExecutable());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        TestSession session = context.getStore(NAMESPACE).remove(TestSession.class, TestSession.class);
+        if (session == null) {
+            return;
+        }
+        List<Throwable> found = session.finish(context.getExecutionException().isEmpty());
+        if (!found.isEmpty()) {
+            throw AioTesting.asException(AioTesting.combine(null, found));
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        return parameterContext.getParameter().getType() == EventLoop.class && session(extensionContext) != null;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        return session(extensionContext).loop();
+    }
+
+    /** Runs the method as the main task of the test's loop, named after it ({@code kind} is e.g. "@BeforeEach "). */
+    private static void runInLoop(Invocation<Void> invocation, ExtensionContext context, String kind, Method method)
+            throws Exception {
+        TestSession session = session(context);
+        if (session == null) {
+            throw new IllegalStateException("AioExtension has no event loop for " + context.getDisplayName()
+                    + ": its beforeEach callback did not run; register it with @ExtendWith or use @AioTest");
+        }
+        String name = kind + method.getName();
+        session.run(name, (kind.isEmpty() ? "Test method" : kind + "method") + " '" + method.getName() + "'", () -> {
+            proceed(invocation);
+            return null;
+        });
+    }
+
+    private static void proceed(Invocation<Void> invocation) throws Exception {
+        try {
+            invocation.proceed();
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable other) {
+            throw new UndeclaredThrowableException(other);
+        }
+    }
+
+    private static TestSession session(ExtensionContext context) {
+        return context.getStore(NAMESPACE).get(TestSession.class, TestSession.class);
+    }
+
+    private static TestOptions optionsFor(ExtensionContext context) {
+        TestOptions options = TestOptions.defaults();
+        Optional<AioTest> annotation = AnnotationSupport.findAnnotation(context.getTestMethod(), AioTest.class);
+        if (annotation.isEmpty()) {
+            return options;
+        }
+        AioTest a = annotation.get();
+        if (a.timeout() != 0) {
+            options = options.withTimeout(TestOptions.checkedTimeout(a.timeout(),
+                    "@AioTest(timeout) of " + context.getRequiredTestMethod()));
+        }
+        return options.withAllowPendingTasks(a.allowPendingTasks())
+                .withVirtualTime(!a.realTime())
+                .withDebug(a.debug())
+                .withDeadlockDetection(a.deadlockDetection());
+    }
+}

@@ -1,0 +1,163 @@
+package org.aio4j.test;
+
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.List;
+import java.util.Objects;
+import org.aio4j.Aio;
+import org.aio4j.Coroutine;
+import org.aio4j.VoidCoroutine;
+
+/**
+ * Runs a test body on a fresh event loop with a virtual clock and checks that it ended cleanly: the counterpart of
+ * kotlinx-coroutines-test's {@code runTest} (with its {@code TestScope}), of Trio's test runner with its autojump
+ * clock ({@code trio.testing.MockClock(autojump_threshold=0)}), and of pytest-asyncio's {@code @pytest.mark.asyncio}.
+ *
+ * <pre>{@code
+ * @Test
+ * void retriesAfterFiveSeconds() throws Exception {
+ *     AioTesting.runTest(() -> {
+ *         Task<String> fetch = Aio.createTask(() -> client.fetchWithRetry());
+ *         Aio.sleep(5);                                   // no real time passes
+ *         assertThat(fetch.await()).isEqualTo("ok");
+ *         assertThat(Aio.getRunningLoop().time()).isEqualTo(5.0);
+ *     });
+ * }
+ * }</pre>
+ *
+ * <h2>What runTest guarantees</h2>
+ * <ul>
+ * <li><b>Virtual time.</b> The body runs as the main task of a new loop built with
+ *     {@link org.aio4j.EventLoop.Builder#virtualTime()}: whenever no task is ready and no offloaded call is in flight,
+ *     the clock jumps to the next timer, so {@code Aio.sleep(3600)} returns at once with {@code loop.time()} one hour
+ *     later. Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock waits for it. Read the
+ *     clock with {@code Aio.getRunningLoop().time()} (it starts at 0). {@link TestOptions#withVirtualTime
+ *     withVirtualTime(false)} runs on the real clock instead. The loop runs in debug mode, so dumps and error
+ *     reports show where each task was created.</li>
+ * <li><b>A timeout in real time</b> (default 60 s, {@link TestOptions#withTimeout}). A body that is not done by then
+ *     (a busy loop, a blocking call, offloaded work that never ends, or a virtual clock that never stops running) is
+ *     cancelled and the test fails with an {@link AssertionError} whose message holds the loop's
+ *     {@link org.aio4j.EventLoop#dumpTasks() task dump} taken at that moment: each task, what it waits on and the
+ *     line where it waits. If a task blocks the loop so that the cancellation cannot even run, the test fails all the
+ *     same after the {@linkplain TestOptions#cancellationGrace() grace period}: the body's thread is interrupted and
+ *     the loop is abandoned to its own daemon thread (a task that ignores interrupts keeps its thread).</li>
+ * <li><b>Deadlocks</b> fail at once, with the loop's wait-for graph as the message (the
+ *     {@link org.aio4j.DeadlockException} is the cause).</li>
+ * <li><b>Tasks still pending</b> when the body returns fail the test, with the task dump; then they are cancelled.
+ *     {@link TestOptions#withAllowPendingTasks} lets background tasks be, and only cancels them. On a virtual clock,
+ *     offloaded calls still in flight are then waited for (within the timeout), so that their errors are seen.</li>
+ * <li><b>Errors nobody received</b> fail the test after the body returned: the exception of a task nobody awaited
+ *     (reported when the loop closes), an exception thrown by a callback, anything that reached the loop's exception
+ *     handler. The first is the cause of the {@link AssertionError}, the others are suppressed.</li>
+ * </ul>
+ * If the body itself throws, that exception is rethrown as it is (an assertion failing inside an awaited task
+ * propagates through {@code await}), with the errors that reached the exception handler added as suppressed; tasks
+ * still pending are then cancelled without being reported.
+ *
+ * <h2>Threads</h2>
+ * The body runs on a task's virtual thread, as any task. The loop is driven by a daemon thread of its own while the
+ * calling thread waits for it; that is what lets the timeout fail a test whose loop is blocked. runTest is
+ * thread-safe: concurrent calls (parallel test execution) use separate loops.
+ *
+ * @see AioTest the same as a JUnit 5 annotation
+ */
+public final class AioTesting {
+
+    private AioTesting() {
+    }
+
+    /**
+     * Runs {@code body} on a new virtual-time loop with the {@linkplain TestOptions#defaults() default options} and
+     * returns its result. See the class comment for the checks.
+     *
+     * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
+     *                               loop's exception handler
+     * @throws IllegalStateException if called from a running event loop (it would block that loop)
+     * @throws InterruptedException  if the calling thread is interrupted while the body runs (the body is cancelled)
+     * @throws Exception             the body's exception
+     */
+    public static <T> T runTest(Coroutine<T> body) throws Exception {
+        return runTest(TestOptions.defaults(), body);
+    }
+
+    /** As {@link #runTest(Coroutine)}, for a body without a result. */
+    public static void runTest(VoidCoroutine body) throws Exception {
+        runTest(TestOptions.defaults(), Objects.requireNonNull(body, "test body must not be null").asCoroutine());
+    }
+
+    /** As {@link #runTest(TestOptions, Coroutine)}, for a body without a result. */
+    public static void runTest(TestOptions options, VoidCoroutine body) throws Exception {
+        runTest(options, Objects.requireNonNull(body, "test body must not be null").asCoroutine());
+    }
+
+    /**
+     * As {@link #runTest(Coroutine)}, with {@code options}: the timeout, the clock, whether background tasks may
+     * be left pending.
+     */
+    public static <T> T runTest(TestOptions options, Coroutine<T> body) throws Exception {
+        Objects.requireNonNull(options, "options must not be null");
+        Objects.requireNonNull(body, "test body must not be null");
+        if (insideARunningLoop()) {
+            throw new IllegalStateException("AioTesting.runTest cannot be called from a running event loop: it"
+                    + " blocks the calling thread until the test ends; call it from the test method itself");
+        }
+        var session = new TestSession(options);
+        T result = null;
+        Throwable failure = null;
+        try {
+            String name = callerName();
+            result = session.run(name, "Test body '" + name + "'", body);
+        } catch (Throwable e) {
+            failure = e;
+        }
+        List<Throwable> found = session.finish(failure == null);
+        if (failure == null && found.isEmpty()) {
+            return result;
+        }
+        throw asException(combine(failure, found));
+    }
+
+    /** {@code primary}, or else the first of {@code found}, with the others added as suppressed. */
+    static Throwable combine(Throwable primary, List<Throwable> found) {
+        Throwable first = primary != null ? primary : found.getFirst();
+        for (Throwable t : found) {
+            if (t != first) {
+                first.addSuppressed(t);
+            }
+        }
+        return first;
+    }
+
+    /** Throws {@code t} if it is an Error; otherwise returns it as an Exception, for a {@code throws Exception}. */
+    static Exception asException(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof Exception e ? e : new UndeclaredThrowableException(t);
+    }
+
+    private static boolean insideARunningLoop() {
+        try {
+            Aio.getRunningLoop();
+            return true;
+        } catch (IllegalStateException noRunningLoop) {
+            return false;
+        }
+    }
+
+    /**
+     * The name of the method that called runTest (for a lambda, of the method that holds it): the main task's name
+     * in dumps and messages.
+     */
+    private static String callerName() {
+        String method = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .filter(f -> f.getDeclaringClass() != AioTesting.class)
+                .findFirst()
+                .map(StackWalker.StackFrame::getMethodName)
+                .orElse("runTest"));
+        // javac names a lambda's body lambda$<enclosing method>$<n>.
+        if (method.startsWith("lambda$") && method.lastIndexOf('$') > "lambda$".length()) {
+            return method.substring("lambda$".length(), method.lastIndexOf('$'));
+        }
+        return method;
+    }
+}

@@ -1,0 +1,200 @@
+package org.aio4j.test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.aio4j.Aio;
+import org.aio4j.Coroutine;
+import org.aio4j.EventLoop;
+import org.aio4j.ExceptionContext;
+import org.aio4j.Task;
+
+/**
+ * One test's event loop, from its creation to the end-of-test checks: the counterpart of kotlinx-coroutines-test's
+ * {@code TestScope} and of {@code unittest.IsolatedAsyncioTestCase}'s runner, which runs {@code asyncSetUp}, the
+ * test and {@code asyncTearDown} on one loop.
+ *
+ * <p>{@link #run} runs a coroutine as the main task of the loop under the {@link Watchdog}; it may be called several
+ * times (set-up, test, tear-down), and tasks left by one run stay pending for the next. {@link #finish} then checks
+ * for tasks still pending, cancels what is left, closes the loop, and returns every failure it found, including the
+ * errors that reached the loop's exception handler meanwhile (exceptions of tasks nobody awaited, failing callbacks).
+ *
+ * <p>Not thread-safe: one thread (the test runner's) calls {@code run} and {@code finish}, one at a time.
+ */
+final class TestSession {
+
+    private final TestOptions options;
+    private final EventLoop loop;
+    private final List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
+    private volatile boolean abandoned;
+    private boolean finished;
+
+    TestSession(TestOptions options) {
+        this.options = options;
+        EventLoop.Builder b = EventLoop.builder()
+                .debug(options.debug())
+                .deadlockDetection(options.deadlockDetection())
+                .exceptionHandler((l, context) -> reported.add(context));
+        if (options.virtualTime()) {
+            b.virtualTime();
+        }
+        this.loop = b.build();
+    }
+
+    TestOptions options() {
+        return options;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * Runs {@code body} as the loop's main task named {@code name}, under the watchdog; {@code description} names it
+     * in failure messages.
+     *
+     * @throws IllegalStateException if the session is finished, or its loop was abandoned after a timeout
+     * @see Watchdog#run
+     */
+    <T> T run(String name, String description, Coroutine<T> body) throws Exception {
+        if (abandoned) {
+            throw new IllegalStateException("'" + name + "' was not run: the test's event loop was abandoned after"
+                    + " a timeout, because a task was blocking it");
+        }
+        if (finished) {
+            throw new IllegalStateException("'" + name + "' was not run: the test's event loop is closed");
+        }
+        return Watchdog.run(this, name, description, body);
+    }
+
+    /**
+     * Ends the session and returns the failures found, in this order: tasks still pending (if {@code checkPending}
+     * and the options do not allow them), a failure of the cleanup (a task that does not end when cancelled), and
+     * the errors reported to the loop's exception handler. The loop is closed. If the loop was abandoned (that run
+     * failed the test already), only the errors reported so far are returned. Returns nothing after the first call.
+     */
+    List<Throwable> finish(boolean checkPending) {
+        if (finished) {
+            return List.of();
+        }
+        finished = true;
+        if (abandoned) {
+            // The loop is still held by a blocked task; its driver cleans up if it ever comes back.
+            return reported.isEmpty() ? List.of() : List.of(unhandledErrors(List.copyOf(reported)));
+        }
+        var failures = new ArrayList<Throwable>();
+        if (checkPending && !options.allowPendingTasks() && !loop.allTasks().isEmpty()) {
+            int n = loop.allTasks().size();
+            failures.add(new AssertionError(n + (n == 1 ? " task was" : " tasks were")
+                    + " still pending at the end of the test (await or cancel them, or allow background tasks with"
+                    + " allowPendingTasks); they were cancelled.\n" + dump()));
+        }
+        try {
+            Watchdog.run(this, "end-of-test cleanup", "The end-of-test cleanup (cancelling the tasks left, then waiting"
+                    + " for the offloaded calls in flight)", this::cancelRemaining);
+        } catch (Throwable e) {
+            failures.add(e);
+        }
+        if (!abandoned) {
+            loop.close(); // reports the exceptions nobody retrieved
+        }
+        if (!reported.isEmpty()) {
+            failures.add(unhandledErrors(List.copyOf(reported)));
+        }
+        return failures;
+    }
+
+    /**
+     * Cancels every other task and waits for them, then (on a virtual clock) for the offloaded calls still in flight,
+     * so that their errors are reported too; again until nothing is left. Run as the main task of the cleanup.
+     */
+    private Void cancelRemaining() throws Exception {
+        Task<?> me = Aio.currentTask();
+        for (;;) {
+            var others = new ArrayList<Task<?>>(Aio.allTasks());
+            others.remove(me);
+            if (!others.isEmpty()) {
+                for (Task<?> t : others) {
+                    t.cancel("the test ended");
+                }
+                List<Object> outcomes = Aio.gatherWithExceptions(others).await();
+                for (int i = 0; i < outcomes.size(); i++) {
+                    if (outcomes.get(i) instanceof Throwable e && !(e instanceof CancellationException)) {
+                        loop.callExceptionHandler(new ExceptionContext(
+                                "Task failed when it was cancelled at the end of the test", e, others.get(i), null));
+                    }
+                }
+            }
+            if (loop.isVirtualTime()) {
+                // A virtual clock jumps only when nothing is ready and no offloaded call is in flight: this timer
+                // fires once every offloaded call has ended and its outcome has been delivered.
+                Aio.sleep(Duration.ofNanos(1));
+            }
+            if (Aio.allTasks().size() == 1) {
+                return null;
+            }
+        }
+    }
+
+    private static AssertionError unhandledErrors(List<ExceptionContext> errors) {
+        var message = new StringBuilder().append(errors.size())
+                .append(errors.size() == 1 ? " error" : " errors")
+                .append(" reached the event loop's exception handler (exceptions of tasks nobody awaited, of callbacks,"
+                        + " ...); the first is the cause");
+        if (errors.size() > 1) {
+            message.append(", the others are suppressed");
+        }
+        message.append(':');
+        for (ExceptionContext c : errors) {
+            message.append("\n  - ").append(c.message());
+            if (c.future() != null) {
+                message.append(": ").append(c.future());
+            } else if (c.handle() != null) {
+                message.append(": ").append(c.handle()).append(c.exception() != null ? " raised " + c.exception() : "");
+            } else if (c.exception() != null) {
+                message.append(": ").append(c.exception());
+            }
+        }
+        var failure = new AssertionError(message.toString(), throwableOf(errors.getFirst()));
+        for (ExceptionContext c : errors.subList(1, errors.size())) {
+            failure.addSuppressed(throwableOf(c));
+        }
+        return failure;
+    }
+
+    private static Throwable throwableOf(ExceptionContext c) {
+        return c.exception() != null ? c.exception() : new AssertionError(c.describe());
+    }
+
+    /** The loop's task dump; from another thread while the loop runs, a best-effort snapshot. */
+    String dump() {
+        try {
+            return loop.dumpTasks();
+        } catch (RuntimeException racingWithTheLoop) {
+            return "(the task dump failed: " + racingWithTheLoop + ")";
+        }
+    }
+
+    /** Called by the watchdog when it gave up on a blocked loop. */
+    void markAbandoned() {
+        abandoned = true;
+    }
+
+    /**
+     * Called on the driver thread when an abandoned loop comes back: cancels what is left and closes the loop. The
+     * test has failed already; what this finds goes to the default exception handler (the log).
+     */
+    void cleanUpAbandoned() {
+        loop.setExceptionHandler(null);
+        try {
+            loop.runUntilComplete(loop.createTask(this::cancelRemaining, "cleanup of an abandoned test loop"));
+        } catch (Exception | Error e) {
+            loop.defaultExceptionHandler(new ExceptionContext("Cleanup of an abandoned test loop failed", e, null,
+                    null));
+        } finally {
+            loop.close();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package org.aio4j.test;
+
+import java.lang.reflect.UndeclaredThrowableException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.aio4j.Coroutine;
+import org.aio4j.DeadlockException;
+import org.aio4j.EventLoop;
+import org.aio4j.Task;
+
+/**
+ * Runs one coroutine as the main task of a test session's loop and waits for it in real time: the hang detector of
+ * the test module (kotlinx-coroutines-test's {@code runTest} timeout; Trio has {@code fail_after} for the same).
+ *
+ * <p>The loop runs on a daemon <em>driver</em> thread; the calling thread (the test runner's) only waits, so it can
+ * always give up. When the timeout passes, the watchdog takes the loop's task dump, cancels the main task through
+ * {@link EventLoop#callSoonThreadsafe} and gives it the cancellation grace to unwind; the test then fails with the
+ * dump. If the loop does not respond (a task or callback holds it: a busy loop, a blocking call), the watchdog
+ * interrupts the body's thread, abandons the loop to its driver thread, and fails the test anyway. A driver that
+ * comes back after being abandoned cancels what is left and closes the loop by itself.
+ */
+final class Watchdog<T> {
+
+    private static final int RUNNING = 0;
+    private static final int FINISHED = 1;
+    private static final int ABANDONED = 2;
+
+    private final TestSession session;
+    private final String name;
+    private final String description;
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private final CountDownLatch done = new CountDownLatch(1);
+    // Written by the driver before done.countDown(), read by the waiting thread after it.
+    private T value;
+    private Throwable error;
+    private volatile Task<T> task;
+    private volatile Thread bodyThread;
+
+    private Watchdog(TestSession session, String name, String description) {
+        this.session = session;
+        this.name = name;
+        this.description = description;
+    }
+
+    /**
+     * Runs {@code body} as a task named {@code name} until it is done and returns its result. {@code description}
+     * names it in failure messages, e.g. {@code Test body 'fetches'}.
+     *
+     * @throws AssertionError       if it timed out (with the task dump) or deadlocked (with the wait-for graph)
+     * @throws InterruptedException if the calling thread was interrupted; the body was cancelled
+     * @throws Exception            the body's exception
+     */
+    static <T> T run(TestSession session, String name, String description, Coroutine<T> body) throws Exception {
+        var w = new Watchdog<T>(session, name, description);
+        Thread.ofPlatform().daemon().name("aio4j-test-loop[" + name + "]").start(() -> w.drive(body));
+        return w.await();
+    }
+
+    private void drive(Coroutine<T> body) {
+        EventLoop loop = session.loop();
+        try {
+            Task<T> t = loop.createTask(() -> {
+                bodyThread = Thread.currentThread();
+                return body.call();
+            }, name);
+            task = t;
+            value = loop.runUntilComplete(t);
+        } catch (Throwable e) {
+            error = e;
+        }
+        done.countDown();
+        if (!state.compareAndSet(RUNNING, FINISHED)) {
+            session.cleanUpAbandoned();
+        }
+    }
+
+    private T await() throws Exception {
+        TestOptions options = session.options();
+        try {
+            if (done.await(nanos(options.timeout()), TimeUnit.NANOSECONDS)) {
+                return report();
+            }
+        } catch (InterruptedException e) {
+            cancel("the thread running the test was interrupted");
+            if (state.compareAndSet(RUNNING, ABANDONED)) {
+                session.markAbandoned();
+            }
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+        String dump = session.dump();
+        String timedOut = description + " timed out: not done after " + seconds(options.timeout())
+                + " of real time (it was cancelled then).";
+        cancel("the test timed out after " + seconds(options.timeout()));
+        if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
+            session.markAbandoned();
+            Thread b = bodyThread;
+            if (b != null) {
+                b.interrupt();
+            }
+            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within "
+                    + seconds(options.cancellationGrace()) + ": a task or callback is holding it (a busy loop or a"
+                    + " blocking call; look for the task that waits on 'nothing (running)'). The body's thread was"
+                    + " interrupted and the loop abandoned. Tasks at the timeout:\n" + dump);
+        }
+        // Done: it unwound after the cancellation (or finished just as the timeout passed).
+        throw new AssertionError(timedOut + " Something kept it waiting: a busy loop, a blocking call, or"
+                + " offloaded work that never ends. Tasks at the timeout:\n" + dump, error);
+    }
+
+    /** Waits up to {@code grace} for the driver, not giving up on an interrupt (which is restored). */
+    private boolean awaitDone(Duration grace) {
+        long deadline = System.nanoTime() + Math.min(nanos(grace), Long.MAX_VALUE / 2);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return done.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void cancel(String message) {
+        Task<T> t = task;
+        if (t == null) {
+            return;
+        }
+        try {
+            session.loop().callSoonThreadsafe(() -> t.cancel(message));
+        } catch (IllegalStateException closed) {
+            // The loop closed meanwhile: the body is over.
+        }
+    }
+
+    private T report() throws Exception {
+        Throwable e = error;
+        if (e == null) {
+            return value;
+        }
+        if (e instanceof DeadlockException deadlock) {
+            throw new AssertionError(deadlock.getMessage(), deadlock);
+        }
+        if (e instanceof Exception ex) {
+            throw ex;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        throw new UndeclaredThrowableException(e);
+    }
+
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    static String seconds(Duration d) {
+        return d.toNanos() / 1e9 + " s";
+    }
+}

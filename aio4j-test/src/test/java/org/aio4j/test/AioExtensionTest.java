@@ -1,0 +1,270 @@
+package org.aio4j.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
+import static org.junit.platform.testkit.engine.EventConditions.event;
+import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
+import static org.junit.platform.testkit.engine.EventConditions.test;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.cause;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import org.aio4j.Aio;
+import org.aio4j.DeadlockException;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+import org.aio4j.Task;
+import org.assertj.core.api.Condition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Events;
+
+/**
+ * Runs sample test classes (the nested classes below) with JUnit's EngineTestKit and checks their outcomes. The
+ * samples are disabled unless run from here, since several of them fail on purpose.
+ */
+class AioExtensionTest {
+
+    private static final String SAMPLES = "org.aio4j.test.samples";
+
+    static final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+    private static Events run(DiscoverySelector selector) {
+        events.clear();
+        return EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true").selectors(selector)
+                .execute().testEvents();
+    }
+
+    /** Enables the samples only when {@link #run} runs them. */
+    static final class OnlyAsSamples implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return context.getConfigurationParameter(SAMPLES).isPresent()
+                    ? ConditionEvaluationResult.enabled("run as a sample by AioExtensionTest")
+                    : ConditionEvaluationResult.disabled("a sample for AioExtensionTest, failing on purpose");
+        }
+    }
+
+    // ---- samples
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class Lifecycle {
+        private Task<Void> server;
+        private Future<String> request;
+
+        @BeforeEach
+        void startServer(EventLoop loop) {
+            events.add("@BeforeEach on the test loop: " + (Aio.getRunningLoop() == loop));
+            request = loop.createFuture();
+            server = Aio.createTask(() -> {
+                String r = request.await();
+                events.add("served " + r + " at " + Aio.getRunningLoop().time());
+            }, "server");
+        }
+
+        @AioTest
+        void anHourPassesAtOnce(EventLoop loop) throws Exception {
+            events.add("test on the same loop: " + (Aio.getRunningLoop() == loop));
+            Aio.sleep(3600);
+            request.setResult("GET /");
+            server.await();
+            assertThat(loop.time()).isEqualTo(3600.0);
+        }
+
+        @AfterEach
+        void stopServer() throws Exception {
+            events.add("@AfterEach sees the server done: " + server.isDone());
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class Failing {
+        @AioTest(timeout = 0.3)
+        void hangs() throws Exception {
+            Aio.toThread(() -> {
+                new CountDownLatch(1).await();
+                return null;
+            });
+        }
+
+        @AioTest
+        void leavesATaskPending() {
+            Aio.createTask(() -> Aio.sleep(10), "straggler");
+        }
+
+        @AioTest
+        void leavesAnErrorNobodyReceives() throws Exception {
+            Aio.createTask(() -> {
+                throw new IllegalStateException("unawaited boom");
+            });
+            Aio.sleep(1);
+        }
+
+        @AioTest
+        void deadlocks() throws Exception {
+            Aio.getRunningLoop().createFuture().await();
+        }
+
+        @AioTest
+        void failsAndLeavesATaskPending() {
+            Aio.createTask(() -> Aio.sleep(10));
+            throw new AssertionError("the test's own failure");
+        }
+
+        @AioTest(timeout = -1)
+        void hasABadTimeout() {
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class Blocking {
+        @AioTest(timeout = 0.3)
+        void blocksTheLoop() throws Exception {
+            new CountDownLatch(1).await(); // a blocking call on the loop; the watchdog's interrupt ends it
+        }
+
+        @AfterEach
+        void tearDown() {
+            events.add("@AfterEach ran");
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class Allowed {
+        @AioTest(allowPendingTasks = true)
+        void leavesABackgroundTask() {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    events.add("background task cancelled");
+                    throw e;
+                }
+            });
+        }
+
+        @AioTest(realTime = true)
+        void onTheRealClock(EventLoop loop) {
+            events.add("virtual time: " + loop.isVirtualTime());
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class ClassLevel {
+        @Test
+        void plainTest() {
+            events.add("plain @Test in a loop at " + Aio.getRunningLoop().time());
+        }
+
+        @RepeatedTest(2)
+        void repeated() throws Exception {
+            Aio.sleep(1);
+            events.add("repetition at " + Aio.getRunningLoop().time());
+        }
+    }
+
+    // ---- tests
+
+    @Test
+    void lifecycleMethodsAndTheTestShareOneVirtualTimeLoop() {
+        run(selectClass(Lifecycle.class)).assertStatistics(s -> s.started(1).succeeded(1));
+        assertThat(events).containsExactly(
+                "@BeforeEach on the test loop: true",
+                "test on the same loop: true",
+                "served GET / at 3600.0",
+                "@AfterEach sees the server done: true");
+    }
+
+    @Test
+    void aHangingTestFailsWithTheTaskDump() {
+        run(selectMethod(Failing.class, "hangs")).assertThatEvents().haveExactly(1, event(test("hangs"),
+                finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.contains("Test method 'hangs' timed out: not done after 0.3 s")
+                                && m.contains("hangs waits on ")
+                                && m.contains("at org.aio4j.test.AioExtensionTest$Failing.hangs(AioExtensionTest.java:")
+                                && m.contains("in flight: offloaded call")))));
+    }
+
+    @Test
+    void aTestBlockingItsLoopFailsAndItsAfterEachMethodsAreReportedNotRun() {
+        run(selectClass(Blocking.class)).assertThatEvents().haveExactly(1, event(test("blocksTheLoop"),
+                finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.contains("Test method 'blocksTheLoop' timed out")
+                                && m.contains("The loop did not respond to the cancellation")
+                                && m.contains("blocksTheLoop waits on nothing (running)")),
+                        new Condition<>(t -> t.getSuppressed().length == 1
+                                && t.getSuppressed()[0] instanceof IllegalStateException e
+                                && e.getMessage().equals("'@AfterEach tearDown' was not run: the test's event loop was"
+                                        + " abandoned after a timeout, because a task was blocking it"),
+                                "the @AfterEach method reported as not run"))));
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aTaskLeftPendingFailsTheTest() {
+        run(selectMethod(Failing.class, "leavesATaskPending")).assertThatEvents().haveExactly(1,
+                event(test("leavesATaskPending"), finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.contains("1 task was still pending at the end of the test")
+                                && m.contains("straggler waits on a sleep until 10.0")))));
+    }
+
+    @Test
+    void anErrorNobodyReceivedFailsTheTest() {
+        run(selectMethod(Failing.class, "leavesAnErrorNobodyReceives")).assertThatEvents().haveExactly(1,
+                event(test("leavesAnErrorNobodyReceives"), finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.contains("Task exception was never retrieved")),
+                        cause(instanceOf(IllegalStateException.class), message("unawaited boom")))));
+    }
+
+    @Test
+    void aDeadlockFailsTheTestWithTheWaitForGraph() {
+        run(selectMethod(Failing.class, "deadlocks")).assertThatEvents().haveExactly(1, event(test("deadlocks"),
+                finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.startsWith("Deadlock: ") && m.contains("deadlocks waits on ")),
+                        cause(instanceOf(DeadlockException.class)))));
+    }
+
+    @Test
+    void aFailingTestKeepsItsOwnFailureAndItsPendingTasksAreNotReported() {
+        run(selectMethod(Failing.class, "failsAndLeavesATaskPending")).assertThatEvents().haveExactly(1,
+                event(test("failsAndLeavesATaskPending"), finishedWithFailure(instanceOf(AssertionError.class),
+                        message("the test's own failure"),
+                        new Condition<>(t -> t.getSuppressed().length == 0, "nothing suppressed"))));
+    }
+
+    @Test
+    void aBadTimeoutIsReportedWithTheMethod() {
+        run(selectMethod(Failing.class, "hasABadTimeout")).assertThatEvents().haveExactly(1,
+                event(test("hasABadTimeout"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
+                        message(m -> m.startsWith("@AioTest(timeout) of ") && m.contains("hasABadTimeout()")
+                                && m.endsWith("must be a finite number of seconds > 0, got -1.0")))));
+    }
+
+    @Test
+    void allowedBackgroundTasksAreCancelledAndTheRealClockCanBeChosen() {
+        run(selectClass(Allowed.class)).assertStatistics(s -> s.started(2).succeeded(2));
+        assertThat(events).containsExactlyInAnyOrder("background task cancelled", "virtual time: false");
+    }
+
+    @Test
+    void registeredOnAClassItRunsPlainAndRepeatedTestsInAFreshLoopEach() {
+        run(selectClass(ClassLevel.class)).assertStatistics(s -> s.started(3).succeeded(3));
+        assertThat(events).containsExactlyInAnyOrder(
+                "plain @Test in a loop at 0.0", "repetition at 1.0", "repetition at 1.0");
+    }
+}

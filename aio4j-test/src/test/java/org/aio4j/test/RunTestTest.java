@@ -1,0 +1,408 @@
+package org.aio4j.test;
+
+import static org.aio4j.test.AioTesting.runTest;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.aio4j.Aio;
+import org.aio4j.DeadlockException;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+import org.aio4j.Task;
+import org.junit.jupiter.api.Test;
+
+class RunTestTest {
+
+    /** For the tests that must time out: short, so that the suite stays fast. */
+    private static final TestOptions SHORT = TestOptions.defaults().withTimeout(Duration.ofMillis(300))
+            .withCancellationGrace(Duration.ofSeconds(30));
+
+    @Test
+    void anHourOfSleepTakesNoRealTimeAndTheResultIsReturned() throws Exception {
+        String r = runTest(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            assertThat(loop.isVirtualTime()).isTrue();
+            assertThat(loop.time()).isEqualTo(0.0);
+            Task<String> late = Aio.createTask(() -> {
+                Aio.sleep(3600);
+                return "an hour later";
+            });
+            Aio.sleep(1800);
+            assertThat(loop.time()).isEqualTo(1800.0);
+            String v = late.await();
+            assertThat(loop.time()).isEqualTo(3600.0);
+            return v;
+        });
+        assertThat(r).isEqualTo("an hour later");
+    }
+
+    @Test
+    void theRealClockCanBeChosen() throws Exception {
+        runTest(TestOptions.defaults().withVirtualTime(false), () -> {
+            assertThat(Aio.getRunningLoop().isVirtualTime()).isFalse();
+            Aio.sleep(0);
+        });
+    }
+
+    @Test
+    void aBodyAwaitingOffloadedWorkThatNeverEndsTimesOutWithTheDump() {
+        var never = new CountDownLatch(1);
+        var interrupted = new AtomicBoolean();
+        Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
+            Aio.toThread(() -> {
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    interrupted.set(true);
+                    throw e;
+                }
+                return null;
+            });
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Test body 'aBodyAwaitingOffloadedWorkThatNeverEndsTimesOutWithTheDump' timed"
+                        + " out: not done after 0.3 s of real time")
+                .hasMessageContaining("Tasks of EventLoop[")
+                .hasMessageContaining("aBodyAwaitingOffloadedWorkThatNeverEndsTimesOutWithTheDump waits on")
+                .hasMessageContaining("(RunTestTest.java:")
+                .hasMessageContaining("in flight: offloaded call")
+                .hasCauseInstanceOf(CancellationException.class);
+        // The cancellation reached the offloaded call, and the cleanup waited for it to end.
+        assertThat(interrupted).isTrue();
+    }
+
+    @Test
+    void aChildTaskKeepingAVirtualClockRunningForeverTimesOut() {
+        // Debug mode off: the clock races so fast that the dump's stack walks would make it report slow steps.
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withDebug(false), () -> {
+            Aio.createTask(() -> {
+                while (true) {
+                    Aio.sleep(1);
+                }
+            }, "ticker").await();
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("timed out")
+                .hasMessageContaining("\n└─ ticker waits on ") // a sleep, or nothing (running): it is always busy
+                .hasMessageContaining("aChildTaskKeepingAVirtualClockRunningForeverTimesOut waits on task ticker");
+    }
+
+    @Test
+    void aBusyLoopHoldingTheLoopFailsAndTheLoopIsAbandoned() throws Exception {
+        var exited = new CountDownLatch(1);
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withCancellationGrace(Duration.ofMillis(200)), () -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.onSpinWait();
+                }
+            } finally {
+                exited.countDown();
+            }
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("timed out")
+                .hasMessageContaining("The loop did not respond to the cancellation within 0.2 s")
+                .hasMessageContaining("aBusyLoopHoldingTheLoopFailsAndTheLoopIsAbandoned waits on nothing (running)"
+                        + " at org.aio4j.test.RunTestTest.");
+        // The body's thread was interrupted, so the spin ends and the abandoned loop can wind down.
+        assertThat(exited.await(1, TimeUnit.MINUTES)).isTrue();
+    }
+
+    @Test
+    void aBlockingCallOnTheLoopFailsAndItsThreadIsInterrupted() throws Exception {
+        var never = new CountDownLatch(1);
+        var interrupted = new CountDownLatch(1);
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withCancellationGrace(Duration.ofMillis(200)), () -> {
+            try {
+                never.await(); // blocks the loop: nothing else can run, not even the cancellation
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("a task or callback is holding it")
+                .hasMessageContaining("waits on nothing (running)");
+        assertThat(interrupted.await(1, TimeUnit.MINUTES)).isTrue();
+    }
+
+    @Test
+    void aDeadlockFailsAtOnceWithTheWaitForGraph() {
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Future<String> ping = Aio.getRunningLoop().createFuture();
+            Future<String> pong = Aio.getRunningLoop().createFuture();
+            Task<String> alice = Aio.createTask(() -> ping.await(), "alice");
+            Task<String> bob = Aio.createTask(() -> pong.await(), "bob");
+            Aio.gather(alice, bob).await();
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Deadlock: ")
+                .hasMessageContaining("alice waits on ")
+                .hasMessageContaining("bob waits on ")
+                .hasCauseInstanceOf(DeadlockException.class);
+    }
+
+    @Test
+    void anExceptionOfAChildTaskNobodyAwaitedFailsTheTest() {
+        var boom = new IllegalStateException("boom");
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                throw boom;
+            }, "careless");
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("1 error reached the event loop's exception handler")
+                .hasMessageContaining("Task exception was never retrieved: Task[name=careless")
+                .cause().isSameAs(boom);
+    }
+
+    @Test
+    void severalUnreceivedErrorsAreTheCauseAndSuppressedInTheOrderTheyCame() {
+        var inCallback = new IllegalArgumentException("in a callback");
+        var inTask = new IllegalStateException("in a task");
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                throw inTask;
+            });
+            Aio.getRunningLoop().callSoon(() -> {
+                throw inCallback;
+            });
+            Aio.sleep(1);
+        }));
+        // The callback's error is reported when it happens; the task's when the loop closes.
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("2 errors reached")
+                .hasMessageContaining("Exception in callback")
+                .hasCause(inCallback);
+        assertThat(failure.getSuppressed()).containsExactly(inTask);
+    }
+
+    @Test
+    void anAssertionFailingInAnAwaitedTaskPropagatesAsItIs() {
+        var inner = new AssertionError("expected 2 but was 3");
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Task<Void> outer = Aio.createTask(() -> {
+                Aio.createTask(() -> {
+                    Aio.sleep(1);
+                    throw inner;
+                }).await();
+            });
+            outer.await();
+        }));
+        assertThat(failure).isSameAs(inner);
+        assertThat(failure.getSuppressed()).isEmpty();
+    }
+
+    @Test
+    void anAssertionFailingInATaskNobodyAwaitedFailsTheTest() {
+        var inner = new AssertionError("expected 2 but was 3");
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                throw inner;
+            });
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class).cause().isSameAs(inner);
+    }
+
+    @Test
+    void aTaskStillPendingAtTheEndFailsTheTestWithTheDumpAndIsCancelled() {
+        var cancelled = new AtomicReference<Throwable>();
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    cancelled.set(e);
+                    throw e;
+                }
+            }, "straggler");
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("1 task was still pending at the end of the test")
+                .hasMessageContaining("straggler waits on a sleep until 10.0 at org.aio4j.test.RunTestTest.")
+                .hasMessageContaining("created at org.aio4j.test.RunTestTest.");
+        assertThat(cancelled.get()).hasMessage("the test ended");
+    }
+
+    @Test
+    void allowedBackgroundTasksAreCancelledQuietly() throws Exception {
+        var cancelled = new AtomicBoolean();
+        runTest(TestOptions.defaults().withAllowPendingTasks(true), () -> {
+            Aio.createTask(() -> {
+                try {
+                    while (true) {
+                        Aio.sleep(1);
+                    }
+                } finally {
+                    cancelled.set(true);
+                }
+            }, "heartbeat");
+            Aio.sleep(5);
+        });
+        assertThat(cancelled).isTrue();
+    }
+
+    @Test
+    void aTaskThatFailsWhenCancelledAtTheEndFailsTheTest() {
+        Throwable failure = catchThrowable(() -> runTest(TestOptions.defaults().withAllowPendingTasks(true), () -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    throw new IOException("could not flush on cancel");
+                }
+            }, "flusher");
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Task failed when it was cancelled at the end of the test: Task[name=flusher")
+                .cause().isInstanceOf(IOException.class).hasMessage("could not flush on cancel");
+    }
+
+    @Test
+    void theFailureOfAnOffloadedCallNobodyAwaitedIsWaitedForAndReported() {
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            var go = new CountDownLatch(1);
+            Aio.getRunningLoop().runInExecutor(null, () -> {
+                go.await();
+                throw new IOException("late failure");
+            });
+            go.countDown(); // the call fails after (or while) the body returns
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Future exception was never retrieved")
+                .cause().isInstanceOf(IOException.class).hasMessage("late failure");
+    }
+
+    @Test
+    void anOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOut() {
+        var never = new CountDownLatch(1);
+        try {
+            Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
+                Aio.getRunningLoop().runInExecutor(null, () -> {
+                    never.await();
+                    return null;
+                });
+            }));
+            assertThat(failure).isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("The end-of-test cleanup (cancelling the tasks left, then waiting for the"
+                            + " offloaded calls in flight) timed out")
+                    .hasMessageContaining("in flight: offloaded call");
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void whenTheBodyFailsItsExceptionIsThrownWithUnreceivedErrorsSuppressedAndPendingTasksNotReported() {
+        var child = new IllegalStateException("child");
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                throw child;
+            });
+            Aio.createTask(() -> Aio.sleep(10), "still sleeping");
+            Aio.sleep(1);
+            throw new IOException("body failed");
+        }));
+        assertThat(failure).isInstanceOf(IOException.class).hasMessage("body failed");
+        assertThat(failure.getSuppressed()).singleElement()
+                .isInstanceOf(AssertionError.class)
+                .satisfies(e -> assertThat(e.getCause()).isSameAs(child));
+    }
+
+    @Test
+    void runTestCannotBeNestedInARunningLoop() {
+        assertThatThrownBy(() -> runTest(() -> runTest(() -> { })))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("AioTesting.runTest cannot be called from a running event loop");
+    }
+
+    @Test
+    void anInterruptOfTheCallingThreadCancelsTheBody() throws Exception {
+        var started = new CountDownLatch(1);
+        var bodyCancelled = new CountDownLatch(1);
+        var thrown = new AtomicReference<Throwable>();
+        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(() -> {
+            try {
+                started.countDown();
+                Aio.toThread(() -> {
+                    new CountDownLatch(1).await();
+                    return null;
+                });
+            } catch (CancellationException e) {
+                bodyCancelled.countDown();
+                throw e;
+            }
+        }))));
+        started.await();
+        runner.interrupt();
+        runner.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(bodyCancelled.await(1, TimeUnit.MINUTES)).isTrue();
+    }
+
+    @Test
+    void badOptionsAreRejectedWithTheValue() {
+        assertThatThrownBy(() -> TestOptions.defaults().withTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be > 0, got PT0S");
+        assertThatThrownBy(() -> TestOptions.defaults().withCancellationGrace(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cancellation grace must be >= 0, got PT-1S");
+        String old = System.getProperty(TestOptions.TIMEOUT_PROPERTY);
+        try {
+            System.setProperty(TestOptions.TIMEOUT_PROPERTY, "soon");
+            assertThatThrownBy(TestOptions::defaults).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("System property aio4j.test.timeout must be a number of seconds > 0, got 'soon'");
+            System.setProperty(TestOptions.TIMEOUT_PROPERTY, "2.5");
+            assertThat(TestOptions.defaults().timeout()).isEqualTo(Duration.ofMillis(2500));
+            assertThat(TestOptions.defaults().cancellationGrace()).isEqualTo(Duration.ofMillis(2500));
+        } finally {
+            if (old == null) {
+                System.clearProperty(TestOptions.TIMEOUT_PROPERTY);
+            } else {
+                System.setProperty(TestOptions.TIMEOUT_PROPERTY, old);
+            }
+        }
+        assertThat(TestOptions.defaults().cancellationGrace()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void testsRunInParallelUseSeparateLoops() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        var loops = java.util.Collections.synchronizedSet(
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<EventLoop, Boolean>()));
+        var failures = java.util.Collections.synchronizedList(new ArrayList<Throwable>());
+        for (int i = 0; i < 8; i++) {
+            int n = i;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    runTest(() -> {
+                        loops.add(Aio.getRunningLoop());
+                        Aio.sleep(n);
+                        assertThat(Aio.getRunningLoop().time()).isEqualTo((double) n);
+                    });
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(loops).hasSize(8);
+    }
+}
