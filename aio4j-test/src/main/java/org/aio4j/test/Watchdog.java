@@ -106,8 +106,9 @@ final class Watchdog<T> {
                     + " interrupted and the loop abandoned. Tasks at the timeout:\n" + dump);
         }
         // Done: it unwound after the cancellation (or finished just as the timeout passed).
-        throw new AssertionError(timedOut + " Something kept it waiting: a busy loop, a blocking call, or"
-                + " offloaded work that never ends. Tasks at the timeout:\n" + dump, error);
+        throw new AssertionError(timedOut + " Something kept it from finishing: offloaded work that never ends, a"
+                + " wait for another thread, or tasks that never stop (on a virtual clock, a periodic task runs ahead"
+                + " at full speed). Tasks at the timeout:\n" + dump, error);
     }
 
     /** Waits up to {@code grace} for the driver, not giving up on an interrupt (which is restored). */
