@@ -92,7 +92,7 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         }
         List<Throwable> found = session.finish(context.getExecutionException().isEmpty());
         if (!found.isEmpty()) {
-            throw AioTesting.asException(AioTesting.combine(null, found));
+            throw AioTesting.asException(session.noteSeed(AioTesting.combine(null, found)));
         }
     }
 
@@ -115,10 +115,15 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
                     + ": its beforeEach callback did not run; register it with @ExtendWith or use @AioTest");
         }
         String name = kind + method.getName();
-        session.run(name, (kind.isEmpty() ? "Test method" : kind + "method") + " '" + method.getName() + "'", () -> {
-            proceed(invocation);
-            return null;
-        });
+        String description = (kind.isEmpty() ? "Test method" : kind + "method") + " '" + method.getName() + "'";
+        try {
+            session.run(name, description, () -> {
+                proceed(invocation);
+                return null;
+            });
+        } catch (Throwable e) {
+            throw AioTesting.asException(session.noteSeed(e));
+        }
     }
 
     private static void proceed(Invocation<Void> invocation) throws Exception {
@@ -145,6 +150,13 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         if (a.timeout() != 0) {
             options = options.withTimeout(TestOptions.checkedTimeout(a.timeout(),
                     "@AioTest(timeout) of " + context.getRequiredTestMethod()));
+        }
+        if (a.scheduleSeed().length > 1) {
+            throw new IllegalArgumentException("@AioTest(scheduleSeed) of " + context.getRequiredTestMethod()
+                    + " must be one seed or none, got " + java.util.Arrays.toString(a.scheduleSeed()));
+        }
+        if (a.scheduleSeed().length == 1) {
+            options = options.withScheduleSeed(a.scheduleSeed()[0]);
         }
         return options.withAllowPendingTasks(a.allowPendingTasks())
                 .withVirtualTime(!a.realTime())

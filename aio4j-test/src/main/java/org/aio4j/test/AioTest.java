@@ -56,4 +56,11 @@ public @interface AioTest {
 
     /** Whether the loop detects deadlocks. */
     boolean deadlockDetection() default true;
+
+    /**
+     * The seed of schedule exploration ({@link TestOptions#withScheduleSeed(long)}), e.g.
+     * {@code @AioTest(scheduleSeed = 42)}: ready tasks run in an order shuffled with it. Empty (the default): FIFO.
+     * At most one value.
+     */
+    long[] scheduleSeed() default {};
 }

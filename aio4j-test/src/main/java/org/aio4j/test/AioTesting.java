@@ -113,7 +113,7 @@ public final class AioTesting {
         if (failure == null && found.isEmpty()) {
             return result;
         }
-        throw asException(combine(failure, found));
+        throw asException(session.noteSeed(combine(failure, found)));
     }
 
     /** {@code primary}, or else the first of {@code found}, with the others added as suppressed. */

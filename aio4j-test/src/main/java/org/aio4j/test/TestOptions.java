@@ -2,6 +2,7 @@ package org.aio4j.test;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * How {@link AioTesting#runTest(TestOptions, org.aio4j.Coroutine) runTest} runs a test body: the real-time timeout,
@@ -35,6 +36,8 @@ import java.util.Objects;
  *     {@code unittest.IsolatedAsyncioTestCase} runs its loop in debug mode)</td></tr>
  * <tr><td>{@link #deadlockDetection()}</td><td>true</td>
  *     <td>a body that can never finish fails at once with the wait-for graph</td></tr>
+ * <tr><td>{@link #scheduleSeed()}</td><td>none (FIFO, as asyncio)</td>
+ *     <td>ready tasks run in an order shuffled with this seed, to look for order-dependent bugs</td></tr>
  * </table>
  */
 public final class TestOptions {
@@ -51,15 +54,17 @@ public final class TestOptions {
     private final boolean allowPendingTasks;
     private final boolean debug;
     private final boolean deadlockDetection;
+    private final OptionalLong scheduleSeed;
 
     private TestOptions(Duration timeout, Duration cancellationGrace, boolean virtualTime, boolean allowPendingTasks,
-                        boolean debug, boolean deadlockDetection) {
+                        boolean debug, boolean deadlockDetection, OptionalLong scheduleSeed) {
         this.timeout = timeout;
         this.cancellationGrace = cancellationGrace;
         this.virtualTime = virtualTime;
         this.allowPendingTasks = allowPendingTasks;
         this.debug = debug;
         this.deadlockDetection = deadlockDetection;
+        this.scheduleSeed = scheduleSeed;
     }
 
     /**
@@ -69,7 +74,7 @@ public final class TestOptions {
      * @throws IllegalArgumentException if that property is not a number of seconds &gt; 0
      */
     public static TestOptions defaults() {
-        return new TestOptions(defaultTimeout(), null, true, false, true, true);
+        return new TestOptions(defaultTimeout(), null, true, false, true, true, OptionalLong.empty());
     }
 
     private static Duration defaultTimeout() {
@@ -105,7 +110,8 @@ public final class TestOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
         }
-        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, deadlockDetection);
+        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, deadlockDetection,
+                scheduleSeed);
     }
 
     /**
@@ -119,22 +125,26 @@ public final class TestOptions {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("cancellation grace must be >= 0, got " + grace);
         }
-        return new TestOptions(timeout, grace, virtualTime, allowPendingTasks, debug, deadlockDetection);
+        return new TestOptions(timeout, grace, virtualTime, allowPendingTasks, debug, deadlockDetection,
+                scheduleSeed);
     }
 
     /** These options with a virtual clock ({@code true}, the default) or the real one ({@code false}). */
     public TestOptions withVirtualTime(boolean on) {
-        return new TestOptions(timeout, cancellationGrace, on, allowPendingTasks, debug, deadlockDetection);
+        return new TestOptions(timeout, cancellationGrace, on, allowPendingTasks, debug, deadlockDetection,
+                scheduleSeed);
     }
 
     /** These options with tasks left pending by the body allowed (cancelled at the end) or failing the test. */
     public TestOptions withAllowPendingTasks(boolean allow) {
-        return new TestOptions(timeout, cancellationGrace, virtualTime, allow, debug, deadlockDetection);
+        return new TestOptions(timeout, cancellationGrace, virtualTime, allow, debug, deadlockDetection,
+                scheduleSeed);
     }
 
     /** These options with the loop's debug mode on (the default) or off (e.g. for a test of a million tasks). */
     public TestOptions withDebug(boolean on) {
-        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, on, deadlockDetection);
+        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, on, deadlockDetection,
+                scheduleSeed);
     }
 
     /**
@@ -142,7 +152,17 @@ public final class TestOptions {
      * which posts with {@code callSoonThreadsafe} without announcing it with {@code loop.expectExternal()}.
      */
     public TestOptions withDeadlockDetection(boolean on) {
-        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, on);
+        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, on, scheduleSeed);
+    }
+
+    /**
+     * These options with schedule exploration: in every iteration the loop runs its ready tasks in an order shuffled
+     * with {@code seed} ({@link org.aio4j.EventLoop.Builder#scheduleSeed(long)}), instead of FIFO. A failing test
+     * names its seed (a suppressed note on its failure), and the same seed replays the same interleaving.
+     */
+    public TestOptions withScheduleSeed(long seed) {
+        return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, deadlockDetection,
+                OptionalLong.of(seed));
     }
 
     /** The real time the body may take. */
@@ -178,10 +198,16 @@ public final class TestOptions {
         return deadlockDetection;
     }
 
+    /** The seed of schedule exploration, or empty for FIFO scheduling (the default). */
+    public OptionalLong scheduleSeed() {
+        return scheduleSeed;
+    }
+
     @Override
     public String toString() {
         return "TestOptions[timeout=" + timeout + ", cancellationGrace=" + cancellationGrace()
                 + ", virtualTime=" + virtualTime + ", allowPendingTasks=" + allowPendingTasks + ", debug=" + debug
-                + ", deadlockDetection=" + deadlockDetection + "]";
+                + ", deadlockDetection=" + deadlockDetection
+                + (scheduleSeed.isPresent() ? ", scheduleSeed=" + scheduleSeed.getAsLong() : "") + "]";
     }
 }

@@ -3,6 +3,7 @@ package org.aio4j.test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.aio4j.Aio;
@@ -16,8 +17,8 @@ import org.aio4j.Task;
  * {@code TestScope} and of {@code unittest.IsolatedAsyncioTestCase}'s runner, which runs {@code asyncSetUp}, the
  * test and {@code asyncTearDown} on one loop.
  *
- * <p>{@link #run} runs a coroutine as the main task of the loop under the {@link Watchdog}; it may be called several
- * times (set-up, test, tear-down), and tasks left by one run stay pending for the next. {@link #finish} then checks
+ * <p>{@link #run} runs a coroutine as the main task of the loop, as a {@link WatchedRun} (under the real-time
+ * timeout); it may be called several times (set-up, test, tear-down), and tasks left by one run stay pending for the next. {@link #finish} then checks
  * for tasks still pending, cancels what is left, closes the loop, and returns every failure it found, including the
  * errors that reached the loop's exception handler meanwhile (exceptions of tasks nobody awaited, failing callbacks).
  *
@@ -40,6 +41,7 @@ final class TestSession {
         if (options.virtualTime()) {
             b.virtualTime();
         }
+        options.scheduleSeed().ifPresent(b::scheduleSeed);
         this.loop = b.build();
     }
 
@@ -56,7 +58,7 @@ final class TestSession {
      * in failure messages.
      *
      * @throws IllegalStateException if the session is finished, or its loop was abandoned after a timeout
-     * @see Watchdog#run
+     * @see WatchedRun#run
      */
     <T> T run(String name, String description, Coroutine<T> body) throws Exception {
         if (abandoned) {
@@ -66,7 +68,7 @@ final class TestSession {
         if (finished) {
             throw new IllegalStateException("'" + name + "' was not run: the test's event loop is closed");
         }
-        return Watchdog.run(this, name, description, body);
+        return WatchedRun.run(this, name, description, body);
     }
 
     /**
@@ -92,8 +94,8 @@ final class TestSession {
                     + " allowPendingTasks); they were cancelled.\n" + dump()));
         }
         try {
-            Watchdog.run(this, "end-of-test cleanup", "The end-of-test cleanup (cancelling the tasks left, then waiting"
-                    + " for the offloaded calls in flight)", this::cancelRemaining);
+            WatchedRun.run(this, "end-of-test cleanup", "The end-of-test cleanup (cancelling the tasks left, then"
+                    + " waiting for the offloaded calls in flight)", this::cancelRemaining);
         } catch (Throwable e) {
             failures.add(e);
         }
@@ -104,6 +106,35 @@ final class TestSession {
             failures.add(unhandledErrors(List.copyOf(reported)));
         }
         return failures;
+    }
+
+    /**
+     * With schedule exploration on, adds the seed to a failure that leaves the test (as a suppressed note, so that
+     * the failure itself, e.g. the body's own exception, stays as it is): the seed replays the interleaving.
+     */
+    Throwable noteSeed(Throwable failure) {
+        OptionalLong seed = options.scheduleSeed();
+        if (seed.isPresent() && !(failure instanceof ScheduleSeedNote)
+                && java.util.Arrays.stream(failure.getSuppressed()).noneMatch(ScheduleSeedNote.class::isInstance)) {
+            failure.addSuppressed(new ScheduleSeedNote(seed.getAsLong()));
+        }
+        return failure;
+    }
+
+    /** The seed of a failed test that explored schedules. */
+    static final class ScheduleSeedNote extends AssertionError {
+        private static final long serialVersionUID = 1L;
+
+        ScheduleSeedNote(long seed) {
+            super("The loop ran its ready tasks in an order shuffled with schedule seed " + seed
+                    + "; TestOptions.withScheduleSeed(" + seed + ") or @AioTest(scheduleSeed = " + seed
+                    + ") replays it");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // a note, not an error: its stack would say nothing
+        }
     }
 
     /**

@@ -128,6 +128,10 @@ class AioExtensionTest {
         @AioTest(timeout = -1)
         void hasABadTimeout() {
         }
+
+        @AioTest(scheduleSeed = {1, 2})
+        void hasTwoSeeds() {
+        }
     }
 
     @ExtendWith(OnlyAsSamples.class)
@@ -160,6 +164,11 @@ class AioExtensionTest {
         @AioTest(realTime = true)
         void onTheRealClock(EventLoop loop) {
             events.add("virtual time: " + loop.isVirtualTime());
+        }
+
+        @AioTest(scheduleSeed = 7)
+        void withAScheduleSeed(EventLoop loop) {
+            events.add("schedule seed: " + loop.scheduleSeed());
         }
     }
 
@@ -256,9 +265,18 @@ class AioExtensionTest {
     }
 
     @Test
-    void allowedBackgroundTasksAreCancelledAndTheRealClockCanBeChosen() {
-        run(selectClass(Allowed.class)).assertStatistics(s -> s.started(2).succeeded(2));
-        assertThat(events).containsExactlyInAnyOrder("background task cancelled", "virtual time: false");
+    void twoSeedsAreReportedWithTheMethod() {
+        run(selectMethod(Failing.class, "hasTwoSeeds")).assertThatEvents().haveExactly(1,
+                event(test("hasTwoSeeds"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
+                        message(m -> m.startsWith("@AioTest(scheduleSeed) of ")
+                                && m.endsWith("hasTwoSeeds() must be one seed or none, got [1, 2]")))));
+    }
+
+    @Test
+    void allowedBackgroundTasksAreCancelledAndTheClockAndScheduleCanBeChosen() {
+        run(selectClass(Allowed.class)).assertStatistics(s -> s.started(3).succeeded(3));
+        assertThat(events).containsExactlyInAnyOrder("background task cancelled", "virtual time: false",
+                "schedule seed: OptionalLong[7]");
     }
 
     @Test

@@ -324,6 +324,49 @@ class RunTestTest {
     }
 
     @Test
+    void aScheduleSeedShufflesReadyTasksReplayablyAndAFailureNamesIt() throws Exception {
+        String fifo = interleaving(TestOptions.defaults());
+        assertThat(fifo).isEqualTo("a1 b1 c1 a2 b2 c2");
+        long seed = -1;
+        String explored = fifo;
+        for (long s = 0; s < 100 && explored.equals(fifo); s++) {
+            seed = s;
+            explored = interleaving(TestOptions.defaults().withScheduleSeed(s));
+        }
+        assertThat(explored).as("some seed in 0..99 departs from FIFO").isNotEqualTo(fifo);
+        assertThat(interleaving(TestOptions.defaults().withScheduleSeed(seed))).isEqualTo(explored);
+
+        long failingSeed = seed;
+        Throwable failure = catchThrowable(() -> runTest(TestOptions.defaults().withScheduleSeed(failingSeed), () -> {
+            assertThat(Aio.getRunningLoop().scheduleSeed()).hasValue(failingSeed);
+            throw new IllegalStateException("an order-dependent bug");
+        }));
+        assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessage("an order-dependent bug");
+        assertThat(failure.getSuppressed()).hasSize(1);
+        assertThat(failure.getSuppressed()[0]).isInstanceOf(TestSession.ScheduleSeedNote.class)
+                .hasMessage("The loop ran its ready tasks in an order shuffled with schedule seed " + failingSeed
+                        + "; TestOptions.withScheduleSeed(" + failingSeed + ") or @AioTest(scheduleSeed = "
+                        + failingSeed + ") replays it");
+    }
+
+    /** Three tasks, each recording two steps with a yield between them. */
+    private static String interleaving(TestOptions options) throws Exception {
+        return runTest(options, () -> {
+            var steps = new ArrayList<String>();
+            var tasks = new ArrayList<Task<Void>>();
+            for (String name : List.of("a", "b", "c")) {
+                tasks.add(Aio.createTask(() -> {
+                    steps.add(name + 1);
+                    Aio.sleep(0);
+                    steps.add(name + 2);
+                }));
+            }
+            Aio.gather(tasks).await();
+            return String.join(" ", steps);
+        });
+    }
+
+    @Test
     void runTestCannotBeNestedInARunningLoop() {
         assertThatThrownBy(() -> runTest(() -> runTest(() -> { })))
                 .isInstanceOf(IllegalStateException.class)

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The watchdog racing with bodies that end around its timeout: whichever wins, runTest either returns or fails with
  * the timeout, never hangs or loses a body's {@code finally}.
  */
-class WatchdogStressTest {
+class WatchedRunStressTest {
 
     @Test
     void bodiesEndingAroundTheTimeoutAreEitherDoneOrTimedOutAndAlwaysUnwound() throws Exception {

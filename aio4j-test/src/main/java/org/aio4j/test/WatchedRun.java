@@ -21,7 +21,7 @@ import org.aio4j.Task;
  * interrupts the body's thread, abandons the loop to its driver thread, and fails the test anyway. A driver that
  * comes back after being abandoned cancels what is left and closes the loop by itself.
  */
-final class Watchdog<T> {
+final class WatchedRun<T> {
 
     private static final int RUNNING = 0;
     private static final int FINISHED = 1;
@@ -38,7 +38,7 @@ final class Watchdog<T> {
     private volatile Task<T> task;
     private volatile Thread bodyThread;
 
-    private Watchdog(TestSession session, String name, String description) {
+    private WatchedRun(TestSession session, String name, String description) {
         this.session = session;
         this.name = name;
         this.description = description;
@@ -53,7 +53,7 @@ final class Watchdog<T> {
      * @throws Exception            the body's exception
      */
     static <T> T run(TestSession session, String name, String description, Coroutine<T> body) throws Exception {
-        var w = new Watchdog<T>(session, name, description);
+        var w = new WatchedRun<T>(session, name, description);
         Thread.ofPlatform().daemon().name("aio4j-test-loop[" + name + "]").start(() -> w.drive(body));
         return w.await();
     }
