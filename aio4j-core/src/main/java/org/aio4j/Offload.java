@@ -35,6 +35,7 @@ final class Offload<T> implements Runnable {
     static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call) {
         Future<T> future = new Future<>(loop);
         var op = new Offload<>(loop, future, call);
+        future.owner = op; // wait-for graphs and dumps name the offloaded call
         loop.addInFlight(op);
         try {
             executor.execute(op);
