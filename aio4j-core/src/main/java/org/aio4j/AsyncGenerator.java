@@ -347,10 +347,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         }
         disown();
         owner = task;
-        if (task.generators == null) {
-            task.generators = new ArrayList<>(2);
+        if (task.generators() == null) {
+            task.generators(new ArrayList<>(2));
         }
-        task.generators.add(this);
+        task.generators().add(this);
     }
 
     private void disown() {
@@ -359,7 +359,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             return;
         }
         owner = null;
-        ArrayList<AsyncGenerator<?>> gens = o.generators;
+        ArrayList<AsyncGenerator<?>> gens = o.generators();
         for (int i = gens.size() - 1; i >= 0; i--) {
             if (gens.get(i) == this) {
                 gens.remove(i);
@@ -374,7 +374,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * rules: the first becomes the outcome if there was none, the others are suppressed).
      */
     static Throwable closeAbandoned(Task<?> task, Throwable error) {
-        ArrayList<AsyncGenerator<?>> gens = task.generators;
+        ArrayList<AsyncGenerator<?>> gens = task.generators();
         while (!gens.isEmpty()) {
             AsyncGenerator<?> g = gens.getLast();
             try {
@@ -387,7 +387,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                 g.owner = null;
             }
         }
-        task.generators = null;
+        task.generators(null);
         return error;
     }
 }

@@ -37,10 +37,8 @@ public final class Task<T> extends Future<T> {
     private String name;
     /** The task that created this one, for task trees and reports; null for a top-level task. */
     final Task<?> parent;
-    /** The TaskGroup that created the task, or null (for task dumps). */
-    TaskGroup group;
-    /** Where the task was created (debug mode), or null. */
-    private final StackTraceElement[] site;
+    /** What few tasks need (group, creation site, generators, last cancellation); null until one is needed. */
+    private Extras extras;
 
     /** The virtual thread running the coroutine; null until the loop first dispatches the task. */
     Thread thread;
@@ -55,14 +53,53 @@ public final class Task<T> extends Future<T> {
     private boolean mustCancel;
     /** What the next cancellation throws: NO_MESSAGE, a message, a Timeout, or an exception to deliver as is. */
     private Object cancelCause;
-    /** The cancellation most recently thrown into the coroutine (a Timeout converts it when it expires). */
-    CancellationException lastCancellation;
-
     /**
-     * The async generators this task drives and has not closed, oldest first; closed when the coroutine ends, before
-     * the task is done, so that none outlives the task (see {@link AsyncGenerator}). Null until the first one.
+     * The fields most tasks never use, kept out of the task itself: a million tasks each save their bytes.
      */
-    java.util.ArrayList<AsyncGenerator<?>> generators;
+    private static final class Extras {
+        /** The TaskGroup that created the task (for task dumps). */
+        TaskGroup group;
+        /** Where the task was created (debug mode). */
+        StackTraceElement[] site;
+        /**
+         * The async generators this task drives and has not closed, oldest first; closed when the coroutine ends,
+         * before the task is done, so that none outlives the task (see {@link AsyncGenerator}).
+         */
+        java.util.ArrayList<AsyncGenerator<?>> generators;
+        /** The cancellation most recently thrown into the coroutine (a Timeout converts it when it expires). */
+        CancellationException lastCancellation;
+    }
+
+    private Extras extras() {
+        Extras e = extras;
+        if (e == null) {
+            e = new Extras();
+            extras = e;
+        }
+        return e;
+    }
+
+    TaskGroup group() {
+        return extras == null ? null : extras.group;
+    }
+
+    void group(TaskGroup group) {
+        extras().group = group;
+    }
+
+    java.util.ArrayList<AsyncGenerator<?>> generators() {
+        return extras == null ? null : extras.generators;
+    }
+
+    void generators(java.util.ArrayList<AsyncGenerator<?>> list) {
+        if (list != null || extras != null) {
+            extras().generators = list;
+        }
+    }
+
+    CancellationException lastCancellation() {
+        return extras == null ? null : extras.lastCancellation;
+    }
 
     /** Links in the loop's list of pending tasks. */
     Task<?> livePrev;
@@ -74,7 +111,9 @@ public final class Task<T> extends Future<T> {
         this.name = name;
         this.number = number;
         this.parent = parent;
-        this.site = site;
+        if (site != null) {
+            extras().site = site;
+        }
     }
 
     /** The task's name: the one given at creation, or {@code Task-N}. asyncio's {@code get_name()}. */
@@ -203,7 +242,7 @@ public final class Task<T> extends Future<T> {
         } catch (Throwable e) {
             error = e;
         }
-        if (generators != null) {
+        if (generators() != null) {
             error = AsyncGenerator.closeAbandoned(this, error);
         }
         loop.exitTask(this, value, error);
@@ -331,7 +370,7 @@ public final class Task<T> extends Future<T> {
             e = new CancellationException(cause == NO_MESSAGE || cause == null ? null : (String) cause);
         }
         if (e instanceof CancellationException ce) {
-            lastCancellation = ce;
+            extras().lastCancellation = ce;
         }
         return e;
     }
@@ -384,6 +423,7 @@ public final class Task<T> extends Future<T> {
 
     /** The creation report: where the task was created (debug mode) and by which task, or null. */
     String creationSite() {
+        StackTraceElement[] site = site();
         if (site == null && parent == null) {
             return null;
         }
@@ -403,7 +443,7 @@ public final class Task<T> extends Future<T> {
     }
 
     StackTraceElement[] site() {
-        return site;
+        return extras == null ? null : extras.site;
     }
 
     /** Whether a frame belongs to user code rather than to the JDK or to this package's own machinery. */

@@ -56,8 +56,8 @@ final class TaskDump {
     private static void append(StringBuilder out, Task<?> t, Map<Task<?>, List<Task<?>>> children,
                                String firstPrefix, String restPrefix) {
         out.append("\n").append(firstPrefix).append(WaitGraph.line(t));
-        if (t.group != null) {
-            out.append(" [in ").append(t.group).append(']');
+        if (t.group() != null) {
+            out.append(" [in ").append(t.group()).append(']');
         }
         StackTraceElement[] site = t.site();
         if (site != null && site.length > 0) {

@@ -79,7 +79,7 @@ public final class TaskGroup implements AutoCloseable {
             throw new IllegalStateException("TaskGroup is shutting down after a failure: no task can be added");
         }
         Task<T> task = loop.createTask(coroutine, name);
-        task.group = this;
+        task.group(this);
         tasks.add(task);
         task.addDoneCallback(this::onTaskDone);
         return task;
