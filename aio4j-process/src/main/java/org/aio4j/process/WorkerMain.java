@@ -147,6 +147,10 @@ final class WorkerMain {
         }
 
         private Object execute(Object task) throws Exception {
+            if (Thread.interrupted()) {
+                // Cancelled while it was being read: it never starts.
+                throw new InterruptedException("call " + id + " was cancelled before it started");
+            }
             if (task instanceof Callable<?> c) {
                 return c.call();
             }

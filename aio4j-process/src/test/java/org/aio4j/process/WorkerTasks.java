@@ -51,6 +51,18 @@ final class WorkerTasks {
         return id * 2;
     }
 
+    /** As {@link #journal(String, int)}, then works for {@code micros} microseconds (or until interrupted). */
+    static int journal(String journal, int id, int micros) throws IOException, InterruptedException {
+        journal(journal, id);
+        long end = System.nanoTime() + micros * 1000L;
+        while (System.nanoTime() < end) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("call " + id + " interrupted");
+            }
+        }
+        return id * 2;
+    }
+
     /** A serializable class outside the default allow-list. */
     record Secret(String text) implements Serializable {
     }
