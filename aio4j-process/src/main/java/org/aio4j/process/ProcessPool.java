@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  *
  * <h2>Workers</h2>
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
- * {@code java} executable and class path, the {@link Builder#jvmOptions JVM options} of the builder (not the
+ * {@code java} executable and class path, the {@link Builder#jvmOptions(String...) JVM options} of the builder (not the
  * parent's), and talk to it over their standard input and output only, no socket. A worker starts when a call needs
  * one, and runs one call at a time. What a task prints to {@code System.out} or {@code System.err} goes to the
  * worker's standard error, which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at
@@ -62,7 +62,7 @@ import java.util.function.Supplier;
  * accepts only: primitive types, boxed primitives, {@code String}, {@code BigInteger}/{@code BigDecimal}, the
  * classes of package {@code java.util} (collections), serialized lambdas, exceptions, the task's own class (for a
  * lambda, the class that declares it), and what {@link Builder#allow(String...)} adds; a graph deeper than
- * {@link Builder#maxDepth} or a payload larger than {@link Builder#maxPayloadBytes} is refused too. The same check
+ * {@link Builder#maxDepth(int)} or a payload larger than {@link Builder#maxPayloadBytes(int)} is refused too. The same check
  * runs when a task or result is written, so a task holding a class outside the allow-list fails at submission with
  * an {@link IllegalArgumentException}, and a result outside it fails its call with an
  * {@link java.io.InvalidClassException} naming the class; the worker is unharmed either way.
@@ -89,9 +89,9 @@ import java.util.function.Supplier;
  * running ones as above and interrupts the local threads of {@link #execute}. Commands accepted by {@code execute}
  * before {@code shutdown} may still make remote calls until they end.
  *
- * <p>Thread-safety: every method may be called from any thread. Memory consistency: what a thread does before
- * making a remote call happens-before the task runs in its worker only through what the task carries; the call's
- * return happens-after the worker's task ended.
+ * <p>Thread-safety: every method may be called from any thread. Memory consistency: a task sees the parent's state
+ * only through what it captured, as a copy made when it was made remote; the return of a remote call happens-after
+ * the task ended in its worker.
  */
 public final class ProcessPool extends AbstractExecutorService {
 

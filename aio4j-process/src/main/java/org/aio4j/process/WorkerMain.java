@@ -10,6 +10,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.NotSerializableException;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -125,7 +126,7 @@ final class WorkerMain {
             try {
                 Object result = execute(Payloads.decode(payload, allow, own, WorkerMain.class.getClassLoader(),
                         "reading the task in worker " + WorkerMain.this.id));
-                answer = Payloads.encode(result, allow, Set.of(), "in the task's result");
+                answer = encodeResult(result);
                 type = Protocol.RESULT;
             } catch (Throwable e) {
                 answer = ExceptionStandIn.encode(e, allow);
@@ -143,6 +144,17 @@ final class WorkerMain {
                 if (current == this) {
                     current = null;
                 }
+            }
+        }
+
+        private byte[] encodeResult(Object result) throws IOException {
+            try {
+                return Payloads.encode(result, allow, Set.of(), "in the task's result");
+            } catch (NotSerializableException e) {
+                var clear = new NotSerializableException("the task's result (a " + result.getClass().getName()
+                        + ") contains a " + e.getMessage() + ", which is not Serializable");
+                clear.initCause(e);
+                throw clear;
             }
         }
 

@@ -105,6 +105,26 @@ class ProcessPoolTest {
     }
 
     @Test
+    void anExceptionThatCannotBeSerializedComesBackAsAStandInWithItsNameMessageAndTrace() {
+        assertThatThrownBy(() -> pool.remote(() -> {
+            throw new WorkerTasks.Unsendable("kept");
+        }).call())
+                .isExactlyInstanceOf(ExceptionStandIn.class)
+                .hasMessageStartingWith(WorkerTasks.Unsendable.class.getName() + ": kept [sent as a stand-in: "
+                        + "java.io.NotSerializableException: java.lang.Object]")
+                .satisfies(e -> assertThat(e.getStackTrace()).anySatisfy(f -> assertThat(f.getClassName())
+                        .isEqualTo(ProcessPoolTest.class.getName())));
+    }
+
+    @Test
+    void aResultThatCannotBeSerializedFailsItsCallSayingWhichClass() {
+        assertThatThrownBy(() -> pool.remote(() -> List.of(new WorkerTasks.Unserializable())).call())
+                .isInstanceOf(java.io.NotSerializableException.class)
+                .hasMessage("the task's result (a java.util.ImmutableCollections$List12) contains a "
+                        + WorkerTasks.Unserializable.class.getName() + ", which is not Serializable");
+    }
+
+    @Test
     void aLambdaThatIsNotSerializableFailsAtSubmissionSayingSo() {
         Callable<Integer> plain = () -> 42;
         assertThatThrownBy(() -> pool.remote(plain))

@@ -72,6 +72,17 @@ final class WorkerTasks {
         final int value = 7;
     }
 
+    /** An exception that cannot be serialized: it holds a plain Object. */
+    static final class Unsendable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial")
+        final Object payload = new Object();
+
+        Unsendable(String message) {
+            super(message);
+        }
+    }
+
     /** A checked exception of the tests' own. */
     static final class TaskFailed extends Exception {
         private static final long serialVersionUID = 1L;
