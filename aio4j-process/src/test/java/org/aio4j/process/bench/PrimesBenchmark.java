@@ -15,7 +15,11 @@ import org.aio4j.process.ProcessPool;
  * CPU-bound throughput: 2 × N prime counts (N = the processors) run on the loop's own thread, one after the other,
  * and then sent to a {@link ProcessPool} of N workers with {@code runInExecutor}, all at once. On an idle N-core
  * machine the pool should do about N times the work per second. Each mode is warmed up once (for the pool that also
- * starts the workers), then timed {@code rounds} times.
+ * starts the workers), then timed {@code rounds} times. Besides wall time, each mode reports the CPU time its
+ * processes used (the parent's for the loop thread, the workers' for the pool): CPU seconds per wall second is the
+ * number of cores the mode kept busy, which shows whether the pool used them all even when other processes on a
+ * shared machine keep the wall-clock speed-up down (with Linux's autogroup scheduling, a session's processes share
+ * one session's slice of the CPUs, however many there are).
  *
  * <pre>
  * aio4j-process/bench-primes.sh [limit] [rounds]     (defaults: 3000000 5)
@@ -54,17 +58,23 @@ public final class PrimesBenchmark {
         double[] loop = new double[rounds];
         double[] pool = new double[rounds];
         onLoopThread(chunks, limit);
+        long cpu = cpuNanos(List.of(ProcessHandle.current().pid()));
         for (int r = 0; r < rounds; r++) {
             loop[r] = onLoopThread(chunks, limit);
         }
+        double loopCpu = (cpuNanos(List.of(ProcessHandle.current().pid())) - cpu) / 1e9;
+        double poolCpu;
         try (var processes = ProcessPool.builder().workers(workers).build()) {
             inPool(processes, chunks, limit);
+            List<Long> pids = processes.statistics().workerPids();
+            cpu = cpuNanos(pids);
             for (int r = 0; r < rounds; r++) {
                 pool[r] = inPool(processes, chunks, limit);
             }
+            poolCpu = (cpuNanos(pids) - cpu) / 1e9;
         }
-        report("loop thread", loop, chunks);
-        report("process pool", pool, chunks);
+        report("loop thread", loop, chunks, loopCpu);
+        report("process pool", pool, chunks, poolCpu);
         System.out.printf("speed-up (median): %.2fx; load average after: %s%n", median(loop) / median(pool),
                 loadAverage());
     }
@@ -107,10 +117,18 @@ public final class PrimesBenchmark {
         return seconds;
     }
 
-    private static void report(String mode, double[] seconds, int chunks) {
-        System.out.printf("%-13s median %.3f s per round (%.2f chunks/s), best %.3f s, all %s%n", mode,
-                median(seconds), chunks / median(seconds), Arrays.stream(seconds).min().orElseThrow(),
-                Arrays.toString(Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray()));
+    private static void report(String mode, double[] seconds, int chunks, double cpuSeconds) {
+        System.out.printf("%-13s median %.3f s per round (%.2f chunks/s), best %.3f s, all %s; CPU %.1f s in %.1f s "
+                        + "= %.2f cores busy%n", mode, median(seconds), chunks / median(seconds),
+                Arrays.stream(seconds).min().orElseThrow(),
+                Arrays.toString(Arrays.stream(seconds).map(s -> Math.round(s * 1000) / 1000.0).toArray()),
+                cpuSeconds, Arrays.stream(seconds).sum(), cpuSeconds / Arrays.stream(seconds).sum());
+    }
+
+    /** The CPU time the processes used so far. */
+    private static long cpuNanos(List<Long> pids) {
+        return pids.stream().mapToLong(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
+                .orElseThrow(() -> new IllegalStateException("no CPU time for process " + pid)).toNanos()).sum();
     }
 
     private static double median(double[] values) {
