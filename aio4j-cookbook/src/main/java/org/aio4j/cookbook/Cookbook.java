@@ -13,7 +13,8 @@ public final class Cookbook {
             new TwoTasks(),
             new Gather(),
             new Wait(),
-            new Callback());
+            new Callback(),
+            new ByProcess());
 
     private Cookbook() {
     }

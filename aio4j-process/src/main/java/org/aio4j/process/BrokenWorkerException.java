@@ -1,0 +1,47 @@
+package org.aio4j.process;
+
+/**
+ * A call of a {@link ProcessPool} failed because the worker JVM running it died (it crashed, called
+ * {@code System.exit}, or was killed) or could not start: the counterpart of asyncio's
+ * {@code concurrent.futures.process.BrokenProcessPool}, with one difference. A {@code BrokenProcessPool} breaks the
+ * whole executor and fails every pending call; here only the call the dead worker was running fails, and the pool
+ * starts another worker for the calls that follow. When a worker cannot even start (e.g. bad JVM options), the calls
+ * waiting in the queue fail with this exception too, since no worker could run them.
+ *
+ * <p>The message names the worker, its process id and its exit status, e.g. {@code worker 3 (pid 41872) died while
+ * running this call: exit status 137 (killed by signal 9, SIGKILL)}, followed by the worker's last lines of standard
+ * error when there are any.
+ */
+public final class BrokenWorkerException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int workerId;
+    private final long pid;
+    private final int exitStatus;
+
+    BrokenWorkerException(String message, int workerId, long pid, int exitStatus) {
+        super(message);
+        this.workerId = workerId;
+        this.pid = pid;
+        this.exitStatus = exitStatus;
+    }
+
+    /** The pool's number for the worker (1 for the first worker the pool started, and so on). */
+    public int workerId() {
+        return workerId;
+    }
+
+    /** The worker's process id, or -1 if the process could not be created at all. */
+    public long pid() {
+        return pid;
+    }
+
+    /**
+     * The worker's exit status: 128 + n when it was killed by signal n (137 for {@code kill -9}), or -1 if the
+     * process could not be created.
+     */
+    public int exitStatus() {
+        return exitStatus;
+    }
+}

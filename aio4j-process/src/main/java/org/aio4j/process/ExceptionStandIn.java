@@ -1,0 +1,48 @@
+package org.aio4j.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Set;
+
+/**
+ * What a worker sends back instead of an exception that cannot be serialized (a field of it is not serializable, or
+ * refused by the allow-list): a {@link RuntimeException} with the original class name and message, the original
+ * stack trace and, the same way, its causes.
+ */
+final class ExceptionStandIn extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private ExceptionStandIn(Throwable original, String why) {
+        super(original.getClass().getName() + ": " + shorten(String.valueOf(original.getMessage()))
+                + " [sent as a stand-in: " + shorten(why) + "]", null, false, true);
+        setStackTrace(original.getStackTrace());
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 4096 ? s : s.substring(0, 4096) + "...";
+    }
+
+    /** The serialized form of {@code error}, or of its stand-in if it cannot be serialized or is refused. */
+    static byte[] encode(Throwable error, AllowList allow) {
+        try {
+            return Payloads.encode(error, allow, Set.of(), "in the task's exception");
+        } catch (IOException notSendable) {
+            try {
+                return Payloads.encode(standIn(error, notSendable.toString(), 0), allow, Set.of(),
+                        "in the task's exception");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot even send a stand-in for " + error.getClass().getName(), e);
+            }
+        }
+    }
+
+    private static ExceptionStandIn standIn(Throwable original, String why, int depth) {
+        var s = new ExceptionStandIn(original, why);
+        Throwable cause = original.getCause();
+        if (cause != null && cause != original && depth < 32) {
+            s.initCause(standIn(cause, "its cause was not sendable", depth + 1));
+        }
+        return s;
+    }
+}

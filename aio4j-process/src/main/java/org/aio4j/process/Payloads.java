@@ -1,0 +1,222 @@
+package org.aio4j.process;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InvalidClassException;
+import java.io.InvalidObjectException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.lang.invoke.SerializedLambda;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Java serialization locked down by an {@link AllowList}, the same way on both sides of the pipe: writing checks
+ * every class against the allow-list (so a task that would be refused fails where it is submitted, naming the
+ * class), and reading installs an {@link ObjectInputFilter} that refuses any other class, a graph deeper than the
+ * limit, and arrays longer than the payload could hold. Refusals are {@link InvalidClassException}s whose message
+ * names the class and how to allow it.
+ */
+final class Payloads {
+
+    private Payloads() {
+    }
+
+    /** A serialized task, with the classes admitted for this payload only (its class, its lambdas' classes). */
+    record Payload(byte[] bytes, Set<String> own, String description) {
+    }
+
+    /**
+     * Serializes a task for a worker, eagerly, so that a task that cannot cross fails at submission.
+     *
+     * @throws IllegalArgumentException naming the class that is not serializable or not allowed
+     */
+    static Payload encodeTask(Object task, AllowList allow) {
+        String description = describe(task);
+        if (!(task instanceof Serializable)) {
+            throw new IllegalArgumentException(description + " is not serializable, so it cannot be sent to a "
+                    + "worker JVM: give it a serializable type, e.g. pass the lambda straight to pool.remote(...) "
+                    + "or pool.submit(...), or declare it as a SerializableCallable");
+        }
+        Set<String> own = new LinkedHashSet<>();
+        if (!isLambda(task.getClass())) {
+            own.add(task.getClass().getName());
+        }
+        try {
+            return new Payload(encode(task, allow, own, "in " + description), Set.copyOf(own), description);
+        } catch (IOException e) {
+            throw cannotSend(description, e, own);
+        }
+    }
+
+    private static IllegalArgumentException cannotSend(String description, IOException e, Set<String> own) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof NotSerializableException nse) {
+                String offending = nse.getMessage();
+                String hint = own.contains(offending)
+                        ? ": a lambda captures 'this' when it calls an instance method or reads a field; call a "
+                        + "static method instead, or copy what the task needs into local variables first (this is "
+                        + "why asyncio wants print_num to be a global function)"
+                        : ": make it Serializable, mark the field transient, or do not capture it";
+                return new IllegalArgumentException(description + " cannot be sent to a worker JVM: it captures "
+                        + "or contains a " + offending + ", which is not Serializable" + hint, e);
+            }
+        }
+        return new IllegalArgumentException(description + " cannot be sent to a worker JVM: " + e.getMessage(), e);
+    }
+
+    /**
+     * Serializes {@code value}, refusing any class the allow-list refuses for a payload whose own classes are
+     * {@code own} (the capturing classes of serialized lambdas are added to {@code own} as they are met).
+     *
+     * @param where what is written, for messages (e.g. "in the task's result")
+     * @throws InvalidClassException    if a class is refused
+     * @throws InvalidObjectException   if the payload is larger than the allow-list's limit
+     * @throws NotSerializableException if an object in the graph is not serializable
+     */
+    static byte[] encode(Object value, AllowList allow, Set<String> own, String where) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        try (var out = new CheckingOutput(bytes, allow, own, where)) {
+            out.writeObject(value);
+        }
+        if (bytes.size() > allow.maxPayloadBytes) {
+            throw new InvalidObjectException("payload " + where + " is " + bytes.size()
+                    + " bytes, more than the pool's maxPayloadBytes " + allow.maxPayloadBytes);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Deserializes a payload under the allow-list's filter.
+     *
+     * @param where what is read, for messages (e.g. "reading the result in the parent")
+     * @throws InvalidClassException if the filter refused a class or a limit was exceeded
+     */
+    static Object decode(byte[] bytes, AllowList allow, Set<String> own, ClassLoader loader, String where)
+            throws IOException, ClassNotFoundException {
+        var filter = new Filter(allow, own, bytes.length);
+        try (var in = new LoaderInput(new ByteArrayInputStream(bytes), loader)) {
+            in.setObjectInputFilter(filter);
+            return in.readObject();
+        } catch (InvalidClassException e) {
+            if (filter.refused == null) {
+                throw e;
+            }
+            var refusal = new InvalidClassException(filter.refused, "refused by the process pool's allow-list ("
+                    + where + "): " + filter.reason);
+            refusal.initCause(e);
+            throw refusal;
+        }
+    }
+
+    static String describe(Object task) {
+        Class<?> c = task.getClass();
+        return isLambda(c) ? "the task (a lambda in " + c.getName().replaceFirst("\\$\\$Lambda.*", "") + ")"
+                : "the task (a " + c.getName() + ")";
+    }
+
+    private static boolean isLambda(Class<?> c) {
+        return c.isSynthetic() && c.getName().contains("$$Lambda");
+    }
+
+    private static final class CheckingOutput extends ObjectOutputStream {
+        private final AllowList allow;
+        private final Set<String> own;
+        private final String where;
+
+        CheckingOutput(OutputStream out, AllowList allow, Set<String> own, String where) throws IOException {
+            super(out);
+            this.allow = allow;
+            this.own = own;
+            this.where = where;
+            enableReplaceObject(true);
+        }
+
+        @Override
+        protected Object replaceObject(Object obj) {
+            if (obj instanceof SerializedLambda lambda) {
+                own.add(lambda.getCapturingClass().replace('/', '.'));
+            }
+            return obj;
+        }
+
+        @Override
+        protected void annotateClass(Class<?> cl) throws IOException {
+            if (!allow.allows(cl, own)) {
+                throw new InvalidClassException(cl.getName(), "refused by the process pool's allow-list ("
+                        + where + "): " + AllowList.howToAllow(cl.getName()));
+            }
+        }
+
+        @Override
+        protected void annotateProxyClass(Class<?> cl) throws IOException {
+            annotateClass(cl);
+        }
+    }
+
+    private static final class LoaderInput extends ObjectInputStream {
+        private final ClassLoader loader;
+
+        LoaderInput(InputStream in, ClassLoader loader) throws IOException {
+            super(in);
+            this.loader = loader;
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc);   // primitive types
+            }
+        }
+    }
+
+    /** The read side: the allow-list plus limits, remembering the first refusal to explain it. */
+    private static final class Filter implements ObjectInputFilter {
+        private final AllowList allow;
+        private final Set<String> own;
+        private final int payloadBytes;
+        String refused;
+        String reason;
+
+        Filter(AllowList allow, Set<String> own, int payloadBytes) {
+            this.allow = allow;
+            this.own = own;
+            this.payloadBytes = payloadBytes;
+        }
+
+        @Override
+        public Status checkInput(FilterInfo info) {
+            Class<?> c = info.serialClass();
+            String name = c == null ? "payload" : c.getName();
+            if (info.depth() > allow.maxDepth) {
+                return refuse(name, "the object graph is deeper than the pool's maxDepth " + allow.maxDepth);
+            }
+            // Every array element takes at least one byte of the stream, so a longer array is a forged length.
+            if (info.arrayLength() > payloadBytes) {
+                return refuse(name, "an array of " + info.arrayLength() + " elements cannot come from a payload of "
+                        + payloadBytes + " bytes");
+            }
+            if (c != null && !allow.allows(c, own)) {
+                return refuse(name, AllowList.howToAllow(name));
+            }
+            return Status.ALLOWED;
+        }
+
+        private Status refuse(String name, String why) {
+            if (refused == null) {
+                refused = name;
+                reason = why;
+            }
+            return Status.REJECTED;
+        }
+    }
+}

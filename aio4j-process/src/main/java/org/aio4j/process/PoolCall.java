@@ -1,0 +1,99 @@
+package org.aio4j.process;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One remote call of a {@link ProcessPool}: its serialized task and where it is.
+ *
+ * <pre>
+ * QUEUED ──(a worker takes it)──▶ SENT ──(ACCEPTED frame)──▶ ACCEPTED ──(RESULT/ERROR frame)──▶ DONE
+ *   │                              │                           │
+ *   └─ cancel: DONE at once        └─ worker died: QUEUED      └─ worker died: DONE, BrokenWorkerException
+ *                                     again (it never ran)        cancel: CANCEL frame, DONE when the worker
+ *                                                                 answers or is killed after the grace period
+ * </pre>
+ *
+ * The state fields are guarded by the pool's lock; the outcome is published by {@link #finish}, after which
+ * {@link #awaitDone()} returns.
+ */
+final class PoolCall {
+
+    enum State { QUEUED, SENT, ACCEPTED, DONE }
+
+    final long id;
+    final Payloads.Payload payload;
+    /** Where the result's classes are loaded from: the loader of the task's class. */
+    final ClassLoader loader;
+    /** The stack of the code that made the call, added to a remote exception as a suppressed trace. */
+    final StackTraceElement[] origin;
+
+    // Guarded by the pool's lock.
+    State state = State.QUEUED;
+    Worker worker;
+    // Read by the worker's driver under its write lock, set under the pool's lock.
+    volatile boolean cancelRequested;
+    // Guarded by the worker's write lock: whether the TASK frame went out (so a CANCEL frame may follow it).
+    boolean frameWritten;
+
+    private final CountDownLatch done = new CountDownLatch(1);
+    private Object value;
+    private Throwable error;
+    private boolean cancelled;
+
+    PoolCall(long id, Payloads.Payload payload, ClassLoader loader, StackTraceElement[] origin) {
+        this.id = id;
+        this.payload = payload;
+        this.loader = loader;
+        this.origin = origin;
+    }
+
+    /** Publishes the outcome. Called once, outside the pool's lock, after the state became DONE. */
+    void finish(Object value, Throwable error, boolean cancelled) {
+        this.value = value;
+        this.error = error;
+        this.cancelled = cancelled;
+        done.countDown();
+    }
+
+    void awaitDone() throws InterruptedException {
+        done.await();
+    }
+
+    void awaitDoneUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The call's value, or throws its exception ({@link CancellationException} if it was cancelled). */
+    Object report() throws Exception {
+        if (cancelled) {
+            throw new CancellationException("remote call " + id + " of " + payload.description() + " was cancelled");
+        }
+        if (error instanceof Exception e) {
+            throw e;
+        }
+        if (error instanceof Error e) {
+            throw e;
+        }
+        if (error != null) {
+            throw new IllegalStateException("remote call failed with " + error, error);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "remote call " + id + " of " + payload.description();
+    }
+}

@@ -1,0 +1,738 @@
+package org.aio4j.process;
+
+import java.io.File;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A pool of worker JVMs that run serializable tasks: asyncio's {@code concurrent.futures.ProcessPoolExecutor}, for
+ * CPU-bound work that should use every core without sharing a heap. It is an {@link ExecutorService}, so it works as
+ * an event loop's executor ({@code loop.runInExecutor(pool, ...)}, {@code loop.setDefaultExecutor(pool)}).
+ *
+ * <pre>{@code
+ * try (var pool = ProcessPool.builder().workers(2).build()) {
+ *     Aio.run(() -> {
+ *         EventLoop loop = Aio.getRunningLoop();
+ *         // asyncio: await loop.run_in_executor(pool, print_num, i)
+ *         int square = loop.runInExecutor(pool, pool.remote(() -> printNum(i))).await();
+ *         ...
+ *     });
+ * }
+ * }</pre>
+ *
+ * <h2>What runs where</h2>
+ * {@link #remote(SerializableCallable)} serializes a task at once (so a task that cannot cross fails right there,
+ * naming the class at fault) and returns a local {@link Callable} bound to this pool; calling it sends the task to a
+ * worker and blocks until the outcome is back. {@link #execute(Runnable)} runs its command <em>here</em>, on a new
+ * virtual thread: that is the side {@code runInExecutor} uses, and the remote callable it runs is what goes to a
+ * worker. So {@code loop.runInExecutor(pool, pool.remote(task))} runs {@code task} in a worker while the loop's
+ * future follows it, and a plain callable passed to {@code runInExecutor(pool, ...)} runs on a local virtual thread
+ * (as with the loop's own default executor), which lets the pool serve as default executor for blocking calls that
+ * cannot cross a process boundary too. {@link #submit(Callable) submit}, {@code invokeAll} and {@code invokeAny} send
+ * their tasks to workers; they must be serializable.
+ *
+ * <h2>Workers</h2>
+ * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
+ * {@code java} executable and class path, the {@link Builder#jvmOptions(String...) JVM options} of the builder (not the
+ * parent's), and talk to it over their standard input and output only, no socket. A worker starts when a call needs
+ * one, and runs one call at a time. What a task prints to {@code System.out} or {@code System.err} goes to the
+ * worker's standard error, which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at
+ * level INFO, each line prefixed with {@code worker <id> (pid <pid>): }. A worker exits when its standard input ends,
+ * so it never outlives the parent, even one killed with {@code kill -9}.
+ *
+ * <h2>Serialization, locked down</h2>
+ * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
+ * accepts only: primitive types, boxed primitives, {@code String}, {@code BigInteger}/{@code BigDecimal}, the
+ * classes of package {@code java.util} (collections), serialized lambdas, exceptions, the task's own class (for a
+ * lambda, the class that declares it), and what {@link Builder#allow(String...)} adds; a graph deeper than
+ * {@link Builder#maxDepth(int)} or a payload larger than {@link Builder#maxPayloadBytes(int)} is refused too. The same check
+ * runs when a task or result is written, so a task holding a class outside the allow-list fails at submission with
+ * an {@link IllegalArgumentException}, and a result outside it fails its call with an
+ * {@link java.io.InvalidClassException} naming the class; the worker is unharmed either way.
+ *
+ * <h2>Outcomes</h2>
+ * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made
+ * of the worker's frames, with a suppressed exception naming the worker and carrying the frames of the code that
+ * made the call. If the worker dies (a crash, {@code System.exit}, {@code kill -9}) while running a call, that call
+ * alone fails with a {@link BrokenWorkerException} naming the worker, its pid and exit status, and the pool starts
+ * another worker for the calls that follow; a call the dead worker had not yet received is given to another worker,
+ * so no call is lost or run twice.
+ *
+ * <h2>Cancellation</h2>
+ * Interrupting a thread blocked in a remote callable, which is what cancelling the loop future of
+ * {@code runInExecutor} does, or cancelling a future of {@link #submit(Callable) submit} with
+ * {@code mayInterruptIfRunning}, cancels the remote call: a queued call never starts; a running call's thread is
+ * interrupted in the worker, and if it has not ended {@link Builder#gracePeriod(Duration) a grace period} later, the
+ * worker is killed and replaced. The remote callable returns (throwing {@link InterruptedException}) only once the
+ * call has really stopped.
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #shutdown()} (and {@link #close()}, and {@code Aio.run} for a default executor) refuses new work, lets the
+ * queued and running calls finish, then ends the workers; {@link #shutdownNow()} cancels queued calls, cancels
+ * running ones as above and interrupts the local threads of {@link #execute}. Commands accepted by {@code execute}
+ * before {@code shutdown} may still make remote calls until they end.
+ *
+ * <p>Thread-safety: every method may be called from any thread. Memory consistency: a task sees the parent's state
+ * only through what it captured, as a copy made when it was made remote; the return of a remote call happens-after
+ * the task ended in its worker.
+ */
+public final class ProcessPool extends AbstractExecutorService {
+
+    private static final ScopedValue<ProcessPool> BRIDGE = ScopedValue.newInstance();
+    private static final ThreadFactory BRIDGE_THREADS = Thread.ofVirtual().name("aio4j-process-bridge-", 0).factory();
+    /** Worker JVM options the pool always sets first: nothing but the protocol may reach the worker's stdout. */
+    private static final List<String> FIXED_JVM_OPTIONS =
+            List.of("-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr");
+
+    private enum State { RUNNING, SHUTDOWN, STOP, TERMINATED }
+
+    private final int maxWorkers;
+    private final List<String> jvmOptions;
+    final AllowList allowList;
+    final Duration gracePeriod;
+    final Duration startTimeout;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition workAvailable = lock.newCondition();
+    private final Condition terminated = lock.newCondition();
+    // Guarded by lock.
+    private final ArrayDeque<PoolCall> queue = new ArrayDeque<>();
+    private final Set<Worker> workers = new LinkedHashSet<>();
+    private final Set<PoolCall> running = new HashSet<>();
+    private final Set<Thread> bridges = new HashSet<>();
+    private int idleWorkers;
+    private int startingWorkers;
+    private int lastWorkerId;
+    private long lastCallId;
+    private State state = State.RUNNING;
+
+    /** A pool with the defaults: as many workers as processors. asyncio's {@code ProcessPoolExecutor()}. */
+    public ProcessPool() {
+        this(new Builder());
+    }
+
+    private ProcessPool(Builder b) {
+        this.maxWorkers = b.workers;
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.allowList = new AllowList(b.allow, b.maxDepth, b.maxPayloadBytes);
+        this.gracePeriod = b.gracePeriod;
+        this.startTimeout = b.startTimeout;
+    }
+
+    /** A builder for a pool with other settings than the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ==============================================================================================================
+    // Making tasks remote
+
+    /**
+     * A callable that runs {@code task} in a worker of this pool each time it is called, blocking the calling thread
+     * until the outcome is back; pass it to {@code loop.runInExecutor(pool, ...)}, or call it from any thread. The
+     * task is serialized now: what it captures must be serializable and allowed by the allow-list. See the class
+     * documentation for cancellation.
+     *
+     * @throws IllegalArgumentException if the task is not serializable, or holds a class the allow-list refuses; the
+     *                                  message names the class
+     */
+    public <T> Callable<T> remote(SerializableCallable<T> task) {
+        return remote((Callable<T>) task);
+    }
+
+    /**
+     * As {@link #remote(SerializableCallable)}, for a callable of another type that is serializable (a lambda whose
+     * target type is plain {@link Callable} is not: the message says so).
+     */
+    public <T> Callable<T> remote(Callable<T> task) {
+        Objects.requireNonNull(task, "task must not be null");
+        return new RemoteCallable<>(this, Payloads.encodeTask(task, allowList), loaderOf(task));
+    }
+
+    /**
+     * Sends {@code task} to a worker and returns its future: {@code ProcessPoolExecutor.submit}. Cancelling the
+     * future with {@code mayInterruptIfRunning} cancels the remote call.
+     *
+     * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
+     * @throws RejectedExecutionException if the pool is shut down
+     */
+    public <T> java.util.concurrent.Future<T> submit(SerializableCallable<T> task) {
+        return super.submit(task);
+    }
+
+    /**
+     * How {@code submit}, {@code invokeAll} and {@code invokeAny} make a task: a future that, run by
+     * {@link #execute}, makes the remote call.
+     */
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+        return new FutureTask<>(remote(callable));
+    }
+
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+        Objects.requireNonNull(runnable, "task must not be null");
+        var call = new RemoteCallable<>(this, Payloads.encodeTask(runnable, allowList), loaderOf(runnable));
+        return new FutureTask<>(() -> {
+            call.call();
+            return value;
+        });
+    }
+
+    private static ClassLoader loaderOf(Object task) {
+        ClassLoader l = task.getClass().getClassLoader();
+        return l != null ? l : ClassLoader.getSystemClassLoader();
+    }
+
+    /**
+     * Runs {@code command} in this JVM, on a new virtual thread of the pool: the side of the pool that
+     * {@code loop.runInExecutor} uses. Remote callables of this pool that the command calls run in workers, and are
+     * accepted until the command ends, even after {@link #shutdown()}.
+     *
+     * @throws RejectedExecutionException if the pool is shut down
+     */
+    @Override
+    public void execute(Runnable command) {
+        Objects.requireNonNull(command, "command must not be null");
+        Thread bridge = BRIDGE_THREADS.newThread(() -> {
+            try {
+                ScopedValue.where(BRIDGE, this).run(command);
+            } finally {
+                bridgeEnded(Thread.currentThread());
+            }
+        });
+        lock.lock();
+        try {
+            if (state != State.RUNNING) {
+                throw new RejectedExecutionException(this + " is shut down: cannot run " + command);
+            }
+            bridges.add(bridge);
+        } finally {
+            lock.unlock();
+        }
+        bridge.start();
+    }
+
+    private void bridgeEnded(Thread bridge) {
+        lock.lock();
+        try {
+            bridges.remove(bridge);
+            if (bridges.isEmpty()) {
+                workAvailable.signalAll();
+                checkTerminated();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ==============================================================================================================
+    // Calls: the queue and the workers (called by RemoteCallable and Worker)
+
+    PoolCall enqueue(Payloads.Payload payload, ClassLoader loader, StackTraceElement[] origin) {
+        Worker spawn = null;
+        PoolCall call;
+        lock.lock();
+        try {
+            boolean fromOwnBridge = BRIDGE.isBound() && BRIDGE.get() == this;
+            if (!(state == State.RUNNING || state == State.SHUTDOWN && fromOwnBridge)) {
+                throw new RejectedExecutionException(this + " is shut down: cannot run " + payload.description());
+            }
+            call = new PoolCall(++lastCallId, payload, loader, origin);
+            queue.addLast(call);
+            if (queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
+                spawn = newWorker();
+            } else {
+                workAvailable.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (spawn != null) {
+            spawn.start();
+        }
+        return call;
+    }
+
+    /** A new worker, counted as starting; the caller starts it once the lock is released. */
+    private Worker newWorker() {
+        var w = new Worker(++lastWorkerId, this, command(lastWorkerId));
+        workers.add(w);
+        startingWorkers++;
+        return w;
+    }
+
+    private List<String> command(int workerId) {
+        var cmd = new ArrayList<String>();
+        cmd.add(ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+        cmd.addAll(FIXED_JVM_OPTIONS);
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(WorkerMain.class.getName());
+        cmd.add(Integer.toString(workerId));
+        cmd.addAll(allowList.toArgs());
+        return cmd;
+    }
+
+    void workerReady(Worker w) {
+        lock.lock();
+        try {
+            startingWorkers--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next call for {@code w}, marked SENT, or {@code null} when the worker should end: the pool stopped, or is
+     * shut down with nothing left to do, or the worker's process has exited.
+     */
+    PoolCall nextCall(Worker w) {
+        lock.lock();
+        try {
+            while (true) {
+                if (state == State.STOP || w.exited) {
+                    return null;
+                }
+                PoolCall call = queue.pollFirst();
+                if (call != null) {
+                    call.state = PoolCall.State.SENT;
+                    call.worker = w;
+                    running.add(call);
+                    return call;
+                }
+                if (state != State.RUNNING && bridges.isEmpty()) {
+                    return null;
+                }
+                idleWorkers++;
+                try {
+                    workAvailable.awaitUninterruptibly();
+                } finally {
+                    idleWorkers--;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void accepted(PoolCall call) {
+        lock.lock();
+        try {
+            if (call.state == PoolCall.State.SENT) {
+                call.state = PoolCall.State.ACCEPTED;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records the outcome of a call that a worker answered (or that was cancelled before it was sent). */
+    void settle(PoolCall call, Object value, Throwable error) {
+        lock.lock();
+        try {
+            if (call.state == PoolCall.State.DONE) {
+                return;
+            }
+            call.state = PoolCall.State.DONE;
+            call.worker = null;
+            running.remove(call);
+        } finally {
+            lock.unlock();
+        }
+        call.finish(value, error, call.cancelRequested);
+    }
+
+    /**
+     * Cancels {@code call}: drops it if queued, asks its worker to interrupt it otherwise. Returns at once; the call
+     * is done when its worker answers or is killed.
+     */
+    void cancel(PoolCall call) {
+        Worker w = null;
+        boolean dropped = false;
+        lock.lock();
+        try {
+            switch (call.state) {
+                case QUEUED -> {
+                    queue.remove(call);
+                    call.state = PoolCall.State.DONE;
+                    dropped = true;
+                    checkTerminated();
+                }
+                case SENT, ACCEPTED -> {
+                    if (!call.cancelRequested) {
+                        call.cancelRequested = true;
+                        w = call.worker;
+                    }
+                }
+                case DONE -> { }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (dropped) {
+            call.finish(null, null, true);
+        } else if (w != null) {
+            w.cancel(call);
+        }
+    }
+
+    boolean isRunningOn(PoolCall call, Worker w) {
+        lock.lock();
+        try {
+            return call.state != PoolCall.State.DONE && call.worker == w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code w} died during {@code call}: a call it had not accepted goes back to the head of the queue (it never
+     * ran); an accepted one fails with {@code broken} (or ends as cancelled, if that was asked).
+     */
+    void workerDied(Worker w, PoolCall call, Supplier<BrokenWorkerException> broken) {
+        if (call == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP) {
+                call.state = PoolCall.State.QUEUED;
+                call.worker = null;
+                running.remove(call);
+                queue.addFirst(call);
+                workAvailable.signalAll();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        settle(call, null, call.cancelRequested ? null : broken.get());
+    }
+
+    /** A worker's process ended: wake its driver if it waits for work. */
+    void workerExited(Worker w) {
+        lock.lock();
+        try {
+            w.exited = true;
+            workAvailable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code w} could not start. If no other worker is left to run the queued calls, they fail with
+     * {@code broken}: a bad JVM option must not leave them waiting forever, nor start worker after worker.
+     */
+    void workerFailedToStart(Worker w, BrokenWorkerException broken) {
+        System.getLogger("org.aio4j.process").log(System.Logger.Level.ERROR, broken.getMessage());
+        var failed = new ArrayList<PoolCall>();
+        lock.lock();
+        try {
+            workers.remove(w);
+            startingWorkers--;
+            if (workers.isEmpty()) {
+                failed.addAll(queue);
+                queue.clear();
+                failed.forEach(c -> c.state = PoolCall.State.DONE);
+            }
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
+        for (PoolCall c : failed) {
+            c.finish(null, new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
+                    broken.exitStatus()), false);
+        }
+    }
+
+    /** {@code w}'s driver ended; start a replacement if calls wait and no worker is free for them. */
+    void workerGone(Worker w) {
+        Worker spawn = null;
+        lock.lock();
+        try {
+            workers.remove(w);
+            if (state != State.STOP && queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
+                spawn = newWorker();
+            }
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
+        if (spawn != null) {
+            spawn.start();
+        }
+    }
+
+    /** Under the lock. */
+    private void checkTerminated() {
+        if ((state == State.SHUTDOWN || state == State.STOP) && queue.isEmpty() && bridges.isEmpty()
+                && workers.isEmpty()) {
+            state = State.TERMINATED;
+            terminated.signalAll();
+        }
+    }
+
+    // ==============================================================================================================
+    // Lifecycle
+
+    /**
+     * Refuses new work, and ends the workers once the queued and running calls have finished. Does not wait: see
+     * {@link #awaitTermination} and {@link #close()}. asyncio's {@code shutdown(wait=False)}.
+     */
+    @Override
+    public void shutdown() {
+        lock.lock();
+        try {
+            if (state == State.RUNNING) {
+                state = State.SHUTDOWN;
+                workAvailable.signalAll();
+                checkTerminated();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Refuses new work, cancels the queued calls, cancels the running ones (interrupting them in their workers, which
+     * are killed if they do not stop within the grace period) and interrupts the threads of {@link #execute}.
+     * asyncio's {@code shutdown(wait=False, cancel_futures=True)}, and more.
+     *
+     * @return an empty list: the commands of {@code execute} start at once, and queued remote calls are not
+     *         {@code Runnable}s; their callers see them cancelled
+     */
+    @Override
+    public List<Runnable> shutdownNow() {
+        var dropped = new ArrayList<PoolCall>();
+        var cancelled = new ArrayList<PoolCall>();
+        var interrupted = new ArrayList<Thread>();
+        lock.lock();
+        try {
+            if (state == State.RUNNING || state == State.SHUTDOWN) {
+                state = State.STOP;
+            }
+            dropped.addAll(queue);
+            queue.clear();
+            dropped.forEach(c -> c.state = PoolCall.State.DONE);
+            cancelled.addAll(running);
+            interrupted.addAll(bridges);
+            workAvailable.signalAll();
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
+        dropped.forEach(c -> c.finish(null, null, true));
+        cancelled.forEach(this::cancel);
+        interrupted.forEach(Thread::interrupt);
+        return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        lock.lock();
+        try {
+            return state != State.RUNNING;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isTerminated() {
+        lock.lock();
+        try {
+            return state == State.TERMINATED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until the pool has terminated (every call finished, every worker exited), or the timeout passed. */
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (state != State.TERMINATED) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = terminated.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ==============================================================================================================
+    // Introspection
+
+    /**
+     * A snapshot of the pool.
+     *
+     * @param maxWorkers   the most workers the pool runs at once
+     * @param workers      the workers alive or starting
+     * @param idleWorkers  the workers waiting for a call
+     * @param queuedCalls  the calls waiting for a worker
+     * @param runningCalls the calls sent to a worker and not finished
+     * @param workerPids   the process ids of the workers started and alive
+     */
+    public record Statistics(int maxWorkers, int workers, int idleWorkers, int queuedCalls, int runningCalls,
+                             List<Long> workerPids) {
+    }
+
+    /** A snapshot of the pool's workers and calls (Trio's {@code statistics()}). */
+    public Statistics statistics() {
+        lock.lock();
+        try {
+            return new Statistics(maxWorkers, workers.size(), idleWorkers, queue.size(), running.size(),
+                    workers.stream().map(Worker::pid).filter(p -> p > 0).toList());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return "ProcessPool[" + state.name().toLowerCase() + ", workers=" + workers.size() + "/" + maxWorkers
+                    + ", idle=" + idleWorkers + ", queued=" + queue.size() + ", running=" + running.size() + "]";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ==============================================================================================================
+    // Configuration
+
+    /** Settings of a {@link ProcessPool}; each setter checks its argument and throws on a bad one. */
+    public static final class Builder {
+        private int workers = Runtime.getRuntime().availableProcessors();
+        private List<String> jvmOptions = List.of("-XX:+UseSerialGC");
+        private final List<String> allow = new ArrayList<>(AllowList.DEFAULTS);
+        private int maxDepth = 100;
+        private int maxPayloadBytes = 64 << 20;
+        private Duration gracePeriod = Duration.ofSeconds(2);
+        private Duration startTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** The most worker JVMs the pool runs at once (asyncio's {@code max_workers}); default: the processors. */
+        public Builder workers(int workers) {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /**
+         * The options of each worker JVM, replacing the default {@code -XX:+UseSerialGC}: e.g. {@code "-Xmx512m"}.
+         * The parent's own options are not passed on. The worker's standard output carries the protocol, so the
+         * pool sends the JVM's own logging to standard error; an option that makes it log to stdout again breaks
+         * the worker (it fails with a {@link BrokenWorkerException} saying so).
+         */
+        public Builder jvmOptions(String... options) {
+            for (String o : options) {
+                if (o == null || o.isBlank()) {
+                    throw new IllegalArgumentException("JVM options must not be null or blank, got "
+                            + java.util.Arrays.toString(options));
+                }
+            }
+            this.jvmOptions = List.of(options);
+            return this;
+        }
+
+        /**
+         * Adds classes to the allow-list, by pattern: {@code "com.example.Point"} (that class),
+         * {@code "com.example.*"} (the classes of the package), {@code "com.example.**"} (and of its subpackages),
+         * {@code "com.example.Point*"} (names starting so).
+         *
+         * @throws IllegalArgumentException if a pattern is none of these
+         */
+        public Builder allow(String... patterns) {
+            for (String p : patterns) {
+                allow.add(AllowList.checkPattern(p));
+            }
+            return this;
+        }
+
+        /** Adds these classes to the allow-list. */
+        public Builder allow(Class<?>... classes) {
+            for (Class<?> c : classes) {
+                allow.add(Objects.requireNonNull(c, "allowed class must not be null").getName());
+            }
+            return this;
+        }
+
+        /** The deepest object graph a payload may hold (default 100). */
+        public Builder maxDepth(int maxDepth) {
+            if (maxDepth < 1) {
+                throw new IllegalArgumentException("maxDepth must be >= 1, got " + maxDepth);
+            }
+            this.maxDepth = maxDepth;
+            return this;
+        }
+
+        /** The largest serialized task or result, in bytes (default 64 MiB, at least 64 KiB). */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            if (maxPayloadBytes < 64 << 10) {
+                throw new IllegalArgumentException("maxPayloadBytes must be >= 65536, got " + maxPayloadBytes);
+            }
+            this.maxPayloadBytes = maxPayloadBytes;
+            return this;
+        }
+
+        /**
+         * How long a cancelled call may take to stop in its worker before the worker is killed (and replaced), and
+         * how long a retired worker may take to exit (default 2 seconds).
+         */
+        public Builder gracePeriod(Duration gracePeriod) {
+            this.gracePeriod = checkPositive(gracePeriod, "gracePeriod");
+            return this;
+        }
+
+        /** How long a worker JVM may take to start before it is killed (default 60 seconds). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = checkPositive(startTimeout, "startTimeout");
+            return this;
+        }
+
+        private static Duration checkPositive(Duration d, String what) {
+            Objects.requireNonNull(d, what + " must not be null");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be > 0, got " + d);
+            }
+            return d;
+        }
+
+        /** A new pool with these settings. No worker starts before the first remote call. */
+        public ProcessPool build() {
+            return new ProcessPool(this);
+        }
+    }
+}

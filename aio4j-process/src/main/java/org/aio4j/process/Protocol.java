@@ -1,0 +1,84 @@
+package org.aio4j.process;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.ProtocolException;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The frames a pool and its worker exchange over the worker's standard input and output; nothing else is written
+ * there (the worker points {@code System.out} at its standard error). Each frame is a type byte, the call's id, and
+ * for some a length-prefixed payload; a payload is a stream of its own, so a refused one is skipped without harming
+ * the channel.
+ *
+ * <pre>
+ * parent → worker   TASK     id, own class names, payload (a serialized Callable or Runnable)
+ *                   CANCEL   id                    interrupt the call if it is running
+ *                   (end of input)                 the worker exits
+ * worker → parent   READY    magic, pid            once, when the worker is ready for calls
+ *                   ACCEPTED id                    the task frame was received (sent before it runs)
+ *                   RESULT   id, payload           the call returned (a serialized value)
+ *                   ERROR    id, payload           the call threw (a serialized Throwable)
+ * </pre>
+ */
+final class Protocol {
+
+    static final byte TASK = 'T';
+    static final byte CANCEL = 'C';
+    static final byte READY = 'R';
+    static final byte ACCEPTED = 'A';
+    static final byte RESULT = 'V';
+    static final byte ERROR = 'E';
+
+    /** "aio4j-w1": sent with READY, so that anything else the worker JVM prints to stdout is caught at once. */
+    static final long MAGIC = 0x61696f346a2d7731L;
+
+    private Protocol() {
+    }
+
+    static void writeTask(DataOutputStream out, long id, Set<String> own, byte[] payload) throws IOException {
+        out.writeByte(TASK);
+        out.writeLong(id);
+        out.writeInt(own.size());
+        for (String name : own) {
+            out.writeUTF(name);
+        }
+        writePayload(out, payload);
+    }
+
+    static Set<String> readOwnClasses(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 10_000) {
+            throw new ProtocolException("bad class count " + n + " in a task frame");
+        }
+        var own = new LinkedHashSet<String>();
+        for (int i = 0; i < n; i++) {
+            own.add(in.readUTF());
+        }
+        return own;
+    }
+
+    static void writeId(DataOutputStream out, byte type, long id) throws IOException {
+        out.writeByte(type);
+        out.writeLong(id);
+        out.flush();
+    }
+
+    static void writePayload(DataOutputStream out, byte[] payload) throws IOException {
+        out.writeInt(payload.length);
+        out.write(payload);
+        out.flush();
+    }
+
+    static byte[] readPayload(DataInputStream in, int maxBytes) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > maxBytes) {
+            throw new ProtocolException("payload length " + length + " outside 0.." + maxBytes);
+        }
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        return payload;
+    }
+}

@@ -1,0 +1,47 @@
+package org.aio4j.process;
+
+import java.util.concurrent.Callable;
+
+/**
+ * The local face of a task bound to a pool ({@link ProcessPool#remote}): each {@link #call()} sends the task,
+ * serialized once when it was made, to a worker and blocks the calling thread until the outcome comes back.
+ *
+ * <p>Interrupting the calling thread cancels the remote call: a queued call is dropped, a running one is interrupted
+ * in its worker (which is killed and replaced if the call does not end within the pool's grace period). {@code call}
+ * then waits until the call has really stopped and throws {@link InterruptedException}.
+ */
+final class RemoteCallable<T> implements Callable<T> {
+
+    private final ProcessPool pool;
+    private final Payloads.Payload payload;
+    private final ClassLoader loader;
+    /** Where the task was made remote: the part of a remote exception's trace that is in this JVM. */
+    private final StackTraceElement[] origin;
+
+    RemoteCallable(ProcessPool pool, Payloads.Payload payload, ClassLoader loader) {
+        this.pool = pool;
+        this.payload = payload;
+        this.loader = loader;
+        this.origin = new Throwable().getStackTrace();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T call() throws Exception {
+        PoolCall call = pool.enqueue(payload, loader, origin);
+        try {
+            call.awaitDone();
+        } catch (InterruptedException e) {
+            pool.cancel(call);
+            call.awaitDoneUninterruptibly();
+            Thread.interrupted();
+            throw e;
+        }
+        return (T) call.report();
+    }
+
+    @Override
+    public String toString() {
+        return "remote " + payload.description() + " on " + pool;
+    }
+}

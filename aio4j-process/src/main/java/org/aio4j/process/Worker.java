@@ -1,0 +1,312 @@
+package org.aio4j.process;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ProtocolException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One worker JVM as its pool sees it: the process, the <em>driver</em> thread that starts it, feeds it calls one at
+ * a time and reads their outcomes, and the thread that forwards its standard error to the {@code System.Logger}
+ * {@code org.aio4j.process} (level INFO, each line prefixed with the worker's id and pid).
+ *
+ * <p>The driver ends when the pool has no more work for the worker (it then closes the worker's standard input, and
+ * the worker exits) or when the worker dies (its standard output ends); either way the pool hears of it through
+ * {@link ProcessPool#workerGone}.
+ */
+final class Worker implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger("org.aio4j.process");
+    private static final int STDERR_LINES_KEPT = 20;
+    private static final Duration STDERR_DRAIN = Duration.ofSeconds(2);
+
+    final int id;
+    private final ProcessPool pool;
+    private final List<String> command;
+    private final Object writeLock = new Object();
+    private final ArrayDeque<String> lastStderrLines = new ArrayDeque<>();
+    private volatile Process process;
+    private volatile long pid = -1;
+    private volatile boolean ready;
+    /** Whether the process has ended; guarded by the pool's lock. */
+    boolean exited;
+    private DataOutputStream toWorker;
+    private DataInputStream fromWorker;
+    private Thread stderrPump;
+
+    Worker(int id, ProcessPool pool, List<String> command) {
+        this.id = id;
+        this.pool = pool;
+        this.command = command;
+    }
+
+    void start() {
+        Thread.ofPlatform().daemon().name("aio4j-process-worker-" + id).start(this);
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    @Override
+    public void run() {
+        BrokenWorkerException notStarted = launch();
+        if (notStarted != null) {
+            pool.workerFailedToStart(this, notStarted);
+            return;
+        }
+        PoolCall call = null;
+        try {
+            while ((call = pool.nextCall(this)) != null) {
+                runCall(call);
+                call = null;
+            }
+            retire();
+        } catch (IOException e) {
+            died(call, e);
+        } finally {
+            pool.workerGone(this);
+        }
+    }
+
+    // ---- start
+
+    private BrokenWorkerException launch() {
+        try {
+            process = new ProcessBuilder(command).start();
+        } catch (IOException e) {
+            return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage()
+                    + " (command: " + String.join(" ", command) + ")", id, -1, -1);
+        }
+        pid = process.pid();
+        toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
+        fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
+        stderrPump = Thread.ofPlatform().daemon().name("aio4j-process-worker-" + id + "-stderr")
+                .start(this::pumpStderr);
+        process.onExit().thenRun(() -> pool.workerExited(this));
+        CompletableFuture.delayedExecutor(pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (!ready) {
+                process.destroyForcibly();
+            }
+        });
+        try {
+            int type = fromWorker.readByte();
+            if (type != Protocol.READY || fromWorker.readLong() != Protocol.MAGIC) {
+                throw new ProtocolException("the worker wrote something else than its READY frame to its standard "
+                        + "output (a JVM option that logs to stdout?)");
+            }
+            fromWorker.readLong();
+        } catch (IOException e) {
+            return new BrokenWorkerException(name() + " could not start: " + exitOf(e) + stderrTail(), id, pid,
+                    exitStatus());
+        }
+        ready = true;
+        pool.workerReady(this);
+        return null;
+    }
+
+    private void pumpStderr() {
+        String prefix = name() + ": ";
+        try (var lines = new BufferedReader(new InputStreamReader(process.getErrorStream()))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                synchronized (lastStderrLines) {
+                    if (lastStderrLines.size() == STDERR_LINES_KEPT) {
+                        lastStderrLines.removeFirst();
+                    }
+                    lastStderrLines.addLast(line);
+                }
+                LOG.log(System.Logger.Level.INFO, prefix + line);
+            }
+        } catch (IOException processGone) {
+            // The pipe broke: nothing more to forward.
+        }
+    }
+
+    // ---- calls
+
+    private void runCall(PoolCall call) throws IOException {
+        synchronized (writeLock) {
+            if (call.cancelRequested) {
+                pool.settle(call, null, null);
+                return;
+            }
+            Protocol.writeTask(toWorker, call.id, call.payload.own(), call.payload.bytes());
+            call.frameWritten = true;
+        }
+        while (true) {
+            byte type = fromWorker.readByte();
+            long callId = fromWorker.readLong();
+            if (callId != call.id) {
+                throw new ProtocolException("frame for call " + callId + " while call " + call.id + " runs");
+            }
+            switch (type) {
+                case Protocol.ACCEPTED -> pool.accepted(call);
+                case Protocol.RESULT -> {
+                    settleWith(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes), false);
+                    return;
+                }
+                case Protocol.ERROR -> {
+                    settleWith(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes), true);
+                    return;
+                }
+                default -> throw new ProtocolException("unknown frame type " + type + " from the worker");
+            }
+        }
+    }
+
+    /** Decodes an outcome; a payload the parent refuses fails the call, and leaves the worker as it is. */
+    private void settleWith(PoolCall call, byte[] payload, boolean isError) {
+        Object value = null;
+        Throwable error;
+        try {
+            Object decoded = Payloads.decode(payload, pool.allowList, Set.of(), call.loader,
+                    "reading the " + (isError ? "exception" : "result") + " of " + call + " in the parent");
+            if (!isError) {
+                value = decoded;
+                error = null;
+            } else if (decoded instanceof Throwable t) {
+                error = t;
+                error.addSuppressed(new RemoteCallSite(id, pid, call.origin));
+            } else {
+                error = new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
+                        + " as the exception of " + call);
+            }
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            error = e;
+        }
+        pool.settle(call, value, error);
+    }
+
+    /**
+     * Asks the worker to interrupt {@code call}, and kills the worker if the call is still running after the grace
+     * period. Does nothing if the task frame has not gone out: the driver sees the request and never sends it.
+     */
+    void cancel(PoolCall call) {
+        synchronized (writeLock) {
+            if (!call.frameWritten) {
+                return;
+            }
+            try {
+                Protocol.writeId(toWorker, Protocol.CANCEL, call.id);
+            } catch (IOException dying) {
+                return;
+            }
+        }
+        CompletableFuture.delayedExecutor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (pool.isRunningOn(call, this)) {
+                LOG.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
+                        + pool.gracePeriod + " of its cancellation: killing the worker");
+                process.destroyForcibly();
+            }
+        });
+    }
+
+    // ---- the end
+
+    private void retire() {
+        boolean diedIdle = !process.isAlive();
+        synchronized (writeLock) {
+            try {
+                toWorker.close();
+            } catch (IOException alreadyGone) {
+                // It exits all the same.
+            }
+        }
+        int status = exitStatus();
+        if (diedIdle) {
+            LOG.log(System.Logger.Level.WARNING, name() + " died while idle: " + describeExit(status)
+                    + stderrTail());
+        } else if (status != 0) {
+            LOG.log(System.Logger.Level.WARNING, name() + " ended with " + describeExit(status) + " when retired"
+                    + " (killed if it did not exit within " + pool.gracePeriod + ")");
+        }
+    }
+
+    private void died(PoolCall call, IOException cause) {
+        String reason = exitOf(cause);
+        pool.workerDied(this, call, () -> new BrokenWorkerException(name() + " died while running " + call + ": "
+                + reason + stderrTail(), id, pid, exitStatus()));
+    }
+
+    /** How the worker ended, once it has: a protocol error also kills it, since its output cannot be trusted. */
+    private String exitOf(IOException cause) {
+        if (cause instanceof ProtocolException) {
+            process.destroyForcibly();
+            return "protocol error (" + cause.getMessage() + "), " + describeExit(exitStatus());
+        }
+        return describeExit(exitStatus());
+    }
+
+    /**
+     * Waits for the process to end and for its last lines of standard error, and returns its exit status. A process
+     * still alive after the grace period is killed. (Killing closes the pipes, losing what was not read yet: so
+     * a process that is ending by itself is given the time to end.)
+     */
+    private int exitStatus() {
+        boolean interrupted = false;
+        int status;
+        while (true) {
+            try {
+                if (!process.waitFor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS)) {
+                    process.destroyForcibly();
+                }
+                status = process.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        try {
+            stderrPump.join(STDERR_DRAIN);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return status;
+    }
+
+    static String describeExit(int status) {
+        if (status > 128 && status <= 128 + 64) {
+            int signal = status - 128;
+            String name = switch (signal) {
+                case 1 -> ", SIGHUP";
+                case 2 -> ", SIGINT";
+                case 6 -> ", SIGABRT";
+                case 9 -> ", SIGKILL";
+                case 11 -> ", SIGSEGV";
+                case 15 -> ", SIGTERM";
+                default -> "";
+            };
+            return "exit status " + status + " (killed by signal " + signal + name + ")";
+        }
+        return "exit status " + status;
+    }
+
+    private String stderrTail() {
+        synchronized (lastStderrLines) {
+            return lastStderrLines.isEmpty() ? ""
+                    : "; its last lines of standard error:\n  " + String.join("\n  ", lastStderrLines);
+        }
+    }
+
+    String name() {
+        return "worker " + id + " (pid " + pid + ")";
+    }
+
+    @Override
+    public String toString() {
+        return name() + (ready ? "" : " starting");
+    }
+}

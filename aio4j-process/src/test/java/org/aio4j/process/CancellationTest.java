@@ -1,0 +1,114 @@
+package org.aio4j.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.aio4j.Aio;
+import org.aio4j.EventLoop;
+import org.aio4j.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cancelling the task that awaits a remote call cancels the call: queued, it never starts; running, it stops. */
+class CancellationTest {
+
+    private static ProcessPool pool;
+
+    @BeforeAll
+    static void startPool() {
+        pool = ProcessPool.builder().workers(2).gracePeriod(Duration.ofMillis(300)).build();
+    }
+
+    @AfterAll
+    static void closePool() {
+        pool.close();
+    }
+
+    @Test
+    void cancellingTheAwaitingTaskInterruptsTheRunningCallInItsWorker() throws Exception {
+        try (var log = new WorkerLog()) {
+            long pid = Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Task<String> t = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.block("running-cancel"))).await());
+                long worker = Aio.toThread(() -> log.awaitPid("running-cancel"));
+                t.cancel();
+                assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+                return worker;
+            });
+            // Aio.run waited for the offloaded call, and so for the remote call to stop: the worker saw the interrupt.
+            log.await("running-cancel interrupted");
+            assertThat(ProcessHandle.of(pid)).hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
+            assertThat(pool.statistics().workerPids()).contains(pid);
+        }
+    }
+
+    @Test
+    void cancellingAQueuedCallDropsItBeforeItStarts(@TempDir Path dir) throws Exception {
+        String journal = dir.resolve("journal").toString();
+        try (var log = new WorkerLog()) {
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                // Both workers busy...
+                Task<String> b1 = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.block("busy-1"))).await());
+                Task<String> b2 = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.block("busy-2"))).await());
+                Aio.toThread(() -> log.awaitPid("busy-1") + log.awaitPid("busy-2"));
+                // ...so this call waits in the queue, and is cancelled there.
+                Task<Integer> queued = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.journal(journal, 3))).await());
+                Aio.sleep(0);
+                queued.cancel();
+                assertThatThrownBy(queued::await).isInstanceOf(CancellationException.class);
+                b1.cancel();
+                b2.cancel();
+                int after = loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.journal(journal, 4))).await();
+                assertThat(after).isEqualTo(8);
+                return null;
+            });
+        }
+        // Every call has ended (Aio.run awaited them): the cancelled one never ran.
+        assertThat(Files.readAllLines(Path.of(journal))).containsExactly("4");
+    }
+
+    @Test
+    void aCallThatIgnoresInterruptsIsStoppedByKillingItsWorkerWhichIsReplaced() throws Exception {
+        try (var log = new WorkerLog()) {
+            long pid = Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Task<String> t = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.spinForever("stubborn"))).await());
+                long worker = Aio.toThread(() -> log.awaitPid("stubborn"));
+                t.cancel();
+                assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+                return worker;
+            });
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+            assertThat(log.lines()).anySatisfy(l -> assertThat(l).contains("(pid " + pid + ")")
+                    .contains("within PT0.3S of its cancellation: killing the worker"));
+            long next = pool.remote(WorkerTasks::pid).call();
+            assertThat(next).isNotEqualTo(pid);
+        }
+    }
+
+    @Test
+    void cancellingASubmittedFutureInterruptsTheRemoteCall() throws Exception {
+        try (var log = new WorkerLog()) {
+            Future<String> f = pool.submit(() -> WorkerTasks.block("future-cancel"));
+            log.awaitPid("future-cancel");
+            assertThat(f.cancel(true)).isTrue();
+            log.await("future-cancel interrupted");
+            assertThat(f.isCancelled()).isTrue();
+            assertThat(pool.submit(() -> 1 + 1).get(2, TimeUnit.MINUTES)).isEqualTo(2);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.aio4j.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InvalidClassException;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.aio4j.Aio;
+import org.aio4j.EventLoop;
+import org.aio4j.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Workers that die, payloads that are refused, workers that cannot start: only the calls concerned fail. */
+class FaultTest {
+
+    private static ProcessPool pool;
+
+    @BeforeAll
+    static void startPool() {
+        pool = ProcessPool.builder().workers(2).build();
+    }
+
+    @AfterAll
+    static void closePool() {
+        pool.close();
+    }
+
+    @Test
+    void aWorkerKilledMidCallFailsThatCallOnlyAndTheNext100Succeed() throws Exception {
+        try (var log = new WorkerLog()) {
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Task<String> victim = Aio.createTask(() ->
+                        loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.block("victim"))).await());
+                long pid = Aio.toThread(() -> log.awaitPid("victim"));
+                ProcessHandle.of(pid).orElseThrow().destroyForcibly();   // kill -9
+                assertThatThrownBy(victim::await)
+                        .isInstanceOf(BrokenWorkerException.class)
+                        .hasMessageMatching("(?s)worker \\d+ \\(pid " + pid + "\\) died while running remote call "
+                                + "\\d+ of the task \\(a lambda in org.aio4j.process.FaultTest\\): exit status 137 "
+                                + "\\(killed by signal 9, SIGKILL\\).*")
+                        .satisfies(e -> {
+                            var b = (BrokenWorkerException) e;
+                            assertThat(b.pid()).isEqualTo(pid);
+                            assertThat(b.exitStatus()).isEqualTo(137);
+                        });
+                var next = new ArrayList<org.aio4j.Future<Long>>();
+                for (int i = 0; i < 100; i++) {
+                    next.add(loop.runInExecutor(pool, pool.remote(WorkerTasks::pid)));
+                }
+                List<Long> pids = Aio.gather(next).await();
+                assertThat(pids).hasSize(100).doesNotContain(pid, ProcessHandle.current().pid());
+                return null;
+            });
+        }
+        assertThat(pool.statistics().workers()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aWorkerThatExitsMidCallFailsItWithItsExitStatus() {
+        assertThatThrownBy(() -> pool.remote(() -> {
+            System.err.println("about to exit");
+            System.exit(42);
+            return 0;
+        }).call())
+                .isInstanceOf(BrokenWorkerException.class)
+                .hasMessageContaining("exit status 42")
+                .hasMessageContaining("about to exit")
+                .satisfies(e -> assertThat(((BrokenWorkerException) e).exitStatus()).isEqualTo(42));
+    }
+
+    @Test
+    void aWorkerRefusesAForgedPayloadOutsideItsAllowListOrTooDeepAndGoesOn() throws Exception {
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            // Forged payloads, written without the parent's checks: the worker's filter is the last line.
+            assertThatThrownBy(forged(single, new WorkerTasks.Secret("smuggled"))::call)
+                    .isInstanceOf(InvalidClassException.class)
+                    .hasMessageStartingWith(WorkerTasks.Secret.class.getName() + "; refused by the process pool's "
+                            + "allow-list (reading the task in worker 1): allow it with");
+            Object deep = List.of();
+            for (int i = 0; i < 150; i++) {
+                deep = new ArrayList<>(List.of(deep));
+            }
+            assertThatThrownBy(forged(single, deep)::call)
+                    .isInstanceOf(InvalidClassException.class)
+                    .hasMessageContaining("deeper than the pool's maxDepth 100");
+            // The same worker process goes on.
+            assertThat(single.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+            assertThat(single.statistics().workerPids()).containsExactly(pid);
+        }
+    }
+
+    private static Callable<Object> forged(ProcessPool target, Object payload) throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        try (var out = new ObjectOutputStream(bytes)) {
+            out.writeObject(payload);
+        }
+        var p = new Payloads.Payload(bytes.toByteArray(), Set.of(), "a forged payload");
+        return new RemoteCallable<>(target, p, FaultTest.class.getClassLoader());
+    }
+
+    @Test
+    void aWorkerThatCannotStartFailsTheWaitingCallsSayingWhy() {
+        try (var broken = ProcessPool.builder().workers(1).jvmOptions("-Xmx1k").build()) {
+            assertThatThrownBy(() -> broken.remote(WorkerTasks::pid).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageMatching("(?s)worker 1 \\(pid \\d+\\) could not start: exit status 1; its last lines "
+                            + "of standard error:.*heap.*");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseJvmWritesToStandardOutputIsCaught() {
+        try (var noisy = ProcessPool.builder().workers(1).jvmOptions("-Xlog:gc:stdout").build()) {
+            assertThatThrownBy(() -> noisy.remote(WorkerTasks::pid).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageContaining("protocol error")
+                    .hasMessageContaining("a JVM option that logs to stdout?");
+        }
+    }
+}

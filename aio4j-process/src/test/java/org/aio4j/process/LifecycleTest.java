@@ -1,0 +1,120 @@
+package org.aio4j.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.aio4j.Aio;
+import org.aio4j.EventLoop;
+import org.junit.jupiter.api.Test;
+
+/** Shutting a pool down, and workers that never outlive it or its JVM. */
+class LifecycleTest {
+
+    private static void assertExited(long pid) {
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+    }
+
+    @Test
+    void shutdownLetsQueuedAndRunningCallsFinishThenEndsTheWorkers() throws Exception {
+        var pool = ProcessPool.builder().workers(1).build();
+        long pid = pool.submit(WorkerTasks::pid).get();
+        var calls = new ArrayList<Future<Integer>>();
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            calls.add(pool.submit(() -> WorkerTasks.square(n)));
+        }
+        pool.shutdown();
+        assertThat(pool.isShutdown()).isTrue();
+        assertThatThrownBy(() -> pool.submit(WorkerTasks::pid))
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down");
+        assertThatThrownBy(() -> pool.remote(WorkerTasks::pid).call())
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down");
+        assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+        for (int i = 0; i < 5; i++) {
+            assertThat(calls.get(i).get()).isEqualTo(i * i);
+        }
+        assertExited(pid);
+        assertThat(pool.toString()).startsWith("ProcessPool[terminated, workers=0/1");
+    }
+
+    @Test
+    void shutdownNowCancelsQueuedAndRunningCalls() throws Exception {
+        var pool = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
+        try (var log = new WorkerLog()) {
+            Future<String> running = pool.submit(() -> WorkerTasks.block("stop-now"));
+            long pid = log.awaitPid("stop-now");
+            Future<Integer> queued = pool.submit(() -> WorkerTasks.square(2));
+            assertThat(pool.shutdownNow()).isEmpty();
+            assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+            log.await("stop-now interrupted");
+            for (Future<?> f : List.of(running, queued)) {
+                assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOfAny(InterruptedException.class,
+                                java.util.concurrent.CancellationException.class);
+            }
+            assertExited(pid);
+        }
+    }
+
+    @Test
+    void aioRunShutsDownTheDefaultExecutorWhenItIsTheProcessPool() throws Exception {
+        var pool = ProcessPool.builder().workers(1).build();
+        long pid = Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.setDefaultExecutor(pool);
+            return loop.runInExecutor(null, pool.remote(WorkerTasks::pid)).await();
+        });
+        assertThat(pool.isTerminated()).isTrue();
+        assertExited(pid);
+    }
+
+    @Test
+    void closeWaitsForTheRunningCalls() throws Exception {
+        Future<Integer> call;
+        long pid;
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            pid = pool.submit(WorkerTasks::pid).get();
+            call = pool.submit(() -> WorkerTasks.square(12));
+        }
+        assertThat(call.isDone()).isTrue();
+        assertThat(call.get()).isEqualTo(144);
+        assertExited(pid);
+    }
+
+    @Test
+    void aPoolWithNoCallEverMadeStartsNoWorkerAndTerminatesAtOnce() throws Exception {
+        var pool = new ProcessPool();
+        assertThat(pool.statistics().workers()).isZero();
+        pool.shutdown();
+        assertThat(pool.isTerminated()).isTrue();
+    }
+
+    @Test
+    void workersExitWhenTheirParentJvmIsKilled() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process parent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                OrphanParent.class.getName()).redirectError(new File("target/orphan-parent.log")).start();
+        long worker;
+        try (var out = new BufferedReader(new InputStreamReader(parent.getInputStream()))) {
+            String first = out.readLine();
+            assertThat(first).as("the parent's first line").startsWith("worker ");
+            worker = Long.parseLong(first.substring("worker ".length()));
+            assertThat(out.readLine()).isEqualTo("ready");
+            assertThat(ProcessHandle.of(worker)).hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
+            parent.destroyForcibly();   // kill -9: no shutdown hook, no close(); only the pipe ends
+            parent.waitFor();
+        }
+        assertExited(worker);
+    }
+}

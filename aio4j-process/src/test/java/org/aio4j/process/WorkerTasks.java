@@ -1,0 +1,94 @@
+package org.aio4j.process;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+
+/** What the tests' tasks do in the workers. */
+final class WorkerTasks {
+
+    private WorkerTasks() {
+    }
+
+    static long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    static int square(int n) {
+        return n * n;
+    }
+
+    /** Prints {@code marker pid=<pid>} (which the parent logs) and blocks until interrupted. */
+    static String block(String marker) throws InterruptedException {
+        System.out.println(marker + " pid=" + pid());
+        try {
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            System.out.println(marker + " interrupted");
+            throw e;
+        }
+        return "never";
+    }
+
+    /** Prints {@code marker pid=<pid>} and spins, ignoring interrupts. */
+    static String spinForever(String marker) {
+        System.out.println(marker + " pid=" + pid());
+        long n = 0;
+        while (n >= 0) {
+            n += Thread.interrupted() ? 1 : 2;
+        }
+        return "never";
+    }
+
+    /** Appends {@code id} to {@code journal} (one line per run: the test checks nothing ran twice). */
+    static int journal(String journal, int id) throws IOException {
+        Files.writeString(Path.of(journal), id + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
+                StandardOpenOption.CREATE);
+        return id * 2;
+    }
+
+    /** As {@link #journal(String, int)}, then works for {@code micros} microseconds (or until interrupted). */
+    static int journal(String journal, int id, int micros) throws IOException, InterruptedException {
+        journal(journal, id);
+        long end = System.nanoTime() + micros * 1000L;
+        while (System.nanoTime() < end) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("call " + id + " interrupted");
+            }
+        }
+        return id * 2;
+    }
+
+    /** A serializable class outside the default allow-list. */
+    record Secret(String text) implements Serializable {
+    }
+
+    /** A class that is not serializable at all. */
+    static final class Unserializable {
+        final int value = 7;
+    }
+
+    /** An exception that cannot be serialized: it holds a plain Object. */
+    static final class Unsendable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial")
+        final Object payload = new Object();
+
+        Unsendable(String message) {
+            super(message);
+        }
+    }
+
+    /** A checked exception of the tests' own. */
+    static final class TaskFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TaskFailed(String message) {
+            super(message);
+        }
+    }
+}
