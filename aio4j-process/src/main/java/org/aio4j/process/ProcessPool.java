@@ -252,6 +252,11 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             boolean fromOwnBridge = BRIDGE.isBound() && BRIDGE.get() == this;
+            if (fromOwnBridge && state != State.RUNNING && state != State.SHUTDOWN) {
+                // Accepted before shutdownNow() but not started yet: like a queued call, it is cancelled.
+                throw new java.util.concurrent.CancellationException(
+                        this + " was stopped with shutdownNow() before " + payload.description() + " started");
+            }
             if (!(state == State.RUNNING || state == State.SHUTDOWN && fromOwnBridge)) {
                 throw new RejectedExecutionException(this + " is shut down: cannot run " + payload.description());
             }
