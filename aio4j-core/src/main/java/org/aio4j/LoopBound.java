@@ -1,0 +1,80 @@
+package org.aio4j;
+
+/**
+ * A loop object that is bound to the event loop that first uses it: asyncio's {@code mixins._LoopBoundMixin}, the
+ * base of the queues and synchronisation primitives.
+ *
+ * <p>The object binds lazily, so it can be created (and filled, for a queue) before any loop runs. Once bound, every
+ * operation checks that the calling thread holds that loop (or that the loop is not running), and throws
+ * {@link IllegalStateException} otherwise, naming the operation and the thread-safe way in,
+ * {@link EventLoop#callSoonThreadsafe}. Using it from another running loop throws too, as asyncio's
+ * {@code "is bound to a different event loop"} does.
+ */
+abstract class LoopBound {
+
+    private EventLoop loop;
+
+    /**
+     * Checks that the calling thread may use this object now, binding it to the running loop at first use. Returns
+     * the bound loop, or {@code null} while unbound and no loop runs on this thread.
+     */
+    final EventLoop check(String operation) {
+        EventLoop l = loop;
+        if (l != null && l.holderThread == Thread.currentThread()) {
+            return l;
+        }
+        return checkSlowly(operation);
+    }
+
+    private EventLoop checkSlowly(String operation) {
+        EventLoop current = EventLoop.ofCurrentThread();
+        EventLoop l = loop;
+        if (l == null) {
+            loop = current;
+            return current;
+        }
+        if (current != null && current != l) {
+            throw new IllegalStateException(operation + ": " + this + " is bound to a different event loop ("
+                    + l + ") than the one this thread runs; loop objects belong to the loop that first used them");
+        }
+        l.checkThread(operation);
+        return l;
+    }
+
+    /**
+     * The task that is about to wait in {@code operation}. Throws unless called from a task of the running loop
+     * (a callback or another thread cannot suspend).
+     */
+    final Task<?> waitingTask(EventLoop l, String operation) {
+        if (l == null || l.holderThread != Thread.currentThread()) {
+            throw new IllegalStateException(operation + " has to wait, so it must be called from a task of a"
+                    + " running event loop; from another thread, use loop.callSoonThreadsafe(...)");
+        }
+        return l.taskAwaiting(this, operation);
+    }
+
+    /** A new pending future of {@code l} that a waiter suspends on; deadlock reports name this object. */
+    final <T> Future<T> newWaiter(EventLoop l) {
+        Future<T> f = new Future<>(l);
+        f.owner = this;
+        return f;
+    }
+
+    /** Whether {@code waiter} was completed with {@code true}: woken with a promise, not cancelled. */
+    static boolean promised(Future<Boolean> waiter) {
+        return waiter.isDone() && !waiter.isCancelled() && waiter.resultNow();
+    }
+
+    /** How many futures of {@code waiters} still wait to be woken (for statistics). */
+    static int waiting(Iterable<? extends Future<?>> waiters) {
+        int n = 0;
+        if (waiters != null) {
+            for (Future<?> w : waiters) {
+                if (!w.isDone()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}
