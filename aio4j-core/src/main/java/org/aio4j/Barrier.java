@@ -64,7 +64,7 @@ public final class Barrier extends LoopBound {
     public int await() throws BrokenBarrierException {
         EventLoop l = check("Barrier.await()");
         while (state == State.DRAINING || state == State.RESETTING) {
-            waitForChange(l);
+            awaitIn(waiters, l, "Barrier.await()");
         }
         if (state == State.BROKEN) {
             throw new BrokenBarrierException("Barrier aborted: " + this);
@@ -73,10 +73,10 @@ public final class Barrier extends LoopBound {
         try {
             if (index + 1 == parties) {
                 state = State.DRAINING;
-                wakeAll();
+                wakeAll(waiters);
             } else {
                 while (state == State.FILLING) {
-                    waitForChange(l);
+                    awaitIn(waiters, l, "Barrier.await()");
                 }
                 if (state == State.BROKEN || state == State.RESETTING) {
                     throw new BrokenBarrierException("Barrier " + (state == State.BROKEN ? "aborted" : "reset")
@@ -90,26 +90,7 @@ public final class Barrier extends LoopBound {
                 if (state == State.RESETTING || state == State.DRAINING) {
                     state = State.FILLING;
                 }
-                wakeAll();
-            }
-        }
-    }
-
-    private void waitForChange(EventLoop l) {
-        Task<?> task = waitingTask(l, "Barrier.await()");
-        Future<Boolean> fut = newWaiter(l);
-        waiters.add(fut);
-        try {
-            task.suspendOn(fut);
-        } finally {
-            waiters.remove(fut);
-        }
-    }
-
-    private void wakeAll() {
-        for (Future<Boolean> fut : waiters) {
-            if (!fut.isDone()) {
-                fut.complete(Boolean.TRUE);
+                wakeAll(waiters);
             }
         }
     }
@@ -121,7 +102,7 @@ public final class Barrier extends LoopBound {
     public void reset() {
         check("Barrier.reset");
         state = count > 0 ? State.RESETTING : State.FILLING;
-        wakeAll();
+        wakeAll(waiters);
     }
 
     /**
@@ -131,7 +112,7 @@ public final class Barrier extends LoopBound {
     public void abort() {
         check("Barrier.abort");
         state = State.BROKEN;
-        wakeAll();
+        wakeAll(waiters);
     }
 
     /** How many tasks must arrive to pass the barrier: asyncio's {@code parties}. */

@@ -40,13 +40,7 @@ public final class Event extends LoopBound {
         check("Event.set");
         if (!value) {
             value = true;
-            if (waiters != null) {
-                for (Future<Boolean> fut : waiters) {
-                    if (!fut.isDone()) {
-                        fut.complete(Boolean.TRUE);
-                    }
-                }
-            }
+            wakeAll(waiters);
         }
     }
 
@@ -68,17 +62,10 @@ public final class Event extends LoopBound {
         if (value) {
             return;
         }
-        Task<?> task = waitingTask(l, "Event.await()");
-        Future<Boolean> fut = newWaiter(l);
         if (waiters == null) {
             waiters = new ArrayDeque<>();
         }
-        waiters.add(fut);
-        try {
-            task.suspendOn(fut);
-        } finally {
-            waiters.remove(fut);
-        }
+        awaitIn(waiters, l, "Event.await()");
     }
 
     @Override

@@ -59,7 +59,7 @@ public final class Lock extends LoopBound {
     /** Acquires without a permit (for {@link Condition}). */
     void lock(String operation) {
         EventLoop l = check(operation);
-        if (!locked && noLiveWaiter()) {
+        if (!locked && !anyLive(waiters)) {
             take(l);
             return;
         }
@@ -88,17 +88,6 @@ public final class Lock extends LoopBound {
     private void take(EventLoop l) {
         locked = true;
         holder = l == null ? null : l.currentTask();
-    }
-
-    private boolean noLiveWaiter() {
-        if (waiters != null) {
-            for (Future<Boolean> w : waiters) {
-                if (!w.isCancelled()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /**

@@ -65,6 +65,45 @@ abstract class LoopBound {
         return waiter.isDone() && !waiter.isCancelled() && waiter.resultNow();
     }
 
+    /**
+     * Suspends the calling task on a new waiter future kept in {@code waiters} until someone completes it, for
+     * broadcast waits (an event, a barrier, a queue's join) where a cancelled waiter has nothing to pass on. The
+     * waiter leaves {@code waiters} however it ends.
+     */
+    final void awaitIn(java.util.Collection<Future<Boolean>> waiters, EventLoop l, String operation) {
+        Task<?> task = waitingTask(l, operation);
+        Future<Boolean> fut = newWaiter(l);
+        waiters.add(fut);
+        try {
+            task.suspendOn(fut);
+        } finally {
+            waiters.remove(fut);
+        }
+    }
+
+    /** Completes every waiter of {@code waiters} that is still pending: a broadcast wake-up, in FIFO order. */
+    static void wakeAll(Iterable<Future<Boolean>> waiters) {
+        if (waiters != null) {
+            for (Future<Boolean> fut : waiters) {
+                if (!fut.isDone()) {
+                    fut.complete(Boolean.TRUE);
+                }
+            }
+        }
+    }
+
+    /** Whether a waiter of {@code waiters} is not cancelled (asyncio's FIFO rule: it goes before a newcomer). */
+    static boolean anyLive(Iterable<? extends Future<?>> waiters) {
+        if (waiters != null) {
+            for (Future<?> w : waiters) {
+                if (!w.isCancelled()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** How many futures of {@code waiters} still wait to be woken (for statistics). */
     static int waiting(Iterable<? extends Future<?>> waiters) {
         int n = 0;

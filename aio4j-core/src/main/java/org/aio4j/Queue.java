@@ -343,7 +343,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
                     + " item is unfinished (" + this + ")");
         }
         if (--unfinishedTasks == 0) {
-            wakeJoiners();
+            wakeAll(joiners);
         }
     }
 
@@ -358,27 +358,10 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
         if (unfinishedTasks == 0) {
             return;
         }
-        Task<?> task = waitingTask(l, name() + ".join()");
-        Future<Boolean> fut = newWaiter(l);
         if (joiners == null) {
             joiners = new ArrayDeque<>();
         }
-        joiners.add(fut);
-        try {
-            task.suspendOn(fut);
-        } finally {
-            joiners.remove(fut);
-        }
-    }
-
-    private void wakeJoiners() {
-        if (joiners != null) {
-            for (Future<Boolean> fut : joiners) {
-                if (!fut.isDone()) {
-                    fut.complete(Boolean.TRUE);
-                }
-            }
-        }
+        awaitIn(joiners, l, name() + ".join()");
     }
 
     // ---- shutdown
@@ -405,11 +388,11 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
             promisedItems = 0;
             unfinishedTasks = Math.max(0, unfinishedTasks - removed.size());
             if (unfinishedTasks == 0) {
-                wakeJoiners();
+                wakeAll(joiners);
             }
         }
-        wakeAll(getters);
-        wakeAll(putters);
+        release(getters);
+        release(putters);
         return removed;
     }
 
@@ -418,7 +401,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
         shutdown(false);
     }
 
-    private static void wakeAll(ArrayDeque<Future<Boolean>> waiters) {
+    /** Wakes every waiter with no promise: it finds the queue shut down. */
+    private static void release(ArrayDeque<Future<Boolean>> waiters) {
         Future<Boolean> fut;
         while ((fut = waiters.pollFirst()) != null) {
             if (!fut.isDone()) {

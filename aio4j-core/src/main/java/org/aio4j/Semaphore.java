@@ -55,7 +55,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      */
     public boolean locked() {
         check(name() + ".locked");
-        return value == 0 || hasLiveWaiter();
+        return value == 0 || anyLive(waiters);
     }
 
     /** The number of free permits: asyncio's private {@code _value}, for diagnostics and tests. */
@@ -76,7 +76,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     public Permit acquire() {
         String operation = name() + ".acquire()";
         EventLoop l = check(operation);
-        if (value > 0 && !hasLiveWaiter()) {
+        if (value > 0 && !anyLive(waiters)) {
             value--;
             return new Release(this, this::release);
         }
@@ -125,17 +125,6 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
                 if (!fut.isDone()) {
                     value--;
                     fut.complete(Boolean.TRUE);
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private boolean hasLiveWaiter() {
-        if (waiters != null) {
-            for (Future<Boolean> w : waiters) {
-                if (!w.isCancelled()) {
                     return true;
                 }
             }

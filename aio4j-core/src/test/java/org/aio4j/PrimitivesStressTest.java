@@ -110,13 +110,13 @@ class PrimitivesStressTest {
                 tasks.add(Aio.createTask(() -> {
                     Aio.sleep(start);
                     try (var _ = waitingPermit.around(permits::acquire);
-                         var __ = waitingToken.around(limiter::acquire)) {
+                         var _ = waitingToken.around(limiter::acquire)) {
                         Integer item = waitingGet.around(queue::get);
                         consumed.add(item);
                         queue.taskDone();
                         waitingPut.cancelOldest(random); // the putter the freed slot was just promised to
                         Aio.sleep(work);
-                        try (var ___ = waitingLock.around(lock::acquire)) {
+                        try (var _ = waitingLock.around(lock::acquire)) {
                             if (++insideLock[0] > 1) {
                                 lockViolations[0]++;
                             }
