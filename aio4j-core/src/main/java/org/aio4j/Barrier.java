@@ -62,9 +62,9 @@ public final class Barrier extends LoopBound {
      * @throws IllegalStateException  if it has to wait and is not called from a task
      */
     public int await() throws BrokenBarrierException {
-        EventLoop l = check("Barrier.await()");
+        EventLoop l = check("await()");
         while (state == State.DRAINING || state == State.RESETTING) {
-            awaitIn(waiters, l, "Barrier.await()");
+            awaitIn(waiters, l, "await()");
         }
         if (state == State.BROKEN) {
             throw new BrokenBarrierException("Barrier aborted: " + this);
@@ -76,7 +76,7 @@ public final class Barrier extends LoopBound {
                 wakeAll(waiters);
             } else {
                 while (state == State.FILLING) {
-                    awaitIn(waiters, l, "Barrier.await()");
+                    awaitIn(waiters, l, "await()");
                 }
                 if (state == State.BROKEN || state == State.RESETTING) {
                     throw new BrokenBarrierException("Barrier " + (state == State.BROKEN ? "aborted" : "reset")
@@ -100,7 +100,7 @@ public final class Barrier extends LoopBound {
      * {@link BrokenBarrierException}; a broken barrier works again.
      */
     public void reset() {
-        check("Barrier.reset");
+        check("reset");
         state = count > 0 ? State.RESETTING : State.FILLING;
         wakeAll(waiters);
     }
@@ -110,7 +110,7 @@ public final class Barrier extends LoopBound {
      * {@link #reset()}, throw {@link BrokenBarrierException}.
      */
     public void abort() {
-        check("Barrier.abort");
+        check("abort");
         state = State.BROKEN;
         wakeAll(waiters);
     }
@@ -122,13 +122,13 @@ public final class Barrier extends LoopBound {
 
     /** How many tasks wait in the filling phase: asyncio's {@code n_waiting}. */
     public int nWaiting() {
-        check("Barrier.nWaiting");
+        check("nWaiting");
         return state == State.FILLING ? count : 0;
     }
 
     /** Whether the barrier is broken: asyncio's {@code broken}. */
     public boolean broken() {
-        check("Barrier.broken");
+        check("broken");
         return state == State.BROKEN;
     }
 

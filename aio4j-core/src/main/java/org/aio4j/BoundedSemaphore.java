@@ -34,7 +34,7 @@ public final class BoundedSemaphore extends Semaphore {
      */
     @Override
     public void release() {
-        check("BoundedSemaphore.release");
+        check("release");
         if (currentValue() >= bound) {
             throw new IllegalStateException("BoundedSemaphore released too many times: its value is already "
                     + bound + ", the initial value (" + this + ")");
@@ -42,8 +42,4 @@ public final class BoundedSemaphore extends Semaphore {
         super.release();
     }
 
-    @Override
-    String name() {
-        return "BoundedSemaphore";
-    }
 }

@@ -75,7 +75,7 @@ public final class CapacityLimiter extends LoopBound {
      * @throws CancellationException if the task is cancelled while waiting (it borrows nothing then)
      */
     public Permit acquire() {
-        EventLoop l = check("CapacityLimiter.acquire()");
+        EventLoop l = check("acquire()");
         Task<?> task = l == null ? null : l.currentTask();
         if (task == null) {
             throw new IllegalStateException("CapacityLimiter.acquire() lends a token to the current task, and there is"
@@ -95,7 +95,7 @@ public final class CapacityLimiter extends LoopBound {
      */
     public Permit acquireOnBehalfOf(Object borrower) {
         Objects.requireNonNull(borrower, "borrower must not be null");
-        EventLoop l = check("CapacityLimiter.acquireOnBehalfOf()");
+        EventLoop l = check("acquireOnBehalfOf()");
         if (borrowers.contains(borrower) || pending.contains(borrower)) {
             throw new IllegalStateException(describe(borrower) + " already holds or waits for one of this"
                     + " CapacityLimiter's tokens; a borrower holds at most one (" + this + ")");
@@ -105,7 +105,7 @@ public final class CapacityLimiter extends LoopBound {
             borrowers.add(borrower);
             return permitFor(borrower);
         }
-        Task<?> task = waitingTask(l, "CapacityLimiter.acquire()");
+        Task<?> task = waitingTask(l, "acquire()");
         Future<Boolean> fut = newWaiter(l);
         var waiter = new Waiter(borrower, fut);
         waiters.add(waiter);
@@ -137,7 +137,7 @@ public final class CapacityLimiter extends LoopBound {
      * @throws IllegalStateException if the current task holds no token of this limiter
      */
     public void release() {
-        EventLoop l = check("CapacityLimiter.release");
+        EventLoop l = check("release");
         Task<?> task = l == null ? null : l.currentTask();
         if (task == null) {
             throw new IllegalStateException("CapacityLimiter.release() gives back the current task's token, and"
@@ -153,7 +153,7 @@ public final class CapacityLimiter extends LoopBound {
      * @throws IllegalStateException if {@code borrower} holds no token of this limiter
      */
     public void releaseOnBehalfOf(Object borrower) {
-        check("CapacityLimiter.releaseOnBehalfOf");
+        check("releaseOnBehalfOf");
         if (!borrowers.remove(borrower)) {
             throw new IllegalStateException(describe(borrower) + " holds none of this CapacityLimiter's tokens,"
                     + " so it cannot release one (" + this + ")");
@@ -174,7 +174,7 @@ public final class CapacityLimiter extends LoopBound {
 
     /** How many tokens there are: Trio's {@code total_tokens}. */
     public int totalTokens() {
-        check("CapacityLimiter.totalTokens");
+        check("totalTokens");
         return totalTokens;
     }
 
@@ -185,20 +185,20 @@ public final class CapacityLimiter extends LoopBound {
      * @throws IllegalArgumentException if {@code totalTokens} is less than 1
      */
     public void setTotalTokens(int totalTokens) {
-        check("CapacityLimiter.setTotalTokens");
+        check("setTotalTokens");
         this.totalTokens = checkTotal(totalTokens);
         wakeWaiters();
     }
 
     /** How many tokens are borrowed: Trio's {@code borrowed_tokens}. */
     public int borrowedTokens() {
-        check("CapacityLimiter.borrowedTokens");
+        check("borrowedTokens");
         return borrowers.size();
     }
 
     /** How many tokens are free: Trio's {@code available_tokens} (0, not negative, after a shrink). */
     public int availableTokens() {
-        check("CapacityLimiter.availableTokens");
+        check("availableTokens");
         return Math.max(0, totalTokens - borrowers.size());
     }
 
@@ -219,7 +219,7 @@ public final class CapacityLimiter extends LoopBound {
 
     /** The limiter's state now. */
     public Statistics statistics() {
-        check("CapacityLimiter.statistics");
+        check("statistics");
         return new Statistics(borrowers.size(), totalTokens, new ArrayList<>(borrowers),
                 waiting(waiters.stream().map(Waiter::future).toList()));
     }

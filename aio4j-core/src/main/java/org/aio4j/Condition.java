@@ -58,20 +58,20 @@ public final class Condition extends LoopBound {
 
     /** Acquires the underlying lock: asyncio's {@code acquire()}. See {@link Lock#acquire()}. */
     public Permit acquire() {
-        check("Condition.acquire()");
-        lock.lock("Condition.acquire()");
+        check("acquire()");
+        lock.lock("acquire()");
         return new Release(this, lock::release);
     }
 
     /** Releases the underlying lock: asyncio's {@code release()}. See {@link Lock#release()}. */
     public void release() {
-        check("Condition.release");
+        check("release");
         lock.release();
     }
 
     /** Whether the underlying lock is held: asyncio's {@code locked()}. */
     public boolean locked() {
-        check("Condition.locked");
+        check("locked");
         return lock.locked();
     }
 
@@ -84,11 +84,11 @@ public final class Condition extends LoopBound {
      * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
      */
     public void await() {
-        EventLoop l = check("Condition.await()");
+        EventLoop l = check("await()");
         if (!lock.locked()) {
             throw new IllegalStateException("Condition.await() needs the lock: acquire it first (" + this + ")");
         }
-        Task<?> task = waitingTask(l, "Condition.await()");
+        Task<?> task = waitingTask(l, "await()");
         Future<Boolean> fut = newWaiter(l);
         lock.release();
         try {
@@ -114,7 +114,7 @@ public final class Condition extends LoopBound {
         CancellationException cancelled = null;
         for (;;) {
             try {
-                lock.lock("Condition.await()");
+                lock.lock("await()");
                 break;
             } catch (CancellationException e) {
                 cancelled = e;
@@ -147,7 +147,7 @@ public final class Condition extends LoopBound {
      * @throws IllegalStateException    if the lock is not held (asyncio: "cannot notify on un-acquired lock")
      */
     public void signal(int n) {
-        check("Condition.signal");
+        check("signal");
         if (n < 0) {
             throw new IllegalArgumentException("Condition.signal(n) needs n >= 0, got " + n);
         }

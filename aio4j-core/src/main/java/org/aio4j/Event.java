@@ -31,13 +31,13 @@ public final class Event extends LoopBound {
 
     /** Whether the event is set: asyncio's {@code is_set()}. */
     public boolean isSet() {
-        check("Event.isSet");
+        check("isSet");
         return value;
     }
 
     /** Sets the event and wakes every waiting task, first waiter first: asyncio's {@code set()}. */
     public void set() {
-        check("Event.set");
+        check("set");
         if (!value) {
             value = true;
             wakeAll(waiters);
@@ -46,7 +46,7 @@ public final class Event extends LoopBound {
 
     /** Resets the event, so that {@link #await()} suspends again: asyncio's {@code clear()}. */
     public void clear() {
-        check("Event.clear");
+        check("clear");
         value = false;
     }
 
@@ -58,14 +58,14 @@ public final class Event extends LoopBound {
      *                               does not hold the event's loop
      */
     public void await() {
-        EventLoop l = check("Event.await()");
+        EventLoop l = check("await()");
         if (value) {
             return;
         }
         if (waiters == null) {
             waiters = new ArrayDeque<>();
         }
-        awaitIn(waiters, l, "Event.await()");
+        awaitIn(waiters, l, "await()");
     }
 
     @Override

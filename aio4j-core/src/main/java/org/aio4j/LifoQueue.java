@@ -28,8 +28,4 @@ public final class LifoQueue<T> extends Queue<T> {
         return items.pollLast();
     }
 
-    @Override
-    String name() {
-        return "LifoQueue";
-    }
 }

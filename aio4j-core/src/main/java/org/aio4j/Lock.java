@@ -38,7 +38,7 @@ public final class Lock extends LoopBound {
 
     /** Whether the lock is held: asyncio's {@code locked()}. */
     public boolean locked() {
-        check("Lock.locked");
+        check("locked");
         return locked;
     }
 
@@ -52,18 +52,18 @@ public final class Lock extends LoopBound {
      *                               does not hold the lock's loop
      */
     public Permit acquire() {
-        lock("Lock.acquire()");
+        lock("acquire()");
         return new Release(this, this::release);
     }
 
     /** Acquires without a permit (for {@link Condition}). */
-    void lock(String operation) {
-        EventLoop l = check(operation);
+    void lock(String method) {
+        EventLoop l = check(method);
         if (!locked && !anyLive(waiters)) {
             take(l);
             return;
         }
-        Task<?> task = waitingTask(l, operation);
+        Task<?> task = waitingTask(l, method);
         Future<Boolean> fut = newWaiter(l);
         if (waiters == null) {
             waiters = new ArrayDeque<>();
@@ -96,7 +96,7 @@ public final class Lock extends LoopBound {
      * @throws IllegalStateException if the lock is not held, or on a thread that does not hold the lock's loop
      */
     public void release() {
-        check("Lock.release");
+        check("release");
         if (!locked) {
             throw new IllegalStateException("Lock is not acquired: cannot release " + this);
         }
@@ -124,7 +124,7 @@ public final class Lock extends LoopBound {
 
     /** The lock's state now. */
     public Statistics statistics() {
-        check("Lock.statistics");
+        check("statistics");
         return new Statistics(locked, holder, waiting(waiters));
     }
 

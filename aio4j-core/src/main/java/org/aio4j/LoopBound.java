@@ -16,14 +16,20 @@ abstract class LoopBound {
 
     /**
      * Checks that the calling thread may use this object now, binding it to the running loop at first use. Returns
-     * the bound loop, or {@code null} while unbound and no loop runs on this thread.
+     * the bound loop, or {@code null} while unbound and no loop runs on this thread. {@code method} names the
+     * operation in error messages only (a constant: nothing is built on the fast path).
      */
-    final EventLoop check(String operation) {
+    final EventLoop check(String method) {
         EventLoop l = loop;
         if (l != null && l.holderThread == Thread.currentThread()) {
             return l;
         }
-        return checkSlowly(operation);
+        return checkSlowly(typeName() + "." + method);
+    }
+
+    /** The simple name of the primitive's class, for messages. */
+    final String typeName() {
+        return getClass().getSimpleName();
     }
 
     private EventLoop checkSlowly(String operation) {
@@ -45,12 +51,13 @@ abstract class LoopBound {
      * The task that is about to wait in {@code operation}. Throws unless called from a task of the running loop
      * (a callback or another thread cannot suspend).
      */
-    final Task<?> waitingTask(EventLoop l, String operation) {
+    final Task<?> waitingTask(EventLoop l, String method) {
         if (l == null || l.holderThread != Thread.currentThread()) {
-            throw new IllegalStateException(operation + " has to wait, so it must be called from a task of a"
-                    + " running event loop; from another thread, use loop.callSoonThreadsafe(...)");
+            throw new IllegalStateException(typeName() + "." + method + " has to wait, so it must be called from a"
+                    + " task of a running event loop; from another thread, use loop.callSoonThreadsafe(...)");
         }
-        return l.taskAwaiting(this, operation);
+        Task<?> t = l.currentTask;
+        return t != null ? t : l.taskAwaiting(this, typeName() + "." + method); // the latter throws: a callback
     }
 
     /** A new pending future of {@code l} that a waiter suspends on; deadlock reports name this object. */
@@ -70,8 +77,8 @@ abstract class LoopBound {
      * broadcast waits (an event, a barrier, a queue's join) where a cancelled waiter has nothing to pass on. The
      * waiter leaves {@code waiters} however it ends.
      */
-    final void awaitIn(java.util.Collection<Future<Boolean>> waiters, EventLoop l, String operation) {
-        Task<?> task = waitingTask(l, operation);
+    final void awaitIn(java.util.Collection<Future<Boolean>> waiters, EventLoop l, String method) {
+        Task<?> task = waitingTask(l, method);
         Future<Boolean> fut = newWaiter(l);
         waiters.add(fut);
         try {

@@ -81,8 +81,4 @@ public final class PriorityQueue<T> extends Queue<T> {
         return e == null ? null : e.item();
     }
 
-    @Override
-    String name() {
-        return "PriorityQueue";
-    }
 }

@@ -95,7 +95,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
 
     Queue(int maxsize, boolean deque) {
         if (maxsize < 0) {
-            throw new IllegalArgumentException(getClass().getSimpleName()
+            throw new IllegalArgumentException(typeName()
                     + " maxsize must be >= 0 (0 means unbounded), got " + maxsize);
         }
         this.maxsize = maxsize;
@@ -133,7 +133,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * {@code qsize()}.
      */
     public int qsize() {
-        check(name() + ".qsize");
+        check("qsize");
         return stored();
     }
 
@@ -142,7 +142,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * item is promised to a getter that was woken earlier: asyncio's {@code empty()}.
      */
     public boolean empty() {
-        check(name() + ".empty");
+        check("empty");
         return stored() - promisedItems <= 0;
     }
 
@@ -151,7 +151,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * {@code maxsize} items, counting slots promised to putters that were woken earlier: asyncio's {@code full()}.
      */
     public boolean full() {
-        check(name() + ".full");
+        check("full");
         return isFull();
     }
 
@@ -172,7 +172,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      *                                does not hold the queue's loop
      */
     public void put(T item) {
-        EventLoop l = check(name() + ".put()");
+        EventLoop l = check("put()");
         checkItem(item);
         if (shutdown) {
             throw shutDown("put()");
@@ -181,7 +181,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
             insert(item);
             return;
         }
-        Task<?> task = waitingTask(l, name() + ".put()");
+        Task<?> task = waitingTask(l, "put()");
         Future<Boolean> fut = newWaiter(l);
         putters.add(fut);
         try {
@@ -219,13 +219,13 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * @throws NullPointerException   if {@code item} is null
      */
     public void putNowait(T item) {
-        check(name() + ".putNowait");
+        check("putNowait");
         checkItem(item);
         if (shutdown) {
             throw shutDown("putNowait()");
         }
         if (isFull()) {
-            throw new QueueFullException(name() + ".putNowait(): the queue is full (" + this + ")");
+            throw new QueueFullException(typeName() + ".putNowait(): the queue is full (" + this + ")");
         }
         insert(item);
     }
@@ -250,14 +250,14 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      *                                does not hold the queue's loop
      */
     public T get() {
-        EventLoop l = check(name() + ".get()");
+        EventLoop l = check("get()");
         if (stored() - promisedItems > 0) {
             return take();
         }
         if (shutdown) {
             throw shutDown("get()");
         }
-        Task<?> task = waitingTask(l, name() + ".get()");
+        Task<?> task = waitingTask(l, "get()");
         Future<Boolean> fut = newWaiter(l);
         getters.add(fut);
         try {
@@ -288,12 +288,12 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * @throws QueueShutDownException if the queue is shut down and empty
      */
     public T getNowait() {
-        check(name() + ".getNowait");
+        check("getNowait");
         if (stored() - promisedItems <= 0) {
             if (shutdown) {
                 throw shutDown("getNowait()");
             }
-            throw new QueueEmptyException(name() + ".getNowait(): the queue is empty (" + this + ")");
+            throw new QueueEmptyException(typeName() + ".getNowait(): the queue is empty (" + this + ")");
         }
         return take();
     }
@@ -337,9 +337,9 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * @throws IllegalStateException if called more times than items were put (asyncio's {@code ValueError})
      */
     public void taskDone() {
-        check(name() + ".taskDone");
+        check("taskDone");
         if (unfinishedTasks <= 0) {
-            throw new IllegalStateException(name() + ".taskDone() called more times than there were items put: no"
+            throw new IllegalStateException(typeName() + ".taskDone() called more times than there were items put: no"
                     + " item is unfinished (" + this + ")");
         }
         if (--unfinishedTasks == 0) {
@@ -354,14 +354,14 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * @throws CancellationException if the task is cancelled while waiting
      */
     public void join() {
-        EventLoop l = check(name() + ".join()");
+        EventLoop l = check("join()");
         if (unfinishedTasks == 0) {
             return;
         }
         if (joiners == null) {
             joiners = new ArrayDeque<>();
         }
-        awaitIn(joiners, l, name() + ".join()");
+        awaitIn(joiners, l, "join()");
     }
 
     // ---- shutdown
@@ -376,7 +376,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * @return the items removed, in the order they would have come out (empty unless {@code immediate})
      */
     public List<T> shutdown(boolean immediate) {
-        check(name() + ".shutdown");
+        check("shutdown");
         shutdown = true;
         List<T> removed = List.of();
         if (immediate && stored() > 0) {
@@ -412,7 +412,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     }
 
     private QueueShutDownException shutDown(String operation) {
-        return new QueueShutDownException(name() + "." + operation + ": the queue is shut down" + (stored() == 0
+        return new QueueShutDownException(typeName() + "." + operation + ": the queue is shut down" + (stored() == 0
                 ? "" : " (items left: " + stored() + ")") + " (" + this + ")");
     }
 
@@ -457,7 +457,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
             @Override
             public T next() {
                 if (!hasNext()) {
-                    throw new NoSuchElementException(name() + " is shut down and empty: " + Queue.this);
+                    throw new NoSuchElementException(typeName() + " is shut down and empty: " + Queue.this);
                 }
                 T item = next;
                 next = null;
@@ -484,17 +484,14 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
 
     /** The queue's state now. */
     public Statistics statistics() {
-        check(name() + ".statistics");
+        check("statistics");
         return new Statistics(stored(), maxsize, unfinishedTasks, waiting(putters), waiting(getters), shutdown);
     }
 
-    String name() {
-        return "Queue";
-    }
 
     @Override
     public String toString() {
-        return name() + "[maxsize=" + maxsize + ", qsize=" + stored() + ", getters=" + getters.size()
+        return typeName() + "[maxsize=" + maxsize + ", qsize=" + stored() + ", getters=" + getters.size()
                 + ", putters=" + putters.size() + ", unfinished=" + unfinishedTasks + (shutdown ? ", shut down" : "")
                 + "]";
     }

@@ -39,7 +39,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      */
     public Semaphore(int value) {
         if (value < 0) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " value must be >= 0, got " + value);
+            throw new IllegalArgumentException(typeName() + " value must be >= 0, got " + value);
         }
         this.value = value;
     }
@@ -54,13 +54,13 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      * {@code locked()}.
      */
     public boolean locked() {
-        check(name() + ".locked");
+        check("locked");
         return value == 0 || anyLive(waiters);
     }
 
     /** The number of free permits: asyncio's private {@code _value}, for diagnostics and tests. */
     public int value() {
-        check(name() + ".value");
+        check("value");
         return value;
     }
 
@@ -74,13 +74,12 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      *                               does not hold the semaphore's loop
      */
     public Permit acquire() {
-        String operation = name() + ".acquire()";
-        EventLoop l = check(operation);
+        EventLoop l = check("acquire()");
         if (value > 0 && !anyLive(waiters)) {
             value--;
             return new Release(this, this::release);
         }
-        Task<?> task = waitingTask(l, operation);
+        Task<?> task = waitingTask(l, "acquire()");
         Future<Boolean> fut = newWaiter(l);
         if (waiters == null) {
             waiters = new ArrayDeque<>();
@@ -113,7 +112,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      * @throws IllegalStateException on a thread that does not hold the semaphore's loop
      */
     public void release() {
-        check(name() + ".release");
+        check("release");
         value++;
         wakeUpNext();
     }
@@ -137,9 +136,6 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
         return value;
     }
 
-    String name() {
-        return "Semaphore";
-    }
 
     /**
      * A snapshot of the semaphore's state: Trio's {@code SemaphoreStatistics}.
@@ -152,12 +148,12 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
 
     /** The semaphore's state now. */
     public Statistics statistics() {
-        check(name() + ".statistics");
+        check("statistics");
         return new Statistics(value, waiting(waiters));
     }
 
     @Override
     public String toString() {
-        return name() + "[value=" + value + ", waiters=" + (waiters == null ? 0 : waiters.size()) + "]";
+        return typeName() + "[value=" + value + ", waiters=" + (waiters == null ? 0 : waiters.size()) + "]";
     }
 }
