@@ -212,6 +212,23 @@ class QueueTest {
     }
 
     @Test
+    void aGetTimingOutTakesNothingAndAPutTimingOutPutsNothing() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            assertThatThrownBy(() -> Aio.waitFor(q::get, java.time.Duration.ofSeconds(1)))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            q.putNowait("a");
+            assertThatThrownBy(() -> Aio.waitFor(() -> {
+                q.put("b");
+                return null;
+            }, java.time.Duration.ofSeconds(1))).isInstanceOf(java.util.concurrent.TimeoutException.class);
+            assertThat(q.statistics()).isEqualTo(new Queue.Statistics(1, 1, 1, 0, 0, false));
+            assertThat(q.getNowait()).isEqualTo("a");
+            return null;
+        });
+    }
+
+    @Test
     void waitersCancelledWhileWaitingLeaveNoTrace() throws Exception {
         TestLoops.runVirtual(() -> {
             var q = new Queue<String>(1);
