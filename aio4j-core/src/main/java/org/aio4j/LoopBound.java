@@ -34,10 +34,13 @@ abstract class LoopBound {
 
     private EventLoop checkSlowly(String operation) {
         EventLoop current = EventLoop.ofCurrentThread();
-        EventLoop l = loop;
-        if (l == null) {
-            loop = current;
-            return current;
+        EventLoop l;
+        synchronized (this) { // asyncio's _global_lock: two loops racing to bind an object cannot both win
+            l = loop;
+            if (l == null) {
+                loop = current;
+                return current;
+            }
         }
         if (current != null && current != l) {
             throw new IllegalStateException(operation + ": " + this + " is bound to a different event loop ("
