@@ -93,12 +93,7 @@ public final class Condition extends LoopBound {
         lock.release();
         try {
             try {
-                waiters.add(fut);
-                try {
-                    task.suspendOn(fut);
-                } finally {
-                    waiters.remove(fut);
-                }
+                suspendIn(waiters, fut, task);
             } finally {
                 reacquire();
             }

@@ -63,18 +63,11 @@ public final class Lock extends LoopBound {
             take(l);
             return;
         }
-        Task<?> task = waitingTask(l, method);
-        Future<Boolean> fut = newWaiter(l);
         if (waiters == null) {
             waiters = new ArrayDeque<>();
         }
-        waiters.add(fut);
         try {
-            try {
-                task.suspendOn(fut);
-            } finally {
-                waiters.remove(fut);
-            }
+            awaitIn(waiters, l, method);
         } catch (Throwable e) {
             // Woken but cancelled before running: the lock is free and ours to take, so pass the turn on.
             if (!locked) {

@@ -76,18 +76,21 @@ abstract class LoopBound {
     }
 
     /**
-     * Suspends the calling task on a new waiter future kept in {@code waiters} until someone completes it, for
-     * broadcast waits (an event, a barrier, a queue's join) where a cancelled waiter has nothing to pass on. The
-     * waiter leaves {@code waiters} however it ends.
+     * Suspends the calling task on a new waiter future kept in {@code waiters} until someone completes it; the
+     * waiter leaves {@code waiters} however it ends. Throws what the wait throws (a cancellation): a caller that may
+     * have been promised something catches it and passes the promise on.
      */
     final void awaitIn(java.util.Collection<Future<Boolean>> waiters, EventLoop l, String method) {
-        Task<?> task = waitingTask(l, method);
-        Future<Boolean> fut = newWaiter(l);
-        waiters.add(fut);
+        suspendIn(waiters, newWaiter(l), waitingTask(l, method));
+    }
+
+    /** Suspends {@code task} on {@code waiter}, which is in {@code waiters} while it waits, however it ends. */
+    static void suspendIn(java.util.Collection<Future<Boolean>> waiters, Future<Boolean> waiter, Task<?> task) {
+        waiters.add(waiter);
         try {
-            task.suspendOn(fut);
+            task.suspendOn(waiter);
         } finally {
-            waiters.remove(fut);
+            waiters.remove(waiter);
         }
     }
 

@@ -84,13 +84,8 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
         if (waiters == null) {
             waiters = new ArrayDeque<>();
         }
-        waiters.add(fut);
         try {
-            try {
-                task.suspendOn(fut);
-            } finally {
-                waiters.remove(fut);
-            }
+            suspendIn(waiters, fut, task);
         } catch (Throwable e) {
             if (fut.isDone() && !fut.isCancelled()) {
                 // A permit was handed to us but we will not use it: give it back (woken below).

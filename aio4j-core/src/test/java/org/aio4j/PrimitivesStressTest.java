@@ -32,7 +32,7 @@ class PrimitivesStressTest {
     private static final int CANCELS_EACH = 25;
 
     static Stream<Long> seeds() {
-        return Stream.of(1L, 42L, System.nanoTime());
+        return Stream.of(42L, System.nanoTime()); // a fixed seed, and a new one every run
     }
 
     /** Tasks waiting for one thing, oldest first (the primitives serve them in that order). */
