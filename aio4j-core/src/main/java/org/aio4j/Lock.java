@@ -36,7 +36,11 @@ public final class Lock extends LoopBound {
     public Lock() {
     }
 
-    /** Whether the lock is held: asyncio's {@code locked()}. */
+    /**
+     * Whether the lock is held: asyncio's {@code locked()}. As in asyncio it is {@code false} from a release until
+     * the woken waiter runs, although an {@link #acquire()} in between waits (the turn is that waiter's): use it for
+     * diagnostics, not to decide whether an acquire would wait.
+     */
     public boolean locked() {
         check("locked");
         return locked;
