@@ -13,6 +13,8 @@ public final class Cookbook {
             new TwoTasks(),
             new Gather(),
             new Wait(),
+            new QueueExecution(),
+            new LimitedParallel(),
             new Callback(),
             new ByProcess());
 

@@ -1,0 +1,235 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A semaphore that knows who holds its tokens: Trio's {@code trio.CapacityLimiter}. Each borrower (by default the
+ * calling {@link Task}) holds at most one token; the number of tokens can be changed while it is in use.
+ *
+ * <pre>{@code
+ * var limiter = new CapacityLimiter(10);
+ * try (var _ = limiter.acquire()) {          // at most 10 tasks in here at once
+ *     fetch(url);
+ * }
+ * limiter.setTotalTokens(20);                // wakes up to 10 more waiters at once
+ * }</pre>
+ *
+ * <p><b>Borrowers.</b> {@link #acquire()} borrows a token for the current task, and refuses a second one for the
+ * same task (a task that re-enters a limiter it already holds would otherwise deadlock or over-count).
+ * {@link #acquireOnBehalfOf(Object)} borrows for any object, e.g. a job handed to another task.
+ * {@link #statistics()} lists the borrowers.
+ *
+ * <p><b>Fair.</b> Waiters get tokens in the order they asked. A released token is handed to the first waiter at
+ * once, so no later caller can take it first; while any task waits, a new caller waits too.
+ *
+ * <p><b>Resizing.</b> {@link #setTotalTokens(int)} takes effect at once: growing hands the new tokens to waiters;
+ * shrinking takes nothing back from current borrowers, it only delays new ones until enough tokens are returned.
+ *
+ * <p><b>Cancellation.</b> A task cancelled while waiting throws {@link CancellationException} and borrows nothing. If
+ * a token had just been handed to it, it goes back and on to the next waiter: none is lost or leaked.
+ *
+ * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
+ * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
+ */
+public final class CapacityLimiter extends LoopBound {
+
+    /** A waiting borrower and the future it waits on. */
+    private record Waiter(Object borrower, Future<Boolean> future) {
+    }
+
+    private int totalTokens;
+    private final Set<Object> borrowers = new LinkedHashSet<>();
+    private final Set<Object> pending = new HashSet<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+    /**
+     * Creates a limiter with {@code totalTokens} tokens.
+     *
+     * @throws IllegalArgumentException if {@code totalTokens} is less than 1
+     */
+    public CapacityLimiter(int totalTokens) {
+        this.totalTokens = checkTotal(totalTokens);
+    }
+
+    private static int checkTotal(int totalTokens) {
+        if (totalTokens < 1) {
+            throw new IllegalArgumentException("CapacityLimiter totalTokens must be >= 1, got " + totalTokens);
+        }
+        return totalTokens;
+    }
+
+    /**
+     * Borrows a token for the current task, suspending until one is handed to it: Trio's {@code acquire()}.
+     *
+     * @return a permit whose {@link Permit#close()} gives the token back on behalf of this task (from whichever task
+     *         closes it)
+     * @throws IllegalStateException if the task already holds a token of this limiter, or this is not called from a
+     *                               task
+     * @throws CancellationException if the task is cancelled while waiting (it borrows nothing then)
+     */
+    public Permit acquire() {
+        EventLoop l = check("acquire()");
+        Task<?> task = l == null ? null : l.currentTask();
+        if (task == null) {
+            throw new IllegalStateException("CapacityLimiter.acquire() lends a token to the current task, and there is"
+                    + " none here: call it from a task, or use acquireOnBehalfOf(borrower)");
+        }
+        return acquireOnBehalfOf(task);
+    }
+
+    /**
+     * Borrows a token for {@code borrower}, suspending the calling task until one is handed to it: Trio's
+     * {@code acquire_on_behalf_of()}.
+     *
+     * @return a permit whose {@link Permit#close()} gives the token back on behalf of {@code borrower}
+     * @throws IllegalStateException if {@code borrower} already holds or waits for a token of this limiter, or this
+     *                               has to wait and is not called from a task
+     * @throws CancellationException if the task is cancelled while waiting (nothing is borrowed then)
+     */
+    public Permit acquireOnBehalfOf(Object borrower) {
+        Objects.requireNonNull(borrower, "borrower must not be null");
+        EventLoop l = check("acquireOnBehalfOf()");
+        if (borrowers.contains(borrower) || pending.contains(borrower)) {
+            throw new IllegalStateException(describe(borrower) + " already holds or waits for one of this"
+                    + " CapacityLimiter's tokens; a borrower holds at most one (" + this + ")");
+        }
+        // A free token means nobody waits (each release hands tokens to the waiters first): FIFO holds.
+        if (borrowers.size() < totalTokens) {
+            borrowers.add(borrower);
+            return permitFor(borrower);
+        }
+        Task<?> task = waitingTask(l, "acquire()");
+        Future<Boolean> fut = newWaiter(l);
+        var waiter = new Waiter(borrower, fut);
+        waiters.add(waiter);
+        pending.add(borrower);
+        try {
+            task.suspendOn(fut);
+        } catch (Throwable e) {
+            if (promised(fut)) {
+                // The token was handed to us, but we will not use it: give it back and on.
+                borrowers.remove(borrower);
+                wakeWaiters();
+            } else {
+                waiters.remove(waiter);
+            }
+            throw e;
+        } finally {
+            pending.remove(borrower);
+        }
+        return permitFor(borrower);
+    }
+
+    private Permit permitFor(Object borrower) {
+        return new Release(this, () -> releaseOnBehalfOf(borrower));
+    }
+
+    /**
+     * Gives back the current task's token: Trio's {@code release()}.
+     *
+     * @throws IllegalStateException if the current task holds no token of this limiter
+     */
+    public void release() {
+        EventLoop l = check("release");
+        Task<?> task = l == null ? null : l.currentTask();
+        if (task == null) {
+            throw new IllegalStateException("CapacityLimiter.release() gives back the current task's token, and"
+                    + " there is no task here: use releaseOnBehalfOf(borrower)");
+        }
+        releaseOnBehalfOf(task);
+    }
+
+    /**
+     * Gives back {@code borrower}'s token, handing it to the first waiter if any: Trio's
+     * {@code release_on_behalf_of()}.
+     *
+     * @throws IllegalStateException if {@code borrower} holds no token of this limiter
+     */
+    public void releaseOnBehalfOf(Object borrower) {
+        check("releaseOnBehalfOf");
+        if (!borrowers.remove(borrower)) {
+            throw new IllegalStateException(describe(borrower) + " holds none of this CapacityLimiter's tokens,"
+                    + " so it cannot release one (" + this + ")");
+        }
+        wakeWaiters();
+    }
+
+    /** Hands free tokens to the first waiters. */
+    private void wakeWaiters() {
+        while (borrowers.size() < totalTokens && !waiters.isEmpty()) {
+            Waiter w = waiters.pollFirst();
+            if (!w.future().isDone()) {
+                borrowers.add(w.borrower());
+                w.future().complete(Boolean.TRUE);
+            }
+        }
+    }
+
+    /** How many tokens there are: Trio's {@code total_tokens}. */
+    public int totalTokens() {
+        check("totalTokens");
+        return totalTokens;
+    }
+
+    /**
+     * Changes how many tokens there are: Trio's {@code total_tokens} setter. New tokens go to waiters at once;
+     * borrowers above a smaller total keep their tokens until they release them.
+     *
+     * @throws IllegalArgumentException if {@code totalTokens} is less than 1
+     */
+    public void setTotalTokens(int totalTokens) {
+        check("setTotalTokens");
+        this.totalTokens = checkTotal(totalTokens);
+        wakeWaiters();
+    }
+
+    /** How many tokens are borrowed: Trio's {@code borrowed_tokens}. */
+    public int borrowedTokens() {
+        check("borrowedTokens");
+        return borrowers.size();
+    }
+
+    /** How many tokens are free: Trio's {@code available_tokens} (0, not negative, after a shrink). */
+    public int availableTokens() {
+        check("availableTokens");
+        return Math.max(0, totalTokens - borrowers.size());
+    }
+
+    /**
+     * A snapshot of the limiter's state: Trio's {@code CapacityLimiterStatistics}.
+     *
+     * @param borrowedTokens how many tokens are borrowed
+     * @param totalTokens    how many tokens there are
+     * @param borrowers      who holds them, in the order they got them
+     * @param tasksWaiting   how many tasks wait for a token
+     */
+    public record Statistics(int borrowedTokens, int totalTokens, List<Object> borrowers, int tasksWaiting) {
+        /** Copies the list. */
+        public Statistics {
+            borrowers = List.copyOf(borrowers);
+        }
+    }
+
+    /** The limiter's state now. */
+    public Statistics statistics() {
+        check("statistics");
+        return new Statistics(borrowers.size(), totalTokens, new ArrayList<>(borrowers),
+                waiting(waiters.stream().map(Waiter::future).toList()));
+    }
+
+    private static String describe(Object borrower) {
+        return borrower instanceof Task<?> t ? "Task " + t.getName() : "Borrower " + borrower;
+    }
+
+    @Override
+    public String toString() {
+        return "CapacityLimiter[borrowed=" + borrowers.size() + "/" + totalTokens + ", waiters=" + waiters.size() + "]";
+    }
+}

@@ -1,0 +1,182 @@
+package org.aio4j;
+
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A condition variable for tasks: asyncio's {@code asyncio.Condition}. Tasks holding its {@link Lock} wait in
+ * {@link #await()} until another task signals them.
+ *
+ * <pre>{@code
+ * try (var _ = cond.acquire()) {
+ *     cond.waitFor(() -> !buffer.isEmpty());   // releases the lock while it waits
+ *     take(buffer);
+ * }
+ * ...
+ * try (var _ = cond.acquire()) {
+ *     buffer.add(x);
+ *     cond.signal();
+ * }
+ * }</pre>
+ *
+ * <p><b>Names.</b> {@link Object#wait()}, {@code notify()} and {@code notifyAll()} are final in Java, so asyncio's
+ * {@code wait()}, {@code notify(n)} and {@code notify_all()} take the names of the JDK's
+ * {@link java.util.concurrent.locks.Condition}: {@link #await()}, {@link #signal(int)} and {@link #signalAll()};
+ * {@code wait_for(predicate)} is {@link #waitFor(BooleanSupplier)}.
+ *
+ * <p><b>Order.</b> Waiters are signalled in the order they started waiting; {@code signal(n)} wakes exactly the first
+ * {@code n} (fewer if fewer wait). A woken waiter returns from {@code await()} only once it holds the lock again.
+ *
+ * <p><b>Cancellation.</b> {@code await()} always re-acquires the lock before it returns or throws, even when the task
+ * is cancelled (as asyncio 3.13 does), so the caller's try-with-resources releases a lock it really holds. A waiter
+ * that was signalled but is cancelled or fails before it returns passes the signal on to the next waiter (a
+ * "spurious" wake-up for that one, which the condition-variable protocol allows): no signal is lost.
+ *
+ * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
+ * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
+ */
+public final class Condition extends LoopBound {
+
+    private final Lock lock;
+    private final ArrayDeque<Future<Boolean>> waiters = new ArrayDeque<>();
+
+    /** Creates a condition with a new lock of its own. */
+    public Condition() {
+        this(new Lock());
+    }
+
+    /**
+     * Creates a condition that uses {@code lock}, which other conditions may share.
+     *
+     * @throws NullPointerException if {@code lock} is null
+     */
+    public Condition(Lock lock) {
+        this.lock = Objects.requireNonNull(lock, "lock must not be null");
+    }
+
+    /** Acquires the underlying lock: asyncio's {@code acquire()}. See {@link Lock#acquire()}. */
+    public Permit acquire() {
+        check("acquire()");
+        lock.lock("acquire()");
+        return new Release(this, lock::release);
+    }
+
+    /** Releases the underlying lock: asyncio's {@code release()}. See {@link Lock#release()}. */
+    public void release() {
+        check("release");
+        lock.release();
+    }
+
+    /** Whether the underlying lock is held: asyncio's {@code locked()}. */
+    public boolean locked() {
+        check("locked");
+        return lock.locked();
+    }
+
+    /**
+     * Releases the lock, suspends until signalled, then re-acquires the lock: asyncio's {@code wait()}. May return
+     * without a matching signal (a signal passed on by a cancelled waiter), so callers re-check their condition, or
+     * use {@link #waitFor(BooleanSupplier)}.
+     *
+     * @throws IllegalStateException if the lock is not held, or this is not called from a task
+     * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
+     */
+    public void await() {
+        EventLoop l = check("await()");
+        if (!lock.locked()) {
+            throw new IllegalStateException("Condition.await() needs the lock: acquire it first (" + this + ")");
+        }
+        Task<?> task = waitingTask(l, "await()");
+        Future<Boolean> fut = newWaiter(l);
+        lock.release();
+        try {
+            try {
+                suspendIn(waiters, fut, task);
+            } finally {
+                reacquire();
+            }
+        } catch (Throwable e) {
+            // We may have been signalled before the error: hand the signal to another waiter.
+            wake(1);
+            throw e;
+        }
+    }
+
+    /** Takes the lock back even if the task is cancelled meanwhile; rethrows the last cancellation. */
+    private void reacquire() {
+        CancellationException cancelled = null;
+        for (;;) {
+            try {
+                lock.lock("await()");
+                break;
+            } catch (CancellationException e) {
+                cancelled = e;
+            }
+        }
+        if (cancelled != null) {
+            throw cancelled;
+        }
+    }
+
+    /**
+     * Waits until {@code predicate} is true: asyncio's {@code wait_for()}. Checks it first, then after every wake-up,
+     * always with the lock held.
+     *
+     * @throws IllegalStateException if the lock is not held when it has to wait
+     * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
+     */
+    public void waitFor(BooleanSupplier predicate) {
+        Objects.requireNonNull(predicate, "predicate must not be null");
+        while (!predicate.getAsBoolean()) {
+            await();
+        }
+    }
+
+    /**
+     * Wakes the first {@code n} waiting tasks (all of them if fewer wait): asyncio's {@code notify(n)}. They return
+     * from {@link #await()} once they get the lock, after the caller releases it.
+     *
+     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws IllegalStateException    if the lock is not held (asyncio: "cannot notify on un-acquired lock")
+     */
+    public void signal(int n) {
+        check("signal");
+        if (n < 0) {
+            throw new IllegalArgumentException("Condition.signal(n) needs n >= 0, got " + n);
+        }
+        if (!lock.locked()) {
+            throw new IllegalStateException("Condition.signal needs the lock: acquire it first (" + this + ")");
+        }
+        wake(n);
+    }
+
+    /** Wakes the first waiting task: asyncio's {@code notify()}. See {@link #signal(int)}. */
+    public void signal() {
+        signal(1);
+    }
+
+    /** Wakes every waiting task: asyncio's {@code notify_all()}. See {@link #signal(int)}. */
+    public void signalAll() {
+        signal(waiters.size());
+    }
+
+    private void wake(int n) {
+        int woken = 0;
+        for (Future<Boolean> fut : waiters) {
+            if (woken >= n) {
+                break;
+            }
+            if (!fut.isDone()) {
+                woken++;
+                fut.complete(Boolean.FALSE);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Condition[" + lock + ", waiters=" + waiters.size() + "]";
+    }
+}

@@ -1,0 +1,132 @@
+package org.aio4j;
+
+/**
+ * A loop object that is bound to the event loop that first uses it: asyncio's {@code mixins._LoopBoundMixin}, the
+ * base of the queues and synchronisation primitives.
+ *
+ * <p>The object binds lazily, so it can be created (and filled, for a queue) before any loop runs. Once bound, every
+ * operation checks that the calling thread holds that loop (or that the loop is not running), and throws
+ * {@link IllegalStateException} otherwise, naming the operation and the thread-safe way in,
+ * {@link EventLoop#callSoonThreadsafe}. Using it from another running loop throws too, as asyncio's
+ * {@code "is bound to a different event loop"} does.
+ */
+abstract class LoopBound {
+
+    private EventLoop loop;
+
+    /**
+     * Checks that the calling thread may use this object now, binding it to the running loop at first use. Returns
+     * the bound loop, or {@code null} while unbound and no loop runs on this thread. {@code method} names the
+     * operation in error messages only (a constant: nothing is built on the fast path).
+     */
+    final EventLoop check(String method) {
+        EventLoop l = loop;
+        if (l != null && l.holderThread == Thread.currentThread()) {
+            return l;
+        }
+        return checkSlowly(typeName() + "." + method);
+    }
+
+    /** The simple name of the primitive's class, for messages. */
+    final String typeName() {
+        return getClass().getSimpleName();
+    }
+
+    private EventLoop checkSlowly(String operation) {
+        EventLoop current = EventLoop.ofCurrentThread();
+        EventLoop l;
+        synchronized (this) { // asyncio's _global_lock: two loops racing to bind an object cannot both win
+            l = loop;
+            if (l == null) {
+                loop = current;
+                return current;
+            }
+        }
+        if (current != null && current != l) {
+            throw new IllegalStateException(operation + ": " + this + " is bound to a different event loop ("
+                    + l + ") than the one this thread runs; loop objects belong to the loop that first used them");
+        }
+        l.checkThread(operation);
+        return l;
+    }
+
+    /**
+     * The task that is about to wait in {@code operation}. Throws unless called from a task of the running loop
+     * (a callback or another thread cannot suspend).
+     */
+    final Task<?> waitingTask(EventLoop l, String method) {
+        if (l == null || l.holderThread != Thread.currentThread()) {
+            throw new IllegalStateException(typeName() + "." + method + " has to wait, so it must be called from a"
+                    + " task of a running event loop; from another thread, use loop.callSoonThreadsafe(...)");
+        }
+        Task<?> t = l.currentTask;
+        return t != null ? t : l.taskAwaiting(this, typeName() + "." + method); // the latter throws: a callback
+    }
+
+    /** A new pending future of {@code l} that a waiter suspends on; deadlock reports name this object. */
+    final <T> Future<T> newWaiter(EventLoop l) {
+        Future<T> f = new Future<>(l);
+        f.owner = this;
+        return f;
+    }
+
+    /** Whether {@code waiter} was completed with {@code true}: woken with a promise, not cancelled. */
+    static boolean promised(Future<Boolean> waiter) {
+        return waiter.isDone() && !waiter.isCancelled() && waiter.resultNow();
+    }
+
+    /**
+     * Suspends the calling task on a new waiter future kept in {@code waiters} until someone completes it; the
+     * waiter leaves {@code waiters} however it ends. Throws what the wait throws (a cancellation): a caller that may
+     * have been promised something catches it and passes the promise on.
+     */
+    final void awaitIn(java.util.Collection<Future<Boolean>> waiters, EventLoop l, String method) {
+        suspendIn(waiters, newWaiter(l), waitingTask(l, method));
+    }
+
+    /** Suspends {@code task} on {@code waiter}, which is in {@code waiters} while it waits, however it ends. */
+    static void suspendIn(java.util.Collection<Future<Boolean>> waiters, Future<Boolean> waiter, Task<?> task) {
+        waiters.add(waiter);
+        try {
+            task.suspendOn(waiter);
+        } finally {
+            waiters.remove(waiter);
+        }
+    }
+
+    /** Completes every waiter of {@code waiters} that is still pending: a broadcast wake-up, in FIFO order. */
+    static void wakeAll(Iterable<Future<Boolean>> waiters) {
+        if (waiters != null) {
+            for (Future<Boolean> fut : waiters) {
+                if (!fut.isDone()) {
+                    fut.complete(Boolean.TRUE);
+                }
+            }
+        }
+    }
+
+    /** Whether a waiter of {@code waiters} is not cancelled (asyncio's FIFO rule: it goes before a newcomer). */
+    static boolean anyLive(Iterable<? extends Future<?>> waiters) {
+        if (waiters != null) {
+            for (Future<?> w : waiters) {
+                if (!w.isCancelled()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** How many futures of {@code waiters} still wait to be woken (for statistics). */
+    static int waiting(Iterable<? extends Future<?>> waiters) {
+        int n = 0;
+        if (waiters != null) {
+            for (Future<?> w : waiters) {
+                if (!w.isDone()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}

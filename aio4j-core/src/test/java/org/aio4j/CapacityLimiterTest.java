@@ -1,0 +1,109 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CapacityLimiterTest {
+
+    @Test
+    void itKnowsWhoHoldsItsTokensAndRefusesASecondAcquireBySameTask() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(2);
+            Task<?> me = Aio.currentTask();
+            try (var _ = limiter.acquire()) {
+                assertThat(limiter.statistics()).isEqualTo(new CapacityLimiter.Statistics(1, 2, List.of(me), 0));
+                assertThat(limiter.borrowedTokens()).isEqualTo(1);
+                assertThat(limiter.availableTokens()).isEqualTo(1);
+                assertThatThrownBy(limiter::acquire).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("Task " + me.getName() + " already holds or waits for one of this"
+                                + " CapacityLimiter's tokens");
+                Task<Void> other = Aio.createTask(limiter::release);
+                assertThatThrownBy(other::await).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("holds none of this CapacityLimiter's tokens");
+            }
+            assertThat(limiter.borrowedTokens()).isZero();
+            return null;
+        });
+    }
+
+    @Test
+    void borrowingOnBehalfOfAnObjectAndReleasingFromAnotherTask() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Object job = "job-1";
+            Permit p = limiter.acquireOnBehalfOf(job);
+            assertThat(limiter.statistics().borrowers()).containsExactly(job);
+            Task<Void> other = Aio.createTask(p::close); // the permit releases on behalf of the job
+            other.await();
+            assertThat(limiter.borrowedTokens()).isZero();
+            limiter.acquireOnBehalfOf(job);
+            limiter.releaseOnBehalfOf(job);
+            assertThatThrownBy(() -> limiter.releaseOnBehalfOf(job)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Borrower job-1 holds none of this CapacityLimiter's tokens, so it cannot release one"
+                            + " (CapacityLimiter[borrowed=0/1, waiters=0])");
+            return null;
+        });
+    }
+
+    @Test
+    void growingHandsNewTokensToWaitersInOrderAndShrinkingTakesNothingBack() throws Exception {
+        List<Integer> order = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Permit held = limiter.acquire();
+            List<Task<Void>> tasks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int id = i;
+                tasks.add(Aio.createTask(() -> {
+                    try (var _ = limiter.acquire()) {
+                        order.add(id);
+                        Aio.sleep(10);
+                    }
+                }));
+            }
+            Aio.sleep(1);
+            assertThat(limiter.statistics().tasksWaiting()).isEqualTo(4);
+            limiter.setTotalTokens(3);  // two more tokens: tasks 0 and 1
+            Aio.sleep(1);
+            assertThat(order).containsExactly(0, 1);
+            limiter.setTotalTokens(1);  // nobody loses a token...
+            assertThat(limiter.borrowedTokens()).isEqualTo(3);
+            assertThat(limiter.availableTokens()).isZero();
+            held.close();               // ...but a token given back is not handed on while over the total
+            Aio.sleep(1);
+            assertThat(order).containsExactly(0, 1);
+            Aio.gather(tasks).await();
+            assertThat(order).containsExactly(0, 1, 2, 3);
+            assertThat(limiter.borrowedTokens()).isZero();
+            assertThatThrownBy(() -> limiter.setTotalTokens(0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("CapacityLimiter totalTokens must be >= 1, got 0");
+            return null;
+        });
+    }
+
+    @Test
+    void acquireNeedsATaskAndTheTotalMustBePositive() throws Exception {
+        assertThatThrownBy(() -> new CapacityLimiter(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("CapacityLimiter totalTokens must be >= 1, got 0");
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Future<Void> done = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    limiter.acquire();
+                } catch (IllegalStateException e) {
+                    seen.add(e.getMessage());
+                }
+                done.setResult(null);
+            });
+            done.await();
+            return null;
+        });
+        assertThat(seen).singleElement().asString().contains("call it from a task, or use acquireOnBehalfOf");
+    }
+}

@@ -1,0 +1,148 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class ConditionTest {
+
+    /** Starts n tasks that each wait on cond once, in order, and log when they return. */
+    private static List<Task<Void>> waiters(Condition cond, int n, List<String> log) {
+        List<Task<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            tasks.add(Aio.createTask(() -> {
+                try (var _ = cond.acquire()) {
+                    cond.await();
+                    assertThat(cond.locked()).isTrue();
+                    log.add("w" + id);
+                }
+            }));
+        }
+        return tasks;
+    }
+
+    @Test
+    void signalWakesExactlyNInOrderAndSignalAllTheRest() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition();
+            List<Task<Void>> tasks = waiters(cond, 6, log);
+            Aio.sleep(1);
+            try (var _ = cond.acquire()) {
+                cond.signal(2);
+            }
+            Aio.sleep(1);
+            assertThat(log).containsExactly("w0", "w1");
+            try (var _ = cond.acquire()) {
+                cond.signal();
+            }
+            Aio.sleep(1);
+            assertThat(log).containsExactly("w0", "w1", "w2");
+            try (var _ = cond.acquire()) {
+                cond.signal(0);
+            }
+            Aio.sleep(1);
+            assertThat(log).hasSize(3);
+            try (var _ = cond.acquire()) {
+                cond.signalAll();
+            }
+            Aio.gather(tasks).await();
+            return null;
+        });
+        assertThat(log).containsExactly("w0", "w1", "w2", "w3", "w4", "w5");
+    }
+
+    @Test
+    void waitForWaitsUntilThePredicateHoldsWithTheLockHeld() throws Exception {
+        List<Integer> buffer = new ArrayList<>();
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition(new Lock());
+            Task<Void> consumer = Aio.createTask(() -> {
+                try (var _ = cond.acquire()) {
+                    cond.waitFor(() -> buffer.size() >= 2);
+                    log.add("got " + buffer + " at " + Aio.getRunningLoop().time());
+                }
+            });
+            for (int i = 1; i <= 3; i++) {
+                Aio.sleep(1);
+                try (var _ = cond.acquire()) {
+                    buffer.add(i);
+                    cond.signalAll();
+                }
+            }
+            consumer.await();
+            return null;
+        });
+        assertThat(log).containsExactly("got [1, 2] at 2.0");
+    }
+
+    @Test
+    void awaitAndSignalNeedTheLock() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition();
+            assertThatThrownBy(cond::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Condition.await() needs the lock");
+            assertThatThrownBy(cond::signal).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Condition.signal needs the lock");
+            try (var _ = cond.acquire()) {
+                assertThatThrownBy(() -> cond.signal(-1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("Condition.signal(n) needs n >= 0, got -1");
+            }
+            assertThatThrownBy(cond::release).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Lock is not acquired");
+            return null;
+        });
+    }
+
+    @Test
+    void aCancelledWaiterHoldsTheLockAgainWhenItThrows() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition();
+            Task<Void> waiter = Aio.createTask(() -> {
+                try (var _ = cond.acquire()) {
+                    try {
+                        cond.await();
+                    } catch (CancellationException e) {
+                        log.add("cancelled, lock held: " + cond.locked());
+                        throw e;
+                    }
+                }
+            });
+            Aio.sleep(0);
+            Permit mine = cond.acquire(); // the waiter released it while waiting
+            waiter.cancel();
+            Aio.sleep(1);
+            assertThat(log).isEmpty(); // it cannot return before it gets the lock back
+            mine.close();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(cond.locked()).isFalse();
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled, lock held: true");
+    }
+
+    @Test
+    void aSignalToAWaiterCancelledBeforeItRunsIsPassedOn() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition();
+            List<Task<Void>> tasks = waiters(cond, 2, log);
+            Aio.sleep(0);
+            try (var _ = cond.acquire()) {
+                cond.signal(1);         // signals w0...
+                tasks.get(0).cancel();  // ...which is cancelled before it runs
+            }
+            tasks.get(1).await();
+            assertThat(tasks.get(0).isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("w1");
+    }
+}

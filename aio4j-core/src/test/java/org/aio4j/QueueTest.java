@@ -1,0 +1,422 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class QueueTest {
+
+    @Test
+    void fifoLifoAndPriorityOrders() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var fifo = new Queue<Integer>();
+            var lifo = new LifoQueue<Integer>();
+            var prio = new PriorityQueue<Integer>();
+            for (int i : new int[] {3, 1, 2}) {
+                fifo.putNowait(i);
+                lifo.putNowait(i);
+                prio.put(i);
+            }
+            assertThat(List.of(fifo.get(), fifo.get(), fifo.get())).containsExactly(3, 1, 2);
+            assertThat(List.of(lifo.get(), lifo.get(), lifo.get())).containsExactly(2, 1, 3);
+            assertThat(List.of(prio.get(), prio.get(), prio.get())).containsExactly(1, 2, 3);
+            return null;
+        });
+    }
+
+    @Test
+    void priorityTiesComeOutInTheOrderTheyWerePut() throws Exception {
+        record Job(int priority, String name) {
+        }
+        TestLoops.runVirtual(() -> {
+            var q = new PriorityQueue<Job>(0, Comparator.comparingInt(Job::priority));
+            for (String s : List.of("a2", "b1", "c2", "d1", "e2", "f1")) {
+                q.putNowait(new Job(s.charAt(1) - '0', s));
+            }
+            List<String> out = new ArrayList<>();
+            while (!q.empty()) {
+                out.add(q.getNowait().name());
+            }
+            assertThat(out).containsExactly("b1", "d1", "f1", "a2", "c2", "e2");
+            return null;
+        });
+    }
+
+    @Test
+    void aBoundedQueueMakesPutWaitAndNowaitTwinsThrow() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(2);
+            assertThat(q.maxsize()).isEqualTo(2);
+            q.put("a");
+            q.putNowait("b");
+            assertThat(q.full()).isTrue();
+            assertThat(q.qsize()).isEqualTo(2);
+            assertThatThrownBy(() -> q.putNowait("c")).isInstanceOf(QueueFullException.class)
+                    .hasMessageContaining("Queue.putNowait(): the queue is full");
+            Task<Void> putter = Aio.createTask(() -> {
+                q.put("c");
+                log.add("put c at " + Aio.getRunningLoop().time());
+            });
+            Aio.sleep(1);
+            assertThat(log).isEmpty();
+            assertThat(q.get()).isEqualTo("a");
+            putter.await();
+            assertThat(log).containsExactly("put c at 1.0");
+            assertThat(List.of(q.getNowait(), q.getNowait())).containsExactly("b", "c");
+            assertThatThrownBy(q::getNowait).isInstanceOf(QueueEmptyException.class)
+                    .hasMessageContaining("Queue.getNowait(): the queue is empty");
+            return null;
+        });
+    }
+
+    @Test
+    void gettersAreServedInTheOrderTheyStartedWaiting() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<Integer>();
+            List<Task<Void>> getters = new ArrayList<>();
+            for (int g = 0; g < 5; g++) {
+                int id = g;
+                getters.add(Aio.createTask(() -> {
+                    log.add("g" + id + " got " + q.get());
+                }));
+                Aio.sleep(0.1 * (5 - g)); // start waiting in order g0..g4, wherever they are in the ready queue
+            }
+            for (int i = 0; i < 5; i++) {
+                q.putNowait(i);
+            }
+            Aio.gather(getters).await();
+            return null;
+        });
+        assertThat(log).containsExactly("g0 got 0", "g1 got 1", "g2 got 2", "g3 got 3", "g4 got 4");
+    }
+
+    @Test
+    void puttersAreServedInTheOrderTheyStartedWaiting() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            q.putNowait("first");
+            List<Task<Void>> putters = new ArrayList<>();
+            for (int p = 0; p < 5; p++) {
+                String item = "p" + p;
+                putters.add(Aio.createTask(() -> q.put(item)));
+                Aio.sleep(0);
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                out.add(q.get());
+            }
+            Aio.gather(putters).await();
+            assertThat(out).containsExactly("first", "p0", "p1", "p2", "p3", "p4");
+            return null;
+        });
+    }
+
+    @Test
+    void anItemPromisedToAWokenGetterCannotBeTakenByANewcomer() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<Void> waiter = Aio.createTask(() -> {
+                log.add("waiter got " + q.get());
+            });
+            Aio.sleep(0);
+            q.putNowait("x");
+            // The waiter has been woken but has not run yet: the item is its, not ours.
+            assertThat(q.qsize()).isEqualTo(1);
+            assertThat(q.empty()).isTrue();
+            assertThatThrownBy(q::getNowait).isInstanceOf(QueueEmptyException.class);
+            Task<Void> newcomer = Aio.createTask(() -> {
+                log.add("newcomer got " + q.get());
+            });
+            Aio.sleep(0);
+            q.putNowait("y");
+            Aio.gather(waiter, newcomer).await();
+            return null;
+        });
+        assertThat(log).containsExactly("waiter got x", "newcomer got y");
+    }
+
+    @Test
+    void aSlotPromisedToAWokenPutterCannotBeTakenByANewcomer() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            q.putNowait("a");
+            Task<Void> waiter = Aio.createTask(() -> q.put("waiter's"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a");
+            assertThat(q.qsize()).isZero();
+            assertThat(q.full()).isTrue();
+            assertThatThrownBy(() -> q.putNowait("newcomer's")).isInstanceOf(QueueFullException.class);
+            waiter.await();
+            assertThat(q.getNowait()).isEqualTo("waiter's");
+            return null;
+        });
+    }
+
+    @Test
+    void aGetterCancelledAsTheItemIsHandedToItLeavesItForTheNextGetter() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<String> first = Aio.createTask(q::get);
+            Task<String> second = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("item");   // promised to first, which is woken...
+            first.cancel();        // ...and cancelled before it runs
+            assertThat(second.await()).isEqualTo("item");
+            assertThat(first.isCancelled()).isTrue();
+            assertThat(q.qsize()).isZero();
+            assertThat(q.statistics().unfinishedTasks()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void aGetterCancelledAsTheItemIsHandedToItLeavesItInTheQueueIfNobodyElseWaits() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<String> only = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("item");
+            only.cancel();
+            assertThatThrownBy(only::await).isInstanceOf(CancellationException.class);
+            assertThat(q.empty()).isFalse();
+            assertThat(q.getNowait()).isEqualTo("item");
+            return null;
+        });
+    }
+
+    @Test
+    void aPutterCancelledAsASlotIsPromisedToItInsertsNothingAndPassesTheSlotOn() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            q.putNowait("a");
+            Task<Void> first = Aio.createTask(() -> q.put("first's"));
+            Task<Void> second = Aio.createTask(() -> q.put("second's"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a"); // the slot is promised to first...
+            first.cancel();                             // ...which is cancelled before it runs
+            second.await();
+            assertThat(first.isCancelled()).isTrue();
+            assertThat(q.qsize()).isEqualTo(1);
+            assertThat(q.getNowait()).isEqualTo("second's");
+            assertThat(q.statistics().unfinishedTasks()).isEqualTo(2); // "a" and second's, not first's
+            return null;
+        });
+    }
+
+    @Test
+    void aGetTimingOutTakesNothingAndAPutTimingOutPutsNothing() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            assertThatThrownBy(() -> Aio.waitFor(q::get, java.time.Duration.ofSeconds(1)))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            q.putNowait("a");
+            assertThatThrownBy(() -> Aio.waitFor(() -> {
+                q.put("b");
+                return null;
+            }, java.time.Duration.ofSeconds(1))).isInstanceOf(java.util.concurrent.TimeoutException.class);
+            assertThat(q.statistics()).isEqualTo(new Queue.Statistics(1, 1, 1, 0, 0, false));
+            assertThat(q.getNowait()).isEqualTo("a");
+            return null;
+        });
+    }
+
+    @Test
+    void waitersCancelledWhileWaitingLeaveNoTrace() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            Task<String> getter = Aio.createTask(q::get);
+            Aio.sleep(0);
+            getter.cancel();
+            assertThatThrownBy(getter::await).isInstanceOf(CancellationException.class);
+            q.putNowait("a");
+            Task<Void> putter = Aio.createTask(() -> q.put("b"));
+            Aio.sleep(0);
+            putter.cancel();
+            assertThatThrownBy(putter::await).isInstanceOf(CancellationException.class);
+            assertThat(q.statistics()).isEqualTo(new Queue.Statistics(1, 1, 1, 0, 0, false));
+            assertThat(q.getNowait()).isEqualTo("a");
+            assertThat(q.empty()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void joinReturnsExactlyWhenTheLastTaskDoneIsCalled() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<Integer>();
+            q.join(); // nothing unfinished: returns at once
+            for (int i = 1; i <= 3; i++) {
+                q.putNowait(i);
+            }
+            Task<Void> joiner = Aio.createTask(() -> {
+                q.join();
+                log.add("joined at " + Aio.getRunningLoop().time());
+            });
+            for (int i = 1; i <= 3; i++) {
+                int item = q.get();
+                Aio.sleep(1);
+                log.add("done " + item);
+                q.taskDone();
+                Aio.sleep(0); // a joiner woken too early would log here
+            }
+            joiner.await();
+            assertThatThrownBy(q::taskDone).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Queue.taskDone() called more times than there were items put");
+            return null;
+        });
+        assertThat(log).containsExactly("done 1", "done 2", "done 3", "joined at 3.0");
+    }
+
+    @Test
+    void shutdownWakesBlockedGettersAndPuttersAndRefusesPutsButLetsItemsOut() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var empty = new Queue<String>();
+            Task<String> getter = Aio.createTask(empty::get);
+            var full = new Queue<String>(1);
+            full.putNowait("left");
+            Task<Void> putter = Aio.createTask(() -> full.put("refused"));
+            Aio.sleep(0);
+            assertThat(empty.shutdown(false)).isEmpty();
+            full.shutdown();
+            assertThatThrownBy(getter::await).isInstanceOf(QueueShutDownException.class)
+                    .hasMessageContaining("Queue.get(): the queue is shut down");
+            assertThatThrownBy(putter::await).isInstanceOf(QueueShutDownException.class)
+                    .hasMessageContaining("Queue.put(): the queue is shut down");
+            assertThatThrownBy(() -> full.putNowait("x")).isInstanceOf(QueueShutDownException.class);
+            assertThat(full.get()).isEqualTo("left");
+            assertThatThrownBy(full::get).isInstanceOf(QueueShutDownException.class);
+            assertThatThrownBy(full::getNowait).isInstanceOf(QueueShutDownException.class);
+            assertThat(full.statistics().unfinishedTasks()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void immediateShutdownReturnsTheItemsLeftSettlesJoinAndFailsPromisedGetters() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<String> getter = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("promised");   // promised to getter, which has not run yet
+            q.putNowait("b");
+            q.putNowait("c");
+            Task<Void> joiner = Aio.createTask(q::join); // starts after the shutdown: returns at once then
+            assertThat(q.shutdown(true)).containsExactly("promised", "b", "c");
+            assertThat(q.qsize()).isZero();
+            joiner.await();
+            assertThatThrownBy(getter::await).isInstanceOf(QueueShutDownException.class);
+            assertThatThrownBy(q::taskDone).isInstanceOf(IllegalStateException.class);
+
+            var q2 = new Queue<Integer>(2);
+            q2.putNowait(1);
+            q2.putNowait(2);
+            assertThat(q2.get()).isEqualTo(1);  // taken, not done: join still waits for it
+            Task<Void> waitingJoiner = Aio.createTask(q2::join);
+            Aio.sleep(0);
+            assertThat(q2.shutdown(true)).containsExactly(2);
+            Aio.sleep(0);
+            assertThat(waitingJoiner.isDone()).isFalse();
+            q2.taskDone();
+            waitingJoiner.await();
+            return null;
+        });
+    }
+
+    @Test
+    void iteratingTakesItemsAndEndsCleanlyOnShutdown() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            List<Task<Void>> workers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                String name = "w" + w;
+                workers.add(Aio.createTask(() -> {
+                    for (String item : q) {
+                        Aio.sleep(1);
+                        log.add(name + " " + item);
+                        q.taskDone();
+                    }
+                    log.add(name + " ends");
+                }));
+            }
+            for (String s : List.of("a", "b", "c")) {
+                q.put(s);
+            }
+            q.join();
+            q.shutdown(false);
+            Aio.gather(workers).await();
+            var it = q.iterator();
+            assertThat(it.hasNext()).isFalse();
+            assertThatThrownBy(it::next).isInstanceOf(java.util.NoSuchElementException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("w0 a", "w1 b", "w0 c", "w1 ends", "w0 ends");
+    }
+
+    @Test
+    void badInputIsRefusedWithAClearMessage() throws Exception {
+        assertThatThrownBy(() -> new Queue<String>(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Queue maxsize must be >= 0 (0 means unbounded), got -1");
+        assertThatThrownBy(() -> new LifoQueue<String>(-2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("LifoQueue maxsize must be >= 0");
+        assertThatThrownBy(() -> new Queue<String>().putNowait(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("a Queue item must not be null");
+        assertThatThrownBy(() -> new PriorityQueue<Object>().putNowait(new Object()))
+                .isInstanceOf(ClassCastException.class)
+                .hasMessageContaining("PriorityQueue without a comparator needs Comparable items");
+        assertThatThrownBy(() -> new Queue<String>().taskDone()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("taskDone() called more times than there were items put");
+    }
+
+    @Test
+    void aQueueFilledBeforeTheLoopRunsWorksInItAndToStringShowsItsState() throws Exception {
+        var q = new Queue<String>(5);
+        q.putNowait("/a");
+        q.putNowait("/b");
+        assertThat(q).hasToString("Queue[maxsize=5, qsize=2, getters=0, putters=0, unfinished=2]");
+        String got = TestLoops.runVirtual(() -> q.get() + q.get());
+        assertThat(got).isEqualTo("/a/b");
+    }
+
+    @Test
+    void getFromACallbackCannotWaitButGetNowaitWorks() throws Exception {
+        List<Object> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Future<Void> done = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    q.get();
+                } catch (IllegalStateException e) {
+                    seen.add(e.getMessage());
+                }
+                q.putNowait("from callback");
+                seen.add(q.getNowait());
+                done.setResult(null);
+            });
+            done.await();
+            return null;
+        });
+        assertThat(seen).hasSize(2);
+        assertThat((String) seen.get(0)).contains("Queue.get() cannot suspend in a callback");
+        assertThat(seen.get(1)).isEqualTo("from callback");
+    }
+
+    @Test
+    void aDeadlockReportNamesTheQueue() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            return Aio.createTask(q::get, "consumer").await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("consumer waits on Queue[maxsize=0, qsize=0, getters=1, putters=0, unfinished=0]");
+    }
+}

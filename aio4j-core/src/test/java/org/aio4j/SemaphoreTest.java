@@ -1,0 +1,151 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class SemaphoreTest {
+
+    @Test
+    void atMostValueTasksHoldAPermitAndTheyGetThemInArrivalOrder() throws Exception {
+        int[] running = {0};
+        int[] peak = {0};
+        List<Integer> order = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(3);
+            List<Task<Void>> tasks = new ArrayList<>();
+            int[] seconds = {2, 1, 3, 0, 0, 0, 2, 0, 1};
+            for (int i = 0; i < seconds.length; i++) {
+                int id = i;
+                tasks.add(Aio.createTask(() -> {
+                    try (var _ = sem.acquire()) {
+                        order.add(id);
+                        running[0]++;
+                        peak[0] = Math.max(peak[0], running[0]);
+                        Aio.sleep(seconds[id]);
+                        running[0]--;
+                    }
+                }));
+            }
+            Aio.gather(tasks).await();
+            assertThat(sem.value()).isEqualTo(3);
+            assertThat(sem.statistics()).isEqualTo(new Semaphore.Statistics(3, 0));
+            return null;
+        });
+        assertThat(peak[0]).isEqualTo(3);
+        assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    }
+
+    @Test
+    void whileTasksWaitANewAcquirerWaitsEvenIfAPermitIsFree() throws Exception {
+        List<String> order = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(1);
+            Permit held = sem.acquire();
+            Task<Void> waiter = Aio.createTask(() -> {
+                try (var _ = sem.acquire()) {
+                    order.add("waiter");
+                }
+            });
+            Aio.sleep(0);
+            assertThat(sem.toString()).isEqualTo("Semaphore[value=0, waiters=1]");
+            held.close();
+            // The permit went to the waiter with the wake-up: the value stays 0 and a newcomer must wait.
+            assertThat(sem.value()).isZero();
+            assertThat(sem.locked()).isTrue();
+            try (var _ = sem.acquire()) {
+                order.add("newcomer");
+            }
+            waiter.await();
+            return null;
+        });
+        assertThat(order).containsExactly("waiter", "newcomer");
+    }
+
+    @Test
+    void aPermitHandedToACancelledWaiterGoesBackAndOn() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(2);
+            Permit a = sem.acquire();
+            Permit b = sem.acquire();
+            List<Task<Permit>> waiters = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                waiters.add(Aio.createTask(sem::acquire));
+            }
+            Aio.sleep(0);
+            a.close();
+            b.close();                // permits handed to waiters 0 and 1...
+            waiters.get(0).cancel();  // ...0 is cancelled before it runs: its permit goes to 2
+            assertThatThrownBy(waiters.get(0)::await).isInstanceOf(CancellationException.class);
+            waiters.get(2).await();
+            assertThat(waiters.get(1).isDone()).isTrue();
+            assertThat(waiters.get(3).isDone()).isFalse();
+            waiters.get(3).cancel();
+            Aio.sleep(0);
+            waiters.get(1).result().close();
+            waiters.get(2).result().close();
+            assertThat(sem.value()).isEqualTo(2);
+            assertThat(sem.locked()).isFalse();
+            return null;
+        });
+    }
+
+    @Test
+    void aSemaphoreOfZeroWaitsForARelease() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(0);
+            Task<Permit> waiter = Aio.createTask(sem::acquire);
+            Aio.sleep(1);
+            assertThat(waiter.isDone()).isFalse();
+            sem.release();
+            waiter.await().close();
+            assertThat(sem.value()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void boundedSemaphoreRefusesAReleaseTooMany() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new BoundedSemaphore(2);
+            Permit p = sem.acquire();
+            sem.release();
+            assertThatThrownBy(sem::release).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("BoundedSemaphore released too many times: its value is already 2, the initial value"
+                            + " (BoundedSemaphore[value=2, waiters=0])");
+            assertThatThrownBy(p::close).isInstanceOf(IllegalStateException.class); // a double release, caught
+            assertThat(sem.value()).isEqualTo(2);
+            return null;
+        });
+    }
+
+    @Test
+    void negativeValuesAreRefused() {
+        assertThatThrownBy(() -> new Semaphore(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Semaphore value must be >= 0, got -1");
+        assertThatThrownBy(() -> new BoundedSemaphore(-3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("BoundedSemaphore value must be >= 0, got -3");
+    }
+
+    @Test
+    void cancelledWaitersLetANewAcquirerThrough() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(1);
+            Permit held = sem.acquire();
+            Task<Permit> waiter = Aio.createTask(sem::acquire);
+            Aio.sleep(0);
+            waiter.cancel();
+            held.close();
+            // The cancelled waiter has not run its cleanup yet; it does not count as waiting.
+            assertThat(sem.locked()).isFalse();
+            sem.acquire().close();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(sem.value()).isEqualTo(1);
+            return null;
+        });
+    }
+}
