@@ -2,12 +2,12 @@ package org.aio4j.cookbook;
 
 import java.io.PrintStream;
 import java.io.Serializable;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.aio4j.Aio;
 import org.aio4j.Coroutine;
 import org.aio4j.EventLoop;
+import org.aio4j.Queue;
 import org.aio4j.process.ProcessPool;
 
 /**
@@ -53,15 +53,15 @@ public final class ByProcess implements Recipe {
             return Aio.run(options.loops(), () -> {
                 EventLoop loop = Aio.getRunningLoop();
                 loop.setDefaultExecutor(pool);   // recipe 10; Aio.run shuts the default executor down at the end
-                // Recipe 11. An ArrayDeque stands for asyncio.Queue here: the queue is only read by the loop's tasks.
-                var queue = new ArrayDeque<Integer>();
+                // Recipe 11: the queue recipe with four workers sending CPU work to the pool.
+                var queue = new Queue<Integer>();
                 for (int i = 0; i < 10; i++) {
-                    queue.add(i);
+                    queue.putNowait(i);
                 }
                 var results = new ArrayList<Squared>();
                 Coroutine<Void> proc = () -> {
-                    while (!queue.isEmpty()) {
-                        int i = queue.poll();
+                    while (!queue.empty()) {
+                        int i = queue.get();
                         results.add(loop.runInExecutor(null, pool.remote(() -> printNum(i))).await());
                     }
                     return null;
