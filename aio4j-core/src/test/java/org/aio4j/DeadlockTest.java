@@ -84,4 +84,25 @@ class DeadlockTest {
                 .hasMessageContaining("self-blocked waits on Future[pending]")
                 .hasMessageContaining("Task-1 waits on task self-blocked");
     }
+
+    @Test
+    void twoTasksEachWaitingOnTheOthersEvent() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var aliceDone = new Event();
+            var bobDone = new Event();
+            Task<Void> alice = Aio.createTask(() -> {
+                bobDone.await();
+                aliceDone.set();
+            }, "alice");
+            Task<Void> bob = Aio.createTask(() -> {
+                aliceDone.await();
+                bobDone.set();
+            }, "bob");
+            Aio.gather(alice, bob).await();
+            return null;
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("alice waits on Event[")
+                .hasMessageContaining("bob waits on Event[")
+                .hasMessageContaining("DeadlockTest.java");
+    }
 }
