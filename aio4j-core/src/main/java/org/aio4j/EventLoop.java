@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -101,24 +100,6 @@ public final class EventLoop implements AutoCloseable {
         warmedUp = true;
     }
 
-    // Loops that are running, to find the loop of the current thread without a thread-local.
-    private static final Object REGISTRY_LOCK = new Object();
-    private static volatile EventLoop[] running = new EventLoop[0];
-
-    /** True while a JFR recording has aio4j's events enabled; see {@link JfrTracer}. */
-    static volatile boolean jfrOn;
-    private static final StepObserver[] NO_OBSERVERS = new StepObserver[0];
-
-    static {
-        if (ModuleLayer.boot().findModule("jdk.jfr").isPresent()) {
-            try {
-                JfrTracer.install();
-            } catch (LinkageError | SecurityException unavailable) {
-                // No flight recorder in this runtime: no events, nothing else changes.
-            }
-        }
-    }
-
     // ---- configuration
     private final boolean virtualTime;
     private final java.util.Random scheduleRandom;
@@ -143,8 +124,9 @@ public final class EventLoop implements AutoCloseable {
     private Throwable fatal;
     private Future<?> stopTarget;
     private boolean closing;
-    /** Observers of steps (watchdog, timeline): copy-on-write, read on every step. */
-    private volatile StepObserver[] observers = NO_OBSERVERS;
+    /** Observers of steps (watchdog, timeline, JFR). */
+    final Tracing tracing = new Tracing(this);
+    private final SpinPolicy spin = new SpinPolicy();
     private Watchdog watchdog;
     /** The JFR step event in progress (one step at a time per loop). */
     Object jfrStep;
@@ -157,16 +139,13 @@ public final class EventLoop implements AutoCloseable {
     private boolean driverInterrupted;
 
     // ---- the inbox for other threads
-    private final ConcurrentLinkedQueue<Handle> inbox = new ConcurrentLinkedQueue<>();
-    private volatile Thread sleeper;
+    private final Inbox inbox = new Inbox();
 
     // ---- lifecycle and bookkeeping
     private volatile int lifecycle = IDLE;
-    private Task<?> liveHead;
-    private int liveCount;
+    private final LiveTasks live = new LiveTasks();
     private int taskCounter; // task names are Task-N; N wraps after 2^31 tasks, as names need not be unique
-    private final Set<Object> inFlight = new LinkedHashSet<>();
-    private Future<Void> inFlightDrained;
+    private final InFlight inFlight = new InFlight(this);
     private final Set<Future<?>> unretrieved = new LinkedHashSet<>();
     private int unretrievedPruneAt = 64;
 
@@ -498,10 +477,10 @@ public final class EventLoop implements AutoCloseable {
         checkNotClosed();
         checkThread("createTask");
         Task<T> task = new Task<>(this, coroutine, name, ++taskCounter, currentTask, debug ? creationStack() : null);
-        linkLive(task);
+        live.add(task);
         task.queued = true;
         ready.add(task);
-        if (jfrOn) {
+        if (Tracing.jfrOn) {
             JfrTracer.taskCreated(task);
         }
         return task;
@@ -537,65 +516,13 @@ public final class EventLoop implements AutoCloseable {
      */
     public Timeline recordTimeline() {
         Timeline t = new Timeline(this);
-        addObserver(t.recorder);
+        tracing.add(t.recorder);
         return t;
     }
 
     /** The seed given to {@link Builder#scheduleSeed(long)}, if the loop explores schedules. */
     public java.util.OptionalLong scheduleSeed() {
         return scheduleRandom == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
-    }
-
-    synchronized void addObserver(StepObserver o) {
-        StepObserver[] old = observers;
-        StepObserver[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-        grown[old.length] = o;
-        observers = grown;
-    }
-
-    synchronized void removeObserver(StepObserver o) {
-        StepObserver[] kept = java.util.Arrays.stream(observers).filter(x -> x != o).toArray(StepObserver[]::new);
-        observers = kept.length == 0 ? NO_OBSERVERS : kept;
-    }
-
-    private boolean tracing() {
-        return observers.length != 0 || jfrOn;
-    }
-
-    private void traceStart(Object subject) {
-        long t = System.nanoTime();
-        for (StepObserver o : observers) {
-            o.stepStarted(this, subject, t);
-        }
-        if (jfrOn) {
-            JfrTracer.INSTANCE.stepStarted(this, subject, t);
-        }
-    }
-
-    private void traceEnd(Object subject, boolean finished) {
-        long t = System.nanoTime();
-        for (StepObserver o : observers) {
-            o.stepEnded(this, subject, t, finished);
-        }
-        if (jfrOn) {
-            JfrTracer.INSTANCE.stepEnded(this, subject, t, finished);
-        }
-    }
-
-    /** Called on an offloaded call's thread when it starts ({@code start}) or ends. */
-    void traceOffload(Object call, boolean start) {
-        StepObserver[] os = observers;
-        if (os.length == 0) {
-            return;
-        }
-        long t = System.nanoTime();
-        for (StepObserver o : os) {
-            if (start) {
-                o.offloadStarted(call, t);
-            } else {
-                o.offloadEnded(call, t);
-            }
-        }
     }
 
     /**
@@ -605,26 +532,11 @@ public final class EventLoop implements AutoCloseable {
      * thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
      */
     public String dumpTasks() {
-        return TaskDump.render(this, liveTasksSnapshot());
-    }
-
-    /** Pending tasks in creation order; from another thread, a best-effort walk that cannot loop forever. */
-    List<Task<?>> liveTasksSnapshot() {
-        var out = new ArrayList<Task<?>>();
-        int limit = 10_000_000;
-        for (Task<?> t = liveHead; t != null && limit-- > 0; t = t.liveNext) {
-            out.add(t);
-        }
-        Collections.reverse(out);
-        return out;
+        return TaskDump.render(this, live.snapshot());
     }
 
     List<Object> inFlightSnapshotOrEmpty() {
-        try {
-            return inFlightSnapshot();
-        } catch (java.util.ConcurrentModificationException racingWithTheLoop) {
-            return List.of();
-        }
+        return inFlight.snapshotOrEmpty();
     }
 
     /** The task the loop is running now, or {@code null} in a callback or outside the loop. */
@@ -802,28 +714,7 @@ public final class EventLoop implements AutoCloseable {
 
     /** The loop held by the current thread, or null. */
     static EventLoop ofCurrentThread() {
-        Thread me = Thread.currentThread();
-        for (EventLoop loop : running) {
-            if (loop.holderThread == me) {
-                return loop;
-            }
-        }
-        return null;
-    }
-
-    private static void register(EventLoop loop) {
-        synchronized (REGISTRY_LOCK) {
-            EventLoop[] old = running;
-            EventLoop[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-            grown[old.length] = loop;
-            running = grown;
-        }
-    }
-
-    private static void unregister(EventLoop loop) {
-        synchronized (REGISTRY_LOCK) {
-            running = java.util.Arrays.stream(running).filter(l -> l != loop).toArray(EventLoop[]::new);
-        }
+        return RunningLoops.ofCurrentThread();
     }
 
     // ==============================================================================================================
@@ -929,11 +820,7 @@ public final class EventLoop implements AutoCloseable {
         if (lifecycle == CLOSED) {
             return false;
         }
-        inbox.add(h);
-        Thread s = sleeper;
-        if (s != null) {
-            LockSupport.unpark(s);
-        }
+        inbox.post(h);
         return true;
     }
 
@@ -942,28 +829,16 @@ public final class EventLoop implements AutoCloseable {
     }
 
     void removeInFlight(Object op) {
-        if (inFlight.remove(op) && inFlight.isEmpty() && inFlightDrained != null) {
-            Future<Void> drained = inFlightDrained;
-            inFlightDrained = null;
-            if (!drained.isDone()) {
-                drained.complete(null);
-            }
-        }
+        inFlight.remove(op);
     }
 
     /** A future done when no offloaded call or wrapped stage is in flight any more. */
     Future<Void> inFlightDrained() {
-        Future<Void> f = new Future<>(this);
-        if (inFlight.isEmpty()) {
-            f.complete(null);
-        } else {
-            inFlightDrained = f;
-        }
-        return f;
+        return inFlight.drained();
     }
 
     List<Object> inFlightSnapshot() {
-        return new ArrayList<>(inFlight);
+        return inFlight.snapshot();
     }
 
     void trackUnretrieved(Future<?> f) {
@@ -974,42 +849,13 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void linkLive(Task<?> t) {
-        Task<?> head = liveHead;
-        t.liveNext = head;
-        if (head != null) {
-            head.livePrev = t;
-        }
-        liveHead = t;
-        liveCount++;
-    }
-
     void unlinkLive(Task<?> t) {
-        Task<?> prev = t.livePrev;
-        Task<?> next = t.liveNext;
-        if (prev != null) {
-            prev.liveNext = next;
-        } else if (liveHead == t) {
-            liveHead = next;
-        } else {
-            return;
-        }
-        if (next != null) {
-            next.livePrev = prev;
-        }
-        t.livePrev = null;
-        t.liveNext = null;
-        liveCount--;
+        live.remove(t);
     }
 
     /** Pending tasks in creation order. */
     List<Task<?>> liveTasks() {
-        var out = new ArrayList<Task<?>>(liveCount);
-        for (Task<?> t = liveHead; t != null; t = t.liveNext) {
-            out.add(t);
-        }
-        Collections.reverse(out);
-        return out;
+        return live.list();
     }
 
     private Executor defaultExecutor() {
@@ -1044,10 +890,10 @@ public final class EventLoop implements AutoCloseable {
         if (closing) {
             throw new IllegalStateException("Event loop is closed: " + t.getName() + " cannot suspend any more");
         }
-        if (tracing()) {
-            traceEnd(t, false);
+        if (tracing.active()) {
+            tracing.stepEnded(t, false);
         }
-        boolean spin = spinWorthTrying();
+        boolean spin = this.spin.worthTrying();
         if (handOff(t)) {
             awaitTurn(t, spin);
         }
@@ -1057,8 +903,8 @@ public final class EventLoop implements AutoCloseable {
     void exitTask(Task<?> t, Object value, Throwable error) {
         try {
             settleTask(t, value, error);
-            if (tracing()) {
-                traceEnd(t, true);
+            if (tracing.active()) {
+                tracing.stepEnded(t, true);
             }
             if (closing) {
                 transferTo(DRIVER);
@@ -1096,12 +942,12 @@ public final class EventLoop implements AutoCloseable {
                     break;
                 }
                 // Begin an iteration: the inbox, then (if nothing is ready) wait, then due timers.
-                drainInbox();
+                inbox.drainTo(ready);
                 if (ready.isEmpty() && !stopping) {
                     idle();
                 }
                 now = freshNow();
-                drainInbox();
+                inbox.drainTo(ready);
                 timers.popDue(now, ready);
                 batch = ready.size();
                 iterations++;
@@ -1129,9 +975,9 @@ public final class EventLoop implements AutoCloseable {
                 continue;
             }
             currentTask = null;
-            boolean traced = tracing();
+            boolean traced = tracing.active();
             if (traced) {
-                traceStart(h);
+                tracing.stepStarted(h);
             }
             try {
                 h.run();
@@ -1139,11 +985,11 @@ public final class EventLoop implements AutoCloseable {
                 callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
             }
             if (traced) {
-                traceEnd(h, false);
+                tracing.stepEnded(h, false);
             }
         }
-        if (next != DRIVER && tracing()) {
-            traceStart(next);
+        if (next != DRIVER && tracing.active()) {
+            tracing.stepStarted(next);
         }
         if (next == self) {
             currentTask = self instanceof Task<?> t ? t : null;
@@ -1219,18 +1065,18 @@ public final class EventLoop implements AutoCloseable {
      */
     private void awaitTurn(Task<?> me, boolean spin) {
         if (spin) {
-            long deadline = System.nanoTime() + SPIN_NANOS;
+            long deadline = System.nanoTime() + SpinPolicy.SPIN_NANOS;
             do {
                 for (int i = 0; i < 32; i++) {
                     if (owner == me) {
-                        recordSpin(true);
+                        this.spin.record(true);
                         return;
                     }
                     Thread.onSpinWait();
                 }
             } while (System.nanoTime() < deadline);
             // Recorded now, not when the loop comes back: that may be after a million other suspensions.
-            recordSpin(false);
+            this.spin.record(false);
         }
         me.parked = true;
         if (owner == me) {
@@ -1256,54 +1102,6 @@ public final class EventLoop implements AutoCloseable {
         } while (owner != DRIVER);
     }
 
-    private static final long SPIN_NANOS = Long.getLong("aio4j.spinNanos", 50_000);
-    private static final boolean SEVERAL_CARRIERS = carrierCount() > 1 && SPIN_NANOS > 0;
-    // Written by waiting threads without holding the loop: racy on purpose, a lost update only delays adaptation.
-    private volatile int spinScore = 8;
-    private volatile int probeInterval = 64;
-    private int spinProbe;
-
-    private static int carrierCount() {
-        String p = System.getProperty("jdk.virtualThreadScheduler.parallelism");
-        try {
-            return p != null ? Integer.parseInt(p.trim()) : Runtime.getRuntime().availableProcessors();
-        } catch (NumberFormatException e) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-    }
-
-    /**
-     * Whether a suspending task should spin before parking: only with several carriers, and only while spinning
-     * has recently paid off (a round-robin over many tasks never hands back in time). When it has not, one
-     * suspension in 64 tries again, so the loop notices when the workload changes.
-     */
-    private boolean spinWorthTrying() {
-        if (!SEVERAL_CARRIERS) {
-            return false;
-        }
-        if (spinScore >= 0) {
-            return true;
-        }
-        if (++spinProbe < probeInterval) {
-            return false;
-        }
-        spinProbe = 0;
-        return true;
-    }
-
-    private void recordSpin(boolean hit) {
-        if (hit) {
-            spinScore = Math.min(spinScore + 2, 16);
-            probeInterval = 64;
-        } else {
-            if (spinScore < 0) {
-                // A probe failed too: probe half as often, down to one suspension in 64k.
-                probeInterval = Math.min(probeInterval * 2, 1 << 16);
-            }
-            spinScore = Math.max(spinScore - 1, -1);
-        }
-    }
-
     /** A thread of this loop was interrupted while it waited: cancel its task (the main one for the driver). */
     private void onInterrupted(Object who) {
         if (who == DRIVER) {
@@ -1315,13 +1113,6 @@ public final class EventLoop implements AutoCloseable {
             }
         } else if (who instanceof Task<?> t) {
             t.cancel("the task's thread was interrupted");
-        }
-    }
-
-    private void drainInbox() {
-        Handle h;
-        while ((h = inbox.poll()) != null) {
-            ready.add(h);
         }
     }
 
@@ -1360,20 +1151,8 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void waitForInbox(long timeoutNanos) {
-        sleeper = Thread.currentThread();
-        try {
-            if (inbox.isEmpty()) {
-                if (timeoutNanos == Long.MAX_VALUE) {
-                    LockSupport.park(this);
-                } else {
-                    LockSupport.parkNanos(this, timeoutNanos);
-                }
-                if (Thread.interrupted()) {
-                    onInterrupted(owner);
-                }
-            }
-        } finally {
-            sleeper = null;
+        if (inbox.await(this, timeoutNanos)) {
+            onInterrupted(owner);
         }
     }
 
@@ -1397,10 +1176,10 @@ public final class EventLoop implements AutoCloseable {
         batch = 0;
         driverInterrupted = false;
         lifecycle = RUNNING;
-        register(this);
+        RunningLoops.add(this);
         if (debug) {
             watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
-            addObserver(watchdog);
+            tracing.add(watchdog);
             watchdog.start();
         }
     }
@@ -1408,10 +1187,10 @@ public final class EventLoop implements AutoCloseable {
     private void leaveRunning() {
         if (watchdog != null) {
             watchdog.stop();
-            removeObserver(watchdog);
+            tracing.remove(watchdog);
             watchdog = null;
         }
-        unregister(this);
+        RunningLoops.remove(this);
         stopping = false;
         batch = 0;
         lifecycle = IDLE;
@@ -1425,7 +1204,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void abandonPendingTasks() {
-        if (liveHead == null) {
+        if (live.isEmpty()) {
             return;
         }
         Thread me = Thread.currentThread();
@@ -1433,13 +1212,13 @@ public final class EventLoop implements AutoCloseable {
         holderThread = me;
         owner = DRIVER;
         closing = true;
-        register(this); // so that a task unwinding here finds its loop and is told it is closing
+        RunningLoops.add(this); // so that a task unwinding here finds its loop and is told it is closing
         try {
-            while (liveHead != null) {
+            while (!live.isEmpty()) {
                 abandon(liveTasks());
             }
         } finally {
-            unregister(this);
+            RunningLoops.remove(this);
             closing = false;
             holderThread = null;
             owner = null;

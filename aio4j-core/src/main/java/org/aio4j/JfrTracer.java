@@ -16,7 +16,7 @@ import jdk.jfr.Threshold;
 /**
  * JDK Flight Recorder events for the loop, so JDK Mission Control shows tasks being created, holding the loop
  * (each step from resumption to suspension or end) and finishing, and the slow steps. While no recording has these
- * events enabled, {@link EventLoop#jfrOn} is false and the loop does not call in here at all: the cost is one
+ * events enabled, {@link Tracing.jfrOn} is false and the loop does not call in here at all: the cost is one
  * volatile read per step. Loaded only if the {@code jdk.jfr} module is present.
  */
 final class JfrTracer implements StepObserver {
@@ -26,14 +26,14 @@ final class JfrTracer implements StepObserver {
     private JfrTracer() {
     }
 
-    /** Follows recordings starting and stopping, and keeps {@link EventLoop#jfrOn} up to date. */
+    /** Follows recordings starting and stopping, and keeps {@link Tracing.jfrOn} up to date. */
     static void install() {
         FlightRecorder.addListener(new FlightRecorderListener() {
             @Override
             public void recordingStateChanged(Recording recording) {
                 if (recording.getState() == RecordingState.RUNNING || recording.getState() == RecordingState.STOPPED
                         || recording.getState() == RecordingState.CLOSED) {
-                    EventLoop.jfrOn = EventType.getEventType(TaskStep.class).isEnabled()
+                    Tracing.jfrOn = EventType.getEventType(TaskStep.class).isEnabled()
                             || EventType.getEventType(TaskCreated.class).isEnabled();
                 }
             }

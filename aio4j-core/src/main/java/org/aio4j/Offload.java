@@ -62,13 +62,13 @@ final class Offload<T> implements Runnable {
         }
         T value = null;
         Throwable error = null;
-        loop.traceOffload(this, true);
+        loop.tracing.offload(this, true);
         try {
             value = call.call();
         } catch (Throwable e) {
             error = e;
         } finally {
-            loop.traceOffload(this, false);
+            loop.tracing.offload(this, false);
         }
         synchronized (this) {
             runner = null;

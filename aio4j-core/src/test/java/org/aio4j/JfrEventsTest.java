@@ -54,6 +54,6 @@ class JfrEventsTest {
 
     @Test
     void withoutARecordingTheLoopDoesNotTrace() throws Exception {
-        assertThat(EventLoop.jfrOn).isFalse();
+        assertThat(Tracing.jfrOn).isFalse();
     }
 }
