@@ -1,0 +1,16 @@
+package org.aio4j.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Opens the connection a {@link JdbcQuery} runs on: {@code dataSource::getConnection}, or
+ * {@code () -> DriverManager.getConnection(url)}. It is called off the event loop (it may block), once per
+ * {@link JdbcCursor}; the cursor owns the connection and closes it (a pool's connection goes back to the pool).
+ */
+@FunctionalInterface
+public interface ConnectionFactory {
+
+    /** A new (or pooled) connection. */
+    Connection connect() throws SQLException;
+}

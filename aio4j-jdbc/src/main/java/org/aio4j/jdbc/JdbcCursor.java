@@ -1,0 +1,266 @@
+package org.aio4j.jdbc;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import org.aio4j.Aio;
+import org.aio4j.AsyncGenerator;
+import org.aio4j.AsyncIterator;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+import org.aio4j.GeneratorExit;
+
+/**
+ * The rows of one execution of a {@link JdbcQuery}, as an async iterator: asyncpg's and aiopg's cursors, iterated
+ * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop.
+ *
+ * <h2>How rows are read</h2>
+ * Every blocking JDBC call (connect, execute, fetch, close) runs off the loop, on the query's executor (a new virtual
+ * thread per call by default) through {@link EventLoop#runInExecutor}; the task waiting for it suspends and the loop
+ * runs other tasks. Rows are read in batches of {@code min(fetchSize, bufferSize)}, mapped by the
+ * {@link RowMapper} on the reading thread, and held in a buffer until the consumer takes them. The next batch is read
+ * while the consumer works, but only while the rows held plus that batch fit in {@code bufferSize}: at no time are
+ * more than {@code bufferSize} mapped rows held ahead of the consumer, and the driver holds at most one fetch beyond
+ * them, so memory stays flat however many rows the query returns. (The driver must stream: PostgreSQL does inside a
+ * transaction with a fetch size, which the cursor sets up; H2 needs {@code LAZY_QUERY_EXECUTION=TRUE}; MySQL needs
+ * {@code useCursorFetch=true}.) The query runs in a transaction of its own (autocommit off): committed when every row
+ * was read, rolled back otherwise.
+ *
+ * <h2>Errors</h2>
+ * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after
+ * the rows before it, as a {@link java.util.concurrent.CompletionException} whose cause is the
+ * {@link java.sql.SQLException} (unchecked exceptions of the mapper as they are). Then the cursor is closed.
+ *
+ * <h2>Closing and cancellation</h2>
+ * The cursor is an {@link AsyncGenerator}'s consumer side, so it is closed when the consumer stops early and closes
+ * it (try-with-resources), when it is exhausted or fails, and, if the consumer forgets, when the task that iterated
+ * it ends. Closing closes the result set, the statement and the connection, in that order, off the loop, and returns
+ * when they are closed. If a JDBC call is running at that moment (the consumer was cancelled while waiting for rows,
+ * or stopped while the next batch was being read ahead), the statement is first cancelled with
+ * {@link java.sql.Statement#cancel()} from another thread, and the call is waited for: the connection is never closed
+ * under a call still using it. Cancelling the consuming task therefore aborts a long query and closes everything
+ * before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation meanwhile does not cut the
+ * clean-up short (it is thrown afterwards).
+ *
+ * <p>Loop object: iterate it from the tasks of one loop. {@link #statistics()} is safe there too.
+ *
+ * @param <R> the row type
+ */
+public final class JdbcCursor<R> implements AsyncIterator<R> {
+
+    /**
+     * Counters of a cursor.
+     *
+     * @param rowsRead      rows read from the result set and mapped so far
+     * @param rowsDelivered rows handed to the consumer so far
+     * @param maxRowsAhead  the most rows ever read and not yet delivered (never above the buffer size)
+     */
+    public record Statistics(long rowsRead, long rowsDelivered, long maxRowsAhead) {
+    }
+
+    private final JdbcQuery<R> query;
+    private final BlockingCursor<R> blocking;
+    private final AsyncGenerator<R> rows;
+    private final int batchSize;
+
+    // Touched by the loop only.
+    private final ArrayDeque<R> ready = new ArrayDeque<>();
+    /** The JDBC call running now (executing or reading), or null. */
+    private Future<?> inFlight;
+    private boolean readAll;
+    private Throwable readFailure;
+    private long rowsRead;
+    private long rowsDelivered;
+    private long maxRowsAhead;
+
+    JdbcCursor(JdbcQuery<R> query) {
+        this.query = query;
+        this.blocking = new BlockingCursor<>(query);
+        this.batchSize = Math.min(query.fetchSize(), query.bufferSize());
+        this.rows = AsyncGenerator.of(this::run);
+    }
+
+    /**
+     * Whether there is another row, suspending the task while rows are fetched. See {@link AsyncIterator#hasNext()}.
+     *
+     * @throws java.util.concurrent.CompletionException wrapping the {@link java.sql.SQLException} of the driver
+     */
+    @Override
+    public boolean hasNext() {
+        return rows.hasNext();
+    }
+
+    /** The next row. See {@link AsyncIterator#next()}. */
+    @Override
+    public R next() {
+        return rows.next();
+    }
+
+    /**
+     * Closes the result set, statement and connection (cancelling the statement first if a call is running), and
+     * waits until they are closed: asyncio's {@code aclose()}. Idempotent.
+     *
+     * @throws RuntimeException a failure while closing (an {@link java.sql.SQLException} wrapped in
+     *                          {@link java.util.concurrent.CompletionException})
+     */
+    @Override
+    public void aclose() {
+        rows.aclose();
+    }
+
+    /** The counters of this cursor. Call it on the loop. */
+    public Statistics statistics() {
+        return new Statistics(rowsRead, rowsDelivered, maxRowsAhead);
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcCursor[" + query.sql() + ", read=" + rowsRead + ", delivered=" + rowsDelivered + ", " + rows + "]";
+    }
+
+    // ---- the generator body, run in the consuming task
+
+    private void run(AsyncGenerator.Emitter<R> out) throws Exception {
+        EventLoop loop = Aio.getRunningLoop();
+        Throwable primary = null;
+        try {
+            await(offload(loop, () -> {
+                blocking.open();
+                return null;
+            }));
+            Future<BlockingCursor.Batch<R>> reading = null;
+            for (;;) {
+                if (reading == null && !readAll && ready.size() + batchSize <= query.bufferSize()) {
+                    reading = offload(loop, () -> blocking.read(batchSize));
+                }
+                if (reading != null && (ready.isEmpty() || reading.isDone())) {
+                    accept(await(reading));
+                    reading = null;
+                } else if (!ready.isEmpty()) {
+                    rowsDelivered++;
+                    out.emit(ready.poll());
+                } else if (readFailure != null) {
+                    throw asException(readFailure);
+                } else {
+                    return;
+                }
+            }
+        } catch (Throwable e) {
+            primary = e;
+            throw e;
+        } finally {
+            Throwable raise = release(loop, primary);
+            if (raise != null) {
+                throw asException(raise);
+            }
+        }
+    }
+
+    private <T> Future<T> offload(EventLoop loop, Callable<T> call) {
+        Future<T> f = loop.runInExecutor(query.executor(), call);
+        inFlight = f;
+        return f;
+    }
+
+    /**
+     * Waits for a JDBC call. Shielded: if the task is cancelled meanwhile, the call is not interrupted here (the
+     * clean-up cancels the statement and waits for the call before it closes the connection).
+     */
+    private <T> T await(Future<T> call) throws Exception {
+        T value = Aio.shield(call).await();
+        inFlight = null;
+        return value;
+    }
+
+    private void accept(BlockingCursor.Batch<R> batch) {
+        ready.addAll(batch.rows());
+        rowsRead += batch.rows().size();
+        maxRowsAhead = Math.max(maxRowsAhead, rowsRead - rowsDelivered);
+        if (batch.exhausted()) {
+            readAll = true;
+            readFailure = batch.failure();
+        }
+    }
+
+    /**
+     * Closes the JDBC objects, after cancelling the statement and waiting for the call in flight if there is one;
+     * waits through further cancellations of the task. Returns what the body must throw instead of ending as it does,
+     * or null to let it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
+     */
+    private Throwable release(EventLoop loop, Throwable primary) {
+        CancellationException interrupted = null;
+        Throwable cancelFailure = null;
+        Future<?> running = inFlight;
+        inFlight = null;
+        if (running != null && !running.isDone()) {
+            Future<Void> cancelling = loop.runInExecutor(query.executor(), () -> {
+                blocking.cancel();
+                return null;
+            });
+            interrupted = settle(cancelling, interrupted);
+            cancelFailure = failureOf(cancelling);
+            interrupted = settle(running, interrupted);
+            failureOf(running); // the call was cancelled on purpose: its failure is expected
+        }
+        boolean commit = primary == null;
+        Future<Void> closing = loop.runInExecutor(query.executor(), () -> {
+            blocking.close(commit);
+            return null;
+        });
+        interrupted = settle(closing, interrupted);
+        Throwable closeFailure = failureOf(closing);
+
+        if (primary == null || primary instanceof GeneratorExit) {
+            // Ended normally or closed by the consumer: a close failure, or else a cancellation that came during the
+            // clean-up, is the outcome.
+            Throwable raise = closeFailure != null ? closeFailure : interrupted;
+            attach(raise, cancelFailure, raise == closeFailure ? interrupted : null);
+            return raise;
+        }
+        // Failing or cancelled: that goes on, carrying the rest.
+        attach(primary, cancelFailure, closeFailure, interrupted);
+        return null;
+    }
+
+    private static void attach(Throwable carrier, Throwable... others) {
+        if (carrier == null) {
+            return;
+        }
+        for (Throwable t : others) {
+            if (t != null && t != carrier) {
+                carrier.addSuppressed(t);
+            }
+        }
+    }
+
+    /** Waits until {@code f} is done, whatever happens to the task; returns the task's cancellation, if it came. */
+    private static CancellationException settle(Future<?> f, CancellationException interrupted) {
+        while (!f.isDone()) {
+            try {
+                Aio.shield(f).await();
+            } catch (CancellationException e) {
+                if (!f.isDone()) {
+                    interrupted = e;
+                }
+            } catch (Exception e) {
+                break; // f failed: failureOf() retrieves it
+            }
+        }
+        return interrupted;
+    }
+
+    /** The failure of a done call, retrieving it; null if it succeeded or was cancelled. */
+    private static Throwable failureOf(Future<?> f) {
+        return f.isCancelled() ? null : f.exception();
+    }
+
+    private static Exception asException(Throwable t) {
+        if (t instanceof Exception e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,161 @@
+package org.aio4j.jdbc;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * A query whose rows are read as an {@link org.aio4j.AsyncIterator}: what {@code async for row in cursor} is with
+ * asyncpg, aiopg or aiosqlite. Immutable: each setting returns a new query; {@link #rows()} starts one execution.
+ *
+ * <pre>{@code
+ * JdbcQuery<Person> adults = JdbcQuery.of(dataSource::getConnection,
+ *         "select id, name from person where age >= ?", rs -> new Person(rs.getLong(1), rs.getString(2)))
+ *     .parameters(18)
+ *     .fetchSize(500)        // rows per round trip to the database
+ *     .bufferSize(2_000);    // rows read ahead of the consumer, at most
+ * try (JdbcCursor<Person> people = adults.rows()) {
+ *     for (Person p : people) {           // suspends the task while rows are fetched; the loop keeps running
+ *         if (p.id() > 3) break;          // closing (here, at the end of the try) closes the statement and connection
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>See {@link JdbcCursor} for how rows are read, buffered, cancelled and closed.
+ *
+ * @param <R> the row type
+ */
+public final class JdbcQuery<R> {
+
+    /** Default {@link #fetchSize(int)}. */
+    public static final int DEFAULT_FETCH_SIZE = 500;
+    /** Default {@link #bufferSize(int)}: two fetches, so one is read while the consumer works on the other. */
+    public static final int DEFAULT_BUFFER_SIZE = 2 * DEFAULT_FETCH_SIZE;
+
+    private static final ThreadFactory JDBC_THREADS = Thread.ofVirtual().name("aio4j-jdbc-", 0).factory();
+    /** A new virtual thread for each blocking JDBC call, as {@link org.aio4j.Aio#toThread} does. */
+    private static final Executor VIRTUAL_THREADS = command -> JDBC_THREADS.newThread(command).start();
+
+    private final ConnectionFactory connections;
+    private final String sql;
+    private final RowMapper<? extends R> mapper;
+    private final List<Object> parameters;
+    private final int fetchSize;
+    private final int bufferSize;
+    private final Executor executor;
+
+    private JdbcQuery(ConnectionFactory connections, String sql, RowMapper<? extends R> mapper,
+                      List<Object> parameters, int fetchSize, int bufferSize, Executor executor) {
+        this.connections = connections;
+        this.sql = sql;
+        this.mapper = mapper;
+        this.parameters = parameters;
+        this.fetchSize = fetchSize;
+        this.bufferSize = bufferSize;
+        this.executor = executor;
+    }
+
+    /**
+     * A query of {@code sql} on a connection from {@code connections}, each row mapped by {@code mapper}; with the
+     * default fetch and buffer sizes, no parameters, and JDBC calls on virtual threads.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code sql} is blank
+     */
+    public static <R> JdbcQuery<R> of(ConnectionFactory connections, String sql, RowMapper<? extends R> mapper) {
+        Objects.requireNonNull(connections, "connections must not be null");
+        Objects.requireNonNull(sql, "sql must not be null");
+        Objects.requireNonNull(mapper, "row mapper must not be null");
+        if (sql.isBlank()) {
+            throw new IllegalArgumentException("sql must not be blank");
+        }
+        return new JdbcQuery<>(connections, sql, mapper, List.of(), DEFAULT_FETCH_SIZE, DEFAULT_BUFFER_SIZE,
+                VIRTUAL_THREADS);
+    }
+
+    /** This query with the values of its {@code ?} parameters, bound in order with {@code setObject}. */
+    public JdbcQuery<R> parameters(Object... values) {
+        Objects.requireNonNull(values, "parameters must not be null (pass no argument for none)");
+        List<Object> copy = Collections.unmodifiableList(Arrays.asList(values.clone()));
+        return new JdbcQuery<>(connections, sql, mapper, copy, fetchSize, bufferSize, executor);
+    }
+
+    /**
+     * This query with {@code rows} as the JDBC fetch size (rows per round trip) and as the size of each batch read
+     * off the loop.
+     *
+     * @throws IllegalArgumentException if {@code rows < 1}
+     */
+    public JdbcQuery<R> fetchSize(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("fetchSize must be >= 1, got " + rows);
+        }
+        return new JdbcQuery<>(connections, sql, mapper, parameters, rows, bufferSize, executor);
+    }
+
+    /**
+     * This query with at most {@code rows} rows read ahead of the consumer. A buffer at least twice the fetch size
+     * lets the next batch be read while the consumer works on the current one.
+     *
+     * @throws IllegalArgumentException if {@code rows < 1}
+     */
+    public JdbcQuery<R> bufferSize(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("bufferSize must be >= 1, got " + rows);
+        }
+        return new JdbcQuery<>(connections, sql, mapper, parameters, fetchSize, rows, executor);
+    }
+
+    /**
+     * This query with its blocking JDBC calls run on {@code executor} (by {@link org.aio4j.EventLoop#runInExecutor})
+     * instead of a new virtual thread per call; e.g. a bounded pool to cap the connections in use.
+     */
+    public JdbcQuery<R> executor(Executor executor) {
+        Objects.requireNonNull(executor, "executor must not be null");
+        return new JdbcQuery<>(connections, sql, mapper, parameters, fetchSize, bufferSize, executor);
+    }
+
+    /**
+     * A new cursor over the rows of one execution of this query. Nothing happens until its first
+     * {@code hasNext()}, which must be called in a task.
+     */
+    public JdbcCursor<R> rows() {
+        return new JdbcCursor<>(this);
+    }
+
+    ConnectionFactory connections() {
+        return connections;
+    }
+
+    String sql() {
+        return sql;
+    }
+
+    RowMapper<? extends R> mapper() {
+        return mapper;
+    }
+
+    List<Object> parameterList() {
+        return parameters;
+    }
+
+    int fetchSize() {
+        return fetchSize;
+    }
+
+    int bufferSize() {
+        return bufferSize;
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcQuery[" + sql + ", fetchSize=" + fetchSize + ", bufferSize=" + bufferSize + "]";
+    }
+}

@@ -1,0 +1,261 @@
+package org.aio4j.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.aio4j.Aio;
+import org.aio4j.Task;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every database must show through {@link JdbcCursor}, run against H2 and PostgreSQL. The loops run on
+ * the real clock: JDBC calls are real I/O. No timing is asserted; the {@link Timeout}s only turn a hang (a
+ * cancellation that does not reach the database) into a failure.
+ */
+abstract class JdbcCursorContract {
+
+    /** Opens a new connection to the test database. */
+    abstract ConnectionFactory database();
+
+    /** SQL returning the integers 1..? in order, in one column. */
+    abstract String rangeSql();
+
+    /** SQL returning 1..? in order in its first column, counting each row the database produces. */
+    abstract String countedRangeSql();
+
+    /** SQL that runs until it is cancelled, and counts one produced row when it starts. */
+    abstract String endlessSql();
+
+    /** The number of rows the database produced for the counted queries since the last reset. */
+    abstract long produced() throws Exception;
+
+    abstract void resetProduced() throws Exception;
+
+    private RecordingConnections recording() {
+        return new RecordingConnections(database());
+    }
+
+    @Test
+    void rowsArriveInOrderWithParameters() throws Exception {
+        var connections = recording();
+        List<Integer> rows = Aio.run(() ->
+                JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(5).fetchSize(2).bufferSize(3)
+                        .rows().toList());
+        assertThat(rows).containsExactly(1, 2, 3, 4, 5);
+        assertThat(connections.connections).hasSize(1);
+        assertThat(connections.allClosed()).isTrue();
+    }
+
+    @Test
+    void aConsumerThatStopsAfterThreeRowsClosesTheStatementAndConnection() throws Exception {
+        var connections = recording();
+        List<Integer> got = new ArrayList<>();
+        Aio.run(() -> {
+            try (var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(1_000_000)
+                    .fetchSize(100).rows()) {
+                for (int i : rows) {
+                    got.add(i);
+                    if (got.size() == 3) {
+                        break;
+                    }
+                }
+                assertThat(connections.statements.getFirst().isClosed()).isFalse();
+            }
+            assertThat(connections.statements).hasSize(1);
+            assertThat(connections.statements.getFirst().isClosed()).isTrue();
+            assertThat(connections.connections.getFirst().isClosed()).isTrue();
+        });
+        assertThat(got).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aConsumerTaskThatForgetsToCloseClosesEverythingWhenItEnds() throws Exception {
+        var connections = recording();
+        Aio.run(() -> {
+            Task<Integer> consumer = Aio.createTask(() -> {
+                var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(10_000).rows();
+                return rows.next() + rows.next();
+            });
+            assertThat(consumer.await()).isEqualTo(3);
+            assertThat(connections.allClosed()).isTrue();
+        });
+    }
+
+    @Test
+    @Timeout(120)
+    void streamingAMillionRowsHoldsAtMostBufferPlusFetchRowsAhead() throws Exception {
+        int fetch = 1_000;
+        int buffer = 3_000;
+        int total = 1_000_000;
+        resetProduced();
+        var mapped = new AtomicLong();
+        long[] maxMappedAhead = {0};
+        long[] maxProducedAhead = {0};
+        var connections = recording();
+        JdbcCursor.Statistics stats = Aio.run(() -> {
+            long consumed = 0;
+            long sum = 0;
+            try (var rows = JdbcQuery.of(connections, countedRangeSql(), rs -> {
+                mapped.incrementAndGet();
+                return rs.getLong(1);
+            }).parameters(total).fetchSize(fetch).bufferSize(buffer).rows()) {
+                for (long x : rows) {
+                    consumed++;
+                    sum += x;
+                    maxMappedAhead[0] = Math.max(maxMappedAhead[0], mapped.get() - consumed);
+                    if (consumed % 50_000 == 0) {
+                        long producedNow = Aio.toThread(this::produced);
+                        maxProducedAhead[0] = Math.max(maxProducedAhead[0], producedNow - consumed);
+                    }
+                }
+                assertThat(consumed).isEqualTo(total);
+                assertThat(sum).isEqualTo((long) total * (total + 1) / 2);
+                return rows.statistics();
+            }
+        });
+        assertThat(maxMappedAhead[0]).isLessThanOrEqualTo(buffer);
+        assertThat(maxProducedAhead[0]).isLessThanOrEqualTo(buffer + fetch);
+        assertThat(stats.rowsRead()).isEqualTo(total);
+        assertThat(stats.rowsDelivered()).isEqualTo(total);
+        assertThat(stats.maxRowsAhead()).isLessThanOrEqualTo(buffer);
+        assertThat(produced()).isEqualTo(total);
+        assertThat(connections.allClosed()).isTrue();
+    }
+
+    @Test
+    @Timeout(60)
+    void cancellingTheConsumerAbortsARunningQueryAndClosesEverything() throws Exception {
+        resetProduced();
+        var connections = recording();
+        Aio.run(() -> {
+            Task<List<Long>> consumer = Aio.createTask(() ->
+                    JdbcQuery.of(connections, endlessSql(), rs -> rs.getLong(1)).rows().toList());
+            while (Aio.toThread(this::produced) == 0 && !consumer.isDone()) {
+                Aio.sleep(0.01); // waiting for the server to start the query; nothing is timed
+            }
+            assertThat(consumer.isDone()).as("consumer ended before it was cancelled: %s", consumer).isFalse();
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            assertThat(consumer.isCancelled()).isTrue();
+            assertThat(connections.allClosed()).isTrue();
+        });
+    }
+
+    @Test
+    @Timeout(60)
+    void cancellingTheConsumerWhileRowsStreamClosesEverything() throws Exception {
+        var connections = recording();
+        long[] got = {0};
+        Aio.run(() -> {
+            Task<Void> consumer = Aio.createTask(() -> {
+                for (int ignored : JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(10_000_000)
+                        .fetchSize(100).bufferSize(200).rows()) {
+                    got[0]++;
+                }
+            });
+            while (got[0] < 1_000) {
+                Aio.sleep(0);
+            }
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            assertThat(connections.allClosed()).isTrue();
+        });
+        assertThat(got[0]).isBetween(1_000L, 9_999_999L);
+    }
+
+    @Test
+    void aFailingRowMapperSurfacesAtThatRowAfterTheRowsBeforeIt() throws Exception {
+        var connections = recording();
+        var bad = new IllegalStateException("row 7 is bad");
+        List<Integer> got = new ArrayList<>();
+        Aio.run(() -> {
+            var rows = JdbcQuery.of(connections, rangeSql(), rs -> {
+                if (rs.getInt(1) == 7) {
+                    throw bad;
+                }
+                return rs.getInt(1);
+            }).parameters(100).fetchSize(5).rows();
+            assertThatThrownBy(() -> {
+                for (int i : rows) {
+                    got.add(i);
+                }
+            }).isSameAs(bad);
+            assertThat(connections.allClosed()).isTrue();
+        });
+        assertThat(got).containsExactly(1, 2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void badSqlSurfacesAsAnSqlExceptionAndClosesTheConnection() throws Exception {
+        var connections = recording();
+        Aio.run(() -> {
+            var rows = JdbcQuery.of(connections, "SELECT no_such_column FROM no_such_table", rs -> 1).rows();
+            assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
+                    .hasCauseInstanceOf(SQLException.class);
+            assertThat(rows.hasNext()).isFalse();
+            assertThat(connections.allClosed()).isTrue();
+        });
+    }
+
+    @Test
+    @Timeout(120)
+    void manyConcurrentCursorsWithRandomCancellationLeaveNoConnectionOpen() throws Exception {
+        long seed = new Random().nextLong();
+        var connections = recording();
+        int consumers = 40;
+        List<String> wrong = Aio.run(() -> {
+            var random = new Random(seed);
+            List<Task<Long>> tasks = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                int n = random.nextInt(0, 20_000);
+                int stop = random.nextInt(0, 25_000);
+                sizes.add(Math.min(n, stop));
+                tasks.add(Aio.createTask(() -> {
+                    long count = 0;
+                    try (var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(n)
+                            .fetchSize(random.nextInt(1, 500)).bufferSize(random.nextInt(1, 1_000)).rows()) {
+                        for (int x : rows) {
+                            if (x != count + 1) {
+                                throw new AssertionError("row " + x + " after " + count);
+                            }
+                            if (count == stop) {
+                                break;
+                            }
+                            count++;
+                        }
+                    }
+                    return count;
+                }));
+            }
+            for (Task<Long> t : tasks) {
+                if (random.nextInt(3) == 0) {
+                    Aio.getRunningLoop().callLater(random.nextInt(0, 200) / 1000.0, t::cancel);
+                }
+            }
+            List<String> problems = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                try {
+                    long count = tasks.get(c).await();
+                    if (count != sizes.get(c)) {
+                        problems.add("consumer " + c + " got " + count + " rows, expected " + sizes.get(c));
+                    }
+                } catch (CancellationException cancelled) {
+                    // only the connections must be closed
+                }
+            }
+            return problems;
+        });
+        assertThat(wrong).as("seed %d", seed).isEmpty();
+        assertThat(connections.connections).as("seed %d", seed).hasSize(consumers);
+        assertThat(connections.allClosed()).as("seed %d", seed).isTrue();
+    }
+}
