@@ -446,4 +446,46 @@ class AsyncGeneratorTest {
             return null;
         });
     }
+
+    @Test
+    void aRunThatEndsWhileATaskIsInsideABodyCancelsItThereAndRunsTheFinally() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Aio.createTask(() -> {
+                for (int i : counting(100, 10, log)) {
+                    log.add("got " + i);
+                }
+            });
+            Aio.sleep(5); // the other task is inside the body, in its sleep(10)
+            return null;
+        });
+        assertThat(log).containsExactly("start", "finally");
+    }
+
+    @Test
+    void closingALoopWithATaskSuspendedInsideABodyRunsTheFinally() throws Exception {
+        List<String> log = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        var loop = TestLoops.virtual(reports);
+        try (loop) {
+            loop.createTask(() -> {
+                for (int i : counting(100, 10, log)) {
+                    log.add("got " + i);
+                }
+            });
+            loop.runUntilComplete(() -> Aio.sleep(5));
+        }
+        assertThat(log).containsExactly("start", "finally");
+        assertThat(reports).extracting(ExceptionContext::message)
+                .containsExactly("Task was still pending when its event loop closed; it was cancelled");
+    }
+
+    @Test
+    void deadlockDetectionSeesThroughABody() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            Future<Integer> never = Aio.getRunningLoop().createFuture();
+            var gen = AsyncGenerator.<Integer>of(out -> out.emit(never.await()));
+            return gen.next();
+        })).isInstanceOf(DeadlockException.class).hasMessageContaining("AsyncGeneratorTest");
+    }
 }
