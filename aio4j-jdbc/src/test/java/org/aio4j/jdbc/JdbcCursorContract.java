@@ -10,17 +10,23 @@ import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import org.aio4j.Aio;
 import org.aio4j.Task;
+import org.aio4j.test.AioTesting;
+import org.aio4j.test.TestOptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
- * The behaviour every database must show through {@link JdbcCursor}, run against H2 and PostgreSQL. The loops run on
- * the real clock: JDBC calls are real I/O. No timing is asserted; the {@link Timeout}s only turn a hang (a
- * cancellation that does not reach the database) into a failure.
+ * The behaviour every database must show through {@link JdbcCursor}, run against H2 and PostgreSQL. Each test body
+ * runs with {@link AioTesting#runTest}, which also fails it if a task is left pending or an error reached nobody. The
+ * loops run on the real clock: JDBC calls are real I/O. No timing is asserted; the timeout only turns a hang (a
+ * cancellation that does not reach the database) into a failure with a task dump.
  */
 abstract class JdbcCursorContract {
+
+    private static final TestOptions REAL_CLOCK =
+            TestOptions.defaults().withVirtualTime(false).withTimeout(Duration.ofSeconds(120));
 
     /** Opens a new connection to the test database. */
     abstract ConnectionFactory database();
@@ -46,7 +52,7 @@ abstract class JdbcCursorContract {
     @Test
     void rowsArriveInOrderWithParameters() throws Exception {
         var connections = recording();
-        List<Integer> rows = Aio.run(() ->
+        List<Integer> rows = AioTesting.runTest(REAL_CLOCK, () ->
                 JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(5).fetchSize(2).bufferSize(3)
                         .rows().toList());
         assertThat(rows).containsExactly(1, 2, 3, 4, 5);
@@ -58,7 +64,7 @@ abstract class JdbcCursorContract {
     void aConsumerThatStopsAfterThreeRowsClosesTheStatementAndConnection() throws Exception {
         var connections = recording();
         List<Integer> got = new ArrayList<>();
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             try (var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(1_000_000)
                     .fetchSize(100).rows()) {
                 for (int i : rows) {
@@ -79,7 +85,7 @@ abstract class JdbcCursorContract {
     @Test
     void aConsumerTaskThatForgetsToCloseClosesEverythingWhenItEnds() throws Exception {
         var connections = recording();
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             Task<Integer> consumer = Aio.createTask(() -> {
                 var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(10_000).rows();
                 return rows.next() + rows.next();
@@ -90,7 +96,6 @@ abstract class JdbcCursorContract {
     }
 
     @Test
-    @Timeout(120)
     void streamingAMillionRowsHoldsAtMostBufferPlusFetchRowsAhead() throws Exception {
         int fetch = 1_000;
         int buffer = 3_000;
@@ -100,7 +105,7 @@ abstract class JdbcCursorContract {
         long[] maxMappedAhead = {0};
         long[] maxProducedAhead = {0};
         var connections = recording();
-        JdbcCursor.Statistics stats = Aio.run(() -> {
+        JdbcCursor.Statistics stats = AioTesting.runTest(REAL_CLOCK, () -> {
             long consumed = 0;
             long sum = 0;
             try (var rows = JdbcQuery.of(connections, countedRangeSql(), rs -> {
@@ -131,11 +136,10 @@ abstract class JdbcCursorContract {
     }
 
     @Test
-    @Timeout(60)
     void cancellingTheConsumerAbortsARunningQueryAndClosesEverything() throws Exception {
         resetProduced();
         var connections = recording();
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             Task<List<Long>> consumer = Aio.createTask(() ->
                     JdbcQuery.of(connections, endlessSql(), rs -> rs.getLong(1)).rows().toList());
             while (Aio.toThread(this::produced) == 0 && !consumer.isDone()) {
@@ -150,11 +154,10 @@ abstract class JdbcCursorContract {
     }
 
     @Test
-    @Timeout(60)
     void cancellingTheConsumerWhileRowsStreamClosesEverything() throws Exception {
         var connections = recording();
         long[] got = {0};
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             Task<Void> consumer = Aio.createTask(() -> {
                 for (int ignored : JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(10_000_000)
                         .fetchSize(100).bufferSize(200).rows()) {
@@ -176,7 +179,7 @@ abstract class JdbcCursorContract {
         var connections = recording();
         var bad = new IllegalStateException("row 7 is bad");
         List<Integer> got = new ArrayList<>();
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             var rows = JdbcQuery.of(connections, rangeSql(), rs -> {
                 if (rs.getInt(1) == 7) {
                     throw bad;
@@ -196,7 +199,7 @@ abstract class JdbcCursorContract {
     @Test
     void badSqlSurfacesAsAnSqlExceptionAndClosesTheConnection() throws Exception {
         var connections = recording();
-        Aio.run(() -> {
+        AioTesting.runTest(REAL_CLOCK, () -> {
             var rows = JdbcQuery.of(connections, "SELECT no_such_column FROM no_such_table", rs -> 1).rows();
             assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
                     .hasCauseInstanceOf(SQLException.class);
@@ -206,12 +209,11 @@ abstract class JdbcCursorContract {
     }
 
     @Test
-    @Timeout(120)
     void manyConcurrentCursorsWithRandomCancellationLeaveNoConnectionOpen() throws Exception {
         long seed = new Random().nextLong();
         var connections = recording();
         int consumers = 40;
-        List<String> wrong = Aio.run(() -> {
+        List<String> wrong = AioTesting.runTest(REAL_CLOCK, () -> {
             var random = new Random(seed);
             List<Task<Long>> tasks = new ArrayList<>();
             List<Integer> sizes = new ArrayList<>();

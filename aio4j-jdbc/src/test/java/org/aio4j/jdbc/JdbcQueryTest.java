@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
-import org.aio4j.Aio;
+import org.aio4j.test.AioTesting;
+import org.aio4j.test.TestOptions;
 import org.junit.jupiter.api.Test;
 
 /** Bad input to the JDBC API is refused at the call site, with a message naming the problem. */
@@ -47,7 +48,7 @@ class JdbcQueryTest {
 
     @Test
     void aConnectionFactoryThatReturnsNullIsAnSqlError() throws Exception {
-        Aio.run(() -> {
+        AioTesting.runTest(TestOptions.defaults().withVirtualTime(false), () -> {
             var rows = JdbcQuery.of(() -> null, "SELECT 1", rs -> 1).rows();
             assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
                     .cause().isInstanceOf(SQLException.class)
