@@ -182,21 +182,17 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         if (s == PENDING) {
             throw new InvalidStateException("Result is not ready: " + this);
         }
-        if (s == CANCELLED) {
-            throw cancelledError();
+        Throwable e = failure();
+        if (e == null) {
+            return result;
         }
-        Throwable e = exception;
-        if (e != null) {
-            retrieved = true;
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new CompletionException(e);
+        if (e instanceof RuntimeException re) {
+            throw re;
         }
-        return result;
+        if (e instanceof Error err) {
+            throw err;
+        }
+        throw new CompletionException(e);
     }
 
     /**
@@ -396,33 +392,40 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         return new CancellationException(cancelMessage);
     }
 
-    /** Result or the original exception, for await() and runUntilComplete(). */
-    final T report() throws Exception {
-        int s = state;
-        if (s == CANCELLED) {
-            throw cancelledError();
-        }
-        Throwable e = exception;
-        if (e != null) {
-            retrieved = true;
-            if (e instanceof Exception ex) {
-                throw ex;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new ExecutionException(e);
-        }
-        return result;
-    }
-
-    private T reportForGet() throws ExecutionException {
+    /**
+     * The exception of a done future (marked retrieved), or null if it has a result.
+     *
+     * @throws CancellationException if it was cancelled
+     */
+    private Throwable failure() {
         if (state == CANCELLED) {
             throw cancelledError();
         }
         Throwable e = exception;
         if (e != null) {
             retrieved = true;
+        }
+        return e;
+    }
+
+    /** Result or the original exception, for await() and runUntilComplete(). */
+    final T report() throws Exception {
+        Throwable e = failure();
+        if (e == null) {
+            return result;
+        }
+        if (e instanceof Exception ex) {
+            throw ex;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        throw new ExecutionException(e);
+    }
+
+    private T reportForGet() throws ExecutionException {
+        Throwable e = failure();
+        if (e != null) {
             throw new ExecutionException(e);
         }
         return result;
