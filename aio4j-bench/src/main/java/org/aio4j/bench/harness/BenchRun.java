@@ -1,0 +1,64 @@
+package org.aio4j.bench.harness;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import org.aio4j.bench.Workload;
+
+/**
+ * Everything one harness run measured: what {@link ResultsJson} writes and {@link MarkdownReport} renders.
+ *
+ * @param date         when the run started (ISO-8601, UTC)
+ * @param options      the command line
+ * @param machine      the machine
+ * @param loadAverages the load average before the run and after each workload, labelled
+ * @param peers        the peers, in report order, those that could not run with the reason
+ * @param measurements one per workload and runnable peer
+ */
+public record BenchRun(String date, Options options, MachineInfo machine, List<String> loadAverages,
+                       List<Peer> peers, List<Measurement> measurements) {
+
+    public BenchRun {
+        loadAverages = List.copyOf(loadAverages);
+        peers = List.copyOf(peers);
+        measurements = List.copyOf(measurements);
+    }
+
+    /** The measurement of {@code peer} on {@code workload}, if there is one. */
+    public Optional<Measurement> find(Workload workload, String peer) {
+        return measurements.stream().filter(m -> m.workload() == workload && m.peer().equals(peer)).findFirst();
+    }
+
+    /** The peer named {@code name}. */
+    public Optional<Peer> peer(String name) {
+        return peers.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The CPython measurement that aio4j is compared with on {@code workload}: the fastest of the CPython asyncio
+     * builds that ran it (cold or warm figures), so that no target is met against a slow build.
+     */
+    public Optional<Measurement> reference(Workload workload, boolean cold) {
+        return measurements.stream()
+                .filter(m -> m.workload() == workload && peer(m.peer()).map(Peer::isReference).orElse(false))
+                .filter(m -> figure(m, cold).isPresent())
+                .min(Comparator.comparingLong(m -> figure(m, cold).getAsLong()));
+    }
+
+    /** How many times faster {@code peer} ran {@code workload} than the {@link #reference} CPython. */
+    public OptionalDouble speedup(Workload workload, String peer, boolean cold) {
+        Optional<Measurement> ref = reference(workload, cold);
+        Optional<Measurement> mine = find(workload, peer);
+        if (ref.isEmpty() || mine.isEmpty() || figure(mine.get(), cold).isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of((double) figure(ref.get(), cold).getAsLong() / figure(mine.get(), cold).getAsLong());
+    }
+
+    /** The cold or the warm median duration of {@code m}. */
+    public static OptionalLong figure(Measurement m, boolean cold) {
+        return cold ? m.coldNanos() : m.warmNanos();
+    }
+}

@@ -1,0 +1,121 @@
+package org.aio4j.bench.harness;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.aio4j.bench.Workload;
+
+/**
+ * The benchmark harness ({@code ./aio4j bench}): runs every workload under every peer, each measurement in fresh
+ * processes, side by side in one run, and writes {@code benchmarks.json} and {@code benchmarks.md}. See
+ * {@link Options#USAGE} for the command line and {@link MarkdownReport} for what the figures mean.
+ */
+public final class Harness {
+
+    private final Options options;
+    private final ProcessRunner runner;
+
+    private Harness(Options options) {
+        this.options = options;
+        this.runner = new ProcessRunner(options.timeout());
+    }
+
+    public static void main(String[] args) throws IOException {
+        Options options;
+        try {
+            if (List.of(args).contains("--help")) {
+                System.out.print(Options.USAGE);
+                return;
+            }
+            options = Options.parse(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.print(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        String noTime = Peers.ensureTime();
+        if (noTime != null) {
+            System.err.println("bench: " + noTime);
+            System.exit(1);
+        }
+        BenchRun run = new Harness(options).run();
+        Files.createDirectories(options.out());
+        Path json = options.out().resolve("benchmarks.json");
+        Path md = options.out().resolve("benchmarks.md");
+        Files.writeString(json, ResultsJson.write(run), StandardCharsets.UTF_8);
+        String previous = Files.exists(md) ? Files.readString(md, StandardCharsets.UTF_8) : null;
+        Files.writeString(md, MarkdownReport.render(run, previous), StandardCharsets.UTF_8);
+        System.err.println("bench: wrote " + json + " and " + md);
+        if (run.measurements().stream().anyMatch(m -> m.error() != null)) {
+            System.err.println("bench: some measurements failed; see the report");
+            System.exit(1);
+        }
+    }
+
+    private BenchRun run() {
+        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        List<String> loads = new ArrayList<>();
+        loads.add("before: " + MachineInfo.loadAverage());
+        List<Peer> peers = selectedPeers();
+        List<Measurement> measurements = new ArrayList<>();
+        for (Workload w : options.workloads()) {
+            int n = options.sizes().get(w);
+            System.err.println("bench: " + w.id() + ": " + w.describe(n));
+            for (Peer p : peers) {
+                if (p.runs(w)) {
+                    measurements.add(measure(p, w, n));
+                }
+            }
+            loads.add("after " + w.id() + ": " + MachineInfo.loadAverage());
+        }
+        return new BenchRun(date, options, MachineInfo.read(), loads, peers, measurements);
+    }
+
+    private List<Peer> selectedPeers() {
+        List<Peer> all = Peers.discover();
+        for (String name : options.peers()) {
+            if (all.stream().noneMatch(p -> p.name().equals(name))) {
+                throw new IllegalArgumentException("unknown peer '" + name + "'; known: "
+                        + all.stream().map(Peer::name).toList());
+            }
+        }
+        List<Peer> chosen = all.stream().filter(p -> options.peers().isEmpty() || options.peers().contains(p.name()))
+                .toList();
+        chosen.stream().filter(p -> p.unavailable() != null)
+                .forEach(p -> System.err.println("bench: " + p.name() + " not run: " + p.unavailable()));
+        return chosen;
+    }
+
+    private Measurement measure(Peer peer, Workload w, int n) {
+        List<ProcessResult> cold = new ArrayList<>();
+        for (int i = 0; i < options.coldRuns(); i++) {
+            ProcessResult r = runner.run(peer, w, n, 1);
+            cold.add(r);
+            progress(peer, "cold " + (i + 1) + "/" + options.coldRuns(), r, r.ok() ? r.firstNanos() : 0, w, n);
+            if (!r.ok()) {
+                return new Measurement(w, peer.name(), n, cold, null, options.warmup());
+            }
+        }
+        ProcessResult warm = null;
+        if (options.iterations() > 0) {
+            warm = runner.run(peer, w, n, options.warmup() + options.iterations());
+            var m = new Measurement(w, peer.name(), n, cold, warm, options.warmup());
+            progress(peer, "warm", warm, m.warmNanos().orElse(0), w, n);
+        }
+        return new Measurement(w, peer.name(), n, cold, warm, options.warmup());
+    }
+
+    private static void progress(Peer peer, String what, ProcessResult r, long nanos, Workload w, int n) {
+        String figures = r.ok()
+                ? MarkdownReport.duration(nanos) + " (" + MarkdownReport.duration((double) nanos / w.operations(n))
+                  + "/" + w.unit() + "), peak RSS " + MarkdownReport.mib(java.util.OptionalLong.of(r.peakRssKiB()))
+                : "FAILED: " + r.error();
+        System.err.printf("bench:   %-12s %-9s %s%n", peer.name(), what, figures);
+    }
+}

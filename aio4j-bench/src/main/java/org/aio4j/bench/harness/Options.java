@@ -1,0 +1,123 @@
+package org.aio4j.bench.harness;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.aio4j.bench.Workload;
+
+/**
+ * The harness's command line.
+ *
+ * <pre>
+ * ./aio4j bench [--quick] [--workloads w1,w2] [--peers p1,p2] [--cold-runs N] [--warmup N] [--iterations N]
+ *               [--size WORKLOAD=N] [--out DIR] [--timeout-minutes N]
+ * </pre>
+ *
+ * @param quick      sizes divided by {@value #QUICK_DIVISOR} and fewer runs, for a smoke run; results go to
+ *                   {@code bench-results/} instead of {@code docs/}
+ * @param workloads  the workloads to run, in this order
+ * @param peers      the peers to run (empty: all)
+ * @param sizes      the size of each workload
+ * @param coldRuns   how many fresh processes measure the cold figures (one run each)
+ * @param warmup     runs of the warm process that are not counted
+ * @param iterations counted runs of the warm process (0: no warm process)
+ * @param out        the folder that gets {@code benchmarks.json} and {@code benchmarks.md}
+ * @param timeout    the longest one process may take
+ * @param args       the arguments as given, for the "reproduce with" line
+ */
+public record Options(boolean quick, List<Workload> workloads, Set<String> peers, Map<Workload, Integer> sizes,
+                      int coldRuns, int warmup, int iterations, Path out, Duration timeout, List<String> args) {
+
+    static final int QUICK_DIVISOR = 20;
+
+    public static final String USAGE = """
+            usage: ./aio4j bench [--quick] [--workloads w1,w2] [--peers p1,p2] [--cold-runs N] [--warmup N]
+                                 [--iterations N] [--size WORKLOAD=N] [--out DIR] [--timeout-minutes N]
+              --quick         sizes / %d, 1 cold process, 1 warm-up + 2 runs; writes bench-results/ (not docs/)
+              --workloads     %s (default: all)
+              --peers         aio4j, aio4j-p1, cpython, cpython-path, uvloop, kotlin, vthreads (default: all)
+              --cold-runs N   fresh processes for the cold figures, one run each (default 3)
+              --warmup N      uncounted runs in the warm process (default 2)
+              --iterations N  counted runs in the warm process, median reported (default 5; 0 = cold only)
+              --size W=N      the size of workload W (default: the issues' sizes)
+              --out DIR       where benchmarks.json and benchmarks.md go (default docs/)
+            """.formatted(QUICK_DIVISOR, Workload.ids());
+
+    /** Parses {@code args}; throws {@link IllegalArgumentException} with the problem on bad input. */
+    public static Options parse(List<String> args) {
+        boolean quick = args.contains("--quick");
+        List<Workload> workloads = List.of(Workload.values());
+        Set<String> peers = Set.of();
+        Map<Workload, Integer> sizes = new EnumMap<>(Workload.class);
+        for (Workload w : Workload.values()) {
+            sizes.put(w, quick ? Math.max(1, w.fullSize() / QUICK_DIVISOR) : w.fullSize());
+        }
+        int coldRuns = quick ? 1 : 3;
+        int warmup = quick ? 1 : 2;
+        int iterations = quick ? 2 : 5;
+        Path out = Path.of(quick ? "bench-results" : "docs");
+        Duration timeout = Duration.ofMinutes(20);
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--quick" -> { }
+                case "--workloads" -> workloads = workloads(value(args, ++i, a));
+                case "--peers" -> peers = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
+                case "--cold-runs" -> coldRuns = count(value(args, ++i, a), a, 0);
+                case "--warmup" -> warmup = count(value(args, ++i, a), a, 0);
+                case "--iterations" -> iterations = count(value(args, ++i, a), a, 0);
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--timeout-minutes" -> timeout = Duration.ofMinutes(count(value(args, ++i, a), a, 1));
+                case "--size" -> {
+                    String[] kv = value(args, ++i, a).split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--size wants WORKLOAD=N, got '" + args.get(i) + "'");
+                    }
+                    sizes.put(Workload.byId(kv[0]), count(kv[1], "--size " + kv[0], 1));
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if (coldRuns == 0 && iterations == 0) {
+            throw new IllegalArgumentException("--cold-runs 0 and --iterations 0 would measure nothing");
+        }
+        return new Options(quick, workloads, peers, sizes, coldRuns, warmup, iterations, out, timeout, args);
+    }
+
+    /** The command that reproduces this run. */
+    public String command() {
+        return ("./aio4j bench " + String.join(" ", args)).strip();
+    }
+
+    private static List<Workload> workloads(String csv) {
+        var out = new ArrayList<Workload>();
+        for (String id : csv.split(",")) {
+            out.add(Workload.byId(id.strip()));
+        }
+        return out;
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static int count(String s, String option, int min) {
+        try {
+            int v = Integer.parseInt(s.replace("_", ""));
+            if (v < min) {
+                throw new IllegalArgumentException(option + " must be >= " + min + ", got " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " wants a whole number, got '" + s + "'", e);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.aio4j.bench.harness;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one fresh process of a peer reported: the time of each run (in order, the first one cold), the answers, the
+ * process's peak resident set and wall time (from {@code /usr/bin/time}), its {@code info} line, or why it failed.
+ *
+ * @param runNanos    the duration of each run, as the process measured it around the workload alone
+ * @param peakRssKiB  the process's maximum resident set size in KiB ({@code /usr/bin/time -f %M}), or -1
+ * @param wallSeconds the process's elapsed time, start-up included, or -1
+ * @param info        the process's {@code info} line (runtime version, flags), without the word {@code info}
+ * @param error       why the process failed (exit status, wrong answer, timeout), or {@code null}
+ */
+public record ProcessResult(List<Long> runNanos, long peakRssKiB, double wallSeconds, String info, String error) {
+
+    public ProcessResult {
+        runNanos = List.copyOf(runNanos);
+    }
+
+    /** A process that produced no usable figures. */
+    public static ProcessResult failed(String error) {
+        return new ProcessResult(List.of(), -1, -1, "", error);
+    }
+
+    /** Whether the process ran every run and computed every answer right. */
+    public boolean ok() {
+        return error == null;
+    }
+
+    /** The first run's duration: the cold figure. */
+    public long firstNanos() {
+        return runNanos.getFirst();
+    }
+
+    /**
+     * Parses the protocol lines printed by a peer process and checks every answer against {@code expected}.
+     *
+     * @param stdout      the process's standard output
+     * @param expectedRuns how many {@code run} lines there must be
+     * @param expected    the answer each run must print
+     */
+    public static ProcessResult parse(String stdout, int expectedRuns, long expected, long peakRssKiB,
+                                      double wallSeconds) {
+        String info = "";
+        List<Long> nanos = new ArrayList<>();
+        for (String line : stdout.split("\n")) {
+            String[] f = line.strip().split(" ");
+            if (f[0].equals("info")) {
+                info = line.strip().substring("info".length()).strip();
+            } else if (f[0].equals("run") && f.length == 4) {
+                long answer = Long.parseLong(f[3]);
+                if (answer != expected) {
+                    return new ProcessResult(nanos, peakRssKiB, wallSeconds, info,
+                            "wrong answer in run " + f[1] + ": " + answer + ", expected " + expected);
+                }
+                nanos.add(Long.parseLong(f[2]));
+            }
+        }
+        if (nanos.size() != expectedRuns) {
+            return new ProcessResult(nanos, peakRssKiB, wallSeconds, info,
+                    "printed " + nanos.size() + " runs, expected " + expectedRuns);
+        }
+        return new ProcessResult(nanos, peakRssKiB, wallSeconds, info, null);
+    }
+}

@@ -1,0 +1,76 @@
+package org.aio4j.bench.harness;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.aio4j.bench.Workload;
+
+/**
+ * Starts one peer process under {@code /usr/bin/time -f "%M %e"}, which reports the peak resident set (KiB) and the
+ * wall time of the whole process once it has ended, and turns what it printed into a {@link ProcessResult}.
+ */
+final class ProcessRunner {
+
+    static final String TIME = "/usr/bin/time";
+
+    private final Duration timeout;
+
+    ProcessRunner(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    ProcessResult run(Peer peer, Workload workload, int n, int runs) {
+        Path timeFile = null;
+        Path out = null;
+        Path err = null;
+        try {
+            timeFile = Files.createTempFile("aio4j-bench-time", ".txt");
+            out = Files.createTempFile("aio4j-bench-out", ".txt");
+            err = Files.createTempFile("aio4j-bench-err", ".txt");
+            List<String> command = new ArrayList<>(List.of(TIME, "-f", "%M %e", "-o", timeFile.toString()));
+            command.addAll(peer.commandFor(workload, n, runs));
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor();
+                return ProcessResult.failed("timed out after " + timeout.toMinutes() + " min");
+            }
+            String stdout = Files.readString(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                return ProcessResult.failed("exit status " + p.exitValue() + ": " + lastLines(err, 6));
+            }
+            String[] time = lastLines(timeFile, 1).strip().split(" ");
+            return ProcessResult.parse(stdout, runs, workload.answer(n), Long.parseLong(time[0]),
+                    Double.parseDouble(time[1]));
+        } catch (IOException | RuntimeException e) {
+            return ProcessResult.failed("could not run " + peer.name() + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ProcessResult.failed("interrupted");
+        } finally {
+            delete(timeFile);
+            delete(out);
+            delete(err);
+        }
+    }
+
+    private static String lastLines(Path file, int count) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    }
+
+    private static void delete(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temporary file left behind is harmless
+            }
+        }
+    }
+}

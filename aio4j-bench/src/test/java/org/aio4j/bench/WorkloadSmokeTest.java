@@ -1,0 +1,87 @@
+package org.aio4j.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.aio4j.bench.harness.ProcessResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The benchmark's smoke test, the only part of it that runs in {@code ./aio4j test}: every workload of every peer, at
+ * a size that takes milliseconds, computes the answer {@link Workload#answer} says, so that the harness compares
+ * peers doing the same work; and the peer processes speak the protocol the harness parses. No timing here: timing
+ * is the harness's job.
+ */
+class WorkloadSmokeTest {
+
+    private static final int N = 1_500; // above Queue's maxsize and Semaphore's permits, so both fill up and block
+
+    static Stream<Arguments> jvmPeers() {
+        var out = new ArrayList<Arguments>();
+        for (Workloads peer : WorkloadMain.PEERS) {
+            for (Workload w : Workload.values()) {
+                if (peer.supports(w)) {
+                    out.add(Arguments.of(peer.name(), w));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("jvmPeers")
+    void jvmPeerComputesTheAnswer(String peer, Workload workload) throws Exception {
+        assertThat(WorkloadMain.peer(peer).run(workload, N)).isEqualTo(workload.answer(N));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Workload.class)
+    void cpythonAsyncioComputesTheAnswer(Workload workload) throws Exception {
+        Path script = Path.of(getClass().getResource("/asyncio_workloads.py").toURI());
+        ProcessResult r = runProtocol(workload, List.of("python3", script.toString(), "asyncio"));
+        assertThat(r.info()).startsWith("python=3.");
+    }
+
+    @Test
+    void workloadMainSpeaksTheHarnessProtocol() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        ProcessResult r = runProtocol(Workload.PING_PONG, List.of(java, "-cp", System.getProperty("java.class.path"),
+                WorkloadMain.class.getName(), "aio4j"));
+        assertThat(r.info()).startsWith("jvm=" + Runtime.version().feature());
+    }
+
+    @Test
+    void eventLoopPeersCoverEveryWorkload() {
+        // CALL_SOON is an event-loop operation; every other workload has a Kotlin and a virtual-thread twin.
+        for (Workload w : Workload.values()) {
+            assertThat(WorkloadMain.peer("kotlin").supports(w)).as("kotlin " + w).isEqualTo(w != Workload.CALL_SOON);
+            assertThat(WorkloadMain.peer("vthreads").supports(w)).as("vthreads " + w)
+                    .isEqualTo(w != Workload.CALL_SOON);
+        }
+    }
+
+    /** Runs a peer process for 2 runs of {@code workload} at size N and checks what it printed. */
+    private static ProcessResult runProtocol(Workload workload, List<String> command)
+            throws IOException, InterruptedException {
+        var full = new ArrayList<>(command);
+        full.addAll(List.of(workload.id(), Integer.toString(N), "2"));
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process finished").isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        ProcessResult r = ProcessResult.parse(out, 2, workload.answer(N), -1, -1);
+        assertThat(r.error()).as(out).isNull();
+        assertThat(r.runNanos()).hasSize(2).allSatisfy(nanos -> assertThat(nanos).isPositive());
+        return r;
+    }
+}

@@ -1,0 +1,134 @@
+package org.aio4j.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.aio4j.bench.Workload;
+import org.junit.jupiter.api.Test;
+
+/** The harness's bookkeeping on made-up figures: parsing, medians, the CPython reference, targets, the files. */
+class ReportTest {
+
+    private static final int N = 1000;
+    private static final long GIB_KIB = 1 << 20;
+
+    private static Peer peer(String name, boolean reference) {
+        return new Peer(name, name + " label", List.of("run-" + name), EnumSet.allOf(Workload.class), reference, null);
+    }
+
+    /** A measurement whose cold processes took {@code coldNanos} and whose warm process ran {@code warmNanos}. */
+    private static Measurement measured(Workload w, String peer, List<Long> coldNanos, long rssKiB,
+                                        List<Long> warmNanos) {
+        var cold = coldNanos.stream().map(n -> new ProcessResult(List.of(n), rssKiB, 1.5, "rt=" + peer, null))
+                .toList();
+        return new Measurement(w, peer, N, cold, new ProcessResult(warmNanos, rssKiB, 3.0, "rt=" + peer, null), 1);
+    }
+
+    private static BenchRun run(List<Measurement> measurements, Peer... extra) {
+        var peers = new java.util.ArrayList<>(List.of(peer("aio4j", false), peer("cpython", true),
+                peer("cpython-path", true)));
+        peers.addAll(List.of(extra));
+        Options options = Options.parse(List.of("--workloads", "switch,spawn-gather", "--cold-runs", "3"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        return new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of("before: 0.1 0.2 0.3"), peers,
+                measurements);
+    }
+
+    @Test
+    void parseChecksEveryAnswerAndTheNumberOfRuns() {
+        String out = "info python=3.11\nrun 1 500 42\nrun 2 400 42\n";
+        ProcessResult ok = ProcessResult.parse(out, 2, 42, 1000, 0.5);
+        assertThat(ok.ok()).isTrue();
+        assertThat(ok.runNanos()).containsExactly(500L, 400L);
+        assertThat(ok.info()).isEqualTo("python=3.11");
+        assertThat(ProcessResult.parse(out, 2, 41, 1000, 0.5).error())
+                .isEqualTo("wrong answer in run 1: 42, expected 41");
+        assertThat(ProcessResult.parse(out, 3, 42, 1000, 0.5).error()).isEqualTo("printed 2 runs, expected 3");
+    }
+
+    @Test
+    void coldIsTheMedianFirstRunAndWarmSkipsTheWarmUp() {
+        Measurement m = measured(Workload.SWITCH, "aio4j", List.of(900L, 700L, 800L), 2048, List.of(10_000L, 30L,
+                10L, 20L));
+        assertThat(m.coldNanos()).hasValue(800);
+        assertThat(m.warmRuns()).containsExactly(30L, 10L, 20L);
+        assertThat(m.warmNanos()).hasValue(20);
+        assertThat(m.coldPeakRssKiB()).hasValue(2048);
+        assertThat(m.perOperation(2_000)).isEqualTo(1.0); // switch: 2n operations
+    }
+
+    @Test
+    void aio4jIsComparedWithTheFastestCPythonBuild() {
+        BenchRun r = run(List.of(
+                measured(Workload.SWITCH, "aio4j", List.of(100L), 1024, List.of(0L, 10L)),
+                measured(Workload.SWITCH, "cpython", List.of(300L), 1024, List.of(0L, 120L)),
+                measured(Workload.SWITCH, "cpython-path", List.of(200L), 1024, List.of(0L, 150L))));
+        assertThat(r.reference(Workload.SWITCH, false).orElseThrow().peer()).isEqualTo("cpython");
+        assertThat(r.reference(Workload.SWITCH, true).orElseThrow().peer()).isEqualTo("cpython-path");
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", false)).hasValue(12.0);
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", true)).hasValue(2.0);
+    }
+
+    @Test
+    void theReportShowsEachTargetMetOrNot() {
+        long ms = 1_000_000;
+        BenchRun r = run(List.of(
+                measured(Workload.SWITCH, "aio4j", List.of(100 * ms), 1024, List.of(0L, 10 * ms)),
+                measured(Workload.SWITCH, "cpython", List.of(300 * ms), 1024, List.of(0L, 120 * ms)),
+                // 6× faster cold, but over 1 GiB: not met
+                measured(Workload.SPAWN_GATHER, "aio4j", List.of(100 * ms), GIB_KIB + 1, List.of(0L, 10 * ms)),
+                measured(Workload.SPAWN_GATHER, "cpython", List.of(600 * ms), 1024, List.of(0L, 120 * ms))),
+                peer("uvloop", false).withUnavailable("no uvloop here"));
+        String md = MarkdownReport.render(r, null);
+        assertThat(md).contains("| switch | ≥ 10× faster than CPython (issue 2) | 10.0 ms (5.00 µs/switch)"
+                + " | 120 ms (60.0 µs/switch) | 12× | **yes** |");
+        assertThat(md).contains("| spawn-gather | cold: ≥ 5× faster than CPython and < 1 GiB peak RSS (issue 2) |"
+                + " cold 100 ms (100 µs/task), 1,024 MiB | cold 600 ms (600 µs/task), 1 MiB | 6.0× | **no** |");
+        assertThat(md).contains("| **aio4j** | 10.0 ms | 5.00 µs | 100 ms | 50.0 µs | 1.50 s | 1 MiB | 12× | 3.0× |");
+        assertThat(md).contains("| uvloop | not run: no uvloop here |");
+        assertThat(md).contains("./aio4j bench --workloads switch,spawn-gather --cold-runs 3");
+        assertThat(md).contains("load average (1/5/15 min) before: 0.1 0.2 0.3");
+    }
+
+    @Test
+    void handWrittenNotesSurviveARewrite() {
+        BenchRun r = run(List.of());
+        String first = MarkdownReport.render(r, null);
+        String edited = first + "My analysis.\n";
+        assertThat(MarkdownReport.render(r, edited)).endsWith(MarkdownReport.NOTES_MARKER + "\nMy analysis.\n");
+    }
+
+    @Test
+    void resultsFileIsValidJson() throws Exception {
+        BenchRun r = run(List.of(measured(Workload.SWITCH, "aio4j", List.of(100L), 1024, List.of(0L, 10L)),
+                measured(Workload.SWITCH, "cpython", List.of(300L), 1024, List.of(0L, 120L))));
+        String json = ResultsJson.write(r);
+        // Python's json module is the judge (python3 is on the machine for the CPython peer anyway).
+        Process p = new ProcessBuilder("python3", "-c", "import json, sys; d = json.load(sys.stdin);"
+                + " m = d['measurements'][0]; print(m['peer'], m['warmMedianNanos'], m['speedupVsCPythonWarm'],"
+                + " d['peers'][0]['command'], len(d['measurements']))").redirectErrorStream(true).start();
+        p.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as(json).isEqualTo("aio4j 10 12.0 run-aio4j 2");
+    }
+
+    @Test
+    void badOptionsAreNamed() {
+        assertThatThrownBy(() -> Options.parse(List.of("--warmup", "-1")))
+                .hasMessage("--warmup must be >= 0, got -1");
+        assertThatThrownBy(() -> Options.parse(List.of("--size", "switch")))
+                .hasMessage("--size wants WORKLOAD=N, got 'switch'");
+        assertThatThrownBy(() -> Options.parse(List.of("--workloads", "nope")))
+                .hasMessageStartingWith("unknown workload 'nope'");
+        assertThatThrownBy(() -> Options.parse(List.of("--cold-runs", "0", "--iterations", "0")))
+                .hasMessage("--cold-runs 0 and --iterations 0 would measure nothing");
+        assertThatThrownBy(() -> Options.parse(List.of("--peers"))).hasMessage("--peers needs a value");
+        assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
+    }
+}
