@@ -78,7 +78,8 @@ public final class WorkloadMain {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             gcs.append(gcs.isEmpty() ? "" : "+").append(gc.getName().replace(' ', '_'));
         }
-        return "jvm=" + Runtime.version() + " gc=" + gcs + " max-heap-mib=" + Runtime.getRuntime().maxMemory() / (1 << 20)
+        return "jvm=" + Runtime.version() + " gc=" + gcs
+                + " max-heap-mib=" + Runtime.getRuntime().maxMemory() / (1 << 20)
                 + " args=" + ManagementFactory.getRuntimeMXBean().getInputArguments();
     }
 }

@@ -78,7 +78,7 @@ public final class Harness {
     }
 
     private List<Peer> selectedPeers() {
-        List<Peer> all = Peers.discover();
+        List<Peer> all = Peers.discover(name -> options.peers().isEmpty() || options.peers().contains(name));
         for (String name : options.peers()) {
             if (all.stream().noneMatch(p -> p.name().equals(name))) {
                 throw new IllegalArgumentException("unknown peer '" + name + "'; known: "

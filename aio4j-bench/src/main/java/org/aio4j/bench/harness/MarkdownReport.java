@@ -31,6 +31,7 @@ final class MarkdownReport {
         for (Workload w : run.options().workloads()) {
             r.workload(w);
         }
+        r.variants();
         r.peers();
         r.sb.append('\n').append(NOTES_MARKER).append('\n');
         r.sb.append(notesOf(previous));
@@ -61,7 +62,8 @@ final class MarkdownReport {
                 + String.join("; ", run.loadAverages()) + ".");
         line("- JDK: " + m.jdk() + ". Python and library versions: see [Peers](#peers).");
         line("- Every figure comes from a fresh process per measurement. **Cold** = the first run in a fresh process"
-                + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes") + "; JIT, class loading and heap growth included),"
+                + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes")
+                + "; JIT, class loading and heap growth included),"
                 + " **warm** = median of " + o.iterations() + " runs after " + o.warmup() + " warm-up run(s) in one"
                 + " process. Times are measured inside the process around the workload alone; **process wall** is"
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
@@ -137,6 +139,36 @@ final class MarkdownReport {
         line("");
     }
 
+    /** aio4j's own variants side by side: what one carrier thread gains, what debug mode costs (issue 4). */
+    private void variants() {
+        if (run.peer("aio4j-p1").isEmpty() && run.peer("aio4j-debug").isEmpty()) {
+            return;
+        }
+        line("## aio4j variants (warm medians)");
+        line("");
+        line("`aio4j-p1` runs with `-Djdk.virtualThreadScheduler.parallelism=1` (one carrier thread, JVM-wide);"
+                + " `aio4j-debug` with `-Daio4j.debug=true`. The ratio is the variant's time over the default's"
+                + " (below 1: faster).");
+        line("");
+        line("| workload | aio4j | aio4j-p1 | p1 ÷ default | aio4j-debug | debug ÷ default |");
+        line("|---|---|---|---|---|---|");
+        for (Workload w : run.options().workloads()) {
+            OptionalLong base = run.find(w, Peer.AIO4J).map(Measurement::warmNanos).orElse(OptionalLong.empty());
+            if (base.isEmpty()) {
+                continue;
+            }
+            line("| " + w.id() + " | " + total(base) + " | " + variant(w, "aio4j-p1", base.getAsLong()) + " | "
+                    + variant(w, "aio4j-debug", base.getAsLong()) + " |");
+        }
+        line("");
+    }
+
+    private String variant(Workload w, String peer, long base) {
+        OptionalLong v = run.find(w, peer).map(Measurement::warmNanos).orElse(OptionalLong.empty());
+        return v.isEmpty() ? "– | –"
+                : total(v) + " | " + String.format(Locale.ROOT, "%.2f", (double) v.getAsLong() / base);
+    }
+
     private void peers() {
         line("## Peers");
         line("");
@@ -154,13 +186,15 @@ final class MarkdownReport {
         }
     }
 
-    /** The command with the class path shortened: it is long and machine-specific. */
+    /** The command with the class path and the script's path shortened: they are long and machine-specific. */
     private static String shortCommand(Peer p) {
         var parts = new java.util.ArrayList<>(p.command());
         int cp = parts.indexOf("-cp");
         if (cp >= 0 && cp + 1 < parts.size()) {
             parts.set(cp + 1, "aio4j-bench/target/classes:aio4j-bench/target/lib/*");
         }
+        parts.replaceAll(s -> s.endsWith("/asyncio_workloads.py")
+                ? "aio4j-bench/target/classes/asyncio_workloads.py" : s);
         return String.join(" ", parts);
     }
 
@@ -199,7 +233,7 @@ final class MarkdownReport {
         return String.format(Locale.ROOT, v >= 10 ? "%.0f×" : "%.1f×", v);
     }
 
-    /** A duration in the unit that fits it, three significant digits: {@code 850 ns}, {@code 3.51 µs}, {@code 6.42 s}. */
+    /** A duration in the unit that fits it, three significant digits: {@code 850 ns}, {@code 3.51 µs}. */
     static String duration(double nanos) {
         if (nanos < 1e3) {
             return sig(nanos) + " ns";

@@ -40,7 +40,8 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                                  [--iterations N] [--size WORKLOAD=N] [--out DIR] [--timeout-minutes N]
               --quick         sizes / %d, 1 cold process, 1 warm-up + 2 runs; writes bench-results/ (not docs/)
               --workloads     %s (default: all)
-              --peers         aio4j, aio4j-p1, cpython, cpython-path, uvloop, kotlin, vthreads (default: all)
+              --peers         aio4j, aio4j-p1, aio4j-debug, cpython, cpython-path, uvloop, kotlin, vthreads
+                              (default: all)
               --cold-runs N   fresh processes for the cold figures, one run each (default 3)
               --warmup N      uncounted runs in the warm process (default 2)
               --iterations N  counted runs in the warm process, median reported (default 5; 0 = cold only)

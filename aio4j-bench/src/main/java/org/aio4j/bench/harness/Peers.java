@@ -22,9 +22,10 @@ import org.aio4j.bench.Workloads;
  *
  * <p>The peers, in report order: aio4j with default JVM flags; aio4j on one carrier thread
  * ({@code -Djdk.virtualThreadScheduler.parallelism=1}, JVM-wide, so a library cannot set it for its users; shown
- * because the core's design note weighs it); CPython asyncio on Debian's {@code /usr/bin/python3} and on the
- * {@code python3} found on {@code PATH} when that is another interpreter (pyenv's, here: a build without PGO, slower);
- * uvloop on Debian's interpreter; Kotlin coroutines; bare virtual threads.
+ * because the core's design note weighs it); aio4j in debug mode (issue 4 asks what it costs); CPython asyncio on
+ * Debian's {@code /usr/bin/python3} and on the {@code python3} found on {@code PATH} when that is another
+ * interpreter (pyenv's, here: a build without PGO, slower); uvloop on Debian's interpreter; Kotlin coroutines; bare
+ * virtual threads.
  */
 final class Peers {
 
@@ -35,14 +36,19 @@ final class Peers {
     private Peers() {
     }
 
-    /** Every peer, those that cannot run here marked with the reason. */
-    static List<Peer> discover() {
+    /**
+     * Every peer, those that cannot run here marked with the reason. Installs uvloop only if {@code wanted} accepts
+     * it.
+     */
+    static List<Peer> discover(java.util.function.Predicate<String> wanted) {
         var peers = new ArrayList<Peer>();
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
         peers.add(jvm(Peer.AIO4J, "aio4j, default JVM flags", java, classpath, List.of(), "aio4j"));
         peers.add(jvm("aio4j-p1", "aio4j, one carrier thread", java, classpath,
                 List.of("-Djdk.virtualThreadScheduler.parallelism=1"), "aio4j"));
+        peers.add(jvm("aio4j-debug", "aio4j in debug mode (creation stacks, slow-callback checks)", java, classpath,
+                List.of("-Daio4j.debug=true"), "aio4j"));
         String script = pythonScript();
         String pathPython = executable("python3");
         boolean debian = Files.isExecutable(Path.of(DEBIAN_PYTHON));
@@ -50,12 +56,13 @@ final class Peers {
             peers.add(python("cpython", "CPython asyncio, " + DEBIAN_PYTHON, DEBIAN_PYTHON, script, "asyncio", true));
         }
         if (pathPython != null && !(debian && sameFile(pathPython, DEBIAN_PYTHON))) {
-            peers.add(python(debian ? "cpython-path" : "cpython", "CPython asyncio, " + pathPython + " (python3 on PATH)",
-                    pathPython, script, "asyncio", true));
+            String label = "CPython asyncio, " + pathPython + " (python3 on PATH)";
+            peers.add(python(debian ? "cpython-path" : "cpython", label, pathPython, script, "asyncio", true));
         }
         String uvloopPython = debian ? DEBIAN_PYTHON : pathPython;
         Peer uvloop = python("uvloop", "CPython + uvloop, " + uvloopPython, uvloopPython, script, "uvloop", false);
-        String missing = uvloopPython == null ? "no python3" : ensureUvloop(uvloopPython);
+        String missing = uvloopPython == null ? "no python3"
+                : wanted.test(uvloop.name()) ? ensureUvloop(uvloopPython) : null;
         peers.add(missing == null ? uvloop : uvloop.withUnavailable(missing));
         peers.add(jvm("kotlin", "Kotlin coroutines, runBlocking (one thread)", java, classpath, List.of(), "kotlin"));
         peers.add(jvm("vthreads", "bare virtual threads + java.util.concurrent", java, classpath, List.of(),
