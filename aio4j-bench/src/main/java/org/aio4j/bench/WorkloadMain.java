@@ -41,7 +41,7 @@ public final class WorkloadMain {
         if (!peer.supports(workload)) {
             throw new IllegalArgumentException(peer.name() + " has no implementation of " + workload.id());
         }
-        System.out.println("info " + jvmInfo());
+        System.out.println(("info " + peer.versions() + " " + jvmInfo()).replace("  ", " "));
         for (int r = 1; r <= runs; r++) {
             long start = System.nanoTime();
             long answer = peer.run(workload, n);

@@ -9,6 +9,11 @@ public interface Workloads {
     /** The peer's name on command lines and in results, e.g. {@code aio4j}. */
     String name();
 
+    /** The versions of the libraries this peer runs on, for the report, e.g. {@code kotlinx-coroutines=1.11.0}. */
+    default String versions() {
+        return "";
+    }
+
     /** Whether this peer has an implementation of {@code workload}. */
     boolean supports(Workload workload);
 

@@ -60,7 +60,7 @@ final class MarkdownReport {
         line("- Machine: " + m.cpus() + " CPUs (" + m.cpuModel() + "), " + m.memory() + " RAM, " + m.os()
                 + ", kernel " + m.kernel() + ". The machine is shared with other work; load average (1/5/15 min) "
                 + String.join("; ", run.loadAverages()) + ".");
-        line("- JDK: " + m.jdk() + ". Python and library versions: see [Peers](#peers).");
+        line("- JDK: " + m.jdk() + ". Runtimes as the peer processes reported them: " + runtimes() + ".");
         line("- Every figure comes from a fresh process per measurement. **Cold** = the first run in a fresh process"
                 + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes")
                 + "; JIT, class loading and heap growth included),"
@@ -94,6 +94,31 @@ final class MarkdownReport {
                     + ref.map(m -> headline(m, t)).orElse("–") + " | " + times(speedup) + " | " + verdict + " |");
         }
         line("");
+    }
+
+    /** Each peer's versions, from its info line: {@code cpython python=3.11.2 loop=asyncio; ...}. */
+    private String runtimes() {
+        var out = new java.util.ArrayList<String>();
+        for (Peer p : run.peers()) {
+            String info = infoOf(p);
+            var kept = new java.util.ArrayList<String>();
+            for (String token : info.split(" ")) {
+                if (token.matches("(jvm|python|loop|kotlin|kotlinx-coroutines)=.*")) {
+                    kept.add(token);
+                }
+            }
+            if (!kept.isEmpty()) {
+                out.add(p.name() + " " + String.join(" ", kept));
+            }
+        }
+        return out.isEmpty() ? "none" : String.join("; ", out);
+    }
+
+    /** The info line of the first process of {@code p} that printed one, or "". */
+    private String infoOf(Peer p) {
+        return run.measurements().stream().filter(m -> m.peer().equals(p.name()))
+                .flatMap(m -> m.cold().stream()).map(ProcessResult::info).filter(s -> !s.isEmpty())
+                .findFirst().orElse("");
     }
 
     private static String headline(Measurement m, Target t) {
@@ -178,9 +203,7 @@ final class MarkdownReport {
         line("| peer | what | command | runtime (as the process reported it) |");
         line("|---|---|---|---|");
         for (Peer p : run.peers()) {
-            String info = run.measurements().stream().filter(m -> m.peer().equals(p.name()))
-                    .flatMap(m -> m.cold().stream()).map(ProcessResult::info).filter(s -> !s.isEmpty())
-                    .findFirst().orElse(p.unavailable() == null ? "" : "not run: " + p.unavailable());
+            String info = p.unavailable() != null ? "not run: " + p.unavailable() : infoOf(p);
             line("| " + p.name() + " | " + p.label() + " | `" + shortCommand(p) + "` | " + info.replace("|", "/")
                     + " |");
         }

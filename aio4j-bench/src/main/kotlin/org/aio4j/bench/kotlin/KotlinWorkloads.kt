@@ -26,6 +26,12 @@ class KotlinWorkloads : Workloads {
 
     override fun name(): String = "kotlin"
 
+    override fun versions(): String {
+        val props = java.util.Properties()
+        KotlinWorkloads::class.java.getResourceAsStream("/aio4j-bench.properties")?.use(props::load)
+        return "kotlin=${KotlinVersion.CURRENT} kotlinx-coroutines=${props.getProperty("kotlinx-coroutines")}"
+    }
+
     override fun supports(workload: Workload): Boolean = workload != Workload.CALL_SOON
 
     override fun run(workload: Workload, n: Int): Long = runBlocking {

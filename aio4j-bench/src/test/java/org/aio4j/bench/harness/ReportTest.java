@@ -23,9 +23,9 @@ class ReportTest {
     /** A measurement whose cold processes took {@code coldNanos} and whose warm process ran {@code warmNanos}. */
     private static Measurement measured(Workload w, String peer, List<Long> coldNanos, long rssKiB,
                                         List<Long> warmNanos) {
-        var cold = coldNanos.stream().map(n -> new ProcessResult(List.of(n), rssKiB, 1.5, "rt=" + peer, null))
+        var cold = coldNanos.stream().map(n -> new ProcessResult(List.of(n), rssKiB, 1.5, "jvm=25 peer=" + peer, null))
                 .toList();
-        return new Measurement(w, peer, N, cold, new ProcessResult(warmNanos, rssKiB, 3.0, "rt=" + peer, null), 1);
+        return new Measurement(w, peer, N, cold, new ProcessResult(warmNanos, rssKiB, 3.0, "jvm=25 peer=" + peer, null), 1);
     }
 
     private static BenchRun run(List<Measurement> measurements, Peer... extra) {
@@ -90,6 +90,9 @@ class ReportTest {
                 + " cold 100 ms (100 µs/task), 1,024 MiB | cold 600 ms (600 µs/task), 1 MiB | 6.0× | **no** |");
         assertThat(md).contains("| **aio4j** | 10.0 ms | 5.00 µs | 100 ms | 50.0 µs | 1.50 s | 1 MiB | 12× | 3.0× |");
         assertThat(md).contains("| uvloop | not run: no uvloop here |");
+        assertThat(md).contains("| uvloop | uvloop label | `run-uvloop` | not run: no uvloop here |");
+        assertThat(md).contains("| aio4j | aio4j label | `run-aio4j` | jvm=25 peer=aio4j |");
+        assertThat(md).contains("Runtimes as the peer processes reported them: aio4j jvm=25; cpython jvm=25.");
         assertThat(md).contains("./aio4j bench --workloads switch,spawn-gather --cold-runs 3");
         assertThat(md).contains("load average (1/5/15 min) before: 0.1 0.2 0.3");
     }
