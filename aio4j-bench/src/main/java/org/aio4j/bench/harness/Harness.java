@@ -44,26 +44,43 @@ public final class Harness {
             System.err.println("bench: " + noTime);
             System.exit(1);
         }
-        BenchRun run = new Harness(options).run();
-        Files.createDirectories(options.out());
-        Path json = options.out().resolve("benchmarks.json");
-        Path md = options.out().resolve("benchmarks.md");
-        Files.writeString(json, ResultsJson.write(run), StandardCharsets.UTF_8);
-        String previous = Files.exists(md) ? Files.readString(md, StandardCharsets.UTF_8) : null;
-        Files.writeString(md, MarkdownReport.render(run, previous), StandardCharsets.UTF_8);
-        System.err.println("bench: wrote " + json + " and " + md);
+        Harness harness = new Harness(options);
+        List<Peer> peers;
+        try {
+            peers = harness.selectedPeers();
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // An interrupted run (Ctrl-C) must not leave a peer process running on a shared machine.
+        Runtime.getRuntime().addShutdownHook(new Thread(
+                () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "bench-cleanup"));
+        BenchRun run = harness.run(peers);
+        System.err.println("bench: wrote " + options.out().resolve("benchmarks.json") + " and "
+                + options.out().resolve("benchmarks.md"));
         if (run.measurements().stream().anyMatch(m -> m.error() != null)) {
             System.err.println("bench: some measurements failed; see the report");
             System.exit(1);
         }
     }
 
-    private BenchRun run() {
+    /** Writes the results so far: after each workload, so that an interrupted run keeps what it measured. */
+    private void write(BenchRun run) throws IOException {
+        Files.createDirectories(options.out());
+        Files.writeString(options.out().resolve("benchmarks.json"), ResultsJson.write(run), StandardCharsets.UTF_8);
+        Path md = options.out().resolve("benchmarks.md");
+        String previous = Files.exists(md) ? Files.readString(md, StandardCharsets.UTF_8) : null;
+        Files.writeString(md, MarkdownReport.render(run, previous), StandardCharsets.UTF_8);
+    }
+
+    private BenchRun run(List<Peer> peers) throws IOException {
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        MachineInfo machine = MachineInfo.read();
         List<String> loads = new ArrayList<>();
         loads.add("before: " + MachineInfo.loadAverage());
-        List<Peer> peers = selectedPeers();
         List<Measurement> measurements = new ArrayList<>();
+        BenchRun run = null;
         for (Workload w : options.workloads()) {
             int n = options.sizes().get(w);
             System.err.println("bench: " + w.id() + ": " + w.describe(n));
@@ -73,8 +90,10 @@ public final class Harness {
                 }
             }
             loads.add("after " + w.id() + ": " + MachineInfo.loadAverage());
+            run = new BenchRun(date, options, machine, loads, peers, measurements);
+            write(run);
         }
-        return new BenchRun(date, options, MachineInfo.read(), loads, peers, measurements);
+        return run;
     }
 
     private List<Peer> selectedPeers() {
