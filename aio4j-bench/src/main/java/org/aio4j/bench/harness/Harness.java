@@ -97,7 +97,8 @@ public final class Harness {
     }
 
     private List<Peer> selectedPeers() {
-        List<Peer> all = Peers.discover(name -> options.peers().isEmpty() || options.peers().contains(name));
+        List<Peer> all = Peers.discover(name -> options.peers().isEmpty() || options.peers().contains(name),
+                options.jvmVariants());
         for (String name : options.peers()) {
             if (all.stream().noneMatch(p -> p.name().equals(name))) {
                 throw new IllegalArgumentException("unknown peer '" + name + "'; known: "

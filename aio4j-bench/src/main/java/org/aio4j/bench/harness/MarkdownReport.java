@@ -164,34 +164,44 @@ final class MarkdownReport {
         line("");
     }
 
-    /** aio4j's own variants side by side: what one carrier thread gains, what debug mode costs (issue 4). */
+    /**
+     * aio4j's variants ({@code aio4j-p1}, {@code aio4j-debug}, {@code --jvm-variant}s) against the default: what one
+     * carrier thread gains, what debug mode costs (issue 4), what a JVM flag changes.
+     */
     private void variants() {
-        if (run.peer("aio4j-p1").isEmpty() && run.peer("aio4j-debug").isEmpty()) {
+        var variants = run.peers().stream().filter(p -> p.name().startsWith(Peer.AIO4J + "-")).toList();
+        if (variants.isEmpty()) {
             return;
         }
-        line("## aio4j variants (warm medians)");
+        line("## aio4j variants");
         line("");
-        line("`aio4j-p1` runs with `-Djdk.virtualThreadScheduler.parallelism=1` (one carrier thread, JVM-wide);"
-                + " `aio4j-debug` with `-Daio4j.debug=true`. The ratio is the variant's time over the default's"
-                + " (below 1: faster).");
+        line("Each cell is the variant's time divided by default aio4j's, warm (and cold): below 1 is faster.");
         line("");
-        line("| workload | aio4j | aio4j-p1 | p1 ÷ default | aio4j-debug | debug ÷ default |");
-        line("|---|---|---|---|---|---|");
+        var header = new StringBuilder("| variant | JVM flags |");
+        var rule = new StringBuilder("|---|---|");
         for (Workload w : run.options().workloads()) {
-            OptionalLong base = run.find(w, Peer.AIO4J).map(Measurement::warmNanos).orElse(OptionalLong.empty());
-            if (base.isEmpty()) {
-                continue;
+            header.append(' ').append(w.id()).append(" |");
+            rule.append("---|");
+        }
+        line(header.toString());
+        line(rule.toString());
+        for (Peer p : variants) {
+            var row = new StringBuilder("| " + p.name() + " | `" + String.join(" ", p.jvmFlags()) + "` |");
+            for (Workload w : run.options().workloads()) {
+                row.append(' ').append(ratio(w, p.name(), false)).append(" (").append(ratio(w, p.name(), true))
+                        .append(") |");
             }
-            line("| " + w.id() + " | " + total(base) + " | " + variant(w, "aio4j-p1", base.getAsLong()) + " | "
-                    + variant(w, "aio4j-debug", base.getAsLong()) + " |");
+            line(row.toString());
         }
         line("");
     }
 
-    private String variant(Workload w, String peer, long base) {
-        OptionalLong v = run.find(w, peer).map(Measurement::warmNanos).orElse(OptionalLong.empty());
-        return v.isEmpty() ? "– | –"
-                : total(v) + " | " + String.format(Locale.ROOT, "%.2f", (double) v.getAsLong() / base);
+    /** The time of {@code peer} over default aio4j's on {@code w}, cold or warm, or "–". */
+    private String ratio(Workload w, String peer, boolean cold) {
+        OptionalLong base = run.find(w, Peer.AIO4J).map(m -> BenchRun.figure(m, cold)).orElse(OptionalLong.empty());
+        OptionalLong v = run.find(w, peer).map(m -> BenchRun.figure(m, cold)).orElse(OptionalLong.empty());
+        return base.isEmpty() || v.isEmpty() ? "–"
+                : String.format(Locale.ROOT, "%.2f", (double) v.getAsLong() / base.getAsLong());
     }
 
     private void peers() {

@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.aio4j.bench.Workload;
 
@@ -15,7 +17,7 @@ import org.aio4j.bench.Workload;
  *
  * <pre>
  * ./aio4j bench [--quick] [--workloads w1,w2] [--peers p1,p2] [--cold-runs N] [--warmup N] [--iterations N]
- *               [--size WORKLOAD=N] [--out DIR] [--timeout-minutes N]
+ *               [--size WORKLOAD=N] [--jvm-variant NAME=FLAGS] [--out DIR] [--timeout-minutes N]
  * </pre>
  *
  * @param quick      sizes divided by {@value #QUICK_DIVISOR} and fewer runs, for a smoke run; results go to
@@ -26,18 +28,21 @@ import org.aio4j.bench.Workload;
  * @param coldRuns   how many fresh processes measure the cold figures (one run each)
  * @param warmup     runs of the warm process that are not counted
  * @param iterations counted runs of the warm process (0: no warm process)
+ * @param jvmVariants extra aio4j peers, {@code aio4j-NAME}, each with its JVM flags ({@code --jvm-variant})
  * @param out        the folder that gets {@code benchmarks.json} and {@code benchmarks.md}
  * @param timeout    the longest one process may take
  * @param args       the arguments as given, for the "reproduce with" line
  */
 public record Options(boolean quick, List<Workload> workloads, Set<String> peers, Map<Workload, Integer> sizes,
-                      int coldRuns, int warmup, int iterations, Path out, Duration timeout, List<String> args) {
+                      int coldRuns, int warmup, int iterations, Map<String, List<String>> jvmVariants, Path out,
+                      Duration timeout, List<String> args) {
 
     static final int QUICK_DIVISOR = 20;
 
     public static final String USAGE = """
             usage: ./aio4j bench [--quick] [--workloads w1,w2] [--peers p1,p2] [--cold-runs N] [--warmup N]
-                                 [--iterations N] [--size WORKLOAD=N] [--out DIR] [--timeout-minutes N]
+                                 [--iterations N] [--size WORKLOAD=N] [--jvm-variant NAME=FLAGS] [--out DIR]
+                                 [--timeout-minutes N]
               --quick         sizes / %d, 1 cold process, 1 warm-up + 2 runs; writes bench-results/ (not docs/)
               --workloads     %s (default: all)
               --peers         aio4j, aio4j-p1, aio4j-debug, cpython, cpython-path, uvloop, kotlin, vthreads
@@ -46,11 +51,15 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
               --warmup N      uncounted runs in the warm process (default 2)
               --iterations N  counted runs in the warm process, median reported (default 5; 0 = cold only)
               --size W=N      the size of workload W (default: the issues' sizes)
+              --jvm-variant NAME=FLAGS
+                              one more peer, aio4j-NAME: aio4j with these JVM flags (space-separated), e.g.
+                              --jvm-variant parallelgc=-XX:+UseParallelGC; repeatable
               --out DIR       where benchmarks.json and benchmarks.md go (default docs/)
             """.formatted(QUICK_DIVISOR, Workload.ids());
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with the problem on bad input. */
     public static Options parse(List<String> args) {
+        Objects.requireNonNull(args, "args");
         boolean quick = args.contains("--quick");
         List<Workload> workloads = List.of(Workload.values());
         Set<String> peers = Set.of();
@@ -63,6 +72,7 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         int iterations = quick ? 2 : 5;
         Path out = Path.of(quick ? "bench-results" : "docs");
         Duration timeout = Duration.ofMinutes(20);
+        Map<String, List<String>> variants = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -81,13 +91,22 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                     }
                     sizes.put(Workload.byId(kv[0]), count(kv[1], "--size " + kv[0], 1));
                 }
+                case "--jvm-variant" -> {
+                    String[] kv = value(args, ++i, a).split("=", 2);
+                    if (kv.length != 2 || !kv[0].matches("[a-z0-9]+") || kv[1].isBlank()) {
+                        throw new IllegalArgumentException("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9],"
+                                + " got '" + args.get(i) + "'");
+                    }
+                    variants.put(kv[0], List.of(kv[1].strip().split("\\s+")));
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         if (coldRuns == 0 && iterations == 0) {
             throw new IllegalArgumentException("--cold-runs 0 and --iterations 0 would measure nothing");
         }
-        return new Options(quick, workloads, peers, sizes, coldRuns, warmup, iterations, out, timeout, args);
+        return new Options(quick, workloads, peers, sizes, coldRuns, warmup, iterations, variants, out, timeout,
+                args);
     }
 
     /** The command that reproduces this run. */

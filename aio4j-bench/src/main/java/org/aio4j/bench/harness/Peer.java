@@ -39,6 +39,12 @@ public record Peer(String name, String label, List<String> command, Set<Workload
         return c;
     }
 
+    /** The JVM flags of a JVM peer (what stands between {@code java} and {@code -cp}); empty for the others. */
+    public List<String> jvmFlags() {
+        int cp = command.indexOf("-cp");
+        return cp < 1 ? List.of() : command.subList(1, cp);
+    }
+
     /** Whether this peer runs {@code workload}. */
     public boolean runs(Workload workload) {
         return unavailable == null && workloads.contains(workload);

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.aio4j.bench.Workload;
@@ -40,7 +41,7 @@ final class Peers {
      * Every peer, those that cannot run here marked with the reason. Installs uvloop only if {@code wanted} accepts
      * it.
      */
-    static List<Peer> discover(java.util.function.Predicate<String> wanted) {
+    static List<Peer> discover(java.util.function.Predicate<String> wanted, Map<String, List<String>> jvmVariants) {
         var peers = new ArrayList<Peer>();
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
@@ -49,6 +50,8 @@ final class Peers {
                 List.of("-Djdk.virtualThreadScheduler.parallelism=1"), "aio4j"));
         peers.add(jvm("aio4j-debug", "aio4j in debug mode (creation stacks, slow-callback checks)", java, classpath,
                 List.of("-Daio4j.debug=true"), "aio4j"));
+        jvmVariants.forEach((name, flags) -> peers.add(jvm(Peer.AIO4J + "-" + name, "aio4j, " + String.join(" ", flags),
+                java, classpath, flags, "aio4j")));
         String script = pythonScript();
         String pathPython = executable("python3");
         boolean debian = Files.isExecutable(Path.of(DEBIAN_PYTHON));

@@ -98,6 +98,18 @@ class ReportTest {
     }
 
     @Test
+    void variantsAreComparedWithDefaultAio4j() {
+        var variant = new Peer("aio4j-p1", "one carrier", List.of("java", "-Dx=1", "-cp", "cp", "Main", "aio4j"),
+                EnumSet.allOf(Workload.class), false, null);
+        BenchRun r = run(List.of(
+                measured(Workload.SWITCH, "aio4j", List.of(400L), 1024, List.of(0L, 100L)),
+                measured(Workload.SWITCH, "aio4j-p1", List.of(100L), 1024, List.of(0L, 50L))), variant);
+        assertThat(variant.jvmFlags()).containsExactly("-Dx=1");
+        assertThat(MarkdownReport.render(r, null)).contains("| variant | JVM flags | switch | spawn-gather |\n"
+                + "|---|---|---|---|\n| aio4j-p1 | `-Dx=1` | 0.50 (0.25) | – (–) |\n");
+    }
+
+    @Test
     void handWrittenNotesSurviveARewrite() {
         BenchRun r = run(List.of());
         String first = MarkdownReport.render(r, null);
@@ -132,6 +144,10 @@ class ReportTest {
         assertThatThrownBy(() -> Options.parse(List.of("--cold-runs", "0", "--iterations", "0")))
                 .hasMessage("--cold-runs 0 and --iterations 0 would measure nothing");
         assertThatThrownBy(() -> Options.parse(List.of("--peers"))).hasMessage("--peers needs a value");
+        assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "Big GC=-Xmx1g")))
+                .hasMessage("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9], got 'Big GC=-Xmx1g'");
         assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
+        assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
+                .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
     }
 }
