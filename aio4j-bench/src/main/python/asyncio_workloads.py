@@ -5,7 +5,8 @@ describe the same work and compute the same answer, which the harness checks.
 
     python3 asyncio_workloads.py LOOP WORKLOAD N RUNS      LOOP: asyncio | uvloop
 
-prints one 'info' line, then 'run I NANOS ANSWER' per run. Each run is one asyncio.Runner (a new loop), as
+prints one 'info' line, then 'run I NANOS ANSWER CPU_NANOS' per run (CPU_NANOS: the process's CPU time
+meanwhile). Each run is one asyncio.Runner (a new loop), as
 asyncio.run() does and as each aio4j run is one Aio.run().
 """
 import asyncio
@@ -151,11 +152,13 @@ def main(argv):
     print(f"info python={platform.python_version()} implementation={platform.python_implementation()}"
           f" loop={loop_name} executable={sys.executable}", flush=True)
     for r in range(1, runs + 1):
+        cpu_start = time.process_time_ns()
         start = time.perf_counter_ns()
         with asyncio.Runner(loop_factory=factory) as runner:
             answer = runner.run(workload(n))
         nanos = time.perf_counter_ns() - start
-        print(f"run {r} {nanos} {answer}", flush=True)
+        cpu = time.process_time_ns() - cpu_start
+        print(f"run {r} {nanos} {answer} {cpu}", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ import org.aio4j.bench.kotlin.KotlinWorkloads;
  * <pre>
  * java -cp ... org.aio4j.bench.WorkloadMain PEER WORKLOAD N RUNS
  * info jvm=25.0.3+9-LTS gc=G1 max-heap-mib=6144 args=[...]
- * run 1 NANOS ANSWER
- * run 2 NANOS ANSWER
+ * run 1 NANOS ANSWER CPU_NANOS
+ * run 2 NANOS ANSWER CPU_NANOS
  * </pre>
  *
  * PEER is {@code aio4j}, {@code kotlin} or {@code vthreads}. Each run is timed alone with {@link System#nanoTime()};
- * the first one in a fresh process is the cold figure.
+ * the first one in a fresh process is the cold figure. CPU_NANOS is the CPU time the whole process used meanwhile
+ * (all its threads: the workload's, the JIT compiler's, the GC's), which a loaded machine inflates less than the
+ * elapsed time.
  */
 public final class WorkloadMain {
 
@@ -42,11 +44,14 @@ public final class WorkloadMain {
             throw new IllegalArgumentException(peer.name() + " has no implementation of " + workload.id());
         }
         System.out.println(("info " + peer.versions() + " " + jvmInfo()).replace("  ", " "));
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int r = 1; r <= runs; r++) {
+            long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
             long answer = peer.run(workload, n);
             long nanos = System.nanoTime() - start;
-            System.out.println("run " + r + " " + nanos + " " + answer);
+            long cpu = os.getProcessCpuTime() - cpuStart;
+            System.out.println("run " + r + " " + nanos + " " + answer + " " + cpu);
         }
     }
 

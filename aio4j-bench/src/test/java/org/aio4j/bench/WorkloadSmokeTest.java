@@ -82,6 +82,7 @@ class WorkloadSmokeTest {
         ProcessResult r = ProcessResult.parse(out, 2, workload.answer(N), -1, -1);
         assertThat(r.error()).as(out).isNull();
         assertThat(r.runNanos()).hasSize(2).allSatisfy(nanos -> assertThat(nanos).isPositive());
+        assertThat(r.runCpuNanos()).hasSize(2).allSatisfy(nanos -> assertThat(nanos).isPositive());
         return r;
     }
 }

@@ -38,27 +38,29 @@ public record BenchRun(String date, Options options, MachineInfo machine, List<S
 
     /**
      * The CPython measurement that aio4j is compared with on {@code workload}: the fastest of the CPython asyncio
-     * builds that ran it (cold or warm figures), so that no target is met against a slow build.
+     * builds that ran it (by the cold or warm figures of {@code clock}), so that no target is met against a slow
+     * build.
      */
-    public Optional<Measurement> reference(Workload workload, boolean cold) {
+    public Optional<Measurement> reference(Workload workload, boolean cold, Clock clock) {
         return measurements.stream()
                 .filter(m -> m.workload() == workload && peer(m.peer()).map(Peer::isReference).orElse(false))
-                .filter(m -> figure(m, cold).isPresent())
-                .min(Comparator.comparingLong(m -> figure(m, cold).getAsLong()));
+                .filter(m -> figure(m, cold, clock).isPresent())
+                .min(Comparator.comparingLong(m -> figure(m, cold, clock).getAsLong()));
     }
 
     /** How many times faster {@code peer} ran {@code workload} than the {@link #reference} CPython. */
-    public OptionalDouble speedup(Workload workload, String peer, boolean cold) {
-        Optional<Measurement> ref = reference(workload, cold);
+    public OptionalDouble speedup(Workload workload, String peer, boolean cold, Clock clock) {
+        Optional<Measurement> ref = reference(workload, cold, clock);
         Optional<Measurement> mine = find(workload, peer);
-        if (ref.isEmpty() || mine.isEmpty() || figure(mine.get(), cold).isEmpty()) {
+        if (ref.isEmpty() || mine.isEmpty() || figure(mine.get(), cold, clock).isEmpty()) {
             return OptionalDouble.empty();
         }
-        return OptionalDouble.of((double) figure(ref.get(), cold).getAsLong() / figure(mine.get(), cold).getAsLong());
+        return OptionalDouble.of((double) figure(ref.get(), cold, clock).getAsLong()
+                / figure(mine.get(), cold, clock).getAsLong());
     }
 
-    /** The cold or the warm median duration of {@code m}. */
-    public static OptionalLong figure(Measurement m, boolean cold) {
-        return cold ? m.coldNanos() : m.warmNanos();
+    /** The cold or the warm median of {@code m} by {@code clock}. */
+    public static OptionalLong figure(Measurement m, boolean cold, Clock clock) {
+        return cold ? m.cold(clock) : m.warm(clock);
     }
 }

@@ -117,7 +117,7 @@ public final class Harness {
         for (int i = 0; i < options.coldRuns(); i++) {
             ProcessResult r = runner.run(peer, w, n, 1);
             cold.add(r);
-            progress(peer, "cold " + (i + 1) + "/" + options.coldRuns(), r, r.ok() ? r.firstNanos() : 0, w, n);
+            progress(peer, "cold " + (i + 1) + "/" + options.coldRuns(), r, r.ok() ? r.runNanos().getFirst() : 0, w, n);
             if (!r.ok()) {
                 return new Measurement(w, peer.name(), n, cold, null, options.warmup());
             }

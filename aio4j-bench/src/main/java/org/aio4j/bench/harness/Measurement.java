@@ -34,12 +34,17 @@ public record Measurement(Workload workload, String peer, int n, List<ProcessRes
         return warm != null && !warm.ok() ? warm.error() : null;
     }
 
-    /** The median, over the cold processes, of their first (only) run. */
+    /** The median, over the cold processes, of their first (only) run's elapsed time. */
     public OptionalLong coldNanos() {
+        return cold(Clock.WALL);
+    }
+
+    /** The median, over the cold processes, of their first (only) run by {@code clock}. */
+    public OptionalLong cold(Clock clock) {
         var firsts = new ArrayList<Long>();
         for (ProcessResult r : cold) {
-            if (r.ok()) {
-                firsts.add(r.firstNanos());
+            if (r.ok() && !r.runs(clock).isEmpty()) {
+                firsts.add(r.runs(clock).getFirst());
             }
         }
         return median(firsts);
@@ -56,17 +61,23 @@ public record Measurement(Workload workload, String peer, int n, List<ProcessRes
         return walls.length == 0 ? OptionalDouble.empty() : OptionalDouble.of(walls[walls.length / 2]);
     }
 
-    /** The runs of the warm process after its warm-up. */
-    public List<Long> warmRuns() {
+    /** The runs of the warm process after its warm-up, by {@code clock}. */
+    public List<Long> warmRuns(Clock clock) {
         if (warm == null || !warm.ok()) {
             return List.of();
         }
-        return warm.runNanos().subList(Math.min(warmup, warm.runNanos().size()), warm.runNanos().size());
+        List<Long> runs = warm.runs(clock);
+        return runs.subList(Math.min(warmup, runs.size()), runs.size());
     }
 
-    /** The median of {@link #warmRuns()}. */
+    /** The median elapsed time of the warm runs. */
     public OptionalLong warmNanos() {
-        return median(warmRuns());
+        return warm(Clock.WALL);
+    }
+
+    /** The median of the warm runs by {@code clock}. */
+    public OptionalLong warm(Clock clock) {
+        return median(warmRuns(clock));
     }
 
     /** Nanoseconds per operation of a run that took {@code nanos}. */

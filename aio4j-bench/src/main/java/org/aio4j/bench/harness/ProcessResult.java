@@ -8,20 +8,23 @@ import java.util.List;
  * process's peak resident set and wall time (from {@code /usr/bin/time}), its {@code info} line, or why it failed.
  *
  * @param runNanos    the duration of each run, as the process measured it around the workload alone
+ * @param runCpuNanos the process's CPU time during each run (all its threads), if it reported it
  * @param peakRssKiB  the process's maximum resident set size in KiB ({@code /usr/bin/time -f %M}), or -1
  * @param wallSeconds the process's elapsed time, start-up included, or -1
  * @param info        the process's {@code info} line (runtime version, flags), without the word {@code info}
  * @param error       why the process failed (exit status, wrong answer, timeout), or {@code null}
  */
-public record ProcessResult(List<Long> runNanos, long peakRssKiB, double wallSeconds, String info, String error) {
+public record ProcessResult(List<Long> runNanos, List<Long> runCpuNanos, long peakRssKiB, double wallSeconds,
+                            String info, String error) {
 
     public ProcessResult {
         runNanos = List.copyOf(runNanos);
+        runCpuNanos = List.copyOf(runCpuNanos);
     }
 
     /** A process that produced no usable figures. */
     public static ProcessResult failed(String error) {
-        return new ProcessResult(List.of(), -1, -1, "", error);
+        return new ProcessResult(List.of(), List.of(), -1, -1, "", error);
     }
 
     /** Whether the process ran every run and computed every answer right. */
@@ -29,9 +32,9 @@ public record ProcessResult(List<Long> runNanos, long peakRssKiB, double wallSec
         return error == null;
     }
 
-    /** The first run's duration: the cold figure. */
-    public long firstNanos() {
-        return runNanos.getFirst();
+    /** The run durations by {@code clock}; empty for CPU time if the process did not report it. */
+    public List<Long> runs(Clock clock) {
+        return clock == Clock.WALL ? runNanos : runCpuNanos;
     }
 
     /**
@@ -45,23 +48,28 @@ public record ProcessResult(List<Long> runNanos, long peakRssKiB, double wallSec
                                       double wallSeconds) {
         String info = "";
         List<Long> nanos = new ArrayList<>();
+        List<Long> cpu = new ArrayList<>();
+        String error = null;
         for (String line : stdout.split("\n")) {
             String[] f = line.strip().split(" ");
             if (f[0].equals("info")) {
                 info = line.strip().substring("info".length()).strip();
-            } else if (f[0].equals("run") && f.length == 4) {
+            } else if (f[0].equals("run") && (f.length == 4 || f.length == 5) && error == null) {
                 long answer = Long.parseLong(f[3]);
                 if (answer != expected) {
-                    return new ProcessResult(nanos, peakRssKiB, wallSeconds, info,
-                            "wrong answer in run " + f[1] + ": " + answer + ", expected " + expected);
+                    error = "wrong answer in run " + f[1] + ": " + answer + ", expected " + expected;
+                    continue;
                 }
                 nanos.add(Long.parseLong(f[2]));
+                if (f.length == 5) {
+                    cpu.add(Long.parseLong(f[4]));
+                }
             }
         }
-        if (nanos.size() != expectedRuns) {
-            return new ProcessResult(nanos, peakRssKiB, wallSeconds, info,
-                    "printed " + nanos.size() + " runs, expected " + expectedRuns);
+        if (error == null && nanos.size() != expectedRuns) {
+            error = "printed " + nanos.size() + " runs, expected " + expectedRuns;
         }
-        return new ProcessResult(nanos, peakRssKiB, wallSeconds, info, null);
+        return new ProcessResult(nanos, cpu.size() == nanos.size() ? cpu : List.of(), peakRssKiB, wallSeconds, info,
+                error);
     }
 }

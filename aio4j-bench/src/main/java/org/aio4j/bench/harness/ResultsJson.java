@@ -65,10 +65,13 @@ final class ResultsJson {
         field("unit", w.unit());
         field("error", ms.error());
         field("coldMedianNanos", ms.coldNanos());
+        field("coldMedianCpuNanos", ms.cold(Clock.CPU));
         field("coldPeakRssKiB", ms.coldPeakRssKiB());
         field("warmMedianNanos", ms.warmNanos());
-        field("speedupVsCPythonCold", run.speedup(w, ms.peer(), true));
-        field("speedupVsCPythonWarm", run.speedup(w, ms.peer(), false));
+        field("warmMedianCpuNanos", ms.warm(Clock.CPU));
+        field("speedupVsCPythonCold", run.speedup(w, ms.peer(), true, Clock.WALL));
+        field("speedupVsCPythonWarm", run.speedup(w, ms.peer(), false, Clock.WALL));
+        field("speedupVsCPythonWarmCpu", run.speedup(w, ms.peer(), false, Clock.CPU));
         key("coldProcesses").open('[');
         for (ProcessResult r : ms.cold()) {
             process(r);
@@ -86,11 +89,8 @@ final class ResultsJson {
 
     private void process(ProcessResult r) {
         open('{');
-        key("runNanos").open('[');
-        for (long n : r.runNanos()) {
-            value(n);
-        }
-        close(']');
+        field("runNanos", r.runNanos());
+        field("runCpuNanos", r.runCpuNanos());
         field("peakRssKiB", r.peakRssKiB());
         field("wallSeconds", r.wallSeconds());
         field("info", r.info());

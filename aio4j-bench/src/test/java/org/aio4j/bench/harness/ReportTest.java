@@ -20,12 +20,17 @@ class ReportTest {
         return new Peer(name, name + " label", List.of("run-" + name), EnumSet.allOf(Workload.class), reference, null);
     }
 
-    /** A measurement whose cold processes took {@code coldNanos} and whose warm process ran {@code warmNanos}. */
+    /**
+     * A measurement whose cold processes took {@code coldNanos} and whose warm process ran {@code warmNanos}; each
+     * run used half as much CPU time as elapsed time.
+     */
     private static Measurement measured(Workload w, String peer, List<Long> coldNanos, long rssKiB,
                                         List<Long> warmNanos) {
-        var cold = coldNanos.stream().map(n -> new ProcessResult(List.of(n), rssKiB, 1.5, "jvm=25 peer=" + peer, null))
+        String info = "jvm=25 peer=" + peer;
+        var cold = coldNanos.stream().map(n -> new ProcessResult(List.of(n), List.of(n / 2), rssKiB, 1.5, info, null))
                 .toList();
-        return new Measurement(w, peer, N, cold, new ProcessResult(warmNanos, rssKiB, 3.0, "jvm=25 peer=" + peer, null), 1);
+        var warm = new ProcessResult(warmNanos, warmNanos.stream().map(n -> n / 2).toList(), rssKiB, 3.0, info, null);
+        return new Measurement(w, peer, N, cold, warm, 1);
     }
 
     private static BenchRun run(List<Measurement> measurements, Peer... extra) {
@@ -40,10 +45,12 @@ class ReportTest {
 
     @Test
     void parseChecksEveryAnswerAndTheNumberOfRuns() {
-        String out = "info python=3.11\nrun 1 500 42\nrun 2 400 42\n";
+        String out = "info python=3.11\nrun 1 500 42 300\nrun 2 400 42 200\n";
         ProcessResult ok = ProcessResult.parse(out, 2, 42, 1000, 0.5);
         assertThat(ok.ok()).isTrue();
         assertThat(ok.runNanos()).containsExactly(500L, 400L);
+        assertThat(ok.runCpuNanos()).containsExactly(300L, 200L);
+        assertThat(ProcessResult.parse("run 1 500 42\n", 1, 42, 1000, 0.5).runs(Clock.CPU)).isEmpty();
         assertThat(ok.info()).isEqualTo("python=3.11");
         assertThat(ProcessResult.parse(out, 2, 41, 1000, 0.5).error())
                 .isEqualTo("wrong answer in run 1: 42, expected 41");
@@ -55,8 +62,10 @@ class ReportTest {
         Measurement m = measured(Workload.SWITCH, "aio4j", List.of(900L, 700L, 800L), 2048, List.of(10_000L, 30L,
                 10L, 20L));
         assertThat(m.coldNanos()).hasValue(800);
-        assertThat(m.warmRuns()).containsExactly(30L, 10L, 20L);
+        assertThat(m.cold(Clock.CPU)).hasValue(400);
+        assertThat(m.warmRuns(Clock.WALL)).containsExactly(30L, 10L, 20L);
         assertThat(m.warmNanos()).hasValue(20);
+        assertThat(m.warm(Clock.CPU)).hasValue(10);
         assertThat(m.coldPeakRssKiB()).hasValue(2048);
         assertThat(m.perOperation(2_000)).isEqualTo(1.0); // switch: 2n operations
     }
@@ -67,10 +76,11 @@ class ReportTest {
                 measured(Workload.SWITCH, "aio4j", List.of(100L), 1024, List.of(0L, 10L)),
                 measured(Workload.SWITCH, "cpython", List.of(300L), 1024, List.of(0L, 120L)),
                 measured(Workload.SWITCH, "cpython-path", List.of(200L), 1024, List.of(0L, 150L))));
-        assertThat(r.reference(Workload.SWITCH, false).orElseThrow().peer()).isEqualTo("cpython");
-        assertThat(r.reference(Workload.SWITCH, true).orElseThrow().peer()).isEqualTo("cpython-path");
-        assertThat(r.speedup(Workload.SWITCH, "aio4j", false)).hasValue(12.0);
-        assertThat(r.speedup(Workload.SWITCH, "aio4j", true)).hasValue(2.0);
+        assertThat(r.reference(Workload.SWITCH, false, Clock.WALL).orElseThrow().peer()).isEqualTo("cpython");
+        assertThat(r.reference(Workload.SWITCH, true, Clock.WALL).orElseThrow().peer()).isEqualTo("cpython-path");
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", false, Clock.WALL)).hasValue(12.0);
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", true, Clock.WALL)).hasValue(2.0);
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", false, Clock.CPU)).hasValue(12.0);
     }
 
     @Test
@@ -85,10 +95,11 @@ class ReportTest {
                 peer("uvloop", false).withUnavailable("no uvloop here"));
         String md = MarkdownReport.render(r, null);
         assertThat(md).contains("| switch | ≥ 10× faster than CPython (issue 2) | 10.0 ms (5.00 µs/switch)"
-                + " | 120 ms (60.0 µs/switch) | 12× | **yes** |");
+                + " | 120 ms (60.0 µs/switch) | 12× | **yes** | 12× |");
         assertThat(md).contains("| spawn-gather | cold: ≥ 5× faster than CPython and < 1 GiB peak RSS (issue 2) |"
-                + " cold 100 ms (100 µs/task), 1,024 MiB | cold 600 ms (600 µs/task), 1 MiB | 6.0× | **no** |");
-        assertThat(md).contains("| **aio4j** | 10.0 ms | 5.00 µs | 100 ms | 50.0 µs | 1.50 s | 1 MiB | 12× | 3.0× |");
+                + " cold 100 ms (100 µs/task), 1,024 MiB | cold 600 ms (600 µs/task), 1 MiB | 6.0× | **no** | 6.0× |");
+        assertThat(md).contains("| **aio4j** | 10.0 ms | 5.00 µs | 2.50 µs | 100 ms | 50.0 µs | 1.50 s | 1 MiB | 12×"
+                + " | 3.0× | 12× |");
         assertThat(md).contains("| uvloop | not run: no uvloop here |");
         assertThat(md).contains("| uvloop | uvloop label | `run-uvloop` | not run: no uvloop here |");
         assertThat(md).contains("| aio4j | aio4j label | `run-aio4j` | jvm=25 peer=aio4j |");
