@@ -5,6 +5,8 @@ import java.util.List;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
+import org.aio4j.Queue;
+import org.aio4j.Semaphore;
 import org.aio4j.Task;
 
 /**
@@ -18,6 +20,9 @@ public final class AioWorkloads implements Workloads {
     private record Message(long value, Future<Message> reply) {
     }
 
+    /** The item that tells a {@link Workload#QUEUE} worker to stop (compared by identity, as Python's sentinel). */
+    private static final Long STOP = -1L;
+
     @Override
     public String name() {
         return "aio4j";
@@ -25,10 +30,7 @@ public final class AioWorkloads implements Workloads {
 
     @Override
     public boolean supports(Workload workload) {
-        return switch (workload) {
-            case SWITCH, SPAWN_GATHER, PING_PONG, CALL_SOON -> true;
-            case QUEUE, SEMAPHORE -> false; // TODO(queues): aio4j's Queue and Semaphore are not on main yet
-        };
+        return true;
     }
 
     @Override
@@ -38,7 +40,8 @@ public final class AioWorkloads implements Workloads {
             case SPAWN_GATHER -> Aio.run(() -> spawnGather(n));
             case PING_PONG -> Aio.run(() -> pingPong(n));
             case CALL_SOON -> Aio.run(() -> callSoon(n));
-            case QUEUE, SEMAPHORE -> throw new UnsupportedOperationException(name() + " has no " + workload.id());
+            case QUEUE -> Aio.run(() -> queue(n));
+            case SEMAPHORE -> Aio.run(() -> semaphore(n));
         };
     }
 
@@ -115,5 +118,55 @@ public final class AioWorkloads implements Workloads {
             });
         }
         return done.await();
+    }
+
+    static long queue(int n) throws Exception {
+        Queue<Long> queue = new Queue<>(Workload.QUEUE_MAXSIZE);
+        List<Task<Long>> workers = new ArrayList<>(Workload.QUEUE_WORKERS);
+        for (int w = 0; w < Workload.QUEUE_WORKERS; w++) {
+            workers.add(Aio.createTask(() -> {
+                long mine = 0;
+                for (Long item = queue.get(); item != STOP; item = queue.get()) {
+                    mine += item;
+                }
+                return mine;
+            }));
+        }
+        for (long i = 0; i < n; i++) {
+            queue.put(i);
+        }
+        for (int w = 0; w < Workload.QUEUE_WORKERS; w++) {
+            queue.put(STOP);
+        }
+        long sum = 0;
+        for (long mine : Aio.gather(workers).await()) {
+            sum += mine;
+        }
+        return sum;
+    }
+
+    static long semaphore(int n) throws Exception {
+        Semaphore semaphore = new Semaphore(Workload.SEMAPHORE_PERMITS);
+        int[] active = {0};
+        int[] peak = {0};
+        long[] sum = {0};
+        List<Task<Void>> tasks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long index = i;
+            tasks.add(Aio.createTask(() -> {
+                try (var _ = semaphore.acquire()) {
+                    peak[0] = Math.max(peak[0], ++active[0]);
+                    Aio.sleep(0);
+                    active[0]--;
+                    sum[0] += index;
+                }
+            }));
+        }
+        Aio.gather(tasks).await();
+        if (peak[0] > Workload.SEMAPHORE_PERMITS) {
+            throw new IllegalStateException("Semaphore(" + Workload.SEMAPHORE_PERMITS + ") let " + peak[0]
+                    + " tasks in at once");
+        }
+        return sum[0];
     }
 }

@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH benchmarks of the core's hot paths, in nanoseconds per operation: the same code as the harness's aio4j
+ * JMH benchmarks of the core's hot paths and of its queue and semaphore, in nanoseconds per operation: the same code as the harness's aio4j
  * workloads ({@link AioWorkloads}), at a size where one invocation takes milliseconds, with JMH's forks, warm-up and
  * error bars. Each invocation is one {@code Aio.run} on a new loop, loop creation included (a small share at these
  * sizes). Run with {@code ./aio4j bench jmh [JMH options]}, e.g. {@code ./aio4j bench jmh CoreBenchmark.switching
@@ -63,5 +63,19 @@ public class CoreBenchmark {
     @OperationsPerInvocation(N)
     public long callSoon() throws Exception {
         return aio.run(Workload.CALL_SOON, N);
+    }
+
+    /** One producer, {@code Queue(maxsize=1000)}, 4 workers: ns per item. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long queue() throws Exception {
+        return aio.run(Workload.QUEUE, N);
+    }
+
+    /** {@code N} tasks passing a {@code Semaphore(100)}, suspending once inside: ns per task. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long semaphore() throws Exception {
+        return aio.run(Workload.SEMAPHORE, N);
     }
 }
