@@ -128,7 +128,7 @@ public final class CapacityLimiter extends LoopBound {
     }
 
     private Permit permitFor(Object borrower) {
-        return new Release(this, () -> releaseOnBehalfOf(borrower));
+        return new Release(this, borrower);
     }
 
     /**
@@ -231,5 +231,10 @@ public final class CapacityLimiter extends LoopBound {
     @Override
     public String toString() {
         return "CapacityLimiter[borrowed=" + borrowers.size() + "/" + totalTokens + ", waiters=" + waiters.size() + "]";
+    }
+
+    @Override
+    void releasePermit(Object borrower) {
+        releaseOnBehalfOf(borrower);
     }
 }

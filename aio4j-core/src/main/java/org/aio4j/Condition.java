@@ -60,7 +60,7 @@ public final class Condition extends LoopBound {
     public Permit acquire() {
         check("acquire()");
         lock.lock("acquire()");
-        return new Release(this, lock::release);
+        return new Release(this, null);
     }
 
     /** Releases the underlying lock: asyncio's {@code release()}. See {@link Lock#release()}. */
@@ -178,5 +178,10 @@ public final class Condition extends LoopBound {
     @Override
     public String toString() {
         return "Condition[" + lock + ", waiters=" + waiters.size() + "]";
+    }
+
+    @Override
+    void releasePermit(Object borrower) {
+        lock.release();
     }
 }

@@ -57,7 +57,7 @@ public final class Lock extends LoopBound {
      */
     public Permit acquire() {
         lock("acquire()");
-        return new Release(this, this::release);
+        return new Release(this, null);
     }
 
     /** Acquires without a permit (for {@link Condition}). */
@@ -130,5 +130,10 @@ public final class Lock extends LoopBound {
         int n = waiters == null ? 0 : waiters.size();
         String state = !locked ? "unlocked" : holder == null ? "locked" : "locked by " + holder.getName();
         return "Lock[" + state + ", waiters=" + n + "]";
+    }
+
+    @Override
+    void releasePermit(Object borrower) {
+        release();
     }
 }

@@ -129,4 +129,12 @@ abstract class LoopBound {
         }
         return n;
     }
+
+    /**
+     * Gives back a permit handed out as a {@link Release} ({@code borrower}: whatever the primitive recorded).
+     * Only the primitives that hand out permits override it.
+     */
+    void releasePermit(Object borrower) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " hands out no permits");
+    }
 }

@@ -77,7 +77,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
         EventLoop l = check("acquire()");
         if (value > 0 && !anyLive(waiters)) {
             value--;
-            return new Release(this, this::release);
+            return new Release(this, null);
         }
         Task<?> task = waitingTask(l, "acquire()");
         Future<Boolean> fut = newWaiter(l);
@@ -98,7 +98,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
                 // one more woken
             }
         }
-        return new Release(this, this::release);
+        return new Release(this, null);
     }
 
     /**
@@ -150,5 +150,10 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     @Override
     public String toString() {
         return typeName() + "[value=" + value + ", waiters=" + (waiters == null ? 0 : waiters.size()) + "]";
+    }
+
+    @Override
+    void releasePermit(Object borrower) {
+        release();
     }
 }
