@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code /status/N}</td><td>status N (200 to 599) with a short text</td></tr>
  *   <tr><td>{@code /bytes/N}</td><td>N bytes (0 to 16 MiB) of {@code a..z}, at once</td></tr>
  *   <tr><td>{@code /slow}</td><td>nothing until the server closes (for client timeouts)</td></tr>
+ *   <tr><td>{@code /echo}</td><td>the request: a line {@code METHOD PATH}, its {@code X-...} headers as
+ *       {@code name: value} lines (names in lower case, sorted), an empty line, and the body</td></tr>
  *   <tr><td>{@code /}</td><td>this list</td></tr>
  * </table>
  * Anything else is a 404. Every path answers any method.
@@ -49,6 +51,7 @@ public final class DemoServer implements AutoCloseable {
             /status/N      status N (200..599)
             /bytes/N       N bytes (up to 16 MiB)
             /slow          no answer until the server closes
+            /echo          the method, path, X- headers and body of the request
             """;
 
     static {
@@ -156,8 +159,13 @@ public final class DemoServer implements AutoCloseable {
         requests.incrementAndGet();
         peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try (exchange) {
-            exchange.getRequestBody().readAllBytes();
-            answer(exchange, exchange.getRequestURI().getPath());
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/echo")) {
+                send(exchange, 200, echo(exchange, body));
+            } else {
+                answer(exchange, path);
+            }
         } catch (InterruptedException e) {
             // close() ends waiting requests: their connections are closed already
         } finally {
@@ -207,6 +215,22 @@ public final class DemoServer implements AutoCloseable {
             Thread.sleep(Duration.ofNanos(nanos));
         }
         send(exchange, 200, path);
+    }
+
+    private static byte[] echo(HttpExchange exchange, byte[] body) {
+        var out = new StringBuilder(exchange.getRequestMethod()).append(' ')
+                .append(exchange.getRequestURI()).append('\n');
+        new java.util.TreeMap<>(exchange.getRequestHeaders()).forEach((name, values) -> {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("x-")) {
+                values.forEach(v -> out.append(lower).append(": ").append(v).append('\n'));
+            }
+        });
+        out.append('\n');
+        byte[] head = out.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
     }
 
     /** The number after {@code prefix} in {@code path} if it is within [min, max], else NaN. */

@@ -3,27 +3,19 @@ package org.aio4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import org.aio4j.Aio;
-import org.aio4j.EventLoop;
 import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The awaitable client over real HTTP to the demo server, and its contract with a transport. */
+/**
+ * The session itself: URL resolution, argument checks, and its side of the transport contract (cancellation, error
+ * translation) on a transport the test drives. What it does over real HTTP is in {@link TransportContract}.
+ */
 @Timeout(60)
 class ClientSessionTest {
 
@@ -43,18 +35,6 @@ class ClientSessionTest {
     }
 
     @Test
-    void getSuspendsUntilTheWholeBodyHasArrived() throws Exception {
-        ClientResponse r = Loops.run(() -> http.get("/bytes/1024"));
-        assertThat(r.status()).isEqualTo(200);
-        assertThat(r.ok()).isTrue();
-        assertThat(r.length()).isEqualTo(1024);
-        assertThat(r.text()).startsWith("abcdefghijklmnopqrstuvwxyzabc").hasSize(1024);
-        assertThat(r.header("content-type")).isEqualTo("text/plain; charset=utf-8");
-        assertThat(r.url().toString()).isEqualTo(server.url("/bytes/1024"));
-        assertThat(r.read()).isNotSameAs(r.read()).hasSize(1024);
-    }
-
-    @Test
     void absoluteUrlsIgnoreTheBaseUrl() throws Exception {
         try (var plain = new ClientSession()) {
             assertThat(Loops.run(() -> plain.get(server.url("/b")).text())).isEqualTo("/b");
@@ -68,129 +48,6 @@ class ClientSessionTest {
             assertThat(r.url().getPath()).isEqualTo("/delay/0");
             assertThat(r.text()).isEqualTo("/delay/0");
         }
-    }
-
-    @Test
-    void theFacadeNeverBlocksTheLoop() throws Exception {
-        // The gate answers only after another task of the same loop has run: if get() blocked the loop, that task
-        // could never run and the request never end.
-        var arrived = new CountDownLatch(1);
-        var release = new CountDownLatch(1);
-        HttpServer gate = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        gate.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        gate.createContext("/", ex -> {
-            arrived.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            byte[] ok = "open".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, ok.length);
-            ex.getResponseBody().write(ok);
-            ex.close();
-        });
-        gate.start();
-        List<String> events = Collections.synchronizedList(new ArrayList<>());
-        try (var session = new ClientSession()) {
-            Loops.run(() -> {
-                String url = "http://127.0.0.1:" + gate.getAddress().getPort() + "/gate";
-                Task<String> a = Aio.createTask(() -> {
-                    events.add("A sends");
-                    String text = session.get(url).text();
-                    events.add("A got " + text);
-                    return text;
-                });
-                Task<Void> b = Aio.createTask(() -> {
-                    Aio.toThread(() -> {
-                        arrived.await();
-                        return null;
-                    });
-                    for (int i = 0; i < 3; i++) {
-                        events.add("B step " + i + " while A waits");
-                        Aio.sleep(0);
-                    }
-                    release.countDown();
-                });
-                a.await();
-                b.await();
-                return null;
-            });
-        } finally {
-            gate.stop(0);
-        }
-        assertThat(events).containsExactly("A sends", "B step 0 while A waits", "B step 1 while A waits",
-                "B step 2 while A waits", "A got open");
-    }
-
-    @Test
-    void anErrorStatusIsAResponseUnlessRaiseForStatus() throws Exception {
-        ClientResponse r = Loops.run(() -> http.get("/status/500"));
-        assertThat(r.status()).isEqualTo(500);
-        assertThat(r.ok()).isFalse();
-        assertThatThrownBy(r::raiseForStatus).isInstanceOf(ClientResponseException.class);
-
-        try (var strict = ClientSession.builder().baseUrl(server.baseUrl()).raiseForStatus(true).build()) {
-            assertThatThrownBy(() -> Loops.run(() -> strict.get("/status/503")))
-                    .isInstanceOfSatisfying(ClientResponseException.class, e -> {
-                        assertThat(e.status()).isEqualTo(503);
-                        assertThat(e.response().text()).isEqualTo("status 503\n");
-                        assertThat(e).hasMessage("GET " + server.url("/status/503") + ": HTTP status 503");
-                    });
-            assertThat(Loops.run(() -> strict.get("/status/204").status())).isEqualTo(204);
-        }
-    }
-
-    @Test
-    void aRequestThatTakesTooLongTimesOutAndTheLoopGoesOn() throws Exception {
-        String message = Loops.run(() -> {
-            try {
-                http.get("/slow", Duration.ofMillis(100));
-                return "no timeout";
-            } catch (ClientTimeoutException e) {
-                assertThat(e.timeout()).isEqualTo(Duration.ofMillis(100));
-                assertThat(e.url().toString()).isEqualTo(server.url("/slow"));
-                return e.getMessage() + " / then " + http.get("/b").text();
-            }
-        });
-        assertThat(message).isEqualTo("GET " + server.url("/slow") + ": timed out after 100 ms / then /b");
-    }
-
-    @Test
-    void theSessionTimeoutIsTheDefault() throws Exception {
-        try (var quick = ClientSession.builder().baseUrl(server.baseUrl()).timeout(Duration.ofMillis(50)).build()) {
-            assertThatThrownBy(() -> Loops.run(() -> quick.get("/slow")))
-                    .isInstanceOfSatisfying(ClientTimeoutException.class,
-                            e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(50)));
-            // the request's own timeout wins over the session's
-            assertThat(Loops.run(() -> quick.request(ClientRequest.get("/delay/1").withTimeout(Duration.ofSeconds(30)))
-                    .status())).isEqualTo(200);
-        }
-    }
-
-    @Test
-    void aRequestTimesOutOnAVirtualClockToo() throws Exception {
-        // A virtual clock does not advance while a request is in flight: the transport's own timer ends it.
-        assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime().build(),
-                () -> http.get("/slow", Duration.ofMillis(100))))
-                .isInstanceOf(ClientTimeoutException.class)
-                .hasMessage("GET " + server.url("/slow") + ": timed out after 100 ms");
-    }
-
-    @Test
-    void aRefusedConnectionIsAClientConnectionException() throws Exception {
-        int port;
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        String url = "http://127.0.0.1:" + port + "/a";
-        assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
-                .isInstanceOfSatisfying(ClientConnectionException.class, e -> {
-                    assertThat(e.getMessage()).startsWith("GET " + url + ": connection failed: ");
-                    assertThat(e.getCause()).isInstanceOf(java.net.ConnectException.class);
-                    // created on the calling task: its stack shows this test
-                    assertThat(e.getStackTrace()).anyMatch(f -> f.getClassName().equals(ClientSession.class.getName()));
-                });
     }
 
     @Test
@@ -272,13 +129,4 @@ class ClientSessionTest {
         assertThat(transport.isClosed()).as("a transport the session does not own stays open").isFalse();
     }
 
-    @Test
-    void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
-        var session = ClientSession.builder().baseUrl(server.baseUrl()).build();
-        Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);
-        assertThat(inFlight).isInstanceOf(ClientConnectionException.class);
-        assertThat(session.isClosed()).isTrue();
-        assertThatThrownBy(() -> Loops.run(() -> session.get("/a")))
-                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("ClientSession is closed");
-    }
 }

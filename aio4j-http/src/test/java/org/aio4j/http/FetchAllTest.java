@@ -3,133 +3,26 @@ package org.aio4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.Task;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link ClientSession#fetchAll}: bounded, complete, every failure reported at its URL. */
+/**
+ * {@link ClientSession#fetchAll} on a transport the test drives: order, limit, cancellation, and a stress test. Over
+ * real HTTP, with every transport, in {@link TransportContract}.
+ */
 @Timeout(120)
 class FetchAllTest {
-
-    private static DemoServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = DemoServer.start(0, 0.01);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    /** A JDK transport that counts the exchanges in flight and the most there ever were. */
-    private static final class CountingTransport implements HttpTransport {
-        final HttpTransport jdk = HttpTransport.jdk();
-        final AtomicInteger inFlight = new AtomicInteger();
-        final AtomicInteger peak = new AtomicInteger();
-        final AtomicInteger sent = new AtomicInteger();
-
-        @Override
-        public CompletableFuture<ClientResponse> send(ClientRequest request) {
-            sent.incrementAndGet();
-            return new CountedExchange(inFlight, peak).follow(jdk.send(request));
-        }
-
-        @Override
-        public String name() {
-            return "counting jdk";
-        }
-
-        @Override
-        public void close() {
-            jdk.close();
-        }
-    }
-
-    @Test
-    void tenThousandGetsWithLimit100CompleteWithExactCounts() throws Exception {
-        int n = 10_000;
-        var transport = new CountingTransport();
-        List<String> urls = IntStream.range(0, n).mapToObj(i -> "/bytes/" + (i % 100)).toList();
-        long before = server.requests();
-        try (var http = ClientSession.builder().transport(transport, true).baseUrl(server.baseUrl()).build()) {
-            for (FetchOrder order : FetchOrder.values()) {
-                List<FetchResult> results = Loops.run(() -> http.fetchAll(urls, 100, order));
-                assertThat(results).hasSize(n);
-                assertThat(results).allSatisfy(r -> {
-                    assertThat(r.succeeded()).as("%s", r).isTrue();
-                    assertThat(r.response().status()).isEqualTo(200);
-                    assertThat(r.response().length()).isEqualTo(r.index() % 100);
-                    assertThat(r.request().uri().toString()).isEqualTo(server.url(urls.get(r.index())));
-                });
-                assertThat(results).extracting(FetchResult::index).doesNotHaveDuplicates();
-                if (order == FetchOrder.INPUT) {
-                    assertThat(results).extracting(FetchResult::index)
-                            .containsExactlyElementsOf(IntStream.range(0, n).boxed().toList());
-                }
-            }
-        }
-        assertThat(transport.sent).hasValue(2 * n);
-        assertThat(server.requests() - before).isEqualTo(2 * n);
-        assertThat(transport.peak.get()).isBetween(1, 100);
-        assertThat(server.peakConcurrency()).isLessThanOrEqualTo(100);
-        assertThat(transport.inFlight).hasValue(0);
-    }
-
-    @Test
-    void aUrlThatTimesOutOrFailsIsReportedAsSuchAndTheOthersComplete() throws Exception {
-        int refused;
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            refused = s.getLocalPort();
-        }
-        List<ClientRequest> requests = List.of(
-                ClientRequest.get("/a"),
-                ClientRequest.get("/slow").withTimeout(Duration.ofMillis(200)),
-                ClientRequest.get("/status/500"),
-                ClientRequest.get("http://127.0.0.1:" + refused + "/b"),
-                ClientRequest.get("/bytes/10"),
-                ClientRequest.get("/status/404"),
-                ClientRequest.get("/c"));
-        for (boolean raise : new boolean[] {false, true}) {
-            try (var http = ClientSession.builder().baseUrl(server.baseUrl()).raiseForStatus(raise).build()) {
-                List<FetchResult> rs = Loops.run(() -> http.requestAll(requests, 2, FetchOrder.INPUT));
-                assertThat(rs).extracting(FetchResult::index).containsExactly(0, 1, 2, 3, 4, 5, 6);
-                assertThat(rs.get(0).response().text()).isEqualTo("/a");
-                assertThat(rs.get(1).error()).isInstanceOf(ClientTimeoutException.class)
-                        .hasMessage("GET " + server.url("/slow") + ": timed out after 200 ms");
-                assertThat(rs.get(3).error()).isInstanceOf(ClientConnectionException.class);
-                assertThat(rs.get(4).response().length()).isEqualTo(10);
-                assertThat(rs.get(6).response().text()).isEqualTo("/c");
-                if (raise) {
-                    assertThat(rs.get(2).error()).isInstanceOfSatisfying(ClientResponseException.class,
-                            e -> assertThat(e.status()).isEqualTo(500));
-                    assertThat(rs.get(5).error()).isInstanceOfSatisfying(ClientResponseException.class,
-                            e -> assertThat(e.status()).isEqualTo(404));
-                } else {
-                    assertThat(rs.get(2).response().status()).isEqualTo(500);
-                    assertThat(rs.get(5).response().status()).isEqualTo(404);
-                }
-                assertThatThrownBy(rs.get(1)::responseOrThrow).isSameAs(rs.get(1).error());
-            }
-        }
-    }
 
     @Test
     void resultsComeInInputOrCompletionOrder() throws Exception {
