@@ -79,8 +79,9 @@ public final class HttpBench {
                     HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .followRedirects(HttpClient.Redirect.NORMAL).build();
                     closer = jdk::shutdownNow;
-                    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).build();
                     round = () -> direct(n, c, () -> {
+                        // a request per URL, as a program fetching N different URLs builds (aio4j and aiohttp too)
+                        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).build();
                         HttpResponse<byte[]> r = jdk.send(req, HttpResponse.BodyHandlers.ofByteArray());
                         return r.statusCode() == 200 ? r.body().length : -1;
                     });
@@ -91,9 +92,8 @@ public final class HttpBench {
                             new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                             new PoolOptions().setHttp1MaxSize(c).setMaxWaitQueueSize(-1));
                     closer = vertx::close;
-                    RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
-                            .setFollowRedirects(true);
-                    round = () -> vertxAsync(n, c, () -> vx.request(get)
+                    round = () -> vertxAsync(n, c, () -> vx.request(new RequestOptions().setMethod(HttpMethod.GET)
+                                    .setAbsoluteURI(url).setFollowRedirects(true))
                             .compose(req -> req.send())
                             .compose(resp -> resp.body().map(b -> resp.statusCode() == 200 ? b.length() : -1)));
                 }
