@@ -33,13 +33,22 @@ final class Site implements AutoCloseable {
 
     /** The demo server, started for {@code options}, or the site named by {@value #BASE_URL_VARIABLE}. */
     static Site open(Options options) throws IOException {
-        String base = System.getenv(BASE_URL_VARIABLE);
+        return open(options, System.getenv(BASE_URL_VARIABLE));
+    }
+
+    /** The site at {@code base}, or, if it is {@code null} or blank, a demo server started for {@code options}. */
+    static Site open(Options options, String base) throws IOException {
         if (base != null && !base.isBlank()) {
             return new Site(null, ClientSession.builder().baseUrl(base.strip()).build());
         }
         double unit = options.virtualTime() ? Math.min(options.scale(), VIRTUAL_TIME_UNIT) : options.scale();
         DemoServer server = DemoServer.start(0, unit);
         return new Site(server, ClientSession.builder().baseUrl(server.baseUrl()).build());
+    }
+
+    /** The demo server, or {@code null} when fetching from a real site. */
+    DemoServer server() {
+        return server;
     }
 
     /** The session to fetch with; relative URLs ({@code /a}) go to the site. */
