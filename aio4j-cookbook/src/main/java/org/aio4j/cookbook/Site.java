@@ -1,6 +1,10 @@
 package org.aio4j.cookbook;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.aio4j.http.ClientSession;
 import org.aio4j.http.DemoServer;
 
@@ -25,6 +29,7 @@ final class Site implements AutoCloseable {
 
     private final DemoServer server;
     private final ClientSession http;
+    private HttpClient blocking;
 
     private Site(DemoServer server, ClientSession http) {
         this.server = server;
@@ -56,8 +61,45 @@ final class Site implements AutoCloseable {
         return http;
     }
 
+    /**
+     * A blocking fetch of a URL of the site, for recipe 6's {@code run_in_executor}: the seed's
+     * {@code requests.get(u)}, here the JDK's {@code HttpClient.send}, which blocks its thread (so it belongs off
+     * the loop). Returns the URL, as the seed's stand-in {@code blocking_get(u)} does.
+     */
+    synchronized Fetch blockingGet() throws IOException, InterruptedException {
+        Fetch fetch = this::blockingGet;
+        if (blocking == null) {
+            blocking = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            if (server != null) {
+                // The first request of a JVM loads the HttpClient's classes (a tenth of a second or more); two
+                // first requests at once wait for each other there. Done here, before the recipe, so that the
+                // seed's latencies decide the order of the responses, not class loading.
+                blockingGet("/bytes/0");
+            }
+        }
+        return fetch;
+    }
+
+    private String blockingGet(String url) throws IOException, InterruptedException {
+        HttpClient client;
+        synchronized (this) {
+            client = blocking;
+        }
+        HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(http.baseUrl() + url)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() >= 400) {
+            throw new IOException("GET " + r.uri() + ": HTTP status " + r.statusCode());
+        }
+        return url;
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (blocking != null) {
+                blocking.shutdownNow();
+            }
+        }
         http.close();
         if (server != null) {
             server.close();

@@ -9,6 +9,11 @@ import org.aio4j.TaskGroup;
  * order, one at a time, so that at most {@code limit} are in flight. Each result is recorded both at its index and
  * in completion order. The workers share plain fields safely because only one task of a loop runs at a time.
  *
+ * <p>Why not {@link org.aio4j.AsyncIterator#mapConcurrent}, which {@link ClientSession#fetchEach} uses: a list needs
+ * no backpressure, and {@code limit} long-lived workers cost less than a task and a generator hand-off per request
+ * (measured with a transport that answers at once: about 4 us per request here against 5 to 8 for
+ * {@code fetchEach(...).toList()}).
+ *
  * <p>The per-request function never throws but for a cancellation, so the group fails only when the caller is
  * cancelled: it then cancels the workers (aborting their exchanges) and waits for them before the cancellation
  * propagates.

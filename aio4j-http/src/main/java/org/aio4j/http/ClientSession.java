@@ -9,7 +9,10 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
 import org.aio4j.Aio;
+import org.aio4j.AsyncIterator;
+import org.aio4j.CoroutineFunction;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
 
@@ -207,31 +210,53 @@ public final class ClientSession implements AutoCloseable {
      * @throws IllegalStateException    if not called from a task, or the session is closed
      */
     public List<FetchResult> fetchAll(List<String> urls, int limit, FetchOrder order) {
-        Objects.requireNonNull(urls, "urls must not be null");
-        var requests = new ArrayList<ClientRequest>(urls.size());
-        for (int i = 0; i < urls.size(); i++) {
-            try {
-                requests.add(ClientRequest.get(urls.get(i)));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalArgumentException("urls[" + i + "]: " + e.getMessage(), e);
-            }
-        }
-        return requestAll(requests, limit, order);
+        return requestAll(toRequests(urls), limit, order);
     }
 
     /** As {@link #fetchAll}, for requests of any method, headers, body and timeout. */
     public List<FetchResult> requestAll(List<ClientRequest> requests, int limit, FetchOrder order) {
-        Objects.requireNonNull(requests, "requests must not be null");
-        Objects.requireNonNull(order, "order must not be null");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
-        }
-        EventLoop loop = callerLoop("requestAll");
-        var resolved = new ArrayList<ClientRequest>(requests.size());
-        for (int i = 0; i < requests.size(); i++) {
-            resolved.add(resolve(Objects.requireNonNull(requests.get(i), "requests[" + i + "] is null"), i));
-        }
-        return BoundedFetch.run(resolved, limit, order, (index, r) -> fetchOne(loop, index, r));
+        Batch b = batch("requestAll", requests, limit, order);
+        return BoundedFetch.run(b.requests(), limit, order, (index, r) -> fetchOne(b.loop(), index, r));
+    }
+
+    /**
+     * Fetches every URL with at most {@code limit} requests in flight, and returns the results as an async iterator
+     * that a {@code for} loop consumes as they come: the seed's recipe 9 ({@code async for} over URL fetches) with
+     * recipe 7's limit. One {@link FetchResult} per URL, in the order {@code order} says; a failed or timed-out URL
+     * is reported as such at its place, the others go on, nothing is dropped.
+     *
+     * <pre>{@code
+     * try (AsyncIterator<FetchResult> pages = http.fetchEach(urls, 100, FetchOrder.COMPLETION)) {
+     *     for (FetchResult page : pages) {          // async for page in ...:
+     *         save(page);
+     *     }
+     * }
+     * }</pre>
+     *
+     * <p>Lazy, with backpressure: nothing is sent before the first {@code hasNext()}, requests start in list order,
+     * and a request counts against the limit from its start until the consumer asks for the result after its own
+     * ({@link AsyncIterator#mapConcurrent}'s rule), so a consumer that stops asking stops the fetching. Each
+     * request runs in a task owned by the iterator; closing the iterator (or the end of the task consuming it) aborts the
+     * requests in flight and waits for them. The iterator is a loop object: consume it from one task.
+     *
+     * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
+     * @param limit the most requests in flight at once, at least 1
+     * @param order whether results follow the list ({@code mapConcurrent}) or come as they complete
+     *              ({@code mapConcurrentUnordered})
+     * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
+    public AsyncIterator<FetchResult> fetchEach(List<String> urls, int limit, FetchOrder order) {
+        return requestEach(toRequests(urls), limit, order);
+    }
+
+    /** As {@link #fetchEach}, for requests of any method, headers, body and timeout. */
+    public AsyncIterator<FetchResult> requestEach(List<ClientRequest> requests, int limit, FetchOrder order) {
+        Batch b = batch("requestEach", requests, limit, order);
+        CoroutineFunction<Integer, FetchResult> fetch = i -> fetchOne(b.loop(), i, b.requests().get(i));
+        AsyncIterator<Integer> indices = AsyncIterator.from(IntStream.range(0, b.requests().size()).boxed().toList());
+        return order == FetchOrder.INPUT ? indices.mapConcurrent(limit, fetch)
+                : indices.mapConcurrentUnordered(limit, fetch);
     }
 
     /** One request of {@code requestAll}: its response or its error, never an exception but a cancellation. */
@@ -281,6 +306,37 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
+    private static List<ClientRequest> toRequests(List<String> urls) {
+        Objects.requireNonNull(urls, "urls must not be null");
+        var requests = new ArrayList<ClientRequest>(urls.size());
+        for (int i = 0; i < urls.size(); i++) {
+            try {
+                requests.add(ClientRequest.get(urls.get(i)));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("urls[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return requests;
+    }
+
+    /** The requests of a many-requests call, checked and resolved, and the loop of the task that made it. */
+    private record Batch(EventLoop loop, List<ClientRequest> requests) {
+    }
+
+    private Batch batch(String operation, List<ClientRequest> requests, int limit, FetchOrder order) {
+        Objects.requireNonNull(requests, "requests must not be null");
+        Objects.requireNonNull(order, "order must not be null");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        EventLoop loop = callerLoop(operation);
+        var resolved = new ArrayList<ClientRequest>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            resolved.add(resolve(Objects.requireNonNull(requests.get(i), "requests[" + i + "] is null"), i));
+        }
+        return new Batch(loop, resolved);
+    }
+
     /** {@code request} with an absolute URL and a timeout; {@code index >= 0} names its place in a list. */
     private ClientRequest resolve(ClientRequest request, int index) {
         ClientRequest r = request;
@@ -295,7 +351,10 @@ public final class ClientSession implements AutoCloseable {
         return r.timeout() == null ? r.withTimeout(timeout) : r;
     }
 
-    private static EventLoop callerLoop(String operation) {
+    private EventLoop callerLoop(String operation) {
+        if (closed) {
+            throw new IllegalStateException("ClientSession is closed: " + this);
+        }
         EventLoop loop;
         try {
             loop = Aio.getRunningLoop();

@@ -13,9 +13,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.aio4j.Aio;
+import org.aio4j.AsyncIterator;
 import org.aio4j.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link ClientSession#fetchAll} on a transport the test drives: order, limit, cancellation, and a stress test. Over
@@ -24,14 +27,39 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class FetchAllTest {
 
-    @Test
-    void resultsComeInInputOrCompletionOrder() throws Exception {
+    /** The two ways to fetch many: a list when all are done, or an async iterator consumed by a for loop. */
+    enum Api {
+        FETCH_ALL {
+            @Override
+            List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order) {
+                return http.fetchAll(urls, limit, order);
+            }
+        },
+        FETCH_EACH {
+            @Override
+            List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order) {
+                List<FetchResult> out = new ArrayList<>();
+                try (AsyncIterator<FetchResult> each = http.fetchEach(urls, limit, order)) {
+                    for (FetchResult r : each) {
+                        out.add(r);
+                    }
+                }
+                return out;
+            }
+        };
+
+        abstract List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void resultsComeInInputOrCompletionOrder(Api api) throws Exception {
         for (FetchOrder order : FetchOrder.values()) {
             var transport = new FakeTransport();
             try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
                 List<FetchResult> rs = Loops.run(() -> {
                     Task<List<FetchResult>> fetch = Aio.createTask(
-                            () -> http.fetchAll(List.of("/a", "/b", "/c"), 3, order));
+                            () -> api.fetch(http, List.of("/a", "/b", "/c"), 3, order));
                     while (transport.sent().size() < 3) {
                         Aio.sleep(0);
                     }
@@ -50,14 +78,15 @@ class FetchAllTest {
         }
     }
 
-    @Test
-    void neverMoreThanLimitInFlightAndRequestsStartInListOrder() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void neverMoreThanLimitInFlightAndRequestsStartInListOrder(Api api) throws Exception {
         var transport = new FakeTransport();
         int n = 50;
         int limit = 7;
         try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
             List<FetchResult> rs = Loops.run(() -> {
-                Task<List<FetchResult>> fetch = Aio.createTask(() -> http.fetchAll(
+                Task<List<FetchResult>> fetch = Aio.createTask(() -> api.fetch(http,
                         IntStream.range(0, n).mapToObj(i -> "/" + i).toList(), limit, FetchOrder.COMPLETION));
                 int answered = 0;
                 while (answered < n) {
@@ -95,12 +124,13 @@ class FetchAllTest {
         assertThat(transport.sent()).isEmpty();
     }
 
-    @Test
-    void cancellingTheCallerAbortsWhatIsInFlightAndWaitsForIt() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void cancellingTheCallerAbortsWhatIsInFlightAndWaitsForIt(Api api) throws Exception {
         var transport = new FakeTransport();
         try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
             String outcome = Loops.run(() -> {
-                Task<List<FetchResult>> fetch = Aio.createTask(() -> http.fetchAll(
+                Task<List<FetchResult>> fetch = Aio.createTask(() -> api.fetch(http,
                         IntStream.range(0, 20).mapToObj(i -> "/" + i).toList(), 4, FetchOrder.INPUT));
                 for (int answered = 0; answered < 5; answered++) {
                     while (transport.sent().size() <= answered) {
@@ -127,7 +157,54 @@ class FetchAllTest {
     }
 
     @Test
-    void stressWithRandomOutcomesAndRandomCancellationLosesNothing() throws Exception {
+    void fetchEachIsLazyAndAConsumerThatStopsEarlyAbortsTheRest() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.respond(200, s.request().uri().getPath());
+        try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            List<String> taken = Loops.run(() -> {
+                List<String> out = new ArrayList<>();
+                try (AsyncIterator<FetchResult> each = http.fetchEach(
+                        IntStream.range(0, 20).mapToObj(i -> "/" + i).toList(), 4, FetchOrder.INPUT)) {
+                    Aio.sleep(0);
+                    out.add("sent before the first hasNext: " + transport.sent().size());
+                    for (FetchResult r : each) {
+                        out.add(r.response().text());
+                        if (out.size() == 4) {
+                            break;
+                        }
+                    }
+                }
+                return out;
+            });
+            assertThat(taken).containsExactly("sent before the first hasNext: 0", "/0", "/1", "/2");
+            // at most 3 taken + 4 in flight were ever sent, and none is left running
+            assertThat(transport.sent().size()).isBetween(3, 7);
+            assertThat(transport.inFlight()).isZero();
+        }
+    }
+
+    @Test
+    void fetchEachHoldsBackWhenTheConsumerDoesNotTake() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.respond(200, "ok");
+        try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            int sent = Loops.run(() -> {
+                try (AsyncIterator<FetchResult> each = http.fetchEach(
+                        IntStream.range(0, 100).mapToObj(i -> "/" + i).toList(), 5, FetchOrder.COMPLETION)) {
+                    each.next();
+                    for (int i = 0; i < 10; i++) {
+                        Aio.sleep(0);   // the consumer dawdles: every request in flight ends meanwhile
+                    }
+                    return transport.sent().size();
+                }
+            });
+            assertThat(sent).as("the limit, and no more until the consumer asks again").isEqualTo(5);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void stressWithRandomOutcomesAndRandomCancellationLosesNothing(Api api) throws Exception {
         long seed = System.nanoTime();
         var rnd = new Random(seed);
         ExecutorService network = Executors.newFixedThreadPool(2);
@@ -137,17 +214,17 @@ class FetchAllTest {
                 int limit = 1 + rnd.nextInt(10);
                 int cancelAfter = rnd.nextInt(3) == 0 ? rnd.nextInt(n + 1) : -1;
                 FetchOrder order = rnd.nextBoolean() ? FetchOrder.INPUT : FetchOrder.COMPLETION;
-                String where = "seed " + seed + ", round " + round + " (n=" + n + ", limit=" + limit
+                String where = api + ", seed " + seed + ", round " + round + " (n=" + n + ", limit=" + limit
                         + ", cancelAfter=" + cancelAfter + ", " + order + ")";
                 long roundSeed = rnd.nextLong();
-                runStressRound(network, n, limit, cancelAfter, order, new Random(roundSeed), where);
+                runStressRound(api, network, n, limit, cancelAfter, order, new Random(roundSeed), where);
             }
         } finally {
             network.shutdownNow();
         }
     }
 
-    private static void runStressRound(ExecutorService network, int n, int limit, int cancelAfter, FetchOrder order,
+    private static void runStressRound(Api api, ExecutorService network, int n, int limit, int cancelAfter, FetchOrder order,
                                        Random rnd, String where) throws Exception {
         var transport = new FakeTransport();
         // Each exchange ends on a "network" thread: with 200, 500, or a broken connection, as the dice say.
@@ -173,7 +250,7 @@ class FetchAllTest {
         List<String> urls = IntStream.range(0, n).mapToObj(i -> "/" + i).toList();
         try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
             Object outcome = Loops.run(() -> {
-                Task<List<FetchResult>> f = Aio.createTask(() -> http.fetchAll(urls, limit, order));
+                Task<List<FetchResult>> f = Aio.createTask(() -> api.fetch(http, urls, limit, order));
                 fetcher.add(f);
                 try {
                     return f.await();
