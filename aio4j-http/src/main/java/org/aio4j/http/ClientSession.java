@@ -236,8 +236,8 @@ public final class ClientSession implements AutoCloseable {
      * <p>Lazy, with backpressure: nothing is sent before the first {@code hasNext()}, requests start in list order,
      * and a request counts against the limit from its start until the consumer asks for the result after its own
      * ({@link AsyncIterator#mapConcurrent}'s rule), so a consumer that stops asking stops the fetching. Each
-     * request runs in a task owned by the iterator; closing the iterator (or the end of the task consuming it) aborts the
-     * requests in flight and waits for them. The iterator is a loop object: consume it from one task.
+     * request runs in a task owned by the iterator; closing the iterator (or the end of the task consuming it) aborts
+     * the requests in flight and waits for them. The iterator is a loop object: consume it from one task.
      *
      * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
      * @param limit the most requests in flight at once, at least 1

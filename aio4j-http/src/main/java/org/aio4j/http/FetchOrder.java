@@ -1,7 +1,7 @@
 package org.aio4j.http;
 
 /**
- * The order in which {@link ClientSession#fetchAll} delivers its results.
+ * The order in which {@link ClientSession#fetchAll} and {@link ClientSession#fetchEach} deliver their results.
  */
 public enum FetchOrder {
 

@@ -3,15 +3,15 @@ package org.aio4j.http;
 import java.util.Objects;
 
 /**
- * The outcome of one request of {@link ClientSession#fetchAll}: its response, or the exception it failed with. One
- * result per request, whatever happened, so that nothing is lost; asyncio's counterpart is an element of
- * {@code asyncio.gather(..., return_exceptions=True)}.
+ * The outcome of one request of {@link ClientSession#fetchAll} or {@link ClientSession#fetchEach}: its response,
+ * or the exception it failed with. One result per request, whatever happened, so that nothing is lost; asyncio's
+ * counterpart is an element of {@code asyncio.gather(..., return_exceptions=True)}.
  *
  * <p>A response with an error status (a 500, say) is a response, not an error, unless the session was built with
  * {@link ClientSession.Builder#raiseForStatus(boolean) raiseForStatus(true)}: then it is a
  * {@link ClientResponseException} carrying the response.
  *
- * @param index    the position of the request in the list given to {@code fetchAll}
+ * @param index    the position of the request in the list given to {@code fetchAll} or {@code fetchEach}
  * @param request  the request, with its URL resolved against the session's base URL
  * @param response the response, or {@code null} if the request failed
  * @param error    why the request failed (a {@link ClientException} for every failure of the exchange itself), or

@@ -224,8 +224,8 @@ class FetchAllTest {
         }
     }
 
-    private static void runStressRound(Api api, ExecutorService network, int n, int limit, int cancelAfter, FetchOrder order,
-                                       Random rnd, String where) throws Exception {
+    private static void runStressRound(Api api, ExecutorService network, int n, int limit, int cancelAfter,
+                                       FetchOrder order, Random rnd, String where) throws Exception {
         var transport = new FakeTransport();
         // Each exchange ends on a "network" thread: with 200, 500, or a broken connection, as the dice say.
         List<Integer> outcomes = Collections.synchronizedList(new ArrayList<>());

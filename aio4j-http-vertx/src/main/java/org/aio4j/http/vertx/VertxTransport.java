@@ -57,7 +57,10 @@ public final class VertxTransport implements HttpTransport {
         this.owned = owned;
     }
 
-    /** A transport on a Vert.x instance of its own, with up to {@value #DEFAULT_MAX_CONNECTIONS} connections per host. */
+    /**
+     * A transport on a Vert.x instance of its own, with up to {@value #DEFAULT_MAX_CONNECTIONS} connections per
+     * host.
+     */
     public static VertxTransport create() {
         return create(DEFAULT_MAX_CONNECTIONS);
     }
