@@ -9,10 +9,9 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.IntStream;
 import org.aio4j.Aio;
+import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
-import org.aio4j.CoroutineFunction;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
 
@@ -216,7 +215,7 @@ public final class ClientSession implements AutoCloseable {
     /** As {@link #fetchAll}, for requests of any method, headers, body and timeout. */
     public List<FetchResult> requestAll(List<ClientRequest> requests, int limit, FetchOrder order) {
         Batch b = batch("requestAll", requests, limit, order);
-        return BoundedFetch.run(b.requests(), limit, order, (index, r) -> fetchOne(b.loop(), index, r));
+        return new FetchEngine(this, b.loop(), b.requests(), limit, order, false).all();
     }
 
     /**
@@ -234,15 +233,14 @@ public final class ClientSession implements AutoCloseable {
      * }</pre>
      *
      * <p>Lazy, with backpressure: nothing is sent before the first {@code hasNext()}, requests start in list order,
-     * and a request counts against the limit from its start until the consumer asks for the result after its own
-     * ({@link AsyncIterator#mapConcurrent}'s rule), so a consumer that stops asking stops the fetching. Each
-     * request runs in a task owned by the iterator; closing the iterator (or the end of the task consuming it) aborts
-     * the requests in flight and waits for them. The iterator is a loop object: consume it from one task.
+     * and a request counts against the limit from its start until the consumer takes its result, so at most
+     * {@code limit} results are ever started and not taken, and a consumer that stops taking stops the fetching.
+     * The iterator is an {@link AsyncGenerator}: closing it, or the end of the task consuming it, aborts the
+     * requests in flight and waits for them. It is a loop object: consume it from one task.
      *
      * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
      * @param limit the most requests in flight at once, at least 1
-     * @param order whether results follow the list ({@code mapConcurrent}) or come as they complete
-     *              ({@code mapConcurrentUnordered})
+     * @param order whether results follow the list or come as they complete
      * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
      * @throws IllegalStateException    if not called from a task, or the session is closed
      */
@@ -253,27 +251,21 @@ public final class ClientSession implements AutoCloseable {
     /** As {@link #fetchEach}, for requests of any method, headers, body and timeout. */
     public AsyncIterator<FetchResult> requestEach(List<ClientRequest> requests, int limit, FetchOrder order) {
         Batch b = batch("requestEach", requests, limit, order);
-        CoroutineFunction<Integer, FetchResult> fetch = i -> fetchOne(b.loop(), i, b.requests().get(i));
-        AsyncIterator<Integer> indices = AsyncIterator.from(IntStream.range(0, b.requests().size()).boxed().toList());
-        return order == FetchOrder.INPUT ? indices.mapConcurrent(limit, fetch)
-                : indices.mapConcurrentUnordered(limit, fetch);
-    }
-
-    /** One request of {@code requestAll}: its response or its error, never an exception but a cancellation. */
-    private FetchResult fetchOne(EventLoop loop, int index, ClientRequest request) {
-        try {
-            return new FetchResult(index, request, send(loop, request), null);
-        } catch (CancellationException e) {
-            throw e;
-        } catch (ClientException | RuntimeException e) {
-            return new FetchResult(index, request, null, e);
-        }
+        return AsyncGenerator.of(out -> {
+            var engine = new FetchEngine(this, b.loop(), b.requests(), limit, order, true);
+            try {
+                FetchResult r;
+                while ((r = engine.take()) != null) {
+                    out.emit(r);
+                }
+            } finally {
+                engine.stop();
+            }
+        });
     }
 
     private ClientResponse send(EventLoop loop, ClientRequest request) throws ClientException {
-        if (closed) {
-            throw new IllegalStateException("ClientSession is closed: " + this);
-        }
+        checkOpen();
         CompletableFuture<ClientResponse> exchange = transport.send(request);
         Future<ClientResponse> response = loop.wrapFuture(exchange);
         ClientResponse r;
@@ -351,10 +343,20 @@ public final class ClientSession implements AutoCloseable {
         return r.timeout() == null ? r.withTimeout(timeout) : r;
     }
 
-    private EventLoop callerLoop(String operation) {
+    /** Throws if the session is closed. */
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("ClientSession is closed: " + this);
         }
+    }
+
+    /** Whether an error status is turned into a {@link ClientResponseException}. */
+    boolean raisesForStatus() {
+        return raiseForStatus;
+    }
+
+    private EventLoop callerLoop(String operation) {
+        checkOpen();
         EventLoop loop;
         try {
             loop = Aio.getRunningLoop();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -31,15 +32,15 @@ class FetchAllTest {
     enum Api {
         FETCH_ALL {
             @Override
-            List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order) {
-                return http.fetchAll(urls, limit, order);
+            List<FetchResult> request(ClientSession http, List<ClientRequest> requests, int limit, FetchOrder order) {
+                return http.requestAll(requests, limit, order);
             }
         },
         FETCH_EACH {
             @Override
-            List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order) {
+            List<FetchResult> request(ClientSession http, List<ClientRequest> requests, int limit, FetchOrder order) {
                 List<FetchResult> out = new ArrayList<>();
-                try (AsyncIterator<FetchResult> each = http.fetchEach(urls, limit, order)) {
+                try (AsyncIterator<FetchResult> each = http.requestEach(requests, limit, order)) {
                     for (FetchResult r : each) {
                         out.add(r);
                     }
@@ -48,7 +49,12 @@ class FetchAllTest {
             }
         };
 
-        abstract List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order);
+        abstract List<FetchResult> request(ClientSession http, List<ClientRequest> requests, int limit,
+                                           FetchOrder order);
+
+        List<FetchResult> fetch(ClientSession http, List<String> urls, int limit, FetchOrder order) {
+            return request(http, urls.stream().map(ClientRequest::get).toList(), limit, order);
+        }
     }
 
     @ParameterizedTest
@@ -198,7 +204,8 @@ class FetchAllTest {
                     return transport.sent().size();
                 }
             });
-            assertThat(sent).as("the limit, and no more until the consumer asks again").isEqualTo(5);
+            assertThat(sent).as("the one taken, the limit, and no more until the consumer takes again")
+                    .isEqualTo(1 + 5);
         }
     }
 
@@ -209,7 +216,7 @@ class FetchAllTest {
         var rnd = new Random(seed);
         ExecutorService network = Executors.newFixedThreadPool(2);
         try {
-            for (int round = 0; round < 150; round++) {
+            for (int round = 0; round < 300; round++) {
                 int n = rnd.nextInt(60);
                 int limit = 1 + rnd.nextInt(10);
                 int cancelAfter = rnd.nextInt(3) == 0 ? rnd.nextInt(n + 1) : -1;
@@ -230,7 +237,7 @@ class FetchAllTest {
         // Each exchange ends on a "network" thread: with 200, 500, or a broken connection, as the dice say.
         List<Integer> outcomes = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < n; i++) {
-            outcomes.add(rnd.nextInt(3));
+            outcomes.add(rnd.nextInt(4));
         }
         AtomicInteger sends = new AtomicInteger();
         List<Task<?>> fetcher = new ArrayList<>(1);
@@ -243,14 +250,17 @@ class FetchAllTest {
                 switch (outcomes.get(i)) {
                     case 0 -> s.respond(200, "ok " + i);
                     case 1 -> s.respond(500, "bad " + i);
-                    default -> s.future().completeExceptionally(new java.io.IOException("reset " + i));
+                    case 2 -> s.future().completeExceptionally(new java.io.IOException("reset " + i));
+                    default -> { } // never answered: its timeout ends it
                 }
             });
         };
-        List<String> urls = IntStream.range(0, n).mapToObj(i -> "/" + i).toList();
+        // the requests never answered have a timeout of 5 ms; the others the session's 5 minutes
+        List<ClientRequest> requests = IntStream.range(0, n).mapToObj(i -> ClientRequest.get("/" + i)
+                .withTimeout(outcomes.get(i) == 3 ? Duration.ofMillis(5) : null)).toList();
         try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
             Object outcome = Loops.run(() -> {
-                Task<List<FetchResult>> f = Aio.createTask(() -> api.fetch(http, urls, limit, order));
+                Task<List<FetchResult>> f = Aio.createTask(() -> api.request(http, requests, limit, order));
                 fetcher.add(f);
                 try {
                     return f.await();
@@ -272,8 +282,9 @@ class FetchAllTest {
                 switch (outcomes.get(r.index())) {
                     case 0 -> assertThat(r.response().text()).as(where).isEqualTo("ok " + r.index());
                     case 1 -> assertThat(r.response().status()).as(where).isEqualTo(500);
-                    default -> assertThat(r.error()).as(where).isInstanceOf(ClientConnectionException.class)
+                    case 2 -> assertThat(r.error()).as(where).isInstanceOf(ClientConnectionException.class)
                             .hasMessageEndingWith("reset " + r.index());
+                    default -> assertThat(r.error()).as(where).isInstanceOf(ClientTimeoutException.class);
                 }
             }
             if (order == FetchOrder.INPUT) {
