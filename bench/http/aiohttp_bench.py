@@ -1,5 +1,5 @@
 """Issue 6's HTTP benchmark for CPython asyncio + aiohttp: N GETs of one URL, at most C in flight, ROUNDS times.
-Prints `round <i> <requests/s> <bytes>` per round, like HttpBench.java. Run by bench/http/run.
+Prints `round <i> <requests/s> <bytes> <process CPU us per request>` per round, like HttpBench.java. Run by bench/http/run.
 
     python3 aiohttp_bench.py URL N C ROUNDS
 """
@@ -29,10 +29,12 @@ async def main(url, n, c, rounds):
     connector = aiohttp.TCPConnector(limit=c)
     async with aiohttp.ClientSession(connector=connector) as session:
         for i in range(rounds):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             total = await one_round(session, url, n, c)
             t1 = time.perf_counter()
-            print("round %d %.0f %d" % (i, n / (t1 - t0), total), flush=True)
+            c1 = time.process_time()
+            print("round %d %.0f %d %.1f" % (i, n / (t1 - t0), total, (c1 - c0) * 1e6 / n), flush=True)
 
 
 if __name__ == "__main__":
