@@ -81,8 +81,10 @@ public final class HttpBench {
                     round = () -> check(n, Aio.run(() -> http.fetchAll(urls, c, FetchOrder.COMPLETION)));
                 }
                 case "direct-jdk" -> {
+                    // configured as HttpTransport.jdk() configures its own
                     HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .followRedirects(HttpClient.Redirect.NORMAL).build();
+                            .followRedirects(HttpClient.Redirect.NORMAL)
+                            .executor(command -> Thread.ofVirtual().start(command)).build();
                     closer = jdk::shutdownNow;
                     round = () -> direct(n, c, () -> {
                         // a request per URL, as a program fetching N different URLs builds (aio4j and aiohttp too)

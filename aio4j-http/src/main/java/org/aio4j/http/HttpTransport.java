@@ -52,8 +52,8 @@ public interface HttpTransport extends AutoCloseable {
 
     /**
      * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects followed
-     * except from https to http, a pool of keep-alive connections without a size limit. {@link #close()} shuts the
-     * client down.
+     * except from https to http, a pool of keep-alive connections without a size limit, virtual threads as its
+     * executor. {@link #close()} shuts the client down.
      *
      * <p>HTTP/1.1 rather than the JDK's default HTTP/2 because on a cleartext {@code http://} URL HTTP/2 means an
      * {@code Upgrade: h2c} round on each new connection, which plain servers ignore; pass a client of your own to
