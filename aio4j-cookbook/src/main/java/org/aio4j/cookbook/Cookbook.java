@@ -16,6 +16,7 @@ public final class Cookbook {
             new QueueExecution(),
             new LimitedParallel(),
             new Callback(),
+            new AsyncIteration(),
             new ByProcess());
 
     private Cookbook() {

@@ -2,8 +2,8 @@ package org.aio4j.cookbook;
 
 /**
  * Fetches a URL with a blocking call, as the seed's {@code requests.get(u)} does: the work that recipe 6 offloads
- * with {@code runInExecutor}. A recipe takes its fetch as a parameter, so a stand-in (see {@link Latency}) and a
- * real HTTP client are interchangeable.
+ * with {@code runInExecutor}: a blocking HTTP GET ({@link Site#blockingGet()}), which a test may wrap to watch the
+ * calls.
  */
 @FunctionalInterface
 interface Fetch {

@@ -11,7 +11,8 @@ import org.aio4j.WaitResult;
 
 /**
  * Recipe 7, "limit parallelism": nine tasks, but a {@link Semaphore} of 3 lets at most three run their body at once
- * (the seed's advice for scraping 1000 URLs without opening 1000 connections). Each body records how many run
+ * (the seed's advice for scraping 1000 URLs without opening 1000 connections); each body fetches a page over HTTP
+ * (see {@link Site}). Each body records how many run
  * beside it; the peak is exactly the limit.
  */
 public final class LimitedParallel implements Recipe {
@@ -28,12 +29,15 @@ public final class LimitedParallel implements Recipe {
 
     private final Function<Options, Body> bodies;
 
-    /** The recipe with the seed's body: a scaled sleep. */
+    /**
+     * The recipe whose body fetches {@code /delay/N} from the demo server it starts (N units of latency: the seed's
+     * {@code sleeping(str(num), num)}, as the page of a site being scraped), or from {@code $AIO4J_BASE_URL}.
+     */
     public LimitedParallel() {
-        this(options -> num -> Sleeping.sleeping(new Sleeping.Job(String.valueOf(num), num), options, null));
+        this(null);
     }
 
-    /** The recipe with another body, e.g. a fetch. */
+    /** The recipe with another body, e.g. a plain sleep; {@code null} for the HTTP fetch. */
     LimitedParallel(Function<Options, Body> bodies) {
         this.bodies = bodies;
     }
@@ -50,7 +54,16 @@ public final class LimitedParallel implements Recipe {
 
     @Override
     public void run(Options options, PrintStream out) throws Exception {
-        Body body = bodies.apply(options);
+        if (bodies != null) {
+            run(bodies.apply(options), options, out);
+            return;
+        }
+        try (Site site = Site.open(options)) {
+            run(num -> site.http().get("/delay/" + num).raiseForStatus().text(), options, out);
+        }
+    }
+
+    private static void run(Body body, Options options, PrintStream out) throws Exception {
         Aio.run(options.loops(), () -> {
             var sem = new Semaphore(LIMIT);
             int[] running = {0};

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** Recipe 6's blocking calls really overlap: shown by their order, not by timing them. */
+/** Recipe 6's blocking HTTP calls really overlap: shown by their order, not by timing them. */
 class QueueExecutionTest {
 
     @Test
@@ -21,22 +21,19 @@ class QueueExecutionTest {
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         var secondStarted = new CountDownLatch(1);
         var overlapped = new AtomicBoolean();
-        var recipe = new QueueExecution(options -> {
-            Fetch real = Latency.blockingGet(options);
-            return url -> {
-                events.add("start " + url);
-                if (url.equals("/b")) {
-                    secondStarted.countDown();
-                }
-                String got = real.get(url);
-                if (url.equals("/a")) {
-                    // /a cannot end before /b has started. Were the calls run one after the other, /b could not
-                    // start while /a blocks here, and the guard would give up after a minute: no overlap.
-                    overlapped.set(secondStarted.await(1, TimeUnit.MINUTES));
-                }
-                events.add("end " + url);
-                return got;
-            };
+        var recipe = new QueueExecution(real -> url -> {
+            events.add("start " + url);
+            if (url.equals("/b")) {
+                secondStarted.countDown();
+            }
+            String got = real.get(url);
+            if (url.equals("/a")) {
+                // /a cannot end before /b has started. Were the calls run one after the other, /b could not
+                // start while /a blocks here, and the guard would give up after a minute: no overlap.
+                overlapped.set(secondStarted.await(1, TimeUnit.MINUTES));
+            }
+            events.add("end " + url);
+            return got;
         });
         var bytes = new ByteArrayOutputStream();
         try (var out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {

@@ -1,0 +1,143 @@
+package org.aio4j.http;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to send: method, URL, headers, body and timeout: the arguments of aiohttp's
+ * {@code ClientSession.request(method, url, headers=..., data=..., timeout=...)}. Immutable; the {@code with...}
+ * methods return a changed copy.
+ *
+ * <pre>{@code
+ * ClientRequest r = ClientRequest.get("/items").withHeader("Accept", "application/json")
+ *                                .withTimeout(Duration.ofSeconds(2));
+ * ClientResponse page = session.request(r);
+ * }</pre>
+ *
+ * <p>The URL may be relative (it then starts with {@code /}); the {@link ClientSession} it is sent through appends it
+ * to its base URL. A {@code null} timeout means the session's default.
+ *
+ * @param method  the method in upper case, e.g. {@code GET}
+ * @param uri     the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
+ * @param headers header names to values, in insertion order; unmodifiable
+ * @param body    the body to send, or {@code null} for none; not copied, do not change it after sending
+ * @param timeout how long the whole exchange may take, or {@code null} for the session's default
+ */
+public record ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body,
+                            Duration timeout) {
+
+    /**
+     * Checks the request.
+     *
+     * @throws IllegalArgumentException if the method is not an HTTP token, the URL is neither absolute http(s) nor a
+     *                                  path starting with {@code /}, or the timeout is not positive
+     */
+    public ClientRequest {
+        Objects.requireNonNull(method, "method must not be null");
+        if (method.isEmpty() || !method.chars().allMatch(ClientRequest::isTokenChar)) {
+            throw new IllegalArgumentException("HTTP method must be a token such as GET or POST, got '" + method + "'");
+        }
+        Objects.requireNonNull(uri, "uri must not be null");
+        checkUrl(uri);
+        headers = copyHeaders(headers);
+        if (timeout != null) {
+            Durations.positive(timeout, "request timeout");
+        }
+    }
+
+    /** A {@code GET} of {@code url} (absolute, or a path starting with {@code /}). */
+    public static ClientRequest get(String url) {
+        return of("GET", url);
+    }
+
+    /** A request {@code method url} without headers or body. */
+    public static ClientRequest of(String method, String url) {
+        return new ClientRequest(method, parse(url), Map.of(), null, null);
+    }
+
+    /** This request with {@code value} added to the header {@code name}. */
+    public ClientRequest withHeader(String name, String value) {
+        Objects.requireNonNull(name, "header name must not be null");
+        Objects.requireNonNull(value, "value of header " + name + " must not be null");
+        if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {
+            throw new IllegalArgumentException("header name must be an HTTP token, got '" + name + "'");
+        }
+        var h = new LinkedHashMap<String, List<String>>(headers);
+        h.merge(name, List.of(value), (a, b) -> concat(a, b));
+        return new ClientRequest(method, uri, h, body, timeout);
+    }
+
+    /** This request with {@code body} (not copied), or none if {@code null}. */
+    public ClientRequest withBody(byte[] body) {
+        return new ClientRequest(method, uri, headers, body, timeout);
+    }
+
+    /** This request with its own timeout; {@code null} restores the session's default. */
+    public ClientRequest withTimeout(Duration timeout) {
+        return new ClientRequest(method, uri, headers, body, timeout);
+    }
+
+    /** This request with the absolute URL {@code uri} (used by the session to resolve a relative one). */
+    ClientRequest withUri(URI uri) {
+        return new ClientRequest(method, uri, headers, body, timeout);
+    }
+
+    /** Whether the URL is absolute, so that no base URL is needed. */
+    boolean isAbsolute() {
+        return uri.isAbsolute();
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + uri + (timeout == null ? "" : " (timeout " + Durations.format(timeout) + ")");
+    }
+
+    /** Parses {@code url}, naming it in the error. */
+    static URI parse(String url) {
+        Objects.requireNonNull(url, "url must not be null");
+        try {
+            return new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a valid URL: '" + url + "' (" + e.getReason() + ")", e);
+        }
+    }
+
+    private static void checkUrl(URI uri) {
+        if (uri.isAbsolute()) {
+            String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new IllegalArgumentException("URL scheme must be http or https, got '" + uri + "'");
+            }
+            if (uri.getHost() == null) {
+                throw new IllegalArgumentException("URL has no host: '" + uri + "'");
+            }
+        } else if (uri.getRawPath() == null || !uri.getRawPath().startsWith("/") || uri.getRawAuthority() != null) {
+            throw new IllegalArgumentException("URL must be absolute (http://host/path) or a path starting with '/'"
+                    + " to be appended to the session's base URL, got '" + uri + "'");
+        }
+    }
+
+    private static Map<String, List<String>> copyHeaders(Map<String, List<String>> headers) {
+        if (headers == null || headers.isEmpty()) {
+            return Map.of();
+        }
+        var copy = new LinkedHashMap<String, List<String>>();
+        headers.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "header name must not be null"), List.copyOf(v)));
+        return java.util.Collections.unmodifiableMap(copy);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        var out = new java.util.ArrayList<String>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static boolean isTokenChar(int c) {
+        return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+}

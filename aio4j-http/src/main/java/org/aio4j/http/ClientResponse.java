@@ -1,0 +1,139 @@
+package org.aio4j.http;
+
+import java.net.URI;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A response that has arrived in full: status, headers and the whole body: aiohttp's {@code ClientResponse} after
+ * {@code await resp.read()}. Immutable and safe to share between threads.
+ *
+ * <p>An error status is not an exception by itself, as in aiohttp: check {@link #ok()} or call
+ * {@link #raiseForStatus()}, or build the session with
+ * {@link ClientSession.Builder#raiseForStatus(boolean) raiseForStatus(true)}.
+ */
+public final class ClientResponse {
+
+    private final String method;
+    private final URI url;
+    private final int status;
+    private final Map<String, List<String>> headers;
+    private final byte[] body;
+
+    /**
+     * A response to {@code method url}. Public for {@link HttpTransport} implementations.
+     *
+     * @param method  the method of the request
+     * @param url     the URL the response came from (after redirects)
+     * @param status  the status code
+     * @param headers header names to values; kept as given (pass an unmodifiable map)
+     * @param body    the whole body; kept as given (not copied)
+     * @throws IllegalArgumentException if {@code status} is not in 100..999
+     */
+    public ClientResponse(String method, URI url, int status, Map<String, List<String>> headers, byte[] body) {
+        this.method = Objects.requireNonNull(method, "method must not be null");
+        this.url = Objects.requireNonNull(url, "url must not be null");
+        if (status < 100 || status > 999) {
+            throw new IllegalArgumentException("HTTP status must be in 100..999, got " + status);
+        }
+        this.status = status;
+        this.headers = Objects.requireNonNull(headers, "headers must not be null");
+        this.body = Objects.requireNonNull(body, "body must not be null (use an empty array)");
+    }
+
+    /** The method of the request this answers. */
+    public String method() {
+        return method;
+    }
+
+    /** The URL the response came from, after redirects: aiohttp's {@code resp.url}. */
+    public URI url() {
+        return url;
+    }
+
+    /** The status code: aiohttp's {@code resp.status}. */
+    public int status() {
+        return status;
+    }
+
+    /** Whether the status is below 400: aiohttp's {@code resp.ok}. */
+    public boolean ok() {
+        return status < 400;
+    }
+
+    /** The headers, as the transport gave them (the JDK's are case-insensitive): aiohttp's {@code resp.headers}. */
+    public Map<String, List<String>> headers() {
+        return headers;
+    }
+
+    /** The first value of header {@code name}, ignoring case, or {@code null} if there is none. */
+    public String header(String name) {
+        List<String> values = headers.get(name);
+        if (values == null) {
+            for (var e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    values = e.getValue();
+                    break;
+                }
+            }
+        }
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** A copy of the body: aiohttp's {@code await resp.read()}. */
+    public byte[] read() {
+        return body.clone();
+    }
+
+    /** The body's length in bytes. */
+    public int length() {
+        return body.length;
+    }
+
+    /**
+     * The body decoded with the charset of the {@code Content-Type} header, or UTF-8 when it names none or an unknown
+     * one: aiohttp's {@code await resp.text()}.
+     */
+    public String text() {
+        return new String(body, charset());
+    }
+
+    /**
+     * Returns this response if its status is below 400, else throws: aiohttp's {@code raise_for_status()}.
+     *
+     * @throws ClientResponseException if the status is 400 or more (it carries this response)
+     */
+    public ClientResponse raiseForStatus() throws ClientResponseException {
+        if (!ok()) {
+            throw new ClientResponseException(this);
+        }
+        return this;
+    }
+
+    private Charset charset() {
+        String type = header("Content-Type");
+        if (type != null) {
+            for (String param : type.split(";")) {
+                String p = param.trim();
+                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                    try {
+                        return Charset.forName(p.substring(8).replace("\"", "").trim());
+                    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+
+    @Override
+    public String toString() {
+        return "ClientResponse[" + method + " " + url + " -> " + status + ", " + body.length + " bytes]";
+    }
+}

@@ -1,0 +1,30 @@
+package org.aio4j.http;
+
+/**
+ * A response arrived with an error status (400 or more) and was turned into an error by
+ * {@link ClientResponse#raiseForStatus()} or a session built with
+ * {@link ClientSession.Builder#raiseForStatus(boolean) raiseForStatus(true)}: aiohttp's {@code ClientResponseError}.
+ * The response, body included, is kept: nothing the server sent is lost.
+ */
+public class ClientResponseException extends ClientException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient ClientResponse response;
+
+    /** An error for {@code response}, whose status is 400 or more. */
+    public ClientResponseException(ClientResponse response) {
+        super(response.method(), response.url(), "HTTP status " + response.status(), null);
+        this.response = response;
+    }
+
+    /** The status code, e.g. 500. */
+    public int status() {
+        return response.status();
+    }
+
+    /** The response, with its headers and body. */
+    public ClientResponse response() {
+        return response;
+    }
+}

@@ -1,0 +1,417 @@
+package org.aio4j.http;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.aio4j.Aio;
+import org.aio4j.AsyncGenerator;
+import org.aio4j.AsyncIterator;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+
+/**
+ * An awaitable HTTP client: aiohttp's {@code ClientSession}. Its calls suspend the calling task until the response
+ * has arrived in full, and never block the event loop: other tasks run meanwhile.
+ *
+ * <pre>{@code
+ * try (var http = ClientSession.builder().baseUrl("http://127.0.0.1:8080").build()) {
+ *     Aio.run(() -> {
+ *         ClientResponse a = http.get("/a");                         // suspends this task only
+ *         List<FetchResult> all = http.fetchAll(urls, 100, FetchOrder.COMPLETION);
+ *         ...
+ *     });
+ * }
+ * }</pre>
+ *
+ * <h2>How a request runs</h2>
+ * The session hands the request to its {@link HttpTransport} (the JDK's {@link java.net.http.HttpClient} unless
+ * another is given), which starts the exchange without blocking, and wraps the transport's future with
+ * {@link EventLoop#wrapFuture}: the task suspends like on any awaited future, and is resumed by the loop when the
+ * response is there.
+ *
+ * <h2>Timeouts</h2>
+ * Every request has one: its own ({@link ClientRequest#withTimeout}) or the session's default (5 minutes, aiohttp's
+ * default {@code ClientTimeout(total=300)}), covering the whole exchange. It is kept on the loop's clock, like
+ * {@link Aio#waitFor}; the transport is given it too, so that a request also ends on a loop with a virtual clock,
+ * which does not advance while a request is in flight. On timeout the exchange is aborted and
+ * {@link ClientTimeoutException} thrown.
+ *
+ * <h2>Errors</h2>
+ * A failed exchange throws a {@link ClientException} naming the request: {@link ClientConnectionException},
+ * {@link ClientTimeoutException}, or, with {@link Builder#raiseForStatus(boolean) raiseForStatus(true)},
+ * {@link ClientResponseException} for a status of 400 or more (by default an error status is an ordinary response,
+ * as in aiohttp). The exception is created on the calling task, with the transport's as its cause.
+ *
+ * <h2>Cancellation</h2>
+ * If the calling task is cancelled while it waits (by {@link org.aio4j.Task#cancel}, a {@link org.aio4j.Timeout},
+ * a failing {@link org.aio4j.TaskGroup}), the exchange is aborted and the task's
+ * {@link CancellationException} is thrown at once. If the response arrived in the same loop iteration as the
+ * cancellation, before the task could resume, the cancellation wins and the response is dropped, as in asyncio.
+ *
+ * <h2>Threads</h2>
+ * A session is thread-safe and may be shared by the tasks of several loops. Its requesting methods must be called
+ * from a task (they suspend); from elsewhere they throw {@link IllegalStateException} before sending anything.
+ * {@link #close()} may be called from any thread.
+ */
+public final class ClientSession implements AutoCloseable {
+
+    /** aiohttp's default total timeout. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
+    private final HttpTransport transport;
+    private final boolean ownsTransport;
+    private final String baseUrl;
+    private final Duration timeout;
+    private final boolean raiseForStatus;
+    private volatile boolean closed;
+
+    /** A session with the defaults: a JDK transport of its own, no base URL, a 5-minute timeout. */
+    public ClientSession() {
+        this(builder());
+    }
+
+    private ClientSession(Builder b) {
+        this.ownsTransport = b.transport == null || b.ownsTransport;
+        this.transport = b.transport == null ? HttpTransport.jdk() : b.transport;
+        this.baseUrl = b.baseUrl;
+        this.timeout = b.timeout;
+        this.raiseForStatus = b.raiseForStatus;
+    }
+
+    /** A builder for a session with other settings than the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a new {@link ClientSession}: the keyword arguments of aiohttp's {@code ClientSession()}. */
+    public static final class Builder {
+        private HttpTransport transport;
+        private boolean ownsTransport;
+        private String baseUrl;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private boolean raiseForStatus;
+
+        private Builder() {
+        }
+
+        /**
+         * Sends through {@code transport} (aiohttp's {@code connector}). The session does not close it unless
+         * {@code owned} is true (aiohttp's {@code connector_owner}).
+         */
+        public Builder transport(HttpTransport transport, boolean owned) {
+            this.transport = Objects.requireNonNull(transport, "transport must not be null");
+            this.ownsTransport = owned;
+            return this;
+        }
+
+        /**
+         * Appends relative URLs (paths starting with {@code /}) to {@code url}: aiohttp's {@code base_url}. With
+         * base {@code http://host/api}, {@code get("/a")} fetches {@code http://host/api/a}.
+         *
+         * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL, or has a query or fragment
+         */
+        public Builder baseUrl(String url) {
+            URI u = ClientRequest.parse(url);
+            if (!u.isAbsolute() || u.getHost() == null
+                    || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
+                throw new IllegalArgumentException("base URL must be an absolute http(s) URL, got '" + url + "'");
+            }
+            if (u.getRawQuery() != null || u.getRawFragment() != null) {
+                throw new IllegalArgumentException("base URL must not have a query or fragment, got '" + url + "'");
+            }
+            this.baseUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+            return this;
+        }
+
+        /**
+         * The timeout of requests that have none of their own (default 5 minutes): aiohttp's
+         * {@code timeout=ClientTimeout(total=...)}.
+         *
+         * @throws IllegalArgumentException if it is not positive
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Durations.positive(timeout, "session timeout");
+            return this;
+        }
+
+        /**
+         * Whether a status of 400 or more throws {@link ClientResponseException} (default false): aiohttp's
+         * {@code raise_for_status}.
+         */
+        public Builder raiseForStatus(boolean on) {
+            this.raiseForStatus = on;
+            return this;
+        }
+
+        /** Builds the session; without a transport, it creates a JDK one of its own. */
+        public ClientSession build() {
+            return new ClientSession(this);
+        }
+    }
+
+    // ---- requests
+
+    /**
+     * Sends {@code GET url} and suspends the calling task until the whole response has arrived: aiohttp's
+     * {@code await session.get(url)} followed by {@code await resp.read()}.
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
+    public ClientResponse get(String url) throws ClientException {
+        return request(ClientRequest.get(url));
+    }
+
+    /** As {@link #get(String)}, with a timeout for this request. */
+    public ClientResponse get(String url, Duration timeout) throws ClientException {
+        return request(ClientRequest.get(url).withTimeout(timeout));
+    }
+
+    /**
+     * Sends {@code request} and suspends the calling task until the whole response has arrived: aiohttp's
+     * {@code await session.request(...)}.
+     *
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is relative and the session has no base URL, or the transport
+     *                                  cannot send such a request
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
+    public ClientResponse request(ClientRequest request) throws ClientException {
+        Objects.requireNonNull(request, "request must not be null");
+        EventLoop loop = callerLoop("request");
+        return send(loop, resolve(request, -1));
+    }
+
+    /**
+     * Fetches every URL with at most {@code limit} requests in flight, and suspends the calling task until all are
+     * done. The result has one {@link FetchResult} per URL, in the order {@code order} says: a failed or timed-out
+     * URL is reported as such while the others go on; nothing is dropped. The pattern of the seed's "scraping 1000
+     * URLs" recipe (an {@code asyncio.Semaphore} around {@code session.get}, then {@code gather} or
+     * {@code as_completed}), done once.
+     *
+     * <p>Requests start in the order of the list. If the calling task is cancelled, the requests in flight are
+     * aborted, and this returns only once they have all ended, throwing the {@link CancellationException}.
+     *
+     * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
+     * @param limit the most requests in flight at once, at least 1
+     * @param order whether results follow the list or come as they complete
+     * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
+    public List<FetchResult> fetchAll(List<String> urls, int limit, FetchOrder order) {
+        return requestAll(toRequests(urls), limit, order);
+    }
+
+    /** As {@link #fetchAll}, for requests of any method, headers, body and timeout. */
+    public List<FetchResult> requestAll(List<ClientRequest> requests, int limit, FetchOrder order) {
+        Batch b = batch("requestAll", requests, limit, order);
+        return new FetchEngine(this, b.loop(), b.requests(), limit, order, false).all();
+    }
+
+    /**
+     * Fetches every URL with at most {@code limit} requests in flight, and returns the results as an async iterator
+     * that a {@code for} loop consumes as they come: the seed's recipe 9 ({@code async for} over URL fetches) with
+     * recipe 7's limit. One {@link FetchResult} per URL, in the order {@code order} says; a failed or timed-out URL
+     * is reported as such at its place, the others go on, nothing is dropped.
+     *
+     * <pre>{@code
+     * try (AsyncIterator<FetchResult> pages = http.fetchEach(urls, 100, FetchOrder.COMPLETION)) {
+     *     for (FetchResult page : pages) {          // async for page in ...:
+     *         save(page);
+     *     }
+     * }
+     * }</pre>
+     *
+     * <p>Lazy, with backpressure: nothing is sent before the first {@code hasNext()}, requests start in list order,
+     * and a request counts against the limit from its start until the consumer takes its result, so at most
+     * {@code limit} results are ever started and not taken, and a consumer that stops taking stops the fetching.
+     * The iterator is an {@link AsyncGenerator}: closing it, or the end of the task consuming it, aborts the
+     * requests in flight and waits for them. It is a loop object: consume it from one task.
+     *
+     * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
+     * @param limit the most requests in flight at once, at least 1
+     * @param order whether results follow the list or come as they complete
+     * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
+    public AsyncIterator<FetchResult> fetchEach(List<String> urls, int limit, FetchOrder order) {
+        return requestEach(toRequests(urls), limit, order);
+    }
+
+    /** As {@link #fetchEach}, for requests of any method, headers, body and timeout. */
+    public AsyncIterator<FetchResult> requestEach(List<ClientRequest> requests, int limit, FetchOrder order) {
+        Batch b = batch("requestEach", requests, limit, order);
+        return AsyncGenerator.of(out -> {
+            var engine = new FetchEngine(this, b.loop(), b.requests(), limit, order, true);
+            try {
+                FetchResult r;
+                while ((r = engine.take()) != null) {
+                    out.emit(r);
+                }
+            } finally {
+                engine.stop();
+            }
+        });
+    }
+
+    private ClientResponse send(EventLoop loop, ClientRequest request) throws ClientException {
+        checkOpen();
+        CompletableFuture<ClientResponse> exchange = transport.send(request);
+        Future<ClientResponse> response = loop.wrapFuture(exchange);
+        ClientResponse r;
+        try {
+            r = Aio.waitFor(response, request.timeout());
+        } catch (TimeoutException e) {
+            dropLateOutcome(response);
+            throw new ClientTimeoutException(request.method(), request.uri(), request.timeout(), e);
+        } catch (CancellationException e) {
+            dropLateOutcome(response);
+            throw e;
+        } catch (Exception e) {
+            Exception translated = Failures.translate(request, e);
+            if (translated instanceof ClientException ce) {
+                throw ce;
+            }
+            throw (RuntimeException) translated;
+        }
+        return raiseForStatus ? r.raiseForStatus() : r;
+    }
+
+    /**
+     * The exchange ended in the same loop iteration as the task's cancellation or timeout, too late for the task to
+     * see it: the cancellation or timeout wins, as in asyncio, and the outcome is dropped on purpose rather than
+     * reported by the loop as an exception nobody retrieved.
+     */
+    private static void dropLateOutcome(Future<ClientResponse> response) {
+        if (response.isDone() && !response.isCancelled()) {
+            response.exception();
+        }
+    }
+
+    private static List<ClientRequest> toRequests(List<String> urls) {
+        Objects.requireNonNull(urls, "urls must not be null");
+        var requests = new ArrayList<ClientRequest>(urls.size());
+        for (int i = 0; i < urls.size(); i++) {
+            try {
+                requests.add(ClientRequest.get(urls.get(i)));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("urls[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return requests;
+    }
+
+    /** The requests of a many-requests call, checked and resolved, and the loop of the task that made it. */
+    private record Batch(EventLoop loop, List<ClientRequest> requests) {
+    }
+
+    private Batch batch(String operation, List<ClientRequest> requests, int limit, FetchOrder order) {
+        Objects.requireNonNull(requests, "requests must not be null");
+        Objects.requireNonNull(order, "order must not be null");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        EventLoop loop = callerLoop(operation);
+        var resolved = new ArrayList<ClientRequest>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            resolved.add(resolve(Objects.requireNonNull(requests.get(i), "requests[" + i + "] is null"), i));
+        }
+        return new Batch(loop, resolved);
+    }
+
+    /** {@code request} with an absolute URL and a timeout; {@code index >= 0} names its place in a list. */
+    private ClientRequest resolve(ClientRequest request, int index) {
+        ClientRequest r = request;
+        if (!r.isAbsolute()) {
+            if (baseUrl == null) {
+                throw new IllegalArgumentException((index >= 0 ? "requests[" + index + "]: " : "")
+                        + "relative URL '" + r.uri() + "' needs a base URL:"
+                        + " build the session with ClientSession.builder().baseUrl(...)");
+            }
+            r = r.withUri(URI.create(baseUrl + r.uri()));
+        }
+        return r.timeout() == null ? r.withTimeout(timeout) : r;
+    }
+
+    /** Throws if the session is closed. */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("ClientSession is closed: " + this);
+        }
+    }
+
+    /** Whether an error status is turned into a {@link ClientResponseException}. */
+    boolean raisesForStatus() {
+        return raiseForStatus;
+    }
+
+    private EventLoop callerLoop(String operation) {
+        checkOpen();
+        EventLoop loop;
+        try {
+            loop = Aio.getRunningLoop();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("ClientSession." + operation + "() suspends the calling task: call it"
+                    + " from a task of a running event loop (inside Aio.run(...)), not from a plain thread", e);
+        }
+        if (Aio.currentTask() == null) {
+            throw new IllegalStateException("ClientSession." + operation + "() suspends the calling task and"
+                    + " cannot run in a callback: start a task with Aio.createTask(...) instead");
+        }
+        return loop;
+    }
+
+    // ---- the session itself
+
+    /** The transport requests are sent through. */
+    public HttpTransport transport() {
+        return transport;
+    }
+
+    /** The timeout of requests that have none of their own. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The base URL relative URLs are appended to, or {@code null}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the session: aiohttp's {@code await session.close()}. New requests throw
+     * {@link IllegalStateException}; if the session owns its transport, the transport is closed and requests still
+     * in flight fail with {@link ClientConnectionException}. Does not block. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsTransport) {
+            transport.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClientSession[" + transport.name() + (baseUrl == null ? "" : ", base " + baseUrl)
+                + ", timeout " + Durations.format(timeout) + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,30 @@
+package org.aio4j.http;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A request did not complete within its timeout (connecting, sending, and receiving the whole response): aiohttp's
+ * {@code ServerTimeoutError}, or the {@code asyncio.TimeoutError} raised by its {@code ClientTimeout(total=...)}.
+ * The request was aborted; its connection is not reused.
+ */
+public class ClientTimeoutException extends ClientException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Duration timeout;
+
+    /**
+     * A timeout of the request {@code method url} after {@code timeout}. Public for {@link HttpTransport}
+     * implementations.
+     */
+    public ClientTimeoutException(String method, URI url, Duration timeout, Throwable cause) {
+        super(method, url, "timed out after " + Durations.format(timeout), cause);
+        this.timeout = timeout;
+    }
+
+    /** The timeout that passed. */
+    public Duration timeout() {
+        return timeout;
+    }
+}

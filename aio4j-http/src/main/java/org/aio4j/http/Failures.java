@@ -1,0 +1,42 @@
+package org.aio4j.http;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+
+/**
+ * Turns what a transport failed with into the {@link ClientException} thrown to the task that made the request.
+ *
+ * <p>The exception is always created anew on the calling task's thread, with the transport's as its cause, so its
+ * stack trace shows where the request was made rather than a transport thread (the JDK's
+ * {@code HttpClient.send} does the same).
+ */
+final class Failures {
+
+    private Failures() {
+    }
+
+    /** The exception to throw for {@code error}, a failure of {@code request}; unchecked errors pass unchanged. */
+    static Exception translate(ClientRequest request, Exception error) {
+        String m = request.method();
+        var u = request.uri();
+        return switch (error) {
+            case ClientTimeoutException t -> new ClientTimeoutException(m, u, t.timeout(), t);
+            case ClientResponseException r -> new ClientResponseException(r.response());
+            case ClientConnectionException c -> new ClientConnectionException(m, u, c.detail(), c);
+            case ClientException c -> new ClientException(m, u, c.detail(), c);
+            case HttpTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
+            case SocketTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
+            case IOException io -> new ClientConnectionException(m, u, "connection failed: " + describe(io), io);
+            case RuntimeException re -> re;
+            default -> new ClientException(m, u, "failed: " + describe(error), error);
+        };
+    }
+
+    /** {@code ConnectException: Connection refused}, or just the class name when there is no message. */
+    static String describe(Throwable e) {
+        String msg = e.getMessage();
+        String name = e.getClass().getSimpleName();
+        return msg == null || msg.isBlank() ? name : name + ": " + msg;
+    }
+}

@@ -1,0 +1,72 @@
+package org.aio4j.http;
+
+import java.net.http.HttpClient;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The service provider interface a {@link ClientSession} sends its requests through: the role of aiohttp's
+ * {@code BaseConnector}. The default, {@link #jdk()}, is the JDK's {@link HttpClient}; the optional module
+ * {@code aio4j-http-vertx} provides a faster one on Vert.x. A transport knows nothing of event loops: the session
+ * wraps the future it returns with {@link org.aio4j.EventLoop#wrapFuture} so that the calling task suspends.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #send} must not block: it starts the exchange and returns at once. It is called on the thread of the
+ *       task that makes the request, which holds its event loop; any blocking there would stall every task of that
+ *       loop. The returned future may complete on any thread.</li>
+ *   <li>The request it gets is absolute ({@code http} or {@code https}) and has a timeout. The session enforces that
+ *       timeout on its loop's clock; the transport should also enforce it on the real clock, because a loop on a
+ *       virtual clock does not advance while a request is in flight.</li>
+ *   <li>The future completes with the whole response (body read), or exceptionally: with an
+ *       {@link java.io.IOException} for a failed exchange ({@link java.net.http.HttpTimeoutException},
+ *       {@link java.net.SocketTimeoutException} or {@link ClientTimeoutException} for a timeout, or any
+ *       {@link ClientException}). The session turns these into {@link ClientException}s naming the request.</li>
+ *   <li>Cancelling the returned future ({@code cancel(true)}) aborts the exchange and releases its connection.</li>
+ *   <li>A request the transport cannot express (a restricted header, say) is refused by throwing
+ *       {@link IllegalArgumentException} from {@code send}.</li>
+ *   <li>Implementations are thread-safe: one transport serves many tasks, and loops, at once.</li>
+ * </ul>
+ */
+public interface HttpTransport extends AutoCloseable {
+
+    /**
+     * Starts sending {@code request} and returns a future of its whole response, without blocking.
+     *
+     * @param request an absolute request with a timeout
+     * @return a future that completes with the response, or exceptionally with an {@link java.io.IOException};
+     *         cancelling it aborts the exchange
+     * @throws IllegalArgumentException if the transport cannot send such a request
+     * @throws IllegalStateException    if the transport is closed
+     */
+    CompletableFuture<ClientResponse> send(ClientRequest request);
+
+    /** A short name for messages and benchmarks, e.g. {@code jdk} or {@code vertx}. */
+    String name();
+
+    /**
+     * Releases the transport's connections and threads, without waiting: exchanges still in flight fail with an
+     * {@link java.io.IOException}. Closing twice does nothing.
+     */
+    @Override
+    void close();
+
+    /**
+     * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects followed
+     * except from https to http, a pool of keep-alive connections without a size limit, virtual threads as its
+     * executor. {@link #close()} shuts the client down.
+     *
+     * <p>HTTP/1.1 rather than the JDK's default HTTP/2 because on a cleartext {@code http://} URL HTTP/2 means an
+     * {@code Upgrade: h2c} round on each new connection, which plain servers ignore; pass a client of your own to
+     * {@link #jdk(HttpClient)} for HTTP/2 over TLS.
+     */
+    static HttpTransport jdk() {
+        return new JdkTransport(JdkTransport.defaultClient(), true);
+    }
+
+    /**
+     * A transport on {@code client}, which stays the caller's: {@link #close()} does not shut it down.
+     */
+    static HttpTransport jdk(HttpClient client) {
+        return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"), false);
+    }
+}

@@ -1,0 +1,132 @@
+package org.aio4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import org.aio4j.Aio;
+import org.aio4j.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The session itself: URL resolution, argument checks, and its side of the transport contract (cancellation, error
+ * translation) on a transport the test drives. What it does over real HTTP is in {@link TransportContract}.
+ */
+@Timeout(60)
+class ClientSessionTest {
+
+    private static DemoServer server;
+    private static ClientSession http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = DemoServer.start(0, 0.001);
+        http = ClientSession.builder().baseUrl(server.baseUrl()).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        http.close();
+        server.close();
+    }
+
+    @Test
+    void absoluteUrlsIgnoreTheBaseUrl() throws Exception {
+        try (var plain = new ClientSession()) {
+            assertThat(Loops.run(() -> plain.get(server.url("/b")).text())).isEqualTo("/b");
+        }
+    }
+
+    @Test
+    void aBaseUrlWithAPathIsAPrefix() throws Exception {
+        try (var api = ClientSession.builder().baseUrl(server.baseUrl() + "/delay/").build()) {
+            ClientResponse r = Loops.run(() -> api.get("/0"));
+            assertThat(r.url().getPath()).isEqualTo("/delay/0");
+            assertThat(r.text()).isEqualTo("/delay/0");
+        }
+    }
+
+    @Test
+    void badCallsFailAtTheCallSiteBeforeAnythingIsSent() throws Exception {
+        long before = server.requests();
+        try (var noBase = new ClientSession()) {
+            assertThatThrownBy(() -> Loops.run(() -> noBase.get("/a")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("relative URL '/a' needs a base URL: build the session with"
+                            + " ClientSession.builder().baseUrl(...)");
+        }
+        assertThatThrownBy(() -> ClientRequest.get("ftp://host/x")).hasMessageContaining("http or https");
+        assertThatThrownBy(() -> ClientRequest.get("a b")).hasMessageStartingWith("not a valid URL: 'a b'");
+        assertThatThrownBy(() -> ClientRequest.get("relative/x")).hasMessageContaining("starting with '/'");
+        assertThatThrownBy(() -> ClientRequest.of("GE T", "/a")).hasMessageContaining("token");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withTimeout(Duration.ZERO))
+                .hasMessage("request timeout must be > 0, got 0 ms");
+        assertThatThrownBy(() -> ClientSession.builder().timeout(Duration.ofSeconds(-1)))
+                .hasMessage("session timeout must be > 0, got -1 s");
+        assertThatThrownBy(() -> ClientSession.builder().baseUrl("/x"))
+                .hasMessage("base URL must be an absolute http(s) URL, got '/x'");
+        assertThatThrownBy(() -> http.get("/a"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("ClientSession.request() suspends the calling task: call it from a task");
+        assertThatThrownBy(() -> Loops.run(() -> {
+            var failure = Aio.getRunningLoop().<Throwable>createFuture();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    http.get("/a");
+                } catch (Throwable e) {
+                    failure.setResult(e);
+                }
+            });
+            throw (Exception) failure.await();
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot run in a callback");
+        assertThat(server.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void cancellingTheCallerAbortsTheExchange() throws Exception {
+        var transport = new FakeTransport();
+        try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            String outcome = Loops.run(() -> {
+                Task<String> caller = Aio.createTask(() -> session.get("/a").text());
+                while (transport.sent().isEmpty()) {
+                    Aio.sleep(0);
+                }
+                caller.cancel();
+                try {
+                    return caller.await();
+                } catch (CancellationException e) {
+                    return "cancelled";
+                }
+            });
+            assertThat(outcome).isEqualTo("cancelled");
+            assertThat(transport.sent(0).future().isCancelled()).isTrue();
+            assertThat(transport.inFlight()).isZero();
+        }
+        assertThat(transport.isClosed()).as("an owned transport is closed with the session").isTrue();
+    }
+
+    @Test
+    void aTransportFailureIsTranslatedAndNamesTheRequest() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.future().completeExceptionally(new java.io.EOFException("server hung up"));
+        try (var session = ClientSession.builder().transport(transport, false).baseUrl("http://x.test/api").build()) {
+            assertThatThrownBy(() -> Loops.run(() -> session.get("/a?q=1")))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessage("GET http://x.test/api/a?q=1: connection failed: EOFException: server hung up")
+                    .hasCauseInstanceOf(java.io.EOFException.class);
+            transport.onSend = s -> s.future().completeExceptionally(
+                    new java.net.http.HttpTimeoutException("request timed out"));
+            assertThatThrownBy(() -> Loops.run(() -> session.get("/b", Duration.ofSeconds(7))))
+                    .isInstanceOfSatisfying(ClientTimeoutException.class,
+                            e -> assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(7)));
+            assertThat(transport.sent()).extracting(s -> s.request().timeout())
+                    .containsExactly(ClientSession.DEFAULT_TIMEOUT, Duration.ofSeconds(7));
+        }
+        assertThat(transport.isClosed()).as("a transport the session does not own stays open").isFalse();
+    }
+
+}

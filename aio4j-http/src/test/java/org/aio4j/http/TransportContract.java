@@ -1,0 +1,323 @@
+package org.aio4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.aio4j.Aio;
+import org.aio4j.EventLoop;
+import org.aio4j.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a {@link ClientSession} does over real HTTP, whatever its {@link HttpTransport}: one contract, run for each
+ * transport by a subclass ({@code JdkTransportTest} here, {@code VertxTransportTest} in aio4j-http-vertx).
+ */
+@Timeout(120)
+public abstract class TransportContract {
+
+    /** The demo server every test of the class talks to; a unit is 1 ms. */
+    protected static DemoServer server;
+
+    /** A new transport of the kind under test. */
+    protected abstract HttpTransport newTransport();
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = DemoServer.start(0, 0.001);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    private ClientSession session() {
+        return ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl()).build();
+    }
+
+    @Test
+    void getSuspendsUntilTheWholeBodyHasArrived() throws Exception {
+        try (var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get("/bytes/1024"));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.ok()).isTrue();
+            assertThat(r.length()).isEqualTo(1024);
+            assertThat(r.text()).startsWith("abcdefghijklmnopqrstuvwxyzabc").hasSize(1024);
+            assertThat(r.header("content-type")).isEqualTo("text/plain; charset=utf-8");
+            assertThat(r.headers()).containsKey(r.headers().keySet().stream()
+                    .filter(k -> k.equalsIgnoreCase("content-length")).findFirst().orElseThrow());
+            assertThat(r.url().toString()).isEqualTo(server.url("/bytes/1024"));
+            assertThat(r.method()).isEqualTo("GET");
+        }
+    }
+
+    @Test
+    void methodHeadersAndBodyAreSent() throws Exception {
+        try (var http = session()) {
+            ClientRequest post = ClientRequest.of("POST", "/echo?x=1").withHeader("X-Trace", "t1")
+                    .withHeader("X-Trace", "t2").withBody("héllo".getBytes(StandardCharsets.UTF_8));
+            ClientResponse r = Loops.run(() -> http.request(post));
+            assertThat(r.text()).isEqualTo("POST /echo?x=1\nx-trace: t1\nx-trace: t2\n\nhéllo");
+            assertThat(r.method()).isEqualTo("POST");
+        }
+    }
+
+    @Test
+    void theFacadeNeverBlocksTheLoop() throws Exception {
+        // The gate answers only after another task of the same loop has run: if the request blocked the loop, that
+        // task could never run and the request never end.
+        var arrived = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        HttpServer gate = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        gate.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        gate.createContext("/", ex -> {
+            arrived.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] ok = "open".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+        });
+        gate.start();
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        try (var http = session()) {
+            Loops.run(() -> {
+                String url = "http://127.0.0.1:" + gate.getAddress().getPort() + "/gate";
+                Task<String> a = Aio.createTask(() -> {
+                    events.add("A sends");
+                    String text = http.get(url).text();
+                    events.add("A got " + text);
+                    return text;
+                });
+                Task<Void> b = Aio.createTask(() -> {
+                    Aio.toThread(() -> {
+                        arrived.await();
+                        return null;
+                    });
+                    for (int i = 0; i < 3; i++) {
+                        events.add("B step " + i + " while A waits");
+                        Aio.sleep(0);
+                    }
+                    release.countDown();
+                });
+                a.await();
+                b.await();
+                return null;
+            });
+        } finally {
+            gate.stop(0);
+        }
+        assertThat(events).containsExactly("A sends", "B step 0 while A waits", "B step 1 while A waits",
+                "B step 2 while A waits", "A got open");
+    }
+
+    @Test
+    void anErrorStatusIsAResponseUnlessRaiseForStatus() throws Exception {
+        try (var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get("/status/500"));
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.ok()).isFalse();
+            assertThatThrownBy(r::raiseForStatus).isInstanceOf(ClientResponseException.class);
+        }
+        try (var strict = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                .raiseForStatus(true).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> strict.get("/status/503")))
+                    .isInstanceOfSatisfying(ClientResponseException.class, e -> {
+                        assertThat(e.status()).isEqualTo(503);
+                        assertThat(e.response().text()).isEqualTo("status 503\n");
+                        assertThat(e).hasMessage("GET " + server.url("/status/503") + ": HTTP status 503");
+                    });
+            assertThat(Loops.run(() -> strict.get("/status/204").status())).isEqualTo(204);
+        }
+    }
+
+    @Test
+    void aRequestThatTakesTooLongTimesOutAndTheLoopGoesOn() throws Exception {
+        try (var http = session()) {
+            String message = Loops.run(() -> {
+                try {
+                    http.get("/slow", Duration.ofMillis(100));
+                    return "no timeout";
+                } catch (ClientTimeoutException e) {
+                    assertThat(e.timeout()).isEqualTo(Duration.ofMillis(100));
+                    assertThat(e.url().toString()).isEqualTo(server.url("/slow"));
+                    return e.getMessage() + " / then " + http.get("/b").text();
+                }
+            });
+            assertThat(message).isEqualTo("GET " + server.url("/slow") + ": timed out after 100 ms / then /b");
+        }
+    }
+
+    @Test
+    void theSessionTimeoutIsTheDefault() throws Exception {
+        try (var quick = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                .timeout(Duration.ofMillis(50)).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> quick.get("/slow")))
+                    .isInstanceOfSatisfying(ClientTimeoutException.class,
+                            e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(50)));
+            // the request's own timeout wins over the session's
+            assertThat(Loops.run(() -> quick.request(ClientRequest.get("/delay/1")
+                    .withTimeout(Duration.ofSeconds(30))).status())).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRequestTimesOutOnAVirtualClockToo() throws Exception {
+        // A virtual clock does not advance while a request is in flight: the transport's own timer ends it.
+        try (var http = session()) {
+            assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime().build(),
+                    () -> http.get("/slow", Duration.ofMillis(100))))
+                    .isInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/slow") + ": timed out after 100 ms");
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsAClientConnectionException() throws Exception {
+        int port;
+        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/a";
+        try (var http = session()) {
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isInstanceOfSatisfying(ClientConnectionException.class, e -> {
+                        assertThat(e.getMessage()).startsWith("GET " + url + ": connection failed: ");
+                        assertThat(e.getCause()).isInstanceOf(ConnectException.class);
+                        // created on the calling task: its stack shows where the request was made
+                        assertThat(e.getStackTrace())
+                                .anyMatch(f -> f.getClassName().equals(ClientSession.class.getName()));
+                    });
+        }
+    }
+
+    @Test
+    void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
+        var session = session();
+        Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);
+        assertThat(inFlight).isInstanceOf(ClientConnectionException.class);
+        assertThat(session.isClosed()).isTrue();
+        assertThatThrownBy(() -> Loops.run(() -> session.get("/a")))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("ClientSession is closed");
+    }
+
+    /** A transport that counts the exchanges in flight and the most there ever were. */
+    private static final class Counting implements HttpTransport {
+        final HttpTransport inner;
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger peak = new AtomicInteger();
+        final AtomicInteger sent = new AtomicInteger();
+
+        Counting(HttpTransport inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletableFuture<ClientResponse> send(ClientRequest request) {
+            sent.incrementAndGet();
+            return new CountedExchange(inFlight, peak).follow(inner.send(request));
+        }
+
+        @Override
+        public String name() {
+            return "counting " + inner.name();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void tenThousandGetsWithLimit100CompleteWithExactCounts() throws Exception {
+        // fetchAll in input order, then fetchEach in completion order
+        int n = 10_000;
+        var transport = new Counting(newTransport());
+        List<String> urls = IntStream.range(0, n).mapToObj(i -> "/bytes/" + (i % 100)).toList();
+        long before = server.requests();
+        try (var http = ClientSession.builder().transport(transport, true).baseUrl(server.baseUrl()).build()) {
+            for (FetchAllTest.Api api : FetchAllTest.Api.values()) {
+                FetchOrder order = api == FetchAllTest.Api.FETCH_ALL ? FetchOrder.INPUT : FetchOrder.COMPLETION;
+                List<FetchResult> results = Loops.run(() -> api.fetch(http, urls, 100, order));
+                assertThat(results).hasSize(n);
+                assertThat(results).allSatisfy(r -> {
+                    assertThat(r.succeeded()).as("%s", r).isTrue();
+                    assertThat(r.response().status()).isEqualTo(200);
+                    assertThat(r.response().length()).isEqualTo(r.index() % 100);
+                    assertThat(r.request().uri().toString()).isEqualTo(server.url(urls.get(r.index())));
+                });
+                assertThat(results).extracting(FetchResult::index).doesNotHaveDuplicates();
+                if (order == FetchOrder.INPUT) {
+                    assertThat(results).extracting(FetchResult::index)
+                            .containsExactlyElementsOf(IntStream.range(0, n).boxed().toList());
+                }
+            }
+        }
+        assertThat(transport.sent).hasValue(2 * n);
+        assertThat(server.requests() - before).isEqualTo(2 * n);
+        assertThat(transport.peak.get()).isBetween(1, 100);
+        assertThat(transport.inFlight).hasValue(0);
+    }
+
+    @Test
+    void aUrlThatTimesOutOrFailsIsReportedAsSuchAndTheOthersComplete() throws Exception {
+        int refused;
+        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refused = s.getLocalPort();
+        }
+        List<ClientRequest> requests = List.of(
+                ClientRequest.get("/a"),
+                ClientRequest.get("/slow").withTimeout(Duration.ofMillis(200)),
+                ClientRequest.get("/status/500"),
+                ClientRequest.get("http://127.0.0.1:" + refused + "/b"),
+                ClientRequest.get("/bytes/10"),
+                ClientRequest.get("/status/404"),
+                ClientRequest.get("/c"));
+        for (boolean raise : new boolean[] {false, true}) {
+            try (var http = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                    .raiseForStatus(raise).build()) {
+                List<FetchResult> rs = Loops.run(() -> http.requestAll(requests, 2, FetchOrder.INPUT));
+                assertThat(rs).extracting(FetchResult::index).containsExactly(0, 1, 2, 3, 4, 5, 6);
+                assertThat(rs.get(0).response().text()).isEqualTo("/a");
+                assertThat(rs.get(1).error()).isInstanceOf(ClientTimeoutException.class)
+                        .hasMessage("GET " + server.url("/slow") + ": timed out after 200 ms");
+                assertThat(rs.get(3).error()).isInstanceOf(ClientConnectionException.class);
+                assertThat(rs.get(4).response().length()).isEqualTo(10);
+                assertThat(rs.get(6).response().text()).isEqualTo("/c");
+                if (raise) {
+                    assertThat(rs.get(2).error()).isInstanceOfSatisfying(ClientResponseException.class,
+                            e -> assertThat(e.status()).isEqualTo(500));
+                    assertThat(rs.get(5).error()).isInstanceOfSatisfying(ClientResponseException.class,
+                            e -> assertThat(e.status()).isEqualTo(404));
+                } else {
+                    assertThat(rs.get(2).response().status()).isEqualTo(500);
+                    assertThat(rs.get(5).response().status()).isEqualTo(404);
+                }
+                assertThatThrownBy(rs.get(1)::responseOrThrow).isSameAs(rs.get(1).error());
+            }
+        }
+    }
+}
