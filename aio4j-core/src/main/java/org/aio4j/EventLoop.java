@@ -106,6 +106,9 @@ public final class EventLoop implements AutoCloseable {
     private final long scheduleSeed;
     private final java.util.function.Consumer<SlowStep> slowStepSink;
     private final boolean deadlockDetection;
+    /** The loop's own carrier thread, or {@code null} for the JDK's shared scheduler (the default). */
+    private final LoopCarrier carrier;
+    private final ThreadFactory taskThreads;
     private volatile boolean debug;
     private long slowCallbackNanos = 100_000_000L;
     private ExceptionHandler exceptionHandler;
@@ -126,7 +129,7 @@ public final class EventLoop implements AutoCloseable {
     private boolean closing;
     /** Observers of steps (watchdog, timeline, JFR). */
     final Tracing tracing = new Tracing(this);
-    private final SpinPolicy spin = new SpinPolicy();
+    private final SpinPolicy spin;
     private Watchdog watchdog;
     /** The JFR step event in progress (one step at a time per loop). */
     Object jfrStep;
@@ -163,6 +166,14 @@ public final class EventLoop implements AutoCloseable {
         this.deadlockDetection = b.deadlockDetection;
         this.debug = b.debug;
         this.exceptionHandler = b.exceptionHandler;
+        if (b.dedicatedCarrier) {
+            this.carrier = new LoopCarrier("aio4j-carrier");
+            this.taskThreads = carrier.threadFactory("aio4j-task");
+        } else {
+            this.carrier = null;
+            this.taskThreads = TASK_THREADS;
+        }
+        this.spin = new SpinPolicy(carrier == null); // spinning on the only carrier would stall the task awaited
     }
 
     /** A builder for loops with other settings than the defaults. */
@@ -181,8 +192,24 @@ public final class EventLoop implements AutoCloseable {
         private boolean seeded;
         private long scheduleSeed;
         private java.util.function.Consumer<SlowStep> slowStepSink;
+        private boolean dedicatedCarrier = Boolean.getBoolean("aio4j.dedicatedCarrier");
 
         private Builder() {
+        }
+
+        /**
+         * Runs the loop's tasks on a carrier thread of the loop's own instead of the JDK's shared virtual-thread
+         * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). A task switch is then a
+         * park and an unpark on one thread, which the benchmark in {@code docs/benchmarks.md} measures against the
+         * default; code offloaded with {@link Aio#toThread} or an executor still runs on the shared scheduler.
+         *
+         * <p>The JDK offers no public way to give virtual threads a scheduler: {@link #build()} then needs the JVM
+         * flag {@code --add-opens java.base/java.lang=ALL-UNNAMED} and throws {@link IllegalStateException} naming
+         * it when it is missing.
+         */
+        public Builder dedicatedCarrier(boolean on) {
+            this.dedicatedCarrier = on;
+            return this;
         }
 
         /**
@@ -368,6 +395,9 @@ public final class EventLoop implements AutoCloseable {
             inbox.clear();
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
                 es.shutdown();
+            }
+            if (carrier != null) {
+                carrier.shutdown();
             }
         }
     }
@@ -1033,7 +1063,7 @@ public final class EventLoop implements AutoCloseable {
         Thread th = t.thread;
         currentTask = t;
         if (th == null) {
-            th = TASK_THREADS.newThread(START_TASK);
+            th = taskThreads.newThread(START_TASK);
             t.thread = th;
             holderThread = th;
             owner = t;

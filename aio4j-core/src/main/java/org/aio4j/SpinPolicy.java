@@ -15,9 +15,15 @@ final class SpinPolicy {
     static final long SPIN_NANOS = Long.getLong("aio4j.spinNanos", 50_000);
     private static final boolean SEVERAL_CARRIERS = carrierCount() > 1 && SPIN_NANOS > 0;
 
+    private final boolean enabled;
     private volatile int score = 8;
     private volatile int probeInterval = 64;
     private int probe; // loop thread only
+
+    /** {@code enabled = false} for a loop whose tasks share one carrier thread: nobody could hand the loop back. */
+    SpinPolicy(boolean enabled) {
+        this.enabled = enabled && SEVERAL_CARRIERS;
+    }
 
     private static int carrierCount() {
         String p = System.getProperty("jdk.virtualThreadScheduler.parallelism");
@@ -30,7 +36,7 @@ final class SpinPolicy {
 
     /** Whether the task suspending now should spin (called by the thread holding the loop). */
     boolean worthTrying() {
-        if (!SEVERAL_CARRIERS) {
+        if (!enabled) {
             return false;
         }
         if (score >= 0) {
