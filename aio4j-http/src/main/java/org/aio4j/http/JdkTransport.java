@@ -7,10 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The default {@link HttpTransport}: the JDK's {@link HttpClient#sendAsync}, started on a virtual thread of its own,
- * with the body read into a byte array.
+ * with the body read into a byte array, and the request's timeout kept on a timer of this transport.
  */
 final class JdkTransport implements HttpTransport {
 
@@ -26,6 +29,26 @@ final class JdkTransport implements HttpTransport {
     /** Runs each command on a new virtual thread; holds no thread while idle, so it needs no shutdown. */
     private static final java.util.concurrent.Executor VIRTUAL_THREADS =
             command -> Thread.ofVirtual().name("aio4j-http-jdk").start(command);
+
+    /**
+     * The real-clock timeouts of every JDK transport (the contract's second rule), on one virtual thread. Not the
+     * JDK's {@link HttpRequest#timeout()}: the client registers that timer with its selector thread and wakes the
+     * selector for each request, which cost more CPU per request here than the rest of aio4j's part of the exchange.
+     * A timer here is armed and disarmed without waking anybody while the new deadline is later than the earliest
+     * one, the usual case with one timeout for every request.
+     */
+    private static final ScheduledThreadPoolExecutor TIMEOUTS = timeouts();
+
+    private static ScheduledThreadPoolExecutor timeouts() {
+        var t = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("aio4j-http-jdk-timeouts").factory());
+        t.setRemoveOnCancelPolicy(true); // a disarmed timer leaves at once, not when its deadline passes
+        return t;
+    }
+
+    /** How many exchanges have a timer armed now (for tests). */
+    static int armedTimeouts() {
+        return TIMEOUTS.getQueue().size();
+    }
 
     private final HttpClient client;
     private final boolean owned;
@@ -65,11 +88,11 @@ final class JdkTransport implements HttpTransport {
                 b.header(h.getKey(), v); // throws IllegalArgumentException for a restricted header such as Host
             }
         }
-        if (request.timeout() != null) {
-            b.timeout(request.timeout());
-        }
         HttpRequest built = b.build();
-        var exchange = new Exchange(request.method());
+        var exchange = new Exchange(request);
+        if (request.timeout() != null) {
+            exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
+        }
         STARTERS.newThread(() -> exchange.start(client, built)).start();
         return exchange;
     }
@@ -95,55 +118,84 @@ final class JdkTransport implements HttpTransport {
     }
 
     /**
-     * The future handed to the session: completed from the JDK's future, and cancelling it cancels the JDK's
-     * exchange (a dependent stage such as {@code thenApply} would not pass a cancellation upstream).
+     * The future handed to the session: completed from the JDK's future, or with a {@link ClientTimeoutException}
+     * by its timer; cancelling it, or its timing out, cancels the JDK's exchange (a dependent stage such as
+     * {@code thenApply} would not pass a cancellation upstream).
      */
     private static final class Exchange extends CompletableFuture<ClientResponse>
             implements java.util.function.BiConsumer<HttpResponse<byte[]>, Throwable> {
 
-        private final String method;
+        private final ClientRequest request;
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
+        private ScheduledFuture<?> timer; // written before the exchange starts, read when it ends
 
-        Exchange(String method) {
-            this.method = method;
+        Exchange(ClientRequest request) {
+            this.request = request;
+        }
+
+        void arm(java.time.Duration timeout) {
+            timer = TIMEOUTS.schedule(this::timeOut, Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        }
+
+        private void timeOut() {
+            if (completeExceptionally(new ClientTimeoutException(request.method(), request.uri(), request.timeout(),
+                    null))) {
+                abortRaw();
+            }
+        }
+
+        private void disarm() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+
+        private void abortRaw() {
+            CompletableFuture<HttpResponse<byte[]>> r = raw;
+            if (r != null) {
+                r.cancel(true);
+            }
         }
 
         /** On a starter thread: sends the request, unless the exchange was cancelled meanwhile. */
-        void start(HttpClient client, HttpRequest request) {
+        void start(HttpClient client, HttpRequest built) {
             if (isDone()) {
                 return;
             }
             CompletableFuture<HttpResponse<byte[]>> r;
             try {
-                r = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+                r = client.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray());
             } catch (RuntimeException | Error e) {
+                disarm();
                 completeExceptionally(e instanceof IllegalStateException
                         ? new java.io.IOException("HTTP client is shut down: " + e.getMessage(), e) : e);
                 return;
             }
             raw = r;
             r.whenComplete(this);
-            if (isCancelled()) { // cancel() ran before raw was set, and could not cancel it
+            if (isCompletedExceptionally()) { // cancelled or timed out before raw was set, which could not abort it
                 r.cancel(true);
             }
         }
 
         @Override
         public void accept(HttpResponse<byte[]> r, Throwable error) {
+            disarm();
             if (error != null) {
                 completeExceptionally(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error);
             } else {
-                complete(new ClientResponse(method, r.uri(), r.statusCode(), r.headers().map(), r.body()));
+                complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()));
             }
         }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
-            CompletableFuture<HttpResponse<byte[]>> r = raw;
-            if (cancelled && r != null) {
-                r.cancel(true);
+            if (cancelled) {
+                disarm();
+                abortRaw();
             }
             return cancelled;
         }
