@@ -45,7 +45,7 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                                  [--timeout-minutes N]
               --quick         sizes / %d, 1 cold process, 1 warm-up + 2 runs; writes bench-results/ (not docs/)
               --workloads     %s (default: all)
-              --peers         aio4j, aio4j-p1, aio4j-debug, cpython, cpython-path, uvloop, kotlin, vthreads
+              --peers         aio4j, aio4j-p1, aio4j-carrier, aio4j-debug, cpython, cpython-path, uvloop, kotlin, vthreads
                               (default: all)
               --cold-runs N   fresh processes for the cold figures, one run each (default 3)
               --warmup N      uncounted runs in the warm process (default 2)

@@ -48,6 +48,9 @@ final class Peers {
         peers.add(jvm(Peer.AIO4J, "aio4j, default JVM flags", java, classpath, List.of(), "aio4j"));
         peers.add(jvm("aio4j-p1", "aio4j, one carrier thread", java, classpath,
                 List.of("-Djdk.virtualThreadScheduler.parallelism=1"), "aio4j"));
+        peers.add(jvm("aio4j-carrier", "aio4j, each loop's tasks on a dedicated carrier (EventLoop.Builder"
+                + ".dedicatedCarrier)", java, classpath,
+                List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Daio4j.dedicatedCarrier=true"), "aio4j"));
         peers.add(jvm("aio4j-debug", "aio4j in debug mode (creation stacks, slow-callback checks)", java, classpath,
                 List.of("-Daio4j.debug=true"), "aio4j"));
         jvmVariants.forEach((name, flags) -> peers.add(jvm(Peer.AIO4J + "-" + name, "aio4j, " + String.join(" ", flags),
