@@ -267,6 +267,10 @@ public final class ClientSession implements AutoCloseable {
     private ClientResponse send(EventLoop loop, ClientRequest request) throws ClientException {
         checkOpen();
         CompletableFuture<ClientResponse> exchange = transport.send(request);
+        if (exchange == null) {
+            throw new ClientException(request.method(), request.uri(),
+                    "transport '" + transport.name() + "' returned no future", null);
+        }
         Future<ClientResponse> response = loop.wrapFuture(exchange);
         ClientResponse r;
         try {
@@ -275,6 +279,11 @@ public final class ClientSession implements AutoCloseable {
             dropLateOutcome(response);
             throw new ClientTimeoutException(request.method(), request.uri(), request.timeout(), e);
         } catch (CancellationException e) {
+            if (response.isCancelled() && Aio.currentTask().cancelling() == 0) {
+                // not this task's cancellation: the transport cancelled its own exchange
+                throw new ClientException(request.method(), request.uri(),
+                        "cancelled by transport '" + transport.name() + "'", e);
+            }
             dropLateOutcome(response);
             throw e;
         } catch (Exception e) {

@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code /status/N}</td><td>status N (200 to 599) with a short text</td></tr>
  *   <tr><td>{@code /bytes/N}</td><td>N bytes (0 to 16 MiB) of {@code a..z}, at once</td></tr>
  *   <tr><td>{@code /slow}</td><td>nothing until the server closes (for client timeouts)</td></tr>
+ *   <tr><td>{@code /trickle}</td><td>status 200 at once, then a byte every unit, never ending (for timeouts of the
+ *       whole exchange)</td></tr>
+ *   <tr><td>{@code /redirect/P}</td><td>a 302 to {@code /P}</td></tr>
  *   <tr><td>{@code /echo}</td><td>the request: a line {@code METHOD PATH}, its {@code X-...} headers as
  *       {@code name: value} lines (names in lower case, sorted), an empty line, and the body</td></tr>
  *   <tr><td>{@code /}</td><td>this list</td></tr>
@@ -51,6 +54,8 @@ public final class DemoServer implements AutoCloseable {
             /status/N      status N (200..599)
             /bytes/N       N bytes (up to 16 MiB)
             /slow          no answer until the server closes
+            /trickle       status 200, then a byte every unit, never ending
+            /redirect/P    a 302 to /P
             /echo          the method, path, X- headers and body of the request
             """;
 
@@ -201,10 +206,30 @@ public final class DemoServer implements AutoCloseable {
             }
         } else if (path.equals("/slow")) {
             Thread.sleep(Duration.ofDays(1)); // until close() interrupts it
+        } else if (path.equals("/trickle")) {
+            trickle(exchange);
+        } else if (path.startsWith("/redirect/")) {
+            exchange.getResponseHeaders().set("Location", "/" + path.substring("/redirect/".length()));
+            send(exchange, 302, "");
         } else if (path.equals("/")) {
             send(exchange, 200, INDEX);
         } else {
             send(exchange, 404, "no such path: " + path + "\n" + INDEX);
+        }
+    }
+
+    /** A byte every unit until the client goes away or the server closes. */
+    private void trickle(HttpExchange exchange) throws IOException, InterruptedException {
+        Duration every = Duration.ofNanos(Math.max(1_000_000L, (long) (secondsPerUnit * 1e9)));
+        exchange.sendResponseHeaders(200, 0); // chunked: no length
+        try (var out = exchange.getResponseBody()) {
+            for (;;) {
+                out.write('.');
+                out.flush();
+                Thread.sleep(every);
+            }
+        } catch (IOException clientGone) {
+            // the client aborted the exchange: what /trickle is for
         }
     }
 

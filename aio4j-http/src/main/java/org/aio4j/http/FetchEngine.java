@@ -19,7 +19,7 @@ import org.aio4j.TimerHandle;
  * cancels the exchange. Only the consumer is a task, and it is woken when a result it can take is there (once per
  * loop iteration at most) or, for {@link #all()}, once at the end. A task per request, as
  * {@code mapConcurrent} would run, costs two thread hand-offs per request on a 2-core machine: the difference between
- * keeping up with the transport and not (see docs/benchmarks-http.md).
+ * keeping up with the transport and not (see docs/benchmarks.md).
  *
  * <p>Two limits, by mode. {@code window == false} ({@code fetchAll}): at most {@code limit} exchanges in flight,
  * results kept until the end. {@code window == true} ({@code fetchEach}): a request holds its slot from its start
@@ -49,6 +49,7 @@ final class FetchEngine {
     private int finished;
     private int taken;
     private boolean stopped;
+    private boolean filling;
     private Future<Void> wakeup;
 
     FetchEngine(ClientSession session, EventLoop loop, List<ClientRequest> requests, int limit, FetchOrder order,
@@ -97,8 +98,11 @@ final class FetchEngine {
             if (taken == n) {
                 return null;
             }
+            int before = finished;
             fill();
-            sleepUntilSignalled();
+            if (finished == before) { // else a request failed at once: its result is there, no signal will come
+                sleepUntilSignalled();
+            }
         }
     }
 
@@ -141,24 +145,41 @@ final class FetchEngine {
         return null;
     }
 
-    /** Starts requests while the limit allows. */
+    /**
+     * Starts requests while the limit allows. Not re-entered: a request that fails at once is recorded from inside
+     * this loop, and {@link #record} calls back here; the loop itself goes on with the next one (re-entering would
+     * take a stack frame per failed request: thousands of them overflow the stack).
+     */
     private void fill() {
-        while (!stopped && started < n && inFlight < limit && (!window || started - taken < limit)) {
-            launch(started++);
+        if (filling) {
+            return;
+        }
+        filling = true;
+        try {
+            while (!stopped && started < n && inFlight < limit && (!window || started - taken < limit)) {
+                launch(started++);
+            }
+        } finally {
+            filling = false;
         }
     }
 
     private void launch(int i) {
         ClientRequest r = requests.get(i);
-        CompletableFuture<ClientResponse> exchange;
+        Future<ClientResponse> f;
         try {
             session.checkOpen();
-            exchange = session.transport().send(r);
+            CompletableFuture<ClientResponse> exchange = session.transport().send(r);
+            if (exchange == null) {
+                record(new FetchResult(i, r, null, new ClientException(r.method(), r.uri(),
+                        "transport '" + session.transport().name() + "' returned no future", null)));
+                return;
+            }
+            f = loop.wrapFuture(exchange);
         } catch (RuntimeException e) {
             record(new FetchResult(i, r, null, e));
             return;
         }
-        Future<ClientResponse> f = loop.wrapFuture(exchange);
         exchanges.set(i, f);
         inFlight++;
         TimerHandle timer = loop.callLater(r.timeout(), () -> {
@@ -173,7 +194,7 @@ final class FetchEngine {
         timer.cancel();
         exchanges.set(i, null);
         inFlight--;
-        if (!f.isCancelled() || expired.get(i)) {
+        if (!stopped || !f.isCancelled() || expired.get(i)) {
             record(result(i, r, f));
         } // else aborted by stop(): no result, as the consumer asked
         if (stopped && inFlight == 0) {
@@ -183,8 +204,11 @@ final class FetchEngine {
 
     /** The result of a finished exchange: its response, or its error as a {@link ClientException}. */
     private FetchResult result(int i, ClientRequest r, Future<ClientResponse> f) {
-        if (f.isCancelled()) { // by its timer
-            return new FetchResult(i, r, null, new ClientTimeoutException(r.method(), r.uri(), r.timeout(), null));
+        if (f.isCancelled()) {
+            return new FetchResult(i, r, null, expired.get(i)
+                    ? new ClientTimeoutException(r.method(), r.uri(), r.timeout(), null)
+                    : new ClientException(r.method(), r.uri(), "cancelled by transport '"
+                            + session.transport().name() + "'", null));
         }
         Throwable e = f.exception();
         if (e == null) {

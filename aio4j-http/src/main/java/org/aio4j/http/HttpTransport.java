@@ -45,10 +45,25 @@ public interface HttpTransport extends AutoCloseable {
 
     /**
      * Releases the transport's connections and threads, without waiting: exchanges still in flight fail with an
-     * {@link java.io.IOException}. Closing twice does nothing.
+     * {@link java.io.IOException}. Closing twice does nothing. A transport on a client that stays the caller's
+     * ({@link #jdk(HttpClient)}, {@code VertxTransport.of}) only stops taking requests: the client, and the
+     * exchanges in flight on it, end when the caller closes that client.
      */
     @Override
     void close();
+
+    /**
+     * Runs {@code onTimeout} once {@code timeout} has passed on the real clock, for a transport that keeps the
+     * contract's real-clock timeout itself: one timer thread serves every transport, and cancelling the returned
+     * future (when the exchange ends first) removes the timer at once. A timeout too long for a {@code long} of
+     * nanoseconds waits forever.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    static java.util.concurrent.ScheduledFuture<?> scheduleTimeout(java.time.Duration timeout, Runnable onTimeout) {
+        return TransportTimers.schedule(java.util.Objects.requireNonNull(timeout, "timeout must not be null"),
+                java.util.Objects.requireNonNull(onTimeout, "onTimeout must not be null"));
+    }
 
     /**
      * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects followed

@@ -8,12 +8,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The default {@link HttpTransport}: the JDK's {@link HttpClient#sendAsync}, started on a virtual thread of its own,
- * with the body read into a byte array, and the request's timeout kept on a timer of this transport.
+ * with the body read into a byte array, and the request's timeout kept on {@link HttpTransport#scheduleTimeout}
+ * rather than the JDK's own per-request timer (see {@link TransportTimers}).
  */
 final class JdkTransport implements HttpTransport {
 
@@ -29,26 +28,6 @@ final class JdkTransport implements HttpTransport {
     /** Runs each command on a new virtual thread; holds no thread while idle, so it needs no shutdown. */
     private static final java.util.concurrent.Executor VIRTUAL_THREADS =
             command -> Thread.ofVirtual().name("aio4j-http-jdk").start(command);
-
-    /**
-     * The real-clock timeouts of every JDK transport (the contract's second rule), on one virtual thread. Not the
-     * JDK's {@link HttpRequest#timeout()}: the client registers that timer with its selector thread and wakes the
-     * selector for each request, which cost more CPU per request here than the rest of aio4j's part of the exchange.
-     * A timer here is armed and disarmed without waking anybody while the new deadline is later than the earliest
-     * one, the usual case with one timeout for every request.
-     */
-    private static final ScheduledThreadPoolExecutor TIMEOUTS = timeouts();
-
-    private static ScheduledThreadPoolExecutor timeouts() {
-        var t = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("aio4j-http-jdk-timeouts").factory());
-        t.setRemoveOnCancelPolicy(true); // a disarmed timer leaves at once, not when its deadline passes
-        return t;
-    }
-
-    /** How many exchanges have a timer armed now (for tests). */
-    static int armedTimeouts() {
-        return TIMEOUTS.getQueue().size();
-    }
 
     private final HttpClient client;
     private final boolean owned;
@@ -134,7 +113,7 @@ final class JdkTransport implements HttpTransport {
         }
 
         void arm(java.time.Duration timeout) {
-            timer = TIMEOUTS.schedule(this::timeOut, Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+            timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
         }
 
         private void timeOut() {

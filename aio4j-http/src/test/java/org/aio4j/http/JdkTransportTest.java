@@ -17,12 +17,12 @@ class JdkTransportTest extends TransportContract {
     @Test
     void everyExchangeDisarmsItsTimerWhenItEnds() throws Exception {
         // Each request has the session's 5-minute timeout; a timer left armed would stay queued for 5 minutes.
-        int before = JdkTransport.armedTimeouts();
+        int before = TransportTimers.armed();
         List<String> urls = IntStream.range(0, 1_000).mapToObj(i -> "/bytes/" + (i % 10)).toList();
         try (var http = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl()).build()) {
             List<FetchResult> results = Loops.run(() -> http.fetchAll(urls, 50, FetchOrder.INPUT));
             assertThat(results).allSatisfy(r -> assertThat(r.succeeded()).isTrue());
         }
-        assertThat(JdkTransport.armedTimeouts()).isLessThanOrEqualTo(before);
+        assertThat(TransportTimers.armed()).isLessThanOrEqualTo(before);
     }
 }

@@ -195,6 +195,27 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aRequestTimesOutOnAVirtualClockWhileTheServerTricklesItsAnswer() throws Exception {
+        // Data every unit keeps an idle timeout from firing: the transport's timer must cover the whole exchange.
+        try (var http = session()) {
+            assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime().build(),
+                    () -> http.get("/trickle", Duration.ofMillis(300))))
+                    .isInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/trickle") + ": timed out after 300 ms");
+        }
+    }
+
+    @Test
+    void theResponseUrlIsTheOneAfterRedirects() throws Exception {
+        try (var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get("/redirect/b"));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("/b");
+            assertThat(r.url().toString()).isEqualTo(server.url("/b"));
+        }
+    }
+
+    @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;
         try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

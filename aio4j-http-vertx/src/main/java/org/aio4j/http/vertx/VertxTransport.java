@@ -11,10 +11,12 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientResponse;
@@ -23,7 +25,7 @@ import org.aio4j.http.HttpTransport;
 
 /**
  * An {@link HttpTransport} on Vert.x 5's HTTP client: the faster transport for {@link org.aio4j.http.ClientSession}
- * (about twice the JDK client's throughput on many small requests; see {@code docs/benchmarks-http.md}). The same
+ * (1.3 to 1.7 times the JDK client's throughput on many small requests; see {@code docs/benchmarks.md}). The same
  * role as aiohttp's {@code TCPConnector}, on Netty's event loops instead of asyncio's.
  *
  * <pre>{@code
@@ -32,8 +34,9 @@ import org.aio4j.http.HttpTransport;
  *
  * <p>Contract: that of {@link HttpTransport}. {@link #send} only hands the request to a Vert.x event loop and returns;
  * the response, body included, completes the future on that event loop's thread. Cancelling the future resets the
- * request (its connection is closed, not reused). The request's timeout is also set as Vert.x's own
- * ({@link RequestOptions#setTimeout}: no data for that long), so that a request ends on a loop with a virtual clock.
+ * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
+ * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
+ * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say), or a {@link ClientTimeoutException} /
  * {@link ClientConnectionException} for Vert.x's unchecked timeout and connection errors.
@@ -97,7 +100,7 @@ public final class VertxTransport implements HttpTransport {
                 .setAbsoluteURI(request.uri().toString())
                 .setFollowRedirects(true);
         if (request.timeout() != null) {
-            options.setTimeout(Math.max(1, request.timeout().toMillis()));
+            options.setTimeout(Math.max(1, millis(request.timeout())));
         }
         for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
             for (String v : h.getValue()) {
@@ -105,8 +108,19 @@ public final class VertxTransport implements HttpTransport {
             }
         }
         var exchange = new Exchange(request);
+        if (request.timeout() != null) {
+            exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
+        }
         client.request(options).onComplete(exchange::sendOn, exchange::fail);
         return exchange;
+    }
+
+    private static long millis(java.time.Duration d) {
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException beyondLongMillis) {
+            return Long.MAX_VALUE;
+        }
     }
 
     @Override
@@ -131,19 +145,46 @@ public final class VertxTransport implements HttpTransport {
         return "HttpTransport[vertx" + (closed ? ", closed" : "") + "]";
     }
 
-    /** One exchange: the future handed to the session, which resets the Vert.x request when cancelled. */
+    /**
+     * One exchange: the future handed to the session, which resets the Vert.x request when cancelled or timed out.
+     */
     private static final class Exchange extends CompletableFuture<ClientResponse> {
 
         private final ClientRequest request;
         private HttpClientRequest sent; // guarded by this
+        private ScheduledFuture<?> timer; // written before the exchange starts
 
         Exchange(ClientRequest request) {
             this.request = request;
         }
 
+        void arm(java.time.Duration timeout) {
+            timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
+        }
+
+        private void disarm() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+
+        private void timeOut() {
+            HttpClientRequest req;
+            boolean timedOut;
+            synchronized (this) {
+                timedOut = completeExceptionally(new ClientTimeoutException(request.method(), request.uri(),
+                        request.timeout(), null));
+                req = sent;
+            }
+            if (timedOut && req != null) {
+                req.reset();
+            }
+        }
+
         void sendOn(HttpClientRequest req) {
             synchronized (this) {
-                if (isCancelled()) {
+                if (isDone()) { // cancelled or timed out before the request existed
                     req.reset();
                     return;
                 }
@@ -152,12 +193,20 @@ public final class VertxTransport implements HttpTransport {
             byte[] body = request.body();
             Future<io.vertx.core.http.HttpClientResponse> response = body == null ? req.send()
                     : req.send(Buffer.buffer(body));
-            response.compose(r -> r.body().map(b -> new ClientResponse(request.method(), request.uri(),
-                            r.statusCode(), new MultiMapView(r.headers()), b.getBytes())))
-                    .onComplete(this::complete, this::fail);
+            // the URL after redirects, as ClientResponse.url() promises
+            response.compose(r -> r.body().map(b -> new ClientResponse(request.method(),
+                            URI.create(r.request().absoluteURI()), r.statusCode(), new MultiMapView(r.headers()),
+                            b.getBytes())))
+                    .onComplete(this::succeed, this::fail);
+        }
+
+        private void succeed(ClientResponse response) {
+            disarm();
+            complete(response);
         }
 
         void fail(Throwable error) {
+            disarm();
             completeExceptionally(switch (error) {
                 case java.io.IOException io -> io;
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
@@ -176,8 +225,11 @@ public final class VertxTransport implements HttpTransport {
                 cancelled = super.cancel(mayInterruptIfRunning);
                 req = sent;
             }
-            if (cancelled && req != null) {
-                req.reset();
+            if (cancelled) {
+                disarm();
+                if (req != null) {
+                    req.reset();
+                }
             }
             return cancelled;
         }

@@ -1,0 +1,151 @@
+package org.aio4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.aio4j.Aio;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Transports that fail in ways a request does not normally fail: refusing from {@code send}, returning a future that
+ * is already cancelled, or none at all. Every URL still gets exactly one result, however many there are, and a single
+ * request fails with a {@link ClientException}, never as if the calling task had been cancelled.
+ */
+@Timeout(120)
+class MisbehavingTransportTest {
+
+    /** A transport that answers each request with what {@code behaviour} returns (or throws). */
+    private record Scripted(Function<ClientRequest, CompletableFuture<ClientResponse>> behaviour)
+            implements HttpTransport {
+
+        @Override
+        public CompletableFuture<ClientResponse> send(ClientRequest request) {
+            return behaviour.apply(request);
+        }
+
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static int index(ClientRequest r) {
+        return Integer.parseInt(r.uri().getPath().substring(1));
+    }
+
+    private static CompletableFuture<ClientResponse> ok(ClientRequest r) {
+        return CompletableFuture.completedFuture(new ClientResponse(r.method(), r.uri(), 200, Map.of(), new byte[0]));
+    }
+
+    private static CompletableFuture<ClientResponse> cancelled() {
+        var f = new CompletableFuture<ClientResponse>();
+        f.cancel(false);
+        return f;
+    }
+
+    private static ClientSession session(HttpTransport t) {
+        return ClientSession.builder().transport(t, true).baseUrl("http://x.test").build();
+    }
+
+    private static List<String> urls(int n) {
+        return IntStream.range(0, n).mapToObj(i -> "/" + i).toList();
+    }
+
+    @ParameterizedTest
+    @EnumSource(FetchAllTest.Api.class)
+    void twentyThousandRefusedRequestsGiveOneErrorEachWithoutOverflowingTheStack(FetchAllTest.Api api)
+            throws Exception {
+        // Each refusal is recorded while the engine is starting requests; that must not nest a frame per request.
+        int n = 20_000;
+        var t = new Scripted(r -> {
+            throw new IllegalArgumentException("refused " + r.uri().getPath());
+        });
+        try (var http = session(t)) {
+            for (FetchOrder order : FetchOrder.values()) {
+                List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 100, order));
+                assertThat(rs).hasSize(n);
+                assertThat(rs).extracting(FetchResult::index).doesNotHaveDuplicates();
+                assertThat(rs).allSatisfy(r -> assertThat(r.error()).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("refused /" + r.index()));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(FetchAllTest.Api.class)
+    void aFutureCancelledByTheTransportOrNoFutureIsAnErrorAtThatUrl(FetchAllTest.Api api) throws Exception {
+        int n = 300;
+        var t = new Scripted(r -> switch (index(r) % 3) {
+            case 0 -> ok(r);
+            case 1 -> cancelled();
+            default -> null;
+        });
+        try (var http = session(t)) {
+            List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 10, FetchOrder.INPUT));
+            assertThat(rs).extracting(FetchResult::index).containsExactlyElementsOf(IntStream.range(0, n).boxed()
+                    .toList());
+            for (FetchResult r : rs) {
+                switch (r.index() % 3) {
+                    case 0 -> assertThat(r.response().status()).isEqualTo(200);
+                    case 1 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                            .hasMessage("GET http://x.test/" + r.index() + ": cancelled by transport 'scripted'");
+                    default -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                            .hasMessage("GET http://x.test/" + r.index() + ": transport 'scripted' returned no future");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(FetchAllTest.Api.class)
+    void aSessionClosedDuringAFetchFailsTheRestWithoutLosingAny(FetchAllTest.Api api) throws Exception {
+        int n = 5_000;
+        var sent = new java.util.concurrent.atomic.AtomicInteger();
+        ClientSession[] self = new ClientSession[1];
+        var t = new Scripted(r -> {
+            if (sent.incrementAndGet() == 50) {
+                self[0].close();
+            }
+            return ok(r);
+        });
+        try (var http = session(t)) {
+            self[0] = http;
+            List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 100, FetchOrder.INPUT));
+            assertThat(rs).hasSize(n);
+            assertThat(rs.stream().filter(FetchResult::succeeded).count()).isEqualTo(50);
+            assertThat(rs.subList(50, n)).allSatisfy(r -> assertThat(r.error())
+                    .isInstanceOf(IllegalStateException.class));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Kind.class)
+    void aSingleRequestFailsWithAClientExceptionNotACancellation(Kind kind) throws Exception {
+        var t = new Scripted(r -> kind == Kind.CANCELLED ? cancelled() : null);
+        try (var http = session(t)) {
+            String outcome = Loops.run(() -> {
+                try {
+                    http.get("/1");
+                    return "no exception";
+                } catch (ClientException e) {
+                    return e.getMessage() + " / still running: " + !Aio.currentTask().isCancelled();
+                }
+            });
+            assertThat(outcome).isEqualTo("GET http://x.test/1: " + (kind == Kind.CANCELLED
+                    ? "cancelled by transport 'scripted'" : "transport 'scripted' returned no future")
+                    + " / still running: true");
+        }
+    }
+
+    enum Kind { CANCELLED, NO_FUTURE }
+}
