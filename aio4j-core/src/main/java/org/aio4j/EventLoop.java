@@ -67,7 +67,7 @@ public final class EventLoop implements AutoCloseable {
     };
     private static final ThreadFactory TASK_THREADS =
             Thread.ofVirtual().name("aio4j-task").inheritInheritableThreadLocals(false).factory();
-    private static final ThreadFactory TO_THREAD_THREADS = Thread.ofVirtual().name("aio4j-to-thread").factory();
+    private static final ThreadFactory TO_THREAD_THREADS = LoopCarrier.sharedThreads("aio4j-to-thread", -1);
     private static final Executor TO_THREAD = command -> TO_THREAD_THREADS.newThread(command).start();
 
     /**
@@ -81,6 +81,7 @@ public final class EventLoop implements AutoCloseable {
     private static final int CLOSED = 2;
 
     private static volatile boolean warmedUp;
+    private static final java.util.concurrent.atomic.AtomicLong CARRIERS = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * JIT hygiene, once per JVM: let one virtual thread run to its end before any task starts. Otherwise a program
@@ -167,7 +168,7 @@ public final class EventLoop implements AutoCloseable {
         this.debug = b.debug;
         this.exceptionHandler = b.exceptionHandler;
         if (b.dedicatedCarrier) {
-            this.carrier = new LoopCarrier("aio4j-carrier");
+            this.carrier = new LoopCarrier("aio4j-carrier-" + CARRIERS.incrementAndGet());
             this.taskThreads = carrier.threadFactory("aio4j-task");
         } else {
             this.carrier = null;
@@ -202,6 +203,12 @@ public final class EventLoop implements AutoCloseable {
          * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). A task switch is then a
          * park and an unpark on one thread, which the benchmark in {@code docs/benchmarks.md} measures against the
          * default; code offloaded with {@link Aio#toThread} or an executor still runs on the shared scheduler.
+         *
+         * <p>Everything of the loop then shares one carrier: a task that blocks it (a native call, I/O inside
+         * {@code synchronized}) stalls the loop until it returns, and a task that suspends while pinned (inside a
+         * class initializer or a native upcall) hangs the loop, since the next task needs the same carrier. What
+         * aio4j offloads ({@link Aio#toThread}, {@link EventLoop#runInExecutor}) runs on the shared scheduler; a
+         * virtual thread that task code starts by itself takes its creator's carrier.
          *
          * <p>The JDK offers no public way to give virtual threads a scheduler: {@link #build()} then needs the JVM
          * flag {@code --add-opens java.base/java.lang=ALL-UNNAMED} and throws {@link IllegalStateException} naming
@@ -891,7 +898,7 @@ public final class EventLoop implements AutoCloseable {
     private Executor defaultExecutor() {
         Executor ex = defaultExecutor;
         if (ex == null) {
-            ex = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("aio4j-executor-", 0).factory());
+            ex = Executors.newThreadPerTaskExecutor(LoopCarrier.sharedThreads("aio4j-executor-", 0));
             defaultExecutor = ex;
             ownsDefaultExecutor = true;
         }
@@ -900,6 +907,14 @@ public final class EventLoop implements AutoCloseable {
 
     static Executor toThreadExecutor() {
         return TO_THREAD;
+    }
+
+    /**
+     * Whether {@code executor.execute} must be called from the JDK's scheduler rather than this task's thread: on a
+     * dedicated carrier, a virtual thread that the executor starts would otherwise inherit the loop's carrier.
+     */
+    boolean submitsOffCarrier(Executor executor) {
+        return carrier != null && executor != TO_THREAD && !(ownsDefaultExecutor && executor == defaultExecutor);
     }
 
     private StackTraceElement[] creationStack() {

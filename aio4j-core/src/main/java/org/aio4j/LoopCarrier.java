@@ -16,15 +16,25 @@ import java.util.concurrent.locks.LockSupport;
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED} ({@code =org.aio4j} on the module path). Without the flag,
  * {@link #threadFactory} fails with a message that names it.
  *
- * <p>The carrier runs the continuations it is handed in FIFO order. It parks when it has nothing to run and exits
- * once its loop is closed and nothing is left; a continuation handed over later (a task thread abandoned by the
- * closed loop and interrupted, say) starts a new carrier thread, so none is ever stranded.
+ * <p>The carrier runs the continuations it is handed in FIFO order. It parks when it has nothing to run, and ends its
+ * thread once its loop is closed and nothing is left, or after a second with nothing to run; a continuation handed
+ * over later (a timer of a loop waiting long, a task thread abandoned by a closed loop and interrupted) starts a new
+ * carrier thread, so none is ever stranded and a loop that is never closed holds no thread while it waits.
  */
 final class LoopCarrier implements Executor {
 
     static final String FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
+    /**
+     * A carrier with nothing to run for this long ends its thread (the next continuation starts another), so that a
+     * loop that is never closed does not keep a platform thread forever.
+     */
+    private static final long IDLE_NANOS = 1_000_000_000L;
 
     private static final Constructor<?> BUILDER = builderConstructor();
+    /** The JDK's own virtual-thread scheduler, or {@code null} without the flag. */
+    private static final Executor SHARED = sharedScheduler();
+    /** Offloaded work, whoever starts it: on the JDK's scheduler, never on a loop's carrier. */
+    private static final ThreadFactory HOPS = sharedThreads("aio4j-offload-submit", -1);
 
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final String name;
@@ -49,6 +59,70 @@ final class LoopCarrier implements Executor {
             return c;
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null; // InaccessibleObjectException without the flag
+        }
+    }
+
+    private static Executor sharedScheduler() {
+        if (BUILDER == null) {
+            return null;
+        }
+        try {
+            var m = Class.forName("java.lang.VirtualThread").getDeclaredMethod("defaultScheduler");
+            m.setAccessible(true);
+            return (Executor) m.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A factory of virtual threads on the JDK's shared scheduler, even when called from a task on a dedicated carrier.
+     * A virtual thread created without a scheduler takes its creator's: a {@code toThread} call made by such a task
+     * would otherwise run on the loop's only carrier, and a blocking or CPU-bound call there would stall the loop.
+     */
+    static ThreadFactory sharedThreads(String threadName, long counterStart) {
+        Thread.Builder.OfVirtual b = Thread.ofVirtual();
+        if (BUILDER != null && SHARED != null) {
+            try {
+                b = (Thread.Builder.OfVirtual) BUILDER.newInstance(SHARED);
+            } catch (ReflectiveOperationException e) {
+                // keep the plain builder: without the flag no loop has a carrier of its own, so inheriting is harmless
+            }
+        }
+        return (counterStart < 0 ? b.name(threadName) : b.name(threadName, counterStart)).factory();
+    }
+
+    /**
+     * Runs {@code submit} (an executor's {@code execute}) on a virtual thread of the JDK's scheduler and waits for it:
+     * an executor that starts a virtual thread per call then starts it there, not on the calling task's carrier.
+     * Called by a task of a loop on a dedicated carrier; the task waits without giving the loop up, as it would for
+     * an {@code execute} that takes a lock. Exceptions of {@code submit} are rethrown.
+     */
+    static void submitFromSharedScheduler(Runnable submit) {
+        var hop = new java.util.concurrent.FutureTask<Void>(submit, null);
+        HOPS.newThread(hop).start();
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    hop.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the submission is short: finish it, then restore the flag
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -100,7 +174,12 @@ final class LoopCarrier implements Executor {
         if (worker == null && !queue.isEmpty()) {
             Thread t = Thread.ofPlatform().daemon().name(name).unstarted(this::work);
             worker = t;
-            t.start();
+            try {
+                t.start();
+            } catch (Throwable e) { // e.g. no native thread left: the next execute() tries again
+                worker = null;
+                throw e;
+            }
         }
     }
 
@@ -111,10 +190,15 @@ final class LoopCarrier implements Executor {
      */
     private void work() {
         Thread self = Thread.currentThread();
+        boolean idle = false;
         for (;;) {
             Runnable r = queue.poll();
             if (r != null) {
-                r.run();
+                try {
+                    r.run();
+                } catch (Throwable e) { // not expected from the JDK's continuations; keep carrying the others
+                    self.getUncaughtExceptionHandler().uncaughtException(self, e);
+                }
                 continue;
             }
             parked = true;
@@ -122,15 +206,18 @@ final class LoopCarrier implements Executor {
                 parked = false;
                 continue;
             }
-            if (closed) {
+            if (closed || idle) {
                 parked = false;
                 if (retire(self)) {
                     return;
                 }
+                idle = false;
                 continue;
             }
-            LockSupport.park(this);
+            long start = System.nanoTime();
+            LockSupport.parkNanos(this, IDLE_NANOS);
             parked = false;
+            idle = System.nanoTime() - start >= IDLE_NANOS;
         }
     }
 

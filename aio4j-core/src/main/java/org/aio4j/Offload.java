@@ -38,7 +38,11 @@ final class Offload<T> implements Runnable {
         future.owner = op; // wait-for graphs and dumps name the offloaded call
         loop.addInFlight(op);
         try {
-            executor.execute(op);
+            if (loop.submitsOffCarrier(executor)) {
+                LoopCarrier.submitFromSharedScheduler(() -> executor.execute(op));
+            } else {
+                executor.execute(op);
+            }
         } catch (RejectedExecutionException e) {
             loop.removeInFlight(op);
             throw e;

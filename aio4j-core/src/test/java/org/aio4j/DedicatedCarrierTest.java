@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class DedicatedCarrierTest {
 
-    /** {@code VirtualThread[#31,aio4j-task]/runnable@aio4j-carrier}: the name after the {@code @}. */
+    /** {@code VirtualThread[#31,aio4j-task]/runnable@aio4j-carrier-1}: the name after the {@code @}. */
     private static String carrierOfCurrentThread() {
         String s = Thread.currentThread().toString();
         int at = s.lastIndexOf('@');
@@ -51,7 +51,78 @@ class DedicatedCarrierTest {
         }
         assertThat(lines).containsExactly("1's first", "2's first", "1's second", "2's second", "1's third",
                 "2's third");
-        assertThat(carriers).containsExactly("aio4j-carrier");
+        assertThat(carriers).hasSize(1).allSatisfy(c -> assertThat(c).startsWith("aio4j-carrier-"));
+    }
+
+    @Test
+    void eachLoopHasACarrierOfItsOwn() throws Exception {
+        var names = new ArrayList<String>();
+        for (int i = 0; i < 2; i++) {
+            try (var loop = EventLoop.builder().dedicatedCarrier(true).build()) {
+                names.add(loop.runUntilComplete(loop.createTask(DedicatedCarrierTest::carrierOfCurrentThread)));
+            }
+        }
+        assertThat(names).doesNotHaveDuplicates().allSatisfy(c -> assertThat(c).startsWith("aio4j-carrier-"));
+    }
+
+    @Test
+    void thePropertyDecidesForLoopsBuiltWithoutTheOption() throws Exception {
+        // Run twice by the build: once plainly, once with -Daio4j.dedicatedCarrier=true for the whole suite.
+        String carrier;
+        try (var loop = new EventLoop()) {
+            carrier = loop.runUntilComplete(loop.createTask(DedicatedCarrierTest::carrierOfCurrentThread));
+        }
+        if (Boolean.getBoolean("aio4j.dedicatedCarrier")) {
+            assertThat(carrier).startsWith("aio4j-carrier-");
+        } else {
+            assertThat(carrier).startsWith("ForkJoinPool");
+        }
+    }
+
+    @Test
+    void offloadedWorkRunsOnTheSharedSchedulerNotOnTheLoopsCarrier() throws Exception {
+        // A virtual thread takes its creator's scheduler: offloads started by a task must not inherit the carrier,
+        // where a blocking or CPU-bound call would stall the whole loop.
+        List<String> where;
+        try (var loop = EventLoop.builder().dedicatedCarrier(true).build();
+             var userExecutor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            where = loop.runUntilComplete(loop.createTask(() -> List.of(
+                    Aio.toThread(DedicatedCarrierTest::carrierOfCurrentThread),
+                    Aio.getRunningLoop().runInExecutor(null, DedicatedCarrierTest::carrierOfCurrentThread).get(),
+                    Aio.getRunningLoop().runInExecutor(userExecutor, DedicatedCarrierTest::carrierOfCurrentThread)
+                            .get())));
+        }
+        assertThat(where).hasSize(3).allSatisfy(c -> assertThat(c).startsWith("ForkJoinPool"));
+    }
+
+    @Test
+    void aContinuationThatThrowsDoesNotStopTheCarrier() throws Exception {
+        var carrier = new LoopCarrier("test-carrier");
+        var reported = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        var ran = new CountDownLatch(1);
+        carrier.execute(() -> {
+            Thread.currentThread().setUncaughtExceptionHandler((t, e) -> reported.set(e));
+            throw new IllegalStateException("boom");
+        });
+        carrier.execute(ran::countDown);
+        ran.await();
+        assertThat(reported.get()).hasMessage("boom");
+        carrier.shutdown();
+    }
+
+    @Test
+    void anIdleCarrierEndsItsThreadEvenIfItsLoopIsNeverClosed() throws Exception {
+        var carrier = new LoopCarrier("test-carrier");
+        var first = new CountDownLatch(1);
+        carrier.execute(first::countDown);
+        first.await();
+        Thread t = carrier.worker();
+        assertThat(t).isNotNull();
+        assertThat(t.join(Duration.ofSeconds(30))).as("idle carrier thread ends").isTrue();
+        var again = new CountDownLatch(1);
+        carrier.execute(again::countDown);
+        again.await();
+        carrier.shutdown();
     }
 
     @Test
