@@ -6,7 +6,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real-clock timeouts of every transport ({@link HttpTransport#scheduleTimeout}), on one virtual thread. Not a
+ * The real-clock timeouts of every transport ({@link HttpTransport#scheduleTimeout}), on one daemon thread. Not a
  * client's own per-request timer: the JDK client registers each one with its selector thread and wakes that thread
  * every time, which cost more CPU per request than the rest of aio4j's part of an exchange. Here a timer is armed and
  * disarmed without waking anybody while its deadline is later than the earliest one, the usual case with one timeout
@@ -20,7 +20,9 @@ final class TransportTimers {
     }
 
     private static ScheduledThreadPoolExecutor create() {
-        var t = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("aio4j-http-timeouts").factory());
+        // A platform daemon thread, not a virtual one: a virtual thread takes its creator's scheduler, and this one is
+        // created by whichever task arms the first timer, possibly on a loop's dedicated carrier.
+        var t = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("aio4j-http-timeouts").factory());
         t.setRemoveOnCancelPolicy(true); // a disarmed timer leaves at once, not when its deadline passes
         return t;
     }
