@@ -67,7 +67,7 @@ public final class EventLoop implements AutoCloseable {
     };
     private static final ThreadFactory TASK_THREADS =
             Thread.ofVirtual().name("aio4j-task").inheritInheritableThreadLocals(false).factory();
-    private static final ThreadFactory TO_THREAD_THREADS = LoopCarrier.sharedThreads("aio4j-to-thread", -1);
+    private static final ThreadFactory TO_THREAD_THREADS = Schedulers.sharedThreads("aio4j-to-thread", -1);
     private static final Executor TO_THREAD = command -> TO_THREAD_THREADS.newThread(command).start();
 
     /**
@@ -200,7 +200,8 @@ public final class EventLoop implements AutoCloseable {
 
         /**
          * Runs the loop's tasks on a carrier thread of the loop's own instead of the JDK's shared virtual-thread
-         * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). A task switch is then a
+         * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). No asyncio counterpart:
+         * an asyncio loop is always the one thread that runs it; this brings aio4j's tasks closer to that. A task switch is then a
          * park and an unpark on one thread, which the benchmark in {@code docs/benchmarks.md} measures against the
          * default; code offloaded with {@link Aio#toThread} or an executor still runs on the shared scheduler.
          *
@@ -898,7 +899,7 @@ public final class EventLoop implements AutoCloseable {
     private Executor defaultExecutor() {
         Executor ex = defaultExecutor;
         if (ex == null) {
-            ex = Executors.newThreadPerTaskExecutor(LoopCarrier.sharedThreads("aio4j-executor-", 0));
+            ex = Executors.newThreadPerTaskExecutor(Schedulers.sharedThreads("aio4j-executor-", 0));
             defaultExecutor = ex;
             ownsDefaultExecutor = true;
         }

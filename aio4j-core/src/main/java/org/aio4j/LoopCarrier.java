@@ -1,6 +1,5 @@
 package org.aio4j;
 
-import java.lang.reflect.Constructor;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
@@ -11,10 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * carries all of that loop's task threads. A task that hands the loop over makes the next one runnable on the same
  * carrier, which runs it as soon as the first has parked: no wake-up of another carrier, no cross-core hand-over.
  *
- * <p>The JDK has no public API to give virtual threads a scheduler: this uses the package-private constructor
- * {@code java.lang.ThreadBuilders.VirtualThreadBuilder(Executor)}, which needs the JVM flag
- * {@code --add-opens java.base/java.lang=ALL-UNNAMED} ({@code =org.aio4j} on the module path). Without the flag,
- * {@link #threadFactory} fails with a message that names it.
+ * <p>Its task threads are built through {@link Schedulers}, which needs the JVM flag {@link Schedulers#FLAG};
+ * without it, {@link #threadFactory} fails with a message that names it.
  *
  * <p>The carrier runs the continuations it is handed in FIFO order. It parks when it has nothing to run, and ends its
  * thread once its loop is closed and nothing is left, or after a second with nothing to run; a continuation handed
@@ -23,18 +20,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class LoopCarrier implements Executor {
 
-    static final String FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
     /**
      * A carrier with nothing to run for this long ends its thread (the next continuation starts another), so that a
      * loop that is never closed does not keep a platform thread forever.
      */
     private static final long IDLE_NANOS = 1_000_000_000L;
-
-    private static final Constructor<?> BUILDER = builderConstructor();
-    /** The JDK's own virtual-thread scheduler, or {@code null} without the flag. */
-    private static final Executor SHARED = sharedScheduler();
-    /** Offloaded work, whoever starts it: on the JDK's scheduler, never on a loop's carrier. */
-    private static final ThreadFactory HOPS = sharedThreads("aio4j-offload-submit", -1);
 
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final String name;
@@ -46,102 +36,13 @@ final class LoopCarrier implements Executor {
         this.name = name;
     }
 
-    /** Whether the JVM lets aio4j give virtual threads a scheduler ({@link #FLAG} was passed). */
-    static boolean available() {
-        return BUILDER != null;
-    }
-
-    private static Constructor<?> builderConstructor() {
-        try {
-            Constructor<?> c = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
-                    .getDeclaredConstructor(Executor.class);
-            c.setAccessible(true);
-            return c;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // InaccessibleObjectException without the flag
-        }
-    }
-
-    private static Executor sharedScheduler() {
-        if (BUILDER == null) {
-            return null;
-        }
-        try {
-            var m = Class.forName("java.lang.VirtualThread").getDeclaredMethod("defaultScheduler");
-            m.setAccessible(true);
-            return (Executor) m.invoke(null);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * A factory of virtual threads on the JDK's shared scheduler, even when called from a task on a dedicated carrier.
-     * A virtual thread created without a scheduler takes its creator's: a {@code toThread} call made by such a task
-     * would otherwise run on the loop's only carrier, and a blocking or CPU-bound call there would stall the loop.
-     */
-    static ThreadFactory sharedThreads(String threadName, long counterStart) {
-        Thread.Builder.OfVirtual b = Thread.ofVirtual();
-        if (BUILDER != null && SHARED != null) {
-            try {
-                b = (Thread.Builder.OfVirtual) BUILDER.newInstance(SHARED);
-            } catch (ReflectiveOperationException e) {
-                // keep the plain builder: without the flag no loop has a carrier of its own, so inheriting is harmless
-            }
-        }
-        return (counterStart < 0 ? b.name(threadName) : b.name(threadName, counterStart)).factory();
-    }
-
-    /**
-     * Runs {@code submit} (an executor's {@code execute}) on a virtual thread of the JDK's scheduler and waits for it:
-     * an executor that starts a virtual thread per call then starts it there, not on the calling task's carrier.
-     * Called by a task of a loop on a dedicated carrier; the task waits without giving the loop up, as it would for
-     * an {@code execute} that takes a lock. Exceptions of {@code submit} are rethrown.
-     */
-    static void submitFromSharedScheduler(Runnable submit) {
-        var hop = new java.util.concurrent.FutureTask<Void>(submit, null);
-        HOPS.newThread(hop).start();
-        boolean interrupted = false;
-        try {
-            for (;;) {
-                try {
-                    hop.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the submission is short: finish it, then restore the flag
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /**
      * A factory of virtual threads carried by this carrier, named {@code threadName}.
      *
-     * @throws IllegalStateException if the JVM was started without {@link #FLAG}
+     * @throws IllegalStateException if the JVM was started without {@link Schedulers#FLAG}
      */
     ThreadFactory threadFactory(String threadName) {
-        if (BUILDER == null) {
-            throw new IllegalStateException("A dedicated carrier (aio4j.dedicatedCarrier) needs the JVM flag "
-                    + FLAG + " (=org.aio4j when aio4j is on the module path)");
-        }
-        try {
-            var b = (Thread.Builder.OfVirtual) BUILDER.newInstance(this);
-            return b.name(threadName).inheritInheritableThreadLocals(false).factory();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Cannot build virtual threads on a dedicated carrier: " + e, e);
-        }
+        return Schedulers.on(this).name(threadName).inheritInheritableThreadLocals(false).factory();
     }
 
     /** Runs {@code continuation} on the carrier thread, after those already handed over. Any thread. */

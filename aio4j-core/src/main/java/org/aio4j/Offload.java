@@ -39,7 +39,7 @@ final class Offload<T> implements Runnable {
         loop.addInFlight(op);
         try {
             if (loop.submitsOffCarrier(executor)) {
-                LoopCarrier.submitFromSharedScheduler(() -> executor.execute(op));
+                Schedulers.submitFromSharedScheduler(() -> executor.execute(op));
             } else {
                 executor.execute(op);
             }

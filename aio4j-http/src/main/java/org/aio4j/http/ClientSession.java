@@ -268,8 +268,7 @@ public final class ClientSession implements AutoCloseable {
         checkOpen();
         CompletableFuture<ClientResponse> exchange = transport.send(request);
         if (exchange == null) {
-            throw new ClientException(request.method(), request.uri(),
-                    "transport '" + transport.name() + "' returned no future", null);
+            throw Failures.noFuture(request, transport);
         }
         Future<ClientResponse> response = loop.wrapFuture(exchange);
         ClientResponse r;
@@ -281,8 +280,7 @@ public final class ClientSession implements AutoCloseable {
         } catch (CancellationException e) {
             if (response.isCancelled() && Aio.currentTask().cancelling() == 0) {
                 // not this task's cancellation: the transport cancelled its own exchange
-                throw new ClientException(request.method(), request.uri(),
-                        "cancelled by transport '" + transport.name() + "'", e);
+                throw Failures.cancelledByTransport(request, transport, e);
             }
             dropLateOutcome(response);
             throw e;

@@ -33,6 +33,21 @@ final class Failures {
         };
     }
 
+    /** What a request fails with when {@code transport} returned {@code null} instead of a future. */
+    static ClientException noFuture(ClientRequest request, HttpTransport transport) {
+        return new ClientException(request.method(), request.uri(),
+                "transport '" + transport.name() + "' returned no future", null);
+    }
+
+    /**
+     * What a request fails with when {@code transport} cancelled its exchange itself (neither the caller nor a
+     * timeout did): an error of that request, not a cancellation of the task that made it.
+     */
+    static ClientException cancelledByTransport(ClientRequest request, HttpTransport transport, Throwable cause) {
+        return new ClientException(request.method(), request.uri(),
+                "cancelled by transport '" + transport.name() + "'", cause);
+    }
+
     /** {@code ConnectException: Connection refused}, or just the class name when there is no message. */
     static String describe(Throwable e) {
         String msg = e.getMessage();

@@ -171,8 +171,7 @@ final class FetchEngine {
             session.checkOpen();
             CompletableFuture<ClientResponse> exchange = session.transport().send(r);
             if (exchange == null) {
-                record(new FetchResult(i, r, null, new ClientException(r.method(), r.uri(),
-                        "transport '" + session.transport().name() + "' returned no future", null)));
+                record(new FetchResult(i, r, null, Failures.noFuture(r, session.transport())));
                 return;
             }
             f = loop.wrapFuture(exchange);
@@ -207,8 +206,7 @@ final class FetchEngine {
         if (f.isCancelled()) {
             return new FetchResult(i, r, null, expired.get(i)
                     ? new ClientTimeoutException(r.method(), r.uri(), r.timeout(), null)
-                    : new ClientException(r.method(), r.uri(), "cancelled by transport '"
-                            + session.transport().name() + "'", null));
+                    : Failures.cancelledByTransport(r, session.transport(), null));
         }
         Throwable e = f.exception();
         if (e == null) {
