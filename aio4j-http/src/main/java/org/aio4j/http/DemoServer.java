@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small local HTTP server to try the client, the cookbook and the benchmarks on, with no network: the stand-in
- * for the remote sites of the seed's recipes. It listens on {@code 127.0.0.1}, on an ephemeral port by default, and
- * answers each request on a virtual thread of its own (the JDK's {@code com.sun.net.httpserver}).
+ * for the remote sites of the seed's recipes (what httpbin.org is to aiohttp's examples; no asyncio counterpart).
+ * It listens on {@code 127.0.0.1}, on an ephemeral port by default, and answers each request on a virtual thread of
+ * its own (the JDK's {@code com.sun.net.httpserver}).
  *
  * <table>
  *   <caption>Paths (a <em>unit</em> is {@code secondsPerUnit} seconds, set at start)</caption>

@@ -1,7 +1,8 @@
 package org.aio4j.http;
 
 /**
- * The order in which {@link ClientSession#fetchAll} and {@link ClientSession#fetchEach} deliver their results.
+ * The order in which {@link ClientSession#fetchAll} and {@link ClientSession#fetchEach} deliver their results: the
+ * order of asyncio's {@code gather} ({@link #INPUT}) or of {@code as_completed} ({@link #COMPLETION}).
  */
 public enum FetchOrder {
 

@@ -7,6 +7,7 @@ import java.sql.SQLException;
  * Opens the connection a {@link JdbcQuery} runs on: {@code dataSource::getConnection}, or
  * {@code () -> DriverManager.getConnection(url)}. It is called off the event loop (it may block), once per
  * {@link JdbcCursor}; the cursor owns the connection and closes it (a pool's connection goes back to the pool).
+ * The role of asyncpg's {@code connect()} / {@code pool.acquire()}.
  */
 @FunctionalInterface
 public interface ConnectionFactory {
