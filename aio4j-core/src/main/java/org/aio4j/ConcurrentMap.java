@@ -78,7 +78,7 @@ final class ConcurrentMap<T, R> {
                     return;
                 }
                 item = upstream.next();
-            } catch (CancellationException e) {
+            } catch (CancellationException | TaskGroupException e) { // the caller's interruption, not the upstream's
                 throw e;
             } catch (RuntimeException e) {
                 upstreamDone = true;

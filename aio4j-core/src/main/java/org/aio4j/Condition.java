@@ -104,14 +104,17 @@ public final class Condition extends LoopBound {
         }
     }
 
-    /** Takes the lock back even if the task is cancelled meanwhile; rethrows the last cancellation. */
+    /**
+     * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup});
+     * rethrows the last interruption.
+     */
     private void reacquire() {
-        CancellationException cancelled = null;
+        RuntimeException cancelled = null;
         for (;;) {
             try {
                 lock.lock("await()");
                 break;
-            } catch (CancellationException e) {
+            } catch (CancellationException | TaskGroupException e) {
                 cancelled = e;
             }
         }

@@ -38,18 +38,18 @@ final class HelperTasks {
      *
      * <p>Nothing is lost: a helper that failed is attached to {@code primary} as suppressed (and marked retrieved)
      * when {@code primary} is a real failure; otherwise its error stays unretrieved and the loop reports it. If the
-     * calling task is cancelled while it waits, it goes on waiting, and then throws that cancellation (or attaches it
-     * to a failing {@code primary}).
+     * calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes on waiting, and then throws that
+     * interruption (or attaches it to a failing {@code primary}).
      */
     void cancelAndAwait(Throwable primary) {
         for (Task<?> t : tasks) {
             t.cancel();
         }
         boolean realFailure = primary != null && !(primary instanceof CancellationException);
-        CancellationException interrupted = null;
+        RuntimeException interrupted = null;
         for (Task<?> t : new ArrayList<>(tasks)) {
             while (!t.isDone()) {
-                CancellationException c = awaitDone(t);
+                RuntimeException c = awaitDone(t);
                 if (c != null) {
                     interrupted = c;
                 }
@@ -70,8 +70,11 @@ final class HelperTasks {
         }
     }
 
-    /** Waits for {@code t} without cancelling it; returns the cancellation of the calling task, if it came. */
-    private CancellationException awaitDone(Task<?> t) {
+    /**
+     * Waits for {@code t} without cancelling it; returns what interrupted the calling task (its cancellation, or its
+     * TaskGroup's abort), if that came.
+     */
+    private RuntimeException awaitDone(Task<?> t) {
         Future<Void> done = new Future<>(loop);
         done.owner = t;
         t.addDoneCallback(f -> {
@@ -82,7 +85,7 @@ final class HelperTasks {
         try {
             done.await();
             return null;
-        } catch (CancellationException e) {
+        } catch (CancellationException | TaskGroupException e) {
             return e;
         } catch (Exception impossible) {
             throw Failures.unchecked(impossible);

@@ -274,11 +274,16 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
             }
             throw e;
         }
-        if (!promised(fut) || dropped) {
-            throw shutDown("get()");
+        if (promised(fut) && !dropped) {
+            promisedItems--;
+            return take();
         }
-        promisedItems--;
-        return take();
+        // Woken by shutdown(false): items that are nobody's (put back by a getter cancelled after its wake-up, say)
+        // are still there to take, as a woken getter in asyncio finds the queue not empty.
+        if (stored() - promisedItems > 0) {
+            return take();
+        }
+        throw shutDown("get()");
     }
 
     /**

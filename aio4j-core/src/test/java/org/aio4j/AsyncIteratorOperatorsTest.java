@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletionException;
 import java.util.stream.IntStream;
@@ -185,6 +186,48 @@ class AsyncIteratorOperatorsTest {
             assertThat(out).containsExactly(List.of(1, 7), List.of(13, 19), List.of(25, 31), List.of(37));
             return null;
         });
+    }
+
+    @Test
+    void mapConcurrentWaitsForItsCallsToCleanUpWhenItsTaskIsCancelledAndThenAbortedByItsGroup() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (var group = new TaskGroup()) {
+                group.createTask(() -> {
+                    Aio.sleep(2);
+                    throw new IllegalStateException("boom");
+                });
+                Task<?> body = Aio.currentTask();
+                Aio.getRunningLoop().callLater(1, () -> body.cancel());
+                var results = AsyncIterator.from(List.of(1, 2)).mapConcurrent(2, i -> {
+                    try {
+                        Aio.sleep(10);
+                        return i;
+                    } catch (CancellationException e) {
+                        // a slow clean-up, deaf to further cancellations: it runs until t=4, past the group's abort
+                        while (Aio.getRunningLoop().time() < 4) {
+                            try {
+                                Aio.sleep(4 - Aio.getRunningLoop().time());
+                            } catch (CancellationException again) {
+                                log.add("call " + i + " cancelled again");
+                            }
+                        }
+                        log.add("cleaned " + i + " at " + Math.round(Aio.getRunningLoop().time()));
+                        throw e;
+                    }
+                });
+                try {
+                    results.toList(); // cancelled at t=1: the operator cancels its calls and waits for them
+                } finally {
+                    log.add("left at " + Math.round(Aio.getRunningLoop().time()));
+                }
+            } catch (CancellationException | TaskGroupException e) {
+                log.add("ended with " + e.getClass().getSimpleName());
+            }
+            return null;
+        });
+        // the body leaves the iteration only after both calls have cleaned up, whatever interrupts it meanwhile
+        assertThat(log).containsSubsequence("cleaned 1 at 4", "left at 4").containsSubsequence("cleaned 2 at 4", "left at 4");
     }
 
     @Test

@@ -145,4 +145,41 @@ class ConditionTest {
         });
         assertThat(log).containsExactly("w1");
     }
+
+    @Test
+    void awaitHoldsTheLockAgainWhenItsTaskGroupAbortsItWhileItReacquires() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var lock = new Lock();
+            var cond = new Condition(lock);
+            Task<?> signaller = null;
+            try (var group = new TaskGroup()) {
+                group.createTask(() -> {
+                    Aio.sleep(1);
+                    throw new IllegalStateException("boom");
+                });
+                cond.acquire();
+                signaller = Aio.createTask(() -> {
+                    try (var _ = cond.acquire()) {
+                        cond.signal();
+                        Aio.sleep(5); // still holds the lock when the child fails at t=1
+                    }
+                });
+                try {
+                    cond.await(); // signalled at once, then waits to re-acquire until the group aborts it
+                } finally {
+                    log.add("holds the lock: " + (lock.statistics().holder() == Aio.currentTask())
+                            + " at " + Math.round(Aio.getRunningLoop().time()));
+                    cond.release();
+                }
+            } catch (TaskGroupException e) {
+                log.add("group failed: " + e.exceptions().getFirst().getMessage());
+            }
+            signaller.await();
+            assertThat(lock.locked()).isFalse();
+            return null;
+        });
+        // aborted at t=1, it waits on for the lock until the signaller lets it go at t=5
+        assertThat(log).containsExactly("holds the lock: true at 5", "group failed: boom");
+    }
 }

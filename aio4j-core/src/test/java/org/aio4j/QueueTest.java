@@ -301,6 +301,26 @@ class QueueTest {
     }
 
     @Test
+    void aGetterReleasedByShutdownTakesAnItemThatAPromisedGetterGaveBack() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<String> first = Aio.createTask(q::get);
+            Task<String> second = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("x");   // promised to first, which has not run yet
+            first.cancel();     // first gives it back when it runs, after the shutdown emptied the getters
+            q.shutdown(false);  // second is released by the shutdown, not by an item
+            assertThat(second.await()).isEqualTo("x"); // asyncio's getter re-checks empty() and takes it
+            assertThat(first.isCancelled()).isTrue();
+            assertThat(q.qsize()).isZero();
+            q.taskDone();
+            q.join();           // the item was consumed: nothing left unfinished
+            assertThatThrownBy(q::get).isInstanceOf(QueueShutDownException.class);
+            return null;
+        });
+    }
+
+    @Test
     void immediateShutdownReturnsTheItemsLeftSettlesJoinAndFailsPromisedGetters() throws Exception {
         TestLoops.runVirtual(() -> {
             var q = new Queue<String>();

@@ -14,6 +14,7 @@ import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
+import org.aio4j.TaskGroupException;
 
 /**
  * An awaitable HTTP client: aiohttp's {@code ClientSession}. Its calls suspend the calling task until the response
@@ -282,6 +283,9 @@ public final class ClientSession implements AutoCloseable {
                 // not this task's cancellation: the transport cancelled its own exchange
                 throw Failures.cancelledByTransport(request, transport, e);
             }
+            dropLateOutcome(response);
+            throw e;
+        } catch (TaskGroupException e) { // the task's TaskGroup aborts it: not a failure of this request
             dropLateOutcome(response);
             throw e;
         } catch (Exception e) {

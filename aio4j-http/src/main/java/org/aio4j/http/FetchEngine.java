@@ -8,6 +8,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
+import org.aio4j.TaskGroupException;
 import org.aio4j.TimerHandle;
 
 /**
@@ -76,7 +77,7 @@ final class FetchEngine {
             while (finished < n) {
                 sleepUntilSignalled();
             }
-        } catch (CancellationException e) {
+        } catch (CancellationException | TaskGroupException e) { // cancelled, or aborted by the task's TaskGroup
             stop();
             throw e;
         }

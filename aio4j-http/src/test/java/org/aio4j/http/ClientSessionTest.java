@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import org.aio4j.Aio;
 import org.aio4j.Task;
+import org.aio4j.TaskGroup;
+import org.aio4j.TaskGroupException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,29 @@ class ClientSessionTest {
             assertThat(transport.inFlight()).isZero();
         }
         assertThat(transport.isClosed()).as("an owned transport is closed with the session").isTrue();
+    }
+
+    @Test
+    void aCallerAbortedByItsTaskGroupGetsTheGroupsErrorNotAClientException() throws Exception {
+        var transport = new FakeTransport();
+        try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            String outcome = Loops.run(() -> {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        while (transport.sent().isEmpty()) {
+                            Aio.sleep(0);
+                        }
+                        throw new IllegalStateException("boom");
+                    });
+                    return session.get("/a").text();
+                } catch (TaskGroupException e) {
+                    return "aborted by " + e.exceptions().getFirst().getMessage();
+                }
+            });
+            assertThat(outcome).isEqualTo("aborted by boom");
+            assertThat(transport.sent(0).future().isCancelled()).isTrue();
+            assertThat(transport.inFlight()).isZero();
+        }
     }
 
     @Test

@@ -16,6 +16,8 @@ import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.AsyncIterator;
 import org.aio4j.Task;
+import org.aio4j.TaskGroup;
+import org.aio4j.TaskGroupException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -159,6 +161,32 @@ class FetchAllTest {
             assertThat(transport.sent()).hasSize(9);
             assertThat(transport.sent()).allSatisfy(s -> assertThat(s.future()).isDone());
             assertThat(transport.sent().subList(5, 9)).allSatisfy(s -> assertThat(s.future()).isCancelled());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void aCallerAbortedByItsTaskGroupAbortsWhatIsInFlightAndThrowsTheGroupsError(Api api) throws Exception {
+        var transport = new FakeTransport();
+        try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            String outcome = Loops.run(() -> {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        while (transport.sent().size() < 4) {
+                            Aio.sleep(0);
+                        }
+                        throw new IllegalStateException("boom");
+                    });
+                    api.fetch(http, IntStream.range(0, 20).mapToObj(i -> "/" + i).toList(), 4, FetchOrder.INPUT);
+                    return "not aborted";
+                } catch (TaskGroupException e) {
+                    return "aborted by " + e.exceptions().getFirst().getMessage() + ", tasks left: "
+                            + (Aio.allTasks().size() - 1);
+                }
+            });
+            assertThat(outcome).isEqualTo("aborted by boom, tasks left: 0");
+            assertThat(transport.sent()).hasSize(4);
+            assertThat(transport.sent()).allSatisfy(s -> assertThat(s.future()).isCancelled());
         }
     }
 

@@ -9,6 +9,7 @@ import org.aio4j.AsyncIterator;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
 import org.aio4j.GeneratorExit;
+import org.aio4j.TaskGroupException;
 
 /**
  * The rows of one execution of a {@link JdbcQuery}, as an async iterator: asyncpg's and aiopg's cursors, iterated
@@ -188,7 +189,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * or null to let it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
      */
     private Throwable release(EventLoop loop, Throwable primary) {
-        CancellationException interrupted = null;
+        RuntimeException interrupted = null;
         Throwable cancelFailure = null;
         Future<?> running = inFlight;
         inFlight = null;
@@ -233,14 +234,17 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         }
     }
 
-    /** Waits until {@code f} is done, whatever happens to the task; returns the task's cancellation, if it came. */
-    private static CancellationException settle(Future<?> f, CancellationException interrupted) {
+    /**
+     * Waits until {@code f} is done, whatever happens to the task; returns what interrupted the task (its
+     * cancellation, or its TaskGroup's abort), if that came.
+     */
+    private static RuntimeException settle(Future<?> f, RuntimeException interrupted) {
         while (!f.isDone()) {
             try {
                 Aio.shield(f).await();
-            } catch (CancellationException e) {
+            } catch (CancellationException | TaskGroupException e) {
                 if (!f.isDone()) {
-                    interrupted = e;
+                    interrupted = e; // not f's outcome: the task was interrupted while f goes on
                 }
             } catch (Exception e) {
                 break; // f failed: failureOf() retrieves it
