@@ -292,7 +292,7 @@ public final class EventLoop implements AutoCloseable {
         if (future.loop != this) {
             throw new IllegalArgumentException("Future " + future + " is attached to a different loop");
         }
-        checkNotClosed();
+        checkCanRun();
         Consumer<Future<T>> stopper = f -> stop();
         future.addDoneCallback(stopper);
         Future<?> previousTarget = stopTarget;
@@ -318,11 +318,13 @@ public final class EventLoop implements AutoCloseable {
      * @see #runUntilComplete(Future)
      */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
+        checkCanRun(); // before the task exists: a refused run must not leave it scheduled
         return runUntilComplete(createTask(coroutine));
     }
 
     /** As {@link #runUntilComplete(Coroutine)}, for a coroutine without a result. */
     public void runUntilComplete(VoidCoroutine coroutine) throws Exception {
+        checkCanRun();
         runUntilComplete(createTask(coroutine));
     }
 
@@ -1204,15 +1206,20 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- lifecycle internals
 
-    private void enterRunning() {
+    /** Refuses to run a closed loop, a running one, or one on a thread that runs another loop. */
+    private void checkCanRun() {
         checkNotClosed();
-        warmUp();
         if (lifecycle == RUNNING) {
             throw new IllegalStateException("This event loop is already running");
         }
         if (ofCurrentThread() != null) {
             throw new IllegalStateException("Cannot run the event loop while another loop is running in this thread");
         }
+    }
+
+    private void enterRunning() {
+        checkCanRun();
+        warmUp();
         Thread me = Thread.currentThread();
         driverThread = me;
         holderThread = me;

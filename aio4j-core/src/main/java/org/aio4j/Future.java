@@ -359,7 +359,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     final void fail(Throwable error) {
         exception = error;
         state = FINISHED;
-        if (!(error instanceof CancellationException)) {
+        if (!Task.isCancellation(error)) { // a converted timeout is an ordinary error here: reported if unretrieved
             loop.trackUnretrieved(this);
         }
         scheduleCallbacks();

@@ -156,6 +156,9 @@ public final class Task<T> extends Future<T> {
             cancelsRequested--;
             if (cancelsRequested == 0) {
                 mustCancel = false;
+                if (!(cancelCause instanceof RuntimeException)) { // a pending abort is not a cancellation
+                    cancelCause = null;
+                }
             }
         }
         return cancelsRequested;
@@ -258,12 +261,25 @@ public final class Task<T> extends Future<T> {
             } else {
                 complete(value);
             }
+        } else if (isCancellation(error) && groupErrorsIn(error) != null) {
+            // The block of a TaskGroup unwound with a cancellation and the group's close() found errors, which Java
+            // could only attach to it: asyncio gives a TaskGroup's errors priority over the cancellation.
+            fail(groupErrorsIn(error));
         } else if (isCancellation(error)) {
             markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause));
         } else {
             fail(error);
         }
         cancelCause = null;
+    }
+
+    private static TaskGroupException groupErrorsIn(Throwable cancellation) {
+        for (Throwable s : cancellation.getSuppressed()) {
+            if (s instanceof TaskGroupException g) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** Settles a task cancelled before it ever ran. */
@@ -346,16 +362,35 @@ public final class Task<T> extends Future<T> {
     private void afterWake(Future<?> f) {
         if (mustCancel) {
             mustCancel = false;
-            throw takeCancellation();
+            throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null && f != null) {
-            if (f.isCancelled()) {
+            if (f.isCancelled() || !f.isDone() || cancelCause instanceof RuntimeException) {
+                // Cancelled with f, or woken before f ended (Future.get's timeout) while f still winds down the
+                // cancellation passed to it, or aborted by a TaskGroup (whatever f did with the cancellation passed
+                // to it): the task's to raise.
                 throw takeCancellation();
             }
             // The future we cancelled was a task that caught the cancellation and returned: asyncio lets the
             // awaiting task go on with that result, and so do we.
             cancelCause = null;
         }
+    }
+
+    /**
+     * The cancellation to raise where the task awaited {@code f}, carrying {@code f}'s exception if {@code f} failed
+     * meanwhile (it was done before the task resumed): asyncio drops that exception; here it stays visible, and is
+     * not reported again as never retrieved.
+     */
+    private static RuntimeException withOutcomeOf(Future<?> f, RuntimeException cancellation) {
+        if (f != null && f.isDone() && !f.isCancelled()) {
+            Throwable e = f.peekException();
+            if (e != null && e != cancellation) {
+                f.markRetrieved();
+                cancellation.addSuppressed(e);
+            }
+        }
+        return cancellation;
     }
 
     private RuntimeException takeCancellation() {
@@ -387,6 +422,11 @@ public final class Task<T> extends Future<T> {
         if (counted) {
             cancelsRequested++;
         }
+        if (cancelCause instanceof RuntimeException && !(cause instanceof RuntimeException)) {
+            // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
+            // counted, and the group raises it again once its errors are out (see rearmCancellation).
+            return true;
+        }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
             if (f.cancel(causeMessage(cause))) {
@@ -406,6 +446,18 @@ public final class Task<T> extends Future<T> {
     /** Delivers {@code error} to the task at its suspension point without counting a cancellation. */
     boolean abortWith(RuntimeException error) {
         return requestCancel(error, false);
+    }
+
+    /**
+     * Makes the task's next suspension raise a cancellation again, unless something is pending already: what
+     * asyncio's TaskGroup does (uncancel, cancel) when its errors win over a cancellation of the task running its
+     * block, so that the cancellation is not swallowed by the errors.
+     */
+    void rearmCancellation() {
+        if (!isDone() && cancelCause == null && !mustCancel) {
+            mustCancel = true;
+            cancelCause = NO_MESSAGE;
+        }
     }
 
     private static String causeMessage(Object cause) {

@@ -30,7 +30,12 @@ import java.util.concurrent.CancellationException;
  * (A block that forgets {@code join()} therefore cancels its tasks; the loop logs that at level INFO.)
  *
  * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
- * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate.
+ * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. Errors
+ * win over a cancellation, as in asyncio: if tasks of the group failed, the group's {@link TaskGroupException} is
+ * what the block throws (a cancellation arriving while the group's failure is on its way to the block does not
+ * replace it), and the cancellation is raised again at the task's next suspension, so it is not swallowed. A block
+ * that unwinds with a cancellation while {@code close()} finds errors can only attach them to that cancellation (Java's
+ * try-with-resources); the task then ends failed with them rather than cancelled.
  *
  * <p>Loop object: use it only from the task that created it (tasks it creates are that task's children).
  */
@@ -140,6 +145,9 @@ public final class TaskGroup implements AutoCloseable {
         joining = true;
         RuntimeException cancellation = waitForAll();
         joining = false;
+        if (!errors.isEmpty()) {
+            rearmOutsideCancellation();
+        }
         if (!errors.isEmpty() && !errorsThrown) {
             errorsThrown = true;
             throw errors;
@@ -158,7 +166,9 @@ public final class TaskGroup implements AutoCloseable {
                 allDone.await();
             } catch (RuntimeException e) {
                 // The block's task was cancelled or aborted while waiting: cancel the tasks, wait for them anyway.
-                if (cancellation == null && e != errors) {
+                if (e == errors) {
+                    errorsThrown = false; // our own abort, delivered here rather than to the block: still to throw
+                } else if (cancellation == null) {
                     cancellation = e;
                 }
                 abort();
@@ -173,11 +183,22 @@ public final class TaskGroup implements AutoCloseable {
 
     private void throwOutcome(RuntimeException cancellation) {
         if (!errors.isEmpty()) {
+            rearmOutsideCancellation();
             errorsThrown = true;
             throw errors;
         }
         if (cancellation != null) {
             throw cancellation;
+        }
+    }
+
+    /**
+     * The group's errors win over a cancellation of the block's task, but do not swallow it: as asyncio's TaskGroup,
+     * if the task was cancelled (and not uncancelled), its next suspension raises the cancellation again.
+     */
+    private void rearmOutsideCancellation() {
+        if (parent.cancelling() > 0) {
+            parent.rearmCancellation();
         }
     }
 

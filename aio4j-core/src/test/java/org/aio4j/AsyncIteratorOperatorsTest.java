@@ -192,38 +192,39 @@ class AsyncIteratorOperatorsTest {
     void mapConcurrentWaitsForItsCallsToCleanUpWhenItsTaskIsCancelledAndThenAbortedByItsGroup() throws Exception {
         List<String> log = new ArrayList<>();
         TestLoops.runVirtual(() -> {
-            try (var group = new TaskGroup()) {
-                group.createTask(() -> {
-                    Aio.sleep(2);
-                    throw new IllegalStateException("boom");
-                });
-                Task<?> body = Aio.currentTask();
-                Aio.getRunningLoop().callLater(1, () -> body.cancel());
-                var results = AsyncIterator.from(List.of(1, 2)).mapConcurrent(2, i -> {
-                    try {
-                        Aio.sleep(10);
-                        return i;
-                    } catch (CancellationException e) {
-                        // a slow clean-up, deaf to further cancellations: it runs until t=4, past the group's abort
-                        while (Aio.getRunningLoop().time() < 4) {
-                            try {
-                                Aio.sleep(4 - Aio.getRunningLoop().time());
-                            } catch (CancellationException again) {
-                                log.add("call " + i + " cancelled again");
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        Aio.sleep(2);
+                        throw new IllegalStateException("boom");
+                    });
+                    var results = AsyncIterator.from(List.of(1, 2)).mapConcurrent(2, i -> {
+                        try {
+                            Aio.sleep(10);
+                            return i;
+                        } catch (CancellationException e) {
+                            // a slow clean-up, deaf to further cancellations: it runs until t=4, past the abort
+                            while (Aio.getRunningLoop().time() < 4) {
+                                try {
+                                    Aio.sleep(4 - Aio.getRunningLoop().time());
+                                } catch (CancellationException again) {
+                                    log.add("call " + i + " cancelled again");
+                                }
                             }
+                            log.add("cleaned " + i + " at " + Math.round(Aio.getRunningLoop().time()));
+                            throw e;
                         }
-                        log.add("cleaned " + i + " at " + Math.round(Aio.getRunningLoop().time()));
-                        throw e;
+                    });
+                    try {
+                        results.toList(); // cancelled at t=1: the operator cancels its calls and waits for them
+                    } finally {
+                        log.add("left at " + Math.round(Aio.getRunningLoop().time()));
                     }
-                });
-                try {
-                    results.toList(); // cancelled at t=1: the operator cancels its calls and waits for them
-                } finally {
-                    log.add("left at " + Math.round(Aio.getRunningLoop().time()));
                 }
-            } catch (CancellationException | TaskGroupException e) {
-                log.add("ended with " + e.getClass().getSimpleName());
-            }
+            });
+            Aio.sleep(1);
+            owner.cancel();
+            assertThatThrownBy(owner::await).isInstanceOf(TaskGroupException.class); // its errors win, as in asyncio
             return null;
         });
         // the body leaves the iteration only after both calls have cleaned up, whatever interrupts it meanwhile

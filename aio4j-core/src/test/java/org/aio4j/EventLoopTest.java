@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class EventLoopTest {
@@ -409,5 +410,48 @@ class EventLoopTest {
             return order;
         });
         assertThat(seen).containsExactly("clock 0.0", "offload done at 0.0", "slept 10s");
+    }
+
+    @Test
+    void closingResumesATaskAwaitingAPendingTaskWithACancellationNotANullResult() throws Exception {
+        List<String> log = new ArrayList<>();
+        EventLoop loop = TestLoops.virtual(new ArrayList<>());
+        Task<?>[] b = new Task<?>[1];
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> { // created first, so abandoned first at close while b is still pending
+                Aio.sleep(0.5);
+                try {
+                    log.add("got " + b[0].await());
+                } catch (CancellationException e) {
+                    log.add("cancelled");
+                    throw e;
+                }
+            });
+            b[0] = Aio.createTask(() -> {
+                Aio.sleep(100);
+                return "b";
+            });
+            Aio.sleep(1);
+            return null;
+        });
+        loop.close();
+        assertThat(log).containsExactly("cancelled");
+    }
+
+    @Test
+    void aRefusedRunUntilCompleteDoesNotRunItsCoroutine() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            assertThatThrownBy(() -> loop.runUntilComplete(() -> log.add("ran")))
+                    .hasMessage("This event loop is already running");
+            assertThatThrownBy(() -> loop.runUntilComplete(() -> {
+                log.add("ran too");
+            })).hasMessage("This event loop is already running");
+            Aio.sleep(1);
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            return null;
+        });
+        assertThat(log).isEmpty();
     }
 }

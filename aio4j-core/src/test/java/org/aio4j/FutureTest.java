@@ -224,4 +224,37 @@ class FutureTest {
             assertThat(f).hasToString("Future[finished result=r]");
         }
     }
+
+    @Test
+    void getWithATimeoutRaisesTheCallersCancellationEvenIfTheTimeoutComesFirst() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> inner = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    Aio.sleep(5); // a slow clean-up: still running when the caller's timeout fires
+                    throw e;
+                }
+                return "x";
+            });
+            Task<Void> caller = Aio.createTask(() -> {
+                try {
+                    inner.get(1, TimeUnit.SECONDS);
+                    log.add("got");
+                } catch (TimeoutException e) {
+                    log.add("timed out");
+                } catch (CancellationException e) {
+                    log.add("cancelled at " + Aio.getRunningLoop().time());
+                    throw e;
+                }
+            });
+            Aio.sleep(0.5);
+            caller.cancel();
+            assertThatThrownBy(caller::await).isInstanceOf(CancellationException.class);
+            assertThatThrownBy(inner::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled at 1.0");
+    }
 }

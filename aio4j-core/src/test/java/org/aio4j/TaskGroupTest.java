@@ -268,4 +268,113 @@ class TaskGroupTest {
         // Every task planned to fail sleeps 0.5 s and fails at the same moment: all its failures are carried.
         assertThat(seenErrors).as("seed " + seed).containsExactly(expectedErrors);
     }
+
+    @Test
+    void aChildsErrorWinsOverACancellationOfTheBlockInTheSameIteration() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        var boom = new IllegalStateException("boom");
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var group = new TaskGroup()) {
+                    Task<Void> child = group.createTask(() -> {
+                        Aio.sleep(1);
+                        throw boom;
+                    });
+                    Task<?> me = Aio.currentTask();
+                    child.addDoneCallback(c -> me.cancel()); // right after the group's own callback aborted me
+                    Aio.getRunningLoop().createFuture().await();
+                }
+            });
+            assertThatThrownBy(owner::await).isInstanceOf(TaskGroupException.class)
+                    .satisfies(e -> assertThat(((TaskGroupException) e).exceptions()).containsExactly(boom));
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    @Test
+    void aChildsErrorWinsOverATimeoutOfTheBlockThatExpiresInTheSameIteration() throws Exception {
+        var boom = new IllegalStateException("boom");
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<Void> gate = loop.createFuture();
+            loop.callLater(1, () -> gate.setResult(null));
+            Throwable seen = null;
+            try (var group = new TaskGroup()) {
+                group.createTask(() -> {
+                    gate.await();
+                    throw boom;
+                });
+                gate.await(); // woken just before the child
+                try (Timeout _ = Aio.timeout(Duration.ZERO)) {
+                    loop.createFuture().await();
+                }
+                group.join();
+            } catch (RuntimeException e) {
+                seen = e;
+            }
+            assertThat(seen).isInstanceOf(TaskGroupException.class);
+            assertThat(((TaskGroupException) seen).exceptions()).containsExactly(boom);
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            Aio.sleep(1); // no cancellation left over
+            return null;
+        });
+    }
+
+    @Test
+    void anErrorWhileACancelledBlockUnwindsFailsTheTaskInsteadOfVanishing() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        var cleanUpFailure = new IllegalStateException("clean-up failed");
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        try {
+                            Aio.sleep(10);
+                        } catch (CancellationException e) {
+                            throw cleanUpFailure;
+                        }
+                    });
+                    Aio.sleep(10);
+                    group.join();
+                }
+            });
+            Aio.sleep(1);
+            owner.cancel();
+            // asyncio: the group's errors have priority over the cancellation the block unwinds with
+            assertThatThrownBy(owner::await).isInstanceOf(TaskGroupException.class)
+                    .satisfies(e -> assertThat(((TaskGroupException) e).exceptions()).containsExactly(cleanUpFailure));
+            assertThat(owner.isCancelled()).isFalse();
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    @Test
+    void aCancellationOfTheBlockIsRaisedAgainAfterJoinThrowsTheGroupsErrors() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        try {
+                            Aio.sleep(10);
+                        } catch (CancellationException e) {
+                            throw new IllegalStateException("clean-up failed");
+                        }
+                    });
+                    group.join();
+                } catch (TaskGroupException e) {
+                    log.add("caught the group's errors");
+                }
+                Aio.sleep(5); // asyncio's TaskGroup re-cancels its task: this raises
+                log.add("went on");
+            });
+            Aio.sleep(1);
+            owner.cancel();
+            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("caught the group's errors");
+    }
 }

@@ -360,4 +360,29 @@ class TaskTest {
         });
         assertThat(sum).isEqualTo((long) n * (n - 1) / 2);
     }
+
+    @Test
+    void aCancellationThatWinsOverTheAwaitedFuturesErrorCarriesIt() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            List<Throwable> carried = new ArrayList<>();
+            Task<String> t = Aio.createTask(() -> {
+                try {
+                    return f.await();
+                } catch (CancellationException e) {
+                    carried.addAll(List.of(e.getSuppressed()));
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            var boom = new IllegalStateException("boom");
+            f.setException(boom); // t is woken...
+            t.cancel();           // ...and cancelled before it runs: the cancellation wins, as in asyncio
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            assertThat(carried).containsExactly(boom);
+            return null;
+        });
+        assertThat(reports).isEmpty(); // retrieved by the task, not reported again as never retrieved
+    }
 }

@@ -154,4 +154,24 @@ class TimeoutTest {
     void timeoutOutsideATaskIsRefused() {
         assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(1))).hasMessage("no running event loop");
     }
+
+    @Test
+    void aTaskThatFailsWithItsTimeoutAndIsNeverAwaitedIsReported() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try (Timeout _ = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(10);
+                }
+            });
+            Aio.sleep(5);
+            assertThat(t.isCancelled()).isFalse(); // it failed: the timeout converted its cancellation
+            return null;
+        });
+        // asyncio: "Task exception was never retrieved" for the TimeoutError
+        assertThat(reports).singleElement().satisfies(r -> {
+            assertThat(r.message()).isEqualTo("Task exception was never retrieved");
+            assertThat(r.exception()).isInstanceOf(TimeoutCancellationException.class);
+        });
+    }
 }
