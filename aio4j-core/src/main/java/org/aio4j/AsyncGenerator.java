@@ -144,6 +144,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     /** Which of the two threads may run; the hand-off between them. */
     private volatile int turn = CONSUMER;
     private boolean closeRequested;
+    /**
+     * The error of a body that emitted while being closed, kept for the caller of {@link #aclose()} even if the body
+     * catches it (PEP 525: {@code aclose()} raises "async generator ignored GeneratorExit").
+     */
+    private IllegalStateException ignoredExit;
     private boolean hasItem;
     private T item;
     /** What the body threw, until it is reported to the consumer. */
@@ -236,6 +241,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         }
     }
 
+    /** Whether the body runs now (some task drives it): then {@link #aclose()} refuses. */
+    boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
     @Override
     public String toString() {
         Task<?> o = owner;
@@ -321,6 +331,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         if (closeRequested && error instanceof GeneratorExit) {
             error = null;
         }
+        if (ignoredExit != null) {
+            error = Failures.combine(ignoredExit, error);
+        }
         failure = error;
         state = State.CLOSED;
         hasItem = false;
@@ -335,8 +348,12 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                     + " it was called from " + Thread.currentThread() + ": " + this);
         }
         if (closeRequested) {
-            throw new IllegalStateException("async generator ignored GeneratorExit: its body emitted an item while"
+            var e = new IllegalStateException("async generator ignored GeneratorExit: its body emitted an item while"
                     + " being closed; let GeneratorExit propagate, or return");
+            if (ignoredExit == null) {
+                ignoredExit = e;
+            }
+            throw e;
         }
         item = value;
         hasItem = true;

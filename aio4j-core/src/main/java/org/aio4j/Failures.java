@@ -39,7 +39,7 @@ final class Failures {
         if (first == null) {
             return next;
         }
-        if (next != first) {
+        if (next != null && next != first) {
             first.addSuppressed(next);
         }
         return first;

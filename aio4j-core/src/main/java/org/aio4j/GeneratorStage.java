@@ -35,8 +35,7 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
             primary = e;
             throw e;
         } finally {
-            helpers.cancelAndAwait(primary);
-            Throwable closeFailure = closeAll(upstreams, null);
+            Throwable closeFailure = closeAll(upstreams, helpers.cancelAndAwait(primary));
             if (closeFailure != null) {
                 if (primary == null || primary instanceof GeneratorExit) {
                     throw Failures.asException(closeFailure);
@@ -58,6 +57,10 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
 
     @Override
     public void aclose() {
+        if (generator.isRunning()) {
+            generator.aclose(); // refused, as Python's aclose() of a running generator: and nothing else is closed
+            return;
+        }
         Throwable failure = null;
         try {
             generator.aclose();

@@ -36,17 +36,23 @@ final class HelperTasks {
      * Cancels the helpers that are not done and waits until every one has finished: the end of the operator's body,
      * called with the exception the body ends with ({@code primary}, or null).
      *
-     * <p>Nothing is lost: a helper that failed is attached to {@code primary} as suppressed (and marked retrieved)
-     * when {@code primary} is a real failure; otherwise its error stays unretrieved and the loop reports it. If the
-     * calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes on waiting, and then throws that
+     * <p>Nothing is lost. A helper that failed is attached to {@code primary} as suppressed (and marked retrieved)
+     * when {@code primary} is a real failure; it is returned, for the body to raise, when the body ended normally or
+     * was closed ({@code primary} null or a {@link GeneratorExit}: the failure came while releasing the source, and
+     * {@code aclose()} reports that); when the body was cancelled, it stays unretrieved and the loop reports it. If the
+     * calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes on waiting, and then returns that
      * interruption (or attaches it to a failing {@code primary}).
+     *
+     * @return what the body must raise instead of ending as it does, or null
      */
-    void cancelAndAwait(Throwable primary) {
+    Throwable cancelAndAwait(Throwable primary) {
         for (Task<?> t : tasks) {
             t.cancel();
         }
         boolean realFailure = primary != null && !(primary instanceof CancellationException);
+        boolean releasing = primary == null || primary instanceof GeneratorExit;
         RuntimeException interrupted = null;
+        Throwable helperFailure = null;
         for (Task<?> t : new ArrayList<>(tasks)) {
             while (!t.isDone()) {
                 RuntimeException c = awaitDone(t);
@@ -58,16 +64,20 @@ final class HelperTasks {
             if (error != null && realFailure && error != primary) {
                 t.markRetrieved();
                 primary.addSuppressed(error);
+            } else if (error != null && releasing) {
+                t.markRetrieved();
+                helperFailure = Failures.combine(helperFailure, error);
             }
         }
         tasks.clear();
         if (interrupted != null) {
             if (realFailure) {
                 primary.addSuppressed(interrupted);
-            } else {
-                throw interrupted;
+                return null;
             }
+            return Failures.combine(interrupted, helperFailure);
         }
+        return helperFailure;
     }
 
     /**

@@ -65,13 +65,18 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         return "Publisher[" + source + "]";
     }
 
-    /** One subscription. Its fields are touched only on the loop. */
+    /** One subscription. Its fields are touched only on the loop, but for {@code cancelled}. */
     private final class Subscription implements Flow.Subscription {
 
         private final Flow.Subscriber<? super T> subscriber;
         private final Wakeup demanded;
         private long demand;
-        private boolean cancelled;
+        /**
+         * Set at once by {@link #cancel()}, from any thread: the pump checks it before each signal, so a cancel from
+         * {@code onNext} stops the signals even if the source never suspends (rules 1.8, 3.12), and a later
+         * {@code request} is a no-op (rule 3.6).
+         */
+        private volatile boolean cancelled;
         private boolean terminated;
         private Task<Void> pump;
 
@@ -93,6 +98,9 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         @Override
         public void request(long n) {
             post(() -> {
+                if (cancelled) {
+                    return; // rule 3.6: after cancel, request is a no-op
+                }
                 if (n <= 0) {
                     cancelWith(new IllegalArgumentException(
                             "request(n) needs n > 0 (Reactive Streams rule 3.9), got " + n));
@@ -105,10 +113,8 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
 
         @Override
         public void cancel() {
-            post(() -> {
-                cancelled = true;
-                pump.cancel();
-            });
+            cancelled = true;
+            post(() -> pump.cancel());
         }
 
         private void post(Runnable action) {
@@ -141,8 +147,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private Void pump() throws Exception {
             try {
                 for (;;) {
-                    while (demand == 0) {
+                    while (demand == 0 && !cancelled) {
                         awaitDemand();
+                    }
+                    if (cancelled) {
+                        return null;
                     }
                     if (!source.hasNext()) {
                         terminated = true;
@@ -153,6 +162,9 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     if (item == null) {
                         throw new NullPointerException("the AsyncIterator produced a null item, which a Publisher"
                                 + " cannot deliver (Reactive Streams rule 2.13)");
+                    }
+                    if (cancelled) {
+                        return null;
                     }
                     demand--;
                     subscriber.onNext(item);

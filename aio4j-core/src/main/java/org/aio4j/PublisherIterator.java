@@ -141,8 +141,10 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void subscribed(Flow.Subscription s) {
-        if (subscription != null || closed) {
-            s.cancel(); // rule 2.5: a second subscription, or one that arrives after the consumer left
+        if (subscription != null || closed || error != null) {
+            // rule 2.5: a second subscription, or one that arrives after the consumer left or after the publisher
+            // broke the protocol (an item before onSubscribe)
+            s.cancel();
             return;
         }
         subscription = s;
@@ -154,7 +156,10 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
         if (closed || completed || error != null) {
             return;
         }
-        if (outstanding == 0) {
+        if (subscription == null) {
+            error = new IllegalStateException("Publisher sent an item before onSubscribe (Reactive Streams rules 1.9"
+                    + " and 1.1); its subscription is cancelled when it comes");
+        } else if (outstanding == 0) {
             error = new IllegalStateException("Publisher sent an item that was not requested (Reactive Streams rule"
                     + " 1.1); the subscription was cancelled");
             subscription.cancel();

@@ -1,0 +1,450 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Edge cases of async generators, operators and the Flow bridges, checked against PEP 525, asyncio and the Reactive
+ * Streams rules (several found by a review: each failed before its fix).
+ */
+class IteratorEdgeCasesTest {
+
+    /** PEP 525: a generator that yields after GeneratorExit makes aclose() raise RuntimeError. */
+    @Test
+    void acloseReportsABodyThatIgnoredGeneratorExitEvenIfTheBodyCaughtTheError() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Throwable thrown = TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                for (int i = 0; i < 3; i++) {
+                    try {
+                        out.emit(i);
+                    } catch (RuntimeException e) { // e.g. "log and continue" around a yield
+                        log.add("caught " + e.getClass().getSimpleName());
+                    }
+                }
+            });
+            assertThat(gen.next()).isEqualTo(0);
+            try {
+                gen.aclose();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        assertThat(log).contains("caught GeneratorExit", "caught IllegalStateException");
+        assertThat(thrown).as("aclose() must report 'ignored GeneratorExit'").isInstanceOf(IllegalStateException.class);
+    }
+
+    /** chunked() holds a source failure back until the partial chunk is out, but not the consumer's cancellation. */
+    @Test
+    void chunkedLetsTheConsumersCancellationOutAtOnce() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                Aio.sleep(10);
+                out.emit(2);
+            });
+            Task<String> consumer = Aio.createTask(() -> {
+                try (var chunks = gen.chunked(3)) {
+                    if (chunks.hasNext()) {
+                        log.add("chunk " + chunks.next());
+                    }
+                }
+                Aio.sleep(100); // a cancelled task would not get here
+                log.add("after");
+                return "done";
+            });
+            Aio.sleep(1);
+            consumer.cancel();
+            try {
+                log.add("result " + consumer.await());
+            } catch (CancellationException e) {
+                log.add("cancelled");
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled");
+    }
+
+    /** Rule 3.6: after cancel(), request(n<=0) must be a no-op (no onError after cancellation). */
+    @Test
+    void toPublisherIgnoresARequestAfterCancel() throws Exception {
+        List<String> signals = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                for (int i = 0; ; i++) {
+                    Aio.sleep(1);
+                    out.emit(i);
+                }
+            });
+            gen.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                Flow.Subscription s;
+
+                public void onSubscribe(Flow.Subscription s) {
+                    this.s = s;
+                    signals.add("subscribe");
+                    s.request(1);
+                }
+
+                public void onNext(Integer item) {
+                    signals.add("next " + item);
+                    s.cancel();
+                    s.request(0);
+                }
+
+                public void onError(Throwable t) {
+                    signals.add("error " + t.getClass().getSimpleName());
+                }
+
+                public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            Aio.sleep(10);
+            return null;
+        });
+        assertThat(signals).containsExactly("subscribe", "next 0");
+    }
+
+    /** Cancelling the subscription closes the iterator (documented), also when done from onSubscribe. */
+    @Test
+    void toPublisherCancelledInOnSubscribeClosesItsSource() throws Exception {
+        AtomicBoolean closed = new AtomicBoolean();
+        TestLoops.runVirtual(() -> {
+            AsyncIterator<Integer> source = AsyncIterator.from(Stream.of(1, 2, 3).onClose(() -> closed.set(true)));
+            source.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                public void onSubscribe(Flow.Subscription s) {
+                    s.cancel();
+                }
+
+                public void onNext(Integer item) {
+                }
+
+                public void onError(Throwable t) {
+                }
+
+                public void onComplete() {
+                }
+            });
+            Aio.sleep(10);
+            return null;
+        });
+        assertThat(closed).as("source closed after cancel").isTrue();
+    }
+
+    /** Rule 3.9 + close: request(0) in onSubscribe signals onError, and the source should be closed. */
+    @Test
+    void toPublisherRequestZeroInOnSubscribeSignalsAnErrorAndClosesItsSource() throws Exception {
+        AtomicBoolean closed = new AtomicBoolean();
+        List<String> signals = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            AsyncIterator<Integer> source = AsyncIterator.from(Stream.of(1, 2, 3).onClose(() -> closed.set(true)));
+            source.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(0);
+                }
+
+                public void onNext(Integer item) {
+                    signals.add("next");
+                }
+
+                public void onError(Throwable t) {
+                    signals.add("error " + t.getClass().getSimpleName());
+                }
+
+                public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            Aio.sleep(10);
+            return null;
+        });
+        assertThat(signals).containsExactly("error IllegalArgumentException");
+        assertThat(closed).as("source closed after the subscription ended").isTrue();
+    }
+
+    /** Rule 1.8/3.12: cancel() from onNext must eventually stop the signals, also with unbounded demand. */
+    @Test
+    void toPublisherStopsOnACancelFromOnNextEvenWithUnboundedDemandAndASourceThatNeverSuspends() throws Exception {
+        AtomicInteger received = new AtomicInteger();
+        TestLoops.runVirtual(() -> {
+            AsyncIterator<Integer> source = AsyncIterator.from(Stream.iterate(0, i -> i + 1).limit(100_000));
+            source.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                Flow.Subscription s;
+
+                public void onSubscribe(Flow.Subscription s) {
+                    this.s = s;
+                    s.request(Long.MAX_VALUE);
+                }
+
+                public void onNext(Integer item) {
+                    received.incrementAndGet();
+                    if (item == 2) {
+                        s.cancel();
+                    }
+                }
+
+                public void onError(Throwable t) {
+                }
+
+                public void onComplete() {
+                }
+            });
+            Aio.sleep(10);
+            return null;
+        });
+        assertThat(received.get()).as("items delivered after cancel() at the 3rd").isLessThan(1000);
+    }
+
+    /** Python: aclose() on a running async generator raises RuntimeError and has no other effect. */
+    @Test
+    void acloseOfARunningOperatorFromAnotherTaskIsRefusedWithoutSideEffects() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var mapped = AsyncIterator.from(List.of(1, 2, 3, 4, 5, 6)).mapConcurrent(2, x -> {
+                Aio.sleep(1);
+                return x;
+            });
+            Task<List<Integer>> a = Aio.createTask(() -> mapped.toList());
+            Aio.sleep(0.5);
+            try {
+                mapped.aclose();
+                log.add("closed");
+            } catch (IllegalStateException e) {
+                log.add("refused");
+            }
+            log.add("a got " + a.await());
+            return null;
+        });
+        assertThat(log).containsExactly("refused", "a got [1, 2, 3, 4, 5, 6]");
+    }
+
+    /** aclose() throws what releasing the source raised (AsyncIterator#aclose), through buffer() as through map(). */
+    @Test
+    void bufferAcloseThrowsWhatClosingItsSourceRaised() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(errors, () -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 0; ; i++) {
+                        out.emit(i);
+                    }
+                } finally {
+                    throw new IllegalStateException("cleanup failed");
+                }
+            });
+            var buffered = gen.buffer(2);
+            log.add("got " + buffered.next());
+            try {
+                buffered.aclose();
+                log.add("closed quietly");
+            } catch (IllegalStateException e) {
+                log.add("close threw " + e.getMessage());
+            }
+            return null;
+        });
+        log.add("handler " + errors.size());
+        assertThat(log).containsExactly("got 0", "close threw cleanup failed", "handler 0");
+    }
+
+    @Test
+    void mergeAcloseThrowsWhatClosingASourceRaised() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(errors, () -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 0; ; i++) {
+                        out.emit(i);
+                    }
+                } finally {
+                    throw new IllegalStateException("cleanup failed");
+                }
+            });
+            var merged = AsyncIterator.merge(gen, AsyncIterator.from(List.of(100, 101)));
+            log.add("got " + merged.next());
+            try {
+                merged.aclose();
+                log.add("closed quietly");
+            } catch (IllegalStateException e) {
+                log.add("close threw " + e.getMessage());
+            }
+            return null;
+        });
+        log.add("handler " + errors.size());
+        assertThat(log).containsExactly("got 0", "close threw cleanup failed", "handler 0");
+    }
+
+    /** A consumer cancelled while the body sleeps: the body's finally can still await; the consumer ends cancelled. */
+    @Test
+    void aConsumerCancelledWhileTheBodySleepsRunsTheBodysFinallyAndEndsCancelled() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(0);
+                    Aio.sleep(10);
+                    out.emit(1);
+                } finally {
+                    Aio.sleep(1);
+                    log.add("finally");
+                }
+            });
+            Task<Void> c = Aio.createTask(() -> {
+                for (int x : gen) {
+                    log.add("got " + x);
+                }
+            });
+            Aio.sleep(1);
+            c.cancel();
+            try {
+                c.await();
+            } catch (CancellationException e) {
+                log.add("cancelled");
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("got 0", "finally", "cancelled");
+    }
+
+    /** Rule 1.7: no signal after onError; here request(0) races with a pump that is ready to resume. */
+    @Test
+    void toPublisherSendsNoOnNextAfterOnErrorWhenRequestZeroRacesAReadyPump() throws Exception {
+        List<String> signals = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            Future<Integer> f = Aio.getRunningLoop().createFuture();
+            var gen = AsyncGenerator.<Integer>of(out -> out.emit(f.await()));
+            AtomicReference<Flow.Subscription> sub = new AtomicReference<>();
+            gen.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                public void onSubscribe(Flow.Subscription s) {
+                    sub.set(s);
+                    s.request(1);
+                }
+
+                public void onNext(Integer item) {
+                    signals.add("next " + item);
+                }
+
+                public void onError(Throwable t) {
+                    signals.add("error " + t.getClass().getSimpleName());
+                }
+
+                public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            Aio.sleep(1); // the pump waits on f inside the generator
+            sub.get().request(0);
+            Aio.sleep(0);
+            f.setResult(42);
+            Aio.sleep(1);
+            return null;
+        });
+        assertThat(signals).containsExactly("error IllegalArgumentException");
+    }
+
+    /** Rules 1.1/1.9 broken (onNext before onSubscribe): the iterator fails, and the subscription is cancelled. */
+    @Test
+    void fromPublisherFailsOnAnItemBeforeOnSubscribeAndCancelsTheLateSubscription() throws Exception {
+        List<ExceptionContext> errors = Collections.synchronizedList(new ArrayList<>());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> {
+            s.onNext(1); // before onSubscribe: nothing was requested
+            s.onSubscribe(new Flow.Subscription() {
+                public void request(long n) {
+                    log.add("request " + n);
+                }
+
+                public void cancel() {
+                    log.add("cancel");
+                }
+            });
+        };
+        Aio.run(() -> EventLoop.builder().exceptionHandler((l, ctx) -> errors.add(ctx)).build(), () -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 4);
+                 var t = Aio.timeout(java.time.Duration.ofSeconds(2))) {
+                log.add("hasNext " + it.hasNext());
+            } catch (TimeoutCancellationException e) {
+                log.add("timed out");
+            } catch (IllegalStateException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        errors.forEach(e -> log.add("handler " + e.describe().lines().limit(3).toList())); // none expected
+        assertThat(log).containsExactly("cancel", "failed Publisher sent an item before onSubscribe (Reactive Streams"
+                + " rules 1.9 and 1.1); its subscription is cancelled when it comes");
+    }
+
+    // ---- behaviour that was right already, kept as regression tests
+
+    @Test
+    void takeZeroNeverStartsTheBodyAndChunkedHoldsASourceFailureAfterThePartialChunk() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> log.add("started"));
+            assertThat(gen.take(0).toList()).isEmpty();
+            var failing = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                out.emit(2);
+                throw new IllegalArgumentException("boom");
+            });
+            var chunks = failing.chunked(3);
+            assertThat(chunks.next()).containsExactly(1, 2);
+            assertThatThrownBy(chunks::hasNext).hasMessage("boom");
+            assertThat(chunks.hasNext()).isFalse();
+            return null;
+        });
+        assertThat(log).isEmpty();
+    }
+
+    @Test
+    void mergeFailureClosesTheOtherSourcesAndMapConcurrentRespectsItsLimit() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var slow = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 0; ; i++) {
+                        Aio.sleep(1);
+                        out.emit(i);
+                    }
+                } finally {
+                    log.add("slow finally");
+                }
+            });
+            var failing = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(2.5);
+                throw new IllegalArgumentException("boom");
+            });
+            var merged = AsyncIterator.merge(slow, failing);
+            assertThatThrownBy(merged::toList).hasMessage("boom");
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger max = new AtomicInteger();
+            var out = AsyncIterator.from(List.of(5, 1, 4, 2, 3, 1, 1)).mapConcurrent(3, x -> {
+                max.accumulateAndGet(running.incrementAndGet(), Math::max);
+                Aio.sleep(x);
+                running.decrementAndGet();
+                return x;
+            }).toList();
+            assertThat(out).containsExactly(5, 1, 4, 2, 3, 1, 1);
+            assertThat(max.get()).isEqualTo(3);
+            return null;
+        });
+        assertThat(log).containsExactly("slow finally");
+    }
+}
