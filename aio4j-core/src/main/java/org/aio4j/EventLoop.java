@@ -592,9 +592,13 @@ public final class EventLoop implements AutoCloseable {
      * {@code run_in_executor()}. {@code null} means the {@linkplain #setDefaultExecutor default executor}.
      * Cancelling the future interrupts the thread running the call (or skips it if it has not started). The loop
      * counts the call as in flight until it ends: virtual time does not jump past it, and deadlock detection knows
-     * that it may still complete a future.
+     * that it may still complete a future. An executor that drops a call it accepted without running it (the queue
+     * of {@link java.util.concurrent.ExecutorService#shutdownNow()}) leaves the future pending, as nothing tells the
+     * loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}), which also stops the
+     * loop waiting for them.
      *
-     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call
+     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call; any other exception
+     *                                                         its {@code execute} throws is rethrown as is
      */
     public <T> Future<T> runInExecutor(Executor executor, Callable<T> call) {
         Objects.requireNonNull(call, "call must not be null");

@@ -19,6 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class Offload<T> implements Runnable {
 
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
+
     private final EventLoop loop;
     private final Future<T> future;
     private final Callable<T> call;
@@ -43,7 +45,7 @@ final class Offload<T> implements Runnable {
             } else {
                 executor.execute(op);
             }
-        } catch (RejectedExecutionException e) {
+        } catch (RuntimeException | Error e) { // refused, or an executor that fails in execute(): not in flight
             loop.removeInFlight(op);
             throw e;
         }
@@ -83,11 +85,16 @@ final class Offload<T> implements Runnable {
         post(value, error);
     }
 
+    /** On the loop, when the future was cancelled. */
     private synchronized void interrupt() {
         cancelled = true;
         if (runner != null) {
             interruptedByUs = true;
             runner.interrupt();
+        } else {
+            // Not running: not started (and maybe never to run, if its executor dropped it) or already ended (its
+            // outcome is posted). Either way nothing can come of it that the loop must wait for.
+            loop.removeInFlight(this);
         }
     }
 
@@ -101,8 +108,16 @@ final class Offload<T> implements Runnable {
                     future.complete(value);
                 }
             } else if (error != null && !isInterruption(error)) {
-                loop.callExceptionHandler(new ExceptionContext(
-                        "Offloaded call failed after its future was cancelled", error, future, null));
+                if (interruptedByUs) {
+                    // The cancellation interrupted the call, and the call failed: most likely because of the
+                    // interrupt (a socket closed by it, an InterruptedException wrapped). asyncio ignores the outcome
+                    // of a cancelled call; it is logged here, not reported as an error.
+                    LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation"
+                            + " interrupted it: " + error, error);
+                } else {
+                    loop.callExceptionHandler(new ExceptionContext(
+                            "Offloaded call failed after its future was cancelled", error, future, null));
+                }
             }
         }, null));
     }

@@ -41,20 +41,26 @@ final class TaskDump {
                 children.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
             }
         }
+        int[] budget = {MAX_TASKS}; // a million pending tasks would make a dump of a gigabyte
         for (Task<?> root : roots) {
-            append(out, root, children, "", "");
+            if (budget[0] == 0) {
+                break;
+            }
+            append(out, root, children, "", "", budget);
         }
         for (Object op : inFlight) {
             out.append("\n  in flight: ").append(op);
         }
-        if (pending.size() > MAX_TASKS) {
-            out.append("\n  ... (").append(pending.size() - MAX_TASKS).append(" more not shown)");
+        int shown = MAX_TASKS - budget[0];
+        if (shown < pending.size()) {
+            out.append("\n  ... (").append(pending.size() - shown).append(" more not shown)");
         }
         return out.toString();
     }
 
     private static void append(StringBuilder out, Task<?> t, Map<Task<?>, List<Task<?>>> children,
-                               String firstPrefix, String restPrefix) {
+                               String firstPrefix, String restPrefix, int[] budget) {
+        budget[0]--;
         out.append("\n").append(firstPrefix).append(WaitGraph.line(t));
         if (t.group() != null) {
             out.append(" [in ").append(t.group()).append(']');
@@ -64,10 +70,10 @@ final class TaskDump {
             out.append("\n").append(restPrefix).append("    created at ").append(site[0]);
         }
         List<Task<?>> kids = children.getOrDefault(t, List.of());
-        for (int i = 0; i < kids.size(); i++) {
+        for (int i = 0; i < kids.size() && budget[0] > 0; i++) {
             boolean last = i == kids.size() - 1;
             append(out, kids.get(i), children, restPrefix + (last ? "└─ " : "├─ "),
-                    restPrefix + (last ? "   " : "│  "));
+                    restPrefix + (last ? "   " : "│  "), budget);
         }
     }
 }

@@ -142,4 +142,17 @@ class DiagnosticsTest {
         }
         assertThat(EventLoop.builder().scheduleSeed(7).build().scheduleSeed()).hasValue(7);
     }
+
+    @Test
+    void aTaskDumpShowsAtMostTenThousandTasksAndCountsTheRest() throws Exception {
+        String dump = TestLoops.runVirtual(() -> {
+            for (int i = 0; i < 10_100; i++) {
+                Aio.createTask(() -> Aio.sleep(1));
+            }
+            return Aio.getRunningLoop().dumpTasks();
+        });
+        long taskLines = dump.lines().filter(l -> l.contains("Task-")).count();
+        assertThat(taskLines).isEqualTo(10_000);
+        assertThat(dump).endsWith("... (101 more not shown)"); // 10,100 tasks and the main one
+    }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 class EventLoopTest {
@@ -453,5 +455,38 @@ class EventLoopTest {
             return null;
         });
         assertThat(log).isEmpty();
+    }
+
+    @Test
+    void anExecutorThatThrowsInExecuteLeavesNothingInFlight() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            assertThatThrownBy(() -> loop.runInExecutor(command -> {
+                throw new IllegalStateException("executor closed");
+            }, () -> 1)).isInstanceOf(IllegalStateException.class).hasMessage("executor closed");
+            Aio.sleep(1); // on the virtual clock: instant only if nothing is left in flight
+            assertThat(loop.time()).isEqualTo(1.0);
+            return null;
+        });
+    }
+
+    @Test
+    void cancellingACallItsExecutorDroppedStopsTheLoopWaitingForIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            ExecutorService single = Executors.newSingleThreadExecutor();
+            var gate = new CountDownLatch(1);
+            Future<Integer> first = loop.runInExecutor(single, () -> {
+                gate.await();
+                return 1;
+            });
+            Future<Integer> queued = loop.runInExecutor(single, () -> 2);
+            assertThat(single.shutdownNow()).hasSize(1); // the queued call is dropped, never to run
+            assertThatThrownBy(first::await).isInstanceOf(InterruptedException.class);
+            queued.cancel(); // as runInExecutor's Javadoc asks: the loop stops counting it as in flight
+            Aio.sleep(5);    // so the virtual clock jumps
+            assertThat(loop.time()).isEqualTo(5.0);
+            return null;
+        });
     }
 }

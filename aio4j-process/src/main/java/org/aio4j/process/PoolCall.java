@@ -10,8 +10,10 @@ import java.util.concurrent.CountDownLatch;
  * QUEUED ──(a worker takes it)──▶ SENT ──(ACCEPTED frame)──▶ ACCEPTED ──(RESULT/ERROR frame)──▶ DONE
  *   │                              │                           │
  *   └─ cancel: DONE at once        └─ worker died: QUEUED      └─ worker died: DONE, BrokenWorkerException
- *                                     again (it never ran)        cancel: CANCEL frame, DONE when the worker
- *                                                                 answers or is killed after the grace period
+ *                                     again (it never ran), at    cancel: CANCEL frame, DONE when the worker
+ *                                     most MAX_DEATHS times;      answers or is killed after the grace period
+ *                                     then DONE, BrokenWorker-
+ *                                     Exception (it kills them)
  * </pre>
  *
  * The state fields are guarded by the pool's lock; the outcome is published by {@link #finish}, after which
@@ -28,9 +30,18 @@ final class PoolCall {
     /** The stack of the code that made the call, added to a remote exception as a suppressed trace. */
     final StackTraceElement[] origin;
 
+    /**
+     * How many workers may die while this call is SENT before it fails instead of being queued again: one death is
+     * likely the worker's own (killed, crashed), more mean the call itself kills them (say, a payload too large for
+     * the worker's heap), and re-queueing it would start worker after worker forever.
+     */
+    static final int MAX_DEATHS = 2;
+
     // Guarded by the pool's lock.
     State state = State.QUEUED;
     Worker worker;
+    /** Workers that died while this call was SENT to them. */
+    int deaths;
     // Read by the worker's driver under its write lock, set under the pool's lock.
     volatile boolean cancelRequested;
     // Guarded by the worker's write lock: whether the TASK frame went out (so a CANCEL frame may follow it).

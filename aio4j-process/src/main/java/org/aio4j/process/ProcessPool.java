@@ -420,7 +420,8 @@ public final class ProcessPool extends AbstractExecutorService {
         }
         lock.lock();
         try {
-            if (call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP) {
+            if (call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP
+                    && ++call.deaths < PoolCall.MAX_DEATHS) {
                 call.state = PoolCall.State.QUEUED;
                 call.worker = null;
                 running.remove(call);

@@ -126,4 +126,19 @@ class FaultTest {
                     .hasMessageContaining("a JVM option that logs to stdout?");
         }
     }
+
+    static int length(byte[] data) {
+        return data.length;
+    }
+
+    @Test
+    void aCallThatKillsEveryWorkerItIsSentToFailsInsteadOfStartingWorkerAfterWorker() throws Exception {
+        // 40 MB of payload in workers with a 24 MB heap: each worker dies reading it, before it could accept it
+        try (var small = ProcessPool.builder().workers(1).jvmOptions("-XX:+UseSerialGC", "-Xmx24m").build()) {
+            byte[] data = new byte[40 << 20];
+            assertThatThrownBy(() -> small.remote(() -> length(data)).call())
+                    .isInstanceOf(BrokenWorkerException.class);
+            assertThat(small.remote(WorkerTasks::pid).call()).isPositive(); // the pool goes on with a fresh worker
+        }
+    }
 }

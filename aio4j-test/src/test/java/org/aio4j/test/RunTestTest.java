@@ -448,4 +448,33 @@ class RunTestTest {
         assertThat(failures).isEmpty();
         assertThat(loops).hasSize(8);
     }
+
+    @Test
+    void cancellingAnOffloadedCallThatFailsBecauseOfTheInterruptDoesNotFailThePassingTest() throws Exception {
+        try (var server = new java.net.ServerSocket(0)) { // only the interrupt ends accept(): "Closed by interrupt"
+            runTest(() -> {
+                var started = new CountDownLatch(2);
+                Task<Object> accepting = Aio.createTask(() -> Aio.toThread(() -> {
+                    started.countDown();
+                    return server.accept();
+                }));
+                Task<Object> wrapping = Aio.createTask(() -> Aio.toThread(() -> {
+                    started.countDown();
+                    try {
+                        new CountDownLatch(1).await(); // blocks until interrupted
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e); // the common idiom: the interrupt, wrapped
+                    }
+                    return null;
+                }));
+                while (started.getCount() > 0) {
+                    Aio.sleep(0);
+                }
+                accepting.cancel();
+                wrapping.cancel();
+                assertThatThrownBy(accepting::await).isInstanceOf(CancellationException.class);
+                assertThatThrownBy(wrapping::await).isInstanceOf(CancellationException.class);
+            });
+        }
+    }
 }
