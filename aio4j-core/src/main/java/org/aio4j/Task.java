@@ -156,7 +156,7 @@ public final class Task<T> extends Future<T> {
             cancelsRequested--;
             if (cancelsRequested == 0) {
                 mustCancel = false;
-                if (!(cancelCause instanceof RuntimeException)) { // a pending abort is not a cancellation
+                if (!abortPending()) { // a pending abort is not a cancellation: it stays
                     cancelCause = null;
                 }
             }
@@ -261,12 +261,15 @@ public final class Task<T> extends Future<T> {
             } else {
                 complete(value);
             }
-        } else if (isCancellation(error) && groupErrorsIn(error) != null) {
-            // The block of a TaskGroup unwound with a cancellation and the group's close() found errors, which Java
-            // could only attach to it: asyncio gives a TaskGroup's errors priority over the cancellation.
-            fail(groupErrorsIn(error));
         } else if (isCancellation(error)) {
-            markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause));
+            TaskGroupException groupErrors = groupErrorsIn(error);
+            if (groupErrors != null) {
+                // The block of a TaskGroup unwound with a cancellation and the group's close() found errors, which
+                // Java could only attach to it: asyncio gives a TaskGroup's errors priority over the cancellation.
+                fail(groupErrors);
+            } else {
+                markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause));
+            }
         } else {
             fail(error);
         }
@@ -365,7 +368,7 @@ public final class Task<T> extends Future<T> {
             throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null && f != null) {
-            if (f.isCancelled() || !f.isDone() || cancelCause instanceof RuntimeException) {
+            if (f.isCancelled() || !f.isDone() || abortPending()) {
                 // Cancelled with f, or woken before f ended (Future.get's timeout) while f still winds down the
                 // cancellation passed to it, or aborted by a TaskGroup (whatever f did with the cancellation passed
                 // to it): the task's to raise.
@@ -422,7 +425,7 @@ public final class Task<T> extends Future<T> {
         if (counted) {
             cancelsRequested++;
         }
-        if (cancelCause instanceof RuntimeException && !(cause instanceof RuntimeException)) {
+        if (abortPending() && !(cause instanceof RuntimeException)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
             // counted, and the group raises it again once its errors are out (see rearmCancellation).
             return true;
@@ -446,6 +449,11 @@ public final class Task<T> extends Future<T> {
     /** Delivers {@code error} to the task at its suspension point without counting a cancellation. */
     boolean abortWith(RuntimeException error) {
         return requestCancel(error, false);
+    }
+
+    /** Whether what the next suspension raises is a TaskGroup's abort ({@link #abortWith}), not a cancellation. */
+    private boolean abortPending() {
+        return cancelCause instanceof RuntimeException;
     }
 
     /**

@@ -228,7 +228,8 @@ class AsyncIteratorOperatorsTest {
             return null;
         });
         // the body leaves the iteration only after both calls have cleaned up, whatever interrupts it meanwhile
-        assertThat(log).containsSubsequence("cleaned 1 at 4", "left at 4").containsSubsequence("cleaned 2 at 4", "left at 4");
+        assertThat(log).containsSubsequence("cleaned 1 at 4", "left at 4")
+                .containsSubsequence("cleaned 2 at 4", "left at 4");
     }
 
     @Test
