@@ -295,6 +295,9 @@ public final class ClientSession implements AutoCloseable {
             }
             throw (RuntimeException) translated;
         }
+        if (r == null) {
+            throw Failures.noResponse(request, transport);
+        }
         return raiseForStatus ? r.raiseForStatus() : r;
     }
 

@@ -39,6 +39,12 @@ final class Failures {
                 "transport '" + transport.name() + "' returned no future", null);
     }
 
+    /** What a request fails with when {@code transport} completed its exchange with {@code null}, not a response. */
+    static ClientException noResponse(ClientRequest request, HttpTransport transport) {
+        return new ClientException(request.method(), request.uri(),
+                "transport '" + transport.name() + "' completed the exchange with no response (null)", null);
+    }
+
     /**
      * What a request fails with when {@code transport} cancelled its exchange itself (neither the caller nor a
      * timeout did): an error of that request, not a cancellation of the task that made it.

@@ -212,6 +212,9 @@ final class FetchEngine {
         Throwable e = f.exception();
         if (e == null) {
             ClientResponse response = f.result();
+            if (response == null) {
+                return new FetchResult(i, r, null, Failures.noResponse(r, session.transport()));
+            }
             return session.raisesForStatus() && !response.ok()
                     ? new FetchResult(i, r, null, new ClientResponseException(response))
                     : new FetchResult(i, r, response, null);

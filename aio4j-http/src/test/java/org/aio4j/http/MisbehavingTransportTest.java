@@ -83,24 +83,28 @@ class MisbehavingTransportTest {
 
     @ParameterizedTest
     @EnumSource(FetchAllTest.Api.class)
-    void aFutureCancelledByTheTransportOrNoFutureIsAnErrorAtThatUrl(FetchAllTest.Api api) throws Exception {
+    void aFutureCancelledByTheTransportNoFutureOrNoResponseIsAnErrorAtThatUrl(FetchAllTest.Api api)
+            throws Exception {
         int n = 300;
-        var t = new Scripted(r -> switch (index(r) % 3) {
+        var t = new Scripted(r -> switch (index(r) % 4) {
             case 0 -> ok(r);
             case 1 -> cancelled();
-            default -> null;
+            case 2 -> null;
+            default -> CompletableFuture.completedFuture(null); // a response that is not there
         });
         try (var http = session(t)) {
             List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 10, FetchOrder.INPUT));
             assertThat(rs).extracting(FetchResult::index).containsExactlyElementsOf(IntStream.range(0, n).boxed()
                     .toList());
             for (FetchResult r : rs) {
-                switch (r.index() % 3) {
+                switch (r.index() % 4) {
                     case 0 -> assertThat(r.response().status()).isEqualTo(200);
                     case 1 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
                             .hasMessage("GET http://x.test/" + r.index() + ": cancelled by transport 'scripted'");
-                    default -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                    case 2 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
                             .hasMessage("GET http://x.test/" + r.index() + ": transport 'scripted' returned no future");
+                    default -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                            .hasMessage("GET http://x.test/" + r.index() + ": " + NO_RESPONSE);
                 }
             }
         }
@@ -131,7 +135,11 @@ class MisbehavingTransportTest {
     @ParameterizedTest
     @EnumSource(value = Kind.class)
     void aSingleRequestFailsWithAClientExceptionNotACancellation(Kind kind) throws Exception {
-        var t = new Scripted(r -> kind == Kind.CANCELLED ? cancelled() : null);
+        var t = new Scripted(r -> switch (kind) {
+            case CANCELLED -> cancelled();
+            case NO_FUTURE -> null;
+            case NO_RESPONSE -> CompletableFuture.completedFuture(null);
+        });
         try (var http = session(t)) {
             String outcome = Loops.run(() -> {
                 try {
@@ -141,11 +149,15 @@ class MisbehavingTransportTest {
                     return e.getMessage() + " / still running: " + !Aio.currentTask().isCancelled();
                 }
             });
-            assertThat(outcome).isEqualTo("GET http://x.test/1: " + (kind == Kind.CANCELLED
-                    ? "cancelled by transport 'scripted'" : "transport 'scripted' returned no future")
-                    + " / still running: true");
+            assertThat(outcome).isEqualTo("GET http://x.test/1: " + switch (kind) {
+                case CANCELLED -> "cancelled by transport 'scripted'";
+                case NO_FUTURE -> "transport 'scripted' returned no future";
+                case NO_RESPONSE -> NO_RESPONSE;
+            } + " / still running: true");
         }
     }
 
-    enum Kind { CANCELLED, NO_FUTURE }
+    enum Kind { CANCELLED, NO_FUTURE, NO_RESPONSE }
+
+    private static final String NO_RESPONSE = "transport 'scripted' completed the exchange with no response (null)";
 }
