@@ -49,6 +49,10 @@ import org.aio4j.TaskGroupException;
  */
 public final class JdbcCursor<R> implements AsyncIterator<R> {
 
+    /** Runs {@code Statement.cancel()}: a fresh virtual thread each time, never queued behind the call it cancels. */
+    private static final java.util.concurrent.Executor CANCELLER =
+            command -> Thread.ofVirtual().name("aio4j-jdbc-cancel").start(command);
+
     /**
      * Counters of a cursor.
      *
@@ -194,7 +198,9 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         Future<?> running = inFlight;
         inFlight = null;
         if (running != null && !running.isDone()) {
-            Future<Void> cancelling = loop.runInExecutor(query.executor(), () -> {
+            // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool
+            // too): a bounded pool's threads may all be busy, one of them with the very call to cancel.
+            Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
                 blocking.cancel();
                 return null;
             });

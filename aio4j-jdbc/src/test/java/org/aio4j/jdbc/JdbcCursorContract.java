@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.time.Duration;
 import org.aio4j.Aio;
@@ -16,6 +18,8 @@ import org.aio4j.Task;
 import org.aio4j.test.AioTesting;
 import org.aio4j.test.TestOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The behaviour every database must show through {@link JdbcCursor}, run against H2 and PostgreSQL. Each test body
@@ -135,13 +139,28 @@ abstract class JdbcCursorContract {
         assertThat(connections.allClosed()).isTrue();
     }
 
-    @Test
-    void cancellingTheConsumerAbortsARunningQueryAndClosesEverything() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void cancellingTheConsumerAbortsARunningQueryAndClosesEverything(boolean oneThreadPool) throws Exception {
         resetProduced();
         var connections = recording();
+        // a bounded pool, as JdbcQuery.executor suggests: its one thread is busy with the query to cancel
+        ExecutorService pool = oneThreadPool ? Executors.newSingleThreadExecutor() : null;
+        try {
+            cancelARunningQuery(connections, pool);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private void cancelARunningQuery(RecordingConnections connections, ExecutorService pool) throws Exception {
         AioTesting.runTest(REAL_CLOCK, () -> {
-            Task<List<Long>> consumer = Aio.createTask(() ->
-                    JdbcQuery.of(connections, endlessSql(), rs -> rs.getLong(1)).rows().toList());
+            Task<List<Long>> consumer = Aio.createTask(() -> {
+                JdbcQuery<Long> query = JdbcQuery.of(connections, endlessSql(), rs -> rs.getLong(1));
+                return (pool == null ? query : query.executor(pool)).rows().toList();
+            });
             while (Aio.toThread(this::produced) == 0 && !consumer.isDone()) {
                 Aio.sleep(0.01); // waiting for the server to start the query; nothing is timed
             }
