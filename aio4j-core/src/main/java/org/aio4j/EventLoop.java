@@ -114,6 +114,8 @@ public final class EventLoop implements AutoCloseable {
     private long slowCallbackNanos = 100_000_000L;
     private ExceptionHandler exceptionHandler;
     private Executor defaultExecutor;
+    /** shutdownDefaultExecutor() was called: no default executor is created any more. */
+    private boolean defaultExecutorShutDown;
     private boolean ownsDefaultExecutor;
 
     // ---- scheduling state: touched only by the thread holding the loop
@@ -432,14 +434,20 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Schedules {@code callback} from any thread and wakes the loop if it is waiting: asyncio's
-     * {@code call_soon_threadsafe()}. The callback joins the ready queue at the start of the next iteration;
-     * callbacks from one thread run in the order that thread scheduled them.
+     * {@code call_soon_threadsafe()}. From another thread the callback joins the ready queue at the start of the next
+     * iteration; from the thread holding the loop it joins it at once, as {@link #callSoon} (so calls made there keep
+     * their order whichever of the two each uses, as in asyncio). Callbacks from one thread run in the order that
+     * thread scheduled them.
      *
      * @throws IllegalStateException if the loop is closed
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
         Handle h = new Handle(callback, null);
+        if (holderThread == Thread.currentThread() && lifecycle == RUNNING && !closing) {
+            ready.add(h);
+            return h;
+        }
         if (!post(h)) {
             throw new IllegalStateException("Event loop is closed");
         }
@@ -669,6 +677,7 @@ public final class EventLoop implements AutoCloseable {
         if (lifecycle == RUNNING) {
             throw new IllegalStateException("shutdownDefaultExecutor must be called while the loop is not running");
         }
+        defaultExecutorShutDown = true; // asyncio records it even if there was no executor yet
         Executor ex = defaultExecutor;
         if (ex instanceof ExecutorService es) {
             es.shutdown();
@@ -904,6 +913,10 @@ public final class EventLoop implements AutoCloseable {
 
     private Executor defaultExecutor() {
         Executor ex = defaultExecutor;
+        if (ex == null && defaultExecutorShutDown) {
+            throw new java.util.concurrent.RejectedExecutionException(
+                    "the default executor was shut down (shutdownDefaultExecutor): set another with setDefaultExecutor");
+        }
         if (ex == null) {
             ex = Executors.newThreadPerTaskExecutor(Schedulers.sharedThreads("aio4j-executor-", 0));
             defaultExecutor = ex;

@@ -489,4 +489,32 @@ class EventLoopTest {
             return null;
         });
     }
+
+    @Test
+    void callSoonThreadsafeOnTheLoopsOwnThreadKeepsItsPlaceAmongCallSoons() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (var loop = new EventLoop()) {
+            loop.callSoon(() -> {
+                loop.callSoonThreadsafe(() -> seen.add("threadsafe"));
+                loop.callSoon(() -> seen.add("soon"));
+                loop.callSoon(loop::stop);
+            });
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("threadsafe", "soon"); // asyncio: both join the same ready queue in order
+    }
+
+    @Test
+    void afterShutdownDefaultExecutorNoDefaultExecutorIsCreatedAgain() throws Exception {
+        try (var loop = new EventLoop()) {
+            assertThat(loop.shutdownDefaultExecutor(Duration.ofSeconds(1))).isTrue(); // there was none yet
+            loop.runUntilComplete(() -> {
+                assertThatThrownBy(() -> loop.runInExecutor(null, () -> 1))
+                        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                        .hasMessageContaining("shutdownDefaultExecutor");
+                loop.setDefaultExecutor(command -> Thread.ofVirtual().start(command));
+                return loop.runInExecutor(null, () -> 1).await(); // one set explicitly is used
+            });
+        }
+    }
 }
