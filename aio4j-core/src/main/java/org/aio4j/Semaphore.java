@@ -123,8 +123,8 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     /**
      * Wakes the first waiter that is not cancelled, handing it a permit, and takes it out of the queue at once: with
      * many permits, woken waiters that have not run yet would otherwise pile up at the head and every release would
-     * walk past them (asyncio leaves them there; measured here: a tenth of the time of 100,000 tasks through a
-     * Semaphore(100)). Cancelled waiters stay until their task removes them.
+     * walk past them (asyncio leaves them there; that walk was a tenth of the profile's samples for 100,000 tasks
+     * through a Semaphore(100)). Cancelled waiters stay until their task removes them.
      */
     private boolean wakeUpNext() {
         if (waiters != null) {

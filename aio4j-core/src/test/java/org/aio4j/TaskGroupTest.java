@@ -328,13 +328,7 @@ class TaskGroupTest {
         TestLoops.runVirtual(reports, () -> {
             Task<Void> owner = Aio.createTask(() -> {
                 try (var group = new TaskGroup()) {
-                    group.createTask(() -> {
-                        try {
-                            Aio.sleep(10);
-                        } catch (CancellationException e) {
-                            throw cleanUpFailure;
-                        }
-                    });
+                    group.createTask(failsWhenCancelled(cleanUpFailure));
                     Aio.sleep(10);
                     group.join();
                 }
@@ -356,13 +350,7 @@ class TaskGroupTest {
         TestLoops.runVirtual(() -> {
             Task<Void> owner = Aio.createTask(() -> {
                 try (var group = new TaskGroup()) {
-                    group.createTask(() -> {
-                        try {
-                            Aio.sleep(10);
-                        } catch (CancellationException e) {
-                            throw new IllegalStateException("clean-up failed");
-                        }
-                    });
+                    group.createTask(failsWhenCancelled(new IllegalStateException("clean-up failed")));
                     group.join();
                 } catch (TaskGroupException e) {
                     log.add("caught the group's errors");
@@ -376,5 +364,16 @@ class TaskGroupTest {
             return null;
         });
         assertThat(log).containsExactly("caught the group's errors");
+    }
+
+    /** A child that waits, and fails with {@code failure} when it is cancelled (a clean-up that goes wrong). */
+    private static VoidCoroutine failsWhenCancelled(RuntimeException failure) {
+        return () -> {
+            try {
+                Aio.sleep(10);
+            } catch (CancellationException e) {
+                throw failure;
+            }
+        };
     }
 }
