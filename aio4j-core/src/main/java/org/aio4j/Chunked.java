@@ -3,7 +3,6 @@ package org.aio4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.concurrent.CancellationException;
 
 /**
  * {@link AsyncIterator#chunked}: lists of n consecutive items. A failure of the upstream while a list is being filled
@@ -36,18 +35,19 @@ final class Chunked<T> implements AsyncIterator<List<T>> {
             while (filling.size() < size && upstream.hasNext()) {
                 filling.add(upstream.next());
             }
-        } catch (CancellationException | TaskGroupException e) {
-            // The consumer's own interruption: it leaves now, not after one more chunk. The partial list stays for
-            // a consumer that catches the interruption and goes on.
-            if (!filling.isEmpty()) {
-                chunk = filling;
-            }
-            throw e;
-        } catch (RuntimeException | Error e) {
-            if (filling.isEmpty() || e instanceof Error) {
+        } catch (RuntimeException e) {
+            if (Task.interruptsCurrentTask(e)) {
+                // The consumer's own interruption: it leaves now, not after one more chunk. The partial list stays
+                // for a consumer that catches the interruption and goes on.
+                if (!filling.isEmpty()) {
+                    chunk = filling;
+                }
                 throw e;
             }
-            heldFailure = (RuntimeException) e;
+            if (filling.isEmpty()) {
+                throw e;
+            }
+            heldFailure = e; // the upstream's failure: after the items read before it
         }
         if (filling.isEmpty()) {
             return false;

@@ -3,7 +3,6 @@ package org.aio4j;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 
 /**
  * {@link AsyncIterator#mapConcurrent} and {@link AsyncIterator#mapConcurrentUnordered}: each item is mapped in a task
@@ -78,9 +77,10 @@ final class ConcurrentMap<T, R> {
                     return;
                 }
                 item = upstream.next();
-            } catch (CancellationException | TaskGroupException e) { // the caller's interruption, not the upstream's
-                throw e;
             } catch (RuntimeException e) {
+                if (Task.interruptsCurrentTask(e)) { // the caller's, not a failure of the upstream
+                    throw e;
+                }
                 upstreamDone = true;
                 upstreamFailure = e;
                 return;

@@ -105,21 +105,17 @@ public final class Condition extends LoopBound {
     }
 
     /**
-     * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup});
-     * rethrows the last interruption.
+     * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup}),
+     * and then throws that interruption, as asyncio's {@code wait()} does.
      */
     private void reacquire() {
-        RuntimeException cancelled = null;
-        for (;;) {
-            try {
-                lock.lock("await()");
-                break;
-            } catch (CancellationException | TaskGroupException e) {
-                cancelled = e;
-            }
+        RuntimeException interruption;
+        try (CancelShield shield = CancelShield.enter()) {
+            lock.lock("await()");
+            interruption = shield.takeInterruption();
         }
-        if (cancelled != null) {
-            throw cancelled;
+        if (interruption != null) {
+            throw interruption;
         }
     }
 

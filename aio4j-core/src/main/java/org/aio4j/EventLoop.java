@@ -1305,6 +1305,7 @@ public final class EventLoop implements AutoCloseable {
                     t.requestCancel("event loop closed", true);
                     t.settleUnstarted();
                 } else if (!t.isDone()) {
+                    t.breakShields();
                     t.requestCancel("event loop closed", true);
                     transferTo(t);
                     awaitDriverTurn();

@@ -51,15 +51,18 @@ final class HelperTasks {
         }
         boolean realFailure = primary != null && !(primary instanceof CancellationException);
         boolean releasing = primary == null || primary instanceof GeneratorExit;
-        RuntimeException interrupted = null;
+        RuntimeException interrupted;
         Throwable helperFailure = null;
-        for (Task<?> t : new ArrayList<>(tasks)) {
-            while (!t.isDone()) {
-                RuntimeException c = awaitDone(t);
-                if (c != null) {
-                    interrupted = c;
+        try (CancelShield shield = CancelShield.enter()) {
+            Task<?> me = loop.currentTask;
+            for (Task<?> t : new ArrayList<>(tasks)) {
+                if (!t.isDone()) {
+                    me.awaitDone(t); // neither raises t's outcome nor cancels t again: the shield defers interruptions
                 }
             }
+            interrupted = shield.takeInterruption();
+        }
+        for (Task<?> t : new ArrayList<>(tasks)) {
             Throwable error = t.isCancelled() ? null : t.peekException();
             if (error != null && realFailure && error != primary) {
                 t.markRetrieved();
@@ -78,28 +81,6 @@ final class HelperTasks {
             return Failures.combine(interrupted, helperFailure);
         }
         return helperFailure;
-    }
-
-    /**
-     * Waits for {@code t} without cancelling it; returns what interrupted the calling task (its cancellation, or its
-     * TaskGroup's abort), if that came.
-     */
-    private RuntimeException awaitDone(Task<?> t) {
-        Future<Void> done = new Future<>(loop);
-        done.owner = t;
-        t.addDoneCallback(f -> {
-            if (!done.isDone()) {
-                done.complete(null);
-            }
-        });
-        try {
-            done.await();
-            return null;
-        } catch (CancellationException | TaskGroupException e) {
-            return e;
-        } catch (Exception impossible) {
-            throw Failures.unchecked(impossible);
-        }
     }
 
     @Override

@@ -66,8 +66,13 @@ public final class Task<T> extends Future<T> {
          * before the task is done, so that none outlives the task (see {@link AsyncGenerator}).
          */
         java.util.ArrayList<AsyncGenerator<?>> generators;
-        /** The cancellation most recently thrown into the coroutine (a Timeout converts it when it expires). */
-        CancellationException lastCancellation;
+        /**
+         * The interruption most recently thrown into the coroutine at a suspension point: a cancellation (a Timeout
+         * converts it when it expires) or a TaskGroup's abort. See {@link #isInterruption}.
+         */
+        RuntimeException lastInterruption;
+        /** How many {@link CancelShield}s of this task are open: while one is, interruptions are deferred. */
+        int shields;
     }
 
     private Extras extras() {
@@ -97,8 +102,39 @@ public final class Task<T> extends Future<T> {
         }
     }
 
-    CancellationException lastCancellation() {
-        return extras == null ? null : extras.lastCancellation;
+    RuntimeException lastInterruption() {
+        return extras == null ? null : extras.lastInterruption;
+    }
+
+    /** Whether a {@link CancelShield} of this task is open, deferring its interruptions. */
+    private boolean shielded() {
+        return extras != null && extras.shields > 0;
+    }
+
+    void enterShield() {
+        extras().shields++;
+    }
+
+    void leaveShield() {
+        if (extras != null && extras.shields > 0) {
+            extras.shields--;
+        }
+    }
+
+    /** The loop closes while the task still waits: no shield holds it back from the cancellation that ends it. */
+    void breakShields() {
+        if (extras != null) {
+            extras.shields = 0;
+        }
+    }
+
+    /** The interruption pending for the task, taken so that no suspension point raises it; null if none. */
+    RuntimeException takePendingInterruption() {
+        if (!mustCancel) {
+            return null;
+        }
+        mustCancel = false;
+        return takeCancellation();
     }
 
     /** Links in the loop's list of pending tasks. */
@@ -146,7 +182,10 @@ public final class Task<T> extends Future<T> {
 
     /**
      * Withdraws one cancellation request and returns how many remain: asyncio's {@code uncancel()}. When none remain,
-     * a cancellation that was requested but not yet thrown into the coroutine is dropped (as in CPython 3.13).
+     * a cancellation that was requested but not yet passed on is dropped, as in CPython 3.13: one the task will meet
+     * at its next suspension point (or deferred by a {@link CancelShield}). One already passed on to what the task
+     * waits on (the future it awaits, which was cancelled, or its sleep, which was cut short) is still thrown where
+     * the task wakes; so is a {@link TaskGroup}'s abort, which is not a cancellation.
      *
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
@@ -154,14 +193,36 @@ public final class Task<T> extends Future<T> {
         loop.checkThread("Task.uncancel");
         if (cancelsRequested > 0) {
             cancelsRequested--;
-            if (cancelsRequested == 0) {
+            if (cancelsRequested == 0 && mustCancel && !abortPending()) {
                 mustCancel = false;
-                if (!abortPending()) { // a pending abort is not a cancellation: it stays
-                    cancelCause = null;
-                }
+                cancelCause = null;
             }
         }
         return cancelsRequested;
+    }
+
+    /**
+     * Whether {@code e} is the interruption this task most recently received where it suspended: its cancellation
+     * ({@link #cancel}), the expiry of a {@link Timeout} around it, or an abort by its {@link TaskGroup} (whose
+     * {@link TaskGroupException} is thrown where the block waits). A failure of what the task awaited is not one, even
+     * a {@link CancellationException} of a future that something else cancelled.
+     *
+     * <p>asyncio has no counterpart: there a task's own cancellation and a cancelled future it awaited both raise
+     * {@code CancelledError}, told apart with {@code cancelling()}. Code that must tell "I am being stopped" from
+     * "what I waited for failed" (an iterator operator that holds its upstream's failure but lets its consumer's
+     * cancellation out at once) asks this instead of testing exception types.
+     *
+     * @param e an exception the task's code caught; {@code null} gives {@code false}
+     */
+    public boolean isInterruption(Throwable e) {
+        return e != null && extras != null && e == extras.lastInterruption;
+    }
+
+    /** Whether {@code e} is an interruption of the task running on this thread, if one does ({@link #isInterruption}). */
+    static boolean interruptsCurrentTask(Throwable e) {
+        EventLoop loop = EventLoop.ofCurrentThread();
+        Task<?> t = loop == null ? null : loop.currentTask;
+        return t != null && t.isInterruption(e);
     }
 
     /**
@@ -303,12 +364,27 @@ public final class Task<T> extends Future<T> {
                 && !(e instanceof TimeoutCancellationException t && t.isTimeout());
     }
 
-    /** Suspends until {@code f} is done. The caller checked that f is pending and belongs to this loop. */
+    /**
+     * Suspends until {@code f} is done, then throws a {@link CancellationException} if {@code f} was cancelled: by
+     * the task's own cancellation (its interruption) or by anyone else (a failure of what it awaited), as asyncio's
+     * task wake-up reads the awaited future's result. The caller checked that f is pending and belongs to this loop.
+     */
     void suspendOn(Future<?> f) {
+        awaitDone(f);
+        if (f.isCancelled()) {
+            throw f.cancelledError();
+        }
+    }
+
+    /**
+     * Suspends until {@code f} is done, whatever its outcome; throws only the task's interruption. The caller checked
+     * that f is pending and belongs to this loop.
+     */
+    void awaitDone(Future<?> f) {
         if (f == this) {
             throw new IllegalStateException("Task cannot await on itself: " + this);
         }
-        if (mustCancel && f.cancel(causeMessage(cancelCause))) {
+        if (mustCancel && !shielded() && f.cancel(causeMessage(cancelCause))) {
             // asyncio's __step cancels the future a task yields while a cancellation is pending.
             mustCancel = false;
         }
@@ -328,7 +404,7 @@ public final class Task<T> extends Future<T> {
             }
         });
         try {
-            suspendOn(f);
+            awaitDone(f);
         } finally {
             timer.cancel();
         }
@@ -336,7 +412,7 @@ public final class Task<T> extends Future<T> {
 
     /** Suspends for {@code nanos} of loop time; 0 yields to the other ready tasks once (asyncio's sleep(0)). */
     void sleep(long nanos) {
-        if (nanos <= 0 || mustCancel) {
+        if (nanos <= 0 || (mustCancel && !shielded())) {
             loop.makeReady(this);
             loop.suspend(this);
         } else {
@@ -363,12 +439,15 @@ public final class Task<T> extends Future<T> {
     }
 
     private void afterWake(Future<?> f) {
+        if (mustCancel && shielded()) {
+            return; // deferred until the shield closes
+        }
         if (mustCancel) {
             mustCancel = false;
             throw withOutcomeOf(f, takeCancellation());
         }
-        if (cancelCause != null && f != null) {
-            if (f.isCancelled() || !f.isDone() || abortPending()) {
+        if (cancelCause != null) {
+            if (f == null || f.isCancelled() || !f.isDone() || abortPending()) {
                 // Cancelled with f, or woken before f ended (Future.get's timeout) while f still winds down the
                 // cancellation passed to it, or aborted by a TaskGroup (whatever f did with the cancellation passed
                 // to it): the task's to raise.
@@ -407,9 +486,7 @@ public final class Task<T> extends Future<T> {
         } else {
             e = new CancellationException(cause == NO_MESSAGE || cause == null ? null : (String) cause);
         }
-        if (e instanceof CancellationException ce) {
-            extras().lastCancellation = ce;
-        }
+        extras().lastInterruption = e;
         return e;
     }
 
@@ -430,6 +507,12 @@ public final class Task<T> extends Future<T> {
             // counted, and the group raises it again once its errors are out (see rearmCancellation).
             return true;
         }
+        if (shielded()) {
+            // Deferred: nothing the task waits on is cancelled and it is not woken; the shield's end raises it.
+            mustCancel = true;
+            cancelCause = cause;
+            return true;
+        }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
             if (f.cancel(causeMessage(cause))) {
@@ -440,6 +523,8 @@ public final class Task<T> extends Future<T> {
             h.cancel();
             waitingOn = null;
             loop.makeReady(this);
+            cancelCause = cause; // passed on: thrown where the sleep wakes, as with an awaited future
+            return true;
         }
         mustCancel = true;
         cancelCause = cause;

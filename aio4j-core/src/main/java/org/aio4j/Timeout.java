@@ -103,7 +103,7 @@ public final class Timeout implements AutoCloseable {
         if (state == State.EXPIRING) {
             state = State.EXPIRED;
             if (task.uncancel() <= cancellingAtEntry
-                    && task.lastCancellation() instanceof TimeoutCancellationException tce) {
+                    && task.lastInterruption() instanceof TimeoutCancellationException tce) {
                 tce.convert();
             }
         } else if (state == State.ENTERED) {

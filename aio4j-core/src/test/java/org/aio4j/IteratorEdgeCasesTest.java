@@ -118,6 +118,34 @@ class IteratorEdgeCasesTest {
         assertThat(log).containsExactly("cancelled");
     }
 
+    /**
+     * A cancellation that is the source's own failure (it awaited a future something else cancelled) is not the
+     * consumer's interruption: chunked() holds it back like any failure, and the partial chunk comes first.
+     */
+    @Test
+    void chunkedHoldsASourcesOwnCancellationUntilThePartialChunkIsOut() throws Exception {
+        List<Object> got = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<Void> cancelledElsewhere = Aio.getRunningLoop().createFuture();
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(0);
+                out.emit(1);
+                Aio.getRunningLoop().callSoon(() -> cancelledElsewhere.cancel("not the consumer's"));
+                cancelledElsewhere.await();
+            });
+            try (var chunks = gen.chunked(3)) {
+                for (List<Integer> c : chunks) {
+                    got.add(c);
+                }
+            } catch (CancellationException e) {
+                got.add(e.getMessage());
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(got).containsExactly(List.of(0, 1), "not the consumer's");
+    }
+
     /** Rule 3.6: after cancel(), request(n<=0) must be a no-op (no onError after cancellation). */
     @Test
     void toPublisherIgnoresARequestAfterCancel() throws Exception {

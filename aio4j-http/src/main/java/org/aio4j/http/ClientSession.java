@@ -14,7 +14,6 @@ import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
-import org.aio4j.TaskGroupException;
 
 /**
  * An awaitable HTTP client: aiohttp's {@code ClientSession}. Its calls suspend the calling task until the response
@@ -278,17 +277,14 @@ public final class ClientSession implements AutoCloseable {
         } catch (TimeoutException e) {
             dropLateOutcome(response);
             throw new ClientTimeoutException(request.method(), request.uri(), request.timeout(), e);
-        } catch (CancellationException e) {
-            if (response.isCancelled() && Aio.currentTask().cancelling() == 0) {
-                // not this task's cancellation: the transport cancelled its own exchange
-                throw Failures.cancelledByTransport(request, transport, e);
-            }
-            dropLateOutcome(response);
-            throw e;
-        } catch (TaskGroupException e) { // the task's TaskGroup aborts it: not a failure of this request
-            dropLateOutcome(response);
-            throw e;
         } catch (Exception e) {
+            if (Aio.currentTask().isInterruption(e)) { // cancelled, or aborted by its TaskGroup: not this request's
+                dropLateOutcome(response);
+                throw (RuntimeException) e;
+            }
+            if (e instanceof CancellationException c) { // not this task's cancellation: the transport cancelled it
+                throw Failures.cancelledByTransport(request, transport, c);
+            }
             Exception translated = Failures.translate(request, e);
             if (translated instanceof ClientException ce) {
                 throw ce;

@@ -4,11 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import org.aio4j.CancelShield;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
-import org.aio4j.TaskGroupException;
 import org.aio4j.TimerHandle;
 
 /**
@@ -77,7 +76,7 @@ final class FetchEngine {
             while (finished < n) {
                 sleepUntilSignalled();
             }
-        } catch (CancellationException | TaskGroupException e) { // cancelled, or aborted by the task's TaskGroup
+        } catch (RuntimeException e) { // the task's interruption: cancelled, or aborted by its TaskGroup
             stop();
             throw e;
         }
@@ -107,7 +106,11 @@ final class FetchEngine {
         }
     }
 
-    /** Aborts the exchanges in flight, starts no more, and suspends until every aborted one has ended. */
+    /**
+     * Aborts the exchanges in flight, starts no more, and suspends until every aborted one has ended, inside a
+     * {@link CancelShield}: an interruption of the task meanwhile does not cut the wait short, it is raised at the
+     * task's next suspension point.
+     */
     void stop() {
         stopped = true;
         for (int i = 0; i < started; i++) {
@@ -116,8 +119,10 @@ final class FetchEngine {
                 f.cancel();
             }
         }
-        while (inFlight > 0) {
-            sleepUntilSignalled();
+        try (CancelShield shield = CancelShield.enter()) {
+            while (inFlight > 0) {
+                sleepUntilSignalled();
+            }
         }
     }
 

@@ -6,10 +6,10 @@ import java.util.concurrent.CancellationException;
 import org.aio4j.Aio;
 import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
+import org.aio4j.CancelShield;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
 import org.aio4j.GeneratorExit;
-import org.aio4j.TaskGroupException;
 
 /**
  * The rows of one execution of a {@link JdbcQuery}, as an async iterator: asyncpg's and aiopg's cursors, iterated
@@ -188,35 +188,25 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     }
 
     /**
-     * Closes the JDBC objects, after cancelling the statement and waiting for the call in flight if there is one;
-     * waits through further cancellations of the task. Returns what the body must throw instead of ending as it does,
-     * or null to let it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
+     * Closes the JDBC objects, after cancelling the statement and waiting for the call in flight if there is one,
+     * inside a {@link CancelShield}: an interruption of the task meanwhile (a cancellation, its TaskGroup's abort)
+     * waits until the clean-up is over. Returns what the body must throw instead of ending as it does, or null to let
+     * it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
      */
     private Throwable release(EventLoop loop, Throwable primary) {
-        RuntimeException interrupted = null;
-        Throwable cancelFailure = null;
-        Future<?> running = inFlight;
-        inFlight = null;
-        if (running != null && !running.isDone()) {
-            // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool
-            // too): a bounded pool's threads may all be busy, one of them with the very call to cancel.
-            Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
-                blocking.cancel();
+        RuntimeException interrupted;
+        Throwable cancelFailure;
+        Throwable closeFailure;
+        try (CancelShield shield = CancelShield.enter()) {
+            cancelFailure = cancelRunningCall(loop);
+            boolean commit = primary == null;
+            Future<Void> closing = loop.runInExecutor(query.executor(), () -> {
+                blocking.close(commit);
                 return null;
             });
-            interrupted = settle(cancelling, interrupted);
-            cancelFailure = failureOf(cancelling);
-            interrupted = settle(running, interrupted);
-            failureOf(running); // the call was cancelled on purpose: its failure is expected
+            closeFailure = settle(closing);
+            interrupted = shield.takeInterruption();
         }
-        boolean commit = primary == null;
-        Future<Void> closing = loop.runInExecutor(query.executor(), () -> {
-            blocking.close(commit);
-            return null;
-        });
-        interrupted = settle(closing, interrupted);
-        Throwable closeFailure = failureOf(closing);
-
         if (primary == null || primary instanceof GeneratorExit) {
             // Ended normally or closed by the consumer: a close failure, or else a cancellation that came during the
             // clean-up, is the outcome.
@@ -227,6 +217,24 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         // Failing or cancelled: that goes on, carrying the rest.
         attach(primary, cancelFailure, closeFailure, interrupted);
         return null;
+    }
+
+    /** Cancels the statement of the call in flight, if any, and waits for both; returns the cancel's failure. */
+    private Throwable cancelRunningCall(EventLoop loop) {
+        Future<?> running = inFlight;
+        inFlight = null;
+        if (running == null || running.isDone()) {
+            return null;
+        }
+        // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool too):
+        // a bounded pool's threads may all be busy, one of them with the very call to cancel.
+        Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
+            blocking.cancel();
+            return null;
+        });
+        Throwable cancelFailure = settle(cancelling);
+        settle(running); // the call was cancelled on purpose: its failure is expected
+        return cancelFailure;
     }
 
     private static void attach(Throwable carrier, Throwable... others) {
@@ -241,26 +249,17 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     }
 
     /**
-     * Waits until {@code f} is done, whatever happens to the task; returns what interrupted the task (its
-     * cancellation, or its TaskGroup's abort), if that came.
+     * Waits until {@code f} is done (called inside a {@link CancelShield}, so nothing interrupts the wait) and returns
+     * its failure, retrieved; null if it succeeded or was cancelled.
      */
-    private static RuntimeException settle(Future<?> f, RuntimeException interrupted) {
-        while (!f.isDone()) {
-            try {
-                Aio.shield(f).await();
-            } catch (CancellationException | TaskGroupException e) {
-                if (!f.isDone()) {
-                    interrupted = e; // not f's outcome: the task was interrupted while f goes on
-                }
-            } catch (Exception e) {
-                break; // f failed: failureOf() retrieves it
+    private static Throwable settle(Future<?> f) {
+        try {
+            f.await();
+        } catch (Exception e) {
+            if (!f.isDone()) { // not f's outcome: the loop is closing and lifted the shield
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
         }
-        return interrupted;
-    }
-
-    /** The failure of a done call, retrieving it; null if it succeeded or was cancelled. */
-    private static Throwable failureOf(Future<?> f) {
         return f.isCancelled() ? null : f.exception();
     }
 

@@ -1,0 +1,300 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+class CancelShieldTest {
+
+    @Test
+    void aCancellationInsideTheShieldIsDeferredToTheNextSuspensionPointAfterIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<String> reply = Aio.getRunningLoop().createFuture();
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    seen.add("got " + reply.await());
+                    seen.add("cancelling " + Aio.currentTask().cancelling());
+                }
+                seen.add("after the shield");
+                try {
+                    Aio.sleep(0);
+                    seen.add("not raised");
+                } catch (CancellationException e) {
+                    seen.add("raised: " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            Aio.sleep(1);
+            seen.add("reply cancelled? " + reply.isCancelled());
+            reply.setResult("reply");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("reply cancelled? false", "got reply", "cancelling 1", "after the shield",
+                "raised: stop");
+    }
+
+    @Test
+    void takeInterruptionHandsTheDeferredCancellationToTheCallerAndNothingIsRaisedLater() throws Exception {
+        double[] woke = {-1};
+        Object[] taken = {null};
+        String result = TestLoops.runVirtual(() -> {
+            Task<String> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(5);                      // not cut short
+                    woke[0] = Aio.getRunningLoop().time();
+                    taken[0] = shield.takeInterruption();
+                    assertThat(shield.takeInterruption()).isNull();
+                }
+                Aio.sleep(0);                          // nothing pending any more
+                return "finished, cancelling " + Aio.currentTask().cancelling();
+            });
+            Aio.sleep(1);
+            worker.cancel("late");
+            return worker.await();
+        });
+        assertThat(woke[0]).isEqualTo(5.0);
+        assertThat(taken[0]).isInstanceOf(CancellationException.class);
+        assertThat(((CancellationException) taken[0]).getMessage()).isEqualTo("late");
+        assertThat(result).isEqualTo("finished, cancelling 1");
+    }
+
+    @Test
+    void aCancellationPendingWhenTheShieldIsEnteredIsDeferredToo() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                Aio.currentTask().cancel("self");
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(1);
+                    seen.add("slept in the shield");
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("then raised: " + e.getMessage());
+                }
+            });
+            worker.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("slept in the shield", "then raised: self");
+    }
+
+    @Test
+    void aTaskThatReturnsRightAfterItsShieldWithACancellationPendingEndsCancelled() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Future<Void> gate = Aio.getRunningLoop().createFuture();
+            Task<String> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    gate.await();
+                }
+                return "returned";
+            });
+            Aio.sleep(0);
+            worker.cancel();
+            gate.setResult(null);
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            assertThat(worker.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void aTimeoutExpiringInsideTheShieldIsRaisedAfterItAndConvertedByItsBlock() throws Exception {
+        double[] at = {-1};
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(3);
+                }
+                at[0] = Aio.getRunningLoop().time();
+                Aio.sleep(0);
+                throw new AssertionError("the expired timeout was not raised");
+            } catch (TimeoutCancellationException e) {
+                assertThat(e.isTimeout()).isTrue();
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(at[0]).isEqualTo(3.0);
+    }
+
+    @Test
+    void aTimeoutBlockThatEndsRightAfterTheShieldEndsNormallyButSaysItExpired() throws Exception {
+        // asyncio.timeout() raises TimeoutError only if a cancellation leaves its block.
+        TestLoops.runVirtual(() -> {
+            Timeout timeout;
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                timeout = t;
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2);
+                }
+            }
+            assertThat(timeout.expired()).isTrue();
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            Aio.sleep(0); // nothing left pending
+            return null;
+        });
+    }
+
+    @Test
+    void aTaskGroupAbortIsDeferredUntilTheBlockLeavesItsShield() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (TaskGroup g = new TaskGroup()) {
+                g.createTask(() -> {
+                    Aio.sleep(1);
+                    throw new IllegalStateException("child failed");
+                });
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2);
+                    seen.add("shielded sleep ended at " + Aio.getRunningLoop().time());
+                }
+                Aio.sleep(0);
+                seen.add("not aborted");
+                g.join();
+            } catch (TaskGroupException e) {
+                seen.add("aborted: " + e.exceptions().getFirst().getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("shielded sleep ended at 2.0", "aborted: child failed");
+    }
+
+    @Test
+    void nestedShieldsDeferUntilTheOutermostCloses() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield outer = CancelShield.enter()) {
+                    try (CancelShield inner = CancelShield.enter()) {
+                        Aio.sleep(1);
+                    }
+                    Aio.sleep(1);
+                    seen.add("outer still shields");
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the outer");
+                }
+            });
+            Aio.sleep(0.5);
+            worker.cancel();
+            worker.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("outer still shields", "raised after the outer");
+    }
+
+    @Test
+    void theLoopClosingLiftsTheShieldSoThatTheTaskUnwinds() throws Exception {
+        List<String> seen = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        EventLoop loop = TestLoops.virtual(errors);
+        try {
+            loop.runUntilComplete(loop.createTask(() -> {
+                Aio.createTask(() -> {
+                    try (CancelShield shield = CancelShield.enter()) {
+                        Aio.getRunningLoop().createFuture().await(); // nothing ever completes it
+                    } finally {
+                        seen.add("finally ran");
+                    }
+                    return null;
+                });
+                Aio.sleep(0);
+                return null;
+            }));
+        } finally {
+            loop.close();
+        }
+        assertThat(seen).containsExactly("finally ran");
+        assertThat(errors).anySatisfy(e -> assertThat(e.message()).contains("still pending when its event loop closed"));
+    }
+
+    @Test
+    void misuseIsRefusedWithAClearMessage() throws Exception {
+        assertThatThrownBy(CancelShield::enter)
+                .isInstanceOf(IllegalStateException.class).hasMessage("no running event loop");
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<Throwable> fromCallback = loop.createFuture();
+            loop.callSoon(() -> {
+                try {
+                    CancelShield.enter();
+                    fromCallback.setResult(null);
+                } catch (IllegalStateException e) {
+                    fromCallback.setResult(e);
+                }
+            });
+            assertThat(fromCallback.await()).hasMessageContaining("must be called from a task, not from a callback");
+
+            CancelShield mine = CancelShield.enter();
+            Task<Void> other = Aio.createTask(mine::close);
+            assertThatThrownBy(other::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("must be called by the task that entered it");
+            mine.close();
+            mine.close(); // closing twice does nothing
+            assertThatThrownBy(mine::takeInterruption).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the shield is closed");
+            return null;
+        });
+    }
+
+    @Test
+    void isInterruptionTellsTheTasksOwnInterruptionsFromFailuresOfWhatItAwaited() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<?> me = Aio.currentTask();
+            // a future that something else cancelled: a failure of what the task awaited
+            Future<Void> cancelledElsewhere = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().callLater(1, () -> cancelledElsewhere.cancel());
+            CancellationException notMine = catchCancellation(cancelledElsewhere);
+            assertThat(me.isInterruption(notMine)).isFalse();
+
+            // the task's own cancellation
+            Aio.getRunningLoop().callLater(1, () -> me.cancel("mine"));
+            CancellationException mine = catchCancellation(Aio.getRunningLoop().createFuture());
+            assertThat(me.uncancel()).isZero();
+            assertThat(me.isInterruption(mine)).isTrue();
+
+            // a Timeout's expiry
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                Aio.sleep(2);
+            } catch (TimeoutCancellationException e) {
+                assertThat(me.isInterruption(e)).isTrue();
+            }
+
+            // a TaskGroup's abort, thrown where the block waits
+            try (TaskGroup g = new TaskGroup()) {
+                g.createTask(() -> {
+                    throw new IllegalArgumentException("boom");
+                });
+                Aio.sleep(1);
+            } catch (TaskGroupException e) {
+                assertThat(me.isInterruption(e)).isTrue();
+            }
+
+            assertThat(me.isInterruption(new IllegalStateException())).isFalse();
+            assertThat(me.isInterruption(null)).isFalse();
+            return null;
+        });
+    }
+
+    private static CancellationException catchCancellation(Future<?> f) throws Exception {
+        try {
+            f.await();
+        } catch (CancellationException e) {
+            return e;
+        }
+        throw new AssertionError("not cancelled");
+    }
+}
