@@ -242,12 +242,14 @@ public final class Aio {
             return future.await();
         }
         if (EventLoop.toNanos(timeout, "timeout") == 0) {
+            future.loop.taskAwaiting(future, "Aio.waitFor()"); // a future of another loop is refused, as below
             return expireNow(future);
         }
-        try (Timeout t = Timeout.after(timeout)) {
+        Timeout t = Timeout.after(timeout);
+        try (t) {
             return future.await();
         } catch (TimeoutCancellationException e) {
-            throw timeoutError(e, timeout);
+            throw timeoutError(e, t, timeout);
         }
     }
 
@@ -263,10 +265,11 @@ public final class Aio {
         if (EventLoop.toNanos(timeout, "timeout") == 0) {
             return expireNow(createTask(coroutine));
         }
-        try (Timeout t = Timeout.after(timeout)) {
+        Timeout t = Timeout.after(timeout);
+        try (t) {
             return coroutine.call();
         } catch (TimeoutCancellationException e) {
-            throw timeoutError(e, timeout);
+            throw timeoutError(e, t, timeout);
         }
     }
 
@@ -288,8 +291,9 @@ public final class Aio {
         }
     }
 
-    private static Exception timeoutError(TimeoutCancellationException e, Duration timeout) {
-        if (!e.isTimeout()) {
+    /** {@code e} as waitFor's TimeoutException if it is {@code t}'s expiry; a timeout of the work itself as it is. */
+    private static Exception timeoutError(TimeoutCancellationException e, Timeout t, Duration timeout) {
+        if (!e.isTimeout() || e.timeout() != t) {
             return e;
         }
         return (TimeoutException) new TimeoutException("timed out after " + timeout).initCause(e);

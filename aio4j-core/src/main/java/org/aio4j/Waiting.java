@@ -87,17 +87,28 @@ final class Waiting {
             distinct.put(f, Boolean.TRUE);
         }
         var state = new Object() {
+            /** Futures not yet returned nor promised to a next() that is waiting. */
             int remaining = distinct.size();
-            Future<Void> waiter;
+            /** The next() calls waiting for a future to complete, first come first served. */
+            final ArrayDeque<Future<Void>> waiters = new ArrayDeque<>();
+
+            void wakeOne() {
+                for (Future<Void> w; (w = waiters.poll()) != null; ) {
+                    if (!w.isDone()) {
+                        w.complete(null);
+                        return;
+                    }
+                }
+            }
         };
         for (Future<T> f : new LinkedHashSet<>(futures)) {
             f.addDoneCallback(done -> {
                 completed.add(done);
-                if (state.waiter != null && !state.waiter.isDone()) {
-                    state.waiter.complete(null);
-                }
+                state.wakeOne();
             });
         }
+        // Several tasks may share the iterator (as asyncio's): each next() counts itself out of `remaining` before it
+        // waits, so no two wait for the same last future, and counts itself back in if it is interrupted.
         Iterator<Future<T>> it = new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -109,20 +120,32 @@ final class Waiting {
                 if (state.remaining == 0) {
                     throw new NoSuchElementException("asCompleted(): every future was already returned");
                 }
-                while (completed.isEmpty()) {
-                    state.waiter = loop.createFuture();
-                    try {
-                        state.waiter.await();
-                    } catch (RuntimeException e) {
-                        throw e;
-                    } catch (Exception impossible) {
-                        throw new IllegalStateException(impossible);
-                    } finally {
-                        state.waiter = null;
+                state.remaining--;
+                boolean taken = false;
+                try {
+                    while (completed.isEmpty()) {
+                        Future<Void> w = loop.createFuture();
+                        state.waiters.add(w);
+                        try {
+                            w.await();
+                        } finally {
+                            state.waiters.remove(w);
+                        }
+                    }
+                    taken = true;
+                    return completed.poll();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception impossible) { // a waiter is only ever completed with null
+                    throw new IllegalStateException(impossible);
+                } finally {
+                    if (!taken) {
+                        state.remaining++;
+                        if (!completed.isEmpty()) {
+                            state.wakeOne(); // a wake-up meant for this call passes to the next waiter
+                        }
                     }
                 }
-                state.remaining--;
-                return completed.poll();
             }
         };
         return () -> it;

@@ -306,4 +306,62 @@ class CombinatorsTest {
         });
         assertThat(e).isSameAs(boom);
     }
+
+    /** As asyncio's, the iterator can be shared: each next() counts itself out before it waits. */
+    @Test
+    void twoTasksConsumingOneAsCompletedIteratorBothGetTheirFuture() throws Exception {
+        List<String> got = TestLoops.runVirtual(() -> {
+            List<Future<String>> fs = List.of(
+                    Aio.createTask(() -> { Aio.sleep(1); return "a"; }),
+                    Aio.createTask(() -> { Aio.sleep(2); return "b"; }));
+            var it = Aio.asCompleted(fs).iterator();
+            List<String> out = new ArrayList<>();
+            Coroutine<Void> consumer = () -> {
+                while (it.hasNext()) {
+                    out.add(it.next().result());
+                }
+                return null;
+            };
+            Task<Void> c1 = Aio.createTask(consumer);
+            Task<Void> c2 = Aio.createTask(consumer);
+            Aio.gather(c1, c2).await();
+            return out;
+        });
+        assertThat(got).containsExactly("a", "b");
+    }
+
+    /** waitFor's TimeoutException means its own deadline passed; a timeout of the work itself leaves as it is. */
+    @Test
+    void waitForDoesNotReportATimeoutOfTheWorkItselfAsItsOwn() throws Exception {
+        Coroutine<String> timesOutAfterOneSecond = () -> {
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                Aio.sleep(5);
+            }
+            return "never";
+        };
+        TestLoops.runVirtual(() -> {
+            assertThatThrownBy(() -> Aio.waitFor(Aio.createTask(timesOutAfterOneSecond), Duration.ofSeconds(10)))
+                    .isInstanceOf(TimeoutCancellationException.class);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            assertThatThrownBy(() -> Aio.waitFor(timesOutAfterOneSecond, Duration.ofSeconds(10)))
+                    .isInstanceOf(TimeoutCancellationException.class);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            return null;
+        });
+    }
+
+    @Test
+    void waitForZeroOnAFutureOfAnotherLoopIsRefusedLikeAnyOtherTimeout() throws Exception {
+        EventLoop other = new EventLoop();
+        Future<String> foreign = other.createFuture();
+        TestLoops.runVirtual(() -> {
+            for (Duration timeout : List.of(Duration.ofSeconds(1), Duration.ZERO)) {
+                assertThatThrownBy(() -> Aio.waitFor(foreign, timeout)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("attached to a different loop");
+            }
+            return null;
+        });
+        assertThat(foreign.isCancelled()).isFalse();
+        other.close();
+    }
 }
