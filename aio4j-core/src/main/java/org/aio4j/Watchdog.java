@@ -9,7 +9,10 @@ import java.util.function.Consumer;
 /**
  * The debug-mode watchdog: a daemon thread that notices a step (task or callback) holding the loop longer than the
  * threshold while it still does, reports it with the stack of the thread holding the loop at that moment, and
- * reports the total when the step ends. Runs while the loop runs in debug mode.
+ * reports the total when the step ends. A slow step that ended between two of its polls is reported when it ends,
+ * without a stack (asyncio measures every callback when it ends). Runs while the loop runs in debug mode.
+ *
+ * <p>The two reports of one step go out in order: both are decided and sent holding this object's monitor.
  */
 final class Watchdog implements StepObserver {
 
@@ -22,8 +25,8 @@ final class Watchdog implements StepObserver {
     private volatile Thread holder;
     private volatile long startedAt;
     private volatile long step;
-    /** The step number last reported as slow, written by the watchdog thread. */
-    private volatile long reportedStep = -1;
+    /** The step number last reported as slow while it ran; guarded by this. */
+    private long reportedStep = -1;
     private volatile boolean stopped;
 
     Watchdog(long thresholdNanos, Consumer<SlowStep> sink) {
@@ -51,10 +54,12 @@ final class Watchdog implements StepObserver {
 
     @Override
     public void stepEnded(EventLoop loop, Object what, long nanoTime, boolean finished) {
-        long s = step;
-        subject = null;
-        if (reportedStep == s) {
-            sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(nanoTime - startedAt), List.of(), true));
+        long held = nanoTime - startedAt;
+        synchronized (this) {
+            subject = null;
+            if (reportedStep == step || held >= thresholdNanos) {
+                sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), List.of(), true));
+            }
         }
     }
 
@@ -65,18 +70,21 @@ final class Watchdog implements StepObserver {
             Object what = subject;
             long s = step;
             long started = startedAt;
-            if (what == null || reportedStep == s) {
+            if (what == null) {
                 continue;
             }
             long held = System.nanoTime() - started;
             if (held >= thresholdNanos) {
                 Thread t = what instanceof Task<?> task && task.thread != null ? task.thread : holder;
                 StackTraceElement[] frames = t == null ? new StackTraceElement[0] : t.getStackTrace();
-                if (subject != what || step != s) {
-                    continue; // the step ended while we looked
+                synchronized (this) {
+                    if (subject != what || step != s || reportedStep == s) {
+                        continue; // the step ended while we looked (its end reports it), or it was reported
+                    }
+                    reportedStep = s;
+                    sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), Arrays.asList(frames),
+                            false));
                 }
-                reportedStep = s;
-                sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), Arrays.asList(frames), false));
             }
         }
     }
