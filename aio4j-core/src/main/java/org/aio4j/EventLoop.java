@@ -383,8 +383,10 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Closes the loop: asyncio's {@code close()}. Pending callbacks and timers are dropped. Tasks still pending are
      * reported to the exception handler and cancelled: a task that has started is resumed one last time with a
-     * {@link java.util.concurrent.CancellationException} so that its {@code finally} blocks run (it cannot suspend
-     * any more). Exceptions of futures that nobody retrieved are reported. A default executor created by the loop is
+     * {@link java.util.concurrent.CancellationException} so that its {@code finally} blocks run. It cannot suspend
+     * any more: each await throws {@link IllegalStateException}. A task that catches that and tries again and again
+     * (a hundred times) is abandoned rather than allowed to hold the loop: reported to the exception handler, settled
+     * as cancelled, its thread left parked for good. Exceptions of futures that nobody retrieved are reported. A default executor created by the loop is
      * shut down without waiting. Closing a closed loop does nothing.
      *
      * @throws IllegalStateException if the loop is running
@@ -953,7 +955,7 @@ public final class EventLoop implements AutoCloseable {
      */
     void suspend(Task<?> t) {
         if (closing) {
-            throw new IllegalStateException("Event loop is closed: " + t.getName() + " cannot suspend any more");
+            refuseSuspensionWhileClosing(t);
         }
         if (tracing.active()) {
             tracing.stepEnded(t, false);
@@ -961,6 +963,33 @@ public final class EventLoop implements AutoCloseable {
         boolean spin = this.spin.worthTrying();
         if (handOff(t)) {
             awaitTurn(t, spin);
+        }
+    }
+
+    /**
+     * How many suspensions the closing loop refuses a task before it abandons it. Unwinding nested {@code finally}
+     * blocks that each try to await is refused a few times; only a coroutine that catches the refusal and tries again
+     * in a loop reaches this.
+     */
+    static final int REFUSALS_BEFORE_ABANDON = 100;
+
+    /**
+     * A task that {@link #close()} resumed with a cancellation tries to suspend again. It is refused with an exception,
+     * so that its {@code finally} blocks run on. A coroutine that catches the refusal and tries again, over and over,
+     * would hold the closing loop for ever: after {@link #REFUSALS_BEFORE_ABANDON} refusals the task is reported,
+     * settled as cancelled and abandoned where it is, its thread parked for good (it is never handed the loop again).
+     */
+    private void refuseSuspensionWhileClosing(Task<?> t) {
+        if (t.refuseSuspensionAtClose() < REFUSALS_BEFORE_ABANDON) {
+            throw new IllegalStateException("Event loop is closed: " + t.getName() + " cannot suspend any more");
+        }
+        callExceptionHandler(new ExceptionContext("Task went on trying to suspend after its event loop closed (it"
+                + " caught the refusal " + REFUSALS_BEFORE_ABANDON + " times); it was abandoned where it waits, and its"
+                + " finally blocks will not run", null, t, null));
+        t.settleAbandoned();
+        transferTo(DRIVER);
+        for (;;) {
+            LockSupport.park(this);
         }
     }
 

@@ -73,6 +73,8 @@ public final class Task<T> extends Future<T> {
         RuntimeException lastInterruption;
         /** How many {@link CancelShield}s of this task are open: while one is, interruptions are deferred. */
         int shields;
+        /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
+        int refusalsAtClose;
     }
 
     private Extras extras() {
@@ -126,6 +128,22 @@ public final class Task<T> extends Future<T> {
         if (extras != null) {
             extras.shields = 0;
         }
+    }
+
+    /** Counts one more suspension that the closing loop refused this task, and returns the count. */
+    int refuseSuspensionAtClose() {
+        return ++extras().refusalsAtClose;
+    }
+
+    /**
+     * The closing loop gives up on the task, whose coroutine went on trying to suspend: it is settled as cancelled
+     * although its coroutine never ends (its thread stays parked), so that nothing waits on it for ever.
+     */
+    void settleAbandoned() {
+        mustCancel = false;
+        loop.unlinkLive(this);
+        markCancelled("event loop closed; the task went on trying to suspend and was abandoned");
+        cancelCause = null;
     }
 
     /** The interruption pending for the task, taken so that no suspension point raises it; null if none. */

@@ -322,6 +322,108 @@ class TaskTest {
                 assertThat(c.message()).startsWith("Task was still pending when its event loop closed"));
     }
 
+    /** A coroutine that catches everything and waits again cannot hold a closing loop: it is abandoned, reported. */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTaskThatCatchesEveryRefusalAndKeepsWaitingIsAbandonedAtClose() throws Exception {
+        List<String> seen = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        Task<Void> stubborn = loop.runUntilComplete(() -> {
+            Queue<String> jobs = new Queue<>();
+            Task<Void> t = Aio.createTask(() -> {
+                for (;;) {
+                    try {
+                        jobs.get();
+                    } catch (RuntimeException e) { // "log it and keep serving"
+                        seen.add(e.getClass().getSimpleName());
+                    }
+                }
+            }, "stubborn");
+            Aio.sleep(0);
+            return t;
+        });
+        loop.close();
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(seen).hasSize(EventLoop.REFUSALS_BEFORE_ABANDON);
+        assertThat(seen.getFirst()).isEqualTo("CancellationException");
+        assertThat(seen.subList(1, seen.size())).containsOnly("IllegalStateException");
+        assertThat(errors).extracting(ExceptionContext::message).containsExactly(
+                "Task was still pending when its event loop closed; it was cancelled",
+                "Task went on trying to suspend after its event loop closed (it caught the refusal "
+                        + EventLoop.REFUSALS_BEFORE_ABANDON + " times); it was abandoned where it waits, and its"
+                        + " finally blocks will not run");
+        assertThat(errors.get(1).future()).isSameAs(stubborn);
+        assertThat(stubborn.isCancelled()).as("nothing waits on the abandoned task for ever").isTrue();
+    }
+
+    /**
+     * asyncio.run's clean-up would wait for ever on a task that ignores its cancellation: Aio.run says who waits on
+     * what instead, and its closing loop abandons the task rather than spin on it.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aioRunEndsDespiteATaskThatIgnoresEveryCancellation() {
+        List<ExceptionContext> errors = new ArrayList<>();
+        int[] cancellations = {0};
+        assertThatThrownBy(() -> TestLoops.runVirtual(errors, () -> {
+            Event never = new Event();
+            Aio.createTask(() -> {
+                for (;;) {
+                    try {
+                        never.await();
+                    } catch (CancellationException e) {
+                        cancellations[0]++;
+                    } catch (IllegalStateException e) {
+                        // the closing loop's refusal, swallowed too
+                    }
+                }
+            }, "deaf");
+            Aio.sleep(0);
+            return "main done";
+        })).isInstanceOf(DeadlockException.class).hasMessageContaining("deaf waits on Event[unset, waiters=1]");
+        assertThat(cancellations[0]).as("Aio.run's cancellation, then the closing loop's").isEqualTo(2);
+        assertThat(errors).extracting(ExceptionContext::message).last().asString()
+                .startsWith("Task went on trying to suspend after its event loop closed");
+    }
+
+    /** Nested finally blocks that each try to await are refused each time and all run: only a loop is abandoned. */
+    @Test
+    void nestedFinallyBlocksThatTryToAwaitAtCloseAllRun() throws Exception {
+        List<String> seen = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> {
+                try {
+                    try {
+                        try {
+                            Aio.sleep(1000);
+                        } finally {
+                            seen.add("inner");
+                            Aio.sleep(1);
+                        }
+                    } finally {
+                        seen.add("middle");
+                        Aio.sleep(1);
+                    }
+                } finally {
+                    seen.add("outer");
+                    Aio.sleep(1);
+                }
+            }, "nested");
+            Aio.sleep(0);
+            return null;
+        });
+        loop.close();
+        assertThat(seen).containsExactly("inner", "middle", "outer");
+        assertThat(errors).extracting(ExceptionContext::message).containsExactly(
+                "Task was still pending when its event loop closed; it was cancelled",
+                "Task exception was never retrieved");
+        assertThat(errors.get(1).exception()).as("the outermost refusal is what the task ended with")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("nested cannot suspend any more");
+    }
+
     @Test
     void aioRunCancelsWhatIsLeftWhenMainReturns() throws Exception {
         List<String> seen = new ArrayList<>();
