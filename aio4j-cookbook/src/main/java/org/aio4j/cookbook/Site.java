@@ -11,8 +11,9 @@ import org.aio4j.http.DemoServer;
 /**
  * Where the network recipes ({@code queue}, {@code semaphore}, {@code async-iterator}) fetch their URLs from: a
  * {@link DemoServer} that the recipe starts on 127.0.0.1 and stops at its end, so that they print the reference lines
- * with no network; or, when the environment variable {@value #BASE_URL_VARIABLE} is set, that site (the recipes then
- * fetch {@code $AIO4J_BASE_URL/a}, {@code /b}, ..., e.g. {@code AIO4J_BASE_URL=https://httpbin.org/anything}).
+ * with no network; or, when the environment variable {@value #BASE_URL_VARIABLE} is set, that site ({@code queue} and
+ * {@code async-iterator} then fetch {@code $AIO4J_BASE_URL/a}, {@code /b}, {@code /c}, and {@code semaphore} fetches
+ * {@code $AIO4J_BASE_URL/delay/N}, e.g. {@code AIO4J_BASE_URL=https://httpbin.org/anything}).
  *
  * <p>The demo server's latencies are the seed's ({@code /a} 3, {@code /b} 1, {@code /c} 4 seconds) times
  * {@code --scale}. With {@code --virtual-time} the loop's clock is virtual but the server is a real one, on the
