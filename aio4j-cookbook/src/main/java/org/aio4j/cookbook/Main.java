@@ -1,10 +1,12 @@
 package org.aio4j.cookbook;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import org.aio4j.Timeline;
 import java.util.ArrayList;
 import java.util.List;
+import org.aio4j.Timeline;
 
 /**
  * The command line behind {@code ./aio4j}:
@@ -12,7 +14,8 @@ import java.util.List;
  * aio4j recipe list
  * aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
- * Exit status: 0 on success, 1 if a recipe failed, 2 on a usage error.
+ * Exit status: 0 on success, 1 if a recipe failed, 2 on a usage error (checked before any recipe runs, the timeline
+ * file's directory included). The launcher's own commands ({@code test}, {@code build}, {@code bench}) are not here.
  */
 public final class Main {
 
@@ -26,7 +29,7 @@ public final class Main {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         try {
-            return dispatch(List.of(args), out);
+            return dispatch(List.of(args), out, err);
         } catch (UsageException e) {
             err.println("aio4j: " + e.getMessage());
             err.println(usage());
@@ -38,8 +41,9 @@ public final class Main {
         }
     }
 
-    private static int dispatch(List<String> args, PrintStream out) throws Exception {
+    private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws Exception {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
+            refuseMore(args.subList(Math.min(1, args.size()), args.size()));
             out.println(usage());
             return 0;
         }
@@ -51,11 +55,11 @@ public final class Main {
         }
         String what = args.get(1);
         if (what.equals("list")) {
+            refuseMore(args.subList(2, args.size()));
             Cookbook.summaries().forEach((name, summary) -> out.printf("%-16s %s%n", name, summary));
             return 0;
         }
-        Path timeline = timelineOption(args.subList(2, args.size()));
-        Options options = parseOptions(args.subList(2, args.size()), timeline != null);
+        CommandLine line = parseOptions(args.subList(2, args.size()));
         List<Recipe> toRun = new ArrayList<>();
         if (what.equals("all")) {
             toRun.addAll(Cookbook.recipes());
@@ -63,32 +67,75 @@ public final class Main {
             toRun.add(Cookbook.find(what).orElseThrow(() -> new UsageException(
                     "no recipe named '" + what + "'; 'aio4j recipe list' shows them")));
         }
-        for (Recipe r : toRun) {
+        // Checked before any recipe runs: a file that cannot be written would otherwise fail only at the end.
+        List<Path> files = new ArrayList<>();
+        if (line.timeline() != null) {
+            if (Files.isDirectory(line.timeline())) {
+                throw new UsageException("--timeline '" + line.timeline() + "' is a directory; give a file name, e.g. "
+                        + line.timeline().resolve("trace.json"));
+            }
+            for (Recipe r : toRun) {
+                files.add(checkWritable(toRun.size() == 1 ? line.timeline() : perRecipe(line.timeline(), r.name())));
+            }
+        }
+        for (int i = 0; i < toRun.size(); i++) {
+            Recipe r = toRun.get(i);
             out.println("== " + r.name());
-            Options forRecipe = timeline == null ? options : new Options(options.scale(), options.virtualTime(), true);
+            Options forRecipe = new Options(line.scale(), line.virtualTime(), line.timeline() != null);
             r.run(forRecipe, out);
             out.flush();
-            if (timeline != null) {
-                Path file = toRun.size() == 1 ? timeline : perRecipe(timeline, r.name());
+            if (line.timeline() != null) {
+                Path file = files.get(i);
                 for (Timeline t : forRecipe.timelines()) {
                     t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
                 }
-                System.err.println("aio4j: timeline of " + r.name() + " written to " + file
+                err.println("aio4j: timeline of " + r.name() + " written to " + file
                         + " (open it in https://ui.perfetto.dev or chrome://tracing)");
             }
         }
         return 0;
     }
 
-    private static Path timelineOption(List<String> args) {
-        int i = args.indexOf("--timeline");
-        if (i < 0) {
-            return null;
+    /** What {@code recipe NAME|all} was given after the name. */
+    private record CommandLine(double scale, boolean virtualTime, Path timeline) {
+    }
+
+    /** Refuses the arguments left over by a command that takes none. */
+    private static void refuseMore(List<String> rest) {
+        if (!rest.isEmpty()) {
+            String a = rest.get(0);
+            throw new UsageException(a.startsWith("-")
+                    ? "unknown option '" + a + "'"
+                    : "unexpected argument '" + a + "'");
         }
-        if (i + 1 >= args.size()) {
-            throw new UsageException("--timeline needs a file name, e.g. --timeline trace.json");
+    }
+
+    /**
+     * {@code file}, if a timeline can be written there: it is not a directory, and it is writable or its directory
+     * exists and is writable.
+     */
+    private static Path checkWritable(Path file) {
+        String cannot = "cannot write the timeline to '" + file + "': ";
+        if (Files.isDirectory(file)) {
+            throw new UsageException(cannot + "it is a directory");
         }
-        return Path.of(args.get(i + 1));
+        if (Files.exists(file)) {
+            if (!Files.isWritable(file)) {
+                throw new UsageException(cannot + "the file is not writable");
+            }
+            return file;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.exists(dir)) {
+            throw new UsageException(cannot + "directory '" + dir + "' does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UsageException(cannot + "'" + dir + "' is not a directory");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UsageException(cannot + "directory '" + dir + "' is not writable");
+        }
+        return file;
     }
 
     private static Path perRecipe(Path file, String recipe) {
@@ -98,20 +145,17 @@ public final class Main {
         return file.resolveSibling(withRecipe);
     }
 
-    private static Options parseOptions(List<String> args, boolean recordTimeline) {
+    private static CommandLine parseOptions(List<String> args) {
         double scale = 1.0;
         boolean virtualTime = false;
+        Path timeline = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--virtual-time" -> virtualTime = true;
-                case "--timeline" -> i++;
-                case "--scale" -> {
-                    if (i + 1 >= args.size()) {
-                        throw new UsageException("--scale needs a number, e.g. --scale 0.05");
-                    }
-                    scale = parseScale(args.get(++i));
-                }
+                case "--timeline" -> timeline = parsePath(value(args, ++i,
+                        "--timeline needs a file name, e.g. --timeline trace.json"));
+                case "--scale" -> scale = parseScale(value(args, ++i, "--scale needs a number, e.g. --scale 0.05"));
                 default -> {
                     if (a.startsWith("--scale=")) {
                         scale = parseScale(a.substring("--scale=".length()));
@@ -121,7 +165,23 @@ public final class Main {
                 }
             }
         }
-        return new Options(scale, virtualTime, recordTimeline);
+        return new CommandLine(scale, virtualTime, timeline);
+    }
+
+    /** The value of an option, {@code args.get(i)}; refused with {@code missing} if absent or another option. */
+    private static String value(List<String> args, int i, String missing) {
+        if (i >= args.size() || args.get(i).startsWith("--")) {
+            throw new UsageException(missing);
+        }
+        return args.get(i);
+    }
+
+    private static Path parsePath(String s) {
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new UsageException("--timeline: not a file name: " + e.getMessage());
+        }
     }
 
     private static double parseScale(String s) {
@@ -143,7 +203,11 @@ public final class Main {
                          --scale F        multiply the seed's sleeps by F (default 1)
                          --virtual-time   run on a virtual clock: sleeps take no real time
                          --timeline FILE  write a Chrome trace of the loop (open in ui.perfetto.dev);
-                                          with 'all', one file per recipe (FILE-NAME.json)""";
+                                          with 'all', one file per recipe (FILE-NAME.json)
+                the launcher, ./aio4j, also has:
+                       ./aio4j test [maven args]      the whole test suite
+                       ./aio4j build                  build without running the tests
+                       ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)""";
     }
 
     private static final class UsageException extends RuntimeException {

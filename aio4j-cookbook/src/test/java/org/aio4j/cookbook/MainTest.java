@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
 
@@ -55,9 +57,59 @@ class MainTest {
         assertThat(run("recipe", "two-tasks", "--scale", "0.01", "--timeline", file.toString())).isZero();
         String json = java.nio.file.Files.readString(file);
         assertThat(json).startsWith("{\"traceEvents\":[").contains("\"ph\":\"X\"");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("timeline of two-tasks written to " + file);
         assertThat(run("recipe", "all", "--virtual-time", "--timeline", file.toString())).isZero();
         for (Recipe r : Cookbook.recipes()) {
             assertThat(dir.resolve("trace-" + r.name() + ".json")).exists();
         }
+    }
+
+    @Test
+    void aTimelineFileThatCannotBeWrittenIsAUsageErrorBeforeAnyRecipeRuns(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-dir").resolve("trace.json");
+        assertThat(run("recipe", "two-tasks", "--scale", "0.01", "--timeline", missing.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: cannot write the timeline to '" + missing
+                + "': directory '" + missing.getParent() + "' does not exist").doesNotContain("Exception");
+        err.reset();
+        assertThat(run("recipe", "all", "--virtual-time", "--timeline", missing.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("does not exist");
+        err.reset();
+        assertThat(run("recipe", "two-tasks", "--scale", "0.01", "--timeline", dir.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --timeline '" + dir + "' is a directory")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownOptionsAreRefusedByEveryCommand() {
+        assertThat(run("recipe", "list", "--bogus")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
+        err.reset();
+        assertThat(run("help", "--bogus")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
+        err.reset();
+        assertThat(run("recipe", "basic", "--bogus")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
+    }
+
+    @Test
+    void anOptionIsNotTakenAsTheValueOfAnother() {
+        assertThat(run("recipe", "basic", "--timeline", "--scale", "2")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --timeline needs a file name");
+        err.reset();
+        assertThat(run("recipe", "basic", "--scale", "--virtual-time")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --scale needs a number");
+    }
+
+    @Test
+    void helpMentionsTheLaunchersOwnCommands() {
+        assertThat(run("help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("./aio4j test [maven args]", "./aio4j build", "./aio4j bench [--quick] [...]");
     }
 }
