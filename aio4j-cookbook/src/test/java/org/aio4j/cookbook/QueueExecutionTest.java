@@ -41,7 +41,8 @@ class QueueExecutionTest {
         }
         assertThat(overlapped).isTrue();
         assertThat(events.indexOf("start /b")).isLessThan(events.indexOf("end /a"));
-        assertThat(events).hasSize(6).containsSubsequence("start /a", "start /b", "end /a")
+        // Which of the two executor threads records its start first is up to the scheduler: only the overlap counts.
+        assertThat(events).hasSize(6).containsSubsequence("start /a", "end /a")
                 .containsSubsequence("start /b", "end /b", "start /c", "end /c");
         assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
                 .containsExactly("queue execution: /b", "queue execution: /a", "queue execution: /c");
