@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * A throwaway PostgreSQL server for the tests, started by the tests themselves: a JUnit 5 extension that, once per
+ * A throwaway PostgreSQL server for the tests, started by the tests themselves: a JUnit Jupiter extension that, once per
  * test run, runs {@code initdb} into a temporary directory, starts {@code postgres} on a free port of 127.0.0.1 with
  * {@code pg_ctl}, creates a database, and at the end of the run stops the server and deletes the directory. Test
  * classes get it with {@code @ExtendWith(PostgresServer.class)} and a constructor parameter of this type.

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
- * The JUnit 5 extension behind {@link AioTest}: runs each test method as the main task of its own event loop, with
+ * The JUnit Jupiter extension behind {@link AioTest}: runs each test method as the main task of its own event loop, with
  * the guarantees of {@link AioTesting#runTest(org.aio4j.Coroutine) runTest}. The counterpart of pytest-asyncio's
  * plugin and of {@code unittest.IsolatedAsyncioTestCase}.
  *

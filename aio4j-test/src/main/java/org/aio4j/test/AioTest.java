@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A JUnit 5 test whose method body runs as the main task of a new event loop on a virtual clock, with the checks of
+ * A JUnit Jupiter test whose method body runs as the main task of a new event loop on a virtual clock, with the checks of
  * {@link AioTesting#runTest(org.aio4j.Coroutine) runTest}: a real-time timeout that fails with the task dump,
  * deadlock reports, no task left pending, no error left unreceived. The counterpart of pytest-asyncio's
  * {@code @pytest.mark.asyncio}, of {@code unittest.IsolatedAsyncioTestCase} and of kotlinx's

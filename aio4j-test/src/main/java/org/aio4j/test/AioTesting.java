@@ -58,7 +58,7 @@ import org.aio4j.VoidCoroutine;
  * calling thread waits for it; that is what lets the timeout fail a test whose loop is blocked. runTest is
  * thread-safe: concurrent calls (parallel test execution) use separate loops.
  *
- * @see AioTest the same as a JUnit 5 annotation
+ * @see AioTest the same as a JUnit Jupiter annotation
  */
 public final class AioTesting {
 

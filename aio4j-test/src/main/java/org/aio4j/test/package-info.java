@@ -6,7 +6,7 @@
  * <li>{@link org.aio4j.test.AioTesting#runTest(org.aio4j.Coroutine) AioTesting.runTest(body)} runs a body on a fresh
  *     loop with a virtual clock and fails the test if it hangs (with the loop's task dump), deadlocks, leaves tasks
  *     pending or leaves an error nobody received;</li>
- * <li>{@link org.aio4j.test.AioTest @AioTest} does the same for a JUnit 5 test method, through
+ * <li>{@link org.aio4j.test.AioTest @AioTest} does the same for a JUnit Jupiter test method, through
  *     {@link org.aio4j.test.AioExtension};</li>
  * <li>{@link org.aio4j.test.TestOptions} sets the timeout, the clock and the checks.</li>
  * </ul>
