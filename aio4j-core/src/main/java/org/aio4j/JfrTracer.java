@@ -9,14 +9,13 @@ import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Recording;
-import jdk.jfr.RecordingState;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Threshold;
 
 /**
  * JDK Flight Recorder events for the loop, so JDK Mission Control shows tasks being created, holding the loop
  * (each step from resumption to suspension or end) and finishing, and the slow steps. While no recording has these
- * events enabled, {@link Tracing.jfrOn} is false and the loop does not call in here at all: the cost is one
+ * events enabled, {@link Tracing#jfrOn} is false and the loop does not call in here at all: the cost is one
  * volatile read per step. Loaded only if the {@code jdk.jfr} module is present.
  */
 final class JfrTracer implements StepObserver {
@@ -26,18 +25,33 @@ final class JfrTracer implements StepObserver {
     private JfrTracer() {
     }
 
-    /** Follows recordings starting and stopping, and keeps {@link Tracing.jfrOn} up to date. */
+    /**
+     * Follows recordings starting and stopping, and keeps {@link Tracing#jfrOn} up to date. A recording that is
+     * already running when this is called (one started at launch with {@code -XX:StartFlightRecording}, or by the
+     * application before its first loop) turns the events on at once: the listener alone would only see the next
+     * change of a recording's state.
+     */
     static void install() {
         FlightRecorder.addListener(new FlightRecorderListener() {
             @Override
             public void recordingStateChanged(Recording recording) {
-                if (recording.getState() == RecordingState.RUNNING || recording.getState() == RecordingState.STOPPED
-                        || recording.getState() == RecordingState.CLOSED) {
-                    Tracing.jfrOn = EventType.getEventType(TaskStep.class).isEnabled()
-                            || EventType.getEventType(TaskCreated.class).isEnabled();
-                }
+                refresh();
             }
         });
+        // After the listener is added, so that a recording starting in between is seen by one or the other.
+        refresh();
+    }
+
+    /**
+     * Sets {@link Tracing#jfrOn} to whether a running recording has one of aio4j's events enabled. Without an
+     * initialized flight recorder no recording can be running, and the event classes are not even registered.
+     * Synchronized so that the last call, which saw the latest state, is the one that writes last.
+     */
+    private static synchronized void refresh() {
+        Tracing.jfrOn = FlightRecorder.isInitialized()
+                && (EventType.getEventType(TaskStep.class).isEnabled()
+                        || EventType.getEventType(TaskCreated.class).isEnabled()
+                        || EventType.getEventType(TaskFinished.class).isEnabled());
     }
 
     static void taskCreated(Task<?> task) {

@@ -2,15 +2,19 @@ package org.aio4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JfrEventsTest {
 
@@ -50,6 +54,60 @@ class JfrEventsTest {
         assertThat(finished).isTrue();
         assertThat(workerSteps).containsExactly("suspended", "suspended", "finished");
         assertThat(Files.size(file)).isPositive();
+    }
+
+    /**
+     * A recording that is already running when aio4j installs its recording listener (at the first loop) sees the
+     * events all the same: one started at launch ({@code -XX:StartFlightRecording}), or one the application started
+     * before its first loop. Each runs in a JVM of its own: in this one, another test may already have created a loop,
+     * and so installed the listener, before any recording started.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"launch", "api"})
+    void aRecordingRunningBeforeTheFirstLoopSeesTheEvents(String startedBy, @TempDir Path dir) throws Exception {
+        Path file = dir.resolve("recording.jfr");
+        Path log = dir.resolve("child.log");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (startedBy.equals("launch")) {
+            command.add("-XX:StartFlightRecording:filename=" + file + ",dumponexit=true");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RecordedChild.class.getName(),
+                startedBy, file.toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
+        assertThat(child.exitValue()).as(Files.readString(log, StandardCharsets.UTF_8)).isZero();
+        List<String> seen = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            String type = e.getEventType().getName();
+            if (type.startsWith("org.aio4j.") && "child-worker".equals(e.getString("task"))) {
+                seen.add(type);
+            }
+        }
+        assertThat(seen).contains("org.aio4j.TaskCreated", "org.aio4j.TaskStep", "org.aio4j.TaskFinished");
+    }
+
+    /**
+     * The child JVM of {@link #aRecordingRunningBeforeTheFirstLoopSeesTheEvents}: its first loop runs under a
+     * recording started at launch ({@code launch}) or by {@code main} itself ({@code api}, dumped to the given file).
+     */
+    static final class RecordedChild {
+        public static void main(String[] args) throws Exception {
+            Recording recording = null;
+            if (args[0].equals("api")) {
+                recording = new Recording();
+                recording.enable("org.aio4j.TaskCreated");
+                recording.enable("org.aio4j.TaskStep");
+                recording.enable("org.aio4j.TaskFinished");
+                recording.start();
+            }
+            TestLoops.runVirtual(() -> Aio.createTask(() -> Aio.sleep(1), "child-worker").await());
+            if (recording != null) {
+                recording.stop();
+                recording.dump(Path.of(args[1]));
+                recording.close();
+            }
+        }
     }
 
     @Test
