@@ -132,6 +132,10 @@ public final class Aio {
      *
      * <p>Cancellation: if the task is cancelled while sleeping, this throws {@link CancellationException} at once.
      *
+     * <p>A sleep longer than about 292 years (say {@code sleep(Duration.ofSeconds(Long.MAX_VALUE))}) ends at the
+     * latest loop time a timer can have (see {@link EventLoop}): on the real clock, practically never; it is not a
+     * deadlock, and cancelling the task ends it as any other sleep.
+     *
      * @throws IllegalArgumentException if {@code seconds} is negative or not finite
      */
     public static void sleep(double seconds) {

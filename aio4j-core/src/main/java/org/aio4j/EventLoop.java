@@ -42,6 +42,13 @@ import java.util.function.Consumer;
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
  * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time.
  *
+ * <p>Timers are due at loop times up to 2<sup>63</sup>&nbsp;&minus;&nbsp;2&nbsp;ns, about 292 years: one further away
+ * ({@code callLater(Duration.ofDays(365 * 300), cb)}, {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))},
+ * {@code callAt(1e300, cb)}, a timeout as long) is due at that time instead. It is an ordinary timer that can be
+ * cancelled, and while it is pending a loop waiting for it is not deadlocked: on the real clock it waits for it (or
+ * for anything else to happen). A virtual clock with nothing else to do jumps to it like to any other timer, and then
+ * can go no further: every timer set after that is due at that same time, in the order it was set.
+ *
  * <h2>Threads</h2>
  * An event loop is not thread-safe, like asyncio's: its methods (and those of its futures, tasks, queues and locks)
  * must be called by the thread that holds it, i.e. from its tasks and callbacks, or from any single thread while it
@@ -457,7 +464,9 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}.
+     * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}. A
+     * delay that would end past the latest loop time a timer can have (about 292 years, see the class comment) ends
+     * there.
      *
      * @throws IllegalArgumentException if the delay is negative or not finite
      */
@@ -479,7 +488,8 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Schedules {@code callback} to run at loop time {@code when} (seconds, as returned by {@link #time()}):
-     * asyncio's {@code call_at()}. A time in the past runs it in the next iteration.
+     * asyncio's {@code call_at()}. A time in the past runs it in the next iteration; a time past the latest loop time a
+     * timer can have (about 292 years, see the class comment) is taken as that time.
      *
      * @throws IllegalArgumentException if {@code when} is not finite
      */
@@ -838,16 +848,23 @@ public final class EventLoop implements AutoCloseable {
         return virtualTime ? virtualNow : System.nanoTime() - ORIGIN;
     }
 
+    /** Schedules {@code fn} {@code delayNanos} (>= 0) from now; a delay past {@link Timers#LATEST} ends there. */
     TimerHandle scheduleAfter(long delayNanos, Object fn) {
         return scheduleAt(saturatedAdd(nowNanos(), delayNanos), fn);
     }
 
+    /**
+     * Schedules {@code fn} at loop time {@code whenNanos}, or at {@link Timers#LATEST} if that is later: a timer so
+     * far away is still a timer (the loop waits for it, it is no deadlock), and {@link Timers#NONE} stays free to
+     * mean that there is none.
+     */
     private TimerHandle scheduleAt(long whenNanos, Object fn) {
-        TimerHandle h = new TimerHandle(this, whenNanos, timers.nextSeq(), fn, null);
+        TimerHandle h = new TimerHandle(this, Math.min(whenNanos, Timers.LATEST), timers.nextSeq(), fn, null);
         timers.add(h);
         return h;
     }
 
+    /** {@code a + b}, or {@link Long#MAX_VALUE} if that overflows; {@code b} must be >= 0. */
     private static long saturatedAdd(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
@@ -1215,7 +1232,7 @@ public final class EventLoop implements AutoCloseable {
         long deadline = timers.nextDeadline();
         if (virtualTime) {
             if (inFlight.isEmpty() && inbox.isEmpty()) {
-                if (deadline != Long.MAX_VALUE) {
+                if (deadline != Timers.NONE) {
                     virtualNow = Math.max(virtualNow, deadline);
                     return;
                 }
@@ -1226,12 +1243,16 @@ public final class EventLoop implements AutoCloseable {
             waitForInbox(Long.MAX_VALUE);
             return;
         }
-        if (deadline == Long.MAX_VALUE && inFlight.isEmpty() && stalled()) {
+        if (deadline == Timers.NONE) {
+            if (!inFlight.isEmpty() || !stalled()) {
+                waitForInbox(Long.MAX_VALUE);
+            }
             return;
         }
-        long timeout = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - freshNow();
-        if (timeout > 0) {
-            waitForInbox(timeout);
+        // The clock reads >= 0 and a timer may be due long ago (callAt(-1e300)): no subtraction that can overflow.
+        long clock = freshNow();
+        if (deadline > clock) {
+            waitForInbox(deadline - clock);
         }
     }
 

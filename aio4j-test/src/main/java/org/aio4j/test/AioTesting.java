@@ -29,10 +29,12 @@ import org.aio4j.VoidCoroutine;
  * <li><b>Virtual time.</b> The body runs as the main task of a new loop built with
  *     {@link org.aio4j.EventLoop.Builder#virtualTime()}: whenever no task is ready and no offloaded call is in flight,
  *     the clock jumps to the next timer, so {@code Aio.sleep(3600)} returns at once with {@code loop.time()} one hour
- *     later. Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock waits for it. Read the
- *     clock with {@code Aio.getRunningLoop().time()} (it starts at 0). {@link TestOptions#withVirtualTime
- *     withVirtualTime(false)} runs on the real clock instead. The loop runs in debug mode, so dumps and error
- *     reports show where each task was created.</li>
+ *     later. A timer more than about 292 years away (say {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))}) is
+ *     due at the latest loop time there is: the clock jumps there like to any other timer and goes no further (see
+ *     {@link org.aio4j.EventLoop}). Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock
+ *     waits for it. Read the clock with {@code Aio.getRunningLoop().time()} (it starts at 0).
+ *     {@link TestOptions#withVirtualTime withVirtualTime(false)} runs on the real clock instead. The loop runs in
+ *     debug mode, so dumps and error reports show where each task was created.</li>
  * <li><b>A timeout in real time</b> (default 60 s, {@link TestOptions#withTimeout}). A body that is not done by then
  *     (a busy loop, a blocking call, offloaded work that never ends, or a virtual clock that never stops running) is
  *     cancelled and the test fails with an {@link AssertionError} whose message holds the loop's
