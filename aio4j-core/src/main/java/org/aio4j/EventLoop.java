@@ -604,6 +604,29 @@ public final class EventLoop implements AutoCloseable {
         return holderThread == Thread.currentThread() ? currentTask : null;
     }
 
+    /**
+     * Interrupts the thread that holds the loop at this moment: the running task's thread, or the thread that runs
+     * the loop while a callback runs. This is for watchdogs that find the loop held up by a blocking call (aio4j-test's
+     * {@code runTest} after its timeout): a blocking call that honours interrupts (a latch, a blocking queue,
+     * interruptible I/O) then throws in the task that made it. asyncio has no counterpart: its loop and its tasks
+     * share one thread, which nothing can interrupt.
+     *
+     * <p>Safe from any thread. It is a snapshot: if the loop passes from one task to another meanwhile, the interrupt
+     * reaches a task that waits in the loop, which is then cancelled (as any task whose thread is interrupted while it
+     * waits). Call it only on a loop that has stopped passing.
+     *
+     * @return the thread interrupted, or {@code null} if the loop is not running
+     */
+    public Thread interruptRunningThread() {
+        Object o = owner; // read first: it publishes the thread written before it
+        Thread th = o instanceof Task<?> t ? t.thread : o == DRIVER ? driverThread : null;
+        if (th == null || lifecycle != RUNNING) {
+            return null;
+        }
+        th.interrupt();
+        return th;
+    }
+
     // ==============================================================================================================
     // Offloading
 

@@ -425,6 +425,38 @@ class TaskTest {
     }
 
     @Test
+    void interruptRunningThreadReachesTheTaskThatBlocksTheLoop() throws Exception {
+        var loop = new EventLoop();
+        assertThat(loop.interruptRunningThread()).as("not running").isNull();
+        var blocking = new CountDownLatch(1);
+        Thread[] taskThread = new Thread[1];
+        Thread[] interrupted = new Thread[1];
+        var watchdog = Thread.ofPlatform().unstarted(() -> {
+            try {
+                blocking.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            interrupted[0] = loop.interruptRunningThread();
+        });
+        String outcome = loop.runUntilComplete(() -> {
+            taskThread[0] = Thread.currentThread();
+            watchdog.start();
+            try {
+                blocking.countDown();
+                new CountDownLatch(1).await(); // holds the loop: a blocking call, the bug a watchdog looks for
+                return "not interrupted";
+            } catch (InterruptedException e) {
+                return "interrupted";
+            }
+        });
+        watchdog.join();
+        loop.close();
+        assertThat(outcome).isEqualTo("interrupted");
+        assertThat(interrupted[0]).isSameAs(taskThread[0]);
+    }
+
+    @Test
     void aioRunCancelsWhatIsLeftWhenMainReturns() throws Exception {
         List<String> seen = new ArrayList<>();
         TestLoops.runVirtual(() -> {

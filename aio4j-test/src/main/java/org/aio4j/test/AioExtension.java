@@ -38,8 +38,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *
  * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
  * test's loop. The options come from the {@link AioTest} annotation of the test method, else from
- * {@link TestOptions#defaults()}. If a run times out and its loop had to be abandoned (a task blocks it), the
- * remaining methods of that test are not run in it: they fail with an {@link IllegalStateException} saying so.
+ * {@link TestOptions#defaults()}. If a run times out and its loop had to be abandoned (a task blocks it or ignores
+ * its cancellation), the remaining methods of that test are not run in it: they fail with an
+ * {@link IllegalStateException} saying so.
  *
  * <p>Thread-safe: tests running in parallel have separate loops.
  */

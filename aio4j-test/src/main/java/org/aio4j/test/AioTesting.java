@@ -39,9 +39,11 @@ import org.aio4j.VoidCoroutine;
  *     (a busy loop, a blocking call, offloaded work that never ends, or a virtual clock that never stops running) is
  *     cancelled and the test fails with an {@link AssertionError} whose message holds the loop's
  *     {@link org.aio4j.EventLoop#dumpTasks() task dump} taken at that moment: each task, what it waits on and the
- *     line where it waits. If a task blocks the loop so that the cancellation cannot even run, the test fails all the
- *     same after the {@linkplain TestOptions#cancellationGrace() grace period}: the body's thread is interrupted and
- *     the loop is abandoned to its own daemon thread (a task that ignores interrupts keeps its thread).</li>
+ *     line where it waits. If the body is still not done after the {@linkplain TestOptions#cancellationGrace() grace
+ *     period}, the test fails all the same and the message says why: either the loop ran the cancellation and a task
+ *     went on (it catches its cancellation, or awaits something that ignores it), and the loop is stopped and
+ *     closed; or a task blocks the loop so that the cancellation could not even run, and the thread holding the loop
+ *     is interrupted and the loop abandoned to its own daemon thread (a task that ignores interrupts keeps it).</li>
  * <li><b>Deadlocks</b> fail at once, with the loop's wait-for graph as the message (the
  *     {@link org.aio4j.DeadlockException} is the cause).</li>
  * <li><b>Tasks still pending</b> when the body returns fail the test, with the task dump; then they are cancelled.

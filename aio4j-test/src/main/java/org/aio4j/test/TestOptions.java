@@ -25,8 +25,9 @@ import java.util.OptionalLong;
  *     <td>real time the body (and each lifecycle method, and the cleanup) may take before it is cancelled and the
  *     test fails with a task dump</td></tr>
  * <tr><td>{@link #cancellationGrace()}</td><td>the timeout, at most 5 s</td>
- *     <td>real time a timed-out body is given to unwind after its cancellation; if the loop does not respond (a
- *     task is blocking it), the loop is abandoned</td></tr>
+ *     <td>real time a timed-out body is given to unwind after its cancellation; if it is not done by then, the loop
+ *     is abandoned (stopped and closed if a task ignores the cancellation, left to its thread if a task blocks
+ *     it)</td></tr>
  * <tr><td>{@link #virtualTime()}</td><td>true</td>
  *     <td>the loop's clock is virtual: {@code Aio.sleep(3600)} takes no real time</td></tr>
  * <tr><td>{@link #allowPendingTasks()}</td><td>false</td>
@@ -116,7 +117,7 @@ public final class TestOptions {
 
     /**
      * These options with another grace period: how long a timed-out body, once cancelled, may take to unwind before
-     * the loop is abandoned as blocked.
+     * the loop is abandoned.
      *
      * @throws IllegalArgumentException if {@code grace} is negative
      */

@@ -29,7 +29,8 @@ final class TestSession {
     private final TestOptions options;
     private final EventLoop loop;
     private final List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
-    private volatile boolean abandoned;
+    /** Why the loop was abandoned to its driver thread (null if it was not): see {@link #markAbandoned}. */
+    private volatile String abandoned;
     private boolean finished;
 
     TestSession(TestOptions options) {
@@ -61,9 +62,10 @@ final class TestSession {
      * @see WatchedRun#run
      */
     <T> T run(String name, String description, Coroutine<T> body) throws Exception {
-        if (abandoned) {
-            throw new IllegalStateException("'" + name + "' was not run: the test's event loop was abandoned after"
-                    + " a timeout, because a task was blocking it");
+        String why = abandoned;
+        if (why != null) {
+            throw new IllegalStateException("'" + name + "' was not run: the test's event loop was abandoned "
+                    + why);
         }
         if (finished) {
             throw new IllegalStateException("'" + name + "' was not run: the test's event loop is closed");
@@ -82,7 +84,7 @@ final class TestSession {
             return List.of();
         }
         finished = true;
-        if (abandoned) {
+        if (abandoned != null) {
             // The loop is still held by a blocked task; its driver cleans up if it ever comes back.
             return reported.isEmpty() ? List.of() : List.of(unhandledErrors(List.copyOf(reported)));
         }
@@ -99,7 +101,7 @@ final class TestSession {
         } catch (Throwable e) {
             failures.add(e);
         }
-        if (!abandoned) {
+        if (abandoned == null) {
             loop.close(); // reports the exceptions nobody retrieved
         }
         if (!reported.isEmpty()) {
@@ -208,24 +210,21 @@ final class TestSession {
         }
     }
 
-    /** Called by the watchdog when it gave up on a blocked loop. */
-    void markAbandoned() {
-        abandoned = true;
+    /**
+     * Called by the watchdog when it gives up on the loop; {@code why} completes "the test's event loop was abandoned
+     * ...", e.g. {@code "after a timeout, because a task was blocking it"}.
+     */
+    void markAbandoned(String why) {
+        abandoned = why;
     }
 
     /**
-     * Called on the driver thread when an abandoned loop comes back: cancels what is left and closes the loop. The
-     * test has failed already; what this finds goes to the default exception handler (the log).
+     * Called on the driver thread when an abandoned loop comes back: closes the loop, which cancels what is left (a
+     * task that will not end is abandoned by the loop itself, so this always returns). The test has failed already;
+     * what this finds goes to the default exception handler (the log).
      */
     void cleanUpAbandoned() {
         loop.setExceptionHandler(null);
-        try {
-            loop.runUntilComplete(loop.createTask(this::cancelRemaining, "cleanup of an abandoned test loop"));
-        } catch (Exception | Error e) {
-            loop.defaultExceptionHandler(new ExceptionContext("Cleanup of an abandoned test loop failed", e, null,
-                    null));
-        } finally {
-            loop.close();
-        }
+        loop.close();
     }
 }

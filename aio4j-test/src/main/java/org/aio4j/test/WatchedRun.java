@@ -17,9 +17,11 @@ import org.aio4j.Task;
  * <p>The loop runs on a daemon <em>driver</em> thread; the calling thread (the test runner's) only waits, so it can
  * always give up. When the timeout passes, the watchdog takes the loop's task dump, cancels the main task through
  * {@link EventLoop#callSoonThreadsafe} and gives it the cancellation grace to unwind; the test then fails with the
- * dump. If the loop does not respond (a task or callback holds it: a busy loop, a blocking call), the watchdog
- * interrupts the body's thread, abandons the loop to its driver thread, and fails the test anyway. A driver that
- * comes back after being abandoned cancels what is left and closes the loop by itself.
+ * dump. If the body is still not done after the grace, the loop is abandoned to its driver thread and the test fails
+ * anyway, saying which of two things happened: the loop ran the cancellation but a task went on (it catches the
+ * cancellation, or awaits something that ignores it), and the loop is then stopped; or the loop never ran the
+ * cancellation because a task or callback holds it (a busy loop, a blocking call), and the thread holding it is then
+ * interrupted. A driver that comes back after being abandoned closes the loop, which ends what is left.
  */
 final class WatchedRun<T> {
 
@@ -36,7 +38,8 @@ final class WatchedRun<T> {
     private T value;
     private Throwable error;
     private volatile Task<T> task;
-    private volatile Thread bodyThread;
+    /** Set on the loop when it runs the watchdog's cancellation: the loop is not held up. */
+    private volatile boolean cancellationRan;
 
     private WatchedRun(TestSession session, String name, String description) {
         this.session = session;
@@ -61,10 +64,7 @@ final class WatchedRun<T> {
     private void drive(Coroutine<T> body) {
         EventLoop loop = session.loop();
         try {
-            Task<T> t = loop.createTask(() -> {
-                bodyThread = Thread.currentThread();
-                return body.call();
-            }, name);
+            Task<T> t = loop.createTask(body, name);
             task = t;
             value = loop.runUntilComplete(t);
         } catch (Throwable e) {
@@ -85,7 +85,7 @@ final class WatchedRun<T> {
         } catch (InterruptedException e) {
             cancel("the thread running the test was interrupted");
             if (state.compareAndSet(RUNNING, ABANDONED)) {
-                session.markAbandoned();
+                session.markAbandoned("when the thread running the test was interrupted");
             }
             Thread.currentThread().interrupt();
             throw e;
@@ -95,15 +95,21 @@ final class WatchedRun<T> {
                 + " of real time (it was cancelled then).";
         cancel("the test timed out after " + seconds(options.timeout()));
         if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
-            session.markAbandoned();
-            Thread b = bodyThread;
-            if (b != null) {
-                b.interrupt();
+            String grace = seconds(options.cancellationGrace());
+            if (cancellationRan) {
+                session.markAbandoned("after a timeout, because a task went on after its cancellation");
+                session.loop().stop(); // the driver comes back at the end of this iteration and closes the loop
+                throw new AssertionError(timedOut + " The loop ran the cancellation, but the body was still not done "
+                        + grace + " later: a task catches its cancellation and goes on, or awaits something that"
+                        + " ignores it (on a virtual clock, a task that sleeps in a loop runs ahead at full speed)."
+                        + " The loop was stopped and is closed. Tasks at the timeout:\n" + dump);
             }
-            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within "
-                    + seconds(options.cancellationGrace()) + ": a task or callback is holding it (a busy loop or a"
-                    + " blocking call; look for the task that waits on 'nothing (running)'). The body's thread was"
-                    + " interrupted and the loop abandoned. Tasks at the timeout:\n" + dump);
+            session.markAbandoned("after a timeout, because a task was blocking it");
+            Thread holder = session.loop().interruptRunningThread();
+            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace + ": a task"
+                    + " or callback is holding it (a busy loop or a blocking call; look for the task that waits on"
+                    + " 'nothing (running)'). " + (holder == null ? "" : "The thread holding it (" + holder
+                    + ") was interrupted and ") + "the loop abandoned. Tasks at the timeout:\n" + dump);
         }
         // Done: it unwound after the cancellation (or finished just as the timeout passed).
         throw new AssertionError(timedOut + " Something kept it from finishing: offloaded work that never ends, a"
@@ -136,7 +142,10 @@ final class WatchedRun<T> {
             return;
         }
         try {
-            session.loop().callSoonThreadsafe(() -> t.cancel(message));
+            session.loop().callSoonThreadsafe(() -> {
+                cancellationRan = true;
+                t.cancel(message);
+            });
         } catch (IllegalStateException closed) {
             // The loop closed meanwhile: the body is over.
         }

@@ -137,6 +137,78 @@ class RunTestTest {
     }
 
     @Test
+    void theThreadInterruptedAfterTheGraceIsTheOneHoldingTheLoopNotTheBodys() throws Exception {
+        var never = new CountDownLatch(1);
+        var blockerInterrupted = new CountDownLatch(1);
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withCancellationGrace(Duration.ofMillis(200)), () -> {
+            Aio.createTask(() -> {
+                try {
+                    never.await(); // a child blocks the loop while the body waits for it
+                } catch (InterruptedException e) {
+                    blockerInterrupted.countDown();
+                }
+            }, "blocker").await();
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("The loop did not respond to the cancellation within 0.2 s")
+                .hasMessageContaining("The thread holding it (")
+                .hasMessageContaining("blocker waits on nothing (running)");
+        assertThat(blockerInterrupted.await(1, TimeUnit.MINUTES)).isTrue();
+    }
+
+    @Test
+    void aTaskThatGoesOnAfterItsCancellationIsToldApartFromABlockedLoopAndItsLoopIsClosed() throws Exception {
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withDebug(false)
+                .withCancellationGrace(Duration.ofMillis(200)), () -> {
+            Aio.createTask(() -> {
+                while (true) {
+                    try {
+                        Aio.sleep(1);
+                    } catch (CancellationException ignored) {
+                        // does not honour its cancellation
+                    }
+                }
+            }, "stubborn").await();
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("The loop ran the cancellation, but the body was still not done 0.2 s later")
+                .hasMessageContaining("The loop was stopped and is closed")
+                .hasMessageNotContaining("did not respond");
+        // The driver thread, which would otherwise race the virtual clock for the rest of the run, closes the loop.
+        Thread driver = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("aio4j-test-loop["
+                        + "aTaskThatGoesOnAfterItsCancellationIsToldApartFromABlockedLoopAndItsLoopIsClosed]"))
+                .findFirst().orElse(null);
+        if (driver != null) {
+            driver.join(Duration.ofMinutes(1));
+            assertThat(driver.isAlive()).as("the abandoned loop's driver ended").isFalse();
+        }
+    }
+
+    @Test
+    void aWorkerThatSwallowsEveryExceptionFailsTheTestInsteadOfHangingIt() {
+        Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
+            org.aio4j.Queue<String> jobs = new org.aio4j.Queue<>();
+            Aio.createTask(() -> {
+                while (true) {
+                    try {
+                        jobs.get();
+                    } catch (RuntimeException e) {
+                        // "log it and keep serving": the end-of-test cancellation and the closing loop's refusals too
+                    }
+                }
+            }, "worker");
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("1 task was still pending at the end of the test");
+        assertThat(java.util.Arrays.stream(failure.getSuppressed()).map(Throwable::getMessage))
+                .anySatisfy(m -> assertThat(m).contains("Deadlock").contains("worker waits on Queue"))
+                .anySatisfy(m -> assertThat(m).contains(
+                        "Task went on trying to suspend after its event loop closed"));
+    }
+
+    @Test
     void aDeadlockFailsAtOnceWithTheWaitForGraph() {
         Throwable failure = catchThrowable(() -> runTest(() -> {
             Future<String> ping = Aio.getRunningLoop().createFuture();
