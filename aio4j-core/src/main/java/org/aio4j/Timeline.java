@@ -40,9 +40,16 @@ public final class Timeline {
         this.loop = loop;
     }
 
-    /** Stops recording; what was recorded stays available. */
+    /**
+     * Stops recording: the loop stops reporting its steps to this timeline (and pays nothing more for it); what was
+     * recorded stays available. Stopping a stopped timeline does nothing.
+     */
     public void stop() {
         stopped = true;
+        loop.tracing.remove(recorder);
+        synchronized (this) {
+            open.clear(); // steps begun and not ended: they would keep their tasks reachable
+        }
     }
 
     /** The number of spans recorded so far (task steps, callbacks and offloaded calls). */

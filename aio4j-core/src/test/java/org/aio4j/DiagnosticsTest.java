@@ -67,6 +67,21 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aStoppedTimelineKeepsWhatItRecordedAndTheLoopNoLongerReportsToIt() throws Exception {
+        var loop = EventLoop.builder().virtualTime().build();
+        Timeline timeline = loop.recordTimeline();
+        assertThat(loop.tracing.active()).isTrue();
+        loop.runUntilComplete(() -> Aio.sleep(1));
+        int recorded = timeline.size();
+        assertThat(recorded).isPositive();
+        timeline.stop();
+        assertThat(loop.tracing.active()).as("no observer left: the loop's steps cost nothing more").isFalse();
+        loop.runUntilComplete(() -> Aio.sleep(1));
+        loop.close();
+        assertThat(timeline.size()).isEqualTo(recorded);
+    }
+
+    @Test
     void theTimelineOfTwoTasksIsChromeTraceJsonWithTheirInterleavedSteps() throws Exception {
         var loop = EventLoop.builder().virtualTime().build();
         Timeline timeline = loop.recordTimeline();
