@@ -781,10 +781,20 @@ public final class EventLoop implements AutoCloseable {
         return debug;
     }
 
-    /** Sets how long a callback or step may hold the loop before debug mode reports it (default 100 ms). */
+    /**
+     * Sets how long a callback or step may hold the loop before debug mode reports it (default 100 ms): asyncio's
+     * {@code slow_callback_duration}. Takes effect at once, also while the loop runs (when called on the loop's
+     * thread, e.g. from a task).
+     *
+     * @throws IllegalArgumentException if {@code duration} is negative
+     */
     public void setSlowCallbackDuration(Duration duration) {
         long nanos = toNanos(duration, "slow callback duration");
         this.slowCallbackNanos = nanos;
+        Watchdog w = watchdog;
+        if (w != null) {
+            w.setThreshold(nanos);
+        }
     }
 
     @Override

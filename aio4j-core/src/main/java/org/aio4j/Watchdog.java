@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  */
 final class Watchdog implements StepObserver {
 
-    private final long thresholdNanos;
+    /** Set by {@link EventLoop#setSlowCallbackDuration} while the loop runs, too. */
+    private volatile long thresholdNanos;
     private final Consumer<SlowStep> sink;
     private final Thread thread;
 
@@ -37,6 +38,11 @@ final class Watchdog implements StepObserver {
 
     void start() {
         thread.start();
+    }
+
+    /** Changes the threshold of a running watchdog: the next poll (at most 250 ms later) uses it. */
+    void setThreshold(long nanos) {
+        thresholdNanos = nanos;
     }
 
     void stop() {
@@ -64,9 +70,8 @@ final class Watchdog implements StepObserver {
     }
 
     private void watch() {
-        long pollNanos = Math.max(1_000_000L, thresholdNanos / 4);
         while (!stopped) {
-            LockSupport.parkNanos(this, pollNanos);
+            LockSupport.parkNanos(this, Math.clamp(thresholdNanos / 4, 1_000_000L, 250_000_000L));
             Object what = subject;
             long s = step;
             long started = startedAt;

@@ -56,6 +56,26 @@ class DiagnosticsTest {
                 .as("reports: %s", reports).isGreaterThanOrEqualTo(steps);
     }
 
+    /** asyncio reads slow_callback_duration at each step: a change made while the loop runs counts at once. */
+    @Test
+    void aSlowCallbackDurationSetWhileTheLoopRunsAppliesToTheNextSteps() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(reports::add).build(), () -> {
+            Aio.getRunningLoop().setSlowCallbackDuration(Duration.ofMillis(20));
+            Aio.sleep(0);
+            long end = System.nanoTime() + Duration.ofMillis(25).toNanos(); // over the new threshold, under 100 ms
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            Aio.sleep(0); // ends the step
+            return null;
+        });
+        assertThat(reports).as("reports: %s", reports).anySatisfy(r -> {
+            assertThat(r.finished()).isTrue();
+            assertThat(r.held()).isGreaterThanOrEqualTo(Duration.ofMillis(25));
+        });
+    }
+
     @Test
     void noWatchdogOutsideDebugMode() throws Exception {
         List<SlowStep> reports = new CopyOnWriteArrayList<>();
