@@ -58,11 +58,16 @@ public final class CancelShield implements AutoCloseable {
      * was entered, so that no suspension point raises it later; returns {@code null} if there is none. The caller now
      * owns it: it must throw it, or attach it to what it throws. The shield stays open.
      *
+     * <p>Inside another shield of the same task (this one was entered while that one was open), this returns
+     * {@code null} and leaves the interruption pending: it is deferred by the outer shield, whose section decides what
+     * to do with it (a library's shielded clean-up called from a caller's shielded section does not throw the
+     * caller's cancellation out of that section).
+     *
      * @throws IllegalStateException if called from another task, or after {@link #close()}
      */
     public RuntimeException takeInterruption() {
         check("takeInterruption");
-        return task.takePendingInterruption();
+        return task.shieldDepth() > 1 ? null : task.takePendingInterruption();
     }
 
     /**

@@ -113,6 +113,11 @@ public final class Task<T> extends Future<T> {
         return extras != null && extras.shields > 0;
     }
 
+    /** How many {@link CancelShield}s of this task are open. */
+    int shieldDepth() {
+        return extras == null ? 0 : extras.shields;
+    }
+
     void enterShield() {
         extras().shields++;
     }

@@ -42,6 +42,32 @@ class CancelShieldTest {
                 "raised: stop");
     }
 
+    /** A library's shielded clean-up inside the caller's shielded section leaves the caller's cancellation alone. */
+    @Test
+    void anInnerShieldDoesNotTakeTheInterruptionTheOuterShieldDefers() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield outer = CancelShield.enter()) {
+                    try (CancelShield inner = CancelShield.enter()) {
+                        Aio.sleep(5);
+                        seen.add("inner takes " + inner.takeInterruption());
+                    }
+                    Aio.sleep(1); // still deferred: the outer shield is open
+                    RuntimeException taken = outer.takeInterruption();
+                    seen.add("outer takes " + (taken == null ? null : taken.getMessage()));
+                }
+                Aio.sleep(0);
+                seen.add("nothing raised after the shields");
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            worker.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("inner takes null", "outer takes stop", "nothing raised after the shields");
+    }
+
     @Test
     void takeInterruptionHandsTheDeferredCancellationToTheCallerAndNothingIsRaisedLater() throws Exception {
         double[] woke = {-1};

@@ -182,4 +182,41 @@ class ConditionTest {
         // aborted at t=1, it waits on for the lock until the signaller lets it go at t=5
         assertThat(log).containsExactly("holds the lock: true at 5", "group failed: boom");
     }
+
+    @Test
+    void aCancellationDeferredByTheCallersShieldIsNotThrownByAwait() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var cond = new Condition();
+            Task<Void> waiter = Aio.createTask(() -> {
+                try (var shield = CancelShield.enter()) {
+                    try (var _ = cond.acquire()) {
+                        try {
+                            cond.await(); // cancelled while it waits: the shield defers that
+                            log.add("await returned");
+                        } catch (CancellationException e) {
+                            log.add("await threw inside the shield");
+                        }
+                    }
+                }
+                try {
+                    Aio.sleep(0); // the first suspension point after the shield: the deferred cancellation
+                    log.add("not cancelled after the shield");
+                } catch (CancellationException e) {
+                    log.add("cancelled after the shield");
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            waiter.cancel();
+            Aio.sleep(0);
+            try (var _ = cond.acquire()) {
+                cond.signal();
+            }
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(cond.locked()).isFalse();
+            return null;
+        });
+        assertThat(log).containsExactly("await returned", "cancelled after the shield");
+    }
 }
