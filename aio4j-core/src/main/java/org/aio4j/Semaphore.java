@@ -31,6 +31,11 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
 
     private int value;
     private ArrayDeque<Future<Boolean>> waiters;
+    /**
+     * Waiters handed a permit that have not resumed yet. asyncio leaves them in its queue until they run, where
+     * {@code locked()} still sees them; this count keeps that behaviour although they leave the queue at once.
+     */
+    private int woken;
 
     /**
      * Creates a semaphore with {@code value} permits.
@@ -50,12 +55,12 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     }
 
     /**
-     * Whether {@link #acquire()} would have to wait: no permit is free, or tasks already wait (FIFO): asyncio's
-     * {@code locked()}.
+     * Whether {@link #acquire()} would have to wait: asyncio's {@code locked()}. It would if no permit is free, or if
+     * tasks wait or were handed a permit and have not resumed yet (FIFO: a newcomer goes behind them).
      */
     public boolean locked() {
         check("locked");
-        return value == 0 || anyLive(waiters);
+        return value == 0 || woken > 0 || anyLive(waiters);
     }
 
     /** The number of free permits: asyncio's private {@code _value}, for diagnostics and tests. */
@@ -75,7 +80,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
      */
     public Permit acquire() {
         EventLoop l = check("acquire()");
-        if (value > 0 && !anyLive(waiters)) {
+        if (value > 0 && woken == 0 && !anyLive(waiters)) {
             value--;
             return new Release(this, null);
         }
@@ -89,8 +94,10 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
             try {
                 task.suspendOn(fut);
             } finally {
-                if (!fut.isDone() || fut.isCancelled()) { // a woken waiter has left the queue already
+                if (!fut.isDone() || fut.isCancelled()) {
                     waiters.remove(fut);
+                } else {
+                    woken--; // a woken waiter has left the queue already
                 }
             }
         } catch (Throwable e) {
@@ -119,7 +126,6 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
         wakeUpNext();
     }
 
-    /** Hands a permit to the first waiter not woken yet; false if there is none. */
     /**
      * Wakes the first waiter that is not cancelled, handing it a permit, and takes it out of the queue at once: with
      * many permits, woken waiters that have not run yet would otherwise pile up at the head and every release would
@@ -133,6 +139,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
                 if (!fut.isDone()) {
                     it.remove();
                     value--;
+                    woken++;
                     fut.complete(Boolean.TRUE);
                     return true;
                 }

@@ -40,6 +40,52 @@ class SemaphoreTest {
         assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
     }
 
+    /**
+     * CPython 3.11 prints "locked=True", "A acquired", "main acquired", "locked=True": a waiter handed a permit that
+     * has not run yet still counts, so a newcomer queues behind it even with a spare permit (found by a review).
+     */
+    @Test
+    void aWokenWaiterThatHasNotRunYetStillMakesTheSemaphoreLocked() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(0);
+            Task<Void> a = Aio.createTask(() -> {
+                sem.acquire();
+                log.add("A acquired");
+            });
+            Aio.sleep(0);
+            sem.release();
+            sem.release();
+            log.add("after two releases locked=" + sem.locked());
+            sem.acquire();
+            log.add("main acquired");
+            a.await();
+            log.add("end value=" + sem.value() + " locked=" + sem.locked());
+            return null;
+        });
+        assertThat(log).containsExactly("after two releases locked=true", "A acquired", "main acquired",
+                "end value=0 locked=true");
+    }
+
+    /** A woken waiter cancelled before it runs gives its permit on, and stops counting as a waiter. */
+    @Test
+    void aWokenWaiterCancelledBeforeItRunsNoLongerKeepsTheSemaphoreLocked() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(0);
+            Task<Void> a = Aio.createTask(() -> {
+                sem.acquire();
+            });
+            Aio.sleep(0);
+            sem.release();
+            a.cancel();
+            assertThat(sem.locked()).as("handed to A, which has not run").isTrue();
+            assertThatThrownBy(a::await).isInstanceOf(CancellationException.class);
+            assertThat(sem.locked()).isFalse();
+            assertThat(sem.value()).isEqualTo(1);
+            return null;
+        });
+    }
+
     @Test
     void whileTasksWaitANewAcquirerWaitsEvenIfAPermitIsFree() throws Exception {
         List<String> order = new ArrayList<>();
