@@ -3,13 +3,18 @@ package org.aio4j;
 import java.util.NoSuchElementException;
 import java.util.function.Predicate;
 
-/** {@link AsyncIterator#filter}: the items a predicate accepts, tested in the consuming task. */
+/**
+ * {@link AsyncIterator#filter}: the items a predicate accepts, tested in the consuming task. After the predicate
+ * fails the iterator is exhausted, as Python's async generator expression is; the upstream stays open until
+ * {@link #aclose()}.
+ */
 final class Filtered<T> implements AsyncIterator<T> {
 
     private final AsyncIterator<T> upstream;
     private final Predicate<? super T> predicate;
     private boolean hasItem;
     private T item;
+    private boolean failed;
 
     Filtered(AsyncIterator<T> upstream, Predicate<? super T> predicate) {
         this.upstream = upstream;
@@ -18,9 +23,16 @@ final class Filtered<T> implements AsyncIterator<T> {
 
     @Override
     public boolean hasNext() {
-        while (!hasItem && upstream.hasNext()) {
+        while (!hasItem && !failed && upstream.hasNext()) {
             T candidate = upstream.next();
-            if (predicate.test(candidate)) {
+            boolean accepted;
+            try {
+                accepted = predicate.test(candidate);
+            } catch (Throwable e) {
+                failed = true;
+                throw e;
+            }
+            if (accepted) {
                 item = candidate;
                 hasItem = true;
             }

@@ -1,10 +1,17 @@
 package org.aio4j;
 
-/** {@link AsyncIterator#map}: applies a function to each item as it is taken, in the consuming task. */
+import java.util.NoSuchElementException;
+
+/**
+ * {@link AsyncIterator#map}: applies a function to each item as it is taken, in the consuming task. After the function
+ * fails (or the consuming task is interrupted in it) the iterator is exhausted, as Python's async generator expression
+ * is; the upstream stays open until {@link #aclose()}.
+ */
 final class Mapped<T, R> implements AsyncIterator<R> {
 
     private final AsyncIterator<T> upstream;
     private final CoroutineFunction<? super T, ? extends R> fn;
+    private boolean failed;
 
     Mapped(AsyncIterator<T> upstream, CoroutineFunction<? super T, ? extends R> fn) {
         this.upstream = upstream;
@@ -13,15 +20,19 @@ final class Mapped<T, R> implements AsyncIterator<R> {
 
     @Override
     public boolean hasNext() {
-        return upstream.hasNext();
+        return !failed && upstream.hasNext();
     }
 
     @Override
     public R next() {
+        if (failed) {
+            throw new NoSuchElementException("map(): async iterator is exhausted after a failure");
+        }
         T item = upstream.next();
         try {
             return fn.call(item);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            failed = true;
             throw Failures.unchecked(e);
         }
     }
