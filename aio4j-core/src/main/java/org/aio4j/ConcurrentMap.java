@@ -51,16 +51,25 @@ final class ConcurrentMap<T, R> {
     private void run(AsyncGenerator.Emitter<R> out, HelperTasks helpers) throws Exception {
         this.helpers = helpers;
         callEnded = new Wakeup(Aio.runningLoop(), "mapConcurrent(" + limit + ") waiting for a call to end");
-        for (;;) {
-            startCalls();
-            Task<R> next = ordered ? inFlight.peekFirst() : nextCompleted();
-            if (next == null) {
-                break;
+        try {
+            for (;;) {
+                startCalls();
+                Task<R> next = ordered ? inFlight.peekFirst() : nextCompleted();
+                if (next == null) {
+                    break;
+                }
+                R result = next.await();
+                inFlight.remove(next);
+                helpers.forget(next);
+                out.emit(result);
             }
-            R result = next.await();
-            inFlight.remove(next);
-            helpers.forget(next);
-            out.emit(result);
+        } catch (Throwable e) {
+            // A call failed (or the consumer left) after the upstream had failed: its failure is not lost, as the
+            // calls' failures are not. Closing (GeneratorExit) drops it, as it drops the items not yet delivered.
+            if (upstreamFailure != null && upstreamFailure != e && !(e instanceof GeneratorExit)) {
+                e.addSuppressed(upstreamFailure);
+            }
+            throw e;
         }
         if (upstreamFailure != null) {
             throw upstreamFailure;

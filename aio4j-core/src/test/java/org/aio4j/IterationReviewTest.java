@@ -55,4 +55,43 @@ class IterationReviewTest {
             return null;
         });
     }
+
+    /**
+     * mapConcurrent: "An upstream failure surfaces after the results of the items read before it", and failures are
+     * "never lost". When a call of an item read before the upstream failed fails itself, the call's failure surfaces
+     * at its item, and the upstream's failure was dropped: not thrown, not suppressed, not reported.
+     */
+    @Test
+    void mapConcurrentKeepsTheUpstreamFailureWhenACallBeforeItFails() throws Exception {
+        for (boolean ordered : new boolean[] {true, false}) {
+            var upstreamBoom = new IllegalStateException("upstream broke after 2 items");
+            var callBoom = new IllegalArgumentException("call of item 1 failed");
+            List<ExceptionContext> reports = new ArrayList<>();
+            List<Integer> got = new ArrayList<>();
+            TestLoops.runVirtual(reports, () -> {
+                var source = AsyncGenerator.<Integer>of(out -> {
+                    out.emit(0);
+                    out.emit(1);
+                    throw upstreamBoom;
+                });
+                CoroutineFunction<Integer, Integer> fn = i -> {
+                    Aio.sleep(1 + i);
+                    if (i == 1) {
+                        throw callBoom;
+                    }
+                    return i;
+                };
+                var it = ordered ? source.mapConcurrent(4, fn) : source.mapConcurrentUnordered(4, fn);
+                assertThatThrownBy(() -> {
+                    for (int i : it) {
+                        got.add(i);
+                    }
+                }).isSameAs(callBoom);
+                return null;
+            });
+            assertThat(got).containsExactly(0);
+            assertThat(callBoom.getSuppressed()).as("ordered=%s", ordered).containsExactly(upstreamBoom);
+            assertThat(reports).isEmpty();
+        }
+    }
 }
