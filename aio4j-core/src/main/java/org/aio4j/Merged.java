@@ -57,7 +57,13 @@ final class Merged<T> {
                 break;
             }
             if (a.failure() != null) {
-                throw Failures.asException(a.failure());
+                Exception failure = Failures.asException(a.failure());
+                for (Arrival<T> other : arrivals) { // failures of other sources that came meanwhile: not lost
+                    if (other.failure() != null && other.failure() != failure) {
+                        failure.addSuppressed(other.failure());
+                    }
+                }
+                throw failure;
             }
             holding[a.source()] = false;
             taken[a.source()].signal();

@@ -94,4 +94,30 @@ class IterationReviewTest {
             assertThat(reports).isEmpty();
         }
     }
+
+    /**
+     * merge: two sources fail at the same moment. The first failure surfaces; the second one was silently dropped
+     * (each pump catches its source's failure and queues it, so no task fails and nothing is reported), though the
+     * design promises errors are never lost and mapConcurrent attaches such failures as suppressed.
+     */
+    @Test
+    void mergeAttachesTheFailuresOfOtherSourcesThatAlreadyArrived() throws Exception {
+        var a = new IllegalStateException("source a");
+        var b = new IllegalStateException("source b");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var first = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(1);
+                throw a;
+            });
+            var second = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(1);
+                throw b;
+            });
+            assertThatThrownBy(() -> AsyncIterator.merge(first, second).toList()).isSameAs(a);
+            return null;
+        });
+        assertThat(a.getSuppressed()).containsExactly(b);
+        assertThat(reports).isEmpty();
+    }
 }
