@@ -278,8 +278,10 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
 
     /**
      * An iterator of the items of all {@code sources}, interleaved as they become available; each source is pulled
-     * by its own helper task, one item ahead at most. It ends when every source is exhausted; the first failure
-     * surfaces at once and closes the other sources. Closing it closes every source. aiostream's {@code merge}.
+     * by its own helper task, one item ahead at most. It ends when every source is exhausted. A source's failure is
+     * delivered in arrival order, after the items that arrived before it, and closes the other sources; failures of
+     * other sources already arrived are attached to it as suppressed. Closing it closes every source. aiostream's
+     * {@code merge}.
      *
      * @throws NullPointerException if {@code sources} or one of them is null
      */

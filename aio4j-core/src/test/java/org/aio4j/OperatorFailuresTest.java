@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 
-/** Contract points of the iterator operators found by a review. */
-class IterationReviewTest {
+/** Failures in the iterator operators: none goes unseen, and an operator that failed is exhausted. */
+class OperatorFailuresTest {
 
     /**
      * AsyncIterator's contract: "After a failure, the iterator is exhausted", as Python's
