@@ -162,11 +162,25 @@ final class JdkTransport implements HttpTransport {
         public void accept(HttpResponse<byte[]> r, Throwable error) {
             disarm();
             if (error != null) {
-                completeExceptionally(error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error);
+                completeExceptionally(failure(error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error));
             } else {
                 complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()));
             }
+        }
+
+        /**
+         * What the exchange fails with: the JDK's {@link java.io.IOException} as it is; a body too large for a byte
+         * array, which the JDK's body handler reports as {@code IllegalArgumentException("too many bytes")}, as a
+         * {@link ClientException} that says so, so that the caller does not get an unchecked exception without the
+         * URL (the transport contract wants an {@code IOException}).
+         */
+        private Throwable failure(Throwable error) {
+            if (error instanceof IllegalArgumentException && "too many bytes".equals(error.getMessage())) {
+                return new ClientException(request.method(), request.uri(),
+                        "response body too large: more than a byte array holds (2 GiB)", error);
+            }
+            return error;
         }
 
         @Override
