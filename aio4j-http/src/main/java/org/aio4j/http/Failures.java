@@ -27,7 +27,7 @@ final class Failures {
             case ClientException c -> new ClientException(m, u, c.detail(), c);
             case HttpTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
             case SocketTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
-            case IOException io -> new ClientConnectionException(m, u, "connection failed: " + describe(io), io);
+            case IOException io -> new ClientConnectionException(m, u, "connection failed: " + connection(u, io), io);
             case RuntimeException re -> re;
             default -> new ClientException(m, u, "failed: " + describe(error), error);
         };
@@ -52,6 +52,35 @@ final class Failures {
     static ClientException cancelledByTransport(ClientRequest request, HttpTransport transport, Throwable cause) {
         return new ClientException(request.method(), request.uri(),
                 "cancelled by transport '" + transport.name() + "'", cause);
+    }
+
+    /**
+     * What a failed connection says; when it has no message (the JDK client's {@code ConnectException}, whose cause
+     * alone tells an unknown host from a refused connection), what its causes are, and which host it was.
+     */
+    private static String connection(java.net.URI u, IOException io) {
+        String msg = io.getMessage();
+        if (msg != null && !msg.isBlank()) {
+            return describe(io);
+        }
+        var chain = new StringBuilder(io.getClass().getSimpleName());
+        boolean unresolved = false;
+        for (Throwable c = io.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            chain.append(": ").append(describe(c));
+            unresolved |= c instanceof java.nio.channels.UnresolvedAddressException
+                    || c instanceof java.net.UnknownHostException;
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                break;
+            }
+        }
+        if (unresolved) {
+            return "unknown host " + u.getHost() + " (" + chain + ")";
+        }
+        if (io instanceof java.net.ConnectException) {
+            int port = u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+            return "cannot connect to " + u.getHost() + ":" + port + " (" + chain + ")";
+        }
+        return chain.toString();
     }
 
     /** {@code ConnectException: Connection refused}, or just the class name when there is no message. */

@@ -50,6 +50,26 @@ class JdkTransportTest extends TransportContract {
         }
     }
 
+    @Test
+    void anUnknownHostAndARefusedConnectionSayWhichTheyAre() throws Exception {
+        // The JDK's ConnectException has no message in both cases (its cause says which: UnresolvedAddressException
+        // or ClosedChannelException): both read "connection failed: ConnectException".
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        try (var http = ClientSession.builder().transport(newTransport(), true).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> http.get("http://nosuch.invalid/x")))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessage("GET http://nosuch.invalid/x: connection failed: unknown host nosuch.invalid"
+                            + " (ConnectException: UnresolvedAddressException)");
+            assertThatThrownBy(() -> Loops.run(() -> http.get("http://127.0.0.1:" + port + "/a")))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessage("GET http://127.0.0.1:" + port + "/a: connection failed: cannot connect to 127.0.0.1:"
+                            + port + " (ConnectException: ClosedChannelException)");
+        }
+    }
+
     /** A client whose every exchange fails with {@code error}, as the JDK's fails from inside its body handler. */
     private static final class FailingClient extends HttpClient {
         private final RuntimeException error;
