@@ -22,7 +22,7 @@ import java.util.Objects;
  * <p>The URL may be relative (it then starts with {@code /}); the {@link ClientSession} it is sent through appends it
  * to its base URL. A {@code null} timeout means the session's default.
  *
- * @param method  the method in upper case, e.g. {@code GET}
+ * @param method  the method, e.g. {@code GET}; upper-cased, as aiohttp does ({@code "post"} sends {@code POST})
  * @param uri     the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
  * @param headers header names to values, in insertion order; unmodifiable
  * @param body    the body to send, or {@code null} for none; not copied, do not change it after sending
@@ -42,6 +42,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         if (method.isEmpty() || !method.chars().allMatch(ClientRequest::isTokenChar)) {
             throw new IllegalArgumentException("HTTP method must be a token such as GET or POST, got '" + method + "'");
         }
+        method = method.toUpperCase(java.util.Locale.ROOT); // as aiohttp does: request("post", ...) sends POST
         Objects.requireNonNull(uri, "uri must not be null");
         checkUrl(uri);
         headers = copyHeaders(headers);

@@ -89,6 +89,15 @@ class ClientSessionTest {
     }
 
     @Test
+    void aMethodInLowerCaseIsSentInUpperCaseAsAiohttpDoes() throws Exception {
+        // ClientRequest documents its method as upper case; aiohttp upper-cases it (request("post", ...) sends POST).
+        // It was sent as given: "post", a method no server knows (methods are case-sensitive).
+        assertThat(ClientRequest.of("post", "/echo").method()).isEqualTo("POST");
+        assertThat(Loops.run(() -> http.request(ClientRequest.of("post", "/echo").withBody(new byte[] {'x'})).text()))
+                .isEqualTo("POST /echo\n\nx");
+    }
+
+    @Test
     void cancellingTheCallerAbortsTheExchange() throws Exception {
         var transport = new FakeTransport();
         try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
