@@ -111,8 +111,9 @@ public final class ClientSession implements AutoCloseable {
         }
 
         /**
-         * Appends relative URLs (paths starting with {@code /}) to {@code url}: aiohttp's {@code base_url}. With
-         * base {@code http://host/api}, {@code get("/a")} fetches {@code http://host/api/a}.
+         * Appends relative URLs (paths starting with {@code /}) to {@code url}: aiohttp's {@code base_url}, with one
+         * difference: the base is a prefix, so with base {@code http://host/api}, {@code get("/a")} fetches
+         * {@code http://host/api/a} (aiohttp resolves {@code /a} by RFC 3986, to {@code http://host/a}).
          *
          * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL, or has a query or fragment
          */
