@@ -164,7 +164,11 @@ final class Worker implements Runnable {
         }
     }
 
-    /** Decodes an outcome; a payload the parent refuses fails the call, and leaves the worker as it is. */
+    /**
+     * Decodes an outcome; a payload the parent refuses or cannot read fails the call, and leaves the worker as it is.
+     * Whatever reading throws fails the call, errors too (a {@code readObject} that throws an {@link Error}, a class
+     * whose initializer fails in this JVM): were it to escape, the driver would end and the call would never be done.
+     */
     private void settleWith(PoolCall call, byte[] payload, boolean isError) {
         Object value = null;
         Throwable error;
@@ -181,7 +185,7 @@ final class Worker implements Runnable {
                 error = new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
                         + " as the exception of " + call);
             }
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+        } catch (Throwable e) {
             error = e;
         }
         pool.settle(call, value, error);

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
 import org.aio4j.Task;
@@ -124,6 +127,26 @@ class FaultTest {
                     .isInstanceOf(BrokenWorkerException.class)
                     .hasMessageContaining("protocol error")
                     .hasMessageContaining("a JVM option that logs to stdout?");
+        }
+    }
+
+    @Test
+    void aResultThatFailsWithAnErrorWhenReadFailsItsCallInsteadOfLeavingItWaitingForever() throws Exception {
+        // Only the parent reads a result: its readObject throws an AssertionError there, not in the worker.
+        var fragile = ProcessPool.builder().workers(1).allow(WorkerTasks.Fragile.class).build();
+        try {
+            long pid = fragile.remote(WorkerTasks::pid).call();
+            Future<WorkerTasks.Fragile> call = fragile.submit(WorkerTasks.Fragile::new);
+            assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(AssertionError.class).hasMessage("a Fragile cannot be read back");
+            // The worker is unharmed, as with any result the parent refuses.
+            assertThat(fragile.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+            assertThat(fragile.statistics().runningCalls()).isZero();
+            fragile.shutdown();
+            assertThat(fragile.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            fragile.shutdownNow();
         }
     }
 

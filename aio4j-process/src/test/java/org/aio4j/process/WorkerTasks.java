@@ -63,6 +63,21 @@ final class WorkerTasks {
         return id * 2;
     }
 
+    /** A serializable lambda, made in a worker and returned as a result. */
+    static SerializableCallable<Integer> adder(int n) {
+        return () -> n + 1;
+    }
+
+    /** A result that is written without trouble, but fails with an {@link Error} when it is read back. */
+    static final class Fragile implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new AssertionError("a Fragile cannot be read back");
+        }
+    }
+
     /** A serializable class outside the default allow-list. */
     record Secret(String text) implements Serializable {
     }
