@@ -50,7 +50,7 @@ final class Payloads {
             own.add(task.getClass().getName());
         }
         try {
-            return new Payload(encode(task, allow, own, "in " + description), Set.copyOf(own), description);
+            return new Payload(encode(task, allow, own, true, "in " + description), Set.copyOf(own), description);
         } catch (IOException e) {
             throw cannotSend(description, e, own);
         }
@@ -73,8 +73,9 @@ final class Payloads {
     }
 
     /**
-     * Serializes {@code value}, refusing any class the allow-list refuses for a payload whose own classes are
-     * {@code own} (the capturing classes of serialized lambdas are added to {@code own} as they are met).
+     * Serializes {@code value} (a result, an exception), refusing any class the allow-list refuses for a payload
+     * whose own classes are {@code own}, which is not changed. A serialized lambda in it is judged as its capturing
+     * class, which the allow-list must allow: the side that reads the value knows no own classes for it.
      *
      * @param where what is written, for messages (e.g. "in the task's result")
      * @throws InvalidClassException    if a class is refused
@@ -82,8 +83,17 @@ final class Payloads {
      * @throws NotSerializableException if an object in the graph is not serializable
      */
     static byte[] encode(Object value, AllowList allow, Set<String> own, String where) throws IOException {
+        return encode(value, allow, own, false, where);
+    }
+
+    /**
+     * As {@link #encode(Object, AllowList, Set, String)}; if {@code lambdasAreOwn} (a task), the capturing classes
+     * of serialized lambdas are added to {@code own} as they are met, and so allowed for this payload.
+     */
+    private static byte[] encode(Object value, AllowList allow, Set<String> own, boolean lambdasAreOwn,
+                                 String where) throws IOException {
         var bytes = new ByteArrayOutputStream();
-        try (var out = new CheckingOutput(bytes, allow, own, where)) {
+        try (var out = new CheckingOutput(bytes, allow, own, lambdasAreOwn, where)) {
             out.writeObject(value);
         }
         if (bytes.size() > allow.maxPayloadBytes) {
@@ -129,19 +139,22 @@ final class Payloads {
     private static final class CheckingOutput extends ObjectOutputStream {
         private final AllowList allow;
         private final Set<String> own;
+        private final boolean lambdasAreOwn;
         private final String where;
 
-        CheckingOutput(OutputStream out, AllowList allow, Set<String> own, String where) throws IOException {
+        CheckingOutput(OutputStream out, AllowList allow, Set<String> own, boolean lambdasAreOwn, String where)
+                throws IOException {
             super(out);
             this.allow = allow;
             this.own = own;
+            this.lambdasAreOwn = lambdasAreOwn;
             this.where = where;
-            enableReplaceObject(true);
+            enableReplaceObject(lambdasAreOwn);
         }
 
         @Override
         protected Object replaceObject(Object obj) {
-            if (obj instanceof SerializedLambda lambda) {
+            if (lambdasAreOwn && obj instanceof SerializedLambda lambda) {
                 own.add(lambda.getCapturingClass().replace('/', '.'));
             }
             return obj;

@@ -61,7 +61,8 @@ import java.util.function.Supplier;
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
  * accepts only: primitive types, boxed primitives, {@code String}, {@code BigInteger}/{@code BigDecimal}, the
  * classes of package {@code java.util} (collections), serialized lambdas, exceptions, the task's own class (for a
- * lambda, the class that declares it), and what {@link Builder#allow(String...)} adds; a graph deeper than
+ * lambda, the class that declares it; a lambda in a result is no task, so its class must be allowed), and what
+ * {@link Builder#allow(String...)} adds; a graph deeper than
  * {@link Builder#maxDepth(int)} or a payload larger than {@link Builder#maxPayloadBytes(int)} is refused too. The same check
  * runs when a task or result is written, so a task holding a class outside the allow-list fails at submission with
  * an {@link IllegalArgumentException}, and a result outside it fails its call with an

@@ -179,6 +179,19 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aLambdaReturnedByATaskComesBackIfItsClassIsAllowedAndIsRefusedNamingItOtherwise() throws Exception {
+        try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.class).build()) {
+            SerializableCallable<Integer> adder = allowing.remote(() -> WorkerTasks.adder(41)).call();
+            assertThat(adder.call()).isEqualTo(42);
+        }
+        assertThatThrownBy(() -> pool.remote(() -> WorkerTasks.adder(41)).call())
+                .isInstanceOf(InvalidClassException.class)
+                .hasMessageStartingWith(WorkerTasks.class.getName() + "; refused by the process pool's allow-list "
+                        + "(in the task's result): allow it with");
+        assertThat(pool.remote(() -> WorkerTasks.square(5)).call()).isEqualTo(25);
+    }
+
+    @Test
     void aPoolThatAllowsAClassLetsItThrough() throws Exception {
         try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Secret.class).build()) {
             var secret = new WorkerTasks.Secret("shared");
