@@ -723,7 +723,10 @@ public final class ProcessPool extends AbstractExecutorService {
             return this;
         }
 
-        /** How long a worker JVM may take to start before it is killed (default 60 seconds). */
+        /**
+         * How long a worker JVM may take to start before it is killed (default 60 seconds); as with any worker that
+         * cannot start, the waiting calls then fail with a {@link BrokenWorkerException} that says so.
+         */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = checkPositive(startTimeout, "startTimeout");
             return this;

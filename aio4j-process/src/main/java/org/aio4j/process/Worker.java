@@ -38,6 +38,8 @@ final class Worker implements Runnable {
     private volatile Process process;
     private volatile long pid = -1;
     private volatile boolean ready;
+    /** Whether the start timeout killed the process before it was ready. */
+    private volatile boolean startTimedOut;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
     private DataOutputStream toWorker;
@@ -96,6 +98,7 @@ final class Worker implements Runnable {
         process.onExit().thenRun(() -> pool.workerExited(this));
         CompletableFuture.delayedExecutor(pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (!ready) {
+                startTimedOut = true;
                 process.destroyForcibly();
             }
         });
@@ -107,7 +110,10 @@ final class Worker implements Runnable {
             }
             fromWorker.readLong();
         } catch (IOException e) {
-            return new BrokenWorkerException(name() + " could not start: " + exitOf(e) + stderrTail(), id, pid,
+            String exit = exitOf(e);
+            String why = startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
+                    + " and was killed, " + exit : exit;
+            return new BrokenWorkerException(name() + " could not start: " + why + stderrTail(), id, pid,
                     exitStatus());
         }
         ready = true;

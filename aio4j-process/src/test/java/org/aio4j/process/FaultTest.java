@@ -121,6 +121,17 @@ class FaultTest {
     }
 
     @Test
+    void aWorkerThatIsNotReadyWithinTheStartTimeoutFailsTheWaitingCallsSayingSo() {
+        try (var slow = ProcessPool.builder().workers(1).startTimeout(java.time.Duration.ofMillis(1)).build()) {
+            assertThatThrownBy(() -> slow.remote(WorkerTasks::pid).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageMatching("(?s)worker 1 \\(pid \\d+\\) could not start: it was not ready within the "
+                            + "pool's startTimeout PT0\\.001S and was killed, exit status 137 \\(killed by signal 9, "
+                            + "SIGKILL\\).*");
+        }
+    }
+
+    @Test
     void aWorkerWhoseJvmWritesToStandardOutputIsCaught() {
         try (var noisy = ProcessPool.builder().workers(1).jvmOptions("-Xlog:gc:stdout").build()) {
             assertThatThrownBy(() -> noisy.remote(WorkerTasks::pid).call())
