@@ -54,8 +54,10 @@ import java.util.function.Supplier;
  * parent's), and talk to it over their standard input and output only, no socket. A worker starts when a call needs
  * one, and runs one call at a time. What a task prints to {@code System.out} or {@code System.err} goes to the
  * worker's standard error, which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at
- * level INFO, each line prefixed with {@code worker <id> (pid <pid>): }. A worker exits when its standard input ends,
- * so it never outlives the parent, even one killed with {@code kill -9}.
+ * level INFO, each line prefixed with {@code worker <id> (pid <pid>): }. The worker's standard output itself carries
+ * the calls: a subprocess that inherits it ({@code inheritIO()}), or native code that writes to it, breaks the worker,
+ * and the call fails with a {@link BrokenWorkerException} that shows what was written. A worker exits when its
+ * standard input ends, so it never outlives the parent, even one killed with {@code kill -9}.
  *
  * <h2>Serialization, locked down</h2>
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that

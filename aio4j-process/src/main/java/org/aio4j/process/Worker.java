@@ -152,8 +152,9 @@ final class Worker implements Runnable {
         while (true) {
             byte type = fromWorker.readByte();
             long callId = fromWorker.readLong();
-            if (callId != call.id) {
-                throw new ProtocolException("frame for call " + callId + " while call " + call.id + " runs");
+            if (callId != call.id
+                    || type != Protocol.ACCEPTED && type != Protocol.RESULT && type != Protocol.ERROR) {
+                throw new ProtocolException(strayOutput(type, callId, call));
             }
             switch (type) {
                 case Protocol.ACCEPTED -> pool.accepted(call);
@@ -168,6 +169,23 @@ final class Worker implements Runnable {
                 default -> throw new ProtocolException("unknown frame type " + type + " from the worker");
             }
         }
+    }
+
+    /**
+     * What to say when the worker's standard output holds something else than the frame due: the bytes read, as
+     * text, since they most likely come from something that wrote to the worker's file descriptor 1 directly.
+     */
+    private static String strayOutput(byte type, long callId, PoolCall call) {
+        var bytes = java.nio.ByteBuffer.allocate(9).put(type).putLong(callId).array();
+        var text = new StringBuilder();
+        for (byte b : bytes) {
+            char c = (char) (b & 0xff);
+            text.append(c == '\n' ? "\\n" : c >= ' ' && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", b));
+        }
+        return "the worker wrote \"" + text + "\" to its standard output where the frame of " + call + " was due; "
+                + "its standard output carries the pool's frames, so nothing else may write there: System.out is "
+                + "sent to standard error, but a subprocess started with inheritIO() or Redirect.INHERIT for its "
+                + "output, or native code, writes to the file descriptor itself";
     }
 
     /**

@@ -121,6 +121,18 @@ class FaultTest {
     }
 
     @Test
+    void aTaskWhoseSubprocessWritesToTheWorkersStandardOutputFailsSayingWhatWasWrittenAndWhy() throws Exception {
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> single.remote(() -> WorkerTasks.echoToInheritedOutput("hello, pipe")).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageContaining("protocol error")
+                    .hasMessageContaining("\"hello, pi\"")
+                    .hasMessageContaining("inheritIO()");
+            assertThat(single.remote(WorkerTasks::pid).call()).isPositive(); // a new worker takes over
+        }
+    }
+
+    @Test
     void aWorkerThatIsNotReadyWithinTheStartTimeoutFailsTheWaitingCallsSayingSo() {
         try (var slow = ProcessPool.builder().workers(1).startTimeout(java.time.Duration.ofMillis(1)).build()) {
             assertThatThrownBy(() -> slow.remote(WorkerTasks::pid).call())

@@ -78,6 +78,11 @@ final class WorkerTasks {
         }
     }
 
+    /** Runs {@code echo text} with its output inherited: it goes to the worker's standard output, the protocol's. */
+    static int echoToInheritedOutput(String text) throws IOException, InterruptedException {
+        return new ProcessBuilder("echo", text).inheritIO().start().waitFor();
+    }
+
     /** A serializable class outside the default allow-list. */
     record Secret(String text) implements Serializable {
     }
