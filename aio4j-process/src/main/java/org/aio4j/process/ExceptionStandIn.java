@@ -5,9 +5,9 @@ import java.io.UncheckedIOException;
 import java.util.Set;
 
 /**
- * What a worker sends back instead of an exception that cannot be serialized (a field of it is not serializable, or
- * refused by the allow-list): a {@link RuntimeException} with the original class name and message, the original
- * stack trace and, the same way, its causes.
+ * What a worker sends back instead of an exception that cannot be serialized (a field of it is not serializable, is
+ * refused by the allow-list, or throws when written): a {@link RuntimeException} with the original class name and
+ * message, the original stack trace and, the same way, its causes.
  */
 final class ExceptionStandIn extends RuntimeException {
 
@@ -23,11 +23,15 @@ final class ExceptionStandIn extends RuntimeException {
         return s.length() <= 4096 ? s : s.substring(0, 4096) + "...";
     }
 
-    /** The serialized form of {@code error}, or of its stand-in if it cannot be serialized or is refused. */
+    /**
+     * The serialized form of {@code error}, or of its stand-in if it cannot be serialized or is refused, whatever
+     * writing it throws (a {@code writeObject} of a field may throw an unchecked exception: the worker must answer all
+     * the same, not die).
+     */
     static byte[] encode(Throwable error, AllowList allow) {
         try {
             return Payloads.encode(error, allow, Set.of(), "in the task's exception");
-        } catch (IOException notSendable) {
+        } catch (IOException | RuntimeException | StackOverflowError | LinkageError notSendable) {
             try {
                 return Payloads.encode(standIn(error, notSendable.toString(), 0), allow, Set.of(),
                         "in the task's exception");

@@ -117,6 +117,20 @@ class ProcessPoolTest {
     }
 
     @Test
+    void anExceptionWhoseWritingThrowsComesBackAsAStandInAndTheWorkerLivesOn() throws Exception {
+        try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Unwritable.class).build()) {
+            long pid = allowing.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> allowing.remote(() -> {
+                throw new WorkerTasks.CarriesUnwritable("kept too");
+            }).call())
+                    .isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessageStartingWith(WorkerTasks.CarriesUnwritable.class.getName() + ": kept too [sent as a "
+                            + "stand-in: java.lang.IllegalStateException: an Unwritable cannot be written]");
+            assertThat(allowing.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+        }
+    }
+
+    @Test
     void aResultThatCannotBeSerializedFailsItsCallSayingWhichClass() {
         assertThatThrownBy(() -> pool.remote(() -> List.of(new WorkerTasks.Unserializable())).call())
                 .isInstanceOf(java.io.NotSerializableException.class)

@@ -103,6 +103,26 @@ final class WorkerTasks {
         }
     }
 
+    /** A value whose writing fails with an unchecked exception (a writeObject that checks an invariant, say). */
+    static final class Unwritable implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void writeObject(java.io.ObjectOutputStream out) {
+            throw new IllegalStateException("an Unwritable cannot be written");
+        }
+    }
+
+    /** An exception that holds an {@link Unwritable}. */
+    static final class CarriesUnwritable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final Unwritable value = new Unwritable();
+
+        CarriesUnwritable(String message) {
+            super(message);
+        }
+    }
+
     /** A checked exception of the tests' own. */
     static final class TaskFailed extends Exception {
         private static final long serialVersionUID = 1L;
