@@ -37,7 +37,9 @@ final class AllowList {
     }
 
     /**
-     * Checks a pattern's syntax.
+     * Checks a pattern's syntax: what is left once {@code .**}, {@code .*} or {@code *} is taken off its end is a
+     * dotted name whose parts are Java identifiers (a pattern such as {@code "com.example."} or {@code ".*"}, which
+     * no class can match, is refused too). {@code "*"} alone allows every class.
      *
      * @throws IllegalArgumentException naming the pattern and what is wrong with it
      */
@@ -45,16 +47,32 @@ final class AllowList {
         if (pattern == null || pattern.isBlank()) {
             throw new IllegalArgumentException("allow-list pattern must not be empty, got '" + pattern + "'");
         }
+        if (pattern.equals("*")) {
+            return pattern;
+        }
         String body = pattern.endsWith(".**") ? pattern.substring(0, pattern.length() - 3)
+                : pattern.endsWith(".*") ? pattern.substring(0, pattern.length() - 2)
                 : pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
         for (int i = 0; i < body.length(); i++) {
             char c = body.charAt(i);
             if (!Character.isJavaIdentifierPart(c) && c != '.') {
-                throw new IllegalArgumentException("allow-list pattern '" + pattern + "' is not a class name, "
-                        + "'package.*', 'package.**' or 'Prefix*' (bad character '" + c + "')");
+                throw notAPattern(pattern, "bad character '" + c + "'");
+            }
+        }
+        for (String part : body.split("\\.", -1)) {
+            if (part.isEmpty()) {
+                throw notAPattern(pattern, "an empty name between dots, or at an end");
+            }
+            if (!Character.isJavaIdentifierStart(part.charAt(0))) {
+                throw notAPattern(pattern, "'" + part + "' does not start as a Java identifier");
             }
         }
         return pattern;
+    }
+
+    private static IllegalArgumentException notAPattern(String pattern, String why) {
+        return new IllegalArgumentException("allow-list pattern '" + pattern + "' is not a class name, "
+                + "'package.*', 'package.**' or 'Prefix*' (" + why + ")");
     }
 
     /** Whether {@code type} may be written or read in a payload whose own classes are {@code own}. */

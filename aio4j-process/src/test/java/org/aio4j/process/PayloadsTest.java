@@ -147,6 +147,23 @@ class PayloadsTest {
     }
 
     @Test
+    void aPatternThatCouldMatchNoClassIsRefusedNotAcceptedSilently() {
+        // Each would be accepted and then allow nothing: the classes meant stay refused, and the refusal's
+        // "allow it with ..." advice names the pattern the user believes they gave.
+        for (String bad : List.of("com.example.", ".*", "com..example.*", "com.example..**", "com.1example.Point",
+                ".**", ".Point*")) {
+            assertThatThrownBy(() -> AllowList.checkPattern(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("allow-list pattern '" + bad + "' is not a class name, 'package.*', "
+                            + "'package.**' or 'Prefix*'");
+        }
+        for (String good : List.of("com.example.Point", "com.example.*", "com.example.**", "com.example.Po*",
+                "com.example.Outer$Inner", "Top", "*")) {
+            assertThat(AllowList.checkPattern(good)).isEqualTo(good);
+        }
+    }
+
+    @Test
     void theAllowListTravelsToTheWorkerAsArguments() {
         var list = new AllowList(List.of("a.b.*", "c.D"), 42, 1 << 20);
         var back = AllowList.fromArgs(list.toArgs());
