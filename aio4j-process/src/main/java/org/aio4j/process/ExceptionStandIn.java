@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * What a worker sends back instead of an exception that cannot be serialized (a field of it is not serializable, is
  * refused by the allow-list, or throws when written): a {@link RuntimeException} with the original class name and
- * message, the original stack trace and, the same way, its causes.
+ * message, the original stack trace and, the same way, its causes. Like any exception from a worker, it comes with
+ * the suppressed {@link RemoteCallSite} that names the worker and the code that made the call.
  */
 final class ExceptionStandIn extends RuntimeException {
 
@@ -15,7 +16,7 @@ final class ExceptionStandIn extends RuntimeException {
 
     private ExceptionStandIn(Throwable original, String why) {
         super(original.getClass().getName() + ": " + shorten(String.valueOf(original.getMessage()))
-                + " [sent as a stand-in: " + shorten(why) + "]", null, false, true);
+                + " [sent as a stand-in: " + shorten(why) + "]", null, true, true);
         setStackTrace(original.getStackTrace());
     }
 

@@ -117,6 +117,20 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aStandInNamesTheWorkerAndTheCallSiteLikeAnyRemoteException() {
+        assertThatThrownBy(() -> pool.remote(() -> {
+            throw new WorkerTasks.Unsendable("where from?");
+        }).call())
+                .isExactlyInstanceOf(ExceptionStandIn.class)
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().satisfies(s -> {
+                    assertThat(s).isInstanceOf(RemoteCallSite.class)
+                            .hasMessageMatching("the call ran in worker \\d+ \\(pid \\d+\\); it was made here:");
+                    assertThat(s.getStackTrace()).anySatisfy(f -> assertThat(f.getMethodName())
+                            .contains("aStandInNamesTheWorker"));
+                }));
+    }
+
+    @Test
     void anExceptionWhoseWritingThrowsComesBackAsAStandInAndTheWorkerLivesOn() throws Exception {
         try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Unwritable.class).build()) {
             long pid = allowing.remote(WorkerTasks::pid).call();
