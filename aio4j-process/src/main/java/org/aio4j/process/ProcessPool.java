@@ -718,7 +718,8 @@ public final class ProcessPool extends AbstractExecutorService {
 
         /**
          * How long a cancelled call may take to stop in its worker before the worker is killed (and replaced), and
-         * how long a retired worker may take to exit (default 2 seconds).
+         * how long a retired worker may take to exit (default 2 seconds). A duration too long to count in nanoseconds
+         * (about 292 years), such as {@code ChronoUnit.FOREVER.getDuration()}, means no limit.
          */
         public Builder gracePeriod(Duration gracePeriod) {
             this.gracePeriod = checkPositive(gracePeriod, "gracePeriod");
@@ -727,19 +728,24 @@ public final class ProcessPool extends AbstractExecutorService {
 
         /**
          * How long a worker JVM may take to start before it is killed (default 60 seconds); as with any worker that
-         * cannot start, the waiting calls then fail with a {@link BrokenWorkerException} that says so.
+         * cannot start, the waiting calls then fail with a {@link BrokenWorkerException} that says so. A duration too
+         * long to count in nanoseconds (about 292 years), such as {@code ChronoUnit.FOREVER.getDuration()}, means no
+         * limit.
          */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = checkPositive(startTimeout, "startTimeout");
             return this;
         }
 
+        /** The longest wait the pool counts, in nanoseconds (about 292 years): a longer one is taken as this. */
+        private static final Duration NO_LIMIT = Duration.ofNanos(Long.MAX_VALUE);
+
         private static Duration checkPositive(Duration d, String what) {
             Objects.requireNonNull(d, what + " must not be null");
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(what + " must be > 0, got " + d);
             }
-            return d;
+            return d.compareTo(NO_LIMIT) > 0 ? NO_LIMIT : d;
         }
 
         /** A new pool with these settings. No worker starts before the first remote call. */

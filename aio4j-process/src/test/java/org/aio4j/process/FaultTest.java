@@ -133,6 +133,28 @@ class FaultTest {
     }
 
     @Test
+    void timeoutsTooLongToCountInNanosecondsMeanNoLimitInsteadOfBreakingTheWorkers() throws Exception {
+        // Duration.toNanos() overflows past 292 years: the worker's driver threw, leaving its calls waiting forever.
+        var forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+        var unlimited = ProcessPool.builder().workers(1).startTimeout(forever).gracePeriod(forever).build();
+        try {
+            Future<Long> first = unlimited.submit(WorkerTasks::pid);
+            assertThat(first.get(1, TimeUnit.MINUTES)).isPositive();   // a guard against a hang, not a timing
+            Future<Integer> exiting = unlimited.submit(() -> {
+                System.exit(42);
+                return 0;
+            });
+            assertThatThrownBy(() -> exiting.get(1, TimeUnit.MINUTES))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(BrokenWorkerException.class).hasMessageContaining("exit status 42");
+            unlimited.shutdown();
+            assertThat(unlimited.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            unlimited.shutdownNow();
+        }
+    }
+
+    @Test
     void aWorkerThatIsNotReadyWithinTheStartTimeoutFailsTheWaitingCallsSayingSo() {
         try (var slow = ProcessPool.builder().workers(1).startTimeout(java.time.Duration.ofMillis(1)).build()) {
             assertThatThrownBy(() -> slow.remote(WorkerTasks::pid).call())
