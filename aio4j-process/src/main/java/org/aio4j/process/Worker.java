@@ -217,19 +217,12 @@ final class Worker implements Runnable {
 
     /**
      * Asks the worker to interrupt {@code call}, and kills the worker if the call is still running after the grace
-     * period. Does nothing if the task frame has not gone out: the driver sees the request and never sends it.
+     * period. Sends nothing if the task frame has not gone out: the driver sees the request and never sends it.
+     *
+     * <p>The grace period starts before the CANCEL frame is written: writing waits for the driver, which may be stuck
+     * writing the task frame to a worker that reads no more (hung); killing that worker ends both waits.
      */
     void cancel(PoolCall call) {
-        synchronized (writeLock) {
-            if (!call.frameWritten) {
-                return;
-            }
-            try {
-                Protocol.writeId(toWorker, Protocol.CANCEL, call.id);
-            } catch (IOException dying) {
-                return;
-            }
-        }
         CompletableFuture.delayedExecutor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (pool.isRunningOn(call, this)) {
                 LOG.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
@@ -237,6 +230,16 @@ final class Worker implements Runnable {
                 process.destroyForcibly();
             }
         });
+        synchronized (writeLock) {
+            if (!call.frameWritten) {
+                return;
+            }
+            try {
+                Protocol.writeId(toWorker, Protocol.CANCEL, call.id);
+            } catch (IOException dying) {
+                // Its driver sees it die, and ends the call.
+            }
+        }
     }
 
     // ---- the end

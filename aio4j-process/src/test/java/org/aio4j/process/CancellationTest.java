@@ -100,6 +100,40 @@ class CancellationTest {
         }
     }
 
+    static int length(byte[] data) {
+        return data.length;
+    }
+
+    @Test
+    void cancellingACallWhoseTaskFrameIsStuckInThePipeKillsTheWorkerAfterTheGracePeriod() throws Exception {
+        var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
+        try {
+            long pid = single.remote(WorkerTasks::pid).call();
+            // A worker that reads nothing more (stopped here; hung in a real program): a task frame larger than the
+            // pipe's buffer never gets through, and the driver is stuck writing it.
+            assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+            byte[] data = new byte[4 << 20];
+            Future<Integer> stuck = single.submit(() -> length(data));
+            while (!isWritingATaskFrame("aio4j-process-worker-1")) {
+                Thread.onSpinWait();   // until the driver is stuck in the write
+            }
+            assertThat(stuck.cancel(true)).isTrue();
+            single.shutdown();
+            // The cancelled call is stopped by killing its worker, so the pool can end.
+            assertThat(single.awaitTermination(1, TimeUnit.MINUTES)).as("terminated: %s", single).isTrue();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        } finally {
+            single.shutdownNow();
+        }
+    }
+
+    private static boolean isWritingATaskFrame(String threadName) {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals(threadName))
+                .anyMatch(e -> java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getMethodName().equals("writeTask")));
+    }
+
     @Test
     void cancellingASubmittedFutureInterruptsTheRemoteCall() throws Exception {
         try (var log = new WorkerLog()) {
