@@ -76,6 +76,18 @@ final class Worker implements Runnable {
             retire();
         } catch (IOException e) {
             died(call, e);
+        } catch (RuntimeException | Error e) {
+            // A failure of this driver itself (say an OutOfMemoryError allocating a large result): the stream may be
+            // mid-frame, so the worker cannot be trusted any more. Kill it and fail its call rather than leave the
+            // call waiting for ever and the process orphaned.
+            process.destroyForcibly();
+            PoolCall failed = call;
+            pool.workerDied(this, failed, () -> {
+                var broken = new BrokenWorkerException(name() + " was stopped while running " + failed + ": its"
+                        + " driver in this process failed with " + e, id, pid, exitStatus());
+                broken.initCause(e);
+                return broken;
+            });
         } finally {
             pool.workerGone(this);
         }
