@@ -3,6 +3,7 @@ package org.aio4j.jdbc;
 import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import org.aio4j.Aio;
 import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
@@ -30,7 +31,8 @@ import org.aio4j.GeneratorExit;
  * <h2>Errors</h2>
  * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after
  * the rows before it, as a {@link java.util.concurrent.CompletionException} whose cause is the
- * {@link java.sql.SQLException} (unchecked exceptions of the mapper as they are). Then the cursor is closed.
+ * {@link java.sql.SQLException} and whose message names the step (executing, reading row n, closing) and the query
+ * (unchecked exceptions of the mapper as they are). Then the cursor is closed.
  *
  * <h2>Closing and cancellation</h2>
  * The cursor is an {@link AsyncGenerator}'s consumer side, so it is closed when the consumer stops early and closes
@@ -129,10 +131,14 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         EventLoop loop = Aio.getRunningLoop();
         Throwable primary = null;
         try {
-            await(offload(loop, () -> {
-                blocking.open();
-                return null;
-            }));
+            try {
+                await(offload(loop, () -> {
+                    blocking.open();
+                    return null;
+                }));
+            } catch (Exception e) {
+                throw asException(named(e, "executing"));
+            }
             Future<BlockingCursor.Batch<R>> reading = null;
             for (;;) {
                 if (reading == null && !readAll && ready.size() + batchSize <= query.bufferSize()) {
@@ -145,7 +151,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                     rowsDelivered++;
                     out.emit(ready.poll());
                 } else if (readFailure != null) {
-                    throw asException(readFailure);
+                    throw asException(named(readFailure, "reading row " + (rowsRead + 1)));
                 } else {
                     return;
                 }
@@ -210,8 +216,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         if (primary == null || primary instanceof GeneratorExit) {
             // Ended normally or closed by the consumer: a close failure, or else a cancellation that came during the
             // clean-up, is the outcome.
-            Throwable raise = closeFailure != null ? closeFailure : interrupted;
-            attach(raise, cancelFailure, raise == closeFailure ? interrupted : null);
+            Throwable raise = closeFailure != null ? named(closeFailure, "closing") : interrupted;
+            attach(raise, cancelFailure, closeFailure != null ? interrupted : null);
             return raise;
         }
         // Failing or cancelled: that goes on, carrying the rest.
@@ -261,6 +267,18 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             }
         }
         return f.isCancelled() ? null : f.exception();
+    }
+
+    /**
+     * A checked failure (an {@link java.sql.SQLException}) wrapped in the {@link CompletionException} that
+     * {@code hasNext()} throws anyway, with a message naming the query and the step: a PostgreSQL error does not say
+     * which query failed. Unchecked failures (of the row mapper, cancellations) are returned as they are.
+     */
+    private Throwable named(Throwable t, String step) {
+        if (t instanceof RuntimeException || t instanceof Error) {
+            return t;
+        }
+        return new CompletionException(step + " failed, query: " + query.sql() + ": " + t, t);
     }
 
     private static Exception asException(Throwable t) {

@@ -1,6 +1,7 @@
 package org.aio4j.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
@@ -53,6 +54,32 @@ class JdbcQueryTest {
             assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
                     .cause().isInstanceOf(SQLException.class)
                     .hasMessage("ConnectionFactory returned null instead of a connection");
+        });
+    }
+
+    @Test
+    void anSqlFailureNamesTheQueryAndTheStepAndKeepsTheSqlExceptionAsCause() throws Exception {
+        var refused = new SQLException("Connection to 127.0.0.1:5432 refused");
+        var bad = new SQLException("ERROR: invalid input syntax for type integer");
+        AioTesting.runTest(TestOptions.defaults().withVirtualTime(false), () -> {
+            var rows = JdbcQuery.of(() -> {
+                throw refused;
+            }, "SELECT 42", rs -> 1).rows();
+            assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
+                    .hasMessage("executing failed, query: SELECT 42: " + refused)
+                    .cause().isSameAs(refused);
+            var mapped = JdbcQuery.of(() -> java.sql.DriverManager.getConnection("jdbc:h2:mem:"),
+                    "SELECT X FROM SYSTEM_RANGE(1, 5)", rs -> {
+                        if (rs.getInt(1) == 3) {
+                            throw bad;
+                        }
+                        return rs.getInt(1);
+                    }).rows();
+            assertThat(mapped.next()).isEqualTo(1);
+            assertThat(mapped.next()).isEqualTo(2);
+            assertThatThrownBy(mapped::hasNext).isInstanceOf(CompletionException.class)
+                    .hasMessage("reading row 3 failed, query: SELECT X FROM SYSTEM_RANGE(1, 5): " + bad)
+                    .cause().isSameAs(bad);
         });
     }
 }
