@@ -6,7 +6,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The blocking half of a {@link JdbcCursor}: the JDBC objects of one query, used off the loop. {@link #open},
@@ -26,6 +30,8 @@ final class BlockingCursor<R> {
     /** Published under the lock for {@link #cancel} from another thread. */
     private PreparedStatement statement;
     private boolean cancelled;
+    /** Set by {@link #abort}: the connection is terminated, closing it may fail and does not matter. */
+    private volatile boolean aborted;
 
     BlockingCursor(JdbcQuery<R> query) {
         this.query = query;
@@ -40,7 +46,9 @@ final class BlockingCursor<R> {
         if (c == null) {
             throw new SQLException("ConnectionFactory returned null instead of a connection");
         }
-        connection = c;
+        synchronized (this) {
+            connection = c;
+        }
         c.setAutoCommit(false);
         PreparedStatement ps = c.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY,
                 ResultSet.CONCUR_READ_ONLY);
@@ -54,6 +62,11 @@ final class BlockingCursor<R> {
         List<Object> parameters = query.parameterList();
         for (int i = 0; i < parameters.size(); i++) {
             ps.setObject(i + 1, parameters.get(i));
+        }
+        synchronized (this) {
+            if (cancelled) { // the gap that repeating the cancel (cancelUntil) covers is as small as JDBC allows
+                throw new CancellationException("JdbcCursor cancelled before its query was executed");
+            }
         }
         resultSet = ps.executeQuery();
     }
@@ -91,6 +104,32 @@ final class BlockingCursor<R> {
     }
 
     /**
+     * Cancels the call in flight until {@code ended} is counted down, at most {@code abortAfter}: a
+     * {@code Statement.cancel()} every {@code every}, since one may find nothing to cancel (the statement is not
+     * executing yet: JDBC does not say when it starts) or be ignored (pgjdbc ignores it while a result set fetches).
+     * If the call has not ended by then, the connection is {@linkplain Connection#abort aborted}, which ends any call
+     * blocked on it. Runs on a thread of its own, in real time whatever the loop's clock.
+     */
+    void cancelUntil(CountDownLatch ended, Duration every, Duration abortAfter, Executor abortExecutor)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + abortAfter.toNanos();
+        do {
+            cancel();
+            if (ended.await(every.toNanos(), TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } while (System.nanoTime() - deadline < 0);
+        Connection c;
+        synchronized (this) {
+            c = connection;
+        }
+        if (c != null) {
+            aborted = true;
+            c.abort(abortExecutor);
+        }
+    }
+
+    /**
      * Closes the result set, the statement and the connection, ending the transaction first: committed if the
      * rows were all read, rolled back otherwise. Every step runs even if one before it failed; the first failure is
      * thrown, with the others suppressed.
@@ -101,10 +140,12 @@ final class BlockingCursor<R> {
         failure = step(failure, statement);
         if (connection != null) {
             Connection c = connection;
-            failure = step(failure, commit ? c::commit : c::rollback);
+            if (!aborted) { // an aborted connection's transaction is rolled back by the server
+                failure = step(failure, commit ? c::commit : c::rollback);
+            }
             failure = step(failure, c);
         }
-        if (failure != null) {
+        if (failure != null && !aborted) { // after an abort, closing what it terminated may fail: expected
             throw failure;
         }
     }

@@ -41,9 +41,12 @@ import org.aio4j.GeneratorExit;
  * when they are closed. If a JDBC call is running at that moment (the consumer was cancelled while waiting for rows,
  * or stopped while the next batch was being read ahead), the statement is first cancelled with
  * {@link java.sql.Statement#cancel()} from another thread, and the call is waited for: the connection is never closed
- * under a call still using it. Cancelling the consuming task therefore aborts a long query and closes everything
- * before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation meanwhile does not cut the
- * clean-up short (it is thrown afterwards).
+ * under a call still using it. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
+ * cancel yet, and pgjdbc ignores it while a result set fetches); a call still running 2 s later has its connection
+ * {@linkplain java.sql.Connection#abort aborted}, which ends it (the server rolls the transaction back; a statement
+ * running there may go on until the server notices). Cancelling the consuming task therefore aborts a long query and
+ * closes everything before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation
+ * meanwhile does not cut the clean-up short (it is thrown afterwards).
  *
  * <p>Loop object: iterate it from the tasks of one loop. {@link #statistics()} is safe there too.
  *
@@ -54,6 +57,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     /** Runs {@code Statement.cancel()}: a fresh virtual thread each time, never queued behind the call it cancels. */
     private static final java.util.concurrent.Executor CANCELLER =
             command -> Thread.ofVirtual().name("aio4j-jdbc-cancel").start(command);
+    /** How often {@code Statement.cancel()} is repeated while the call it cancels has not ended. */
+    static final java.time.Duration RECANCEL_EVERY = java.time.Duration.ofMillis(50);
+    /** How long a cancelled call may go on before its connection is aborted. */
+    static final java.time.Duration ABORT_AFTER = java.time.Duration.ofSeconds(2);
 
     /**
      * Counters of a cursor.
@@ -225,17 +232,23 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         return null;
     }
 
-    /** Cancels the statement of the call in flight, if any, and waits for both; returns the cancel's failure. */
+    /**
+     * Cancels the statement of the call in flight, if any, and waits for both; returns the cancel's failure. The
+     * cancel is repeated until the call ends, and the connection aborted if it has not ended after
+     * {@link #ABORT_AFTER} (see {@link BlockingCursor#cancelUntil}).
+     */
     private Throwable cancelRunningCall(EventLoop loop) {
         Future<?> running = inFlight;
         inFlight = null;
         if (running == null || running.isDone()) {
             return null;
         }
+        var ended = new java.util.concurrent.CountDownLatch(1);
+        running.addDoneCallback(f -> ended.countDown());
         // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool too):
         // a bounded pool's threads may all be busy, one of them with the very call to cancel.
         Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
-            blocking.cancel();
+            blocking.cancelUntil(ended, RECANCEL_EVERY, ABORT_AFTER, CANCELLER);
             return null;
         });
         Throwable cancelFailure = settle(cancelling);

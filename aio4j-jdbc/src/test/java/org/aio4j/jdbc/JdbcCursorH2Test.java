@@ -1,10 +1,25 @@
 package org.aio4j.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.aio4j.Aio;
+import org.aio4j.Task;
+import org.aio4j.test.AioTesting;
+import org.aio4j.test.TestOptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link JdbcCursorContract} on H2, embedded in memory, in lazy mode (rows are computed as they are fetched). The
@@ -50,5 +65,65 @@ class JdbcCursorH2Test extends JdbcCursorContract {
     @Override
     void resetProduced() {
         H2Probe.PRODUCED.set(0);
+    }
+
+    /**
+     * The consumer is cancelled when the statement is about to be executed, after the cursor's last look at its
+     * cancelled flag. {@code Statement.cancel()} then finds nothing running (H2 and PostgreSQL both ignore it), and
+     * the query starts anyway: only a cancel repeated while the call goes on stops it (the query here is endless).
+     */
+    @Test
+    void aCancellationJustBeforeTheQueryIsExecutedIsNotLost() throws Exception {
+        var aboutToExecute = new CountDownLatch(1);
+        var cancelCalled = new CountDownLatch(1);
+        var real = new AtomicReference<PreparedStatement>();
+        ConnectionFactory pausing = () -> {
+            Connection c = database().connect();
+            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                    (proxy, method, args) -> {
+                        Object result = invoke(c, method, args);
+                        if (!(result instanceof PreparedStatement ps)) {
+                            return result;
+                        }
+                        real.set(ps);
+                        return Proxy.newProxyInstance(getClass().getClassLoader(),
+                                new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
+                                    if (m.getName().equals("executeQuery")) {
+                                        aboutToExecute.countDown();
+                                        cancelCalled.await(); // the cancellation arrives now
+                                    }
+                                    Object r = invoke(ps, m, a);
+                                    if (m.getName().equals("cancel")) {
+                                        cancelCalled.countDown();
+                                    }
+                                    return r;
+                                });
+                    });
+        };
+        try {
+            AioTesting.runTest(TestOptions.defaults().withVirtualTime(false).withTimeout(Duration.ofSeconds(15)), () -> {
+                Task<?> consumer = Aio.createTask(() ->
+                        JdbcQuery.of(pausing, endlessSql(), rs -> rs.getLong(1)).rows().toList());
+                Aio.toThread(() -> {
+                    aboutToExecute.await();
+                    return null;
+                });
+                consumer.cancel();
+                assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            });
+        } finally {
+            if (real.get() != null && !real.get().isClosed()) {
+                real.get().cancel(); // stop the runaway query if the cursor did not
+            }
+        }
+        assertThat(real.get().isClosed()).isTrue();
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }
