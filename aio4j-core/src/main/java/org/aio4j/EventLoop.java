@@ -393,8 +393,8 @@ public final class EventLoop implements AutoCloseable {
      * {@link java.util.concurrent.CancellationException} so that its {@code finally} blocks run. It cannot suspend
      * any more: each await throws {@link IllegalStateException}. A task that catches that and tries again and again
      * (a hundred times) is abandoned rather than allowed to hold the loop: reported to the exception handler, settled
-     * as cancelled, its thread left parked for good. Exceptions of futures that nobody retrieved are reported. A default executor created by the loop is
-     * shut down without waiting. Closing a closed loop does nothing.
+     * as cancelled, its thread left parked for good. Exceptions of futures that nobody retrieved are reported. A
+     * default executor created by the loop is shut down without waiting. Closing a closed loop does nothing.
      *
      * @throws IllegalStateException if the loop is running
      */

@@ -106,8 +106,8 @@ final class WatchedRun<T> {
             }
             session.markAbandoned("after a timeout, because a task was blocking it");
             Thread holder = session.loop().interruptRunningThread();
-            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace + ": a task"
-                    + " or callback is holding it (a busy loop or a blocking call; look for the task that waits on"
+            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace
+                    + ": a task or callback is holding it (a busy loop or a blocking call; look for the task that waits on"
                     + " 'nothing (running)'). " + (holder == null ? "" : "The thread holding it (" + holder
                     + ") was interrupted and ") + "the loop abandoned. Tasks at the timeout:\n" + dump);
         }
