@@ -139,6 +139,8 @@ public final class EventLoop implements AutoCloseable {
     private boolean closing;
     /** Observers of steps (watchdog, timeline, JFR). */
     final Tracing tracing = new Tracing(this);
+    /** Threads blocked in {@link Future#get()} outside the loop on this loop's futures. */
+    final BlockedGets blockedGets = new BlockedGets();
     private final SpinPolicy spin;
     private Watchdog watchdog;
     /** The JFR step event in progress (one step at a time per loop). */

@@ -120,7 +120,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      *
      * <p>Inside a task of this future's loop it suspends the task like {@link #await()}. On a thread that is not part
      * of any running loop it blocks that thread. It throws {@link IllegalStateException} from a callback of the loop
-     * or from a task of another loop, where blocking would stall a loop.
+     * or from a task of another loop, where blocking would stall a loop, and on a pending future whose loop is
+     * closed, which nothing can complete. A blocked thread is released as soon as the future is done, also when it is
+     * a task that {@link EventLoop#close()} cancels.
      *
      * @throws ExecutionException   wrapping the future's exception
      * @throws CancellationException if the future was cancelled
@@ -472,6 +474,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     }
 
     private void scheduleCallbacks() {
+        loop.blockedGets.release(this);
         Object cbs = callbacks;
         if (cbs == null) {
             return;
@@ -486,20 +489,34 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         }
     }
 
-    /** Blocks a thread outside the loop until the future is done or the timeout passes. */
+    /**
+     * Blocks a thread outside the loop until the future is done or the timeout passes. The thread waits on a latch of
+     * its own, registered with the loop's {@link BlockedGets}, which every transition to done counts down directly:
+     * nothing goes through the loop, so a future settled while the loop cannot run callbacks any more (a task that
+     * {@link EventLoop#close()} cancels) releases it too, and a get() that times out or is interrupted takes its
+     * latch back instead of leaving a callback on the future.
+     *
+     * @throws IllegalStateException if the future is pending and its loop is closed: nothing can complete it
+     */
     private void blockUntilDone(long timeoutNanos) throws InterruptedException {
         var latch = new CountDownLatch(1);
-        loop.callSoonThreadsafe(() -> {
+        loop.blockedGets.add(this, latch);
+        try {
+            // The completer writes state and then looks for latches; this thread registered its latch and now reads
+            // state: one of the two sees the other (see BlockedGets), so no wake-up is missed.
             if (state != PENDING) {
-                latch.countDown();
-            } else {
-                addEntry((Consumer<Future<T>>) f -> latch.countDown());
+                return;
             }
-        });
-        if (timeoutNanos == Long.MAX_VALUE) {
-            latch.await();
-        } else {
-            latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
+            if (loop.isClosed()) {
+                throw new IllegalStateException("Event loop is closed: nothing can complete " + this);
+            }
+            if (timeoutNanos == Long.MAX_VALUE) {
+                latch.await();
+            } else {
+                latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            loop.blockedGets.remove(this, latch);
         }
     }
 

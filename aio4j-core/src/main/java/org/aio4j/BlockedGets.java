@@ -1,0 +1,57 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads of one loop's futures that are blocked in {@link Future#get()} outside the loop: a latch per blocked
+ * call, by future. Kept by the loop rather than by each future, so that a future (and a million tasks) pays nothing
+ * for a feature few use: settling a future costs one read of {@link #count} while no thread is blocked.
+ *
+ * <p>No wake-up is missed: a blocked thread increments {@link #count}, registers its latch and then reads the
+ * future's (volatile) state; a completer writes the state and then reads {@code count}, and if it is not zero counts
+ * down the latches registered for the future. Whichever of the two comes second sees what the other did. Thread-safe.
+ */
+final class BlockedGets {
+
+    private final AtomicInteger count = new AtomicInteger();
+    private final ConcurrentHashMap<Future<?>, List<CountDownLatch>> latches = new ConcurrentHashMap<>();
+
+    /** Registers the latch of a thread about to block on {@code f}. */
+    void add(Future<?> f, CountDownLatch latch) {
+        count.incrementAndGet();
+        latches.compute(f, (k, list) -> {
+            List<CountDownLatch> l = list == null ? new ArrayList<>(1) : list;
+            l.add(latch);
+            return l;
+        });
+    }
+
+    /** Takes back a latch registered with {@link #add}, once its thread stops waiting (for whatever reason). */
+    void remove(Future<?> f, CountDownLatch latch) {
+        latches.computeIfPresent(f, (k, list) -> {
+            list.remove(latch);
+            return list.isEmpty() ? null : list;
+        });
+        count.decrementAndGet();
+    }
+
+    /** Whether no thread is registered (for tests). */
+    boolean isEmpty() {
+        return count.get() == 0 && latches.isEmpty();
+    }
+
+    /** Called once {@code f} is no longer pending: releases every thread blocked on it. */
+    void release(Future<?> f) {
+        if (count.get() == 0) {
+            return;
+        }
+        latches.computeIfPresent(f, (k, list) -> {
+            list.forEach(CountDownLatch::countDown);
+            return list;
+        });
+    }
+}

@@ -1,0 +1,200 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Contracts of Future.get() from other threads, wrapFuture and done callbacks. */
+class CoreContractsTest {
+
+    /** Starts a platform thread that calls {@code f.get()} and records what it returned or threw. */
+    private static Thread blockedGet(Future<?> f, AtomicReference<Object> outcome) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                outcome.set(f.get());
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+    }
+
+    private static void awaitBlocked(Thread t) {
+        while (t.getState() != Thread.State.WAITING && t.isAlive()) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Stress: 8 platform threads each block in get() on 250 futures of a running loop, with and without a timeout,
+     * while the loop completes the futures in a shuffled order; every get returns its own future's value.
+     */
+    @Test
+    void manyThreadsBlockedInGetOnManyFuturesAreEachReleasedWithTheirValue() throws Exception {
+        long seed = new java.util.Random().nextLong();
+        int threads = 8;
+        int perThread = 250;
+        var loop = new EventLoop();
+        List<Future<Integer>> futures = new ArrayList<>();
+        for (int i = 0; i < threads * perThread; i++) {
+            futures.add(loop.createFuture());
+        }
+        var started = new java.util.concurrent.CountDownLatch(threads);
+        var sums = new java.util.concurrent.atomic.AtomicLongArray(threads);
+        var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+        List<Thread> getters = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            getters.add(Thread.ofPlatform().start(() -> {
+                started.countDown();
+                for (int i = 0; i < perThread; i++) {
+                    Future<Integer> f = futures.get(id * perThread + i);
+                    try {
+                        sums.addAndGet(id, i % 2 == 0 ? f.get() : f.get(1, TimeUnit.DAYS));
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        loop.runUntilComplete(() -> {
+            Aio.toThread(() -> {
+                started.await();
+                return null;
+            });
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                order.add(i);
+            }
+            java.util.Collections.shuffle(order, new java.util.Random(seed));
+            for (int i : order) {
+                futures.get(i).setResult(i);
+                if (i % 64 == 0) {
+                    Aio.sleep(0);
+                }
+            }
+            return null;
+        });
+        for (Thread g : getters) {
+            g.join();
+        }
+        loop.close();
+        assertThat(failures).as("seed %d", seed).isEmpty();
+        for (int t = 0; t < threads; t++) {
+            long expected = 0;
+            for (int i = 0; i < perThread; i++) {
+                expected += t * perThread + i;
+            }
+            assertThat(sums.get(t)).as("thread %d, seed %d", t, seed).isEqualTo(expected);
+        }
+        assertThat(loop.blockedGets.isEmpty()).isTrue();
+    }
+
+    @Test
+    void getOnAForeignThreadReturnsWhenCloseCancelsTheTaskItWaitsFor() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        Task<String> sleeper = loop.createTask(() -> {
+            Aio.sleep(3600);
+            return "woke";
+        });
+        var outcome = new AtomicReference<Object>();
+        Thread waiter = blockedGet(sleeper, outcome);
+        loop.runUntilComplete(() -> {
+            Aio.toThread(() -> {
+                awaitBlocked(waiter);
+                return null;
+            });
+            Aio.sleep(0); // the waiter has registered by now
+            return null;
+        });
+        loop.close(); // cancels the sleeper: the thread blocked in get() must see it
+        waiter.join(TimeUnit.SECONDS.toMillis(10));
+        try {
+            assertThat(sleeper.isCancelled()).isTrue();
+            assertThat(waiter.isAlive()).as("get() still blocked on a cancelled task").isFalse();
+            assertThat(outcome.get()).isInstanceOf(CancellationException.class);
+        } finally {
+            waiter.interrupt();
+        }
+    }
+
+    @Test
+    void getOnAForeignThreadWhileTheLoopIsIdleReturnsWhenCloseCancelsTheTask() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        Task<String> never = loop.createTask(() -> "not started");
+        var outcome = new AtomicReference<Object>();
+        Thread waiter = blockedGet(never, outcome);
+        awaitBlocked(waiter);
+        loop.close(); // the task never ran: close cancels it
+        waiter.join(TimeUnit.SECONDS.toMillis(10));
+        try {
+            assertThat(never.isCancelled()).isTrue();
+            assertThat(waiter.isAlive()).as("get() still blocked on a cancelled task").isFalse();
+            assertThat(outcome.get()).isInstanceOf(CancellationException.class);
+        } finally {
+            waiter.interrupt();
+        }
+    }
+
+    @Test
+    void timedOutOrInterruptedGetsOnAForeignThreadLeaveNothingOnTheFuture() throws Exception {
+        var field = Future.class.getDeclaredField("callbacks");
+        field.setAccessible(true);
+        Object left = TestLoops.runVirtual(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            Aio.toThread(() -> {
+                for (int i = 0; i < 50; i++) {
+                    try {
+                        f.get(1, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException expected) {
+                        // polled again
+                    }
+                }
+                Thread.currentThread().interrupt();
+                try {
+                    f.get();
+                } catch (InterruptedException expected) {
+                    // given up
+                }
+                return null;
+            });
+            Aio.sleep(0); // whatever the gets posted has run
+            assertThat(Aio.getRunningLoop().blockedGets.isEmpty()).as("latches of get() calls that returned").isTrue();
+            Object callbacks = field.get(f);
+            f.setResult("done");
+            return callbacks;
+        });
+        assertThat(left).as("registrations left by get() calls that returned").isNull();
+    }
+
+    @Test
+    void getOnAForeignThreadWrapsAsJavaFutureSays() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> failed = loop.createFuture();
+            Future<String> cancelled = loop.createFuture();
+            Future<String> slow = loop.createFuture();
+            failed.setException(new IllegalArgumentException("bad"));
+            cancelled.cancel("why");
+            Aio.toThread(() -> {
+                assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class)
+                        .hasCauseInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(cancelled::get).isInstanceOf(CancellationException.class).hasMessage("why");
+                assertThatThrownBy(() -> slow.get(5, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+                return null;
+            });
+            assertThat(slow.isDone()).isFalse();
+            slow.setResult("ok");
+            return null;
+        });
+    }
+}
