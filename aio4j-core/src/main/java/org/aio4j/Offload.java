@@ -153,7 +153,11 @@ final class Offload<T> implements Runnable {
         stage.whenComplete((value, error) -> loop.post(new Handle((Runnable) () -> {
             loop.removeInFlight(op);
             if (!future.isDone()) {
-                if (error != null) {
+                if (Task.isCancellation(error)) {
+                    // The stage itself was cancelled (CompletableFuture.isCancelled()): so is the future, as asyncio's
+                    // wrap_future and the already-done case (settleFrom) do.
+                    future.markCancelled(error.getMessage());
+                } else if (error != null) {
                     future.fail(unwrap(error));
                 } else {
                     future.complete(value);

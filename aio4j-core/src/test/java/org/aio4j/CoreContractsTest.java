@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -194,6 +195,25 @@ class CoreContractsTest {
             });
             assertThat(slow.isDone()).isFalse();
             slow.setResult("ok");
+            return null;
+        });
+    }
+
+    @Test
+    void aWrappedCompletableFutureCancelledLaterEndsCancelled() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var cf = new CompletableFuture<String>();
+            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(cf);
+            Aio.toThread(() -> cf.cancel(true));
+            assertThatThrownBy(wrapped::await).isInstanceOf(CancellationException.class);
+            // as asyncio's wrap_future (wrapped.cancelled() is True), and as the already-cancelled case here
+            assertThat(wrapped.isCancelled()).isTrue();
+            assertThat(wrapped.state()).isEqualTo(java.util.concurrent.Future.State.CANCELLED);
+            assertThatThrownBy(wrapped::get).isInstanceOf(CancellationException.class);
+
+            var early = new CompletableFuture<String>();
+            early.cancel(true);
+            assertThat(Aio.getRunningLoop().wrapFuture(early).isCancelled()).isTrue();
             return null;
         });
     }
