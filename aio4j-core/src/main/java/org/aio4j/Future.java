@@ -300,12 +300,15 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * {@link ExceptionHandler}.
      *
      * @throws NullPointerException  if {@code callback} is null
-     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     * @throws IllegalStateException if called on a thread that does not hold the running loop, or if the future is
+     *                               done and its loop is closed (the callback could never run; asyncio's
+     *                               {@code call_soon} raises {@code RuntimeError} there)
      */
     public final void addDoneCallback(Consumer<? super Future<T>> callback) {
         Objects.requireNonNull(callback, "callback must not be null");
         loop.checkThread("Future.addDoneCallback");
         if (state != PENDING) {
+            loop.checkNotClosed();
             loop.scheduleCallback(callback, this);
         } else {
             addEntry(callback);

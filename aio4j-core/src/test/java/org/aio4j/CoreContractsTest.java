@@ -217,4 +217,16 @@ class CoreContractsTest {
             return null;
         });
     }
+
+    @Test
+    void addDoneCallbackToADoneFutureOfAClosedLoopIsRefused() {
+        var loop = new EventLoop();
+        Future<String> f = loop.createFuture();
+        f.setResult("x");
+        loop.close();
+        // asyncio: add_done_callback on a done future calls call_soon, which raises RuntimeError('Event loop is
+        // closed'); the Javadoc says the callback is scheduled with callSoon, which throws IllegalStateException.
+        assertThatThrownBy(() -> f.addDoneCallback(done -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
 }
