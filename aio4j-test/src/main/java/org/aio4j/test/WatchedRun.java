@@ -19,9 +19,11 @@ import org.aio4j.Task;
  * {@link EventLoop#callSoonThreadsafe} and gives it the cancellation grace to unwind; the test then fails with the
  * dump. If the body is still not done after the grace, the loop is abandoned to its driver thread and the test fails
  * anyway, saying which of two things happened: the loop ran the cancellation but a task went on (it catches the
- * cancellation, or awaits something that ignores it), and the loop is then stopped; or the loop never ran the
- * cancellation because a task or callback holds it (a busy loop, a blocking call), and the thread holding it is then
- * interrupted. A driver that comes back after being abandoned closes the loop, which ends what is left.
+ * cancellation, or awaits something that ignores it), and the loop is then stopped (if the stop does not run within
+ * another grace either, a task holds the loop since the cancellation, e.g. a blocking call in a {@code finally}
+ * block, and this is the second case); or the loop never ran the cancellation because a task or callback holds it
+ * (a busy loop, a blocking call), and the thread holding it is then interrupted. A driver that comes back after
+ * being abandoned closes the loop, which ends what is left.
  */
 final class WatchedRun<T> {
 
@@ -99,6 +101,18 @@ final class WatchedRun<T> {
             if (cancellationRan) {
                 session.markAbandoned("after a timeout, because a task went on after its cancellation");
                 session.loop().stop(); // the driver comes back at the end of this iteration and closes the loop
+                if (!awaitDone(options.cancellationGrace())) {
+                    // The stop did not run either: since the cancellation, a task or callback holds the loop (a
+                    // blocking call in a finally block or a cancellation handler).
+                    session.markAbandoned("after a timeout, because a task was blocking it");
+                    String now = session.dump();
+                    Thread holder = session.loop().interruptRunningThread();
+                    throw new AssertionError(timedOut + " The loop ran the cancellation, but then a task or callback"
+                            + " held it (a blocking call in a finally block or a cancellation handler?): it did not"
+                            + " stop within " + grace + " more. " + (holder == null ? "" : "The thread holding it ("
+                            + holder + ") was interrupted and ") + "the loop abandoned. Tasks now:\n" + now
+                            + "\nTasks at the timeout:\n" + dump);
+                }
                 throw new AssertionError(timedOut + " The loop ran the cancellation, but the body was still not done "
                         + grace + " later: a task catches its cancellation and goes on, or awaits something that"
                         + " ignores it (on a virtual clock, a task that sleeps in a loop runs ahead at full speed)."

@@ -186,6 +186,34 @@ class RunTestTest {
     }
 
     @Test
+    void aTaskBlockingTheLoopInItsFinallyAfterTheCancellationIsReportedAsBlockingAndItsThreadIsInterrupted()
+            throws Exception {
+        var never = new CountDownLatch(1);
+        var interrupted = new CountDownLatch(1);
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withCancellationGrace(Duration.ofMillis(200)), () -> {
+            try {
+                Aio.toThread(() -> new CountDownLatch(1).await(1, TimeUnit.HOURS)); // the cancellation runs
+            } finally {
+                try {
+                    never.await(); // a blocking clean-up: holds the loop from then on
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                }
+            }
+        }));
+        try {
+            assertThat(failure).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("The loop ran the cancellation, but then a task or callback held it")
+                    .hasMessageContaining("was interrupted and the loop abandoned")
+                    .hasMessageContaining("waits on nothing (running)")
+                    .hasMessageNotContaining("The loop was stopped and is closed");
+            assertThat(interrupted.await(1, TimeUnit.MINUTES)).as("the blocked thread was interrupted").isTrue();
+        } finally {
+            never.countDown(); // in any case, do not leave the thread blocked
+        }
+    }
+
+    @Test
     void aWorkerThatSwallowsEveryExceptionFailsTheTestInsteadOfHangingIt() {
         Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
             org.aio4j.Queue<String> jobs = new org.aio4j.Queue<>();
