@@ -23,7 +23,8 @@ import org.aio4j.Task;
  * another grace either, a task holds the loop since the cancellation, e.g. a blocking call in a {@code finally}
  * block, and this is the second case); or the loop never ran the cancellation because a task or callback holds it
  * (a busy loop, a blocking call), and the thread holding it is then interrupted. A driver that comes back after
- * being abandoned closes the loop, which ends what is left.
+ * being abandoned closes the loop, which ends what is left. An interrupt of the waiting thread cancels the body,
+ * which is given the same grace to unwind before the loop is abandoned.
  */
 final class WatchedRun<T> {
 
@@ -86,7 +87,9 @@ final class WatchedRun<T> {
             }
         } catch (InterruptedException e) {
             cancel("the thread running the test was interrupted");
-            if (state.compareAndSet(RUNNING, ABANDONED)) {
+            // Like a timeout, the body gets the grace to unwind: the loop stays usable (e.g. for @AfterEach methods,
+            // after JUnit's @Timeout interrupted the test) unless it does not.
+            if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
                 session.markAbandoned("when the thread running the test was interrupted");
             }
             Thread.currentThread().interrupt();

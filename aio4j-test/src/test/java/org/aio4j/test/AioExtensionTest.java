@@ -148,6 +148,20 @@ class AioExtensionTest {
     }
 
     @ExtendWith(OnlyAsSamples.class)
+    static class JUnitTimeout {
+        @AioTest
+        @org.junit.jupiter.api.Timeout(value = 300, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
+        void hangsPastJUnitsTimeout() throws Exception {
+            Aio.toThread(() -> new CountDownLatch(1).await(1, java.util.concurrent.TimeUnit.HOURS)); // ends when cancelled
+        }
+
+        @AfterEach
+        void tearDown(EventLoop loop) {
+            events.add("@AfterEach ran in the test's loop: " + (Aio.getRunningLoop() == loop));
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
     static class Allowed {
         @AioTest(allowPendingTasks = true)
         void leavesABackgroundTask() {
@@ -222,6 +236,15 @@ class AioExtensionTest {
                                         + " abandoned after a timeout, because a task was blocking it"),
                                 "the @AfterEach method reported as not run"))));
         assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aTestInterruptedByJUnitsTimeoutFailsWithItAndItsAfterEachMethodsStillRunInItsLoop() {
+        run(selectClass(JUnitTimeout.class)).assertThatEvents().haveExactly(1, event(test("hangsPastJUnitsTimeout"),
+                finishedWithFailure(instanceOf(java.util.concurrent.TimeoutException.class),
+                        new Condition<>(t -> java.util.Arrays.stream(t.getSuppressed())
+                                .noneMatch(IllegalStateException.class::isInstance), "no method reported as not run"))));
+        assertThat(events).containsExactly("@AfterEach ran in the test's loop: true");
     }
 
     @Test
