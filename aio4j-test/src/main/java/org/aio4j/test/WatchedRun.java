@@ -103,7 +103,11 @@ final class WatchedRun<T> {
             String grace = seconds(options.cancellationGrace());
             if (cancellationRan) {
                 session.markAbandoned("after a timeout, because a task went on after its cancellation");
-                session.loop().stop(); // the driver comes back at the end of this iteration and closes the loop
+                try {
+                    session.loop().stop(); // the driver comes back at the end of this iteration and closes the loop
+                } catch (IllegalStateException closed) {
+                    // The body ended just now and the driver is closing the loop: nothing to stop.
+                }
                 if (!awaitDone(options.cancellationGrace())) {
                     // The stop did not run either: since the cancellation, a task or callback holds the loop (a
                     // blocking call in a finally block or a cancellation handler).
@@ -124,8 +128,8 @@ final class WatchedRun<T> {
             session.markAbandoned("after a timeout, because a task was blocking it");
             Thread holder = session.loop().interruptRunningThread();
             throw new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace
-                    + ": a task or callback is holding it (a busy loop or a blocking call; look for the task that waits on"
-                    + " 'nothing (running)'). " + (holder == null ? "" : "The thread holding it (" + holder
+                    + ": a task or callback is holding it (a busy loop or a blocking call; look for the task that"
+                    + " waits on 'nothing (running)'). " + (holder == null ? "" : "The thread holding it (" + holder
                     + ") was interrupted and ") + "the loop abandoned. Tasks at the timeout:\n" + dump);
         }
         // Done: it unwound after the cancellation (or finished just as the timeout passed).
