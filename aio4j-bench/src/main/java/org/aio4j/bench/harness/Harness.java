@@ -115,27 +115,38 @@ public final class Harness {
     private Measurement measure(Peer peer, Workload w, int n) {
         List<ProcessResult> cold = new ArrayList<>();
         for (int i = 0; i < options.coldRuns(); i++) {
+            started(peer, "cold " + (i + 1) + "/" + options.coldRuns());
             ProcessResult r = runner.run(peer, w, n, 1);
             cold.add(r);
-            progress(peer, "cold " + (i + 1) + "/" + options.coldRuns(), r, r.ok() ? r.runNanos().getFirst() : 0, w, n);
+            finished(r, r.ok() ? r.runNanos().getFirst() : 0, w, n);
             if (!r.ok()) {
                 return new Measurement(w, peer.name(), n, cold, null, options.warmup());
             }
         }
         ProcessResult warm = null;
         if (options.iterations() > 0) {
+            started(peer, "warm");
             warm = runner.run(peer, w, n, options.warmup() + options.iterations());
             var m = new Measurement(w, peer.name(), n, cold, warm, options.warmup());
-            progress(peer, "warm", warm, m.warmNanos().orElse(0), w, n);
+            finished(warm, m.warmNanos().orElse(0), w, n);
         }
         return new Measurement(w, peer.name(), n, cold, warm, options.warmup());
     }
 
-    private static void progress(Peer peer, String what, ProcessResult r, long nanos, Workload w, int n) {
+    /**
+     * Names the process about to start, before it runs (a process can take minutes, or hang until the timeout: the
+     * last line must say which one is running); {@link #finished} completes the line.
+     */
+    private static void started(Peer peer, String what) {
+        System.err.printf("bench:   %-13s %-9s ", peer.name(), what);
+        System.err.flush();
+    }
+
+    private static void finished(ProcessResult r, long nanos, Workload w, int n) {
         String figures = r.ok()
                 ? MarkdownReport.duration(nanos) + " (" + MarkdownReport.duration((double) nanos / w.operations(n))
                   + "/" + w.unit() + "), peak RSS " + MarkdownReport.mib(java.util.OptionalLong.of(r.peakRssKiB()))
                 : "FAILED: " + r.error();
-        System.err.printf("bench:   %-12s %-9s %s%n", peer.name(), what, figures);
+        System.err.println(figures);
     }
 }
