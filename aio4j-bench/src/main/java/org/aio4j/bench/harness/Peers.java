@@ -19,7 +19,8 @@ import org.aio4j.bench.Workloads;
 
 /**
  * Finds the peers on this machine and installs what they need from Debian's packages when it is missing
- * ({@code time} for {@code /usr/bin/time}, {@code python3-uvloop} for uvloop; PyPI is not reachable here).
+ * ({@code time} for {@code /usr/bin/time}, {@code python3} for {@code /usr/bin/python3}, {@code python3-uvloop} for
+ * uvloop; PyPI is not reachable here).
  *
  * <p>The peers, in report order: aio4j with default JVM flags; aio4j on one carrier thread
  * ({@code -Djdk.virtualThreadScheduler.parallelism=1}, JVM-wide, so a library cannot set it for its users; shown
@@ -58,13 +59,16 @@ final class Peers {
         String script = pythonScript();
         String pathPython = executable("python3");
         boolean debian = Files.isExecutable(Path.of(DEBIAN_PYTHON));
-        if (debian) {
-            peers.add(python("cpython", "CPython asyncio, " + DEBIAN_PYTHON, DEBIAN_PYTHON, script, "asyncio", true));
+        if (!debian && (wanted.test("uvloop") || (pathPython == null && wanted.test("cpython")))) {
+            // Debian's python3 (CPython 3.11 on bookworm) is the reference build, and the only one Debian's
+            // python3-uvloop serves: install it rather than leave the CPython peers out.
+            aptInstall("python3");
+            debian = Files.isExecutable(Path.of(DEBIAN_PYTHON));
+            if (pathPython == null) {
+                pathPython = executable("python3");
+            }
         }
-        if (pathPython != null && !(debian && sameFile(pathPython, DEBIAN_PYTHON))) {
-            String label = "CPython asyncio, " + pathPython + " (python3 on PATH)";
-            peers.add(python(debian ? "cpython-path" : "cpython", label, pathPython, script, "asyncio", true));
-        }
+        peers.addAll(cpythonPeers(debian ? DEBIAN_PYTHON : null, pathPython, script));
         String uvloopPython = debian ? DEBIAN_PYTHON : pathPython;
         Peer uvloop = python("uvloop", "CPython + uvloop, " + uvloopPython, uvloopPython, script, "uvloop", false);
         String missing = uvloopPython == null ? "no python3"
@@ -73,6 +77,30 @@ final class Peers {
         peers.add(jvm("kotlin", "Kotlin coroutines, runBlocking (one thread)", java, classpath, List.of(), "kotlin"));
         peers.add(jvm("vthreads", "bare virtual threads + java.util.concurrent", java, classpath, List.of(),
                 "vthreads"));
+        return peers;
+    }
+
+    /**
+     * The CPython asyncio peers: {@code cpython} on Debian's interpreter ({@code debianPython}, or {@code null} if
+     * there is none) and {@code cpython-path} on the {@code python3} found on {@code PATH} ({@code pathPython}, its
+     * real path, or {@code null}) when that is another one; with no interpreter at all, a {@code cpython} peer marked
+     * unavailable, so that the report says why there is no CPython figure.
+     */
+    static List<Peer> cpythonPeers(String debianPython, String pathPython, String script) {
+        var peers = new ArrayList<Peer>();
+        if (debianPython != null) {
+            peers.add(python("cpython", "CPython asyncio, " + debianPython, debianPython, script, "asyncio", true));
+        }
+        if (pathPython != null && !(debianPython != null && sameFile(pathPython, debianPython))) {
+            String label = "CPython asyncio, " + pathPython + " (python3 on PATH)";
+            peers.add(python(debianPython != null ? "cpython-path" : "cpython", label, pathPython, script, "asyncio",
+                    true));
+        }
+        if (peers.isEmpty()) {
+            peers.add(python("cpython", "CPython asyncio", null, script, "asyncio", true)
+                    .withUnavailable("no python3 found (" + DEBIAN_PYTHON + " missing and none on PATH; 'apt-get"
+                            + " install python3' did not bring it)"));
+        }
         return peers;
     }
 

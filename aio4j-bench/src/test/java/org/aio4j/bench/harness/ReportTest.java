@@ -145,6 +145,20 @@ class ReportTest {
     }
 
     @Test
+    void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
+        List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
+        assertThat(none).singleElement().satisfies(p -> {
+            assertThat(p.name()).isEqualTo("cpython");
+            assertThat(p.isReference()).isTrue();
+            assertThat(p.unavailable()).startsWith("no python3 found");
+        });
+        assertThat(Peers.cpythonPeers(null, "/opt/py/bin/python3.11", "w.py")).extracting(Peer::name, Peer::unavailable)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("cpython", null));
+        assertThat(Peers.cpythonPeers("/usr/bin/python3", "/opt/py/bin/python3.11", "w.py")).extracting(Peer::name)
+                .containsExactly("cpython", "cpython-path");
+    }
+
+    @Test
     void badOptionsAreNamed() {
         assertThatThrownBy(() -> Options.parse(List.of("--warmup", "-1")))
                 .hasMessage("--warmup must be >= 0, got -1");
