@@ -64,8 +64,10 @@ final class MarkdownReport {
         line("- Every figure comes from a fresh process per measurement. **Cold** = the first run in a fresh process"
                 + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes")
                 + "; JIT, class loading and heap growth included),"
-                + " **warm** = median of " + o.iterations() + " runs after " + o.warmup() + " warm-up run(s) in one"
-                + " process. Times are measured inside the process around the workload alone; **process wall** is"
+                + (o.iterations() == 0 ? " **warm**: not measured (`--iterations 0`)."
+                   : " **warm** = median of " + o.iterations() + " runs after " + o.warmup() + " warm-up run(s) in one"
+                     + " process.")
+                + " Times are measured inside the process around the workload alone; **process wall** is"
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
                 + " the cold processes (`/usr/bin/time -f %M`), runtime included.");
         line("- **× CPython** = the fastest CPython 3.11 asyncio build's time divided by the peer's (higher is"

@@ -145,6 +145,18 @@ class ReportTest {
     }
 
     @Test
+    void withoutIterationsTheReportSaysWarmWasNotMeasured() {
+        Options options = Options.parse(List.of("--cold-runs", "2", "--iterations", "0"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        String md = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(),
+                List.of(peer("aio4j", false)), List.of()), null);
+        assertThat(md).contains("**warm**: not measured (`--iterations 0`). Times are measured").doesNotContain(
+                "median of 0 runs");
+        assertThat(MarkdownReport.render(run(List.of()), null)).contains(
+                "**warm** = median of 5 runs after 2 warm-up run(s) in one process. Times are measured");
+    }
+
+    @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
         assertThat(none).singleElement().satisfies(p -> {
