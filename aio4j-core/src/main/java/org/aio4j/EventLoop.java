@@ -1266,6 +1266,9 @@ public final class EventLoop implements AutoCloseable {
     private void idle() {
         long deadline = timers.nextDeadline();
         if (virtualTime) {
+            if (deadline != Timers.NONE && deadline <= virtualNow) {
+                return; // a timer is due already (callLater(0), callAt in the past): no jump needed, nothing to wait for
+            }
             if (inFlight.isEmpty() && inbox.isEmpty()) {
                 if (deadline != Timers.NONE) {
                     virtualNow = Math.max(virtualNow, deadline);

@@ -415,6 +415,34 @@ class EventLoopTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void onTheVirtualClockATimerAlreadyDueRunsWhileAnOffloadedCallIsInFlight() throws Exception {
+        // A timer due now (callLater(0), callAt(past), a Timeout at the current time) needs no clock jump: it must run
+        // as on the real clock, not wait for the offloaded call, which here waits for it.
+        for (boolean past : new boolean[] {false, true}) {
+            var released = new CountDownLatch(1);
+            List<String> seen = TestLoops.runVirtual(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                List<String> order = new ArrayList<>();
+                Runnable release = () -> {
+                    order.add("timer at " + loop.time());
+                    released.countDown();
+                };
+                if (past) {
+                    Aio.sleep(5);
+                    loop.callAt(1, release);
+                } else {
+                    loop.callLater(0, release);
+                }
+                boolean inTime = Aio.toThread(() -> released.await(5, java.util.concurrent.TimeUnit.SECONDS));
+                order.add("offloaded call released: " + inTime);
+                return order;
+            });
+            assertThat(seen).containsExactly("timer at " + (past ? "5.0" : "0.0"), "offloaded call released: true");
+        }
+    }
+
+    @Test
     void closingResumesATaskAwaitingAPendingTaskWithACancellationNotANullResult() throws Exception {
         List<String> log = new ArrayList<>();
         EventLoop loop = TestLoops.virtual(new ArrayList<>());
