@@ -1,7 +1,6 @@
 package org.aio4j;
 
 import java.util.ArrayList;
-import java.util.ConcurrentModificationException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,12 +53,32 @@ final class InFlight {
         return new ArrayList<>(ops);
     }
 
-    /** From another thread: a best-effort copy, empty if it raced with the loop. */
+    /**
+     * From another thread: a best-effort copy, empty if it raced with the loop. Not {@link #snapshot()}: a set copied
+     * while the loop changes it fails in other ways than a ConcurrentModificationException (the set's toArray sizes
+     * the array first and overruns it with an ArrayIndexOutOfBoundsException if an entry was added meanwhile, or
+     * leaves nulls if one was removed). Walked entry by entry instead, skipping what is not there any more.
+     */
     List<Object> snapshotOrEmpty() {
-        try {
-            return snapshot();
-        } catch (ConcurrentModificationException racingWithTheLoop) {
-            return List.of();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                var copy = new ArrayList<Object>();
+                for (Object op : ops) {
+                    if (op != null) {
+                        copy.add(op);
+                    }
+                    if (copy.size() >= MAX_SNAPSHOT) {
+                        break;
+                    }
+                }
+                return copy;
+            } catch (RuntimeException racingWithTheLoop) { // ConcurrentModificationException, NoSuchElementException
+                Thread.onSpinWait();
+            }
         }
+        return List.of();
     }
+
+    /** The most entries a snapshot from another thread copies (a walk that the loop keeps extending ends anyway). */
+    private static final int MAX_SNAPSHOT = 100_000;
 }

@@ -199,6 +199,48 @@ class DiagnosticsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTaskDumpFromAnotherThreadWhileOffloadedCallsComeAndGoNeverThrows() throws Exception {
+        var errors = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+        var loopRef = new java.util.concurrent.atomic.AtomicReference<EventLoop>();
+        var done = new java.util.concurrent.atomic.AtomicBoolean();
+        var started = new java.util.concurrent.CountDownLatch(1);
+        Thread dumper = Thread.ofPlatform().start(() -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            while (!done.get()) {
+                try {
+                    loopRef.get().dumpTasks();
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }
+        });
+        try {
+            Aio.run(() -> {
+                loopRef.set(Aio.getRunningLoop());
+                started.countDown();
+                long end = System.nanoTime() + 2_000_000_000L;
+                while (System.nanoTime() < end && errors.isEmpty()) {
+                    List<Future<Integer>> calls = new ArrayList<>();
+                    for (int i = 0; i < 20; i++) {
+                        calls.add(Aio.createTask(() -> Aio.toThread(() -> 1)));
+                    }
+                    Aio.gather(calls).await();
+                }
+                return null;
+            });
+        } finally {
+            done.set(true);
+            dumper.join();
+        }
+        assertThat(errors).as("exceptions thrown by dumpTasks() on another thread").isEmpty();
+    }
+
+    @Test
     void aTaskDumpShowsAtMostTenThousandTasksAndCountsTheRest() throws Exception {
         String dump = TestLoops.runVirtual(() -> {
             for (int i = 0; i < 10_100; i++) {
