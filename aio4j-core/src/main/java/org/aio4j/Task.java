@@ -51,6 +51,12 @@ public final class Task<T> extends Future<T> {
 
     private int cancelsRequested;
     private boolean mustCancel;
+    /**
+     * Set while {@link #requestCancel} passes a cancellation on to what the task awaits: a cancellation that comes
+     * back round to the task (tasks awaiting each other, a gather awaited by one of its children) stops there
+     * instead of going round the cycle until the stack overflows.
+     */
+    private boolean passingOnCancel;
     /** What the next cancellation throws: NO_MESSAGE, a message, a Timeout, or an exception to deliver as is. */
     private Object cancelCause;
     /**
@@ -312,7 +318,9 @@ public final class Task<T> extends Future<T> {
         var out = new StringBuilder("Task[name=").append(getName()).append(", ").append(describeState());
         Object w = waitingOn;
         if (!isDone() && w != null) {
-            out.append(", waiting on ").append(w instanceof TimerHandle h ? "sleep until " + h.when() : w);
+            // A task awaited is named, not described: tasks awaiting each other would describe each other for ever.
+            out.append(", waiting on ").append(w instanceof TimerHandle h ? "sleep until " + h.when()
+                    : w instanceof Task<?> other ? "task " + other.getName() : w);
         }
         return out.append(']').toString();
     }
@@ -519,8 +527,8 @@ public final class Task<T> extends Future<T> {
      * the group's exception, not counted as a cancellation).
      */
     boolean requestCancel(Object cause, boolean counted) {
-        if (isDone()) {
-            return false;
+        if (isDone() || passingOnCancel) {
+            return false; // done, or this very request came back round a cycle of awaits: it is under way already
         }
         if (counted) {
             cancelsRequested++;
@@ -538,7 +546,14 @@ public final class Task<T> extends Future<T> {
         }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
-            if (f.cancel(causeMessage(cause))) {
+            boolean passedOn;
+            passingOnCancel = true;
+            try {
+                passedOn = f.cancel(causeMessage(cause));
+            } finally {
+                passingOnCancel = false;
+            }
+            if (passedOn) {
                 cancelCause = cause;
                 return true;
             }

@@ -105,4 +105,33 @@ class DeadlockTest {
                 .hasMessageContaining("bob waits on Event[")
                 .hasMessageContaining("DeadlockTest.java");
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCycleOfTasksAwaitingEachOtherIsReportedAsADeadlockNotAStackOverflow() {
+        // Aio.run cancels the pending tasks after the deadlock, and closing the loop cancels them again: a cancellation
+        // passed along the cycle (a task cancels what it awaits) must not go round it for ever.
+        for (boolean virtual : new boolean[] {false, true}) {
+            for (boolean viaGather : new boolean[] {false, true}) {
+                assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
+                        : new EventLoop(), () -> {
+                    var other = new java.util.concurrent.atomic.AtomicReference<Future<?>>();
+                    Task<Object> alice = Aio.createTask(() -> {
+                        Aio.sleep(0);
+                        return other.get().await();
+                    }, "alice");
+                    if (viaGather) {
+                        Future<java.util.List<Object>> all = Aio.gather(alice);
+                        other.set(all);
+                        return all.await();
+                    }
+                    Task<Object> bob = Aio.createTask(() -> alice.await(), "bob");
+                    other.set(bob);
+                    return alice.await();
+                })).as("virtual=" + virtual + ", viaGather=" + viaGather)
+                        .isInstanceOf(DeadlockException.class)
+                        .hasMessageContaining("alice waits on " + (viaGather ? "GatheringFuture" : "task bob"));
+            }
+        }
+    }
 }
