@@ -51,12 +51,6 @@ public final class Task<T> extends Future<T> {
 
     private int cancelsRequested;
     private boolean mustCancel;
-    /**
-     * Set while {@link #requestCancel} passes a cancellation on to what the task awaits: a cancellation that comes
-     * back round to the task (tasks awaiting each other, a gather awaited by one of its children) stops there
-     * instead of going round the cycle until the stack overflows.
-     */
-    private boolean passingOnCancel;
     /** What the next cancellation throws: NO_MESSAGE, a message, a Timeout, or an exception to deliver as is. */
     private Object cancelCause;
     /**
@@ -79,6 +73,13 @@ public final class Task<T> extends Future<T> {
         RuntimeException lastInterruption;
         /** How many {@link CancelShield}s of this task are open: while one is, interruptions are deferred. */
         int shields;
+        /**
+         * Set while {@link #requestCancel} passes a cancellation on to a task or gather that this task awaits: a
+         * cancellation that comes back round to the task (tasks awaiting each other, a gather awaited by one of its
+         * children) stops there instead of going round the cycle until the stack overflows. (In the extras: a field
+         * of the task itself would make every task 8 bytes larger.)
+         */
+        boolean passingOnCancel;
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
     }
@@ -527,7 +528,7 @@ public final class Task<T> extends Future<T> {
      * the group's exception, not counted as a cancellation).
      */
     boolean requestCancel(Object cause, boolean counted) {
-        if (isDone() || passingOnCancel) {
+        if (isDone() || extras != null && extras.passingOnCancel) {
             return false; // done, or this very request came back round a cycle of awaits: it is under way already
         }
         if (counted) {
@@ -547,11 +548,16 @@ public final class Task<T> extends Future<T> {
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
             boolean passedOn;
-            passingOnCancel = true;
-            try {
+            if (f instanceof Task<?> || f instanceof GatheringFuture) { // the futures that pass a cancel on
+                Extras e = extras();
+                e.passingOnCancel = true;
+                try {
+                    passedOn = f.cancel(causeMessage(cause));
+                } finally {
+                    e.passingOnCancel = false;
+                }
+            } else {
                 passedOn = f.cancel(causeMessage(cause));
-            } finally {
-                passingOnCancel = false;
             }
             if (passedOn) {
                 cancelCause = cause;
