@@ -139,7 +139,7 @@ final class Offload<T> implements Runnable {
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */
     static <T> Future<T> wrap(EventLoop loop, CompletionStage<T> stage) {
         Future<T> future = new Future<>(loop);
-        if (stage instanceof CompletableFuture<T> cf && cf.isDone()) {
+        if (stage instanceof CompletableFuture<T> cf && isDoneIfItSays(cf)) {
             settleFrom(future, cf);
             return future;
         }
@@ -171,9 +171,21 @@ final class Offload<T> implements Runnable {
                 } catch (UnsupportedOperationException notCancellable) {
                     // The stage does not expose a CompletableFuture; it runs to its end and is ignored.
                 }
+                // Nothing of the loop waits for the stage any more, whether or not the cancel reached it (a copy's
+                // cancel does not reach the original stage): it must not hold the virtual clock or hide a deadlock.
+                loop.removeInFlight(op);
             }
         });
         return future;
+    }
+
+    /** Whether {@code cf} is done; false if it will not say (a {@code minimalCompletionStage()} refuses isDone()). */
+    private static boolean isDoneIfItSays(CompletableFuture<?> cf) {
+        try {
+            return cf.isDone();
+        } catch (UnsupportedOperationException minimalStage) {
+            return false;
+        }
     }
 
     private static <T> void settleFrom(Future<T> future, CompletableFuture<T> cf) {

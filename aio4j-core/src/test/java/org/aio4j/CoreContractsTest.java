@@ -218,6 +218,37 @@ class CoreContractsTest {
         });
     }
 
+    /** A CompletableFuture's minimalCompletionStage() refuses isDone(): wrapping one must not throw. */
+    @Test
+    void aMinimalCompletionStageCanBeWrappedAndAwaited() throws Exception {
+        String got = TestLoops.runVirtual(() -> {
+            var cf = new CompletableFuture<String>();
+            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(cf.minimalCompletionStage());
+            Aio.toThread(() -> cf.complete("value"));
+            return wrapped.await();
+        });
+        assertThat(got).isEqualTo("value");
+    }
+
+    /** A cancelled wrapped stage that the cancel cannot reach no longer holds the virtual clock (found by a review). */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCancelledWrappedStageThatIgnoresTheCancelNoLongerHoldsTheVirtualClock() throws Exception {
+        var original = new CompletableFuture<String>(); // never completes
+        double woke = TestLoops.runVirtual(() -> {
+            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(original.minimalCompletionStage());
+            Task<String> waiter = Aio.createTask(() -> wrapped.await());
+            Aio.sleep(0);
+            waiter.cancel();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(wrapped.isCancelled()).isTrue();
+            Aio.sleep(10); // the clock jumps: nothing of the loop is in flight any more
+            return Aio.getRunningLoop().time();
+        });
+        assertThat(woke).isEqualTo(10.0);
+        assertThat(original.isDone()).as("a copy's cancel does not reach the original").isFalse();
+    }
+
     @Test
     void addDoneCallbackToADoneFutureOfAClosedLoopIsRefused() {
         var loop = new EventLoop();
