@@ -1042,6 +1042,7 @@ public final class EventLoop implements AutoCloseable {
         transferTo(DRIVER);
         for (;;) {
             LockSupport.park(this);
+            Thread.interrupted(); // an interrupt (runTest's interruptRunningThread) must not turn the park into a spin
         }
     }
 
