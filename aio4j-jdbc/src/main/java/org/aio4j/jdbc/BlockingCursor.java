@@ -113,9 +113,19 @@ final class BlockingCursor<R> {
     void cancelUntil(CountDownLatch ended, Duration every, Duration abortAfter, Executor abortExecutor)
             throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + abortAfter.toNanos();
+        SQLException cancelFailure = null; // a failing cancel (pgjdbc cannot reach the server) must not skip the abort
         do {
-            cancel();
+            try {
+                cancel();
+            } catch (SQLException e) {
+                if (cancelFailure == null) {
+                    cancelFailure = e;
+                }
+            }
             if (ended.await(every.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (cancelFailure != null) {
+                    throw cancelFailure;
+                }
                 return;
             }
         } while (System.nanoTime() - deadline < 0);
@@ -125,7 +135,17 @@ final class BlockingCursor<R> {
         }
         if (c != null) {
             aborted = true;
-            c.abort(abortExecutor);
+            try {
+                c.abort(abortExecutor);
+            } catch (SQLException e) {
+                if (cancelFailure != null) {
+                    e.addSuppressed(cancelFailure);
+                }
+                throw e;
+            }
+        }
+        if (cancelFailure != null) {
+            throw cancelFailure;
         }
     }
 
