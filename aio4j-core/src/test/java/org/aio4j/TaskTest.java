@@ -357,6 +357,36 @@ class TaskTest {
         assertThat(stubborn.isCancelled()).as("nothing waits on the abandoned task for ever").isTrue();
     }
 
+    /** An abandoned task whose interrupt status is set stays parked: LockSupport.park would return at once. */
+    @Test
+    void anAbandonedTaskWithItsInterruptSetStaysParkedInsteadOfSpinning() throws Exception {
+        var loop = TestLoops.virtual(new ArrayList<>());
+        Thread[] thread = new Thread[1];
+        loop.runUntilComplete(() -> {
+            Queue<String> jobs = new Queue<>();
+            Aio.createTask(() -> {
+                thread[0] = Thread.currentThread();
+                for (;;) {
+                    try {
+                        jobs.get();
+                    } catch (RuntimeException e) {
+                        Thread.currentThread().interrupt(); // say, a watchdog's interrupt that the task keeps
+                    }
+                }
+            }, "stubborn");
+            Aio.sleep(0);
+            return null;
+        });
+        loop.close();
+        // It parks just after close() returns; a spinning thread stays RUNNABLE. The deadline only bounds a failure.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (thread[0].getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        assertThat(thread[0].getState()).as("abandoned thread parked, not spinning on its interrupt")
+                .isEqualTo(Thread.State.WAITING);
+    }
+
     /**
      * asyncio.run's clean-up would wait for ever on a task that ignores its cancellation: Aio.run says who waits on
      * what instead, and its closing loop abandons the task rather than spin on it.

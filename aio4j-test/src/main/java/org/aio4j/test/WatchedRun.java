@@ -91,6 +91,13 @@ final class WatchedRun<T> {
             // after JUnit's @Timeout interrupted the test) unless it does not.
             if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
                 session.markAbandoned("when the thread running the test was interrupted");
+                // As after a timeout: a loop that ran the cancellation is stopped (the driver then closes it), a
+                // blocked one has the thread holding it interrupted.
+                if (cancellationRan) {
+                    stopLoop();
+                } else {
+                    session.loop().interruptRunningThread();
+                }
             }
             Thread.currentThread().interrupt();
             throw e;
@@ -103,11 +110,7 @@ final class WatchedRun<T> {
             String grace = seconds(options.cancellationGrace());
             if (cancellationRan) {
                 session.markAbandoned("after a timeout, because a task went on after its cancellation");
-                try {
-                    session.loop().stop(); // the driver comes back at the end of this iteration and closes the loop
-                } catch (IllegalStateException closed) {
-                    // The body ended just now and the driver is closing the loop: nothing to stop.
-                }
+                stopLoop();
                 if (!awaitDone(options.cancellationGrace())) {
                     // The stop did not run either: since the cancellation, a task or callback holds the loop (a
                     // blocking call in a finally block or a cancellation handler).
@@ -136,6 +139,15 @@ final class WatchedRun<T> {
         throw new AssertionError(timedOut + " Something kept it from finishing: offloaded work that never ends, a"
                 + " wait for another thread, or tasks that never stop (on a virtual clock, a periodic task runs ahead"
                 + " at full speed). Tasks at the timeout:\n" + dump, error);
+    }
+
+    /** Stops the loop: its driver comes back at the end of this iteration, and closes it since the run is abandoned. */
+    private void stopLoop() {
+        try {
+            session.loop().stop();
+        } catch (IllegalStateException closed) {
+            // The body ended just now and the driver is closing the loop: nothing to stop.
+        }
     }
 
     /** Waits up to {@code grace} for the driver, not giving up on an interrupt (which is restored). */

@@ -498,6 +498,38 @@ class RunTestTest {
     }
 
     @Test
+    void anInterruptedRunWhoseTaskIgnoresTheCancellationStopsAndClosesItsLoop() throws Exception {
+        var started = new CountDownLatch(1);
+        var thrown = new AtomicReference<Throwable>();
+        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
+                TestOptions.defaults().withDebug(false).withCancellationGrace(Duration.ofMillis(200)), () -> {
+                    Aio.createTask(() -> {
+                        started.countDown();
+                        while (true) {
+                            try {
+                                Aio.sleep(1);
+                            } catch (CancellationException ignored) {
+                                // does not honour its cancellation: on the virtual clock it races ahead
+                            }
+                        }
+                    }, "deaf").await();
+                }))));
+        started.await();
+        runner.interrupt();
+        runner.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        // The driver, which would otherwise race the virtual clock for the rest of the run, closes the loop.
+        Thread driver = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(
+                        "aio4j-test-loop[anInterruptedRunWhoseTaskIgnoresTheCancellationStopsAndClosesItsLoop]"))
+                .findFirst().orElse(null);
+        if (driver != null) {
+            driver.join(Duration.ofMinutes(1));
+            assertThat(driver.isAlive()).as("the abandoned loop's driver ended").isFalse();
+        }
+    }
+
+    @Test
     void badOptionsAreRejectedWithTheValue() {
         assertThatThrownBy(() -> TestOptions.defaults().withTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be > 0, got PT0S");
