@@ -28,7 +28,9 @@ class CoreContractsTest {
     }
 
     private static void awaitBlocked(Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
         while (t.getState() != Thread.State.WAITING && t.isAlive()) {
+            assertThat(System.nanoTime() - deadline).as("%s never blocked", t).isNegative();
             Thread.onSpinWait();
         }
     }

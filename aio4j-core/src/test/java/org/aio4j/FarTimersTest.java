@@ -23,6 +23,7 @@ class FarTimersTest {
     private static final double END_OF_TIME = Timers.LATEST / 1e9;
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
     void onTheRealClockATaskSleepingPracticallyForeverWaitsUntilItIsCancelled() throws Exception {
         AtomicBoolean over = new AtomicBoolean();
         Thread[] canceller = new Thread[1];

@@ -114,7 +114,9 @@ class CancellationTest {
             assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
             byte[] data = new byte[4 << 20];
             Future<Integer> stuck = single.submit(() -> length(data));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
             while (!isWritingATaskFrame("aio4j-process-worker-1")) {
+                assertThat(System.nanoTime() - deadline).as("the driver never got stuck writing the frame").isNegative();
                 Thread.onSpinWait();   // until the driver is stuck in the write
             }
             assertThat(stuck.cancel(true)).isTrue();
