@@ -183,6 +183,9 @@ public final class VertxTransport implements HttpTransport {
         }
 
         void sendOn(HttpClientRequest req) {
+            // Set before anything can reset the request: the reset a cancel or timeout makes is reported to this
+            // handler (a no-op then, the exchange being done), where Vert.x would otherwise log it as an error.
+            req.exceptionHandler(this::fail);
             synchronized (this) {
                 if (isDone()) { // cancelled or timed out before the request existed
                     req.reset();
