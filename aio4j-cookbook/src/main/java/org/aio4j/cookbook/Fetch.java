@@ -1,9 +1,9 @@
 package org.aio4j.cookbook;
 
 /**
- * Fetches a URL with a blocking call, as the seed's {@code requests.get(u)} does: the work that recipe 6 offloads
- * with {@code runInExecutor}: a blocking HTTP GET ({@link Site#blockingGet()}), which a test may wrap to watch the
- * calls.
+ * A blocking fetch of a URL, as the seed's {@code requests.get(u)}: the work that recipe 6 offloads with
+ * {@code runInExecutor}. The recipe uses a blocking HTTP GET ({@link Site#blockingGet()}); a test may wrap it to
+ * watch the calls.
  */
 @FunctionalInterface
 interface Fetch {

@@ -3,7 +3,6 @@ package org.aio4j.cookbook;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.aio4j.Aio;
 import org.aio4j.Future;
 import org.aio4j.Semaphore;
@@ -12,8 +11,7 @@ import org.aio4j.WaitResult;
 /**
  * Recipe 7, "limit parallelism": nine tasks, but a {@link Semaphore} of 3 lets at most three run their body at once
  * (the seed's advice for scraping 1000 URLs without opening 1000 connections); each body fetches a page over HTTP
- * (see {@link Site}). Each body records how many run
- * beside it; the peak is exactly the limit.
+ * (see {@link Site}). The recipe counts how many bodies run at once; the peak is exactly the limit.
  */
 public final class LimitedParallel implements Recipe {
 
@@ -27,19 +25,11 @@ public final class LimitedParallel implements Recipe {
     static final List<Integer> SECONDS = List.of(2, 1, 3, 0, 0, 0, 2, 0, 1);
     private static final int LIMIT = 3;
 
-    private final Function<Options, Body> bodies;
-
     /**
      * The recipe whose body fetches {@code /delay/N} from the demo server it starts (N units of latency: the seed's
      * {@code sleeping(str(num), num)}, as the page of a site being scraped), or from {@code $AIO4J_BASE_URL}.
      */
     public LimitedParallel() {
-        this(null);
-    }
-
-    /** The recipe with another body, e.g. a plain sleep; {@code null} for the HTTP fetch. */
-    LimitedParallel(Function<Options, Body> bodies) {
-        this.bodies = bodies;
     }
 
     @Override
@@ -54,10 +44,6 @@ public final class LimitedParallel implements Recipe {
 
     @Override
     public void run(Options options, PrintStream out) throws Exception {
-        if (bodies != null) {
-            run(bodies.apply(options), options, out);
-            return;
-        }
         try (Site site = Site.open(options)) {
             run(num -> site.http().get("/delay/" + num).raiseForStatus().text(), options, out);
         }
