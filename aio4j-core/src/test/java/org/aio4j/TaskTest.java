@@ -295,26 +295,45 @@ class TaskTest {
         }
     }
 
+    /** Runs {@code loop} until a task named {@code name} running {@code body} has started and suspended. */
+    private static Task<Void> startedTask(EventLoop loop, String name, VoidCoroutine body) throws Exception {
+        return loop.runUntilComplete(() -> {
+            Task<Void> t = Aio.createTask(body, name);
+            Aio.sleep(0);
+            return t;
+        });
+    }
+
+    /** A worker that waits on a queue nobody fills and, "logging and serving on", swallows whatever it is thrown. */
+    private static VoidCoroutine servingForever(java.util.function.Consumer<RuntimeException> onCaught) {
+        return () -> {
+            Queue<String> jobs = new Queue<>();
+            for (;;) {
+                try {
+                    jobs.get();
+                } catch (RuntimeException e) {
+                    onCaught.accept(e);
+                }
+            }
+        };
+    }
+
     @Test
     void pendingTasksAtCloseAreCancelledAndTheirFinallyBlocksRun() throws Exception {
         List<String> seen = new ArrayList<>();
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
-        loop.runUntilComplete(() -> {
-            Aio.createTask(() -> {
+        startedTask(loop, "left behind", () -> {
+            try {
+                Aio.sleep(1000);
+            } finally {
+                seen.add("finally ran");
                 try {
-                    Aio.sleep(1000);
-                } finally {
-                    seen.add("finally ran");
-                    try {
-                        Aio.sleep(1);
-                    } catch (IllegalStateException e) {
-                        seen.add("cannot suspend: " + e.getMessage());
-                    }
+                    Aio.sleep(1);
+                } catch (IllegalStateException e) {
+                    seen.add("cannot suspend: " + e.getMessage());
                 }
-            }, "left behind");
-            Aio.sleep(0);
-            return null;
+            }
         });
         loop.close();
         assertThat(seen).containsExactly("finally ran", "cannot suspend: Event loop is closed: left behind cannot suspend any more");
@@ -329,20 +348,7 @@ class TaskTest {
         List<String> seen = new ArrayList<>();
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
-        Task<Void> stubborn = loop.runUntilComplete(() -> {
-            Queue<String> jobs = new Queue<>();
-            Task<Void> t = Aio.createTask(() -> {
-                for (;;) {
-                    try {
-                        jobs.get();
-                    } catch (RuntimeException e) { // "log it and keep serving"
-                        seen.add(e.getClass().getSimpleName());
-                    }
-                }
-            }, "stubborn");
-            Aio.sleep(0);
-            return t;
-        });
+        Task<Void> stubborn = startedTask(loop, "stubborn", servingForever(e -> seen.add(e.getClass().getSimpleName())));
         loop.close();
         assertThat(loop.isClosed()).isTrue();
         assertThat(seen).hasSize(EventLoop.REFUSALS_BEFORE_ABANDON);
@@ -362,21 +368,10 @@ class TaskTest {
     void anAbandonedTaskWithItsInterruptSetStaysParkedInsteadOfSpinning() throws Exception {
         var loop = TestLoops.virtual(new ArrayList<>());
         Thread[] thread = new Thread[1];
-        loop.runUntilComplete(() -> {
-            Queue<String> jobs = new Queue<>();
-            Aio.createTask(() -> {
-                thread[0] = Thread.currentThread();
-                for (;;) {
-                    try {
-                        jobs.get();
-                    } catch (RuntimeException e) {
-                        Thread.currentThread().interrupt(); // say, a watchdog's interrupt that the task keeps
-                    }
-                }
-            }, "stubborn");
-            Aio.sleep(0);
-            return null;
-        });
+        startedTask(loop, "stubborn", servingForever(e -> {
+            thread[0] = Thread.currentThread();
+            Thread.currentThread().interrupt(); // say, a watchdog's interrupt that the task keeps
+        }));
         loop.close();
         // It parks just after close() returns; a spinning thread stays RUNNABLE. The deadline only bounds a failure.
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -423,27 +418,23 @@ class TaskTest {
         List<String> seen = new ArrayList<>();
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
-        loop.runUntilComplete(() -> {
-            Aio.createTask(() -> {
+        startedTask(loop, "nested", () -> {
+            try {
                 try {
                     try {
-                        try {
-                            Aio.sleep(1000);
-                        } finally {
-                            seen.add("inner");
-                            Aio.sleep(1);
-                        }
+                        Aio.sleep(1000);
                     } finally {
-                        seen.add("middle");
+                        seen.add("inner");
                         Aio.sleep(1);
                     }
                 } finally {
-                    seen.add("outer");
+                    seen.add("middle");
                     Aio.sleep(1);
                 }
-            }, "nested");
-            Aio.sleep(0);
-            return null;
+            } finally {
+                seen.add("outer");
+                Aio.sleep(1);
+            }
         });
         loop.close();
         assertThat(seen).containsExactly("inner", "middle", "outer");
