@@ -336,7 +336,8 @@ class TaskTest {
             }
         });
         loop.close();
-        assertThat(seen).containsExactly("finally ran", "cannot suspend: Event loop is closed: left behind cannot suspend any more");
+        assertThat(seen).containsExactly("finally ran",
+                "cannot suspend: Event loop is closed: left behind cannot suspend any more");
         assertThat(errors).singleElement().satisfies(c ->
                 assertThat(c.message()).startsWith("Task was still pending when its event loop closed"));
     }
@@ -348,7 +349,8 @@ class TaskTest {
         List<String> seen = new ArrayList<>();
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
-        Task<Void> stubborn = startedTask(loop, "stubborn", servingForever(e -> seen.add(e.getClass().getSimpleName())));
+        Task<Void> stubborn = startedTask(loop, "stubborn",
+                servingForever(e -> seen.add(e.getClass().getSimpleName())));
         loop.close();
         assertThat(loop.isClosed()).isTrue();
         assertThat(seen).hasSize(EventLoop.REFUSALS_BEFORE_ABANDON);
