@@ -439,7 +439,7 @@ public final class EventLoop implements AutoCloseable {
         checkNotClosed();
         checkThread("callSoon");
         Handle h = new Handle(callback, null);
-        ready.add(h);
+        enqueue(h);
         return h;
     }
 
@@ -541,7 +541,7 @@ public final class EventLoop implements AutoCloseable {
         Task<T> task = new Task<>(this, coroutine, name, ++taskCounter, currentTask, debug ? creationStack() : null);
         live.add(task);
         task.queued = true;
-        ready.add(task);
+        enqueue(task);
         if (Tracing.jfrOn) {
             JfrTracer.taskCreated(task);
         }
@@ -918,8 +918,20 @@ public final class EventLoop implements AutoCloseable {
         if (entry instanceof Task<?> t) {
             t.wakeFrom(future);
         } else {
-            ready.add(new Handle(entry, future));
+            enqueue(new Handle(entry, future));
         }
+    }
+
+    /**
+     * Adds {@code item} to the ready queue. While the loop is not running, what {@link #callSoonThreadsafe} posted
+     * meanwhile goes first: asyncio puts both in the same ready queue, so callSoon/callSoonThreadsafe/createTask made
+     * before the loop runs keep their order.
+     */
+    private void enqueue(Object item) {
+        if (lifecycle != RUNNING) {
+            inbox.drainTo(ready);
+        }
+        ready.add(item);
     }
 
     /** Adds a handle to the inbox from any thread; false if the loop is closed. */

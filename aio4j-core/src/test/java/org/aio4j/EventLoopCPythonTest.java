@@ -1,0 +1,34 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** EventLoop behaviours checked against CPython's base_events.py (outputs quoted from CPython 3.11/3.13). */
+class EventLoopCPythonTest {
+
+    /*
+     * loop = asyncio.new_event_loop(); out = []
+     * loop.call_soon(out.append, 'a'); loop.call_soon_threadsafe(out.append, 'b'); loop.call_soon(out.append, 'c')
+     * loop.call_soon(loop.stop); loop.call_soon(out.append, 'd'); loop.run_forever(); print(out)
+     * CPython: ['a', 'b', 'c', 'd']
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void callSoonThreadsafeBeforeTheLoopRunsKeepsItsPlaceAmongCallSoons() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            loop.callSoon(() -> seen.add("a"));
+            loop.callSoonThreadsafe(() -> seen.add("b"));
+            loop.callSoon(() -> seen.add("c"));
+            loop.callSoon(loop::stop);
+            loop.callSoon(() -> seen.add("d"));
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("a", "b", "c", "d");
+    }
+
+}
