@@ -502,7 +502,7 @@ public final class EventLoop implements AutoCloseable {
         }
         checkNotClosed();
         checkThread("callAt");
-        return scheduleAt((long) (when * 1e9), callback);
+        return scheduleAt(Math.round(when * 1e9), callback); // rounded: when() gives back the time asked for
     }
 
     /**
@@ -1431,7 +1431,7 @@ public final class EventLoop implements AutoCloseable {
         if (!(seconds >= 0) || Double.isInfinite(seconds)) {
             throw new IllegalArgumentException(what + " must be a finite number of seconds >= 0, got " + seconds);
         }
-        return seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : (long) (seconds * 1e9);
+        return seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : Math.round(seconds * 1e9);
     }
 
     static long toNanos(Duration d, String what) {

@@ -31,4 +31,16 @@ class EventLoopCPythonTest {
         assertThat(seen).containsExactly("a", "b", "c", "d");
     }
 
+    /*
+     * loop.call_at(1.001, cb).when()  -> CPython: 1.001
+     * loop.call_later(1.001, cb).when() - loop.time() -> 1.001 (up to float addition)
+     */
+    @Test
+    void timerWhenIsTheTimeItWasScheduledFor() {
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            assertThat(loop.callAt(1.001, () -> { }).when()).isEqualTo(1.001);
+            assertThat(loop.callLater(1.001, () -> { }).when()).isEqualTo(1.001); // virtual clock at 0
+        }
+    }
+
 }
