@@ -750,14 +750,32 @@ public final class EventLoop implements AutoCloseable {
     public void callExceptionHandler(ExceptionContext context) {
         ExceptionHandler h = exceptionHandler;
         if (h == null) {
-            defaultExceptionHandler(context);
+            safeDefaultExceptionHandler(context);
             return;
         }
         try {
             h.handle(this, context);
         } catch (Throwable e) {
-            defaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
+            safeDefaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
+            safeDefaultExceptionHandler(context);
+        }
+    }
+
+    /**
+     * The default handler, which must not throw into the loop: a report that cannot be described (an exception whose
+     * getMessage throws) is logged as such, as asyncio's call_exception_handler does ("Exception in default exception
+     * handler").
+     */
+    private void safeDefaultExceptionHandler(ExceptionContext context) {
+        try {
             defaultExceptionHandler(context);
+        } catch (Throwable e) {
+            try {
+                LOG.log(System.Logger.Level.ERROR, "Exception in default exception handler while reporting: "
+                        + context.message(), e);
+            } catch (Throwable ignored) {
+                // nothing left to report with
+            }
         }
     }
 

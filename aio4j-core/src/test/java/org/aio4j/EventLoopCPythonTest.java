@@ -43,4 +43,53 @@ class EventLoopCPythonTest {
         }
     }
 
+    /*
+     * class E(Exception):
+     *     def __str__(self): raise ValueError("boom")
+     * def bad(): raise E()
+     * loop.call_soon(bad); loop.call_soon(out.append, 'after'); loop.call_soon(loop.stop); loop.run_forever()
+     * CPython logs "Exception in callback bad() ... E: <exception str() failed>" and the loop goes on:
+     * out[-1] == 'after'.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCallbackExceptionThatCannotBeDescribedDoesNotBreakTheLoop() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) { // the default exception handler
+            loop.callSoon(() -> {
+                throw new RuntimeException() {
+                    @Override
+                    public String getMessage() {
+                        throw new IllegalStateException("boom");
+                    }
+                };
+            });
+            loop.callSoon(() -> seen.add("after"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("after");
+    }
+
+    /* Same with a custom handler that throws: CPython passes its error to the default handler and goes on. */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aThrowingHandlerAndAnUndescribableExceptionDoNotBreakTheLoop() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime()
+                .exceptionHandler((l, ctx) -> { throw new IllegalStateException("handler failed"); }).build()) {
+            loop.callSoon(() -> {
+                throw new RuntimeException() {
+                    @Override
+                    public String getMessage() {
+                        throw new IllegalStateException("boom");
+                    }
+                };
+            });
+            loop.callSoon(() -> seen.add("after"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("after");
+    }
 }
