@@ -376,4 +376,39 @@ class TaskGroupTest {
             }
         };
     }
+
+    /*
+     * CPython 3.11 (same code in 3.13's taskgroups.py): a body that swallows the group's cancellation still gets the
+     * group's errors from __aexit__:
+     *     async with asyncio.TaskGroup() as tg:
+     *         tg.create_task(boom())                      # raises ValueError after 0.01 s
+     *         try: await asyncio.sleep(1)
+     *         except asyncio.CancelledError: print("body swallowed cancel")
+     * prints "body swallowed cancel" then raises ExceptionGroup (ValueError('boom'),).
+     */
+    @Test
+    void aBodyThatSwallowsTheGroupsAbortStillGetsTheErrorsFromClose() throws Exception {
+        var boom = new IllegalStateException("boom");
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(() -> {
+                        Aio.sleep(1);
+                        throw boom;
+                    });
+                    try {
+                        Aio.sleep(100);
+                    } catch (RuntimeException swallowed) {
+                        log.add("body swallowed " + swallowed.getClass().getSimpleName());
+                    }
+                }
+                log.add("no exception");
+            } catch (TaskGroupException e) {
+                log.add("raised " + e.exceptions());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("body swallowed TaskGroupException", "raised [" + boom + "]");
+    }
 }
