@@ -120,7 +120,8 @@ public final class TaskGroup implements AutoCloseable {
 
     /**
      * Ends the group. If it was joined, does nothing. Otherwise cancels the tasks that are still running, waits for
-     * them to finish, and throws the group's {@link TaskGroupException} if it has errors not thrown yet.
+     * them to finish, and throws the group's {@link TaskGroupException} if it has errors (a copy, if they were already
+     * delivered to the block, which may have caught them).
      */
     @Override
     public void close() {
@@ -151,6 +152,12 @@ public final class TaskGroup implements AutoCloseable {
         if (!errors.isEmpty() && !errorsThrown) {
             errorsThrown = true;
             throw errors;
+        }
+        if (!errors.isEmpty()) {
+            // The errors were delivered to the block (abortWith), which may have caught them and ended normally:
+            // close() cannot tell, so it throws them again, as a copy (the same instance could not be attached to
+            // itself when the block does let them propagate). asyncio's __aexit__ raises the group's errors always.
+            throw errors.copy();
         }
         if (cancellation != null) {
             throw cancellation;

@@ -27,6 +27,13 @@ public final class TaskGroupException extends RuntimeException {
         addSuppressed(error);
     }
 
+    /** A new exception with the same errors. */
+    TaskGroupException copy() {
+        var copy = new TaskGroupException();
+        errors.forEach(copy::add);
+        return copy;
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }
