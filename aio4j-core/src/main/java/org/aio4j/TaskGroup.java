@@ -26,8 +26,9 @@ import java.util.concurrent.CancellationException;
  * <p><b>Join and close.</b> {@link #join()} waits for every task; call it at the end of the block. Java's
  * try-with-resources cannot tell {@link #close()} whether the block ended normally or by an exception, so
  * {@code close()} treats a group that was not joined like asyncio treats a block that raised: it cancels the tasks
- * still running, waits for them to finish, and throws the group's errors if there are any that were not thrown yet.
- * (A block that forgets {@code join()} therefore cancels its tasks; the loop logs that at level INFO.)
+ * still running, waits for them to finish, and throws the group's errors if there are any (those already thrown
+ * into the block again, as a copy whose cause is the first: the block may have caught them). (A block that forgets
+ * {@code join()} therefore cancels its tasks; the loop logs that at level INFO.)
  *
  * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
  * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. Errors

@@ -27,11 +27,19 @@ public final class TaskGroupException extends RuntimeException {
         addSuppressed(error);
     }
 
-    /** A new exception with the same errors. */
+    private TaskGroupException(TaskGroupException original) {
+        super(null, original, false, true);
+        errors.addAll(original.errors);
+    }
+
+    /**
+     * The same errors again, for {@link TaskGroup#close()} to throw when they were already delivered to the block,
+     * which may have caught them. Its cause is this exception (whose suppressed exceptions show each error) and it
+     * takes no suppressed exceptions of its own: when the block did let this one propagate, the copy that
+     * try-with-resources attaches to it adds one short entry, not every error again.
+     */
     TaskGroupException copy() {
-        var copy = new TaskGroupException();
-        errors.forEach(copy::add);
-        return copy;
+        return new TaskGroupException(this);
     }
 
     boolean isEmpty() {

@@ -411,4 +411,30 @@ class TaskGroupTest {
         });
         assertThat(log).containsExactly("body swallowed TaskGroupException", "raised [" + boom + "]");
     }
+
+    /** A body that lets the abort propagate gets it once: the copy close() throws adds one short entry to it. */
+    @Test
+    void aBodyThatLetsTheAbortPropagateCarriesEachErrorOnce() throws Exception {
+        var boom = new IllegalStateException("boom");
+        TaskGroupException[] raised = {null};
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    Aio.sleep(1);
+                    throw boom;
+                });
+                Aio.sleep(100);
+            } catch (TaskGroupException e) {
+                raised[0] = e;
+            }
+            return null;
+        });
+        assertThat(raised[0].exceptions()).containsExactly(boom);
+        assertThat(raised[0].getSuppressed()).hasSize(2).contains(boom);
+        assertThat(raised[0].getSuppressed()).filteredOn(TaskGroupException.class::isInstance).singleElement()
+                .satisfies(copy -> {
+                    assertThat(copy.getCause()).isSameAs(raised[0]);
+                    assertThat(copy.getSuppressed()).isEmpty();
+                });
+    }
 }
