@@ -78,6 +78,8 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
          */
         private volatile boolean cancelled;
         private boolean terminated;
+        /** Whether the pump's body ran: a pump cancelled before its first step (the loop ends) never signals. */
+        private boolean pumped;
         private Task<Void> pump;
 
         Subscription(Flow.Subscriber<? super T> subscriber) {
@@ -92,6 +94,14 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         /** On the loop. */
         void start() {
             pump = loop.createTask(this::pump, "publisher-pump");
+            pump.addDoneCallback(done -> {
+                if (!pumped && !cancelled && !terminated) {
+                    // rule 1.4: the loop ended before the pump's first step; tell the subscriber, as the pump would
+                    terminated = true;
+                    subscriber.onError(new CancellationException(
+                            "the event loop of this Publisher ended before the subscription could be served"));
+                }
+            });
             subscriber.onSubscribe(this);
         }
 
@@ -145,6 +155,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         }
 
         private Void pump() throws Exception {
+            pumped = true;
             try {
                 for (;;) {
                     while (demand == 0 && !cancelled) {

@@ -329,4 +329,40 @@ class PublisherBridgeTest {
         });
         assertThat(maxAhead[0]).isBetween(0, 4);
     }
+
+    /**
+     * Rule 1.4 (a publisher that cannot go on signals onError): when the loop ends while the subscriber waits for
+     * demand, it gets onError(CancellationException); it must get the same when the loop ends before the pump task
+     * took its first step, not onSubscribe and then silence (the subscriber would wait forever).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void theSubscriberIsToldWhenTheLoopEndsRightAfterSubscribe() throws Exception {
+        List<Object> signals = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            AsyncIterator.from(List.of(1)).toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    signals.add("subscribed");
+                }
+
+                @Override
+                public void onNext(Integer item) {
+                    signals.add(item);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    signals.add(t.getClass());
+                }
+
+                @Override
+                public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            return null; // the loop ends: its tasks are cancelled, the pump before its first step
+        });
+        assertThat(signals).containsExactly("subscribed", java.util.concurrent.CancellationException.class);
+    }
 }
