@@ -22,7 +22,9 @@ import java.util.Map;
  * timeline.writeChromeTrace(Path.of("trace.json"));
  * }</pre>
  *
- * <p>Recording costs a few object allocations per step; it stops with {@link #stop()}. Thread-safe.
+ * <p>Recording costs a few object allocations per step, and every span stays in memory (about a hundred bytes
+ * each) until the timeline itself is dropped: for a long-running loop, {@link #stop()} it once the part of interest
+ * has run. It holds no task that has ended. Thread-safe.
  */
 public final class Timeline {
 
@@ -32,7 +34,9 @@ public final class Timeline {
     private final EventLoop loop;
     private final long origin = System.nanoTime();
     private final List<Span> spans = new ArrayList<>();
+    /** The row of each task that has steps and has not ended; an ended task's row is dropped, not its spans. */
     private final Map<Object, Integer> rows = new IdentityHashMap<>();
+    private int lastRow;
     private final Map<Object, long[]> open = new IdentityHashMap<>();
     private volatile boolean stopped;
 
@@ -67,9 +71,9 @@ public final class Timeline {
         @Override
         public void stepEnded(EventLoop l, Object subject, long nanoTime, boolean finished) {
             if (subject instanceof Task<?> t) {
-                end(subject, nanoTime, t.getName(), t.getName() + (finished ? " (end)" : ""));
+                end(subject, nanoTime, t.getName(), t.getName() + (finished ? " (end)" : ""), finished);
             } else {
-                end(subject, nanoTime, "callbacks", String.valueOf(subject));
+                end(subject, nanoTime, "callbacks", String.valueOf(subject), false);
             }
         }
 
@@ -81,7 +85,7 @@ public final class Timeline {
         @Override
         public void offloadEnded(Object call, long nanoTime) {
             end(call, nanoTime, "offload " + Integer.toHexString(System.identityHashCode(call)),
-                    String.valueOf(call));
+                    String.valueOf(call), true);
         }
     };
 
@@ -91,13 +95,23 @@ public final class Timeline {
         }
     }
 
-    private synchronized void end(Object subject, long nanoTime, String row, String name) {
+    /**
+     * Records a span; {@code last} says the subject (a task that ended, an offloaded call) has no more steps, so its
+     * row is forgotten: a timeline must not keep every task it saw (and its result) reachable.
+     */
+    private synchronized void end(Object subject, long nanoTime, String row, String name, boolean last) {
         long[] start = open.remove(subject);
         if (start == null || stopped) {
             return;
         }
         Object rowKey = subject instanceof Handle ? Handle.class : subject;
-        int rowId = rows.computeIfAbsent(rowKey, k -> rows.size() + 1);
+        Integer rowId = last ? rows.remove(rowKey) : rows.get(rowKey);
+        if (rowId == null) {
+            rowId = ++lastRow;
+            if (!last) {
+                rows.put(rowKey, rowId);
+            }
+        }
         spans.add(new Span(row, rowId, name, start[0] - origin, nanoTime - origin, loop.time()));
     }
 

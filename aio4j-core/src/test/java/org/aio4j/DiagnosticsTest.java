@@ -102,6 +102,26 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aTimelineDoesNotKeepTheTasksItRecordedReachableOnceTheyEnded() throws Exception {
+        var loop = EventLoop.builder().virtualTime().build();
+        Timeline timeline = loop.recordTimeline();
+        var result = new java.lang.ref.WeakReference<>(loop.runUntilComplete(() -> {
+            Task<Object> task = Aio.createTask(() -> {
+                Aio.sleep(1);
+                return new byte[1 << 20];
+            }, "worker");
+            Aio.toThread(() -> "offloaded");
+            return task.await();
+        }));
+        loop.close();
+        for (int i = 0; i < 50 && result.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(result.get()).as("the ended task's result, reachable only through the timeline's rows").isNull();
+        assertThat(timeline.toChromeTraceJson()).contains("\"worker (end)\"", "offload ");
+    }
+
+    @Test
     void theTimelineOfTwoTasksIsChromeTraceJsonWithTheirInterleavedSteps() throws Exception {
         var loop = EventLoop.builder().virtualTime().build();
         Timeline timeline = loop.recordTimeline();
