@@ -18,7 +18,7 @@ import org.aio4j.Task;
  * always give up. When the timeout passes, the watchdog takes the loop's task dump, cancels the main task through
  * {@link EventLoop#callSoonThreadsafe} and gives it the cancellation grace to unwind; the test then fails with the
  * dump. If the body is still not done after the grace, the loop is abandoned to its driver thread and the test fails
- * anyway, saying which of two things happened: the loop ran the cancellation but a task went on (it catches the
+ * anyway, saying which of two things happened (the {@link Verdict}, decided in one place and carried out in one): the loop ran the cancellation but a task went on (it catches the
  * cancellation, or awaits something that ignores it), and the loop is then stopped (if the stop does not run within
  * another grace either, a task holds the loop since the cancellation, e.g. a blocking call in a {@code finally}
  * block, and this is the second case); or the loop never ran the cancellation because a task or callback holds it
@@ -43,6 +43,9 @@ final class WatchedRun<T> {
     private volatile Task<T> task;
     /** Set on the loop when it runs the watchdog's cancellation: the loop is not held up. */
     private volatile boolean cancellationRan;
+    // Written and read by the waiting thread only, when it abandons the loop (see carryOut).
+    private Thread interruptedHolder;
+    private String dumpWhenHeld;
 
     private WatchedRun(TestSession session, String name, String description) {
         this.session = session;
@@ -81,6 +84,7 @@ final class WatchedRun<T> {
 
     private T await() throws Exception {
         TestOptions options = session.options();
+        Duration grace = options.cancellationGrace();
         try {
             if (done.await(nanos(options.timeout()), TimeUnit.NANOSECONDS)) {
                 return report();
@@ -88,57 +92,74 @@ final class WatchedRun<T> {
         } catch (InterruptedException e) {
             cancel("the thread running the test was interrupted");
             // Like a timeout, the body gets the grace to unwind: the loop stays usable (e.g. for @AfterEach methods,
-            // after JUnit's @Timeout interrupted the test) unless it does not.
-            if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
-                session.markAbandoned("when the thread running the test was interrupted");
-                // As after a timeout: a loop that ran the cancellation is stopped (the driver then closes it), a
-                // blocked one has the thread holding it interrupted.
-                if (cancellationRan) {
-                    stopLoop();
-                } else {
-                    session.loop().interruptRunningThread();
-                }
-            }
+            // after JUnit's @Timeout interrupted the test) unless it does not. The interrupt is reported as soon as
+            // the loop is dealt with, without waiting for a stop to take effect.
+            giveUpUnlessUnwound(grace, "when the thread running the test was interrupted", false);
             Thread.currentThread().interrupt();
             throw e;
         }
         String dump = session.dump();
+        cancel("the test timed out after " + seconds(options.timeout()));
+        Verdict verdict = giveUpUnlessUnwound(grace, "after a timeout", true);
+        throw timedOut(verdict, options, dump);
+    }
+
+    /**
+     * Gives the cancelled body {@code grace} to unwind; if it does not, abandons the loop as the {@link Verdict}
+     * says. With {@code awaitTheStop}, a loop that was stopped gets another grace for the stop to take effect, and
+     * the verdict becomes {@link Verdict#HELD_AFTER_CANCELLATION} if it does not.
+     */
+    private Verdict giveUpUnlessUnwound(Duration grace, String when, boolean awaitTheStop) {
+        boolean ended = awaitDone(grace) || !state.compareAndSet(RUNNING, ABANDONED);
+        Verdict verdict = Verdict.of(ended, cancellationRan, false);
+        carryOut(verdict, when);
+        if (verdict.stopsTheLoop() && awaitTheStop && !awaitDone(grace)) {
+            verdict = Verdict.of(false, true, true);
+            carryOut(verdict, when);
+        }
+        return verdict;
+    }
+
+    /** Does what {@code verdict} says to the loop; the one place where the watchdog acts on an abandoned loop. */
+    private void carryOut(Verdict verdict, String when) {
+        if (verdict == Verdict.UNWOUND) {
+            return;
+        }
+        session.markAbandoned(when + ", " + verdict.reason());
+        if (verdict.stopsTheLoop()) {
+            stopLoop();
+        } else if (verdict.interruptsTheHolder()) {
+            if (verdict == Verdict.HELD_AFTER_CANCELLATION) {
+                dumpWhenHeld = session.dump(); // before the interrupt changes what the holder does
+            }
+            interruptedHolder = session.loop().interruptRunningThread();
+        }
+    }
+
+    /** The failure of a run that timed out, saying what the verdict found and did. */
+    private AssertionError timedOut(Verdict verdict, TestOptions options, String dump) {
         String timedOut = description + " timed out: not done after " + seconds(options.timeout())
                 + " of real time (it was cancelled then).";
-        cancel("the test timed out after " + seconds(options.timeout()));
-        if (!awaitDone(options.cancellationGrace()) && state.compareAndSet(RUNNING, ABANDONED)) {
-            String grace = seconds(options.cancellationGrace());
-            if (cancellationRan) {
-                session.markAbandoned("after a timeout, because a task went on after its cancellation");
-                stopLoop();
-                if (!awaitDone(options.cancellationGrace())) {
-                    // The stop did not run either: since the cancellation, a task or callback holds the loop (a
-                    // blocking call in a finally block or a cancellation handler).
-                    session.markAbandoned("after a timeout, because a task was blocking it");
-                    String now = session.dump();
-                    Thread holder = session.loop().interruptRunningThread();
-                    throw new AssertionError(timedOut + " The loop ran the cancellation, but then a task or callback"
-                            + " held it (a blocking call in a finally block or a cancellation handler?): it did not"
-                            + " stop within " + grace + " more. " + (holder == null ? "" : "The thread holding it ("
-                            + holder + ") was interrupted and ") + "the loop abandoned. Tasks now:\n" + now
-                            + "\nTasks at the timeout:\n" + dump);
-                }
-                throw new AssertionError(timedOut + " The loop ran the cancellation, but the body was still not done "
-                        + grace + " later: a task catches its cancellation and goes on, or awaits something that"
-                        + " ignores it (on a virtual clock, a task that sleeps in a loop runs ahead at full speed)."
-                        + " The loop was stopped and is closed. Tasks at the timeout:\n" + dump);
-            }
-            session.markAbandoned("after a timeout, because a task was blocking it");
-            Thread holder = session.loop().interruptRunningThread();
-            throw new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace
+        String grace = seconds(options.cancellationGrace());
+        String interrupted = interruptedHolder == null ? ""
+                : "The thread holding it (" + interruptedHolder + ") was interrupted and ";
+        return switch (verdict) {
+            case UNWOUND -> new AssertionError(timedOut + " Something kept it from finishing: offloaded work that"
+                    + " never ends, a wait for another thread, or tasks that never stop (on a virtual clock, a periodic"
+                    + " task runs ahead at full speed). Tasks at the timeout:\n" + dump, error);
+            case IGNORED_CANCELLATION -> new AssertionError(timedOut + " The loop ran the cancellation, but the body"
+                    + " was still not done " + grace + " later: a task catches its cancellation and goes on, or"
+                    + " awaits something that ignores it (on a virtual clock, a task that sleeps in a loop runs ahead"
+                    + " at full speed). The loop was stopped and is closed. Tasks at the timeout:\n" + dump);
+            case HELD_AFTER_CANCELLATION -> new AssertionError(timedOut + " The loop ran the cancellation, but then a"
+                    + " task or callback held it (a blocking call in a finally block or a cancellation handler?): it"
+                    + " did not stop within " + grace + " more. " + interrupted + "the loop abandoned. Tasks now:\n"
+                    + dumpWhenHeld + "\nTasks at the timeout:\n" + dump);
+            case HELD -> new AssertionError(timedOut + " The loop did not respond to the cancellation within " + grace
                     + ": a task or callback is holding it (a busy loop or a blocking call; look for the task that"
-                    + " waits on 'nothing (running)'). " + (holder == null ? "" : "The thread holding it (" + holder
-                    + ") was interrupted and ") + "the loop abandoned. Tasks at the timeout:\n" + dump);
-        }
-        // Done: it unwound after the cancellation (or finished just as the timeout passed).
-        throw new AssertionError(timedOut + " Something kept it from finishing: offloaded work that never ends, a"
-                + " wait for another thread, or tasks that never stop (on a virtual clock, a periodic task runs ahead"
-                + " at full speed). Tasks at the timeout:\n" + dump, error);
+                    + " waits on 'nothing (running)'). " + interrupted + "the loop abandoned. Tasks at the timeout:\n"
+                    + dump);
+        };
     }
 
     /** Stops the loop: its driver comes back at the end of this iteration, and closes it since the run is abandoned. */

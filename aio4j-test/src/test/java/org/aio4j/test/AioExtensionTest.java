@@ -162,6 +162,20 @@ class AioExtensionTest {
     }
 
     @ExtendWith(OnlyAsSamples.class)
+    static class BlockingPastJUnitsTimeout {
+        @AioTest(timeout = 0.5) // also the cancellation grace
+        @org.junit.jupiter.api.Timeout(value = 300, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
+        void blocksTheLoopPastJUnitsTimeout() throws Exception {
+            new CountDownLatch(1).await(); // a blocking call on the loop; the watchdog's interrupt ends it
+        }
+
+        @AfterEach
+        void tearDown() {
+            events.add("@AfterEach ran");
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
     static class Allowed {
         @AioTest(allowPendingTasks = true)
         void leavesABackgroundTask() {
@@ -245,6 +259,20 @@ class AioExtensionTest {
                         new Condition<>(t -> java.util.Arrays.stream(t.getSuppressed())
                                 .noneMatch(IllegalStateException.class::isInstance), "no method reported as not run"))));
         assertThat(events).containsExactly("@AfterEach ran in the test's loop: true");
+    }
+
+    @Test
+    void aTestInterruptedByJUnitsTimeoutWhileBlockingItsLoopReportsItsAfterEachMethodsNotRun() {
+        run(selectClass(BlockingPastJUnitsTimeout.class)).assertThatEvents().haveExactly(1,
+                event(test("blocksTheLoopPastJUnitsTimeout"), finishedWithFailure(
+                        instanceOf(java.util.concurrent.TimeoutException.class),
+                        new Condition<>(t -> java.util.Arrays.stream(t.getSuppressed()).anyMatch(s ->
+                                s instanceof IllegalStateException e
+                                && e.getMessage().equals("'@AfterEach tearDown' was not run: the test's event loop was"
+                                        + " abandoned when the thread running the test was interrupted, because a"
+                                        + " task was blocking it")),
+                                "the @AfterEach method reported as not run, saying why"))));
+        assertThat(events).isEmpty();
     }
 
     @Test

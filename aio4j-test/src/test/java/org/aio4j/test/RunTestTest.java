@@ -530,6 +530,28 @@ class RunTestTest {
     }
 
     @Test
+    void anInterruptedRunWhoseLoopIsHeldHasTheThreadHoldingItInterrupted() throws Exception {
+        var started = new CountDownLatch(1);
+        var holderInterrupted = new CountDownLatch(1);
+        var thrown = new AtomicReference<Throwable>();
+        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
+                TestOptions.defaults().withCancellationGrace(Duration.ofMillis(200)), () -> {
+                    started.countDown();
+                    try {
+                        new CountDownLatch(1).await(); // holds the loop: the cancellation cannot run
+                    } catch (InterruptedException e) {
+                        holderInterrupted.countDown();
+                    }
+                }))));
+        started.await();
+        runner.interrupt();
+        runner.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(holderInterrupted.await(1, TimeUnit.MINUTES)).as("the thread holding the loop was interrupted")
+                .isTrue();
+    }
+
+    @Test
     void badOptionsAreRejectedWithTheValue() {
         assertThatThrownBy(() -> TestOptions.defaults().withTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be > 0, got PT0S");
