@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.aio4j.Coroutine;
 import org.aio4j.EventLoop;
@@ -29,6 +32,12 @@ final class TestSession {
     private final TestOptions options;
     private final EventLoop loop;
     private final List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
+    /**
+     * The loop's default executor ({@code runInExecutor(null, ...)}), the session's own so that the cleanup can wait
+     * for its calls on the real clock too, where nothing else tells when they end (see {@link #awaitOffloads}).
+     */
+    private final ExecutorService offloads =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("aio4j-test-executor-", 0).factory());
     /** Why the loop was abandoned to its driver thread (null if it was not): see {@link #markAbandoned}. */
     private volatile String abandoned;
     private boolean finished;
@@ -44,6 +53,7 @@ final class TestSession {
         }
         options.scheduleSeed().ifPresent(b::scheduleSeed);
         this.loop = b.build();
+        loop.setDefaultExecutor(offloads);
     }
 
     TestOptions options() {
@@ -104,6 +114,7 @@ final class TestSession {
         if (abandoned == null) {
             loop.close(); // reports the exceptions nobody retrieved
         }
+        offloads.shutdown(); // the loop shuts down only a default executor it created itself
         if (!reported.isEmpty()) {
             failures.add(unhandledErrors(List.copyOf(reported)));
         }
@@ -164,11 +175,26 @@ final class TestSession {
                 // A virtual clock jumps only when nothing is ready and no offloaded call is in flight: this timer
                 // fires once every offloaded call has ended and its outcome has been delivered.
                 Aio.sleep(Duration.ofNanos(1));
+            } else {
+                awaitOffloads();
             }
             if (Aio.allTasks().size() == 1) {
                 return null;
             }
         }
+    }
+
+    /**
+     * On the real clock, waits for the calls of the default executor to end, as asyncio's
+     * {@code shutdown_default_executor()} at the end of {@code asyncio.run} and {@code IsolatedAsyncioTestCase}: else
+     * a call still running when the loop closes would fail unseen. Their outcomes were posted to the loop before they
+     * ended; the next iteration delivers them, so that an error nobody retrieved is reported when the loop closes.
+     * Calls on other executors and wrapped stages are not waited for: the loop does not say when they end.
+     */
+    private void awaitOffloads() throws Exception {
+        offloads.shutdown();
+        Aio.toThread(() -> offloads.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS));
+        Aio.sleep(0);
     }
 
     private static AssertionError unhandledErrors(List<ExceptionContext> errors) {
@@ -226,5 +252,6 @@ final class TestSession {
     void cleanUpAbandoned() {
         loop.setExceptionHandler(null);
         loop.close();
+        offloads.shutdown();
     }
 }

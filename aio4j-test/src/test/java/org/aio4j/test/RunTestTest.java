@@ -407,6 +407,40 @@ class RunTestTest {
     }
 
     @Test
+    void onTheRealClockAnOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOutToo() {
+        var never = new CountDownLatch(1);
+        try {
+            Throwable failure = catchThrowable(() -> runTest(SHORT.withVirtualTime(false), () -> {
+                Aio.getRunningLoop().runInExecutor(null, () -> {
+                    never.await(); // a leaked thread: its outcome, an error maybe, would come after the test
+                    return null;
+                });
+            }));
+            assertThat(failure).isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("The end-of-test cleanup (cancelling the tasks left, then waiting for the"
+                            + " offloaded calls in flight) timed out")
+                    .hasMessageContaining("in flight: offloaded call");
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void onTheRealClockTheFailureOfAnOffloadedCallNobodyAwaitedIsWaitedForAndReported() {
+        Throwable failure = catchThrowable(() -> runTest(TestOptions.defaults().withVirtualTime(false), () -> {
+            var go = new CountDownLatch(1);
+            Aio.getRunningLoop().runInExecutor(null, () -> {
+                go.await();
+                throw new IOException("late failure");
+            });
+            go.countDown(); // the call fails after (or while) the body returns
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Future exception was never retrieved")
+                .cause().isInstanceOf(IOException.class).hasMessage("late failure");
+    }
+
+    @Test
     void whenTheBodyFailsItsExceptionIsThrownWithUnreceivedErrorsSuppressedAndPendingTasksNotReported() {
         var child = new IllegalStateException("child");
         Throwable failure = catchThrowable(() -> runTest(() -> {
