@@ -21,8 +21,10 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *
  * <h2>What runs inside the loop</h2>
  * For each test (each invocation of a {@code @RepeatedTest} or {@code @ParameterizedTest} when the extension is
- * registered on the class with {@code @ExtendWith(AioExtension.class)}), one loop is created before the
- * {@code @BeforeEach} methods and closed after the {@code @AfterEach} methods. In between, like
+ * registered with {@code @ExtendWith(AioExtension.class)} on the method or its class, the class of a {@code @Nested}
+ * class included: {@link AioTest} is itself a {@code @Test} and cannot be combined with them, so they run with
+ * {@link TestOptions#defaults()}), one loop is created before the {@code @BeforeEach} methods (those of enclosing
+ * classes too) and closed after the {@code @AfterEach} methods. In between, like
  * {@code IsolatedAsyncioTestCase}'s {@code asyncSetUp}, test and {@code asyncTearDown}:
  * <ul>
  * <li>each {@code @BeforeEach} method, the test method, and each {@code @AfterEach} method runs as the main task of

@@ -49,6 +49,15 @@ class AioExtensionTest {
                 .execute().testEvents();
     }
 
+    private static Events runInParallel(DiscoverySelector selector) {
+        events.clear();
+        return EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .selectors(selector).execute().testEvents();
+    }
+
     /** Enables the samples only when {@link #run} runs them. */
     static final class OnlyAsSamples implements ExecutionCondition {
         @Override
@@ -215,6 +224,31 @@ class AioExtensionTest {
         }
     }
 
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class NestedAndParameterized {
+        @BeforeEach
+        void outerSetUp(EventLoop loop) {
+            events.add("outer @BeforeEach on the test loop: " + (Aio.getRunningLoop() == loop));
+        }
+
+        @org.junit.jupiter.params.ParameterizedTest
+        @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+        void parameterized(int seconds, EventLoop loop) throws Exception {
+            Aio.sleep(seconds);
+            events.add("parameter " + seconds + " at " + loop.time());
+        }
+
+        @org.junit.jupiter.api.Nested
+        class Inner {
+            @AioTest
+            void nested(EventLoop loop) throws Exception {
+                Aio.sleep(3);
+                events.add("nested at " + loop.time());
+            }
+        }
+    }
+
     // ---- tests
 
     @Test
@@ -328,6 +362,18 @@ class AioExtensionTest {
         run(selectClass(Allowed.class)).assertStatistics(s -> s.started(3).succeeded(3));
         assertThat(events).containsExactlyInAnyOrder("background task cancelled", "virtual time: false",
                 "schedule seed: OptionalLong[7]");
+    }
+
+    @Test
+    void parameterizedAndNestedTestsRunInAFreshLoopEachWithTheOuterBeforeEachInItAlsoInParallel() {
+        for (boolean parallel : new boolean[] {false, true}) {
+            DiscoverySelector all = selectClass(NestedAndParameterized.class);
+            (parallel ? runInParallel(all) : run(all)).assertStatistics(s -> s.started(3).succeeded(3));
+            assertThat(events).as("parallel: %s", parallel).containsExactlyInAnyOrder(
+                    "outer @BeforeEach on the test loop: true", "parameter 1 at 1.0",
+                    "outer @BeforeEach on the test loop: true", "parameter 2 at 2.0",
+                    "outer @BeforeEach on the test loop: true", "nested at 3.0");
+        }
     }
 
     @Test
