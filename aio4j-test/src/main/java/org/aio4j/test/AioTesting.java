@@ -78,7 +78,8 @@ public final class AioTesting {
      * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
      *                               loop's exception handler
      * @throws IllegalStateException if called from a running event loop (it would block that loop)
-     * @throws InterruptedException  if the calling thread is interrupted while the body runs (the body is cancelled)
+     * @throws InterruptedException  if the calling thread is interrupted while the body runs: the body is cancelled
+     *                               and given the grace period to unwind, then dealt with as after a timeout
      * @throws Exception             the body's exception
      */
     public static <T> T runTest(Coroutine<T> body) throws Exception {

@@ -92,28 +92,29 @@ final class WatchedRun<T> {
         } catch (InterruptedException e) {
             cancel("the thread running the test was interrupted");
             // Like a timeout, the body gets the grace to unwind: the loop stays usable (e.g. for @AfterEach methods,
-            // after JUnit's @Timeout interrupted the test) unless it does not. The interrupt is reported as soon as
-            // the loop is dealt with, without waiting for a stop to take effect.
-            giveUpUnlessUnwound(grace, "when the thread running the test was interrupted", false);
+            // after JUnit's @Timeout interrupted the test) unless it does not; then, as after a timeout, a stop that
+            // does not take effect within another grace (clean-up blocking the loop) has the holder interrupted, so
+            // no thread is left blocked for ever. The interrupt is reported once the loop is dealt with.
+            giveUpUnlessUnwound(grace, "when the thread running the test was interrupted");
             Thread.currentThread().interrupt();
             throw e;
         }
         String dump = session.dump();
         cancel("the test timed out after " + seconds(options.timeout()));
-        Verdict verdict = giveUpUnlessUnwound(grace, "after a timeout", true);
+        Verdict verdict = giveUpUnlessUnwound(grace, "after a timeout");
         throw timedOut(verdict, options, dump);
     }
 
     /**
      * Gives the cancelled body {@code grace} to unwind; if it does not, abandons the loop as the {@link Verdict}
-     * says. With {@code awaitTheStop}, a loop that was stopped gets another grace for the stop to take effect, and
-     * the verdict becomes {@link Verdict#HELD_AFTER_CANCELLATION} if it does not.
+     * says. A loop that was stopped gets another grace for the stop to take effect, and the verdict becomes
+     * {@link Verdict#HELD_AFTER_CANCELLATION} if it does not.
      */
-    private Verdict giveUpUnlessUnwound(Duration grace, String when, boolean awaitTheStop) {
+    private Verdict giveUpUnlessUnwound(Duration grace, String when) {
         boolean ended = awaitDone(grace) || !state.compareAndSet(RUNNING, ABANDONED);
         Verdict verdict = Verdict.of(ended, cancellationRan, false);
         carryOut(verdict, when);
-        if (verdict.stopsTheLoop() && awaitTheStop && !awaitDone(grace)) {
+        if (verdict.stopsTheLoop() && !awaitDone(grace)) {
             verdict = Verdict.of(false, true, true);
             carryOut(verdict, when);
         }

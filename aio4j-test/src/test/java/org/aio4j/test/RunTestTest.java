@@ -586,6 +586,36 @@ class RunTestTest {
     }
 
     @Test
+    void anInterruptedRunWhoseBodyBlocksTheLoopWhileUnwindingHasTheThreadHoldingItInterrupted() throws Exception {
+        var waiting = new CountDownLatch(1);
+        var holderInterrupted = new CountDownLatch(1);
+        var thrown = new AtomicReference<Throwable>();
+        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
+                TestOptions.defaults().withCancellationGrace(Duration.ofMillis(200)), () -> {
+                    try {
+                        waiting.countDown();
+                        Aio.toThread(() -> { // in flight: neither a deadlock nor a virtual-clock jump
+                            new CountDownLatch(1).await();
+                            return null;
+                        });
+                    } finally {
+                        try {
+                            new CountDownLatch(1).await(); // the cancellation ran: now the clean-up blocks the loop
+                        } catch (InterruptedException e) {
+                            holderInterrupted.countDown();
+                        }
+                    }
+                }))));
+        waiting.await();
+        runner.interrupt();
+        runner.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(holderInterrupted.await(1, TimeUnit.MINUTES))
+                .as("the thread holding the loop after the cancellation ran was interrupted, not left blocked")
+                .isTrue();
+    }
+
+    @Test
     void badOptionsAreRejectedWithTheValue() {
         assertThatThrownBy(() -> TestOptions.defaults().withTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be > 0, got PT0S");
