@@ -565,54 +565,57 @@ class RunTestTest {
 
     @Test
     void anInterruptedRunWhoseLoopIsHeldHasTheThreadHoldingItInterrupted() throws Exception {
-        var started = new CountDownLatch(1);
         var holderInterrupted = new CountDownLatch(1);
-        var thrown = new AtomicReference<Throwable>();
-        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
-                TestOptions.defaults().withCancellationGrace(Duration.ofMillis(200)), () -> {
-                    started.countDown();
-                    try {
-                        new CountDownLatch(1).await(); // holds the loop: the cancellation cannot run
-                    } catch (InterruptedException e) {
-                        holderInterrupted.countDown();
-                    }
-                }))));
-        started.await();
-        runner.interrupt();
-        runner.join();
-        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(interruptWhenStarted(started -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(); // holds the loop: the cancellation cannot run
+            } catch (InterruptedException e) {
+                holderInterrupted.countDown();
+            }
+        })).isInstanceOf(InterruptedException.class);
         assertThat(holderInterrupted.await(1, TimeUnit.MINUTES)).as("the thread holding the loop was interrupted")
                 .isTrue();
     }
 
     @Test
     void anInterruptedRunWhoseBodyBlocksTheLoopWhileUnwindingHasTheThreadHoldingItInterrupted() throws Exception {
-        var waiting = new CountDownLatch(1);
         var holderInterrupted = new CountDownLatch(1);
-        var thrown = new AtomicReference<Throwable>();
-        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
-                TestOptions.defaults().withCancellationGrace(Duration.ofMillis(200)), () -> {
-                    try {
-                        waiting.countDown();
-                        Aio.toThread(() -> { // in flight: neither a deadlock nor a virtual-clock jump
-                            new CountDownLatch(1).await();
-                            return null;
-                        });
-                    } finally {
-                        try {
-                            new CountDownLatch(1).await(); // the cancellation ran: now the clean-up blocks the loop
-                        } catch (InterruptedException e) {
-                            holderInterrupted.countDown();
-                        }
-                    }
-                }))));
-        waiting.await();
-        runner.interrupt();
-        runner.join();
-        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(interruptWhenStarted(started -> {
+            try {
+                started.countDown();
+                Aio.toThread(() -> { // in flight: neither a deadlock nor a virtual-clock jump
+                    new CountDownLatch(1).await();
+                    return null;
+                });
+            } finally {
+                try {
+                    new CountDownLatch(1).await(); // the cancellation ran: now the clean-up blocks the loop
+                } catch (InterruptedException e) {
+                    holderInterrupted.countDown();
+                }
+            }
+        })).isInstanceOf(InterruptedException.class);
         assertThat(holderInterrupted.await(1, TimeUnit.MINUTES))
                 .as("the thread holding the loop after the cancellation ran was interrupted, not left blocked")
                 .isTrue();
+    }
+
+    /** A body run by runTest on a thread of its own that is interrupted once the body says it started. */
+    private interface StartedBody {
+        void run(CountDownLatch started) throws Exception;
+    }
+
+    /** Runs {@code body} in runTest (grace 200 ms), interrupts the running thread when it started; what it threw. */
+    private static Throwable interruptWhenStarted(StartedBody body) throws InterruptedException {
+        var started = new CountDownLatch(1);
+        var thrown = new AtomicReference<Throwable>();
+        Thread runner = Thread.ofPlatform().start(() -> thrown.set(catchThrowable(() -> runTest(
+                TestOptions.defaults().withCancellationGrace(Duration.ofMillis(200)), () -> body.run(started)))));
+        started.await();
+        runner.interrupt();
+        runner.join();
+        return thrown.get();
     }
 
     @Test
