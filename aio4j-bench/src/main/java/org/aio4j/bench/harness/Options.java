@@ -55,6 +55,8 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                               one more peer, aio4j-NAME: aio4j with these JVM flags (space-separated), e.g.
                               --jvm-variant parallelgc=-XX:+UseParallelGC; repeatable
               --out DIR       where benchmarks.json and benchmarks.md go (default docs/)
+              --timeout-minutes N
+                              a peer process still running after N minutes is killed, its measurement failed (default 20)
             """.formatted(QUICK_DIVISOR, Workload.ids());
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with the problem on bad input. */

@@ -187,4 +187,16 @@ class ReportTest {
         assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
                 .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
     }
+
+    @Test
+    void usageDescribesEveryOptionOfItsSynopsis() {
+        String usage = Options.USAGE;
+        String synopsis = usage.substring(0, usage.indexOf("\n  --"));
+        var options = java.util.regex.Pattern.compile("--[a-z-]+").matcher(synopsis).results()
+                .map(java.util.regex.MatchResult::group).toList();
+        assertThat(options).contains("--quick", "--timeout-minutes");
+        for (String option : options) {
+            assertThat(usage).as("usage describes " + option).containsPattern("\n {2,}" + option + "\\b");
+        }
+    }
 }
