@@ -25,7 +25,7 @@ import org.aio4j.http.HttpTransport;
 
 /**
  * An {@link HttpTransport} on Vert.x 5's HTTP client: the faster transport for {@link org.aio4j.http.ClientSession}
- * (1.3 to 1.7 times the JDK client's throughput on many small requests; see {@code docs/benchmarks.md}). The same
+ * (1.3 to 1.4 times the JDK client's throughput on many small requests; see {@code docs/benchmarks.md}). The same
  * role as aiohttp's {@code TCPConnector}, on Netty's event loops instead of asyncio's.
  *
  * <pre>{@code
