@@ -118,10 +118,16 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     /**
      * Gives a permit back, handing it to the first waiter if any: asyncio's {@code release()}.
      *
-     * @throws IllegalStateException on a thread that does not hold the semaphore's loop
+     * @throws IllegalStateException if the value is already {@link Integer#MAX_VALUE} (Python's integer has no such
+     *                               limit: here one more release would wrap to a negative value and the semaphore
+     *                               would wait forever), or on a thread that does not hold the semaphore's loop
      */
     public void release() {
         check("release");
+        if (value == Integer.MAX_VALUE) {
+            throw new IllegalStateException(typeName() + ".release(): the value is already Integer.MAX_VALUE, the"
+                    + " most permits it can count; one more release would overflow (" + this + ")");
+        }
         value++;
         wakeUpNext();
     }

@@ -169,6 +169,24 @@ class SemaphoreTest {
         });
     }
 
+    /**
+     * Python's counter has no upper limit; an int does. The old code let a release wrap the value to
+     * Integer.MIN_VALUE, after which locked() said false and every acquire waited forever.
+     */
+    @Test
+    void aReleaseThatWouldOverflowTheValueIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(Integer.MAX_VALUE);
+            assertThatThrownBy(sem::release).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Semaphore.release(): the value is already Integer.MAX_VALUE, the most permits it can"
+                            + " count; one more release would overflow (Semaphore[value=2147483647, waiters=0])");
+            assertThat(sem.value()).isEqualTo(Integer.MAX_VALUE);
+            sem.acquire().close();
+            assertThat(sem.value()).isEqualTo(Integer.MAX_VALUE);
+            return null;
+        });
+    }
+
     @Test
     void negativeValuesAreRefused() {
         assertThatThrownBy(() -> new Semaphore(-1)).isInstanceOf(IllegalArgumentException.class)
