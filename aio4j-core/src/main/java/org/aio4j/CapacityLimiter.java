@@ -81,7 +81,7 @@ public final class CapacityLimiter extends LoopBound {
             throw new IllegalStateException("CapacityLimiter.acquire() lends a token to the current task, and there is"
                     + " none here: call it from a task, or use acquireOnBehalfOf(borrower)");
         }
-        return acquireOnBehalfOf(task);
+        return borrow(task, l, "acquire()");
     }
 
     /**
@@ -95,7 +95,11 @@ public final class CapacityLimiter extends LoopBound {
      */
     public Permit acquireOnBehalfOf(Object borrower) {
         Objects.requireNonNull(borrower, "borrower must not be null");
-        EventLoop l = check("acquireOnBehalfOf()");
+        return borrow(borrower, check("acquireOnBehalfOf()"), "acquireOnBehalfOf()");
+    }
+
+    /** Borrows a token for {@code borrower}; {@code method} names the public call in error messages. */
+    private Permit borrow(Object borrower, EventLoop l, String method) {
         if (borrowers.contains(borrower) || pending.contains(borrower)) {
             throw new IllegalStateException(describe(borrower) + " already holds or waits for one of this"
                     + " CapacityLimiter's tokens; a borrower holds at most one (" + this + ")");
@@ -105,7 +109,7 @@ public final class CapacityLimiter extends LoopBound {
             borrowers.add(borrower);
             return permitFor(borrower);
         }
-        Task<?> task = waitingTask(l, "acquire()");
+        Task<?> task = waitingTask(l, method);
         Future<Boolean> fut = newWaiter(l);
         var waiter = new Waiter(borrower, fut);
         waiters.add(waiter);

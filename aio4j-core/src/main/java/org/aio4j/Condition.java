@@ -145,9 +145,7 @@ public final class Condition extends LoopBound {
         if (n < 0) {
             throw new IllegalArgumentException("Condition.signal(n) needs n >= 0, got " + n);
         }
-        if (!lock.locked()) {
-            throw new IllegalStateException("Condition.signal needs the lock: acquire it first (" + this + ")");
-        }
+        checkLocked("signal");
         wake(n);
     }
 
@@ -156,9 +154,21 @@ public final class Condition extends LoopBound {
         signal(1);
     }
 
-    /** Wakes every waiting task: asyncio's {@code notify_all()}. See {@link #signal(int)}. */
+    /**
+     * Wakes every waiting task: asyncio's {@code notify_all()}. See {@link #signal(int)}.
+     *
+     * @throws IllegalStateException if the lock is not held
+     */
     public void signalAll() {
-        signal(waiters.size());
+        check("signalAll");
+        checkLocked("signalAll");
+        wake(waiters.size());
+    }
+
+    private void checkLocked(String method) {
+        if (!lock.locked()) {
+            throw new IllegalStateException("Condition." + method + " needs the lock: acquire it first (" + this + ")");
+        }
     }
 
     private void wake(int n) {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -118,7 +117,9 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
 
     /** Checks an item before it is put (or waits to be put). */
     void checkItem(T item) {
-        Objects.requireNonNull(item, "a Queue item must not be null");
+        if (item == null) {
+            throw new NullPointerException("a " + typeName() + " item must not be null");
+        }
     }
 
     // ---- size

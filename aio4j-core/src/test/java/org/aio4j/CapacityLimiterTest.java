@@ -99,11 +99,20 @@ class CapacityLimiterTest {
                 } catch (IllegalStateException e) {
                     seen.add(e.getMessage());
                 }
+                limiter.acquireOnBehalfOf("job-1"); // a free token: no need to wait
+                try {
+                    limiter.acquireOnBehalfOf("job-2");
+                } catch (IllegalStateException e) {
+                    seen.add(e.getMessage());
+                }
                 done.setResult(null);
             });
             done.await();
             return null;
         });
-        assertThat(seen).singleElement().asString().contains("call it from a task, or use acquireOnBehalfOf");
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0)).contains("call it from a task, or use acquireOnBehalfOf");
+        // The message names the call made, not acquire() (which the old code named here).
+        assertThat(seen.get(1)).contains("CapacityLimiter.acquireOnBehalfOf() cannot suspend in a callback");
     }
 }

@@ -90,6 +90,8 @@ class ConditionTest {
                     .hasMessageContaining("Condition.await() needs the lock");
             assertThatThrownBy(cond::signal).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("Condition.signal needs the lock");
+            assertThatThrownBy(cond::signalAll).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Condition.signalAll needs the lock");
             try (var _ = cond.acquire()) {
                 assertThatThrownBy(() -> cond.signal(-1)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("Condition.signal(n) needs n >= 0, got -1");

@@ -390,6 +390,10 @@ class QueueTest {
                 .hasMessageStartingWith("LifoQueue maxsize must be >= 0");
         assertThatThrownBy(() -> new Queue<String>().putNowait(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("a Queue item must not be null");
+        assertThatThrownBy(() -> new LifoQueue<String>().putNowait(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("a LifoQueue item must not be null");
+        assertThatThrownBy(() -> new PriorityQueue<String>().putNowait(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("a PriorityQueue item must not be null");
         assertThatThrownBy(() -> new PriorityQueue<Object>().putNowait(new Object()))
                 .isInstanceOf(ClassCastException.class)
                 .hasMessageContaining("PriorityQueue without a comparator needs Comparable items");
