@@ -33,7 +33,14 @@ import java.util.concurrent.CancellationException;
  * shrinking takes nothing back from current borrowers, it only delays new ones until enough tokens are returned.
  *
  * <p><b>Cancellation.</b> A task cancelled while waiting throws {@link CancellationException} and borrows nothing. If
- * a token had just been handed to it, it goes back and on to the next waiter: none is lost or leaked.
+ * a token had just been handed to it, it goes back and on to the next waiter: none is lost or leaked. These are
+ * asyncio's rules (as for {@link Semaphore}), not Trio's checkpoints: an acquire with a free token neither suspends
+ * nor throws a pending cancellation, and a waiter cancelled after the token was handed to it throws, where Trio's
+ * acquire would succeed and leave the cancellation to the next checkpoint.
+ *
+ * <p><b>Unlike Trio</b>, a borrower waiting for a token cannot ask again from another task (Trio keys waiters by task,
+ * so two tasks waiting on behalf of one borrower both get through on one token), and {@link #availableTokens()} is
+ * never negative.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.

@@ -137,7 +137,7 @@ public final class Condition extends LoopBound {
      * Wakes the first {@code n} waiting tasks (all of them if fewer wait): asyncio's {@code notify(n)}. They return
      * from {@link #await()} once they get the lock, after the caller releases it.
      *
-     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws IllegalArgumentException if {@code n} is negative (asyncio wakes nobody; here it is refused)
      * @throws IllegalStateException    if the lock is not held (asyncio: "cannot notify on un-acquired lock")
      */
     public void signal(int n) {

@@ -9,6 +9,10 @@ package org.aio4j;
  * {@link IllegalStateException} otherwise, naming the operation and the thread-safe way in,
  * {@link EventLoop#callSoonThreadsafe}. Using it from another running loop throws too, as asyncio's
  * {@code "is bound to a different event loop"} does.
+ *
+ * <p>Deliberately unlike asyncio, which binds only when a call has to wait (in {@code _get_loop()}), it binds at the
+ * first call made on a loop's thread, since every call checks the thread: an object used in one {@code Aio.run} is
+ * refused in the next even if it never waited in the first.
  */
 abstract class LoopBound {
 

@@ -86,7 +86,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Creates a queue that holds at most {@code maxsize} items, or any number if {@code maxsize} is 0.
      *
-     * @throws IllegalArgumentException if {@code maxsize} is negative
+     * @throws IllegalArgumentException if {@code maxsize} is negative (asyncio takes it as unbounded; here it is
+     *                                  refused as the likely mistake it is)
      */
     public Queue(int maxsize) {
         this(maxsize, true);

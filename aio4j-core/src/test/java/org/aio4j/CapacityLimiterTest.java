@@ -49,6 +49,32 @@ class CapacityLimiterTest {
         });
     }
 
+    /**
+     * Trio 0.22 lets two tasks wait on behalf of one borrower; after a grow both get through while borrowed_tokens
+     * counts one token. aio4j refuses the second ask (a documented difference).
+     */
+    @Test
+    void aBorrowerWaitingForATokenCannotAskAgainFromAnotherTask() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Permit held = limiter.acquire();
+            Object job = "job-1";
+            Task<Permit> first = Aio.createTask(() -> limiter.acquireOnBehalfOf(job));
+            Task<Permit> second = Aio.createTask(() -> limiter.acquireOnBehalfOf(job));
+            Aio.sleep(0);
+            assertThatThrownBy(second::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Borrower job-1 already holds or waits for one of this CapacityLimiter's"
+                            + " tokens");
+            limiter.setTotalTokens(2);
+            first.await();
+            assertThat(limiter.statistics().borrowers()).containsExactly(Aio.currentTask(), job);
+            held.close();
+            first.result().close();
+            assertThat(limiter.borrowedTokens()).isZero();
+            return null;
+        });
+    }
+
     @Test
     void growingHandsNewTokensToWaitersInOrderAndShrinkingTakesNothingBack() throws Exception {
         List<Integer> order = new ArrayList<>();
