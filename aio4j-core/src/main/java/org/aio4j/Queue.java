@@ -116,6 +116,13 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
         return items.pollFirst();
     }
 
+    /** Removes every stored item into {@code into}, in the order they would have come out. */
+    void unstoreAll(List<T> into) {
+        while (stored() > 0) {
+            into.add(unstore());
+        }
+    }
+
     /** Checks an item before it is put (or waits to be put). */
     void checkItem(T item) {
         if (item == null) {
@@ -388,9 +395,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
         List<T> removed = List.of();
         if (immediate && stored() > 0) {
             removed = new ArrayList<>(stored());
-            while (stored() > 0) {
-                removed.add(unstore());
-            }
+            unstoreAll(removed);
             dropped = true;
             promisedItems = 0;
             unfinishedTasks = Math.max(0, unfinishedTasks - removed.size());
