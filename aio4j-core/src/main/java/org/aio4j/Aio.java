@@ -149,6 +149,23 @@ public final class Aio {
         runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
     }
 
+    /**
+     * Suspends the calling task until every other task of the running loop is blocked: nothing is ready to run, no
+     * timer is due, no offloaded call is in flight and nothing was posted from another thread. Tasks that sleep or
+     * wait on a future, a queue or a lock count as blocked. Trio's {@code trio.testing.wait_all_tasks_blocked()}
+     * (asyncio has no counterpart): in a test, it lets the tasks started so far run as far as they can before the
+     * test looks at them, instead of sleeping for a guessed time. On a virtual clock it returns before the clock jumps
+     * to the next timer; on the real clock, before the loop would wait for it. Several tasks waiting are woken
+     * together, in the order they began to wait.
+     *
+     * @throws CancellationException if the calling task is cancelled while it waits
+     * @throws IllegalStateException if not called from a task of a running event loop
+     */
+    public static void waitAllTasksBlocked() {
+        EventLoop loop = runningLoop();
+        loop.blockedWaiters.await(loop.taskAwaiting("all tasks blocked", "Aio.waitAllTasksBlocked()"));
+    }
+
     // ---- combinators
 
     /**

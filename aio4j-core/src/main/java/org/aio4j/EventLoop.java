@@ -161,6 +161,7 @@ public final class EventLoop implements AutoCloseable {
     private final LiveTasks live = new LiveTasks();
     private int taskCounter; // task names are Task-N; N wraps after 2^31 tasks, as names need not be unique
     private final InFlight inFlight = new InFlight(this);
+    final BlockedWaiters blockedWaiters = new BlockedWaiters(this);
     private final Set<Future<?>> unretrieved = new LinkedHashSet<>();
     private int unretrievedPruneAt = 64;
 
@@ -1301,6 +1302,10 @@ public final class EventLoop implements AutoCloseable {
                 return; // a timer is due already (callLater(0), callAt in the past): no jump needed, nothing to wait for
             }
             if (inFlight.isEmpty() && inbox.isEmpty()) {
+                if (blockedWaiters.any()) {
+                    blockedWaiters.wakeAll(); // before the clock jumps: the tasks sleeping count as blocked
+                    return;
+                }
                 if (deadline != Timers.NONE) {
                     virtualNow = Math.max(virtualNow, deadline);
                     return;
@@ -1313,16 +1318,28 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         if (deadline == Timers.NONE) {
-            if (!inFlight.isEmpty() || !stalled()) {
+            if (!wokeBlockedWaiters() && (!inFlight.isEmpty() || !stalled())) {
                 waitForInbox(Long.MAX_VALUE);
             }
             return;
         }
         // The clock reads >= 0 and a timer may be due long ago (callAt(-1e300)): no subtraction that can overflow.
         long clock = freshNow();
-        if (deadline > clock) {
+        if (deadline > clock && !wokeBlockedWaiters()) {
             waitForInbox(deadline - clock);
         }
+    }
+
+    /**
+     * On the real clock, when nothing is ready and no timer is due: wakes the tasks in
+     * {@link Aio#waitAllTasksBlocked()} unless an offloaded call or another thread may still bring work.
+     */
+    private boolean wokeBlockedWaiters() {
+        if (!blockedWaiters.any() || !inFlight.isEmpty() || !inbox.isEmpty()) {
+            return false;
+        }
+        blockedWaiters.wakeAll();
+        return true;
     }
 
     /** Nothing can ever happen again: if runUntilComplete waits for a future, that is a deadlock. */

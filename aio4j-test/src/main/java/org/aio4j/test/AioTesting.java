@@ -32,7 +32,10 @@ import org.aio4j.VoidCoroutine;
  *     later. A timer more than about 292 years away (say {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))}) is
  *     due at the latest loop time there is: the clock jumps there like to any other timer and goes no further (see
  *     {@link org.aio4j.EventLoop}). Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock
- *     waits for it. Read the clock with {@code Aio.getRunningLoop().time()} (it starts at 0).
+ *     waits for it. Read the clock with {@code Aio.getRunningLoop().time()} (it starts at 0). To step through time
+ *     (kotlinx's {@code runCurrent} / {@code advanceTimeBy}): {@link org.aio4j.Aio#waitAllTasksBlocked()} lets every
+ *     other task run as far as it can without the clock moving, and {@code Aio.sleep(d)} then moves it by {@code d},
+ *     firing the timers on the way in order.
  *     {@link TestOptions#withVirtualTime withVirtualTime(false)} runs on the real clock instead. The loop runs in
  *     debug mode, so dumps and error reports show where each task was created.</li>
  * <li><b>A timeout in real time</b> (default 60 s, {@link TestOptions#withTimeout}). A body that is not done by then
