@@ -95,14 +95,24 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         void start() {
             pump = loop.createTask(this::pump, "publisher-pump");
             pump.addDoneCallback(done -> {
-                if (!pumped && !cancelled && !terminated) {
-                    // rule 1.4: the loop ended before the pump's first step; tell the subscriber, as the pump would
-                    terminated = true;
-                    subscriber.onError(new CancellationException(
-                            "the event loop of this Publisher ended before the subscription could be served"));
+                if (!pumped) {
+                    endUnpumped();
                 }
             });
             subscriber.onSubscribe(this);
+        }
+
+        /**
+         * The pump was cancelled before its first step (the loop ends), so its body, which signals the end and closes
+         * the source, never ran: do both here. Rule 1.4: the subscriber must not be left waiting after onSubscribe.
+         */
+        private void endUnpumped() {
+            if (!cancelled && !terminated) {
+                terminated = true;
+                subscriber.onError(new CancellationException(
+                        "the event loop of this Publisher ended before the subscription could be served"));
+            }
+            closeSource();
         }
 
         @Override
@@ -193,7 +203,17 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 }
                 return null;
             } finally {
+                closeSource();
+            }
+        }
+
+        /** Closes the source; called once, whichever way the subscription ended. A failure is reported. */
+        private void closeSource() {
+            try {
                 source.aclose();
+            } catch (Throwable e) {
+                loop.callExceptionHandler(new ExceptionContext(
+                        "closing the source of " + IteratorPublisher.this + " failed", e, pump, null));
             }
         }
     }
