@@ -225,8 +225,10 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * A {@link Flow.Publisher} of the remaining items for one subscriber, honouring its demand: this iterator is
      * asked for an item only when the subscriber has requested one. The items are pulled by a task of the running
      * loop and delivered (onNext, onComplete, onError) on that loop; {@code request} and {@code cancel} are safe from
-     * any thread. Cancelling the subscription closes this iterator. A second subscriber is refused with
-     * {@code onError(IllegalStateException)}; a {@code null} item ends the stream with
+     * any thread. However the subscription ends (complete, failure, cancel, the loop ending), this iterator is
+     * closed, once. A subscriber method that throws cancels the subscription: the subscriber is not signalled again
+     * and the exception goes to the loop's exception handler (Reactive Streams rule 2.13). A second subscriber is
+     * refused with {@code onError(IllegalStateException)}; a {@code null} item ends the stream with
      * {@code onError(NullPointerException)} (Reactive Streams rule 2.13). While a subscription is active, the loop
      * counts it as external work in flight (see {@link EventLoop#expectExternal()}).
      *

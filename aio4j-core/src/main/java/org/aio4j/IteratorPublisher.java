@@ -99,7 +99,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     endUnpumped();
                 }
             });
-            subscriber.onSubscribe(this);
+            deliver("onSubscribe", () -> subscriber.onSubscribe(this));
         }
 
         /**
@@ -109,8 +109,8 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private void endUnpumped() {
             if (!cancelled && !terminated) {
                 terminated = true;
-                subscriber.onError(new CancellationException(
-                        "the event loop of this Publisher ended before the subscription could be served"));
+                deliver("onError", () -> subscriber.onError(new CancellationException(
+                        "the event loop of this Publisher ended before the subscription could be served")));
             }
             closeSource();
         }
@@ -148,7 +148,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private void cancelWith(Throwable error) {
             if (!terminated) {
                 terminated = true;
-                subscriber.onError(error);
+                deliver("onError", () -> subscriber.onError(error));
             }
             cancelled = true;
             pump.cancel();
@@ -176,7 +176,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     }
                     if (!source.hasNext()) {
                         terminated = true;
-                        subscriber.onComplete();
+                        deliver("onComplete", subscriber::onComplete);
                         return null;
                     }
                     T item = source.next();
@@ -188,22 +188,41 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                         return null;
                     }
                     demand--;
-                    subscriber.onNext(item);
+                    deliver("onNext", () -> subscriber.onNext(item));
                 }
             } catch (CancellationException e) {
                 if (!cancelled && !terminated) {
-                    terminated = true;
-                    subscriber.onError(e);
+                    fail(e);
                 }
                 return null;
             } catch (RuntimeException | Error e) {
                 if (!terminated) {
-                    terminated = true;
-                    subscriber.onError(e);
+                    fail(e);
                 }
                 return null;
             } finally {
                 closeSource();
+            }
+        }
+
+        private void fail(Throwable e) {
+            terminated = true;
+            deliver("onError", () -> subscriber.onError(e));
+        }
+
+        /**
+         * Calls the subscriber. One that throws breaks rule 2.13: its subscription is cancelled, it is not signalled
+         * again, and what it threw goes to the loop's exception handler (rather than back to it as onError).
+         */
+        private void deliver(String signal, Runnable call) {
+            try {
+                call.run();
+            } catch (Throwable e) {
+                cancelled = true;
+                terminated = true;
+                loop.callExceptionHandler(new ExceptionContext("Flow.Subscriber " + subscriber + " threw from "
+                        + signal + "; its subscription to " + IteratorPublisher.this + " is cancelled (Reactive"
+                        + " Streams rule 2.13)", e, pump, null));
             }
         }
 

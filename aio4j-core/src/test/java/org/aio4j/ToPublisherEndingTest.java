@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * toPublisher(): however a subscription ends (complete, source failure, cancel, bad request, the loop ending), the
- * source iterator is closed exactly once.
+ * toPublisher(): however a subscription ends (complete, source failure, cancel, bad request, the loop ending, a
+ * subscriber that throws), the source iterator is closed exactly once, and a subscriber that throws is treated as
+ * Reactive Streams rule 2.13 says: its subscription is cancelled, it is not signalled again, and what it threw goes
+ * to the loop's exception handler.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a bound on hangs, not a timing assertion
 class ToPublisherEndingTest {
@@ -162,5 +164,72 @@ class ToPublisherEndingTest {
         assertThat(runUntilClosed(cancelled, cancelling)).isEmpty();
         assertThat(cancelling.signals).containsExactly("subscribed", 1);
         assertThat(cancelled.closes).isEqualTo(1);
+    }
+
+    @Test
+    void aSubscriberWhoseOnNextThrowsIsCancelledNotSignalledAndReported() throws Exception {
+        var source = new TrackedSource(List.of(1, 2, 3), null);
+        var subscriber = new Recorder();
+        var bad = new IllegalStateException("subscriber bug");
+        subscriber.onNext = item -> {
+            throw bad;
+        };
+        List<ExceptionContext> errors = runUntilClosed(source, subscriber);
+        assertThat(subscriber.signals).containsExactly("subscribed", 1); // no onError (rule 2.13), no more items
+        assertThat(source.closes).isEqualTo(1);
+        assertThat(errors).singleElement().satisfies(ctx -> {
+            assertThat(ctx.exception()).isSameAs(bad);
+            assertThat(ctx.message()).contains("Recorder@test", "onNext", "rule 2.13");
+        });
+    }
+
+    @Test
+    void aSubscriberWhoseOnCompleteOrOnErrorThrowsIsReported() throws Exception {
+        var completing = new TrackedSource(List.of(1), null);
+        var onCompleteThrows = new Recorder();
+        var bad = new IllegalStateException("onComplete bug");
+        onCompleteThrows.onComplete = () -> {
+            throw bad;
+        };
+        List<ExceptionContext> errors = runUntilClosed(completing, onCompleteThrows);
+        assertThat(onCompleteThrows.signals).containsExactly("subscribed", 1, "complete");
+        assertThat(completing.closes).isEqualTo(1);
+        assertThat(errors).singleElement().satisfies(ctx -> {
+            assertThat(ctx.exception()).isSameAs(bad);
+            assertThat(ctx.message()).contains("Recorder@test", "onComplete");
+        });
+
+        var boom = new IllegalStateException("source failed");
+        var failing = new TrackedSource(List.of(), boom);
+        var onErrorThrows = new Recorder();
+        var worse = new IllegalStateException("onError bug");
+        onErrorThrows.onError = t -> {
+            throw worse;
+        };
+        errors = runUntilClosed(failing, onErrorThrows);
+        assertThat(onErrorThrows.signals).containsExactly("subscribed", boom);
+        assertThat(failing.closes).isEqualTo(1);
+        assertThat(errors).singleElement().satisfies(ctx -> {
+            assertThat(ctx.exception()).isSameAs(worse);
+            assertThat(ctx.message()).contains("Recorder@test", "onError");
+        });
+    }
+
+    @Test
+    void aSubscriberWhoseOnSubscribeThrowsIsCancelledAndReported() throws Exception {
+        var source = new TrackedSource(List.of(1, 2), null);
+        var subscriber = new Recorder();
+        var bad = new IllegalStateException("onSubscribe bug");
+        subscriber.onSubscribe = s -> {
+            s.request(5);
+            throw bad;
+        };
+        List<ExceptionContext> errors = runUntilClosed(source, subscriber);
+        assertThat(subscriber.signals).containsExactly("subscribed");
+        assertThat(source.closes).isEqualTo(1);
+        assertThat(errors).singleElement().satisfies(ctx -> {
+            assertThat(ctx.exception()).isSameAs(bad);
+            assertThat(ctx.message()).contains("Recorder@test", "onSubscribe");
+        });
     }
 }
