@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * {@link AsyncIterator#toPublisher}: a publisher of an async iterator's items for one subscriber.
@@ -68,7 +69,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
     /** One subscription. Its fields are touched only on the loop, but for {@code cancelled}. */
     private final class Subscription implements Flow.Subscription {
 
-        private final Flow.Subscriber<? super T> subscriber;
+        /**
+         * Dropped (null) once the subscription has ended, so that whatever still holds the subscription or the pump
+         * task no longer holds the subscriber (rule 3.13).
+         */
+        private Flow.Subscriber<? super T> subscriber;
         private final Wakeup demanded;
         private long demand;
         /**
@@ -99,7 +104,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     endUnpumped();
                 }
             });
-            deliver("onSubscribe", () -> subscriber.onSubscribe(this));
+            deliver("onSubscribe", s -> s.onSubscribe(this));
         }
 
         /**
@@ -109,10 +114,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private void endUnpumped() {
             if (!cancelled && !terminated) {
                 terminated = true;
-                deliver("onError", () -> subscriber.onError(new CancellationException(
+                deliver("onError", s -> s.onError(new CancellationException(
                         "the event loop of this Publisher ended before the subscription could be served")));
             }
             closeSource();
+            subscriber = null;
         }
 
         @Override
@@ -148,7 +154,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private void cancelWith(Throwable error) {
             if (!terminated) {
                 terminated = true;
-                deliver("onError", () -> subscriber.onError(error));
+                deliver("onError", s -> s.onError(error));
             }
             cancelled = true;
             pump.cancel();
@@ -176,7 +182,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                     }
                     if (!source.hasNext()) {
                         terminated = true;
-                        deliver("onComplete", subscriber::onComplete);
+                        deliver("onComplete", Flow.Subscriber::onComplete);
                         return null;
                     }
                     T item = source.next();
@@ -188,7 +194,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                         return null;
                     }
                     demand--;
-                    deliver("onNext", () -> subscriber.onNext(item));
+                    deliver("onNext", s -> s.onNext(item));
                 }
             } catch (CancellationException e) {
                 if (!cancelled && !terminated) {
@@ -202,25 +208,30 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 return null;
             } finally {
                 closeSource();
+                subscriber = null;
             }
         }
 
         private void fail(Throwable e) {
             terminated = true;
-            deliver("onError", () -> subscriber.onError(e));
+            deliver("onError", s -> s.onError(e));
         }
 
         /**
          * Calls the subscriber. One that throws breaks rule 2.13: its subscription is cancelled, it is not signalled
          * again, and what it threw goes to the loop's exception handler (rather than back to it as onError).
          */
-        private void deliver(String signal, Runnable call) {
+        private void deliver(String signal, Consumer<Flow.Subscriber<? super T>> call) {
+            Flow.Subscriber<? super T> s = subscriber;
+            if (s == null) {
+                return; // the subscription has ended
+            }
             try {
-                call.run();
+                call.accept(s);
             } catch (Throwable e) {
                 cancelled = true;
                 terminated = true;
-                loop.callExceptionHandler(new ExceptionContext("Flow.Subscriber " + subscriber + " threw from "
+                loop.callExceptionHandler(new ExceptionContext("Flow.Subscriber " + s + " threw from "
                         + signal + "; its subscription to " + IteratorPublisher.this + " is cancelled (Reactive"
                         + " Streams rule 2.13)", e, pump, null));
             }
