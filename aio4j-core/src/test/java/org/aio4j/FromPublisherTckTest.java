@@ -19,7 +19,7 @@ public class FromPublisherTckTest extends FlowSubscriberBlackboxVerification<Int
     private final BackgroundLoop loop = new BackgroundLoop("fromPublisher-tck");
 
     public FromPublisherTckTest() {
-        super(new TestEnvironment(2_000, 100));
+        super(new TestEnvironment(3_000, 100));
     }
 
     @Override
