@@ -65,7 +65,12 @@ import java.util.concurrent.locks.LockSupport;
  * never leaves a body suspended on a parked thread, and a {@link TaskGroup} that waits for the task waits for the
  * body's {@code finally} blocks too. (Python leaves this to the garbage collector and {@code shutdown_asyncgens()};
  * aio4j does it deterministically.) As with try-with-resources, an exception from that implicit close becomes the
- * task's exception if the task had none, and is attached as suppressed otherwise.
+ * task's exception if the task had none, and is attached as suppressed otherwise. A generator closed that way half-way
+ * does not pretend to be exhausted: driving it again (from a task it was handed to too late) throws an
+ * {@link IllegalStateException} naming the task whose end closed it, since the items it had still to produce are
+ * lost. To hand a generator over, let the new task drive it before the old one ends. {@link #toPublisher()}
+ * subscribed from a task of the loop takes the generator over itself (its pump closes it however the subscription
+ * ends).
  *
  * <h2>Rules and errors</h2>
  * <ul>
@@ -141,6 +146,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     private Task<?> driver;
     /** The task whose end closes this generator (the last one that drove it), while it is started and open. */
     private Task<?> owner;
+    /**
+     * The name of the task whose end closed this generator while it was suspended mid-way, or null: driving it again
+     * then throws rather than report a silent end, since that task's items after the close were never produced.
+     */
+    private String closedWithOwner;
     /** Which of the two threads may run; the hand-off between them. */
     private volatile int turn = CONSUMER;
     private boolean closeRequested;
@@ -180,6 +190,12 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             return true;
         }
         if (state == State.CLOSED) {
+            if (closedWithOwner != null) {
+                throw new IllegalStateException("AsyncGenerator.hasNext(): " + this + " was closed when task '"
+                        + closedWithOwner + "', the last task that drove it, ended: a started generator belongs to the"
+                        + " task that last drove it. Let that task finish with it, or drive it from the task that takes"
+                        + " it over before the first one ends");
+            }
             return false;
         }
         drive("AsyncGenerator.hasNext()");
@@ -379,6 +395,17 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         task.generators().add(this);
     }
 
+    /**
+     * Frees {@code source}, if it is a generator, from the task that drove it last, so that the end of that task does
+     * not close it: for {@link AsyncIterator#toPublisher()}, whose pump task takes it over (and closes it however the
+     * subscription ends). Only on the loop's thread.
+     */
+    static void release(AsyncIterator<?> source) {
+        if (source instanceof AsyncGenerator<?> g && g.state != State.RUNNING) {
+            g.disown();
+        }
+    }
+
     private void disown() {
         Task<?> o = owner;
         if (o == null) {
@@ -403,6 +430,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         ArrayList<AsyncGenerator<?>> gens = task.generators();
         while (!gens.isEmpty()) {
             AsyncGenerator<?> g = gens.getLast();
+            if (g.state == State.SUSPENDED) {
+                g.closedWithOwner = task.getName();
+            }
             try {
                 g.aclose();
             } catch (Throwable e) {

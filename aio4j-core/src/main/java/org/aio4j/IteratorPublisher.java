@@ -36,6 +36,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
             return;
         }
         var subscription = new Subscription(subscriber);
+        if (loop.holderThread == Thread.currentThread()) {
+            // Subscribed from a task of the loop, which may end before the pump's first step: the pump takes the
+            // source over, so that the end of that task does not close it half-way.
+            AsyncGenerator.release(source);
+        }
         try {
             loop.callSoonThreadsafe(subscription::start);
         } catch (IllegalStateException loopClosed) {

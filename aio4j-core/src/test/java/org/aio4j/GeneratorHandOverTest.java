@@ -1,0 +1,95 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A started generator belongs to the task that drove it last and is closed when that task ends: what happens to the
+ * items it had not produced yet when another task or a publisher was to take it over.
+ */
+class GeneratorHandOverTest {
+
+    private static AsyncGenerator<Integer> oneToFive(List<String> events) {
+        return AsyncGenerator.of(out -> {
+            try {
+                for (int i = 1; i <= 5; i++) {
+                    out.emit(i);
+                }
+            } finally {
+                events.add("body closed");
+            }
+        });
+    }
+
+    @Test
+    void aPublisherSubscribedByTheTaskThatDroveTheGeneratorGetsTheRestAfterThatTaskEnds() throws Exception {
+        List<String> events = new ArrayList<>();
+        var subscriber = new ToPublisherEndingTest.Recorder();
+        TestLoops.runVirtual(() -> {
+            var gen = oneToFive(events);
+            Future<Void> ended = Aio.getRunningLoop().createFuture();
+            subscriber.onComplete = () -> ended.setResult(null);
+            subscriber.onError = ended::setException;
+            Aio.createTask(() -> {
+                assertThat(gen.next()).isEqualTo(1);
+                gen.toPublisher().subscribe(subscriber); // then this task ends, before the pump's first step
+            }).await();
+            ended.await();
+            return null;
+        });
+        assertThat(subscriber.signals).containsExactly("subscribed", 2, 3, 4, 5, "complete");
+        assertThat(events).containsExactly("body closed");
+    }
+
+    @Test
+    void anotherTaskDrivingAGeneratorClosedByItsOwnersEndIsToldSoInsteadOfSeeingItsEnd() throws Exception {
+        List<String> events = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = oneToFive(events);
+            Aio.createTask(() -> gen.next(), "first").await();
+            assertThat(events).as("the first task's end closed it").containsExactly("body closed");
+            assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("was closed when task 'first', the last task that drove it, ended");
+            return null;
+        });
+    }
+
+    @Test
+    void aWrappedGeneratorHandedToAPublisherTooLateEndsTheSubscriptionWithThatError() throws Exception {
+        List<String> events = new ArrayList<>();
+        var subscriber = new ToPublisherEndingTest.Recorder();
+        TestLoops.runVirtual(() -> {
+            var gen = oneToFive(events);
+            Future<Void> ended = Aio.getRunningLoop().createFuture();
+            subscriber.onComplete = () -> ended.setResult(null);
+            subscriber.onError = e -> ended.setResult(null);
+            Aio.createTask(() -> {
+                assertThat(gen.next()).isEqualTo(1);
+                gen.map(i -> i * 10).toPublisher().subscribe(subscriber);
+            }, "first").await();
+            ended.await();
+            return null;
+        });
+        assertThat(subscriber.signals).hasSize(2).first().isEqualTo("subscribed");
+        assertThat(subscriber.signals.get(1)).asInstanceOf(InstanceOfAssertFactories.THROWABLE)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("task 'first'");
+    }
+
+    @Test
+    void aGeneratorClosedExplicitlyIsExhaustedAsInPython() throws Exception {
+        List<String> events = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = oneToFive(events);
+            assertThat(gen.next()).isEqualTo(1);
+            gen.aclose();
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+        assertThat(events).containsExactly("body closed");
+    }
+}
