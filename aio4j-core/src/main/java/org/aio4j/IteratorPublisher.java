@@ -53,17 +53,28 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         return s instanceof IteratorPublisher<?>.Subscription sub && sub.loop() == loop;
     }
 
+    /**
+     * Tells a subscriber that cannot be served why, on the caller's thread. A subscriber that throws is not signalled
+     * again and its exception is logged (rule 2.13), so that {@code subscribe} still returns normally (rule 1.9);
+     * the loop cannot be told, it may be closed.
+     */
     private static void refuse(Flow.Subscriber<?> subscriber, Throwable why) {
-        subscriber.onSubscribe(new Flow.Subscription() {
-            @Override
-            public void request(long n) {
-            }
+        try {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
 
-            @Override
-            public void cancel() {
-            }
-        });
-        subscriber.onError(why);
+                @Override
+                public void cancel() {
+                }
+            });
+            subscriber.onError(why);
+        } catch (Throwable e) {
+            e.addSuppressed(why);
+            System.getLogger("org.aio4j").log(System.Logger.Level.WARNING, "Flow.Subscriber " + subscriber
+                    + " threw while being refused (Reactive Streams rule 2.13)", e);
+        }
     }
 
     @Override

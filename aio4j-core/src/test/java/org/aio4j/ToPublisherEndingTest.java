@@ -232,4 +232,19 @@ class ToPublisherEndingTest {
             assertThat(ctx.message()).contains("Recorder@test", "onSubscribe");
         });
     }
+
+    @Test
+    void aRefusedSubscriberThatThrowsDoesNotMakeSubscribeThrow() throws Exception {
+        var second = new Recorder();
+        second.onSubscribe = s -> {
+            throw new IllegalStateException("onSubscribe bug");
+        };
+        TestLoops.runVirtual(() -> {
+            var publisher = new TrackedSource(List.of(1), null).toPublisher();
+            publisher.subscribe(new Recorder());
+            publisher.subscribe(second); // refused (one subscriber only): rule 1.9, subscribe returns normally
+            return null;
+        });
+        assertThat(second.signals).containsExactly("subscribed");
+    }
 }
