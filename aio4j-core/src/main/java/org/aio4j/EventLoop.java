@@ -953,13 +953,23 @@ public final class EventLoop implements AutoCloseable {
         ready.add(item);
     }
 
-    /** Adds a handle to the inbox from any thread; false if the loop is closed. */
+    /**
+     * Adds a handle to the inbox from any thread; false if the loop is closed. A post racing {@link #close()} is either
+     * refused or left to the close to drop, never left behind: close writes CLOSED and then clears the inbox, and a
+     * post adds its handle and then reads the state again. If it still reads the loop open, the clear comes later and
+     * drops the handle; if it reads it closed, it takes its handle back, unless the clear took it first.
+     */
     boolean post(Handle h) {
         if (lifecycle == CLOSED) {
             return false;
         }
         inbox.post(h);
-        return true;
+        return lifecycle != CLOSED || !inbox.withdraw(h);
+    }
+
+    /** Whether posts wait in the inbox (for tests: a closed loop must keep none). */
+    boolean hasPosts() {
+        return !inbox.isEmpty();
     }
 
     void addInFlight(Object op) {

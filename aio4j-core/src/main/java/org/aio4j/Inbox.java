@@ -57,6 +57,11 @@ final class Inbox {
         }
     }
 
+    /** Takes {@code h} back if it is still queued; true if this call removed it. */
+    boolean withdraw(Handle h) {
+        return queue.remove(h);
+    }
+
     void clear() {
         queue.clear();
     }
