@@ -370,14 +370,23 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Asks the loop to stop at the end of the current iteration: asyncio's {@code stop()}. Safe from any thread.
+     * Asks the loop to stop at the end of the current iteration: asyncio's {@code stop()}. If the loop is not running,
+     * its next run does one iteration and returns.
+     *
+     * <p>Safe from any thread, unlike asyncio's (where one must write {@code call_soon_threadsafe(loop.stop)}): called
+     * by a thread that does not hold the loop (another thread, or any thread while the loop is idle), the request is
+     * posted as {@link #callSoonThreadsafe} posts a callback, so it is never lost, wakes a waiting loop, and stops the
+     * loop at the end of the iteration that runs it (a loop that is not running: its next run, after one iteration).
+     * On a closed loop it does nothing.
      */
     public void stop() {
-        if (lifecycle == RUNNING && holderThread != Thread.currentThread()) {
-            callSoonThreadsafe(this::stop);
+        if (holderThread == Thread.currentThread()) {
+            stopping = true;
             return;
         }
-        stopping = true;
+        // A plain write from here could be missed by a loop that is starting or waiting; the inbox cannot be.
+        // Refused on a closed loop, which has nothing to stop.
+        post(new Handle((Runnable) this::stop, null));
     }
 
     /** Whether the loop is running. Safe from any thread. */

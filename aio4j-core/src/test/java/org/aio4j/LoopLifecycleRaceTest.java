@@ -72,6 +72,46 @@ class LoopLifecycleRaceTest {
 
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopFromAnotherThreadAsTheLoopStartsIsNeverLost() throws Exception {
+        for (int rep = 0; rep < 5000; rep++) {
+            var loop = new EventLoop();
+            Object[] out = race(() -> {
+                loop.runForever(); // nothing else would ever wake it: only the stop can end this run
+                return "returned";
+            }, () -> {
+                loop.stop();
+                return "stopped";
+            });
+            assertThat(out).as("rep %d", rep).containsExactly("returned", "stopped");
+            loop.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopFromAnotherThreadNeverThrowsWhileTheLoopEndsAndCloses() throws Exception {
+        for (int rep = 0; rep < 3000; rep++) {
+            var loop = new EventLoop();
+            loop.stop();
+            Object[] out = race(() -> {
+                loop.runForever();
+                loop.close();
+                return "closed";
+            }, () -> {
+                // Stops while the loop ends its one iteration and closes (a bounded number: each one is a post).
+                for (int i = 0; i < 20_000 && !loop.isClosed(); i++) {
+                    loop.stop();
+                }
+                return "stopped";
+            });
+            assertThat(out).as("rep %d", rep).containsExactly("closed", "stopped");
+            loop.stop(); // asyncio's stop() on a closed loop does nothing
+            assertThat(loop.hasPosts()).isFalse();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aPostRacingCloseIsEitherRefusedOrDroppedByTheClose() throws Exception {
         for (int rep = 0; rep < 3000; rep++) {
             var loop = new EventLoop();
