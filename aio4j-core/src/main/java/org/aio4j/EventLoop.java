@@ -1,5 +1,7 @@
 package org.aio4j;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -84,8 +86,20 @@ public final class EventLoop implements AutoCloseable {
     private static final Runnable START_TASK = () -> ofCurrentThread().currentTask.runBody();
 
     private static final int IDLE = 0;
+    /** Claimed by one thread's run (see {@link #claim()}), from before its first step until after its last. */
     private static final int RUNNING = 1;
-    private static final int CLOSED = 2;
+    /** Claimed by one thread's {@link #close()}, which has not finished yet. */
+    private static final int CLOSING = 2;
+    private static final int CLOSED = 3;
+    private static final VarHandle LIFECYCLE;
+
+    static {
+        try {
+            LIFECYCLE = MethodHandles.lookup().findVarHandle(EventLoop.class, "lifecycle", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static volatile boolean warmedUp;
     private static final java.util.concurrent.atomic.AtomicLong CARRIERS = new java.util.concurrent.atomic.AtomicLong();
@@ -292,7 +306,8 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Runs the loop until {@code future} is done and returns its result or throws its exception: asyncio's
-     * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile.
+     * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile. Of threads that start
+     * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception.
      *
      * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread,
      *                               or the loop was stopped before the future was done
@@ -304,13 +319,22 @@ public final class EventLoop implements AutoCloseable {
         if (future.loop != this) {
             throw new IllegalArgumentException("Future " + future + " is attached to a different loop");
         }
-        checkCanRun();
+        claim();
+        try {
+            return runClaimedUntil(future);
+        } finally {
+            release();
+        }
+    }
+
+    /** runUntilComplete on a loop this thread has claimed. */
+    private <T> T runClaimedUntil(Future<T> future) throws Exception {
         Consumer<Future<T>> stopper = f -> stop();
         future.addDoneCallback(stopper);
         Future<?> previousTarget = stopTarget;
         stopTarget = future;
         try {
-            runForever();
+            runClaimed();
         } finally {
             stopTarget = previousTarget;
             if (!future.isDone()) {
@@ -330,24 +354,45 @@ public final class EventLoop implements AutoCloseable {
      * @see #runUntilComplete(Future)
      */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
-        checkCanRun(); // before the task exists: a refused run must not leave it scheduled
-        return runUntilComplete(createTask(coroutine));
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        claim(); // before the task exists: a refused run must not leave it scheduled
+        try {
+            return runClaimedUntil(createTask(coroutine));
+        } finally {
+            release();
+        }
     }
 
     /** As {@link #runUntilComplete(Coroutine)}, for a coroutine without a result. */
     public void runUntilComplete(VoidCoroutine coroutine) throws Exception {
-        checkCanRun();
-        runUntilComplete(createTask(coroutine));
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        claim();
+        try {
+            runClaimedUntil(createTask(coroutine));
+        } finally {
+            release();
+        }
     }
 
     /**
      * Runs the loop until {@link #stop()} is called: asyncio's {@code run_forever()}. If {@code stop()} was called
-     * before, the loop runs one iteration and returns.
+     * before, the loop runs one iteration and returns. Of threads that start an idle loop at the same moment, exactly
+     * one runs it; the others get the "already running" exception.
      *
      * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread
      * @throws DeadlockException     if {@link #runUntilComplete} waits for a future that can never be done
      */
     public void runForever() {
+        claim();
+        try {
+            runClaimed();
+        } finally {
+            release();
+        }
+    }
+
+    /** Runs the loop, which this thread has claimed, until it stops. */
+    private void runClaimed() {
         enterRunning();
         try {
             if (handOff(DRIVER)) {
@@ -406,25 +451,30 @@ public final class EventLoop implements AutoCloseable {
      * any more: each await throws {@link IllegalStateException}. A task that catches that and tries again and again
      * (a hundred times) is abandoned rather than allowed to hold the loop: reported to the exception handler, settled
      * as cancelled, its thread left parked for good. Exceptions of futures that nobody retrieved are reported. A
-     * default executor created by the loop is shut down without waiting. Closing a closed loop does nothing.
+     * default executor created by the loop is shut down without waiting. Closing a closed loop does nothing, and so
+     * does a {@code close()} while another thread is closing the loop.
+     *
+     * <p>Another thread may close an idle loop; a close and a run that start at the same moment do not overlap: one
+     * of them is refused. A {@link #callSoonThreadsafe} at the same moment as a close either is refused or is
+     * accepted and then dropped by the close with the other pending callbacks.
      *
      * @throws IllegalStateException if the loop is running
      */
     @Override
     public void close() {
-        if (lifecycle == RUNNING) {
-            throw new IllegalStateException("Cannot close a running event loop");
-        }
-        if (lifecycle == CLOSED) {
+        if (!LIFECYCLE.compareAndSet(this, IDLE, CLOSING)) {
+            if (lifecycle == RUNNING) {
+                throw new IllegalStateException("Cannot close a running event loop");
+            }
             return;
         }
         try {
             abandonPendingTasks();
             reportUnretrieved();
         } finally {
-            lifecycle = CLOSED;
             ready.clear();
             timers.clear();
+            lifecycle = CLOSED; // before the inbox is cleared: see post()
             inbox.clear();
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
                 es.shutdown();
@@ -831,6 +881,7 @@ public final class EventLoop implements AutoCloseable {
     public String toString() {
         String state = switch (lifecycle) {
             case RUNNING -> "running";
+            case CLOSING -> "closing";
             case CLOSED -> "closed";
             default -> "idle";
         };
@@ -1378,29 +1429,50 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- lifecycle internals
 
-    /** Refuses to run a closed loop, a running one, or one on a thread that runs another loop. */
-    private void checkCanRun() {
-        checkNotClosed();
-        if (lifecycle == RUNNING) {
+    /**
+     * Makes the current thread the loop's driver for one run, or refuses: a closed loop, a running one, or one on a
+     * thread that runs another loop. Of two threads that start an idle loop at once, exactly one claims it (a
+     * compare-and-set); the other is told it is already running. The claim covers the whole run, from creating the
+     * main task to reading its result, and ends with {@link #release()}.
+     */
+    private void claim() {
+        int state = lifecycle;
+        if (state == CLOSED || state == CLOSING) {
+            throw new IllegalStateException("Event loop is closed");
+        }
+        if (state == RUNNING) {
             throw new IllegalStateException("This event loop is already running");
         }
         if (ofCurrentThread() != null) {
             throw new IllegalStateException("Cannot run the event loop while another loop is running in this thread");
         }
-    }
-
-    private void enterRunning() {
-        checkCanRun();
-        warmUp();
+        if (!LIFECYCLE.compareAndSet(this, IDLE, RUNNING)) {
+            throw new IllegalStateException(lifecycle == RUNNING ? "This event loop is already running"
+                    : "Event loop is closed");
+        }
         Thread me = Thread.currentThread();
         driverThread = me;
         holderThread = me;
         owner = DRIVER;
+        // What was posted before the run goes before what the run schedules (enqueue() drains only when not running).
+        inbox.drainTo(ready);
+    }
+
+    /** Ends the claim of {@link #claim()}; the loop is idle only once every field of the run is reset. */
+    private void release() {
+        holderThread = null;
+        currentTask = null;
+        driverThread = null;
+        owner = null;
+        lifecycle = IDLE;
+    }
+
+    private void enterRunning() {
+        warmUp();
         currentTask = null;
         iterations = 0;
         batch = 0;
         driverInterrupted = false;
-        lifecycle = RUNNING;
         RunningLoops.add(this);
         if (debug) {
             watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
@@ -1418,11 +1490,9 @@ public final class EventLoop implements AutoCloseable {
         RunningLoops.remove(this);
         stopping = false;
         batch = 0;
-        lifecycle = IDLE;
-        holderThread = null;
         currentTask = null;
-        owner = null;
-        driverThread = null;
+        owner = DRIVER; // the driver keeps the loop until release(): runUntilComplete still reads its future
+        holderThread = Thread.currentThread();
         if (driverInterrupted) {
             Thread.currentThread().interrupt();
         }

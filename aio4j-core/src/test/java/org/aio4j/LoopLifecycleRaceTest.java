@@ -72,6 +72,111 @@ class LoopLifecycleRaceTest {
 
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void twoThreadsRunningTheSameIdleLoopAtOnceRunItOneAtATime() throws Exception {
+        for (int rep = 0; rep < 3000; rep++) {
+            var loop = new EventLoop();
+            var bodies = new AtomicInteger();
+            CheckedCall run = () -> {
+                Object me = new Object();
+                Object got = loop.runUntilComplete(() -> {
+                    bodies.incrementAndGet();
+                    Aio.sleep(0);
+                    Aio.sleep(0);
+                    return me;
+                });
+                return got == me ? "own result" : "another run's result";
+            };
+            Object[] out = race(run, run);
+            int ran = 0;
+            for (Object o : out) {
+                if ("own result".equals(o)) {
+                    ran++;
+                } else {
+                    assertThat(refusedAsRunning(o)).as("rep %d: %s", rep, o).isTrue();
+                }
+            }
+            // Each caller gets its own task's result (never the other's), each task body runs once, and a refused
+            // call leaves no task behind.
+            assertThat(ran).as("rep %d", rep).isPositive();
+            assertThat(bodies.get()).as("rep %d: task bodies run", rep).isEqualTo(ran);
+            assertThat(loop.isRunning()).isFalse();
+            assertThat(loop.allTasks()).isEmpty();
+            assertThat(loop.runUntilComplete(() -> 42)).as("the loop still works").isEqualTo(42);
+            loop.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void twoThreadsRunningTheSameIdleLoopUntilOneFutureRunItsCallbacksOnce() throws Exception {
+        for (int rep = 0; rep < 3000; rep++) {
+            var loop = new EventLoop();
+            var callbacks = new AtomicInteger();
+            org.aio4j.Future<String> f = loop.createFuture();
+            loop.callSoon(() -> {
+                callbacks.incrementAndGet();
+                f.setResult("done");
+            });
+            CheckedCall run = () -> loop.runUntilComplete(f);
+            Object[] out = race(run, run);
+            for (Object o : out) {
+                assertThat("done".equals(o) || refusedAsRunning(o)).as("rep %d: %s", rep, o).isTrue();
+            }
+            assertThat(callbacks.get()).as("rep %d", rep).isEqualTo(1);
+            assertThat(loop.isRunning()).isFalse();
+            loop.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void threadsTakingTurnsAtRunningOneLoopNeverMixUpTheirRuns() throws Exception {
+        var loop = new EventLoop();
+        int perThread = 3000;
+        var bodies = new AtomicInteger();
+        var go = new CyclicBarrier(3);
+        List<Future<List<Object>>> runners = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            runners.add(threads.submit(() -> {
+                go.await();
+                List<Object> unexpected = new ArrayList<>();
+                int ran = 0;
+                for (int i = 0; i < perThread; i++) {
+                    Object token = new Object();
+                    try {
+                        Object got = loop.runUntilComplete(() -> {
+                            bodies.incrementAndGet();
+                            Aio.sleep(0);
+                            return token;
+                        });
+                        if (got != token) {
+                            unexpected.add("another run's result: " + got);
+                        }
+                        ran++;
+                    } catch (Throwable e) {
+                        if (!refusedAsRunning(e)) {
+                            unexpected.add(e);
+                        }
+                    }
+                }
+                unexpected.add(ran);
+                return unexpected;
+            }));
+        }
+        int ran = 0;
+        for (var r : runners) {
+            List<Object> got = r.get();
+            ran += (Integer) got.removeLast();
+            assertThat(got).as("outcomes other than a result or 'already running'").isEmpty();
+        }
+        assertThat(bodies.get()).isEqualTo(ran);
+        assertThat(loop.isRunning()).isFalse();
+        assertThat(loop.allTasks()).isEmpty();
+        loop.close();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopFromAnotherThreadAsTheLoopStartsIsNeverLost() throws Exception {
         for (int rep = 0; rep < 5000; rep++) {
             var loop = new EventLoop();
@@ -107,6 +212,47 @@ class LoopLifecycleRaceTest {
             assertThat(out).as("rep %d", rep).containsExactly("closed", "stopped");
             loop.stop(); // asyncio's stop() on a closed loop does nothing
             assertThat(loop.hasPosts()).isFalse();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeFromAnotherThreadAsTheLoopStartsEitherClosesItOrIsRefused() throws Exception {
+        for (int rep = 0; rep < 3000; rep++) {
+            var loop = new EventLoop();
+            var ran = new AtomicInteger();
+            var closedWhileRunning = new AtomicInteger();
+            loop.callSoon(() -> {
+                ran.incrementAndGet();
+                if (loop.isClosed()) {
+                    closedWhileRunning.incrementAndGet();
+                }
+            });
+            loop.callSoon(loop::stop);
+            Object[] out = race(() -> {
+                loop.runForever();
+                return "ran";
+            }, () -> {
+                loop.close();
+                return "closed";
+            });
+            // Either the run came first (and a close during it is refused, or comes after it), or the close did and
+            // the run is refused: never both at once.
+            boolean runFirst = "ran".equals(out[0]);
+            if (runFirst) {
+                assertThat(ran.get()).as("rep %d", rep).isEqualTo(1);
+                assertThat(closedWhileRunning.get()).as("rep %d: closed while it ran", rep).isZero();
+                assertThat("closed".equals(out[1]) || out[1] instanceof IllegalStateException e
+                        && "Cannot close a running event loop".equals(e.getMessage())).as("rep %d: %s", rep, out[1])
+                        .isTrue();
+            } else {
+                assertThat(out[0]).as("rep %d", rep).isInstanceOf(IllegalStateException.class)
+                        .extracting(o -> ((Throwable) o).getMessage()).isEqualTo("Event loop is closed");
+                assertThat(out[1]).isEqualTo("closed");
+                assertThat(ran.get()).as("rep %d", rep).isZero();
+            }
+            loop.close();
+            assertThat(loop.isClosed()).isTrue();
         }
     }
 
