@@ -56,7 +56,8 @@ import java.util.function.Consumer;
  * must be called by the thread that holds it, i.e. from its tasks and callbacks, or from any single thread while it
  * is not running. While it runs, they throw {@link IllegalStateException} when called from another thread. The
  * thread-safe entry points are {@link #callSoonThreadsafe}, {@link #stop()}, {@link #isRunning()},
- * {@link #isClosed()} and {@link #time()}.
+ * {@link #isClosed()} and {@link #time()}. Starting and closing an idle loop are atomic: of threads that run or close
+ * it at the same moment, one does and the others are refused.
  *
  * <h2>Deadlocks</h2>
  * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
