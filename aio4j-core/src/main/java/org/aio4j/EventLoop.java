@@ -463,11 +463,14 @@ public final class EventLoop implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!LIFECYCLE.compareAndSet(this, IDLE, CLOSING)) {
-            if (lifecycle == RUNNING) {
+        for (int state; !LIFECYCLE.compareAndSet(this, IDLE, CLOSING); ) {
+            // Read again after a failed claim: a run that ended meanwhile left the loop idle, to be closed now.
+            if ((state = lifecycle) == RUNNING) {
                 throw new IllegalStateException("Cannot close a running event loop");
             }
-            return;
+            if (state == CLOSED || state == CLOSING) {
+                return;
+            }
         }
         try {
             abandonPendingTasks();
@@ -1009,7 +1012,7 @@ public final class EventLoop implements AutoCloseable {
      */
     private void enqueue(Object item) {
         if (lifecycle != RUNNING) {
-            inbox.drainTo(ready);
+            inbox.drainAllTo(ready);
         }
         ready.add(item);
     }
@@ -1448,15 +1451,17 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("Cannot run the event loop while another loop is running in this thread");
         }
         if (!LIFECYCLE.compareAndSet(this, IDLE, RUNNING)) {
-            throw new IllegalStateException(lifecycle == RUNNING ? "This event loop is already running"
-                    : "Event loop is closed");
+            // Another thread ran or closed it at that moment; a run may have ended since (IDLE again): it was running.
+            int now = lifecycle;
+            throw new IllegalStateException(now == CLOSED || now == CLOSING ? "Event loop is closed"
+                    : "This event loop is already running");
         }
         Thread me = Thread.currentThread();
         driverThread = me;
         holderThread = me;
         owner = DRIVER;
         // What was posted before the run goes before what the run schedules (enqueue() drains only when not running).
-        inbox.drainTo(ready);
+        inbox.drainAllTo(ready);
     }
 
     /** Ends the claim of {@link #claim()}; the loop is idle only once every field of the run is reset. */

@@ -28,8 +28,26 @@ final class Inbox {
         return queue.isEmpty();
     }
 
-    /** Moves everything posted so far to the end of {@code ready}, in posting order. */
+    /**
+     * How many posts one drain moves at most. A thread that posts in a tight loop can add faster than the loop takes:
+     * an unbounded drain would then never end, and the loop would run nothing else. The rest waits for the next
+     * iteration's drain, still in posting order.
+     */
+    static final int MAX_DRAIN = 1 << 14;
+
+    /** Moves what was posted so far (at most {@link #MAX_DRAIN}) to the end of {@code ready}, in posting order. */
     void drainTo(ArrayDeque<Object> ready) {
+        Handle h;
+        for (int n = 0; n < MAX_DRAIN && (h = queue.poll()) != null; n++) {
+            ready.add(h);
+        }
+    }
+
+    /**
+     * Moves everything posted so far to the end of {@code ready}: while the loop is not running, so that posts made
+     * before a run all keep their place before what the run schedules.
+     */
+    void drainAllTo(ArrayDeque<Object> ready) {
         Handle h;
         while ((h = queue.poll()) != null) {
             ready.add(h);
