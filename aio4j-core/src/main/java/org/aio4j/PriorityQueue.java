@@ -161,7 +161,7 @@ public final class PriorityQueue<T> extends Queue<T> {
         }
     }
 
-    /** Swaps back a sift that moved an entry from {@code path[0]}, {@code path[1]}... (positions it left) to {@code at}. */
+    /** Swaps back a sift that moved an entry through {@code path} (the positions it left, in order) to {@code at}. */
     private void undo(int[] path, int depth, int at) {
         for (int i = depth - 1; i >= 0; i--) {
             swap(at, path[i]);
