@@ -381,7 +381,9 @@ public final class Aio {
      * {@code to_thread()}. Other tasks run meanwhile.
      *
      * <p>Cancellation: cancelling the task interrupts the thread running the call and throws
-     * {@link CancellationException} in the task at once.
+     * {@link CancellationException} in the task at once. If the call then fails without having seen the interrupt
+     * (its interrupt status still set), its error is its own and goes to the loop's exception handler; a failure
+     * after it saw the interrupt is taken as caused by it and only logged.
      *
      * @throws Exception the call's exception
      */

@@ -61,7 +61,7 @@ final class Offload<T> implements Runnable {
     public void run() {
         synchronized (this) {
             if (cancelled) {
-                post(null, null);
+                post(null, null, false);
                 return;
             }
             runner = Thread.currentThread();
@@ -76,13 +76,15 @@ final class Offload<T> implements Runnable {
         } finally {
             loop.tracing.offload(this, false);
         }
+        boolean interruptUnseen = false;
         synchronized (this) {
             runner = null;
             if (interruptedByUs) {
-                Thread.interrupted();
+                // Still set: the call never looked at our interrupt, so it cannot have failed because of it.
+                interruptUnseen = Thread.interrupted();
             }
         }
-        post(value, error);
+        post(value, error, interruptUnseen);
     }
 
     /** On the loop, when the future was cancelled. */
@@ -98,7 +100,8 @@ final class Offload<T> implements Runnable {
         }
     }
 
-    private void post(T value, Throwable error) {
+    /** Hands the outcome to the loop; {@code interruptUnseen}: our interrupt was still pending when the call ended. */
+    private void post(T value, Throwable error, boolean interruptUnseen) {
         loop.post(new Handle((Runnable) () -> {
             loop.removeInFlight(this);
             if (!future.isDone()) {
@@ -108,10 +111,11 @@ final class Offload<T> implements Runnable {
                     future.complete(value);
                 }
             } else if (error != null && !isInterruption(error)) {
-                if (interruptedByUs) {
-                    // The cancellation interrupted the call, and the call failed: most likely because of the
-                    // interrupt (a socket closed by it, an InterruptedException wrapped). asyncio ignores the outcome
-                    // of a cancelled call; it is logged here, not reported as an error.
+                if (interruptedByUs && !interruptUnseen) {
+                    // The cancellation interrupted the call, the call saw it (it cleared the interrupt status) and
+                    // failed: most likely because of the interrupt (an InterruptedException wrapped). asyncio ignores
+                    // the outcome of a cancelled call; it is logged here, not reported as an error. A call that
+                    // failed without seeing the interrupt failed for its own reasons: that is reported below.
                     LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation"
                             + " interrupted it: " + error, error);
                 } else {

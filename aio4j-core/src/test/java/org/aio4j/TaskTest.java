@@ -262,19 +262,68 @@ class TaskTest {
                     throw e;
                 }
             }));
-            Aio.toThread(() -> {
-                started.await();
-                return null;
-            });
+            awaitOffLoop(started);
             t.cancel();
             assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
-            Aio.toThread(() -> {
-                interrupted.await();
-                return null;
-            });
+            awaitOffLoop(interrupted);
             return null;
         });
         assertThat(interrupted.getCount()).isZero();
+    }
+
+    /**
+     * A call that fails for its own reasons after its task was cancelled, without ever looking at the interrupt the
+     * cancellation sent it: its error is the call's own, and reaches the exception handler (it used to be logged at
+     * DEBUG only, as if the interrupt had caused it, and so was lost).
+     */
+    @Test
+    void aCancelledCallThatFailsWithoutSeeingTheInterruptIsReported() throws Exception {
+        var started = new CountDownLatch(1);
+        var go = new java.util.concurrent.atomic.AtomicBoolean();
+        var own = new IllegalStateException("the call's own failure");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
+                started.countDown();
+                while (!go.get()) {
+                    Thread.onSpinWait(); // deaf to interrupts
+                }
+                throw own;
+            }));
+            awaitOffLoop(started);
+            t.cancel();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class); // the thread is interrupted now
+            go.set(true);
+            Aio.waitAllTasksBlocked(); // the call's outcome is back
+            return null;
+        });
+        assertThat(reports).hasSize(1);
+        assertThat(reports.getFirst().message()).isEqualTo("Offloaded call failed after its future was cancelled");
+        assertThat(reports.getFirst().exception()).isSameAs(own);
+    }
+
+    /** A cancelled call that fails because of the interrupt (it saw it) is not reported: asyncio ignores it too. */
+    @Test
+    void aCancelledCallThatFailsBecauseOfTheInterruptIsNotReported() throws Exception {
+        var started = new CountDownLatch(1);
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
+                started.countDown();
+                try {
+                    Thread.sleep(60_000);
+                    return "slept a minute";
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("wrapped", e);
+                }
+            }));
+            awaitOffLoop(started);
+            t.cancel();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            Aio.waitAllTasksBlocked();
+            return null;
+        });
+        assertThat(reports).isEmpty();
     }
 
     @Test
@@ -293,6 +342,14 @@ class TaskTest {
         } finally {
             Thread.interrupted();
         }
+    }
+
+    /** Suspends the calling task until {@code latch} opens, waiting for it on another thread. */
+    private static void awaitOffLoop(CountDownLatch latch) throws Exception {
+        Aio.toThread(() -> {
+            latch.await();
+            return null;
+        });
     }
 
     /** Runs {@code loop} until a task named {@code name} running {@code body} has started and suspended. */
