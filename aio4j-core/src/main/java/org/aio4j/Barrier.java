@@ -11,7 +11,7 @@ import java.util.concurrent.CancellationException;
  * <pre>{@code
  * var barrier = new Barrier(3);
  * ... in each of 3 tasks:
- * int index = barrier.await();      // 0 for the first to arrive, 2 for the last
+ * int index = barrier.await();      // 0 for the first to arrive, 2 for the last (see Cancellation)
  * }</pre>
  *
  * <p>asyncio's {@code wait()} is called {@code await()} here, because {@link Object#wait()} is final in Java (the JDK's
@@ -26,7 +26,10 @@ import java.util.concurrent.CancellationException;
  * need no lock on a single-threaded loop).
  *
  * <p><b>Cancellation.</b> A task cancelled while it waits leaves the barrier (the count goes down) and throws
- * {@link CancellationException}; the barrier is not broken, as in asyncio.
+ * {@link CancellationException}; the barrier is not broken, as in asyncio. The index is the count of tasks waiting
+ * when a task arrives, as in asyncio, so after a cancellation the next arrival gets the index the cancelled task had:
+ * indices within a phase are unique only when no waiter was cancelled. A task released by the last arrival can still
+ * throw, as in asyncio, if it is cancelled or the barrier is aborted or reset before it runs again.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
