@@ -111,11 +111,12 @@ final class Offload<T> implements Runnable {
                     future.complete(value);
                 }
             } else if (error != null && !isInterruption(error)) {
-                if (interruptedByUs && !interruptUnseen) {
-                    // The cancellation interrupted the call, the call saw it (it cleared the interrupt status) and
-                    // failed: most likely because of the interrupt (an InterruptedException wrapped). asyncio ignores
-                    // the outcome of a cancelled call; it is logged here, not reported as an error. A call that
-                    // failed without seeing the interrupt failed for its own reasons: that is reported below.
+                if (interruptedByUs && (!interruptUnseen || causedByInterrupt(error))) {
+                    // The cancellation interrupted the call, and the call failed because of it: it saw the interrupt
+                    // (it cleared the interrupt status: an InterruptedException wrapped), or blocking I/O ended with
+                    // the interrupt (which leaves the status set). asyncio ignores the outcome of a cancelled call; it
+                    // is logged here, not reported as an error. A call that failed with the interrupt unseen, for
+                    // reasons of its own, is reported below.
                     LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation"
                             + " interrupted it: " + error, error);
                 } else {
@@ -129,6 +130,22 @@ final class Offload<T> implements Runnable {
     private static boolean isInterruption(Throwable e) {
         return e instanceof InterruptedException || e instanceof ClosedByInterruptException
                 || e instanceof CancellationException;
+    }
+
+    /**
+     * Whether {@code error} or one of its causes is what an interrupt makes blocking code throw. Interruptible I/O
+     * leaves the interrupt status set: a channel throws {@link ClosedByInterruptException}, a socket on a virtual
+     * thread {@code SocketException("Closed by interrupt")}, a stream {@link java.io.InterruptedIOException}.
+     */
+    private static boolean causedByInterrupt(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof InterruptedException || e instanceof java.io.InterruptedIOException
+                    || e instanceof ClosedByInterruptException
+                    || e instanceof java.net.SocketException && "Closed by interrupt".equals(e.getMessage())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
