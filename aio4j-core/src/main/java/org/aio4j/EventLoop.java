@@ -80,12 +80,6 @@ public final class EventLoop implements AutoCloseable {
     private static final ThreadFactory TO_THREAD_THREADS = Schedulers.sharedThreads("aio4j-to-thread", -1);
     private static final Executor TO_THREAD = command -> TO_THREAD_THREADS.newThread(command).start();
 
-    /**
-     * The body of every task thread: the new thread holds the loop when it starts, so the loop's current task is the
-     * one to run. One shared Runnable instead of one per task saves 16 bytes per task (a million tasks: 16 MB).
-     */
-    private static final Runnable START_TASK = () -> ofCurrentThread().currentTask.runBody();
-
     private static final int IDLE = 0;
     /** Claimed by one thread's run (see {@link #claim()}), from before its first step until after its last. */
     private static final int RUNNING = 1;
@@ -1109,6 +1103,18 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Suspends the running task {@code t}: runs the loop until the next task (or the driver) is due, hands the loop
      * to it, and returns when {@code t} holds the loop again.
+     *
+     * <p>Waiting for the loop: a task likely to be resumed soon spins first ({@link #spinForTurn}), then parks. It
+     * announces that with {@link Task#parked} before checking {@link #owner} one last time, and the hand-over writes
+     * {@code owner} before reading {@code parked}: one of the two sees the other, so no wake-up is lost, and a
+     * spinning task is never unparked for nothing. The re-check after each park is a separate bytecode from the check
+     * before parking on purpose: the JIT compiles this frame while a million tasks may be parked in it, and a check
+     * that had only ever failed would carry a trap on its success path, hit by every one of them on resume (measured:
+     * a deoptimisation, 30 us, per task).
+     *
+     * <p>The park is here, not in a method of its own, and after it the loop is read again from the task instead of
+     * using {@code this}: a parked task keeps its frames, and the JIT inlines only so many levels and keeps in a
+     * frame whatever is live across the park (see {@code docs/design.md}, "Parked stacks").
      */
     void suspend(Task<?> t) {
         if (closing) {
@@ -1118,9 +1124,50 @@ public final class EventLoop implements AutoCloseable {
             tracing.stepEnded(t, false);
         }
         boolean spin = this.spin.worthTrying();
-        if (handOff(t)) {
-            awaitTurn(t, spin);
+        if (!handOff(t) || (spin && spinForTurn(t))) {
+            return;
         }
+        t.parked = true;
+        if (owner == t) {
+            t.parked = false;
+            return;
+        }
+        do {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interruptedWhileParked(t);
+            }
+        } while (t.loop.owner != t);
+        t.parked = false;
+    }
+
+    /**
+     * Spins briefly, waiting for {@code me} to hold the loop again; returns whether it does. With two or more carrier
+     * threads, the task this one handed the loop to runs on another carrier, and a short step hands the loop back
+     * before this one has parked. The hand-over then costs a cache-line transfer instead of a trip through the
+     * virtual-thread scheduler, which wakes an idle carrier each time (measured: 850 ns per switch without spinning,
+     * the scheduler's wake-ups being most of it). See {@link SpinPolicy} for when it is tried.
+     */
+    private boolean spinForTurn(Task<?> me) {
+        long deadline = System.nanoTime() + SpinPolicy.SPIN_NANOS;
+        do {
+            for (int i = 0; i < 32; i++) {
+                if (owner == me) {
+                    spin.record(true);
+                    return true;
+                }
+                Thread.onSpinWait();
+            }
+        } while (System.nanoTime() < deadline);
+        // Recorded now, not when the loop comes back: that may be after a million other suspensions.
+        spin.record(false);
+        return false;
+    }
+
+    /** A task's thread was interrupted while it waited for the loop: its task is cancelled when the loop gets to it. */
+    private static void interruptedWhileParked(Task<?> t) {
+        EventLoop loop = t.loop;
+        loop.post(new Handle((Runnable) () -> loop.onInterrupted(t), null));
     }
 
     /**
@@ -1285,7 +1332,7 @@ public final class EventLoop implements AutoCloseable {
         Thread th = t.thread;
         currentTask = t;
         if (th == null) {
-            th = taskThreads.newThread(START_TASK);
+            th = taskThreads.newThread(Task.START);
             t.thread = th;
             holderThread = th;
             owner = t;
@@ -1297,51 +1344,6 @@ public final class EventLoop implements AutoCloseable {
                 LockSupport.unpark(th);
             }
         }
-    }
-
-    /**
-     * Waits until {@code me} holds the loop again.
-     *
-     * <p>A task that is likely to be resumed soon (see {@link #spinWorthTrying}) first spins briefly: with two or
-     * more carrier threads, the task it handed the loop to runs on another carrier, and a short step hands the loop
-     * back before this one has parked. The hand-over then costs a cache-line transfer instead of a trip through the
-     * virtual-thread scheduler, which wakes an idle carrier each time (measured: 850 ns per switch without spinning,
-     * the scheduler's wake-ups being most of it).
-     *
-     * <p>Then it parks. It announces that with {@link Task#parked} before checking {@link #owner} one last time, and
-     * the hand-over writes {@code owner} before reading {@code parked}: one of the two sees the other, so no
-     * wake-up is lost, and a spinning task is never unparked for nothing. The re-check after each park is a
-     * separate bytecode from the check before parking on purpose: the JIT compiles this frame while a million tasks
-     * may be parked in it, and a check that had only ever failed would carry a trap on its success path, hit by
-     * every one of them on resume (measured: a deoptimisation, 30 us, per task).
-     */
-    private void awaitTurn(Task<?> me, boolean spin) {
-        if (spin) {
-            long deadline = System.nanoTime() + SpinPolicy.SPIN_NANOS;
-            do {
-                for (int i = 0; i < 32; i++) {
-                    if (owner == me) {
-                        this.spin.record(true);
-                        return;
-                    }
-                    Thread.onSpinWait();
-                }
-            } while (System.nanoTime() < deadline);
-            // Recorded now, not when the loop comes back: that may be after a million other suspensions.
-            this.spin.record(false);
-        }
-        me.parked = true;
-        if (owner == me) {
-            me.parked = false;
-            return;
-        }
-        do {
-            LockSupport.park(this);
-            if (Thread.interrupted()) {
-                post(new Handle((Runnable) () -> onInterrupted(me), null));
-            }
-        } while (owner != me);
-        me.parked = false;
     }
 
     /** The driver's wait: it gets the loop back only when the loop stops, so it never spins. */

@@ -1,7 +1,7 @@
 package org.aio4j;
 
 /**
- * When a task that hands the loop over should spin before parking (see {@code EventLoop.awaitTurn}): only with
+ * When a task that hands the loop over should spin before parking (see {@code EventLoop.suspend}): only with
  * several carrier threads, and only while spinning pays off. A miss is recorded as soon as the spin ends, not when
  * the task gets the loop back (that may be after a million other suspensions). When spinning has stopped paying
  * off, one suspension in {@code probeInterval} tries again, and each failed probe doubles the interval (up to 64k),
