@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -23,10 +22,6 @@ class BarrierStressTest {
     private static final int TASKS = 1_500;
     private static final int PARTIES = 4;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     /** What the run saw. */
     private static final class Ledger {
         final List<List<Integer>> trips = new ArrayList<>();
@@ -39,7 +34,7 @@ class BarrierStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyTripReleasesItsPartiesOnceUnderCancellationAndAborts(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

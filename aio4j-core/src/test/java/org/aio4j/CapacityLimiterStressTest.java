@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,12 +21,8 @@ class CapacityLimiterStressTest {
 
     private static final int BORROWERS = 3_000;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void tokensAreConservedUnderRandomCancellationAndResizing(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,12 +26,8 @@ class CombinatorsStressTest {
     private static final int CONSUMERS = 1_000;
     private static final double TICK = 0.01;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyResultAndErrorIsDeliveredOnceUnderRandomCancellation(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,10 +28,6 @@ class ConditionStressTest {
     private static final int CONSUMERS = 125;
     private static final int CAPACITY = 4;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     /** The buffer's state, touched only with the lock held. */
     private static final class Buffer {
         final ArrayDeque<Integer> items = new ArrayDeque<>();
@@ -46,7 +41,7 @@ class ConditionStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void aBoundedBufferOnTwoConditionsLosesNoItemAndNoSignal(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,12 +21,8 @@ class EventStressTest {
 
     private static final int WAITERS = 2_000;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyWaiterASetFindsIsWokenAndNoOtherIs(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,12 +27,8 @@ class ForeignThreadsStressTest {
 
     private static final int THREADS = 8;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void stagesCompletedByOtherThreadsEndExactlyOneWay(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         int n = 2_000;
@@ -121,7 +116,7 @@ class ForeignThreadsStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void toThreadCallsFromManyTasksUnderRandomCancellation(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         int n = 1_000;

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,10 +29,6 @@ class PrimitivesStressTest {
     private static final int CONSUMERS = 5_000;
     private static final int CHAOS_TASKS = 100;
     private static final int CANCELS_EACH = 25;
-
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime()); // a fixed seed, and a new one every run
-    }
 
     /** Tasks waiting for one thing, oldest first (the primitives serve them in that order). */
     private static final class Waiting extends ArrayDeque<Task<?>> {
@@ -59,7 +54,7 @@ class PrimitivesStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void nothingIsLostUnderRandomCancellation(long seed) throws Exception {
         var random = new Random(seed);
         List<Integer> consumed = new ArrayList<>();

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,10 +23,6 @@ class TaskGroupStressTest {
 
     private static final int GROUPS = 300;
 
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
-
     /** What the run saw, to be checked after it. */
     private static final class Ledger {
         final List<Throwable> thrown = new ArrayList<>();
@@ -37,7 +32,7 @@ class TaskGroupStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyChildErrorIsReportedOnceAndNoChildOutlivesItsGroup(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);

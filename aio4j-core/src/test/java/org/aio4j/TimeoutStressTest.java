@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,10 +28,6 @@ class TimeoutStressTest {
     private static final int KINDS = 6;
     private static final double TICK = 0.01;
     private static final double END = 1.0; // every operation's times are below this
-
-    static Stream<Long> seeds() {
-        return Stream.of(42L, System.nanoTime());
-    }
 
     /** One operation: its kind, when its work completes, its deadlines, and when it is cancelled (0: never). */
     private record Plan(int index, int kind, int work, int deadline, int innerDeadline, int cancelAt) {
@@ -61,7 +56,7 @@ class TimeoutStressTest {
     }
 
     @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
     void eachOperationEndsExactlyOneWayAndNoCancellationIsLostOrLeaked(long seed) throws Exception {
         String description = "seed " + seed + " (rerun with this seed to reproduce)";
         var random = new Random(seed);
