@@ -69,8 +69,8 @@ import java.util.concurrent.locks.LockSupport;
  * does not pretend to be exhausted: driving it again (from a task it was handed to too late) throws an
  * {@link IllegalStateException} naming the task whose end closed it, since the items it had still to produce are
  * lost. To hand a generator over, let the new task drive it before the old one ends. {@link #toPublisher()}
- * subscribed from a task of the loop takes the generator over itself (its pump closes it however the subscription
- * ends).
+ * subscribed from a task of the loop takes the generator over itself, also under {@code map}, {@code filter} and
+ * {@code chunked} (its pump closes it however the subscription ends).
  *
  * <h2>Rules and errors</h2>
  * <ul>
@@ -396,13 +396,16 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     }
 
     /**
-     * Frees {@code source}, if it is a generator, from the task that drove it last, so that the end of that task does
-     * not close it: for {@link AsyncIterator#toPublisher()}, whose pump task takes it over (and closes it however the
-     * subscription ends). Only on the loop's thread.
+     * Frees the generator of {@code source} (itself, or the one under its {@code map}/{@code filter}/{@code chunked})
+     * from the task that drove it last, so that the end of that task does not close it: for
+     * {@link AsyncIterator#toPublisher()}, whose pump task takes it over (and closes it however the subscription
+     * ends). Only on the loop's thread.
      */
     static void release(AsyncIterator<?> source) {
-        if (source instanceof AsyncGenerator<?> g && g.state != State.RUNNING) {
-            g.disown();
+        for (AsyncIterator<?> it = source; it != null; it = it instanceof Derived d ? d.upstream() : null) {
+            if (it instanceof AsyncGenerator<?> g && g.state != State.RUNNING) {
+                g.disown();
+            }
         }
     }
 

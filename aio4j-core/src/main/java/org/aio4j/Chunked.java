@@ -8,7 +8,7 @@ import java.util.NoSuchElementException;
  * {@link AsyncIterator#chunked}: lists of n consecutive items. A failure of the upstream while a list is being filled
  * is held back until the partial list has been delivered, so that no item is lost.
  */
-final class Chunked<T> implements AsyncIterator<List<T>> {
+final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
 
     private final AsyncIterator<T> upstream;
     private final int size;
@@ -71,6 +71,11 @@ final class Chunked<T> implements AsyncIterator<List<T>> {
         chunk = null;
         heldFailure = null;
         upstream.aclose();
+    }
+
+    @Override
+    public AsyncIterator<?> upstream() {
+        return upstream;
     }
 
     @Override

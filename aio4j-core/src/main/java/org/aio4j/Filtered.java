@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  * fails the iterator is exhausted, as Python's async generator expression is; the upstream stays open until
  * {@link #aclose()}.
  */
-final class Filtered<T> implements AsyncIterator<T> {
+final class Filtered<T> implements AsyncIterator<T>, Derived {
 
     private final AsyncIterator<T> upstream;
     private final Predicate<? super T> predicate;
@@ -56,6 +56,11 @@ final class Filtered<T> implements AsyncIterator<T> {
         hasItem = false;
         item = null;
         upstream.aclose();
+    }
+
+    @Override
+    public AsyncIterator<?> upstream() {
+        return upstream;
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.util.NoSuchElementException;
  * fails (or the consuming task is interrupted in it) the iterator is exhausted, as Python's async generator expression
  * is; the upstream stays open until {@link #aclose()}.
  */
-final class Mapped<T, R> implements AsyncIterator<R> {
+final class Mapped<T, R> implements AsyncIterator<R>, Derived {
 
     private final AsyncIterator<T> upstream;
     private final CoroutineFunction<? super T, ? extends R> fn;
@@ -40,6 +40,11 @@ final class Mapped<T, R> implements AsyncIterator<R> {
     @Override
     public void aclose() {
         upstream.aclose();
+    }
+
+    @Override
+    public AsyncIterator<?> upstream() {
+        return upstream;
     }
 
     @Override
