@@ -56,6 +56,26 @@ class GeneratorHandOverTest {
     }
 
     @Test
+    void aGeneratorWhosePumpNeverRanIsStillClosedWhenTheLoopEnds() throws Exception {
+        // The main task drives the generator, subscribes and returns: Aio.run cancels the pump before its first
+        // step. The pump's done callback must still close the generator it took over (its body's finally runs),
+        // which a callback cannot do itself (aclose() resumes the body).
+        List<String> events = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        var subscriber = new ToPublisherEndingTest.Recorder();
+        subscriber.onSubscribe = s -> { };
+        TestLoops.runVirtual(errors, () -> {
+            var gen = oneToFive(events);
+            assertThat(gen.next()).isEqualTo(1);
+            gen.toPublisher().subscribe(subscriber);
+            return null;
+        });
+        assertThat(subscriber.signals).hasSize(2).startsWith("subscribed");
+        assertThat(events).containsExactly("body closed");
+        assertThat(errors).extracting(ExceptionContext::describe).isEmpty();
+    }
+
+    @Test
     void anotherTaskDrivingAGeneratorClosedByItsOwnersEndIsToldSoInsteadOfSeeingItsEnd() throws Exception {
         List<String> events = new ArrayList<>();
         TestLoops.runVirtual(() -> {
