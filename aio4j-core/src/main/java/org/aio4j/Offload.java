@@ -138,7 +138,9 @@ final class Offload<T> implements Runnable {
      * thread {@code SocketException("Closed by interrupt")}, a stream {@link java.io.InterruptedIOException}.
      */
     private static boolean causedByInterrupt(Throwable error) {
-        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+        // Bounded: two exceptions can be each other's cause (initCause), and this runs on the loop.
+        Throwable e = error;
+        for (int depth = 0; e != null && depth < 32; e = e.getCause(), depth++) {
             if (e instanceof InterruptedException || e instanceof java.io.InterruptedIOException
                     || e instanceof ClosedByInterruptException
                     || e instanceof java.net.SocketException && "Closed by interrupt".equals(e.getMessage())) {

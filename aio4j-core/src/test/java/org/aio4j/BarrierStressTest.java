@@ -36,7 +36,7 @@ class BarrierStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyTripReleasesItsPartiesOnceUnderCancellationAndAborts(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         var ledger = new Ledger();
         int[] settledChecks = {0};

@@ -24,7 +24,7 @@ class CapacityLimiterStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void tokensAreConservedUnderRandomCancellationAndResizing(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         int[] inside = {0};
         int[] entered = {0};

@@ -29,7 +29,7 @@ class CombinatorsStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyResultAndErrorIsDeliveredOnceUnderRandomCancellation(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         List<String> problems = new ArrayList<>();
         int[] checked = new int[6]; // per kind, and [5]: cancelled gathers seen

@@ -43,7 +43,7 @@ class ConditionStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void aBoundedBufferOnTwoConditionsLosesNoItemAndNoSignal(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         var b = new Buffer();
         Set<Integer> put = new HashSet<>();

@@ -24,7 +24,7 @@ class EventStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyWaiterASetFindsIsWokenAndNoOtherIs(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         int[] sets = {0};
         int[] returned = {0};

@@ -30,7 +30,7 @@ class ForeignThreadsStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void stagesCompletedByOtherThreadsEndExactlyOneWay(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         int n = 2_000;
         var random = new Random(seed);
         List<CompletableFuture<Integer>> stages = new ArrayList<>();
@@ -118,7 +118,7 @@ class ForeignThreadsStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void toThreadCallsFromManyTasksUnderRandomCancellation(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         int n = 1_000;
         var random = new Random(seed);
         var ran = new AtomicInteger();

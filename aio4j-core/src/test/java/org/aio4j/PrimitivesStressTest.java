@@ -68,7 +68,7 @@ class PrimitivesStressTest {
         var waitingPermit = new Waiting();
         var waitingToken = new Waiting();
         var waitingLock = new Waiting();
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
 
         TestLoops.runVirtual(() -> {
             Queue<Integer> queue = switch ((int) Math.floorMod(seed, 3L)) {

@@ -14,4 +14,9 @@ final class StressSeeds {
     static Stream<Long> seeds() {
         return Stream.of(42L, System.nanoTime());
     }
+
+    /** How a failure message names its seed. */
+    static String describe(long seed) {
+        return "seed " + seed + " (rerun with this seed to reproduce)";
+    }
 }

@@ -34,7 +34,7 @@ class TaskGroupStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void everyChildErrorIsReportedOnceAndNoChildOutlivesItsGroup(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         var ledger = new Ledger();
         List<Throwable> delivered = new ArrayList<>();

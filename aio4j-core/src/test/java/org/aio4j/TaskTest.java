@@ -252,16 +252,10 @@ class TaskTest {
         var started = new CountDownLatch(1);
         var interrupted = new CountDownLatch(1);
         Aio.run(() -> {
-            Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
-                started.countDown();
-                try {
-                    Thread.sleep(60_000);
-                    return "slept a minute";
-                } catch (InterruptedException e) {
-                    interrupted.countDown();
-                    throw e;
-                }
-            }));
+            Task<String> t = Aio.createTask(() -> Aio.toThread(sleepsUntilInterrupted(started, e -> {
+                interrupted.countDown();
+                return e;
+            })));
             awaitOffLoop(started);
             t.cancel();
             assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
@@ -269,6 +263,23 @@ class TaskTest {
             return null;
         });
         assertThat(interrupted.getCount()).isZero();
+    }
+
+    /**
+     * A blocking call that counts {@code started} down and sleeps a minute unless interrupted; an interrupt ends it
+     * with what {@code onInterrupt} makes of the {@link InterruptedException}.
+     */
+    private static java.util.concurrent.Callable<String> sleepsUntilInterrupted(CountDownLatch started,
+            java.util.function.Function<InterruptedException, Exception> onInterrupt) {
+        return () -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000); // the blocking call under test, ended by the interrupt; not a synchronisation
+                return "slept a minute";
+            } catch (InterruptedException e) {
+                throw onInterrupt.apply(e);
+            }
+        };
     }
 
     /**
@@ -308,15 +319,8 @@ class TaskTest {
         var started = new CountDownLatch(1);
         List<ExceptionContext> reports = new ArrayList<>();
         TestLoops.runVirtual(reports, () -> {
-            Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
-                started.countDown();
-                try {
-                    Thread.sleep(60_000);
-                    return "slept a minute";
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException("wrapped", e);
-                }
-            }));
+            Task<String> t = Aio.createTask(() -> Aio.toThread(sleepsUntilInterrupted(started,
+                    e -> new IllegalStateException("wrapped", e))));
             awaitOffLoop(started);
             t.cancel();
             assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);

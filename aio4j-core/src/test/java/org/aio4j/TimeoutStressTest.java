@@ -58,7 +58,7 @@ class TimeoutStressTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("org.aio4j.StressSeeds#seeds")
     void eachOperationEndsExactlyOneWayAndNoCancellationIsLostOrLeaked(long seed) throws Exception {
-        String description = "seed " + seed + " (rerun with this seed to reproduce)";
+        String description = StressSeeds.describe(seed);
         var random = new Random(seed);
         List<Plan> plans = new ArrayList<>();
         for (int i = 0; i < OPERATIONS; i++) {
