@@ -63,7 +63,7 @@ final class Site implements AutoCloseable {
     }
 
     /**
-     * A blocking fetch of a URL of the site, for recipe 6's {@code run_in_executor}: the seed's
+     * A blocking fetch of a URL of the site, for the {@code run_in_executor} of recipes 6 and 9: the seed's
      * {@code requests.get(u)}, here the JDK's {@code HttpClient.send}, which blocks its thread (so it belongs off
      * the loop). Returns the URL, as the seed's stand-in {@code blocking_get(u)} does.
      */
