@@ -93,12 +93,19 @@ public final class TestOptions {
         return checkedTimeout(seconds, "System property " + TIMEOUT_PROPERTY);
     }
 
-    /** A timeout of {@code seconds}, as the {@link AioTest#timeout()} attribute gives it. */
+    /**
+     * A timeout of {@code seconds}, as the {@link AioTest#timeout()} attribute gives it. Under a nanosecond is refused:
+     * it would round to a timeout of zero, which fails every test at once.
+     */
     static Duration checkedTimeout(double seconds, String what) {
         if (!(seconds > 0) || Double.isInfinite(seconds)) {
             throw new IllegalArgumentException(what + " must be a finite number of seconds > 0, got " + seconds);
         }
-        return Duration.ofNanos((long) Math.min(seconds * 1e9, Long.MAX_VALUE));
+        long nanos = (long) Math.min(seconds * 1e9, Long.MAX_VALUE);
+        if (nanos == 0) {
+            throw new IllegalArgumentException(what + " must be at least a nanosecond (1e-9 s), got " + seconds);
+        }
+        return Duration.ofNanos(nanos);
     }
 
     /**

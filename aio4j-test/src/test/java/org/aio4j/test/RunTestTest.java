@@ -601,6 +601,9 @@ class RunTestTest {
             System.setProperty(TestOptions.TIMEOUT_PROPERTY, "soon");
             assertThatThrownBy(TestOptions::defaults).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("System property aio4j.test.timeout must be a number of seconds > 0, got 'soon'");
+            System.setProperty(TestOptions.TIMEOUT_PROPERTY, "1e-10"); // not a timeout of 0, failing every test
+            assertThatThrownBy(TestOptions::defaults).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("System property aio4j.test.timeout must be at least a nanosecond (1e-9 s), got 1.0E-10");
             System.setProperty(TestOptions.TIMEOUT_PROPERTY, "2.5");
             assertThat(TestOptions.defaults().timeout()).isEqualTo(Duration.ofMillis(2500));
             assertThat(TestOptions.defaults().cancellationGrace()).isEqualTo(Duration.ofMillis(2500));
