@@ -6,6 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.aio4j.Timeline;
 
 /**
@@ -18,6 +19,9 @@ import org.aio4j.Timeline;
  * file's directory included). The launcher's own commands ({@code test}, {@code build}, {@code bench}) are not here.
  */
 public final class Main {
+
+    /** A plain decimal number, optionally signed, with an exponent: what --scale accepts. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private Main() {
     }
@@ -185,6 +189,10 @@ public final class Main {
     }
 
     private static double parseScale(String s) {
+        // Double.parseDouble also takes Java's own forms ("5d", "0x1p3", " 2 "): a typo there would run a recipe.
+        if (!DECIMAL.matcher(s).matches()) {
+            throw new UsageException("--scale must be a number, got '" + s + "'");
+        }
         try {
             double v = Double.parseDouble(s);
             if (!(v >= 0) || Double.isInfinite(v)) {

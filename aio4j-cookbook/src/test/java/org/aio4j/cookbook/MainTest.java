@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,12 @@ class MainTest {
         assertThat(run("recipe", "basic", "--scale", "abc")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--scale must be a number, got 'abc'");
         err.reset();
+        for (String javaOnly : List.of("5d", "0x1p-4", " 1")) { // Double.parseDouble would take them
+            assertThat(run("recipe", "basic", "--scale", javaOnly)).as(javaOnly).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("--scale must be a number, got '" + javaOnly + "'");
+            err.reset();
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
     }
