@@ -761,9 +761,11 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Shuts down the default executor and waits up to {@code timeout} for its calls to end: asyncio's
-     * {@code shutdown_default_executor()}. Only an executor the loop created itself is shut down; for one set with
-     * {@link #setDefaultExecutor} that is an {@link ExecutorService}, too, since asyncio does the same. Must be called
-     * while the loop is not running; it blocks the calling thread.
+     * {@code shutdown_default_executor()}. Whatever the default executor is, the one the loop created or one set with
+     * {@link #setDefaultExecutor}, is shut down, as asyncio does: an {@link ExecutorService} is shut down and
+     * awaited; another executor that is {@link AutoCloseable} is closed (an error closing it goes to the exception
+     * handler); any other executor is left as it is. Must be called while the loop is not running; it blocks the
+     * calling thread.
      *
      * @return whether the executor terminated in time (true if there was none)
      */

@@ -49,7 +49,7 @@ public final class LimitedParallel implements Recipe {
         }
     }
 
-    private static void run(Body body, Options options, PrintStream out) throws Exception {
+    static void run(Body body, Options options, PrintStream out) throws Exception {
         Aio.run(options.loops(), () -> {
             var sem = new Semaphore(LIMIT);
             int[] running = {0};
@@ -60,9 +60,11 @@ public final class LimitedParallel implements Recipe {
                     try (var _ = sem.acquire()) {   // async with sem:
                         running[0]++;
                         peak[0] = Math.max(peak[0], running[0]);
-                        String r = body.run(num);
-                        running[0]--;
-                        return r;
+                        try {
+                            return body.run(num);
+                        } finally {
+                            running[0]--;  // a failed body leaves too
+                        }
                     }
                 }));
             }
