@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * The blocking half of a {@link JdbcCursor}: the JDBC objects of one query, used off the loop. {@link #open},
  * {@link #read} and {@link #close} run one after another, each on an executor thread, each started by the loop after
  * the previous one ended (so each sees the effects of the previous one). {@link #cancel} may run at the same time
- * as one of them, from another thread: it is JDBC's {@link java.sql.Statement#cancel()}, made for that.
+ * as one of them, from another thread: it is JDBC's {@link java.sql.Statement#cancel()}, made for that, or, while
+ * {@code open} waits for a connection, an interrupt of the waiting thread.
  */
 final class BlockingCursor<R> {
 
@@ -30,6 +31,10 @@ final class BlockingCursor<R> {
     /** Published under the lock for {@link #cancel} from another thread. */
     private PreparedStatement statement;
     private boolean cancelled;
+    /** The thread waiting in {@code connect()} (for a pool's free connection, say), or null; under the lock. */
+    private Thread connecting;
+    /** Whether {@link #cancel} interrupted {@link #connecting}; under the lock. */
+    private boolean interruptedConnect;
     /** Set by {@link #abort}: the connection is terminated, closing it may fail and does not matter. */
     private volatile boolean aborted;
 
@@ -42,12 +47,15 @@ final class BlockingCursor<R> {
      * transaction (PostgreSQL) use a server-side cursor; the fetch size is set.
      */
     void open() throws SQLException {
-        Connection c = query.connections().connect();
+        Connection c = connect();
         if (c == null) {
             throw new SQLException("ConnectionFactory returned null instead of a connection");
         }
         synchronized (this) {
             connection = c;
+            if (cancelled) { // connect() returned despite the interrupt: the clean-up closes c
+                throw new CancellationException("JdbcCursor cancelled while it connected");
+            }
         }
         c.setAutoCommit(false);
         PreparedStatement ps = c.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY,
@@ -72,6 +80,32 @@ final class BlockingCursor<R> {
     }
 
     /**
+     * Calls the factory where {@link #cancel} can interrupt it: a pool's {@code getConnection()} may wait long (for
+     * ever, with no timeout) for a free connection, and interrupting is how a pool is told to stop waiting. Our
+     * interrupt does not outlive the call: the thread may be an executor's, with other work to do.
+     */
+    private Connection connect() throws SQLException {
+        synchronized (this) {
+            if (cancelled) {
+                throw new CancellationException("JdbcCursor cancelled before it connected");
+            }
+            connecting = Thread.currentThread();
+        }
+        try {
+            return query.connections().connect();
+        } finally {
+            boolean clear;
+            synchronized (this) {
+                connecting = null; // no interrupt of ours comes after this
+                clear = interruptedConnect;
+            }
+            if (clear) {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /**
      * Reads and maps up to {@code max} rows. A failure of the driver or the mapper ends the batch: the rows before it
      * are returned with it, so that none is lost.
      */
@@ -91,12 +125,19 @@ final class BlockingCursor<R> {
         }
     }
 
-    /** Asks the driver to abort the statement being executed or fetched, if any; safe from any thread. */
+    /**
+     * Asks the driver to abort the statement being executed or fetched, if any, or interrupts the wait for a
+     * connection; safe from any thread.
+     */
     void cancel() throws SQLException {
         PreparedStatement ps;
         synchronized (this) {
             cancelled = true;
             ps = statement;
+            if (connecting != null) {
+                interruptedConnect = true;
+                connecting.interrupt();
+            }
         }
         if (ps != null) {
             ps.cancel();

@@ -6,7 +6,9 @@ import java.sql.SQLException;
 /**
  * Opens the connection a {@link JdbcQuery} runs on: {@code dataSource::getConnection}, or
  * {@code () -> DriverManager.getConnection(url)}. It is called off the event loop (it may block), once per
- * {@link JdbcCursor}; the cursor owns the connection and closes it (a pool's connection goes back to the pool).
+ * {@link JdbcCursor}; the cursor owns the connection and closes it (a pool's connection goes back to the pool). If
+ * the cursor is cancelled while this waits, the waiting thread is interrupted: give up the wait (throw) on an
+ * interrupt, as pools do; the interrupt status is cleared after the call.
  * The role of asyncpg's {@code connect()} / {@code pool.acquire()}.
  */
 @FunctionalInterface

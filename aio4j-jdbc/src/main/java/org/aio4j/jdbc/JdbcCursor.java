@@ -41,7 +41,9 @@ import org.aio4j.GeneratorExit;
  * when they are closed. If a JDBC call is running at that moment (the consumer was cancelled while waiting for rows,
  * or stopped while the next batch was being read ahead), the statement is first cancelled with
  * {@link java.sql.Statement#cancel()} from another thread, and the call is waited for: the connection is never closed
- * under a call still using it. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
+ * under a call still using it. A call still waiting in {@link ConnectionFactory#connect()} (for a free connection of
+ * an exhausted pool, say) is interrupted instead, which pools such as HikariCP, DBCP and c3p0 take as the end of the
+ * wait; a connection that arrives anyway is closed. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
  * cancel yet, and pgjdbc ignores it while a result set fetches); a call still running 2 s later has its connection
  * {@linkplain java.sql.Connection#abort aborted}, which ends it (the server rolls the transaction back; a statement
  * running there may go on until the server notices). Cancelling the consuming task therefore aborts a long query and

@@ -232,6 +232,7 @@ abstract class JdbcCursorContract {
         long seed = new Random().nextLong();
         var connections = recording();
         int consumers = 40;
+        int[] completed = {0};
         List<String> wrong = AioTesting.runTest(REAL_CLOCK, () -> {
             var random = new Random(seed);
             List<Task<Long>> tasks = new ArrayList<>();
@@ -266,6 +267,7 @@ abstract class JdbcCursorContract {
             for (int c = 0; c < consumers; c++) {
                 try {
                     long count = tasks.get(c).await();
+                    completed[0]++;
                     if (count != sizes.get(c)) {
                         problems.add("consumer " + c + " got " + count + " rows, expected " + sizes.get(c));
                     }
@@ -276,7 +278,8 @@ abstract class JdbcCursorContract {
             return problems;
         });
         assertThat(wrong).as("seed %d", seed).isEmpty();
-        assertThat(connections.connections).as("seed %d", seed).hasSize(consumers);
+        // a consumer cancelled while it connected may have given up before it had a connection
+        assertThat(connections.connections).as("seed %d", seed).hasSizeBetween(completed[0], consumers);
         assertThat(connections.allClosed()).as("seed %d", seed).isTrue();
     }
 }
