@@ -56,7 +56,10 @@ import org.aio4j.GeneratorExit;
  */
 public final class JdbcCursor<R> implements AsyncIterator<R> {
 
-    /** Runs {@code Statement.cancel()}: a fresh virtual thread each time, never queued behind the call it cancels. */
+    /**
+     * Runs {@code Statement.cancel()}, and a close the query's executor refuses: a fresh virtual thread each time,
+     * never queued behind the call it cancels, never refusing.
+     */
     private static final java.util.concurrent.Executor CANCELLER =
             command -> Thread.ofVirtual().name("aio4j-jdbc-cancel").start(command);
     /** How often {@code Statement.cancel()} is repeated while the call it cancels has not ended. */
@@ -214,12 +217,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         Throwable closeFailure;
         try (CancelShield shield = CancelShield.enter()) {
             cancelFailure = cancelRunningCall(loop);
-            boolean commit = primary == null;
-            Future<Void> closing = loop.runInExecutor(query.executor(), () -> {
-                blocking.close(commit);
-                return null;
-            });
-            closeFailure = settle(closing);
+            closeFailure = settle(closing(loop, primary == null));
             interrupted = shield.takeInterruption();
         }
         if (primary == null || primary instanceof GeneratorExit) {
@@ -232,6 +230,23 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         // Failing or cancelled: that goes on, carrying the rest.
         attach(primary, cancelFailure, closeFailure, interrupted);
         return null;
+    }
+
+    /**
+     * Closes the JDBC objects off the loop, committing or rolling back: on the query's executor, or on a thread of its
+     * own if that executor refuses (its queue is full, it was shut down): whatever it says, the connection must be
+     * closed, or a pool's connection is lost to the pool. The close itself is done, so the refusal is not reported.
+     */
+    private Future<Void> closing(EventLoop loop, boolean commit) {
+        Callable<Void> close = () -> {
+            blocking.close(commit);
+            return null;
+        };
+        try {
+            return loop.runInExecutor(query.executor(), close);
+        } catch (java.util.concurrent.RejectedExecutionException refused) {
+            return loop.runInExecutor(CANCELLER, close);
+        }
     }
 
     /**
