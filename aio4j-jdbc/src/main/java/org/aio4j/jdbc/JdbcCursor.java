@@ -119,7 +119,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * Closes the result set, statement and connection (cancelling the statement first if a call is running), and
      * waits until they are closed: asyncio's {@code aclose()}. Idempotent.
      *
-     * @throws RuntimeException a failure while closing (an {@link java.sql.SQLException} wrapped in
+     * @throws RuntimeException a failure while closing, or of the {@code Statement.cancel()} of a read ahead that
+     *                          was running (an {@link java.sql.SQLException} wrapped in
      *                          {@link java.util.concurrent.CompletionException})
      */
     @Override
@@ -221,11 +222,19 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             interrupted = shield.takeInterruption();
         }
         if (primary == null || primary instanceof GeneratorExit) {
-            // Ended normally or closed by the consumer: a close failure, or else a cancellation that came during the
-            // clean-up, is the outcome.
-            Throwable raise = closeFailure != null ? named(closeFailure, "closing") : interrupted;
-            attach(raise, cancelFailure, closeFailure != null ? interrupted : null);
-            return raise;
+            // Ended normally or closed by the consumer: a close failure, or else a failure to cancel the read ahead
+            // (nothing else would carry it), or else a cancellation that came during the clean-up, is the outcome.
+            if (closeFailure != null) {
+                Throwable raise = named(closeFailure, "closing");
+                attach(raise, cancelFailure, interrupted);
+                return raise;
+            }
+            if (cancelFailure != null) {
+                Throwable raise = named(cancelFailure, "cancelling the read ahead");
+                attach(raise, interrupted);
+                return raise;
+            }
+            return interrupted;
         }
         // Failing or cancelled: that goes on, carrying the rest.
         attach(primary, cancelFailure, closeFailure, interrupted);
