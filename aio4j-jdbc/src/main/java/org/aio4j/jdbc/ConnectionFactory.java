@@ -8,7 +8,8 @@ import java.sql.SQLException;
  * {@code () -> DriverManager.getConnection(url)}. It is called off the event loop (it may block), once per
  * {@link JdbcCursor}; the cursor owns the connection and closes it (a pool's connection goes back to the pool). If
  * the cursor is cancelled while this waits, the waiting thread is interrupted: give up the wait (throw) on an
- * interrupt, as pools do; the interrupt status is cleared after the call.
+ * interrupt, as pools do (HikariCP does; H2's {@code JdbcConnectionPool} 2.3 does not: it keeps retrying, busy,
+ * until its login timeout, 30 s by default, so set a short one there); the interrupt status is cleared after the call.
  * The role of asyncpg's {@code connect()} / {@code pool.acquire()}.
  */
 @FunctionalInterface
