@@ -37,6 +37,8 @@ final class BlockingCursor<R> {
     private boolean interruptedConnect;
     /** Set by {@link #abort}: the connection is terminated, closing it may fail and does not matter. */
     private volatile boolean aborted;
+    /** Whether {@link #open} turned autocommit off: {@link #close} turns it on again before the connection goes. */
+    private boolean restoreAutoCommit;
 
     BlockingCursor(JdbcQuery<R> query) {
         this.query = query;
@@ -57,7 +59,10 @@ final class BlockingCursor<R> {
                 throw new CancellationException("JdbcCursor cancelled while it connected");
             }
         }
-        c.setAutoCommit(false);
+        if (c.getAutoCommit()) {
+            c.setAutoCommit(false);
+            restoreAutoCommit = true;
+        }
         PreparedStatement ps = c.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY,
                 ResultSet.CONCUR_READ_ONLY);
         synchronized (this) {
@@ -192,8 +197,10 @@ final class BlockingCursor<R> {
 
     /**
      * Closes the result set, the statement and the connection, ending the transaction first: committed if the
-     * rows were all read, rolled back otherwise. Every step runs even if one before it failed; the first failure is
-     * thrown, with the others suppressed.
+     * rows were all read and closing the result set and statement succeeded, rolled back otherwise (the consumer
+     * gets an error, so the transaction must not have happened). Autocommit is turned on again if {@link #open}
+     * turned it off, for a pool that does not reset it. Every step runs even if one before it failed; the first
+     * failure is thrown, with the others suppressed.
      */
     void close(boolean commit) throws Exception {
         Exception failure = null;
@@ -202,7 +209,10 @@ final class BlockingCursor<R> {
         if (connection != null) {
             Connection c = connection;
             if (!aborted) { // an aborted connection's transaction is rolled back by the server
-                failure = step(failure, commit ? c::commit : c::rollback);
+                failure = step(failure, commit && failure == null ? c::commit : c::rollback);
+                if (restoreAutoCommit) {
+                    failure = step(failure, () -> c.setAutoCommit(true));
+                }
             }
             failure = step(failure, c);
         }
