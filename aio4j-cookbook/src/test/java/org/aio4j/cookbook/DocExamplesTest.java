@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java examples of {@code README.md} and {@code docs/*.md} compile against this build, and a complete program
- * among them prints what the comments of its {@code System.out.println} lines say. A fragment is compiled inside a
+ * The Java examples of {@code README.md} and {@code docs/*.md} compile against this build, and every complete program
+ * among them (README has one) prints what the comments of its {@code System.out.println} lines say. A fragment is compiled inside a
  * class that declares the names the docs' fragments assume ({@link #CONTEXT}); a new fragment that needs more names
  * fails here until they are added there.
  */
@@ -123,26 +123,31 @@ class DocExamplesTest {
     }
 
     @Test
-    void everyJavaExampleCompilesAndTheReadmeProgramPrintsWhatItSays(@TempDir Path out) throws Exception {
+    void everyJavaExampleCompilesAndEveryProgramPrintsWhatItSays(@TempDir Path out) throws Exception {
         List<Example> examples = examples();
-        assertThat(examples).as("examples found").hasSizeGreaterThanOrEqualTo(3);
-        Example program = examples.stream().filter(e -> e.doc().equals("README.md") && e.isProgram()).findFirst()
-                .orElseThrow(() -> new AssertionError("README.md has no complete program"));
+        assertThat(examples).as("examples found").hasSizeGreaterThanOrEqualTo(4);
+        List<Example> programs = examples.stream().filter(Example::isProgram).toList();
+        assertThat(programs).as("complete programs").anyMatch(e -> e.doc().equals("README.md"));
         compile(examples, out);
+        for (Example program : programs) {
+            assertPrintsWhatItSays(program, out);
+        }
+    }
 
+    private static void assertPrintsWhatItSays(Example program, Path out) throws Exception {
         List<String> expected = PRINTED.matcher(program.code()).results().map(r -> r.group(1).strip()).toList();
-        assertThat(expected).as("the lines README's program says it prints").isNotEmpty();
+        assertThat(expected).as("the lines %s's program says it prints", program.doc()).isNotEmpty();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path printedFile = out.resolve("printed.txt");
+        Path printedFile = out.resolve(program.className() + ".out");
         Process p = new ProcessBuilder(java, "-cp", out + File.pathSeparator + System.getProperty("java.class.path"),
                 program.className())
                 .redirectOutput(printedFile.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) { // a guard against a hang, not a measure: the program sleeps 1 s
+        if (!p.waitFor(60, TimeUnit.SECONDS)) { // a guard against a hang, not a measure: README's program sleeps 1 s
             p.destroyForcibly();
-            throw new AssertionError("README's program still runs after 60 s");
+            throw new AssertionError(program.doc() + "'s program still runs after 60 s");
         }
-        assertThat(p.exitValue()).as("README's program's exit status").isZero();
+        assertThat(p.exitValue()).as("%s's program's exit status", program.doc()).isZero();
         String printed = Files.readString(printedFile, StandardCharsets.UTF_8);
-        assertThat(printed.lines().toList()).isEqualTo(expected);
+        assertThat(printed.lines().toList()).as("what %s's program prints", program.doc()).isEqualTo(expected);
     }
 }
