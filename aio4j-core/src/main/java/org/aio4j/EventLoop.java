@@ -145,6 +145,7 @@ public final class EventLoop implements AutoCloseable {
     Task<?> currentTask;
     private Throwable fatal;
     private Future<?> stopTarget;
+    /** {@link #close()} is finishing the pending work, on the thread that holds the loop. */
     private boolean closing;
     /** Observers of steps (watchdog, timeline, JFR). */
     final Tracing tracing = new Tracing(this);
@@ -440,18 +441,29 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Closes the loop: asyncio's {@code close()}. Pending callbacks and timers are dropped. Tasks still pending are
-     * reported to the exception handler and cancelled: a task that has started is resumed one last time with a
-     * {@link java.util.concurrent.CancellationException} so that its {@code finally} blocks run. It cannot suspend
-     * any more: each await throws {@link IllegalStateException}. A task that catches that and tries again and again
-     * (a hundred times) is abandoned rather than allowed to hold the loop: reported to the exception handler, settled
-     * as cancelled, its thread left parked for good. Exceptions of futures that nobody retrieved are reported. A
-     * default executor created by the loop is shut down without waiting. Closing a closed loop does nothing, and so
-     * does a {@code close()} while another thread is closing the loop.
+     * Closes the loop: asyncio's {@code close()}. Unlike asyncio, which drops what is still scheduled, the close first
+     * finishes the loop's pending work without letting it wait any more, on the calling thread:
+     * <ul>
+     *   <li>Callbacks already scheduled ({@link #callSoon}, and {@link #callSoonThreadsafe} posts it accepted) run,
+     *   in order, and so do the callbacks they schedule, including the done callbacks of the tasks the close
+     *   cancels: a callback the loop accepted is not lost, and whoever waits on a task by a callback learns how it
+     *   ended. Callbacks still being scheduled after {@value #CLOSING_ROUNDS} rounds (a callback that reschedules
+     *   itself) are dropped and reported to the exception handler. Timers are dropped.</li>
+     *   <li>Tasks still pending are reported to the exception handler and cancelled: one that has not started never
+     *   runs; one that has started is resumed one last time with a {@link java.util.concurrent.CancellationException}
+     *   so that its {@code finally} blocks run. It cannot suspend any more: each await throws
+     *   {@link IllegalStateException}. A task that catches that and tries again and again (a hundred times) is
+     *   abandoned rather than allowed to hold the loop: reported to the exception handler, settled as cancelled, its
+     *   thread left parked for good.</li>
+     * </ul>
+     * Exceptions of futures that nobody retrieved are then reported, and a default executor created by the loop is
+     * shut down without waiting. {@link Aio#run} cancels the pending tasks and lets them finish while the loop still
+     * runs before it closes the loop (asyncio's {@code runners}): close a loop directly only once its work is done.
      *
-     * <p>Another thread may close an idle loop; a close and a run that start at the same moment do not overlap: one
-     * of them is refused. A {@link #callSoonThreadsafe} at the same moment as a close either is refused or is
-     * accepted and then dropped by the close with the other pending callbacks.
+     * <p>Closing a closed loop does nothing, and so does a {@code close()} while another thread is closing the loop.
+     * Another thread may close an idle loop; a close and a run that start at the same moment do not overlap: one of them is
+     * refused. A {@link #callSoonThreadsafe} at the same moment as a close either is refused, or is accepted and then
+     * run by the close.
      *
      * @throws IllegalStateException if the loop is running
      */
@@ -467,13 +479,11 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         try {
-            abandonPendingTasks();
-            reportUnretrieved();
+            finishPendingWork();
         } finally {
             ready.clear();
             timers.clear();
-            lifecycle = CLOSED; // before the inbox is cleared: see post()
-            inbox.clear();
+            lifecycle = CLOSED;
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
                 es.shutdown();
             }
@@ -482,6 +492,13 @@ public final class EventLoop implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * How many rounds {@link #close()} runs the callbacks that are scheduled while it finishes the pending work: each
+     * round runs those scheduled by the previous one. Real clean-up needs a few; only a callback that reschedules
+     * itself needs more.
+     */
+    static final int CLOSING_ROUNDS = 100;
 
     // ==============================================================================================================
     // Callbacks and time
@@ -506,14 +523,15 @@ public final class EventLoop implements AutoCloseable {
      * {@code call_soon_threadsafe()}. From another thread the callback joins the ready queue at the start of the next
      * iteration; from the thread holding the loop it joins it at once, as {@link #callSoon} (so calls made there keep
      * their order whichever of the two each uses, as in asyncio). Callbacks from one thread run in the order that
-     * thread scheduled them.
+     * thread scheduled them. While {@link #close()} finishes the pending work, only that work may still schedule
+     * callbacks (which the close runs); another thread is refused.
      *
-     * @throws IllegalStateException if the loop is closed
+     * @throws IllegalStateException if the loop is closed, or another thread is closing it
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
         Handle h = new Handle(callback, null);
-        if (holderThread == Thread.currentThread() && lifecycle == RUNNING && !closing) {
+        if (holderThread == Thread.currentThread() && (lifecycle == RUNNING || closing)) {
             ready.add(h);
             return h;
         }
@@ -909,6 +927,11 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} is finishing the pending work: a task created now will never run. */
+    boolean isClosing() {
+        return closing;
+    }
+
     void checkNotClosed() {
         if (lifecycle == CLOSED) {
             throw new IllegalStateException("Event loop is closed");
@@ -1014,17 +1037,18 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Adds a handle to the inbox from any thread; false if the loop is closed. A post racing {@link #close()} is either
-     * refused or left to the close to drop, never left behind: close writes CLOSED and then clears the inbox, and a
-     * post adds its handle and then reads the state again. If it still reads the loop open, the clear comes later and
-     * drops the handle; if it reads it closed, it takes its handle back, unless the clear took it first.
+     * Adds a handle to the inbox from any thread; false if the loop is closing or closed. A post racing
+     * {@link #close()} is either refused or run by the close, never lost nor left behind: close writes CLOSING and
+     * then drains the inbox, and a post adds its handle and then reads the state again. If it still reads the loop
+     * open, the drain comes later and takes the handle; if it reads it closing, it takes its handle back, unless the
+     * drain took it first. Nothing else empties the inbox of a closing loop.
      */
     boolean post(Handle h) {
-        if (lifecycle == CLOSED) {
+        if (lifecycle >= CLOSING) {
             return false;
         }
         inbox.post(h);
-        return lifecycle != CLOSED || !inbox.withdraw(h);
+        return lifecycle < CLOSING || !inbox.withdraw(h);
     }
 
     /** Whether posts wait in the inbox (for tests: a closed loop must keep none). */
@@ -1508,10 +1532,11 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void abandonPendingTasks() {
-        if (live.isEmpty()) {
-            return;
-        }
+    /**
+     * The work of {@link #close()} on the thread that claimed it, which holds the loop meanwhile: runs the callbacks
+     * scheduled and cancels the pending tasks, round after round, then reports what is left.
+     */
+    private void finishPendingWork() {
         Thread me = Thread.currentThread();
         driverThread = me;
         holderThread = me;
@@ -1519,9 +1544,19 @@ public final class EventLoop implements AutoCloseable {
         closing = true;
         RunningLoops.add(this); // so that a task unwinding here finds its loop and is told it is closing
         try {
-            while (!live.isEmpty()) {
-                abandon(liveTasks());
+            // Posts accepted before the close are all in the inbox now: a later post is refused (see post()).
+            inbox.drainAllTo(ready);
+            for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
+                runOrCancelQueued();
+                for (Task<?> t : liveTasks()) {
+                    abandon(t);
+                }
             }
+            while (!live.isEmpty()) { // tasks that the last round's callbacks created
+                liveTasks().forEach(this::abandon);
+            }
+            reportDropped();
+            reportUnretrieved();
         } finally {
             RunningLoops.remove(this);
             closing = false;
@@ -1532,20 +1567,55 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    private void abandon(List<Task<?>> tasks) {
-        for (Task<?> t : tasks) {
-                callExceptionHandler(new ExceptionContext(
-                        "Task was still pending when its event loop closed; it was cancelled", null, t, null));
-                if (t.thread == null) {
-                    t.requestCancel("event loop closed", true);
-                    t.settleUnstarted();
-                } else if (!t.isDone()) {
-                    t.breakShields();
-                    t.requestCancel("event loop closed", true);
-                    transferTo(t);
-                    awaitDriverTurn();
+    /** One round of the close: what is queued now, in order; a task queued to be resumed is cancelled instead. */
+    private void runOrCancelQueued() {
+        for (int n = ready.size(); n > 0; n--) {
+            Object item = ready.pollFirst();
+            if (item instanceof Task<?> t) {
+                t.queued = false;
+                abandon(t);
+                continue;
+            }
+            Handle h = (Handle) item;
+            if (!h.cancelled) {
+                currentTask = null;
+                try {
+                    h.run();
+                } catch (Throwable e) {
+                    callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
                 }
+            }
         }
+    }
+
+    private void abandon(Task<?> t) {
+        if (t.isDone()) {
+            return;
+        }
+        callExceptionHandler(new ExceptionContext(
+                "Task was still pending when its event loop closed; it was cancelled", null, t, null));
+        if (t.thread == null) {
+            t.requestCancel("event loop closed", true);
+            t.settleUnstarted();
+        } else if (!t.isDone()) {
+            t.breakShields();
+            t.requestCancel("event loop closed", true);
+            transferTo(t);
+            awaitDriverTurn();
+        }
+    }
+
+    /** Reports the callbacks that the close's rounds did not get to, which it drops. */
+    private void reportDropped() {
+        ready.removeIf(item -> item instanceof Handle h && h.cancelled);
+        if (ready.isEmpty()) {
+            return;
+        }
+        int n = ready.size();
+        callExceptionHandler(new ExceptionContext(n + (n == 1 ? " callback" : " callbacks") + " still scheduled after "
+                + CLOSING_ROUNDS + " rounds of closing the event loop " + (n == 1 ? "was" : "were")
+                + " dropped: " + ready.stream().limit(10).toList(), null, null, null));
+        ready.clear();
     }
 
     private void reportUnretrieved() {

@@ -1,0 +1,121 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.aio4j.ToPublisherEndingTest.Recorder;
+import org.aio4j.ToPublisherEndingTest.TrackedSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What {@link EventLoop#close()} called directly (not through {@link Aio#run}, which cancels and finishes the tasks
+ * first) owes to the work still queued: callbacks accepted before the close run (none is dropped without a word),
+ * and the done callbacks of the tasks it cancels run.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a bound on hangs, not a timing assertion
+class LoopCloseTest {
+
+    private static final String PENDING_AT_CLOSE = "Task was still pending when its event loop closed; it was cancelled";
+
+    private static List<String> messages(List<ExceptionContext> errors) {
+        return errors.stream().map(ExceptionContext::message).toList();
+    }
+
+    @Test
+    void aSubscriptionPostedToAnIdleLoopThatIsClosedEndsWithAnErrorAndClosesItsSource() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var source = new TrackedSource(List.of(1, 2), null);
+        var subscriber = new Recorder();
+        java.util.concurrent.Flow.Publisher<Integer> publisher = loop.runUntilComplete(source::toPublisher);
+        publisher.subscribe(subscriber); // from this thread, the loop idle: the start is posted to the loop
+
+        loop.close();
+
+        assertThat(subscriber.signals).hasSize(2).first().isEqualTo("subscribed");
+        assertThat(subscriber.signals.get(1)).isInstanceOf(CancellationException.class);
+        assertThat(source.closes).isEqualTo(1);
+        assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE); // the pump, which never ran
+    }
+
+    @Test
+    void aSubscriptionWhosePumpNeverRanEndsWithAnErrorWhenTheLoopIsClosed() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var source = new TrackedSource(List.of(1, 2), null);
+        var subscriber = new Recorder();
+        loop.runUntilComplete(() -> {
+            source.toPublisher().subscribe(subscriber);
+            return null; // the run ends once the subscription has started, before its pump's first step
+        });
+        assertThat(subscriber.signals).containsExactly("subscribed");
+
+        loop.close();
+
+        assertThat(subscriber.signals).hasSize(2);
+        assertThat(subscriber.signals.get(1)).isInstanceOf(CancellationException.class);
+        assertThat(source.closes).isEqualTo(1);
+        assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE);
+    }
+
+    @Test
+    void callbacksAcceptedBeforeTheCloseRunInOrderAndTheDoneCallbacksOfTasksItCancelsRunToo() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        List<String> ran = new ArrayList<>();
+        Task<Void> sleeper = loop.createTask(() -> Aio.sleep(10));
+        loop.runUntilComplete(() -> Aio.sleep(0)); // the sleeper starts and sleeps
+        loop.callSoon(() -> ran.add("callSoon"));
+        Thread poster = Thread.ofPlatform().start(() -> loop.callSoonThreadsafe(() -> ran.add("threadsafe")));
+        poster.join();
+        sleeper.addDoneCallback(t -> ran.add("sleeper done, cancelled=" + t.isCancelled()));
+
+        loop.close();
+
+        assertThat(ran).containsExactly("callSoon", "threadsafe", "sleeper done, cancelled=true");
+        assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE);
+        assertThat(loop.hasPosts()).isFalse();
+    }
+
+    @Test
+    void callbacksThatRescheduleThemselvesForeverAreDroppedAndReported() {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var runs = new int[1];
+        Runnable[] again = new Runnable[1];
+        again[0] = () -> {
+            runs[0]++;
+            loop.callSoon(again[0]);
+        };
+        loop.callSoon(again[0]);
+
+        loop.close();
+
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(runs[0]).isEqualTo(EventLoop.CLOSING_ROUNDS);
+        assertThat(messages(errors)).singleElement().asString()
+                .startsWith("1 callback still scheduled after " + EventLoop.CLOSING_ROUNDS
+                        + " rounds of closing the event loop was dropped");
+    }
+
+    @Test
+    void aCloseCalledFromTheCloseItselfReturnsAtOnce() {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var nestedReturned = new AtomicBoolean();
+        loop.callSoon(() -> {
+            loop.close(); // from a callback that the close runs: it must not wait for itself
+            nestedReturned.set(true);
+        });
+
+        loop.close();
+
+        assertThat(nestedReturned).isTrue();
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(errors).isEmpty();
+    }
+}
