@@ -168,6 +168,8 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- lifecycle and bookkeeping
     private volatile int lifecycle = IDLE;
+    /** Opened when the loop is closed: for a {@link #close()} that another thread's close made wait. */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private final LiveTasks live = new LiveTasks();
     private int taskCounter; // task names are Task-N; N wraps after 2^31 tasks, as names need not be unique
     private final InFlight inFlight = new InFlight(this);
@@ -460,8 +462,10 @@ public final class EventLoop implements AutoCloseable {
      * shut down without waiting. {@link Aio#run} cancels the pending tasks and lets them finish while the loop still
      * runs before it closes the loop (asyncio's {@code runners}): close a loop directly only once its work is done.
      *
-     * <p>Closing a closed loop does nothing, and so does a {@code close()} while another thread is closing the loop.
-     * Another thread may close an idle loop; a close and a run that start at the same moment do not overlap: one of them is
+     * <p>Closing a closed loop does nothing. A {@code close()} while another thread is closing the loop waits until
+     * the loop is closed, as {@link ExecutorService#close()} does (an interrupt does not end the wait; it is kept for
+     * later); one called by the closing work itself (a {@code finally} block, a callback) returns at once. Another
+     * thread may close an idle loop; a close and a run that start at the same moment do not overlap: one of them is
      * refused. A {@link #callSoonThreadsafe} at the same moment as a close either is refused, or is accepted and then
      * run by the close.
      *
@@ -474,7 +478,11 @@ public final class EventLoop implements AutoCloseable {
             if ((state = lifecycle) == RUNNING) {
                 throw new IllegalStateException("Cannot close a running event loop");
             }
-            if (state == CLOSED || state == CLOSING) {
+            if (state == CLOSING) {
+                awaitClosedByAnother();
+                return;
+            }
+            if (state == CLOSED) {
                 return;
             }
         }
@@ -484,6 +492,7 @@ public final class EventLoop implements AutoCloseable {
             ready.clear();
             timers.clear();
             lifecycle = CLOSED;
+            closed.countDown();
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
                 es.shutdown();
             }
@@ -499,6 +508,28 @@ public final class EventLoop implements AutoCloseable {
      * itself needs more.
      */
     static final int CLOSING_ROUNDS = 100;
+
+    /**
+     * A close while another thread closes the loop: waits for it, unless this thread does the closing work (a
+     * {@code finally} block or a callback that the close runs), which would then wait for itself.
+     */
+    private void awaitClosedByAnother() {
+        if (holderThread == Thread.currentThread()) {
+            return;
+        }
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                closed.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     // ==============================================================================================================
     // Callbacks and time

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.aio4j.ToPublisherEndingTest.Recorder;
 import org.aio4j.ToPublisherEndingTest.TrackedSource;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What {@link EventLoop#close()} called directly (not through {@link Aio#run}, which cancels and finishes the tasks
  * first) owes to the work still queued: callbacks accepted before the close run (none is dropped without a word),
- * and the done callbacks of the tasks it cancels run.
+ * the done callbacks of the tasks it cancels run, and a second close waits for the first.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a bound on hangs, not a timing assertion
 class LoopCloseTest {
@@ -100,6 +102,40 @@ class LoopCloseTest {
         assertThat(messages(errors)).singleElement().asString()
                 .startsWith("1 callback still scheduled after " + EventLoop.CLOSING_ROUNDS
                         + " rounds of closing the event loop was dropped");
+    }
+
+    @Test
+    void aSecondCloseFromAnotherThreadWaitsUntilTheLoopIsClosed() throws Exception {
+        var loop = new EventLoop();
+        var inFinally = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        loop.createTask(() -> {
+            try {
+                Aio.sleep(10);
+            } finally {
+                inFinally.countDown();
+                release.await(); // holds the first close in its cancellation round
+            }
+        });
+        loop.runUntilComplete(() -> Aio.sleep(0));
+        loop.setExceptionHandler((l, ctx) -> { });
+        Thread first = Thread.ofPlatform().start(loop::close);
+        inFinally.await();
+
+        var closedWhenSecondReturned = new AtomicReference<Boolean>();
+        Thread second = Thread.ofPlatform().start(() -> {
+            loop.close();
+            closedWhenSecondReturned.set(loop.isClosed());
+        });
+        // Until the second close waits (or, wrongly, has returned already): then let the first one finish.
+        while (second.isAlive() && second.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait();
+        }
+        release.countDown();
+        second.join();
+        first.join();
+
+        assertThat(closedWhenSecondReturned.get()).as("the loop was closed when the second close() returned").isTrue();
     }
 
     @Test
