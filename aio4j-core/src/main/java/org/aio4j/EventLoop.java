@@ -87,10 +87,12 @@ public final class EventLoop implements AutoCloseable {
     private static final int CLOSING = 2;
     private static final int CLOSED = 3;
     private static final VarHandle LIFECYCLE;
+    private static final VarHandle STOP_POSTED;
 
     static {
         try {
             LIFECYCLE = MethodHandles.lookup().findVarHandle(EventLoop.class, "lifecycle", int.class);
+            STOP_POSTED = MethodHandles.lookup().findVarHandle(EventLoop.class, "stopPosted", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -165,6 +167,8 @@ public final class EventLoop implements AutoCloseable {
 
     // ---- the inbox for other threads
     private final Inbox inbox = new Inbox();
+    /** A stop from a thread not holding the loop is in the inbox and has not run yet: see {@link #stop()}. */
+    private volatile boolean stopPosted;
 
     // ---- lifecycle and bookkeeping
     private volatile int lifecycle = IDLE;
@@ -420,7 +424,7 @@ public final class EventLoop implements AutoCloseable {
      * by a thread that does not hold the loop (another thread, or any thread while the loop is idle), the request is
      * posted as {@link #callSoonThreadsafe} posts a callback, so it is never lost, wakes a waiting loop, and stops the
      * loop at the end of the iteration that runs it (a loop that is not running: its next run, after one iteration).
-     * On a closed loop it does nothing.
+     * Requests made while one posted earlier has not run yet share its post. On a closed loop it does nothing.
      */
     public void stop() {
         if (holderThread == Thread.currentThread()) {
@@ -428,8 +432,16 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         // A plain write from here could be missed by a loop that is starting or waiting; the inbox cannot be.
-        // Refused on a closed loop, which has nothing to stop.
-        post(new Handle((Runnable) this::stop, null));
+        // One posted stop that has not run yet answers every later request too: it stops the loop after them.
+        if (STOP_POSTED.compareAndSet(this, false, true)) {
+            post(new Handle((Runnable) this::postedStop, null)); // refused on a closed loop, which has nothing to stop
+        }
+    }
+
+    /** The stop posted by {@link #stop()}: a request made from now on needs a post of its own. */
+    private void postedStop() {
+        stopPosted = false;
+        stopping = true;
     }
 
     /** Whether the loop is running. Safe from any thread. */
@@ -1085,6 +1097,11 @@ public final class EventLoop implements AutoCloseable {
     /** Whether posts wait in the inbox (for tests: a closed loop must keep none). */
     boolean hasPosts() {
         return !inbox.isEmpty();
+    }
+
+    /** How many posts wait in the inbox (for tests). */
+    int postsWaiting() {
+        return inbox.size();
     }
 
     void addInFlight(Object op) {

@@ -28,6 +28,11 @@ final class Inbox {
         return queue.isEmpty();
     }
 
+    /** How many posts wait; walks the queue (for tests). */
+    int size() {
+        return queue.size();
+    }
+
     /**
      * How many posts one drain moves at most. A thread that posts in a tight loop can add faster than the loop takes:
      * an unbounded drain would then never end, and the loop would run nothing else. The rest waits for the next

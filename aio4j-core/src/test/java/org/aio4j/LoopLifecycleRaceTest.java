@@ -194,6 +194,33 @@ class LoopLifecycleRaceTest {
 
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopsFromOtherThreadsWhileOneIsPendingShareItsPostAndALaterStopPostsAgain() throws Exception {
+        var loop = new EventLoop();
+        var go = new CyclicBarrier(4);
+        List<Future<?>> stoppers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            stoppers.add(threads.submit(() -> {
+                go.await();
+                for (int i = 0; i < 1000; i++) {
+                    loop.stop();
+                }
+                return null;
+            }));
+        }
+        for (var s : stoppers) {
+            s.get();
+        }
+        assertThat(loop.postsWaiting()).as("posts for 4000 stops of an idle loop").isEqualTo(1);
+        loop.runForever(); // one iteration: the pending stop ran
+        assertThat(loop.hasPosts()).isFalse();
+        threads.submit(loop::stop).get(); // posted anew: the stop that ran no longer answers for it
+        assertThat(loop.postsWaiting()).isEqualTo(1);
+        loop.runForever(); // returns only if that stop was posted
+        loop.close();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopFromAnotherThreadNeverThrowsWhileTheLoopEndsAndCloses() throws Exception {
         for (int rep = 0; rep < 1000; rep++) {
             var loop = new EventLoop();
