@@ -286,11 +286,7 @@ public final class ClientSession implements AutoCloseable {
             if (e instanceof CancellationException c) { // not this task's cancellation: the transport cancelled it
                 throw Failures.cancelledByTransport(request, transport, c);
             }
-            Exception translated = Failures.translate(request, e);
-            if (translated instanceof ClientException ce) {
-                throw ce;
-            }
-            throw (RuntimeException) translated;
+            throw Failures.translate(request, e);
         }
         if (r == null) {
             throw Failures.noResponse(request, transport);

@@ -16,8 +16,12 @@ final class Failures {
     private Failures() {
     }
 
-    /** The exception to throw for {@code error}, a failure of {@code request}; unchecked errors pass unchanged. */
-    static Exception translate(ClientRequest request, Exception error) {
+    /**
+     * The exception to throw for {@code error}, what the exchange of {@code request} failed with. An unchecked one
+     * too becomes a {@link ClientException} naming the request: it is a failure of that exchange, reported by the
+     * transport after {@code send} accepted the request, not a mistake at the call site.
+     */
+    static ClientException translate(ClientRequest request, Exception error) {
         String m = request.method();
         var u = request.uri();
         return switch (error) {
@@ -28,7 +32,6 @@ final class Failures {
             case HttpTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
             case SocketTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
             case IOException io -> new ClientConnectionException(m, u, "connection failed: " + connection(u, io), io);
-            case RuntimeException re -> re;
             default -> new ClientException(m, u, "failed: " + describe(error), error);
         };
     }

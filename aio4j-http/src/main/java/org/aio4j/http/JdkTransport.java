@@ -172,13 +172,20 @@ final class JdkTransport implements HttpTransport {
         /**
          * What the exchange fails with: the JDK's {@link java.io.IOException} as it is; a body too large for a byte
          * array, which the JDK's body handler reports as {@code IllegalArgumentException("too many bytes")}, as a
-         * {@link ClientException} that says so, so that the caller does not get an unchecked exception without the
-         * URL (the transport contract wants an {@code IOException}).
+         * {@link ClientException} that says so; any other unchecked exception, which the JDK throws while parsing a
+         * malformed response (a {@code NumberFormatException} for a {@code Content-Length} that is not a number), as
+         * a {@link java.net.ProtocolException}, like the JDK's own for a bad status line. The transport contract
+         * wants an {@code IOException}: the caller must not get an unchecked exception without the URL.
          */
         private Throwable failure(Throwable error) {
             if (error instanceof IllegalArgumentException && "too many bytes".equals(error.getMessage())) {
                 return new ClientException(request.method(), request.uri(),
                         "response body too large: more than a byte array holds (2 GiB)", error);
+            }
+            if (error instanceof RuntimeException && !(error instanceof java.util.concurrent.CancellationException)) {
+                var malformed = new java.net.ProtocolException("invalid HTTP response: " + Failures.describe(error));
+                malformed.initCause(error);
+                return malformed;
             }
             return error;
         }

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Transports that fail in ways a request does not normally fail: refusing from {@code send}, returning a future that
- * is already cancelled, or none at all. Every URL still gets exactly one result, however many there are, and a single
+ * is already cancelled, or none at all, or failing it with an unchecked exception rather than an IOException. Every URL still gets exactly one result, however many there are, and a single
  * request fails with a {@link ClientException}, never as if the calling task had been cancelled.
  */
 @Timeout(120)
@@ -86,25 +86,28 @@ class MisbehavingTransportTest {
     void aFutureCancelledByTheTransportNoFutureOrNoResponseIsAnErrorAtThatUrl(FetchAllTest.Api api)
             throws Exception {
         int n = 300;
-        var t = new Scripted(r -> switch (index(r) % 4) {
+        var t = new Scripted(r -> switch (index(r) % 5) {
             case 0 -> ok(r);
             case 1 -> cancelled();
             case 2 -> null;
-            default -> CompletableFuture.completedFuture(null); // a response that is not there
+            case 3 -> CompletableFuture.completedFuture(null); // a response that is not there
+            default -> CompletableFuture.failedFuture(new IllegalStateException("parser broke"));
         });
         try (var http = session(t)) {
             List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 10, FetchOrder.INPUT));
             assertThat(rs).extracting(FetchResult::index).containsExactlyElementsOf(IntStream.range(0, n).boxed()
                     .toList());
             for (FetchResult r : rs) {
-                switch (r.index() % 4) {
+                switch (r.index() % 5) {
                     case 0 -> assertThat(r.response().status()).isEqualTo(200);
                     case 1 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
                             .hasMessage("GET http://x.test/" + r.index() + ": cancelled by transport 'scripted'");
                     case 2 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
                             .hasMessage("GET http://x.test/" + r.index() + ": transport 'scripted' returned no future");
-                    default -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                    case 3 -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
                             .hasMessage("GET http://x.test/" + r.index() + ": " + NO_RESPONSE);
+                    default -> assertThat(r.error()).isExactlyInstanceOf(ClientException.class)
+                            .hasMessage("GET http://x.test/" + r.index() + ": " + UNCHECKED);
                 }
             }
         }
@@ -139,6 +142,7 @@ class MisbehavingTransportTest {
             case CANCELLED -> cancelled();
             case NO_FUTURE -> null;
             case NO_RESPONSE -> CompletableFuture.completedFuture(null);
+            case UNCHECKED -> CompletableFuture.failedFuture(new IllegalStateException("parser broke"));
         });
         try (var http = session(t)) {
             String outcome = Loops.run(() -> {
@@ -153,11 +157,15 @@ class MisbehavingTransportTest {
                 case CANCELLED -> "cancelled by transport 'scripted'";
                 case NO_FUTURE -> "transport 'scripted' returned no future";
                 case NO_RESPONSE -> NO_RESPONSE;
+                case UNCHECKED -> UNCHECKED;
             } + " / still running: true");
         }
     }
 
-    enum Kind { CANCELLED, NO_FUTURE, NO_RESPONSE }
+    enum Kind { CANCELLED, NO_FUTURE, NO_RESPONSE, UNCHECKED }
 
     private static final String NO_RESPONSE = "transport 'scripted' completed the exchange with no response (null)";
+
+    /** An exchange failed with an unchecked exception: an error of that request too, naming it, not passed as is. */
+    private static final String UNCHECKED = "failed: IllegalStateException: parser broke";
 }

@@ -235,6 +235,29 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aMalformedResponseIsAConnectionErrorNamingTheRequest() throws Exception {
+        // Vert.x reported Netty's decoding errors (IllegalArgumentException, NumberFormatException) as they were, and
+        // the JDK a Content-Length that is not a number as a NumberFormatException: an unchecked exception without
+        // the URL reached the caller, where an IllegalArgumentException reads as the documented "URL not valid".
+        for (String answer : List.of("hello world\r\n\r\n",
+                "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc")) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                String url = canned.url("/x");
+                assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                        .as("answer %s", answer.lines().findFirst().orElseThrow())
+                        .isInstanceOfSatisfying(ClientConnectionException.class, e -> {
+                            assertThat(e.getMessage()).startsWith("GET " + url + ": connection failed: ");
+                            assertThat(e.getCause()).isInstanceOf(java.net.ProtocolException.class);
+                        });
+                List<FetchResult> rs = Loops.run(() -> http.fetchAll(List.of(url), 1, FetchOrder.INPUT));
+                assertThat(rs.getFirst().error()).isInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": connection failed: ");
+            }
+        }
+    }
+
+    @Test
     void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
         var session = session();
         Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);

@@ -208,6 +208,13 @@ public final class VertxTransport implements HttpTransport {
             complete(response);
         }
 
+        /**
+         * Fails the exchange with what the transport contract wants, an {@link java.io.IOException}: Vert.x's own
+         * as it is; its unchecked timeout and connection errors as their {@code ClientException}s; and any other
+         * unchecked exception, which is what Netty's decoder reports for a malformed response (a bad status line
+         * or chunk size: {@code IllegalArgumentException}, {@code NumberFormatException}), as a
+         * {@link java.net.ProtocolException}, as the JDK client reports a bad status line.
+         */
         void fail(Throwable error) {
             disarm();
             completeExceptionally(switch (error) {
@@ -216,8 +223,17 @@ public final class VertxTransport implements HttpTransport {
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
                 case VertxException v -> new ClientConnectionException(request.method(), request.uri(),
                         "connection failed: " + v.getMessage(), v);
+                case RuntimeException malformed -> protocolError(malformed);
                 default -> error;
             });
+        }
+
+        private static java.net.ProtocolException protocolError(RuntimeException cause) {
+            String m = cause.getMessage();
+            var e = new java.net.ProtocolException("invalid HTTP response: " + cause.getClass().getSimpleName()
+                    + (m == null || m.isBlank() ? "" : ": " + m));
+            e.initCause(cause);
+            return e;
         }
 
         @Override

@@ -1,0 +1,70 @@
+package org.aio4j.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A local server that answers every request with the same bytes, however wrong they are as HTTP, and then closes the
+ * connection: for what a client does with a malformed response (the JDK's {@code HttpServer} always answers well).
+ */
+final class CannedServer implements AutoCloseable {
+
+    private final ServerSocket socket;
+    private final byte[] answer;
+
+    private CannedServer(ServerSocket socket, byte[] answer) {
+        this.socket = socket;
+        this.answer = answer;
+    }
+
+    /** Starts answering {@code answer} (ISO-8859-1 text) on an ephemeral port of 127.0.0.1. */
+    static CannedServer start(String answer) throws IOException {
+        var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+                answer.getBytes(StandardCharsets.ISO_8859_1));
+        Thread.ofVirtual().name("canned-server").start(s::acceptAll);
+        return s;
+    }
+
+    /** The absolute URL of {@code path}. */
+    String url(String path) {
+        return "http://127.0.0.1:" + socket.getLocalPort() + path;
+    }
+
+    private void acceptAll() {
+        while (!socket.isClosed()) {
+            try {
+                Socket c = socket.accept();
+                Thread.ofVirtual().name("canned-server-connection").start(() -> answer(c));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private void answer(Socket c) {
+        try (c) {
+            skipRequestHead(c.getInputStream());
+            c.getOutputStream().write(answer);
+            c.getOutputStream().flush();
+        } catch (IOException clientGone) {
+            // the client gave up first: nothing to answer
+        }
+    }
+
+    /** Reads up to the empty line that ends the request's head (the tests send no body). */
+    private static void skipRequestHead(InputStream in) throws IOException {
+        int matched = 0;
+        for (int b; matched < 4 && (b = in.read()) >= 0; ) {
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
