@@ -34,8 +34,11 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     /**
      * Checks the request.
      *
-     * @throws IllegalArgumentException if the method is not an HTTP token, the URL is neither absolute http(s) nor a
-     *                                  path starting with {@code /}, or the timeout is not positive
+     * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header value has a
+     *                                  control character (CR and LF among them: they would end the header and start
+     *                                  another), the URL is neither absolute http(s) nor a path starting with
+     *                                  {@code /}, or the timeout is not positive
+     * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
     public ClientRequest {
         Objects.requireNonNull(method, "method must not be null");
@@ -61,13 +64,13 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         return new ClientRequest(method, parse(url), Map.of(), null, null);
     }
 
-    /** This request with {@code value} added to the header {@code name}. */
+    /**
+     * This request with {@code value} added to the header {@code name}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an HTTP token or {@code value} has a control character
+     */
     public ClientRequest withHeader(String name, String value) {
-        Objects.requireNonNull(name, "header name must not be null");
-        Objects.requireNonNull(value, "value of header " + name + " must not be null");
-        if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {
-            throw new IllegalArgumentException("header name must be an HTTP token, got '" + name + "'");
-        }
+        checkHeader(name, value);
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
         return new ClientRequest(method, uri, h, body, timeout);
@@ -128,8 +131,32 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
             return Map.of();
         }
         var copy = new LinkedHashMap<String, List<String>>();
-        headers.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "header name must not be null"), List.copyOf(v)));
+        headers.forEach((name, values) -> {
+            Objects.requireNonNull(values, () -> "values of header " + name + " must not be null");
+            values.forEach(v -> checkHeader(name, v));
+            copy.put(name, List.copyOf(values));
+        });
         return java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * Checks a header line before any transport sees it: a name that is not a token, or a CR or LF in a value, would
+     * let the header end early and the rest be read as another header or a request of its own (header injection).
+     * RFC 9110's field-value allows visible characters, spaces, tabs and obs-text, no other control character.
+     */
+    private static void checkHeader(String name, String value) {
+        Objects.requireNonNull(name, "header name must not be null");
+        Objects.requireNonNull(value, () -> "value of header " + name + " must not be null");
+        if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {
+            throw new IllegalArgumentException("header name must be an HTTP token, got '" + name + "'");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new IllegalArgumentException(String.format("value of header %s must not contain control"
+                        + " characters (CR and LF among them), got U+%04X at index %d", name, (int) c, i));
+            }
+        }
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -89,6 +89,33 @@ class ClientSessionTest {
     }
 
     @Test
+    void invalidHeadersAreRefusedWhenTheRequestIsBuilt() {
+        // A CR or LF in a value ends the header early: what follows is read as a header (or a request) of its own.
+        // Only the transport caught it, each in its own words (the JDK: 'invalid header value: "v<CR><LF>..."'), and a
+        // transport of the user's own would have sent it; a header name given through the canonical constructor was
+        // not checked at all.
+        var url = java.net.URI.create("http://x.test/a");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withHeader("X-A", "v\r\nX-Injected: 1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("value of header X-A must not contain control characters (CR and LF among them),"
+                        + " got U+000D at index 1");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withHeader("X-A", "v\u0000"))
+                .hasMessageEndingWith("got U+0000 at index 1");
+        assertThatThrownBy(() -> new ClientRequest("GET", url, java.util.Map.of("X-A", java.util.List.of("a\nb")),
+                null, null)).hasMessageEndingWith("got U+000A at index 1");
+        assertThatThrownBy(() -> new ClientRequest("GET", url, java.util.Map.of("X B", java.util.List.of("v")),
+                null, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("header name must be an HTTP token, got 'X B'");
+        var nullValue = new java.util.HashMap<String, java.util.List<String>>();
+        nullValue.put("X-A", java.util.Arrays.asList("v", null));
+        assertThatThrownBy(() -> new ClientRequest("GET", url, nullValue, null, null))
+                .isInstanceOf(NullPointerException.class).hasMessage("value of header X-A must not be null");
+        // what a header may hold: tabs, spaces, visible characters and obs-text
+        assertThat(ClientRequest.get("/a").withHeader("X-A", "a\tb c~\u00e9").headers())
+                .containsEntry("X-A", java.util.List.of("a\tb c~\u00e9"));
+    }
+
+    @Test
     void aMethodInLowerCaseIsSentInUpperCaseAsAiohttpDoes() throws Exception {
         // ClientRequest documents its method as upper case; aiohttp upper-cases it (request("post", ...) sends POST).
         // It was sent as given: "post", a method no server knows (methods are case-sensitive).
