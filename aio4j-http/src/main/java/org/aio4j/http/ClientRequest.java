@@ -34,9 +34,10 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     /**
      * Checks the request.
      *
-     * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header value has a
-     *                                  control character (CR and LF among them: they would end the header and start
-     *                                  another), the URL is neither absolute http(s) nor a path starting with
+     * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header is
+     *                                  {@code Content-Length} or {@code Transfer-Encoding} (the transport frames the
+     *                                  body), a header value has a control character (CR and LF among them: they
+     *                                  would end the header and start another), the URL is neither absolute http(s) nor a path starting with
      *                                  {@code /}, or the timeout is not positive
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
@@ -67,7 +68,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     /**
      * This request with {@code value} added to the header {@code name}.
      *
-     * @throws IllegalArgumentException if {@code name} is not an HTTP token or {@code value} has a control character
+     * @throws IllegalArgumentException if {@code name} is not an HTTP token, or is {@code Content-Length} or
+     *                                  {@code Transfer-Encoding}, or {@code value} has a control character
      */
     public ClientRequest withHeader(String name, String value) {
         checkHeader(name, value);
@@ -141,7 +143,10 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
 
     /**
      * Checks a header line before any transport sees it: a name that is not a token, or a CR or LF in a value, would
-     * let the header end early and the rest be read as another header or a request of its own (header injection).
+     * let the header end early and the rest be read as another header or a request of its own (header injection); a
+     * {@code Content-Length} or {@code Transfer-Encoding} of the caller's would frame the body a second way, and a
+     * wrong length leaves the rest of the body on the keep-alive connection as the start of the next request (the
+     * JDK client refuses {@code Content-Length}; Vert.x sent it, and {@code Transfer-Encoding} both did).
      * RFC 9110's field-value allows visible characters, spaces, tabs and obs-text, no other control character.
      */
     private static void checkHeader(String name, String value) {
@@ -149,6 +154,10 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         Objects.requireNonNull(value, () -> "value of header " + name + " must not be null");
         if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {
             throw new IllegalArgumentException("header name must be an HTTP token, got '" + name + "'");
+        }
+        if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")) {
+            throw new IllegalArgumentException("header " + name + " must not be set: the transport frames the body"
+                    + " itself, and a second framing would corrupt the connection");
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
