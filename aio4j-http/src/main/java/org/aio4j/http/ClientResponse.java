@@ -1,7 +1,12 @@
 package org.aio4j.http;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
@@ -97,10 +102,36 @@ public final class ClientResponse {
 
     /**
      * The body decoded with the charset of the {@code Content-Type} header, or UTF-8 when it names none or an unknown
-     * one: aiohttp's {@code await resp.text()}.
+     * one: aiohttp's {@code await resp.text()}. Strict, as aiohttp's: bytes that are not valid in that charset are an
+     * error, not silently replaced; {@link #text(CodingErrorAction)} decodes them anyway.
+     *
+     * @throws UncheckedIOException if the body is not valid in the charset (aiohttp's {@code UnicodeDecodeError});
+     *                              the message names the request, the charset and the byte offset, the cause is the
+     *                              decoder's {@link CharacterCodingException}
      */
     public String text() {
-        return new String(body, charset());
+        return text(CodingErrorAction.REPORT);
+    }
+
+    /**
+     * The body decoded as {@link #text()} does, with {@code onInvalid} applied to bytes that are not valid in the
+     * charset: {@link CodingErrorAction#REPORT} throws, {@link CodingErrorAction#REPLACE} puts U+FFFD in their place
+     * (aiohttp's {@code text(errors="replace")}), {@link CodingErrorAction#IGNORE} drops them.
+     *
+     * @throws UncheckedIOException with {@code REPORT}, if the body is not valid in the charset
+     */
+    public String text(CodingErrorAction onInvalid) {
+        Objects.requireNonNull(onInvalid, "onInvalid must not be null");
+        Charset charset = charset();
+        CharsetDecoder decoder = charset.newDecoder().onMalformedInput(onInvalid).onUnmappableCharacter(onInvalid);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        try {
+            return decoder.decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw new UncheckedIOException(method + " " + url + ": the body is not valid " + charset.name()
+                    + " at byte " + in.position() + " of " + body.length
+                    + " (text(CodingErrorAction.REPLACE) decodes it anyway)", e);
+        }
     }
 
     /**
