@@ -120,7 +120,12 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 throw new IllegalArgumentException("URL scheme must be http or https, got '" + uri + "'");
             }
             if (uri.getHost() == null) {
-                throw new IllegalArgumentException("URL has no host: '" + uri + "'");
+                // java.net.URI leaves the host null when it cannot parse it (an underscore, say), not only when it is
+                // missing: say which.
+                throw new IllegalArgumentException(uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()
+                        ? "URL has no host: '" + uri + "'"
+                        : "URL's host is not a valid host name (letters, digits, '-' and '.'; no '_'): '"
+                                + uri.getRawAuthority() + "' in '" + uri + "'");
             }
         } else if (uri.getRawPath() == null || !uri.getRawPath().startsWith("/") || uri.getRawAuthority() != null) {
             throw new IllegalArgumentException("URL must be absolute (http://host/path) or a path starting with '/'"

@@ -64,6 +64,9 @@ class ClientSessionTest {
         assertThatThrownBy(() -> ClientRequest.get("ftp://host/x")).hasMessageContaining("http or https");
         assertThatThrownBy(() -> ClientRequest.get("a b")).hasMessageStartingWith("not a valid URL: 'a b'");
         assertThatThrownBy(() -> ClientRequest.get("relative/x")).hasMessageContaining("starting with '/'");
+        assertThatThrownBy(() -> ClientRequest.get("http:///x")).hasMessage("URL has no host: 'http:///x'");
+        assertThatThrownBy(() -> ClientRequest.get("http://my_host/x")).hasMessage("URL's host is not a valid host"
+                + " name (letters, digits, '-' and '.'; no '_'): 'my_host' in 'http://my_host/x'");
         assertThatThrownBy(() -> ClientRequest.of("GE T", "/a")).hasMessageContaining("token");
         assertThatThrownBy(() -> ClientRequest.get("/a").withTimeout(Duration.ZERO))
                 .hasMessage("request timeout must be > 0, got 0 ms");
