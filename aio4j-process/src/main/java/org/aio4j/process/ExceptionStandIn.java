@@ -26,13 +26,14 @@ final class ExceptionStandIn extends RuntimeException {
 
     /**
      * The serialized form of {@code error}, or of its stand-in if it cannot be serialized or is refused, whatever
-     * writing it throws (a {@code writeObject} of a field may throw an unchecked exception: the worker must answer all
-     * the same, not die).
+     * writing it throws: a {@code writeObject} of a field may throw an unchecked exception or any {@link Error} (an
+     * {@code assert}, say), and the worker must answer all the same, not die. The stand-in holds nothing but
+     * strings and stack traces, so only a lack of memory can stop it in turn.
      */
     static byte[] encode(Throwable error, AllowList allow) {
         try {
             return Payloads.encode(error, allow, Set.of(), "in the task's exception");
-        } catch (IOException | RuntimeException | StackOverflowError | LinkageError notSendable) {
+        } catch (Throwable notSendable) {
             try {
                 return Payloads.encode(standIn(error, notSendable.toString(), 0), allow, Set.of(),
                         "in the task's exception");

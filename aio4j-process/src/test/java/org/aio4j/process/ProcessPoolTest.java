@@ -132,14 +132,22 @@ class ProcessPoolTest {
 
     @Test
     void anExceptionWhoseWritingThrowsComesBackAsAStandInAndTheWorkerLivesOn() throws Exception {
-        try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Unwritable.class).build()) {
+        try (var allowing = ProcessPool.builder().workers(1)
+                .allow(WorkerTasks.Unwritable.class, WorkerTasks.UnwritableByError.class).build()) {
             long pid = allowing.remote(WorkerTasks::pid).call();
             assertThatThrownBy(() -> allowing.remote(() -> {
-                throw new WorkerTasks.CarriesUnwritable("kept too");
+                throw new WorkerTasks.CarriesUnwritable("kept too", new WorkerTasks.Unwritable());
             }).call())
                     .isExactlyInstanceOf(ExceptionStandIn.class)
                     .hasMessageStartingWith(WorkerTasks.CarriesUnwritable.class.getName() + ": kept too [sent as a "
                             + "stand-in: java.lang.IllegalStateException: an Unwritable cannot be written]");
+            // An Error thrown while writing it, too: it used to escape and halt the worker (exit status 3).
+            assertThatThrownBy(() -> allowing.remote(() -> {
+                throw new WorkerTasks.CarriesUnwritable("kept by error", new WorkerTasks.UnwritableByError());
+            }).call())
+                    .isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessageStartingWith(WorkerTasks.CarriesUnwritable.class.getName() + ": kept by error [sent as "
+                            + "a stand-in: java.lang.AssertionError: an UnwritableByError cannot be written]");
             assertThat(allowing.remote(WorkerTasks::pid).call()).isEqualTo(pid);
         }
     }

@@ -113,13 +113,25 @@ final class WorkerTasks {
         }
     }
 
-    /** An exception that holds an {@link Unwritable}. */
+    /** A value whose writing fails with an {@link Error} (an {@code assert} in a writeObject, say). */
+    static final class UnwritableByError implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void writeObject(java.io.ObjectOutputStream out) {
+            throw new AssertionError("an UnwritableByError cannot be written");
+        }
+    }
+
+    /** An exception that holds a value that cannot be written, an {@link Unwritable} or an {@link UnwritableByError}. */
     static final class CarriesUnwritable extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final Unwritable value = new Unwritable();
+        @SuppressWarnings("serial")
+        final Serializable value;
 
-        CarriesUnwritable(String message) {
+        CarriesUnwritable(String message, Serializable value) {
             super(message);
+            this.value = value;
         }
     }
 
