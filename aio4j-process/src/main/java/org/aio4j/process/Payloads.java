@@ -92,15 +92,55 @@ final class Payloads {
      */
     private static byte[] encode(Object value, AllowList allow, Set<String> own, boolean lambdasAreOwn,
                                  String where) throws IOException {
-        var bytes = new ByteArrayOutputStream();
+        var bytes = new BoundedBytes(allow.maxPayloadBytes);
         try (var out = new CheckingOutput(bytes, allow, own, lambdasAreOwn, where)) {
             out.writeObject(value);
-        }
-        if (bytes.size() > allow.maxPayloadBytes) {
-            throw new InvalidObjectException("payload " + where + " is " + bytes.size()
-                    + " bytes, more than the pool's maxPayloadBytes " + allow.maxPayloadBytes);
+        } catch (IOException e) {
+            if (bytes.exceeded) {
+                // Whatever the stream threw after the refusal (it tries to write the exception too), say why.
+                throw new InvalidObjectException("payload " + where + " is larger than the pool's maxPayloadBytes "
+                        + allow.maxPayloadBytes);
+            }
+            throw e;
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The bytes of a payload, refusing to grow past the limit: a value too large fails as soon as it is, instead of
+     * being copied whole (the copy of a result that fits the worker's heap may not fit it a second time).
+     */
+    private static final class BoundedBytes extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final int limit;
+        boolean exceeded;
+
+        BoundedBytes(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            reserve(1);
+            bytes.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            reserve(len);
+            bytes.write(b, off, len);
+        }
+
+        private void reserve(int n) throws IOException {
+            if (exceeded || n > limit - bytes.size()) {
+                exceeded = true;
+                throw new InvalidObjectException("more than " + limit + " bytes");
+            }
+        }
+
+        byte[] toByteArray() {
+            return bytes.toByteArray();
+        }
     }
 
     /**

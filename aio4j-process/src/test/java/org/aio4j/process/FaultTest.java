@@ -195,6 +195,20 @@ class FaultTest {
         }
     }
 
+    @Test
+    void aResultLargerThanMaxPayloadBytesFailsItsCallSayingSoBeforeItFillsTheWorkersHeap() throws Exception {
+        // 30 MB of result fit a 64 MB heap, but its serialized copy grew without bound before the limit was checked:
+        // the call failed with the worker's OutOfMemoryError instead of the pool's limit.
+        try (var small = ProcessPool.builder().workers(1).maxPayloadBytes(1 << 20)
+                .jvmOptions("-XX:+UseSerialGC", "-Xmx64m").build()) {
+            long pid = small.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> small.remote(() -> new byte[30 << 20]).call())
+                    .isInstanceOf(java.io.InvalidObjectException.class)
+                    .hasMessage("payload in the task's result is larger than the pool's maxPayloadBytes 1048576");
+            assertThat(small.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+        }
+    }
+
     static int length(byte[] data) {
         return data.length;
     }
