@@ -525,8 +525,9 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * Refuses new work, cancels the queued calls, cancels the running ones (interrupting them in their workers, which
-     * are killed if they do not stop within the grace period) and interrupts the threads of {@link #execute}.
-     * asyncio's {@code shutdown(wait=False, cancel_futures=True)}, and more.
+     * are killed if they do not stop within the grace period) and interrupts the threads of {@link #execute}. Does
+     * not wait, even for a worker that reads no more: see {@link #awaitTermination}. asyncio's
+     * {@code shutdown(wait=False, cancel_futures=True)}, and more.
      *
      * @return an empty list: the commands of {@code execute} start at once, and queued remote calls are not
      *         {@code Runnable}s; their callers see them cancelled

@@ -229,10 +229,12 @@ final class Worker implements Runnable {
 
     /**
      * Asks the worker to interrupt {@code call}, and kills the worker if the call is still running after the grace
-     * period. Sends nothing if the task frame has not gone out: the driver sees the request and never sends it.
+     * period. Returns at once. Sends nothing if the task frame has not gone out: the driver sees the request and
+     * never sends it.
      *
-     * <p>The grace period starts before the CANCEL frame is written: writing waits for the driver, which may be stuck
-     * writing the task frame to a worker that reads no more (hung); killing that worker ends both waits.
+     * <p>The CANCEL frame is written by a thread of its own: writing waits for the driver, which may be stuck writing
+     * the task frame to a worker that reads no more (hung), and the caller ({@code shutdownNow()}, say) must not wait
+     * with it. The grace period starts first, so killing that worker ends both waits.
      */
     void cancel(PoolCall call) {
         CompletableFuture.delayedExecutor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
@@ -242,6 +244,13 @@ final class Worker implements Runnable {
                 process.destroyForcibly();
             }
         });
+        CANCEL_WRITERS.newThread(() -> sendCancel(call)).start();
+    }
+
+    private static final java.util.concurrent.ThreadFactory CANCEL_WRITERS =
+            Thread.ofVirtual().name("aio4j-process-cancel-", 0).factory();
+
+    private void sendCancel(PoolCall call) {
         synchronized (writeLock) {
             if (!call.frameWritten) {
                 return;

@@ -129,6 +129,33 @@ class CancellationTest {
         }
     }
 
+    @Test
+    void shutdownNowReturnsAtOnceEvenWhenATaskFrameIsStuckInThePipe() throws Exception {
+        // shutdownNow() wrote the CANCEL frame itself, so it waited for the driver stuck writing the task frame, that
+        // is until the grace period killed the worker: it returned only after the kill was logged.
+        var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofSeconds(20)).build();
+        try (var log = new WorkerLog()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+            byte[] data = new byte[4 << 20];
+            Future<Integer> stuck = single.submit(() -> length(data));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
+            while (!isWritingATaskFrame("aio4j-process-worker-1")) {
+                assertThat(System.nanoTime() - deadline).as("the driver never got stuck writing the frame").isNegative();
+                Thread.onSpinWait();   // until the driver is stuck in the write
+            }
+            single.shutdownNow();
+            assertThat(log.lines()).as("shutdownNow() waited for the grace period's kill")
+                    .noneMatch(l -> l.contains("killing the worker"));
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);   // what the grace period would do
+            assertThat(single.awaitTermination(1, TimeUnit.MINUTES)).as("terminated: %s", single).isTrue();
+            assertThatThrownBy(stuck::get).isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .cause().isInstanceOfAny(InterruptedException.class, CancellationException.class);
+        } finally {
+            single.shutdownNow();
+        }
+    }
+
     private static boolean isWritingATaskFrame(String threadName) {
         return Thread.getAllStackTraces().entrySet().stream()
                 .filter(e -> e.getKey().getName().equals(threadName))
