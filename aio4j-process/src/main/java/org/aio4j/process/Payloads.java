@@ -22,7 +22,7 @@ import java.util.Set;
  * every class against the allow-list (so a task that would be refused fails where it is submitted, naming the
  * class), and reading installs an {@link ObjectInputFilter} that refuses any other class, a graph deeper than the
  * limit, and arrays longer than the payload could hold. Refusals are {@link InvalidClassException}s whose message
- * names the class and how to allow it.
+ * names the class and how to allow it, or the limit exceeded. The depth is checked only where a payload is read.
  */
 final class Payloads {
 
@@ -156,10 +156,12 @@ final class Payloads {
             in.setObjectInputFilter(filter);
             return in.readObject();
         } catch (InvalidClassException e) {
-            if (filter.refused == null) {
+            if (filter.reason == null) {
                 throw e;
             }
-            var refusal = new InvalidClassException(filter.refused, "refused by the process pool's allow-list ("
+            var refusal = filter.refused == null
+                    ? new InvalidClassException("refused by the process pool (" + where + "): " + filter.reason)
+                    : new InvalidClassException(filter.refused, "refused by the process pool's allow-list ("
                     + where + "): " + filter.reason);
             refusal.initCause(e);
             throw refusal;
@@ -237,7 +239,9 @@ final class Payloads {
         private final AllowList allow;
         private final Set<String> own;
         private final int payloadBytes;
+        /** The class the allow-list refused, or {@code null} if a limit refused the payload. */
         String refused;
+        /** Why the payload was refused, once it was. */
         String reason;
 
         Filter(AllowList allow, Set<String> own, int payloadBytes) {
@@ -249,23 +253,24 @@ final class Payloads {
         @Override
         public Status checkInput(FilterInfo info) {
             Class<?> c = info.serialClass();
-            String name = c == null ? "payload" : c.getName();
             if (info.depth() > allow.maxDepth) {
-                return refuse(name, "the object graph is deeper than the pool's maxDepth " + allow.maxDepth);
+                // A limit, not the allow-list: no class is at fault (the filter often learns no class here).
+                return refuse(null, "the object graph is deeper than the pool's maxDepth " + allow.maxDepth
+                        + "; raise it with ProcessPool.builder().maxDepth(...)");
             }
             // Every array element takes at least one byte of the stream, so a longer array is a forged length.
             if (info.arrayLength() > payloadBytes) {
-                return refuse(name, "an array of " + info.arrayLength() + " elements cannot come from a payload of "
+                return refuse(null, "an array of " + info.arrayLength() + " elements cannot come from a payload of "
                         + payloadBytes + " bytes");
             }
             if (c != null && !allow.allows(c, own)) {
-                return refuse(name, AllowList.howToAllow(name));
+                return refuse(c.getName(), AllowList.howToAllow(c.getName()));
             }
             return Status.ALLOWED;
         }
 
         private Status refuse(String name, String why) {
-            if (refused == null) {
+            if (reason == null) {
                 refused = name;
                 reason = why;
             }

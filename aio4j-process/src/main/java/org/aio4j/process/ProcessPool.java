@@ -65,10 +65,12 @@ import java.util.function.Supplier;
  * classes of package {@code java.util} (collections), serialized lambdas, exceptions, the task's own class (for a
  * lambda, the class that declares it; a lambda in a result is no task, so its class must be allowed), and what
  * {@link Builder#allow(String...)} adds; a graph deeper than
- * {@link Builder#maxDepth(int)} or a payload larger than {@link Builder#maxPayloadBytes(int)} is refused too. The same check
- * runs when a task or result is written, so a task holding a class outside the allow-list fails at submission with
- * an {@link IllegalArgumentException}, and a result outside it fails its call with an
- * {@link java.io.InvalidClassException} naming the class; the worker is unharmed either way.
+ * {@link Builder#maxDepth(int)} or a payload larger than {@link Builder#maxPayloadBytes(int)} is refused too. The
+ * allow-list and the size are checked when a task or result is written as well, so a task holding a class outside
+ * the allow-list fails at submission with an {@link IllegalArgumentException}, and a result outside it fails its
+ * call with an {@link java.io.InvalidClassException} naming the class; the worker is unharmed either way. The depth
+ * is checked where a payload is read only: a task too deep fails its call with an
+ * {@code InvalidClassException} that names the limit.
  *
  * <h2>Outcomes</h2>
  * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made

@@ -82,6 +82,21 @@ class PayloadsTest {
     }
 
     @Test
+    void aGraphTooDeepIsRefusedSayingHowToRaiseTheLimitNotAsAClassOutsideTheAllowList() throws Exception {
+        // It read "payload; refused by the process pool's allow-list (...)": no class named payload, no allow-list
+        // involved, and no word of maxDepth's setter.
+        Object deep = List.of();
+        for (int i = 0; i < 150; i++) {
+            deep = new ArrayList<>(List.of(deep));
+        }
+        byte[] bytes = Payloads.encode(deep, DEFAULTS, Set.of(), "in a test");
+        assertThatThrownBy(() -> read(bytes))
+                .isInstanceOf(InvalidClassException.class)
+                .hasMessage("refused by the process pool (reading a result in the parent): the object graph is deeper "
+                        + "than the pool's maxDepth 100; raise it with ProcessPool.builder().maxDepth(...)");
+    }
+
+    @Test
     void writingChecksTheAllowListAndTheSizeToo() {
         assertThatThrownBy(() -> Payloads.encode(new WorkerTasks.Secret("x"), DEFAULTS, Set.of(), "in a test"))
                 .isInstanceOf(InvalidClassException.class)
