@@ -669,6 +669,7 @@ public final class ProcessPool extends AbstractExecutorService {
          * the worker (it fails with a {@link BrokenWorkerException} saying so).
          */
         public Builder jvmOptions(String... options) {
+            Objects.requireNonNull(options, "JVM options must not be null");
             for (String o : options) {
                 if (o == null || o.isBlank()) {
                     throw new IllegalArgumentException("JVM options must not be null or blank, got "
@@ -687,6 +688,7 @@ public final class ProcessPool extends AbstractExecutorService {
          * @throws IllegalArgumentException if a pattern is none of these
          */
         public Builder allow(String... patterns) {
+            Objects.requireNonNull(patterns, "allow-list patterns must not be null");
             for (String p : patterns) {
                 allow.add(AllowList.checkPattern(p));
             }
@@ -695,6 +697,7 @@ public final class ProcessPool extends AbstractExecutorService {
 
         /** Adds these classes to the allow-list. */
         public Builder allow(Class<?>... classes) {
+            Objects.requireNonNull(classes, "allowed classes must not be null");
             for (Class<?> c : classes) {
                 allow.add(Objects.requireNonNull(c, "allowed class must not be null").getName());
             }

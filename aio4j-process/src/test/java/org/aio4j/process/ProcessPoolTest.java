@@ -307,5 +307,12 @@ class ProcessPoolTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxPayloadBytes must be >= 65536, got 10");
         assertThatThrownBy(() -> ProcessPool.builder().jvmOptions("-Xmx64m", " "))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blank");
+        // A null array failed with "Cannot read the array length because "<local2>" is null".
+        assertThatThrownBy(() -> ProcessPool.builder().jvmOptions((String[]) null))
+                .isInstanceOf(NullPointerException.class).hasMessage("JVM options must not be null");
+        assertThatThrownBy(() -> ProcessPool.builder().allow((String[]) null))
+                .isInstanceOf(NullPointerException.class).hasMessage("allow-list patterns must not be null");
+        assertThatThrownBy(() -> ProcessPool.builder().allow((Class<?>[]) null))
+                .isInstanceOf(NullPointerException.class).hasMessage("allowed classes must not be null");
     }
 }
