@@ -417,15 +417,18 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * {@code w} died during {@code call}: a call it had not accepted goes back to the head of the queue (it never
-     * ran); an accepted one fails with {@code broken} (or ends as cancelled, if that was asked).
+     * ran), if {@code surelyNotStarted}; an accepted one fails with {@code broken} (or ends as cancelled, if that was
+     * asked). A worker ends its frames with ACCEPTED before it runs a call, so a worker whose output ended before
+     * that frame did not run it; one whose output could not be read (a protocol error, a failure of its driver) may
+     * have, and its call fails rather than risk running twice.
      */
-    void workerDied(Worker w, PoolCall call, Supplier<BrokenWorkerException> broken) {
+    void workerDied(Worker w, PoolCall call, boolean surelyNotStarted, Supplier<BrokenWorkerException> broken) {
         if (call == null) {
             return;
         }
         lock.lock();
         try {
-            if (call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP
+            if (surelyNotStarted && call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP
                     && ++call.deaths < PoolCall.MAX_DEATHS) {
                 call.state = PoolCall.State.QUEUED;
                 call.worker = null;

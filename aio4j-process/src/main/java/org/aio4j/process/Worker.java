@@ -82,7 +82,7 @@ final class Worker implements Runnable {
             // call waiting for ever and the process orphaned.
             process.destroyForcibly();
             PoolCall failed = call;
-            pool.workerDied(this, failed, () -> {
+            pool.workerDied(this, failed, false, () -> {
                 var broken = new BrokenWorkerException(name() + " was stopped while running " + failed + ": its"
                         + " driver in this process failed with " + e, id, pid, exitStatus());
                 broken.initCause(e);
@@ -286,8 +286,9 @@ final class Worker implements Runnable {
 
     private void died(PoolCall call, IOException cause) {
         String reason = exitOf(cause);
-        pool.workerDied(this, call, () -> new BrokenWorkerException(name() + " died while running " + call + ": "
-                + reason + stderrTail(), id, pid, exitStatus()));
+        boolean outputEnded = !(cause instanceof ProtocolException); // else stray bytes may hide its ACCEPTED frame
+        pool.workerDied(this, call, outputEnded, () -> new BrokenWorkerException(name() + " died while running "
+                + call + ": " + reason + stderrTail(), id, pid, exitStatus()));
     }
 
     /** How the worker ended, once it has: a protocol error also kills it, since its output cannot be trusted. */

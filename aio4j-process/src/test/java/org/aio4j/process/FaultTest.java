@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.InvalidClassException;
 import java.io.ObjectOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +21,7 @@ import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Workers that die, payloads that are refused, workers that cannot start: only the calls concerned fail. */
 class FaultTest {
@@ -130,6 +133,38 @@ class FaultTest {
                     .hasMessageContaining("inheritIO()");
             assertThat(single.remote(WorkerTasks::pid).call()).isPositive(); // a new worker takes over
         }
+    }
+
+    @Test
+    void aCallWhoseAcceptanceIsHiddenByStrayOutputFailsInsteadOfBeingSentAgain(@TempDir Path dir) throws Exception {
+        // The worker may have read the call and begun it, its ACCEPTED frame behind the stray bytes: sending the call
+        // to another worker could run it twice. Named pipes order it: the stray bytes are in the worker's output
+        // before the call is sent.
+        Path go = mkfifo(dir.resolve("go"));
+        Path done = mkfifo(dir.resolve("done"));
+        Path journal = dir.resolve("journal");
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            String goPipe = go.toString();
+            String donePipe = done.toString();
+            assertThat(single.remote(() -> WorkerTasks.leaveStrayWriter(goPipe, "stray!!!!", donePipe)).call())
+                    .isZero();
+            Files.writeString(go, "go\n");  // opening a pipe blocks until the other end is open: no sleep needed
+            assertThat(Files.readString(done)).isEqualTo("done\n"); // the stray bytes were written before this
+            String file = journal.toString();
+            assertThatThrownBy(() -> single.remote(() -> WorkerTasks.journal(file, 1)).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageContaining("protocol error")
+                    .hasMessageContaining("\"stray!!!!\"");
+            assertThat(single.remote(WorkerTasks::pid).call()).isPositive(); // a new worker takes over
+        }
+        // Run at most once: by the first worker (killed at the protocol error, maybe before it got to it), no other.
+        assertThat(Files.exists(journal) ? Files.readAllLines(journal) : List.of()).hasSizeLessThanOrEqualTo(1);
+    }
+
+    private static Path mkfifo(Path path) throws Exception {
+        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertThat(p.waitFor()).as("mkfifo exit status").isZero();
+        return path;
     }
 
     @Test

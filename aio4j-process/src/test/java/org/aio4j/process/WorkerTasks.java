@@ -83,6 +83,16 @@ final class WorkerTasks {
         return new ProcessBuilder("echo", text).inheritIO().start().waitFor();
     }
 
+    /**
+     * Starts, and leaves running, a shell with the worker's standard output that writes {@code stray} there once a
+     * line can be read from the named pipe {@code go}, then writes a line to the named pipe {@code done}.
+     */
+    static int leaveStrayWriter(String go, String stray, String done) throws IOException {
+        new ProcessBuilder("sh", "-c", "read x < \"$1\"; printf '%s' \"$2\"; echo done > \"$3\"", "sh", go, stray, done)
+                .inheritIO().start();
+        return 0;
+    }
+
     /** A serializable class outside the default allow-list. */
     record Secret(String text) implements Serializable {
     }
