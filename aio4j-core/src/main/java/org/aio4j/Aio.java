@@ -172,19 +172,30 @@ public final class Aio {
      * A future of the results of {@code futures}, in argument order: asyncio's {@code gather()}. If a future fails or
      * is cancelled, the gather fails at once with that exception (the others keep running). Cancelling the gather
      * cancels every future not done.
+     *
+     * @throws NullPointerException     if {@code futures} or one of them is null
+     * @throws IllegalArgumentException if one of them belongs to another loop
      */
     @SafeVarargs
     public static <T> Future<List<T>> gather(Future<? extends T>... futures) {
-        return gather(Arrays.asList(futures));
+        return gather(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));
     }
 
-    /** As {@link #gather(Future[])}, wrapping each coroutine in a task first (in argument order). */
+    /**
+     * As {@link #gather(Future[])}, wrapping each coroutine in a task first (in argument order).
+     *
+     * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
+     */
     @SafeVarargs
     public static <T> Future<List<T>> gather(Coroutine<? extends T>... coroutines) {
+        Objects.requireNonNull(coroutines, "coroutines must not be null");
         EventLoop loop = runningLoop();
+        for (Coroutine<? extends T> c : coroutines) { // all checked before any task is created: none is left behind
+            Objects.requireNonNull(c, "gather() argument must not be null");
+        }
         var tasks = new ArrayList<Future<? extends T>>(coroutines.length);
         for (Coroutine<? extends T> c : coroutines) {
-            tasks.add(loop.createTask(Objects.requireNonNull(c, "gather() argument must not be null")));
+            tasks.add(loop.createTask(c));
         }
         return gather(tasks);
     }
@@ -208,7 +219,7 @@ public final class Aio {
 
     /** As {@link #gatherWithExceptions(Collection)}. */
     public static Future<List<Object>> gatherWithExceptions(Future<?>... futures) {
-        return gatherWithExceptions(Arrays.asList(futures));
+        return gatherWithExceptions(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));
     }
 
     /**

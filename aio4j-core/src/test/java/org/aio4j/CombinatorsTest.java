@@ -177,6 +177,37 @@ class CombinatorsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void gatherRefusesNullArgumentsByName() throws Exception {
+        TestLoops.runVirtual(() -> {
+            assertThatThrownBy(() -> Aio.gather((Future<Object>[]) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("futures must not be null");
+            assertThatThrownBy(() -> Aio.gather((Coroutine<Object>[]) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("coroutines must not be null");
+            assertThatThrownBy(() -> Aio.gatherWithExceptions((Future<?>[]) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("futures must not be null");
+            return null;
+        });
+    }
+
+    @Test
+    void gatherOfCoroutinesWithANullOneStartsNone() throws Exception {
+        List<String> ran = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Coroutine<String> first = () -> {
+                ran.add("first");
+                return "first";
+            };
+            assertThatThrownBy(() -> Aio.gather(first, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("gather() argument must not be null");
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(ran).isEmpty();
+    }
+
+    @Test
     void asCompletedYieldsInCompletionOrder() throws Exception {
         List<String> order = TestLoops.runVirtual(() -> {
             List<Future<String>> fs = new ArrayList<>();
