@@ -829,9 +829,13 @@ public final class EventLoop implements AutoCloseable {
      * calling thread.
      *
      * @return whether the executor terminated in time (true if there was none)
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the loop is running
+     * @throws InterruptedException     if the calling thread is interrupted while it waits
      */
     public boolean shutdownDefaultExecutor(Duration timeout) throws InterruptedException {
-        Objects.requireNonNull(timeout, "timeout must not be null");
+        long timeoutNanos = toNanos(timeout, "timeout"); // a timeout too long for a long of nanoseconds is no limit
         if (lifecycle == RUNNING) {
             throw new IllegalStateException("shutdownDefaultExecutor must be called while the loop is not running");
         }
@@ -839,7 +843,7 @@ public final class EventLoop implements AutoCloseable {
         Executor ex = defaultExecutor;
         if (ex instanceof ExecutorService es) {
             es.shutdown();
-            return es.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return es.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
         }
         if (ex instanceof AutoCloseable c && !(ex instanceof ExecutorService)) {
             try {
@@ -867,8 +871,14 @@ public final class EventLoop implements AutoCloseable {
         return exceptionHandler;
     }
 
-    /** Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. */
+    /**
+     * Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. An exception
+     * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread.
+     *
+     * @throws NullPointerException if {@code context} is null
+     */
     public void callExceptionHandler(ExceptionContext context) {
+        Objects.requireNonNull(context, "context must not be null");
         ExceptionHandler h = exceptionHandler;
         if (h == null) {
             safeDefaultExceptionHandler(context);
@@ -900,8 +910,13 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /** Logs {@code context}: asyncio's {@code default_exception_handler()}. */
+    /**
+     * Logs {@code context}: asyncio's {@code default_exception_handler()}.
+     *
+     * @throws NullPointerException if {@code context} is null
+     */
     public void defaultExceptionHandler(ExceptionContext context) {
+        Objects.requireNonNull(context, "context must not be null");
         LOG.log(System.Logger.Level.ERROR, context.describe());
     }
 

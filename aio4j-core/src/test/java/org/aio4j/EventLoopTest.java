@@ -545,4 +545,34 @@ class EventLoopTest {
             });
         }
     }
+
+    @Test
+    void callExceptionHandlerRefusesANullContextInsteadOfDroppingIt() {
+        try (var loop = new EventLoop()) {
+            List<ExceptionContext> handled = new ArrayList<>();
+            assertThatThrownBy(() -> loop.callExceptionHandler(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            assertThatThrownBy(() -> loop.defaultExceptionHandler(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            loop.setExceptionHandler((l, c) -> handled.add(c));
+            assertThatThrownBy(() -> loop.callExceptionHandler(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            assertThat(handled).isEmpty(); // not passed on to the handler either
+        }
+    }
+
+    @Test
+    void shutdownDefaultExecutorChecksItsTimeout() throws Exception {
+        try (var loop = new EventLoop()) {
+            assertThatThrownBy(() -> loop.shutdownDefaultExecutor(Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be >= 0, got PT-1S");
+            assertThatThrownBy(() -> loop.shutdownDefaultExecutor(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("timeout must not be null");
+            ExecutorService ex = Executors.newSingleThreadExecutor();
+            loop.setDefaultExecutor(ex);
+            // Longer than a long of nanoseconds: no limit, not an ArithmeticException after the executor was shut down
+            assertThat(loop.shutdownDefaultExecutor(Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
+            assertThat(ex.isTerminated()).isTrue();
+        }
+    }
 }
