@@ -20,7 +20,8 @@ import java.time.Duration;
  * pending, marks the exception as a timeout. The deadline can be moved while the block runs with
  * {@link #reschedule(double)}; {@link #expired()} tells afterwards whether it passed.
  *
- * <p>Loop object: use it only from the task that created it.
+ * <p>Loop object: use it only from the task that created it. {@link #reschedule} and {@link #close()} throw
+ * {@link IllegalStateException} when called from a thread that does not hold the loop.
  */
 public final class Timeout implements AutoCloseable {
 
@@ -92,10 +93,14 @@ public final class Timeout implements AutoCloseable {
 
     /**
      * Ends the block: cancels the deadline and, if it expired, withdraws the cancellation it caused and marks the
-     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending.
+     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending. Closing
+     * a closed timeout does nothing.
+     *
+     * @throws IllegalStateException if called from a thread that does not hold the timeout's running loop
      */
     @Override
     public void close() {
+        loop.checkThread("Timeout.close");
         if (handle != null) {
             handle.cancel();
             handle = null;

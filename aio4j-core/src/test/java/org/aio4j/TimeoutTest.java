@@ -151,6 +151,27 @@ class TimeoutTest {
     }
 
     @Test
+    void closeFromAnotherThreadIsRefusedAndLeavesTheDeadlineInPlace() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeoutAt(Double.POSITIVE_INFINITY)) {
+                Throwable refused = Aio.toThread(() -> {
+                    try {
+                        t.close();
+                        return null;
+                    } catch (IllegalStateException e) {
+                        return e;
+                    }
+                });
+                assertThat(refused).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("Timeout.close called from thread");
+                t.reschedule(Aio.getRunningLoop().time() + 5); // still open: the refused close changed nothing
+                assertThat(t.when()).isEqualTo(Aio.getRunningLoop().time() + 5);
+            }
+            return null;
+        });
+    }
+
+    @Test
     void timeoutOutsideATaskIsRefused() {
         assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(1))).hasMessage("no running event loop");
     }
