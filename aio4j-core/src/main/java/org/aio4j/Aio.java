@@ -17,8 +17,10 @@ import java.util.function.Supplier;
  * The functions of the {@code asyncio} module: run a program, sleep, create tasks, combine futures, offload blocking
  * work. Every method but {@link #run} works on the <em>running</em> loop, the one held by the calling thread, and
  * throws {@link IllegalStateException} ({@code "no running event loop"}) elsewhere. The suspending methods
- * ({@link #sleep}, {@link #wait}, {@link #waitFor}, {@link #toThread}, {@link #await}) must be called from a task;
- * called from a callback they throw {@link IllegalStateException}.
+ * ({@link #sleep}, {@link #waitAllTasksBlocked}, {@link #wait}, {@link #waitFor}, {@link #toThread}, {@link #await},
+ * the iterator of {@link #asCompleted}) and {@link #timeout}/{@link #timeoutAt} must be called from a task; called
+ * from a callback they throw {@link IllegalStateException}. A {@code null} argument throws
+ * {@link NullPointerException} naming it, unless the method says what {@code null} means.
  *
  * <p>Naming follows asyncio: a function that is a coroutine in asyncio ({@code sleep}, {@code wait},
  * {@code wait_for}, {@code to_thread}) is a method that suspends and returns the value; a function that returns a
@@ -109,7 +111,7 @@ public final class Aio {
         return runningLoop().createTask(coroutine);
     }
 
-    /** As {@link #createTask(Coroutine)}, with a name. */
+    /** As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}). */
     public static <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
         return runningLoop().createTask(coroutine, name);
     }
@@ -254,7 +256,10 @@ public final class Aio {
     /**
      * The futures in the order they complete: asyncio's {@code as_completed()}. Each {@code next()} of the iterator
      * suspends the calling task until another future is done and returns it (the future itself, so its result or
-     * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline.
+     * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline. As asyncio's, it is
+     * one iterator: each call of {@code iterator()} returns the same one, and a future given twice is returned once.
+     *
+     * @throws IllegalArgumentException if one of the futures belongs to another loop
      */
     public static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
         return Waiting.asCompleted(futures);
@@ -265,8 +270,10 @@ public final class Aio {
      * timeout the future is cancelled, and {@code waitFor} waits until it has actually finished (a task may take a
      * while to clean up) before throwing. A {@code null} timeout means none.
      *
-     * @throws TimeoutException if the timeout passed
-     * @throws Exception        the future's exception
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if {@code future} belongs to another loop (as awaiting it does)
+     * @throws Exception                the future's exception
      */
     public static <T> T waitFor(Future<T> future, Duration timeout) throws Exception {
         Objects.requireNonNull(future, "future must not be null");
@@ -288,6 +295,12 @@ public final class Aio {
     /**
      * Runs {@code coroutine} in the calling task with a deadline: asyncio's {@code wait_for(coro, timeout)}. On
      * timeout the coroutine is cancelled where it waits and {@link TimeoutException} is thrown once it has unwound.
+     * A {@code null} timeout means none. A zero timeout, as in asyncio, wraps the coroutine in a task that is cancelled
+     * before it starts: the coroutine does not run, and {@link TimeoutException} is thrown.
+     *
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws Exception                the coroutine's exception
      */
     public static <T> T waitFor(Coroutine<T> coroutine, Duration timeout) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine must not be null");

@@ -54,9 +54,11 @@ import java.util.function.Consumer;
  * <h2>Threads</h2>
  * An event loop is not thread-safe, like asyncio's: its methods (and those of its futures, tasks, queues and locks)
  * must be called by the thread that holds it, i.e. from its tasks and callbacks, or from any single thread while it
- * is not running. While it runs, they throw {@link IllegalStateException} when called from another thread. The
- * thread-safe entry points are {@link #callSoonThreadsafe}, {@link #stop()}, {@link #isRunning()},
- * {@link #isClosed()} and {@link #time()}. Starting and closing an idle loop are atomic: of threads that run or close
+ * is not running. While it runs, those that schedule, inspect or change its work throw {@link IllegalStateException}
+ * when called from another thread (each says so); the few that do not check (such as {@link #createFuture()} and the
+ * settings) must still be called as described. The thread-safe entry points are {@link #callSoonThreadsafe},
+ * {@link #stop()}, {@link #isRunning()}, {@link #isClosed()} and {@link #time()}, and for diagnostics
+ * {@link #dumpTasks()}, {@link #interruptRunningThread()} and {@link #currentTask()}. Starting and closing an idle loop are atomic: of threads that run or close
  * it at the same moment, one does and the others are refused.
  *
  * <h2>Deadlocks</h2>
@@ -685,6 +687,8 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * The tasks of this loop that are not done yet, in creation order: asyncio's {@code all_tasks(loop)}.
+     *
+     * @throws IllegalStateException if this thread does not hold the running loop
      */
     public Set<Task<?>> allTasks() {
         checkThread("allTasks");
@@ -761,6 +765,8 @@ public final class EventLoop implements AutoCloseable {
      * loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}), which also stops the
      * loop waiting for them.
      *
+     * @throws NullPointerException  if {@code call} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call; any other exception
      *                                                         its {@code execute} throws is rethrown as is
      */
@@ -776,6 +782,9 @@ public final class EventLoop implements AutoCloseable {
      * ...) in a future of this loop: asyncio's {@code wrap_future()}. The stage completes the future through
      * {@link #callSoonThreadsafe}; awaiting the future never blocks the loop. Cancelling the future cancels the
      * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes.
+     *
+     * @throws NullPointerException  if {@code stage} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Future<T> wrapFuture(CompletionStage<T> stage) {
         Objects.requireNonNull(stage, "stage must not be null");
@@ -787,7 +796,9 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Announces work that another thread will deliver with {@link #callSoonThreadsafe}: until the returned handle is
      * closed, the work counts as in flight (virtual time waits for it; deadlock detection does not fire). Close it
-     * from any thread once the work has been posted.
+     * from any thread once the work has been posted; closing it again does nothing.
+     *
+     * @throws IllegalStateException if this thread does not hold the running loop
      */
     public AutoCloseable expectExternal() {
         checkThread("expectExternal");
@@ -808,7 +819,11 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Sets the executor used by {@link #runInExecutor} when given {@code null}: asyncio's
-     * {@code set_default_executor()}. The loop does not shut down an executor it did not create.
+     * {@code set_default_executor()}. The loop does not shut down an executor it did not create (except in
+     * {@link #shutdownDefaultExecutor}).
+     *
+     * @throws NullPointerException  if {@code executor} is null
+     * @throws IllegalStateException if this thread does not hold the running loop
      */
     public void setDefaultExecutor(Executor executor) {
         Objects.requireNonNull(executor, "executor must not be null");

@@ -127,8 +127,10 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * a task that {@link EventLoop#close()} cancels.
      *
      * @throws ExecutionException   wrapping the future's exception
-     * @throws CancellationException if the future was cancelled
+     * @throws CancellationException if the future was cancelled, or the waiting task was cancelled while waiting
      * @throws InterruptedException if a blocked thread is interrupted
+     * @throws IllegalStateException if the future is pending and this is a callback of its loop, a task of another
+     *                               loop, or its loop is closed
      */
     @Override
     public final T get() throws InterruptedException, ExecutionException {
@@ -148,7 +150,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * {@link java.util.concurrent.Future#get(long, TimeUnit)} does. A timeout does not cancel the future (unlike
      * {@link Aio#waitFor}).
      *
-     * @throws TimeoutException if the future is not done in time
+     * @throws TimeoutException         if the future is not done in time
+     * @throws NullPointerException     if {@code unit} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative (unlike the JDK's futures, which take it as 0)
      * @see #get()
      */
     @Override
@@ -321,6 +325,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * Removes every registration of {@code callback}: asyncio's {@code remove_done_callback()}.
      *
      * @return the number of registrations removed
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
     public final int removeDoneCallback(Consumer<? super Future<T>> callback) {
         loop.checkThread("Future.removeDoneCallback");
