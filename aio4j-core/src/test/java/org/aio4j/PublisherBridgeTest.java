@@ -24,8 +24,9 @@ class PublisherBridgeTest {
     private static final long WAIT_SECONDS = 30; // a bound on hangs, not a timing assertion
 
     /**
-     * A publisher of 0..total-1 on its own thread that sends exactly what is requested (or, if {@code greedy}, one
-     * item more than the first request: a broken publisher), and records every request.
+     * A publisher of 0..total-1 on its own thread that sends exactly what is requested (or, if {@code greedy},
+     * answers the first request at once, on the requesting thread, with one item more: a broken publisher), and
+     * records every request.
      */
     static final class CountingPublisher implements Flow.Publisher<Integer>, AutoCloseable {
         final int total;
@@ -51,7 +52,13 @@ class PublisherBridgeTest {
                 public void request(long n) {
                     requests.add(n);
                     requested.addAndGet(n);
-                    thread.execute(() -> send(s, greedy && requests.size() == 1 ? n + 1 : n));
+                    if (greedy && requests.size() == 1) {
+                        // One item too many, signalled at once on the requesting thread: all of them reach the
+                        // iterator before it can take one and ask for more (which would make the extra one legal).
+                        send(s, n + 1);
+                    } else {
+                        thread.execute(() -> send(s, n));
+                    }
                 }
 
                 @Override
