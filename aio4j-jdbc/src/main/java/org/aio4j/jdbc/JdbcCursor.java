@@ -50,6 +50,12 @@ import org.aio4j.GeneratorExit;
  * closes everything before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation
  * meanwhile does not cut the clean-up short (it is thrown afterwards).
  *
+ * <p>A cancellation (or a TaskGroup's abort) that comes during the clean-up of a cursor that was read to its end or
+ * that its consumer closed is what {@code hasNext()} or {@code aclose()} throws, carrying a failure of the close as
+ * suppressed: a {@link org.aio4j.Timeout} or {@link org.aio4j.TaskGroup} around the consumer sees its cancellation,
+ * not an error, as when a task is cancelled while it awaits a future that fails. A cursor that was failing or
+ * cancelled before its clean-up began goes on with that, carrying the rest.
+ *
  * <p>Loop object: iterate it from the tasks of one loop. {@link #statistics()} is safe there too.
  *
  * @param <R> the row type
@@ -119,9 +125,11 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * Closes the result set, statement and connection (cancelling the statement first if a call is running), and
      * waits until they are closed: asyncio's {@code aclose()}. Idempotent.
      *
-     * @throws RuntimeException a failure while closing, or of the {@code Statement.cancel()} of a read ahead that
-     *                          was running (an {@link java.sql.SQLException} wrapped in
-     *                          {@link java.util.concurrent.CompletionException})
+     * @throws RuntimeException      a failure while closing, or of the {@code Statement.cancel()} of a read ahead
+     *                               that was running (an {@link java.sql.SQLException} wrapped in
+     *                               {@link java.util.concurrent.CompletionException})
+     * @throws CancellationException if the task was cancelled while the cursor closed (after the close, carrying its
+     *                               failure if any)
      */
     @Override
     public void aclose() {
@@ -222,21 +230,23 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             interrupted = shield.takeInterruption();
         }
         if (primary == null || primary instanceof GeneratorExit) {
-            // Ended normally or closed by the consumer: a close failure, or else a failure to cancel the read ahead
-            // (nothing else would carry it), or else a cancellation that came during the clean-up, is the outcome.
+            // Ended normally or closed by the consumer. An interruption that came during the clean-up is the outcome,
+            // as when a task is cancelled while it awaits a future that fails meanwhile: a Timeout or TaskGroup around
+            // the consumer must see its cancellation, not an error. It carries the failures of the clean-up.
+            if (interrupted != null) {
+                attach(interrupted, named(closeFailure, "closing"), named(cancelFailure, "cancelling the read ahead"));
+                return interrupted;
+            }
+            // Else a close failure, or else a failure to cancel the read ahead (nothing else would carry it).
             if (closeFailure != null) {
                 Throwable raise = named(closeFailure, "closing");
-                attach(raise, cancelFailure, interrupted);
+                attach(raise, cancelFailure);
                 return raise;
             }
-            if (cancelFailure != null) {
-                Throwable raise = named(cancelFailure, "cancelling the read ahead");
-                attach(raise, interrupted);
-                return raise;
-            }
-            return interrupted;
+            return named(cancelFailure, "cancelling the read ahead");
         }
-        // Failing or cancelled: that goes on, carrying the rest.
+        // Failing or cancelled, before the clean-up began: that goes on, carrying the rest (a task whose coroutine
+        // fails while a cancellation is pending ends failed too).
         attach(primary, cancelFailure, closeFailure, interrupted);
         return null;
     }
@@ -314,7 +324,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * which query failed. Unchecked failures (of the row mapper, cancellations) are returned as they are.
      */
     private Throwable named(Throwable t, String step) {
-        if (t instanceof RuntimeException || t instanceof Error) {
+        if (t == null || t instanceof RuntimeException || t instanceof Error) {
             return t;
         }
         return new CompletionException(step + " failed, query: " + query.sql() + ": " + t, t);
