@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The blocking half of a {@link JdbcCursor}: the JDBC objects of one query, used off the loop. {@link #open},
@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * the previous one ended (so each sees the effects of the previous one). {@link #cancel} may run at the same time
  * as one of them, from another thread: it is JDBC's {@link java.sql.Statement#cancel()}, made for that, or, while
  * {@code open} waits for a connection, an interrupt of the waiting thread.
+ *
+ * <p>A call that does not end when cancelled and aborted can be left to finish on its thread
+ * ({@link #closeAfterCall}): that thread then closes everything when the call ends, so that the connection is never
+ * closed, nor handed back to a pool, while a call still uses it, and never lost either.
  */
 final class BlockingCursor<R> {
 
@@ -39,6 +43,14 @@ final class BlockingCursor<R> {
     private volatile boolean aborted;
     /** Whether {@link #open} turned autocommit off: {@link #close} turns it on again before the connection goes. */
     private boolean restoreAutoCommit;
+    /** Whether {@link #open} or {@link #read} runs now; under the lock. */
+    private boolean calling;
+    /** Set by {@link #closeAfterCall}: no call may start any more; under the lock. */
+    private boolean givenUp;
+    /** Where the call running now reports the failure of the close it does when it ends, or null; under the lock. */
+    private Consumer<Throwable> closeAfterCall;
+    /** Set by the first {@link #close}: a second one does nothing; under the lock. */
+    private boolean closed;
 
     BlockingCursor(JdbcQuery<R> query) {
         this.query = query;
@@ -49,6 +61,17 @@ final class BlockingCursor<R> {
      * transaction (PostgreSQL) use a server-side cursor; the fetch size is set.
      */
     void open() throws SQLException {
+        if (!begin()) {
+            throw new CancellationException("JdbcCursor given up before its query was executed");
+        }
+        try {
+            connectAndExecute();
+        } finally {
+            end();
+        }
+    }
+
+    private void connectAndExecute() throws SQLException {
         Connection c = connect();
         if (c == null) {
             throw new SQLException("ConnectionFactory returned null instead of a connection");
@@ -115,6 +138,17 @@ final class BlockingCursor<R> {
      * are returned with it, so that none is lost.
      */
     Batch<R> read(int max) {
+        if (!begin()) {
+            return new Batch<>(List.of(), true, new CancellationException("JdbcCursor given up before it read"));
+        }
+        try {
+            return readNow(max);
+        } finally {
+            end();
+        }
+    }
+
+    private Batch<R> readNow(int max) {
         List<R> rows = new ArrayList<>(max);
         RowMapper<? extends R> mapper = query.mapper();
         try {
@@ -127,6 +161,58 @@ final class BlockingCursor<R> {
             return new Batch<>(rows, false, null);
         } catch (Exception | Error e) {
             return new Batch<>(rows, true, e);
+        }
+    }
+
+    /**
+     * Marks the start of a call; false if the cursor was cancelled, given up or closed, and the call must not start
+     * (a call that had not started when cancelled never starts, so that the cancel's end is the call's).
+     */
+    private synchronized boolean begin() {
+        if (givenUp || closed || cancelled) {
+            return false;
+        }
+        calling = true;
+        return true;
+    }
+
+    /** Marks the end of a call; if the cursor was given up meanwhile, closes it now, on the call's thread. */
+    private void end() {
+        Consumer<Throwable> report;
+        synchronized (this) {
+            calling = false;
+            report = closeAfterCall;
+            closeAfterCall = null;
+            notifyAll(); // cancelUntil waits for this
+        }
+        if (report != null) {
+            closeReporting(report);
+        }
+    }
+
+    /**
+     * Gives the cursor up: no call starts any more, and the call running now, if any, closes everything when it ends,
+     * on its own thread, rolling back ({@link #close close(false)}), and passes the close's failure to
+     * {@code report}. Returns false if no call runs now: then the caller closes. Safe from any thread.
+     */
+    synchronized boolean closeAfterCall(Consumer<Throwable> report) {
+        givenUp = true;
+        if (!calling) {
+            return false;
+        }
+        closeAfterCall = report;
+        return true;
+    }
+
+    /**
+     * {@link #close close(false)}, on the calling thread, passing its failure to {@code report}; for a cursor whose
+     * consumer does not wait for the close. Does nothing if the cursor was closed already.
+     */
+    void closeReporting(Consumer<Throwable> report) {
+        try {
+            close(false);
+        } catch (Exception | Error e) {
+            report.accept(e);
         }
     }
 
@@ -150,13 +236,20 @@ final class BlockingCursor<R> {
     }
 
     /**
-     * Cancels the call in flight until {@code ended} is counted down, at most {@code abortAfter}: a
-     * {@code Statement.cancel()} every {@code every}, since one may find nothing to cancel (the statement is not
-     * executing yet: JDBC does not say when it starts) or be ignored (pgjdbc ignores it while a result set fetches).
+     * Cancels the call running now until it ends, at most {@code abortAfter}: a {@code Statement.cancel()} every
+     * {@code every}, since one may find nothing to cancel (the statement is not executing yet: JDBC does not say when
+     * it starts) or be ignored (pgjdbc ignores it while a result set fetches). No call starts after the first cancel.
      * If the call has not ended by then, the connection is {@linkplain Connection#abort aborted}, which ends any call
-     * blocked on it. Runs on a thread of its own, in real time whatever the loop's clock.
+     * blocked on it, and the call is waited for {@code abortAfter} again (the abort may end it asynchronously).
+     * Whether the call ended is read here, not from the loop, so that this stops as soon as it does even if the loop
+     * closed meanwhile: a cancel or an abort after the call's close could reach a connection a pool has handed out
+     * again. The call may still run when this returns or throws: the abort failed (a driver or pool proxy without it
+     * throws {@link java.sql.SQLFeatureNotSupportedException}) or did not end it; {@link #closeAfterCall} says. Runs
+     * on a thread of its own, in real time whatever the loop's clock.
+     *
+     * @throws SQLException the first failure of a cancel, or of the abort (with the cancel's failure suppressed)
      */
-    void cancelUntil(CountDownLatch ended, Duration every, Duration abortAfter, Executor abortExecutor)
+    void cancelUntil(Duration every, Duration abortAfter, Executor abortExecutor)
             throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + abortAfter.toNanos();
         SQLException cancelFailure = null; // a failing cancel (pgjdbc cannot reach the server) must not skip the abort
@@ -168,31 +261,46 @@ final class BlockingCursor<R> {
                     cancelFailure = e;
                 }
             }
-            if (ended.await(every.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (awaitCallEnd(every)) {
                 if (cancelFailure != null) {
                     throw cancelFailure;
                 }
                 return;
             }
         } while (System.nanoTime() - deadline < 0);
-        Connection c;
-        synchronized (this) {
-            c = connection;
-        }
-        if (c != null) {
-            aborted = true;
-            try {
-                c.abort(abortExecutor);
-            } catch (SQLException e) {
-                if (cancelFailure != null) {
-                    e.addSuppressed(cancelFailure);
-                }
-                throw e;
-            }
-        }
+        abortIfCalling(abortExecutor, cancelFailure);
+        awaitCallEnd(abortAfter);
         if (cancelFailure != null) {
             throw cancelFailure;
         }
+    }
+
+    /** Waits at most {@code timeout} for the call running now to end; true if none runs. */
+    private synchronized boolean awaitCallEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (long left = timeout.toNanos(); calling && left > 0; left = deadline - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return !calling;
+    }
+
+    /**
+     * Aborts the connection if a call still runs, under the lock: the call cannot end and close the connection (hand
+     * it back to a pool) meanwhile. {@code abort} does not block (its work goes to {@code abortExecutor}).
+     */
+    private synchronized void abortIfCalling(Executor abortExecutor, SQLException cancelFailure) throws SQLException {
+        if (!calling || connection == null) {
+            return;
+        }
+        try {
+            connection.abort(abortExecutor);
+        } catch (SQLException e) { // not aborted: the close must still roll back before the connection goes
+            if (cancelFailure != null) {
+                e.addSuppressed(cancelFailure);
+            }
+            throw e;
+        }
+        aborted = true;
     }
 
     /**
@@ -200,9 +308,15 @@ final class BlockingCursor<R> {
      * rows were all read and closing the result set and statement succeeded, rolled back otherwise (the consumer
      * gets an error, so the transaction must not have happened). Autocommit is turned on again if {@link #open}
      * turned it off, for a pool that does not reset it. Every step runs even if one before it failed; the first
-     * failure is thrown, with the others suppressed.
+     * failure is thrown, with the others suppressed. Never while a call runs; a second close does nothing.
      */
     void close(boolean commit) throws Exception {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         Exception failure = null;
         failure = step(failure, resultSet);
         failure = step(failure, statement);

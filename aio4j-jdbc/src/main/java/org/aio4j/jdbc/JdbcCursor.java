@@ -9,6 +9,7 @@ import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
 import org.aio4j.CancelShield;
 import org.aio4j.EventLoop;
+import org.aio4j.ExceptionContext;
 import org.aio4j.Future;
 import org.aio4j.GeneratorExit;
 
@@ -50,6 +51,13 @@ import org.aio4j.GeneratorExit;
  * closes everything before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation
  * meanwhile does not cut the clean-up short (it is thrown afterwards).
  *
+ * <p>If the abort fails (a driver or pool proxy without it throws
+ * {@link java.sql.SQLFeatureNotSupportedException}) or the call still runs 2 s after it, nothing more can end the call
+ * and the consumer stops waiting for it: the call is left to finish on its thread, which closes the result set,
+ * statement and connection (rolling back) when it ends. Never before: a pool would hand the connection out while the
+ * call still uses it. What the consumer gets carries a {@link CompletionException} saying so, whose cause is the
+ * abort's failure; a failure of that late close goes to the loop's exception handler.
+ *
  * <p>A cancellation (or a TaskGroup's abort) that comes during the clean-up of a cursor that was read to its end or
  * that its consumer closed is what {@code hasNext()} or {@code aclose()} throws, carrying a failure of the close as
  * suppressed: a {@link org.aio4j.Timeout} or {@link org.aio4j.TaskGroup} around the consumer sees its cancellation,
@@ -61,6 +69,8 @@ import org.aio4j.GeneratorExit;
  * @param <R> the row type
  */
 public final class JdbcCursor<R> implements AsyncIterator<R> {
+
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
 
     /**
      * Runs {@code Statement.cancel()}, and a close the query's executor refuses: a fresh virtual thread each time,
@@ -92,6 +102,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private final ArrayDeque<R> ready = new ArrayDeque<>();
     /** The JDBC call running now (executing or reading), or null. */
     private Future<?> inFlight;
+    /** Whether the clean-up left the close to a call still running. */
+    private boolean givenUp;
     private boolean readAll;
     private Throwable readFailure;
     private long rowsRead;
@@ -219,14 +231,19 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * inside a {@link CancelShield}: an interruption of the task meanwhile (a cancellation, its TaskGroup's abort)
      * waits until the clean-up is over. Returns what the body must throw instead of ending as it does, or null to let
      * it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
+     *
+     * <p>The connection is closed here, or, if the call in flight did not end when cancelled and aborted, by that
+     * call's thread when it ends (see {@link #cancelRunningCall}).
      */
     private Throwable release(EventLoop loop, Throwable primary) {
         RuntimeException interrupted;
         Throwable cancelFailure;
-        Throwable closeFailure;
+        Throwable closeFailure = null;
         try (CancelShield shield = CancelShield.enter()) {
             cancelFailure = cancelRunningCall(loop);
-            closeFailure = settle(closing(loop, primary == null));
+            if (!givenUp) {
+                closeFailure = settle(closing(loop, primary == null));
+            }
             interrupted = shield.takeInterruption();
         }
         if (primary == null || primary instanceof GeneratorExit) {
@@ -252,6 +269,22 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     }
 
     /**
+     * Reports a failure of a close that no consumer waits for: to the loop's exception handler, or, if the loop is
+     * closed, to the {@code org.aio4j} logger (where the default exception handler writes too).
+     */
+    private java.util.function.Consumer<Throwable> lateFailures(EventLoop loop) {
+        return failure -> {
+            var context = new ExceptionContext("JdbcCursor: closing after the consumer stopped waiting failed, query: "
+                    + query.sql(), failure, null, null);
+            try {
+                loop.callSoonThreadsafe(() -> loop.callExceptionHandler(context));
+            } catch (IllegalStateException loopClosed) {
+                LOG.log(System.Logger.Level.ERROR, context.describe(), failure);
+            }
+        };
+    }
+
+    /**
      * Closes the JDBC objects off the loop, committing or rolling back: on the query's executor, or on a thread of its
      * own if that executor refuses (its queue is full, it was shut down): whatever it says, the connection must be
      * closed, or a pool's connection is lost to the pool. The close itself is done, so the refusal is not reported.
@@ -271,7 +304,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     /**
      * Cancels the statement of the call in flight, if any, and waits for both; returns the cancel's failure. The
      * cancel is repeated until the call ends, and the connection aborted if it has not ended after
-     * {@link #ABORT_AFTER} (see {@link BlockingCursor#cancelUntil}).
+     * {@link #ABORT_AFTER} (see {@link BlockingCursor#cancelUntil}). If the call still runs after that (the abort
+     * failed, or did not end it), it is not waited for: the consumer must not wait for ever, and the connection must
+     * not be closed under the call, so the call's own thread closes it when the call ends; the failure returned then
+     * says so.
      */
     private Throwable cancelRunningCall(EventLoop loop) {
         Future<?> running = inFlight;
@@ -279,17 +315,30 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         if (running == null || running.isDone()) {
             return null;
         }
-        var ended = new java.util.concurrent.CountDownLatch(1);
-        running.addDoneCallback(f -> ended.countDown());
         // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool too):
         // a bounded pool's threads may all be busy, one of them with the very call to cancel.
         Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
-            blocking.cancelUntil(ended, RECANCEL_EVERY, ABORT_AFTER, CANCELLER);
+            blocking.cancelUntil(RECANCEL_EVERY, ABORT_AFTER, CANCELLER);
             return null;
         });
         Throwable cancelFailure = settle(cancelling);
+        if (blocking.closeAfterCall(lateFailures(loop))) {
+            givenUp = true;
+            running.addDoneCallback(JdbcCursor::retrieve); // the call was cancelled on purpose: its failure is expected
+            var stillRunning = new CompletionException("a JDBC call went on after its statement was cancelled for "
+                    + ABORT_AFTER.toMillis() + " ms and its connection aborted (or the abort failed: see the cause);"
+                    + " it was left to finish on its thread, which closes the connection when it ends, query: "
+                    + query.sql(), cancelFailure);
+            return stillRunning;
+        }
         settle(running); // the call was cancelled on purpose: its failure is expected
         return cancelFailure;
+    }
+
+    private static void retrieve(Future<?> f) {
+        if (!f.isCancelled()) {
+            f.exception();
+        }
     }
 
     private static void attach(Throwable carrier, Throwable... others) {
