@@ -56,7 +56,8 @@ import org.aio4j.GeneratorExit;
  * and the consumer stops waiting for it: the call is left to finish on its thread, which closes the result set,
  * statement and connection (rolling back) when it ends. Never before: a pool would hand the connection out while the
  * call still uses it. What the consumer gets carries a {@link CompletionException} saying so, whose cause is the
- * abort's failure; a failure of that late close goes to the loop's exception handler.
+ * abort's failure; a failure of that late close goes to the loop's exception handler. If the event loop closes while
+ * the clean-up waits, the connection is closed the same way, or at once on a thread of its own if no call runs.
  *
  * <p>A cancellation (or a TaskGroup's abort) that comes during the clean-up of a cursor that was read to its end or
  * that its consumer closed is what {@code hasNext()} or {@code aclose()} throws, carrying a failure of the close as
@@ -102,7 +103,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private final ArrayDeque<R> ready = new ArrayDeque<>();
     /** The JDBC call running now (executing or reading), or null. */
     private Future<?> inFlight;
-    /** Whether the clean-up left the close to a call still running. */
+    /** Whether the clean-up left the close to a call still running, or to a thread of its own. */
     private boolean givenUp;
     private boolean readAll;
     private Throwable readFailure;
@@ -232,17 +233,23 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * waits until the clean-up is over. Returns what the body must throw instead of ending as it does, or null to let
      * it end as it does. Nothing is dropped: whatever does not propagate is attached to what does.
      *
-     * <p>The connection is closed here, or, if the call in flight did not end when cancelled and aborted, by that
-     * call's thread when it ends (see {@link #cancelRunningCall}).
+     * <p>The connection is closed in every case: here, or, if the call in flight did not end when cancelled and
+     * aborted, by that call's thread when it ends (see {@link #cancelRunningCall}), or, if the loop closes meanwhile
+     * and lifts the shield, by a thread of its own (see {@link #closeWithoutTheLoop}).
      */
     private Throwable release(EventLoop loop, Throwable primary) {
         RuntimeException interrupted;
         Throwable cancelFailure;
         Throwable closeFailure = null;
         try (CancelShield shield = CancelShield.enter()) {
-            cancelFailure = cancelRunningCall(loop);
-            if (!givenUp) {
-                closeFailure = settle(closing(loop, primary == null));
+            try {
+                cancelFailure = cancelRunningCall(loop);
+                if (!givenUp) {
+                    closeFailure = settle(closing(loop, primary == null));
+                }
+            } catch (RuntimeException loopClosing) {
+                closeWithoutTheLoop(loop);
+                throw loopClosing;
             }
             interrupted = shield.takeInterruption();
         }
@@ -266,6 +273,19 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         // fails while a cancellation is pending ends failed too).
         attach(primary, cancelFailure, closeFailure, interrupted);
         return null;
+    }
+
+    /**
+     * The loop closes while the clean-up waits, and lifts its shield: the JDBC objects are closed without it,
+     * rolling back. By the call in flight when it ends, if there is one; else now, on a thread of its own (a close
+     * already under way on the executor makes this one do nothing). The close's failure is reported as a late one.
+     */
+    private void closeWithoutTheLoop(EventLoop loop) {
+        givenUp = true;
+        java.util.function.Consumer<Throwable> report = lateFailures(loop);
+        if (!blocking.closeAfterCall(report)) {
+            CANCELLER.execute(() -> blocking.closeReporting(report));
+        }
     }
 
     /**
@@ -354,11 +374,15 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
 
     /**
      * Waits until {@code f} is done (called inside a {@link CancelShield}, so nothing interrupts the wait) and returns
-     * its failure, retrieved; null if it succeeded or was cancelled.
+     * its failure, retrieved; null if it succeeded or was cancelled. If the loop closes meanwhile, it lifts the shield
+     * and this throws; {@code f} itself is not cancelled ({@link Aio#shield}), so that a cancel and abort under way go
+     * on without the loop (cancelling the future would interrupt them).
+     *
+     * @throws RuntimeException the loop's cancellation, if the loop closes before {@code f} is done
      */
     private static Throwable settle(Future<?> f) {
         try {
-            f.await();
+            Aio.shield(f).await();
         } catch (Exception e) {
             if (!f.isDone()) { // not f's outcome: the loop is closing and lifted the shield
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
