@@ -383,6 +383,19 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         scheduleCallbacks();
     }
 
+    /**
+     * As {@link #markCancelled(String)}, keeping {@code raised}, the cancellation a task's coroutine ended with, when
+     * it carries suppressed failures (a clean-up that failed while the task unwound): each
+     * {@link #cancelledError()} then carries them too, so they reach whoever awaits the task (asyncio keeps the
+     * task's own {@code CancelledError} for the same reason). Kept in {@code exception}, unused while cancelled.
+     */
+    final void markCancelled(String message, CancellationException raised) {
+        if (raised != null && raised.getSuppressed().length > 0) {
+            exception = raised;
+        }
+        markCancelled(message);
+    }
+
     final String cancelMessage() {
         return cancelMessage;
     }
@@ -401,7 +414,13 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     }
 
     CancellationException cancelledError() {
-        return new CancellationException(cancelMessage);
+        CancellationException e = new CancellationException(cancelMessage);
+        if (exception != null) { // see markCancelled(String, CancellationException)
+            for (Throwable failure : exception.getSuppressed()) {
+                e.addSuppressed(failure);
+            }
+        }
+        return e;
     }
 
     /**

@@ -376,7 +376,8 @@ public final class Task<T> extends Future<T> {
                 // Java could only attach to it: asyncio gives a TaskGroup's errors priority over the cancellation.
                 fail(groupErrors);
             } else {
-                markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause));
+                markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause),
+                        error instanceof CancellationException ce ? ce : null);
             }
         } else {
             fail(error);

@@ -603,4 +603,35 @@ class TaskTest {
         });
         assertThat(reports).isEmpty(); // retrieved by the task, not reported again as never retrieved
     }
+
+    @Test
+    void aFailureAttachedToATasksCancellationReachesWhoeverAwaitsTheTask() throws Exception {
+        var cleanUpFailure = new IllegalStateException("clean-up failed while the task unwound");
+        List<Throwable> seen = TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    e.addSuppressed(cleanUpFailure); // what a library's clean-up does with its own failure
+                    throw e;
+                }
+                return null;
+            });
+            Aio.sleep(1);
+            t.cancel("stop");
+            List<Throwable> out = new ArrayList<>();
+            for (int i = 0; i < 2; i++) { // every awaiter gets it, not only the first
+                try {
+                    t.await();
+                } catch (CancellationException e) {
+                    out.add(e);
+                }
+            }
+            return out;
+        });
+        assertThat(seen).hasSize(2).allSatisfy(e -> {
+            assertThat(e).isInstanceOf(CancellationException.class).hasMessage("stop");
+            assertThat(e.getSuppressed()).containsExactly(cleanUpFailure);
+        });
+    }
 }
