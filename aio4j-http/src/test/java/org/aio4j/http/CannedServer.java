@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * A local server that answers every request with the same bytes, however wrong they are as HTTP, and then closes the
  * connection: for what a client does with a malformed response (the JDK's {@code HttpServer} always answers well).
  */
-final class CannedServer implements AutoCloseable {
+public final class CannedServer implements AutoCloseable {
 
     private final ServerSocket socket;
     private final byte[] answer;
@@ -22,7 +22,7 @@ final class CannedServer implements AutoCloseable {
     }
 
     /** Starts answering {@code answer} (ISO-8859-1 text) on an ephemeral port of 127.0.0.1. */
-    static CannedServer start(String answer) throws IOException {
+    public static CannedServer start(String answer) throws IOException {
         var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
                 answer.getBytes(StandardCharsets.ISO_8859_1));
         Thread.ofVirtual().name("canned-server").start(s::acceptAll);
@@ -30,7 +30,7 @@ final class CannedServer implements AutoCloseable {
     }
 
     /** The absolute URL of {@code path}. */
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + socket.getLocalPort() + path;
     }
 

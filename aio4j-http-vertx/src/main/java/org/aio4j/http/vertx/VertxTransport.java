@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -52,12 +53,14 @@ public final class VertxTransport implements HttpTransport {
     private final Vertx vertx;
     private final HttpClient client;
     private final boolean owned;
+    private final ConnectionErrors connectionErrors;
     private volatile boolean closed;
 
-    private VertxTransport(Vertx vertx, HttpClient client, boolean owned) {
+    private VertxTransport(Vertx vertx, HttpClient client, boolean owned, ConnectionErrors connectionErrors) {
         this.vertx = vertx;
         this.client = client;
         this.owned = owned;
+        this.connectionErrors = connectionErrors;
     }
 
     /**
@@ -79,15 +82,22 @@ public final class VertxTransport implements HttpTransport {
             throw new IllegalArgumentException("maxConnectionsPerHost must be >= 1, got " + maxConnectionsPerHost);
         }
         Vertx vertx = Vertx.vertx();
-        HttpClient client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1));
-        return new VertxTransport(vertx, client, true);
+        var errors = new ConnectionErrors();
+        HttpClient client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true))
+                .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1))
+                .withConnectHandler(errors::watch)
+                .build();
+        return new VertxTransport(vertx, client, true, errors);
     }
 
-    /** A transport on {@code client}, which stays the caller's: {@link #close()} does not close it. */
+    /**
+     * A transport on {@code client}, which stays the caller's: {@link #close()} does not close it, and the exception
+     * handlers of its connections stay the caller's too (without one, Vert.x logs an error of a connection, a
+     * malformed response say, even though the transport also reports it to the caller).
+     */
     public static VertxTransport of(HttpClient client) {
-        return new VertxTransport(null, Objects.requireNonNull(client, "client must not be null"), false);
+        return new VertxTransport(null, Objects.requireNonNull(client, "client must not be null"), false, null);
     }
 
     @Override
@@ -107,7 +117,7 @@ public final class VertxTransport implements HttpTransport {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request);
+        var exchange = new Exchange(request, connectionErrors);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -151,11 +161,13 @@ public final class VertxTransport implements HttpTransport {
     private static final class Exchange extends CompletableFuture<ClientResponse> {
 
         private final ClientRequest request;
+        private final ConnectionErrors connectionErrors; // null on a client of the caller's
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
-        Exchange(ClientRequest request) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors) {
             this.request = request;
+            this.connectionErrors = connectionErrors;
         }
 
         void arm(java.time.Duration timeout) {
@@ -192,6 +204,11 @@ public final class VertxTransport implements HttpTransport {
                     return;
                 }
                 sent = req;
+            }
+            if (connectionErrors != null) {
+                HttpConnection connection = req.connection();
+                connectionErrors.busy(connection);
+                whenComplete((r, e) -> connectionErrors.idle(connection));
             }
             byte[] body = request.body();
             Future<io.vertx.core.http.HttpClientResponse> response = body == null ? req.send()
