@@ -21,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *       {@link java.io.IOException} for a failed exchange ({@link java.net.http.HttpTimeoutException},
  *       {@link java.net.SocketTimeoutException} or {@link ClientTimeoutException} for a timeout, or any
  *       {@link ClientException}). The session turns these into {@link ClientException}s naming the request.</li>
+ *   <li>A body longer than the transport's limit ({@link #DEFAULT_MAX_BODY_BYTES} unless configured) fails the
+ *       exchange with {@link #bodyTooLarge} as soon as it is known to be (from its {@code Content-Length}, else
+ *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap.</li>
  *   <li>Cancelling the returned future ({@code cancel(true)}) aborts the exchange and releases its connection.</li>
  *   <li>A request the transport cannot express (a restricted header, say) is refused by throwing
  *       {@link IllegalArgumentException} from {@code send}.</li>
@@ -28,6 +31,14 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public interface HttpTransport extends AutoCloseable {
+
+    /**
+     * The longest response body a transport accepts unless told otherwise: what a Java byte array holds (a little
+     * under 2 GiB), the whole body being handed over as one. aiohttp has no such limit ({@code resp.read()} reads
+     * whatever comes); pass a lower one to {@link #jdk(int)} or {@code VertxTransport.create(int, int)} when the
+     * heap cannot hold that much per request in flight.
+     */
+    int DEFAULT_MAX_BODY_BYTES = Integer.MAX_VALUE - 8;
 
     /**
      * Starts sending {@code request} and returns a future of its whole response, without blocking.
@@ -66,6 +77,19 @@ public interface HttpTransport extends AutoCloseable {
     }
 
     /**
+     * What an exchange fails with when the response body of {@code request} is longer than {@code maxBodyBytes}, the
+     * transport's limit: one {@link ClientException} for every transport, whose message names the request and the
+     * limit.
+     *
+     * @throws NullPointerException if {@code request} is null
+     */
+    static ClientException bodyTooLarge(ClientRequest request, int maxBodyBytes) {
+        java.util.Objects.requireNonNull(request, "request must not be null");
+        return new ClientException(request.method(), request.uri(), "response body too large: more than "
+                + maxBodyBytes + " bytes, the transport's limit (maxBodyBytes)", null);
+    }
+
+    /**
      * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects followed
      * except from https to http, a pool of keep-alive connections without a size limit, virtual threads as its
      * executor. {@link #close()} shuts the client down.
@@ -75,13 +99,41 @@ public interface HttpTransport extends AutoCloseable {
      * {@link #jdk(HttpClient)} for HTTP/2 over TLS.
      */
     static HttpTransport jdk() {
-        return new JdkTransport(JdkTransport.defaultClient(), true);
+        return jdk(DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /**
+     * As {@link #jdk()}, refusing a response body longer than {@code maxBodyBytes} with {@link #bodyTooLarge}.
+     *
+     * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
+     */
+    static HttpTransport jdk(int maxBodyBytes) {
+        return new JdkTransport(JdkTransport.defaultClient(), true, checkedMaxBodyBytes(maxBodyBytes));
     }
 
     /**
      * A transport on {@code client}, which stays the caller's: {@link #close()} does not shut it down.
      */
     static HttpTransport jdk(HttpClient client) {
-        return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"), false);
+        return jdk(client, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /**
+     * As {@link #jdk(HttpClient)}, refusing a response body longer than {@code maxBodyBytes} with
+     * {@link #bodyTooLarge}.
+     *
+     * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
+     */
+    static HttpTransport jdk(HttpClient client, int maxBodyBytes) {
+        return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"), false,
+                checkedMaxBodyBytes(maxBodyBytes));
+    }
+
+    private static int checkedMaxBodyBytes(int maxBodyBytes) {
+        if (maxBodyBytes < 0 || maxBodyBytes > DEFAULT_MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("maxBodyBytes must be in 0.." + DEFAULT_MAX_BODY_BYTES
+                    + " (what a byte array holds), got " + maxBodyBytes);
+        }
+        return maxBodyBytes;
     }
 }

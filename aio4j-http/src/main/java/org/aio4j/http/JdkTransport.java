@@ -11,7 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * The default {@link HttpTransport}: the JDK's {@link HttpClient#sendAsync}, started on a virtual thread of its own,
- * with the body read into a byte array, and the request's timeout kept on {@link HttpTransport#scheduleTimeout}
+ * with the body read into a byte array of at most the transport's limit ({@link LimitedBody}), and the request's timeout kept on {@link HttpTransport#scheduleTimeout}
  * rather than the JDK's own per-request timer (see {@link TransportTimers}).
  */
 final class JdkTransport implements HttpTransport {
@@ -31,11 +31,13 @@ final class JdkTransport implements HttpTransport {
 
     private final HttpClient client;
     private final boolean owned;
+    private final int maxBodyBytes;
     private volatile boolean closed;
 
-    JdkTransport(HttpClient client, boolean owned) {
+    JdkTransport(HttpClient client, boolean owned, int maxBodyBytes) {
         this.client = client;
         this.owned = owned;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /**
@@ -72,7 +74,8 @@ final class JdkTransport implements HttpTransport {
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
-        STARTERS.newThread(() -> exchange.start(client, built)).start();
+        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes);
+        STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
         return exchange;
     }
 
@@ -138,13 +141,13 @@ final class JdkTransport implements HttpTransport {
         }
 
         /** On a starter thread: sends the request, unless the exchange was cancelled meanwhile. */
-        void start(HttpClient client, HttpRequest built) {
+        void start(HttpClient client, HttpRequest built, HttpResponse.BodyHandler<byte[]> reader) {
             if (isDone()) {
                 return;
             }
             CompletableFuture<HttpResponse<byte[]>> r;
             try {
-                r = client.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray());
+                r = client.sendAsync(built, reader);
             } catch (RuntimeException | Error e) {
                 disarm();
                 completeExceptionally(e instanceof IllegalStateException
@@ -170,18 +173,13 @@ final class JdkTransport implements HttpTransport {
         }
 
         /**
-         * What the exchange fails with: the JDK's {@link java.io.IOException} as it is; a body too large for a byte
-         * array, which the JDK's body handler reports as {@code IllegalArgumentException("too many bytes")}, as a
-         * {@link ClientException} that says so; any other unchecked exception, which the JDK throws while parsing a
+         * What the exchange fails with: the JDK's {@link java.io.IOException}, or {@link LimitedBody}'s
+         * {@link ClientException}, as it is; an unchecked exception, which the JDK throws while parsing a
          * malformed response (a {@code NumberFormatException} for a {@code Content-Length} that is not a number), as
          * a {@link java.net.ProtocolException}, like the JDK's own for a bad status line. The transport contract
          * wants an {@code IOException}: the caller must not get an unchecked exception without the URL.
          */
         private Throwable failure(Throwable error) {
-            if (error instanceof IllegalArgumentException && "too many bytes".equals(error.getMessage())) {
-                return new ClientException(request.method(), request.uri(),
-                        "response body too large: more than a byte array holds (2 GiB)", error);
-            }
             if (error instanceof RuntimeException && !(error instanceof java.util.concurrent.CancellationException)) {
                 var malformed = new java.net.ProtocolException("invalid HTTP response: " + Failures.describe(error));
                 malformed.initCause(error);

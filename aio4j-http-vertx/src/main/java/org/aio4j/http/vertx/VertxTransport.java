@@ -42,6 +42,10 @@ import org.aio4j.http.HttpTransport;
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say), or a {@link ClientTimeoutException} /
  * {@link ClientConnectionException} for Vert.x's unchecked timeout and connection errors.
  *
+ * <p>A response body longer than the transport's limit ({@link HttpTransport#DEFAULT_MAX_BODY_BYTES} unless given)
+ * fails the exchange with {@link HttpTransport#bodyTooLarge} as soon as it is known to be, and resets the request:
+ * the body is read chunk by chunk, never kept whole past the limit.
+ *
  * <p>Thread-safe. A transport from {@link #create()} owns its Vert.x instance, whose threads keep the JVM alive
  * until {@link #close()}.
  */
@@ -54,13 +58,16 @@ public final class VertxTransport implements HttpTransport {
     private final HttpClient client;
     private final boolean owned;
     private final ConnectionErrors connectionErrors;
+    private final int maxBodyBytes;
     private volatile boolean closed;
 
-    private VertxTransport(Vertx vertx, HttpClient client, boolean owned, ConnectionErrors connectionErrors) {
+    private VertxTransport(Vertx vertx, HttpClient client, boolean owned, ConnectionErrors connectionErrors,
+                           int maxBodyBytes) {
         this.vertx = vertx;
         this.client = client;
         this.owned = owned;
         this.connectionErrors = connectionErrors;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /**
@@ -78,6 +85,18 @@ public final class VertxTransport implements HttpTransport {
      * @throws IllegalArgumentException if {@code maxConnectionsPerHost < 1}
      */
     public static VertxTransport create(int maxConnectionsPerHost) {
+        return create(maxConnectionsPerHost, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /**
+     * As {@link #create(int)}, refusing a response body longer than {@code maxBodyBytes} with
+     * {@link HttpTransport#bodyTooLarge}, as {@link HttpTransport#jdk(int)} does.
+     *
+     * @throws IllegalArgumentException if {@code maxConnectionsPerHost < 1}, or {@code maxBodyBytes} is negative or
+     *                                  over {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
+     */
+    public static VertxTransport create(int maxConnectionsPerHost, int maxBodyBytes) {
+        checkMaxBodyBytes(maxBodyBytes);
         if (maxConnectionsPerHost < 1) {
             throw new IllegalArgumentException("maxConnectionsPerHost must be >= 1, got " + maxConnectionsPerHost);
         }
@@ -88,7 +107,7 @@ public final class VertxTransport implements HttpTransport {
                 .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1))
                 .withConnectHandler(errors::watch)
                 .build();
-        return new VertxTransport(vertx, client, true, errors);
+        return new VertxTransport(vertx, client, true, errors, maxBodyBytes);
     }
 
     /**
@@ -97,7 +116,28 @@ public final class VertxTransport implements HttpTransport {
      * malformed response say, even though the transport also reports it to the caller).
      */
     public static VertxTransport of(HttpClient client) {
-        return new VertxTransport(null, Objects.requireNonNull(client, "client must not be null"), false, null);
+        return of(client, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /**
+     * As {@link #of(HttpClient)}, refusing a response body longer than {@code maxBodyBytes} with
+     * {@link HttpTransport#bodyTooLarge}.
+     *
+     * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over
+     *                                  {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
+     */
+    public static VertxTransport of(HttpClient client, int maxBodyBytes) {
+        Objects.requireNonNull(client, "client must not be null");
+        return new VertxTransport(null, client, false, null, checkMaxBodyBytes(maxBodyBytes));
+    }
+
+    /** The same check, and message, as {@link HttpTransport#jdk(int)}'s. */
+    private static int checkMaxBodyBytes(int maxBodyBytes) {
+        if (maxBodyBytes < 0 || maxBodyBytes > DEFAULT_MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("maxBodyBytes must be in 0.." + DEFAULT_MAX_BODY_BYTES
+                    + " (what a byte array holds), got " + maxBodyBytes);
+        }
+        return maxBodyBytes;
     }
 
     @Override
@@ -117,7 +157,7 @@ public final class VertxTransport implements HttpTransport {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request, connectionErrors);
+        var exchange = new Exchange(request, connectionErrors, maxBodyBytes);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -162,12 +202,14 @@ public final class VertxTransport implements HttpTransport {
 
         private final ClientRequest request;
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
+        private final int maxBodyBytes;
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes) {
             this.request = request;
             this.connectionErrors = connectionErrors;
+            this.maxBodyBytes = maxBodyBytes;
         }
 
         void arm(java.time.Duration timeout) {
@@ -213,11 +255,58 @@ public final class VertxTransport implements HttpTransport {
             byte[] body = request.body();
             Future<io.vertx.core.http.HttpClientResponse> response = body == null ? req.send()
                     : req.send(Buffer.buffer(body));
+            response.onComplete(this::read, this::fail);
+        }
+
+        /**
+         * Reads the body of {@code r} (on its event loop), refusing it with {@link HttpTransport#bodyTooLarge} as
+         * soon as it is longer than the limit: not {@code r.body()}, which keeps whatever comes until the end.
+         */
+        private void read(io.vertx.core.http.HttpClientResponse r) {
+            r.exceptionHandler(this::fail); // first: a refusal resets the response, which Vert.x would log without it
+            long declared = declaredLength(r);
+            if (declared > maxBodyBytes) {
+                refuse();
+                return;
+            }
+            Buffer body = Buffer.buffer(declared >= 0 ? (int) declared : 0);
+            r.handler(chunk -> {
+                if (isDone()) {
+                    return; // refused, timed out or cancelled: what was already on its way is dropped
+                }
+                if ((long) body.length() + chunk.length() > maxBodyBytes) {
+                    refuse();
+                } else {
+                    body.appendBuffer(chunk);
+                }
+            });
             // the URL after redirects, as ClientResponse.url() promises
-            response.compose(r -> r.body().map(b -> new ClientResponse(request.method(),
-                            URI.create(r.request().absoluteURI()), r.statusCode(), new MultiMapView(r.headers()),
-                            b.getBytes())))
-                    .onComplete(this::succeed, this::fail);
+            r.endHandler(end -> succeed(new ClientResponse(request.method(), URI.create(r.request().absoluteURI()),
+                    r.statusCode(), new MultiMapView(r.headers()), body.getBytes())));
+        }
+
+        /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */
+        private static long declaredLength(io.vertx.core.http.HttpClientResponse r) {
+            String length = r.getHeader("Content-Length");
+            try {
+                return length == null ? -1 : Long.parseLong(length.trim());
+            } catch (NumberFormatException notANumber) {
+                return -1;
+            }
+        }
+
+        /** Fails the exchange with the body-too-large error and resets the request, closing its connection. */
+        private void refuse() {
+            disarm();
+            HttpClientRequest req;
+            boolean refused;
+            synchronized (this) {
+                refused = completeExceptionally(HttpTransport.bodyTooLarge(request, maxBodyBytes));
+                req = sent;
+            }
+            if (refused && req != null) {
+                req.reset();
+            }
         }
 
         private void succeed(ClientResponse response) {

@@ -86,6 +86,19 @@ class VertxTransportLoggingTest {
     }
 
     @Test
+    void aRefusedBodyIsResetWithoutAnErrorInVertxLog() throws Exception {
+        try (DemoServer server = DemoServer.start(0, 0.001);
+             var http = ClientSession.builder().transport(VertxTransport.create(1, 3), true)
+                     .baseUrl(server.baseUrl()).build()) {
+            for (String path : List.of("/bytes/4", "/trickle")) { // refused by its Content-Length, then as it comes
+                assertThatThrownBy(() -> Aio.run(() -> http.get(path)))
+                        .hasMessageContaining("response body too large");
+            }
+        }
+        assertThat(errors).extracting(r -> r.getLoggerName() + ": " + r.getMessage()).isEmpty();
+    }
+
+    @Test
     void aMalformedResponseIsReportedToTheCallerOnlyNotLoggedToo() throws Exception {
         // Vert.x logged each as SEVERE from io.vertx.core.net.impl.ConnectionBase, as well as failing the request
         for (String answer : List.of("hello world\r\n\r\n",

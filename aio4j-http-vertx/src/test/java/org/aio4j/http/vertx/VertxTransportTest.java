@@ -15,10 +15,17 @@ class VertxTransportTest extends TransportContract {
         return VertxTransport.create();
     }
 
+    @Override
+    protected HttpTransport newTransport(int maxBodyBytes) {
+        return VertxTransport.create(VertxTransport.DEFAULT_MAX_CONNECTIONS, maxBodyBytes);
+    }
+
     @Test
     void badSettingsAndUseAfterCloseAreRefused() {
         assertThatThrownBy(() -> VertxTransport.create(0))
                 .hasMessage("maxConnectionsPerHost must be >= 1, got 0");
+        assertThatThrownBy(() -> VertxTransport.create(1, -1))
+                .hasMessage("maxBodyBytes must be in 0..2147483639 (what a byte array holds), got -1");
         VertxTransport t = VertxTransport.create(1);
         t.close();
         t.close();

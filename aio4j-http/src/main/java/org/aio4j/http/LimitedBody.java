@@ -1,0 +1,102 @@
+package org.aio4j.http;
+
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * The JDK transport's body reader: the body into a byte array, as {@code BodySubscribers.ofByteArray()} does, but
+ * refused with {@link HttpTransport#bodyTooLarge} as soon as it is longer than the transport's limit. The JDK's own
+ * reader keeps every part until the end and only then finds that more than 2 GiB cannot make an array: the heap had
+ * to hold it all first. A {@code Content-Length} over the limit is refused before any of the body is read.
+ */
+final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+
+    private final ClientRequest request;
+    private final int maxBytes;
+    private final long declaredLength; // -1 if unknown
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private final List<ByteBuffer> parts = new ArrayList<>();
+    private long received;
+    private Flow.Subscription subscription;
+
+    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength) {
+        this.request = request;
+        this.maxBytes = maxBytes;
+        this.declaredLength = declaredLength;
+    }
+
+    /** The body handler of {@code request}'s exchange. */
+    static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes) {
+        return info -> new LimitedBody(request, maxBytes, declaredLength(info.headers()));
+    }
+
+    /** The {@code Content-Length}, or -1; a malformed one is the JDK's to refuse, not this reader's. */
+    private static long declaredLength(java.net.http.HttpHeaders headers) {
+        try {
+            return headers.firstValueAsLong("Content-Length").orElse(-1);
+        } catch (NumberFormatException notANumber) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (declaredLength > maxBytes) {
+            refuse();
+        } else {
+            s.request(Long.MAX_VALUE);
+        }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+        if (body.isDone()) {
+            return; // refused: what was already on its way is dropped
+        }
+        for (ByteBuffer b : items) {
+            received += b.remaining();
+            if (received > maxBytes) {
+                refuse();
+                return;
+            }
+            parts.add(b); // the client hands over its buffers, as to the JDK's own byte-array reader
+        }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        parts.clear();
+        body.completeExceptionally(error);
+    }
+
+    @Override
+    public void onComplete() {
+        byte[] all = new byte[(int) received];
+        int at = 0;
+        for (ByteBuffer b : parts) {
+            int n = b.remaining();
+            b.get(all, at, n);
+            at += n;
+        }
+        parts.clear();
+        body.complete(all);
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+        return body;
+    }
+
+    /** Stops reading (the JDK then closes the connection, not reused) and fails the body. */
+    private void refuse() {
+        subscription.cancel();
+        parts.clear();
+        body.completeExceptionally(HttpTransport.bodyTooLarge(request, maxBytes));
+    }
+}
