@@ -37,7 +37,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header is
      *                                  {@code Content-Length} or {@code Transfer-Encoding} (the transport frames the
      *                                  body), a header value has a control character (CR and LF among them: they
-     *                                  would end the header and start another), the URL is neither absolute http(s) nor a path starting with
+     *                                  would end the header and start another) or a character that is not ASCII, the URL is neither absolute http(s) nor a path starting with
      *                                  {@code /}, or the timeout is not positive
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
@@ -69,7 +69,9 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * This request with {@code value} added to the header {@code name}.
      *
      * @throws IllegalArgumentException if {@code name} is not an HTTP token, or is {@code Content-Length} or
-     *                                  {@code Transfer-Encoding}, or {@code value} has a control character
+     *                                  {@code Transfer-Encoding}, or {@code value} has a control character or a
+     *                                  character that is not ASCII (the JDK client would send it as {@code ?},
+     *                                  Vert.x as ISO-8859-1, aiohttp as UTF-8: encode it first)
      */
     public ClientRequest withHeader(String name, String value) {
         checkHeader(name, value);
@@ -153,6 +155,12 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * wrong length leaves the rest of the body on the keep-alive connection as the start of the next request (the
      * JDK client refuses {@code Content-Length}; Vert.x sent it, and {@code Transfer-Encoding} both did).
      * RFC 9110's field-value allows visible characters, spaces, tabs and obs-text, no other control character.
+     *
+     * <p>Only ASCII, not obs-text (bytes 0x80-0xFF) nor any other character: RFC 9110 keeps obs-text for old
+     * ISO-8859-1 text that recipients treat as opaque, and the transports cannot send it alike. The JDK client writes
+     * U+0080-U+00FF as {@code ?} and refuses anything above, Vert.x writes U+0080-U+00FF as ISO-8859-1 bytes, and
+     * aiohttp writes the UTF-8 bytes of any character: an {@code é} would reach the server three different ways, or
+     * as a {@code ?} nobody sees. Refused here, it reaches nobody wrong; the caller encodes it as the server expects.
      */
     private static void checkHeader(String name, String value) {
         Objects.requireNonNull(name, "header name must not be null");
@@ -169,6 +177,11 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 throw new IllegalArgumentException(String.format("value of header %s must not contain control"
                         + " characters (CR and LF among them), got U+%04X at index %d", name, (int) c, i));
+            }
+            if (c > 0x7f) {
+                throw new IllegalArgumentException(String.format("value of header %s must be ASCII, got U+%04X at"
+                        + " index %d: encode it first (percent-encoding, or RFC 8187's UTF-8''... in a parameter)",
+                        name, (int) c, i));
             }
         }
     }
