@@ -85,7 +85,12 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         return new ClientRequest(method, uri, headers, body, timeout);
     }
 
-    /** This request with its own timeout; {@code null} restores the session's default. */
+    /**
+     * This request with its own timeout; {@code null} restores the session's default (not aiohttp's
+     * {@code timeout=None}, which means no timeout: every aio4j request has one).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
     public ClientRequest withTimeout(Duration timeout) {
         return new ClientRequest(method, uri, headers, body, timeout);
     }

@@ -76,8 +76,14 @@ public final class ClientResponse {
         return headers;
     }
 
-    /** The first value of header {@code name}, ignoring case, or {@code null} if there is none. */
+    /**
+     * The first value of header {@code name}, ignoring case, or {@code null} if there is none: aiohttp's
+     * {@code resp.headers.get(name)}.
+     *
+     * @throws NullPointerException if {@code name} is null
+     */
     public String header(String name) {
+        Objects.requireNonNull(name, "header name must not be null");
         List<String> values = headers.get(name);
         if (values == null) {
             for (var e : headers.entrySet()) {

@@ -172,8 +172,17 @@ public final class ClientSession implements AutoCloseable {
         return request(ClientRequest.get(url));
     }
 
-    /** As {@link #get(String)}, with a timeout for this request. */
+    /**
+     * As {@link #get(String)}, with a timeout for this request instead of the session's.
+     *
+     * @param timeout how long the whole exchange may take; not {@code null}: aiohttp's {@code timeout=None} means no
+     *                timeout, which aio4j does not have, and {@link #get(String)} is the one for the session's
+     * @throws NullPointerException     if {@code url} or {@code timeout} is null
+     * @throws IllegalArgumentException if the URL is not valid, or the timeout not positive
+     */
     public ClientResponse get(String url, Duration timeout) throws ClientException {
+        Objects.requireNonNull(timeout, "timeout must not be null: get(url) uses the session's timeout"
+                + " (there is no request without one)");
         return request(ClientRequest.get(url).withTimeout(timeout));
     }
 

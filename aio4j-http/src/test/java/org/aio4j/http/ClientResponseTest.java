@@ -47,4 +47,18 @@ class ClientResponseTest {
         assertThat(response("text/plain", "café".getBytes(java.nio.charset.StandardCharsets.UTF_8)).text())
                 .isEqualTo("café");
     }
+
+    @Test
+    void aNullHeaderNameIsRefusedWithAMessage() {
+        // It threw a bare NullPointerException from the headers' get(null) with an immutable map (the JDK's own
+        // headers are one), and returned null, as for a missing header, with a map that takes null keys.
+        var headers = new java.util.LinkedHashMap<String, List<String>>();
+        headers.put("X-A", List.of("1"));
+        for (Map<String, List<String>> h : List.of(Map.of("X-A", List.of("1")), headers)) {
+            ClientResponse r = new ClientResponse("GET", URI.create("http://127.0.0.1:1/page"), 200, h, new byte[0]);
+            assertThat(r.header("x-a")).isEqualTo("1");
+            assertThatThrownBy(() -> r.header(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("header name must not be null");
+        }
+    }
 }

@@ -161,6 +161,23 @@ class ClientSessionTest {
     }
 
     @Test
+    void getWithANullTimeoutIsRefusedNotSentWithTheSessionsTimeout() throws Exception {
+        // It was sent with the session's timeout, undocumented; aiohttp's timeout=None means no timeout at all.
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.respond(200, "ok");
+        try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            assertThatThrownBy(() -> Loops.run(() -> session.get("/a", null)))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("timeout must not be null: get(url) uses the session's timeout (there is no request"
+                            + " without one)");
+            assertThat(transport.sent()).isEmpty();
+            // where null is allowed, it means the session's timeout, as documented
+            Loops.run(() -> session.request(ClientRequest.get("/a").withTimeout(null)));
+            assertThat(transport.sent(0).request().timeout()).isEqualTo(session.timeout());
+        }
+    }
+
+    @Test
     void cancellingTheCallerAbortsTheExchange() throws Exception {
         var transport = new FakeTransport();
         try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
