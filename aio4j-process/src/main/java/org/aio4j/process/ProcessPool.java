@@ -1,6 +1,8 @@
 package org.aio4j.process;
 
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
@@ -50,11 +53,12 @@ import java.util.function.Supplier;
  *
  * <h2>Workers</h2>
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
- * {@code java} executable and class path, the {@link Builder#jvmOptions(String...) JVM options} of the builder (not the
- * parent's), and talk to it over their standard input and output only, no socket. A worker starts when a call needs
- * one, and runs one call at a time. What a task prints to {@code System.out} or {@code System.err} goes to the
- * worker's standard error, which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at
- * level INFO, each line prefixed with {@code worker <id> (pid <pid>): }. The worker's standard output itself carries
+ * runtime ({@code <java.home>/bin/java}, even under a native launcher) and class path, the
+ * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's), and talk to it over their
+ * standard input and output only, no socket. A worker starts when a call needs one, and runs one call at a time.
+ * What a task prints to {@code System.out} or {@code System.err} goes to the worker's standard error, which the
+ * parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line prefixed with
+ * {@code worker <id> (pid <pid>): }. The worker's standard output itself carries
  * the calls: a subprocess that inherits it ({@code inheritIO()}), or native code that writes to it, breaks the worker,
  * and the call fails with a {@link BrokenWorkerException} that shows what was written. A worker exits when its
  * standard input ends, so it never outlives the parent, even one killed with {@code kill -9}.
@@ -291,8 +295,7 @@ public final class ProcessPool extends AbstractExecutorService {
 
     private List<String> command(int workerId) {
         var cmd = new ArrayList<String>();
-        cmd.add(ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+        cmd.add(javaExecutable(Path.of(System.getProperty("java.home")), ProcessHandle.current().info().command()));
         cmd.addAll(FIXED_JVM_OPTIONS);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
@@ -301,6 +304,22 @@ public final class ProcessPool extends AbstractExecutorService {
         cmd.add(Integer.toString(workerId));
         cmd.addAll(allowList.toArgs());
         return cmd;
+    }
+
+    /**
+     * The {@code java} launcher that starts the workers: {@code <java.home>/bin/java} when it is there, since the
+     * command of this process is not {@code java} under a native launcher (jpackage, a JNI-embedded JVM) and would not
+     * understand the worker's arguments. A runtime image made without native commands ({@code jlink
+     * --strip-native-commands}, jpackage's default) has no {@code bin/java}: then this process's command if it is a
+     * {@code java}, else {@code bin/java} all the same, so that the failed start names the missing executable.
+     */
+    static String javaExecutable(Path javaHome, Optional<String> currentCommand) {
+        String name = File.separatorChar == '\\' ? "java.exe" : "java";
+        Path java = javaHome.resolve("bin").resolve(name);
+        if (Files.isExecutable(java)) {
+            return java.toString();
+        }
+        return currentCommand.filter(c -> Path.of(c).getFileName().toString().equals(name)).orElse(java.toString());
     }
 
     void workerReady(Worker w) {
