@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InvalidObjectException;
 import java.net.ProtocolException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -204,6 +205,8 @@ final class Worker implements Runnable {
      * Decodes an outcome; a payload the parent refuses or cannot read fails the call, and leaves the worker as it is.
      * Whatever reading throws fails the call, errors too (a {@code readObject} that throws an {@link Error}, a class
      * whose initializer fails in this JVM): were it to escape, the driver would end and the call would never be done.
+     * An exception of the task that cannot be read fails the call with an {@link InvalidObjectException} that says
+     * so, the failure as its cause: thrown as it is, the failure would pass for the task's own exception.
      */
     private void settleWith(PoolCall call, byte[] payload, boolean isError) {
         Object value = null;
@@ -222,9 +225,17 @@ final class Worker implements Runnable {
                         + " as the exception of " + call);
             }
         } catch (Throwable e) {
-            error = e;
+            error = isError ? unreadableException(call, e) : e;
         }
         pool.settle(call, value, error);
+    }
+
+    private InvalidObjectException unreadableException(PoolCall call, Throwable readFailure) {
+        var e = new InvalidObjectException(call + " threw an exception in " + name() + " that could not be read in"
+                + " the parent: " + readFailure);
+        e.initCause(readFailure);
+        e.addSuppressed(new RemoteCallSite(id, pid, call.origin));
+        return e;
     }
 
     /**

@@ -231,6 +231,25 @@ class FaultTest {
     }
 
     @Test
+    void anExceptionOfTheTaskThatCannotBeReadFailsTheCallSayingSoWithTheReadFailureAsCause() throws Exception {
+        // The AssertionError of the exception's readObject came alone: it passed for what the task threw.
+        try (var single = ProcessPool.builder().workers(1).allow(WorkerTasks.FragileException.class).build()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> single.remote(() -> {
+                throw new WorkerTasks.FragileException("thrown by the task");
+            }).call())
+                    .isInstanceOf(java.io.InvalidObjectException.class)
+                    .hasMessageMatching("remote call \\d+ of the task \\(a lambda in org.aio4j.process.FaultTest\\) "
+                            + "threw an exception in worker 1 \\(pid " + pid + "\\) that could not be read in the "
+                            + "parent: java.lang.AssertionError: a FragileException cannot be read back")
+                    .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+                            .isInstanceOf(RemoteCallSite.class))
+                    .cause().isInstanceOf(AssertionError.class).hasMessage("a FragileException cannot be read back");
+            assertThat(single.remote(WorkerTasks::pid).call()).isEqualTo(pid); // the worker is unharmed
+        }
+    }
+
+    @Test
     void aResultLargerThanMaxPayloadBytesFailsItsCallSayingSoBeforeItFillsTheWorkersHeap() throws Exception {
         // 30 MB of result fit a 64 MB heap, but its serialized copy grew without bound before the limit was checked:
         // the call failed with the worker's OutOfMemoryError instead of the pool's limit.

@@ -78,6 +78,20 @@ final class WorkerTasks {
         }
     }
 
+    /** An exception that is written without trouble, but fails with an {@link Error} when it is read back. */
+    static final class FragileException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        FragileException(String message) {
+            super(message);
+        }
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new AssertionError("a FragileException cannot be read back");
+        }
+    }
+
     /** Runs {@code echo text} with its output inherited: it goes to the worker's standard output, the protocol's. */
     static int echoToInheritedOutput(String text) throws IOException, InterruptedException {
         return new ProcessBuilder("echo", text).inheritIO().start().waitFor();
