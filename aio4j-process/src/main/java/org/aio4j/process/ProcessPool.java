@@ -98,9 +98,11 @@ import java.util.function.Supplier;
  * running ones as above and interrupts the local threads of {@link #execute}. Commands accepted by {@code execute}
  * before {@code shutdown} may still make remote calls until they end.
  *
- * <p>Thread-safety: every method may be called from any thread. Memory consistency: a task sees the parent's state
- * only through what it captured, as a copy made when it was made remote; the return of a remote call happens-after
- * the task ended in its worker.
+ * <p>Thread-safety: every method may be called from any thread, except that the two that wait for the pool to
+ * terminate, {@link #close()} and {@link #awaitTermination}, throw an {@link IllegalStateException} when called
+ * from a command of this pool (they would wait for it, their own caller, to end). Memory consistency: a task sees
+ * the parent's state only through what it captured, as a copy made when it was made remote; the return of a remote
+ * call happens-after the task ended in its worker.
  */
 public final class ProcessPool extends AbstractExecutorService {
 
@@ -602,9 +604,17 @@ public final class ProcessPool extends AbstractExecutorService {
         }
     }
 
-    /** Waits until the pool has terminated (every call finished, every worker exited), or the timeout passed. */
+    /**
+     * Waits until the pool has terminated (every call finished, every worker exited), or the timeout passed.
+     *
+     * @throws IllegalStateException if called from a command of this pool's {@link #execute} (which
+     *                               {@code loop.runInExecutor(pool, ...)} uses): the pool cannot terminate before
+     *                               that command ends
+     */
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit must not be null");
+        refuseToWaitForItself("awaitTermination");
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
@@ -617,6 +627,32 @@ public final class ProcessPool extends AbstractExecutorService {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Shuts the pool down as {@link #shutdown()} does and waits until it has terminated: the queued and running calls
+     * finished, the workers ended. If interrupted while waiting, it stops everything as {@link #shutdownNow()} does,
+     * waits on, and returns with the interrupt status set. It blocks; it does nothing if the pool has terminated.
+     *
+     * @throws IllegalStateException if called from a command of this pool's {@link #execute} (which
+     *                               {@code loop.runInExecutor(pool, ...)} uses), before anything is shut down: the
+     *                               pool terminates only once that command has ended, so it would wait for ever (as
+     *                               a {@code ThreadPoolExecutor} closed by its own task does); call
+     *                               {@link #shutdown()} there, and {@code close()} from outside the pool
+     */
+    @Override
+    public void close() {
+        refuseToWaitForItself("close");
+        super.close();
+    }
+
+    /** A command of this pool's own waiting for its termination would wait for ever: for itself. */
+    private void refuseToWaitForItself(String method) {
+        if (BRIDGE.isBound() && BRIDGE.get() == this) {
+            throw new IllegalStateException(method + "() called from a command of " + this + " (" + Thread
+                    .currentThread() + "): the pool terminates only once that command has ended, so it would wait "
+                    + "for ever; call shutdown() there and " + method + "() from a thread outside the pool");
         }
     }
 

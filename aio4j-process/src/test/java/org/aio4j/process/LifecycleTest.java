@@ -93,6 +93,44 @@ class LifecycleTest {
     }
 
     @Test
+    void closeOrAwaitTerminationFromACommandOfThePoolFailsInsteadOfWaitingForItself() throws Exception {
+        // The pool terminates once its commands have ended: close() in one of them waited for ever, for itself.
+        var pool = ProcessPool.builder().workers(1).build();
+        try {
+            var outcomes = new java.util.concurrent.CompletableFuture<List<Throwable>>();
+            pool.execute(() -> {
+                var thrown = new ArrayList<Throwable>();
+                for (Runnable waitsForThePool : List.<Runnable>of(pool::close, () -> {
+                    try {
+                        pool.awaitTermination(1, TimeUnit.DAYS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                })) {
+                    try {
+                        waitsForThePool.run();
+                    } catch (Throwable e) {
+                        thrown.add(e);
+                    }
+                }
+                outcomes.complete(thrown);
+            });
+            assertThat(outcomes.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
+                    .satisfiesExactly(
+                            close -> assertThat(close).isInstanceOf(IllegalStateException.class)
+                                    .hasMessageStartingWith("close() called from a command of ProcessPool[running")
+                                    .hasMessageContaining("call shutdown() there and close() from a thread outside"),
+                            await -> assertThat(await).isInstanceOf(IllegalStateException.class)
+                                    .hasMessageStartingWith("awaitTermination() called from a command of"));
+            assertThat(pool.isShutdown()).as("nothing shut down by the refused close()").isFalse();
+            pool.close();
+            assertThat(pool.isTerminated()).isTrue();
+        } finally {
+            pool.shutdownNow();   // does not wait: on a failure, the command may still be waiting for itself
+        }
+    }
+
+    @Test
     void aPoolWithNoCallEverMadeStartsNoWorkerAndTerminatesAtOnce() throws Exception {
         var pool = new ProcessPool();
         assertThat(pool.statistics().workers()).isZero();
