@@ -114,6 +114,13 @@ public final class ProcessPool extends AbstractExecutorService {
 
     private enum State { RUNNING, SHUTDOWN, STOP, TERMINATED }
 
+    /**
+     * Makes the platform threads of the workers: their drivers and the threads forwarding their standard error. A
+     * test seam: a test replaces it with a factory that fails, as an {@link OutOfMemoryError} "unable to create native
+     * thread" would, which nothing else can provoke at will.
+     */
+    volatile ThreadFactory workerThreads = Thread.ofPlatform().daemon().factory();
+
     private final int maxWorkers;
     private final List<String> jvmOptions;
     final AllowList allowList;
@@ -496,8 +503,12 @@ public final class ProcessPool extends AbstractExecutorService {
             lock.unlock();
         }
         for (PoolCall c : failed) {
-            c.finish(null, new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
-                    broken.exitStatus()), false);
+            var own = new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
+                    broken.exitStatus());
+            if (broken.getCause() != null) {
+                own.initCause(broken.getCause());
+            }
+            c.finish(null, own, false);
         }
     }
 

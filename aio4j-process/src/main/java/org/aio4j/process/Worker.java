@@ -53,8 +53,26 @@ final class Worker implements Runnable {
         this.command = command;
     }
 
+    /**
+     * Starts the driver thread. Does not block, nor throw: a driver that cannot be started (an
+     * {@link OutOfMemoryError} "unable to create native thread") is a worker that could not start.
+     */
     void start() {
-        Thread.ofPlatform().daemon().name("aio4j-process-worker-" + id).start(this);
+        try {
+            startThread(this, "");
+        } catch (Throwable e) {
+            var broken = new BrokenWorkerException("worker " + id + " could not be started: no thread could be made"
+                    + " to drive it (" + e + ")", id, -1, -1);
+            broken.initCause(e);
+            pool.workerFailedToStart(this, broken);
+        }
+    }
+
+    private Thread startThread(Runnable body, String suffix) {
+        Thread t = pool.workerThreads.newThread(body);
+        t.setName("aio4j-process-worker-" + id + suffix);
+        t.start();
+        return t;
     }
 
     long pid() {
@@ -63,7 +81,12 @@ final class Worker implements Runnable {
 
     @Override
     public void run() {
-        BrokenWorkerException notStarted = launch();
+        BrokenWorkerException notStarted;
+        try {
+            notStarted = launch();
+        } catch (Throwable e) {
+            notStarted = launchFailed(e);
+        }
         if (notStarted != null) {
             pool.workerFailedToStart(this, notStarted);
             return;
@@ -106,8 +129,7 @@ final class Worker implements Runnable {
         pid = process.pid();
         toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
         fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
-        stderrPump = Thread.ofPlatform().daemon().name("aio4j-process-worker-" + id + "-stderr")
-                .start(this::pumpStderr);
+        stderrPump = startThread(this::pumpStderr, "-stderr");
         process.onExit().thenRun(() -> pool.workerExited(this));
         CompletableFuture.delayedExecutor(pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (!ready) {
@@ -132,6 +154,26 @@ final class Worker implements Runnable {
         ready = true;
         pool.workerReady(this);
         return null;
+    }
+
+    /**
+     * {@code launch()} itself failed, say starting the thread that forwards standard error: the process, if it was
+     * created, is killed (its driver will never feed nor retire it) and the worker counts as one that could not start,
+     * so that the calls waiting for it fail rather than wait for ever.
+     */
+    private BrokenWorkerException launchFailed(Throwable e) {
+        BrokenWorkerException broken;
+        if (process == null) {
+            broken = new BrokenWorkerException("worker " + id + " could not be started: " + e + " (command: "
+                    + String.join(" ", command) + ")", id, -1, -1);
+        } else {
+            process.destroyForcibly();
+            int status = exitStatus();
+            broken = new BrokenWorkerException(name() + " could not start: starting it here failed with " + e
+                    + ", so it was killed, " + describeExit(status) + stderrTail(), id, pid, status);
+        }
+        broken.initCause(e);
+        return broken;
     }
 
     private void pumpStderr() {
@@ -331,7 +373,9 @@ final class Worker implements Runnable {
             }
         }
         try {
-            stderrPump.join(STDERR_DRAIN);
+            if (stderrPump != null) {   // null if it could not be started
+                stderrPump.join(STDERR_DRAIN);
+            }
         } catch (InterruptedException e) {
             interrupted = true;
         }

@@ -200,6 +200,69 @@ class FaultTest {
         }
     }
 
+    /** A pool whose {@code n}th worker thread (counting from 1) cannot be made, as with no native thread left. */
+    private static ProcessPool failingThread(int n) {
+        var pool = ProcessPool.builder().workers(1).build();
+        var made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadFactory real = pool.workerThreads;
+        pool.workerThreads = body -> {
+            if (made.incrementAndGet() == n) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+            return real.newThread(body);
+        };
+        return pool;
+    }
+
+    @Test
+    void aWorkerWhoseStartFailsInThisProcessIsKilledAndFailsTheWaitingCallsInsteadOfStartingForEver()
+            throws Exception {
+        // launch() threw outside the driver's try: the worker counted as starting for ever, its calls waited for
+        // ever, the pool never terminated, and the worker JVM lived on.
+        var pool = failingThread(2);   // 1 is worker 1's driver, 2 the thread forwarding its standard error
+        try {
+            Future<Long> call = pool.submit(WorkerTasks::pid);
+            assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageMatching("(?s)worker 1 \\(pid \\d+\\) could not start: starting it here failed with "
+                            + "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory, so "
+                            + "it was killed, exit status 137 \\(killed by signal 9, SIGKILL\\).*")
+                    .hasCauseInstanceOf(OutOfMemoryError.class)
+                    .satisfies(e -> {
+                        long pid = ((BrokenWorkerException) e).pid();
+                        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                                .isNotEqualTo(java.util.Optional.of(true));
+                    });
+            assertThat(pool.submit(WorkerTasks::pid).get(1, TimeUnit.MINUTES)).isPositive();  // worker 2 starts
+            pool.shutdown();
+            assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWorkerWhoseDriverThreadCannotBeMadeFailsTheWaitingCallsInsteadOfStartingForEver() throws Exception {
+        // The error reached the caller, but the call stayed queued and the worker counted as starting for ever.
+        var pool = failingThread(1);
+        try {
+            Future<Long> call = pool.submit(WorkerTasks::pid);
+            assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(BrokenWorkerException.class)
+                    .hasMessage("worker 1 could not be started: no thread could be made to drive it "
+                            + "(java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory)")
+                    .hasCauseInstanceOf(OutOfMemoryError.class);
+            assertThat(pool.statistics().workers()).isZero();
+            assertThat(pool.submit(WorkerTasks::pid).get(1, TimeUnit.MINUTES)).isPositive();  // worker 2 starts
+            pool.shutdown();
+            assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aWorkerWhoseJvmWritesToStandardOutputIsCaught() {
         try (var noisy = ProcessPool.builder().workers(1).jvmOptions("-Xlog:gc:stdout").build()) {
