@@ -40,7 +40,10 @@ final class PoolCall {
     // Guarded by the pool's lock.
     State state = State.QUEUED;
     Worker worker;
-    /** Workers that died while this call was SENT to them. */
+    /**
+     * Workers that died while this call was SENT to them, once the start of its frame had reached them: a worker
+     * already dead when the call was given to it (killed while idle) could not take a byte of it, and is not counted.
+     */
     int deaths;
     // Read by the worker's driver under its write lock, set under the pool's lock.
     volatile boolean cancelRequested;

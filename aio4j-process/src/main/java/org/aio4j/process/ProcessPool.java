@@ -121,6 +121,12 @@ public final class ProcessPool extends AbstractExecutorService {
      */
     volatile ThreadFactory workerThreads = Thread.ofPlatform().daemon().factory();
 
+    /**
+     * Called by a worker's driver just before it sends a call. A test seam, doing nothing otherwise: a test kills the
+     * worker there, as the OOM killer may kill an idle worker before its driver has heard of it.
+     */
+    volatile java.util.function.BiConsumer<Worker, PoolCall> beforeSend = (w, c) -> { };
+
     private final int maxWorkers;
     private final List<String> jvmOptions;
     final AllowList allowList;
@@ -444,6 +450,37 @@ public final class ProcessPool extends AbstractExecutorService {
     }
 
     /**
+     * The worker {@code call} was given to had died before any of it went out: the call goes back to the head of the
+     * queue, without counting that death against it (it did not cause it), or ends as cancelled if that was asked or
+     * the pool was stopped.
+     */
+    void undelivered(PoolCall call) {
+        lock.lock();
+        try {
+            if (call.state != PoolCall.State.SENT) {
+                return;
+            }
+            if (!call.cancelRequested && state != State.STOP) {
+                requeue(call);
+                return;
+            }
+            call.cancelRequested = true;   // stopped: as the calls still queued, it is cancelled
+        } finally {
+            lock.unlock();
+        }
+        settle(call, null, null);
+    }
+
+    /** Under the lock: {@code call}, SENT to a worker that died, back at the head of the queue. */
+    private void requeue(PoolCall call) {
+        call.state = PoolCall.State.QUEUED;
+        call.worker = null;
+        running.remove(call);
+        queue.addFirst(call);
+        workAvailable.signalAll();
+    }
+
+    /**
      * {@code w} died during {@code call}: a call it had not accepted goes back to the head of the queue (it never
      * ran), if {@code surelyNotStarted}; an accepted one fails with {@code broken} (or ends as cancelled, if that was
      * asked). A worker ends its frames with ACCEPTED before it runs a call, so a worker whose output ended before
@@ -458,11 +495,7 @@ public final class ProcessPool extends AbstractExecutorService {
         try {
             if (surelyNotStarted && call.state == PoolCall.State.SENT && !call.cancelRequested && state != State.STOP
                     && ++call.deaths < PoolCall.MAX_DEATHS) {
-                call.state = PoolCall.State.QUEUED;
-                call.worker = null;
-                running.remove(call);
-                queue.addFirst(call);
-                workAvailable.signalAll();
+                requeue(call);
                 return;
             }
         } finally {

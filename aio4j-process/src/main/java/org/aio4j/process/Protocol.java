@@ -38,9 +38,18 @@ final class Protocol {
     private Protocol() {
     }
 
-    static void writeTask(DataOutputStream out, long id, Set<String> own, byte[] payload) throws IOException {
+    /**
+     * Writes the start of a task frame, its type and id, and flushes it: a worker that has died cannot take these
+     * few bytes (the write fails with a broken pipe), one that lives takes them at once, so whether the call reached
+     * the worker at all is known before any of the call goes out. {@link #writeTaskRest} follows.
+     */
+    static void writeTaskStart(DataOutputStream out, long id) throws IOException {
         out.writeByte(TASK);
         out.writeLong(id);
+        out.flush();
+    }
+
+    static void writeTaskRest(DataOutputStream out, Set<String> own, byte[] payload) throws IOException {
         out.writeInt(own.size());
         for (String name : own) {
             out.writeUTF(name);

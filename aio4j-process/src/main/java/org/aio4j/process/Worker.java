@@ -98,6 +98,8 @@ final class Worker implements Runnable {
                 call = null;
             }
             retire();
+        } catch (Undelivered e) {
+            diedIdle(call);
         } catch (IOException e) {
             died(call, e);
         } catch (RuntimeException | Error e) {
@@ -195,13 +197,26 @@ final class Worker implements Runnable {
 
     // ---- calls
 
+    /** The worker's standard input was closed before the first byte of a call went out: it had died idle. */
+    private static final class Undelivered extends IOException {
+        Undelivered(IOException cause) {
+            super(cause);
+        }
+    }
+
     private void runCall(PoolCall call) throws IOException {
+        pool.beforeSend.accept(this, call);
         synchronized (writeLock) {
             if (call.cancelRequested) {
                 pool.settle(call, null, null);
                 return;
             }
-            Protocol.writeTask(toWorker, call.id, call.payload.own(), call.payload.bytes());
+            try {
+                Protocol.writeTaskStart(toWorker, call.id);
+            } catch (IOException brokenPipe) {
+                throw new Undelivered(brokenPipe);
+            }
+            Protocol.writeTaskRest(toWorker, call.payload.own(), call.payload.bytes());
             call.frameWritten = true;
         }
         while (true) {
@@ -335,6 +350,23 @@ final class Worker implements Runnable {
             LOG.log(System.Logger.Level.WARNING, name() + " ended with " + describeExit(status) + " when retired"
                     + " (killed if it did not exit within " + pool.gracePeriod + ")");
         }
+    }
+
+    /**
+     * The worker died before {@code call} reached it (killed while idle, before its driver heard of it): the call
+     * goes to another worker, and this death is not counted against it.
+     */
+    private void diedIdle(PoolCall call) {
+        pool.undelivered(call);
+        synchronized (writeLock) {
+            try {
+                toWorker.close();
+            } catch (IOException alreadyGone) {
+                // Nothing to close any more.
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, name() + " died while idle, before " + call + " reached it: "
+                + describeExit(exitStatus()) + stderrTail());
     }
 
     private void died(PoolCall call, IOException cause) {

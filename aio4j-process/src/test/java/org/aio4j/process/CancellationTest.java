@@ -160,7 +160,7 @@ class CancellationTest {
         return Thread.getAllStackTraces().entrySet().stream()
                 .filter(e -> e.getKey().getName().equals(threadName))
                 .anyMatch(e -> java.util.Arrays.stream(e.getValue())
-                        .anyMatch(f -> f.getMethodName().equals("writeTask")));
+                        .anyMatch(f -> f.getMethodName().equals("writeTaskRest")));
     }
 
     @Test

@@ -340,4 +340,24 @@ class FaultTest {
             assertThat(small.remote(WorkerTasks::pid).call()).isPositive(); // the pool goes on with a fresh worker
         }
     }
+
+    @Test
+    void workersKilledWhileIdleBeforeACallReachedThemDoNotCountAsKilledByIt() throws Exception {
+        // An idle worker killed (the OOM killer) before its driver heard of it could still be given a call: each such
+        // death counted against the call, and two in a row failed a call that never ran with BrokenWorkerException.
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            var killed = new java.util.concurrent.CopyOnWriteArrayList<Long>();
+            single.beforeSend = (w, c) -> {
+                if (killed.size() < 2) {
+                    ProcessHandle worker = ProcessHandle.of(w.pid()).orElseThrow();
+                    killed.add(w.pid());
+                    worker.destroyForcibly();
+                    worker.onExit().join();   // dead, and its pipes closed, before the call is sent
+                }
+            };
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThat(killed).hasSize(2).doesNotContain(pid);
+            assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
+        }
+    }
 }
