@@ -1104,9 +1104,24 @@ public final class EventLoop implements AutoCloseable {
      */
     private void enqueue(Object item) {
         if (lifecycle != RUNNING) {
+            if (lifecycle == CLOSED) {
+                reportScheduledAfterClose(item);
+                return;
+            }
             inbox.drainAllTo(ready);
         }
         ready.add(item);
+    }
+
+    /**
+     * A done callback of a future settled after its loop closed: it can never run. asyncio raises in the
+     * {@code set_result()} that scheduled it; here the future is settled all the same and the lost callback is
+     * reported rather than left in a queue nobody drains.
+     */
+    private void reportScheduledAfterClose(Object item) {
+        callExceptionHandler(new ExceptionContext("Event loop is closed: " + item + " was scheduled after the close"
+                + " and will never run", null, item instanceof Task<?> t ? t : null,
+                item instanceof Handle h ? h : null));
     }
 
     /**

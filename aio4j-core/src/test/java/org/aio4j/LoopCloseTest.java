@@ -28,6 +28,25 @@ class LoopCloseTest {
     }
 
     @Test
+    void aDoneCallbackScheduledAfterTheCloseIsReportedNotLeftInTheQueue() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        List<String> ran = new ArrayList<>();
+        Future<String> future = loop.runUntilComplete(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            f.addDoneCallback(done -> ran.add("callback"));
+            return f;
+        });
+        loop.close();
+
+        future.setResult("late"); // settled all the same, as asyncio's set_result does before it raises
+        assertThat(future.result()).isEqualTo("late");
+        assertThat(ran).isEmpty();
+        assertThat(messages(errors)).singleElement().asString().startsWith("Event loop is closed: ")
+                .endsWith(" was scheduled after the close and will never run");
+    }
+
+    @Test
     void aSubscriptionPostedToAnIdleLoopThatIsClosedEndsWithAnErrorAndClosesItsSource() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
