@@ -471,6 +471,10 @@ public final class EventLoop implements AutoCloseable {
      *   {@link IllegalStateException}. A task that catches that and tries again and again (a hundred times) is
      *   abandoned rather than allowed to hold the loop: reported to the exception handler, settled as cancelled, its
      *   thread left parked for good.</li>
+     *   <li>A task created meanwhile is cancelled before it starts, but for the library's own clean-up: a
+     *   {@link AsyncIterator#toPublisher()} subscription whose pump never ran closes its source in a task that the
+     *   close runs at once, on the same terms, so that a started {@link AsyncGenerator}'s {@code finally} blocks
+     *   run.</li>
      * </ul>
      * Exceptions of futures that nobody retrieved are then reported, and a default executor created by the loop is
      * shut down without waiting. {@link Aio#run} cancels the pending tasks and lets them finish while the loop still
@@ -1696,6 +1700,29 @@ public final class EventLoop implements AutoCloseable {
             transferTo(t);
             awaitDriverTurn();
         }
+    }
+
+    /**
+     * Runs {@code work} at once in a task of its own, from a callback that {@link #close()} runs, and returns the task,
+     * done: for clean-up that such a callback owes and that only a task can do. Closing a started
+     * {@link AsyncGenerator} resumes its body, which runs as the task that drives it; a task merely created now would
+     * never run (the close cancels it before it starts), and the body would stay parked with its {@code finally}
+     * blocks not run. The task is started as the close resumes a pending task: its suspensions are refused, and one
+     * that keeps trying is abandoned (see {@link #refuseSuspensionWhileClosing}). asyncio has no counterpart: its
+     * {@code close()} runs nothing.
+     *
+     * @throws IllegalStateException unless called by a callback of the close
+     */
+    <T> Task<T> runTaskWhileClosing(Coroutine<T> work, String name) {
+        if (!closing || holderThread != Thread.currentThread() || currentTask != null) {
+            throw new IllegalStateException("runTaskWhileClosing must be called by a callback of close(): " + this);
+        }
+        Task<T> t = createTask(work, name);
+        ready.removeLastOccurrence(t); // run here and now, not queued for the next round (which would cancel it)
+        t.queued = false;
+        transferTo(t);
+        awaitDriverTurn();
+        return t;
     }
 
     /** Reports the callbacks that the close's rounds did not get to, which it drops. */

@@ -134,18 +134,19 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                         "the event loop of this Publisher ended before the subscription could be served")));
             }
             subscriber = null;
-            if (loop.isClosing()) {
-                // A direct close(): a task created now would never run. Closed here, a source that needs a task to
-                // close (a started generator, whose body only a task can resume) fails, and that is reported.
-                closeSource();
-                return;
-            }
             // A done callback cannot close a started generator (aclose() resumes its body, which only a task can):
-            // a task does it, as the pump would have. The loop is still running (Aio.run's cancellation round).
-            loop.createTask(() -> {
+            // a task does it, as the pump would have.
+            Coroutine<Void> close = () -> {
                 closeSource();
                 return null;
-            }, "publisher-source-close");
+            };
+            if (loop.isClosing()) {
+                // A direct close(): a task merely created now would be cancelled before it starts. The close runs
+                // this one at once, so that the generator's finally blocks run.
+                loop.runTaskWhileClosing(close, "publisher-source-close");
+            } else {
+                loop.createTask(close, "publisher-source-close"); // the loop still runs (Aio.run's cancellation round)
+            }
         }
 
         @Override

@@ -84,6 +84,70 @@ class LoopCloseTest {
     }
 
     @Test
+    void aStartedGeneratorHandedToAPumpThatNeverRanIsClosedByTheCloseAndItsFinallyBlocksRun() throws Exception {
+        // The main task drives the generator, subscribes and returns; the loop is then closed directly, before the
+        // pump's first step. Closing a started generator resumes its body, which only a task can do.
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        List<String> events = new ArrayList<>();
+        var subscriber = new Recorder();
+        subscriber.onSubscribe = s -> { };
+        loop.runUntilComplete(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                    out.emit(2);
+                } finally {
+                    events.add("finally ran in task " + Aio.currentTask().getName());
+                }
+            });
+            assertThat(gen.next()).isEqualTo(1);
+            gen.toPublisher().subscribe(subscriber);
+            return null;
+        });
+
+        loop.close();
+
+        assertThat(events).containsExactly("finally ran in task publisher-source-close");
+        assertThat(subscriber.signals).hasSize(2).first().isEqualTo("subscribed");
+        assertThat(subscriber.signals.get(1)).isInstanceOf(CancellationException.class);
+        assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE); // the pump; the source closed cleanly
+    }
+
+    @Test
+    void aGeneratorBodyThatAwaitsWhileTheCloseClosesItIsRefusedAndTheRefusalIsReported() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        List<String> events = new ArrayList<>();
+        var subscriber = new Recorder();
+        subscriber.onSubscribe = s -> { };
+        loop.runUntilComplete(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                } finally {
+                    try {
+                        Aio.sleep(1); // clean-up that awaits: the closing loop refuses it
+                    } finally {
+                        events.add("outer finally ran");
+                    }
+                }
+            });
+            assertThat(gen.next()).isEqualTo(1);
+            gen.toPublisher().subscribe(subscriber);
+            return null;
+        });
+
+        loop.close();
+
+        assertThat(events).containsExactly("outer finally ran");
+        assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE,
+                "closing the source of Publisher[AsyncGenerator[closed]] failed");
+        assertThat(errors.get(1).exception()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Event loop is closed");
+    }
+
+    @Test
     void callbacksAcceptedBeforeTheCloseRunInOrderAndTheDoneCallbacksOfTasksItCancelsRunToo() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
