@@ -471,7 +471,9 @@ public final class EventLoop implements AutoCloseable {
      *   {@link IllegalStateException}. A task that catches that and tries again and again (a hundred times) is
      *   abandoned rather than allowed to hold the loop: reported to the exception handler, settled as cancelled, its
      *   thread left parked for good.</li>
-     *   <li>A task created meanwhile is cancelled before it starts, but for the library's own clean-up: a
+     *   <li>A task created meanwhile is reported and cancelled before it starts (tasks still being created after
+     *   {@value #CLOSING_ROUNDS} passes, by an exception handler that creates one per report, are cancelled with a
+     *   single report), but for the library's own clean-up: a
      *   {@link AsyncIterator#toPublisher()} subscription whose pump never ran closes its source in a task that the
      *   close runs at once, on the same terms, so that a started {@link AsyncGenerator}'s {@code finally} blocks
      *   run.</li>
@@ -1649,9 +1651,12 @@ public final class EventLoop implements AutoCloseable {
                     abandon(t);
                 }
             }
-            while (!live.isEmpty()) { // tasks that the last round's callbacks created
+            // Tasks that the last round created. Cancelling one runs no code of its, but reporting it runs the
+            // exception handler, which may create another: bounded like the rounds.
+            for (int pass = 0; pass < CLOSING_ROUNDS && !live.isEmpty(); pass++) {
                 liveTasks().forEach(this::abandon);
             }
+            cancelCreatedWhileClosing();
             reportDropped();
             reportUnretrieved();
         } finally {
@@ -1725,9 +1730,31 @@ public final class EventLoop implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Cancels, with one report for all of them, the tasks still pending after the close's last pass: tasks created
+     * (by the exception handler the passes report to) as fast as they are cancelled. None has started: only the
+     * tasks pending before the close have, and the rounds resumed each of those.
+     */
+    private void cancelCreatedWhileClosing() {
+        List<Task<?>> left = liveTasks();
+        if (left.isEmpty()) {
+            return;
+        }
+        for (Task<?> t : left) {
+            t.requestCancel("event loop closed", true);
+            t.settleUnstarted();
+        }
+        int n = left.size();
+        callExceptionHandler(new ExceptionContext(n + (n == 1 ? " task" : " tasks") + " created while closing the"
+                + " event loop " + (n == 1 ? "was" : "were") + " still pending after " + CLOSING_ROUNDS + " passes of"
+                + " cancelling such tasks; " + (n == 1 ? "it was" : "they were") + " cancelled: "
+                + left.stream().limit(10).toList(), null, null, null));
+    }
+
     /** Reports the callbacks that the close's rounds did not get to, which it drops. */
     private void reportDropped() {
-        ready.removeIf(item -> item instanceof Handle h && h.cancelled);
+        // A task still queued is done by now (the close settled every task): its entry is stale, not a callback.
+        ready.removeIf(item -> item instanceof Handle h ? h.cancelled : ((Task<?>) item).isDone());
         if (ready.isEmpty()) {
             return;
         }

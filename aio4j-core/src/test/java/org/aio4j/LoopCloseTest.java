@@ -188,6 +188,35 @@ class LoopCloseTest {
     }
 
     @Test
+    void tasksCreatedOverAndOverWhileClosingAreCancelledInBoundedPassesAndTheRestReportedOnce() {
+        // An exception handler that creates a task each time it is told of one cancelled at close: each new task is
+        // cancelled and reported in turn, which creates another. Bounded by the test at 10,000, the close must stop
+        // well before.
+        List<ExceptionContext> errors = new ArrayList<>();
+        var created = new int[1];
+        var loop = EventLoop.builder().virtualTime().exceptionHandler((l, ctx) -> {
+            errors.add(ctx);
+            if (ctx.future() instanceof Task<?> && created[0] < 10_000) {
+                created[0]++;
+                l.createTask(() -> Aio.sleep(1), "created-while-closing-" + created[0]);
+            }
+        }).build();
+        Task<Void> first = loop.createTask(() -> Aio.sleep(1));
+
+        loop.close();
+
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(first.isCancelled()).isTrue();
+        // Two per round (a task queued and then pending), one per pass after the rounds.
+        assertThat(created[0]).isEqualTo(3 * EventLoop.CLOSING_ROUNDS);
+        assertThat(messages(errors)).last().asString()
+                .startsWith("1 task created while closing the event loop was still pending after "
+                        + EventLoop.CLOSING_ROUNDS + " passes of cancelling such tasks; it was cancelled: [Task[name=created-while-closing-");
+        assertThat(messages(errors)).noneMatch(m -> m.contains("callback")); // the settled tasks' queue entries
+        assertThat(loop.allTasks()).isEmpty();
+    }
+
+    @Test
     void aSecondCloseFromAnotherThreadWaitsUntilTheLoopIsClosed() throws Exception {
         var loop = new EventLoop();
         var inFinally = new CountDownLatch(1);
