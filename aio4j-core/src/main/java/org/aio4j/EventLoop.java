@@ -1475,8 +1475,10 @@ public final class EventLoop implements AutoCloseable {
     private void awaitDriverTurn() {
         do {
             LockSupport.park(this);
-            if (Thread.interrupted()) {
-                post(new Handle((Runnable) () -> onInterrupted(DRIVER), null));
+            if (Thread.interrupted() && !post(new Handle((Runnable) () -> onInterrupted(DRIVER), null))) {
+                // Refused: the loop is closing and this thread waits for a task it resumed. The interrupt is not
+                // the loop's to act on; it is the caller's of close(), given back when the close returns.
+                driverInterrupted = true;
             }
         } while (owner != DRIVER);
     }
@@ -1641,6 +1643,7 @@ public final class EventLoop implements AutoCloseable {
         holderThread = me;
         owner = DRIVER;
         closing = true;
+        driverInterrupted = false;
         RunningLoops.add(this); // so that a task unwinding here finds its loop and is told it is closing
         try {
             // Posts accepted before the close are all in the inbox now: a later post is refused (see post()).
@@ -1666,6 +1669,10 @@ public final class EventLoop implements AutoCloseable {
             owner = null;
             driverThread = null;
             currentTask = null;
+            if (driverInterrupted) {
+                driverInterrupted = false;
+                me.interrupt();
+            }
         }
     }
 

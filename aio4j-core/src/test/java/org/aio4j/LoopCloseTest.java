@@ -251,6 +251,35 @@ class LoopCloseTest {
     }
 
     @Test
+    void anInterruptOfTheClosingThreadWhileATaskUnwindsIsKeptForItsCaller() throws Exception {
+        var loop = new EventLoop();
+        var inFinally = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        loop.createTask(() -> {
+            try {
+                Aio.sleep(10);
+            } finally {
+                inFinally.countDown();
+                release.await(); // the close waits for this task meanwhile
+            }
+        });
+        loop.runUntilComplete(() -> Aio.sleep(0));
+        loop.setExceptionHandler((l, ctx) -> { });
+        var interruptedAfterClose = new AtomicReference<Boolean>();
+        Thread closer = Thread.ofPlatform().start(() -> {
+            loop.close();
+            interruptedAfterClose.set(Thread.currentThread().isInterrupted());
+        });
+        inFinally.await();
+        closer.interrupt(); // the closer waits for the task to hand the loop back: it sees the interrupt there
+        release.countDown();
+        closer.join();
+
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(interruptedAfterClose.get()).as("the closing thread's interrupt status after close()").isTrue();
+    }
+
+    @Test
     void aCloseCalledFromTheCloseItselfReturnsAtOnce() {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
