@@ -769,7 +769,9 @@ public final class EventLoop implements AutoCloseable {
      * that it may still complete a future. An executor that drops a call it accepted without running it (the queue
      * of {@link java.util.concurrent.ExecutorService#shutdownNow()}) leaves the future pending, as nothing tells the
      * loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}), which also stops the
-     * loop waiting for them.
+     * loop waiting for them. A call still running when the loop is closed cannot settle its future any more: its
+     * result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger} "org.aio4j" at level
+     * ERROR rather than lost.
      *
      * @throws NullPointerException  if {@code call} is null
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop

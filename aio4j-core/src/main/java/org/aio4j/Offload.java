@@ -102,7 +102,7 @@ final class Offload<T> implements Runnable {
 
     /** Hands the outcome to the loop; {@code interruptUnseen}: our interrupt was still pending when the call ended. */
     private void post(T value, Throwable error, boolean interruptUnseen) {
-        loop.post(new Handle((Runnable) () -> {
+        boolean accepted = loop.post(new Handle((Runnable) () -> {
             loop.removeInFlight(this);
             if (!future.isDone()) {
                 if (error != null) {
@@ -125,6 +125,28 @@ final class Offload<T> implements Runnable {
                 }
             }
         }, null));
+        if (!accepted && error != null) {
+            refusedFailure(error);
+        }
+    }
+
+    /**
+     * The loop was closed before the call failed, and refused its outcome: the future stays pending, and the error
+     * exists nowhere else. It is logged (as the default exception handler would), not passed to the loop's exception
+     * handler, which runs on the thread that holds the loop and may be running on the closing thread right now.
+     * asyncio drops the outcome of a call that ends after its loop closed; a result is dropped here too, as
+     * nothing could await it. An interruption by the future's cancellation is no failure of the call.
+     */
+    private void refusedFailure(Throwable error) {
+        boolean ourInterrupt;
+        synchronized (this) {
+            ourInterrupt = interruptedByUs;
+        }
+        if (ourInterrupt && isInterruption(error)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.ERROR, "Offloaded call failed after its event loop was closed, which could not"
+                + " receive its outcome: " + call.getClass().getName(), error);
     }
 
     private static boolean isInterruption(Throwable e) {

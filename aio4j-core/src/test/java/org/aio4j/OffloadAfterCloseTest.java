@@ -1,0 +1,75 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * An offloaded call that ends after its loop was closed: its outcome can no longer settle the loop's future (the
+ * closed loop refuses the post). A failure must not vanish with it.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a bound on hangs, not a timing assertion
+class OffloadAfterCloseTest {
+
+    /** Collects what the "org.aio4j" logger receives while installed. */
+    private static final class Captured extends Handler implements AutoCloseable {
+        final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
+        private final Logger logger = Logger.getLogger("org.aio4j"); // held: JUL keeps loggers weakly
+
+        Captured() {
+            logger.addHandler(this);
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            records.add(r);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
+    }
+
+    @Test
+    void aCallThatFailsAfterItsLoopClosedIsLoggedWithItsException() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var release = new CountDownLatch(1);
+        var failure = new IllegalStateException("disk on fire");
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (var log = new Captured()) {
+            var future = loop.runInExecutor(executor, () -> {
+                release.await();
+                throw failure;
+            });
+            loop.close(); // the call is still running: nothing waits for it
+            release.countDown();
+            executor.shutdown(); // its termination comes after the call's outcome was handed on (or refused)
+            assertThat(executor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            assertThat(future.isDone()).isFalse();
+            assertThat(log.records).singleElement().satisfies(r -> {
+                assertThat(r.getMessage()).contains("Offloaded call failed after its event loop was closed");
+                assertThat(r.getThrown()).isSameAs(failure);
+            });
+        } finally {
+            executor.shutdownNow();
+        }
+        assertThat(errors).isEmpty();
+    }
+}
