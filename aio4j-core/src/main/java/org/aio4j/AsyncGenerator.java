@@ -69,8 +69,9 @@ import java.util.concurrent.locks.LockSupport;
  * does not pretend to be exhausted: driving it again (from a task it was handed to too late) throws an
  * {@link IllegalStateException} naming the task whose end closed it, since the items it had still to produce are
  * lost. To hand a generator over, let the new task drive it before the old one ends. {@link #toPublisher()}
- * subscribed from a task of the loop takes the generator over itself, also under {@code map}, {@code filter} and
- * {@code chunked} (its pump closes it however the subscription ends).
+ * subscribed from a task of the loop takes the generator over itself, also under {@code map}, {@code filter},
+ * {@code chunked}, {@code take}, {@code buffer}, {@code merge} and {@code mapConcurrent} (its pump closes it however
+ * the subscription ends).
  *
  * <h2>Rules and errors</h2>
  * <ul>
@@ -396,16 +397,22 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     }
 
     /**
-     * Frees the generator of {@code source} (itself, or the one under its {@code map}/{@code filter}/{@code chunked})
-     * from the task that drove it last, so that the end of that task does not close it: for
-     * {@link AsyncIterator#toPublisher()}, whose pump task takes it over (and closes it however the subscription
-     * ends). Only on the loop's thread.
+     * Frees the generators of {@code source} (itself, those under its {@code map}/{@code filter}/{@code chunked}/
+     * {@code take}, and those of the operators written as generators, {@code buffer}/{@code merge}/
+     * {@code mapConcurrent}, with their upstreams) from the task that drove them last, so that the end of that task
+     * does not close them: for {@link AsyncIterator#toPublisher()}, whose pump task takes them over (the pump, or the
+     * helper tasks of the operators, drive them next; closing the source, however the subscription ends, closes them
+     * all). Only on the loop's thread.
      */
     static void release(AsyncIterator<?> source) {
-        for (AsyncIterator<?> it = source; it != null; it = it instanceof Derived d ? d.upstream() : null) {
-            if (it instanceof AsyncGenerator<?> g && g.state != State.RUNNING) {
+        if (source instanceof AsyncGenerator<?> g) {
+            if (g.state != State.RUNNING) {
                 g.disown();
             }
+        } else if (source instanceof Derived d) {
+            release(d.upstream());
+        } else if (source instanceof GeneratorStage<?> stage) {
+            stage.release();
         }
     }
 

@@ -2,7 +2,7 @@ package org.aio4j;
 
 /**
  * An async iterator that takes its items from another one, in the consuming task ({@code map}, {@code filter},
- * {@code chunked}): what {@link AsyncGenerator#release} looks through to find a generator underneath.
+ * {@code chunked}, {@code take}): what {@link AsyncGenerator#release} looks through to find a generator underneath.
  */
 interface Derived {
 

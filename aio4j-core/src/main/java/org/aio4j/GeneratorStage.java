@@ -73,6 +73,15 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
         }
     }
 
+    /**
+     * Frees the stage's own generator and its upstreams' from the task that drove them last: see
+     * {@link AsyncGenerator#release}.
+     */
+    void release() {
+        AsyncGenerator.release(generator);
+        upstreams.forEach(AsyncGenerator::release);
+    }
+
     /** Closes every iterator; returns {@code failure}, or the first close failure, with the others suppressed. */
     static Throwable closeAll(List<? extends AsyncIterator<?>> iterators, Throwable failure) {
         for (AsyncIterator<?> it : iterators) {

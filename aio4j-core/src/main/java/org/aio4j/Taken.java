@@ -3,7 +3,7 @@ package org.aio4j;
 import java.util.NoSuchElementException;
 
 /** {@link AsyncIterator#take}: the first n items; the upstream is closed as soon as they have been taken. */
-final class Taken<T> implements AsyncIterator<T> {
+final class Taken<T> implements AsyncIterator<T>, Derived {
 
     private final AsyncIterator<T> upstream;
     private final long limit;
@@ -41,6 +41,11 @@ final class Taken<T> implements AsyncIterator<T> {
     public void aclose() {
         closed = true;
         upstream.aclose();
+    }
+
+    @Override
+    public AsyncIterator<?> upstream() {
+        return upstream;
     }
 
     @Override

@@ -97,6 +97,38 @@ class GeneratorHandOverTest {
     }
 
     @Test
+    void aGeneratorUnderTakeIsHandedToThePublisherToo() throws Exception {
+        List<String> events = new ArrayList<>();
+        assertThat(subscribedByATaskThatEnds(gen -> gen.take(3), events))
+                .containsExactly("subscribed", 2, 3, 4, "complete");
+        assertThat(events).containsExactly("body closed");
+    }
+
+    @Test
+    void aGeneratorUnderBufferIsHandedToThePublisherToo() throws Exception {
+        List<String> events = new ArrayList<>();
+        assertThat(subscribedByATaskThatEnds(gen -> gen.buffer(2), events))
+                .containsExactly("subscribed", 2, 3, 4, 5, "complete");
+        assertThat(events).containsExactly("body closed");
+    }
+
+    @Test
+    void aGeneratorUnderMapConcurrentIsHandedToThePublisherToo() throws Exception {
+        List<String> events = new ArrayList<>();
+        assertThat(subscribedByATaskThatEnds(gen -> gen.mapConcurrent(2, i -> i * 10), events))
+                .containsExactly("subscribed", 20, 30, 40, 50, "complete");
+        assertThat(events).containsExactly("body closed");
+    }
+
+    @Test
+    void aGeneratorUnderMergeUnderMapIsHandedToThePublisherToo() throws Exception {
+        List<String> events = new ArrayList<>();
+        assertThat(subscribedByATaskThatEnds(gen -> AsyncIterator.merge(List.of(gen)).map(i -> i + 100), events))
+                .containsExactly("subscribed", 102, 103, 104, 105, "complete");
+        assertThat(events).containsExactly("body closed");
+    }
+
+    @Test
     void aGeneratorClosedExplicitlyIsExhaustedAsInPython() throws Exception {
         List<String> events = new ArrayList<>();
         TestLoops.runVirtual(() -> {
