@@ -48,6 +48,19 @@ final class BlockedGets {
         return count == 0 && latches.isEmpty();
     }
 
+    /**
+     * Releases every blocked thread, once the loop is closed: each finds its future still pending and its loop
+     * closed. A thread that registers later sees the loop closed before it waits (see {@code Future.blockUntilDone}).
+     */
+    void releaseAll() {
+        if (count == 0) {
+            return;
+        }
+        for (Future<?> f : latches.keySet()) {
+            release(f);
+        }
+    }
+
     /** Called once {@code f} is no longer pending: releases every thread blocked on it. */
     void release(Future<?> f) {
         if (count == 0) {

@@ -513,6 +513,7 @@ public final class EventLoop implements AutoCloseable {
             timers.clear();
             lifecycle = CLOSED;
             closed.countDown();
+            blockedGets.releaseAll(); // a thread blocked in get() on a future left pending: nothing can complete it
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {
                 es.shutdown();
             }

@@ -544,6 +544,10 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             } else {
                 latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
             }
+            if (state == PENDING && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
+                throw new IllegalStateException("Event loop closed while a thread waited: nothing can complete "
+                        + this);
+            }
         } finally {
             loop.blockedGets.remove(this, latch);
         }

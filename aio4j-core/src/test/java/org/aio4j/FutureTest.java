@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class FutureTest {
 
@@ -163,6 +164,36 @@ class FutureTest {
             });
             assertThat(got[0]).isEqualTo("done");
         }
+    }
+
+    @Test
+    @Timeout(60) // a guard: without the release the two threads stay blocked for ever (the old code's behaviour)
+    void aThreadBlockedInGetIsReleasedWhenTheLoopClosesWithTheFutureStillPending() throws Exception {
+        var loop = new EventLoop();
+        Future<String> f = loop.createFuture();
+        Throwable[] got = new Throwable[2];
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                f.get();
+            } catch (Throwable e) {
+                got[0] = e;
+            }
+        });
+        Thread timedWaiter = Thread.ofPlatform().start(() -> {
+            try {
+                f.get(1, TimeUnit.DAYS);
+            } catch (Throwable e) {
+                got[1] = e;
+            }
+        });
+        while (waiter.getState() != Thread.State.WAITING || timedWaiter.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait(); // both blocked in get(): the close must release them, or the joins below never end
+        }
+        loop.close();
+        waiter.join();
+        timedWaiter.join();
+        assertThat(got).allSatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("Event loop closed while a thread waited: nothing can complete"));
     }
 
     @Test
