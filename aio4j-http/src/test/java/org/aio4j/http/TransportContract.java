@@ -280,6 +280,21 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aDeclaredContentLengthIsNotAllocatedBeforeTheBodyArrives() throws Exception {
+        // The Content-Length is the server's word, not bytes received: a server that declares a gigabyte and sends
+        // three bytes must not make the client allocate a gigabyte (the Vert.x transport sized its buffer by it).
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        String answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\nabc";
+        try (var canned = CannedServer.start(answer); var http = session()) {
+            String url = canned.url("/x");
+            long before = threads.getTotalThreadAllocatedBytes();
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url))).isInstanceOf(ClientException.class);
+            long allocated = threads.getTotalThreadAllocatedBytes() - before;
+            assertThat(allocated).as("bytes allocated by the exchange").isLessThan(100_000_000L);
+        }
+    }
+
+    @Test
     void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
         var session = session();
         Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);

@@ -258,6 +258,9 @@ public final class VertxTransport implements HttpTransport {
             response.onComplete(this::read, this::fail);
         }
 
+        /** The most that a declared Content-Length pre-sizes a body's buffer to. */
+        private static final int PRESIZE_LIMIT = 1 << 20;
+
         /**
          * Reads the body of {@code r} (on its event loop), refusing it with {@link HttpTransport#bodyTooLarge} as
          * soon as it is longer than the limit: not {@code r.body()}, which keeps whatever comes until the end.
@@ -269,7 +272,10 @@ public final class VertxTransport implements HttpTransport {
                 refuse();
                 return;
             }
-            Buffer body = Buffer.buffer(declared >= 0 ? (int) declared : 0);
+            // Sized by the Content-Length only up to PRESIZE_LIMIT: the length is the server's word, not bytes that
+            // arrived, and a buffer of a declared gigabyte would be allocated before the first byte (and for nothing,
+            // if the connection then closes). Beyond that the buffer grows as the body comes, as r.body()'s did.
+            Buffer body = Buffer.buffer(declared >= 0 ? (int) Math.min(declared, PRESIZE_LIMIT) : 0);
             r.handler(chunk -> {
                 if (isDone()) {
                     return; // refused, timed out or cancelled: what was already on its way is dropped
