@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
  *       {@link ClientException}). The session turns these into {@link ClientException}s naming the request.</li>
  *   <li>A body longer than the transport's limit ({@link #DEFAULT_MAX_BODY_BYTES} unless configured) fails the
  *       exchange with {@link #bodyTooLarge} as soon as it is known to be (from its {@code Content-Length}, else
- *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap.</li>
+ *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap. The
+ *       {@code Content-Length} of a response that has no body (to a HEAD, a 1xx, 204 or 304) is not checked.</li>
  *   <li>Cancelling the returned future ({@code cancel(true)}) aborts the exchange and releases its connection.</li>
  *   <li>A request the transport cannot express (a restricted header, say) is refused by throwing
  *       {@link IllegalArgumentException} from {@code send}.</li>

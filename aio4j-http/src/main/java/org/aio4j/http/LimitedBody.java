@@ -32,7 +32,17 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     /** The body handler of {@code request}'s exchange. */
     static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes) {
-        return info -> new LimitedBody(request, maxBytes, declaredLength(info.headers()));
+        return info -> new LimitedBody(request, maxBytes, hasNoBody(request.method(), info.statusCode()) ? -1
+                : declaredLength(info.headers()));
+    }
+
+    /**
+     * Whether a response to {@code method} with {@code status} has no body whatever its {@code Content-Length} says
+     * (RFC 9110 6.4.1, 8.6): that of a HEAD is the length a GET would get, that of a 304 the cached body's. Its
+     * length is then no reason to refuse it; bytes that do come are still counted.
+     */
+    static boolean hasNoBody(String method, int status) {
+        return method.equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204 || status == 304;
     }
 
     /** The {@code Content-Length}, or -1; a malformed one is the JDK's to refuse, not this reader's. */

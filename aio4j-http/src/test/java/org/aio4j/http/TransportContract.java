@@ -295,6 +295,24 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aResponseWithoutABodyIsNotRefusedForTheLengthItDeclares() throws Exception {
+        // A HEAD response's Content-Length is that of the body a GET would get (RFC 9110 9.3.2), and a 304's that of
+        // the cached one: no body follows, so there is nothing too large to refuse. A HEAD to learn the size of a
+        // 3 GB file before downloading it got its headers before the body limit, and must still.
+        for (String status : List.of("200 OK", "304 Not Modified")) {
+            String answer = "HTTP/1.1 " + status + "\r\nContent-Length: 3000000000\r\n\r\n";
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                String url = canned.url("/big.iso");
+                String method = status.startsWith("200") ? "HEAD" : "GET";
+                ClientResponse r = Loops.run(() -> http.request(ClientRequest.of(method, url)));
+                assertThat(r.status()).as(status).isEqualTo(Integer.parseInt(status.substring(0, 3)));
+                assertThat(r.header("Content-Length")).as(status).isEqualTo("3000000000");
+                assertThat(r.length()).as(status).isZero();
+            }
+        }
+    }
+
+    @Test
     void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
         var session = session();
         Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);

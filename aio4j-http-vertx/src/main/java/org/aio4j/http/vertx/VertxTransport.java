@@ -267,7 +267,11 @@ public final class VertxTransport implements HttpTransport {
          */
         private void read(io.vertx.core.http.HttpClientResponse r) {
             r.exceptionHandler(this::fail); // first: a refusal resets the response, which Vert.x would log without it
-            long declared = declaredLength(r);
+            // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
+            int status = r.statusCode();
+            boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
+                    || status == 304;
+            long declared = noBody ? -1 : declaredLength(r);
             if (declared > maxBodyBytes) {
                 refuse();
                 return;
