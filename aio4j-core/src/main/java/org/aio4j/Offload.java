@@ -126,7 +126,7 @@ final class Offload<T> implements Runnable {
             }
         }, null));
         if (!accepted && error != null) {
-            refusedFailure(error);
+            refusedFailure(error, interruptUnseen);
         }
     }
 
@@ -135,14 +135,21 @@ final class Offload<T> implements Runnable {
      * exists nowhere else. It is logged (as the default exception handler would), not passed to the loop's exception
      * handler, which runs on the thread that holds the loop and may be running on the closing thread right now.
      * asyncio drops the outcome of a call that ends after its loop closed; a result is dropped here too, as
-     * nothing could await it. An interruption by the future's cancellation is no failure of the call.
+     * nothing could await it. An interruption by the future's cancellation is no failure of the call, nor is a
+     * failure because of it (the close cancels the tasks, and so the calls they await): the same rule as on a
+     * running loop (see {@link #post}), and logged at DEBUG as there.
      */
-    private void refusedFailure(Throwable error) {
+    private void refusedFailure(Throwable error, boolean interruptUnseen) {
         boolean ourInterrupt;
         synchronized (this) {
             ourInterrupt = interruptedByUs;
         }
         if (ourInterrupt && isInterruption(error)) {
+            return;
+        }
+        if (ourInterrupt && (!interruptUnseen || causedByInterrupt(error))) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation interrupted it"
+                    + " (its event loop is closed): " + error, error);
             return;
         }
         LOG.log(System.Logger.Level.ERROR, "Offloaded call failed after its event loop was closed, which could not"

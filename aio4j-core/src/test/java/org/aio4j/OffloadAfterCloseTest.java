@@ -72,4 +72,41 @@ class OffloadAfterCloseTest {
         }
         assertThat(errors).isEmpty();
     }
+
+    @Test
+    void aCallThatFailsBecauseTheCloseInterruptedItIsNotLoggedAsAnError() throws Exception {
+        // The close cancels the task awaiting the call, which interrupts the call; the call fails because of it,
+        // wrapping the InterruptedException as blocking code does. On a running loop that failure is expected
+        // (logged at DEBUG); it is no more an error because the closed loop refused it.
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (var log = new Captured()) {
+            loop.runUntilComplete(() -> {
+                EventLoop l = Aio.getRunningLoop();
+                Future<Void> started = l.createFuture();
+                l.createTask(() -> l.runInExecutor(executor, () -> {
+                    l.callSoonThreadsafe(() -> started.setResult(null));
+                    try {
+                        new CountDownLatch(1).await(); // until interrupted
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException("query interrupted", e);
+                    }
+                    return null;
+                }).await(), "awaits-the-call");
+                started.await();
+                return null;
+            });
+            loop.close(); // cancels the task, which cancels the call's future, which interrupts the call
+            executor.shutdown(); // its termination comes after the call's outcome was handed on (or refused)
+            assertThat(executor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            assertThat(log.records).noneSatisfy(r -> assertThat(r.getLevel().intValue())
+                    .isGreaterThanOrEqualTo(java.util.logging.Level.WARNING.intValue()));
+        } finally {
+            executor.shutdownNow();
+        }
+        assertThat(errors).extracting(ExceptionContext::message)
+                .containsExactly("Task was still pending when its event loop closed; it was cancelled");
+    }
 }
