@@ -98,9 +98,10 @@ import java.util.function.Supplier;
  * running ones as above and interrupts the local threads of {@link #execute}. Commands accepted by {@code execute}
  * before {@code shutdown} may still make remote calls until they end.
  *
- * <p>Thread-safety: every method may be called from any thread, except that the two that wait for the pool to
- * terminate, {@link #close()} and {@link #awaitTermination}, throw an {@link IllegalStateException} when called
- * from a command of this pool (they would wait for it, their own caller, to end). Memory consistency: a task sees
+ * <p>Thread-safety: every method may be called from any thread. From a command of this pool, which the pool waits
+ * for before it terminates, {@link #close()} throws an {@link IllegalStateException} (it would wait for its own
+ * caller, for ever) and {@link #awaitTermination} returns {@code false} at once (the pool cannot terminate within
+ * any timeout while that command runs). Memory consistency: a task sees
  * the parent's state only through what it captured, as a copy made when it was made remote; the return of a remote
  * call happens-after the task ended in its worker.
  */
@@ -650,15 +651,15 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * Waits until the pool has terminated (every call finished, every worker exited), or the timeout passed.
-     *
-     * @throws IllegalStateException if called from a command of this pool's {@link #execute} (which
-     *                               {@code loop.runInExecutor(pool, ...)} uses): the pool cannot terminate before
-     *                               that command ends
+     * Called from a command of this pool's {@link #execute} (which {@code loop.runInExecutor(pool, ...)} uses), it
+     * returns {@code false} at once: the pool cannot terminate before that command ends.
      */
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit must not be null");
-        refuseToWaitForItself("awaitTermination");
+        if (calledFromACommand()) {
+            return false;
+        }
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
@@ -691,9 +692,14 @@ public final class ProcessPool extends AbstractExecutorService {
         super.close();
     }
 
+    /** Whether the calling thread runs a command of this pool, which the pool's termination waits for. */
+    private boolean calledFromACommand() {
+        return BRIDGE.isBound() && BRIDGE.get() == this;
+    }
+
     /** A command of this pool's own waiting for its termination would wait for ever: for itself. */
     private void refuseToWaitForItself(String method) {
-        if (BRIDGE.isBound() && BRIDGE.get() == this) {
+        if (calledFromACommand()) {
             throw new IllegalStateException(method + "() called from a command of " + this + " (" + Thread
                     .currentThread() + "): the pool terminates only once that command has ended, so it would wait "
                     + "for ever; call shutdown() there and " + method + "() from a thread outside the pool");
