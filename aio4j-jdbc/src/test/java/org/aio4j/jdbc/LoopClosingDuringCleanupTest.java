@@ -1,8 +1,8 @@
 package org.aio4j.jdbc;
 
+import static org.aio4j.jdbc.Reflection.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -95,13 +95,5 @@ class LoopClosingDuringCleanupTest {
         assertThat(events).containsExactly("call ended", "rollback", "close");
         assertThat(reports).extracting(ExceptionContext::message)
                 .containsExactly("Task was still pending when its event loop closed; it was cancelled");
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.aio4j.jdbc;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,12 +27,7 @@ final class RecordingConnections implements ConnectionFactory {
         connections.add(c);
         return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(c, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    Object result = Reflection.invoke(c, method, args);
                     if (result instanceof PreparedStatement ps) {
                         statements.add(ps);
                     }

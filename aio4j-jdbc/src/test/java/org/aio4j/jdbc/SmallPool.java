@@ -1,6 +1,5 @@
 package org.aio4j.jdbc;
 
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -108,9 +107,7 @@ final class SmallPool implements ConnectionFactory, AutoCloseable {
                 running.incrementAndGet();
                 Object result;
                 try {
-                    result = m.invoke(target, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
+                    result = Reflection.invoke(target, m, args);
                 } finally {
                     running.decrementAndGet();
                 }
