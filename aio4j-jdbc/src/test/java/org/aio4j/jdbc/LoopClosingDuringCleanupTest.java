@@ -1,17 +1,10 @@
 package org.aio4j.jdbc;
 
-import static org.aio4j.jdbc.Reflection.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
@@ -27,61 +20,25 @@ import org.junit.jupiter.api.Timeout;
  */
 class LoopClosingDuringCleanupTest {
 
-    private final List<String> events = new CopyOnWriteArrayList<>();
     private final List<ExceptionContext> reports = new CopyOnWriteArrayList<>();
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS) // the old code never closed the connection: this waited for ever
     void theConnectionIsClosedWhenTheCallEnds() throws Exception {
-        var executing = new CountDownLatch(1);
-        var cancelRequested = new CountDownLatch(1);
-        var released = new CountDownLatch(1);
-        var closed = new CountDownLatch(1);
-        ConnectionFactory hanging = () -> {
-            Connection c = DriverManager.getConnection("jdbc:h2:mem:");
-            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-                    (proxy, method, args) -> {
-                        switch (method.getName()) {
-                            case "abort" -> throw new SQLFeatureNotSupportedException("no abort");
-                            case "rollback", "commit" -> events.add(method.getName());
-                            case "close" -> {
-                                events.add("close");
-                                closed.countDown();
-                            }
-                            default -> { }
-                        }
-                        Object result = invoke(c, method, args);
-                        if (!(result instanceof PreparedStatement ps)) {
-                            return result;
-                        }
-                        return Proxy.newProxyInstance(getClass().getClassLoader(),
-                                new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
-                                    if (m.getName().equals("executeQuery")) {
-                                        executing.countDown();
-                                        released.await();
-                                        events.add("call ended");
-                                        throw new SQLException("connection reset");
-                                    }
-                                    if (m.getName().equals("cancel")) {
-                                        cancelRequested.countDown();
-                                        return null; // lost
-                                    }
-                                    return invoke(ps, m, a);
-                                });
-                    });
-        };
+        var hanging = new HungCallDriver(new SQLFeatureNotSupportedException("no abort"));
+        List<String> events = hanging.events;
         EventLoop loop = EventLoop.builder().exceptionHandler((l, context) -> reports.add(context)).build();
         try {
             loop.runUntilComplete(() -> {
                 Task<?> consumer = Aio.createTask(() ->
                         JdbcQuery.of(hanging, "SELECT 1", rs -> rs.getLong(1)).rows().toList());
                 Aio.toThread(() -> {
-                    executing.await();
+                    hanging.executing.await();
                     return null;
                 });
                 consumer.cancel();
                 Aio.toThread(() -> { // the consumer's clean-up waits for the call it cancels
-                    cancelRequested.await();
+                    hanging.cancelRequested.await();
                     return null;
                 });
                 return null;
@@ -89,9 +46,9 @@ class LoopClosingDuringCleanupTest {
         } finally {
             loop.close(); // lifts the clean-up's shield: the consumer unwinds while the call runs on
             assertThat(events).as("nothing closed under the running call").isEmpty();
-            released.countDown();
+            hanging.released.countDown();
         }
-        closed.await();
+        hanging.closed.await();
         assertThat(events).containsExactly("call ended", "rollback", "close");
         assertThat(reports).extracting(ExceptionContext::message)
                 .containsExactly("Task was still pending when its event loop closed; it was cancelled");
