@@ -111,12 +111,9 @@ final class Offload<T> implements Runnable {
                     future.complete(value);
                 }
             } else if (error != null && !isInterruption(error)) {
-                if (interruptedByUs && (!interruptUnseen || causedByInterrupt(error))) {
-                    // The cancellation interrupted the call, and the call failed because of it: it saw the interrupt
-                    // (it cleared the interrupt status: an InterruptedException wrapped), or blocking I/O ended with
-                    // the interrupt (which leaves the status set). asyncio ignores the outcome of a cancelled call; it
-                    // is logged here, not reported as an error. A call that failed with the interrupt unseen, for
-                    // reasons of its own, is reported below.
+                if (failedOfOurInterrupt(error, interruptUnseen)) {
+                    // asyncio ignores the outcome of a cancelled call; it is logged here, not reported as an error.
+                    // A call that failed with the interrupt unseen, for reasons of its own, is reported below.
                     LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation"
                             + " interrupted it: " + error, error);
                 } else {
@@ -140,20 +137,29 @@ final class Offload<T> implements Runnable {
      * running loop (see {@link #post}), and logged at DEBUG as there.
      */
     private void refusedFailure(Throwable error, boolean interruptUnseen) {
-        boolean ourInterrupt;
-        synchronized (this) {
-            ourInterrupt = interruptedByUs;
-        }
-        if (ourInterrupt && isInterruption(error)) {
+        if (isInterruption(error) && interruptedByUs()) {
             return;
         }
-        if (ourInterrupt && (!interruptUnseen || causedByInterrupt(error))) {
+        if (failedOfOurInterrupt(error, interruptUnseen)) {
             LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call failed after its cancellation interrupted it"
                     + " (its event loop is closed): " + error, error);
             return;
         }
         LOG.log(System.Logger.Level.ERROR, "Offloaded call failed after its event loop was closed, which could not"
                 + " receive its outcome: " + call.getClass().getName(), error);
+    }
+
+    /**
+     * Whether the cancellation interrupted the call and the call failed because of it: it saw the interrupt (it
+     * cleared the interrupt status: an InterruptedException wrapped), or blocking I/O ended with the interrupt (which
+     * leaves the status set).
+     */
+    private boolean failedOfOurInterrupt(Throwable error, boolean interruptUnseen) {
+        return interruptedByUs() && (!interruptUnseen || causedByInterrupt(error));
+    }
+
+    private synchronized boolean interruptedByUs() {
+        return interruptedByUs;
     }
 
     private static boolean isInterruption(Throwable e) {
