@@ -83,6 +83,23 @@ class LoopCloseTest {
         assertThat(messages(errors)).containsExactly(PENDING_AT_CLOSE);
     }
 
+    /**
+     * A task of {@code loop} takes the first item (1) of a generator of {@code body} and hands the started generator
+     * to {@code toPublisher()}, subscribed by a recorder that requests nothing; the task then ends, the pump not run.
+     */
+    private static Recorder handedToAPublisherAfterItsFirstItem(EventLoop loop, AsyncGenerator.Body<Integer> body)
+            throws Exception {
+        var subscriber = new Recorder();
+        subscriber.onSubscribe = s -> { };
+        loop.runUntilComplete(() -> {
+            var gen = AsyncGenerator.of(body);
+            assertThat(gen.next()).isEqualTo(1);
+            gen.toPublisher().subscribe(subscriber);
+            return null;
+        });
+        return subscriber;
+    }
+
     @Test
     void aStartedGeneratorHandedToAPumpThatNeverRanIsClosedByTheCloseAndItsFinallyBlocksRun() throws Exception {
         // The main task drives the generator, subscribes and returns; the loop is then closed directly, before the
@@ -90,20 +107,13 @@ class LoopCloseTest {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
         List<String> events = new ArrayList<>();
-        var subscriber = new Recorder();
-        subscriber.onSubscribe = s -> { };
-        loop.runUntilComplete(() -> {
-            var gen = AsyncGenerator.<Integer>of(out -> {
-                try {
-                    out.emit(1);
-                    out.emit(2);
-                } finally {
-                    events.add("finally ran in task " + Aio.currentTask().getName());
-                }
-            });
-            assertThat(gen.next()).isEqualTo(1);
-            gen.toPublisher().subscribe(subscriber);
-            return null;
+        var subscriber = handedToAPublisherAfterItsFirstItem(loop, out -> {
+            try {
+                out.emit(1);
+                out.emit(2);
+            } finally {
+                events.add("finally ran in task " + Aio.currentTask().getName());
+            }
         });
 
         loop.close();
@@ -119,23 +129,16 @@ class LoopCloseTest {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
         List<String> events = new ArrayList<>();
-        var subscriber = new Recorder();
-        subscriber.onSubscribe = s -> { };
-        loop.runUntilComplete(() -> {
-            var gen = AsyncGenerator.<Integer>of(out -> {
+        handedToAPublisherAfterItsFirstItem(loop, out -> {
+            try {
+                out.emit(1);
+            } finally {
                 try {
-                    out.emit(1);
+                    Aio.sleep(1); // clean-up that awaits: the closing loop refuses it
                 } finally {
-                    try {
-                        Aio.sleep(1); // clean-up that awaits: the closing loop refuses it
-                    } finally {
-                        events.add("outer finally ran");
-                    }
+                    events.add("outer finally ran");
                 }
-            });
-            assertThat(gen.next()).isEqualTo(1);
-            gen.toPublisher().subscribe(subscriber);
-            return null;
+            }
         });
 
         loop.close();

@@ -241,22 +241,9 @@ abstract class JdbcCursorContract {
                 int n = random.nextInt(0, 20_000);
                 int stop = random.nextInt(0, 25_000);
                 sizes.add(Math.min(n, stop));
-                tasks.add(Aio.createTask(() -> {
-                    long count = 0;
-                    try (var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(n)
-                            .fetchSize(random.nextInt(1, 500)).bufferSize(random.nextInt(1, 1_000)).rows()) {
-                        for (int x : rows) {
-                            if (x != count + 1) {
-                                throw new AssertionError("row " + x + " after " + count);
-                            }
-                            if (count == stop) {
-                                break;
-                            }
-                            count++;
-                        }
-                    }
-                    return count;
-                }));
+                tasks.add(Aio.createTask(() -> countInOrder(JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1))
+                        .parameters(n).fetchSize(random.nextInt(1, 500)).bufferSize(random.nextInt(1, 1_000)).rows(),
+                        stop)));
             }
             for (Task<Long> t : tasks) {
                 if (random.nextInt(3) == 0) {
@@ -281,5 +268,25 @@ abstract class JdbcCursorContract {
         // a consumer cancelled while it connected may have given up before it had a connection
         assertThat(connections.connections).as("seed %d", seed).hasSizeBetween(completed[0], consumers);
         assertThat(connections.allClosed()).as("seed %d", seed).isTrue();
+    }
+
+    /**
+     * Reads the rows 1, 2, 3, ... of {@code rows}, checking their order, until they end or {@code stop} rows were read
+     * (then stops early: the cursor's early close); closes the cursor and returns how many were read.
+     */
+    static long countInOrder(JdbcCursor<Integer> rows, int stop) {
+        long count = 0;
+        try (rows) {
+            for (int x : rows) {
+                if (x != count + 1) {
+                    throw new AssertionError("row " + x + " after " + count);
+                }
+                if (count == stop) {
+                    break;
+                }
+                count++;
+            }
+        }
+        return count;
     }
 }

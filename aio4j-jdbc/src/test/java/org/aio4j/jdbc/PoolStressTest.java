@@ -81,19 +81,7 @@ class PoolStressTest {
     }
 
     private static long consume(SmallPool pool, int n, int stop, int fetch, int buffer) {
-        long count = 0;
-        try (var rows = JdbcQuery.of(pool, "SELECT X FROM SYSTEM_RANGE(1, ?)", rs -> rs.getInt(1)).parameters(n)
-                .fetchSize(fetch).bufferSize(buffer).rows()) {
-            for (int x : rows) {
-                if (x != count + 1) {
-                    throw new AssertionError("row " + x + " after " + count);
-                }
-                if (count == stop) {
-                    break;
-                }
-                count++;
-            }
-        }
-        return count;
+        return JdbcCursorContract.countInOrder(JdbcQuery.of(pool, "SELECT X FROM SYSTEM_RANGE(1, ?)",
+                rs -> rs.getInt(1)).parameters(n).fetchSize(fetch).bufferSize(buffer).rows(), stop);
     }
 }

@@ -103,6 +103,23 @@ class CancellationTest {
         }
     }
 
+    /**
+     * Stops the single worker {@code pid} of {@code single} (a worker that reads nothing more: hung, in a real
+     * program) and submits a task whose frame is larger than the pipe's buffer, so that it never gets through; returns
+     * once the pool's driver is stuck writing it.
+     */
+    private static Future<Integer> stickATaskFrameInThePipe(ProcessPool single, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+        byte[] data = new byte[4 << 20];
+        Future<Integer> stuck = single.submit(() -> length(data));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
+        while (!isWritingATaskFrame("aio4j-process-worker-1")) {
+            assertThat(System.nanoTime() - deadline).as("the driver never got stuck writing the frame").isNegative();
+            Thread.onSpinWait();   // until the driver is stuck in the write
+        }
+        return stuck;
+    }
+
     static int length(byte[] data) {
         return data.length;
     }
@@ -112,16 +129,7 @@ class CancellationTest {
         var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
         try {
             long pid = single.remote(WorkerTasks::pid).call();
-            // A worker that reads nothing more (stopped here; hung in a real program): a task frame larger than the
-            // pipe's buffer never gets through, and the driver is stuck writing it.
-            assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
-            byte[] data = new byte[4 << 20];
-            Future<Integer> stuck = single.submit(() -> length(data));
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
-            while (!isWritingATaskFrame("aio4j-process-worker-1")) {
-                assertThat(System.nanoTime() - deadline).as("the driver never got stuck writing the frame").isNegative();
-                Thread.onSpinWait();   // until the driver is stuck in the write
-            }
+            Future<Integer> stuck = stickATaskFrameInThePipe(single, pid);
             assertThat(stuck.cancel(true)).isTrue();
             single.shutdown();
             // The cancelled call is stopped by killing its worker, so the pool can end.
@@ -139,14 +147,7 @@ class CancellationTest {
         var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofSeconds(20)).build();
         try (var log = new WorkerLog()) {
             long pid = single.remote(WorkerTasks::pid).call();
-            assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
-            byte[] data = new byte[4 << 20];
-            Future<Integer> stuck = single.submit(() -> length(data));
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
-            while (!isWritingATaskFrame("aio4j-process-worker-1")) {
-                assertThat(System.nanoTime() - deadline).as("the driver never got stuck writing the frame").isNegative();
-                Thread.onSpinWait();   // until the driver is stuck in the write
-            }
+            Future<Integer> stuck = stickATaskFrameInThePipe(single, pid);
             single.shutdownNow();
             assertThat(log.lines()).as("shutdownNow() waited for the grace period's kill")
                     .noneMatch(l -> l.contains("killing the worker"));
