@@ -130,7 +130,13 @@ public interface HttpTransport extends AutoCloseable {
                 checkedMaxBodyBytes(maxBodyBytes));
     }
 
-    private static int checkedMaxBodyBytes(int maxBodyBytes) {
+    /**
+     * {@code maxBodyBytes}, checked as every transport's limit must be: for transports that take one, so that all
+     * refuse the same values with the same message.
+     *
+     * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
+     */
+    static int checkedMaxBodyBytes(int maxBodyBytes) {
         if (maxBodyBytes < 0 || maxBodyBytes > DEFAULT_MAX_BODY_BYTES) {
             throw new IllegalArgumentException("maxBodyBytes must be in 0.." + DEFAULT_MAX_BODY_BYTES
                     + " (what a byte array holds), got " + maxBodyBytes);

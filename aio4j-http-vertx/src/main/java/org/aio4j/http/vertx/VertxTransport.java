@@ -96,7 +96,7 @@ public final class VertxTransport implements HttpTransport {
      *                                  over {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
      */
     public static VertxTransport create(int maxConnectionsPerHost, int maxBodyBytes) {
-        checkMaxBodyBytes(maxBodyBytes);
+        HttpTransport.checkedMaxBodyBytes(maxBodyBytes);
         if (maxConnectionsPerHost < 1) {
             throw new IllegalArgumentException("maxConnectionsPerHost must be >= 1, got " + maxConnectionsPerHost);
         }
@@ -128,16 +128,7 @@ public final class VertxTransport implements HttpTransport {
      */
     public static VertxTransport of(HttpClient client, int maxBodyBytes) {
         Objects.requireNonNull(client, "client must not be null");
-        return new VertxTransport(null, client, false, null, checkMaxBodyBytes(maxBodyBytes));
-    }
-
-    /** The same check, and message, as {@link HttpTransport#jdk(int)}'s. */
-    private static int checkMaxBodyBytes(int maxBodyBytes) {
-        if (maxBodyBytes < 0 || maxBodyBytes > DEFAULT_MAX_BODY_BYTES) {
-            throw new IllegalArgumentException("maxBodyBytes must be in 0.." + DEFAULT_MAX_BODY_BYTES
-                    + " (what a byte array holds), got " + maxBodyBytes);
-        }
-        return maxBodyBytes;
+        return new VertxTransport(null, client, false, null, HttpTransport.checkedMaxBodyBytes(maxBodyBytes));
     }
 
     @Override
