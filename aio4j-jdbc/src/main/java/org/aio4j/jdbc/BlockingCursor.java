@@ -110,7 +110,8 @@ final class BlockingCursor<R> {
     /**
      * Calls the factory where {@link #cancel} can interrupt it: a pool's {@code getConnection()} may wait long (for
      * ever, with no timeout) for a free connection, and interrupting is how a pool is told to stop waiting. Our
-     * interrupt does not outlive the call: the thread may be an executor's, with other work to do.
+     * interrupt does not outlive the call: the thread may be an executor's, with other work to do. An interrupt that
+     * was already there when we cancelled is not ours, and is left (one arriving after ours cannot be told from it).
      */
     private Connection connect() throws SQLException {
         synchronized (this) {
@@ -225,7 +226,9 @@ final class BlockingCursor<R> {
         synchronized (this) {
             cancelled = true;
             ps = statement;
-            if (connecting != null) {
+            // Already interrupted (an executor's shutdownNow...): the wait ends anyway, and the interrupt is not
+            // ours to clear afterwards.
+            if (connecting != null && !connecting.isInterrupted()) {
                 interruptedConnect = true;
                 connecting.interrupt();
             }

@@ -61,4 +61,28 @@ class ConnectWaitCancelTest {
             assertThat(oneThread.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    @Test
+    void anInterruptThatWasThereBeforeTheCancellationIsNotCleared() {
+        // Someone else (an executor's shutdownNow) interrupts the thread waiting for a connection; the pool gives up
+        // with the interrupt re-asserted, and the cursor is cancelled in that window: the interrupt is not the
+        // cursor's, and the thread must still carry it when open() returns.
+        var cursor = new java.util.concurrent.atomic.AtomicReference<BlockingCursor<Integer>>();
+        ConnectionFactory interruptedPool = () -> {
+            Thread.currentThread().interrupt(); // the foreign interrupt, which the pool kept as it should
+            try {
+                cursor.get().cancel();
+            } catch (SQLException e) {
+                throw new AssertionError(e);
+            }
+            throw new SQLException("interrupted while waiting for a connection");
+        };
+        cursor.set(new BlockingCursor<>(JdbcQuery.of(interruptedPool, "SELECT 1", rs -> 1)));
+        try {
+            assertThatThrownBy(cursor.get()::open).isInstanceOf(SQLException.class);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
 }
