@@ -87,6 +87,9 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     @Override
     public void onComplete() {
+        if (body.isDone()) {
+            return; // refused: nothing to assemble
+        }
         byte[] all = new byte[(int) received];
         int at = 0;
         for (ByteBuffer b : parts) {
