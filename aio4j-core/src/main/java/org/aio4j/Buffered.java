@@ -16,6 +16,8 @@ final class Buffered<T> {
     private final ArrayDeque<T> items = new ArrayDeque<>();
     private boolean ended;
     private Throwable failure;
+    /** Set when the body has ended: a failure of the upstream caught by the pump then has no reader left. */
+    private boolean bodyEnded;
     private Wakeup itemArrived;
     private Wakeup spaceFreed;
 
@@ -34,6 +36,15 @@ final class Buffered<T> {
         itemArrived = new Wakeup(loop, "buffer(" + capacity + ") waiting for an item from its pump");
         spaceFreed = new Wakeup(loop, "buffer(" + capacity + ") pump waiting for room");
         helpers.start(this::pump, "buffer-pump");
+        try {
+            deliver(out);
+        } finally {
+            bodyEnded = true;
+        }
+    }
+
+    /** Emits the items in order as the pump reads them; throws the upstream's failure after them. */
+    private void deliver(AsyncGenerator.Emitter<T> out) throws Exception {
         for (;;) {
             while (items.isEmpty() && !ended) {
                 itemArrived.await();
@@ -50,7 +61,7 @@ final class Buffered<T> {
         }
     }
 
-    private Void pump() {
+    private Void pump() throws Exception {
         try {
             for (;;) {
                 while (items.size() >= capacity) {
@@ -63,6 +74,12 @@ final class Buffered<T> {
                 itemArrived.signal();
             }
         } catch (Throwable e) {
+            if (bodyEnded) {
+                // The body's end cancelled this pump while it waited inside the upstream, and the upstream failed
+                // as it unwound (its finally block threw): the pump fails with it, so that HelperTasks has the
+                // body's aclose() throw it, attaches it to the body's failure, or reports it.
+                throw Failures.asException(e);
+            }
             failure = e;
         } finally {
             ended = true;

@@ -22,6 +22,8 @@ final class Merged<T> {
     private final Wakeup[] taken;
     private Wakeup arrived;
     private int active;
+    /** Set when the body has ended: a failure of a source caught by its pump then has no reader left. */
+    private boolean bodyEnded;
 
     private Merged(List<AsyncIterator<? extends T>> sources) {
         this.sources = sources;
@@ -48,6 +50,15 @@ final class Merged<T> {
             helpers.start(() -> pump(source), "merge-pump-" + i);
         }
         active = sources.size();
+        try {
+            deliver(out);
+        } finally {
+            bodyEnded = true;
+        }
+    }
+
+    /** Emits the arrivals in order; throws the first failure, with the failures that arrived after it attached. */
+    private void deliver(AsyncGenerator.Emitter<T> out) throws Exception {
         for (;;) {
             while (arrivals.isEmpty() && active > 0) {
                 arrived.await();
@@ -71,7 +82,7 @@ final class Merged<T> {
         }
     }
 
-    private Void pump(int source) {
+    private Void pump(int source) throws Exception {
         AsyncIterator<? extends T> it = sources.get(source);
         try {
             for (;;) {
@@ -86,6 +97,12 @@ final class Merged<T> {
                 arrived.signal();
             }
         } catch (Throwable e) {
+            if (bodyEnded) {
+                // The body's end cancelled this pump while it waited inside its source, and the source failed as it
+                // unwound (its finally block threw): nobody reads the arrivals any more, so the pump fails with it,
+                // and HelperTasks has aclose() throw it, attaches it to the failure the body threw, or reports it.
+                throw Failures.asException(e);
+            }
             arrivals.add(new Arrival<>(source, null, e));
         } finally {
             active--;

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Failures in the iterator operators: none goes unseen, and an operator that failed is exhausted. */
 class OperatorFailuresTest {
@@ -118,6 +121,107 @@ class OperatorFailuresTest {
             return null;
         });
         assertThat(a.getSuppressed()).containsExactly(b);
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * A source that sleeps between items and whose finally block fails, read by buffer() or merge().
+     * {@code log} records that the finally block ran.
+     */
+    private static AsyncIterator<Integer> pumpedSourceFailingAsItCloses(String operator, RuntimeException cleanup,
+                                                                        List<String> log) {
+        var source = AsyncGenerator.<Integer>of(out -> {
+            try {
+                for (int i = 0; ; i++) {
+                    out.emit(i);
+                    Aio.sleep(10);
+                }
+            } finally {
+                log.add("source's finally");
+                throw cleanup;
+            }
+        });
+        return operator.equals("buffer") ? source.buffer(2) : AsyncIterator.merge(source, AsyncIterator.empty());
+    }
+
+    /**
+     * aclose() throws what releasing the source raised (AsyncIterator#aclose), also when the pump is waiting inside
+     * the source at that moment: the pump's cancellation lands at the source's sleep, the source's finally block
+     * fails, and the pump kept that failure for a consumer that had already left, so aclose() returned quietly and
+     * nothing was reported. Without buffer() or merge(), the same close throws it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer", "merge"})
+    void acloseThrowsTheSourcesCloseFailureWhenThePumpWaitsInsideTheSource(String operator) throws Exception {
+        var cleanup = new IllegalStateException("cleanup failed");
+        List<String> log = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = pumpedSourceFailingAsItCloses(operator, cleanup, log);
+            assertThat(it.next()).isZero();
+            Aio.sleep(1); // the pump asks the source for its next item: the source sleeps
+            assertThatThrownBy(it::aclose).isSameAs(cleanup);
+            return null;
+        });
+        assertThat(log).containsExactly("source's finally");
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * As above, when the consumer is cancelled instead of closing: it ends cancelled, and the source's close failure
+     * reaches the loop's exception handler (HelperTasks' rule for a helper failing under a cancelled body). It was
+     * lost.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer", "merge"})
+    void aCancelledConsumersSourceCloseFailureIsReportedWhenThePumpWaitsInsideTheSource(String operator)
+            throws Exception {
+        var cleanup = new IllegalStateException("cleanup failed");
+        List<String> log = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = pumpedSourceFailingAsItCloses(operator, cleanup, log);
+            Task<Void> consumer = Aio.createTask(() -> {
+                for (int i : it) {
+                    log.add("got " + i);
+                }
+                return null;
+            });
+            Aio.sleep(1); // the consumer took item 0 and waits for item 1, which the pump waits for in the source
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("got 0", "source's finally");
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(cleanup);
+    }
+
+    /**
+     * merge: when one source fails, the others are closed; a failure of one of them while it closes is attached to
+     * the failure merge throws. It was lost: its pump queued it as an arrival after the body had ended.
+     */
+    @Test
+    void mergeAttachesTheCloseFailureOfAnotherSourceToTheFailureItThrows() throws Exception {
+        var a = new IllegalStateException("source a");
+        var bCleanup = new IllegalStateException("source b's cleanup");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var first = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(1);
+                throw a;
+            });
+            var second = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    Aio.sleep(10);
+                    out.emit(2);
+                } finally {
+                    throw bCleanup;
+                }
+            });
+            assertThatThrownBy(() -> AsyncIterator.merge(first, second).toList()).isSameAs(a);
+            return null;
+        });
+        assertThat(a.getSuppressed()).containsExactly(bCleanup);
         assertThat(reports).isEmpty();
     }
 }
