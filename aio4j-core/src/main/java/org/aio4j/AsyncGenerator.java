@@ -199,7 +199,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             }
             return false;
         }
-        drive("AsyncGenerator.hasNext()");
+        drive(driverFor("AsyncGenerator.hasNext()"));
         if (hasItem) {
             return true;
         }
@@ -230,7 +230,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * running anything.
      *
      * @throws RuntimeException      what the body threw while closing, other than {@code GeneratorExit}
-     * @throws IllegalStateException if the body is running (e.g. {@code aclose()} called from the body itself)
+     * @throws IllegalStateException if the body is running (e.g. {@code aclose()} called from the body itself), or,
+     *                               for a started generator, if not called from a task of its loop; the generator
+     *                               is then left as it was
      */
     @Override
     public void aclose() {
@@ -245,10 +247,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             case RUNNING -> throw new IllegalStateException(
                     "aclose(): asynchronous generator is already running: " + this);
             case SUSPENDED -> {
+                Task<?> task = driverFor("AsyncGenerator.aclose()");
                 hasItem = false;
                 item = null;
                 closeRequested = true;
-                drive("AsyncGenerator.aclose()");
+                drive(task);
             }
         }
         Throwable f = failure;
@@ -258,9 +261,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         }
     }
 
-    /** Whether the body runs now (some task drives it): then {@link #aclose()} refuses. */
-    boolean isRunning() {
-        return state == State.RUNNING;
+    /** Whether the generator is closed or exhausted; an {@link #aclose()} that threw and left it open refused. */
+    boolean isClosed() {
+        return state == State.CLOSED;
     }
 
     @Override
@@ -271,12 +274,13 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     // ---- the hand-off between the driving task's thread and the body's thread
 
-    /** Lets the body run, as the calling task, until it emits or ends. */
-    private void drive(String operation) {
+    /**
+     * The calling task, if it may drive the body now; otherwise throws, having changed nothing (a refused
+     * {@code aclose()} must not leave the generator half-closed).
+     */
+    private Task<?> driverFor(String operation) {
         EventLoop current = Aio.runningLoop();
-        if (loop == null) {
-            loop = current;
-        } else if (loop != current) {
+        if (loop != null && loop != current) {
             throw new IllegalStateException(operation + ": " + this + " is attached to a different loop");
         }
         Task<?> task = current.taskAwaiting(this, operation);
@@ -284,6 +288,13 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             throw new IllegalStateException(operation + ": asynchronous generator is already running"
                     + (driver == task ? " (called from its own body)" : " in task " + driver.getName()) + ": " + this);
         }
+        loop = current;
+        return task;
+    }
+
+    /** Lets the body run, as {@code task} (the calling task, from {@link #driverFor}), until it emits or ends. */
+    private void drive(Task<?> task) {
+        EventLoop current = loop;
         adopt(task);
         consumer = Thread.currentThread();
         driver = task;

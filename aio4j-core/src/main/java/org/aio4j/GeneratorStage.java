@@ -57,14 +57,16 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
 
     @Override
     public void aclose() {
-        if (generator.isRunning()) {
-            generator.aclose(); // refused, as Python's aclose() of a running generator: and nothing else is closed
-            return;
-        }
         Throwable failure = null;
         try {
             generator.aclose();
         } catch (RuntimeException e) {
+            if (!generator.isClosed()) {
+                // Refused before anything ran (the body runs in another task, or the caller is no task of the
+                // generator's loop), as Python's aclose() of a running generator: nothing else is closed either,
+                // or a pump of the loop would find its upstream closed under it and end the stream early.
+                throw e;
+            }
             failure = e;
         }
         failure = closeAll(upstreams, failure);

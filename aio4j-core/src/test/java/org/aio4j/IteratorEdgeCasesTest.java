@@ -237,6 +237,42 @@ class IteratorEdgeCasesTest {
         assertThat(log).containsExactly("refused", "a got [1, 2, 3, 4, 5, 6]");
     }
 
+    /**
+     * Python: an aclose() that cannot run raises and changes nothing; here, from a thread outside the loop. A started
+     * generator was left half-closed (its next hasNext() threw GeneratorExit into the body: the stream ended early,
+     * silently), and buffer(), merge() and mapConcurrent() went on to close their source from that thread, under the
+     * loop (their consumer then saw an early end).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"generator", "buffer", "merge", "mapConcurrent"})
+    void acloseFromAThreadOutsideTheLoopIsRefusedWithoutSideEffects(String operator) throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var items = AsyncIterator.from(Stream.of(1, 2, 3, 4).onClose(() -> log.add("source closed")));
+            AsyncIterator<Integer> it = switch (operator) {
+                case "generator" -> AsyncGenerator.of(out -> {
+                    try (items) {
+                        for (int i : items) {
+                            out.emit(i);
+                        }
+                    }
+                });
+                case "buffer" -> items.buffer(1);
+                case "merge" -> AsyncIterator.merge(items);
+                default -> items.mapConcurrent(1, x -> x);
+            };
+            assertThat(it.next()).isEqualTo(1);
+            assertThatThrownBy(() -> Aio.toThread(() -> {
+                it.aclose();
+                return null;
+            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
+            log.add("refused");
+            log.add("rest " + it.toList());
+            return null;
+        });
+        assertThat(log).containsExactly("refused", "source closed", "rest [2, 3, 4]"); // toList() closes it
+    }
+
     /** aclose() throws what releasing the source raised (AsyncIterator#aclose), through buffer() as through map(). */
     @ParameterizedTest
     @ValueSource(strings = {"buffer", "merge"})
