@@ -8,7 +8,6 @@ final class Taken<T> implements AsyncIterator<T>, Derived {
     private final AsyncIterator<T> upstream;
     private final long limit;
     private long taken;
-    private boolean closed;
 
     Taken(AsyncIterator<T> upstream, long limit) {
         this.upstream = upstream;
@@ -17,9 +16,6 @@ final class Taken<T> implements AsyncIterator<T>, Derived {
 
     @Override
     public boolean hasNext() {
-        if (closed) {
-            return false;
-        }
         if (taken >= limit) {
             aclose();
             return false;
@@ -39,7 +35,8 @@ final class Taken<T> implements AsyncIterator<T>, Derived {
 
     @Override
     public void aclose() {
-        closed = true;
+        // No flag of its own: once closed, the upstream says it is exhausted; a refused close (the upstream runs in
+        // another task, or the caller is outside the loop) must leave this iterator going, as it leaves the upstream.
         upstream.aclose();
     }
 

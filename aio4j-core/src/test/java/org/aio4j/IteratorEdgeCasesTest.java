@@ -273,6 +273,31 @@ class IteratorEdgeCasesTest {
         assertThat(log).containsExactly("refused", "source closed", "rest [2, 3, 4]"); // toList() closes it
     }
 
+    /**
+     * take(): an aclose() refused because another task runs the source left take() ended: that task's next hasNext()
+     * returned false after the item it was fetching, though the source was open and the limit not reached.
+     */
+    @Test
+    void aRefusedAcloseOfTakeDoesNotEndIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                for (int i = 1; ; i++) {
+                    Aio.sleep(1);
+                    out.emit(i);
+                }
+            });
+            var firstThree = source.take(3);
+            Task<List<Integer>> a = Aio.createTask(firstThree::toList);
+            Aio.sleep(0.5); // a waits inside the source
+            assertThatThrownBy(firstThree::aclose).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already running");
+            log.add("a got " + a.await());
+            return null;
+        });
+        assertThat(log).containsExactly("a got [1, 2, 3]");
+    }
+
     /** aclose() throws what releasing the source raised (AsyncIterator#aclose), through buffer() as through map(). */
     @ParameterizedTest
     @ValueSource(strings = {"buffer", "merge"})
