@@ -141,9 +141,9 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void subscribed(Flow.Subscription s) {
-        if (subscription != null || closed || error != null) {
+        if (subscription != null || closed || completed || error != null) {
             // rule 2.5: a second subscription, or one that arrives after the consumer left or after the publisher
-            // broke the protocol (an item before onSubscribe)
+            // broke the protocol (a signal before onSubscribe: an item, onComplete or onError)
             s.cancel();
             return;
         }

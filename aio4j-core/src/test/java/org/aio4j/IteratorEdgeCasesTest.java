@@ -413,6 +413,35 @@ class IteratorEdgeCasesTest {
                 + " rules 1.9 and 1.1); its subscription is cancelled when it comes");
     }
 
+    /**
+     * Rule 1.9 broken with onComplete before onSubscribe: the iterator ends, and the late subscription is cancelled
+     * (rule 2.5). It was asked for {@code prefetch} items instead, and never cancelled, since the iterator had
+     * completed.
+     */
+    @Test
+    void fromPublisherCancelsASubscriptionThatComesAfterOnComplete() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> {
+            s.onComplete(); // before onSubscribe
+            s.onSubscribe(new Flow.Subscription() {
+                public void request(long n) {
+                    log.add("request " + n);
+                }
+
+                public void cancel() {
+                    log.add("cancel");
+                }
+            });
+        };
+        TestLoops.runVirtual(() -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 4)) {
+                log.add("hasNext " + it.hasNext());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("cancel", "hasNext false");
+    }
+
     // ---- behaviour that was right already, kept as regression tests
 
     @Test
