@@ -226,8 +226,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * asked for an item only when the subscriber has requested one. The items are pulled by a task of the running
      * loop and delivered (onNext, onComplete, onError) on that loop; {@code request} and {@code cancel} are safe from
      * any thread. However the subscription ends (complete, failure, cancel, the loop ending), this iterator is
-     * closed, once. A subscriber method that throws cancels the subscription: the subscriber is not signalled again
-     * and the exception goes to the loop's exception handler (Reactive Streams rule 2.13). A second subscriber is
+     * closed, once; a failure of this iterator after the subscription ended (while it is closed) goes to the loop's
+     * exception handler. A subscriber method that throws cancels the subscription: the subscriber is not signalled
+     * again and the exception goes to the loop's exception handler (Reactive Streams rule 2.13). A second subscriber is
      * refused with {@code onError(IllegalStateException)}; a {@code null} item ends the stream with
      * {@code onError(NullPointerException)} (Reactive Streams rule 2.13). While a subscription is active, the loop
      * counts it as external work in flight (see {@link EventLoop#expectExternal()}).

@@ -230,7 +230,12 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 }
                 return null;
             } catch (RuntimeException | Error e) {
-                if (!terminated) {
+                if (cancelled) {
+                    // The subscription ended (cancel, a bad request, a subscriber that threw) while the pump waited
+                    // inside the source, and the source failed as it unwound: no signal may follow (rule 1.8), and
+                    // the failure is not dropped either.
+                    report("the source of " + IteratorPublisher.this + " failed after its subscription ended", e);
+                } else if (!terminated) {
                     fail(e);
                 }
                 return null;
@@ -270,9 +275,13 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
             try {
                 source.aclose();
             } catch (Throwable e) {
-                loop.callExceptionHandler(new ExceptionContext(
-                        "closing the source of " + IteratorPublisher.this + " failed", e, pump, null));
+                report("closing the source of " + IteratorPublisher.this + " failed", e);
             }
+        }
+
+        /** A failure no subscriber can be told of goes to the loop's exception handler. */
+        private void report(String message, Throwable e) {
+            loop.callExceptionHandler(new ExceptionContext(message, e, pump, null));
         }
     }
 }

@@ -167,6 +167,43 @@ class IteratorEdgeCasesTest {
         assertThat(subscriber.signals).containsExactly("subscribe", "next 0");
     }
 
+    /**
+     * A source that fails as the pump closes it after the subscription ended: the failure goes to the loop's exception
+     * handler, and the subscriber gets no signal after its cancel (rule 1.8). After cancel() it was sent to the
+     * subscriber that had cancelled; after request(0) had ended the subscription with onError, it was dropped.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cancel", "request(0)"})
+    void toPublisherReportsASourceThatFailsAsTheEndedSubscriptionClosesIt(String ending) throws Exception {
+        var cleanup = new IllegalStateException("cleanup failed");
+        var subscriber = new Scripted(s -> s.request(2), (s, item) -> { });
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(0);
+                    Aio.sleep(10);
+                    out.emit(1);
+                } finally {
+                    throw cleanup;
+                }
+            });
+            gen.toPublisher().subscribe(subscriber);
+            Aio.sleep(1); // the subscriber has item 0; the pump waits inside the source for item 1
+            if (ending.equals("cancel")) {
+                subscriber.subscription.cancel();
+            } else {
+                subscriber.subscription.request(0);
+            }
+            Aio.sleep(1);
+            return null;
+        });
+        List<String> expected = ending.equals("cancel") ? List.of("subscribe", "next 0")
+                : List.of("subscribe", "next 0", "error IllegalArgumentException");
+        assertThat(subscriber.signals).containsExactlyElementsOf(expected);
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(cleanup);
+    }
+
     /** Cancelling the subscription closes the iterator (documented), also when done from onSubscribe. */
     @Test
     void toPublisherCancelledInOnSubscribeClosesItsSource() throws Exception {
