@@ -148,8 +148,24 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
             return;
         }
         subscription = s;
-        request(prefetch);
+        try {
+            request(prefetch);
+        } catch (RuntimeException e) {
+            // Rule 3.16 broken (request must return normally): in this callback the exception would only reach the
+            // loop's handler, and the consumer would wait for ever for items never asked for. It fails instead.
+            error = e;
+            cancelBroken(s, e);
+        }
         signalled.signal();
+    }
+
+    /** Cancels a subscription that broke the protocol; a failure of the cancel is attached to {@code why}. */
+    private static void cancelBroken(Flow.Subscription s, RuntimeException why) {
+        try {
+            s.cancel();
+        } catch (RuntimeException e) {
+            why.addSuppressed(e);
+        }
     }
 
     private void received(T item) {

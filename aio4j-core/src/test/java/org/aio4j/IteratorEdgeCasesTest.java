@@ -479,6 +479,39 @@ class IteratorEdgeCasesTest {
         assertThat(log).containsExactly("cancel", "hasNext false");
     }
 
+    /**
+     * Rule 3.16 broken (the subscription's first request throws): the iterator fails with that exception and cancels
+     * the subscription. The exception went to the loop's handler only, and the consumer waited for ever for items
+     * never requested (here: until the test's timeout).
+     */
+    @Test
+    void fromPublisherFailsWhenTheFirstRequestThrows() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<ExceptionContext> errors = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> s.onSubscribe(new Flow.Subscription() {
+            public void request(long n) {
+                throw new IllegalStateException("request " + n + " broke");
+            }
+
+            public void cancel() {
+                log.add("cancel");
+            }
+        });
+        Aio.run(() -> EventLoop.builder().exceptionHandler((l, ctx) -> errors.add(ctx)).build(), () -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 4);
+                 var t = Aio.timeout(java.time.Duration.ofSeconds(2))) { // bounds the old code's wait
+                log.add("hasNext " + it.hasNext());
+            } catch (TimeoutCancellationException e) {
+                log.add("timed out");
+            } catch (IllegalStateException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        errors.forEach(e -> log.add("handler " + e.exception()));
+        assertThat(log).containsExactly("cancel", "failed request 4 broke");
+    }
+
     // ---- behaviour that was right already, kept as regression tests
 
     @Test
