@@ -7,7 +7,8 @@ import java.util.List;
  * ready, no timer is scheduled and no offloaded work is in flight, so nothing can wake any task again. asyncio has no
  * counterpart: it hangs.
  *
- * <p>The message is the wait-for graph: each pending task, what it waits on and the line where it waits.
+ * <p>The message is the wait-for graph: each pending task, what it waits on and the line where it waits, and, in
+ * debug mode, the line that created it.
  */
 public final class DeadlockException extends IllegalStateException {
 

@@ -8,7 +8,8 @@ import java.util.List;
  * asyncio's debug mode logs {@code "Executing <Handle ...> took 0.150 seconds"} once it is over; aio4j reports the
  * step while it is still blocking, with the stack of the blocking code at that moment, and again when it ends.
  *
- * @param subject  the task or callback, as text (e.g. {@code Task[name=worker, ...]})
+ * @param subject  the task or callback, as text; a task with the line that created it, as asyncio's warning shows
+ *                 it (e.g. {@code Task[name=worker, pending] created at com.example.Main.lambda$main$0(Main.java:12)})
  * @param held     how long it had held the loop when the report was made
  * @param stack    the frames of the thread holding the loop when it was caught blocking (innermost first); empty
  *                 in the report made when the step ends

@@ -18,6 +18,10 @@ final class WaitGraph {
             out.append("\nPending tasks and what they wait on:");
             for (Task<?> t : tasks) {
                 out.append("\n  ").append(line(t));
+                StackTraceElement[] site = t.site(); // recorded in debug mode, as asyncio's reprs say "created at"
+                if (site != null && site.length > 0) {
+                    out.append("\n      created at ").append(site[0]);
+                }
             }
         }
         out.append("\nIf another thread will complete one of these with callSoonThreadsafe, announce it with")

@@ -64,7 +64,7 @@ final class Watchdog implements StepObserver {
         synchronized (this) {
             subject = null;
             if (reportedStep == step || held >= thresholdNanos) {
-                sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), List.of(), true));
+                sink.accept(new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true));
             }
         }
     }
@@ -87,10 +87,23 @@ final class Watchdog implements StepObserver {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
-                    sink.accept(new SlowStep(String.valueOf(what), Duration.ofNanos(held), Arrays.asList(frames),
-                            false));
+                    sink.accept(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false));
                 }
             }
         }
+    }
+
+    /**
+     * The step as its report names it: a task with the line that created it (debug mode records it), as asyncio's
+     * slow-callback warning shows the task's repr with its {@code created at}; a callback as it prints itself.
+     */
+    static String describe(Object what) {
+        if (what instanceof Task<?> t) {
+            StackTraceElement[] site = t.site();
+            if (site != null && site.length > 0) {
+                return t + " created at " + site[0];
+            }
+        }
+        return String.valueOf(what);
     }
 }

@@ -134,4 +134,18 @@ class DeadlockTest {
             }
         }
     }
+
+    /** asyncio's debug mode names where a task was created (its repr's "created at"): the report does too. */
+    @Test
+    void inDebugModeTheReportSaysWhereEachTaskWasCreated() {
+        assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime().debug(true).build(), () -> {
+            var never = new Event();
+            Task<Void> stuck = Aio.createTask(never::await, "stuck"); // created here
+            return stuck.await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("stuck waits on Event[")
+                .hasMessageMatching("(?s).*\\n  stuck waits on [^\\n]*\\n      created at org\\.aio4j\\.DeadlockTest\\."
+                        + "lambda\\$inDebugModeTheReportSaysWhereEachTaskWasCreated\\$\\d+"
+                        + "\\(DeadlockTest\\.java:\\d+\\).*");
+    }
 }

@@ -37,6 +37,24 @@ class DiagnosticsTest {
         assertThat(after.held()).isGreaterThanOrEqualTo(during.held());
     }
 
+    /**
+     * asyncio's slow-callback warning shows the task's repr, which in debug mode says where it was created
+     * ("Executing <Task ... created at app.py:12> took 0.3 seconds"): both reports say it too.
+     */
+    @Test
+    void aSlowStepReportSaysWhereTheTaskWasCreated() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(reports::add).build(), () -> {
+            Aio.createTask(() -> Thread.sleep(300), "blocker").await(); // created here; blocks the loop
+            return null;
+        });
+        List<SlowStep> blockers = reports.stream().filter(r -> r.subject().contains("blocker")).toList();
+        assertThat(blockers).hasSize(2).allSatisfy(r -> assertThat(r.subject()).matches(
+                "Task\\[name=blocker, .*\\] created at org\\.aio4j\\.DiagnosticsTest\\."
+                        + "lambda\\$aSlowStepReportSaysWhereTheTaskWasCreated\\$\\d+\\(DiagnosticsTest\\.java:\\d+\\)"));
+        assertThat(blockers.get(0).describe()).startsWith(blockers.get(0).subject() + " has been holding");
+    }
+
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
     @Test
     void everyStepLongerThanTheThresholdIsReportedAtLeastWhenItEnds() throws Exception {
