@@ -1,5 +1,6 @@
 package org.aio4j.cookbook;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -16,7 +17,8 @@ import org.aio4j.Timeline;
  * aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
  * Exit status: 0 on success, 1 if a recipe failed, 2 on a usage error (checked before any recipe runs, the timeline
- * file's directory included). The launcher's own commands ({@code test}, {@code build}, {@code bench}) are not here.
+ * file's directory included). With {@code --timeline}, a recipe's trace is written also when it fails. The launcher's
+ * own commands ({@code test}, {@code build}, {@code bench}) are not here.
  */
 public final class Main {
 
@@ -85,19 +87,45 @@ public final class Main {
         for (int i = 0; i < toRun.size(); i++) {
             Recipe r = toRun.get(i);
             out.println("== " + r.name());
-            Options forRecipe = new Options(line.scale(), line.virtualTime(), line.timeline() != null);
-            r.run(forRecipe, out);
-            out.flush();
-            if (line.timeline() != null) {
-                Path file = files.get(i);
-                for (Timeline t : forRecipe.timelines()) {
-                    t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
-                }
-                err.println("aio4j: timeline of " + r.name() + " written to " + file
-                        + " (open it in https://ui.perfetto.dev or chrome://tracing)");
-            }
+            runRecipe(r, new Options(line.scale(), line.virtualTime(), line.timeline() != null),
+                    line.timeline() == null ? null : files.get(i), out, err);
         }
         return 0;
+    }
+
+    /**
+     * Runs {@code r} and, if {@code timeline} is not null, writes the timeline it recorded there: also when the recipe
+     * fails, since a failing run is the one most worth looking at. A failure to write it is then added to the
+     * recipe's exception as suppressed.
+     */
+    static void runRecipe(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err)
+            throws Exception {
+        try {
+            r.run(options, out);
+        } catch (Exception | Error e) {
+            out.flush();
+            if (timeline != null) {
+                try {
+                    writeTimeline(r, options, timeline, err, " (the recipe failed)");
+                } catch (IOException | RuntimeException notWritten) {
+                    e.addSuppressed(notWritten);
+                }
+            }
+            throw e;
+        }
+        out.flush();
+        if (timeline != null) {
+            writeTimeline(r, options, timeline, err, "");
+        }
+    }
+
+    private static void writeTimeline(Recipe r, Options options, Path file, PrintStream err, String note)
+            throws IOException {
+        for (Timeline t : options.timelines()) {
+            t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
+        }
+        err.println("aio4j: timeline of " + r.name() + note + " written to " + file
+                + " (open it in https://ui.perfetto.dev or chrome://tracing)");
     }
 
     /** What {@code recipe NAME|all} was given after the name. */

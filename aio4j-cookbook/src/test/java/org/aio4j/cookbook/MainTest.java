@@ -1,6 +1,7 @@
 package org.aio4j.cookbook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -69,6 +70,42 @@ class MainTest {
         for (Recipe r : Cookbook.recipes()) {
             assertThat(dir.resolve("trace-" + r.name() + ".json")).exists();
         }
+    }
+
+    /** The run that fails is the one whose timeline is most worth looking at. */
+    @Test
+    void theTimelineOfARecipeThatFailsIsWrittenAndTheFailureStillThrown(@TempDir Path dir) throws Exception {
+        Recipe failing = new Recipe() {
+            @Override
+            public String name() {
+                return "failing";
+            }
+
+            @Override
+            public String summary() {
+                return "a task steps twice, then the recipe fails";
+            }
+
+            @Override
+            public void run(Options options, PrintStream printTo) throws Exception {
+                org.aio4j.Aio.run(options.loops(), () -> {
+                    org.aio4j.Aio.createTask(() -> org.aio4j.Aio.sleep(1), "stepper").await();
+                    throw new IllegalStateException("the recipe failed on purpose");
+                });
+            }
+        };
+        Path file = dir.resolve("trace.json");
+        var options = new Options(1, true, true);
+        assertThatThrownBy(() -> Main.runRecipe(failing, options, file, new PrintStream(out, true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("the recipe failed on purpose");
+        assertThat(file).exists();
+        String json = java.nio.file.Files.readString(file);
+        assertThat(json).startsWith("{\"traceEvents\":[").endsWith("]}")
+                .contains("\"ph\":\"X\"", "\"name\":\"stepper (end)\"");
+        assertThat(json).isEqualTo(options.timelines().getFirst().toChromeTraceJson());
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("timeline of failing (the recipe failed) written to " + file);
     }
 
     @Test
