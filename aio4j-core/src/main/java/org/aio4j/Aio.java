@@ -153,7 +153,8 @@ public final class Aio {
 
     /**
      * Suspends the calling task until every other task of the running loop is blocked: nothing is ready to run, no
-     * timer is due, no offloaded call is in flight and nothing was posted from another thread. Tasks that sleep or
+     * timer is due, no offloaded call is in flight (but calls blocked in {@link Future#get()} on the loop's pending
+     * futures, which wait for it) and nothing was posted from another thread. Tasks that sleep or
      * wait on a future, a queue or a lock count as blocked. Trio's {@code trio.testing.wait_all_tasks_blocked()}
      * (asyncio has no counterpart): in a test, it lets the tasks started so far run as far as they can before the
      * test looks at them, instead of sleeping for a guessed time. On a virtual clock it returns before the clock jumps

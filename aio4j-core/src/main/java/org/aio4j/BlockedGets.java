@@ -23,6 +23,11 @@ final class BlockedGets {
     /** Threads registered: read on every settle, so a field of this object (one load less than an AtomicInteger). */
     private volatile int count;
     private final ConcurrentHashMap<Future<?>, List<CountDownLatch>> latches = new ConcurrentHashMap<>();
+    /**
+     * The threads blocked in an untimed {@link Future#get()}, each with its future: such a thread waits for the loop
+     * alone, since only the thread holding the loop settles its futures (see {@link #waitsForever}).
+     */
+    private final ConcurrentHashMap<Thread, Future<?>> waitingForever = new ConcurrentHashMap<>();
 
     /** Registers the latch of a thread about to block on {@code f}. */
     void add(Future<?> f, CountDownLatch latch) {
@@ -32,6 +37,33 @@ final class BlockedGets {
             l.add(latch);
             return l;
         });
+    }
+
+    /** As {@link #add}, for a wait without a timeout by the current thread. */
+    void addUntimed(Future<?> f, CountDownLatch latch) {
+        waitingForever.put(Thread.currentThread(), f);
+        add(f, latch);
+    }
+
+    /** Takes back what {@link #addUntimed} registered. */
+    void removeUntimed(Future<?> f, CountDownLatch latch) {
+        remove(f, latch);
+        waitingForever.remove(Thread.currentThread());
+    }
+
+    /**
+     * The pending future that {@code thread} waits for without a timeout in {@link Future#get()}, or null (also if
+     * the thread is interrupted: it is leaving). Called on the thread holding the loop, the only one that settles the
+     * loop's futures: while the future it returns is pending, the thread stays blocked until the loop settles it,
+     * unless another thread interrupts it (an interrupt racing with this call is not seen, as a post racing with
+     * deadlock detection is not).
+     */
+    Future<?> waitsForever(Thread thread) {
+        if (thread.isInterrupted()) {
+            return null;
+        }
+        Future<?> f = waitingForever.get(thread);
+        return f == null || f.isDone() ? null : f;
     }
 
     /** Takes back a latch registered with {@link #add}, once its thread stops waiting (for whatever reason). */

@@ -16,8 +16,8 @@ public final class DeadlockException extends IllegalStateException {
 
     private final transient List<Task<?>> tasks;
 
-    DeadlockException(Future<?> target, List<Task<?>> tasks) {
-        super(WaitGraph.describe(target, tasks));
+    DeadlockException(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
+        super(WaitGraph.describe(target, tasks, blockedCalls));
         this.tasks = List.copyOf(tasks);
     }
 

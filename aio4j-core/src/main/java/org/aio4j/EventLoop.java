@@ -42,7 +42,9 @@ import java.util.function.Consumer;
  * every delay is measured from the time the current iteration began, so two tasks that sleep for the same delay in
  * the same iteration wake in the same later iteration, in the order they went to sleep, however loaded the machine.
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
- * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time.
+ * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time. An offloaded call blocked in
+ * {@link Future#get()} on a pending future of this loop does not hold the clock: it waits for the loop, which alone
+ * can settle that future.
  *
  * <p>Timers are due at loop times up to 2<sup>63</sup>&nbsp;&minus;&nbsp;2&nbsp;ns, about 292 years: one further away
  * ({@code callLater(Duration.ofDays(365 * 300), cb)}, {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))},
@@ -63,8 +65,9 @@ import java.util.function.Consumer;
  *
  * <h2>Deadlocks</h2>
  * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
- * offloaded call or wrapped {@link CompletionStage} in flight), it throws a {@link DeadlockException} that lists what
- * each task waits on, instead of hanging. Work that another thread will deliver with {@link #callSoonThreadsafe}
+ * offloaded call or wrapped {@link CompletionStage} in flight, other than calls blocked in {@link Future#get()} on
+ * the loop's own pending futures), it throws a {@link DeadlockException} that lists what each task waits on, instead
+ * of hanging. Work that another thread will deliver with {@link #callSoonThreadsafe}
  * must be announced with {@link #expectExternal()}, or detection turned off with {@link Builder#deadlockDetection}.
  */
 public final class EventLoop implements AutoCloseable {
@@ -273,7 +276,8 @@ public final class EventLoop implements AutoCloseable {
 
         /**
          * Gives the loop a virtual clock starting at 0: whenever no entry is ready and nothing offloaded is in
-         * flight, the clock jumps to the next timer. Timers fire in the same order and the program prints the same
+         * flight (but calls blocked in {@link Future#get()} on the loop's pending futures), the clock jumps to the
+         * next timer. Timers fire in the same order and the program prints the same
          * lines as on the real clock, in no real time.
          */
         public Builder virtualTime() {
@@ -1148,6 +1152,20 @@ public final class EventLoop implements AutoCloseable {
         return lifecycle < CLOSING || !inbox.withdraw(h);
     }
 
+    /**
+     * From a thread about to block in {@link Future#get()}: a running loop waiting for its inbox looks again at what
+     * is in flight. An offloaded call blocked on the loop's future posts nothing, and the loop, which may have begun
+     * to wait while the call was still on its way there, would otherwise wait for it for ever (see
+     * {@link InFlight#onlyWaitsForTheLoop()}).
+     */
+    void recheckWhenIdle() {
+        if (lifecycle == RUNNING) {
+            post(new Handle(NO_OP, null));
+        }
+    }
+
+    private static final Runnable NO_OP = () -> { };
+
     /** Whether posts wait in the inbox (for tests: a closed loop must keep none). */
     boolean hasPosts() {
         return !inbox.isEmpty();
@@ -1507,7 +1525,7 @@ public final class EventLoop implements AutoCloseable {
             if (deadline != Timers.NONE && deadline <= virtualNow) {
                 return; // a timer is due already (callLater(0), callAt in the past): no jump needed, nothing to wait for
             }
-            if (inFlight.isEmpty() && inbox.isEmpty()) {
+            if (inFlight.onlyWaitsForTheLoop() && inbox.isEmpty()) {
                 if (blockedWaiters.any()) {
                     blockedWaiters.wakeAll(); // before the clock jumps: the tasks sleeping count as blocked
                     return;
@@ -1524,7 +1542,7 @@ public final class EventLoop implements AutoCloseable {
             return;
         }
         if (deadline == Timers.NONE) {
-            if (!wokeBlockedWaiters() && (!inFlight.isEmpty() || !stalled())) {
+            if (!wokeBlockedWaiters() && (!inFlight.onlyWaitsForTheLoop() || !stalled())) {
                 waitForInbox(Long.MAX_VALUE);
             }
             return;
@@ -1541,7 +1559,7 @@ public final class EventLoop implements AutoCloseable {
      * {@link Aio#waitAllTasksBlocked()} unless an offloaded call or another thread may still bring work.
      */
     private boolean wokeBlockedWaiters() {
-        if (!blockedWaiters.any() || !inFlight.isEmpty() || !inbox.isEmpty()) {
+        if (!blockedWaiters.any() || !inFlight.onlyWaitsForTheLoop() || !inbox.isEmpty()) {
             return false;
         }
         blockedWaiters.wakeAll();
@@ -1553,7 +1571,7 @@ public final class EventLoop implements AutoCloseable {
         if (!deadlockDetection || stopTarget == null || stopTarget.isDone() || !inbox.isEmpty()) {
             return false;
         }
-        fatal = new DeadlockException(stopTarget, liveTasks());
+        fatal = new DeadlockException(stopTarget, liveTasks(), inFlight.blockedCalls());
         return true;
     }
 

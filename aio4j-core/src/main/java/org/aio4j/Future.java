@@ -529,7 +529,14 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      */
     private void blockUntilDone(long timeoutNanos) throws InterruptedException {
         var latch = new CountDownLatch(1);
-        loop.blockedGets.add(this, latch);
+        // An interrupted thread does not wait at all: it must not count as blocked for a moment (see InFlight).
+        boolean untimed = timeoutNanos == Long.MAX_VALUE && !Thread.currentThread().isInterrupted();
+        if (untimed) {
+            loop.blockedGets.addUntimed(this, latch); // an offloaded call stuck here waits for the loop: see InFlight
+            loop.recheckWhenIdle();
+        } else {
+            loop.blockedGets.add(this, latch);
+        }
         try {
             // The completer writes state and then looks for latches; this thread registered its latch and now reads
             // state: one of the two sees the other (see BlockedGets), so no wake-up is missed.
@@ -539,7 +546,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             if (loop.isClosed()) {
                 throw new IllegalStateException("Event loop is closed: nothing can complete " + this);
             }
-            if (timeoutNanos == Long.MAX_VALUE) {
+            if (untimed) {
                 latch.await();
             } else {
                 latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -549,7 +556,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
                         + this);
             }
         } finally {
-            loop.blockedGets.remove(this, latch);
+            if (untimed) {
+                loop.blockedGets.removeUntimed(this, latch);
+            } else {
+                loop.blockedGets.remove(this, latch);
+            }
         }
     }
 

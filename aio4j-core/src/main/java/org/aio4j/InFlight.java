@@ -38,6 +38,42 @@ final class InFlight {
         return ops.isEmpty();
     }
 
+    /**
+     * Whether nothing in flight can bring the loop work by itself: nothing is in flight, or every call in flight is
+     * blocked in an untimed {@link Future#get()} on a pending future of this loop (say {@code toThread(() ->
+     * f.get())}), which only the loop can settle. Such calls wait for the loop, so they must neither hold a virtual
+     * clock (which would wait for them for ever) nor hide a deadlock. Wrapped stages and announced external work are
+     * never known to be blocked. Called on the thread holding the loop, when nothing else is ready.
+     */
+    boolean onlyWaitsForTheLoop() {
+        if (ops.isEmpty()) {
+            return true;
+        }
+        for (Object op : ops) {
+            if (blockedOn(op) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The calls in flight blocked on a pending future of this loop, with it (see {@link #onlyWaitsForTheLoop}). */
+    List<String> blockedCalls() {
+        var out = new ArrayList<String>();
+        for (Object op : ops) {
+            Future<?> f = blockedOn(op);
+            if (f != null) {
+                out.add(op + " is blocked in Future.get() on " + f);
+            }
+        }
+        return out;
+    }
+
+    private Future<?> blockedOn(Object op) {
+        Thread runner = op instanceof Offload<?> call ? call.runningThread() : null;
+        return runner == null ? null : loop.blockedGets.waitsForever(runner);
+    }
+
     /** A future done when nothing is in flight any more. */
     Future<Void> drained() {
         Future<Void> f = new Future<>(loop);

@@ -87,6 +87,14 @@ final class Offload<T> implements Runnable {
         post(value, error, interruptUnseen);
     }
 
+    /**
+     * The thread running the call, or null if it has not started, has ended, or was cancelled: our interrupt is then
+     * on its way to it, so it must not count as blocked (see {@link InFlight#onlyWaitsForTheLoop()}).
+     */
+    synchronized Thread runningThread() {
+        return cancelled ? null : runner;
+    }
+
     /** On the loop, when the future was cancelled. */
     private synchronized void interrupt() {
         cancelled = true;

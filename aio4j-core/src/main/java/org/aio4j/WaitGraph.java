@@ -8,10 +8,15 @@ final class WaitGraph {
     private WaitGraph() {
     }
 
-    static String describe(Future<?> target, List<Task<?>> tasks) {
+    /** {@code blockedCalls}: the offloaded calls in flight, each blocked in Future.get() on a future of the loop. */
+    static String describe(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
         var out = new StringBuilder("Deadlock: the event loop waits for ").append(target)
                 .append(", but nothing can make progress: no callback is ready, no timer is scheduled and no")
-                .append(" offloaded work is in flight.");
+                .append(" offloaded work is in flight")
+                .append(blockedCalls.isEmpty() ? "." : " but calls blocked on the loop's own futures:");
+        for (String call : blockedCalls) {
+            out.append("\n  ").append(call);
+        }
         if (tasks.isEmpty()) {
             out.append("\nNo task is pending: nothing will complete the future.");
         } else {

@@ -148,4 +148,41 @@ class DeadlockTest {
                         + "lambda\\$inDebugModeTheReportSaysWhereEachTaskWasCreated\\$\\d+"
                         + "\\(DeadlockTest\\.java:\\d+\\).*");
     }
+
+    /**
+     * An offloaded call blocked in Future.get() on a future of the loop waits for the loop: a virtual clock must move
+     * on for it, as the real one does, instead of waiting for it for ever.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void onAVirtualClockAnOffloadedCallWaitingForALoopFutureLetsTheClockJump() throws Exception {
+        String got = TestLoops.runVirtual(() -> {
+            Future<String> later = Aio.getRunningLoop().createFuture();
+            Aio.createTask(() -> {
+                Aio.sleep(10);
+                later.setResult("set at " + Aio.getRunningLoop().time());
+            });
+            return Aio.toThread(() -> later.get()); // the thread waits for the loop, the loop for the clock
+        });
+        assertThat(got).isEqualTo("set at 10.0");
+    }
+
+    /** An offloaded call blocked on a future nothing can complete is a deadlock, not a hang, on either clock. */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void anOffloadedCallBlockedOnALoopFutureNothingCompletesIsReported() {
+        for (boolean virtual : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
+                    : new EventLoop(), () -> {
+                Future<String> never = Aio.getRunningLoop().createFuture();
+                Task<String> caller = Aio.createTask(() -> Aio.toThread(() -> never.get()), "caller");
+                return caller.await();
+            })).as("virtual=" + virtual)
+                    .isInstanceOf(DeadlockException.class)
+                    .hasMessageContaining("no offloaded work is in flight but calls blocked on the loop's own futures:")
+                    .hasMessageMatching("(?s).*\\n  offloaded call [^\\n]* running on [^\\n]* is blocked in"
+                            + " Future.get\\(\\) on Future\\[pending\\]\\n.*")
+                    .hasMessageContaining("caller waits on offloaded call");
+        }
+    }
 }
