@@ -14,7 +14,9 @@ import jdk.jfr.Threshold;
 
 /**
  * JDK Flight Recorder events for the loop, so JDK Mission Control shows tasks being created, holding the loop
- * (each step from resumption to suspension or end) and finishing, and the slow steps. While no recording has these
+ * (each step from resumption to suspension or end) and finishing: {@code org.aio4j.TaskCreated} (with the creation
+ * stack), {@code org.aio4j.TaskStep} (slow steps are the long ones; callbacks have no event) and
+ * {@code org.aio4j.TaskFinished}, in the category "aio4j / Tasks". While no recording has these
  * events enabled, {@link Tracing#jfrOn} is false and the loop does not call in here at all: the cost is one
  * volatile read per step. Loaded only if the {@code jdk.jfr} module is present.
  */
