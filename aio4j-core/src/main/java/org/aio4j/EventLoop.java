@@ -1683,6 +1683,7 @@ public final class EventLoop implements AutoCloseable {
             cancelCreatedWhileClosing();
             reportDropped();
             reportUnretrieved();
+            reportBlockedCalls();
         } finally {
             RunningLoops.remove(this);
             closing = false;
@@ -1694,6 +1695,18 @@ public final class EventLoop implements AutoCloseable {
                 driverInterrupted = false;
                 me.interrupt();
             }
+        }
+    }
+
+    /**
+     * Offloaded calls still blocked in {@link Future#get()} on a future the close leaves pending: they are released
+     * with an {@link IllegalStateException} once the loop is closed, an outcome it can no longer deliver; they are
+     * reported now, while the exception handler can still hear of them.
+     */
+    private void reportBlockedCalls() {
+        for (String call : inFlight.blockedCalls()) {
+            callExceptionHandler(new ExceptionContext("Event loop closed while " + call
+                    + ": the call is released with an IllegalStateException", null, null, null));
         }
     }
 

@@ -390,6 +390,20 @@ class RunTestTest {
                 .cause().isInstanceOf(IOException.class).hasMessage("late failure");
     }
 
+    @Test
+    void anOffloadedCallStillBlockedOnAFutureOfTheLoopAtTheEndFailsTheTest() {
+        // The call waits for the loop, which alone can settle the future: it does not hold the cleanup's virtual
+        // clock, nor end by itself; the close releases it, and the test must not pass as if nothing were left
+        // behind. (On the real clock the cleanup waits for it and times out, as for any call that never ends.)
+        Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
+            Future<String> never = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().runInExecutor(null, never::get);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Event loop closed while offloaded call")
+                .hasMessageContaining("is blocked in Future.get() on Future");
+    }
+
     @ParameterizedTest(name = "virtual time: {0}")
     @ValueSource(booleans = {true, false})
     void anOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOut(boolean virtualTime) {
