@@ -269,7 +269,8 @@ public final class Aio {
     /**
      * Waits at most {@code timeout} for {@code future} and returns its result: asyncio's {@code wait_for()}. On
      * timeout the future is cancelled, and {@code waitFor} waits until it has actually finished (a task may take a
-     * while to clean up) before throwing. A {@code null} timeout means none.
+     * while to clean up) before throwing. A {@code null} timeout means none. A future already done gives its outcome
+     * whatever the timeout, zero included (a cancelled one raises {@link CancellationException}, not a timeout).
      *
      * @throws TimeoutException         if the timeout passed
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -320,16 +321,19 @@ public final class Aio {
     }
 
     private static <T> T expireNow(Future<T> future) throws Exception {
-        if (!future.isDone()) {
-            Future<Void> released = runningLoop().createFuture();
-            future.addDoneCallback(f -> {
-                if (!released.isDone()) {
-                    released.complete(null);
-                }
-            });
-            future.cancel();
-            released.await();
+        if (future.isDone()) {
+            // Nothing timed out: its outcome as it is (a future cancelled before the call raises its cancellation,
+            // as awaiting it with any other timeout does), as asyncio's wait_for(fut, 0) does.
+            return future.report();
         }
+        Future<Void> released = runningLoop().createFuture();
+        future.addDoneCallback(f -> {
+            if (!released.isDone()) {
+                released.complete(null);
+            }
+        });
+        future.cancel();
+        released.await();
         try {
             return future.report();
         } catch (CancellationException e) {

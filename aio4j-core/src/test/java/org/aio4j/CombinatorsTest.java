@@ -395,4 +395,21 @@ class CombinatorsTest {
         assertThat(foreign.isCancelled()).isFalse();
         other.close();
     }
+
+    /** asyncio's wait_for(fut, 0) returns a done future's outcome: nothing timed out, so no TimeoutError. */
+    @Test
+    void waitForZeroOnAFutureCancelledBeforehandRaisesItsCancellationNotATimeout() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Future<String> cancelled = Aio.getRunningLoop().createFuture();
+            cancelled.cancel("gone");
+            for (Duration timeout : List.of(Duration.ofSeconds(1), Duration.ZERO)) {
+                assertThatThrownBy(() -> Aio.waitFor(cancelled, timeout))
+                        .isExactlyInstanceOf(CancellationException.class).hasMessage("gone");
+            }
+            Future<String> done = Aio.getRunningLoop().createFuture();
+            done.setResult("ready");
+            assertThat(Aio.waitFor(done, Duration.ZERO)).isEqualTo("ready");
+            return null;
+        });
+    }
 }
