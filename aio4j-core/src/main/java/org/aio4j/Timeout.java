@@ -108,8 +108,8 @@ public final class Timeout implements AutoCloseable {
         if (state == State.EXPIRING) {
             state = State.EXPIRED;
             if (task.uncancel() <= cancellingAtEntry
-                    && task.lastInterruption() instanceof TimeoutCancellationException tce) {
-                tce.convert();
+                    && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
+                tce.convert(this); // one already converted was an earlier scope's, which keeps it
             }
         } else if (state == State.ENTERED) {
             state = State.EXITED;

@@ -20,7 +20,7 @@ public final class TimeoutCancellationException extends CancellationException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient Timeout timeout;
+    private transient Timeout timeout;
     private boolean converted;
 
     TimeoutCancellationException(Timeout timeout) {
@@ -28,7 +28,12 @@ public final class TimeoutCancellationException extends CancellationException {
         this.timeout = timeout;
     }
 
-    /** The scope that expired. */
+    /**
+     * The scope that expired; once {@linkplain #isTimeout() converted}, the scope that converted it, whose block it
+     * left as a timeout. They differ when nested scopes expire in the same loop iteration: the task is interrupted
+     * once, the inner scope lets the interruption through (the outer one's is still pending, as in asyncio) and the
+     * outer one converts it.
+     */
     public Timeout timeout() {
         return timeout;
     }
@@ -41,7 +46,8 @@ public final class TimeoutCancellationException extends CancellationException {
         return converted;
     }
 
-    void convert() {
+    void convert(Timeout by) {
+        timeout = by;
         converted = true;
     }
 

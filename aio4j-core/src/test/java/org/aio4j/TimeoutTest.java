@@ -150,6 +150,60 @@ class TimeoutTest {
         });
     }
 
+    /**
+     * Both deadlines pass in the same iteration: the task is interrupted once, the inner scope lets it through (the
+     * outer one's cancellation is still counted) and the outer one converts it, so it is the outer one's timeout,
+     * and waitFor, a timeout around its work, reports its own deadline (asyncio's wait_for raises TimeoutError).
+     */
+    @Test
+    void nestedTimeoutsExpiringTogetherLeaveTheOuterBlockAsItsTimeout() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Timeout[] outerRef = new Timeout[1];
+            try (Timeout outer = Aio.timeout(Duration.ofSeconds(1))) {
+                outerRef[0] = outer;
+                try (Timeout inner = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(5);
+                }
+            } catch (TimeoutCancellationException e) {
+                assertThat(e.isTimeout()).isTrue();
+                assertThat(e.timeout()).isSameAs(outerRef[0]);
+            }
+            assertThatThrownBy(() -> Aio.waitFor(() -> {
+                try (Timeout sameDeadline = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(5);
+                }
+                return "never";
+            }, Duration.ofSeconds(1))).isInstanceOf(java.util.concurrent.TimeoutException.class)
+                    .hasMessage("timed out after PT1S");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+    }
+
+    /** A scope whose expiry never reached its block leaves the timeout an earlier scope raised as it was. */
+    @Test
+    void aLaterExpiryThatRaisedNothingDoesNotClaimAnEarlierTimeout() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Timeout[] first = new Timeout[1];
+            TimeoutCancellationException earlier = null;
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                first[0] = t;
+                Aio.sleep(5);
+            } catch (TimeoutCancellationException e) {
+                earlier = e;
+            }
+            try (Timeout later = Aio.timeout(Duration.ofSeconds(1))) {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2); // the expiry is deferred, and withdrawn when the block ends
+                }
+                assertThat(later.expired()).isTrue();
+            }
+            assertThat(earlier.timeout()).isSameAs(first[0]);
+            return null;
+        });
+    }
+
     @Test
     void closeFromAnotherThreadIsRefusedAndLeavesTheDeadlineInPlace() throws Exception {
         TestLoops.runVirtual(() -> {
