@@ -22,6 +22,11 @@ package org.aio4j;
  * coroutine returns first). A section that must raise it at once, or combine it with its own outcome, takes it with
  * {@link #takeInterruption()}. Nothing is dropped either way.
  *
+ * <p>A {@link Timeout} set inside the section still expires there, so a deadline can bound shielded clean-up (as a
+ * cancel scope inside a shielded one in Trio, kotlinx's {@code withTimeout} inside {@code NonCancellable}): a shield
+ * defers what comes from outside it. An interruption it deferred is not taken by such an expiry: it stays deferred
+ * when the Timeout's block ends.
+ *
  * <p>The one exception: when the event loop closes while a task is still suspended in a shielded section, the
  * shield is lifted and the task is resumed with the cancellation that lets its {@code finally} blocks run.
  *

@@ -82,6 +82,11 @@ public final class Task<T> extends Future<T> {
         boolean passingOnCancel;
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
+        /**
+         * The deferred interruption that the expiry of a Timeout set inside a shielded section went ahead of (or that
+         * came while that expiry was under way): deferred again when that Timeout's block ends (see endExpiry).
+         */
+        Object overtaken;
     }
 
     private Extras extras() {
@@ -115,9 +120,13 @@ public final class Task<T> extends Future<T> {
         return extras == null ? null : extras.lastInterruption;
     }
 
-    /** Whether a {@link CancelShield} of this task is open, deferring its interruptions. */
-    private boolean shielded() {
-        return extras != null && extras.shields > 0;
+    /**
+     * Whether an open {@link CancelShield} of this task defers {@code cause}: any shield defers a cancellation or a
+     * TaskGroup's abort, but only a shield opened inside a {@link Timeout}'s block defers that Timeout's expiry (a
+     * deadline set inside a shielded section bounds it, as Trio's cancel scopes inside a shielded one do).
+     */
+    private boolean shieldedFrom(Object cause) {
+        return extras != null && extras.shields > (cause instanceof Timeout t ? t.shieldsAtEntry() : 0);
     }
 
     /** How many {@link CancelShield}s of this task are open. */
@@ -432,7 +441,7 @@ public final class Task<T> extends Future<T> {
         if (f == this) {
             throw new IllegalStateException("Task cannot await on itself: " + this);
         }
-        if (mustCancel && !shielded() && f.cancel(causeMessage(cancelCause))) {
+        if (mustCancel && !shieldedFrom(cancelCause) && f.cancel(causeMessage(cancelCause))) {
             // asyncio's __step cancels the future a task yields while a cancellation is pending.
             mustCancel = false;
         }
@@ -460,7 +469,7 @@ public final class Task<T> extends Future<T> {
 
     /** Suspends for {@code nanos} of loop time; 0 yields to the other ready tasks once (asyncio's sleep(0)). */
     void sleep(long nanos) {
-        if (nanos <= 0 || (mustCancel && !shielded())) {
+        if (nanos <= 0 || (mustCancel && !shieldedFrom(cancelCause))) {
             loop.makeReady(this);
             loop.suspend(this);
         } else {
@@ -487,7 +496,7 @@ public final class Task<T> extends Future<T> {
     }
 
     private void afterWake(Future<?> f) {
-        if (mustCancel && shielded()) {
+        if (mustCancel && shieldedFrom(cancelCause)) {
             return; // deferred until the shield closes
         }
         if (mustCancel) {
@@ -550,16 +559,25 @@ public final class Task<T> extends Future<T> {
         if (counted) {
             cancelsRequested++;
         }
-        if (abortPending() && !(cause instanceof RuntimeException)) {
+        if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
             // counted, and the group raises it again once its errors are out (see rearmCancellation).
             return true;
         }
-        if (shielded()) {
+        if (shieldedFrom(cause)) {
+            if (cancelCause != null && !shieldedFrom(cancelCause)) {
+                // The expiry of a Timeout set inside the shielded section is pending or under way: it goes first,
+                // and that Timeout's end defers this request again (endExpiry).
+                keepOvertaken(cause);
+                return true;
+            }
             // Deferred: nothing the task waits on is cancelled and it is not woken; the shield's end raises it.
             mustCancel = true;
             cancelCause = cause;
             return true;
+        }
+        if (mustCancel && shieldedFrom(cancelCause)) {
+            keepOvertaken(cancelCause); // the expiry of a Timeout inside the shielded section goes ahead of it
         }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
@@ -610,6 +628,39 @@ public final class Task<T> extends Future<T> {
         if (!isDone() && cancelCause == null && !mustCancel) {
             mustCancel = true;
             cancelCause = NO_MESSAGE;
+        }
+    }
+
+    /** Whether {@code cause} is the expiry of a Timeout inside the shielded section that defers what is pending. */
+    private boolean overtakesDeferred(Object cause) {
+        return cause instanceof Timeout && !shieldedFrom(cause) && shieldedFrom(cancelCause);
+    }
+
+    private void keepOvertaken(Object deferred) {
+        Extras e = extras();
+        if (e.overtaken == null || deferred instanceof RuntimeException) { // a TaskGroup's abort has priority
+            e.overtaken = deferred;
+        }
+    }
+
+    /**
+     * Called when the block of {@code expired}, which expired, ends. If its expiry went ahead of an interruption that
+     * a shield around the block deferred, that interruption is deferred again, as it was: a TaskGroup's abort always,
+     * a cancellation if it is still requested ({@code cancellationsDeferred}: {@code uncancel()} did not withdraw
+     * it). A cancellation that came while the expiry was under way is deferred again the same way.
+     */
+    void endExpiry(Timeout expired, boolean cancellationsDeferred) {
+        Object overtaken = extras == null ? null : extras.overtaken;
+        if (overtaken != null) {
+            extras.overtaken = null;
+        }
+        boolean abort = overtaken instanceof RuntimeException;
+        if (isDone() || abortPending() || !(abort || cancellationsDeferred)) {
+            return;
+        }
+        if (abort || cancelCause == null || cancelCause == expired) {
+            mustCancel = true;
+            cancelCause = overtaken != null ? overtaken : NO_MESSAGE;
         }
     }
 

@@ -18,7 +18,9 @@ import java.time.Duration;
  * is thrown where the block is suspended, cancelling what it waits for. When that exception leaves the block,
  * {@link #close()} withdraws the cancellation ({@link Task#uncancel()}) and, if no other cancellation of the task is
  * pending, marks the exception as a timeout. The deadline can be moved while the block runs with
- * {@link #reschedule(double)}; {@link #expired()} tells afterwards whether it passed.
+ * {@link #reschedule(double)}; {@link #expired()} tells afterwards whether it passed. A {@link CancelShield} opened
+ * inside the block defers the expiry until it closes; one around the block does not (the deadline bounds the
+ * shielded work).
  *
  * <p>Loop object: use it only from the task that created it. {@link #reschedule} and {@link #close()} throw
  * {@link IllegalStateException} when called from a thread that does not hold the loop.
@@ -30,6 +32,8 @@ public final class Timeout implements AutoCloseable {
     private final EventLoop loop;
     private final Task<?> task;
     private final int cancellingAtEntry;
+    /** How many CancelShields of the task were open at entry: only shields opened inside the block defer expiry. */
+    private final int shieldsAtEntry;
     private double when;
     private TimerHandle handle;
     private State state = State.ENTERED;
@@ -38,6 +42,7 @@ public final class Timeout implements AutoCloseable {
         this.loop = loop;
         this.task = task;
         this.cancellingAtEntry = task.cancelling();
+        this.shieldsAtEntry = task.shieldDepth();
         reschedule(when);
     }
 
@@ -93,8 +98,9 @@ public final class Timeout implements AutoCloseable {
 
     /**
      * Ends the block: cancels the deadline and, if it expired, withdraws the cancellation it caused and marks the
-     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending. Closing
-     * a closed timeout does nothing.
+     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending (one that a
+     * {@link CancelShield} around the block defers does not count: it stays deferred). Closing a closed timeout does
+     * nothing.
      *
      * @throws IllegalStateException if called from a thread that does not hold the timeout's running loop
      */
@@ -107,13 +113,22 @@ public final class Timeout implements AutoCloseable {
         }
         if (state == State.EXPIRING) {
             state = State.EXPIRED;
-            if (task.uncancel() <= cancellingAtEntry
+            int left = task.uncancel();
+            // Cancellations requested during a block inside a shielded section were deferred by that shield: they
+            // stay deferred, and do not keep this expiry from being a timeout.
+            boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0;
+            task.endExpiry(this, othersDeferred);
+            if ((left <= cancellingAtEntry || othersDeferred)
                     && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
                 tce.convert(this); // one already converted was an earlier scope's, which keeps it
             }
         } else if (state == State.ENTERED) {
             state = State.EXITED;
         }
+    }
+
+    int shieldsAtEntry() {
+        return shieldsAtEntry;
     }
 
     private void onTimeout() {

@@ -172,6 +172,144 @@ class CancelShieldTest {
         });
     }
 
+    /** Trio's cancel scope inside a shielded one, kotlinx's withTimeout inside NonCancellable: it still expires. */
+    @Test
+    void aTimeoutSetInsideTheShieldStillBoundsTheShieldedWork() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (CancelShield shield = CancelShield.enter()) {
+                try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(10);
+                    seen.add("slept to the end");
+                } catch (TimeoutCancellationException e) {
+                    seen.add("timed out at " + Aio.getRunningLoop().time() + ", timeout=" + e.isTimeout());
+                }
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            Aio.sleep(0); // nothing left pending
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out at 1.0, timeout=true");
+    }
+
+    /** The shield's cancellation stays deferred while the timeout inside it expires, and is raised after the shield. */
+    @Test
+    void aCancellationDeferredByTheShieldOutlivesTheExpiryOfATimeoutInsideIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                        Aio.sleep(10);
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("timed out at " + Aio.getRunningLoop().time() + ", timeout=" + e.isTimeout());
+                    }
+                    Aio.sleep(1);
+                    seen.add("still shielded at " + Aio.getRunningLoop().time());
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the shield: " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            assertThat(worker.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out at 2.0, timeout=true", "still shielded at 3.0",
+                "raised after the shield: stop");
+    }
+
+    /** A cancellation that comes while the expiry of a timeout inside the shield is on its way is deferred too. */
+    @Test
+    void aCancellationArrivingRightAfterATimeoutInsideTheShieldExpiredIsDeferredToo() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                Task<?> self = Aio.currentTask();
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                        Aio.getRunningLoop().callAt(2.0, () -> self.cancel("stop")); // right after the expiry
+                        Aio.sleep(10);
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("timed out, timeout=" + e.isTimeout() + ", cancelling " + self.cancelling());
+                    }
+                    Aio.sleep(1);
+                    seen.add("still shielded");
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the shield: " + e.getMessage());
+                    throw e;
+                }
+            });
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out, timeout=true, cancelling 1", "still shielded",
+                "raised after the shield: stop");
+    }
+
+    /** An outer Timeout's expiry deferred by the shield is still its own when raised after it. */
+    @Test
+    void anOuterTimeoutDeferredByTheShieldIsStillATimeoutAfterAnInnerOneExpired() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Timeout[] outerRef = new Timeout[1];
+            try (Timeout outer = Aio.timeout(Duration.ofSeconds(1))) {
+                outerRef[0] = outer;
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (Timeout inner = Aio.timeout(Duration.ofSeconds(2))) {
+                        Aio.sleep(10);
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("inner timed out at " + Aio.getRunningLoop().time());
+                    }
+                }
+                Aio.sleep(10);
+                seen.add("outer did not expire");
+            } catch (TimeoutCancellationException e) {
+                seen.add("outer timed out at " + Aio.getRunningLoop().time() + ", timeout=" + e.isTimeout()
+                        + ", its own=" + (e.timeout() == outerRef[0]));
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(seen).containsExactly("inner timed out at 2.0", "outer timed out at 2.0, timeout=true, its own=true");
+    }
+
+    /** A TaskGroup's abort deferred by the shield is not lost when a timeout inside the shield expires first. */
+    @Test
+    void aTaskGroupAbortDeferredByTheShieldOutlivesTheExpiryOfATimeoutInsideIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (TaskGroup g = new TaskGroup()) {
+                g.createTask(() -> {
+                    Aio.sleep(1);
+                    throw new IllegalStateException("child failed");
+                });
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                        Aio.sleep(10);
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("timed out at " + Aio.getRunningLoop().time());
+                    }
+                }
+                Aio.sleep(0);
+                seen.add("not aborted");
+                g.join();
+            } catch (TaskGroupException e) {
+                seen.add("aborted: " + e.exceptions().getFirst().getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out at 2.0", "aborted: child failed");
+    }
+
     @Test
     void aTaskGroupAbortIsDeferredUntilTheBlockLeavesItsShield() throws Exception {
         List<String> seen = new ArrayList<>();
