@@ -614,6 +614,17 @@ public final class Task<T> extends Future<T> {
         return requestCancel(error, false);
     }
 
+    /** Withdraws {@code abort} if it is still pending: its TaskGroup throws its errors itself. */
+    void withdrawAbort(RuntimeException abort) {
+        if (cancelCause == abort) {
+            mustCancel = false;
+            cancelCause = null;
+        }
+        if (extras != null && extras.overtaken == abort) {
+            extras.overtaken = null;
+        }
+    }
+
     /** Whether what the next suspension raises is a TaskGroup's abort ({@link #abortWith}), not a cancellation. */
     private boolean abortPending() {
         return cancelCause instanceof RuntimeException;

@@ -201,10 +201,14 @@ public final class TaskGroup implements AutoCloseable {
     }
 
     /**
-     * The group's errors win over a cancellation of the block's task, but do not swallow it: as asyncio's TaskGroup,
-     * if the task was cancelled (and not uncancelled), its next suspension raises the cancellation again.
+     * The group's errors are about to leave {@code join()} or {@code close()}. An abort of the block still pending
+     * (a {@link CancelShield} deferred it and the block reached them without suspending) is withdrawn, as asyncio's
+     * TaskGroup uncancels its parent task: it would raise the same errors again after the group. The errors win over
+     * a cancellation of the block's task, but do not swallow it: as asyncio's TaskGroup, if the task was cancelled
+     * (and not uncancelled), its next suspension raises the cancellation again.
      */
     private void rearmOutsideCancellation() {
+        parent.withdrawAbort(errors);
         if (parent.cancelling() > 0) {
             parent.rearmCancellation();
         }

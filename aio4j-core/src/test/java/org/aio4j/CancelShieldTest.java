@@ -334,6 +334,43 @@ class CancelShieldTest {
         assertThat(seen).containsExactly("shielded sleep ended at 2.0", "aborted: child failed");
     }
 
+    /**
+     * The block leaves its shield and reaches join() or close() without suspending: they throw the group's errors,
+     * and the abort the shield deferred is withdrawn (asyncio's TaskGroup uncancels its parent), not raised again
+     * after the group.
+     */
+    @Test
+    void aTaskGroupAbortDeferredByTheShieldIsNotRaisedAgainAfterTheGroupThrewItsErrors() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            for (boolean join : new boolean[] {true, false}) {
+                try (TaskGroup g = new TaskGroup()) {
+                    g.createTask(() -> {
+                        Aio.sleep(1);
+                        throw new IllegalStateException("child failed");
+                    });
+                    try (CancelShield shield = CancelShield.enter()) {
+                        Aio.sleep(2);
+                    }
+                    if (join) {
+                        g.join();
+                    }
+                } catch (TaskGroupException e) {
+                    seen.add((join ? "join" : "close") + " threw: " + e.exceptions().getFirst().getMessage());
+                }
+                try {
+                    Aio.sleep(0);
+                    seen.add("nothing raised after the group");
+                } catch (TaskGroupException again) {
+                    seen.add("raised again after the group");
+                }
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("join threw: child failed", "nothing raised after the group",
+                "close threw: child failed", "nothing raised after the group");
+    }
+
     @Test
     void nestedShieldsDeferUntilTheOutermostCloses() throws Exception {
         List<String> seen = new ArrayList<>();
