@@ -14,18 +14,20 @@ package org.aio4j;
  * }</pre>
  *
  * <p>While a shield is open, an interruption of its task (a {@link Task#cancel cancellation}, the expiry of a
- * {@link Timeout} around the section, an abort by the task's {@link TaskGroup}) is <em>deferred</em>: it is counted as
- * usual ({@link Task#cancelling()}), but nothing the task awaits is cancelled, the task is not woken, and no suspension
- * point inside the section throws. An interruption that was pending when the shield was entered is deferred too.
+ * {@link Timeout} around the section, an abort by a {@link TaskGroup} around it) is <em>deferred</em>: it is
+ * counted as usual ({@link Task#cancelling()}), but nothing the task awaits is cancelled, the task is not woken, and no
+ * suspension point inside the section throws. An interruption that was pending when the shield was entered is
+ * deferred too.
  * When the last shield of the task closes, a deferred interruption stays pending and is thrown at the task's next
  * suspension point, as any interruption that arrives while the task runs (or it ends the task cancelled if the
  * coroutine returns first). A section that must raise it at once, or combine it with its own outcome, takes it with
  * {@link #takeInterruption()}. Nothing is dropped either way.
  *
- * <p>A {@link Timeout} set inside the section still expires there, so a deadline can bound shielded clean-up (as a
- * cancel scope inside a shielded one in Trio, kotlinx's {@code withTimeout} inside {@code NonCancellable}): a shield
- * defers what comes from outside it. An interruption it deferred is not taken by such an expiry: it stays deferred
- * when the Timeout's block ends.
+ * <p>A {@link Timeout} set inside the section still expires there, so a deadline can bound shielded clean-up, and a
+ * {@link TaskGroup} set inside it still stops its block when a task fails (as a cancel scope or nursery inside a
+ * shielded scope in Trio, kotlinx's {@code withTimeout} inside {@code NonCancellable}): a shield defers what comes
+ * from outside it. An interruption it deferred is not taken by such an expiry or abort: it stays deferred when that
+ * block ends.
  *
  * <p>The one exception: when the event loop closes while a task is still suspended in a shielded section, the
  * shield is lifted and the task is resumed with the cancellation that lets its {@code finally} blocks run.

@@ -83,8 +83,9 @@ public final class Task<T> extends Future<T> {
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
         /**
-         * The deferred interruption that the expiry of a Timeout set inside a shielded section went ahead of (or that
-         * came while that expiry was under way): deferred again when that Timeout's block ends (see endExpiry).
+         * The deferred interruption that the expiry of a Timeout (or the abort of a TaskGroup) set inside a shielded
+         * section went ahead of, or that came while it was under way: deferred again when that block ends (see
+         * endOvertaking).
          */
         Object overtaken;
     }
@@ -121,12 +122,18 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * Whether an open {@link CancelShield} of this task defers {@code cause}: any shield defers a cancellation or a
-     * TaskGroup's abort, but only a shield opened inside a {@link Timeout}'s block defers that Timeout's expiry (a
-     * deadline set inside a shielded section bounds it, as Trio's cancel scopes inside a shielded one do).
+     * Whether an open {@link CancelShield} of this task defers {@code cause}: any shield defers a cancellation, but
+     * only a shield opened inside a {@link Timeout}'s or a {@link TaskGroup}'s block defers that Timeout's expiry or
+     * that group's abort (a deadline or a group set inside a shielded section works there, as Trio's cancel scopes
+     * and nurseries inside a shielded scope do).
      */
     private boolean shieldedFrom(Object cause) {
-        return extras != null && extras.shields > (cause instanceof Timeout t ? t.shieldsAtEntry() : 0);
+        if (extras == null || extras.shields == 0) {
+            return false;
+        }
+        int outside = cause instanceof Timeout t ? t.shieldsAtEntry()
+                : cause instanceof TaskGroupException g ? g.shieldsAtEntry() : 0;
+        return extras.shields > outside;
     }
 
     /** How many {@link CancelShield}s of this task are open. */
@@ -566,8 +573,8 @@ public final class Task<T> extends Future<T> {
         }
         if (shieldedFrom(cause)) {
             if (cancelCause != null && !shieldedFrom(cancelCause)) {
-                // The expiry of a Timeout set inside the shielded section is pending or under way: it goes first,
-                // and that Timeout's end defers this request again (endExpiry).
+                // The expiry of a Timeout (or a TaskGroup's abort) set inside the shielded section is pending or
+                // under way: it goes first, and the end of its block defers this request again (endOvertaking).
                 keepOvertaken(cause);
                 return true;
             }
@@ -577,7 +584,7 @@ public final class Task<T> extends Future<T> {
             return true;
         }
         if (mustCancel && shieldedFrom(cancelCause)) {
-            keepOvertaken(cancelCause); // the expiry of a Timeout inside the shielded section goes ahead of it
+            keepOvertaken(cancelCause); // a Timeout or TaskGroup inside the shielded section goes ahead of it
         }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
@@ -642,9 +649,10 @@ public final class Task<T> extends Future<T> {
         }
     }
 
-    /** Whether {@code cause} is the expiry of a Timeout inside the shielded section that defers what is pending. */
+    /** Whether {@code cause} comes from a Timeout or TaskGroup inside the shield that defers what is pending. */
     private boolean overtakesDeferred(Object cause) {
-        return cause instanceof Timeout && !shieldedFrom(cause) && shieldedFrom(cancelCause);
+        return (cause instanceof Timeout || cause instanceof TaskGroupException) && !shieldedFrom(cause)
+                && shieldedFrom(cancelCause);
     }
 
     private void keepOvertaken(Object deferred) {
@@ -655,12 +663,12 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * Called when the block of {@code expired}, which expired, ends. If its expiry went ahead of an interruption that
-     * a shield around the block deferred, that interruption is deferred again, as it was: a TaskGroup's abort always,
-     * a cancellation if it is still requested ({@code cancellationsDeferred}: {@code uncancel()} did not withdraw
-     * it). A cancellation that came while the expiry was under way is deferred again the same way.
+     * Called when the block of {@code expired} (a Timeout that expired, or a TaskGroup's abort) ends. If its
+     * interruption went ahead of one that a shield around the block deferred, that one is deferred again, as it was:
+     * a TaskGroup's abort always, a cancellation if it is still requested ({@code cancellationsDeferred}:
+     * {@code uncancel()} did not withdraw it). One that came while it was under way is deferred again the same way.
      */
-    void endExpiry(Timeout expired, boolean cancellationsDeferred) {
+    void endOvertaking(Object expired, boolean cancellationsDeferred) {
         Object overtaken = extras == null ? null : extras.overtaken;
         if (overtaken != null) {
             extras.overtaken = null;

@@ -20,7 +20,8 @@ import java.util.concurrent.CancellationException;
  *
  * <p><b>Failure.</b> When a task of the group fails (ends with an exception that is not a cancellation), the group
  * cancels its other tasks and stops its block: if the block is waiting in {@link #join()}, {@code join} throws;
- * if it is suspended elsewhere, the group's {@link TaskGroupException} is thrown there. The exception carries every
+ * if it is suspended elsewhere, the group's {@link TaskGroupException} is thrown there (a {@link CancelShield} opened
+ * inside the block defers that until it closes; one around the group does not). The exception carries every
  * error of the group's tasks; errors that happen while the group winds down are added to it.
  *
  * <p><b>Join and close.</b> {@link #join()} waits for every task; call it at the end of the block. Java's
@@ -47,7 +48,7 @@ public final class TaskGroup implements AutoCloseable {
     private final EventLoop loop;
     private final Task<?> parent;
     private final Set<Task<?>> tasks = new LinkedHashSet<>();
-    private final TaskGroupException errors = new TaskGroupException();
+    private final TaskGroupException errors;
     private boolean errorsThrown;
     private boolean aborting;
     private boolean joining;
@@ -63,6 +64,7 @@ public final class TaskGroup implements AutoCloseable {
     public TaskGroup() {
         this.loop = Aio.runningLoop();
         this.parent = loop.taskAwaiting("TaskGroup", "new TaskGroup()");
+        this.errors = new TaskGroupException(parent.shieldDepth());
     }
 
     /**
@@ -209,6 +211,7 @@ public final class TaskGroup implements AutoCloseable {
      */
     private void rearmOutsideCancellation() {
         parent.withdrawAbort(errors);
+        parent.endOvertaking(errors, false); // an outer group's abort that this one's went ahead of is deferred again
         if (parent.cancelling() > 0) {
             parent.rearmCancellation();
         }

@@ -17,9 +17,17 @@ public final class TaskGroupException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final transient List<Throwable> errors = new ArrayList<>();
+    /** How many CancelShields of the group's task were open when it was created: see {@link #shieldsAtEntry()}. */
+    private final transient int shieldsAtEntry;
 
-    TaskGroupException() {
+    TaskGroupException(int shieldsAtEntry) {
         super(null, null, true, true);
+        this.shieldsAtEntry = shieldsAtEntry;
+    }
+
+    /** Only shields opened inside the group's block defer its abort (this exception, thrown into the block). */
+    int shieldsAtEntry() {
+        return shieldsAtEntry;
     }
 
     void add(Throwable error) {
@@ -29,6 +37,7 @@ public final class TaskGroupException extends RuntimeException {
 
     private TaskGroupException(TaskGroupException original) {
         super(null, original, false, true);
+        this.shieldsAtEntry = original.shieldsAtEntry;
         errors.addAll(original.errors);
     }
 

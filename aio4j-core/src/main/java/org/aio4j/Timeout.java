@@ -117,7 +117,7 @@ public final class Timeout implements AutoCloseable {
             // Cancellations requested during a block inside a shielded section were deferred by that shield: they
             // stay deferred, and do not keep this expiry from being a timeout.
             boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0;
-            task.endExpiry(this, othersDeferred);
+            task.endOvertaking(this, othersDeferred);
             if ((left <= cancellingAtEntry || othersDeferred)
                     && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
                 tce.convert(this); // one already converted was an earlier scope's, which keeps it

@@ -371,6 +371,103 @@ class CancelShieldTest {
                 "close threw: child failed", "nothing raised after the group");
     }
 
+    /** Trio's nursery inside a shielded scope: a failing child still stops the group's block where it waits. */
+    @Test
+    void aTaskGroupSetInsideTheShieldStillStopsItsBlockWhenAChildFails() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (CancelShield shield = CancelShield.enter()) {
+                try (TaskGroup g = new TaskGroup()) {
+                    g.createTask(() -> {
+                        Aio.sleep(1);
+                        throw new IllegalStateException("child failed");
+                    });
+                    Aio.sleep(10);
+                    seen.add("slept to the end");
+                    g.join();
+                } catch (TaskGroupException e) {
+                    seen.add("aborted at " + Aio.getRunningLoop().time() + ": "
+                            + e.exceptions().getFirst().getMessage());
+                }
+            }
+            Aio.sleep(0); // nothing left pending
+            return null;
+        });
+        assertThat(seen).containsExactly("aborted at 1.0: child failed");
+    }
+
+    /** The cancellation the shield defers outlives the abort of a group inside it, and is raised after the shield. */
+    @Test
+    void aCancellationDeferredByTheShieldOutlivesTheAbortOfATaskGroupInsideIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (TaskGroup g = new TaskGroup()) {
+                        g.createTask(() -> {
+                            Aio.sleep(2);
+                            throw new IllegalStateException("child failed");
+                        });
+                        Aio.sleep(10);
+                        g.join();
+                    } catch (TaskGroupException e) {
+                        seen.add("aborted at " + Aio.getRunningLoop().time());
+                    }
+                    Aio.sleep(1);
+                    seen.add("still shielded");
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the shield");
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("aborted at 2.0", "still shielded", "raised after the shield");
+    }
+
+    /** An outer group's abort the shield defers is raised after it, once a group inside it was aborted first. */
+    @Test
+    void anOuterGroupsAbortDeferredByTheShieldOutlivesTheAbortOfAGroupInsideIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (TaskGroup outer = new TaskGroup()) {
+                outer.createTask(() -> {
+                    Aio.sleep(1);
+                    throw new IllegalStateException("outer child failed");
+                });
+                try (CancelShield shield = CancelShield.enter()) {
+                    try (TaskGroup inner = new TaskGroup()) {
+                        inner.createTask(() -> {
+                            Aio.sleep(2);
+                            throw new IllegalStateException("inner child failed");
+                        });
+                        Aio.sleep(10);
+                        inner.join();
+                    } catch (TaskGroupException e) {
+                        seen.add("inner aborted at " + Aio.getRunningLoop().time() + ": "
+                                + e.exceptions().getFirst().getMessage());
+                    }
+                    Aio.sleep(1);
+                    seen.add("still shielded");
+                }
+                Aio.sleep(0);
+                seen.add("not aborted");
+                outer.join();
+            } catch (TaskGroupException e) {
+                seen.add("outer aborted: " + e.exceptions().getFirst().getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("inner aborted at 2.0: inner child failed", "still shielded",
+                "outer aborted: outer child failed");
+    }
+
     @Test
     void nestedShieldsDeferUntilTheOutermostCloses() throws Exception {
         List<String> seen = new ArrayList<>();
