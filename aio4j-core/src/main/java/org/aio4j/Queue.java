@@ -285,7 +285,12 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
         }
         if (promised(fut) && !dropped) {
             promisedItems--;
-            return take();
+            try {
+                return take();
+            } catch (RuntimeException | Error e) {
+                wakeGetters(); // a PriorityQueue's comparator failed: the item promised to us is for the next getter
+                throw e;
+            }
         }
         // Woken by shutdown(false): items that are nobody's (put back by a getter cancelled after its wake-up, say)
         // are still there to take, as a woken getter in asyncio finds the queue not empty.

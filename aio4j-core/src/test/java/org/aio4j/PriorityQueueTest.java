@@ -99,4 +99,37 @@ class PriorityQueueTest {
             return null;
         });
     }
+
+    /**
+     * A woken getter whose get fails on the comparator gives the item promised to it back to the getters that wait:
+     * none of them waits while an item is there for it.
+     */
+    @Test
+    void aWokenGetterWhoseComparatorFailsLeavesTheItemToTheNextGetter() throws Exception {
+        var order = new Flaky();
+        TestLoops.runVirtual(() -> {
+            var queue = new PriorityQueue<Integer>(0, order);
+            List<Object> got = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Aio.createTask(() -> {
+                    try {
+                        got.add(queue.get());
+                    } catch (IllegalStateException e) {
+                        got.add("failed");
+                        order.failing = false; // the others' gets succeed
+                    }
+                });
+            }
+            Aio.sleep(0); // the four getters wait
+            queue.putNowait(3);
+            queue.putNowait(1);
+            queue.putNowait(2); // promised to the first three getters; the fourth still waits
+            order.failing = true; // the first getter's get fails on the comparator
+            Aio.sleep(0);
+            Aio.sleep(0);
+            assertThat(got).containsExactly("failed", 1, 2, 3);
+            assertThat(queue.qsize()).isZero();
+            return null;
+        });
+    }
 }
