@@ -95,7 +95,7 @@ public final class Condition extends LoopBound {
             try {
                 suspendIn(waiters, fut, task);
             } finally {
-                reacquire();
+                reacquire(l);
             }
         } catch (Throwable e) {
             // We may have been signalled before the error: hand the signal to another waiter.
@@ -108,11 +108,27 @@ public final class Condition extends LoopBound {
      * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup}),
      * and then throws that interruption, as asyncio's {@code wait()} does.
      */
-    private void reacquire() {
-        RuntimeException interruption;
+    private void reacquire(EventLoop l) {
+        RuntimeException interruption = null;
         try (CancelShield shield = CancelShield.enter()) {
-            lock.lock("await()");
-            interruption = shield.takeInterruption();
+            while (true) {
+                try {
+                    lock.lock("await()");
+                    break;
+                } catch (CancellationException e) {
+                    // The shield defers the task's own interruptions, so someone cancelled the future of the lock
+                    // wait itself: as asyncio's wait(), wait again and throw it once the lock is held. Unless the
+                    // loop is closing, which lifts the shield to end the task and refuses further waits.
+                    if (l.isClosing()) {
+                        throw e;
+                    }
+                    interruption = e;
+                }
+            }
+            RuntimeException deferred = shield.takeInterruption();
+            if (deferred != null) {
+                interruption = deferred; // the task's own: a Timeout or a TaskGroup must recognise it
+            }
         }
         if (interruption != null) {
             throw interruption;

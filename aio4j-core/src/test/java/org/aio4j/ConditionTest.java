@@ -148,6 +148,43 @@ class ConditionTest {
         assertThat(log).containsExactly("w1");
     }
 
+    /**
+     * The future a signalled waiter waits on to re-acquire the lock can be cancelled by anyone (as asyncio's
+     * {@code task._fut_waiter}); asyncio's {@code wait()} then tries again, so it still holds the lock when it throws.
+     */
+    @Test
+    void aWaiterWhoseLockWaitIsCancelledDirectlyHoldsTheLockAgainBeforeItThrows() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var lock = new Lock();
+            var cond = new Condition(lock);
+            Task<Void> waiter = Aio.createTask(() -> {
+                try (var _ = cond.acquire()) {
+                    try {
+                        cond.await();
+                    } catch (CancellationException e) {
+                        log.add("cancelled, holding the lock: " + (lock.statistics().holder() == Aio.currentTask()));
+                        throw e;
+                    }
+                }
+            });
+            Aio.sleep(0); // the waiter waits for a signal
+            try (var _ = cond.acquire()) {
+                cond.signal();
+                Aio.sleep(0); // the waiter is signalled and waits for the lock, which this task holds
+                assertThat(waiter.waitingOn().owner).isSameAs(lock);
+                waiter.waitingOn().cancel(); // its lock wait, not the task
+                Aio.sleep(0);
+                assertThat(waiter.isDone()).as("it waits on for the lock").isFalse();
+                assertThat(lock.statistics().holder()).isSameAs(Aio.currentTask());
+            }
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(lock.locked()).isFalse();
+            return null;
+        });
+        assertThat(log).containsExactly("cancelled, holding the lock: true");
+    }
+
     @Test
     void awaitHoldsTheLockAgainWhenItsTaskGroupAbortsItWhileItReacquires() throws Exception {
         List<String> log = new ArrayList<>();
