@@ -64,9 +64,21 @@ public final class PriorityQueue<T> extends Queue<T> {
         };
     }
 
+    /**
+     * The natural order. Items of classes that cannot be compared with each other (a String put among Integers) fail
+     * the put with a message that says so, rather than the bare cast failure from inside {@code compareTo}.
+     */
     @SuppressWarnings("unchecked")
     private static int compareNaturally(Object a, Object b) {
-        return ((Comparable<Object>) a).compareTo(b);
+        try {
+            return ((Comparable<Object>) a).compareTo(b);
+        } catch (ClassCastException e) {
+            var clear = new ClassCastException("PriorityQueue without a comparator needs items comparable with each"
+                    + " other: " + a.getClass().getName() + " and " + b.getClass().getName() + " are not ("
+                    + e.getMessage() + ")");
+            clear.initCause(e);
+            throw clear;
+        }
     }
 
     @Override

@@ -397,6 +397,12 @@ class QueueTest {
         assertThatThrownBy(() -> new PriorityQueue<Object>().putNowait(new Object()))
                 .isInstanceOf(ClassCastException.class)
                 .hasMessageContaining("PriorityQueue without a comparator needs Comparable items");
+        var mixed = new PriorityQueue<Object>();
+        mixed.putNowait("a");
+        assertThatThrownBy(() -> mixed.putNowait(1)).isInstanceOf(ClassCastException.class)
+                .hasMessageStartingWith("PriorityQueue without a comparator needs items comparable with each other:"
+                        + " java.lang.Integer and java.lang.String are not");
+        assertThat(mixed.qsize()).isEqualTo(1);
         assertThatThrownBy(() -> new Queue<String>().taskDone()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("taskDone() called more times than there were items put");
     }
