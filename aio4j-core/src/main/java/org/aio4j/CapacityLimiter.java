@@ -96,6 +96,7 @@ public final class CapacityLimiter extends LoopBound {
      * {@code acquire_on_behalf_of()}.
      *
      * @return a permit whose {@link Permit#close()} gives the token back on behalf of {@code borrower}
+     * @throws NullPointerException  if {@code borrower} is null
      * @throws IllegalStateException if {@code borrower} already holds or waits for a token of this limiter, or this
      *                               has to wait and is not called from a task
      * @throws CancellationException if the task is cancelled while waiting (nothing is borrowed then)
@@ -161,9 +162,11 @@ public final class CapacityLimiter extends LoopBound {
      * Gives back {@code borrower}'s token, handing it to the first waiter if any: Trio's
      * {@code release_on_behalf_of()}.
      *
+     * @throws NullPointerException  if {@code borrower} is null
      * @throws IllegalStateException if {@code borrower} holds no token of this limiter
      */
     public void releaseOnBehalfOf(Object borrower) {
+        Objects.requireNonNull(borrower, "borrower must not be null");
         check("releaseOnBehalfOf");
         if (!borrowers.remove(borrower)) {
             throw new IllegalStateException(describe(borrower) + " holds none of this CapacityLimiter's tokens,"

@@ -31,6 +31,19 @@ class CapacityLimiterTest {
     }
 
     @Test
+    void aNullBorrowerIsRefusedByNameWhenBorrowingAndWhenReleasing() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            assertThatThrownBy(() -> limiter.acquireOnBehalfOf(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("borrower must not be null");
+            assertThatThrownBy(() -> limiter.releaseOnBehalfOf(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("borrower must not be null");
+            assertThat(limiter.borrowedTokens()).isZero();
+            return null;
+        });
+    }
+
+    @Test
     void borrowingOnBehalfOfAnObjectAndReleasingFromAnotherTask() throws Exception {
         TestLoops.runVirtual(() -> {
             var limiter = new CapacityLimiter(1);
