@@ -449,7 +449,9 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * {@link QueueShutDownException}, i.e. once the queue is shut down and empty (at once for
      * {@code shutdown(true)}). {@code next()} returns the item kept by {@code hasNext()}, calling it first if needed.
      * As kotlinx's channel iterator, iterating consumes: each item goes to exactly one iterator, and a new iterator
-     * does not start over. Items still need {@link #taskDone()} if {@link #join()} is used.
+     * does not start over. Items still need {@link #taskDone()} if {@link #join()} is used. The item kept by a
+     * {@code hasNext()} that returned {@code true} is the iterator's: an iterator dropped before its {@code next()}
+     * drops it, as a {@code get()} whose result is ignored would (so leave a loop only after {@code next()}).
      *
      * <p>Cancellation: if the task is cancelled while {@code hasNext()} waits, it throws
      * {@link CancellationException} and no item is taken.
