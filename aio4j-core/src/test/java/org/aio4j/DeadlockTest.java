@@ -185,4 +185,24 @@ class DeadlockTest {
                     .hasMessageContaining("caller waits on offloaded call");
         }
     }
+
+    /**
+     * Aio.run waits for offloaded work at the end for a bounded time; on a virtual clock, which stands still while
+     * work is in flight, that bound is real time too: announced external work never delivered must not keep
+     * Aio.run from returning.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void onAVirtualClockAioRunStopsWaitingForWorkInFlightForEverAfterItsTimeout() throws Exception {
+        var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
+        EventLoop loop = EventLoop.builder().virtualTime().exceptionHandler((l, c) -> reports.add(c)).build();
+        String got = Runners.run(loop, () -> {
+            Aio.getRunningLoop().expectExternal(); // never delivered, never closed
+            return "main done";
+        }, java.time.Duration.ofMillis(100));
+        assertThat(got).isEqualTo("main done");
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(reports).anySatisfy(c -> assertThat(c.message())
+                .startsWith("Offloaded work still running after PT0.1S: [external work announced"));
+    }
 }
