@@ -448,12 +448,12 @@ public final class Task<T> extends Future<T> {
         if (f == this) {
             throw new IllegalStateException("Task cannot await on itself: " + this);
         }
+        waitingOn = f;
+        f.addWaiter(this); // first: cancelling f below must wake the task, as any settling of f does
         if (mustCancel && !shieldedFrom(cancelCause) && f.cancel(causeMessage(cancelCause))) {
             // asyncio's __step cancels the future a task yields while a cancellation is pending.
             mustCancel = false;
         }
-        waitingOn = f;
-        f.addWaiter(this);
         loop.suspend(this);
         waitingOn = null;
         afterWake(f);
@@ -579,6 +579,13 @@ public final class Task<T> extends Future<T> {
                 return true;
             }
             // Deferred: nothing the task waits on is cancelled and it is not woken; the shield's end raises it.
+            if (mustCancel && cancelCause instanceof Timeout t && !(cause instanceof RuntimeException)) {
+                t.displace(cause); // the expiry stays pending: raised in its block, it is converted or not by count
+                return true;
+            }
+            if (cause instanceof Timeout t && mustCancel && cancelCause != null) {
+                t.displace(cancelCause); // given back if its block ends before its expiry is raised
+            }
             mustCancel = true;
             cancelCause = cause;
             return true;
@@ -653,6 +660,17 @@ public final class Task<T> extends Future<T> {
     private boolean overtakesDeferred(Object cause) {
         return (cause instanceof Timeout || cause instanceof TaskGroupException) && !shieldedFrom(cause)
                 && shieldedFrom(cancelCause);
+    }
+
+    /**
+     * The block of {@code expired} ends while its deferred expiry is still pending (the block did not suspend after
+     * the shield closed): what that expiry replaced as the pending interruption is pending again, so that no
+     * suspension after the block raises the expiry of a closed scope.
+     */
+    void restoreDisplaced(Timeout expired, Object displaced) {
+        if (mustCancel && cancelCause == expired && displaced != null) {
+            cancelCause = displaced;
+        }
     }
 
     private void keepOvertaken(Object deferred) {

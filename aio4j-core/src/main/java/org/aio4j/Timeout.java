@@ -36,6 +36,11 @@ public final class Timeout implements AutoCloseable {
     private final int shieldsAtEntry;
     private double when;
     private TimerHandle handle;
+    /**
+     * The deferred interruption that this timeout's expiry, deferred by the same shield, replaced as the task's
+     * pending one (see {@link Task#restoreDisplaced}); null if none.
+     */
+    private Object displaced;
     private State state = State.ENTERED;
 
     Timeout(EventLoop loop, Task<?> task, double when) {
@@ -114,6 +119,8 @@ public final class Timeout implements AutoCloseable {
         if (state == State.EXPIRING) {
             state = State.EXPIRED;
             int left = task.uncancel();
+            task.restoreDisplaced(this, displaced);
+            displaced = null;
             // Cancellations requested during a block inside a shielded section were deferred by that shield: they
             // stay deferred, and do not keep this expiry from being a timeout.
             boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0;
@@ -125,6 +132,11 @@ public final class Timeout implements AutoCloseable {
         } else if (state == State.ENTERED) {
             state = State.EXITED;
         }
+    }
+
+    /** Keeps the deferred interruption that this timeout's deferred expiry replaces as the pending one. */
+    void displace(Object deferred) {
+        displaced = deferred;
     }
 
     int shieldsAtEntry() {

@@ -571,6 +571,95 @@ class CancelShieldTest {
         throw new AssertionError("not cancelled");
     }
 
+    /**
+     * A cancellation deferred by a shield inside a Timeout's block, then that Timeout's expiry deferred by the same
+     * shield, and the block ends without suspending after the shield: the expiry is withdrawn with its block, and
+     * what is raised after it is the cancellation, not the expiry of a scope already closed (found by
+     * CancelScopesStressTest).
+     */
+    @Test
+    void aCancellationDeferredBeforeTheExpiryOfATimeoutAroundTheShieldIsWhatIsRaisedAfterItsBlock() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                    try (CancelShield shield = CancelShield.enter()) {
+                        Aio.sleep(3);
+                    }
+                    seen.add("block ends, expired " + t.expired());
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the block: " + e.getClass().getSimpleName() + " " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("block ends, expired true",
+                "raised after the block: CancellationException stop");
+    }
+
+    /**
+     * A cancellation deferred by the shield is raised by the first await of a pending future after it: the task used
+     * to cancel that future before it waited on it, so nothing woke it (found by CancelScopesStressTest: a
+     * TaskGroup's join() after a shielded section hung).
+     */
+    @Test
+    void aDeferredCancellationIsRaisedByAnAwaitOfAPendingFutureAfterTheShield() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<String> reply = Aio.getRunningLoop().createFuture();
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2);
+                }
+                try {
+                    reply.await();
+                } catch (CancellationException e) {
+                    seen.add("raised: " + e.getMessage() + ", reply cancelled " + reply.isCancelled());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("raised: stop, reply cancelled true");
+    }
+
+    /**
+     * A Timeout's expiry deferred by a shield inside its block, then a cancellation deferred too and withdrawn: the
+     * block still ends with its expiry, a timeout (found by CancelScopesStressTest).
+     */
+    @Test
+    void aDeferredExpiryStaysATimeoutWhenACancellationDeferredAfterItIsWithdrawn() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                    try (CancelShield shield = CancelShield.enter()) {
+                        Aio.sleep(3);
+                    }
+                    Aio.sleep(1);
+                } catch (TimeoutCancellationException e) {
+                    seen.add("timed out, timeout=" + e.isTimeout());
+                }
+            });
+            Aio.sleep(2);
+            worker.cancel("stop");
+            worker.uncancel();
+            worker.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out, timeout=true");
+    }
+
     /** Suspends once, recording in {@code seen} the cancellation raised there (a shield deferred it until now). */
     private static void suspendRecordingTheCancellation(List<String> seen) {
         try {
