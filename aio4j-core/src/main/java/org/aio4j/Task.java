@@ -579,8 +579,9 @@ public final class Task<T> extends Future<T> {
                 return true;
             }
             // Deferred: nothing the task waits on is cancelled and it is not woken; the shield's end raises it.
-            if (mustCancel && cancelCause instanceof Timeout t && !(cause instanceof RuntimeException)) {
-                t.displace(cause); // the expiry stays pending: raised in its block, it is converted or not by count
+            if (mustCancel && cancelCause instanceof Timeout t && !(cause instanceof Timeout)
+                    && !(cause instanceof RuntimeException)) {
+                t.displaceCancellation(cause); // the expiry stays pending: raised in its block, counts decide
                 return true;
             }
             if (cause instanceof Timeout t && mustCancel && cancelCause != null) {
@@ -671,6 +672,14 @@ public final class Task<T> extends Future<T> {
         if (mustCancel && cancelCause == expired && displaced != null) {
             cancelCause = displaced;
         }
+    }
+
+    /**
+     * Whether a shield of the task defers an interruption: pending, or kept aside while the expiry of a Timeout (or
+     * a TaskGroup's abort) set inside the shielded section goes ahead of it.
+     */
+    boolean defersInterruption() {
+        return mustCancel && shieldedFrom(cancelCause) || extras != null && extras.overtaken != null;
     }
 
     private void keepOvertaken(Object deferred) {

@@ -123,7 +123,8 @@ public final class Timeout implements AutoCloseable {
             displaced = null;
             // Cancellations requested during a block inside a shielded section were deferred by that shield: they
             // stay deferred, and do not keep this expiry from being a timeout.
-            boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0;
+            // Counted is not enough: an outer Timeout opened inside the shield counts too, and is not deferred.
+            boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0 && task.defersInterruption();
             task.endOvertaking(this, othersDeferred);
             if ((left <= cancellingAtEntry || othersDeferred)
                     && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
@@ -137,6 +138,19 @@ public final class Timeout implements AutoCloseable {
     /** Keeps the deferred interruption that this timeout's deferred expiry replaces as the pending one. */
     void displace(Object deferred) {
         displaced = deferred;
+    }
+
+    /**
+     * Keeps a cancellation deferred while this timeout's deferred expiry is pending, behind the expiries this one
+     * displaced (each gives back the next when its block ends), replacing an older deferred cancellation as a new
+     * pending cancellation replaces an older one.
+     */
+    void displaceCancellation(Object cancellation) {
+        if (displaced instanceof Timeout next) {
+            next.displaceCancellation(cancellation);
+        } else {
+            displaced = cancellation;
+        }
     }
 
     int shieldsAtEntry() {

@@ -660,6 +660,70 @@ class CancelShieldTest {
         assertThat(seen).containsExactly("timed out, timeout=true");
     }
 
+    /**
+     * A cancellation deferred by a shield, then the expiries of two Timeouts around the shield in the same iteration,
+     * deferred too, and their blocks end without suspending: what is raised after them is the cancellation, not the
+     * expiry of the inner scope (found by CancelScopesStressTest).
+     */
+    @Test
+    void aCancellationDeferredBeforeTwoExpiriesIsWhatIsRaisedAfterTheirBlocks() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (Timeout outer = Aio.timeout(Duration.ofSeconds(2))) {
+                    try (Timeout inner = Aio.timeout(Duration.ofSeconds(2))) {
+                        try (CancelShield shield = CancelShield.enter()) {
+                            Aio.sleep(3);
+                        }
+                    }
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised after the blocks: " + e.getClass().getSimpleName() + " " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("raised after the blocks: CancellationException stop");
+    }
+
+    /**
+     * Two Timeouts set inside a shielded section expire in the same iteration: as without a shield, the inner one lets
+     * the interruption through and the outer one turns it into its timeout; the shield, which defers nothing here,
+     * used to make the inner one take it (found by CancelScopesStressTest).
+     */
+    @Test
+    void nestedTimeoutsInsideAShieldExpiringTogetherEndAsTheOuterTimeout() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Timeout outer = Aio.timeout(Duration.ofSeconds(1));
+                    try (outer) {
+                        try (Timeout inner = Aio.timeout(Duration.ofSeconds(1))) {
+                            Aio.sleep(2);
+                        } catch (TimeoutCancellationException e) {
+                            seen.add("inner caught timeout=" + e.isTimeout());
+                            throw e;
+                        }
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("outer caught timeout=" + e.isTimeout() + ", names outer " + (e.timeout() == outer)
+                                + ", cancelling " + Aio.currentTask().cancelling());
+                    }
+                }
+            });
+            worker.await();
+            return null;
+        });
+        assertThat(seen).containsExactly("inner caught timeout=false",
+                "outer caught timeout=true, names outer true, cancelling 0");
+    }
+
     /** Suspends once, recording in {@code seen} the cancellation raised there (a shield deferred it until now). */
     private static void suspendRecordingTheCancellation(List<String> seen) {
         try {
