@@ -124,8 +124,10 @@ public final class Timeout implements AutoCloseable {
             // Cancellations requested during a block inside a shielded section were deferred by that shield: they
             // stay deferred, and do not keep this expiry from being a timeout.
             // Counted is not enough: an outer Timeout opened inside the shield counts too, and is not deferred.
-            boolean othersDeferred = left > cancellingAtEntry && task.shieldDepth() > 0 && task.defersInterruption();
-            task.endOvertaking(this, othersDeferred);
+            boolean deferring = task.shieldDepth() > 0 && task.defersInterruption();
+            boolean othersDeferred = left > cancellingAtEntry && deferring;
+            // One deferred before the block was entered is still requested too (counted in cancellingAtEntry).
+            task.endOvertaking(this, left > 0 && deferring);
             if ((left <= cancellingAtEntry || othersDeferred)
                     && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
                 tce.convert(this); // one already converted was an earlier scope's, which keeps it

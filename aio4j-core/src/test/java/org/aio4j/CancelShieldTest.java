@@ -724,6 +724,33 @@ class CancelShieldTest {
                 "outer caught timeout=true, names outer true, cancelling 0");
     }
 
+    /**
+     * A cancellation deferred before a Timeout set inside the shielded section was entered stays deferred when that
+     * Timeout expires there: it used to be dropped, and the task ended normally (found by CancelScopesStressTest).
+     */
+    @Test
+    void aCancellationDeferredBeforeATimeoutInsideTheShieldWasEnteredOutlivesItsExpiry() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2);
+                    try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                        Aio.sleep(5);
+                    } catch (TimeoutCancellationException e) {
+                        seen.add("timed out, timeout=" + e.isTimeout());
+                    }
+                }
+                suspendRecordingTheCancellation(seen);
+            });
+            Aio.sleep(1);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("timed out, timeout=true", "raised after the shield: stop");
+    }
+
     /** Suspends once, recording in {@code seen} the cancellation raised there (a shield deferred it until now). */
     private static void suspendRecordingTheCancellation(List<String> seen) {
         try {
