@@ -201,6 +201,7 @@ class CancelScopesStressTest {
         public void run(Run run) throws Exception {
             Timeout t = Aio.timeout(java.time.Duration.ofMillis((long) (delay * 1000)));
             int shieldsBefore = run.shieldsEntered;
+            int caughtBefore = run.caught.size();
             Throwable out = null;
             run.openTimeouts.push(t);
             try (t) {
@@ -210,7 +211,7 @@ class CancelScopesStressTest {
             } finally {
                 run.openTimeouts.pop();
             }
-            run.checkTimeoutExit(this, t, out, run.shieldsEntered > shieldsBefore);
+            run.checkTimeoutExit(this, t, out, run.shieldsEntered > shieldsBefore, run.caught.size() > caughtBefore);
             if (catchesOwn && out instanceof TimeoutCancellationException tce && tce.isTimeout()
                     && tce.timeout() == t) {
                 run.caught.add(out);
@@ -305,9 +306,11 @@ class CancelScopesStressTest {
             }
         }
 
-        void checkTimeoutExit(TimeoutNode node, Timeout t, Throwable out, boolean shieldInside) {
+        void checkTimeoutExit(TimeoutNode node, Timeout t, Throwable out, boolean shieldInside,
+                boolean caughtInside) {
             if (out instanceof TimeoutCancellationException tce) {
-                if (!tce.isTimeout() && tce.timeout() != t && !openTimeouts.contains(tce.timeout()) && netCancels == 0) {
+                if (!tce.isTimeout() && tce.timeout() != t && !openTimeouts.contains(tce.timeout()) && netCancels == 0
+                        && openTimeouts.stream().noneMatch(Timeout::expired)) { // in flight for an outer expiry
                     problems.add("an unconverted expiry of a closed scope left " + node + ": " + tce.timeout());
                 }
                 if (tce.isTimeout() && tce.timeout() == t && !t.expired()) {
@@ -322,7 +325,8 @@ class CancelScopesStressTest {
                     || contains(out, TaskGroupException.class) // a group's errors win
                     || (out instanceof TimeoutCancellationException tce && tce.timeout() != t) // another scope's
                     || openTimeouts.stream().anyMatch(Timeout::expired) // a scope around it expired too
-                    || (out == null && shieldInside); // expiry deferred by a shield, block ended without suspending
+                    || (out == null && shieldInside) // expiry deferred by a shield, block ended without suspending
+                    || (out == null && caughtInside); // a group's errors went first, and the block caught them
             if (!own && !priority) {
                 problems.add(node + " expired but its block ended with " + out);
             }
