@@ -178,8 +178,9 @@ public final class TaskGroup implements AutoCloseable {
                 // The block's task was cancelled or aborted while waiting: cancel the tasks, wait for them anyway.
                 if (e == errors) {
                     errorsThrown = false; // our own abort, delivered here rather than to the block: still to throw
-                } else if (cancellation == null) {
-                    cancellation = e;
+                } else if (cancellation == null
+                        || e instanceof TaskGroupException && !(cancellation instanceof TaskGroupException)) {
+                    cancellation = e; // an outer group's abort goes before a cancellation, as its errors do
                 }
                 abort();
             } catch (Exception impossible) {

@@ -437,4 +437,36 @@ class TaskGroupTest {
                     assertThat(copy.getSuppressed()).isEmpty();
                 });
     }
+    /**
+     * The block of an inner group waits in join() when a Timeout around it expires, then an outer group's task fails:
+     * the outer group's abort, which has priority over the expiry, leaves the inner group (as in asyncio, where the
+     * outer group's errors are what its block raises). It used to be dropped there, the expiry left both blocks
+     * instead, unconverted, with the outer errors only attached to it (found by CancelScopesStressTest).
+     */
+    @Test
+    void anOuterGroupsAbortArrivingAfterACancellationWhileAnInnerGroupWaitsIsWhatLeavesTheInnerGroup()
+            throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (TaskGroup outer = new TaskGroup()) {
+                try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                    outer.createTask(() -> {
+                        Aio.sleep(1); // its timer is set after the Timeout's: the expiry comes first
+                        throw new IllegalStateException("child failed");
+                    });
+                    try (TaskGroup inner = new TaskGroup()) {
+                        inner.createTask(() -> Aio.sleep(2));
+                        inner.join();
+                    } catch (RuntimeException e) {
+                        seen.add("inner block left with " + e.getClass().getSimpleName());
+                        throw e;
+                    }
+                }
+            } catch (TaskGroupException e) {
+                seen.add("outer errors " + e.exceptions().stream().map(Throwable::getMessage).toList());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("inner block left with TaskGroupException", "outer errors [child failed]");
+    }
 }
