@@ -668,6 +668,11 @@ public final class Task<T> extends Future<T> {
      * the shield closed): what that expiry replaced as the pending interruption is pending again, so that no
      * suspension after the block raises the expiry of a closed scope.
      */
+    /** What the task's next suspension will raise, if anything: the pending cause; null if none. */
+    Object deferredCause() {
+        return mustCancel ? cancelCause : null;
+    }
+
     void restoreDisplaced(Timeout expired, Object displaced) {
         if (mustCancel && cancelCause == expired && displaced != null) {
             cancelCause = displaced;

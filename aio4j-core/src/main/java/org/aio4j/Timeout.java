@@ -119,8 +119,7 @@ public final class Timeout implements AutoCloseable {
         if (state == State.EXPIRING) {
             state = State.EXPIRED;
             int left = task.uncancel();
-            task.restoreDisplaced(this, displaced);
-            displaced = null;
+            withdrawDeferredExpiry();
             // Cancellations requested during a block inside a shielded section were deferred by that shield: they
             // stay deferred, and do not keep this expiry from being a timeout.
             // Counted is not enough: an outer Timeout opened inside the shield counts too, and is not deferred.
@@ -153,6 +152,25 @@ public final class Timeout implements AutoCloseable {
         } else {
             displaced = cancellation;
         }
+    }
+
+    /**
+     * The block ends: if its expiry is still deferred, it must never be raised after the block. Pending, it gives back
+     * what it displaced; displaced in turn by a later expiry, it is taken out of that chain.
+     */
+    private void withdrawDeferredExpiry() {
+        Object pending = task.deferredCause();
+        if (pending == this) {
+            task.restoreDisplaced(this, displaced);
+        } else {
+            for (Object c = pending; c instanceof Timeout h; c = h.displaced) {
+                if (h.displaced == this) {
+                    h.displaced = displaced;
+                    break;
+                }
+            }
+        }
+        displaced = null;
     }
 
     int shieldsAtEntry() {

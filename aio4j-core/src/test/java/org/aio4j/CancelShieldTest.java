@@ -751,6 +751,33 @@ class CancelShieldTest {
         assertThat(seen).containsExactly("timed out, timeout=true", "raised after the shield: stop");
     }
 
+    /**
+     * Around a shield, an inner Timeout expires, then the task is cancelled, then an outer Timeout expires, all
+     * deferred, and the blocks end without suspending: what is raised after them is the cancellation, not the
+     * expiry of the inner scope (found by CancelScopesStressTest).
+     */
+    @Test
+    void aCancellationDeferredBetweenTwoExpiriesIsWhatIsRaisedAfterTheirBlocks() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (Timeout outer = Aio.timeout(Duration.ofSeconds(3))) {
+                    try (Timeout inner = Aio.timeout(Duration.ofSeconds(1))) {
+                        try (CancelShield shield = CancelShield.enter()) {
+                            Aio.sleep(4);
+                        }
+                    }
+                }
+                suspendRecordingTheCancellation(seen);
+            });
+            Aio.sleep(2);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(seen).containsExactly("raised after the shield: stop");
+    }
+
     /** Suspends once, recording in {@code seen} the cancellation raised there (a shield deferred it until now). */
     private static void suspendRecordingTheCancellation(List<String> seen) {
         try {
