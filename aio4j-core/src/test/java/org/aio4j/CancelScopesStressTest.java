@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CancelScopesStressTest {
 
-    private static final int NESTS = Integer.getInteger("nests", 300);
+    private static final int NESTS = 300;
     private static final double[] DELAYS = {0, 0.5, 1, 1.5, 2, 3};
 
     @ParameterizedTest(name = "seed {0}")
@@ -409,9 +409,11 @@ class CancelScopesStressTest {
         }
 
         /**
-         * Not checked yet, a known open issue: a cancellation deferred by a shield around a Timeout that then
-         * expires inside it is lost when the timeout error ends the task (group{shield{timeout(0){sleep(2)}}} with
-         * a cancel at 0: the task ends failed with the timeout, not cancelled).
+         * Not checked yet, a known open issue: group{shield{timeout(0){sleep(2)}}} with a cancel at 0. The shield
+         * defers the cancellation, the Timeout set inside it expires there and converts (the cancellation stays
+         * deferred), the timeout error leaves the shield and reaches the group's close(), whose wait for its tasks
+         * raises the deferred cancellation; close() throws it, try-with-resources attaches it to the timeout error,
+         * and the task ends failed with the timeout: the cancellation is only a suppressed exception.
          */
         private static boolean shieldedTimeout(Throwable t) {
             return t instanceof TimeoutCancellationException tce && tce.isTimeout()
