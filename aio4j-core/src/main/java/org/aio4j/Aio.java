@@ -47,7 +47,10 @@ public final class Aio {
     /**
      * Runs {@code main} in a new event loop and returns its result: asyncio's {@code asyncio.run()}. When
      * {@code main} ends, the tasks still pending are cancelled and awaited, offloaded calls still running are awaited
-     * (up to 5 minutes), the default executor is shut down and the loop is closed.
+     * (up to 5 minutes of real time, while the loop keeps running), the default executor is shut down and the loop is
+     * closed. Offloaded calls that can never end because they wait for the loop, blocked in {@link Future#get()} on
+     * one of its futures while nothing is left that could settle it, are not waited for: they are reported to the
+     * loop's exception handler, and the close releases them with an {@link IllegalStateException}.
      *
      * @throws IllegalStateException if called from a running event loop
      * @throws Exception             the exception of {@code main}

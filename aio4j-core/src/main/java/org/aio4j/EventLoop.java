@@ -1193,6 +1193,11 @@ public final class EventLoop implements AutoCloseable {
         return inFlight.snapshot();
     }
 
+    /** The calls in flight blocked in {@link Future#get()} on a pending future of this loop, each with it. */
+    List<String> inFlightBlockedCalls() {
+        return inFlight.blockedCalls();
+    }
+
     void trackUnretrieved(Future<?> f) {
         unretrieved.add(f);
         if (unretrieved.size() >= unretrievedPruneAt) {

@@ -2,7 +2,6 @@ package org.aio4j;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.concurrent.TimeoutException;
 
 /** {@link Aio#run}: asyncio's {@code runners.py}. */
 final class Runners {
@@ -42,10 +41,15 @@ final class Runners {
     private static void shutdown(EventLoop loop, Throwable primary, Duration offloadTimeout) throws Exception {
         try {
             cancelAllTasks(loop);
-            awaitOffloads(loop, offloadTimeout);
-            if (!loop.shutdownDefaultExecutor(OFFLOAD_SHUTDOWN_TIMEOUT)) {
-                loop.callExceptionHandler(new ExceptionContext(
-                        "The default executor did not finish within " + OFFLOAD_SHUTDOWN_TIMEOUT, null, null, null));
+            if (awaitOffloads(loop, offloadTimeout)) {
+                if (!loop.shutdownDefaultExecutor(OFFLOAD_SHUTDOWN_TIMEOUT)) {
+                    loop.callExceptionHandler(new ExceptionContext("The default executor did not finish within "
+                            + OFFLOAD_SHUTDOWN_TIMEOUT, null, null, null));
+                }
+            } else {
+                // Reported already: what is left will not end while the loop waits; the close releases the calls
+                // blocked in get() on its futures.
+                loop.shutdownDefaultExecutor(Duration.ZERO);
             }
         } catch (Exception | Error e) {
             if (primary == null) {
@@ -82,30 +86,50 @@ final class Runners {
 
     /**
      * Offloaded calls still running are awaited, as asyncio's shutdown_default_executor() does, for at most
-     * {@code timeout}. That is loop time, and on a virtual clock also real time: a virtual clock stands still while
-     * work is in flight (unless that work only waits for the loop), so work that never ends (an
-     * {@link EventLoop#expectExternal()} never closed, a wrapped stage nobody completes, a call deaf to interrupts)
-     * would otherwise keep {@code Aio.run} from returning.
+     * {@code timeout} of real time (a virtual clock stands still while work is in flight, so its time would not bound
+     * the wait: work that never ends, an {@link EventLoop#expectExternal()} never closed, a wrapped stage nobody
+     * completes, a call deaf to interrupts, would keep {@code Aio.run} from returning). The loop runs meanwhile, so
+     * its timers fire and results posted to it are delivered. Calls that only wait for the loop, blocked in
+     * {@link Future#get()} on its futures while it has nothing left to do, can never end: the loop's deadlock
+     * detection finds them at once, and they are reported rather than waited for.
+     *
+     * @return whether every call ended; if not, what is left has been reported to the exception handler
      */
-    private static void awaitOffloads(EventLoop loop, Duration timeout) throws Exception {
+    private static boolean awaitOffloads(EventLoop loop, Duration timeout) throws Exception {
         if (loop.inFlightSnapshot().isEmpty()) {
-            return;
+            return true;
         }
-        loop.runUntilComplete(() -> {
+        Task<Boolean> waiting = loop.createTask(() -> {
             Future<Void> drained = loop.inFlightDrained();
-            Thread deadline = loop.isVirtualTime() ? realTimeDeadline(loop, drained, timeout) : null;
+            // No timer of the loop's own: it would hide calls stuck for ever from the deadlock detection.
+            Thread deadline = realTimeDeadline(loop, drained, timeout);
             try {
-                Aio.waitFor(drained, timeout);
-            } catch (TimeoutException | java.util.concurrent.CancellationException expired) {
+                drained.await();
+                return true;
+            } catch (java.util.concurrent.CancellationException expired) {
+                if (Aio.currentTask().cancelling() > 0) {
+                    throw expired; // this task is cancelled (a deadlock was found), not the wait given up
+                }
                 loop.callExceptionHandler(new ExceptionContext("Offloaded work still running after " + timeout
                         + ": " + loop.inFlightSnapshot(), null, null, null));
+                return false;
             } finally {
-                if (deadline != null) {
-                    deadline.interrupt();
-                }
+                deadline.interrupt();
             }
-            return null;
-        });
+        }, "Aio.run() awaiting offloaded work");
+        try {
+            return loop.runUntilComplete(waiting);
+        } catch (DeadlockException stuck) {
+            loop.callExceptionHandler(new ExceptionContext("Offloaded work that only the loop could finish, with"
+                    + " nothing left to do it: " + loop.inFlightBlockedCalls(), null, null, null));
+            waiting.cancel();
+            try {
+                loop.runUntilComplete(waiting);
+            } catch (java.util.concurrent.CancellationException expected) {
+                // the wait given up
+            }
+            return false;
+        }
     }
 
     /** A thread that gives up {@code drained} for the loop once {@code timeout} of real time has passed. */

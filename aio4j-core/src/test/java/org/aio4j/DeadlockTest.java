@@ -205,4 +205,46 @@ class DeadlockTest {
         assertThat(reports).anySatisfy(c -> assertThat(c.message())
                 .startsWith("Offloaded work still running after PT0.1S: [external work announced"));
     }
+
+    /**
+     * Aio.run's shutdown with an offloaded call nobody awaits, blocked in Future.get() on a future of the loop that
+     * nothing will settle: on either clock the call can never end by itself, so the shutdown reports it at once and
+     * the close releases it, instead of waiting out the offload bound and then the executor's (ten minutes).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aioRunReportsAndReleasesAnUnawaitedCallBlockedOnALoopFutureNothingSettles() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
+            var callEnded = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+            var ended = new CountDownLatch(1);
+            EventLoop.Builder b = EventLoop.builder().exceptionHandler((l, c) -> reports.add(c));
+            EventLoop loop = (virtual ? b.virtualTime() : b).build();
+            String got = Aio.run(() -> loop, () -> {
+                Future<String> never = Aio.getRunningLoop().createFuture();
+                Aio.getRunningLoop().runInExecutor(null, () -> {
+                    try {
+                        return never.get();
+                    } catch (Throwable e) {
+                        callEnded.set(e);
+                        throw e;
+                    } finally {
+                        ended.countDown();
+                    }
+                });
+                Aio.sleep(0); // the call starts and blocks
+                return "main done";
+            });
+            assertThat(got).as("virtual=" + virtual).isEqualTo("main done");
+            assertThat(loop.isClosed()).isTrue();
+            assertThat(reports).as("virtual=" + virtual).anySatisfy(c -> assertThat(c.message())
+                    .startsWith("Offloaded work that only the loop could finish, with nothing left to do it:")
+                    .containsPattern("offloaded call [^\\n]* is blocked in Future.get\\(\\) on Future\\[pending\\]"));
+            assertThat(reports).as("virtual=" + virtual).noneSatisfy(c -> assertThat(c.message())
+                    .contains("did not finish within"));
+            ended.await(); // released by the close, not left blocked for ever
+            assertThat(callEnded.get()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Event loop closed while a thread waited");
+        }
+    }
 }
