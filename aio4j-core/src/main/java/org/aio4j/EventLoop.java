@@ -569,7 +569,7 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callSoon");
-        Handle h = new Handle(callback, null);
+        Handle h = new Handle(debug ? sited(callback) : callback, null);
         enqueue(h);
         return h;
     }
@@ -586,7 +586,7 @@ public final class EventLoop implements AutoCloseable {
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
-        Handle h = new Handle(callback, null);
+        Handle h = new Handle(debug ? sited(callback) : callback, null);
         if (holderThread == Thread.currentThread() && (lifecycle == RUNNING || closing)) {
             ready.add(h);
             return h;
@@ -617,7 +617,7 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callLater");
-        return scheduleAfter(delayNanos, callback);
+        return scheduleAfter(delayNanos, debug ? sited(callback) : callback);
     }
 
     /**
@@ -634,7 +634,7 @@ public final class EventLoop implements AutoCloseable {
         }
         checkNotClosed();
         checkThread("callAt");
-        return scheduleAt(Math.round(when * 1e9), callback); // rounded: when() gives back the time asked for
+        return scheduleAt(Math.round(when * 1e9), debug ? sited(callback) : callback); // rounded: when() gives back the time asked for
     }
 
     /**
@@ -950,7 +950,8 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Turns debug mode on or off: asyncio's {@code set_debug()}; takes effect the next time the loop starts running.
-     * In debug mode the loop records where each task is created (shown in error reports and task dumps), and a
+     * In debug mode the loop records where each task is created and where each callback is scheduled (shown in
+     * error reports, slow-callback reports and task dumps), and a
      * watchdog thread reports any callback or task step that holds the loop longer than
      * {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
      * blocking code, and again with the total when it ends (see {@link SlowStep},
@@ -1239,6 +1240,11 @@ public final class EventLoop implements AutoCloseable {
      */
     boolean submitsOffCarrier(Executor executor) {
         return carrier != null && executor != TO_THREAD && !(ownsDefaultExecutor && executor == defaultExecutor);
+    }
+
+    /** {@code callback} with the user code scheduling it, for debug mode's reports (see {@link SitedCallback}). */
+    private SitedCallback sited(Runnable callback) {
+        return new SitedCallback(callback, creationStack());
     }
 
     private StackTraceElement[] creationStack() {

@@ -48,7 +48,8 @@ public sealed class Handle permits TimerHandle {
 
     @Override
     public String toString() {
-        String what = fn instanceof Task<?> t ? "wake " + t.getName() : fn.getClass().getName();
+        String what = fn instanceof Task<?> t ? "wake " + t.getName()
+                : fn instanceof SitedCallback sited ? sited.toString() : fn.getClass().getName();
         return getClass().getSimpleName() + "[" + what + (cancelled ? ", cancelled" : "") + "]";
     }
 }

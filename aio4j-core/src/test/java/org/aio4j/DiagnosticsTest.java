@@ -55,6 +55,48 @@ class DiagnosticsTest {
         assertThat(blockers.get(0).describe()).startsWith(blockers.get(0).subject() + " has been holding");
     }
 
+    /**
+     * asyncio's debug-mode handles keep where they were scheduled: a slow callback's report and the report of an
+     * exception in a callback name that line, not only the lambda's class. Outside debug mode nothing is recorded.
+     */
+    @Test
+    void inDebugModeACallbackReportSaysWhereTheCallbackWasScheduled() throws Exception {
+        List<SlowStep> slow = new CopyOnWriteArrayList<>();
+        List<ExceptionContext> failed = new CopyOnWriteArrayList<>();
+        for (boolean debug : new boolean[] {true, false}) {
+            slow.clear();
+            failed.clear();
+            Aio.run(() -> EventLoop.builder().debug(debug).onSlowStep(slow::add)
+                    .exceptionHandler((l, c) -> failed.add(c)).build(), () -> {
+                EventLoop loop = Aio.getRunningLoop();
+                loop.setSlowCallbackDuration(Duration.ofMillis(50));
+                loop.callSoon(() -> {
+                    throw new IllegalStateException("boom");
+                });
+                loop.callLater(0.001, () -> {
+                    long end = System.nanoTime() + Duration.ofMillis(60).toNanos(); // holds the loop: the bug
+                    while (System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                });
+                Aio.sleep(0.01);
+                return null;
+            });
+            String site = " created at org\\.aio4j\\.DiagnosticsTest\\."
+                    + "lambda\\$inDebugModeACallbackReportSaysWhereTheCallbackWasScheduled\\$\\d+"
+                    + "\\(DiagnosticsTest\\.java:\\d+\\)";
+            assertThat(failed).as("debug=" + debug).singleElement().satisfies(c -> assertThat(c.handle().toString())
+                    .matches(debug ? "Handle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ]*" + site + "\\]"
+                            : "Handle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ,\\]]*\\]"));
+            if (debug) {
+                assertThat(slow.stream().filter(r -> r.subject().startsWith("TimerHandle[")).toList())
+                        .as("reports: %s", slow).isNotEmpty().allSatisfy(r -> assertThat(r.subject())
+                                .matches("TimerHandle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ]*" + site
+                                        + ", when=.*\\]"));
+            }
+        }
+    }
+
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
     @Test
     void everyStepLongerThanTheThresholdIsReportedAtLeastWhenItEnds() throws Exception {
