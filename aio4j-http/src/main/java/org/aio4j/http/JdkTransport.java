@@ -173,19 +173,49 @@ final class JdkTransport implements HttpTransport {
         }
 
         /**
-         * What the exchange fails with: the JDK's {@link java.io.IOException}, or {@link LimitedBody}'s
-         * {@link ClientException}, as it is; an unchecked exception, which the JDK throws while parsing a
-         * malformed response (a {@code NumberFormatException} for a {@code Content-Length} that is not a number), as
-         * a {@link java.net.ProtocolException}, like the JDK's own for a bad status line. The transport contract
-         * wants an {@code IOException}: the caller must not get an unchecked exception without the URL.
+         * What the exchange fails with: the JDK's {@link java.io.IOException}, {@link LimitedBody}'s
+         * {@link ClientException}, a cancellation or an {@link Error} as it is; an
+         * {@link java.io.UncheckedIOException} as the {@code IOException} it carries (a connection reset is a
+         * connection failure, however it was wrapped); an {@link IllegalArgumentException} thrown by the JDK client's
+         * own code, which is how it refuses a value of the response it cannot parse (a {@code NumberFormatException}
+         * for a {@code Content-Length} that is not a number; most malformed responses it reports with an
+         * {@code IOException} of its own), as a {@link java.net.ProtocolException}, like the JDK's own for a bad
+         * status line; and any other unchecked
+         * exception, which is no sign of a malformed response (a bug in a body handler, or in the client), as a
+         * {@link ClientException} naming the request with that exception as its cause. The transport contract wants
+         * an {@code IOException}: the caller must not get an unchecked exception without the URL.
          */
         private Throwable failure(Throwable error) {
-            if (error instanceof RuntimeException && !(error instanceof java.util.concurrent.CancellationException)) {
-                var malformed = new java.net.ProtocolException("invalid HTTP response: " + Failures.describe(error));
-                malformed.initCause(error);
-                return malformed;
+            return switch (error) {
+                case java.util.concurrent.CancellationException c -> c;
+                case java.io.UncheckedIOException u -> u.getCause();
+                case IllegalArgumentException refused when thrownByTheClient(refused) -> {
+                    var malformed = new java.net.ProtocolException("invalid HTTP response: "
+                            + Failures.describe(refused));
+                    malformed.initCause(refused);
+                    yield malformed;
+                }
+                case RuntimeException other -> new ClientException(request.method(), request.uri(),
+                        "failed: " + Failures.describe(other), other);
+                default -> error;
+            };
+        }
+
+        /**
+         * Whether {@code e} was thrown by the JDK client's own code (its implementation package
+         * {@code jdk.internal.net.http}), rather than by code it called back (a body handler): the first frame of its
+         * stack outside the library it may have gone through ({@code java.base}, and the public {@code java.*} API,
+         * such as the {@code Long.parseLong} under {@code HttpHeaders.firstValueAsLong}) says who threw it. An
+         * exception without a stack is nobody's.
+         */
+        private static boolean thrownByTheClient(Throwable e) {
+            for (StackTraceElement frame : e.getStackTrace()) {
+                String c = frame.getClassName();
+                if (!"java.base".equals(frame.getModuleName()) && !c.startsWith("java.")) {
+                    return c.startsWith("jdk.internal.net.http.");
+                }
             }
-            return error;
+            return false;
         }
 
         @Override

@@ -3,8 +3,14 @@ package org.aio4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
+import java.net.SocketException;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +66,108 @@ class JdkTransportTest extends TransportContract {
                     .hasMessage("GET http://127.0.0.1:" + port + "/a: connection failed: cannot connect to 127.0.0.1:"
                             + port + " (ConnectException: ClosedChannelException)");
         }
+    }
+
+    @Test
+    void anUncheckedFailureOfABodyHandlerIsReportedAsItselfNotAsAMalformedResponse() throws Exception {
+        // Every unchecked exception out of the JDK client read "connection failed: ProtocolException: invalid HTTP
+        // response": a bug in a body handler passed for a server's fault and a broken connection.
+        var bug = new NullPointerException("body handler bug");
+        try (var real = JdkTransport.defaultClient();
+             var http = ClientSession.builder().transport(HttpTransport.jdk(failingBodyHandler(real, bug)), true)
+                     .baseUrl(server.baseUrl()).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> http.get("/bytes/3")))
+                    .isExactlyInstanceOf(ClientException.class)
+                    .hasMessage("GET " + server.url("/bytes/3") + ": failed: NullPointerException: body handler bug")
+                    .hasRootCause(bug);
+        }
+    }
+
+    @Test
+    void anUncheckedIOExceptionIsReportedAsTheIOExceptionItCarries() throws Exception {
+        var reset = new SocketException("Connection reset");
+        try (var real = JdkTransport.defaultClient();
+             var http = ClientSession.builder()
+                     .transport(HttpTransport.jdk(failingBodyHandler(real, new UncheckedIOException(reset))), true)
+                     .baseUrl(server.baseUrl()).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> http.get("/bytes/3")))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessage("GET " + server.url("/bytes/3") + ": connection failed: SocketException: Connection "
+                            + "reset")
+                    .hasCause(reset);
+        }
+    }
+
+    /** {@code real}, with the body handler of every exchange replaced by one that throws {@code failure}. */
+    private static HttpClient failingBodyHandler(HttpClient real, RuntimeException failure) {
+        return new HttpClient() {
+            private <T> HttpResponse.BodyHandler<T> failing() {
+                return info -> {
+                    throw failure;
+                };
+            }
+
+            @Override
+            public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest r, HttpResponse.BodyHandler<T> h) {
+                return real.sendAsync(r, failing());
+            }
+
+            @Override
+            public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest r, HttpResponse.BodyHandler<T> h,
+                                                                    HttpResponse.PushPromiseHandler<T> p) {
+                return real.sendAsync(r, failing(), p);
+            }
+
+            @Override
+            public <T> HttpResponse<T> send(HttpRequest r, HttpResponse.BodyHandler<T> h)
+                    throws java.io.IOException, InterruptedException {
+                return real.send(r, failing());
+            }
+
+            @Override
+            public Optional<java.net.CookieHandler> cookieHandler() {
+                return real.cookieHandler();
+            }
+
+            @Override
+            public Optional<java.time.Duration> connectTimeout() {
+                return real.connectTimeout();
+            }
+
+            @Override
+            public Redirect followRedirects() {
+                return real.followRedirects();
+            }
+
+            @Override
+            public Optional<java.net.ProxySelector> proxy() {
+                return real.proxy();
+            }
+
+            @Override
+            public javax.net.ssl.SSLContext sslContext() {
+                return real.sslContext();
+            }
+
+            @Override
+            public javax.net.ssl.SSLParameters sslParameters() {
+                return real.sslParameters();
+            }
+
+            @Override
+            public Optional<java.net.Authenticator> authenticator() {
+                return real.authenticator();
+            }
+
+            @Override
+            public Version version() {
+                return real.version();
+            }
+
+            @Override
+            public Optional<java.util.concurrent.Executor> executor() {
+                return real.executor();
+            }
+        };
     }
 }
