@@ -427,6 +427,25 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         }
     }
 
+    /**
+     * Whether the {@code aclose()} of {@code source} that just threw was refused, leaving it as it was: the generator
+     * underneath (itself, the one under its {@code map}/{@code filter}/{@code chunked}/{@code take}, or that of an
+     * operator written as a generator) is not closed, since a refused {@code aclose()} changes nothing and any other
+     * ends with the generator closed. Any other iterator is taken as closed: what its {@code aclose()} threw is a
+     * failure of the close. For the operators that hold an item across {@code aclose()}: they keep it when the close
+     * was refused.
+     */
+    static boolean refusedClose(AsyncIterator<?> source) {
+        if (source instanceof AsyncGenerator<?> g) {
+            return g.state != State.CLOSED;
+        } else if (source instanceof Derived d) {
+            return refusedClose(d.upstream());
+        } else if (source instanceof GeneratorStage<?> stage) {
+            return stage.refusedClose();
+        }
+        return false;
+    }
+
     private void disown() {
         Task<?> o = owner;
         if (o == null) {

@@ -47,8 +47,13 @@ import java.util.stream.StreamSupport;
  *   iterator is exhausted.</li>
  *   <li><b>Closing</b> ({@link #aclose()}) releases the source at once: an {@linkplain AsyncGenerator async
  *   generator}'s {@code finally} blocks run, a database cursor is closed, helper tasks are cancelled and awaited.
- *   It may suspend, is idempotent, and an item fetched by {@code hasNext()} but not taken is dropped. After
- *   closing, {@code hasNext()} returns {@code false}.</li>
+ *   It may suspend, is idempotent, and an item fetched by {@code hasNext()} but not taken is dropped. A failure an
+ *   operator read ahead and held for its consumer ({@link #chunked} behind a partial list, {@link #buffer},
+ *   {@link #merge}, {@link #mapConcurrent}, {@link #fromPublisher}) is not dropped: if the consumer closes the
+ *   iterator before reaching it, it goes to the loop's exception handler, as an exception never retrieved does
+ *   ({@code aclose()} does not throw it). After closing, {@code hasNext()} returns {@code false}. A close the
+ *   source refuses (an {@linkplain AsyncGenerator#aclose() async generator} running in another task, or a caller
+ *   that is no task of its loop) changes nothing: the operators over it keep the item they hold.</li>
  *   <li><b>Cancellation</b>: if the task is cancelled while {@code hasNext()}/{@code next()} suspend, the
  *   {@link java.util.concurrent.CancellationException} is thrown into the producer where it waits and then out
  *   of {@code hasNext()}; the iterator is then exhausted (its producer has ended).</li>

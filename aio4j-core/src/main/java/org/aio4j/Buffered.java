@@ -7,7 +7,8 @@ import java.util.List;
  * {@link AsyncIterator#buffer}: a helper task (the pump) reads the upstream ahead of the consumer into a deque of at
  * most {@code capacity} items. The pump asks the upstream for an item only when there is room for it, so the upstream
  * is never more than {@code capacity} items ahead of the consumer. A failure of the upstream is delivered after the
- * items read before it.
+ * items read before it; if the body ends before delivering it (the consumer closed the iterator or was cancelled
+ * first), it is reported to the loop's exception handler ({@link Failures#reportUnreceived}).
  */
 final class Buffered<T> {
 
@@ -20,6 +21,7 @@ final class Buffered<T> {
     private boolean bodyEnded;
     private Wakeup itemArrived;
     private Wakeup spaceFreed;
+    private Task<Void> pumpTask;
 
     private Buffered(AsyncIterator<T> upstream, int capacity) {
         this.upstream = upstream;
@@ -35,11 +37,15 @@ final class Buffered<T> {
         EventLoop loop = Aio.runningLoop();
         itemArrived = new Wakeup(loop, "buffer(" + capacity + ") waiting for an item from its pump");
         spaceFreed = new Wakeup(loop, "buffer(" + capacity + ") pump waiting for room");
-        helpers.start(this::pump, "buffer-pump");
+        pumpTask = helpers.start(this::pump, "buffer-pump");
         try {
             deliver(out);
         } finally {
             bodyEnded = true;
+            // A failure the pump read ahead that deliver() did not throw: the consumer left before reaching it.
+            Throwable unreceived = failure;
+            failure = null;
+            Failures.reportUnreceived(loop, "buffer(" + capacity + ")", unreceived, pumpTask);
         }
     }
 
@@ -57,7 +63,9 @@ final class Buffered<T> {
             out.emit(item);
         }
         if (failure != null) {
-            throw Failures.asException(failure);
+            Throwable f = failure;
+            failure = null; // received: the body's end does not report it
+            throw Failures.asException(f);
         }
     }
 

@@ -6,7 +6,10 @@ import java.util.NoSuchElementException;
 
 /**
  * {@link AsyncIterator#chunked}: lists of n consecutive items. A failure of the upstream while a list is being filled
- * is held back until the partial list has been delivered, so that no item is lost.
+ * is held back until the partial list has been delivered, so that no item is lost; if the iterator is closed while
+ * it still holds that failure, the failure is reported to the loop's exception handler
+ * ({@link Failures#reportUnreceived}). A refused close (the upstream refuses it, see {@link AsyncGenerator#aclose()})
+ * changes nothing: the list held stays for the consumer.
  */
 final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
 
@@ -68,9 +71,23 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
 
     @Override
     public void aclose() {
+        try {
+            upstream.aclose();
+        } catch (RuntimeException | Error e) {
+            if (!AsyncGenerator.refusedClose(upstream)) {
+                drop(); // a close that failed is a close all the same
+            }
+            throw e;
+        }
+        drop();
+    }
+
+    /** What the closed iterator held goes: the list not taken is dropped, the failure not thrown is reported. */
+    private void drop() {
         chunk = null;
+        RuntimeException unreceived = heldFailure;
         heldFailure = null;
-        upstream.aclose();
+        Failures.reportUnreceived(EventLoop.ofCurrentThread(), "chunked(" + size + ")", unreceived, null);
     }
 
     @Override

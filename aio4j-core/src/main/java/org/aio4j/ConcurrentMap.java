@@ -11,8 +11,9 @@ import java.util.Objects;
  * <p>The body pulls an item from the upstream only when fewer than {@code limit} calls are in flight. A call's
  * failure is thrown at its item (after every result before it, in input order; when it ends, in completion order).
  * A failure of the upstream is thrown after the results of the items read before it; a cancellation of the
- * consuming task is thrown at once. When the body ends for any reason the calls still in flight are cancelled and
- * awaited ({@link HelperTasks}).
+ * consuming task is thrown at once. An upstream failure the consumer never reached because it closed the iterator
+ * first is reported to the loop's exception handler ({@link Failures#reportUnreceived}). When the body ends for any
+ * reason the calls still in flight are cancelled and awaited ({@link HelperTasks}).
  */
 final class ConcurrentMap<T, R> {
 
@@ -20,6 +21,7 @@ final class ConcurrentMap<T, R> {
     private final int limit;
     private final CoroutineFunction<? super T, ? extends R> fn;
     private final boolean ordered;
+    private final String name;
     /** Calls in flight, in input order. */
     private final ArrayDeque<Task<R>> inFlight = new ArrayDeque<>();
     /** Calls that ended, in completion order (unordered mode). */
@@ -35,6 +37,7 @@ final class ConcurrentMap<T, R> {
         this.limit = limit;
         this.fn = fn;
         this.ordered = ordered;
+        this.name = (ordered ? "mapConcurrent(" : "mapConcurrentUnordered(") + limit + ")";
     }
 
     static <T, R> AsyncIterator<R> of(AsyncIterator<T> upstream, int limit,
@@ -64,9 +67,11 @@ final class ConcurrentMap<T, R> {
                 out.emit(result);
             }
         } catch (Throwable e) {
-            // A call failed (or the consumer left) after the upstream had failed: its failure is not lost, as the
-            // calls' failures are not. Closing (GeneratorExit) drops it, as it drops the items not yet delivered.
-            if (upstreamFailure != null && upstreamFailure != e && !(e instanceof GeneratorExit)) {
+            // A call failed (or the consumer was cancelled) after the upstream had failed: its failure is not lost, as
+            // the calls' failures are not. Closing (GeneratorExit) leaves nobody to receive it: it is reported.
+            if (e instanceof GeneratorExit) {
+                Failures.reportUnreceived(Aio.runningLoop(), name, upstreamFailure, null);
+            } else if (upstreamFailure != null && upstreamFailure != e) {
                 e.addSuppressed(upstreamFailure);
             }
             throw e;

@@ -44,4 +44,28 @@ final class Failures {
         }
         return first;
     }
+
+    /**
+     * Reports a failure that an operator read ahead of its consumer ({@code buffer}'s or {@code merge}'s pump, the
+     * failure {@code chunked} holds behind a partial chunk, ...) and that nobody can receive any more: the iterator was
+     * closed, or its consumer cancelled, before the consumer reached it. It goes to the loop's exception handler, as an
+     * exception never retrieved from a future does; {@code aclose()} does not throw it (it throws only what releasing
+     * the source raised, and a consumer that stops early must not fail because the read-ahead went further than it
+     * did). A cancellation is not reported, as the loop reports no cancelled future. Without a loop on this thread,
+     * it is logged as the default handler would.
+     *
+     * @param reader the task that read the failure ahead (a pump), or null
+     */
+    static void reportUnreceived(EventLoop loop, String operator, Throwable failure, Future<?> reader) {
+        if (failure == null || Task.isCancellation(failure)) {
+            return;
+        }
+        var context = new ExceptionContext(operator + ": exception was never retrieved: it was read ahead of the"
+                + " consumer, which closed the iterator (or was cancelled) before reaching it", failure, reader, null);
+        if (loop != null) {
+            loop.callExceptionHandler(context);
+        } else {
+            System.getLogger("org.aio4j").log(System.Logger.Level.ERROR, context.describe());
+        }
+    }
 }

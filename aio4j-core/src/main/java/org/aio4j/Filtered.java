@@ -6,7 +6,8 @@ import java.util.function.Predicate;
 /**
  * {@link AsyncIterator#filter}: the items a predicate accepts, tested in the consuming task. After the predicate
  * fails the iterator is exhausted, as Python's async generator expression is; the upstream stays open until
- * {@link #aclose()}.
+ * {@link #aclose()}. A refused close (the upstream refuses it, see {@link AsyncGenerator#aclose()}) changes nothing:
+ * the item {@code hasNext()} looked ahead at stays for the consumer.
  */
 final class Filtered<T> implements AsyncIterator<T>, Derived {
 
@@ -53,9 +54,20 @@ final class Filtered<T> implements AsyncIterator<T>, Derived {
 
     @Override
     public void aclose() {
+        try {
+            upstream.aclose();
+        } catch (RuntimeException | Error e) {
+            if (!AsyncGenerator.refusedClose(upstream)) {
+                drop(); // a close that failed is a close all the same
+            }
+            throw e; // refused: the item held stays for the consumer, as a refused close changes nothing
+        }
+        drop();
+    }
+
+    private void drop() {
         hasItem = false;
         item = null;
-        upstream.aclose();
     }
 
     @Override

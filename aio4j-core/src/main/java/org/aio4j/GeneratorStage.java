@@ -75,6 +75,11 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
         }
     }
 
+    /** Whether an {@code aclose()} that threw was refused: see {@link AsyncGenerator#refusedClose}. */
+    boolean refusedClose() {
+        return !generator.isClosed();
+    }
+
     /**
      * Frees the stage's own generator and its upstreams' from the task that drove them last: see
      * {@link AsyncGenerator#release}.

@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * {@link AsyncIterator#merge}: one pump task per source, each holding at most one item the consumer has not taken,
  * feeding a deque of arrivals. A failure of a source is an arrival too: it is thrown after the items that arrived
- * before it, and the body's end then cancels the other pumps, which close their sources.
+ * before it, and the body's end then cancels the other pumps, which close their sources. A failure that arrived but
+ * was never thrown (the consumer closed the iterator or was cancelled before reaching it) is reported to the loop's
+ * exception handler when the body ends ({@link Failures#reportUnreceived}).
  */
 final class Merged<T> {
 
@@ -20,6 +22,8 @@ final class Merged<T> {
     private final ArrayDeque<Arrival<T>> arrivals = new ArrayDeque<>();
     private final boolean[] holding;
     private final Wakeup[] taken;
+    private final Task<?>[] pumps;
+    private EventLoop loop;
     private Wakeup arrived;
     private int active;
     /** Set when the body has ended: a failure of a source caught by its pump then has no reader left. */
@@ -29,6 +33,7 @@ final class Merged<T> {
         this.sources = sources;
         this.holding = new boolean[sources.size()];
         this.taken = new Wakeup[sources.size()];
+        this.pumps = new Task<?>[sources.size()];
     }
 
     static <T> AsyncIterator<T> of(List<? extends AsyncIterator<? extends T>> sources) {
@@ -42,18 +47,25 @@ final class Merged<T> {
     }
 
     private void run(AsyncGenerator.Emitter<T> out, HelperTasks helpers) throws Exception {
-        EventLoop loop = Aio.runningLoop();
+        loop = Aio.runningLoop();
         arrived = new Wakeup(loop, "merge() waiting for an item from any source");
         for (int i = 0; i < sources.size(); i++) {
             int source = i;
             taken[i] = new Wakeup(loop, "merge() pump " + i + " waiting for its item to be taken");
-            helpers.start(() -> pump(source), "merge-pump-" + i);
+            pumps[i] = helpers.start(() -> pump(source), "merge-pump-" + i);
         }
         active = sources.size();
         try {
             deliver(out);
         } finally {
             bodyEnded = true;
+            // Failures that arrived and that deliver() did not throw: the consumer left before reaching them.
+            for (Arrival<T> a : arrivals) {
+                if (a.failure() != null) {
+                    Failures.reportUnreceived(loop, "merge() source " + a.source(), a.failure(), pumps[a.source()]);
+                }
+            }
+            arrivals.clear();
         }
     }
 
@@ -74,6 +86,7 @@ final class Merged<T> {
                         failure.addSuppressed(other.failure());
                     }
                 }
+                arrivals.clear(); // received, or dropped with the body's end as items not taken are
                 throw failure;
             }
             holding[a.source()] = false;

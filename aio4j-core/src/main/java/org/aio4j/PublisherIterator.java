@@ -11,7 +11,9 @@ import java.util.concurrent.Flow;
  * <p>Demand: {@code prefetch} items are requested at first; each time {@code batch} (half of {@code prefetch},
  * rounded up) items have been taken, {@code batch} more are requested. So items requested and not yet taken never
  * exceed {@code prefetch}, and neither does the deque. A publisher that sends more than was requested breaks rule 1.1
- * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription.
+ * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription. A failure
+ * received but not yet thrown when the consumer closes the iterator (or is cancelled) is reported to the loop's
+ * exception handler ({@link Failures#reportUnreceived}).
  *
  * <p>Threads: the publisher signals on its own threads; each signal is posted to the loop with
  * {@link EventLoop#callSoonThreadsafe}, so the state below is touched only by the loop. While the body waits for a
@@ -31,6 +33,8 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     private int takenSinceRequest;
     private boolean completed;
     private Throwable error;
+    /** Whether {@link #error} was thrown to the consumer. */
+    private boolean errorThrown;
     private boolean closed;
 
     private PublisherIterator(EventLoop loop, int prefetch) {
@@ -63,6 +67,7 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
                     replenish();
                     out.emit(item);
                 } else if (error != null) {
+                    errorThrown = true;
                     throw Failures.asException(error);
                 } else {
                     return;
@@ -72,6 +77,9 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
             closed = true;
             if (subscription != null && !completed && error == null) {
                 subscription.cancel();
+            }
+            if (!errorThrown) { // the consumer closed the iterator or was cancelled before reaching it
+                Failures.reportUnreceived(loop, "fromPublisher(" + prefetch + ")", error, null);
             }
         }
     }

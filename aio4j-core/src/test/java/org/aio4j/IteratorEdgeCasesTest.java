@@ -311,6 +311,66 @@ class IteratorEdgeCasesTest {
     }
 
     /**
+     * Python: a refused aclose() changes nothing. filter() and chunked() dropped the item they held (the item
+     * hasNext() looked ahead at, the chunk it filled) before their upstream refused the close: the consumer went on
+     * without it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"filter", "chunked"})
+    void aRefusedAcloseKeepsTheItemAnOperatorHolds(String operator) throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 1; i <= 4; i++) {
+                        out.emit(i);
+                    }
+                } finally {
+                    log.add("source closed");
+                }
+            });
+            AsyncIterator<?> it = operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
+            assertThat(it.hasNext()).isTrue(); // holds 2, or [1, 2]
+            assertThatThrownBy(() -> Aio.toThread(() -> {
+                it.aclose();
+                return null;
+            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
+            log.add("refused");
+            log.add("rest " + it.toList());
+            return null;
+        });
+        assertThat(log).containsExactly("refused", "source closed",
+                operator.equals("filter") ? "rest [2, 4]" : "rest [[1, 2], [3, 4]]");
+    }
+
+    /**
+     * A close that is not refused but fails (the source's finally block throws) is still a close: filter() and
+     * chunked() drop what they hold, and hasNext() is false after it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"filter", "chunked"})
+    void aFailedAcloseStillDropsTheItemAnOperatorHolds(String operator) throws Exception {
+        var cleanup = new IllegalStateException("cleanup failed");
+        TestLoops.runVirtual(() -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 1; i <= 4; i++) {
+                        out.emit(i);
+                    }
+                } finally {
+                    throw cleanup;
+                }
+            });
+            AsyncIterator<?> it = operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
+            assertThat(it.hasNext()).isTrue();
+            assertThatThrownBy(it::aclose).isSameAs(cleanup);
+            assertThat(it.hasNext()).isFalse();
+            it.aclose();
+            return null;
+        });
+    }
+
+    /**
      * take(): an aclose() refused because another task runs the source left take() ended: that task's next hasNext()
      * returned false after the item it was fetching, though the source was open and the limit not reached.
      */

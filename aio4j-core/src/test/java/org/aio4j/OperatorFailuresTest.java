@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Flow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -223,5 +224,160 @@ class OperatorFailuresTest {
         });
         assertThat(a.getSuppressed()).containsExactly(bCleanup);
         assertThat(reports).isEmpty();
+    }
+
+    /**
+     * An operator that reads ahead of its consumer over a source that emits 0 and then fails with {@code boom}:
+     * chunked (the failure held behind the partial chunk), buffer and merge (a pump), mapConcurrent (the upstream read
+     * while calls run), fromPublisher (an onError received before the consumer reached it).
+     */
+    private static AsyncIterator<?> readingAhead(String operator, RuntimeException boom) {
+        var source = AsyncGenerator.<Integer>of(out -> {
+            out.emit(0);
+            throw boom;
+        });
+        return switch (operator) {
+            case "chunked" -> source.chunked(2);
+            case "buffer" -> source.buffer(2);
+            case "merge" -> AsyncIterator.merge(source);
+            case "mapConcurrent" -> source.mapConcurrent(2, x -> x);
+            default -> AsyncIterator.fromPublisher(publisherOfZeroThenFailing(boom), 4);
+        };
+    }
+
+    /** A publisher that sends 0 and then onError(boom) to its subscriber, as soon as it is asked for items. */
+    private static Flow.Publisher<Integer> publisherOfZeroThenFailing(RuntimeException boom) {
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            private boolean sent;
+
+            @Override
+            public void request(long n) {
+                if (!sent) {
+                    sent = true;
+                    subscriber.onNext(0);
+                    subscriber.onError(boom);
+                }
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+    }
+
+    /**
+     * A failure an operator read ahead of its consumer, and that the consumer never reached because it closed the
+     * iterator first, is reported to the loop's exception handler ("exception was never retrieved"), not lost; the
+     * close itself returns quietly (AsyncIterator#aclose throws only what releasing the source raised). It was
+     * dropped silently.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer", "merge", "mapConcurrent", "fromPublisher"})
+    void aFailureReadAheadAndNeverReachedIsReportedWhenTheIteratorIsClosed(String operator) throws Exception {
+        var boom = new IllegalStateException("source broke after 0");
+        List<ExceptionContext> reports = new ArrayList<>();
+        List<Object> got = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = readingAhead(operator, boom);
+            got.add(it.next());
+            Aio.sleep(1); // the read-ahead meets the failure
+            it.aclose();
+            got.add("closed quietly");
+            assertThat(reports).as("reported at the close").hasSize(1);
+            it.aclose(); // idempotent: not reported twice
+            return null;
+        });
+        assertThat(got).containsExactly(operator.equals("chunked") ? List.of(0) : 0, "closed quietly");
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(boom);
+        assertThat(reports.get(0).message()).contains("never retrieved");
+    }
+
+    /** A consumer that reaches the failure gets it, and nothing is reported. */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer", "merge", "mapConcurrent", "fromPublisher"})
+    void aFailureReadAheadAndReachedIsThrownAndNotReported(String operator) throws Exception {
+        var boom = new IllegalStateException("source broke after 0");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            try (var it = readingAhead(operator, boom)) {
+                it.next();
+                Aio.sleep(1);
+                assertThatThrownBy(it::hasNext).isSameAs(boom);
+            }
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * A consumer cancelled while it works on an item, before it reached a failure read ahead: its try-with-resources
+     * closes the iterator as the cancellation unwinds, and the failure is reported too.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer", "merge", "mapConcurrent", "fromPublisher"})
+    void aFailureReadAheadIsReportedWhenTheConsumerIsCancelledBeforeReachingIt(String operator) throws Exception {
+        var boom = new IllegalStateException("source broke after 0");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> consumer = Aio.createTask(() -> {
+                try (var it = readingAhead(operator, boom)) {
+                    it.next();
+                    Aio.sleep(10); // working on the item
+                    it.next();
+                }
+                return null;
+            });
+            Aio.sleep(1);
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(boom);
+    }
+
+    /**
+     * A read-ahead that ended with a cancellation is not reported: the loop reports no cancellation as never retrieved
+     * (here the source's own, from a future cancelled elsewhere, held by chunked behind the partial chunk).
+     */
+    @Test
+    void aCancellationReadAheadIsNotReportedWhenTheIteratorIsClosed() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Future<Void> cancelledElsewhere = Aio.getRunningLoop().createFuture();
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(0);
+                Aio.getRunningLoop().callSoon(() -> cancelledElsewhere.cancel("not the consumer's"));
+                cancelledElsewhere.await();
+            });
+            try (var chunks = gen.chunked(2)) {
+                assertThat(chunks.next()).containsExactly(0);
+            }
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * The read-ahead fails in the same loop iteration as the consumer waiting for it is cancelled: the consumer ends
+     * cancelled, and the failure that landed meanwhile is reported, not lost.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer", "merge"})
+    void aFailureLandingAsTheWaitingConsumerIsCancelledIsReported(String operator) throws Exception {
+        var boom = new IllegalStateException("source broke at 1s");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(1);
+                throw boom;
+            });
+            var it = operator.equals("buffer") ? source.buffer(2) : AsyncIterator.merge(source);
+            Task<List<Integer>> consumer = Aio.createTask(it::toList);
+            Aio.sleep(1);
+            Aio.getRunningLoop().callSoon(() -> consumer.cancel()); // after the pump has caught the failure
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(boom);
     }
 }
