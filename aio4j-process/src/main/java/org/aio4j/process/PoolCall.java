@@ -89,6 +89,11 @@ final class PoolCall {
         }
     }
 
+    /** Whether the call ended cancelled; once {@link #awaitDone()} has returned. */
+    boolean isCancelled() {
+        return cancelled;
+    }
+
     /** The call's value, or throws its exception ({@link CancellationException} if it was cancelled). */
     Object report() throws Exception {
         if (cancelled) {

@@ -90,7 +90,10 @@ import java.util.function.Supplier;
  * {@code mayInterruptIfRunning}, cancels the remote call: a queued call never starts; a running call's thread is
  * interrupted in the worker, and if it has not ended {@link Builder#gracePeriod(Duration) a grace period} later, the
  * worker is killed and replaced. The remote callable returns (throwing {@link InterruptedException}) only once the
- * call has really stopped.
+ * call has really stopped. A call that ended by itself meanwhile, returning or throwing something else than an
+ * {@code InterruptedException} (it did not look at the interrupt, or had ended before it arrived), keeps its outcome,
+ * as a {@code toThread} call does: the remote callable returns or throws it with the thread's interrupt status set,
+ * so that a failure of its own reaches the loop's exception handler rather than vanishing.
  *
  * <h2>Lifecycle</h2>
  * {@link #shutdown()} (and {@link #close()}, and {@code Aio.run} for a default executor) refuses new work, lets the
@@ -391,8 +394,25 @@ public final class ProcessPool extends AbstractExecutorService {
         }
     }
 
-    /** Records the outcome of a call that a worker answered (or that was cancelled before it was sent). */
+    /**
+     * Records the outcome of a call that ended without an answer of its worker: cancelled if that was asked (before
+     * it was sent, or stopped by killing its worker), else {@code error}.
+     */
     void settle(PoolCall call, Object value, Throwable error) {
+        settle(call, value, error, call.cancelRequested);
+    }
+
+    /**
+     * Records the outcome a worker answered for {@code call}. If its cancellation was asked, an
+     * {@link InterruptedException} is the answer to it, and the call ends cancelled; any other answer is the call's
+     * own (it ended before the interrupt reached it, or without looking at it) and is kept, as the outcome of a
+     * {@code toThread} call that did not see its interrupt is: dropping it would lose a failure nobody else saw.
+     */
+    void answered(PoolCall call, Object value, Throwable error) {
+        settle(call, value, error, call.cancelRequested && error instanceof InterruptedException);
+    }
+
+    private void settle(PoolCall call, Object value, Throwable error, boolean cancelled) {
         lock.lock();
         try {
             if (call.state == PoolCall.State.DONE) {
@@ -404,7 +424,7 @@ public final class ProcessPool extends AbstractExecutorService {
         } finally {
             lock.unlock();
         }
-        call.finish(value, error, call.cancelRequested);
+        call.finish(value, error, cancelled);
     }
 
     /**

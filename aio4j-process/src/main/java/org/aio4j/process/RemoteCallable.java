@@ -8,7 +8,10 @@ import java.util.concurrent.Callable;
  *
  * <p>Interrupting the calling thread cancels the remote call: a queued call is dropped, a running one is interrupted
  * in its worker (which is killed and replaced if the call does not end within the pool's grace period). {@code call}
- * then waits until the call has really stopped and throws {@link InterruptedException}.
+ * then waits until the call has really stopped and throws {@link InterruptedException}; unless the call ended by
+ * itself meanwhile, with a value or an exception other than {@code InterruptedException}: that outcome is returned or
+ * thrown, the interrupt status set again (as a blocking call that did not see the interrupt leaves it), so that the
+ * loop's {@code Offload} reports a failure of the call's own as it does for {@code toThread}.
  */
 final class RemoteCallable<T> implements Callable<T> {
 
@@ -35,7 +38,10 @@ final class RemoteCallable<T> implements Callable<T> {
             pool.cancel(call);
             call.awaitDoneUninterruptibly();
             Thread.interrupted();
-            throw e;
+            if (call.isCancelled()) {
+                throw e;
+            }
+            Thread.currentThread().interrupt();
         }
         return (T) call.report();
     }

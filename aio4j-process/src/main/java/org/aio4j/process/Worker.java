@@ -284,7 +284,7 @@ final class Worker implements Runnable {
         } catch (Throwable e) {
             error = isError ? unreadableException(call, e) : e;
         }
-        pool.settle(call, value, error);
+        pool.answered(call, value, error);
     }
 
     private InvalidObjectException unreadableException(PoolCall call, Throwable readFailure) {

@@ -7,10 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
+import org.aio4j.ExceptionContext;
 import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +83,41 @@ class CancellationTest {
         }
         // Every call has ended (Aio.run awaited them): the cancelled one never ran.
         assertThat(Files.readAllLines(Path.of(journal))).containsExactly("4");
+    }
+
+    @Test
+    void aFailureOfItsOwnAfterTheCancellationIsReportedAsForAToThreadCallInsteadOfLost() throws Exception {
+        // A remote call that ended by itself, its interrupt unseen, ended as cancelled: its failure vanished, where
+        // the same call offloaded with toThread reaches the loop's exception handler.
+        var reported = new CopyOnWriteArrayList<ExceptionContext>();
+        try (var log = new WorkerLog()) {
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                loop.setExceptionHandler((l, context) -> reported.add(context));
+                var localStarted = new CountDownLatch(1);
+                Task<String> local = Aio.createTask(() -> Aio.toThread(() -> {
+                    localStarted.countDown();
+                    return WorkerTasks.failWithTheInterruptUnseen("local-unseen");
+                }));
+                Task<String> remote = Aio.createTask(() -> loop.runInExecutor(pool,
+                        pool.remote(() -> WorkerTasks.failWithTheInterruptUnseen("remote-unseen"))).await());
+                Aio.toThread(() -> {
+                    localStarted.await();
+                    return log.awaitPid("remote-unseen");
+                });
+                local.cancel();
+                remote.cancel();
+                assertThatThrownBy(local::await).isInstanceOf(CancellationException.class);
+                assertThatThrownBy(remote::await).isInstanceOf(CancellationException.class);
+                return null;
+            });
+            // Aio.run waited for both calls to end.
+            log.await("remote-unseen interrupt pending");
+        }
+        assertThat(reported).extracting(ExceptionContext::exception)
+                .allSatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class))
+                .extracting(Throwable::getMessage)
+                .containsExactlyInAnyOrder("local-unseen: a failure of its own", "remote-unseen: a failure of its own");
     }
 
     @Test

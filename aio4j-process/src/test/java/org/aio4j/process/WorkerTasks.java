@@ -44,6 +44,20 @@ final class WorkerTasks {
         return "never";
     }
 
+    /**
+     * Prints {@code marker pid=<pid>}, spins until its thread is interrupted without clearing the interrupt (so
+     * without seeing it, as code that never checks for it), prints {@code marker interrupt pending} and fails with an
+     * {@link IllegalStateException} of its own.
+     */
+    static String failWithTheInterruptUnseen(String marker) {
+        System.out.println(marker + " pid=" + pid());
+        while (!Thread.currentThread().isInterrupted()) {
+            Thread.onSpinWait();
+        }
+        System.out.println(marker + " interrupt pending");
+        throw new IllegalStateException(marker + ": a failure of its own");
+    }
+
     /** Appends {@code id} to {@code journal} (one line per run: the test checks nothing ran twice). */
     static int journal(String journal, int id) throws IOException {
         Files.writeString(Path.of(journal), id + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
