@@ -823,11 +823,25 @@ public final class ProcessPool extends AbstractExecutorService {
             return this;
         }
 
-        /** Adds these classes to the allow-list. */
+        /**
+         * Adds these classes to the allow-list. An array class adds its element class (the allow-list judges an
+         * array by its element class).
+         *
+         * @throws IllegalArgumentException for a hidden class (a lambda's): allow the class that declares it
+         */
         public Builder allow(Class<?>... classes) {
             Objects.requireNonNull(classes, "allowed classes must not be null");
             for (Class<?> c : classes) {
-                allow.add(Objects.requireNonNull(c, "allowed class must not be null").getName());
+                Class<?> element = Objects.requireNonNull(c, "allowed class must not be null");
+                while (element.isArray()) {
+                    element = element.getComponentType();
+                }
+                if (element.isHidden()) {
+                    throw new IllegalArgumentException(element.getName() + " is a hidden class (a lambda's), which "
+                            + "the allow-list judges as the class that declares it: allow "
+                            + element.getNestHost().getName() + " instead");
+                }
+                allow.add(element.getName());
             }
             return this;
         }

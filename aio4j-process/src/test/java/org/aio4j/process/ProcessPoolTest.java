@@ -315,4 +315,19 @@ class ProcessPoolTest {
         assertThatThrownBy(() -> ProcessPool.builder().allow((Class<?>[]) null))
                 .isInstanceOf(NullPointerException.class).hasMessage("allowed classes must not be null");
     }
+
+    @Test
+    void allowingAnArrayClassAllowsItsElementClassInsteadOfBreakingBuild() throws Exception {
+        // allow(Secret[].class) added the pattern "[Lorg...Secret;", which build() then refused as a bad pattern.
+        try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Secret[][].class, int[].class).build()) {
+            var secret = new WorkerTasks.Secret("in an array");
+            assertThat(allowing.remote(() -> new WorkerTasks.Secret[] {secret}).call())
+                    .containsExactly(new WorkerTasks.Secret("in an array"));
+        }
+        SerializableCallable<Integer> lambda = () -> 1;
+        assertThatThrownBy(() -> ProcessPool.builder().allow(lambda.getClass()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is a hidden class")
+                .hasMessageContaining(ProcessPoolTest.class.getName());
+    }
 }
