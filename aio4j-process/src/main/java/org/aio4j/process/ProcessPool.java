@@ -111,7 +111,6 @@ import java.util.function.Supplier;
 public final class ProcessPool extends AbstractExecutorService {
 
     private static final ScopedValue<ProcessPool> BRIDGE = ScopedValue.newInstance();
-    private static final ThreadFactory BRIDGE_THREADS = Thread.ofVirtual().name("aio4j-process-bridge-", 0).factory();
     /** Worker JVM options the pool always sets first: nothing but the protocol may reach the worker's stdout. */
     private static final List<String> FIXED_JVM_OPTIONS =
             List.of("-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr");
@@ -124,6 +123,12 @@ public final class ProcessPool extends AbstractExecutorService {
      * thread" would, which nothing else can provoke at will.
      */
     volatile ThreadFactory workerThreads = Thread.ofPlatform().daemon().factory();
+
+    /**
+     * Makes the virtual threads that run the commands of {@link #execute}. A test seam: a test replaces it with a
+     * factory whose threads fail to start, as they would if the scheduler refused them.
+     */
+    volatile ThreadFactory bridgeThreads = Thread.ofVirtual().name("aio4j-process-bridge-", 0).factory();
 
     /**
      * Called by a worker's driver just before it sends a call. A test seam, doing nothing otherwise: a test kills the
@@ -239,7 +244,7 @@ public final class ProcessPool extends AbstractExecutorService {
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command must not be null");
-        Thread bridge = BRIDGE_THREADS.newThread(() -> {
+        Thread bridge = bridgeThreads.newThread(() -> {
             try {
                 ScopedValue.where(BRIDGE, this).run(command);
             } finally {
@@ -255,7 +260,12 @@ public final class ProcessPool extends AbstractExecutorService {
         } finally {
             lock.unlock();
         }
-        bridge.start();
+        try {
+            bridge.start();
+        } catch (RuntimeException | Error e) {
+            bridgeEnded(bridge);   // it never ran: it must not keep the pool from terminating
+            throw e;
+        }
     }
 
     private void bridgeEnded(Thread bridge) {

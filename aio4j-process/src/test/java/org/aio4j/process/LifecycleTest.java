@@ -129,6 +129,27 @@ class LifecycleTest {
     }
 
     @Test
+    void aCommandWhoseThreadCannotStartDoesNotKeepThePoolFromTerminating() throws Exception {
+        // The thread was counted as a running command before start() failed, and never uncounted: close() waited
+        // for it for ever. A factory whose thread has already run makes start() fail, as a scheduler's refusal would.
+        var pool = ProcessPool.builder().workers(1).build();
+        java.util.concurrent.ThreadFactory real = pool.bridgeThreads;
+        pool.bridgeThreads = body -> {
+            Thread spent = real.newThread(() -> { });
+            spent.start();
+            try {
+                spent.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            return spent;
+        };
+        assertThatThrownBy(() -> pool.execute(() -> { })).isInstanceOf(IllegalThreadStateException.class);
+        pool.shutdown();
+        assertThat(pool.isTerminated()).as("terminated: %s", pool).isTrue();
+    }
+
+    @Test
     void aPoolWithNoCallEverMadeStartsNoWorkerAndTerminatesAtOnce() throws Exception {
         var pool = new ProcessPool();
         assertThat(pool.statistics().workers()).isZero();
