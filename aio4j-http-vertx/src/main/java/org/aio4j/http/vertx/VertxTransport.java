@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import org.aio4j.http.ClientConnectionException;
+import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientResponse;
 import org.aio4j.http.ClientTimeoutException;
@@ -39,8 +40,10 @@ import org.aio4j.http.HttpTransport;
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do. Failures are Vert.x's and Netty's own
- * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say), or a {@link ClientTimeoutException} /
- * {@link ClientConnectionException} for Vert.x's unchecked timeout and connection errors.
+ * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say), a {@link ClientTimeoutException} /
+ * {@link ClientConnectionException} for Vert.x's unchecked timeout and connection errors, a
+ * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
+ * other unchecked exception (see {@code Exchange.failure}).
  *
  * <p>A response body longer than the transport's limit ({@link HttpTransport#DEFAULT_MAX_BODY_BYTES} unless given)
  * fails the exchange with {@link HttpTransport#bodyTooLarge} as soon as it is known to be, and resets the request:
@@ -258,8 +261,14 @@ public final class VertxTransport implements HttpTransport {
          */
         private void read(io.vertx.core.http.HttpClientResponse r) {
             r.exceptionHandler(this::fail); // first: a refusal resets the response, which Vert.x would log without it
-            // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
             int status = r.statusCode();
+            if (status < 100 || status > 999) {
+                // Netty takes any code >= 0; ClientResponse would refuse it in the end handler, where Vert.x only
+                // logs an exception, and the exchange would never end. The JDK client refuses it as this.
+                abort(protocolError("status " + status + ", not in 100..999", null));
+                return;
+            }
+            // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
             boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
                     || status == 304;
             long declared = noBody ? -1 : declaredLength(r);
@@ -298,14 +307,19 @@ public final class VertxTransport implements HttpTransport {
 
         /** Fails the exchange with the body-too-large error and resets the request, closing its connection. */
         private void refuse() {
+            abort(HttpTransport.bodyTooLarge(request, maxBodyBytes));
+        }
+
+        /** Fails the exchange with {@code failure} and resets the request, closing its connection. */
+        private void abort(Throwable failure) {
             disarm();
             HttpClientRequest req;
-            boolean refused;
+            boolean aborted;
             synchronized (this) {
-                refused = completeExceptionally(HttpTransport.bodyTooLarge(request, maxBodyBytes));
+                aborted = completeExceptionally(failure);
                 req = sent;
             }
-            if (refused && req != null) {
+            if (aborted && req != null) {
                 req.reset();
             }
         }
@@ -315,30 +329,68 @@ public final class VertxTransport implements HttpTransport {
             complete(response);
         }
 
-        /**
-         * Fails the exchange with what the transport contract wants, an {@link java.io.IOException}: Vert.x's own
-         * as it is; its unchecked timeout and connection errors as their {@code ClientException}s; and any other
-         * unchecked exception, which is what Netty's decoder reports for a malformed response (a bad status line
-         * or chunk size: {@code IllegalArgumentException}, {@code NumberFormatException}), as a
-         * {@link java.net.ProtocolException}, as the JDK client reports a bad status line.
-         */
+        /** Fails the exchange with {@link #failure}{@code (error)}. */
         void fail(Throwable error) {
             disarm();
-            completeExceptionally(switch (error) {
+            completeExceptionally(failure(error));
+        }
+
+        /**
+         * What the exchange fails with, what the transport contract wants (an {@link java.io.IOException}, or a
+         * {@link ClientException} naming the request; never an unchecked exception without the URL):
+         * Vert.x's and Netty's own {@code IOException} as it is; Vert.x's unchecked timeout and connection errors as
+         * a {@link ClientTimeoutException} / {@link ClientConnectionException}; an
+         * {@link java.io.UncheckedIOException} as the {@code IOException} it carries; an
+         * {@link IllegalArgumentException} or a Netty {@link io.netty.handler.codec.DecoderException} thrown by
+         * Netty's or Vert.x's own code, which is how they refuse a malformed response (Netty's decoder: a bad status
+         * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit; Vert.x's
+         * redirect handler: a {@code Location} that is not a URI), as a {@link java.net.ProtocolException}, as the JDK
+         * client reports a bad status line; and any other unchecked exception, which is no sign of a malformed
+         * response (a bug in the redirect handler of a caller's client, whose failed future Vert.x passes on as it
+         * is), as a {@link ClientException} {@code failed: ...} naming the request with that exception as its cause,
+         * as {@code HttpTransport.jdk} does.
+         */
+        private Throwable failure(Throwable error) {
+            return switch (error) {
                 case java.io.IOException io -> io;
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
                 case VertxException v -> new ClientConnectionException(request.method(), request.uri(),
                         "connection failed: " + v.getMessage(), v);
-                case RuntimeException malformed -> protocolError(malformed);
+                case java.io.UncheckedIOException u -> u.getCause();
+                case RuntimeException refused when (refused instanceof IllegalArgumentException
+                        || refused instanceof io.netty.handler.codec.DecoderException) && thrownByTheClient(refused) ->
+                        protocolError(describe(refused), refused);
+                case RuntimeException other -> new ClientException(request.method(), request.uri(),
+                        "failed: " + describe(other), other);
                 default -> error;
-            });
+            };
         }
 
-        private static java.net.ProtocolException protocolError(RuntimeException cause) {
-            String m = cause.getMessage();
-            var e = new java.net.ProtocolException("invalid HTTP response: " + cause.getClass().getSimpleName()
-                    + (m == null || m.isBlank() ? "" : ": " + m));
+        /**
+         * Whether {@code e} was thrown by Netty's or Vert.x's own code rather than by code they called back: the
+         * first frame of its stack outside the JDK's public API ({@code java.*}, such as the {@code Integer.parseInt}
+         * under Netty's decoder, or the {@code URI.create} under Vert.x's redirect handler) says who threw it. An
+         * exception without a stack is nobody's.
+         */
+        private static boolean thrownByTheClient(Throwable e) {
+            for (StackTraceElement frame : e.getStackTrace()) {
+                String c = frame.getClassName();
+                if (!"java.base".equals(frame.getModuleName()) && !c.startsWith("java.")) {
+                    return c.startsWith("io.netty.") || c.startsWith("io.vertx.");
+                }
+            }
+            return false;
+        }
+
+        /** {@code NumberFormatException: For input string: "abc"}, or the class name alone without a message. */
+        private static String describe(Throwable e) {
+            String m = e.getMessage();
+            return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        }
+
+        private static java.net.ProtocolException protocolError(String what, Throwable cause) {
+            var e = new java.net.ProtocolException("invalid HTTP response: " + what);
             e.initCause(cause);
             return e;
         }

@@ -1,10 +1,22 @@
 package org.aio4j.http.vertx;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.UncheckedIOException;
+import java.net.SocketException;
+import java.util.List;
+import org.aio4j.Aio;
+import org.aio4j.http.CannedServer;
+import org.aio4j.http.ClientConnectionException;
+import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
+import org.aio4j.http.ClientSession;
 import org.aio4j.http.HttpTransport;
 import org.aio4j.http.TransportContract;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 
 /** The transport contract for Vert.x's client, and what is particular to it. */
@@ -31,5 +43,85 @@ class VertxTransportTest extends TransportContract {
         t.close();
         assertThatThrownBy(() -> t.send(ClientRequest.get("http://127.0.0.1:1/a")))
                 .isInstanceOf(IllegalStateException.class).hasMessage("HTTP transport 'vertx' is closed");
+    }
+
+    @Test
+    void anUncheckedFailureOfARedirectHandlerIsReportedAsItselfNotAsAMalformedResponse() throws Exception {
+        // Every unchecked exception that reached the exchange read "connection failed: ProtocolException: invalid
+        // HTTP response": a bug in the redirect handler of a caller's client passed for a server's fault.
+        var bug = new NullPointerException("redirect handler bug");
+        assertThatARedirectFailingWith(bug)
+                .isExactlyInstanceOf(ClientException.class)
+                .hasMessage("GET " + server.url("/redirect/b") + ": failed: NullPointerException: redirect handler bug")
+                .hasRootCause(bug);
+    }
+
+    @Test
+    void anUncheckedIOExceptionIsReportedAsTheIOExceptionItCarries() throws Exception {
+        var reset = new SocketException("Connection reset");
+        assertThatARedirectFailingWith(new UncheckedIOException(reset))
+                .isExactlyInstanceOf(ClientConnectionException.class)
+                .hasMessage("GET " + server.url("/redirect/b") + ": connection failed: SocketException: Connection "
+                        + "reset")
+                .hasCause(reset);
+    }
+
+    /**
+     * What a GET of {@code /redirect/b} throws through a client of the caller's whose redirect handler fails every
+     * redirect with {@code failure}.
+     */
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertThatARedirectFailingWith(
+            RuntimeException failure) throws Exception {
+        try (var http = ClientSession.builder().transport(new FailingRedirects(failure), true)
+                .baseUrl(server.baseUrl()).build()) {
+            return assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/b")));
+        }
+    }
+
+    @Test
+    void aStatusOutOfRangeIsAMalformedResponseNotAnExchangeThatNeverEnds() throws Exception {
+        // Netty takes any status code that is a number >= 0; ClientResponse refused 1000 in the end handler, where
+        // Vert.x logged the exception as unhandled and the exchange never completed (until a timeout, if any).
+        for (String answer : List.of("HTTP/1.1 1000 OK\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 099 OK\r\nContent-Length: 2\r\n\r\nab")) {
+            try (var canned = CannedServer.start(answer);
+                 var http = ClientSession.builder().transport(newTransport(), true).build()) {
+                String url = canned.url("/x");
+                assertThatThrownBy(() -> Aio.run(() -> http.get(url)))
+                        .as("answer %s", answer.lines().findFirst().orElseThrow())
+                        .isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": connection failed: ProtocolException: invalid HTTP "
+                                + "response: status ")
+                        .cause().isInstanceOf(java.net.ProtocolException.class);
+            }
+        }
+    }
+
+    /** A transport on a client of the caller's whose redirect handler fails every redirect with {@code failure}. */
+    private static final class FailingRedirects implements HttpTransport {
+
+        private final Vertx vertx = Vertx.vertx();
+        private final HttpTransport transport;
+
+        FailingRedirects(RuntimeException failure) {
+            transport = VertxTransport.of(vertx.httpClientBuilder()
+                    .withRedirectHandler(response -> Future.failedFuture(failure)).build());
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<org.aio4j.http.ClientResponse> send(ClientRequest request) {
+            return transport.send(request);
+        }
+
+        @Override
+        public String name() {
+            return transport.name();
+        }
+
+        @Override
+        public void close() {
+            transport.close();
+            vertx.close();
+        }
     }
 }
