@@ -10,10 +10,11 @@ import java.util.concurrent.CountDownLatch;
  * QUEUED ──(a worker takes it)──▶ SENT ──(ACCEPTED frame)──▶ ACCEPTED ──(RESULT/ERROR frame)──▶ DONE
  *   │                              │                           │
  *   └─ cancel: DONE at once        └─ worker died: QUEUED      └─ worker died: DONE, BrokenWorkerException
- *                                     again (it never ran), at    cancel: CANCEL frame, DONE when the worker
- *                                     most MAX_DEATHS times;      answers or is killed after the grace period
- *                                     then DONE, BrokenWorker-
- *                                     Exception (it kills them)
+ *                                     again (it never ran), until cancel: CANCEL frame, DONE when the worker
+ *                                     its MAX_DEATHS-th worker    answers or is killed after the grace period
+ *                                     dies: then DONE, Broken-
+ *                                     WorkerException (it kills
+ *                                     them)
  * </pre>
  *
  * The state fields are guarded by the pool's lock; the outcome is published by {@link #finish}, after which

@@ -132,6 +132,10 @@ final class WorkerMain {
                 answer = ExceptionStandIn.encode(e, allow);
                 type = Protocol.ERROR;
             }
+            // No longer the call a CANCEL is for: cleared before the outcome goes out, since once the parent has read
+            // it, it may send the next task at once, which the reader makes current; clearing after the write could
+            // then clear the next call, whose CANCEL would be ignored.
+            current = null;
             try {
                 synchronized (out) {
                     out.writeByte(type);
@@ -140,10 +144,6 @@ final class WorkerMain {
                 }
             } catch (IOException parentGone) {
                 // The parent is gone; the reader sees the end of input and halts the worker.
-            } finally {
-                if (current == this) {
-                    current = null;
-                }
             }
         }
 
