@@ -3,17 +3,17 @@ package org.aio4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The threads of one loop's futures that are blocked in {@link Future#get()} outside the loop: a latch per blocked
- * call, by future. Kept by the loop rather than by each future, so that a future (and a million tasks) pays nothing
- * for a feature few use: settling a future costs one read of {@link #count} while no thread is blocked.
+ * The threads of one loop's futures that are blocked in {@link Future#get()} outside the loop: a {@link Waiter} per
+ * blocked call, by future. Kept by the loop rather than by each future, so that a future (and a million tasks) pays
+ * nothing for a feature few use: settling a future costs one read of {@link #count} while no thread is blocked.
  *
- * <p>No wake-up is missed: a blocked thread increments {@link #count}, registers its latch and then reads the
- * future's (volatile) state; a completer writes the state and then reads {@code count}, and if it is not zero counts
- * down the latches registered for the future. Whichever of the two comes second sees what the other did. Thread-safe.
+ * <p>No wake-up is missed: a blocked thread increments {@link #count}, registers its waiter and then reads the
+ * future's (volatile) state; a completer writes the state and then reads {@code count}, and if it is not zero releases
+ * the waiters registered for the future. Whichever of the two comes second sees what the other did. Thread-safe.
  */
 final class BlockedGets {
 
@@ -22,41 +22,84 @@ final class BlockedGets {
 
     /** Threads registered: read on every settle, so a field of this object (one load less than an AtomicInteger). */
     private volatile int count;
-    private final ConcurrentHashMap<Future<?>, List<CountDownLatch>> latches = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Future<?>, List<Waiter>> waiters = new ConcurrentHashMap<>();
     /**
      * The threads blocked in an untimed {@link Future#get()}, each with its future: such a thread waits for the loop
      * alone, since only the thread holding the loop settles its futures (see {@link #waitsForever}).
      */
     private final ConcurrentHashMap<Thread, Future<?>> waitingForever = new ConcurrentHashMap<>();
 
-    /** Registers the latch of a thread about to block on {@code f}. */
-    void add(Future<?> f, CountDownLatch latch) {
+    /**
+     * A thread blocked in {@link Future#get()}, woken when released. Unlike a {@code CountDownLatch}, its wait leaves
+     * the thread's interrupt status alone: the thread leaves when it sees the status set, and clears it only once it
+     * has taken its waiter back, so a registered thread is never one that has cleared an interrupt and is leaving
+     * (see {@link #waitsForever}).
+     */
+    static final class Waiter {
+
+        private final Thread thread = Thread.currentThread();
+        private volatile boolean released;
+
+        /** Wakes the thread. */
+        void release() {
+            released = true;
+            LockSupport.unpark(thread);
+        }
+
+        /**
+         * On the waiting thread: parks until released, at most {@code timeoutNanos} ({@link Long#MAX_VALUE}: no
+         * limit). Returns true if the thread is interrupted, with its interrupt status still set.
+         */
+        boolean await(long timeoutNanos) {
+            long deadline = timeoutNanos == Long.MAX_VALUE ? 0 : System.nanoTime() + timeoutNanos;
+            while (!released) {
+                if (thread.isInterrupted()) {
+                    return true;
+                }
+                if (timeoutNanos == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Registers the waiter of a thread about to block on {@code f}. */
+    void add(Future<?> f, Waiter waiter) {
         COUNT.incrementAndGet(this);
-        latches.compute(f, (k, list) -> {
-            List<CountDownLatch> l = list == null ? new ArrayList<>(1) : list;
-            l.add(latch);
+        waiters.compute(f, (k, list) -> {
+            List<Waiter> l = list == null ? new ArrayList<>(1) : list;
+            l.add(waiter);
             return l;
         });
     }
 
     /** As {@link #add}, for a wait without a timeout by the current thread. */
-    void addUntimed(Future<?> f, CountDownLatch latch) {
+    void addUntimed(Future<?> f, Waiter waiter) {
         waitingForever.put(Thread.currentThread(), f);
-        add(f, latch);
+        add(f, waiter);
     }
 
     /** Takes back what {@link #addUntimed} registered. */
-    void removeUntimed(Future<?> f, CountDownLatch latch) {
-        remove(f, latch);
+    void removeUntimed(Future<?> f, Waiter waiter) {
+        remove(f, waiter);
         waitingForever.remove(Thread.currentThread());
     }
 
     /**
      * The pending future that {@code thread} waits for without a timeout in {@link Future#get()}, or null (also if
-     * the thread is interrupted: it is leaving). Called on the thread holding the loop, the only one that settles the
-     * loop's futures: while the future it returns is pending, the thread stays blocked until the loop settles it,
-     * unless another thread interrupts it (an interrupt racing with this call is not seen, as a post racing with
-     * deadlock detection is not).
+     * the thread is interrupted: it is leaving, and keeps its interrupt status until it has left, see {@link Waiter}).
+     * Called on the thread holding the loop, the only one that settles the loop's futures: while the future it
+     * returns is pending, the thread stays blocked until the loop settles it, unless another thread interrupts it (an
+     * interrupt racing with this call is not seen, as a post racing with deadlock detection is not). An interrupt sent
+     * by the thread holding the loop is seen: a thread it interrupted counts as blocked only once it waits again
+     * (having swallowed the interrupt).
      */
     Future<?> waitsForever(Thread thread) {
         if (thread.isInterrupted()) {
@@ -66,10 +109,10 @@ final class BlockedGets {
         return f == null || f.isDone() ? null : f;
     }
 
-    /** Takes back a latch registered with {@link #add}, once its thread stops waiting (for whatever reason). */
-    void remove(Future<?> f, CountDownLatch latch) {
-        latches.computeIfPresent(f, (k, list) -> {
-            list.remove(latch);
+    /** Takes back a waiter registered with {@link #add}, once its thread stops waiting (for whatever reason). */
+    void remove(Future<?> f, Waiter waiter) {
+        waiters.computeIfPresent(f, (k, list) -> {
+            list.remove(waiter);
             return list.isEmpty() ? null : list;
         });
         COUNT.decrementAndGet(this);
@@ -77,7 +120,7 @@ final class BlockedGets {
 
     /** Whether no thread is registered (for tests). */
     boolean isEmpty() {
-        return count == 0 && latches.isEmpty();
+        return count == 0 && waiters.isEmpty();
     }
 
     /**
@@ -88,7 +131,7 @@ final class BlockedGets {
         if (count == 0) {
             return;
         }
-        for (Future<?> f : latches.keySet()) {
+        for (Future<?> f : waiters.keySet()) {
             release(f);
         }
     }
@@ -98,8 +141,8 @@ final class BlockedGets {
         if (count == 0) {
             return;
         }
-        latches.computeIfPresent(f, (k, list) -> {
-            list.forEach(CountDownLatch::countDown);
+        waiters.computeIfPresent(f, (k, list) -> {
+            list.forEach(Waiter::release);
             return list;
         });
     }

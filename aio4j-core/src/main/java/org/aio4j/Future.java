@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -519,26 +518,28 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     }
 
     /**
-     * Blocks a thread outside the loop until the future is done or the timeout passes. The thread waits on a latch of
-     * its own, registered with the loop's {@link BlockedGets}, which every transition to done counts down directly:
+     * Blocks a thread outside the loop until the future is done or the timeout passes. The thread waits on a waiter
+     * of its own, registered with the loop's {@link BlockedGets}, which every transition to done releases directly:
      * nothing goes through the loop, so a future settled while the loop cannot run callbacks any more (a task that
      * {@link EventLoop#close()} cancels) releases it too, and a get() that times out or is interrupted takes its
-     * latch back instead of leaving a callback on the future.
+     * waiter back instead of leaving a callback on the future. An interrupted thread clears its interrupt status only
+     * once its waiter is taken back (see {@link BlockedGets.Waiter}).
      *
      * @throws IllegalStateException if the future is pending and its loop is closed: nothing can complete it
      */
     private void blockUntilDone(long timeoutNanos) throws InterruptedException {
-        var latch = new CountDownLatch(1);
+        var waiter = new BlockedGets.Waiter();
+        boolean interrupted = false;
         // An interrupted thread does not wait at all: it must not count as blocked for a moment (see InFlight).
         boolean untimed = timeoutNanos == Long.MAX_VALUE && !Thread.currentThread().isInterrupted();
         if (untimed) {
-            loop.blockedGets.addUntimed(this, latch); // an offloaded call stuck here waits for the loop: see InFlight
+            loop.blockedGets.addUntimed(this, waiter); // an offloaded call stuck here waits for the loop: see InFlight
             loop.recheckWhenIdle();
         } else {
-            loop.blockedGets.add(this, latch);
+            loop.blockedGets.add(this, waiter);
         }
         try {
-            // The completer writes state and then looks for latches; this thread registered its latch and now reads
+            // The completer writes state and then looks for waiters; this thread registered its waiter and now reads
             // state: one of the two sees the other (see BlockedGets), so no wake-up is missed.
             if (state != PENDING) {
                 return;
@@ -546,10 +547,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             if (loop.isClosed()) {
                 throw new IllegalStateException("Event loop is closed: nothing can complete " + this);
             }
-            if (untimed) {
-                latch.await();
-            } else {
-                latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
+            interrupted = waiter.await(timeoutNanos);
+            if (interrupted) {
+                throw new InterruptedException();
             }
             if (state == PENDING && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
                 throw new IllegalStateException("Event loop closed while a thread waited: nothing can complete "
@@ -557,9 +557,12 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             }
         } finally {
             if (untimed) {
-                loop.blockedGets.removeUntimed(this, latch);
+                loop.blockedGets.removeUntimed(this, waiter);
             } else {
-                loop.blockedGets.remove(this, latch);
+                loop.blockedGets.remove(this, waiter);
+            }
+            if (interrupted) {
+                Thread.interrupted(); // cleared once its waiter is taken back, as InterruptedException says
             }
         }
     }

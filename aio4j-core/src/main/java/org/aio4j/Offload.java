@@ -88,11 +88,13 @@ final class Offload<T> implements Runnable {
     }
 
     /**
-     * The thread running the call, or null if it has not started, has ended, or was cancelled: our interrupt is then
-     * on its way to it, so it must not count as blocked (see {@link InFlight#onlyWaitsForTheLoop()}).
+     * The thread running the call, or null if it has not started or has ended. Once the cancellation has interrupted
+     * it, it does not count as blocked until it waits again in get() after clearing the interrupt (it swallowed it):
+     * {@link BlockedGets#waitsForever} sees the interrupt status, which a thread blocked in get() keeps until it has
+     * left (see {@link InFlight#onlyWaitsForTheLoop()}).
      */
     synchronized Thread runningThread() {
-        return cancelled ? null : runner;
+        return runner;
     }
 
     /** On the loop, when the future was cancelled. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class DeadlockTest {
@@ -165,6 +166,39 @@ class DeadlockTest {
             return Aio.toThread(() -> later.get()); // the thread waits for the loop, the loop for the clock
         });
         assertThat(got).isEqualTo("set at 10.0");
+    }
+
+    /**
+     * A cancelled offloaded call that swallows the interrupt and blocks in Future.get() again waits for the loop
+     * again: the virtual clock must move on for it, as the real one does, instead of waiting for it for ever.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void onAVirtualClockACancelledCallBlockedAgainInGetLetsTheClockJump() throws Exception {
+        var interrupts = new AtomicInteger();
+        var returned = new AtomicInteger();
+        double settledAt = TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<Integer> later = loop.createFuture();
+            Future<Integer> call = loop.runInExecutor(null, () -> {
+                for (;;) {
+                    try {
+                        returned.set(later.get());
+                        return returned.get();
+                    } catch (InterruptedException deaf) {
+                        interrupts.incrementAndGet(); // swallowed: it blocks again
+                    }
+                }
+            });
+            Aio.sleep(1); // the clock moves only once the call is blocked in get()
+            call.cancel();
+            Aio.sleep(10); // it moves again once the call is blocked in get() again
+            later.setResult(7);
+            return loop.time();
+        });
+        assertThat(settledAt).isEqualTo(11.0);
+        assertThat(interrupts.get()).isOne();
+        assertThat(returned.get()).as("Aio.run's shutdown waited for the call").isEqualTo(7);
     }
 
     /** An offloaded call blocked on a future nothing can complete is a deadlock, not a hang, on either clock. */
