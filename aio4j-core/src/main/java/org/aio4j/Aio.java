@@ -49,8 +49,8 @@ public final class Aio {
      * {@code main} ends, the tasks still pending are cancelled and awaited, offloaded calls still running are awaited
      * (up to 5 minutes of real time, while the loop keeps running), the default executor is shut down and the loop is
      * closed. Offloaded calls that can never end because they wait for the loop, blocked in {@link Future#get()} on
-     * one of its futures while nothing is left that could settle it, are not waited for: they are reported to the
-     * loop's exception handler, and the close releases them with an {@link IllegalStateException}.
+     * one of its futures while nothing is left that could settle it, are not waited for: the close reports each to the
+     * loop's exception handler and releases it with an {@link IllegalStateException}.
      *
      * @throws IllegalStateException if called from a running event loop
      * @throws Exception             the exception of {@code main}

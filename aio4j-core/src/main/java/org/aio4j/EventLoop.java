@@ -1194,10 +1194,6 @@ public final class EventLoop implements AutoCloseable {
         return inFlight.snapshot();
     }
 
-    /** The calls in flight blocked in {@link Future#get()} on a pending future of this loop, each with it. */
-    List<String> inFlightBlockedCalls() {
-        return inFlight.blockedCalls();
-    }
 
     void trackUnretrieved(Future<?> f) {
         unretrieved.add(f);
@@ -1715,7 +1711,7 @@ public final class EventLoop implements AutoCloseable {
      * reported now, while the exception handler can still hear of them.
      */
     private void reportBlockedCalls() {
-        for (String call : inFlight.blockedCalls()) {
+        for (String call : inFlight.blockedCallsReportedAtClose()) {
             callExceptionHandler(new ExceptionContext("Event loop closed while " + call
                     + ": the call is released with an IllegalStateException", null, null, null));
         }

@@ -552,8 +552,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
                 throw new InterruptedException();
             }
             if (state == PENDING && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
-                throw new IllegalStateException("Event loop closed while a thread waited: nothing can complete "
-                        + this);
+                throw new ReleasedByClose(this);
             }
         } finally {
             if (untimed) {

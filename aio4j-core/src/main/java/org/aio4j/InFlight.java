@@ -59,11 +59,26 @@ final class InFlight {
 
     /** The calls in flight blocked on a pending future of this loop, with it (see {@link #onlyWaitsForTheLoop}). */
     List<String> blockedCalls() {
+        return blockedCalls(false);
+    }
+
+    /**
+     * As {@link #blockedCalls()}, for the close that is about to release them: each is marked as reported, so that
+     * the {@link ReleasedByClose} it then fails with is not reported again (see {@link Offload#markReleaseReported}).
+     */
+    List<String> blockedCallsReportedAtClose() {
+        return blockedCalls(true);
+    }
+
+    private List<String> blockedCalls(boolean reportedAtClose) {
         var out = new ArrayList<String>();
         for (Object op : ops) {
             Future<?> f = blockedOn(op);
             if (f != null) {
                 out.add(op + " is blocked in Future.get() on " + f);
+                if (reportedAtClose) {
+                    ((Offload<?>) op).markReleaseReported();
+                }
             }
         }
         return out;

@@ -27,6 +27,8 @@ final class Offload<T> implements Runnable {
     private Thread runner;
     private boolean cancelled;
     private boolean interruptedByUs;
+    /** Set when the close reported this call as blocked in get(), before releasing it (see {@link #refusedFailure}). */
+    private volatile boolean releaseReported;
 
     private Offload(EventLoop loop, Future<T> future, Callable<T> call) {
         this.loop = loop;
@@ -144,10 +146,16 @@ final class Offload<T> implements Runnable {
      * asyncio drops the outcome of a call that ends after its loop closed; a result is dropped here too, as
      * nothing could await it. An interruption by the future's cancellation is no failure of the call, nor is a
      * failure because of it (the close cancels the tasks, and so the calls they await): the same rule as on a
-     * running loop (see {@link #post}), and logged at DEBUG as there.
+     * running loop (see {@link #post}), and logged at DEBUG as there. Nor is the {@link ReleasedByClose} of a call
+     * that the close reported as blocked in {@code get()} before releasing it: logged at DEBUG too.
      */
     private void refusedFailure(Throwable error, boolean interruptUnseen) {
         if (isInterruption(error) && interruptedByUs()) {
+            return;
+        }
+        if (error instanceof ReleasedByClose && releaseReported) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "offloaded call released by the close of its event loop, which"
+                    + " reported it: " + error, error);
             return;
         }
         if (failedOfOurInterrupt(error, interruptUnseen)) {
@@ -166,6 +174,11 @@ final class Offload<T> implements Runnable {
      */
     private boolean failedOfOurInterrupt(Throwable error, boolean interruptUnseen) {
         return interruptedByUs() && (!interruptUnseen || causedByInterrupt(error));
+    }
+
+    /** The close has reported this call as blocked in {@code get()} on a future it leaves pending. */
+    void markReleaseReported() {
+        releaseReported = true;
     }
 
     private synchronized boolean interruptedByUs() {

@@ -47,8 +47,8 @@ final class Runners {
                             + OFFLOAD_SHUTDOWN_TIMEOUT, null, null, null));
                 }
             } else {
-                // Reported already: what is left will not end while the loop waits; the close releases the calls
-                // blocked in get() on its futures.
+                // What is left will not end while the loop waits (reported already, or blocked in get() on the
+                // loop's futures, which the close reports and releases).
                 loop.shutdownDefaultExecutor(Duration.ZERO);
             }
         } catch (Exception | Error e) {
@@ -91,9 +91,10 @@ final class Runners {
      * completes, a call deaf to interrupts, would keep {@code Aio.run} from returning). The loop runs meanwhile, so
      * its timers fire and results posted to it are delivered. Calls that only wait for the loop, blocked in
      * {@link Future#get()} on its futures while it has nothing left to do, can never end: the loop's deadlock
-     * detection finds them at once, and they are reported rather than waited for.
+     * detection finds them at once: they are not waited for, and the close reports and releases them.
      *
-     * @return whether every call ended; if not, what is left has been reported to the exception handler
+     * @return whether every call ended; if not, what is left has been reported to the exception handler, or will be
+     *         by the close
      */
     private static boolean awaitOffloads(EventLoop loop, Duration timeout) throws Exception {
         if (loop.inFlightSnapshot().isEmpty()) {
@@ -120,8 +121,8 @@ final class Runners {
         try {
             return loop.runUntilComplete(waiting);
         } catch (DeadlockException stuck) {
-            loop.callExceptionHandler(new ExceptionContext("Offloaded work that only the loop could finish, with"
-                    + " nothing left to do it: " + loop.inFlightBlockedCalls(), null, null, null));
+            // Every call left waits in get() on a future of the loop that nothing will settle: the close reports
+            // each and releases it.
             waiting.cancel();
             try {
                 loop.runUntilComplete(waiting);

@@ -73,6 +73,56 @@ class OffloadAfterCloseTest {
         assertThat(errors).isEmpty();
     }
 
+    /**
+     * A call blocked in an untimed get() on a future the close leaves pending is reported by the close, which then
+     * releases it with an IllegalStateException: that failure is the release the report announced, not logged again
+     * as an error. A call in a timed get() is not known to be blocked for good, so the close does not report it: the
+     * same release is then logged, as any failure the closed loop refuses.
+     */
+    @Test
+    void aCallReleasedByTheCloseIsReportedOnceAndOnlyAnUnreportedOneIsLogged() throws Exception {
+        for (boolean timed : new boolean[] {false, true}) {
+            List<ExceptionContext> errors = new ArrayList<>();
+            var loop = TestLoops.virtual(errors);
+            ExecutorService executor = Executors.newSingleThreadExecutor();
+            try (var log = new Captured()) {
+                loop.runUntilComplete(() -> {
+                    EventLoop l = Aio.getRunningLoop();
+                    Future<String> never = l.createFuture();
+                    Future<Void> started = l.createFuture();
+                    l.runInExecutor(executor, () -> {
+                        l.callSoonThreadsafe(() -> started.setResult(null));
+                        return timed ? never.get(1, java.util.concurrent.TimeUnit.DAYS) : never.get();
+                    });
+                    started.await();
+                    return null;
+                });
+                while (loop.blockedGets.isEmpty()) { // until the call waits in get(), a matter of microseconds
+                    Thread.onSpinWait();
+                }
+                loop.close();
+                executor.shutdown(); // its termination comes after the call's outcome was refused
+                assertThat(executor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+                var severe = log.records.stream().filter(r -> r.getLevel().intValue()
+                        >= java.util.logging.Level.WARNING.intValue()).toList();
+                if (timed) {
+                    assertThat(errors).isEmpty();
+                    assertThat(severe).singleElement().satisfies(r -> assertThat(r.getThrown())
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessageStartingWith("Event loop closed while a thread waited"));
+                } else {
+                    assertThat(errors).extracting(ExceptionContext::message).singleElement().asString()
+                            .startsWith("Event loop closed while offloaded call")
+                            .endsWith(": the call is released with an IllegalStateException");
+                    assertThat(severe).isEmpty();
+                }
+            } finally {
+                executor.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void aCallThatFailsBecauseTheCloseInterruptedItIsNotLoggedAsAnError() throws Exception {
         // The close cancels the task awaiting the call, which interrupts the call; the call fails because of it,
