@@ -41,6 +41,11 @@ public final class Timeout implements AutoCloseable {
      * pending one (see {@link Task#restoreDisplaced}); null if none.
      */
     private Object displaced;
+    /**
+     * The task's last interruption when this timeout expired: only one thrown into the task after that can be the
+     * cancellation that carries this expiry out of the block (an earlier one may still be propagating through it).
+     */
+    private RuntimeException interruptionAtExpiry;
     private State state = State.ENTERED;
 
     Timeout(EventLoop loop, Task<?> task, double when) {
@@ -103,9 +108,10 @@ public final class Timeout implements AutoCloseable {
 
     /**
      * Ends the block: cancels the deadline and, if it expired, withdraws the cancellation it caused and marks the
-     * {@link TimeoutCancellationException} as a timeout when no other cancellation of the task is pending (one that a
-     * {@link CancelShield} around the block defers does not count: it stays deferred). Closing a closed timeout does
-     * nothing.
+     * {@link TimeoutCancellationException} thrown into the task since the expiry as a timeout when no other
+     * cancellation of the task is pending (one that a {@link CancelShield} around the block defers does not count: it
+     * stays deferred). One thrown before the expiry is left as it is: it belongs to an earlier expiry, and may still
+     * be propagating through the block as a cancellation. Closing a closed timeout does nothing.
      *
      * @throws IllegalStateException if called from a thread that does not hold the timeout's running loop
      */
@@ -127,10 +133,12 @@ public final class Timeout implements AutoCloseable {
             boolean othersDeferred = left > cancellingAtEntry && deferring;
             // One deferred before the block was entered is still requested too (counted in cancellingAtEntry).
             task.endOvertaking(this, left > 0 && deferring);
-            if ((left <= cancellingAtEntry || othersDeferred)
-                    && task.lastInterruption() instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
+            RuntimeException last = task.lastInterruption();
+            if ((left <= cancellingAtEntry || othersDeferred) && last != interruptionAtExpiry
+                    && last instanceof TimeoutCancellationException tce && !tce.isTimeout()) {
                 tce.convert(this); // one already converted was an earlier scope's, which keeps it
             }
+            interruptionAtExpiry = null;
         } else if (state == State.ENTERED) {
             state = State.EXITED;
         }
@@ -181,6 +189,7 @@ public final class Timeout implements AutoCloseable {
         handle = null;
         if (state == State.ENTERED) {
             state = State.EXPIRING;
+            interruptionAtExpiry = task.lastInterruption();
             task.requestCancel(this, true);
         }
     }

@@ -204,6 +204,49 @@ class TimeoutTest {
         });
     }
 
+    /**
+     * A first scope's expiry leaves its block as a cancellation (the task was cancelled from outside meanwhile);
+     * while it propagates, a second scope's deadline passes without raising anything (a shield deferred it, and the
+     * block ended right after). The second scope used to convert the first one's exception, the task's last
+     * interruption, and the cancelled task ended failed with a timeout.
+     */
+    @Test
+    void aLaterExpiryThatRaisedNothingDoesNotTurnAnEarlierExpiryLeftAsACancellationIntoATimeout() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try {
+                    try (Timeout first = Aio.timeout(Duration.ofSeconds(1))) {
+                        try {
+                            Aio.sleep(5);
+                        } finally {
+                            try (CancelShield shield = CancelShield.enter()) {
+                                Aio.sleep(1); // cancelled from outside at 1.5: deferred
+                            }
+                        }
+                    }
+                } catch (TimeoutCancellationException e) {
+                    seen.add("first left as timeout=" + e.isTimeout());
+                    try (Timeout second = Aio.timeout(Duration.ofSeconds(1))) {
+                        try (CancelShield shield = CancelShield.enter()) {
+                            Aio.sleep(2);
+                        }
+                        seen.add("second expired " + second.expired());
+                    }
+                    seen.add("first still timeout=" + e.isTimeout());
+                    throw e;
+                }
+            });
+            Aio.sleep(1.5);
+            worker.cancel("stop");
+            assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class);
+            assertThat(worker.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(seen).containsExactly("first left as timeout=false", "second expired true",
+                "first still timeout=false");
+    }
+
     @Test
     void closeFromAnotherThreadIsRefusedAndLeavesTheDeadlineInPlace() throws Exception {
         TestLoops.runVirtual(() -> {
