@@ -330,13 +330,18 @@ public final class Aio {
             return future.report();
         }
         Future<Void> released = runningLoop().createFuture();
-        future.addDoneCallback(f -> {
+        java.util.function.Consumer<Future<T>> release = f -> {
             if (!released.isDone()) {
                 released.complete(null);
             }
-        });
-        future.cancel();
-        released.await();
+        };
+        future.addDoneCallback(release);
+        try {
+            future.cancel();
+            released.await();
+        } finally {
+            future.removeDoneCallback(release); // the caller cancelled while the future winds down leaves nothing
+        }
         try {
             return future.report();
         } catch (CancellationException e) {

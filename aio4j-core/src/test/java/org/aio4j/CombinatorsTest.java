@@ -269,6 +269,48 @@ class CombinatorsTest {
         });
     }
 
+    /**
+     * asyncio's wait_for(fut, 0) cancels fut and waits for it to end, removing its done callback in a finally. A
+     * caller cancelled while it waits used to leave that callback on the future: one per call, on a task that takes
+     * its time to end.
+     */
+    @Test
+    void waitForZeroCancelledWhileTheFutureEndsLeavesNothingOnIt() throws Exception {
+        var field = Future.class.getDeclaredField("callbacks");
+        field.setAccessible(true);
+        int left = TestLoops.runVirtual(() -> {
+            Future<Void> gate = Aio.getRunningLoop().createFuture();
+            Task<Void> slowToEnd = Aio.createTask(() -> {
+                try (CancelShield shield = CancelShield.enter()) {
+                    gate.await(); // ends only when the gate opens, however often it is cancelled
+                }
+            });
+            int calls = 100;
+            Task<Integer> caller = Aio.createTask(() -> {
+                int cancelled = 0;
+                for (int i = 0; i < calls; i++) {
+                    try {
+                        Aio.waitFor(slowToEnd, Duration.ZERO);
+                    } catch (CancellationException e) {
+                        cancelled++;
+                        Aio.currentTask().uncancel();
+                    }
+                }
+                return cancelled;
+            });
+            for (int i = 0; i < calls; i++) {
+                Aio.waitAllTasksBlocked();
+                caller.cancel();
+            }
+            assertThat(caller.await()).isEqualTo(calls);
+            Object callbacks = field.get(slowToEnd); // null, one entry, or a list of them
+            gate.setResult(null);
+            assertThatThrownBy(slowToEnd::await).isInstanceOf(CancellationException.class);
+            return callbacks == null ? 0 : callbacks instanceof List<?> list ? list.size() : 1;
+        });
+        assertThat(left).as("done callbacks left on the future by waitFor calls that were cancelled").isEqualTo(0);
+    }
+
     @Test
     void waitForWithoutTimeoutJustAwaits() throws Exception {
         String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(7, "x", new ArrayList<>())), null));
