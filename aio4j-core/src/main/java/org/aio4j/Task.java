@@ -88,6 +88,11 @@ public final class Task<T> extends Future<T> {
          * endOvertaking).
          */
         Object overtaken;
+        /**
+         * The cause of the last cancellation requested while a TaskGroup's abort was pending (counted, not delivered):
+         * what the group raises again once its errors are out (see rearmCancellation), so that its message is kept.
+         */
+        Object heldByAbort;
     }
 
     private Extras extras() {
@@ -242,6 +247,9 @@ public final class Task<T> extends Future<T> {
             if (cancelsRequested == 0 && mustCancel && !abortPending()) {
                 mustCancel = false;
                 cancelCause = null;
+            }
+            if (cancelsRequested == 0 && extras != null) {
+                extras.heldByAbort = null;
             }
         }
         return cancelsRequested;
@@ -544,7 +552,7 @@ public final class Task<T> extends Future<T> {
         cancelCause = null;
         RuntimeException e;
         if (cause instanceof Timeout t) {
-            e = new TimeoutCancellationException(t);
+            e = new TimeoutCancellationException(t, t.displacedCancellationMessage());
         } else if (cause instanceof RuntimeException delivered) {
             e = delivered;
         } else {
@@ -569,6 +577,9 @@ public final class Task<T> extends Future<T> {
         if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
             // counted, and the group raises it again once its errors are out (see rearmCancellation).
+            if (isPlainCancellation(cause)) {
+                extras().heldByAbort = cause;
+            }
             return true;
         }
         if (shieldedFrom(cause)) {
@@ -590,6 +601,12 @@ public final class Task<T> extends Future<T> {
             mustCancel = true;
             cancelCause = cause;
             return true;
+        }
+        if (cause instanceof Timeout t && isPlainCancellation(cancelCause) && !shieldedFrom(cancelCause)) {
+            // A cancellation is pending, or was passed on to what the task waits on: the task is interrupted once,
+            // by the expiry (which the counts then leave a cancellation, or make a timeout if it was withdrawn),
+            // carrying the cancellation's message, as asyncio's CancelledError does.
+            t.displace(cancelCause);
         }
         if (mustCancel && shieldedFrom(cancelCause)) {
             keepOvertaken(cancelCause); // a Timeout or TaskGroup inside the shielded section goes ahead of it
@@ -640,6 +657,11 @@ public final class Task<T> extends Future<T> {
         }
     }
 
+    /** Whether {@code cause} is that of a {@link #cancel} (a message or none), not a Timeout's or a TaskGroup's. */
+    private static boolean isPlainCancellation(Object cause) {
+        return cause instanceof String || cause == NO_MESSAGE;
+    }
+
     /** Whether what the next suspension raises is a TaskGroup's abort ({@link #abortWith}), not a cancellation. */
     private boolean abortPending() {
         return cancelCause instanceof RuntimeException;
@@ -648,12 +670,20 @@ public final class Task<T> extends Future<T> {
     /**
      * Makes the task's next suspension raise a cancellation again, unless something is pending already: what
      * asyncio's TaskGroup does (uncancel, cancel) when its errors win over a cancellation of the task running its
-     * block, so that the cancellation is not swallowed by the errors.
+     * block, so that the cancellation is not swallowed by the errors. It carries the message of {@code raised}, the
+     * cancellation the group caught (null if none), or else of the one requested while the group's abort was pending
+     * (asyncio's TaskGroup re-cancels without a message; here the message is not lost).
      */
-    void rearmCancellation() {
+    void rearmCancellation(RuntimeException raised) {
+        Object held = extras == null ? null : extras.heldByAbort;
+        if (held != null) {
+            extras.heldByAbort = null;
+        }
         if (!isDone() && cancelCause == null && !mustCancel) {
             mustCancel = true;
-            cancelCause = NO_MESSAGE;
+            cancelCause = raised != null && isCancellation(raised) && !(raised instanceof TimeoutCancellationException)
+                    ? (raised.getMessage() != null ? raised.getMessage() : NO_MESSAGE)
+                    : held != null ? held : NO_MESSAGE;
         }
     }
 

@@ -150,7 +150,7 @@ public final class TaskGroup implements AutoCloseable {
         RuntimeException cancellation = waitForAll();
         joining = false;
         if (!errors.isEmpty()) {
-            rearmOutsideCancellation();
+            rearmOutsideCancellation(cancellation);
         }
         if (!errors.isEmpty() && !errorsThrown) {
             errorsThrown = true;
@@ -194,7 +194,7 @@ public final class TaskGroup implements AutoCloseable {
 
     private void throwOutcome(RuntimeException cancellation) {
         if (!errors.isEmpty()) {
-            rearmOutsideCancellation();
+            rearmOutsideCancellation(cancellation);
             errorsThrown = true;
             throw errors;
         }
@@ -208,13 +208,14 @@ public final class TaskGroup implements AutoCloseable {
      * (a {@link CancelShield} deferred it and the block reached them without suspending) is withdrawn, as asyncio's
      * TaskGroup uncancels its parent task: it would raise the same errors again after the group. The errors win over
      * a cancellation of the block's task, but do not swallow it: as asyncio's TaskGroup, if the task was cancelled
-     * (and not uncancelled), its next suspension raises the cancellation again.
+     * (and not uncancelled), its next suspension raises the cancellation again, with its message ({@code caught}, the
+     * cancellation the group's wait caught, if any).
      */
-    private void rearmOutsideCancellation() {
+    private void rearmOutsideCancellation(RuntimeException caught) {
         parent.withdrawAbort(errors);
         parent.endOvertaking(errors, false); // an outer group's abort that this one's went ahead of is deferred again
         if (parent.cancelling() > 0) {
-            parent.rearmCancellation();
+            parent.rearmCancellation(caught);
         }
     }
 

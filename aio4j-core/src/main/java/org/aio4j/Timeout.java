@@ -37,8 +37,9 @@ public final class Timeout implements AutoCloseable {
     private double when;
     private TimerHandle handle;
     /**
-     * The deferred interruption that this timeout's expiry, deferred by the same shield, replaced as the task's
-     * pending one (see {@link Task#restoreDisplaced}); null if none.
+     * The interruption that this timeout's expiry replaced as the task's pending one: deferred by the same shield as
+     * the expiry (see {@link Task#restoreDisplaced}), or a cancellation pending or passed on when it expired (whose
+     * message the expiry carries, see {@link #displacedCancellationMessage}); null if none.
      */
     private Object displaced;
     /**
@@ -144,7 +145,10 @@ public final class Timeout implements AutoCloseable {
         }
     }
 
-    /** Keeps the deferred interruption that this timeout's deferred expiry replaces as the pending one. */
+    /**
+     * Keeps the interruption that this timeout's expiry replaces as the pending one: deferred, or a cancellation
+     * pending or passed on (kept for its message).
+     */
     void displace(Object deferred) {
         displaced = deferred;
     }
@@ -160,6 +164,20 @@ public final class Timeout implements AutoCloseable {
         } else {
             displaced = cancellation;
         }
+    }
+
+    /**
+     * The message of the cancellation this timeout's expiry went ahead of (pending, deferred or passed on when it
+     * expired), or that came while its deferred expiry was pending, if one did and has one: the expiry raised in its
+     * place carries it (asyncio's CancelledError carries the message of the cancel() that reached the task). Null if
+     * none.
+     */
+    String displacedCancellationMessage() {
+        Object c = displaced;
+        while (c instanceof Timeout next) {
+            c = next.displaced;
+        }
+        return c instanceof String message ? message : null;
     }
 
     /**

@@ -11,7 +11,9 @@ import java.util.concurrent.CancellationException;
  * and cleaned up as for any cancellation. When it reaches the end of the {@code try (Timeout t = ...)} statement
  * that threw it and no other cancellation of the task is pending, the timeout marks it {@linkplain #isTimeout() as a
  * timeout}: from then on it is an ordinary error, and a task that lets it escape ends failed with it, not cancelled.
- * If the task was also cancelled from outside, it stays a cancellation.
+ * If the task was also cancelled from outside, it stays a cancellation (the task is interrupted once: the expiry is
+ * raised, carrying the message of the outside cancellation when that one came first or while a {@link CancelShield}
+ * deferred both).
  *
  * <p>Methods with a timeout parameter ({@link Aio#waitFor}, {@link Future#get(long, java.util.concurrent.TimeUnit)})
  * throw {@link java.util.concurrent.TimeoutException} instead.
@@ -22,10 +24,13 @@ public final class TimeoutCancellationException extends CancellationException {
 
     private transient Timeout timeout;
     private boolean converted;
+    /** The message of a cancellation of the task raised with this expiry (see {@link #getMessage()}); or null. */
+    private final String cancelMessage;
 
-    TimeoutCancellationException(Timeout timeout) {
+    TimeoutCancellationException(Timeout timeout, String cancelMessage) {
         super("timeout expired");
         this.timeout = timeout;
+        this.cancelMessage = cancelMessage;
     }
 
     /**
@@ -51,8 +56,13 @@ public final class TimeoutCancellationException extends CancellationException {
         converted = true;
     }
 
+    /**
+     * "timed out" once {@linkplain #isTimeout() converted}; before, "timeout expired", or the message of a
+     * cancellation of the task raised with the expiry (see the class comment), which this exception carries out of
+     * the block as asyncio's {@code CancelledError} carries the message of the cancel() that reached the task.
+     */
     @Override
     public String getMessage() {
-        return converted ? "timed out" : "timeout expired";
+        return converted ? "timed out" : cancelMessage != null ? cancelMessage : "timeout expired";
     }
 }

@@ -778,6 +778,39 @@ class CancelShieldTest {
         assertThat(seen).containsExactly("raised after the shield: stop");
     }
 
+    /**
+     * The expiry of a Timeout around the shield and a cancellation, both deferred, in either order, then a suspension
+     * in the block: what is raised is still the expiry, which the cancellation keeps from being a timeout, but it
+     * carries the cancellation's message out of the block, as asyncio's CancelledError carries the message of the
+     * last cancel(). The message used to be lost.
+     */
+    @Test
+    void aCancellationDeferredWithTheExpiryOfATimeoutAroundTheShieldKeepsItsMessage() throws Exception {
+        for (boolean cancelFirst : new boolean[] {true, false}) {
+            List<String> seen = new ArrayList<>();
+            TestLoops.runVirtual(() -> {
+                Task<Void> worker = Aio.createTask(() -> {
+                    try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
+                        try (CancelShield shield = CancelShield.enter()) {
+                            Aio.sleep(4);
+                        }
+                        Aio.sleep(1);
+                    } catch (CancellationException e) {
+                        seen.add("left the block: " + e.getMessage() + ", a cancellation " + Task.isCancellation(e));
+                        throw e;
+                    }
+                });
+                Aio.sleep(cancelFirst ? 1 : 3);
+                worker.cancel("why");
+                assertThatThrownBy(worker::await).isInstanceOf(CancellationException.class).hasMessage("why");
+                assertThat(worker.isCancelled()).isTrue();
+                return null;
+            });
+            assertThat(seen).as("cancelled first: " + cancelFirst)
+                    .containsExactly("left the block: why, a cancellation true");
+        }
+    }
+
     /** Suspends once, recording in {@code seen} the cancellation raised there (a shield deferred it until now). */
     private static void suspendRecordingTheCancellation(List<String> seen) {
         try {

@@ -359,11 +359,41 @@ class TaskGroupTest {
                 log.add("went on");
             });
             Aio.sleep(1);
-            owner.cancel();
-            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class);
+            owner.cancel("why");
+            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class).hasMessage("why");
             return null;
         });
         assertThat(log).containsExactly("caught the group's errors");
+    }
+
+    /** The cancellation that arrived while the group's abort was on its way is raised again with its message. */
+    @Test
+    void aCancellationArrivingWithTheGroupsAbortIsRaisedAgainWithItsMessage() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (var group = new TaskGroup()) {
+                    Task<Void> child = group.createTask(() -> {
+                        Aio.sleep(1);
+                        throw new IllegalStateException("boom");
+                    });
+                    Task<?> me = Aio.currentTask();
+                    child.addDoneCallback(c -> me.cancel("why")); // right after the group's own callback aborted me
+                    Aio.getRunningLoop().createFuture().await();
+                } catch (TaskGroupException e) {
+                    log.add("caught the group's errors");
+                }
+                try {
+                    Aio.sleep(5);
+                } catch (CancellationException e) {
+                    log.add("raised again: " + e.getMessage());
+                    throw e;
+                }
+            });
+            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class).hasMessage("why");
+            return null;
+        });
+        assertThat(log).containsExactly("caught the group's errors", "raised again: why");
     }
 
     /** A child that waits, and fails with {@code failure} when it is cancelled (a clean-up that goes wrong). */

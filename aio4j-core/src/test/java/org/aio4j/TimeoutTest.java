@@ -115,6 +115,31 @@ class TimeoutTest {
         });
     }
 
+    /**
+     * A cancellation passed on to the sleep, then the deadline in the same iteration: the task is interrupted once, by
+     * the expiry, which leaves the block as the task's cancellation, with the cancellation's message (asyncio raises
+     * the CancelledError of the cancel() that reached the task). The message used to be lost.
+     */
+    @Test
+    void aCancellationPassedOnJustBeforeTheExpiryKeepsItsMessage() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try (Timeout ignored = Aio.timeout(Duration.ofSeconds(2))) {
+                    Aio.sleep(5);
+                } catch (CancellationException e) {
+                    seen.add("left the block: " + e.getMessage() + ", a cancellation " + Task.isCancellation(e));
+                    throw e;
+                }
+            });
+            Aio.getRunningLoop().callLater(2, () -> t.cancel("why")); // before the deadline's own timer
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class).hasMessage("why");
+            assertThat(t.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(seen).containsExactly("left the block: why, a cancellation true");
+    }
+
     @Test
     void nestedTimeoutsTheInnerOneExpires() throws Exception {
         TestLoops.runVirtual(() -> {
