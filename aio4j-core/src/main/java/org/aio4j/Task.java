@@ -89,8 +89,10 @@ public final class Task<T> extends Future<T> {
          */
         Object overtaken;
         /**
-         * The cause of the last cancellation requested while a TaskGroup's abort was pending (counted, not delivered):
-         * what the group raises again once its errors are out (see rearmCancellation), so that its message is kept.
+         * The cause of the last cancellation (a cancel() or a Timeout's expiry) that a TaskGroup's abort went ahead
+         * of: requested while the abort was pending, or pending or passed on when the abort came (counted, not
+         * delivered). What the group raises again once its errors are out (see rearmCancellation), so that its
+         * message, or its being an expiry, is kept.
          */
         Object heldByAbort;
     }
@@ -577,9 +579,7 @@ public final class Task<T> extends Future<T> {
         if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
             // counted, and the group raises it again once its errors are out (see rearmCancellation).
-            if (isPlainCancellation(cause)) {
-                extras().heldByAbort = cause;
-            }
+            extras().heldByAbort = cause;
             return true;
         }
         if (shieldedFrom(cause)) {
@@ -610,6 +610,8 @@ public final class Task<T> extends Future<T> {
         }
         if (mustCancel && shieldedFrom(cancelCause)) {
             keepOvertaken(cancelCause); // a Timeout or TaskGroup inside the shielded section goes ahead of it
+        } else if (cause instanceof RuntimeException && cancelCause != null && !abortPending()) {
+            extras().heldByAbort = cancelCause; // a TaskGroup's abort goes ahead of it: raised again after its errors
         }
         Object w = waitingOn;
         if (w instanceof Future<?> f) {
@@ -670,9 +672,11 @@ public final class Task<T> extends Future<T> {
     /**
      * Makes the task's next suspension raise a cancellation again, unless something is pending already: what
      * asyncio's TaskGroup does (uncancel, cancel) when its errors win over a cancellation of the task running its
-     * block, so that the cancellation is not swallowed by the errors. It carries the message of {@code raised}, the
-     * cancellation the group caught (null if none), or else of the one requested while the group's abort was pending
-     * (asyncio's TaskGroup re-cancels without a message; here the message is not lost).
+     * block, so that the cancellation is not swallowed by the errors. What is raised again is {@code raised}, the
+     * cancellation the group caught, or else the one its abort went ahead of: a cancel() with its message (asyncio's
+     * TaskGroup re-cancels without one; here it is not lost), or the expiry of a Timeout whose block is still open,
+     * as an expiry, so that its block converts it (asyncio's timeout converts whatever cancellation leaves its block
+     * when the counts say it is its own); a plain cancellation if neither is known.
      */
     void rearmCancellation(RuntimeException raised) {
         Object held = extras == null ? null : extras.heldByAbort;
@@ -681,10 +685,19 @@ public final class Task<T> extends Future<T> {
         }
         if (!isDone() && cancelCause == null && !mustCancel) {
             mustCancel = true;
-            cancelCause = raised != null && isCancellation(raised) && !(raised instanceof TimeoutCancellationException)
-                    ? (raised.getMessage() != null ? raised.getMessage() : NO_MESSAGE)
-                    : held != null ? held : NO_MESSAGE;
+            cancelCause = rearmedCause(raised, held);
         }
+    }
+
+    private static Object rearmedCause(RuntimeException raised, Object held) {
+        if (raised instanceof TimeoutCancellationException tce) {
+            if (!tce.isTimeout() && tce.timeout().isExpiring()) {
+                return tce.timeout();
+            }
+        } else if (raised != null && isCancellation(raised)) {
+            return raised.getMessage() != null ? raised.getMessage() : NO_MESSAGE;
+        }
+        return held instanceof Timeout t && t.isExpiring() || isPlainCancellation(held) ? held : NO_MESSAGE;
     }
 
     /** Whether {@code cause} comes from a Timeout or TaskGroup inside the shield that defers what is pending. */
@@ -693,19 +706,21 @@ public final class Task<T> extends Future<T> {
                 && shieldedFrom(cancelCause);
     }
 
-    /**
-     * The block of {@code expired} ends while its deferred expiry is still pending (the block did not suspend after
-     * the shield closed): what that expiry replaced as the pending interruption is pending again, so that no
-     * suspension after the block raises the expiry of a closed scope.
-     */
     /** What the task's next suspension will raise, if anything: the pending cause; null if none. */
     Object deferredCause() {
         return mustCancel ? cancelCause : null;
     }
 
+    /**
+     * The block of {@code expired} ends while its expiry is still pending (deferred by a shield, and the block did
+     * not suspend after the shield closed; or raised again by a TaskGroup after its errors, which then left the
+     * block): what that expiry replaced as the pending interruption is pending again, or else a cancellation (one is
+     * still requested: Timeout.close's uncancel() dropped the expiry otherwise), so that no suspension after the block
+     * raises the expiry of a closed scope.
+     */
     void restoreDisplaced(Timeout expired, Object displaced) {
-        if (mustCancel && cancelCause == expired && displaced != null) {
-            cancelCause = displaced;
+        if (mustCancel && cancelCause == expired) {
+            cancelCause = displaced != null ? displaced : NO_MESSAGE;
         }
     }
 

@@ -199,6 +199,11 @@ public final class Timeout implements AutoCloseable {
         displaced = null;
     }
 
+    /** Whether the deadline passed and the block has not ended yet. */
+    boolean isExpiring() {
+        return state == State.EXPIRING;
+    }
+
     int shieldsAtEntry() {
         return shieldsAtEntry;
     }

@@ -396,6 +396,111 @@ class TaskGroupTest {
         assertThat(log).containsExactly("caught the group's errors", "raised again: why");
     }
 
+    /**
+     * The group's errors win over the expiry of a Timeout around it, which the group raises again after them: as in
+     * asyncio (3.13's TaskGroup re-cancels, the timeout's exit converts the cancellation), it leaves the Timeout's
+     * block as a timeout. It used to be raised again as a plain cancellation, which the timeout could not convert:
+     * a task never cancelled ended cancelled (found by CancelScopesStressTest).
+     */
+    @Test
+    void anExpiryRaisedAgainAfterTheGroupsErrorsLeavesItsTimeoutBlockAsATimeout() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                try (var group = new TaskGroup()) {
+                    group.createTask(failsWhenCancelled(new IllegalStateException("clean-up failed")));
+                    group.join();
+                } catch (TaskGroupException e) {
+                    log.add("caught the group's errors");
+                }
+                Aio.sleep(5); // the expiry, raised again
+                log.add("went on");
+            } catch (CancellationException e) {
+                log.add(e.getClass().getSimpleName() + ", timeout=" + (e instanceof TimeoutCancellationException tce
+                        && tce.isTimeout()));
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            Aio.sleep(0); // nothing left pending
+            return null;
+        });
+        assertThat(log).containsExactly("caught the group's errors", "TimeoutCancellationException, timeout=true");
+    }
+
+    /**
+     * A Timeout's expiry cuts the block's sleep short, and the group's abort, right after it, goes ahead of it: after
+     * the group's errors, the expiry is raised again as the expiry, and leaves the Timeout's block as a timeout, as
+     * in asyncio. It used to be raised again as a plain cancellation, and the task, never cancelled, ended cancelled.
+     */
+    @Test
+    void anExpiryTheGroupsAbortWentAheadOfIsRaisedAgainAsTheTimeout() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (Timeout t = Aio.timeout(Duration.ZERO)) {
+                try (var group = new TaskGroup()) {
+                    group.createTask(() -> {
+                        throw new IllegalStateException("boom");
+                    });
+                    Aio.sleep(3);
+                    group.join();
+                } catch (TaskGroupException e) {
+                    log.add("caught the group's errors");
+                }
+                Aio.sleep(1); // the expiry, raised again
+                log.add("went on");
+            } catch (CancellationException e) {
+                log.add(e.getClass().getSimpleName() + ", timeout=" + (e instanceof TimeoutCancellationException tce
+                        && tce.isTimeout()));
+            }
+            assertThat(Aio.currentTask().cancelling()).isZero();
+            return null;
+        });
+        assertThat(log).containsExactly("caught the group's errors", "TimeoutCancellationException, timeout=true");
+    }
+
+    /**
+     * As above, but the task is also cancelled while the group waits for its child, and the group's errors leave the
+     * Timeout's block: the expiry raised again must not outlive its block. After it, what is raised is the
+     * cancellation still requested, not the expiry of a closed scope.
+     */
+    @Test
+    void anExpiryRaisedAgainAfterTheGroupsErrorsDoesNotOutliveItsTimeoutBlock() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> owner = Aio.createTask(() -> {
+                try (Timeout t = Aio.timeout(Duration.ofSeconds(1))) {
+                    try (var group = new TaskGroup()) {
+                        group.createTask(() -> {
+                            try {
+                                Aio.sleep(10);
+                            } catch (CancellationException e) {
+                                try (CancelShield shield = CancelShield.enter()) {
+                                    Aio.sleep(1); // a clean-up that takes a while, and then fails
+                                }
+                                throw new IllegalStateException("clean-up failed");
+                            }
+                        });
+                        group.join();
+                    }
+                } catch (TaskGroupException e) {
+                    log.add("the group's errors left the timeout's block");
+                }
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    log.add("raised after the block: " + e.getClass().getSimpleName());
+                    throw e;
+                }
+            });
+            Aio.sleep(1.5);
+            owner.cancel();
+            assertThatThrownBy(owner::await).isInstanceOf(CancellationException.class);
+            assertThat(owner.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("the group's errors left the timeout's block",
+                "raised after the block: CancellationException");
+    }
+
     /** A child that waits, and fails with {@code failure} when it is cancelled (a clean-up that goes wrong). */
     private static VoidCoroutine failsWhenCancelled(RuntimeException failure) {
         return () -> {
