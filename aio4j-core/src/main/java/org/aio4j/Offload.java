@@ -25,6 +25,8 @@ final class Offload<T> implements Runnable {
     private final Future<T> future;
     private final Callable<T> call;
     private Thread runner;
+    /** The call has returned or thrown: its outcome is on its way to the loop (or was refused by a closed loop). */
+    private boolean ended;
     private boolean cancelled;
     private boolean interruptedByUs;
     /** Set when the close reported this call as blocked in get(), before releasing it (see {@link #refusedFailure}). */
@@ -81,6 +83,7 @@ final class Offload<T> implements Runnable {
         boolean interruptUnseen = false;
         synchronized (this) {
             runner = null;
+            ended = true;
             if (interruptedByUs) {
                 // Still set: the call never looked at our interrupt, so it cannot have failed because of it.
                 interruptUnseen = Thread.interrupted();
@@ -211,10 +214,13 @@ final class Offload<T> implements Runnable {
     @Override
     public String toString() {
         Thread t;
+        boolean done;
         synchronized (this) {
             t = runner;
+            done = ended;
         }
-        return "offloaded call " + call.getClass().getName() + (t == null ? " (queued)" : " running on " + t);
+        return "offloaded call " + call.getClass().getName()
+                + (t != null ? " running on " + t : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
     }
 
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */

@@ -106,6 +106,8 @@ class OffloadAfterCloseTest {
 
                 var severe = log.records.stream().filter(r -> r.getLevel().intValue()
                         >= java.util.logging.Level.WARNING.intValue()).toList();
+                assertThat(loop.inFlightSnapshot()).as("the outcome the closed loop refused").singleElement()
+                        .asString().endsWith(" (ended, outcome not taken by the loop yet)");
                 if (timed) {
                     assertThat(errors).isEmpty();
                     assertThat(severe).singleElement().satisfies(r -> assertThat(r.getThrown())
