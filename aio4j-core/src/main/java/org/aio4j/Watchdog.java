@@ -54,8 +54,10 @@ final class Watchdog implements StepObserver {
     public void stepStarted(EventLoop loop, Object what, long nanoTime) {
         startedAt = nanoTime;
         holder = Thread.currentThread();
-        subject = what;
         step++;
+        // Last: a poll that reads this subject then reads this step's number and start (volatile writes before it),
+        // so it cannot take the new subject for the previous step and report it twice.
+        subject = what;
     }
 
     @Override
