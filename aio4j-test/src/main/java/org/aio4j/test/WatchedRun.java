@@ -231,7 +231,8 @@ final class WatchedRun<T> {
         }
     }
 
+    /** {@code d} in seconds, for messages; any duration, even one too long for a long of nanoseconds. */
     static String seconds(Duration d) {
-        return d.toNanos() / 1e9 + " s";
+        return d.getSeconds() + d.getNano() / 1e9 + " s";
     }
 }

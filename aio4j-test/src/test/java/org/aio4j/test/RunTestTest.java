@@ -84,6 +84,23 @@ class RunTestTest {
     }
 
     @Test
+    void aTimeoutIsReportedAsSuchWhateverTheCancellationGrace() {
+        // A grace beyond what fits in a long of nanoseconds ("wait as long as it takes to unwind") is valid: the
+        // failure must still be the timeout with its dump, not an ArithmeticException from writing the message.
+        var forever = new CountDownLatch(1);
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withCancellationGrace(Duration.ofSeconds(Long.MAX_VALUE)),
+                () -> {
+                    Aio.toThread(() -> {
+                        forever.await();
+                        return null;
+                    });
+                }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("timed out: not done after 0.3 s of real time")
+                .hasMessageContaining("in flight: offloaded call");
+    }
+
+    @Test
     void aChildTaskKeepingAVirtualClockRunningForeverTimesOut() {
         // Debug mode off: the clock races so fast that the dump's stack walks would make it report slow steps.
         Throwable failure = catchThrowable(() -> runTest(SHORT.withDebug(false), () -> {
