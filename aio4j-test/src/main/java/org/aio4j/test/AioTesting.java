@@ -52,8 +52,8 @@ import org.aio4j.VoidCoroutine;
  * <li><b>Tasks still pending</b> when the body returns fail the test, with the task dump; then they are cancelled.
  *     {@link TestOptions#withAllowPendingTasks} lets background tasks be, and only cancels them. Offloaded calls
  *     still in flight are then waited for (within the timeout), so that their errors are seen and no thread outlives
- *     the test: all of them on a virtual clock; on the real clock, those of the loop's default executor
- *     ({@code runInExecutor(null, ...)}), as {@code asyncio.run} shuts it down.</li>
+ *     the test: all of them ({@code Aio.toThread}, any executor, wrapped stages), on either clock; but a call blocked
+ *     in {@code Future.get()} on a future of the loop, which the close releases and reports.</li>
  * <li><b>Errors nobody received</b> fail the test after the body returned: the exception of a task nobody awaited
  *     (reported when the loop closes), an exception thrown by a callback, anything that reached the loop's exception
  *     handler. The first is the cause of the {@link AssertionError}, the others are suppressed.</li>

@@ -1,6 +1,5 @@
 package org.aio4j.test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -8,7 +7,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.aio4j.Coroutine;
 import org.aio4j.EventLoop;
@@ -33,8 +31,8 @@ final class TestSession {
     private final EventLoop loop;
     private final List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
     /**
-     * The loop's default executor ({@code runInExecutor(null, ...)}), the session's own so that the cleanup can wait
-     * for its calls on the real clock too, where nothing else tells when they end (see {@link #awaitOffloads}).
+     * The loop's default executor ({@code runInExecutor(null, ...)}), the session's own so that its threads are named
+     * after the test module; shut down when the session ends.
      */
     private final ExecutorService offloads =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("aio4j-test-executor-", 0).factory());
@@ -151,8 +149,8 @@ final class TestSession {
     }
 
     /**
-     * Cancels every other task and waits for them, then (on a virtual clock) for the offloaded calls still in flight,
-     * so that their errors are reported too; again until nothing is left. Run as the main task of the cleanup.
+     * Cancels every other task and waits for them, then for the offloaded calls still in flight, so that their errors
+     * are reported too; again until nothing is left. Run as the main task of the cleanup.
      */
     private Void cancelRemaining() throws Exception {
         Task<?> me = Aio.currentTask();
@@ -171,30 +169,15 @@ final class TestSession {
                     }
                 }
             }
-            if (loop.isVirtualTime()) {
-                // A virtual clock jumps only when nothing is ready and no offloaded call is in flight: this timer
-                // fires once every offloaded call has ended and its outcome has been delivered.
-                Aio.sleep(Duration.ofNanos(1));
-            } else {
-                awaitOffloads();
-            }
+            // Every offloaded call in flight (Aio.toThread, any executor, a wrapped stage), on either clock: this
+            // returns once each has ended and its outcome has been delivered, so that its error is reported and its
+            // thread does not outlive the test. A call blocked in Future.get() on a future of the loop is not waited
+            // for: only the loop could settle that future; the close releases the call and reports it.
+            Aio.waitAllTasksBlocked();
             if (Aio.allTasks().size() == 1) {
                 return null;
             }
         }
-    }
-
-    /**
-     * On the real clock, waits for the calls of the default executor to end, as asyncio's
-     * {@code shutdown_default_executor()} at the end of {@code asyncio.run} and {@code IsolatedAsyncioTestCase}: else
-     * a call still running when the loop closes would fail unseen. Their outcomes were posted to the loop before they
-     * ended; the next iteration delivers them, so that an error nobody retrieved is reported when the loop closes.
-     * Calls on other executors and wrapped stages are not waited for: the loop does not say when they end.
-     */
-    private void awaitOffloads() throws Exception {
-        offloads.shutdown();
-        Aio.toThread(() -> offloads.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS));
-        Aio.sleep(0);
     }
 
     private static AssertionError unhandledErrors(List<ExceptionContext> errors) {

@@ -21,6 +21,7 @@ import org.aio4j.Future;
 import org.aio4j.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RunTestTest {
@@ -407,12 +408,12 @@ class RunTestTest {
                 .cause().isInstanceOf(IOException.class).hasMessage("late failure");
     }
 
-    @Test
-    void anOffloadedCallStillBlockedOnAFutureOfTheLoopAtTheEndFailsTheTest() {
-        // The call waits for the loop, which alone can settle the future: it does not hold the cleanup's virtual
-        // clock, nor end by itself; the close releases it, and the test must not pass as if nothing were left
-        // behind. (On the real clock the cleanup waits for it and times out, as for any call that never ends.)
-        Throwable failure = catchThrowable(() -> runTest(SHORT, () -> {
+    @ParameterizedTest(name = "virtual time: {0}")
+    @ValueSource(booleans = {true, false})
+    void anOffloadedCallStillBlockedOnAFutureOfTheLoopAtTheEndFailsTheTest(boolean virtualTime) {
+        // The call waits for the loop, which alone can settle the future: the cleanup does not wait for it (it would
+        // never end by itself); the close releases it, and the test must not pass as if nothing were left behind.
+        Throwable failure = catchThrowable(() -> runTest(SHORT.withVirtualTime(virtualTime), () -> {
             Future<String> never = Aio.getRunningLoop().createFuture();
             Aio.getRunningLoop().runInExecutor(null, never::get);
         }));
@@ -421,13 +422,15 @@ class RunTestTest {
                 .hasMessageContaining("is blocked in Future.get() on Future");
     }
 
-    @ParameterizedTest(name = "virtual time: {0}")
-    @ValueSource(booleans = {true, false})
-    void anOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOut(boolean virtualTime) {
+    @ParameterizedTest(name = "virtual time: {0}, default executor: {1}")
+    @CsvSource({"true, true", "false, true", "true, false", "false, false"})
+    void anOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOut(boolean virtualTime, boolean defaultExecutor) {
         var never = new CountDownLatch(1);
+        // Not the loop's default executor: the cleanup must wait for every call in flight, on either clock.
+        var own = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         try {
             Throwable failure = catchThrowable(() -> runTest(SHORT.withVirtualTime(virtualTime), () -> {
-                Aio.getRunningLoop().runInExecutor(null, () -> {
+                Aio.getRunningLoop().runInExecutor(defaultExecutor ? null : own, () -> {
                     never.await(); // a leaked thread: its outcome, an error maybe, would come after the test
                     return null;
                 });
@@ -438,6 +441,7 @@ class RunTestTest {
                     .hasMessageContaining("in flight: offloaded call");
         } finally {
             never.countDown();
+            own.close();
         }
     }
 
