@@ -56,7 +56,9 @@ import org.aio4j.VoidCoroutine;
  *     in {@code Future.get()} on a future of the loop, which the close releases and reports.</li>
  * <li><b>Errors nobody received</b> fail the test after the body returned: the exception of a task nobody awaited
  *     (reported when the loop closes), an exception thrown by a callback, anything that reached the loop's exception
- *     handler. The first is the cause of the {@link AssertionError}, the others are suppressed.</li>
+ *     handler. The first is the cause of the {@link AssertionError}, the others are suppressed. A handler that the
+ *     test installs ({@code loop.setExceptionHandler}) hears instead what is reported while it is installed; the
+ *     test's own is put back when the body returns, so that what the cleanup and the close find still fails it.</li>
  * </ul>
  * If the body itself throws, that exception is rethrown as it is (an assertion failing inside an awaited task
  * propagates through {@code await}), with the errors that reached the exception handler added as suppressed; tasks

@@ -11,6 +11,7 @@ import org.aio4j.Aio;
 import org.aio4j.Coroutine;
 import org.aio4j.EventLoop;
 import org.aio4j.ExceptionContext;
+import org.aio4j.ExceptionHandler;
 import org.aio4j.Task;
 
 /**
@@ -30,6 +31,8 @@ final class TestSession {
     private final TestOptions options;
     private final EventLoop loop;
     private final List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
+    /** Records what reaches it in {@link #reported}; put back for the end of the test if the test replaced it. */
+    private final ExceptionHandler handler = (l, context) -> reported.add(context);
     /**
      * The loop's default executor ({@code runInExecutor(null, ...)}), the session's own so that its threads are named
      * after the test module; shut down when the session ends.
@@ -45,7 +48,7 @@ final class TestSession {
         EventLoop.Builder b = EventLoop.builder()
                 .debug(options.debug())
                 .deadlockDetection(options.deadlockDetection())
-                .exceptionHandler((l, context) -> reported.add(context));
+                .exceptionHandler(handler);
         if (options.virtualTime()) {
             b.virtualTime();
         }
@@ -103,6 +106,9 @@ final class TestSession {
                     + " still pending at the end of the test (await or cancel them, or allow background tasks with"
                     + " allowPendingTasks); they were cancelled.\n" + dump()));
         }
+        // A handler the test installed (code under test may install its own) heard what was reported while it was
+        // there; what the cleanup and the close find must fail the test.
+        loop.setExceptionHandler(handler);
         try {
             WatchedRun.run(this, "end-of-test cleanup", "The end-of-test cleanup (cancelling the tasks left, then"
                     + " waiting for the offloaded calls in flight)", this::cancelRemaining);

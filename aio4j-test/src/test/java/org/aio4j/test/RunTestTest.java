@@ -288,6 +288,25 @@ class RunTestTest {
     }
 
     @Test
+    void anExceptionHandlerInstalledByTheBodyDoesNotHideTheErrorsFoundAtTheEnd() {
+        // Code under test may install a handler of its own (a framework's logging one); what it saw while it was
+        // installed is its business, but the errors the end of the test finds must still fail it.
+        var boom = new IllegalStateException("boom");
+        var seenByTheBodysHandler = new ArrayList<String>();
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.getRunningLoop().setExceptionHandler((loop, context) -> seenByTheBodysHandler.add(context.message()));
+            Aio.createTask(() -> {
+                throw boom;
+            }, "careless");
+            Aio.sleep(1);
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Task exception was never retrieved: Task[name=careless")
+                .cause().isSameAs(boom);
+        assertThat(seenByTheBodysHandler).isEmpty();
+    }
+
+    @Test
     void severalUnreceivedErrorsAreTheCauseAndSuppressedInTheOrderTheyCame() {
         var inCallback = new IllegalArgumentException("in a callback");
         var inTask = new IllegalStateException("in a task");
