@@ -61,8 +61,9 @@ import org.aio4j.VoidCoroutine;
  *     test's own is put back when the body returns, so that what the cleanup and the close find still fails it.</li>
  * </ul>
  * If the body itself throws, that exception is rethrown as it is (an assertion failing inside an awaited task
- * propagates through {@code await}), with the errors that reached the exception handler added as suppressed; tasks
- * still pending are then cancelled without being reported.
+ * propagates through {@code await}), with the errors that reached the exception handler added as suppressed (an
+ * exception built with suppression disabled, which would drop them, is thrown as the cause of an
+ * {@link AssertionError} that carries them); tasks still pending are then cancelled without being reported.
  *
  * <h2>Threads</h2>
  * The body runs on a task's virtual thread, as any task. The loop is driven by a daemon thread of its own while the
@@ -128,12 +129,28 @@ public final class AioTesting {
         throw asException(session.noteSeed(combine(failure, found)));
     }
 
-    /** {@code primary}, or else the first of {@code found}, with the others added as suppressed. */
+    /**
+     * {@code primary}, or else the first of {@code found}, with the others added as suppressed. If that one records no
+     * suppressed exceptions (built with suppression disabled), which would drop them, it becomes the cause of an
+     * {@link AssertionError} that carries them instead.
+     */
     static Throwable combine(Throwable primary, List<Throwable> found) {
         Throwable first = primary != null ? primary : found.getFirst();
         for (Throwable t : found) {
-            if (t != first) {
-                first.addSuppressed(t);
+            if (t == first) {
+                continue;
+            }
+            int before = first.getSuppressed().length;
+            first.addSuppressed(t);
+            if (first.getSuppressed().length == before) {
+                var carrier = new AssertionError("The test failed with " + first + ", which records no suppressed"
+                        + " exceptions; what else was found is suppressed here", first);
+                for (Throwable other : found) {
+                    if (other != first) {
+                        carrier.addSuppressed(other);
+                    }
+                }
+                return carrier;
             }
         }
         return first;

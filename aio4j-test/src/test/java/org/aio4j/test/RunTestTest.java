@@ -328,6 +328,27 @@ class RunTestTest {
     }
 
     @Test
+    void errorsFoundWhenTheBodyThrowsAnExceptionWithoutSuppressionAreNotLost() {
+        // Some exceptions are built with suppression disabled (preallocated ones, say): adding the unreceived errors
+        // to such an exception as suppressed would drop them.
+        var boom = new IllegalStateException("boom");
+        var own = new RuntimeException("the body's own", null, false, false) { };
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Aio.createTask(() -> {
+                throw boom;
+            }, "careless");
+            Aio.sleep(1);
+            throw own;
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("the body's own")
+                .hasMessageContaining("records no suppressed exceptions")
+                .hasCause(own);
+        assertThat(failure.getSuppressed()).singleElement().satisfies(e -> assertThat(e)
+                .hasMessageContaining("Task exception was never retrieved: Task[name=careless").cause().isSameAs(boom));
+    }
+
+    @Test
     void anAssertionFailingInAnAwaitedTaskPropagatesAsItIs() {
         var inner = new AssertionError("expected 2 but was 3");
         Throwable failure = catchThrowable(() -> runTest(() -> {
