@@ -90,8 +90,8 @@ final class Runners {
      * the wait: work that never ends, an {@link EventLoop#expectExternal()} never closed, a wrapped stage nobody
      * completes, a call deaf to interrupts, would keep {@code Aio.run} from returning). The loop runs meanwhile, so
      * its timers fire and results posted to it are delivered. Calls that only wait for the loop, blocked in
-     * {@link Future#get()} on its futures while it has nothing left to do, can never end: the loop's deadlock
-     * detection finds them at once: they are not waited for, and the close reports and releases them.
+     * {@link Future#get()} on its futures while it has nothing left to do, can never end; the loop's deadlock
+     * detection finds them at once, so they are not waited for, and the close reports and releases them.
      *
      * @return whether every call ended; if not, what is left has been reported to the exception handler, or will be
      *         by the close
