@@ -1194,6 +1194,15 @@ public final class EventLoop implements AutoCloseable {
         return inFlight.snapshot();
     }
 
+    /** See {@link InFlight#notWaitingForTheLoop()}. */
+    List<Object> inFlightNotWaitingForTheLoop() {
+        return inFlight.notWaitingForTheLoop();
+    }
+
+    /** Whether {@link Builder#deadlockDetection} is on. */
+    boolean detectsDeadlocks() {
+        return deadlockDetection;
+    }
 
     void trackUnretrieved(Future<?> f) {
         unretrieved.add(f);

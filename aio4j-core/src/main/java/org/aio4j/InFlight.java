@@ -84,6 +84,20 @@ final class InFlight {
         return out;
     }
 
+    /**
+     * What is in flight except the calls blocked in get() on a pending future of this loop: the work that may still
+     * end by itself (the close reports and releases the others, see {@link #blockedCallsReportedAtClose}).
+     */
+    List<Object> notWaitingForTheLoop() {
+        var out = new ArrayList<Object>();
+        for (Object op : ops) {
+            if (blockedOn(op) == null) {
+                out.add(op);
+            }
+        }
+        return out;
+    }
+
     private Future<?> blockedOn(Object op) {
         Thread runner = op instanceof Offload<?> call ? call.runningThread() : null;
         return runner == null ? null : loop.blockedGets.waitsForever(runner);

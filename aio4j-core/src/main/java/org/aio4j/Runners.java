@@ -102,8 +102,12 @@ final class Runners {
         }
         Task<Boolean> waiting = loop.createTask(() -> {
             Future<Void> drained = loop.inFlightDrained();
-            // No timer of the loop's own: it would hide calls stuck for ever from the deadlock detection.
+            // No timer of the loop's own on the real clock: it would hide calls stuck for ever from the deadlock
+            // detection. A virtual clock reaches one only once every call left waits for the loop (it stands still
+            // otherwise): without deadlock detection, that timer is what finds them.
             Thread deadline = realTimeDeadline(loop, drained, timeout);
+            TimerHandle bound = loop.isVirtualTime() && !loop.detectsDeadlocks()
+                    ? loop.callLater(timeout, () -> drained.cancel()) : null;
             try {
                 drained.await();
                 return true;
@@ -111,11 +115,18 @@ final class Runners {
                 if (Aio.currentTask().cancelling() > 0) {
                     throw expired; // this task is cancelled (a deadlock was found), not the wait given up
                 }
-                loop.callExceptionHandler(new ExceptionContext("Offloaded work still running after " + timeout
-                        + ": " + loop.inFlightSnapshot(), null, null, null));
+                // The calls blocked in get() on the loop's futures are reported by the close that releases them.
+                var running = loop.inFlightNotWaitingForTheLoop();
+                if (!running.isEmpty()) {
+                    loop.callExceptionHandler(new ExceptionContext("Offloaded work still running after " + timeout
+                            + ": " + running, null, null, null));
+                }
                 return false;
             } finally {
                 deadline.interrupt();
+                if (bound != null) {
+                    bound.cancel();
+                }
             }
         }, "Aio.run() awaiting offloaded work");
         try {

@@ -279,4 +279,60 @@ class DeadlockTest {
                     .hasMessageContaining("Event loop closed while a thread waited");
         }
     }
+
+    /**
+     * As above with deadlock detection off, on a virtual clock: the clock still tells that the call only waits for
+     * the loop (it jumps over it), so the shutdown does not wait out the real-time bound for it, and it is reported
+     * once, by the close that releases it.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void withoutDeadlockDetectionAVirtualClockAioRunDoesNotWaitForACallThatOnlyWaitsForTheLoop() throws Exception {
+        var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
+        var executor = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            EventLoop loop = EventLoop.builder().virtualTime().deadlockDetection(false)
+                    .exceptionHandler((l, c) -> reports.add(c)).build();
+            String got = Runners.run(loop, () -> {
+                Future<String> never = Aio.getRunningLoop().createFuture();
+                Aio.getRunningLoop().runInExecutor(executor, never::get);
+                Aio.sleep(0); // the call starts and blocks
+                return "main done";
+            }, java.time.Duration.ofHours(1));
+            assertThat(got).isEqualTo("main done");
+            assertThat(reports).singleElement().satisfies(c -> assertThat(c.message())
+                    .startsWith("Event loop closed while offloaded call"));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /**
+     * With deadlock detection off on the real clock, a call blocked in get() on a future of the loop is waited for
+     * until the bound (another thread might settle that future), and then reported once: by the close that releases
+     * it, not also as work still running.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCallBlockedOnALoopFutureLeftAtTheBoundIsReportedOnceByTheClose() throws Exception {
+        var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
+        var executor = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            EventLoop loop = EventLoop.builder().deadlockDetection(false)
+                    .exceptionHandler((l, c) -> reports.add(c)).build();
+            Runners.run(loop, () -> {
+                Future<String> never = Aio.getRunningLoop().createFuture();
+                Aio.getRunningLoop().runInExecutor(executor, never::get);
+                Aio.getRunningLoop().expectExternal(); // never closed: still running at the bound
+                Aio.sleep(0);
+                return "main done";
+            }, java.time.Duration.ofMillis(200));
+            assertThat(reports).extracting(ExceptionContext::message).satisfiesExactlyInAnyOrder(
+                    m -> assertThat(m).startsWith("Offloaded work still running after PT0.2S: [external work")
+                            .doesNotContain("offloaded call"),
+                    m -> assertThat(m).startsWith("Event loop closed while offloaded call"));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
 }
