@@ -320,16 +320,7 @@ class IteratorEdgeCasesTest {
     void aRefusedAcloseKeepsTheItemAnOperatorHolds(String operator) throws Exception {
         List<String> log = Collections.synchronizedList(new ArrayList<>());
         TestLoops.runVirtual(() -> {
-            var source = AsyncGenerator.<Integer>of(out -> {
-                try {
-                    for (int i = 1; i <= 4; i++) {
-                        out.emit(i);
-                    }
-                } finally {
-                    log.add("source closed");
-                }
-            });
-            AsyncIterator<?> it = operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
+            AsyncIterator<?> it = evenOrPairsOfOneToFour(operator, () -> log.add("source closed"));
             assertThat(it.hasNext()).isTrue(); // holds 2, or [1, 2]
             assertThatThrownBy(() -> Aio.toThread(() -> {
                 it.aclose();
@@ -352,22 +343,29 @@ class IteratorEdgeCasesTest {
     void aFailedAcloseStillDropsTheItemAnOperatorHolds(String operator) throws Exception {
         var cleanup = new IllegalStateException("cleanup failed");
         TestLoops.runVirtual(() -> {
-            var source = AsyncGenerator.<Integer>of(out -> {
-                try {
-                    for (int i = 1; i <= 4; i++) {
-                        out.emit(i);
-                    }
-                } finally {
-                    throw cleanup;
-                }
+            AsyncIterator<?> it = evenOrPairsOfOneToFour(operator, () -> {
+                throw cleanup;
             });
-            AsyncIterator<?> it = operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
             assertThat(it.hasNext()).isTrue();
             assertThatThrownBy(it::aclose).isSameAs(cleanup);
             assertThat(it.hasNext()).isFalse();
             it.aclose();
             return null;
         });
+    }
+
+    /** filter() of the even numbers, or chunked(2), over a generator of 1..4 whose finally block runs {@code atEnd}. */
+    private static AsyncIterator<?> evenOrPairsOfOneToFour(String operator, Runnable atEnd) {
+        var source = AsyncGenerator.<Integer>of(out -> {
+            try {
+                for (int i = 1; i <= 4; i++) {
+                    out.emit(i);
+                }
+            } finally {
+                atEnd.run();
+            }
+        });
+        return operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
     }
 
     /**
