@@ -279,6 +279,34 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * An https:// URL whose server does not speak TLS (it answers the ClientHello with plain HTTP): the handshake fails,
+     * which is a connection error naming the request, not a malformed HTTP response nor an exchange left pending.
+     */
+    @Test
+    void anHttpsRequestToAServerThatDoesNotSpeakTlsIsAConnectionErrorNamingTheRequest() throws Exception {
+        try (var plain = new ServerSocket(0, 50, InetAddress.getLoopbackAddress()); var http = session()) {
+            Thread.ofVirtual().name("plain-text-server").start(() -> {
+                while (!plain.isClosed()) {
+                    try (var c = plain.accept()) {
+                        c.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII));
+                        c.getOutputStream().flush();
+                        c.getInputStream().readAllBytes(); // until the client gives up the connection
+                    } catch (java.io.IOException closedOrGone) {
+                        // the next connection, or the end of the test
+                    }
+                }
+            });
+            String url = "https://127.0.0.1:" + plain.getLocalPort() + "/x";
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessageContaining(url)
+                    .hasMessageNotContaining("invalid HTTP response")
+                    .hasRootCauseInstanceOf(javax.net.ssl.SSLException.class);
+        }
+    }
+
     @Test
     void aDeclaredContentLengthIsNotAllocatedBeforeTheBodyArrives() throws Exception {
         // The Content-Length is the server's word, not bytes received: a server that declares a gigabyte and sends
