@@ -949,13 +949,12 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Turns debug mode on or off: asyncio's {@code set_debug()}; takes effect the next time the loop starts running.
-     * In debug mode the loop records where each task is created and where each callback is scheduled (shown in
-     * error reports, slow-callback reports and task dumps), and a
-     * watchdog thread reports any callback or task step that holds the loop longer than
-     * {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
-     * blocking code, and again with the total when it ends (see {@link SlowStep},
-     * {@link Builder#onSlowStep}).
+     * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
+     * created and where each callback is scheduled (shown in error reports, slow-callback reports and task dumps),
+     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread, started or
+     * stopped the next time the loop starts running, reports any callback or task step that holds the loop longer
+     * than {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
+     * blocking code, and again with the total when it ends (see {@link SlowStep}, {@link Builder#onSlowStep}).
      */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
