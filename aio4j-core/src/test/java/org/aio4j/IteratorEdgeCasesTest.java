@@ -299,10 +299,7 @@ class IteratorEdgeCasesTest {
                 default -> items.mapConcurrent(1, x -> x);
             };
             assertThat(it.next()).isEqualTo(1);
-            assertThatThrownBy(() -> Aio.toThread(() -> {
-                it.aclose();
-                return null;
-            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
+            acloseFromAThreadIsRefused(it);
             log.add("refused");
             log.add("rest " + it.toList());
             return null;
@@ -322,10 +319,7 @@ class IteratorEdgeCasesTest {
         TestLoops.runVirtual(() -> {
             AsyncIterator<?> it = evenOrPairsOfOneToFour(operator, () -> log.add("source closed"));
             assertThat(it.hasNext()).isTrue(); // holds 2, or [1, 2]
-            assertThatThrownBy(() -> Aio.toThread(() -> {
-                it.aclose();
-                return null;
-            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
+            acloseFromAThreadIsRefused(it);
             log.add("refused");
             log.add("rest " + it.toList());
             return null;
@@ -352,6 +346,14 @@ class IteratorEdgeCasesTest {
             it.aclose();
             return null;
         });
+    }
+
+    /** An aclose() of {@code it} from an offloaded call, not a task of its loop: refused. */
+    private static void acloseFromAThreadIsRefused(AsyncIterator<?> it) {
+        assertThatThrownBy(() -> Aio.toThread(() -> {
+            it.aclose();
+            return null;
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("no running event loop");
     }
 
     /** filter() of the even numbers, or chunked(2), over a generator of 1..4 whose finally block runs {@code atEnd}. */
