@@ -545,14 +545,16 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
                 return;
             }
             if (loop.isClosed()) {
-                throw new IllegalStateException("Event loop is closed: nothing can complete " + this);
+                // Registered already: the close may have reported this thread as blocked before it got here, so it
+                // fails as one the close released (not reported twice; see Offload#markReleaseReported).
+                throw new ReleasedByClose(this, false);
             }
             interrupted = waiter.await(timeoutNanos);
             if (interrupted) {
                 throw new InterruptedException();
             }
             if (state == PENDING && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
-                throw new ReleasedByClose(this);
+                throw new ReleasedByClose(this, true);
             }
         } finally {
             if (untimed) {
