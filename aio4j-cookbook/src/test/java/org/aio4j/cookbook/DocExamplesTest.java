@@ -40,7 +40,9 @@ class DocExamplesTest {
             import org.aio4j.*;
             import org.aio4j.http.*;
             import org.aio4j.test.*;
+            import org.junit.jupiter.api.RepeatedTest;
             import org.junit.jupiter.api.Test;
+            import org.junit.jupiter.api.extension.ExtendWith;
 
             class %s {  // %s
                 List<String> urls = List.of();

@@ -2,9 +2,11 @@ package org.aio4j.test;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.UndeclaredThrowableException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.aio4j.EventLoop;
+import org.junit.jupiter.api.TestTemplate;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -22,9 +24,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <h2>What runs inside the loop</h2>
  * For each test (each invocation of a {@code @RepeatedTest} or {@code @ParameterizedTest} when the extension is
  * registered with {@code @ExtendWith(AioExtension.class)} on the method or its class, the class of a {@code @Nested}
- * class included: {@link AioTest} is itself a {@code @Test} and cannot be combined with them, so they run with
- * {@link TestOptions#defaults()}), one loop is created before the {@code @BeforeEach} methods (those of enclosing
- * classes too) and closed after the {@code @AfterEach} methods. In between, like
+ * class included; {@link AioTest} is itself a {@code @Test} and cannot be combined with them: such a method fails
+ * with an {@link IllegalArgumentException}), one loop is created before the {@code @BeforeEach} methods (those of
+ * enclosing classes too) and closed after the {@code @AfterEach} methods. In between, like
  * {@code IsolatedAsyncioTestCase}'s {@code asyncSetUp}, test and {@code asyncTearDown}:
  * <ul>
  * <li>each {@code @BeforeEach} method, the test method, and each {@code @AfterEach} method runs as the main task of
@@ -39,10 +41,15 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * themselves.
  *
  * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
- * test's loop. The options come from the {@link AioTest} annotation of the test method, else from
- * {@link TestOptions#defaults()}. If a run times out and its loop had to be abandoned (a task blocks it or ignores
- * its cancellation), the remaining methods of that test are not run in it: they fail with an
- * {@link IllegalStateException} saying so.
+ * test's loop. The options come from the test method's {@link AioTest} if it sets any, else from the nearest
+ * {@link AioTestOptions} (on the method, its class, the enclosing classes of a {@code @Nested} class), else from
+ * {@link TestOptions#defaults()}: see {@link AioTestOptions} for the precise rules and the errors. If a run times out
+ * and its loop had to be abandoned (a task blocks it or ignores its cancellation), the remaining methods of that test
+ * are not run in it: they fail with an {@link IllegalStateException} saying so.
+ *
+ * <p>A test method that is {@code static}, {@code private} or returns a value is dropped by JUnit while it discovers
+ * tests, before any extension sees it: it is not run, and only a warning says so unless JUnit is configured to fail
+ * on it (see {@link AioTest}).
  *
  * <p>Thread-safe: tests running in parallel have separate loops.
  */
@@ -143,27 +150,78 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         return context.getStore(NAMESPACE).get(TestSession.class, TestSession.class);
     }
 
+    /**
+     * The options of the test {@code context} runs, as {@link AioTestOptions} says: those of the method's
+     * {@link AioTest} if it sets any, else of the nearest {@link AioTestOptions} (method, class, enclosing classes),
+     * else the defaults.
+     */
     private static TestOptions optionsFor(ExtensionContext context) {
-        TestOptions options = TestOptions.defaults();
-        Optional<AioTest> annotation = AnnotationSupport.findAnnotation(context.getTestMethod(), AioTest.class);
-        if (annotation.isEmpty()) {
-            return options;
+        Method method = context.getRequiredTestMethod();
+        Optional<AioTest> test = AnnotationSupport.findAnnotation(method, AioTest.class);
+        if (test.isPresent() && AnnotationSupport.isAnnotated(method, TestTemplate.class)) {
+            throw new IllegalArgumentException("@AioTest of " + method + " cannot be combined with @RepeatedTest,"
+                    + " @ParameterizedTest or another @TestTemplate: @AioTest is a @Test, so JUnit would run the method"
+                    + " once as a test and once per invocation. Use @ExtendWith(AioExtension.class) instead of"
+                    + " @AioTest, and @AioTestOptions for the options");
         }
-        AioTest a = annotation.get();
-        if (a.timeout() != 0) {
-            options = options.withTimeout(TestOptions.checkedTimeout(a.timeout(),
-                    "@AioTest(timeout) of " + context.getRequiredTestMethod()));
+        Optional<Attributes> ofTest = test.map(a -> Attributes.of(a, "of " + method)).filter(Attributes::setsAny);
+        Optional<Attributes> ofMethod = AnnotationSupport.findAnnotation(method, AioTestOptions.class)
+                .map(a -> Attributes.of(a, "of " + method));
+        if (ofTest.isPresent() && ofMethod.isPresent()) {
+            throw new IllegalArgumentException("@AioTest and @AioTestOptions of " + method + " both set options:"
+                    + " set them in one place, either @AioTest's attributes or @AioTestOptions");
         }
-        if (a.scheduleSeed().length > 1) {
-            throw new IllegalArgumentException("@AioTest(scheduleSeed) of " + context.getRequiredTestMethod()
-                    + " must be one seed or none, got " + java.util.Arrays.toString(a.scheduleSeed()));
+        Optional<Attributes> found = ofTest.or(() -> ofMethod);
+        // The class contexts above the test's: its class, then for a @Nested class its enclosing classes.
+        for (ExtensionContext c = context; found.isEmpty() && c != null; c = c.getParent().orElse(null)) {
+            if (c.getElement().orElse(null) instanceof Class<?> type) {
+                found = AnnotationSupport.findAnnotation(type, AioTestOptions.class)
+                        .map(a -> Attributes.of(a, "of " + type + " (for " + method + ")"));
+            }
         }
-        if (a.scheduleSeed().length == 1) {
-            options = options.withScheduleSeed(a.scheduleSeed()[0]);
+        return found.map(Attributes::toOptions).orElseGet(TestOptions::defaults);
+    }
+
+    /**
+     * The attributes of an {@link AioTest} or {@link AioTestOptions} annotation; {@code where} says where it was found
+     * in error messages, e.g. {@code of void org.example.FooTest.bar()}.
+     */
+    private record Attributes(String annotation, String where, double timeout, boolean allowPendingTasks,
+                              boolean realTime, boolean debug, boolean deadlockDetection, long[] scheduleSeed) {
+
+        static Attributes of(AioTest a, String where) {
+            return new Attributes("@AioTest", where, a.timeout(), a.allowPendingTasks(), a.realTime(), a.debug(),
+                    a.deadlockDetection(), a.scheduleSeed());
         }
-        return options.withAllowPendingTasks(a.allowPendingTasks())
-                .withVirtualTime(!a.realTime())
-                .withDebug(a.debug())
-                .withDeadlockDetection(a.deadlockDetection());
+
+        static Attributes of(AioTestOptions a, String where) {
+            return new Attributes("@AioTestOptions", where, a.timeout(), a.allowPendingTasks(), a.realTime(),
+                    a.debug(), a.deadlockDetection(), a.scheduleSeed());
+        }
+
+        /** Whether any attribute differs from its default (the defaults are the same in both annotations). */
+        boolean setsAny() {
+            return timeout != 0 || allowPendingTasks || realTime || !debug || !deadlockDetection
+                    || scheduleSeed.length != 0;
+        }
+
+        TestOptions toOptions() {
+            TestOptions options = TestOptions.defaults();
+            if (timeout != 0) {
+                options = options.withTimeout(TestOptions.checkedTimeout(timeout,
+                        annotation + "(timeout) " + where));
+            }
+            if (scheduleSeed.length > 1) {
+                throw new IllegalArgumentException(annotation + "(scheduleSeed) " + where
+                        + " must be one seed or none, got " + Arrays.toString(scheduleSeed));
+            }
+            if (scheduleSeed.length == 1) {
+                options = options.withScheduleSeed(scheduleSeed[0]);
+            }
+            return options.withAllowPendingTasks(allowPendingTasks)
+                    .withVirtualTime(!realTime)
+                    .withDebug(debug)
+                    .withDeadlockDetection(deadlockDetection);
+        }
     }
 }

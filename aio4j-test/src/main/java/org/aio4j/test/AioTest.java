@@ -30,6 +30,31 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Meta-annotated with {@link Test} and {@code @ExtendWith(AioExtension.class)}; see {@link AioExtension} for
  * which lifecycle methods run inside the loop. It may itself be used as a meta-annotation.
+ *
+ * <h2>Options</h2>
+ * The attributes below set the test's {@link TestOptions}; an attribute left at its default sets nothing. If any is
+ * set, they give all the options, and {@link AioTestOptions} on the same method is an error. If none is, the options
+ * come from the nearest {@code @AioTestOptions} (on the method, its class, the enclosing classes of a {@code @Nested}
+ * class), else from {@link TestOptions#defaults()}. {@code @AioTestOptions} also sets the options of
+ * {@code @RepeatedTest} and {@code @ParameterizedTest} methods run with {@code @ExtendWith(AioExtension.class)}:
+ * {@code @AioTest} is a {@code @Test} and cannot annotate them (a method with both fails). A value out of range fails
+ * the test with an {@link IllegalArgumentException} naming the attribute and the method. The precise rules are those
+ * of {@link AioTestOptions}.
+ *
+ * <h2>Methods JUnit does not run</h2>
+ * JUnit Jupiter (5.13 and later; aio4j builds with 6.1) drops an {@code @AioTest} method that is {@code static},
+ * {@code private} or returns a value, as it drops such a {@code @RepeatedTest} or {@code @ParameterizedTest} method,
+ * while it discovers the tests, before any extension sees it: the method is not run, neither this extension nor any
+ * other can fail it, and JUnit only reports a <em>discovery issue</em> of severity {@code WARNING}, which it logs,
+ * e.g. {@code @Test method 'static void FooTest.bar()' must not be static. It will not be executed.} (naming
+ * {@code @Test}, or {@code @TestTemplate}, not {@code @AioTest}); the build still passes. To make such a method fail
+ * the run, set JUnit's configuration parameter {@code junit.platform.discovery.issue.severity.critical} to
+ * {@code warning} (or {@code info}, as JUnit recommends), e.g. in {@code src/test/resources/junit-platform.properties}:
+ * <pre>{@code
+ * junit.platform.discovery.issue.severity.critical=warning
+ * }</pre>
+ * JUnit then runs none of the Jupiter tests and reports the {@code junit-jupiter} engine as failed, with a
+ * {@code DiscoveryIssueException} that lists each such method.
  */
 @Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
 @Retention(RetentionPolicy.RUNTIME)

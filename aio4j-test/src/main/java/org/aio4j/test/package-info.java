@@ -8,7 +8,9 @@
  *     pending or leaves an error nobody received;</li>
  * <li>{@link org.aio4j.test.AioTest @AioTest} does the same for a JUnit Jupiter test method, through
  *     {@link org.aio4j.test.AioExtension};</li>
- * <li>{@link org.aio4j.test.TestOptions} sets the timeout, the clock and the checks.</li>
+ * <li>{@link org.aio4j.test.TestOptions} sets the timeout, the clock and the checks;
+ *     {@link org.aio4j.test.AioTestOptions @AioTestOptions} sets them for the tests the extension runs, on a method
+ *     (a {@code @RepeatedTest} or {@code @ParameterizedTest} too) or on a whole class.</li>
  * </ul>
  */
 package org.aio4j.test;

@@ -3,6 +3,7 @@ package org.aio4j.test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
+import static org.junit.platform.testkit.engine.EventConditions.engine;
 import static org.junit.platform.testkit.engine.EventConditions.event;
 import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
 import static org.junit.platform.testkit.engine.EventConditions.test;
@@ -10,6 +11,10 @@ import static org.junit.platform.testkit.engine.TestExecutionResultConditions.ca
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,14 +28,19 @@ import org.aio4j.Task;
 import org.assertj.core.api.Condition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.platform.engine.DiscoveryIssue;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.EventType;
 import org.junit.platform.testkit.engine.Events;
 
 /**
@@ -249,6 +259,167 @@ class AioExtensionTest {
         }
     }
 
+    /** Records the options {@code test}'s loop runs with. */
+    static void recordOptions(String test, EventLoop loop) {
+        events.add(test + ": virtual " + loop.isVirtualTime() + ", seed " + loop.scheduleSeed() + ", debug "
+                + loop.isDebug());
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    @AioTestOptions(realTime = true, scheduleSeed = 3, allowPendingTasks = true)
+    static class OptionsOfAClass {
+        @RepeatedTest(2)
+        void repeated(EventLoop loop) {
+            recordOptions("repeated", loop);
+            Aio.createTask(() -> Aio.sleep(10)); // allowed pending by the class's options
+        }
+
+        @ParameterizedTest
+        @ValueSource(ints = 1)
+        void parameterized(int n, EventLoop loop) {
+            recordOptions("parameterized", loop);
+        }
+
+        @AioTest
+        void aioTestSettingNothing(EventLoop loop) {
+            recordOptions("@AioTest", loop);
+        }
+
+        @AioTest(scheduleSeed = 9, debug = true)
+        void aioTestWithOptions(EventLoop loop) {
+            recordOptions("@AioTest(scheduleSeed = 9)", loop);
+        }
+
+        @AioTest
+        @AioTestOptions(debug = false)
+        void aioTestWithAioTestOptions(EventLoop loop) {
+            recordOptions("@AioTest @AioTestOptions(debug = false)", loop);
+        }
+
+        @RepeatedTest(1)
+        @AioTestOptions(debug = false)
+        void repeatedWithItsOwnOptions(EventLoop loop) {
+            recordOptions("repeated @AioTestOptions(debug = false)", loop);
+        }
+
+        @Nested
+        class Inner {
+            @AioTest
+            void nested(EventLoop loop) {
+                recordOptions("nested", loop);
+            }
+
+            @Nested
+            @AioTestOptions(scheduleSeed = 5)
+            class InnerWithItsOwn {
+                @RepeatedTest(1)
+                void nestedTwice(EventLoop loop) {
+                    recordOptions("nested twice, own options", loop);
+                }
+            }
+        }
+    }
+
+    @AioTestOptions(scheduleSeed = 11)
+    abstract static class BaseWithOptions {
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class InheritsOptions extends BaseWithOptions {
+        @AioTest
+        void inherited(EventLoop loop) {
+            recordOptions("inherited", loop);
+        }
+    }
+
+    /** The extension and options in one annotation, as {@link AioTestOptions} suggests. */
+    @ExtendWith(AioExtension.class)
+    @AioTestOptions(realTime = true)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface RealTimeAio {
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @RealTimeAio
+    static class ComposedOptions {
+        @Test
+        void plainTest(EventLoop loop) {
+            recordOptions("composed", loop);
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    @AioTestOptions(timeout = 0.3)
+    static class TimeoutOfAClass {
+        @ParameterizedTest
+        @ValueSource(ints = 1)
+        void hangs(int n) throws Exception {
+            Aio.toThread(() -> {
+                new CountDownLatch(1).await();
+                return null;
+            });
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class BadOptions {
+        @RepeatedTest(1)
+        @AioTestOptions(timeout = -1)
+        void hasABadTimeout() {
+        }
+
+        @AioTest(timeout = 2)
+        @AioTestOptions(timeout = 2)
+        void setsOptionsTwice() {
+        }
+
+        @AioTest
+        @RepeatedTest(1)
+        void isAnAioTestAndARepeatedTest() {
+        }
+    }
+
+    @ExtendWith(OnlyAsSamples.class)
+    @AioTestOptions(scheduleSeed = {1, 2})
+    static class BadOptionsOfAClass {
+        @AioTest
+        void outer() {
+        }
+
+        @Nested
+        class Inner {
+            @AioTest
+            void inner() {
+            }
+        }
+    }
+
+    /** Test methods JUnit does not run: it drops them while it discovers tests, before any extension sees them. */
+    @ExtendWith(OnlyAsSamples.class)
+    static class Misused {
+        @AioTest
+        static void isStatic() {
+        }
+
+        @AioTest
+        private void isPrivate() {
+        }
+
+        @AioTest
+        int returnsAValue() {
+            return 1;
+        }
+
+        @RepeatedTest(2)
+        @ExtendWith(AioExtension.class)
+        static void isAStaticRepeatedTest() {
+        }
+    }
+
     // ---- tests
 
     @Test
@@ -381,5 +552,114 @@ class AioExtensionTest {
         run(selectClass(ClassLevel.class)).assertStatistics(s -> s.started(3).succeeded(3));
         assertThat(events).containsExactlyInAnyOrder(
                 "plain @Test in a loop at 0.0", "repetition at 1.0", "repetition at 1.0");
+    }
+
+    @Test
+    void optionsOfAClassApplyToItsTemplateInvocationsItsAioTestsAndItsNestedClassesUnlessNearerOnesReplaceThem() {
+        run(selectClass(OptionsOfAClass.class)).assertStatistics(s -> s.started(9).succeeded(9));
+        assertThat(events).containsExactlyInAnyOrder(
+                "repeated: virtual false, seed OptionalLong[3], debug true",
+                "repeated: virtual false, seed OptionalLong[3], debug true",
+                "parameterized: virtual false, seed OptionalLong[3], debug true",
+                "@AioTest: virtual false, seed OptionalLong[3], debug true",
+                // options are not merged: the nearest annotation that sets any gives them all
+                "@AioTest(scheduleSeed = 9): virtual true, seed OptionalLong[9], debug true",
+                "@AioTest @AioTestOptions(debug = false): virtual true, seed OptionalLong.empty, debug false",
+                "repeated @AioTestOptions(debug = false): virtual true, seed OptionalLong.empty, debug false",
+                "nested: virtual false, seed OptionalLong[3], debug true",
+                "nested twice, own options: virtual true, seed OptionalLong[5], debug true");
+    }
+
+    @Test
+    void optionsOfASuperclassApply() {
+        run(selectClass(InheritsOptions.class)).assertStatistics(s -> s.started(1).succeeded(1));
+        assertThat(events).containsExactly("inherited: virtual true, seed OptionalLong[11], debug true");
+    }
+
+    @Test
+    void optionsInAComposedAnnotationApply() {
+        run(selectClass(ComposedOptions.class)).assertStatistics(s -> s.started(1).succeeded(1));
+        assertThat(events).containsExactly("composed: virtual false, seed OptionalLong.empty, debug true");
+    }
+
+    @Test
+    void aTimeoutOfAClassAppliesToAParameterizedTest() {
+        run(selectClass(TimeoutOfAClass.class)).assertThatEvents().haveExactly(1, event(test("hangs"),
+                finishedWithFailure(instanceOf(AssertionError.class),
+                        message(m -> m.contains("Test method 'hangs' timed out: not done after 0.3 s")))));
+    }
+
+    @Test
+    void badOptionsOfATemplateMethodAreReportedWithTheAnnotationAndTheMethod() {
+        run(selectMethod(BadOptions.class, "hasABadTimeout")).assertThatEvents().haveExactly(1,
+                event(test("hasABadTimeout"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
+                        message("@AioTestOptions(timeout) of void org.aio4j.test.AioExtensionTest$BadOptions"
+                                + ".hasABadTimeout() must be a finite number of seconds > 0, got -1.0"))));
+    }
+
+    @Test
+    void optionsSetBothInAioTestAndInAioTestOptionsOfAMethodAreRefused() {
+        run(selectMethod(BadOptions.class, "setsOptionsTwice")).assertThatEvents().haveExactly(1,
+                event(test("setsOptionsTwice"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
+                        message("@AioTest and @AioTestOptions of void org.aio4j.test.AioExtensionTest$BadOptions"
+                                + ".setsOptionsTwice() both set options: set them in one place, either @AioTest's"
+                                + " attributes or @AioTestOptions"))));
+    }
+
+    @Test
+    void anAioTestThatIsAlsoARepeatedTestFailsEachTimeJUnitRunsIt() {
+        Events results = run(selectMethod(BadOptions.class, "isAnAioTestAndARepeatedTest"));
+        results.assertStatistics(s -> s.started(2).failed(2)); // once as a @Test, once as the repetition
+        results.assertThatEvents().haveExactly(2, event(test("isAnAioTestAndARepeatedTest"),
+                finishedWithFailure(instanceOf(IllegalArgumentException.class), message(m -> m.startsWith(
+                        "@AioTest of void org.aio4j.test.AioExtensionTest$BadOptions.isAnAioTestAndARepeatedTest()"
+                        + " cannot be combined with @RepeatedTest")
+                        && m.endsWith("Use @ExtendWith(AioExtension.class) instead of @AioTest, and @AioTestOptions"
+                                + " for the options")))));
+    }
+
+    @Test
+    void badOptionsOfAClassFailEachOfItsTestsNamingTheClassAndTheTest() {
+        Events results = run(selectClass(BadOptionsOfAClass.class));
+        results.assertStatistics(s -> s.started(2).failed(2));
+        String outer = "org.aio4j.test.AioExtensionTest$BadOptionsOfAClass";
+        results.assertThatEvents().haveExactly(1, event(test("outer"), finishedWithFailure(
+                instanceOf(IllegalArgumentException.class),
+                message("@AioTestOptions(scheduleSeed) of class " + outer + " (for void " + outer + ".outer()) must"
+                        + " be one seed or none, got [1, 2]"))));
+        results.assertThatEvents().haveExactly(1, event(test("inner"), finishedWithFailure(
+                instanceOf(IllegalArgumentException.class),
+                message("@AioTestOptions(scheduleSeed) of class " + outer + " (for void " + outer + "$Inner.inner())"
+                        + " must be one seed or none, got [1, 2]"))));
+    }
+
+    @Test
+    void junitDropsStaticPrivateAndValueReturningTestMethodsBeforeAnyExtensionSeesThemWithOnlyAWarning() {
+        var discovered = EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .selectors(selectClass(Misused.class)).discover();
+        String misused = "org.aio4j.test.AioExtensionTest$Misused";
+        assertThat(discovered.getDiscoveryIssues()).allMatch(i -> i.severity() == DiscoveryIssue.Severity.WARNING)
+                .extracting(DiscoveryIssue::message).containsExactlyInAnyOrder(
+                "@Test method 'static void " + misused + ".isStatic()' must not be static. It will not be executed.",
+                "@Test method 'private void " + misused + ".isPrivate()' must not be private. It will not be"
+                        + " executed.",
+                "@Test method 'int " + misused + ".returnsAValue()' must not return a value. It will not be executed.",
+                "@TestTemplate method 'static void " + misused + ".isAStaticRepeatedTest()' must not be static. It"
+                        + " will not be executed.");
+        run(selectClass(Misused.class)).assertStatistics(s -> s.started(0));
+    }
+
+    @Test
+    void withWarningsCriticalJUnitFailsTheRunNamingEachDroppedTestMethod() {
+        EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .configurationParameter("junit.platform.discovery.issue.severity.critical", "warning")
+                .selectors(selectClass(Misused.class)).execute().allEvents().assertThatEvents()
+                .haveExactly(1, event(engine(), finishedWithFailure(
+                        message(m -> m.startsWith("TestEngine with ID 'junit-jupiter' encountered 4 critical issues")
+                                && m.contains("isStatic()' must not be static")
+                                && m.contains("isPrivate()' must not be private")
+                                && m.contains("returnsAValue()' must not return a value")
+                                && m.contains("isAStaticRepeatedTest()' must not be static")))))
+                .noneMatch(e -> e.getType() == EventType.STARTED && e.getTestDescriptor().isTest());
     }
 }
