@@ -25,7 +25,7 @@ public final class CannedServer implements AutoCloseable {
     public static CannedServer start(String answer) throws IOException {
         var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
                 answer.getBytes(StandardCharsets.ISO_8859_1));
-        Thread.ofVirtual().name("canned-server").start(s::acceptAll);
+        acceptAll(s.socket, "canned-server", s::answer);
         return s;
     }
 
@@ -34,15 +34,21 @@ public final class CannedServer implements AutoCloseable {
         return "http://127.0.0.1:" + socket.getLocalPort() + path;
     }
 
-    private void acceptAll() {
-        while (!socket.isClosed()) {
-            try {
-                Socket c = socket.accept();
-                Thread.ofVirtual().name("canned-server-connection").start(() -> answer(c));
-            } catch (IOException closed) {
-                return;
+    /**
+     * Accepts connections on {@code socket}, on a virtual thread named {@code name}, until it is closed, and serves
+     * each with {@code connection} on a virtual thread of its own.
+     */
+    static void acceptAll(ServerSocket socket, String name, java.util.function.Consumer<Socket> connection) {
+        Thread.ofVirtual().name(name).start(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    Socket c = socket.accept();
+                    Thread.ofVirtual().name(name + "-connection").start(() -> connection.accept(c));
+                } catch (IOException closed) {
+                    return;
+                }
             }
-        }
+        });
     }
 
     private void answer(Socket c) {
@@ -56,7 +62,7 @@ public final class CannedServer implements AutoCloseable {
     }
 
     /** Reads up to the empty line that ends the request's head (the tests send no body). */
-    private static void skipRequestHead(InputStream in) throws IOException {
+    static void skipRequestHead(InputStream in) throws IOException {
         int matched = 0;
         for (int b; matched < 4 && (b = in.read()) >= 0; ) {
             matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;

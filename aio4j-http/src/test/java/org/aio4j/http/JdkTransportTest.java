@@ -27,6 +27,17 @@ class JdkTransportTest extends TransportContract {
         return HttpTransport.jdk(maxBodyBytes);
     }
 
+    @Override
+    protected HttpTransport newTransportTrusting(java.security.KeyStore trusted) throws Exception {
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory
+                .getDefaultAlgorithm());
+        trust.init(trusted);
+        var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+        return closingAlso(HttpTransport.jdk(client), client);
+    }
+
     @Test
     void everyExchangeDisarmsItsTimerWhenItEnds() throws Exception {
         // Each request has the session's 5-minute timeout; a timer left armed would stay queued for 5 minutes.

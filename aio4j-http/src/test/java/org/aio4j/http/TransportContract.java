@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -41,6 +43,37 @@ public abstract class TransportContract {
 
     /** A new transport of the kind under test that refuses a response body longer than {@code maxBodyBytes}. */
     protected abstract HttpTransport newTransport(int maxBodyBytes);
+
+    /**
+     * A new transport of the kind under test that trusts the certificates of {@code trusted} (and no other), for
+     * {@link TlsServer}.
+     */
+    protected abstract HttpTransport newTransportTrusting(java.security.KeyStore trusted) throws Exception;
+
+    /** {@code transport}, whose {@link HttpTransport#close()} also closes {@code client}, which it does not own. */
+    protected static HttpTransport closingAlso(HttpTransport transport, AutoCloseable client) {
+        return new HttpTransport() {
+            @Override
+            public CompletableFuture<ClientResponse> send(ClientRequest request) {
+                return transport.send(request);
+            }
+
+            @Override
+            public String name() {
+                return transport.name();
+            }
+
+            @Override
+            public void close() {
+                transport.close();
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + client + " failed", e);
+                }
+            }
+        };
+    }
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -305,6 +338,87 @@ public abstract class TransportContract {
                     .hasMessageNotContaining("invalid HTTP response")
                     .hasRootCauseInstanceOf(javax.net.ssl.SSLException.class);
         }
+    }
+
+    /**
+     * A TLS connection that fails after the handshake, while the response is read (garbage that is no TLS record, a
+     * record that fails its integrity check in the middle of the body): a connection error naming the request, with
+     * the TLS error as a cause, as for a handshake that fails; not a malformed HTTP response (Vert.x reported Netty's
+     * {@code DecoderException} wrapping the {@code SSLException} as "invalid HTTP response").
+     */
+    @Test
+    void aTlsFailureAfterTheHandshakeIsAConnectionErrorNamingTheRequest() throws Exception {
+        Map<String, TlsServer.Script> scripts = new LinkedHashMap<>();
+        scripts.put("garbage instead of a TLS record", (tls, raw) -> {
+            raw.write("hello world\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.flush();
+        });
+        scripts.put("a forged record in the middle of the body", (tls, raw) -> {
+            TlsServer.send(tls, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+            byte[] forged = new byte[5 + 32]; // application data, TLS 1.2 on the wire, 32 bytes nobody encrypted
+            forged[0] = 23;
+            forged[1] = 3;
+            forged[2] = 3;
+            forged[4] = 32;
+            java.util.Arrays.fill(forged, 5, forged.length, (byte) 0x42);
+            raw.write(forged);
+            raw.flush();
+        });
+        for (var script : scripts.entrySet()) {
+            try (var tls = TlsServer.start(script.getValue());
+                 var http = ClientSession.builder().transport(newTransportTrusting(TlsServer.trusted()), true)
+                         .build()) {
+                String url = tls.url("/x");
+                assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                        .as(script.getKey())
+                        .isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": connection failed: ")
+                        .hasMessageNotContaining("invalid HTTP response")
+                        .satisfies(e -> assertThat(causes(e)).as(script.getKey())
+                                .anyMatch(c -> c instanceof javax.net.ssl.SSLException));
+            }
+        }
+    }
+
+    /**
+     * A TLS server that closes the connection (close_notify) before the whole body it declared has come: a connection
+     * error naming the request, not a response cut short nor an exchange left pending.
+     */
+    @Test
+    void aTlsConnectionClosedInTheMiddleOfTheBodyIsAConnectionError() throws Exception {
+        try (var tls = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"));
+             var http = ClientSession.builder().transport(newTransportTrusting(TlsServer.trusted()), true).build()) {
+            String url = tls.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: ")
+                    .hasMessageNotContaining("invalid HTTP response");
+        }
+    }
+
+    /** A server certificate the client does not trust: the handshake fails, a connection error naming the request. */
+    @Test
+    void aServerCertificateThatFailsVerificationIsAConnectionErrorNamingTheRequest() throws Exception {
+        // the answer a client that trusted the certificate would get
+        try (var tls = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+             var http = session()) {
+            String url = tls.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: ")
+                    .satisfies(e -> assertThat(causes(e)).anyMatch(c -> c instanceof javax.net.ssl.SSLException));
+        }
+    }
+
+    /** {@code e} and its causes, outermost first. */
+    private static List<Throwable> causes(Throwable e) {
+        List<Throwable> all = new ArrayList<>();
+        for (Throwable c = e; c != null && !all.contains(c); c = c.getCause()) {
+            all.add(c);
+        }
+        return all;
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.TrustOptions;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
 import java.util.List;
@@ -30,6 +32,16 @@ class VertxTransportTest extends TransportContract {
     @Override
     protected HttpTransport newTransport(int maxBodyBytes) {
         return VertxTransport.create(VertxTransport.DEFAULT_MAX_CONNECTIONS, maxBodyBytes);
+    }
+
+    @Override
+    protected HttpTransport newTransportTrusting(java.security.KeyStore trusted) throws Exception {
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory
+                .getDefaultAlgorithm());
+        trust.init(trusted);
+        Vertx vertx = Vertx.vertx();
+        return closingAlso(VertxTransport.of(vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setTrustOptions(TrustOptions.wrap(trust))).build()), vertx::close);
     }
 
     @Test
@@ -72,7 +84,7 @@ class VertxTransportTest extends TransportContract {
      */
     private static AbstractThrowableAssert<?, ? extends Throwable> assertThatARedirectFailingWith(
             RuntimeException failure) throws Exception {
-        try (var http = ClientSession.builder().transport(new FailingRedirects(failure), true)
+        try (var http = ClientSession.builder().transport(failingRedirects(failure), true)
                 .baseUrl(server.baseUrl()).build()) {
             return assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/b")));
         }
@@ -98,30 +110,9 @@ class VertxTransportTest extends TransportContract {
     }
 
     /** A transport on a client of the caller's whose redirect handler fails every redirect with {@code failure}. */
-    private static final class FailingRedirects implements HttpTransport {
-
-        private final Vertx vertx = Vertx.vertx();
-        private final HttpTransport transport;
-
-        FailingRedirects(RuntimeException failure) {
-            transport = VertxTransport.of(vertx.httpClientBuilder()
-                    .withRedirectHandler(response -> Future.failedFuture(failure)).build());
-        }
-
-        @Override
-        public java.util.concurrent.CompletableFuture<org.aio4j.http.ClientResponse> send(ClientRequest request) {
-            return transport.send(request);
-        }
-
-        @Override
-        public String name() {
-            return transport.name();
-        }
-
-        @Override
-        public void close() {
-            transport.close();
-            vertx.close();
-        }
+    private static HttpTransport failingRedirects(RuntimeException failure) {
+        Vertx vertx = Vertx.vertx();
+        return closingAlso(VertxTransport.of(vertx.httpClientBuilder()
+                .withRedirectHandler(response -> Future.failedFuture(failure)).build()), vertx::close);
     }
 }
