@@ -293,6 +293,28 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A server that closes the connection before the whole response has come (before its first byte, in the middle of
+     * its head, of a body of declared length, of a chunked body): a connection error naming the request. Vert.x
+     * reported the head cut short as Netty's unchecked {@code PrematureChannelClosureException}, which became a
+     * {@code ClientException} "failed: ..." as if the transport had a bug.
+     */
+    @Test
+    void aConnectionClosedBeforeTheWholeResponseIsAConnectionErrorNamingTheRequest() throws Exception {
+        for (String answer : List.of("",
+                "HTTP/1.1 200 OK\r\nContent-Le",
+                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                String url = canned.url("/x");
+                assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                        .as("answer %s", answer)
+                        .isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": connection failed: ");
+            }
+        }
+    }
+
     @Test
     void aBodyOverTheTransportsLimitIsRefusedWithoutBeingReadWhole() throws Exception {
         // Vert.x read any body whole (r.body()), however large; the JDK read up to 2 GiB before it failed. /bytes/4

@@ -40,9 +40,10 @@ import org.aio4j.http.HttpTransport;
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do. Failures are Vert.x's and Netty's own
- * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of a
- * TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a {@link ClientTimeoutException} /
- * {@link ClientConnectionException} for Vert.x's unchecked timeout and connection errors, a
+ * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
+ * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
+ * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
+ * connection errors (a connection closed in the middle of the response's head, say), a
  * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
  * other unchecked exception (see {@code Exchange.failure}).
  *
@@ -344,7 +345,9 @@ public final class VertxTransport implements HttpTransport {
          * {@link java.io.UncheckedIOException} as the {@code IOException} it carries; a Netty
          * {@link io.netty.handler.codec.DecoderException} that carries an {@code IOException} as that
          * {@code IOException}, a connection failure (it is how Netty's TLS handler reports a TLS error after the
-         * handshake: a record that is no TLS record or fails its integrity check, an {@code SSLException}); an
+         * handshake: a record that is no TLS record or fails its integrity check, an {@code SSLException}); Netty's
+         * unchecked {@link io.netty.handler.codec.PrematureChannelClosureException} (the connection closed in the
+         * middle of the response's head) as a {@link ClientConnectionException}; an
          * {@link IllegalArgumentException} or any other Netty {@code DecoderException} thrown by
          * Netty's or Vert.x's own code, which is how they refuse a malformed response (Netty's decoder: a bad status
          * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit; Vert.x's
@@ -364,6 +367,9 @@ public final class VertxTransport implements HttpTransport {
                 case java.io.UncheckedIOException u -> u.getCause();
                 case io.netty.handler.codec.DecoderException d
                         when d.getCause() instanceof java.io.IOException io -> io;
+                case io.netty.handler.codec.PrematureChannelClosureException closed ->
+                        new ClientConnectionException(request.method(), request.uri(),
+                                "connection failed: " + describe(closed), closed);
                 case RuntimeException refused when (refused instanceof IllegalArgumentException
                         || refused instanceof io.netty.handler.codec.DecoderException) && thrownByTheClient(refused) ->
                         protocolError(describe(refused), refused);
