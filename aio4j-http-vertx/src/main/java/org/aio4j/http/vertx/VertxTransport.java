@@ -1,6 +1,7 @@
 package org.aio4j.http.vertx;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
@@ -157,7 +158,7 @@ public final class VertxTransport implements HttpTransport {
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
-        client.request(options).onComplete(exchange::sendOn, exchange::fail);
+        client.request(options).onComplete(exchange.guarded(exchange::sendOn), exchange::fail);
         return exchange;
     }
 
@@ -251,7 +252,22 @@ public final class VertxTransport implements HttpTransport {
             byte[] body = request.body();
             Future<io.vertx.core.http.HttpClientResponse> response = body == null ? req.send()
                     : req.send(Buffer.buffer(body));
-            response.onComplete(this::read, this::fail);
+            response.onComplete(guarded(this::read), this::fail);
+        }
+
+        /**
+         * {@code handler}, ending the exchange with what it throws: Vert.x only logs an exception thrown by a handler
+         * ("Unhandled exception") and the exchange would never end (a response URL that is no URI, say: a redirect
+         * handler of the caller's may send the request to one).
+         */
+        <T> Handler<T> guarded(Handler<T> handler) {
+            return event -> {
+                try {
+                    handler.handle(event);
+                } catch (RuntimeException | Error e) {
+                    abort(failure(e));
+                }
+            };
         }
 
         /** The most that a declared Content-Length pre-sizes a body's buffer to. */
@@ -282,7 +298,7 @@ public final class VertxTransport implements HttpTransport {
             // arrived, and a buffer of a declared gigabyte would be allocated before the first byte (and for nothing,
             // if the connection then closes). Beyond that the buffer grows as the body comes, as r.body()'s did.
             Buffer body = Buffer.buffer(declared >= 0 ? (int) Math.min(declared, PRESIZE_LIMIT) : 0);
-            r.handler(chunk -> {
+            r.handler(guarded(chunk -> {
                 if (isDone()) {
                     return; // refused, timed out or cancelled: what was already on its way is dropped
                 }
@@ -291,10 +307,11 @@ public final class VertxTransport implements HttpTransport {
                 } else {
                     body.appendBuffer(chunk);
                 }
-            });
+            }));
             // the URL after redirects, as ClientResponse.url() promises
-            r.endHandler(end -> succeed(new ClientResponse(request.method(), URI.create(r.request().absoluteURI()),
-                    r.statusCode(), new MultiMapView(r.headers()), body.getBytes())));
+            r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(),
+                    URI.create(r.request().absoluteURI()), r.statusCode(), new MultiMapView(r.headers()),
+                    body.getBytes()))));
         }
 
         /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import org.aio4j.Aio;
 import org.aio4j.http.CannedServer;
 import org.aio4j.http.ClientConnectionException;
@@ -84,7 +88,8 @@ class VertxTransportTest extends TransportContract {
      */
     private static AbstractThrowableAssert<?, ? extends Throwable> assertThatARedirectFailingWith(
             RuntimeException failure) throws Exception {
-        try (var http = ClientSession.builder().transport(failingRedirects(failure), true)
+        try (var http = ClientSession.builder()
+                .transport(redirectingWith(response -> Future.failedFuture(failure)), true)
                 .baseUrl(server.baseUrl()).build()) {
             return assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/b")));
         }
@@ -109,10 +114,26 @@ class VertxTransportTest extends TransportContract {
         }
     }
 
-    /** A transport on a client of the caller's whose redirect handler fails every redirect with {@code failure}. */
-    private static HttpTransport failingRedirects(RuntimeException failure) {
+    @Test
+    void anExceptionInTheTransportsOwnResponseHandlersEndsTheExchangeInsteadOfLeavingItPending() throws Exception {
+        // A redirect handler of the caller's may send the redirect to a path that is no URI: the response's URL, made
+        // in the end handler, could not be parsed, Vert.x only logged the exception as unhandled, and the exchange
+        // never ended (until its timeout).
+        var redirects = redirectingWith(response -> Future.succeededFuture(new RequestOptions()
+                .setHost("127.0.0.1").setPort(server.port()).setURI("/b|c")));
+        try (var http = ClientSession.builder().transport(redirects, true).baseUrl(server.baseUrl()).build()) {
+            assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/b", Duration.ofSeconds(60))))
+                    .isExactlyInstanceOf(ClientException.class)
+                    .hasMessageStartingWith("GET " + server.url("/redirect/b") + ": failed: IllegalArgumentException: ")
+                    .hasMessageContaining("/b|c")
+                    .hasRootCauseInstanceOf(java.net.URISyntaxException.class);
+        }
+    }
+
+    /** A transport on a client of the caller's whose redirect handler is {@code redirects}. */
+    private static HttpTransport redirectingWith(Function<HttpClientResponse, Future<RequestOptions>> redirects) {
         Vertx vertx = Vertx.vertx();
-        return closingAlso(VertxTransport.of(vertx.httpClientBuilder()
-                .withRedirectHandler(response -> Future.failedFuture(failure)).build()), vertx::close);
+        return closingAlso(VertxTransport.of(vertx.httpClientBuilder().withRedirectHandler(redirects).build()),
+                vertx::close);
     }
 }
