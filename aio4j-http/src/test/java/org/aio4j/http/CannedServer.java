@@ -15,16 +15,30 @@ public final class CannedServer implements AutoCloseable {
 
     private final ServerSocket socket;
     private final byte[] answer;
+    private final boolean reset;
 
-    private CannedServer(ServerSocket socket, byte[] answer) {
+    private CannedServer(ServerSocket socket, byte[] answer, boolean reset) {
         this.socket = socket;
         this.answer = answer;
+        this.reset = reset;
     }
 
     /** Starts answering {@code answer} (ISO-8859-1 text) on an ephemeral port of 127.0.0.1. */
     public static CannedServer start(String answer) throws IOException {
+        return start(answer, false);
+    }
+
+    /**
+     * As {@link #start(String)}, but closing each connection after the answer with a TCP reset (RST), not a FIN: the
+     * client reads a "connection reset".
+     */
+    public static CannedServer startResetting(String answer) throws IOException {
+        return start(answer, true);
+    }
+
+    private static CannedServer start(String answer, boolean reset) throws IOException {
         var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
-                answer.getBytes(StandardCharsets.ISO_8859_1));
+                answer.getBytes(StandardCharsets.ISO_8859_1), reset);
         acceptAll(s.socket, "canned-server", s::answer);
         return s;
     }
@@ -56,6 +70,9 @@ public final class CannedServer implements AutoCloseable {
             skipRequestHead(c.getInputStream());
             c.getOutputStream().write(answer);
             c.getOutputStream().flush();
+            if (reset) {
+                c.setSoLinger(true, 0);
+            }
         } catch (IOException clientGone) {
             // the client gave up first: nothing to answer
         }

@@ -294,10 +294,10 @@ public abstract class TransportContract {
     }
 
     /**
-     * A server that closes the connection before the whole response has come (before its first byte, in the middle of
-     * its head, of a body of declared length, of a chunked body): a connection error naming the request. Vert.x
-     * reported the head cut short as Netty's unchecked {@code PrematureChannelClosureException}, which became a
-     * {@code ClientException} "failed: ..." as if the transport had a bug.
+     * A server that closes the connection, or resets it, before the whole response has come (before its first byte,
+     * in the middle of its head, of a body of declared length, of a chunked body): a connection error naming the
+     * request. Vert.x reported the head cut short as Netty's unchecked {@code PrematureChannelClosureException}, which
+     * became a {@code ClientException} "failed: ..." as if the transport had a bug.
      */
     @Test
     void aConnectionClosedBeforeTheWholeResponseIsAConnectionErrorNamingTheRequest() throws Exception {
@@ -305,12 +305,15 @@ public abstract class TransportContract {
                 "HTTP/1.1 200 OK\r\nContent-Le",
                 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")) {
-            try (var canned = CannedServer.start(answer); var http = session()) {
-                String url = canned.url("/x");
-                assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
-                        .as("answer %s", answer)
-                        .isExactlyInstanceOf(ClientConnectionException.class)
-                        .hasMessageStartingWith("GET " + url + ": connection failed: ");
+            for (boolean reset : new boolean[] {false, true}) {
+                try (var canned = reset ? CannedServer.startResetting(answer) : CannedServer.start(answer);
+                     var http = session()) {
+                    String url = canned.url("/x");
+                    assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                            .as("answer %s, then %s", answer, reset ? "reset" : "close")
+                            .isExactlyInstanceOf(ClientConnectionException.class)
+                            .hasMessageStartingWith("GET " + url + ": connection failed: ");
+                }
             }
         }
     }
