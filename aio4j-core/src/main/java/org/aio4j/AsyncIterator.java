@@ -185,7 +185,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * own task, results in input order. The first failure surfaces at its item, after the results of the items
      * before it; the calls still running are then cancelled and awaited (a failure of one of them is attached to
      * the thrown exception as suppressed, never lost). Closing the result cancels the calls in flight and closes
-     * this iterator.
+     * this iterator; a call that had already failed when the consumer closed it (or was cancelled in it) is a
+     * failure read ahead and never reached: it goes to the loop's exception handler, and {@code aclose()} does not
+     * throw it.
      *
      * @throws IllegalArgumentException if {@code limit < 1}
      * @throws NullPointerException     if {@code fn} is null

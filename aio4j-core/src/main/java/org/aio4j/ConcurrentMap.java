@@ -3,6 +3,7 @@ package org.aio4j;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 
 /**
  * {@link AsyncIterator#mapConcurrent} and {@link AsyncIterator#mapConcurrentUnordered}: each item is mapped in a task
@@ -11,9 +12,10 @@ import java.util.Objects;
  * <p>The body pulls an item from the upstream only when fewer than {@code limit} calls are in flight. A call's
  * failure is thrown at its item (after every result before it, in input order; when it ends, in completion order).
  * A failure of the upstream is thrown after the results of the items read before it; a cancellation of the
- * consuming task is thrown at once. An upstream failure the consumer never reached because it closed the iterator
- * first is reported to the loop's exception handler ({@link Failures#reportUnreceived}). When the body ends for any
- * reason the calls still in flight are cancelled and awaited ({@link HelperTasks}).
+ * consuming task is thrown at once. What failed before the consumer reached it (the upstream, calls that ended with a
+ * failure) is reported to the loop's exception handler if the consumer closes the iterator or is cancelled first
+ * ({@link Failures#reportUnreceived}); {@code aclose()} throws only what failed as the close cancelled it. When the
+ * body ends for any reason the calls still in flight are cancelled and awaited ({@link HelperTasks}).
  */
 final class ConcurrentMap<T, R> {
 
@@ -67,17 +69,35 @@ final class ConcurrentMap<T, R> {
                 out.emit(result);
             }
         } catch (Throwable e) {
-            // A call failed (or the consumer was cancelled) after the upstream had failed: its failure is not lost, as
-            // the calls' failures are not. Closing (GeneratorExit) leaves nobody to receive it: it is reported.
-            if (e instanceof GeneratorExit) {
-                Failures.reportUnreceived(Aio.runningLoop(), name, upstreamFailure, null);
+            if (e instanceof GeneratorExit || e instanceof CancellationException) {
+                reportReadAhead();
             } else if (upstreamFailure != null && upstreamFailure != e) {
+                // A call failed after the upstream had: the upstream's failure goes with it, as the calls' do.
                 e.addSuppressed(upstreamFailure);
             }
             throw e;
         }
         if (upstreamFailure != null) {
             throw upstreamFailure;
+        }
+    }
+
+    /**
+     * The consumer left (closed the iterator, or was cancelled while it waited in it) before reaching what had already
+     * failed: the upstream, and the calls that ended with a failure nobody retrieved. Each is reported as a failure
+     * read ahead; the calls are forgotten, so that the body's end neither reports them again nor has {@code aclose()}
+     * throw them (it throws only what failed as the close cancelled it).
+     */
+    private void reportReadAhead() {
+        EventLoop loop = Aio.runningLoop();
+        Failures.reportUnreceived(loop, name, upstreamFailure, null);
+        for (Task<R> call : inFlight) {
+            Throwable failure = call.isCancelled() ? null : call.peekException();
+            if (failure != null && !call.isRetrieved()) {
+                call.markRetrieved();
+                helpers.forget(call);
+                Failures.reportUnreceived(loop, name, failure, call);
+            }
         }
     }
 

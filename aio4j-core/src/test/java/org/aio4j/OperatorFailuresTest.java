@@ -73,19 +73,13 @@ class OperatorFailuresTest {
             List<ExceptionContext> reports = new ArrayList<>();
             List<Integer> got = new ArrayList<>();
             TestLoops.runVirtual(reports, () -> {
-                var source = AsyncGenerator.<Integer>of(out -> {
-                    out.emit(0);
-                    out.emit(1);
-                    throw upstreamBoom;
-                });
-                CoroutineFunction<Integer, Integer> fn = i -> {
+                var it = mappedOverZeroOneThenFailing(ordered, upstreamBoom, i -> {
                     Aio.sleep(1 + i);
                     if (i == 1) {
                         throw callBoom;
                     }
                     return i;
-                };
-                var it = ordered ? source.mapConcurrent(4, fn) : source.mapConcurrentUnordered(4, fn);
+                });
                 assertThatThrownBy(() -> {
                     for (int i : it) {
                         got.add(i);
@@ -97,6 +91,107 @@ class OperatorFailuresTest {
             assertThat(callBoom.getSuppressed()).as("ordered=%s", ordered).containsExactly(upstreamBoom);
             assertThat(reports).isEmpty();
         }
+    }
+
+    /**
+     * mapConcurrent closed while calls it had started had already failed, and a call fails as the close cancels it.
+     * The calls that failed before the close were read ahead of the consumer, which never reached them: each is
+     * reported once, as chunked's, buffer's and merge's read-ahead failures are, and aclose() throws only what
+     * releasing raised (the call that failed as it was cancelled). aclose() threw the first failed call, with the
+     * others attached, and a consumer that stopped early failed because the calls went further than it did.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void mapConcurrentReportsTheCallsThatFailedBeforeTheCloseAndThrowsOnlyWhatTheCloseRaised(boolean ordered)
+            throws Exception {
+        var call1 = new IllegalStateException("call 1 failed at 1s");
+        var call2 = new IllegalStateException("call 2 failed at 2s");
+        var cleanup = new IllegalStateException("call 3 failed as it was cancelled");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            CoroutineFunction<Integer, Integer> fn = i -> {
+                switch (i) {
+                    case 0 -> {
+                        return 0;
+                    }
+                    case 1, 2 -> {
+                        Aio.sleep(i);
+                        throw i == 1 ? call1 : call2;
+                    }
+                    default -> {
+                        try {
+                            Aio.sleep(100);
+                        } finally {
+                            throw cleanup;
+                        }
+                    }
+                }
+            };
+            var source = AsyncIterator.from(List.of(0, 1, 2, 3));
+            var it = ordered ? source.mapConcurrent(4, fn) : source.mapConcurrentUnordered(4, fn);
+            assertThat(it.next()).isZero();
+            Aio.sleep(5); // calls 1 and 2 fail; call 3 still runs
+            assertThatThrownBy(it::aclose).isSameAs(cleanup);
+            assertThat(reports).as("reported at the close").extracting(ExceptionContext::exception)
+                    .containsExactlyInAnyOrder(call1, call2);
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactlyInAnyOrder(call1, call2);
+        assertThat(reports).allSatisfy(r -> assertThat(r.message()).contains("never retrieved"));
+        assertThat(cleanup.getSuppressed()).isEmpty();
+    }
+
+    /**
+     * mapConcurrent's consumer cancelled while it waits for a call, after the upstream had failed (and, in input
+     * order, a later call too; in completion order that call's failure would have reached the waiting consumer): none
+     * is lost, and each is reported once. The upstream's failure was attached to the consumer's cancellation, which
+     * nobody is told of when nobody awaits the consumer; buffer and merge report such a failure.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void mapConcurrentReportsWhatFailedBeforeItsWaitingConsumerWasCancelled(boolean ordered) throws Exception {
+        var upstreamBoom = new IllegalStateException("upstream broke after 2 items");
+        var call1 = new IllegalStateException("call 1 failed");
+        List<ExceptionContext> reports = new ArrayList<>();
+        List<Throwable> consumerGot = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = mappedOverZeroOneThenFailing(ordered, upstreamBoom, i -> {
+                if (i == 1 && ordered) {
+                    throw call1;
+                }
+                Aio.sleep(10);
+                return i;
+            });
+            Task<List<Integer>> consumer = Aio.createTask(() -> {
+                try {
+                    return it.toList();
+                } catch (CancellationException e) {
+                    consumerGot.add(e);
+                    throw e;
+                }
+            });
+            Aio.sleep(1); // the upstream failed and call 1 failed; call 0 still runs
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+        assertThat(consumerGot).singleElement().satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+        assertThat(reports).extracting(ExceptionContext::exception)
+                .containsExactlyInAnyOrderElementsOf(ordered ? List.of(upstreamBoom, call1) : List.of(upstreamBoom));
+    }
+
+    /**
+     * mapConcurrent (input order) or mapConcurrentUnordered of {@code fn}, limit 4, over a source that emits 0 and 1
+     * and then fails with {@code upstreamBoom}.
+     */
+    private static AsyncIterator<Integer> mappedOverZeroOneThenFailing(boolean ordered, RuntimeException upstreamBoom,
+                                                                      CoroutineFunction<Integer, Integer> fn) {
+        var source = AsyncGenerator.<Integer>of(out -> {
+            out.emit(0);
+            out.emit(1);
+            throw upstreamBoom;
+        });
+        return ordered ? source.mapConcurrent(4, fn) : source.mapConcurrentUnordered(4, fn);
     }
 
     /**
