@@ -51,9 +51,12 @@ import java.util.stream.StreamSupport;
  *   operator read ahead and held for its consumer ({@link #chunked} behind a partial list, {@link #buffer},
  *   {@link #merge}, {@link #mapConcurrent}, {@link #fromPublisher}) is not dropped: if the consumer closes the
  *   iterator before reaching it, it goes to the loop's exception handler, as an exception never retrieved does
- *   ({@code aclose()} does not throw it). After closing, {@code hasNext()} returns {@code false}. A close the
- *   source refuses (an {@linkplain AsyncGenerator#aclose() async generator} running in another task, or a caller
- *   that is no task of its loop) changes nothing: the operators over it keep the item they hold.</li>
+ *   ({@code aclose()} does not throw it). If the consumer's task ends without closing the iterator, the end of the
+ *   task closes {@code buffer}, {@code merge}, {@code mapConcurrent} and {@code fromPublisher} (they are generators,
+ *   see {@link AsyncGenerator}), which reports it; {@code chunked}'s is reported when the loop closes, unless a task
+ *   reaches it first. After closing, {@code hasNext()} returns {@code false}. A close the source refuses (an
+ *   {@linkplain AsyncGenerator#aclose() async generator} running in another task, or a caller that is no task of its
+ *   loop) changes nothing: the operators over it keep the item they hold.</li>
  *   <li><b>Cancellation</b>: if the task is cancelled while {@code hasNext()}/{@code next()} suspend, the
  *   {@link java.util.concurrent.CancellationException} is thrown into the producer where it waits and then out
  *   of {@code hasNext()}; the iterator is then exhausted (its producer has ended).</li>

@@ -8,7 +8,8 @@ import java.util.NoSuchElementException;
  * {@link AsyncIterator#chunked}: lists of n consecutive items. A failure of the upstream while a list is being filled
  * is held back until the partial list has been delivered, so that no item is lost; if the iterator is closed while
  * it still holds that failure, the failure is reported to the loop's exception handler
- * ({@link Failures#reportUnreceived}). A refused close (the upstream refuses it, see {@link AsyncGenerator#aclose()})
+ * ({@link Failures#reportUnreceived}); if its consumer ends without closing it, when the loop closes
+ * ({@link Failures.Held}). A refused close (the upstream refuses it, see {@link AsyncGenerator#aclose()})
  * changes nothing: the list held stays for the consumer.
  */
 final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
@@ -16,7 +17,7 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
     private final AsyncIterator<T> upstream;
     private final int size;
     private List<T> chunk;
-    private RuntimeException heldFailure;
+    private Failures.Held heldFailure;
 
     Chunked(AsyncIterator<T> upstream, int size) {
         this.upstream = upstream;
@@ -29,9 +30,9 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
             return true;
         }
         if (heldFailure != null) {
-            RuntimeException f = heldFailure;
+            Failures.Held f = heldFailure;
             heldFailure = null;
-            throw f;
+            throw f.take();
         }
         List<T> filling = new ArrayList<>(Math.min(size, 1024));
         try {
@@ -50,7 +51,8 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
             if (filling.isEmpty()) {
                 throw e;
             }
-            heldFailure = e; // the upstream's failure: after the items read before it
+            // the upstream's failure: after the items read before it
+            heldFailure = new Failures.Held(name(), e);
         }
         if (filling.isEmpty()) {
             return false;
@@ -85,9 +87,15 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
     /** What the closed iterator held goes: the list not taken is dropped, the failure not thrown is reported. */
     private void drop() {
         chunk = null;
-        RuntimeException unreceived = heldFailure;
+        Failures.Held unreceived = heldFailure;
         heldFailure = null;
-        Failures.reportUnreceived(EventLoop.ofCurrentThread(), "chunked(" + size + ")", unreceived, null);
+        if (unreceived != null) {
+            unreceived.drop();
+        }
+    }
+
+    private String name() {
+        return "chunked(" + size + ")";
     }
 
     @Override

@@ -185,6 +185,11 @@ public final class EventLoop implements AutoCloseable {
     final BlockedWaiters blockedWaiters = new BlockedWaiters(this);
     private final Set<Future<?>> unretrieved = new LinkedHashSet<>();
     private int unretrievedPruneAt = 64;
+    /**
+     * Failures iterator operators hold for their consumers ({@link Failures.Held}): reported at close if still held, as
+     * {@link #unretrieved} exceptions are. Concurrent: an iterator over a plain iterator may be closed off the loop.
+     */
+    final Set<Failures.Held> heldFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A loop on the real clock, with the defaults ({@code -Daio4j.debug=true} turns debug mode on). */
     public EventLoop() {
@@ -1698,6 +1703,8 @@ public final class EventLoop implements AutoCloseable {
             cancelCreatedWhileClosing();
             reportDropped();
             reportUnretrieved();
+            heldFailures.forEach(Failures.Held::reportAtClose);
+            heldFailures.clear();
             reportBlockedCalls();
         } finally {
             RunningLoops.remove(this);

@@ -46,6 +46,54 @@ final class Failures {
     }
 
     /**
+     * A failure an operator read ahead and holds for its consumer outside a generator body ({@code chunked}'s, behind
+     * a partial list), known to the loop as an exception of a future is: thrown to the consumer that reaches it
+     * ({@link #take}), reported at once if the consumer closes the iterator first ({@link #drop}), and otherwise
+     * reported when the loop closes, as an exception never retrieved (the consumer's task ended without closing the
+     * iterator; until the loop closes, another task may still take it). An operator written as a generator body needs
+     * none: the end of its consumer's task closes it. Without a loop on the thread that read it, nothing can report it
+     * later: only {@link #drop} does.
+     */
+    static final class Held {
+        private final EventLoop loop;
+        private final String operator;
+        private final RuntimeException failure;
+
+        /** {@code failure}, read ahead by {@code operator} on this thread. */
+        Held(String operator, RuntimeException failure) {
+            this.operator = operator;
+            this.failure = failure;
+            this.loop = EventLoop.ofCurrentThread();
+            if (loop != null && !Task.isCancellation(failure)) { // a cancellation is never reported
+                loop.heldFailures.add(this);
+            }
+        }
+
+        /** The failure, for the consumer that reached it: not reported any more. */
+        RuntimeException take() {
+            forget();
+            return failure;
+        }
+
+        /** The consumer closed the iterator (or was cancelled) before reaching it: reported now, once. */
+        void drop() {
+            forget();
+            reportUnreceived(EventLoop.ofCurrentThread(), operator, failure, null);
+        }
+
+        /** The loop closes with the failure held: its consumer ended without reaching it or closing the iterator. */
+        void reportAtClose() {
+            report(loop, operator, failure, null, "which ended without reaching it or closing the iterator");
+        }
+
+        private void forget() {
+            if (loop != null) {
+                loop.heldFailures.remove(this);
+            }
+        }
+    }
+
+    /**
      * Reports a failure that an operator read ahead of its consumer ({@code buffer}'s or {@code merge}'s pump, the
      * failure {@code chunked} holds behind a partial chunk, ...) and that nobody can receive any more: the iterator was
      * closed, or its consumer cancelled, before the consumer reached it. It goes to the loop's exception handler, as an
@@ -57,11 +105,15 @@ final class Failures {
      * @param reader the task that read the failure ahead (a pump), or null
      */
     static void reportUnreceived(EventLoop loop, String operator, Throwable failure, Future<?> reader) {
+        report(loop, operator, failure, reader, "which closed the iterator (or was cancelled) before reaching it");
+    }
+
+    private static void report(EventLoop loop, String operator, Throwable failure, Future<?> reader, String consumer) {
         if (failure == null || Task.isCancellation(failure)) {
             return;
         }
         var context = new ExceptionContext(operator + ": exception was never retrieved: it was read ahead of the"
-                + " consumer, which closed the iterator (or was cancelled) before reaching it", failure, reader, null);
+                + " consumer, " + consumer, failure, reader, null);
         if (loop != null) {
             loop.callExceptionHandler(context);
         } else {

@@ -431,6 +431,54 @@ class OperatorFailuresTest {
     }
 
     /**
+     * A consumer whose task ends without closing the iterator, before it reached a failure read ahead. The operators
+     * written as generators are closed by the end of the task, which reports it. chunked is no generator and its
+     * source has ended (with that failure), so the end of the task closed nothing and the failure was lost with the
+     * iterator; it is now known to the loop as an exception nobody retrieved is: reported when the loop closes, once.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer", "merge", "mapConcurrent", "fromPublisher"})
+    void aFailureReadAheadIsReportedWhenTheConsumersTaskEndsWithoutClosingTheIterator(String operator)
+            throws Exception {
+        var boom = new IllegalStateException("source broke after 0");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = readingAhead(operator, boom);
+            Task<Object> consumer = Aio.createTask(() -> {
+                Object first = it.next();
+                Aio.sleep(1); // the read-ahead meets the failure
+                return first; // and the iterator is forgotten
+            });
+            assertThat(consumer.await()).isEqualTo(operator.equals("chunked") ? List.of(0) : 0);
+            assertThat(reports).as("reported when the task ends, or (chunked) when the loop closes: another task"
+                    + " may still take it").hasSize(operator.equals("chunked") ? 0 : 1);
+            return null;
+        });
+        assertThat(reports).singleElement().satisfies(r -> {
+            assertThat(r.exception()).isSameAs(boom);
+            assertThat(r.message()).contains("never retrieved");
+        });
+        if (operator.equals("chunked")) {
+            assertThat(reports.get(0).message()).startsWith("chunked(2): exception was never retrieved")
+                    .endsWith("which ended without reaching it or closing the iterator");
+        }
+    }
+
+    /** A failure chunked holds and a later task takes from it is delivered, and not reported when the loop closes. */
+    @Test
+    void aFailureChunkedHoldsAndAnotherTaskTakesIsNotReported() throws Exception {
+        var boom = new IllegalStateException("source broke after 0");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var chunks = readingAhead("chunked", boom);
+            assertThat(Aio.createTask(chunks::next).await()).isEqualTo(List.of(0));
+            assertThatThrownBy(Aio.createTask(chunks::hasNext)::await).isSameAs(boom);
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    /**
      * A read-ahead that ended with a cancellation is not reported: the loop reports no cancellation as never retrieved
      * (here the source's own, from a future cancelled elsewhere, held by chunked behind the partial chunk).
      */
