@@ -278,9 +278,11 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * An async iterator over the items of {@code publisher}, with demand: it subscribes at the first
      * {@code hasNext()}, requests {@code prefetch} items, and requests more only as the consumer takes them, so at
      * most {@code prefetch} items are ever requested and not yet consumed. {@code onError} surfaces after the items
-     * received before it. Closing the iterator (or the end of the task that iterates it) cancels the subscription.
-     * The publisher may signal from any thread; while subscribed, the loop counts the subscription as external work
-     * in flight ({@link EventLoop#expectExternal()}). kotlinx.coroutines.reactive's {@code asFlow()}.
+     * received before it; one the consumer never reaches, because it closed the iterator first (or was cancelled),
+     * goes to the loop's exception handler, even if it came after the close. Closing the iterator (or the end of the
+     * task that iterates it) cancels the subscription. The publisher may signal from any thread; while subscribed,
+     * the loop counts the subscription as external work in flight ({@link EventLoop#expectExternal()}).
+     * kotlinx.coroutines.reactive's {@code asFlow()}.
      *
      * @throws IllegalArgumentException if {@code prefetch < 1}
      * @throws NullPointerException     if {@code publisher} is null

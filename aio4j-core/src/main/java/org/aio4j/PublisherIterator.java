@@ -13,7 +13,8 @@ import java.util.concurrent.Flow;
  * exceed {@code prefetch}, and neither does the deque. A publisher that sends more than was requested breaks rule 1.1
  * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription. A failure
  * received but not yet thrown when the consumer closes the iterator (or is cancelled) is reported to the loop's
- * exception handler ({@link Failures#reportUnreceived}).
+ * exception handler ({@link Failures#reportUnreceived}), and so is an {@code onError} that comes after that (it
+ * crossed the cancel).
  *
  * <p>Threads: the publisher signals on its own threads; each signal is posted to the loop with
  * {@link EventLoop#callSoonThreadsafe}, so the state below is touched only by the loop. While the body waits for a
@@ -195,6 +196,12 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void terminated(Throwable failure) {
+        if (closed && failure != null && !completed && error == null) {
+            // An onError that crossed the cancel: the consumer left before it came, and nobody can receive it.
+            error = failure;
+            Failures.reportUnreceived(loop, "fromPublisher(" + prefetch + ")", failure, null);
+            return;
+        }
         if (closed || completed || error != null) {
             return;
         }

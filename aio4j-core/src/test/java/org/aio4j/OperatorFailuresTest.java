@@ -479,6 +479,40 @@ class OperatorFailuresTest {
     }
 
     /**
+     * fromPublisher closed by its consumer while the publisher fails: the onError that crosses the cancel arrives after
+     * the close. No consumer can receive it any more, and it was dropped silently (Reactor's operators hand such an
+     * error to onErrorDropped, RxJava's to its undeliverable-error hook; here it is the loop's exception handler).
+     */
+    @Test
+    void fromPublisherReportsAnOnErrorThatArrivesAfterItsConsumerClosedIt() throws Exception {
+        var boom = new IllegalStateException("publisher failed as the cancel reached it");
+        List<Flow.Subscriber<? super Integer>> subscribers = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var it = AsyncIterator.<Integer>fromPublisher(subscriber -> {
+                subscribers.add(subscriber);
+                subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                        subscriber.onNext(0);
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                });
+            }, 1);
+            assertThat(it.next()).isZero();
+            it.aclose();
+            subscribers.get(0).onError(boom);
+            subscribers.get(0).onError(new IllegalStateException("a second onError breaks rule 1.7: ignored"));
+            Aio.sleep(1);
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(boom);
+    }
+
+    /**
      * A read-ahead that ended with a cancellation is not reported: the loop reports no cancellation as never retrieved
      * (here the source's own, from a future cancelled elsewhere, held by chunked behind the partial chunk).
      */
