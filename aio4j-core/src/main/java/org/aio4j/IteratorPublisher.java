@@ -227,6 +227,16 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
             } catch (CancellationException e) {
                 if (!cancelled && !terminated) {
                     fail(e);
+                } else {
+                    // The pump's own cancellation, by the end of the subscription, thrown where it waited inside the
+                    // source: what the source attached to it as it unwound (an operator's failed release) is reported,
+                    // as a failure the source raises instead is below.
+                    for (Throwable failure : e.getSuppressed()) {
+                        if (!Task.isCancellation(failure)) {
+                            report("the source of " + IteratorPublisher.this + " failed after its subscription ended",
+                                    failure);
+                        }
+                    }
                 }
                 return null;
             } catch (RuntimeException | Error e) {

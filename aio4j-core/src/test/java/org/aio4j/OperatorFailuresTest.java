@@ -513,6 +513,56 @@ class OperatorFailuresTest {
     }
 
     /**
+     * toPublisher's subscriber cancels while the pump waits inside the source, and releasing the source fails: here a
+     * mapConcurrent whose upstream's close throws, which attaches that failure to the cancellation it ends with (as
+     * every operator written as a generator does). The pump took the cancellation for its own and dropped it, with
+     * the failure attached; a source that fails as it closes is reported (as when the source is a generator).
+     */
+    @Test
+    void toPublisherReportsWhatTheCancelledSourceAttachedToItsCancellation() throws Exception {
+        var cleanup = new IllegalStateException("closing the stream failed");
+        List<String> signals = new ArrayList<>();
+        List<Flow.Subscription> subscription = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var source = AsyncIterator.from(java.util.stream.Stream.of(0, 1, 2).onClose(() -> {
+                throw cleanup;
+            })).mapConcurrent(1, i -> {
+                Aio.sleep(10);
+                return i;
+            });
+            source.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    subscription.add(s);
+                    s.request(1);
+                }
+
+                @Override
+                public void onNext(Integer item) {
+                    signals.add("next " + item);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    signals.add("error " + t);
+                }
+
+                @Override
+                public void onComplete() {
+                    signals.add("complete");
+                }
+            });
+            Aio.sleep(1); // the pump waits inside mapConcurrent for the call of item 0
+            subscription.get(0).cancel();
+            Aio.sleep(1);
+            return null;
+        });
+        assertThat(signals).isEmpty();
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(cleanup);
+    }
+
+    /**
      * A read-ahead that ended with a cancellation is not reported: the loop reports no cancellation as never retrieved
      * (here the source's own, from a future cancelled elsewhere, held by chunked behind the partial chunk).
      */
