@@ -563,6 +563,68 @@ class OperatorFailuresTest {
     }
 
     /**
+     * Every operator, its consumer cancelled while it waits inside the iterator: the consumer ends cancelled, the
+     * items it got are the source's first ones in order (none skipped), the source's finally block runs once, no
+     * helper task is left (fromPublisher's publisher ends its pump when the cancel of its subscription reaches it),
+     * and nothing is reported. Then the same consumer cancelled while it works on an item, closing the iterator as the
+     * cancellation unwinds.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"map", "filter", "take", "chunked", "buffer", "merge", "mapConcurrent",
+            "mapConcurrentUnordered", "fromPublisher"})
+    void aConsumerCancelledMidWayLosesNoItemAndLeavesNoTask(String operator) throws Exception {
+        for (boolean insideTheIterator : new boolean[] {true, false}) {
+            List<String> log = new ArrayList<>();
+            List<Object> got = new ArrayList<>();
+            TestLoops.runVirtual(() -> {
+                var source = AsyncGenerator.<Integer>of(out -> {
+                    try {
+                        for (int i = 0; ; i++) {
+                            out.emit(i);
+                            Aio.sleep(1);
+                        }
+                    } finally {
+                        log.add("source's finally");
+                    }
+                });
+                AsyncIterator<?> it = switch (operator) {
+                    case "map" -> source.map(i -> i);
+                    case "filter" -> source.filter(i -> true);
+                    case "take" -> source.take(100);
+                    case "chunked" -> source.chunked(1);
+                    case "buffer" -> source.buffer(2);
+                    case "merge" -> AsyncIterator.merge(source);
+                    case "mapConcurrent" -> source.mapConcurrent(2, i -> i);
+                    case "mapConcurrentUnordered" -> source.mapConcurrentUnordered(2, i -> i);
+                    default -> AsyncIterator.fromPublisher(source.toPublisher(), 2);
+                };
+                Task<Void> consumer = Aio.createTask(() -> {
+                    try (it) {
+                        for (Object x : it) {
+                            got.add(operator.equals("chunked") ? ((List<?>) x).getFirst() : x);
+                            if (!insideTheIterator) {
+                                Aio.sleep(10); // working on the item
+                            }
+                        }
+                    }
+                });
+                Aio.sleep(2.5);
+                consumer.cancel();
+                assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+                if (operator.equals("fromPublisher")) {
+                    Aio.waitAllTasksBlocked();
+                }
+                assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+                return null;
+            });
+            String what = operator + (insideTheIterator ? ", inside" : ", working");
+            assertThat(log).as(what).containsExactly("source's finally");
+            assertThat(got).as(what).isNotEmpty()
+                    .isEqualTo(java.util.stream.IntStream.range(0, got.size()).boxed().toList());
+        }
+    }
+
+    /**
      * A read-ahead that ended with a cancellation is not reported: the loop reports no cancellation as never retrieved
      * (here the source's own, from a future cancelled elsewhere, held by chunked behind the partial chunk).
      */
