@@ -36,12 +36,13 @@ final class HelperTasks {
      * Cancels the helpers that are not done and waits until every one has finished: the end of the operator's body,
      * called with the exception the body ends with ({@code primary}, or null).
      *
-     * <p>Nothing is lost. A helper that failed is attached to {@code primary} as suppressed (and marked retrieved)
-     * when {@code primary} is a real failure; it is returned, for the body to raise, when the body ended normally or
-     * was closed ({@code primary} null or a {@link GeneratorExit}: the failure came while releasing the source, and
-     * {@code aclose()} reports that); when the body was cancelled, it stays unretrieved and the loop reports it. If the
-     * calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes on waiting, and then returns that
-     * interruption (or attaches it to a failing {@code primary}).
+     * <p>Nothing is lost. A helper that failed (or ended cancelled with failures attached to its cancellation) is
+     * attached to {@code primary} as suppressed (and marked retrieved) when {@code primary} is a real failure; it is
+     * returned, for the body to raise, when the body ended normally or was closed ({@code primary} null or a
+     * {@link GeneratorExit}: the failure came while releasing the source, and {@code aclose()} reports that); when the
+     * body was cancelled, it stays unretrieved and the loop reports it (a cancelled helper's, which the loop would
+     * not, is reported here). If the calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes
+     * on waiting, and then returns that interruption (or attaches it to a failing {@code primary}).
      *
      * @return what the body must raise instead of ending as it does, or null
      */
@@ -63,13 +64,18 @@ final class HelperTasks {
             interrupted = shield.takeInterruption();
         }
         for (Task<?> t : new ArrayList<>(tasks)) {
-            Throwable error = t.isCancelled() ? null : t.peekException();
+            Throwable error = failureOf(t);
             if (error != null && realFailure && error != primary) {
                 t.markRetrieved();
                 primary.addSuppressed(error);
             } else if (error != null && releasing) {
                 t.markRetrieved();
                 helperFailure = Failures.combine(helperFailure, error);
+            } else if (error != null && t.isCancelled()) {
+                // The loop reports a failed helper nobody retrieved, but not a cancelled one: this one, here.
+                loop.callExceptionHandler(new ExceptionContext("helper task failed as it was cancelled: its clean-up"
+                        + " attached this to its cancellation, and the operator's consumer was cancelled", error, t,
+                        null));
             }
         }
         tasks.clear();
@@ -81,6 +87,24 @@ final class HelperTasks {
             return Failures.combine(interrupted, helperFailure);
         }
         return helperFailure;
+    }
+
+    /**
+     * What {@code t} failed with: its exception; if it ended cancelled, what its clean-up attached to the cancellation
+     * (a source that failed to close as the cancellation unwound it, see {@link GeneratorStage}), the first with the
+     * others suppressed; null if nothing.
+     */
+    private static Throwable failureOf(Task<?> t) {
+        if (!t.isCancelled()) {
+            return t.peekException();
+        }
+        Throwable failure = null;
+        for (Throwable attached : t.cancelledError().getSuppressed()) {
+            if (!Task.isCancellation(attached)) {
+                failure = Failures.combine(failure, attached);
+            }
+        }
+        return failure;
     }
 
     @Override

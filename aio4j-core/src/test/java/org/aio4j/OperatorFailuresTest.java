@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -221,12 +222,13 @@ class OperatorFailuresTest {
     }
 
     /**
-     * A source that sleeps between items and whose finally block fails, read by buffer() or merge().
-     * {@code log} records that the finally block ran.
+     * A source that sleeps between items and whose finally block fails, read by buffer() or merge(): a generator, or
+     * ("... of mapConcurrent") a mapConcurrent over a stream whose close fails. {@code log} records that the finally
+     * block (the close) ran.
      */
     private static AsyncIterator<Integer> pumpedSourceFailingAsItCloses(String operator, RuntimeException cleanup,
                                                                         List<String> log) {
-        var source = AsyncGenerator.<Integer>of(out -> {
+        AsyncIterator<Integer> source = AsyncGenerator.of(out -> {
             try {
                 for (int i = 0; ; i++) {
                     out.emit(i);
@@ -237,7 +239,20 @@ class OperatorFailuresTest {
                 throw cleanup;
             }
         });
-        return operator.equals("buffer") ? source.buffer(2) : AsyncIterator.merge(source, AsyncIterator.empty());
+        if (operator.endsWith("of mapConcurrent")) {
+            // An operator written as a generator: it attaches its upstream's close failure to the cancellation it
+            // ends with when the pump's cancellation lands in it.
+            source = AsyncIterator.from(Stream.iterate(0, i -> i + 1).onClose(() -> {
+                log.add("source's finally");
+                throw cleanup;
+            })).mapConcurrent(1, i -> {
+                if (i > 0) {
+                    Aio.sleep(10);
+                }
+                return i;
+            });
+        }
+        return operator.startsWith("buffer") ? source.buffer(2) : AsyncIterator.merge(source, AsyncIterator.empty());
     }
 
     /**
@@ -247,7 +262,7 @@ class OperatorFailuresTest {
      * nothing was reported. Without buffer() or merge(), the same close throws it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"buffer", "merge"})
+    @ValueSource(strings = {"buffer", "merge", "buffer of mapConcurrent", "merge of mapConcurrent"})
     void acloseThrowsTheSourcesCloseFailureWhenThePumpWaitsInsideTheSource(String operator) throws Exception {
         var cleanup = new IllegalStateException("cleanup failed");
         List<String> log = new ArrayList<>();
@@ -269,7 +284,7 @@ class OperatorFailuresTest {
      * lost.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"buffer", "merge"})
+    @ValueSource(strings = {"buffer", "merge", "buffer of mapConcurrent", "merge of mapConcurrent"})
     void aCancelledConsumersSourceCloseFailureIsReportedWhenThePumpWaitsInsideTheSource(String operator)
             throws Exception {
         var cleanup = new IllegalStateException("cleanup failed");
