@@ -156,13 +156,13 @@ public final class Aio {
 
     /**
      * Suspends the calling task until every other task of the running loop is blocked: nothing is ready to run, no
-     * timer is due, no offloaded call is in flight (but calls blocked in {@link Future#get()} on the loop's pending
-     * futures, which wait for it) and nothing was posted from another thread. Tasks that sleep or
-     * wait on a future, a queue or a lock count as blocked. Trio's {@code trio.testing.wait_all_tasks_blocked()}
-     * (asyncio has no counterpart): in a test, it lets the tasks started so far run as far as they can before the
-     * test looks at them, instead of sleeping for a guessed time. On a virtual clock it returns before the clock jumps
-     * to the next timer; on the real clock, before the loop would wait for it. Several tasks waiting are woken
-     * together, in the order they began to wait.
+     * timer is due, no offloaded call is in flight (but calls that wait for the loop: blocked in {@link Future#get()}
+     * on its pending futures, or queued behind such calls, see {@link EventLoop#runInExecutor}) and nothing was posted
+     * from another thread. Tasks that sleep or wait on a future, a queue or a lock count as blocked. Trio's
+     * {@code trio.testing.wait_all_tasks_blocked()} (asyncio has no counterpart): in a test, it lets the tasks started
+     * so far run as far as they can before the test looks at them, instead of sleeping for a guessed time. On a virtual
+     * clock it returns before the clock jumps to the next timer; on the real clock, before the loop would wait for it.
+     * Several tasks waiting are woken together, in the order they began to wait.
      *
      * @throws CancellationException if the calling task is cancelled while it waits
      * @throws IllegalStateException if not called from a task of a running event loop

@@ -44,7 +44,7 @@ import java.util.function.Consumer;
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
  * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time. An offloaded call blocked in
  * {@link Future#get()} on a pending future of this loop does not hold the clock: it waits for the loop, which alone
- * can settle that future.
+ * can settle that future. Nor does a call that cannot start before such a call ends (see {@link #runInExecutor}).
  *
  * <p>Timers are due at loop times up to 2<sup>63</sup>&nbsp;&minus;&nbsp;2&nbsp;ns, about 292 years: one further away
  * ({@code callLater(Duration.ofDays(365 * 300), cb)}, {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))},
@@ -65,10 +65,11 @@ import java.util.function.Consumer;
  *
  * <h2>Deadlocks</h2>
  * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
- * offloaded call or wrapped {@link CompletionStage} in flight, other than calls blocked in {@link Future#get()} on
- * the loop's own pending futures), it throws a {@link DeadlockException} that lists what each task waits on, instead
- * of hanging. Work that another thread will deliver with {@link #callSoonThreadsafe}
- * must be announced with {@link #expectExternal()}, or detection turned off with {@link Builder#deadlockDetection}.
+ * offloaded call or wrapped {@link CompletionStage} in flight, other than calls blocked in {@link Future#get()} on the
+ * loop's own pending futures and calls queued behind them, see {@link #runInExecutor}), it throws a
+ * {@link DeadlockException} that lists what each task waits on, instead of hanging. Work that another thread will
+ * deliver with {@link #callSoonThreadsafe} must be announced with {@link #expectExternal()}, or detection turned off
+ * with {@link Builder#deadlockDetection}.
  */
 public final class EventLoop implements AutoCloseable {
 
@@ -280,10 +281,10 @@ public final class EventLoop implements AutoCloseable {
         }
 
         /**
-         * Gives the loop a virtual clock starting at 0: whenever no entry is ready and nothing offloaded is in
-         * flight (but calls blocked in {@link Future#get()} on the loop's pending futures), the clock jumps to the
-         * next timer. Timers fire in the same order and the program prints the same
-         * lines as on the real clock, in no real time.
+         * Gives the loop a virtual clock starting at 0: whenever no entry is ready and nothing offloaded is in flight
+         * (but calls that only wait for the loop: blocked in {@link Future#get()} on its pending futures, or queued
+         * behind such calls, see {@link EventLoop#runInExecutor}), the clock jumps to the next timer. Timers fire in
+         * the same order and the program prints the same lines as on the real clock, in no real time.
          */
         public Builder virtualTime() {
             this.virtualTime = true;
@@ -772,16 +773,31 @@ public final class EventLoop implements AutoCloseable {
     // Offloading
 
     /**
-     * Runs {@code call} on {@code executor} and returns a future of its outcome: asyncio's
-     * {@code run_in_executor()}. {@code null} means the {@linkplain #setDefaultExecutor default executor}.
-     * Cancelling the future interrupts the thread running the call (or skips it if it has not started). The loop
-     * counts the call as in flight until it ends: virtual time does not jump past it, and deadlock detection knows
-     * that it may still complete a future. An executor that drops a call it accepted without running it (the queue
-     * of {@link java.util.concurrent.ExecutorService#shutdownNow()}) leaves the future pending, as nothing tells the
-     * loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}), which also stops the
-     * loop waiting for them. A call still running when the loop is closed cannot settle its future any more: its
-     * result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger} "org.aio4j" at level
-     * ERROR rather than lost.
+     * Runs {@code call} on {@code executor} and returns a future of its outcome: asyncio's {@code run_in_executor()}.
+     * {@code null} means the {@linkplain #setDefaultExecutor default executor}. Cancelling the future interrupts the
+     * thread running the call (or skips it if it has not started). An executor that drops a call it accepted without
+     * running it (the queue of {@link java.util.concurrent.ExecutorService#shutdownNow()}) leaves the future pending,
+     * as nothing tells the loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}),
+     * which also stops the loop waiting for them. A call still running when the loop is closed cannot settle its future
+     * any more: its result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger}
+     * "org.aio4j" at level ERROR rather than lost.
+     *
+     * <p>The loop counts the call as in flight until it ends: virtual time does not jump past it, and deadlock
+     * detection knows that it may still complete a future. Except while the call only waits for the loop, and so can
+     * bring it nothing before the loop settles one of its futures: while it is blocked in an untimed
+     * {@link Future#get()} on a pending future of this loop; and while it waits, not started, in the queue of a
+     * {@link java.util.concurrent.ThreadPoolExecutor} (that very class, with one of the JDK's four rejection policies,
+     * as {@link Executors#newFixedThreadPool}'s) at its maximum size, each of whose threads runs a call of this loop
+     * blocked so. Such calls do not hold a virtual clock, and when nothing else can happen they are a deadlock
+     * (reported with the future each blocked call waits for and the pool of each queued one); a close drops the queued
+     * ones, which would run after it. A queued call that may start still counts as in flight, so that virtual time
+     * passes as on the real clock: a thread of its pool is free, or runs anything else (another loop's call, work
+     * submitted by another thread), or the pool is below its maximum size. The loop cannot look into other executors
+     * ({@link Executors#newSingleThreadExecutor()}, which wraps its pool, a subclass of {@code ThreadPoolExecutor} such
+     * as a {@code ScheduledThreadPoolExecutor}, a {@code ForkJoinPool}, an executor of one's own): a call queued there
+     * counts as in flight until it starts, so if all the executor's threads are blocked in {@code get()} on futures
+     * that only timers settle, a virtual clock waits for it for ever where the real clock would go on (give such calls
+     * a thread each, or a fixed pool).
      *
      * @throws NullPointerException  if {@code call} is null
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
@@ -1722,13 +1738,14 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Offloaded calls still blocked in {@link Future#get()} on a future the close leaves pending: they are released
-     * with an {@link IllegalStateException} once the loop is closed, an outcome it can no longer deliver; they are
-     * reported now, while the exception handler can still hear of them.
+     * with an {@link IllegalStateException} once the loop is closed, an outcome it can no longer deliver; and calls
+     * queued behind them on a pool all of whose threads they take, which are dropped (they would run only once the
+     * close has released those threads, with no loop to take their outcome). They are reported now, while the
+     * exception handler can still hear of them.
      */
     private void reportBlockedCalls() {
         for (String call : inFlight.blockedCallsReportedAtClose()) {
-            callExceptionHandler(new ExceptionContext("Event loop closed while " + call
-                    + ": the call is released with an IllegalStateException", null, null, null));
+            callExceptionHandler(new ExceptionContext("Event loop closed while " + call, null, null, null));
         }
     }
 

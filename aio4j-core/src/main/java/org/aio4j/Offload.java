@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 
 /**
  * A blocking call running off the loop, on an executor's thread, whose outcome comes back as a loop future.
@@ -24,6 +25,8 @@ final class Offload<T> implements Runnable {
     private final EventLoop loop;
     private final Future<T> future;
     private final Callable<T> call;
+    /** See {@link #inspectablePool}: the pool the call was handed to, if the loop can tell when it is full. */
+    private final ThreadPoolExecutor pool;
     private Thread runner;
     /** The call has returned or thrown: its outcome is on its way to the loop (or was refused by a closed loop). */
     private boolean ended;
@@ -32,15 +35,16 @@ final class Offload<T> implements Runnable {
     /** Set when the close reported this call as blocked in get(), before releasing it (see {@link #refusedFailure}). */
     private volatile boolean releaseReported;
 
-    private Offload(EventLoop loop, Future<T> future, Callable<T> call) {
+    private Offload(EventLoop loop, Future<T> future, Callable<T> call, ThreadPoolExecutor pool) {
         this.loop = loop;
         this.future = future;
         this.call = call;
+        this.pool = pool;
     }
 
     static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call) {
         Future<T> future = new Future<>(loop);
-        var op = new Offload<>(loop, future, call);
+        var op = new Offload<>(loop, future, call, inspectablePool(executor));
         future.owner = op; // wait-for graphs and dumps name the offloaded call
         loop.addInFlight(op);
         try {
@@ -100,6 +104,52 @@ final class Offload<T> implements Runnable {
      */
     synchronized Thread runningThread() {
         return runner;
+    }
+
+    /**
+     * {@code executor} if it is a pool whose threads the loop can account for, else null: a
+     * {@link ThreadPoolExecutor} of that very class (a subclass may run a call elsewhere) whose rejection handler is
+     * one of the JDK's four policies. Such a pool runs a call it accepts on one of its own threads, or never (it
+     * dropped it), or (with {@link ThreadPoolExecutor.CallerRunsPolicy}) within {@code execute}, which returns only
+     * once the call has ended, while the loop is held: the idle loop never sees a call running there. So a running
+     * call of such a pool is on one of the pool's threads, which {@link InFlight} uses to tell that a queued call
+     * cannot start.
+     */
+    private static ThreadPoolExecutor inspectablePool(Executor executor) {
+        if (executor.getClass() != ThreadPoolExecutor.class) {
+            return null;
+        }
+        var pool = (ThreadPoolExecutor) executor;
+        Class<?> policy = pool.getRejectedExecutionHandler().getClass();
+        return policy == ThreadPoolExecutor.AbortPolicy.class || policy == ThreadPoolExecutor.DiscardPolicy.class
+                || policy == ThreadPoolExecutor.DiscardOldestPolicy.class
+                || policy == ThreadPoolExecutor.CallerRunsPolicy.class ? pool : null;
+    }
+
+    /** The pool the call was handed to, if the loop can account for its threads (see {@link #inspectablePool}). */
+    ThreadPoolExecutor pool() {
+        return pool;
+    }
+
+    /**
+     * The pool (see {@link #pool()}) of a call that has not started and is not cancelled: it waits in the pool's
+     * queue (or was dropped by it), or a thread of the pool has just taken it. Null otherwise, or for another
+     * executor.
+     */
+    synchronized ThreadPoolExecutor queuedOn() {
+        return runner == null && !ended && !cancelled ? pool : null;
+    }
+
+    /**
+     * On the loop, as it closes: a call that has not started will not run (as one whose future was cancelled before
+     * it started). Returns false if it has started, or will not run anyway.
+     */
+    synchronized boolean dropIfNotStarted() {
+        if (runner != null || ended || cancelled) {
+            return false;
+        }
+        cancelled = true;
+        return true;
     }
 
     /** On the loop, when the future was cancelled. */

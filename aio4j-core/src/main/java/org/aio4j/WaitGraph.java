@@ -8,12 +8,15 @@ final class WaitGraph {
     private WaitGraph() {
     }
 
-    /** {@code blockedCalls}: the offloaded calls in flight, each blocked in Future.get() on a future of the loop. */
+    /**
+     * {@code blockedCalls}: the offloaded calls in flight, each blocked in Future.get() on a future of the loop or
+     * queued behind such calls (see {@link InFlight#blockedCalls()}).
+     */
     static String describe(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
         var out = new StringBuilder("Deadlock: the event loop waits for ").append(target)
                 .append(", but nothing can make progress: no callback is ready, no timer is scheduled and no")
                 .append(" offloaded work is in flight")
-                .append(blockedCalls.isEmpty() ? "." : " but calls blocked on the loop's own futures:");
+                .append(blockedCalls.isEmpty() ? "." : " but calls that wait for the loop's own futures:");
         for (String call : blockedCalls) {
             out.append("\n  ").append(call);
         }

@@ -213,7 +213,8 @@ class DeadlockTest {
                 return caller.await();
             })).as("virtual=" + virtual)
                     .isInstanceOf(DeadlockException.class)
-                    .hasMessageContaining("no offloaded work is in flight but calls blocked on the loop's own futures:")
+                    .hasMessageContaining(
+                            "no offloaded work is in flight but calls that wait for the loop's own futures:")
                     .hasMessageMatching("(?s).*\\n  offloaded call [^\\n]* running on [^\\n]* is blocked in"
                             + " Future.get\\(\\) on Future\\[pending\\]\\n.*")
                     .hasMessageContaining("caller waits on offloaded call");

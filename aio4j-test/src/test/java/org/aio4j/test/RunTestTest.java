@@ -462,6 +462,43 @@ class RunTestTest {
                 .hasMessageContaining("is blocked in Future.get() on Future");
     }
 
+    @Test
+    void aCallQueuedOnAFixedPoolBehindCallsBlockedOnTheLoopRunsWhenAThreadIsFree() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(1);
+        try {
+            String r = runTest(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Future<String> later = loop.createFuture();
+                loop.callLater(5, () -> later.setResult("later"));
+                Future<String> blocked = loop.runInExecutor(pool, later::get);
+                Future<String> queued = loop.runInExecutor(pool, () -> "queued"); // the only thread is blocked
+                return queued.await() + " at " + loop.time() + " after " + blocked.result();
+            });
+            assertThat(r).isEqualTo("queued at 5.0 after later");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "virtual time: {0}")
+    @ValueSource(booleans = {true, false})
+    void aCallStillQueuedBehindACallBlockedOnTheLoopAtTheEndFailsTheTest(boolean virtualTime) {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(1);
+        try {
+            Throwable failure = catchThrowable(() -> runTest(SHORT.withVirtualTime(virtualTime), () -> {
+                Future<String> never = Aio.getRunningLoop().createFuture();
+                Aio.getRunningLoop().runInExecutor(pool, never::get);
+                Aio.getRunningLoop().runInExecutor(pool, () -> "never runs");
+            }));
+            assertThat(failure).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("is blocked in Future.get() on Future")
+                    .hasMessageContaining("(queued) waits for a thread of java.util.concurrent.ThreadPoolExecutor")
+                    .hasMessageContaining("the call is dropped, it will not run");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest(name = "virtual time: {0}, default executor: {1}")
     @CsvSource({"true, true", "false, true", "true, false", "false, false"})
     void anOffloadedCallStillRunningAtTheEndMakesTheCleanupTimeOut(boolean virtualTime, boolean defaultExecutor) {
