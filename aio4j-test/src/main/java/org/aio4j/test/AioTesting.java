@@ -29,15 +29,19 @@ import org.aio4j.VoidCoroutine;
  * <li><b>Virtual time.</b> The body runs as the main task of a new loop built with
  *     {@link org.aio4j.EventLoop.Builder#virtualTime()}: whenever no task is ready and no offloaded call is in flight,
  *     the clock jumps to the next timer, so {@code Aio.sleep(3600)} returns at once with {@code loop.time()} one hour
- *     later. A timer more than about 292 years away (say {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))}) is
- *     due at the latest loop time there is: the clock jumps there like to any other timer and goes no further (see
- *     {@link org.aio4j.EventLoop}). Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock
- *     waits for it. Read the clock with {@code Aio.getRunningLoop().time()} (it starts at 0). To step through time
- *     (kotlinx's {@code runCurrent} / {@code advanceTimeBy}): {@link org.aio4j.Aio#waitAllTasksBlocked()} lets every
- *     other task run as far as it can without the clock moving, and {@code Aio.sleep(d)} then moves it by {@code d},
- *     firing the timers on the way in order.
- *     {@link TestOptions#withVirtualTime withVirtualTime(false)} runs on the real clock instead. The loop runs in
- *     debug mode, so dumps and error reports show where each task was created.</li>
+ *     later. A timer more than about 292 years away (say {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))}) is due
+ *     at the latest loop time there is: the clock jumps there like to any other timer and goes no further (see
+ *     {@link org.aio4j.EventLoop}). Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock waits
+ *     for it, but for calls that only wait for the loop: a call blocked in {@code Future.get()} on a pending future of
+ *     the loop, and one queued on a fixed pool all of whose threads run such calls. A call queued on an executor the
+ *     loop cannot look into ({@code Executors.newSingleThreadExecutor()}, a {@code ScheduledThreadPoolExecutor}, ...)
+ *     holds the clock until it starts: behind calls blocked on futures that only timers settle, it hangs the test until
+ *     its timeout (see {@link org.aio4j.EventLoop#runInExecutor}). Read the clock with
+ *     {@code Aio.getRunningLoop().time()} (it starts at 0). To step through time (kotlinx's {@code runCurrent} /
+ *     {@code advanceTimeBy}): {@link org.aio4j.Aio#waitAllTasksBlocked()} lets every other task run as far as it can
+ *     without the clock moving, and {@code Aio.sleep(d)} then moves it by {@code d}, firing the timers on the way in
+ *     order. {@link TestOptions#withVirtualTime withVirtualTime(false)} runs on the real clock instead. The loop runs
+ *     in debug mode, so dumps and error reports show where each task was created.</li>
  * <li><b>A timeout in real time</b> (default 60 s, {@link TestOptions#withTimeout}). A body that is not done by then
  *     (a busy loop, a blocking call, offloaded work that never ends, or a virtual clock that never stops running) is
  *     cancelled and the test fails with an {@link AssertionError} whose message holds the loop's
@@ -53,7 +57,8 @@ import org.aio4j.VoidCoroutine;
  *     {@link TestOptions#withAllowPendingTasks} lets background tasks be, and only cancels them. Offloaded calls
  *     still in flight are then waited for (within the timeout), so that their errors are seen and no thread outlives
  *     the test: all of them ({@code Aio.toThread}, any executor, wrapped stages), on either clock; but a call blocked
- *     in {@code Future.get()} on a future of the loop, which the close releases and reports.</li>
+ *     in {@code Future.get()} on a future of the loop, which the close releases and reports, and a call queued on a
+ *     fixed pool behind such calls only, which the close drops and reports.</li>
  * <li><b>Errors nobody received</b> fail the test after the body returned: the exception of a task nobody awaited
  *     (reported when the loop closes), an exception thrown by a callback, anything that reached the loop's exception
  *     handler. The first is the cause of the {@link AssertionError}, the others are suppressed. A handler that the

@@ -178,7 +178,8 @@ final class TestSession {
             // Every offloaded call in flight (Aio.toThread, any executor, a wrapped stage), on either clock: this
             // returns once each has ended and its outcome has been delivered, so that its error is reported and its
             // thread does not outlive the test. A call blocked in Future.get() on a future of the loop is not waited
-            // for: only the loop could settle that future; the close releases the call and reports it.
+            // for: only the loop could settle that future; the close releases the call and reports it. Nor is a call
+            // queued on a fixed pool all of whose threads run such calls: the close drops it and reports it.
             Aio.waitAllTasksBlocked();
             if (Aio.allTasks().size() == 1) {
                 return null;
