@@ -488,7 +488,8 @@ public final class EventLoop implements AutoCloseable {
      *   close runs at once, on the same terms, so that a started {@link AsyncGenerator}'s {@code finally} blocks
      *   run.</li>
      * </ul>
-     * Exceptions of futures that nobody retrieved are then reported, and a default executor created by the loop is
+     * Exceptions of futures that nobody retrieved are then reported (and the failures attached to the cancellation of
+     * a task that nobody awaited, see {@link Future}), and a default executor created by the loop is
      * shut down without waiting. {@link Aio#run} cancels the pending tasks and lets them finish while the loop still
      * runs before it closes the loop (asyncio's {@code runners}): close a loop directly only once its work is done.
      *
@@ -1845,10 +1846,24 @@ public final class EventLoop implements AutoCloseable {
         ready.clear();
     }
 
+    /**
+     * Reports the exceptions nobody retrieved: a failed future's exception, and each failure attached to the
+     * cancellation of a task that ended cancelled (see {@code Future.markCancelled(String, CancellationException)}),
+     * which nobody awaited.
+     */
     private void reportUnretrieved() {
         for (Future<?> f : unretrieved) {
-            if (!f.isRetrieved()) {
-                String what = f instanceof Task<?> ? "Task" : "Future";
+            if (f.isRetrieved()) {
+                continue;
+            }
+            String what = f instanceof Task<?> ? "Task" : "Future";
+            if (f.isCancelled()) {
+                String who = f instanceof Task<?> t ? what + " " + t.getName() : what;
+                for (Throwable failure : f.attachedFailures()) {
+                    callExceptionHandler(new ExceptionContext(who + " ended cancelled, and this failure, attached to"
+                            + " its cancellation as it unwound, was never retrieved", failure, f, null));
+                }
+            } else {
                 callExceptionHandler(new ExceptionContext(what + " exception was never retrieved",
                         f.peekException(), f, null));
             }

@@ -32,7 +32,10 @@ import java.util.function.Consumer;
  *
  * <p><b>Errors are not lost.</b> A future that ends with an exception which nobody retrieves (through
  * {@link #await()}, {@link #get()}, {@link #result()} or {@link #exception()}) is reported to the loop's
- * {@link ExceptionHandler} when the loop closes.
+ * {@link ExceptionHandler} when the loop closes. A cancelled future is not, as in asyncio, unless it is a task
+ * whose clean-up attached failures to the cancellation it ended with (as suppressed exceptions: a resource whose
+ * release failed as the cancellation unwound the task): the {@link CancellationException} that these methods throw
+ * carries them, and if none of them was called, each failure is reported when the loop closes.
  *
  * <p>Memory consistency: actions of the thread that completes a future happen-before the return of
  * {@link #await()} or {@link #get()} in a thread that sees it done.
@@ -207,7 +210,8 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * exception as retrieved.
      *
      * @throws InvalidStateException if the future is not done
-     * @throws CancellationException if it was cancelled
+     * @throws CancellationException if it was cancelled (carrying, as suppressed, the failures the task's clean-up
+     *                               attached to its cancellation, which are then retrieved too)
      */
     public final Throwable exception() {
         int s = state;
@@ -387,12 +391,49 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * it carries suppressed failures (a clean-up that failed while the task unwound): each
      * {@link #cancelledError()} then carries them too, so they reach whoever awaits the task (asyncio keeps the
      * task's own {@code CancelledError} for the same reason). Kept in {@code exception}, unused while cancelled.
+     *
+     * <p>If any of them is a real failure ({@link #attachedFailures()}), the future counts as having an exception
+     * nobody retrieved until a {@link #cancelledError()} delivers them: the loop reports each when it closes, as it
+     * reports an exception never retrieved (a cancellation alone is never reported).
      */
     final void markCancelled(String message, CancellationException raised) {
         if (raised != null && raised.getSuppressed().length > 0) {
             exception = raised;
+            if (!attachedFailures(raised).isEmpty()) {
+                loop.trackUnretrieved(this);
+            }
         }
         markCancelled(message);
+    }
+
+    /**
+     * The real failures attached to the cancellation of a cancelled future (see
+     * {@link #markCancelled(String, CancellationException)}), in order, without marking them retrieved: what is
+     * suppressed on it but cancellations, and what is suppressed on those, the same way. Empty if none (a plain
+     * cancellation).
+     */
+    final java.util.List<Throwable> attachedFailures() {
+        Throwable raised = state == CANCELLED ? exception : null;
+        return raised == null ? java.util.List.of() : attachedFailures(raised);
+    }
+
+    /** The real failures attached to {@code cancellation}, found as {@link #attachedFailures()} finds them. */
+    static java.util.List<Throwable> attachedFailures(Throwable cancellation) {
+        return attachedFailures(cancellation, new ArrayList<>(), new java.util.IdentityHashMap<>());
+    }
+
+    private static java.util.List<Throwable> attachedFailures(Throwable cancellation, java.util.List<Throwable> out,
+                                                              java.util.IdentityHashMap<Throwable, Boolean> seen) {
+        if (seen.put(cancellation, Boolean.TRUE) == null) {
+            for (Throwable attached : cancellation.getSuppressed()) {
+                if (Task.isCancellation(attached)) {
+                    attachedFailures(attached, out, seen);
+                } else if (seen.put(attached, Boolean.TRUE) == null) {
+                    out.add(attached);
+                }
+            }
+        }
+        return out;
     }
 
     final String cancelMessage() {
@@ -412,9 +453,15 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         retrieved = true;
     }
 
+    /**
+     * The {@link CancellationException} that a cancelled future raises in whoever it is delivered to, carrying what was
+     * attached to its cancellation (see {@link #markCancelled(String, CancellationException)}), which it marks
+     * retrieved: call it only to throw it to a caller or pass it on.
+     */
     CancellationException cancelledError() {
         CancellationException e = new CancellationException(cancelMessage);
         if (exception != null) { // see markCancelled(String, CancellationException)
+            retrieved = true;
             for (Throwable failure : exception.getSuppressed()) {
                 e.addSuppressed(failure);
             }

@@ -40,9 +40,10 @@ final class HelperTasks {
      * attached to {@code primary} as suppressed (and marked retrieved) when {@code primary} is a real failure; it is
      * returned, for the body to raise, when the body ended normally or was closed ({@code primary} null or a
      * {@link GeneratorExit}: the failure came while releasing the source, and {@code aclose()} reports that); when the
-     * body was cancelled, it stays unretrieved and the loop reports it (a cancelled helper's, which the loop would
-     * not, is reported here). If the calling task is cancelled (or aborted by its TaskGroup) while it waits, it goes
-     * on waiting, and then returns that interruption (or attaches it to a failing {@code primary}).
+     * body was cancelled, a failed helper's stays unretrieved and the loop reports it, and a cancelled helper's is
+     * reported here at once (marked retrieved, so that the loop's close does not report it again). If the calling
+     * task is cancelled (or aborted by its TaskGroup) while it waits, it goes on waiting, and then returns that
+     * interruption (or attaches it to a failing {@code primary}).
      *
      * @return what the body must raise instead of ending as it does, or null
      */
@@ -72,7 +73,8 @@ final class HelperTasks {
                 t.markRetrieved();
                 helperFailure = Failures.combine(helperFailure, error);
             } else if (error != null && t.isCancelled()) {
-                // The loop reports a failed helper nobody retrieved, but not a cancelled one: this one, here.
+                // The loop would report it only when it closes: reported now, where the operator knows what it is.
+                t.markRetrieved();
                 loop.callExceptionHandler(new ExceptionContext("helper task failed as it was cancelled: its clean-up"
                         + " attached this to its cancellation, and the operator's consumer was cancelled", error, t,
                         null));
@@ -99,10 +101,8 @@ final class HelperTasks {
             return t.peekException();
         }
         Throwable failure = null;
-        for (Throwable attached : t.cancelledError().getSuppressed()) {
-            if (!Task.isCancellation(attached)) {
-                failure = Failures.combine(failure, attached);
-            }
+        for (Throwable attached : t.attachedFailures()) {
+            failure = Failures.combine(failure, attached);
         }
         return failure;
     }

@@ -103,8 +103,21 @@ class ForeignThreadsStressTest {
                     if (!got.equals(by) || ("value".equals(by) && task.result() != i)) {
                         problems.add(i + ": the thread delivered " + by + ", the task ended " + task);
                     }
-                } else if (by == null && !stage.isCancelled()) {
-                    problems.add(i + ": the task was cancelled but its stage was not: " + stage);
+                } else {
+                    if (by == null && !stage.isCancelled()) {
+                        problems.add(i + ": the task was cancelled but its stage was not: " + stage);
+                    }
+                    // Cancelled after its stage failed but before it resumed: the error rides along.
+                    CancellationException cancellation = null;
+                    try {
+                        task.exception();
+                    } catch (CancellationException e) {
+                        cancellation = e;
+                    }
+                    if (cancellation == null || cancellation.getSuppressed().length > 0 && !"error".equals(by)) {
+                        problems.add(i + ": the task was cancelled and carries " + cancellation + ", its thread"
+                                + " delivered " + by);
+                    }
                 }
             }
             return null;
@@ -133,26 +146,18 @@ class ForeignThreadsStressTest {
                 int value = i;
                 boolean fails = random.nextInt(5) == 0;
                 int spins = random.nextInt(20_000); // deaf to interrupts: widens the window for a cancellation
-                tasks.add(Aio.createTask(() -> {
-                    try {
-                        return Aio.toThread(() -> {
-                            ran.incrementAndGet();
-                            for (int k = 0; k < spins; k++) {
-                                Thread.onSpinWait();
-                            }
-                            if (fails) {
-                                var e = new IllegalStateException("call " + value);
-                                thrown.add(e);
-                                throw e;
-                            }
-                            return value;
-                        });
-                    } catch (CancellationException e) {
-                        // Cancelled after the call failed but before the task resumed: the error rides along.
-                        toTasks.addAll(List.of(e.getSuppressed()));
+                tasks.add(Aio.createTask(() -> Aio.toThread(() -> {
+                    ran.incrementAndGet();
+                    for (int k = 0; k < spins; k++) {
+                        Thread.onSpinWait();
+                    }
+                    if (fails) {
+                        var e = new IllegalStateException("call " + value);
+                        thrown.add(e);
                         throw e;
                     }
-                }));
+                    return value;
+                })));
             }
             for (int k = 0; k < n / 3; k++) {
                 tasks.get(random.nextInt(n)).cancel();
@@ -165,6 +170,12 @@ class ForeignThreadsStressTest {
             for (int i = 0; i < n; i++) {
                 Task<Integer> task = tasks.get(i);
                 if (task.isCancelled()) {
+                    try {
+                        task.exception();
+                    } catch (CancellationException e) {
+                        // Cancelled after the call failed but before the task resumed: the error rides along.
+                        toTasks.addAll(List.of(e.getSuppressed()));
+                    }
                     continue;
                 }
                 delivered++;

@@ -684,4 +684,51 @@ class OperatorFailuresTest {
         });
         assertThat(reports).extracting(ExceptionContext::exception).containsExactly(boom);
     }
+
+    /**
+     * A consumer iterating mapConcurrent over a generator whose finally block fails, cancelled while it waits in the
+     * iterator, and awaited by nobody: mapConcurrent's release of the generator attaches the failure to the
+     * cancellation the consumer ends with, and the loop does not report a cancelled task, so the failure vanished. It
+     * is reported once, as a failure attached to the consumer's cancellation.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aCloseFailureAttachedToTheCancellationOfAConsumerNobodyAwaitsIsReported(boolean ordered) throws Exception {
+        var cleanup = new IllegalStateException("the generator's finally failed");
+        List<String> log = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    for (int i = 0; ; i++) {
+                        out.emit(i);
+                    }
+                } finally {
+                    log.add("source's finally");
+                    throw cleanup;
+                }
+            });
+            CoroutineFunction<Integer, Integer> slow = i -> {
+                Aio.sleep(10);
+                return i;
+            };
+            var it = ordered ? source.mapConcurrent(2, slow) : source.mapConcurrentUnordered(2, slow);
+            Task<Void> consumer = Aio.createTask(() -> {
+                for (int i : it) {
+                    log.add("got " + i);
+                }
+                return null;
+            }, "consumer");
+            Aio.sleep(1); // the consumer waits in mapConcurrent for the calls of items 0 and 1
+            consumer.cancel();
+            Aio.sleep(1);
+            assertThat(consumer.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("source's finally");
+        assertThat(reports).singleElement().satisfies(r -> {
+            assertThat(r.exception()).isSameAs(cleanup);
+            assertThat(r.message()).contains("consumer").contains("attached to its cancellation");
+        });
+    }
 }

@@ -608,15 +608,7 @@ class TaskTest {
     void aFailureAttachedToATasksCancellationReachesWhoeverAwaitsTheTask() throws Exception {
         var cleanUpFailure = new IllegalStateException("clean-up failed while the task unwound");
         List<Throwable> seen = TestLoops.runVirtual(() -> {
-            Task<Void> t = Aio.createTask(() -> {
-                try {
-                    Aio.sleep(10);
-                } catch (CancellationException e) {
-                    e.addSuppressed(cleanUpFailure); // what a library's clean-up does with its own failure
-                    throw e;
-                }
-                return null;
-            });
+            Task<Void> t = Aio.createTask(TestLoops.attachingToItsCancellation(cleanUpFailure));
             Aio.sleep(1);
             t.cancel("stop");
             List<Throwable> out = new ArrayList<>();
@@ -632,6 +624,155 @@ class TaskTest {
         assertThat(seen).hasSize(2).allSatisfy(e -> {
             assertThat(e).isInstanceOf(CancellationException.class).hasMessage("stop");
             assertThat(e.getSuppressed()).containsExactly(cleanUpFailure);
+        });
+    }
+
+    /** A task that ends cancelled carrying {@code attached}, attached to its cancellation by its clean-up. */
+    private static Task<Void> cancelledWithAttached(String name, Throwable... attached) throws Exception {
+        Task<Void> t = Aio.createTask(TestLoops.attachingToItsCancellation(attached), name);
+        Aio.sleep(1);
+        t.cancel("stop");
+        Aio.sleep(0); // t unwinds and ends cancelled
+        assertThat(t.isCancelled()).isTrue();
+        return t;
+    }
+
+    /**
+     * A task that ended cancelled with a failure attached to its cancellation, which nobody awaits: the loop does not
+     * report a cancelled task, so the failure vanished. It is reported once, as a failure attached to the task's
+     * cancellation, naming the task.
+     */
+    @Test
+    void aFailureAttachedToTheCancellationOfATaskNobodyAwaitsIsReported() throws Exception {
+        var first = new IllegalStateException("first clean-up failed");
+        var second = new IllegalArgumentException("second clean-up failed");
+        List<ExceptionContext> reports = new ArrayList<>();
+        Task<?>[] task = new Task<?>[1];
+        TestLoops.runVirtual(reports, () -> {
+            task[0] = cancelledWithAttached("unwinder", first, new CancellationException("not a failure"), second);
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(first, second);
+        assertThat(reports).allSatisfy(r -> {
+            assertThat(r.future()).isSameAs(task[0]);
+            assertThat(r.message()).contains("unwinder").contains("attached to its cancellation");
+        });
+    }
+
+    /** What delivers the cancellation with its failures to a caller retrieves them: nothing is reported then. */
+    @Test
+    void awaitingResultOrExceptionOfATaskCancelledWithAttachedFailuresRetrievesThem() throws Exception {
+        var cleanUpFailure = new IllegalStateException("clean-up failed");
+        List<ExceptionContext> reports = new ArrayList<>();
+        List<Throwable> delivered = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> awaited = cancelledWithAttached("awaited", cleanUpFailure);
+            Task<Void> resulted = cancelledWithAttached("resulted", cleanUpFailure);
+            Task<Void> excepted = cancelledWithAttached("excepted", cleanUpFailure);
+            Task<Void> got = cancelledWithAttached("got", cleanUpFailure);
+            for (Runnable r : List.<Runnable>of(resulted::result, excepted::exception, () -> {
+                try {
+                    got.get();
+                } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            })) {
+                try {
+                    r.run();
+                } catch (CancellationException e) {
+                    delivered.addAll(List.of(e.getSuppressed()));
+                }
+            }
+            try {
+                awaited.await();
+            } catch (CancellationException e) {
+                delivered.addAll(List.of(e.getSuppressed()));
+            }
+            return null;
+        });
+        assertThat(delivered).hasSize(4).containsOnly(cleanUpFailure);
+        assertThat(reports).isEmpty();
+    }
+
+    /** A plain cancellation, or one carrying only cancellations, is never reported, awaited or not. */
+    @Test
+    void aCancelledTaskWithNoFailureAttachedIsNotReported() throws Exception {
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            cancelledWithAttached("plain");
+            cancelledWithAttached("only cancellations", new CancellationException("another"));
+            return null;
+        });
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * gather, gatherWithExceptions, wait and a TaskGroup receive a child cancelled with a failure attached, and none
+     * of them passes the failure on (gather's awaiter and gatherWithExceptions' list get a bare cancellation, wait
+     * and the group only see it is cancelled): it stays unretrieved, and is reported once, when the loop closes.
+     */
+    @Test
+    void gatherWaitAndTaskGroupLeaveTheFailuresAttachedToACancelledChildToTheLoop() throws Exception {
+        var viaGather = new IllegalStateException("gather");
+        var viaGatherWithExceptions = new IllegalStateException("gatherWithExceptions");
+        var viaWait = new IllegalStateException("wait");
+        var viaGroup = new IllegalStateException("group");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> a = cancelledWithAttached("a", viaGather);
+            assertThatThrownBy(() -> Aio.gather(List.of(a)).await())
+                    .isInstanceOf(CancellationException.class)
+                    .satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+            Task<Void> b = cancelledWithAttached("b", viaGatherWithExceptions);
+            assertThat(Aio.gatherWithExceptions(List.of(b)).await()).singleElement()
+                    .isInstanceOf(CancellationException.class)
+                    .satisfies(e -> assertThat(((Throwable) e).getSuppressed()).isEmpty());
+            Task<Void> c = cancelledWithAttached("c", viaWait);
+            assertThat(Aio.wait(List.of(c)).done()).containsExactly(c);
+            try (var tg = new TaskGroup()) {
+                Task<Void> d = tg.createTask(TestLoops.attachingToItsCancellation(viaGroup));
+                Aio.sleep(1);
+                d.cancel();
+                tg.join();
+            }
+            return null;
+        });
+        assertThat(reports).extracting(ExceptionContext::exception)
+                .containsExactly(viaGather, viaGatherWithExceptions, viaWait, viaGroup);
+    }
+
+    /**
+     * A task that drives an async generator and is cancelled outside it: the end of the task closes the generator,
+     * whose finally block fails, and that failure is attached to the cancellation the task ends with. Nobody awaits
+     * the task: the failure was lost.
+     */
+    @Test
+    void aGeneratorCloseFailureAttachedToTheCancellationOfATaskNobodyAwaitsIsReported() throws Exception {
+        var closeFailure = new IllegalStateException("generator's finally failed");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> t = Aio.createTask(() -> {
+                var gen = AsyncGenerator.<Integer>of(out -> {
+                    try {
+                        out.emit(1);
+                        out.emit(2);
+                    } finally {
+                        throw closeFailure;
+                    }
+                });
+                gen.next();
+                Aio.sleep(10); // cancelled here, outside the generator, which the task's end closes
+                return null;
+            }, "driver");
+            Aio.sleep(1);
+            t.cancel();
+            Aio.sleep(1);
+            assertThat(t.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(reports).singleElement().satisfies(r -> {
+            assertThat(r.exception()).isSameAs(closeFailure);
+            assertThat(r.message()).contains("driver").contains("attached to its cancellation");
         });
     }
 }

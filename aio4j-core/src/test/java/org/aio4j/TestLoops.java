@@ -29,4 +29,22 @@ final class TestLoops {
         }
         return result;
     }
+
+    /**
+     * A coroutine that sleeps 10 seconds and, cancelled meanwhile, attaches {@code attached} to its cancellation and
+     * lets it out, as a library's clean-up that fails while a cancellation unwinds it does.
+     */
+    static Coroutine<Void> attachingToItsCancellation(Throwable... attached) {
+        return () -> {
+            try {
+                Aio.sleep(10);
+            } catch (java.util.concurrent.CancellationException e) {
+                for (Throwable a : attached) {
+                    e.addSuppressed(a);
+                }
+                throw e;
+            }
+            return null;
+        };
+    }
 }
