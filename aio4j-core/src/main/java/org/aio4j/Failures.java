@@ -64,7 +64,7 @@ final class Failures {
             this.operator = operator;
             this.failure = failure;
             this.loop = EventLoop.ofCurrentThread();
-            if (loop != null && !Task.isCancellation(failure)) { // a cancellation is never reported
+            if (loop != null && reportable(failure)) {
                 loop.heldFailures.add(this);
             }
         }
@@ -99,8 +99,9 @@ final class Failures {
      * closed, or its consumer cancelled, before the consumer reached it. It goes to the loop's exception handler, as an
      * exception never retrieved from a future does; {@code aclose()} does not throw it (it throws only what releasing
      * the source raised, and a consumer that stops early must not fail because the read-ahead went further than it
-     * did). A cancellation is not reported, as the loop reports no cancelled future. Without a loop on this thread,
-     * it is logged as the default handler would.
+     * did). A cancellation is not reported, as the loop reports no cancelled future, but the failures attached to it
+     * are, one by one, as the loop reports those of a cancelled task (see {@link Future#attachedFailures()}). Without
+     * a loop on this thread, it is logged as the default handler would.
      *
      * @param reader the task that read the failure ahead (a pump), or null
      */
@@ -108,8 +109,19 @@ final class Failures {
         report(loop, operator, failure, reader, "which closed the iterator (or was cancelled) before reaching it");
     }
 
+    /** Whether {@link #report} would report {@code failure}: a failure, or a cancellation with failures attached. */
+    private static boolean reportable(Throwable failure) {
+        return !Task.isCancellation(failure) || !Future.attachedFailures(failure).isEmpty();
+    }
+
     private static void report(EventLoop loop, String operator, Throwable failure, Future<?> reader, String consumer) {
-        if (failure == null || Task.isCancellation(failure)) {
+        if (failure == null) {
+            return;
+        }
+        if (Task.isCancellation(failure)) {
+            for (Throwable attached : Future.attachedFailures(failure)) {
+                report(loop, operator, attached, reader, consumer);
+            }
             return;
         }
         var context = new ExceptionContext(operator + ": exception was never retrieved: it was read ahead of the"

@@ -662,6 +662,37 @@ class OperatorFailuresTest {
     }
 
     /**
+     * As above, the source awaiting a task cancelled elsewhere whose clean-up attached a failure to its cancellation:
+     * the cancellation read ahead carries the failure, which awaiting the task retrieved, and which the close
+     * dropped with the cancellation. It is reported, once.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer"})
+    void theFailuresAttachedToACancellationReadAheadAreReportedWhenTheIteratorIsClosed(String operator)
+            throws Exception {
+        var cleanup = new IllegalStateException("the cancelled task's clean-up failed");
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            Task<Void> cancelledElsewhere = Aio.createTask(TestLoops.attachingToItsCancellation(cleanup));
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(0);
+                Aio.getRunningLoop().callSoon(() -> cancelledElsewhere.cancel("not the consumer's"));
+                cancelledElsewhere.await();
+            });
+            AsyncIterator<?> it = operator.equals("chunked") ? gen.chunked(2) : gen.buffer(2);
+            try (it) {
+                it.next();
+                Aio.sleep(1); // the read-ahead meets the cancellation
+            }
+            return null;
+        });
+        assertThat(reports).singleElement().satisfies(r -> {
+            assertThat(r.exception()).isSameAs(cleanup);
+            assertThat(r.message()).contains("never retrieved");
+        });
+    }
+
+    /**
      * The read-ahead fails in the same loop iteration as the consumer waiting for it is cancelled: the consumer ends
      * cancelled, and the failure that landed meanwhile is reported, not lost.
      */
