@@ -35,7 +35,8 @@ public final class Timeout implements AutoCloseable {
     /** How many CancelShields of the task were open at entry: only shields opened inside the block defer expiry. */
     private final int shieldsAtEntry;
     private double when;
-    private TimerHandle handle;
+    /** The expiry: a timer, or a call queued for a deadline already passed when it was set; null if none. */
+    private Handle handle;
     /**
      * The interruption that this timeout's expiry replaced as the task's pending one: deferred by the same shield as
      * the expiry (see {@link Task#restoreDisplaced}), or a cancellation pending or passed on when it expired (whose
@@ -77,7 +78,10 @@ public final class Timeout implements AutoCloseable {
 
     /**
      * Moves the deadline to loop time {@code when}; {@link Double#POSITIVE_INFINITY} removes it. A deadline in the
-     * past expires in the next iteration. asyncio's {@code Timeout.reschedule()}.
+     * past expires in the next iteration, queued as by {@link EventLoop#callSoon} (asyncio's {@code call_soon()}):
+     * ahead of the timers that fall due by then, even those scheduled before it. If an interruption of the task is
+     * pending (and not deferred by a {@link CancelShield}), the expiry comes after the task's next suspension has
+     * raised it instead. asyncio's {@code Timeout.reschedule()}.
      *
      * @throws IllegalStateException    if the timeout has expired or its block has ended
      * @throws IllegalArgumentException if {@code when} is NaN
@@ -96,9 +100,22 @@ public final class Timeout implements AutoCloseable {
             handle = null;
         }
         if (when != Double.POSITIVE_INFINITY) {
-            handle = when * 1e9 <= loop.nowNanos()
-                    ? loop.scheduleAfter(0, (Runnable) this::onTimeout)
-                    : loop.callAt(when, this::onTimeout);
+            if (when * 1e9 > loop.nowNanos()) {
+                handle = loop.callAt(when, this::onTimeout);
+            } else if (task.deferredCause() != null && !task.defersInterruption()) {
+                // An interruption is pending: the block's first suspension raises it, and the expiry comes after it
+                // (a timer due now runs after the wake-up that suspension queues). Ahead of it, the expiry would be
+                // raised in its place, and the counts, which include it since the block was entered, would convert
+                // it: an outside cancellation, or an outer scope's expiry, would be lost (as in CPython 3.13, whose
+                // timeout compares uncancel() with cancelling() at entry).
+                handle = loop.scheduleAfter(0, (Runnable) this::onTimeout);
+            } else {
+                // As asyncio: call_soon(), ahead of the timers due by the next iteration. A timer due now would run
+                // after them, and after the wake-up an outside cancellation due then queues: raised into the block
+                // first, it would leave it although uncancel() withdrew it, its expiry, raised into a TaskGroup's
+                // close() there, only attached to it (try-with-resources).
+                handle = loop.callSoon(this::onTimeout);
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -46,11 +47,27 @@ class CancelScopesStressTest {
         }
     }
 
+    /**
+     * The smallest nest found breaking an invariant in 400,000 generated ones (10 seeds of 40,000; all 9 nests found
+     * were this one with more around it): its timeout's block ended with the outside cancellation, its expiry only
+     * attached to it. See TimeoutTest's anOutsideCancellationWithdrawnWhenAPastDeadlineIsSetLeavesTheBlockAsATimeout.
+     */
+    @Test
+    void theSmallestNestFoundHoldsTheInvariants() throws Exception {
+        Node nest = new TimeoutNode(0, false,
+                new GroupNode(List.of(new Child("c0", 0, false)), false, new Sleep(0.5)));
+        assertThat(runNest(nest, List.of(new Event(0, true), new Event(0, false)))).isEmpty();
+    }
+
     /** Runs the nest that {@code nestSeed} generates and returns the invariants it broke. */
     static List<String> runNest(long nestSeed) throws Exception {
         var random = new Random(nestSeed);
         Node root = Node.random(random, 3, new int[] {0});
-        List<Event> events = Event.random(random);
+        return runNest(root, Event.random(random));
+    }
+
+    /** Runs {@code root} with the outside {@code events} and returns the invariants it broke. */
+    static List<String> runNest(Node root, List<Event> events) throws Exception {
         var run = new Run();
         List<ExceptionContext> reports = new ArrayList<>();
         try {

@@ -430,16 +430,19 @@ class TaskGroupTest {
      * A Timeout's expiry cuts the block's sleep short, and the group's abort, right after it, goes ahead of it: after
      * the group's errors, the expiry is raised again as the expiry, and leaves the Timeout's block as a timeout, as
      * in asyncio. It used to be raised again as a plain cancellation, and the task, never cancelled, ended cancelled.
+     * The deadline is set once the child is queued, so that the child fails in the iteration the expiry runs in,
+     * ahead of it: its group's abort then comes after the expiry cut the sleep short, before the block wakes.
      */
     @Test
     void anExpiryTheGroupsAbortWentAheadOfIsRaisedAgainAsTheTimeout() throws Exception {
         List<String> log = new ArrayList<>();
         TestLoops.runVirtual(() -> {
-            try (Timeout t = Aio.timeout(Duration.ZERO)) {
+            try (Timeout t = Aio.timeoutAt(Double.POSITIVE_INFINITY)) {
                 try (var group = new TaskGroup()) {
                     group.createTask(() -> {
                         throw new IllegalStateException("boom");
                     });
+                    t.reschedule(Aio.getRunningLoop().time()); // expires after the child's first step
                     Aio.sleep(3);
                     group.join();
                 } catch (TaskGroupException e) {

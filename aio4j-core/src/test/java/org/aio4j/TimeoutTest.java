@@ -140,6 +140,120 @@ class TimeoutTest {
         assertThat(seen).containsExactly("left the block: why, a cancellation true");
     }
 
+    /**
+     * A deadline already passed when it is set expires as asyncio's {@code reschedule()} makes it expire: by a
+     * {@code call_soon()}, so in the next iteration ahead of the timers that fall due by then, even one scheduled
+     * before the block was entered. (It used to be a timer due at once, which ran after those.) asyncio prints
+     * {@code expired: True} for {@code loop.call_at(loop.time(), ...)} followed by {@code async with timeout(0)}.
+     */
+    @Test
+    void aDeadlineAlreadyPassedExpiresAheadOfTheTimersDueInTheNextIteration() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Timeout[] scope = new Timeout[1];
+            loop.callAt(loop.time(), () -> log.add("timer due now: expired " + scope[0].expired()));
+            try (Timeout t = Aio.timeout(Duration.ZERO)) {
+                scope[0] = t;
+                Aio.sleep(1);
+            } catch (TimeoutCancellationException e) {
+                log.add("timeout " + e.isTimeout());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("timer due now: expired true", "timeout true");
+    }
+
+    /**
+     * A cancellation pending when a block whose deadline has passed is entered is raised first, at the block's first
+     * suspension, and leaves the block as the cancellation: the expiry, queued ahead of it, would be raised in its
+     * place, and the timeout, whose count at entry includes that cancellation, would convert it, losing the
+     * cancellation (what CPython 3.13 does: {@code uncancel() <= self._cancelling} at its exit).
+     */
+    @Test
+    void aCancellationPendingWhenAPassedDeadlineIsSetIsRaisedFirst() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                Aio.currentTask().cancel("from outside"); // pending: the task is running
+                try (Timeout t = Aio.timeout(Duration.ZERO)) {
+                    Aio.sleep(1);
+                }
+            });
+            assertThatThrownBy(worker::await).isExactlyInstanceOf(CancellationException.class)
+                    .hasMessage("from outside");
+            assertThat(worker.isCancelled()).isTrue();
+            assertThat(worker.cancelling()).isOne();
+            return null;
+        });
+    }
+
+    /**
+     * {@code timeout(0){TaskGroup{sleep}}}, a child of the group still running, and the task cancelled and uncancelled
+     * from outside by timers due at the instant the block is entered: the smallest nest in which CancelScopesStressTest
+     * found a timeout's block ending with a cancellation (about one nest in 45,000). asyncio (CPython 3.11; 3.13's
+     * timeouts.py and taskgroups.py take the same path here): the expiry runs first ({@code call_soon}) and cancels
+     * the sleep, the outside cancel() finds it cancelled and is only counted, uncancel() withdraws it; the body wakes
+     * with one CancelledError, the group cancels its child and lets it out, and the timeout's exit, its own request
+     * the only one left, turns it into TimeoutError; the task fails with it, {@code cancelling()} 0. The expiry used
+     * to come after the body had woken with the outside cancellation, in the group's close(): the cancellation left
+     * the block, the expiry attached to it, and the task ended cancelled.
+     */
+    @Test
+    void anOutsideCancellationWithdrawnWhenAPastDeadlineIsSetLeavesTheBlockAsATimeout() throws Exception {
+        assertThat(runTimedGroupCancelledAndUncancelledAt(0, Duration.ZERO, () -> Aio.sleep(1))).containsExactly(
+                "TimeoutCancellationException left the block at 0.0, expired true, its timeout converted",
+                "the task failed, cancelling 0");
+    }
+
+    /**
+     * Runs {@code try (Timeout t = Aio.timeout(deadline)) { try (TaskGroup g = ...) { child; sleep(5); join } }} in a
+     * task cancelled and uncancelled from outside at loop time {@code at}; returns how the cancellation that left the
+     * block did, and how the task ended.
+     */
+    private static List<String> runTimedGroupCancelledAndUncancelledAt(double at, Duration deadline,
+            VoidCoroutine child) throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Task<Void> worker = Aio.createTask(() -> {
+                Timeout[] scope = new Timeout[1];
+                try (Timeout t = Aio.timeout(deadline)) {
+                    scope[0] = t;
+                    try (TaskGroup g = new TaskGroup()) {
+                        g.createTask(child);
+                        Aio.sleep(5);
+                        g.join();
+                    }
+                } catch (CancellationException e) {
+                    seen.add(describeExit(e, scope[0], loop));
+                    throw e;
+                }
+            });
+            loop.callAt(at, worker::cancel);
+            loop.callAt(at, worker::uncancel);
+            try {
+                worker.await();
+            } catch (CancellationException e) {
+                // described below
+            }
+            seen.add("the task " + (worker.isCancelled() ? "cancelled" : "failed") + ", cancelling "
+                    + worker.cancelling());
+            return null;
+        });
+        return seen;
+    }
+
+    /** How a cancellation left the block of {@code t}: itself t's converted expiry, or carrying it. */
+    private static String describeExit(CancellationException e, Timeout t, EventLoop loop) {
+        String exit = e.getClass().getSimpleName() + " left the block at " + loop.time() + ", expired " + t.expired();
+        if (e instanceof TimeoutCancellationException tce && tce.timeout() == t) {
+            return exit + ", its timeout" + (tce.isTimeout() ? " converted" : "");
+        }
+        Throwable[] attached = e.getSuppressed();
+        return exit + ", attached: " + (attached.length == 1 && attached[0] instanceof TimeoutCancellationException tce
+                && tce.timeout() == t ? "its timeout" + (tce.isTimeout() ? " converted" : "") : List.of(attached));
+    }
+
     @Test
     void nestedTimeoutsTheInnerOneExpires() throws Exception {
         TestLoops.runVirtual(() -> {
