@@ -37,7 +37,9 @@ import java.util.concurrent.CancellationException;
  * what the block throws (a cancellation arriving while the group's failure is on its way to the block does not
  * replace it), and the cancellation is raised again at the task's next suspension, so it is not swallowed. A block
  * that unwinds with a cancellation while {@code close()} finds errors can only attach them to that cancellation (Java's
- * try-with-resources); the task then ends failed with them rather than cancelled.
+ * try-with-resources); the task then ends failed with them rather than cancelled. Likewise, the expiry of a
+ * {@link Timeout} around the group raised into {@code close()} while the block unwinds with a cancellation is only
+ * attached to that cancellation, which is what reaches the timeout (see the limit described in {@link Timeout}).
  *
  * <p>Loop object: use it only from the task that created it (tasks it creates are that task's children).
  */

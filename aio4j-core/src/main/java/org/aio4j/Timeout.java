@@ -22,6 +22,18 @@ import java.time.Duration;
  * inside the block defers the expiry until it closes; one around the block does not (the deadline bounds the
  * shielded work).
  *
+ * <p><b>A limit of try-with-resources.</b> The exception that leaves the block is the one the block threw: the
+ * {@code close()} of a resource declared inside it can only attach its own exception to that one
+ * ({@link Throwable#addSuppressed}), not replace it. So when a cancellation of the task has been raised into the block
+ * before the deadline passes, and the deadline passes while a {@link TaskGroup}'s {@code close()} inside the block
+ * waits for the tasks it cancelled, the {@link TimeoutCancellationException} is raised into that {@code close()} and
+ * reaches this timeout attached to the cancellation. The timeout converts it if no other cancellation is pending
+ * (as when {@link Task#uncancel()} withdrew the outside one after it was passed on, too late to take it back), but the
+ * cancellation is what leaves the block, and a task that lets it out ends cancelled. asyncio's timeout turns whatever
+ * {@code CancelledError} leaves its block into {@code TimeoutError} when its own request is the only one left, so
+ * there the block would end with the timeout. Code that must tell finds the converted exception among the
+ * {@linkplain Throwable#getSuppressed() suppressed} ones of the cancellation it catches.
+ *
  * <p>Loop object: use it only from the task that created it. {@link #reschedule} and {@link #close()} throw
  * {@link IllegalStateException} when called from a thread that does not hold the loop.
  */

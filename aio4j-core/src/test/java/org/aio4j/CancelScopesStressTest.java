@@ -337,6 +337,10 @@ class CancelScopesStressTest {
             if (!t.expired()) {
                 return;
             }
+            // Not accepted: a cancellation raised into the block before its expiry, carrying the expiry (raised into a
+            // group's close() meanwhile) converted, which is all try-with-resources allows (see Timeout's class
+            // comment). The nests cannot come to that: a child ends in the iteration it is cancelled in, and an
+            // expiry due with an outside cancellation runs ahead of the wake-up it causes.
             boolean own = out instanceof TimeoutCancellationException tce && tce.isTimeout() && tce.timeout() == t;
             boolean priority = netCancels > 0 // an outside cancellation stays a cancellation
                     || contains(out, TaskGroupException.class) // a group's errors win

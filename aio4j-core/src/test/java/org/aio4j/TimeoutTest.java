@@ -196,13 +196,39 @@ class TimeoutTest {
      * with one CancelledError, the group cancels its child and lets it out, and the timeout's exit, its own request
      * the only one left, turns it into TimeoutError; the task fails with it, {@code cancelling()} 0. The expiry used
      * to come after the body had woken with the outside cancellation, in the group's close(): the cancellation left
-     * the block, the expiry attached to it, and the task ended cancelled.
+     * the block, the expiry attached to it (see the next test), and the task ended cancelled.
      */
     @Test
     void anOutsideCancellationWithdrawnWhenAPastDeadlineIsSetLeavesTheBlockAsATimeout() throws Exception {
         assertThat(runTimedGroupCancelledAndUncancelledAt(0, Duration.ZERO, () -> Aio.sleep(1))).containsExactly(
                 "TimeoutCancellationException left the block at 0.0, expired true, its timeout converted",
                 "the task failed, cancelling 0");
+    }
+
+    /**
+     * The limit of try-with-resources (see the class comment): the block wakes with an outside cancellation, which
+     * uncancel() then withdraws, and the deadline passes while the block's TaskGroup waits, in close(), for a child
+     * that cleans up. asyncio's timeout converts whatever CancelledError leaves its block when its own request is the
+     * only one left: CPython 3.11 (3.13's timeouts.py and taskgroups.py take the same path) leaves the block with
+     * TimeoutError at 2.5 and the task fails with it. Here the exception leaving the block is the cancellation
+     * raised into it at 0.5, which nothing can replace: the expiry, raised into close() at 1, reaches the timeout
+     * attached to it, and is converted there; the task ends cancelled.
+     */
+    @Test
+    void anExpiryWhileAGroupUnwindsAnEarlierCancellationCanOnlyBeAttachedToIt() throws Exception {
+        VoidCoroutine cleansUp = () -> {
+            try {
+                Aio.sleep(10);
+            } catch (CancellationException e) {
+                try (CancelShield shield = CancelShield.enter()) {
+                    Aio.sleep(2); // a clean-up that takes a while
+                }
+                throw e;
+            }
+        };
+        assertThat(runTimedGroupCancelledAndUncancelledAt(0.5, Duration.ofSeconds(1), cleansUp)).containsExactly(
+                "CancellationException left the block at 2.5, expired true, attached: its timeout converted",
+                "the task cancelled, cancelling 0");
     }
 
     /**
