@@ -50,7 +50,9 @@ public final class Aio {
      * (up to 5 minutes of real time, while the loop keeps running), the default executor is shut down and the loop is
      * closed. Offloaded calls that can never end because they wait for the loop, blocked in {@link Future#get()} on
      * one of its futures while nothing is left that could settle it, are not waited for: the close reports each to the
-     * loop's exception handler and releases it with an {@link IllegalStateException}.
+     * loop's exception handler and releases it with an {@link IllegalStateException}. Nor are the calls queued behind
+     * them on a pool all of whose threads they take (see {@link EventLoop#runInExecutor}): the close reports and drops
+     * them.
      *
      * @throws IllegalStateException if called from a running event loop
      * @throws Exception             the exception of {@code main}

@@ -781,7 +781,8 @@ public final class EventLoop implements AutoCloseable {
      * as nothing tells the loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}),
      * which also stops the loop waiting for them. A call still running when the loop is closed cannot settle its future
      * any more: its result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger}
-     * "org.aio4j" at level ERROR rather than lost.
+     * "org.aio4j" at level ERROR rather than lost (but for the {@link IllegalStateException} of a call blocked in
+     * {@link Future#get()} that the close reported and released, logged at DEBUG).
      *
      * <p>The loop counts the call as in flight until it ends: virtual time does not jump past it, and deadlock
      * detection knows that it may still complete a future. Except while the call only waits for the loop, and so can
