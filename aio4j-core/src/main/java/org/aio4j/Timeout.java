@@ -112,7 +112,7 @@ public final class Timeout implements AutoCloseable {
             handle = null;
         }
         if (when != Double.POSITIVE_INFINITY) {
-            if (when * 1e9 > loop.nowNanos()) {
+            if (Math.round(when * 1e9) > loop.nowNanos()) { // rounded as callAt rounds: "now" is not in the future
                 handle = loop.callAt(when, this::onTimeout);
             } else if (task.deferredCause() != null && !task.defersInterruption()) {
                 // An interruption is pending: the block's first suspension raises it, and the expiry comes after it
