@@ -1,21 +1,26 @@
 package org.aio4j.http;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A local server that answers every request with the same bytes, however wrong they are as HTTP, and then closes the
  * connection: for what a client does with a malformed response (the JDK's {@code HttpServer} always answers well).
+ * It records the request line of each request as it came on the wire, for what a client sends.
  */
 public final class CannedServer implements AutoCloseable {
 
     private final ServerSocket socket;
     private final byte[] answer;
     private final boolean reset;
+    private final List<String> requestLines = new CopyOnWriteArrayList<>();
 
     private CannedServer(ServerSocket socket, byte[] answer, boolean reset) {
         this.socket = socket;
@@ -67,7 +72,8 @@ public final class CannedServer implements AutoCloseable {
 
     private void answer(Socket c) {
         try (c) {
-            skipRequestHead(c.getInputStream());
+            String head = readRequestHead(c.getInputStream());
+            requestLines.add(head.substring(0, Math.max(0, head.indexOf("\r\n"))));
             c.getOutputStream().write(answer);
             c.getOutputStream().flush();
             if (reset) {
@@ -78,12 +84,28 @@ public final class CannedServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The request line of each request received so far, in order, its bytes as ISO-8859-1 (one char per byte, so that
+     * a byte that is not ASCII shows as itself).
+     */
+    public List<String> requestLines() {
+        return List.copyOf(requestLines);
+    }
+
     /** Reads up to the empty line that ends the request's head (the tests send no body). */
     static void skipRequestHead(InputStream in) throws IOException {
+        readRequestHead(in);
+    }
+
+    /** Reads up to the empty line that ends the request's head and returns the head, bytes as ISO-8859-1. */
+    private static String readRequestHead(InputStream in) throws IOException {
+        var head = new ByteArrayOutputStream();
         int matched = 0;
         for (int b; matched < 4 && (b = in.read()) >= 0; ) {
+            head.write(b);
             matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
         }
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

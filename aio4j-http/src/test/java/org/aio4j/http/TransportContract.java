@@ -251,6 +251,25 @@ public abstract class TransportContract {
         }
     }
 
+    /** A 200 with the body {@code ok}, for {@link CannedServer}. */
+    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+
+    /**
+     * A request line must be ASCII (RFC 9112 3.2): a URL with characters that are not goes on the wire percent-encoded
+     * as UTF-8 ({@link java.net.URI#toASCIIString()}), by every transport alike. Vert.x sent the raw UTF-8 bytes. What
+     * the caller sees ({@link ClientResponse#url()}, the messages) stays the URL as given.
+     */
+    @Test
+    void aUrlThatIsNotAsciiIsSentPercentEncoded() throws Exception {
+        try (var canned = CannedServer.start(OK); var http = session()) {
+            String url = canned.url("/caf\u00e9?q=\u00e9");
+            ClientResponse r = Loops.run(() -> http.get(url));
+            assertThat(canned.requestLines()).containsExactly("GET /caf%C3%A9?q=%C3%A9 HTTP/1.1");
+            assertThat(r.text()).isEqualTo("ok");
+            assertThat(r.url().toString()).isEqualTo(url);
+        }
+    }
+
     @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;

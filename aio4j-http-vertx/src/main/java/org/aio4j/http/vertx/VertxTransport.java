@@ -40,7 +40,9 @@ import org.aio4j.http.HttpTransport;
  * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
- * Redirects are followed, as aiohttp and the JDK transport do. Failures are Vert.x's and Netty's own
+ * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
+ * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client.
+ * Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
  * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
@@ -144,7 +146,9 @@ public final class VertxTransport implements HttpTransport {
         }
         var options = new RequestOptions()
                 .setMethod(HttpMethod.valueOf(request.method()))
-                .setAbsoluteURI(request.uri().toString())
+                // ASCII, percent-encoded as UTF-8, like the JDK client's: Vert.x would write other characters into
+                // the request line as they are, in UTF-8, and a request line must be ASCII (RFC 9112 3.2)
+                .setAbsoluteURI(request.uri().toASCIIString())
                 .setFollowRedirects(true);
         if (request.timeout() != null) {
             options.setTimeout(Math.max(1, millis(request.timeout())));
@@ -308,10 +312,11 @@ public final class VertxTransport implements HttpTransport {
                     body.appendBuffer(chunk);
                 }
             }));
-            // the URL after redirects, as ClientResponse.url() promises
-            r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(),
-                    URI.create(r.request().absoluteURI()), r.statusCode(), new MultiMapView(r.headers()),
-                    body.getBytes()))));
+            // the URL after redirects, as ClientResponse.url() promises; without one, the request's URL as the caller
+            // gave it (as the JDK client does), not the ASCII form it went as
+            URI url = r.request().numberOfRedirections() == 0 ? request.uri() : URI.create(r.request().absoluteURI());
+            r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), url, r.statusCode(),
+                    new MultiMapView(r.headers()), body.getBytes()))));
         }
 
         /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */
