@@ -9,28 +9,39 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A local server that answers every request with the same bytes, however wrong they are as HTTP, and then closes the
- * connection: for what a client does with a malformed response (the JDK's {@code HttpServer} always answers well).
- * It records the request line of each request as it came on the wire, for what a client sends.
+ * A local server that answers every request with the same bytes (or the first with others), however wrong they are as
+ * HTTP, and then closes the connection: for what a client does with a malformed response (the JDK's
+ * {@code HttpServer} always answers well). It records the request line of each request as it came on the wire, for
+ * what a client sends.
  */
 public final class CannedServer implements AutoCloseable {
 
     private final ServerSocket socket;
-    private final byte[] answer;
+    private final List<byte[]> answers;
     private final boolean reset;
+    private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
 
-    private CannedServer(ServerSocket socket, byte[] answer, boolean reset) {
+    private CannedServer(ServerSocket socket, List<byte[]> answers, boolean reset) {
         this.socket = socket;
-        this.answer = answer;
+        this.answers = answers;
         this.reset = reset;
     }
 
     /** Starts answering {@code answer} (ISO-8859-1 text) on an ephemeral port of 127.0.0.1. */
     public static CannedServer start(String answer) throws IOException {
-        return start(answer, false);
+        return start(List.of(answer), false);
+    }
+
+    /**
+     * As {@link #start(String)}, but answering the first connection with {@code first} and every later one with
+     * {@code then}: a redirect, say, and the page it leads to.
+     */
+    public static CannedServer start(String first, String then) throws IOException {
+        return start(List.of(first, then), false);
     }
 
     /**
@@ -38,12 +49,12 @@ public final class CannedServer implements AutoCloseable {
      * client reads a "connection reset".
      */
     public static CannedServer startResetting(String answer) throws IOException {
-        return start(answer, true);
+        return start(List.of(answer), true);
     }
 
-    private static CannedServer start(String answer, boolean reset) throws IOException {
+    private static CannedServer start(List<String> answers, boolean reset) throws IOException {
         var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
-                answer.getBytes(StandardCharsets.ISO_8859_1), reset);
+                answers.stream().map(a -> a.getBytes(StandardCharsets.ISO_8859_1)).toList(), reset);
         acceptAll(s.socket, "canned-server", s::answer);
         return s;
     }
@@ -74,7 +85,7 @@ public final class CannedServer implements AutoCloseable {
         try (c) {
             String head = readRequestHead(c.getInputStream());
             requestLines.add(head.substring(0, Math.max(0, head.indexOf("\r\n"))));
-            c.getOutputStream().write(answer);
+            c.getOutputStream().write(answers.get(Math.min(connections.getAndIncrement(), answers.size() - 1)));
             c.getOutputStream().flush();
             if (reset) {
                 c.setSoLinger(true, 0);

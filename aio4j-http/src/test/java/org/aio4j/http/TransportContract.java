@@ -270,6 +270,36 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A redirect the transport follows goes on the wire in ASCII too, from a {@code Location} that is not ASCII (a
+     * server's bytes, which both clients read as ISO-8859-1) or resolved against a URL that is not: Vert.x's redirect
+     * handler wrote such a {@code Location} in UTF-8. The response's URL is the {@code Location} resolved against the
+     * request's URL as the caller gave it.
+     */
+    @Test
+    void aRedirectIsSentPercentEncodedToo() throws Exception {
+        String redirect = "HTTP/1.1 302 Found\r\nLocation: \u00e9t\u00e9?q=%C3%A9\r\nContent-Length: 0\r\n"
+                + "Connection: close\r\n\r\n";
+        try (var canned = CannedServer.start(redirect, OK); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/caf\u00e9/a")));
+            assertThat(canned.requestLines()).containsExactly("GET /caf%C3%A9/a HTTP/1.1",
+                    "GET /caf%C3%A9/%C3%A9t%C3%A9?q=%C3%A9 HTTP/1.1");
+            assertThat(r.text()).isEqualTo("ok");
+            assertThat(r.url().toString()).isEqualTo(canned.url("/caf\u00e9/\u00e9t\u00e9?q=%C3%A9"));
+        }
+    }
+
+    @Test
+    void aRedirectToALocationThatIsNoUriIsAConnectionErrorNamingTheRequest() throws Exception {
+        String redirect = "HTTP/1.1 302 Found\r\nLocation: /a b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        try (var canned = CannedServer.start(redirect); var http = session()) {
+            String url = canned.url("/caf\u00e9");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: ");
+        }
+    }
+
     @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;

@@ -41,7 +41,8 @@ import org.aio4j.http.HttpTransport;
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
- * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client.
+ * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client, and so do the redirects a
+ * transport from {@link #create()} follows (a client of the caller's follows them with its own redirect handler).
  * Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
@@ -158,7 +159,7 @@ public final class VertxTransport implements HttpTransport {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request, connectionErrors, maxBodyBytes);
+        var exchange = new Exchange(request, connectionErrors, owned ? client : null, maxBodyBytes);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -203,13 +204,16 @@ public final class VertxTransport implements HttpTransport {
 
         private final ClientRequest request;
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
+        private final HttpClient redirects; // the transport's own client, to follow redirects; null on a caller's
         private final int maxBodyBytes;
+        private volatile URI followed; // the URL of the last redirect followed, as the caller sees it
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, HttpClient redirects, int maxBodyBytes) {
             this.request = request;
             this.connectionErrors = connectionErrors;
+            this.redirects = redirects;
             this.maxBodyBytes = maxBodyBytes;
         }
 
@@ -248,6 +252,9 @@ public final class VertxTransport implements HttpTransport {
                 }
                 sent = req;
             }
+            if (redirects != null) {
+                req.redirectHandler(redirectHandler());
+            }
             if (connectionErrors != null) {
                 HttpConnection connection = req.connection();
                 connectionErrors.busy(connection);
@@ -270,6 +277,42 @@ public final class VertxTransport implements HttpTransport {
                     handler.handle(event);
                 } catch (RuntimeException | Error e) {
                     abort(failure(e));
+                }
+            };
+        }
+
+        /**
+         * Vert.x's default redirect handler, with its rules (a 301, 302, 303, 307 or 308 with a {@code Location}; a
+         * GET after a 303, else only a GET or HEAD is followed; to http or https), but sending the next URL in ASCII
+         * like the first: Vert.x's wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1)
+         * into the request line as it was, in UTF-8. The {@code Location} is resolved against the URL as the caller
+         * sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot
+         * be followed (not a URI) is a malformed response, as with Vert.x's.
+         */
+        private java.util.function.Function<io.vertx.core.http.HttpClientResponse, Future<HttpClientRequest>>
+                redirectHandler() {
+            return response -> {
+                int status = response.statusCode();
+                String location = response.getHeader("Location");
+                HttpMethod method = status == 303 ? HttpMethod.GET : response.request().getMethod();
+                if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)
+                        || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
+                    return null;
+                }
+                try {
+                    URI next = (followed == null ? request.uri() : followed).resolve(URI.create(location));
+                    if (next.getScheme() == null || !List.of("http", "https").contains(
+                            next.getScheme().toLowerCase(java.util.Locale.ROOT))) {
+                        return null;
+                    }
+                    var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
+                            .setHeaders(response.request().headers()).removeHeader("Content-Length");
+                    followed = next;
+                    return redirects.request(options).map(req -> req.redirectHandler(redirectHandler()));
+                } catch (IllegalArgumentException cannotFollow) {
+                    return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
+                } catch (RuntimeException bug) {
+                    return Future.failedFuture(bug);
                 }
             };
         }
@@ -314,7 +357,8 @@ public final class VertxTransport implements HttpTransport {
             }));
             // the URL after redirects, as ClientResponse.url() promises; without one, the request's URL as the caller
             // gave it (as the JDK client does), not the ASCII form it went as
-            URI url = r.request().numberOfRedirections() == 0 ? request.uri() : URI.create(r.request().absoluteURI());
+            URI url = r.request().numberOfRedirections() == 0 ? request.uri()
+                    : followed != null ? followed : URI.create(r.request().absoluteURI());
             r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), url, r.statusCode(),
                     new MultiMapView(r.headers()), body.getBytes()))));
         }
