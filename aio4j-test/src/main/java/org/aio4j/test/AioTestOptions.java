@@ -67,29 +67,21 @@ import java.lang.annotation.Target;
 @Inherited
 public @interface AioTestOptions {
 
-    /**
-     * The real time, in seconds, that the test method (and each of its {@code @BeforeEach} and {@code @AfterEach}
-     * methods) may take before it is cancelled and fails with the task dump. 0 (the default) means the default of
-     * {@link TestOptions#defaults()}: 60 s, or the system property {@value TestOptions#TIMEOUT_PROPERTY}.
-     */
+    /** The real-time limit in seconds, 0 for the default: as {@link AioTest#timeout()}. */
     double timeout() default 0;
 
-    /** Whether tasks still pending at the end of the test are allowed (and cancelled) instead of failing it. */
+    /** As {@link AioTest#allowPendingTasks()}. */
     boolean allowPendingTasks() default false;
 
-    /** Whether the loop runs on the real clock instead of a virtual one. */
+    /** As {@link AioTest#realTime()}. */
     boolean realTime() default false;
 
-    /** Whether the loop runs in debug mode (task dumps show creation sites). */
+    /** As {@link AioTest#debug()}. */
     boolean debug() default true;
 
-    /** Whether the loop detects deadlocks. */
+    /** As {@link AioTest#deadlockDetection()}. */
     boolean deadlockDetection() default true;
 
-    /**
-     * The seed of schedule exploration ({@link TestOptions#withScheduleSeed(long)}), e.g.
-     * {@code @AioTestOptions(scheduleSeed = 42)}: ready tasks run in an order shuffled with it. Empty (the default):
-     * FIFO. At most one value.
-     */
+    /** The seed of schedule exploration, at most one, none for FIFO: as {@link AioTest#scheduleSeed()}. */
     long[] scheduleSeed() default {};
 }
