@@ -1,6 +1,8 @@
 package org.aio4j;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -412,18 +414,18 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * suppressed on it but cancellations, and what is suppressed on those, the same way. Empty if none (a plain
      * cancellation).
      */
-    final java.util.List<Throwable> attachedFailures() {
+    final List<Throwable> attachedFailures() {
         Throwable raised = state == CANCELLED ? exception : null;
-        return raised == null ? java.util.List.of() : attachedFailures(raised);
+        return raised == null ? List.of() : attachedFailures(raised);
     }
 
     /** The real failures attached to {@code cancellation}, found as {@link #attachedFailures()} finds them. */
-    static java.util.List<Throwable> attachedFailures(Throwable cancellation) {
-        return attachedFailures(cancellation, new ArrayList<>(), new java.util.IdentityHashMap<>());
+    static List<Throwable> attachedFailures(Throwable cancellation) {
+        return attachedFailures(cancellation, new ArrayList<>(), new IdentityHashMap<>());
     }
 
-    private static java.util.List<Throwable> attachedFailures(Throwable cancellation, java.util.List<Throwable> out,
-                                                              java.util.IdentityHashMap<Throwable, Boolean> seen) {
+    private static List<Throwable> attachedFailures(Throwable cancellation, List<Throwable> out,
+                                                    IdentityHashMap<Throwable, Boolean> seen) {
         if (seen.put(cancellation, Boolean.TRUE) == null) {
             for (Throwable attached : cancellation.getSuppressed()) {
                 if (Task.isCancellation(attached)) {
