@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,7 +191,7 @@ public final class EventLoop implements AutoCloseable {
      * Failures iterator operators hold for their consumers ({@link Failures.Held}): reported at close if still held, as
      * {@link #unretrieved} exceptions are. Concurrent: an iterator over a plain iterator may be closed off the loop.
      */
-    final Set<Failures.Held> heldFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final Set<Failures.Held> heldFailures = ConcurrentHashMap.newKeySet();
 
     /** A loop on the real clock, with the defaults ({@code -Daio4j.debug=true} turns debug mode on). */
     public EventLoop() {

@@ -9,16 +9,19 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Function;
 import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
@@ -261,7 +264,7 @@ public final class VertxTransport implements HttpTransport {
                 whenComplete((r, e) -> connectionErrors.idle(connection));
             }
             byte[] body = request.body();
-            Future<io.vertx.core.http.HttpClientResponse> response = body == null ? req.send()
+            Future<HttpClientResponse> response = body == null ? req.send()
                     : req.send(Buffer.buffer(body));
             response.onComplete(guarded(this::read), this::fail);
         }
@@ -289,8 +292,7 @@ public final class VertxTransport implements HttpTransport {
          * sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot
          * be followed (not a URI) is a malformed response, as with Vert.x's.
          */
-        private java.util.function.Function<io.vertx.core.http.HttpClientResponse, Future<HttpClientRequest>>
-                redirectHandler() {
+        private Function<HttpClientResponse, Future<HttpClientRequest>> redirectHandler() {
             return response -> {
                 int status = response.statusCode();
                 String location = response.getHeader("Location");
@@ -302,7 +304,7 @@ public final class VertxTransport implements HttpTransport {
                 try {
                     URI next = (followed == null ? request.uri() : followed).resolve(URI.create(location));
                     if (next.getScheme() == null || !List.of("http", "https").contains(
-                            next.getScheme().toLowerCase(java.util.Locale.ROOT))) {
+                            next.getScheme().toLowerCase(Locale.ROOT))) {
                         return null;
                     }
                     var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
@@ -324,7 +326,7 @@ public final class VertxTransport implements HttpTransport {
          * Reads the body of {@code r} (on its event loop), refusing it with {@link HttpTransport#bodyTooLarge} as
          * soon as it is longer than the limit: not {@code r.body()}, which keeps whatever comes until the end.
          */
-        private void read(io.vertx.core.http.HttpClientResponse r) {
+        private void read(HttpClientResponse r) {
             r.exceptionHandler(this::fail); // first: a refusal resets the response, which Vert.x would log without it
             int status = r.statusCode();
             if (status < 100 || status > 999) {
@@ -364,7 +366,7 @@ public final class VertxTransport implements HttpTransport {
         }
 
         /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */
-        private static long declaredLength(io.vertx.core.http.HttpClientResponse r) {
+        private static long declaredLength(HttpClientResponse r) {
             String length = r.getHeader("Content-Length");
             try {
                 return length == null ? -1 : Long.parseLong(length.trim());
