@@ -45,6 +45,19 @@ class OffloadAfterCloseTest {
         }
     }
 
+    /** In a task: runs {@code body} on {@code executor} and returns its future once the call has started. */
+    private static <T> Future<T> startCall(ExecutorService executor, java.util.concurrent.Callable<T> body)
+            throws Exception {
+        EventLoop loop = Aio.getRunningLoop();
+        Future<Void> started = loop.createFuture();
+        Future<T> call = loop.runInExecutor(executor, () -> {
+            loop.callSoonThreadsafe(() -> started.setResult(null));
+            return body.call();
+        });
+        started.await();
+        return call;
+    }
+
     @Test
     void aCallThatFailsAfterItsLoopClosedIsLoggedWithItsException() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
@@ -87,14 +100,8 @@ class OffloadAfterCloseTest {
             ExecutorService executor = Executors.newSingleThreadExecutor();
             try (var log = new Captured()) {
                 loop.runUntilComplete(() -> {
-                    EventLoop l = Aio.getRunningLoop();
-                    Future<String> never = l.createFuture();
-                    Future<Void> started = l.createFuture();
-                    l.runInExecutor(executor, () -> {
-                        l.callSoonThreadsafe(() -> started.setResult(null));
-                        return timed ? never.get(1, java.util.concurrent.TimeUnit.DAYS) : never.get();
-                    });
-                    started.await();
+                    Future<String> never = Aio.getRunningLoop().createFuture();
+                    startCall(executor, () -> timed ? never.get(1, java.util.concurrent.TimeUnit.DAYS) : never.get());
                     return null;
                 });
                 while (loop.blockedGets.isEmpty()) { // until the call waits in get(), a matter of microseconds
@@ -138,18 +145,16 @@ class OffloadAfterCloseTest {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (var log = new Captured()) {
             loop.runUntilComplete(() -> {
-                EventLoop l = Aio.getRunningLoop();
-                Future<Void> started = l.createFuture();
-                l.createTask(() -> l.runInExecutor(executor, () -> {
-                    l.callSoonThreadsafe(() -> started.setResult(null));
+                Future<Void> call = startCall(executor, () -> {
                     try {
                         new CountDownLatch(1).await(); // until interrupted
                     } catch (InterruptedException e) {
                         throw new IllegalStateException("query interrupted", e);
                     }
                     return null;
-                }).await(), "awaits-the-call");
-                started.await();
+                });
+                Aio.createTask(() -> call.await(), "awaits-the-call");
+                Aio.sleep(0); // the task awaits the call
                 return null;
             });
             loop.close(); // cancels the task, which cancels the call's future, which interrupts the call
