@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -332,7 +333,7 @@ public final class Aio {
             return future.report();
         }
         Future<Void> released = runningLoop().createFuture();
-        java.util.function.Consumer<Future<T>> release = f -> {
+        Consumer<Future<T>> release = f -> {
             if (!released.isDone()) {
                 released.complete(null);
             }
@@ -372,7 +373,7 @@ public final class Aio {
         EventLoop loop = future.loop;
         loop.checkThread("shield");
         Future<T> outer = loop.createFuture();
-        java.util.function.Consumer<Future<T>> innerDone = inner -> {
+        Consumer<Future<T>> innerDone = inner -> {
             if (outer.isCancelled()) {
                 return;
             }
