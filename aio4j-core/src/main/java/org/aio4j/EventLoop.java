@@ -577,7 +577,7 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callSoon");
-        Handle h = new Handle(debug ? sited(callback) : callback, null);
+        Handle h = new Handle(sited(callback), null);
         enqueue(h);
         return h;
     }
@@ -594,7 +594,7 @@ public final class EventLoop implements AutoCloseable {
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
-        Handle h = new Handle(debug ? sited(callback) : callback, null);
+        Handle h = new Handle(sited(callback), null);
         if (holderThread == Thread.currentThread() && (lifecycle == RUNNING || closing)) {
             ready.add(h);
             return h;
@@ -625,7 +625,7 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callLater");
-        return scheduleAfter(delayNanos, debug ? sited(callback) : callback);
+        return scheduleAfter(delayNanos, sited(callback));
     }
 
     /**
@@ -642,7 +642,7 @@ public final class EventLoop implements AutoCloseable {
         }
         checkNotClosed();
         checkThread("callAt");
-        return scheduleAt(Math.round(when * 1e9), debug ? sited(callback) : callback); // rounded: when() gives back the time asked for
+        return scheduleAt(Math.round(when * 1e9), sited(callback)); // rounded: when() gives back the time asked for
     }
 
     /**
@@ -1270,9 +1270,12 @@ public final class EventLoop implements AutoCloseable {
         return carrier != null && executor != TO_THREAD && !(ownsDefaultExecutor && executor == defaultExecutor);
     }
 
-    /** {@code callback} with the user code scheduling it, for debug mode's reports (see {@link SitedCallback}). */
-    private SitedCallback sited(Runnable callback) {
-        return new SitedCallback(callback, creationStack());
+    /**
+     * In debug mode, {@code callback} with the user code scheduling it, for debug mode's reports (see
+     * {@link SitedCallback}); else {@code callback} itself.
+     */
+    private Runnable sited(Runnable callback) {
+        return debug ? new SitedCallback(callback, creationStack()) : callback;
     }
 
     private StackTraceElement[] creationStack() {
