@@ -89,7 +89,7 @@ final class InFlight {
     private Map<ThreadPoolExecutor, Integer> fullOfBlockedCalls(List<ThreadPoolExecutor> pools) {
         Map<ThreadPoolExecutor, Set<Thread>> blocked = new IdentityHashMap<>();
         for (Object op : ops) {
-            if (op instanceof Offload<?> call && call.pool() != null && pools.contains(call.pool())) {
+            if (op instanceof Offload<?> call && pools.contains(call.pool())) {
                 Thread runner = call.runningThread();
                 if (blockedOn(call, runner) != null) {
                     blocked.computeIfAbsent(call.pool(), k -> new HashSet<>()).add(runner);
