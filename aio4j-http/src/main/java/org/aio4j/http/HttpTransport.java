@@ -78,6 +78,33 @@ public interface HttpTransport extends AutoCloseable {
     }
 
     /**
+     * Whether {@code e} was thrown by the code of an HTTP client whose classes are in one of {@code packagePrefixes}
+     * (e.g. {@code "jdk.internal.net.http."}), rather than by code that client called back (a body handler, a
+     * redirect handler of the caller's): the first frame of its stack outside the JDK's public API ({@code java.base}
+     * and {@code java.*}, such as the {@code Long.parseLong} under a client's header parser) says who threw it. An
+     * exception without a stack is nobody's. For a transport telling a malformed response, which a client refuses
+     * with an unchecked exception of its own (an {@link IllegalArgumentException}), and which aiohttp reports as a
+     * {@code ClientResponseError}, from a bug elsewhere; no asyncio counterpart.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    static boolean thrownBy(Throwable e, String... packagePrefixes) {
+        java.util.Objects.requireNonNull(packagePrefixes, "packagePrefixes must not be null");
+        for (StackTraceElement frame : e.getStackTrace()) {
+            String c = frame.getClassName();
+            if (!"java.base".equals(frame.getModuleName()) && !c.startsWith("java.")) {
+                for (String prefix : packagePrefixes) {
+                    if (c.startsWith(prefix)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
      * What an exchange fails with when the response body of {@code request} is longer than {@code maxBodyBytes}, the
      * transport's limit: one {@link ClientException} for every transport, whose message names the request and the
      * limit.

@@ -189,7 +189,8 @@ final class JdkTransport implements HttpTransport {
             return switch (error) {
                 case java.util.concurrent.CancellationException c -> c;
                 case java.io.UncheckedIOException u -> u.getCause();
-                case IllegalArgumentException refused when thrownByTheClient(refused) -> {
+                case IllegalArgumentException refused
+                        when HttpTransport.thrownBy(refused, "jdk.internal.net.http.") -> {
                     var malformed = new java.net.ProtocolException("invalid HTTP response: "
                             + Failures.describe(refused));
                     malformed.initCause(refused);
@@ -199,23 +200,6 @@ final class JdkTransport implements HttpTransport {
                         "failed: " + Failures.describe(other), other);
                 default -> error;
             };
-        }
-
-        /**
-         * Whether {@code e} was thrown by the JDK client's own code (its implementation package
-         * {@code jdk.internal.net.http}), rather than by code it called back (a body handler): the first frame of its
-         * stack outside the library it may have gone through ({@code java.base}, and the public {@code java.*} API,
-         * such as the {@code Long.parseLong} under {@code HttpHeaders.firstValueAsLong}) says who threw it. An
-         * exception without a stack is nobody's.
-         */
-        private static boolean thrownByTheClient(Throwable e) {
-            for (StackTraceElement frame : e.getStackTrace()) {
-                String c = frame.getClassName();
-                if (!"java.base".equals(frame.getModuleName()) && !c.startsWith("java.")) {
-                    return c.startsWith("jdk.internal.net.http.");
-                }
-            }
-            return false;
         }
 
         @Override

@@ -439,28 +439,13 @@ public final class VertxTransport implements HttpTransport {
                         new ClientConnectionException(request.method(), request.uri(),
                                 "connection failed: " + describe(closed), closed);
                 case RuntimeException refused when (refused instanceof IllegalArgumentException
-                        || refused instanceof io.netty.handler.codec.DecoderException) && thrownByTheClient(refused) ->
+                        || refused instanceof io.netty.handler.codec.DecoderException)
+                        && HttpTransport.thrownBy(refused, "io.netty.", "io.vertx.") ->
                         protocolError(describe(refused), refused);
                 case RuntimeException other -> new ClientException(request.method(), request.uri(),
                         "failed: " + describe(other), other);
                 default -> error;
             };
-        }
-
-        /**
-         * Whether {@code e} was thrown by Netty's or Vert.x's own code rather than by code they called back: the
-         * first frame of its stack outside the JDK's public API ({@code java.*}, such as the {@code Integer.parseInt}
-         * under Netty's decoder, or the {@code URI.create} under Vert.x's redirect handler) says who threw it. An
-         * exception without a stack is nobody's.
-         */
-        private static boolean thrownByTheClient(Throwable e) {
-            for (StackTraceElement frame : e.getStackTrace()) {
-                String c = frame.getClassName();
-                if (!"java.base".equals(frame.getModuleName()) && !c.startsWith("java.")) {
-                    return c.startsWith("io.netty.") || c.startsWith("io.vertx.");
-                }
-            }
-            return false;
         }
 
         /** {@code NumberFormatException: For input string: "abc"}, or the class name alone without a message. */
