@@ -446,6 +446,24 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         return false;
     }
 
+    /**
+     * {@code aclose()} of an operator that holds an item across its consumer's calls ({@code filter},
+     * {@code chunked}): closes {@code upstream}, then runs {@code drop} to let go of what the operator holds, unless
+     * the close was {@linkplain #refusedClose refused} (then it keeps it, as a refused close changes nothing). A close
+     * that failed is a close all the same: {@code drop} runs, then its failure is thrown.
+     */
+    static void closeUpstream(AsyncIterator<?> upstream, Runnable drop) {
+        try {
+            upstream.aclose();
+        } catch (RuntimeException | Error e) {
+            if (!refusedClose(upstream)) {
+                drop.run();
+            }
+            throw e;
+        }
+        drop.run();
+    }
+
     private void disown() {
         Task<?> o = owner;
         if (o == null) {

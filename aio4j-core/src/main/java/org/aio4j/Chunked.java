@@ -73,15 +73,7 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
 
     @Override
     public void aclose() {
-        try {
-            upstream.aclose();
-        } catch (RuntimeException | Error e) {
-            if (!AsyncGenerator.refusedClose(upstream)) {
-                drop(); // a close that failed is a close all the same
-            }
-            throw e;
-        }
-        drop();
+        AsyncGenerator.closeUpstream(upstream, this::drop);
     }
 
     /** What the closed iterator held goes: the list not taken is dropped, the failure not thrown is reported. */

@@ -54,15 +54,7 @@ final class Filtered<T> implements AsyncIterator<T>, Derived {
 
     @Override
     public void aclose() {
-        try {
-            upstream.aclose();
-        } catch (RuntimeException | Error e) {
-            if (!AsyncGenerator.refusedClose(upstream)) {
-                drop(); // a close that failed is a close all the same
-            }
-            throw e; // refused: the item held stays for the consumer, as a refused close changes nothing
-        }
-        drop();
+        AsyncGenerator.closeUpstream(upstream, this::drop);
     }
 
     private void drop() {
