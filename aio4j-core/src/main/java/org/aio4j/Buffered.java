@@ -21,7 +21,6 @@ final class Buffered<T> {
     private boolean bodyEnded;
     private Wakeup itemArrived;
     private Wakeup spaceFreed;
-    private Task<Void> pumpTask;
 
     private Buffered(AsyncIterator<T> upstream, int capacity) {
         this.upstream = upstream;
@@ -37,7 +36,7 @@ final class Buffered<T> {
         EventLoop loop = Aio.runningLoop();
         itemArrived = new Wakeup(loop, "buffer(" + capacity + ") waiting for an item from its pump");
         spaceFreed = new Wakeup(loop, "buffer(" + capacity + ") pump waiting for room");
-        pumpTask = helpers.start(this::pump, "buffer-pump");
+        Task<Void> pumpTask = helpers.start(this::pump, "buffer-pump");
         try {
             deliver(out);
         } finally {

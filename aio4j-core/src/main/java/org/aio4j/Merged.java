@@ -22,8 +22,6 @@ final class Merged<T> {
     private final ArrayDeque<Arrival<T>> arrivals = new ArrayDeque<>();
     private final boolean[] holding;
     private final Wakeup[] taken;
-    private final Task<?>[] pumps;
-    private EventLoop loop;
     private Wakeup arrived;
     private int active;
     /** Set when the body has ended: a failure of a source caught by its pump then has no reader left. */
@@ -33,7 +31,6 @@ final class Merged<T> {
         this.sources = sources;
         this.holding = new boolean[sources.size()];
         this.taken = new Wakeup[sources.size()];
-        this.pumps = new Task<?>[sources.size()];
     }
 
     static <T> AsyncIterator<T> of(List<? extends AsyncIterator<? extends T>> sources) {
@@ -47,7 +44,8 @@ final class Merged<T> {
     }
 
     private void run(AsyncGenerator.Emitter<T> out, HelperTasks helpers) throws Exception {
-        loop = Aio.runningLoop();
+        EventLoop loop = Aio.runningLoop();
+        Task<?>[] pumps = new Task<?>[sources.size()];
         arrived = new Wakeup(loop, "merge() waiting for an item from any source");
         for (int i = 0; i < sources.size(); i++) {
             int source = i;
