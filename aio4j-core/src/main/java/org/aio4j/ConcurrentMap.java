@@ -23,6 +23,7 @@ final class ConcurrentMap<T, R> {
     private final int limit;
     private final CoroutineFunction<? super T, ? extends R> fn;
     private final boolean ordered;
+    /** The stage's name ({@code mapConcurrent(4)}), under which a failure read ahead is reported. */
     private final String name;
     /** Calls in flight, in input order. */
     private final ArrayDeque<Task<R>> inFlight = new ArrayDeque<>();
@@ -34,12 +35,12 @@ final class ConcurrentMap<T, R> {
     private RuntimeException upstreamFailure;
 
     private ConcurrentMap(AsyncIterator<T> upstream, int limit, CoroutineFunction<? super T, ? extends R> fn,
-                          boolean ordered) {
+                          boolean ordered, String name) {
         this.upstream = upstream;
         this.limit = limit;
         this.fn = fn;
         this.ordered = ordered;
-        this.name = (ordered ? "mapConcurrent(" : "mapConcurrentUnordered(") + limit + ")";
+        this.name = name;
     }
 
     static <T, R> AsyncIterator<R> of(AsyncIterator<T> upstream, int limit,
@@ -49,8 +50,9 @@ final class ConcurrentMap<T, R> {
             throw new IllegalArgumentException(name + "() limit must be >= 1, got " + limit);
         }
         Objects.requireNonNull(fn, name + "() function must not be null");
-        return new GeneratorStage<R>(name + "(" + limit + ")",
-                new ConcurrentMap<T, R>(upstream, limit, fn, ordered)::run, List.of(upstream));
+        String stage = name + "(" + limit + ")";
+        return new GeneratorStage<R>(stage, new ConcurrentMap<T, R>(upstream, limit, fn, ordered, stage)::run,
+                List.of(upstream));
     }
 
     private void run(AsyncGenerator.Emitter<R> out, HelperTasks helpers) throws Exception {
