@@ -230,12 +230,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 } else {
                     // The pump's own cancellation, by the end of the subscription, thrown where it waited inside the
                     // source: what the source attached to it as it unwound (an operator's failed release) is reported,
-                    // as a failure the source raises instead is below.
-                    for (Throwable failure : e.getSuppressed()) {
-                        if (!Task.isCancellation(failure)) {
-                            report("the source of " + IteratorPublisher.this + " failed after its subscription ended",
-                                    failure);
-                        }
+                    // as a failure the source raises instead is below, and so is one attached to a cancellation
+                    // attached to it (a helper task of the source's that ended cancelled with it).
+                    for (Throwable failure : Future.attachedFailures(e)) {
+                        report("the source of " + IteratorPublisher.this + " failed after its subscription ended",
+                                failure);
                     }
                 }
                 return null;

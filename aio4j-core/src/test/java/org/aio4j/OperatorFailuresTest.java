@@ -546,28 +546,7 @@ class OperatorFailuresTest {
                 Aio.sleep(10);
                 return i;
             });
-            source.toPublisher().subscribe(new Flow.Subscriber<Integer>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    subscription.add(s);
-                    s.request(1);
-                }
-
-                @Override
-                public void onNext(Integer item) {
-                    signals.add("next " + item);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    signals.add("error " + t);
-                }
-
-                @Override
-                public void onComplete() {
-                    signals.add("complete");
-                }
-            });
+            subscribeRequestingOne(source.toPublisher(), signals, subscription);
             Aio.sleep(1); // the pump waits inside mapConcurrent for the call of item 0
             subscription.get(0).cancel();
             Aio.sleep(1);
@@ -575,6 +554,79 @@ class OperatorFailuresTest {
         });
         assertThat(signals).isEmpty();
         assertThat(reports).extracting(ExceptionContext::exception).containsExactly(cleanup);
+    }
+
+    /**
+     * As above, with the failure one level deeper: the source's clean-up ran in a task of its own that ended cancelled,
+     * and the source attached that task's cancellation, which carries the failure, to the cancellation it ends with
+     * (as a source that awaits a helper task as it unwinds does). The pump reported only what was attached directly
+     * and lost the failure.
+     */
+    @Test
+    void toPublisherReportsAFailureAttachedToACancellationAttachedToItsCancellation() throws Exception {
+        var cleanup = new IllegalStateException("the helper's clean-up failed");
+        List<String> signals = new ArrayList<>();
+        List<Flow.Subscription> subscription = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var source = new AsyncIterator<Integer>() {
+                @Override
+                public boolean hasNext() {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        var helpers = new CancellationException("the helper was cancelled too");
+                        helpers.addSuppressed(cleanup);
+                        e.addSuppressed(helpers);
+                        throw e;
+                    }
+                    return true;
+                }
+
+                @Override
+                public Integer next() {
+                    return 0;
+                }
+
+                @Override
+                public void aclose() {
+                }
+            };
+            subscribeRequestingOne(source.toPublisher(), signals, subscription);
+            Aio.sleep(1); // the pump waits inside the source's hasNext()
+            subscription.get(0).cancel();
+            Aio.sleep(1);
+            return null;
+        });
+        assertThat(signals).isEmpty();
+        assertThat(reports).extracting(ExceptionContext::exception).containsExactly(cleanup);
+    }
+
+    /** Subscribes to {@code publisher}, requests one item, and records each signal (and the subscription). */
+    private static void subscribeRequestingOne(Flow.Publisher<Integer> publisher, List<String> signals,
+                                               List<Flow.Subscription> subscription) {
+        publisher.subscribe(new Flow.Subscriber<Integer>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription.add(s);
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(Integer item) {
+                signals.add("next " + item);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                signals.add("error " + t);
+            }
+
+            @Override
+            public void onComplete() {
+                signals.add("complete");
+            }
+        });
     }
 
     /**
