@@ -179,7 +179,9 @@ public final class Aio {
 
     /**
      * A future of the results of {@code futures}, in argument order: asyncio's {@code gather()}. If a future fails or
-     * is cancelled, the gather fails at once with that exception (the others keep running). Cancelling the gather
+     * is cancelled, the gather fails at once with that exception (the others keep running); for a cancelled task, a
+     * {@link CancellationException} that carries, suppressed, the failures the task's clean-up attached to its
+     * cancellation (see {@link Future}), which the gather then holds for whoever awaits it. Cancelling the gather
      * cancels every future not done.
      *
      * @throws NullPointerException     if {@code futures} or one of them is null
@@ -219,7 +221,8 @@ public final class Aio {
     /**
      * As {@link #gather(Collection)} with asyncio's {@code return_exceptions=True}: the gather waits for every
      * future, and the result list holds, in argument order, each future's result, or its exception (a
-     * {@link CancellationException} for a cancelled one).
+     * {@link CancellationException} for a cancelled one, carrying what was attached to its cancellation, as
+     * {@link #gather(Future[])} describes).
      */
     public static Future<List<Object>> gatherWithExceptions(Collection<? extends Future<?>> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
@@ -378,7 +381,9 @@ public final class Aio {
                 return;
             }
             if (inner.isCancelled()) {
-                outer.cancel();
+                // with what the inner's clean-up attached to its cancellation, now the outer's to deliver or have
+                // reported
+                outer.markCancelled(null, inner.cancelledError());
             } else if (inner.peekException() != null) {
                 inner.markRetrieved();
                 outer.setException(inner.peekException());

@@ -1854,7 +1854,7 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Reports the exceptions nobody retrieved: a failed future's exception, and each failure attached to the
      * cancellation of a task that ended cancelled (see {@code Future.markCancelled(String, CancellationException)}),
-     * which nobody awaited.
+     * which nobody awaited, or to the cancellation a future failed with (a gather's, passing a child's on).
      */
     private void reportUnretrieved() {
         for (Future<?> f : unretrieved) {
@@ -1862,11 +1862,16 @@ public final class EventLoop implements AutoCloseable {
                 continue;
             }
             String what = f instanceof Task<?> ? "Task" : "Future";
+            String who = f instanceof Task<?> t ? what + " " + t.getName() : what;
             if (f.isCancelled()) {
-                String who = f instanceof Task<?> t ? what + " " + t.getName() : what;
                 for (Throwable failure : f.attachedFailures()) {
                     callExceptionHandler(new ExceptionContext(who + " ended cancelled, and this failure, attached to"
                             + " its cancellation as it unwound, was never retrieved", failure, f, null));
+                }
+            } else if (Task.isCancellation(f.peekException())) {
+                for (Throwable failure : f.attachedFailures()) {
+                    callExceptionHandler(new ExceptionContext(who + " failed with a cancellation, and this failure,"
+                            + " attached to it, was never retrieved", failure, f, null));
                 }
             } else {
                 callExceptionHandler(new ExceptionContext(what + " exception was never retrieved",

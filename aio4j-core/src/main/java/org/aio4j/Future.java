@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * {@link ExceptionHandler} when the loop closes. A cancelled future is not, as in asyncio, unless it is a task
  * whose clean-up attached failures to the cancellation it ended with (as suppressed exceptions: a resource whose
  * release failed as the cancellation unwound the task): the {@link CancellationException} that these methods throw
- * carries them, and if none of them was called, each failure is reported when the loop closes.
+ * carries them (so does the one a {@linkplain Aio#gather(Future[]) gather} of the task fails with or lists), and if
+ * none of them was called, each failure is reported when the loop closes.
  *
  * <p>Memory consistency: actions of the thread that completes a future happen-before the return of
  * {@link #await()} or {@link #get()} in a thread that sees it done.
@@ -376,7 +377,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     final void fail(Throwable error) {
         exception = error;
         state = FINISHED;
-        if (!Task.isCancellation(error)) { // a converted timeout is an ordinary error here: reported if unretrieved
+        // A converted timeout is an ordinary error here: reported if unretrieved. A cancellation is not, but the real
+        // failures attached to it are (a gather that fails with the cancellation of a child that failed to clean up).
+        if (!Task.isCancellation(error) || !attachedFailures(error).isEmpty()) {
             loop.trackUnretrieved(this);
         }
         scheduleCallbacks();
@@ -410,12 +413,12 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
 
     /**
      * The real failures attached to the cancellation of a cancelled future (see
-     * {@link #markCancelled(String, CancellationException)}), in order, without marking them retrieved: what is
-     * suppressed on it but cancellations, and what is suppressed on those, the same way. Empty if none (a plain
-     * cancellation).
+     * {@link #markCancelled(String, CancellationException)}), or to the cancellation a future failed with, in order,
+     * without marking them retrieved: what is suppressed on it but cancellations, and what is suppressed on those, the
+     * same way. Empty if none (a plain cancellation, a future that did not end by one).
      */
     final List<Throwable> attachedFailures() {
-        Throwable raised = state == CANCELLED ? exception : null;
+        Throwable raised = state == CANCELLED || Task.isCancellation(exception) ? exception : null;
         return raised == null ? List.of() : attachedFailures(raised);
     }
 

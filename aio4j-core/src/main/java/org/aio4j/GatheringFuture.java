@@ -76,7 +76,9 @@ final class GatheringFuture extends Future<List<Object>> {
                     // which awaits the same but leaves cancelled() false).
                     markCancelled(child.cancelMessage());
                 } else {
-                    fail(new CancellationException(child.cancelMessage()));
+                    // with what was attached to the child's cancellation (a failed clean-up), now the gather's to
+                    // deliver or, if nobody retrieves it, to have reported
+                    fail(child.cancelledError());
                 }
                 return;
             }
@@ -95,7 +97,7 @@ final class GatheringFuture extends Future<List<Object>> {
             var results = new ArrayList<>(children.size());
             for (Future<?> f : children) {
                 if (f.isCancelled()) {
-                    results.add(new CancellationException(f.cancelMessage()));
+                    results.add(f.cancelledError()); // delivered, with what was attached to it, as an exception is
                 } else {
                     Throwable e = f.peekException();
                     if (e != null) {
