@@ -28,8 +28,10 @@ import java.util.concurrent.CancellationException;
  * <p><b>Cancellation.</b> A task cancelled while it waits leaves the barrier (the count goes down) and throws
  * {@link CancellationException}; the barrier is not broken, as in asyncio. The index is the count of tasks waiting
  * when a task arrives, as in asyncio, so after a cancellation the next arrival gets the index the cancelled task had:
- * indices within a phase are unique only when no waiter was cancelled. A task released by the last arrival can still
- * throw, as in asyncio, if it is cancelled or the barrier is aborted or reset before it runs again.
+ * indices within a phase are unique only when no waiter was cancelled. A cancelled waiter also sends the first task
+ * still waiting to the back of the queue, as asyncio's does, so the tasks of that phase are released in that order. A
+ * task released by the last arrival can still throw, as in asyncio, if it is cancelled or the barrier is aborted or
+ * reset before it runs again.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
@@ -67,7 +69,7 @@ public final class Barrier extends LoopBound {
     public int await() throws BrokenBarrierException {
         EventLoop l = check("await()");
         while (state == State.DRAINING || state == State.RESETTING) {
-            awaitIn(waiters, l, "await()");
+            waitForChange(l);
         }
         if (state == State.BROKEN) {
             throw new BrokenBarrierException("Barrier aborted: " + this);
@@ -79,7 +81,7 @@ public final class Barrier extends LoopBound {
                 wakeAll(waiters);
             } else {
                 while (state == State.FILLING) {
-                    awaitIn(waiters, l, "await()");
+                    waitForChange(l);
                 }
                 if (state == State.BROKEN || state == State.RESETTING) {
                     throw new BrokenBarrierException("Barrier " + (state == State.BROKEN ? "aborted" : "reset")
@@ -95,6 +97,26 @@ public final class Barrier extends LoopBound {
                 }
                 wakeAll(waiters);
             }
+        }
+    }
+
+    /**
+     * Waits until the state may have changed. A waiter that leaves with an exception (a cancellation) wakes the first
+     * waiter still waiting: asyncio's barrier waits on a {@code Condition}, whose {@code wait()} passes a possible
+     * notification on that way; the waiter woken for nothing finds the state unchanged and waits again, at the back,
+     * which decides the order in which the phase later releases the waiters.
+     */
+    private void waitForChange(EventLoop l) {
+        try {
+            awaitIn(waiters, l, "await()");
+        } catch (Throwable e) {
+            for (Future<Boolean> fut : waiters) {
+                if (!fut.isDone()) {
+                    fut.complete(Boolean.TRUE);
+                    break;
+                }
+            }
+            throw e;
         }
     }
 
