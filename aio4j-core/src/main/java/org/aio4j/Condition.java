@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * {@code n} (fewer if fewer wait). A woken waiter returns from {@code await()} only once it holds the lock again.
  *
  * <p><b>Cancellation.</b> {@code await()} always re-acquires the lock before it returns or throws, even when the task
- * is cancelled (as asyncio 3.13 does), so the caller's try-with-resources releases a lock it really holds. A waiter
+ * is cancelled (as asyncio 3.13 does), so the caller's try-with-resources releases a lock it really holds; a waiter
+ * interrupted while it waits for the lock again queues again at the back of the lock's queue, as in asyncio. A waiter
  * that was signalled but is cancelled or fails before it returns passes the signal on to the next waiter (a
  * "spurious" wake-up for that one, which the condition-variable protocol allows): no signal is lost.
  *
@@ -95,7 +96,7 @@ public final class Condition extends LoopBound {
             try {
                 suspendIn(waiters, fut, task);
             } finally {
-                reacquire(l);
+                reacquire(l, task);
             }
         } catch (Throwable e) {
             // We may have been signalled before the error: hand the signal to another waiter.
@@ -108,26 +109,22 @@ public final class Condition extends LoopBound {
      * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup}),
      * and then throws that interruption, as asyncio's {@code wait()} does.
      */
-    private void reacquire(EventLoop l) {
+    private void reacquire(EventLoop l, Task<?> task) {
         RuntimeException interruption = null;
-        try (CancelShield shield = CancelShield.enter()) {
-            while (true) {
-                try {
-                    lock.lock("await()");
-                    break;
-                } catch (CancellationException e) {
-                    // The shield defers the task's own interruptions, so someone cancelled the future of the lock
-                    // wait itself: as asyncio's wait(), wait again and throw it once the lock is held. Unless the
-                    // loop is closing, which lifts the shield to end the task and refuses further waits.
-                    if (l.isClosing()) {
-                        throw e;
-                    }
-                    interruption = e;
+        while (true) {
+            try {
+                lock.lock("await()");
+                break;
+            } catch (RuntimeException e) {
+                // As asyncio's wait(), which catches the CancelledError of its acquire() and acquires again: the
+                // interruption leaves the lock's queue (passing the lock on if it was this waiter's turn) and the
+                // waiter queues again at the back, so tasks that came for the lock meanwhile go first. The same for
+                // a cancellation of the lock wait's own future. Unless the loop is closing, which refuses further
+                // waits to end the task.
+                if (l.isClosing() || !(e instanceof CancellationException || task.isInterruption(e))) {
+                    throw e;
                 }
-            }
-            RuntimeException deferred = shield.takeInterruption();
-            if (deferred != null) {
-                interruption = deferred; // the task's own: a Timeout or a TaskGroup must recognise it
+                interruption = e; // the last one, as asyncio re-raises: a Timeout or a TaskGroup recognises it
             }
         }
         if (interruption != null) {

@@ -73,4 +73,72 @@ class PrimitivesCPythonTest {
             out.add(name + " cancelled");
         }
     }
+
+    /*
+     * async def main():
+     *     c = asyncio.Condition()
+     *     out = []
+     *     async def a():
+     *         async with c:
+     *             try:
+     *                 await c.wait()
+     *             except asyncio.CancelledError:
+     *                 out.append("a cancelled, holds the lock")
+     *     async def locker(name):
+     *         async with c:
+     *             out.append(f"{name} has the lock")
+     *             await asyncio.sleep(0)
+     *     ta = asyncio.create_task(a())
+     *     await asyncio.sleep(0)          # a waits on the condition
+     *     await c.acquire()
+     *     asyncio.create_task(locker("b"))
+     *     await asyncio.sleep(0)          # b waits for the lock
+     *     c.notify()
+     *     c.release()                     # b's turn; a is woken and queues for the lock behind b
+     *     await asyncio.sleep(0)
+     *     asyncio.create_task(locker("d"))
+     *     await asyncio.sleep(0)          # d queues for the lock behind a
+     *     ta.cancel()                     # a's lock wait is cancelled: it waits again, now behind d
+     *     for _ in range(6):
+     *         await asyncio.sleep(0)
+     *     print(out)
+     *
+     * CPython 3.13: ['b has the lock', 'd has the lock', 'a cancelled, holds the lock']
+     */
+    @Test
+    void aConditionWaiterCancelledWhileItReacquiresTheLockQueuesAgainAtTheBack() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var c = new Condition();
+            Task<Void> a = Aio.createTask(() -> {
+                try (var _ = c.acquire()) {
+                    try {
+                        c.await();
+                    } catch (CancellationException e) {
+                        out.add("a cancelled, " + (c.locked() ? "holds the lock" : "without the lock"));
+                    }
+                }
+            });
+            Aio.sleep(0);
+            c.acquire();
+            Aio.createTask(() -> locker(c, "b", out));
+            Aio.sleep(0);
+            c.signal();
+            c.release();
+            Aio.sleep(0);
+            Aio.createTask(() -> locker(c, "d", out));
+            Aio.sleep(0);
+            a.cancel();
+            yieldTimes(6);
+            return null;
+        });
+        assertThat(out).containsExactly("b has the lock", "d has the lock", "a cancelled, holds the lock");
+    }
+
+    private static void locker(Condition c, String name, List<String> out) {
+        try (var _ = c.acquire()) {
+            out.add(name + " has the lock");
+            Aio.sleep(0);
+        }
+    }
 }
