@@ -2,6 +2,7 @@ package org.aio4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpServer;
 import java.net.ConnectException;
@@ -291,12 +292,79 @@ public abstract class TransportContract {
 
     @Test
     void aRedirectToALocationThatIsNoUriIsAConnectionErrorNamingTheRequest() throws Exception {
-        String redirect = "HTTP/1.1 302 Found\r\nLocation: /a b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        try (var canned = CannedServer.start(redirect); var http = session()) {
+        try (var canned = CannedServer.start(redirectTo("/a b")); var http = session()) {
             String url = canned.url("/caf\u00e9");
             assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
                     .isExactlyInstanceOf(ClientConnectionException.class)
                     .hasMessageStartingWith("GET " + url + ": connection failed: ");
+        }
+    }
+
+    /**
+     * A redirect to a {@code Location} no request can be sent to (not a URI, a control character the header parser
+     * refuses, a port out of range, a header longer than the client takes): the exchange ends at once, as a
+     * connection error naming the request, with the {@link java.io.IOException} of a malformed response as its cause,
+     * and nothing more is sent. The request's timeout, far beyond the test's, must not be what ends it.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectToALocationThatCannotBeFollowedEndsAtOnceAsAConnectionError() throws Exception {
+        Map<String, Boolean> locations = new LinkedHashMap<>(); // and whether the message shows it
+        for (String notUri : List.of("/a b", "/a|b", "/a{b}", "/%zz", "http://[bad/x", "http://exa mple.com/")) {
+            locations.put(notUri, true);
+        }
+        for (String unusable : List.of("/a\u0001b", "/a\u007fb", "http://127.0.0.1:99999/x", "http:///x",
+                "/" + "a".repeat(1 << 20))) {
+            locations.put(unusable, false);
+        }
+        for (var location : locations.entrySet()) {
+            String shown = location.getKey().length() > 40 ? location.getKey().length() + " characters"
+                    : location.getKey();
+            Redirected r = getRedirectedTo(location.getKey());
+            assertThat(r.error()).as("Location %s", shown)
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + r.url() + ": connection failed: ")
+                    .hasMessageContaining(location.getValue() ? location.getKey() : "")
+                    .cause().isInstanceOf(java.io.IOException.class);
+            assertThat(r.requestLines()).as("Location %s", shown).containsExactly("GET /x HTTP/1.1");
+        }
+    }
+
+    /**
+     * A redirect to a URL whose authority is no host name (a port of -1, an underscore, a name that is not ASCII,
+     * which a URL must carry in its IDNA form): a malformed response, as the JDK client reports it ("hostname can't be
+     * null"). Vert.x connected to port 80 for the first, and looked up the percent-encoded form of the last in DNS.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectToAUrlWithoutAHostIsAMalformedResponse() throws Exception {
+        for (String location : List.of("http://127.0.0.1:-1/x", "http://a_b.invalid/x", "http://\u00e9.invalid/x")) {
+            Redirected r = getRedirectedTo(location);
+            assertThat(r.error()).as("Location %s", location)
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + r.url() + ": connection failed: ProtocolException: ")
+                    .cause().isInstanceOf(java.net.ProtocolException.class);
+        }
+    }
+
+    /** A 302 to {@code location}, for {@link CannedServer}. */
+    private static String redirectTo(String location) {
+        return "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    }
+
+    /** How a GET redirected to {@code location} failed (or null), the URL it was of, and the request lines sent. */
+    private record Redirected(Throwable error, String url, List<String> requestLines) {
+    }
+
+    /**
+     * A GET of a {@link CannedServer} that answers it with a redirect to {@code location} and anything else with
+     * {@link #OK}, with a timeout far beyond the test's: what ends it must be the transport, not the timeout.
+     */
+    private Redirected getRedirectedTo(String location) throws Exception {
+        try (var canned = CannedServer.start(redirectTo(location), OK); var http = session()) {
+            String url = canned.url("/x");
+            Throwable error = catchThrowable(() -> Loops.run(() -> http.get(url, Duration.ofSeconds(60))));
+            return new Redirected(error, url, canned.requestLines());
         }
     }
 

@@ -290,7 +290,8 @@ public final class VertxTransport implements HttpTransport {
          * like the first: Vert.x's wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1)
          * into the request line as it was, in UTF-8. The {@code Location} is resolved against the URL as the caller
          * sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot
-         * be followed (not a URI) is a malformed response, as with Vert.x's.
+         * be followed (not a URI, or a URL without a host name, such as {@code http://a_b/} or a port of -1) is a
+         * malformed response, as with the JDK client.
          */
         private Function<HttpClientResponse, Future<HttpClientRequest>> redirectHandler() {
             return response -> {
@@ -306,6 +307,12 @@ public final class VertxTransport implements HttpTransport {
                     if (next.getScheme() == null || !List.of("http", "https").contains(
                             next.getScheme().toLowerCase(Locale.ROOT))) {
                         return null;
+                    }
+                    if (next.getHost() == null) {
+                        // an authority that is no host name (":-1", "a_b", a name not in its IDNA form): Vert.x
+                        // would connect to port 80 or look the percent-encoded text up in DNS
+                        return Future.failedFuture(protocolError("redirect to " + next
+                                + ", which has no host name to connect to", null));
                     }
                     var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
                             .setHeaders(response.request().headers()).removeHeader("Content-Length");
