@@ -258,11 +258,7 @@ public final class VertxTransport implements HttpTransport {
             if (redirects != null) {
                 req.redirectHandler(redirectHandler());
             }
-            if (connectionErrors != null) {
-                HttpConnection connection = req.connection();
-                connectionErrors.busy(connection);
-                whenComplete((r, e) -> connectionErrors.idle(connection));
-            }
+            watchConnection(req);
             byte[] body = request.body();
             Future<HttpClientResponse> response = body == null ? req.send()
                     : req.send(Buffer.buffer(body));
@@ -317,13 +313,50 @@ public final class VertxTransport implements HttpTransport {
                     var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
                             .setHeaders(response.request().headers()).removeHeader("Content-Length");
                     followed = next;
-                    return redirects.request(options).map(req -> req.redirectHandler(redirectHandler()));
+                    return redirects.request(options).compose(this::following);
                 } catch (IllegalArgumentException cannotFollow) {
                     return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
                 } catch (RuntimeException bug) {
                     return Future.failedFuture(bug);
                 }
             };
+        }
+
+        /**
+         * Makes {@code next}, the request a redirect is followed with, the exchange's: a cancel, timeout or refusal
+         * from now on resets it, not the request it follows, which has ended (the connection of {@code next} would
+         * stay taken until the server ended its response), and the errors of its connection are the exchange's to
+         * report. If the exchange has ended meanwhile, {@code next} is reset, not sent.
+         */
+        private Future<HttpClientRequest> following(HttpClientRequest next) {
+            // first, as in sendOn: a reset before Vert.x hands next the first request's handler is reported there
+            next.exceptionHandler(this::fail);
+            boolean ended;
+            synchronized (this) {
+                ended = isDone();
+                if (!ended) {
+                    sent = next;
+                }
+            }
+            if (ended) {
+                next.reset();
+                return Future.failedFuture(new java.util.concurrent.CancellationException(
+                        "the exchange ended before the redirect was sent"));
+            }
+            watchConnection(next);
+            return Future.succeededFuture(next.redirectHandler(redirectHandler()));
+        }
+
+        /**
+         * Counts the connection of {@code req} as busy with this exchange until it ends, so that its errors, which the
+         * exchange reports, are not also logged as those of an idle connection.
+         */
+        private void watchConnection(HttpClientRequest req) {
+            if (connectionErrors != null) {
+                HttpConnection connection = req.connection();
+                connectionErrors.busy(connection);
+                whenComplete((r, e) -> connectionErrors.idle(connection));
+            }
         }
 
         /** The most that a declared Content-Length pre-sizes a body's buffer to. */

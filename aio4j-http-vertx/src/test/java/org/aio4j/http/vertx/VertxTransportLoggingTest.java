@@ -116,6 +116,21 @@ class VertxTransportLoggingTest {
     }
 
     @Test
+    void aMalformedResponseAfterARedirectIsReportedToTheCallerOnlyNotLoggedToo() throws Exception {
+        // The connection a redirect was followed on was not counted as the exchange's: its error was logged as one
+        // of an idle connection ("with no request in flight") as well as failing the request.
+        String redirect = "HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        try (var canned = CannedServer.start(redirect, "hello world\r\n\r\n");
+             var http = ClientSession.builder().transport(VertxTransport.create(), true).build()) {
+            assertThatThrownBy(() -> Aio.run(() -> http.get(canned.url("/x"))))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessageContaining("invalid HTTP response");
+            assertThat(canned.requestLines()).containsExactly("GET /x HTTP/1.1", "GET /b HTTP/1.1");
+        }
+        assertThat(errors).extracting(r -> r.getLoggerName() + ": " + r.getMessage()).isEmpty();
+    }
+
+    @Test
     void anErrorOfAnIdleConnectionIsStillLogged() throws Exception {
         // Garbage after a complete keep-alive response reaches no request: the log is the only report of it.
         var answered = new CountDownLatch(1);

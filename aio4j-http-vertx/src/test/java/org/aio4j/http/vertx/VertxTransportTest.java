@@ -20,10 +20,12 @@ import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientSession;
+import org.aio4j.http.ClientTimeoutException;
 import org.aio4j.http.HttpTransport;
 import org.aio4j.http.TransportContract;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The transport contract for Vert.x's client, and what is particular to it. */
 class VertxTransportTest extends TransportContract {
@@ -127,6 +129,27 @@ class VertxTransportTest extends TransportContract {
                     .hasMessageStartingWith("GET " + server.url("/redirect/b") + ": failed: IllegalArgumentException: ")
                     .hasMessageContaining("/b|c")
                     .hasRootCauseInstanceOf(java.net.URISyntaxException.class);
+        }
+    }
+
+    /**
+     * An exchange that ends on the request a redirect led to (its body refused as too large, its timeout) resets that
+     * request, as it does the first: the transport reset the request it started with, long ended, and the one it was
+     * redirected to kept its connection, taken until the server ended the response. With one connection per host,
+     * every later request to that host waited for it.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anExchangeThatEndsAfterARedirectResetsTheRequestTheRedirectLedTo() throws Exception {
+        try (var http = ClientSession.builder().transport(VertxTransport.create(1, 3), true)
+                .baseUrl(server.baseUrl()).build()) {
+            assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/trickle")))
+                    .isExactlyInstanceOf(ClientException.class)
+                    .hasMessageContaining("response body too large");
+            assertThat(Aio.run(() -> http.get("/b", Duration.ofSeconds(60)).text())).isEqualTo("/b");
+            assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/slow", Duration.ofMillis(100))))
+                    .isExactlyInstanceOf(ClientTimeoutException.class);
+            assertThat(Aio.run(() -> http.get("/b", Duration.ofSeconds(60)).text())).isEqualTo("/b");
         }
     }
 
