@@ -46,6 +46,11 @@ import org.aio4j.http.HttpTransport;
  * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
  * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client, and so do the redirects a
  * transport from {@link #create()} follows (a client of the caller's follows them with its own redirect handler).
+ * The request a redirect leads to is the exchange's from the moment it exists: a cancel, a timeout or a refused body
+ * resets it. One that cannot be sent (a redirect handler of the caller's that throws, or leads to a URI with a space,
+ * CR or LF, which Netty refuses to write) fails the exchange at once, as a {@link ClientException} naming the request;
+ * for a client of the caller's, as long as Vert.x shows its redirect handler (its own clients do), else Vert.x
+ * follows redirects by itself and only logs such an error.
  * Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
@@ -162,7 +167,7 @@ public final class VertxTransport implements HttpTransport {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request, connectionErrors, owned ? client : null, maxBodyBytes);
+        var exchange = new Exchange(request, connectionErrors, client, owned, maxBodyBytes);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -207,16 +212,22 @@ public final class VertxTransport implements HttpTransport {
 
         private final ClientRequest request;
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
-        private final HttpClient redirects; // the transport's own client, to follow redirects; null on a caller's
+        private final HttpClient client; // to send the requests redirects lead to
+        // where a redirect leads: null for the transport's own rules, else the handler of a caller's client
+        private final Function<HttpClientResponse, Future<RequestOptions>> callersRedirects;
+        private final boolean followsRedirects; // by the transport's handler: false leaves them to Vert.x's own
         private final int maxBodyBytes;
         private volatile URI followed; // the URL of the last redirect followed, as the caller sees it
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors, HttpClient redirects, int maxBodyBytes) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, HttpClient client, boolean ownClient,
+                 int maxBodyBytes) {
             this.request = request;
             this.connectionErrors = connectionErrors;
-            this.redirects = redirects;
+            this.client = client;
+            this.callersRedirects = ownClient ? null : redirectHandlerOf(client);
+            this.followsRedirects = ownClient || callersRedirects != null;
             this.maxBodyBytes = maxBodyBytes;
         }
 
@@ -255,7 +266,7 @@ public final class VertxTransport implements HttpTransport {
                 }
                 sent = req;
             }
-            if (redirects != null) {
+            if (followsRedirects) {
                 req.redirectHandler(redirectHandler());
             }
             watchConnection(req);
@@ -281,56 +292,91 @@ public final class VertxTransport implements HttpTransport {
         }
 
         /**
-         * Vert.x's default redirect handler, with its rules (a 301, 302, 303, 307 or 308 with a {@code Location}; a
-         * GET after a 303, else only a GET or HEAD is followed; to http or https), but sending the next URL in ASCII
-         * like the first: Vert.x's wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1)
-         * into the request line as it was, in UTF-8. The {@code Location} is resolved against the URL as the caller
-         * sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot
-         * be followed (not a URI, or a URL without a host name, such as {@code http://a_b/} or a port of -1) is a
-         * malformed response, as with the JDK client.
+         * The redirect handler of {@code client}, a client of the caller's, or null if it has none or Vert.x does not
+         * show it (a client that is not Vert.x's own {@code HttpClientInternal}): following a redirect with it here,
+         * rather than leaving that to Vert.x, is how the exchange sees the request the redirect leads to (see
+         * {@link #following}).
+         */
+        private static Function<HttpClientResponse, Future<RequestOptions>> redirectHandlerOf(HttpClient client) {
+            return client instanceof io.vertx.core.internal.http.HttpClientInternal internal
+                    ? internal.redirectHandler() : null;
+        }
+
+        /**
+         * Follows a redirect as Vert.x does, to where {@link #target} says, with the request it leads to made the
+         * exchange's ({@link #following}). A handler that throws fails the exchange: Vert.x would only log the
+         * exception, and the exchange would never end.
          */
         private Function<HttpClientResponse, Future<HttpClientRequest>> redirectHandler() {
             return response -> {
-                int status = response.statusCode();
-                String location = response.getHeader("Location");
-                HttpMethod method = status == 303 ? HttpMethod.GET : response.request().getMethod();
-                if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)
-                        || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
-                    return null;
-                }
+                Future<RequestOptions> target;
                 try {
-                    URI next = (followed == null ? request.uri() : followed).resolve(URI.create(location));
-                    if (next.getScheme() == null || !List.of("http", "https").contains(
-                            next.getScheme().toLowerCase(Locale.ROOT))) {
-                        return null;
-                    }
-                    if (next.getHost() == null) {
-                        // an authority that is no host name (":-1", "a_b", a name not in its IDNA form): Vert.x
-                        // would connect to port 80 or look the percent-encoded text up in DNS
-                        return Future.failedFuture(protocolError("redirect to " + next
-                                + ", which has no host name to connect to", null));
-                    }
-                    var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
-                            .setHeaders(response.request().headers()).removeHeader("Content-Length");
-                    followed = next;
-                    return redirects.request(options).compose(this::following);
-                } catch (IllegalArgumentException cannotFollow) {
-                    return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
+                    target = callersRedirects != null ? callersRedirects.apply(response) : target(response);
                 } catch (RuntimeException bug) {
                     return Future.failedFuture(bug);
                 }
+                return target == null ? null : target.compose(client::request).compose(this::following);
             };
+        }
+
+        /**
+         * Where the transport's own client follows a redirect to, or null for none: Vert.x's default redirect
+         * handler, with its rules (a 301, 302, 303, 307 or 308 with a {@code Location}; a GET after a 303, else only
+         * a GET or HEAD is followed; to http or https), but sending the next URL in ASCII like the first: Vert.x's
+         * wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1) into the request line as it
+         * was, in UTF-8. The {@code Location} is resolved against the URL as the caller sees it, as the JDK client
+         * does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot be followed (not a URI, or a
+         * URL without a host name, such as {@code http://a_b/} or a port of -1) is a malformed response, as with the
+         * JDK client.
+         */
+        private Future<RequestOptions> target(HttpClientResponse response) {
+            int status = response.statusCode();
+            String location = response.getHeader("Location");
+            HttpMethod method = status == 303 ? HttpMethod.GET : response.request().getMethod();
+            if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)
+                    || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
+                return null;
+            }
+            try {
+                URI next = (followed == null ? request.uri() : followed).resolve(URI.create(location));
+                if (next.getScheme() == null || !List.of("http", "https").contains(
+                        next.getScheme().toLowerCase(Locale.ROOT))) {
+                    return null;
+                }
+                if (next.getHost() == null) {
+                    // an authority that is no host name (":-1", "a_b", a name not in its IDNA form): Vert.x
+                    // would connect to port 80 or look the percent-encoded text up in DNS
+                    return Future.failedFuture(protocolError("redirect to " + next
+                            + ", which has no host name to connect to", null));
+                }
+                var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
+                        .setHeaders(response.request().headers()).removeHeader("Content-Length");
+                followed = next;
+                return Future.succeededFuture(options);
+            } catch (IllegalArgumentException cannotFollow) {
+                return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
+            }
         }
 
         /**
          * Makes {@code next}, the request a redirect is followed with, the exchange's: a cancel, timeout or refusal
          * from now on resets it, not the request it follows, which has ended (the connection of {@code next} would
          * stay taken until the server ended its response), and the errors of its connection are the exchange's to
-         * report. If the exchange has ended meanwhile, {@code next} is reset, not sent.
+         * report. If the exchange has ended meanwhile, {@code next} is reset, not sent; so is a {@code next} whose
+         * URI Netty would refuse to write into the request line (a space, CR or LF, which only a redirect handler of
+         * the caller's can give it): Vert.x writes it in a callback of its own that only logs the exception, and the
+         * exchange would never end.
          */
         private Future<HttpClientRequest> following(HttpClientRequest next) {
             // first, as in sendOn: a reset before Vert.x hands next the first request's handler is reported there
             next.exceptionHandler(this::fail);
+            if (!io.netty.handler.codec.http.HttpUtil.isEncodingSafeStartLineToken(next.getURI())) {
+                var refused = new IllegalArgumentException("redirected to a URI that Netty refuses to send, with a"
+                        + " space, CR or LF in it: " + next.getURI().replace("\r", "\\r").replace("\n", "\\n"));
+                fail(refused); // first: the reset's own error would end the exchange
+                next.reset();
+                return Future.failedFuture(refused);
+            }
             boolean ended;
             synchronized (this) {
                 ended = isDone();

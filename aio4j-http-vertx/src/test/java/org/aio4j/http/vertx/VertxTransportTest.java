@@ -7,12 +7,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.aio4j.Aio;
 import org.aio4j.http.CannedServer;
@@ -129,6 +132,44 @@ class VertxTransportTest extends TransportContract {
                     .hasMessageStartingWith("GET " + server.url("/redirect/b") + ": failed: IllegalArgumentException: ")
                     .hasMessageContaining("/b|c")
                     .hasRootCauseInstanceOf(java.net.URISyntaxException.class);
+        }
+    }
+
+    /**
+     * A redirect handler of the caller's client that sends the request to a URI Netty refuses to write into a request
+     * line (one with a space, a CR or an LF): Vert.x writes the redirected request's head in a callback of its own,
+     * which only logged Netty's {@code IllegalArgumentException} ("Unhandled exception"), and the exchange never ended
+     * until its timeout, its connection taken. It ends at once, as a {@code ClientException} naming the request (the
+     * handler's fault, not the server's), and the connection goes back to the pool: with one per host, a later
+     * request to the same host goes through. So does a handler that throws rather than failing its future.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectHandlerOfTheCallersThatLeadsWhereNettyCannotSendEndsTheExchangeAtOnce() throws Exception {
+        var bug = new NullPointerException("redirect handler bug");
+        Map<String, Function<HttpClientResponse, Future<RequestOptions>>> handlers = new LinkedHashMap<>();
+        for (String uri : List.of("/b c", "/b\r\nX-Injected: y", "/b\nc")) {
+            handlers.put(uri.replace("\r", "\\r").replace("\n", "\\n"),
+                    response -> Future.succeededFuture(new RequestOptions().setHost("127.0.0.1")
+                            .setPort(server.port()).setURI(uri)));
+        }
+        handlers.put("NullPointerException: redirect handler bug", response -> {
+            throw bug;
+        });
+        for (var handler : handlers.entrySet()) {
+            Vertx vertx = Vertx.vertx();
+            var client = vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(1))
+                    .withRedirectHandler(handler.getValue()).build();
+            try (var http = ClientSession.builder().transport(closingAlso(VertxTransport.of(client), vertx::close),
+                    true).baseUrl(server.baseUrl()).build()) {
+                assertThatThrownBy(() -> Aio.run(() -> http.get("/redirect/b", Duration.ofSeconds(60))))
+                        .as(handler.getKey())
+                        .isExactlyInstanceOf(ClientException.class)
+                        .hasMessageStartingWith("GET " + server.url("/redirect/b") + ": failed: ")
+                        .hasMessageContaining(handler.getKey());
+                assertThat(Aio.run(() -> http.get("/b", Duration.ofSeconds(60)).text())).as(handler.getKey())
+                        .isEqualTo("/b");
+            }
         }
     }
 
