@@ -3,6 +3,7 @@ package org.aio4j.http;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -22,18 +23,20 @@ public final class CannedServer implements AutoCloseable {
     private final ServerSocket socket;
     private final List<byte[]> answers;
     private final boolean reset;
+    private final boolean holdOpen;
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
 
-    private CannedServer(ServerSocket socket, List<byte[]> answers, boolean reset) {
+    private CannedServer(ServerSocket socket, List<byte[]> answers, boolean reset, boolean holdOpen) {
         this.socket = socket;
         this.answers = answers;
         this.reset = reset;
+        this.holdOpen = holdOpen;
     }
 
     /** Starts answering {@code answer} (ISO-8859-1 text) on an ephemeral port of 127.0.0.1. */
     public static CannedServer start(String answer) throws IOException {
-        return start(List.of(answer), false);
+        return start(List.of(answer), false, false);
     }
 
     /**
@@ -41,7 +44,15 @@ public final class CannedServer implements AutoCloseable {
      * {@code then}: a redirect, say, and the page it leads to.
      */
     public static CannedServer start(String first, String then) throws IOException {
-        return start(List.of(first, then), false);
+        return start(List.of(first, then), false, false);
+    }
+
+    /**
+     * As {@link #start(String, String)}, but keeping each connection open after the answer until the client closes
+     * it: an answer whose end is its connection's close, or that is cut short, never ends.
+     */
+    public static CannedServer startHoldingOpen(String first, String then) throws IOException {
+        return start(List.of(first, then), false, true);
     }
 
     /**
@@ -49,12 +60,12 @@ public final class CannedServer implements AutoCloseable {
      * client reads a "connection reset".
      */
     public static CannedServer startResetting(String answer) throws IOException {
-        return start(List.of(answer), true);
+        return start(List.of(answer), true, false);
     }
 
-    private static CannedServer start(List<String> answers, boolean reset) throws IOException {
+    private static CannedServer start(List<String> answers, boolean reset, boolean holdOpen) throws IOException {
         var s = new CannedServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
-                answers.stream().map(a -> a.getBytes(StandardCharsets.ISO_8859_1)).toList(), reset);
+                answers.stream().map(a -> a.getBytes(StandardCharsets.ISO_8859_1)).toList(), reset, holdOpen);
         acceptAll(s.socket, "canned-server", s::answer);
         return s;
     }
@@ -89,6 +100,9 @@ public final class CannedServer implements AutoCloseable {
             c.getOutputStream().flush();
             if (reset) {
                 c.setSoLinger(true, 0);
+            }
+            if (holdOpen) {
+                c.getInputStream().transferTo(OutputStream.nullOutputStream()); // until the client closes it
             }
         } catch (IOException clientGone) {
             // the client gave up first: nothing to answer

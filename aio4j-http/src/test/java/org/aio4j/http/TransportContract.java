@@ -368,6 +368,30 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A redirect whose body has no declared length (it ends with its connection, or it is chunked) and does not end,
+     * or whose connection closes in the middle of it: the redirect is followed all the same, that body being nobody's
+     * to read, as the JDK client does. Vert.x waited for it before sending the next request, and the exchange stayed
+     * pending until its timeout; a connection closed in the middle of it failed the exchange.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectWhoseBodyDoesNotEndIsFollowedWithoutWaitingForIt() throws Exception {
+        for (String framing : List.of("", "Transfer-Encoding: chunked\r\n", "Content-Length: 100\r\n")) {
+            String redirect = "HTTP/1.1 302 Found\r\nLocation: /b\r\n" + framing + "\r\n"
+                    + (framing.startsWith("Transfer") ? "5\r\nMoved\r\n" : "Moved");
+            boolean cut = framing.startsWith("Content-Length"); // else it never ends
+            try (var canned = cut ? CannedServer.start(redirect, OK) : CannedServer.startHoldingOpen(redirect, OK);
+                 var http = session()) {
+                String url = canned.url("/x");
+                ClientResponse r = Loops.run(() -> http.get(url, Duration.ofSeconds(60)));
+                assertThat(r.text()).as(redirect).isEqualTo("ok");
+                assertThat(r.url().toString()).as(redirect).isEqualTo(canned.url("/b"));
+                assertThat(canned.requestLines()).as(redirect).containsExactly("GET /x HTTP/1.1", "GET /b HTTP/1.1");
+            }
+        }
+    }
+
     @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;

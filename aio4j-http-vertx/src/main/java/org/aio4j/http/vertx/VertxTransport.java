@@ -46,11 +46,13 @@ import org.aio4j.http.HttpTransport;
  * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
  * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client, and so do the redirects a
  * transport from {@link #create()} follows (a client of the caller's follows them with its own redirect handler).
- * The request a redirect leads to is the exchange's from the moment it exists: a cancel, a timeout or a refused body
- * resets it. One that cannot be sent (a redirect handler of the caller's that throws, or leads to a URI with a space,
- * CR or LF, which Netty refuses to write) fails the exchange at once, as a {@link ClientException} naming the request;
- * for a client of the caller's, as long as Vert.x shows its redirect handler (its own clients do), else Vert.x
- * follows redirects by itself and only logs such an error.
+ * The transport follows redirects itself, where the client's redirect handler says (Vert.x's rules), rather than
+ * leaving them to Vert.x: the request a redirect leads to is the exchange's from the moment it exists (a cancel, a
+ * timeout or a refused body resets it), the redirect's own body is dropped, not waited for when it has no declared
+ * length, and its errors do not fail the exchange (as with the JDK client), and a next request that cannot be sent (a
+ * redirect handler of the caller's that throws, or leads to a URI with a space, CR or LF, which Netty refuses to
+ * write) fails the exchange at once, as a {@link ClientException} naming the request. A client of the caller's whose
+ * redirect handler Vert.x does not show (one that is not Vert.x's own) is left to follow redirects by itself.
  * Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
@@ -215,9 +217,11 @@ public final class VertxTransport implements HttpTransport {
         private final HttpClient client; // to send the requests redirects lead to
         // where a redirect leads: null for the transport's own rules, else the handler of a caller's client
         private final Function<HttpClientResponse, Future<RequestOptions>> callersRedirects;
-        private final boolean followsRedirects; // by the transport's handler: false leaves them to Vert.x's own
+        private final boolean followsRedirects; // by the transport (redirect): false leaves them to Vert.x
         private final int maxBodyBytes;
         private volatile URI followed; // the URL of the last redirect followed, as the caller sees it
+        private volatile int maxRedirects; // as Vert.x would follow: the first request's, written before it is sent
+        private volatile int redirectsFollowed; // written only by redirect, one response after another
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
@@ -267,7 +271,8 @@ public final class VertxTransport implements HttpTransport {
                 sent = req;
             }
             if (followsRedirects) {
-                req.redirectHandler(redirectHandler());
+                maxRedirects = req.getMaxRedirects();
+                req.setFollowRedirects(false); // followed by read, see redirect
             }
             watchConnection(req);
             byte[] body = request.body();
@@ -293,9 +298,9 @@ public final class VertxTransport implements HttpTransport {
 
         /**
          * The redirect handler of {@code client}, a client of the caller's, or null if it has none or Vert.x does not
-         * show it (a client that is not Vert.x's own {@code HttpClientInternal}): following a redirect with it here,
-         * rather than leaving that to Vert.x, is how the exchange sees the request the redirect leads to (see
-         * {@link #following}).
+         * show it (a client that is not Vert.x's own {@code HttpClientInternal}): following a redirect with it here
+         * ({@link #redirect}), rather than leaving that to Vert.x, is how the exchange sees the request the redirect
+         * leads to.
          */
         private static Function<HttpClientResponse, Future<RequestOptions>> redirectHandlerOf(HttpClient client) {
             return client instanceof io.vertx.core.internal.http.HttpClientInternal internal
@@ -303,20 +308,29 @@ public final class VertxTransport implements HttpTransport {
         }
 
         /**
-         * Follows a redirect as Vert.x does, to where {@link #target} says, with the request it leads to made the
-         * exchange's ({@link #following}). A handler that throws fails the exchange: Vert.x would only log the
-         * exception, and the exchange would never end.
+         * Follows the redirect {@code r} to {@code target} as Vert.x would, but here rather than in Vert.x: the request
+         * it leads to is made the exchange's ({@link #following}), and its response read as the exchange's. Vert.x
+         * sent the next request only once the redirect's own body had ended, and let that body's errors fail the
+         * exchange: a body that never ended kept it pending until its timeout, and a connection closed in the middle
+         * of it failed an exchange the JDK client completes. That body, which nobody reads, is now dropped as it comes,
+         * and not waited for when it has no declared length (it ends with its connection, or it is chunked), as the
+         * JDK client does not wait for it either, nor read when its declared length is over the body limit: its
+         * request is reset, its connection closed.
          */
-        private Function<HttpClientResponse, Future<HttpClientRequest>> redirectHandler() {
-            return response -> {
-                Future<RequestOptions> target;
-                try {
-                    target = callersRedirects != null ? callersRedirects.apply(response) : target(response);
-                } catch (RuntimeException bug) {
-                    return Future.failedFuture(bug);
-                }
-                return target == null ? null : target.compose(client::request).compose(this::following);
-            };
+        private void redirect(HttpClientResponse r, Future<RequestOptions> target) {
+            redirectsFollowed++;
+            r.exceptionHandler(ofADroppedBody -> { }); // no longer the exchange's: nobody reads that body
+            r.handler(dropped -> { });
+            long declared = declaredLength(r);
+            if ((declared < 0 || declared > maxBodyBytes) && !r.end().isComplete()) {
+                r.request().reset();
+            }
+            Future<RequestOptions> timed = request.timeout() == null ? target
+                    : target.map(o -> o.setTimeout(Math.max(1, millis(request.timeout()))));
+            timed.compose(client::request).compose(this::following).onComplete(guarded(next -> {
+                Future<HttpClientResponse> response = next.send();
+                response.onComplete(guarded(this::read), this::fail);
+            }), this::fail);
         }
 
         /**
@@ -364,8 +378,9 @@ public final class VertxTransport implements HttpTransport {
          * stay taken until the server ended its response), and the errors of its connection are the exchange's to
          * report. If the exchange has ended meanwhile, {@code next} is reset, not sent; so is a {@code next} whose
          * URI Netty would refuse to write into the request line (a space, CR or LF, which only a redirect handler of
-         * the caller's can give it): Vert.x writes it in a callback of its own that only logs the exception, and the
-         * exchange would never end.
+         * the caller's can give it): the fault is that handler's, where Netty's own exception would read as a
+         * malformed response (when Vert.x followed redirects, it wrote the request in a callback of its own that only
+         * logged the exception, and the exchange never ended).
          */
         private Future<HttpClientRequest> following(HttpClientRequest next) {
             // first, as in sendOn: a reset before Vert.x hands next the first request's handler is reported there
@@ -390,7 +405,7 @@ public final class VertxTransport implements HttpTransport {
                         "the exchange ended before the redirect was sent"));
             }
             watchConnection(next);
-            return Future.succeededFuture(next.redirectHandler(redirectHandler()));
+            return Future.succeededFuture(next.setFollowRedirects(false));
         }
 
         /**
@@ -421,6 +436,13 @@ public final class VertxTransport implements HttpTransport {
                 abort(protocolError("status " + status + ", not in 100..999", null));
                 return;
             }
+            if (followsRedirects && status / 100 == 3 && redirectsFollowed < maxRedirects) {
+                Future<RequestOptions> target = callersRedirects != null ? callersRedirects.apply(r) : target(r);
+                if (target != null) {
+                    redirect(r, target);
+                    return;
+                }
+            }
             // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
             boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
                     || status == 304;
@@ -445,7 +467,7 @@ public final class VertxTransport implements HttpTransport {
             }));
             // the URL after redirects, as ClientResponse.url() promises; without one, the request's URL as the caller
             // gave it (as the JDK client does), not the ASCII form it went as
-            URI url = r.request().numberOfRedirections() == 0 ? request.uri()
+            URI url = redirectsFollowed == 0 ? request.uri()
                     : followed != null ? followed : URI.create(r.request().absoluteURI());
             r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), url, r.statusCode(),
                     new MultiMapView(r.headers()), body.getBytes()))));
