@@ -436,6 +436,14 @@ public final class VertxTransport implements HttpTransport {
                 abort(protocolError("status " + status + ", not in 100..999", null));
                 return;
             }
+            if (status == 101) {
+                // The transport switches to no other protocol (the JDK client refuses an Upgrade header): what follows
+                // on the connection is no HTTP it can read. Vert.x returned it as a response; the JDK client refuses
+                // it as this.
+                abort(protocolError("status 101 Switching Protocols, to a request that switches to no other"
+                        + " protocol", null));
+                return;
+            }
             if (followsRedirects && status / 100 == 3 && redirectsFollowed < maxRedirects) {
                 Future<RequestOptions> target = callersRedirects != null ? callersRedirects.apply(r) : target(r);
                 if (target != null) {
