@@ -417,11 +417,13 @@ public abstract class TransportContract {
         // the JDK a Content-Length that is not a number as a NumberFormatException: an unchecked exception without
         // the URL reached the caller, where an IllegalArgumentException reads as the documented "URL not valid".
         // A 101 to a request that asked to switch to no other protocol (the JDK client refuses an Upgrade header): what
-        // follows on the connection is no HTTP the client can read. The JDK client refused it, Vert.x returned it.
+        // follows on the connection is no HTTP the client can read. The JDK client refused it, Vert.x returned it. A
+        // version other than HTTP/1.x Vert.x refused with an IllegalStateException, reported as "failed: ...".
         for (String answer : List.of("hello world\r\n\r\n",
                 "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
                 "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc",
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")) {
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")) {
             try (var canned = CannedServer.start(answer); var http = session()) {
                 String url = canned.url("/x");
                 assertThatThrownBy(() -> Loops.run(() -> http.get(url)))

@@ -535,8 +535,10 @@ public final class VertxTransport implements HttpTransport {
          * {@link IllegalArgumentException} or any other Netty {@code DecoderException} thrown by
          * Netty's or Vert.x's own code, which is how they refuse a malformed response (Netty's decoder: a bad status
          * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit; Vert.x's
-         * redirect handler: a {@code Location} that is not a URI), as a {@link java.net.ProtocolException}, as the JDK
-         * client reports a bad status line; and any other unchecked exception, which is no sign of a malformed
+         * redirect handler: a {@code Location} that is not a URI), and the {@link IllegalStateException} with which
+         * Vert.x refuses a response of a version other than HTTP/1.0 or 1.1 ("Unsupported HTTP version: HTTP/2.0"),
+         * as a {@link java.net.ProtocolException}, as the JDK client reports a bad status line; and any other
+         * unchecked exception, which is no sign of a malformed
          * response (a bug in the redirect handler of a caller's client, whose failed future Vert.x passes on as it
          * is), as a {@link ClientException} {@code failed: ...} naming the request with that exception as its cause,
          * as {@code HttpTransport.jdk} does.
@@ -558,10 +560,24 @@ public final class VertxTransport implements HttpTransport {
                         || refused instanceof io.netty.handler.codec.DecoderException)
                         && HttpTransport.thrownBy(refused, "io.netty.", "io.vertx.") ->
                         protocolError(describe(refused), refused);
+                case IllegalStateException unsupported when refusedVersion(unsupported) ->
+                        protocolError(describe(unsupported), unsupported);
                 case RuntimeException other -> new ClientException(request.method(), request.uri(),
                         "failed: " + describe(other), other);
                 default -> error;
             };
+        }
+
+        /**
+         * Whether {@code e} is Vert.x's refusal of a response's version: the exception its check of each response
+         * message ({@code Http1xClientConnection.validateMessage}) makes, which also passes on Netty's decoding
+         * failures, and which makes no other {@code IllegalStateException}. Not every one Vert.x throws: most are
+         * a misuse of its API, no sign of a malformed response.
+         */
+        private static boolean refusedVersion(IllegalStateException e) {
+            StackTraceElement[] stack = e.getStackTrace();
+            return stack.length > 0 && stack[0].getClassName().equals("io.vertx.core.http.impl.Http1xClientConnection")
+                    && stack[0].getMethodName().equals("validateMessage");
         }
 
         /** {@code NumberFormatException: For input string: "abc"}, or the class name alone without a message. */
