@@ -392,6 +392,28 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A POST redirected: by a 301, 302 or 303 it goes on as a GET without its body, by a 307 or 308 as a POST with
+     * it, as the JDK client and aiohttp both do (RFC 9110 15.4). Vert.x's rules followed a POST only after a 303, and
+     * returned the 301, 302, 307 or 308 itself as the response.
+     */
+    @Test
+    void aRedirectedPostGoesOnAsAGetOrAsItselfByItsStatus() throws Exception {
+        for (int status : List.of(301, 302, 303, 307, 308)) {
+            String redirect = "HTTP/1.1 " + status + " Moved\r\nLocation: " + server.url("/echo")
+                    + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            try (var canned = CannedServer.start(redirect); var http = session()) {
+                ClientRequest post = ClientRequest.of("POST", canned.url("/x")).withBody("hi".getBytes(
+                        StandardCharsets.UTF_8));
+                ClientResponse r = Loops.run(() -> http.request(post));
+                assertThat(r.status()).as("%s", status).isEqualTo(200);
+                assertThat(r.url().toString()).as("%s", status).isEqualTo(server.url("/echo"));
+                assertThat(r.text()).as("%s", status).startsWith(status < 307 ? "GET /echo\n" : "POST /echo\n")
+                        .endsWith(status < 307 ? "\n\n" : "\n\nhi");
+            }
+        }
+    }
+
     @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;

@@ -328,15 +328,21 @@ public final class VertxTransport implements HttpTransport {
             Future<RequestOptions> timed = request.timeout() == null ? target
                     : target.map(o -> o.setTimeout(Math.max(1, millis(request.timeout()))));
             timed.compose(client::request).compose(this::following).onComplete(guarded(next -> {
-                Future<HttpClientResponse> response = next.send();
+                // the body goes on with the method it was sent with: not after a POST became a GET
+                byte[] body = request.body();
+                Future<HttpClientResponse> response = body != null && next.getMethod().name().equals(request.method())
+                        ? next.send(Buffer.buffer(body)) : next.send();
                 response.onComplete(guarded(this::read), this::fail);
             }), this::fail);
         }
 
         /**
-         * Where the transport's own client follows a redirect to, or null for none: Vert.x's default redirect
-         * handler, with its rules (a 301, 302, 303, 307 or 308 with a {@code Location}; a GET after a 303, else only
-         * a GET or HEAD is followed; to http or https), but sending the next URL in ASCII like the first: Vert.x's
+         * Where the transport's own client follows a redirect to, or null for none: as Vert.x's default redirect
+         * handler (a 301, 302, 303, 307 or 308 with a {@code Location}, to http or https), but with the JDK client's
+         * and aiohttp's methods (RFC 9110 15.4): a GET after a 303, and after a 301 or 302 to a POST, else the method
+         * the request had, its body sent again ({@link #redirect}); Vert.x's followed a request other than a GET or
+         * HEAD only after a 303, returning the 301, 302, 307 or 308 of a POST as the response. And sending the next
+         * URL in ASCII like the first: Vert.x's
          * wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1) into the request line as it
          * was, in UTF-8. The {@code Location} is resolved against the URL as the caller sees it, as the JDK client
          * does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot be followed (not a URI, or a
@@ -346,9 +352,10 @@ public final class VertxTransport implements HttpTransport {
         private Future<RequestOptions> target(HttpClientResponse response) {
             int status = response.statusCode();
             String location = response.getHeader("Location");
-            HttpMethod method = status == 303 ? HttpMethod.GET : response.request().getMethod();
-            if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)
-                    || (method != HttpMethod.GET && method != HttpMethod.HEAD)) {
+            HttpMethod sent = response.request().getMethod();
+            HttpMethod method = status == 303 || (status == 301 || status == 302) && sent == HttpMethod.POST
+                    ? HttpMethod.GET : sent;
+            if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)) {
                 return null;
             }
             try {
