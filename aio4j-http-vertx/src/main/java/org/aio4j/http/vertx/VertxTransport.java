@@ -45,14 +45,14 @@ import org.aio4j.http.HttpTransport;
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
  * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client, and so do the redirects a
- * transport from {@link #create()} follows (a client of the caller's follows them with its own redirect handler).
- * The transport follows redirects itself, where the client's redirect handler says (Vert.x's rules), rather than
- * leaving them to Vert.x: the request a redirect leads to is the exchange's from the moment it exists (a cancel, a
- * timeout or a refused body resets it), the redirect's own body is dropped, not waited for when it has no declared
- * length, and its errors do not fail the exchange (as with the JDK client), and a next request that cannot be sent (a
- * redirect handler of the caller's that throws, or leads to a URI with a space, CR or LF, which Netty refuses to
- * write) fails the exchange at once, as a {@link ClientException} naming the request. A client of the caller's whose
- * redirect handler Vert.x does not show (one that is not Vert.x's own) is left to follow redirects by itself.
+ * transport from {@link #create()} follows (on a client of the caller's, its own redirect handler says where they
+ * lead). The transport follows redirects itself rather than leaving them to Vert.x: the request a redirect leads to
+ * is the exchange's from the moment it exists (a cancel, a timeout or a refused body resets it); the redirect's own
+ * body is dropped, not waited for when it has no declared length, and its errors do not fail the exchange (as with
+ * the JDK client); and a next request that cannot be sent (a redirect handler of the caller's that throws, or leads
+ * to a URI with a space, CR or LF, which Netty refuses to write) fails the exchange at once, as a
+ * {@link ClientException} naming the request. A client of the caller's whose redirect handler Vert.x does not show
+ * (one that is not Vert.x's own) is left to follow redirects by itself.
  * Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
@@ -342,12 +342,11 @@ public final class VertxTransport implements HttpTransport {
          * and aiohttp's methods (RFC 9110 15.4): a GET after a 303, and after a 301 or 302 to a POST, else the method
          * the request had, its body sent again ({@link #redirect}); Vert.x's followed a request other than a GET or
          * HEAD only after a 303, returning the 301, 302, 307 or 308 of a POST as the response. And sending the next
-         * URL in ASCII like the first: Vert.x's
-         * wrote a {@code Location} that is not ASCII (Netty reads its bytes as ISO-8859-1) into the request line as it
-         * was, in UTF-8. The {@code Location} is resolved against the URL as the caller sees it, as the JDK client
-         * does, and kept for {@link ClientResponse#url()}. A {@code Location} that cannot be followed (not a URI, or a
-         * URL without a host name, such as {@code http://a_b/} or a port of -1) is a malformed response, as with the
-         * JDK client.
+         * URL in ASCII like the first: Vert.x's wrote a {@code Location} that is not ASCII (Netty reads its bytes as
+         * ISO-8859-1) into the request line as it was, in UTF-8. The {@code Location} is resolved against the URL as
+         * the caller sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location}
+         * that cannot be followed (not a URI, or a URL without a host name, such as {@code http://a_b/} or a port of
+         * -1) is a malformed response, as with the JDK client.
          */
         private Future<RequestOptions> target(HttpClientResponse response) {
             int status = response.statusCode();
@@ -390,7 +389,7 @@ public final class VertxTransport implements HttpTransport {
          * logged the exception, and the exchange never ended).
          */
         private Future<HttpClientRequest> following(HttpClientRequest next) {
-            // first, as in sendOn: a reset before Vert.x hands next the first request's handler is reported there
+            // first, as in sendOn: a reset of next is reported to this handler, where Vert.x would log it
             next.exceptionHandler(this::fail);
             if (!io.netty.handler.codec.http.HttpUtil.isEncodingSafeStartLineToken(next.getURI())) {
                 var refused = new IllegalArgumentException("redirected to a URI that Netty refuses to send, with a"
