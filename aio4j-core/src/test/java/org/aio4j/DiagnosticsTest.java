@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** Issue 4's diagnostics: watchdog, timeline, task dump, schedule exploration. */
@@ -16,8 +17,9 @@ class DiagnosticsTest {
     @Test
     void theWatchdogReportsABlockingCallWhileItBlocksAndAgainWhenItEnds() throws Exception {
         List<SlowStep> reports = new CopyOnWriteArrayList<>();
-        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(reports::add).build(), () -> {
-            Task<Void> blocker = Aio.createTask(() -> Thread.sleep(300), "blocker"); // blocks the loop: the bug
+        var reported = new CountDownLatch(1);
+        Aio.run(() -> watchedLoop(reports, reported), () -> {
+            Task<Void> blocker = Aio.createTask(blocksUntil(reported), "blocker");
             blocker.await();
             return null;
         });
@@ -28,13 +30,38 @@ class DiagnosticsTest {
         assertThat(during.finished()).isFalse();
         assertThat(during.held()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
         assertThat(during.stack()).anySatisfy(f -> {
-            assertThat(f.getClassName()).isEqualTo("java.lang.Thread");
-            assertThat(f.getMethodName()).isEqualTo("sleep");
+            assertThat(f.getClassName()).isEqualTo("java.util.concurrent.CountDownLatch");
+            assertThat(f.getMethodName()).isEqualTo("await");
         });
-        assertThat(during.describe()).contains("has been holding the event loop", "java.lang.Thread.sleep");
+        assertThat(during.describe()).contains("has been holding the event loop",
+                "java.util.concurrent.CountDownLatch.await");
         SlowStep after = blockers.get(1);
         assertThat(after.finished()).isTrue();
         assertThat(after.held()).isGreaterThanOrEqualTo(during.held());
+    }
+
+    /**
+     * A loop in debug mode whose slow-step reports go to {@code reports}, opening {@code reported} at the watchdog's
+     * report of a task named "blocker" still holding the loop.
+     */
+    private static EventLoop watchedLoop(List<SlowStep> reports, CountDownLatch reported) {
+        return EventLoop.builder().debug(true).onSlowStep(r -> {
+            reports.add(r);
+            if (!r.finished() && r.subject().contains("blocker")) {
+                reported.countDown();
+            }
+        }).build();
+    }
+
+    /**
+     * A coroutine that blocks the loop (the bug the watchdog is there for) until {@code reported} opens: for as long
+     * as the watchdog takes to see it, however loaded the machine, rather than for a fixed time it might miss.
+     */
+    private static Coroutine<Void> blocksUntil(CountDownLatch reported) {
+        return () -> {
+            reported.await();
+            return null;
+        };
     }
 
     /**
@@ -44,8 +71,9 @@ class DiagnosticsTest {
     @Test
     void aSlowStepReportSaysWhereTheTaskWasCreated() throws Exception {
         List<SlowStep> reports = new CopyOnWriteArrayList<>();
-        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(reports::add).build(), () -> {
-            Aio.createTask(() -> Thread.sleep(300), "blocker").await(); // created here; blocks the loop
+        var reported = new CountDownLatch(1);
+        Aio.run(() -> watchedLoop(reports, reported), () -> {
+            Aio.createTask(blocksUntil(reported), "blocker").await(); // created here
             return null;
         });
         List<SlowStep> blockers = reports.stream().filter(r -> r.subject().contains("blocker")).toList();
