@@ -120,6 +120,48 @@ class QueuedBehindBlockedCallsTest {
     }
 
     /**
+     * Calls on two pools, blocked and queued in turn: the deadlock report names each call in the order it was
+     * submitted, each queued call with its own pool and the number of that pool's threads, on either clock.
+     */
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theDeadlockReportNamesEachCallInOrderWithItsOwnPool() {
+        for (boolean virtual : new boolean[] {false, true}) {
+            ExecutorService one = Executors.newFixedThreadPool(1);
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            try {
+                var reports = new CopyOnWriteArrayList<ExceptionContext>();
+                EventLoop.Builder b = EventLoop.builder().exceptionHandler((l, c) -> reports.add(c));
+                String blocked = "offloaded call [^\\n]* running on [^\\n]* is blocked in Future.get\\(\\) on"
+                        + " Future\\[pending\\]";
+                String queuedOn = "offloaded call [^\\n]* \\(queued\\) waits for a thread of"
+                        + " java.util.concurrent.ThreadPoolExecutor@[^\\n]*pool size = %1$d, [^\\n]*, whose %1$d"
+                        + " thread\\(s\\) all run calls blocked in Future.get\\(\\) on the loop's futures";
+                assertThatThrownBy(() -> Aio.run(() -> (virtual ? b.virtualTime() : b).build(), () -> {
+                    EventLoop loop = Aio.getRunningLoop();
+                    Future<String> never = loop.createFuture();
+                    loop.runInExecutor(one, never::get);
+                    loop.runInExecutor(two, never::get);
+                    Future<String> queuedOnOne = loop.runInExecutor(one, () -> "one");
+                    loop.runInExecutor(two, never::get);
+                    Future<String> queuedOnTwo = loop.runInExecutor(two, () -> "two");
+                    return Aio.gather(queuedOnOne, queuedOnTwo).await();
+                })).as("virtual=" + virtual)
+                        .isInstanceOf(DeadlockException.class)
+                        .hasMessageMatching("(?s).*own futures:\\n  " + blocked + "\\n  " + blocked + "\\n  "
+                                + queuedOn.formatted(1) + "\\n  " + blocked + "\\n  " + queuedOn.formatted(2)
+                                + "\\nPending tasks.*");
+                // Aio.run's shutdown cancelled the main task, and so the queued calls: the close releases the others.
+                assertThat(reports).as("virtual=" + virtual).hasSize(3).allSatisfy(c -> assertThat(c.message())
+                        .startsWith("Event loop closed while offloaded call").contains(" is blocked in Future.get()"));
+            } finally {
+                one.shutdownNow();
+                two.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * A queued call nobody awaits, behind a call blocked on a future nothing settles: Aio.run's shutdown does not
      * wait for it, and the close reports both, releases the blocked call and drops the queued one, which never runs
      * (its outcome could go nowhere).
