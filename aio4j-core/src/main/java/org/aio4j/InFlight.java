@@ -47,63 +47,24 @@ final class InFlight {
      * waits for the loop. A call waits for the loop while it is blocked in an untimed {@link Future#get()} on a
      * pending future of this loop (say {@code toThread(() -> f.get())}), which only the loop can settle; and while it
      * waits, not started, for a thread of a {@link ThreadPoolExecutor} all of whose threads run such calls (see
-     * {@link #fullOfBlockedCalls}). Such calls must neither hold a virtual clock (which would wait for them for ever)
-     * nor hide a deadlock. Wrapped stages, announced external work and calls on executors the loop cannot inspect
-     * are never known to wait. Called on the thread holding the loop, when nothing else is ready.
+     * {@link #classify}). Such calls must neither hold a virtual clock (which would wait for them for ever) nor hide
+     * a deadlock. Wrapped stages, announced external work and calls on executors the loop cannot inspect are never
+     * known to wait. Called on the thread holding the loop, when nothing else is ready.
      */
     boolean onlyWaitsForTheLoop() {
         if (ops.isEmpty()) {
             return true;
         }
-        List<ThreadPoolExecutor> pools = null; // of the calls not started
-        for (Object op : ops) {
-            if (blockedOn(op) != null) {
-                continue;
-            }
-            ThreadPoolExecutor pool = queuedOn(op);
-            if (pool == null) {
+        List<Wait> waits = classify(true);
+        if (waits == null) {
+            return false;
+        }
+        for (Wait w : waits) {
+            if (!w.forTheLoop()) {
                 return false;
             }
-            if (pools == null) {
-                pools = new ArrayList<>(1);
-            }
-            if (!pools.contains(pool)) {
-                pools.add(pool);
-            }
         }
-        return pools == null || fullOfBlockedCalls(pools).size() == pools.size();
-    }
-
-    /**
-     * Of {@code pools}, those whose threads all run calls of this loop blocked in an untimed {@link Future#get()} on
-     * its pending futures, with how many threads each has: a call queued on one cannot start before the loop settles
-     * one of those futures. Each blocked call found stays blocked until then (but for an interrupt from another
-     * thread, unseen as in {@link BlockedGets#waitsForever}), and runs on a thread of its pool (see
-     * {@link Offload#pool()}); the pool's size is read after them, so if it equals their number, every thread of the
-     * pool is one of theirs. Only a pool at its maximum size counts: below it, a task that another thread submits
-     * may start a new thread, which would then take the queued call. A thread running anything else (between two
-     * calls, or work that is not the loop's, or a call of another loop blocked on that loop's future) may free
-     * itself at any moment: the pool does not count. Not seen: another thread raising the pool's maximum size
-     * ({@code setMaximumPoolSize}) at that moment, as a post racing with the loop is not.
-     */
-    private Map<ThreadPoolExecutor, Integer> fullOfBlockedCalls(List<ThreadPoolExecutor> pools) {
-        Map<ThreadPoolExecutor, Set<Thread>> blocked = new IdentityHashMap<>();
-        for (Object op : ops) {
-            if (op instanceof Offload<?> call && pools.contains(call.pool())) {
-                Thread runner = call.runningThread();
-                if (blockedOn(call, runner) != null) {
-                    blocked.computeIfAbsent(call.pool(), k -> new HashSet<>()).add(runner);
-                }
-            }
-        }
-        Map<ThreadPoolExecutor, Integer> full = new IdentityHashMap<>();
-        blocked.forEach((pool, threads) -> {
-            int n = threads.size();
-            if (pool.getPoolSize() == n && pool.getMaximumPoolSize() == n) {
-                full.put(pool, n);
-            }
-        });
-        return full;
+        return true;
     }
 
     /**
@@ -126,28 +87,16 @@ final class InFlight {
 
     private List<String> blockedCalls(boolean reportedAtClose) {
         var out = new ArrayList<String>();
-        Map<ThreadPoolExecutor, Integer> full = null;
-        for (Object op : ops) {
-            Future<?> f = blockedOn(op);
-            if (f != null) {
-                out.add(op + " is blocked in Future.get() on " + f
+        for (Wait w : classify(false)) {
+            if (w.future() != null) {
+                out.add(w.op() + " is blocked in Future.get() on " + w.future()
                         + (reportedAtClose ? ": the call is released with an IllegalStateException" : ""));
                 if (reportedAtClose) {
-                    ((Offload<?>) op).markReleaseReported();
+                    ((Offload<?>) w.op()).markReleaseReported();
                 }
-                continue;
-            }
-            ThreadPoolExecutor pool = queuedOn(op);
-            if (pool == null) {
-                continue;
-            }
-            if (full == null) {
-                full = fullOfBlockedCalls(queuedPools());
-            }
-            Integer threads = full.get(pool);
-            if (threads != null && (!reportedAtClose || ((Offload<?>) op).dropIfNotStarted())) {
-                out.add(op + " waits for a thread of " + pool + ", whose " + threads + " thread(s) all run calls"
-                        + " blocked in Future.get() on the loop's futures"
+            } else if (w.pool() != null && (!reportedAtClose || ((Offload<?>) w.op()).dropIfNotStarted())) {
+                out.add(w.op() + " waits for a thread of " + w.pool() + ", whose " + w.threads()
+                        + " thread(s) all run calls blocked in Future.get() on the loop's futures"
                         + (reportedAtClose ? ": the call is dropped, it will not run" : ""));
             }
         }
@@ -160,50 +109,93 @@ final class InFlight {
      */
     List<Object> notWaitingForTheLoop() {
         var out = new ArrayList<Object>();
-        Map<ThreadPoolExecutor, Integer> full = null;
-        for (Object op : ops) {
-            if (blockedOn(op) != null) {
-                continue;
+        for (Wait w : classify(false)) {
+            if (!w.forTheLoop()) {
+                out.add(w.op());
             }
-            ThreadPoolExecutor pool = queuedOn(op);
-            if (pool != null) {
-                if (full == null) {
-                    full = fullOfBlockedCalls(queuedPools());
-                }
-                if (full.containsKey(pool)) {
-                    continue;
-                }
-            }
-            out.add(op);
         }
         return out;
     }
 
-    /** The pools of the calls in flight that have not started (see {@link Offload#queuedOn()}). */
-    private List<ThreadPoolExecutor> queuedPools() {
-        var pools = new ArrayList<ThreadPoolExecutor>(1);
-        for (Object op : ops) {
-            ThreadPoolExecutor pool = queuedOn(op);
-            if (pool != null && !pools.contains(pool)) {
-                pools.add(pool);
-            }
+    /**
+     * What an op in flight waits for, as {@link #classify} found it: {@code future}, a pending future of this loop
+     * that the call is blocked on in an untimed get(); or a thread of {@code pool}, whose {@code threads} thread(s)
+     * all run calls so blocked, the call not having started; or neither (both null): the op may end by itself.
+     */
+    private record Wait(Object op, Future<?> future, ThreadPoolExecutor pool, int threads) {
+
+        boolean forTheLoop() {
+            return future != null || pool != null;
         }
-        return pools;
-    }
-
-    /** The pool of {@code op}, a call not started on a pool the loop can look into, or null. */
-    private static ThreadPoolExecutor queuedOn(Object op) {
-        return op instanceof Offload<?> call ? call.queuedOn() : null;
-    }
-
-    /** The pending future of this loop that the call {@code op} is blocked on in an untimed get(), or null. */
-    private Future<?> blockedOn(Object op) {
-        return op instanceof Offload<?> call ? blockedOn(call, call.runningThread()) : null;
     }
 
     /**
-     * As {@link #blockedOn(Object)}, {@code runner} having been read from {@code call}: read again after, the same
-     * thread still running the call was blocked within it.
+     * Every op in flight, in order, with what it waits for, read in one walk. A call blocked in an untimed get() on a
+     * pending future of this loop stays blocked until the loop settles that future (but for an interrupt from
+     * another thread, unseen as in {@link BlockedGets#waitsForever}). A call not started (see
+     * {@link Offload#queuedOn()}) waits for the loop if its pool's threads all run such calls: it cannot start before
+     * the loop settles one of their futures. Each blocked call runs on a thread of its pool (see
+     * {@link Offload#pool()}); the pool's size is read after the walk, so if it equals the number of threads found
+     * blocked, every thread of the pool is one of theirs. Only a pool at its maximum size counts: below it, a task
+     * that another thread submits may start a new thread, which would then take the queued call. A thread running
+     * anything else (between two calls, or work that is not the loop's, or a call of another loop blocked on that
+     * loop's future) may free itself at any moment: the pool does not count. Not seen: another thread raising the
+     * pool's maximum size ({@code setMaximumPoolSize}) at that moment, as a post racing with the loop is not.
+     *
+     * @param stopAtFree whether to stop at the first op found to wait for nothing, and return null: then nothing
+     *        more is read (the loop asks whenever it runs out of work, and a call running is the common case)
+     */
+    private List<Wait> classify(boolean stopAtFree) {
+        var waits = new ArrayList<Wait>();
+        Map<ThreadPoolExecutor, Set<Thread>> blocked = null; // by pool, the threads of the calls blocked in get()
+        boolean queued = false;
+        for (Object op : ops) {
+            if (op instanceof Offload<?> call) {
+                Thread runner = call.runningThread();
+                Future<?> f = blockedOn(call, runner);
+                if (f != null) {
+                    if (call.pool() != null) {
+                        if (blocked == null) {
+                            blocked = new IdentityHashMap<>();
+                        }
+                        blocked.computeIfAbsent(call.pool(), k -> new HashSet<>()).add(runner);
+                    }
+                    waits.add(new Wait(op, f, null, 0));
+                    continue;
+                }
+                ThreadPoolExecutor pool = call.queuedOn();
+                if (pool != null) {
+                    waits.add(new Wait(op, null, pool, 0)); // settled below, once every blocked call is counted
+                    queued = true;
+                    continue;
+                }
+            }
+            if (stopAtFree) {
+                return null;
+            }
+            waits.add(new Wait(op, null, null, 0));
+        }
+        if (queued) {
+            Map<ThreadPoolExecutor, Set<Thread>> blockedByPool = blocked == null ? Map.of() : blocked;
+            Map<ThreadPoolExecutor, Integer> full = new IdentityHashMap<>(); // 0: not full of blocked calls
+            waits.replaceAll(w -> {
+                if (w.pool() == null) {
+                    return w;
+                }
+                int n = full.computeIfAbsent(w.pool(), pool -> {
+                    int found = blockedByPool.getOrDefault(pool, Set.of()).size();
+                    return found > 0 && pool.getPoolSize() == found && pool.getMaximumPoolSize() == found ? found : 0;
+                });
+                return new Wait(w.op(), null, n > 0 ? w.pool() : null, n);
+            });
+        }
+        return waits;
+    }
+
+    /**
+     * The pending future of this loop that {@code call} is blocked on in an untimed get(), or null; {@code runner}
+     * having been read from {@code call}: read again after, the same thread still running the call was blocked
+     * within it.
      */
     private Future<?> blockedOn(Offload<?> call, Thread runner) {
         if (runner == null) {
