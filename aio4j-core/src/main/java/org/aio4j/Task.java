@@ -95,6 +95,14 @@ public final class Task<T> extends Future<T> {
          * message, or its being an expiry, is kept.
          */
         Object heldByAbort;
+        /**
+         * A plain cancellation passed on to what the task waits on (the future it awaits, its sleep) when a later
+         * plain request found nothing left to cancel and became pending: asyncio's {@code _must_cancel} over a
+         * cancelled {@code _fut_waiter}. The wake-up raises the passed-on one if what the task waited on ended
+         * cancelled (asyncio raises the awaited future's {@code CancelledError}, with its message), the later one
+         * otherwise; an {@code uncancel()} that drops the later one leaves this one to be raised. Null if none.
+         */
+        Object passedOn;
     }
 
     private Extras extras() {
@@ -248,7 +256,7 @@ public final class Task<T> extends Future<T> {
             cancelsRequested--;
             if (cancelsRequested == 0 && mustCancel && !abortPending()) {
                 mustCancel = false;
-                cancelCause = null;
+                cancelCause = takePassedOn(); // passed on before the dropped request: still raised where it wakes
             }
             if (cancelsRequested == 0 && extras != null) {
                 extras.heldByAbort = null;
@@ -286,7 +294,10 @@ public final class Task<T> extends Future<T> {
      * otherwise counts the request and returns {@code true}, and a {@link CancellationException} carrying
      * {@code message} is thrown into the coroutine where it waits (or at its next suspension point, or before it
      * starts). If the task waits on a future, that future is cancelled; if it waits on a call offloaded with
-     * {@link Aio#toThread}, the thread running that call is interrupted.
+     * {@link Aio#toThread}, the thread running that call is interrupted. Requests made before the task wakes are
+     * raised once, as in CPython: a request that finds what the task waits on cancelled already by an earlier one
+     * is counted, and the exception raised carries the earlier one's message if what the task waited on ended
+     * cancelled, its own otherwise (an awaited task that caught the cancellation and returned).
      *
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
@@ -518,6 +529,10 @@ public final class Task<T> extends Future<T> {
         }
         if (mustCancel) {
             mustCancel = false;
+            Object passed = takePassedOn();
+            if (passed != null && (f == null || f.isCancelled() || !f.isDone())) {
+                cancelCause = passed; // woken by the cancellation passed on: the later request ends with it too
+            }
             throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null) {
@@ -552,6 +567,7 @@ public final class Task<T> extends Future<T> {
     private RuntimeException takeCancellation() {
         Object cause = cancelCause;
         cancelCause = null;
+        takePassedOn();
         RuntimeException e;
         if (cause instanceof Timeout t) {
             e = new TimeoutCancellationException(t, t.displacedCancellationMessage());
@@ -575,6 +591,13 @@ public final class Task<T> extends Future<T> {
         }
         if (counted) {
             cancelsRequested++;
+        }
+        if (!isPlainCancellation(cause) && extras != null && extras.passedOn != null) {
+            // A Timeout's expiry or a TaskGroup's abort comes over a later plain request pending behind one passed
+            // on: that request's message is replaced (as asyncio's _cancel_message is), its count stays; what is
+            // under way is the passed-on one, handled below as any cancellation passed on.
+            mustCancel = false;
+            cancelCause = takePassedOn();
         }
         if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
@@ -638,9 +661,21 @@ public final class Task<T> extends Future<T> {
             cancelCause = cause; // passed on: thrown where the sleep wakes, as with an awaited future
             return true;
         }
+        if (!mustCancel && isPlainCancellation(cancelCause) && isPlainCancellation(cause)) {
+            extras().passedOn = cancelCause; // what the task waits on ends with that one: see Extras.passedOn
+        }
         mustCancel = true;
         cancelCause = cause;
         return true;
+    }
+
+    private Object takePassedOn() {
+        if (extras == null) {
+            return null;
+        }
+        Object passed = extras.passedOn;
+        extras.passedOn = null;
+        return passed;
     }
 
     /** Delivers {@code error} to the task at its suspension point without counting a cancellation. */

@@ -1,0 +1,88 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The task model (cancel counts and messages, awaits, combinators) checked against CPython 3.13's asyncio: each test
+ * quotes the Python program and what CPython prints, and runs the same program on a virtual clock.
+ */
+class TaskModelCPythonTest {
+
+    /*
+     * async def c():
+     *     try: await asyncio.sleep(10); log("slept")
+     *     except asyncio.CancelledError as e: log("c", e.args, current_task().cancelling()); raise
+     * t = asyncio.create_task(c()); await asyncio.sleep(0)
+     * t.cancel("a"); t.cancel("b"); log(t.uncancel(), t.uncancel())
+     * try: await t
+     * except asyncio.CancelledError as e: log("main", e.args)
+     * CPython: 1 0 | c ('a',) 0 | main ('a',)
+     * The first request cancelled the sleep; the second, which found nothing left to cancel, was pending until the
+     * uncancel() calls withdrew it. The sleep was cancelled all the same, so it raises where it wakes.
+     */
+    @Test
+    void uncancelToZeroAfterASecondRequestStillRaisesTheCancellationPassedOnBeforeIt() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                    seen.add("slept at " + Aio.getRunningLoop().time());
+                } catch (CancellationException e) {
+                    seen.add("c " + e.getMessage() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            t.cancel("a");
+            t.cancel("b");
+            seen.add(t.uncancel() + " " + t.uncancel());
+            try {
+                t.await();
+            } catch (CancellationException e) {
+                seen.add("main " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("1 0", "c a 0", "main a");
+    }
+
+    /*
+     * async def body():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError as e: log("caught", e.args, current_task().cancelling())
+     *     await asyncio.sleep(1); log("slept")
+     *     return 5
+     * t = asyncio.create_task(body()); await asyncio.sleep(0)
+     * log(t.cancel("one"), t.cancel("two"), t.cancelling()); log("result", await t, t.cancelling())
+     * CPython: True True 2 | caught ('one',) 2 | slept | result 5 2
+     * What wakes the task is the cancelled sleep, with the first request's message; the second request is counted
+     * and consumed by the same wake-up (the task goes on sleeping undisturbed afterwards).
+     */
+    @Test
+    void twoCancelsOfAWaitingTaskRaiseOnceWithTheMessageOfTheOnePassedOn() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Integer> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    seen.add("caught " + e.getMessage() + " " + Aio.currentTask().cancelling());
+                }
+                Aio.sleep(1);
+                seen.add("slept");
+                return 5;
+            });
+            Aio.sleep(0);
+            seen.add(t.cancel("one") + " " + t.cancel("two") + " " + t.cancelling());
+            seen.add("result " + t.await() + " " + t.cancelling());
+            return null;
+        });
+        assertThat(seen).containsExactly("true true 2", "caught one 2", "slept", "result 5 2");
+    }
+}
