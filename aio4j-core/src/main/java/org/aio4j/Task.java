@@ -295,9 +295,10 @@ public final class Task<T> extends Future<T> {
      * {@code message} is thrown into the coroutine where it waits (or at its next suspension point, or before it
      * starts). If the task waits on a future, that future is cancelled; if it waits on a call offloaded with
      * {@link Aio#toThread}, the thread running that call is interrupted. Requests made before the task wakes are
-     * raised once, as in CPython: a request that finds what the task waits on cancelled already by an earlier one
-     * is counted, and the exception raised carries the earlier one's message if what the task waited on ended
-     * cancelled, its own otherwise (an awaited task that caught the cancellation and returned).
+     * raised once, as in CPython: a request that finds what the task waits on cancelled already is counted, and
+     * when what the task waited on ended cancelled, the exception raised carries that future's message (asyncio
+     * raises the awaited future's {@code CancelledError}: the earlier request's, or whoever else cancelled it);
+     * otherwise (an awaited task that caught the cancellation and returned) the latest request's.
      *
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
@@ -533,6 +534,7 @@ public final class Task<T> extends Future<T> {
             if (passed != null && (f == null || f.isCancelled() || !f.isDone())) {
                 cancelCause = passed; // woken by the cancellation passed on: the later request ends with it too
             }
+            takeMessageOf(f);
             throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null) {
@@ -540,11 +542,25 @@ public final class Task<T> extends Future<T> {
                 // Cancelled with f, or woken before f ended (Future.get's timeout) while f still winds down the
                 // cancellation passed to it, or aborted by a TaskGroup (whatever f did with the cancellation passed
                 // to it): the task's to raise.
+                takeMessageOf(f);
                 throw takeCancellation();
             }
             // The future we cancelled was a task that caught the cancellation and returned: asyncio lets the
             // awaiting task go on with that result, and so do we.
             cancelCause = null;
+        }
+    }
+
+    /**
+     * A plain cancellation about to be raised where the task woke from {@code f}, which ended cancelled, takes
+     * {@code f}'s message: asyncio's wake-up raises the awaited future's {@code CancelledError}, whoever cancelled it
+     * (an earlier request passed on to it, someone else before this task's request found it done, the children of
+     * a gather or an awaited task that raised a message of its own).
+     */
+    private void takeMessageOf(Future<?> f) {
+        if (f != null && f.isCancelled() && isPlainCancellation(cancelCause)) {
+            String m = f.cancelMessage();
+            cancelCause = m == null ? NO_MESSAGE : m;
         }
     }
 

@@ -85,4 +85,95 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("true true 2", "caught one 2", "slept", "result 5 2");
     }
+    /*
+     * async def c(n):
+     *     try: await asyncio.sleep(5)
+     *     except asyncio.CancelledError as e: log(n, e.args); raise
+     * async def w():
+     *     try: await asyncio.gather(c("a"), c("b"))
+     *     except asyncio.CancelledError as e: log("w", e.args); raise
+     * t = asyncio.create_task(w()); await asyncio.sleep(1)
+     * t.cancel("first"); t.cancel("second")
+     * try: await t
+     * except asyncio.CancelledError as e: log("main", e.args)
+     * CPython: a ('first',) | b ('first',) | w ('first',) | main ('first',)
+     * Both requests reach the gather's children; what the waiting task raises is the gather's cancellation, which
+     * is its children's, the first's.
+     */
+    @Test
+    void aTaskCancelledTwiceWhileAwaitingAGatherRaisesTheGathersCancellation() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    Aio.gather(sleeper("a", seen), sleeper("b", seen)).await();
+                } catch (CancellationException e) {
+                    seen.add("w " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            t.cancel("first");
+            t.cancel("second");
+            try {
+                t.await();
+            } catch (CancellationException e) {
+                seen.add("main " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("a first", "b first", "w first", "main first");
+    }
+
+    /** A coroutine that sleeps 5 seconds and records the message of the cancellation that cuts it short. */
+    private static Coroutine<Void> sleeper(String name, List<String> seen) {
+        return () -> {
+            try {
+                Aio.sleep(5);
+            } catch (CancellationException e) {
+                seen.add(name + " " + e.getMessage());
+                throw e;
+            }
+            return null;
+        };
+    }
+
+    /*
+     * f = loop.create_future()
+     * async def v():
+     *     try: await f
+     *     except asyncio.CancelledError as e: log("v", e.args, current_task().cancelling()); raise
+     * u = asyncio.create_task(v()); await asyncio.sleep(0)
+     * f.cancel("other"); u.cancel("mine")
+     * try: await u
+     * except asyncio.CancelledError as e: log("main", e.args)
+     * CPython: v ('other',) 1 | main ('other',)
+     * The request finds the awaited future cancelled already: it is counted, and the task wakes with the future's
+     * cancellation.
+     */
+    @Test
+    void aCancelThatFindsTheAwaitedFutureCancelledAlreadyRaisesThatFuturesCancellation() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<Void> f = Aio.getRunningLoop().createFuture();
+            Task<Void> u = Aio.createTask(() -> {
+                try {
+                    f.await();
+                } catch (CancellationException e) {
+                    seen.add("v " + e.getMessage() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            f.cancel("other");
+            u.cancel("mine");
+            try {
+                u.await();
+            } catch (CancellationException e) {
+                seen.add("main " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("v other 1", "main other");
+    }
 }
