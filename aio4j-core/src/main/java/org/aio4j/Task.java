@@ -96,11 +96,12 @@ public final class Task<T> extends Future<T> {
          */
         Object heldByAbort;
         /**
-         * A plain cancellation passed on to what the task waits on (the future it awaits, its sleep) when a later
-         * plain request found nothing left to cancel and became pending: asyncio's {@code _must_cancel} over a
-         * cancelled {@code _fut_waiter}. The wake-up raises the passed-on one if what the task waited on ended
-         * cancelled (asyncio raises the awaited future's {@code CancelledError}, with its message), the later one
-         * otherwise; an {@code uncancel()} that drops the later one leaves this one to be raised. Null if none.
+         * The cancellation (or expiry) passed on to what the task waits on (the future it awaits, its sleep) when a
+         * later plain request found nothing left to cancel and became pending: asyncio's {@code _must_cancel} over a
+         * cancelled {@code _fut_waiter}. An {@code uncancel()} that drops the later request leaves this one to be
+         * raised where the task wakes. If both are plain, the wake-up raises this one if what the task waited on
+         * ended cancelled (asyncio raises the awaited future's {@code CancelledError}, with its message), the later
+         * one otherwise. Null if none.
          */
         Object passedOn;
     }
@@ -531,10 +532,12 @@ public final class Task<T> extends Future<T> {
         if (mustCancel) {
             mustCancel = false;
             Object passed = takePassedOn();
-            if (passed != null && (f == null || f.isCancelled() || !f.isDone())) {
-                cancelCause = passed; // woken by the cancellation passed on: the later request ends with it too
-            }
-            takeMessageOf(f);
+            if (passed == null || isPlainCancellation(passed)) {
+                if (passed != null && (f == null || f.isCancelled() || !f.isDone())) {
+                    cancelCause = passed; // woken by the cancellation passed on: the later request ends with it too
+                }
+                takeMessageOf(f);
+            } // else an expiry or abort was passed on: the later request, which came over it, is raised as it is
             throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null) {
@@ -611,9 +614,12 @@ public final class Task<T> extends Future<T> {
         if (!isPlainCancellation(cause) && extras != null && extras.passedOn != null) {
             // A Timeout's expiry or a TaskGroup's abort comes over a later plain request pending behind one passed
             // on: that request's message is replaced (as asyncio's _cancel_message is), its count stays; what is
-            // under way is the passed-on one, handled below as any cancellation passed on.
-            mustCancel = false;
-            cancelCause = takePassedOn();
+            // under way is a plain one passed on, handled below as any cancellation passed on.
+            Object passed = takePassedOn();
+            if (isPlainCancellation(passed)) {
+                mustCancel = false;
+                cancelCause = passed;
+            }
         }
         if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
@@ -677,7 +683,7 @@ public final class Task<T> extends Future<T> {
             cancelCause = cause; // passed on: thrown where the sleep wakes, as with an awaited future
             return true;
         }
-        if (!mustCancel && isPlainCancellation(cancelCause) && isPlainCancellation(cause)) {
+        if (!mustCancel && cancelCause != null && isPlainCancellation(cause)) {
             extras().passedOn = cancelCause; // what the task waits on ends with that one: see Extras.passedOn
         }
         mustCancel = true;

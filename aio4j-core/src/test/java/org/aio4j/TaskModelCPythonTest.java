@@ -176,4 +176,41 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("v other 1", "main other");
     }
+    /*
+     * def meddle(): t.cancel("x"); log("uncancel", t.uncancel(), t.uncancel())
+     * async def body():
+     *     try:
+     *         async with asyncio.timeout(2):
+     *             loop.call_later(2, meddle)
+     *             await asyncio.sleep(10); log("slept")
+     *     except TimeoutError: log("body timeout", loop.time(), current_task().cancelling())
+     * t = asyncio.create_task(body()); await t
+     * CPython: uncancel 1 0 | body timeout 2 0
+     * The expiry cancelled the sleep; the request that came after it, and the uncancel() calls that took the count
+     * to zero, do not take that back: the sleep raises, and the block ends as a timeout.
+     */
+    @Test
+    void uncancelToZeroAfterARequestThatCameOverAnExpiryStillEndsTheBlockAsATimeout() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Task<?>[] body = new Task<?>[1];
+            body[0] = Aio.createTask(() -> {
+                try (var t = Aio.timeout(java.time.Duration.ofSeconds(2))) {
+                    loop.callLater(2, () -> {
+                        body[0].cancel("x");
+                        seen.add("uncancel " + body[0].uncancel() + " " + body[0].uncancel());
+                    });
+                    Aio.sleep(10);
+                    seen.add("slept at " + loop.time());
+                } catch (TimeoutCancellationException e) {
+                    seen.add("body " + (e.isTimeout() ? "timeout" : "cancelled") + " at " + loop.time() + " "
+                            + Aio.currentTask().cancelling());
+                }
+            });
+            body[0].await();
+            return null;
+        });
+        assertThat(seen).containsExactly("uncancel 1 0", "body timeout at 2.0 0");
+    }
 }
