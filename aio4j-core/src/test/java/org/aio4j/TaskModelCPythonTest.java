@@ -213,4 +213,137 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("uncancel 1 0", "body timeout at 2.0 0");
     }
+    /*
+     * async def inner():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError as e: log("inner caught", e.args); return 7
+     * async def outer():
+     *     v = await asyncio.create_task(inner()); log("outer got", v, current_task().cancelling())
+     *     await asyncio.sleep(1); log("outer slept"); return v
+     * o = asyncio.create_task(outer()); await asyncio.sleep(1)
+     * log("cancel", o.cancel("m")); log("res", await o, o.cancelling())
+     * CPython: cancel True | inner caught ('m',) | outer got 7 1 | outer slept | res 7 1
+     * The request was passed on to the awaited task, which caught it and returned: the awaiting task goes on with
+     * that result, its request still counted.
+     */
+    @Test
+    void aTaskWhoseAwaitedTaskCatchesTheCancellationAndReturnsGoesOnWithTheResult() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Integer> o = Aio.createTask(() -> {
+                int v = Aio.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                        return 0;
+                    } catch (CancellationException e) {
+                        seen.add("inner caught " + e.getMessage());
+                        return 7;
+                    }
+                }).await();
+                seen.add("outer got " + v + " " + Aio.currentTask().cancelling());
+                Aio.sleep(1);
+                seen.add("outer slept");
+                return v;
+            });
+            Aio.sleep(1);
+            seen.add("cancel " + o.cancel("m"));
+            seen.add("res " + o.await() + " " + o.cancelling());
+            return null;
+        });
+        assertThat(seen).containsExactly("cancel true", "inner caught m", "outer got 7 1", "outer slept", "res 7 1");
+    }
+
+    /*
+     * f = loop.create_future()
+     * async def w():
+     *     try: log("got", await f)
+     *     except asyncio.CancelledError as e: log("w cancelled", e.args); raise
+     * t = asyncio.create_task(w()); await asyncio.sleep(0)
+     * f.set_result(1); log("cancel", t.cancel("late"))
+     * try: await t
+     * except asyncio.CancelledError as e: log("main", e.args)
+     * CPython: cancel True | w cancelled ('late',) | main ('late',)
+     * The future is done but the task has not run since: the request cannot cancel the future, and is raised where
+     * the task wakes; the future keeps its result.
+     */
+    @Test
+    void aTaskCancelledAfterItsFutureEndedButBeforeItWokeIsCancelledAnyway() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<Integer> f = Aio.getRunningLoop().createFuture();
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    seen.add("got " + f.await());
+                } catch (CancellationException e) {
+                    seen.add("w cancelled " + e.getMessage());
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            f.setResult(1);
+            seen.add("cancel " + t.cancel("late"));
+            try {
+                t.await();
+            } catch (CancellationException e) {
+                seen.add("main " + e.getMessage());
+            }
+            seen.add("f " + f.result());
+            return null;
+        });
+        assertThat(seen).containsExactly("cancel true", "w cancelled late", "main late", "f 1");
+    }
+
+    /*
+     * f = loop.create_future(); f.set_result(1)
+     * g = asyncio.gather(f, f); loop.call_soon(log, "soon"); log("gathered", await g)
+     * h = loop.create_future(); g2 = asyncio.gather(h, h); loop.call_soon(h.set_result, 2); log("gathered2", await g2)
+     * done, pending = await asyncio.wait([f]) after loop.call_soon(log, "soon3"); log("waited", len(done))
+     * CPython: gathered [1, 1] | soon | gathered2 [2, 2] | soon3 | waited 1
+     * A future given twice is one child with two places in the result. A gather of futures already done is done
+     * before the next callback runs; wait() on a done future still suspends once, behind the callbacks queued
+     * before it.
+     */
+    @Test
+    void gatherOfTheSameFutureTwiceAndWaitOnADoneFuture() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<Integer> f = loop.createFuture();
+            f.setResult(1);
+            Future<List<Integer>> g = Aio.gather(f, f);
+            loop.callSoon(() -> seen.add("soon"));
+            seen.add("gathered " + g.await());
+            Future<Integer> h = loop.createFuture();
+            Future<List<Integer>> g2 = Aio.gather(h, h);
+            loop.callSoon(() -> h.setResult(2));
+            seen.add("gathered2 " + g2.await());
+            loop.callSoon(() -> seen.add("soon3"));
+            seen.add("waited " + Aio.wait(List.of(f)).done().size());
+            return null;
+        });
+        assertThat(seen).containsExactly("gathered [1, 1]", "soon", "gathered2 [2, 2]", "soon3", "waited 1");
+    }
+
+    /*
+     * async def main():
+     *     async def never(): log("never ran")
+     *     t = asyncio.create_task(never()); t.add_done_callback(lambda f: log("done cb", f.cancelled()))
+     *     return 1
+     * log(asyncio.run(main()))
+     * CPython: never ran | done cb False | 1
+     * The task's first step was queued before the main task's end stops the loop, so it runs: run() has nothing
+     * left to cancel.
+     */
+    @Test
+    void aTaskCreatedAsMainReturnsRunsBeforeAioRunCancelsWhatIsLeft() throws Exception {
+        List<String> seen = new ArrayList<>();
+        seen.add(String.valueOf(TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                seen.add("never ran");
+            });
+            t.addDoneCallback(f -> seen.add("done cb " + f.isCancelled()));
+            return 1;
+        })));
+        assertThat(seen).containsExactly("never ran", "done cb false", "1");
+    }
 }
