@@ -181,8 +181,11 @@ public final class Aio {
      * A future of the results of {@code futures}, in argument order: asyncio's {@code gather()}. If a future fails or
      * is cancelled, the gather fails at once with that exception (the others keep running); for a cancelled task, a
      * {@link CancellationException} that carries, suppressed, the failures the task's clean-up attached to its
-     * cancellation (see {@link Future}), which the gather then holds for whoever awaits it. Cancelling the gather
-     * cancels every future not done.
+     * cancellation (see {@link Future}), which the gather then holds for whoever awaits it. A future that fails
+     * after that keeps its exception, which the loop reports unless someone retrieves it (asyncio's gather marks it
+     * retrieved). Cancelling the gather cancels every future not done, and the gather then ends cancelled (asyncio's
+     * ends with a {@code CancelledError} as its exception, which awaiting raises the same, but {@code cancelled()}
+     * answers false).
      *
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
@@ -236,7 +239,9 @@ public final class Aio {
 
     /**
      * Waits until all the futures are done: asyncio's {@code wait()}. Exceptions of the futures are not raised; ask
-     * the done futures for them.
+     * the done futures for them. Nor are they retrieved: one nobody asks for is reported by the loop, also when
+     * {@link ReturnWhen#FIRST_EXCEPTION} returned because of it (asyncio's {@code wait} marks the exceptions it looks
+     * at for {@code FIRST_EXCEPTION} retrieved).
      *
      * @throws IllegalArgumentException if {@code futures} is empty
      */

@@ -145,6 +145,35 @@ class CombinatorsTest {
         });
     }
 
+    /**
+     * Unlike asyncio, which marks them retrieved: the failure of a child after its gather failed, and the one
+     * wait(FIRST_EXCEPTION) returned for, stay the task's, and the loop reports them when nobody asks for them.
+     */
+    @Test
+    void failuresThatGatherAndWaitDidNotDeliverAreReportedWhenNobodyRetrievesThem() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        TestLoops.runVirtual(errors, () -> {
+            Task<Void> first = Aio.createTask(() -> {
+                Aio.sleep(1);
+                throw new IllegalStateException("first");
+            });
+            Task<Void> second = Aio.createTask(() -> {
+                Aio.sleep(2);
+                throw new IllegalStateException("after the gather failed");
+            });
+            assertThatThrownBy(() -> Aio.gather(first, second).await()).hasMessage("first");
+            Task<Void> third = Aio.createTask(() -> {
+                Aio.sleep(1);
+                throw new IllegalStateException("seen by wait");
+            });
+            assertThat(Aio.wait(List.of(third), ReturnWhen.FIRST_EXCEPTION).done()).containsExactly(third);
+            Aio.sleep(2); // the second has failed by now
+            return null;
+        });
+        assertThat(errors).extracting(e -> e.exception().getMessage())
+                .containsExactlyInAnyOrder("after the gather failed", "seen by wait");
+    }
+
     @Test
     void waitWithATimeoutLeavesPendingTasksRunning() throws Exception {
         List<String> log = new ArrayList<>();
