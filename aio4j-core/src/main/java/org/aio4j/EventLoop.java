@@ -778,9 +778,10 @@ public final class EventLoop implements AutoCloseable {
      * Runs {@code call} on {@code executor} and returns a future of its outcome: asyncio's {@code run_in_executor()}.
      * {@code null} means the {@linkplain #setDefaultExecutor default executor}. Cancelling the future interrupts the
      * thread running the call (or skips it if it has not started). An executor that drops a call it accepted without
-     * running it (the queue of {@link java.util.concurrent.ExecutorService#shutdownNow()}) leaves the future pending,
-     * as nothing tells the loop: cancel the futures of the calls it dropped (asyncio's {@code cancel_futures=True}),
-     * which also stops the loop waiting for them. A call still running when the loop is closed cannot settle its future
+     * running it (the queue of {@link java.util.concurrent.ExecutorService#shutdownNow()}, a pool whose rejection
+     * handler is {@link java.util.concurrent.ThreadPoolExecutor.DiscardPolicy} or {@code DiscardOldestPolicy}) leaves
+     * the future pending, as nothing tells the loop: cancel the futures of the calls it dropped (asyncio's
+     * {@code cancel_futures=True}), which also stops the loop waiting for them, or give the pool a policy that throws. A call still running when the loop is closed cannot settle its future
      * any more: its result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger}
      * "org.aio4j" at level ERROR rather than lost (but for the {@link IllegalStateException} of a call blocked in
      * {@link Future#get()} that the close reported and released, logged at DEBUG).
