@@ -263,21 +263,41 @@ public final class VertxTransport implements HttpTransport {
             // Set before anything can reset the request: the reset a cancel or timeout makes is reported to this
             // handler (a no-op then, the exchange being done), where Vert.x would otherwise log it as an error.
             req.exceptionHandler(this::fail);
-            synchronized (this) {
-                if (isDone()) { // cancelled or timed out before the request existed
-                    req.reset();
-                    return;
-                }
-                sent = req;
+            if (!own(req)) { // cancelled or timed out before the request existed
+                return;
             }
             if (followsRedirects) {
                 maxRedirects = req.getMaxRedirects();
                 req.setFollowRedirects(false); // followed by read, see redirect
             }
+            send(req);
+        }
+
+        /**
+         * Makes {@code req} the request a cancel, timeout or refusal resets, and counts its connection as the
+         * exchange's ({@link #watchConnection}); false, with {@code req} reset and not to be sent, if the exchange has
+         * ended meanwhile. The exception handler of {@code req} must already be set, to take the reset.
+         */
+        private boolean own(HttpClientRequest req) {
+            synchronized (this) {
+                if (isDone()) {
+                    req.reset();
+                    return false;
+                }
+                sent = req;
+            }
             watchConnection(req);
+            return true;
+        }
+
+        /**
+         * Sends {@code req}, with the request's body if it goes with the method it was given (not after a redirect
+         * turned a POST into a GET), and reads its response as the exchange's.
+         */
+        private void send(HttpClientRequest req) {
             byte[] body = request.body();
-            Future<HttpClientResponse> response = body == null ? req.send()
-                    : req.send(Buffer.buffer(body));
+            Future<HttpClientResponse> response = body != null && req.getMethod().name().equals(request.method())
+                    ? req.send(Buffer.buffer(body)) : req.send();
             response.onComplete(guarded(this::read), this::fail);
         }
 
@@ -327,13 +347,7 @@ public final class VertxTransport implements HttpTransport {
             }
             Future<RequestOptions> timed = request.timeout() == null ? target
                     : target.map(o -> o.setTimeout(Math.max(1, millis(request.timeout()))));
-            timed.compose(client::request).compose(this::following).onComplete(guarded(next -> {
-                // the body goes on with the method it was sent with: not after a POST became a GET
-                byte[] body = request.body();
-                Future<HttpClientResponse> response = body != null && next.getMethod().name().equals(request.method())
-                        ? next.send(Buffer.buffer(body)) : next.send();
-                response.onComplete(guarded(this::read), this::fail);
-            }), this::fail);
+            timed.compose(client::request).compose(this::following).onComplete(guarded(this::send), this::fail);
         }
 
         /**
@@ -398,19 +412,10 @@ public final class VertxTransport implements HttpTransport {
                 next.reset();
                 return Future.failedFuture(refused);
             }
-            boolean ended;
-            synchronized (this) {
-                ended = isDone();
-                if (!ended) {
-                    sent = next;
-                }
-            }
-            if (ended) {
-                next.reset();
+            if (!own(next)) {
                 return Future.failedFuture(new java.util.concurrent.CancellationException(
                         "the exchange ended before the redirect was sent"));
             }
-            watchConnection(next);
             return Future.succeededFuture(next.setFollowRedirects(false));
         }
 
