@@ -335,15 +335,24 @@ public final class VertxTransport implements HttpTransport {
          * of it failed an exchange the JDK client completes. That body, which nobody reads, is now dropped as it comes,
          * and not waited for when it has no declared length (it ends with its connection, or it is chunked), as the
          * JDK client does not wait for it either, nor read when its declared length is over the body limit: its
-         * request is reset, its connection closed.
+         * request is reset, its connection closed. A body of a declared length within the limit is left to end, so
+         * that its connection goes back to the pool, but only while the exchange goes on: when it ends, a body still
+         * coming is reset too, or its connection would stay taken until the server ended it, if ever.
          */
         private void redirect(HttpClientResponse r, Future<RequestOptions> target) {
             redirectsFollowed++;
             r.exceptionHandler(ofADroppedBody -> { }); // no longer the exchange's: nobody reads that body
             r.handler(dropped -> { });
+            Future<Void> end = r.end();
             long declared = declaredLength(r);
-            if ((declared < 0 || declared > maxBodyBytes) && !r.end().isComplete()) {
+            if ((declared < 0 || declared > maxBodyBytes) && !end.isComplete()) {
                 r.request().reset();
+            } else {
+                whenComplete((response, failure) -> {
+                    if (!end.isComplete()) {
+                        r.request().reset();
+                    }
+                });
             }
             Future<RequestOptions> timed = request.timeout() == null ? target
                     : target.map(o -> o.setTimeout(Math.max(1, millis(request.timeout()))));

@@ -194,6 +194,56 @@ class VertxTransportTest extends TransportContract {
         }
     }
 
+    /**
+     * A redirect whose declared body does not end while the exchange goes on: the redirect is followed on another
+     * connection, and once the exchange has ended the request of the redirect, whose body nobody reads, is reset. It
+     * kept its connection, taken from the pool until the server ended that body, for ever without a timeout.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectWhoseDeclaredBodyHasNotEndedIsResetWhenTheExchangeEnds() throws Exception {
+        var redirectClosed = new java.util.concurrent.CountDownLatch(1);
+        try (var socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             var http = ClientSession.builder().transport(VertxTransport.create(), true).build()) {
+            Thread.ofVirtual().start(() -> {
+                for (int n = 0; !socket.isClosed(); n++) {
+                    try {
+                        var c = socket.accept();
+                        boolean first = n == 0;
+                        Thread.ofVirtual().start(() -> {
+                            try (c) {
+                                readHead(c.getInputStream());
+                                c.getOutputStream().write((first
+                                        ? "HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 100\r\n\r\nMoved"
+                                        : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                                c.getOutputStream().flush();
+                                if (first) { // the rest of the body never comes: only the client ends it
+                                    c.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                                    redirectClosed.countDown();
+                                }
+                            } catch (java.io.IOException clientGone) {
+                                redirectClosed.countDown();
+                            }
+                        });
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            String url = "http://127.0.0.1:" + socket.getLocalPort() + "/x";
+            assertThat(Aio.run(() -> http.get(url).text())).isEqualTo("ok");
+            redirectClosed.await(); // the test's timeout if the redirect's connection stays taken
+        }
+    }
+
+    /** Reads up to the empty line that ends a request's head. */
+    private static void readHead(java.io.InputStream in) throws java.io.IOException {
+        for (int matched = 0, b; matched < 4 && (b = in.read()) >= 0; ) {
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+    }
+
     /** A transport on a client of the caller's whose redirect handler is {@code redirects}. */
     private static HttpTransport redirectingWith(Function<HttpClientResponse, Future<RequestOptions>> redirects) {
         Vertx vertx = Vertx.vertx();
