@@ -155,15 +155,12 @@ public final class VertxTransport implements HttpTransport {
         if (closed) {
             throw new IllegalStateException("HTTP transport 'vertx' is closed");
         }
-        var options = new RequestOptions()
+        var options = withTimeout(request, new RequestOptions()
                 .setMethod(HttpMethod.valueOf(request.method()))
                 // ASCII, percent-encoded as UTF-8, like the JDK client's: Vert.x would write other characters into
                 // the request line as they are, in UTF-8, and a request line must be ASCII (RFC 9112 3.2)
                 .setAbsoluteURI(request.uri().toASCIIString())
-                .setFollowRedirects(true);
-        if (request.timeout() != null) {
-            options.setTimeout(Math.max(1, millis(request.timeout())));
-        }
+                .setFollowRedirects(true));
         for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
             for (String v : h.getValue()) {
                 options.addHeader(h.getKey(), v);
@@ -175,6 +172,14 @@ public final class VertxTransport implements HttpTransport {
         }
         client.request(options).onComplete(exchange.guarded(exchange::sendOn), exchange::fail);
         return exchange;
+    }
+
+    /**
+     * {@code options} with the timeout of {@code request}, if it has one, as Vert.x's own idle timeout: of the first
+     * request and of each a redirect leads to.
+     */
+    private static RequestOptions withTimeout(ClientRequest request, RequestOptions options) {
+        return request.timeout() == null ? options : options.setTimeout(Math.max(1, millis(request.timeout())));
     }
 
     private static long millis(java.time.Duration d) {
@@ -354,9 +359,8 @@ public final class VertxTransport implements HttpTransport {
                     }
                 });
             }
-            Future<RequestOptions> timed = request.timeout() == null ? target
-                    : target.map(o -> o.setTimeout(Math.max(1, millis(request.timeout()))));
-            timed.compose(client::request).compose(this::following).onComplete(guarded(this::send), this::fail);
+            target.map(o -> withTimeout(request, o)).compose(client::request).compose(this::following)
+                    .onComplete(guarded(this::send), this::fail);
         }
 
         /**
