@@ -52,19 +52,7 @@ final class InFlight {
      * known to wait. Called on the thread holding the loop, when nothing else is ready.
      */
     boolean onlyWaitsForTheLoop() {
-        if (ops.isEmpty()) {
-            return true;
-        }
-        List<Wait> waits = classify(true);
-        if (waits == null) {
-            return false;
-        }
-        for (Wait w : waits) {
-            if (!w.forTheLoop()) {
-                return false;
-            }
-        }
-        return true;
+        return ops.isEmpty() || classify(true) != null;
     }
 
     /**
@@ -142,8 +130,9 @@ final class InFlight {
      * loop's future) may free itself at any moment: the pool does not count. Not seen: another thread raising the
      * pool's maximum size ({@code setMaximumPoolSize}) at that moment, as a post racing with the loop is not.
      *
-     * @param stopAtFree whether to stop at the first op found to wait for nothing, and return null: then nothing
-     *        more is read (the loop asks whenever it runs out of work, and a call running is the common case)
+     * @param stopAtFree whether to return null as soon as an op is found to wait for nothing (a call not started, once
+     *        its pool is found not full of blocked calls): then nothing more is read (the loop asks whenever it runs
+     *        out of work, and a call running is the common case)
      */
     private List<Wait> classify(boolean stopAtFree) {
         var waits = new ArrayList<Wait>();
@@ -178,16 +167,20 @@ final class InFlight {
         if (queued) {
             Map<ThreadPoolExecutor, Set<Thread>> blockedByPool = blocked == null ? Map.of() : blocked;
             Map<ThreadPoolExecutor, Integer> full = new IdentityHashMap<>(); // 0: not full of blocked calls
-            waits.replaceAll(w -> {
+            for (int i = 0; i < waits.size(); i++) {
+                Wait w = waits.get(i);
                 if (w.pool() == null) {
-                    return w;
+                    continue;
                 }
                 int n = full.computeIfAbsent(w.pool(), pool -> {
                     int found = blockedByPool.getOrDefault(pool, Set.of()).size();
                     return found > 0 && pool.getPoolSize() == found && pool.getMaximumPoolSize() == found ? found : 0;
                 });
-                return new Wait(w.op(), null, n > 0 ? w.pool() : null, n);
-            });
+                if (n == 0 && stopAtFree) {
+                    return null;
+                }
+                waits.set(i, new Wait(w.op(), null, n > 0 ? w.pool() : null, n));
+            }
         }
         return waits;
     }
