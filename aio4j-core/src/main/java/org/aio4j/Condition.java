@@ -32,8 +32,9 @@ import java.util.function.BooleanSupplier;
  * <p><b>Cancellation.</b> {@code await()} always re-acquires the lock before it returns or throws, even when the task
  * is cancelled (as asyncio 3.13 does), so the caller's try-with-resources releases a lock it really holds; a waiter
  * interrupted while it waits for the lock again queues again at the back of the lock's queue, as in asyncio. A waiter
- * that was signalled but is cancelled or fails before it returns passes the signal on to the next waiter (a
- * "spurious" wake-up for that one, which the condition-variable protocol allows): no signal is lost.
+ * that leaves {@code await()} with an exception (cancelled, or failing) wakes the next waiter, whether it was
+ * signalled or not, as asyncio's does: a signal it may have had is passed on (a "spurious" wake-up for the next one,
+ * which the condition-variable protocol allows), so no signal is lost.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
@@ -78,8 +79,8 @@ public final class Condition extends LoopBound {
 
     /**
      * Releases the lock, suspends until signalled, then re-acquires the lock: asyncio's {@code wait()}. May return
-     * without a matching signal (a signal passed on by a cancelled waiter), so callers re-check their condition, or
-     * use {@link #waitFor(BooleanSupplier)}.
+     * without a matching signal (a wake-up passed on by a waiter that left with an exception), so callers re-check
+     * their condition, or use {@link #waitFor(BooleanSupplier)}.
      *
      * @throws IllegalStateException if the lock is not held, or this is not called from a task
      * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
@@ -107,7 +108,7 @@ public final class Condition extends LoopBound {
 
     /**
      * Takes the lock back even if the task is interrupted meanwhile (cancelled, or aborted by its {@link TaskGroup}),
-     * and then throws that interruption, as asyncio's {@code wait()} does.
+     * and then throws the last interruption it caught, as asyncio's {@code wait()} does.
      */
     private void reacquire(EventLoop l, Task<?> task) {
         RuntimeException interruption = null;
