@@ -781,10 +781,11 @@ public final class EventLoop implements AutoCloseable {
      * running it (the queue of {@link java.util.concurrent.ExecutorService#shutdownNow()}, a pool whose rejection
      * handler is {@link java.util.concurrent.ThreadPoolExecutor.DiscardPolicy} or {@code DiscardOldestPolicy}) leaves
      * the future pending, as nothing tells the loop: cancel the futures of the calls it dropped (asyncio's
-     * {@code cancel_futures=True}), which also stops the loop waiting for them, or give the pool a policy that throws. A call still running when the loop is closed cannot settle its future
-     * any more: its result is dropped (as asyncio does), and its failure is logged to the {@code System.Logger}
-     * "org.aio4j" at level ERROR rather than lost (but for the {@link IllegalStateException} of a call blocked in
-     * {@link Future#get()} that the close reported and released, logged at DEBUG).
+     * {@code cancel_futures=True}), which also stops the loop waiting for them, or give the pool a policy that
+     * throws. A call still running when the loop is closed cannot settle its future any more: its result is dropped
+     * (as asyncio does), and its failure is logged to the {@code System.Logger} "org.aio4j" at level ERROR rather than
+     * lost (but for the {@link IllegalStateException} of a call blocked in {@link Future#get()} that the close
+     * reported and released, logged at DEBUG).
      *
      * <p>The loop counts the call as in flight until it ends: virtual time does not jump past it, and deadlock
      * detection knows that it may still complete a future. Except while the call only waits for the loop, and so can
