@@ -104,11 +104,13 @@ public final class Barrier extends LoopBound {
      * Waits until the state may have changed. A waiter that leaves with an exception (a cancellation) wakes the first
      * waiter still waiting: asyncio's barrier waits on a {@code Condition}, whose {@code wait()} passes a possible
      * notification on that way; the waiter woken for nothing finds the state unchanged and waits again, at the back,
-     * which decides the order in which the phase later releases the waiters.
+     * which decides the order in which the phase later releases the waiters. A caller refused the wait (not a task)
+     * never waited: it wakes nobody.
      */
     private void waitForChange(EventLoop l) {
+        Task<?> task = waitingTask(l, "await()");
         try {
-            awaitIn(waiters, l, "await()");
+            suspendIn(waiters, newWaiter(l), task);
         } catch (Throwable e) {
             for (Future<Boolean> fut : waiters) {
                 if (!fut.isDone()) {

@@ -118,6 +118,40 @@ class BarrierTest {
         });
     }
 
+    /**
+     * A callback that calls await() where it would have to wait is refused before it queues: it does not pass on a
+     * wake-up as a waiter leaving with a cancellation does, which would send the first task waiting to the back.
+     */
+    @Test
+    void anAwaitRefusedToACallbackLeavesTheWaitersInTheirOrder() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var barrier = new Barrier(4);
+            for (String name : List.of("a", "b")) {
+                Aio.createTask(() -> out.add(name + " index " + barrier.await()));
+            }
+            Aio.sleep(0);
+            Future<Throwable> refused = Aio.getRunningLoop().createFuture();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    barrier.await();
+                } catch (Throwable e) {
+                    refused.complete(e);
+                }
+            });
+            assertThat(refused.await()).isInstanceOf(IllegalStateException.class);
+            Aio.sleep(0);
+            for (String name : List.of("c", "d")) {
+                Aio.createTask(() -> out.add(name + " index " + barrier.await()));
+            }
+            for (int i = 0; i < 3; i++) {
+                Aio.sleep(0);
+            }
+            return null;
+        });
+        assertThat(out).containsExactly("d index 3", "a index 0", "b index 1", "c index 2");
+    }
+
     @Test
     void partiesMustBePositive() {
         assertThatThrownBy(() -> new Barrier(0)).isInstanceOf(IllegalArgumentException.class)
