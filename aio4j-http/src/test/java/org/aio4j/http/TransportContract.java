@@ -605,6 +605,24 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A redirect from https to http is not followed: the request would go on in clear, with its headers, to where
+     * the encrypted one was meant (the JDK client's {@code Redirect.NORMAL}); the caller gets the 3xx. Vert.x
+     * followed it.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectFromHttpsToHttpIsNotFollowed() throws Exception {
+        try (var plain = CannedServer.start(OK);
+             var tls = TlsServer.start((socket, raw) -> TlsServer.send(socket, redirectTo(plain.url("/plain"))));
+             var http = ClientSession.builder().transport(newTransportTrusting(TlsServer.trusted()), true).build()) {
+            ClientResponse response = Loops.run(() -> http.get(tls.url("/x")));
+            assertThat(response.status()).isEqualTo(302);
+            assertThat(response.url()).hasToString(tls.url("/x"));
+            assertThat(plain.requestLines()).isEmpty();
+        }
+    }
+
     /** {@code e} and its causes, outermost first. */
     private static List<Throwable> causes(Throwable e) {
         List<Throwable> all = new ArrayList<>();

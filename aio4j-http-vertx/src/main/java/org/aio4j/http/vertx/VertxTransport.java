@@ -8,6 +8,7 @@ import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnection;
@@ -43,23 +44,23 @@ import org.aio4j.http.HttpTransport;
  * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
  * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
- * Redirects are followed, as aiohttp and the JDK transport do. A URL that is not ASCII goes on the wire in its ASCII
- * form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK client, and so do the redirects a
- * transport from {@link #create()} follows (on a client of the caller's, its own redirect handler says where they
- * lead). The transport follows redirects itself rather than leaving them to Vert.x: the request a redirect leads to
- * is the exchange's from the moment it exists (a cancel, a timeout or a refused body resets it); the redirect's own
- * body is dropped, not waited for when it has no declared length, and its errors do not fail the exchange (as with
- * the JDK client); and a next request that cannot be sent (a redirect handler of the caller's that throws, or leads
- * to a URI with a space, CR or LF, which Netty refuses to write) fails the exchange at once, as a
- * {@link ClientException} naming the request. A client of the caller's whose redirect handler Vert.x does not show
- * (one that is not Vert.x's own) is left to follow redirects by itself.
- * Failures are Vert.x's and Netty's own
+ * Redirects are followed, as aiohttp and the JDK transport do, but by a transport from {@link #create()} not from https
+ * to http (the JDK client's {@code Redirect.NORMAL}: the request would go on in clear; the caller gets the 3xx). A URL
+ * that is not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the
+ * JDK client, and so do the redirects a transport from {@link #create()} follows (on a client of the caller's, its own
+ * redirect handler says where they lead). The transport follows redirects itself rather than leaving them to Vert.x:
+ * the request a redirect leads to is the exchange's from the moment it exists (a cancel, a timeout or a refused body
+ * resets it); the redirect's own body is dropped, not waited for when it has no declared length, and its errors do not
+ * fail the exchange (as with the JDK client); and a next request that cannot be sent (a redirect handler of the
+ * caller's that throws, or leads to a URI with a space, CR or LF, which Netty refuses to write) fails the exchange at
+ * once, as a {@link ClientException} naming the request. A client of the caller's whose redirect handler Vert.x does
+ * not show (one that is not Vert.x's own) is left to follow redirects by itself. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
- * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
- * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
- * connection errors (a connection closed in the middle of the response's head, say), a
- * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
- * other unchecked exception (see {@code Exchange.failure}).
+ * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a {@link
+ * ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and connection
+ * errors (a connection closed in the middle of the response's head, say), a {@link java.net.ProtocolException} for a
+ * malformed response, and a {@link ClientException} naming the request for any other unchecked exception (see {@code
+ * Exchange.failure}).
  *
  * <p>A response body longer than the transport's limit ({@link HttpTransport#DEFAULT_MAX_BODY_BYTES} unless given)
  * fails the exchange with {@link HttpTransport#bodyTooLarge} as soon as it is known to be, and resets the request:
@@ -115,14 +116,23 @@ public final class VertxTransport implements HttpTransport {
      *                                  over {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
      */
     public static VertxTransport create(int maxConnectionsPerHost, int maxBodyBytes) {
+        return create(maxConnectionsPerHost, maxBodyBytes, null);
+    }
+
+    /** As {@link #create(int, int)}, trusting the server certificates {@code trust} trusts, if not null (tests). */
+    static VertxTransport create(int maxConnectionsPerHost, int maxBodyBytes, TrustOptions trust) {
         HttpTransport.checkedMaxBodyBytes(maxBodyBytes);
         if (maxConnectionsPerHost < 1) {
             throw new IllegalArgumentException("maxConnectionsPerHost must be >= 1, got " + maxConnectionsPerHost);
         }
         Vertx vertx = Vertx.vertx();
         var errors = new ConnectionErrors();
+        var options = new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true);
+        if (trust != null) {
+            options.setTrustOptions(trust);
+        }
         HttpClient client = vertx.httpClientBuilder()
-                .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true))
+                .with(options)
                 .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1))
                 .withConnectHandler(errors::watch)
                 .build();
@@ -385,9 +395,15 @@ public final class VertxTransport implements HttpTransport {
                 return null;
             }
             try {
-                URI next = (followed == null ? request.uri() : followed).resolve(URI.create(location));
+                URI from = followed == null ? request.uri() : followed;
+                URI next = from.resolve(URI.create(location));
                 if (next.getScheme() == null || !List.of("http", "https").contains(
                         next.getScheme().toLowerCase(Locale.ROOT))) {
+                    return null;
+                }
+                if (next.getScheme().equalsIgnoreCase("http") && from.getScheme().equalsIgnoreCase("https")) {
+                    // not from https to http, where the request would go on in clear (the JDK client's
+                    // Redirect.NORMAL): the caller gets the 3xx
                     return null;
                 }
                 if (next.getHost() == null) {
