@@ -1864,16 +1864,13 @@ public final class EventLoop implements AutoCloseable {
                 continue;
             }
             String what = f instanceof Task<?> ? "Task" : "Future";
-            String who = f instanceof Task<?> t ? what + " " + t.getName() : what;
-            if (f.isCancelled()) {
+            boolean cancelled = f.isCancelled();
+            if (cancelled || Task.isCancellation(f.peekException())) {
+                String message = (f instanceof Task<?> t ? what + " " + t.getName() : what) + (cancelled
+                        ? " ended cancelled, and this failure, attached to its cancellation as it unwound,"
+                        : " failed with a cancellation, and this failure, attached to it,") + " was never retrieved";
                 for (Throwable failure : f.attachedFailures()) {
-                    callExceptionHandler(new ExceptionContext(who + " ended cancelled, and this failure, attached to"
-                            + " its cancellation as it unwound, was never retrieved", failure, f, null));
-                }
-            } else if (Task.isCancellation(f.peekException())) {
-                for (Throwable failure : f.attachedFailures()) {
-                    callExceptionHandler(new ExceptionContext(who + " failed with a cancellation, and this failure,"
-                            + " attached to it, was never retrieved", failure, f, null));
+                    callExceptionHandler(new ExceptionContext(message, failure, f, null));
                 }
             } else {
                 callExceptionHandler(new ExceptionContext(what + " exception was never retrieved",
