@@ -64,7 +64,7 @@ final class Failures {
             this.operator = operator;
             this.failure = failure;
             this.loop = EventLoop.ofCurrentThread();
-            if (loop != null && reportable(failure)) {
+            if (loop != null && Future.isReportable(failure)) {
                 loop.heldFailures.add(this);
             }
         }
@@ -107,11 +107,6 @@ final class Failures {
      */
     static void reportUnreceived(EventLoop loop, String operator, Throwable failure, Future<?> reader) {
         report(loop, operator, failure, reader, "which closed the iterator (or was cancelled) before reaching it");
-    }
-
-    /** Whether {@link #report} would report {@code failure}: a failure, or a cancellation with failures attached. */
-    private static boolean reportable(Throwable failure) {
-        return !Task.isCancellation(failure) || !Future.attachedFailures(failure).isEmpty();
     }
 
     private static void report(EventLoop loop, String operator, Throwable failure, Future<?> reader, String consumer) {

@@ -379,7 +379,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         state = FINISHED;
         // A converted timeout is an ordinary error here: reported if unretrieved. A cancellation is not, but the real
         // failures attached to it are (a gather that fails with the cancellation of a child that failed to clean up).
-        if (!Task.isCancellation(error) || !attachedFailures(error).isEmpty()) {
+        if (isReportable(error)) {
             loop.trackUnretrieved(this);
         }
         scheduleCallbacks();
@@ -420,6 +420,14 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     final List<Throwable> attachedFailures() {
         Throwable raised = state == CANCELLED || Task.isCancellation(exception) ? exception : null;
         return raised == null ? List.of() : attachedFailures(raised);
+    }
+
+    /**
+     * Whether {@code error}, if nobody retrieves it, is reported: a failure (a converted timeout too), or a
+     * cancellation with real failures attached ({@link #attachedFailures(Throwable)}); a bare cancellation is not.
+     */
+    static boolean isReportable(Throwable error) {
+        return !Task.isCancellation(error) || !attachedFailures(error).isEmpty();
     }
 
     /** The real failures attached to {@code cancellation}, found as {@link #attachedFailures()} finds them. */
