@@ -432,6 +432,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
 
     /** The real failures attached to {@code cancellation}, found as {@link #attachedFailures()} finds them. */
     static List<Throwable> attachedFailures(Throwable cancellation) {
+        if (cancellation.getSuppressed().length == 0) {
+            return List.of(); // a bare cancellation, the common case: nothing to walk (getSuppressed() copies nothing)
+        }
         return attachedFailures(cancellation, new ArrayList<>(), new IdentityHashMap<>());
     }
 
