@@ -99,9 +99,11 @@ public final class Task<T> extends Future<T> {
          * The cancellation (or expiry) passed on to what the task waits on (the future it awaits, its sleep) when a
          * later plain request found nothing left to cancel and became pending: asyncio's {@code _must_cancel} over a
          * cancelled {@code _fut_waiter}. An {@code uncancel()} that drops the later request leaves this one to be
-         * raised where the task wakes. If both are plain, the wake-up raises this one if what the task waited on
-         * ended cancelled (asyncio raises the awaited future's {@code CancelledError}, with its message), the later
-         * one otherwise. Null if none.
+         * raised where the task wakes. If both are plain, the wake-up raises the message of the future the task
+         * awaited if it ended cancelled (asyncio raises that future's {@code CancelledError}: this one's message,
+         * unless another cancelled it first), this one if the task slept (its sleep cut short by this one) or woke
+         * before the future ended (Future.get's timeout), and the later one if the future ended otherwise (an
+         * awaited task that caught the cancellation and returned). Null if none.
          */
         Object passedOn;
     }
@@ -298,8 +300,9 @@ public final class Task<T> extends Future<T> {
      * {@link Aio#toThread}, the thread running that call is interrupted. Requests made before the task wakes are
      * raised once, as in CPython: a request that finds what the task waits on cancelled already is counted, and
      * when what the task waited on ended cancelled, the exception raised carries that future's message (asyncio
-     * raises the awaited future's {@code CancelledError}: the earlier request's, or whoever else cancelled it);
-     * otherwise (an awaited task that caught the cancellation and returned) the latest request's.
+     * raises the awaited future's {@code CancelledError}: the earlier request's, or whoever else cancelled it), and
+     * when it was a sleep, which the earlier request cut short, that request's message; otherwise (an awaited task
+     * that caught the cancellation and returned) the latest request's.
      *
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
