@@ -614,15 +614,13 @@ public final class Task<T> extends Future<T> {
         if (counted) {
             cancelsRequested++;
         }
-        if (!isPlainCancellation(cause) && extras != null && extras.passedOn != null) {
-            // A Timeout's expiry or a TaskGroup's abort comes over a later plain request pending behind one passed
-            // on: that request's message is replaced (as asyncio's _cancel_message is), its count stays; what is
-            // under way is a plain one passed on, handled below as any cancellation passed on.
-            Object passed = takePassedOn();
-            if (isPlainCancellation(passed)) {
-                mustCancel = false;
-                cancelCause = passed;
-            }
+        // A Timeout's expiry or a TaskGroup's abort comes over a later plain request pending behind one passed on:
+        // that request's message is replaced (as asyncio's _cancel_message is), its count stays; what is under way
+        // is a plain one passed on, handled below as any cancellation passed on.
+        Object passed = isPlainCancellation(cause) ? null : takePassedOn();
+        if (isPlainCancellation(passed)) {
+            mustCancel = false;
+            cancelCause = passed;
         }
         if (abortPending() && !(cause instanceof RuntimeException) && !overtakesDeferred(cause)) {
             // A TaskGroup's abort is pending: its errors have priority (as in asyncio). The cancellation stays
