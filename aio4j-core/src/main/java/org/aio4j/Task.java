@@ -536,7 +536,7 @@ public final class Task<T> extends Future<T> {
             mustCancel = false;
             Object passed = takePassedOn();
             if (passed == null || isPlainCancellation(passed)) {
-                if (passed != null && (f == null || f.isCancelled() || !f.isDone())) {
+                if (passed != null && wokeByCancellation(f)) {
                     cancelCause = passed; // woken by the cancellation passed on: the later request ends with it too
                 }
                 takeMessageOf(f);
@@ -544,7 +544,7 @@ public final class Task<T> extends Future<T> {
             throw withOutcomeOf(f, takeCancellation());
         }
         if (cancelCause != null) {
-            if (f == null || f.isCancelled() || !f.isDone() || abortPending()) {
+            if (wokeByCancellation(f) || abortPending()) {
                 // Cancelled with f, or woken before f ended (Future.get's timeout) while f still winds down the
                 // cancellation passed to it, or aborted by a TaskGroup (whatever f did with the cancellation passed
                 // to it): the task's to raise.
@@ -555,6 +555,15 @@ public final class Task<T> extends Future<T> {
             // awaiting task go on with that result, and so do we.
             cancelCause = null;
         }
+    }
+
+    /**
+     * Whether the cancellation passed on to what the task waited on, {@code f} (null: its sleep), is what woke it:
+     * {@code f} ended cancelled, or has not ended (Future.get's timeout woke the task while {@code f} still winds the
+     * cancellation down); not if {@code f} ended otherwise (an awaited task that caught it and returned).
+     */
+    private static boolean wokeByCancellation(Future<?> f) {
+        return f == null || f.isCancelled() || !f.isDone();
     }
 
     /**
