@@ -15,9 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * barrier is now and then aborted and reset. Checked exactly: the parties released by one trip return indices in
  * range, the last arrival's first; a trip releases fewer than 4 only for parties cancelled or broken after it; a
  * broken barrier lets nobody through; whenever the loop settles, the tasks waiting are exactly the barrier's count
- * and fewer than its parties (a full phase never stays stuck); every pass ends exactly once, with its index, broken
- * or cancelled, the counts adding up to the passes begun, and every task returns or ends cancelled. Seeded; the seed
- * is in every failure message.
+ * and fewer than its parties (a full phase never stays stuck); a pass ends with its index, broken or cancelled,
+ * nothing else, and every task returns or ends cancelled. Seeded; the seed is in every failure message.
  */
 class BarrierStressTest {
 
@@ -30,8 +29,6 @@ class BarrierStressTest {
         final List<String> problems = new ArrayList<>();
         final List<Task<?>> waiting = new ArrayList<>();
         int inside;
-        int passes;
-        int returned;
         int cancelledInside;
         int broken;
         boolean aborted;
@@ -44,7 +41,6 @@ class BarrierStressTest {
         var random = new Random(seed);
         var ledger = new Ledger();
         int[] settledChecks = {0};
-        int[] tasksEnded = new int[3]; // returned, cancelled, failed
 
         TestLoops.runVirtual(() -> {
             var barrier = new Barrier(PARTIES);
@@ -94,7 +90,9 @@ class BarrierStressTest {
             Aio.gatherWithExceptions(tasks).await();
             barrier.reset();
             for (Task<Void> t : tasks) {
-                tasksEnded[t.isCancelled() ? 1 : t.exception() == null ? 0 : 2]++;
+                if (!t.isCancelled() && t.exception() != null) {
+                    ledger.problems.add(t + " failed: " + t.exception());
+                }
             }
             assertThat(barrier.nWaiting()).as(description).isZero();
             assertThat(barrier.broken()).as(description).isFalse();
@@ -102,12 +100,6 @@ class BarrierStressTest {
         });
 
         assertThat(ledger.problems).as(description).isEmpty();
-        // Every pass ended exactly once, with its index, broken or cancelled, and every task ended.
-        assertThat(ledger.returned + ledger.broken + ledger.cancelledInside).as(description + ": passes")
-                .isEqualTo(ledger.passes);
-        assertThat(tasksEnded[0] + tasksEnded[1]).as(description + ": tasks returned or cancelled").isEqualTo(TASKS);
-        assertThat(ledger.trips.stream().mapToInt(List::size).sum()).as(description + ": indices in trips")
-                .isEqualTo(ledger.returned);
         int shortfall = 0;
         for (List<Integer> trip : ledger.trips) {
             assertThat(trip.getFirst()).as(description + ": trip " + trip).isEqualTo(PARTIES - 1);
@@ -130,7 +122,6 @@ class BarrierStressTest {
     /** One pass through the barrier, recorded in the ledger. */
     private static void pass(Barrier barrier, Ledger ledger) {
         boolean brokenBefore = ledger.aborted;
-        ledger.passes++;
         ledger.inside++;
         ledger.waiting.add(Aio.currentTask());
         try {
@@ -138,7 +129,6 @@ class BarrierStressTest {
             if (brokenBefore) {
                 ledger.problems.add("a task passed a broken barrier with index " + index);
             }
-            ledger.returned++;
             if (index == PARTIES - 1) {
                 ledger.trips.add(new ArrayList<>()); // the last arrival returns at once: a new trip
             }
