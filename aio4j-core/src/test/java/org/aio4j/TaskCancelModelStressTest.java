@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -50,7 +51,10 @@ class TaskCancelModelStressTest {
         }
     }
 
-    /** The operations run by one callback at {@code at}, each with its message number. */
+    /**
+     * The operations run by one callback at {@code at}. Each operation of the program, in time order, takes the next
+     * message, {@code m0}, {@code m1}, ..., whether it uses it or not.
+     */
     record Burst(double at, List<Op> ops) {
         @Override
         public String toString() {
@@ -72,7 +76,7 @@ class TaskCancelModelStressTest {
             for (int f = 1; f < 64; f++) {
                 fractions.add(f);
             }
-            java.util.Collections.shuffle(fractions, random);
+            Collections.shuffle(fractions, random);
             int b = random.nextInt(1, 7);
             for (int i = 0; i < b; i++) {
                 List<Op> ops = new ArrayList<>();
