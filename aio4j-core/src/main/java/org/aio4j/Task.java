@@ -301,8 +301,9 @@ public final class Task<T> extends Future<T> {
      * raised once, as in CPython: a request that finds what the task waits on cancelled already is counted, and
      * when what the task waited on ended cancelled, the exception raised carries that future's message (asyncio
      * raises the awaited future's {@code CancelledError}: the earlier request's, or whoever else cancelled it), and
-     * when it was a sleep, which the earlier request cut short, that request's message; otherwise (an awaited task
-     * that caught the cancellation and returned) the latest request's.
+     * when it was a sleep, which the earlier request cut short, or a future it stopped waiting for before that ended
+     * ({@link Future#get(long, java.util.concurrent.TimeUnit)}'s timeout), that request's message; otherwise (an
+     * awaited task that caught the cancellation and returned) the latest request's.
      *
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
