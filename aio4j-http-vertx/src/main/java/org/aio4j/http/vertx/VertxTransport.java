@@ -8,13 +8,13 @@ import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.net.TrustOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -375,7 +375,8 @@ public final class VertxTransport implements HttpTransport {
 
         /**
          * Where the transport's own client follows a redirect to, or null for none: as Vert.x's default redirect
-         * handler (a 301, 302, 303, 307 or 308 with a {@code Location}, to http or https), but with the JDK client's
+         * handler (a 301, 302, 303, 307 or 308 with a {@code Location}, to http or https, but not from https to
+         * http, which Vert.x's followed: the JDK client's {@code Redirect.NORMAL}), and with the JDK client's
          * and aiohttp's methods (RFC 9110 15.4): a GET after a 303, and after a 301 or 302 to a POST, else the method
          * the request had, its body sent again ({@link #redirect}); Vert.x's followed a request other than a GET or
          * HEAD only after a 303, returning the 301, 302, 307 or 308 of a POST as the response. And sending the next
