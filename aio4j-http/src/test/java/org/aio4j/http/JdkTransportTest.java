@@ -34,7 +34,10 @@ class JdkTransportTest extends TransportContract {
         trust.init(trusted);
         var tls = javax.net.ssl.SSLContext.getInstance("TLS");
         tls.init(null, trust.getTrustManagers(), null);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+        // as the transport's own client follows redirects (JdkTransport.defaultClient), trusting the test's
+        // certificate too
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL).sslContext(tls).build();
         return closingAlso(HttpTransport.jdk(client), client);
     }
 
