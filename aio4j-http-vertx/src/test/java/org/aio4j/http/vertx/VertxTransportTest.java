@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -24,6 +25,7 @@ import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientSession;
 import org.aio4j.http.ClientTimeoutException;
 import org.aio4j.http.HttpTransport;
+import org.aio4j.http.TlsServer;
 import org.aio4j.http.TransportContract;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,33 @@ class VertxTransportTest extends TransportContract {
         // the transport's own client, as create() makes it, trusting the test's certificate too
         return VertxTransport.create(VertxTransport.DEFAULT_MAX_CONNECTIONS, HttpTransport.DEFAULT_MAX_BODY_BYTES,
                 TrustOptions.wrap(trust));
+    }
+
+    /**
+     * The TLS contract tests run on the transport's own client ({@link #newTransportTrusting}); a client of the
+     * caller's carries TLS the same way: an answer, and a close_notify in the middle of the body as a connection error
+     * naming the request.
+     */
+    @Test
+    void aClientOfTheCallersOverTlsAnswersAndFailsAsTheTransportsOwn() throws Exception {
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory
+                .getDefaultAlgorithm());
+        trust.init(TlsServer.trusted());
+        Vertx vertx = Vertx.vertx();
+        var client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setTrustOptions(TrustOptions.wrap(trust))).build();
+        try (var whole = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+             var cut = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                     "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"));
+             var http = ClientSession.builder().transport(closingAlso(VertxTransport.of(client), vertx::close), true)
+                     .build()) {
+            assertThat(Aio.run(() -> http.get(whole.url("/x"))).text()).isEqualTo("ok");
+            String url = cut.url("/x");
+            assertThatThrownBy(() -> Aio.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: ");
+        }
     }
 
     @Test
