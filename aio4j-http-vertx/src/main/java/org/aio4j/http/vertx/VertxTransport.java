@@ -42,8 +42,8 @@ import org.aio4j.http.HttpTransport;
  * <p>Contract: that of {@link HttpTransport}. {@link #send} only hands the request to a Vert.x event loop and returns;
  * the response, body included, completes the future on that event loop's thread. Cancelling the future resets the
  * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
- * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however slowly the
- * server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
+ * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however
+ * slowly the server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do, but by a transport from {@link #create()} not from https
  * to http (the JDK client's {@code Redirect.NORMAL}: the request would go on in clear; the caller gets the 3xx). A URL
  * that is not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the
@@ -56,11 +56,11 @@ import org.aio4j.http.HttpTransport;
  * once, as a {@link ClientException} naming the request. A client of the caller's whose redirect handler Vert.x does
  * not show (one that is not Vert.x's own) is left to follow redirects by itself. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
- * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a {@link
- * ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and connection
- * errors (a connection closed in the middle of the response's head, say), a {@link java.net.ProtocolException} for a
- * malformed response, and a {@link ClientException} naming the request for any other unchecked exception (see {@code
- * Exchange.failure}).
+ * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
+ * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
+ * connection errors (a connection closed in the middle of the response's head, say), a
+ * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
+ * other unchecked exception (see {@code Exchange.failure}).
  *
  * <p>A response body longer than the transport's limit ({@link HttpTransport#DEFAULT_MAX_BODY_BYTES} unless given)
  * fails the exchange with {@link HttpTransport#bodyTooLarge} as soon as it is known to be, and resets the request:
