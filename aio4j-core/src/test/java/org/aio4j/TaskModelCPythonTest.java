@@ -85,6 +85,7 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("true true 2", "caught one 2", "slept", "result 5 2");
     }
+
     /*
      * async def c(n):
      *     try: await asyncio.sleep(5)
@@ -176,6 +177,7 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("v other 1", "main other");
     }
+
     /*
      * def meddle(): t.cancel("x"); log("uncancel", t.uncancel(), t.uncancel())
      * async def body():
@@ -213,6 +215,7 @@ class TaskModelCPythonTest {
         });
         assertThat(seen).containsExactly("uncancel 1 0", "body timeout at 2.0 0");
     }
+
     /*
      * async def inner():
      *     try: await asyncio.sleep(10)
