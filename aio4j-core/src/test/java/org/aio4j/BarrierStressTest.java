@@ -71,15 +71,11 @@ class BarrierStressTest {
                     }
                 }
             });
-            Task<Void> checker = Aio.createTask(() -> {
-                while (true) {
-                    Aio.waitAllTasksBlocked();
-                    settledChecks[0]++;
-                    if (ledger.inside != barrier.nWaiting() || ledger.inside >= PARTIES) {
-                        ledger.problems.add("t=" + Aio.getRunningLoop().time() + ": " + ledger.inside
-                                + " tasks wait in " + barrier);
-                    }
-                    Aio.sleep(0.01);
+            Task<Void> checker = TestLoops.checkWhenSettled(0.01, () -> {
+                settledChecks[0]++;
+                if (ledger.inside != barrier.nWaiting() || ledger.inside >= PARTIES) {
+                    ledger.problems.add("t=" + Aio.getRunningLoop().time() + ": " + ledger.inside
+                            + " tasks wait in " + barrier);
                 }
             });
             chaos.await();

@@ -78,18 +78,15 @@ class CapacityLimiterStressTest {
                     tasks.get(random.nextInt(tasks.size())).cancel();
                 }
             });
-            Task<Void> checker = Aio.createTask(() -> {
-                while (true) {
-                    Aio.waitAllTasksBlocked(); // every woken waiter has run: none is promised a token and not inside
-                    checks[0]++;
-                    var s = limiter.statistics();
-                    if (s.borrowedTokens() != inside[0]) {
-                        problems.add("t=" + Aio.getRunningLoop().time() + ": " + s + " lent, " + inside[0] + " inside");
-                    }
-                    if (s.tasksWaiting() > 0 && s.borrowedTokens() < s.totalTokens()) {
-                        problems.add("t=" + Aio.getRunningLoop().time() + ": a token is idle while tasks wait: " + s);
-                    }
-                    Aio.sleep(0.01);
+            // Settled, every woken waiter has run: none is promised a token and not inside.
+            Task<Void> checker = TestLoops.checkWhenSettled(0.01, () -> {
+                checks[0]++;
+                var s = limiter.statistics();
+                if (s.borrowedTokens() != inside[0]) {
+                    problems.add("t=" + Aio.getRunningLoop().time() + ": " + s + " lent, " + inside[0] + " inside");
+                }
+                if (s.tasksWaiting() > 0 && s.borrowedTokens() < s.totalTokens()) {
+                    problems.add("t=" + Aio.getRunningLoop().time() + ": a token is idle while tasks wait: " + s);
                 }
             });
             Aio.gather(resizer, chaos).await();

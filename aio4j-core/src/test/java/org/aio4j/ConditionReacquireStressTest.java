@@ -214,13 +214,8 @@ class ConditionReacquireStressTest {
                     tasks.get(random.nextInt(tasks.size())).cancel("chaos");
                 }
             });
-            Task<Void> checker = Aio.createTask(() -> {
-                while (true) {
-                    Aio.waitAllTasksBlocked();
-                    m.checkSettled(lock, Aio.getRunningLoop().time());
-                    Aio.sleep(TICK);
-                }
-            });
+            Task<Void> checker =
+                    TestLoops.checkWhenSettled(TICK, () -> m.checkSettled(lock, Aio.getRunningLoop().time()));
             chaos.await();
             // Whoever still waits is woken until every task is done (nobody may be left pending).
             while (!tasks.stream().allMatch(Task::isDone)) {

@@ -76,18 +76,14 @@ class EventStressTest {
                 sets[0]++;
                 event.set(); // lets everybody out
             });
-            Task<Void> checker = Aio.createTask(() -> {
-                while (true) {
-                    Aio.waitAllTasksBlocked();
-                    checks[0]++;
-                    waiting.forEach((task, setsAtStart) -> {
-                        if (setsAtStart < sets[0]) {
-                            problems.add(task + " still waits though the event was set since it began, t="
-                                    + Aio.getRunningLoop().time());
-                        }
-                    });
-                    Aio.sleep(0.01);
-                }
+            Task<Void> checker = TestLoops.checkWhenSettled(0.01, () -> {
+                checks[0]++;
+                waiting.forEach((task, setsAtStart) -> {
+                    if (setsAtStart < sets[0]) {
+                        problems.add(task + " still waits though the event was set since it began, t="
+                                + Aio.getRunningLoop().time());
+                    }
+                });
             });
             setter.await();
             Aio.gatherWithExceptions(tasks).await();

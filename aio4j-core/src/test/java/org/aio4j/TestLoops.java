@@ -31,6 +31,23 @@ final class TestLoops {
     }
 
     /**
+     * Creates, on the running loop, a task that checks every settled state a stress test passes through: it repeats
+     * forever waiting until every other task is blocked ({@link Aio#waitAllTasksBlocked()}), running {@code check},
+     * and sleeping {@code tick} seconds of the loop's clock. It never ends by itself: the caller cancels it when the
+     * states worth checking are over. An exception {@code check} throws ends the task with that exception, and no
+     * later state is checked; so {@code check} records what it finds wrong rather than throwing.
+     */
+    static Task<Void> checkWhenSettled(double tick, Runnable check) {
+        return Aio.createTask(() -> {
+            while (true) {
+                Aio.waitAllTasksBlocked();
+                check.run();
+                Aio.sleep(tick);
+            }
+        });
+    }
+
+    /**
      * A coroutine that sleeps 10 seconds and, cancelled meanwhile, attaches {@code attached} to its cancellation and
      * lets it out, as a library's clean-up that fails while a cancellation unwinds it does.
      */
