@@ -26,6 +26,7 @@ public final class CannedServer implements AutoCloseable {
     private final boolean holdOpen;
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
+    private final List<String> requestHeads = new CopyOnWriteArrayList<>();
 
     private CannedServer(ServerSocket socket, List<byte[]> answers, boolean reset, boolean holdOpen) {
         this.socket = socket;
@@ -96,6 +97,7 @@ public final class CannedServer implements AutoCloseable {
         try (c) {
             String head = readRequestHead(c.getInputStream());
             requestLines.add(head.substring(0, Math.max(0, head.indexOf("\r\n"))));
+            requestHeads.add(head);
             c.getOutputStream().write(answers.get(Math.min(connections.getAndIncrement(), answers.size() - 1)));
             c.getOutputStream().flush();
             if (reset) {
@@ -115,6 +117,11 @@ public final class CannedServer implements AutoCloseable {
      */
     public List<String> requestLines() {
         return List.copyOf(requestLines);
+    }
+
+    /** The head (request line and header lines) of each request received so far, in order, as {@link #requestLines}. */
+    public List<String> requestHeads() {
+        return List.copyOf(requestHeads);
     }
 
     /** Reads up to the empty line that ends the request's head (the tests send no body). */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -344,6 +345,29 @@ public abstract class TransportContract {
                     .isExactlyInstanceOf(ClientConnectionException.class)
                     .hasMessageStartingWith("GET " + r.url() + ": connection failed: ProtocolException: ")
                     .cause().isInstanceOf(java.net.ProtocolException.class);
+        }
+    }
+
+    /**
+     * The credentials a request carries (Authorization, Cookie) go with a redirect to the same origin, and not to
+     * another one (scheme, host and port: here another port), where the JDK client drops them and aiohttp drops the
+     * Authorization: a server must not be able to send them elsewhere. Other headers go on. The Vert.x transport sent
+     * them to the other origin.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void credentialsGoWithARedirectToTheSameOriginOnly() throws Exception {
+        try (var other = CannedServer.start(OK);
+             var origin = CannedServer.start(redirectTo("/same"), redirectTo(other.url("/elsewhere")));
+             var http = session()) {
+            ClientRequest request = ClientRequest.get(origin.url("/x")).withHeader("Authorization", "Basic c2VjcmV0")
+                    .withHeader("Cookie", "session=1").withHeader("X-Mine", "kept");
+            ClientResponse response = Loops.run(() -> http.request(request));
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(origin.requestHeads()).hasSize(2).allSatisfy(head -> assertThat(head.toLowerCase(Locale.ROOT))
+                    .contains("authorization: basic c2vjcmv0", "cookie: session=1", "x-mine: kept"));
+            assertThat(other.requestHeads()).singleElement().satisfies(head -> assertThat(head.toLowerCase(Locale.ROOT))
+                    .contains("x-mine: kept").doesNotContain("authorization", "cookie"));
         }
     }
 

@@ -45,7 +45,8 @@ import org.aio4j.http.HttpTransport;
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however
  * slowly the server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
  * Redirects are followed, as aiohttp and the JDK transport do, but by a transport from {@link #create()} not from https
- * to http (the JDK client's {@code Redirect.NORMAL}: the request would go on in clear; the caller gets the 3xx). A URL
+ * to http (the JDK client's {@code Redirect.NORMAL}: the request would go on in clear; the caller gets the 3xx), and
+ * without the request's {@code Authorization} and {@code Cookie} headers to another origin, as the JDK client. A URL
  * that is not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the
  * JDK client, and so do the redirects a transport from {@link #create()} follows (on a client of the caller's, its own
  * redirect handler says where they lead). The transport follows redirects itself rather than leaving them to Vert.x:
@@ -415,11 +416,26 @@ public final class VertxTransport implements HttpTransport {
                 }
                 var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
                         .setHeaders(response.request().headers()).removeHeader("Content-Length");
+                if (!sameOrigin(from, next)) {
+                    // the request's credentials are the origin's, not whoever it redirects to (the JDK client drops
+                    // these two too; aiohttp the Authorization)
+                    options.removeHeader("Authorization").removeHeader("Cookie");
+                }
                 followed = next;
                 return Future.succeededFuture(options);
             } catch (IllegalArgumentException cannotFollow) {
                 return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
             }
+        }
+
+        /** Whether {@code a} and {@code b} have the same origin: scheme, host and port (the scheme's if none). */
+        private static boolean sameOrigin(URI a, URI b) {
+            return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                    && port(a) == port(b);
+        }
+
+        private static int port(URI u) {
+            return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
         }
 
         /**
