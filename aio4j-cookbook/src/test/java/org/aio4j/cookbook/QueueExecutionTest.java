@@ -44,7 +44,10 @@ class QueueExecutionTest {
         // Which of the two executor threads records its start first is up to the scheduler: only the overlap counts.
         assertThat(events).hasSize(6).containsSubsequence("start /a", "end /a")
                 .containsSubsequence("start /b", "end /b", "start /c", "end /c");
+        // Every result is printed once. Their order comes from the demo server's latencies on the real clock, 100 ms
+        // apart at this scale, which a machine loaded by other builds upset here once (/a first): the order is
+        // CookbookTest's to check, this test checks the overlap.
         assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
-                .containsExactly("queue execution: /b", "queue execution: /a", "queue execution: /c");
+                .containsExactlyInAnyOrder("queue execution: /a", "queue execution: /b", "queue execution: /c");
     }
 }
