@@ -130,7 +130,7 @@ public final class CannedServer implements AutoCloseable {
     }
 
     /** Reads up to the empty line that ends the request's head and returns the head, bytes as ISO-8859-1. */
-    private static String readRequestHead(InputStream in) throws IOException {
+    static String readRequestHead(InputStream in) throws IOException {
         var head = new ByteArrayOutputStream();
         int matched = 0;
         for (int b; matched < 4 && (b = in.read()) >= 0; ) {

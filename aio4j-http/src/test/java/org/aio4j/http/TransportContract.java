@@ -699,6 +699,43 @@ public abstract class TransportContract {
                 .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("ClientSession is closed");
     }
 
+    /**
+     * Closing the session fails every request in flight with a connection error naming it, those still waiting for one
+     * of the transport's connections too (more than Vert.x's 100 per host), and closes their connections. Vert.x
+     * failed the requests it had not yet connected with its "Client is closed" {@code IllegalStateException}: a
+     * {@code ClientException} "failed: ...", as if the transport had a bug.
+     */
+    @Test
+    void closingTheSessionFailsEveryRequestInFlightAsAConnectionErrorAndClosesItsConnection() throws Exception {
+        int n = 120;
+        try (var scripted = ScriptedServer.start()) {
+            String url = scripted.url("/head");
+            var http = ClientSession.builder().transport(newTransport(), true).build();
+            List<Throwable> failures = Loops.run(() -> {
+                List<Task<ClientResponse>> requests = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    requests.add(Aio.createTask(() -> http.get(url)));
+                }
+                Aio.toThread(() -> {
+                    while (scripted.stuck() < 100) {
+                        Thread.onSpinWait();
+                    }
+                    return null;
+                });
+                http.close();
+                List<Throwable> thrown = new ArrayList<>();
+                for (Task<ClientResponse> r : requests) {
+                    thrown.add(catchThrowable(r::await));
+                }
+                return thrown;
+            });
+            assertThat(failures).hasSize(n).allSatisfy(e -> assertThat(e)
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: "));
+            scripted.awaitNoneStuck();
+        }
+    }
+
     /** A transport that counts the exchanges in flight and the most there ever were. */
     private static final class Counting implements HttpTransport {
         final HttpTransport inner;

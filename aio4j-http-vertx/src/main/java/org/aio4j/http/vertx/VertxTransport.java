@@ -59,7 +59,8 @@ import org.aio4j.http.HttpTransport;
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
  * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
- * connection errors (a connection closed in the middle of the response's head, say), a
+ * connection errors (a connection closed in the middle of the response's head, or the client closed while a request
+ * waits for a connection, say), a
  * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
  * other unchecked exception (see {@code Exchange.failure}).
  *
@@ -181,7 +182,18 @@ public final class VertxTransport implements HttpTransport {
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
-        client.request(options).onComplete(exchange.guarded(exchange::sendOn), exchange::fail);
+        Future<HttpClientRequest> created;
+        try {
+            created = client.request(options);
+        } catch (IllegalStateException e) {
+            if (!Exchange.clientClosed(e)) {
+                throw e;
+            }
+            // a client of the caller's that the caller closed: the exchange fails as those in flight on it did
+            exchange.fail(e);
+            return exchange;
+        }
+        created.onComplete(exchange.guarded(exchange::sendOn), exchange::fail);
         return exchange;
     }
 
@@ -594,7 +606,10 @@ public final class VertxTransport implements HttpTransport {
          * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit; Vert.x's
          * redirect handler: a {@code Location} that is not a URI), and the {@link IllegalStateException} with which
          * Vert.x refuses a response of a version other than HTTP/1.0 or 1.1 ("Unsupported HTTP version: HTTP/2.0"),
-         * as a {@link java.net.ProtocolException}, as the JDK client reports a bad status line; and any other
+         * as a {@link java.net.ProtocolException}, as the JDK client reports a bad status line; the
+         * {@code IllegalStateException} "Client is closed" with which Vert.x fails a request still waiting for a
+         * connection when its client is closed as a {@link ClientConnectionException}, as the JDK client's requests in
+         * flight end when it is shut down (they were a {@code ClientException} "failed: ..."); and any other
          * unchecked exception, which is no sign of a malformed
          * response (a bug in the redirect handler of a caller's client, whose failed future Vert.x passes on as it
          * is), as a {@link ClientException} {@code failed: ...} naming the request with that exception as its cause,
@@ -619,6 +634,9 @@ public final class VertxTransport implements HttpTransport {
                         protocolError(describe(refused), refused);
                 case IllegalStateException unsupported when refusedVersion(unsupported) ->
                         protocolError(describe(unsupported), unsupported);
+                case IllegalStateException closed when clientClosed(closed) ->
+                        new ClientConnectionException(request.method(), request.uri(),
+                                "connection failed: " + describe(closed), closed);
                 case RuntimeException other -> new ClientException(request.method(), request.uri(),
                         "failed: " + describe(other), other);
                 default -> error;
@@ -635,6 +653,15 @@ public final class VertxTransport implements HttpTransport {
             StackTraceElement[] stack = e.getStackTrace();
             return stack.length > 0 && stack[0].getClassName().equals("io.vertx.core.http.impl.Http1xClientConnection")
                     && stack[0].getMethodName().equals("validateMessage");
+        }
+
+        /**
+         * Whether {@code e} is how Vert.x fails a request of a client that is closed, or closing while the request
+         * waits for a connection ({@code "Client is closed"}, from its check before a request or a new connection):
+         * the end of every exchange still in flight when the transport, or a caller's client, is closed.
+         */
+        private static boolean clientClosed(IllegalStateException e) {
+            return "Client is closed".equals(e.getMessage()) && HttpTransport.thrownBy(e, "io.vertx.");
         }
 
         /** {@code NumberFormatException: For input string: "abc"}, or the class name alone without a message. */

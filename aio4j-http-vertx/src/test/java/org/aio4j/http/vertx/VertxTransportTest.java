@@ -94,6 +94,28 @@ class VertxTransportTest extends TransportContract {
                 .isInstanceOf(IllegalStateException.class).hasMessage("HTTP transport 'vertx' is closed");
     }
 
+    /**
+     * A request on a client of the caller's that the caller has closed fails as a connection error naming it, as with
+     * a JDK client that is shut down; Vert.x's "Client is closed" {@code IllegalStateException} was a
+     * {@code ClientException} "failed: ...".
+     */
+    @Test
+    void aRequestOnAClientOfTheCallersThatIsClosedIsAConnectionError() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            var client = vertx.createHttpClient();
+            client.close().await();
+            String url = server.url("/a");
+            try (var http = ClientSession.builder().transport(VertxTransport.of(client), true).build()) {
+                assertThatThrownBy(() -> Aio.run(() -> http.get(url)))
+                        .isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessage("GET " + url + ": connection failed: IllegalStateException: Client is closed");
+            }
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     @Test
     void anUncheckedFailureOfARedirectHandlerIsReportedAsItselfNotAsAMalformedResponse() throws Exception {
         // Every unchecked exception that reached the exchange read "connection failed: ProtocolException: invalid
