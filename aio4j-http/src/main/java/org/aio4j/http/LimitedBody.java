@@ -12,7 +12,8 @@ import java.util.concurrent.Flow;
  * The JDK transport's body reader: the body into a byte array, as {@code BodySubscribers.ofByteArray()} does, but
  * refused with {@link HttpTransport#bodyTooLarge} as soon as it is longer than the transport's limit. The JDK's own
  * reader keeps every part until the end and only then finds that more than 2 GiB cannot make an array: the heap had
- * to hold it all first. A {@code Content-Length} over the limit is refused before any of the body is read.
+ * to hold it all first. A {@code Content-Length} over the limit is refused before any of the body is read, and so is a
+ * body whose end the JDK client would misread ({@link #badFraming}).
  */
 final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
@@ -24,16 +25,41 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     private long received;
     private Flow.Subscription subscription;
 
-    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength) {
+    private final String badFraming; // why the body's end cannot be known, or null
+
+    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength, String badFraming) {
         this.request = request;
         this.maxBytes = maxBytes;
         this.declaredLength = declaredLength;
+        this.badFraming = badFraming;
     }
 
     /** The body handler of {@code request}'s exchange. */
     static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes) {
-        return info -> new LimitedBody(request, maxBytes, hasNoBody(request.method(), info.statusCode()) ? -1
-                : declaredLength(info.headers()));
+        return info -> hasNoBody(request.method(), info.statusCode()) ? new LimitedBody(request, maxBytes, -1, null)
+                : new LimitedBody(request, maxBytes, declaredLength(info.headers()), badFraming(info.headers()));
+    }
+
+    /**
+     * Why the end of a body framed by {@code headers} is unknown, where the JDK client would read it anyway, or null
+     * (RFC 9112 6.3): with both a {@code Transfer-Encoding} and a {@code Content-Length} it reads the body by its
+     * length, the chunks' framing as data, where the Transfer-Encoding overrides the length; of two lengths that
+     * differ it takes the first; a negative one it takes for none, reading up to the connection's end. Netty refuses
+     * the last two, and aiohttp all three.
+     */
+    private static String badFraming(java.net.http.HttpHeaders headers) {
+        List<String> lengths = headers.allValues("Content-Length");
+        if (lengths.isEmpty()) {
+            return null;
+        }
+        var te = headers.firstValue("Transfer-Encoding");
+        if (te.isPresent()) {
+            return "both Transfer-Encoding (" + te.get() + ") and Content-Length (" + String.join(", ", lengths) + ")";
+        }
+        if (lengths.stream().map(String::trim).distinct().count() > 1) {
+            return "Content-Length values differ: " + lengths;
+        }
+        return lengths.getFirst().trim().startsWith("-") ? "negative Content-Length: " + lengths.getFirst() : null;
     }
 
     /**
@@ -57,7 +83,9 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     @Override
     public void onSubscribe(Flow.Subscription s) {
         subscription = s;
-        if (declaredLength > maxBytes) {
+        if (badFraming != null) {
+            fail(new java.net.ProtocolException("invalid HTTP response: " + badFraming));
+        } else if (declaredLength > maxBytes) {
             refuse();
         } else {
             s.request(Long.MAX_VALUE);
@@ -106,10 +134,15 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         return body;
     }
 
-    /** Stops reading (the JDK then closes the connection, not reused) and fails the body. */
+    /** Stops reading (the JDK then closes the connection, not reused) and fails the body as too large. */
     private void refuse() {
+        fail(HttpTransport.bodyTooLarge(request, maxBytes));
+    }
+
+    /** Stops reading (the JDK then closes the connection, not reused) and fails the body with {@code error}. */
+    private void fail(Exception error) {
         subscription.cancel();
         parts.clear();
-        body.completeExceptionally(HttpTransport.bodyTooLarge(request, maxBytes));
+        body.completeExceptionally(error);
     }
 }

@@ -465,9 +465,13 @@ public abstract class TransportContract {
         // A 101 to a request that asked to switch to no other protocol (the JDK client refuses an Upgrade header): what
         // follows on the connection is no HTTP the client can read. The JDK client refused it, Vert.x returned it. A
         // version other than HTTP/1.x Vert.x refused with an IllegalStateException, reported as "failed: ...".
+        // Two Content-Lengths that differ, or one that is negative, make the body's end unknown (RFC 9112 6.3): the JDK
+        // client read the first length's bytes, or those up to the connection's end, as a response.
         for (String answer : List.of("hello world\r\n\r\n",
                 "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
                 "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc",
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc",
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
                 "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")) {
             try (var canned = CannedServer.start(answer); var http = session()) {
@@ -481,6 +485,29 @@ public abstract class TransportContract {
                 List<FetchResult> rs = Loops.run(() -> http.fetchAll(List.of(url), 1, FetchOrder.INPUT));
                 assertThat(rs.getFirst().error()).isInstanceOf(ClientConnectionException.class)
                         .hasMessageStartingWith("GET " + url + ": connection failed: ");
+            }
+        }
+    }
+
+    /**
+     * A response with both a {@code Transfer-Encoding} and a {@code Content-Length} is read by its chunks, as RFC 9112
+     * 6.3 says (Vert.x), or refused as malformed (the JDK transport, as aiohttp does), never by its
+     * {@code Content-Length}: the JDK client returned the chunks' framing as the body ({@code "3\r\na"}), and left
+     * the rest on the connection.
+     */
+    @Test
+    void aResponseWithBothTransferEncodingAndContentLengthIsNeverReadByItsLength() throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\n";
+        try (var canned = CannedServer.start(answer); var http = session()) {
+            String url = canned.url("/x");
+            Throwable failure = catchThrowable(() -> assertThat(Loops.run(() -> http.get(url)).text())
+                    .isEqualTo("abc"));
+            if (failure != null) {
+                assertThat(failure).isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": connection failed: ProtocolException: invalid HTTP"
+                                + " response: ")
+                        .hasCauseInstanceOf(java.net.ProtocolException.class);
             }
         }
     }
