@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
+import org.aio4j.Future;
 import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -726,6 +727,118 @@ public abstract class TransportContract {
                 .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("ClientSession is closed");
     }
 
+    /** Waits, on a thread of its own, until {@code scripted} holds {@code n} connections or more on stuck answers. */
+    private static void awaitStuck(ScriptedServer scripted, int n) throws Exception {
+        Aio.toThread(() -> {
+            while (scripted.stuck() < n) {
+                Thread.onSpinWait();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * A request cancelled, or timed out (by its own timeout, an {@code Aio.timeout} around it, or in
+     * {@code fetchAll}), while it waits for the response's head, in the middle of a body of declared length or of a
+     * chunked one: its connection is closed (the server sees it end, none is left taken half-read) and the session
+     * goes on.
+     */
+    @Test
+    void aRequestCancelledOrTimedOutAtAnyStageClosesItsConnectionAndTheSessionGoesOn() throws Exception {
+        try (var scripted = ScriptedServer.start(); var http = session()) {
+            String ok = scripted.url("/ok");
+            for (String path : List.of("/head", "/body", "/chunked")) {
+                String url = scripted.url(path);
+                Throwable cancelled = Loops.run(() -> {
+                    Task<ClientResponse> caller = Aio.createTask(() -> http.get(url));
+                    awaitStuck(scripted, 1);
+                    caller.cancel();
+                    return catchThrowable(caller::await);
+                });
+                assertThat(cancelled).as(path).isInstanceOf(java.util.concurrent.CancellationException.class);
+                scripted.awaitNoneStuck();
+                assertThatThrownBy(() -> Loops.run(() -> http.get(url, Duration.ofMillis(50))))
+                        .as(path).isExactlyInstanceOf(ClientTimeoutException.class)
+                        .hasMessage("GET " + url + ": timed out after 50 ms");
+                scripted.awaitNoneStuck();
+                Throwable outer = Loops.run(() -> catchThrowable(() -> {
+                    try (var t = Aio.timeout(Duration.ofMillis(50))) {
+                        http.get(url);
+                    }
+                }));
+                assertThat(outer).as(path).isInstanceOf(org.aio4j.TimeoutCancellationException.class);
+                scripted.awaitNoneStuck();
+                List<FetchResult> rs = Loops.run(() -> http.requestAll(List.of(
+                        ClientRequest.get(url).withTimeout(Duration.ofMillis(50)), ClientRequest.get(ok)), 2,
+                        FetchOrder.INPUT));
+                assertThat(rs.get(0).error()).as(path).isExactlyInstanceOf(ClientTimeoutException.class)
+                        .hasMessage("GET " + url + ": timed out after 50 ms");
+                assertThat(rs.get(1).response().text()).isEqualTo("ok");
+                scripted.awaitNoneStuck();
+                assertThat(Loops.run(() -> http.get(ok).text())).as(path).isEqualTo("ok");
+            }
+        }
+    }
+
+    /**
+     * Requests of which a third never end (at each stage), cancelled at random: each one either completes once, with
+     * its whole body, or ends cancelled (exactly those cancelled before they completed), none fails or hangs, every
+     * connection of a cancelled one is closed, and the session goes on.
+     */
+    @Test
+    void randomCancellationsEndEveryRequestOnceAndLeaveNoConnectionTaken() throws Exception {
+        var random = new java.util.Random(6);
+        int n = 240;
+        List<String> paths = IntStream.range(0, n).mapToObj(i -> random.nextInt(3) > 0 ? "/ok"
+                : List.of("/head", "/body", "/chunked").get(random.nextInt(3))).toList();
+        try (var scripted = ScriptedServer.start(); var http = session()) {
+            int[] outcomes = Loops.run(() -> {
+                List<Task<ClientResponse>> requests = new ArrayList<>();
+                var cancelledByUs = new java.util.BitSet();
+                for (String p : paths) {
+                    requests.add(Aio.createTask(() -> http.get(scripted.url(p))));
+                }
+                for (int i = 0; i < n; i++) {
+                    if (random.nextInt(4) == 0 && requests.get(i).cancel()) {
+                        cancelledByUs.set(i);
+                    }
+                    if (random.nextInt(8) == 0) {
+                        Aio.sleep(0);
+                    }
+                }
+                List<Future<ClientResponse>> answered = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    if (paths.get(i).equals("/ok")) {
+                        answered.add(requests.get(i));
+                    }
+                }
+                Aio.wait(answered);
+                for (int i = 0; i < n; i++) {
+                    if (requests.get(i).cancel()) {
+                        cancelledByUs.set(i);
+                    }
+                }
+                int completed = 0;
+                for (int i = 0; i < n; i++) {
+                    Task<ClientResponse> r = requests.get(i);
+                    if (cancelledByUs.get(i)) {
+                        assertThat(catchThrowable(r::await)).as("#%d %s", i, paths.get(i))
+                                .isInstanceOf(java.util.concurrent.CancellationException.class);
+                    } else {
+                        assertThat(paths.get(i)).isEqualTo("/ok");
+                        assertThat(r.await().text()).isEqualTo("ok");
+                        completed++;
+                    }
+                }
+                return new int[] {completed, cancelledByUs.cardinality()};
+            });
+            assertThat(outcomes[0] + outcomes[1]).isEqualTo(n);
+            assertThat(outcomes[1]).isGreaterThanOrEqualTo((int) paths.stream().filter(p -> !p.equals("/ok")).count());
+            scripted.awaitNoneStuck();
+            assertThat(Loops.run(() -> http.get(scripted.url("/ok")).text())).isEqualTo("ok");
+        }
+    }
+
     /**
      * Closing the session fails every request in flight with a connection error naming it, those still waiting for one
      * of the transport's connections too (more than Vert.x's 100 per host), and closes their connections. Vert.x
@@ -743,12 +856,7 @@ public abstract class TransportContract {
                 for (int i = 0; i < n; i++) {
                     requests.add(Aio.createTask(() -> http.get(url)));
                 }
-                Aio.toThread(() -> {
-                    while (scripted.stuck() < 100) {
-                        Thread.onSpinWait();
-                    }
-                    return null;
-                });
+                awaitStuck(scripted, 100);
                 http.close();
                 List<Throwable> thrown = new ArrayList<>();
                 for (Task<ClientResponse> r : requests) {
