@@ -1,5 +1,7 @@
 package org.aio4j.http;
 
+import java.net.ProtocolException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
      * differ it takes the first; a negative one it takes for none, reading up to the connection's end. Netty refuses
      * the last two, and aiohttp all three.
      */
-    private static String badFraming(java.net.http.HttpHeaders headers) {
+    private static String badFraming(HttpHeaders headers) {
         List<String> lengths = headers.allValues("Content-Length");
         if (lengths.isEmpty()) {
             return null;
@@ -72,7 +74,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     }
 
     /** The {@code Content-Length}, or -1; a malformed one is the JDK's to refuse, not this reader's. */
-    private static long declaredLength(java.net.http.HttpHeaders headers) {
+    private static long declaredLength(HttpHeaders headers) {
         try {
             return headers.firstValueAsLong("Content-Length").orElse(-1);
         } catch (NumberFormatException notANumber) {
@@ -84,7 +86,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     public void onSubscribe(Flow.Subscription s) {
         subscription = s;
         if (badFraming != null) {
-            fail(new java.net.ProtocolException("invalid HTTP response: " + badFraming));
+            fail(new ProtocolException("invalid HTTP response: " + badFraming));
         } else if (declaredLength > maxBytes) {
             refuse();
         } else {
