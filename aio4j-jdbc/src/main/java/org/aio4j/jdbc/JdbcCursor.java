@@ -99,8 +99,12 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private final AsyncGenerator<R> rows;
     private final int batchSize;
 
+    /** Stands for a row the mapper mapped to null in {@link #ready}, which holds no nulls. */
+    private static final Object NULL_ROW = new Object();
+
     // Touched by the loop only.
-    private final ArrayDeque<R> ready = new ArrayDeque<>();
+    /** Rows read and not yet delivered, in order; a null row is {@link #NULL_ROW}. */
+    private final ArrayDeque<Object> ready = new ArrayDeque<>();
     /** The JDBC call running now (executing or reading), or null. */
     private Future<?> inFlight;
     /** Whether the clean-up left the close to a call still running, or to a thread of its own. */
@@ -183,7 +187,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                     reading = null;
                 } else if (!ready.isEmpty()) {
                     rowsDelivered++;
-                    out.emit(ready.poll());
+                    out.emit(takeRow());
                 } else if (readFailure != null) {
                     throw asException(named(readFailure, "reading row " + (rowsRead + 1)));
                 } else {
@@ -218,13 +222,21 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     }
 
     private void accept(BlockingCursor.Batch<R> batch) {
-        ready.addAll(batch.rows());
+        for (R row : batch.rows()) {
+            ready.add(row == null ? NULL_ROW : row);
+        }
         rowsRead += batch.rows().size();
         maxRowsAhead = Math.max(maxRowsAhead, rowsRead - rowsDelivered);
         if (batch.exhausted()) {
             readAll = true;
             readFailure = batch.failure();
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private R takeRow() {
+        Object row = ready.poll();
+        return row == NULL_ROW ? null : (R) row;
     }
 
     /**

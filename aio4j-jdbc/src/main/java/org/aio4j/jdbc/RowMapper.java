@@ -16,6 +16,6 @@ import java.sql.SQLException;
 @FunctionalInterface
 public interface RowMapper<R> {
 
-    /** The value of the current row of {@code row}. */
+    /** The value of the current row of {@code row}; may be null (an SQL NULL), delivered as a row like any other. */
     R map(ResultSet row) throws SQLException;
 }

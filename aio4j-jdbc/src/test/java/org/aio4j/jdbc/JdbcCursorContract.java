@@ -215,6 +215,17 @@ abstract class JdbcCursorContract {
         assertThat(got).containsExactly(1, 2, 3, 4, 5, 6);
     }
 
+    /** A mapper may return null (the {@code rs.getString(1)} of an SQL NULL): that is a row like any other. */
+    @Test
+    void aRowMappedToNullIsDeliveredInItsPlace() throws Exception {
+        var connections = recording();
+        List<Integer> rows = AioTesting.runTest(REAL_CLOCK, () ->
+                JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1) % 3 == 0 ? null : rs.getInt(1))
+                        .parameters(7).fetchSize(4).rows().toList());
+        assertThat(rows).containsExactly(1, 2, null, 4, 5, null, 7);
+        assertThat(connections.allClosed()).isTrue();
+    }
+
     @Test
     void badSqlSurfacesAsAnSqlExceptionAndClosesTheConnection() throws Exception {
         var connections = recording();
