@@ -45,6 +45,8 @@ final class BlockingCursor<R> {
     private boolean restoreAutoCommit;
     /** Whether {@link #open} or {@link #read} runs now; under the lock. */
     private boolean calling;
+    /** How many calls of {@link #open} and {@link #read} have started (not counting those refused); under the lock. */
+    private int callsStarted;
     /** Set by {@link #closeAfterCall}: no call may start any more; under the lock. */
     private boolean givenUp;
     /** Where the call running now reports the failure of the close it does when it ends, or null; under the lock. */
@@ -174,7 +176,16 @@ final class BlockingCursor<R> {
             return false;
         }
         calling = true;
+        callsStarted++;
         return true;
+    }
+
+    /**
+     * How many calls of {@link #open} and {@link #read} have started so far. After a {@link #cancel}, no more start:
+     * one submitted to the executor and not counted here will do nothing if it ever runs.
+     */
+    synchronized int callsStarted() {
+        return callsStarted;
     }
 
     /** Marks the end of a call; if the cursor was given up meanwhile, closes it now, on the call's thread. */

@@ -44,7 +44,9 @@ import org.aio4j.GeneratorExit;
  * {@link java.sql.Statement#cancel()} from another thread, and the call is waited for: the connection is never closed
  * under a call still using it. A call still waiting in {@link ConnectionFactory#connect()} (for a free connection of
  * an exhausted pool, say) is interrupted instead, which pools such as HikariCP, DBCP and c3p0 take as the end of the
- * wait; a connection that arrives anyway is closed. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
+ * wait; a connection that arrives anyway is closed. A call still waiting in the queue of the query's executor (a
+ * bounded pool whose threads are all busy with other queries) is dropped, and the cursor closes on a thread of its
+ * own, not behind those queries. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
  * cancel yet, and pgjdbc ignores it while a result set fetches); a call still running 2 s later has its connection
  * {@linkplain java.sql.Connection#abort aborted}, which ends it (the server rolls the transaction back; a statement
  * running there may go on until the server notices). Cancelling the consuming task therefore aborts a long query and
@@ -107,6 +109,12 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private final ArrayDeque<Object> ready = new ArrayDeque<>();
     /** The JDBC call running now (executing or reading), or null. */
     private Future<?> inFlight;
+    /** How many calls (executing, reading) were submitted to the query's executor. */
+    private int callsSubmitted;
+    /**
+     * Whether the clean-up dropped a call still waiting in the executor's queue: the close must not wait there too.
+     */
+    private boolean executorBusy;
     /** Whether the clean-up left the close to a call still running, or to a thread of its own. */
     private boolean givenUp;
     private boolean readAll;
@@ -207,6 +215,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
 
     private <T> Future<T> offload(EventLoop loop, Callable<T> call) {
         Future<T> f = loop.runInExecutor(query.executor(), call);
+        callsSubmitted++;
         inFlight = f;
         return f;
     }
@@ -320,12 +329,17 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * Closes the JDBC objects off the loop, committing or rolling back: on the query's executor, or on a thread of its
      * own if that executor refuses (its queue is full, it was shut down): whatever it says, the connection must be
      * closed, or a pool's connection is lost to the pool. The close itself is done, so the refusal is not reported.
+     * On a thread of its own too if the clean-up found a call of this cursor waiting in the executor's queue: the
+     * close would wait there as long, for other queries to end.
      */
     private Future<Void> closing(EventLoop loop, boolean commit) {
         Callable<Void> close = () -> {
             blocking.close(commit);
             return null;
         };
+        if (executorBusy) {
+            return loop.runInExecutor(CANCELLER, close);
+        }
         try {
             return loop.runInExecutor(query.executor(), close);
         } catch (java.util.concurrent.RejectedExecutionException refused) {
@@ -336,7 +350,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     /**
      * Cancels the statement of the call in flight, if any, and waits for both; returns the cancel's failure. The
      * cancel is repeated until the call ends, and the connection aborted if it has not ended after
-     * {@link #ABORT_AFTER} (see {@link BlockingCursor#cancelUntil}). If the call still runs after that (the abort
+     * {@link #ABORT_AFTER} (see {@link BlockingCursor#cancelUntil}). A call that has not started (it waits in the
+     * executor's queue) is dropped instead of waited for. If the call still runs after that (the abort
      * failed, or did not end it), it is not waited for: the consumer must not wait for ever, and the connection must
      * not be closed under the call, so the call's own thread closes it when the call ends; the failure returned then
      * says so.
@@ -362,6 +377,13 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                     + " it was left to finish on its thread, which closes the connection when it ends, query: "
                     + query.sql(), cancelFailure);
             return stillRunning;
+        }
+        if (blocking.callsStarted() < callsSubmitted) {
+            // The call has not started: it waits in the queue of a bounded executor whose threads are busy with other
+            // queries, maybe for long. It never starts now (the cancel forbade it), so it is dropped, not waited for.
+            running.cancel();
+            executorBusy = true;
+            return cancelFailure;
         }
         settle(running); // the call was cancelled on purpose: its failure is expected
         return cancelFailure;
