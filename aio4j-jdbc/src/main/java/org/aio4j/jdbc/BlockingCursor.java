@@ -152,7 +152,8 @@ final class BlockingCursor<R> {
     }
 
     private Batch<R> readNow(int max) {
-        List<R> rows = new ArrayList<>(max);
+        // max is a limit, maybe Integer.MAX_VALUE, not what the query returns: sized as a default batch at most
+        List<R> rows = new ArrayList<>(Math.min(max, JdbcQuery.DEFAULT_FETCH_SIZE));
         RowMapper<? extends R> mapper = query.mapper();
         try {
             while (rows.size() < max) {

@@ -215,6 +215,17 @@ abstract class JdbcCursorContract {
         assertThat(got).containsExactly(1, 2, 3, 4, 5, 6);
     }
 
+    /** The sizes are limits, not allocations: the largest ones read a small result as any other. */
+    @Test
+    void theLargestFetchAndBufferSizesReadASmallResult() throws Exception {
+        var connections = recording();
+        List<Integer> rows = AioTesting.runTest(REAL_CLOCK, () ->
+                JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(3)
+                        .fetchSize(Integer.MAX_VALUE).bufferSize(Integer.MAX_VALUE).rows().toList());
+        assertThat(rows).containsExactly(1, 2, 3);
+        assertThat(connections.allClosed()).isTrue();
+    }
+
     /** A mapper may return null (the {@code rs.getString(1)} of an SQL NULL): that is a row like any other. */
     @Test
     void aRowMappedToNullIsDeliveredInItsPlace() throws Exception {
