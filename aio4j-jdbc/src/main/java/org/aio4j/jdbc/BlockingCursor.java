@@ -217,6 +217,11 @@ final class BlockingCursor<R> {
         return true;
     }
 
+    /** Whether the call running now waits in {@link ConnectionFactory#connect()}. Safe from any thread. */
+    synchronized boolean isConnecting() {
+        return connecting != null;
+    }
+
     /**
      * {@link #close close(false)}, on the calling thread, passing its failure to {@code report}; for a cursor whose
      * consumer does not wait for the close. Does nothing if the cursor was closed already.

@@ -10,6 +10,9 @@ import java.sql.SQLException;
  * the cursor is cancelled while this waits, the waiting thread is interrupted: give up the wait (throw) on an
  * interrupt, as pools do (HikariCP does; H2's {@code JdbcConnectionPool} 2.3 does not: it keeps retrying, busy,
  * until its login timeout, 30 s by default, so set a short one there); the interrupt status is cleared after the call.
+ * A cancelled consumer waits 4 s at most for a factory that goes on: it is then left to finish on its thread, which
+ * closes the connection it returns, and the consumer's exception carries a
+ * {@link java.util.concurrent.CompletionException} saying so.
  * The role of asyncpg's {@code connect()} / {@code pool.acquire()}.
  */
 @FunctionalInterface

@@ -372,11 +372,14 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         if (blocking.closeAfterCall(lateFailures(loop))) {
             givenUp = true;
             running.addDoneCallback(JdbcCursor::retrieve); // the call was cancelled on purpose: its failure is expected
-            var stillRunning = new CompletionException("a JDBC call went on after its statement was cancelled for "
-                    + ABORT_AFTER.toMillis() + " ms and its connection aborted (or the abort failed: see the cause);"
-                    + " it was left to finish on its thread, which closes the connection when it ends, query: "
-                    + query.sql(), cancelFailure);
-            return stillRunning;
+            String what = blocking.isConnecting()
+                    ? "ConnectionFactory.connect() did not give up when its thread was interrupted, and went on for "
+                            + 2 * ABORT_AFTER.toMillis() + " ms; it was left to finish on its thread, which closes the"
+                            + " connection it returns"
+                    : "a JDBC call went on after its statement was cancelled for " + ABORT_AFTER.toMillis()
+                            + " ms and its connection aborted (or the abort failed: see the cause); it was left to"
+                            + " finish on its thread, which closes the connection when it ends";
+            return new CompletionException(what + ", query: " + query.sql(), cancelFailure);
         }
         if (blocking.callsStarted() < callsSubmitted) {
             // The call has not started: it waits in the queue of a bounded executor whose threads are busy with other
