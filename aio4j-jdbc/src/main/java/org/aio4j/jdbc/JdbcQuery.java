@@ -111,7 +111,12 @@ public final class JdbcQuery<R> {
 
     /**
      * This query with its blocking JDBC calls run on {@code executor} (by {@link org.aio4j.EventLoop#runInExecutor})
-     * instead of a new virtual thread per call; e.g. a bounded pool to cap the connections in use.
+     * instead of a new virtual thread per call. A bounded pool caps the calls running at once, not the connections in
+     * use: a cursor holds its connection between its calls, while its consumer works (cap those with a connection
+     * pool). Do not give a bounded executor to queries whose {@link ConnectionFactory} waits for a pool's free
+     * connection: the calls waiting in {@code connect()} can take all its threads, while the cursors that hold the
+     * connections need one to read on and give them back, a deadlock that lasts until the pool's wait times out (for
+     * ever with a pool without a timeout).
      */
     public JdbcQuery<R> executor(Executor executor) {
         Objects.requireNonNull(executor, "executor must not be null");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A consumer cancelled while its cursor's next call waits, not started, in the queue of the query's executor: a
- * bounded pool (as {@link JdbcQuery#executor} suggests, to cap the connections in use) whose only thread is busy with
+ * bounded pool (see {@link JdbcQuery#executor}, to cap the calls running at once) whose only thread is busy with
  * another query. The cancellation must end the consumer, with its connection closed, instead of waiting until the
  * other query frees the thread: the queued call is dropped, and the cursor does not queue its close there either.
  */
