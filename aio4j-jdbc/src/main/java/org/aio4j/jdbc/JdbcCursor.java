@@ -33,7 +33,8 @@ import org.aio4j.GeneratorExit;
  * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after
  * the rows before it, as a {@link java.util.concurrent.CompletionException} whose cause is the
  * {@link java.sql.SQLException} and whose message names the step (executing, reading row n, closing) and the query
- * (unchecked exceptions of the mapper as they are). Then the cursor is closed.
+ * (unchecked exceptions of the mapper as they are). So does the executor's refusal to run the next read, a
+ * {@link java.util.concurrent.RejectedExecutionException}, after the rows read before it. Then the cursor is closed.
  *
  * <h2>Closing and cancellation</h2>
  * The cursor is an {@link AsyncGenerator}'s consumer side, so it is closed when the consumer stops early and closes
@@ -188,7 +189,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             Future<BlockingCursor.Batch<R>> reading = null;
             for (;;) {
                 if (reading == null && !readAll && ready.size() + batchSize <= query.bufferSize()) {
-                    reading = offload(loop, () -> blocking.read(batchSize));
+                    reading = startReading(loop);
                 }
                 if (reading != null && (ready.isEmpty() || reading.isDone())) {
                     accept(await(reading));
@@ -210,6 +211,20 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             if (raise != null) {
                 throw asException(raise);
             }
+        }
+    }
+
+    /**
+     * Starts reading the next batch, or null if the executor refuses (its queue is full, it was shut down): that ends
+     * the reading as a failure of the driver does, surfacing after the rows read before it.
+     */
+    private Future<BlockingCursor.Batch<R>> startReading(EventLoop loop) {
+        try {
+            return offload(loop, () -> blocking.read(batchSize));
+        } catch (java.util.concurrent.RejectedExecutionException refused) {
+            readAll = true;
+            readFailure = refused;
+            return null;
         }
     }
 
