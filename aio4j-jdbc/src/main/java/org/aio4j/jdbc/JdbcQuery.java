@@ -76,9 +76,15 @@ public final class JdbcQuery<R> {
                 VIRTUAL_THREADS);
     }
 
-    /** This query with the values of its {@code ?} parameters, bound in order with {@code setObject}. */
+    /**
+     * This query with the values of its {@code ?} parameters, bound in order with {@code setObject}; a value may be
+     * null (SQL NULL), but not the array: {@code parameters((Object) null)} binds one NULL.
+     *
+     * @throws NullPointerException if {@code values} is null, as {@code parameters(null)} passes it
+     */
     public JdbcQuery<R> parameters(Object... values) {
-        Objects.requireNonNull(values, "parameters must not be null (pass no argument for none)");
+        Objects.requireNonNull(values,
+                "parameters must not be null: pass no argument for none, (Object) null for one SQL NULL");
         List<Object> copy = Collections.unmodifiableList(Arrays.asList(values.clone()));
         return new JdbcQuery<>(connections, sql, mapper, copy, fetchSize, bufferSize, executor);
     }

@@ -26,7 +26,8 @@ class JdbcQueryTest {
         assertThatThrownBy(() -> q.executor(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("executor must not be null");
         assertThatThrownBy(() -> q.parameters((Object[]) null)).isInstanceOf(NullPointerException.class)
-                .hasMessageContaining("parameters must not be null");
+                .hasMessage("parameters must not be null: pass no argument for none, (Object) null for one SQL NULL");
+        assertThat(q.parameters((Object) null)).isNotNull();
         assertThatThrownBy(() -> JdbcQuery.of(null, "SELECT 1", rs -> 1)).isInstanceOf(NullPointerException.class)
                 .hasMessage("connections must not be null");
         assertThatThrownBy(() -> JdbcQuery.of(NEVER, null, rs -> 1)).isInstanceOf(NullPointerException.class)
