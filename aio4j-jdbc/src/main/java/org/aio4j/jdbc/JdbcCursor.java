@@ -207,6 +207,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             primary = e;
             throw e;
         } finally {
+            ready.clear(); // rows read ahead, never to be delivered: a cursor kept after its close must not hold them
             Throwable raise = release(loop, primary);
             if (raise != null) {
                 throw asException(raise);
