@@ -14,9 +14,9 @@ final class ExceptionStandIn extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    private ExceptionStandIn(Throwable original, String why) {
+    private ExceptionStandIn(Throwable original, String why, ExceptionStandIn cause) {
         super(original.getClass().getName() + ": " + shorten(String.valueOf(original.getMessage()))
-                + " [sent as a stand-in: " + shorten(why) + "]", null, true, true);
+                + " [sent as a stand-in: " + shorten(why) + "]", cause, true, true);
         setStackTrace(original.getStackTrace());
     }
 
@@ -43,12 +43,14 @@ final class ExceptionStandIn extends RuntimeException {
         }
     }
 
+    /**
+     * The stand-in of {@code original} and, up to 32 deep, of its causes: the cause is given to the constructor,
+     * since the one a constructor sets, even {@code null}, cannot be changed by {@code initCause}.
+     */
     private static ExceptionStandIn standIn(Throwable original, String why, int depth) {
-        var s = new ExceptionStandIn(original, why);
         Throwable cause = original.getCause();
-        if (cause != null && cause != original && depth < 32) {
-            s.initCause(standIn(cause, "its cause was not sendable", depth + 1));
-        }
-        return s;
+        ExceptionStandIn causeStandIn = cause != null && cause != original && depth < 32
+                ? standIn(cause, "the exception it caused could not be sent", depth + 1) : null;
+        return new ExceptionStandIn(original, why, causeStandIn);
     }
 }

@@ -117,6 +117,31 @@ class ProcessPoolTest {
     }
 
     @Test
+    void anExceptionThatCannotBeSerializedComesBackAsAStandInWithAStandInOfItsCause() throws Exception {
+        // Each stand-in was made with a null cause, which initCause cannot overwrite: the worker failed to send any
+        // outcome, halted (exit status 3), and the call failed with a BrokenWorkerException.
+        List<Long> before = warmWorkers();
+        assertThatThrownBy(() -> pool.remote(() -> {
+            throw new WorkerTasks.Unsendable("outer", new IllegalStateException("inner"));
+        }).call())
+                .isExactlyInstanceOf(ExceptionStandIn.class)
+                .hasMessageStartingWith(WorkerTasks.Unsendable.class.getName() + ": outer [sent as a stand-in: ")
+                .cause().isExactlyInstanceOf(ExceptionStandIn.class)
+                .hasMessage("java.lang.IllegalStateException: inner [sent as a stand-in: the exception it caused "
+                        + "could not be sent]")
+                .hasNoCause();
+        // A cause that cannot be sent makes its effect a stand-in too, the stand-in's cause that of the cause.
+        assertThatThrownBy(() -> pool.remote(() -> {
+            throw new IllegalStateException("effect", new WorkerTasks.Unsendable("cause"));
+        }).call())
+                .isExactlyInstanceOf(ExceptionStandIn.class)
+                .hasMessageStartingWith("java.lang.IllegalStateException: effect [sent as a stand-in: ")
+                .cause().isExactlyInstanceOf(ExceptionStandIn.class)
+                .hasMessageStartingWith(WorkerTasks.Unsendable.class.getName() + ": cause [sent as a stand-in: ");
+        assertThat(pool.statistics().workerPids()).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
     void aStandInNamesTheWorkerAndTheCallSiteLikeAnyRemoteException() {
         assertThatThrownBy(() -> pool.remote(() -> {
             throw new WorkerTasks.Unsendable("where from?");

@@ -139,6 +139,10 @@ final class WorkerTasks {
         Unsendable(String message) {
             super(message);
         }
+
+        Unsendable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** A value whose writing fails with an unchecked exception (a writeObject that checks an invariant, say). */
