@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.ThreadFactory;
@@ -93,7 +92,9 @@ import java.util.function.Supplier;
  * call has really stopped. A call that ended by itself meanwhile, returning or throwing something else than an
  * {@code InterruptedException} (it did not look at the interrupt, or had ended before it arrived), keeps its outcome,
  * as a {@code toThread} call does: the remote callable returns or throws it with the thread's interrupt status set,
- * so that a failure of its own reaches the loop's exception handler rather than vanishing.
+ * so that a failure of its own reaches the loop's exception handler rather than vanishing. A future of
+ * {@code submit} cancelled without {@code mayInterruptIfRunning} drops its call if it is still queued, as a
+ * {@code ThreadPoolExecutor} drops a cancelled task, and lets a call a worker has taken run to its end.
  *
  * <h2>Lifecycle</h2>
  * {@link #shutdown()} (and {@link #close()}, and {@code Aio.run} for a default executor) refuses new work, lets the
@@ -195,13 +196,19 @@ public final class ProcessPool extends AbstractExecutorService {
      * target type is plain {@link Callable} is not: the message says so).
      */
     public <T> Callable<T> remote(Callable<T> task) {
+        return remoteCallable(task);
+    }
+
+    /** The local face of {@code task}, a serializable {@code Callable<T>} or {@code Runnable}. */
+    private <T> RemoteCallable<T> remoteCallable(Object task) {
         Objects.requireNonNull(task, "task must not be null");
         return new RemoteCallable<>(this, Payloads.encodeTask(task, allowList), loaderOf(task));
     }
 
     /**
      * Sends {@code task} to a worker and returns its future: {@code ProcessPoolExecutor.submit}. Cancelling the
-     * future with {@code mayInterruptIfRunning} cancels the remote call.
+     * future drops the remote call if it still waits for a worker (it never starts); with
+     * {@code mayInterruptIfRunning}, it cancels a call that runs too, as described in the class documentation.
      *
      * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
      * @throws RejectedExecutionException if the pool is shut down
@@ -212,21 +219,16 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * How {@code submit}, {@code invokeAll} and {@code invokeAny} make a task: a future that, run by
-     * {@link #execute}, makes the remote call.
+     * {@link #execute}, makes the remote call, and whose cancellation cancels it (see {@link #submit}).
      */
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
-        return new FutureTask<>(remote(callable));
+        return SubmittedCall.of(this, remoteCallable(callable));
     }
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
-        Objects.requireNonNull(runnable, "task must not be null");
-        var call = new RemoteCallable<>(this, Payloads.encodeTask(runnable, allowList), loaderOf(runnable));
-        return new FutureTask<>(() -> {
-            call.call();
-            return value;
-        });
+        return SubmittedCall.of(this, remoteCallable(runnable), value);
     }
 
     private static ClassLoader loaderOf(Object task) {
@@ -448,10 +450,8 @@ public final class ProcessPool extends AbstractExecutorService {
         try {
             switch (call.state) {
                 case QUEUED -> {
-                    queue.remove(call);
-                    call.state = PoolCall.State.DONE;
+                    drop(call);
                     dropped = true;
-                    checkTerminated();
                 }
                 case SENT, ACCEPTED -> {
                     if (!call.cancelRequested) {
@@ -469,6 +469,33 @@ public final class ProcessPool extends AbstractExecutorService {
         } else if (w != null) {
             w.cancel(call);
         }
+    }
+
+    /**
+     * Cancels {@code call} if it waits in the queue, and leaves it alone otherwise: a future of {@code submit}
+     * cancelled without {@code mayInterruptIfRunning}, which must not stop a call a worker has taken.
+     */
+    void dropIfQueued(PoolCall call) {
+        boolean dropped;
+        lock.lock();
+        try {
+            dropped = call.state == PoolCall.State.QUEUED;
+            if (dropped) {
+                drop(call);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (dropped) {
+            call.finish(null, null, true);
+        }
+    }
+
+    /** Under the lock: {@code call}, QUEUED, leaves the queue as DONE; the caller finishes it, cancelled. */
+    private void drop(PoolCall call) {
+        queue.remove(call);
+        call.state = PoolCall.State.DONE;
+        checkTerminated();
     }
 
     boolean isRunningOn(PoolCall call, Worker w) {

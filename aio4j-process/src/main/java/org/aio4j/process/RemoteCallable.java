@@ -29,9 +29,15 @@ final class RemoteCallable<T> implements Callable<T> {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public T call() throws Exception {
+        return call(queued -> { });
+    }
+
+    /** As {@link #call()}, handing the remote call to {@code whenQueued} as soon as it is in the pool's queue. */
+    @SuppressWarnings("unchecked")
+    T call(java.util.function.Consumer<PoolCall> whenQueued) throws Exception {
         PoolCall call = pool.enqueue(payload, loader, origin);
+        whenQueued.accept(call);
         try {
             call.awaitDone();
         } catch (InterruptedException e) {

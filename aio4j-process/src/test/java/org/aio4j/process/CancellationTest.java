@@ -216,4 +216,30 @@ class CancellationTest {
             assertThat(pool.submit(() -> 1 + 1).get(2, TimeUnit.MINUTES)).isEqualTo(2);
         }
     }
+
+    @Test
+    void cancellingASubmittedFutureWithoutInterruptDropsItsQueuedCallWhichNeverRuns(@TempDir Path dir)
+            throws Exception {
+        // cancel(false) cancelled the future only: the call stayed in the queue and ran once a worker was free, as
+        // the cancelled task of a ThreadPoolExecutor or a pending call of CPython's ProcessPoolExecutor never does.
+        String journal = dir.resolve("journal").toString();
+        var log = new WorkerLog();
+        Future<String> b1 = pool.submit(() -> WorkerTasks.block("keep-busy-1"));
+        Future<String> b2 = pool.submit(() -> WorkerTasks.block("keep-busy-2"));
+        try (log) {
+            log.awaitPid("keep-busy-1");
+            log.awaitPid("keep-busy-2");
+            Future<Integer> queued = pool.submit(() -> WorkerTasks.journal(journal, 5));
+            assertThat(queued.cancel(false)).isTrue();
+            assertThat(queued.isCancelled()).isTrue();
+            assertThat(pool.statistics().queuedCalls()).isZero();
+            // One worker freed: a call still queued would run on it before the next one.
+            b1.cancel(true);
+            assertThat(pool.submit(() -> WorkerTasks.journal(journal, 6)).get(2, TimeUnit.MINUTES)).isEqualTo(12);
+            assertThat(Files.readAllLines(Path.of(journal))).containsExactly("6");
+        } finally {
+            b1.cancel(true);
+            b2.cancel(true);
+        }
+    }
 }

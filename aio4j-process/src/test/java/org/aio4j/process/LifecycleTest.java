@@ -37,7 +37,8 @@ class LifecycleTest {
         pool.shutdown();
         assertThat(pool.isShutdown()).isTrue();
         assertThatThrownBy(() -> pool.submit(WorkerTasks::pid))
-                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down");
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down")
+                .hasMessageContaining("remote the task (a lambda in " + LifecycleTest.class.getName() + ")");
         assertThatThrownBy(() -> pool.remote(WorkerTasks::pid).call())
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down");
         assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
