@@ -1,6 +1,7 @@
 package org.aio4j.process;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +53,8 @@ import java.util.function.Supplier;
  *
  * <h2>Workers</h2>
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
- * runtime ({@code <java.home>/bin/java}, even under a native launcher) and class path, the
+ * runtime ({@code <java.home>/bin/java}, even under a native launcher) and class path (given in a temporary
+ * argument file of the launcher when it is too long for a command line), the
  * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's), and talk to it over their
  * standard input and output only, no socket. A worker starts when a call needs one, and runs one call at a time.
  * What a task prints to {@code System.out} or {@code System.err} goes to the worker's standard error, which the
@@ -318,23 +320,77 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /** A new worker, counted as starting; the caller starts it once the lock is released. */
     private Worker newWorker() {
-        var w = new Worker(++lastWorkerId, this, command(lastWorkerId));
+        var w = new Worker(++lastWorkerId, this);
         workers.add(w);
         startingWorkers++;
         return w;
     }
 
-    private List<String> command(int workerId) {
+    /**
+     * The command that starts worker {@code workerId}. Called by its driver, not under the lock: it may write the
+     * class path's argument file.
+     *
+     * @throws IOException if the class path is too long for the command line and its argument file cannot be written
+     */
+    List<String> command(int workerId) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(javaExecutable(Path.of(System.getProperty("java.home")), ProcessHandle.current().info().command()));
         cmd.addAll(FIXED_JVM_OPTIONS);
         cmd.addAll(jvmOptions);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(classPathArguments(System.getProperty("java.class.path")));
         cmd.add(WorkerMain.class.getName());
         cmd.add(Integer.toString(workerId));
         cmd.addAll(allowList.toArgs());
         return cmd;
+    }
+
+    /**
+     * The longest class path given to a worker on its command line: Linux refuses to run a command with an argument
+     * over 128 KiB, Windows a command line over 32 KiB, and a parent started with {@code java @argfile} (as IDEs and
+     * build tools start one with a long class path) may have a longer class path than that.
+     */
+    private static final int LONGEST_CLASS_PATH_ARGUMENT = 8 << 10;
+
+    /** The argument files written, by class path (one, unless the property changes); guarded by itself. */
+    private final java.util.Map<String, Path> classPathFiles = new java.util.HashMap<>();
+
+    /**
+     * {@code -cp classPath}, or for a class path longer than {@link #LONGEST_CLASS_PATH_ARGUMENT}, {@code @file}: an
+     * argument file of the {@code java} launcher holding that option, written once for the pool and deleted when
+     * it terminates (or when this JVM exits).
+     */
+    private List<String> classPathArguments(String classPath) throws IOException {
+        if (classPath.length() <= LONGEST_CLASS_PATH_ARGUMENT) {
+            return List.of("-cp", classPath);
+        }
+        synchronized (classPathFiles) {
+            Path file = classPathFiles.get(classPath);
+            if (file == null) {
+                file = Files.createTempFile("aio4j-process-", ".classpath");
+                file.toFile().deleteOnExit();
+                // Quoted, as the launcher reads a quoted argument: a backslash escapes the next character.
+                String quoted = classPath.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+                        .replace("\r", "\\r");
+                Files.writeString(file, "-cp\n\"" + quoted + "\"\n",
+                        java.nio.charset.Charset.forName(System.getProperty("native.encoding")));
+                classPathFiles.put(classPath, file);
+            }
+            return List.of("@" + file);
+        }
+    }
+
+    /** Deletes the class path's argument files: no worker starts any more. */
+    private void deleteClassPathFiles() {
+        synchronized (classPathFiles) {
+            for (Path file : classPathFiles.values()) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // Left for deleteOnExit.
+                }
+            }
+            classPathFiles.clear();
+        }
     }
 
     /**
@@ -626,6 +682,7 @@ public final class ProcessPool extends AbstractExecutorService {
         if ((state == State.SHUTDOWN || state == State.STOP) && queue.isEmpty() && bridges.isEmpty()
                 && workers.isEmpty()) {
             state = State.TERMINATED;
+            deleteClassPathFiles();
             terminated.signalAll();
         }
     }

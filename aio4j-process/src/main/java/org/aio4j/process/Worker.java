@@ -33,7 +33,8 @@ final class Worker implements Runnable {
 
     final int id;
     private final ProcessPool pool;
-    private final List<String> command;
+    /** The command that starts the process, once made (by the driver, in {@link #launch}). */
+    private List<String> command;
     private final Object writeLock = new Object();
     private final ArrayDeque<String> lastStderrLines = new ArrayDeque<>();
     private volatile Process process;
@@ -47,10 +48,9 @@ final class Worker implements Runnable {
     private DataInputStream fromWorker;
     private Thread stderrPump;
 
-    Worker(int id, ProcessPool pool, List<String> command) {
+    Worker(int id, ProcessPool pool) {
         this.id = id;
         this.pool = pool;
-        this.command = command;
     }
 
     /**
@@ -123,6 +123,12 @@ final class Worker implements Runnable {
 
     private BrokenWorkerException launch() {
         try {
+            command = pool.command(id);
+        } catch (IOException e) {
+            return new BrokenWorkerException("worker " + id + " could not be started: its class path, too long for "
+                    + "a command line, could not be written to an argument file: " + e, id, -1, -1);
+        }
+        try {
             process = new ProcessBuilder(command).start();
         } catch (IOException e) {
             return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage()
@@ -166,8 +172,8 @@ final class Worker implements Runnable {
     private BrokenWorkerException launchFailed(Throwable e) {
         BrokenWorkerException broken;
         if (process == null) {
-            broken = new BrokenWorkerException("worker " + id + " could not be started: " + e + " (command: "
-                    + String.join(" ", command) + ")", id, -1, -1);
+            broken = new BrokenWorkerException("worker " + id + " could not be started: " + e + (command == null ? ""
+                    : " (command: " + String.join(" ", command) + ")"), id, -1, -1);
         } else {
             process.destroyForcibly();
             int status = exitStatus();
