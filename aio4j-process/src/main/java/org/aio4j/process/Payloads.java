@@ -14,6 +14,7 @@ import java.io.ObjectStreamClass;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.Modifier;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -52,11 +53,12 @@ final class Payloads {
         try {
             return new Payload(encode(task, allow, own, true, "in " + description), Set.copyOf(own), description);
         } catch (IOException e) {
-            throw cannotSend(description, e, own);
+            throw cannotSend(description, e, own, task.getClass());
         }
     }
 
-    private static IllegalArgumentException cannotSend(String description, IOException e, Set<String> own) {
+    private static IllegalArgumentException cannotSend(String description, IOException e, Set<String> own,
+                                                       Class<?> taskClass) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof NotSerializableException nse) {
                 String offending = nse.getMessage();
@@ -64,6 +66,10 @@ final class Payloads {
                         ? ": a lambda captures 'this' when it calls an instance method or reads a field; call a "
                         + "static method instead, or copy what the task needs into local variables first (this is "
                         + "why asyncio wants print_num to be a global function)"
+                        : enclosedBy(taskClass, offending)
+                        ? ": an inner, local or anonymous class holds the instance of its enclosing class, even if "
+                        + "it never uses it; declare it as a static nested class, or use a lambda that calls a "
+                        + "static method"
                         : ": make it Serializable, mark the field transient, or do not capture it";
                 return new IllegalArgumentException(description + " cannot be sent to a worker JVM: it captures "
                         + "or contains a " + offending + ", which is not Serializable" + hint, e);
@@ -166,6 +172,16 @@ final class Payloads {
             refusal.initCause(e);
             throw refusal;
         }
+    }
+
+    /** Whether {@code c}, or a class it is nested in, is an inner class of the class named {@code outer}. */
+    private static boolean enclosedBy(Class<?> c, String outer) {
+        for (; c.getEnclosingClass() != null; c = c.getEnclosingClass()) {
+            if (!Modifier.isStatic(c.getModifiers()) && c.getEnclosingClass().getName().equals(outer)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describe(Object task) {

@@ -218,6 +218,31 @@ class ProcessPoolTest {
     }
 
     @Test
+    void anAnonymousOrInnerClassHoldingItsEnclosingInstanceIsExplained() {
+        // The message said "make it Serializable, mark the field transient, or do not capture it", though the task
+        // captured nothing: javac gives a serializable inner class its enclosing instance even when it is unused.
+        class Local implements SerializableCallable<Integer> {
+            @Override
+            public Integer call() {
+                return 1;
+            }
+        }
+        var anonymous = new SerializableCallable<Integer>() {
+            @Override
+            public Integer call() {
+                return 1;
+            }
+        };
+        for (SerializableCallable<Integer> task : List.of(new Local(), anonymous)) {
+            assertThatThrownBy(() -> pool.remote(task))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a " + ProcessPoolTest.class.getName() + ", which is not Serializable")
+                    .hasMessageContaining("holds the instance of its enclosing class, even if it never uses it")
+                    .hasMessageContaining("static nested class");
+        }
+    }
+
+    @Test
     void aTaskHoldingAClassOutsideTheAllowListFailsAtSubmission() {
         var secret = new WorkerTasks.Secret("s");
         assertThatThrownBy(() -> pool.remote(() -> secret.text().length()))
