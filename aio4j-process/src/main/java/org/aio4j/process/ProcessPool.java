@@ -75,7 +75,9 @@ import java.util.function.Supplier;
  * the allow-list fails at submission with an {@link IllegalArgumentException}, and a result outside it fails its
  * call with an {@link java.io.InvalidClassException} naming the class; the worker is unharmed either way. The depth
  * is checked where a payload is read only: a task too deep fails its call with an
- * {@code InvalidClassException} that names the limit.
+ * {@code InvalidClassException} that names the limit. A result that cannot be read here (too deep, of a class this
+ * JVM cannot load, or whose {@code readObject} throws) fails its call with an {@link java.io.InvalidObjectException}
+ * that says so, with the failure as its cause.
  *
  * <h2>Outcomes</h2>
  * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made

@@ -268,8 +268,9 @@ final class Worker implements Runnable {
      * Decodes an outcome; a payload the parent refuses or cannot read fails the call, and leaves the worker as it is.
      * Whatever reading throws fails the call, errors too (a {@code readObject} that throws an {@link Error}, a class
      * whose initializer fails in this JVM): were it to escape, the driver would end and the call would never be done.
-     * An exception of the task that cannot be read fails the call with an {@link InvalidObjectException} that says
-     * so, the failure as its cause: thrown as it is, the failure would pass for the task's own exception.
+     * A result or an exception of the task that cannot be read fails the call with an {@link InvalidObjectException}
+     * that says so, the failure as its cause: thrown as it is, the failure (a {@code ClassNotFoundException} for a
+     * class this JVM cannot load, say) would pass for the task's own exception.
      */
     private void settleWith(PoolCall call, byte[] payload, boolean isError) {
         Object value = null;
@@ -288,14 +289,15 @@ final class Worker implements Runnable {
                         + " as the exception of " + call);
             }
         } catch (Throwable e) {
-            error = isError ? unreadableException(call, e) : e;
+            error = unreadable(call, isError, e);
         }
         pool.answered(call, value, error);
     }
 
-    private InvalidObjectException unreadableException(PoolCall call, Throwable readFailure) {
-        var e = new InvalidObjectException(call + " threw an exception in " + name() + " that could not be read in"
-                + " the parent: " + readFailure);
+    private InvalidObjectException unreadable(PoolCall call, boolean isError, Throwable readFailure) {
+        String what = isError ? call + " threw an exception in " + name() + " that"
+                : "the result of " + call + " in " + name();
+        var e = new InvalidObjectException(what + " could not be read in the parent: " + readFailure);
         e.initCause(readFailure);
         e.addSuppressed(new RemoteCallSite(id, pid, call.origin));
         return e;

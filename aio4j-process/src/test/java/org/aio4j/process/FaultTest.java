@@ -277,14 +277,21 @@ class FaultTest {
     }
 
     @Test
-    void aResultThatFailsWithAnErrorWhenReadFailsItsCallInsteadOfLeavingItWaitingForever() throws Exception {
-        // Only the parent reads a result: its readObject throws an AssertionError there, not in the worker.
+    void aResultThatFailsWithAnErrorWhenReadFailsItsCallSayingSoInsteadOfLeavingItWaitingForever() throws Exception {
+        // Only the parent reads a result: its readObject throws an AssertionError there, not in the worker. That
+        // AssertionError came alone, as if the task had thrown it, as would the ClassNotFoundException of a result
+        // whose class the parent cannot load.
         var fragile = ProcessPool.builder().workers(1).allow(WorkerTasks.Fragile.class).build();
         try {
             long pid = fragile.remote(WorkerTasks::pid).call();
             Future<WorkerTasks.Fragile> call = fragile.submit(WorkerTasks.Fragile::new);
             assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
                     .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(java.io.InvalidObjectException.class)
+                    .hasMessageMatching("the result of remote call \\d+ of the task \\(a lambda in "
+                            + "org.aio4j.process.FaultTest\\) in worker 1 \\(pid " + pid + "\\) could not be read in "
+                            + "the parent: java.lang.AssertionError: a Fragile cannot be read back")
+                    .satisfies(e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(RemoteCallSite.class))
                     .cause().isInstanceOf(AssertionError.class).hasMessage("a Fragile cannot be read back");
             // The worker is unharmed, as with any result the parent refuses.
             assertThat(fragile.remote(WorkerTasks::pid).call()).isEqualTo(pid);
