@@ -1,6 +1,7 @@
 package org.aio4j.process;
 
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * The local face of a task bound to a pool ({@link ProcessPool#remote}): each {@link #call()} sends the task,
@@ -35,7 +36,7 @@ final class RemoteCallable<T> implements Callable<T> {
 
     /** As {@link #call()}, handing the remote call to {@code whenQueued} as soon as it is in the pool's queue. */
     @SuppressWarnings("unchecked")
-    T call(java.util.function.Consumer<PoolCall> whenQueued) throws Exception {
+    T call(Consumer<PoolCall> whenQueued) throws Exception {
         PoolCall call = pool.enqueue(payload, loader, origin);
         whenQueued.accept(call);
         try {

@@ -15,11 +15,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.TrustOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Function;
@@ -471,7 +475,7 @@ public final class VertxTransport implements HttpTransport {
                 return Future.failedFuture(refused);
             }
             if (!own(next)) {
-                return Future.failedFuture(new java.util.concurrent.CancellationException(
+                return Future.failedFuture(new CancellationException(
                         "the exchange ended before the redirect was sent"));
             }
             return Future.succeededFuture(next.setFollowRedirects(false));
@@ -617,14 +621,14 @@ public final class VertxTransport implements HttpTransport {
          */
         private Throwable failure(Throwable error) {
             return switch (error) {
-                case java.io.IOException io -> io;
+                case IOException io -> io;
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
                 case VertxException v -> new ClientConnectionException(request.method(), request.uri(),
                         "connection failed: " + v.getMessage(), v);
-                case java.io.UncheckedIOException u -> u.getCause();
+                case UncheckedIOException u -> u.getCause();
                 case io.netty.handler.codec.DecoderException d
-                        when d.getCause() instanceof java.io.IOException io -> io;
+                        when d.getCause() instanceof IOException io -> io;
                 case io.netty.handler.codec.PrematureChannelClosureException closed ->
                         new ClientConnectionException(request.method(), request.uri(),
                                 "connection failed: " + describe(closed), closed);
@@ -670,8 +674,8 @@ public final class VertxTransport implements HttpTransport {
             return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
         }
 
-        private static java.net.ProtocolException protocolError(String what, Throwable cause) {
-            var e = new java.net.ProtocolException("invalid HTTP response: " + what);
+        private static ProtocolException protocolError(String what, Throwable cause) {
+            var e = new ProtocolException("invalid HTTP response: " + what);
             e.initCause(cause);
             return e;
         }
