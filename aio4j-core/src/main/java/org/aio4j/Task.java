@@ -76,10 +76,13 @@ public final class Task<T> extends Future<T> {
         /**
          * Set while {@link #requestCancel} passes a cancellation on to a task or gather that this task awaits: a
          * cancellation that comes back round to the task (tasks awaiting each other, a gather awaited by one of its
-         * children) stops there instead of going round the cycle until the stack overflows. (In the extras: a field
-         * of the task itself would make every task 8 bytes larger.)
+         * children) stops there instead of going round the cycle until the stack overflows, and the task then stops
+         * waiting ({@link #cameBackRound}). (In the extras: a field of the task itself would make every task 8 bytes
+         * larger.)
          */
         boolean passingOnCancel;
+        /** Set when a cancellation this task is passing on comes back round to it: see {@link #requestCancel}. */
+        boolean cameBackRound;
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
         /**
@@ -618,8 +621,12 @@ public final class Task<T> extends Future<T> {
      * the group's exception, not counted as a cancellation).
      */
     boolean requestCancel(Object cause, boolean counted) {
-        if (isDone() || extras != null && extras.passingOnCancel) {
-            return false; // done, or this very request came back round a cycle of awaits: it is under way already
+        if (isDone()) {
+            return false;
+        }
+        if (extras != null && extras.passingOnCancel) {
+            extras.cameBackRound = true; // this very request came back round a cycle of awaits: it is under way
+            return false;
         }
         if (counted) {
             cancelsRequested++;
@@ -679,6 +686,15 @@ public final class Task<T> extends Future<T> {
                     passedOn = f.cancel(causeMessage(cause));
                 } finally {
                     e.passingOnCancel = false;
+                }
+                if (e.cameBackRound) {
+                    // The cancellation went round a cycle of awaits (tasks awaiting each other, a gather awaited by
+                    // one of its children) back to this task: every task of the cycle now waits, cancelled, for the
+                    // next to end, so none would. This one stops waiting for f and raises it where it wakes (as after
+                    // Future.get's timeout, f not having ended); the others, woken in turn as each ends, raise theirs.
+                    e.cameBackRound = false;
+                    f.removeWaiter(this);
+                    loop.makeReady(this);
                 }
             } else {
                 passedOn = f.cancel(causeMessage(cause));

@@ -136,6 +136,49 @@ class DeadlockTest {
         }
     }
 
+    /**
+     * A cancellation passed along a cycle of awaits stops where it came round; the task it came back from must then
+     * wake with it, or no task of the cycle ever ends: cancelling one (a waitFor's timeout, a test's cleanup) would
+     * leave them all pending. CPython has no answer to copy: its Task.cancel recurses round the cycle until
+     * RecursionError.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void cancellingATaskOfACycleOfAwaitsEndsEveryTaskOfTheCycleCancelled() throws Exception {
+        for (boolean viaGather : new boolean[] {false, true}) {
+            java.util.List<Object> outcomes = TestLoops.runVirtual(() -> {
+                var other = new java.util.concurrent.atomic.AtomicReference<Future<?>>();
+                Task<Object> alice = Aio.createTask(() -> {
+                    Aio.sleep(0);
+                    return other.get().await();
+                }, "alice");
+                Future<?> bob = viaGather ? Aio.gather(alice) : Aio.createTask(() -> alice.await(), "bob");
+                other.set(bob);
+                Aio.waitAllTasksBlocked();
+                assertThat(alice.cancel("stop")).isTrue();
+                return Aio.gatherWithExceptions(alice, bob).await();
+            });
+            assertThat(outcomes).as("viaGather=" + viaGather)
+                    .allSatisfy(o -> assertThat((Throwable) o)
+                            .isInstanceOf(java.util.concurrent.CancellationException.class).hasMessage("stop"));
+        }
+    }
+
+    /** A waitFor whose task is part of a cycle of awaits times out as any other: the cycle ends cancelled. */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aWaitForOnACycleOfAwaitsTimesOut() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var other = new java.util.concurrent.atomic.AtomicReference<Task<Object>>();
+            Task<Object> alice = Aio.createTask(() -> {
+                Aio.sleep(0);
+                return other.get().await();
+            }, "alice");
+            other.set(Aio.createTask(() -> alice.await(), "bob"));
+            return Aio.waitFor(alice, java.time.Duration.ofSeconds(5));
+        })).isInstanceOf(java.util.concurrent.TimeoutException.class);
+    }
+
     /** asyncio's debug mode names where a task was created (its repr's "created at"): the report does too. */
     @Test
     void inDebugModeTheReportSaysWhereEachTaskWasCreated() {
