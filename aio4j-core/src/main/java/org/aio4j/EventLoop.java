@@ -1453,7 +1453,7 @@ public final class EventLoop implements AutoCloseable {
                     continue;
                 }
                 if (t.thread == null && t.mustCancelBeforeStart()) {
-                    t.settleUnstarted();
+                    settleUnstarted(t);
                     continue;
                 }
                 next = t;
@@ -1486,6 +1486,21 @@ public final class EventLoop implements AutoCloseable {
         }
         transferTo(next);
         return true;
+    }
+
+    /**
+     * Settles a task cancelled before it ever ran, as a step of its own for the observers: its one step, which ends
+     * it, so that a timeline shows it in a row of its own and a JFR recording sees it finish, as every task created.
+     */
+    private void settleUnstarted(Task<?> t) {
+        boolean traced = tracing.active();
+        if (traced) {
+            tracing.stepStarted(t);
+        }
+        t.settleUnstarted();
+        if (traced) {
+            tracing.stepEnded(t, true);
+        }
     }
 
     /** Schedule exploration: shuffles the ready tasks among their own positions; callbacks keep theirs. */
@@ -1786,7 +1801,7 @@ public final class EventLoop implements AutoCloseable {
                 "Task was still pending when its event loop closed; it was cancelled", null, t, null));
         if (t.thread == null) {
             t.requestCancel("event loop closed", true);
-            t.settleUnstarted();
+            settleUnstarted(t);
         } else if (!t.isDone()) {
             t.breakShields();
             t.requestCancel("event loop closed", true);
@@ -1830,7 +1845,7 @@ public final class EventLoop implements AutoCloseable {
         }
         for (Task<?> t : left) {
             t.requestCancel("event loop closed", true);
-            t.settleUnstarted();
+            settleUnstarted(t);
         }
         int n = left.size();
         callExceptionHandler(new ExceptionContext(n + (n == 1 ? " task" : " tasks") + " created while closing the"

@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * A recording of a loop's steps that can be written as a Chrome trace-event JSON file, to open in Perfetto
  * ({@code ui.perfetto.dev}) or {@code chrome://tracing}: one row per task, one for callbacks, one per offloaded call,
- * so two tasks interleaving or blocking calls overlapping can be seen. No asyncio counterpart.
+ * so two tasks interleaving or blocking calls overlapping can be seen. Each span of a task's row is one step of it,
+ * from its start or resumption to its next suspension or its end; the span that ends it is named
+ * {@code "NAME (end)"}, and a task cancelled before it ever ran has that one span. No asyncio counterpart.
  *
  * <pre>{@code
  * EventLoop loop = new EventLoop();

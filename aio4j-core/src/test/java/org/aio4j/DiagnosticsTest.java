@@ -246,6 +246,36 @@ class DiagnosticsTest {
         java.nio.file.Files.delete(file);
     }
 
+    /**
+     * A task cancelled before it ever ran (a TaskGroup aborting, a gather cancelled, a test's cleanup) still has its
+     * end on the timeline, in a row of its own: every task created shows up, not only those that got to run.
+     */
+    @Test
+    void aTaskCancelledBeforeItStartedHasItsEndOnTheTimeline() throws Exception {
+        var loop = EventLoop.builder().virtualTime().build();
+        Timeline timeline = loop.recordTimeline();
+        loop.runUntilComplete(() -> {
+            Task<Void> never = Aio.createTask(() -> Aio.sleep(1), "never-ran");
+            never.cancel();
+            Aio.gatherWithExceptions(never).await();
+            return null;
+        });
+        loop.close();
+        JsonObject trace = JsonParser.parseString(timeline.toChromeTraceJson()).getAsJsonObject();
+        List<String> rows = new ArrayList<>();
+        List<String> steps = new ArrayList<>();
+        for (var e : trace.getAsJsonArray("traceEvents")) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.get("ph").getAsString().equals("M")) {
+                rows.add(o.getAsJsonObject("args").get("name").getAsString());
+            } else if (o.get("name").getAsString().startsWith("never-ran")) {
+                steps.add(o.get("name").getAsString());
+            }
+        }
+        assertThat(rows).contains("never-ran");
+        assertThat(steps).containsExactly("never-ran (end)");
+    }
+
     @Test
     void theTaskDumpShowsTheTreeAndWhatEachTaskWaitsOn() throws Exception {
         String dump = TestLoops.runVirtual(() -> {

@@ -21,23 +21,14 @@ class JfrEventsTest {
     @Test
     void aRecordingSeesTasksCreatedSteppingAndFinishing(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("loop.jfr");
-        try (var recording = new Recording()) {
-            recording.enable("org.aio4j.TaskCreated");
-            recording.enable("org.aio4j.TaskStep");
-            recording.enable("org.aio4j.TaskFinished");
-            recording.start();
-            TestLoops.runVirtual(() -> {
-                Task<Void> worker = Aio.createTask(() -> {
-                    Aio.sleep(1);
-                    Aio.sleep(1);
-                }, "worker");
-                worker.await();
-                return null;
-            });
-            recording.stop();
-            recording.dump(file);
-        }
-        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        List<RecordedEvent> events = record(file, () -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                Aio.sleep(1);
+                Aio.sleep(1);
+            }, "worker");
+            worker.await();
+            return null;
+        });
         List<String> workerSteps = new ArrayList<>();
         boolean created = false;
         boolean finished = false;
@@ -54,6 +45,41 @@ class JfrEventsTest {
         assertThat(finished).isTrue();
         assertThat(workerSteps).containsExactly("suspended", "suspended", "finished");
         assertThat(Files.size(file)).isPositive();
+    }
+
+    /** A task cancelled before it ever ran finishes in the recording too, as every task created does. */
+    @Test
+    void aTaskCancelledBeforeItStartedIsRecordedFinishingCancelled(@TempDir Path dir) throws Exception {
+        List<RecordedEvent> events = record(dir.resolve("loop.jfr"), () -> {
+            Task<Void> never = Aio.createTask(() -> Aio.sleep(1), "never-ran");
+            never.cancel();
+            Aio.gatherWithExceptions(never).await();
+            return null;
+        });
+        List<String> seen = new ArrayList<>();
+        for (RecordedEvent e : events) {
+            String type = e.getEventType().getName();
+            if (type.equals("org.aio4j.TaskCreated") && "never-ran".equals(e.getString("task"))) {
+                seen.add(type);
+            } else if (type.equals("org.aio4j.TaskFinished") && "never-ran".equals(e.getString("task"))) {
+                seen.add(type + " " + e.getString("state"));
+            }
+        }
+        assertThat(seen).containsExactly("org.aio4j.TaskCreated", "org.aio4j.TaskFinished CANCELLED");
+    }
+
+    /** Runs {@code main} on a virtual-time loop under a recording of aio4j's events, dumped to {@code file}. */
+    private static List<RecordedEvent> record(Path file, Coroutine<?> main) throws Exception {
+        try (var recording = new Recording()) {
+            recording.enable("org.aio4j.TaskCreated");
+            recording.enable("org.aio4j.TaskStep");
+            recording.enable("org.aio4j.TaskFinished");
+            recording.start();
+            TestLoops.runVirtual(main);
+            recording.stop();
+            recording.dump(file);
+        }
+        return RecordingFile.readAllEvents(file);
     }
 
     /**
