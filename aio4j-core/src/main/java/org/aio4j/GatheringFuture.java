@@ -129,6 +129,18 @@ final class GatheringFuture extends Future<List<Object>> {
         return any;
     }
 
+    /** The children not done yet, each once, in the order given: for deadlock reports and task dumps. */
+    List<Future<?>> pendingChildren() {
+        var pending = new ArrayList<Future<?>>();
+        var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Future<?>, Boolean>());
+        for (Future<?> child : children) {
+            if (!child.isDone() && seen.add(child)) {
+                pending.add(child);
+            }
+        }
+        return pending;
+    }
+
     @Override
     public String toString() {
         return "GatheringFuture[" + describeState() + ", " + finished + "/" + distinct + " children done]";

@@ -1,6 +1,7 @@
 package org.aio4j;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -257,6 +258,11 @@ public final class TaskGroup implements AutoCloseable {
                 parent.abortWith(errors);
             }
         }
+    }
+
+    /** The group's tasks not done yet, in creation order: for deadlock reports and task dumps. */
+    List<Task<?>> pendingTasks() {
+        return tasks.stream().filter(t -> !t.isDone()).toList();
     }
 
     @Override

@@ -1,9 +1,13 @@
 package org.aio4j;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Renders what pending tasks wait on, for deadlock reports and task dumps. */
 final class WaitGraph {
+
+    /** How many of the futures a gather or TaskGroup waits on a line names. */
+    private static final int MAX_NAMED = 10;
 
     private WaitGraph() {
     }
@@ -63,9 +67,42 @@ final class WaitGraph {
         if (w instanceof TimerHandle h) {
             return "a sleep until " + h.when();
         }
+        if (w instanceof GatheringFuture g) {
+            return g + stillWaitingFor(g::pendingChildren);
+        }
+        if (w instanceof Future<?> f && f.owner instanceof TaskGroup group) {
+            return group + stillWaitingFor(group::pendingTasks);
+        }
         if (w instanceof Future<?> f && f.owner != null) {
             return f.owner.toString();
         }
         return String.valueOf(w);
+    }
+
+    /**
+     * ", still waiting for task a, task b": the futures a gather or a TaskGroup waits on, so that the report leads
+     * from a task waiting on one to the tasks that hold it up. Tasks are named, not described (a gather awaited by
+     * one of its children would describe itself for ever); at most {@value #MAX_NAMED}. Nothing if they cannot be
+     * listed: a dump taken from another thread while the loop changes a TaskGroup's tasks is a best-effort snapshot.
+     */
+    private static String stillWaitingFor(Supplier<List<? extends Future<?>>> futures) {
+        List<? extends Future<?>> pending;
+        try {
+            pending = futures.get();
+        } catch (RuntimeException racingWithTheLoop) {
+            return "";
+        }
+        if (pending.isEmpty()) {
+            return "";
+        }
+        var out = new StringBuilder(", still waiting for ");
+        for (int i = 0; i < pending.size() && i < MAX_NAMED; i++) {
+            Future<?> f = pending.get(i);
+            out.append(i == 0 ? "" : ", ").append(f instanceof Task<?> t ? "task " + t.getName() : f.toString());
+        }
+        if (pending.size() > MAX_NAMED) {
+            out.append(" and ").append(pending.size() - MAX_NAMED).append(" more");
+        }
+        return out.toString();
     }
 }

@@ -179,6 +179,32 @@ class DeadlockTest {
         })).isInstanceOf(java.util.concurrent.TimeoutException.class);
     }
 
+    /**
+     * A task waiting on a gather or on a TaskGroup's end waits on the tasks still running in it: the report names
+     * them, so that the edges of the wait-for graph can be followed from the waiting task to the blocked ones.
+     */
+    @Test
+    void aGatherOrATaskGroupWaitedOnIsReportedWithTheTasksItStillWaitsFor() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var never = new Event();
+            Task<Void> quick = Aio.createTask(() -> Aio.sleep(1), "quick");
+            Task<Void> stuck = Aio.createTask(never::await, "stuck");
+            Task<Void> stuckToo = Aio.createTask(never::await, "stuck-too");
+            return Aio.gather(quick, stuck, stuckToo).await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("waits on GatheringFuture[pending, 1/3 children done], still waiting for task"
+                        + " stuck, task stuck-too at ");
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            try (var group = new TaskGroup()) {
+                group.createTask(() -> Aio.sleep(1), "quick");
+                group.createTask(() -> new Event().await(), "stuck");
+                group.join();
+            }
+            return null;
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("waits on TaskGroup[tasks=1], still waiting for task stuck at ");
+    }
+
     /** asyncio's debug mode names where a task was created (its repr's "created at"): the report does too. */
     @Test
     void inDebugModeTheReportSaysWhereEachTaskWasCreated() {
