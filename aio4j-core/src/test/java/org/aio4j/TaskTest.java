@@ -247,6 +247,23 @@ class TaskTest {
         });
     }
 
+    /**
+     * A task waiting on a queue, a lock or another primitive prints what it waits on, as the deadlock report's lines
+     * do, not the bare future the primitive made for it: the report's first line and the loop's "still pending when
+     * it closed" reports print the task so.
+     */
+    @Test
+    void aTaskWaitingOnAPrimitivePrintsThePrimitive() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var queue = new Queue<String>();
+            Task<String> getter = Aio.createTask(queue::get, "getter");
+            Aio.waitAllTasksBlocked();
+            assertThat(getter.toString()).isEqualTo("Task[name=getter, pending, waiting on " + queue + "]");
+            queue.put("x");
+            return getter.await();
+        });
+    }
+
     @Test
     void cancellingATaskWaitingOnToThreadInterruptsTheThread() throws Exception {
         var started = new CountDownLatch(1);
