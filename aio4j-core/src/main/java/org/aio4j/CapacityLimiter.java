@@ -47,6 +47,9 @@ import java.util.concurrent.CancellationException;
  */
 public final class CapacityLimiter extends LoopBound {
 
+    /** How many borrowers {@link #toString()} names. */
+    private static final int MAX_NAMED = 5;
+
     /** A waiting borrower and the future it waits on. */
     private record Waiter(Object borrower, Future<Boolean> future) {
     }
@@ -244,7 +247,26 @@ public final class CapacityLimiter extends LoopBound {
 
     @Override
     public String toString() {
-        return "CapacityLimiter[borrowed=" + borrowers.size() + "/" + totalTokens + ", waiters=" + waiters.size() + "]";
+        var out = new StringBuilder("CapacityLimiter[borrowed=").append(borrowers.size()).append('/')
+                .append(totalTokens);
+        // Who holds the tokens, as a Lock names its holder: a task by name, not described (its description would
+        // describe this limiter again if it waits on it), at most MAX_NAMED of them. A task dump taken from another
+        // thread is a best-effort snapshot: if the borrowers change meanwhile, they are left out.
+        var by = new StringBuilder();
+        try {
+            int named = 0;
+            for (Object b : borrowers) {
+                if (named == MAX_NAMED) {
+                    by.append(" and ").append(borrowers.size() - MAX_NAMED).append(" more");
+                    break;
+                }
+                by.append(named++ == 0 ? " by " : ", ").append(b instanceof Task<?> t ? "task " + t.getName() : b);
+            }
+            out.append(by);
+        } catch (RuntimeException racingWithTheLoop) {
+            // changed while the dump was taken
+        }
+        return out.append(", waiters=").append(waiters.size()).append(']').toString();
     }
 
     @Override

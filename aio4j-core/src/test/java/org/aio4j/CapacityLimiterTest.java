@@ -63,6 +63,32 @@ class CapacityLimiterTest {
     }
 
     /**
+     * A deadlock report line "waits on CapacityLimiter[...]" names who holds the tokens, as a Lock's names its holder:
+     * a task waiting for a token that it, or a task waiting for it, holds is then plain to see.
+     */
+    @Test
+    void theLimiterPrintsItsBorrowersTasksByName() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(3);
+            try (var _ = limiter.acquire(); var _ = limiter.acquireOnBehalfOf("job-1")) {
+                Task<Void> waiter = Aio.createTask(() -> {
+                    limiter.acquire().close();
+                }, "waiter");
+                assertThat(limiter.toString()).isEqualTo("CapacityLimiter[borrowed=2/3 by task "
+                        + Aio.currentTask().getName() + ", job-1, waiters=0]");
+                limiter.setTotalTokens(2);
+                Aio.waitAllTasksBlocked();
+                assertThat(limiter.toString()).isEqualTo("CapacityLimiter[borrowed=2/2 by task "
+                        + Aio.currentTask().getName() + ", job-1, waiters=1]");
+                limiter.setTotalTokens(3);
+                waiter.await();
+            }
+            assertThat(limiter.toString()).isEqualTo("CapacityLimiter[borrowed=0/3, waiters=0]");
+            return null;
+        });
+    }
+
+    /**
      * Trio 0.22 lets two tasks wait on behalf of one borrower; after a grow both get through while borrowed_tokens
      * counts one token. aio4j refuses the second ask (a documented difference).
      */
