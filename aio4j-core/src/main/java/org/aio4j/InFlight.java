@@ -77,7 +77,7 @@ final class InFlight {
         var out = new ArrayList<String>();
         for (Wait w : classify(false)) {
             if (w.future() != null) {
-                out.add(w.op() + " is blocked in Future.get() on " + w.future()
+                out.add(w.op() + " is blocked in Future.get() on " + w.future() + blockedAt((Offload<?>) w.op())
                         + (reportedAtClose ? ": the call is released with an IllegalStateException" : ""));
                 if (reportedAtClose) {
                     ((Offload<?>) w.op()).markReleaseReported();
@@ -89,6 +89,22 @@ final class InFlight {
             }
         }
         return out;
+    }
+
+    /**
+     * " at FRAME": the line of the call's own code where it is blocked, as a task's report line says where it waits
+     * (the first frame of user code on the thread running it); nothing if it has just left.
+     */
+    private static String blockedAt(Offload<?> call) {
+        Thread runner = call.runningThread();
+        if (runner != null) {
+            for (StackTraceElement frame : runner.getStackTrace()) {
+                if (Task.isUserFrame(frame)) {
+                    return " at " + frame;
+                }
+            }
+        }
+        return "";
     }
 
     /**

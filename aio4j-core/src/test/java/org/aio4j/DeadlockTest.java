@@ -205,6 +205,24 @@ class DeadlockTest {
                 .hasMessageContaining("waits on TaskGroup[tasks=1], still waiting for task stuck at ");
     }
 
+    /**
+     * An offloaded call blocked in Future.get() on a future of the loop is reported with the line where it blocks, as
+     * a task is with the line where it waits: the call's own code, not the task's that offloaded it.
+     */
+    @Test
+    void anOffloadedCallBlockedOnALoopFutureIsReportedWithTheLineWhereItBlocks() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            Future<String> never = Aio.getRunningLoop().createFuture();
+            return Aio.toThread(() -> blockOn(never));
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining(" is blocked in Future.get() on Future[pending] at org.aio4j.DeadlockTest.blockOn("
+                        + "DeadlockTest.java:");
+    }
+
+    private static String blockOn(Future<String> f) throws Exception {
+        return f.get();
+    }
+
     /** asyncio's debug mode names where a task was created (its repr's "created at"): the report does too. */
     @Test
     void inDebugModeTheReportSaysWhereEachTaskWasCreated() {
@@ -285,7 +303,7 @@ class DeadlockTest {
                     .hasMessageContaining(
                             "no offloaded work is in flight but calls that wait for the loop's own futures:")
                     .hasMessageMatching("(?s).*\\n  offloaded call [^\\n]* running on [^\\n]* is blocked in"
-                            + " Future.get\\(\\) on Future\\[pending\\]\\n.*")
+                            + " Future.get\\(\\) on Future\\[pending\\] at [^\\n]*\\(DeadlockTest\\.java:\\d+\\)\\n.*")
                     .hasMessageContaining("caller waits on offloaded call");
         }
     }
@@ -343,7 +361,8 @@ class DeadlockTest {
             assertThat(loop.isClosed()).isTrue();
             assertThat(reports).as("virtual=" + virtual).singleElement().satisfies(c -> assertThat(c.message())
                     .matches("Event loop closed while offloaded call [^\\n]* is blocked in Future.get\\(\\) on"
-                            + " Future\\[pending\\]: the call is released with an IllegalStateException"));
+                            + " Future\\[pending\\] at [^\\n]*\\(DeadlockTest\\.java:\\d+\\): the call is released with an"
+                            + " IllegalStateException"));
             ended.await(); // released by the close, not left blocked for ever
             assertThat(callEnded.get()).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("Event loop closed while a thread waited");
