@@ -380,7 +380,7 @@ public final class Aio {
         }
         EventLoop loop = future.loop;
         loop.checkThread("shield");
-        Future<T> outer = loop.createFuture();
+        Future<T> outer = WaitsFor.mark(loop.createFuture(), "Aio.shield()", future);
         Consumer<Future<T>> innerDone = inner -> {
             if (outer.isCancelled()) {
                 return;

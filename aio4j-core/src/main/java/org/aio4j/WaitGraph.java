@@ -80,12 +80,12 @@ final class WaitGraph {
     }
 
     /**
-     * ", still waiting for task a, task b": the futures a gather or a TaskGroup waits on, so that the report leads
-     * from a task waiting on one to the tasks that hold it up. Tasks are named, not described (a gather awaited by
+     * ", still waiting for task a, task b": the futures a gather, a TaskGroup or another combinator ({@link WaitsFor})
+     * waits on, so that the report leads from a task waiting on one to the tasks that hold it up. Tasks are named, not described (a gather awaited by
      * one of its children would describe itself for ever); at most {@value #MAX_NAMED}. Nothing if they cannot be
      * listed: a dump taken from another thread while the loop changes a TaskGroup's tasks is a best-effort snapshot.
      */
-    private static String stillWaitingFor(Supplier<List<? extends Future<?>>> futures) {
+    static String stillWaitingFor(Supplier<List<? extends Future<?>>> futures) {
         List<? extends Future<?>> pending;
         try {
             pending = futures.get();

@@ -33,7 +33,7 @@ final class Waiting {
             }
             fs.add(f);
         }
-        Future<Void> waiter = loop.createFuture();
+        Future<Void> waiter = WaitsFor.mark(loop.createFuture(), "Aio.wait(" + when + ")", fs);
         TimerHandle timer = timeoutNanos < 0 ? null : loop.scheduleAfter(timeoutNanos, (Runnable) () -> {
             if (!waiter.isDone()) {
                 waiter.complete(null);
@@ -124,7 +124,7 @@ final class Waiting {
                 boolean taken = false;
                 try {
                     while (completed.isEmpty()) {
-                        Future<Void> w = loop.createFuture();
+                        Future<Void> w = WaitsFor.mark(loop.createFuture(), "Aio.asCompleted()", distinct.keySet());
                         state.waiters.add(w);
                         try {
                             w.await();

@@ -206,6 +206,26 @@ class DeadlockTest {
     }
 
     /**
+     * The futures Aio.wait, Aio.asCompleted and Aio.shield make to wait on are reported as the combinator and the
+     * tasks it still waits for, not as a bare Future[pending] that leads nowhere.
+     */
+    @Test
+    void aTaskInAWaitAnAsCompletedOrAShieldIsReportedWithTheTasksItStillWaitsFor() {
+        java.util.Map<String, Coroutine<Object>> waits = new java.util.LinkedHashMap<>();
+        waits.put("Aio.wait(FIRST_COMPLETED)", () -> Aio.wait(java.util.List.of(stuck()), ReturnWhen.FIRST_COMPLETED));
+        waits.put("Aio.asCompleted()", () -> Aio.asCompleted(java.util.List.of(stuck())).iterator().next());
+        waits.put("Aio.shield()", () -> Aio.shield(stuck()).await());
+        waits.forEach((combinator, body) -> assertThatThrownBy(() -> TestLoops.runVirtual(body))
+                .isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("Task-1 waits on " + combinator + ", still waiting for task stuck at "));
+    }
+
+    private static Task<Void> stuck() {
+        var never = new Event();
+        return Aio.createTask(never::await, "stuck");
+    }
+
+    /**
      * An offloaded call blocked in Future.get() on a future of the loop is reported with the line where it blocks, as
      * a task is with the line where it waits: the call's own code, not the task's that offloaded it.
      */
