@@ -270,6 +270,10 @@ class RunTestTest {
                 .hasMessageContaining("alice waits on ")
                 .hasMessageContaining("bob waits on ")
                 .hasCauseInstanceOf(DeadlockException.class);
+        // The test's own task says where in the test it waits; where aio4j-test created it would lead nowhere.
+        assertThat(failure.getMessage())
+                .contains("\n  aDeadlockFailsAtOnceWithTheWaitForGraph waits on ")
+                .doesNotContain("created at org.aio4j.test.WatchedRun");
     }
 
     @Test
