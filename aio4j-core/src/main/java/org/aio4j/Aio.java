@@ -140,11 +140,12 @@ public final class Aio {
      *
      * <p>Cancellation: if the task is cancelled while sleeping, this throws {@link CancellationException} at once.
      *
-     * <p>A sleep longer than about 292 years (say {@code sleep(Duration.ofSeconds(Long.MAX_VALUE))}) ends at the
-     * latest loop time a timer can have (see {@link EventLoop}): on the real clock, practically never; it is not a
-     * deadlock, and cancelling the task ends it as any other sleep.
+     * <p>A sleep longer than about 292 years (say {@code sleep(Duration.ofSeconds(Long.MAX_VALUE))}), and
+     * {@code sleep(Double.POSITIVE_INFINITY)} (asyncio's {@code sleep(math.inf)}), ends at the latest loop time a timer
+     * can have (see {@link EventLoop}): on the real clock, practically never; it is not a deadlock, and cancelling the
+     * task ends it as any other sleep.
      *
-     * @throws IllegalArgumentException if {@code seconds} is negative or not finite
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
      */
     public static void sleep(double seconds) {
         long nanos = EventLoop.toNanos(seconds, "sleep delay");

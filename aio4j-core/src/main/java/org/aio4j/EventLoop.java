@@ -608,9 +608,9 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}. A
      * delay that would end past the latest loop time a timer can have (about 292 years, see the class comment) ends
-     * there.
+     * there, and so does {@link Double#POSITIVE_INFINITY}.
      *
-     * @throws IllegalArgumentException if the delay is negative or not finite
+     * @throws IllegalArgumentException if the delay is negative or NaN
      */
     public TimerHandle callLater(double delaySeconds, Runnable callback) {
         return callLater(toNanos(delaySeconds, "delay"), callback);
@@ -630,15 +630,16 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Schedules {@code callback} to run at loop time {@code when} (seconds, as returned by {@link #time()}):
-     * asyncio's {@code call_at()}. A time in the past runs it in the next iteration; a time past the latest loop time a
-     * timer can have (about 292 years, see the class comment) is taken as that time.
+     * asyncio's {@code call_at()}. A time in the past ({@link Double#NEGATIVE_INFINITY} too) runs it in the next
+     * iteration; a time past the latest loop time a timer can have (about 292 years, see the class comment), or
+     * {@link Double#POSITIVE_INFINITY}, is taken as that time.
      *
-     * @throws IllegalArgumentException if {@code when} is not finite
+     * @throws IllegalArgumentException if {@code when} is NaN
      */
     public TimerHandle callAt(double when, Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
-        if (!Double.isFinite(when)) {
-            throw new IllegalArgumentException("when must be a finite loop time, got " + when);
+        if (Double.isNaN(when)) {
+            throw new IllegalArgumentException("when must be a loop time, got NaN");
         }
         checkNotClosed();
         checkThread("callAt");
@@ -1898,8 +1899,8 @@ public final class EventLoop implements AutoCloseable {
     // ---- argument checks
 
     static long toNanos(double seconds, String what) {
-        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
-            throw new IllegalArgumentException(what + " must be a finite number of seconds >= 0, got " + seconds);
+        if (!(seconds >= 0)) {
+            throw new IllegalArgumentException(what + " must be a number of seconds >= 0, got " + seconds);
         }
         return seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : Math.round(seconds * 1e9);
     }

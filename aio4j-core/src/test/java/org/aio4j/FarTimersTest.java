@@ -110,6 +110,26 @@ class FarTimersTest {
         assertThat(fired).containsExactly("callLater", "callAt max");
     }
 
+    /**
+     * asyncio's {@code sleep(math.inf)}, {@code call_later(math.inf, ...)} and {@code call_at(math.inf, ...)}: for ever
+     * is the farthest time of all, as {@code 1e300} seconds is, and {@code call_at(-math.inf, ...)} the earliest.
+     */
+    @Test
+    void infinityIsTheFarthestTimeAndMinusInfinityTheEarliest() throws Exception {
+        List<String> fired = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            TimerHandle later = loop.callLater(Double.POSITIVE_INFINITY, () -> fired.add("callLater inf"));
+            TimerHandle at = loop.callAt(Double.POSITIVE_INFINITY, () -> fired.add("callAt inf"));
+            loop.callAt(Double.NEGATIVE_INFINITY, () -> fired.add("callAt -inf"));
+            assertThat(List.of(later.when(), at.when())).containsOnly(END_OF_TIME);
+            Aio.sleep(Double.POSITIVE_INFINITY);
+            assertThat(loop.time()).isEqualTo(END_OF_TIME);
+            return null;
+        });
+        assertThat(fired).containsExactly("callAt -inf", "callLater inf", "callAt inf");
+    }
+
     @Test
     void aFarCallLaterThatIsCancelledNeverRuns() throws Exception {
         AtomicBoolean fired = new AtomicBoolean();
