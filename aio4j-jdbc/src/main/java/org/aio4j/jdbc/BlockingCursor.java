@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The blocking half of a {@link JdbcCursor}: the JDBC objects of one query, used off the loop. {@link #open},
- * {@link #read} and {@link #close} run one after another, each on an executor thread, each started by the loop after
- * the previous one ended (so each sees the effects of the previous one). {@link #cancel} may run at the same time
- * as one of them, from another thread: it is JDBC's {@link java.sql.Statement#cancel()}, made for that, or, while
- * {@code open} waits for a connection, an interrupt of the waiting thread.
+ * The blocking half of a {@link JdbcCursor}: the JDBC objects of one query, used off the loop. {@link #connect},
+ * {@link #execute}, {@link #read} and {@link #close} run one after another, each on a thread off the loop, each
+ * started by the loop after the previous one ended (so each sees the effects of the previous one). {@link #cancel}
+ * may run at the same time as one of them, from another thread: it is JDBC's {@link java.sql.Statement#cancel()},
+ * made for that, or, while {@code connect} waits for a connection, an interrupt of the waiting thread.
  *
  * <p>A call that does not end when cancelled and aborted can be left to finish on its thread
  * ({@link #closeAfterCall}): that thread then closes everything when the call ends, so that the connection is never
@@ -41,11 +41,11 @@ final class BlockingCursor<R> {
     private boolean interruptedConnect;
     /** Set by {@link #abort}: the connection is terminated, closing it may fail and does not matter. */
     private volatile boolean aborted;
-    /** Whether {@link #open} turned autocommit off: {@link #close} turns it on again before the connection goes. */
+    /** Whether {@link #execute} turned autocommit off: {@link #close} turns it on again before the connection goes. */
     private boolean restoreAutoCommit;
-    /** Whether {@link #open} or {@link #read} runs now; under the lock. */
+    /** Whether {@link #connect}, {@link #execute} or {@link #read} runs now; under the lock. */
     private boolean calling;
-    /** How many calls of {@link #open} and {@link #read} have started (not counting those refused); under the lock. */
+    /** How many calls ({@link #connect}, {@link #execute}, {@link #read}) have started, not refused; under the lock. */
     private int callsStarted;
     /** Set by {@link #closeAfterCall}: no call may start any more; under the lock. */
     private boolean givenUp;
@@ -59,31 +59,46 @@ final class BlockingCursor<R> {
     }
 
     /**
-     * Connects, prepares and executes the query. Autocommit is turned off so that drivers that stream only inside a
-     * transaction (PostgreSQL) use a server-side cursor; the fetch size is set.
+     * Gets the connection from the {@link ConnectionFactory}: the first call of a cursor, which may wait long for a
+     * pool's free connection (on a thread of its own, not on the query's executor: see {@link JdbcCursor}).
      */
-    void open() throws SQLException {
+    void connect() throws SQLException {
         if (!begin()) {
-            throw new CancellationException("JdbcCursor given up before its query was executed");
+            throw new CancellationException("JdbcCursor given up before it connected");
         }
         try {
-            connectAndExecute();
+            Connection c = callFactory();
+            if (c == null) {
+                throw new SQLException("ConnectionFactory returned null instead of a connection");
+            }
+            synchronized (this) {
+                connection = c;
+                if (cancelled) { // connect() returned despite the interrupt: the clean-up closes c
+                    throw new CancellationException("JdbcCursor cancelled while it connected");
+                }
+            }
         } finally {
             end();
         }
     }
 
-    private void connectAndExecute() throws SQLException {
-        Connection c = connect();
-        if (c == null) {
-            throw new SQLException("ConnectionFactory returned null instead of a connection");
+    /**
+     * Prepares and executes the query on the connection {@link #connect} got. Autocommit is turned off so that drivers
+     * that stream only inside a transaction (PostgreSQL) use a server-side cursor; the fetch size is set.
+     */
+    void execute() throws SQLException {
+        if (!begin()) {
+            throw new CancellationException("JdbcCursor given up before its query was executed");
         }
-        synchronized (this) {
-            connection = c;
-            if (cancelled) { // connect() returned despite the interrupt: the clean-up closes c
-                throw new CancellationException("JdbcCursor cancelled while it connected");
-            }
+        try {
+            prepareAndExecute();
+        } finally {
+            end();
         }
+    }
+
+    private void prepareAndExecute() throws SQLException {
+        Connection c = connection;
         if (c.getAutoCommit()) {
             c.setAutoCommit(false);
             restoreAutoCommit = true;
@@ -112,10 +127,10 @@ final class BlockingCursor<R> {
     /**
      * Calls the factory where {@link #cancel} can interrupt it: a pool's {@code getConnection()} may wait long (for
      * ever, with no timeout) for a free connection, and interrupting is how a pool is told to stop waiting. Our
-     * interrupt does not outlive the call: the thread may be an executor's, with other work to do. An interrupt that
-     * was already there when we cancelled is not ours, and is left (one arriving after ours cannot be told from it).
+     * interrupt does not outlive the call. An interrupt that was already there when we cancelled is not ours, and is
+     * left (one arriving after ours cannot be told from it).
      */
-    private Connection connect() throws SQLException {
+    private Connection callFactory() throws SQLException {
         synchronized (this) {
             if (cancelled) {
                 throw new CancellationException("JdbcCursor cancelled before it connected");
@@ -182,8 +197,8 @@ final class BlockingCursor<R> {
     }
 
     /**
-     * How many calls of {@link #open} and {@link #read} have started so far. After a {@link #cancel}, no more start:
-     * one submitted to the executor and not counted here will do nothing if it ever runs.
+     * How many calls ({@link #connect}, {@link #execute}, {@link #read}) have started so far. After a {@link #cancel},
+     * no more start: one submitted and not counted here will do nothing if it ever runs.
      */
     synchronized int callsStarted() {
         return callsStarted;
@@ -326,7 +341,7 @@ final class BlockingCursor<R> {
     /**
      * Closes the result set, the statement and the connection, ending the transaction first: committed if the
      * rows were all read and closing the result set and statement succeeded, rolled back otherwise (the consumer
-     * gets an error, so the transaction must not have happened). Autocommit is turned on again if {@link #open}
+     * gets an error, so the transaction must not have happened). Autocommit is turned on again if {@link #execute}
      * turned it off, for a pool that does not reset it. Every step runs even if one before it failed; the first
      * failure is thrown, with the others suppressed. Never while a call runs; a second close does nothing.
      */

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.aio4j.Aio;
 import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
@@ -18,16 +19,18 @@ import org.aio4j.GeneratorExit;
  * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop.
  *
  * <h2>How rows are read</h2>
- * Every blocking JDBC call (connect, execute, fetch, close) runs off the loop, on the query's executor (a new virtual
- * thread per call by default) through {@link EventLoop#runInExecutor}; the task waiting for it suspends and the loop
- * runs other tasks. Rows are read in batches of {@code min(fetchSize, bufferSize)}, mapped by the
- * {@link RowMapper} on the reading thread, and held in a buffer until the consumer takes them. The next batch is read
- * while the consumer works, but only while the rows held plus that batch fit in {@code bufferSize}: at no time are
- * more than {@code bufferSize} mapped rows held ahead of the consumer, and the driver holds at most one fetch beyond
- * them, so memory stays flat however many rows the query returns. (The driver must stream: PostgreSQL does inside a
- * transaction with a fetch size, which the cursor sets up; H2 needs {@code LAZY_QUERY_EXECUTION=TRUE}; MySQL needs
- * {@code useCursorFetch=true}.) The query runs in a transaction of its own (autocommit off): committed when every row
- * was read, rolled back otherwise.
+ * Every blocking JDBC call runs off the loop through {@link EventLoop#runInExecutor}; the task waiting for it
+ * suspends and the loop runs other tasks. The statement's calls (execute, fetch) run on the query's executor (a new
+ * virtual thread per call by default); {@link ConnectionFactory#connect()} and the close run on a new virtual thread
+ * each whatever the executor, so that no thread of a bounded one waits for a pool's connection, and no connection
+ * waits for one of its threads to be given back (see {@link JdbcQuery#executor}). Rows are read in batches of
+ * {@code min(fetchSize, bufferSize)}, mapped by the {@link RowMapper} on the reading thread, and held in a buffer
+ * until the consumer takes them. The next batch is read while the consumer works, but only while the rows held plus
+ * that batch fit in {@code bufferSize}: at no time are more than {@code bufferSize} mapped rows held ahead of the
+ * consumer, and the driver holds at most one fetch beyond them, so memory stays flat however many rows the query
+ * returns. (The driver must stream: PostgreSQL does inside a transaction with a fetch size, which the cursor sets up;
+ * H2 needs {@code LAZY_QUERY_EXECUTION=TRUE}; MySQL needs {@code useCursorFetch=true}.) The query runs in a
+ * transaction of its own (autocommit off): committed when every row was read, rolled back otherwise.
  *
  * <h2>Errors</h2>
  * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after
@@ -46,13 +49,13 @@ import org.aio4j.GeneratorExit;
  * under a call still using it. A call still waiting in {@link ConnectionFactory#connect()} (for a free connection of
  * an exhausted pool, say) is interrupted instead, which pools such as HikariCP, DBCP and c3p0 take as the end of the
  * wait; a connection that arrives anyway is closed. A call still waiting in the queue of the query's executor (a
- * bounded pool whose threads are all busy with other queries) is dropped, and the cursor closes on a thread of its
- * own, not behind those queries. The cancel is repeated every 50 ms while the call goes on (one may find nothing to
- * cancel yet, and pgjdbc ignores it while a result set fetches); a call still running 2 s later has its connection
- * {@linkplain java.sql.Connection#abort aborted}, which ends it (the server rolls the transaction back; a statement
- * running there may go on until the server notices). Cancelling the consuming task therefore aborts a long query and
- * closes everything before the {@link CancellationException} leaves {@code hasNext()}; a second cancellation
- * meanwhile does not cut the clean-up short (it is thrown afterwards).
+ * bounded pool whose threads are all busy with other queries) is dropped, not waited for. The cancel is repeated
+ * every 50 ms while the call goes on (one may find nothing to cancel yet, and pgjdbc ignores it while a result set
+ * fetches); a call still running 2 s later has its connection {@linkplain java.sql.Connection#abort aborted}, which
+ * ends it (the server rolls the transaction back; a statement running there may go on until the server notices).
+ * Cancelling the consuming task therefore aborts a long query and closes everything before the
+ * {@link CancellationException} leaves {@code hasNext()}; a second cancellation meanwhile does not cut the clean-up
+ * short (it is thrown afterwards).
  *
  * <p>If the abort fails (a driver or pool proxy without it throws
  * {@link java.sql.SQLFeatureNotSupportedException}) or the call still runs 2 s after it, nothing more can end the call
@@ -77,11 +80,19 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private static final System.Logger LOG = System.getLogger("org.aio4j");
 
     /**
-     * Runs {@code Statement.cancel()}, and a close the query's executor refuses: a fresh virtual thread each time,
-     * never queued behind the call it cancels, never refusing.
+     * Runs {@link ConnectionFactory#connect()}, whatever the query's executor: a fresh virtual thread each time. A
+     * wait for a pool's free connection must not take a thread of a bounded executor that the cursors holding the
+     * pool's connections need to read on and give them back.
      */
-    private static final java.util.concurrent.Executor CANCELLER =
-            command -> Thread.ofVirtual().name("aio4j-jdbc-cancel").start(command);
+    private static final Executor CONNECTOR = ownThread("aio4j-jdbc-connect");
+    /**
+     * Runs the close, whatever the query's executor: a fresh virtual thread each time, never queued, never refusing.
+     * Giving the connection back (ending its transaction, releasing its locks) must not wait behind calls of other
+     * cursors that may be waiting for exactly that, nor for a call of this cursor that was dropped from the queue.
+     */
+    private static final Executor CLOSER = ownThread("aio4j-jdbc-close");
+    /** Runs {@code Statement.cancel()}: a fresh virtual thread each time, never queued behind the call it cancels. */
+    private static final Executor CANCELLER = ownThread("aio4j-jdbc-cancel");
     /** How often {@code Statement.cancel()} is repeated while the call it cancels has not ended. */
     static final java.time.Duration RECANCEL_EVERY = java.time.Duration.ofMillis(50);
     /** How long a cancelled call may go on before its connection is aborted. */
@@ -108,14 +119,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     // Touched by the loop only.
     /** Rows read and not yet delivered, in order; a null row is {@link #NULL_ROW}. */
     private final ArrayDeque<Object> ready = new ArrayDeque<>();
-    /** The JDBC call running now (executing or reading), or null. */
+    /** The JDBC call running now (connecting, executing or reading), or null. */
     private Future<?> inFlight;
-    /** How many calls (executing, reading) were submitted to the query's executor. */
+    /** How many calls (connecting, executing, reading) were submitted to an executor. */
     private int callsSubmitted;
-    /**
-     * Whether the clean-up dropped a call still waiting in the executor's queue: the close must not wait there too.
-     */
-    private boolean executorBusy;
     /** Whether the clean-up left the close to a call still running, or to a thread of its own. */
     private boolean givenUp;
     private boolean readAll;
@@ -179,8 +186,12 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         Throwable primary = null;
         try {
             try {
-                await(offload(loop, () -> {
-                    blocking.open();
+                await(offload(loop, CONNECTOR, () -> {
+                    blocking.connect();
+                    return null;
+                }));
+                await(offload(loop, query.executor(), () -> {
+                    blocking.execute();
                     return null;
                 }));
             } catch (Exception e) {
@@ -221,7 +232,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      */
     private Future<BlockingCursor.Batch<R>> startReading(EventLoop loop) {
         try {
-            return offload(loop, () -> blocking.read(batchSize));
+            return offload(loop, query.executor(), () -> blocking.read(batchSize));
         } catch (java.util.concurrent.RejectedExecutionException refused) {
             readAll = true;
             readFailure = refused;
@@ -229,8 +240,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         }
     }
 
-    private <T> Future<T> offload(EventLoop loop, Callable<T> call) {
-        Future<T> f = loop.runInExecutor(query.executor(), call);
+    private <T> Future<T> offload(EventLoop loop, Executor executor, Callable<T> call) {
+        Future<T> f = loop.runInExecutor(executor, call);
         callsSubmitted++;
         inFlight = f;
         return f;
@@ -315,13 +326,13 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     /**
      * The loop closes while the clean-up waits, and lifts its shield: the JDBC objects are closed without it,
      * rolling back. By the call in flight when it ends, if there is one; else now, on a thread of its own (a close
-     * already under way on the executor makes this one do nothing). The close's failure is reported as a late one.
+     * already under way makes this one do nothing). The close's failure is reported as a late one.
      */
     private void closeWithoutTheLoop(EventLoop loop) {
         givenUp = true;
         java.util.function.Consumer<Throwable> report = lateFailures(loop);
         if (!blocking.closeAfterCall(report)) {
-            CANCELLER.execute(() -> blocking.closeReporting(report));
+            CLOSER.execute(() -> blocking.closeReporting(report));
         }
     }
 
@@ -342,25 +353,16 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     }
 
     /**
-     * Closes the JDBC objects off the loop, committing or rolling back: on the query's executor, or on a thread of its
-     * own if that executor refuses (its queue is full, it was shut down): whatever it says, the connection must be
-     * closed, or a pool's connection is lost to the pool. The close itself is done, so the refusal is not reported.
-     * On a thread of its own too if the clean-up found a call of this cursor waiting in the executor's queue: the
-     * close would wait there as long, for other queries to end.
+     * Closes the JDBC objects off the loop, committing or rolling back, on a thread of its own ({@link #CLOSER}), not
+     * on the query's executor: its threads may all be busy, even with statements waiting for the locks this
+     * transaction holds, and it may refuse (its queue is full, it was shut down), while the connection must be given
+     * back whatever it does.
      */
     private Future<Void> closing(EventLoop loop, boolean commit) {
-        Callable<Void> close = () -> {
+        return loop.runInExecutor(CLOSER, () -> {
             blocking.close(commit);
             return null;
-        };
-        if (executorBusy) {
-            return loop.runInExecutor(CANCELLER, close);
-        }
-        try {
-            return loop.runInExecutor(query.executor(), close);
-        } catch (java.util.concurrent.RejectedExecutionException refused) {
-            return loop.runInExecutor(CANCELLER, close);
-        }
+        });
     }
 
     /**
@@ -399,13 +401,18 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         }
         if (blocking.callsStarted() < callsSubmitted) {
             // The call has not started: it waits in the queue of a bounded executor whose threads are busy with other
-            // queries, maybe for long. It never starts now (the cancel forbade it), so it is dropped, not waited for.
+            // queries, maybe for long (or its own thread has not started yet). It never starts now (the cancel
+            // forbade it), so it is dropped, not waited for.
             running.cancel();
-            executorBusy = true;
             return cancelFailure;
         }
         settle(running); // the call was cancelled on purpose: its failure is expected
         return cancelFailure;
+    }
+
+    /** An executor that starts a new virtual thread named {@code name} for each command. */
+    private static Executor ownThread(String name) {
+        return command -> Thread.ofVirtual().name(name).start(command);
     }
 
     private static void retrieve(Future<?> f) {

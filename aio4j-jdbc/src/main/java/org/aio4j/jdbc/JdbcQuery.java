@@ -116,13 +116,21 @@ public final class JdbcQuery<R> {
     }
 
     /**
-     * This query with its blocking JDBC calls run on {@code executor} (by {@link org.aio4j.EventLoop#runInExecutor})
-     * instead of a new virtual thread per call. A bounded pool caps the calls running at once, not the connections in
-     * use: a cursor holds its connection between its calls, while its consumer works (cap those with a connection
-     * pool). Do not give a bounded executor to queries whose {@link ConnectionFactory} waits for a pool's free
-     * connection: the calls waiting in {@code connect()} can take all its threads, while the cursors that hold the
-     * connections need one to read on and give them back, a deadlock that lasts until the pool's wait times out (for
-     * ever with a pool without a timeout).
+     * This query with its statement's blocking JDBC calls (execute, fetch) run on {@code executor} (by
+     * {@link org.aio4j.EventLoop#runInExecutor}) instead of a new virtual thread per call. A bounded pool caps the
+     * statements executing or fetching at once, across the queries that share it; not the connections in use (a
+     * cursor holds its connection between its calls, while its consumer works): cap those with a connection pool.
+     * {@link ConnectionFactory#connect()} and the close (ending the transaction, closing the statement and the
+     * connection) run on a new virtual thread each, whatever the executor: a cursor waiting for a pool's free
+     * connection takes none of its threads, which the cursors holding the connections need to read on, and a cursor
+     * giving its connection back does not wait for one. So cursors sharing a bounded executor and a pool that waits
+     * for a free connection do not deadlock, however few threads and connections there are. A statement that waits
+     * for a row lock held by another cursor's open transaction does hold its thread meanwhile: if every thread so
+     * waits while that cursor needs one to fetch its next rows (its close needs none), they wait until the database's
+     * lock timeout. A refused call fails the cursor with the {@link java.util.concurrent.RejectedExecutionException}
+     * (see {@link JdbcCursor}); the connection is closed all the same.
+     *
+     * @throws NullPointerException if {@code executor} is null
      */
     public JdbcQuery<R> executor(Executor executor) {
         Objects.requireNonNull(executor, "executor must not be null");

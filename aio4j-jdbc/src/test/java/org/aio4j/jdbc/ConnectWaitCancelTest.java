@@ -29,36 +29,22 @@ class ConnectWaitCancelTest {
 
     @Test
     void aConsumerCancelledWhileWaitingForAPooledConnectionEndsAndLeavesNoInterruptBehind() throws Exception {
-        var waiting = new CountDownLatch(1);
-        var interrupted = new CountDownLatch(1);
-        ConnectionFactory exhaustedPool = () -> {
-            waiting.countDown();
-            try {
-                new CountDownLatch(1).await(); // no connection is ever given back: the pool has no timeout
-                throw new AssertionError("unreachable");
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-                Thread.currentThread().interrupt(); // as a well-behaved pool does
-                throw new SQLException("interrupted while waiting for a connection", e);
-            }
-        };
+        var exhaustedPool = new ExhaustedPool();
         ExecutorService oneThread = Executors.newSingleThreadExecutor();
         try {
             boolean leftInterrupted = AioTesting.runTest(
                     TestOptions.defaults().withVirtualTime(false).withTimeout(Duration.ofSeconds(20)), () -> {
                         Task<?> consumer = Aio.createTask(() ->
                                 JdbcQuery.of(exhaustedPool, "SELECT 1", rs -> 1).executor(oneThread).rows().toList());
-                        Aio.toThread(() -> {
-                            waiting.await();
-                            return null;
-                        });
+                        exhaustedPool.untilConnectWaits();
                         consumer.cancel();
                         assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
-                        // the executor's thread, which ran connect(), is not left interrupted for its next task
+                        // the executor's thread is not left interrupted for its next task (connect() ran on a
+                        // thread of its own)
                         return Aio.getRunningLoop().runInExecutor(oneThread,
                                 () -> Thread.currentThread().isInterrupted()).await();
                     });
-            assertThat(interrupted.getCount()).isZero();
+            assertThat(exhaustedPool.interrupted.getCount()).isZero();
             assertThat(leftInterrupted).isFalse();
         } finally {
             oneThread.shutdownNow();
@@ -133,7 +119,7 @@ class ConnectWaitCancelTest {
     void anInterruptThatWasThereBeforeTheCancellationIsNotCleared() {
         // Someone else (an executor's shutdownNow) interrupts the thread waiting for a connection; the pool gives up
         // with the interrupt re-asserted, and the cursor is cancelled in that window: the interrupt is not the
-        // cursor's, and the thread must still carry it when open() returns.
+        // cursor's, and the thread must still carry it when connect() returns.
         var cursor = new java.util.concurrent.atomic.AtomicReference<BlockingCursor<Integer>>();
         ConnectionFactory interruptedPool = () -> {
             Thread.currentThread().interrupt(); // the foreign interrupt, which the pool kept as it should
@@ -146,7 +132,7 @@ class ConnectWaitCancelTest {
         };
         cursor.set(new BlockingCursor<>(JdbcQuery.of(interruptedPool, "SELECT 1", rs -> 1)));
         try {
-            assertThatThrownBy(cursor.get()::open).isInstanceOf(SQLException.class);
+            assertThatThrownBy(cursor.get()::connect).isInstanceOf(SQLException.class);
             assertThat(Thread.currentThread().isInterrupted()).isTrue();
         } finally {
             Thread.interrupted();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.aio4j.Aio;
@@ -21,9 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A consumer cancelled while its cursor's next call waits, not started, in the queue of the query's executor: a
- * bounded pool (see {@link JdbcQuery#executor}, to cap the calls running at once) whose only thread is busy with
- * another query. The cancellation must end the consumer, with its connection closed, instead of waiting until the
- * other query frees the thread: the queued call is dropped, and the cursor does not queue its close there either.
+ * bounded pool (see {@link JdbcQuery#executor}, to cap the statements running at once) whose only thread is busy with
+ * another query; or while it connects, which does not wait for that thread. The cancellation must end the consumer,
+ * with its connection closed, instead of waiting until the other query frees the thread: the queued call is dropped,
+ * and the cursor does not queue its close there either.
  */
 class QueuedCallCancelTest {
 
@@ -47,12 +49,35 @@ class QueuedCallCancelTest {
         var connections = new RecordingConnections(database);
         AioTesting.runTest(REAL_CLOCK, () -> {
             Task<List<Integer>> other = takeThePoolsThread();
+            var queryQueued = new Event();
+            Executor oneThreadTelling = command -> { // called on the loop, by runInExecutor
+                oneThread.execute(command);
+                queryQueued.set();
+            };
             Task<List<Integer>> consumer = Aio.createTask(() ->
-                    JdbcQuery.of(connections, "SELECT 1", rs -> 1).executor(oneThread).rows().toList());
-            Aio.sleep(0); // the consumer's cursor submits its first call, which waits for the thread
+                    JdbcQuery.of(connections, "SELECT 1", rs -> 1).executor(oneThreadTelling).rows().toList());
+            queryQueued.await(); // connected (not on the pool's thread), its query waits for the thread
             consumer.cancel();
             assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
-            assertThat(connections.connections).isEmpty();
+            assertThat(connections.connections).hasSize(1);
+            assertThat(connections.allClosed()).isTrue();
+            giveTheThreadBack.countDown();
+            assertThat(other.await()).containsExactly(1, 2, 3);
+        });
+    }
+
+    /** Cancelled while it waits for a pool's free connection: interrupted there, it closes nothing, and ends. */
+    @Test
+    void aConsumerCancelledWhileItConnects() throws Exception {
+        var exhaustedPool = new ExhaustedPool();
+        AioTesting.runTest(REAL_CLOCK, () -> {
+            Task<List<Integer>> other = takeThePoolsThread();
+            Task<List<Integer>> consumer = Aio.createTask(() ->
+                    JdbcQuery.of(exhaustedPool, "SELECT 1", rs -> 1).executor(oneThread).rows().toList());
+            exhaustedPool.untilConnectWaits();
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class);
+            assertThat(exhaustedPool.interrupted.getCount()).isZero();
             giveTheThreadBack.countDown();
             assertThat(other.await()).containsExactly(1, 2, 3);
         });

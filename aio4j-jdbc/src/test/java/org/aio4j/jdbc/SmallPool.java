@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small connection pool for the tests, strict about its borrowers: a fair semaphore of {@code size} permits over
  * {@code size} H2 connections, handing out a handle per {@code connect()} whose {@code close()} gives the connection
  * back (rolled back, autocommit on, as real pools do). It records every breach of the pool contract: a handle closed
- * while a call on it (or on its statements and result sets) is still running, a handle used after it was closed.
+ * while a call on it (or on its statements and result sets) is still running, a handle used or closed again after it
+ * was closed.
  * Waiting for a permit is interruptible, as with HikariCP or c3p0.
  */
 final class SmallPool implements ConnectionFactory, AutoCloseable {
@@ -125,6 +126,7 @@ final class SmallPool implements ConnectionFactory, AutoCloseable {
         private void giveBack() throws SQLException {
             synchronized (this) {
                 if (closed) {
+                    breaches.add("a connection was closed again after it was given back");
                     return;
                 }
                 closed = true;
