@@ -5,6 +5,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.aio4j.Aio;
 import org.aio4j.AsyncGenerator;
 import org.aio4j.AsyncIterator;
@@ -233,7 +235,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private Future<BlockingCursor.Batch<R>> startReading(EventLoop loop) {
         try {
             return offload(loop, query.executor(), () -> blocking.read(batchSize));
-        } catch (java.util.concurrent.RejectedExecutionException refused) {
+        } catch (RejectedExecutionException refused) {
             readAll = true;
             readFailure = refused;
             return null;
@@ -330,7 +332,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      */
     private void closeWithoutTheLoop(EventLoop loop) {
         givenUp = true;
-        java.util.function.Consumer<Throwable> report = lateFailures(loop);
+        Consumer<Throwable> report = lateFailures(loop);
         if (!blocking.closeAfterCall(report)) {
             CLOSER.execute(() -> blocking.closeReporting(report));
         }
@@ -340,7 +342,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * Reports a failure of a close that no consumer waits for: to the loop's exception handler, or, if the loop is
      * closed, to the {@code org.aio4j} logger (where the default exception handler writes too).
      */
-    private java.util.function.Consumer<Throwable> lateFailures(EventLoop loop) {
+    private Consumer<Throwable> lateFailures(EventLoop loop) {
         return failure -> {
             var context = new ExceptionContext("JdbcCursor: closing after the consumer stopped waiting failed, query: "
                     + query.sql(), failure, null, null);
