@@ -139,7 +139,7 @@ public final class EventLoop implements AutoCloseable {
     private long slowCallbackNanos = 100_000_000L;
     private ExceptionHandler exceptionHandler;
     private Executor defaultExecutor;
-    /** shutdownDefaultExecutor() was called: no default executor is created any more. */
+    /** shutdownDefaultExecutor() was called and no executor was set since: runInExecutor(null) is refused. */
     private boolean defaultExecutorShutDown;
     private boolean ownsDefaultExecutor;
 
@@ -807,7 +807,9 @@ public final class EventLoop implements AutoCloseable {
      *
      * @throws NullPointerException  if {@code call} is null
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
-     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call; any other exception
+     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call, or {@code executor} is
+     *                                                         null and the default executor was shut down (see
+     *                                                         {@link #shutdownDefaultExecutor}); any other exception
      *                                                         its {@code execute} throws is rethrown as is
      */
     public <T> Future<T> runInExecutor(Executor executor, Callable<T> call) {
@@ -873,6 +875,7 @@ public final class EventLoop implements AutoCloseable {
         }
         defaultExecutor = executor;
         ownsDefaultExecutor = false;
+        defaultExecutorShutDown = false;
     }
 
     /**
@@ -880,8 +883,9 @@ public final class EventLoop implements AutoCloseable {
      * {@code shutdown_default_executor()}. Whatever the default executor is, the one the loop created or one set with
      * {@link #setDefaultExecutor}, is shut down, as asyncio does: an {@link ExecutorService} is shut down and
      * awaited; another executor that is {@link AutoCloseable} is closed (an error closing it goes to the exception
-     * handler); any other executor is left as it is. Must be called while the loop is not running; it blocks the
-     * calling thread.
+     * handler); any other executor is left as it is. Either way, from then on {@code runInExecutor(null, ...)} is
+     * refused until {@link #setDefaultExecutor} sets another (asyncio refuses it for good). Must be called while the
+     * loop is not running; it blocks the calling thread.
      *
      * @return whether the executor terminated in time (true if there was none)
      * @throws NullPointerException     if {@code timeout} is null
@@ -1248,11 +1252,11 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private Executor defaultExecutor() {
-        Executor ex = defaultExecutor;
-        if (ex == null && defaultExecutorShutDown) {
+        if (defaultExecutorShutDown) { // whatever it was, even one that shutdownDefaultExecutor had to leave as it is
             throw new java.util.concurrent.RejectedExecutionException(
                     "the default executor was shut down (shutdownDefaultExecutor): set another with setDefaultExecutor");
         }
+        Executor ex = defaultExecutor;
         if (ex == null) {
             ex = Executors.newThreadPerTaskExecutor(Schedulers.sharedThreads("aio4j-executor-", 0));
             defaultExecutor = ex;

@@ -1,9 +1,13 @@
 package org.aio4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -65,6 +69,34 @@ class EventLoopCPythonTest {
         assertThat(callbacksAfterAnUndescribableException(EventLoop.builder().virtualTime()
                 .exceptionHandler((l, ctx) -> { throw new IllegalStateException("handler failed"); })))
                 .containsExactly("after");
+    }
+
+    /*
+     * loop = asyncio.new_event_loop()
+     * loop.run_until_complete(loop.run_in_executor(None, int))   # the loop creates its default executor
+     * loop.run_until_complete(loop.shutdown_default_executor())
+     * loop.run_in_executor(None, int)
+     * CPython: RuntimeError: Executor shutdown has been called
+     * The same when the default executor was set with set_default_executor: once shut down, it is not used again.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theDefaultExecutorIsNotUsedAgainOnceShutDown() throws Exception {
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            assertThat(loop.runUntilComplete(() -> loop.runInExecutor(null, () -> 0).await())).isZero();
+            assertThat(loop.shutdownDefaultExecutor(Duration.ofSeconds(30))).isTrue();
+            assertThatThrownBy(() -> loop.runInExecutor(null, () -> 0))
+                    .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shutdownDefaultExecutor");
+        }
+        List<Runnable> ran = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            Executor neitherShutDownNorClosed = ran::add;
+            loop.setDefaultExecutor(neitherShutDownNorClosed);
+            assertThat(loop.shutdownDefaultExecutor(Duration.ZERO)).isTrue();
+            assertThatThrownBy(() -> loop.runInExecutor(null, () -> 0))
+                    .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shutdownDefaultExecutor");
+        }
+        assertThat(ran).isEmpty();
     }
 
     /**
