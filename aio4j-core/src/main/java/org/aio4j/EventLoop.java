@@ -699,7 +699,12 @@ public final class EventLoop implements AutoCloseable {
         return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
     }
 
-    /** A new pending future bound to this loop: asyncio's {@code create_future()}. */
+    /**
+     * A new pending future bound to this loop: asyncio's {@code create_future()}.
+     *
+     * @throws IllegalStateException if the loop is closed (asyncio still makes one, whose done callbacks could never
+     *                               run)
+     */
     public <T> Future<T> createFuture() {
         checkNotClosed();
         return new Future<>(this);

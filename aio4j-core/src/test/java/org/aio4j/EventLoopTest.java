@@ -286,6 +286,7 @@ class EventLoopTest {
         assertThatThrownBy(() -> loop.callSoon(() -> { })).hasMessage("Event loop is closed");
         assertThatThrownBy(() -> loop.callSoonThreadsafe(() -> { })).hasMessage("Event loop is closed");
         assertThatThrownBy(() -> loop.createTask(() -> 1)).hasMessage("Event loop is closed");
+        assertThatThrownBy(loop::createFuture).hasMessage("Event loop is closed");
     }
 
     @Test
