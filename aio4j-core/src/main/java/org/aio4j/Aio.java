@@ -55,7 +55,14 @@ public final class Aio {
      * them on a pool all of whose threads they take (see {@link EventLoop#runInExecutor}): the close reports and drops
      * them.
      *
+     * <p>Interrupting the thread that called {@code run} is the counterpart of asyncio's Ctrl-C: the main task is
+     * cancelled where it waits (as {@code asyncio.run} cancels it on {@code SIGINT}), the shutdown above runs as
+     * usual, and {@code run} throws that {@link CancellationException} (asyncio: {@code KeyboardInterrupt}) with the
+     * thread's interrupt status set again. A main that catches the cancellation and returns ends {@code run} with its
+     * value, still with the interrupt status set.
+     *
      * @throws IllegalStateException if called from a running event loop
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
      */
     public static <T> T run(Coroutine<T> main) throws Exception {

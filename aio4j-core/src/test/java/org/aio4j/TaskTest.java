@@ -365,6 +365,29 @@ class TaskTest {
         }
     }
 
+    @Test
+    void aMainThatCatchesTheCancellationOfAnInterruptEndsRunWithItsValueAndTheInterruptStatusSet() throws Exception {
+        Thread driver = Thread.currentThread();
+        try {
+            String outcome = Aio.run(() -> {
+                Aio.createTask(() -> Aio.toThread(() -> { // starts once main sleeps
+                    driver.interrupt();
+                    return null;
+                }));
+                try {
+                    Aio.sleep(3600);
+                    return "slept";
+                } catch (CancellationException e) {
+                    return "cancelled, cancelling() = " + Aio.currentTask().cancelling();
+                }
+            });
+            assertThat(outcome).isEqualTo("cancelled, cancelling() = 1");
+            assertThat(Thread.interrupted()).as("the interrupt status is restored").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     /** Suspends the calling task until {@code latch} opens, waiting for it on another thread. */
     private static void awaitOffLoop(CountDownLatch latch) throws Exception {
         Aio.toThread(() -> {
