@@ -39,7 +39,7 @@ final class Chunked<T> implements AsyncIterator<List<T>>, Derived {
             while (filling.size() < size && upstream.hasNext()) {
                 filling.add(upstream.next());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (Task.interruptsCurrentTask(e)) {
                 // The consumer's own interruption: it leaves now, not after one more chunk. The partial list stays
                 // for a consumer that catches the interruption and goes on.

@@ -57,10 +57,10 @@ final class Failures {
     static final class Held {
         private final EventLoop loop;
         private final String operator;
-        private final RuntimeException failure;
+        private final Throwable failure;
 
-        /** {@code failure}, read ahead by {@code operator} on this thread. */
-        Held(String operator, RuntimeException failure) {
+        /** {@code failure}, read ahead by {@code operator} on this thread: an unchecked exception or an error. */
+        Held(String operator, Throwable failure) {
             this.operator = operator;
             this.failure = failure;
             this.loop = EventLoop.ofCurrentThread();
@@ -69,10 +69,13 @@ final class Failures {
             }
         }
 
-        /** The failure, for the consumer that reached it: not reported any more. */
+        /**
+         * The failure, for the consumer that reached it: not reported any more. Throws it itself if it is an
+         * {@link Error} (see {@link Failures#unchecked}).
+         */
         RuntimeException take() {
             forget();
-            return failure;
+            return unchecked(failure);
         }
 
         /** The consumer closed the iterator (or was cancelled) before reaching it: reported now, once. */

@@ -95,6 +95,55 @@ class OperatorFailuresTest {
     }
 
     /**
+     * A source that fails with an {@link Error} (an AssertionError of its own, say) after some items: the items read
+     * before it reach the consumer, then the Error itself, as with an exception ("Failures of the source surface at
+     * the element where they happen: an unchecked exception or Error as is"), and the source is closed once. chunked
+     * threw the Error at once and lost its partial list.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "buffer", "merge"})
+    void anErrorOfTheSourceSurfacesAfterTheItemsReadBeforeIt(String operator) throws Exception {
+        var boom = new AssertionError("source broke after 1");
+        List<String> log = new ArrayList<>();
+        List<Object> got = new ArrayList<>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        TestLoops.runVirtual(reports, () -> {
+            var source = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(0);
+                    out.emit(1);
+                    throw boom;
+                } finally {
+                    log.add("source's finally");
+                }
+            });
+            CoroutineFunction<Integer, Integer> slow = i -> {
+                Aio.sleep(1);
+                return i;
+            };
+            AsyncIterator<?> it = switch (operator) {
+                case "chunked" -> source.chunked(5);
+                case "buffer" -> source.buffer(5);
+                case "merge" -> AsyncIterator.merge(source);
+                case "mapConcurrent" -> source.mapConcurrent(5, slow);
+                default -> source.mapConcurrentUnordered(5, slow);
+            };
+            try (it) {
+                assertThatThrownBy(() -> {
+                    for (Object x : it) {
+                        got.add(x);
+                    }
+                }).isSameAs(boom);
+                assertThat(it.hasNext()).isFalse();
+            }
+            return null;
+        });
+        assertThat(got).isEqualTo(operator.equals("chunked") ? List.of(List.of(0, 1)) : List.of(0, 1));
+        assertThat(log).containsExactly("source's finally");
+        assertThat(reports).isEmpty();
+    }
+
+    /**
      * mapConcurrent closed while calls it had started had already failed, and a call fails as the close cancels it.
      * The calls that failed before the close were read ahead of the consumer, which never reached them: each is
      * reported once, as chunked's, buffer's and merge's read-ahead failures are, and aclose() throws only what
