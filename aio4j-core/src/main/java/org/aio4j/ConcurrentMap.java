@@ -32,7 +32,8 @@ final class ConcurrentMap<T, R> {
     private HelperTasks helpers;
     private Wakeup callEnded;
     private boolean upstreamDone;
-    private RuntimeException upstreamFailure;
+    /** What the upstream failed with (an unchecked exception or an error), or null. */
+    private Throwable upstreamFailure;
 
     private ConcurrentMap(AsyncIterator<T> upstream, int limit, CoroutineFunction<? super T, ? extends R> fn,
                           boolean ordered, String name) {
@@ -80,7 +81,7 @@ final class ConcurrentMap<T, R> {
             throw e;
         }
         if (upstreamFailure != null) {
-            throw upstreamFailure;
+            throw Failures.asException(upstreamFailure);
         }
     }
 
@@ -113,7 +114,7 @@ final class ConcurrentMap<T, R> {
                     return;
                 }
                 item = upstream.next();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (Task.interruptsCurrentTask(e)) { // the caller's, not a failure of the upstream
                     throw e;
                 }

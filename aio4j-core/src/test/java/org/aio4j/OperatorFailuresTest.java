@@ -98,10 +98,11 @@ class OperatorFailuresTest {
      * A source that fails with an {@link Error} (an AssertionError of its own, say) after some items: the items read
      * before it reach the consumer, then the Error itself, as with an exception ("Failures of the source surface at
      * the element where they happen: an unchecked exception or Error as is"), and the source is closed once. chunked
-     * threw the Error at once and lost its partial list.
+     * threw the Error at once and lost its partial list; mapConcurrent threw it at once and cancelled the calls of
+     * the items before it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"chunked", "buffer", "merge"})
+    @ValueSource(strings = {"chunked", "buffer", "merge", "mapConcurrent", "mapConcurrentUnordered"})
     void anErrorOfTheSourceSurfacesAfterTheItemsReadBeforeIt(String operator) throws Exception {
         var boom = new AssertionError("source broke after 1");
         List<String> log = new ArrayList<>();
