@@ -266,6 +266,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         return state == State.CLOSED;
     }
 
+    /** Whether the generator was neither driven nor closed yet: its body has not started. */
+    boolean isCreated() {
+        return state == State.CREATED;
+    }
+
     @Override
     public String toString() {
         Task<?> o = owner;
@@ -444,6 +449,24 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             return stage.refusedClose();
         }
         return false;
+    }
+
+    /**
+     * Throws the {@link IllegalStateException} with which {@code aclose()} of {@code source}, called now, would be
+     * refused (the generator underneath runs, or the caller is no task of its loop), having changed nothing; returns
+     * if the close would not be refused. For a stage that never started, whose close would otherwise close some of its
+     * upstreams before one of them refused (see {@link GeneratorStage#aclose()}).
+     */
+    static void checkClosable(AsyncIterator<?> source) {
+        if (source instanceof AsyncGenerator<?> g) {
+            if (g.state == State.SUSPENDED || g.state == State.RUNNING) {
+                g.driverFor("AsyncGenerator.aclose()");
+            }
+        } else if (source instanceof Derived d) {
+            checkClosable(d.upstream());
+        } else if (source instanceof GeneratorStage<?> stage) {
+            stage.checkClosable();
+        }
     }
 
     /**

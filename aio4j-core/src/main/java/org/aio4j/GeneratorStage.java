@@ -57,6 +57,12 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
 
     @Override
     public void aclose() {
+        if (generator.isCreated()) {
+            // Never started: closing it marks the generator closed (which no caller is refused) and closes the
+            // upstreams. If one of them would refuse the close, nothing is closed, the stage included: a refused
+            // close changes nothing, and the consumer still gets every item.
+            checkClosable();
+        }
         Throwable failure = null;
         try {
             generator.aclose();
@@ -72,6 +78,15 @@ final class GeneratorStage<T> implements AsyncIterator<T> {
         failure = closeAll(upstreams, failure);
         if (failure != null) {
             throw Failures.unchecked(failure);
+        }
+    }
+
+    /** Throws what {@link #aclose()} would be refused with now: see {@link AsyncGenerator#checkClosable}. */
+    void checkClosable() {
+        if (generator.isCreated()) {
+            upstreams.forEach(AsyncGenerator::checkClosable);
+        } else {
+            AsyncGenerator.checkClosable(generator);
         }
     }
 

@@ -308,6 +308,60 @@ class IteratorEdgeCasesTest {
     }
 
     /**
+     * The same close, of an operator that never started over a generator that did: refused, it changes nothing. The
+     * operator's generator was marked closed before its source refused, so the consumer then saw an empty stream (and
+     * the source's rest was lost until the end of its task closed it).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer", "merge", "mapConcurrent"})
+    void aRefusedAcloseOfAnOperatorThatNeverStartedChangesNothing(String operator) throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var source = oneToFour(() -> log.add("source closed"));
+            assertThat(source.next()).isEqualTo(1);
+            AsyncIterator<Integer> it = switch (operator) {
+                case "buffer" -> source.buffer(1);
+                case "merge" -> AsyncIterator.merge(source);
+                default -> source.mapConcurrent(1, x -> x);
+            };
+            acloseFromAThreadIsRefused(it);
+            log.add("refused");
+            log.add("rest " + it.toList());
+            return null;
+        });
+        assertThat(log).containsExactly("refused", "source closed", "rest [2, 3, 4]");
+    }
+
+    /**
+     * merge() that never started, closed while one of its sources runs in another task: the close is refused as that
+     * source refuses it, and closes none of the other sources either. The sources before it were closed, and the
+     * merge marked closed: its consumer got nothing of the others.
+     */
+    @Test
+    void aRefusedAcloseOfAMergeThatNeverStartedClosesNoneOfItsSources() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        TestLoops.runVirtual(() -> {
+            var idle = AsyncIterator.from(Stream.of(1, 2).onClose(() -> log.add("idle source closed")));
+            var running = AsyncGenerator.<Integer>of(out -> {
+                Aio.sleep(1);
+                out.emit(3);
+            });
+            var merged = AsyncIterator.merge(idle, running);
+            Task<List<Integer>> driver = Aio.createTask(() -> {
+                running.hasNext();
+                return merged.toList();
+            }, "driver");
+            Aio.sleep(0.5); // the driver waits inside the running source's body
+            assertThatThrownBy(merged::aclose).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already running");
+            log.add("refused");
+            log.add("rest " + driver.await().stream().sorted().toList());
+            return null;
+        });
+        assertThat(log).containsExactly("refused", "idle source closed", "rest [1, 2, 3]");
+    }
+
+    /**
      * Python: a refused aclose() changes nothing. filter() and chunked() dropped the item they held (the item
      * hasNext() looked ahead at, the chunk it filled) before their upstream refused the close: the consumer went on
      * without it.
@@ -358,7 +412,13 @@ class IteratorEdgeCasesTest {
 
     /** filter() of the even numbers, or chunked(2), over a generator of 1..4 whose finally block runs {@code atEnd}. */
     private static AsyncIterator<?> evenOrPairsOfOneToFour(String operator, Runnable atEnd) {
-        var source = AsyncGenerator.<Integer>of(out -> {
+        var source = oneToFour(atEnd);
+        return operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
+    }
+
+    /** A generator of 1..4 whose finally block runs {@code atEnd}. */
+    private static AsyncGenerator<Integer> oneToFour(Runnable atEnd) {
+        return AsyncGenerator.of(out -> {
             try {
                 for (int i = 1; i <= 4; i++) {
                     out.emit(i);
@@ -367,7 +427,6 @@ class IteratorEdgeCasesTest {
                 atEnd.run();
             }
         });
-        return operator.equals("filter") ? source.filter(i -> i % 2 == 0) : source.chunked(2);
     }
 
     /**
