@@ -12,9 +12,13 @@ import java.util.List;
  */
 final class Buffered<T> {
 
+    /** Stands for a null item in {@link #items}, which holds no nulls. */
+    private static final Object NULL_ITEM = new Object();
+
     private final AsyncIterator<T> upstream;
     private final int capacity;
-    private final ArrayDeque<T> items = new ArrayDeque<>();
+    /** Items read and not yet delivered, in order; a null item is {@link #NULL_ITEM}. */
+    private final ArrayDeque<Object> items = new ArrayDeque<>();
     private boolean ended;
     private Throwable failure;
     /** Set when the body has ended: a failure of the upstream caught by the pump then has no reader left. */
@@ -57,7 +61,7 @@ final class Buffered<T> {
             if (items.isEmpty()) {
                 break;
             }
-            T item = items.poll();
+            T item = takeItem();
             spaceFreed.signal();
             out.emit(item);
         }
@@ -66,6 +70,12 @@ final class Buffered<T> {
             failure = null; // received: the body's end does not report it
             throw Failures.asException(f);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private T takeItem() {
+        Object item = items.poll();
+        return item == NULL_ITEM ? null : (T) item;
     }
 
     private Void pump() throws Exception {
@@ -77,7 +87,8 @@ final class Buffered<T> {
                 if (!upstream.hasNext()) {
                     break;
                 }
-                items.add(upstream.next());
+                T item = upstream.next();
+                items.add(item == null ? NULL_ITEM : item);
                 itemArrived.signal();
             }
         } catch (Throwable e) {

@@ -113,4 +113,16 @@ class BufferedTest {
         });
         assertThat(closed).containsExactly("source");
     }
+
+    /**
+     * Items may be null (AsyncIterator: "items may be null, except where a bridge forbids it"): a null item is
+     * delivered in its place, as without the buffer. The buffer's deque, an ArrayDeque, threw a bare
+     * NullPointerException in the pump, which the consumer got instead of the null and the items after it.
+     */
+    @Test
+    void aNullItemIsDeliveredInItsPlace() throws Exception {
+        List<String> items = TestLoops.runVirtual(() ->
+                AsyncIterator.from(java.util.Arrays.asList("a", null, "b", null)).buffer(2).toList());
+        assertThat(items).containsExactly("a", null, "b", null);
+    }
 }
