@@ -101,6 +101,11 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         private boolean terminated;
         /** Whether the pump's body ran: a pump cancelled before its first step (the loop ends) never signals. */
         private boolean pumped;
+        /**
+         * Set when the pump has left its loop and closes the source: a cancel posted since (a subscriber that cancels
+         * from onNext, or twice) must not cancel the pump then, or it would cut the source's clean-up short.
+         */
+        private boolean closing;
         private Task<Void> pump;
 
         Subscription(Flow.Subscriber<? super T> subscriber) {
@@ -168,7 +173,14 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
         @Override
         public void cancel() {
             cancelled = true;
-            post(() -> pump.cancel());
+            post(this::cancelPump);
+        }
+
+        /** Cancels the pump where it waits (for demand, or inside the source), unless it already closes the source. */
+        private void cancelPump() {
+            if (!closing) {
+                pump.cancel();
+            }
         }
 
         private void post(Runnable action) {
@@ -185,7 +197,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 deliver("onError", s -> s.onError(error));
             }
             cancelled = true;
-            pump.cancel();
+            cancelPump();
         }
 
         private void awaitDemand() throws Exception {
@@ -249,6 +261,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 }
                 return null;
             } finally {
+                closing = true;
                 closeSource();
                 subscriber = null;
             }

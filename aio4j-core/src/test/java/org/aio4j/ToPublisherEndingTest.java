@@ -166,6 +166,45 @@ class ToPublisherEndingTest {
         assertThat(cancelled.closes).isEqualTo(1);
     }
 
+    /**
+     * A subscriber that cancels from onNext (rule 3.7: a cancel after the first is a no-op, and so is one after
+     * onComplete, rule 1.6): the pump sees the cancel at once and closes the source, and the source's clean-up goes to
+     * its end. The cancel, also posted to cancel the pump where it might wait, landed in the pump while it closed the
+     * source: the CancellationException cut the generator's finally block short at its first await and was reported as
+     * a failure to close the source.
+     */
+    @Test
+    void aCancelFromOnNextLetsTheSourcesCleanUpFinish() throws Exception {
+        for (int cancels : new int[] {1, 2}) {
+            List<String> log = new ArrayList<>();
+            var subscriber = new Recorder();
+            subscriber.onNext = item -> {
+                for (int i = 0; i < cancels; i++) {
+                    subscriber.subscription.cancel();
+                }
+            };
+            List<ExceptionContext> errors = new ArrayList<>();
+            TestLoops.runVirtual(errors, () -> {
+                var source = AsyncGenerator.<Integer>of(out -> {
+                    try {
+                        out.emit(1);
+                        out.emit(2);
+                    } finally {
+                        log.add("clean-up starts");
+                        Aio.sleep(1);
+                        log.add("clean-up ends");
+                    }
+                });
+                source.toPublisher().subscribe(subscriber);
+                Aio.sleep(5);
+                return null;
+            });
+            assertThat(log).as("%d cancel(s)", cancels).containsExactly("clean-up starts", "clean-up ends");
+            assertThat(errors).as("%d cancel(s)", cancels).isEmpty();
+            assertThat(subscriber.signals).containsExactly("subscribed", 1);
+        }
+    }
+
     @Test
     void aSubscriberWhoseOnNextThrowsIsCancelledNotSignalledAndReported() throws Exception {
         var source = new TrackedSource(List.of(1, 2, 3), null);
