@@ -102,7 +102,7 @@ final class Buffered<T> {
         } finally {
             ended = true;
             itemArrived.signal();
-            upstream.aclose();
+            HelperTasks.closeUpstream(upstream);
         }
         return null;
     }

@@ -33,6 +33,19 @@ final class HelperTasks {
     }
 
     /**
+     * Closes {@code upstream} from the helper task that read it (a pump), shielded from that helper's cancellation:
+     * the body's end cancels its helpers, also one that has read its upstream to the end and closes it, and that
+     * cancellation must not cut the close short (an upstream whose {@code aclose()} suspends would never be released;
+     * the body waits for its helpers anyway, see {@link #cancelAndAwait}). A cancellation deferred meanwhile ends
+     * the helper cancelled.
+     */
+    static void closeUpstream(AsyncIterator<?> upstream) {
+        try (CancelShield shield = CancelShield.enter()) {
+            upstream.aclose();
+        }
+    }
+
+    /**
      * Cancels the helpers that are not done and waits until every one has finished: the end of the operator's body,
      * called with the exception the body ends with ({@code primary}, or null).
      *

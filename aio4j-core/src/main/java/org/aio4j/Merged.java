@@ -118,7 +118,7 @@ final class Merged<T> {
         } finally {
             active--;
             arrived.signal();
-            it.aclose();
+            HelperTasks.closeUpstream(it);
         }
         return null;
     }

@@ -362,6 +362,29 @@ class IteratorEdgeCasesTest {
     }
 
     /**
+     * A source that releases its resource in aclose(), which suspends (AsyncIterator: "A direct implementation ...
+     * releases its resources in aclose()"; here a stream whose close handler awaits), read to its end through buffer() or merge(): the pump that read it closes
+     * it, and the consumer, which meanwhile took the last item and saw the end, ends the operator, whose end cancels
+     * the pump. That cancellation cut the source's close short at its await, and the operator's own close of the
+     * source found it marked closed: the resource was never released.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer", "merge"})
+    void aSourceReadToItsEndIsReleasedEvenIfItsCloseSuspends(String operator) throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var source = AsyncIterator.from(Stream.of(1, 2).onClose(() -> {
+                Aio.sleep(1); // the close suspends: say, a network round trip
+                log.add("released");
+            }));
+            AsyncIterator<Integer> it = operator.equals("buffer") ? source.buffer(2) : AsyncIterator.merge(source);
+            log.add("got " + it.toList());
+            return null;
+        });
+        assertThat(log).containsExactly("released", "got [1, 2]");
+    }
+
+    /**
      * Python: a refused aclose() changes nothing. filter() and chunked() dropped the item they held (the item
      * hasNext() looked ahead at, the chunk it filled) before their upstream refused the close: the consumer went on
      * without it.
