@@ -41,8 +41,13 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     private PublisherIterator(EventLoop loop, int prefetch) {
         this.loop = loop;
         this.prefetch = prefetch;
-        this.batch = (prefetch + 1) / 2;
+        this.batch = batchOf(prefetch);
         this.signalled = new Wakeup(loop, "fromPublisher() waiting for the publisher");
+    }
+
+    /** Half of {@code prefetch}, rounded up: how many items are requested again each time as many were taken. */
+    static int batchOf(int prefetch) {
+        return prefetch - prefetch / 2; // not (prefetch + 1) / 2, which overflows for Integer.MAX_VALUE
     }
 
     static <T> AsyncIterator<T> of(Flow.Publisher<? extends T> publisher, int prefetch) {

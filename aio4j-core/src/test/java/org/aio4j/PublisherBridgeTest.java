@@ -372,4 +372,12 @@ class PublisherBridgeTest {
         });
         assertThat(signals).containsExactly("subscribed", java.util.concurrent.CancellationException.class);
     }
+
+    @Test
+    void theDemandRenewedIsHalfThePrefetchRoundedUpEvenForTheLargestPrefetch() {
+        // With Integer.MAX_VALUE, (prefetch + 1) / 2 was negative: no item was ever requested again after the first
+        // 2^31 - 1, and the consumer waited for ever.
+        assertThat(List.of(PublisherIterator.batchOf(1), PublisherIterator.batchOf(4), PublisherIterator.batchOf(5),
+                PublisherIterator.batchOf(Integer.MAX_VALUE))).containsExactly(1, 2, 3, 1 << 30);
+    }
 }
