@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A recording of a loop's steps that can be written as a Chrome trace-event JSON file, to open in Perfetto
@@ -117,10 +119,15 @@ public final class Timeline {
         spans.add(new Span(row, rowId, name, start[0] - origin, nanoTime - origin, loop.time()));
     }
 
-    /** The recording as Chrome trace-event JSON ({@code {"traceEvents": [...]}}, times in microseconds). */
+    /**
+     * The recording as Chrome trace-event JSON ({@code {"traceEvents": [...]}}). A span's {@code ts} and {@code dur}
+     * are real time, in microseconds since the recording began, so that what each step cost shows, even on a virtual
+     * clock; its {@code args.loopTime} is the loop's {@link EventLoop#time()} when it ended, in seconds (on a virtual
+     * clock, the only time that moves).
+     */
     public synchronized String toChromeTraceJson() {
         var out = new StringBuilder("{\"traceEvents\":[");
-        Map<Integer, String> named = new java.util.TreeMap<>();
+        Map<Integer, String> named = new TreeMap<>();
         for (Span s : spans) {
             named.putIfAbsent(s.rowId(), s.row());
         }
@@ -157,7 +164,7 @@ public final class Timeline {
     }
 
     private static String micros(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e3);
+        return String.format(Locale.ROOT, "%.3f", nanos / 1e3);
     }
 
     static String quote(String s) {
