@@ -230,6 +230,12 @@ class CancellationTest {
             log.awaitPid("keep-busy-1");
             log.awaitPid("keep-busy-2");
             Future<Integer> queued = pool.submit(() -> WorkerTasks.journal(journal, 5));
+            // Cancelled before its bridge thread ran it, the future would never queue the call: wait until it did.
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
+            while (pool.statistics().queuedCalls() == 0) {
+                assertThat(System.nanoTime() - deadline).as("the call was never queued").isNegative();
+                Thread.onSpinWait();
+            }
             assertThat(queued.cancel(false)).isTrue();
             assertThat(queued.isCancelled()).isTrue();
             assertThat(pool.statistics().queuedCalls()).isZero();
