@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A local keep-alive HTTP/1.1 server that counts the connections it holds, for what becomes of a connection when its exchange is
- * cancelled or times out: whether the client closes it or leaves it taken. By path: {@code /ok} answers {@code ok} and
- * keeps the connection for the next request; {@code /head} never answers; {@code /body} sends the head of a 10-byte
- * body and 3 of its bytes; {@code /chunked} sends the head of a chunked body and one chunk. Those three then wait on
- * the connection until the client closes it, and count as {@link #stuck()} meanwhile.
+ * A local keep-alive HTTP/1.1 server that counts the connections it holds, for what becomes of a connection when its
+ * exchange is cancelled or times out: whether the client closes it or leaves it taken. By path: {@code /ok} answers
+ * {@code ok} and keeps the connection for the next request; {@code /head} never answers; {@code /body} sends the head
+ * of a 10-byte body and 3 of its bytes; {@code /chunked} sends the head of a chunked body and one chunk. Those three
+ * then wait on the connection until the client closes it, and count as {@link #stuck()} meanwhile.
  */
 final class ScriptedServer implements AutoCloseable {
 

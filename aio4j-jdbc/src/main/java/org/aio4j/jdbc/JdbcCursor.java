@@ -1,5 +1,6 @@
 package org.aio4j.jdbc;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -96,9 +97,9 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     /** Runs {@code Statement.cancel()}: a fresh virtual thread each time, never queued behind the call it cancels. */
     private static final Executor CANCELLER = ownThread("aio4j-jdbc-cancel");
     /** How often {@code Statement.cancel()} is repeated while the call it cancels has not ended. */
-    static final java.time.Duration RECANCEL_EVERY = java.time.Duration.ofMillis(50);
+    static final Duration RECANCEL_EVERY = Duration.ofMillis(50);
     /** How long a cancelled call may go on before its connection is aborted. */
-    static final java.time.Duration ABORT_AFTER = java.time.Duration.ofSeconds(2);
+    static final Duration ABORT_AFTER = Duration.ofSeconds(2);
 
     /**
      * Counters of a cursor.

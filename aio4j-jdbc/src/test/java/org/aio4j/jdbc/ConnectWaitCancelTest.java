@@ -120,7 +120,7 @@ class ConnectWaitCancelTest {
         // Someone else (an executor's shutdownNow) interrupts the thread waiting for a connection; the pool gives up
         // with the interrupt re-asserted, and the cursor is cancelled in that window: the interrupt is not the
         // cursor's, and the thread must still carry it when connect() returns.
-        var cursor = new java.util.concurrent.atomic.AtomicReference<BlockingCursor<Integer>>();
+        var cursor = new AtomicReference<BlockingCursor<Integer>>();
         ConnectionFactory interruptedPool = () -> {
             Thread.currentThread().interrupt(); // the foreign interrupt, which the pool kept as it should
             try {

@@ -2,26 +2,33 @@ package org.aio4j.process;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -139,7 +146,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * Called by a worker's driver just before it sends a call. A test seam, doing nothing otherwise: a test kills the
      * worker there, as the OOM killer may kill an idle worker before its driver has heard of it.
      */
-    volatile java.util.function.BiConsumer<Worker, PoolCall> beforeSend = (w, c) -> { };
+    volatile BiConsumer<Worker, PoolCall> beforeSend = (w, c) -> { };
 
     private final int maxWorkers;
     private final List<String> jvmOptions;
@@ -217,7 +224,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
      * @throws RejectedExecutionException if the pool is shut down
      */
-    public <T> java.util.concurrent.Future<T> submit(SerializableCallable<T> task) {
+    public <T> Future<T> submit(SerializableCallable<T> task) {
         return super.submit(task);
     }
 
@@ -298,7 +305,7 @@ public final class ProcessPool extends AbstractExecutorService {
             boolean fromOwnBridge = BRIDGE.isBound() && BRIDGE.get() == this;
             if (fromOwnBridge && state != State.RUNNING && state != State.SHUTDOWN) {
                 // Accepted before shutdownNow() but not started yet: like a queued call, it is cancelled.
-                throw new java.util.concurrent.CancellationException(
+                throw new CancellationException(
                         this + " was stopped with shutdownNow() before " + payload.description() + " started");
             }
             if (!(state == State.RUNNING || state == State.SHUTDOWN && fromOwnBridge)) {
@@ -354,7 +361,7 @@ public final class ProcessPool extends AbstractExecutorService {
     private static final int LONGEST_CLASS_PATH_ARGUMENT = 8 << 10;
 
     /** The argument files written, by class path (one, unless the property changes); guarded by itself. */
-    private final java.util.Map<String, Path> classPathFiles = new java.util.HashMap<>();
+    private final Map<String, Path> classPathFiles = new HashMap<>();
 
     /**
      * {@code -cp classPath}, or for a class path longer than {@link #LONGEST_CLASS_PATH_ARGUMENT}, {@code @file}: an
@@ -374,7 +381,7 @@ public final class ProcessPool extends AbstractExecutorService {
                 String quoted = classPath.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
                         .replace("\r", "\\r");
                 Files.writeString(file, "-cp\n\"" + quoted + "\"\n",
-                        java.nio.charset.Charset.forName(System.getProperty("native.encoding")));
+                        Charset.forName(System.getProperty("native.encoding")));
                 classPathFiles.put(classPath, file);
             }
             return List.of("@" + file);
@@ -897,7 +904,7 @@ public final class ProcessPool extends AbstractExecutorService {
             for (String o : options) {
                 if (o == null || o.isBlank()) {
                     throw new IllegalArgumentException("JVM options must not be null or blank, got "
-                            + java.util.Arrays.toString(options));
+                            + Arrays.toString(options));
                 }
             }
             this.jvmOptions = List.of(options);

@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.InvalidObjectException;
 import java.net.ProtocolException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -252,7 +254,7 @@ final class Worker implements Runnable {
      * text, since they most likely come from something that wrote to the worker's file descriptor 1 directly.
      */
     private static String strayOutput(byte type, long callId, PoolCall call) {
-        var bytes = java.nio.ByteBuffer.allocate(9).put(type).putLong(callId).array();
+        var bytes = ByteBuffer.allocate(9).put(type).putLong(callId).array();
         var text = new StringBuilder();
         for (byte b : bytes) {
             char c = (char) (b & 0xff);
@@ -323,7 +325,7 @@ final class Worker implements Runnable {
         CANCEL_WRITERS.newThread(() -> sendCancel(call)).start();
     }
 
-    private static final java.util.concurrent.ThreadFactory CANCEL_WRITERS =
+    private static final ThreadFactory CANCEL_WRITERS =
             Thread.ofVirtual().name("aio4j-process-cancel-", 0).factory();
 
     private void sendCancel(PoolCall call) {

@@ -19,10 +19,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ProtocolException;
 import java.net.URI;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -209,7 +214,7 @@ public final class VertxTransport implements HttpTransport {
         return request.timeout() == null ? options : options.setTimeout(Math.max(1, millis(request.timeout())));
     }
 
-    private static long millis(java.time.Duration d) {
+    private static long millis(Duration d) {
         try {
             return d.toMillis();
         } catch (ArithmeticException beyondLongMillis) {
@@ -267,7 +272,7 @@ public final class VertxTransport implements HttpTransport {
             this.maxBodyBytes = maxBodyBytes;
         }
 
-        void arm(java.time.Duration timeout) {
+        void arm(Duration timeout) {
             timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
         }
 
@@ -699,7 +704,7 @@ public final class VertxTransport implements HttpTransport {
     }
 
     /** Vert.x's case-insensitive headers as a read-only {@code Map}, without copying them. */
-    private static final class MultiMapView extends java.util.AbstractMap<String, List<String>> {
+    private static final class MultiMapView extends AbstractMap<String, List<String>> {
 
         private final MultiMap headers;
 
@@ -722,12 +727,12 @@ public final class VertxTransport implements HttpTransport {
         }
 
         @Override
-        public java.util.Set<Entry<String, List<String>>> entrySet() {
-            var out = new java.util.LinkedHashMap<String, List<String>>();
+        public Set<Entry<String, List<String>>> entrySet() {
+            var out = new LinkedHashMap<String, List<String>>();
             for (String name : headers.names()) {
                 out.put(name, List.copyOf(headers.getAll(name)));
             }
-            return java.util.Collections.unmodifiableMap(out).entrySet();
+            return Collections.unmodifiableMap(out).entrySet();
         }
     }
 }
