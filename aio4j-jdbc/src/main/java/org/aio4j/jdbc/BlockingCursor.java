@@ -43,6 +43,12 @@ final class BlockingCursor<R> {
     private volatile boolean aborted;
     /** Whether {@link #execute} turned autocommit off: {@link #close} turns it on again before the connection goes. */
     private boolean restoreAutoCommit;
+    /**
+     * Whether {@link #execute} has the connection in a transaction (autocommit off, as it found it or turned it):
+     * {@link #close} ends it. Before that, the connection holds no transaction of the cursor's, and a commit or
+     * rollback with autocommit on fails with PostgreSQL's and MySQL's drivers.
+     */
+    private boolean inTransaction;
     /** Whether {@link #connect}, {@link #execute} or {@link #read} runs now; under the lock. */
     private boolean calling;
     /** How many calls ({@link #connect}, {@link #execute}, {@link #read}) have started, not refused; under the lock. */
@@ -103,6 +109,7 @@ final class BlockingCursor<R> {
             c.setAutoCommit(false);
             restoreAutoCommit = true;
         }
+        inTransaction = true;
         PreparedStatement ps = c.prepareStatement(query.sql(), ResultSet.TYPE_FORWARD_ONLY,
                 ResultSet.CONCUR_READ_ONLY);
         synchronized (this) {
@@ -339,11 +346,12 @@ final class BlockingCursor<R> {
     }
 
     /**
-     * Closes the result set, the statement and the connection, ending the transaction first: committed if the
-     * rows were all read and closing the result set and statement succeeded, rolled back otherwise (the consumer
-     * gets an error, so the transaction must not have happened). Autocommit is turned on again if {@link #execute}
-     * turned it off, for a pool that does not reset it. Every step runs even if one before it failed; the first
-     * failure is thrown, with the others suppressed. Never while a call runs; a second close does nothing.
+     * Closes the result set, the statement and the connection, ending the transaction first if {@link #execute}
+     * began one: committed if the rows were all read and closing the result set and statement succeeded, rolled back
+     * otherwise (the consumer gets an error, so the transaction must not have happened). Autocommit is turned on
+     * again if {@link #execute} turned it off, for a pool that does not reset it. Every step runs even if one before
+     * it failed; the first failure is thrown, with the others suppressed. Never while a call runs; a second close does
+     * nothing.
      */
     void close(boolean commit) throws Exception {
         synchronized (this) {
@@ -357,7 +365,7 @@ final class BlockingCursor<R> {
         failure = step(failure, statement);
         if (connection != null) {
             Connection c = connection;
-            if (!aborted) { // an aborted connection's transaction is rolled back by the server
+            if (inTransaction && !aborted) { // an aborted connection's transaction is rolled back by the server
                 failure = step(failure, commit && failure == null ? c::commit : c::rollback);
                 if (restoreAutoCommit) {
                     failure = step(failure, () -> c.setAutoCommit(true));

@@ -11,6 +11,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.time.Duration;
 import org.aio4j.Aio;
@@ -213,6 +214,27 @@ abstract class JdbcCursorContract {
             assertThat(connections.allClosed()).isTrue();
         });
         assertThat(got).containsExactly(1, 2, 3, 4, 5, 6);
+    }
+
+    /**
+     * A connection on which the query was never executed (the executor refused it) holds no transaction of the
+     * cursor's: it is closed without a rollback, which PostgreSQL's and MySQL's drivers refuse while autocommit is on
+     * ("Cannot rollback when autoCommit is enabled"), a failure of the close carried by the executor's refusal.
+     */
+    @Test
+    void aQueryTheExecutorRefusesClosesItsConnectionWithoutEndingATransactionItNeverBegan() throws Exception {
+        var connections = recording();
+        var refused = new RejectedExecutionException("queue full");
+        AioTesting.runTest(REAL_CLOCK, () -> {
+            var rows = JdbcQuery.of(connections, rangeSql(), rs -> rs.getInt(1)).parameters(3)
+                    .executor(command -> {
+                        throw refused;
+                    }).rows();
+            assertThatThrownBy(rows::hasNext).isSameAs(refused);
+        });
+        assertThat(refused.getSuppressed()).as("failures of the close").isEmpty();
+        assertThat(connections.connections).hasSize(1);
+        assertThat(connections.allClosed()).isTrue();
     }
 
     /** The sizes are limits, not allocations: the largest ones read a small result as any other. */
