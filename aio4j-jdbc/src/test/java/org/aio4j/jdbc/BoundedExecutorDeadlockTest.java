@@ -2,14 +2,15 @@ package org.aio4j.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.aio4j.Aio;
@@ -71,7 +72,9 @@ class BoundedExecutorDeadlockTest {
         String url = "jdbc:h2:mem:aio4j_locks_" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=600000";
         try (Connection admin = DriverManager.getConnection(url)) {
             admin.createStatement().execute("CREATE TABLE T(ID INT PRIMARY KEY, V INT); INSERT INTO T VALUES (1, 10)");
-            var connections = new RecordingConnections(() -> DriverManager.getConnection(url));
+            var executing = new CountDownLatch(2); // the holder's statement, then the waiter's
+            var connections = new RecordingConnections(() -> countingExecutions(DriverManager.getConnection(url),
+                    executing));
             JdbcQuery<Integer> lockTheRow = JdbcQuery.of(connections, "SELECT V FROM T WHERE ID = 1 FOR UPDATE",
                     rs -> rs.getInt(1)).executor(oneThread);
             List<Integer> waiterGot = AioTesting.runTest(REAL_CLOCK, () -> {
@@ -79,9 +82,10 @@ class BoundedExecutorDeadlockTest {
                 try (var holder = lockTheRow.rows()) {
                     assertThat(holder.next()).isEqualTo(10); // all its rows read; its transaction locks the row
                     waiter = Aio.createTask(() -> lockTheRow.rows().toList());
-                    while (!Aio.toThread(() -> aStatementWaitsForALock(admin))) {
-                        Aio.sleep(0.01); // waiting for the waiter's statement to take the thread; nothing is timed
-                    }
+                    Aio.toThread(() -> {
+                        executing.await(); // the waiter's statement has the thread; it waits for the row's lock
+                        return null;
+                    });
                 } // the holder's close commits, and the waiter's statement goes on
                 return waiter.await();
             });
@@ -91,11 +95,21 @@ class BoundedExecutorDeadlockTest {
         }
     }
 
-    private static boolean aStatementWaitsForALock(Connection admin) throws SQLException {
-        try (ResultSet rs = admin.createStatement()
-                .executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL")) {
-            rs.next();
-            return rs.getInt(1) > 0;
-        }
+    /** {@code c}, whose statements count {@code executing} down as their {@code executeQuery} begins. */
+    private static Connection countingExecutions(Connection c, CountDownLatch executing) {
+        return (Connection) Proxy.newProxyInstance(BoundedExecutorDeadlockTest.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    Object result = Reflection.invoke(c, method, args);
+                    if (result instanceof PreparedStatement ps) {
+                        return Proxy.newProxyInstance(BoundedExecutorDeadlockTest.class.getClassLoader(),
+                                new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
+                                    if (m.getName().equals("executeQuery")) {
+                                        executing.countDown();
+                                    }
+                                    return Reflection.invoke(ps, m, a);
+                                });
+                    }
+                    return result;
+                });
     }
 }
