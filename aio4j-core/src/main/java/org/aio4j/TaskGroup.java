@@ -185,7 +185,11 @@ public final class TaskGroup implements AutoCloseable {
                         || e instanceof TaskGroupException && !(cancellation instanceof TaskGroupException)) {
                     cancellation = e; // an outer group's abort goes before a cancellation, as its errors do
                 }
-                abort();
+                if (!aborting) {
+                    // Once, as asyncio's: a child awaiting this very task passes its cancellation back here, and
+                    // aborting again would cancel it again, round and round, where asyncio's group waits (a deadlock).
+                    abort();
+                }
             } catch (Exception impossible) {
                 throw new IllegalStateException(impossible);
             } finally {

@@ -3,8 +3,17 @@ package org.aio4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class DeadlockTest {
@@ -116,13 +125,13 @@ class DeadlockTest {
             for (boolean viaGather : new boolean[] {false, true}) {
                 assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
                         : new EventLoop(), () -> {
-                    var other = new java.util.concurrent.atomic.AtomicReference<Future<?>>();
+                    var other = new AtomicReference<Future<?>>();
                     Task<Object> alice = Aio.createTask(() -> {
                         Aio.sleep(0);
                         return other.get().await();
                     }, "alice");
                     if (viaGather) {
-                        Future<java.util.List<Object>> all = Aio.gather(alice);
+                        Future<List<Object>> all = Aio.gather(alice);
                         other.set(all);
                         return all.await();
                     }
@@ -146,8 +155,8 @@ class DeadlockTest {
     @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void cancellingATaskOfACycleOfAwaitsEndsEveryTaskOfTheCycleCancelled() throws Exception {
         for (boolean viaGather : new boolean[] {false, true}) {
-            java.util.List<Object> outcomes = TestLoops.runVirtual(() -> {
-                var other = new java.util.concurrent.atomic.AtomicReference<Future<?>>();
+            List<Object> outcomes = TestLoops.runVirtual(() -> {
+                var other = new AtomicReference<Future<?>>();
                 Task<Object> alice = Aio.createTask(() -> {
                     Aio.sleep(0);
                     return other.get().await();
@@ -160,8 +169,34 @@ class DeadlockTest {
             });
             assertThat(outcomes).as("viaGather=" + viaGather)
                     .allSatisfy(o -> assertThat((Throwable) o)
-                            .isInstanceOf(java.util.concurrent.CancellationException.class).hasMessage("stop"));
+                            .isInstanceOf(CancellationException.class).hasMessage("stop"));
         }
+    }
+
+    /**
+     * A task cancelled while it joins a TaskGroup one of whose children awaits the task itself: the group cancels its
+     * children once, as asyncio's does (its {@code __aexit__} aborts only if it is not aborting already), so the loop
+     * reaches the deadlock and reports it. Aborting again at each cancellation that the child passed back to the task
+     * went round for ever: the loop never got past it, not even to a timer.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTaskGroupJoinCancelledWhileItsChildAwaitsTheJoiningTaskIsADeadlockNotALivelock() {
+        assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+            var self = new AtomicReference<Task<Object>>();
+            Task<Object> alice = Aio.createTask(() -> {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(() -> self.get().await(), "child");
+                    tg.join();
+                }
+                return "joined";
+            }, "alice");
+            self.set(alice);
+            Aio.waitAllTasksBlocked();
+            alice.cancel("stop");
+            return alice.await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("alice waits on TaskGroup").hasMessageContaining("child waits on task alice");
     }
 
     /** A waitFor whose task is part of a cycle of awaits times out as any other: the cycle ends cancelled. */
@@ -169,14 +204,14 @@ class DeadlockTest {
     @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aWaitForOnACycleOfAwaitsTimesOut() {
         assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
-            var other = new java.util.concurrent.atomic.AtomicReference<Task<Object>>();
+            var other = new AtomicReference<Task<Object>>();
             Task<Object> alice = Aio.createTask(() -> {
                 Aio.sleep(0);
                 return other.get().await();
             }, "alice");
             other.set(Aio.createTask(() -> alice.await(), "bob"));
-            return Aio.waitFor(alice, java.time.Duration.ofSeconds(5));
-        })).isInstanceOf(java.util.concurrent.TimeoutException.class);
+            return Aio.waitFor(alice, Duration.ofSeconds(5));
+        })).isInstanceOf(TimeoutException.class);
     }
 
     /**
@@ -211,9 +246,9 @@ class DeadlockTest {
      */
     @Test
     void aTaskInAWaitAnAsCompletedOrAShieldIsReportedWithTheTasksItStillWaitsFor() {
-        java.util.Map<String, Coroutine<Object>> waits = new java.util.LinkedHashMap<>();
-        waits.put("Aio.wait(FIRST_COMPLETED)", () -> Aio.wait(java.util.List.of(stuck()), ReturnWhen.FIRST_COMPLETED));
-        waits.put("Aio.asCompleted()", () -> Aio.asCompleted(java.util.List.of(stuck())).iterator().next());
+        Map<String, Coroutine<Object>> waits = new LinkedHashMap<>();
+        waits.put("Aio.wait(FIRST_COMPLETED)", () -> Aio.wait(List.of(stuck()), ReturnWhen.FIRST_COMPLETED));
+        waits.put("Aio.asCompleted()", () -> Aio.asCompleted(List.of(stuck())).iterator().next());
         waits.put("Aio.shield()", () -> Aio.shield(stuck()).await());
         waits.forEach((combinator, body) -> assertThatThrownBy(() -> TestLoops.runVirtual(body))
                 .isInstanceOf(DeadlockException.class)
@@ -336,12 +371,12 @@ class DeadlockTest {
     @Test
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void onAVirtualClockAioRunStopsWaitingForWorkInFlightForEverAfterItsTimeout() throws Exception {
-        var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
+        var reports = new CopyOnWriteArrayList<ExceptionContext>();
         EventLoop loop = EventLoop.builder().virtualTime().exceptionHandler((l, c) -> reports.add(c)).build();
         String got = Runners.run(loop, () -> {
             Aio.getRunningLoop().expectExternal(); // never delivered, never closed
             return "main done";
-        }, java.time.Duration.ofMillis(100));
+        }, Duration.ofMillis(100));
         assertThat(got).isEqualTo("main done");
         assertThat(loop.isClosed()).isTrue();
         assertThat(reports).anySatisfy(c -> assertThat(c.message())
@@ -357,8 +392,8 @@ class DeadlockTest {
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aioRunReportsAndReleasesAnUnawaitedCallBlockedOnALoopFutureNothingSettles() throws Exception {
         for (boolean virtual : new boolean[] {false, true}) {
-            var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
-            var callEnded = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+            var reports = new CopyOnWriteArrayList<ExceptionContext>();
+            var callEnded = new AtomicReference<Throwable>();
             var ended = new CountDownLatch(1);
             EventLoop.Builder b = EventLoop.builder().exceptionHandler((l, c) -> reports.add(c));
             EventLoop loop = (virtual ? b.virtualTime() : b).build();
@@ -398,7 +433,7 @@ class DeadlockTest {
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void withoutDeadlockDetectionAVirtualClockAioRunDoesNotWaitForACallThatOnlyWaitsForTheLoop() throws Exception {
         var reports = runLeavingACallBlockedInGet(EventLoop.builder().virtualTime().deadlockDetection(false),
-                false, java.time.Duration.ofHours(1));
+                false, Duration.ofHours(1));
         assertThat(reports).singleElement().satisfies(c -> assertThat(c.message())
                 .startsWith("Event loop closed while offloaded call"));
     }
@@ -412,7 +447,7 @@ class DeadlockTest {
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aCallBlockedOnALoopFutureLeftAtTheBoundIsReportedOnceByTheClose() throws Exception {
         var reports = runLeavingACallBlockedInGet(EventLoop.builder().deadlockDetection(false),
-                true, java.time.Duration.ofMillis(200)); // external work never closed: still running at the bound
+                true, Duration.ofMillis(200)); // external work never closed: still running at the bound
         assertThat(reports).extracting(ExceptionContext::message).satisfiesExactlyInAnyOrder(
                 m -> assertThat(m).startsWith("Offloaded work still running after PT0.2S: [external work")
                         .doesNotContain("offloaded call"),
@@ -424,10 +459,10 @@ class DeadlockTest {
      * blocked in get() on a loop future nothing settles, and also announced external work never closed if
      * {@code external}; returns what reached the exception handler.
      */
-    private static java.util.List<ExceptionContext> runLeavingACallBlockedInGet(EventLoop.Builder builder,
-            boolean external, java.time.Duration bound) throws Exception {
-        var reports = new java.util.concurrent.CopyOnWriteArrayList<ExceptionContext>();
-        var executor = java.util.concurrent.Executors.newCachedThreadPool();
+    private static List<ExceptionContext> runLeavingACallBlockedInGet(EventLoop.Builder builder,
+            boolean external, Duration bound) throws Exception {
+        var reports = new CopyOnWriteArrayList<ExceptionContext>();
+        var executor = Executors.newCachedThreadPool();
         try {
             EventLoop loop = builder.exceptionHandler((l, c) -> reports.add(c)).build();
             String got = Runners.run(loop, () -> {
