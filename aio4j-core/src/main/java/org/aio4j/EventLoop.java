@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -812,7 +813,7 @@ public final class EventLoop implements AutoCloseable {
      *
      * @throws NullPointerException  if {@code call} is null
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
-     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the call, or {@code executor} is
+     * @throws RejectedExecutionException if the executor refuses the call, or {@code executor} is
      *                                                         null and the default executor was shut down (see
      *                                                         {@link #shutdownDefaultExecutor}); any other exception
      *                                                         its {@code execute} throws is rethrown as is
@@ -1258,7 +1259,7 @@ public final class EventLoop implements AutoCloseable {
 
     private Executor defaultExecutor() {
         if (defaultExecutorShutDown) { // whatever it was, even one that shutdownDefaultExecutor had to leave as it is
-            throw new java.util.concurrent.RejectedExecutionException(
+            throw new RejectedExecutionException(
                     "the default executor was shut down (shutdownDefaultExecutor): set another with setDefaultExecutor");
         }
         Executor ex = defaultExecutor;

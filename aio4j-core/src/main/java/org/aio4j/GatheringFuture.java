@@ -2,6 +2,8 @@ package org.aio4j;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
@@ -132,7 +134,7 @@ final class GatheringFuture extends Future<List<Object>> {
     /** The children not done yet, each once, in the order given: for deadlock reports and task dumps. */
     List<Future<?>> pendingChildren() {
         var pending = new ArrayList<Future<?>>();
-        var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Future<?>, Boolean>());
+        var seen = Collections.newSetFromMap(new IdentityHashMap<Future<?>, Boolean>());
         for (Future<?> child : children) {
             if (!child.isDone() && seen.add(child)) {
                 pending.add(child);
