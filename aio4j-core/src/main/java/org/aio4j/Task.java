@@ -684,17 +684,22 @@ public final class Task<T> extends Future<T> {
             if (f instanceof Task<?> || f instanceof GatheringFuture) { // the futures that pass a cancel on
                 Extras e = extras();
                 e.passingOnCancel = true;
+                boolean cameBackRound;
                 try {
                     passedOn = f.cancel(causeMessage(cause));
                 } finally {
                     e.passingOnCancel = false;
+                    cameBackRound = e.cameBackRound;
+                    e.cameBackRound = false;
                 }
-                if (e.cameBackRound) {
+                if (cameBackRound) {
                     // The cancellation went round a cycle of awaits (tasks awaiting each other, a gather awaited by
                     // one of its children) back to this task: every task of the cycle now waits, cancelled, for the
                     // next to end, so none would. This one stops waiting for f and raises it where it wakes (as after
                     // Future.get's timeout, f not having ended); the others, woken in turn as each ends, raise theirs.
-                    e.cameBackRound = false;
+                    // So a cycle ends at once even where one of its tasks would have stopped waiting by itself later
+                    // (a get(timeout), a child whose clean-up fails): asyncio has no behaviour to follow here, its
+                    // Task.cancel recursing round the cycle until RecursionError.
                     f.removeWaiter(this);
                     loop.makeReady(this);
                 }
