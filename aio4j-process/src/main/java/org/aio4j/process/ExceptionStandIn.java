@@ -7,12 +7,19 @@ import java.util.Set;
 /**
  * What a worker sends back instead of an exception that cannot be serialized (a field of it is not serializable, is
  * refused by the allow-list, or throws when written): a {@link RuntimeException} with the original class name and
- * message, the original stack trace and, the same way, its causes. Like any exception from a worker, it comes with
- * the suppressed {@link RemoteCallSite} that names the worker and the code that made the call.
+ * message, the original stack trace and, the same way, its causes and the first exceptions it suppressed. Like any
+ * exception from a worker, it comes with the suppressed {@link RemoteCallSite} that names the worker and the code
+ * that made the call.
  */
 final class ExceptionStandIn extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
+
+    /** How many of the exceptions an original suppressed its stand-in keeps. */
+    private static final int SUPPRESSED_KEPT = 8;
+
+    /** How deep the causes of a suppressed exception's stand-in go. */
+    private static final int SUPPRESSED_CAUSES = 8;
 
     private ExceptionStandIn(Throwable original, String why, ExceptionStandIn cause) {
         super(original.getClass().getName() + ": " + shorten(String.valueOf(original.getMessage()))
@@ -45,12 +52,23 @@ final class ExceptionStandIn extends RuntimeException {
 
     /**
      * The stand-in of {@code original} and, up to 32 deep, of its causes: the cause is given to the constructor,
-     * since the one a constructor sets, even {@code null}, cannot be changed by {@code initCause}.
+     * since the one a constructor sets, even {@code null}, cannot be changed by {@code initCause}. The first
+     * {@value #SUPPRESSED_KEPT} exceptions the original suppressed (a try-with-resources' failed close) are kept as
+     * stand-ins too, with their causes up to {@value #SUPPRESSED_CAUSES} deep, so that the whole stays within the
+     * depth the parent reads ({@link Payloads}).
      */
     private static ExceptionStandIn standIn(Throwable original, String why, int depth) {
         Throwable cause = original.getCause();
         ExceptionStandIn causeStandIn = cause != null && cause != original && depth < 32
                 ? standIn(cause, "the exception it caused could not be sent", depth + 1) : null;
-        return new ExceptionStandIn(original, why, causeStandIn);
+        var standIn = new ExceptionStandIn(original, why, causeStandIn);
+        if (depth == 0) {
+            Throwable[] suppressed = original.getSuppressed();
+            for (int i = 0; i < Math.min(suppressed.length, SUPPRESSED_KEPT); i++) {
+                standIn.addSuppressed(standIn(suppressed[i], "the exception it was suppressed by could not be sent",
+                        32 - SUPPRESSED_CAUSES));
+            }
+        }
+        return standIn;
     }
 }

@@ -142,6 +142,25 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aStandInKeepsTheExceptionsSuppressedByTheOriginal() {
+        // A try-with-resources whose close failed too: the stand-in dropped that failure.
+        assertThatThrownBy(() -> pool.remote(() -> {
+            var failure = new WorkerTasks.Unsendable("body failed");
+            failure.addSuppressed(new IllegalStateException("close failed"));
+            failure.addSuppressed(new WorkerTasks.Unsendable("second close failed", new IllegalStateException("io")));
+            throw failure;
+        }).call())
+                .isExactlyInstanceOf(ExceptionStandIn.class)
+                .satisfies(e -> assertThat(e.getSuppressed()).filteredOn(s -> !(s instanceof RemoteCallSite))
+                        .satisfiesExactly(
+                                s -> assertThat(s).hasMessage("java.lang.IllegalStateException: close failed [sent as"
+                                        + " a stand-in: the exception it was suppressed by could not be sent]"),
+                                s -> assertThat(s).hasMessageStartingWith(WorkerTasks.Unsendable.class.getName()
+                                        + ": second close failed [sent as a stand-in: ").cause()
+                                        .hasMessageStartingWith("java.lang.IllegalStateException: io [sent as")));
+    }
+
+    @Test
     void aStandInNamesTheWorkerAndTheCallSiteLikeAnyRemoteException() {
         assertThatThrownBy(() -> pool.remote(() -> {
             throw new WorkerTasks.Unsendable("where from?");
