@@ -811,12 +811,11 @@ public final class EventLoop implements AutoCloseable {
      * that only timers settle, a virtual clock waits for it for ever where the real clock would go on (give such calls
      * a thread each, or a fixed pool).
      *
-     * @throws NullPointerException  if {@code call} is null
-     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
-     * @throws RejectedExecutionException if the executor refuses the call, or {@code executor} is
-     *                                                         null and the default executor was shut down (see
-     *                                                         {@link #shutdownDefaultExecutor}); any other exception
-     *                                                         its {@code execute} throws is rethrown as is
+     * @throws NullPointerException       if {@code call} is null
+     * @throws IllegalStateException      if the loop is closed, or this thread does not hold the running loop
+     * @throws RejectedExecutionException if the executor refuses the call, or {@code executor} is null and the
+     *                                    default executor was shut down (see {@link #shutdownDefaultExecutor}); any
+     *                                    other exception its {@code execute} throws is rethrown as is
      */
     public <T> Future<T> runInExecutor(Executor executor, Callable<T> call) {
         Objects.requireNonNull(call, "call must not be null");
