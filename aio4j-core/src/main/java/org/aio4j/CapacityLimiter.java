@@ -249,20 +249,11 @@ public final class CapacityLimiter extends LoopBound {
     public String toString() {
         var out = new StringBuilder("CapacityLimiter[borrowed=").append(borrowers.size()).append('/')
                 .append(totalTokens);
-        // Who holds the tokens, as a Lock names its holder: a task by name, not described (its description would
-        // describe this limiter again if it waits on it), at most MAX_NAMED of them. A task dump taken from another
-        // thread is a best-effort snapshot: if the borrowers change meanwhile, they are left out.
-        var by = new StringBuilder();
+        // Who holds the tokens, as a Lock names its holder: tasks by name, at most MAX_NAMED of them. A task dump
+        // taken from another thread is a best-effort snapshot: if the borrowers change meanwhile, they are left out.
         try {
-            int named = 0;
-            for (Object b : borrowers) {
-                if (named == MAX_NAMED) {
-                    by.append(" and ").append(borrowers.size() - MAX_NAMED).append(" more");
-                    break;
-                }
-                by.append(named++ == 0 ? " by " : ", ").append(b instanceof Task<?> t ? "task " + t.getName() : b);
-            }
-            out.append(by);
+            String by = WaitGraph.named(borrowers, MAX_NAMED);
+            out.append(by.isEmpty() ? "" : " by ").append(by);
         } catch (RuntimeException racingWithTheLoop) {
             // changed while the dump was taken
         }

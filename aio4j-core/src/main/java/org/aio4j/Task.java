@@ -365,11 +365,7 @@ public final class Task<T> extends Future<T> {
         var out = new StringBuilder("Task[name=").append(getName()).append(", ").append(describeState());
         Object w = waitingOn;
         if (!isDone() && w != null) {
-            // A task awaited is named, not described: tasks awaiting each other would describe each other for ever.
-            // A future made by a primitive (a queue, a lock, an offloaded call) is shown as that primitive.
-            out.append(", waiting on ").append(w instanceof TimerHandle h ? "sleep until " + h.when()
-                    : w instanceof Task<?> other ? "task " + other.getName()
-                    : w instanceof Future<?> f && f.owner != null ? f.owner : w);
+            out.append(", waiting on ").append(WaitGraph.target(w));
         }
         return out.append(']').toString();
     }

@@ -61,6 +61,15 @@ final class WaitGraph {
             }
             return t.thread == null ? "nothing (not started)" : "nothing (ready)";
         }
+        return target(w);
+    }
+
+    /**
+     * What a task waits on ({@code w}, its {@code waitingOn}, not null), for reports and {@link Task#toString()}: a
+     * task awaited is named, not described (tasks awaiting each other would describe each other for ever); a future
+     * made by a primitive or a combinator is shown as what made it.
+     */
+    static String target(Object w) {
         if (w instanceof Task<?> other) {
             return "task " + other.getName();
         }
@@ -81,9 +90,9 @@ final class WaitGraph {
 
     /**
      * ", still waiting for task a, task b": the futures a gather, a TaskGroup or another combinator ({@link WaitsFor})
-     * waits on, so that the report leads from a task waiting on one to the tasks that hold it up. Tasks are named, not described (a gather awaited by
-     * one of its children would describe itself for ever); at most {@value #MAX_NAMED}. Nothing if they cannot be
-     * listed: a dump taken from another thread while the loop changes a TaskGroup's tasks is a best-effort snapshot.
+     * waits on, so that the report leads from a task waiting on one to the tasks that hold it up; at most
+     * {@value #MAX_NAMED} ({@link #named}). Nothing if they cannot be listed: a dump taken from another thread while
+     * the loop changes a TaskGroup's tasks is a best-effort snapshot.
      */
     static String stillWaitingFor(Supplier<List<? extends Future<?>>> futures) {
         List<? extends Future<?>> pending;
@@ -95,14 +104,22 @@ final class WaitGraph {
         if (pending.isEmpty()) {
             return "";
         }
-        var out = new StringBuilder(", still waiting for ");
-        for (int i = 0; i < pending.size() && i < MAX_NAMED; i++) {
-            Future<?> f = pending.get(i);
-            out.append(i == 0 ? "" : ", ").append(f instanceof Task<?> t ? "task " + t.getName() : f.toString());
+        return ", still waiting for " + named(pending, MAX_NAMED);
+    }
+
+    /**
+     * "task a, task b and 3 more": the first {@code max} of {@code items}, a task by its name (not described, which
+     * could describe what is being described again), anything else as its {@code toString()}.
+     */
+    static String named(Iterable<?> items, int max) {
+        var out = new StringBuilder();
+        int n = 0;
+        for (Object item : items) {
+            if (n < max) {
+                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t ? "task " + t.getName() : item);
+            }
+            n++;
         }
-        if (pending.size() > MAX_NAMED) {
-            out.append(" and ").append(pending.size() - MAX_NAMED).append(" more");
-        }
-        return out.toString();
+        return n > max ? out.append(" and ").append(n - max).append(" more").toString() : out.toString();
     }
 }

@@ -1,6 +1,7 @@
 package org.aio4j;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -13,6 +14,10 @@ import java.util.function.Consumer;
 
 /** The waiting combinators of asyncio's {@code tasks.py}: {@code wait()} and {@code as_completed()}. */
 final class Waiting {
+
+    /** What {@code Aio.wait(..., when)}'s waiter stands for in reports, by {@link ReturnWhen#ordinal()}. */
+    private static final String[] WAIT_LABELS = Arrays.stream(ReturnWhen.values())
+            .map(when -> "Aio.wait(" + when + ")").toArray(String[]::new);
 
     private Waiting() {
     }
@@ -33,7 +38,7 @@ final class Waiting {
             }
             fs.add(f);
         }
-        Future<Void> waiter = WaitsFor.mark(loop.createFuture(), "Aio.wait(" + when + ")", fs);
+        Future<Void> waiter = WaitsFor.mark(loop.createFuture(), WAIT_LABELS[when.ordinal()], fs);
         TimerHandle timer = timeoutNanos < 0 ? null : loop.scheduleAfter(timeoutNanos, (Runnable) () -> {
             if (!waiter.isDone()) {
                 waiter.complete(null);
