@@ -406,6 +406,7 @@ public final class Aio {
         };
         future.addDoneCallback(innerDone);
         outer.addDoneCallback(o -> {
+            o.owner = null; // what it waited for, for reports: a caller keeping the outer must not keep the inner
             if (!future.isDone()) {
                 future.removeDoneCallback(innerDone);
             }
