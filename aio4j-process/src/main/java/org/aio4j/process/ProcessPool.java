@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -297,7 +298,13 @@ public final class ProcessPool extends AbstractExecutorService {
     // ==============================================================================================================
     // Calls: the queue and the workers (called by RemoteCallable and Worker)
 
-    PoolCall enqueue(Payloads.Payload payload, ClassLoader loader, StackTraceElement[] origin) {
+    /**
+     * Queues a call of {@code payload}. {@code admit} sees the call under the lock just before it joins the queue, so
+     * that whoever may drop it ({@link #dropIfQueued}) finds it from then on; if {@code admit} says no (its future was
+     * cancelled meanwhile) the call is not queued and this throws CancellationException.
+     */
+    PoolCall enqueue(Payloads.Payload payload, ClassLoader loader, StackTraceElement[] origin,
+                     Predicate<PoolCall> admit) {
         Worker spawn = null;
         PoolCall call;
         lock.lock();
@@ -312,6 +319,9 @@ public final class ProcessPool extends AbstractExecutorService {
                 throw new RejectedExecutionException(this + " is shut down: cannot run " + payload.description());
             }
             call = new PoolCall(++lastCallId, payload, loader, origin);
+            if (!admit.test(call)) {
+                throw new CancellationException(payload.description() + " was cancelled before it was queued");
+            }
             queue.addLast(call);
             if (queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
                 spawn = newWorker();
@@ -537,14 +547,18 @@ public final class ProcessPool extends AbstractExecutorService {
     }
 
     /**
-     * Cancels {@code call} if it waits in the queue, and leaves it alone otherwise: a future of {@code submit}
-     * cancelled without {@code mayInterruptIfRunning}, which must not stop a call a worker has taken.
+     * Cancels the call {@code queued} gives, read under the lock (null: none queued yet), if it waits in the queue,
+     * and leaves it alone otherwise: a future of {@code submit} cancelled without {@code mayInterruptIfRunning},
+     * which must not stop a call a worker has taken. Read under the lock, a call that {@link #enqueue} has admitted
+     * is found, so that the call is out of the queue when this returns.
      */
-    void dropIfQueued(PoolCall call) {
+    void dropIfQueued(Supplier<PoolCall> queued) {
         boolean dropped;
+        PoolCall call;
         lock.lock();
         try {
-            dropped = call.state == PoolCall.State.QUEUED;
+            call = queued.get();
+            dropped = call != null && call.state == PoolCall.State.QUEUED;
             if (dropped) {
                 drop(call);
             }

@@ -1,7 +1,7 @@
 package org.aio4j.process;
 
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The local face of a task bound to a pool ({@link ProcessPool#remote}): each {@link #call()} sends the task,
@@ -31,14 +31,16 @@ final class RemoteCallable<T> implements Callable<T> {
 
     @Override
     public T call() throws Exception {
-        return call(queued -> { });
+        return call(queued -> true);
     }
 
-    /** As {@link #call()}, handing the remote call to {@code whenQueued} as soon as it is in the pool's queue. */
+    /**
+     * As {@link #call()}, showing the remote call to {@code admit} under the pool's lock just before it joins the
+     * queue; if {@code admit} says no, the call is not made and this throws CancellationException.
+     */
     @SuppressWarnings("unchecked")
-    T call(Consumer<PoolCall> whenQueued) throws Exception {
-        PoolCall call = pool.enqueue(payload, loader, origin);
-        whenQueued.accept(call);
+    T call(Predicate<PoolCall> admit) throws Exception {
+        PoolCall call = pool.enqueue(payload, loader, origin, admit);
         try {
             call.awaitDone();
         } catch (InterruptedException e) {

@@ -2,7 +2,7 @@ package org.aio4j.process;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The future of a task given to {@link ProcessPool#submit(Callable) submit}, {@code invokeAll} or {@code invokeAny}:
@@ -15,19 +15,23 @@ import java.util.function.Consumer;
 final class SubmittedCall<T> extends FutureTask<T> {
 
     /**
-     * Where the body leaves its remote call once queued, and finds the future it belongs to: the body is made
-     * before the future, which it cannot name then.
+     * Where the body leaves its remote call as it is queued, and finds the future it belongs to: the body is made
+     * before the future, which it cannot name then. {@link #call} is written and read under the pool's lock only
+     * ({@link ProcessPool#enqueue}, {@link ProcessPool#dropIfQueued}), so that a cancellation either finds the call
+     * in the queue and drops it, or comes first and keeps it out of the queue.
      */
-    private static final class Queued implements Consumer<PoolCall> {
+    private static final class Queued implements Predicate<PoolCall> {
         volatile SubmittedCall<?> future;
-        volatile PoolCall call;
+        private PoolCall call;
 
         @Override
-        public void accept(PoolCall queued) {
+        public boolean test(PoolCall queued) {
             call = queued;
-            if (future.isCancelled()) {
-                future.pool.dropIfQueued(queued);   // cancelled while the call was being queued
-            }
+            return !future.isCancelled();
+        }
+
+        PoolCall call() {
+            return call;
         }
     }
 
@@ -72,9 +76,8 @@ final class SubmittedCall<T> extends FutureTask<T> {
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
-        PoolCall call = queued.call;
-        if (cancelled && !mayInterruptIfRunning && call != null) {
-            pool.dropIfQueued(call);
+        if (cancelled && !mayInterruptIfRunning) {
+            pool.dropIfQueued(queued::call);
         }
         return cancelled;
     }

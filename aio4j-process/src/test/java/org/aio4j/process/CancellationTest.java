@@ -248,4 +248,32 @@ class CancellationTest {
             b2.cancel(true);
         }
     }
+
+    @Test
+    void aFutureCancelledWithoutInterruptWhileItsCallIsBeingQueuedLeavesNothingInTheQueue(@TempDir Path dir)
+            throws Exception {
+        // The call joined the queue before the future learnt of it: a cancel(false) in between returned with the call
+        // still queued (dropped a moment later by the bridge thread), so statistics() showed a call that never runs.
+        // Cancelling at once after submit hits that window now and then; every one of them must leave the queue empty.
+        String journal = dir.resolve("journal").toString();
+        var log = new WorkerLog();
+        Future<String> b1 = pool.submit(() -> WorkerTasks.block("hold-1"));
+        Future<String> b2 = pool.submit(() -> WorkerTasks.block("hold-2"));
+        try (log) {
+            log.awaitPid("hold-1");
+            log.awaitPid("hold-2");
+            for (int i = 0; i < 2_000; i++) {
+                int n = i;
+                Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
+                assertThat(f.cancel(false)).isTrue();
+                assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
+            }
+            b1.cancel(true);
+            assertThat(pool.submit(() -> WorkerTasks.journal(journal, -1)).get(2, TimeUnit.MINUTES)).isEqualTo(-2);
+            assertThat(Files.readAllLines(Path.of(journal))).containsExactly("-1");
+        } finally {
+            b1.cancel(true);
+            b2.cancel(true);
+        }
+    }
 }
