@@ -74,7 +74,7 @@ final class JdkTransport implements HttpTransport {
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
-        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes);
+        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole);
         STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
         return exchange;
     }
@@ -109,6 +109,15 @@ final class JdkTransport implements HttpTransport {
 
         private final ClientRequest request;
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
+        /**
+         * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
+         * it to another exchange, before it completes this one's future, and until then aborting this exchange
+         * closes that connection under the other (which failed with "header parser received no bytes"; the JDK's
+         * abort checks only whether the exchange's future is complete). Known at the last byte of a body of declared
+         * length, before the client gives the connection back; for a chunked body only once its end reaches the
+         * reader, just after: a cancellation in those microseconds can still close a reused connection.
+         */
+        private volatile boolean whole;
         private ScheduledFuture<?> timer; // written before the exchange starts, read when it ends
 
         Exchange(ClientRequest request) {
@@ -133,9 +142,17 @@ final class JdkTransport implements HttpTransport {
             }
         }
 
+        void whole() {
+            whole = true;
+        }
+
+        /** Aborts the JDK's exchange, closing its connection, unless it has read the whole response already. */
         private void abortRaw() {
-            CompletableFuture<HttpResponse<byte[]>> r = raw;
-            if (r != null) {
+            abort(raw);
+        }
+
+        private void abort(CompletableFuture<HttpResponse<byte[]>> r) {
+            if (r != null && !whole) {
                 r.cancel(true);
             }
         }
@@ -157,7 +174,7 @@ final class JdkTransport implements HttpTransport {
             raw = r;
             r.whenComplete(this);
             if (isCompletedExceptionally()) { // cancelled or timed out before raw was set, which could not abort it
-                r.cancel(true);
+                abort(r);
             }
         }
 

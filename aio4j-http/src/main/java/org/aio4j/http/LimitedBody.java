@@ -28,18 +28,42 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     private Flow.Subscription subscription;
 
     private final String badFraming; // why the body's end cannot be known, or null
+    private final Runnable whole;
+    private boolean wholeTold;
 
-    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength, String badFraming) {
+    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength, String badFraming, Runnable whole) {
         this.request = request;
         this.maxBytes = maxBytes;
         this.declaredLength = declaredLength;
         this.badFraming = badFraming;
+        this.whole = whole;
     }
 
-    /** The body handler of {@code request}'s exchange. */
-    static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes) {
-        return info -> hasNoBody(request.method(), info.statusCode()) ? new LimitedBody(request, maxBytes, -1, null)
-                : new LimitedBody(request, maxBytes, declaredLength(info.headers()), badFraming(info.headers()));
+    /**
+     * The body handler of {@code request}'s exchange. {@code whole} is run once the response has come in whole, no
+     * later than the JDK client can give its connection back to its pool (for a body of declared length, as its last
+     * bytes arrive, before the client sees its end), and never for a response refused or cut short.
+     */
+    static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes, Runnable whole) {
+        return info -> {
+            if (hasNoBody(request.method(), info.statusCode())) {
+                whole.run();
+                return new LimitedBody(request, maxBytes, -1, null, () -> { });
+            }
+            var body = new LimitedBody(request, maxBytes, declaredLength(info.headers()), badFraming(info.headers()),
+                    whole);
+            if (body.declaredLength == 0 && body.badFraming == null) {
+                body.tellWhole();
+            }
+            return body;
+        };
+    }
+
+    private void tellWhole() {
+        if (!wholeTold) {
+            wholeTold = true;
+            whole.run();
+        }
     }
 
     /**
@@ -107,6 +131,9 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
             }
             parts.add(b); // the client hands over its buffers, as to the JDK's own byte-array reader
         }
+        if (received == declaredLength) {
+            tellWhole();
+        }
     }
 
     @Override
@@ -128,6 +155,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
             at += n;
         }
         parts.clear();
+        tellWhole();
         body.complete(all);
     }
 
