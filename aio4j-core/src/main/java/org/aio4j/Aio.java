@@ -251,15 +251,15 @@ public final class Aio {
      * {@link ReturnWhen#FIRST_EXCEPTION} returned because of it (asyncio's {@code wait} marks the exceptions it looks
      * at for {@code FIRST_EXCEPTION} retrieved).
      *
-     * @throws IllegalArgumentException if {@code futures} is empty
+     * @throws IllegalArgumentException if {@code futures} is empty or one of them belongs to another loop
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
-    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures) throws Exception {
+    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures) {
         return Waiting.await(futures, -1, ReturnWhen.ALL_COMPLETED);
     }
 
     /** As {@link #wait(Collection)}, returning as {@code returnWhen} says. */
-    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, ReturnWhen returnWhen)
-            throws Exception {
+    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, ReturnWhen returnWhen) {
         return Waiting.await(futures, -1, returnWhen);
     }
 
@@ -268,10 +268,12 @@ public final class Aio {
      * {@code wait(fs, timeout=..., return_when=...)}. A timeout does not raise and does not cancel anything: the
      * futures not done are in {@link WaitResult#pending()}. A {@code null} timeout means none.
      *
-     * @throws IllegalArgumentException if {@code futures} is empty or {@code timeout} is negative
+     * @throws IllegalArgumentException if {@code futures} is empty, one of them belongs to another loop or
+     *                                  {@code timeout} is negative
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
     public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, Duration timeout,
-                                         ReturnWhen returnWhen) throws Exception {
+                                         ReturnWhen returnWhen) {
         long nanos = timeout == null ? -1 : EventLoop.toNanos(timeout, "timeout");
         return Waiting.await(futures, nanos, returnWhen);
     }

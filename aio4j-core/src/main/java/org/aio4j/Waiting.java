@@ -22,8 +22,7 @@ final class Waiting {
     private Waiting() {
     }
 
-    static <T> WaitResult<T> await(Collection<? extends Future<T>> futures, long timeoutNanos, ReturnWhen when)
-            throws Exception {
+    static <T> WaitResult<T> await(Collection<? extends Future<T>> futures, long timeoutNanos, ReturnWhen when) {
         Objects.requireNonNull(futures, "futures must not be null");
         Objects.requireNonNull(when, "returnWhen must not be null");
         if (futures.isEmpty()) {
@@ -62,6 +61,10 @@ final class Waiting {
         }
         try {
             waiter.await();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception impossible) { // the waiter is only ever completed with null
+            throw new IllegalStateException(impossible);
         } finally {
             if (timer != null) {
                 timer.cancel();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** gather, wait, asCompleted, waitFor, shield: asyncio's tasks.py combinators. */
@@ -102,6 +103,17 @@ class CombinatorsTest {
             waiter.cancel();
             assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
             assertThat(a.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void waitThrowsNoCheckedExceptionSoItCanBeCalledWhereNoneIsAllowed() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> task = Aio.createTask(after(1, "x", new ArrayList<>()));
+            Supplier<WaitResult<String>> waitForIt = () -> Aio.wait(List.of(task), Duration.ofSeconds(5),
+                    ReturnWhen.ALL_COMPLETED);
+            assertThat(waitForIt.get().done()).containsExactly(task);
             return null;
         });
     }
