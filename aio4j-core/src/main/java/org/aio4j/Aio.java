@@ -61,6 +61,9 @@ public final class Aio {
      * thread's interrupt status set again. A main that catches the cancellation and returns ends {@code run} with its
      * value, still with the interrupt status set.
      *
+     * @param <T> the type of {@code main}'s result
+     * @param main the coroutine the program runs as its main task
+     * @return the value {@code main} returned
      * @throws IllegalStateException if called from a running event loop
      * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
@@ -69,7 +72,14 @@ public final class Aio {
         return run(EventLoop::new, main);
     }
 
-    /** As {@link #run(Coroutine)}, for a coroutine without a result. */
+    /**
+     * As {@link #run(Coroutine)}, for a coroutine without a result.
+     *
+     * @param main the coroutine the program runs as its main task
+     * @throws IllegalStateException if called from a running event loop
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
     public static void run(VoidCoroutine main) throws Exception {
         run(EventLoop::new, Objects.requireNonNull(main, "main coroutine must not be null").asCoroutine());
     }
@@ -77,6 +87,15 @@ public final class Aio {
     /**
      * As {@link #run(Coroutine)} on a loop made by {@code loopFactory} (asyncio's {@code loop_factory}), e.g.
      * {@code () -> EventLoop.builder().virtualTime().build()}.
+     *
+     * @param <T>         the type of {@code main}'s result
+     * @param loopFactory makes the loop to run on, called once; it must return a new loop, not {@code null}
+     * @param main        the coroutine the program runs as its main task
+     * @return the value {@code main} returned
+     * @throws IllegalStateException if called from a running event loop
+     * @throws NullPointerException  if {@code loopFactory} returns {@code null}
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
      */
     public static <T> T run(Supplier<EventLoop> loopFactory, Coroutine<T> main) throws Exception {
         Objects.requireNonNull(loopFactory, "loopFactory must not be null");
@@ -93,6 +112,7 @@ public final class Aio {
     /**
      * The loop held by the calling thread: asyncio's {@code get_running_loop()}.
      *
+     * @return the running loop, never {@code null}
      * @throws IllegalStateException if there is none
      */
     public static EventLoop getRunningLoop() {
@@ -107,34 +127,66 @@ public final class Aio {
         return loop;
     }
 
-    /** The task running now, or {@code null} in a callback: asyncio's {@code current_task()}. */
+    /**
+     * The task running now, or {@code null} in a callback: asyncio's {@code current_task()}.
+     *
+     * @return the task running now, or {@code null} if the calling code is a callback of the loop
+     */
     public static Task<?> currentTask() {
         return runningLoop().currentTask;
     }
 
-    /** The running loop's tasks that are not done: asyncio's {@code all_tasks()}. */
+    /**
+     * The running loop's tasks that are not done: asyncio's {@code all_tasks()}.
+     *
+     * @return an unmodifiable snapshot of the tasks not done (the calling task included)
+     */
     public static Set<Task<?>> allTasks() {
         return runningLoop().allTasks();
     }
 
     // ---- tasks
 
-    /** Wraps {@code coroutine} in a task of the running loop: asyncio's {@code create_task()}. */
+    /**
+     * Wraps {@code coroutine} in a task of the running loop: asyncio's {@code create_task()}.
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @return the new task, scheduled to start on a later pass of the loop
+     */
     public static <T> Task<T> createTask(Coroutine<T> coroutine) {
         return runningLoop().createTask(coroutine);
     }
 
-    /** As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}). */
+    /**
+     * As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}).
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task, scheduled to start on a later pass of the loop
+     */
     public static <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
         return runningLoop().createTask(coroutine, name);
     }
 
-    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @return the new task, scheduled to start on a later pass of the loop; its result is {@code null}
+     */
     public static Task<Void> createTask(VoidCoroutine coroutine) {
         return runningLoop().createTask(coroutine);
     }
 
-    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine, String)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task, scheduled to start on a later pass of the loop; its result is {@code null}
+     */
     public static Task<Void> createTask(VoidCoroutine coroutine, String name) {
         return runningLoop().createTask(coroutine, name);
     }
@@ -152,14 +204,22 @@ public final class Aio {
      * can have (see {@link EventLoop}): on the real clock, practically never; it is not a deadlock, and cancelling the
      * task ends it as any other sleep.
      *
+     * @param seconds how long to sleep, in seconds of loop time; zero or more
      * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws CancellationException if the calling task is cancelled while it sleeps
      */
     public static void sleep(double seconds) {
         long nanos = EventLoop.toNanos(seconds, "sleep delay");
         runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
     }
 
-    /** As {@link #sleep(double)} with a {@link Duration}. */
+    /**
+     * As {@link #sleep(double)} with a {@link Duration}.
+     *
+     * @param delay how long to sleep, in loop time; zero or more
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws CancellationException    if the calling task is cancelled while it sleeps
+     */
     public static void sleep(Duration delay) {
         long nanos = EventLoop.toNanos(delay, "sleep delay");
         runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
@@ -195,6 +255,9 @@ public final class Aio {
      * ends with a {@code CancelledError} as its exception, which awaiting raises the same, but {@code cancelled()}
      * answers false).
      *
+     * @param <T>     the type of the futures' results
+     * @param futures the futures to gather; each of the running loop
+     * @return a future, done once every future is done or one fails, of their results in argument order
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
      */
@@ -206,6 +269,9 @@ public final class Aio {
     /**
      * As {@link #gather(Future[])}, wrapping each coroutine in a task first (in argument order).
      *
+     * @param <T>        the type of the coroutines' results
+     * @param coroutines the coroutines to run, each in a new task
+     * @return a future, done once every task is done or one fails, of their results in argument order
      * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
      */
     @SafeVarargs
@@ -222,7 +288,15 @@ public final class Aio {
         return gather(tasks);
     }
 
-    /** As {@link #gather(Future[])} for a collection. */
+    /**
+     * As {@link #gather(Future[])} for a collection.
+     *
+     * @param <T>     the type of the futures' results
+     * @param futures the futures to gather, in iteration order; each of the running loop
+     * @return a future, done once every future is done or one fails, of their results in iteration order
+     * @throws NullPointerException     if {@code futures} or one of them is null
+     * @throws IllegalArgumentException if one of them belongs to another loop
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static <T> Future<List<T>> gather(Collection<? extends Future<? extends T>> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
@@ -234,13 +308,27 @@ public final class Aio {
      * future, and the result list holds, in argument order, each future's result, or its exception (a
      * {@link CancellationException} for a cancelled one, carrying what was attached to its cancellation, as
      * {@link #gather(Future[])} describes).
+     *
+     * @param futures the futures to gather, in iteration order; each of the running loop
+     * @return a future, done once every future is done, of their results or exceptions in iteration order; it fails
+     *         only if it is cancelled
+     * @throws NullPointerException     if {@code futures} or one of them is null
+     * @throws IllegalArgumentException if one of them belongs to another loop
      */
     public static Future<List<Object>> gatherWithExceptions(Collection<? extends Future<?>> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
         return GatheringFuture.gather(runningLoop(), futures, true);
     }
 
-    /** As {@link #gatherWithExceptions(Collection)}. */
+    /**
+     * As {@link #gatherWithExceptions(Collection)}.
+     *
+     * @param futures the futures to gather; each of the running loop
+     * @return a future, done once every future is done, of their results or exceptions in argument order; it fails only
+     *         if it is cancelled
+     * @throws NullPointerException     if {@code futures} or one of them is null
+     * @throws IllegalArgumentException if one of them belongs to another loop
+     */
     public static Future<List<Object>> gatherWithExceptions(Future<?>... futures) {
         return gatherWithExceptions(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));
     }
@@ -251,14 +339,28 @@ public final class Aio {
      * {@link ReturnWhen#FIRST_EXCEPTION} returned because of it (asyncio's {@code wait} marks the exceptions it looks
      * at for {@code FIRST_EXCEPTION} retrieved).
      *
+     * @param <T>     the type of the futures' results
+     * @param futures the futures to wait for; each of the running loop, one given twice counted once
+     * @return the futures done and those not done (here, none), each set in iteration order
      * @throws IllegalArgumentException if {@code futures} is empty or one of them belongs to another loop
+     * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
     public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures) {
         return Waiting.await(futures, -1, ReturnWhen.ALL_COMPLETED);
     }
 
-    /** As {@link #wait(Collection)}, returning as {@code returnWhen} says. */
+    /**
+     * As {@link #wait(Collection)}, returning as {@code returnWhen} says.
+     *
+     * @param <T>        the type of the futures' results
+     * @param futures    the futures to wait for; each of the running loop, one given twice counted once
+     * @param returnWhen when to return: after the first future is done, the first fails, or all are done
+     * @return the futures done and those not done, each set in iteration order
+     * @throws NullPointerException     if {@code futures}, one of them or {@code returnWhen} is null
+     * @throws IllegalArgumentException if {@code futures} is empty or one of them belongs to another loop
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
+     */
     public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, ReturnWhen returnWhen) {
         return Waiting.await(futures, -1, returnWhen);
     }
@@ -268,8 +370,14 @@ public final class Aio {
      * {@code wait(fs, timeout=..., return_when=...)}. A timeout does not raise and does not cancel anything: the
      * futures not done are in {@link WaitResult#pending()}. A {@code null} timeout means none.
      *
+     * @param <T>        the type of the futures' results
+     * @param futures    the futures to wait for; each of the running loop, one given twice counted once
+     * @param timeout    the longest to wait, in loop time, or {@code null} for no limit
+     * @param returnWhen when to return: after the first future is done, the first fails, or all are done
+     * @return the futures done and those not done, each set in iteration order
      * @throws IllegalArgumentException if {@code futures} is empty, one of them belongs to another loop or
      *                                  {@code timeout} is negative
+     * @throws NullPointerException     if {@code futures}, one of them or {@code returnWhen} is null
      * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
     public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, Duration timeout,
@@ -284,7 +392,11 @@ public final class Aio {
      * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline. As asyncio's, it is
      * one iterator: each call of {@code iterator()} returns the same one, and a future given twice is returned once.
      *
+     * @param <T>     the type of the futures' results
+     * @param futures the futures to return as they complete; each of the running loop
+     * @return the one iterable, whose iterator's {@code next()} suspends until a future is done and returns it
      * @throws IllegalArgumentException if one of the futures belongs to another loop
+     * @throws NullPointerException if {@code futures} or one of them is null
      */
     public static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
         return Waiting.asCompleted(futures);
@@ -296,10 +408,16 @@ public final class Aio {
      * while to clean up) before throwing. A {@code null} timeout means none. A future already done gives its outcome
      * whatever the timeout, zero included (a cancelled one raises {@link CancellationException}, not a timeout).
      *
+     * @param <T>     the type of the future's result
+     * @param future  the future to wait for
+     * @param timeout the longest to wait, in loop time, or {@code null} for no limit
+     * @return the future's result
      * @throws TimeoutException         if the timeout passed
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException    if {@code future} belongs to another loop (as awaiting it does)
      * @throws Exception                the future's exception
+     * @throws CancellationException if the future was cancelled, or the calling task is cancelled while it waits (which
+     *                               cancels the future too, as awaiting it does)
      */
     public static <T> T waitFor(Future<T> future, Duration timeout) throws Exception {
         Objects.requireNonNull(future, "future must not be null");
@@ -324,9 +442,14 @@ public final class Aio {
      * A {@code null} timeout means none. A zero timeout, as in asyncio, wraps the coroutine in a task that is cancelled
      * before it starts: the coroutine does not run, and {@link TimeoutException} is thrown.
      *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the work to run in the calling task
+     * @param timeout   the longest it may take, in loop time, or {@code null} for no limit
+     * @return the coroutine's result
      * @throws TimeoutException         if the timeout passed
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws Exception                the coroutine's exception
+     * @throws CancellationException if the calling task is cancelled other than by this deadline
      */
     public static <T> T waitFor(Coroutine<T> coroutine, Duration timeout) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
@@ -382,6 +505,11 @@ public final class Aio {
      * A future that follows {@code future} but whose cancellation does not cancel it: asyncio's {@code shield()}.
      * If the task awaiting the shield is cancelled, the shielded operation goes on; its error, if it fails later,
      * stays unretrieved and is reported by the loop unless someone retrieves it.
+     *
+     * @param <T>    the type of the future's result
+     * @param future the future to protect from the cancellation of its awaiters
+     * @return {@code future} itself if it is already done, else a new future of the running loop that follows it
+     * @throws IllegalStateException if the calling thread does not hold {@code future}'s loop
      */
     public static <T> Future<T> shield(Future<T> future) {
         Objects.requireNonNull(future, "future must not be null");
@@ -420,6 +548,8 @@ public final class Aio {
      * Opens a deadline {@code delay} from now for the block of a try-with-resources statement: asyncio's
      * {@code asyncio.timeout(delay)}. See {@link Timeout}.
      *
+     * @param delay how long from now the block may run, in loop time
+     * @return the scope, to close with a try-with-resources statement
      * @throws IllegalArgumentException if {@code delay} is negative
      * @throws IllegalStateException    if not called from a task
      */
@@ -430,6 +560,11 @@ public final class Aio {
     /**
      * Opens a deadline at loop time {@code when} ({@link Double#POSITIVE_INFINITY} for none yet): asyncio's
      * {@code asyncio.timeout_at(when)}.
+     *
+     * @param when the loop time ({@link EventLoop#time()}) at which the block is cancelled
+     * @return the scope, to close with a try-with-resources statement
+     * @throws IllegalArgumentException if {@code when} is NaN
+     * @throws IllegalStateException    if not called from a task
      */
     public static Timeout timeoutAt(double when) {
         return Timeout.at(when);
@@ -446,7 +581,11 @@ public final class Aio {
      * (its interrupt status still set), its error is its own and goes to the loop's exception handler; a failure
      * after it saw the interrupt is taken as caused by it and only logged.
      *
+     * @param <T>  the type of the call's result
+     * @param call the blocking work to run on its own thread
+     * @return the call's result
      * @throws Exception the call's exception
+     * @throws CancellationException if the calling task is cancelled while the call runs
      */
     public static <T> T toThread(Callable<T> call) throws Exception {
         EventLoop loop = runningLoop();
@@ -459,6 +598,14 @@ public final class Aio {
      * Suspends the calling task until {@code stage} completes and returns its value: awaiting a
      * {@link java.util.concurrent.CompletableFuture} or any {@link CompletionStage} without blocking the loop. The
      * exception is the stage's own (unwrapped from {@link java.util.concurrent.CompletionException}).
+     *
+     * @param <T>   the type of the stage's value
+     * @param stage the stage to wait for; completed on any thread
+     * @return the stage's value
+     * @throws CancellationException if the calling task is cancelled while it waits (which cancels the stage's {@link
+     *                               java.util.concurrent.CompletableFuture#toCompletableFuture() CompletableFuture} if
+     *                               it has one), or the stage was cancelled
+     * @throws Exception the stage's exception
      */
     public static <T> T await(CompletionStage<T> stage) throws Exception {
         return runningLoop().wrapFuture(stage).await();

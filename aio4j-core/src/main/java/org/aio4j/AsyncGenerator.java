@@ -105,13 +105,15 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         /**
          * Produces the items by calling {@code out.emit(item)}; may suspend anywhere, and may throw.
          *
+         * @param out where the body emits its items; valid only in the body's own calls
          * @throws Exception a failure, surfaced to the consumer after the items emitted before it
          */
         void run(Emitter<T> out) throws Exception;
     }
 
     /**
-     * Where a generator's body emits its items.
+     * Where a generator's body emits its items: what Python's {@code yield} statement is in an async generator's body
+     * (Python has no object for it). Only the body's own calls may use it.
      *
      * @param <T> the item type
      */
@@ -122,6 +124,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
          * Hands {@code item} to the consumer and suspends the body until the consumer asks for the next item:
          * Python's {@code yield item} in an async generator.
          *
+         * @param item the item to hand over; may be {@code null}
          * @throws GeneratorExit         if the generator is closed while the body waits here: let it propagate
          * @throws IllegalStateException if called while the generator is being closed, or not by the body itself
          */
@@ -173,6 +176,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * A generator of the items {@code body} emits: calling an {@code async def} generator function. Nothing runs until
      * the first {@link #hasNext()}.
      *
+     * @param <T>  the type of the items
+     * @param body the code that emits the items
+     * @return a new generator, not started
      * @throws NullPointerException if {@code body} is null
      */
     public static <T> AsyncGenerator<T> of(Body<T> body) {

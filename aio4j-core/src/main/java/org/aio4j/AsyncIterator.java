@@ -126,6 +126,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * it)}. {@code fn} may suspend; its failure surfaces from {@code next()} at that item. Closing the result closes
      * this iterator.
      *
+     * @param <R> the type of the results
+     * @param fn  the function applied to each item, in the consuming task; it may suspend
+     * @return the mapped iterator
      * @throws NullPointerException if {@code fn} is null
      */
     default <R> AsyncIterator<R> map(CoroutineFunction<? super T, ? extends R> fn) {
@@ -136,6 +139,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * An iterator of the items for which {@code predicate} is true: {@code (x async for x in it if p(x))}. Closing
      * the result closes this iterator.
      *
+     * @param predicate the test each item must pass to be returned; it must not suspend
+     * @return the filtered iterator
      * @throws NullPointerException if {@code predicate} is null
      */
     default AsyncIterator<T> filter(Predicate<? super T> predicate) {
@@ -146,6 +151,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * An iterator of at most the first {@code n} items. When the {@code n}-th item has been taken, the next
      * {@code hasNext()} closes this iterator (so its producer stops at once) and returns {@code false}.
      *
+     * @param n the most items to return
+     * @return the truncated iterator
      * @throws IllegalArgumentException if {@code n < 0}
      */
     default AsyncIterator<T> take(long n) {
@@ -160,6 +167,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * {@code itertools.batched}. A failure after some items of a list surfaces after that partial list, so no item
      * is lost.
      *
+     * @param n the size of each list but the last
+     * @return the iterator of lists, each a new list the consumer owns
      * @throws IllegalArgumentException if {@code n < 1}
      */
     default AsyncIterator<List<T>> chunked(int n) {
@@ -174,6 +183,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * from this iterator while the consumer works, and waits when {@code n} items are waiting. A failure of this
      * iterator surfaces after the items read before it.
      *
+     * @param n the most items read ahead and not yet taken
+     * @return the buffering iterator
      * @throws IllegalArgumentException if {@code n < 1}
      */
     default AsyncIterator<T> buffer(int n) {
@@ -192,6 +203,10 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * failure read ahead and never reached: it goes to the loop's exception handler, and {@code aclose()} does not
      * throw it.
      *
+     * @param <R>   the type of the results
+     * @param limit the most calls of {@code fn} running at once
+     * @param fn    the function applied to each item, each call in a task of its own
+     * @return the iterator of the results, in the order of the items
      * @throws IllegalArgumentException if {@code limit < 1}
      * @throws NullPointerException     if {@code fn} is null
      */
@@ -202,6 +217,13 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
     /**
      * As {@link #mapConcurrent}, but each result is delivered as soon as its call ends (completion order, as
      * asyncio's {@code as_completed}). A failure surfaces when its call ends.
+     *
+     * @param <R>   the type of the results
+     * @param limit the most calls of {@code fn} running at once
+     * @param fn    the function applied to each item, each call in a task of its own
+     * @return the iterator of the results, in the order the calls end
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws NullPointerException     if {@code fn} is null
      */
     default <R> AsyncIterator<R> mapConcurrentUnordered(int limit, CoroutineFunction<? super T, ? extends R> fn) {
         return ConcurrentMap.of(this, limit, fn, false);
@@ -210,6 +232,7 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
     /**
      * Every item, in order, in a new list; closes this iterator.
      *
+     * @return a new mutable list of the items
      * @throws RuntimeException as {@link #hasNext()}
      */
     default List<T> toList() {
@@ -225,6 +248,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
     /**
      * A sequential {@link Stream} of the remaining items; closing the stream closes this iterator. The stream must
      * be consumed in a task of this iterator's loop (each element may suspend it), and not in parallel.
+     *
+     * @return a sequential, ordered stream of the remaining items
      */
     default Stream<T> stream() {
         Spliterator<T> items = Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED);
@@ -243,6 +268,7 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * {@code onError(NullPointerException)} (Reactive Streams rule 2.13). While a subscription is active, the loop
      * counts it as external work in flight (see {@link EventLoop#expectExternal()}).
      *
+     * @return a publisher that accepts one subscriber
      * @throws IllegalStateException if not called from a task of a running loop
      */
     default Flow.Publisher<T> toPublisher() {
@@ -255,6 +281,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * An async iterator over {@code items}. Its {@code hasNext()} does not suspend; the iterable must not block.
      * Closing it closes the underlying {@link Iterator} if that is {@link AutoCloseable}.
      *
+     * @param <T>   the type of the items
+     * @param items the items; its {@code iterator()} is called once, at once
+     * @return an iterator of the items, in iteration order
      * @throws NullPointerException if {@code items} is null
      */
     static <T> AsyncIterator<T> from(Iterable<? extends T> items) {
@@ -267,6 +296,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * An async iterator over the elements of {@code stream}; closing it closes the stream. The stream's pipeline
      * runs in the consuming task and must not block.
      *
+     * @param <T>    the type of the items
+     * @param stream the stream of the items, consumed by the returned iterator
+     * @return an iterator of the stream's elements, in encounter order
      * @throws NullPointerException if {@code stream} is null
      */
     static <T> AsyncIterator<T> from(Stream<? extends T> stream) {
@@ -284,6 +316,10 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * the loop counts the subscription as external work in flight ({@link EventLoop#expectExternal()}).
      * kotlinx.coroutines.reactive's {@code asFlow()}.
      *
+     * @param <T>       the type of the items
+     * @param publisher the publisher to subscribe to, once
+     * @param prefetch  the most items requested and not yet consumed
+     * @return an iterator of the publisher's items
      * @throws IllegalArgumentException if {@code prefetch < 1}
      * @throws NullPointerException     if {@code publisher} is null
      */
@@ -298,6 +334,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * other sources already arrived are attached to it as suppressed. Closing it closes every source. aiostream's
      * {@code merge}.
      *
+     * @param <T>     the type of the items
+     * @param sources the iterators to merge; the merge owns and closes them
+     * @return an iterator of the items of all sources
      * @throws NullPointerException if {@code sources} or one of them is null
      */
     @SafeVarargs
@@ -306,12 +345,24 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
         return merge(java.util.Arrays.asList(sources));
     }
 
-    /** As {@link #merge(AsyncIterator[])}. */
+    /**
+     * As {@link #merge(AsyncIterator[])}.
+     *
+     * @param <T>     the type of the items
+     * @param sources the iterators to merge; the merge owns and closes them
+     * @return an iterator of the items of all sources
+     * @throws NullPointerException if {@code sources} or one of them is null
+     */
     static <T> AsyncIterator<T> merge(List<? extends AsyncIterator<? extends T>> sources) {
         return Merged.of(sources);
     }
 
-    /** An exhausted iterator. */
+    /**
+     * An exhausted iterator.
+     *
+     * @param <T> the type of the items
+     * @return an iterator whose {@code hasNext()} returns {@code false}
+     */
     static <T> AsyncIterator<T> empty() {
         return from(List.of());
     }

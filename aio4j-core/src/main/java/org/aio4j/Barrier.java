@@ -48,6 +48,7 @@ public final class Barrier extends LoopBound {
     /**
      * Creates a barrier for {@code parties} tasks.
      *
+     * @param parties the number of tasks that must call {@link #await()} to pass the barrier
      * @throws IllegalArgumentException if {@code parties} is less than 1
      */
     public Barrier(int parties) {
@@ -61,6 +62,7 @@ public final class Barrier extends LoopBound {
      * Waits until {@link #parties()} tasks have called it, and returns this task's arrival index in the phase, from
      * 0 to {@code parties - 1}: asyncio's {@code wait()}. The last arrival does not suspend.
      *
+     * @return this task's arrival index, from 0 to {@code parties - 1}
      * @throws BrokenBarrierException if the barrier is broken ({@link #abort()}), or is reset or aborted while this
      *                                task waits
      * @throws CancellationException  if the task is cancelled while waiting
@@ -142,18 +144,30 @@ public final class Barrier extends LoopBound {
         wakeAll(waiters);
     }
 
-    /** How many tasks must arrive to pass the barrier: asyncio's {@code parties}. */
+    /**
+     * How many tasks must arrive to pass the barrier: asyncio's {@code parties}.
+     *
+     * @return the number of parties
+     */
     public int parties() {
         return parties;
     }
 
-    /** How many tasks wait in the filling phase: asyncio's {@code n_waiting}. */
+    /**
+     * How many tasks wait in the filling phase: asyncio's {@code n_waiting}.
+     *
+     * @return the number of tasks waiting to pass
+     */
     public int nWaiting() {
         check("nWaiting");
         return state == State.FILLING ? count : 0;
     }
 
-    /** Whether the barrier is broken: asyncio's {@code broken}. */
+    /**
+     * Whether the barrier is broken: asyncio's {@code broken}.
+     *
+     * @return whether the barrier is broken
+     */
     public boolean broken() {
         check("broken");
         return state == State.BROKEN;

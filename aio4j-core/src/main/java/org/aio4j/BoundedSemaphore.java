@@ -14,6 +14,7 @@ public final class BoundedSemaphore extends Semaphore {
     /**
      * Creates a bounded semaphore with {@code value} permits, which is also its bound.
      *
+     * @param value the number of permits free at first, and the most there can be
      * @throws IllegalArgumentException if {@code value} is negative
      */
     public BoundedSemaphore(int value) {

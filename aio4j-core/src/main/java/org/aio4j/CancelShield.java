@@ -48,6 +48,7 @@ public final class CancelShield implements AutoCloseable {
     /**
      * Opens a shield for the calling task.
      *
+     * @return the open shield, to close with a try-with-resources statement
      * @throws IllegalStateException if not called from a task of a running event loop
      */
     public static CancelShield enter() {
@@ -70,6 +71,7 @@ public final class CancelShield implements AutoCloseable {
      * to do with it (a library's shielded clean-up called from a caller's shielded section does not throw the
      * caller's cancellation out of that section).
      *
+     * @return the pending interruption, or {@code null}
      * @throws IllegalStateException if called from another task, or after {@link #close()}
      */
     public RuntimeException takeInterruption() {

@@ -62,6 +62,7 @@ public final class CapacityLimiter extends LoopBound {
     /**
      * Creates a limiter with {@code totalTokens} tokens.
      *
+     * @param totalTokens the number of tokens; at least 1
      * @throws IllegalArgumentException if {@code totalTokens} is less than 1
      */
     public CapacityLimiter(int totalTokens) {
@@ -98,6 +99,7 @@ public final class CapacityLimiter extends LoopBound {
      * Borrows a token for {@code borrower}, suspending the calling task until one is handed to it: Trio's
      * {@code acquire_on_behalf_of()}.
      *
+     * @param borrower the object to borrow the token for, e.g. a task or a thread; it may hold one token at a time
      * @return a permit whose {@link Permit#close()} gives the token back on behalf of {@code borrower}
      * @throws NullPointerException  if {@code borrower} is null
      * @throws IllegalStateException if {@code borrower} already holds or waits for a token of this limiter, or this
@@ -165,6 +167,7 @@ public final class CapacityLimiter extends LoopBound {
      * Gives back {@code borrower}'s token, handing it to the first waiter if any: Trio's
      * {@code release_on_behalf_of()}.
      *
+     * @param borrower the object that borrowed the token
      * @throws NullPointerException  if {@code borrower} is null
      * @throws IllegalStateException if {@code borrower} holds no token of this limiter
      */
@@ -189,7 +192,11 @@ public final class CapacityLimiter extends LoopBound {
         }
     }
 
-    /** How many tokens there are: Trio's {@code total_tokens}. */
+    /**
+     * How many tokens there are: Trio's {@code total_tokens}.
+     *
+     * @return the number of tokens
+     */
     public int totalTokens() {
         check("totalTokens");
         return totalTokens;
@@ -199,6 +206,7 @@ public final class CapacityLimiter extends LoopBound {
      * Changes how many tokens there are: Trio's {@code total_tokens} setter. New tokens go to waiters at once;
      * borrowers above a smaller total keep their tokens until they release them.
      *
+     * @param totalTokens the new number of tokens; at least 1
      * @throws IllegalArgumentException if {@code totalTokens} is less than 1
      */
     public void setTotalTokens(int totalTokens) {
@@ -207,13 +215,21 @@ public final class CapacityLimiter extends LoopBound {
         wakeWaiters();
     }
 
-    /** How many tokens are borrowed: Trio's {@code borrowed_tokens}. */
+    /**
+     * How many tokens are borrowed: Trio's {@code borrowed_tokens}.
+     *
+     * @return the number of tokens held by borrowers
+     */
     public int borrowedTokens() {
         check("borrowedTokens");
         return borrowers.size();
     }
 
-    /** How many tokens are free: Trio's {@code available_tokens} (0, not negative, after a shrink). */
+    /**
+     * How many tokens are free: Trio's {@code available_tokens} (0, not negative, after a shrink).
+     *
+     * @return the number of tokens free, zero or more
+     */
     public int availableTokens() {
         check("availableTokens");
         return Math.max(0, totalTokens - borrowers.size());
@@ -234,7 +250,11 @@ public final class CapacityLimiter extends LoopBound {
         }
     }
 
-    /** The limiter's state now. */
+    /**
+     * The limiter's state now.
+     *
+     * @return a snapshot of the tokens borrowed and in all, the borrowers, and the waiting tasks
+     */
     public Statistics statistics() {
         check("statistics");
         return new Statistics(borrowers.size(), totalTokens, new ArrayList<>(borrowers),

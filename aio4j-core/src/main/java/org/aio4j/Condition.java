@@ -52,13 +52,18 @@ public final class Condition extends LoopBound {
     /**
      * Creates a condition that uses {@code lock}, which other conditions may share.
      *
+     * @param lock the lock the condition's waiters release and take back
      * @throws NullPointerException if {@code lock} is null
      */
     public Condition(Lock lock) {
         this.lock = Objects.requireNonNull(lock, "lock must not be null");
     }
 
-    /** Acquires the underlying lock: asyncio's {@code acquire()}. See {@link Lock#acquire()}. */
+    /**
+     * Acquires the underlying lock: asyncio's {@code acquire()}. See {@link Lock#acquire()}.
+     *
+     * @return a permit whose {@code close()} releases the lock
+     */
     public Permit acquire() {
         check("acquire()");
         lock.lock("acquire()");
@@ -71,7 +76,11 @@ public final class Condition extends LoopBound {
         lock.release();
     }
 
-    /** Whether the underlying lock is held: asyncio's {@code locked()}. */
+    /**
+     * Whether the underlying lock is held: asyncio's {@code locked()}.
+     *
+     * @return whether the lock is held
+     */
     public boolean locked() {
         check("locked");
         return lock.locked();
@@ -137,8 +146,10 @@ public final class Condition extends LoopBound {
      * Waits until {@code predicate} is true: asyncio's {@code wait_for()}. Checks it first, then after every wake-up,
      * always with the lock held.
      *
+     * @param predicate the state to wait for; called with the lock held, on the loop's thread
      * @throws IllegalStateException if the lock is not held when it has to wait
      * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
+     * @throws NullPointerException if {@code predicate} is null
      */
     public void waitFor(BooleanSupplier predicate) {
         Objects.requireNonNull(predicate, "predicate must not be null");
@@ -151,6 +162,7 @@ public final class Condition extends LoopBound {
      * Wakes the first {@code n} waiting tasks (all of them if fewer wait): asyncio's {@code notify(n)}. They return
      * from {@link #await()} once they get the lock, after the caller releases it.
      *
+     * @param n the most waiting tasks to wake
      * @throws IllegalArgumentException if {@code n} is negative (asyncio wakes nobody; here it is refused)
      * @throws IllegalStateException    if the lock is not held (asyncio: "cannot notify on un-acquired lock")
      */

@@ -16,6 +16,8 @@ public interface CoroutineFunction<T, R> {
     /**
      * Applies the function to {@code item}.
      *
+     * @param item the item to apply the function to
+     * @return the result for {@code item}
      * @throws Exception any exception: it surfaces at this item of the iterator
      */
     R call(T item) throws Exception;

@@ -21,7 +21,11 @@ public final class DeadlockException extends IllegalStateException {
         this.tasks = List.copyOf(tasks);
     }
 
-    /** The tasks that were pending when the deadlock was found, in creation order. */
+    /**
+     * The tasks that were pending when the deadlock was found, in creation order.
+     *
+     * @return an unmodifiable list of the tasks
+     */
     public List<Task<?>> tasks() {
         return tasks;
     }

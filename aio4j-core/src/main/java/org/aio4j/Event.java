@@ -29,7 +29,11 @@ public final class Event extends LoopBound {
     public Event() {
     }
 
-    /** Whether the event is set: asyncio's {@code is_set()}. */
+    /**
+     * Whether the event is set: asyncio's {@code is_set()}.
+     *
+     * @return whether the event is set
+     */
     public boolean isSet() {
         check("isSet");
         return value;

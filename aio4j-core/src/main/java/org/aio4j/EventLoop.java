@@ -218,13 +218,19 @@ public final class EventLoop implements AutoCloseable {
         this.spin = new SpinPolicy(carrier == null); // spinning on the only carrier would stall the task awaited
     }
 
-    /** A builder for loops with other settings than the defaults. */
+    /**
+     * A builder for loops with other settings than the defaults.
+     *
+     * @return a new builder with the default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Settings of a new {@link EventLoop}. Not thread-safe.
+     * Settings of a new {@link EventLoop}: what asyncio spreads over the loop's constructor, {@code loop_factory} and
+     * the setters called before {@code run_forever()} ({@code set_debug()}, {@code set_exception_handler()}). Not
+     * thread-safe.
      */
     public static final class Builder {
         private boolean virtualTime;
@@ -255,6 +261,9 @@ public final class EventLoop implements AutoCloseable {
          * <p>The JDK offers no public way to give virtual threads a scheduler: {@link #build()} then needs the JVM
          * flag {@code --add-opens java.base/java.lang=ALL-UNNAMED} and throws {@link IllegalStateException} naming
          * it when it is missing.
+         *
+         * @param on whether the loop runs its tasks on a carrier thread of its own
+         * @return this builder
          */
         public Builder dedicatedCarrier(boolean on) {
             this.dedicatedCarrier = on;
@@ -266,6 +275,9 @@ public final class EventLoop implements AutoCloseable {
          * generator seeded by {@code seed} (callbacks keep their FIFO order). The same seed replays the same
          * interleaving of the same program. Without this, the loop is FIFO, as asyncio. Meant for tests that look
          * for order-dependent bugs; print the seed when such a test fails.
+         *
+         * @param seed the seed of the random generator that orders each iteration's ready tasks
+         * @return this builder
          */
         public Builder scheduleSeed(long seed) {
             this.seeded = true;
@@ -276,6 +288,10 @@ public final class EventLoop implements AutoCloseable {
         /**
          * Where the debug-mode watchdog sends its reports of steps that hold the loop too long (default: the
          * {@code System.Logger} "org.aio4j" at level WARNING).
+         *
+         * @param sink receives each report, on the watchdog's thread
+         * @return this builder
+         * @throws NullPointerException if {@code sink} is null
          */
         public Builder onSlowStep(java.util.function.Consumer<SlowStep> sink) {
             this.slowStepSink = java.util.Objects.requireNonNull(sink, "sink must not be null");
@@ -287,31 +303,54 @@ public final class EventLoop implements AutoCloseable {
          * (but calls that only wait for the loop: blocked in {@link Future#get()} on its pending futures, or queued
          * behind such calls, see {@link EventLoop#runInExecutor}), the clock jumps to the next timer. Timers fire in
          * the same order and the program prints the same lines as on the real clock, in no real time.
+         *
+         * @return this builder
          */
         public Builder virtualTime() {
             this.virtualTime = true;
             return this;
         }
 
-        /** Turns deadlock detection on (the default) or off. */
+        /**
+         * Turns deadlock detection on (the default) or off.
+         *
+         * @param on whether the loop reports a deadlock (see {@link DeadlockException})
+         * @return this builder
+         */
         public Builder deadlockDetection(boolean on) {
             this.deadlockDetection = on;
             return this;
         }
 
-        /** Turns debug mode on or off; see {@link EventLoop#setDebug(boolean)}. */
+        /**
+         * Turns debug mode on or off; see {@link EventLoop#setDebug(boolean)}.
+         *
+         * @param on whether the loop starts in debug mode
+         * @return this builder
+         */
         public Builder debug(boolean on) {
             this.debug = on;
             return this;
         }
 
-        /** Sets the exception handler; see {@link EventLoop#setExceptionHandler(ExceptionHandler)}. */
+        /**
+         * Sets the exception handler; see {@link EventLoop#setExceptionHandler(ExceptionHandler)}.
+         *
+         * @param handler the exception handler, or {@code null} for the default one
+         * @return this builder
+         */
         public Builder exceptionHandler(ExceptionHandler handler) {
             this.exceptionHandler = handler;
             return this;
         }
 
-        /** Builds the loop. */
+        /**
+         * Builds the loop.
+         *
+         * @return a new, idle loop with these settings
+         * @throws IllegalStateException if {@link #dedicatedCarrier(boolean) a dedicated carrier} was asked for and the
+         *                               JVM does not open {@code java.lang} to aio4j
+         */
         public EventLoop build() {
             return new EventLoop(this);
         }
@@ -325,10 +364,14 @@ public final class EventLoop implements AutoCloseable {
      * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile. Of threads that start
      * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception.
      *
+     * @param <T>    the type of the future's result
+     * @param future the future to run the loop until; of this loop
+     * @return the future's result
      * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread,
      *                               or the loop was stopped before the future was done
      * @throws DeadlockException     if the future can never be done
      * @throws Exception             the future's exception
+     * @throws IllegalArgumentException if {@code future} belongs to another loop
      */
     public <T> T runUntilComplete(Future<T> future) throws Exception {
         Objects.requireNonNull(future, "future must not be null");
@@ -367,6 +410,14 @@ public final class EventLoop implements AutoCloseable {
      * Wraps {@code coroutine} in a task and runs the loop until it is done: asyncio's
      * {@code run_until_complete(coro)}.
      *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task to run
+     * @return the coroutine's result
+     * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread, or
+     *                               the loop was stopped before the task was done; no task is created if the loop could
+     *                               not be run
+     * @throws DeadlockException     if the task can never be done
+     * @throws Exception             the coroutine's exception
      * @see #runUntilComplete(Future)
      */
     public <T> T runUntilComplete(Coroutine<T> coroutine) throws Exception {
@@ -379,7 +430,16 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /** As {@link #runUntilComplete(Coroutine)}, for a coroutine without a result. */
+    /**
+     * As {@link #runUntilComplete(Coroutine)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task to run
+     * @throws IllegalStateException if the loop is closed or already running, or another loop runs on this thread, or
+     *                               the loop was stopped before the task was done; no task is created if the loop could
+     *                               not be run
+     * @throws DeadlockException     if the task can never be done
+     * @throws Exception             the coroutine's exception
+     */
     public void runUntilComplete(VoidCoroutine coroutine) throws Exception {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         claim();
@@ -458,12 +518,20 @@ public final class EventLoop implements AutoCloseable {
         stopping = true;
     }
 
-    /** Whether the loop is running. Safe from any thread. */
+    /**
+     * Whether the loop is running. Safe from any thread.
+     *
+     * @return whether a thread runs the loop now
+     */
     public boolean isRunning() {
         return lifecycle == RUNNING;
     }
 
-    /** Whether the loop was closed. Safe from any thread. */
+    /**
+     * Whether the loop was closed. Safe from any thread.
+     *
+     * @return whether {@link #close()} has finished
+     */
     public boolean isClosed() {
         return lifecycle == CLOSED;
     }
@@ -572,6 +640,8 @@ public final class EventLoop implements AutoCloseable {
      * Schedules {@code callback} to run in a later iteration, after the entries already in the ready queue:
      * asyncio's {@code call_soon()}. Callbacks run in the order they were scheduled.
      *
+     * @param callback the code to run on the loop's thread
+     * @return a handle to cancel the call with
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public Handle callSoon(Runnable callback) {
@@ -591,7 +661,10 @@ public final class EventLoop implements AutoCloseable {
      * thread scheduled them. While {@link #close()} finishes the pending work, only that work may still schedule
      * callbacks (which the close runs); another thread is refused.
      *
+     * @param callback the code to run on the loop's thread
+     * @return a handle to cancel the call with
      * @throws IllegalStateException if the loop is closed, or another thread is closing it
+     * @throws NullPointerException  if {@code callback} is null
      */
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
@@ -611,13 +684,27 @@ public final class EventLoop implements AutoCloseable {
      * delay that would end past the latest loop time a timer can have (about 292 years, see the class comment) ends
      * there, and so does {@link Double#POSITIVE_INFINITY}.
      *
+     * @param delaySeconds how long from now, in seconds of loop time
+     * @param callback     the code to run on the loop's thread
+     * @return a handle to cancel the call with, which also tells its loop time
      * @throws IllegalArgumentException if the delay is negative or NaN
+     * @throws NullPointerException  if {@code callback} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public TimerHandle callLater(double delaySeconds, Runnable callback) {
         return callLater(toNanos(delaySeconds, "delay"), callback);
     }
 
-    /** As {@link #callLater(double, Runnable)} with a {@link Duration}. */
+    /**
+     * As {@link #callLater(double, Runnable)} with a {@link Duration}.
+     *
+     * @param delay    how long from now, in loop time
+     * @param callback the code to run on the loop's thread
+     * @return a handle to cancel the call with, which also tells its loop time
+     * @throws NullPointerException     if {@code delay} or {@code callback} is null
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws IllegalStateException    if the loop is closed, or this thread does not hold the running loop
+     */
     public TimerHandle callLater(Duration delay, Runnable callback) {
         return callLater(toNanos(delay, "delay"), callback);
     }
@@ -635,7 +722,12 @@ public final class EventLoop implements AutoCloseable {
      * iteration; a time past the latest loop time a timer can have (about 292 years, see the class comment), or
      * {@link Double#POSITIVE_INFINITY}, is taken as that time.
      *
+     * @param when     the loop time, in seconds, at which to run it
+     * @param callback the code to run on the loop's thread
+     * @return a handle to cancel the call with, which also tells its loop time
      * @throws IllegalArgumentException if {@code when} is NaN
+     * @throws NullPointerException  if {@code callback} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public TimerHandle callAt(double when, Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
@@ -650,12 +742,18 @@ public final class EventLoop implements AutoCloseable {
     /**
      * The loop's time in seconds: asyncio's {@code time()}. While the loop runs, the time at which the current
      * iteration began (see the class comment); otherwise the clock's current reading. Safe from any thread.
+     *
+     * @return the loop time in seconds
      */
     public double time() {
         return nowNanos() / 1e9;
     }
 
-    /** Whether this loop has a virtual clock ({@link Builder#virtualTime()}). */
+    /**
+     * Whether this loop has a virtual clock ({@link Builder#virtualTime()}).
+     *
+     * @return whether the loop was built with {@link Builder#virtualTime()}
+     */
     public boolean isVirtualTime() {
         return virtualTime;
     }
@@ -667,7 +765,11 @@ public final class EventLoop implements AutoCloseable {
      * Wraps {@code coroutine} in a task scheduled to start in a later iteration: asyncio's {@code create_task()}.
      * The loop keeps the task referenced until it is done.
      *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @return the new task
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     * @throws NullPointerException  if {@code coroutine} is null
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine) {
         return createTask(coroutine, null);
@@ -675,6 +777,13 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}).
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
@@ -690,12 +799,27 @@ public final class EventLoop implements AutoCloseable {
         return task;
     }
 
-    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @return the new task; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
     public Task<Void> createTask(VoidCoroutine coroutine) {
         return createTask(coroutine, null);
     }
 
-    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine, String)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
     public Task<Void> createTask(VoidCoroutine coroutine, String name) {
         return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
     }
@@ -703,6 +827,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * A new pending future bound to this loop: asyncio's {@code create_future()}.
      *
+     * @param <T> the type of the future's result
+     * @return a new pending future of this loop
      * @throws IllegalStateException if the loop is closed (asyncio still makes one, whose done callbacks could never
      *                               run)
      */
@@ -714,6 +840,7 @@ public final class EventLoop implements AutoCloseable {
     /**
      * The tasks of this loop that are not done yet, in creation order: asyncio's {@code all_tasks(loop)}.
      *
+     * @return an unmodifiable snapshot of the tasks not done
      * @throws IllegalStateException if this thread does not hold the running loop
      */
     public Set<Task<?>> allTasks() {
@@ -724,6 +851,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Starts recording this loop's steps (tasks, callbacks, offloaded calls) for a Chrome trace-event file; see
      * {@link Timeline}. Call {@link Timeline#stop()} to stop.
+     *
+     * @return the recording, which records until stopped
      */
     public Timeline recordTimeline() {
         Timeline t = new Timeline(this);
@@ -731,7 +860,11 @@ public final class EventLoop implements AutoCloseable {
         return t;
     }
 
-    /** The seed given to {@link Builder#scheduleSeed(long)}, if the loop explores schedules. */
+    /**
+     * The seed given to {@link Builder#scheduleSeed(long)}, if the loop explores schedules.
+     *
+     * @return the seed, or empty if the loop runs its ready tasks in FIFO order
+     */
     public java.util.OptionalLong scheduleSeed() {
         return scheduleRandom == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
     }
@@ -741,6 +874,8 @@ public final class EventLoop implements AutoCloseable {
      * and the line where it waits, its {@link TaskGroup}, where it was created (in debug mode), and the offloaded
      * calls in flight. Callable from any thread: from the loop's own thread the picture is exact; from another
      * thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
+     *
+     * @return the tree, one line per task or call, as text
      */
     public String dumpTasks() {
         return TaskDump.render(this, live.snapshot());
@@ -750,7 +885,11 @@ public final class EventLoop implements AutoCloseable {
         return inFlight.snapshotOrEmpty();
     }
 
-    /** The task the loop is running now, or {@code null} in a callback or outside the loop. */
+    /**
+     * The task the loop is running now, or {@code null} in a callback or outside the loop.
+     *
+     * @return the task whose step runs now on the calling thread, or {@code null}
+     */
     public Task<?> currentTask() {
         return holderThread == Thread.currentThread() ? currentTask : null;
     }
@@ -811,6 +950,10 @@ public final class EventLoop implements AutoCloseable {
      * that only timers settle, a virtual clock waits for it for ever where the real clock would go on (give such calls
      * a thread each, or a fixed pool).
      *
+     * @param <T>      the type of the call's result
+     * @param executor the executor to run the call on, or {@code null} for the default executor
+     * @param call     the blocking work to run
+     * @return a future of this loop, settled with the call's outcome
      * @throws NullPointerException       if {@code call} is null
      * @throws IllegalStateException      if the loop is closed, or this thread does not hold the running loop
      * @throws RejectedExecutionException if the executor refuses the call, or {@code executor} is null and the
@@ -830,6 +973,9 @@ public final class EventLoop implements AutoCloseable {
      * {@link #callSoonThreadsafe}; awaiting the future never blocks the loop. Cancelling the future cancels the
      * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes.
      *
+     * @param <T>   the type of the stage's value
+     * @param stage the stage to follow
+     * @return a future of this loop, settled with the stage's outcome
      * @throws NullPointerException  if {@code stage} is null
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
@@ -845,6 +991,7 @@ public final class EventLoop implements AutoCloseable {
      * closed, the work counts as in flight (virtual time waits for it; deadlock detection does not fire). Close it
      * from any thread once the work has been posted; closing it again does nothing.
      *
+     * @return the handle whose {@code close()} ends the announcement; it never throws
      * @throws IllegalStateException if this thread does not hold the running loop
      */
     public AutoCloseable expectExternal() {
@@ -869,6 +1016,7 @@ public final class EventLoop implements AutoCloseable {
      * {@code set_default_executor()}. The loop does not shut down an executor it did not create (except in
      * {@link #shutdownDefaultExecutor}).
      *
+     * @param executor the executor for calls given no executor
      * @throws NullPointerException  if {@code executor} is null
      * @throws IllegalStateException if this thread does not hold the running loop
      */
@@ -892,6 +1040,7 @@ public final class EventLoop implements AutoCloseable {
      * refused until {@link #setDefaultExecutor} sets another (asyncio refuses it for good). Must be called while the
      * loop is not running; it blocks the calling thread.
      *
+     * @param timeout the longest to wait for the executor's calls to end
      * @return whether the executor terminated in time (true if there was none)
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -924,13 +1073,20 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Sets the handler of errors nobody else can receive: asyncio's {@code set_exception_handler()}. {@code null}
-     * restores the default, which logs to the {@code System.Logger} named {@code org.aio4j} at level ERROR.
+     * restores the default, which logs to the {@code System.Logger} named {@code org.aio4j} at level ERROR. Not
+     * thread-safe: set it before the loop runs or from the loop's thread (a callback or a task).
+     *
+     * @param handler the handler, or {@code null} for the default one
      */
     public void setExceptionHandler(ExceptionHandler handler) {
         this.exceptionHandler = handler;
     }
 
-    /** The handler set with {@link #setExceptionHandler}, or {@code null} for the default one. */
+    /**
+     * The handler set with {@link #setExceptionHandler}, or {@code null} for the default one.
+     *
+     * @return the handler, or {@code null} if the default one is in use
+     */
     public ExceptionHandler getExceptionHandler() {
         return exceptionHandler;
     }
@@ -939,6 +1095,7 @@ public final class EventLoop implements AutoCloseable {
      * Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. An exception
      * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread.
      *
+     * @param context what went wrong, and where
      * @throws NullPointerException if {@code context} is null
      */
     public void callExceptionHandler(ExceptionContext context) {
@@ -977,6 +1134,7 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Logs {@code context}: asyncio's {@code default_exception_handler()}.
      *
+     * @param context what went wrong, and where
      * @throws NullPointerException if {@code context} is null
      */
     public void defaultExceptionHandler(ExceptionContext context) {
@@ -991,12 +1149,18 @@ public final class EventLoop implements AutoCloseable {
      * stopped the next time the loop starts running, reports any callback or task step that holds the loop longer
      * than {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
      * blocking code, and again with the total when it ends (see {@link SlowStep}, {@link Builder#onSlowStep}).
+     *
+     * @param enabled whether debug mode is on
      */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
     }
 
-    /** Whether debug mode is on: asyncio's {@code get_debug()}. */
+    /**
+     * Whether debug mode is on: asyncio's {@code get_debug()}.
+     *
+     * @return whether debug mode is on
+     */
     public boolean isDebug() {
         return debug;
     }
@@ -1006,7 +1170,9 @@ public final class EventLoop implements AutoCloseable {
      * {@code slow_callback_duration}. Takes effect at once, also while the loop runs (when called on the loop's
      * thread, e.g. from a task).
      *
+     * @param duration the longest a callback or task step may hold the loop unreported
      * @throws IllegalArgumentException if {@code duration} is negative
+     * @throws NullPointerException if {@code duration} is null
      */
     public void setSlowCallbackDuration(Duration duration) {
         long nanos = toNanos(duration, "slow callback duration");

@@ -18,6 +18,8 @@ public record ExceptionContext(String message, Throwable exception, Future<?> fu
     /**
      * The report as text: the message, the future or handle, the task's creation site if it was recorded, and the
      * exception's stack trace. This is what the default handler logs.
+     *
+     * @return the report, as text
      */
     public String describe() {
         var out = new StringBuilder(message);

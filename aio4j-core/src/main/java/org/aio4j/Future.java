@@ -66,7 +66,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         this.loop = loop;
     }
 
-    /** The loop this future is bound to: asyncio's {@code get_loop()}. */
+    /**
+     * The loop this future is bound to: asyncio's {@code get_loop()}.
+     *
+     * @return the loop that runs this future's callbacks
+     */
     public final EventLoop getLoop() {
         return loop;
     }
@@ -212,6 +216,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * The exception of a done future, or {@code null} if it has a result: asyncio's {@code exception()}. Marks the
      * exception as retrieved.
      *
+     * @return the exception, or {@code null}
      * @throws InvalidStateException if the future is not done
      * @throws CancellationException if it was cancelled (carrying, as suppressed, the failures the task's clean-up
      *                               attached to its cancellation, which are then retrieved too)
@@ -250,6 +255,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     /**
      * Marks the future done with {@code value}: asyncio's {@code set_result()}.
      *
+     * @param value the result; may be {@code null}
      * @throws InvalidStateException if it is already done
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
@@ -264,6 +270,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     /**
      * Marks the future done with {@code error}: asyncio's {@code set_exception()}.
      *
+     * @param error the exception that awaiting the future throws
      * @throws NullPointerException  if {@code error} is null
      * @throws InvalidStateException if it is already done
      * @throws IllegalStateException if called on a thread that does not hold the running loop
@@ -275,7 +282,12 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         fail(error);
     }
 
-    /** Cancels the future without a message. Same as {@code cancel((String) null)}. */
+    /**
+     * Cancels the future without a message. Same as {@code cancel((String) null)}.
+     *
+     * @return {@code true} if the future was pending and is now cancelled, {@code false} if it was already done
+     * @throws IllegalStateException if called on a thread that does not hold the running loop
+     */
     public final boolean cancel() {
         return cancel((String) null);
     }
@@ -294,6 +306,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * scheduled and {@code true} is returned; if it is already done, nothing changes and {@code false} is returned.
      *
      * @param message the message of the {@link CancellationException} raised by awaiting it, or {@code null}
+     * @return {@code true} if the future was pending and is now cancelled, {@code false} if it was already done
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
     public boolean cancel(String message) {
@@ -311,6 +324,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * inline. It runs on the loop and must not suspend; an exception it throws goes to the loop's
      * {@link ExceptionHandler}.
      *
+     * @param callback the code to run, on the loop's thread, with this future
      * @throws NullPointerException  if {@code callback} is null
      * @throws IllegalStateException if called on a thread that does not hold the running loop, or if the future is
      *                               done and its loop is closed (the callback could never run; asyncio's
@@ -330,6 +344,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     /**
      * Removes every registration of {@code callback}: asyncio's {@code remove_done_callback()}.
      *
+     * @param callback the callback to remove, compared with {@code equals}
      * @return the number of registrations removed
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */

@@ -30,7 +30,11 @@ public sealed class Handle permits TimerHandle {
         cancelled = true;
     }
 
-    /** Whether {@link #cancel()} was called. */
+    /**
+     * Whether {@link #cancel()} was called.
+     *
+     * @return whether the call was cancelled
+     */
     public boolean isCancelled() {
         return cancelled;
     }

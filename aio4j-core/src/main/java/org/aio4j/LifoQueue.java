@@ -17,6 +17,7 @@ public final class LifoQueue<T> extends Queue<T> {
     /**
      * Creates a LIFO queue that holds at most {@code maxsize} items, or any number if {@code maxsize} is 0.
      *
+     * @param maxsize the most items the queue holds, or 0 for no limit
      * @throws IllegalArgumentException if {@code maxsize} is negative
      */
     public LifoQueue(int maxsize) {

@@ -40,6 +40,8 @@ public final class Lock extends LoopBound {
      * Whether the lock is held: asyncio's {@code locked()}. As in asyncio it is {@code false} from a release until
      * the woken waiter runs, although an {@link #acquire()} in between waits (the turn is that waiter's): use it for
      * diagnostics, not to decide whether an acquire would wait.
+     *
+     * @return whether the lock is held
      */
     public boolean locked() {
         check("locked");
@@ -119,7 +121,11 @@ public final class Lock extends LoopBound {
     public record Statistics(boolean locked, Task<?> holder, int tasksWaiting) {
     }
 
-    /** The lock's state now. */
+    /**
+     * The lock's state now.
+     *
+     * @return a snapshot of whether the lock is held, its holder, and the waiting tasks
+     */
     public Statistics statistics() {
         check("statistics");
         return new Statistics(locked, holder, waiting(waiters));

@@ -42,6 +42,7 @@ public final class PriorityQueue<T> extends Queue<T> {
     /**
      * Creates a queue of {@link Comparable} items, smallest first, holding at most {@code maxsize} items (0: any).
      *
+     * @param maxsize the most items the queue holds, or 0 for no limit
      * @throws IllegalArgumentException if {@code maxsize} is negative
      */
     public PriorityQueue(int maxsize) {
@@ -52,6 +53,8 @@ public final class PriorityQueue<T> extends Queue<T> {
      * Creates a queue holding at most {@code maxsize} items (0: any), ordered by {@code comparator} (null: the
      * items' natural order).
      *
+     * @param maxsize    the most items the queue holds, or 0 for no limit
+     * @param comparator the order of the items, or {@code null} for their natural order
      * @throws IllegalArgumentException if {@code maxsize} is negative
      */
     public PriorityQueue(int maxsize, Comparator<? super T> comparator) {

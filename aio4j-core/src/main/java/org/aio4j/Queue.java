@@ -86,6 +86,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Creates a queue that holds at most {@code maxsize} items, or any number if {@code maxsize} is 0.
      *
+     * @param maxsize the most items the queue holds, or 0 for no limit
      * @throws IllegalArgumentException if {@code maxsize} is negative (asyncio takes it as unbounded; here it is
      *                                  refused as the likely mistake it is)
      */
@@ -132,7 +133,11 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
 
     // ---- size
 
-    /** The maximum number of items, 0 for unbounded: asyncio's {@code maxsize}. */
+    /**
+     * The maximum number of items, 0 for unbounded: asyncio's {@code maxsize}.
+     *
+     * @return the most items the queue holds, or 0 if it is unbounded
+     */
     public int maxsize() {
         return maxsize;
     }
@@ -140,6 +145,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * The number of items in the queue, including those already promised to woken getters: asyncio's
      * {@code qsize()}.
+     *
+     * @return the number of items in the queue
      */
     public int qsize() {
         check("qsize");
@@ -149,6 +156,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Whether a {@code get} now would have to wait (and {@code getNowait} throw): no item is in the queue, or every
      * item is promised to a getter that was woken earlier: asyncio's {@code empty()}.
+     *
+     * @return whether no item is available to a new getter
      */
     public boolean empty() {
         check("empty");
@@ -158,6 +167,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Whether a {@code put} now would have to wait (and {@code putNowait} throw): the queue is bounded and holds
      * {@code maxsize} items, counting slots promised to putters that were woken earlier: asyncio's {@code full()}.
+     *
+     * @return whether no slot is free for a new putter
      */
     public boolean full() {
         check("full");
@@ -174,6 +185,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * Puts {@code item} at the end of the queue, suspending the calling task while the queue is full: asyncio's
      * {@code put()}. Does not suspend if there is room and no putter waits.
      *
+     * @param item the item to add; not {@code null}
      * @throws QueueShutDownException if the queue is shut down, before or while this waits (the item is not put)
      * @throws CancellationException  if the task is cancelled while waiting (the item is not put)
      * @throws NullPointerException   if {@code item} is null
@@ -223,6 +235,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Puts {@code item} at the end of the queue without suspending: asyncio's {@code put_nowait()}.
      *
+     * @param item the item to add; not {@code null}
      * @throws QueueFullException     if the queue is full (see {@link #full()})
      * @throws QueueShutDownException if the queue is shut down
      * @throws NullPointerException   if {@code item} is null
@@ -253,6 +266,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * Removes and returns the first item, suspending the calling task while the queue is empty: asyncio's
      * {@code get()}. Does not suspend if an item is there for it.
      *
+     * @return the item removed
      * @throws QueueShutDownException if the queue is shut down and empty, before or while this waits
      * @throws CancellationException  if the task is cancelled while waiting (no item is taken)
      * @throws IllegalStateException  if it has to wait and is not called from a task, or is called on a thread that
@@ -303,6 +317,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     /**
      * Removes and returns the first item without suspending: asyncio's {@code get_nowait()}.
      *
+     * @return the item removed
      * @throws QueueEmptyException    if no item is available (see {@link #empty()})
      * @throws QueueShutDownException if the queue is shut down and empty
      */
@@ -392,6 +407,7 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * the items left are removed and counted done, which may wake {@link #join()}; tasks that had been promised one of
      * them throw too. Shutting down again is allowed ({@code immediate} then removes what is left).
      *
+     * @param immediate whether to remove the items left too
      * @return the items removed, in the order they would have come out (empty unless {@code immediate})
      */
     public List<T> shutdown(boolean immediate) {
@@ -501,7 +517,11 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
                              boolean shutdown) {
     }
 
-    /** The queue's state now. */
+    /**
+     * The queue's state now.
+     *
+     * @return a snapshot of the queue's size, bound, unfinished count and waiting tasks
+     */
     public Statistics statistics() {
         check("statistics");
         return new Statistics(stored(), maxsize, unfinishedTasks, waiting(putters), waiting(getters), shutdown);

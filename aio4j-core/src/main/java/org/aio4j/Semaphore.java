@@ -40,6 +40,7 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     /**
      * Creates a semaphore with {@code value} permits.
      *
+     * @param value the number of permits free at first
      * @throws IllegalArgumentException if {@code value} is negative
      */
     public Semaphore(int value) {
@@ -57,13 +58,19 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     /**
      * Whether {@link #acquire()} would have to wait: asyncio's {@code locked()}. It would if no permit is free, or if
      * tasks wait or were handed a permit and have not resumed yet (FIFO: a newcomer goes behind them).
+     *
+     * @return whether an acquire now would have to wait
      */
     public boolean locked() {
         check("locked");
         return value == 0 || woken > 0 || anyLive(waiters);
     }
 
-    /** The number of free permits: asyncio's private {@code _value}, for diagnostics and tests. */
+    /**
+     * The number of free permits: asyncio's private {@code _value}, for diagnostics and tests.
+     *
+     * @return the number of permits free
+     */
     public int value() {
         check("value");
         return value;
@@ -169,7 +176,11 @@ public sealed class Semaphore extends LoopBound permits BoundedSemaphore {
     public record Statistics(int value, int tasksWaiting) {
     }
 
-    /** The semaphore's state now. */
+    /**
+     * The semaphore's state now.
+     *
+     * @return a snapshot of the free permits and the waiting tasks
+     */
     public Statistics statistics() {
         check("statistics");
         return new Statistics(value, waiting(waiters));

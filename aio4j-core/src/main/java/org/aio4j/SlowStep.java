@@ -23,7 +23,11 @@ public record SlowStep(String subject, Duration held, List<StackTraceElement> st
         stack = List.copyOf(stack);
     }
 
-    /** The report as a log message. */
+    /**
+     * The report as a log message.
+     *
+     * @return the report, as text
+     */
     public String describe() {
         var out = new StringBuilder();
         if (finished) {

@@ -219,7 +219,11 @@ public final class Task<T> extends Future<T> {
         }
     }
 
-    /** The task's name: the one given at creation, or {@code Task-N}. asyncio's {@code get_name()}. */
+    /**
+     * The task's name: the one given at creation, or {@code Task-N}. asyncio's {@code get_name()}.
+     *
+     * @return the task's name
+     */
     public String getName() {
         String n = name;
         if (n == null) {
@@ -229,12 +233,21 @@ public final class Task<T> extends Future<T> {
         return n;
     }
 
-    /** Renames the task: asyncio's {@code set_name()}. */
+    /**
+     * Renames the task: asyncio's {@code set_name()}.
+     *
+     * @param name the new name
+     * @throws NullPointerException if {@code name} is null
+     */
     public void setName(String name) {
         this.name = Objects.requireNonNull(name, "name must not be null");
     }
 
-    /** The coroutine this task runs: asyncio's {@code get_coro()}. */
+    /**
+     * The coroutine this task runs: asyncio's {@code get_coro()}.
+     *
+     * @return the coroutine the task was created with
+     */
     public Coroutine<T> getCoro() {
         return coro;
     }
@@ -242,6 +255,8 @@ public final class Task<T> extends Future<T> {
     /**
      * The number of cancellation requests not yet withdrawn with {@link #uncancel()}: asyncio's
      * {@code cancelling()}.
+     *
+     * @return the number of cancellation requests pending
      */
     public int cancelling() {
         return cancelsRequested;
@@ -254,6 +269,7 @@ public final class Task<T> extends Future<T> {
      * waits on (the future it awaits, which was cancelled, or its sleep, which was cut short) is still thrown where
      * the task wakes; so is a {@link TaskGroup}'s abort, which is not a cancellation.
      *
+     * @return the number of cancellation requests that remain
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
     public int uncancel() {
@@ -283,6 +299,7 @@ public final class Task<T> extends Future<T> {
      * cancellation out at once) asks this instead of testing exception types.
      *
      * @param e an exception the task's code caught; {@code null} gives {@code false}
+     * @return whether {@code e} is that interruption
      */
     public boolean isInterruption(Throwable e) {
         return e != null && extras != null && e == extras.lastInterruption;
@@ -332,6 +349,8 @@ public final class Task<T> extends Future<T> {
     /**
      * The future this task is suspended on, if any: asyncio's private {@code _fut_waiter}, made public for
      * diagnostics. {@code null} if the task is running, ready to run, sleeping or done.
+     *
+     * @return the future the task waits on, or {@code null}
      */
     public Future<?> waitingOn() {
         return waitingOn instanceof Future<?> f ? f : null;
@@ -340,6 +359,8 @@ public final class Task<T> extends Future<T> {
     /**
      * The frames of the coroutine where it is suspended (or running), innermost first, with the loop's own frames
      * left out: asyncio's {@code get_stack()}. Empty if the task has not started or is done.
+     *
+     * @return the user frames of the task's thread, innermost first; a new array, empty if there are none
      */
     public StackTraceElement[] getStack() {
         Thread t = thread;
@@ -349,13 +370,21 @@ public final class Task<T> extends Future<T> {
         return Arrays.stream(t.getStackTrace()).filter(Task::isUserFrame).toArray(StackTraceElement[]::new);
     }
 
-    /** The first user frame of {@link #getStack()}, e.g. where the task waits, or {@code null}. */
+    /**
+     * The first user frame of {@link #getStack()}, e.g. where the task waits, or {@code null}.
+     *
+     * @return the innermost user frame, or {@code null} if there is none
+     */
     public StackTraceElement waitingAt() {
         StackTraceElement[] stack = getStack();
         return stack.length == 0 ? null : stack[0];
     }
 
-    /** The task that created this one, or {@code null}. */
+    /**
+     * The task that created this one, or {@code null}.
+     *
+     * @return the task whose step created this one, or {@code null} if a callback or the code running the loop did
+     */
     public Task<?> parent() {
         return parent;
     }

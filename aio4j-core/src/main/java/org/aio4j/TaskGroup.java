@@ -73,13 +73,27 @@ public final class TaskGroup implements AutoCloseable {
     /**
      * Creates a task in the group: asyncio's {@code TaskGroup.create_task()}.
      *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @return the new task, a member of this group
      * @throws IllegalStateException if the group is joined, closed or failing
+     * @throws NullPointerException if {@code coroutine} is null
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine) {
         return createTask(coroutine, null);
     }
 
-    /** As {@link #createTask(Coroutine)} with a task name. */
+    /**
+     * As {@link #createTask(Coroutine)} with a task name.
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task, a member of this group
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the group is joined, closed or failing, or this thread does not hold the group's
+     *                               loop
+     */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         loop.checkThread("TaskGroup.createTask");
@@ -96,12 +110,29 @@ public final class TaskGroup implements AutoCloseable {
         return task;
     }
 
-    /** As {@link #createTask(Coroutine)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @return the new task, a member of this group; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the group is joined, closed or failing, or this thread does not hold the group's
+     *                               loop
+     */
     public Task<Void> createTask(VoidCoroutine coroutine) {
         return createTask(coroutine, null);
     }
 
-    /** As {@link #createTask(Coroutine, String)}, for a coroutine without a result. */
+    /**
+     * As {@link #createTask(Coroutine, String)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @return the new task, a member of this group; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the group is joined, closed or failing, or this thread does not hold the group's
+     *                               loop
+     */
     public Task<Void> createTask(VoidCoroutine coroutine, String name) {
         return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
     }

@@ -55,7 +55,11 @@ public final class TaskGroupException extends RuntimeException {
         return errors.isEmpty();
     }
 
-    /** The errors, in the order they happened. */
+    /**
+     * The errors, in the order they happened.
+     *
+     * @return an unmodifiable view of the errors
+     */
     public List<Throwable> exceptions() {
         return Collections.unmodifiableList(errors);
     }

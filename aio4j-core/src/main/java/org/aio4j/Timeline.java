@@ -60,7 +60,11 @@ public final class Timeline {
         }
     }
 
-    /** The number of spans recorded so far (task steps, callbacks and offloaded calls). */
+    /**
+     * The number of spans recorded so far (task steps, callbacks and offloaded calls).
+     *
+     * @return the number of spans recorded
+     */
     public synchronized int size() {
         return spans.size();
     }
@@ -124,6 +128,8 @@ public final class Timeline {
      * are real time, in microseconds since the recording began, so that what each step cost shows, even on a virtual
      * clock; its {@code args.loopTime} is the loop's {@link EventLoop#time()} when it ended, in seconds (on a virtual
      * clock, the only time that moves).
+     *
+     * @return the JSON text
      */
     public synchronized String toChromeTraceJson() {
         var out = new StringBuilder("{\"traceEvents\":[");
@@ -148,7 +154,12 @@ public final class Timeline {
         return out.append("]}").toString();
     }
 
-    /** Writes {@link #toChromeTraceJson()} to {@code file} (UTF-8). */
+    /**
+     * Writes {@link #toChromeTraceJson()} to {@code file} (UTF-8).
+     *
+     * @param file the file to write; created, or truncated if it exists
+     * @throws IOException if the file cannot be written
+     */
     public void writeChromeTrace(Path file) throws IOException {
         String json = toChromeTraceJson();
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -83,7 +83,11 @@ public final class Timeout implements AutoCloseable {
         return new Timeout(loop, task, when);
     }
 
-    /** The deadline in loop time ({@link EventLoop#time()}), or {@code +Infinity} for none. */
+    /**
+     * The deadline in loop time ({@link EventLoop#time()}), or {@code +Infinity} for none.
+     *
+     * @return the deadline, in seconds of loop time
+     */
     public double when() {
         return when;
     }
@@ -95,6 +99,7 @@ public final class Timeout implements AutoCloseable {
      * pending (and not deferred by a {@link CancelShield}), the expiry comes after the task's next suspension has
      * raised it instead. asyncio's {@code Timeout.reschedule()}.
      *
+     * @param when the new deadline, in seconds of loop time
      * @throws IllegalStateException    if the timeout has expired or its block has ended
      * @throws IllegalArgumentException if {@code when} is NaN
      */
@@ -131,7 +136,11 @@ public final class Timeout implements AutoCloseable {
         }
     }
 
-    /** Whether the deadline passed while the block ran: asyncio's {@code Timeout.expired()}. */
+    /**
+     * Whether the deadline passed while the block ran: asyncio's {@code Timeout.expired()}.
+     *
+     * @return whether the deadline expired
+     */
     public boolean expired() {
         return state == State.EXPIRING || state == State.EXPIRED;
     }

@@ -23,6 +23,7 @@ public final class TimeoutCancellationException extends CancellationException {
     private static final long serialVersionUID = 1L;
 
     private transient Timeout timeout;
+    /** Whether the expired scope has turned this cancellation into a timeout error ({@link #isTimeout()}). */
     private boolean converted;
     /** The message of a cancellation of the task raised with this expiry (see {@link #getMessage()}); or null. */
     private final String cancelMessage;
@@ -38,6 +39,8 @@ public final class TimeoutCancellationException extends CancellationException {
      * left as a timeout. They differ when nested scopes expire in the same loop iteration: the task is interrupted
      * once, the inner scope lets the interruption through (the outer one's is still pending, as in asyncio) and the
      * outer one converts it.
+     *
+     * @return the scope that expired, or the one that converted it
      */
     public Timeout timeout() {
         return timeout;
@@ -46,6 +49,8 @@ public final class TimeoutCancellationException extends CancellationException {
     /**
      * Whether the expired {@link Timeout} has turned this cancellation into a timeout error (true once it has left
      * that scope with no other cancellation pending).
+     *
+     * @return whether this cancellation has become a timeout error
      */
     public boolean isTimeout() {
         return converted;

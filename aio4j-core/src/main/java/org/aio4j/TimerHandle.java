@@ -26,6 +26,8 @@ public final class TimerHandle extends Handle implements Comparable<TimerHandle>
      * When the callback is due, in the loop's time ({@link EventLoop#time()}), in seconds. For a handle scheduled
      * further away than the loop's timers can be, the latest time they can have (about 292 years; see
      * {@link EventLoop}).
+     *
+     * @return the due time, in seconds of loop time
      */
     public double when() {
         return whenNanos / 1e9;

@@ -16,7 +16,11 @@ public interface VoidCoroutine {
      */
     void run() throws Exception;
 
-    /** This body as a {@link Coroutine} whose result is {@code null}. */
+    /**
+     * This body as a {@link Coroutine} whose result is {@code null}.
+     *
+     * @return a coroutine that runs this body and returns {@code null}
+     */
     default Coroutine<Void> asCoroutine() {
         return () -> {
             run();
