@@ -16,8 +16,11 @@ public final class BrokenWorkerException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The pool's number for the worker; see {@link #workerId()}. */
     private final int workerId;
+    /** The worker's process id, or -1; see {@link #pid()}. */
     private final long pid;
+    /** The worker's exit status, or -1; see {@link #exitStatus()}. */
     private final int exitStatus;
 
     BrokenWorkerException(String message, int workerId, long pid, int exitStatus) {
@@ -27,12 +30,20 @@ public final class BrokenWorkerException extends RuntimeException {
         this.exitStatus = exitStatus;
     }
 
-    /** The pool's number for the worker (1 for the first worker the pool started, and so on). */
+    /**
+     * The pool's number for the worker (1 for the first worker the pool started, and so on).
+     *
+     * @return the worker's number, from 1
+     */
     public int workerId() {
         return workerId;
     }
 
-    /** The worker's process id, or -1 if the process could not be created at all. */
+    /**
+     * The worker's process id, or -1 if the process could not be created at all.
+     *
+     * @return the process id, or -1
+     */
     public long pid() {
         return pid;
     }
@@ -40,6 +51,8 @@ public final class BrokenWorkerException extends RuntimeException {
     /**
      * The worker's exit status: 128 + n when it was killed by signal n (137 for {@code kill -9}), or -1 if the
      * process could not be created.
+     *
+     * @return the exit status, or -1
      */
     public int exitStatus() {
         return exitStatus;

@@ -33,9 +33,10 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * A pool of worker JVMs that run serializable tasks: asyncio's {@code concurrent.futures.ProcessPoolExecutor}, for
- * CPU-bound work that should use every core without sharing a heap. It is an {@link ExecutorService}, so it works as
- * an event loop's executor ({@code loop.runInExecutor(pool, ...)}, {@code loop.setDefaultExecutor(pool)}).
+ * A pool of worker JVMs that run serializable tasks: Python's {@code concurrent.futures.ProcessPoolExecutor}, the
+ * executor asyncio's {@code run_in_executor()} takes for CPU-bound work that should use every core without sharing a
+ * heap. It is an {@link ExecutorService}, so it works as an event loop's executor
+ * ({@code loop.runInExecutor(pool, ...)}, {@code loop.setDefaultExecutor(pool)}).
  *
  * <pre>{@code
  * try (var pool = ProcessPool.builder().workers(2).build()) {
@@ -182,7 +183,11 @@ public final class ProcessPool extends AbstractExecutorService {
         this.startTimeout = b.startTimeout;
     }
 
-    /** A builder for a pool with other settings than the defaults. */
+    /**
+     * A builder for a pool with other settings than the defaults.
+     *
+     * @return a new builder with the default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -196,8 +201,12 @@ public final class ProcessPool extends AbstractExecutorService {
      * task is serialized now: what it captures must be serializable and allowed by the allow-list. See the class
      * documentation for cancellation.
      *
+     * @param <T>  the type of the task's result
+     * @param task the work to run in a worker JVM
+     * @return a callable that runs a copy of {@code task} remotely at each call
      * @throws IllegalArgumentException if the task is not serializable, or holds a class the allow-list refuses; the
      *                                  message names the class
+     * @throws NullPointerException     if {@code task} is null
      */
     public <T> Callable<T> remote(SerializableCallable<T> task) {
         return remote((Callable<T>) task);
@@ -206,6 +215,12 @@ public final class ProcessPool extends AbstractExecutorService {
     /**
      * As {@link #remote(SerializableCallable)}, for a callable of another type that is serializable (a lambda whose
      * target type is plain {@link Callable} is not: the message says so).
+     *
+     * @param <T>  the type of the task's result
+     * @param task the work to run in a worker JVM; its class must be serializable
+     * @return a callable that runs a copy of {@code task} remotely at each call
+     * @throws NullPointerException     if {@code task} is null
+     * @throws IllegalArgumentException as {@link #remote(SerializableCallable)}
      */
     public <T> Callable<T> remote(Callable<T> task) {
         return remoteCallable(task);
@@ -222,8 +237,12 @@ public final class ProcessPool extends AbstractExecutorService {
      * future drops the remote call if it still waits for a worker (it never starts); with
      * {@code mayInterruptIfRunning}, it cancels a call that runs too, as described in the class documentation.
      *
+     * @param <T>  the type of the task's result
+     * @param task the work to run in a worker JVM
+     * @return a future of the remote call's outcome
      * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
      * @throws RejectedExecutionException if the pool is shut down
+     * @throws NullPointerException       if {@code task} is null
      */
     public <T> Future<T> submit(SerializableCallable<T> task) {
         return super.submit(task);
@@ -847,7 +866,7 @@ public final class ProcessPool extends AbstractExecutorService {
     // Introspection
 
     /**
-     * A snapshot of the pool.
+     * A snapshot of the pool, in the manner of Trio's {@code statistics()} ({@code ProcessPoolExecutor} has none).
      *
      * @param maxWorkers   the most workers the pool runs at once
      * @param workers      the workers alive or starting
@@ -860,7 +879,11 @@ public final class ProcessPool extends AbstractExecutorService {
                              List<Long> workerPids) {
     }
 
-    /** A snapshot of the pool's workers and calls (Trio's {@code statistics()}). */
+    /**
+     * A snapshot of the pool's workers and calls (Trio's {@code statistics()}).
+     *
+     * @return a snapshot of the workers, idle workers, queued and running calls, and the workers' process ids
+     */
     public Statistics statistics() {
         lock.lock();
         try {
@@ -885,7 +908,10 @@ public final class ProcessPool extends AbstractExecutorService {
     // ==============================================================================================================
     // Configuration
 
-    /** Settings of a {@link ProcessPool}; each setter checks its argument and throws on a bad one. */
+    /**
+     * Settings of a {@link ProcessPool}: what {@code ProcessPoolExecutor}'s constructor arguments are, for a pool of
+     * JVMs. Each setter checks its argument and throws on a bad one. Not thread-safe.
+     */
     public static final class Builder {
         private int workers = Runtime.getRuntime().availableProcessors();
         private List<String> jvmOptions = List.of("-XX:+UseSerialGC");
@@ -898,7 +924,13 @@ public final class ProcessPool extends AbstractExecutorService {
         private Builder() {
         }
 
-        /** The most worker JVMs the pool runs at once (asyncio's {@code max_workers}); default: the processors. */
+        /**
+         * The most worker JVMs the pool runs at once (asyncio's {@code max_workers}); default: the processors.
+         *
+         * @param workers the most worker JVMs; at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code workers} is less than 1
+         */
         public Builder workers(int workers) {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be >= 1, got " + workers);
@@ -912,6 +944,11 @@ public final class ProcessPool extends AbstractExecutorService {
          * The parent's own options are not passed on. The worker's standard output carries the protocol, so the
          * pool sends the JVM's own logging to standard error; an option that makes it log to stdout again breaks
          * the worker (it fails with a {@link BrokenWorkerException} saying so).
+         *
+         * @param options the options, each passed to the worker's {@code java} command as one argument
+         * @return this builder
+         * @throws NullPointerException     if {@code options} is null
+         * @throws IllegalArgumentException if an option is null or blank
          */
         public Builder jvmOptions(String... options) {
             Objects.requireNonNull(options, "JVM options must not be null");
@@ -930,7 +967,10 @@ public final class ProcessPool extends AbstractExecutorService {
          * {@code "com.example.*"} (the classes of the package), {@code "com.example.**"} (and of its subpackages),
          * {@code "com.example.Point*"} (names starting so).
          *
+         * @param patterns the patterns of class names to allow
+         * @return this builder
          * @throws IllegalArgumentException if a pattern is none of these
+         * @throws NullPointerException if {@code patterns} is null
          */
         public Builder allow(String... patterns) {
             Objects.requireNonNull(patterns, "allow-list patterns must not be null");
@@ -944,7 +984,10 @@ public final class ProcessPool extends AbstractExecutorService {
          * Adds these classes to the allow-list. An array class adds its element class (the allow-list judges an
          * array by its element class).
          *
+         * @param classes the classes to allow
+         * @return this builder
          * @throws IllegalArgumentException for a hidden class (a lambda's): allow the class that declares it
+         * @throws NullPointerException if {@code classes} or one of them is null
          */
         public Builder allow(Class<?>... classes) {
             Objects.requireNonNull(classes, "allowed classes must not be null");
@@ -963,7 +1006,13 @@ public final class ProcessPool extends AbstractExecutorService {
             return this;
         }
 
-        /** The deepest object graph a payload may hold (default 100). */
+        /**
+         * The deepest object graph a payload may hold (default 100).
+         *
+         * @param maxDepth the deepest object graph; at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxDepth} is less than 1
+         */
         public Builder maxDepth(int maxDepth) {
             if (maxDepth < 1) {
                 throw new IllegalArgumentException("maxDepth must be >= 1, got " + maxDepth);
@@ -972,7 +1021,13 @@ public final class ProcessPool extends AbstractExecutorService {
             return this;
         }
 
-        /** The largest serialized task or result, in bytes (default 64 MiB, at least 64 KiB). */
+        /**
+         * The largest serialized task or result, in bytes (default 64 MiB, at least 64 KiB).
+         *
+         * @param maxPayloadBytes the largest payload, in bytes; at least 65536
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxPayloadBytes} is less than 65536
+         */
         public Builder maxPayloadBytes(int maxPayloadBytes) {
             if (maxPayloadBytes < 64 << 10) {
                 throw new IllegalArgumentException("maxPayloadBytes must be >= 65536, got " + maxPayloadBytes);
@@ -985,6 +1040,11 @@ public final class ProcessPool extends AbstractExecutorService {
          * How long a cancelled call may take to stop in its worker before the worker is killed (and replaced), and
          * how long a retired worker may take to exit (default 2 seconds). A duration too long to count in nanoseconds
          * (about 292 years), such as {@code ChronoUnit.FOREVER.getDuration()}, means no limit.
+         *
+         * @param gracePeriod the grace period; more than zero
+         * @return this builder
+         * @throws NullPointerException     if {@code gracePeriod} is null
+         * @throws IllegalArgumentException if {@code gracePeriod} is zero or negative
          */
         public Builder gracePeriod(Duration gracePeriod) {
             this.gracePeriod = checkPositive(gracePeriod, "gracePeriod");
@@ -996,6 +1056,11 @@ public final class ProcessPool extends AbstractExecutorService {
          * cannot start, the waiting calls then fail with a {@link BrokenWorkerException} that says so. A duration too
          * long to count in nanoseconds (about 292 years), such as {@code ChronoUnit.FOREVER.getDuration()}, means no
          * limit.
+         *
+         * @param startTimeout the longest a worker JVM may take to start; more than zero
+         * @return this builder
+         * @throws NullPointerException     if {@code startTimeout} is null
+         * @throws IllegalArgumentException if {@code startTimeout} is zero or negative
          */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = checkPositive(startTimeout, "startTimeout");
@@ -1013,7 +1078,11 @@ public final class ProcessPool extends AbstractExecutorService {
             return d.compareTo(NO_LIMIT) > 0 ? NO_LIMIT : d;
         }
 
-        /** A new pool with these settings. No worker starts before the first remote call. */
+        /**
+         * A new pool with these settings. No worker starts before the first remote call.
+         *
+         * @return a new pool, with no worker started
+         */
         public ProcessPool build() {
             return new ProcessPool(this);
         }
