@@ -11,7 +11,14 @@ public class ClientConnectionException extends ClientException {
 
     private static final long serialVersionUID = 1L;
 
-    /** See {@link ClientException#ClientException(String, URI, String, Throwable)}. */
+    /**
+     * See {@link ClientException#ClientException(String, URI, String, Throwable)}.
+     *
+     * @param method the request method, e.g. {@code GET}
+     * @param url    the request's absolute URL
+     * @param detail what went wrong, appended to {@code "METHOD URL: "}
+     * @param cause  the underlying error, or {@code null}
+     */
     public ClientConnectionException(String method, URI url, String detail, Throwable cause) {
         super(method, url, detail, cause);
     }

@@ -19,8 +19,10 @@ public class ClientException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The request method; see {@link #method()}. */
     private final String method;
     private final transient URI url;
+    /** What went wrong, without the request: the message after {@code "METHOD URL: "}. */
     private final String detail;
 
     /**
@@ -38,12 +40,20 @@ public class ClientException extends IOException {
         this.detail = detail;
     }
 
-    /** The method of the request that failed. */
+    /**
+     * The method of the request that failed.
+     *
+     * @return the request method
+     */
     public String method() {
         return method;
     }
 
-    /** The absolute URL of the request that failed. */
+    /**
+     * The absolute URL of the request that failed.
+     *
+     * @return the request's URL
+     */
     public URI url() {
         return url;
     }

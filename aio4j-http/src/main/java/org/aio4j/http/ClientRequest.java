@@ -37,8 +37,9 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header is
      *                                  {@code Content-Length} or {@code Transfer-Encoding} (the transport frames the
      *                                  body), a header value has a control character (CR and LF among them: they
-     *                                  would end the header and start another) or a character that is not ASCII, the URL is neither absolute http(s) nor a path starting with
-     *                                  {@code /}, or the timeout is not positive
+     *                                  would end the header and start another) or a character that is not ASCII,
+     *                                  the URL is neither absolute http(s) nor a path starting with {@code /}, or the
+     *                                  timeout is not positive
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
     public ClientRequest {
@@ -55,12 +56,28 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         }
     }
 
-    /** A {@code GET} of {@code url} (absolute, or a path starting with {@code /}). */
+    /**
+     * A {@code GET} of {@code url} (absolute, or a path starting with {@code /}).
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /}
+     * @return the request, without headers, body or timeout of its own
+     * @throws NullPointerException     if {@code url} is null
+     * @throws IllegalArgumentException if {@code url} is not a valid URL of either kind
+     */
     public static ClientRequest get(String url) {
         return of("GET", url);
     }
 
-    /** A request {@code method url} without headers or body. */
+    /**
+     * A request {@code method url} without headers or body.
+     *
+     * @param method the HTTP method, an HTTP token; sent upper-cased
+     * @param url    an absolute http(s) URL, or a path starting with {@code /}
+     * @return the request, without headers, body or timeout of its own
+     * @throws NullPointerException     if {@code method} or {@code url} is null
+     * @throws IllegalArgumentException if {@code method} is not an HTTP token or {@code url} not a valid URL of either
+     *                                  kind
+     */
     public static ClientRequest of(String method, String url) {
         return new ClientRequest(method, parse(url), Map.of(), null, null);
     }
@@ -68,10 +85,14 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     /**
      * This request with {@code value} added to the header {@code name}.
      *
+     * @param name  the header name, an HTTP token
+     * @param value the value to add, printable ASCII
+     * @return a new request; this one is unchanged
      * @throws IllegalArgumentException if {@code name} is not an HTTP token, or is {@code Content-Length} or
      *                                  {@code Transfer-Encoding}, or {@code value} has a control character or a
      *                                  character that is not ASCII (the JDK client would send it as {@code ?},
      *                                  Vert.x as ISO-8859-1, aiohttp as UTF-8: encode it first)
+     * @throws NullPointerException     if {@code name} or {@code value} is null
      */
     public ClientRequest withHeader(String name, String value) {
         checkHeader(name, value);
@@ -80,7 +101,12 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         return new ClientRequest(method, uri, h, body, timeout);
     }
 
-    /** This request with {@code body} (not copied), or none if {@code null}. */
+    /**
+     * This request with {@code body} (not copied), or none if {@code null}.
+     *
+     * @param body the body, or {@code null} for none
+     * @return a new request; this one is unchanged
+     */
     public ClientRequest withBody(byte[] body) {
         return new ClientRequest(method, uri, headers, body, timeout);
     }
@@ -89,6 +115,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * This request with its own timeout; {@code null} restores the session's default (not aiohttp's
      * {@code timeout=None}, which means no timeout: every aio4j request has one).
      *
+     * @param timeout how long the whole exchange may take, or {@code null} for the session's
+     * @return a new request; this one is unchanged
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public ClientRequest withTimeout(Duration timeout) {

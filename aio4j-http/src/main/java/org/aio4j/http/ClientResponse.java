@@ -51,27 +51,47 @@ public final class ClientResponse {
         this.body = Objects.requireNonNull(body, "body must not be null (use an empty array)");
     }
 
-    /** The method of the request this answers. */
+    /**
+     * The method of the request this answers.
+     *
+     * @return the request method, e.g. {@code GET}
+     */
     public String method() {
         return method;
     }
 
-    /** The URL the response came from, after redirects: aiohttp's {@code resp.url}. */
+    /**
+     * The URL the response came from, after redirects: aiohttp's {@code resp.url}.
+     *
+     * @return the final URL
+     */
     public URI url() {
         return url;
     }
 
-    /** The status code: aiohttp's {@code resp.status}. */
+    /**
+     * The status code: aiohttp's {@code resp.status}.
+     *
+     * @return the status code
+     */
     public int status() {
         return status;
     }
 
-    /** Whether the status is below 400: aiohttp's {@code resp.ok}. */
+    /**
+     * Whether the status is below 400: aiohttp's {@code resp.ok}.
+     *
+     * @return whether the status is below 400
+     */
     public boolean ok() {
         return status < 400;
     }
 
-    /** The headers, as the transport gave them (the JDK's are case-insensitive): aiohttp's {@code resp.headers}. */
+    /**
+     * The headers, as the transport gave them (the JDK's are case-insensitive): aiohttp's {@code resp.headers}.
+     *
+     * @return the headers, as given to the constructor (the map is not copied)
+     */
     public Map<String, List<String>> headers() {
         return headers;
     }
@@ -80,6 +100,8 @@ public final class ClientResponse {
      * The first value of header {@code name}, ignoring case, or {@code null} if there is none: aiohttp's
      * {@code resp.headers.get(name)}.
      *
+     * @param name the header name, in any case
+     * @return the header's first value, or {@code null}
      * @throws NullPointerException if {@code name} is null
      */
     public String header(String name) {
@@ -96,12 +118,20 @@ public final class ClientResponse {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    /** A copy of the body: aiohttp's {@code await resp.read()}. */
+    /**
+     * A copy of the body: aiohttp's {@code await resp.read()}.
+     *
+     * @return a new array holding the body
+     */
     public byte[] read() {
         return body.clone();
     }
 
-    /** The body's length in bytes. */
+    /**
+     * The body's length in bytes.
+     *
+     * @return the body's length
+     */
     public int length() {
         return body.length;
     }
@@ -111,6 +141,7 @@ public final class ClientResponse {
      * one: aiohttp's {@code await resp.text()}. Strict, as aiohttp's: bytes that are not valid in that charset are an
      * error, not silently replaced; {@link #text(CodingErrorAction)} decodes them anyway.
      *
+     * @return the body as text
      * @throws UncheckedIOException if the body is not valid in the charset (aiohttp's {@code UnicodeDecodeError});
      *                              the message names the request, the charset and the byte offset, the cause is the
      *                              decoder's {@link CharacterCodingException}
@@ -124,7 +155,10 @@ public final class ClientResponse {
      * charset: {@link CodingErrorAction#REPORT} throws, {@link CodingErrorAction#REPLACE} puts U+FFFD in their place
      * (aiohttp's {@code text(errors="replace")}), {@link CodingErrorAction#IGNORE} drops them.
      *
+     * @param onInvalid what to do with invalid bytes
+     * @return the body as text
      * @throws UncheckedIOException with {@code REPORT}, if the body is not valid in the charset
+     * @throws NullPointerException if {@code onInvalid} is null
      */
     public String text(CodingErrorAction onInvalid) {
         Objects.requireNonNull(onInvalid, "onInvalid must not be null");
@@ -143,6 +177,7 @@ public final class ClientResponse {
     /**
      * Returns this response if its status is below 400, else throws: aiohttp's {@code raise_for_status()}.
      *
+     * @return this response
      * @throws ClientResponseException if the status is 400 or more (it carries this response)
      */
     public ClientResponse raiseForStatus() throws ClientResponseException {

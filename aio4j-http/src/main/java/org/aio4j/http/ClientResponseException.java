@@ -12,18 +12,31 @@ public class ClientResponseException extends ClientException {
 
     private final transient ClientResponse response;
 
-    /** An error for {@code response}, whose status is 400 or more. */
+    /**
+     * An error for {@code response}, whose status is 400 or more.
+     *
+     * @param response the response whose status is 400 or more
+     * @throws NullPointerException if {@code response} is null
+     */
     public ClientResponseException(ClientResponse response) {
         super(response.method(), response.url(), "HTTP status " + response.status(), null);
         this.response = response;
     }
 
-    /** The status code, e.g. 500. */
+    /**
+     * The status code, e.g. 500.
+     *
+     * @return the status code
+     */
     public int status() {
         return response.status();
     }
 
-    /** The response, with its headers and body. */
+    /**
+     * The response, with its headers and body.
+     *
+     * @return the response
+     */
     public ClientResponse response() {
         return response;
     }

@@ -84,7 +84,11 @@ public final class ClientSession implements AutoCloseable {
         this.raiseForStatus = b.raiseForStatus;
     }
 
-    /** A builder for a session with other settings than the defaults. */
+    /**
+     * A builder for a session with other settings than the defaults.
+     *
+     * @return a new builder with the default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -103,6 +107,11 @@ public final class ClientSession implements AutoCloseable {
         /**
          * Sends through {@code transport} (aiohttp's {@code connector}). The session does not close it unless
          * {@code owned} is true (aiohttp's {@code connector_owner}).
+         *
+         * @param transport the transport to send through
+         * @param owned     whether the session's {@link ClientSession#close()} closes the transport
+         * @return this builder
+         * @throws NullPointerException if {@code transport} is null
          */
         public Builder transport(HttpTransport transport, boolean owned) {
             this.transport = Objects.requireNonNull(transport, "transport must not be null");
@@ -115,6 +124,8 @@ public final class ClientSession implements AutoCloseable {
          * difference: the base is a prefix, so with base {@code http://host/api}, {@code get("/a")} fetches
          * {@code http://host/api/a} (aiohttp resolves {@code /a} by RFC 3986, to {@code http://host/a}).
          *
+         * @param url the base URL, an absolute http(s) URL without query or fragment
+         * @return this builder
          * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL, or has a query or fragment
          */
         public Builder baseUrl(String url) {
@@ -134,7 +145,10 @@ public final class ClientSession implements AutoCloseable {
          * The timeout of requests that have none of their own (default 5 minutes): aiohttp's
          * {@code timeout=ClientTimeout(total=...)}.
          *
+         * @param timeout how long a whole exchange may take
+         * @return this builder
          * @throws IllegalArgumentException if it is not positive
+         * @throws NullPointerException if {@code timeout} is null
          */
         public Builder timeout(Duration timeout) {
             this.timeout = Durations.positive(timeout, "session timeout");
@@ -144,13 +158,20 @@ public final class ClientSession implements AutoCloseable {
         /**
          * Whether a status of 400 or more throws {@link ClientResponseException} (default false): aiohttp's
          * {@code raise_for_status}.
+         *
+         * @param on whether an error status throws
+         * @return this builder
          */
         public Builder raiseForStatus(boolean on) {
             this.raiseForStatus = on;
             return this;
         }
 
-        /** Builds the session; without a transport, it creates a JDK one of its own. */
+        /**
+         * Builds the session; without a transport, it creates a JDK one of its own.
+         *
+         * @return a new open session
+         */
         public ClientSession build() {
             return new ClientSession(this);
         }
@@ -163,6 +184,7 @@ public final class ClientSession implements AutoCloseable {
      * {@code await session.get(url)} followed by {@code await resp.read()}.
      *
      * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, its body read
      * @throws ClientException          if the exchange fails or times out (see the class comment)
      * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
      * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
@@ -177,8 +199,13 @@ public final class ClientSession implements AutoCloseable {
      *
      * @param timeout how long the whole exchange may take; not {@code null}: aiohttp's {@code timeout=None} means no
      *                timeout, which aio4j does not have, and {@link #get(String)} is the one for the session's
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, its body read
      * @throws NullPointerException     if {@code url} or {@code timeout} is null
      * @throws IllegalArgumentException if the URL is not valid, or the timeout not positive
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalStateException    if not called from a task, or the session is closed
      */
     public ClientResponse get(String url, Duration timeout) throws ClientException {
         Objects.requireNonNull(timeout, "timeout must not be null: get(url) uses the session's timeout"
@@ -190,11 +217,14 @@ public final class ClientSession implements AutoCloseable {
      * Sends {@code request} and suspends the calling task until the whole response has arrived: aiohttp's
      * {@code await session.request(...)}.
      *
+     * @param request the request to send; a relative URL is appended to the base URL
+     * @return the response, its body read
      * @throws ClientException          if the exchange fails or times out (see the class comment)
      * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
      * @throws IllegalArgumentException if the URL is relative and the session has no base URL, or the transport
      *                                  cannot send such a request
      * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws NullPointerException     if {@code request} is null
      */
     public ClientResponse request(ClientRequest request) throws ClientException {
         Objects.requireNonNull(request, "request must not be null");
@@ -215,14 +245,27 @@ public final class ClientSession implements AutoCloseable {
      * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
      * @param limit the most requests in flight at once, at least 1
      * @param order whether results follow the list or come as they complete
+     * @return one result per URL, in the order {@code order} says
      * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
      * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws NullPointerException     if {@code urls} or {@code order} is null (a null URL is an invalid one)
      */
     public List<FetchResult> fetchAll(List<String> urls, int limit, FetchOrder order) {
         return requestAll(toRequests(urls), limit, order);
     }
 
-    /** As {@link #fetchAll}, for requests of any method, headers, body and timeout. */
+    /**
+     * As {@link #fetchAll}, for requests of any method, headers, body and timeout.
+     *
+     * @param requests the requests; all checked before any is sent
+     * @param limit    the most requests in flight at once, at least 1
+     * @param order    whether results follow the list or come as they complete
+     * @return one result per request, in the order {@code order} says
+     * @throws NullPointerException     if {@code requests}, one of them or {@code order} is null
+     * @throws IllegalArgumentException if a request's URL is relative and the session has no base URL (the message
+     *                                  gives its index), or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
     public List<FetchResult> requestAll(List<ClientRequest> requests, int limit, FetchOrder order) {
         Batch b = batch("requestAll", requests, limit, order);
         return new FetchEngine(this, b.loop(), b.requests(), limit, order, false).all();
@@ -251,14 +294,27 @@ public final class ClientSession implements AutoCloseable {
      * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
      * @param limit the most requests in flight at once, at least 1
      * @param order whether results follow the list or come as they complete
+     * @return an iterator of one result per URL, in the order {@code order} says
      * @throws IllegalArgumentException if a URL is not valid (the message gives its index) or {@code limit < 1}
      * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws NullPointerException     if {@code urls} or {@code order} is null (a null URL is an invalid one)
      */
     public AsyncIterator<FetchResult> fetchEach(List<String> urls, int limit, FetchOrder order) {
         return requestEach(toRequests(urls), limit, order);
     }
 
-    /** As {@link #fetchEach}, for requests of any method, headers, body and timeout. */
+    /**
+     * As {@link #fetchEach}, for requests of any method, headers, body and timeout.
+     *
+     * @param requests the requests; all checked, at this call, before any is sent
+     * @param limit    the most requests in flight at once, at least 1
+     * @param order    whether results follow the list or come as they complete
+     * @return an iterator of one result per request, in the order {@code order} says
+     * @throws NullPointerException     if {@code requests}, one of them or {@code order} is null
+     * @throws IllegalArgumentException if a request's URL is relative and the session has no base URL (the message
+     *                                  gives its index), or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task, or the session is closed
+     */
     public AsyncIterator<FetchResult> requestEach(List<ClientRequest> requests, int limit, FetchOrder order) {
         Batch b = batch("requestEach", requests, limit, order);
         return AsyncGenerator.of(out -> {
@@ -389,22 +445,38 @@ public final class ClientSession implements AutoCloseable {
 
     // ---- the session itself
 
-    /** The transport requests are sent through. */
+    /**
+     * The transport requests are sent through.
+     *
+     * @return the transport
+     */
     public HttpTransport transport() {
         return transport;
     }
 
-    /** The timeout of requests that have none of their own. */
+    /**
+     * The timeout of requests that have none of their own.
+     *
+     * @return the session's timeout
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The base URL relative URLs are appended to, or {@code null}. */
+    /**
+     * The base URL relative URLs are appended to, or {@code null}.
+     *
+     * @return the base URL, or {@code null} if there is none
+     */
     public String baseUrl() {
         return baseUrl;
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return whether the session is closed
+     */
     public boolean isClosed() {
         return closed;
     }

@@ -12,18 +12,29 @@ public class ClientTimeoutException extends ClientException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The timeout that passed; see {@link #timeout()}. */
     private final Duration timeout;
 
     /**
      * A timeout of the request {@code method url} after {@code timeout}. Public for {@link HttpTransport}
      * implementations.
+     *
+     * @param method  the request method, e.g. {@code GET}
+     * @param url     the request's absolute URL
+     * @param timeout the timeout that passed
+     * @param cause   the underlying error, or {@code null}
+     * @throws NullPointerException if {@code timeout} is null
      */
     public ClientTimeoutException(String method, URI url, Duration timeout, Throwable cause) {
         super(method, url, "timed out after " + Durations.format(timeout), cause);
         this.timeout = timeout;
     }
 
-    /** The timeout that passed. */
+    /**
+     * The timeout that passed.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }

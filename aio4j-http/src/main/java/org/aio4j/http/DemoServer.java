@@ -82,7 +82,12 @@ public final class DemoServer implements AutoCloseable {
         this.secondsPerUnit = secondsPerUnit;
     }
 
-    /** Starts a server on an ephemeral port of 127.0.0.1 where a unit is one second. */
+    /**
+     * Starts a server on an ephemeral port of 127.0.0.1 where a unit is one second.
+     *
+     * @return the running server
+     * @throws IOException if no port can be bound
+     */
     public static DemoServer start() throws IOException {
         return start(0, 1.0);
     }
@@ -91,6 +96,9 @@ public final class DemoServer implements AutoCloseable {
      * Starts a server on {@code port} of 127.0.0.1 (0 for an ephemeral one) where a unit is
      * {@code secondsPerUnit} seconds.
      *
+     * @param port           the port to listen on, or 0 for an ephemeral one
+     * @param secondsPerUnit how many seconds a unit of latency lasts; 0 for none
+     * @return the running server
      * @throws IllegalArgumentException if the port is not in 0..65535 or the unit is negative or not finite
      * @throws IOException              if the port cannot be bound
      */
@@ -111,12 +119,22 @@ public final class DemoServer implements AutoCloseable {
         return demo;
     }
 
-    /** The server's root, e.g. {@code http://127.0.0.1:41234}, without a trailing slash. */
+    /**
+     * The server's root, e.g. {@code http://127.0.0.1:41234}, without a trailing slash.
+     *
+     * @return the base URL
+     */
     public String baseUrl() {
         return "http://127.0.0.1:" + port();
     }
 
-    /** The absolute URL of {@code path} (which starts with {@code /}). */
+    /**
+     * The absolute URL of {@code path} (which starts with {@code /}).
+     *
+     * @param path the path, starting with {@code /}
+     * @return the base URL followed by {@code path}
+     * @throws IllegalArgumentException if {@code path} does not start with {@code /}
+     */
     public String url(String path) {
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with '/', got '" + path + "'");
@@ -124,22 +142,38 @@ public final class DemoServer implements AutoCloseable {
         return baseUrl() + path;
     }
 
-    /** The port the server listens on. */
+    /**
+     * The port the server listens on.
+     *
+     * @return the port
+     */
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** How many seconds a unit of latency lasts. */
+    /**
+     * How many seconds a unit of latency lasts.
+     *
+     * @return the seconds per unit
+     */
     public double secondsPerUnit() {
         return secondsPerUnit;
     }
 
-    /** How many requests have arrived since the start. */
+    /**
+     * How many requests have arrived since the start.
+     *
+     * @return the number of requests
+     */
     public long requests() {
         return requests.get();
     }
 
-    /** The most requests that were being answered at the same moment since the start. */
+    /**
+     * The most requests that were being answered at the same moment since the start.
+     *
+     * @return the peak number of requests answered at once
+     */
     public int peakConcurrency() {
         return peak.get();
     }
@@ -294,6 +328,10 @@ public final class DemoServer implements AutoCloseable {
     /**
      * Runs a server until the process is stopped: {@code DemoServer [PORT [SECONDS_PER_UNIT]]} (defaults: an
      * ephemeral port, 1 second). Prints its base URL on the first line.
+     *
+     * @param args the port and the seconds per unit, both optional
+     * @throws NumberFormatException if an argument is not a number
+     * @throws Exception             if the server cannot start
      */
     public static void main(String[] args) throws Exception {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;

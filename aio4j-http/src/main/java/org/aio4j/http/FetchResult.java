@@ -32,7 +32,11 @@ public record FetchResult(int index, ClientRequest request, ClientResponse respo
         }
     }
 
-    /** Whether a response arrived (whatever its status). */
+    /**
+     * Whether a response arrived (whatever its status).
+     *
+     * @return whether a response arrived
+     */
     public boolean succeeded() {
         return response != null;
     }
@@ -40,6 +44,7 @@ public record FetchResult(int index, ClientRequest request, ClientResponse respo
     /**
      * The response, or the error thrown.
      *
+     * @return the response, if there is one
      * @throws Exception the error, if the request failed
      */
     public ClientResponse responseOrThrow() throws Exception {

@@ -52,7 +52,11 @@ public interface HttpTransport extends AutoCloseable {
      */
     CompletableFuture<ClientResponse> send(ClientRequest request);
 
-    /** A short name for messages and benchmarks, e.g. {@code jdk} or {@code vertx}. */
+    /**
+     * A short name for messages and benchmarks, e.g. {@code jdk} or {@code vertx}.
+     *
+     * @return the transport's name
+     */
     String name();
 
     /**
@@ -70,6 +74,9 @@ public interface HttpTransport extends AutoCloseable {
      * future (when the exchange ends first) removes the timer at once. A timeout too long for a {@code long} of
      * nanoseconds waits forever.
      *
+     * @param timeout   how long to wait, on the real clock
+     * @param onTimeout what to run then, on the timer thread; it must not block
+     * @return the timer, which cancelling removes
      * @throws NullPointerException if an argument is null
      */
     static java.util.concurrent.ScheduledFuture<?> scheduleTimeout(java.time.Duration timeout, Runnable onTimeout) {
@@ -86,6 +93,9 @@ public interface HttpTransport extends AutoCloseable {
      * with an unchecked exception of its own (an {@link IllegalArgumentException}), and which aiohttp reports as a
      * {@code ClientResponseError}, from a bug elsewhere; no asyncio counterpart.
      *
+     * @param e               the exception to judge
+     * @param packagePrefixes the prefixes of the client's class names
+     * @return whether the client's own code threw {@code e}
      * @throws NullPointerException if an argument is null
      */
     static boolean thrownBy(Throwable e, String... packagePrefixes) {
@@ -109,6 +119,9 @@ public interface HttpTransport extends AutoCloseable {
      * transport's limit: one {@link ClientException} for every transport, whose message names the request and the
      * limit.
      *
+     * @param request      the request whose response was too long
+     * @param maxBodyBytes the transport's limit, in bytes
+     * @return the exception to fail the exchange with (not thrown)
      * @throws NullPointerException if {@code request} is null
      */
     static ClientException bodyTooLarge(ClientRequest request, int maxBodyBytes) {
@@ -125,6 +138,8 @@ public interface HttpTransport extends AutoCloseable {
      * <p>HTTP/1.1 rather than the JDK's default HTTP/2 because on a cleartext {@code http://} URL HTTP/2 means an
      * {@code Upgrade: h2c} round on each new connection, which plain servers ignore; pass a client of your own to
      * {@link #jdk(HttpClient)} for HTTP/2 over TLS.
+     *
+     * @return a new transport, which owns its client
      */
     static HttpTransport jdk() {
         return jdk(DEFAULT_MAX_BODY_BYTES);
@@ -133,6 +148,8 @@ public interface HttpTransport extends AutoCloseable {
     /**
      * As {@link #jdk()}, refusing a response body longer than {@code maxBodyBytes} with {@link #bodyTooLarge}.
      *
+     * @param maxBodyBytes the longest response body, in bytes
+     * @return a new transport, which owns its client
      * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
      */
     static HttpTransport jdk(int maxBodyBytes) {
@@ -141,6 +158,10 @@ public interface HttpTransport extends AutoCloseable {
 
     /**
      * A transport on {@code client}, which stays the caller's: {@link #close()} does not shut it down.
+     *
+     * @param client the client to send with; the caller's to close
+     * @return a new transport on {@code client}
+     * @throws NullPointerException if {@code client} is null
      */
     static HttpTransport jdk(HttpClient client) {
         return jdk(client, DEFAULT_MAX_BODY_BYTES);
@@ -150,7 +171,11 @@ public interface HttpTransport extends AutoCloseable {
      * As {@link #jdk(HttpClient)}, refusing a response body longer than {@code maxBodyBytes} with
      * {@link #bodyTooLarge}.
      *
+     * @param client       the client to send with; the caller's to close
+     * @param maxBodyBytes the longest response body, in bytes
+     * @return a new transport on {@code client}
      * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
+     * @throws NullPointerException if {@code client} is null
      */
     static HttpTransport jdk(HttpClient client, int maxBodyBytes) {
         return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"), false,
@@ -161,6 +186,8 @@ public interface HttpTransport extends AutoCloseable {
      * {@code maxBodyBytes}, checked as every transport's limit must be: for transports that take one, so that all
      * refuse the same values with the same message.
      *
+     * @param maxBodyBytes the limit to check
+     * @return {@code maxBodyBytes}
      * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
      */
     static int checkedMaxBodyBytes(int maxBodyBytes) {
