@@ -104,6 +104,8 @@ public final class VertxTransport implements HttpTransport {
     /**
      * A transport on a Vert.x instance of its own, with up to {@value #DEFAULT_MAX_CONNECTIONS} connections per
      * host.
+     *
+     * @return a new transport, which owns its Vert.x instance and client
      */
     public static VertxTransport create() {
         return create(DEFAULT_MAX_CONNECTIONS);
@@ -113,6 +115,8 @@ public final class VertxTransport implements HttpTransport {
      * A transport on a Vert.x instance of its own, with up to {@code maxConnectionsPerHost} keep-alive HTTP/1.1
      * connections per host (requests beyond that wait for one).
      *
+     * @param maxConnectionsPerHost the most connections per host; at least 1
+     * @return a new transport, which owns its Vert.x instance and client
      * @throws IllegalArgumentException if {@code maxConnectionsPerHost < 1}
      */
     public static VertxTransport create(int maxConnectionsPerHost) {
@@ -123,6 +127,9 @@ public final class VertxTransport implements HttpTransport {
      * As {@link #create(int)}, refusing a response body longer than {@code maxBodyBytes} with
      * {@link HttpTransport#bodyTooLarge}, as {@link HttpTransport#jdk(int)} does.
      *
+     * @param maxConnectionsPerHost the most connections per host; at least 1
+     * @param maxBodyBytes          the longest response body, in bytes
+     * @return a new transport, which owns its Vert.x instance and client
      * @throws IllegalArgumentException if {@code maxConnectionsPerHost < 1}, or {@code maxBodyBytes} is negative or
      *                                  over {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
      */
@@ -154,6 +161,10 @@ public final class VertxTransport implements HttpTransport {
      * A transport on {@code client}, which stays the caller's: {@link #close()} does not close it, and the exception
      * handlers of its connections stay the caller's too (without one, Vert.x logs an error of a connection, a
      * malformed response say, even though the transport also reports it to the caller).
+     *
+     * @param client the client to send with; the caller's to close
+     * @return a new transport on {@code client}
+     * @throws NullPointerException if {@code client} is null
      */
     public static VertxTransport of(HttpClient client) {
         return of(client, DEFAULT_MAX_BODY_BYTES);
@@ -163,8 +174,12 @@ public final class VertxTransport implements HttpTransport {
      * As {@link #of(HttpClient)}, refusing a response body longer than {@code maxBodyBytes} with
      * {@link HttpTransport#bodyTooLarge}.
      *
+     * @param client       the client to send with; the caller's to close
+     * @param maxBodyBytes the longest response body, in bytes
+     * @return a new transport on {@code client}
      * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over
      *                                  {@link HttpTransport#DEFAULT_MAX_BODY_BYTES}
+     * @throws NullPointerException if {@code client} is null
      */
     public static VertxTransport of(HttpClient client, int maxBodyBytes) {
         Objects.requireNonNull(client, "client must not be null");
