@@ -67,25 +67,45 @@ public @interface AioTest {
      * The real time, in seconds, that the test method (and each of its {@code @BeforeEach} and {@code @AfterEach}
      * methods) may take before it is cancelled and fails with the task dump. 0 (the default) means the default of
      * {@link TestOptions#defaults()}: 60 s, or the system property {@value TestOptions#TIMEOUT_PROPERTY}.
+     *
+     * @return the limit in seconds, or 0 for the default
      */
     double timeout() default 0;
 
-    /** Whether tasks still pending at the end of the test are allowed (and cancelled) instead of failing it. */
+    /**
+     * Whether tasks still pending at the end of the test are allowed (and cancelled) instead of failing it.
+     *
+     * @return whether pending tasks are allowed
+     */
     boolean allowPendingTasks() default false;
 
-    /** Whether the loop runs on the real clock instead of a virtual one. */
+    /**
+     * Whether the loop runs on the real clock instead of a virtual one.
+     *
+     * @return whether the clock is real
+     */
     boolean realTime() default false;
 
-    /** Whether the loop runs in debug mode (task dumps show creation sites). */
+    /**
+     * Whether the loop runs in debug mode (task dumps show creation sites).
+     *
+     * @return whether debug mode is on
+     */
     boolean debug() default true;
 
-    /** Whether the loop detects deadlocks. */
+    /**
+     * Whether the loop detects deadlocks.
+     *
+     * @return whether deadlock detection is on
+     */
     boolean deadlockDetection() default true;
 
     /**
      * The seed of schedule exploration ({@link TestOptions#withScheduleSeed(long)}), e.g.
      * {@code @AioTest(scheduleSeed = 42)}: ready tasks run in an order shuffled with it. Empty (the default): FIFO.
      * At most one value.
+     *
+     * @return the seed, or an empty array for FIFO
      */
     long[] scheduleSeed() default {};
 }

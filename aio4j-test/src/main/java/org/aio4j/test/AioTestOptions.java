@@ -67,21 +67,45 @@ import java.lang.annotation.Target;
 @Inherited
 public @interface AioTestOptions {
 
-    /** The real-time limit in seconds, 0 for the default: as {@link AioTest#timeout()}. */
+    /**
+     * The real-time limit in seconds, 0 for the default: as {@link AioTest#timeout()}.
+     *
+     * @return the limit in seconds, or 0
+     */
     double timeout() default 0;
 
-    /** As {@link AioTest#allowPendingTasks()}. */
+    /**
+     * As {@link AioTest#allowPendingTasks()}.
+     *
+     * @return whether pending tasks are allowed
+     */
     boolean allowPendingTasks() default false;
 
-    /** As {@link AioTest#realTime()}. */
+    /**
+     * As {@link AioTest#realTime()}.
+     *
+     * @return whether the clock is real
+     */
     boolean realTime() default false;
 
-    /** As {@link AioTest#debug()}. */
+    /**
+     * As {@link AioTest#debug()}.
+     *
+     * @return whether debug mode is on
+     */
     boolean debug() default true;
 
-    /** As {@link AioTest#deadlockDetection()}. */
+    /**
+     * As {@link AioTest#deadlockDetection()}.
+     *
+     * @return whether deadlock detection is on
+     */
     boolean deadlockDetection() default true;
 
-    /** The seed of schedule exploration, at most one, none for FIFO: as {@link AioTest#scheduleSeed()}. */
+    /**
+     * The seed of schedule exploration, at most one, none for FIFO: as {@link AioTest#scheduleSeed()}.
+     *
+     * @return the seed, or an empty array
+     */
     long[] scheduleSeed() default {};
 }

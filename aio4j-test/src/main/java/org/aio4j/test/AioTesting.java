@@ -86,6 +86,9 @@ public final class AioTesting {
      * Runs {@code body} on a new virtual-time loop with the {@linkplain TestOptions#defaults() default options} and
      * returns its result. See the class comment for the checks.
      *
+     * @param <T>  the type of the body's result
+     * @param body the test's code, run as the loop's main task
+     * @return the body's result
      * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
      *                               loop's exception handler
      * @throws IllegalStateException if called from a running event loop (it would block that loop)
@@ -97,12 +100,31 @@ public final class AioTesting {
         return runTest(TestOptions.defaults(), body);
     }
 
-    /** As {@link #runTest(Coroutine)}, for a body without a result. */
+    /**
+     * As {@link #runTest(Coroutine)}, for a body without a result.
+     *
+     * @param body the test's code, run as the loop's main task
+     * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
+     *                               loop's exception handler
+     * @throws IllegalStateException if called from a running event loop (it would block that loop)
+     * @throws InterruptedException  if the calling thread is interrupted while the body runs
+     * @throws Exception             the body's exception
+     */
     public static void runTest(VoidCoroutine body) throws Exception {
         runTest(TestOptions.defaults(), Objects.requireNonNull(body, "test body must not be null").asCoroutine());
     }
 
-    /** As {@link #runTest(TestOptions, Coroutine)}, for a body without a result. */
+    /**
+     * As {@link #runTest(TestOptions, Coroutine)}, for a body without a result.
+     *
+     * @param options the timeout, clock and checks of the run
+     * @param body    the test's code, run as the loop's main task
+     * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
+     *                               loop's exception handler
+     * @throws IllegalStateException if called from a running event loop (it would block that loop)
+     * @throws InterruptedException  if the calling thread is interrupted while the body runs
+     * @throws Exception             the body's exception
+     */
     public static void runTest(TestOptions options, VoidCoroutine body) throws Exception {
         runTest(options, Objects.requireNonNull(body, "test body must not be null").asCoroutine());
     }
@@ -110,6 +132,16 @@ public final class AioTesting {
     /**
      * As {@link #runTest(Coroutine)}, with {@code options}: the timeout, the clock, whether background tasks may
      * be left pending.
+     *
+     * @param <T>     the type of the body's result
+     * @param options the timeout, clock and checks of the run
+     * @param body    the test's code, run as the loop's main task
+     * @return the body's result
+     * @throws AssertionError        if the body timed out or deadlocked, left tasks pending, or an error reached the
+     *                               loop's exception handler
+     * @throws IllegalStateException if called from a running event loop (it would block that loop)
+     * @throws InterruptedException  if the calling thread is interrupted while the body runs
+     * @throws Exception             the body's exception
      */
     public static <T> T runTest(TestOptions options, Coroutine<T> body) throws Exception {
         Objects.requireNonNull(options, "options must not be null");

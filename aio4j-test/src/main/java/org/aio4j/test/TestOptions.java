@@ -72,6 +72,7 @@ public final class TestOptions {
      * The defaults (see the table above). The timeout is read from the system property {@value #TIMEOUT_PROPERTY}
      * when it is set.
      *
+     * @return the default options
      * @throws IllegalArgumentException if that property is not a number of seconds &gt; 0
      */
     public static TestOptions defaults() {
@@ -111,7 +112,10 @@ public final class TestOptions {
     /**
      * These options with another real-time timeout for the body.
      *
+     * @param timeout the real time the body may take
+     * @return new options; these are unchanged
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws NullPointerException if {@code timeout} is null
      */
     public TestOptions withTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout must not be null");
@@ -126,7 +130,10 @@ public final class TestOptions {
      * These options with another grace period: how long a timed-out body, once cancelled, may take to unwind before
      * the loop is abandoned.
      *
+     * @param grace the real time a cancelled body may take to unwind
+     * @return new options; these are unchanged
      * @throws IllegalArgumentException if {@code grace} is negative
+     * @throws NullPointerException if {@code grace} is null
      */
     public TestOptions withCancellationGrace(Duration grace) {
         Objects.requireNonNull(grace, "cancellation grace must not be null");
@@ -137,19 +144,34 @@ public final class TestOptions {
                 scheduleSeed);
     }
 
-    /** These options with a virtual clock ({@code true}, the default) or the real one ({@code false}). */
+    /**
+     * These options with a virtual clock ({@code true}, the default) or the real one ({@code false}).
+     *
+     * @param on whether the clock is virtual
+     * @return new options; these are unchanged
+     */
     public TestOptions withVirtualTime(boolean on) {
         return new TestOptions(timeout, cancellationGrace, on, allowPendingTasks, debug, deadlockDetection,
                 scheduleSeed);
     }
 
-    /** These options with tasks left pending by the body allowed (cancelled at the end) or failing the test. */
+    /**
+     * These options with tasks left pending by the body allowed (cancelled at the end) or failing the test.
+     *
+     * @param allow whether pending tasks are allowed
+     * @return new options; these are unchanged
+     */
     public TestOptions withAllowPendingTasks(boolean allow) {
         return new TestOptions(timeout, cancellationGrace, virtualTime, allow, debug, deadlockDetection,
                 scheduleSeed);
     }
 
-    /** These options with the loop's debug mode on (the default) or off (e.g. for a test of a million tasks). */
+    /**
+     * These options with the loop's debug mode on (the default) or off (e.g. for a test of a million tasks).
+     *
+     * @param on whether the loop runs in debug mode
+     * @return new options; these are unchanged
+     */
     public TestOptions withDebug(boolean on) {
         return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, on, deadlockDetection,
                 scheduleSeed);
@@ -158,6 +180,9 @@ public final class TestOptions {
     /**
      * These options with deadlock detection on (the default) or off, e.g. for a body that waits for another thread
      * which posts with {@code callSoonThreadsafe} without announcing it with {@code loop.expectExternal()}.
+     *
+     * @param on whether the loop detects deadlocks
+     * @return new options; these are unchanged
      */
     public TestOptions withDeadlockDetection(boolean on) {
         return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, on, scheduleSeed);
@@ -167,18 +192,29 @@ public final class TestOptions {
      * These options with schedule exploration: in every iteration the loop runs its ready tasks in an order shuffled
      * with {@code seed} ({@link org.aio4j.EventLoop.Builder#scheduleSeed(long)}), instead of FIFO. A failing test
      * names its seed (a suppressed note on its failure), and the same seed replays the same interleaving.
+     *
+     * @param seed the seed of the shuffle
+     * @return new options; these are unchanged
      */
     public TestOptions withScheduleSeed(long seed) {
         return new TestOptions(timeout, cancellationGrace, virtualTime, allowPendingTasks, debug, deadlockDetection,
                 OptionalLong.of(seed));
     }
 
-    /** The real time the body may take. */
+    /**
+     * The real time the body may take.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The real time a cancelled, timed-out body may take to unwind: as set, or the timeout capped at 5 s. */
+    /**
+     * The real time a cancelled, timed-out body may take to unwind: as set, or the timeout capped at 5 s.
+     *
+     * @return the grace period
+     */
     public Duration cancellationGrace() {
         if (cancellationGrace != null) {
             return cancellationGrace;
@@ -186,27 +222,47 @@ public final class TestOptions {
         return timeout.compareTo(MAX_DEFAULT_GRACE) < 0 ? timeout : MAX_DEFAULT_GRACE;
     }
 
-    /** Whether the loop's clock is virtual. */
+    /**
+     * Whether the loop's clock is virtual.
+     *
+     * @return whether the clock is virtual
+     */
     public boolean virtualTime() {
         return virtualTime;
     }
 
-    /** Whether tasks still pending when the body returns are allowed (and cancelled). */
+    /**
+     * Whether tasks still pending when the body returns are allowed (and cancelled).
+     *
+     * @return whether pending tasks are allowed
+     */
     public boolean allowPendingTasks() {
         return allowPendingTasks;
     }
 
-    /** Whether the loop runs in debug mode. */
+    /**
+     * Whether the loop runs in debug mode.
+     *
+     * @return whether debug mode is on
+     */
     public boolean debug() {
         return debug;
     }
 
-    /** Whether the loop detects deadlocks. */
+    /**
+     * Whether the loop detects deadlocks.
+     *
+     * @return whether deadlock detection is on
+     */
     public boolean deadlockDetection() {
         return deadlockDetection;
     }
 
-    /** The seed of schedule exploration, or empty for FIFO scheduling (the default). */
+    /**
+     * The seed of schedule exploration, or empty for FIFO scheduling (the default).
+     *
+     * @return the seed, or empty
+     */
     public OptionalLong scheduleSeed() {
         return scheduleSeed;
     }
