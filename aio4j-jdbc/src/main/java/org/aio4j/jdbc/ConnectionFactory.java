@@ -20,6 +20,12 @@ import java.sql.SQLException;
 @FunctionalInterface
 public interface ConnectionFactory {
 
-    /** A new (or pooled) connection. */
+    /**
+     * A new (or pooled) connection.
+     *
+     * @return an open connection, which the cursor closes
+     * @throws SQLException if no connection can be had; it surfaces from the cursor's {@code hasNext()} wrapped in a
+     *                      {@link java.util.concurrent.CompletionException}
+     */
     Connection connect() throws SQLException;
 }

@@ -102,7 +102,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     static final Duration ABORT_AFTER = Duration.ofSeconds(2);
 
     /**
-     * Counters of a cursor.
+     * Counters of a cursor, in the manner of Trio's {@code statistics()}: asyncpg's and aiopg's cursors have none
+     * (the closest is DB-API's {@code rowcount}, which counts the rows the statement touched, not those delivered).
      *
      * @param rowsRead      rows read from the result set and mapped so far
      * @param rowsDelivered rows handed to the consumer so far
@@ -172,7 +173,11 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         rows.aclose();
     }
 
-    /** The counters of this cursor. Call it on the loop. */
+    /**
+     * The counters of this cursor. Call it on the loop.
+     *
+     * @return a snapshot of the counters
+     */
     public Statistics statistics() {
         return new Statistics(rowsRead, rowsDelivered, maxRowsAhead);
     }

@@ -62,6 +62,11 @@ public final class JdbcQuery<R> {
      * A query of {@code sql} on a connection from {@code connections}, each row mapped by {@code mapper}; with the
      * default fetch and buffer sizes, no parameters, and JDBC calls on virtual threads.
      *
+     * @param <R>         the row type
+     * @param connections opens the connection each cursor runs on
+     * @param sql         the query, with {@code ?} for its parameters
+     * @param mapper      turns each row into a value
+     * @return the query; nothing is executed yet
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code sql} is blank
      */
@@ -80,6 +85,8 @@ public final class JdbcQuery<R> {
      * This query with the values of its {@code ?} parameters, bound in order with {@code setObject}; a value may be
      * null (SQL NULL), but not the array: {@code parameters((Object) null)} binds one NULL.
      *
+     * @param values the parameter values, in order
+     * @return a new query; this one is unchanged
      * @throws NullPointerException if {@code values} is null, as {@code parameters(null)} passes it
      */
     public JdbcQuery<R> parameters(Object... values) {
@@ -93,6 +100,8 @@ public final class JdbcQuery<R> {
      * This query with {@code rows} as the JDBC fetch size (rows per round trip) and as the size of each batch read
      * off the loop.
      *
+     * @param rows the fetch size and batch size, in rows
+     * @return a new query; this one is unchanged
      * @throws IllegalArgumentException if {@code rows < 1}
      */
     public JdbcQuery<R> fetchSize(int rows) {
@@ -106,6 +115,8 @@ public final class JdbcQuery<R> {
      * This query with at most {@code rows} rows read ahead of the consumer. A buffer at least twice the fetch size
      * lets the next batch be read while the consumer works on the current one.
      *
+     * @param rows the most rows read and not yet consumed
+     * @return a new query; this one is unchanged
      * @throws IllegalArgumentException if {@code rows < 1}
      */
     public JdbcQuery<R> bufferSize(int rows) {
@@ -130,6 +141,8 @@ public final class JdbcQuery<R> {
      * lock timeout. A refused call fails the cursor with the {@link java.util.concurrent.RejectedExecutionException}
      * (see {@link JdbcCursor}); the connection is closed all the same.
      *
+     * @param executor the executor for the statement's execute and fetch calls
+     * @return a new query; this one is unchanged
      * @throws NullPointerException if {@code executor} is null
      */
     public JdbcQuery<R> executor(Executor executor) {
@@ -140,6 +153,8 @@ public final class JdbcQuery<R> {
     /**
      * A new cursor over the rows of one execution of this query. Nothing happens until its first
      * {@code hasNext()}, which must be called in a task.
+     *
+     * @return a new cursor, which the caller must close (try-with-resources)
      */
     public JdbcCursor<R> rows() {
         return new JdbcCursor<>(this);

@@ -16,6 +16,13 @@ import java.sql.SQLException;
 @FunctionalInterface
 public interface RowMapper<R> {
 
-    /** The value of the current row of {@code row}; may be null (an SQL NULL), delivered as a row like any other. */
+    /**
+     * The value of the current row of {@code row}; may be null (an SQL NULL), delivered as a row like any other.
+     *
+     * @param row the result set, positioned on the row to map
+     * @return the row's value, or {@code null}
+     * @throws SQLException if a column cannot be read; it surfaces from the cursor wrapped in a {@link
+     *                      java.util.concurrent.CompletionException}
+     */
     R map(ResultSet row) throws SQLException;
 }
