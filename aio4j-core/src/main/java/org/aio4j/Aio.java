@@ -262,6 +262,7 @@ public final class Aio {
      * @throws IllegalArgumentException if one of them belongs to another loop
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, through a list view
     public static <T> Future<List<T>> gather(Future<? extends T>... futures) {
         return gather(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));
     }

@@ -340,6 +340,7 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * @throws NullPointerException if {@code sources} or one of them is null
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, through a list view
     static <T> AsyncIterator<T> merge(AsyncIterator<? extends T>... sources) {
         Objects.requireNonNull(sources, "merge() sources must not be null");
         return merge(java.util.Arrays.asList(sources));

@@ -39,6 +39,7 @@ final class HelperTasks {
      * the body waits for its helpers anyway, see {@link #cancelAndAwait}). A cancellation deferred meanwhile ends
      * the helper cancelled.
      */
+    @SuppressWarnings("try") // the shield defers cancellation while it is open; unnamed in the body
     static void closeUpstream(AsyncIterator<?> upstream) {
         try (CancelShield shield = CancelShield.enter()) {
             upstream.aclose();

@@ -200,6 +200,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
             cancelPump();
         }
 
+        @SuppressWarnings("try") // the work counts as in flight while the announcement is open, unnamed in the body
         private void awaitDemand() throws Exception {
             if (PublisherIterator.requestsOn(subscriber, loop)) {
                 demanded.await();

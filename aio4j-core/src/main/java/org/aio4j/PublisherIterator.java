@@ -90,6 +90,7 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
         }
     }
 
+    @SuppressWarnings("try") // the work counts as in flight while the announcement is open, unnamed in the body
     private void awaitSignal() throws Exception {
         if (subscription != null && IteratorPublisher.deliversOn(subscription, loop)) {
             signalled.await();

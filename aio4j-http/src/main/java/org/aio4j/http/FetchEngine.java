@@ -111,6 +111,7 @@ final class FetchEngine {
      * {@link CancelShield}: an interruption of the task meanwhile does not cut the wait short, it is raised at the
      * task's next suspension point.
      */
+    @SuppressWarnings("try") // the shield defers cancellation while it is open; unnamed in the body
     void stop() {
         stopped = true;
         for (int i = 0; i < started; i++) {
