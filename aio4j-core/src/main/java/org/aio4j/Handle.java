@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  * passed to the loop's {@link ExceptionHandler}; the loop goes on.
  *
  * <p>Not thread-safe: call {@link #cancel()} on the loop's thread (from another thread, use
- * {@link EventLoop#callSoonThreadsafe(Runnable)}).
+ * {@link EventLoop#callSoonThreadsafe(Runnable)}). A plain handle does not check the thread (a {@link TimerHandle}
+ * does, and throws {@link IllegalStateException}): called from another thread, its cancel may go unseen by the loop,
+ * and the callback run all the same.
  */
 public sealed class Handle permits TimerHandle {
 
