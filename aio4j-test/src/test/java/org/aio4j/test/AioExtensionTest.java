@@ -182,7 +182,9 @@ class AioExtensionTest {
 
     @ExtendWith(OnlyAsSamples.class)
     static class BlockingPastJUnitsTimeout {
-        @AioTest(timeout = 0.5) // also the cancellation grace
+        // JUnit's timeout must come first: with 0.5 s here, a JUnit timer thread late by 200 ms on a loaded machine
+        // let aio4j's own timeout fail the test instead. 2 s is also the cancellation grace the interrupted test gets.
+        @AioTest(timeout = 2)
         @org.junit.jupiter.api.Timeout(value = 300, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
         void blocksTheLoopPastJUnitsTimeout() throws Exception {
             new CountDownLatch(1).await(); // a blocking call on the loop; the watchdog's interrupt ends it
