@@ -1,8 +1,6 @@
 package org.aio4j.cookbook;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** The recipes, in the seed's order (the order of the reference output). */
@@ -30,12 +28,5 @@ public final class Cookbook {
     /** The recipe called {@code name}, if there is one. */
     public static Optional<Recipe> find(String name) {
         return RECIPES.stream().filter(r -> r.name().equals(name)).findFirst();
-    }
-
-    /** Names to summaries. */
-    static Map<String, String> summaries() {
-        var out = new LinkedHashMap<String, String>();
-        RECIPES.forEach(r -> out.put(r.name(), r.summary()));
-        return out;
     }
 }

@@ -2,9 +2,14 @@ package org.aio4j.cookbook;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -16,9 +21,10 @@ import org.aio4j.Timeline;
  * aio4j recipe list
  * aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
- * Exit status: 0 on success, 1 if a recipe failed, 2 on a usage error (checked before any recipe runs, the timeline
- * file's directory included). With {@code --timeline}, a recipe's trace is written also when it fails. The launcher's
- * own commands ({@code test}, {@code build}, {@code bench}) are not here.
+ * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
+ * usage error (checked before any recipe runs, the timeline file included: it is opened for writing). With
+ * {@code --timeline}, a recipe's trace is written also when it fails. The launcher's own commands ({@code test},
+ * {@code build}, {@code bench}) are not here.
  */
 public final class Main {
 
@@ -34,12 +40,20 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, Cookbook.recipes(), out, err);
+    }
+
+    /** Runs the command line on {@code cookbook}, the recipes it knows, in the order of {@code all}. */
+    static int run(String[] args, List<Recipe> cookbook, PrintStream out, PrintStream err) {
         try {
-            return dispatch(List.of(args), out, err);
+            return dispatch(List.of(args), cookbook, out, err);
         } catch (UsageException e) {
             err.println("aio4j: " + e.getMessage());
             err.println(usage());
             return 2;
+        } catch (TimelineNotWritten e) { // the recipe ran well: its output is right, only the file is missing
+            err.println("aio4j: " + e.getMessage());
+            return 1;
         } catch (Exception e) {
             err.print("aio4j: recipe failed: ");
             e.printStackTrace(err);
@@ -47,7 +61,8 @@ public final class Main {
         }
     }
 
-    private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws Exception {
+    private static int dispatch(List<String> args, List<Recipe> cookbook, PrintStream out, PrintStream err)
+            throws Exception {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
             refuseMore(args.subList(Math.min(1, args.size()), args.size()));
             out.println(usage());
@@ -62,16 +77,16 @@ public final class Main {
         String what = args.get(1);
         if (what.equals("list")) {
             refuseMore(args.subList(2, args.size()));
-            Cookbook.summaries().forEach((name, summary) -> out.printf("%-16s %s%n", name, summary));
+            cookbook.forEach(r -> out.printf("%-16s %s%n", r.name(), r.summary()));
             return 0;
         }
         CommandLine line = parseOptions(args.subList(2, args.size()));
         List<Recipe> toRun = new ArrayList<>();
         if (what.equals("all")) {
-            toRun.addAll(Cookbook.recipes());
+            toRun.addAll(cookbook);
         } else {
-            toRun.add(Cookbook.find(what).orElseThrow(() -> new UsageException(
-                    "no recipe named '" + what + "'; 'aio4j recipe list' shows them")));
+            toRun.add(cookbook.stream().filter(r -> r.name().equals(what)).findFirst().orElseThrow(
+                    () -> new UsageException("no recipe named '" + what + "'; 'aio4j recipe list' shows them")));
         }
         // Checked before any recipe runs: a file that cannot be written would otherwise fail only at the end.
         List<Path> files = new ArrayList<>();
@@ -119,10 +134,15 @@ public final class Main {
         }
     }
 
+    /** Writes the timeline; throws {@link TimelineNotWritten}, saying why, if the file cannot be written. */
     private static void writeTimeline(Recipe r, Options options, Path file, PrintStream err, String note)
-            throws IOException {
-        for (Timeline t : options.timelines()) {
-            t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
+            throws TimelineNotWritten {
+        try {
+            for (Timeline t : options.timelines()) {
+                t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
+            }
+        } catch (IOException e) {
+            throw new TimelineNotWritten(file, e);
         }
         err.println("aio4j: timeline of " + r.name() + note + " written to " + file
                 + " (open it in https://ui.perfetto.dev or chrome://tracing)");
@@ -143,8 +163,9 @@ public final class Main {
     }
 
     /**
-     * {@code file}, if a timeline can be written there: it is not a directory, and it is writable or its directory
-     * exists and is writable.
+     * {@code file}, if a timeline can be written there: it is not a directory, it is writable or its directory exists
+     * and is writable, and it opens for writing (a file that did not exist is created and deleted again). The last
+     * check finds what permissions do not show, such as a read-only or pseudo file system ({@code /proc}).
      */
     private static Path checkWritable(Path file) {
         String cannot = "cannot write the timeline to '" + file + "': ";
@@ -155,7 +176,12 @@ public final class Main {
             if (!Files.isWritable(file)) {
                 throw new UsageException(cannot + "the file is not writable");
             }
-            return file;
+            try {
+                Files.newOutputStream(file, StandardOpenOption.APPEND).close(); // changes nothing
+                return file;
+            } catch (IOException e) {
+                throw new UsageException(cannot + TimelineNotWritten.reason(e));
+            }
         }
         Path dir = file.toAbsolutePath().getParent();
         if (!Files.exists(dir)) {
@@ -166,6 +192,12 @@ public final class Main {
         }
         if (!Files.isWritable(dir)) {
             throw new UsageException(cannot + "directory '" + dir + "' is not writable");
+        }
+        try {
+            Files.createFile(file);
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UsageException(cannot + TimelineNotWritten.reason(e));
         }
         return file;
     }
@@ -244,6 +276,28 @@ public final class Main {
                        ./aio4j test [maven args]      the whole test suite
                        ./aio4j build                  build without running the tests
                        ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)""";
+    }
+
+    /** A timeline file that could not be written; its message says which and why, in one line. */
+    static final class TimelineNotWritten extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TimelineNotWritten(Path file, IOException cause) {
+            super("cannot write the timeline to '" + file + "': " + reason(cause), cause);
+        }
+
+        /** What the system said, as a user reads it ("Permission denied"), not the exception's class and path. */
+        static String reason(IOException e) {
+            if (e instanceof FileSystemException fs && fs.getReason() != null) {
+                return fs.getReason();
+            }
+            return switch (e) {
+                case AccessDeniedException denied -> "Permission denied";
+                case NoSuchFileException missing -> "No such file or directory";
+                case FileAlreadyExistsException exists -> "the file appeared while it was checked";
+                default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            };
+        }
     }
 
     private static final class UsageException extends RuntimeException {

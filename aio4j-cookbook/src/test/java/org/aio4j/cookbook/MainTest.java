@@ -2,12 +2,15 @@ package org.aio4j.cookbook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.aio4j.Aio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,25 +78,10 @@ class MainTest {
     /** The run that fails is the one whose timeline is most worth looking at. */
     @Test
     void theTimelineOfARecipeThatFailsIsWrittenAndTheFailureStillThrown(@TempDir Path dir) throws Exception {
-        Recipe failing = new Recipe() {
-            @Override
-            public String name() {
-                return "failing";
-            }
-
-            @Override
-            public String summary() {
-                return "a task steps twice, then the recipe fails";
-            }
-
-            @Override
-            public void run(Options options, PrintStream printTo) throws Exception {
-                org.aio4j.Aio.run(options.loops(), () -> {
-                    org.aio4j.Aio.createTask(() -> org.aio4j.Aio.sleep(1), "stepper").await();
-                    throw new IllegalStateException("the recipe failed on purpose");
-                });
-            }
-        };
+        Recipe failing = recipe("failing", (options, printTo) -> Aio.run(options.loops(), () -> {
+            Aio.createTask(() -> Aio.sleep(1), "stepper").await();
+            throw new IllegalStateException("the recipe failed on purpose");
+        }));
         Path file = dir.resolve("trace.json");
         var options = new Options(1, true, true);
         assertThatThrownBy(() -> Main.runRecipe(failing, options, file, new PrintStream(out, true,
@@ -124,6 +112,65 @@ class MainTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --timeline '" + dir + "' is a directory")
                 .doesNotContain("Exception");
+    }
+
+    /** Permissions do not show it (root may write anywhere): the file is opened for writing before the run. */
+    @Test
+    void aTimelineFileOnAFileSystemThatRefusesItIsAUsageErrorBeforeAnyRecipeRuns() {
+        Path proc = Path.of("/proc/self");
+        assumeTrue(Files.isDirectory(proc), "needs Linux's /proc");
+        Path file = Path.of("/proc/aio4j-trace.json");
+        assertThat(run("recipe", "two-tasks", "--scale", "0", "--timeline", file.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("aio4j: cannot write the timeline to '" + file
+                + "': ").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /** The recipe's output is right: only the file is missing, which one line says, with exit status 1. */
+    @Test
+    void aTimelineThatCannotBeWrittenAfterTheRecipeIsOneLineNotAStackTrace(@TempDir Path dir) {
+        Path sub = dir.resolve("sub");
+        Path file = sub.resolve("trace.json");
+        Recipe removesTheDirectory = recipe("removes-dir", (options, printTo) -> {
+            Aio.run(options.loops(), () -> {
+                Aio.sleep(0);
+                return null;
+            });
+            Files.delete(sub);
+            printTo.println("done");
+        });
+        assertThat(sub.toFile().mkdir()).isTrue();
+        assertThat(Main.run(new String[] {"recipe", "removes-dir", "--timeline", file.toString()},
+                List.of(removesTheDirectory), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("== removes-dir\ndone\n");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("aio4j: cannot write the timeline to '" + file + "': No such file or directory\n");
+    }
+
+    /** A recipe called {@code name} that runs {@code body}. */
+    private static Recipe recipe(String name, RecipeBody body) {
+        return new Recipe() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String summary() {
+                return "a recipe of the test";
+            }
+
+            @Override
+            public void run(Options options, PrintStream printTo) throws Exception {
+                body.run(options, printTo);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface RecipeBody {
+        void run(Options options, PrintStream printTo) throws Exception;
     }
 
     @Test
