@@ -22,11 +22,15 @@ import org.aio4j.Timeline;
  * aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
  * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
- * usage error (checked before any recipe runs, the timeline file included: it is opened for writing). With
+ * usage error (checked before any recipe runs, the timeline file included: it is opened for writing), 141 if standard
+ * output was closed (as by {@code | head -1}: the recipes after the one that was running are not run). With
  * {@code --timeline}, a recipe's trace is written also when it fails. The launcher's own commands ({@code test},
  * {@code build}, {@code bench}) are not here.
  */
 public final class Main {
+
+    /** The exit status when standard output was closed: 128 + SIGPIPE, as for a command that a closed pipe ends. */
+    static final int OUTPUT_CLOSED = 141;
 
     /** A plain decimal number, optionally signed, with an exponent: what --scale accepts. */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
@@ -102,10 +106,13 @@ public final class Main {
         for (int i = 0; i < toRun.size(); i++) {
             Recipe r = toRun.get(i);
             out.println("== " + r.name());
+            if (out.checkError()) { // nobody reads (recipe all | head -1): the next recipes would only take time
+                return OUTPUT_CLOSED;
+            }
             runRecipe(r, new Options(line.scale(), line.virtualTime(), line.timeline() != null),
                     line.timeline() == null ? null : files.get(i), out, err);
         }
-        return 0;
+        return out.checkError() ? OUTPUT_CLOSED : 0;
     }
 
     /**

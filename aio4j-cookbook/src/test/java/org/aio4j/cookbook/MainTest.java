@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.aio4j.Aio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,6 +150,32 @@ class MainTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("== removes-dir\ndone\n");
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .isEqualTo("aio4j: cannot write the timeline to '" + file + "': No such file or directory\n");
+    }
+
+    /** As {@code ./aio4j recipe all | head -1}: the reader leaves after the first line. */
+    @Test
+    void recipeAllStopsWhenNobodyReadsItsOutputAnyMore() {
+        var ran = new ArrayList<String>();
+        List<Recipe> cookbook = Stream.of("one", "two", "three").map(name -> recipe(name, (options, printTo) -> {
+            ran.add(name);
+            printTo.println(name + " is finished.");
+        })).toList();
+        var closedAfterOneLine = new OutputStream() {
+            private boolean lineRead;
+
+            @Override
+            public void write(int b) throws IOException {
+                if (lineRead) {
+                    throw new IOException("Broken pipe");
+                }
+                lineRead = b == '\n';
+            }
+        };
+        assertThat(Main.run(new String[] {"recipe", "all"}, cookbook, new PrintStream(closedAfterOneLine, true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isEqualTo(Main.OUTPUT_CLOSED);
+        assertThat(ran).containsExactly("one");
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     /** A recipe called {@code name} that runs {@code body}. */
