@@ -24,10 +24,13 @@ import org.aio4j.Timeline;
  * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
  * usage error (checked before any recipe runs, the timeline file included: it is opened for writing), 141 if standard
  * output was closed (as by {@code | head -1}: the recipes after the one that was running are not run). With
- * {@code --timeline}, a recipe's trace is written also when it fails. The launcher's own commands ({@code test},
- * {@code build}, {@code bench}) are not here.
+ * {@code --timeline}, a recipe's trace is written also when it fails. {@code --help} or {@code -h} anywhere prints
+ * the usage and runs nothing. The launcher's own commands ({@code test}, {@code build}, {@code bench}) are not here.
  */
 public final class Main {
+
+    /** The options that ask for the usage, wherever they come. */
+    private static final List<String> HELP = List.of("--help", "-h");
 
     /** The exit status when standard output was closed: 128 + SIGPIPE, as for a command that a closed pipe ends. */
     static final int OUTPUT_CLOSED = 141;
@@ -67,13 +70,17 @@ public final class Main {
 
     private static int dispatch(List<String> args, List<Recipe> cookbook, PrintStream out, PrintStream err)
             throws Exception {
-        if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help")) {
+        if (args.isEmpty() || args.get(0).equals("help") || HELP.contains(args.get(0))) {
             refuseMore(args.subList(Math.min(1, args.size()), args.size()));
             out.println(usage());
             return 0;
         }
         if (!args.get(0).equals("recipe")) {
             throw new UsageException("unknown command '" + args.get(0) + "'");
+        }
+        if (args.stream().anyMatch(HELP::contains)) { // recipe --help, recipe NAME -h: asks, runs nothing
+            out.println(usage());
+            return 0;
         }
         if (args.size() < 2) {
             throw new UsageException("recipe needs a name, 'all' or 'list'");
@@ -281,7 +288,7 @@ public final class Main {
                                           with 'all', one file per recipe (FILE-NAME.json)
                 the launcher, ./aio4j, also has:
                        ./aio4j test [maven args]      the whole test suite
-                       ./aio4j build                  build without running the tests
+                       ./aio4j build [maven args]     build without running the tests
                        ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)""";
     }
 

@@ -228,6 +228,19 @@ class MainTest {
     }
 
     @Test
+    void helpAnywhereAfterRecipePrintsTheUsageAndRunsNothing() {
+        for (List<String> args : List.of(List.of("-h"), List.of("--help"), List.of("recipe", "--help"),
+                List.of("recipe", "-h"), List.of("recipe", "list", "--help"), List.of("recipe", "basic", "-h"),
+                List.of("recipe", "all", "--scale", "2", "--help"), List.of("recipe", "nope", "--help"))) {
+            out.reset();
+            assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: aio4j recipe list")
+                    .doesNotContain("== ");
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void helpMentionsTheLaunchersOwnCommands() {
         assertThat(run("help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))

@@ -1,0 +1,46 @@
+package org.aio4j.cookbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launcher's own commands, {@code ./aio4j build} and {@code ./aio4j test}, asked for help: what they answer
+ * without building or testing anything (the rest of the launcher runs {@link Main}, which {@link MainTest} tests).
+ * The script runs with {@code JAVA_HOME} set to this JVM, so it finds its JDK at once.
+ */
+class LauncherTest {
+
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result launch(String... args) throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath().getParent(); // tests run in the module's directory
+        var command = new ArrayList<>(List.of("bash", root.resolve("aio4j").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = builder.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // a few lines each
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out, err);
+    }
+
+    @Test
+    void buildAndTestAnswerHelpThemselvesInsteadOfPassingItToMaven() throws Exception {
+        for (String help : List.of("--help", "-h")) {
+            Result build = launch("build", help);
+            assertThat(build.status()).as("build " + help).isZero();
+            assertThat(build.out()).startsWith("usage: ./aio4j build [maven args]").doesNotContain("usage: mvn");
+            Result test = launch("test", help);
+            assertThat(test.status()).as("test " + help).isZero();
+            assertThat(test.out()).startsWith("usage: ./aio4j test [maven args]").doesNotContain("usage: mvn");
+        }
+    }
+}
