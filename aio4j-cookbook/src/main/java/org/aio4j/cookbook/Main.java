@@ -11,7 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.aio4j.Timeline;
 
@@ -96,8 +98,8 @@ public final class Main {
         if (what.equals("all")) {
             toRun.addAll(cookbook);
         } else {
-            toRun.add(cookbook.stream().filter(r -> r.name().equals(what)).findFirst().orElseThrow(
-                    () -> new UsageException("no recipe named '" + what + "'; 'aio4j recipe list' shows them")));
+            toRun.add(cookbook.stream().filter(r -> r.name().equals(what)).findFirst()
+                    .orElseThrow(() -> noRecipe(what, cookbook)));
         }
         // Checked before any recipe runs: a file that cannot be written would otherwise fail only at the end.
         List<Path> files = new ArrayList<>();
@@ -164,6 +166,16 @@ public final class Main {
 
     /** What {@code recipe NAME|all} was given after the name. */
     private record CommandLine(double scale, boolean virtualTime, Path timeline) {
+    }
+
+    /** The error for {@code recipe NAME} with a name that is none, saying which one the user may have meant. */
+    private static UsageException noRecipe(String name, List<Recipe> cookbook) {
+        List<String> names = new ArrayList<>(cookbook.stream().map(Recipe::name).toList());
+        names.addAll(List.of("all", "list"));
+        Map<String, String> classes = new LinkedHashMap<>();
+        cookbook.forEach(r -> classes.put(r.getClass().getSimpleName(), r.name()));
+        String meant = DidYouMean.among(name, names, classes).map(n -> " (did you mean '" + n + "'?)").orElse("");
+        return new UsageException("no recipe named '" + name + "'" + meant + "; 'aio4j recipe list' shows them");
     }
 
     /** Refuses the arguments left over by a command that takes none. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.stream.Stream;
 import org.aio4j.Aio;
@@ -225,6 +226,32 @@ class MainTest {
         err.reset();
         assertThat(run("recipe", "basic", "--scale", "--virtual-time")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --scale needs a number");
+    }
+
+    @Test
+    void anUnknownRecipeNameSuggestsTheOneMeant() {
+        var meant = new LinkedHashMap<String, String>();
+        meant.put("baisc", "basic");             // two letters swapped
+        meant.put("gahter", "gather");
+        meant.put("semaphor", "semaphore");      // one left out
+        meant.put("two_tasks", "two-tasks");     // another separator
+        meant.put("Basic", "basic");             // another case
+        meant.put("LimitedParallel", "semaphore"); // the recipe's class, as docs/cookbook.md names it
+        meant.put("async", "async-iterator");    // the start of one name
+        meant.put("lsit", "list");
+        meant.forEach((given, name) -> {
+            err.reset();
+            assertThat(run("recipe", given)).as(given).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8).lines().findFirst()).as(given).contains("aio4j: no recipe"
+                    + " named '" + given + "' (did you mean '" + name + "'?); 'aio4j recipe list' shows them");
+        });
+        for (String nothingClose : List.of("nope", "q", "frobnicate")) {
+            err.reset();
+            assertThat(run("recipe", nothingClose)).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).as(nothingClose).contains("no recipe named '"
+                    + nothingClose + "'; 'aio4j recipe list' shows them").doesNotContain("did you mean");
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     @Test
