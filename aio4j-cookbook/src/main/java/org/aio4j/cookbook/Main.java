@@ -34,6 +34,8 @@ public final class Main {
     /** The options that ask for the usage, wherever they come. */
     private static final List<String> HELP = List.of("--help", "-h");
 
+    private static final String TIMELINE_NEEDS_A_FILE = "--timeline needs a file name, e.g. --timeline trace.json";
+
     /** The exit status when standard output was closed: 128 + SIGPIPE, as for a command that a closed pipe ends. */
     static final int OUTPUT_CLOSED = 141;
 
@@ -243,12 +245,13 @@ public final class Main {
             String a = args.get(i);
             switch (a) {
                 case "--virtual-time" -> virtualTime = true;
-                case "--timeline" -> timeline = parsePath(value(args, ++i,
-                        "--timeline needs a file name, e.g. --timeline trace.json"));
+                case "--timeline" -> timeline = parsePath(value(args, ++i, TIMELINE_NEEDS_A_FILE));
                 case "--scale" -> scale = parseScale(value(args, ++i, "--scale needs a number, e.g. --scale 0.05"));
                 default -> {
                     if (a.startsWith("--scale=")) {
                         scale = parseScale(a.substring("--scale=".length()));
+                    } else if (a.startsWith("--timeline=")) {
+                        timeline = parsePath(a.substring("--timeline=".length()));
                     } else {
                         throw new UsageException("unknown option '" + a + "'");
                     }
@@ -267,6 +270,9 @@ public final class Main {
     }
 
     private static Path parsePath(String s) {
+        if (s.isEmpty()) { // Path.of("") is the working directory
+            throw new UsageException(TIMELINE_NEEDS_A_FILE);
+        }
         try {
             return Path.of(s);
         } catch (InvalidPathException e) {

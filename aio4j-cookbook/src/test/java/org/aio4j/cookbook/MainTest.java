@@ -218,6 +218,28 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
     }
 
+    /** As --scale=F already was. */
+    @Test
+    void timelineTakesItsFileAfterAnEqualsSignToo(@TempDir Path dir) {
+        Path file = dir.resolve("trace.json");
+        assertThat(run("recipe", "two-tasks", "--virtual-time", "--timeline=" + file)).isZero();
+        assertThat(file).exists();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("timeline of two-tasks written to " + file);
+    }
+
+    @Test
+    void anEmptyTimelineFileNameIsMissingNotTheWorkingDirectory() {
+        for (List<String> options : List.of(List.of("--timeline", ""), List.of("--timeline="))) {
+            err.reset();
+            var args = new ArrayList<>(List.of("recipe", "basic"));
+            args.addAll(options);
+            assertThat(run(args.toArray(String[]::new))).as("%s", options).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).as("%s", options)
+                    .startsWith("aio4j: --timeline needs a file name, e.g. --timeline trace.json");
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void anOptionIsNotTakenAsTheValueOfAnother() {
         assertThat(run("recipe", "basic", "--timeline", "--scale", "2")).isEqualTo(2);
