@@ -2,8 +2,13 @@ package org.aio4j.bench.harness;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -39,6 +44,11 @@ public final class Harness {
             System.exit(2);
             return;
         }
+        String notWritable = cannotWrite(options.out());
+        if (notWritable != null) { // found now, not after the hour a full run takes
+            System.err.println("bench: " + notWritable);
+            System.exit(2);
+        }
         String noTime = Peers.ensureTime();
         if (noTime != null) {
             System.err.println("bench: " + noTime);
@@ -56,13 +66,56 @@ public final class Harness {
         // An interrupted run (Ctrl-C) must not leave a peer process running on a shared machine.
         Runtime.getRuntime().addShutdownHook(new Thread(
                 () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "bench-cleanup"));
-        BenchRun run = harness.run(peers);
+        BenchRun run;
+        try {
+            run = harness.run(peers);
+        } catch (IOException e) { // written after each workload: the directory was fine when the run began
+            System.err.println("bench: cannot write the results to '" + options.out() + "': " + reason(e));
+            System.exit(1);
+            return;
+        }
         System.err.println("bench: wrote " + options.out().resolve("benchmarks.json") + " and "
                 + options.out().resolve("benchmarks.md"));
         if (run.measurements().stream().anyMatch(m -> m.error() != null)) {
             System.err.println("bench: some measurements failed; see the report");
             System.exit(1);
         }
+    }
+
+    /**
+     * Why the results cannot be written to {@code out}, or {@code null} if they can: the directory is created if
+     * missing, and {@code benchmarks.json} and {@code benchmarks.md} are opened for writing there (a file that did not
+     * exist is created and deleted again), which finds also what permissions do not show, such as a read-only file
+     * system.
+     */
+    static String cannotWrite(Path out) {
+        Path at = out;
+        try {
+            Files.createDirectories(out);
+            for (String name : List.of("benchmarks.json", "benchmarks.md")) {
+                at = out.resolve(name);
+                if (Files.exists(at)) {
+                    Files.newOutputStream(at, StandardOpenOption.APPEND).close(); // changes nothing
+                } else {
+                    Files.delete(Files.createFile(at));
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot write the results to '" + out + "'" + (at == out ? "" : " (" + at.getFileName() + ")")
+                    + ": " + reason(e);
+        }
+    }
+
+    /** What the system said ("Permission denied"), not the exception's class and path. */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case FileSystemException fs when fs.getReason() != null -> fs.getReason();
+            case AccessDeniedException denied -> "Permission denied";
+            case NoSuchFileException missing -> "No such file or directory";
+            case FileAlreadyExistsException exists -> "it exists and is not a directory";
+            default -> String.valueOf(e.getMessage());
+        };
     }
 
     /** Writes the results so far: after each workload, so that an interrupted run keeps what it measured. */
