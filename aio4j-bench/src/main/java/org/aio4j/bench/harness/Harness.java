@@ -33,7 +33,7 @@ public final class Harness {
     public static void main(String[] args) throws IOException {
         Options options;
         try {
-            if (List.of(args).contains("--help")) {
+            if (Options.asksForHelp(List.of(args))) {
                 System.out.print(Options.USAGE);
                 return;
             }

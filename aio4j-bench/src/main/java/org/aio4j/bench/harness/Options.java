@@ -59,6 +59,11 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                               a peer process still running after N minutes is killed, its measurement failed (default 20)
             """.formatted(QUICK_DIVISOR, Workload.ids());
 
+    /** Whether {@code args} ask for the usage: {@code --help} or {@code -h} anywhere. */
+    public static boolean asksForHelp(List<String> args) {
+        return args.contains("--help") || args.contains("-h");
+    }
+
     /** Parses {@code args}; throws {@link IllegalArgumentException} with the problem on bad input. */
     public static Options parse(List<String> args) {
         Objects.requireNonNull(args, "args");
@@ -124,9 +129,13 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         return out;
     }
 
+    /** The value of {@code option}, {@code args.get(i)}; refused if absent or another option ({@code --out --quick}). */
     private static String value(List<String> args, int i, String option) {
         if (i >= args.size()) {
             throw new IllegalArgumentException(option + " needs a value");
+        }
+        if (args.get(i).startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs a value, got the option '" + args.get(i) + "'");
         }
         return args.get(i);
     }

@@ -181,11 +181,22 @@ class ReportTest {
         assertThatThrownBy(() -> Options.parse(List.of("--cold-runs", "0", "--iterations", "0")))
                 .hasMessage("--cold-runs 0 and --iterations 0 would measure nothing");
         assertThatThrownBy(() -> Options.parse(List.of("--peers"))).hasMessage("--peers needs a value");
+        assertThatThrownBy(() -> Options.parse(List.of("--out", "--quick"))) // not a directory called --quick
+                .hasMessage("--out needs a value, got the option '--quick'");
+        assertThatThrownBy(() -> Options.parse(List.of("--workloads", "--peers", "aio4j")))
+                .hasMessage("--workloads needs a value, got the option '--peers'");
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "Big GC=-Xmx1g")))
                 .hasMessage("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9], got 'Big GC=-Xmx1g'");
         assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
         assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
                 .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
+    }
+
+    @Test
+    void helpIsAskedForByEitherSpelling() {
+        assertThat(Options.asksForHelp(List.of("-h"))).isTrue();
+        assertThat(Options.asksForHelp(List.of("--peers", "aio4j", "--help"))).isTrue();
+        assertThat(Options.asksForHelp(List.of("--peers", "aio4j"))).isFalse();
     }
 
     @Test
