@@ -83,12 +83,15 @@ public final class Harness {
     }
 
     /**
-     * Why the results cannot be written to {@code out}, or {@code null} if they can: the directory is created if
-     * missing, and {@code benchmarks.json} and {@code benchmarks.md} are opened for writing there (a file that did not
-     * exist is created and deleted again), which finds also what permissions do not show, such as a read-only file
-     * system.
+     * Why the results cannot be written to {@code out}, or {@code null} if they can: the directory and what is missing
+     * above it are created, {@code benchmarks.json} and {@code benchmarks.md} opened for writing there (which finds
+     * also what permissions do not show, such as a read-only file system), and what did not exist deleted again.
      */
     static String cannotWrite(Path out) {
+        List<Path> created = new ArrayList<>(); // deepest first
+        for (Path p = out.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            created.add(p);
+        }
         Path at = out;
         try {
             Files.createDirectories(out);
@@ -104,6 +107,14 @@ public final class Harness {
         } catch (IOException e) {
             return "cannot write the results to '" + out + "'" + (at == out ? "" : " (" + at.getFileName() + ")")
                     + ": " + reason(e);
+        } finally {
+            for (Path p : created) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    break; // something else was put there meanwhile: it and what is above it stay
+                }
+            }
         }
     }
 

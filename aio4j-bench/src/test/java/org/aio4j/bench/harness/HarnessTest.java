@@ -12,10 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 class HarnessTest {
 
     @Test
-    void anOutputDirectoryThatCanBeWrittenIsCreatedAndLeftEmpty(@TempDir Path dir) throws Exception {
+    void anOutputDirectoryThatCanBeWrittenIsLeftAsItWas(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("results").resolve("today");
         assertThat(Harness.cannotWrite(out)).isNull();
-        assertThat(out).isEmptyDirectory();
+        assertThat(dir).isEmptyDirectory();
+        Files.createDirectories(out);
         Path md = Files.writeString(out.resolve("benchmarks.md"), "notes kept by the next run");
         assertThat(Harness.cannotWrite(out)).isNull();
         assertThat(md).hasContent("notes kept by the next run");
