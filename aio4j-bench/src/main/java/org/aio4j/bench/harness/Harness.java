@@ -63,6 +63,11 @@ public final class Harness {
             System.exit(2);
             return;
         }
+        String nothing = nothingToMeasure(peers, options.workloads());
+        if (nothing != null) { // the report would be empty, and written over the last one
+            System.err.println("bench: " + nothing);
+            System.exit(1);
+        }
         // An interrupted run (Ctrl-C) must not leave a peer process running on a shared machine.
         Runtime.getRuntime().addShutdownHook(new Thread(
                 () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "bench-cleanup"));
@@ -80,6 +85,27 @@ public final class Harness {
             System.err.println("bench: some measurements failed; see the report");
             System.exit(1);
         }
+    }
+
+    /**
+     * Why {@code peers} measure nothing of {@code workloads}, or {@code null} if one of them runs one: the peers asked
+     * for cannot run here (each one's reason is printed as it is found) or have none of the workloads.
+     */
+    static String nothingToMeasure(List<Peer> peers, List<Workload> workloads) {
+        if (peers.stream().anyMatch(p -> workloads.stream().anyMatch(p::runs))) {
+            return null;
+        }
+        List<Peer> available = peers.stream().filter(p -> p.unavailable() == null).toList();
+        if (available.isEmpty()) {
+            return "nothing to measure: " + (peers.size() == 1 ? peers.getFirst().name() + " cannot"
+                    : "none of " + names(peers) + " can") + " run here";
+        }
+        return "nothing to measure: " + names(available) + (available.size() == 1 ? " has" : " have")
+                + " no implementation of " + String.join(", ", workloads.stream().map(Workload::id).toList());
+    }
+
+    private static String names(List<Peer> peers) {
+        return String.join(", ", peers.stream().map(Peer::name).toList());
     }
 
     /**
