@@ -10,8 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher's own commands, {@code ./aio4j build} and {@code ./aio4j test}, asked for help: what they answer
- * without building or testing anything (the rest of the launcher runs {@link Main}, which {@link MainTest} tests).
+ * What the launcher answers itself, without building or testing anything: {@code ./aio4j build} and
+ * {@code ./aio4j test} asked for help, and a command line that starts with an option (the rest of the launcher runs
+ * {@link Main}, which {@link MainTest} tests).
  * The script runs with {@code JAVA_HOME} set to this JVM, so it finds its JDK at once.
  */
 class LauncherTest {
@@ -30,6 +31,15 @@ class LauncherTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // a few lines each
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(p.waitFor(), out, err);
+    }
+
+    @Test
+    void anOptionBeforeTheCommandIsSaidToComeAfterIt() throws Exception {
+        Result r = launch("--scale", "2", "recipe", "basic");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("aio4j: '--scale' comes after the command, e.g. ./aio4j recipe NAME --scale 0.05"
+                + " (./aio4j help shows them)\n");
     }
 
     @Test
