@@ -26,8 +26,9 @@ import org.aio4j.Timeline;
  * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
  * usage error (checked before any recipe runs, the timeline file included: it is opened for writing), 141 if standard
  * output was closed (as by {@code | head -1}: the recipes after the one that was running are not run). With
- * {@code --timeline}, a recipe's trace is written also when it fails. {@code --help} or {@code -h} anywhere prints
- * the usage and runs nothing. The launcher's own commands ({@code test}, {@code build}, {@code bench}) are not here.
+ * {@code --timeline}, a recipe's trace is written also when it fails or is stopped (Ctrl-C). {@code --help} or
+ * {@code -h} anywhere prints the usage and runs nothing. The launcher's own commands ({@code test}, {@code build},
+ * {@code bench}) are not here.
  */
 public final class Main {
 
@@ -128,10 +129,36 @@ public final class Main {
 
     /**
      * Runs {@code r} and, if {@code timeline} is not null, writes the timeline it recorded there: also when the recipe
-     * fails, since a failing run is the one most worth looking at. A failure to write it is then added to the
-     * recipe's exception as suppressed.
+     * fails, since a failing run is the one most worth looking at, and when the JVM is stopped while it runs (Ctrl-C
+     * on a recipe that hangs), from a shutdown hook. A failure to write it is added to the recipe's exception as
+     * suppressed.
      */
     static void runRecipe(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err)
+            throws Exception {
+        Thread onExit = timeline == null ? null : new Thread(() -> {
+            try {
+                writeTimeline(r, options, timeline, err, " (interrupted)");
+            } catch (TimelineNotWritten e) {
+                err.println("aio4j: " + e.getMessage());
+            }
+        }, "aio4j-timeline-on-exit");
+        if (onExit != null) {
+            Runtime.getRuntime().addShutdownHook(onExit);
+        }
+        try {
+            runAndWrite(r, options, timeline, out, err);
+        } finally {
+            if (onExit != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onExit);
+                } catch (IllegalStateException exiting) {
+                    // the JVM is stopping: the hook runs, or has run, as it should
+                }
+            }
+        }
+    }
+
+    private static void runAndWrite(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err)
             throws Exception {
         try {
             r.run(options, out);
@@ -152,13 +179,19 @@ public final class Main {
         }
     }
 
-    /** Writes the timeline; throws {@link TimelineNotWritten}, saying why, if the file cannot be written. */
+    /**
+     * Writes the timeline, or says there is none if the recipe started no loop (yet); throws
+     * {@link TimelineNotWritten}, saying why, if the file cannot be written.
+     */
     private static void writeTimeline(Recipe r, Options options, Path file, PrintStream err, String note)
             throws TimelineNotWritten {
+        List<Timeline> timelines = options.timelines();
+        if (timelines.isEmpty()) {
+            err.println("aio4j: no timeline of " + r.name() + note + ": it started no event loop");
+            return;
+        }
         try {
-            for (Timeline t : options.timelines()) {
-                t.writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
-            }
+            timelines.getLast().writeChromeTrace(file); // a recipe runs one loop; if several, the last one is kept
         } catch (IOException e) {
             throw new TimelineNotWritten(file, e);
         }

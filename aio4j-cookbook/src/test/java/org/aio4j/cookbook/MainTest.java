@@ -180,7 +180,7 @@ class MainTest {
     }
 
     /** A recipe called {@code name} that runs {@code body}. */
-    private static Recipe recipe(String name, RecipeBody body) {
+    static Recipe recipe(String name, RecipeBody body) {
         return new Recipe() {
             @Override
             public String name() {
@@ -200,7 +200,7 @@ class MainTest {
     }
 
     @FunctionalInterface
-    private interface RecipeBody {
+    interface RecipeBody {
         void run(Options options, PrintStream printTo) throws Exception;
     }
 
