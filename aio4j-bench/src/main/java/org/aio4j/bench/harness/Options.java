@@ -104,6 +104,10 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                         throw new IllegalArgumentException("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9],"
                                 + " got '" + args.get(i) + "'");
                     }
+                    if (Peers.BUILT_IN_VARIANTS.contains(kv[0])) {
+                        throw new IllegalArgumentException("--jvm-variant " + kv[0] + ": " + Peer.AIO4J + "-" + kv[0]
+                                + " is a peer already; give the variant another NAME");
+                    }
                     variants.put(kv[0], List.of(kv[1].strip().split("\\s+")));
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");

@@ -32,6 +32,8 @@ import org.aio4j.bench.Workloads;
 final class Peers {
 
     static final String DEBIAN_PYTHON = "/usr/bin/python3";
+    /** The NAME of the aio4j-NAME peers {@link #discover} always has, which a {@code --jvm-variant} cannot take. */
+    static final List<String> BUILT_IN_VARIANTS = List.of("p1", "carrier", "debug");
     private static final String SCRIPT = "asyncio_workloads.py";
     private static final String MAIN = WorkloadMain.class.getName();
 
