@@ -2,7 +2,6 @@ package org.aio4j.bench.harness;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -125,12 +124,13 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         return ("./aio4j bench " + String.join(" ", args)).strip();
     }
 
+    /** The workloads of a comma-separated list, each once (named twice, one was measured and reported twice). */
     private static List<Workload> workloads(String csv) {
-        var out = new ArrayList<Workload>();
+        var out = new LinkedHashSet<Workload>();
         for (String id : csv.split(",")) {
             out.add(Workload.byId(id.strip()));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** The value of {@code option}, {@code args.get(i)}; refused if absent or another option ({@code --out --quick}). */

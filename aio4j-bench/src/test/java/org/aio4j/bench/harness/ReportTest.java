@@ -190,6 +190,8 @@ class ReportTest {
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "p1=-Xmx1g"))) // two peers aio4j-p1
                 .hasMessage("--jvm-variant p1: aio4j-p1 is a peer already; give the variant another NAME");
         assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
+        assertThat(Options.parse(List.of("--workloads", "queue,switch,queue")).workloads())
+                .containsExactly(Workload.QUEUE, Workload.SWITCH);
         assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
                 .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
     }
