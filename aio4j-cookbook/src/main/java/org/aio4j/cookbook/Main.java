@@ -61,7 +61,9 @@ public final class Main {
             return dispatch(List.of(args), cookbook, out, err);
         } catch (UsageException e) {
             err.println("aio4j: " + e.getMessage());
-            err.println(usage());
+            if (e.showUsage) {
+                err.println(usage());
+            }
             return 2;
         } catch (TimelineNotWritten e) { // the recipe ran well: its output is right, only the file is missing
             err.println("aio4j: " + e.getMessage());
@@ -109,7 +111,7 @@ public final class Main {
         if (line.timeline() != null) {
             if (Files.isDirectory(line.timeline())) {
                 throw new UsageException("--timeline '" + line.timeline() + "' is a directory; give a file name, e.g. "
-                        + line.timeline().resolve("trace.json"));
+                        + line.timeline().resolve("trace.json"), false);
             }
             for (Recipe r : toRun) {
                 files.add(checkWritable(toRun.size() == 1 ? line.timeline() : perRecipe(line.timeline(), r.name())));
@@ -210,7 +212,7 @@ public final class Main {
         Map<String, String> classes = new LinkedHashMap<>();
         cookbook.forEach(r -> classes.put(r.getClass().getSimpleName(), r.name()));
         String meant = DidYouMean.among(name, names, classes).map(n -> " (did you mean '" + n + "'?)").orElse("");
-        return new UsageException("no recipe named '" + name + "'" + meant + "; 'aio4j recipe list' shows them");
+        return new UsageException("no recipe named '" + name + "'" + meant + "; 'aio4j recipe list' shows them", false);
     }
 
     /** Refuses the arguments left over by a command that takes none. */
@@ -229,38 +231,42 @@ public final class Main {
      * check finds what permissions do not show, such as a read-only or pseudo file system ({@code /proc}).
      */
     private static Path checkWritable(Path file) {
-        String cannot = "cannot write the timeline to '" + file + "': ";
         if (Files.isDirectory(file)) {
-            throw new UsageException(cannot + "it is a directory");
+            throw cannotWrite(file, "it is a directory");
         }
         if (Files.exists(file)) {
             if (!Files.isWritable(file)) {
-                throw new UsageException(cannot + "the file is not writable");
+                throw cannotWrite(file, "the file is not writable");
             }
             try {
                 Files.newOutputStream(file, StandardOpenOption.APPEND).close(); // changes nothing
                 return file;
             } catch (IOException e) {
-                throw new UsageException(cannot + TimelineNotWritten.reason(e));
+                throw cannotWrite(file, TimelineNotWritten.reason(e));
             }
         }
         Path dir = file.toAbsolutePath().getParent();
         if (!Files.exists(dir)) {
-            throw new UsageException(cannot + "directory '" + dir + "' does not exist");
+            throw cannotWrite(file, "directory '" + dir + "' does not exist");
         }
         if (!Files.isDirectory(dir)) {
-            throw new UsageException(cannot + "'" + dir + "' is not a directory");
+            throw cannotWrite(file, "'" + dir + "' is not a directory");
         }
         if (!Files.isWritable(dir)) {
-            throw new UsageException(cannot + "directory '" + dir + "' is not writable");
+            throw cannotWrite(file, "directory '" + dir + "' is not writable");
         }
         try {
             Files.createFile(file);
             Files.delete(file);
         } catch (IOException e) {
-            throw new UsageException(cannot + TimelineNotWritten.reason(e));
+            throw cannotWrite(file, TimelineNotWritten.reason(e));
         }
         return file;
+    }
+
+    /** The error for a timeline {@code file} that cannot be written, and {@code why}. */
+    private static UsageException cannotWrite(Path file, String why) {
+        return new UsageException(TimelineNotWritten.message(file, why), false);
     }
 
     private static Path perRecipe(Path file, String recipe) {
@@ -348,7 +354,12 @@ public final class Main {
         private static final long serialVersionUID = 1L;
 
         TimelineNotWritten(Path file, IOException cause) {
-            super("cannot write the timeline to '" + file + "': " + reason(cause), cause);
+            super(message(file, reason(cause)), cause);
+        }
+
+        /** "cannot write the timeline to '{@code file}': {@code why}". */
+        static String message(Path file, String why) {
+            return "cannot write the timeline to '" + file + "': " + why;
         }
 
         /** What the system said, as a user reads it ("Permission denied"), not the exception's class and path. */
@@ -365,11 +376,22 @@ public final class Main {
         }
     }
 
+    /**
+     * A command line that cannot run, with what is wrong; the usage follows the message if {@code showUsage} (not for
+     * a recipe name that is none or a file that cannot be written, whose message says all there is to say).
+     */
     private static final class UsageException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
+        final boolean showUsage;
+
         UsageException(String message) {
+            this(message, true);
+        }
+
+        UsageException(String message, boolean showUsage) {
             super(message);
+            this.showUsage = showUsage;
         }
     }
 }

@@ -276,6 +276,22 @@ class MainTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
+    /** The usage would only bury the line that says what is wrong, and which name was meant. */
+    @Test
+    void aNameThatIsNoneOrAFileThatCannotBeWrittenIsOneLineWithoutTheUsage(@TempDir Path dir) {
+        assertThat(run("recipe", "baisc")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("aio4j: no recipe named 'baisc' (did you mean 'basic'?); 'aio4j recipe list' shows them\n");
+        err.reset();
+        Path missing = dir.resolve("no-such-dir").resolve("trace.json");
+        assertThat(run("recipe", "basic", "--timeline", missing.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("aio4j: cannot write the timeline to '" + missing
+                + "': directory '" + missing.getParent() + "' does not exist\n");
+        err.reset();
+        assertThat(run("recipe", "basic", "--scale", "x")).isEqualTo(2); // a mistake in the syntax: the usage helps
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("aio4j: --scale must be a number, got 'x'\nusage: ");
+    }
+
     @Test
     void helpAnywhereAfterRecipePrintsTheUsageAndRunsNothing() {
         for (List<String> args : List.of(List.of("-h"), List.of("--help"), List.of("recipe", "--help"),
