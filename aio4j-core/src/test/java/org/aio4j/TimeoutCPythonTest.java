@@ -1,0 +1,301 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Timeout scopes (rescheduling, nesting, a body that catches the expiry) checked against CPython 3.13's
+ * asyncio.timeout: each test quotes the Python program and what CPython prints, and runs the same program on a
+ * virtual clock (CPython's times are printed relative to the start of each block).
+ */
+class TimeoutCPythonTest {
+
+    /*
+     * try:
+     *     async with asyncio.timeout(5) as cm:
+     *         cm.reschedule(loop.time() + 1); await asyncio.sleep(3); log("slept")
+     * except TimeoutError: log("timeout at", elapsed, cm.expired(), current_task().cancelling())
+     * async with asyncio.timeout(1) as cm:
+     *     cm.reschedule(loop.time() + 10); await asyncio.sleep(3); log("slept 3", elapsed, cm.expired())
+     * async with asyncio.timeout(1) as cm:
+     *     cm.reschedule(None); await asyncio.sleep(2); log("none", cm.when(), cm.expired())
+     * loop.call_soon(log, "soon-before")
+     * try:
+     *     async with asyncio.timeout(10) as cm:
+     *         loop.call_soon(log, "soon1"); cm.reschedule(loop.time() - 5); loop.call_soon(log, "soon2")
+     *         await asyncio.sleep(1)
+     * except TimeoutError: log("past timeout", elapsed)
+     * CPython: timeout at 1 True 0 | slept 3 3 False | none None False | soon-before | soon1 | soon2 | past timeout 0
+     * A deadline moved into the past expires in the next iteration, queued behind the callbacks queued before.
+     */
+    @Test
+    void aRescheduledDeadlineExpiresAtItsNewTime() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            double t0 = loop.time();
+            Timeout[] cm = new Timeout[1];
+            try (var t = Aio.timeout(Duration.ofSeconds(5))) {
+                cm[0] = t;
+                t.reschedule(loop.time() + 1);
+                Aio.sleep(3);
+                seen.add("slept");
+            } catch (TimeoutCancellationException e) {
+                seen.add("timeout at " + (loop.time() - t0) + " " + cm[0].expired() + " "
+                        + Aio.currentTask().cancelling());
+            }
+            t0 = loop.time();
+            try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                t.reschedule(loop.time() + 10);
+                Aio.sleep(3);
+                seen.add("slept 3 " + (loop.time() - t0) + " " + t.expired());
+            }
+            try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                t.reschedule(Double.POSITIVE_INFINITY);
+                Aio.sleep(2);
+                seen.add("none " + t.when() + " " + t.expired());
+            }
+            t0 = loop.time();
+            loop.callSoon(() -> seen.add("soon-before"));
+            try (var t = Aio.timeout(Duration.ofSeconds(10))) {
+                loop.callSoon(() -> seen.add("soon1"));
+                t.reschedule(loop.time() - 5);
+                loop.callSoon(() -> seen.add("soon2"));
+                Aio.sleep(1);
+            } catch (TimeoutCancellationException e) {
+                seen.add("past timeout " + (loop.time() - t0));
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("timeout at 1.0 true 0", "slept 3 3.0 false", "none Infinity false",
+                "soon-before", "soon1", "soon2", "past timeout 0.0");
+    }
+
+    /*
+     * try:
+     *     async with asyncio.timeout(1):
+     *         try:
+     *             async with asyncio.timeout(5): await asyncio.sleep(10)
+     *         except TimeoutError: log("inner caught timeout (wrong)")
+     *         except asyncio.CancelledError: log("inner sees cancelled", current_task().cancelling()); raise
+     * except TimeoutError: log("outer timeout", elapsed, current_task().cancelling())
+     * try:
+     *     async with asyncio.timeout(5):
+     *         try:
+     *             async with asyncio.timeout(1): await asyncio.sleep(10)
+     *         except TimeoutError: log("inner timeout", elapsed, current_task().cancelling())
+     *         await asyncio.sleep(10)
+     * except TimeoutError: log("outer timeout2", elapsed)
+     * try:
+     *     async with asyncio.timeout(2) as o:
+     *         try:
+     *             async with asyncio.timeout(2) as i: await asyncio.sleep(10)
+     *         except TimeoutError: log("same: inner timeout", o.expired(), i.expired())
+     *         log("after inner"); await asyncio.sleep(0); log("after sleep0")
+     * except TimeoutError: log("same: outer timeout", elapsed, o.expired(), i.expired())
+     * CPython: inner sees cancelled 1 | outer timeout 1 0 | inner timeout 1 0 | outer timeout2 5
+     *          | same: outer timeout 2 True True
+     * The expiry of an outer scope passes through the inner one as a cancellation; two scopes expiring in the same
+     * iteration interrupt the task once, and the outer one takes the whole block as its timeout.
+     */
+    @Test
+    void nestedScopesExpireInTheScopeWhoseDeadlinePassed() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            double t0 = loop.time();
+            try (var o = Aio.timeout(Duration.ofSeconds(1))) {
+                try (var i = Aio.timeout(Duration.ofSeconds(5))) {
+                    Aio.sleep(10);
+                } catch (TimeoutCancellationException e) {
+                    if (e.isTimeout()) {
+                        seen.add("inner caught timeout (wrong)");
+                    } else {
+                        seen.add("inner sees cancelled " + Aio.currentTask().cancelling());
+                    }
+                    throw e;
+                }
+            } catch (TimeoutCancellationException e) {
+                seen.add("outer " + (e.isTimeout() ? "timeout " : "cancelled ") + (loop.time() - t0) + " "
+                        + Aio.currentTask().cancelling());
+            }
+            double t1 = loop.time();
+            try (var o = Aio.timeout(Duration.ofSeconds(5))) {
+                try (var i = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.sleep(10);
+                } catch (TimeoutCancellationException e) {
+                    seen.add("inner " + (e.isTimeout() ? "timeout " : "cancelled ") + (loop.time() - t1) + " "
+                            + Aio.currentTask().cancelling());
+                }
+                Aio.sleep(10);
+            } catch (TimeoutCancellationException e) {
+                seen.add("outer timeout2 " + (loop.time() - t1));
+            }
+            double t2 = loop.time();
+            Timeout[] scopes = new Timeout[2];
+            try (var o = Aio.timeout(Duration.ofSeconds(2))) {
+                scopes[0] = o;
+                try (var i = Aio.timeout(Duration.ofSeconds(2))) {
+                    scopes[1] = i;
+                    Aio.sleep(10);
+                } catch (TimeoutCancellationException e) {
+                    if (e.isTimeout()) {
+                        seen.add("same: inner timeout " + o.expired() + " " + scopes[1].expired());
+                    } else {
+                        throw e;
+                    }
+                }
+                seen.add("after inner");
+                Aio.sleep(0);
+                seen.add("after sleep0");
+            } catch (TimeoutCancellationException e) {
+                seen.add("same: outer " + (e.isTimeout() ? "timeout " : "cancelled ") + (loop.time() - t2) + " "
+                        + scopes[0].expired() + " " + scopes[1].expired());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("inner sees cancelled 1", "outer timeout 1.0 0", "inner timeout 1.0 0",
+                "outer timeout2 5.0", "same: outer timeout 2.0 true true");
+    }
+
+    /*
+     * async with asyncio.timeout(1) as cm:
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError: log("caught", current_task().cancelling())
+     *     await asyncio.sleep(1); log("slept after", elapsed)
+     * log("exited normally", cm.expired(), current_task().cancelling())
+     * try:
+     *     async with asyncio.timeout(1) as cm:
+     *         try: await asyncio.sleep(10)
+     *         except asyncio.CancelledError: raise ValueError("x")
+     * except ValueError as e: log("value error", e, cm.expired(), current_task().cancelling())
+     * CPython: caught 1 | slept after 2 | exited normally True 0 | value error x True 0
+     * A body that swallows the expiry goes on undisturbed and leaves the block normally, the scope expired and its
+     * request withdrawn; another exception raised in its place leaves as it is.
+     */
+    @Test
+    void aBodyThatCatchesTheExpiryGoesOnAndTheScopeStillWithdrawsItsRequest() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            double t0 = loop.time();
+            Timeout[] cm = new Timeout[1];
+            try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                cm[0] = t;
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    seen.add("caught " + Aio.currentTask().cancelling());
+                }
+                Aio.sleep(1);
+                seen.add("slept after " + (loop.time() - t0));
+            }
+            seen.add("exited normally " + cm[0].expired() + " " + Aio.currentTask().cancelling());
+            try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                cm[0] = t;
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    throw new IllegalArgumentException("x");
+                }
+            } catch (IllegalArgumentException e) {
+                seen.add("value error " + e.getMessage() + " " + cm[0].expired() + " "
+                        + Aio.currentTask().cancelling());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("caught 1", "slept after 2.0", "exited normally true 0",
+                "value error x true 0");
+    }
+
+    /*
+     * async def swallow():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError: log("inner swallowed", elapsed)
+     *     await asyncio.sleep(1); return "inner result"
+     * async with asyncio.timeout(1) as cm:
+     *     r = await asyncio.create_task(swallow())
+     *     log("body got", r, elapsed, cm.expired(), current_task().cancelling())
+     *     await asyncio.sleep(1); log("body slept", elapsed)
+     * log("exited", cm.expired(), current_task().cancelling())
+     * try:
+     *     async with asyncio.timeout(None) as cm:
+     *         loop.call_later(1, lambda: cm.reschedule(loop.time() + 1)); await asyncio.sleep(10)
+     * except TimeoutError: log("rescheduled from callback expired", elapsed)
+     * try: cm.reschedule(5)
+     * except RuntimeError as e: log("reschedule after:", e)
+     * async with asyncio.timeout_at(loop.time() - 1) as cm: log("body without suspension")
+     * log("no-suspend exit", cm.expired())
+     * try:
+     *     async with asyncio.timeout(0) as cm:
+     *         log("body before sleep"); await asyncio.sleep(0); log("after sleep0 (wrong)")
+     * except TimeoutError: log("timeout(0) expired", cm.expired())
+     * CPython: inner swallowed 1 | body got inner result 2 True 1 | body slept 3 | exited True 0
+     *          | rescheduled from callback expired 2 | reschedule after: Cannot change state of expired Timeout
+     *          | body without suspension | no-suspend exit False | body before sleep | timeout(0) expired True
+     * An expiry the awaited task swallows leaves the block running to its end, its request counted until the exit
+     * withdraws it; a deadline already passed does not expire a block that never suspends.
+     */
+    @Test
+    void anExpiryTheAwaitedTaskSwallowsAndDeadlinesThatPassWithoutASuspension() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            double t0 = loop.time();
+            Timeout[] cm = new Timeout[1];
+            try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                cm[0] = t;
+                String r = Aio.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        seen.add("inner swallowed " + (loop.time() - t0));
+                    }
+                    Aio.sleep(1);
+                    return "inner result";
+                }).await();
+                seen.add("body got " + r + " " + (loop.time() - t0) + " " + t.expired() + " "
+                        + Aio.currentTask().cancelling());
+                Aio.sleep(1);
+                seen.add("body slept " + (loop.time() - t0));
+            }
+            seen.add("exited " + cm[0].expired() + " " + Aio.currentTask().cancelling());
+            double t1 = loop.time();
+            try (var t = Aio.timeoutAt(Double.POSITIVE_INFINITY)) {
+                cm[0] = t;
+                loop.callLater(1, () -> t.reschedule(loop.time() + 1));
+                Aio.sleep(10);
+            } catch (TimeoutCancellationException e) {
+                seen.add("rescheduled from callback expired " + (loop.time() - t1));
+            }
+            try {
+                cm[0].reschedule(5);
+            } catch (IllegalStateException e) {
+                seen.add("reschedule after: " + e.getMessage());
+            }
+            try (var t = Aio.timeoutAt(loop.time() - 1)) {
+                cm[0] = t;
+                seen.add("body without suspension");
+            }
+            seen.add("no-suspend exit " + cm[0].expired());
+            try (var t = Aio.timeout(Duration.ZERO)) {
+                cm[0] = t;
+                seen.add("body before sleep");
+                Aio.sleep(0);
+                seen.add("after sleep0 (wrong)");
+            } catch (TimeoutCancellationException e) {
+                seen.add("timeout(0) expired " + cm[0].expired());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("inner swallowed 1.0", "body got inner result 2.0 true 1", "body slept 3.0",
+                "exited true 0", "rescheduled from callback expired 2.0",
+                "reschedule after: Cannot reschedule a Timeout that is expired", "body without suspension",
+                "no-suspend exit false", "body before sleep", "timeout(0) expired true");
+    }
+}
