@@ -254,7 +254,9 @@ public final class Task<T> extends Future<T> {
 
     /**
      * The number of cancellation requests not yet withdrawn with {@link #uncancel()}: asyncio's
-     * {@code cancelling()}.
+     * {@code cancelling()}. A {@link TaskGroup}'s abort of its block (its {@link TaskGroupException} thrown where the
+     * block waits) is not a cancellation and is not counted, where asyncio's TaskGroup aborts with a {@code cancel()}
+     * that {@code cancelling()} counts until the group's exit withdraws it.
      *
      * @return the number of cancellation requests pending
      */

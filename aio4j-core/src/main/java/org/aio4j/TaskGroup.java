@@ -30,7 +30,10 @@ import java.util.concurrent.CancellationException;
  * {@code close()} treats a group that was not joined like asyncio treats a block that raised: it cancels the tasks
  * still running, waits for them to finish, and throws the group's errors if there are any (those already thrown
  * into the block again, as a copy whose cause is the first: the block may have caught them). (A block that forgets
- * {@code join()} therefore cancels its tasks; the loop logs that at level INFO.)
+ * {@code join()} therefore cancels its tasks; the loop logs that at level INFO.) An exception the block throws
+ * itself is not one of the group's errors: it leaves the block as it is, and the {@code TaskGroupException} that
+ * {@code close()} throws, if any, is attached to it as suppressed (try-with-resources), where asyncio adds the
+ * block's exception to the group's {@code ExceptionGroup}.
  *
  * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
  * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. Errors
