@@ -541,4 +541,581 @@ class PrimitivesCPythonTest {
         });
         assertThat(out).containsExactly("shut down, qsize=0", "j1 joined", "j2 joined", "p1 shut out");
     }
+
+    /*
+     * async def main():
+     *     q = asyncio.Queue()
+     *     async def getter(n):
+     *         try: log(n, "got", await q.get())
+     *         except asyncio.QueueShutDown: log(n, "shut out")
+     *     async def joiner(): await q.join(); log("joined", q.qsize())
+     *     q.put_nowait(1); q.put_nowait(2); log("get", q.get_nowait())
+     *     asyncio.create_task(joiner()); await asyncio.sleep(0)
+     *     log("get", q.get_nowait())
+     *     asyncio.create_task(getter("g1")); asyncio.create_task(getter("g2")); await asyncio.sleep(0)
+     *     q.shutdown(immediate=True); log("shut", q.qsize(), q.empty())
+     *     for _ in range(3): await asyncio.sleep(0)
+     *     for i in (1, 2, 3):
+     *         try: q.task_done(); log("task_done ok", i)
+     *         except ValueError as e: log("task_done error", e)
+     *     q = asyncio.Queue(); q.put_nowait("x"); q.shutdown()
+     *     try: q.put_nowait("y")
+     *     except asyncio.QueueShutDown: log("put refused")
+     *     log("get after shutdown", await q.get())
+     *     try: await q.get()
+     *     except asyncio.QueueShutDown: log("empty shut out")
+     *     q.task_done(); await q.join(); log("joined2")
+     *
+     * CPython 3.13: ['get 1', 'get 2', 'shut 0 True', 'g1 shut out', 'g2 shut out', 'task_done ok 1',
+     *                'task_done ok 2', 'task_done error ...', 'put refused', 'get after shutdown x', 'empty shut out',
+     *                'joined2', 'joined 0']
+     * (an immediate shutdown counts done only the items it removes: items taken before it keep join() waiting, and
+     * task_done() still works after it)
+     */
+    @Test
+    void anImmediateShutdownLeavesTheItemsTakenBeforeItUnfinished() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<Integer>();
+            q.putNowait(1);
+            q.putNowait(2);
+            out.add("get " + q.getNowait());
+            Aio.createTask(() -> {
+                q.join();
+                out.add("joined " + q.qsize());
+            });
+            Aio.sleep(0);
+            out.add("get " + q.getNowait());
+            for (String n : List.of("g1", "g2")) {
+                Aio.createTask(() -> {
+                    try {
+                        out.add(n + " got " + q.get());
+                    } catch (QueueShutDownException e) {
+                        out.add(n + " shut out");
+                    }
+                });
+            }
+            Aio.sleep(0);
+            assertThat(q.shutdown(true)).isEmpty();
+            out.add("shut " + q.qsize() + " " + q.empty());
+            yieldTimes(3);
+            for (int i = 1; i <= 3; i++) {
+                try {
+                    q.taskDone();
+                    out.add("task_done ok " + i);
+                } catch (IllegalStateException e) {
+                    out.add("task_done error");
+                }
+            }
+            var q2 = new Queue<String>();
+            q2.putNowait("x");
+            q2.shutdown();
+            try {
+                q2.putNowait("y");
+            } catch (QueueShutDownException e) {
+                out.add("put refused");
+            }
+            out.add("get after shutdown " + q2.get());
+            try {
+                q2.get();
+            } catch (QueueShutDownException e) {
+                out.add("empty shut out");
+            }
+            q2.taskDone();
+            q2.join();
+            out.add("joined2");
+            return null;
+        });
+        assertThat(out).containsExactly("get 1", "get 2", "shut 0 true", "g1 shut out", "g2 shut out",
+                "task_done ok 1", "task_done ok 2", "task_done error", "put refused", "get after shutdown x",
+                "empty shut out", "joined2", "joined 0");
+    }
+
+    /*
+     * async def main():
+     *     sem = asyncio.Semaphore(1); await sem.acquire()
+     *     async def w(n):
+     *         try:
+     *             async with sem: log(n, "acquired"); await asyncio.sleep(0)
+     *         except asyncio.CancelledError: log(n, "cancelled")
+     *     t1 = create_task(w("w1")); create_task(w("w2")); create_task(w("w3")); await asyncio.sleep(0)
+     *     sem.release(); t1.cancel(); log("locked after release+cancel", sem.locked())
+     *     create_task(w("w4"))
+     *     for _ in range(6): await asyncio.sleep(0)
+     *     log("final", sem._value)
+     *     sem = asyncio.Semaphore(0)
+     *     ts = [create_task(w(f"v{i}")) for i in range(3)]; await asyncio.sleep(0)
+     *     sem.release(); sem.release(); ts[0].cancel()
+     *     for _ in range(6): await asyncio.sleep(0)
+     *     log("final2", sem._value)
+     *
+     * CPython 3.13: ['locked after release+cancel True', 'w1 cancelled', 'w2 acquired', 'w3 acquired',
+     *                'w4 acquired', 'final 0', 'v0 cancelled', 'v1 acquired', 'v2 acquired', 'final2 2']
+     * (the permit released to a waiter cancelled before it woke goes to the next waiter, not to a newcomer)
+     */
+    @Test
+    void aSemaphorePermitReleasedToAWaiterCancelledBeforeItWokeGoesToTheNextWaiter() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(1);
+            sem.acquire();
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("w1", "w2", "w3")) {
+                ts.add(Aio.createTask(semaphoreUser(sem, n, out)));
+            }
+            Aio.sleep(0);
+            sem.release();
+            ts.get(0).cancel();
+            out.add("locked after release+cancel " + sem.locked());
+            Aio.createTask(semaphoreUser(sem, "w4", out));
+            yieldTimes(6);
+            out.add("final " + sem.value());
+            var sem2 = new Semaphore(0);
+            ts.clear();
+            for (String n : List.of("v0", "v1", "v2")) {
+                ts.add(Aio.createTask(semaphoreUser(sem2, n, out)));
+            }
+            Aio.sleep(0);
+            sem2.release();
+            sem2.release();
+            ts.get(0).cancel();
+            yieldTimes(6);
+            out.add("final2 " + sem2.value());
+            return null;
+        });
+        assertThat(out).containsExactly("locked after release+cancel true", "w1 cancelled", "w2 acquired",
+                "w3 acquired", "w4 acquired", "final 0", "v0 cancelled", "v1 acquired", "v2 acquired", "final2 2");
+    }
+
+    private static VoidCoroutine semaphoreUser(Semaphore sem, String n, List<String> out) {
+        return () -> {
+            try (var _ = sem.acquire()) {
+                out.add(n + " acquired");
+                Aio.sleep(0);
+            } catch (CancellationException e) {
+                out.add(n + " cancelled");
+            }
+        };
+    }
+
+    /*
+     * async def main():
+     *     c = asyncio.Condition(); state = {"n": 0}
+     *     def pred():
+     *         log("pred", state["n"])
+     *         if state["n"] == 2: raise ValueError("pred boom")
+     *         return state["n"] >= 3
+     *     async def waiter():
+     *         async with c:
+     *             try: await c.wait_for(pred)
+     *             except ValueError as e: log("waiter got", e, c.locked())
+     *         log("waiter out", c.locked())
+     *     t = asyncio.create_task(waiter()); await asyncio.sleep(0)
+     *     for i in (1, 2):
+     *         async with c: state["n"] = i; c.notify_all()
+     *         await asyncio.sleep(0); await asyncio.sleep(0)
+     *     await t
+     *
+     * CPython 3.13: ['pred 0', 'pred 1', 'pred 2', 'waiter got pred boom True', 'waiter out False']
+     * (a predicate that throws ends wait_for with its exception, the lock held)
+     */
+    @Test
+    void aConditionPredicateThatThrowsEndsWaitForWithTheLockHeld() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var c = new Condition();
+            int[] n = {0};
+            Task<Void> t = Aio.createTask(() -> {
+                try (var _ = c.acquire()) {
+                    try {
+                        c.waitFor(() -> {
+                            out.add("pred " + n[0]);
+                            if (n[0] == 2) {
+                                throw new IllegalArgumentException("pred boom");
+                            }
+                            return n[0] >= 3;
+                        });
+                    } catch (IllegalArgumentException e) {
+                        out.add("waiter got " + e.getMessage() + " " + c.locked());
+                    }
+                }
+                out.add("waiter out " + c.locked());
+            });
+            Aio.sleep(0);
+            for (int i = 1; i <= 2; i++) {
+                try (var _ = c.acquire()) {
+                    n[0] = i;
+                    c.signalAll();
+                }
+                yieldTimes(2);
+            }
+            t.await();
+            return null;
+        });
+        assertThat(out).containsExactly("pred 0", "pred 1", "pred 2", "waiter got pred boom true", "waiter out false");
+    }
+
+    /*
+     * async def main():
+     *     b = asyncio.Barrier(3)
+     *     async def w(n):
+     *         try: log(n, "index", await b.wait())
+     *         except asyncio.BrokenBarrierError: log(n, "broken", b.broken, b.n_waiting)
+     *     ts = [create_task(w(f"w{i}")) for i in range(2)]; await asyncio.sleep(0)
+     *     log("waiting", b.n_waiting); await b.abort(); log("aborted", b.broken, b.n_waiting)
+     *     await asyncio.gather(*ts)
+     *     try: await b.wait()
+     *     except asyncio.BrokenBarrierError: log("main broken")
+     *     await b.reset(); log("reset", b.broken, b.n_waiting)
+     *     ts = [create_task(w(f"x{i}")) for i in range(2)]; await asyncio.sleep(0)
+     *     await b.reset(); log("reset while waiting", b.broken, b.n_waiting)
+     *     await asyncio.gather(*ts); log("after", b.broken, b.n_waiting)
+     *
+     * CPython 3.13: ['waiting 2', 'aborted True 0', 'w0 broken True 0', 'w1 broken True 0', 'main broken',
+     *                'reset False 0', 'reset while waiting False 0', 'x0 broken False 0', 'x1 broken False 0',
+     *                'after False 0']
+     */
+    @Test
+    void aBarrierAbortedOrResetWhileTasksWaitBreaksTheirWait() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var b = new Barrier(3);
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("w0", "w1")) {
+                ts.add(Aio.createTask(() -> abortedBarrierWaiter(b, n, out)));
+            }
+            Aio.sleep(0);
+            out.add("waiting " + b.nWaiting());
+            b.abort();
+            out.add("aborted " + b.broken() + " " + b.nWaiting());
+            Aio.gather(ts).await();
+            try {
+                b.await();
+            } catch (BrokenBarrierException e) {
+                out.add("main broken");
+            }
+            b.reset();
+            out.add("reset " + b.broken() + " " + b.nWaiting());
+            ts.clear();
+            for (String n : List.of("x0", "x1")) {
+                ts.add(Aio.createTask(() -> abortedBarrierWaiter(b, n, out)));
+            }
+            Aio.sleep(0);
+            b.reset();
+            out.add("reset while waiting " + b.broken() + " " + b.nWaiting());
+            Aio.gather(ts).await();
+            out.add("after " + b.broken() + " " + b.nWaiting());
+            return null;
+        });
+        assertThat(out).containsExactly("waiting 2", "aborted true 0", "w0 broken true 0", "w1 broken true 0",
+                "main broken", "reset false 0", "reset while waiting false 0", "x0 broken false 0",
+                "x1 broken false 0", "after false 0");
+    }
+
+    private static void abortedBarrierWaiter(Barrier b, String n, List<String> out) {
+        try {
+            out.add(n + " index " + b.await());
+        } catch (BrokenBarrierException e) {
+            out.add(n + " broken " + b.broken() + " " + b.nWaiting());
+        }
+    }
+
+    /*
+     * async def main():
+     *     e = asyncio.Event()
+     *     async def w(n):
+     *         try: log(n, "woke", await e.wait(), e.is_set())
+     *         except asyncio.CancelledError: log(n, "cancelled")
+     *     t1, t2, t3 = (create_task(w(n)) for n in ("w1", "w2", "w3")); await asyncio.sleep(0)
+     *     e.set(); e.clear(); t2.cancel()
+     *     await asyncio.sleep(0); await asyncio.sleep(0)
+     *     lock = asyncio.Lock(); await lock.acquire()
+     *     async def locker(n):
+     *         async with lock: log(n, "has lock"); await asyncio.sleep(0)
+     *     create_task(locker("L1")); await asyncio.sleep(0)
+     *     lock.release(); create_task(locker("L2")); log("released; locked", lock.locked())
+     *     for _ in range(5): await asyncio.sleep(0)
+     *     await lock.acquire(); create_task(locker("M1")); await asyncio.sleep(0)
+     *     lock.release()
+     *     try: await asyncio.wait_for(lock.acquire(), 0.001); log("main reacquired"); lock.release()
+     *     except TimeoutError: log("main timed out")
+     *     for _ in range(5): await asyncio.sleep(0)
+     *
+     * CPython 3.13: ['w1 woke True False', 'w2 cancelled', 'w3 woke True False', 'released; locked False',
+     *                'L1 has lock', 'L2 has lock', 'M1 has lock', 'main reacquired']
+     * (an event cleared after set() still wakes its waiters; a lock released to a waiter that has not run yet goes
+     * to it, not to a task that asks for it meanwhile, though locked() answers false)
+     */
+    @Test
+    void anEventClearedAfterSetStillWakesItsWaitersAndAReleasedLockGoesToItsWaiter() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var e = new Event();
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("w1", "w2", "w3")) {
+                ts.add(Aio.createTask(() -> {
+                    try {
+                        e.await();
+                        out.add(n + " woke true " + e.isSet());
+                    } catch (CancellationException x) {
+                        out.add(n + " cancelled");
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            e.set();
+            e.clear();
+            ts.get(1).cancel();
+            yieldTimes(2);
+            var lock = new Lock();
+            lock.acquire();
+            Aio.createTask(locker(lock, "L1", out));
+            Aio.sleep(0);
+            lock.release();
+            Aio.createTask(locker(lock, "L2", out));
+            out.add("released; locked " + lock.locked());
+            yieldTimes(5);
+            lock.acquire();
+            Aio.createTask(locker(lock, "M1", out));
+            Aio.sleep(0);
+            lock.release();
+            try {
+                Aio.waitFor(() -> lock.acquire(), Duration.ofMillis(1));
+                out.add("main reacquired");
+                lock.release();
+            } catch (java.util.concurrent.TimeoutException x) {
+                out.add("main timed out");
+            }
+            yieldTimes(5);
+            return null;
+        });
+        assertThat(out).containsExactly("w1 woke true false", "w2 cancelled", "w3 woke true false",
+                "released; locked false", "L1 has lock", "L2 has lock", "M1 has lock", "main reacquired");
+    }
+
+    private static VoidCoroutine locker(Lock lock, String n, List<String> out) {
+        return () -> {
+            try (var _ = lock.acquire()) {
+                out.add(n + " has lock");
+                Aio.sleep(0);
+            }
+        };
+    }
+
+    /*
+     * async def main():
+     *     q = asyncio.Queue()
+     *     async def g(n):
+     *         try: log(n, "got", await q.get())
+     *         except asyncio.CancelledError: log(n, "cancelled", q.qsize())
+     *     t1, t2, t3 = (create_task(g(n)) for n in ("g1", "g2", "g3")); await asyncio.sleep(0)
+     *     q.put_nowait("x"); t1.cancel(); await asyncio.sleep(0); await asyncio.sleep(0); log("after", q.qsize())
+     *     q.put_nowait("y"); q.put_nowait("z"); t2.cancel()
+     *     for _ in range(3): await asyncio.sleep(0)
+     *     log("after2", q.qsize())
+     *     q = asyncio.Queue(1); q.put_nowait(0)
+     *     async def p(n):
+     *         try: await q.put(n); log(n, "put")
+     *         except asyncio.CancelledError: log(n, "put cancelled")
+     *     p1 = create_task(p("p1")); p2 = create_task(p("p2")); await asyncio.sleep(0)
+     *     log("got", q.get_nowait()); p1.cancel()
+     *     for _ in range(3): await asyncio.sleep(0)
+     *     log("queue", q.qsize(), q.get_nowait())
+     *
+     * CPython 3.13: ['g1 cancelled 1', 'g2 got x', 'after 0', 'g3 got y', 'after2 1', 'got 0', 'p1 put cancelled',
+     *                'p2 put', 'queue 1 p2']
+     * (a getter or putter cancelled after a put or get woke it passes its turn to the next one)
+     */
+    @Test
+    void aQueueWaiterCancelledAfterItWasWokenPassesItsTurnOn() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("g1", "g2", "g3")) {
+                ts.add(Aio.createTask(() -> {
+                    try {
+                        out.add(n + " got " + q.get());
+                    } catch (CancellationException e) {
+                        out.add(n + " cancelled " + q.qsize());
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            q.putNowait("x");
+            ts.get(0).cancel();
+            yieldTimes(2);
+            out.add("after " + q.qsize());
+            q.putNowait("y");
+            q.putNowait("z");
+            ts.get(1).cancel();
+            yieldTimes(3);
+            out.add("after2 " + q.qsize());
+            var q2 = new Queue<String>(1);
+            q2.putNowait("0");
+            ts.clear();
+            for (String n : List.of("p1", "p2")) {
+                ts.add(Aio.createTask(() -> {
+                    try {
+                        q2.put(n);
+                        out.add(n + " put");
+                    } catch (CancellationException e) {
+                        out.add(n + " put cancelled");
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            out.add("got " + q2.getNowait());
+            ts.get(0).cancel();
+            yieldTimes(3);
+            out.add("queue " + q2.qsize() + " " + q2.getNowait());
+            return null;
+        });
+        assertThat(out).containsExactly("g1 cancelled 1", "g2 got x", "after 0", "g3 got y", "after2 1", "got 0",
+                "p1 put cancelled", "p2 put", "queue 1 p2");
+    }
+
+    /*
+     * async def main():
+     *     c = asyncio.Condition()
+     *     async def w(n):
+     *         async with c:
+     *             try: await c.wait(); log(n, "notified")
+     *             except asyncio.CancelledError: log(n, "cancelled")
+     *     ts = [create_task(w(f"c{i}")) for i in range(3)]; await asyncio.sleep(0)
+     *     ts[0].cancel()
+     *     async with c: c.notify(1)
+     *     for _ in range(4): await asyncio.sleep(0)
+     *     async with c: c.notify(1)
+     *     for _ in range(4): await asyncio.sleep(0)
+     *
+     * CPython 3.13: ['c0 cancelled', 'c1 notified', 'c2 notified']
+     * (notify(1) passes over a waiter cancelled before it)
+     */
+    @Test
+    void aConditionSignalPassesOverAWaiterCancelledBeforeIt() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var c = new Condition();
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("c0", "c1", "c2")) {
+                ts.add(Aio.createTask(() -> {
+                    try (var _ = c.acquire()) {
+                        try {
+                            c.await();
+                            out.add(n + " notified");
+                        } catch (CancellationException e) {
+                            out.add(n + " cancelled");
+                        }
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            ts.get(0).cancel();
+            for (int round = 0; round < 2; round++) {
+                try (var _ = c.acquire()) {
+                    c.signal(1);
+                }
+                yieldTimes(4);
+            }
+            return null;
+        });
+        assertThat(out).containsExactly("c0 cancelled", "c1 notified", "c2 notified");
+    }
+
+    /*
+     * async def main():
+     *     bs = asyncio.BoundedSemaphore(1)
+     *     try: bs.release()
+     *     except ValueError as e: log("bounded", e)
+     *     q = asyncio.LifoQueue(); [q.put_nowait(i) for i in range(3)]; log("lifo", q.get_nowait()); q.shutdown()
+     *     log("lifo after shutdown", q.get_nowait(), q.get_nowait())
+     *     try: q.get_nowait()
+     *     except asyncio.QueueShutDown: log("lifo shut")
+     *     except asyncio.QueueEmpty: log("lifo empty")
+     *     pq = asyncio.PriorityQueue(); [pq.put_nowait(i) for i in (5, 1, 3)]; pq.shutdown(immediate=True)
+     *     log("pq", pq.qsize())
+     *     try: pq.get_nowait()
+     *     except asyncio.QueueShutDown: log("pq shut")
+     *     except asyncio.QueueEmpty: log("pq empty")
+     *     try: pq.task_done(); log("pq task_done ok")
+     *     except ValueError as e: log("pq task_done", e)
+     *     q = asyncio.Queue()
+     *     try: q.get_nowait()
+     *     except asyncio.QueueEmpty: log("empty")
+     *     q.shutdown()
+     *     try: q.get_nowait()
+     *     except asyncio.QueueShutDown: log("empty shut")
+     *     except asyncio.QueueEmpty: log("empty empty")
+     *     q = asyncio.Queue(1); q.put_nowait(1); q.shutdown()
+     *     try: q.put_nowait(2)
+     *     except asyncio.QueueShutDown: log("full shut")
+     *     except asyncio.QueueFull: log("full full")
+     *
+     * CPython 3.13: ['bounded ...', 'lifo 2', 'lifo after shutdown 1 0', 'lifo shut', 'pq 0', 'pq shut',
+     *                'pq task_done ...', 'empty', 'empty shut', 'full shut']
+     * (a shut-down queue reports its shutdown before its emptiness or fullness; an immediate shutdown counts the
+     * items it removes done)
+     */
+    @Test
+    void aShutDownQueueReportsTheShutdownBeforeEmptyOrFull() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var bs = new BoundedSemaphore(1);
+            try {
+                bs.release();
+            } catch (IllegalStateException e) {
+                out.add("bounded");
+            }
+            var q = new LifoQueue<Integer>();
+            for (int i = 0; i < 3; i++) {
+                q.putNowait(i);
+            }
+            out.add("lifo " + q.getNowait());
+            q.shutdown();
+            out.add("lifo after shutdown " + q.getNowait() + " " + q.getNowait());
+            out.add(emptyOrShut(q::getNowait, "lifo"));
+            var pq = new PriorityQueue<Integer>();
+            for (int i : new int[] {5, 1, 3}) {
+                pq.putNowait(i);
+            }
+            assertThat(pq.shutdown(true)).containsExactly(1, 3, 5);
+            out.add("pq " + pq.qsize());
+            out.add(emptyOrShut(pq::getNowait, "pq"));
+            try {
+                pq.taskDone();
+                out.add("pq task_done ok");
+            } catch (IllegalStateException e) {
+                out.add("pq task_done");
+            }
+            var q2 = new Queue<Integer>();
+            out.add(emptyOrShut(q2::getNowait, "empty").replace("empty empty", "empty"));
+            q2.shutdown();
+            out.add(emptyOrShut(q2::getNowait, "empty"));
+            var q3 = new Queue<Integer>(1);
+            q3.putNowait(1);
+            q3.shutdown();
+            try {
+                q3.putNowait(2);
+            } catch (QueueShutDownException e) {
+                out.add("full shut");
+            } catch (QueueFullException e) {
+                out.add("full full");
+            }
+            return null;
+        });
+        assertThat(out).containsExactly("bounded", "lifo 2", "lifo after shutdown 1 0", "lifo shut", "pq 0", "pq shut",
+                "pq task_done", "empty", "empty shut", "full shut");
+    }
+
+    private static String emptyOrShut(Runnable getNowait, String name) {
+        try {
+            getNowait.run();
+            return name + " got one";
+        } catch (QueueShutDownException e) {
+            return name + " shut";
+        } catch (QueueEmptyException e) {
+            return name + " empty";
+        }
+    }
 }
