@@ -43,6 +43,8 @@ import java.util.function.Consumer;
  * {@link #time()} is the loop's clock in seconds. Like libuv's (and unlike asyncio's) it is read once per iteration:
  * every delay is measured from the time the current iteration began, so two tasks that sleep for the same delay in
  * the same iteration wake in the same later iteration, in the order they went to sleep, however loaded the machine.
+ * Timers due at the same loop time always run in the order they were set (asyncio's heap leaves such ties in no
+ * particular order: eight {@code call_at()} for one time, set a to h, ran g f e d h c b a in CPython 3.13).
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
  * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time. An offloaded call blocked in
  * {@link Future#get()} on a pending future of this loop does not hold the clock: it waits for the loop, which alone

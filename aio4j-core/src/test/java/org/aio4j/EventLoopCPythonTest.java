@@ -317,6 +317,256 @@ class EventLoopCPythonTest {
         assertThat(seen).containsExactly("timer", "timer2", "soon", "at-now", "later0");
     }
 
+    /*
+     * f = loop.create_future()
+     * def a(fut): log("a"); f.add_done_callback(d); f.remove_done_callback(c); log("removed c")
+     * (b, c, d log their names)
+     * f.add_done_callback(a); f.add_done_callback(b); f.add_done_callback(c); f.add_done_callback(b)
+     * log("remove b", f.remove_done_callback(b)); f.add_done_callback(b)
+     * loop.call_soon(log, "soon-before"); f.set_result(1); loop.call_soon(log, "soon-after")
+     * f.add_done_callback(lambda x: log("late"))
+     * loop.call_soon(loop.stop); loop.run_forever(); loop.call_soon(loop.stop); loop.run_forever()
+     * CPython: remove b 2 | soon-before | a | removed c | c | b | soon-after | late | d
+     * Done callbacks are queued when the future ends, each as its own callback: removing one then no longer stops
+     * it, and one added after that (in a callback too) is queued behind what was queued meanwhile.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void doneCallbacksAreQueuedWhenTheFutureEndsAndARemovalAfterThatComesTooLate() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            Future<Integer> f = loop.createFuture();
+            java.util.function.Consumer<Future<Integer>> b = x -> seen.add("b");
+            java.util.function.Consumer<Future<Integer>> c = x -> seen.add("c");
+            java.util.function.Consumer<Future<Integer>> d = x -> seen.add("d");
+            java.util.function.Consumer<Future<Integer>> a = x -> {
+                seen.add("a");
+                f.addDoneCallback(d);
+                f.removeDoneCallback(c);
+                seen.add("removed c");
+            };
+            f.addDoneCallback(a);
+            f.addDoneCallback(b);
+            f.addDoneCallback(c);
+            f.addDoneCallback(b);
+            seen.add("remove b " + f.removeDoneCallback(b));
+            f.addDoneCallback(b);
+            loop.callSoon(() -> seen.add("soon-before"));
+            f.setResult(1);
+            loop.callSoon(() -> seen.add("soon-after"));
+            f.addDoneCallback(x -> seen.add("late"));
+            loop.callSoon(loop::stop);
+            loop.runForever();
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("remove b 2", "soon-before", "a", "removed c", "c", "b", "soon-after",
+                "late", "d");
+    }
+
+    /*
+     * now = loop.time()
+     * loop.call_later(1, log, "later1"); loop.call_at(now + 1.5, log, "at1.5"); loop.call_later(0.5, log, "later0.5")
+     * loop.call_at(now - 10, log, "at-past"); loop.call_later(0, log, "later0"); loop.call_soon(log, "soon")
+     * loop.call_at(now - 20, log, "at-more-past"); loop.call_later(1.2, log, "later1.2")
+     * loop.call_at(float("-inf"), log, "at-minus-inf"); loop.call_later(2, loop.stop); loop.run_forever()
+     * CPython: soon | at-minus-inf | at-more-past | at-past | later0 | later0.5 | later1 | later1.2 | at1.5
+     * Timers in the past run after the callbacks queued with call_soon, earliest first, as timers due now do.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void timersInThePastRunEarliestFirstAfterTheCallSoons() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            double now = loop.time();
+            loop.callLater(1, () -> seen.add("later1"));
+            loop.callAt(now + 1.5, () -> seen.add("at1.5"));
+            loop.callLater(0.5, () -> seen.add("later0.5"));
+            loop.callAt(now - 10, () -> seen.add("at-past"));
+            loop.callLater(0, () -> seen.add("later0"));
+            loop.callSoon(() -> seen.add("soon"));
+            loop.callAt(now - 20, () -> seen.add("at-more-past"));
+            loop.callLater(1.2, () -> seen.add("later1.2"));
+            loop.callAt(Double.NEGATIVE_INFINITY, () -> seen.add("at-minus-inf"));
+            loop.callLater(2, loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("soon", "at-minus-inf", "at-more-past", "at-past", "later0", "later0.5",
+                "later1", "later1.2", "at1.5");
+    }
+
+    /*
+     * now = loop.time()
+     * for n in "abcdefgh": loop.call_at(now + 1, log, n)
+     * loop.call_at(now + 0.5, lambda: [loop.call_at(now + 1, log, "from-0.5"), loop.call_at(now + 0.7, log, "0.7")])
+     * loop.call_at(now + 2, loop.stop); loop.run_forever()
+     * CPython: 0.7 | g | f | e | from-0.5 | d | h | c | b | a
+     * A deliberate difference: asyncio's heap leaves timers due at the same time in no particular order; aio4j runs
+     * them in the order they were set (see EventLoop's class comment).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void timersDueAtTheSameTimeRunInTheOrderTheyWereSet() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            double now = loop.time();
+            for (String n : List.of("a", "b", "c", "d", "e", "f", "g", "h")) {
+                loop.callAt(now + 1, () -> seen.add(n));
+            }
+            loop.callAt(now + 0.5, () -> {
+                loop.callAt(now + 1, () -> seen.add("from-0.5"));
+                loop.callAt(now + 0.7, () -> seen.add("0.7"));
+            });
+            loop.callAt(now + 2, loop::stop);
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("0.7", "a", "b", "c", "d", "e", "f", "g", "h", "from-0.5");
+    }
+
+    /*
+     * async def t(n):
+     *     for i in range(3): log(n, i); await asyncio.sleep(0)
+     * loop.create_task(t("A")); loop.create_task(t("B"))
+     * def stopper(): log("stop"); loop.stop()
+     * loop.call_soon(stopper); loop.run_forever(); log("|")
+     * loop.call_soon(stopper); loop.run_forever(); log("|")
+     * loop.run_until_complete(asyncio.sleep(0)); log("|"); loop.run_until_complete(asyncio.sleep(0.01)); log("end")
+     * CPython: A 0 | B 0 | stop | '|' | A 1 | B 1 | stop | '|' | A 2 | B 2 | '|' | end
+     * Each run stopped from a callback runs the iteration it was in to its end, the tasks' steps queued before the
+     * callback included; the steps they queue wait for the next run.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopFromACallbackWhileTasksAreReadyRunsTheirStepsOfThatIteration() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            for (String n : List.of("A", "B")) {
+                loop.createTask(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        seen.add(n + " " + i);
+                        Aio.sleep(0);
+                    }
+                });
+            }
+            Runnable stopper = () -> {
+                seen.add("stop");
+                loop.stop();
+            };
+            loop.callSoon(stopper);
+            loop.runForever();
+            seen.add("|");
+            loop.callSoon(stopper);
+            loop.runForever();
+            seen.add("|");
+            loop.runUntilComplete(() -> Aio.sleep(0));
+            seen.add("|");
+            loop.runUntilComplete(() -> Aio.sleep(0.01));
+            seen.add("end");
+        }
+        assertThat(seen).containsExactly("A 0", "B 0", "stop", "|", "A 1", "B 1", "stop", "|", "A 2", "B 2", "|",
+                "end");
+    }
+
+    /*
+     * f = loop.create_future()
+     * async def canceller(): await asyncio.sleep(0); log("cancelling f"); f.cancel("by task")
+     * loop.create_task(canceller())
+     * try: loop.run_until_complete(f)
+     * except asyncio.CancelledError as e: log("ruc raised cancelled", e.args)
+     * async def victim():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError: log("victim cancelled"); raise
+     * v = loop.create_task(victim())
+     * async def c2(): await asyncio.sleep(1); v.cancel("stop it")
+     * loop.create_task(c2())
+     * try: loop.run_until_complete(v)
+     * except asyncio.CancelledError as e: log("ruc2 raised cancelled", e.args)
+     * CPython: cancelling f | ruc raised cancelled ('by task',) | victim cancelled | ruc2 raised cancelled ('stop it',)
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void runUntilCompleteOfAFutureAnotherTaskCancelsThrowsItsCancellation() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            Future<Void> f = loop.createFuture();
+            loop.createTask(() -> {
+                Aio.sleep(0);
+                seen.add("cancelling f");
+                f.cancel("by task");
+            });
+            try {
+                loop.runUntilComplete(f);
+            } catch (java.util.concurrent.CancellationException e) {
+                seen.add("ruc raised cancelled " + e.getMessage());
+            }
+            Task<Void> v = loop.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (java.util.concurrent.CancellationException e) {
+                    seen.add("victim cancelled");
+                    throw e;
+                }
+            });
+            loop.createTask(() -> {
+                Aio.sleep(1);
+                v.cancel("stop it");
+            });
+            try {
+                loop.runUntilComplete(v);
+            } catch (java.util.concurrent.CancellationException e) {
+                seen.add("ruc2 raised cancelled " + e.getMessage());
+            }
+        }
+        assertThat(seen).containsExactly("cancelling f", "ruc raised cancelled by task", "victim cancelled",
+                "ruc2 raised cancelled stop it");
+    }
+
+    /*
+     * def handler(l, ctx): log("handler", ctx["message"], type(ctx.get("exception")).__name__, other keys)
+     * loop.set_exception_handler(handler)
+     * def bad(): raise ValueError("cb")
+     * loop.call_soon(bad); loop.call_later(0.01, bad)
+     * async def fail(): raise KeyError("t")
+     * t = loop.create_task(fail()); loop.run_until_complete(asyncio.sleep(0.02))
+     * log("before del"); del t; gc.collect(); log("after del")
+     * f = loop.create_future(); f.set_exception(RuntimeError("fut")); del f; gc.collect(); log("after fut del")
+     * loop.close()
+     * CPython: handler Exception in callback bad() at ... ValueError ['handle'] (twice) | before del
+     *          | handler Task exception was never retrieved KeyError ['future'] | after del
+     *          | handler Future exception was never retrieved RuntimeError ['future'] | after fut del
+     * The contexts are the same; what differs, deliberately, is when an exception never retrieved is reported:
+     * asyncio reports it when the garbage collector frees the future, aio4j when the loop closes (a Java finalizer
+     * would report it at no time a program could count on).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theExceptionHandlerContextOfAFailedCallbackAndOfAnExceptionNeverRetrieved() throws Exception {
+        List<String> seen = new ArrayList<>();
+        var loop = EventLoop.builder().virtualTime().exceptionHandler((l, ctx) -> seen.add("handler "
+                + ctx.message().replaceFirst(" .*never retrieved", " never retrieved").replaceFirst("callback .*",
+                "callback") + " " + (ctx.exception() == null ? null : ctx.exception().getClass().getSimpleName())
+                + (ctx.handle() != null ? " handle" : "") + (ctx.future() != null ? " future" : ""))).build();
+        try (loop) {
+            Runnable bad = () -> {
+                throw new IllegalArgumentException("cb");
+            };
+            loop.callSoon(bad);
+            loop.callLater(0.01, bad);
+            loop.createTask(() -> {
+                throw new java.util.NoSuchElementException("t");
+            });
+            loop.runUntilComplete(() -> Aio.sleep(0.02));
+            seen.add("before del");
+            Future<Void> f = loop.createFuture();
+            f.setException(new IllegalStateException("fut"));
+            seen.add("after fut del");
+        }
+        assertThat(seen).containsExactly("handler Exception in callback IllegalArgumentException handle",
+                "handler Exception in callback IllegalArgumentException handle", "before del", "after fut del",
+                "handler Task never retrieved NoSuchElementException future",
+                "handler Future never retrieved IllegalStateException future");
+    }
+
     /**
      * Runs a loop built by {@code builder} with a callback that throws an exception whose getMessage() throws, then
      * one that records "after", then stop; returns what was recorded.
