@@ -47,13 +47,15 @@ public final class Aio {
 
     /**
      * Runs {@code main} in a new event loop and returns its result: asyncio's {@code asyncio.run()}. When
-     * {@code main} ends, the tasks still pending are cancelled and awaited, offloaded calls still running are awaited
-     * (up to 5 minutes of real time, while the loop keeps running), the default executor is shut down and the loop is
-     * closed. Offloaded calls that can never end because they wait for the loop, blocked in {@link Future#get()} on
-     * one of its futures while nothing is left that could settle it, are not waited for: the close reports each to the
-     * loop's exception handler and releases it with an {@link IllegalStateException}. Nor are the calls queued behind
-     * them on a pool all of whose threads they take (see {@link EventLoop#runInExecutor}): the close reports and drops
-     * them.
+     * {@code main} ends, the tasks still pending are cancelled, in the order they were created (asyncio.run cancels
+     * them in the order of {@code all_tasks()}, a set), and awaited; each that ends with an exception other than its
+     * cancellation is reported to the loop's exception handler ("unhandled exception during Aio.run() shutdown").
+     * Offloaded calls still running are then awaited (up to 5 minutes of real time, while the loop keeps running), the
+     * default executor is shut down and the loop is closed. Offloaded calls that can never end because they wait for
+     * the loop, blocked in {@link Future#get()} on one of its futures while nothing is left that could settle it, are
+     * not waited for: the close reports each to the loop's exception handler and releases it with an
+     * {@link IllegalStateException}. Nor are the calls queued behind them on a pool all of whose threads they take
+     * (see {@link EventLoop#runInExecutor}): the close reports and drops them.
      *
      * <p>Interrupting the thread that called {@code run} is the counterpart of asyncio's Ctrl-C: the main task is
      * cancelled where it waits (as {@code asyncio.run} cancels it on {@code SIGINT}), the shutdown above runs as

@@ -349,4 +349,169 @@ class TaskModelCPythonTest {
         })));
         assertThat(seen).containsExactly("never ran", "done cb false", "1");
     }
+
+    /*
+     * async def c(): log("ran"); return 5
+     * t = asyncio.create_task(c()); t.cancel(); log("uncancel", t.uncancel())
+     * try: log("result", await t)
+     * except asyncio.CancelledError: log("cancelled")
+     * t = asyncio.create_task(c()); t.cancel(); t.cancel(); log("uncancel", t.uncancel())
+     * try: log("result", await t)
+     * except asyncio.CancelledError: log("cancelled", t.cancelling())
+     * async def z():
+     *     log("z before")
+     *     try: await asyncio.sleep(0)
+     *     except asyncio.CancelledError: log("z cancelled in sleep0"); raise
+     *     log("z after")
+     * t = asyncio.create_task(z()); await asyncio.sleep(0); t.cancel()
+     * try: await t
+     * except asyncio.CancelledError: log("z done cancelled")
+     * CPython: uncancel 0 | ran | result 5 | uncancel 1 | cancelled 1 | z before | z cancelled in sleep0
+     *          | z done cancelled
+     * A cancellation of a task that has not started, withdrawn to zero, lets it run (CPython 3.13); one still
+     * requested keeps its coroutine from running at all.
+     */
+    @Test
+    void aTaskCancelledBeforeItStartsRunsOnlyIfUncancelledToZero() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Integer> t = Aio.createTask(() -> {
+                seen.add("ran");
+                return 5;
+            });
+            t.cancel();
+            seen.add("uncancel " + t.uncancel());
+            try {
+                seen.add("result " + t.await());
+            } catch (CancellationException e) {
+                seen.add("cancelled");
+            }
+            Task<Integer> t2 = Aio.createTask(() -> {
+                seen.add("ran");
+                return 5;
+            });
+            t2.cancel();
+            t2.cancel();
+            seen.add("uncancel " + t2.uncancel());
+            try {
+                seen.add("result " + t2.await());
+            } catch (CancellationException e) {
+                seen.add("cancelled " + t2.cancelling());
+            }
+            Task<Void> z = Aio.createTask(() -> {
+                seen.add("z before");
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("z cancelled in sleep0");
+                    throw e;
+                }
+                seen.add("z after");
+            });
+            Aio.sleep(0);
+            z.cancel();
+            try {
+                z.await();
+            } catch (CancellationException e) {
+                seen.add("z done cancelled");
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("uncancel 0", "ran", "result 5", "uncancel 1", "cancelled 1", "z before",
+                "z cancelled in sleep0", "z done cancelled");
+    }
+
+    /*
+     * f = loop.create_future(); g = loop.create_future(); g.set_result(1)
+     * loop.call_soon(log, "soon"); done, pending = await asyncio.wait([f, g], timeout=0); log("wait0", len(done), len(pending))
+     * loop.call_soon(log, "soon2"); done, pending = await asyncio.wait([f], timeout=0); log("wait0b", ...)
+     * async def outer():
+     *     try: await asyncio.wait_for(f, 10)
+     *     except asyncio.CancelledError: log("outer cancelled", f.cancelled(), current_task().cancelling()); raise
+     * o = asyncio.create_task(outer()); await asyncio.sleep(1); o.cancel("bye")
+     * try: await o
+     * except asyncio.CancelledError as e: log("o", e.args)
+     * CPython: soon | wait0 1 1 | soon2 | wait0b 0 1 | outer cancelled True 1 | o ('bye',)
+     * wait() with a zero timeout still suspends once; a task cancelled in wait_for cancels the future it waits on.
+     */
+    @Test
+    void waitWithAZeroTimeoutAndWaitForInATaskCancelledFromOutside() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<Integer> f = loop.createFuture();
+            Future<Integer> g = loop.createFuture();
+            g.setResult(1);
+            loop.callSoon(() -> seen.add("soon"));
+            WaitResult<Integer> r = Aio.wait(List.of(f, g), java.time.Duration.ZERO, ReturnWhen.ALL_COMPLETED);
+            seen.add("wait0 " + r.done().size() + " " + r.pending().size());
+            loop.callSoon(() -> seen.add("soon2"));
+            r = Aio.wait(List.of(f), java.time.Duration.ZERO, ReturnWhen.ALL_COMPLETED);
+            seen.add("wait0b " + r.done().size() + " " + r.pending().size());
+            Task<Void> o = Aio.createTask(() -> {
+                try {
+                    Aio.waitFor(f, java.time.Duration.ofSeconds(10));
+                } catch (CancellationException e) {
+                    seen.add("outer cancelled " + f.isCancelled() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            });
+            Aio.sleep(1);
+            o.cancel("bye");
+            try {
+                o.await();
+            } catch (CancellationException e) {
+                seen.add("o " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("soon", "wait0 1 1", "soon2", "wait0b 0 1", "outer cancelled true 1",
+                "o bye");
+    }
+
+    /*
+     * async def main():
+     *     loop.set_exception_handler(lambda l, ctx: log("handler", ctx["message"], type(ctx["exception"]).__name__))
+     *     async def w(n):
+     *         try: await asyncio.sleep(10)
+     *         except asyncio.CancelledError: log(n, "cancelled"); raise ValueError("cleanup failed " + n)
+     *     async def quiet():
+     *         try: await asyncio.sleep(10)
+     *         except asyncio.CancelledError: log("quiet cancelled"); raise
+     *     asyncio.create_task(w("a")); asyncio.create_task(quiet()); asyncio.create_task(w("b"))
+     *     await asyncio.sleep(0); log("main returns")
+     * asyncio.run(main())
+     * CPython: main returns | b cancelled | a cancelled | quiet cancelled
+     *          | handler unhandled exception during asyncio.run() shutdown ValueError (twice)
+     * The tasks left when main returns are cancelled, and those that end with another exception are reported. The
+     * order differs, deliberately: asyncio.run cancels them in the order of all_tasks(), a set (here b, a, quiet);
+     * Aio.run in the order they were created, as Aio.allTasks() lists them.
+     */
+    @Test
+    void theTasksLeftWhenMainReturnsAreCancelledAndTheirOtherExceptionsReported() throws Exception {
+        List<String> seen = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        TestLoops.runVirtual(errors, () -> {
+            for (String n : List.of("a", "quiet", "b")) {
+                Aio.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        seen.add(n + " cancelled");
+                        if (!n.equals("quiet")) {
+                            throw new IllegalArgumentException("cleanup failed " + n);
+                        }
+                        throw e;
+                    }
+                });
+            }
+            Aio.sleep(0);
+            seen.add("main returns");
+            return null;
+        });
+        errors.forEach(ctx -> seen.add("handler " + ctx.message() + " " + ctx.exception().getMessage()));
+        assertThat(seen).containsExactly("main returns", "a cancelled", "quiet cancelled", "b cancelled",
+                "handler unhandled exception during Aio.run() shutdown cleanup failed a",
+                "handler unhandled exception during Aio.run() shutdown cleanup failed b");
+    }
 }
