@@ -185,7 +185,7 @@ public final class EventLoop implements AutoCloseable {
     /** Opened when the loop is closed: for a {@link #close()} that another thread's close made wait. */
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private final LiveTasks live = new LiveTasks();
-    private int taskCounter; // task names are Task-N; N wraps after 2^31 tasks, as names need not be unique
+    private int taskCounter; // unnamed tasks are Task-N; N wraps after 2^31 of them, as names need not be unique
     private final InFlight inFlight = new InFlight(this);
     final BlockedWaiters blockedWaiters = new BlockedWaiters(this);
     private final Set<Future<?>> unretrieved = new LinkedHashSet<>();
@@ -778,7 +778,8 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}).
+     * As {@link #createTask(Coroutine)}, with a name ({@code null} for the default {@code Task-N}, see
+     * {@link Task#getName()}).
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
@@ -791,7 +792,9 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         checkNotClosed();
         checkThread("createTask");
-        Task<T> task = new Task<>(this, coroutine, name, ++taskCounter, currentTask, debug ? creationStack() : null);
+        // As asyncio's: only a task created without a name takes a number, so a named one leaves no gap.
+        int number = name == null ? ++taskCounter : 0;
+        Task<T> task = new Task<>(this, coroutine, name, number, currentTask, debug ? creationStack() : null);
         live.add(task);
         task.queued = true;
         enqueue(task);

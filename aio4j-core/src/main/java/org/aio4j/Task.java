@@ -220,7 +220,8 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * The task's name: the one given at creation, or {@code Task-N}. asyncio's {@code get_name()}.
+     * The task's name: the one given at creation, or {@code Task-N} where N counts, from 1, the tasks of its loop
+     * created without a name: asyncio's {@code get_name()}. (asyncio's count is the process's, across loops.)
      *
      * @return the task's name
      */

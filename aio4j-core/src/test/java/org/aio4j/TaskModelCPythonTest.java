@@ -514,4 +514,48 @@ class TaskModelCPythonTest {
                 "handler unhandled exception during Aio.run() shutdown cleanup failed a",
                 "handler unhandled exception during Aio.run() shutdown cleanup failed b");
     }
+
+    /*
+     * async def c(): pass
+     * async def main():
+     *     log(current_task().get_name())
+     *     a = create_task(c(), name="named"); b = create_task(c())
+     *     g = asyncio.gather(c(), c()); d = create_task(c())
+     *     log(a.get_name(), b.get_name(), [t.get_name() for t in g._children], d.get_name())
+     *     await g
+     *     async with asyncio.TaskGroup() as tg: e = tg.create_task(c(), name="child"); f = tg.create_task(c())
+     *     log(e.get_name(), f.get_name())
+     *     d.set_name("renamed"); log(d.get_name(), create_task(c()).get_name())
+     * asyncio.run(main())
+     * CPython: Task-1 | named Task-2 ['Task-3', 'Task-4'] Task-5 | child Task-6 | renamed Task-7
+     * Only the tasks created without a name take a number.
+     */
+    @Test
+    void onlyTheTasksCreatedWithoutANameTakeANumber() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            seen.add(Aio.currentTask().getName());
+            Task<Void> a = Aio.createTask(() -> { }, "named");
+            Task<Void> b = Aio.createTask(() -> { });
+            List<Task<?>> before = List.copyOf(Aio.allTasks());
+            Future<List<Object>> g = Aio.gather(() -> null, () -> null);
+            List<String> children = Aio.allTasks().stream().filter(t -> !before.contains(t)).map(Task::getName)
+                    .toList();
+            Task<Void> d = Aio.createTask(() -> { });
+            seen.add(a.getName() + " " + b.getName() + " " + children + " " + d.getName());
+            g.await();
+            Task<?>[] ef = new Task<?>[2];
+            try (var tg = new TaskGroup()) {
+                ef[0] = tg.createTask(() -> { }, "child");
+                ef[1] = tg.createTask(() -> { });
+                tg.join();
+            }
+            seen.add(ef[0].getName() + " " + ef[1].getName());
+            d.setName("renamed");
+            seen.add(d.getName() + " " + Aio.createTask(() -> { }).getName());
+            return null;
+        });
+        assertThat(seen).containsExactly("Task-1", "named Task-2 [Task-3, Task-4] Task-5", "child Task-6",
+                "renamed Task-7");
+    }
 }
