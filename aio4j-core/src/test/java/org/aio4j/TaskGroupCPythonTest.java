@@ -227,4 +227,110 @@ class TaskGroupCPythonTest {
         });
         assertThat(seen).containsExactly("body interrupted 1.0", "body slept on 2.0 0", "eg [child] 2.0", "after 0");
     }
+
+    /*
+     * async def child():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError: raise ValueError("cleanup")
+     * async def after(tag):
+     *     try: await asyncio.sleep(0); log(tag, "slept on", current_task().cancelling())
+     *     except asyncio.CancelledError as e: log(tag, "re-cancelled at next suspension", e.args, current_task().cancelling())
+     * async def body():
+     *     try:
+     *         async with asyncio.TaskGroup() as tg: tg.create_task(child()); await asyncio.sleep(10)
+     *     except* ValueError as eg: log("eg", [str(e) for e in eg.exceptions], current_task().cancelling())
+     *     await after("body")
+     * t = create_task(body()); await asyncio.sleep(1); t.cancel("outside")
+     * try: await t; log("t ended normally")
+     * except asyncio.CancelledError: log("t cancelled")
+     * async def body2():
+     *     try:
+     *         async with asyncio.timeout(1):
+     *             async with asyncio.TaskGroup() as tg: tg.create_task(child()); await asyncio.sleep(10)
+     *     except* ValueError as eg: log("eg2", [str(e) for e in eg.exceptions], current_task().cancelling())
+     *     except* TimeoutError: log("timeout2")
+     *     await after("body2"); await after("body2 again")
+     * t = create_task(body2())
+     * try: await t; log("t2 ended normally")
+     * except asyncio.CancelledError: log("t2 cancelled")
+     * CPython: eg ['cleanup'] 1 | body re-cancelled at next suspension () 1 | t ended normally | eg2 ['cleanup'] 0
+     *          | body2 slept on 0 | body2 again slept on 0 | t2 ended normally
+     * Errors of the children's clean-up win over the cancellation that unwound the group, which is raised again, with
+     * no message, at the task's next suspension; over a timeout's expiry, which the timeout then withdraws, they win
+     * for good. The exception that leaves the block differs, as TaskGroup and Timeout document (try-with-resources):
+     * the cancellation or expiry unwinding it, carrying the group's TaskGroupException as suppressed, where asyncio
+     * raises the ExceptionGroup in its place.
+     */
+    @Test
+    void cleanUpErrorsWinOverAnOutsideCancellationWhichComesBackAndOverAnExpiryWhichDoesNot() throws Exception {
+        List<String> seen = new ArrayList<>();
+        VoidCoroutine child = () -> {
+            try {
+                Aio.sleep(10);
+            } catch (CancellationException e) {
+                throw new IllegalArgumentException("cleanup");
+            }
+        };
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(child);
+                    Aio.sleep(10);
+                    tg.join();
+                } catch (CancellationException e) {
+                    seen.add("cancellation with " + Arrays.stream(e.getSuppressed()).map(s -> s instanceof
+                            TaskGroupException g ? messages(g) : s.toString()).toList() + " "
+                            + Aio.currentTask().cancelling());
+                }
+                after("body", seen);
+            });
+            Aio.sleep(1);
+            t.cancel("outside");
+            try {
+                t.await();
+                seen.add("t ended normally");
+            } catch (CancellationException e) {
+                seen.add("t cancelled");
+            }
+            Task<Void> t2 = Aio.createTask(() -> {
+                try (var timeout = Aio.timeout(java.time.Duration.ofSeconds(1))) {
+                    try (var tg = new TaskGroup()) {
+                        tg.createTask(child);
+                        Aio.sleep(10);
+                        tg.join();
+                    }
+                } catch (TimeoutCancellationException e) {
+                    seen.add("timeout2 " + e.isTimeout() + " with " + Arrays.stream(e.getSuppressed()).map(x -> x
+                            instanceof TaskGroupException g ? messages(g) : x.toString()).toList() + " "
+                            + Aio.currentTask().cancelling());
+                }
+                after("body2", seen);
+                after("body2 again", seen);
+            });
+            try {
+                t2.await();
+                seen.add("t2 ended normally");
+            } catch (CancellationException e) {
+                seen.add("t2 cancelled");
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("cancellation with [[cleanup]] 1",
+                "body re-cancelled at next suspension null 1", "t ended normally", "timeout2 true with [[cleanup]] 0", "body2 slept on 0", "body2 again slept on 0",
+                "t2 ended normally");
+    }
+
+    private static List<String> messages(TaskGroupException eg) {
+        return eg.exceptions().stream().map(Throwable::getMessage).toList();
+    }
+
+    private static void after(String tag, List<String> seen) {
+        try {
+            Aio.sleep(0);
+            seen.add(tag + " slept on " + Aio.currentTask().cancelling());
+        } catch (CancellationException e) {
+            seen.add(tag + " re-cancelled at next suspension " + e.getMessage() + " "
+                    + Aio.currentTask().cancelling());
+        }
+    }
 }

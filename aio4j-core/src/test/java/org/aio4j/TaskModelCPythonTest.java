@@ -558,4 +558,137 @@ class TaskModelCPythonTest {
         assertThat(seen).containsExactly("Task-1", "named Task-2 [Task-3, Task-4] Task-5", "child Task-6",
                 "renamed Task-7");
     }
+
+    /*
+     * async def selfc():
+     *     log("self cancel", current_task().cancel("me"), current_task().cancelling()); log("still running")
+     *     try: await asyncio.sleep(0)
+     *     except asyncio.CancelledError as e: log("raised at sleep", e.args); raise
+     * t = create_task(selfc())
+     * try: await t
+     * except asyncio.CancelledError: log("selfc cancelled", t.cancelled(), t.cancelling())
+     * log("cancel done task", t.cancel(), t.cancelling())
+     * u = create_task(idle()); log("uncancel at 0", u.uncancel(), u.uncancel(), u.cancelling()); await u
+     * v = create_task(c()); v.cancel("a"); v.cancel("b")
+     * try: await v
+     * except asyncio.CancelledError as e: log("v", e.args, v.cancelling())
+     * async def selfawait():
+     *     try: await current_task()
+     *     except RuntimeError as e: log("self await", e)
+     * await create_task(selfawait())
+     * f = loop.create_future()
+     * try: f.result()
+     * except asyncio.InvalidStateError: log("pending result")
+     * f.set_result(1)
+     * try: f.set_result(2)
+     * except asyncio.InvalidStateError: log("set twice")
+     * log("cancel done future", f.cancel()); g = loop.create_future(); g.cancel("gm")
+     * try: g.exception()
+     * except asyncio.CancelledError as e: log("exception of cancelled", e.args)
+     * try: g.result()
+     * except asyncio.CancelledError as e: log("result of cancelled", e.args)
+     * try: v.set_result(3)
+     * except RuntimeError: log("task set_result")
+     * w = create_task(asyncio.sleep(1)); w.add_done_callback(lambda _: log("cb1"))
+     * async def waiter(): await w; log("waiter woke")
+     * create_task(waiter()); await asyncio.sleep(0); w.add_done_callback(lambda _: log("cb2"))
+     * await w; log("main woke")
+     * CPython: self cancel True 1 | still running | raised at sleep ('me',) | selfc cancelled True 1
+     *          | cancel done task False 1 | uncancel at 0 0 0 0 | v ('b',) 2 | self await Task cannot await on itself
+     *          | pending result | set twice | cancel done future False | exception of cancelled ('gm',)
+     *          | result of cancelled ('gm',) | task set_result | cb1 | waiter woke | cb2 | main woke
+     * A task that cancels itself runs on to its next suspension; of two requests before a task's first step, the
+     * last one's message is raised; a task's done callbacks and the wake-ups of the tasks awaiting it run in the
+     * order they were added.
+     */
+    @Test
+    void selfCancellationRequestsBeforeTheFirstStepAndFutureStates() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Task<Void> t = Aio.createTask(() -> {
+                seen.add("self cancel " + Aio.currentTask().cancel("me") + " " + Aio.currentTask().cancelling());
+                seen.add("still running");
+                try {
+                    Aio.sleep(0);
+                } catch (CancellationException e) {
+                    seen.add("raised at sleep " + e.getMessage());
+                    throw e;
+                }
+            });
+            try {
+                t.await();
+            } catch (CancellationException e) {
+                seen.add("selfc cancelled " + t.isCancelled() + " " + t.cancelling());
+            }
+            seen.add("cancel done task " + t.cancel() + " " + t.cancelling());
+            Task<Void> u = Aio.createTask(() -> Aio.sleep(1));
+            seen.add("uncancel at 0 " + u.uncancel() + " " + u.uncancel() + " " + u.cancelling());
+            u.await();
+            Task<Void> v = Aio.createTask(() -> {
+                seen.add("c ran");
+            });
+            v.cancel("a");
+            v.cancel("b");
+            try {
+                v.await();
+            } catch (CancellationException e) {
+                seen.add("v " + e.getMessage() + " " + v.cancelling());
+            }
+            Aio.createTask(() -> {
+                try {
+                    Aio.currentTask().await();
+                } catch (IllegalStateException e) {
+                    seen.add("self await " + e.getMessage().replaceFirst(":.*", ""));
+                }
+            }).await();
+            Future<Integer> f = loop.createFuture();
+            try {
+                f.result();
+            } catch (InvalidStateException e) {
+                seen.add("pending result");
+            }
+            f.setResult(1);
+            try {
+                f.setResult(2);
+            } catch (InvalidStateException e) {
+                seen.add("set twice");
+            }
+            seen.add("cancel done future " + f.cancel());
+            Future<Integer> g = loop.createFuture();
+            g.cancel("gm");
+            try {
+                g.exception();
+            } catch (CancellationException e) {
+                seen.add("exception of cancelled " + e.getMessage());
+            }
+            try {
+                g.result();
+            } catch (CancellationException e) {
+                seen.add("result of cancelled " + e.getMessage());
+            }
+            try {
+                v.setResult(null);
+            } catch (UnsupportedOperationException e) {
+                seen.add("task set_result");
+            }
+            Task<Void> w = Aio.createTask(() -> Aio.sleep(1));
+            w.addDoneCallback(x -> seen.add("cb1"));
+            Aio.createTask(() -> {
+                w.await();
+                seen.add("waiter woke");
+            });
+            Aio.sleep(0);
+            w.addDoneCallback(x -> seen.add("cb2"));
+            w.await();
+            seen.add("main woke");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("self cancel true 1", "still running", "raised at sleep me",
+                "selfc cancelled true 1", "cancel done task false 1", "uncancel at 0 0 0 0", "v b 2",
+                "self await Task cannot await on itself", "pending result", "set twice", "cancel done future false",
+                "exception of cancelled gm", "result of cancelled gm", "task set_result", "cb1", "waiter woke", "cb2",
+                "main woke");
+    }
 }
