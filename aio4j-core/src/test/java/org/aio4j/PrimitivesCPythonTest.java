@@ -1118,4 +1118,118 @@ class PrimitivesCPythonTest {
             return name + " empty";
         }
     }
+
+    /*
+     * async def main():
+     *     q = asyncio.Queue(2); start = asyncio.Event(); sem = asyncio.Semaphore(2); cond = asyncio.Condition()
+     *     done_count = [0]
+     *     async def producer(p):
+     *         await start.wait()
+     *         for i in range(3):
+     *             await q.put(f"{p}{i}"); log("put", f"{p}{i}", q.qsize())
+     *             if i % 2 == p % 2: await asyncio.sleep(0)
+     *         log("producer", p, "done")
+     *     async def consumer(c):
+     *         while True:
+     *             item = await q.get()
+     *             async with sem: log("consume", c, item); await asyncio.sleep(0)
+     *             q.task_done()
+     *             async with cond: done_count[0] += 1; cond.notify_all()
+     *     async def watcher(w, n):
+     *         async with cond:
+     *             await cond.wait_for(lambda: done_count[0] >= n); log("watcher", w, "saw", done_count[0])
+     *     ps = [create_task(producer(p)) for p in range(3)]; cs = [create_task(consumer(c)) for c in "xyz"]
+     *     ws = [create_task(watcher(w, n)) for w, n in (("A", 3), ("B", 9), ("C", 5))]
+     *     await asyncio.sleep(0); log("start"); start.set()
+     *     await asyncio.gather(*ps); log("producers done"); await q.join(); log("joined")
+     *     await asyncio.gather(*ws)
+     *     for c in cs: c.cancel()
+     *     r = await asyncio.gather(*cs, return_exceptions=True); log("consumers", [type(x).__name__ for x in r])
+     *
+     * CPython 3.13: start | put 00 1 | put 10 2 | consume x 00 | put 01 2 | consume y 10 | put 11 2 | consume x 01
+     *               | put 20 1 | put 12 1 | producer 1 done | put 02 2 | put 21 2 | consume z 11 | producer 0 done
+     *               | consume y 20 | watcher A saw 3 | consume x 12 | watcher C saw 5 | put 22 1 | consume z 02
+     *               | producer 2 done | consume y 21 | consume x 22 | producers done | watcher B saw 9 | joined
+     *               | consumers ['CancelledError', 'CancelledError', 'CancelledError']
+     * aio4j:       start | put 00 1 | put 10 2 | consume x 00 | consume y 10 | put 11 1 | put 20 2 | consume z 11
+     *               | consume x 20 | put 01 1 | put 12 2 | producer 1 done | consume y 01 | watcher A saw 4
+     *               | consume z 12 | put 21 1 | put 02 2 | consume x 21 | watcher C saw 6 | consume y 02
+     *               | producer 0 done | put 22 1 | consume z 22 | producer 2 done | watcher B saw 9 | producers done
+     *               | joined | consumers [...]
+     * The deliberate difference of docs/primitives.md ("queues are fair"): when x takes 00, the slot it frees is
+     * promised to producer 1, the first putter waiting, so producer 0, back from its sleep(0) before producer 1 runs,
+     * finds the queue full and waits behind producers 1 and 2; asyncio lets it put 01 first (a newcomer barges past
+     * the woken putter), and everything after follows from that.
+     */
+    @Test
+    void producersOnAFairQueueWaitBehindTheWokenPutterWhereAsyncioLetsThemBarge() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(2);
+            var start = new Event();
+            var sem = new Semaphore(2);
+            var cond = new Condition();
+            int[] doneCount = {0};
+            List<Task<Void>> ps = new ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                int pp = p;
+                ps.add(Aio.createTask(() -> {
+                    start.await();
+                    for (int i = 0; i < 3; i++) {
+                        q.put(pp + "" + i);
+                        out.add("put " + pp + i + " " + q.qsize());
+                        if (i % 2 == pp % 2) {
+                            Aio.sleep(0);
+                        }
+                    }
+                    out.add("producer " + pp + " done");
+                }));
+            }
+            List<Task<Void>> cs = new ArrayList<>();
+            for (String c : List.of("x", "y", "z")) {
+                cs.add(Aio.createTask(() -> {
+                    while (true) {
+                        String item = q.get();
+                        try (var _ = sem.acquire()) {
+                            out.add("consume " + c + " " + item);
+                            Aio.sleep(0);
+                        }
+                        q.taskDone();
+                        try (var _ = cond.acquire()) {
+                            doneCount[0]++;
+                            cond.signalAll();
+                        }
+                    }
+                }));
+            }
+            List<Task<Void>> ws = new ArrayList<>();
+            for (var w : List.of(java.util.Map.entry("A", 3), java.util.Map.entry("B", 9),
+                    java.util.Map.entry("C", 5))) {
+                ws.add(Aio.createTask(() -> {
+                    try (var _ = cond.acquire()) {
+                        cond.waitFor(() -> doneCount[0] >= w.getValue());
+                        out.add("watcher " + w.getKey() + " saw " + doneCount[0]);
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            out.add("start");
+            start.set();
+            Aio.gather(ps).await();
+            out.add("producers done");
+            q.join();
+            out.add("joined");
+            Aio.gather(ws).await();
+            cs.forEach(Task::cancel);
+            List<Object> r = Aio.gatherWithExceptions(cs).await();
+            out.add("consumers " + r.stream().map(x -> x.getClass().getSimpleName()).toList());
+            return null;
+        });
+        assertThat(out).containsExactly("start", "put 00 1", "put 10 2", "consume x 00", "consume y 10", "put 11 1",
+                "put 20 2", "consume z 11", "consume x 20", "put 01 1", "put 12 2", "producer 1 done", "consume y 01",
+                "watcher A saw 4", "consume z 12", "put 21 1", "put 02 2", "consume x 21", "watcher C saw 6",
+                "consume y 02", "producer 0 done", "put 22 1", "consume z 22", "producer 2 done", "watcher B saw 9",
+                "producers done", "joined",
+                "consumers [CancellationException, CancellationException, CancellationException]");
+    }
 }
