@@ -36,7 +36,9 @@ import java.util.concurrent.CancellationException;
  * block's exception to the group's {@code ExceptionGroup}.
  *
  * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
- * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. Errors
+ * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. A group
+ * cancels its tasks, here as on a failure or in {@code close()}, in the order they were created (asyncio's in the
+ * order of a set, which CPython does not specify). Errors
  * win over a cancellation, as in asyncio: if tasks of the group failed, the group's {@link TaskGroupException} is
  * what the block throws (a cancellation arriving while the group's failure is on its way to the block does not
  * replace it), and the cancellation is raised again at the task's next suspension, so it is not swallowed. A block

@@ -474,4 +474,111 @@ class CombinatorsCPythonTest {
         assertThat(seen).containsExactly("soon", "got f2 0.0", "got f4 0.0", "got f3 1.0", "got f1 2.0", "soon2",
                 "first completed 1 1", "soon3", "first exception 1 1", "all 2", "same-iter b", "same-iter a");
     }
+
+    /*
+     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * lock = asyncio.Lock(); sem = asyncio.Semaphore(2); ev = asyncio.Event()
+     * async def worker(n, d, fail=False):
+     *     try:
+     *         async with sem:
+     *             log(n, "in", now())
+     *             async with lock: log(n, "locked", now()); await asyncio.sleep(d)
+     *             if fail: raise ValueError(n)
+     *             await ev.wait(); log(n, "out", now()); return n
+     *     except asyncio.CancelledError: log(n, "cancelled", now(), current_task().cancelling()); raise
+     * loop.call_later(2.5, ev.set)
+     * try:
+     *     async with asyncio.TaskGroup() as tg:
+     *         ts = [tg.create_task(worker(f"w{i}", d)) for i, d in enumerate([1, 0.5, 2, 0.25])]
+     *         g = asyncio.gather(worker("g1", 0.1), worker("g2", 0.2, fail=True), return_exceptions=True)
+     *         async def waiter():
+     *             r = await asyncio.wait_for(g, 10); log("gather", [names or exception types of r], now())
+     *         tg.create_task(waiter())
+     *         try:
+     *             async with asyncio.timeout(3.2):
+     *                 done, pending = await asyncio.wait(ts, return_when=asyncio.FIRST_COMPLETED)
+     *                 log("first", sorted(t.result() for t in done), len(pending), now())
+     *                 await asyncio.wait_for(asyncio.shield(ts[2]), 0.5)
+     *         except TimeoutError: log("wait_for timeout", now(), ts[2].done())
+     *         tg.create_task(worker("late", 0.1, fail=True))
+     * except* ValueError as eg: log("eg", [str(e) for e in eg.exceptions], now())
+     * log("states", [results of ts], [t.cancelled() for t in ts], now())
+     * CPython: w0 in 0.0 | w0 locked 0.0 | w1 in 0.0 | w1 locked 1.0 | w0 out 2.5 | w1 out 2.5 | w2 in 2.5
+     *          | w2 locked 2.5 | w3 in 2.5 | first ['w0', 'w1'] 2 2.5 | wait_for timeout 3.0 False | w2 out 4.5
+     *          | w3 locked 4.5 | g1 in 4.5 | w3 out 4.75 | g1 locked 4.75 | g2 in 4.75 | g1 out 4.85 | g2 locked 4.85
+     *          | late in 4.85 | late locked 5.05 | gather ['g1', 'ValueError'] 5.05 | eg ['late'] 5.15
+     *          | states ['w0', 'w1', 'w2', 'w3'] [False, False, False, False] 5.15
+     * A group's tasks, a gather, wait, a shielded waitFor and a timeout over a semaphore, a lock and an event,
+     * interleaved as under CPython.
+     */
+    @Test
+    void aTaskGroupGatherWaitAndShieldedWaitForOverALockASemaphoreAndAnEvent() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            double t0 = loop.time();
+            var lock = new Lock();
+            var sem = new Semaphore(2);
+            var ev = new Event();
+            java.util.function.DoubleSupplier now = () -> Math.round((loop.time() - t0) * 1000) / 1000.0;
+            interface Worker {
+                Coroutine<String> of(String n, double d, boolean fail);
+            }
+            Worker worker = (n, d, fail) -> () -> {
+                try (var _ = sem.acquire()) {
+                    seen.add(n + " in " + now.getAsDouble());
+                    try (var _ = lock.acquire()) {
+                        seen.add(n + " locked " + now.getAsDouble());
+                        Aio.sleep(d);
+                    }
+                    if (fail) {
+                        throw new IllegalArgumentException(n);
+                    }
+                    ev.await();
+                    seen.add(n + " out " + now.getAsDouble());
+                    return n;
+                } catch (CancellationException e) {
+                    seen.add(n + " cancelled " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            };
+            loop.callLater(2.5, ev::set);
+            List<Task<String>> ts = new ArrayList<>();
+            try (var tg = new TaskGroup()) {
+                double[] delays = {1, 0.5, 2, 0.25};
+                for (int i = 0; i < delays.length; i++) {
+                    ts.add(tg.createTask(worker.of("w" + i, delays[i], false)));
+                }
+                Future<List<Object>> g = Aio.gatherWithExceptions(Aio.createTask(worker.of("g1", 0.1, false)),
+                        Aio.createTask(worker.of("g2", 0.2, true)));
+                tg.createTask(() -> {
+                    List<Object> r = Aio.waitFor(g, Duration.ofSeconds(10));
+                    seen.add("gather " + r.stream().map(x -> x instanceof String str ? str
+                            : x.getClass().getSimpleName()).toList() + " " + now.getAsDouble());
+                });
+                try (var t = Aio.timeout(Duration.ofMillis(3200))) {
+                    WaitResult<String> r = Aio.wait(ts, ReturnWhen.FIRST_COMPLETED);
+                    seen.add("first " + r.done().stream().map(Future::result).sorted().toList() + " "
+                            + r.pending().size() + " " + now.getAsDouble());
+                    Aio.waitFor(Aio.shield(ts.get(2)), Duration.ofMillis(500));
+                } catch (TimeoutException e) {
+                    seen.add("wait_for timeout " + now.getAsDouble() + " " + ts.get(2).isDone());
+                }
+                tg.createTask(worker.of("late", 0.1, true));
+                tg.join();
+            } catch (TaskGroupException eg) {
+                seen.add("eg " + eg.exceptions().stream().map(Throwable::getMessage).toList() + " "
+                        + now.getAsDouble());
+            }
+            seen.add("states " + ts.stream().map(t -> t.isDone() && !t.isCancelled() ? t.result() : "false").toList()
+                    + " " + ts.stream().map(Future::isCancelled).toList() + " " + now.getAsDouble());
+            return null;
+        });
+        assertThat(seen).containsExactly("w0 in 0.0", "w0 locked 0.0", "w1 in 0.0", "w1 locked 1.0", "w0 out 2.5",
+                "w1 out 2.5", "w2 in 2.5", "w2 locked 2.5", "w3 in 2.5", "first [w0, w1] 2 2.5",
+                "wait_for timeout 3.0 false", "w2 out 4.5", "w3 locked 4.5", "g1 in 4.5", "w3 out 4.75",
+                "g1 locked 4.75", "g2 in 4.75", "g1 out 4.85", "g2 locked 4.85", "late in 4.85", "late locked 5.05",
+                "gather [g1, IllegalArgumentException] 5.05", "eg [late] 5.15",
+                "states [w0, w1, w2, w3] [false, false, false, false] 5.15");
+    }
 }

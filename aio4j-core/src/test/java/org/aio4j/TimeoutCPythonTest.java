@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -297,5 +298,154 @@ class TimeoutCPythonTest {
                 "exited true 0", "rescheduled from callback expired 2.0",
                 "reschedule after: Cannot reschedule a Timeout that is expired", "body without suspension",
                 "no-suspend exit false", "body before sleep", "timeout(0) expired true");
+    }
+
+    /*
+     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * async def slow(n, d, linger=0):
+     *     try: await asyncio.sleep(d); log(n, "done", now()); return n
+     *     except asyncio.CancelledError:
+     *         log(n, "cancelled", now(), cnt())
+     *         if linger: await asyncio.sleep(linger); log(n, "lingered", now()); return n + "-late"
+     *         raise
+     * async def A():
+     *     try:
+     *         async with asyncio.timeout(1):
+     *             async with asyncio.TaskGroup() as tg:
+     *                 tg.create_task(slow("a1", 2)); tg.create_task(slow("a2", 2, linger=0.5))
+     *     except TimeoutError: log("A timeout", now(), cnt())
+     * async def B():
+     *     async def inner():
+     *         try:
+     *             async with asyncio.timeout(2): await asyncio.sleep(5)
+     *         except TimeoutError: log("B inner timeout (wrong)", now())
+     *     try: await asyncio.wait_for(inner(), 1)
+     *     except TimeoutError: log("B outer timeout", now(), cnt())
+     * async def C():
+     *     try:
+     *         async with asyncio.timeout(1):
+     *             async with asyncio.TaskGroup() as tg: tg.create_task(slow("c1", 2, linger=0.2)); await asyncio.sleep(5)
+     *     except asyncio.CancelledError: log("C cancelled", now(), cnt()); raise
+     *     except TimeoutError: log("C timeout (wrong)", now())
+     * async def D():
+     *     long = asyncio.create_task(slow("long", 2))
+     *     try:
+     *         async with asyncio.timeout(1): await asyncio.shield(long)
+     *     except TimeoutError: log("D timeout", now(), long.done())
+     *     log("D long result", await long, now())
+     * async def E(holder):
+     *     try:
+     *         async with asyncio.timeout(10) as cm: holder.append(cm); await asyncio.sleep(5)
+     *     except TimeoutError: log("E timeout", now())
+     * ta, tb, tc, td, te = create_task(A()), create_task(B()), create_task(C()), create_task(D()), create_task(E(holder))
+     * await asyncio.sleep(0.5); tc.cancel("from main"); holder[0].reschedule(loop.time() + 0.25)
+     * r = await asyncio.gather(ta, tb, tc, td, te, return_exceptions=True)
+     * log("results", [type(x).__name__ for x in r], now())
+     * CPython: c1 cancelled 0.5 1 | c1 lingered 0.7 | C cancelled 0.7 1 | E timeout 0.75 | B outer timeout 1.0 0
+     *          | D timeout 1.0 False | a2 cancelled 1.0 1 | a1 cancelled 1.0 1 | a2 lingered 1.5 | A timeout 1.5 0
+     *          | long done 2.0 | D long result long 2.0 | results [None, None, CancelledError, None, None] 2.0
+     * One difference, deliberate: a group cancels its tasks in the order they were created (a1, a2), asyncio's in
+     * the order of a set (here a2, a1), as TaskGroup documents.
+     */
+    @Test
+    void scopesAroundGroupsWaitForAndShieldsExpireAndUnwindAsUnderCPython() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            java.util.function.DoubleSupplier now = () -> Math.round(loop.time() * 1000) / 1000.0;
+            interface Slow {
+                Coroutine<String> of(String n, double d, double linger);
+            }
+            Slow slow = (n, d, linger) -> () -> {
+                try {
+                    Aio.sleep(d);
+                    seen.add(n + " done " + now.getAsDouble());
+                    return n;
+                } catch (CancellationException e) {
+                    seen.add(n + " cancelled " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                    if (linger > 0) {
+                        Aio.sleep(linger);
+                        seen.add(n + " lingered " + now.getAsDouble());
+                        return n + "-late";
+                    }
+                    throw e;
+                }
+            };
+            Task<Void> ta = Aio.createTask(() -> {
+                try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                    try (var tg = new TaskGroup()) {
+                        tg.createTask(slow.of("a1", 2, 0));
+                        tg.createTask(slow.of("a2", 2, 0.5));
+                        tg.join();
+                    }
+                } catch (TimeoutCancellationException e) {
+                    seen.add("A timeout " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                }
+            });
+            Task<Void> tb = Aio.createTask(() -> {
+                try {
+                    Aio.waitFor(() -> {
+                        try (var t = Aio.timeout(Duration.ofSeconds(2))) {
+                            Aio.sleep(5);
+                        } catch (TimeoutCancellationException e) {
+                            if (!e.isTimeout()) {
+                                throw e;
+                            }
+                            seen.add("B inner timeout (wrong) " + now.getAsDouble());
+                        }
+                        return null;
+                    }, Duration.ofSeconds(1));
+                } catch (TimeoutException e) {
+                    seen.add("B outer timeout " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                }
+            });
+            Task<Void> tc = Aio.createTask(() -> {
+                try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                    try (var tg = new TaskGroup()) {
+                        tg.createTask(slow.of("c1", 2, 0.2));
+                        Aio.sleep(5);
+                        tg.join();
+                    }
+                } catch (TimeoutCancellationException e) {
+                    if (!e.isTimeout()) {
+                        seen.add("C cancelled " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                        throw e;
+                    }
+                    seen.add("C timeout (wrong) " + now.getAsDouble());
+                } catch (CancellationException e) {
+                    seen.add("C cancelled " + now.getAsDouble() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            });
+            Task<Void> td = Aio.createTask(() -> {
+                Task<String> longTask = Aio.createTask(slow.of("long", 2, 0));
+                try (var t = Aio.timeout(Duration.ofSeconds(1))) {
+                    Aio.shield(longTask).await();
+                } catch (TimeoutCancellationException e) {
+                    seen.add("D timeout " + now.getAsDouble() + " " + longTask.isDone());
+                }
+                seen.add("D long result " + longTask.await() + " " + now.getAsDouble());
+            });
+            List<Timeout> holder = new ArrayList<>();
+            Task<Void> te = Aio.createTask(() -> {
+                try (var t = Aio.timeout(Duration.ofSeconds(10))) {
+                    holder.add(t);
+                    Aio.sleep(5);
+                } catch (TimeoutCancellationException e) {
+                    seen.add("E timeout " + now.getAsDouble());
+                }
+            });
+            Aio.sleep(0.5);
+            tc.cancel("from main");
+            holder.get(0).reschedule(loop.time() + 0.25);
+            List<Object> r = Aio.gatherWithExceptions(ta, tb, tc, td, te).await();
+            seen.add("results " + r.stream().map(x -> x == null ? "None" : x.getClass().getSimpleName()).toList() + " "
+                    + now.getAsDouble());
+            return null;
+        });
+        assertThat(seen).containsExactly("c1 cancelled 0.5 1", "c1 lingered 0.7", "C cancelled 0.7 1",
+                "E timeout 0.75", "B outer timeout 1.0 0", "D timeout 1.0 false", "a1 cancelled 1.0 1",
+                "a2 cancelled 1.0 1", "a2 lingered 1.5", "A timeout 1.5 0", "long done 2.0", "D long result long 2.0",
+                "results [None, None, CancellationException, None, None] 2.0");
     }
 }
