@@ -1232,4 +1232,91 @@ class PrimitivesCPythonTest {
                 "producers done", "joined",
                 "consumers [CancellationException, CancellationException, CancellationException]");
     }
+
+    /*
+     * async def main():
+     *     sem = asyncio.Semaphore(0)
+     *     async def w(n):
+     *         try: await sem.acquire()
+     *         except asyncio.CancelledError: log(n, "cancelled", sem._value); return
+     *         log(n, "acquired", sem._value); await asyncio.sleep(0); sem.release(); log(n, "released", sem._value)
+     *     ts = {n: create_task(w(n)) for n in "ABC"}; await asyncio.sleep(0)
+     *     sem.release(); log("release1", sem._value, sem.locked()); ts["A"].cancel(); ts["B"].cancel()
+     *     ts["D"] = create_task(w("D")); sem.release(); log("release2", sem._value, sem.locked())
+     *     for _ in range(6): await asyncio.sleep(0)
+     *     log("end", sem._value, sem.locked())
+     *     lock = asyncio.Lock()
+     *     async def lw(n):
+     *         try:
+     *             async with lock: log(n, "has lock"); await asyncio.sleep(0)
+     *         except asyncio.CancelledError: log(n, "lock cancelled")
+     *     await lock.acquire(); ls = {n: create_task(lw(n)) for n in "PQRS"}; await asyncio.sleep(0)
+     *     lock.release(); ls["P"].cancel(); ls["R"].cancel(); log("lock after release", lock.locked())
+     *     for _ in range(8): await asyncio.sleep(0)
+     *     log("lock end", lock.locked())
+     *
+     * CPython 3.13: ['release1 0 True', 'release2 0 True', 'A cancelled 1', 'B cancelled 1', 'C acquired 0',
+     *                'D acquired 0', 'C released 1', 'D released 2', 'end 2 False', 'lock after release False',
+     *                'P lock cancelled', 'R lock cancelled', 'Q has lock', 'S has lock', 'lock end False']
+     * (permits and the lock's turn, handed to waiters cancelled before they ran, pass on to the next waiters, and a
+     * newcomer queued behind them gets the second permit)
+     */
+    @Test
+    void permitsHandedToWaitersCancelledBeforeTheyRanPassToTheNextOnes() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(0);
+            java.util.function.Function<String, VoidCoroutine> w = n -> () -> {
+                try {
+                    sem.acquire();
+                } catch (CancellationException e) {
+                    out.add(n + " cancelled " + sem.value());
+                    return;
+                }
+                out.add(n + " acquired " + sem.value());
+                Aio.sleep(0);
+                sem.release();
+                out.add(n + " released " + sem.value());
+            };
+            List<Task<Void>> ts = new ArrayList<>();
+            for (String n : List.of("A", "B", "C")) {
+                ts.add(Aio.createTask(w.apply(n)));
+            }
+            Aio.sleep(0);
+            sem.release();
+            out.add("release1 " + sem.value() + " " + sem.locked());
+            ts.get(0).cancel();
+            ts.get(1).cancel();
+            Aio.createTask(w.apply("D"));
+            sem.release();
+            out.add("release2 " + sem.value() + " " + sem.locked());
+            yieldTimes(6);
+            out.add("end " + sem.value() + " " + sem.locked());
+            var lock = new Lock();
+            lock.acquire();
+            List<Task<Void>> ls = new ArrayList<>();
+            for (String n : List.of("P", "Q", "R", "S")) {
+                ls.add(Aio.createTask(() -> {
+                    try (var _ = lock.acquire()) {
+                        out.add(n + " has lock");
+                        Aio.sleep(0);
+                    } catch (CancellationException e) {
+                        out.add(n + " lock cancelled");
+                    }
+                }));
+            }
+            Aio.sleep(0);
+            lock.release();
+            ls.get(0).cancel();
+            ls.get(2).cancel();
+            out.add("lock after release " + lock.locked());
+            yieldTimes(8);
+            out.add("lock end " + lock.locked());
+            return null;
+        });
+        assertThat(out).containsExactly("release1 0 true", "release2 0 true", "A cancelled 1", "B cancelled 1",
+                "C acquired 0", "D acquired 0", "C released 1", "D released 2", "end 2 false",
+                "lock after release false", "P lock cancelled", "R lock cancelled", "Q has lock", "S has lock",
+                "lock end false");
+    }
 }
