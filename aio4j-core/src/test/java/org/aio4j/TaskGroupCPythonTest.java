@@ -160,8 +160,12 @@ class TaskGroupCPythonTest {
     }
 
     private static VoidCoroutine failingAfterASecond(String message) {
+        return failingAfter(1, message);
+    }
+
+    private static VoidCoroutine failingAfter(double delay, String message) {
         return () -> {
-            Aio.sleep(1);
+            Aio.sleep(delay);
             throw new IllegalArgumentException(message);
         };
     }
@@ -332,5 +336,69 @@ class TaskGroupCPythonTest {
             seen.add(tag + " re-cancelled at next suspension " + e.getMessage() + " "
                     + Aio.currentTask().cancelling());
         }
+    }
+
+    /*
+     * async def child(n, d, spawn=None):
+     *     await asyncio.sleep(d); log(n, "done", loop.time())
+     *     if spawn:
+     *         try: holder[0].create_task(child(spawn, 1)); log(n, "spawned", spawn)
+     *         except RuntimeError: log(n, "spawn refused")
+     * async with asyncio.TaskGroup() as tg:
+     *     holder.append(tg); tg.create_task(child("a", 1, spawn="b")); log("body ends", loop.time())
+     * log("group done", loop.time())
+     * await asyncio.create_task(child("late", 0, spawn="x"))
+     * async def bad(): await asyncio.sleep(0.5); raise ValueError("bad")
+     * try:
+     *     async with asyncio.TaskGroup() as tg:
+     *         holder[0] = tg; tg.create_task(bad()); tg.create_task(child("c", 1, spawn="d"))
+     * except* ValueError: log("eg", loop.time())
+     * CPython (virtual clock): body ends 0.0 | a done 1.0 | a spawned b | b done 2.0 | group done 2.0 | late done 2.0
+     *                         | late spawn refused | eg 2.5
+     * A child may add a task to its group while the block waits at its end, and the group waits for it too; once the
+     * group is done it takes none.
+     */
+    @Test
+    void aChildAddsATaskWhileTheGroupWaitsAndNoneOnceItIsDone() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            TaskGroup[] holder = new TaskGroup[1];
+            interface Child {
+                VoidCoroutine of(String n, double d, String spawn);
+            }
+            Child[] child = new Child[1];
+            child[0] = (n, d, spawn) -> () -> {
+                Aio.sleep(d);
+                seen.add(n + " done " + loop.time());
+                if (spawn != null) {
+                    try {
+                        holder[0].createTask(child[0].of(spawn, 1, null));
+                        seen.add(n + " spawned " + spawn);
+                    } catch (IllegalStateException e) {
+                        seen.add(n + " spawn refused");
+                    }
+                }
+            };
+            try (var tg = new TaskGroup()) {
+                holder[0] = tg;
+                tg.createTask(child[0].of("a", 1, "b"));
+                seen.add("body ends " + loop.time());
+                tg.join();
+            }
+            seen.add("group done " + loop.time());
+            Aio.createTask(child[0].of("late", 0, "x")).await();
+            try (var tg = new TaskGroup()) {
+                holder[0] = tg;
+                tg.createTask(failingAfter(0.5, "bad"));
+                tg.createTask(child[0].of("c", 1, "d"));
+                tg.join();
+            } catch (TaskGroupException eg) {
+                seen.add("eg " + loop.time());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("body ends 0.0", "a done 1.0", "a spawned b", "b done 2.0", "group done 2.0",
+                "late done 2.0", "late spawn refused", "eg 2.5");
     }
 }
