@@ -581,4 +581,102 @@ class CombinatorsCPythonTest {
                 "gather [g1, IllegalArgumentException] 5.05", "eg [late] 5.15",
                 "states [w0, w1, w2, w3] [false, false, false, false] 5.15");
     }
+
+    /*
+     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * async def s(n, d):
+     *     try: await asyncio.sleep(d); return n
+     *     except asyncio.CancelledError as e: log(n, "cancelled", e.args); raise
+     * a, b, c = tasks of s("a", 1), s("b", 2), s("c", 3); inner = asyncio.gather(a, b); outer = asyncio.gather(inner, c)
+     * await asyncio.sleep(1.5); log("cancel outer", outer.cancel("stop"))
+     * try: await outer
+     * except asyncio.CancelledError as e: log("outer", e.args, inner.done(), a.result())
+     * t = create_task(s("t", 1)); sh = asyncio.shield(t); loop.call_later(0.5, sh.cancel, "shmsg")
+     * try: await sh
+     * except asyncio.CancelledError as e: log("shield", e.args, t.done())
+     * log("t", await t, loop.time())
+     * fs = [create_task(s(f"f{i}", d)) for i, d in enumerate((3, 1, 2, 1))]; it = asyncio.as_completed(fs)
+     * async def consumer(name):
+     *     for f in it: log(name, "got", await f, loop.time())
+     * await asyncio.gather(consumer("X"), consumer("Y"))
+     * d, e = create_task(s("d", 5)), create_task(s("e", 5))
+     * async def w(): await asyncio.gather(d, e)
+     * wt = create_task(w()); await asyncio.sleep(1); wt.cancel("wmsg")
+     * try: await wt
+     * except asyncio.CancelledError as ex: log("wt", ex.args)
+     * CPython: cancel outer True | b cancelled ('stop',) | c cancelled ('stop',) | outer ('stop',) True a
+     *          | shield ('shmsg',) False | t t 2.5 | X got f1 3.5 | X got f3 3.5 | X got f2 4.5 | Y got f0 5.5
+     *          | d cancelled ('wmsg',) | e cancelled ('wmsg',) | wt ('wmsg',)
+     * A cancellation's message reaches the children of nested gathers and of a gather the cancelled task awaits; an
+     * asCompleted iterator shared by two tasks gives a future done meanwhile to the task that asks first.
+     */
+    @Test
+    void cancellationMessagesThroughGathersAndShieldsAndASharedAsCompleted() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            interface S {
+                Task<String> start(String n, double d);
+            }
+            S s = (n, d) -> Aio.createTask(() -> {
+                try {
+                    Aio.sleep(d);
+                    return n;
+                } catch (CancellationException e) {
+                    seen.add(n + " cancelled " + e.getMessage());
+                    throw e;
+                }
+            });
+            Task<String> a = s.start("a", 1);
+            Task<String> b = s.start("b", 2);
+            Task<String> c = s.start("c", 3);
+            Future<List<String>> inner = Aio.gather(a, b);
+            Future<List<Object>> outer = Aio.gather(inner, c);
+            Aio.sleep(1.5);
+            seen.add("cancel outer " + outer.cancel("stop"));
+            try {
+                outer.await();
+            } catch (CancellationException e) {
+                seen.add("outer " + e.getMessage() + " " + inner.isDone() + " " + a.result());
+            }
+            Task<String> t = s.start("t", 1);
+            Future<String> sh = Aio.shield(t);
+            loop.callLater(0.5, () -> sh.cancel("shmsg"));
+            try {
+                sh.await();
+            } catch (CancellationException e) {
+                seen.add("shield " + e.getMessage() + " " + t.isDone());
+            }
+            seen.add("t " + t.await() + " " + loop.time());
+            List<Task<String>> fs = new ArrayList<>();
+            double[] delays = {3, 1, 2, 1};
+            for (int i = 0; i < delays.length; i++) {
+                fs.add(s.start("f" + i, delays[i]));
+            }
+            Iterable<Future<String>> it = Aio.asCompleted(fs);
+            java.util.function.Function<String, Coroutine<Void>> consumer = name -> () -> {
+                for (Future<String> f : it) {
+                    seen.add(name + " got " + f.await() + " " + loop.time());
+                }
+                return null;
+            };
+            Aio.gather(consumer.apply("X"), consumer.apply("Y")).await();
+            Task<String> d = s.start("d", 5);
+            Task<String> e = s.start("e", 5);
+            Task<Void> wt = Aio.createTask(() -> {
+                Aio.gather(d, e).await();
+            });
+            Aio.sleep(1);
+            wt.cancel("wmsg");
+            try {
+                wt.await();
+            } catch (CancellationException ex) {
+                seen.add("wt " + ex.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("cancel outer true", "b cancelled stop", "c cancelled stop",
+                "outer stop true a", "shield shmsg false", "t t 2.5", "X got f1 3.5", "X got f3 3.5", "X got f2 4.5",
+                "Y got f0 5.5", "d cancelled wmsg", "e cancelled wmsg", "wt wmsg");
+    }
 }
