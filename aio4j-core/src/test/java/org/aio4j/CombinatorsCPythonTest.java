@@ -183,8 +183,8 @@ class CombinatorsCPythonTest {
             seen.add("later " + ts.stream().map(Future::result).toList());
             return null;
         });
-        assertThat(seen).containsExactly("as_completed timeout [1] 2.0", "states [false, true, false] [false, false, false]",
-                "later [0, 1, 2]");
+        assertThat(seen).containsExactly("as_completed timeout [1] 2.0",
+                "states [false, true, false] [false, false, false]", "later [0, 1, 2]");
     }
 
     /*
@@ -250,8 +250,8 @@ class CombinatorsCPythonTest {
      * try:
      *     async with asyncio.TaskGroup() as tg: tg.create_task(failing()); tg.create_task(sibling())
      * except* ValueError as eg: log("eg", [str(e) for e in eg.exceptions], elapsed)
-     * CPython: child cancelled False | body cancelled False 1 | main sees cancelled 1 | work done 2 | sibling cancelled 4
-     *          | eg ['f'] 4
+     * CPython: child cancelled False | body cancelled False 1 | main sees cancelled 1 | work done 2
+     *          | sibling cancelled 4 | eg ['f'] 4
      * A shield inside a group stops its child's wait, not the shielded work, which goes on after the group.
      */
     @Test
@@ -476,7 +476,7 @@ class CombinatorsCPythonTest {
     }
 
     /*
-     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * (CPython run on a virtual clock: asyncio.run(main(), loop_factory=VirtualLoop), cpython/virtual_clock_loop.py)
      * lock = asyncio.Lock(); sem = asyncio.Semaphore(2); ev = asyncio.Event()
      * async def worker(n, d, fail=False):
      *     try:
@@ -583,11 +583,12 @@ class CombinatorsCPythonTest {
     }
 
     /*
-     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * (CPython run on a virtual clock: asyncio.run(main(), loop_factory=VirtualLoop), cpython/virtual_clock_loop.py)
      * async def s(n, d):
      *     try: await asyncio.sleep(d); return n
      *     except asyncio.CancelledError as e: log(n, "cancelled", e.args); raise
-     * a, b, c = tasks of s("a", 1), s("b", 2), s("c", 3); inner = asyncio.gather(a, b); outer = asyncio.gather(inner, c)
+     * a, b, c = tasks of s("a", 1), s("b", 2), s("c", 3)
+     * inner = asyncio.gather(a, b); outer = asyncio.gather(inner, c)
      * await asyncio.sleep(1.5); log("cancel outer", outer.cancel("stop"))
      * try: await outer
      * except asyncio.CancelledError as e: log("outer", e.args, inner.done(), a.result())

@@ -238,7 +238,8 @@ class TaskGroupCPythonTest {
      *     except asyncio.CancelledError: raise ValueError("cleanup")
      * async def after(tag):
      *     try: await asyncio.sleep(0); log(tag, "slept on", current_task().cancelling())
-     *     except asyncio.CancelledError as e: log(tag, "re-cancelled at next suspension", e.args, current_task().cancelling())
+     *     except asyncio.CancelledError as e:
+     *         log(tag, "re-cancelled at next suspension", e.args, current_task().cancelling())
      * async def body():
      *     try:
      *         async with asyncio.TaskGroup() as tg: tg.create_task(child()); await asyncio.sleep(10)
@@ -320,8 +321,8 @@ class TaskGroupCPythonTest {
             return null;
         });
         assertThat(seen).containsExactly("cancellation with [[cleanup]] 1",
-                "body re-cancelled at next suspension null 1", "t ended normally", "timeout2 true with [[cleanup]] 0", "body2 slept on 0", "body2 again slept on 0",
-                "t2 ended normally");
+                "body re-cancelled at next suspension null 1", "t ended normally", "timeout2 true with [[cleanup]] 0",
+                "body2 slept on 0", "body2 again slept on 0", "t2 ended normally");
     }
 
     private static List<String> messages(TaskGroupException eg) {
@@ -353,7 +354,8 @@ class TaskGroupCPythonTest {
      *     async with asyncio.TaskGroup() as tg:
      *         holder[0] = tg; tg.create_task(bad()); tg.create_task(child("c", 1, spawn="d"))
      * except* ValueError: log("eg", loop.time())
-     * CPython (virtual clock): body ends 0.0 | a done 1.0 | a spawned b | b done 2.0 | group done 2.0 | late done 2.0
+     * (CPython run on a virtual clock: asyncio.run(main(), loop_factory=VirtualLoop), cpython/virtual_clock_loop.py)
+     * CPython: body ends 0.0 | a done 1.0 | a spawned b | b done 2.0 | group done 2.0 | late done 2.0
      *                         | late spawn refused | eg 2.5
      * A child may add a task to its group while the block waits at its end, and the group waits for it too; once the
      * group is done it takes none.

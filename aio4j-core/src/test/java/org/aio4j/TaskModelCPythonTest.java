@@ -423,7 +423,8 @@ class TaskModelCPythonTest {
 
     /*
      * f = loop.create_future(); g = loop.create_future(); g.set_result(1)
-     * loop.call_soon(log, "soon"); done, pending = await asyncio.wait([f, g], timeout=0); log("wait0", len(done), len(pending))
+     * loop.call_soon(log, "soon"); done, pending = await asyncio.wait([f, g], timeout=0)
+     * log("wait0", len(done), len(pending))
      * loop.call_soon(log, "soon2"); done, pending = await asyncio.wait([f], timeout=0); log("wait0b", ...)
      * async def outer():
      *     try: await asyncio.wait_for(f, 10)

@@ -301,7 +301,7 @@ class TimeoutCPythonTest {
     }
 
     /*
-     * (CPython run on a virtual clock: a SelectorEventLoop whose time() advances by the select timeout)
+     * (CPython run on a virtual clock: asyncio.run(main(), loop_factory=VirtualLoop), cpython/virtual_clock_loop.py)
      * async def slow(n, d, linger=0):
      *     try: await asyncio.sleep(d); log(n, "done", now()); return n
      *     except asyncio.CancelledError:
@@ -324,7 +324,8 @@ class TimeoutCPythonTest {
      * async def C():
      *     try:
      *         async with asyncio.timeout(1):
-     *             async with asyncio.TaskGroup() as tg: tg.create_task(slow("c1", 2, linger=0.2)); await asyncio.sleep(5)
+     *             async with asyncio.TaskGroup() as tg:
+     *                 tg.create_task(slow("c1", 2, linger=0.2)); await asyncio.sleep(5)
      *     except asyncio.CancelledError: log("C cancelled", now(), cnt()); raise
      *     except TimeoutError: log("C timeout (wrong)", now())
      * async def D():
@@ -337,7 +338,8 @@ class TimeoutCPythonTest {
      *     try:
      *         async with asyncio.timeout(10) as cm: holder.append(cm); await asyncio.sleep(5)
      *     except TimeoutError: log("E timeout", now())
-     * ta, tb, tc, td, te = create_task(A()), create_task(B()), create_task(C()), create_task(D()), create_task(E(holder))
+     * ta, tb, tc = create_task(A()), create_task(B()), create_task(C())
+     * td, te = create_task(D()), create_task(E(holder))
      * await asyncio.sleep(0.5); tc.cancel("from main"); holder[0].reschedule(loop.time() + 0.25)
      * r = await asyncio.gather(ta, tb, tc, td, te, return_exceptions=True)
      * log("results", [type(x).__name__ for x in r], now())
