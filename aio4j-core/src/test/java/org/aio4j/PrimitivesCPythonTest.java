@@ -1319,4 +1319,129 @@ class PrimitivesCPythonTest {
                 "lock after release false", "P lock cancelled", "R lock cancelled", "Q has lock", "S has lock",
                 "lock end false");
     }
+
+    /*
+     * (CPython run on a virtual clock: asyncio.run(main(), loop_factory=VirtualLoop), cpython/virtual_clock_loop.py)
+     * async def main():
+     *     q = asyncio.Queue()
+     *     async def getter(n, t):
+     *         try: log(n, "got", await asyncio.wait_for(q.get(), t), loop.time())
+     *         except TimeoutError: log(n, "timed out", loop.time(), q.qsize())
+     *     gs = [create_task(getter(f"g{i}", t)) for i, t in enumerate((1, 3, 2))]
+     *     loop.call_later(1, q.put_nowait, "x"); loop.call_later(2.5, q.put_nowait, "y")
+     *     await asyncio.gather(*gs); log("left", q.qsize())
+     *     f = loop.create_future(); g = loop.create_future(); loop.call_later(2, g.set_result, 1)
+     *     done, pending = await asyncio.wait([f, g], timeout=1, return_when=asyncio.FIRST_COMPLETED)
+     *     log("wait", len(done), len(pending), loop.time())
+     *     done, pending = await asyncio.wait([f, g], timeout=5, return_when=asyncio.FIRST_COMPLETED)
+     *     log("wait2", len(done), len(pending), loop.time())
+     *     b = asyncio.Barrier(3)
+     *     async def bw(n, t):
+     *         try: log(n, "passed", await asyncio.wait_for(b.wait(), t), loop.time())
+     *         except TimeoutError: log(n, "timed out", loop.time(), b.n_waiting, b.broken)
+     *     ts = [create_task(bw(f"b{i}", t)) for i, t in enumerate((1, 5, 5))]
+     *     await asyncio.sleep(1.5); log("n_waiting", b.n_waiting); ts.append(create_task(bw("b3", 5)))
+     *     await asyncio.sleep(1); log("n_waiting2", b.n_waiting); ts.append(create_task(bw("b4", 5)))
+     *     await asyncio.gather(*ts)
+     *     c = asyncio.Condition(); st = [0]
+     *     async def cw(n, t):
+     *         async with c:
+     *             try: await asyncio.wait_for(c.wait_for(lambda: st[0] > 0), t); log(n, "ok", loop.time(), c.locked())
+     *             except TimeoutError: log(n, "cond timed out", loop.time(), c.locked())
+     *     ts = [create_task(cw(f"c{i}", t)) for i, t in enumerate((1, 3))]
+     *     await asyncio.sleep(2)
+     *     async with c: st[0] = 1; c.notify_all()
+     *     await asyncio.gather(*ts)
+     *
+     * CPython 3.13: ['g0 timed out 1.0 1', 'g1 got x 1.0', 'g2 timed out 2.0 0', 'left 0', 'wait 0 2 3.0',
+     *                'wait2 1 1 4.0', 'b2 passed 2 4.0', 'b0 passed 0 4.0', 'b1 passed 1 4.0', 'n_waiting 0',
+     *                'n_waiting2 1', 'b3 timed out 10.5 1 False', 'b4 timed out 11.5 0 False',
+     *                'c0 cond timed out 12.5 True', 'c1 ok 13.5 True']
+     * (a getter whose timeout comes in the iteration an item was promised to it leaves the item to the next getter;
+     * a barrier or condition waiter timed out leaves the others waiting, a condition waiter holding its lock again)
+     */
+    @Test
+    void waitersTimedOutOnAQueueABarrierAndAConditionLeaveTheOthersTheirTurn() throws Exception {
+        List<String> out = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            var q = new Queue<String>();
+            List<Task<Void>> ts = new ArrayList<>();
+            double[] getterTimeouts = {1, 3, 2};
+            for (int i = 0; i < getterTimeouts.length; i++) {
+                String n = "g" + i;
+                Duration t = Duration.ofMillis((long) (getterTimeouts[i] * 1000));
+                ts.add(Aio.createTask(() -> {
+                    try {
+                        out.add(n + " got " + Aio.waitFor(() -> q.get(), t) + " " + loop.time());
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        out.add(n + " timed out " + loop.time() + " " + q.qsize());
+                    }
+                }));
+            }
+            loop.callLater(1, () -> q.putNowait("x"));
+            loop.callLater(2.5, () -> q.putNowait("y"));
+            Aio.gather(ts).await();
+            out.add("left " + q.qsize());
+            Future<Integer> f = loop.createFuture();
+            Future<Integer> g = loop.createFuture();
+            loop.callLater(2, () -> g.setResult(1));
+            WaitResult<Integer> r = Aio.wait(List.of(f, g), Duration.ofSeconds(1), ReturnWhen.FIRST_COMPLETED);
+            out.add("wait " + r.done().size() + " " + r.pending().size() + " " + loop.time());
+            r = Aio.wait(List.of(f, g), Duration.ofSeconds(5), ReturnWhen.FIRST_COMPLETED);
+            out.add("wait2 " + r.done().size() + " " + r.pending().size() + " " + loop.time());
+            var b = new Barrier(3);
+            java.util.function.BiFunction<String, Integer, VoidCoroutine> bw = (n, t) -> () -> {
+                try {
+                    out.add(n + " passed " + Aio.waitFor(() -> b.await(), Duration.ofSeconds(t)) + " " + loop.time());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    out.add(n + " timed out " + loop.time() + " " + b.nWaiting() + " " + b.broken());
+                }
+            };
+            ts.clear();
+            int[] barrierTimeouts = {1, 5, 5};
+            for (int i = 0; i < barrierTimeouts.length; i++) {
+                ts.add(Aio.createTask(bw.apply("b" + i, barrierTimeouts[i])));
+            }
+            Aio.sleep(1.5);
+            out.add("n_waiting " + b.nWaiting());
+            ts.add(Aio.createTask(bw.apply("b3", 5)));
+            Aio.sleep(1);
+            out.add("n_waiting2 " + b.nWaiting());
+            ts.add(Aio.createTask(bw.apply("b4", 5)));
+            Aio.gather(ts).await();
+            var c = new Condition();
+            int[] st = {0};
+            ts.clear();
+            int[] conditionTimeouts = {1, 3};
+            for (int i = 0; i < conditionTimeouts.length; i++) {
+                String n = "c" + i;
+                Duration t = Duration.ofSeconds(conditionTimeouts[i]);
+                ts.add(Aio.createTask(() -> {
+                    try (var _ = c.acquire()) {
+                        try {
+                            Aio.waitFor(() -> {
+                                c.waitFor(() -> st[0] > 0);
+                                return null;
+                            }, t);
+                            out.add(n + " ok " + loop.time() + " " + c.locked());
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            out.add(n + " cond timed out " + loop.time() + " " + c.locked());
+                        }
+                    }
+                }));
+            }
+            Aio.sleep(2);
+            try (var _ = c.acquire()) {
+                st[0] = 1;
+                c.signalAll();
+            }
+            Aio.gather(ts).await();
+            return null;
+        });
+        assertThat(out).containsExactly("g0 timed out 1.0 1", "g1 got x 1.0", "g2 timed out 2.0 0", "left 0",
+                "wait 0 2 3.0", "wait2 1 1 4.0", "b2 passed 2 4.0", "b0 passed 0 4.0", "b1 passed 1 4.0",
+                "n_waiting 0", "n_waiting2 1", "b3 timed out 10.5 1 false", "b4 timed out 11.5 0 false",
+                "c0 cond timed out 12.5 true", "c1 ok 13.5 true");
+    }
 }
