@@ -567,6 +567,45 @@ class EventLoopCPythonTest {
                 "handler Future never retrieved IllegalStateException future");
     }
 
+    /*
+     * loop.set_exception_handler(lambda l, ctx: log("handler", ctx["message"] up to "callback", exception type,
+     *                                               other keys))
+     * f = loop.create_future()
+     * def bad(fut): raise ValueError("done cb")
+     * f.add_done_callback(bad); f.add_done_callback(lambda x: log("next cb")); f.set_result(1)
+     * async def t(): return 1
+     * task = loop.create_task(t()); task.add_done_callback(bad)
+     * loop.run_until_complete(task); loop.run_until_complete(asyncio.sleep(0))
+     * CPython: handler Exception in callback ValueError ['handle'] | next cb
+     *          | handler Exception in callback ValueError ['handle']
+     * A done callback that raises, of a future or of a task, is reported as any callback, with its handle, and the
+     * next callback runs.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDoneCallbackThatThrowsIsReportedWithItsHandleAndTheNextOneRuns() throws Exception {
+        List<String> seen = new ArrayList<>();
+        var loop = EventLoop.builder().virtualTime().exceptionHandler((l, ctx) -> seen.add("handler "
+                + ctx.message().replaceFirst("callback .*", "callback") + " "
+                + ctx.exception().getClass().getSimpleName() + (ctx.handle() != null ? " handle" : "")
+                + (ctx.future() != null ? " future" : ""))).build();
+        try (loop) {
+            Future<Integer> f = loop.createFuture();
+            java.util.function.Consumer<Future<?>> bad = x -> {
+                throw new IllegalArgumentException("done cb");
+            };
+            f.addDoneCallback(bad);
+            f.addDoneCallback(x -> seen.add("next cb"));
+            f.setResult(1);
+            Task<Integer> task = loop.createTask(() -> 1);
+            task.addDoneCallback(bad);
+            loop.runUntilComplete(task);
+            loop.runUntilComplete(() -> Aio.sleep(0));
+        }
+        assertThat(seen).containsExactly("handler Exception in callback IllegalArgumentException handle", "next cb",
+                "handler Exception in callback IllegalArgumentException handle");
+    }
+
     /**
      * Runs a loop built by {@code builder} with a callback that throws an exception whose getMessage() throws, then
      * one that records "after", then stop; returns what was recorded.
