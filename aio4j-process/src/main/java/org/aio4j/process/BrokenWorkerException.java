@@ -9,8 +9,8 @@ package org.aio4j.process;
  * waiting in the queue fail with this exception too, since no worker could run them.
  *
  * <p>The message names the worker, its process id and its exit status, e.g. {@code worker 3 (pid 41872) died while
- * running this call: exit status 137 (killed by signal 9, SIGKILL)}, followed by the worker's last lines of standard
- * error when there are any.
+ * running this call: exit status 137 (killed by signal 9, SIGKILL)}, followed by the worker's last lines of output
+ * (its standard output and error) when there are any.
  */
 public final class BrokenWorkerException extends RuntimeException {
 

@@ -64,14 +64,17 @@ import java.util.function.Supplier;
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
  * runtime ({@code <java.home>/bin/java}, even under a native launcher) and class path (given in a temporary
  * argument file of the launcher when it is too long for a command line), the
- * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's), and talk to it over their
- * standard input and output only, no socket. A worker starts when a call needs one, and runs one call at a time.
- * What a task prints to {@code System.out} or {@code System.err} goes to the worker's standard error, which the
- * parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line prefixed with
- * {@code worker <id> (pid <pid>): }. The worker's standard output itself carries
- * the calls: a subprocess that inherits it ({@code inheritIO()}), or native code that writes to it, breaks the worker,
- * and the call fails with a {@link BrokenWorkerException} that shows what was written. A worker exits when its
- * standard input ends, so it never outlives the parent, even one killed with {@code kill -9}.
+ * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's). A worker starts when a call
+ * needs one, and runs one call at a time. The calls go over a connection of their own, a Unix domain socket (made in
+ * a new directory of the temporary directory that only this user may enter, deleted once the worker has connected,
+ * and accepting only a connection that presents a random token given to that worker alone), so a worker's standard
+ * streams are free for its tasks: its standard input is empty, and its standard output and error are one stream,
+ * which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line
+ * prefixed with {@code worker <id> (pid <pid>): }. That holds for what a task prints to {@code System.out} or
+ * {@code System.err}, for what native code writes to file descriptor 1 or 2, for the JVM's own logging, and for a
+ * subprocess that inherits the worker's streams ({@code inheritIO()}): such a subprocess reads an empty input and
+ * its output is logged. A worker exits when its connection to the parent ends, so it never outlives the parent, even
+ * one killed with {@code kill -9}.
  *
  * <h2>Serialization, locked down</h2>
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
@@ -125,16 +128,13 @@ import java.util.function.Supplier;
 public final class ProcessPool extends AbstractExecutorService {
 
     private static final ScopedValue<ProcessPool> BRIDGE = ScopedValue.newInstance();
-    /** Worker JVM options the pool always sets first: nothing but the protocol may reach the worker's stdout. */
-    private static final List<String> FIXED_JVM_OPTIONS =
-            List.of("-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr");
 
     private enum State { RUNNING, SHUTDOWN, STOP, TERMINATED }
 
     /**
-     * Makes the platform threads of the workers: their drivers and the threads forwarding their standard error. A
-     * test seam: a test replaces it with a factory that fails, as an {@link OutOfMemoryError} "unable to create native
-     * thread" would, which nothing else can provoke at will.
+     * Makes the platform threads of the workers: their drivers and the threads forwarding their output. A test seam:
+     * a test replaces it with a factory that fails, as an {@link OutOfMemoryError} "unable to create native thread"
+     * would, which nothing else can provoke at will.
      */
     volatile ThreadFactory workerThreads = Thread.ofPlatform().daemon().factory();
 
@@ -149,6 +149,12 @@ public final class ProcessPool extends AbstractExecutorService {
      * worker there, as the OOM killer may kill an idle worker before its driver has heard of it.
      */
     volatile BiConsumer<Worker, PoolCall> beforeSend = (w, c) -> { };
+
+    /**
+     * Where the directories of the workers' sockets are made; {@code null}, the default temporary directory. A test
+     * seam: a test looks there for what a worker's start left behind.
+     */
+    volatile Path socketDirectory;
 
     private final int maxWorkers;
     private final List<String> jvmOptions;
@@ -373,7 +379,6 @@ public final class ProcessPool extends AbstractExecutorService {
     List<String> command(int workerId) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(javaExecutable(Path.of(System.getProperty("java.home")), ProcessHandle.current().info().command()));
-        cmd.addAll(FIXED_JVM_OPTIONS);
         cmd.addAll(jvmOptions);
         cmd.addAll(classPathArguments(System.getProperty("java.class.path")));
         cmd.add(WorkerMain.class.getName());
@@ -941,9 +946,8 @@ public final class ProcessPool extends AbstractExecutorService {
 
         /**
          * The options of each worker JVM, replacing the default {@code -XX:+UseSerialGC}: e.g. {@code "-Xmx512m"}.
-         * The parent's own options are not passed on. The worker's standard output carries the protocol, so the
-         * pool sends the JVM's own logging to standard error; an option that makes it log to stdout again breaks
-         * the worker (it fails with a {@link BrokenWorkerException} saying so).
+         * The parent's own options are not passed on. What the worker JVM logs, to its standard output or error
+         * ({@code -Xlog:gc}, say), is logged as the worker's output.
          *
          * @param options the options, each passed to the worker's {@code java} command as one argument
          * @return this builder

@@ -8,15 +8,17 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The frames a pool and its worker exchange over the worker's standard input and output; nothing else is written
- * there (the worker points {@code System.out} at its standard error). Each frame is a type byte, the call's id, and
- * for some a length-prefixed payload; a payload is a stream of its own, so a refused one is skipped without harming
- * the channel.
+ * The frames a pool and its worker exchange over their own connection, a Unix domain socket (see {@link Rendezvous}):
+ * not the worker's standard streams, which a task, native code or a subprocess may use as they like. Each frame is a
+ * type byte, the call's id, and for some a length-prefixed payload; a payload is a stream of its own, so a refused
+ * one is skipped without harming the channel.
  *
  * <pre>
+ * parent → worker   (standard input) socket path, token    then the end of standard input
+ * worker → parent   (connection)     token                 first, so that only the worker is taken for it
  * parent → worker   TASK     id, own class names, payload (a serialized Callable or Runnable)
  *                   CANCEL   id                    interrupt the call if it is running
- *                   (end of input)                 the worker exits
+ *                   (end of the connection)        the worker exits
  * worker → parent   READY    magic, pid            once, when the worker is ready for calls
  *                   ACCEPTED id                    the task frame was received (sent before it runs)
  *                   RESULT   id, payload           the call returned (a serialized value)
@@ -32,8 +34,11 @@ final class Protocol {
     static final byte RESULT = 'V';
     static final byte ERROR = 'E';
 
-    /** "aio4j-w1": sent with READY, so that anything else the worker JVM prints to stdout is caught at once. */
+    /** "aio4j-w1": sent with READY, so that a worker of another version is caught at once. */
     static final long MAGIC = 0x61696f346a2d7731L;
+
+    /** The length of the random token a worker presents when it connects. */
+    static final int TOKEN_BYTES = 32;
 
     private Protocol() {
     }

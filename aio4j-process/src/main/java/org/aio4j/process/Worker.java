@@ -9,7 +9,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.InvalidObjectException;
 import java.net.ProtocolException;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -20,25 +21,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One worker JVM as its pool sees it: the process, the <em>driver</em> thread that starts it, feeds it calls one at
- * a time and reads their outcomes, and the thread that forwards its standard error to the {@code System.Logger}
- * {@code org.aio4j.process} (level INFO, each line prefixed with the worker's id and pid).
+ * a time over their connection (see {@link Rendezvous}) and reads their outcomes, and the thread that forwards its
+ * output, standard output and error as one stream, to the {@code System.Logger} {@code org.aio4j.process} (level INFO,
+ * each line prefixed with the worker's id and pid).
  *
- * <p>The driver ends when the pool has no more work for the worker (it then closes the worker's standard input, and
- * the worker exits) or when the worker dies (its standard output ends); either way the pool hears of it through
+ * <p>The driver ends when the pool has no more work for the worker (it then closes the connection, and the worker
+ * exits) or when the worker dies (the connection ends); either way the pool hears of it through
  * {@link ProcessPool#workerGone}.
  */
 final class Worker implements Runnable {
 
     private static final System.Logger LOG = System.getLogger("org.aio4j.process");
-    private static final int STDERR_LINES_KEPT = 20;
-    private static final Duration STDERR_DRAIN = Duration.ofSeconds(2);
+    private static final int OUTPUT_LINES_KEPT = 20;
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
 
     final int id;
     private final ProcessPool pool;
     /** The command that starts the process, once made (by the driver, in {@link #launch}). */
     private List<String> command;
     private final Object writeLock = new Object();
-    private final ArrayDeque<String> lastStderrLines = new ArrayDeque<>();
+    private final ArrayDeque<String> lastOutputLines = new ArrayDeque<>();
     private volatile Process process;
     private volatile long pid = -1;
     private volatile boolean ready;
@@ -46,9 +48,13 @@ final class Worker implements Runnable {
     private volatile boolean startTimedOut;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
+    /** The connection to the worker, once it has connected; closed when the driver ends. */
+    private SocketChannel channel;
     private DataOutputStream toWorker;
     private DataInputStream fromWorker;
-    private Thread stderrPump;
+    private Thread outputPump;
+    /** When the wait for the last lines of output ends ({@link System#nanoTime()}), once the process has ended. */
+    private volatile long drainEnd;
 
     Worker(int id, ProcessPool pool) {
         this.id = id;
@@ -83,6 +89,20 @@ final class Worker implements Runnable {
 
     @Override
     public void run() {
+        try {
+            drive();
+        } finally {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // Closed all the same.
+                }
+            }
+        }
+    }
+
+    private void drive() {
         BrokenWorkerException notStarted;
         try {
             notStarted = launch();
@@ -130,17 +150,34 @@ final class Worker implements Runnable {
             return new BrokenWorkerException("worker " + id + " could not be started: its class path, too long for "
                     + "a command line, could not be written to an argument file: " + e, id, -1, -1);
         }
+        try (Rendezvous rendezvous = Rendezvous.open(pool.socketDirectory)) {
+            return launch(rendezvous);
+        } catch (IOException e) {
+            return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage(), id, -1,
+                    -1);
+        }
+    }
+
+    /** Starts the process, which connects to {@code rendezvous}, and waits until it is ready. */
+    private BrokenWorkerException launch(Rendezvous rendezvous) {
         try {
-            process = new ProcessBuilder(command).start();
+            // Its standard output and error are one stream, the log's: the calls go over their own connection.
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage()
                     + " (command: " + String.join(" ", command) + ")", id, -1, -1);
         }
         pid = process.pid();
-        toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
-        fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
-        stderrPump = startThread(this::pumpStderr, "-stderr");
-        process.onExit().thenRun(() -> pool.workerExited(this));
+        try {
+            rendezvous.sendTo(process.getOutputStream());
+        } catch (IOException diedAtOnce) {
+            // Its exit ends the wait for it to connect, and is reported then.
+        }
+        outputPump = startThread(this::pumpOutput, "-output");
+        process.onExit().thenRun(() -> {
+            rendezvous.close();   // it will not connect any more: the wait for it ends
+            pool.workerExited(this);
+        });
         CompletableFuture.delayedExecutor(pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (!ready) {
                 startTimedOut = true;
@@ -148,17 +185,20 @@ final class Worker implements Runnable {
             }
         });
         try {
+            channel = rendezvous.accept();
+            toWorker = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+            fromWorker = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
             int type = fromWorker.readByte();
             if (type != Protocol.READY || fromWorker.readLong() != Protocol.MAGIC) {
-                throw new ProtocolException("the worker wrote something else than its READY frame to its standard "
-                        + "output (a JVM option that logs to stdout?)");
+                throw new ProtocolException("the worker sent something else than its READY frame (a worker of "
+                        + "another version of aio4j-process on the class path?)");
             }
             fromWorker.readLong();
         } catch (IOException e) {
             String exit = exitOf(e);
             String why = startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
                     + " and was killed, " + exit : exit;
-            return new BrokenWorkerException(name() + " could not start: " + why + stderrTail(), id, pid,
+            return new BrokenWorkerException(name() + " could not start: " + why + outputTail(), id, pid,
                     exitStatus());
         }
         ready = true;
@@ -167,7 +207,7 @@ final class Worker implements Runnable {
     }
 
     /**
-     * {@code launch()} itself failed, say starting the thread that forwards standard error: the process, if it was
+     * {@code launch()} itself failed, say starting the thread that forwards its output: the process, if it was
      * created, is killed (its driver will never feed nor retire it) and the worker counts as one that could not start,
      * so that the calls waiting for it fail rather than wait for ever.
      */
@@ -180,21 +220,21 @@ final class Worker implements Runnable {
             process.destroyForcibly();
             int status = exitStatus();
             broken = new BrokenWorkerException(name() + " could not start: starting it here failed with " + e
-                    + ", so it was killed, " + describeExit(status) + stderrTail(), id, pid, status);
+                    + ", so it was killed, " + describeExit(status) + outputTail(), id, pid, status);
         }
         broken.initCause(e);
         return broken;
     }
 
-    private void pumpStderr() {
+    private void pumpOutput() {
         String prefix = name() + ": ";
-        try (var lines = new BufferedReader(new InputStreamReader(process.getErrorStream()))) {
+        try (var lines = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
             for (String line; (line = lines.readLine()) != null; ) {
-                synchronized (lastStderrLines) {
-                    if (lastStderrLines.size() == STDERR_LINES_KEPT) {
-                        lastStderrLines.removeFirst();
+                synchronized (lastOutputLines) {
+                    if (lastOutputLines.size() == OUTPUT_LINES_KEPT) {
+                        lastOutputLines.removeFirst();
                     }
-                    lastStderrLines.addLast(line);
+                    lastOutputLines.addLast(line);
                 }
                 LOG.log(System.Logger.Level.INFO, prefix + line);
             }
@@ -205,7 +245,7 @@ final class Worker implements Runnable {
 
     // ---- calls
 
-    /** The worker's standard input was closed before the first byte of a call went out: it had died idle. */
+    /** The connection to the worker had ended before the first byte of a call went out: it had died idle. */
     private static final class Undelivered extends IOException {
         Undelivered(IOException cause) {
             super(cause);
@@ -232,7 +272,8 @@ final class Worker implements Runnable {
             long callId = fromWorker.readLong();
             if (callId != call.id
                     || type != Protocol.ACCEPTED && type != Protocol.RESULT && type != Protocol.ERROR) {
-                throw new ProtocolException(strayOutput(type, callId, call));
+                throw new ProtocolException("the worker sent a frame of type " + type + " for call " + callId
+                        + " where the frame of " + call + " was due");
             }
             switch (type) {
                 case Protocol.ACCEPTED -> pool.accepted(call);
@@ -247,23 +288,6 @@ final class Worker implements Runnable {
                 default -> throw new ProtocolException("unknown frame type " + type + " from the worker");
             }
         }
-    }
-
-    /**
-     * What to say when the worker's standard output holds something else than the frame due: the bytes read, as
-     * text, since they most likely come from something that wrote to the worker's file descriptor 1 directly.
-     */
-    private static String strayOutput(byte type, long callId, PoolCall call) {
-        var bytes = ByteBuffer.allocate(9).put(type).putLong(callId).array();
-        var text = new StringBuilder();
-        for (byte b : bytes) {
-            char c = (char) (b & 0xff);
-            text.append(c == '\n' ? "\\n" : c >= ' ' && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", b));
-        }
-        return "the worker wrote \"" + text + "\" to its standard output where the frame of " + call + " was due; "
-                + "its standard output carries the pool's frames, so nothing else may write there: System.out is "
-                + "sent to standard error, but a subprocess started with inheritIO() or Redirect.INHERIT for its "
-                + "output, or native code, writes to the file descriptor itself";
     }
 
     /**
@@ -355,7 +379,7 @@ final class Worker implements Runnable {
         int status = exitStatus();
         if (diedIdle) {
             LOG.log(System.Logger.Level.WARNING, name() + " died while idle: " + describeExit(status)
-                    + stderrTail());
+                    + outputTail());
         } else if (status != 0) {
             LOG.log(System.Logger.Level.WARNING, name() + " ended with " + describeExit(status) + " when retired"
                     + " (killed if it did not exit within " + pool.gracePeriod + ")");
@@ -376,17 +400,17 @@ final class Worker implements Runnable {
             }
         }
         LOG.log(System.Logger.Level.WARNING, name() + " died while idle, before " + call + " reached it: "
-                + describeExit(exitStatus()) + stderrTail());
+                + describeExit(exitStatus()) + outputTail());
     }
 
     private void died(PoolCall call, IOException cause) {
         String reason = exitOf(cause);
-        boolean outputEnded = !(cause instanceof ProtocolException); // else stray bytes may hide its ACCEPTED frame
-        pool.workerDied(this, call, outputEnded, () -> new BrokenWorkerException(name() + " died while running "
-                + call + ": " + reason + stderrTail(), id, pid, exitStatus()));
+        boolean connectionEnded = !(cause instanceof ProtocolException); // else its ACCEPTED frame may be lost
+        pool.workerDied(this, call, connectionEnded, () -> new BrokenWorkerException(name() + " died while running "
+                + call + ": " + reason + outputTail(), id, pid, exitStatus()));
     }
 
-    /** How the worker ended, once it has: a protocol error also kills it, since its output cannot be trusted. */
+    /** How the worker ended, once it has: a protocol error also kills it, since its frames cannot be trusted. */
     private String exitOf(IOException cause) {
         if (cause instanceof ProtocolException) {
             process.destroyForcibly();
@@ -396,7 +420,7 @@ final class Worker implements Runnable {
     }
 
     /**
-     * Waits for the process to end and for its last lines of standard error, and returns its exit status. A process
+     * Waits for the process to end and for its last lines of output, and returns its exit status. A process
      * still alive after the grace period is killed. (Killing closes the pipes, losing what was not read yet: so
      * a process that is ending by itself is given the time to end.)
      */
@@ -415,8 +439,15 @@ final class Worker implements Runnable {
             }
         }
         try {
-            if (stderrPump != null) {   // null if it could not be started
-                stderrPump.join(STDERR_DRAIN);
+            if (outputPump != null) {   // null if it could not be started
+                // Bounded, and once for all calls: a subprocess the worker left running may keep its output open.
+                if (drainEnd == 0) {
+                    drainEnd = System.nanoTime() + OUTPUT_DRAIN.toNanos();
+                }
+                long left = drainEnd - System.nanoTime();
+                if (left > 0) {
+                    outputPump.join(Duration.ofNanos(left));
+                }
             }
         } catch (InterruptedException e) {
             interrupted = true;
@@ -444,10 +475,10 @@ final class Worker implements Runnable {
         return "exit status " + status;
     }
 
-    private String stderrTail() {
-        synchronized (lastStderrLines) {
-            return lastStderrLines.isEmpty() ? ""
-                    : "; its last lines of standard error:\n  " + String.join("\n  ", lastStderrLines);
+    private String outputTail() {
+        synchronized (lastOutputLines) {
+            return lastOutputLines.isEmpty() ? ""
+                    : "; its last lines of output:\n  " + String.join("\n  ", lastOutputLines);
         }
     }
 

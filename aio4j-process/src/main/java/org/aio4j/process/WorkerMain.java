@@ -7,19 +7,28 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The main class of a worker JVM: reads task frames from standard input, runs each call on a thread of its own and
- * writes its outcome to standard output (see {@link Protocol}). One call runs at a time; a CANCEL frame interrupts
- * it. The worker exits when its standard input ends, which happens when the pool retires it and also when the parent
- * JVM dies for any reason, {@code kill -9} included: no worker outlives its parent.
+ * The main class of a worker JVM: connects to its pool (see {@link Rendezvous}), reads task frames from that
+ * connection, runs each call on a thread of its own and sends its outcome back (see {@link Protocol}). One call runs
+ * at a time; a CANCEL frame interrupts it. The worker exits when the connection ends, which happens when the pool
+ * retires it and also when the parent JVM dies for any reason, {@code kill -9} included: no worker outlives its
+ * parent.
+ *
+ * <p>The worker's standard streams are the task's: its standard input is empty once the worker has read from it
+ * where to connect, and its standard output and error, which the pool logs, are one stream.
  *
  * <p>Arguments: the worker id, then the pool's {@link AllowList#toArgs() allow-list}.
  */
@@ -29,6 +38,8 @@ final class WorkerMain {
     private final AllowList allow;
     private final DataInputStream in;
     private final DataOutputStream out;
+    /** The outcomes of the calls, which {@link #sendAnswers} sends. */
+    private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private volatile Call current;
 
     private WorkerMain(int id, AllowList allow, DataInputStream in, DataOutputStream out) {
@@ -39,13 +50,23 @@ final class WorkerMain {
     }
 
     static void main(String[] args) {
-        var out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
-        var in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
-        // Standard output carries the protocol: what tasks print goes to standard error, which the pool logs.
+        int id = Integer.parseInt(args[0]);
+        SocketChannel channel;
+        try {
+            channel = connect();
+        } catch (IOException e) {
+            System.err.println("aio4j worker " + id + ": could not connect to its pool: " + e);
+            System.exit(2);
+            return;
+        }
+        // One stream for what tasks print, so that lines written to System.out and System.err keep their order.
         System.setOut(System.err);
         System.setIn(InputStream.nullInputStream());
-        var worker = new WorkerMain(Integer.parseInt(args[0]), AllowList.fromArgs(Arrays.asList(args).subList(1,
-                args.length)), in, out);
+        var worker = new WorkerMain(id, AllowList.fromArgs(Arrays.asList(args).subList(1, args.length)),
+                new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16)),
+                new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)));
+        Thread.ofPlatform().name("aio4j-worker-" + id + "-sender").daemon()
+                .uncaughtExceptionHandler(WorkerMain::cannotAnswer).start(worker::sendAnswers);
         int status = 0;
         try {
             worker.serve();
@@ -59,6 +80,29 @@ final class WorkerMain {
             Runtime.getRuntime().halt(status);
         }
         System.exit(status);
+    }
+
+    /**
+     * Reads the socket's path and the token from standard input, which the pool then closes, connects and presents
+     * the token. Standard input is read byte by byte, without a buffer, and not closed: file descriptor 0 stays
+     * taken, at its end, for whatever the task or its subprocesses read there.
+     */
+    private static SocketChannel connect() throws IOException {
+        var handshake = new DataInputStream(new FileInputStream(FileDescriptor.in));
+        String path = handshake.readUTF();
+        byte[] token = new byte[Protocol.TOKEN_BYTES];
+        handshake.readFully(token);
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(path));
+            for (var buffer = ByteBuffer.wrap(token); buffer.hasRemaining(); ) {
+                channel.write(buffer);
+            }
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
     }
 
     private void serve() throws IOException {
@@ -93,8 +137,34 @@ final class WorkerMain {
                         c.thread.interrupt();
                     }
                 }
-                default -> throw new IOException("unknown frame type " + type + " on standard input");
+                default -> throw new IOException("unknown frame type " + type + " from the pool");
             }
+        }
+    }
+
+    /** The outcome of a call, to send: RESULT or ERROR. */
+    private record Answer(byte type, long id, byte[] payload) {
+    }
+
+    /**
+     * Sends the calls' outcomes, on a thread of its own that nothing interrupts: the connection is an interruptible
+     * channel, which an interrupt closes, and a call's thread may be interrupted at any time (by a CANCEL frame, or
+     * by a thread the task left behind). The reader, which nothing interrupts either, sends its frames itself.
+     */
+    private void sendAnswers() {
+        try {
+            while (true) {
+                Answer a = answers.take();
+                synchronized (out) {
+                    out.writeByte(a.type);
+                    out.writeLong(a.id);
+                    Protocol.writePayload(out, a.payload);
+                }
+            }
+        } catch (IOException parentGone) {
+            // The reader sees the end of the connection and ends the worker.
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("the sender of a worker's answers was interrupted", e);
         }
     }
 
@@ -133,18 +203,10 @@ final class WorkerMain {
                 type = Protocol.ERROR;
             }
             // No longer the call a CANCEL is for: cleared before the outcome goes out, since once the parent has read
-            // it, it may send the next task at once, which the reader makes current; clearing after the write could
+            // it, it may send the next task at once, which the reader makes current; clearing after the send could
             // then clear the next call, whose CANCEL would be ignored.
             current = null;
-            try {
-                synchronized (out) {
-                    out.writeByte(type);
-                    out.writeLong(id);
-                    Protocol.writePayload(out, answer);
-                }
-            } catch (IOException parentGone) {
-                // The parent is gone; the reader sees the end of input and halts the worker.
-            }
+            answers.add(new Answer(type, id, answer));
         }
 
         private byte[] encodeResult(Object result) throws IOException {

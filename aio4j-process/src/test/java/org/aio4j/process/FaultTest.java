@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.InvalidClassException;
 import java.io.ObjectOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +19,6 @@ import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Workers that die, payloads that are refused, workers that cannot start: only the calls concerned fail. */
 class FaultTest {
@@ -119,52 +116,8 @@ class FaultTest {
             assertThatThrownBy(() -> broken.remote(WorkerTasks::pid).call())
                     .isInstanceOf(BrokenWorkerException.class)
                     .hasMessageMatching("(?s)worker 1 \\(pid \\d+\\) could not start: exit status 1; its last lines "
-                            + "of standard error:.*heap.*");
+                            + "of output:.*heap.*");
         }
-    }
-
-    @Test
-    void aTaskWhoseSubprocessWritesToTheWorkersStandardOutputFailsSayingWhatWasWrittenAndWhy() throws Exception {
-        try (var single = ProcessPool.builder().workers(1).build()) {
-            assertThatThrownBy(() -> single.remote(() -> WorkerTasks.echoToInheritedOutput("hello, pipe")).call())
-                    .isInstanceOf(BrokenWorkerException.class)
-                    .hasMessageContaining("protocol error")
-                    .hasMessageContaining("\"hello, pi\"")
-                    .hasMessageContaining("inheritIO()");
-            assertThat(single.remote(WorkerTasks::pid).call()).isPositive(); // a new worker takes over
-        }
-    }
-
-    @Test
-    void aCallWhoseAcceptanceIsHiddenByStrayOutputFailsInsteadOfBeingSentAgain(@TempDir Path dir) throws Exception {
-        // The worker may have read the call and begun it, its ACCEPTED frame behind the stray bytes: sending the call
-        // to another worker could run it twice. Named pipes order it: the stray bytes are in the worker's output
-        // before the call is sent.
-        Path go = mkfifo(dir.resolve("go"));
-        Path done = mkfifo(dir.resolve("done"));
-        Path journal = dir.resolve("journal");
-        try (var single = ProcessPool.builder().workers(1).build()) {
-            String goPipe = go.toString();
-            String donePipe = done.toString();
-            assertThat(single.remote(() -> WorkerTasks.leaveStrayWriter(goPipe, "stray!!!!", donePipe)).call())
-                    .isZero();
-            Files.writeString(go, "go\n");  // opening a pipe blocks until the other end is open: no sleep needed
-            assertThat(Files.readString(done)).isEqualTo("done\n"); // the stray bytes were written before this
-            String file = journal.toString();
-            assertThatThrownBy(() -> single.remote(() -> WorkerTasks.journal(file, 1)).call())
-                    .isInstanceOf(BrokenWorkerException.class)
-                    .hasMessageContaining("protocol error")
-                    .hasMessageContaining("\"stray!!!!\"");
-            assertThat(single.remote(WorkerTasks::pid).call()).isPositive(); // a new worker takes over
-        }
-        // Run at most once: by the first worker (killed at the protocol error, maybe before it got to it), no other.
-        assertThat(Files.exists(journal) ? Files.readAllLines(journal) : List.of()).hasSizeLessThanOrEqualTo(1);
-    }
-
-    private static Path mkfifo(Path path) throws Exception {
-        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
-        assertThat(p.waitFor()).as("mkfifo exit status").isZero();
-        return path;
     }
 
     @Test
@@ -219,7 +172,7 @@ class FaultTest {
             throws Exception {
         // launch() threw outside the driver's try: the worker counted as starting for ever, its calls waited for
         // ever, the pool never terminated, and the worker JVM lived on.
-        var pool = failingThread(2);   // 1 is worker 1's driver, 2 the thread forwarding its standard error
+        var pool = failingThread(2);   // 1 is worker 1's driver, 2 the thread forwarding its output
         try {
             Future<Long> call = pool.submit(WorkerTasks::pid);
             assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES))   // a guard against a hang, not a timing
@@ -264,16 +217,6 @@ class FaultTest {
         assertThat(pool.submit(WorkerTasks::pid).get(1, TimeUnit.MINUTES)).isPositive();
         pool.shutdown();
         assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
-    }
-
-    @Test
-    void aWorkerWhoseJvmWritesToStandardOutputIsCaught() {
-        try (var noisy = ProcessPool.builder().workers(1).jvmOptions("-Xlog:gc:stdout").build()) {
-            assertThatThrownBy(() -> noisy.remote(WorkerTasks::pid).call())
-                    .isInstanceOf(BrokenWorkerException.class)
-                    .hasMessageContaining("protocol error")
-                    .hasMessageContaining("a JVM option that logs to stdout?");
-        }
     }
 
     @Test

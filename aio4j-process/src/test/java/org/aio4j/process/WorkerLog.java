@@ -8,8 +8,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * What the workers write to their standard error, as the pool logs it ({@code org.aio4j.process}, through the JDK's
- * java.util.logging backend): tests wait here for the markers their tasks print, instead of sleeping.
+ * What the workers write to their standard output and error, as the pool logs it ({@code org.aio4j.process}, through
+ * the JDK's java.util.logging backend): tests wait here for the markers their tasks print, instead of sleeping.
  */
 final class WorkerLog extends Handler implements AutoCloseable {
 

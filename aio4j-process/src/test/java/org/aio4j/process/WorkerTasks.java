@@ -1,7 +1,16 @@
 package org.aio4j.process;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,9 +115,65 @@ final class WorkerTasks {
         }
     }
 
-    /** Runs {@code echo text} with its output inherited: it goes to the worker's standard output, the protocol's. */
+    /** Runs {@code echo text} with the worker's standard streams ({@code inheritIO()}), and returns its exit status. */
     static int echoToInheritedOutput(String text) throws IOException, InterruptedException {
         return new ProcessBuilder("echo", text).inheritIO().start().waitFor();
+    }
+
+    /**
+     * Runs {@code wc -c} with the worker's standard input (a tool reading its input to the end, as {@code sort} or
+     * {@code ssh} do) and returns what it counted.
+     */
+    static String countInheritedInput() throws IOException, InterruptedException {
+        Process wc = new ProcessBuilder("wc", "-c").redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String counted = new String(wc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        wc.waitFor();
+        return counted;
+    }
+
+    /** Reads a byte from the worker's file descriptor 0 itself, not through {@code System.in}; -1 at its end. */
+    static int readFileDescriptorIn() throws IOException {
+        // Not closed: that would close the worker's file descriptor 0.
+        return new FileInputStream(FileDescriptor.in).read();
+    }
+
+    /** Writes {@code text} to the worker's file descriptor 1 itself, not through {@code System.out}. */
+    static int writeToFileDescriptorOut(String text) throws IOException {
+        // Not closed: that would close the worker's file descriptor 1.
+        var out = new FileOutputStream(FileDescriptor.out);
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return text.length();
+    }
+
+    /** Writes {@code text} to file descriptor 1 with the C library's {@code write}, as a native library would. */
+    static long writeNatively(String text) throws Exception {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle write = linker.downcallHandle(linker.defaultLookup().find("write").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG));
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            MemorySegment buffer = arena.allocate(bytes.length);
+            MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return (long) write.invokeExact(1, buffer, (long) bytes.length);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts {@code sleep 3600} with the worker's standard streams ({@code inheritIO()}), writes its pid to
+     * {@code pidFile} and exits the worker with {@code status}, leaving the sleep running.
+     */
+    static int exitLeavingASubprocessWithTheStreams(String pidFile, int status) throws IOException {
+        Process sleep = new ProcessBuilder("sleep", "3600").inheritIO().start();
+        Files.writeString(Path.of(pidFile), Long.toString(sleep.pid()));
+        System.exit(status);
+        return 0;
     }
 
     /**

@@ -1,0 +1,171 @@
+package org.aio4j.process;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ProtocolException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+
+/**
+ * Where a worker being started connects to its pool: a Unix domain socket in a new directory that only this user may
+ * enter, accepting one connection, which must begin with a random token of this worker's. The worker learns the
+ * socket's path and the token from its standard input ({@link #sendTo}), which is then closed: neither appears on a
+ * command line or in an environment, and the worker's standard input is empty from then on. The socket and its
+ * directory are deleted as soon as the connection is made, or the start failed ({@link #close()}), so no other
+ * process can connect after the worker.
+ *
+ * <p>Thread-safety: {@link #close()} may be called from any thread, to end a wait in {@link #accept()} (the worker
+ * died, or was not ready within the start timeout); the other methods are the starting driver's.
+ */
+final class Rendezvous implements AutoCloseable {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path directory;
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final byte[] token = new byte[Protocol.TOKEN_BYTES];
+    // Guarded by this.
+    private SocketChannel connecting;
+    private boolean closed;
+
+    private Rendezvous(Path directory, Path socket, ServerSocketChannel server) {
+        this.directory = directory;
+        this.socket = socket;
+        this.server = server;
+        RANDOM.nextBytes(token);
+    }
+
+    /**
+     * Makes the directory, in {@code parent} (the default temporary directory if null), and binds the socket in it.
+     *
+     * @throws IOException if either fails (the temporary directory is not writable, or its path is too long for a
+     *                     socket address); nothing is left behind
+     */
+    static Rendezvous open(Path parent) throws IOException {
+        Path directory = null;
+        Path socket = null;
+        ServerSocketChannel server = null;
+        try {
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                var ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+                directory = parent == null ? Files.createTempDirectory("aio4j-", ownerOnly)
+                        : Files.createTempDirectory(parent, "aio4j-", ownerOnly);
+            } else {
+                // Windows: the user's own temporary directory is private to the user already.
+                directory = parent == null ? Files.createTempDirectory("aio4j-")
+                        : Files.createTempDirectory(parent, "aio4j-");
+            }
+            socket = directory.resolve("w");
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket), 1);
+            return new Rendezvous(directory, socket, server);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (socket != null) {
+                Files.deleteIfExists(socket);
+                Files.deleteIfExists(directory);
+            }
+            throw new IOException("could not make the socket a worker connects to, in " + (directory != null
+                    ? directory : parent != null ? parent : "the temporary directory") + ": " + e, e);
+        }
+    }
+
+    /** Writes the socket's path and the token to the worker's standard input, and closes it. */
+    void sendTo(OutputStream workerInput) throws IOException {
+        try (var out = new DataOutputStream(workerInput)) {
+            out.writeUTF(socket.toString());
+            out.write(token);
+        }
+    }
+
+    /**
+     * Waits for the worker to connect and present its token, and returns the connection; the socket and its
+     * directory are deleted then, whatever the outcome.
+     *
+     * @throws AsynchronousCloseException if {@link #close()} ended the wait
+     * @throws ProtocolException if what connected did not present the token (then not the worker)
+     * @throws IOException       if the connection failed
+     */
+    SocketChannel accept() throws IOException {
+        try {
+            SocketChannel channel = server.accept();
+            synchronized (this) {
+                if (closed) {
+                    channel.close();
+                    throw new AsynchronousCloseException();
+                }
+                connecting = channel;
+            }
+            var presented = ByteBuffer.allocate(Protocol.TOKEN_BYTES);
+            while (presented.hasRemaining() && channel.read(presented) >= 0) {
+                // Reads until the token is complete, or the connection ends.
+            }
+            if (!MessageDigest.isEqual(presented.array(), token) || presented.hasRemaining()) {
+                channel.close();
+                throw new ProtocolException("a process that is not the worker connected to its socket " + socket
+                        + " (it did not present the worker's token)");
+            }
+            synchronized (this) {
+                connecting = null;
+                if (closed) {
+                    channel.close();
+                    throw new AsynchronousCloseException();
+                }
+            }
+            return channel;
+        } finally {
+            close();
+        }
+    }
+
+    /**
+     * Deletes the socket and its directory and stops accepting; a connection still presenting its token is closed.
+     * Idempotent; a connection {@link #accept()} returned is not touched.
+     */
+    @Override
+    public void close() {
+        SocketChannel pending;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pending = connecting;
+            connecting = null;
+        }
+        closeQuietly(server);
+        if (pending != null) {
+            closeQuietly(pending);
+        }
+        try {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            System.getLogger("org.aio4j.process").log(System.Logger.Level.WARNING,
+                    "could not delete the socket of a worker, " + socket + ": " + e);
+        }
+    }
+
+    private static void closeQuietly(Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // Closed all the same.
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package org.aio4j.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.ProtocolException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The socket a worker connects to: private to this user, open to the worker's token only, and gone once the worker
+ * has connected or could not.
+ */
+class RendezvousTest {
+
+    /** What a worker reads on its standard input: the socket's path and the token. */
+    private record Handshake(String path, byte[] token) {
+    }
+
+    private static Handshake handshake(Rendezvous r) throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        r.sendTo(bytes);
+        var in = new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()));
+        String path = in.readUTF();
+        byte[] token = in.readNBytes(Protocol.TOKEN_BYTES + 1);
+        return new Handshake(path, token);
+    }
+
+    private static SocketChannel connect(String path, byte[] token) throws Exception {
+        var channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(path));
+        channel.write(ByteBuffer.wrap(token));
+        return channel;
+    }
+
+    @Test
+    void theSocketIsInADirectoryOnlyThisUserMayEnterAndTheWorkerLearnsWhereFromItsInput(@TempDir Path base)
+            throws Exception {
+        try (var r = Rendezvous.open(base)) {
+            Handshake h = handshake(r);
+            assertThat(h.token()).hasSize(Protocol.TOKEN_BYTES);
+            Path socket = Path.of(h.path());
+            assertThat(socket.getParent().getParent()).isEqualTo(base);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                    .isEqualTo("rwx------");
+            assertThat(socket).exists();
+            assertThat(handshake(r).token()).isEqualTo(h.token());
+            try (var other = Rendezvous.open(base)) {
+                assertThat(handshake(other).token()).isNotEqualTo(h.token());
+            }
+        }
+        assertThat(base).isEmptyDirectory();
+    }
+
+    @Test
+    void theWorkerPresentingItsTokenIsAcceptedAndNothingIsLeftForAnotherToConnectTo(@TempDir Path base)
+            throws Exception {
+        try (var r = Rendezvous.open(base)) {
+            Handshake h = handshake(r);
+            var worker = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return connect(h.path(), h.token());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (SocketChannel accepted = r.accept(); SocketChannel connected = worker.join()) {
+                assertThat(base).isEmptyDirectory();
+                assertThatThrownBy(() -> connect(h.path(), h.token())).isInstanceOf(IOException.class);
+                connected.write(ByteBuffer.wrap(new byte[] {42}));
+                var read = ByteBuffer.allocate(1);
+                accepted.read(read);
+                assertThat(read.get(0)).isEqualTo((byte) 42);
+            }
+        }
+    }
+
+    @Test
+    void aConnectionWithoutTheTokenIsRefusedSayingSoAndEndsTheWait(@TempDir Path base) throws Exception {
+        try (var r = Rendezvous.open(base)) {
+            Handshake h = handshake(r);
+            byte[] wrong = h.token().clone();
+            wrong[0] ^= 1;
+            try (var impostor = connect(h.path(), wrong)) {
+                assertThatThrownBy(r::accept)
+                        .isInstanceOf(ProtocolException.class)
+                        .hasMessage("a process that is not the worker connected to its socket " + h.path()
+                                + " (it did not present the worker's token)");
+                assertThat(impostor.read(ByteBuffer.allocate(1))).isEqualTo(-1);   // closed
+            }
+            assertThat(base).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void closingEndsAWaitForAWorkerThatNeverConnectsAndDeletesTheSocket(@TempDir Path base) throws Exception {
+        try (var r = Rendezvous.open(base)) {
+            var waiting = CompletableFuture.runAsync(() -> {
+                try {
+                    r.accept();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            r.close();   // as when the worker died before it connected
+            // AsynchronousCloseException, or ClosedChannelException if it was closed before accept() began
+            assertThatThrownBy(waiting::join).cause().cause().isInstanceOf(ClosedChannelException.class);
+            assertThat(base).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void aPoolLeavesNoSocketBehindWhetherItsWorkersStartOrNot(@TempDir Path base) throws Exception {
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            pool.socketDirectory = base;
+            assertThat(pool.remote(WorkerTasks::pid).call()).isPositive();
+            assertThat(base).isEmptyDirectory();
+        }
+        try (var broken = ProcessPool.builder().workers(1).jvmOptions("-Xmx1k").build()) {
+            broken.socketDirectory = base;
+            assertThatThrownBy(() -> broken.remote(WorkerTasks::pid).call()).isInstanceOf(BrokenWorkerException.class);
+            assertThat(base).isEmptyDirectory();
+        }
+        try (var slow = ProcessPool.builder().workers(1).startTimeout(java.time.Duration.ofMillis(1)).build()) {
+            slow.socketDirectory = base;
+            assertThatThrownBy(() -> slow.remote(WorkerTasks::pid).call()).isInstanceOf(BrokenWorkerException.class);
+            assertThat(base).isEmptyDirectory();
+        }
+    }
+}
