@@ -6,7 +6,9 @@ package org.aio4j.process;
  * {@code concurrent.futures.process.BrokenProcessPool}, with one difference. A {@code BrokenProcessPool} breaks the
  * whole executor and fails every pending call; here only the call the dead worker was running fails, and the pool
  * starts another worker for the calls that follow. When a worker cannot even start (e.g. bad JVM options), the calls
- * waiting in the queue fail with this exception too, since no worker could run them.
+ * waiting in the queue fail with this exception too, since no worker could run them; its cause is then the exception
+ * that kept the worker from starting, if one did (its process could not be created, say), and none if the worker
+ * exited (the message gives its exit status and last lines of output).
  *
  * <p>The message names the worker, its process id and its exit status, e.g. {@code worker 3 (pid 41872) died while
  * running this call: exit status 137 (killed by signal 9, SIGKILL)}, followed by the worker's last lines of output
@@ -25,6 +27,14 @@ public final class BrokenWorkerException extends RuntimeException {
 
     BrokenWorkerException(String message, int workerId, long pid, int exitStatus) {
         super(message);
+        this.workerId = workerId;
+        this.pid = pid;
+        this.exitStatus = exitStatus;
+    }
+
+    /** With the exception that broke the worker (one that kept it from starting, say) as its cause. */
+    BrokenWorkerException(String message, int workerId, long pid, int exitStatus, Throwable cause) {
+        super(message, cause);
         this.workerId = workerId;
         this.pid = pid;
         this.exitStatus = exitStatus;

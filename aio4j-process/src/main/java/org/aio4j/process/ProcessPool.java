@@ -697,12 +697,8 @@ public final class ProcessPool extends AbstractExecutorService {
             lock.unlock();
         }
         for (PoolCall c : failed) {
-            var own = new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
-                    broken.exitStatus());
-            if (broken.getCause() != null) {
-                own.initCause(broken.getCause());
-            }
-            c.finish(null, own, false);
+            c.finish(null, new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
+                    broken.exitStatus(), broken.getCause()), false);
         }
     }
 

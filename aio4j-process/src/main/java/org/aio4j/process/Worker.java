@@ -5,11 +5,13 @@ import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.InvalidObjectException;
 import java.net.ProtocolException;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -148,13 +150,13 @@ final class Worker implements Runnable {
             command = pool.command(id);
         } catch (IOException e) {
             return new BrokenWorkerException("worker " + id + " could not be started: its class path, too long for "
-                    + "a command line, could not be written to an argument file: " + e, id, -1, -1);
+                    + "a command line, could not be written to an argument file: " + e, id, -1, -1, e);
         }
         try (Rendezvous rendezvous = Rendezvous.open(pool.socketDirectory)) {
             return launch(rendezvous);
         } catch (IOException e) {
             return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage(), id, -1,
-                    -1);
+                    -1, e);
         }
     }
 
@@ -165,7 +167,7 @@ final class Worker implements Runnable {
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             return new BrokenWorkerException("worker " + id + " could not be started: " + e.getMessage()
-                    + " (command: " + String.join(" ", command) + ")", id, -1, -1);
+                    + " (command: " + String.join(" ", command) + ")", id, -1, -1, e);
         }
         pid = process.pid();
         try {
@@ -198,8 +200,11 @@ final class Worker implements Runnable {
             String exit = exitOf(e);
             String why = startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
                     + " and was killed, " + exit : exit;
+            // The end of the connection only tells that the worker exited, which the message says; anything else
+            // (a protocol error, say) is the cause.
+            boolean ended = e instanceof EOFException || e instanceof ClosedChannelException;
             return new BrokenWorkerException(name() + " could not start: " + why + outputTail(), id, pid,
-                    exitStatus());
+                    exitStatus(), ended ? null : e);
         }
         ready = true;
         pool.workerReady(this);

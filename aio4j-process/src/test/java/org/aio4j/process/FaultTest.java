@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.ObjectOutputStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +22,7 @@ import org.aio4j.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Workers that die, payloads that are refused, workers that cannot start: only the calls concerned fail. */
 class FaultTest {
@@ -117,6 +121,32 @@ class FaultTest {
                     .isInstanceOf(BrokenWorkerException.class)
                     .hasMessageMatching("(?s)worker 1 \\(pid \\d+\\) could not start: exit status 1; its last lines "
                             + "of output:.*heap.*");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseProcessCannotBeCreatedFailsTheCallsWithTheReasonAsCause() {
+        // The IOException of ProcessBuilder.start() was in the message only: the exception had no cause.
+        try (var broken = ProcessPool.builder().workers(1).jvmOptions("-Dbad=\u0000").build()) {
+            assertThatThrownBy(() -> broken.remote(WorkerTasks::pid).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageStartingWith("worker 1 could not be started: invalid null character in command "
+                            + "(command: ")
+                    .cause().isInstanceOf(IOException.class).hasMessage("invalid null character in command");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseSocketCannotBeMadeFailsTheCallsWithTheReasonAsCause(@TempDir Path dir) {
+        Path missing = dir.resolve("missing");
+        try (var broken = ProcessPool.builder().workers(1).build()) {
+            broken.socketDirectory = missing;
+            assertThatThrownBy(() -> broken.remote(WorkerTasks::pid).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageStartingWith("worker 1 could not be started: could not make the socket a worker "
+                            + "connects to, in " + missing + ": java.nio.file.NoSuchFileException: ")
+                    .cause().isInstanceOf(IOException.class)
+                    .cause().isInstanceOf(NoSuchFileException.class);
         }
     }
 
