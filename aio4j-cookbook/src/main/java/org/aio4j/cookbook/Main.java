@@ -132,52 +132,89 @@ public final class Main {
     /**
      * Runs {@code r} and, if {@code timeline} is not null, writes the timeline it recorded there: also when the recipe
      * fails, since a failing run is the one most worth looking at, and when the JVM is stopped while it runs (Ctrl-C
-     * on a recipe that hangs), from a shutdown hook. A failure to write it is added to the recipe's exception as
-     * suppressed.
+     * on a recipe that hangs), from a shutdown hook. The timeline is written once: a stop while or after the recipe
+     * writes it waits for the file to be whole and writes nothing more. A failure to write it is added to the
+     * recipe's exception as suppressed.
      */
     static void runRecipe(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err)
             throws Exception {
-        Thread onExit = timeline == null ? null : new Thread(() -> {
+        runRecipe(r, options, timeline, out, err, ShutdownHooks.RUNTIME);
+    }
+
+    /** {@link #runRecipe(Recipe, Options, Path, PrintStream, PrintStream)} with its shutdown hook in {@code hooks}. */
+    static void runRecipe(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err,
+            ShutdownHooks hooks) throws Exception {
+        if (timeline == null) {
             try {
-                writeTimeline(r, options, timeline, err, " (interrupted)");
+                r.run(options, out);
+            } finally {
+                out.flush();
+            }
+            return;
+        }
+        var once = new TimelineOnce(r, options, timeline, err);
+        Thread onExit = new Thread(() -> {
+            try {
+                once.write(" (interrupted)");
             } catch (TimelineNotWritten e) {
                 err.println("aio4j: " + e.getMessage());
             }
         }, "aio4j-timeline-on-exit");
-        if (onExit != null) {
-            Runtime.getRuntime().addShutdownHook(onExit);
-        }
+        hooks.add(onExit);
         try {
-            runAndWrite(r, options, timeline, out, err);
+            runAndWrite(r, options, once, out);
         } finally {
-            if (onExit != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(onExit);
-                } catch (IllegalStateException exiting) {
-                    // the JVM is stopping: the hook runs, or has run, as it should
-                }
+            try {
+                hooks.remove(onExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is stopping: the hook runs, or has run, and writes only what was not written
             }
         }
     }
 
-    private static void runAndWrite(Recipe r, Options options, Path timeline, PrintStream out, PrintStream err)
+    private static void runAndWrite(Recipe r, Options options, TimelineOnce timeline, PrintStream out)
             throws Exception {
         try {
             r.run(options, out);
         } catch (Exception | Error e) {
             out.flush();
-            if (timeline != null) {
-                try {
-                    writeTimeline(r, options, timeline, err, " (the recipe failed)");
-                } catch (IOException | RuntimeException notWritten) {
-                    e.addSuppressed(notWritten);
-                }
+            try {
+                timeline.write(" (the recipe failed)");
+            } catch (IOException | RuntimeException notWritten) {
+                e.addSuppressed(notWritten);
             }
             throw e;
         }
         out.flush();
-        if (timeline != null) {
-            writeTimeline(r, options, timeline, err, "");
+        timeline.write("");
+    }
+
+    /**
+     * A recipe's timeline, written once: by the recipe's thread when the recipe ends, or by the shutdown hook if the
+     * JVM stops first. The second to come writes nothing; the hook waits for a write under way, since the JVM halts
+     * when its hooks have returned, and would cut the file short.
+     */
+    private static final class TimelineOnce {
+        private final Recipe recipe;
+        private final Options options;
+        private final Path file;
+        private final PrintStream err;
+        private boolean done; // guarded by this
+
+        TimelineOnce(Recipe recipe, Options options, Path file, PrintStream err) {
+            this.recipe = recipe;
+            this.options = options;
+            this.file = file;
+            this.err = err;
+        }
+
+        /** Writes the timeline with {@code note} after the recipe's name, unless it was written (or tried) already. */
+        synchronized void write(String note) throws TimelineNotWritten {
+            if (done) {
+                return;
+            }
+            done = true;
+            writeTimeline(recipe, options, file, err, note);
         }
     }
 

@@ -1,8 +1,8 @@
 package org.aio4j.cookbook;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.aio4j.Aio;
 import org.aio4j.Coroutine;
@@ -17,7 +17,7 @@ public final class Options {
     private final double scale;
     private final boolean virtualTime;
     private final boolean recordTimeline;
-    private final List<Timeline> timelines = new ArrayList<>();
+    private final List<Timeline> timelines = new CopyOnWriteArrayList<>(); // read by Main's shutdown hook too
 
     /**
      * Options without a timeline.

@@ -101,6 +101,39 @@ class MainTest {
                 .contains("timeline of failing (the recipe failed) written to " + file);
     }
 
+    /**
+     * A stop (Ctrl-C) just after the recipe wrote its timeline, too late to remove the hook (the JVM refuses once it
+     * is stopping), writes it no second time: the hook waits for a write under way and then finds it done.
+     */
+    @Test
+    void theShutdownHookWritesNoTimelineTheRecipeWroteAlready(@TempDir Path dir) throws Exception {
+        Recipe quick = recipe("quick", (options, printTo) -> Aio.run(options.loops(), () -> {
+            Aio.createTask(() -> Aio.sleep(1), "sleeper").await();
+            return null;
+        }));
+        Path file = dir.resolve("trace.json");
+        var hooks = new ArrayList<Thread>();
+        var stopping = new ShutdownHooks() {
+            @Override
+            public void add(Thread hook) {
+                hooks.add(hook);
+            }
+
+            @Override
+            public void remove(Thread hook) {
+                throw new IllegalStateException("Shutdown in progress"); // what Runtime says once the JVM stops
+            }
+        };
+        Main.runRecipe(quick, new Options(1, true, true), file, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), stopping);
+        String written = Files.readString(file);
+        assertThat(hooks).hasSize(1);
+        hooks.getFirst().run(); // the JVM starts it, once runRecipe has returned
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("aio4j: timeline of quick written to " + file
+                + " (open it in https://ui.perfetto.dev or chrome://tracing)\n");
+        assertThat(Files.readString(file)).isEqualTo(written).contains("\"name\":\"sleeper (end)\"");
+    }
+
     @Test
     void aTimelineFileThatCannotBeWrittenIsAUsageErrorBeforeAnyRecipeRuns(@TempDir Path dir) {
         Path missing = dir.resolve("no-such-dir").resolve("trace.json");
