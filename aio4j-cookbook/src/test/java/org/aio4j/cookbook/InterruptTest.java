@@ -37,15 +37,20 @@ class InterruptTest {
         Path file = dir.resolve("trace.json");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), Hanging.class.getName(), file.toString()).start();
-        p.getOutputStream().close();
-        try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            assertThat(lines.readLine()).isEqualTo("== hangs");
-            assertThat(lines.readLine()).isEqualTo("started"); // the main task has stepped and awaits the sleeper
-            p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the streams read here
-            assertThat(lines.readLine()).isNull();
+        String err;
+        try {
+            p.getOutputStream().close();
+            try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(lines.readLine()).isEqualTo("== hangs");
+                assertThat(lines.readLine()).isEqualTo("started"); // the main task has stepped and awaits the sleeper
+                p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the streams read here
+                assertThat(lines.readLine()).isNull();
+            }
+            err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+        } finally {
+            p.destroyForcibly(); // a failed assertion above must not leave a JVM that sleeps for good on the machine
         }
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
         assertThat(err).isEqualTo("aio4j: timeline of hangs (interrupted) written to " + file
                 + " (open it in https://ui.perfetto.dev or chrome://tracing)\n");
         assertThat(Files.readString(file)).startsWith("{\"traceEvents\":[").endsWith("]}").contains("\"ph\":\"X\"");
