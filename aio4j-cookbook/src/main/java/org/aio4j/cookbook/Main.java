@@ -77,17 +77,17 @@ public final class Main {
 
     private static int dispatch(List<String> args, List<Recipe> cookbook, PrintStream out, PrintStream err)
             throws Exception {
-        if (args.isEmpty() || args.get(0).equals("help") || HELP.contains(args.get(0))) {
+        if (args.stream().anyMatch(HELP::contains)) { // recipe --help, recipe NAME -h, help -h: asks, runs nothing
+            out.println(usage());
+            return 0;
+        }
+        if (args.isEmpty() || args.get(0).equals("help")) {
             refuseMore(args.subList(Math.min(1, args.size()), args.size()));
             out.println(usage());
             return 0;
         }
         if (!args.get(0).equals("recipe")) {
             throw new UsageException("unknown command '" + args.get(0) + "'");
-        }
-        if (args.stream().anyMatch(HELP::contains)) { // recipe --help, recipe NAME -h: asks, runs nothing
-            out.println(usage());
-            return 0;
         }
         if (args.size() < 2) {
             throw new UsageException("recipe needs a name, 'all' or 'list'");

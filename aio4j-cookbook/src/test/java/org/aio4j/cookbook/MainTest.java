@@ -338,6 +338,19 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
+    /** As Main's Javadoc says, "-h or --help anywhere": also after help or another -h, and before a command. */
+    @Test
+    void helpAfterHelpOrBeforeACommandPrintsTheUsageToo() {
+        for (List<String> args : List.of(List.of("help", "-h"), List.of("-h", "--help"), List.of("--help", "recipe"),
+                List.of("-h", "recipe", "basic"))) {
+            out.reset();
+            assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: aio4j recipe list")
+                    .doesNotContain("== ");
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void helpMentionsTheLaunchersOwnCommands() {
         assertThat(run("help")).isZero();
