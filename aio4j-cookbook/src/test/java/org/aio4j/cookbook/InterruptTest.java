@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.aio4j.Aio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,17 @@ class InterruptTest {
         Path file = dir.resolve("trace.json");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), Hanging.class.getName(), file.toString()).start();
+        // A guard against a hang, not a measure (it takes a second): a child that never printed, or ignored the
+        // SIGTERM, would leave readLine waiting for good; killed, it ends the stream and fails the assertions.
+        Thread.ofPlatform().daemon().name("interrupt-test-guard").start(() -> {
+            try {
+                if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
         String err;
         try {
             p.getOutputStream().close();
