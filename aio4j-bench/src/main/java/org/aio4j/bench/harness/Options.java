@@ -133,10 +133,16 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         return List.copyOf(out);
     }
 
-    /** The value of {@code option}, {@code args.get(i)}; refused if absent or another option ({@code --out --quick}). */
+    /**
+     * The value of {@code option}, {@code args.get(i)}; refused if absent, empty ({@code --out ""} would be the working
+     * directory, {@code Path.of("")}) or another option ({@code --out --quick}).
+     */
     private static String value(List<String> args, int i, String option) {
         if (i >= args.size()) {
             throw new IllegalArgumentException(option + " needs a value");
+        }
+        if (args.get(i).isEmpty()) {
+            throw new IllegalArgumentException(option + " needs a value, got an empty one");
         }
         if (args.get(i).startsWith("--")) {
             throw new IllegalArgumentException(option + " needs a value, got the option '" + args.get(i) + "'");

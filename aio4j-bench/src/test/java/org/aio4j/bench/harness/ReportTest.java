@@ -185,6 +185,8 @@ class ReportTest {
                 .hasMessage("--out needs a value, got the option '--quick'");
         assertThatThrownBy(() -> Options.parse(List.of("--workloads", "--peers", "aio4j")))
                 .hasMessage("--workloads needs a value, got the option '--peers'");
+        assertThatThrownBy(() -> Options.parse(List.of("--out", ""))) // not the working directory Path.of("") is
+                .hasMessage("--out needs a value, got an empty one");
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "Big GC=-Xmx1g")))
                 .hasMessage("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9], got 'Big GC=-Xmx1g'");
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "p1=-Xmx1g"))) // two peers aio4j-p1
