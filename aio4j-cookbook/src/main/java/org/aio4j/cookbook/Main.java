@@ -20,8 +20,8 @@ import org.aio4j.Timeline;
 /**
  * The command line behind {@code ./aio4j}:
  * <pre>
- * aio4j recipe list
- * aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
+ * ./aio4j recipe list
+ * ./aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
  * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
  * usage error (checked before any recipe runs, the timeline file included: it is opened for writing), 141 if standard
@@ -249,7 +249,8 @@ public final class Main {
         Map<String, String> classes = new LinkedHashMap<>();
         cookbook.forEach(r -> classes.put(r.getClass().getSimpleName(), r.name()));
         String meant = DidYouMean.among(name, names, classes).map(n -> " (did you mean '" + n + "'?)").orElse("");
-        return new UsageException("no recipe named '" + name + "'" + meant + "; 'aio4j recipe list' shows them", false);
+        return new UsageException("no recipe named '" + name + "'" + meant + "; './aio4j recipe list' shows them",
+                false);
     }
 
     /** Refuses the arguments left over by a command that takes none. */
@@ -374,13 +375,13 @@ public final class Main {
 
     static String usage() {
         return """
-                usage: aio4j recipe list
-                       aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
+                usage: ./aio4j recipe list
+                       ./aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
                          --scale F        multiply the seed's sleeps by F (default 1)
                          --virtual-time   run on a virtual clock: sleeps take no real time
                          --timeline FILE  write a Chrome trace of the loop (open in ui.perfetto.dev);
                                           with 'all', one file per recipe (FILE-NAME.json)
-                the launcher, ./aio4j, also has:
+                the launcher also has:
                        ./aio4j test [maven args]      the whole test suite
                        ./aio4j build [maven args]     build without running the tests
                        ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)""";

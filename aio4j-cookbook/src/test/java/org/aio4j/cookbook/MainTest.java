@@ -298,13 +298,13 @@ class MainTest {
             err.reset();
             assertThat(run("recipe", given)).as(given).isEqualTo(2);
             assertThat(err.toString(StandardCharsets.UTF_8).lines().findFirst()).as(given).contains("aio4j: no recipe"
-                    + " named '" + given + "' (did you mean '" + name + "'?); 'aio4j recipe list' shows them");
+                    + " named '" + given + "' (did you mean '" + name + "'?); './aio4j recipe list' shows them");
         });
         for (String nothingClose : List.of("nope", "q", "frobnicate")) {
             err.reset();
             assertThat(run("recipe", nothingClose)).isEqualTo(2);
             assertThat(err.toString(StandardCharsets.UTF_8)).as(nothingClose).contains("no recipe named '"
-                    + nothingClose + "'; 'aio4j recipe list' shows them").doesNotContain("did you mean");
+                    + nothingClose + "'; './aio4j recipe list' shows them").doesNotContain("did you mean");
         }
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
@@ -313,8 +313,8 @@ class MainTest {
     @Test
     void aNameThatIsNoneOrAFileThatCannotBeWrittenIsOneLineWithoutTheUsage(@TempDir Path dir) {
         assertThat(run("recipe", "baisc")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .isEqualTo("aio4j: no recipe named 'baisc' (did you mean 'basic'?); 'aio4j recipe list' shows them\n");
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "aio4j: no recipe named 'baisc' (did you mean 'basic'?); './aio4j recipe list' shows them\n");
         err.reset();
         Path missing = dir.resolve("no-such-dir").resolve("trace.json");
         assertThat(run("recipe", "basic", "--timeline", missing.toString())).isEqualTo(2);
@@ -332,7 +332,7 @@ class MainTest {
                 List.of("recipe", "all", "--scale", "2", "--help"), List.of("recipe", "nope", "--help"))) {
             out.reset();
             assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: aio4j recipe list")
+            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: ./aio4j recipe list")
                     .doesNotContain("== ");
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
@@ -345,7 +345,7 @@ class MainTest {
                 List.of("-h", "recipe", "basic"))) {
             out.reset();
             assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: aio4j recipe list")
+            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: ./aio4j recipe list")
                     .doesNotContain("== ");
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
