@@ -107,7 +107,10 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
                         throw new IllegalArgumentException("--jvm-variant " + kv[0] + ": " + Peer.AIO4J + "-" + kv[0]
                                 + " is a peer already; give the variant another NAME");
                     }
-                    variants.put(kv[0], List.of(kv[1].strip().split("\\s+")));
+                    if (variants.putIfAbsent(kv[0], List.of(kv[1].strip().split("\\s+"))) != null) {
+                        throw new IllegalArgumentException("--jvm-variant " + kv[0]
+                                + ": given twice; give each variant its own NAME");
+                    }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }

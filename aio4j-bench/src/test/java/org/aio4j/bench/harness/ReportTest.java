@@ -187,6 +187,9 @@ class ReportTest {
                 .hasMessage("--workloads needs a value, got the option '--peers'");
         assertThatThrownBy(() -> Options.parse(List.of("--out", ""))) // not the working directory Path.of("") is
                 .hasMessage("--out needs a value, got an empty one");
+        assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "gc=-XX:+UseSerialGC", "--jvm-variant",
+                "gc=-XX:+UseParallelGC"))) // the first one's flags were dropped without a word
+                .hasMessage("--jvm-variant gc: given twice; give each variant its own NAME");
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "Big GC=-Xmx1g")))
                 .hasMessage("--jvm-variant wants NAME=FLAGS with NAME in [a-z0-9], got 'Big GC=-Xmx1g'");
         assertThatThrownBy(() -> Options.parse(List.of("--jvm-variant", "p1=-Xmx1g"))) // two peers aio4j-p1
