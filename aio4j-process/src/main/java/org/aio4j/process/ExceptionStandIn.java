@@ -22,7 +22,7 @@ final class ExceptionStandIn extends RuntimeException {
     private static final int SUPPRESSED_CAUSES = 8;
 
     private ExceptionStandIn(Throwable original, String why, ExceptionStandIn cause) {
-        super(original.getClass().getName() + ": " + shorten(String.valueOf(original.getMessage()))
+        super(original.getClass().getName() + ": " + shorten(Throwables.message(original))
                 + " [sent as a stand-in: " + shorten(why) + "]", cause, true, true);
         setStackTrace(original.getStackTrace());
     }
@@ -42,7 +42,7 @@ final class ExceptionStandIn extends RuntimeException {
             return Payloads.encode(error, allow, Set.of(), "in the task's exception");
         } catch (Throwable notSendable) {
             try {
-                return Payloads.encode(standIn(error, notSendable.toString(), 0), allow, Set.of(),
+                return Payloads.encode(standIn(error, Throwables.describe(notSendable), 0), allow, Set.of(),
                         "in the task's exception");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot even send a stand-in for " + error.getClass().getName(), e);

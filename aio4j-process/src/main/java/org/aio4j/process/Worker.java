@@ -55,6 +55,12 @@ final class Worker implements Runnable {
     private DataOutputStream toWorker;
     private DataInputStream fromWorker;
     private Thread outputPump;
+    /** Whether the pool has heard whether the worker started ({@link ProcessPool#workerReady} or not). */
+    private boolean startReported;
+    /** The call the driver has taken and not handed back to the pool yet. */
+    private PoolCall inFlight;
+    /** Whether the pool has heard that the driver ended ({@link ProcessPool#workerGone}). */
+    private boolean goneReported;
     /** When the wait for the last lines of output ends ({@link System#nanoTime()}), once the process has ended. */
     private volatile long drainEnd;
 
@@ -72,7 +78,7 @@ final class Worker implements Runnable {
             startThread(this, "");
         } catch (Throwable e) {
             var broken = new BrokenWorkerException("worker " + id + " could not be started: no thread could be made"
-                    + " to drive it (" + e + ")", id, -1, -1);
+                    + " to drive it (" + Throwables.describe(e) + ")", id, -1, -1);
             broken.initCause(e);
             pool.workerFailedToStart(this, broken);
         }
@@ -93,6 +99,8 @@ final class Worker implements Runnable {
     public void run() {
         try {
             drive();
+        } catch (Throwable e) {
+            driverFailed(e);
         } finally {
             if (channel != null) {
                 try {
@@ -112,13 +120,16 @@ final class Worker implements Runnable {
             notStarted = launchFailed(e);
         }
         if (notStarted != null) {
+            startReported = true;
             pool.workerFailedToStart(this, notStarted);
             return;
         }
         PoolCall call = null;
         try {
             while ((call = pool.nextCall(this)) != null) {
+                inFlight = call;
                 runCall(call);
+                inFlight = null;
                 call = null;
             }
             retire();
@@ -134,11 +145,40 @@ final class Worker implements Runnable {
             PoolCall failed = call;
             pool.workerDied(this, failed, false, () -> {
                 var broken = new BrokenWorkerException(name() + " was stopped while running " + failed + ": its"
-                        + " driver in this process failed with " + e, id, pid, exitStatus());
+                        + " driver in this process failed with " + Throwables.describe(e), id, pid, exitStatus());
                 broken.initCause(e);
                 return broken;
             });
         } finally {
+            goneReported = true;
+            pool.workerGone(this);
+        }
+    }
+
+    /**
+     * The last resort of a driver whose handling of a failure failed in turn (say, an {@link OutOfMemoryError} while
+     * it wrote the message): the process is killed, and the pool hears of what it has not heard yet, that the worker
+     * did not start or that its call failed and its driver ended, so that no call waits for ever and the pool starts
+     * another worker for the calls that wait.
+     */
+    private void driverFailed(Throwable e) {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+        var broken = new BrokenWorkerException(name() + " was stopped: its driver in this process failed with "
+                + Throwables.describe(e), id, pid, -1, e);
+        if (!startReported) {
+            startReported = true;
+            pool.workerFailedToStart(this, broken);
+            return;
+        }
+        PoolCall call = inFlight;
+        inFlight = null;
+        if (call != null && pool.isRunningOn(call, this)) {
+            pool.workerDied(this, call, false, () -> broken);
+        }
+        if (!goneReported) {
+            goneReported = true;
             pool.workerGone(this);
         }
     }
@@ -207,6 +247,7 @@ final class Worker implements Runnable {
                     exitStatus(), ended ? null : e);
         }
         ready = true;
+        startReported = true;
         pool.workerReady(this);
         return null;
     }
@@ -219,13 +260,14 @@ final class Worker implements Runnable {
     private BrokenWorkerException launchFailed(Throwable e) {
         BrokenWorkerException broken;
         if (process == null) {
-            broken = new BrokenWorkerException("worker " + id + " could not be started: " + e + (command == null ? ""
-                    : " (command: " + String.join(" ", command) + ")"), id, -1, -1);
+            broken = new BrokenWorkerException("worker " + id + " could not be started: " + Throwables.describe(e)
+                    + (command == null ? "" : " (command: " + String.join(" ", command) + ")"), id, -1, -1);
         } else {
             process.destroyForcibly();
             int status = exitStatus();
-            broken = new BrokenWorkerException(name() + " could not start: starting it here failed with " + e
-                    + ", so it was killed, " + describeExit(status) + outputTail(), id, pid, status);
+            broken = new BrokenWorkerException(name() + " could not start: starting it here failed with "
+                    + Throwables.describe(e) + ", so it was killed, " + describeExit(status) + outputTail(), id, pid,
+                    status);
         }
         broken.initCause(e);
         return broken;
@@ -328,7 +370,8 @@ final class Worker implements Runnable {
     private InvalidObjectException unreadable(PoolCall call, boolean isError, Throwable readFailure) {
         String what = isError ? call + " threw an exception in " + name() + " that"
                 : "the result of " + call + " in " + name();
-        var e = new InvalidObjectException(what + " could not be read in the parent: " + readFailure);
+        var e = new InvalidObjectException(what + " could not be read in the parent: "
+                + Throwables.describe(readFailure));
         e.initCause(readFailure);
         e.addSuppressed(new RemoteCallSite(id, pid, call.origin));
         return e;

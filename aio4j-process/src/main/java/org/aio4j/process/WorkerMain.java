@@ -170,8 +170,12 @@ final class WorkerMain {
 
     /** A call that cannot even send its outcome (out of memory...): die, so the pool fails it instead of waiting. */
     private static void cannotAnswer(Thread thread, Throwable e) {
-        System.err.println("aio4j worker: " + thread.getName() + " could not send its outcome: " + e);
-        Runtime.getRuntime().halt(3);
+        try {
+            System.err.println("aio4j worker: " + thread.getName() + " could not send its outcome: "
+                    + Throwables.describe(e));
+        } finally {
+            Runtime.getRuntime().halt(3);   // even if printing failed: a worker that neither answers nor dies hangs
+        }
     }
 
     /** One call: deserialized, run and answered on its own thread, so the reader stays free for CANCEL frames. */

@@ -91,6 +91,48 @@ final class WorkerTasks {
         return () -> n + 1;
     }
 
+    /** An exception whose message cannot be had: its {@code getMessage()}, hence its {@code toString()}, throws. */
+    static final class Unprintable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            throw new Unprintable();
+        }
+    }
+
+    /** An {@link Error} whose {@code getMessage()}, hence its {@code toString()}, throws an {@link Unprintable}. */
+    static final class UnprintableError extends Error {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            throw new Unprintable();
+        }
+    }
+
+    /** A result that is written without trouble, but fails with an {@link Unprintable} when it is read back. */
+    static final class ReadsUnprintably implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @java.io.Serial
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new Unprintable();
+        }
+    }
+
+    /** An exception that cannot be sent (it holds an object that is not serializable) and whose message throws. */
+    static final class UnsendableUnprintable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial")
+        private final Object notSerializable = new Object();
+
+        @Override
+        public String getMessage() {
+            throw new Unprintable();
+        }
+    }
+
     /** A result that is written without trouble, but fails with an {@link Error} when it is read back. */
     static final class Fragile implements Serializable {
         private static final long serialVersionUID = 1L;
