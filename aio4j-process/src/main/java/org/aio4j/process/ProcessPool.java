@@ -681,7 +681,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * {@code broken}: a bad JVM option must not leave them waiting forever, nor start worker after worker.
      */
     void workerFailedToStart(Worker w, BrokenWorkerException broken) {
-        System.getLogger("org.aio4j.process").log(System.Logger.Level.ERROR, broken.getMessage());
+        PoolLog.log(System.Logger.Level.ERROR, broken.getMessage());
         var failed = new ArrayList<PoolCall>();
         lock.lock();
         try {

@@ -156,7 +156,7 @@ final class Rendezvous implements AutoCloseable {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(directory);
         } catch (IOException e) {
-            System.getLogger("org.aio4j.process").log(System.Logger.Level.WARNING,
+            PoolLog.log(System.Logger.Level.WARNING,
                     "could not delete the socket of a worker, " + socket + ": " + e);
         }
     }

@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Worker implements Runnable {
 
-    private static final System.Logger LOG = System.getLogger("org.aio4j.process");
     private static final int OUTPUT_LINES_KEPT = 20;
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
 
@@ -283,7 +282,7 @@ final class Worker implements Runnable {
                     }
                     lastOutputLines.addLast(line);
                 }
-                LOG.log(System.Logger.Level.INFO, prefix + line);
+                PoolLog.log(System.Logger.Level.INFO, prefix + line);
             }
         } catch (IOException processGone) {
             // The pipe broke: nothing more to forward.
@@ -389,7 +388,7 @@ final class Worker implements Runnable {
     void cancel(PoolCall call) {
         CompletableFuture.delayedExecutor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (pool.isRunningOn(call, this)) {
-                LOG.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
+                PoolLog.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
                         + pool.gracePeriod + " of its cancellation: killing the worker");
                 process.destroyForcibly();
             }
@@ -426,10 +425,10 @@ final class Worker implements Runnable {
         }
         int status = exitStatus();
         if (diedIdle) {
-            LOG.log(System.Logger.Level.WARNING, name() + " died while idle: " + describeExit(status)
+            PoolLog.log(System.Logger.Level.WARNING, name() + " died while idle: " + describeExit(status)
                     + outputTail());
         } else if (status != 0) {
-            LOG.log(System.Logger.Level.WARNING, name() + " ended with " + describeExit(status) + " when retired"
+            PoolLog.log(System.Logger.Level.WARNING, name() + " ended with " + describeExit(status) + " when retired"
                     + " (killed if it did not exit within " + pool.gracePeriod + ")");
         }
     }
@@ -447,7 +446,7 @@ final class Worker implements Runnable {
                 // Nothing to close any more.
             }
         }
-        LOG.log(System.Logger.Level.WARNING, name() + " died while idle, before " + call + " reached it: "
+        PoolLog.log(System.Logger.Level.WARNING, name() + " died while idle, before " + call + " reached it: "
                 + describeExit(exitStatus()) + outputTail());
     }
 
