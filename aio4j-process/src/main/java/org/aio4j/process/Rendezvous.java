@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where a worker being started connects to its pool: a Unix domain socket in a new directory that only this user may
@@ -24,7 +26,9 @@ import java.security.SecureRandom;
  * socket's path and the token from its standard input ({@link #sendTo}), which is then closed: neither appears on a
  * command line or in an environment, and the worker's standard input is empty from then on. The socket and its
  * directory are deleted as soon as the connection is made, or the start failed ({@link #close()}), so no other
- * process can connect after the worker.
+ * process can connect after the worker. If this JVM exits first (by {@code System.exit}, or as its last non-daemon
+ * thread ends, which the daemon drivers do not hold up) while a worker is starting, its exit deletes them (a shutdown
+ * hook); only a JVM killed outright ({@code kill -9}, a crash) leaves them behind.
  *
  * <p>Thread-safety: {@link #close()} may be called from any thread, to end a wait in {@link #accept()} (the worker
  * died, or was not ready within the start timeout); the other methods are the starting driver's.
@@ -32,6 +36,18 @@ import java.security.SecureRandom;
 final class Rendezvous implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The rendezvous not closed yet, which the exit of this JVM closes. */
+    private static final Set<Rendezvous> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        try {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("aio4j-process-rendezvous-cleaner")
+                    .unstarted(() -> OPEN.forEach(Rendezvous::close)));
+        } catch (IllegalStateException exiting) {
+            // This JVM is exiting already: a worker that starts now is stopped with it.
+        }
+    }
 
     private final Path directory;
     private final Path socket;
@@ -71,7 +87,9 @@ final class Rendezvous implements AutoCloseable {
             socket = directory.resolve("w");
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socket), 1);
-            return new Rendezvous(directory, socket, server);
+            var rendezvous = new Rendezvous(directory, socket, server);
+            OPEN.add(rendezvous);
+            return rendezvous;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -148,6 +166,7 @@ final class Rendezvous implements AutoCloseable {
             pending = connecting;
             connecting = null;
         }
+        OPEN.remove(this);
         closeQuietly(server);
         if (pending != null) {
             closeQuietly(pending);

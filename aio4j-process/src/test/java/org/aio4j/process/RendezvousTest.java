@@ -140,4 +140,25 @@ class RendezvousTest {
             assertThat(base).isEmptyDirectory();
         }
     }
+
+    @Test
+    void aParentThatExitsWhileAWorkerStartsLeavesNoSocketBehind(@TempDir Path base) throws Exception {
+        // The socket and its directory were deleted only by the worker's driver, a daemon thread the exit stopped.
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process parent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                ExitingParent.class.getName(), base.toString())
+                .redirectError(new java.io.File("target/exiting-parent.log")).start();
+        long worker;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream()))) {
+            String first = out.readLine();
+            assertThat(first).as("the parent's first line").startsWith("worker ");
+            worker = Long.parseLong(first.substring("worker ".length()));
+        }
+        try {
+            assertThat(parent.waitFor()).isZero();
+            assertThat(base).isEmptyDirectory();
+        } finally {
+            ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);   // it waits for a debugger
+        }
+    }
 }
