@@ -115,8 +115,8 @@ import java.util.function.Supplier;
  * <h2>Lifecycle</h2>
  * {@link #shutdown()} (and {@link #close()}, and {@code Aio.run} for a default executor) refuses new work, lets the
  * queued and running calls finish, then ends the workers; {@link #shutdownNow()} cancels queued calls, cancels
- * running ones as above and interrupts the local threads of {@link #execute}. Commands accepted by {@code execute}
- * before {@code shutdown} may still make remote calls until they end.
+ * running ones as above, kills the workers still starting and interrupts the local threads of {@link #execute}.
+ * Commands accepted by {@code execute} before {@code shutdown} may still make remote calls until they end.
  *
  * <p>Thread-safety: every method may be called from any thread. From a command of this pool, which the pool waits
  * for before it terminates, {@link #close()} throws an {@link IllegalStateException} (it would wait for its own
@@ -753,9 +753,9 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * Refuses new work, cancels the queued calls, cancels the running ones (interrupting them in their workers, which
-     * are killed if they do not stop within the grace period) and interrupts the threads of {@link #execute}. Does
-     * not wait, even for a worker that reads no more: see {@link #awaitTermination}. asyncio's
-     * {@code shutdown(wait=False, cancel_futures=True)}, and more.
+     * are killed if they do not stop within the grace period), kills the workers still starting and interrupts the
+     * threads of {@link #execute}. Does not wait, even for a worker that reads no more: see
+     * {@link #awaitTermination}. asyncio's {@code shutdown(wait=False, cancel_futures=True)}, and more.
      *
      * @return an empty list: the commands of {@code execute} start at once, and queued remote calls are not
      *         {@code Runnable}s; their callers see them cancelled
@@ -765,11 +765,13 @@ public final class ProcessPool extends AbstractExecutorService {
         var dropped = new ArrayList<PoolCall>();
         var cancelled = new ArrayList<PoolCall>();
         var interrupted = new ArrayList<Thread>();
+        var starting = new ArrayList<Worker>();
         lock.lock();
         try {
             if (state == State.RUNNING || state == State.SHUTDOWN) {
                 state = State.STOP;
             }
+            workers.stream().filter(w -> !w.isReady()).forEach(starting::add);
             dropped.addAll(queue);
             queue.clear();
             dropped.forEach(c -> c.state = PoolCall.State.DONE);
@@ -782,6 +784,7 @@ public final class ProcessPool extends AbstractExecutorService {
         }
         dropped.forEach(c -> c.finish(null, null, true));
         cancelled.forEach(this::cancel);
+        starting.forEach(Worker::stopStarting);
         interrupted.forEach(Thread::interrupt);
         return List.of();
     }

@@ -47,6 +47,8 @@ final class Worker implements Runnable {
     private volatile boolean ready;
     /** Whether the start timeout killed the process before it was ready. */
     private volatile boolean startTimedOut;
+    /** Whether {@link #stopStarting()} was called: the process is killed, or not started, if it is not ready. */
+    private volatile boolean startStopped;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
     /** The connection to the worker, once it has connected; closed when the driver ends. */
@@ -92,6 +94,24 @@ final class Worker implements Runnable {
 
     long pid() {
         return pid;
+    }
+
+    boolean isReady() {
+        return ready;
+    }
+
+    /**
+     * Stops the worker if it is still starting ({@code shutdownNow()}): its process, if made, is killed, and one not
+     * made yet is killed as soon as it is; its start then fails, saying so. Returns at once. Else a worker slow to
+     * start (or stuck, say waiting for a debugger) would keep the pool from terminating for up to its start timeout,
+     * or for ever with none.
+     */
+    void stopStarting() {
+        startStopped = true;
+        Process p = process;
+        if (p != null && !ready) {
+            p.destroyForcibly();
+        }
     }
 
     @Override
@@ -209,6 +229,9 @@ final class Worker implements Runnable {
                     + " (command: " + String.join(" ", command) + ")", id, -1, -1, e);
         }
         pid = process.pid();
+        if (startStopped) {   // stopStarting() came before the process was made
+            process.destroyForcibly();
+        }
         try {
             rendezvous.sendTo(process.getOutputStream());
         } catch (IOException diedAtOnce) {
@@ -237,7 +260,8 @@ final class Worker implements Runnable {
             fromWorker.readLong();
         } catch (IOException e) {
             String exit = exitOf(e);
-            String why = startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
+            String why = startStopped ? "it was stopped by shutdownNow() before it was ready, " + exit
+                    : startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
                     + " and was killed, " + exit : exit;
             // The end of the connection only tells that the worker exited, which the message says; anything else
             // (a protocol error, say) is the cause.

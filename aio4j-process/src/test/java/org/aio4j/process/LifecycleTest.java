@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +66,26 @@ class LifecycleTest {
                                 java.util.concurrent.CancellationException.class);
             }
             assertExited(pid);
+        }
+    }
+
+    @Test
+    void shutdownNowStopsAWorkerStillStartingSoThePoolTerminates() throws Exception {
+        // Only workers running a call were stopped: one still starting (here it waits for a debugger before it
+        // connects) was left to start, which with no start timeout kept the pool from terminating for ever.
+        var pool = ProcessPool.builder().workers(1).startTimeout(ChronoUnit.FOREVER.getDuration())
+                .jvmOptions("-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0").build();
+        try (var log = new WorkerLog()) {
+            Future<Long> queued = pool.submit(WorkerTasks::pid);
+            log.await("Listening for transport dt_socket");   // started, and will not connect
+            long pid = pool.statistics().workerPids().getFirst();
+            assertThat(pool.shutdownNow()).isEmpty();
+            assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();   // a guard against a hang
+            assertThatThrownBy(queued::get).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(java.util.concurrent.CancellationException.class);
+            assertExited(pid);
+        } finally {
+            pool.statistics().workerPids().forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
         }
     }
 
