@@ -238,15 +238,21 @@ final class Worker implements Runnable {
             // Its exit ends the wait for it to connect, and is reported then.
         }
         outputPump = startThread(this::pumpOutput, "-output");
-        process.onExit().thenRun(() -> {
-            rendezvous.close();   // it will not connect any more: the wait for it ends
-            pool.workerExited(this);
-        });
-        CompletableFuture.delayedExecutor(pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            if (!ready) {
+        // Completed with true when the worker is ready or has exited, with false by the start timeout if that comes
+        // first, which then kills it: one or the other, so a worker that is ready is never killed for being late.
+        // Completing it cancels the timeout's task, which would otherwise hold this worker until the timeout.
+        var startInTime = new CompletableFuture<Boolean>();
+        startInTime.thenAccept(inTime -> {
+            if (!inTime) {
                 startTimedOut = true;
                 process.destroyForcibly();
             }
+        });
+        startInTime.completeOnTimeout(false, pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        process.onExit().thenRun(() -> {
+            startInTime.complete(true);
+            rendezvous.close();   // it will not connect any more: the wait for it ends
+            pool.workerExited(this);
         });
         try {
             channel = rendezvous.accept();
@@ -258,6 +264,10 @@ final class Worker implements Runnable {
                         + "another version of aio4j-process on the class path?)");
             }
             fromWorker.readLong();
+            if (!startInTime.complete(true)) {
+                startTimedOut = true;
+                throw new EOFException("ready, but after the start timeout, which kills it");
+            }
         } catch (IOException e) {
             String exit = exitOf(e);
             String why = startStopped ? "it was stopped by shutdownNow() before it was ready, " + exit

@@ -90,6 +90,22 @@ class LifecycleTest {
     }
 
     @Test
+    void aWorkerThatStartedIsNotKeptInMemoryUntilItsStartTimeoutHasPassed() throws Exception {
+        // The start timeout was a task scheduled for startTimeout that nothing cancelled, holding its worker (and so
+        // the pool): each worker started stayed in memory for the start timeout, for ever with no limit.
+        var pool = ProcessPool.builder().workers(1).startTimeout(ChronoUnit.FOREVER.getDuration()).build();
+        var worker = new java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<Worker>>();
+        pool.beforeSend = (w, c) -> worker.set(new java.lang.ref.WeakReference<>(w));
+        assertThat(pool.submit(WorkerTasks::pid).get(1, TimeUnit.MINUTES)).isPositive();
+        pool.close();
+        pool.beforeSend = (w, c) -> { };
+        for (int i = 0; i < 20 && worker.get().get() != null; i++) {
+            System.gc();   // a worker nothing refers to any more goes at the first or second collection
+        }
+        assertThat(worker.get().get()).as("the worker, after its pool terminated").isNull();
+    }
+
+    @Test
     void aioRunShutsDownTheDefaultExecutorWhenItIsTheProcessPool() throws Exception {
         var pool = ProcessPool.builder().workers(1).build();
         long pid = Aio.run(() -> {
