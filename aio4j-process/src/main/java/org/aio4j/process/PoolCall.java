@@ -1,6 +1,7 @@
 package org.aio4j.process;
 
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -52,6 +53,8 @@ final class PoolCall {
     boolean frameWritten;
 
     private final CountDownLatch done = new CountDownLatch(1);
+    /** Completed once the call has ended, after {@link #awaitDone()} returns: for whom must not wait for it. */
+    final CompletableFuture<Void> ended = new CompletableFuture<>();
     private Object value;
     private Throwable error;
     private boolean cancelled;
@@ -69,6 +72,7 @@ final class PoolCall {
         this.error = error;
         this.cancelled = cancelled;
         done.countDown();
+        ended.complete(null);
     }
 
     void awaitDone() throws InterruptedException {

@@ -420,13 +420,19 @@ final class Worker implements Runnable {
      * with it. The grace period starts first, so killing that worker ends both waits.
      */
     void cancel(PoolCall call) {
-        CompletableFuture.delayedExecutor(pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            if (pool.isRunningOn(call, this)) {
+        // Completed with true when the call ends, with false by the grace period if that comes first, which then
+        // kills the worker if the call still runs on it. Completing it cancels the grace period's task, which would
+        // otherwise hold this worker (and its pool) until the grace period had passed, however soon the call ended.
+        var endedInGrace = new CompletableFuture<Boolean>();
+        endedInGrace.thenAccept(inGrace -> {
+            if (!inGrace && pool.isRunningOn(call, this)) {
                 PoolLog.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
                         + pool.gracePeriod + " of its cancellation: killing the worker");
                 process.destroyForcibly();
             }
         });
+        endedInGrace.completeOnTimeout(false, pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
+        call.ended.thenRun(() -> endedInGrace.complete(true));
         CANCEL_WRITERS.newThread(() -> sendCancel(call)).start();
     }
 

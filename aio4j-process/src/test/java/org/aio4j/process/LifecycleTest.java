@@ -108,6 +108,29 @@ class LifecycleTest {
     }
 
     @Test
+    void aWorkerWhoseCancelledCallEndedIsNotKeptInMemoryUntilTheGracePeriodHasPassed() throws Exception {
+        // The grace period of a cancellation was a task scheduled for gracePeriod that nothing cancelled when the call
+        // ended, holding its worker (and so the pool) that long after each cancellation, however quickly it ended.
+        var pool = ProcessPool.builder().workers(1).gracePeriod(Duration.ofDays(1)).build();
+        var worker = new java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<Worker>>();
+        pool.beforeSend = (w, c) -> worker.set(new java.lang.ref.WeakReference<>(w));
+        try (var log = new WorkerLog()) {
+            Future<String> blocked = pool.submit(() -> WorkerTasks.block("graced"));
+            log.awaitPid("graced");
+            assertThat(blocked.cancel(true)).isTrue();
+            log.await("graced interrupted");   // the call ended well within its grace period
+            assertThat(pool.submit(WorkerTasks::pid).get(1, TimeUnit.MINUTES)).isPositive();
+        }
+        pool.close();
+        assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        pool.beforeSend = (w, c) -> { };
+        for (int i = 0; i < 20 && worker.get().get() != null; i++) {
+            System.gc();   // a worker nothing refers to any more goes at the first or second collection
+        }
+        assertThat(worker.get().get()).as("the worker, after its pool terminated").isNull();
+    }
+
+    @Test
     void aioRunShutsDownTheDefaultExecutorWhenItIsTheProcessPool() throws Exception {
         var pool = ProcessPool.builder().workers(1).build();
         long pid = Aio.run(() -> {
