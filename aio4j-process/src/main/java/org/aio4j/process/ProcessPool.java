@@ -681,7 +681,9 @@ public final class ProcessPool extends AbstractExecutorService {
      * {@code broken}: a bad JVM option must not leave them waiting forever, nor start worker after worker.
      */
     void workerFailedToStart(Worker w, BrokenWorkerException broken) {
-        PoolLog.log(System.Logger.Level.ERROR, broken.getMessage());
+        // A start that shutdownNow() stopped is what the user asked for, not an error to report.
+        PoolLog.log(w.wasStoppedStarting() ? System.Logger.Level.DEBUG : System.Logger.Level.ERROR,
+                broken.getMessage());
         var failed = new ArrayList<PoolCall>();
         lock.lock();
         try {

@@ -114,6 +114,11 @@ final class Worker implements Runnable {
         }
     }
 
+    /** Whether {@link #stopStarting()} was called: a start that then fails was stopped, not broken. */
+    boolean wasStoppedStarting() {
+        return startStopped;
+    }
+
     @Override
     public void run() {
         try {

@@ -86,6 +86,9 @@ class LifecycleTest {
                     .cause().isInstanceOfAny(InterruptedException.class,
                             java.util.concurrent.CancellationException.class);
             assertExited(pid);
+            // Stopping it was asked for: no error to report (it was logged as one, "could not start").
+            assertThat(log.await("stopped by shutdownNow()")).contains("could not start");
+            assertThat(log.errors()).isEmpty();
         } finally {
             pool.statistics().workerPids().forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
         }

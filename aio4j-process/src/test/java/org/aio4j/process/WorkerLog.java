@@ -17,6 +17,7 @@ final class WorkerLog extends Handler implements AutoCloseable {
     private static final long HANG_GUARD_MILLIS = 120_000;
 
     private final List<String> lines = new ArrayList<>();
+    private final List<String> severe = new ArrayList<>();
 
     WorkerLog() {
         LOGGER.setLevel(Level.ALL);
@@ -26,6 +27,9 @@ final class WorkerLog extends Handler implements AutoCloseable {
     @Override
     public synchronized void publish(LogRecord record) {
         lines.add(record.getMessage());
+        if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+            severe.add(record.getMessage());
+        }
         notifyAll();
     }
 
@@ -57,6 +61,11 @@ final class WorkerLog extends Handler implements AutoCloseable {
 
     synchronized List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** The lines logged as errors (System.Logger's ERROR, the JDK logging's SEVERE). */
+    synchronized List<String> errors() {
+        return List.copyOf(severe);
     }
 
     @Override
