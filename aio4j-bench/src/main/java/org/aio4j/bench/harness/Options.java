@@ -2,6 +2,7 @@ package org.aio4j.bench.harness;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -56,6 +57,7 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
               --out DIR       where benchmarks.json and benchmarks.md go (default docs/)
               --timeout-minutes N
                               a peer process still running after N minutes is killed, its measurement failed (default 20)
+            An option's value may also follow an equals sign: --out=DIR, --size=W=N.
             """.formatted(QUICK_DIVISOR, Workload.ids());
 
     /** Whether {@code args} ask for the usage: {@code --help} or {@code -h} anywhere. */
@@ -79,6 +81,8 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         Path out = Path.of(quick ? "bench-results" : "docs");
         Duration timeout = Duration.ofMinutes(20);
         Map<String, List<String>> variants = new LinkedHashMap<>();
+        List<String> given = args;
+        args = splitAtEquals(args);
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -119,7 +123,26 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
             throw new IllegalArgumentException("--cold-runs 0 and --iterations 0 would measure nothing");
         }
         return new Options(quick, workloads, peers, sizes, coldRuns, warmup, iterations, variants, out, timeout,
-                args);
+                given);
+    }
+
+    /**
+     * {@code args} with each {@code --option=value} as {@code --option value}, as the cookbook's command line takes
+     * {@code --scale=F}; the value starts after the first {@code =}, so {@code --size=switch=10} is
+     * {@code --size switch=10}. {@code --quick}, which takes no value, stays whole and is refused as unknown.
+     */
+    private static List<String> splitAtEquals(List<String> args) {
+        var split = new ArrayList<String>(args.size());
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 2 && !a.startsWith("--quick=")) {
+                split.add(a.substring(0, eq));
+                split.add(a.substring(eq + 1));
+            } else {
+                split.add(a);
+            }
+        }
+        return split;
     }
 
     /** The command that reproduces this run. */

@@ -171,6 +171,24 @@ class ReportTest {
     }
 
     @Test
+    void optionsTakeTheirValueAfterAnEqualsSignAsTheRecipesDo() {
+        // ./aio4j recipe takes --scale=F and --timeline=FILE; the bench said "unknown option '--out=/tmp/b'".
+        Options o = Options.parse(List.of("--workloads=switch,queue", "--peers=aio4j", "--cold-runs=1",
+                "--iterations=0", "--out=/tmp/b", "--size=switch=10", "--jvm-variant=pgc=-XX:+UseParallelGC"));
+        assertThat(o.workloads()).containsExactly(Workload.SWITCH, Workload.QUEUE);
+        assertThat(o.peers()).containsExactly("aio4j");
+        assertThat(o.coldRuns()).isEqualTo(1);
+        assertThat(o.iterations()).isZero();
+        assertThat(o.out()).isEqualTo(java.nio.file.Path.of("/tmp/b"));
+        assertThat(o.sizes()).containsEntry(Workload.SWITCH, 10);
+        assertThat(o.jvmVariants()).containsEntry("pgc", List.of("-XX:+UseParallelGC"));
+        assertThat(o.command()).isEqualTo("./aio4j bench --workloads=switch,queue --peers=aio4j --cold-runs=1"
+                + " --iterations=0 --out=/tmp/b --size=switch=10 --jvm-variant=pgc=-XX:+UseParallelGC");
+        assertThatThrownBy(() -> Options.parse(List.of("--out="))).hasMessage("--out needs a value, got an empty one");
+        assertThatThrownBy(() -> Options.parse(List.of("--quick=yes"))).hasMessage("unknown option '--quick=yes'");
+    }
+
+    @Test
     void badOptionsAreNamed() {
         assertThatThrownBy(() -> Options.parse(List.of("--warmup", "-1")))
                 .hasMessage("--warmup must be >= 0, got -1");
