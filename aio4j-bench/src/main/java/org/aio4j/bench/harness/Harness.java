@@ -18,7 +18,8 @@ import org.aio4j.bench.Workload;
 /**
  * The benchmark harness ({@code ./aio4j bench}): runs every workload under every peer, each measurement in fresh
  * processes, side by side in one run, and writes {@code benchmarks.json} and {@code benchmarks.md}. See
- * {@link Options#USAGE} for the command line and {@link MarkdownReport} for what the figures mean.
+ * {@link Options#USAGE} for the command line and its exit statuses, and {@link MarkdownReport} for what the figures
+ * mean.
  */
 public final class Harness {
 

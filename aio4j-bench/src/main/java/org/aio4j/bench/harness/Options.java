@@ -58,6 +58,9 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
               --timeout-minutes N
                               a peer process still running after N minutes is killed, its measurement failed (default 20)
             An option's value may also follow an equals sign: --out=DIR, --size=W=N.
+            Exit status: 0 all measured and written; 1 nothing can be measured here (no peer runs the workloads, no
+            /usr/bin/time), a measurement failed (see the report) or the results could not be written; 2 a mistake on
+            the command line, or an --out that cannot be written.
             """.formatted(QUICK_DIVISOR, Workload.ids());
 
     /** Whether {@code args} ask for the usage: {@code --help} or {@code -h} anywhere. */
