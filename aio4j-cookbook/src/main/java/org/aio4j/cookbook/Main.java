@@ -384,7 +384,8 @@ public final class Main {
                 the launcher also has:
                        ./aio4j test [maven args]      the whole test suite
                        ./aio4j build [maven args]     build without running the tests
-                       ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)""";
+                       ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)
+                       ./aio4j help COMMAND           what COMMAND takes (as COMMAND --help)""";
     }
 
     /** A timeline file that could not be written; its message says which and why, in one line. */

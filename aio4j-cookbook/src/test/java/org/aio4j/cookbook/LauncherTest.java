@@ -53,4 +53,18 @@ class LauncherTest {
             assertThat(test.out()).startsWith("usage: ./aio4j test [maven args]").doesNotContain("usage: mvn");
         }
     }
+
+    @Test
+    void helpFollowedByACommandGivesThatCommandsHelp() throws Exception {
+        // It was "unexpected argument" with exit status 2: help took no command.
+        Result build = launch("help", "build");
+        assertThat(build.status()).isZero();
+        assertThat(build.out()).startsWith("usage: ./aio4j build [maven args]");
+        Result test = launch("help", "test");
+        assertThat(test.status()).isZero();
+        assertThat(test.out()).startsWith("usage: ./aio4j test [maven args]");
+        Result unknown = launch("help", "frobnicate");
+        assertThat(unknown.status()).isEqualTo(2);
+        assertThat(unknown.err()).startsWith("aio4j: unknown command 'frobnicate'");
+    }
 }
