@@ -32,8 +32,20 @@ import org.aio4j.bench.Workloads;
 final class Peers {
 
     static final String DEBIAN_PYTHON = "/usr/bin/python3";
+    /** An aio4j-NAME peer that {@link #discover} always has: aio4j with these JVM flags. */
+    private record Variant(String name, String description, List<String> flags) {
+    }
+
+    private static final List<Variant> BUILT_IN = List.of(
+            new Variant("p1", "aio4j, one carrier thread", List.of("-Djdk.virtualThreadScheduler.parallelism=1")),
+            new Variant("carrier", "aio4j, each loop's tasks on a dedicated carrier (EventLoop.Builder"
+                    + ".dedicatedCarrier)",
+                    List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Daio4j.dedicatedCarrier=true")),
+            new Variant("debug", "aio4j in debug mode (creation stacks, slow-callback checks)",
+                    List.of("-Daio4j.debug=true")));
+
     /** The NAME of the aio4j-NAME peers {@link #discover} always has, which a {@code --jvm-variant} cannot take. */
-    static final List<String> BUILT_IN_VARIANTS = List.of("p1", "carrier", "debug");
+    static final List<String> BUILT_IN_VARIANTS = BUILT_IN.stream().map(Variant::name).toList();
     private static final String SCRIPT = "asyncio_workloads.py";
     private static final String MAIN = WorkloadMain.class.getName();
 
@@ -49,13 +61,9 @@ final class Peers {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("java.class.path");
         peers.add(jvm(Peer.AIO4J, "aio4j, default JVM flags", java, classpath, List.of(), "aio4j"));
-        peers.add(jvm("aio4j-p1", "aio4j, one carrier thread", java, classpath,
-                List.of("-Djdk.virtualThreadScheduler.parallelism=1"), "aio4j"));
-        peers.add(jvm("aio4j-carrier", "aio4j, each loop's tasks on a dedicated carrier (EventLoop.Builder"
-                + ".dedicatedCarrier)", java, classpath,
-                List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Daio4j.dedicatedCarrier=true"), "aio4j"));
-        peers.add(jvm("aio4j-debug", "aio4j in debug mode (creation stacks, slow-callback checks)", java, classpath,
-                List.of("-Daio4j.debug=true"), "aio4j"));
+        for (Variant v : BUILT_IN) {
+            peers.add(jvm(Peer.AIO4J + "-" + v.name(), v.description(), java, classpath, v.flags(), "aio4j"));
+        }
         jvmVariants.forEach((name, flags) -> peers.add(jvm(Peer.AIO4J + "-" + name, "aio4j, " + String.join(" ", flags),
                 java, classpath, flags, "aio4j")));
         String script = pythonScript();
