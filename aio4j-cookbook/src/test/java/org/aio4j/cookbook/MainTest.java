@@ -330,12 +330,16 @@ class MainTest {
         for (List<String> args : List.of(List.of("-h"), List.of("--help"), List.of("recipe", "--help"),
                 List.of("recipe", "-h"), List.of("recipe", "list", "--help"), List.of("recipe", "basic", "-h"),
                 List.of("recipe", "all", "--scale", "2", "--help"), List.of("recipe", "nope", "--help"))) {
-            out.reset();
-            assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: ./aio4j recipe list")
-                    .doesNotContain("== ");
+            assertPrintsTheUsageAndRunsNothing(args);
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    private void assertPrintsTheUsageAndRunsNothing(List<String> args) {
+        out.reset();
+        assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: ./aio4j recipe list")
+                .doesNotContain("== ");
     }
 
     /** As Main's Javadoc says, "-h or --help anywhere": also after help or another -h, and before a command. */
@@ -343,10 +347,7 @@ class MainTest {
     void helpAfterHelpOrBeforeACommandPrintsTheUsageToo() {
         for (List<String> args : List.of(List.of("help", "-h"), List.of("-h", "--help"), List.of("--help", "recipe"),
                 List.of("-h", "recipe", "basic"))) {
-            out.reset();
-            assertThat(run(args.toArray(String[]::new))).as("%s", args).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).as("%s", args).startsWith("usage: ./aio4j recipe list")
-                    .doesNotContain("== ");
+            assertPrintsTheUsageAndRunsNothing(args);
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
