@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -223,12 +224,8 @@ class CancellationTest {
         // cancel(false) cancelled the future only: the call stayed in the queue and ran once a worker was free, as
         // the cancelled task of a ThreadPoolExecutor or a pending call of CPython's ProcessPoolExecutor never does.
         String journal = dir.resolve("journal").toString();
-        var log = new WorkerLog();
-        Future<String> b1 = pool.submit(() -> WorkerTasks.block("keep-busy-1"));
-        Future<String> b2 = pool.submit(() -> WorkerTasks.block("keep-busy-2"));
-        try (log) {
-            log.awaitPid("keep-busy-1");
-            log.awaitPid("keep-busy-2");
+        List<Future<String>> busy = occupyBothWorkers("keep-busy");
+        try {
             Future<Integer> queued = pool.submit(() -> WorkerTasks.journal(journal, 5));
             // Cancelled before its bridge thread ran it, the future would never queue the call: wait until it did.
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
@@ -240,12 +237,11 @@ class CancellationTest {
             assertThat(queued.isCancelled()).isTrue();
             assertThat(pool.statistics().queuedCalls()).isZero();
             // One worker freed: a call still queued would run on it before the next one.
-            b1.cancel(true);
+            busy.getFirst().cancel(true);
             assertThat(pool.submit(() -> WorkerTasks.journal(journal, 6)).get(2, TimeUnit.MINUTES)).isEqualTo(12);
             assertThat(Files.readAllLines(Path.of(journal))).containsExactly("6");
         } finally {
-            b1.cancel(true);
-            b2.cancel(true);
+            busy.forEach(f -> f.cancel(true));
         }
     }
 
@@ -256,24 +252,38 @@ class CancellationTest {
         // still queued (dropped a moment later by the bridge thread), so statistics() showed a call that never runs.
         // Cancelling at once after submit hits that window now and then; every one of them must leave the queue empty.
         String journal = dir.resolve("journal").toString();
-        var log = new WorkerLog();
-        Future<String> b1 = pool.submit(() -> WorkerTasks.block("hold-1"));
-        Future<String> b2 = pool.submit(() -> WorkerTasks.block("hold-2"));
-        try (log) {
-            log.awaitPid("hold-1");
-            log.awaitPid("hold-2");
+        List<Future<String>> busy = occupyBothWorkers("hold");
+        try {
             for (int i = 0; i < 2_000; i++) {
                 int n = i;
                 Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
                 assertThat(f.cancel(false)).isTrue();
                 assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
             }
-            b1.cancel(true);
+            busy.getFirst().cancel(true);
             assertThat(pool.submit(() -> WorkerTasks.journal(journal, -1)).get(2, TimeUnit.MINUTES)).isEqualTo(-2);
             assertThat(Files.readAllLines(Path.of(journal))).containsExactly("-1");
         } finally {
-            b1.cancel(true);
-            b2.cancel(true);
+            busy.forEach(f -> f.cancel(true));
+        }
+    }
+
+    /**
+     * Both workers of the pool busy, each with a call blocked until it is cancelled ({@code marker-1} and
+     * {@code marker-2}), once both have started; the caller cancels them when done.
+     */
+    private List<Future<String>> occupyBothWorkers(String marker) throws InterruptedException {
+        try (var log = new WorkerLog()) {   // listening before the calls can print their markers
+            List<Future<String>> busy = List.of(pool.submit(() -> WorkerTasks.block(marker + "-1")),
+                    pool.submit(() -> WorkerTasks.block(marker + "-2")));
+            try {
+                log.awaitPid(marker + "-1");
+                log.awaitPid(marker + "-2");
+                return busy;
+            } catch (InterruptedException | RuntimeException | Error e) {
+                busy.forEach(f -> f.cancel(true));
+                throw e;
+            }
         }
     }
 }
