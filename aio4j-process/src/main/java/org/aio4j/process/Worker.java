@@ -243,17 +243,12 @@ final class Worker implements Runnable {
             // Its exit ends the wait for it to connect, and is reported then.
         }
         outputPump = startThread(this::pumpOutput, "-output");
-        // Completed with true when the worker is ready or has exited, with false by the start timeout if that comes
-        // first, which then kills it: one or the other, so a worker that is ready is never killed for being late.
-        // Completing it cancels the timeout's task, which would otherwise hold this worker until the timeout.
-        var startInTime = new CompletableFuture<Boolean>();
-        startInTime.thenAccept(inTime -> {
-            if (!inTime) {
-                startTimedOut = true;
-                process.destroyForcibly();
-            }
+        // Completed when the worker is ready or has exited, unless the start timeout comes first and kills it: one or
+        // the other, so a worker that is ready is never killed for being late.
+        var startInTime = unlessInTime(pool.startTimeout, () -> {
+            startTimedOut = true;
+            process.destroyForcibly();
         });
-        startInTime.completeOnTimeout(false, pool.startTimeout.toNanos(), TimeUnit.NANOSECONDS);
         process.onExit().thenRun(() -> {
             startInTime.complete(true);
             rendezvous.close();   // it will not connect any more: the wait for it ends
@@ -425,20 +420,32 @@ final class Worker implements Runnable {
      * with it. The grace period starts first, so killing that worker ends both waits.
      */
     void cancel(PoolCall call) {
-        // Completed with true when the call ends, with false by the grace period if that comes first, which then
-        // kills the worker if the call still runs on it. Completing it cancels the grace period's task, which would
-        // otherwise hold this worker (and its pool) until the grace period had passed, however soon the call ended.
-        var endedInGrace = new CompletableFuture<Boolean>();
-        endedInGrace.thenAccept(inGrace -> {
-            if (!inGrace && pool.isRunningOn(call, this)) {
+        // Completed when the call ends, unless the grace period comes first and kills the worker if the call still
+        // runs on it.
+        var endedInGrace = unlessInTime(pool.gracePeriod, () -> {
+            if (pool.isRunningOn(call, this)) {
                 PoolLog.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
                         + pool.gracePeriod + " of its cancellation: killing the worker");
                 process.destroyForcibly();
             }
         });
-        endedInGrace.completeOnTimeout(false, pool.gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
         call.ended.thenRun(() -> endedInGrace.complete(true));
         CANCEL_WRITERS.newThread(() -> sendCancel(call)).start();
+    }
+
+    /**
+     * A future that {@code complete(true)} settles in time; if {@code timeout} passes first, it is completed with false
+     * and {@code onTimeout} runs (on the JDK's delayer thread). Completing it in time cancels the timer's task, which
+     * would otherwise hold this worker (and its pool) until the timeout had passed, for ever with no limit.
+     */
+    private static CompletableFuture<Boolean> unlessInTime(Duration timeout, Runnable onTimeout) {
+        var inTime = new CompletableFuture<Boolean>();
+        inTime.thenAccept(done -> {
+            if (!done) {
+                onTimeout.run();
+            }
+        });
+        return inTime.completeOnTimeout(false, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private static final ThreadFactory CANCEL_WRITERS =
