@@ -53,7 +53,7 @@ final class Rendezvous implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final byte[] token = new byte[Protocol.TOKEN_BYTES];
-    // Guarded by this.
+    // Guarded by this: the connection accept() is reading the token of, and close() having begun.
     private SocketChannel connecting;
     private boolean closed;
 
@@ -153,30 +153,30 @@ final class Rendezvous implements AutoCloseable {
 
     /**
      * Deletes the socket and its directory and stops accepting; a connection still presenting its token is closed.
-     * Idempotent; a connection {@link #accept()} returned is not touched.
+     * Idempotent; a connection {@link #accept()} returned is not touched. Returns once all that is done, also to a
+     * caller that finds another thread's close under way, and before a wait in {@link #accept()} it ends returns: who
+     * learns that a start failed does not find its socket still there.
      */
     @Override
-    public void close() {
-        SocketChannel pending;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            pending = connecting;
-            connecting = null;
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
+        closed = true;
         OPEN.remove(this);
-        closeQuietly(server);
-        if (pending != null) {
-            closeQuietly(pending);
-        }
         try {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(directory);
         } catch (IOException e) {
             PoolLog.log(System.Logger.Level.WARNING,
                     "could not delete the socket of a worker, " + socket + ": " + e);
+        }
+        // Neither wakes a waiter that needs this lock to return: accept() takes it only after the wait, and its own
+        // close() then waits for this one to end.
+        closeQuietly(server);
+        if (connecting != null) {
+            closeQuietly(connecting);
+            connecting = null;
         }
     }
 

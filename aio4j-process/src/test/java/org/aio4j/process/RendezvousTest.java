@@ -123,6 +123,19 @@ class RendezvousTest {
     }
 
     @Test
+    void aWaitEndedByACloseOnAnotherThreadReturnsOnlyOnceTheSocketIsGone(@TempDir Path base) throws Exception {
+        // The worker's exit closes its rendezvous on another thread; the driver, woken, reports the failed start,
+        // and whoever then looks must not find the socket that close() had not yet deleted.
+        for (int i = 0; i < 500; i++) {
+            var r = Rendezvous.open(base);
+            var closer = Thread.ofPlatform().start(r::close);
+            assertThatThrownBy(r::accept).isInstanceOf(ClosedChannelException.class);
+            assertThat(base).as("after close number %d", i).isEmptyDirectory();
+            closer.join();
+        }
+    }
+
+    @Test
     void aPoolLeavesNoSocketBehindWhetherItsWorkersStartOrNot(@TempDir Path base) throws Exception {
         try (var pool = ProcessPool.builder().workers(1).build()) {
             pool.socketDirectory = base;
