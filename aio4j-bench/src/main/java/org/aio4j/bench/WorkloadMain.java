@@ -11,7 +11,7 @@ import org.aio4j.bench.kotlin.KotlinWorkloads;
  *
  * <pre>
  * java -cp ... org.aio4j.bench.WorkloadMain PEER WORKLOAD N RUNS
- * info jvm=25.0.3+9-LTS gc=G1 max-heap-mib=6144 args=[...]
+ * info jvm=25.0.3+9-LTS gc=G1 max-heap-mib=6144 cpu-clock=ns args=[...]
  * run 1 NANOS ANSWER CPU_NANOS
  * run 2 NANOS ANSWER CPU_NANOS
  * </pre>
@@ -19,7 +19,8 @@ import org.aio4j.bench.kotlin.KotlinWorkloads;
  * PEER is {@code aio4j}, {@code kotlin} or {@code vthreads}. Each run is timed alone with {@link System#nanoTime()};
  * the first one in a fresh process is the cold figure. CPU_NANOS is the CPU time the whole process used meanwhile
  * (all its threads: the workload's, the JIT compiler's, the GC's), which a loaded machine inflates less than the
- * elapsed time.
+ * elapsed time; it is read to the nanosecond on Linux (see {@link ProcessCpuClock}), and {@code info} says
+ * {@code cpu-clock=ns} then, {@code cpu-clock=ticks} where it has the JDK's 10 ms clock ticks only.
  */
 public final class WorkloadMain {
 
@@ -44,13 +45,12 @@ public final class WorkloadMain {
             throw new IllegalArgumentException(peer.name() + " has no implementation of " + workload.id());
         }
         System.out.println(("info " + peer.versions() + " " + jvmInfo()).replace("  ", " "));
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int r = 1; r <= runs; r++) {
-            long cpuStart = os.getProcessCpuTime();
+            long cpuStart = ProcessCpuClock.nanos();
             long start = System.nanoTime();
             long answer = peer.run(workload, n);
             long nanos = System.nanoTime() - start;
-            long cpu = os.getProcessCpuTime() - cpuStart;
+            long cpu = ProcessCpuClock.nanos() - cpuStart;
             System.out.println("run " + r + " " + nanos + " " + answer + " " + cpu);
         }
     }
@@ -85,6 +85,7 @@ public final class WorkloadMain {
         }
         return "jvm=" + Runtime.version() + " gc=" + gcs
                 + " max-heap-mib=" + Runtime.getRuntime().maxMemory() / (1 << 20)
+                + " cpu-clock=" + (ProcessCpuClock.precise() ? "ns" : "ticks")
                 + " args=" + ManagementFactory.getRuntimeMXBean().getInputArguments();
     }
 }

@@ -55,9 +55,9 @@ class WorkloadSmokeTest {
     @Test
     void workloadMainSpeaksTheHarnessProtocol() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        ProcessResult r = runProtocol(Workload.PING_PONG, List.of(java, "-cp", System.getProperty("java.class.path"),
-                WorkloadMain.class.getName(), "aio4j"));
-        assertThat(r.info()).startsWith("jvm=" + Runtime.version().feature());
+        ProcessResult r = runProtocol(Workload.PING_PONG, List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), WorkloadMain.class.getName(), "aio4j"));
+        assertThat(r.info()).startsWith("jvm=" + Runtime.version().feature()).contains(" cpu-clock=ns ");
     }
 
     @Test

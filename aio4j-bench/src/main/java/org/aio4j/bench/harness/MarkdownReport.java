@@ -73,7 +73,9 @@ final class MarkdownReport {
         line("- **× CPython** = the fastest CPython 3.11 asyncio build's time divided by the peer's (higher is"
                 + " better); the targets compare aio4j with that build, by elapsed time. **CPU** figures are the CPU"
                 + " time of the whole process during the run (all threads: for a JVM also the JIT compiler's and the"
-                + " GC's; a peer that runs on two cores can use more CPU than elapsed time): on a loaded shared"
+                + " GC's; a peer that runs on two cores can use more CPU than elapsed time), read to the nanosecond"
+                + " (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)` in a JVM peer, `time.process_time_ns()` in a Python"
+                + " one; a JVM peer whose info says `cpu-clock=ticks` had only 10 ms clock ticks): on a loaded shared"
                 + " machine they are inflated much less than elapsed times, so the CPU-time ratio is the steadier"
                 + " one to read when the load average is high.");
         line("");

@@ -135,6 +135,8 @@ final class Peers {
         }
         var command = new ArrayList<String>();
         command.add(java);
+        // For ProcessCpuClock's clock_gettime, without the JDK's warning about a restricted method.
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(flags);
         command.addAll(List.of("-cp", classpath, MAIN, workloads));
         return new Peer(name, label, command, supported, false, null);
