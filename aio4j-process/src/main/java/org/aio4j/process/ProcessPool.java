@@ -70,7 +70,8 @@ import java.util.function.Supplier;
  * and accepting only a connection that presents a random token given to that worker alone), so a worker's standard
  * streams are free for its tasks: its standard input is empty, and its standard output and error are one stream,
  * which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line
- * prefixed with {@code worker <id> (pid <pid>): }. That holds for what a task prints to {@code System.out} or
+ * prefixed with {@code worker <id> (pid <pid>): } (a line longer than 8,192 characters is logged in pieces of that
+ * length, so that output without line breaks costs the parent a bounded buffer). That holds for what a task prints to {@code System.out} or
  * {@code System.err}, for what native code writes to file descriptor 1 or 2, for the JVM's own logging, and for a
  * subprocess that inherits the worker's streams ({@code inheritIO()}): such a subprocess reads an empty input and
  * its output is logged. A worker exits when its connection to the parent ends, so it never outlives the parent, even

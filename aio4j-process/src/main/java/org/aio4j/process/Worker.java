@@ -2,7 +2,6 @@ package org.aio4j.process;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -33,7 +32,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class Worker implements Runnable {
 
+    /** How many of its last lines of output a worker keeps, to quote when it fails. */
     private static final int OUTPUT_LINES_KEPT = 20;
+    /** How much of each of those lines it keeps (the log has them whole, or in pieces if very long). */
+    private static final int OUTPUT_CHARS_KEPT = 500;
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
 
     final int id;
@@ -308,13 +310,16 @@ final class Worker implements Runnable {
 
     private void pumpOutput() {
         String prefix = name() + ": ";
-        try (var lines = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-            for (String line; (line = lines.readLine()) != null; ) {
+        try (var in = new InputStreamReader(process.getInputStream())) {
+            var lines = new OutputLines(in);
+            for (String line; (line = lines.next()) != null; ) {
+                String kept = line.length() <= OUTPUT_CHARS_KEPT ? line : line.substring(0, OUTPUT_CHARS_KEPT)
+                        + "... (" + (line.length() - OUTPUT_CHARS_KEPT) + " more characters)";
                 synchronized (lastOutputLines) {
                     if (lastOutputLines.size() == OUTPUT_LINES_KEPT) {
                         lastOutputLines.removeFirst();
                     }
-                    lastOutputLines.addLast(line);
+                    lastOutputLines.addLast(kept);
                 }
                 PoolLog.log(System.Logger.Level.INFO, prefix + line);
             }

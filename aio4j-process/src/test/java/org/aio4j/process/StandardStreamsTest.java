@@ -109,6 +109,24 @@ class StandardStreamsTest {
     }
 
     @Test
+    void aLineOfMegabytesIsLoggedInPiecesAndTheFailureItPrecedesQuotesItShort() throws Exception {
+        // The pool read the worker's output a line at a time, so it held a line without a break whole, however long
+        // (out of memory, the output pump died, the worker blocked on its full pipe), and the message of its failure
+        // quoted it whole: a megabyte here.
+        int chars = 1 << 20;
+        try (var log = new WorkerLog(); var single = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> single.remote(() -> WorkerTasks.printOneLongLineAndExit(chars, '!', 3)).call())
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageContaining("exit status 3")
+                    .hasMessageContaining("xxxx")
+                    .hasMessageContaining("more characters")
+                    .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(32 * 1024));
+            assertThat(log.await("x!")).hasSizeLessThan(OutputLines.MAX_CHARS + 100);   // the last piece
+            assertThat(single.remote(WorkerTasks::pid).call()).isPositive();   // a new worker takes over
+        }
+    }
+
+    @Test
     void aJvmOptionThatLogsToStandardOutputIsLoggedAndTheWorkerServes() throws Exception {
         // The JVM's log lines were taken for the worker's first frame: the worker could not start.
         try (var log = new WorkerLog();

@@ -207,6 +207,14 @@ final class WorkerTasks {
         }
     }
 
+    /** Prints {@code chars} characters, {@code x}s then one {@code end}, with no line break, and exits with {@code status}. */
+    static int printOneLongLineAndExit(int chars, char end, int status) {
+        System.out.print("x".repeat(chars - 1) + end);
+        System.out.flush();
+        System.exit(status);
+        return 0;
+    }
+
     /**
      * Starts {@code sleep 3600} with the worker's standard streams ({@code inheritIO()}), writes its pid to
      * {@code pidFile} and exits the worker with {@code status}, leaving the sleep running.
