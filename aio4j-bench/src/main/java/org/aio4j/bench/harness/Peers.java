@@ -92,22 +92,33 @@ final class Peers {
 
     /**
      * The CPython asyncio peers: {@code cpython} on Debian's interpreter ({@code debianPython}, or {@code null} if
-     * there is none) and {@code cpython-path} on the {@code python3} found on {@code PATH} ({@code pathPython}, its
-     * real path, or {@code null}) when that is another one; with no interpreter at all, a {@code cpython} peer marked
-     * unavailable, so that the report says why there is no CPython figure.
+     * there is none, then on the {@code python3} found on {@code PATH}) and {@code cpython-path} on the {@code python3}
+     * found on {@code PATH} ({@code pathPython}, its real path, or {@code null}); a peer that cannot run, or would run
+     * the same interpreter as {@code cpython}, is marked unavailable with the reason, so that asking for it says why
+     * rather than "unknown peer", and the report says why there is no figure.
      */
     static List<Peer> cpythonPeers(String debianPython, String pathPython, String script) {
         var peers = new ArrayList<Peer>();
         if (debianPython != null) {
             peers.add(python("cpython", "CPython asyncio, " + debianPython, debianPython, script, "asyncio", true));
         }
-        if (pathPython != null && !(debianPython != null && sameFile(pathPython, debianPython))) {
-            String label = "CPython asyncio, " + pathPython + " (python3 on PATH)";
-            peers.add(python(debianPython != null ? "cpython-path" : "cpython", label, pathPython, script, "asyncio",
-                    true));
+        String pathLabel = "CPython asyncio, " + pathPython + " (python3 on PATH)";
+        if (pathPython == null) {
+            peers.add(python("cpython-path", "CPython asyncio, python3 on PATH", null, script, "asyncio", true)
+                    .withUnavailable("no python3 on PATH"));
+        } else if (debianPython == null) {
+            peers.add(python("cpython", pathLabel, pathPython, script, "asyncio", true));
+            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true)
+                    .withUnavailable("the python3 on PATH, " + pathPython + ", is the one cpython runs here (there"
+                            + " is no " + DEBIAN_PYTHON + ")"));
+        } else if (pathPython.equals(debianPython) || sameFile(pathPython, debianPython)) {
+            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true)
+                    .withUnavailable("the python3 on PATH is " + debianPython + ", which cpython runs"));
+        } else {
+            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true));
         }
-        if (peers.isEmpty()) {
-            peers.add(python("cpython", "CPython asyncio", null, script, "asyncio", true)
+        if (debianPython == null && pathPython == null) {
+            peers.addFirst(python("cpython", "CPython asyncio", null, script, "asyncio", true)
                     .withUnavailable("no python3 found (" + DEBIAN_PYTHON + " missing and none on PATH; 'apt-get"
                             + " install python3' did not bring it)"));
         }

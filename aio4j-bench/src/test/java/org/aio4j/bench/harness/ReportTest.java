@@ -1,6 +1,7 @@
 package org.aio4j.bench.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
@@ -159,15 +160,22 @@ class ReportTest {
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
-        assertThat(none).singleElement().satisfies(p -> {
-            assertThat(p.name()).isEqualTo("cpython");
-            assertThat(p.isReference()).isTrue();
-            assertThat(p.unavailable()).startsWith("no python3 found");
-        });
+        assertThat(none).extracting(Peer::name, Peer::isReference).containsExactly(
+                tuple("cpython", true),
+                tuple("cpython-path", true));
+        assertThat(none.getFirst().unavailable()).startsWith("no python3 found");
+        assertThat(none.getLast().unavailable()).isEqualTo("no python3 on PATH");
         assertThat(Peers.cpythonPeers(null, "/opt/py/bin/python3.11", "w.py")).extracting(Peer::name, Peer::unavailable)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("cpython", null));
-        assertThat(Peers.cpythonPeers("/usr/bin/python3", "/opt/py/bin/python3.11", "w.py")).extracting(Peer::name)
-                .containsExactly("cpython", "cpython-path");
+                .containsExactly(tuple("cpython", null), tuple("cpython-path", "the python3 on PATH,"
+                        + " /opt/py/bin/python3.11, is the one cpython runs here (there is no /usr/bin/python3)"));
+        assertThat(Peers.cpythonPeers("/usr/bin/python3", "/opt/py/bin/python3.11", "w.py"))
+                .extracting(Peer::name, Peer::unavailable)
+                .containsExactly(tuple("cpython", null), tuple("cpython-path", null));
+        // Asked for by name where PATH leads to Debian's interpreter, it said "unknown peer 'cpython-path'".
+        assertThat(Peers.cpythonPeers("/usr/bin/python3", "/usr/bin/python3", "w.py"))
+                .extracting(Peer::name, Peer::unavailable)
+                .containsExactly(tuple("cpython", null),
+                        tuple("cpython-path", "the python3 on PATH is /usr/bin/python3, which cpython runs"));
     }
 
     @Test
