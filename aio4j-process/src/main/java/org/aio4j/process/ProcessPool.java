@@ -66,7 +66,8 @@ import java.util.function.Supplier;
  * argument file of the launcher when it is too long for a command line), the
  * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's). A worker starts when a call
  * needs one, and runs one call at a time. The calls go over a connection of their own, a Unix domain socket (made in
- * a new directory of the temporary directory that only this user may enter, deleted once the worker has connected,
+ * a new directory of the temporary directory, or of {@code /tmp} where that is too deep for a socket's path, that
+ * only this user may enter, deleted once the worker has connected,
  * and accepting only a connection that presents a random token given to that worker alone), so a worker's standard
  * streams are free for its tasks: its standard input is empty, and its standard output and error are one stream,
  * which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line
@@ -152,7 +153,8 @@ public final class ProcessPool extends AbstractExecutorService {
     volatile BiConsumer<Worker, PoolCall> beforeSend = (w, c) -> { };
 
     /**
-     * Where the directories of the workers' sockets are made; {@code null}, the default temporary directory. A test
+     * Where the directories of the workers' sockets are made; {@code null}, the default temporary directory (or
+     * {@code /tmp}, see {@link Rendezvous#open(Path)}). A test
      * seam: a test looks there for what a worker's start left behind.
      */
     volatile Path socketDirectory;

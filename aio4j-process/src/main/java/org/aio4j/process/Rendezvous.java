@@ -11,6 +11,7 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,24 +66,62 @@ final class Rendezvous implements AutoCloseable {
     }
 
     /**
-     * Makes the directory, in {@code parent} (the default temporary directory if null), and binds the socket in it.
+     * The longest path of a socket this binds, in bytes: Linux takes 107, macOS 103; a longer one cannot be bound
+     * ("Unix domain path too long").
+     */
+    private static final int MAX_SOCKET_PATH_BYTES = 100;
+
+    /** What a socket's path adds to its directory's: {@code /aio4j-}, a random long's digits, {@code /w}. */
+    private static final int SOCKET_NAME_BYTES = "/aio4j-".length() + 20 + "/w".length();
+
+    /**
+     * Makes the directory in {@code parent} (if null, the temporary directory {@code java.io.tmpdir}, or
+     * {@code /tmp} where that is too deep for a socket's path) and binds the socket in it.
      *
-     * @throws IOException if either fails (the temporary directory is not writable, or its path is too long for a
-     *                     socket address); nothing is left behind
+     * @throws IOException if either fails (the directory is not writable, or too deep for a socket's path, and so
+     *                     is the fallback); nothing is left behind
      */
     static Rendezvous open(Path parent) throws IOException {
+        if (parent != null) {
+            return open(parent, null);
+        }
+        Path tmp = Path.of("/tmp");
+        return open(Path.of(System.getProperty("java.io.tmpdir")), Files.isDirectory(tmp) ? tmp : null);
+    }
+
+    /**
+     * Makes the directory in {@code parent}, or in {@code fallback} (if not null) where {@code parent} is too deep
+     * for a socket's path, and binds the socket in it.
+     *
+     * @throws IOException as {@link #open(Path)}
+     */
+    static Rendezvous open(Path parent, Path fallback) throws IOException {
+        if (fitsSocketPath(parent)) {
+            return openIn(parent);
+        }
+        if (fallback != null && fitsSocketPath(fallback)) {
+            return openIn(fallback);
+        }
+        throw new IOException("could not make the socket a worker connects to, in " + parent + ": its path would be"
+                + " too long for a Unix domain socket address; set java.io.tmpdir to a shorter directory");
+    }
+
+    private static boolean fitsSocketPath(Path directory) {
+        return directory.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length + SOCKET_NAME_BYTES
+                <= MAX_SOCKET_PATH_BYTES;
+    }
+
+    private static Rendezvous openIn(Path parent) throws IOException {
         Path directory = null;
         Path socket = null;
         ServerSocketChannel server = null;
         try {
             if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                 var ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-                directory = parent == null ? Files.createTempDirectory("aio4j-", ownerOnly)
-                        : Files.createTempDirectory(parent, "aio4j-", ownerOnly);
+                directory = Files.createTempDirectory(parent, "aio4j-", ownerOnly);
             } else {
                 // Windows: the user's own temporary directory is private to the user already.
-                directory = parent == null ? Files.createTempDirectory("aio4j-")
-                        : Files.createTempDirectory(parent, "aio4j-");
+                directory = Files.createTempDirectory(parent, "aio4j-");
             }
             socket = directory.resolve("w");
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -99,7 +138,7 @@ final class Rendezvous implements AutoCloseable {
                 Files.deleteIfExists(directory);
             }
             throw new IOException("could not make the socket a worker connects to, in " + (directory != null
-                    ? directory : parent != null ? parent : "the temporary directory") + ": " + e, e);
+                    ? directory : parent) + ": " + e, e);
         }
     }
 

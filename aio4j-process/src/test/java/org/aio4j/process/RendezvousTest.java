@@ -123,6 +123,29 @@ class RendezvousTest {
     }
 
     @Test
+    void aTemporaryDirectoryTooDeepForASocketAddressFallsBackToAShortOne(@TempDir Path base) throws Exception {
+        // A socket's path must fit in about 100 bytes: under a deep java.io.tmpdir (a build sandbox's, say) every
+        // worker failed to start with "Unix domain path too long".
+        Path deep = Files.createDirectories(base.resolve("d".repeat(60)).resolve("e".repeat(60)));
+        Path shallow = Files.createDirectory(base.resolve("s"));
+        try (var r = Rendezvous.open(deep, shallow)) {
+            Path socket = Path.of(handshake(r).path());
+            assertThat(socket.getParent().getParent()).isEqualTo(shallow);
+            try (var worker = connect(socket.toString(), handshake(r).token())) {
+                assertThat(r.accept()).isNotNull();
+            }
+        }
+        assertThat(deep).isEmptyDirectory();
+        assertThat(shallow).isEmptyDirectory();
+        // Without a fallback, or with one too deep as well, the error says what is wrong.
+        assertThatThrownBy(() -> Rendezvous.open(deep, deep))
+                .isInstanceOf(IOException.class)
+                .hasMessage("could not make the socket a worker connects to, in " + deep + ": its path would be "
+                        + "too long for a Unix domain socket address; set java.io.tmpdir to a shorter directory");
+        assertThat(deep).isEmptyDirectory();
+    }
+
+    @Test
     void aWaitEndedByACloseOnAnotherThreadReturnsOnlyOnceTheSocketIsGone(@TempDir Path base) throws Exception {
         // The worker's exit closes its rendezvous on another thread; the driver, woken, reports the failed start,
         // and whoever then looks must not find the socket that close() had not yet deleted.
