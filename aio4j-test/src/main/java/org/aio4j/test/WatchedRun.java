@@ -207,18 +207,27 @@ final class WatchedRun<T> {
         }
     }
 
+    /**
+     * Cancels the main task from the loop. The watchdog may give up before the driver has created the task (a timeout
+     * shorter than the driver's start, an interrupt pending when the run began): the task is then read when the loop
+     * runs the cancellation (the loop runs nothing before the driver has created it), and cancelled once its first
+     * step has run, so that the body starts and unwinds as any cancelled body does (its {@code finally} blocks run).
+     */
     private void cancel(String message) {
-        Task<T> t = task;
-        if (t == null) {
-            return;
-        }
+        Task<T> created = task;
         try {
-            session.loop().callSoonThreadsafe(() -> {
-                cancellationRan = true;
-                t.cancel(message);
-            });
+            session.loop().callSoonThreadsafe(created != null ? () -> cancelNow(created, message)
+                    : () -> session.loop().callSoon(() -> cancelNow(task, message)));
         } catch (IllegalStateException closed) {
             // The loop closed meanwhile: the body is over.
+        }
+    }
+
+    /** On the loop: the cancellation runs, so the loop is not held up; {@code t} is null if it was never created. */
+    private void cancelNow(Task<T> t, String message) {
+        cancellationRan = true;
+        if (t != null) {
+            t.cancel(message);
         }
     }
 
