@@ -127,15 +127,25 @@ final class TestSession {
 
     /**
      * With schedule exploration on, adds the seed to a failure that leaves the test (as a suppressed note, so that
-     * the failure itself, e.g. the body's own exception, stays as it is): the seed replays the interleaving.
+     * the failure itself, e.g. the body's own exception, stays as it is): the seed replays the interleaving. A failure
+     * that records no suppressed exceptions (built with suppression disabled), which would drop the note, becomes the
+     * cause of an {@link AssertionError} that carries it, as in {@link AioTesting#combine}.
      */
     Throwable noteSeed(Throwable failure) {
         OptionalLong seed = options.scheduleSeed();
-        if (seed.isPresent() && !(failure instanceof ScheduleSeedNote)
-                && java.util.Arrays.stream(failure.getSuppressed()).noneMatch(ScheduleSeedNote.class::isInstance)) {
-            failure.addSuppressed(new ScheduleSeedNote(seed.getAsLong()));
+        if (seed.isEmpty() || failure instanceof ScheduleSeedNote
+                || java.util.Arrays.stream(failure.getSuppressed()).anyMatch(ScheduleSeedNote.class::isInstance)) {
+            return failure;
         }
-        return failure;
+        var note = new ScheduleSeedNote(seed.getAsLong());
+        failure.addSuppressed(note);
+        if (failure.getSuppressed().length > 0) {
+            return failure;
+        }
+        var carrier = new AssertionError("The test failed with " + failure + ", which records no suppressed"
+                + " exceptions; the schedule seed is noted here", failure);
+        carrier.addSuppressed(note);
+        return carrier;
     }
 
     /** The seed of a failed test that explored schedules. */

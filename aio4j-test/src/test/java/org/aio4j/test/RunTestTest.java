@@ -570,6 +570,20 @@ class RunTestTest {
                         + failingSeed + ") replays it");
     }
 
+    @Test
+    void theSeedOfAFailingTestIsNotLostWhenItsExceptionRecordsNoSuppressedOnes() {
+        var own = new RuntimeException("an order-dependent bug", null, false, false) { };
+        Throwable failure = catchThrowable(() -> runTest(TestOptions.defaults().withScheduleSeed(7), () -> {
+            throw own;
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("an order-dependent bug")
+                .hasMessageContaining("records no suppressed exceptions")
+                .hasCause(own);
+        assertThat(failure.getSuppressed()).singleElement().isInstanceOf(TestSession.ScheduleSeedNote.class)
+                .satisfies(note -> assertThat(note).hasMessageContaining("TestOptions.withScheduleSeed(7)"));
+    }
+
     /** Three tasks, each recording two steps with a yield between them. */
     private static String interleaving(TestOptions options) throws Exception {
         return runTest(options, () -> {
