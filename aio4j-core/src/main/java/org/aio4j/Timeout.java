@@ -10,9 +10,18 @@ import java.time.Duration;
  * try (Timeout t = Aio.timeout(Duration.ofSeconds(2))) {
  *     page = fetch(url);                       // suspends
  * } catch (TimeoutCancellationException e) {
+ *     if (!e.isTimeout()) throw e;             // not a timeout: a cancellation, which must go on (see below)
  *     page = null;                             // took longer than 2 s; fetch() was cancelled
  * }
  * }</pre>
+ *
+ * <p><b>Catch only what {@link TimeoutCancellationException#isTimeout() isTimeout()}.</b> asyncio's
+ * {@code except TimeoutError:} after the block catches the timeout error and nothing else. In Java the catch clause
+ * matches the class, and a {@code TimeoutCancellationException} that is still a cancellation has the same class: the
+ * expiry of an enclosing {@code Timeout} (or of a {@code waitFor} the code runs in) passing through this block on its
+ * way out, or this block's own expiry when the task was also cancelled from outside. Swallowed, it is lost: the
+ * enclosing deadline no longer ends its block, and the task goes on past it. So rethrow one that is not
+ * {@code isTimeout()}, as above.
  *
  * <p>When the deadline passes while the block runs, the task is cancelled: a {@link TimeoutCancellationException}
  * is thrown where the block is suspended, cancelling what it waits for. When that exception leaves the block,

@@ -326,6 +326,34 @@ class TimeoutTest {
     }
 
     /**
+     * The class Javadoc's idiom: a catch after the inner block sees the outer scope's expiry as a
+     * TimeoutCancellationException that is not a timeout. Swallowed, the outer deadline would be lost (the block runs
+     * on past it: asyncio's {@code except TimeoutError} does not catch it); rethrown, it leaves the outer block as its
+     * timeout, at the outer deadline.
+     */
+    @Test
+    void anOuterExpiryCaughtAfterTheInnerBlockIsNoTimeoutAndRethrownEndsTheOuterBlock() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            try (Timeout outer = Aio.timeout(Duration.ofSeconds(1))) {
+                try (Timeout inner = Aio.timeout(Duration.ofSeconds(2))) {
+                    Aio.sleep(5);
+                } catch (TimeoutCancellationException e) {
+                    log.add("inner catch: timeout=" + e.isTimeout());
+                    if (!e.isTimeout()) {
+                        throw e;
+                    }
+                }
+                log.add("went on past the outer deadline");
+            } catch (TimeoutCancellationException e) {
+                log.add("outer: timeout=" + e.isTimeout() + " at " + Aio.getRunningLoop().time());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("inner catch: timeout=false", "outer: timeout=true at 1.0");
+    }
+
+    /**
      * Both deadlines pass in the same iteration: the task is interrupted once, the inner scope lets it through (the
      * outer one's cancellation is still counted) and the outer one converts it, so it is the outer one's timeout,
      * and waitFor, a timeout around its work, reports its own deadline (asyncio's wait_for raises TimeoutError).
