@@ -580,6 +580,11 @@ public final class Aio {
      * Runs blocking {@code call} on a new virtual thread and suspends the calling task until it returns: asyncio's
      * {@code to_thread()}. Other tasks run meanwhile.
      *
+     * <p>Unlike asyncio's, which runs the call on the loop's default executor (a pool of at most
+     * {@code min(32, cpus + 4)} threads unless {@code set_default_executor} replaced it), every call gets a thread of
+     * its own: the number running at once has no bound, and {@link EventLoop#setDefaultExecutor} does not apply. To
+     * bound it, use {@link EventLoop#runInExecutor} with a pool, or a {@link Semaphore} around the call.
+     *
      * <p>Cancellation: cancelling the task interrupts the thread running the call and throws
      * {@link CancellationException} in the task at once. If the call then fails without having seen the interrupt
      * (its interrupt status still set), its error is its own and goes to the loop's exception handler; a failure
