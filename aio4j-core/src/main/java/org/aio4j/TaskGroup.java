@@ -147,6 +147,8 @@ public final class TaskGroup implements AutoCloseable {
      *
      * @throws TaskGroupException    if any task failed (after all of them are done)
      * @throws CancellationException if the calling task was cancelled meanwhile (after all tasks are done)
+     * @throws IllegalStateException if the group was already joined or closed, or this thread does not hold the
+     *                               group's loop
      */
     public void join() {
         loop.checkThread("TaskGroup.join");
@@ -164,6 +166,10 @@ public final class TaskGroup implements AutoCloseable {
      * Ends the group. If it was joined, does nothing. Otherwise cancels the tasks that are still running, waits for
      * them to finish, and throws the group's {@link TaskGroupException} if it has errors (a copy, if they were already
      * delivered to the block, which may have caught them).
+     *
+     * @throws TaskGroupException    if a task of a group that was not joined failed
+     * @throws CancellationException if the calling task was cancelled while it waited for the tasks (after they are
+     *                               done)
      */
     @Override
     public void close() {
