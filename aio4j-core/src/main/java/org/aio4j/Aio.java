@@ -550,11 +550,15 @@ public final class Aio {
 
     /**
      * Opens a deadline {@code delay} from now for the block of a try-with-resources statement: asyncio's
-     * {@code asyncio.timeout(delay)}. See {@link Timeout}.
+     * {@code asyncio.timeout(delay)}. See {@link Timeout}. asyncio's {@code timeout(None)}, a scope with no deadline
+     * yet for {@link Timeout#reschedule} to set, is {@link #timeoutAt timeoutAt(Double.POSITIVE_INFINITY)}: a
+     * {@code null} delay is refused here, not taken as none as by {@link #waitFor(Future, Duration)} and
+     * {@link #wait(Collection, Duration, ReturnWhen)}.
      *
      * @param delay how long from now the block may run, in loop time
      * @return the scope, to close with a try-with-resources statement
      * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws NullPointerException     if {@code delay} is null
      * @throws IllegalStateException    if not called from a task
      */
     public static Timeout timeout(Duration delay) {
