@@ -9,6 +9,12 @@ final class FromIterator<T> implements AsyncIterator<T> {
     private final Iterator<? extends T> items;
     private final AutoCloseable resource;
     private boolean closed;
+    /**
+     * The iterator threw: the iteration ended there, as a generator's does when its body throws (the contract: after
+     * a failure the iterator is exhausted). A Java iterator may go on after an exception (a stream's does, with the
+     * next element), so it is not asked again. The resource is still closed by {@link #aclose()}.
+     */
+    private boolean failed;
 
     FromIterator(Iterator<? extends T> items, AutoCloseable resource) {
         this.items = items;
@@ -17,7 +23,15 @@ final class FromIterator<T> implements AsyncIterator<T> {
 
     @Override
     public boolean hasNext() {
-        return !closed && items.hasNext();
+        if (closed || failed) {
+            return false;
+        }
+        try {
+            return items.hasNext();
+        } catch (RuntimeException | Error e) {
+            failed = true;
+            throw e;
+        }
     }
 
     @Override
@@ -25,7 +39,15 @@ final class FromIterator<T> implements AsyncIterator<T> {
         if (closed) {
             throw new NoSuchElementException("async iterator is closed");
         }
-        return items.next();
+        if (failed) {
+            throw new NoSuchElementException("async iterator is exhausted after a failure");
+        }
+        try {
+            return items.next();
+        } catch (RuntimeException | Error e) {
+            failed = true;
+            throw e;
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.NoSuchElementException;
@@ -144,6 +145,52 @@ class AsyncIteratorOperatorsTest {
             assertThat(log).endsWith("finally"); // closing the stream closed the generator
 
             assertThat(AsyncIterator.<String>empty().hasNext()).isFalse();
+            return null;
+        });
+    }
+
+    /**
+     * The contract's "after a failure the iterator is exhausted", as for a generator whose body threw: a stream's
+     * pipeline or an iterator that throws at one element ends the iteration there (it went on with the elements after
+     * it, and so did take and chunked over it), and closing it still closes the stream.
+     */
+    @Test
+    void fromEndsAtTheFirstFailureOfItsIteratorAndStillClosesTheStream() throws Exception {
+        List<String> closed = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Stream<Integer> failingAtTwo = Stream.of(1, 2, 3).map(i -> {
+                if (i == 2) {
+                    throw new IllegalStateException("bad " + i);
+                }
+                return i;
+            });
+            var it = AsyncIterator.from(failingAtTwo.onClose(() -> closed.add("stream")));
+            assertThat(it.next()).isEqualTo(1);
+            assertThatThrownBy(it::hasNext).isInstanceOf(IllegalStateException.class).hasMessage("bad 2");
+            assertThat(it.hasNext()).isFalse();
+            assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class);
+            it.aclose();
+            assertThat(closed).containsExactly("stream");
+
+            Iterator<Integer> firstFails = new Iterator<>() {
+                private int i;
+
+                @Override
+                public boolean hasNext() {
+                    return i < 3;
+                }
+
+                @Override
+                public Integer next() {
+                    if (i++ == 0) {
+                        throw new IllegalArgumentException("first");
+                    }
+                    return i;
+                }
+            };
+            var taken = AsyncIterator.from(() -> firstFails).take(3);
+            assertThatThrownBy(taken::next).isInstanceOf(IllegalArgumentException.class).hasMessage("first");
+            assertThat(taken.hasNext()).isFalse();
             return null;
         });
     }
