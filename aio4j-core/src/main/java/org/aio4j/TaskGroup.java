@@ -47,7 +47,10 @@ import java.util.concurrent.CancellationException;
  * {@link Timeout} around the group raised into {@code close()} while the block unwinds with a cancellation is only
  * attached to that cancellation, which is what reaches the timeout (see the limit described in {@link Timeout}).
  *
- * <p>Loop object: use it only from the task that created it (tasks it creates are that task's children).
+ * <p>Loop object: use it on its loop's thread. {@link #join()} and {@link #close()} belong to the task that created
+ * the group (the block). {@link #createTask} may be called from any task or callback of the loop while the group is
+ * open, as asyncio's {@code create_task}: a task of the group may add siblings while the block waits in
+ * {@code join()}, which then waits for them too (a crawler adding the pages it finds).
  */
 public final class TaskGroup implements AutoCloseable {
 
