@@ -102,9 +102,13 @@ final class TestSession {
         var failures = new ArrayList<Throwable>();
         if (checkPending && !options.allowPendingTasks() && !loop.allTasks().isEmpty()) {
             int n = loop.allTasks().size();
+            // A task cancelled and not awaited whose clean-up suspends is still pending: "cancel them" was done.
+            long unwinding = loop.allTasks().stream().filter(t -> t.cancelling() > 0).count();
             failures.add(new AssertionError(n + (n == 1 ? " task was" : " tasks were")
                     + " still pending at the end of the test (await or cancel them, or allow background tasks with"
-                    + " allowPendingTasks); they were cancelled.\n" + dump()));
+                    + " allowPendingTasks)" + (unwinding == 0 ? "" : "; " + unwinding + " of them "
+                    + (unwinding == 1 ? "was" : "were") + " cancelled and " + (unwinding == 1 ? "is" : "are")
+                    + " still unwinding: await a task after cancel()") + "; they were cancelled.\n" + dump()));
         }
         // A handler the test installed (code under test may install its own) heard what was reported while it was
         // there; what the cleanup and the close find must fail the test.

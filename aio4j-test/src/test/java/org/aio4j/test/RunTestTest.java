@@ -256,6 +256,28 @@ class RunTestTest {
                         "Task went on trying to suspend after its event loop closed"));
     }
 
+    /**
+     * A task the body cancelled, and did not await, whose clean-up still suspends is pending at the end: the message
+     * says so, since "await or cancel them" alone reads as if the cancel() had been enough.
+     */
+    @Test
+    void aTaskCancelledButStillUnwindingIsNamedAsSuch() {
+        Throwable failure = catchThrowable(() -> runTest(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(100);
+                } finally {
+                    Aio.sleep(0.5); // clean-up that suspends
+                }
+            }, "closer");
+            Aio.sleep(1);
+            t.cancel();
+        }));
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("1 task was still pending at the end of the test")
+                .hasMessageContaining("1 of them was cancelled and is still unwinding: await a task after cancel()");
+    }
+
     @Test
     void aDeadlockFailsAtOnceWithTheWaitForGraph() {
         Throwable failure = catchThrowable(() -> runTest(() -> {
