@@ -512,8 +512,10 @@ public final class Aio {
      * @param <T>    the type of the future's result
      * @param future the future to protect from the cancellation of its awaiters
      * @return {@code future} itself if it is already done, else a new future of its loop that follows it
-     * @throws IllegalStateException if {@code future} is pending and the calling thread does not hold its loop (a done
-     *                               future is returned as is, from any thread, as asyncio's {@code shield} does)
+     * @throws IllegalStateException if {@code future} is pending and its loop runs on another thread (as for the
+     *                               future's own methods, the future of a loop that is not running is taken from any
+     *                               thread; a done future is returned as is, from any thread, as asyncio's
+     *                               {@code shield} does)
      */
     public static <T> Future<T> shield(Future<T> future) {
         Objects.requireNonNull(future, "future must not be null");
