@@ -342,21 +342,21 @@ public final class Aio {
      * {@link ReturnWhen#FIRST_EXCEPTION} returned because of it (asyncio's {@code wait} marks the exceptions it looks
      * at for {@code FIRST_EXCEPTION} retrieved).
      *
-     * @param <T>     the type of the futures' results
+     * @param <F>     the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
      * @param futures the futures to wait for; each of the running loop, one given twice counted once
      * @return the futures done and those not done (here, none), each set in iteration order
      * @throws IllegalArgumentException if {@code futures} is empty or one of them belongs to another loop
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
-    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures) {
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures) {
         return Waiting.await(futures, -1, ReturnWhen.ALL_COMPLETED);
     }
 
     /**
      * As {@link #wait(Collection)}, returning as {@code returnWhen} says.
      *
-     * @param <T>        the type of the futures' results
+     * @param <F>        the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
      * @param futures    the futures to wait for; each of the running loop, one given twice counted once
      * @param returnWhen when to return: after the first future is done, the first fails, or all are done
      * @return the futures done and those not done, each set in iteration order
@@ -364,7 +364,7 @@ public final class Aio {
      * @throws IllegalArgumentException if {@code futures} is empty or one of them belongs to another loop
      * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
-    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, ReturnWhen returnWhen) {
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures, ReturnWhen returnWhen) {
         return Waiting.await(futures, -1, returnWhen);
     }
 
@@ -373,7 +373,7 @@ public final class Aio {
      * {@code wait(fs, timeout=..., return_when=...)}. A timeout does not raise and does not cancel anything: the
      * futures not done are in {@link WaitResult#pending()}. A {@code null} timeout means none.
      *
-     * @param <T>        the type of the futures' results
+     * @param <F>        the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
      * @param futures    the futures to wait for; each of the running loop, one given twice counted once
      * @param timeout    the longest to wait, in loop time, or {@code null} for no limit
      * @param returnWhen when to return: after the first future is done, the first fails, or all are done
@@ -383,8 +383,8 @@ public final class Aio {
      * @throws NullPointerException     if {@code futures}, one of them or {@code returnWhen} is null
      * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
      */
-    public static <T> WaitResult<T> wait(Collection<? extends Future<T>> futures, Duration timeout,
-                                         ReturnWhen returnWhen) {
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures, Duration timeout,
+                                                           ReturnWhen returnWhen) {
         long nanos = timeout == null ? -1 : EventLoop.toNanos(timeout, "timeout");
         return Waiting.await(futures, nanos, returnWhen);
     }
@@ -395,13 +395,13 @@ public final class Aio {
      * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline. As asyncio's, it is
      * one iterator: each call of {@code iterator()} returns the same one, and a future given twice is returned once.
      *
-     * @param <T>     the type of the futures' results
+     * @param <F>     the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
      * @param futures the futures to return as they complete; each of the running loop
      * @return the one iterable, whose iterator's {@code next()} suspends until a future is done and returns it
      * @throws IllegalArgumentException if one of the futures belongs to another loop
      * @throws NullPointerException if {@code futures} or one of them is null
      */
-    public static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
+    public static <F extends Future<?>> Iterable<F> asCompleted(Collection<? extends F> futures) {
         return Waiting.asCompleted(futures);
     }
 

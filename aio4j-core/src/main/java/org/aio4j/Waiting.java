@@ -22,15 +22,16 @@ final class Waiting {
     private Waiting() {
     }
 
-    static <T> WaitResult<T> await(Collection<? extends Future<T>> futures, long timeoutNanos, ReturnWhen when) {
+    static <F extends Future<?>> WaitResult<F> await(Collection<? extends F> futures, long timeoutNanos,
+                                                     ReturnWhen when) {
         Objects.requireNonNull(futures, "futures must not be null");
         Objects.requireNonNull(when, "returnWhen must not be null");
         if (futures.isEmpty()) {
             throw new IllegalArgumentException("wait() needs at least one future; the collection is empty");
         }
         EventLoop loop = Aio.runningLoop();
-        Set<Future<T>> fs = new LinkedHashSet<>();
-        for (Future<T> f : futures) {
+        Set<F> fs = new LinkedHashSet<>();
+        for (F f : futures) {
             Objects.requireNonNull(f, "wait() argument must not be null");
             if (f.loop != loop) {
                 throw new IllegalArgumentException("wait() argument " + f + " is attached to a different loop");
@@ -44,7 +45,7 @@ final class Waiting {
             }
         });
         int[] counter = {fs.size()};
-        Consumer<Future<T>> onCompletion = f -> {
+        Consumer<Future<?>> onCompletion = f -> {
             counter[0]--;
             if (counter[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
                     || (when == ReturnWhen.FIRST_EXCEPTION && !f.isCancelled() && f.peekException() != null)) {
@@ -56,7 +57,7 @@ final class Waiting {
                 }
             }
         };
-        for (Future<T> f : fs) {
+        for (F f : fs) {
             f.addDoneCallback(onCompletion);
         }
         try {
@@ -69,25 +70,25 @@ final class Waiting {
             if (timer != null) {
                 timer.cancel();
             }
-            for (Future<T> f : fs) {
+            for (F f : fs) {
                 f.removeDoneCallback(onCompletion);
             }
         }
-        Set<Future<T>> done = new LinkedHashSet<>();
-        Set<Future<T>> pending = new LinkedHashSet<>();
-        for (Future<T> f : fs) {
+        Set<F> done = new LinkedHashSet<>();
+        Set<F> pending = new LinkedHashSet<>();
+        for (F f : fs) {
             (f.isDone() ? done : pending).add(f);
         }
         return new WaitResult<>(done, pending);
     }
 
     /** The iterable of {@link Aio#asCompleted}. */
-    static <T> Iterable<Future<T>> asCompleted(Collection<? extends Future<T>> futures) {
+    static <F extends Future<?>> Iterable<F> asCompleted(Collection<? extends F> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
         EventLoop loop = Aio.runningLoop();
-        var completed = new ArrayDeque<Future<T>>();
-        Map<Future<T>, Boolean> distinct = new IdentityHashMap<>();
-        for (Future<T> f : futures) {
+        var completed = new ArrayDeque<F>();
+        Map<F, Boolean> distinct = new IdentityHashMap<>();
+        for (F f : futures) {
             Objects.requireNonNull(f, "asCompleted() argument must not be null");
             if (f.loop != loop) {
                 throw new IllegalArgumentException("asCompleted() argument " + f + " is attached to a different loop");
@@ -109,22 +110,22 @@ final class Waiting {
                 }
             }
         };
-        for (Future<T> f : new LinkedHashSet<>(futures)) {
+        for (F f : new LinkedHashSet<F>(futures)) {
             f.addDoneCallback(done -> {
-                completed.add(done);
+                completed.add(f);
                 state.wakeOne();
             });
         }
         // Several tasks may share the iterator (as asyncio's): each next() counts itself out of `remaining` before it
         // waits, so no two wait for the same last future, and counts itself back in if it is interrupted.
-        Iterator<Future<T>> it = new Iterator<>() {
+        Iterator<F> it = new Iterator<>() {
             @Override
             public boolean hasNext() {
                 return state.remaining > 0;
             }
 
             @Override
-            public Future<T> next() {
+            public F next() {
                 if (state.remaining == 0) {
                     throw new NoSuchElementException("asCompleted(): every future was already returned");
                 }

@@ -211,7 +211,7 @@ class CombinatorsCPythonTest {
             }, "b");
             Task<Void> c = Aio.createTask(() -> Aio.sleep(10), "c");
             loop.callLater(1, a::cancel);
-            WaitResult<Void> r = Aio.wait(List.of(a, b, c), ReturnWhen.FIRST_EXCEPTION);
+            var r = Aio.wait(List.of(a, b, c), ReturnWhen.FIRST_EXCEPTION);
             seen.add("t " + (loop.time() - t0) + " done " + r.done().stream().map(Task.class::cast)
                     .map(Task::getName).sorted().toList() + " " + r.pending().size() + " " + a.isCancelled());
             c.cancel();
@@ -448,7 +448,7 @@ class CombinatorsCPythonTest {
             }
             loop.callSoon(() -> seen.add("soon2"));
             Future<String> f5 = loop.createFuture();
-            WaitResult<String> r = Aio.wait(List.of(f5, f2), ReturnWhen.FIRST_COMPLETED);
+            var r = Aio.wait(List.of(f5, f2), ReturnWhen.FIRST_COMPLETED);
             seen.add("first completed " + r.done().size() + " " + r.pending().size());
             Future<String> f6 = loop.createFuture();
             f6.setException(new IllegalArgumentException("v"));
@@ -557,7 +557,7 @@ class CombinatorsCPythonTest {
                             : x.getClass().getSimpleName()).toList() + " " + now.getAsDouble());
                 });
                 try (var t = Aio.timeout(Duration.ofMillis(3200))) {
-                    WaitResult<String> r = Aio.wait(ts, ReturnWhen.FIRST_COMPLETED);
+                    var r = Aio.wait(ts, ReturnWhen.FIRST_COMPLETED);
                     seen.add("first " + r.done().stream().map(Future::result).sorted().toList() + " "
                             + r.pending().size() + " " + now.getAsDouble());
                     Aio.waitFor(Aio.shield(ts.get(2)), Duration.ofMillis(500));

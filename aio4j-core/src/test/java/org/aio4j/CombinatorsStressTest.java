@@ -148,10 +148,10 @@ class CombinatorsStressTest {
         ReturnWhen when = ReturnWhen.values()[random.nextInt(ReturnWhen.values().length)];
         int timeoutTicks = random.nextInt(20);
         double start = Aio.getRunningLoop().time();
-        WaitResult<Integer> r = withTimeout
+        WaitResult<Task<Integer>> r = withTimeout
                 ? Aio.wait(children, Duration.ofMillis(timeoutTicks * 10L), when)
                 : Aio.wait(children, when);
-        Set<Future<Integer>> union = new HashSet<>(r.done());
+        Set<Task<Integer>> union = new HashSet<>(r.done());
         union.addAll(r.pending());
         if (union.size() != children.size() || !union.containsAll(children)
                 || r.done().size() + r.pending().size() != children.size()) {

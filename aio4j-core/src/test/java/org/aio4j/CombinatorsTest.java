@@ -111,7 +111,7 @@ class CombinatorsTest {
     void waitThrowsNoCheckedExceptionSoItCanBeCalledWhereNoneIsAllowed() throws Exception {
         TestLoops.runVirtual(() -> {
             Task<String> task = Aio.createTask(after(1, "x", new ArrayList<>()));
-            Supplier<WaitResult<String>> waitForIt = () -> Aio.wait(List.of(task), Duration.ofSeconds(5),
+            Supplier<WaitResult<Task<String>>> waitForIt = () -> Aio.wait(List.of(task), Duration.ofSeconds(5),
                     ReturnWhen.ALL_COMPLETED);
             assertThat(waitForIt.get().done()).containsExactly(task);
             return null;
@@ -123,10 +123,33 @@ class CombinatorsTest {
         TestLoops.runVirtual(() -> {
             List<Future<String>> fs = List.of(Aio.createTask(after(2, "x", new ArrayList<>())),
                     Aio.createTask(after(1, "y", new ArrayList<>())));
-            WaitResult<String> r = Aio.wait(fs);
+            var r = Aio.wait(fs);
             assertThat(r.done()).containsExactlyElementsOf(fs);
             assertThat(r.pending()).isEmpty();
             assertThat(Aio.getRunningLoop().time()).isEqualTo(2.0);
+            return null;
+        });
+    }
+
+    @Test
+    void waitAndAsCompletedTakeFuturesOfDifferentResultTypesAndGiveBackTheirOwnType() throws Exception {
+        // asyncio's wait(fs) takes any awaitables: a server's task and the task waiting for its stop event, say. With
+        // wait(Collection<? extends Future<T>>) such a list did not compile (no T fits both), and tasks came back as
+        // Future<T>, so a Task's name or cancelling() needed a cast.
+        TestLoops.runVirtual(() -> {
+            Event stop = new Event();
+            Task<String> server = Aio.createTask(after(10, "served", new ArrayList<>()), "server");
+            Task<Void> stopped = Aio.createTask(stop::await, "stopped");
+            Aio.getRunningLoop().callLater(1, stop::set);
+            WaitResult<Task<?>> r = Aio.wait(List.of(server, stopped), ReturnWhen.FIRST_COMPLETED);
+            assertThat(r.done()).containsExactly(stopped);
+            assertThat(r.pending()).containsExactly(server);
+            assertThat(r.done().iterator().next().getName()).isEqualTo("stopped");
+            List<String> names = new ArrayList<>();
+            for (Task<?> t : Aio.asCompleted(List.of(server, stopped))) {
+                names.add(t.getName() + "=" + t.result());
+            }
+            assertThat(names).containsExactly("stopped=null", "server=served");
             return null;
         });
     }
@@ -136,7 +159,7 @@ class CombinatorsTest {
         TestLoops.runVirtual(() -> {
             Task<String> fast = Aio.createTask(after(1, "fast", new ArrayList<>()));
             Task<String> slow = Aio.createTask(after(3, "slow", new ArrayList<>()));
-            WaitResult<String> first = Aio.wait(List.of(fast, slow), ReturnWhen.FIRST_COMPLETED);
+            var first = Aio.wait(List.of(fast, slow), ReturnWhen.FIRST_COMPLETED);
             assertThat(first.done()).containsExactly(fast);
             assertThat(first.pending()).containsExactly(slow);
 
@@ -147,7 +170,7 @@ class CombinatorsTest {
             Task<String> cancelledFirst = Aio.createTask(after(10, "c", new ArrayList<>()));
             Aio.sleep(0);
             cancelledFirst.cancel();
-            WaitResult<String> exc = Aio.wait(List.of(slow, failsLater, cancelledFirst), ReturnWhen.FIRST_EXCEPTION);
+            var exc = Aio.wait(List.of(slow, failsLater, cancelledFirst), ReturnWhen.FIRST_EXCEPTION);
             // A cancellation does not count as an exception; the failure at t=2 does.
             assertThat(exc.done()).containsExactly(failsLater, cancelledFirst);
             assertThat(exc.pending()).containsExactly(slow);
@@ -192,7 +215,7 @@ class CombinatorsTest {
         TestLoops.runVirtual(() -> {
             Task<String> quick = Aio.createTask(after(1, "quick", log));
             Task<String> slow = Aio.createTask(after(10, "slow", log));
-            WaitResult<String> r = Aio.wait(List.of(quick, slow), Duration.ofSeconds(5), ReturnWhen.ALL_COMPLETED);
+            var r = Aio.wait(List.of(quick, slow), Duration.ofSeconds(5), ReturnWhen.ALL_COMPLETED);
             assertThat(r.done()).containsExactly(quick);
             assertThat(r.pending()).containsExactly(slow);
             assertThat(Aio.getRunningLoop().time()).isEqualTo(5.0);

@@ -1386,7 +1386,7 @@ class PrimitivesCPythonTest {
             Future<Integer> f = loop.createFuture();
             Future<Integer> g = loop.createFuture();
             loop.callLater(2, () -> g.setResult(1));
-            WaitResult<Integer> r = Aio.wait(List.of(f, g), Duration.ofSeconds(1), ReturnWhen.FIRST_COMPLETED);
+            var r = Aio.wait(List.of(f, g), Duration.ofSeconds(1), ReturnWhen.FIRST_COMPLETED);
             out.add("wait " + r.done().size() + " " + r.pending().size() + " " + loop.time());
             r = Aio.wait(List.of(f, g), Duration.ofSeconds(5), ReturnWhen.FIRST_COMPLETED);
             out.add("wait2 " + r.done().size() + " " + r.pending().size() + " " + loop.time());

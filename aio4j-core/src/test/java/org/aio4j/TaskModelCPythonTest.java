@@ -444,7 +444,7 @@ class TaskModelCPythonTest {
             Future<Integer> g = loop.createFuture();
             g.setResult(1);
             loop.callSoon(() -> seen.add("soon"));
-            WaitResult<Integer> r = Aio.wait(List.of(f, g), java.time.Duration.ZERO, ReturnWhen.ALL_COMPLETED);
+            var r = Aio.wait(List.of(f, g), java.time.Duration.ZERO, ReturnWhen.ALL_COMPLETED);
             seen.add("wait0 " + r.done().size() + " " + r.pending().size());
             loop.callSoon(() -> seen.add("soon2"));
             r = Aio.wait(List.of(f), java.time.Duration.ZERO, ReturnWhen.ALL_COMPLETED);

@@ -68,7 +68,7 @@ public final class LimitedParallel implements Recipe {
                     }
                 }));
             }
-            WaitResult<String> waited = Aio.wait(tasks);
+            WaitResult<Future<String>> waited = Aio.wait(tasks);
             out.println("limited parallel: " + waited.done().size() + " done, peak concurrency " + peak[0]);
             return null;
         });

@@ -33,7 +33,7 @@ public final class Wait implements Recipe {
             for (var job : Sleeping.SECONDS) {
                 cors.add(Aio.createTask(() -> Sleeping.sleeping(job, options, notify)));
             }
-            WaitResult<String> waited = Aio.wait(cors);
+            WaitResult<Future<String>> waited = Aio.wait(cors);
             waited.done().stream()
                     .sorted(Comparator.comparing(Future::result))
                     .forEach(d -> out.println("asyncio.wait result: " + d.result()));
