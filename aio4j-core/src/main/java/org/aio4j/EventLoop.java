@@ -992,6 +992,17 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
+     * Work announced with {@link #expectExternal()}: closing it, from any thread, ends the announcement. Its
+     * {@code close()} throws nothing, so the thread that posts can close it without a {@code try}/{@code catch}.
+     */
+    public interface ExternalWork extends AutoCloseable {
+
+        /** Ends the announcement, once the work has been posted; closing it again does nothing. Thread-safe. */
+        @Override
+        void close();
+    }
+
+    /**
      * Announces work that another thread will deliver with {@link #callSoonThreadsafe}: until the returned handle is
      * closed, the work counts as in flight (virtual time waits for it; deadlock detection does not fire). Close it
      * from any thread once the work has been posted; closing it again does nothing.
@@ -999,7 +1010,7 @@ public final class EventLoop implements AutoCloseable {
      * @return the handle whose {@code close()} ends the announcement; it never throws
      * @throws IllegalStateException if this thread does not hold the running loop
      */
-    public AutoCloseable expectExternal() {
+    public ExternalWork expectExternal() {
         checkThread("expectExternal");
         Object token = new Object() {
             @Override

@@ -206,7 +206,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 demanded.await();
                 return;
             }
-            try (AutoCloseable external = loop.expectExternal()) {
+            try (var _ = loop.expectExternal()) {
                 demanded.await();
             }
         }

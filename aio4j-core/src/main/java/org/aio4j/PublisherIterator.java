@@ -96,7 +96,7 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
             signalled.await();
             return;
         }
-        try (AutoCloseable external = loop.expectExternal()) {
+        try (var _ = loop.expectExternal()) {
             signalled.await();
         }
     }

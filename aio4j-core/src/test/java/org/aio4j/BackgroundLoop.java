@@ -25,7 +25,7 @@ final class BackgroundLoop implements AutoCloseable {
                     var stopped = new Event();
                     stop.complete(stopped);
                     started.complete(Aio.getRunningLoop());
-                    try (AutoCloseable external = Aio.getRunningLoop().expectExternal()) {
+                    try (var _ = Aio.getRunningLoop().expectExternal()) {
                         stopped.await(); // the work comes from other threads
                     }
                     return null;
