@@ -278,17 +278,23 @@ public final class Aio {
      * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read
     public static <T> Future<List<T>> gather(Coroutine<? extends T>... coroutines) {
+        return gather(tasksOf(coroutines, "gather"));
+    }
+
+    /** A task for each coroutine, in order; all are checked first, so that a null leaves no task behind. */
+    private static <T> List<Future<? extends T>> tasksOf(Coroutine<? extends T>[] coroutines, String caller) {
         Objects.requireNonNull(coroutines, "coroutines must not be null");
         EventLoop loop = runningLoop();
-        for (Coroutine<? extends T> c : coroutines) { // all checked before any task is created: none is left behind
-            Objects.requireNonNull(c, "gather() argument must not be null");
+        for (Coroutine<? extends T> c : coroutines) {
+            Objects.requireNonNull(c, caller + "() argument must not be null");
         }
         var tasks = new ArrayList<Future<? extends T>>(coroutines.length);
         for (Coroutine<? extends T> c : coroutines) {
             tasks.add(loop.createTask(c));
         }
-        return gather(tasks);
+        return tasks;
     }
 
     /**
@@ -334,6 +340,19 @@ public final class Aio {
      */
     public static Future<List<Object>> gatherWithExceptions(Future<?>... futures) {
         return gatherWithExceptions(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));
+    }
+
+    /**
+     * As {@link #gatherWithExceptions(Collection)}, wrapping each coroutine in a task first (in argument order):
+     * asyncio's {@code gather(*coros, return_exceptions=True)}.
+     *
+     * @param coroutines the coroutines to run, each in a new task
+     * @return a future, done once every task is done, of their results or exceptions in argument order; it fails only
+     *         if it is cancelled
+     * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
+     */
+    public static Future<List<Object>> gatherWithExceptions(Coroutine<?>... coroutines) {
+        return gatherWithExceptions(tasksOf(coroutines, "gatherWithExceptions"));
     }
 
     /**

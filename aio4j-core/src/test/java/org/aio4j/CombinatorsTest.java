@@ -272,6 +272,28 @@ class CombinatorsTest {
     }
 
     @Test
+    void gatherWithExceptionsOfCoroutinesRunsEachInATaskAndGivesResultsAndExceptionsInOrder() throws Exception {
+        // asyncio's gather(*coros, return_exceptions=True): gather had the coroutine form, gatherWithExceptions not.
+        List<String> ran = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var boom = new IllegalStateException("boom");
+            List<Object> outcomes = Aio.gatherWithExceptions(after(2, "slow", ran), () -> {
+                Aio.sleep(1);
+                throw boom;
+            }, after(1, "fast", ran)).await();
+            assertThat(outcomes).containsExactly("slow", boom, "fast");
+            assertThat(ran).containsExactly("fast", "slow");
+            assertThatThrownBy(() -> Aio.gatherWithExceptions(after(1, "never", ran), null))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("gatherWithExceptions() argument must not be null");
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            assertThatThrownBy(() -> Aio.gatherWithExceptions((Coroutine<?>[]) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("coroutines must not be null");
+            return null;
+        });
+    }
+
+    @Test
     void asCompletedYieldsInCompletionOrder() throws Exception {
         List<String> order = TestLoops.runVirtual(() -> {
             List<Future<String>> fs = new ArrayList<>();
