@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -63,9 +64,10 @@ import java.util.function.Consumer;
  * is not running. While it runs, those that schedule, inspect or change its work throw {@link IllegalStateException}
  * when called from another thread (each says so); the few that do not check (such as {@link #createFuture()} and the
  * settings) must still be called as described. The thread-safe entry points are {@link #callSoonThreadsafe},
- * {@link #stop()}, {@link #isRunning()}, {@link #isClosed()} and {@link #time()}, and for diagnostics
- * {@link #dumpTasks()}, {@link #interruptRunningThread()} and {@link #currentTask()}. Starting and closing an idle loop are atomic: of threads that run or close
- * it at the same moment, one does and the others are refused.
+ * {@link #runCoroutineThreadsafe}, {@link #stop()}, {@link #isRunning()}, {@link #isClosed()} and {@link #time()},
+ * and for diagnostics {@link #dumpTasks()}, {@link #interruptRunningThread()} and {@link #currentTask()}. Starting and
+ * closing an idle loop are atomic: of threads that run or close it at the same moment, one does and the others are
+ * refused.
  *
  * <h2>Deadlocks</h2>
  * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
@@ -679,6 +681,32 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException("Event loop is closed");
         }
         return h;
+    }
+
+    /**
+     * Runs {@code coroutine} in a new task of this loop, from any thread: asyncio's
+     * {@code run_coroutine_threadsafe()}. The task is made by a callback posted as {@link #callSoonThreadsafe} posts
+     * one; the returned future is settled with the task's outcome: its result, its exception (which counts as
+     * retrieved, so the loop does not report it), or a cancellation if the task is cancelled. Cancelling the returned
+     * future cancels the task (its body sees a cancellation where it is suspended, and may clean up), or, if the loop
+     * has not made it yet, keeps it from being made. The future is settled on the loop's thread, so the stages
+     * chained to it without an executor run there and must not block.
+     *
+     * <p>This is how a thread outside the loop (a request handler, a test, a legacy callback) hands it work and
+     * waits for the result, with {@code get()}; a task of this loop calls {@link #createTask} instead, since
+     * blocking in {@code get()} on its own loop's thread would stop the loop. A loop that has no task left waiting
+     * for such work is stopped by nothing: run it with {@link #runForever()} (or announce the work with
+     * {@link #expectExternal()}), as asyncio's loop in a background thread is.
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @return a future settled with the task's outcome; cancelling it cancels the task
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the loop is closed, or another thread is closing it
+     */
+    public <T> CompletableFuture<T> runCoroutineThreadsafe(Coroutine<T> coroutine) {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        return ThreadsafeSubmission.submit(this, coroutine);
     }
 
     /**

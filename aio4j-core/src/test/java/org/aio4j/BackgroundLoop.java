@@ -42,16 +42,7 @@ final class BackgroundLoop implements AutoCloseable {
 
     /** Runs {@code body} in a new task of the loop and waits for its result. */
     <T> T call(Coroutine<T> body) throws Exception {
-        var result = new CompletableFuture<T>();
-        spawn(() -> {
-            try {
-                result.complete(body.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-            return null;
-        });
-        return result.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        return loop().runCoroutineThreadsafe(body).get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Starts {@code body} in a new task of the loop, without waiting for it. */
@@ -60,8 +51,12 @@ final class BackgroundLoop implements AutoCloseable {
         loop.callSoonThreadsafe(() -> loop.createTask(body));
     }
 
+    /** Ends the loop's main task, so that {@code Aio.run} cancels what is left and closes it, and waits. Idempotent. */
     @Override
     public void close() throws Exception {
+        if (!thread.isAlive()) {
+            return;
+        }
         Event stopped = stop.get(WAIT_SECONDS, TimeUnit.SECONDS);
         loop().callSoonThreadsafe(stopped::set);
         thread.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
