@@ -279,7 +279,9 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
 
     /**
      * An async iterator over {@code items}. Its {@code hasNext()} does not suspend; the iterable must not block.
-     * Closing it closes the underlying {@link Iterator} if that is {@link AutoCloseable}.
+     * Closing it closes the underlying {@link Iterator} if that is {@link AutoCloseable}. It belongs to no loop
+     * (it never suspends): unlike other async iterators it may be used outside a task, and does not throw
+     * {@link IllegalStateException} there.
      *
      * @param <T>   the type of the items
      * @param items the items; its {@code iterator()} is called once, at once
@@ -294,7 +296,7 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
 
     /**
      * An async iterator over the elements of {@code stream}; closing it closes the stream. The stream's pipeline
-     * runs in the consuming task and must not block.
+     * runs in the consuming task and must not block. Like {@link #from(Iterable)}, it belongs to no loop.
      *
      * @param <T>    the type of the items
      * @param stream the stream of the items, consumed by the returned iterator
