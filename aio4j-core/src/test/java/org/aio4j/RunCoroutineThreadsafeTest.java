@@ -126,6 +126,31 @@ class RunCoroutineThreadsafeTest {
     }
 
     @Test
+    void aLoopRunningForeverInAThreadOfItsOwnServesOtherThreads() throws Exception {
+        // asyncio's pattern: loop.run_forever() in a background thread, run_coroutine_threadsafe from the others.
+        EventLoop loop = EventLoop.builder().build();
+        Thread runner = Thread.ofPlatform().name("loop-forever").start(loop::runForever);
+        try {
+            List<CompletableFuture<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                results.add(loop.runCoroutineThreadsafe(() -> {
+                    Aio.sleep(0.001 * (10 - n)); // the last submitted ends first
+                    return n * n;
+                }));
+            }
+            for (int i = 0; i < 10; i++) {
+                assertThat(results.get(i).get(GUARD_SECONDS, TimeUnit.SECONDS)).isEqualTo(i * i);
+            }
+        } finally {
+            loop.callSoonThreadsafe(loop::stop);
+            runner.join(TimeUnit.SECONDS.toMillis(GUARD_SECONDS));
+            loop.close();
+        }
+        assertThat(runner.isAlive()).isFalse();
+    }
+
+    @Test
     void badCallsAreRefusedAtTheCallSite() throws Exception {
         EventLoop loop = EventLoop.builder().build();
         assertThatThrownBy(() -> loop.runCoroutineThreadsafe(null)).isInstanceOf(NullPointerException.class)
