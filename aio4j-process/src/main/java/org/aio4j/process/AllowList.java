@@ -111,12 +111,35 @@ final class AllowList {
         return name.equals(pattern);
     }
 
-    /** How to allow {@code className}, for error messages. */
-    static String howToAllow(String className) {
-        int dot = className.lastIndexOf('.');
-        String pkg = dot < 0 ? "" : className.substring(0, dot);
-        return "allow it with ProcessPool.builder().allow(" + className.replace('$', '.') + ".class)"
+    /**
+     * How to allow {@code type} (an array: its element class), for error messages: with its class literal if code
+     * outside its package can write one (a public class, nested only in public classes), else with its name, which
+     * always works (a class of the JDK's that is not public, such as the {@code java.time.Ser} a {@code Duration} is
+     * written as, a local or anonymous class).
+     */
+    static String howToAllow(Class<?> type) {
+        Class<?> c = type;
+        while (c.isArray()) {
+            c = c.getComponentType();
+        }
+        String name = c.getName();
+        int dot = name.lastIndexOf('.');
+        String pkg = dot < 0 ? "" : name.substring(0, dot);
+        return "allow it with ProcessPool.builder().allow("
+                + (isNameableAnywhere(c) ? c.getCanonicalName() + ".class" : "\"" + name + "\"") + ")"
                 + (pkg.isEmpty() ? "" : " or .allow(\"" + pkg + ".*\")");
+    }
+
+    private static boolean isNameableAnywhere(Class<?> c) {
+        if (c.getCanonicalName() == null) {
+            return false;
+        }
+        for (Class<?> k = c; k != null; k = k.getEnclosingClass()) {
+            if (!java.lang.reflect.Modifier.isPublic(k.getModifiers())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The worker's command-line arguments that rebuild this allow-list: {@link #fromArgs} reads them back. */

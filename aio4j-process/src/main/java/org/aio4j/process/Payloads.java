@@ -222,7 +222,7 @@ final class Payloads {
         protected void annotateClass(Class<?> cl) throws IOException {
             if (!allow.allows(cl, own)) {
                 throw new InvalidClassException(cl.getName(), "refused by the process pool's allow-list ("
-                        + where + "): " + AllowList.howToAllow(cl.getName()));
+                        + where + "): " + AllowList.howToAllow(cl));
             }
         }
 
@@ -280,7 +280,7 @@ final class Payloads {
                         + payloadBytes + " bytes");
             }
             if (c != null && !allow.allows(c, own)) {
-                return refuse(c.getName(), AllowList.howToAllow(c.getName()));
+                return refuse(c.getName(), AllowList.howToAllow(c));
             }
             return Status.ALLOWED;
         }

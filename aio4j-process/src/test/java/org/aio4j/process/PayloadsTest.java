@@ -50,10 +50,40 @@ class PayloadsTest {
                 .isInstanceOf(InvalidClassException.class)
                 .hasMessage(WorkerTasks.Secret.class.getName() + "; refused by the process pool's allow-list "
                         + "(reading a result in the parent): allow it with ProcessPool.builder()"
-                        + ".allow(org.aio4j.process.WorkerTasks.Secret.class) or .allow(\"org.aio4j.process.*\")");
+                        + ".allow(\"org.aio4j.process.WorkerTasks$Secret\") or .allow(\"org.aio4j.process.*\")");
         // Hidden inside an allowed collection, too.
         assertThatThrownBy(() -> read(plainlySerialized(new ArrayList<>(List.of(new WorkerTasks.Secret("x"))))))
                 .isInstanceOf(InvalidClassException.class).hasMessageStartingWith(WorkerTasks.Secret.class.getName());
+    }
+
+    @Test
+    void theWayToAllowARefusedClassIsOneThatCompilesWhateverTheClass() throws Exception {
+        // The message said allow(java.time.Ser.class) for a Duration (serialized as the package-private
+        // java.time.Ser), allow([Lorg...Secret;.class) for an array, and allow(...PayloadsTest.1Local.class) for a
+        // local class: none of them compiles. A class that cannot be named so is given by its name, which always
+        // works; a public one keeps the class literal.
+        record Local(int n) implements java.io.Serializable {
+        }
+        assertThatThrownBy(() -> Payloads.encode(java.time.Duration.ofSeconds(1), DEFAULTS, Set.of(), "in a test"))
+                .hasMessage("java.time.Ser; refused by the process pool's allow-list (in a test): allow it with"
+                        + " ProcessPool.builder().allow(\"java.time.Ser\") or .allow(\"java.time.*\")");
+        assertThatThrownBy(() -> read(plainlySerialized(new WorkerTasks.Secret[] {new WorkerTasks.Secret("x")})))
+                .hasMessageEndingWith("allow it with ProcessPool.builder().allow(\""
+                        + WorkerTasks.Secret.class.getName() + "\") or .allow(\"org.aio4j.process.*\")");
+        assertThatThrownBy(() -> read(plainlySerialized(new Local(1))))
+                .hasMessageEndingWith("allow it with ProcessPool.builder().allow(\"" + Local.class.getName()
+                        + "\") or .allow(\"org.aio4j.process.*\")");
+        assertThatThrownBy(() -> read(plainlySerialized(new java.net.InetSocketAddress(80))))
+                .hasMessageEndingWith("allow it with ProcessPool.builder().allow(java.net.InetSocketAddress.class)"
+                        + " or .allow(\"java.net.*\")");
+        // Read back, a Ser is replaced by the Duration it stands for, which the filter then sees, and refuses as
+        // the next message would say: allowing the package allows both.
+        var allowing = new AllowList(List.of("java.time.Ser", "java.time.Duration",
+                WorkerTasks.Secret.class.getName(), Local.class.getName()), 100, 1 << 20);
+        assertThat(Payloads.decode(plainlySerialized(java.time.Duration.ofSeconds(1)), allowing, Set.of(), LOADER,
+                "in a test")).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(Payloads.decode(plainlySerialized(new Local(2)), allowing, Set.of(), LOADER, "in a test"))
+                .isEqualTo(new Local(2));
     }
 
     @Test

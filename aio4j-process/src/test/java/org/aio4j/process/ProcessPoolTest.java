@@ -268,7 +268,7 @@ class ProcessPoolTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(WorkerTasks.Secret.class.getName())
                 .hasMessageContaining("refused by the process pool's allow-list")
-                .hasMessageContaining("allow(org.aio4j.process.WorkerTasks.Secret.class)")
+                .hasMessageContaining("allow(\"org.aio4j.process.WorkerTasks$Secret\")")
                 .hasCauseInstanceOf(InvalidClassException.class);
     }
 
