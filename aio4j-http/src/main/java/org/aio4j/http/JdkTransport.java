@@ -60,16 +60,7 @@ final class JdkTransport implements HttpTransport {
         if (closed) {
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
-        byte[] body = request.body();
-        b.method(request.method(), body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
-            for (String v : h.getValue()) {
-                b.header(h.getKey(), v); // throws IllegalArgumentException for a restricted header such as Host
-            }
-        }
-        HttpRequest built = b.build();
+        HttpRequest built = build(request);
         var exchange = new Exchange(request);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
@@ -77,6 +68,36 @@ final class JdkTransport implements HttpTransport {
         HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole);
         STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
         return exchange;
+    }
+
+    /**
+     * The JDK's request for {@code request}. The JDK client refuses a header it sets itself (Connection, Expect,
+     * Host, Upgrade: its restricted headers, which aiohttp sends as given) and a method such as CONNECT with an
+     * {@link IllegalArgumentException} that names neither the request nor a way out: the one thrown here does.
+     */
+    private static HttpRequest build(ClientRequest request) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
+        byte[] body = request.body();
+        try {
+            b.method(request.method(), body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(request.method() + " " + request.uri() + ": the JDK's HttpClient"
+                    + " refuses to send it (" + e.getMessage() + ")", e);
+        }
+        for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
+            for (String v : h.getValue()) {
+                try {
+                    b.header(h.getKey(), v);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(request.method() + " " + request.uri() + ": the JDK's"
+                            + " HttpClient refuses to send the header " + h.getKey() + ", one it sets itself ("
+                            + e.getMessage() + "); the JVM option -Djdk.httpclient.allowRestrictedHeaders="
+                            + h.getKey().toLowerCase(java.util.Locale.ROOT) + " lets it through", e);
+                }
+            }
+        }
+        return b.build();
     }
 
     @Override

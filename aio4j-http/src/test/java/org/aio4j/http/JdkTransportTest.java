@@ -63,6 +63,27 @@ class JdkTransportTest extends TransportContract {
     }
 
     @Test
+    void aRequestTheJdkClientRefusesIsRefusedNamingTheRequestAndWhatToDo() throws Exception {
+        // The JDK client's own message, 'restricted header name: "Host"', said neither which request nor what to do,
+        // and aiohttp sends a Host header of the caller's (to reach a virtual host by its address, say).
+        long before = server.requests();
+        try (var http = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl()).build()) {
+            assertThatThrownBy(() -> Loops.run(() -> http.request(ClientRequest.get("/echo")
+                    .withHeader("Host", "example.com"))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("GET " + server.url("/echo") + ": the JDK's HttpClient refuses to send the header"
+                            + " Host, one it sets itself (restricted header name: \"Host\"); the JVM option"
+                            + " -Djdk.httpclient.allowRestrictedHeaders=host lets it through")
+                    .hasCauseInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> Loops.run(() -> http.request(ClientRequest.of("CONNECT", "/echo"))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("CONNECT " + server.url("/echo") + ": the JDK's HttpClient refuses to send it"
+                            + " (method CONNECT is not supported)");
+        }
+        assertThat(server.requests()).isEqualTo(before);
+    }
+
+    @Test
     void anUnknownHostAndARefusedConnectionSayWhichTheyAre() throws Exception {
         // The JDK's ConnectException has no message in both cases (its cause says which: UnresolvedAddressException
         // or ClosedChannelException): both read "connection failed: ConnectException".
