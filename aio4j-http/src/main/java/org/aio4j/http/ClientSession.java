@@ -188,7 +188,8 @@ public final class ClientSession implements AutoCloseable {
      * @throws ClientException          if the exchange fails or times out (see the class comment)
      * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
      * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
-     * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     *                                  (one the session does not own, closed by its owner)
      */
     public ClientResponse get(String url) throws ClientException {
         return request(ClientRequest.get(url));
@@ -205,7 +206,8 @@ public final class ClientSession implements AutoCloseable {
      * @throws IllegalArgumentException if the URL is not valid, or the timeout not positive
      * @throws ClientException          if the exchange fails or times out (see the class comment)
      * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
-     * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     *                                  (one the session does not own, closed by its owner)
      */
     public ClientResponse get(String url, Duration timeout) throws ClientException {
         Objects.requireNonNull(timeout, "timeout must not be null: get(url) uses the session's timeout"
@@ -223,7 +225,8 @@ public final class ClientSession implements AutoCloseable {
      * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
      * @throws IllegalArgumentException if the URL is relative and the session has no base URL, or the transport
      *                                  cannot send such a request
-     * @throws IllegalStateException    if not called from a task, or the session is closed
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     *                                  (one the session does not own, closed by its owner)
      * @throws NullPointerException     if {@code request} is null
      */
     public ClientResponse request(ClientRequest request) throws ClientException {
@@ -240,7 +243,10 @@ public final class ClientSession implements AutoCloseable {
      * {@code as_completed}), done once.
      *
      * <p>Requests start in the order of the list. If the calling task is cancelled, the requests in flight are
-     * aborted, and this returns only once they have all ended, throwing the {@link CancellationException}.
+     * aborted, and this returns only once they have all ended, throwing the {@link CancellationException}. A request
+     * refused when its turn comes, because the session or its transport was closed meanwhile or the transport cannot
+     * send it, is reported in its result with the {@link IllegalStateException} or {@link IllegalArgumentException}
+     * that {@link #request} would throw, and the others go on.
      *
      * @param urls  absolute http(s) URLs or paths starting with {@code /}; all checked before any is sent
      * @param limit the most requests in flight at once, at least 1

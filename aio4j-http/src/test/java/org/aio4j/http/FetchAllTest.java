@@ -134,6 +134,27 @@ class FetchAllTest {
 
     @ParameterizedTest
     @EnumSource(Api.class)
+    void aRequestRefusedWhenItsTurnComesIsReportedInItsResultAndTheOthersGoOn(Api api) throws Exception {
+        // The transport is the caller's, closed by its owner once the first request is out: the second is refused
+        // as request() would refuse it, with the transport's IllegalStateException, in its result.
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            transport.close();
+            s.respond(200, "first");
+        };
+        try (var http = ClientSession.builder().transport(transport, false).baseUrl("http://x.test").build()) {
+            List<FetchResult> results = Loops.run(() -> api.fetch(http, List.of("/a", "/b"), 1, FetchOrder.INPUT));
+            assertThat(results).hasSize(2);
+            assertThat(results.get(0).response().text()).isEqualTo("first");
+            assertThat(results.get(1).error()).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("fake transport closed");
+            assertThatThrownBy(() -> Loops.run(() -> http.get("/c"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("fake transport closed");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
     void cancellingTheCallerAbortsWhatIsInFlightAndWaitsForIt(Api api) throws Exception {
         var transport = new FakeTransport();
         try (var http = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
