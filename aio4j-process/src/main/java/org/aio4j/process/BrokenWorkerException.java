@@ -10,9 +10,10 @@ package org.aio4j.process;
  * that kept the worker from starting, if one did (its process could not be created, say), and none if the worker
  * exited (the message gives its exit status and last lines of output).
  *
- * <p>The message names the worker, its process id and its exit status, e.g. {@code worker 3 (pid 41872) died while
- * running this call: exit status 137 (killed by signal 9, SIGKILL)}, followed by the worker's last lines of output
- * (its standard output and error) when there are any.
+ * <p>The message names the worker, its process id, the call and the worker's exit status, e.g. {@code worker 3
+ * (pid 41872) died while running remote call 12 of the task (a lambda in com.example.Main): exit status 137 (killed
+ * by signal 9, SIGKILL)}, followed by the worker's last lines of output (its standard output and error) when there
+ * are any.
  */
 public final class BrokenWorkerException extends RuntimeException {
 

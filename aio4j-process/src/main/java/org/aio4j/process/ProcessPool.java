@@ -96,7 +96,8 @@ import java.util.function.Supplier;
  * <h2>Outcomes</h2>
  * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made
  * of the worker's frames, with a suppressed exception naming the worker and carrying the frames of the code that
- * made the call. If the worker dies (a crash, {@code System.exit}, {@code kill -9}) while running a call, that call
+ * made the task remote (the call of {@code remote}, or of {@code submit}, {@code invokeAll} or {@code invokeAny}:
+ * for a callable made remote once and called in many places, where it was made). If the worker dies (a crash, {@code System.exit}, {@code kill -9}) while running a call, that call
  * alone fails with a {@link BrokenWorkerException} naming the worker, its pid and exit status, and the pool starts
  * another worker for the calls that follow; a call the dead worker had not yet received is given to another worker,
  * so no call is lost or run twice.
@@ -119,6 +120,11 @@ import java.util.function.Supplier;
  * queued and running calls finish, then ends the workers; {@link #shutdownNow()} cancels queued calls, cancels
  * running ones as above, kills the workers still starting and interrupts the local threads of {@link #execute}.
  * Commands accepted by {@code execute} before {@code shutdown} may still make remote calls until they end.
+ * A task awaiting {@code loop.runInExecutor(pool, pool.remote(task))} then gets the remote callable's
+ * {@link InterruptedException} or {@link CancellationException} (whichever of the interrupt and the cancellation
+ * of its call reached the callable first), or the call's own outcome if it ended meanwhile: the loop's future
+ * fails with it, it is not cancelled. asyncio's {@code shutdown(cancel_futures=True)} cancels the futures of the
+ * calls still pending and lets the running ones finish.
  *
  * <p>Thread-safety: every method may be called from any thread. From a command of this pool, which the pool waits
  * for before it terminates, {@link #close()} throws an {@link IllegalStateException} (it would wait for its own

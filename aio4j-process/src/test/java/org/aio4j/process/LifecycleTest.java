@@ -70,6 +70,30 @@ class LifecycleTest {
     }
 
     @Test
+    void afterShutdownNowALoopFutureOfARemoteCallFailsWithoutBeingCancelledUnlikeAsyncios() throws Exception {
+        var pool = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
+        try (var log = new WorkerLog()) {
+            List<Object> seen = Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                org.aio4j.Future<String> running = loop.runInExecutor(pool,
+                        pool.remote(() -> WorkerTasks.block("loop-stop-now")));
+                Aio.toThread(() -> log.awaitPid("loop-stop-now"));
+                org.aio4j.Future<Integer> queued = loop.runInExecutor(pool, pool.remote(() -> WorkerTasks.square(2)));
+                pool.shutdownNow();
+                var out = new ArrayList<Object>();
+                for (org.aio4j.Future<?> f : List.of(running, queued)) {
+                    assertThatThrownBy(f::await).isInstanceOfAny(InterruptedException.class,
+                            java.util.concurrent.CancellationException.class);
+                    out.add(f.isCancelled());
+                }
+                return out;
+            });
+            assertThat(seen).containsExactly(false, false);
+            assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+        }
+    }
+
+    @Test
     void shutdownNowStopsAWorkerStillStartingSoThePoolTerminates() throws Exception {
         // Only workers running a call were stopped: one still starting (here it waits for a debugger before it
         // connects) was left to start, which with no start timeout kept the pool from terminating for ever.
