@@ -67,9 +67,10 @@ import org.aio4j.http.HttpTransport;
  * not show (one that is not Vert.x's own) is left to follow redirects by itself. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
- * {@link ClientTimeoutException} / {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and
- * connection errors (a connection closed in the middle of the response's head, or the client closed while a request
- * waits for a connection, say), a
+ * {@link ClientTimeoutException} for Vert.x's own timeout of the request (a checked
+ * {@link java.util.concurrent.TimeoutException}), a {@link ClientTimeoutException} /
+ * {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and connection errors (a connection
+ * closed in the middle of the response's head, or the client closed while a request waits for a connection, say), a
  * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
  * other unchecked exception (see {@code Exchange.failure}).
  *
@@ -617,7 +618,8 @@ public final class VertxTransport implements HttpTransport {
         /**
          * What the exchange fails with, what the transport contract wants (an {@link java.io.IOException}, or a
          * {@link ClientException} naming the request; never an unchecked exception without the URL):
-         * Vert.x's and Netty's own {@code IOException} as it is; Vert.x's unchecked timeout and connection errors as
+         * Vert.x's and Netty's own {@code IOException} as it is; Vert.x's timeout of the request (Vert.x 5's is a
+         * checked {@link java.util.concurrent.TimeoutException}) and its unchecked timeout and connection errors as
          * a {@link ClientTimeoutException} / {@link ClientConnectionException}; an
          * {@link java.io.UncheckedIOException} as the {@code IOException} it carries; a Netty
          * {@link io.netty.handler.codec.DecoderException} that carries an {@code IOException} as that
@@ -644,6 +646,8 @@ public final class VertxTransport implements HttpTransport {
                 case IOException io -> io;
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
+                case java.util.concurrent.TimeoutException t -> // Vert.x 5's own request timeout, a checked one
+                        new ClientTimeoutException(request.method(), request.uri(), request.timeout(), t);
                 case VertxException v -> new ClientConnectionException(request.method(), request.uri(),
                         "connection failed: " + v.getMessage(), v);
                 case UncheckedIOException u -> u.getCause();

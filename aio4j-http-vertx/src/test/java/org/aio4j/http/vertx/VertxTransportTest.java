@@ -137,6 +137,25 @@ class VertxTransportTest extends TransportContract {
                 .hasCause(reset);
     }
 
+    @Test
+    void vertxsOwnTimeoutIsAClientTimeoutExceptionInFetchAllsResultsToo() throws Exception {
+        // Vert.x 5's timeout of a request (RequestOptions.setTimeout, set to the request's timeout) is a checked
+        // java.util.concurrent.TimeoutException, no VertxException: when it fired before the transport's own timer
+        // (at the session's 5-minute default, /slow), fetchAll's result was a ClientException "failed:
+        // NoStackTraceTimeoutException: The timeout period of 300000ms has been exceeded...", not a timeout.
+        var vertxsTimeout = new io.vertx.core.impl.NoStackTraceTimeoutException("The timeout period of 300000ms has"
+                + " been exceeded while executing GET /b for server 127.0.0.1");
+        try (var http = ClientSession.builder()
+                .transport(redirectingWith(response -> Future.failedFuture(vertxsTimeout)), true)
+                .baseUrl(server.baseUrl()).timeout(Duration.ofMinutes(5)).build()) {
+            var result = Aio.run(() -> http.fetchAll(List.of("/redirect/b"), 1,
+                    org.aio4j.http.FetchOrder.INPUT)).get(0);
+            assertThat(result.error()).isExactlyInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/redirect/b") + ": timed out after 300 s")
+                    .hasRootCause(vertxsTimeout);
+        }
+    }
+
     /**
      * What a GET of {@code /redirect/b} throws through a client of the caller's whose redirect handler fails every
      * redirect with {@code failure}.
