@@ -34,7 +34,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     /**
      * Checks the request.
      *
-     * @throws IllegalArgumentException if the method or a header name is not an HTTP token, a header is
+     * @throws IllegalArgumentException if the method or a header name is not an HTTP token, the method is
+     *                                  {@code CONNECT} (a tunnel, not a request), a header is
      *                                  {@code Content-Length} or {@code Transfer-Encoding} (the transport frames the
      *                                  body), a header value has a control character (CR and LF among them: they
      *                                  would end the header and start another) or a character that is not ASCII,
@@ -48,6 +49,11 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
             throw new IllegalArgumentException("HTTP method must be a token such as GET or POST, got '" + method + "'");
         }
         method = method.toUpperCase(java.util.Locale.ROOT); // as aiohttp does: request("post", ...) sends POST
+        if (method.equals("CONNECT")) {
+            // Answered 200, it turns its connection into a tunnel, which a transport's pool would hand on.
+            throw new IllegalArgumentException("HTTP method CONNECT is not supported: it asks a proxy for a tunnel,"
+                    + " not a server for a response");
+        }
         Objects.requireNonNull(uri, "uri must not be null");
         checkUrl(uri);
         headers = copyHeaders(headers);
@@ -75,8 +81,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @param url    an absolute http(s) URL, or a path starting with {@code /}
      * @return the request, without headers, body or timeout of its own
      * @throws NullPointerException     if {@code method} or {@code url} is null
-     * @throws IllegalArgumentException if {@code method} is not an HTTP token or {@code url} not a valid URL of either
-     *                                  kind
+     * @throws IllegalArgumentException if {@code method} is not an HTTP token or is {@code CONNECT} (a tunnel, not a
+     *                                  request), or {@code url} is not a valid URL of either kind
      */
     public static ClientRequest of(String method, String url) {
         return new ClientRequest(method, parse(url), Map.of(), null, null);

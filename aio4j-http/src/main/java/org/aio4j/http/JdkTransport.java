@@ -72,19 +72,15 @@ final class JdkTransport implements HttpTransport {
 
     /**
      * The JDK's request for {@code request}. The JDK client refuses a header it sets itself (Connection, Expect,
-     * Host, Upgrade: its restricted headers, which aiohttp sends as given) and a method such as CONNECT with an
-     * {@link IllegalArgumentException} that names neither the request nor a way out: the one thrown here does.
+     * Host, Upgrade: its restricted headers, which aiohttp sends as given) with an {@link IllegalArgumentException}
+     * that names neither the request nor a way out: the one thrown here does.
      */
     private static HttpRequest build(ClientRequest request) {
         HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
         byte[] body = request.body();
-        try {
-            b.method(request.method(), body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(body));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(request.method() + " " + request.uri() + ": the JDK's HttpClient"
-                    + " refuses to send it (" + e.getMessage() + ")", e);
-        }
+        // CONNECT, the one method the JDK refuses, is refused by ClientRequest already.
+        b.method(request.method(), body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body));
         for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
             for (String v : h.getValue()) {
                 try {

@@ -120,6 +120,22 @@ public abstract class TransportContract {
     }
 
     @Test
+    void connectIsRefusedWhenTheRequestIsMadeAndTheSessionServesOn() throws Exception {
+        // A CONNECT answered 200 turns its connection into a tunnel: through Vert.x the next request on the session
+        // failed with "connection failed: Connection was closed"; the JDK client refused it in words of its own.
+        try (var http = session()) {
+            assertThatThrownBy(() -> ClientRequest.of("connect", "/echo"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("HTTP method CONNECT is not supported: it asks a proxy for a tunnel, not a server"
+                            + " for a response");
+            assertThat(Loops.run(() -> http.get("/echo").status())).isEqualTo(200);
+            // A transport called with a CONNECT of its own making (through the canonical constructor) is not reached.
+            assertThatThrownBy(() -> new ClientRequest("CONNECT", java.net.URI.create(server.url("/echo")),
+                    java.util.Map.of(), null, null)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void theFacadeNeverBlocksTheLoop() throws Exception {
         // The gate answers only after another task of the same loop has run: if the request blocked the loop, that
         // task could never run and the request never end.
