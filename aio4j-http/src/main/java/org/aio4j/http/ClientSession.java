@@ -232,7 +232,7 @@ public final class ClientSession implements AutoCloseable {
     public ClientResponse request(ClientRequest request) throws ClientException {
         Objects.requireNonNull(request, "request must not be null");
         EventLoop loop = callerLoop("request");
-        return send(loop, resolve(request, -1));
+        return send(loop, resolve(request, null));
     }
 
     /**
@@ -257,7 +257,7 @@ public final class ClientSession implements AutoCloseable {
      * @throws NullPointerException     if {@code urls} or {@code order} is null (a null URL is an invalid one)
      */
     public List<FetchResult> fetchAll(List<String> urls, int limit, FetchOrder order) {
-        return requestAll(toRequests(urls), limit, order);
+        return all(batch("fetchAll", "urls", toRequests(urls), limit, order));
     }
 
     /**
@@ -273,8 +273,11 @@ public final class ClientSession implements AutoCloseable {
      * @throws IllegalStateException    if not called from a task, or the session is closed
      */
     public List<FetchResult> requestAll(List<ClientRequest> requests, int limit, FetchOrder order) {
-        Batch b = batch("requestAll", requests, limit, order);
-        return new FetchEngine(this, b.loop(), b.requests(), limit, order, false).all();
+        return all(batch("requestAll", "requests", requests, limit, order));
+    }
+
+    private List<FetchResult> all(Batch b) {
+        return new FetchEngine(this, b.loop(), b.requests(), b.limit(), b.order(), false).all();
     }
 
     /**
@@ -306,7 +309,7 @@ public final class ClientSession implements AutoCloseable {
      * @throws NullPointerException     if {@code urls} or {@code order} is null (a null URL is an invalid one)
      */
     public AsyncIterator<FetchResult> fetchEach(List<String> urls, int limit, FetchOrder order) {
-        return requestEach(toRequests(urls), limit, order);
+        return each(batch("fetchEach", "urls", toRequests(urls), limit, order));
     }
 
     /**
@@ -322,9 +325,12 @@ public final class ClientSession implements AutoCloseable {
      * @throws IllegalStateException    if not called from a task, or the session is closed
      */
     public AsyncIterator<FetchResult> requestEach(List<ClientRequest> requests, int limit, FetchOrder order) {
-        Batch b = batch("requestEach", requests, limit, order);
+        return each(batch("requestEach", "requests", requests, limit, order));
+    }
+
+    private AsyncIterator<FetchResult> each(Batch b) {
         return AsyncGenerator.of(out -> {
-            var engine = new FetchEngine(this, b.loop(), b.requests(), limit, order, true);
+            var engine = new FetchEngine(this, b.loop(), b.requests(), b.limit(), b.order(), true);
             try {
                 FetchResult r;
                 while ((r = engine.take()) != null) {
@@ -389,11 +395,13 @@ public final class ClientSession implements AutoCloseable {
         return requests;
     }
 
-    /** The requests of a many-requests call, checked and resolved, and the loop of the task that made it. */
-    private record Batch(EventLoop loop, List<ClientRequest> requests) {
+    /** The requests of a many-requests call, checked and resolved, the loop of the task that made it, its limits. */
+    private record Batch(EventLoop loop, List<ClientRequest> requests, int limit, FetchOrder order) {
     }
 
-    private Batch batch(String operation, List<ClientRequest> requests, int limit, FetchOrder order) {
+    /** {@code listName} is the name of the list the caller gave ({@code urls} or {@code requests}), for messages. */
+    private Batch batch(String operation, String listName, List<ClientRequest> requests, int limit,
+                        FetchOrder order) {
         Objects.requireNonNull(requests, "requests must not be null");
         Objects.requireNonNull(order, "order must not be null");
         if (limit < 1) {
@@ -402,17 +410,18 @@ public final class ClientSession implements AutoCloseable {
         EventLoop loop = callerLoop(operation);
         var resolved = new ArrayList<ClientRequest>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            resolved.add(resolve(Objects.requireNonNull(requests.get(i), "requests[" + i + "] is null"), i));
+            String place = listName + "[" + i + "]";
+            resolved.add(resolve(Objects.requireNonNull(requests.get(i), place + " is null"), place));
         }
-        return new Batch(loop, resolved);
+        return new Batch(loop, resolved, limit, order);
     }
 
-    /** {@code request} with an absolute URL and a timeout; {@code index >= 0} names its place in a list. */
-    private ClientRequest resolve(ClientRequest request, int index) {
+    /** {@code request} with an absolute URL and a timeout; {@code place} names its place in a list, if not null. */
+    private ClientRequest resolve(ClientRequest request, String place) {
         ClientRequest r = request;
         if (!r.isAbsolute()) {
             if (baseUrl == null) {
-                throw new IllegalArgumentException((index >= 0 ? "requests[" + index + "]: " : "")
+                throw new IllegalArgumentException((place != null ? place + ": " : "")
                         + "relative URL '" + r.uri() + "' needs a base URL:"
                         + " build the session with ClientSession.builder().baseUrl(...)");
             }

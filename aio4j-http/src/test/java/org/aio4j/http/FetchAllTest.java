@@ -127,7 +127,12 @@ class FetchAllTest {
         }
         try (var noBase = ClientSession.builder().transport(transport, true).build()) {
             assertThatThrownBy(() -> Loops.run(() -> noBase.fetchAll(List.of("http://x.test/a", "/b"), 2,
-                    FetchOrder.INPUT))).hasMessageStartingWith("requests[1]: relative URL '/b' needs a base URL");
+                    FetchOrder.INPUT))).hasMessageStartingWith("urls[1]: relative URL '/b' needs a base URL");
+            // Each names the list its caller gave: fetchAll's said requests[1], a list it had made itself.
+            assertThatThrownBy(() -> Loops.run(() -> noBase.requestAll(List.of(ClientRequest.get("/b")), 2,
+                    FetchOrder.INPUT))).hasMessageStartingWith("requests[0]: relative URL '/b' needs a base URL");
+            assertThatThrownBy(() -> Loops.run(() -> noBase.fetchEach(List.of("/b"), 2, FetchOrder.INPUT)))
+                    .hasMessageStartingWith("urls[0]: relative URL '/b' needs a base URL");
         }
         assertThat(transport.sent()).isEmpty();
     }
