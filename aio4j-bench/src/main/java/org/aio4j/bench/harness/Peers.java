@@ -101,27 +101,22 @@ final class Peers {
         var peers = new ArrayList<Peer>();
         if (debianPython != null) {
             peers.add(python("cpython", "CPython asyncio, " + debianPython, debianPython, script, "asyncio", true));
-        }
-        String pathLabel = "CPython asyncio, " + pathPython + " (python3 on PATH)";
-        if (pathPython == null) {
-            peers.add(python("cpython-path", "CPython asyncio, python3 on PATH", null, script, "asyncio", true)
-                    .withUnavailable("no python3 on PATH"));
-        } else if (debianPython == null) {
-            peers.add(python("cpython", pathLabel, pathPython, script, "asyncio", true));
-            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true)
-                    .withUnavailable("the python3 on PATH, " + pathPython + ", is the one cpython runs here (there"
-                            + " is no " + DEBIAN_PYTHON + ")"));
-        } else if (pathPython.equals(debianPython) || sameFile(pathPython, debianPython)) {
-            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true)
-                    .withUnavailable("the python3 on PATH is " + debianPython + ", which cpython runs"));
-        } else {
-            peers.add(python("cpython-path", pathLabel, pathPython, script, "asyncio", true));
-        }
-        if (debianPython == null && pathPython == null) {
-            peers.addFirst(python("cpython", "CPython asyncio", null, script, "asyncio", true)
+        } else if (pathPython == null) {
+            peers.add(python("cpython", "CPython asyncio", null, script, "asyncio", true)
                     .withUnavailable("no python3 found (" + DEBIAN_PYTHON + " missing and none on PATH; 'apt-get"
                             + " install python3' did not bring it)"));
         }
+        String pathLabel = "CPython asyncio, " + (pathPython == null ? "python3" : pathPython) + " (python3 on PATH)";
+        if (debianPython == null && pathPython != null) {
+            peers.add(python("cpython", pathLabel, pathPython, script, "asyncio", true));
+        }
+        String notRun = pathPython == null ? "no python3 on PATH"
+                : debianPython == null ? "the python3 on PATH, " + pathPython + ", is the one cpython runs here"
+                        + " (there is no " + DEBIAN_PYTHON + ")"
+                : pathPython.equals(debianPython) || sameFile(pathPython, debianPython)
+                        ? "the python3 on PATH is " + debianPython + ", which cpython runs" : null;
+        Peer onPath = python("cpython-path", pathLabel, pathPython, script, "asyncio", true);
+        peers.add(notRun == null ? onPath : onPath.withUnavailable(notRun));
         return peers;
     }
 
