@@ -603,7 +603,8 @@ public final class Aio {
 
     /**
      * Runs blocking {@code call} on a new virtual thread and suspends the calling task until it returns: asyncio's
-     * {@code to_thread()}. Other tasks run meanwhile.
+     * {@code to_thread()}. Other tasks run meanwhile. The call runs in a copy of the task's {@link Context}, as
+     * asyncio's: it sees the task's {@link ContextVar} values, and what it sets stays on its thread.
      *
      * <p>Unlike asyncio's, which runs the call on the loop's default executor (a pool of at most
      * {@code min(32, cpus + 4)} threads unless {@code set_default_executor} replaced it), every call gets a thread of
@@ -624,8 +625,8 @@ public final class Aio {
     public static <T> T toThread(Callable<T> call) throws Exception {
         EventLoop loop = runningLoop();
         loop.taskAwaiting("toThread", "Aio.toThread()");
-        return Offload.submit(loop, EventLoop.toThreadExecutor(),
-                Objects.requireNonNull(call, "call must not be null")).await();
+        return Offload.submit(loop, EventLoop.toThreadExecutor(), Objects.requireNonNull(call, "call must not be null"),
+                loop.currentBindings()).await();
     }
 
     /**

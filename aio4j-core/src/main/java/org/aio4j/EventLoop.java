@@ -157,6 +157,11 @@ public final class EventLoop implements AutoCloseable {
     private long virtualNow;
     private boolean stopping;
     Task<?> currentTask;
+    /**
+     * The context of the callback running now (a {@link Context}, or the {@link Bindings} it starts with), null when
+     * no callback runs: see {@link #contextSlot()}.
+     */
+    private Object callbackContext;
     private Throwable fatal;
     private Future<?> stopTarget;
     /** {@link #close()} is finishing the pending work, on the thread that holds the loop. */
@@ -642,7 +647,9 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Schedules {@code callback} to run in a later iteration, after the entries already in the ready queue:
-     * asyncio's {@code call_soon()}. Callbacks run in the order they were scheduled.
+     * asyncio's {@code call_soon()}. Callbacks run in the order they were scheduled, each in a copy of the
+     * {@link Context} that scheduled it (so do those of {@link #callLater}, {@link #callAt} and
+     * {@link #callSoonThreadsafe}).
      *
      * @param callback the code to run on the loop's thread
      * @return a handle to cancel the call with
@@ -653,6 +660,7 @@ public final class EventLoop implements AutoCloseable {
         checkNotClosed();
         checkThread("callSoon");
         Handle h = new Handle(sited(callback), null);
+        h.context = capturedContext();
         enqueue(h);
         return h;
     }
@@ -673,6 +681,7 @@ public final class EventLoop implements AutoCloseable {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
         Handle h = new Handle(sited(callback), null);
+        h.context = capturedContext();
         if (holderThread == Thread.currentThread() && (lifecycle == RUNNING || closing)) {
             ready.add(h);
             return h;
@@ -743,7 +752,9 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callLater");
-        return scheduleAfter(delayNanos, sited(callback));
+        TimerHandle h = scheduleAfter(delayNanos, sited(callback));
+        h.context = capturedContext();
+        return h;
     }
 
     /**
@@ -766,7 +777,10 @@ public final class EventLoop implements AutoCloseable {
         }
         checkNotClosed();
         checkThread("callAt");
-        return scheduleAt(Math.round(when * 1e9), sited(callback)); // rounded: when() gives back the time asked for
+        // Rounded: when() gives back the time asked for.
+        TimerHandle h = scheduleAt(Math.round(when * 1e9), sited(callback));
+        h.context = capturedContext();
+        return h;
     }
 
     /**
@@ -793,7 +807,7 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Wraps {@code coroutine} in a task scheduled to start in a later iteration: asyncio's {@code create_task()}.
-     * The loop keeps the task referenced until it is done.
+     * The loop keeps the task referenced until it is done. The task runs in a copy of the current {@link Context}.
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
@@ -823,6 +837,10 @@ public final class EventLoop implements AutoCloseable {
         // As asyncio's: only a task created without a name takes a number, so a named one leaves no gap.
         int number = name == null ? ++taskCounter : 0;
         Task<T> task = new Task<>(this, coroutine, name, number, currentTask, debug ? creationStack() : null);
+        Bindings context = currentBindings();
+        if (context != Bindings.EMPTY) {
+            task.setContextSlot(context);
+        }
         live.add(task);
         task.queued = true;
         enqueue(task);
@@ -1351,6 +1369,10 @@ public final class EventLoop implements AutoCloseable {
     void scheduleCallback(Object entry, Future<?> future) {
         if (entry instanceof Task<?> t) {
             t.wakeFrom(future);
+        } else if (entry instanceof Future.InContext c) {
+            Handle h = new Handle(c.callback(), future);
+            h.context = c.context();
+            enqueue(h);
         } else {
             enqueue(new Handle(entry, future));
         }
@@ -1498,6 +1520,45 @@ public final class EventLoop implements AutoCloseable {
      */
     private Runnable sited(Runnable callback) {
         return debug ? new SitedCallback(callback, creationStack()) : callback;
+    }
+
+    // ---- the current Context (see Context)
+
+    /**
+     * Where the current context of the code holding this loop is: the running task's (a {@link Context} or its
+     * {@link Bindings}), the running callback's, or null if neither runs (the loop's own code, or a loop not
+     * running), when it is the thread's.
+     */
+    Object contextSlot() {
+        Task<?> t = currentTask;
+        return t != null ? t.contextSlot() : callbackContext;
+    }
+
+    /** Replaces what {@link #contextSlot()} returns (non-null), for the running task or callback. */
+    void setContextSlot(Object context) {
+        Task<?> t = currentTask;
+        if (t != null) {
+            t.setContextSlot(context);
+        } else {
+            callbackContext = context;
+        }
+    }
+
+    /** The current context's values, for a caller that holds this loop or has checked it is not running. */
+    Bindings currentBindings() {
+        if (holderThread == Thread.currentThread()) {
+            Object slot = contextSlot();
+            if (slot != null) {
+                return Context.bindingsOf(slot);
+            }
+        }
+        return Context.threadBindings();
+    }
+
+    /** What a callback scheduled now runs in: the current values, null for none (which costs a handle nothing). */
+    private Bindings capturedContext() {
+        Bindings b = holderThread == Thread.currentThread() ? currentBindings() : Context.currentBindings();
+        return b == Bindings.EMPTY ? null : b;
     }
 
     private StackTraceElement[] creationStack() {
@@ -1688,11 +1749,13 @@ public final class EventLoop implements AutoCloseable {
             if (traced) {
                 tracing.stepStarted(h);
             }
+            callbackContext = h.context != null ? h.context : Bindings.EMPTY;
             try {
                 h.run();
             } catch (Throwable e) {
                 callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
             }
+            callbackContext = null;
             if (traced) {
                 tracing.stepEnded(h, false);
             }
@@ -2004,11 +2067,13 @@ public final class EventLoop implements AutoCloseable {
             Handle h = (Handle) item;
             if (!h.cancelled) {
                 currentTask = null;
+                callbackContext = h.context != null ? h.context : Bindings.EMPTY;
                 try {
                     h.run();
                 } catch (Throwable e) {
                     callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
                 }
+                callbackContext = null;
             }
         }
     }

@@ -333,12 +333,18 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     public final void addDoneCallback(Consumer<? super Future<T>> callback) {
         Objects.requireNonNull(callback, "callback must not be null");
         loop.checkThread("Future.addDoneCallback");
+        Bindings context = loop.currentBindings();
+        Object entry = context == Bindings.EMPTY ? callback : new InContext(callback, context);
         if (state != PENDING) {
             loop.checkNotClosed();
-            loop.scheduleCallback(callback, this);
+            loop.scheduleCallback(entry, this);
         } else {
-            addEntry(callback);
+            addEntry(entry);
         }
+    }
+
+    /** A done-callback added where the current {@link Context} had values, which it runs with. */
+    record InContext(Consumer<?> callback, Bindings context) {
     }
 
     /**
@@ -569,14 +575,18 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         }
         if (cbs instanceof Callbacks list) {
             int before = list.size();
-            list.removeIf(e -> e.equals(entry));
+            list.removeIf(e -> unwrapped(e).equals(entry));
             return before - list.size();
         }
-        if (cbs.equals(entry)) {
+        if (unwrapped(cbs).equals(entry)) {
             callbacks = null;
             return 1;
         }
         return 0;
+    }
+
+    private static Object unwrapped(Object entry) {
+        return entry instanceof InContext c ? c.callback() : entry;
     }
 
     private void scheduleCallbacks() {

@@ -21,6 +21,8 @@ public sealed class Handle permits TimerHandle {
     final Object fn;
     final Object arg;
     boolean cancelled;
+    /** The context the callback runs in ({@link Bindings} or a {@link Context}); null for an empty one. */
+    Object context;
 
     Handle(Object fn, Object arg) {
         this.fn = fn;

@@ -25,6 +25,8 @@ final class Offload<T> implements Runnable {
     private final EventLoop loop;
     private final Future<T> future;
     private final Callable<T> call;
+    /** The context values the call runs with ({@link Aio#toThread}'s caller's), or null for none. */
+    private final Bindings context;
     /** See {@link #inspectablePool}: the pool the call was handed to, if the loop can tell when it is full. */
     private final ThreadPoolExecutor pool;
     private Thread runner;
@@ -35,16 +37,23 @@ final class Offload<T> implements Runnable {
     /** Set when the close reported this call as blocked in get(), before releasing it (see {@link #refusedFailure}). */
     private volatile boolean releaseReported;
 
-    private Offload(EventLoop loop, Future<T> future, Callable<T> call, ThreadPoolExecutor pool) {
+    private Offload(EventLoop loop, Future<T> future, Callable<T> call, Bindings context, ThreadPoolExecutor pool) {
         this.loop = loop;
         this.future = future;
         this.call = call;
+        this.context = context;
         this.pool = pool;
     }
 
     static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call) {
+        return submit(loop, executor, call, Bindings.EMPTY);
+    }
+
+    /** As {@link #submit(EventLoop, Executor, Callable)}, the call running in a context with these values. */
+    static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call, Bindings context) {
         Future<T> future = new Future<>(loop);
-        var op = new Offload<>(loop, future, call, inspectablePool(executor));
+        var op = new Offload<>(loop, future, call, context == Bindings.EMPTY ? null : context,
+                inspectablePool(executor));
         future.owner = op; // wait-for graphs and dumps name the offloaded call
         loop.addInFlight(op);
         try {
@@ -78,7 +87,7 @@ final class Offload<T> implements Runnable {
         Throwable error = null;
         loop.tracing.offload(this, true);
         try {
-            value = call.call();
+            value = context == null ? call.call() : new Context(context).run(call);
         } catch (Throwable e) {
             error = e;
         } finally {

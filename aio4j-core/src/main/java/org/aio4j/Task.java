@@ -83,6 +83,11 @@ public final class Task<T> extends Future<T> {
         boolean passingOnCancel;
         /** Set when a cancellation this task is passing on comes back round to it: see {@link #requestCancel}. */
         boolean cameBackRound;
+        /**
+         * The task's context: the {@link Bindings} copied from its creator, a {@link Context} once one was needed,
+         * or null for an empty one (see {@link #contextSlot()}).
+         */
+        Object context;
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
         /**
@@ -251,6 +256,38 @@ public final class Task<T> extends Future<T> {
      */
     public Coroutine<T> getCoro() {
         return coro;
+    }
+
+    /**
+     * The task's {@link Context}: asyncio's {@code get_context()} (Python 3.12). A copy of its creator's context,
+     * made when the task was created; what the task sets with {@link ContextVar#set} is set here.
+     *
+     * @return the context the task runs in
+     * @throws IllegalStateException if called on a thread that does not hold the task's running loop
+     */
+    public Context getContext() {
+        loop.checkThread("Task.getContext");
+        Object slot = contextSlot();
+        if (slot instanceof Context c) {
+            return c;
+        }
+        Context c = new Context((Bindings) slot);
+        setContextSlot(c);
+        return c;
+    }
+
+    /** The task's context: a {@link Context}, or the {@link Bindings} it starts with (see EventLoop.contextSlot). */
+    Object contextSlot() {
+        Extras e = extras;
+        Object c = e == null ? null : e.context;
+        return c != null ? c : Bindings.EMPTY;
+    }
+
+    void setContextSlot(Object context) {
+        if (context == Bindings.EMPTY && (extras == null || extras.context == null)) {
+            return;
+        }
+        extras().context = context;
     }
 
     /**

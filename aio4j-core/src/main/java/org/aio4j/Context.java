@@ -1,0 +1,249 @@
+package org.aio4j;
+
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * A set of {@link ContextVar} values: Python's {@code contextvars.Context}, as asyncio uses it.
+ *
+ * <p>Every piece of code runs in a current context: a task in its own, a copy of its creator's made when
+ * {@link EventLoop#createTask} made the task (so a task sees the values set before it was created, and what it sets
+ * is seen by no other task, not even the one that created it); a callback of the loop in a copy of the context that
+ * scheduled it ({@link EventLoop#callSoon}, {@link EventLoop#callLater}, {@link EventLoop#callAt},
+ * {@link EventLoop#callSoonThreadsafe}, {@link Future#addDoneCallback}); the call of {@link Aio#toThread} in a copy
+ * of its caller's; any other thread in a context of its own, empty when the thread starts. {@link #run} runs code in
+ * a given context. A copy costs one reference: the values are an immutable map, and {@link ContextVar#set} makes a
+ * new one.
+ *
+ * <p>asyncio's {@code Runner} and {@code asyncio.run} run the main task in a copy of the calling thread's context;
+ * {@link Aio#run} does too. {@link EventLoop#runInExecutor}, as asyncio's {@code run_in_executor}, does not pass the
+ * context on.
+ *
+ * <p>Thread-safety: a context is used by one thread at a time, the one that {@linkplain #run runs} it or the one
+ * holding the loop of the task or callback it belongs to; {@link #run} refuses a context that another call is
+ * running. Reading a context (its {@link #get}, {@link #containsKey}, {@link #size}) from another thread sees some
+ * recent state of its values.
+ */
+public final class Context {
+
+    /** The context of a thread outside a loop: one per thread, made on the first {@code set}. */
+    private static final ThreadLocal<Context> OF_THREAD = new ThreadLocal<>();
+
+    volatile Bindings bindings;
+    /** Whether {@link #run} is running this context, on some thread. Guarded by {@code this}. */
+    private boolean entered;
+
+    /** An empty context: Python's {@code contextvars.Context()}. */
+    public Context() {
+        this(Bindings.EMPTY);
+    }
+
+    Context(Bindings bindings) {
+        this.bindings = bindings;
+    }
+
+    /**
+     * A copy of the current context: Python's {@code contextvars.copy_context()}. Changes to either do not show in
+     * the other.
+     *
+     * @return a new context with the current values
+     */
+    public static Context copyContext() {
+        return new Context(currentBindings());
+    }
+
+    /**
+     * A copy of this context: Python's {@code Context.copy()}.
+     *
+     * @return a new context with this one's values
+     */
+    public Context copy() {
+        return new Context(bindings);
+    }
+
+    /**
+     * Runs {@code body} with this context as the current one and returns its result: Python's
+     * {@code Context.run()}. What {@code body} sets with {@link ContextVar#set} is set in this context, and stays
+     * there when the call returns; the context that was current before is current again afterwards, whatever
+     * {@code body} did. In a task, the body may suspend: the task runs in this context until the call returns, and
+     * tasks it creates meanwhile copy this context.
+     *
+     * @param <T>  the type of the result
+     * @param body the code to run
+     * @return what {@code body} returned
+     * @throws Exception             what {@code body} threw
+     * @throws IllegalStateException if this context is already running: current on this thread, or in a
+     *                               {@code run} on another
+     * @throws NullPointerException  if {@code body} is null
+     */
+    public <T> T run(Callable<T> body) throws Exception {
+        Objects.requireNonNull(body, "body must not be null");
+        Entered scope = enter();
+        try {
+            return body.call();
+        } finally {
+            scope.exit();
+        }
+    }
+
+    /**
+     * As {@link #run(Callable)}, for a body without a result and without checked exceptions.
+     *
+     * @param body the code to run
+     * @throws IllegalStateException if this context is already running: current on this thread, or in a
+     *                               {@code run} on another
+     * @throws NullPointerException  if {@code body} is null
+     */
+    public void run(Runnable body) {
+        Objects.requireNonNull(body, "body must not be null");
+        Entered scope = enter();
+        try {
+            body.run();
+        } finally {
+            scope.exit();
+        }
+    }
+
+    /**
+     * The value of {@code var} in this context, or {@code null} if it has none (its default does not count): Python's
+     * {@code Context.get(var)}.
+     *
+     * @param <T> the type of the variable
+     * @param var the variable
+     * @return its value here, or {@code null}
+     * @throws NullPointerException if {@code var} is null
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T get(ContextVar<T> var) {
+        Object v = bindings.lookup(Objects.requireNonNull(var, "var must not be null"));
+        return v == Bindings.MISSING ? null : (T) v;
+    }
+
+    /**
+     * Whether {@code var} has a value in this context (its default does not count): Python's {@code var in ctx}.
+     *
+     * @param var the variable
+     * @return whether it was set here
+     * @throws NullPointerException if {@code var} is null
+     */
+    public boolean containsKey(ContextVar<?> var) {
+        return bindings.lookup(Objects.requireNonNull(var, "var must not be null")) != Bindings.MISSING;
+    }
+
+    /**
+     * The number of variables set in this context: Python's {@code len(ctx)}.
+     *
+     * @return the number of variables with a value here
+     */
+    public int size() {
+        return bindings.size();
+    }
+
+    @Override
+    public String toString() {
+        Bindings b = bindings;
+        StringBuilder out = new StringBuilder("Context{");
+        for (int i = 0; i < b.size(); i++) {
+            out.append(i == 0 ? "" : ", ").append(b.var(i).name()).append('=').append(b.value(i));
+        }
+        return out.append('}').toString();
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Where the current context is. In a running loop it belongs to the task or the callback running now (the
+    // loop's contextSlot: a Context, or Bindings not yet needed as a Context, which is how a task or callback starts
+    // and costs nothing until something is set); elsewhere it is the thread's.
+
+    /** The current values, without making a context for them. */
+    static Bindings currentBindings() {
+        EventLoop loop = EventLoop.ofCurrentThread();
+        if (loop != null) {
+            Object slot = loop.contextSlot();
+            if (slot != null) {
+                return bindingsOf(slot);
+            }
+        }
+        return threadBindings();
+    }
+
+    /** The current values of a thread that runs no task or callback of a loop. */
+    static Bindings threadBindings() {
+        Context c = OF_THREAD.get();
+        return c == null ? Bindings.EMPTY : c.bindings;
+    }
+
+    static Bindings bindingsOf(Object slot) {
+        return slot instanceof Context c ? c.bindings : (Bindings) slot;
+    }
+
+    /** The current context, made (and put in its place) if it was only values so far. */
+    static Context current() {
+        EventLoop loop = EventLoop.ofCurrentThread();
+        if (loop != null) {
+            Object slot = loop.contextSlot();
+            if (slot instanceof Context c) {
+                return c;
+            }
+            if (slot != null) {
+                Context c = new Context((Bindings) slot);
+                loop.setContextSlot(c);
+                return c;
+            }
+        }
+        Context c = OF_THREAD.get();
+        if (c == null) {
+            c = new Context();
+            OF_THREAD.set(c);
+        }
+        return c;
+    }
+
+    /** Makes this context the current one, until the returned scope's {@code exit}. */
+    private Entered enter() {
+        synchronized (this) {
+            if (entered) {
+                throw new IllegalStateException("cannot enter " + this + ": it is already entered");
+            }
+            entered = true;
+        }
+        try {
+            EventLoop loop = EventLoop.ofCurrentThread();
+            Object slot = loop == null ? null : loop.contextSlot();
+            if (slot == this) {
+                throw new IllegalStateException("cannot enter " + this + ": it is the current context");
+            }
+            if (slot != null) {
+                Task<?> task = loop.currentTask;
+                loop.setContextSlot(this);
+                return task != null ? () -> {
+                    task.setContextSlot(slot);
+                    leave();
+                } : () -> {
+                    loop.setContextSlot(slot);
+                    leave();
+                };
+            }
+            Context before = OF_THREAD.get();
+            if (before == this) {
+                throw new IllegalStateException("cannot enter " + this + ": it is the current context");
+            }
+            OF_THREAD.set(this);
+            return () -> {
+                OF_THREAD.set(before);
+                leave();
+            };
+        } catch (RuntimeException e) {
+            leave();
+            throw e;
+        }
+    }
+
+    private synchronized void leave() {
+        entered = false;
+    }
+
+    /** The end of a {@link #run}: puts back the context that was current before. */
+    private interface Entered {
+        void exit();
+    }
+}

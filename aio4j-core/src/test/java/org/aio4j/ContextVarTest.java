@@ -1,0 +1,331 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ContextVar} and {@link Context}, Python's {@code contextvars} as asyncio uses them: which values each task,
+ * callback and offloaded call sees, and the rules of {@code set}/{@code reset}/{@code run}. The expected values are
+ * what CPython 3.13 gives for the same programs.
+ */
+class ContextVarTest {
+
+    private static final ContextVar<String> REQUEST = new ContextVar<>("request");
+    private static final ContextVar<Integer> DEPTH = new ContextVar<>("depth", 0);
+
+    @Test
+    void getWithoutAValueGivesTheDefaultTheFallbackOrANamedError() throws Exception {
+        TestLoops.runVirtual(() -> {
+            assertThat(DEPTH.get()).isZero();
+            assertThat(DEPTH.get(7)).as("get(fallback) prefers the fallback to the default").isEqualTo(7);
+            assertThat(REQUEST.get("none")).isEqualTo("none");
+            assertThatThrownBy(REQUEST::get).isInstanceOf(NoSuchElementException.class)
+                    .hasMessage("ContextVar 'request' has no value in the current context and no default");
+            REQUEST.set(null);
+            assertThat(REQUEST.get()).as("null is a value").isNull();
+            assertThat(REQUEST.get("none")).isNull();
+            return null;
+        });
+    }
+
+    @Test
+    void resetGivesBackThePreviousValueOnceAndOnlyInItsContext() throws Exception {
+        TestLoops.runVirtual(() -> {
+            ContextVar.Token<String> first = REQUEST.set("a");
+            assertThat(first.hasOldValue()).isFalse();
+            assertThatThrownBy(first::oldValue).isInstanceOf(NoSuchElementException.class);
+            ContextVar.Token<String> second = REQUEST.set("b");
+            assertThat(second.oldValue()).isEqualTo("a");
+            assertThat(second.var()).isSameAs(REQUEST);
+            REQUEST.reset(second);
+            assertThat(REQUEST.get()).isEqualTo("a");
+            assertThatThrownBy(() -> REQUEST.reset(second)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has already been used once");
+            var other = new ContextVar<String>("other");
+            assertThatThrownBy(() -> other.reset(first)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("created by a different ContextVar");
+            Task<Void> elsewhere = Aio.createTask(() -> REQUEST.reset(first));
+            Aio.gatherWithExceptions(elsewhere).await();
+            assertThat(elsewhere.exception()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("created in a different Context");
+            REQUEST.reset(first);
+            assertThat(REQUEST.get("unset")).isEqualTo("unset");
+            assertThatThrownBy(() -> REQUEST.reset(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("token must not be null");
+            return null;
+        });
+    }
+
+    @Test
+    void aTokenClosedByTryWithResourcesResetsTheVariable() throws Exception {
+        TestLoops.runVirtual(() -> {
+            DEPTH.set(1);
+            try (var _ = DEPTH.set(2)) {
+                assertThat(DEPTH.get()).isEqualTo(2);
+            }
+            assertThat(DEPTH.get()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void aTaskStartsWithItsCreatorsValuesAndKeepsItsOwnChangesToItself() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("parent");
+            Task<Void> child = Aio.createTask(() -> {
+                seen.add("child sees " + REQUEST.get());
+                REQUEST.set("child");
+                Aio.sleep(1);
+                seen.add("child still sees " + REQUEST.get());
+                Task<Boolean> grandchild = Aio.createTask(() -> seen.add("grandchild sees " + REQUEST.get()));
+                grandchild.await();
+            });
+            REQUEST.set("parent, after creating the child");
+            Task<Void> sibling = Aio.createTask(() -> {
+                Aio.sleep(0.5);
+                seen.add("sibling sees " + REQUEST.get());
+            });
+            Aio.gather(child, sibling).await();
+            seen.add("parent sees " + REQUEST.get());
+            seen.add("child's context holds " + child.getContext().get(REQUEST));
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "child sees parent",
+                "sibling sees parent, after creating the child",
+                "child still sees child",
+                "grandchild sees child",
+                "parent sees parent, after creating the child",
+                "child's context holds child");
+    }
+
+    @Test
+    void theMainTaskOfAioRunCopiesTheCallingThreadsContext() throws Exception {
+        try (var _ = REQUEST.set("outside")) {
+            String seen = TestLoops.runVirtual(() -> {
+                String before = REQUEST.get();
+                REQUEST.set("inside");
+                return before;
+            });
+            assertThat(seen).isEqualTo("outside");
+            assertThat(REQUEST.get()).as("the main task's set stays in its copy").isEqualTo("outside");
+        }
+        assertThat(REQUEST.get("unset")).isEqualTo("unset");
+    }
+
+    @Test
+    void callbacksRunInACopyOfTheContextThatScheduledThem() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            REQUEST.set("at callSoon");
+            loop.callSoon(() -> {
+                seen.add("callSoon: " + REQUEST.get());
+                REQUEST.set("set in a callback");
+            });
+            REQUEST.set("at callLater");
+            loop.callLater(0.5, () -> seen.add("callLater: " + REQUEST.get()));
+            REQUEST.set("at callAt");
+            loop.callAt(loop.time() + 0.6, () -> seen.add("callAt: " + REQUEST.get()));
+            Future<String> f = loop.createFuture();
+            REQUEST.set("at addDoneCallback");
+            f.addDoneCallback(done -> seen.add("done-callback: " + REQUEST.get()));
+            REQUEST.set("at setResult");
+            Aio.sleep(1);
+            f.setResult("x");
+            Aio.sleep(0);
+            Aio.sleep(0);
+            seen.add("task: " + REQUEST.get());
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "callSoon: at callSoon",
+                "callLater: at callLater",
+                "callAt: at callAt",
+                "done-callback: at addDoneCallback",
+                "task: at setResult");
+    }
+
+    @Test
+    void callbacksScheduledWithoutValuesSeeNoneEvenAfterOneThatSetSome() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.callSoon(() -> REQUEST.set("leaked?"));
+            loop.callSoon(() -> seen.add("next callback: " + REQUEST.get("unset")));
+            Aio.sleep(0);
+            seen.add("task: " + REQUEST.get("unset"));
+            return null;
+        });
+        assertThat(seen).containsExactly("next callback: unset", "task: unset");
+    }
+
+    @Test
+    void aDoneCallbackAddedWithValuesCanStillBeRemoved() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            REQUEST.set("r");
+            java.util.function.Consumer<Future<String>> cb = done -> seen.add("ran");
+            f.addDoneCallback(cb);
+            f.addDoneCallback(cb);
+            assertThat(f.removeDoneCallback(cb)).isEqualTo(2);
+            f.setResult("x");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void toThreadRunsTheCallInACopyOfTheCallersContext() throws Exception {
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("task");
+            String inThread = Aio.toThread(() -> {
+                String before = REQUEST.get();
+                REQUEST.set("thread");
+                return before + " then " + REQUEST.get();
+            });
+            assertThat(inThread).isEqualTo("task then thread");
+            assertThat(REQUEST.get()).isEqualTo("task");
+            assertThat(Aio.getRunningLoop().runInExecutor(null, () -> REQUEST.get("unset")).await())
+                    .as("run_in_executor does not pass the context on, in asyncio either").isEqualTo("unset");
+            return null;
+        });
+    }
+
+    @Test
+    void callSoonThreadsafeAndRunCoroutineThreadsafeCarryTheSubmittingThreadsValues() throws Exception {
+        try (var background = new BackgroundLoop("context-threadsafe")) {
+            EventLoop loop = background.loop();
+            var fromCallback = new CompletableFuture<String>();
+            CompletableFuture<String> fromTask;
+            try (var _ = REQUEST.set("submitter")) {
+                loop.callSoonThreadsafe(() -> fromCallback.complete(REQUEST.get("unset")));
+                fromTask = loop.runCoroutineThreadsafe(() -> REQUEST.get("unset"));
+            }
+            assertThat(fromCallback.get(30, TimeUnit.SECONDS)).isEqualTo("submitter");
+            assertThat(fromTask.get(30, TimeUnit.SECONDS)).isEqualTo("submitter");
+        }
+    }
+
+    @Test
+    void contextRunSwitchesTheTasksContextEvenAcrossSuspensions() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("task");
+            Context ctx = new Context();
+            Task<Void> other = Aio.createTask(() -> {
+                Aio.sleep(0);
+                seen.add("other task: " + REQUEST.get());
+            });
+            String result = ctx.run(() -> {
+                seen.add("in run: " + REQUEST.get("unset"));
+                REQUEST.set("in ctx");
+                Aio.sleep(0); // the other task runs meanwhile, in its own context
+                Task<String> child = Aio.createTask(() -> REQUEST.get());
+                return child.await();
+            });
+            seen.add("child created in run: " + result);
+            seen.add("after run: " + REQUEST.get());
+            seen.add("ctx keeps: " + ctx.get(REQUEST) + ", size " + ctx.size() + ", " + ctx.containsKey(DEPTH));
+            other.await();
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "in run: unset",
+                "other task: task",
+                "child created in run: in ctx",
+                "after run: task",
+                "ctx keeps: in ctx, size 1, false");
+    }
+
+    @Test
+    void aContextCannotBeEnteredTwice() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Context ctx = Context.copyContext();
+            ctx.run(() -> assertThatThrownBy(() -> ctx.run(() -> { }))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already entered"));
+            Context own = Aio.currentTask().getContext();
+            assertThatThrownBy(() -> own.run(() -> { })).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is the current context");
+            assertThatThrownBy(() -> ctx.run((Runnable) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("body must not be null");
+            ctx.run(() -> { }); // still usable after the refusals
+            return null;
+        });
+    }
+
+    @Test
+    void copyContextSnapshotsTheValues() throws Exception {
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("before");
+            Context snapshot = Context.copyContext();
+            REQUEST.set("after");
+            assertThat(snapshot.get(REQUEST)).isEqualTo("before");
+            assertThat(snapshot.run(() -> REQUEST.get())).isEqualTo("before");
+            Context copy = snapshot.copy();
+            copy.run(() -> REQUEST.set("in the copy"));
+            assertThat(snapshot.get(REQUEST)).isEqualTo("before");
+            assertThat(copy.toString()).isEqualTo("Context{request=in the copy}");
+            return null;
+        });
+    }
+
+    @Test
+    void anAsyncGeneratorsBodySeesTheContextOfTheTaskIteratingIt() throws Exception {
+        List<String> seen = TestLoops.runVirtual(() -> {
+            REQUEST.set("consumer");
+            var gen = AsyncGenerator.<String>of(out -> {
+                out.emit(REQUEST.get());
+                Aio.sleep(0);
+                out.emit(REQUEST.get());
+            });
+            List<String> got = new ArrayList<>();
+            for (String s : gen) {
+                got.add(s);
+            }
+            return got;
+        });
+        assertThat(seen).containsExactly("consumer", "consumer");
+    }
+
+    @Test
+    void manyTasksInterleavingEachSeeOnlyTheirOwnValues() throws Exception {
+        int tasks = 2_000;
+        int rounds = 5;
+        long mismatches = TestLoops.runVirtual(() -> {
+            long[] wrong = {0};
+            List<Task<Void>> all = new ArrayList<>();
+            for (int i = 0; i < tasks; i++) {
+                String mine = "task-" + i;
+                all.add(Aio.createTask(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        try (var _ = DEPTH.set(r)) {
+                            REQUEST.set(mine);
+                            Aio.sleep(0);
+                            if (!mine.equals(REQUEST.get()) || DEPTH.get() != r) {
+                                wrong[0]++;
+                            }
+                        }
+                        if (DEPTH.get() != 0) {
+                            wrong[0]++;
+                        }
+                    }
+                }));
+            }
+            Aio.gather(all).await();
+            assertThat(REQUEST.get("unset")).isEqualTo("unset");
+            return wrong[0];
+        });
+        assertThat(mismatches).isZero();
+    }
+}
