@@ -55,7 +55,9 @@ public final class Aio {
      * the loop, blocked in {@link Future#get()} on one of its futures while nothing is left that could settle it, are
      * not waited for: the close reports each to the loop's exception handler and releases it with an
      * {@link IllegalStateException}. Nor are the calls queued behind them on a pool all of whose threads they take
-     * (see {@link EventLoop#runInExecutor}): the close reports and drops them.
+     * (see {@link EventLoop#runInExecutor}): the close reports and drops them. The main task runs in a copy of the
+     * calling thread's {@link Context}. To run several coroutines one after the other on one loop, use a
+     * {@link Runner}.
      *
      * <p>Interrupting the thread that called {@code run} is the counterpart of asyncio's Ctrl-C: the main task is
      * cancelled where it waits (as {@code asyncio.run} cancels it on {@code SIGINT}), the shutdown above runs as

@@ -831,15 +831,24 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        return createTask(coroutine, name, null);
+    }
+
+    /** As {@link #createTask(Coroutine, String)}, the task running in {@code context} itself if it is not null. */
+    <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         checkNotClosed();
         checkThread("createTask");
         // As asyncio's: only a task created without a name takes a number, so a named one leaves no gap.
         int number = name == null ? ++taskCounter : 0;
         Task<T> task = new Task<>(this, coroutine, name, number, currentTask, debug ? creationStack() : null);
-        Bindings context = currentBindings();
-        if (context != Bindings.EMPTY) {
+        if (context != null) {
             task.setContextSlot(context);
+        } else {
+            Bindings inherited = currentBindings();
+            if (inherited != Bindings.EMPTY) {
+                task.setContextSlot(inherited);
+            }
         }
         live.add(task);
         task.queued = true;

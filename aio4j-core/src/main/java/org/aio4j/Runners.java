@@ -3,7 +3,7 @@ package org.aio4j;
 import java.time.Duration;
 import java.util.ArrayList;
 
-/** {@link Aio#run}: asyncio's {@code runners.py}. */
+/** The shutdown of a {@link Runner} ({@link Aio#run}'s too): the rest of asyncio's {@code runners.py}. */
 final class Runners {
 
     static final Duration OFFLOAD_SHUTDOWN_TIMEOUT = Duration.ofMinutes(5);
@@ -17,31 +17,22 @@ final class Runners {
 
     /** As {@link #run(EventLoop, Coroutine)}, waiting at most {@code offloadTimeout} for offloaded work at the end. */
     static <T> T run(EventLoop loop, Coroutine<T> main, Duration offloadTimeout) throws Exception {
-        Throwable primary = null;
-        boolean interrupted = false;
-        try {
-            return loop.runUntilComplete(loop.createTask(main));
-        } catch (Throwable e) {
-            primary = e;
-            throw e;
-        } finally {
-            // An interrupt of this thread has cancelled the main task; keep it from cancelling the shutdown too,
-            // and restore it at the end.
-            interrupted = Thread.interrupted();
-            try {
-                shutdown(loop, primary, offloadTimeout);
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        try (var runner = new Runner(() -> loop, "Aio.run()", "Aio.run()", offloadTimeout)) {
+            return runner.run(main);
         }
     }
 
-    private static void shutdown(EventLoop loop, Throwable primary, Duration offloadTimeout) throws Exception {
+    /**
+     * The end of a {@link Runner}: cancels the tasks left and awaits them, awaits offloaded work (at most
+     * {@code offloadTimeout}), shuts the default executor down and closes the loop. {@code who} names the runner in
+     * reports ({@code Aio.run()}). An interrupt of the calling thread is kept from cancelling the shutdown and set
+     * again at the end.
+     */
+    static void shutdown(EventLoop loop, String who, Duration offloadTimeout) throws Exception {
+        boolean interrupted = Thread.interrupted();
         try {
-            cancelAllTasks(loop);
-            if (awaitOffloads(loop, offloadTimeout)) {
+            cancelAllTasks(loop, who);
+            if (awaitOffloads(loop, who, offloadTimeout)) {
                 if (!loop.shutdownDefaultExecutor(OFFLOAD_SHUTDOWN_TIMEOUT)) {
                     loop.callExceptionHandler(new ExceptionContext("The default executor did not finish within "
                             + OFFLOAD_SHUTDOWN_TIMEOUT, null, null, null));
@@ -51,18 +42,19 @@ final class Runners {
                 // loop's futures, which the close reports and releases).
                 loop.shutdownDefaultExecutor(Duration.ZERO);
             }
-        } catch (Exception | Error e) {
-            if (primary == null) {
-                throw e;
-            }
-            primary.addSuppressed(e);
         } finally {
-            loop.close();
+            try {
+                loop.close();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
     /** asyncio's {@code _cancel_all_tasks}. */
-    private static void cancelAllTasks(EventLoop loop) throws Exception {
+    private static void cancelAllTasks(EventLoop loop, String who) throws Exception {
         var pending = new ArrayList<>(loop.allTasks());
         if (pending.isEmpty()) {
             return;
@@ -75,7 +67,7 @@ final class Runners {
             if (!t.isCancelled() && t.peekException() != null) {
                 t.markRetrieved();
                 loop.callExceptionHandler(new ExceptionContext(
-                        "unhandled exception during Aio.run() shutdown", t.peekException(), t, null));
+                        "unhandled exception during " + who + " shutdown", t.peekException(), t, null));
             }
         }
     }
@@ -96,7 +88,7 @@ final class Runners {
      * @return whether every call ended; if not, what is left has been reported to the exception handler, or will be
      *         by the close
      */
-    private static boolean awaitOffloads(EventLoop loop, Duration timeout) throws Exception {
+    private static boolean awaitOffloads(EventLoop loop, String who, Duration timeout) throws Exception {
         if (loop.inFlightSnapshot().isEmpty()) {
             return true;
         }
@@ -128,7 +120,7 @@ final class Runners {
                     bound.cancel();
                 }
             }
-        }, "Aio.run() awaiting offloaded work");
+        }, who + " awaiting offloaded work");
         try {
             return loop.runUntilComplete(waiting);
         } catch (DeadlockException stuck) {

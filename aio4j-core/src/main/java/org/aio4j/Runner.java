@@ -1,0 +1,153 @@
+package org.aio4j;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.Supplier;
+
+/**
+ * Runs several top-level coroutines one after the other on the same event loop: asyncio's {@code asyncio.Runner}.
+ * {@link Aio#run} is one {@code Runner} used once.
+ *
+ * <pre>{@code
+ * try (var runner = new Runner()) {
+ *     runner.run(() -> connect());     // the loop, its tasks and the values of the runner's context
+ *     runner.run(() -> serve());       // are still there for the next run
+ * }                                    // close(): what is left is cancelled, then the loop is closed
+ * }</pre>
+ *
+ * <p>The loop is made on first use, by {@link #run} or {@link #getLoop()}. Each {@code run} runs its coroutine as a
+ * new task until it is done and returns its result; tasks it created and left pending stay on the loop and go on
+ * running in the next {@code run}. Every main task runs in the runner's {@link Context}, a copy of the calling
+ * thread's made on first use, so a {@link ContextVar} set by one run is seen by the next (as asyncio's). Interrupting
+ * the calling thread during a {@code run} cancels its main task, as in {@link Aio#run}. {@link #close()} does what
+ * {@code Aio.run} does at its end: cancels the tasks left and awaits them, awaits offloaded work (at most 5 minutes),
+ * shuts the default executor down and closes the loop.
+ *
+ * <p>Not thread-safe: use a runner from one thread at a time, never from a task of a running loop.
+ */
+public final class Runner implements AutoCloseable {
+
+    private final Supplier<EventLoop> loopFactory;
+    /** How errors and reports name {@link #run} and {@link #close()}: both {@code Aio.run()} for Aio.run's runner. */
+    private final String runName;
+    private final String closeName;
+    private final Duration offloadTimeout;
+    private EventLoop loop;
+    private Context context;
+    private boolean closed;
+
+    /** A runner on a new {@link EventLoop} with the default settings. */
+    public Runner() {
+        this(EventLoop::new);
+    }
+
+    /**
+     * A runner on the loop {@code loopFactory} makes on first use: asyncio's {@code Runner(loop_factory=)}, e.g.
+     * {@code () -> EventLoop.builder().virtualTime().build()}.
+     *
+     * @param loopFactory makes the loop, called once; it must return a new loop, not {@code null}
+     * @throws NullPointerException if {@code loopFactory} is null
+     */
+    public Runner(Supplier<EventLoop> loopFactory) {
+        this(Objects.requireNonNull(loopFactory, "loopFactory must not be null"), "Runner.run()", "Runner.close()",
+                Runners.OFFLOAD_SHUTDOWN_TIMEOUT);
+    }
+
+    Runner(Supplier<EventLoop> loopFactory, String runName, String closeName, Duration offloadTimeout) {
+        this.loopFactory = loopFactory;
+        this.runName = runName;
+        this.closeName = closeName;
+        this.offloadTimeout = offloadTimeout;
+    }
+
+    /**
+     * Runs {@code main} as a new task on the runner's loop until it is done: asyncio's {@code Runner.run()}.
+     *
+     * @param <T>  the type of {@code main}'s result
+     * @param main the coroutine to run
+     * @return the value {@code main} returned
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed
+     * @throws NullPointerException  if {@code main} is null, or the loop factory returned null
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
+    public <T> T run(Coroutine<T> main) throws Exception {
+        Objects.requireNonNull(main, "main coroutine must not be null");
+        if (EventLoop.ofCurrentThread() != null) {
+            throw new IllegalStateException(runName + " cannot be called from a running event loop");
+        }
+        EventLoop l = lazyInit();
+        return l.runUntilComplete(l.createTask(main, null, context));
+    }
+
+    /**
+     * As {@link #run(Coroutine)}, for a coroutine without a result.
+     *
+     * @param main the coroutine to run
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed
+     * @throws NullPointerException  if {@code main} is null, or the loop factory returned null
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
+    public void run(VoidCoroutine main) throws Exception {
+        run(Objects.requireNonNull(main, "main coroutine must not be null").asCoroutine());
+    }
+
+    /**
+     * The runner's loop, made now if it was not yet: asyncio's {@code Runner.get_loop()}.
+     *
+     * @return the loop
+     * @throws IllegalStateException if the runner is closed
+     * @throws NullPointerException  if the loop factory returned null
+     */
+    public EventLoop getLoop() {
+        return lazyInit();
+    }
+
+    /**
+     * Cancels the tasks left on the loop and awaits them, awaits offloaded work, shuts the default executor down and
+     * closes the loop: asyncio's {@code Runner.close()}. Each task left that ends with an exception other than its
+     * cancellation is reported to the loop's exception handler. Does nothing if the runner is closed already; a runner
+     * never used is only marked closed.
+     *
+     * @throws IllegalStateException if called from a running event loop (a task of this runner's loop, say), or
+     *                               if the shutdown failed (the exception as its cause; the loop is closed all the
+     *                               same)
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (EventLoop.ofCurrentThread() != null) {
+            throw new IllegalStateException(closeName + " cannot be called from a running event loop");
+        }
+        closed = true;
+        if (loop != null) {
+            try {
+                Runners.shutdown(loop, closeName, offloadTimeout);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(closeName + " failed to shut the loop down", e);
+            }
+        }
+    }
+
+    private EventLoop lazyInit() {
+        if (closed) {
+            throw new IllegalStateException("Runner is closed");
+        }
+        if (loop == null) {
+            loop = Objects.requireNonNull(loopFactory.get(), "loopFactory returned null");
+            context = Context.copyContext();
+        }
+        return loop;
+    }
+
+    @Override
+    public String toString() {
+        return "Runner[" + (closed ? "closed" : loop == null ? "not started" : "loop=" + loop) + "]";
+    }
+}

@@ -1,0 +1,156 @@
+package org.aio4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+/** {@link Runner}, asyncio's {@code asyncio.Runner}: several runs on one loop, and its close. */
+class RunnerTest {
+
+    private static final ContextVar<String> USER = new ContextVar<>("user");
+
+    private static Runner virtualRunner(List<ExceptionContext> errors) {
+        return new Runner(() -> TestLoops.virtual(errors));
+    }
+
+    @Test
+    void runsShareTheLoopTheirPendingTasksAndTheRunnersContext() throws Exception {
+        List<String> log = new ArrayList<>();
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        try (var _ = USER.set("thread")) {
+            EventLoop loop = runner.getLoop();
+            Task<Void> ticker = runner.run(() -> {
+                USER.set("set by the first run");
+                return Aio.createTask(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        Aio.sleep(1);
+                        log.add("tick " + i + " at " + Aio.getRunningLoop().time());
+                    }
+                });
+            });
+            assertThat(log).as("nothing runs between runs").isEmpty();
+            String second = runner.run(() -> {
+                assertThat(Aio.getRunningLoop()).isSameAs(loop);
+                Aio.sleep(2.5);
+                return USER.get();
+            });
+            assertThat(second).isEqualTo("set by the first run");
+            assertThat(log).containsExactly("tick 0 at 1.0", "tick 1 at 2.0");
+            assertThat(USER.get()).as("the runs set the runner's context, not the thread's").isEqualTo("thread");
+            assertThat(ticker.isDone()).isFalse();
+            runner.close();
+            assertThat(ticker.isCancelled()).as("close cancels what is left").isTrue();
+            assertThat(loop.isClosed()).isTrue();
+        } finally {
+            runner.close();
+        }
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void theRunnersContextIsACopyOfTheThreadsMadeOnFirstUse() throws Exception {
+        try (Runner runner = virtualRunner(new ArrayList<>())) {
+            try (var _ = USER.set("before first use")) {
+                runner.getLoop();
+            }
+            try (var _ = USER.set("after first use")) {
+                assertThat(runner.run(() -> USER.get("unset"))).isEqualTo("before first use");
+            }
+        }
+    }
+
+    @Test
+    void aFailedRunLeavesTheRunnerUsable() throws Exception {
+        try (Runner runner = virtualRunner(new ArrayList<>())) {
+            var boom = new IllegalStateException("boom");
+            assertThatThrownBy(() -> runner.run(() -> {
+                Aio.sleep(1);
+                throw boom;
+            })).isSameAs(boom);
+            assertThat(runner.run(() -> "still running")).isEqualTo("still running");
+        }
+    }
+
+    @Test
+    void closeReportsATaskThatFailsWhileItIsCancelled() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        runner.run(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    throw new IllegalStateException("cleanup failed");
+                }
+            });
+            Aio.sleep(0);
+        });
+        runner.close();
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo("unhandled exception during Runner.close() shutdown");
+            assertThat(c.exception()).hasMessage("cleanup failed");
+        });
+    }
+
+    @Test
+    void aClosedRunnerRefusesWorkAndClosesOnlyOnce() throws Exception {
+        int[] made = {0};
+        Runner unused = new Runner(() -> {
+            made[0]++;
+            return EventLoop.builder().virtualTime().build();
+        });
+        unused.close();
+        assertThat(made[0]).as("closing a runner never used makes no loop").isZero();
+        Runner runner = virtualRunner(new ArrayList<>());
+        runner.run(() -> Aio.sleep(0));
+        runner.close();
+        runner.close();
+        assertThatThrownBy(() -> runner.run(() -> "late")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("Runner is closed");
+        assertThatThrownBy(runner::getLoop).isInstanceOf(IllegalStateException.class).hasMessage("Runner is closed");
+    }
+
+    @Test
+    void badUseIsRefusedWithTheProblemNamed() throws Exception {
+        assertThatThrownBy(() -> new Runner(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("loopFactory must not be null");
+        try (Runner nulls = new Runner(() -> null)) {
+            assertThatThrownBy(nulls::getLoop).isInstanceOf(NullPointerException.class)
+                    .hasMessage("loopFactory returned null");
+        }
+        try (Runner runner = virtualRunner(new ArrayList<>())) {
+            assertThatThrownBy(() -> runner.run((Coroutine<String>) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("main coroutine must not be null");
+            runner.run(() -> {
+                assertThatThrownBy(() -> runner.run(() -> "nested")).isInstanceOf(IllegalStateException.class)
+                        .hasMessage("Runner.run() cannot be called from a running event loop");
+                assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                        .hasMessage("Runner.close() cannot be called from a running event loop");
+            });
+            assertThat(runner.run(() -> "the refused close left it open")).isEqualTo("the refused close left it open");
+        }
+    }
+
+    @Test
+    void anInterruptOfTheCallingThreadCancelsTheRunsMainTask() throws Exception {
+        Thread caller = Thread.currentThread();
+        try (Runner runner = new Runner()) {
+            assertThatThrownBy(() -> runner.run(() -> {
+                Aio.toThread(() -> {
+                    caller.interrupt();
+                    return null;
+                });
+                Aio.sleep(3600); // would wait an hour
+            })).isInstanceOf(CancellationException.class);
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+            assertThat(runner.run(() -> "the next run runs")).isEqualTo("the next run runs");
+        } finally {
+            Thread.interrupted();
+        }
+    }
+}
