@@ -38,9 +38,11 @@ import org.aio4j.GeneratorExit;
  * <h2>Errors</h2>
  * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after
  * the rows before it, as a {@link java.util.concurrent.CompletionException} whose cause is the
- * {@link java.sql.SQLException} and whose message names the step (executing, reading row n, closing) and the query
- * (unchecked exceptions of the mapper as they are). So does the executor's refusal to run the next read, a
- * {@link java.util.concurrent.RejectedExecutionException}, after the rows read before it. Then the cursor is closed.
+ * {@link java.sql.SQLException} and whose message names the step (connecting, executing, reading row n, closing) and
+ * the query (unchecked exceptions of the mapper as they are): a failure of {@link ConnectionFactory#connect()}, such
+ * as a pool's timeout, reads {@code connecting failed, query: ...}. So does the executor's refusal to run the next
+ * read, a {@link java.util.concurrent.RejectedExecutionException}, after the rows read before it. Then the cursor is
+ * closed.
  *
  * <h2>Closing and cancellation</h2>
  * The cursor is an {@link AsyncGenerator}'s consumer side, so it is closed when the consumer stops early and closes
@@ -198,6 +200,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                     blocking.connect();
                     return null;
                 }));
+            } catch (Exception e) { // a pool's timeout, a refused login: not a failure of the query
+                throw asException(named(e, "connecting"));
+            }
+            try {
                 await(offload(loop, query.executor(), () -> {
                     blocking.execute();
                     return null;

@@ -52,6 +52,7 @@ class JdbcQueryTest {
         AioTesting.runTest(TestOptions.defaults().withVirtualTime(false), () -> {
             var rows = JdbcQuery.of(() -> null, "SELECT 1", rs -> 1).rows();
             assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
+                    .hasMessageStartingWith("connecting failed, query: SELECT 1: ")
                     .cause().isInstanceOf(SQLException.class)
                     .hasMessage("ConnectionFactory returned null instead of a connection");
         });
@@ -66,7 +67,7 @@ class JdbcQueryTest {
                 throw refused;
             }, "SELECT 42", rs -> 1).rows();
             assertThatThrownBy(rows::hasNext).isInstanceOf(CompletionException.class)
-                    .hasMessage("executing failed, query: SELECT 42: " + refused)
+                    .hasMessage("connecting failed, query: SELECT 42: " + refused)
                     .cause().isSameAs(refused);
             var mapped = JdbcQuery.of(() -> java.sql.DriverManager.getConnection("jdbc:h2:mem:"),
                     "SELECT X FROM SYSTEM_RANGE(1, 5)", rs -> {
