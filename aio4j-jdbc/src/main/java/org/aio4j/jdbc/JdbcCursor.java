@@ -76,6 +76,15 @@ import org.aio4j.GeneratorExit;
  * not an error, as when a task is cancelled while it awaits a future that fails. A cursor that was failing or
  * cancelled before its clean-up began goes on with that, carrying the rest.
  *
+ * <h2>On a virtual clock</h2>
+ * A loop on a virtual clock ({@link EventLoop.Builder#virtualTime()}, the default of aio4j-test's {@code runTest} and
+ * {@code @AioTest}) does not move its clock while a JDBC call is in flight: the call runs in real time and the clock
+ * waits for it. So a deadline around the consumer ({@link org.aio4j.Timeout}, {@code Aio.waitFor}) cannot pass while
+ * a query runs or while {@link ConnectionFactory#connect()} waits for an exhausted pool's connection, however long
+ * that takes: a test that expects a slow query or an exhausted pool to time out does not time out, and hangs until
+ * the call ends or the test's real-time timeout fails it with the task dump. Test such deadlines on the real clock
+ * ({@code @AioTest(realTime = true)}, {@code TestOptions.withVirtualTime(false)}), as this module's own tests do.
+ *
  * <p>Loop object: iterate it from the tasks of one loop. {@link #statistics()} is safe there too.
  *
  * @param <R> the row type
