@@ -932,7 +932,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * A printable tree of the loop's pending tasks: each task under the task that created it, with what it waits on
      * and the line where it waits, its {@link TaskGroup}, where it was created (in debug mode), and the offloaded
-     * calls in flight. Callable from any thread: from the loop's own thread the picture is exact; from another
+     * calls in flight (each named by its {@code Callable}'s own {@code toString()} if its class has one, else by its
+     * class). Callable from any thread: from the loop's own thread the picture is exact; from another
      * thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
      *
      * @return the tree, one line per task or call, as text

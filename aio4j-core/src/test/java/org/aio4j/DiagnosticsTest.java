@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -292,6 +293,41 @@ class DiagnosticsTest {
                 .contains("Task-1 waits on nothing (running)")
                 .contains("├─ child waits on Future[pending] at org.aio4j.DiagnosticsTest")
                 .contains("└─ sleeper waits on a sleep until 50.0");
+    }
+
+    /**
+     * An offloaded call whose class says what it does ({@code toString()}) is named so in the dump, as a library names
+     * its blocking calls (a JDBC cursor its query); a lambda, whose {@code toString()} says nothing more, by its class.
+     */
+    @Test
+    void theTaskDumpNamesAnOffloadedCallByItsOwnDescription() throws Exception {
+        var release = new CountDownLatch(1);
+        String dump = TestLoops.runVirtual(() -> {
+            Future<String> described = Aio.getRunningLoop().runInExecutor(null, new Callable<String>() {
+                @Override
+                public String call() throws InterruptedException {
+                    release.await();
+                    return "report";
+                }
+
+                @Override
+                public String toString() {
+                    return "fetching the daily report";
+                }
+            });
+            Callable<String> lambda = () -> {
+                release.await();
+                return "lambda";
+            };
+            Future<String> anonymous = Aio.getRunningLoop().runInExecutor(null, lambda);
+            String d = Aio.getRunningLoop().dumpTasks();
+            release.countDown();
+            described.await();
+            anonymous.await();
+            return d;
+        });
+        assertThat(dump).contains("in flight: offloaded call fetching the daily report ")
+                .contains("in flight: offloaded call org.aio4j.DiagnosticsTest$$Lambda");
     }
 
     /** A planted race: read, await, write. FIFO order hides it; some other order loses an update. */
