@@ -84,6 +84,8 @@ import org.aio4j.GeneratorExit;
  * that takes: a test that expects a slow query or an exhausted pool to time out does not time out, and hangs until
  * the call ends or the test's real-time timeout fails it with the task dump. Test such deadlines on the real clock
  * ({@code @AioTest(realTime = true)}, {@code TestOptions.withVirtualTime(false)}), as this module's own tests do.
+ * The dump names each call of a cursor in flight by its step and query, e.g.
+ * {@code in flight: offloaded call JdbcCursor connecting, query: SELECT ...}; so does an executor's refusal.
  *
  * <p>Loop object: iterate it from the tasks of one loop. {@link #statistics()} is safe there too.
  *
@@ -205,7 +207,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         Throwable primary = null;
         try {
             try {
-                await(offload(loop, CONNECTOR, () -> {
+                await(offload(loop, CONNECTOR, "connecting", () -> {
                     blocking.connect();
                     return null;
                 }));
@@ -213,7 +215,7 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                 throw asException(named(e, "connecting"));
             }
             try {
-                await(offload(loop, query.executor(), () -> {
+                await(offload(loop, query.executor(), "executing", () -> {
                     blocking.execute();
                     return null;
                 }));
@@ -255,7 +257,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      */
     private Future<BlockingCursor.Batch<R>> startReading(EventLoop loop) {
         try {
-            return offload(loop, query.executor(), () -> blocking.read(batchSize));
+            return offload(loop, query.executor(), "reading from row " + (rowsRead + 1),
+                    () -> blocking.read(batchSize));
         } catch (RejectedExecutionException refused) {
             readAll = true;
             readFailure = refused;
@@ -263,11 +266,32 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         }
     }
 
-    private <T> Future<T> offload(EventLoop loop, Executor executor, Callable<T> call) {
-        Future<T> f = loop.runInExecutor(executor, call);
+    private <T> Future<T> offload(EventLoop loop, Executor executor, String step, Callable<T> call) {
+        Future<T> f = loop.runInExecutor(executor, described(step, call));
         callsSubmitted++;
         inFlight = f;
         return f;
+    }
+
+    /**
+     * {@code call} named after {@code step} and the query, e.g. {@code JdbcCursor executing, query: SELECT ...}: how
+     * the loop names it in its task dumps (runTest's timeout message) and an executor in its refusal.
+     */
+    private <T> Callable<T> described(String step, Callable<T> call) {
+        return new JdbcCall<>("JdbcCursor " + step + ", query: " + query.sql(), call);
+    }
+
+    /** A blocking call of a cursor, whose {@code toString()} says what it does. */
+    private record JdbcCall<T>(String name, Callable<T> body) implements Callable<T> {
+        @Override
+        public T call() throws Exception {
+            return body.call();
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
     /**
@@ -382,10 +406,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * back whatever it does.
      */
     private Future<Void> closing(EventLoop loop, boolean commit) {
-        return loop.runInExecutor(CLOSER, () -> {
+        return loop.runInExecutor(CLOSER, described("closing", () -> {
             blocking.close(commit);
             return null;
-        });
+        }));
     }
 
     /**
@@ -405,10 +429,10 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         }
         // On a thread of its own, not on the query's executor (nor the loop's default one, which may be a pool too):
         // a bounded pool's threads may all be busy, one of them with the very call to cancel.
-        Future<Void> cancelling = loop.runInExecutor(CANCELLER, () -> {
+        Future<Void> cancelling = loop.runInExecutor(CANCELLER, described("cancelling the call in flight", () -> {
             blocking.cancelUntil(RECANCEL_EVERY, ABORT_AFTER, CANCELLER);
             return null;
-        });
+        }));
         Throwable cancelFailure = settle(cancelling);
         if (blocking.closeAfterCall(lateFailures(loop))) {
             givenUp = true;
