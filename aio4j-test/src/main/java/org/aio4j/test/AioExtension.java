@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
 import org.junit.platform.commons.support.AnnotationSupport;
@@ -41,11 +42,13 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * themselves.
  *
  * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
- * test's loop. The options come from the test method's {@link AioTest} if it sets any, else from the nearest
- * {@link AioTestOptions} (on the method, its class, the enclosing classes of a {@code @Nested} class), else from
- * {@link TestOptions#defaults()}: see {@link AioTestOptions} for the precise rules and the errors. If a run times out
- * and its loop had to be abandoned (a task blocks it or ignores its cancellation), the remaining methods of that test
- * are not run in it: they fail with an {@link IllegalStateException} saying so.
+ * test's loop; one of a constructor or of a {@code @BeforeAll} or {@code @AfterAll} method of a class that registers
+ * the extension fails with a {@link ParameterResolutionException} saying that no loop runs there. The options come
+ * from the test method's {@link AioTest} if it sets any, else from the nearest {@link AioTestOptions} (on the method,
+ * its class, the enclosing classes of a {@code @Nested} class), else from {@link TestOptions#defaults()}: see
+ * {@link AioTestOptions} for the precise rules and the errors. If a run times out and its loop had to be abandoned (a
+ * task blocks it or ignores its cancellation), the remaining methods of that test are not run in it: they fail with an
+ * {@link IllegalStateException} saying so.
  *
  * <p>A test method that is {@code static}, {@code private} or returns a value is dropped by JUnit while it discovers
  * tests, before any extension sees it: it is not run, and only a warning says so unless JUnit is configured to fail
@@ -106,14 +109,33 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         }
     }
 
+    /**
+     * Supports every {@link EventLoop} parameter, so that one outside a test's loop (of a {@code @BeforeAll} method, as
+     * for pytest-asyncio's class-scoped loop, or of a constructor) is refused by {@link #resolveParameter} saying why,
+     * rather than by JUnit's "No ParameterResolver registered".
+     */
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return parameterContext.getParameter().getType() == EventLoop.class && session(extensionContext) != null;
+        return parameterContext.getParameter().getType() == EventLoop.class;
     }
 
+    /**
+     * The test's loop.
+     *
+     * @throws ParameterResolutionException for a parameter outside a test's {@code @BeforeEach}, test and
+     *                                      {@code @AfterEach} methods, which no loop runs
+     */
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return session(extensionContext).loop();
+        TestSession session = session(extensionContext);
+        if (session == null) {
+            throw new ParameterResolutionException("No event loop for the EventLoop parameter of "
+                    + parameterContext.getDeclaringExecutable() + ": AioExtension gives the test's loop to @BeforeEach,"
+                    + " test and @AfterEach methods only, each test running in a loop of its own (pytest-asyncio's"
+                    + " loop_scope=\"class\" has no counterpart); a constructor or a @BeforeAll or @AfterAll method"
+                    + " runs outside any loop (Aio.run or AioTesting.runTest there runs one of its own)");
+        }
+        return session.loop();
     }
 
     /** Runs the method as the main task of the test's loop, named after it ({@code kind} is e.g. "@BeforeEach "). */

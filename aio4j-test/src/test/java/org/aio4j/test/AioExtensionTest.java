@@ -3,6 +3,7 @@ package org.aio4j.test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
+import static org.junit.platform.testkit.engine.EventConditions.container;
 import static org.junit.platform.testkit.engine.EventConditions.engine;
 import static org.junit.platform.testkit.engine.EventConditions.event;
 import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
@@ -27,6 +28,7 @@ import org.aio4j.Future;
 import org.aio4j.Task;
 import org.assertj.core.api.Condition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.RepeatedTest;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.platform.engine.DiscoveryIssue;
@@ -400,6 +403,21 @@ class AioExtensionTest {
         }
     }
 
+    /** Asks for the loop in @BeforeAll, as for a loop shared by the tests of a class (pytest-asyncio's loop_scope). */
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class LoopInBeforeAll {
+        @BeforeAll
+        static void startServer(EventLoop loop) {
+            events.add("@BeforeAll got " + loop);
+        }
+
+        @Test
+        void test() {
+            events.add("test ran");
+        }
+    }
+
     /** Test methods JUnit does not run: it drops them while it discovers tests, before any extension sees them. */
     @ExtendWith(OnlyAsSamples.class)
     static class Misused {
@@ -479,6 +497,20 @@ class AioExtensionTest {
                                         + " abandoned when the thread running the test was interrupted, because a"
                                         + " task was blocking it")),
                                 "the @AfterEach method reported as not run, saying why"))));
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aBeforeAllMethodAskingForTheLoopIsToldThatEachTestHasALoopOfItsOwn() {
+        events.clear();
+        EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .selectors(selectClass(LoopInBeforeAll.class)).execute().containerEvents().assertThatEvents()
+                .haveExactly(1, event(container(LoopInBeforeAll.class), finishedWithFailure(
+                        instanceOf(ParameterResolutionException.class),
+                        message(m -> m.startsWith("No event loop for the EventLoop parameter of static void"
+                                + " org.aio4j.test.AioExtensionTest$LoopInBeforeAll.startServer(org.aio4j.EventLoop):"
+                                + " AioExtension gives the test's loop to @BeforeEach, test and @AfterEach methods"
+                                + " only") && m.contains("loop_scope")))));
         assertThat(events).isEmpty();
     }
 
