@@ -303,6 +303,24 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         return task;
     }
 
+    /**
+     * The thread that waits in {@code drive} for the one of {@code generators} whose body runs on {@code body}, or
+     * null if none does: for {@link Task#getStack()}, on any thread (a racy read, for diagnostics; a list changed
+     * meanwhile ends the walk).
+     */
+    static Thread drivingThread(java.util.List<AsyncGenerator<?>> generators, Thread body) {
+        try {
+            for (AsyncGenerator<?> g : generators) {
+                if (g.producer == body) {
+                    return g.consumer;
+                }
+            }
+        } catch (RuntimeException changing) { // ConcurrentModificationException, or a racy read's worse
+            // the task moved on while another thread looked
+        }
+        return null;
+    }
+
     /** Lets the body run, as {@code task} (the calling task, from {@link #driverFor}), until it emits or ends. */
     private void drive(Task<?> task) {
         EventLoop current = loop;

@@ -1,6 +1,6 @@
 package org.aio4j;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
@@ -398,25 +398,46 @@ public final class Task<T> extends Future<T> {
 
     /**
      * The frames of the coroutine where it is suspended (or running), innermost first, with the loop's own frames
-     * left out: asyncio's {@code get_stack()}. Empty if the task has not started or is done.
+     * left out: asyncio's {@code get_stack()}. While the task drives an {@link AsyncGenerator}'s body (which runs on
+     * a thread of its own), the body's frames come first, then those of the code iterating it, as asyncio shows an
+     * async generator's frame above its caller's. Empty if the task has not started or is done.
      *
-     * @return the user frames of the task's thread, innermost first; a new array, empty if there are none
+     * @return the user frames of the task, innermost first; a new array, empty if there are none
      */
     public StackTraceElement[] getStack() {
         Thread t = thread;
         if (t == null || isDone()) {
             return new StackTraceElement[0];
         }
-        return Arrays.stream(t.getStackTrace()).filter(Task::isUserFrame).toArray(StackTraceElement[]::new);
+        var frames = new ArrayList<StackTraceElement>();
+        java.util.List<AsyncGenerator<?>> driven = generators();
+        // Each hop goes from a generator body's thread to the thread driving it: at most one per generator.
+        for (int hops = 0; t != null; hops++) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                if (isUserFrame(frame)) {
+                    frames.add(frame);
+                }
+            }
+            t = driven == null || hops >= driven.size() ? null : AsyncGenerator.drivingThread(driven, t);
+        }
+        return frames.toArray(StackTraceElement[]::new);
     }
 
     /**
-     * The first user frame of {@link #getStack()}, e.g. where the task waits, or {@code null}.
+     * Where the task waits, in its own code: the innermost frame of {@link #getStack()} outside aio4j's modules (the
+     * HTTP client, JDBC, the process pool, test support), so that a task waiting on a query is shown at the line that
+     * runs the query rather than inside the JDBC module; the innermost frame of {@code getStack()} if all of them are
+     * aio4j's; {@code null} if it is empty.
      *
-     * @return the innermost user frame, or {@code null} if there is none
+     * @return the innermost frame of the task's own code, or {@code null} if there is none
      */
     public StackTraceElement waitingAt() {
         StackTraceElement[] stack = getStack();
+        for (StackTraceElement frame : stack) {
+            if (!isModuleFrame(frame)) {
+                return frame;
+            }
+        }
         return stack.length == 0 ? null : stack[0];
     }
 
@@ -965,5 +986,20 @@ public final class Task<T> extends Future<T> {
         return !corePackage || c.endsWith("Test") || c.contains("Test$");
     }
 
+    /**
+     * Whether {@code frame} is in one of aio4j's library modules (not the core: {@link #isUserFrame} leaves it out
+     * already), except their tests.
+     */
+    static boolean isModuleFrame(StackTraceElement frame) {
+        String c = frame.getClassName();
+        if (!c.startsWith(CORE_PACKAGE) || c.endsWith("Test") || c.contains("Test$")) {
+            return false;
+        }
+        int end = c.lastIndexOf('.');
+        return MODULE_PACKAGES.contains(c.substring(0, end));
+    }
+
     private static final String CORE_PACKAGE = "org.aio4j.";
+    private static final java.util.Set<String> MODULE_PACKAGES = java.util.Set.of("org.aio4j.http",
+            "org.aio4j.http.vertx", "org.aio4j.jdbc", "org.aio4j.process", "org.aio4j.test");
 }

@@ -426,4 +426,36 @@ class DiagnosticsTest {
         assertThat(taskLines).isEqualTo(10_000);
         assertThat(dump).endsWith("... (101 more not shown)"); // 10,100 tasks and the main one
     }
+
+    @Test
+    void aTaskDrivingAnAsyncGeneratorShowsTheBodysFramesThenItsOwnAndWaitsInTheBody() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gate = new Event();
+            AsyncGenerator<String> gen = AsyncGenerator.of(out -> bodyWaitingAtTheGate(gate, out));
+            Task<List<String>> consumer = Aio.createTask(() -> consumeAll(gen));
+            Aio.waitAllTasksBlocked();
+            List<String> methods = java.util.Arrays.stream(consumer.getStack())
+                    .map(StackTraceElement::getMethodName).toList();
+            assertThat(methods).as("the body's frames, then the iterating code's").containsSubsequence(
+                    "bodyWaitingAtTheGate", "consumeAll");
+            assertThat(consumer.waitingAt().getMethodName()).isEqualTo("bodyWaitingAtTheGate");
+            assertThat(Aio.getRunningLoop().dumpTasks()).contains("at org.aio4j.DiagnosticsTest.bodyWaitingAtTheGate");
+            gate.set();
+            assertThat(consumer.await()).containsExactly("opened");
+            return null;
+        });
+    }
+
+    private static void bodyWaitingAtTheGate(Event gate, AsyncGenerator.Emitter<String> out) throws Exception {
+        gate.await();
+        out.emit("opened");
+    }
+
+    private static List<String> consumeAll(AsyncGenerator<String> gen) {
+        List<String> got = new ArrayList<>();
+        for (String s : gen) {
+            got.add(s);
+        }
+        return got;
+    }
 }

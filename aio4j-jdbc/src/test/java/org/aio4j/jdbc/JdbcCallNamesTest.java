@@ -37,6 +37,8 @@ class JdbcCallNamesTest {
             return d;
         });
         assertThat(dump).contains("in flight: offloaded call JdbcCursor connecting, query: SELECT 1 running on ");
+        assertThat(dump).as("the consumer is shown waiting at the line of its query, not inside the JDBC module")
+                .containsPattern("Task-1 waits on .* at org\\.aio4j\\.jdbc\\.JdbcCallNamesTest\\.lambda\\$");
     }
 
     @Test
