@@ -413,17 +413,18 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     }
 
     /**
-     * As {@link #markCancelled(String)}, keeping {@code raised}, the cancellation a task's coroutine ended with, when
-     * it carries suppressed failures (a clean-up that failed while the task unwound): each
-     * {@link #cancelledError()} then carries them too, so they reach whoever awaits the task (asyncio keeps the
-     * task's own {@code CancelledError} for the same reason). Kept in {@code exception}, unused while cancelled.
+     * As {@link #markCancelled(String)}, keeping {@code raised}, the cancellation a task's coroutine ended with (kept
+     * in {@code exception}, unused while cancelled): each {@link #cancelledError()} has it as its cause, so whoever
+     * awaits the task sees where the task was when it was cancelled, and carries what is suppressed on it (a clean-up
+     * that failed while the task unwound), so that it reaches them (asyncio keeps the task's own
+     * {@code CancelledError} for both reasons).
      *
      * <p>If any of them is a real failure ({@link #attachedFailures()}), the future counts as having an exception
      * nobody retrieved until a {@link #cancelledError()} delivers them: the loop reports each when it closes, as it
      * reports an exception never retrieved (a cancellation alone is never reported).
      */
     final void markCancelled(String message, CancellationException raised) {
-        if (raised != null && raised.getSuppressed().length > 0) {
+        if (raised != null) {
             exception = raised;
             if (!attachedFailures(raised).isEmpty()) {
                 loop.trackUnretrieved(this);
@@ -497,10 +498,15 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      */
     CancellationException cancelledError() {
         CancellationException e = new CancellationException(cancelMessage);
-        if (exception != null) { // see markCancelled(String, CancellationException)
-            retrieved = true;
-            for (Throwable failure : exception.getSuppressed()) {
-                e.addSuppressed(failure);
+        Throwable raised = exception;
+        if (raised != null) { // see markCancelled(String, CancellationException)
+            e.initCause(raised);
+            Throwable[] attached = raised.getSuppressed();
+            if (attached.length > 0) {
+                retrieved = true;
+                for (Throwable failure : attached) {
+                    e.addSuppressed(failure);
+                }
             }
         }
         return e;

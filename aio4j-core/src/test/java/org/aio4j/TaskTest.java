@@ -866,4 +866,26 @@ class TaskTest {
             assertThat(r.message()).contains("driver").contains("attached to its cancellation");
         });
     }
+
+    @Test
+    void awaitingACancelledTaskGivesACancellationCausedByTheTasksOwnWhereItWaited() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(TaskTest::sleepsInAKnownPlace);
+            Aio.sleep(0);
+            t.cancel("stop");
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(t::await);
+            assertThat(thrown).isInstanceOf(CancellationException.class).hasMessage("stop");
+            assertThat(thrown.getCause()).as("the task's own cancellation").isInstanceOf(CancellationException.class)
+                    .isNotSameAs(thrown);
+            assertThat(thrown.getCause().getStackTrace()).as("raised where the task waited")
+                    .anyMatch(f -> f.getMethodName().equals("sleepsInAKnownPlace"));
+            assertThat(thrown.getStackTrace()).as("thrown where the awaiting code awaits")
+                    .noneMatch(f -> f.getMethodName().equals("sleepsInAKnownPlace"));
+            return null;
+        });
+    }
+
+    private static void sleepsInAKnownPlace() throws Exception {
+        Aio.sleep(10);
+    }
 }
