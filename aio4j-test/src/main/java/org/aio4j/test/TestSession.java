@@ -108,7 +108,8 @@ final class TestSession {
                     + " still pending at the end of the test (await or cancel them, or allow background tasks with"
                     + " allowPendingTasks)" + (unwinding == 0 ? "" : "; " + unwinding + " of them "
                     + (unwinding == 1 ? "was" : "were") + " cancelled and " + (unwinding == 1 ? "is" : "are")
-                    + " still unwinding: await a task after cancel()") + "; they were cancelled.\n" + dump()));
+                    + " still unwinding: await a task after cancel()") + "; the end-of-test cleanup cancels them.\n"
+                    + dump()));
         }
         // A handler the test installed (code under test may install its own) heard what was reported while it was
         // there; what the cleanup and the close find must fail the test.

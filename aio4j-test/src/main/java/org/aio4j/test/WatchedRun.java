@@ -164,8 +164,8 @@ final class WatchedRun<T> {
             case UNWOUND -> new AssertionError(timedOut + " Something kept it from finishing: offloaded work that"
                     + " never ends, a wait for another thread, or tasks that never stop (on a virtual clock, a periodic"
                     + " task runs ahead at full speed). Tasks at the timeout:\n" + dump, error);
-            case IGNORED_CANCELLATION -> new AssertionError(timedOut + " The loop ran the cancellation, but the body"
-                    + " was still not done " + grace + " later: a task catches its cancellation and goes on, or"
+            case IGNORED_CANCELLATION -> new AssertionError(timedOut + " The loop ran the cancellation, but it was"
+                    + " still not done " + grace + " later: a task catches its cancellation and goes on, or"
                     + " awaits something that ignores it (on a virtual clock, a task that sleeps in a loop runs ahead"
                     + " at full speed). The loop was stopped and is closed. Tasks at the timeout:\n" + dump);
             case HELD_AFTER_CANCELLATION -> new AssertionError(timedOut + " The loop ran the cancellation, but then a"

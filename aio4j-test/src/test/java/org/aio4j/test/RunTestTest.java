@@ -191,7 +191,7 @@ class RunTestTest {
             }, "stubborn").await();
         }));
         assertThat(failure).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("The loop ran the cancellation, but the body was still not done 0.2 s later")
+                .hasMessageContaining("The loop ran the cancellation, but it was still not done 0.2 s later")
                 .hasMessageContaining("The loop was stopped and is closed")
                 .hasMessageNotContaining("did not respond");
         // The driver thread, which would otherwise race the virtual clock for the rest of the run, closes the loop.
@@ -249,7 +249,8 @@ class RunTestTest {
             Aio.sleep(1);
         }));
         assertThat(failure).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("1 task was still pending at the end of the test");
+                .hasMessageContaining("1 task was still pending at the end of the test")
+                .hasMessageContaining("the end-of-test cleanup cancels them");
         assertThat(java.util.Arrays.stream(failure.getSuppressed()).map(Throwable::getMessage))
                 .anySatisfy(m -> assertThat(m).contains("Deadlock").contains("worker waits on Queue"))
                 .anySatisfy(m -> assertThat(m).contains(
