@@ -647,4 +647,84 @@ public final class Aio {
     public static <T> T await(CompletionStage<T> stage) throws Exception {
         return runningLoop().wrapFuture(stage).await();
     }
+
+    // ---- streams
+
+    /**
+     * Opens a TCP connection to {@code host}:{@code port} and returns its reader and writer: asyncio's
+     * {@code open_connection(host, port)}. The calling task suspends while the host name is resolved and the
+     * connection made, on a thread of their own; other tasks run meanwhile. The reader's limit is
+     * {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the connection if it is still open.
+     *
+     * @param host the host name or address literal to connect to
+     * @param port the port, 1 to 65535
+     * @return the connection's reader and writer
+     * @throws java.net.ConnectException     if the connection is refused
+     * @throws java.net.UnknownHostException if {@code host} cannot be resolved
+     * @throws java.io.IOException           any other error of the connection attempt
+     * @throws CancellationException         if the calling task is cancelled meanwhile (a connection made
+     *                                       meanwhile is closed)
+     * @throws NullPointerException          if {@code host} is null
+     * @throws IllegalArgumentException      if {@code port} is out of range
+     * @throws IllegalStateException         if not called from a task of a running loop
+     */
+    public static StreamPair openConnection(String host, int port) throws java.io.IOException {
+        return Streams.openConnection(host, port, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #openConnection(String, int)}, with a reader of limit {@code limit}: asyncio's
+     * {@code open_connection(host, port, limit=limit)}.
+     *
+     * @param host  the host name or address literal to connect to
+     * @param port  the port, 1 to 65535
+     * @param limit the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws java.io.IOException      as {@link #openConnection(String, int)}
+     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     */
+    public static StreamPair openConnection(String host, int port, int limit) throws java.io.IOException {
+        return Streams.openConnection(host, port, limit);
+    }
+
+    /**
+     * Starts a TCP server listening on {@code host}:{@code port} that runs {@code handler} in a new task for each
+     * connection: asyncio's {@code start_server(client_connected_cb, host, port)}. The calling task suspends while
+     * the host name is resolved and the socket bound, on a thread of their own; the server returned is serving. The
+     * readers' limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the server if it is still open.
+     *
+     * @param handler the code to run for each connection
+     * @param host    the host name or address to listen on, or {@code null} for every interface (asyncio's
+     *                {@code None}); a name that resolves to several addresses is bound on the first only
+     * @param port    the port, or 0 for one the system chooses (see {@link Server#addresses()})
+     * @return the server, serving
+     * @throws java.net.BindException        if the address is in use or cannot be bound
+     * @throws java.net.UnknownHostException if {@code host} cannot be resolved
+     * @throws java.io.IOException           any other error of opening the socket
+     * @throws CancellationException         if the calling task is cancelled meanwhile (a socket bound meanwhile
+     *                                       is closed)
+     * @throws NullPointerException          if {@code handler} is null
+     * @throws IllegalArgumentException      if {@code port} is out of range
+     * @throws IllegalStateException         if not called from a task of a running loop
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port) throws java.io.IOException {
+        return Streams.startServer(handler, host, port, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int)}, with readers of limit {@code limit}: asyncio's
+     * {@code start_server(client_connected_cb, host, port, limit=limit)}.
+     *
+     * @param handler the code to run for each connection
+     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param port    the port, or 0 for one the system chooses
+     * @param limit   the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port, int limit)
+            throws java.io.IOException {
+        return Streams.startServer(handler, host, port, limit);
+    }
 }

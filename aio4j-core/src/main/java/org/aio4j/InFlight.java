@@ -257,4 +257,18 @@ final class InFlight {
 
     /** The most entries a snapshot from another thread copies (a walk that the loop keeps extending ends anyway). */
     private static final int MAX_SNAPSHOT = 100_000;
+
+    /**
+     * A new object that stands for one wait of a task for I/O that a thread of a stream will end (its
+     * {@code toString()}: {@code what} and {@code subject}), to add while the task waits: each wait has its own, so
+     * that two waits on one subject are two operations in flight.
+     */
+    static Object ioWait(String what, Object subject) {
+        return new Object() {
+            @Override
+            public String toString() {
+                return what + " " + subject;
+            }
+        };
+    }
 }

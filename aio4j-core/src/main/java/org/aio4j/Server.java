@@ -1,0 +1,310 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A listening TCP socket whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
+ * {@link Aio#startServer} returns it, already serving.
+ *
+ * <p>A virtual thread of the server's own blocks in {@code accept()}, off the loop; for each connection, the loop
+ * runs the {@link ConnectionHandler} in a new task with the connection's {@link StreamReader} and
+ * {@link StreamWriter}.
+ *
+ * <pre>{@code
+ * try (Server server = Aio.startServer((reader, writer) -> {
+ *     for (byte[] line; (line = reader.readline()).length > 0; ) {
+ *         writer.write(line);
+ *         writer.drain();
+ *     }
+ *     writer.close();
+ * }, "127.0.0.1", 8888)) {
+ *     server.serveForever();
+ * }
+ * }</pre>
+ *
+ * <p><b>Deadlock detection.</b> A connection that may come is I/O in flight only while a task waits in
+ * {@link #serveForever()} or {@link #waitClosed()} (as a read or a drain is while a task waits in it). A program
+ * whose tasks all wait for what only a future connection would bring, with none of them waiting there, is reported
+ * as deadlocked: serve in a task with {@code serveForever()}.
+ *
+ * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
+ * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening socket if it
+ * is still open.
+ */
+public final class Server extends LoopBound implements AutoCloseable {
+
+    private static final ThreadFactory THREADS = Schedulers.sharedThreads("aio4j-server-accept", -1);
+
+    private final EventLoop loop;
+    private final ServerSocketChannel channel;
+    private final List<InetSocketAddress> addresses;
+    private final ConnectionHandler handler;
+    private final int limit;
+    private final AtomicBoolean socketClosed = new AtomicBoolean();
+    private final OpenSockets.Closer closer = this::closeSocket;
+    private volatile Thread acceptThread;
+    private boolean serving;
+    /** Connections accepted and not yet lost. */
+    private final java.util.LinkedHashSet<SocketTransport> connections = new java.util.LinkedHashSet<>();
+    private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
+    private Future<Boolean> servingForever;
+
+    /** On the loop: a server over {@code channel} (bound, in blocking mode). Call {@link #start()} next. */
+    Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit) throws IOException {
+        this.loop = loop;
+        this.channel = channel;
+        this.addresses = List.of((InetSocketAddress) channel.getLocalAddress());
+        this.handler = handler;
+        this.limit = limit;
+    }
+
+    /** On the loop: registers the socket with its loop and starts accepting. */
+    void start() {
+        check("start");
+        loop.openSockets.add(closer);
+        serving = true;
+        acceptThread = THREADS.newThread(this::acceptConnections);
+        acceptThread.start();
+    }
+
+    private void acceptConnections() {
+        while (true) {
+            SocketChannel ch;
+            try {
+                ch = channel.accept();
+            } catch (IOException e) {
+                if (!(e instanceof ClosedChannelException) && !socketClosed.get()) {
+                    loop.post(new Handle((Runnable) () -> acceptFailed(e), null));
+                }
+                return;
+            }
+            if (!loop.post(new Handle((Runnable) () -> accepted(ch), null))) {
+                closeQuietly(ch); // the loop is closed
+                return;
+            }
+        }
+    }
+
+    /** On the loop: a connection came. */
+    private void accepted(SocketChannel ch) {
+        if (!serving) {
+            closeQuietly(ch);
+            return;
+        }
+        SocketTransport t;
+        try {
+            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            t = new SocketTransport(loop, ch, limit, this::connectionLost);
+        } catch (IOException e) { // reset before we got to it
+            closeQuietly(ch);
+            return;
+        }
+        connections.add(t);
+        t.start();
+        Task<Void> task = loop.createTask(() -> {
+            handler.handle(t.reader, t.writer);
+            return null;
+        }, "stream handler of " + t);
+        task.addDoneCallback(f -> {
+            if (f.isCancelled()) {
+                t.writer.close();
+            } else if (f.peekException() != null) {
+                f.markRetrieved();
+                loop.callExceptionHandler(new ExceptionContext("Unhandled exception in the connection handler of "
+                        + this + " (asyncio's client_connected_cb); the connection is closed", f.peekException(), f,
+                        null));
+                t.writer.close();
+            }
+        });
+    }
+
+    /** On the loop: accept() failed for a reason other than the close; the server closes. */
+    private void acceptFailed(IOException e) {
+        loop.callExceptionHandler(new ExceptionContext("accept() failed on " + this + "; the server is closed", e,
+                null, null));
+        if (serving) {
+            close();
+        }
+    }
+
+    private void connectionLost(SocketTransport t) {
+        connections.remove(t);
+        wakeIfClosed();
+    }
+
+    private void wakeIfClosed() {
+        if (!serving && connections.isEmpty()) {
+            wakeAll(closeWaiters);
+        }
+    }
+
+    /**
+     * Whether the server accepts connections: asyncio's {@code is_serving()}.
+     *
+     * @return {@code true} until {@link #close()}
+     * @throws IllegalStateException if called on a thread that does not hold the server's loop
+     */
+    public boolean isServing() {
+        check("isServing");
+        return serving;
+    }
+
+    /**
+     * The address the server listens on: asyncio's {@code sockets} (their {@code getsockname()}). With port 0, the
+     * port the system chose.
+     *
+     * @return one address: the server listens on the first address its host resolved to (asyncio binds one socket
+     *         per address)
+     */
+    public List<InetSocketAddress> addresses() {
+        return addresses;
+    }
+
+    /**
+     * Stops listening, without suspending: asyncio's {@code close()}. The listening socket is closed when it returns
+     * (it waits the moment the accepting thread takes to end), and a task
+     * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open. Closing again
+     * does nothing.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the server's loop
+     */
+    @Override
+    public void close() {
+        check("close");
+        if (!serving) {
+            return;
+        }
+        serving = false;
+        closeSocket();
+        loop.openSockets.remove(closer);
+        if (servingForever != null) {
+            servingForever.cancel();
+        }
+        wakeIfClosed();
+    }
+
+    /**
+     * Closes every connection the server accepted that is still open, once the bytes queued on it are written:
+     * asyncio's {@code close_clients()} (CPython 3.13), i.e. {@link StreamWriter#close()} on each. Their readers, and
+     * the clients, see the end of the stream.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the server's loop
+     */
+    public void closeClients() {
+        check("closeClients");
+        for (SocketTransport t : List.copyOf(connections)) {
+            t.writer.close();
+        }
+    }
+
+    /**
+     * Suspends until the server is closed and every connection it accepted is closed too: asyncio's
+     * {@code wait_closed()} (since 3.12). Returns at once if that is so.
+     *
+     * @throws CancellationException if the task is cancelled while it waits
+     * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
+     *                               does not hold the server's loop
+     */
+    public void waitClosed() {
+        EventLoop l = check("waitClosed()");
+        while (serving || !connections.isEmpty()) {
+            Task<?> task = waitingTask(l, "waitClosed()");
+            Object inFlight = InFlight.ioWait("the close of", this);
+            l.addInFlight(inFlight);
+            try {
+                suspendIn(closeWaiters, newWaiter(l), task);
+            } finally {
+                l.removeInFlight(inFlight);
+            }
+        }
+    }
+
+    /**
+     * Suspends the calling task until it is cancelled or the server is closed, serving meanwhile: asyncio's
+     * {@code serve_forever()}. Cancelling the task closes the server (as asyncio's does; the connections stay
+     * open, and unlike asyncio's it does not wait for them).
+     *
+     * @throws CancellationException if the task is cancelled, or the server was closed while it waited
+     * @throws IllegalStateException if the server is closed, if another task serves it forever already, if not
+     *                               called from a task, or if called on a thread that does not hold the server's
+     *                               loop
+     */
+    public void serveForever() {
+        EventLoop l = check("serveForever()");
+        if (servingForever != null) {
+            throw new IllegalStateException("Server.serveForever(): " + this + " is already served forever by"
+                    + " another task");
+        }
+        if (!serving) {
+            throw new IllegalStateException("Server.serveForever(): " + this + " is closed");
+        }
+        Task<?> task = waitingTask(l, "serveForever()");
+        Future<Boolean> forever = newWaiter(l);
+        servingForever = forever;
+        Object inFlight = InFlight.ioWait("a connection to", this);
+        l.addInFlight(inFlight);
+        try {
+            task.suspendOn(forever);
+        } catch (CancellationException e) {
+            close();
+            throw e;
+        } finally {
+            servingForever = null;
+            l.removeInFlight(inFlight);
+        }
+    }
+
+    /** The accepting thread (for tests: it must end once the server is closed). */
+    Thread acceptThread() {
+        return acceptThread;
+    }
+
+    /**
+     * Closes the listening socket, from any thread, and waits for the accepting thread to end. The JDK defers the
+     * close of a socket in which a virtual thread is blocked until that thread has woken, and meanwhile the kernel
+     * still accepts connections on it: the join makes it closed on return, as asyncio's is. It takes the few
+     * microseconds the thread needs to run.
+     */
+    private void closeSocket() {
+        if (socketClosed.compareAndSet(false, true)) {
+            closeQuietly(channel);
+            Thread t = acceptThread;
+            if (t != null) {
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        t.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Server[" + addresses.getFirst() + (socketClosed.get() ? ", closed" : "") + "]";
+    }
+}

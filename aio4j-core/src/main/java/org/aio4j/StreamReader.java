@@ -1,0 +1,389 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The receiving end of a connection: asyncio's {@code asyncio.StreamReader}, as {@link Aio#openConnection} and a
+ * {@link Server}'s {@link ConnectionHandler} hand it out.
+ *
+ * <p>Bytes the peer sends are read off the loop, by a virtual thread of the connection's own, and added to this
+ * reader's buffer on the loop; the read methods take them from the buffer and suspend the calling task while it does
+ * not hold enough. A read that suspends resumes when bytes arrive, the peer ends the stream (EOF) or the connection
+ * fails. Other tasks run meanwhile.
+ *
+ * <p><b>Limit and flow control.</b> The reader has a limit ({@value #DEFAULT_LIMIT} bytes unless given, as asyncio's
+ * {@code limit}). {@link #readuntil} and {@link #readline} refuse a piece longer than the limit. While more than twice
+ * the limit waits in the buffer, the connection's thread stops reading from the socket (asyncio's
+ * {@code pause_reading()}), so a fast sender is held back by TCP instead of filling memory; it reads again once a
+ * read has brought the buffer down to the limit, or when a read has to wait for more (as asyncio's
+ * {@code _wait_for_data} resumes the transport).
+ *
+ * <p><b>Cancellation.</b> A read either returns its bytes or throws and takes none: a task cancelled while a read
+ * waits throws {@link CancellationException} and leaves every byte in the buffer for the next read. (asyncio's
+ * {@code read(-1)} loses the blocks it has read so far; this one does not.)
+ *
+ * <p><b>Errors.</b> If the connection failed (reset by the peer, say), every read throws that {@link IOException},
+ * even with bytes left in the buffer, as asyncio's do.
+ *
+ * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
+ * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
+ * read that has to wait while another waits throws {@link IllegalStateException}, as asyncio's
+ * {@code RuntimeError} does.
+ */
+public final class StreamReader extends LoopBound {
+
+    /** The default limit, asyncio's {@code _DEFAULT_LIMIT}: 64 KiB. */
+    public static final int DEFAULT_LIMIT = 64 * 1024;
+
+    private static final byte[] EMPTY = {};
+    private static final byte[] NEWLINE = {'\n'};
+
+    private final int limit;
+    /** The connection feeding this reader, or null for a reader fed by hand (tests). */
+    private final SocketTransport transport;
+    private byte[] buf = new byte[1024];
+    private int start;
+    private int end;
+    private boolean eof;
+    private IOException exception;
+    private Future<Boolean> waiter;
+    /** The connection's thread was told to stop reading (asyncio's {@code _paused}). */
+    private boolean paused;
+    /** The most bytes the buffer ever held (for tests of flow control). */
+    private int maxBuffered;
+
+    StreamReader(int limit, SocketTransport transport) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0, got " + limit);
+        }
+        this.limit = limit;
+        this.transport = transport;
+        check("new"); // bound to the loop that makes it: another thread is refused even before the first read
+    }
+
+    // ---- fed by the connection, on the loop
+
+    /** asyncio's {@code feed_data}: appends {@code data} and wakes a waiting read; pauses reading above 2 × limit. */
+    void feedData(byte[] data) {
+        check("feedData");
+        if (eof) {
+            throw new IllegalStateException("feedData after feedEof");
+        }
+        if (data.length == 0) {
+            return;
+        }
+        append(data);
+        maxBuffered = Math.max(maxBuffered, size());
+        wakeWaiter();
+        if (transport != null && !paused && size() > 2 * limit) {
+            paused = true;
+            transport.pauseReading();
+        }
+    }
+
+    /** asyncio's {@code feed_eof}: the peer sent everything; waiting and later reads see the end. */
+    void feedEof() {
+        check("feedEof");
+        eof = true;
+        wakeWaiter();
+    }
+
+    /** asyncio's {@code set_exception}: the connection failed; every read throws {@code e} from now on. */
+    void setException(IOException e) {
+        check("setException");
+        exception = e;
+        wakeWaiter();
+    }
+
+    /** How many bytes wait in the buffer. */
+    int bufferedSize() {
+        return size();
+    }
+
+    /** The most bytes the buffer ever held. */
+    int maxBuffered() {
+        return maxBuffered;
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    // ---- reads
+
+    /**
+     * Reads at most {@code n} bytes, or with {@code n == -1} everything up to the end of the stream: asyncio's
+     * {@code read(n)}. With {@code n > 0} it returns what the buffer holds, up to {@code n} bytes, and suspends only
+     * while the buffer is empty and the stream has not ended; with {@code -1} it suspends until the end of the stream.
+     *
+     * @param n the most bytes to read, 0 (returns an empty array at once), or -1 for everything up to the end
+     * @return the bytes read; empty if the stream has ended and the buffer is empty (asyncio's {@code b''})
+     * @throws IOException              if the connection failed
+     * @throws CancellationException    if the task is cancelled while it waits (no byte is taken)
+     * @throws IllegalArgumentException if {@code n < -1}
+     * @throws IllegalStateException    if it has to wait and is not called from a task, if another task is waiting
+     *                                  for data from this reader, or if called on a thread that does not hold its loop
+     */
+    public byte[] read(int n) throws IOException {
+        EventLoop l = check("read()");
+        if (n < -1) {
+            throw new IllegalArgumentException("read(n): n must be >= -1 (-1 reads to the end), got " + n);
+        }
+        throwIfFailed();
+        if (n == 0) {
+            return EMPTY;
+        }
+        if (n == -1) {
+            while (!eof) {
+                waitForData(l, "read()");
+            }
+            return take(size());
+        }
+        if (size() == 0 && !eof) {
+            waitForData(l, "read()");
+        }
+        return take(Math.min(n, size()));
+    }
+
+    /**
+     * Reads one line, up to and including {@code '\n'}: asyncio's {@code readline()}. Suspends until the buffer
+     * holds a whole line or the stream ends.
+     *
+     * @return the line with its {@code '\n'}; at the end of the stream what is left without one, or an empty array
+     *         if nothing is left
+     * @throws LimitOverrunException if the line is longer than the limit (not counting its {@code '\n'}). As
+     *                               asyncio's {@code ValueError} there, the line is removed from the buffer if its
+     *                               end was found, and the whole buffer otherwise
+     * @throws IOException           if the connection failed
+     * @throws CancellationException if the task is cancelled while it waits (no byte is taken)
+     * @throws IllegalStateException as {@link #read(int)}
+     */
+    public byte[] readline() throws IOException {
+        try {
+            return readuntil(NEWLINE, "readline()");
+        } catch (IncompleteReadException e) {
+            return e.partial;
+        } catch (LimitOverrunException e) {
+            if (startsWith(NEWLINE, e.consumed())) {
+                start += e.consumed() + NEWLINE.length;
+            } else {
+                start = end;
+            }
+            maybeResumeReading();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads exactly {@code n} bytes: asyncio's {@code readexactly(n)}. Suspends until the buffer holds them (however
+     * many more than the limit that is) or the stream ends.
+     *
+     * @param n how many bytes to read; 0 returns an empty array at once
+     * @return the {@code n} bytes
+     * @throws IncompleteReadException  if the stream ends first; the bytes left in the buffer are its
+     *                                  {@link IncompleteReadException#partial() partial}, and are taken
+     * @throws IOException              if the connection failed
+     * @throws CancellationException    if the task is cancelled while it waits (no byte is taken)
+     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws IllegalStateException    as {@link #read(int)}
+     */
+    public byte[] readexactly(int n) throws IOException {
+        EventLoop l = check("readexactly()");
+        if (n < 0) {
+            throw new IllegalArgumentException("readexactly(n): n must be >= 0, got " + n);
+        }
+        throwIfFailed();
+        if (n == 0) {
+            return EMPTY;
+        }
+        while (size() < n) {
+            if (eof) {
+                throw new IncompleteReadException(take(size()), n);
+            }
+            waitForData(l, "readexactly()");
+        }
+        return take(n);
+    }
+
+    /**
+     * Reads up to and including {@code separator}: asyncio's {@code readuntil(separator)}. Suspends until the
+     * buffer holds the separator, the stream ends, or the limit is overrun.
+     *
+     * @param separator the bytes that end the piece to read; not empty
+     * @return the bytes read, ending with {@code separator}
+     * @throws LimitOverrunException    if the separator is not within the limit's first bytes (found beyond them, or
+     *                                  not found in more than that); the data stays in the buffer
+     * @throws IncompleteReadException  if the stream ends before the separator; what the buffer held is its
+     *                                  {@link IncompleteReadException#partial() partial}, and is taken
+     * @throws IOException              if the connection failed
+     * @throws CancellationException    if the task is cancelled while it waits (no byte is taken)
+     * @throws NullPointerException     if {@code separator} is null
+     * @throws IllegalArgumentException if {@code separator} is empty
+     * @throws IllegalStateException    as {@link #read(int)}
+     */
+    public byte[] readuntil(byte[] separator) throws IOException {
+        Objects.requireNonNull(separator, "separator must not be null");
+        if (separator.length == 0) {
+            throw new IllegalArgumentException("readuntil(separator): separator must not be empty");
+        }
+        return readuntil(separator.clone(), "readuntil()");
+    }
+
+    private byte[] readuntil(byte[] separator, String method) throws IOException {
+        EventLoop l = check(method);
+        throwIfFailed();
+        int seplen = separator.length;
+        // offset: how many bytes at the start of the buffer are known not to begin the separator.
+        int offset = 0;
+        int found;
+        while (true) {
+            int buflen = size();
+            if (buflen - offset >= seplen) {
+                found = indexOf(separator, offset);
+                if (found >= 0) {
+                    break;
+                }
+                offset = buflen + 1 - seplen;
+                if (offset > limit) {
+                    throw new LimitOverrunException("Separator is not found, and chunk exceed the limit", offset);
+                }
+            }
+            // The last bytes fed may have completed the separator and ended the stream at once: EOF is looked at
+            // only after the buffer.
+            if (eof) {
+                throw new IncompleteReadException(take(size()), -1);
+            }
+            waitForData(l, method);
+        }
+        if (found > limit) {
+            throw new LimitOverrunException("Separator is found, but chunk is longer than limit", found);
+        }
+        return take(found + seplen);
+    }
+
+    /**
+     * Whether the stream has ended and the buffer is empty: asyncio's {@code at_eof()}.
+     *
+     * @return whether every read from now on returns an empty array (or throws, at the end)
+     * @throws IllegalStateException if called on a thread that does not hold the reader's loop
+     */
+    public boolean atEof() {
+        check("atEof");
+        return eof && size() == 0;
+    }
+
+    // ---- waiting
+
+    /** asyncio's {@code _wait_for_data}: suspends until data, the end or an error comes; resumes a paused reading. */
+    private void waitForData(EventLoop l, String method) throws IOException {
+        Task<?> task = waitingTask(l, method);
+        if (waiter != null) {
+            throw new IllegalStateException("StreamReader." + method + " called while another task is already"
+                    + " waiting for incoming data from " + this);
+        }
+        if (paused) {
+            paused = false;
+            transport.resumeReading();
+        }
+        Future<Boolean> w = newWaiter(l);
+        waiter = w;
+        // The bytes come from the connection's thread: until they do, this wait is I/O in flight, not a deadlock
+        // (and a virtual clock waits for it).
+        Object inFlight = transport != null ? transport.readInFlight() : null;
+        if (inFlight != null) {
+            l.addInFlight(inFlight);
+        }
+        try {
+            task.suspendOn(w);
+        } finally {
+            waiter = null;
+            if (inFlight != null) {
+                l.removeInFlight(inFlight);
+            }
+        }
+        throwIfFailed();
+    }
+
+    private void wakeWaiter() {
+        Future<Boolean> w = waiter;
+        if (w != null && !w.isDone()) {
+            w.complete(Boolean.TRUE);
+        }
+    }
+
+    private void throwIfFailed() throws IOException {
+        if (exception != null) {
+            throw exception;
+        }
+    }
+
+    /** asyncio's {@code _maybe_resume_transport}. */
+    private void maybeResumeReading() {
+        if (paused && size() <= limit) {
+            paused = false;
+            transport.resumeReading();
+        }
+    }
+
+    // ---- the buffer
+
+    private int size() {
+        return end - start;
+    }
+
+    private void append(byte[] data) {
+        if (buf.length - end < data.length) {
+            int size = size();
+            if (buf.length - size >= data.length && size <= buf.length / 2) {
+                System.arraycopy(buf, start, buf, 0, size);
+            } else {
+                buf = Arrays.copyOfRange(buf, start, start + Math.max(buf.length * 2, size + data.length));
+            }
+            start = 0;
+            end = size;
+        }
+        System.arraycopy(data, 0, buf, end, data.length);
+        end += data.length;
+    }
+
+    private byte[] take(int n) {
+        if (n == 0) {
+            return EMPTY;
+        }
+        byte[] out = Arrays.copyOfRange(buf, start, start + n);
+        start += n;
+        if (start == end) {
+            start = 0;
+            end = 0;
+            if (buf.length > 2 * limit + 1024) {
+                buf = new byte[1024]; // give back what a large read-to-the-end made it grow to
+            }
+        }
+        maybeResumeReading();
+        return out;
+    }
+
+    private int indexOf(byte[] sep, int from) {
+        for (int i = start + from, last = end - sep.length; i <= last; i++) {
+            if (Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length)) {
+                return i - start;
+            }
+        }
+        return -1;
+    }
+
+    private boolean startsWith(byte[] sep, int at) {
+        return size() - at >= sep.length && Arrays.equals(buf, start + at, start + at + sep.length, sep, 0,
+                sep.length);
+    }
+
+    @Override
+    public String toString() {
+        return "StreamReader[" + (transport != null ? transport + ", " : "") + "buffered=" + size()
+                + (eof ? ", eof" : "") + (exception != null ? ", failed: " + exception : "")
+                + (paused ? ", paused" : "") + (waiter != null ? ", a task waits" : "") + "]";
+    }
+}

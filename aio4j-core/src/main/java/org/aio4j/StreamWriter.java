@@ -1,0 +1,238 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The sending end of a connection: asyncio's {@code asyncio.StreamWriter}, as {@link Aio#openConnection} and a
+ * {@link Server}'s {@link ConnectionHandler} hand it out.
+ *
+ * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the connection's own writes them to
+ * the socket off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
+ * to be written (until they are down to 16 KiB, asyncio's transport defaults), so that a fast writer is held back by
+ * a slow peer instead of filling memory:
+ *
+ * <pre>{@code
+ * writer.write(line);
+ * writer.drain();
+ * }</pre>
+ *
+ * <p><b>Closing.</b> {@link #close()} closes the connection once the bytes already queued are written (asyncio's
+ * transports flush before they close); {@link #waitClosed()} suspends until it is closed. The loop's close closes
+ * every connection still open, dropping what was not written.
+ *
+ * <p><b>Cancellation.</b> A task cancelled in {@link #drain()} or {@link #waitClosed()} throws
+ * {@link CancellationException}; what it wrote stays queued and is written.
+ *
+ * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
+ * running); other threads throw {@link IllegalStateException}.
+ */
+public final class StreamWriter extends LoopBound {
+
+    private final SocketTransport transport;
+    private final WritePump pump;
+    private boolean closing;
+    private boolean eofWritten;
+    private boolean lost;
+    private IOException lostCause;
+    private final ArrayDeque<Future<Boolean>> drainers = new ArrayDeque<>();
+    private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
+
+    StreamWriter(SocketTransport transport) {
+        this.transport = transport;
+        this.pump = transport.writePump();
+        check("new"); // bound to the loop that makes it: another thread is refused even before the first write
+    }
+
+    /**
+     * Queues {@code data} to be written, without suspending: asyncio's {@code write(data)}. The array is copied. If
+     * the connection is already lost, the bytes are dropped, as asyncio's are ({@link #drain()} then throws).
+     *
+     * @param data the bytes to send
+     * @throws NullPointerException  if {@code data} is null
+     * @throws IllegalStateException if {@link #close()} or {@link #writeEof()} was called (asyncio ignores a write
+     *                               after {@code close()}), or if called on a thread that does not hold the
+     *                               writer's loop
+     */
+    public void write(byte[] data) {
+        check("write");
+        Objects.requireNonNull(data, "data must not be null");
+        if (closing) {
+            throw new IllegalStateException("StreamWriter.write() after close(): " + transport);
+        }
+        if (eofWritten) {
+            throw new IllegalStateException("StreamWriter.write() after writeEof(): " + transport);
+        }
+        if (lost || data.length == 0) {
+            return;
+        }
+        pump.add(data.clone());
+    }
+
+    /**
+     * Suspends while the bytes not yet written are above the high-water mark (64 KiB), until they are down to the
+     * low-water mark (16 KiB): asyncio's {@code drain()}. Returns at once when they are not.
+     *
+     * @throws IOException           the connection's error, if it failed; a {@link SocketException}
+     *                               {@code "Connection lost"} if it was closed (asyncio's
+     *                               {@code ConnectionResetError})
+     * @throws CancellationException if the task is cancelled while it waits (what was written stays queued)
+     * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
+     *                               does not hold the writer's loop
+     */
+    public void drain() throws IOException {
+        EventLoop l = check("drain()");
+        while (true) {
+            throwIfLost();
+            if (!pump.mustDrain()) {
+                return;
+            }
+            waitIn(drainers, l, "drain()");
+        }
+    }
+
+    /**
+     * Half-closes the connection once the bytes queued are written: the peer's reader sees the end of the stream,
+     * while this side can still read: asyncio's {@code write_eof()}. Does nothing if already called, or after
+     * {@link #close()}.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
+     */
+    public void writeEof() {
+        check("writeEof");
+        if (closing || eofWritten || lost) {
+            return;
+        }
+        eofWritten = true;
+        pump.requestEof();
+    }
+
+    /**
+     * Whether {@link #writeEof()} is supported: asyncio's {@code can_write_eof()}.
+     *
+     * @return {@code true}: a TCP connection can be half-closed
+     */
+    public boolean canWriteEof() {
+        check("canWriteEof");
+        return true;
+    }
+
+    /**
+     * Closes the connection once the bytes queued are written, without suspending: asyncio's {@code close()}. The
+     * reader then sees the end of the stream. Closing again does nothing.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
+     */
+    public void close() {
+        check("close");
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (!lost) {
+            pump.requestClose();
+        }
+    }
+
+    /**
+     * Whether the connection is closed or being closed: asyncio's {@code is_closing()}.
+     *
+     * @return whether {@link #close()} was called or the connection is lost
+     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
+     */
+    public boolean isClosing() {
+        check("isClosing");
+        return closing || lost;
+    }
+
+    /**
+     * Suspends until the connection is closed (by {@link #close()}, the peer's reset or an error), and returns at
+     * once if it is: asyncio's {@code wait_closed()}.
+     *
+     * @throws IOException           the error the connection failed with, if any
+     * @throws CancellationException if the task is cancelled while it waits
+     * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
+     *                               does not hold the writer's loop
+     */
+    public void waitClosed() throws IOException {
+        EventLoop l = check("waitClosed()");
+        if (!lost) {
+            waitIn(closeWaiters, l, "waitClosed()");
+        }
+        if (lostCause != null) {
+            throw lostCause;
+        }
+    }
+
+    /**
+     * The address of the peer: asyncio's {@code get_extra_info("peername")}.
+     *
+     * @return the remote address of the connection (kept after it is closed)
+     */
+    public InetSocketAddress peername() {
+        return transport.peer();
+    }
+
+    /**
+     * The local address of the connection: asyncio's {@code get_extra_info("sockname")}.
+     *
+     * @return the local address of the connection (kept after it is closed)
+     */
+    public InetSocketAddress sockname() {
+        return transport.local();
+    }
+
+    /** The bytes queued and not yet written (for tests). */
+    long writeBufferSize() {
+        return pump.queued();
+    }
+
+    /** The connection (for tests). */
+    SocketTransport transport() {
+        return transport;
+    }
+
+    // ---- on the loop, from the connection
+
+    void wakeDrainers() {
+        wakeAll(drainers);
+    }
+
+    void connectionLost(IOException cause) {
+        lost = true;
+        lostCause = cause;
+        wakeAll(drainers);
+        wakeAll(closeWaiters);
+    }
+
+    private void throwIfLost() throws IOException {
+        if (lostCause != null) {
+            throw lostCause;
+        }
+        if (lost) {
+            throw new SocketException("Connection lost: " + transport);
+        }
+    }
+
+    /** Suspends on a waiter in {@code waiters}; the wait counts as I/O in flight, as the connection's thread ends it. */
+    private void waitIn(ArrayDeque<Future<Boolean>> waiters, EventLoop l, String method) {
+        Task<?> task = waitingTask(l, method);
+        Object inFlight = transport.writeInFlight();
+        l.addInFlight(inFlight);
+        try {
+            suspendIn(waiters, newWaiter(l), task);
+        } finally {
+            l.removeInFlight(inFlight);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamWriter[" + transport + (closing ? ", closing" : "") + (eofWritten ? ", eof written" : "")
+                + (lost ? ", lost" : "") + "]";
+    }
+}

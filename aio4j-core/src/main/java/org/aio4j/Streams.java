@@ -1,0 +1,147 @@
+package org.aio4j;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/** {@link Aio#openConnection} and {@link Aio#startServer}: asyncio's {@code streams.py} functions. */
+final class Streams {
+
+    /** asyncio's default backlog of {@code start_server}. */
+    private static final int BACKLOG = 100;
+
+    private Streams() {
+    }
+
+    static StreamPair openConnection(String host, int port, int limit) throws IOException {
+        Objects.requireNonNull(host, "host must not be null");
+        EventLoop loop = checkedLoop("openConnection", port, 1, limit);
+        SocketChannel ch = offload(loop, () -> {
+            var address = resolve(host, port);
+            return closedOnFailure(SocketChannel.open(), c -> {
+                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                c.connect(address);
+            });
+        });
+        SocketTransport t;
+        try {
+            t = new SocketTransport(loop, ch, limit, lost -> { });
+        } catch (IOException e) { // reset before we got to it
+            ch.close();
+            throw e;
+        }
+        t.start();
+        return new StreamPair(t.reader, t.writer);
+    }
+
+    static Server startServer(ConnectionHandler handler, String host, int port, int limit) throws IOException {
+        Objects.requireNonNull(handler, "handler must not be null");
+        EventLoop loop = checkedLoop("startServer", port, 0, limit);
+        ServerSocketChannel ch = offload(loop, () -> {
+            var address = host == null ? new InetSocketAddress(port) : resolve(host, port);
+            return closedOnFailure(ServerSocketChannel.open(), c -> {
+                c.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                c.bind(address, BACKLOG);
+            });
+        });
+        Server server;
+        try {
+            server = new Server(loop, ch, handler, limit);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        server.start();
+        return server;
+    }
+
+    /** An I/O step on a channel being opened. */
+    private interface Setup<C> {
+        void apply(C channel) throws IOException;
+    }
+
+    /** Returns {@code channel} once {@code setup} has run on it; closes it if {@code setup} fails. */
+    private static <C extends Closeable> C closedOnFailure(C channel, Setup<C> setup) throws IOException {
+        try {
+            setup.apply(channel);
+            return channel;
+        } catch (IOException | RuntimeException | Error e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolve(String host, int port) throws UnknownHostException {
+        var address = new InetSocketAddress(host, port); // resolves: a blocking call, made off the loop
+        if (address.isUnresolved()) {
+            throw new UnknownHostException(host);
+        }
+        return address;
+    }
+
+    /**
+     * Checks the arguments of {@code method}, then returns the running loop, whose task will suspend: throws if
+     * there is none.
+     */
+    private static EventLoop checkedLoop(String method, int port, int minPort, int limit) {
+        if (port < minPort || port > 65535) {
+            throw new IllegalArgumentException(method + "(): port must be in " + minPort + "..65535, got " + port);
+        }
+        if (limit <= 0) {
+            throw new IllegalArgumentException(method + "(): limit must be > 0, got " + limit);
+        }
+        EventLoop loop = Aio.runningLoop();
+        loop.taskAwaiting(method, "Aio." + method + "()");
+        return loop;
+    }
+
+    /**
+     * Runs {@code open} on a thread of its own, as {@link Aio#toThread} does, and returns the socket it opened. If
+     * the calling task stops waiting (its cancellation) while the socket is being opened, the socket is closed as
+     * soon as it is open rather than lost.
+     */
+    private static <C extends Closeable> C offload(EventLoop loop, Callable<C> open) throws IOException {
+        var handover = new Handover<C>();
+        try {
+            return Offload.submit(loop, EventLoop.toThreadExecutor(), () -> handover.offer(open.call())).await();
+        } catch (IOException | RuntimeException | Error e) {
+            handover.abandon();
+            throw e;
+        } catch (Exception e) { // open throws nothing else
+            handover.abandon();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A socket passed from the thread that opens it to a task that may have stopped waiting for it. */
+    private static final class Handover<C extends Closeable> {
+        private C value;
+        private boolean abandoned;
+
+        synchronized C offer(C c) throws IOException {
+            if (abandoned) {
+                c.close();
+                throw new java.nio.channels.ClosedByInterruptException();
+            }
+            value = c;
+            return c;
+        }
+
+        synchronized void abandon() {
+            abandoned = true;
+            if (value != null) {
+                try {
+                    value.close();
+                } catch (IOException ignored) {
+                    // closed anyway
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * The writing half of a {@link SocketTransport}: a virtual thread of its own that takes the bytes the loop queued
+ * with {@link StreamWriter#write} and writes them to the socket, blocking as TCP requires. It then half-closes the
+ * socket if {@link StreamWriter#writeEof()} asked for it, and closes the connection once everything queued before
+ * {@link StreamWriter#close()} is written (asyncio's transports flush before they close, too).
+ *
+ * <p>The bytes queued and not yet written are the write buffer that {@link StreamWriter#drain()} watches: above
+ * {@link #HIGH_WATER} it suspends, and this thread wakes it once the buffer is down to {@link #LOW_WATER} (asyncio's
+ * transport defaults, 64 KiB and a quarter of it).
+ */
+final class WritePump implements Runnable {
+
+    static final int HIGH_WATER = 64 * 1024;
+    static final int LOW_WATER = HIGH_WATER / 4;
+
+    private final SocketTransport transport;
+    /** What {@link #nextToWrite} returns once the connection is closed. */
+    private static final ByteBuffer STOPPED = ByteBuffer.allocate(0);
+
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private long queued;
+    private boolean eofRequested;
+    private boolean closeRequested;
+    private boolean stopped;
+    /** A drain() waits: post a wake-up once the buffer is down to the low-water mark. */
+    private boolean drainWaiting;
+
+    WritePump(SocketTransport transport) {
+        this.transport = transport;
+    }
+
+    @Override
+    public void run() {
+        try {
+            boolean eofDone = false;
+            while (true) {
+                ByteBuffer next = nextToWrite(eofDone);
+                if (next == STOPPED) {
+                    return;
+                }
+                if (next != null) {
+                    int n = next.remaining();
+                    while (next.hasRemaining()) {
+                        transport.channel.write(next);
+                    }
+                    written(n);
+                } else if (eofRequested && !eofDone) {
+                    eofDone = true;
+                    transport.channel.shutdownOutput();
+                } else { // close requested, everything written
+                    transport.abort(null);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            transport.abort(e); // ignored if the connection was closed already (then this is why write failed)
+        } catch (InterruptedException e) {
+            transport.abort(null);
+        }
+    }
+
+    /** Waits for work: the next bytes to write, null for an EOF or close to do, or {@link #STOPPED}. */
+    private synchronized ByteBuffer nextToWrite(boolean eofDone) throws InterruptedException {
+        while (!stopped && queue.isEmpty() && (eofDone || !eofRequested) && !closeRequested) {
+            wait();
+        }
+        return stopped ? STOPPED : queue.peek();
+    }
+
+    private void written(int n) {
+        boolean wake;
+        synchronized (this) {
+            if (stopped) {
+                return; // stop() emptied the queue
+            }
+            queue.poll();
+            queued -= n;
+            wake = drainWaiting && queued <= LOW_WATER;
+            if (wake) {
+                drainWaiting = false;
+            }
+        }
+        if (wake) {
+            transport.post(transport::drained);
+        }
+    }
+
+    /** On the loop: queues {@code data} (which the caller no longer changes). */
+    synchronized void add(byte[] data) {
+        queue.add(ByteBuffer.wrap(data));
+        queued += data.length;
+        notifyAll();
+    }
+
+    /**
+     * On the loop, for drain(): whether the buffer is above the high-water mark; if so, a wake-up is posted once it
+     * is down to the low-water mark.
+     */
+    synchronized boolean mustDrain() {
+        if (queued <= HIGH_WATER) {
+            return false;
+        }
+        drainWaiting = true; // not reset here: another task may wait in drain() already
+        return true;
+    }
+
+    /** The bytes queued and not yet written. */
+    synchronized long queued() {
+        return queued;
+    }
+
+    /** On the loop: half-close once everything queued is written. */
+    synchronized void requestEof() {
+        eofRequested = true;
+        notifyAll();
+    }
+
+    /** On the loop: close the connection once everything queued is written. */
+    synchronized void requestClose() {
+        closeRequested = true;
+        notifyAll();
+    }
+
+    /** From any thread, once the channel is closed: the thread ends, dropping what is queued. */
+    synchronized void stop() {
+        stopped = true;
+        queue.clear();
+        queued = 0;
+        notifyAll();
+    }
+}

@@ -1,0 +1,236 @@
+package org.aio4j;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.SocketException;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * StreamReader's parsing, fed by hand as asyncio's tests feed theirs ({@code feed_data}, {@code feed_eof}); the
+ * expected values are what CPython 3.13's {@code asyncio.StreamReader} returns for the same feeds.
+ */
+class StreamReaderTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(US_ASCII);
+    }
+
+    private static String s(byte[] bytes) {
+        return new String(bytes, US_ASCII);
+    }
+
+    /** Feeds the pieces one per loop iteration, so that a task waiting in a read runs between them. */
+    private static void feedInTurns(StreamReader r, String... pieces) {
+        for (String piece : pieces) {
+            Aio.sleep(0);
+            r.feedData(b(piece));
+        }
+    }
+
+    /** Asserts that {@code read} throws an IncompleteReadException with this partial, expected count and message. */
+    private static void assertIncomplete(org.assertj.core.api.ThrowableAssert.ThrowingCallable read, String partial,
+                                         int expected, String message) {
+        assertThatThrownBy(read).isInstanceOfSatisfying(IncompleteReadException.class, e -> {
+            assertThat(s(e.partial())).isEqualTo(partial);
+            assertThat(e.expected()).isEqualTo(expected);
+            assertThat(e).hasMessage(message);
+        });
+    }
+
+    @Test
+    void readlineReturnsWholeLinesThenThePartialLastOneThenEmpty() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("one\ntw"));
+            r.feedData(b("o\nthr"));
+            r.feedEof();
+            assertThat(s(r.readline())).isEqualTo("one\n");
+            assertThat(s(r.readline())).isEqualTo("two\n");
+            assertThat(r.atEof()).isFalse();
+            assertThat(s(r.readline())).isEqualTo("thr");
+            assertThat(r.atEof()).isTrue();
+            assertThat(r.readline()).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void readlineSuspendsUntilTheLineIsComplete() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<String> line = Aio.createTask(() -> s(r.readline()));
+            feedInTurns(r, "hel");
+            Aio.sleep(0);
+            assertThat(line.isDone()).isFalse();
+            r.feedData(b("lo\nrest"));
+            assertThat(line.await()).isEqualTo("hello\n");
+            assertThat(s(r.read(100))).isEqualTo("rest");
+            return null;
+        });
+    }
+
+    @Test
+    void readexactlyWaitsForAllItsBytesAndReportsThePartialOnesAtEof() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(4, null); // the limit does not bound readexactly
+            Task<String> ten = Aio.createTask(() -> s(r.readexactly(10)));
+            feedInTurns(r, "012", "3456", "789ab");
+            assertThat(ten.await()).isEqualTo("0123456789");
+            r.feedEof();
+            assertThat(r.readexactly(0)).isEmpty();
+            assertIncomplete(() -> r.readexactly(5), "ab", 5, "2 bytes read on a total of 5 expected bytes");
+            assertThat(r.atEof()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void readuntilFindsASeparatorSplitAcrossFeedsAndEndsIncompleteAtEof() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<String> until = Aio.createTask(() -> s(r.readuntil(b("\r\n\r\n"))));
+            feedInTurns(r, "GET / HTTP/1.1\r\nHost: x\r", "\n\r", "\nbody");
+            assertThat(until.await()).isEqualTo("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            r.feedEof();
+            assertIncomplete(() -> r.readuntil(b("\r\n\r\n")), "body", -1,
+                    "4 bytes read on a total of undefined expected bytes");
+            assertThat(r.atEof()).isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void readuntilOverTheLimitThrowsAndKeepsTheDataWhileReadlineDropsIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(5, null);
+            r.feedData(b("abcdefgh|rest"));
+            // Found beyond the limit: consumed is the separator's index, the data stays.
+            assertThatThrownBy(() -> r.readuntil(b("|"))).isInstanceOfSatisfying(LimitOverrunException.class, e -> {
+                assertThat(e.consumed()).isEqualTo(8);
+                assertThat(e).hasMessage("Separator is found, but chunk is longer than limit");
+            });
+            assertThat(r.bufferedSize()).isEqualTo(13);
+            // Not found in more than the limit: consumed is how far the search got.
+            assertThatThrownBy(() -> r.readuntil(b("#"))).isInstanceOfSatisfying(LimitOverrunException.class, e -> {
+                assertThat(e.consumed()).isEqualTo(13);
+                assertThat(e).hasMessage("Separator is not found, and chunk exceed the limit");
+            });
+            assertThat(s(r.read(9))).isEqualTo("abcdefgh|");
+            assertThat(s(r.readuntil(b("st")))).isEqualTo("rest");
+
+            // readline drops the line if its end is there (asyncio's ValueError case), else the whole buffer.
+            r.feedData(b("0123456789\nok\n"));
+            assertThatThrownBy(r::readline).isInstanceOf(LimitOverrunException.class);
+            assertThat(s(r.readline())).isEqualTo("ok\n");
+            r.feedData(b("0123456789ab"));
+            assertThatThrownBy(r::readline).isInstanceOf(LimitOverrunException.class);
+            assertThat(r.bufferedSize()).isZero();
+            return null;
+        });
+    }
+
+    @Test
+    void readToTheEndReturnsEverythingOnceTheStreamEnds() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(4, null);
+            Task<String> all = Aio.createTask(() -> s(r.read(-1)));
+            for (int i = 0; i < 10; i++) {
+                feedInTurns(r, "chunk" + i + ";");
+            }
+            Aio.sleep(0);
+            assertThat(all.isDone()).isFalse();
+            r.feedEof();
+            assertThat(all.await()).isEqualTo("chunk0;chunk1;chunk2;chunk3;chunk4;chunk5;chunk6;chunk7;chunk8;"
+                    + "chunk9;");
+            assertThat(r.read(-1)).isEmpty();
+            assertThat(r.read(10)).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void aCancelledReadTakesNoByte() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            for (Coroutine<byte[]> read : java.util.List.<Coroutine<byte[]>>of(() -> r.read(-1), r::readline,
+                    () -> r.readexactly(8), () -> r.readuntil(b("!")))) {
+                Task<byte[]> t = Aio.createTask(read);
+                feedInTurns(r, "abc");
+                Aio.sleep(0);
+                t.cancel();
+                assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+                assertThat(s(r.read(3))).isEqualTo("abc");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aFailureIsThrownByEveryReadEvenWithBytesLeft() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> waiting = Aio.createTask(() -> r.readexactly(4));
+            Aio.sleep(0);
+            r.feedData(b("ab"));
+            var reset = new SocketException("Connection reset");
+            r.setException(reset);
+            assertThatThrownBy(waiting::await).isSameAs(reset);
+            assertThatThrownBy(() -> r.read(1)).isSameAs(reset);
+            assertThatThrownBy(r::readline).isSameAs(reset);
+            return null;
+        });
+    }
+
+    @Test
+    void badArgumentsAreRefusedNamingThem() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            assertThatThrownBy(() -> r.read(-2)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("n must be >= -1");
+            assertThatThrownBy(() -> r.readexactly(-1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("readexactly(n): n must be >= 0");
+            assertThatThrownBy(() -> r.readuntil(new byte[0])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("separator must not be empty");
+            assertThatThrownBy(() -> r.readuntil(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("separator");
+            return null;
+        });
+    }
+
+    @Test
+    void twoTasksWaitingForDataIsRefusedAsInAsyncio() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> first = Aio.createTask(r::readline);
+            Aio.sleep(0);
+            assertThatThrownBy(() -> r.read(1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another task is already waiting for incoming data");
+            r.feedData(b("x\n"));
+            assertThat(s(first.await())).isEqualTo("x\n");
+            return null;
+        });
+    }
+
+    @Test
+    void aReaderUsedFromAThreadThatDoesNotHoldItsLoopIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("x"));
+            var error = Aio.toThread(() -> {
+                try {
+                    r.read(1);
+                    return null;
+                } catch (IllegalStateException | IOException e) {
+                    return e;
+                }
+            });
+            assertThat(error).isInstanceOf(IllegalStateException.class).hasMessageContaining("StreamReader.read()")
+                    .hasMessageContaining("does not hold");
+            return null;
+        });
+    }
+}

@@ -1,0 +1,400 @@
+package org.aio4j;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Aio.openConnection, Aio.startServer, StreamReader and StreamWriter over real sockets on 127.0.0.1. */
+class StreamsTest {
+
+    private static final String HOST = "127.0.0.1";
+
+    private static byte[] b(String s) {
+        return s.getBytes(US_ASCII);
+    }
+
+    private static String s(byte[] bytes) {
+        return new String(bytes, US_ASCII);
+    }
+
+    /** A handler that echoes every line until the end of the stream, then closes. */
+    private static final ConnectionHandler ECHO = (reader, writer) -> {
+        for (byte[] line; (line = reader.readline()).length > 0; ) {
+            writer.write(line);
+            writer.drain();
+        }
+        writer.close();
+    };
+
+    @Test
+    void anEchoServerAnswersAClientOnAPortTheSystemChose() throws Exception {
+        Aio.run(() -> {
+            try (Server server = Aio.startServer(ECHO, HOST, 0)) {
+                assertThat(server.isServing()).isTrue();
+                InetSocketAddress address = server.addresses().getFirst();
+                assertThat(address.getPort()).isPositive();
+                var conn = Aio.openConnection(HOST, address.getPort());
+                StreamWriter writer = conn.writer();
+                assertThat(writer.peername()).isEqualTo(address);
+                assertThat(writer.sockname().getAddress()).isEqualTo(InetAddress.getByName(HOST));
+                assertThat(writer.canWriteEof()).isTrue();
+                for (String line : List.of("hello\n", "world\n")) {
+                    writer.write(b(line));
+                    writer.drain();
+                    assertThat(s(conn.reader().readline())).isEqualTo(line);
+                }
+                writer.writeEof(); // the handler's loop ends, and it closes: we see the end of the stream
+                assertThat(conn.reader().read(-1)).isEmpty();
+                assertThat(conn.reader().atEof()).isTrue();
+                assertThat(writer.isClosing()).isFalse();
+                writer.close();
+                assertThat(writer.isClosing()).isTrue();
+                writer.waitClosed();
+                assertThatThrownBy(() -> writer.write(b("late"))).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("write() after close()");
+                assertThatThrownBy(writer::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("Connection lost");
+                server.close();
+                assertThat(server.isServing()).isFalse();
+                server.waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aRefusedConnectionThrowsTheJdksConnectException() throws Exception {
+        int port;
+        try (var probe = ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(HOST, 0));
+            port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+        } // closed: nothing listens there now
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.openConnection(HOST, port)).isInstanceOf(ConnectException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void badArgumentsAreRefusedAtTheCallSite() throws Exception {
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.openConnection(null, 80)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("host");
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("port must be in 1..65535, got 0");
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 65536)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 80, 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("limit must be > 0");
+            assertThatThrownBy(() -> Aio.startServer(null, HOST, 0)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("handler");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, -1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("port must be in 0..65535, got -1");
+            return null;
+        });
+        assertThatThrownBy(() -> Aio.openConnection(HOST, 80)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no running event loop");
+    }
+
+    @Test
+    void closingTheServerAndItsClientsGivesTheClientsTheEndOfTheStream() throws Exception {
+        Aio.run(() -> {
+            var greeted = new Queue<String>();
+            Server server = Aio.startServer((reader, writer) -> {
+                writer.write(b("hi\n"));
+                greeted.putNowait("one");
+            }, HOST, 0);
+            int port = server.addresses().getFirst().getPort();
+            List<StreamPair> clients = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                clients.add(Aio.openConnection(HOST, port));
+                greeted.get();
+            }
+            server.close();
+            assertThatThrownBy(() -> Aio.openConnection(HOST, port)).isInstanceOf(ConnectException.class);
+            Task<Void> closed = Aio.createTask(server::waitClosed);
+            server.closeClients();
+            for (StreamPair c : clients) {
+                assertThat(s(c.reader().read(-1))).isEqualTo("hi\n");
+                assertThat(c.reader().atEof()).isTrue();
+                c.writer().close();
+            }
+            closed.await();
+            return null;
+        });
+    }
+
+    @Test
+    void cancellingTheTaskServingForeverClosesTheListeningSocket() throws Exception {
+        Aio.run(() -> {
+            Server server = Aio.startServer(ECHO, HOST, 0);
+            int port = server.addresses().getFirst().getPort();
+            Task<Void> serving = Aio.createTask(server::serveForever);
+            Aio.sleep(0);
+            assertThatThrownBy(server::serveForever).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already served forever");
+            var conn = Aio.openConnection(HOST, port);
+            conn.writer().write(b("ping\n"));
+            assertThat(s(conn.reader().readline())).isEqualTo("ping\n");
+            serving.cancel();
+            assertThatThrownBy(serving::await).isInstanceOf(CancellationException.class);
+            assertThat(server.isServing()).isFalse();
+            assertThatThrownBy(() -> Aio.openConnection(HOST, port)).isInstanceOf(ConnectException.class);
+            conn.writer().write(b("still open\n")); // the connection accepted before stays open
+            assertThat(s(conn.reader().readline())).isEqualTo("still open\n");
+            conn.writer().close();
+            server.waitClosed();
+            server.acceptThread().join();
+            return null;
+        });
+    }
+
+    @Test
+    void aHandlerThatThrowsIsReportedAndItsConnectionClosed() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                writer.write(b("partial"));
+                throw new IllegalStateException("handler bug");
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                assertThat(s(conn.reader().read(-1))).isEqualTo("partial");
+                conn.writer().close();
+            }
+            return null;
+        });
+        assertThat(errors).singleElement().satisfies(ctx -> {
+            assertThat(ctx.message()).contains("Unhandled exception in the connection handler");
+            assertThat(ctx.exception()).hasMessage("handler bug");
+        });
+    }
+
+    @Test
+    void aReadCancelledWhileBytesArriveLosesNone() throws Exception {
+        int rounds = 40;
+        Aio.run(() -> {
+            var go = new Queue<Integer>();
+            try (Server server = Aio.startServer((reader, writer) -> {
+                for (int round = 0; round < rounds; round++) {
+                    byte[] message = message(round);
+                    int cut = go.get();
+                    writer.write(Arrays.copyOf(message, cut));
+                    writer.drain();
+                    go.get();
+                    writer.write(Arrays.copyOfRange(message, cut, message.length));
+                    writer.drain();
+                }
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                StreamReader reader = conn.reader();
+                long total = 0;
+                for (int round = 0; round < rounds; round++) {
+                    byte[] message = message(round);
+                    int cut = 1 + round * 37 % (message.length - 1);
+                    Task<byte[]> read = Aio.createTask(() -> reader.readexactly(message.length));
+                    go.putNowait(cut);
+                    if (round % 2 == 0) {
+                        while (reader.bufferedSize() < cut) { // the first part arrived: cancel with it buffered
+                            Aio.sleep(0);
+                        }
+                    } // else: cancel while it may be on its way
+                    read.cancel();
+                    assertThatThrownBy(read::await).isInstanceOf(CancellationException.class);
+                    go.putNowait(0);
+                    byte[] got = reader.readexactly(message.length);
+                    assertThat(got).isEqualTo(message);
+                    total += got.length;
+                }
+                assertThat(reader.read(-1)).isEmpty();
+                assertThat(total).isEqualTo(rounds * 1000L);
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    private static byte[] message(int round) {
+        byte[] m = new byte[1000];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (byte) (round * 31 + i);
+        }
+        return m;
+    }
+
+    @Test
+    void aSlowReaderHoldsAFastWriterBackWithBoundedBuffers() throws Exception {
+        int limit = 16 * 1024;
+        int piece = 32 * 1024;
+        long total = 8L << 20;
+        var maxQueued = new AtomicLong();
+        Aio.run(() -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                byte[] data = new byte[piece];
+                for (long sent = 0; sent < total; sent += piece) {
+                    Arrays.fill(data, (byte) (sent / piece));
+                    writer.write(data);
+                    maxQueued.accumulateAndGet(writer.writeBufferSize(), Math::max);
+                    writer.drain();
+                }
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort(), limit);
+                StreamReader reader = conn.reader();
+                // Read nothing until the reader has paused its socket: from then on nothing more arrives.
+                while (!reader.toString().contains("paused")) {
+                    Aio.sleep(0);
+                }
+                long received = 0;
+                long wrong = 0;
+                for (byte[] chunk; (chunk = reader.read(4096)).length > 0; ) {
+                    for (byte x : chunk) {
+                        wrong += x == (byte) (received++ / piece) ? 0 : 1;
+                    }
+                }
+                assertThat(received).isEqualTo(total);
+                assertThat(wrong).isZero();
+                assertThat(reader.maxBuffered()).isGreaterThan(2 * limit).isLessThanOrEqualTo(2 * limit
+                        + ReadPump.CHUNK);
+                conn.writer().close();
+            }
+            return null;
+        });
+        assertThat(maxQueued.get()).isLessThanOrEqualTo(WritePump.HIGH_WATER + piece);
+    }
+
+    @Test
+    void drainSuspendsWhileThePeerDoesNotReadAndACancelledDrainLosesNothing() throws Exception {
+        int size = 32 << 20; // more than the kernel's socket buffers and the peer's reader can hold
+        Aio.run(() -> {
+            var release = new Event();
+            var received = new AtomicLong();
+            try (Server server = Aio.startServer((reader, writer) -> {
+                release.await();
+                received.set(reader.read(-1).length);
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                StreamWriter writer = conn.writer();
+                writer.write(new byte[size]);
+                Task<Void> drain = Aio.createTask(writer::drain);
+                Aio.sleep(0); // the drain runs, and waits: the peer's socket cannot take 32 MiB unread
+                assertThat(drain.isDone()).isFalse();
+                assertThat(writer.writeBufferSize()).isGreaterThan(WritePump.HIGH_WATER);
+                drain.cancel();
+                assertThatThrownBy(drain::await).isInstanceOf(CancellationException.class);
+                writer.write(new byte[7]);
+                release.set();
+                writer.drain(); // returns once the buffer is down to the low-water mark
+                assertThat(writer.writeBufferSize()).isLessThanOrEqualTo(WritePump.LOW_WATER);
+                writer.writeEof();
+                assertThat(conn.reader().read(-1)).isEmpty();
+                assertThat(received.get()).isEqualTo(size + 7L);
+                writer.close();
+                writer.waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void awaitingSocketDataIsNotADeadlockNorLetsAVirtualClockJump() throws Exception {
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept(); InputStream in = s.getInputStream();
+                     OutputStream out = s.getOutputStream()) {
+                    while (in.read() != '\n') {
+                        // the request line
+                    }
+                    out.write(b("answer\n"));
+                    out.flush();
+                    in.read(); // until the client closes
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            String answer = Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                conn.writer().write(b("question\n"));
+                try {
+                    return s(Aio.waitFor(Aio.createTask(conn.reader()::readline), Duration.ofSeconds(10)));
+                } finally {
+                    conn.writer().close();
+                }
+            });
+            assertThat(answer).isEqualTo("answer\n");
+            peer.join();
+        }
+    }
+
+    @Test
+    void aTaskWaitingForWhatNothingWillCompleteIsStillADeadlockWithAConnectionOpen() {
+        assertThatThrownBy(() -> Aio.run(() -> {
+            // An open connection nobody waits on is no work in flight (a task waiting in a read would be).
+            try (Server server = Aio.startServer((reader, writer) -> { }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                conn.writer().write(b("x\n"));
+                Aio.getRunningLoop().createFuture().await();
+            }
+            return null;
+        })).isInstanceOf(DeadlockException.class);
+    }
+
+    @Test
+    void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd() throws Exception {
+        var threads = new ArrayList<Thread>();
+        var open = new AtomicReference<OpenSockets>();
+        Aio.run(() -> {
+            Server server = Aio.startServer((reader, writer) -> reader.readline(), HOST, 0);
+            var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            conn.writer().write(b("unfinished"));
+            threads.add(server.acceptThread());
+            threads.addAll(List.of(conn.writer().transport().threads()));
+            open.set(Aio.getRunningLoop().openSockets);
+            assertThat(open.get().size()).isEqualTo(3); // the server, the client's end and the server's end
+            return null;
+        });
+        assertThat(open.get().size()).isZero();
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    @Test
+    void aWriterUsedFromAThreadThatDoesNotHoldItsLoopIsRefused() throws Exception {
+        Aio.run(() -> {
+            try (Server server = Aio.startServer(ECHO, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                Object error = Aio.toThread(() -> {
+                    try {
+                        conn.writer().write(b("x"));
+                        return null;
+                    } catch (IllegalStateException e) {
+                        return e;
+                    }
+                });
+                assertThat(error).isInstanceOf(IllegalStateException.class)
+                        .asString().contains("StreamWriter.write", "does not hold");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+}
