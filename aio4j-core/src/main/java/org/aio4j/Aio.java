@@ -727,4 +727,49 @@ public final class Aio {
             throws java.io.IOException {
         return Streams.startServer(handler, host, port, limit);
     }
+
+    /**
+     * Starts {@code program} with {@code args}, its standard input, output and error pipes of the loop: asyncio's
+     * {@code create_subprocess_exec(program, *args, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. (Pipes are the
+     * {@link ProcessBuilder}'s default; asyncio's is to inherit the three. Use
+     * {@link #createSubprocessExec(ProcessBuilder)} to choose.) The calling task suspends while the process starts,
+     * on a thread of its own. The loop's close kills a child still running.
+     *
+     * @param program the program to run (looked up on the {@code PATH}, as {@link ProcessBuilder} does)
+     * @param args    its arguments
+     * @return the running child
+     * @throws java.io.IOException      if it cannot be started (no such program, say)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
+     *                                  killed)
+     * @throws NullPointerException     if {@code program} or an argument is null
+     * @throws IllegalStateException    if not called from a task of a running loop
+     */
+    public static Subprocess createSubprocessExec(String program, String... args) throws java.io.IOException {
+        Objects.requireNonNull(program, "program must not be null");
+        var command = new ArrayList<String>(args.length + 1);
+        command.add(program);
+        for (String a : args) {
+            command.add(Objects.requireNonNull(a, "an argument of createSubprocessExec() is null"));
+        }
+        return Subprocess.start(new ProcessBuilder(command), StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * Starts the process {@code builder} describes: asyncio's {@code create_subprocess_exec}. Each of its standard
+     * streams that the builder redirects to {@link ProcessBuilder.Redirect#PIPE} (the default) is a stream of the
+     * loop ({@link Subprocess#stdin()}, {@link Subprocess#stdout()}, {@link Subprocess#stderr()}); the others are
+     * null. The calling task suspends while the process starts, on a thread of its own.
+     *
+     * @param builder what to start, where, with which redirections
+     * @return the running child
+     * @throws java.io.IOException      if it cannot be started
+     * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
+     *                                  killed)
+     * @throws NullPointerException     if {@code builder} is null
+     * @throws IllegalArgumentException if its command is empty
+     * @throws IllegalStateException    if not called from a task of a running loop
+     */
+    public static Subprocess createSubprocessExec(ProcessBuilder builder) throws java.io.IOException {
+        return Subprocess.start(builder, StreamReader.DEFAULT_LIMIT);
+    }
 }

@@ -170,8 +170,8 @@ public final class EventLoop implements AutoCloseable {
     final Tracing tracing = new Tracing(this);
     /** Threads blocked in {@link Future#get()} outside the loop on this loop's futures. */
     final BlockedGets blockedGets = new BlockedGets();
-    /** The sockets of the loop's streams still open, which the close closes. */
-    final OpenSockets openSockets = new OpenSockets();
+    /** What the loop's streams hold open (sockets, pipes, child processes), which the close closes. */
+    final OpenStreams openStreams = new OpenStreams();
     private final SpinPolicy spin;
     private Watchdog watchdog;
     /** The JFR step event in progress (one step at a time per loop). */
@@ -604,7 +604,7 @@ public final class EventLoop implements AutoCloseable {
             ready.clear();
             timers.clear();
             lifecycle = CLOSED;
-            openSockets.closeAll(); // their threads' posts are refused from now on, and they end
+            openStreams.closeAll(); // their threads' posts are refused from now on, and they end
             closed.countDown();
             blockedGets.releaseAll(); // a thread blocked in get() on a future left pending: nothing can complete it
             if (ownsDefaultExecutor && defaultExecutor instanceof ExecutorService es) {

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The reading half of a {@link SocketTransport}: a virtual thread of its own that blocks in the socket's
+ * The reading half of a {@link StreamTransport}: a virtual thread of its own that blocks in the socket's
  * {@code read} and posts each chunk to the loop (asyncio's {@code data_received}, {@code eof_received}).
  *
  * <p>At most one chunk is on its way to the loop at a time: the thread reads again only once the loop has fed the
@@ -19,12 +19,12 @@ final class ReadPump implements Runnable {
     /** The most bytes read from the socket at once. */
     static final int CHUNK = 64 * 1024;
 
-    private final SocketTransport transport;
+    private final StreamTransport transport;
     private boolean paused;
     private boolean inTransit;
     private boolean stopped;
 
-    ReadPump(SocketTransport transport) {
+    ReadPump(StreamTransport transport) {
         this.transport = transport;
     }
 
@@ -34,7 +34,7 @@ final class ReadPump implements Runnable {
         try {
             while (awaitTurn()) {
                 chunk.clear();
-                int n = transport.channel.read(chunk);
+                int n = transport.in.read(chunk);
                 if (n < 0) {
                     transport.post(transport::eofReceived);
                     return;

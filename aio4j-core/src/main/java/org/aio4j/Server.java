@@ -50,11 +50,11 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final ConnectionHandler handler;
     private final int limit;
     private final AtomicBoolean socketClosed = new AtomicBoolean();
-    private final OpenSockets.Closer closer = this::closeSocket;
+    private final OpenStreams.Closer closer = this::closeSocket;
     private volatile Thread acceptThread;
     private boolean serving;
     /** Connections accepted and not yet lost. */
-    private final java.util.LinkedHashSet<SocketTransport> connections = new java.util.LinkedHashSet<>();
+    private final java.util.LinkedHashSet<StreamTransport> connections = new java.util.LinkedHashSet<>();
     private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
     private Future<Boolean> servingForever;
 
@@ -70,7 +70,7 @@ public final class Server extends LoopBound implements AutoCloseable {
     /** On the loop: registers the socket with its loop and starts accepting. */
     void start() {
         check("start");
-        loop.openSockets.add(closer);
+        loop.openStreams.add(closer);
         serving = true;
         acceptThread = THREADS.newThread(this::acceptConnections);
         acceptThread.start();
@@ -88,7 +88,7 @@ public final class Server extends LoopBound implements AutoCloseable {
                 return;
             }
             if (!loop.post(new Handle((Runnable) () -> accepted(ch), null))) {
-                closeQuietly(ch); // the loop is closed
+                Streams.closeQuietly(ch); // the loop is closed
                 return;
             }
         }
@@ -97,15 +97,15 @@ public final class Server extends LoopBound implements AutoCloseable {
     /** On the loop: a connection came. */
     private void accepted(SocketChannel ch) {
         if (!serving) {
-            closeQuietly(ch);
+            Streams.closeQuietly(ch);
             return;
         }
-        SocketTransport t;
+        StreamTransport t;
         try {
             ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            t = new SocketTransport(loop, ch, limit, this::connectionLost);
+            t = StreamTransport.ofSocket(loop, ch, limit, this::connectionLost);
         } catch (IOException e) { // reset before we got to it
-            closeQuietly(ch);
+            Streams.closeQuietly(ch);
             return;
         }
         connections.add(t);
@@ -136,7 +136,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         }
     }
 
-    private void connectionLost(SocketTransport t) {
+    private void connectionLost(StreamTransport t) {
         connections.remove(t);
         wakeIfClosed();
     }
@@ -185,7 +185,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         }
         serving = false;
         closeSocket();
-        loop.openSockets.remove(closer);
+        loop.openStreams.remove(closer);
         if (servingForever != null) {
             servingForever.cancel();
         }
@@ -201,7 +201,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      */
     public void closeClients() {
         check("closeClients");
-        for (SocketTransport t : List.copyOf(connections)) {
+        for (StreamTransport t : List.copyOf(connections)) {
             t.writer.close();
         }
     }
@@ -276,7 +276,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      */
     private void closeSocket() {
         if (socketClosed.compareAndSet(false, true)) {
-            closeQuietly(channel);
+            Streams.closeQuietly(channel);
             Thread t = acceptThread;
             if (t != null) {
                 boolean interrupted = false;
@@ -292,14 +292,6 @@ public final class Server extends LoopBound implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-        }
-    }
-
-    private static void closeQuietly(java.nio.channels.Channel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // closed anyway
         }
     }
 

@@ -6,10 +6,10 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
 /**
- * The receiving end of a connection: asyncio's {@code asyncio.StreamReader}, as {@link Aio#openConnection} and a
- * {@link Server}'s {@link ConnectionHandler} hand it out.
+ * The receiving end of a connection or of a child's output pipe: asyncio's {@code asyncio.StreamReader}, as
+ * {@link Aio#openConnection}, a {@link Server}'s {@link ConnectionHandler} and a {@link Subprocess} hand it out.
  *
- * <p>Bytes the peer sends are read off the loop, by a virtual thread of the connection's own, and added to this
+ * <p>Bytes the peer sends are read off the loop, by a virtual thread of the stream's own, and added to this
  * reader's buffer on the loop; the read methods take them from the buffer and suspend the calling task while it does
  * not hold enough. A read that suspends resumes when bytes arrive, the peer ends the stream (EOF) or the connection
  * fails. Other tasks run meanwhile.
@@ -43,7 +43,7 @@ public final class StreamReader extends LoopBound {
 
     private final int limit;
     /** The connection feeding this reader, or null for a reader fed by hand (tests). */
-    private final SocketTransport transport;
+    private final StreamTransport transport;
     private byte[] buf = new byte[1024];
     private int start;
     private int end;
@@ -55,7 +55,7 @@ public final class StreamReader extends LoopBound {
     /** The most bytes the buffer ever held (for tests of flow control). */
     private int maxBuffered;
 
-    StreamReader(int limit, SocketTransport transport) {
+    StreamReader(int limit, StreamTransport transport) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be > 0, got " + limit);
         }

@@ -8,11 +8,11 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
 /**
- * The sending end of a connection: asyncio's {@code asyncio.StreamWriter}, as {@link Aio#openConnection} and a
- * {@link Server}'s {@link ConnectionHandler} hand it out.
+ * The sending end of a connection or of a child's input pipe: asyncio's {@code asyncio.StreamWriter}, as
+ * {@link Aio#openConnection}, a {@link Server}'s {@link ConnectionHandler} and a {@link Subprocess} hand it out.
  *
- * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the connection's own writes them to
- * the socket off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
+ * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the stream's own writes them to
+ * the socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
  * to be written (until they are down to 16 KiB, asyncio's transport defaults), so that a fast writer is held back by
  * a slow peer instead of filling memory:
  *
@@ -33,7 +33,7 @@ import java.util.concurrent.CancellationException;
  */
 public final class StreamWriter extends LoopBound {
 
-    private final SocketTransport transport;
+    private final StreamTransport transport;
     private final WritePump pump;
     private boolean closing;
     private boolean eofWritten;
@@ -42,7 +42,7 @@ public final class StreamWriter extends LoopBound {
     private final ArrayDeque<Future<Boolean>> drainers = new ArrayDeque<>();
     private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
 
-    StreamWriter(SocketTransport transport) {
+    StreamWriter(StreamTransport transport) {
         this.transport = transport;
         this.pump = transport.writePump();
         check("new"); // bound to the loop that makes it: another thread is refused even before the first write
@@ -97,7 +97,7 @@ public final class StreamWriter extends LoopBound {
 
     /**
      * Half-closes the connection once the bytes queued are written: the peer's reader sees the end of the stream,
-     * while this side can still read: asyncio's {@code write_eof()}. Does nothing if already called, or after
+     * while this side can still read: asyncio's {@code write_eof()}. On a child's input pipe, closes the pipe. Does nothing if already called, or after
      * {@link #close()}.
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
@@ -114,7 +114,7 @@ public final class StreamWriter extends LoopBound {
     /**
      * Whether {@link #writeEof()} is supported: asyncio's {@code can_write_eof()}.
      *
-     * @return {@code true}: a TCP connection can be half-closed
+     * @return {@code true}: a TCP connection can be half-closed, and a pipe closed
      */
     public boolean canWriteEof() {
         check("canWriteEof");
@@ -171,7 +171,7 @@ public final class StreamWriter extends LoopBound {
     /**
      * The address of the peer: asyncio's {@code get_extra_info("peername")}.
      *
-     * @return the remote address of the connection (kept after it is closed)
+     * @return the remote address of the connection (kept after it is closed), or null for a pipe
      */
     public InetSocketAddress peername() {
         return transport.peer();
@@ -180,7 +180,7 @@ public final class StreamWriter extends LoopBound {
     /**
      * The local address of the connection: asyncio's {@code get_extra_info("sockname")}.
      *
-     * @return the local address of the connection (kept after it is closed)
+     * @return the local address of the connection (kept after it is closed), or null for a pipe
      */
     public InetSocketAddress sockname() {
         return transport.local();
@@ -192,7 +192,7 @@ public final class StreamWriter extends LoopBound {
     }
 
     /** The connection (for tests). */
-    SocketTransport transport() {
+    StreamTransport transport() {
         return transport;
     }
 

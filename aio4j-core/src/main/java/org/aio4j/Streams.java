@@ -9,6 +9,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /** {@link Aio#openConnection} and {@link Aio#startServer}: asyncio's {@code streams.py} functions. */
 final class Streams {
@@ -29,9 +30,9 @@ final class Streams {
                 c.connect(address);
             });
         });
-        SocketTransport t;
+        StreamTransport t;
         try {
-            t = new SocketTransport(loop, ch, limit, lost -> { });
+            t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
         } catch (IOException e) { // reset before we got to it
             ch.close();
             throw e;
@@ -102,12 +103,12 @@ final class Streams {
     }
 
     /**
-     * Runs {@code open} on a thread of its own, as {@link Aio#toThread} does, and returns the socket it opened. If
-     * the calling task stops waiting (its cancellation) while the socket is being opened, the socket is closed as
-     * soon as it is open rather than lost.
+     * Runs {@code open} on a thread of its own, as {@link Aio#toThread} does, and returns what it opened. If the
+     * calling task stops waiting (its cancellation) while it is being opened, it is discarded as soon as it is open
+     * rather than lost.
      */
-    private static <C extends Closeable> C offload(EventLoop loop, Callable<C> open) throws IOException {
-        var handover = new Handover<C>();
+    static <C> C offload(EventLoop loop, Callable<C> open, Consumer<C> discard) throws IOException {
+        var handover = new Handover<C>(discard);
         try {
             return Offload.submit(loop, EventLoop.toThreadExecutor(), () -> handover.offer(open.call())).await();
         } catch (IOException | RuntimeException | Error e) {
@@ -119,14 +120,31 @@ final class Streams {
         }
     }
 
-    /** A socket passed from the thread that opens it to a task that may have stopped waiting for it. */
-    private static final class Handover<C extends Closeable> {
+    private static <C extends Closeable> C offload(EventLoop loop, Callable<C> open) throws IOException {
+        return offload(loop, open, Streams::closeQuietly);
+    }
+
+    static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+    }
+
+    /** What a thread opened, passed to a task that may have stopped waiting for it. */
+    private static final class Handover<C> {
+        private final Consumer<C> discard;
         private C value;
         private boolean abandoned;
 
+        Handover(Consumer<C> discard) {
+            this.discard = discard;
+        }
+
         synchronized C offer(C c) throws IOException {
             if (abandoned) {
-                c.close();
+                discard.accept(c);
                 throw new java.nio.channels.ClosedByInterruptException();
             }
             value = c;
@@ -136,11 +154,7 @@ final class Streams {
         synchronized void abandon() {
             abandoned = true;
             if (value != null) {
-                try {
-                    value.close();
-                } catch (IOException ignored) {
-                    // closed anyway
-                }
+                discard.accept(value);
             }
         }
     }

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
- * The writing half of a {@link SocketTransport}: a virtual thread of its own that takes the bytes the loop queued
+ * The writing half of a {@link StreamTransport}: a virtual thread of its own that takes the bytes the loop queued
  * with {@link StreamWriter#write} and writes them to the socket, blocking as TCP requires. It then half-closes the
  * socket if {@link StreamWriter#writeEof()} asked for it, and closes the connection once everything queued before
  * {@link StreamWriter#close()} is written (asyncio's transports flush before they close, too).
@@ -19,7 +19,7 @@ final class WritePump implements Runnable {
     static final int HIGH_WATER = 64 * 1024;
     static final int LOW_WATER = HIGH_WATER / 4;
 
-    private final SocketTransport transport;
+    private final StreamTransport transport;
     /** What {@link #nextToWrite} returns once the connection is closed. */
     private static final ByteBuffer STOPPED = ByteBuffer.allocate(0);
 
@@ -31,7 +31,7 @@ final class WritePump implements Runnable {
     /** A drain() waits: post a wake-up once the buffer is down to the low-water mark. */
     private boolean drainWaiting;
 
-    WritePump(SocketTransport transport) {
+    WritePump(StreamTransport transport) {
         this.transport = transport;
     }
 
@@ -47,12 +47,12 @@ final class WritePump implements Runnable {
                 if (next != null) {
                     int n = next.remaining();
                     while (next.hasRemaining()) {
-                        transport.channel.write(next);
+                        transport.out.write(next);
                     }
                     written(n);
                 } else if (eofRequested && !eofDone) {
                     eofDone = true;
-                    transport.channel.shutdownOutput();
+                    transport.halfClose();
                 } else { // close requested, everything written
                     transport.abort(null);
                     return;

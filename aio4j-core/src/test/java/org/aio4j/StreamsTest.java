@@ -360,14 +360,19 @@ class StreamsTest {
     @Test
     void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd() throws Exception {
         var threads = new ArrayList<Thread>();
-        var open = new AtomicReference<OpenSockets>();
+        var open = new AtomicReference<OpenStreams>();
         Aio.run(() -> {
-            Server server = Aio.startServer((reader, writer) -> reader.readline(), HOST, 0);
+            var served = new Event();
+            Server server = Aio.startServer((reader, writer) -> {
+                served.set();
+                reader.readline();
+            }, HOST, 0);
             var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
             conn.writer().write(b("unfinished"));
+            served.await(); // the server's end is open too
             threads.add(server.acceptThread());
-            threads.addAll(List.of(conn.writer().transport().threads()));
-            open.set(Aio.getRunningLoop().openSockets);
+            threads.addAll(conn.writer().transport().threads());
+            open.set(Aio.getRunningLoop().openStreams);
             assertThat(open.get().size()).isEqualTo(3); // the server, the client's end and the server's end
             return null;
         });

@@ -1,0 +1,45 @@
+package org.aio4j;
+
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a loop's streams hold open: connections and pipes ({@link StreamTransport}), listening sockets
+ * ({@link Server}), child processes ({@link Subprocess}). {@link EventLoop#close()} closes (or kills) those left, so
+ * that a program that forgot one leaves neither a socket, a child nor a thread blocked in it behind (asyncio leaves
+ * sockets to the garbage collector, and kills a child when its transport is closed). Thread-safe: streams close on
+ * their own threads.
+ */
+final class OpenStreams {
+
+    /** Something the loop closes when it closes. */
+    interface Closer {
+
+        /** Closes it at once, from any thread, dropping what is not written; does nothing if it is closed. */
+        void closeNow();
+    }
+
+    private final Set<Closer> open = ConcurrentHashMap.newKeySet();
+
+    void add(Closer c) {
+        open.add(c);
+    }
+
+    void remove(Closer c) {
+        open.remove(c);
+    }
+
+    /** How many are open (for tests). */
+    int size() {
+        return open.size();
+    }
+
+    /** Closes everything left open. */
+    void closeAll() {
+        for (Closer c : new ArrayList<>(open)) {
+            open.remove(c);
+            c.closeNow();
+        }
+    }
+}

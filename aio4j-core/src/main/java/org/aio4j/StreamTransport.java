@@ -1,0 +1,245 @@
+package org.aio4j;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One byte stream of a loop, a TCP connection or a pipe of a subprocess: asyncio's transport and
+ * {@code StreamReaderProtocol} in one. It owns the channel (blocking), the {@link StreamReader} and/or
+ * {@link StreamWriter} over it, and the virtual threads that do the blocking I/O off the loop ({@link ReadPump},
+ * {@link WritePump}); what they bring back reaches the loop as posted callbacks, as
+ * {@link EventLoop#callSoonThreadsafe} would. Its threads are started on the JDK's scheduler, not on a loop's
+ * dedicated carrier, which a blocked read would otherwise hold. A connection has both a reader and a writer; a
+ * subprocess's stdin only a writer, its stdout and stderr only a reader.
+ *
+ * <p>The stream is lost once, when the channel is closed: by {@link StreamWriter#close()} after the last byte is
+ * written, by an I/O error of a thread, by the end of a pipe, or by the loop's close. Then the reader sees the end
+ * of the stream (or the error), the writer's {@code waitClosed()} returns, and the threads end.
+ */
+final class StreamTransport implements OpenStreams.Closer {
+
+    private static final ThreadFactory THREADS = Schedulers.sharedThreads("aio4j-stream-io", -1);
+
+    /** An I/O step of the transport's own, run by its writing thread. */
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
+    final EventLoop loop;
+    /** Where the reading thread reads, or null: nothing to read. */
+    final ReadableByteChannel in;
+    /** Where the writing thread writes, or null: nothing to write. */
+    final WritableByteChannel out;
+    final StreamReader reader;
+    final StreamWriter writer;
+    private final Closeable channel;
+    /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
+    private final IoStep halfClose;
+    private final InetSocketAddress peer;
+    private final InetSocketAddress local;
+    private final String description;
+    private final ReadPump readPump;
+    private final WritePump writePump;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Consumer<StreamTransport> onLost;
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** On the loop: the loss was processed (reader and writer know). */
+    private boolean lost;
+
+    private StreamTransport(EventLoop loop, ReadableByteChannel in, WritableByteChannel out, Closeable channel,
+                            IoStep halfClose, InetSocketAddress peer, InetSocketAddress local, String description,
+                            int limit, Consumer<StreamTransport> onLost) {
+        this.loop = loop;
+        this.in = in;
+        this.out = out;
+        this.channel = channel;
+        this.halfClose = halfClose != null ? halfClose : () -> abort(null);
+        this.peer = peer;
+        this.local = local;
+        this.description = description;
+        this.onLost = onLost;
+        this.readPump = in != null ? new ReadPump(this) : null;
+        this.writePump = out != null ? new WritePump(this) : null;
+        this.reader = in != null ? new StreamReader(limit, this) : null;
+        this.writer = out != null ? new StreamWriter(this) : null;
+    }
+
+    /**
+     * On the loop: a connection over {@code channel} (connected, in blocking mode) with a reader of {@code limit};
+     * {@code onLost} runs on the loop once the connection is lost. Call {@link #start()} next.
+     */
+    static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, int limit, Consumer<StreamTransport> onLost)
+            throws IOException {
+        var peer = (InetSocketAddress) channel.getRemoteAddress();
+        var local = (InetSocketAddress) channel.getLocalAddress();
+        return new StreamTransport(loop, channel, channel, channel, channel::shutdownOutput, peer, local,
+                "connection " + local + " -> " + peer, limit, onLost);
+    }
+
+    /** On the loop: a subprocess's output pipe, read with a reader of {@code limit}. Call {@link #start()} next. */
+    static StreamTransport ofPipe(EventLoop loop, InputStream pipe, int limit, String description) {
+        ReadableByteChannel ch = Channels.newChannel(pipe);
+        return new StreamTransport(loop, ch, null, ch, null, null, null, description, limit, lost -> { });
+    }
+
+    /**
+     * On the loop: a subprocess's input pipe, written with a writer whose {@code writeEof()} closes it. Call
+     * {@link #start()} next.
+     */
+    static StreamTransport ofPipe(EventLoop loop, OutputStream pipe, String description) {
+        // The JDK's process input is buffered: each write is flushed, as the writer's thread is the only buffer.
+        WritableByteChannel ch = Channels.newChannel(new java.io.FilterOutputStream(pipe) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                out.flush();
+            }
+        });
+        return new StreamTransport(loop, null, ch, ch, null, null, null, description, 1, lost -> { });
+    }
+
+    /** On the loop: registers the stream with its loop and starts its threads. */
+    void start() {
+        loop.openStreams.add(this);
+        for (Runnable pump : new Runnable[] {readPump, writePump}) {
+            if (pump != null) {
+                Thread t = THREADS.newThread(pump);
+                threads.add(t);
+                t.start();
+            }
+        }
+    }
+
+    InetSocketAddress peer() {
+        return peer;
+    }
+
+    InetSocketAddress local() {
+        return local;
+    }
+
+    WritePump writePump() {
+        return writePump;
+    }
+
+    /** The stream's threads (for tests: they must end once it is closed). */
+    List<Thread> threads() {
+        return new ArrayList<>(threads);
+    }
+
+    /** What a read waiting on this stream counts as while it is in flight: a new object for each wait. */
+    Object readInFlight() {
+        return InFlight.ioWait("a read from", this);
+    }
+
+    /** What a drain() or waitClosed() counts as while it is in flight: a new object for each wait. */
+    Object writeInFlight() {
+        return InFlight.ioWait("a write to", this);
+    }
+
+    /** From a thread: hands {@code callback} to the loop; false if the loop is closed, which closes the stream too. */
+    boolean post(Runnable callback) {
+        return loop.post(new Handle(callback, null));
+    }
+
+    /** From the writing thread, once everything queued is written: {@link StreamWriter#writeEof()}'s half-close. */
+    void halfClose() throws IOException {
+        halfClose.run();
+    }
+
+    // ---- on the loop, posted by the threads
+
+    void dataReceived(byte[] data) {
+        if (!lost) {
+            reader.feedData(data);
+        }
+        readPump.delivered(); // after feedData, which may have paused reading: the thread then waits
+    }
+
+    void eofReceived() {
+        if (!lost) {
+            reader.feedEof();
+        }
+        if (out == null) {
+            abort(null); // a pipe that only reads is done
+        }
+    }
+
+    void drained() {
+        writer.wakeDrainers();
+    }
+
+    void pauseReading() {
+        readPump.setPaused(true);
+    }
+
+    void resumeReading() {
+        readPump.setPaused(false);
+    }
+
+    private void connectionLost(IOException cause) {
+        if (lost) {
+            return;
+        }
+        lost = true;
+        loop.openStreams.remove(this);
+        if (reader != null) {
+            if (cause != null) {
+                reader.setException(cause);
+            } else {
+                reader.feedEof();
+            }
+        }
+        if (writer != null) {
+            writer.connectionLost(cause);
+        }
+        onLost.accept(this);
+    }
+
+    // ---- closing, from any thread
+
+    /**
+     * Closes the channel at once and ends the threads, dropping what is not written; the loss ({@code cause}, or
+     * null for a close) is posted to the loop. Only the first call does anything: an error that the close itself
+     * caused in a blocked thread is ignored.
+     */
+    void abort(IOException cause) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+        if (readPump != null) {
+            readPump.stop();
+        }
+        if (writePump != null) {
+            writePump.stop();
+        }
+        post(() -> connectionLost(cause));
+    }
+
+    @Override
+    public void closeNow() {
+        abort(null);
+    }
+
+    @Override
+    public String toString() {
+        return description + (closed.get() ? " (closed)" : "");
+    }
+}

@@ -1,0 +1,243 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A child process whose pipes are streams of the loop: asyncio's {@code asyncio.subprocess.Process}, as
+ * {@link Aio#createSubprocessExec} returns it.
+ *
+ * <p>Each pipe is read or written by a virtual thread of its own, off the loop, as a connection is (see
+ * {@link StreamReader}, {@link StreamWriter}): {@link #stdin()} is a writer whose {@code writeEof()} or
+ * {@code close()} closes the child's standard input, {@link #stdout()} and {@link #stderr()} are readers. A stream
+ * the {@link ProcessBuilder} does not redirect to a pipe ({@link ProcessBuilder.Redirect#PIPE}) is {@code null}, as
+ * asyncio's is when it is not {@code PIPE}.
+ *
+ * <pre>{@code
+ * Subprocess p = Aio.createSubprocessExec("sort");
+ * Subprocess.Output out = p.communicate("b\na\n".getBytes());   // out.stdout() is "a\nb\n"
+ * int status = p.await();                                        // 0
+ * }</pre>
+ *
+ * <p><b>Exit status.</b> {@link #await()} and {@link #returncode()} give the JDK's exit value: a child killed by
+ * signal N reports 128 + N on Unix (asyncio's {@code returncode} is then -N).
+ *
+ * <p><b>The loop's close</b> kills a child still running (SIGKILL; asyncio's transport kills it too when it is
+ * closed) and closes its pipes.
+ *
+ * <p><b>Threads.</b> A loop object: call it from a task of its loop; its streams are loop objects too.
+ */
+public final class Subprocess extends LoopBound {
+
+    /**
+     * What {@link #communicate} read: asyncio's {@code (stdout_data, stderr_data)}.
+     *
+     * @param stdout everything the child wrote to its standard output, or null if it was not a pipe
+     * @param stderr everything the child wrote to its standard error, or null if it was not a pipe
+     */
+    public record Output(byte[] stdout, byte[] stderr) {
+    }
+
+    private final Process process;
+    private final StreamWriter stdin;
+    private final StreamReader stdout;
+    private final StreamReader stderr;
+    private final OpenStreams.Closer killer;
+
+    private Subprocess(EventLoop loop, Process process, ProcessBuilder builder, int limit) {
+        this.process = process;
+        String name = "pid " + process.pid();
+        this.stdin = builder.redirectInput() == ProcessBuilder.Redirect.PIPE
+                ? started(StreamTransport.ofPipe(loop, process.getOutputStream(), "stdin of " + name)).writer : null;
+        this.stdout = builder.redirectOutput() == ProcessBuilder.Redirect.PIPE
+                ? started(StreamTransport.ofPipe(loop, process.getInputStream(), limit, "stdout of " + name)).reader
+                : null;
+        this.stderr = builder.redirectError() == ProcessBuilder.Redirect.PIPE && !builder.redirectErrorStream()
+                ? started(StreamTransport.ofPipe(loop, process.getErrorStream(), limit, "stderr of " + name)).reader
+                : null;
+        this.killer = () -> process.toHandle().destroyForcibly();
+        loop.openStreams.add(killer);
+        process.onExit().thenRun(() -> loop.openStreams.remove(killer));
+        check("new");
+    }
+
+    private static StreamTransport started(StreamTransport t) {
+        t.start();
+        return t;
+    }
+
+    /** {@link Aio#createSubprocessExec(ProcessBuilder)}. */
+    static Subprocess start(ProcessBuilder builder, int limit) throws IOException {
+        Objects.requireNonNull(builder, "builder must not be null");
+        if (builder.command().isEmpty()) {
+            throw new IllegalArgumentException("createSubprocessExec(): the command is empty");
+        }
+        if (limit <= 0) {
+            throw new IllegalArgumentException("createSubprocessExec(): limit must be > 0, got " + limit);
+        }
+        EventLoop loop = Aio.runningLoop();
+        loop.taskAwaiting("createSubprocessExec", "Aio.createSubprocessExec()");
+        Process p = Streams.offload(loop, builder::start, Process::destroyForcibly);
+        return new Subprocess(loop, p, builder, limit);
+    }
+
+    /**
+     * The child's standard input: asyncio's {@code stdin}.
+     *
+     * @return a writer to it, or null if it is not a pipe
+     */
+    public StreamWriter stdin() {
+        return stdin;
+    }
+
+    /**
+     * The child's standard output: asyncio's {@code stdout}.
+     *
+     * @return a reader of it, or null if it is not a pipe
+     */
+    public StreamReader stdout() {
+        return stdout;
+    }
+
+    /**
+     * The child's standard error: asyncio's {@code stderr}.
+     *
+     * @return a reader of it, or null if it is not a pipe (or merged into standard output)
+     */
+    public StreamReader stderr() {
+        return stderr;
+    }
+
+    /**
+     * The child's process id: asyncio's {@code pid}.
+     *
+     * @return the operating system's id of the process
+     */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * The exit status if the child has exited: asyncio's {@code returncode}.
+     *
+     * @return the exit value, or null while the child runs
+     * @throws IllegalStateException if called on a thread that does not hold the process's loop
+     */
+    public Integer returncode() {
+        check("returncode");
+        return process.isAlive() ? null : process.exitValue();
+    }
+
+    /**
+     * Suspends until the child exits and returns its exit status: asyncio's {@code wait()} (named as
+     * {@link Event#await()} is, since {@code Object.wait()} is final). While it waits, the exit counts as work in
+     * flight. It does not read the child's pipes: a child that fills a pipe nobody reads blocks, and this waits for
+     * ever, as in asyncio; {@link #communicate} reads them.
+     *
+     * @return the exit value
+     * @throws CancellationException if the task is cancelled while it waits (the child runs on)
+     * @throws IllegalStateException if it has to wait and is not called from a task, or is called on a thread that
+     *                               does not hold the process's loop
+     */
+    public int await() {
+        EventLoop l = check("await()");
+        if (process.isAlive()) {
+            waitingTask(l, "await()");
+            try {
+                l.wrapFuture(process.onExit()).await();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception impossible) { // onExit() completes with the process only
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * Writes {@code input} to the child's standard input and closes it, reads its standard output and error to
+     * their end, and waits for it to exit: asyncio's {@code communicate(input)}. The three run at once, in tasks of
+     * their own, so a child that writes much before it reads all its input does not block. A child that closed its
+     * input early is not an error (what it did not read is dropped, as asyncio ignores {@code BrokenPipeError}).
+     *
+     * @param input the bytes to send, or null to send nothing (standard input is closed all the same, if a pipe)
+     * @return what the child wrote
+     * @throws IOException              if a pipe failed
+     * @throws IllegalArgumentException if {@code input} is given and standard input is not a pipe
+     * @throws CancellationException    if the task is cancelled meanwhile: the tasks reading and writing are
+     *                                  cancelled too, and the child runs on
+     * @throws IllegalStateException    if not called from a task, or from a thread that does not hold the
+     *                                  process's loop
+     */
+    public Output communicate(byte[] input) throws IOException {
+        EventLoop l = check("communicate()");
+        if (input != null && stdin == null) {
+            throw new IllegalArgumentException("communicate(input): the child's standard input is not a pipe");
+        }
+        waitingTask(l, "communicate()");
+        List<Task<byte[]>> parts = new ArrayList<>();
+        if (stdin != null) {
+            parts.add(l.createTask(() -> {
+                try {
+                    if (input != null) {
+                        stdin.write(input);
+                        stdin.drain();
+                    }
+                } catch (IOException childClosedItsInput) {
+                    // as asyncio: BrokenPipeError and ConnectionResetError are ignored
+                }
+                stdin.close();
+                return null;
+            }, "communicate() stdin of pid " + pid()));
+        }
+        Task<byte[]> out = stdout == null ? null : l.createTask(() -> stdout.read(-1), "communicate() stdout");
+        Task<byte[]> err = stderr == null ? null : l.createTask(() -> stderr.read(-1), "communicate() stderr");
+        for (Task<byte[]> t : new ArrayList<>(java.util.Arrays.asList(out, err))) {
+            if (t != null) {
+                parts.add(t);
+            }
+        }
+        try {
+            Aio.gather(parts).await();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception impossible) { // the tasks throw nothing else
+            throw new IllegalStateException(impossible);
+        }
+        await();
+        return new Output(out == null ? null : out.resultNow(), err == null ? null : err.resultNow());
+    }
+
+    /**
+     * Asks the child to stop: asyncio's {@code terminate()}, the JDK's {@link ProcessHandle#destroy()} (SIGTERM on
+     * Unix). Does nothing if it has exited. Its pipes stay open (unlike {@link Process#destroy()}, which closes
+     * them): what it wrote before it ended can still be read, then the end of the stream.
+     */
+    public void terminate() {
+        check("terminate");
+        process.toHandle().destroy();
+    }
+
+    /**
+     * Kills the child: asyncio's {@code kill()}, the JDK's {@link ProcessHandle#destroyForcibly()} (SIGKILL on
+     * Unix). Its pipes stay open, as for {@link #terminate()}.
+     */
+    public void kill() {
+        check("kill");
+        process.toHandle().destroyForcibly();
+    }
+
+    /** The JDK's process (for tests). */
+    Process process() {
+        return process;
+    }
+
+    @Override
+    public String toString() {
+        return "Subprocess[pid " + process.pid() + (process.isAlive() ? "" : ", exited " + process.exitValue())
+                + "]";
+    }
+}
