@@ -21,6 +21,8 @@ final class OpenStreams {
     }
 
     private final Set<Closer> open = ConcurrentHashMap.newKeySet();
+    /** The loop's servers that listen (touched on the loop only): {@link Aio#openConnection} looks for its peer. */
+    final Set<Server> servers = new java.util.LinkedHashSet<>();
 
     void add(Closer c) {
         open.add(c);

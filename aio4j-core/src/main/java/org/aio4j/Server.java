@@ -57,6 +57,19 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final java.util.LinkedHashSet<StreamTransport> connections = new java.util.LinkedHashSet<>();
     private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
     private Future<Boolean> servingForever;
+    /**
+     * Connections that a client of this same loop has made and this server has not accepted yet (they wait in the
+     * kernel's backlog), by the client's address: each is I/O in flight until accepted, so that the client's task
+     * awaiting what the handler will do is not reported as deadlocked.
+     */
+    private final java.util.Map<InetSocketAddress, Object> expected = new java.util.HashMap<>();
+    /**
+     * The last connections accepted that no client of this loop was known to expect: one of them may be a client's
+     * whose connect the loop learns of after the accept. Only the last {@value #UNMATCHED_KEPT} are kept (the others
+     * are another process's clients, or this loop's own that the loop did learn of in time).
+     */
+    private final java.util.SequencedSet<InetSocketAddress> acceptedUnmatched = new java.util.LinkedHashSet<>();
+    private static final int UNMATCHED_KEPT = 64;
 
     /** On the loop: a server over {@code channel} (bound, in blocking mode). Call {@link #start()} next. */
     Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit) throws IOException {
@@ -71,6 +84,7 @@ public final class Server extends LoopBound implements AutoCloseable {
     void start() {
         check("start");
         loop.openStreams.add(closer);
+        loop.openStreams.servers.add(this);
         serving = true;
         acceptThread = THREADS.newThread(this::acceptConnections);
         acceptThread.start();
@@ -96,6 +110,21 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /** On the loop: a connection came. */
     private void accepted(SocketChannel ch) {
+        try {
+            var peer = (InetSocketAddress) ch.getRemoteAddress();
+            Object pending = expected.remove(peer);
+            if (pending != null) {
+                loop.removeInFlight(pending);
+            } else {
+                // Maybe a client of this loop whose connect has not come back to it yet: expectAccept will match it.
+                acceptedUnmatched.add(peer);
+                if (acceptedUnmatched.size() > UNMATCHED_KEPT) {
+                    acceptedUnmatched.removeFirst();
+                }
+            }
+        } catch (IOException resetAlready) {
+            // an accept expected from this loop's own client stays in flight until the close
+        }
         if (!serving) {
             Streams.closeQuietly(ch);
             return;
@@ -186,6 +215,11 @@ public final class Server extends LoopBound implements AutoCloseable {
         serving = false;
         closeSocket();
         loop.openStreams.remove(closer);
+        loop.openStreams.servers.remove(this);
+        for (Object pending : expected.values()) {
+            loop.removeInFlight(pending); // closed with the listening socket: no accept will come
+        }
+        expected.clear();
         if (servingForever != null) {
             servingForever.cancel();
         }
@@ -260,6 +294,23 @@ public final class Server extends LoopBound implements AutoCloseable {
         } finally {
             servingForever = null;
             l.removeInFlight(inFlight);
+        }
+    }
+
+    /**
+     * On the loop, from {@link Aio#openConnection}: if this server listens where a client of its loop has just
+     * connected to ({@code remote}, from {@code local}), its accept of that connection is in flight until it comes.
+     */
+    void expectAccept(InetSocketAddress remote, InetSocketAddress local) {
+        InetSocketAddress listening = addresses.getFirst();
+        if (serving && listening.getPort() == remote.getPort() && (listening.getAddress().isAnyLocalAddress()
+                || listening.getAddress().equals(remote.getAddress()))) {
+            if (acceptedUnmatched.remove(local)) {
+                return; // accepted already, before the connect's outcome reached the loop
+            }
+            Object pending = InFlight.ioWait("the accept of " + local + " by", this);
+            expected.put(local, pending);
+            loop.addInFlight(pending);
         }
     }
 

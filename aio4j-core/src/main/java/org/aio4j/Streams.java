@@ -38,6 +38,9 @@ final class Streams {
             throw e;
         }
         t.start();
+        for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
+            server.expectAccept(t.peer(), t.local());
+        }
         return new StreamPair(t.reader, t.writer);
     }
 

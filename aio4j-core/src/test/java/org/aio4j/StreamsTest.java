@@ -345,6 +345,27 @@ class StreamsTest {
     }
 
     @Test
+    void aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock() throws Exception {
+        // Until the server's thread has accepted it, the connection waits in the kernel's backlog: nothing of the
+        // loop waits for I/O, yet the handler will run. The accept of a connection of the loop's own client is in
+        // flight from the moment the connect returns.
+        Aio.run(() -> {
+            var handled = new Queue<Integer>();
+            try (Server server = Aio.startServer((reader, writer) -> {
+                handled.putNowait(1);
+                writer.close();
+            }, HOST, 0)) {
+                for (int i = 0; i < 200; i++) {
+                    var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                    assertThat(handled.get()).isEqualTo(1);
+                    conn.writer().close();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Test
     void aTaskWaitingForWhatNothingWillCompleteIsStillADeadlockWithAConnectionOpen() {
         assertThatThrownBy(() -> Aio.run(() -> {
             // An open connection nobody waits on is no work in flight (a task waiting in a read would be).
