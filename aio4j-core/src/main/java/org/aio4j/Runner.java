@@ -67,7 +67,8 @@ public final class Runner implements AutoCloseable {
      * @param <T>  the type of {@code main}'s result
      * @param main the coroutine to run
      * @return the value {@code main} returned
-     * @throws IllegalStateException if called from a running event loop, or the runner is closed
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed, or its loop is
+     *                               running (a run on another thread, or a running loop from the factory) or closed
      * @throws NullPointerException  if {@code main} is null, or the loop factory returned null
      * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
@@ -78,6 +79,7 @@ public final class Runner implements AutoCloseable {
             throw new IllegalStateException(runName + " cannot be called from a running event loop");
         }
         EventLoop l = lazyInit();
+        checkNotRunning(l, runName);
         return l.runUntilComplete(l.createTask(main, null, context));
     }
 
@@ -85,7 +87,8 @@ public final class Runner implements AutoCloseable {
      * As {@link #run(Coroutine)}, for a coroutine without a result.
      *
      * @param main the coroutine to run
-     * @throws IllegalStateException if called from a running event loop, or the runner is closed
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed, or its loop is
+     *                               running (a run on another thread, or a running loop from the factory) or closed
      * @throws NullPointerException  if {@code main} is null, or the loop factory returned null
      * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
@@ -112,8 +115,9 @@ public final class Runner implements AutoCloseable {
      * never used is only marked closed.
      *
      * @throws IllegalStateException if called from a running event loop (a task of this runner's loop, say), or
-     *                               if the shutdown failed (the exception as its cause; the loop is closed all the
-     *                               same)
+     *                               while the loop is running (a run on another thread), the runner staying open;
+     *                               or if the shutdown failed (the exception as its cause; the loop is closed all
+     *                               the same)
      */
     @Override
     public void close() {
@@ -122,6 +126,9 @@ public final class Runner implements AutoCloseable {
         }
         if (EventLoop.ofCurrentThread() != null) {
             throw new IllegalStateException(closeName + " cannot be called from a running event loop");
+        }
+        if (loop != null) {
+            checkNotRunning(loop, closeName);
         }
         closed = true;
         if (loop != null) {
@@ -132,6 +139,17 @@ public final class Runner implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException(closeName + " failed to shut the loop down", e);
             }
+        }
+    }
+
+    /**
+     * Refuses a loop that runs already: a run on another thread (a close from there would fail half-way, the runner
+     * marked closed and its loop left open), or a running loop from the factory.
+     */
+    private static void checkNotRunning(EventLoop loop, String who) {
+        if (loop.isRunning()) {
+            throw new IllegalStateException(who + " cannot be called while its loop is running on another thread (a"
+                    + " run() there, or a running loop from the loop factory)");
         }
     }
 

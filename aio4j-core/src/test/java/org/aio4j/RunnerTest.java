@@ -137,6 +137,62 @@ class RunnerTest {
     }
 
     @Test
+    void whileARunRunsAnotherThreadCanNeitherCloseTheRunnerNorRunOnIt() throws Exception {
+        // asyncio's Runner has no thread check (its close() from another thread cancels the running main task
+        // unsafely, then fails with 'Cannot close a running event loop'); this one refuses, and stays usable.
+        List<Throwable> refused = new ArrayList<>();
+        try (Runner runner = new Runner()) {
+            String result = runner.run(() -> Aio.toThread(() -> { // another thread, while the run runs
+                for (var attempt : List.<Runnable>of(runner::close, () -> tryRun(runner))) {
+                    try {
+                        attempt.run();
+                    } catch (RuntimeException e) {
+                        refused.add(e);
+                    }
+                }
+                return "the run went on";
+            }));
+            assertThat(result).isEqualTo("the run went on");
+            assertThat(refused).hasSize(2);
+            assertThat(refused.get(0)).isInstanceOf(IllegalStateException.class).hasMessage(
+                    "Runner.close() cannot be called while its loop is running on another thread (a run() there,"
+                            + " or a running loop from the loop factory)");
+            assertThat(refused.get(1)).isInstanceOf(IllegalStateException.class).hasMessage(
+                    "Runner.run() cannot be called while its loop is running on another thread (a run() there,"
+                            + " or a running loop from the loop factory)");
+            assertThat(runner.run(() -> "the next run runs")).isEqualTo("the next run runs");
+            EventLoop loop = runner.getLoop();
+            runner.close();
+            assertThat(loop.isClosed()).as("the refused close left the closing to this one").isTrue();
+        }
+    }
+
+    @Test
+    void aLoopFactoryThatGivesARunningLoopIsRefusedWithTheProblemNamed() throws Exception {
+        EventLoop elsewhere = new EventLoop();
+        elsewhere.runUntilComplete(() -> Aio.toThread(() -> {
+            Runner runner = new Runner(() -> elsewhere);
+            assertThatThrownBy(() -> runner.run(() -> "x")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Runner.run() cannot be called while its loop is running");
+            assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Runner.close() cannot be called while its loop is running");
+            return null;
+        }));
+        assertThat(elsewhere.isClosed()).isFalse();
+        elsewhere.close();
+    }
+
+    private static void tryRun(Runner runner) {
+        try {
+            runner.run(() -> "from another thread");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void anInterruptOfTheCallingThreadCancelsTheRunsMainTask() throws Exception {
         Thread caller = Thread.currentThread();
         try (Runner runner = new Runner()) {
