@@ -500,7 +500,10 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         CancellationException e = new CancellationException(cancelMessage);
         Throwable raised = exception;
         if (raised != null) { // see markCancelled(String, CancellationException)
-            e.initCause(raised);
+            // A task ended by the cancellation of one it awaited raised that one's, caused by where the first of them
+            // waited: that is the cause then, so that a chain of tasks awaiting each other gives causes one deep, as
+            // asyncio passes one CancelledError on (one per task made a long chain too deep to print).
+            e.initCause(raised.getCause() instanceof CancellationException first ? first : raised);
             Throwable[] attached = raised.getSuppressed();
             if (attached.length > 0) {
                 retrieved = true;

@@ -885,6 +885,32 @@ class TaskTest {
         });
     }
 
+    @Test
+    void aChainOfTasksAwaitingACancelledOneGivesCausesOneDeepFromWhereTheFirstWaited() throws Exception {
+        // asyncio passes one CancelledError on down such a chain; a cause per task made 10,000 tasks a chain of
+        // causes too deep for printStackTrace (StackOverflowError), each task keeping all those before it.
+        TestLoops.runVirtual(() -> {
+            Task<?> first = Aio.createTask(TaskTest::sleepsInAKnownPlace);
+            Task<?> last = first;
+            for (int i = 0; i < 10_000; i++) {
+                Task<?> previous = last;
+                last = Aio.createTask(() -> previous.await());
+            }
+            Aio.sleep(0);
+            first.cancel("stop");
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(last::await);
+            assertThat(thrown).isInstanceOf(CancellationException.class).hasMessage("stop");
+            assertThat(thrown.getCause()).as("the first task's own").isInstanceOf(CancellationException.class)
+                    .hasNoCause();
+            assertThat(thrown.getCause().getStackTrace()).as("raised where the first task waited")
+                    .anyMatch(f -> f.getMethodName().equals("sleepsInAKnownPlace"));
+            var printed = new java.io.StringWriter();
+            thrown.printStackTrace(new java.io.PrintWriter(printed));
+            assertThat(printed.toString()).contains("sleepsInAKnownPlace");
+            return null;
+        });
+    }
+
     private static void sleepsInAKnownPlace() throws Exception {
         Aio.sleep(10);
     }
