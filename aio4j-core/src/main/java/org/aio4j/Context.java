@@ -214,11 +214,15 @@ public final class Context {
             }
             if (slot != null) {
                 Task<?> task = loop.currentTask;
+                if (task != null) {
+                    Context before = task.enterContext(this);
+                    return () -> {
+                        task.enterContext(before);
+                        leave();
+                    };
+                }
                 loop.setContextSlot(this);
-                return task != null ? () -> {
-                    task.setContextSlot(slot);
-                    leave();
-                } : () -> {
+                return () -> {
                     loop.setContextSlot(slot);
                     leave();
                 };

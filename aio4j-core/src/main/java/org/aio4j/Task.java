@@ -88,6 +88,8 @@ public final class Task<T> extends Future<T> {
          * or null for an empty one (see {@link #contextSlot()}).
          */
         Object context;
+        /** The context that a {@link Context#run} in the task runs now, instead of its own; null if none. */
+        Context entered;
         /** How many times the closing loop has refused this task a suspension (see EventLoop.suspend). */
         int refusalsAtClose;
         /**
@@ -260,34 +262,60 @@ public final class Task<T> extends Future<T> {
 
     /**
      * The task's {@link Context}: asyncio's {@code get_context()} (Python 3.12). A copy of its creator's context,
-     * made when the task was created; what the task sets with {@link ContextVar#set} is set here.
+     * made when the task was created (a {@link Runner}'s main task: the runner's context itself); what the task sets
+     * with {@link ContextVar#set} is set here, but for what it sets inside a {@link Context#run}, which is set in the
+     * context run. Inside such a run it is still the task's own context, as asyncio's.
      *
-     * @return the context the task runs in
+     * @return the task's own context
      * @throws IllegalStateException if called on a thread that does not hold the task's running loop
      */
     public Context getContext() {
         loop.checkThread("Task.getContext");
-        Object slot = contextSlot();
-        if (slot instanceof Context c) {
+        Extras e = extras;
+        Object own = e == null || e.context == null ? Bindings.EMPTY : e.context;
+        if (own instanceof Context c) {
             return c;
         }
-        Context c = new Context((Bindings) slot);
-        setContextSlot(c);
+        Context c = new Context((Bindings) own);
+        extras().context = c;
         return c;
     }
 
-    /** The task's context: a {@link Context}, or the {@link Bindings} it starts with (see EventLoop.contextSlot). */
+    /**
+     * The context the task runs in now: the one a {@link Context#run} in it runs, else its own, a {@link Context} or
+     * the {@link Bindings} it starts with (see EventLoop.contextSlot).
+     */
     Object contextSlot() {
         Extras e = extras;
-        Object c = e == null ? null : e.context;
-        return c != null ? c : Bindings.EMPTY;
+        if (e == null) {
+            return Bindings.EMPTY;
+        }
+        return e.entered != null ? e.entered : e.context != null ? e.context : Bindings.EMPTY;
     }
 
+    /**
+     * Replaces the task's own context: its first values, or the {@link Context} made for them once needed (the only
+     * case while it runs, when no {@link Context#run} in it runs, or {@link #contextSlot()} would be a Context).
+     */
     void setContextSlot(Object context) {
         if (context == Bindings.EMPTY && (extras == null || extras.context == null)) {
             return;
         }
         extras().context = context;
+    }
+
+    /**
+     * Makes {@code context} the one the task runs in instead of its own, for a {@link Context#run} in it (null: its
+     * own again); returns the one it replaces, to put back when the run returns.
+     */
+    Context enterContext(Context context) {
+        if (context == null && extras == null) {
+            return null;
+        }
+        Extras e = extras();
+        Context before = e.entered;
+        e.entered = context;
+        return before;
     }
 
     /**

@@ -265,6 +265,25 @@ class ContextVarTest {
     }
 
     @Test
+    void getContextGivesTheTasksOwnContextEvenInsideAContextRun() throws Exception {
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("task");
+            Task<?> task = Aio.currentTask();
+            Context own = task.getContext();
+            Context ctx = new Context();
+            Context inRun = ctx.run(() -> {
+                REQUEST.set("in ctx");
+                Aio.sleep(0);
+                return task.getContext();
+            });
+            assertThat(inRun).as("asyncio's get_context() inside ctx.run() is the task's own").isSameAs(own);
+            assertThat(own.get(REQUEST)).isEqualTo("task");
+            assertThat(ctx.get(REQUEST)).isEqualTo("in ctx");
+            return null;
+        });
+    }
+
+    @Test
     void copyContextSnapshotsTheValues() throws Exception {
         TestLoops.runVirtual(() -> {
             REQUEST.set("before");
