@@ -183,6 +183,12 @@ public final class EventLoop implements AutoCloseable {
     Thread holderThread;
     private Thread driverThread;
     private boolean driverInterrupted;
+    /**
+     * The interrupt of the driver posted for the loop to act on and not acted on yet: at most one, as one cancels the
+     * main task. Still there when the run ends, it is the caller's again (see {@link #leaveRunning}), not the next
+     * run's.
+     */
+    private volatile Handle driverInterruptPosted;
 
     // ---- the inbox for other threads
     private final Inbox inbox = new Inbox();
@@ -1851,10 +1857,15 @@ public final class EventLoop implements AutoCloseable {
     private void awaitDriverTurn() {
         do {
             LockSupport.park(this);
-            if (Thread.interrupted() && !post(new Handle((Runnable) () -> onInterrupted(DRIVER), null))) {
-                // Refused: the loop is closing and this thread waits for a task it resumed. The interrupt is not
-                // the loop's to act on; it is the caller's of close(), given back when the close returns.
-                driverInterrupted = true;
+            if (Thread.interrupted() && driverInterruptPosted == null) {
+                Handle h = new Handle((Runnable) () -> onInterrupted(DRIVER), null);
+                driverInterruptPosted = h; // before the post: the loop may run it at once
+                if (!post(h)) {
+                    driverInterruptPosted = null;
+                    // Refused: the loop is closing and this thread waits for a task it resumed. The interrupt is not
+                    // the loop's to act on; it is the caller's of close(), given back when the close returns.
+                    driverInterrupted = true;
+                }
             }
         } while (owner != DRIVER);
     }
@@ -1862,6 +1873,7 @@ public final class EventLoop implements AutoCloseable {
     /** A thread of this loop was interrupted while it waited: cancel its task (the main one for the driver). */
     private void onInterrupted(Object who) {
         if (who == DRIVER) {
+            driverInterruptPosted = null;
             driverInterrupted = true;
             if (stopTarget instanceof Task<?> main) {
                 main.cancel("the thread running the event loop was interrupted");
@@ -2004,6 +2016,14 @@ public final class EventLoop implements AutoCloseable {
         currentTask = null;
         owner = DRIVER; // the driver keeps the loop until release(): runUntilComplete still reads its future
         holderThread = Thread.currentThread();
+        Handle posted = driverInterruptPosted;
+        if (posted != null) {
+            // The run ended before the loop got to the interrupt: it is given back to the caller, whose next run
+            // (a Runner's) it must not cancel.
+            posted.cancelled = true;
+            driverInterruptPosted = null;
+            driverInterrupted = true;
+        }
         if (driverInterrupted) {
             Thread.currentThread().interrupt();
         }

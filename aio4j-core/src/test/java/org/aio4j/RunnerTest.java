@@ -182,6 +182,30 @@ class RunnerTest {
         elsewhere.close();
     }
 
+    @Test
+    void anInterruptTheRunDidNotActOnIsGivenBackAndCancelsNoLaterRun() throws Exception {
+        // asyncio's Runner counts its interrupts per run (run() resets the count): one never reaches the next run.
+        // Whether the loop gets to the interrupt before the main task ends is a race, run many times: either way the
+        // interrupt status is set again when the run returns, and the next run does not see it.
+        try (Runner runner = new Runner()) {
+            for (int i = 0; i < 200; i++) {
+                Thread.currentThread().interrupt();
+                try {
+                    assertThat(runner.run(() -> {
+                        Aio.sleep(0);
+                        return "the run ended first";
+                    })).isEqualTo("the run ended first");
+                } catch (CancellationException cancelled) {
+                    assertThat(cancelled).hasMessage("the thread running the event loop was interrupted");
+                }
+                assertThat(Thread.interrupted()).as("the interrupt status is set again, run %d", i).isTrue();
+                assertThat(runner.run(() -> "the next run runs")).isEqualTo("the next run runs");
+            }
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     private static void tryRun(Runner runner) {
         try {
             runner.run(() -> "from another thread");
