@@ -66,7 +66,9 @@ public final class Context {
      * {@code Context.run()}. What {@code body} sets with {@link ContextVar#set} is set in this context, and stays
      * there when the call returns; the context that was current before is current again afterwards, whatever
      * {@code body} did. In a task, the body may suspend: the task runs in this context until the call returns, and
-     * tasks it creates meanwhile copy this context.
+     * tasks it creates meanwhile copy this context. So does the code iterating an {@link AsyncGenerator} whose body
+     * emits inside the call (its body runs as the iterating task): until the body resumes and the call returns, and
+     * for good if the generator is left unclosed.
      *
      * @param <T>  the type of the result
      * @param body the code to run

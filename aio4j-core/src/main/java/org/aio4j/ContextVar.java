@@ -16,10 +16,10 @@ import java.util.Objects;
  * <pre>{@code
  * static final ContextVar<String> REQUEST_ID = new ContextVar<>("request_id", "-");
  *
- * void handle(Request r) {
- *     try (var _ = REQUEST_ID.set(r.id())) {    // reset when the block ends
- *         log("start");                          // log() reads REQUEST_ID.get()
- *         Aio.gather(fetchA(), fetchB());        // both tasks see r.id()
+ * void handle(Request r) throws Exception {
+ *     try (var _ = REQUEST_ID.set(r.id())) {      // reset when the block ends
+ *         log("start");                            // log() reads REQUEST_ID.get()
+ *         Aio.gather(fetchA(), fetchB()).await();  // both tasks see r.id()
  *     }
  * }
  * }</pre>
