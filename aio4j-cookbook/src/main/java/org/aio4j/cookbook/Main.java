@@ -35,6 +35,10 @@ public final class Main {
     /** The options that ask for the usage, wherever they come. */
     private static final List<String> HELP = List.of("--help", "-h");
 
+    /** The options of {@code recipe NAME|all}, each with an example of its use. */
+    private static final Map<String, String> OPTION_EXAMPLES = Map.of("--scale", "--scale 0.05", "--virtual-time",
+            "--virtual-time", "--timeline", "--timeline trace.json");
+
     private static final String TIMELINE_NEEDS_A_FILE = "--timeline needs a file name, e.g. --timeline trace.json";
 
     /** The exit status when standard output was closed: 128 + SIGPIPE, as for a command that a closed pipe ends. */
@@ -93,12 +97,17 @@ public final class Main {
             throw new UsageException("recipe needs a name, 'all' or 'list'");
         }
         String what = args.get(1);
+        String option = what.contains("=") ? what.substring(0, what.indexOf('=')) : what;
+        if (OPTION_EXAMPLES.containsKey(option)) { // recipe --scale 0.05 gather: the value would be the next complaint
+            throw new UsageException("'" + option + "' comes after the recipe's name, e.g. ./aio4j recipe NAME "
+                    + OPTION_EXAMPLES.get(option), false);
+        }
         if (what.equals("list")) {
             refuseMore(args.subList(2, args.size()));
             cookbook.forEach(r -> out.printf("%-16s %s%n", r.name(), r.summary()));
             return 0;
         }
-        CommandLine line = parseOptions(args.subList(2, args.size()));
+        CommandLine line = parseOptions(args.subList(2, args.size()), cookbook);
         List<Recipe> toRun = new ArrayList<>();
         if (what.equals("all")) {
             toRun.addAll(cookbook);
@@ -256,11 +265,13 @@ public final class Main {
     /** Refuses the arguments left over by a command that takes none. */
     private static void refuseMore(List<String> rest) {
         if (!rest.isEmpty()) {
-            String a = rest.get(0);
-            throw new UsageException(a.startsWith("-")
-                    ? "unknown option '" + a + "'"
-                    : "unexpected argument '" + a + "'");
+            throw unexpected(rest.get(0));
         }
+    }
+
+    /** The error for an argument {@code a} that has no place where it is: an unknown option or a stray word. */
+    private static UsageException unexpected(String a) {
+        return new UsageException(a.startsWith("-") ? "unknown option '" + a + "'" : "unexpected argument '" + a + "'");
     }
 
     /**
@@ -314,7 +325,7 @@ public final class Main {
         return file.resolveSibling(withRecipe);
     }
 
-    private static CommandLine parseOptions(List<String> args) {
+    private static CommandLine parseOptions(List<String> args, List<Recipe> cookbook) {
         double scale = 1.0;
         boolean virtualTime = false;
         Path timeline = null;
@@ -329,8 +340,11 @@ public final class Main {
                         scale = parseScale(a.substring("--scale=".length()));
                     } else if (a.startsWith("--timeline=")) {
                         timeline = parsePath(a.substring("--timeline=".length()));
+                    } else if (cookbook.stream().anyMatch(r -> r.name().equals(a))) {
+                        throw new UsageException("a second recipe, '" + a + "': ./aio4j recipe runs one, or every one"
+                                + " with ./aio4j recipe all", false);
                     } else {
-                        throw new UsageException("unknown option '" + a + "'");
+                        throw unexpected(a);
                     }
                 }
             }

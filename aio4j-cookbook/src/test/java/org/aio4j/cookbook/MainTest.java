@@ -66,6 +66,31 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
     }
 
+    /** A newcomer's order, as with a Python script's options: they were 'unknown option' naming the wrong word. */
+    @Test
+    void anOptionBeforeTheRecipesNameIsSaidToComeAfterIt() {
+        assertThat(run("recipe", "--scale", "0.05", "gather")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("aio4j: '--scale' comes after the recipe's name,"
+                + " e.g. ./aio4j recipe NAME --scale 0.05\n");
+        err.reset();
+        assertThat(run("recipe", "--virtual-time", "gather")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("aio4j: '--virtual-time' comes after the recipe's"
+                + " name, e.g. ./aio4j recipe NAME --virtual-time\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    /** 'unknown option' said of a recipe's name, or of a bare number, named no option the user gave. */
+    @Test
+    void aSecondRecipeNameOrAStrayWordIsNotCalledAnOption() {
+        assertThat(run("recipe", "gather", "basic")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("aio4j: a second recipe, 'basic': ./aio4j recipe"
+                + " runs one, or every one with ./aio4j recipe all\n");
+        err.reset();
+        assertThat(run("recipe", "gather", "0.05")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("aio4j: unexpected argument '0.05'\nusage: ");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void timelineOptionWritesAChromeTracePerRecipe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
