@@ -24,8 +24,9 @@ import org.aio4j.Timeline;
  * ./aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
  * </pre>
  * Exit status: 0 on success, 1 if a recipe failed or its timeline could not be written (one line says why), 2 on a
- * usage error (checked before any recipe runs, the timeline file included: it is opened for writing), 141 if standard
- * output was closed (as by {@code | head -1}: the recipes after the one that was running are not run). With
+ * usage error (checked before any recipe runs, the timeline file included: it is opened for writing; and a
+ * {@code $AIO4J_BASE_URL} that names no site), 141 if standard output was closed (as by {@code | head -1}: the recipes
+ * after the one that was running are not run). With
  * {@code --timeline}, a recipe's trace is written also when it fails or is stopped (Ctrl-C). {@code --help} or
  * {@code -h} anywhere prints the usage and runs nothing. The launcher's own commands ({@code test}, {@code build},
  * {@code bench}) are not here.
@@ -115,7 +116,13 @@ public final class Main {
             toRun.add(cookbook.stream().filter(r -> r.name().equals(what)).findFirst()
                     .orElseThrow(() -> noRecipe(what, cookbook)));
         }
-        // Checked before any recipe runs: a file that cannot be written would otherwise fail only at the end.
+        // Checked before any recipe runs: a file that cannot be written would otherwise fail only at the end, and a
+        // site that is none when the first network recipe starts.
+        try {
+            Site.checkBaseUrl(System.getenv(Site.BASE_URL_VARIABLE));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), false);
+        }
         List<Path> files = new ArrayList<>();
         if (line.timeline() != null) {
             if (Files.isDirectory(line.timeline())) {

@@ -42,6 +42,23 @@ final class Site implements AutoCloseable {
         return open(options, System.getenv(BASE_URL_VARIABLE));
     }
 
+    /**
+     * Refuses a {@code base} (the value of {@value #BASE_URL_VARIABLE}) that names no site, as {@link #open} would:
+     * one that is not {@code null}, not blank and not an absolute http(s) URL without query or fragment.
+     *
+     * @throws IllegalArgumentException naming the variable, what is wrong and how to do without it
+     */
+    static void checkBaseUrl(String base) {
+        if (base != null && !base.isBlank()) {
+            try {
+                ClientSession.builder().baseUrl(base.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("$" + BASE_URL_VARIABLE + ": " + e.getMessage()
+                        + "; unset it to fetch from the demo server", e);
+            }
+        }
+    }
+
     /** The site at {@code base}, or, if it is {@code null} or blank, a demo server started for {@code options}. */
     static Site open(Options options, String base) throws IOException {
         if (base != null && !base.isBlank()) {

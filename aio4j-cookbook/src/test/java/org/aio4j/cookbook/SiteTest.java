@@ -2,6 +2,8 @@ package org.aio4j.cookbook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.aio4j.Aio;
 import org.aio4j.http.DemoServer;
@@ -34,5 +36,25 @@ class SiteTest {
             assertThat(pages).containsExactly("/delay/0", "/delay/0.5");
             assertThat(elsewhere.requests()).isEqualTo(2);
         }
+    }
+
+    /**
+     * A base URL that names no site is refused before any recipe runs, in one line: it was found by the fourth recipe
+     * of {@code all}, as 'recipe failed:' and a stack trace.
+     */
+    @Test
+    void aBaseUrlThatIsNoneIsRefusedBeforeAnyRecipeRuns() throws Exception {
+        var builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "recipe", "all", "--virtual-time",
+                "--scale", "0.01");
+        builder.environment().put(Site.BASE_URL_VARIABLE, "not-a-url");
+        Process p = builder.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // nothing, or the recipes
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(out).isEmpty();
+        assertThat(err).isEqualTo("aio4j: $AIO4J_BASE_URL: base URL must be an absolute http(s) URL, got 'not-a-url';"
+                + " unset it to fetch from the demo server\n");
     }
 }
