@@ -54,6 +54,19 @@ class LauncherTest {
         }
     }
 
+    /**
+     * A module's tests with {@code -pl} alone run against its dependencies as last installed in ~/.m2 (stale, or
+     * missing on a fresh machine), and {@code -Dtest} with {@code -am} fails on the modules without such a test: the
+     * help showed only aio4j-core, which depends on nothing.
+     */
+    @Test
+    void testHelpShowsHowToTestAModuleThatDependsOnOthers() throws Exception {
+        Result test = launch("test", "--help");
+        assertThat(test.status()).isZero();
+        assertThat(test.out()).contains("./aio4j test -pl aio4j-cookbook -am -Dtest=MainTest"
+                + " -Dsurefire.failIfNoSpecifiedTests=false");
+    }
+
     @Test
     void helpFollowedByACommandGivesThatCommandsHelp() throws Exception {
         // It was "unexpected argument" with exit status 2: help took no command.
