@@ -81,7 +81,9 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         int coldRuns = quick ? 1 : 3;
         int warmup = quick ? 1 : 2;
         int iterations = quick ? 2 : 5;
-        Path out = Path.of(quick ? "bench-results" : "docs");
+        // In full: ./aio4j runs the harness in the repository's root, and its user may be elsewhere (an --out DIR the
+        // launcher makes absolute itself).
+        Path out = Path.of(quick ? "bench-results" : "docs").toAbsolutePath();
         Duration timeout = Duration.ofMinutes(20);
         Map<String, List<String>> variants = new LinkedHashMap<>();
         List<String> given = args;

@@ -196,6 +196,17 @@ class ReportTest {
         assertThatThrownBy(() -> Options.parse(List.of("--quick=yes"))).hasMessage("unknown option '--quick=yes'");
     }
 
+    /**
+     * The launcher runs the harness in the repository's root: a default folder left relative was printed as 'wrote
+     * bench-results/benchmarks.json' to a user who called ./aio4j from another directory, where there is none.
+     */
+    @Test
+    void theDefaultFolderIsNamedInFullWhereverTheUserIs() {
+        var root = java.nio.file.Path.of("").toAbsolutePath();
+        assertThat(Options.parse(List.of("--quick")).out()).isEqualTo(root.resolve("bench-results"));
+        assertThat(Options.parse(List.of()).out()).isEqualTo(root.resolve("docs"));
+    }
+
     @Test
     void badOptionsAreNamed() {
         assertThatThrownBy(() -> Options.parse(List.of("--warmup", "-1")))
