@@ -70,8 +70,7 @@ public final class Harness {
             System.exit(1);
         }
         // An interrupted run (Ctrl-C) must not leave a peer process running on a shared machine.
-        Runtime.getRuntime().addShutdownHook(new Thread(
-                () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "bench-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(harness.runner::stop, "bench-cleanup"));
         BenchRun run;
         try {
             run = harness.run(peers);

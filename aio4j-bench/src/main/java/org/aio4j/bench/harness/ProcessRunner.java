@@ -19,9 +19,23 @@ final class ProcessRunner {
     static final String TIME = "/usr/bin/time";
 
     private final Duration timeout;
+    private final Object lock = new Object();
+    private boolean stopped; // guarded by lock
 
     ProcessRunner(Duration timeout) {
         this.timeout = timeout;
+    }
+
+    /**
+     * Kills the processes started so far, with theirs, and makes every later {@link #run} fail without starting one:
+     * the harness's shutdown hook calls it (Ctrl-C), since its main thread, seeing its process end, would go on to
+     * start the next one, and leave it running once the JVM has exited.
+     */
+    void stop() {
+        synchronized (lock) { // a process being started is started, and among the descendants, when this gets it
+            stopped = true;
+        }
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
     ProcessResult run(Peer peer, Workload workload, int n, int runs) {
@@ -34,7 +48,13 @@ final class ProcessRunner {
             err = Files.createTempFile("aio4j-bench-err", ".txt");
             List<String> command = new ArrayList<>(List.of(TIME, "-f", "%M %e", "-o", timeFile.toString()));
             command.addAll(peer.commandFor(workload, n, runs));
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p;
+            synchronized (lock) {
+                if (stopped) {
+                    return ProcessResult.failed("not started: the harness is stopping");
+                }
+                p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();

@@ -1,0 +1,43 @@
+package org.aio4j.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.aio4j.bench.Workload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the harness runs a peer's process, and stops doing so when it exits. */
+class ProcessRunnerTest {
+
+    /** A peer whose process only creates {@code marker}: whether the file exists says whether it was started. */
+    private static Peer touching(Path marker) {
+        return new Peer("toucher", "touches a file", List.of("bash", "-c", "touch \"$0\"", marker.toString()),
+                EnumSet.allOf(Workload.class), false, null);
+    }
+
+    /**
+     * Ctrl-C reaches a peer's process and the harness together: the harness, seeing its process end with status 130,
+     * started the next peer's after its shutdown hook had killed the processes it knew, and that one ran on, alone,
+     * after the harness had exited. Once stopped, the runner starts nothing.
+     */
+    @Test
+    void aStoppedRunnerStartsNoMoreProcesses(@TempDir Path dir) {
+        assumeTrue(Files.isExecutable(Path.of(ProcessRunner.TIME)), "needs /usr/bin/time");
+        Path started = dir.resolve("started");
+        new ProcessRunner(Duration.ofMinutes(1)).run(touching(started), Workload.SWITCH, 1, 1);
+        assertThat(started).as("the peer's process, run by a runner not stopped").exists();
+
+        var runner = new ProcessRunner(Duration.ofMinutes(1));
+        runner.stop();
+        Path after = dir.resolve("after-stop");
+        ProcessResult r = runner.run(touching(after), Workload.SWITCH, 1, 1);
+        assertThat(after).doesNotExist();
+        assertThat(r.error()).isEqualTo("not started: the harness is stopping");
+    }
+}
