@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the launcher answers itself, without building or testing anything: {@code ./aio4j build} and
@@ -22,7 +24,12 @@ class LauncherTest {
 
     private static Result launch(String... args) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent(); // tests run in the module's directory
-        var command = new ArrayList<>(List.of("bash", root.resolve("aio4j").toString()));
+        return launch(root.resolve("aio4j"), args);
+    }
+
+    /** Runs the launcher {@code script} (a copy of ./aio4j, in a directory set up by the test) with {@code args}. */
+    private static Result launch(Path script, String... args) throws IOException, InterruptedException {
+        var command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         var builder = new ProcessBuilder(command);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -40,6 +47,28 @@ class LauncherTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("aio4j: '--scale' comes after the command, e.g. ./aio4j recipe NAME --scale 0.05"
                 + " (./aio4j help shows them)\n");
+    }
+
+    /**
+     * A build stopped by Ctrl-C (Maven exits with status 130) or a SIGTERM (143) has not failed: it was said to have,
+     * with a hint about javac's warnings, and exit status 1. The launcher is copied next to a stand-in for the Maven
+     * wrapper that exits as Maven would.
+     */
+    @Test
+    void aBuildThatIsStoppedIsNotSaidToHaveFailed(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        for (int status : List.of(130, 143)) {
+            Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\nexit " + status + "\n");
+            dir.resolve("mvnw").toFile().setExecutable(true);
+            Result r = launch(script, "build");
+            assertThat(r.status()).as("Maven's %d", status).isEqualTo(status);
+            assertThat(r.err()).as("Maven's %d", status).isEmpty();
+        }
+        Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\nexit 1\n"); // a build that failed still says so
+        Result failed = launch(script, "build");
+        assertThat(failed.status()).isEqualTo(1);
+        assertThat(failed.err()).startsWith("aio4j: the build failed");
     }
 
     @Test
