@@ -62,7 +62,8 @@ final class ProcessRunner {
             }
             String stdout = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                return ProcessResult.failed("exit status " + p.exitValue() + ": " + lastLines(err, 6));
+                String said = lastLines(err, 6);
+                return ProcessResult.failed("exit status " + p.exitValue() + (said.isBlank() ? "" : ": " + said));
             }
             String[] time = lastLines(timeFile, 1).strip().split(" ");
             return ProcessResult.parse(stdout, runs, workload.answer(n), Long.parseLong(time[0]),

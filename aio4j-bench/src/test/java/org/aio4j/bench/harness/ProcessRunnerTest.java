@@ -40,4 +40,18 @@ class ProcessRunnerTest {
         assertThat(after).doesNotExist();
         assertThat(r.error()).isEqualTo("not started: the harness is stopping");
     }
+
+    /** It read 'FAILED: exit status 137: ', the colon introducing nothing, for a process killed before it printed. */
+    @Test
+    void aProcessThatFailsSilentlyIsSaidToHaveFailedWithNothingAfterItsStatus() {
+        assumeTrue(Files.isExecutable(Path.of(ProcessRunner.TIME)), "needs /usr/bin/time");
+        var silent = new Peer("silent", "exits with 3", List.of("bash", "-c", "exit 3"), EnumSet.allOf(Workload.class),
+                false, null);
+        assertThat(new ProcessRunner(Duration.ofMinutes(1)).run(silent, Workload.SWITCH, 1, 1).error())
+                .isEqualTo("exit status 3");
+        var saying = new Peer("saying", "says why", List.of("bash", "-c", "echo no python >&2; exit 3"),
+                EnumSet.allOf(Workload.class), false, null);
+        assertThat(new ProcessRunner(Duration.ofMinutes(1)).run(saying, Workload.SWITCH, 1, 1).error())
+                .isEqualTo("exit status 3: no python");
+    }
 }
