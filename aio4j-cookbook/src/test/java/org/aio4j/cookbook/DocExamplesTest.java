@@ -30,6 +30,8 @@ class DocExamplesTest {
     private static final Pattern JAVA_BLOCK = Pattern.compile("(?m)^```java\\n(.*?)^```", Pattern.DOTALL);
     private static final Pattern CLASS_NAME = Pattern.compile("(?m)^public (?:final )?class (\\w+)");
     private static final Pattern PRINTED = Pattern.compile("System\\.out\\.println\\(.*\\);\\s*// (.*)");
+    /** README's command that runs its program: {@code java -cp CLASSPATH Hello.java}, Java's source launcher. */
+    private static final Pattern RUN_PROGRAM = Pattern.compile("`java -cp (\\S+) (\\w+)\\.java`");
 
     /** The imports and declarations a fragment is compiled with. */
     private static final String CONTEXT = """
@@ -136,13 +138,34 @@ class DocExamplesTest {
         }
     }
 
+    /**
+     * README's program came with no word on how to run it: a newcomer who saved it had no classpath to give (and the
+     * {@code java} on this machine's PATH is 17). The command README gives runs it, from the file it names.
+     */
+    @Test
+    void readmeSaysHowToRunItsProgramAndThatCommandRunsIt(@TempDir Path dir) throws Exception {
+        Matcher command = RUN_PROGRAM.matcher(Files.readString(root().resolve("README.md"), StandardCharsets.UTF_8));
+        assertThat(command.find()).as("README's command that runs its program, `java -cp ... Hello.java`").isTrue();
+        Example program = examples().stream().filter(e -> e.doc().equals("README.md") && e.isProgram()).findFirst()
+                .orElseThrow();
+        assertThat(command.group(2)).as("the file README's command runs").isEqualTo(program.className());
+        Path source = Files.writeString(dir.resolve(program.className() + ".java"), program.code());
+        assertPrintsWhatItSays(program, dir, root().resolve(command.group(1)).toString(), source.toString());
+    }
+
     private static void assertPrintsWhatItSays(Example program, Path out) throws Exception {
+        assertPrintsWhatItSays(program, out, out + File.pathSeparator + System.getProperty("java.class.path"),
+                program.className());
+    }
+
+    /** Runs {@code java -cp classpath main} (a class, or a source file) and compares its lines with the comments. */
+    private static void assertPrintsWhatItSays(Example program, Path out, String classpath, String main)
+            throws Exception {
         List<String> expected = PRINTED.matcher(program.code()).results().map(r -> r.group(1).strip()).toList();
         assertThat(expected).as("the lines %s's program says it prints", program.doc()).isNotEmpty();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path printedFile = out.resolve(program.className() + ".out");
-        Process p = new ProcessBuilder(java, "-cp", out + File.pathSeparator + System.getProperty("java.class.path"),
-                program.className())
+        Process p = new ProcessBuilder(java, "-cp", classpath, main)
                 .redirectOutput(printedFile.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) { // a guard against a hang, not a measure: README's program sleeps 1 s
             p.destroyForcibly();
