@@ -414,10 +414,10 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
 
     /**
      * As {@link #markCancelled(String)}, keeping {@code raised}, the cancellation a task's coroutine ended with (kept
-     * in {@code exception}, unused while cancelled): each {@link #cancelledError()} has it as its cause, so whoever
-     * awaits the task sees where the task was when it was cancelled, and carries what is suppressed on it (a clean-up
-     * that failed while the task unwound), so that it reaches them (asyncio keeps the task's own
-     * {@code CancelledError} for both reasons).
+     * in {@code exception}, unused while cancelled): the first {@link #cancelledError()} has it as its cause, so
+     * that whoever awaits the task first sees where the task was when it was cancelled (asyncio gives the task's own
+     * {@code CancelledError} once, then new ones), and each carries what is suppressed on it (a clean-up that failed
+     * while the task unwound), so that it reaches them; with such failures it is kept for every delivery.
      *
      * <p>If any of them is a real failure ({@link #attachedFailures()}), the future counts as having an exception
      * nobody retrieved until a {@link #cancelledError()} delivers them: the loop reports each when it closes, as it
@@ -510,6 +510,10 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
                 for (Throwable failure : attached) {
                     e.addSuppressed(failure);
                 }
+            } else {
+                // Given once, as asyncio's _make_cancelled_error gives the task's own once: a task kept after its
+                // cancellation does not keep the exception and its stack trace too.
+                exception = null;
             }
         }
         return e;

@@ -881,6 +881,9 @@ class TaskTest {
                     .anyMatch(f -> f.getMethodName().equals("sleepsInAKnownPlace"));
             assertThat(thrown.getStackTrace()).as("thrown where the awaiting code awaits")
                     .noneMatch(f -> f.getMethodName().equals("sleepsInAKnownPlace"));
+            Throwable again = org.assertj.core.api.Assertions.catchThrowable(t::await);
+            assertThat(again).isInstanceOf(CancellationException.class).hasMessage("stop");
+            assertThat(again.getCause()).as("given once, as asyncio's: the task does not keep it").isNull();
             return null;
         });
     }
