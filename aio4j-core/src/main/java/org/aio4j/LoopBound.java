@@ -88,6 +88,20 @@ abstract class LoopBound {
         suspendIn(waiters, newWaiter(l), waitingTask(l, method));
     }
 
+    /**
+     * Runs {@code suspension} (a task's wait for what a stream's thread brings) with {@code inFlight} announced to
+     * {@code l} as I/O in flight, however it ends: a task waiting so is neither a deadlock nor a reason for a virtual
+     * clock to jump.
+     */
+    static void whileInFlight(EventLoop l, Object inFlight, Runnable suspension) {
+        l.addInFlight(inFlight);
+        try {
+            suspension.run();
+        } finally {
+            l.removeInFlight(inFlight);
+        }
+    }
+
     /** Suspends {@code task} on {@code waiter}, which is in {@code waiters} while it waits, however it ends. */
     static void suspendIn(java.util.Collection<Future<Boolean>> waiters, Future<Boolean> waiter, Task<?> task) {
         waiters.add(waiter);

@@ -252,13 +252,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         EventLoop l = check("waitClosed()");
         while (serving || !connections.isEmpty()) {
             Task<?> task = waitingTask(l, "waitClosed()");
-            Object inFlight = InFlight.ioWait("the close of", this);
-            l.addInFlight(inFlight);
-            try {
-                suspendIn(closeWaiters, newWaiter(l), task);
-            } finally {
-                l.removeInFlight(inFlight);
-            }
+            whileInFlight(l, InFlight.ioWait("the close of", this), () -> suspendIn(closeWaiters, newWaiter(l), task));
         }
     }
 
@@ -284,16 +278,13 @@ public final class Server extends LoopBound implements AutoCloseable {
         Task<?> task = waitingTask(l, "serveForever()");
         Future<Boolean> forever = newWaiter(l);
         servingForever = forever;
-        Object inFlight = InFlight.ioWait("a connection to", this);
-        l.addInFlight(inFlight);
         try {
-            task.suspendOn(forever);
+            whileInFlight(l, InFlight.ioWait("a connection to", this), () -> task.suspendOn(forever));
         } catch (CancellationException e) {
             close();
             throw e;
         } finally {
             servingForever = null;
-            l.removeInFlight(inFlight);
         }
     }
 

@@ -290,19 +290,14 @@ public final class StreamReader extends LoopBound {
         }
         Future<Boolean> w = newWaiter(l);
         waiter = w;
-        // The bytes come from the connection's thread: until they do, this wait is I/O in flight, not a deadlock
-        // (and a virtual clock waits for it).
-        Object inFlight = transport != null ? transport.readInFlight() : null;
-        if (inFlight != null) {
-            l.addInFlight(inFlight);
-        }
         try {
-            task.suspendOn(w);
+            if (transport != null) { // the bytes come from the connection's thread
+                whileInFlight(l, transport.readInFlight(), () -> task.suspendOn(w));
+            } else {
+                task.suspendOn(w);
+            }
         } finally {
             waiter = null;
-            if (inFlight != null) {
-                l.removeInFlight(inFlight);
-            }
         }
         throwIfFailed();
     }

@@ -221,13 +221,7 @@ public final class StreamWriter extends LoopBound {
     /** Suspends on a waiter in {@code waiters}; the wait counts as I/O in flight, as the connection's thread ends it. */
     private void waitIn(ArrayDeque<Future<Boolean>> waiters, EventLoop l, String method) {
         Task<?> task = waitingTask(l, method);
-        Object inFlight = transport.writeInFlight();
-        l.addInFlight(inFlight);
-        try {
-            suspendIn(waiters, newWaiter(l), task);
-        } finally {
-            l.removeInFlight(inFlight);
-        }
+        whileInFlight(l, transport.writeInFlight(), () -> suspendIn(waiters, newWaiter(l), task));
     }
 
     @Override
