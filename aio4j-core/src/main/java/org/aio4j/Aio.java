@@ -230,6 +230,40 @@ public final class Aio {
     }
 
     /**
+     * As {@link #sleep(double)}, then returns {@code result}: asyncio's {@code sleep(delay, result)}, as in
+     * {@code value = await asyncio.sleep(1, result=value)}.
+     *
+     * @param <T>     the type of the result
+     * @param seconds how long to sleep, in seconds of loop time; zero or more
+     * @param result  what to return once the sleep is over; may be null (asyncio's default {@code None})
+     * @return {@code result}
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws CancellationException    if the calling task is cancelled while it sleeps
+     */
+    public static <T> T sleep(double seconds, T result) {
+        long nanos = EventLoop.toNanos(seconds, "sleep delay");
+        runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
+        return result;
+    }
+
+    /**
+     * As {@link #sleep(Duration)}, then returns {@code result}: asyncio's {@code sleep(delay, result)}.
+     *
+     * @param <T>    the type of the result
+     * @param delay  how long to sleep, in loop time; zero or more
+     * @param result what to return once the sleep is over; may be null (asyncio's default {@code None})
+     * @return {@code result}
+     * @throws NullPointerException     if {@code delay} is null
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws CancellationException    if the calling task is cancelled while it sleeps
+     */
+    public static <T> T sleep(Duration delay, T result) {
+        long nanos = EventLoop.toNanos(delay, "sleep delay");
+        runningLoop().taskAwaiting("sleep", "Aio.sleep()").sleep(nanos);
+        return result;
+    }
+
+    /**
      * Suspends the calling task until every other task of the running loop is blocked: nothing is ready to run, no
      * timer is due, no offloaded call is in flight (but calls that wait for the loop: blocked in {@link Future#get()}
      * on its pending futures, or queued behind such calls, see {@link EventLoop#runInExecutor}) and nothing was posted

@@ -390,6 +390,34 @@ class EventLoopTest {
     }
 
     @Test
+    void sleepWithAResultReturnsItOnceTheDelayIsOver() throws Exception {
+        // CPython 3.13: await asyncio.sleep(0.5, result="slept") gives "slept" at loop time 0.5
+        List<String> seen = TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            List<String> order = new ArrayList<>();
+            order.add(Aio.sleep(0.5, "slept") + " at " + loop.time());
+            order.add(Aio.sleep(Duration.ofSeconds(2), 42) + " at " + loop.time());
+            order.add(Aio.sleep(0, (String) null) + " at " + loop.time());
+            assertThatThrownBy(() -> Aio.sleep(-1, "x")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("sleep delay must be a number of seconds >= 0, got -1.0");
+            assertThatThrownBy(() -> Aio.sleep(Double.NaN, "x")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("sleep delay must be a number of seconds >= 0, got NaN");
+            assertThatThrownBy(() -> Aio.sleep(Duration.ofSeconds(-1), "x"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("sleep delay must be >= 0, got PT-1S");
+            assertThatThrownBy(() -> Aio.sleep((Duration) null, "x")).isInstanceOf(NullPointerException.class)
+                    .hasMessage("sleep delay must not be null");
+            Task<String> sleeper = Aio.createTask(() -> Aio.sleep(10, "never"));
+            Aio.sleep(1);
+            sleeper.cancel();
+            Aio.gatherWithExceptions(sleeper).await();
+            order.add("cancelled: " + sleeper.isCancelled() + " at " + loop.time());
+            return order;
+        });
+        assertThat(seen).containsExactly("slept at 0.5", "42 at 2.5", "null at 2.5", "cancelled: true at 3.5");
+        assertThatThrownBy(() -> Aio.sleep(1, "x")).hasMessage("no running event loop");
+    }
+
+    @Test
     void virtualTimeWaitsForOffloadedWork() throws Exception {
         var gate = new CountDownLatch(1);
         List<String> seen = TestLoops.runVirtual(() -> {
