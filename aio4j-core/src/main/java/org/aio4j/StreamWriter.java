@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 
@@ -61,16 +62,55 @@ public final class StreamWriter extends LoopBound {
     public void write(byte[] data) {
         check("write");
         Objects.requireNonNull(data, "data must not be null");
-        if (closing) {
-            throw new IllegalStateException("StreamWriter.write() after close(): " + transport);
-        }
-        if (eofWritten) {
-            throw new IllegalStateException("StreamWriter.write() after writeEof(): " + transport);
-        }
+        checkWritable("write()");
         if (lost || data.length == 0) {
             return;
         }
         pump.add(data.clone());
+    }
+
+    /**
+     * Queues each array of {@code data}, in order, as {@link #write} would, without suspending: asyncio's
+     * {@code writelines(data)}. The iterable is gone through once, and every array copied, before anything is queued:
+     * a null array is refused with nothing written, and changing the arrays afterwards changes nothing sent.
+     *
+     * @param data the arrays of bytes to send, one after the other
+     * @throws NullPointerException  if {@code data} or one of its arrays is null (then nothing is written)
+     * @throws IllegalStateException as {@link #write}: after {@link #close()} or {@link #writeEof()}, or if called on
+     *                               a thread that does not hold the writer's loop
+     */
+    public void writelines(Iterable<byte[]> data) {
+        check("writelines");
+        Objects.requireNonNull(data, "data must not be null");
+        var copies = new ArrayList<byte[]>();
+        int index = 0;
+        for (byte[] d : data) {
+            if (d == null) {
+                throw new NullPointerException("writelines(): array " + index + " of data is null; nothing was "
+                        + "written");
+            }
+            if (d.length > 0) {
+                copies.add(d.clone());
+            }
+            index++;
+        }
+        checkWritable("writelines()");
+        if (lost) {
+            return;
+        }
+        for (byte[] copy : copies) {
+            pump.add(copy);
+        }
+    }
+
+    /** Refuses a write after {@link #close()} or {@link #writeEof()}. */
+    private void checkWritable(String method) {
+        if (closing) {
+            throw new IllegalStateException("StreamWriter." + method + " after close(): " + transport);
+        }
+        if (eofWritten) {
+            throw new IllegalStateException("StreamWriter." + method + " after writeEof(): " + transport);
+        }
     }
 
     /**

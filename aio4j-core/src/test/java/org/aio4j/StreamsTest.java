@@ -81,6 +81,43 @@ class StreamsTest {
     }
 
     @Test
+    void writelinesQueuesEachArrayInOrderAndANullArrayWritesNothing() throws Exception {
+        Aio.run(() -> {
+            Future<byte[]> received = Aio.getRunningLoop().createFuture();
+            ConnectionHandler readAll = (reader, writer) -> {
+                received.setResult(reader.read(-1));
+                writer.close();
+            };
+            try (Server server = Aio.startServer(readAll, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                StreamWriter writer = conn.writer();
+                byte[] first = b("first ");
+                writer.writelines(List.of(first, new byte[0], b("second\n")));
+                first[0] = 'F'; // copied by writelines: the change is not sent
+                var withANull = new ArrayList<byte[]>(List.of(b("never ")));
+                withANull.add(null);
+                withANull.add(b("sent\n"));
+                assertThatThrownBy(() -> writer.writelines(withANull)).isInstanceOf(NullPointerException.class)
+                        .hasMessage("writelines(): array 1 of data is null; nothing was written");
+                assertThatThrownBy(() -> writer.writelines(null)).isInstanceOf(NullPointerException.class)
+                        .hasMessage("data must not be null");
+                writer.writelines(List.of());
+                writer.writelines(new java.util.ArrayDeque<>(List.of(b("third"), b("\n"))));
+                writer.drain();
+                writer.writeEof();
+                assertThatThrownBy(() -> writer.writelines(List.of(b("late"))))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("writelines() after writeEof()");
+                assertThat(s(received.await())).isEqualTo("first second\nthird\n");
+                writer.close();
+                assertThatThrownBy(() -> writer.writelines(List.of(b("late"))))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("writelines() after close()");
+                writer.waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
     void aRefusedConnectionThrowsTheJdksConnectException() throws Exception {
         int port;
         try (var probe = ServerSocketChannel.open()) {
