@@ -785,7 +785,7 @@ public final class Aio {
         for (String a : args) {
             command.add(Objects.requireNonNull(a, "an argument of createSubprocessExec() is null"));
         }
-        return Subprocess.start(new ProcessBuilder(command), StreamReader.DEFAULT_LIMIT);
+        return Subprocess.start(new ProcessBuilder(command), StreamReader.DEFAULT_LIMIT, "createSubprocessExec");
     }
 
     /**
@@ -804,6 +804,34 @@ public final class Aio {
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(ProcessBuilder builder) throws java.io.IOException {
-        return Subprocess.start(builder, StreamReader.DEFAULT_LIMIT);
+        return Subprocess.start(builder, StreamReader.DEFAULT_LIMIT, "createSubprocessExec");
+    }
+
+    /**
+     * Runs {@code command} in the system's shell, its standard input, output and error pipes of the loop: asyncio's
+     * {@code create_subprocess_shell(command, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. On Unix the child is
+     * {@code /bin/sh -c command}, as in CPython, so the command may use the shell's syntax (pipes, redirections,
+     * {@code $VARIABLES}), and a program the shell cannot find is no {@link java.io.IOException}: the shell says so
+     * on standard error and exits with status 127. On Windows it is {@code %COMSPEC% /c command} ({@code cmd.exe}
+     * if {@code COMSPEC} is not set), as in CPython, the command passed as one argument, which
+     * {@link ProcessBuilder} quotes as it quotes any argument with spaces. As for asyncio's, quoting what the command
+     * interpolates is the caller's job: an argument that comes from outside belongs in
+     * {@link #createSubprocessExec(String, String...)}, which no shell parses. To choose the redirections, give
+     * {@link #createSubprocessExec(ProcessBuilder)} a builder of {@code "/bin/sh", "-c", command}. The calling task
+     * suspends while the process starts, on a thread of its own. The loop's close kills a child still running (the
+     * shell: a program it started and did not {@code exec} may outlive it, as in asyncio).
+     *
+     * @param command the shell command line; an empty or blank one is refused (asyncio runs it, doing nothing)
+     * @return the running child: the shell
+     * @throws java.io.IOException      if the shell cannot be started
+     * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
+     *                                  killed)
+     * @throws NullPointerException     if {@code command} is null
+     * @throws IllegalArgumentException if {@code command} is empty or blank
+     * @throws IllegalStateException    if not called from a task of a running loop
+     */
+    public static Subprocess createSubprocessShell(String command) throws java.io.IOException {
+        List<String> shell = Subprocess.shellCommand(command, System.getProperty("os.name"), System.getenv("COMSPEC"));
+        return Subprocess.start(new ProcessBuilder(shell), StreamReader.DEFAULT_LIMIT, "createSubprocessShell");
     }
 }

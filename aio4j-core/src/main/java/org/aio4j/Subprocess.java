@@ -8,7 +8,7 @@ import java.util.concurrent.CancellationException;
 
 /**
  * A child process whose pipes are streams of the loop: asyncio's {@code asyncio.subprocess.Process}, as
- * {@link Aio#createSubprocessExec} returns it.
+ * {@link Aio#createSubprocessExec} and {@link Aio#createSubprocessShell} return it.
  *
  * <p>Each pipe is read or written by a virtual thread of its own, off the loop, as a connection is (see
  * {@link StreamReader}, {@link StreamWriter}): {@link #stdin()} is a writer whose {@code writeEof()} or
@@ -69,19 +69,39 @@ public final class Subprocess extends LoopBound {
         return t;
     }
 
-    /** {@link Aio#createSubprocessExec(ProcessBuilder)}. */
-    static Subprocess start(ProcessBuilder builder, int limit) throws IOException {
+    /**
+     * {@link Aio#createSubprocessExec(ProcessBuilder)}, or {@link Aio#createSubprocessShell} ({@code function}, the
+     * name that messages give).
+     */
+    static Subprocess start(ProcessBuilder builder, int limit, String function) throws IOException {
         Objects.requireNonNull(builder, "builder must not be null");
         if (builder.command().isEmpty()) {
-            throw new IllegalArgumentException("createSubprocessExec(): the command is empty");
+            throw new IllegalArgumentException(function + "(): the command is empty");
         }
         if (limit <= 0) {
-            throw new IllegalArgumentException("createSubprocessExec(): limit must be > 0, got " + limit);
+            throw new IllegalArgumentException(function + "(): limit must be > 0, got " + limit);
         }
         EventLoop loop = Aio.runningLoop();
-        loop.taskAwaiting("createSubprocessExec", "Aio.createSubprocessExec()");
+        loop.taskAwaiting(function, "Aio." + function + "()");
         Process p = Streams.offload(loop, builder::start, Process::destroyForcibly);
         return new Subprocess(loop, p, builder, limit);
+    }
+
+    /**
+     * The command line that runs {@code command} in the system's shell, as CPython's {@code subprocess} builds it for
+     * {@code shell=True}: {@code /bin/sh -c command}, and on Windows ({@code osName} starting with "Windows")
+     * {@code comspec /c command} with {@code comspec} the {@code COMSPEC} environment variable, or {@code cmd.exe}
+     * if it is null.
+     */
+    static List<String> shellCommand(String command, String osName, String comspec) {
+        Objects.requireNonNull(command, "command must not be null");
+        if (command.isBlank()) {
+            throw new IllegalArgumentException("createSubprocessShell(): the command is blank");
+        }
+        if (osName != null && osName.startsWith("Windows")) {
+            return List.of(comspec != null ? comspec : "cmd.exe", "/c", command);
+        }
+        return List.of("/bin/sh", "-c", command);
     }
 
     /**

@@ -10,7 +10,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Aio.createSubprocessExec: a child's pipes as the loop's streams (POSIX tools: cat and sh). */
+/**
+ * Aio.createSubprocessExec and Aio.createSubprocessShell: a child's pipes as the loop's streams (POSIX tools: cat and
+ * sh).
+ */
 class SubprocessTest {
 
     private static byte[] b(String s) {
@@ -94,6 +97,47 @@ class SubprocessTest {
         });
         child.get().onExit().join();
         assertThat(child.get().isAlive()).isFalse();
+    }
+
+    @Test
+    void createSubprocessShellRunsTheCommandLineInBinSh() throws Exception {
+        // CPython 3.13, create_subprocess_shell(same, stdout=PIPE, stderr=PIPE).communicate():
+        // (b'/bin/sh\nA|B|', b'err\n') 4, and for an unknown program, status 127 and the shell's complaint
+        Aio.run(() -> {
+            Subprocess sh = Aio.createSubprocessShell(
+                    "echo \"$0\"; printf '%s|' a b | tr a-z A-Z; echo err >&2; exit 4");
+            Subprocess.Output out = sh.communicate(null);
+            assertThat(s(out.stdout())).isEqualTo("/bin/sh\nA|B|");
+            assertThat(s(out.stderr())).isEqualTo("err\n");
+            assertThat(sh.await()).isEqualTo(4);
+            Subprocess cat = Aio.createSubprocessShell("cat | tr a-z A-Z");
+            assertThat(s(cat.communicate(b("piped\n")).stdout())).isEqualTo("PIPED\n");
+            Subprocess missing = Aio.createSubprocessShell("no-such-program-aio4j");
+            Subprocess.Output complaint = missing.communicate(null);
+            assertThat(missing.await()).isEqualTo(127);
+            assertThat(s(complaint.stderr())).contains("no-such-program-aio4j");
+            return null;
+        });
+    }
+
+    @Test
+    void theShellCommandLineIsBinShOrComspecAndABlankCommandIsRefused() throws Exception {
+        assertThat(Subprocess.shellCommand("ls -l | wc", "Linux", null)).containsExactly("/bin/sh", "-c", "ls -l | wc");
+        assertThat(Subprocess.shellCommand("dir /b", "Windows 11", null)).containsExactly("cmd.exe", "/c", "dir /b");
+        assertThat(Subprocess.shellCommand("dir", "Windows Server 2022", "C:\\Windows\\system32\\cmd.exe"))
+                .containsExactly("C:\\Windows\\system32\\cmd.exe", "/c", "dir");
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.createSubprocessShell(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("command must not be null");
+            for (String blank : new String[] {"", " \t\n"}) {
+                assertThatThrownBy(() -> Aio.createSubprocessShell(blank))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("createSubprocessShell(): the command is blank");
+            }
+            return null;
+        });
+        assertThatThrownBy(() -> Aio.createSubprocessShell("true")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("no running event loop");
     }
 
     @Test
