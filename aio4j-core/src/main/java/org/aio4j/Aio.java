@@ -195,6 +195,41 @@ public final class Aio {
         return runningLoop().createTask(coroutine, name);
     }
 
+    /**
+     * As {@link #createTask(Coroutine, String)}, the task running in {@code context} itself, not in a copy: asyncio's
+     * {@code create_task(coro, name=name, context=context)}. What the task sets is set in {@code context} and seen
+     * there afterwards (see {@link EventLoop#createTask(Coroutine, String, Context)}).
+     *
+     * <pre>{@code
+     * Context ctx = new Context();
+     * Aio.createTask(() -> { REQUEST_ID.set("r-1"); }, null, ctx).await();
+     * ctx.get(REQUEST_ID);                                       // "r-1"
+     * }</pre>
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task, scheduled to start on a later pass of the loop
+     * @throws NullPointerException if {@code coroutine} or {@code context} is null
+     */
+    public static <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
+        return runningLoop().createTask(coroutine, name, context);
+    }
+
+    /**
+     * As {@link #createTask(Coroutine, String, Context)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task, scheduled to start on a later pass of the loop; its result is {@code null}
+     * @throws NullPointerException if {@code coroutine} or {@code context} is null
+     */
+    public static Task<Void> createTask(VoidCoroutine coroutine, String name, Context context) {
+        return runningLoop().createTask(coroutine, name, context);
+    }
+
     // ---- sleeping
 
     /**

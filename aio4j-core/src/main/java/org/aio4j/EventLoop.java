@@ -665,11 +665,32 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public Handle callSoon(Runnable callback) {
+        return callSoon(callback, capturedContext());
+    }
+
+    /**
+     * As {@link #callSoon(Runnable)}, the callback running in {@code context} itself, not in a copy: asyncio's
+     * {@code call_soon(callback, context=context)}. What the callback sets with {@link ContextVar#set} is set in
+     * {@code context}, and seen there afterwards. A {@link Context#run} of {@code context} in the callback is refused,
+     * as it is the current context (asyncio: {@code RuntimeError}).
+     *
+     * @param callback the code to run on the loop's thread
+     * @param context  the context to run it in
+     * @return a handle to cancel the call with
+     * @throws NullPointerException  if {@code callback} or {@code context} is null (for the current context's copy,
+     *                               use {@link #callSoon(Runnable)})
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
+    public Handle callSoon(Runnable callback, Context context) {
+        return callSoon(callback, requireContext(context));
+    }
+
+    private Handle callSoon(Runnable callback, Object context) {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callSoon");
         Handle h = new Handle(sited(callback), null);
-        h.context = capturedContext();
+        h.context = context;
         enqueue(h);
         return h;
     }
@@ -688,9 +709,29 @@ public final class EventLoop implements AutoCloseable {
      * @throws NullPointerException  if {@code callback} is null
      */
     public Handle callSoonThreadsafe(Runnable callback) {
+        return callSoonThreadsafe(callback, capturedContext());
+    }
+
+    /**
+     * As {@link #callSoonThreadsafe(Runnable)}, the callback running in {@code context} itself, not in a copy:
+     * asyncio's {@code call_soon_threadsafe(callback, context=context)}. What the callback sets is set in
+     * {@code context}; a thread that reads {@code context} afterwards must learn that the callback has run from
+     * something that orders the two (the loop's futures, a latch), as for any loop object.
+     *
+     * @param callback the code to run on the loop's thread
+     * @param context  the context to run it in
+     * @return a handle to cancel the call with
+     * @throws IllegalStateException if the loop is closed, or another thread is closing it
+     * @throws NullPointerException  if {@code callback} or {@code context} is null
+     */
+    public Handle callSoonThreadsafe(Runnable callback, Context context) {
+        return callSoonThreadsafe(callback, requireContext(context));
+    }
+
+    private Handle callSoonThreadsafe(Runnable callback, Object context) {
         Objects.requireNonNull(callback, "callback must not be null");
         Handle h = new Handle(sited(callback), null);
-        h.context = capturedContext();
+        h.context = context;
         if (holderThread == Thread.currentThread() && (lifecycle == RUNNING || closing)) {
             ready.add(h);
             return h;
@@ -740,7 +781,23 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public TimerHandle callLater(double delaySeconds, Runnable callback) {
-        return callLater(toNanos(delaySeconds, "delay"), callback);
+        return callLater(toNanos(delaySeconds, "delay"), callback, capturedContext());
+    }
+
+    /**
+     * As {@link #callLater(double, Runnable)}, the callback running in {@code context} itself, not in a copy:
+     * asyncio's {@code call_later(delay, callback, context=context)} (see {@link #callSoon(Runnable, Context)}).
+     *
+     * @param delaySeconds how long from now, in seconds of loop time
+     * @param callback     the code to run on the loop's thread
+     * @param context      the context to run it in
+     * @return a handle to cancel the call with, which also tells its loop time
+     * @throws IllegalArgumentException if the delay is negative or NaN
+     * @throws NullPointerException     if {@code callback} or {@code context} is null
+     * @throws IllegalStateException    if the loop is closed, or this thread does not hold the running loop
+     */
+    public TimerHandle callLater(double delaySeconds, Runnable callback, Context context) {
+        return callLater(toNanos(delaySeconds, "delay"), callback, requireContext(context));
     }
 
     /**
@@ -754,15 +811,31 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException    if the loop is closed, or this thread does not hold the running loop
      */
     public TimerHandle callLater(Duration delay, Runnable callback) {
-        return callLater(toNanos(delay, "delay"), callback);
+        return callLater(toNanos(delay, "delay"), callback, capturedContext());
     }
 
-    private TimerHandle callLater(long delayNanos, Runnable callback) {
+    /**
+     * As {@link #callLater(Duration, Runnable)}, the callback running in {@code context} itself, not in a copy:
+     * asyncio's {@code call_later(delay, callback, context=context)} (see {@link #callSoon(Runnable, Context)}).
+     *
+     * @param delay    how long from now, in loop time
+     * @param callback the code to run on the loop's thread
+     * @param context  the context to run it in
+     * @return a handle to cancel the call with, which also tells its loop time
+     * @throws NullPointerException     if {@code delay}, {@code callback} or {@code context} is null
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws IllegalStateException    if the loop is closed, or this thread does not hold the running loop
+     */
+    public TimerHandle callLater(Duration delay, Runnable callback, Context context) {
+        return callLater(toNanos(delay, "delay"), callback, requireContext(context));
+    }
+
+    private TimerHandle callLater(long delayNanos, Runnable callback, Object context) {
         Objects.requireNonNull(callback, "callback must not be null");
         checkNotClosed();
         checkThread("callLater");
         TimerHandle h = scheduleAfter(delayNanos, sited(callback));
-        h.context = capturedContext();
+        h.context = context;
         return h;
     }
 
@@ -780,6 +853,26 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public TimerHandle callAt(double when, Runnable callback) {
+        return callAt(when, callback, capturedContext());
+    }
+
+    /**
+     * As {@link #callAt(double, Runnable)}, the callback running in {@code context} itself, not in a copy: asyncio's
+     * {@code call_at(when, callback, context=context)} (see {@link #callSoon(Runnable, Context)}).
+     *
+     * @param when     the loop time, in seconds, at which to run it
+     * @param callback the code to run on the loop's thread
+     * @param context  the context to run it in
+     * @return a handle to cancel the call with, which also tells its loop time
+     * @throws IllegalArgumentException if {@code when} is NaN
+     * @throws NullPointerException     if {@code callback} or {@code context} is null
+     * @throws IllegalStateException    if the loop is closed, or this thread does not hold the running loop
+     */
+    public TimerHandle callAt(double when, Runnable callback, Context context) {
+        return callAt(when, callback, requireContext(context));
+    }
+
+    private TimerHandle callAt(double when, Runnable callback, Object context) {
         Objects.requireNonNull(callback, "callback must not be null");
         if (Double.isNaN(when)) {
             throw new IllegalArgumentException("when must be a loop time, got NaN");
@@ -788,7 +881,7 @@ public final class EventLoop implements AutoCloseable {
         checkThread("callAt");
         // Rounded: when() gives back the time asked for.
         TimerHandle h = scheduleAt(Math.round(when * 1e9), sited(callback));
-        h.context = capturedContext();
+        h.context = context;
         return h;
     }
 
@@ -840,11 +933,47 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
-        return createTask(coroutine, name, null);
+        return newTask(coroutine, name, null);
     }
 
-    /** As {@link #createTask(Coroutine, String)}, the task running in {@code context} itself if it is not null. */
-    <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
+    /**
+     * As {@link #createTask(Coroutine, String)}, the task running in {@code context} itself, not in a copy: asyncio's
+     * {@code create_task(coro, name=name, context=context)}. What the task sets with {@link ContextVar#set} is set in
+     * {@code context}, seen there afterwards and by every other task or callback running in it (several may:
+     * they share it as they would share any object); {@link Task#getContext()} is {@code context}. Tasks the task
+     * creates get copies of it, as usual. A {@link Context#run} of {@code context} in the task is refused, as it is
+     * the current context (asyncio: {@code RuntimeError}).
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task
+     * @throws NullPointerException  if {@code coroutine} or {@code context} is null (asyncio's {@code context=None}
+     *                               is {@link #createTask(Coroutine, String)})
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
+        return newTask(coroutine, name, Objects.requireNonNull(context, "context must not be null"));
+    }
+
+    /**
+     * As {@link #createTask(Coroutine, String, Context)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} or {@code context} is null
+     * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
+     */
+    public Task<Void> createTask(VoidCoroutine coroutine, String name, Context context) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name,
+                context);
+    }
+
+    /** A task running in {@code context} itself, or in a copy of the current context if it is null. */
+    private <T> Task<T> newTask(Coroutine<T> coroutine, String name, Context context) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         checkNotClosed();
         checkThread("createTask");
@@ -1531,6 +1660,11 @@ public final class EventLoop implements AutoCloseable {
      */
     boolean submitsOffCarrier(Executor executor) {
         return carrier != null && executor != TO_THREAD && !(ownsDefaultExecutor && executor == defaultExecutor);
+    }
+
+    /** {@code context}, checked, as what a handle runs in (an Object, so that the private overloads take it). */
+    private static Object requireContext(Context context) {
+        return Objects.requireNonNull(context, "context must not be null");
     }
 
     /**

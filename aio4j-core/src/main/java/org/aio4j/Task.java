@@ -262,7 +262,8 @@ public final class Task<T> extends Future<T> {
 
     /**
      * The task's {@link Context}: asyncio's {@code get_context()} (Python 3.12). A copy of its creator's context,
-     * made when the task was created (a {@link Runner}'s main task: the runner's context itself); what the task sets
+     * made when the task was created (a {@link Runner}'s main task: the runner's context itself; a task created with a
+     * context, as by {@link EventLoop#createTask(Coroutine, String, Context)}: that context itself); what the task sets
      * with {@link ContextVar#set} is set here, but for what it sets inside a {@link Context#run}, which is set in the
      * context run. Inside such a run it is still the task's own context, as asyncio's.
      *

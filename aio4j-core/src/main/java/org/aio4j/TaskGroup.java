@@ -103,6 +103,45 @@ public final class TaskGroup implements AutoCloseable {
      *                               loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        return add(coroutine, name, null);
+    }
+
+    /**
+     * As {@link #createTask(Coroutine, String)}, the task running in {@code context} itself, not in a copy: asyncio's
+     * {@code TaskGroup.create_task(coro, name=name, context=context)} (see
+     * {@link EventLoop#createTask(Coroutine, String, Context)}).
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task, a member of this group
+     * @throws NullPointerException  if {@code coroutine} or {@code context} is null
+     * @throws IllegalStateException if the group is joined, closed or failing, or this thread does not hold the group's
+     *                               loop
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
+        return add(coroutine, name, Objects.requireNonNull(context, "context must not be null"));
+    }
+
+    /**
+     * As {@link #createTask(Coroutine, String, Context)}, for a coroutine without a result.
+     *
+     * @param coroutine the body of the task
+     * @param name      the task's name, or {@code null} for the default {@code Task-N}
+     * @param context   the context the task runs in
+     * @return the new task, a member of this group; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} or {@code context} is null
+     * @throws IllegalStateException if the group is joined, closed or failing, or this thread does not hold the group's
+     *                               loop
+     */
+    public Task<Void> createTask(VoidCoroutine coroutine, String name, Context context) {
+        return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name,
+                context);
+    }
+
+    /** A new task of the group, running in {@code context} itself, or in a copy of the current one if it is null. */
+    private <T> Task<T> add(Coroutine<T> coroutine, String name, Context context) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         loop.checkThread("TaskGroup.createTask");
         if (closed || joined) {
@@ -111,7 +150,7 @@ public final class TaskGroup implements AutoCloseable {
         if (aborting) {
             throw new IllegalStateException("TaskGroup is shutting down after a failure: no task can be added");
         }
-        Task<T> task = loop.createTask(coroutine, name);
+        Task<T> task = context == null ? loop.createTask(coroutine, name) : loop.createTask(coroutine, name, context);
         task.group(this);
         tasks.add(task);
         task.addDoneCallback(this::onTaskDone);

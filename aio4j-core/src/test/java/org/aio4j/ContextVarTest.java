@@ -3,11 +3,13 @@ package org.aio4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -281,6 +283,125 @@ class ContextVarTest {
             assertThat(ctx.get(REQUEST)).isEqualTo("in ctx");
             return null;
         });
+    }
+
+    @Test
+    void aTaskCreatedWithAContextRunsInThatContextItself() throws Exception {
+        // CPython 3.13: create_task(body(), name="named", context=ctx) -> the same seen, "named", ctx.get(v) "in ctx",
+        // v.get() "main" in the creator, t.get_context() is ctx; ctx.run(...) in the task raises RuntimeError
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            REQUEST.set("main");
+            Context ctx = new Context();
+            Task<Void> task = Aio.createTask(() -> {
+                seen.add(REQUEST.get("unset"));
+                REQUEST.set("in ctx");
+                Aio.createTask(() -> {
+                    seen.add("grandchild sees " + REQUEST.get());
+                    REQUEST.set("grandchild"); // in a copy of ctx: not seen by the task
+                }).await();
+                Aio.sleep(0);
+                seen.add("after grandchild " + REQUEST.get());
+                assertThatThrownBy(() -> ctx.run(() -> { })).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("is the current context");
+            }, "named", ctx);
+            task.await();
+            seen.add(task.getName() + ", ctx holds " + ctx.get(REQUEST) + ", the creator sees " + REQUEST.get()
+                    + ", getContext() is ctx: " + (task.getContext() == ctx));
+
+            // two tasks in one context share it, as they would in asyncio
+            Context shared = new Context();
+            Task<String> setter = Aio.createTask(() -> {
+                REQUEST.set("b");
+                Aio.sleep(0);
+                return REQUEST.get();
+            }, null, shared);
+            Task<String> reader = Aio.createTask(() -> {
+                Aio.sleep(0);
+                Aio.sleep(0);
+                return REQUEST.get("unset");
+            }, null, shared);
+            seen.add("shared: " + Aio.gather(setter, reader).await());
+
+            // a TaskGroup's task too
+            Context grouped = new Context();
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> { REQUEST.set("g"); }, null, grouped);
+                tg.createTask(() -> DEPTH.set(1), "depth", grouped);
+                assertThatThrownBy(() -> tg.createTask(() -> 1, null, null)).isInstanceOf(NullPointerException.class)
+                        .hasMessage("context must not be null");
+                tg.join();
+            }
+            seen.add("group: " + grouped);
+            assertThatThrownBy(() -> Aio.createTask(() -> 1, null, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            assertThatThrownBy(() -> Aio.createTask(() -> { }, null, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            assertThatThrownBy(() -> Aio.createTask((Coroutine<Object>) null, null, ctx))
+                    .isInstanceOf(NullPointerException.class).hasMessage("coroutine must not be null");
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "unset",
+                "grandchild sees in ctx",
+                "after grandchild in ctx",
+                "named, ctx holds in ctx, the creator sees main, getContext() is ctx: true",
+                "shared: [b, b]",
+                "group: Context{request=g, depth=1}");
+    }
+
+    @Test
+    void callbacksScheduledWithAContextRunInThatContextItself() throws Exception {
+        // CPython 3.13: call_soon, call_later, call_at and call_soon_threadsafe (from another thread) with context=ctx
+        // set their values in ctx; the scheduler's own are unchanged; ctx.run(...) in such a callback raises
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            REQUEST.set("main");
+            Context soon = new Context();
+            Context later = new Context();
+            Context laterDuration = new Context();
+            Context at = new Context();
+            Context threadsafe = new Context();
+            Future<Void> done = loop.createFuture();
+            loop.callSoon(() -> {
+                seen.add("callSoon sees " + REQUEST.get("unset"));
+                REQUEST.set("soon");
+            }, soon);
+            loop.callLater(1, () -> REQUEST.set("later at " + loop.time()), later);
+            loop.callLater(Duration.ofSeconds(2), () -> REQUEST.set("later at " + loop.time()), laterDuration);
+            loop.callAt(3, () -> {
+                REQUEST.set("at " + loop.time());
+                try {
+                    at.run(() -> { });
+                } catch (IllegalStateException refused) {
+                    seen.add("run of its own context refused: " + refused.getMessage().contains("current context"));
+                }
+            }, at);
+            Aio.toThread(() -> loop.callSoonThreadsafe(() -> {
+                REQUEST.set("threadsafe");
+                done.setResult(null);
+            }, threadsafe));
+            done.await();
+            Aio.sleep(3);
+            seen.add(soon.get(REQUEST) + "; " + later.get(REQUEST) + "; " + laterDuration.get(REQUEST) + "; "
+                    + at.get(REQUEST) + "; " + threadsafe.get(REQUEST) + "; main still " + REQUEST.get());
+            Runnable noop = () -> { };
+            for (ThrowingCallable nullContext : List.<ThrowingCallable>of(
+                    () -> loop.callSoon(noop, null), () -> loop.callLater(1, noop, null),
+                    () -> loop.callLater(Duration.ZERO, noop, null), () -> loop.callAt(0, noop, null),
+                    () -> loop.callSoonThreadsafe(noop, null))) {
+                assertThatThrownBy(nullContext).isInstanceOf(NullPointerException.class)
+                        .hasMessage("context must not be null");
+            }
+            assertThatThrownBy(() -> loop.callSoon(null, soon)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("callback must not be null");
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "callSoon sees unset",
+                "run of its own context refused: true",
+                "soon; later at 1.0; later at 2.0; at 3.0; threadsafe; main still main");
     }
 
     @Test
