@@ -576,9 +576,10 @@ public final class EventLoop implements AutoCloseable {
      *   run.</li>
      * </ul>
      * Exceptions of futures that nobody retrieved are then reported (and the failures attached to the cancellation of
-     * a task that nobody awaited, see {@link Future}), and a default executor created by the loop is
-     * shut down without waiting. {@link Aio#run} cancels the pending tasks and lets them finish while the loop still
-     * runs before it closes the loop (asyncio's {@code runners}): close a loop directly only once its work is done.
+     * a task that nobody awaited, see {@link Future}), the signals the loop handles go back to the JVM's handlers (see
+     * {@link #removeSignalHandler}), and a default executor created by the loop is shut down without waiting.
+     * {@link Aio#run} cancels the pending tasks and lets them finish while the loop still runs before it closes the
+     * loop (asyncio's {@code runners}): close a loop directly only once its work is done.
      *
      * <p>Closing a closed loop does nothing. A {@code close()} while another thread is closing the loop waits until
      * the loop is closed, as {@link ExecutorService#close()} does (an interrupt does not end the wait; it is kept for
@@ -610,6 +611,7 @@ public final class EventLoop implements AutoCloseable {
             ready.clear();
             timers.clear();
             lifecycle = CLOSED;
+            Signals.removeAll(this); // after the closing work, as asyncio's close: a signal from now on is the JVM's
             openStreams.closeAll(); // their threads' posts are refused from now on, and they end
             closed.countDown();
             blockedGets.releaseAll(); // a thread blocked in get() on a future left pending: nothing can complete it
@@ -1276,6 +1278,89 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    // ==============================================================================================================
+    // OS signals
+
+    /**
+     * Runs {@code callback} on this loop each time the process receives the OS signal {@code signal}: asyncio's
+     * {@code loop.add_signal_handler(sig, callback)} (Unix only; here, whatever signals the JVM catches on its
+     * platform, tested on Linux). The JVM catches the signal, and the callback is posted to the loop as
+     * {@link #callSoonThreadsafe} posts one: it runs on the thread that holds the loop, in a later iteration, where
+     * it may use the loop's objects (cancel a task, set an {@link Event}, {@link #stop()} the loop), in a copy of the
+     * {@link Context} of the code that added it (a fresh copy at each delivery, where asyncio runs every delivery in
+     * the same copy); an exception it throws goes to the exception handler. A signal that arrives while the loop is
+     * not running is run when the loop runs next, or by its {@link #close()}, which runs the callbacks it accepted;
+     * one that arrives once the close has begun is dropped.
+     *
+     * <p>{@code asyncio.run()}'s Ctrl-C, which cancels the main task so that its {@code finally} blocks run, is one
+     * line ({@link Aio#run} does not do it by itself: by default Ctrl-C ends the JVM through its shutdown hooks):
+     * <pre>{@code
+     * Aio.run(() -> {
+     *     Task<?> main = Aio.currentTask();
+     *     Aio.getRunningLoop().addSignalHandler("INT", main::cancel);
+     *     serve(); // at Ctrl-C, a CancellationException here, which Aio.run throws once the finally blocks have run
+     *     return null;
+     * });
+     * }</pre>
+     * A handler is not work in flight: a task that waits only for what a handler will do is reported as deadlocked,
+     * as a wait for any other thread's post is. Announce such a wait with {@link #expectExternal()}:
+     * <pre>{@code
+     * Event stop = new Event();
+     * loop.addSignalHandler("TERM", stop::set);
+     * try (var _ = loop.expectExternal()) {
+     *     stop.await();
+     * }
+     * }</pre>
+     *
+     * <p>{@code signal} is the signal's name, with or without "SIG": {@code "INT"} (Ctrl-C), {@code "TERM"} (what
+     * {@code kill} and {@link Process#destroy()} send), {@code "HUP"}, {@code "USR1"}, and so on. A second add for the
+     * same signal replaces this loop's handler. While the loop holds a signal, the JVM's own handling of it is off: for
+     * INT, TERM and HUP, the JVM's exit through its shutdown hooks. {@link #removeSignalHandler} and {@link #close()}
+     * put back the JVM's handler that the loop's first add replaced. The JVM has one handler per signal for the whole
+     * process, so one loop at a time holds a signal: another loop's add is refused, naming this loop, until this one
+     * removes its handler or is closed. A shutdown signal (INT, TERM, HUP) that the process ignored when the JVM
+     * started (as {@code nohup} makes it ignore HUP, and a shell without job control INT in a background command)
+     * stays ignored: the JVM does not catch it, and the handler never runs, as the shutdown hooks would not.
+     *
+     * <p>The JDK's signal API ({@code sun.misc.Signal}, in the module {@code jdk.unsupported}) is reached by
+     * reflection: no JVM flag is needed.
+     *
+     * @param signal   the signal's name, such as {@code "INT"} or {@code "SIGTERM"}
+     * @param callback the code to run on the loop at each delivery of the signal
+     * @throws NullPointerException          if {@code signal} or {@code callback} is null
+     * @throws IllegalArgumentException      if no signal has that name, or the JVM cannot hand the signal out: KILL
+     *                                       and STOP cannot be caught, and HotSpot keeps QUIT, SEGV, FPE and ILL
+     *                                       (and INT, TERM and HUP under {@code -Xrs}) for itself
+     * @throws IllegalStateException         if the loop is closed, or this thread does not hold the running loop, or
+     *                                       another loop handles the signal
+     * @throws UnsupportedOperationException if the Java runtime has no module {@code jdk.unsupported}
+     */
+    public void addSignalHandler(String signal, Runnable callback) {
+        Objects.requireNonNull(signal, "signal must not be null");
+        Objects.requireNonNull(callback, "callback must not be null");
+        checkNotClosed();
+        checkThread("addSignalHandler");
+        Signals.add(this, signal, sited(callback), capturedContext());
+    }
+
+    /**
+     * Removes this loop's handler of {@code signal} and gives the signal back to the handler the JVM had before this
+     * loop's first {@link #addSignalHandler} for it (for INT, TERM and HUP, unless something else had replaced it,
+     * the JVM's exit through its shutdown hooks): asyncio's {@code loop.remove_signal_handler(sig)}. A delivery
+     * already posted to the loop still runs.
+     *
+     * @param signal the signal's name, with or without "SIG"
+     * @return whether this loop had a handler of {@code signal}; false if it had none (another loop's is left alone)
+     * @throws NullPointerException     if {@code signal} is null
+     * @throws IllegalArgumentException if no signal has that name
+     * @throws IllegalStateException    if this thread does not hold the running loop
+     */
+    public boolean removeSignalHandler(String signal) {
+        Objects.requireNonNull(signal, "signal must not be null");
+        checkThread("removeSignalHandler");
+        return Signals.remove(this, signal);
     }
 
     // ==============================================================================================================
