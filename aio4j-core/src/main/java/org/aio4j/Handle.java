@@ -54,10 +54,26 @@ public sealed class Handle permits TimerHandle {
         }
     }
 
+    /**
+     * What the handle runs, for reports and the timeline: the callback (see {@link CallbackName}), the future whose
+     * done-callback it is, whether it was cancelled; a {@link TimerHandle} adds when it is due.
+     */
     @Override
     public String toString() {
-        String what = fn instanceof Task<?> t ? "wake " + t.getName()
-                : fn instanceof SitedCallback sited ? sited.toString() : fn.getClass().getName();
-        return getClass().getSimpleName() + "[" + what + (cancelled ? ", cancelled" : "") + "]";
+        var out = new StringBuilder(getClass().getSimpleName()).append('[');
+        if (fn instanceof Task<?> t) {
+            out.append("wake ").append(t.getName());
+        } else {
+            out.append(CallbackName.of(fn));
+            if (arg instanceof Future<?> f) {
+                out.append(", done callback of ").append(f instanceof Task<?> t ? t.getName() : "a future");
+            }
+        }
+        details(out);
+        return out.append(cancelled ? ", cancelled" : "").append(']').toString();
+    }
+
+    /** Appends what a subclass adds to {@link #toString()}. */
+    void details(StringBuilder out) {
     }
 }

@@ -226,7 +226,7 @@ final class Offload<T> implements Runnable {
             return;
         }
         LOG.log(System.Logger.Level.ERROR, "Offloaded call failed after its event loop was closed, which could not"
-                + " receive its outcome: " + describe(call), error);
+                + " receive its outcome: " + CallbackName.of(call), error);
     }
 
     /**
@@ -278,24 +278,8 @@ final class Offload<T> implements Runnable {
             t = runner;
             done = ended;
         }
-        return "offloaded call " + describe(call)
+        return "offloaded call " + CallbackName.of(call)
                 + (t != null ? " running on " + t : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
-    }
-
-    /**
-     * What dumps and reports call {@code call}: its own {@code toString()} if its class has one (a library's call
-     * saying what it does, e.g. a JDBC cursor's naming its query), else its class name (a lambda's {@code toString()}
-     * would only add an identity hash).
-     */
-    private static String describe(Callable<?> call) {
-        try {
-            if (call.getClass().getMethod("toString").getDeclaringClass() != Object.class) {
-                return call.toString();
-            }
-        } catch (NoSuchMethodException | RuntimeException brokenToString) {
-            // a dump must not fail because of the call's toString(): its class name says enough
-        }
-        return call.getClass().getName();
     }
 
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */

@@ -15,7 +15,7 @@ record SitedCallback(Runnable callback, StackTraceElement[] site) implements Run
 
     @Override
     public String toString() {
-        String what = callback.getClass().getName();
+        String what = CallbackName.of(callback);
         return site.length == 0 ? what : what + " created at " + site[0];
     }
 }

@@ -56,7 +56,7 @@ public final class TimerHandle extends Handle implements Comparable<TimerHandle>
     }
 
     @Override
-    public String toString() {
-        return super.toString().replace("]", ", when=" + when() + "]");
+    void details(StringBuilder out) {
+        out.append(", when=").append(when());
     }
 }

@@ -115,15 +115,55 @@ class DiagnosticsTest {
                     + "lambda\\$inDebugModeACallbackReportSaysWhereTheCallbackWasScheduled\\$\\d+"
                     + "\\(DiagnosticsTest\\.java:\\d+\\)";
             assertThat(failed).as("debug=" + debug).singleElement().satisfies(c -> assertThat(c.handle().toString())
-                    .matches(debug ? "Handle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ]*" + site + "\\]"
-                            : "Handle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ,\\]]*\\]"));
+                    .matches("Handle\\[lambda in org\\.aio4j\\.DiagnosticsTest" + (debug ? site : "") + "\\]"));
             if (debug) {
                 assertThat(slow.stream().filter(r -> r.subject().startsWith("TimerHandle[")).toList())
                         .as("reports: %s", slow).isNotEmpty().allSatisfy(r -> assertThat(r.subject())
-                                .matches("TimerHandle\\[org\\.aio4j\\.DiagnosticsTest\\$\\$Lambda[^ ]*" + site
+                                .matches("TimerHandle\\[lambda in org\\.aio4j\\.DiagnosticsTest" + site
                                         + ", when=.*\\]"));
             }
         }
+    }
+
+    /**
+     * A handle is named by its callback as a reader knows it (a lambda by the class it is written in, not by its
+     * hidden class's address; an object by its own toString()) and by the task whose done-callback it is.
+     */
+    @Test
+    void aHandleNamesItsCallbackWithoutALambdaAddressAndTheTaskItIsADoneCallbackOf() throws Exception {
+        List<String> seen = new ArrayList<>();
+        double[] timerWhen = new double[1];
+        Runnable named = new Runnable() {
+            @Override
+            public void run() {
+            }
+
+            @Override
+            public String toString() {
+                return "flush the cache";
+            }
+        };
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            seen.add(loop.callSoon(() -> { }).toString());
+            seen.add(loop.callSoon(named).toString());
+            TimerHandle timer = loop.callLater(5, named);
+            timer.cancel();
+            timerWhen[0] = timer.when();
+            seen.add(timer.toString());
+            Task<Void> task = Aio.createTask(() -> null, "fetcher");
+            Future<Handle> done = loop.createFuture();
+            task.addDoneCallback(t -> { });
+            loop.setExceptionHandler((l, c) -> done.setResult(c.handle()));
+            task.addDoneCallback(t -> {
+                throw new IllegalStateException("report me");
+            });
+            seen.add(done.await().toString());
+            return null;
+        });
+        assertThat(seen).containsExactly("Handle[lambda in org.aio4j.DiagnosticsTest]", "Handle[flush the cache]",
+                "TimerHandle[flush the cache, when=" + timerWhen[0] + ", cancelled]",
+                "Handle[lambda in org.aio4j.DiagnosticsTest, done callback of fetcher]");
     }
 
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
@@ -327,7 +367,7 @@ class DiagnosticsTest {
             return d;
         });
         assertThat(dump).contains("in flight: offloaded call fetching the daily report ")
-                .contains("in flight: offloaded call org.aio4j.DiagnosticsTest$$Lambda");
+                .contains("in flight: offloaded call lambda in org.aio4j.DiagnosticsTest ").doesNotContain("$$Lambda");
     }
 
     /** A planted race: read, await, write. FIFO order hides it; some other order loses an update. */
