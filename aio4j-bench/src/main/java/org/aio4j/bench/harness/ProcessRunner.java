@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.aio4j.bench.Workload;
 
@@ -19,23 +21,38 @@ final class ProcessRunner {
     static final String TIME = "/usr/bin/time";
 
     private final Duration timeout;
+    /** Where the files a run redirects its process's output to are made. */
+    private final Path scratch;
     private final Object lock = new Object();
     private boolean stopped; // guarded by lock
+    /** The files of the runs under way, which {@link #stop} deletes: a run's own cleanup never comes on Ctrl-C. */
+    private final Set<Path> files = new HashSet<>(); // guarded by lock
 
     ProcessRunner(Duration timeout) {
+        this(timeout, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** For tests: a runner that makes its files in {@code scratch}. */
+    ProcessRunner(Duration timeout, Path scratch) {
         this.timeout = timeout;
+        this.scratch = scratch;
     }
 
     /**
      * Kills the processes started so far, with theirs, and makes every later {@link #run} fail without starting one:
      * the harness's shutdown hook calls it (Ctrl-C), since its main thread, seeing its process end, would go on to
-     * start the next one, and leave it running once the JVM has exited.
+     * start the next one, and leave it running once the JVM has exited. Deletes the files of the runs under way,
+     * which those runs, cut short by the JVM's exit, would leave behind.
      */
     void stop() {
+        List<Path> left;
         synchronized (lock) { // a process being started is started, and among the descendants, when this gets it
             stopped = true;
+            left = List.copyOf(files);
+            files.clear();
         }
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        left.forEach(ProcessRunner::delete);
     }
 
     ProcessResult run(Peer peer, Workload workload, int n, int runs) {
@@ -43,9 +60,9 @@ final class ProcessRunner {
         Path out = null;
         Path err = null;
         try {
-            timeFile = Files.createTempFile("aio4j-bench-time", ".txt");
-            out = Files.createTempFile("aio4j-bench-out", ".txt");
-            err = Files.createTempFile("aio4j-bench-err", ".txt");
+            timeFile = scratchFile("aio4j-bench-time");
+            out = scratchFile("aio4j-bench-out");
+            err = scratchFile("aio4j-bench-err");
             List<String> command = new ArrayList<>(List.of(TIME, "-f", "%M %e", "-o", timeFile.toString()));
             command.addAll(peer.commandFor(workload, n, runs));
             Process p;
@@ -74,10 +91,24 @@ final class ProcessRunner {
             Thread.currentThread().interrupt();
             return ProcessResult.failed("interrupted");
         } finally {
-            delete(timeFile);
-            delete(out);
-            delete(err);
+            for (Path file : new Path[] {timeFile, out, err}) {
+                if (file != null) {
+                    synchronized (lock) {
+                        files.remove(file);
+                    }
+                    delete(file);
+                }
+            }
         }
+    }
+
+    /** A new file of this runner's, deleted by the run that made it or by {@link #stop}. */
+    private Path scratchFile(String prefix) throws IOException {
+        Path file = Files.createTempFile(scratch, prefix, ".txt");
+        synchronized (lock) {
+            files.add(file);
+        }
+        return file;
     }
 
     private static String lastLines(Path file, int count) throws IOException {
@@ -86,12 +117,10 @@ final class ProcessRunner {
     }
 
     private static void delete(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temporary file left behind is harmless
-            }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temporary file left behind is harmless
         }
     }
 }

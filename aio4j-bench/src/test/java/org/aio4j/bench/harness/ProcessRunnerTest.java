@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -39,6 +41,35 @@ class ProcessRunnerTest {
         ProcessResult r = runner.run(touching(after), Workload.SWITCH, 1, 1);
         assertThat(after).doesNotExist();
         assertThat(r.error()).isEqualTo("not started: the harness is stopping");
+    }
+
+    /**
+     * Ctrl-C ends the harness's JVM while a peer's process runs: the run's own cleanup never comes, and its three
+     * output files were left in /tmp, one set per interrupted run. The runner's stop (its shutdown hook) deletes them.
+     */
+    @Test
+    void stoppingTheRunnerDeletesTheFilesOfTheRunUnderWay(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(ProcessRunner.TIME)), "needs /usr/bin/time");
+        Path scratch = Files.createDirectory(dir.resolve("scratch"));
+        Path signals = Files.createDirectory(dir.resolve("signals"));
+        var waiting = new Peer("waiting", "waits to be killed",
+                List.of("bash", "-c", "touch \"$0\"; exec cat", signals.resolve("started").toString()),
+                EnumSet.allOf(Workload.class), false, null);
+        var runner = new ProcessRunner(Duration.ofMinutes(1), scratch);
+        try (WatchService watch = dir.getFileSystem().newWatchService()) {
+            signals.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            Thread run = Thread.ofPlatform().start(() -> runner.run(waiting, Workload.SWITCH, 1, 1));
+            watch.take(); // the process has started: its run's files exist
+            try (var made = Files.list(scratch)) {
+                assertThat(made.map(p -> p.getFileName().toString()))
+                        .hasSize(3).allMatch(name -> name.startsWith("aio4j-bench-"));
+            }
+            runner.stop(); // as the shutdown hook does: the JVM would exit next, before the run's finally
+            try (var left = Files.list(scratch)) {
+                assertThat(left).as("files left by the stopped run").isEmpty();
+            }
+            run.join();
+        }
     }
 
     /** It read 'FAILED: exit status 137: ', the colon introducing nothing, for a process killed before it printed. */
