@@ -334,7 +334,29 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         Objects.requireNonNull(callback, "callback must not be null");
         loop.checkThread("Future.addDoneCallback");
         Bindings context = loop.currentBindings();
-        Object entry = context == Bindings.EMPTY ? callback : new InContext(callback, context);
+        addDoneCallbackEntry(context == Bindings.EMPTY ? callback : new InContext(callback, context));
+    }
+
+    /**
+     * As {@link #addDoneCallback(Consumer)}, the callback running in {@code context} itself, not in a copy of the
+     * current context: asyncio's {@code add_done_callback(callback, context=context)}. What the callback sets with
+     * {@link ContextVar#set} is set in {@code context}, and seen there afterwards.
+     *
+     * @param callback the code to run, on the loop's thread, with this future
+     * @param context  the context to run it in
+     * @throws NullPointerException  if {@code callback} or {@code context} is null (for the current context's copy,
+     *                               use {@link #addDoneCallback(Consumer)})
+     * @throws IllegalStateException if called on a thread that does not hold the running loop, or if the future is
+     *                               done and its loop is closed
+     */
+    public final void addDoneCallback(Consumer<? super Future<T>> callback, Context context) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        Objects.requireNonNull(context, "context must not be null");
+        loop.checkThread("Future.addDoneCallback");
+        addDoneCallbackEntry(new InContext(callback, context));
+    }
+
+    private void addDoneCallbackEntry(Object entry) {
         if (state != PENDING) {
             loop.checkNotClosed();
             loop.scheduleCallback(entry, this);
@@ -343,8 +365,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         }
     }
 
-    /** A done-callback added where the current {@link Context} had values, which it runs with. */
-    record InContext(Consumer<?> callback, Bindings context) {
+    /**
+     * A done-callback added where the current {@link Context} had values, which it runs with (their {@link Bindings}),
+     * or added with a {@link Context} to run in.
+     */
+    record InContext(Consumer<?> callback, Object context) {
     }
 
     /**

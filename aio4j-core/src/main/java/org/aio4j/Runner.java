@@ -75,12 +75,54 @@ public final class Runner implements AutoCloseable {
      */
     public <T> T run(Coroutine<T> main) throws Exception {
         Objects.requireNonNull(main, "main coroutine must not be null");
+        return runIn(main, null);
+    }
+
+    /**
+     * As {@link #run(Coroutine)}, {@code main} running in {@code context} instead of the runner's own: asyncio's
+     * {@code Runner.run(coro, context=context)}. What {@code main} sets with {@link ContextVar#set} is set in
+     * {@code context}, and the runner's context is left as it was.
+     *
+     * @param <T>     the type of {@code main}'s result
+     * @param main    the coroutine to run
+     * @param context the context to run it in
+     * @return the value {@code main} returned
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed, or its loop is
+     *                               running or closed
+     * @throws NullPointerException  if {@code main} or {@code context} is null (for the runner's context, use
+     *                               {@link #run(Coroutine)})
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
+    public <T> T run(Coroutine<T> main, Context context) throws Exception {
+        Objects.requireNonNull(main, "main coroutine must not be null");
+        Objects.requireNonNull(context, "context must not be null");
+        return runIn(main, context);
+    }
+
+    /**
+     * As {@link #run(Coroutine, Context)}, for a coroutine without a result.
+     *
+     * @param main    the coroutine to run
+     * @param context the context to run it in
+     * @throws IllegalStateException if called from a running event loop, or the runner is closed, or its loop is
+     *                               running or closed
+     * @throws NullPointerException  if {@code main} or {@code context} is null
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
+    public void run(VoidCoroutine main, Context context) throws Exception {
+        run(Objects.requireNonNull(main, "main coroutine must not be null").asCoroutine(), context);
+    }
+
+    /** Runs {@code main} in {@code given}, or in the runner's context if null. */
+    private <T> T runIn(Coroutine<T> main, Context given) throws Exception {
         if (EventLoop.ofCurrentThread() != null) {
             throw new IllegalStateException(runName + " cannot be called from a running event loop");
         }
         EventLoop l = lazyInit();
         checkNotRunning(l, runName);
-        return l.runUntilComplete(l.createTask(main, null, context));
+        return l.runUntilComplete(l.createTask(main, null, given != null ? given : context));
     }
 
     /**

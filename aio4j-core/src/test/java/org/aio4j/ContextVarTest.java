@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -402,6 +403,47 @@ class ContextVarTest {
                 "callSoon sees unset",
                 "run of its own context refused: true",
                 "soon; later at 1.0; later at 2.0; at 3.0; threadsafe; main still main");
+    }
+
+    /**
+     * asyncio's add_done_callback(cb, context=ctx) (checked with CPython 3.13): the callback runs in ctx itself,
+     * what it sets is seen in ctx, the adder's values are not visible to it; removeDoneCallback removes it.
+     */
+    @Test
+    void aDoneCallbackAddedWithAContextRunsInThatContextItself() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            REQUEST.set("adder's");
+            Context ctx = new Context();
+            Future<String> f = loop.createFuture();
+            Future<Void> ran = loop.createFuture();
+            Consumer<Future<String>> removed = x -> seen.add("removed callback ran");
+            f.addDoneCallback(removed, ctx);
+            f.addDoneCallback(x -> {
+                seen.add("callback sees " + REQUEST.get("unset") + " for " + x.result());
+                REQUEST.set("callback's");
+                ran.setResult(null);
+            }, ctx);
+            assertThat(f.removeDoneCallback(removed)).isEqualTo(1);
+            f.setResult("done");
+            ran.await();
+            seen.add("ctx has " + ctx.get(REQUEST) + ", adder still " + REQUEST.get());
+            Future<String> done = loop.createFuture();
+            done.setResult("early");
+            Future<Void> ranToo = loop.createFuture();
+            done.addDoneCallback(x -> {
+                REQUEST.set("second");
+                ranToo.setResult(null);
+            }, ctx);
+            ranToo.await();
+            seen.add("done future's callback set " + ctx.get(REQUEST));
+            assertThatThrownBy(() -> f.addDoneCallback(x -> { }, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+            return null;
+        });
+        assertThat(seen).containsExactly("callback sees unset for done", "ctx has callback's, adder still adder's",
+                "done future's callback set second");
     }
 
     @Test

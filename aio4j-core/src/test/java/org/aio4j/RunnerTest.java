@@ -52,6 +52,33 @@ class RunnerTest {
         assertThat(errors).isEmpty();
     }
 
+    /**
+     * asyncio's Runner.run(coro, context=ctx) (checked with CPython 3.13): the main task runs in ctx itself, what it
+     * sets is seen in ctx afterwards, and the runner's own context, which the next plain run uses, is untouched.
+     */
+    @Test
+    void aRunGivenAContextRunsItsMainTaskInThatContextAndLeavesTheRunnersAlone() throws Exception {
+        try (Runner runner = virtualRunner(new ArrayList<>())) {
+            runner.run(() -> USER.set("runner's"));
+            Context request = new Context();
+            String seen = runner.run(() -> {
+                String before = USER.get("unset");
+                USER.set("request's");
+                return before;
+            }, request);
+            assertThat(seen).as("the given context has none of the runner's values").isEqualTo("unset");
+            assertThat(request.get(USER)).isEqualTo("request's");
+            assertThat(runner.run(() -> USER.get())).isEqualTo("runner's");
+            List<String> voidRun = new ArrayList<>();
+            runner.run(() -> {
+                voidRun.add(USER.get("unset"));
+            }, request);
+            assertThat(voidRun).containsExactly("request's");
+            assertThatThrownBy(() -> runner.run(() -> 1, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("context must not be null");
+        }
+    }
+
     @Test
     void theRunnersContextIsACopyOfTheThreadsMadeOnFirstUse() throws Exception {
         try (Runner runner = virtualRunner(new ArrayList<>())) {
