@@ -728,7 +728,8 @@ public final class Aio {
      * @param host the host name or address literal to connect to
      * @param port the port, 1 to 65535
      * @return the connection's reader and writer
-     * @throws java.net.ConnectException     if the connection is refused
+     * @throws java.net.ConnectException     if the connection is refused; its message names {@code host:port}
+     *                                       (the JDK's own, naming neither, is its cause)
      * @throws java.net.UnknownHostException if {@code host} cannot be resolved
      * @throws java.io.IOException           any other error of the connection attempt
      * @throws CancellationException         if the calling task is cancelled meanwhile (a connection made

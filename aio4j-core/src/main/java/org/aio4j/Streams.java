@@ -2,6 +2,7 @@ package org.aio4j;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
@@ -23,13 +24,18 @@ final class Streams {
     static StreamPair openConnection(String host, int port, int limit) throws IOException {
         Objects.requireNonNull(host, "host must not be null");
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
-        SocketChannel ch = offload(loop, () -> {
-            var address = resolve(host, port);
-            return closedOnFailure(SocketChannel.open(), c -> {
-                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                c.connect(address);
+        SocketChannel ch;
+        try {
+            ch = offload(loop, () -> {
+                var address = resolve(host, port);
+                return closedOnFailure(SocketChannel.open(), c -> {
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.connect(address);
+                });
             });
-        });
+        } catch (ConnectException e) {
+            throw refused(e, host, port);
+        }
         StreamTransport t;
         try {
             t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
@@ -79,6 +85,17 @@ final class Streams {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * The JDK's {@code "Connection refused"} names no address, and comes from the thread that connected: a copy made
+     * here names the address (as asyncio's {@code "Connect call failed (host, port)"}) and the caller's line.
+     */
+    private static ConnectException refused(ConnectException e, String host, int port) {
+        var named = new ConnectException(e.getMessage() + ": " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+                + ":" + port);
+        named.initCause(e);
+        return named;
     }
 
     private static InetSocketAddress resolve(String host, int port) throws UnknownHostException {
