@@ -95,16 +95,21 @@ final class StreamTransport implements OpenStreams.Closer {
     }
 
     /**
-     * On the loop: a subprocess's input pipe, written with a writer whose {@code writeEof()} closes it. Call
-     * {@link #start()} next.
+     * On the loop: the input pipe of subprocess {@code child}, written with a writer whose {@code writeEof()} closes
+     * it. Call {@link #start()} next.
      */
-    static StreamTransport ofPipe(EventLoop loop, OutputStream pipe, String description) {
+    static StreamTransport ofPipe(EventLoop loop, OutputStream pipe, String description, ProcessHandle child) {
         // The JDK's process input is buffered: each write is flushed, as the writer's thread is the only buffer.
         WritableByteChannel ch = Channels.newChannel(new java.io.FilterOutputStream(pipe) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                out.flush();
+                try {
+                    out.write(b, off, len);
+                    out.flush();
+                } catch (IOException e) { // "Stream closed" once the JDK saw the child exit, naming neither
+                    throw new IOException(description + ": " + e.getMessage()
+                            + (child.isAlive() ? "" : " (the child has exited)"), e);
+                }
             }
         });
         return new StreamTransport(loop, null, ch, ch, null, null, null, description, 1, lost -> { });

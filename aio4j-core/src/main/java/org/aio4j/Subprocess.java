@@ -51,7 +51,8 @@ public final class Subprocess extends LoopBound {
         this.process = process;
         String name = "pid " + process.pid();
         this.stdin = builder.redirectInput() == ProcessBuilder.Redirect.PIPE
-                ? started(StreamTransport.ofPipe(loop, process.getOutputStream(), "stdin of " + name)).writer : null;
+                ? started(StreamTransport.ofPipe(loop, process.getOutputStream(), "stdin of " + name,
+                        process.toHandle())).writer : null;
         this.stdout = builder.redirectOutput() == ProcessBuilder.Redirect.PIPE
                 ? started(StreamTransport.ofPipe(loop, process.getInputStream(), limit, "stdout of " + name)).reader
                 : null;
@@ -105,7 +106,9 @@ public final class Subprocess extends LoopBound {
     }
 
     /**
-     * The child's standard input: asyncio's {@code stdin}.
+     * The child's standard input: asyncio's {@code stdin}. Once the child has closed it or exited, what is written
+     * is dropped and {@link StreamWriter#drain()} throws an {@link IOException} whose message starts with
+     * {@code "stdin of pid N: "} (asyncio's {@code BrokenPipeError} or {@code ConnectionResetError}).
      *
      * @return a writer to it, or null if it is not a pipe
      */

@@ -3,6 +3,7 @@ package org.aio4j;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -138,6 +139,27 @@ class SubprocessTest {
         });
         assertThatThrownBy(() -> Aio.createSubprocessShell("true")).isInstanceOf(IllegalStateException.class)
                 .hasMessage("no running event loop");
+    }
+
+    @Test
+    void writingToAChildThatExitedFailsNamingItsInputPipe() throws Exception {
+        Aio.run(() -> {
+            Subprocess child = Aio.createSubprocessExec("true");
+            assertThat(child.await()).isZero();
+            // the JDK's pipe to a child that exited says only "Stream closed" (or "Broken pipe"), from the writing
+            // thread: nothing named the child or its standard input
+            Throwable failed = catchThrowable(() -> {
+                for (int i = 0; i < 100; i++) {
+                    child.stdin().write(new byte[100_000]);
+                    child.stdin().drain();
+                }
+            });
+            assertThat(failed).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("stdin of pid " + child.pid() + ": ")
+                    .hasMessageEndingWith(" (the child has exited)")
+                    .hasCauseInstanceOf(IOException.class);
+            return null;
+        });
     }
 
     @Test
