@@ -31,6 +31,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
+ * <p><b>Not quite {@code async with server}.</b> Leaving the try-with-resources block calls {@link #close()}, which
+ * does not suspend: the connections already accepted stay open and their handlers run on. asyncio's
+ * {@code async with server:} also awaits {@code wait_closed()} on the way out, which waits for them (CPython 3.12 and
+ * later); in aio4j call {@link #waitClosed()} after the block (and {@link #closeClients()} first, not to wait for the
+ * clients to leave).
+ *
  * <p><b>Deadlock detection.</b> A connection that may come is I/O in flight only while a task waits in
  * {@link #serveForever()} or {@link #waitClosed()} (as a read or a drain is while a task waits in it). A program
  * whose tasks all wait for what only a future connection would bring, with none of them waiting there, is reported
@@ -202,7 +208,8 @@ public final class Server extends LoopBound implements AutoCloseable {
      * Stops listening, without suspending: asyncio's {@code close()}. The listening socket is closed when it returns
      * (it waits the moment the accepting thread takes to end), and a task
      * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open. Closing again
-     * does nothing.
+     * does nothing. This is also what the end of a try-with-resources block does, where asyncio's
+     * {@code async with server:} goes on to await {@code wait_closed()}: call {@link #waitClosed()} for that.
      *
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
