@@ -722,8 +722,11 @@ public final class Aio {
     /**
      * Opens a TCP connection to {@code host}:{@code port} and returns its reader and writer: asyncio's
      * {@code open_connection(host, port)}. The calling task suspends while the host name is resolved and the
-     * connection made, on a thread of their own; other tasks run meanwhile. The reader's limit is
-     * {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the connection if it is still open.
+     * connection made, on a thread of their own; other tasks run meanwhile. It connects to the first address
+     * {@code host} resolves to only (asyncio tries each in turn until one connects: a server listening on
+     * {@code ::1} alone is reached by asyncio's {@code open_connection("localhost", port)} where the first address is
+     * {@code 127.0.0.1}, not by this). The reader's limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's close
+     * closes the connection if it is still open.
      *
      * @param host the host name or address literal to connect to
      * @param port the port, 1 to 65535
