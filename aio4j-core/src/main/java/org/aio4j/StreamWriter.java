@@ -189,6 +189,11 @@ public final class StreamWriter extends LoopBound {
         return closing || lost;
     }
 
+    /** Whether {@link #write} throws: {@link #close()} or {@link #writeEof()} was called (a lost stream drops). */
+    boolean refusesWrites() {
+        return closing || eofWritten;
+    }
+
     /**
      * Suspends until the connection is closed (by {@link #close()}, the peer's reset or an error), and returns at
      * once if it is: asyncio's {@code wait_closed()}.

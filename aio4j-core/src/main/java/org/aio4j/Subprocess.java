@@ -192,13 +192,19 @@ public final class Subprocess extends LoopBound {
      * @throws IllegalArgumentException if {@code input} is given and standard input is not a pipe
      * @throws CancellationException    if the task is cancelled meanwhile: the tasks reading and writing are
      *                                  cancelled too, and the child runs on
-     * @throws IllegalStateException    if not called from a task, or from a thread that does not hold the
-     *                                  process's loop
+     * @throws IllegalStateException    if {@code input} is given and standard input was closed already (by an
+     *                                  earlier {@code communicate}, its {@code close()} or {@code writeEof()}:
+     *                                  asyncio drops the input then), if not
+     *                                  called from a task, or from a thread that does not hold the process's loop
      */
     public Output communicate(byte[] input) throws IOException {
         EventLoop l = check("communicate()");
         if (input != null && stdin == null) {
             throw new IllegalArgumentException("communicate(input): the child's standard input is not a pipe");
+        }
+        if (input != null && stdin.refusesWrites()) {
+            throw new IllegalStateException("communicate(input): the child's standard input is already closed ("
+                    + this + ")");
         }
         waitingTask(l, "communicate()");
         List<Task<byte[]>> parts = new ArrayList<>();

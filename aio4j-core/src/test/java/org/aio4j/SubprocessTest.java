@@ -158,6 +158,30 @@ class SubprocessTest {
                     .hasMessageStartingWith("stdin of pid " + child.pid() + ": ")
                     .hasMessageEndingWith(" (the child has exited)")
                     .hasCauseInstanceOf(IOException.class);
+            assertThat(child.communicate(b("late")).stdout()).isEmpty(); // lost, not closed: dropped, as asyncio's
+            return null;
+        });
+    }
+
+    @Test
+    void communicateWithInputAfterStandardInputWasClosedIsRefusedUpFront() throws Exception {
+        Aio.run(() -> {
+            Subprocess cat = Aio.createSubprocessExec("cat");
+            assertThat(s(cat.communicate(b("a\n")).stdout())).isEqualTo("a\n");
+            // a second communicate: it failed in its writing task with "StreamWriter.write() after close()", and
+            // left its reading tasks behind
+            assertThatThrownBy(() -> cat.communicate(b("b\n"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("communicate(input): the child's standard input is already closed (" + cat + ")");
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            Subprocess.Output again = cat.communicate(null); // nothing to send: what is left is read, as asyncio's
+            assertThat(again.stdout()).isEmpty();
+            assertThat(again.stderr()).isEmpty();
+            Subprocess sort = Aio.createSubprocessExec("sort");
+            sort.stdin().write(b("b\na\n"));
+            sort.stdin().writeEof();
+            assertThatThrownBy(() -> sort.communicate(b("c\n"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("standard input is already closed");
+            assertThat(s(sort.communicate(null).stdout())).isEqualTo("a\nb\n");
             return null;
         });
     }
