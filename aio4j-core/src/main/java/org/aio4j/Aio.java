@@ -805,8 +805,11 @@ public final class Aio {
      * Starts {@code program} with {@code args}, its standard input, output and error pipes of the loop: asyncio's
      * {@code create_subprocess_exec(program, *args, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. (Pipes are the
      * {@link ProcessBuilder}'s default; asyncio's is to inherit the three. Use
-     * {@link #createSubprocessExec(ProcessBuilder)} to choose.) The calling task suspends while the process starts,
-     * on a thread of its own. The loop's close kills a child still running.
+     * {@link #createSubprocessExec(ProcessBuilder)} to choose.) So a port of {@code create_subprocess_exec(program,
+     * stdout=PIPE)} gets a standard error pipe too, and a child that writes more than some 200 KiB to a pipe nobody
+     * reads (the reader holds twice its limit, then the system's pipe fills) blocks until it is read: read it, or
+     * redirect it ({@link ProcessBuilder.Redirect#INHERIT} is asyncio's default). The calling task suspends while the
+     * process starts, on a thread of its own. The loop's close kills a child still running.
      *
      * @param program the program to run (looked up on the {@code PATH}, as {@link ProcessBuilder} does)
      * @param args    its arguments
