@@ -108,6 +108,43 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     }
 
     /**
+     * This request with the query parameter {@code name=value} added to its URL: aiohttp's
+     * {@code params={name: value}}. Both are encoded as an HTML form encodes them (UTF-8, a space as {@code +},
+     * {@code &}, {@code =} and every other reserved character escaped), so a value cannot add parameters of its own.
+     * Call it once per parameter, or per value of a repeated one; a query already in the URL is kept, before the
+     * added parameters, and a fragment stays at the end.
+     *
+     * <pre>{@code
+     * ClientRequest.get("/search").withParam("q", "event loop").withParam("page", "2")   // /search?q=event+loop&page=2
+     * }</pre>
+     *
+     * @param name  the parameter's name, not empty
+     * @param value its value, possibly empty
+     * @return a new request; this one is unchanged
+     * @throws NullPointerException     if {@code name} or {@code value} is null
+     * @throws IllegalArgumentException if {@code name} is empty
+     */
+    public ClientRequest withParam(String name, String value) {
+        Objects.requireNonNull(name, "param name must not be null");
+        Objects.requireNonNull(value, () -> "value of param " + name + " must not be null");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("param name must not be empty (value '" + value + "')");
+        }
+        String raw = uri.toString();
+        String fragment = uri.getRawFragment();
+        String beforeFragment = fragment == null ? raw : raw.substring(0, raw.length() - fragment.length() - 1);
+        String separator = uri.getRawQuery() == null ? "?"
+                : beforeFragment.endsWith("?") || beforeFragment.endsWith("&") ? "" : "&";
+        String changed = beforeFragment + separator + formEncoded(name) + "=" + formEncoded(value)
+                + (fragment == null ? "" : "#" + fragment);
+        return new ClientRequest(method, URI.create(changed), headers, body, timeout);
+    }
+
+    private static String formEncoded(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * This request with {@code body} (not copied), or none if {@code null}.
      *
      * @param body the body, or {@code null} for none

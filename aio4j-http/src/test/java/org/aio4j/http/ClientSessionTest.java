@@ -52,6 +52,30 @@ class ClientSessionTest {
         }
     }
 
+    /**
+     * aiohttp's params=: each parameter is form-encoded into the URL's query, so a value's '&' or '=' cannot add a
+     * parameter; a query and a fragment of the URL are kept; a relative URL takes its query to the base URL.
+     */
+    @Test
+    void queryParametersAreEncodedIntoTheUrlAndKeepWhatItHad() throws Exception {
+        assertThat(ClientRequest.get("/search").withParam("q", "a b&admin=1").withParam("lang", "\u00e9")
+                .withParam("q", "").uri()).hasToString("/search?q=a+b%26admin%3D1&lang=%C3%A9&q=");
+        assertThat(ClientRequest.get("http://h/x?page=2#top").withParam("n", "1").uri())
+                .hasToString("http://h/x?page=2&n=1#top");
+        assertThat(ClientRequest.get("http://h/x?").withParam("n", "1").uri()).hasToString("http://h/x?n=1");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withParam("", "v"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("param name must not be empty (value 'v')");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withParam("k", null))
+                .isInstanceOf(NullPointerException.class).hasMessage("value of param k must not be null");
+        var fake = new FakeTransport();
+        fake.onSend = sent -> sent.respond(200, "ok");
+        try (var s = ClientSession.builder().transport(fake, true).baseUrl("http://example.test/api").build()) {
+            Loops.run(() -> s.request(ClientRequest.get("/items").withParam("tag", "a/b c")));
+        }
+        assertThat(fake.sent()).singleElement().satisfies(sent -> assertThat(sent.request().uri())
+                .hasToString("http://example.test/api/items?tag=a%2Fb+c"));
+    }
+
     @Test
     void badCallsFailAtTheCallSiteBeforeAnythingIsSent() throws Exception {
         long before = server.requests();
