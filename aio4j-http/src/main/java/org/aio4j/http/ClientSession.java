@@ -216,6 +216,56 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
+     * Sends {@code POST url} with {@code body} and suspends the calling task until the whole response has arrived:
+     * aiohttp's {@code await session.post(url, data=body)}. For headers (a {@code Content-Type}, say) or a timeout of
+     * its own, send {@code ClientRequest.of("POST", url).withBody(body).withHeader(...)} with {@link #request}.
+     *
+     * @param url  an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @param body the body to send (not copied: do not change it until this returns), or {@code null} for none
+     * @return the response, its body read
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse post(String url, byte[] body) throws ClientException {
+        return request(ClientRequest.of("POST", url).withBody(body));
+    }
+
+    /**
+     * Sends {@code PUT url} with {@code body}: aiohttp's {@code await session.put(url, data=body)}; otherwise as
+     * {@link #post}.
+     *
+     * @param url  an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @param body the body to send (not copied: do not change it until this returns), or {@code null} for none
+     * @return the response, its body read
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse put(String url, byte[] body) throws ClientException {
+        return request(ClientRequest.of("PUT", url).withBody(body));
+    }
+
+    /**
+     * Sends {@code DELETE url}: aiohttp's {@code await session.delete(url)}; otherwise as {@link #get(String)}.
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, its body read
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse delete(String url) throws ClientException {
+        return request(ClientRequest.of("DELETE", url));
+    }
+
+    /**
      * Sends {@code request} and suspends the calling task until the whole response has arrived: aiohttp's
      * {@code await session.request(...)}.
      *

@@ -3,7 +3,9 @@ package org.aio4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.aio4j.Aio;
 import org.aio4j.Task;
@@ -74,6 +76,30 @@ class ClientSessionTest {
         }
         assertThat(fake.sent()).singleElement().satisfies(sent -> assertThat(sent.request().uri())
                 .hasToString("http://example.test/api/items?tag=a%2Fb+c"));
+    }
+
+    /** aiohttp's session.post/put/delete: the method, the body as given, the base URL and the session's timeout. */
+    @Test
+    void postPutAndDeleteSendTheirMethodAndBody() throws Exception {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> sent.respond(200, sent.request().method());
+        List<String> replies = new java.util.ArrayList<>();
+        try (var s = ClientSession.builder().transport(fake, true).baseUrl("http://example.test")
+                .timeout(Duration.ofSeconds(7)).build()) {
+            Loops.run(() -> {
+                replies.add(s.post("/items", "new".getBytes(StandardCharsets.UTF_8)).text());
+                replies.add(s.put("/items/1", "changed".getBytes(StandardCharsets.UTF_8)).text());
+                replies.add(s.delete("/items/1").text());
+                replies.add(s.post("/ping", null).text());
+                return null;
+            });
+        }
+        assertThat(replies).containsExactly("POST", "PUT", "DELETE", "POST");
+        assertThat(fake.sent()).extracting(sent -> sent.request().method() + " " + sent.request().uri() + " "
+                + (sent.request().body() == null ? "-" : new String(sent.request().body(), StandardCharsets.UTF_8))
+                + " " + sent.request().timeout().toSeconds()).containsExactly(
+                "POST http://example.test/items new 7", "PUT http://example.test/items/1 changed 7",
+                "DELETE http://example.test/items/1 - 7", "POST http://example.test/ping - 7");
     }
 
     @Test
