@@ -24,6 +24,38 @@ final class OpenStreams {
     /** The loop's servers that listen (touched on the loop only): {@link Aio#openConnection} looks for its peer. */
     final Set<Server> servers = new java.util.LinkedHashSet<>();
 
+    /** The connects of {@link Aio#openConnection} in progress, by number (touched on the loop only). */
+    private final java.util.TreeSet<Long> connectsInProgress = new java.util.TreeSet<>();
+    private long connectsBegun;
+
+    /**
+     * On the loop: a connect begins; returns its number, to give {@link #connectEnded} once it has ended and its
+     * accept, if by a server of the loop, is expected or matched.
+     */
+    long connectBegins() {
+        connectsInProgress.add(++connectsBegun);
+        return connectsBegun;
+    }
+
+    /** On the loop: the connect numbered {@code n} has ended; the servers forget what only it could have matched. */
+    void connectEnded(long n) {
+        connectsInProgress.remove(n);
+        long first = connectsInProgress.isEmpty() ? Long.MAX_VALUE : connectsInProgress.first();
+        for (Server s : servers) {
+            s.forgetUnmatchedAccepts(first);
+        }
+    }
+
+    /** On the loop: whether a connect is in progress. */
+    boolean connecting() {
+        return !connectsInProgress.isEmpty();
+    }
+
+    /** On the loop: the number of the last connect begun. */
+    long lastConnectBegun() {
+        return connectsBegun;
+    }
+
     void add(Closer c) {
         open.add(c);
     }

@@ -70,12 +70,12 @@ public final class Server extends LoopBound implements AutoCloseable {
      */
     private final java.util.Map<InetSocketAddress, Object> expected = new java.util.HashMap<>();
     /**
-     * The last connections accepted that no client of this loop was known to expect: one of them may be a client's
-     * whose connect the loop learns of after the accept. Only the last {@value #UNMATCHED_KEPT} are kept (the others
-     * are another process's clients, or this loop's own that the loop did learn of in time).
+     * Connections accepted that no client of this loop was known to expect while a connect of the loop was in
+     * progress, each with the last connect begun when it was accepted (see {@link OpenStreams#connectBegins()}): it
+     * may be that connect's, whose outcome the loop learns of after the accept. Kept until every connect begun by
+     * then has ended (the others are another process's clients), in the order accepted.
      */
-    private final java.util.SequencedSet<InetSocketAddress> acceptedUnmatched = new java.util.LinkedHashSet<>();
-    private static final int UNMATCHED_KEPT = 64;
+    private final java.util.SequencedMap<InetSocketAddress, Long> acceptedUnmatched = new java.util.LinkedHashMap<>();
 
     /** On the loop: a server over {@code channel} (bound, in blocking mode). Call {@link #start()} next. */
     Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit) throws IOException {
@@ -121,12 +121,9 @@ public final class Server extends LoopBound implements AutoCloseable {
             Object pending = expected.remove(peer);
             if (pending != null) {
                 loop.removeInFlight(pending);
-            } else {
+            } else if (loop.openStreams.connecting()) {
                 // Maybe a client of this loop whose connect has not come back to it yet: expectAccept will match it.
-                acceptedUnmatched.add(peer);
-                if (acceptedUnmatched.size() > UNMATCHED_KEPT) {
-                    acceptedUnmatched.removeFirst();
-                }
+                acceptedUnmatched.putLast(peer, loop.openStreams.lastConnectBegun()); // kept in order
             }
         } catch (IOException resetAlready) {
             // an accept expected from this loop's own client stays in flight until the close
@@ -303,13 +300,29 @@ public final class Server extends LoopBound implements AutoCloseable {
         InetSocketAddress listening = addresses.getFirst();
         if (serving && listening.getPort() == remote.getPort() && (listening.getAddress().isAnyLocalAddress()
                 || listening.getAddress().equals(remote.getAddress()))) {
-            if (acceptedUnmatched.remove(local)) {
+            if (acceptedUnmatched.remove(local) != null) {
                 return; // accepted already, before the connect's outcome reached the loop
             }
             Object pending = InFlight.ioWait("the accept of " + local + " by", this);
             expected.put(local, pending);
             loop.addInFlight(pending);
         }
+    }
+
+    /**
+     * On the loop, once a connect of the loop has ended: forgets the connections accepted unmatched while only
+     * connects that have all ended were in progress ({@code firstInProgress}: the first connect still in progress,
+     * or {@link Long#MAX_VALUE} if none is), as none of them can be a client's of this loop now.
+     */
+    void forgetUnmatchedAccepts(long firstInProgress) {
+        for (var it = acceptedUnmatched.values().iterator(); it.hasNext() && it.next() < firstInProgress; ) {
+            it.remove();
+        }
+    }
+
+    /** How many accepted connections wait to be matched with a connect of the loop (for tests). */
+    int unmatchedAccepts() {
+        return acceptedUnmatched.size();
     }
 
     /** The accepting thread (for tests: it must end once the server is closed). */

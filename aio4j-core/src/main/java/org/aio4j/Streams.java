@@ -24,30 +24,37 @@ final class Streams {
     static StreamPair openConnection(String host, int port, int limit) throws IOException {
         Objects.requireNonNull(host, "host must not be null");
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
-        SocketChannel ch;
+        // A server of this loop may accept the connection before the connect's outcome comes back: it keeps what
+        // it accepts meanwhile, until the connect has ended, for expectAccept to match.
+        long connect = loop.openStreams.connectBegins();
         try {
-            ch = offload(loop, () -> {
-                var address = resolve(host, port);
-                return closedOnFailure(SocketChannel.open(), c -> {
-                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    c.connect(address);
+            SocketChannel ch;
+            try {
+                ch = offload(loop, () -> {
+                    var address = resolve(host, port);
+                    return closedOnFailure(SocketChannel.open(), c -> {
+                        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        c.connect(address);
+                    });
                 });
-            });
-        } catch (ConnectException e) {
-            throw refused(e, host, port);
+            } catch (ConnectException e) {
+                throw refused(e, host, port);
+            }
+            StreamTransport t;
+            try {
+                t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
+            } catch (IOException e) { // reset before we got to it
+                ch.close();
+                throw e;
+            }
+            t.start();
+            for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
+                server.expectAccept(t.peer(), t.local());
+            }
+            return new StreamPair(t.reader, t.writer);
+        } finally {
+            loop.openStreams.connectEnded(connect);
         }
-        StreamTransport t;
-        try {
-            t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
-        } catch (IOException e) { // reset before we got to it
-            ch.close();
-            throw e;
-        }
-        t.start();
-        for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
-            server.expectAccept(t.peer(), t.local());
-        }
-        return new StreamPair(t.reader, t.writer);
     }
 
     static Server startServer(ConnectionHandler handler, String host, int port, int limit) throws IOException {

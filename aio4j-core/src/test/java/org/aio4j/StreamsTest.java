@@ -410,6 +410,52 @@ class StreamsTest {
     }
 
     @Test
+    void anAcceptTheLoopRunsBeforeItsClientsConnectReturnsIsMatchedHoweverManyOthersComeBetween() throws Exception {
+        // The server's thread may accept a connection of the loop's own client, and the loop run that accept,
+        // before the client's task learns that its connect succeeded. The accept is then matched when it does.
+        // Connections from elsewhere accepted meanwhile (here 100 plain sockets) must not make the server forget
+        // it: the accept would stay in flight until the server closes, and no deadlock could be reported.
+        int others = 100;
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            var handled = new Queue<Integer>();
+            try (Server server = Aio.startServer((reader, writer) -> {
+                handled.putNowait(1);
+                writer.close();
+            }, HOST, 0)) {
+                int port = server.addresses().getFirst().getPort();
+                Task<StreamPair> client = Aio.createTask(() -> Aio.openConnection(HOST, port));
+                Aio.sleep(0); // the client's connect is on its way, off the loop
+                // Hold the loop until the connect has come back (posted, not yet run), then until the server's
+                // thread has accepted the client and the others: the loop runs those accepts first.
+                holdTheLoopUntilPosted(loop, 1);
+                var sockets = new ArrayList<Socket>();
+                for (int i = 0; i < others; i++) {
+                    sockets.add(new Socket(HOST, port));
+                }
+                holdTheLoopUntilPosted(loop, 1 + 1 + others);
+                for (int i = 0; i < 1 + others; i++) {
+                    handled.get();
+                }
+                client.await().writer().close();
+                assertThat(loop.inFlightSnapshot()).isEmpty();
+                assertThat(server.unmatchedAccepts()).isZero(); // no connect in progress: the others are forgotten
+                for (Socket s : sockets) {
+                    s.close();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Blocks the loop's thread (on purpose) until at least {@code posts} posts wait in its inbox. */
+    private static void holdTheLoopUntilPosted(EventLoop loop, int posts) {
+        while (loop.postsWaiting() < posts) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void aTaskWaitingForWhatNothingWillCompleteIsStillADeadlockWithAConnectionOpen() {
         assertThatThrownBy(() -> Aio.run(() -> {
             // An open connection nobody waits on is no work in flight (a task waiting in a read would be).
