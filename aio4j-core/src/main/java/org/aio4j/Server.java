@@ -295,11 +295,17 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * On the loop, from {@link Aio#openConnection}: if this server listens where a client of its loop has just
      * connected to ({@code remote}, from {@code local}), its accept of that connection is in flight until it comes.
+     * A server listening on every address takes a connection to its port only if it was made to this host: to a
+     * loopback address, or to the address it came from (a connection to one of this host's own addresses comes
+     * from that address); a connection to another host at the same port (a proxy's to its upstream, say) is not
+     * its to accept.
      */
     void expectAccept(InetSocketAddress remote, InetSocketAddress local) {
         InetSocketAddress listening = addresses.getFirst();
+        java.net.InetAddress to = remote.getAddress();
+        boolean toThisHost = to.isLoopbackAddress() || to.equals(local.getAddress());
         if (serving && listening.getPort() == remote.getPort() && (listening.getAddress().isAnyLocalAddress()
-                || listening.getAddress().equals(remote.getAddress()))) {
+                ? toThisHost : listening.getAddress().equals(to))) {
             if (acceptedUnmatched.remove(local) != null) {
                 return; // accepted already, before the connect's outcome reached the loop
             }

@@ -448,6 +448,32 @@ class StreamsTest {
         });
     }
 
+    @Test
+    void aConnectToAnotherHostAtThePortOfAServerOnEveryAddressIsNotItsAcceptInFlight() throws Exception {
+        // A proxy listening on every address at port P that connects to its upstream at port P on another host
+        // made each such connection an accept of its own server in flight, for as long as the server listened:
+        // none would ever come. Another host cannot be reached from a test, so the server is told of the connect
+        // as openConnection tells it, with a remote address of TEST-NET-1 (RFC 5737), from this host's 10.1.2.3.
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            try (Server server = Aio.startServer(ECHO, null, 0)) {
+                int port = server.addresses().getFirst().getPort();
+                server.expectAccept(address("192.0.2.1", port), address("10.1.2.3", 40000));
+                assertThat(loop.inFlightSnapshot()).isEmpty();
+                // To this host: to a loopback address, or to one of its own addresses (the connect comes from it).
+                server.expectAccept(address("127.0.0.1", port), address("127.0.0.1", 40001));
+                server.expectAccept(address("10.1.2.3", port), address("10.1.2.3", 40002));
+                assertThat(loop.inFlightSnapshot()).hasSize(2);
+            } // the close drops what it expected
+            assertThat(loop.inFlightSnapshot()).isEmpty();
+            return null;
+        });
+    }
+
+    private static InetSocketAddress address(String literal, int port) {
+        return new InetSocketAddress(literal, port);
+    }
+
     /** Blocks the loop's thread (on purpose) until at least {@code posts} posts wait in its inbox. */
     private static void holdTheLoopUntilPosted(EventLoop loop, int posts) {
         while (loop.postsWaiting() < posts) {
