@@ -12,7 +12,9 @@ import java.util.concurrent.CancellationException;
  *
  * <p>Each pipe is read or written by a virtual thread of its own, off the loop, as a connection is (see
  * {@link StreamReader}, {@link StreamWriter}): {@link #stdin()} is a writer whose {@code writeEof()} or
- * {@code close()} closes the child's standard input, {@link #stdout()} and {@link #stderr()} are readers. A stream
+ * {@code close()} closes the child's standard input, and which is closed when the child exits (its
+ * {@code waitClosed()} returns, a later {@code write} is dropped and {@code drain()} throws, as asyncio's pipe
+ * transport closes when the child's end does), {@link #stdout()} and {@link #stderr()} are readers. A stream
  * the {@link ProcessBuilder} does not redirect to a pipe ({@link ProcessBuilder.Redirect#PIPE}) is {@code null}, as
  * asyncio's is when it is not {@code PIPE}.
  *
@@ -50,9 +52,10 @@ public final class Subprocess extends LoopBound {
     private Subprocess(EventLoop loop, Process process, ProcessBuilder builder, int limit) {
         this.process = process;
         String name = "pid " + process.pid();
-        this.stdin = builder.redirectInput() == ProcessBuilder.Redirect.PIPE
+        StreamTransport input = builder.redirectInput() == ProcessBuilder.Redirect.PIPE
                 ? started(StreamTransport.ofPipe(loop, process.getOutputStream(), "stdin of " + name,
-                        process.toHandle())).writer : null;
+                        process.toHandle())) : null;
+        this.stdin = input != null ? input.writer : null;
         this.stdout = builder.redirectOutput() == ProcessBuilder.Redirect.PIPE
                 ? started(StreamTransport.ofPipe(loop, process.getInputStream(), limit, "stdout of " + name)).reader
                 : null;
@@ -61,7 +64,15 @@ public final class Subprocess extends LoopBound {
                 : null;
         this.killer = () -> process.toHandle().destroyForcibly();
         loop.openStreams.add(killer);
-        process.onExit().thenRun(() -> loop.openStreams.remove(killer));
+        process.onExit().thenRun(() -> {
+            loop.openStreams.remove(killer);
+            if (input != null) {
+                // The JDK closes the pipe once the child has exited, and nothing will write to it again; asyncio's
+                // pipe transport sees its reading end close, and fails what was left to write with BrokenPipeError.
+                input.abort(input.writePump().queued() > 0 ? new IOException("Broken pipe: " + input
+                        + " was closed when the child exited, with bytes left to write") : null);
+            }
+        });
         check("new");
     }
 

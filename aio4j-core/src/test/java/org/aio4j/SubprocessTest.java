@@ -90,6 +90,28 @@ class SubprocessTest {
     }
 
     @Test
+    void theInputPipeOfAChildThatExitedIsClosed() throws Exception {
+        // It stayed open, with its writing thread, until the loop closed: a write to a child long gone was taken
+        // without complaint, and waitClosed() waited for ever.
+        Aio.run(() -> {
+            var open = Aio.getRunningLoop().openStreams;
+            for (int i = 0; i < 3; i++) {
+                Subprocess p = Aio.createSubprocessExec("true");
+                assertThat(p.await()).isZero();
+                Aio.waitFor(Aio.createTask(p.stdin()::waitClosed), Duration.ofSeconds(10));
+                assertThat(p.stdin().isClosing()).isTrue();
+                p.stdin().write(b("to nobody"));
+                assertThatThrownBy(p.stdin()::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("Connection lost");
+                assertThat(p.stdout().read(-1)).isEmpty();
+                assertThat(p.stderr().read(-1)).isEmpty();
+            }
+            assertThat(open.size()).isZero();
+            return null;
+        });
+    }
+
+    @Test
     void theLoopsCloseKillsAChildStillRunning() throws Exception {
         var child = new AtomicReference<Process>();
         Aio.run(() -> {
