@@ -115,10 +115,12 @@ public final class StreamWriter extends LoopBound {
 
     /**
      * Suspends while the bytes not yet written are above the high-water mark (64 KiB), until they are down to the
-     * low-water mark (16 KiB): asyncio's {@code drain()}. Returns at once when they are not.
+     * low-water mark (16 KiB): asyncio's {@code drain()}. Returns at once when they are not. A drain waiting when
+     * the connection is closed without an error (once {@link #close()} has written the last byte) returns, as
+     * asyncio's does.
      *
      * @throws IOException           the connection's error, if it failed; a {@link SocketException}
-     *                               {@code "Connection lost"} if it was closed (asyncio's
+     *                               {@code "Connection lost"} if it was closed before the call (asyncio's
      *                               {@code ConnectionResetError})
      * @throws CancellationException if the task is cancelled while it waits (what was written stays queued)
      * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
@@ -132,6 +134,9 @@ public final class StreamWriter extends LoopBound {
                 return;
             }
             waitIn(drainers, l, "drain()");
+            if (lost && lostCause == null) {
+                return; // asyncio's connection_lost(None) wakes a waiting drain with a result, not an error
+            }
         }
     }
 

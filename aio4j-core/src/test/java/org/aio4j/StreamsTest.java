@@ -359,6 +359,45 @@ class StreamsTest {
     }
 
     @Test
+    void aDrainWaitingWhenClosingFlushesTheLastByteReturnsAsInAsyncio() throws Exception {
+        // asyncio's drain() returns when the connection is closed cleanly while it waits (connection_lost(None)
+        // wakes it with a result); it raises only when called after the loss. Here it raised 'Connection lost'
+        // whenever the loss reached the loop before the woken drain ran again: forced by holding the loop.
+        int size = 32 << 20;
+        var go = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            var received = new AtomicLong();
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept(); InputStream in = s.getInputStream()) {
+                    go.await();
+                    received.set(in.transferTo(OutputStream.nullOutputStream()));
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                StreamWriter writer = conn.writer();
+                writer.write(new byte[size]);
+                Task<Void> drain = Aio.createTask(writer::drain);
+                Aio.sleep(0); // it waits: the peer reads nothing yet
+                assertThat(drain.isDone()).isFalse();
+                writer.close();
+                go.countDown();
+                holdTheLoopUntilPosted(loop, 2); // the wake-up of the drain, then the loss once all is written
+                drain.await();
+                assertThatThrownBy(writer::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("Connection lost"); // called after the loss
+                writer.waitClosed();
+                return null;
+            });
+            peer.join();
+            assertThat(received.get()).isEqualTo(size);
+        }
+    }
+
+    @Test
     void awaitingSocketDataIsNotADeadlockNorLetsAVirtualClockJump() throws Exception {
         try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             Thread peer = Thread.ofPlatform().start(() -> {
