@@ -28,7 +28,10 @@ import java.util.concurrent.CancellationException;
  * signal N reports 128 + N on Unix (asyncio's {@code returncode} is then -N).
  *
  * <p><b>The loop's close</b> kills a child still running (SIGKILL; asyncio's transport kills it too when it is
- * closed) and closes its pipes.
+ * closed) and closes its pipes. A thread reading the child's output may outlive the close, though: the JDK cannot
+ * interrupt a read from a pipe, so while another process still holds its writing end (a grandchild the child started
+ * in the background, {@code sh -c "server &"}), the thread stays blocked in that read until the grandchild exits
+ * or closes it.
  *
  * <p><b>Threads.</b> A loop object: call it from a task of its loop; its streams are loop objects too.
  */
