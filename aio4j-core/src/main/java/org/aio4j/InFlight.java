@@ -82,6 +82,10 @@ final class InFlight {
                 if (reportedAtClose) {
                     ((Offload<?>) w.op()).markReleaseReported();
                 }
+            } else if (w.loopIo()) {
+                if (!reportedAtClose) { // the close closes the connection: nothing to release
+                    out.add(w.op() + ", whose other end is a connection of this loop with nothing on its way");
+                }
             } else if (w.pool() != null && (!reportedAtClose || ((Offload<?>) w.op()).dropIfNotStarted())) {
                 out.add(w.op() + " waits for a thread of " + w.pool() + ", whose " + w.threads()
                         + " thread(s) all run calls blocked in Future.get() on the loop's futures"
@@ -126,11 +130,25 @@ final class InFlight {
      * that the call is blocked on in an untimed get(); or a thread of {@code pool}, whose {@code threads} thread(s)
      * all run calls so blocked, the call not having started; or neither (both null): the op may end by itself.
      */
-    private record Wait(Object op, Future<?> future, ThreadPoolExecutor pool, int threads) {
+    private record Wait(Object op, Future<?> future, ThreadPoolExecutor pool, int threads, boolean loopIo) {
+
+        Wait(Object op, Future<?> future, ThreadPoolExecutor pool, int threads) {
+            this(op, future, pool, threads, false);
+        }
 
         boolean forTheLoop() {
-            return future != null || pool != null;
+            return future != null || pool != null || loopIo;
         }
+    }
+
+    /**
+     * I/O in flight that may find, when the loop looks, that only the loop's own work can end it: a read from a
+     * connection whose other end is a connection of the same loop with nothing on its way.
+     */
+    interface LoopIo {
+
+        /** On the loop: whether only what the loop's tasks do can end this wait now. */
+        boolean waitsForTheLoop();
     }
 
     /**
@@ -174,6 +192,10 @@ final class InFlight {
                     queued = true;
                     continue;
                 }
+            }
+            if (op instanceof LoopIo io && io.waitsForTheLoop()) {
+                waits.add(new Wait(op, null, null, 0, true));
+                continue;
             }
             if (stopAtFree) {
                 return null;

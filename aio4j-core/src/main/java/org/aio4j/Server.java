@@ -40,7 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p><b>Deadlock detection.</b> A connection that may come is I/O in flight only while a task waits in
  * {@link #serveForever()} or {@link #waitClosed()} (as a read or a drain is while a task waits in it). A program
  * whose tasks all wait for what only a future connection would bring, with none of them waiting there, is reported
- * as deadlocked: serve in a task with {@code serveForever()}.
+ * as deadlocked: serve in a task with {@code serveForever()}. A read from a connection whose other end is the loop's
+ * own (a client of the loop connected to one of its servers) is not in flight once it has had every byte that end
+ * wrote and no end of stream is on its way: only the loop's tasks can send more, so a client and its handler each
+ * waiting to read what the other will not send are reported as deadlocked.
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening socket if it
@@ -68,14 +71,32 @@ public final class Server extends LoopBound implements AutoCloseable {
      * kernel's backlog), by the client's address: each is I/O in flight until accepted, so that the client's task
      * awaiting what the handler will do is not reported as deadlocked.
      */
-    private final java.util.Map<InetSocketAddress, Object> expected = new java.util.HashMap<>();
+    private final java.util.Map<InetSocketAddress, Expected> expected = new java.util.HashMap<>();
+
+    /** An accept in flight ({@code pending}, in the loop's in-flight set) of a connection from {@code client}. */
+    private record Expected(Object pending, StreamTransport client) {
+    }
+
+    /**
+     * A connection accepted unmatched ({@link #acceptedUnmatched}): {@code connect}, the last connect of the loop
+     * begun when it was accepted; {@code end}, the server's end of it once made (null if the connection failed).
+     */
+    private static final class Unmatched {
+        final long connect;
+        StreamTransport end;
+
+        Unmatched(long connect) {
+            this.connect = connect;
+        }
+    }
     /**
      * Connections accepted that no client of this loop was known to expect while a connect of the loop was in
      * progress, each with the last connect begun when it was accepted (see {@link OpenStreams#connectBegins()}): it
      * may be that connect's, whose outcome the loop learns of after the accept. Kept until every connect begun by
      * then has ended (the others are another process's clients), in the order accepted.
      */
-    private final java.util.SequencedMap<InetSocketAddress, Long> acceptedUnmatched = new java.util.LinkedHashMap<>();
+    private final java.util.SequencedMap<InetSocketAddress, Unmatched> acceptedUnmatched =
+            new java.util.LinkedHashMap<>();
 
     /** On the loop: a server over {@code channel} (bound, in blocking mode). Call {@link #start()} next. */
     Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit) throws IOException {
@@ -116,14 +137,18 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /** On the loop: a connection came. */
     private void accepted(SocketChannel ch) {
+        StreamTransport client = null;
+        Unmatched unmatched = null;
         try {
             var peer = (InetSocketAddress) ch.getRemoteAddress();
-            Object pending = expected.remove(peer);
-            if (pending != null) {
-                loop.removeInFlight(pending);
+            Expected e = expected.remove(peer);
+            if (e != null) {
+                loop.removeInFlight(e.pending());
+                client = e.client();
             } else if (loop.openStreams.connecting()) {
                 // Maybe a client of this loop whose connect has not come back to it yet: expectAccept will match it.
-                acceptedUnmatched.putLast(peer, loop.openStreams.lastConnectBegun()); // kept in order
+                unmatched = new Unmatched(loop.openStreams.lastConnectBegun());
+                acceptedUnmatched.putLast(peer, unmatched); // kept in order
             }
         } catch (IOException resetAlready) {
             // an accept expected from this loop's own client stays in flight until the close
@@ -139,6 +164,11 @@ public final class Server extends LoopBound implements AutoCloseable {
         } catch (IOException e) { // reset before we got to it
             Streams.closeQuietly(ch);
             return;
+        }
+        if (client != null) {
+            StreamTransport.pairOnLoop(client, t);
+        } else if (unmatched != null) {
+            unmatched.end = t;
         }
         connections.add(t);
         t.start();
@@ -220,8 +250,8 @@ public final class Server extends LoopBound implements AutoCloseable {
         closeSocket();
         loop.openStreams.remove(closer);
         loop.openStreams.servers.remove(this);
-        for (Object pending : expected.values()) {
-            loop.removeInFlight(pending); // closed with the listening socket: no accept will come
+        for (Expected e : expected.values()) {
+            loop.removeInFlight(e.pending()); // closed with the listening socket: no accept will come
         }
         expected.clear();
         if (servingForever != null) {
@@ -300,17 +330,21 @@ public final class Server extends LoopBound implements AutoCloseable {
      * from that address); a connection to another host at the same port (a proxy's to its upstream, say) is not
      * its to accept.
      */
-    void expectAccept(InetSocketAddress remote, InetSocketAddress local) {
+    void expectAccept(InetSocketAddress remote, InetSocketAddress local, StreamTransport client) {
         InetSocketAddress listening = addresses.getFirst();
         java.net.InetAddress to = remote.getAddress();
         boolean toThisHost = to.isLoopbackAddress() || to.equals(local.getAddress());
         if (serving && listening.getPort() == remote.getPort() && (listening.getAddress().isAnyLocalAddress()
                 ? toThisHost : listening.getAddress().equals(to))) {
-            if (acceptedUnmatched.remove(local) != null) {
-                return; // accepted already, before the connect's outcome reached the loop
+            Unmatched accepted = acceptedUnmatched.remove(local);
+            if (accepted != null) { // accepted already, before the connect's outcome reached the loop
+                if (accepted.end != null && client != null) {
+                    StreamTransport.pairOnLoop(client, accepted.end);
+                }
+                return;
             }
             Object pending = InFlight.ioWait("the accept of " + local + " by", this);
-            expected.put(local, pending);
+            expected.put(local, new Expected(pending, client));
             loop.addInFlight(pending);
         }
     }
@@ -321,7 +355,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      * or {@link Long#MAX_VALUE} if none is), as none of them can be a client's of this loop now.
      */
     void forgetUnmatchedAccepts(long firstInProgress) {
-        for (var it = acceptedUnmatched.values().iterator(); it.hasNext() && it.next() < firstInProgress; ) {
+        for (var it = acceptedUnmatched.values().iterator(); it.hasNext() && it.next().connect < firstInProgress; ) {
             it.remove();
         }
     }

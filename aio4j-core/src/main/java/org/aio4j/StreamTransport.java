@@ -57,6 +57,13 @@ final class StreamTransport implements OpenStreams.Closer {
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** On the loop: the loss was processed (reader and writer know). */
     private boolean lost;
+    /**
+     * The other end of this connection when it is a connection of the same loop (a client's and the server's end
+     * of its accept), or null: set on the loop, read by the writing thread.
+     */
+    private volatile StreamTransport peerOnLoop;
+    /** On the loop: the bytes fed to the reader so far. */
+    private long received;
 
     private StreamTransport(EventLoop loop, ReadableByteChannel in, WritableByteChannel out, Closeable channel,
                             IoStep halfClose, InetSocketAddress peer, InetSocketAddress local, String description,
@@ -144,9 +151,35 @@ final class StreamTransport implements OpenStreams.Closer {
         return new ArrayList<>(threads);
     }
 
-    /** What a read waiting on this stream counts as while it is in flight: a new object for each wait. */
+    /**
+     * What a read waiting on this stream counts as while it is in flight: a new object for each wait. Its bytes may
+     * come at any time, unless the other end is a connection of the same loop that has nothing on its way: then
+     * only the loop's tasks can send them, and a loop with nothing else to do is deadlocked.
+     */
     Object readInFlight() {
-        return InFlight.ioWait("a read from", this);
+        return new InFlight.LoopIo() {
+            @Override
+            public boolean waitsForTheLoop() {
+                StreamTransport p = peerOnLoop;
+                return p != null && !lost && !p.closed.get() && p.writePump.sentAllOf(received);
+            }
+
+            @Override
+            public String toString() {
+                return "a read from " + StreamTransport.this;
+            }
+        };
+    }
+
+    /** On the loop: {@code a} and {@code b} are the two ends of one connection, both of this loop. */
+    static void pairOnLoop(StreamTransport a, StreamTransport b) {
+        a.peerOnLoop = b;
+        b.peerOnLoop = a;
+    }
+
+    /** Whether the other end of this connection is a connection of the same loop. */
+    boolean hasPeerOnLoop() {
+        return peerOnLoop != null;
     }
 
     /** What a drain() or waitClosed() counts as while it is in flight: a new object for each wait. */
@@ -167,6 +200,7 @@ final class StreamTransport implements OpenStreams.Closer {
     // ---- on the loop, posted by the threads
 
     void dataReceived(byte[] data) {
+        received += data.length;
         if (!lost) {
             reader.feedData(data);
         }

@@ -49,7 +49,7 @@ final class Streams {
             }
             t.start();
             for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
-                server.expectAccept(t.peer(), t.local());
+                server.expectAccept(t.peer(), t.local(), t);
             }
             return new StreamPair(t.reader, t.writer);
         } finally {

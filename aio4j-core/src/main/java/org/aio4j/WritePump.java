@@ -30,6 +30,8 @@ final class WritePump implements Runnable {
     private boolean stopped;
     /** A drain() waits: post a wake-up once the buffer is down to the low-water mark. */
     private boolean drainWaiting;
+    /** The bytes written so far. */
+    private long written;
 
     WritePump(StreamTransport transport) {
         this.transport = transport;
@@ -75,19 +77,24 @@ final class WritePump implements Runnable {
 
     private void written(int n) {
         boolean wake;
+        boolean sentAll;
         synchronized (this) {
             if (stopped) {
                 return; // stop() emptied the queue
             }
             queue.poll();
             queued -= n;
+            written += n;
             wake = drainWaiting && queued <= LOW_WATER;
             if (wake) {
                 drainWaiting = false;
             }
+            sentAll = queue.isEmpty();
         }
         if (wake) {
             transport.post(transport::drained);
+        } else if (sentAll && transport.hasPeerOnLoop()) {
+            transport.loop.recheckWhenIdle(); // the peer's read may now wait for the loop alone: let it look again
         }
     }
 
@@ -108,6 +115,14 @@ final class WritePump implements Runnable {
         }
         drainWaiting = true; // not reset here: another task may wait in drain() already
         return true;
+    }
+
+    /**
+     * On the loop: whether every byte queued is written, {@code received} bytes in all, and neither an EOF nor a
+     * close is asked for: then nothing is on its way to the peer, which has read them all.
+     */
+    synchronized boolean sentAllOf(long received) {
+        return !stopped && queue.isEmpty() && !eofRequested && !closeRequested && written == received;
     }
 
     /** The bytes queued and not yet written. */

@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Aio.openConnection, Aio.startServer, StreamReader and StreamWriter over real sockets on 127.0.0.1. */
 class StreamsTest {
@@ -497,11 +498,11 @@ class StreamsTest {
             EventLoop loop = Aio.getRunningLoop();
             try (Server server = Aio.startServer(ECHO, null, 0)) {
                 int port = server.addresses().getFirst().getPort();
-                server.expectAccept(address("192.0.2.1", port), address("10.1.2.3", 40000));
+                server.expectAccept(address("192.0.2.1", port), address("10.1.2.3", 40000), null);
                 assertThat(loop.inFlightSnapshot()).isEmpty();
                 // To this host: to a loopback address, or to one of its own addresses (the connect comes from it).
-                server.expectAccept(address("127.0.0.1", port), address("127.0.0.1", 40001));
-                server.expectAccept(address("10.1.2.3", port), address("10.1.2.3", 40002));
+                server.expectAccept(address("127.0.0.1", port), address("127.0.0.1", 40001), null);
+                server.expectAccept(address("10.1.2.3", port), address("10.1.2.3", 40002), null);
                 assertThat(loop.inFlightSnapshot()).hasSize(2);
             } // the close drops what it expected
             assertThat(loop.inFlightSnapshot()).isEmpty();
@@ -531,6 +532,26 @@ class StreamsTest {
             }
             return null;
         })).isInstanceOf(DeadlockException.class);
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it hung: a read counted as I/O in flight
+    void aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock() {
+        // A read waits for bytes that may come at any time, so it is I/O in flight; but when the other end is a
+        // connection of the same loop and everything it sent has been read, only the loop's tasks can send more.
+        assertThatThrownBy(() -> Aio.run(() -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                writer.write(b("hello\n"));
+                reader.readline(); // the client's request, which it never sends
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                conn.writer().write(b("partial request, no end of line"));
+                assertThat(s(conn.reader().readline())).isEqualTo("hello\n");
+                conn.reader().readline(); // a second line, which the handler never sends
+            }
+            return null;
+        })).isInstanceOf(DeadlockException.class).hasMessageContaining("a read from connection")
+                .hasMessageContaining("whose other end is a connection of this loop with nothing on its way");
     }
 
     @Test
