@@ -211,8 +211,9 @@ final class StreamTransport implements OpenStreams.Closer {
         if (!lost) {
             reader.feedEof();
         }
-        if (out == null) {
-            abort(null); // a pipe that only reads is done
+        if (out == null) { // a pipe that only reads is done: closed now, not left for the loop's close to find
+            loop.openStreams.remove(this); // at once, as the reader just woken may look before connectionLost runs
+            abort(null);
         }
     }
 

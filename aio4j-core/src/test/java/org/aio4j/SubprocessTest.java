@@ -176,10 +176,9 @@ class SubprocessTest {
                     child.stdin().drain();
                 }
             });
-            assertThat(failed).isInstanceOf(IOException.class)
-                    .hasMessageStartingWith("stdin of pid " + child.pid() + ": ")
-                    .hasMessageEndingWith(" (the child has exited)")
-                    .hasCauseInstanceOf(IOException.class);
+            // its stdin is closed once the child has exited (as asyncio's pipe transport is): a drain then fails as
+            // asyncio's does ("Connection lost"), naming the pipe
+            assertThat(failed).isInstanceOf(IOException.class).hasMessageContaining("stdin of pid " + child.pid());
             assertThat(child.communicate(b("late")).stdout()).isEmpty(); // lost, not closed: dropped, as asyncio's
             return null;
         });
