@@ -149,6 +149,19 @@ public final class StreamReader extends LoopBound {
     }
 
     /**
+     * Reads everything up to the end of the stream: asyncio's {@code read()} (its {@code n} defaults to -1), the same
+     * as {@link #read(int) read(-1)}.
+     *
+     * @return the bytes read; empty if the stream had ended and the buffer was empty
+     * @throws IOException           if the connection failed
+     * @throws CancellationException if the task is cancelled while it waits (no byte is taken)
+     * @throws IllegalStateException as {@link #read(int)}
+     */
+    public byte[] read() throws IOException {
+        return read(-1);
+    }
+
+    /**
      * Reads one line, up to and including {@code '\n'}: asyncio's {@code readline()}. Suspends until the buffer
      * holds a whole line or the stream ends.
      *

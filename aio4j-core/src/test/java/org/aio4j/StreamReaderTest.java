@@ -137,7 +137,7 @@ class StreamReaderTest {
     void readToTheEndReturnsEverythingOnceTheStreamEnds() throws Exception {
         TestLoops.runVirtual(() -> {
             var r = new StreamReader(4, null);
-            Task<String> all = Aio.createTask(() -> s(r.read(-1)));
+            Task<String> all = Aio.createTask(() -> s(r.read()));
             for (int i = 0; i < 10; i++) {
                 feedInTurns(r, "chunk" + i + ";");
             }
@@ -147,6 +147,7 @@ class StreamReaderTest {
             assertThat(all.await()).isEqualTo("chunk0;chunk1;chunk2;chunk3;chunk4;chunk5;chunk6;chunk7;chunk8;"
                     + "chunk9;");
             assertThat(r.read(-1)).isEmpty();
+            assertThat(r.read()).isEmpty();
             assertThat(r.read(10)).isEmpty();
             return null;
         });
