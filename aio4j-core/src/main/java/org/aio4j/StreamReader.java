@@ -26,7 +26,9 @@ import java.util.concurrent.CancellationException;
  * {@code read(-1)} loses the blocks it has read so far; this one does not.)
  *
  * <p><b>Errors.</b> If the connection failed (reset by the peer, say), every read throws that {@link IOException},
- * even with bytes left in the buffer, as asyncio's do.
+ * even with bytes left in the buffer, as asyncio's do: a copy of its class and message made in the reading task, so
+ * that its stack trace shows where the task read, with the connection's own exception (the reading thread's stack)
+ * as its cause.
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
@@ -324,7 +326,7 @@ public final class StreamReader extends LoopBound {
 
     private void throwIfFailed() throws IOException {
         if (exception != null) {
-            throw exception;
+            throw ThrownHere.copyOf(exception);
         }
     }
 

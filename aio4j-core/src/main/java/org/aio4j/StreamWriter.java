@@ -119,7 +119,9 @@ public final class StreamWriter extends LoopBound {
      * the connection is closed without an error (once {@link #close()} has written the last byte) returns, as
      * asyncio's does.
      *
-     * @throws IOException           the connection's error, if it failed; a {@link SocketException}
+     * @throws IOException           the connection's error, if it failed (a copy made in the calling task, so that
+     *                               its stack trace shows the task's line, the connection's own as its cause); a
+     *                               {@link SocketException}
      *                               {@code "Connection lost"} if it was closed before the call (asyncio's
      *                               {@code ConnectionResetError})
      * @throws CancellationException if the task is cancelled while it waits (what was written stays queued)
@@ -203,7 +205,7 @@ public final class StreamWriter extends LoopBound {
      * Suspends until the connection is closed (by {@link #close()}, the peer's reset or an error), and returns at
      * once if it is: asyncio's {@code wait_closed()}.
      *
-     * @throws IOException           the error the connection failed with, if any
+     * @throws IOException           the error the connection failed with, if any (copied as {@link #drain()}'s)
      * @throws CancellationException if the task is cancelled while it waits
      * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
      *                               does not hold the writer's loop
@@ -214,7 +216,7 @@ public final class StreamWriter extends LoopBound {
             waitIn(closeWaiters, l, "waitClosed()");
         }
         if (lostCause != null) {
-            throw lostCause;
+            throw ThrownHere.copyOf(lostCause);
         }
     }
 
@@ -261,7 +263,7 @@ public final class StreamWriter extends LoopBound {
 
     private void throwIfLost() throws IOException {
         if (lostCause != null) {
-            throw lostCause;
+            throw ThrownHere.copyOf(lostCause);
         }
         if (lost) {
             throw new SocketException("Connection lost: " + transport);

@@ -3,6 +3,7 @@ package org.aio4j;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
 import java.net.SocketException;
@@ -170,6 +171,10 @@ class StreamReaderTest {
         });
     }
 
+    private static SocketException connectionReset() {
+        return new SocketException("Connection reset");
+    }
+
     @Test
     void aFailureIsThrownByEveryReadEvenWithBytesLeft() throws Exception {
         TestLoops.runVirtual(() -> {
@@ -177,11 +182,23 @@ class StreamReaderTest {
             Task<byte[]> waiting = Aio.createTask(() -> r.readexactly(4));
             Aio.sleep(0);
             r.feedData(b("ab"));
-            var reset = new SocketException("Connection reset");
+            var reset = Aio.toThread(StreamReaderTest::connectionReset); // made by another thread, as the reader's
             r.setException(reset);
-            assertThatThrownBy(waiting::await).isSameAs(reset);
-            assertThatThrownBy(() -> r.read(1)).isSameAs(reset);
-            assertThatThrownBy(r::readline).isSameAs(reset);
+            // each read throws a copy made in its task (its stack shows the task's line), the connection's as cause
+            for (var read : java.util.List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(waiting::await,
+                    () -> r.read(1), r::readline)) {
+                assertThatThrownBy(read).isExactlyInstanceOf(SocketException.class).hasMessage("Connection reset")
+                        .cause().isSameAs(reset);
+            }
+            assertThat(java.util.Arrays.stream(catchThrowable(() -> r.read(1)).getStackTrace())
+                    .map(StackTraceElement::getMethodName))
+                    .anyMatch(m -> m.contains("aFailureIsThrownByEveryReadEvenWithBytesLeft"));
+            assertThat(reset.getStackTrace()).noneMatch(f -> f.getMethodName()
+                    .contains("aFailureIsThrownByEveryReadEvenWithBytesLeft"));
+            var closed = new java.nio.channels.ClosedChannelException(); // no constructor with a message: as it is
+            var other = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            other.setException(closed);
+            assertThatThrownBy(other::readline).isSameAs(closed);
             return null;
         });
     }

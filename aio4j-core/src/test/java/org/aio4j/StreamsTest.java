@@ -359,6 +359,45 @@ class StreamsTest {
         });
     }
 
+    /**
+     * A connection reset while a task writes: drain() threw the writing thread's exception itself, whose stack trace
+     * had only that thread's frames and no line of the task. It throws a copy made in the task, the original as its
+     * cause; so does waitClosed().
+     */
+    @Test
+    void aWriteErrorIsThrownInTheWritingTaskWithTheThreadsErrorAsItsCause() throws Exception {
+        var connected = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept()) {
+                    connected.await(); // a reset before the connect has returned fails the connect instead
+                    s.setSoLinger(true, 0); // its close resets the connection
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                StreamWriter writer = Aio.openConnection(HOST, external.getLocalPort()).writer();
+                connected.countDown();
+                Throwable failed = catchThrowable(() -> {
+                    for (int i = 0; i < 1000; i++) { // until the reset reaches the writing thread
+                        writer.write(new byte[64 << 10]);
+                        writer.drain();
+                    }
+                });
+                assertThat(failed).as("drain after the reset").isInstanceOf(IOException.class)
+                        .cause().isInstanceOf(IOException.class).hasMessage(failed.getMessage());
+                assertThat(failed.getStackTrace()).anyMatch(f -> f.getClassName().equals(StreamsTest.class.getName()));
+                assertThat(failed.getCause().getStackTrace())
+                        .noneMatch(f -> f.getClassName().equals(StreamsTest.class.getName()));
+                assertThatThrownBy(writer::waitClosed).isInstanceOf(failed.getClass()).cause()
+                        .isSameAs(failed.getCause());
+                return null;
+            });
+            peer.join();
+        }
+    }
+
     @Test
     void aDrainWaitingWhenClosingFlushesTheLastByteReturnsAsInAsyncio() throws Exception {
         // asyncio's drain() returns when the connection is closed cleanly while it waits (connection_lost(None)
