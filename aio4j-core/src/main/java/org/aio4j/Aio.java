@@ -734,7 +734,9 @@ public final class Aio {
      * @throws java.net.ConnectException     if the connection is refused; its message names {@code host:port}
      *                                       (the JDK's own, naming neither, is its cause)
      * @throws java.net.UnknownHostException if {@code host} cannot be resolved
-     * @throws java.io.IOException           any other error of the connection attempt
+     * @throws java.io.IOException           any other error of the connection attempt (these two made in the
+     *                                       calling task, so that their stack trace shows its line, the connecting
+     *                                       thread's own as their cause)
      * @throws CancellationException         if the calling task is cancelled meanwhile (a connection made
      *                                       meanwhile is closed)
      * @throws NullPointerException          if {@code host} is null

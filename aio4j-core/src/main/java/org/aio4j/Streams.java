@@ -39,6 +39,8 @@ final class Streams {
                 });
             } catch (ConnectException e) {
                 throw refused(e, host, port);
+            } catch (IOException e) { // a reset during the connect, an unknown host: made on the connecting thread
+                throw ThrownHere.copyOf(e);
             }
             StreamTransport t;
             try {

@@ -134,6 +134,11 @@ class StreamsTest {
                     .hasMessage("Connection refused: " + HOST + ":" + port)
                     .hasCauseInstanceOf(ConnectException.class);
             assertThat(refused.getStackTrace()).anyMatch(f -> f.getClassName().startsWith(StreamsTest.class.getName()));
+            // any other failure of the connect is made in the task too, the connecting thread's as its cause
+            Throwable unknown = catchThrowable(() -> Aio.openConnection("no-such-host.invalid", 80));
+            assertThat(unknown).isExactlyInstanceOf(java.net.UnknownHostException.class)
+                    .hasMessage("no-such-host.invalid").hasCauseExactlyInstanceOf(java.net.UnknownHostException.class);
+            assertThat(unknown.getStackTrace()).anyMatch(f -> f.getClassName().startsWith(StreamsTest.class.getName()));
             return null;
         });
     }
