@@ -205,49 +205,60 @@ public final class Context {
 
     /** Makes this context the current one, until the returned scope's {@code exit}. */
     private Entered enter() {
-        synchronized (this) {
-            if (entered) {
-                throw new IllegalStateException("cannot enter " + this + ": it is already entered");
-            }
-            entered = true;
-        }
+        markEntered();
         try {
             EventLoop loop = EventLoop.ofCurrentThread();
             Object slot = loop == null ? null : loop.contextSlot();
-            if (slot == this) {
+            if (slot == this || slot == null && OF_THREAD.get() == this) {
                 throw new IllegalStateException("cannot enter " + this + ": it is the current context");
             }
-            if (slot != null) {
-                Task<?> task = loop.currentTask;
-                if (task != null) {
-                    Context before = task.enterContext(this);
-                    return () -> {
-                        task.enterContext(before);
-                        leave();
-                    };
-                }
-                loop.setContextSlot(this);
-                return () -> {
-                    loop.setContextSlot(slot);
-                    leave();
-                };
-            }
-            Context before = OF_THREAD.get();
-            if (before == this) {
-                throw new IllegalStateException("cannot enter " + this + ": it is the current context");
-            }
-            OF_THREAD.set(this);
-            return () -> {
-                OF_THREAD.set(before);
-                leave();
-            };
+            return current(loop, slot);
         } catch (RuntimeException e) {
             leave();
             throw e;
         }
     }
 
-    private synchronized void leave() {
+    /** Makes this context, just marked entered, the current one instead of {@code slot} (or the thread's). */
+    private Entered current(EventLoop loop, Object slot) {
+        if (slot != null) {
+            Task<?> task = loop.currentTask;
+            if (task != null) {
+                Context before = task.enterContext(this);
+                return () -> {
+                    task.enterContext(before);
+                    leave();
+                };
+            }
+            loop.setContextSlot(this);
+            return () -> {
+                loop.setContextSlot(slot);
+                leave();
+            };
+        }
+        Context before = OF_THREAD.get();
+        OF_THREAD.set(this);
+        return () -> {
+            OF_THREAD.set(before);
+            leave();
+        };
+    }
+
+    /**
+     * Marks this context entered, until {@link #leave()}: by a {@link #run}, or by the loop for a callback given this
+     * context ({@link EventLoop#callSoon(Runnable, Context)} and the like), as asyncio's {@code Handle} runs one in
+     * {@code context.run}.
+     *
+     * @throws IllegalStateException if it is entered already, on any thread
+     */
+    synchronized void markEntered() {
+        if (entered) {
+            throw new IllegalStateException("cannot enter " + this + ": it is already entered");
+        }
+        entered = true;
+    }
+
+    synchronized void leave() {
         entered = false;
     }
 

@@ -673,8 +673,12 @@ public final class EventLoop implements AutoCloseable {
     /**
      * As {@link #callSoon(Runnable)}, the callback running in {@code context} itself, not in a copy: asyncio's
      * {@code call_soon(callback, context=context)}. What the callback sets with {@link ContextVar#set} is set in
-     * {@code context}, and seen there afterwards. A {@link Context#run} of {@code context} in the callback is refused,
-     * as it is the current context (asyncio: {@code RuntimeError}).
+     * {@code context}, and seen there afterwards. The loop enters {@code context} for the call, as a {@link Context#run}
+     * does (asyncio's {@code Handle} runs it in {@code context.run}): a {@code run} of it in the callback is refused,
+     * and if a {@code run} has entered it and not yet left when the callback is due (a task's, suspended in it, or
+     * another thread's), the callback is not run but reported to the {@linkplain #setExceptionHandler exception
+     * handler} as "Exception in callback", an {@link IllegalStateException} "cannot enter ...: it is already
+     * entered" (asyncio: {@code RuntimeError}).
      *
      * @param callback the code to run on the loop's thread
      * @param context  the context to run it in
@@ -1982,18 +1986,11 @@ public final class EventLoop implements AutoCloseable {
             if (h.cancelled) {
                 continue;
             }
-            currentTask = null;
             boolean traced = tracing.active();
             if (traced) {
                 tracing.stepStarted(h);
             }
-            callbackContext = h.context != null ? h.context : Bindings.EMPTY;
-            try {
-                h.run();
-            } catch (Throwable e) {
-                callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
-            }
-            callbackContext = null;
+            runCallback(h);
             if (traced) {
                 tracing.stepEnded(h, false);
             }
@@ -2318,16 +2315,36 @@ public final class EventLoop implements AutoCloseable {
             }
             Handle h = (Handle) item;
             if (!h.cancelled) {
-                currentTask = null;
-                callbackContext = h.context != null ? h.context : Bindings.EMPTY;
-                try {
-                    h.run();
-                } catch (Throwable e) {
-                    callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
-                }
-                callbackContext = null;
+                runCallback(h);
             }
         }
+    }
+
+    /**
+     * Runs {@code h}'s callback in its context, reporting what it throws, as asyncio's {@code Handle._run}. A
+     * {@link Context} given to it ({@link #callSoon(Runnable, Context)} and the like) is entered for the call: one that
+     * a {@link Context#run} has entered, on this thread or another, is not run in, and the callback is reported instead
+     * (asyncio's RuntimeError "cannot enter context").
+     */
+    private void runCallback(Handle h) {
+        currentTask = null;
+        Context given = h.context instanceof Context c ? c : null;
+        try {
+            if (given != null) {
+                given.markEntered();
+            }
+            callbackContext = h.context != null ? h.context : Bindings.EMPTY;
+            try {
+                h.run();
+            } finally {
+                if (given != null) {
+                    given.leave();
+                }
+            }
+        } catch (Throwable e) {
+            callExceptionHandler(new ExceptionContext("Exception in callback " + h, e, null, h));
+        }
+        callbackContext = null;
     }
 
     private void abandon(Task<?> t) {

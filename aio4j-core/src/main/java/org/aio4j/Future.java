@@ -340,7 +340,8 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     /**
      * As {@link #addDoneCallback(Consumer)}, the callback running in {@code context} itself, not in a copy of the
      * current context: asyncio's {@code add_done_callback(callback, context=context)}. What the callback sets with
-     * {@link ContextVar#set} is set in {@code context}, and seen there afterwards.
+     * {@link ContextVar#set} is set in {@code context}, and seen there afterwards. A context entered by a
+     * {@link Context#run} when the callback is due is not run in: see {@link EventLoop#callSoon(Runnable, Context)}.
      *
      * @param callback the code to run, on the loop's thread, with this future
      * @param context  the context to run it in

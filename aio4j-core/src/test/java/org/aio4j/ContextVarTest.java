@@ -376,7 +376,7 @@ class ContextVarTest {
                 try {
                     at.run(() -> { });
                 } catch (IllegalStateException refused) {
-                    seen.add("run of its own context refused: " + refused.getMessage().contains("current context"));
+                    seen.add("run of its own context refused: " + refused.getMessage().contains("already entered"));
                 }
             }, at);
             Aio.toThread(() -> loop.callSoonThreadsafe(() -> {
@@ -403,6 +403,42 @@ class ContextVarTest {
                 "callSoon sees unset",
                 "run of its own context refused: true",
                 "soon; later at 1.0; later at 2.0; at 3.0; threadsafe; main still main");
+    }
+
+    /**
+     * A callback given a context that a {@link Context#run} has entered and not yet left (here a task's, suspended in
+     * it) is not run in it: CPython 3.13 (ctx.run around run_forever, call_soon(cb, context=ctx) and
+     * add_done_callback(cb, context=ctx)) runs neither and reports each to the exception handler as "Exception in
+     * callback", RuntimeError "cannot enter context: ... is already entered". Once the run has left, it runs.
+     */
+    @Test
+    void aCallbackWhoseContextARunHasEnteredIsReportedNotRun() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.setExceptionHandler((l, c) -> seen.add(c.message().startsWith("Exception in callback") + ": "
+                    + c.exception().getMessage()));
+            Context ctx = new Context();
+            ctx.run(() -> {
+                loop.callSoon(() -> REQUEST.set("callSoon's"), ctx);
+                Future<Void> f = loop.createFuture();
+                f.addDoneCallback(x -> REQUEST.set("done callback's"), ctx);
+                f.setResult(null);
+                Aio.sleep(0);
+                Aio.sleep(0);
+                return null;
+            });
+            seen.add("ctx has " + ctx.get(REQUEST));
+            loop.callSoon(() -> REQUEST.set("after the run"), ctx);
+            Aio.sleep(0);
+            seen.add("ctx has " + ctx.get(REQUEST));
+            return null;
+        });
+        assertThat(seen).containsExactly(
+                "true: cannot enter Context{}: it is already entered",
+                "true: cannot enter Context{}: it is already entered",
+                "ctx has null",
+                "ctx has after the run");
     }
 
     /**
