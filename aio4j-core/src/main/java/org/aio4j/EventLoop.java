@@ -1328,7 +1328,8 @@ public final class EventLoop implements AutoCloseable {
      * INT, TERM and HUP, the JVM's exit through its shutdown hooks. {@link #removeSignalHandler} and {@link #close()}
      * put back the JVM's handler that the loop's first add replaced. The JVM has one handler per signal for the whole
      * process, so one loop at a time holds a signal: another loop's add is refused, naming this loop, until this one
-     * removes its handler or is closed. A shutdown signal (INT, TERM, HUP) that the process ignored when the JVM
+     * removes its handler or is closed; a loop that is never closed holds its signals (and is held by them) until the
+     * JVM exits, each delivery posting to a loop that may never run again. A shutdown signal (INT, TERM, HUP) that the process ignored when the JVM
      * started (as {@code nohup} makes it ignore HUP, and a shell without job control INT in a background command)
      * stays ignored: the JVM does not catch it, and the handler never runs, as the shutdown hooks would not.
      *
