@@ -7,16 +7,16 @@ import java.util.concurrent.Callable;
  * A set of {@link ContextVar} values: Python's {@code contextvars.Context}, as asyncio uses it.
  *
  * <p>Every piece of code runs in a current context: a task in its own, a copy of its creator's made when
- * {@link EventLoop#createTask} made the task (so a task sees the values set before it was created, and what it sets
- * is seen by no other task, not even the one that created it); a callback of the loop in a copy of the context that
+ * {@link EventLoop#createTask} made the task (so a task sees the values set before it was created, and what it sets is
+ * seen by no other task, not even the one that created it); a callback of the loop in a copy of the context that
  * scheduled it ({@link EventLoop#callSoon}, {@link EventLoop#callLater}, {@link EventLoop#callAt},
- * {@link EventLoop#callSoonThreadsafe}, {@link Future#addDoneCallback}); the call of {@link Aio#toThread} in a copy
- * of its caller's; any other thread in a context of its own, empty when the thread starts. {@link #run} runs code in
- * a given context, and so do a task and a callback given one when they are made (asyncio's {@code context=}
- * argument: {@link EventLoop#createTask(Coroutine, String, Context)}, {@link TaskGroup#createTask(Coroutine, String,
- * Context)}, {@link EventLoop#callSoon(Runnable, Context)} and the other scheduling calls), which run in that context
- * itself, not in a copy: what they set is set there. A copy costs one reference: the values are an immutable map, and {@link ContextVar#set} makes a
- * new one.
+ * {@link EventLoop#callSoonThreadsafe}, {@link Future#addDoneCallback}); the call of {@link Aio#toThread} in a copy of
+ * its caller's; any other thread in a context of its own, empty when the thread starts. {@link #run} runs code in a
+ * given context, and so do a task and a callback given one when they are made (asyncio's {@code context=} argument:
+ * {@link EventLoop#createTask(Coroutine, String, Context)}, {@link TaskGroup#createTask(Coroutine, String, Context)},
+ * {@link EventLoop#callSoon(Runnable, Context)} and the other scheduling calls), which run in that context itself, not
+ * in a copy: what they set is set there. A copy costs one reference: the values are an immutable map, and
+ * {@link ContextVar#set} makes a new one.
  *
  * <p>asyncio's {@code Runner} and {@code asyncio.run} run the main task in a copy of the calling thread's context;
  * {@link Aio#run} does too. {@link EventLoop#runInExecutor}, as asyncio's {@code run_in_executor}, does not pass the

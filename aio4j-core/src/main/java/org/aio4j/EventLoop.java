@@ -264,10 +264,11 @@ public final class EventLoop implements AutoCloseable {
 
         /**
          * Runs the loop's tasks on a carrier thread of the loop's own instead of the JDK's shared virtual-thread
-         * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). No asyncio counterpart:
-         * an asyncio loop is always the one thread that runs it; this brings aio4j's tasks closer to that. A task switch is then a
-         * park and an unpark on one thread, which the benchmark in {@code docs/benchmarks.md} measures against the
-         * default; code offloaded with {@link Aio#toThread} or an executor still runs on the shared scheduler.
+         * scheduler (default: off, or the system property {@code aio4j.dedicatedCarrier}). No asyncio counterpart: an
+         * asyncio loop is always the one thread that runs it; this brings aio4j's tasks closer to that. A task switch
+         * is then a park and an unpark on one thread, which the benchmark in {@code docs/benchmarks.md} measures
+         * against the default; code offloaded with {@link Aio#toThread} or an executor still runs on the shared
+         * scheduler.
          *
          * <p>Everything of the loop then shares one carrier: a task that blocks it (a native call, I/O inside
          * {@code synchronized}) stalls the loop until it returns, and a task that suspends while pinned (inside a
@@ -1329,9 +1330,10 @@ public final class EventLoop implements AutoCloseable {
      * put back the JVM's handler that the loop's first add replaced. The JVM has one handler per signal for the whole
      * process, so one loop at a time holds a signal: another loop's add is refused, naming this loop, until this one
      * removes its handler or is closed; a loop that is never closed holds its signals (and is held by them) until the
-     * JVM exits, each delivery posting to a loop that may never run again. A shutdown signal (INT, TERM, HUP) that the process ignored when the JVM
-     * started (as {@code nohup} makes it ignore HUP, and a shell without job control INT in a background command)
-     * stays ignored: the JVM does not catch it, and the handler never runs, as the shutdown hooks would not.
+     * JVM exits, each delivery posting to a loop that may never run again. A shutdown signal (INT, TERM, HUP) that the
+     * process ignored when the JVM started (as {@code nohup} makes it ignore HUP, and a shell without job control INT
+     * in a background command) stays ignored: the JVM does not catch it, and the handler never runs, as the shutdown
+     * hooks would not.
      *
      * <p>The JDK's signal API ({@code sun.misc.Signal}, in the module {@code jdk.unsupported}) is reached by
      * reflection: no JVM flag is needed.

@@ -12,10 +12,10 @@ import java.util.concurrent.CancellationException;
  * The sending end of a connection or of a child's input pipe: asyncio's {@code asyncio.StreamWriter}, as
  * {@link Aio#openConnection}, a {@link Server}'s {@link ConnectionHandler} and a {@link Subprocess} hand it out.
  *
- * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the stream's own writes them to
- * the socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
- * to be written (until they are down to 16 KiB, asyncio's transport defaults), so that a fast writer is held back by
- * a slow peer instead of filling memory:
+ * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the stream's own writes them to the
+ * socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
+ * to be written (until they are down to 16 KiB, asyncio's transport defaults), so that a fast writer is held back by a
+ * slow peer instead of filling memory:
  *
  * <pre>{@code
  * writer.write(line);
@@ -143,9 +143,9 @@ public final class StreamWriter extends LoopBound {
     }
 
     /**
-     * Half-closes the connection once the bytes queued are written: the peer's reader sees the end of the stream,
-     * while this side can still read: asyncio's {@code write_eof()}. On a child's input pipe, closes the pipe. Does nothing if already called, or after
-     * {@link #close()}.
+     * Half-closes the connection once the bytes queued are written: the peer's reader sees the end of the stream, while
+     * this side can still read: asyncio's {@code write_eof()}. On a child's input pipe, closes the pipe. Does nothing
+     * if already called, or after {@link #close()}.
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
