@@ -816,7 +816,9 @@ public final class Aio {
      * @param program the program to run (looked up on the {@code PATH}, as {@link ProcessBuilder} does)
      * @param args    its arguments
      * @return the running child
-     * @throws java.io.IOException      if it cannot be started (no such program, say)
+     * @throws java.io.FileNotFoundException if there is no such program (asyncio's {@code FileNotFoundError}), or
+     *                                       the builder's working directory does not exist
+     * @throws java.io.IOException      if it cannot be started otherwise (the program is not executable, say)
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code program} or an argument is null
@@ -840,7 +842,8 @@ public final class Aio {
      *
      * @param builder what to start, where, with which redirections
      * @return the running child
-     * @throws java.io.IOException      if it cannot be started
+     * @throws java.io.FileNotFoundException if there is no such program, or the working directory does not exist
+     * @throws java.io.IOException      if it cannot be started otherwise
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code builder} is null

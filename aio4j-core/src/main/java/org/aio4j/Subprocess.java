@@ -1,5 +1,6 @@
 package org.aio4j;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,8 @@ public final class Subprocess extends LoopBound {
     private final StreamReader stdout;
     private final StreamReader stderr;
     private final OpenStreams.Closer killer;
+    /** errno 2 in the JDK's message of a failed start. */
+    private static final java.util.regex.Pattern ENOENT = java.util.regex.Pattern.compile("\\berror(=| ?: ?)2\\b");
 
     private Subprocess(EventLoop loop, Process process, ProcessBuilder builder, int limit) {
         this.process = process;
@@ -98,8 +101,30 @@ public final class Subprocess extends LoopBound {
         }
         EventLoop loop = Aio.runningLoop();
         loop.taskAwaiting(function, "Aio." + function + "()");
-        Process p = Streams.offload(loop, builder::start, Process::destroyForcibly);
+        Process p;
+        try {
+            p = Streams.offload(loop, builder::start, Process::destroyForcibly);
+        } catch (IOException e) {
+            throw notStarted(e);
+        }
         return new Subprocess(loop, p, builder, limit);
+    }
+
+    /**
+     * What a failed start throws, made in the calling task (see {@link ThrownHere}): a program or working directory
+     * that does not exist (errno ENOENT, which the JDK gives only in its message: {@code "error=2, No such file or
+     * directory"}, or with JDK 25's launch helper {@code "Exec failed, error: 2 (No such file or directory)"}) as a
+     * {@link FileNotFoundException}, as asyncio raises {@code FileNotFoundError}; anything else as the JDK's
+     * exception, copied.
+     */
+    static IOException notStarted(IOException e) {
+        String message = e.getMessage();
+        if (message != null && ENOENT.matcher(message).find()) {
+            var missing = new FileNotFoundException(message);
+            missing.initCause(e);
+            return missing;
+        }
+        return ThrownHere.copyOf(e);
     }
 
     /**

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Aio.createSubprocessExec and Aio.createSubprocessShell: a child's pipes as the loop's streams (POSIX tools: cat and
@@ -141,6 +144,42 @@ class SubprocessTest {
             assertThat(s(complaint.stderr())).contains("no-such-program-aio4j");
             return null;
         });
+    }
+
+    /**
+     * asyncio raises FileNotFoundError for a program that does not exist (and for a missing cwd); this threw the
+     * JDK's plain IOException, from the thread that started the child, with no line of the task. A program that
+     * exists but cannot run stays a plain IOException, made in the task too.
+     */
+    @Test
+    void aMissingProgramOrDirectoryIsAFileNotFoundExceptionMadeInTheCallingTask(@TempDir Path dir) throws Exception {
+        Path notExecutable = Files.writeString(dir.resolve("script"), "echo hi\n");
+        Aio.run(() -> {
+            Throwable missing = catchThrowable(() -> Aio.createSubprocessExec("no-such-program-aio4j", "x"));
+            assertThat(missing).isExactlyInstanceOf(java.io.FileNotFoundException.class)
+                    .hasMessageContaining("no-such-program-aio4j").hasCauseInstanceOf(IOException.class);
+            assertThat(missing.getStackTrace()).anyMatch(f -> f.getClassName().startsWith(SubprocessTest.class.getName()));
+            assertThatThrownBy(() -> Aio.createSubprocessExec(new ProcessBuilder("true")
+                    .directory(dir.resolve("gone").toFile()))).isExactlyInstanceOf(java.io.FileNotFoundException.class)
+                    .hasMessageContaining("gone");
+            Throwable denied = catchThrowable(() -> Aio.createSubprocessExec(notExecutable.toString()));
+            assertThat(denied).isExactlyInstanceOf(IOException.class).hasMessageContaining("script")
+                    .hasCauseExactlyInstanceOf(IOException.class);
+            assertThat(denied.getStackTrace()).anyMatch(f -> f.getClassName().startsWith(SubprocessTest.class.getName()));
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            return null;
+        });
+        // the JDK gives errno in its message only, in two forms (posix_spawn's and JDK 25's launch helper's)
+        for (String enoent : new String[] {"Cannot run program \"x\": error=2, No such file or directory",
+                "Cannot run program \"x\": Exec failed, error: 2 (No such file or directory)"}) {
+            assertThat(Subprocess.notStarted(new IOException(enoent))).as(enoent)
+                    .isExactlyInstanceOf(java.io.FileNotFoundException.class).hasMessage(enoent);
+        }
+        for (String other : new String[] {"Cannot run program \"x\": error=13, Permission denied",
+                "Cannot run program \"x\": Exec failed, error: 22 (Invalid argument)"}) {
+            assertThat(Subprocess.notStarted(new IOException(other))).as(other)
+                    .isExactlyInstanceOf(IOException.class).hasMessage(other);
+        }
     }
 
     @Test
