@@ -211,9 +211,8 @@ final class StreamTransport implements OpenStreams.Closer {
         if (!lost) {
             reader.feedEof();
         }
-        if (out == null) { // a pipe that only reads is done: closed now, not left for the loop's close to find
-            loop.openStreams.remove(this); // at once, as the reader just woken may look before connectionLost runs
-            abort(null);
+        if (out == null) {
+            abort(null); // a pipe that only reads is done
         }
     }
 
@@ -234,7 +233,6 @@ final class StreamTransport implements OpenStreams.Closer {
             return;
         }
         lost = true;
-        loop.openStreams.remove(this);
         if (reader != null) {
             if (cause != null) {
                 reader.setException(cause);
@@ -253,12 +251,14 @@ final class StreamTransport implements OpenStreams.Closer {
     /**
      * Closes the channel at once and ends the threads, dropping what is not written; the loss ({@code cause}, or
      * null for a close) is posted to the loop. Only the first call does anything: an error that the close itself
-     * caused in a blocked thread is ignored.
+     * caused in a blocked thread is ignored. The stream leaves the loop's open streams here, as it is closed, not
+     * when the loop learns of the loss (a task woken by the end of the stream may look before that).
      */
     void abort(IOException cause) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        loop.openStreams.remove(this);
         try {
             channel.close();
         } catch (IOException ignored) {
