@@ -93,6 +93,19 @@ final class Signals {
         Jvm.handle(held.signal, name, held.previous);
     }
 
+    /**
+     * {@code signal}'s name without "SIG" (for {@link Subprocess#sendSignal}), once this system knows it as a signal.
+     *
+     * @throws IllegalArgumentException if it does not
+     */
+    static String validName(String signal) {
+        String name = name(signal);
+        if (!name.equals("TERM") && !name.equals("KILL")) { // those two need no sun.misc.Signal
+            Jvm.signal(name, signal);
+        }
+        return name;
+    }
+
     /** The name {@code sun.misc.Signal} takes: without the "SIG" that may come first. */
     private static String name(String signal) {
         return signal.startsWith("SIG") ? signal.substring(3) : signal;

@@ -298,6 +298,75 @@ public final class Subprocess extends LoopBound {
         process.toHandle().destroyForcibly();
     }
 
+    /**
+     * Sends the child a signal: asyncio's {@code send_signal(signal)}, with the signal's name instead of its number.
+     * Does nothing if the child has exited, as {@link #terminate()} and {@link #kill()}. {@code TERM} and {@code KILL}
+     * are those two; any other signal is sent by the system's {@code kill} command ({@code sh -c 'kill -s NAME PID'}),
+     * which the calling thread waits for: the loop is held for the millisecond or so that starting a process takes
+     * (the JDK has no call that sends a signal to another process).
+     *
+     * <p>As in asyncio, a child that exits just before the signal is sent is not an error; like
+     * {@code os.kill}, the signal goes to the process id, which the system could give to a new process once the JDK
+     * has collected the child's exit (the JDK's own {@code destroy}, used for {@code TERM} and {@code KILL}, checks
+     * the process's start time too).
+     *
+     * @param signal the signal's name, such as {@code "INT"}, {@code "SIGHUP"} or {@code "USR1"}, as
+     *               {@link EventLoop#addSignalHandler} takes it
+     * @throws IllegalArgumentException      if {@code signal} is not the name of a signal of this system
+     * @throws NullPointerException          if {@code signal} is null
+     * @throws UnsupportedOperationException on Windows, for a signal other than {@code TERM} and {@code KILL}
+     * @throws IllegalStateException         if the system's {@code kill} command failed to send it to a child
+     *                                       that is still running (its message quoted), or if called on a thread
+     *                                       that does not hold the process's loop
+     */
+    public void sendSignal(String signal) {
+        Objects.requireNonNull(signal, "signal");
+        check("sendSignal");
+        String name = Signals.validName(signal);
+        switch (name) {
+            case "TERM" -> terminate();
+            case "KILL" -> kill();
+            default -> {
+                if (System.getProperty("os.name", "").startsWith("Windows")) {
+                    throw new UnsupportedOperationException("sendSignal(\"" + signal + "\"): Windows has no"
+                            + " signals other than TERM and KILL (terminate() and kill())");
+                }
+                if (process.isAlive()) {
+                    runKill(name);
+                }
+            }
+        }
+    }
+
+    private void runKill(String name) {
+        Process kill;
+        try {
+            kill = new ProcessBuilder("/bin/sh", "-c", "kill -s " + name + " " + process.pid())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("sendSignal(\"" + name + "\") to pid " + process.pid() + ": cannot"
+                    + " start /bin/sh to send it: " + e.getMessage(), e);
+        }
+        String said;
+        int status;
+        try (var out = kill.getInputStream()) {
+            kill.getOutputStream().close();
+            said = new String(out.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            status = kill.waitFor();
+        } catch (IOException e) {
+            said = e.toString();
+            status = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // kept for the loop: it cancels the task, as for any interrupt
+            kill.destroyForcibly();
+            return;
+        }
+        if (status != 0 && process.isAlive()) {
+            throw new IllegalStateException("sendSignal(\"" + name + "\") to pid " + process.pid() + ": kill"
+                    + " failed (exit status " + status + "): " + said);
+        }
+    }
+
     /** The JDK's process (for tests). */
     Process process() {
         return process;

@@ -93,6 +93,46 @@ class SubprocessTest {
     }
 
     @Test
+    void sendSignalDeliversTheSignalNamedToTheChild() throws Exception {
+        Aio.run(() -> {
+            // The child waits in the shell's wait, which a trapped signal interrupts; "ready" once its traps are set.
+            Subprocess sh = Aio.createSubprocessExec("sh", "-c",
+                    "trap 'echo usr1; exit 7' USR1; trap 'echo hup' HUP; echo ready; sleep 1000 & child=$!;"
+                            + " wait $child; wait $child");
+            assertThat(s(sh.stdout().readline())).isEqualTo("ready\n");
+            sh.sendSignal("SIGHUP");
+            assertThat(s(sh.stdout().readline())).isEqualTo("hup\n");
+            assertThat(sh.returncode()).isNull();
+            sh.sendSignal("USR1");
+            assertThat(s(sh.stdout().readline())).isEqualTo("usr1\n");
+            assertThat(sh.await()).isEqualTo(7);
+
+            Subprocess cat = Aio.createSubprocessExec("cat");
+            cat.sendSignal("INT");
+            assertThat(cat.await()).isEqualTo(128 + 2); // SIGINT, not caught by cat
+            cat.sendSignal("INT"); // exited: nothing to do, as asyncio's send_signal once the child has exited
+            cat.sendSignal("KILL");
+            assertThat(cat.returncode()).isEqualTo(128 + 2);
+            return null;
+        });
+    }
+
+    @Test
+    void sendSignalRefusesANameThatIsNoSignal() throws Exception {
+        Aio.run(() -> {
+            Subprocess cat = Aio.createSubprocessExec("cat");
+            assertThatThrownBy(() -> cat.sendSignal("INTERRUPT")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unknown signal \"INTERRUPT\"");
+            assertThatThrownBy(() -> cat.sendSignal("int; rm -rf x")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> cat.sendSignal(null)).isInstanceOf(NullPointerException.class);
+            assertThat(cat.returncode()).isNull();
+            cat.sendSignal("TERM");
+            assertThat(cat.await()).isEqualTo(128 + 15);
+            return null;
+        });
+    }
+
+    @Test
     void theInputPipeOfAChildThatExitedIsClosed() throws Exception {
         // It stayed open, with its writing thread, until the loop closed: a write to a child long gone was taken
         // without complaint, and waitClosed() waited for ever.
