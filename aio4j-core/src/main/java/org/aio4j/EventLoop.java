@@ -1399,7 +1399,11 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. An exception
-     * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread.
+     * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread, in
+     * the current {@link Context}, except that a handler set with {@link #setExceptionHandler} called by the loop
+     * between its steps about a task (an exception nobody retrieved, reported when the loop closes) sees that task's
+     * context values, as asyncio 3.12+ runs it in the context of the task it reports (a value it sets there is not
+     * kept); a failing callback's report runs in the callback's context already.
      *
      * @param context what went wrong, and where
      * @throws NullPointerException if {@code context} is null
@@ -1411,11 +1415,21 @@ public final class EventLoop implements AutoCloseable {
             safeDefaultExceptionHandler(context);
             return;
         }
+        Object outer = callbackContext;
+        boolean inTasksContext = context.future() instanceof Task<?> && currentTask == null
+                && holderThread == Thread.currentThread();
         try {
+            if (inTasksContext) {
+                callbackContext = Context.bindingsOf(((Task<?>) context.future()).contextSlot());
+            }
             h.handle(this, context);
         } catch (Throwable e) {
             safeDefaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
             safeDefaultExceptionHandler(context);
+        } finally {
+            if (inTasksContext) {
+                callbackContext = outer;
+            }
         }
     }
 

@@ -406,6 +406,38 @@ class ContextVarTest {
     }
 
     /**
+     * A custom exception handler reporting a task sees the task's context values, and one reporting a callback the
+     * callback's, so that it can log, say, a request id: CPython 3.13 runs the handler in the context of the task,
+     * future or handle reported ([('request-42', 'Task exception was never retrieved')] for a task that set it and
+     * failed; the callback's own value for "Exception in callback"). Nothing is reported here before the loop closes.
+     */
+    @Test
+    void theExceptionHandlerSeesTheContextOfTheTaskOrCallbackItReports() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+            EventLoop loop = Aio.getRunningLoop();
+            REQUEST.set("main's");
+            loop.setExceptionHandler((l, c) -> seen.add(REQUEST.get("unset") + ": " + c.message()
+                    .replaceFirst("callback .*", "callback")));
+            Aio.createTask(() -> {
+                REQUEST.set("request-42");
+                throw new IllegalStateException("boom");
+            });
+            Context ctx = new Context();
+            ctx.run(() -> REQUEST.set("callback's"));
+            loop.callSoon(() -> {
+                throw new IllegalStateException("bang");
+            }, ctx);
+            Aio.sleep(0);
+            Aio.sleep(0);
+            seen.add("main still " + REQUEST.get());
+            return null;
+        });
+        assertThat(seen).containsExactly("callback's: Exception in callback", "main still main's",
+                "request-42: Task exception was never retrieved");
+    }
+
+    /**
      * A callback given a context that a {@link Context#run} has entered and not yet left (here a task's, suspended in
      * it) is not run in it: CPython 3.13 (ctx.run around run_forever, call_soon(cb, context=ctx) and
      * add_done_callback(cb, context=ctx)) runs neither and reports each to the exception handler as "Exception in
