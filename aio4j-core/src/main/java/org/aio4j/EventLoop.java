@@ -72,7 +72,8 @@ import java.util.function.Consumer;
  * <h2>Deadlocks</h2>
  * When {@link #runUntilComplete} waits for a future that nothing can complete any more (no ready entry, no timer, no
  * offloaded call or wrapped {@link CompletionStage} in flight, other than calls blocked in {@link Future#get()} on the
- * loop's own pending futures and calls queued behind them, see {@link #runInExecutor}), it throws a
+ * loop's own pending futures and calls queued behind them, see {@link #runInExecutor}; no signal held, see
+ * {@link #addSignalHandler}), it throws a
  * {@link DeadlockException} that lists what each task waits on, instead of hanging. Work that another thread will
  * deliver with {@link #callSoonThreadsafe} must be announced with {@link #expectExternal()}, or detection turned off
  * with {@link Builder#deadlockDetection}.
@@ -1298,8 +1299,8 @@ public final class EventLoop implements AutoCloseable {
      * platform, tested on Linux). The JVM catches the signal, and the callback is posted to the loop as
      * {@link #callSoonThreadsafe} posts one: it runs on the thread that holds the loop, in a later iteration, where
      * it may use the loop's objects (cancel a task, set an {@link Event}, {@link #stop()} the loop), in a copy of the
-     * {@link Context} of the code that added it (a fresh copy at each delivery, where asyncio runs every delivery in
-     * the same copy); an exception it throws goes to the exception handler. A signal that arrives while the loop is
+     * {@link Context} of the code that added it, made by the add: every delivery runs in that same copy, as in
+     * asyncio, so what one sets the next sees; an exception it throws goes to the exception handler. A signal that arrives while the loop is
      * not running is run when the loop runs next, or by its {@link #close()}, which runs the callbacks it accepted;
      * one that arrives once the close has begun is dropped.
      *
@@ -1313,14 +1314,13 @@ public final class EventLoop implements AutoCloseable {
      *     return null;
      * });
      * }</pre>
-     * A handler is not work in flight: a task that waits only for what a handler will do is reported as deadlocked,
-     * as a wait for any other thread's post is. Announce such a wait with {@link #expectExternal()}:
+     * While the loop holds a signal, a loop that has nothing else to do waits for it, as asyncio's does: a task that
+     * waits only for what a handler will do is not reported as deadlocked (deadlock detection is back once the
+     * loop's handlers are removed), and a virtual clock still jumps to the next timer. The usual graceful stop:
      * <pre>{@code
      * Event stop = new Event();
      * loop.addSignalHandler("TERM", stop::set);
-     * try (var _ = loop.expectExternal()) {
-     *     stop.await();
-     * }
+     * stop.await();   // until kill PID
      * }</pre>
      *
      * <p>{@code signal} is the signal's name, with or without "SIG": {@code "INT"} (Ctrl-C), {@code "TERM"} (what
@@ -2170,9 +2170,13 @@ public final class EventLoop implements AutoCloseable {
         return true;
     }
 
-    /** Nothing can ever happen again: if runUntilComplete waits for a future, that is a deadlock. */
+    /**
+     * Nothing can ever happen again: if runUntilComplete waits for a future, that is a deadlock. Not while the loop
+     * holds a signal, which may come and post work.
+     */
     private boolean stalled() {
-        if (!deadlockDetection || stopTarget == null || stopTarget.isDone() || !inbox.isEmpty()) {
+        if (!deadlockDetection || stopTarget == null || stopTarget.isDone() || !inbox.isEmpty()
+                || Signals.heldBy(this)) {
             return false;
         }
         fatal = new DeadlockException(stopTarget, liveTasks(), inFlight.blockedCalls());

@@ -29,7 +29,7 @@ final class Signals {
     }
 
     /** A signal held by {@code loop}: what each delivery runs there, in what context, and the JVM's handler before. */
-    private record Held(EventLoop loop, Object signal, Runnable callback, Bindings context, Object previous) {
+    private record Held(EventLoop loop, Object signal, Runnable callback, Context context, Object previous) {
     }
 
     /** By the signal's name without "SIG" ("INT"). Guarded by itself. */
@@ -53,8 +53,21 @@ final class Signals {
                         + " (removeSignalHandler(\"" + name + "\")) or close that loop first");
             }
             Object previous = held != null ? held.previous : Jvm.handle(sig, name, handler(name));
-            HELD.put(name, new Held(loop, sig, callback, context, previous));
+            HELD.put(name, new Held(loop, sig, callback,
+                    new Context(context != null ? context : Bindings.EMPTY), previous));
         }
+    }
+
+    /** Whether {@code loop} holds a signal: one may come and post work at any time. */
+    static boolean heldBy(EventLoop loop) {
+        synchronized (HELD) {
+            for (Held held : HELD.values()) {
+                if (held.loop == loop) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

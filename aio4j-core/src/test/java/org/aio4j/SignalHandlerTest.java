@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,22 @@ class SignalHandlerTest {
                     out("closed");
                     System.in.read(); // until the JVM ends, or the test does
                 }
+                case "one-context" -> Aio.run(() -> {
+                    EventLoop loop = Aio.getRunningLoop();
+                    WHO.set("the adder");
+                    Event third = new Event();
+                    loop.addSignalHandler("TERM", () -> {
+                        out("delivery sees " + WHO.get());
+                        WHO.set(WHO.get() + "+1");
+                        if (WHO.get().endsWith("+1+1+1")) {
+                            third.set();
+                        }
+                    });
+                    out("ready");
+                    third.await();
+                    out("main sees " + WHO.get());
+                    return null;
+                });
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -147,6 +164,27 @@ class SignalHandlerTest {
             assertThat(child.next()).isEqualTo("main's finally ran");
             assertThat(child.next()).isEqualTo("Aio.run threw CancellationException");
             assertThat(child.next()).isEqualTo("shutdown hook ran"); // the normal end of the JVM
+            assertThat(child.exitStatus()).isZero();
+        }
+    }
+
+    /**
+     * Every delivery runs in the one copy of the adder's context that the add made, so a value one delivery sets is
+     * the next one's, and the adder's own does not change: CPython 3.13 (add_signal_handler makes one Handle, which
+     * copies the context once) prints the adder's value, then it with one "+1", then with two.
+     */
+    @Test
+    void everyDeliveryRunsInTheSameCopyOfTheAddersContext() throws Exception {
+        try (var child = Running.start("one-context")) {
+            assertThat(child.next()).isEqualTo("ready");
+            child.term();
+            assertThat(child.next()).isEqualTo("delivery sees the adder");
+            child.term();
+            assertThat(child.next()).isEqualTo("delivery sees the adder+1");
+            child.term();
+            assertThat(child.next()).isEqualTo("delivery sees the adder+1+1");
+            assertThat(child.next()).isEqualTo("main sees the adder");
+            assertThat(child.next()).isEqualTo("shutdown hook ran");
             assertThat(child.exitStatus()).isZero();
         }
     }
@@ -225,6 +263,47 @@ class SignalHandlerTest {
                     () -> Aio.toThread(() -> loop.removeSignalHandler("WINCH"))))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("removeSignalHandler called from");
+        } finally {
+            loop.close();
+        }
+    }
+
+    /**
+     * A loop that holds a signal and has nothing else to do waits for it, as asyncio's does: the usual graceful stop
+     * (an Event that the handler sets) is not a deadlock. It was reported as one at once, unless the signal had come
+     * first. Once the handler is removed, a wait that nothing can end is a deadlock again. The signal is sent only
+     * when the task's thread waits in the loop's idle wait (read from its stack), so the old code failed every time.
+     */
+    @Test
+    void aLoopHoldingASignalWaitsForItInsteadOfReportingADeadlock() throws Exception {
+        var loop = new EventLoop();
+        try {
+            String how = loop.runUntilComplete(() -> {
+                Event stop = new Event();
+                loop.addSignalHandler("WINCH", stop::set);
+                Thread waiting = Thread.currentThread();
+                Thread.ofPlatform().daemon().name("winch-sender").start(() -> {
+                    while (Arrays.stream(waiting.getStackTrace())
+                            .noneMatch(f -> f.getMethodName().equals("waitForInbox"))) {
+                        if (loop.isClosed()) {
+                            return; // the test failed: the loop never waited
+                        }
+                        Thread.onSpinWait();
+                    }
+                    try {
+                        new ProcessBuilder("kill", "-WINCH", String.valueOf(ProcessHandle.current().pid()))
+                                .inheritIO().start().waitFor();
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                stop.await();
+                return "stopped by the signal";
+            });
+            assertThat(how).isEqualTo("stopped by the signal");
+            assertThat(loop.runUntilComplete(() -> loop.removeSignalHandler("WINCH"))).isTrue();
+            assertThatThrownBy(() -> loop.runUntilComplete(() -> new Event().await()))
+                    .isInstanceOf(DeadlockException.class);
         } finally {
             loop.close();
         }
