@@ -13,7 +13,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,16 +31,44 @@ class StreamsTest {
 
     private static final String HOST = "127.0.0.1";
 
-    private static byte[] b(String s) {
+    static byte[] b(String s) {
         return s.getBytes(US_ASCII);
     }
 
-    private static String s(byte[] bytes) {
+    static String s(byte[] bytes) {
         return new String(bytes, US_ASCII);
     }
 
+    /** A server on an address of 127.0.0.1 the system chooses. */
+    static final StreamEndpoint TCP = new StreamEndpoint() {
+        @Override
+        public Server startServer(ConnectionHandler handler) throws IOException {
+            return Aio.startServer(handler, HOST, 0);
+        }
+
+        @Override
+        public StreamPair openConnection(Server server) throws IOException {
+            return Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+        }
+
+        @Override
+        public ServerSocketChannel openForeignServer() throws IOException {
+            return ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0), 1);
+        }
+
+        @Override
+        public StreamPair openConnection(ServerSocketChannel foreign) throws IOException {
+            return Aio.openConnection(HOST, ((InetSocketAddress) foreign.getLocalAddress()).getPort());
+        }
+
+        @Override
+        public SocketChannel openForeignClient(Server server) throws IOException {
+            return SocketChannel.open(server.addresses().getFirst());
+        }
+    };
+
     /** A handler that echoes every line until the end of the stream, then closes. */
-    private static final ConnectionHandler ECHO = (reader, writer) -> {
+    static final ConnectionHandler ECHO = (reader, writer) -> {
         for (byte[] line; (line = reader.readline()).length > 0; ) {
             writer.write(line);
             writer.drain();
@@ -444,22 +474,25 @@ class StreamsTest {
 
     @Test
     void awaitingSocketDataIsNotADeadlockNorLetsAVirtualClockJump() throws Exception {
-        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+        awaitingSocketDataIsNotADeadlockNorLetsAVirtualClockJump(TCP);
+    }
+
+    static void awaitingSocketDataIsNotADeadlockNorLetsAVirtualClockJump(StreamEndpoint endpoint) throws Exception {
+        try (ServerSocketChannel external = endpoint.openForeignServer()) {
             Thread peer = Thread.ofPlatform().start(() -> {
-                try (Socket s = external.accept(); InputStream in = s.getInputStream();
-                     OutputStream out = s.getOutputStream()) {
+                try (SocketChannel s = external.accept(); InputStream in = Channels.newInputStream(s);
+                     OutputStream out = Channels.newOutputStream(s)) {
                     while (in.read() != '\n') {
                         // the request line
                     }
                     out.write(b("answer\n"));
-                    out.flush();
                     in.read(); // until the client closes
                 } catch (IOException e) {
                     throw new AssertionError(e);
                 }
             });
             String answer = Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
-                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                var conn = endpoint.openConnection(external);
                 conn.writer().write(b("question\n"));
                 try {
                     return s(Aio.waitFor(Aio.createTask(conn.reader()::readline), Duration.ofSeconds(10)));
@@ -474,17 +507,22 @@ class StreamsTest {
 
     @Test
     void aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock() throws Exception {
+        aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock(TCP);
+    }
+
+    static void aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock(StreamEndpoint endpoint)
+            throws Exception {
         // Until the server's thread has accepted it, the connection waits in the kernel's backlog: nothing of the
         // loop waits for I/O, yet the handler will run. The accept of a connection of the loop's own client is in
         // flight from the moment the connect returns.
         Aio.run(() -> {
             var handled = new Queue<Integer>();
-            try (Server server = Aio.startServer((reader, writer) -> {
+            try (Server server = endpoint.startServer((reader, writer) -> {
                 handled.putNowait(1);
                 writer.close();
-            }, HOST, 0)) {
+            })) {
                 for (int i = 0; i < 200; i++) {
-                    var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                    var conn = endpoint.openConnection(server);
                     assertThat(handled.get()).isEqualTo(1);
                     conn.writer().close();
                 }
@@ -495,6 +533,11 @@ class StreamsTest {
 
     @Test
     void anAcceptTheLoopRunsBeforeItsClientsConnectReturnsIsMatchedHoweverManyOthersComeBetween() throws Exception {
+        anAcceptTheLoopRunsBeforeItsClientsConnectReturnsIsMatchedHoweverManyOthersComeBetween(TCP);
+    }
+
+    static void anAcceptTheLoopRunsBeforeItsClientsConnectReturnsIsMatchedHoweverManyOthersComeBetween(
+            StreamEndpoint endpoint) throws Exception {
         // The server's thread may accept a connection of the loop's own client, and the loop run that accept,
         // before the client's task learns that its connect succeeded. The accept is then matched when it does.
         // Connections from elsewhere accepted meanwhile (here 100 plain sockets) must not make the server forget
@@ -503,28 +546,29 @@ class StreamsTest {
         Aio.run(() -> {
             EventLoop loop = Aio.getRunningLoop();
             var handled = new Queue<Integer>();
-            try (Server server = Aio.startServer((reader, writer) -> {
+            try (Server server = endpoint.startServer((reader, writer) -> {
                 handled.putNowait(1);
                 writer.close();
-            }, HOST, 0)) {
-                int port = server.addresses().getFirst().getPort();
-                Task<StreamPair> client = Aio.createTask(() -> Aio.openConnection(HOST, port));
+            })) {
+                Task<StreamPair> client = Aio.createTask(() -> endpoint.openConnection(server));
                 Aio.sleep(0); // the client's connect is on its way, off the loop
                 // Hold the loop until the connect has come back (posted, not yet run), then until the server's
                 // thread has accepted the client and the others: the loop runs those accepts first.
                 holdTheLoopUntilPosted(loop, 1);
-                var sockets = new ArrayList<Socket>();
+                var sockets = new ArrayList<SocketChannel>();
                 for (int i = 0; i < others; i++) {
-                    sockets.add(new Socket(HOST, port));
+                    sockets.add(endpoint.openForeignClient(server));
                 }
                 holdTheLoopUntilPosted(loop, 1 + 1 + others);
                 for (int i = 0; i < 1 + others; i++) {
                     handled.get();
                 }
-                client.await().writer().close();
+                StreamWriter writer = client.await().writer();
+                assertThat(writer.transport().hasPeerOnLoop()).isTrue(); // matched with the server's end
+                writer.close();
                 assertThat(loop.inFlightSnapshot()).isEmpty();
                 assertThat(server.unmatchedAccepts()).isZero(); // no connect in progress: the others are forgotten
-                for (Socket s : sockets) {
+                for (SocketChannel s : sockets) {
                     s.close();
                 }
             }
@@ -581,14 +625,18 @@ class StreamsTest {
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it hung: a read counted as I/O in flight
     void aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock() {
+        aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock(TCP);
+    }
+
+    static void aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock(StreamEndpoint endpoint) {
         // A read waits for bytes that may come at any time, so it is I/O in flight; but when the other end is a
         // connection of the same loop and everything it sent has been read, only the loop's tasks can send more.
         assertThatThrownBy(() -> Aio.run(() -> {
-            try (Server server = Aio.startServer((reader, writer) -> {
+            try (Server server = endpoint.startServer((reader, writer) -> {
                 writer.write(b("hello\n"));
                 reader.readline(); // the client's request, which it never sends
-            }, HOST, 0)) {
-                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            })) {
+                var conn = endpoint.openConnection(server);
                 conn.writer().write(b("partial request, no end of line"));
                 assertThat(s(conn.reader().readline())).isEqualTo("hello\n");
                 conn.reader().readline(); // a second line, which the handler never sends
