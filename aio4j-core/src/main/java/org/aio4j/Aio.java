@@ -804,6 +804,96 @@ public final class Aio {
     }
 
     /**
+     * Opens a connection to the Unix-domain socket at {@code path} and returns its reader and writer: asyncio's
+     * {@code open_unix_connection(path)}. The calling task suspends while the connection is made, on a thread of its
+     * own; other tasks run meanwhile. The client's socket is unnamed ({@link StreamWriter#sockPath()} is empty, its
+     * {@link StreamWriter#peerPath()} is {@code path}), as asyncio's. The reader's limit is
+     * {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the connection if it is still open.
+     *
+     * @param path the path of the socket, at most 106 bytes on Linux (102 on macOS)
+     * @return the connection's reader and writer
+     * @throws java.io.FileNotFoundException if there is no such socket (or directory), asyncio's
+     *                                       {@code FileNotFoundError}
+     * @throws java.net.ConnectException     if nothing listens on the socket (a stale socket, or a file of
+     *                                       another kind), asyncio's {@code ConnectionRefusedError}
+     * @throws java.io.IOException           any other error of the connection attempt (all made in the calling
+     *                                       task, their message naming {@code path}, the connecting thread's own
+     *                                       exception as their cause)
+     * @throws CancellationException         if the calling task is cancelled meanwhile (a connection made
+     *                                       meanwhile is closed)
+     * @throws NullPointerException          if {@code path} is null
+     * @throws IllegalArgumentException      if {@code path} is empty or longer than a socket's path may be (its
+     *                                       bytes in the JDK's file name encoding), naming it and the limit
+     * @throws IllegalStateException         if not called from a task of a running loop
+     */
+    public static StreamPair openUnixConnection(java.nio.file.Path path) throws java.io.IOException {
+        return Streams.openUnixConnection(path, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #openUnixConnection(java.nio.file.Path)}, with a reader of limit {@code limit}: asyncio's
+     * {@code open_unix_connection(path, limit=limit)}.
+     *
+     * @param path  the path of the socket
+     * @param limit the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws java.io.IOException      as {@link #openUnixConnection(java.nio.file.Path)}
+     * @throws IllegalArgumentException if {@code path} is empty or too long, or {@code limit} is not positive
+     */
+    public static StreamPair openUnixConnection(java.nio.file.Path path, int limit) throws java.io.IOException {
+        return Streams.openUnixConnection(path, limit);
+    }
+
+    /**
+     * Starts a server listening on a Unix-domain socket at {@code path} that runs {@code handler} in a new task for
+     * each connection: asyncio's {@code start_unix_server(client_connected_cb, path)} (CPython 3.13). The calling
+     * task suspends while the socket is bound, on a thread of its own; the server returned is serving. A socket
+     * already at {@code path} (a stale one, left by a server that did not clean up, or even one that another server
+     * listens on) is deleted first, as asyncio does; a file of another kind is left, and the bind fails. The
+     * server's close deletes its socket file if the file at {@code path} is still the one it bound (asyncio's
+     * {@code cleanup_socket=True}, its default; there is no way to keep it). The readers' limit is
+     * {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the server if it is still open.
+     *
+     * @param handler the code to run for each connection
+     * @param path    the path of the socket, at most 106 bytes on Linux (102 on macOS); see
+     *                {@link Server#path()}
+     * @return the server, serving
+     * @throws java.net.BindException        if a file that is not a socket is at {@code path} ("Address already in
+     *                                       use", as asyncio's {@code OSError})
+     * @throws java.io.FileNotFoundException if the directory of {@code path} does not exist
+     * @throws java.io.IOException           any other error of deleting a socket at {@code path} or binding (all
+     *                                       made in the calling task, their message naming {@code path}, the
+     *                                       binding thread's own exception as their cause); asyncio logs a failure
+     *                                       to delete a stale socket and goes on to bind
+     * @throws CancellationException         if the calling task is cancelled meanwhile (a socket bound meanwhile is
+     *                                       closed and its file deleted)
+     * @throws NullPointerException          if {@code handler} or {@code path} is null
+     * @throws IllegalArgumentException      if {@code path} is empty or longer than a socket's path may be, naming
+     *                                       it and the limit
+     * @throws IllegalStateException         if not called from a task of a running loop
+     */
+    public static Server startUnixServer(ConnectionHandler handler, java.nio.file.Path path)
+            throws java.io.IOException {
+        return Streams.startUnixServer(handler, path, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #startUnixServer(ConnectionHandler, java.nio.file.Path)}, with readers of limit {@code limit}:
+     * asyncio's {@code start_unix_server(client_connected_cb, path, limit=limit)}.
+     *
+     * @param handler the code to run for each connection
+     * @param path    the path of the socket
+     * @param limit   the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startUnixServer(ConnectionHandler, java.nio.file.Path)}
+     * @throws IllegalArgumentException if {@code path} is empty or too long, or {@code limit} is not positive
+     */
+    public static Server startUnixServer(ConnectionHandler handler, java.nio.file.Path path, int limit)
+            throws java.io.IOException {
+        return Streams.startUnixServer(handler, path, limit);
+    }
+
+    /**
      * Starts {@code program} with {@code args}, its standard input, output and error pipes of the loop: asyncio's
      * {@code create_subprocess_exec(program, *args, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. (Pipes are the
      * {@link ProcessBuilder}'s default; asyncio's is to inherit the three. Use

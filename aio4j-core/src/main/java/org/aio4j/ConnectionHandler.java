@@ -2,7 +2,7 @@ package org.aio4j;
 
 /**
  * The code a {@link Server} runs for each connection it accepts, in a task of its own: asyncio's
- * {@code client_connected_cb} of {@code asyncio.start_server()}.
+ * {@code client_connected_cb} of {@code asyncio.start_server()} and {@code asyncio.start_unix_server()}.
  *
  * <p>The connection stays open when the handler returns (so that it can hand the streams to other tasks), as in
  * asyncio: close the writer when done. If the handler throws, the exception goes to the loop's exception handler

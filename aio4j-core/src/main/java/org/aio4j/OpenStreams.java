@@ -21,10 +21,13 @@ final class OpenStreams {
     }
 
     private final Set<Closer> open = ConcurrentHashMap.newKeySet();
-    /** The loop's servers that listen (touched on the loop only): {@link Aio#openConnection} looks for its peer. */
+    /**
+     * The loop's servers that listen (touched on the loop only): {@link Aio#openConnection} and
+     * {@link Aio#openUnixConnection} look for their peer.
+     */
     final Set<Server> servers = new java.util.LinkedHashSet<>();
 
-    /** The connects of {@link Aio#openConnection} in progress, by number (touched on the loop only). */
+    /** The connects of the loop's clients in progress, by number (touched on the loop only). */
     private final java.util.TreeSet<Long> connectsInProgress = new java.util.TreeSet<>();
     private long connectsBegun;
 

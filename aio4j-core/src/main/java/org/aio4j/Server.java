@@ -2,9 +2,12 @@ package org.aio4j;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -12,8 +15,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A listening TCP socket whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
- * {@link Aio#startServer} returns it, already serving.
+ * A listening TCP or Unix-domain socket whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
+ * {@link Aio#startServer} and {@link Aio#startUnixServer} return it, already serving.
  *
  * <p>A virtual thread of the server's own blocks in {@code accept()}, off the loop; for each connection, the loop
  * runs the {@link ConnectionHandler} in a new task with the connection's {@link StreamReader} and
@@ -43,7 +46,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * as deadlocked: serve in a task with {@code serveForever()}. A read from a connection whose other end is the loop's
  * own (a client of the loop connected to one of its servers) is not in flight once it has had every byte that end
  * wrote and no end of stream is on its way: only the loop's tasks can send more, so a client and its handler each
- * waiting to read what the other will not send are reported as deadlocked.
+ * waiting to read what the other will not send are reported as deadlocked. A Unix-domain client of the loop is known
+ * as such when it connects to the path its server was started with (the same path, made absolute and normalized; not
+ * through another link to the socket).
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening socket if it
@@ -56,6 +61,10 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final EventLoop loop;
     private final ServerSocketChannel channel;
     private final List<InetSocketAddress> addresses;
+    /** The socket's file if it is a Unix-domain server, or null. */
+    private final UnixSocketFile socketFile;
+    /** {@code socketFile}'s path made absolute and normalized, or null. */
+    private final Path absolutePath;
     private final ConnectionHandler handler;
     private final int limit;
     private final AtomicBoolean socketClosed = new AtomicBoolean();
@@ -71,7 +80,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      * kernel's backlog), by the client's address: each is I/O in flight until accepted, so that the client's task
      * awaiting what the handler will do is not reported as deadlocked.
      */
-    private final java.util.Map<InetSocketAddress, Expected> expected = new java.util.HashMap<>();
+    private final java.util.Map<SocketAddress, Expected> expected = new java.util.HashMap<>();
 
     /** An accept in flight ({@code pending}, in the loop's in-flight set) of a connection from {@code client}. */
     private record Expected(Object pending, StreamTransport client) {
@@ -95,14 +104,20 @@ public final class Server extends LoopBound implements AutoCloseable {
      * may be that connect's, whose outcome the loop learns of after the accept. Kept until every connect begun by
      * then has ended (the others are another process's clients), in the order accepted.
      */
-    private final java.util.SequencedMap<InetSocketAddress, Unmatched> acceptedUnmatched =
+    private final java.util.SequencedMap<SocketAddress, Unmatched> acceptedUnmatched =
             new java.util.LinkedHashMap<>();
 
-    /** On the loop: a server over {@code channel} (bound, in blocking mode). Call {@link #start()} next. */
-    Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit) throws IOException {
+    /**
+     * On the loop: a server over {@code channel} (bound, in blocking mode), with {@code socketFile} the file of its
+     * socket if it is a Unix-domain one (else null), deleted when the socket closes. Call {@link #start()} next.
+     */
+    Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit,
+           UnixSocketFile socketFile) throws IOException {
         this.loop = loop;
         this.channel = channel;
-        this.addresses = List.of((InetSocketAddress) channel.getLocalAddress());
+        this.addresses = channel.getLocalAddress() instanceof InetSocketAddress a ? List.of(a) : List.of();
+        this.socketFile = socketFile;
+        this.absolutePath = socketFile != null ? socketFile.path().toAbsolutePath().normalize() : null;
         this.handler = handler;
         this.limit = limit;
     }
@@ -140,7 +155,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         StreamTransport client = null;
         Unmatched unmatched = null;
         try {
-            var peer = (InetSocketAddress) ch.getRemoteAddress();
+            SocketAddress peer = ch.getRemoteAddress();
             Expected e = expected.remove(peer);
             if (e != null) {
                 loop.removeInFlight(e.pending());
@@ -159,7 +174,9 @@ public final class Server extends LoopBound implements AutoCloseable {
         }
         StreamTransport t;
         try {
-            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            if (socketFile == null) {
+                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            }
             t = StreamTransport.ofSocket(loop, ch, limit, this::connectionLost);
         } catch (IOException e) { // reset before we got to it
             Streams.closeQuietly(ch);
@@ -225,10 +242,20 @@ public final class Server extends LoopBound implements AutoCloseable {
      * port the system chose.
      *
      * @return one address: the server listens on the first address its host resolved to (asyncio binds one socket
-     *         per address)
+     *         per address); none for a Unix-domain server (see {@link #path()})
      */
     public List<InetSocketAddress> addresses() {
         return addresses;
+    }
+
+    /**
+     * The path of the Unix-domain socket the server listens on, as {@link Aio#startUnixServer} was given it:
+     * asyncio's {@code sockets[0].getsockname()} of a Unix server.
+     *
+     * @return the path, or null for a TCP server (see {@link #addresses()})
+     */
+    public Path path() {
+        return socketFile != null ? socketFile.path() : null;
     }
 
     /**
@@ -237,6 +264,10 @@ public final class Server extends LoopBound implements AutoCloseable {
      * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open. Closing again
      * does nothing. This is also what the end of a try-with-resources block does, where asyncio's
      * {@code async with server:} goes on to await {@code wait_closed()}: call {@link #waitClosed()} for that.
+     *
+     * <p>A Unix-domain server's socket file is deleted with the socket, if the file at its path is still the one it
+     * bound (asyncio's {@code cleanup_socket=True}, 3.13's default); the loop's close deletes it too. A failure to
+     * delete it goes to the loop's exception handler.
      *
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
@@ -323,19 +354,16 @@ public final class Server extends LoopBound implements AutoCloseable {
     }
 
     /**
-     * On the loop, from {@link Aio#openConnection}: if this server listens where a client of its loop has just
-     * connected to ({@code remote}, from {@code local}), its accept of that connection is in flight until it comes.
-     * A server listening on every address takes a connection to its port only if it was made to this host: to a
-     * loopback address, or to the address it came from (a connection to one of this host's own addresses comes
-     * from that address); a connection to another host at the same port (a proxy's to its upstream, say) is not
-     * its to accept.
+     * On the loop, from {@link Aio#openConnection} and {@link Aio#openUnixConnection}: if this server listens where
+     * a client of its loop has just connected to ({@code remote}, from {@code local}), its accept of that connection
+     * is in flight until it comes. A server listening on every address takes a connection to its port only if it
+     * was made to this host: to a loopback address, or to the address it came from (a connection to one of this
+     * host's own addresses comes from that address); a connection to another host at the same port (a proxy's to its
+     * upstream, say) is not its to accept. A Unix-domain server takes a connection to its path from a client named
+     * by {@link UnixClientNames} (any other it could not tell from another process's).
      */
-    void expectAccept(InetSocketAddress remote, InetSocketAddress local, StreamTransport client) {
-        InetSocketAddress listening = addresses.getFirst();
-        java.net.InetAddress to = remote.getAddress();
-        boolean toThisHost = to.isLoopbackAddress() || to.equals(local.getAddress());
-        if (serving && listening.getPort() == remote.getPort() && (listening.getAddress().isAnyLocalAddress()
-                ? toThisHost : listening.getAddress().equals(to))) {
+    void expectAccept(SocketAddress remote, SocketAddress local, StreamTransport client) {
+        if (serving && isTo(remote, local)) {
             Unmatched accepted = acceptedUnmatched.remove(local);
             if (accepted != null) { // accepted already, before the connect's outcome reached the loop
                 if (accepted.end != null && client != null) {
@@ -347,6 +375,29 @@ public final class Server extends LoopBound implements AutoCloseable {
             expected.put(local, new Expected(pending, client));
             loop.addInFlight(pending);
         }
+    }
+
+    /** Whether a connection to {@code remote} from {@code local} is one this server would accept. */
+    private boolean isTo(SocketAddress remote, SocketAddress local) {
+        if (socketFile != null) {
+            return remote instanceof UnixDomainSocketAddress path && listensOn(path.getPath())
+                    && UnixClientNames.isOne(local);
+        }
+        if (!(remote instanceof InetSocketAddress to) || !(local instanceof InetSocketAddress from)) {
+            return false;
+        }
+        InetSocketAddress listening = addresses.getFirst();
+        boolean toThisHost = to.getAddress().isLoopbackAddress() || to.getAddress().equals(from.getAddress());
+        return listening.getPort() == to.getPort() && (listening.getAddress().isAnyLocalAddress() ? toThisHost
+                : listening.getAddress().equals(to.getAddress()));
+    }
+
+    /**
+     * On the loop: whether this is a Unix-domain server serving at {@code path} (the same path made absolute and
+     * normalized), so that a client of the loop connecting there is one whose accept it will match.
+     */
+    boolean listensOn(Path path) {
+        return serving && absolutePath != null && absolutePath.equals(path.toAbsolutePath().normalize());
     }
 
     /**
@@ -374,7 +425,8 @@ public final class Server extends LoopBound implements AutoCloseable {
      * Closes the listening socket, from any thread, and waits for the accepting thread to end. The JDK defers the
      * close of a socket in which a virtual thread is blocked until that thread has woken, and meanwhile the kernel
      * still accepts connections on it: the join makes it closed on return, as asyncio's is. It takes the few
-     * microseconds the thread needs to run.
+     * microseconds the thread needs to run. Then deletes a Unix-domain socket's file, if still its own; a failure to
+     * delete it goes to the loop's exception handler (asyncio logs it).
      */
     private void closeSocket() {
         if (socketClosed.compareAndSet(false, true)) {
@@ -394,11 +446,20 @@ public final class Server extends LoopBound implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            if (socketFile != null) {
+                try {
+                    socketFile.delete();
+                } catch (IOException e) {
+                    loop.callExceptionHandler(new ExceptionContext("Unable to delete the socket file of " + this, e,
+                            null, null));
+                }
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "Server[" + addresses.getFirst() + (socketClosed.get() ? ", closed" : "") + "]";
+        return "Server[" + (socketFile != null ? socketFile.path() : addresses.getFirst())
+                + (socketClosed.get() ? ", closed" : "") + "]";
     }
 }

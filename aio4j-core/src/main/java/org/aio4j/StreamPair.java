@@ -3,8 +3,9 @@ package org.aio4j;
 import java.util.Objects;
 
 /**
- * The two ends of a connection that {@link Aio#openConnection(String, int)} opened: the {@code (reader, writer)}
- * tuple of asyncio's {@code asyncio.open_connection()}.
+ * The two ends of a connection that {@link Aio#openConnection(String, int)} or
+ * {@link Aio#openUnixConnection(java.nio.file.Path)} opened: the {@code (reader, writer)} tuple of asyncio's
+ * {@code asyncio.open_connection()} and {@code asyncio.open_unix_connection()}.
  *
  * @param reader what the peer sends
  * @param writer what goes to the peer; closing it closes the connection

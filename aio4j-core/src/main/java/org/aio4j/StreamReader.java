@@ -7,7 +7,8 @@ import java.util.concurrent.CancellationException;
 
 /**
  * The receiving end of a connection or of a child's output pipe: asyncio's {@code asyncio.StreamReader}, as
- * {@link Aio#openConnection}, a {@link Server}'s {@link ConnectionHandler} and a {@link Subprocess} hand it out.
+ * {@link Aio#openConnection}, {@link Aio#openUnixConnection}, a {@link Server}'s {@link ConnectionHandler} and a
+ * {@link Subprocess} hand it out.
  *
  * <p>Bytes the peer sends are read off the loop, by a virtual thread of the stream's own, and added to this
  * reader's buffer on the loop; the read methods take them from the buffer and suspend the calling task while it does

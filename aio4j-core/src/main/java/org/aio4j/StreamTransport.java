@@ -4,11 +4,13 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
@@ -16,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * One byte stream of a loop, a TCP connection or a pipe of a subprocess: asyncio's transport and
+ * One byte stream of a loop, a TCP or Unix-domain connection or a pipe of a subprocess: asyncio's transport and
  * {@code StreamReaderProtocol} in one. It owns the channel (blocking), the {@link StreamReader} and/or
  * {@link StreamWriter} over it, and the virtual threads that do the blocking I/O off the loop ({@link ReadPump},
  * {@link WritePump}); what they bring back reaches the loop as posted callbacks, as
@@ -47,8 +49,9 @@ final class StreamTransport implements OpenStreams.Closer {
     private final Closeable channel;
     /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
     private final IoStep halfClose;
-    private final InetSocketAddress peer;
-    private final InetSocketAddress local;
+    /** The addresses of the two ends, as the channel gives them (a Unix-domain one may be a client's name). */
+    private final SocketAddress peer;
+    private final SocketAddress local;
     private final String description;
     private final ReadPump readPump;
     private final WritePump writePump;
@@ -66,7 +69,7 @@ final class StreamTransport implements OpenStreams.Closer {
     private long received;
 
     private StreamTransport(EventLoop loop, ReadableByteChannel in, WritableByteChannel out, Closeable channel,
-                            IoStep halfClose, InetSocketAddress peer, InetSocketAddress local, String description,
+                            IoStep halfClose, SocketAddress peer, SocketAddress local, String description,
                             int limit, Consumer<StreamTransport> onLost) {
         this.loop = loop;
         this.in = in;
@@ -89,10 +92,27 @@ final class StreamTransport implements OpenStreams.Closer {
      */
     static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, int limit, Consumer<StreamTransport> onLost)
             throws IOException {
-        var peer = (InetSocketAddress) channel.getRemoteAddress();
-        var local = (InetSocketAddress) channel.getLocalAddress();
+        SocketAddress peer = channel.getRemoteAddress();
+        SocketAddress local = channel.getLocalAddress();
         return new StreamTransport(loop, channel, channel, channel, channel::shutdownOutput, peer, local,
-                "connection " + local + " -> " + peer, limit, onLost);
+                "connection " + named(local) + " -> " + named(peer), limit, onLost);
+    }
+
+    /** How the description names {@code address}: a Unix-domain socket by its path, or as unnamed. */
+    private static String named(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress) {
+            Path path = reported(address);
+            return path.toString().isEmpty() ? "unnamed" : path.toString();
+        }
+        return String.valueOf(address);
+    }
+
+    /**
+     * The path of a Unix-domain {@code address} as the loop's user sees it: the empty path (an unnamed socket) for a
+     * name of {@link UnixClientNames}, which is the loop's own business.
+     */
+    private static Path reported(SocketAddress address) {
+        return UnixClientNames.isOne(address) ? Path.of("") : ((UnixDomainSocketAddress) address).getPath();
     }
 
     /** On the loop: a subprocess's output pipe, read with a reader of {@code limit}. Call {@link #start()} next. */
@@ -134,12 +154,24 @@ final class StreamTransport implements OpenStreams.Closer {
         }
     }
 
-    InetSocketAddress peer() {
+    /** The peer's address as the channel gives it (a Unix-domain client's name included), or null for a pipe. */
+    SocketAddress peer() {
         return peer;
     }
 
-    InetSocketAddress local() {
+    /** The local address as the channel gives it, or null for a pipe. */
+    SocketAddress local() {
         return local;
+    }
+
+    /** The peer's path if this is a Unix-domain connection (empty if unnamed), else null. */
+    Path peerPath() {
+        return peer instanceof UnixDomainSocketAddress ? reported(peer) : null;
+    }
+
+    /** The local path if this is a Unix-domain connection (empty if unnamed), else null. */
+    Path localPath() {
+        return local instanceof UnixDomainSocketAddress ? reported(local) : null;
     }
 
     WritePump writePump() {

@@ -3,6 +3,7 @@ package org.aio4j;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Objects;
@@ -10,7 +11,8 @@ import java.util.concurrent.CancellationException;
 
 /**
  * The sending end of a connection or of a child's input pipe: asyncio's {@code asyncio.StreamWriter}, as
- * {@link Aio#openConnection}, a {@link Server}'s {@link ConnectionHandler} and a {@link Subprocess} hand it out.
+ * {@link Aio#openConnection}, {@link Aio#openUnixConnection}, a {@link Server}'s {@link ConnectionHandler} and a
+ * {@link Subprocess} hand it out.
  *
  * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the stream's own writes them to the
  * socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
@@ -221,21 +223,44 @@ public final class StreamWriter extends LoopBound {
     }
 
     /**
-     * The address of the peer: asyncio's {@code get_extra_info("peername")}.
+     * The address of the peer: asyncio's {@code get_extra_info("peername")} of a TCP connection.
      *
-     * @return the remote address of the connection (kept after it is closed), or null for a pipe
+     * @return the remote address of the connection (kept after it is closed), or null for a pipe or a Unix-domain
+     *         connection (see {@link #peerPath()})
      */
     public InetSocketAddress peername() {
-        return transport.peer();
+        return transport.peer() instanceof InetSocketAddress address ? address : null;
     }
 
     /**
-     * The local address of the connection: asyncio's {@code get_extra_info("sockname")}.
+     * The local address of the connection: asyncio's {@code get_extra_info("sockname")} of a TCP connection.
      *
-     * @return the local address of the connection (kept after it is closed), or null for a pipe
+     * @return the local address of the connection (kept after it is closed), or null for a pipe or a Unix-domain
+     *         connection (see {@link #sockPath()})
      */
     public InetSocketAddress sockname() {
-        return transport.local();
+        return transport.local() instanceof InetSocketAddress address ? address : null;
+    }
+
+    /**
+     * The path of the peer's socket: asyncio's {@code get_extra_info("peername")} of a Unix-domain connection. A
+     * client's is the server's path; a handler's is the client's, empty for a client that did not bind its socket
+     * to a path (asyncio's {@code ''}), as {@link Aio#openUnixConnection}'s does not.
+     *
+     * @return the path (kept after the connection is closed), or null for a TCP connection or a pipe
+     */
+    public Path peerPath() {
+        return transport.peerPath();
+    }
+
+    /**
+     * The path of this end's socket: asyncio's {@code get_extra_info("sockname")} of a Unix-domain connection: the
+     * server's path for a handler's end, empty for {@link Aio#openUnixConnection}'s (asyncio's {@code ''}).
+     *
+     * @return the path (kept after the connection is closed), or null for a TCP connection or a pipe
+     */
+    public Path sockPath() {
+        return transport.localPath();
     }
 
     /** The bytes queued and not yet written (for tests). */

@@ -1,18 +1,27 @@
 package org.aio4j;
 
 import java.io.Closeable;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
-/** {@link Aio#openConnection} and {@link Aio#startServer}: asyncio's {@code streams.py} functions. */
+/**
+ * {@link Aio#openConnection}, {@link Aio#startServer}, {@link Aio#openUnixConnection} and
+ * {@link Aio#startUnixServer}: asyncio's {@code streams.py} functions.
+ */
 final class Streams {
 
     /** asyncio's default backlog of {@code start_server}. */
@@ -42,21 +51,54 @@ final class Streams {
             } catch (IOException e) { // a reset during the connect, an unknown host: made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
-            StreamTransport t;
-            try {
-                t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
-            } catch (IOException e) { // reset before we got to it
-                ch.close();
-                throw e;
-            }
-            t.start();
-            for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
-                server.expectAccept(t.peer(), t.local(), t);
-            }
-            return new StreamPair(t.reader, t.writer);
+            return connected(loop, ch, limit);
         } finally {
             loop.openStreams.connectEnded(connect);
         }
+    }
+
+    static StreamPair openUnixConnection(Path path, int limit) throws IOException {
+        UnixPaths.checked("openUnixConnection", path);
+        EventLoop loop = checkedLoop("openUnixConnection", limit);
+        // To a server of this loop, the client binds a name of its own, by which the server knows its accept.
+        boolean toOwnServer = loop.openStreams.servers.stream().anyMatch(s -> s.listensOn(path));
+        long connect = loop.openStreams.connectBegins();
+        try {
+            SocketChannel ch;
+            try {
+                ch = offload(loop, () -> closedOnFailure(SocketChannel.open(StandardProtocolFamily.UNIX), c -> {
+                    Path name = toOwnServer ? UnixClientNames.bind(c) : null;
+                    try {
+                        c.connect(UnixDomainSocketAddress.of(path));
+                    } finally {
+                        if (name != null) {
+                            deleteQuietly(name); // the socket keeps the name
+                        }
+                    }
+                }));
+            } catch (IOException e) { // made on the connecting thread
+                throw namingThePath(e, path);
+            }
+            return connected(loop, ch, limit);
+        } finally {
+            loop.openStreams.connectEnded(connect);
+        }
+    }
+
+    /** On the loop: the streams of {@code ch}, which a connect of the loop has just connected. */
+    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit) throws IOException {
+        StreamTransport t;
+        try {
+            t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
+        } catch (IOException e) { // reset before we got to it
+            ch.close();
+            throw e;
+        }
+        t.start();
+        for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
+            server.expectAccept(t.peer(), t.local(), t);
+        }
+        return new StreamPair(t.reader, t.writer);
     }
 
     static Server startServer(ConnectionHandler handler, String host, int port, int limit) throws IOException {
@@ -69,15 +111,97 @@ final class Streams {
                 c.bind(address, BACKLOG);
             });
         });
+        return serving(loop, new Listening(ch, null), handler, limit);
+    }
+
+    static Server startUnixServer(ConnectionHandler handler, Path path, int limit) throws IOException {
+        Objects.requireNonNull(handler, "handler must not be null");
+        UnixPaths.checked("startUnixServer", path);
+        EventLoop loop = checkedLoop("startUnixServer", limit);
+        Listening listening;
+        try {
+            listening = offload(loop, () -> {
+                UnixSocketFile.removeStale(path);
+                ServerSocketChannel ch = closedOnFailure(ServerSocketChannel.open(StandardProtocolFamily.UNIX),
+                        c -> c.bind(UnixDomainSocketAddress.of(path), BACKLOG));
+                return new Listening(ch, boundFile(ch, path));
+            });
+        } catch (IOException e) { // made on the binding thread
+            throw namingThePath(e, path);
+        }
+        return serving(loop, listening, handler, limit);
+    }
+
+    /** A listening socket just bound, and its file if it is a Unix-domain one (else null). */
+    private record Listening(ServerSocketChannel channel, UnixSocketFile file) implements Closeable {
+
+        /** Closes the socket and deletes its file: the calling task stopped waiting for it. */
+        @Override
+        public void close() throws IOException {
+            channel.close();
+            if (file != null) {
+                file.delete();
+            }
+        }
+    }
+
+    /** The file {@code ch} was just bound to at {@code path}; closes {@code ch} if it cannot be looked at. */
+    private static UnixSocketFile boundFile(ServerSocketChannel ch, Path path) throws IOException {
+        try {
+            return UnixSocketFile.bound(path);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** On the loop: the server of {@code listening}, started. */
+    private static Server serving(EventLoop loop, Listening listening, ConnectionHandler handler, int limit)
+            throws IOException {
         Server server;
         try {
-            server = new Server(loop, ch, handler, limit);
+            server = new Server(loop, listening.channel(), handler, limit, listening.file());
         } catch (IOException e) {
-            ch.close();
+            listening.close();
             throw e;
         }
         server.start();
         return server;
+    }
+
+    /**
+     * An error of a Unix-domain connect or bind, made on another thread, made again in the calling task with
+     * {@code path} named in its message (the JDK's socket errors do not name it) and the error as its cause:
+     * asyncio's {@code FileNotFoundError} (no such socket, or directory) as a {@link FileNotFoundException},
+     * {@code ConnectionRefusedError} (nothing listens) as a {@link ConnectException}, the address in use (a file
+     * that is not a socket is there) as a {@link BindException}; any other of the same class (a file system error,
+     * from deleting a stale socket, names it already).
+     */
+    static IOException namingThePath(IOException e, Path path) {
+        if (e instanceof java.nio.file.FileSystemException) {
+            return ThrownHere.copyOf(e);
+        }
+        String message = e.getMessage() + ": " + path;
+        IOException named;
+        if (e instanceof ConnectException) {
+            named = new ConnectException(message);
+        } else if (e instanceof BindException) {
+            named = new BindException(message);
+        } else if (e.getMessage() != null && e.getMessage().contains("No such file or directory")) {
+            named = new FileNotFoundException(message);
+        } else {
+            return ThrownHere.copyOf(e, message);
+        }
+        named.initCause(e);
+        return named;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // left in the process's own directory
+        }
     }
 
     /** An I/O step on a channel being opened. */
@@ -123,6 +247,11 @@ final class Streams {
         if (port < minPort || port > 65535) {
             throw new IllegalArgumentException(method + "(): port must be in " + minPort + "..65535, got " + port);
         }
+        return checkedLoop(method, limit);
+    }
+
+    /** As {@link #checkedLoop(String, int, int, int)} without a port. */
+    private static EventLoop checkedLoop(String method, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException(method + "(): limit must be > 0, got " + limit);
         }

@@ -16,8 +16,13 @@ final class ThrownHere {
     }
 
     static IOException copyOf(IOException error) {
+        return copyOf(error, error.getMessage());
+    }
+
+    /** As {@link #copyOf(IOException)}, the copy with {@code message} (the error itself keeps its own). */
+    static IOException copyOf(IOException error, String message) {
         try {
-            IOException copy = error.getClass().getConstructor(String.class).newInstance(error.getMessage());
+            IOException copy = error.getClass().getConstructor(String.class).newInstance(message);
             copy.initCause(error);
             return copy;
         } catch (ReflectiveOperationException | RuntimeException cannotCopy) {
