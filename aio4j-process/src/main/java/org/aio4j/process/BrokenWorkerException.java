@@ -2,13 +2,19 @@ package org.aio4j.process;
 
 /**
  * A call of a {@link ProcessPool} failed because the worker JVM running it died (it crashed, called
- * {@code System.exit}, or was killed) or could not start: the counterpart of asyncio's
+ * {@code System.exit}, or was killed) or could not start, or because the pool is broken: the counterpart of asyncio's
  * {@code concurrent.futures.process.BrokenProcessPool}, with one difference. A {@code BrokenProcessPool} breaks the
  * whole executor and fails every pending call; here only the call the dead worker was running fails, and the pool
  * starts another worker for the calls that follow. When a worker cannot even start (e.g. bad JVM options), the calls
  * waiting in the queue fail with this exception too, since no worker could run them; its cause is then the exception
  * that kept the worker from starting, if one did (its process could not be created, say), and none if the worker
  * exited (the message gives its exit status and last lines of output).
+ *
+ * <p>The pool's {@linkplain ProcessPool.Builder#initializer initializer} failing in a worker breaks the pool as a
+ * {@code BrokenProcessPool} does: every call pending, queued or running, fails with this exception, and so does every
+ * remote call made afterwards ({@code submit} throws it at once). Its cause is then the initializer's exception,
+ * copied from the worker, or none if the worker died while running it; {@link #workerId()}, {@link #pid()} and
+ * {@link #exitStatus()} are that worker's.
  *
  * <p>The message names the worker, its process id, the call and the worker's exit status, e.g. {@code worker 3
  * (pid 41872) died while running remote call 12 of the task (a lambda in com.example.Main): exit status 137 (killed
@@ -39,6 +45,11 @@ public final class BrokenWorkerException extends RuntimeException {
         this.workerId = workerId;
         this.pid = pid;
         this.exitStatus = exitStatus;
+    }
+
+    /** A new exception with the same message, worker, pid, exit status and cause: one for each call it fails. */
+    BrokenWorkerException copy() {
+        return new BrokenWorkerException(getMessage(), workerId, pid, exitStatus, getCause());
     }
 
     /**

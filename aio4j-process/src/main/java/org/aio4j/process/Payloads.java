@@ -40,7 +40,15 @@ final class Payloads {
      * @throws IllegalArgumentException naming the class that is not serializable or not allowed
      */
     static Payload encodeTask(Object task, AllowList allow) {
-        String description = describe(task);
+        return encodeTask(task, "the task", allow);
+    }
+
+    /**
+     * As {@link #encodeTask(Object, AllowList)}, for a task that messages call {@code role} (e.g. "the
+     * initializer").
+     */
+    static Payload encodeTask(Object task, String role, AllowList allow) {
+        String description = describe(role, task);
         if (!(task instanceof Serializable)) {
             throw new IllegalArgumentException(description + " is not serializable, so it cannot be sent to a "
                     + "worker JVM: give it a serializable type, e.g. pass the lambda straight to pool.remote(...) "
@@ -184,10 +192,10 @@ final class Payloads {
         return false;
     }
 
-    static String describe(Object task) {
+    static String describe(String role, Object task) {
         Class<?> c = task.getClass();
-        return isLambda(c) ? "the task (a lambda in " + c.getName().replaceFirst("\\$\\$Lambda.*", "") + ")"
-                : "the task (a " + c.getName() + ")";
+        return isLambda(c) ? role + " (a lambda in " + c.getName().replaceFirst("\\$\\$Lambda.*", "") + ")"
+                : role + " (a " + c.getName() + ")";
     }
 
     private static boolean isLambda(Class<?> c) {

@@ -76,7 +76,9 @@ import java.util.function.Supplier;
  * {@code System.err}, for what native code writes to file descriptor 1 or 2, for the JVM's own logging, and for a
  * subprocess that inherits the worker's streams ({@code inheritIO()}): such a subprocess reads an empty input and
  * its output is logged. A worker exits when its connection to the parent ends, so it never outlives the parent, even
- * one killed with {@code kill -9}.
+ * one killed with {@code kill -9}. A worker first runs the builder's {@link Builder#initializer initializer}, if
+ * there is one, once, before its first call ({@code ProcessPoolExecutor}'s {@code initializer}); one that throws
+ * breaks the pool.
  *
  * <h2>Serialization, locked down</h2>
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
@@ -100,7 +102,9 @@ import java.util.function.Supplier;
  * for a callable made remote once and called in many places, where it was made). If the worker dies (a crash, {@code System.exit}, {@code kill -9}) while running a call, that call
  * alone fails with a {@link BrokenWorkerException} naming the worker, its pid and exit status, and the pool starts
  * another worker for the calls that follow; a call the dead worker had not yet received is given to another worker,
- * so no call is lost or run twice.
+ * so no call is lost or run twice. An initializer that throws (or whose worker dies while running it) breaks the
+ * whole pool instead, as it breaks a {@code ProcessPoolExecutor}: every call pending and every remote call made
+ * afterwards fails with a {@code BrokenWorkerException} (see {@link Builder#initializer}).
  *
  * <h2>Cancellation</h2>
  * Interrupting a thread blocked in a remote callable, which is what cancelling the loop future of
@@ -170,6 +174,12 @@ public final class ProcessPool extends AbstractExecutorService {
     final AllowList allowList;
     final Duration gracePeriod;
     final Duration startTimeout;
+    /** The initializer each worker runs before its first call, serialized; {@code null} if there is none. */
+    final Payloads.Payload initializer;
+    /** Where the classes of the initializer's exception are loaded from: the loader of its class. */
+    final ClassLoader initializerLoader;
+    /** The stack of the code that gave the builder the initializer, added to its exception as a suppressed trace. */
+    final StackTraceElement[] initializerOrigin;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workAvailable = lock.newCondition();
@@ -184,6 +194,11 @@ public final class ProcessPool extends AbstractExecutorService {
     private int lastWorkerId;
     private long lastCallId;
     private State state = State.RUNNING;
+    /**
+     * Set, once, when the initializer failed in a worker: what the pending calls failed with, and of which each remote
+     * call from then on fails with a copy. Written under the lock.
+     */
+    private volatile BrokenWorkerException broken;
 
     /** A pool with the defaults: as many workers as processors. asyncio's {@code ProcessPoolExecutor()}. */
     public ProcessPool() {
@@ -196,6 +211,10 @@ public final class ProcessPool extends AbstractExecutorService {
         this.allowList = new AllowList(b.allow, b.maxDepth, b.maxPayloadBytes);
         this.gracePeriod = b.gracePeriod;
         this.startTimeout = b.startTimeout;
+        this.initializer = b.initializer == null ? null
+                : Payloads.encodeTask(b.initializer, "the initializer", allowList);
+        this.initializerLoader = b.initializer == null ? null : loaderOf(b.initializer);
+        this.initializerOrigin = b.initializerOrigin;
     }
 
     /**
@@ -257,6 +276,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * @return a future of the remote call's outcome
      * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
      * @throws RejectedExecutionException if the pool is shut down
+     * @throws BrokenWorkerException      if the pool is broken: its {@link Builder#initializer initializer} failed
      * @throws NullPointerException       if {@code task} is null
      */
     public <T> Future<T> submit(SerializableCallable<T> task) {
@@ -269,12 +289,25 @@ public final class ProcessPool extends AbstractExecutorService {
      */
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+        refuseIfBroken();
         return SubmittedCall.of(this, remoteCallable(callable));
     }
 
     @Override
     protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+        refuseIfBroken();
         return SubmittedCall.of(this, remoteCallable(runnable), value);
+    }
+
+    /**
+     * A broken pool's {@code submit}, {@code invokeAll} and {@code invokeAny} throw at once, as
+     * {@code ProcessPoolExecutor.submit} raises {@code BrokenProcessPool}.
+     */
+    private void refuseIfBroken() {
+        BrokenWorkerException b = broken;
+        if (b != null) {
+            throw b.copy();
+        }
     }
 
     private static ClassLoader loaderOf(Object task) {
@@ -343,6 +376,7 @@ public final class ProcessPool extends AbstractExecutorService {
         PoolCall call;
         lock.lock();
         try {
+            refuseIfBroken();
             boolean fromOwnBridge = BRIDGE.isBound() && BRIDGE.get() == this;
             if (fromOwnBridge && state != State.RUNNING && state != State.SHUTDOWN) {
                 // Accepted before shutdownNow() but not started yet: like a queued call, it is cancelled.
@@ -478,7 +512,7 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             while (true) {
-                if (state == State.STOP || w.exited) {
+                if (state == State.STOP || w.exited || broken != null) {
                     return null;
                 }
                 PoolCall call = queue.pollFirst();
@@ -708,9 +742,55 @@ public final class ProcessPool extends AbstractExecutorService {
             lock.unlock();
         }
         for (PoolCall c : failed) {
-            c.finish(null, new BrokenWorkerException(broken.getMessage(), broken.workerId(), broken.pid(),
-                    broken.exitStatus(), broken.getCause()), false);
+            c.finish(null, broken.copy(), false);
         }
+    }
+
+    /**
+     * The initializer threw in {@code w}, which has exited: the pool is broken, as CPython's is
+     * ({@code BrokenProcessPool}). Every pending call, queued or running, fails with a copy of {@code broken}; the
+     * workers running calls are killed, those starting are stopped, the idle ones retire; and every remote call from
+     * then on fails with a copy too. Only the first failure counts, should the initializer fail in several workers.
+     */
+    void initializerFailed(Worker w, BrokenWorkerException broken) {
+        var failed = new ArrayList<PoolCall>();
+        var killed = new ArrayList<Worker>();
+        var starting = new ArrayList<Worker>();
+        BrokenWorkerException first;
+        boolean breaks;
+        lock.lock();
+        try {
+            workers.remove(w);
+            startingWorkers--;
+            breaks = this.broken == null;
+            if (breaks) {
+                this.broken = broken;
+            }
+            first = this.broken;
+            failed.addAll(queue);
+            queue.clear();
+            failed.addAll(running);
+            running.clear();
+            for (PoolCall c : failed) {
+                if (c.worker != null) {
+                    killed.add(c.worker);
+                }
+                c.state = PoolCall.State.DONE;
+                c.worker = null;
+            }
+            workers.stream().filter(o -> !o.isReady()).forEach(starting::add);
+            workAvailable.signalAll();
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
+        PoolLog.log(breaks ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG, broken.getMessage());
+        for (PoolCall c : failed) {
+            c.finish(null, first.copy(), false);
+        }
+        killed.forEach(Worker::kill);
+        starting.forEach(o -> o.stopStarting("it was stopped before it was ready: the pool is broken ("
+                + first.getMessage() + ")"));
     }
 
     /** {@code w}'s driver ended; start a replacement if calls wait and no worker is free for them. */
@@ -719,7 +799,8 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             workers.remove(w);
-            if (state != State.STOP && queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
+            if (state != State.STOP && broken == null && queue.size() > idleWorkers + startingWorkers
+                    && workers.size() < maxWorkers) {
                 spawn = newWorker();
             }
             checkTerminated();
@@ -795,7 +876,7 @@ public final class ProcessPool extends AbstractExecutorService {
         }
         dropped.forEach(c -> c.finish(null, null, true));
         cancelled.forEach(this::cancel);
-        starting.forEach(Worker::stopStarting);
+        starting.forEach(w -> w.stopStarting("it was stopped by shutdownNow() before it was ready"));
         interrupted.forEach(Thread::interrupt);
         return List.of();
     }
@@ -913,7 +994,8 @@ public final class ProcessPool extends AbstractExecutorService {
     public String toString() {
         lock.lock();
         try {
-            return "ProcessPool[" + state.name().toLowerCase() + ", workers=" + workers.size() + "/" + maxWorkers
+            return "ProcessPool[" + state.name().toLowerCase() + (broken != null ? ", broken" : "") + ", workers="
+                + workers.size() + "/" + maxWorkers
                     + ", idle=" + idleWorkers + ", queued=" + queue.size() + ", running=" + running.size() + "]";
         } finally {
             lock.unlock();
@@ -935,6 +1017,8 @@ public final class ProcessPool extends AbstractExecutorService {
         private int maxPayloadBytes = 64 << 20;
         private Duration gracePeriod = Duration.ofSeconds(2);
         private Duration startTimeout = Duration.ofSeconds(60);
+        private SerializableRunnable initializer;
+        private StackTraceElement[] initializerOrigin;
 
         private Builder() {
         }
@@ -1081,6 +1165,37 @@ public final class ProcessPool extends AbstractExecutorService {
             return this;
         }
 
+        /**
+         * A task each worker JVM runs once when it starts, before its first call: asyncio's
+         * {@code ProcessPoolExecutor(initializer=, initargs=)}, the arguments being what the lambda captures. It runs
+         * on the worker's main thread, and the calls each on a thread of their own, so it prepares them through
+         * static state or system properties, not thread-locals. A replacement worker (after a crash, or a cancellation
+         * that killed its worker) runs it too. The pool's
+         * {@link #startTimeout(Duration) start timeout} does not bound it; {@code shutdownNow()} stops a worker that
+         * runs it. It is serialized by {@link #build()}, under the pool's allow-list, as a task given to
+         * {@code remote} is.
+         *
+         * <p>If it throws (or cannot be read in the worker), the pool is <em>broken</em>, as CPython's is with
+         * {@code BrokenProcessPool}: the worker exits (status 1, printing the exception to its output, which the pool
+         * logs), every call pending, queued or running in another worker (which is killed), fails with a
+         * {@link BrokenWorkerException}, and every remote call made afterwards fails with one too, thrown by
+         * {@code submit}, {@code invokeAll}, {@code invokeAny} or the callable of {@code remote} as it is called.
+         * Its cause is the initializer's exception, copied as a call's is: same class and message, the worker's
+         * frames, and a suppressed exception naming the worker and the code that called this method (CPython only
+         * logs it in the worker). A worker that dies while running it ({@code System.exit}, a crash) breaks the pool
+         * the same way, the exception then having no cause. Commands of {@link ProcessPool#execute execute} still run
+         * here. The pool is not shut down by it: {@code shutdown()} or {@code close()} then ends it at once.
+         *
+         * @param initializer what each worker runs before its first call
+         * @return this builder
+         * @throws NullPointerException if {@code initializer} is null
+         */
+        public Builder initializer(SerializableRunnable initializer) {
+            this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
+            this.initializerOrigin = new Throwable().getStackTrace();
+            return this;
+        }
+
         /** The longest wait the pool counts, in nanoseconds (about 292 years): a longer one is taken as this. */
         private static final Duration NO_LIMIT = Duration.ofNanos(Long.MAX_VALUE);
 
@@ -1096,6 +1211,9 @@ public final class ProcessPool extends AbstractExecutorService {
          * A new pool with these settings. No worker starts before the first remote call.
          *
          * @return a new pool, with no worker started
+         * @throws IllegalArgumentException if the {@link #initializer(SerializableRunnable) initializer} is not
+         *                                  serializable, or holds a class the allow-list refuses; the message names
+         *                                  the class
          */
         public ProcessPool build() {
             return new ProcessPool(this);

@@ -16,10 +16,14 @@ import java.util.Set;
  * <pre>
  * parent → worker   (standard input) socket path, token    then the end of standard input
  * worker → parent   (connection)     token                 first, so that only the worker is taken for it
- * parent → worker   TASK     id, own class names, payload (a serialized Callable or Runnable)
+ * parent → worker   INIT     0, own class names, payload (the pool's initializer, a serialized Runnable)
+ *                                                  once, right after READY, if the pool has an initializer
+ *                   TASK     id, own class names, payload (a serialized Callable or Runnable)
  *                   CANCEL   id                    interrupt the call if it is running
  *                   (end of the connection)        the worker exits
  * worker → parent   READY    magic, pid            once, when the worker is ready for calls
+ *                   INIT     0, payload            the initializer returned (an empty payload)
+ *                   ERROR    0, payload            the initializer threw (a serialized Throwable); the worker exits
  *                   ACCEPTED id                    the task frame was received (sent before it runs)
  *                   RESULT   id, payload           the call returned (a serialized value)
  *                   ERROR    id, payload           the call threw (a serialized Throwable)
@@ -27,6 +31,7 @@ import java.util.Set;
  */
 final class Protocol {
 
+    static final byte INIT = 'I';
     static final byte TASK = 'T';
     static final byte CANCEL = 'C';
     static final byte READY = 'R';
@@ -52,6 +57,13 @@ final class Protocol {
         out.writeByte(TASK);
         out.writeLong(id);
         out.flush();
+    }
+
+    /** Writes the INIT frame of {@code initializer} and flushes it. */
+    static void writeInit(DataOutputStream out, Payloads.Payload initializer) throws IOException {
+        out.writeByte(INIT);
+        out.writeLong(0);
+        writeTaskRest(out, initializer.own(), initializer.bytes());
     }
 
     static void writeTaskRest(DataOutputStream out, Set<String> own, byte[] payload) throws IOException {

@@ -49,8 +49,14 @@ final class Worker implements Runnable {
     private volatile boolean ready;
     /** Whether the start timeout killed the process before it was ready. */
     private volatile boolean startTimedOut;
-    /** Whether {@link #stopStarting()} was called: the process is killed, or not started, if it is not ready. */
+    /** Whether {@link #stopStarting} was called: the process is killed, or not started, if it is not ready. */
     private volatile boolean startStopped;
+    /** Why {@link #stopStarting} was called, for the message of the start that then fails. */
+    private volatile String stopReason;
+    /** Whether the pool's initializer was sent to this worker. */
+    private boolean initializing;
+    /** Whether the pool's initializer threw in this worker, or its process ended while it ran: that breaks the pool. */
+    private boolean initializerFailed;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
     /** The connection to the worker, once it has connected; closed when the driver ends. */
@@ -103,12 +109,14 @@ final class Worker implements Runnable {
     }
 
     /**
-     * Stops the worker if it is still starting ({@code shutdownNow()}): its process, if made, is killed, and one not
-     * made yet is killed as soon as it is; its start then fails, saying so. Returns at once. Else a worker slow to
-     * start (or stuck, say waiting for a debugger) would keep the pool from terminating for up to its start timeout,
-     * or for ever with none.
+     * Stops the worker if it is still starting, or running the pool's initializer ({@code shutdownNow()}, a broken
+     * pool): its process, if made, is killed, and one not made yet is killed as soon as it is; its start then fails,
+     * saying {@code why} ("it was stopped by shutdownNow() before it was ready", say). Returns at once. Else a worker
+     * slow to start (or stuck, say waiting for a debugger) would keep the pool from terminating for up to its start
+     * timeout, or for ever with none.
      */
-    void stopStarting() {
+    void stopStarting(String why) {
+        stopReason = why;
         startStopped = true;
         Process p = process;
         if (p != null && !ready) {
@@ -116,9 +124,17 @@ final class Worker implements Runnable {
         }
     }
 
-    /** Whether {@link #stopStarting()} was called: a start that then fails was stopped, not broken. */
+    /** Whether {@link #stopStarting} was called: a start that then fails was stopped, not broken. */
     boolean wasStoppedStarting() {
         return startStopped;
+    }
+
+    /** Kills the process, if made: the pool is broken, and the call it runs has failed already. Returns at once. */
+    void kill() {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
     }
 
     @Override
@@ -147,7 +163,11 @@ final class Worker implements Runnable {
         }
         if (notStarted != null) {
             startReported = true;
-            pool.workerFailedToStart(this, notStarted);
+            if (initializerFailed) {
+                pool.initializerFailed(this, notStarted);
+            } else {
+                pool.workerFailedToStart(this, notStarted);
+            }
             return;
         }
         PoolCall call = null;
@@ -236,7 +256,7 @@ final class Worker implements Runnable {
                     + " (command: " + String.join(" ", command) + ")", id, -1, -1, e);
         }
         pid = process.pid();
-        if (startStopped) {   // stopStarting() came before the process was made
+        if (startStopped) {   // stopStarting came before the process was made
             process.destroyForcibly();
         }
         try {
@@ -270,9 +290,21 @@ final class Worker implements Runnable {
                 startTimedOut = true;
                 throw new EOFException("ready, but after the start timeout, which kills it");
             }
+            if (pool.initializer != null) {
+                BrokenWorkerException initializerThrew = initialize();
+                if (initializerThrew != null) {
+                    return initializerThrew;
+                }
+            }
         } catch (IOException e) {
             String exit = exitOf(e);
-            String why = startStopped ? "it was stopped by shutdownNow() before it was ready, " + exit
+            if (initializing && !startStopped) {
+                // As CPython's worker whose initializer raised SystemExit: the process stopped, the pool is broken.
+                initializerFailed = true;
+                return new BrokenWorkerException(name() + " ended while running its initializer (" + exit + "): "
+                        + POOL_BROKEN + outputTail(), id, pid, exitStatus(), e instanceof ProtocolException ? e : null);
+            }
+            String why = startStopped ? stopReason + ", " + exit
                     : startTimedOut ? "it was not ready within the pool's startTimeout " + pool.startTimeout
                     + " and was killed, " + exit : exit;
             // The end of the connection only tells that the worker exited, which the message says; anything else
@@ -286,6 +318,40 @@ final class Worker implements Runnable {
         pool.workerReady(this);
         return null;
     }
+
+    /**
+     * Sends the pool's initializer and waits until the worker has run it: {@code null} if it returned; if it threw,
+     * the exception that breaks the pool, once the worker has exited, with the initializer's exception (read as a
+     * call's is, its suppressed {@link RemoteCallSite} naming where the initializer was given) as its cause. The
+     * start timeout does not bound it.
+     */
+    private BrokenWorkerException initialize() throws IOException {
+        initializing = true;
+        synchronized (writeLock) {
+            Protocol.writeInit(toWorker, pool.initializer);
+        }
+        byte type = fromWorker.readByte();
+        long frameId = fromWorker.readLong();
+        if (frameId != 0 || type != Protocol.INIT && type != Protocol.ERROR) {
+            throw new ProtocolException("the worker sent a frame of type " + type + " for call " + frameId
+                    + " where the answer to its initializer was due");
+        }
+        byte[] payload = Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes);
+        if (type == Protocol.INIT) {
+            return null;
+        }
+        initializerFailed = true;
+        Throwable thrown = readException(payload, pool.initializerLoader, "the initializer",
+                new RemoteCallSite("the initializer ran in " + name() + "; it was given here:",
+                        pool.initializerOrigin));
+        int status = exitStatus();
+        return new BrokenWorkerException(name() + "'s initializer threw " + Throwables.describe(thrown) + " ("
+                + describeExit(status) + "): " + POOL_BROKEN, id, pid, status, thrown);
+    }
+
+    /** What a failed initializer does, for the message of the exception it fails the calls with. */
+    private static final String POOL_BROKEN = "the pool is broken, as CPython's BrokenProcessPool; it fails the calls "
+            + "pending and refuses new ones";
 
     /**
      * {@code launch()} itself failed, say starting the thread that forwards its output: the process, if it was
@@ -384,34 +450,48 @@ final class Worker implements Runnable {
      * class this JVM cannot load, say) would pass for the task's own exception.
      */
     private void settleWith(PoolCall call, byte[] payload, boolean isError) {
+        var site = new RemoteCallSite(id, pid, call.origin);
+        if (isError) {
+            pool.answered(call, null, readException(payload, call.loader, call.toString(), site));
+            return;
+        }
         Object value = null;
-        Throwable error;
+        Throwable error = null;
         try {
-            Object decoded = Payloads.decode(payload, pool.allowList, Set.of(), call.loader,
-                    "reading the " + (isError ? "exception" : "result") + " of " + call + " in the parent");
-            if (!isError) {
-                value = decoded;
-                error = null;
-            } else if (decoded instanceof Throwable t) {
-                error = t;
-                error.addSuppressed(new RemoteCallSite(id, pid, call.origin));
-            } else {
-                error = new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
-                        + " as the exception of " + call);
-            }
+            value = Payloads.decode(payload, pool.allowList, Set.of(), call.loader,
+                    "reading the result of " + call + " in the parent");
         } catch (Throwable e) {
-            error = unreadable(call, isError, e);
+            error = unreadable("the result of " + call + " in " + name(), e, site);
         }
         pool.answered(call, value, error);
     }
 
-    private InvalidObjectException unreadable(PoolCall call, boolean isError, Throwable readFailure) {
-        String what = isError ? call + " threw an exception in " + name() + " that"
-                : "the result of " + call + " in " + name();
+    /**
+     * The exception {@code what} threw in this worker, read from {@code payload} with {@code site} added to it as
+     * suppressed; an exception that cannot be read is an {@link InvalidObjectException} saying so.
+     */
+    private Throwable readException(byte[] payload, ClassLoader loader, String what, RemoteCallSite site) {
+        Throwable error;
+        try {
+            Object decoded = Payloads.decode(payload, pool.allowList, Set.of(), loader,
+                    "reading the exception of " + what + " in the parent");
+            if (!(decoded instanceof Throwable t)) {
+                return new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
+                        + " as the exception of " + what);
+            }
+            error = t;
+        } catch (Throwable e) {
+            return unreadable(what + " threw an exception in " + name() + " that", e, site);
+        }
+        error.addSuppressed(site);
+        return error;
+    }
+
+    private static InvalidObjectException unreadable(String what, Throwable readFailure, RemoteCallSite site) {
         var e = new InvalidObjectException(what + " could not be read in the parent: "
                 + Throwables.describe(readFailure));
         e.initCause(readFailure);
-        e.addSuppressed(new RemoteCallSite(id, pid, call.origin));
+        e.addSuppressed(site);
         return e;
     }
 

@@ -25,7 +25,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * connection, runs each call on a thread of its own and sends its outcome back (see {@link Protocol}). One call runs
  * at a time; a CANCEL frame interrupts it. The worker exits when the connection ends, which happens when the pool
  * retires it and also when the parent JVM dies for any reason, {@code kill -9} included: no worker outlives its
- * parent.
+ * parent. A pool with an initializer sends it first, in an INIT frame: the worker runs it on its main thread, before
+ * any call, and exits with status 1 if it throws.
  *
  * <p>The worker's standard streams are the task's: its standard input is empty once the worker has read from it
  * where to connect, and its standard output and error, which the pool logs, are one stream.
@@ -67,9 +68,9 @@ final class WorkerMain {
                 new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)));
         Thread.ofPlatform().name("aio4j-worker-" + id + "-sender").daemon()
                 .uncaughtExceptionHandler(WorkerMain::cannotAnswer).start(worker::sendAnswers);
-        int status = 0;
+        int status;
         try {
-            worker.serve();
+            status = worker.serve();
         } catch (IOException e) {
             System.err.println("aio4j worker " + worker.id + ": " + e);
             status = 2;
@@ -105,7 +106,11 @@ final class WorkerMain {
         return channel;
     }
 
-    private void serve() throws IOException {
+    /**
+     * Answers the pool's frames until the connection ends (then returns 0) or the pool's initializer fails (then
+     * returns 1, the worker's exit status).
+     */
+    private int serve() throws IOException {
         synchronized (out) {
             out.writeByte(Protocol.READY);
             out.writeLong(Protocol.MAGIC);
@@ -117,10 +122,17 @@ final class WorkerMain {
             try {
                 type = in.readByte();
             } catch (EOFException endOfInput) {
-                return;
+                return 0;
             }
             long callId = in.readLong();
             switch (type) {
+                case Protocol.INIT -> {
+                    Set<String> own = Protocol.readOwnClasses(in);
+                    byte[] payload = Protocol.readPayload(in, allow.maxPayloadBytes);
+                    if (!initialize(callId, own, payload)) {
+                        return 1;
+                    }
+                }
                 case Protocol.TASK -> {
                     Set<String> own = Protocol.readOwnClasses(in);
                     byte[] payload = Protocol.readPayload(in, allow.maxPayloadBytes);
@@ -140,6 +152,39 @@ final class WorkerMain {
                 default -> throw new IOException("unknown frame type " + type + " from the pool");
             }
         }
+    }
+
+    /**
+     * Runs the pool's initializer, on this thread before any call, and answers INIT if it returned, or ERROR with its
+     * exception (copied as a call's is) if reading or running it threw; then it also prints the exception, as
+     * CPython's worker logs "Exception in initializer:", and the worker is to exit: a pool whose initializer failed is
+     * broken.
+     *
+     * @return whether the initializer returned
+     */
+    private boolean initialize(long frameId, Set<String> own, byte[] payload) throws IOException {
+        Throwable failure = null;
+        try {
+            Object initializer = Payloads.decode(payload, allow, own, WorkerMain.class.getClassLoader(),
+                    "reading the initializer in worker " + id);
+            ((Runnable) initializer).run();
+        } catch (Throwable e) {
+            failure = e;
+        }
+        synchronized (out) {
+            if (failure == null) {
+                out.writeByte(Protocol.INIT);
+                out.writeLong(frameId);
+                Protocol.writePayload(out, new byte[0]);
+                return true;
+            }
+            out.writeByte(Protocol.ERROR);
+            out.writeLong(frameId);
+            Protocol.writePayload(out, ExceptionStandIn.encode(failure, allow));
+        }
+        System.err.println("aio4j worker " + id + ": exception in initializer:");
+        failure.printStackTrace();
+        return false;
     }
 
     /** The outcome of a call, to send: RESULT or ERROR. */

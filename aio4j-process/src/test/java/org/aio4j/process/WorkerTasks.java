@@ -5,6 +5,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** What the tests' tasks do in the workers. */
 final class WorkerTasks {
@@ -234,6 +236,42 @@ final class WorkerTasks {
         new ProcessBuilder("sh", "-c", "read x < \"$1\"; printf '%s' \"$2\"; echo done > \"$3\"", "sh", go, stray, done)
                 .inheritIO().start();
         return 0;
+    }
+
+    /** How many times {@link #initialize} ran in this JVM. */
+    private static final AtomicInteger INITIALIZED = new AtomicInteger();
+
+    /**
+     * An initializer: counts its runs, sets the system property {@code aio4j.test.init} to {@code marker}, appends
+     * the pid to {@code journal} and prints {@code init pid=<pid>}.
+     */
+    static void initialize(String journal, String marker) {
+        INITIALIZED.incrementAndGet();
+        System.setProperty("aio4j.test.init", marker);
+        try {
+            Files.writeString(Path.of(journal), pid() + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
+                    StandardOpenOption.CREATE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        System.out.println("init pid=" + pid());
+    }
+
+    /** What {@link #initialize} left in this JVM: {@code "<pid> <runs> <marker>"}. */
+    static String initialized() {
+        return pid() + " " + INITIALIZED.get() + " " + System.getProperty("aio4j.test.init");
+    }
+
+    /**
+     * An initializer that succeeds in the first worker to create the file {@code flag} and throws an
+     * {@link IllegalStateException} in any other.
+     */
+    static void initializeFirstOnly(String flag) {
+        try {
+            Files.createFile(Path.of(flag));
+        } catch (IOException e) {
+            throw new IllegalStateException("not the first worker: " + e.getClass().getSimpleName());
+        }
     }
 
     /** A serializable class outside the default allow-list. */
