@@ -78,7 +78,8 @@ import java.util.function.Supplier;
  * its output is logged. A worker exits when its connection to the parent ends, so it never outlives the parent, even
  * one killed with {@code kill -9}. A worker first runs the builder's {@link Builder#initializer initializer}, if
  * there is one, once, before its first call ({@code ProcessPoolExecutor}'s {@code initializer}); one that throws
- * breaks the pool.
+ * breaks the pool. With {@link Builder#maxTasksPerChild maxTasksPerChild} ({@code max_tasks_per_child}), a worker
+ * exits after that many calls and a fresh one replaces it.
  *
  * <h2>Serialization, locked down</h2>
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
@@ -180,6 +181,8 @@ public final class ProcessPool extends AbstractExecutorService {
     final ClassLoader initializerLoader;
     /** The stack of the code that gave the builder the initializer, added to its exception as a suppressed trace. */
     final StackTraceElement[] initializerOrigin;
+    /** The most calls a worker runs before it is replaced; 0, no limit. */
+    private final int maxTasksPerChild;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workAvailable = lock.newCondition();
@@ -215,6 +218,7 @@ public final class ProcessPool extends AbstractExecutorService {
                 : Payloads.encodeTask(b.initializer, "the initializer", allowList);
         this.initializerLoader = b.initializer == null ? null : loaderOf(b.initializer);
         this.initializerOrigin = b.initializerOrigin;
+        this.maxTasksPerChild = b.maxTasksPerChild;
     }
 
     /**
@@ -512,7 +516,8 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             while (true) {
-                if (state == State.STOP || w.exited || broken != null) {
+                if (state == State.STOP || w.exited || broken != null
+                        || maxTasksPerChild > 0 && w.callsSent >= maxTasksPerChild) {
                     return null;
                 }
                 PoolCall call = queue.pollFirst();
@@ -793,14 +798,20 @@ public final class ProcessPool extends AbstractExecutorService {
                 + first.getMessage() + ")"));
     }
 
-    /** {@code w}'s driver ended; start a replacement if calls wait and no worker is free for them. */
+    /**
+     * {@code w}'s driver ended; start a replacement if calls wait and no worker is free for them, or, for a worker
+     * that ran its {@code maxTasksPerChild} calls, if no worker is idle or starting (as CPython's
+     * {@code _adjust_process_count} replaces a worker that exited so unless one is idle).
+     */
     void workerGone(Worker w) {
         Worker spawn = null;
         lock.lock();
         try {
             workers.remove(w);
-            if (state != State.STOP && broken == null && queue.size() > idleWorkers + startingWorkers
-                    && workers.size() < maxWorkers) {
+            boolean callsWait = state != State.STOP && queue.size() > idleWorkers + startingWorkers;
+            boolean replaceEagerly = state == State.RUNNING && maxTasksPerChild > 0
+                    && w.callsSent >= maxTasksPerChild && idleWorkers + startingWorkers == 0;
+            if (broken == null && (callsWait || replaceEagerly) && workers.size() < maxWorkers) {
                 spawn = newWorker();
             }
             checkTerminated();
@@ -1019,6 +1030,7 @@ public final class ProcessPool extends AbstractExecutorService {
         private Duration startTimeout = Duration.ofSeconds(60);
         private SerializableRunnable initializer;
         private StackTraceElement[] initializerOrigin;
+        private int maxTasksPerChild;
 
         private Builder() {
         }
@@ -1169,8 +1181,8 @@ public final class ProcessPool extends AbstractExecutorService {
          * A task each worker JVM runs once when it starts, before its first call: asyncio's
          * {@code ProcessPoolExecutor(initializer=, initargs=)}, the arguments being what the lambda captures. It runs
          * on the worker's main thread, and the calls each on a thread of their own, so it prepares them through
-         * static state or system properties, not thread-locals. A replacement worker (after a crash, or a cancellation
-         * that killed its worker) runs it too. The pool's
+         * static state or system properties, not thread-locals. A replacement worker (after a crash, a cancellation
+         * that killed its worker, or {@link #maxTasksPerChild(int)}) runs it too. The pool's
          * {@link #startTimeout(Duration) start timeout} does not bound it; {@code shutdownNow()} stops a worker that
          * runs it. It is serialized by {@link #build()}, under the pool's allow-list, as a task given to
          * {@code remote} is.
@@ -1193,6 +1205,25 @@ public final class ProcessPool extends AbstractExecutorService {
         public Builder initializer(SerializableRunnable initializer) {
             this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
             this.initializerOrigin = new Throwable().getStackTrace();
+            return this;
+        }
+
+        /**
+         * The most calls a worker JVM runs before it exits and a fresh one replaces it (asyncio's
+         * {@code max_tasks_per_child}); default: no limit. A call counts once its task has been sent to the worker,
+         * whatever its outcome; one cancelled before it was sent does not. The worker ends once it has answered its
+         * last call, and the pool starts its replacement at once unless another worker is idle or starting (then
+         * when calls wait for one), as CPython does. No call is lost or run twice across the replacement.
+         *
+         * @param maxTasksPerChild the most calls per worker; at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxTasksPerChild} is less than 1
+         */
+        public Builder maxTasksPerChild(int maxTasksPerChild) {
+            if (maxTasksPerChild < 1) {
+                throw new IllegalArgumentException("maxTasksPerChild must be >= 1, got " + maxTasksPerChild);
+            }
+            this.maxTasksPerChild = maxTasksPerChild;
             return this;
         }
 

@@ -57,6 +57,11 @@ final class Worker implements Runnable {
     private boolean initializing;
     /** Whether the pool's initializer threw in this worker, or its process ended while it ran: that breaks the pool. */
     private boolean initializerFailed;
+    /**
+     * The calls whose task frame went out to this worker, which its pool's {@code maxTasksPerChild} bounds; written
+     * and read by the driver only.
+     */
+    int callsSent;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
     /** The connection to the worker, once it has connected; closed when the driver ends. */
@@ -418,6 +423,7 @@ final class Worker implements Runnable {
             Protocol.writeTaskRest(toWorker, call.payload.own(), call.payload.bytes());
             call.frameWritten = true;
         }
+        callsSent++;
         while (true) {
             byte type = fromWorker.readByte();
             long callId = fromWorker.readLong();

@@ -38,16 +38,21 @@ final class WorkerLog extends Handler implements AutoCloseable {
      * hang, not a timing assertion.
      */
     synchronized String await(String marker) throws InterruptedException {
+        return awaitLines(marker, 1).getFirst();
+    }
+
+    /** Waits for {@code count} logged lines containing {@code marker} and returns the first {@code count}. */
+    synchronized List<String> awaitLines(String marker, int count) throws InterruptedException {
         long deadline = System.currentTimeMillis() + HANG_GUARD_MILLIS;
         while (true) {
-            for (String l : lines) {
-                if (l.contains(marker)) {
-                    return l;
-                }
+            List<String> found = lines.stream().filter(l -> l.contains(marker)).limit(count).toList();
+            if (found.size() == count) {
+                return found;
             }
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
-                throw new AssertionError("no worker line with '" + marker + "' within the hang guard; got " + lines);
+                throw new AssertionError(count + " worker lines with '" + marker + "' expected within the hang "
+                        + "guard; got " + lines);
             }
             wait(left);
         }

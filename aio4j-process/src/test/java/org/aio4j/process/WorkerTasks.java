@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -272,6 +273,12 @@ final class WorkerTasks {
         } catch (IOException e) {
             throw new IllegalStateException("not the first worker: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** {@code [id, pid]}, once {@code id} is appended to {@code journal}. */
+    static List<Long> idAndPid(String journal, int id) throws IOException {
+        journal(journal, id);
+        return List.of((long) id, pid());
     }
 
     /** A serializable class outside the default allow-list. */
