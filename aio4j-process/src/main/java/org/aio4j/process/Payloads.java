@@ -48,7 +48,11 @@ final class Payloads {
      * initializer").
      */
     static Payload encodeTask(Object task, String role, AllowList allow) {
-        String description = describe(role, task);
+        return encodeTaskDescribed(task, describe(role, task), allow);
+    }
+
+    /** As {@link #encodeTask(Object, AllowList)}, for a task that messages call {@code description}. */
+    static Payload encodeTaskDescribed(Object task, String description, AllowList allow) {
         if (!(task instanceof Serializable)) {
             throw new IllegalArgumentException(description + " is not serializable, so it cannot be sent to a "
                     + "worker JVM: give it a serializable type, e.g. pass the lambda straight to pool.remote(...) "

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -58,7 +60,7 @@ import java.util.function.Supplier;
  * future follows it, and a plain callable passed to {@code runInExecutor(pool, ...)} runs on a local virtual thread
  * (as with the loop's own default executor), which lets the pool serve as default executor for blocking calls that
  * cannot cross a process boundary too. {@link #submit(Callable) submit}, {@code invokeAll} and {@code invokeAny} send
- * their tasks to workers; they must be serializable.
+ * their tasks to workers; they must be serializable. {@link #map map} sends a function with chunks of items.
  *
  * <h2>Workers</h2>
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
@@ -285,6 +287,89 @@ public final class ProcessPool extends AbstractExecutorService {
      */
     public <T> Future<T> submit(SerializableCallable<T> task) {
         return super.submit(task);
+    }
+
+    /**
+     * Applies {@code fn} to each of {@code items} in the workers, {@code chunksize} items to a remote call, and returns
+     * the results in the order of the items: {@code list(executor.map(fn, items, chunksize=n))} of asyncio's
+     * {@code ProcessPoolExecutor}. Every chunk is submitted at once, as by {@link #submit(Callable) submit}, serialized
+     * with {@code fn}, and a worker applies {@code fn} to a chunk's items in order; a larger chunk makes fewer round
+     * trips to the workers, which pays for many small items. With {@code chunksize} 1, it is the same as
+     * {@code invokeAll} of one task per item followed by {@code get()} of each.
+     *
+     * <p>It blocks until every result is in, or until it reaches, in the order of the items, a chunk that failed: it
+     * then cancels the chunks still queued (those running go on to their end, as CPython's {@code map} cancels its
+     * pending futures) and throws that chunk's exception as a remote callable does: the first exception of {@code fn}
+     * in the chunk (its type and message, the worker's frames, a suppressed exception naming the worker and the call
+     * of {@code map}), a {@link BrokenWorkerException}, or the failure to send a result back. Interrupted while it
+     * waits, it cancels every chunk, running ones included (see {@link #submit(Callable) submit}'s cancellation with
+     * {@code mayInterruptIfRunning}), and throws {@link InterruptedException}. There is no lazy iterator and no
+     * timeout, as CPython's {@code map} has: call {@code submit} per chunk for those.
+     *
+     * @param <T>       the type of the items
+     * @param <R>       the type of the results
+     * @param fn        the function to apply in the workers
+     * @param items     the items, in the order of the results; each must be serializable and allowed by the
+     *                  allow-list. An empty collection gives an empty list, and starts no worker
+     * @param chunksize the most items sent in one remote call; at least 1
+     * @return the results of {@code fn}, one for each item, in the order of {@code items}
+     * @throws IllegalArgumentException   if {@code chunksize} is less than 1, or if {@code fn} or an item is not
+     *                                    serializable or holds a class the allow-list refuses (the message names it;
+     *                                    the chunks submitted before it are cancelled)
+     * @throws RejectedExecutionException if the pool is shut down
+     * @throws BrokenWorkerException      if the pool is broken (its initializer failed)
+     * @throws InterruptedException       if the calling thread is interrupted while it waits
+     * @throws NullPointerException       if {@code fn} or {@code items} is null
+     * @throws Exception                  the exception of the first chunk, in the order of the items, that failed
+     */
+    public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> fn, Collection<? extends T> items,
+                              int chunksize) throws Exception {
+        Objects.requireNonNull(fn, "fn must not be null");
+        Objects.requireNonNull(items, "items must not be null");
+        if (chunksize < 1) {
+            throw new IllegalArgumentException("chunksize must be >= 1, got " + chunksize);
+        }
+        var all = new ArrayList<T>(items);
+        var chunks = new ArrayList<Future<List<R>>>();
+        try {
+            for (int from = 0; from < all.size(); from += chunksize) {
+                int to = Math.min(all.size(), from + chunksize);
+                var chunk = new MapChunk<T, R>(fn, new ArrayList<>(all.subList(from, to)));
+                String description = Payloads.describe("the function of map", fn) + " on items " + from + " to "
+                        + (to - 1);
+                refuseIfBroken();
+                SubmittedCall<List<R>> future = SubmittedCall.of(this, new RemoteCallable<List<R>>(this,
+                        Payloads.encodeTaskDescribed(chunk, description, allowList), loaderOf(fn)));
+                chunks.add(future);
+                execute(future);
+            }
+            var results = new ArrayList<R>(all.size());
+            for (Future<List<R>> chunk : chunks) {
+                try {
+                    results.addAll(chunk.get());
+                } catch (ExecutionException e) {
+                    throw thrownByChunk(e.getCause());
+                }
+            }
+            return results;
+        } catch (InterruptedException e) {
+            chunks.forEach(c -> c.cancel(true));
+            throw e;
+        } catch (Throwable e) {
+            chunks.forEach(c -> c.cancel(false));
+            throw e;
+        }
+    }
+
+    /** What {@link #map} throws for a chunk's failure: the remote call's exception itself. */
+    private static Exception thrownByChunk(Throwable failure) {
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure instanceof Exception e) {
+            return e;
+        }
+        return new IllegalStateException("a chunk of map failed with " + Throwables.describe(failure), failure);
     }
 
     /**

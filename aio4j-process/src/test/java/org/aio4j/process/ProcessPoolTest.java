@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
 import org.junit.jupiter.api.AfterAll;
@@ -398,5 +399,51 @@ class ProcessPoolTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is a hidden class")
                 .hasMessageContaining(ProcessPoolTest.class.getName());
+    }
+
+    // ProcessPool.map: CPython's list(ProcessPoolExecutor.map(fn, items, chunksize=n)), checked against CPython 3.13
+    // (results in order; the first failure in order raised; chunksize below 1 refused at once).
+
+    @Test
+    void mapGivesTheResultsInTheOrderOfTheItemsAndMakesOneRemoteCallPerChunk() throws Exception {
+        List<Integer> items = IntStream.range(0, 20).boxed().toList();
+        assertThat(pool.map(WorkerTasks::square, items, 3))
+                .containsExactlyElementsOf(items.stream().map(n -> n * n).toList());
+        // Each remote call runs on a thread of its own in its worker: one thread per chunk of 3.
+        List<String> threads = pool.map(n -> Thread.currentThread().getName(), items, 3);
+        for (int i = 0; i < items.size(); i++) {
+            assertThat(threads.get(i)).as("item %d", i).isEqualTo(threads.get(i - i % 3));
+        }
+        assertThat(threads.stream().distinct()).hasSize(7);
+    }
+
+    @Test
+    void mapThrowsTheExceptionOfTheFirstFailingItemAsARemoteCallDoes() {
+        assertThatThrownBy(() -> pool.map(n -> {
+            if (n == 5 || n == 8) {
+                throw new IllegalStateException("item " + n);
+            }
+            return n;
+        }, IntStream.range(0, 10).boxed().toList(), 2))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("item 5")
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().satisfies(s -> {
+                    assertThat(s).hasMessageMatching("the call ran in worker \\d+ \\(pid \\d+\\); it was made here:");
+                    assertThat(s.getStackTrace()).anySatisfy(f -> assertThat(f.getMethodName())
+                            .contains("mapThrowsTheExceptionOfTheFirstFailingItem"));
+                }));
+    }
+
+    @Test
+    void mapOfNoItemsGivesNoResultsAndABadChunksizeOrItemIsRefusedAtOnce() throws Exception {
+        assertThat(pool.map(WorkerTasks::square, List.of(), 4)).isEmpty();
+        assertThatThrownBy(() -> pool.map(WorkerTasks::square, List.of(1), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("chunksize must be >= 1, got 0");
+        assertThatThrownBy(() -> pool.map(WorkerTasks.Secret::text, List.of(new WorkerTasks.Secret("s")), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the function of map (a lambda in " + ProcessPoolTest.class.getName()
+                        + ") on items 0 to 0")
+                .hasMessageContaining(WorkerTasks.Secret.class.getName());
     }
 }
