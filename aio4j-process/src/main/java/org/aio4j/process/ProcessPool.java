@@ -304,7 +304,9 @@ public final class ProcessPool extends AbstractExecutorService {
      * of {@code map}), a {@link BrokenWorkerException}, or the failure to send a result back. Interrupted while it
      * waits, it cancels every chunk, running ones included (see {@link #submit(Callable) submit}'s cancellation with
      * {@code mayInterruptIfRunning}), and throws {@link InterruptedException}. There is no lazy iterator and no
-     * timeout, as CPython's {@code map} has: call {@code submit} per chunk for those.
+     * timeout, as CPython's {@code map} has: call {@code submit} per chunk for those. It blocks its thread, as
+     * CPython's does: a task calls it through {@code Aio.toThread(() -> pool.map(fn, items, n))}, so that its loop
+     * runs on meanwhile (asyncio's {@code await asyncio.to_thread(lambda: list(pool.map(...)))}).
      *
      * @param <T>       the type of the items
      * @param <R>       the type of the results
