@@ -234,7 +234,9 @@ public final class Aio {
 
     /**
      * Suspends the calling task for {@code seconds} of loop time: asyncio's {@code sleep()}. {@code sleep(0)} lets
-     * every other ready task run once and then resumes.
+     * every other ready task run once and then resumes. Loop time counts in nanoseconds: a positive delay is rounded
+     * to the nearest one, and one below half a nanosecond sleeps one (not {@code sleep(0)}, after which a virtual
+     * clock would not have moved), as does {@link EventLoop#callLater(double, Runnable)}.
      *
      * <p>Cancellation: if the task is cancelled while sleeping, this throws {@link CancellationException} at once.
      *

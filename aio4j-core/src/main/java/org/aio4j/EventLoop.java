@@ -779,7 +779,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}. A
      * delay that would end past the latest loop time a timer can have (about 292 years, see the class comment) ends
-     * there, and so does {@link Double#POSITIVE_INFINITY}.
+     * there, and so does {@link Double#POSITIVE_INFINITY}. A positive delay is rounded to the nearest nanosecond, and
+     * is one nanosecond at least (a timer, so that a virtual clock moves), as for {@link Aio#sleep(double)}.
      *
      * @param delaySeconds how long from now, in seconds of loop time
      * @param callback     the code to run on the loop's thread
@@ -2480,7 +2481,12 @@ public final class EventLoop implements AutoCloseable {
         if (!(seconds >= 0)) {
             throw new IllegalArgumentException(what + " must be a number of seconds >= 0, got " + seconds);
         }
-        return seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : Math.round(seconds * 1e9);
+        if (seconds >= Long.MAX_VALUE / 1e9) {
+            return Long.MAX_VALUE;
+        }
+        // A positive delay is at least a nanosecond: rounded to 0 it would be a sleep(0), after which a virtual clock
+        // never moves (a loop computing its sleep from float arithmetic, 4.4e-17 s say, would spin there for ever).
+        return seconds > 0 ? Math.max(1, Math.round(seconds * 1e9)) : 0;
     }
 
     static long toNanos(Duration d, String what) {

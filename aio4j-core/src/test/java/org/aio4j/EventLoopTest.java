@@ -390,6 +390,39 @@ class EventLoopTest {
     }
 
     @Test
+    void aPositiveDelayBelowANanosecondStillLetsTheVirtualClockMove() throws Exception {
+        // A token bucket refilling at 5 per second, checked 0.2 s after it emptied, holds (0.6 - 0.4) * 5 =
+        // 0.9999999999999998 tokens and sleeps the 4.4e-17 s missing: that sleep, rounded to 0 ns, was a sleep(0),
+        // after which the virtual clock never moved and the loop spun for ever (the real clock moves on by itself).
+        double[] seen = TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Aio.sleep(0.4);
+            double tokens = 0;
+            double updated = loop.time();
+            Aio.sleep(0.2);
+            int sleeps = 0;
+            while (true) {
+                tokens += (loop.time() - updated) * 5;
+                updated = loop.time();
+                if (tokens >= 1 || sleeps == 1000) {
+                    break;
+                }
+                Aio.sleep((1 - tokens) / 5);
+                sleeps++;
+            }
+            Future<String> soon = loop.createFuture();
+            loop.callLater(1e-12, () -> soon.setResult("at " + loop.time()));
+            Aio.sleep(0);
+            boolean ranAfterSleepZero = soon.isDone();
+            soon.await();
+            return new double[] {sleeps, ranAfterSleepZero ? 1 : 0, loop.time()};
+        });
+        assertThat(seen[0]).isEqualTo(1);    // one sleep of a nanosecond, not a spin
+        assertThat(seen[1]).isEqualTo(0);    // callLater(1e-12) is a timer of 1 ns, not a callSoon
+        assertThat(seen[2]).isEqualTo(0.600000002);
+    }
+
+    @Test
     void sleepWithAResultReturnsItOnceTheDelayIsOver() throws Exception {
         // CPython 3.13: await asyncio.sleep(0.5, result="slept") gives "slept" at loop time 0.5
         List<String> seen = TestLoops.runVirtual(() -> {
