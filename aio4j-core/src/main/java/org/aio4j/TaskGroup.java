@@ -205,8 +205,9 @@ public final class TaskGroup implements AutoCloseable {
     }
 
     /**
-     * Ends the group. If it was joined, does nothing. Otherwise cancels the tasks that are still running, waits for
-     * them to finish, and throws the group's {@link TaskGroupException} if it has errors (a copy, if they were already
+     * Ends the group. If it was joined, does nothing. Otherwise cancels the tasks that are still running (unless a
+     * failure of the group cancelled them already: they are not cancelled twice, so their clean-up may await), waits
+     * for them to finish, and throws the group's {@link TaskGroupException} if it has errors (a copy, if they were already
      * delivered to the block, which may have caught them).
      *
      * @throws TaskGroupException    if a task of a group that was not joined failed
@@ -228,7 +229,9 @@ public final class TaskGroup implements AutoCloseable {
                 running++;
             }
         }
-        if (running > 0) {
+        if (running > 0 && !aborting) {
+            // Once, as asyncio's __aexit__: a group a failure aborted already cancelled its tasks, and cancelling
+            // them again would cut short the clean-up they run in their finally blocks.
             abort();
             LOG.log(System.Logger.Level.INFO, () -> "TaskGroup closed without join(): cancelled its unfinished tasks"
                     + " (call tg.join() at the end of the try block to wait for them)");

@@ -75,6 +75,55 @@ class TaskGroupCPythonTest {
     }
 
     /*
+     * async def cleaner():
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError:
+     *         log("cleaner cancelled", elapsed)
+     *         try: await asyncio.sleep(1); log("cleaner cleaned", elapsed)
+     *         except asyncio.CancelledError: log("cleaner cancelled again", elapsed)
+     *         raise
+     * async def bad(): await asyncio.sleep(1); raise ValueError("child")
+     * try:
+     *     async with asyncio.TaskGroup() as tg:
+     *         tg.create_task(cleaner()); tg.create_task(bad())
+     *         await asyncio.sleep(5)
+     * except* ValueError as eg: log("eg", [str(e) for e in eg.exceptions], elapsed)
+     * CPython: cleaner cancelled 1.0 | cleaner cleaned 2.0 | eg ['child'] 2.0
+     */
+    @Test
+    void theBlockLeftByItsGroupsFailureDoesNotCancelAChildCleaningUpAgain() throws Exception {
+        // close() cancelled the tasks still running a second time although the failure had cancelled them already,
+        // so a child awaiting in its clean-up lost it (asyncio's __aexit__ aborts only a group not aborting yet)
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        seen.add("cleaner cancelled " + loop.time());
+                        try {
+                            Aio.sleep(1);
+                            seen.add("cleaner cleaned " + loop.time());
+                        } catch (CancellationException again) {
+                            seen.add("cleaner cancelled again " + loop.time());
+                        }
+                        throw e;
+                    }
+                });
+                tg.createTask(failingAfterASecond("child"));
+                Aio.sleep(5);
+                tg.join();
+            } catch (TaskGroupException eg) {
+                seen.add("eg " + eg.exceptions().stream().map(Throwable::getMessage).toList() + " " + loop.time());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("cleaner cancelled 1.0", "cleaner cleaned 2.0", "eg [child] 2.0");
+    }
+
+    /*
      * async def body():
      *     try:
      *         async with asyncio.TaskGroup() as outer:
