@@ -87,8 +87,12 @@ import java.util.concurrent.locks.LockSupport;
  *   while the body waits in {@code emit}, their cancellations would land in the consumer's code.</li>
  * </ul>
  *
- * <p>Loop object: drive it from the tasks of one loop. {@code asend}/{@code athrow} are not provided: a Java
- * {@code for} loop has nothing to send.
+ * <h2>Throwing into the body</h2>
+ * {@link #athrow(RuntimeException)} is Python's {@code athrow()}: the exception is thrown at the {@code emit} where the
+ * body waits, and the body either handles it and emits its next item (which {@code athrow} returns), or ends.
+ *
+ * <p>Loop object: drive it from the tasks of one loop. {@code asend} is not provided: a Java {@code for} loop has
+ * nothing to send.
  *
  * @param <T> the item type
  */
@@ -126,6 +130,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
          *
          * @param item the item to hand over; may be {@code null}
          * @throws GeneratorExit         if the generator is closed while the body waits here: let it propagate
+         * @throws RuntimeException      the exception {@link AsyncGenerator#athrow} threw in while the body waited here
          * @throws IllegalStateException if called while the generator is being closed, or not by the body itself
          */
         void emit(T item);
@@ -158,6 +163,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     /** Which of the two threads may run; the hand-off between them. */
     private volatile int turn = CONSUMER;
     private boolean closeRequested;
+    /** The exception {@link #athrow} hands to the body, to be thrown at its emit; null otherwise. */
+    private RuntimeException thrownIn;
     /**
      * The error of a body that emitted while being closed, kept for the caller of {@link #aclose()} even if the body
      * catches it (PEP 525: {@code aclose()} raises "async generator ignored GeneratorExit").
@@ -209,11 +216,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         if (hasItem) {
             return true;
         }
-        Throwable f = failure;
-        if (f != null) {
-            failure = null;
-            throw Failures.unchecked(f);
-        }
+        throwFailure();
         return false;
     }
 
@@ -223,10 +226,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         if (!hasNext()) {
             throw new NoSuchElementException("async generator is exhausted: " + this);
         }
-        T x = item;
-        item = null;
-        hasItem = false;
-        return x;
+        return takeItem();
     }
 
     /**
@@ -260,6 +260,69 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                 drive(task);
             }
         }
+        throwFailure();
+    }
+
+    /**
+     * Throws {@code error} into the body at the {@code emit} where it waits, runs the body until it emits its next item
+     * or ends, and returns that item: asyncio's {@code await agen.athrow(error)}. The body may catch {@code error} and
+     * go on (the item it emits next is returned here, not to the next {@link #next()}); if it lets {@code error} or
+     * another exception out, the generator is exhausted and that exception is thrown here, as it is (a checked one
+     * in a {@link java.util.concurrent.CompletionException}); if it returns, the generator is exhausted and this
+     * throws {@link NoSuchElementException} (Python's {@code StopAsyncIteration}). The calling task may suspend
+     * while the body runs, as in {@link #hasNext()}.
+     *
+     * <p>On a generator that has not started, {@code error} is thrown here at once and the generator is closed, its
+     * body never run, as in Python.
+     *
+     * @param error the exception to raise in the body
+     * @return the item the body emits after handling {@code error}
+     * @throws RuntimeException         {@code error}, or what else the body threw
+     * @throws NoSuchElementException   if the body returned instead of emitting, or the generator was already exhausted
+     *                                  or closed
+     * @throws IllegalStateException    if {@link #hasNext()} fetched an item that {@link #next()} has not taken (it
+     *                                  would be lost), the body is running, or the caller is no task of the
+     *                                  generator's loop; the generator is then left as it was
+     * @throws NullPointerException     if {@code error} is null
+     */
+    public T athrow(RuntimeException error) {
+        Objects.requireNonNull(error, "athrow(): the exception to throw into the body must not be null");
+        switch (state) {
+            case CREATED -> {
+                state = State.CLOSED;
+                throw error;
+            }
+            case CLOSED -> {
+                hasNext(); // throws if the end of the task that owned it closed it half-way
+                throw new NoSuchElementException("athrow(): async generator is exhausted: " + this);
+            }
+            case RUNNING, SUSPENDED -> {
+            }
+        }
+        Task<?> task = driverFor("AsyncGenerator.athrow()");
+        if (hasItem) {
+            throw new IllegalStateException("athrow(): an item that hasNext() fetched is not taken yet, and throwing"
+                    + " into the body would lose it: take it with next() first: " + this);
+        }
+        thrownIn = error;
+        drive(task);
+        if (hasItem) {
+            return takeItem();
+        }
+        throwFailure();
+        throw new NoSuchElementException("athrow(): the generator's body returned without emitting: " + this);
+    }
+
+    /** The item the body emitted, handed over: the generator holds it no more. */
+    private T takeItem() {
+        T x = item;
+        item = null;
+        hasItem = false;
+        return x;
+    }
+
+    /** Throws what the body threw, if it has not been reported yet: it is reported once. */
+    private void throwFailure() {
         Throwable f = failure;
         if (f != null) {
             failure = null;
@@ -419,6 +482,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         awaitTurn(PRODUCER);
         if (closeRequested) {
             throw new GeneratorExit();
+        }
+        RuntimeException thrown = thrownIn;
+        if (thrown != null) {
+            thrownIn = null;
+            throw thrown;
         }
     }
 

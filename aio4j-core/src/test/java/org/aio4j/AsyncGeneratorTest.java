@@ -97,6 +97,88 @@ class AsyncGeneratorTest {
                 "aclose returned at 2.0");
     }
 
+    /*
+     * async def resilient(items):          # CPython 3.13
+     *     n = 0
+     *     while True:
+     *         try:
+     *             yield items[n % len(items)]; n += 1
+     *         except KeyError as e: log("told to skip", e); n += 2
+     * r = resilient("abcd"); log(await anext(r), await anext(r))
+     * log("athrow ->", await r.athrow(KeyError("x"))); log(await anext(r))
+     * try: await r.athrow(ValueError("fatal"))
+     * except ValueError as e: log("propagated", e)
+     * try: await anext(r)
+     * except StopAsyncIteration: log("exhausted")
+     * CPython: a b | told to skip 'x' | athrow -> d | a | propagated fatal | exhausted
+     */
+    @Test
+    void athrowRaisesAtTheEmitAndReturnsTheNextItemOrPassesTheFailureOn() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            List<String> items = List.of("a", "b", "c", "d");
+            var r = AsyncGenerator.<String>of(out -> {
+                int n = 0;
+                while (true) {
+                    try {
+                        Aio.sleep(0.01);
+                        out.emit(items.get(n % items.size()));
+                        n++;
+                    } catch (NoSuchElementException e) {
+                        log.add("told to skip " + e.getMessage());
+                        n += 2;
+                    }
+                }
+            });
+            log.add(r.next() + " " + r.next());
+            log.add("athrow -> " + r.athrow(new NoSuchElementException("x")));
+            log.add(r.next());
+            try {
+                r.athrow(new IllegalArgumentException("fatal"));
+            } catch (IllegalArgumentException e) {
+                log.add("propagated " + e.getMessage());
+            }
+            log.add(r.hasNext() ? "not exhausted" : "exhausted");
+            return null;
+        });
+        assertThat(log).containsExactly("a b", "told to skip x", "athrow -> d", "a", "propagated fatal", "exhausted");
+    }
+
+    /*
+     * CPython 3.13: athrow(e) into a generator that never started raises e and closes it, its body never run; into
+     * one whose body catches e and returns, StopAsyncIteration.
+     */
+    @Test
+    void athrowBeforeTheStartClosesTheGeneratorAndABodyThatReturnsEndsIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var fresh = counting(3, 0, log);
+            var boom = new IllegalStateException("fresh");
+            assertThatThrownBy(() -> fresh.athrow(boom)).isSameAs(boom);
+            assertThat(fresh.hasNext()).isFalse();
+            var catcher = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                } catch (IllegalStateException e) {
+                    log.add("caught, returning");
+                }
+            });
+            assertThat(catcher.next()).isEqualTo(1);
+            assertThatThrownBy(() -> catcher.athrow(new IllegalStateException("x")))
+                    .isInstanceOf(NoSuchElementException.class).hasMessageContaining("returned without emitting");
+            assertThatThrownBy(() -> catcher.athrow(new IllegalStateException("y")))
+                    .isInstanceOf(NoSuchElementException.class).hasMessageContaining("exhausted");
+            var held = counting(3, 0, log);
+            assertThat(held.hasNext()).isTrue();
+            assertThatThrownBy(() -> held.athrow(new IllegalStateException("z")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("take it with next() first");
+            assertThat(held.next()).isEqualTo(0);
+            held.aclose();
+            return null;
+        });
+        assertThat(log).containsExactly("caught, returning", "start", "emit 0", "finally");
+    }
+
     @Test
     void closingAGeneratorThatNeverStartedRunsNothing() throws Exception {
         List<String> log = new ArrayList<>();
