@@ -643,6 +643,34 @@ public final class Aio {
     }
 
     /**
+     * Runs {@code coroutine} in a new task and returns {@link #shield(Future) shield} of it: asyncio's
+     * {@code shield(coro())}, which wraps a coroutine in a task. The task goes on when the awaiter is cancelled (a
+     * final flush in a {@code finally} block, say); the caller may keep neither, since the loop references the task
+     * until it ends, and its failure nobody awaited is reported by the loop.
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the work to run in a task of its own
+     * @return a future that follows the new task but whose cancellation does not cancel it
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if no loop is running on this thread
+     */
+    public static <T> Future<T> shield(Coroutine<T> coroutine) {
+        return shield(createTask(Objects.requireNonNull(coroutine, "coroutine must not be null")));
+    }
+
+    /**
+     * As {@link #shield(Coroutine)}, for a coroutine without a result: {@code await asyncio.shield(flush())}.
+     *
+     * @param coroutine the work to run in a task of its own
+     * @return a future that follows the new task but whose cancellation does not cancel it; its result is {@code null}
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if no loop is running on this thread
+     */
+    public static Future<Void> shield(VoidCoroutine coroutine) {
+        return shield(createTask(Objects.requireNonNull(coroutine, "coroutine must not be null")));
+    }
+
+    /**
      * Opens a deadline {@code delay} from now for the block of a try-with-resources statement: asyncio's
      * {@code asyncio.timeout(delay)}. See {@link Timeout}. asyncio's {@code timeout(None)}, a scope with no deadline
      * yet for {@link Timeout#reschedule} to set, is {@link #timeoutAt timeoutAt(Double.POSITIVE_INFINITY)}: a

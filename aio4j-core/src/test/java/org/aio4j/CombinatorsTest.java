@@ -433,6 +433,47 @@ class CombinatorsTest {
         });
     }
 
+    /*
+     * async def writer():
+     *     try: await asyncio.sleep(10)
+     *     finally:
+     *         try: await asyncio.shield(flush())         # flush(): sleep(0.05), log("flushed")
+     *         except asyncio.CancelledError: log("writer cancelled during the flush"); raise
+     * w = create_task(writer()); await sleep(0.01); w.cancel(); await sleep(0.01); w.cancel(); ...; await sleep(0.1)
+     * CPython 3.13: writer cancelled during the flush 0.02 | flushed 0.06
+     */
+    @Test
+    void shieldOfACoroutineRunsItInATaskThatTheCancellationOfTheAwaiterLeavesRunning() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Task<Void> writer = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } finally {
+                    try {
+                        Aio.shield(() -> {
+                            Aio.sleep(0.05);
+                            log.add("flushed " + loop.time());
+                        }).await();
+                    } catch (CancellationException e) {
+                        log.add("writer cancelled during the flush " + loop.time());
+                        throw e;
+                    }
+                }
+            });
+            Aio.sleep(0.01);
+            writer.cancel();
+            Aio.sleep(0.01);
+            writer.cancel();
+            assertThatThrownBy(writer::await).isInstanceOf(CancellationException.class);
+            Aio.sleep(0.1);
+            assertThat(Aio.shield(() -> Aio.sleep(1, "v")).await()).isEqualTo("v");
+            return null;
+        });
+        assertThat(log).containsExactly("writer cancelled during the flush 0.02", "flushed 0.06");
+    }
+
     @Test
     void awaitingACompletionStageDoesNotBlockTheLoop() throws Exception {
         List<String> log = new ArrayList<>();
