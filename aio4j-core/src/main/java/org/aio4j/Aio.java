@@ -484,8 +484,13 @@ public final class Aio {
     /**
      * The futures in the order they complete: asyncio's {@code as_completed()}. Each {@code next()} of the iterator
      * suspends the calling task until another future is done and returns it (the future itself, so its result or
-     * exception can be asked for). Use a {@link #timeout} scope around the loop for a deadline. As asyncio's, it is
-     * one iterator: each call of {@code iterator()} returns the same one, and a future given twice is returned once.
+     * exception can be asked for). As asyncio's, it is one iterator: each call of {@code iterator()} returns the same
+     * one, and a future given twice is returned once.
+     *
+     * <p>asyncio's {@code as_completed(fs, timeout=t)} is a {@link #timeout} scope around the loop. Its expiry is a
+     * {@link TimeoutCancellationException} (see {@link Timeout}), and it bounds the body of the loop too: an await
+     * there at the deadline is cancelled, where asyncio raises {@code TimeoutError} only from the wait for the next
+     * future. As in asyncio, the futures still pending are not cancelled by it: cancel them if they are not wanted.
      *
      * @param <F>     the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
      * @param futures the futures to return as they complete; each of the running loop
