@@ -233,8 +233,10 @@ public final class TaskGroup implements AutoCloseable {
             // Once, as asyncio's __aexit__: a group a failure aborted already cancelled its tasks, and cancelling
             // them again would cut short the clean-up they run in their finally blocks.
             abort();
-            LOG.log(System.Logger.Level.INFO, () -> "TaskGroup closed without join(): cancelled its unfinished tasks"
-                    + " (call tg.join() at the end of the try block to wait for them)");
+            int cancelled = running;
+            LOG.log(System.Logger.Level.INFO, () -> "TaskGroup closed without join(): cancelled its " + cancelled
+                    + " unfinished task(s), as asyncio does when the block raises; if the block ended normally, call"
+                    + " tg.join() at its end to wait for them");
         }
         joining = true;
         RuntimeException cancellation = waitForAll();
