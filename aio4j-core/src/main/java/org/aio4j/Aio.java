@@ -567,6 +567,21 @@ public final class Aio {
         }
     }
 
+    /**
+     * As {@link #waitFor(Coroutine, Duration)}, for a coroutine without a result: asyncio's
+     * {@code await asyncio.wait_for(event.wait(), timeout)} is {@code Aio.waitFor(() -> event.await(), timeout)}.
+     *
+     * @param coroutine the work to run in the calling task
+     * @param timeout   the longest it may take, in loop time, or {@code null} for no limit
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws Exception                the coroutine's exception
+     * @throws CancellationException if the calling task is cancelled other than by this deadline
+     */
+    public static void waitFor(VoidCoroutine coroutine, Duration timeout) throws Exception {
+        waitFor(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), timeout);
+    }
+
     private static <T> T expireNow(Future<T> future) throws Exception {
         if (future.isDone()) {
             // Nothing timed out: its outcome as it is (a future cancelled before the call raises its cancellation,

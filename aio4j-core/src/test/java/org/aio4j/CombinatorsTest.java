@@ -397,6 +397,32 @@ class CombinatorsTest {
         assertThat(left).as("done callbacks left on the future by waitFor calls that were cancelled").isEqualTo(0);
     }
 
+    /*
+     * ev = asyncio.Event()
+     * try: await asyncio.wait_for(ev.wait(), 0.1)
+     * except TimeoutError: log("timed out", elapsed)
+     * loop.call_later(0.5, ev.set); await asyncio.wait_for(ev.wait(), 1); log("set", elapsed)
+     * CPython 3.13: timed out 0.1 | set 0.6
+     */
+    @Test
+    void waitForTakesACoroutineWithoutAResult() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Event ev = new Event();
+            try {
+                Aio.waitFor(() -> ev.await(), Duration.ofMillis(100));
+            } catch (TimeoutException e) {
+                log.add("timed out " + loop.time());
+            }
+            loop.callLater(0.5, ev::set);
+            Aio.waitFor(() -> ev.await(), Duration.ofSeconds(1));
+            log.add("set " + loop.time());
+            return null;
+        });
+        assertThat(log).containsExactly("timed out 0.1", "set 0.6");
+    }
+
     @Test
     void waitForWithoutTimeoutJustAwaits() throws Exception {
         String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(7, "x", new ArrayList<>())), null));
