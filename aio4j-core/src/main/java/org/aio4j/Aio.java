@@ -356,6 +356,29 @@ public final class Aio {
         return gather(tasksOf(coroutines, "gather"));
     }
 
+    /**
+     * As {@link #gather(Coroutine[])}, for coroutines without a result: asyncio's {@code gather(work(a), work(b))} of
+     * coroutines that return {@code None}.
+     *
+     * @param coroutines the coroutines to run, each in a new task
+     * @return a future, done once every task is done or one fails, of as many {@code null}s as coroutines
+     * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
+     */
+    public static Future<List<Void>> gather(VoidCoroutine... coroutines) {
+        return gather(tasksOf(withNullResults(coroutines), "gather"));
+    }
+
+    /** The coroutines as coroutines of a null result, in order (a null kept as it is, for tasksOf to refuse). */
+    @SuppressWarnings("unchecked") // an array of Coroutine<?> holding only Coroutine<Void>s
+    private static Coroutine<Void>[] withNullResults(VoidCoroutine[] coroutines) {
+        Objects.requireNonNull(coroutines, "coroutines must not be null");
+        Coroutine<Void>[] result = (Coroutine<Void>[]) new Coroutine<?>[coroutines.length];
+        for (int i = 0; i < coroutines.length; i++) {
+            result[i] = coroutines[i] == null ? null : coroutines[i].asCoroutine();
+        }
+        return result;
+    }
+
     /** A task for each coroutine, in order; all are checked first, so that a null leaves no task behind. */
     private static <T> List<Future<? extends T>> tasksOf(Coroutine<? extends T>[] coroutines, String caller) {
         Objects.requireNonNull(coroutines, "coroutines must not be null");
@@ -426,6 +449,18 @@ public final class Aio {
      */
     public static Future<List<Object>> gatherWithExceptions(Coroutine<?>... coroutines) {
         return gatherWithExceptions(tasksOf(coroutines, "gatherWithExceptions"));
+    }
+
+    /**
+     * As {@link #gatherWithExceptions(Coroutine[])}, for coroutines without a result.
+     *
+     * @param coroutines the coroutines to run, each in a new task
+     * @return a future, done once every task is done, of {@code null} or the exception of each, in argument order; it
+     *         fails only if it is cancelled
+     * @throws NullPointerException if {@code coroutines} or one of them is null; no task is created then
+     */
+    public static Future<List<Object>> gatherWithExceptions(VoidCoroutine... coroutines) {
+        return gatherWithExceptions(tasksOf(withNullResults(coroutines), "gatherWithExceptions"));
     }
 
     /**

@@ -423,6 +423,30 @@ class CombinatorsTest {
         assertThat(log).containsExactly("timed out 0.1", "set 0.6");
     }
 
+    /*
+     * async def work(name, d): await asyncio.sleep(d); log(name, elapsed)
+     * async def boom(): await asyncio.sleep(1); raise ValueError("boom")
+     * log(await asyncio.gather(work("a", 2), work("b", 1)))
+     * log(await asyncio.gather(work("c", 1), boom(), return_exceptions=True))
+     * CPython 3.13: b 1.0 | a 2.0 | [None, None] | c 3.0 | [None, ValueError('boom')]
+     */
+    @Test
+    void gatherTakesCoroutinesWithoutAResult() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            log.add(String.valueOf(Aio.gather(
+                    () -> { Aio.sleep(2); log.add("a " + loop.time()); },
+                    () -> { Aio.sleep(1); log.add("b " + loop.time()); }).await()));
+            List<Object> outcomes = Aio.gatherWithExceptions(
+                    () -> { Aio.sleep(1); log.add("c " + loop.time()); },
+                    () -> { Aio.sleep(1); throw new IllegalStateException("boom"); }).await();
+            log.add(outcomes.get(0) + ", " + ((Throwable) outcomes.get(1)).getMessage());
+            return null;
+        });
+        assertThat(log).containsExactly("b 1.0", "a 2.0", "[null, null]", "c 3.0", "null, boom");
+    }
+
     @Test
     void waitForWithoutTimeoutJustAwaits() throws Exception {
         String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(7, "x", new ArrayList<>())), null));
