@@ -156,7 +156,8 @@ public final class Aio {
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
-     * @return the new task, scheduled to start on a later pass of the loop
+     * @return the new task, scheduled to start on a later pass of the loop (or, with the loop's
+     *         {@link TaskFactory#EAGER eager} task factory, started already, see {@link EventLoop#setTaskFactory})
      */
     public static <T> Task<T> createTask(Coroutine<T> coroutine) {
         return runningLoop().createTask(coroutine);

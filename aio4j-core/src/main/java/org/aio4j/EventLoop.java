@@ -148,6 +148,7 @@ public final class EventLoop implements AutoCloseable {
     /** shutdownDefaultExecutor() was called and no executor was set since: runInExecutor(null) is refused. */
     private boolean defaultExecutorShutDown;
     private boolean ownsDefaultExecutor;
+    private TaskFactory taskFactory = TaskFactory.DEFAULT;
 
     // ---- scheduling state: touched only by the thread holding the loop
     final ArrayDeque<Object> ready = new ArrayDeque<>();
@@ -167,6 +168,10 @@ public final class EventLoop implements AutoCloseable {
     private Future<?> stopTarget;
     /** {@link #close()} is finishing the pending work, on the thread that holds the loop. */
     private boolean closing;
+    /** A run has begun its iterations (asyncio's {@code is_running()} as a task factory sees it). */
+    private boolean turning;
+    /** The eager start in progress (the innermost, when one task's eager step starts another), or null. */
+    private EagerStart eager;
     /** Observers of steps (watchdog, timeline, JFR). */
     final Tracing tracing = new Tracing(this);
     /** Threads blocked in {@link Future#get()} outside the loop on this loop's futures. */
@@ -919,6 +924,8 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Wraps {@code coroutine} in a task scheduled to start in a later iteration: asyncio's {@code create_task()}.
      * The loop keeps the task referenced until it is done. The task runs in a copy of the current {@link Context}.
+     * With the {@link TaskFactory#EAGER eager} task factory, a task created while the loop runs instead runs its first
+     * step before this returns (see {@link #setTaskFactory}).
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
@@ -942,7 +949,7 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
-        return newTask(coroutine, name, null);
+        return newTask(coroutine, name, null, true);
     }
 
     /**
@@ -967,7 +974,7 @@ public final class EventLoop implements AutoCloseable {
      * @throws IllegalStateException if the loop is closed, or this thread does not hold the running loop
      */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name, Context context) {
-        return newTask(coroutine, name, Objects.requireNonNull(context, "context must not be null"));
+        return newTask(coroutine, name, Objects.requireNonNull(context, "context must not be null"), true);
     }
 
     /**
@@ -986,7 +993,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /** A task running in {@code context} itself, or in a copy of the current context if it is null. */
-    private <T> Task<T> newTask(Coroutine<T> coroutine, String name, Context context) {
+    private <T> Task<T> newTask(Coroutine<T> coroutine, String name, Context context, boolean eagerly) {
         Objects.requireNonNull(coroutine, "coroutine must not be null");
         checkNotClosed();
         checkThread("createTask");
@@ -1002,12 +1009,103 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         live.add(task);
-        task.queued = true;
-        enqueue(task);
         if (Tracing.jfrOn) {
             JfrTracer.taskCreated(task);
         }
+        if (eagerly && taskFactory == TaskFactory.EAGER && turning) {
+            startEagerly(task);
+        } else {
+            task.queued = true;
+            enqueue(task);
+        }
         return task;
+    }
+
+    /**
+     * A task of the library's own (a server's handler, an iterator operator's helper, {@code communicate()}'s readers):
+     * queued as with the {@link TaskFactory#DEFAULT default} factory whatever the loop's task factory, since the code
+     * creating it counts on it not running before {@code createTask} returns.
+     */
+    <T> Task<T> createQueuedTask(Coroutine<T> coroutine, String name) {
+        return newTask(coroutine, name, null, false);
+    }
+
+    /**
+     * The eager start of {@code task} by the thread holding the loop (a task's, or one running a callback): asyncio's
+     * {@code Task.__eager_start}. The thread hands the loop to the new task's thread and waits; the task's first
+     * suspension or its end hands it straight back ({@link #endEagerStep}) instead of running the scheduler. The
+     * creator's step is ended for the observers meanwhile, and begins again when the loop is back.
+     */
+    private void startEagerly(Task<?> task) {
+        Thread me = Thread.currentThread();
+        Object creator = owner;
+        Task<?> creatorTask = currentTask;
+        Object creatorCallbackContext = callbackContext;
+        Object outerStep = tracing.active() ? tracing.stepping : null;
+        if (outerStep != null && outerStep != creatorTask && !(creatorTask == null && outerStep instanceof Handle)) {
+            outerStep = null; // tracing began after this step did: the step it saw begin last is another's
+        }
+        if (outerStep != null) {
+            tracing.stepEnded(outerStep, false);
+        }
+        EagerStart start = new EagerStart(task, creator, me, eager);
+        eager = start;
+        if (tracing.active()) {
+            tracing.stepStarted(task);
+        }
+        transferTo(task);
+        boolean interrupted = false;
+        do {
+            LockSupport.park(this);
+            interrupted |= Thread.interrupted(); // acted on where the creator next waits for the loop
+        } while (owner != creator);
+        eager = start.outer;
+        currentTask = creatorTask;
+        callbackContext = creatorCallbackContext;
+        if (outerStep != null && tracing.active()) {
+            tracing.stepStarted(outerStep);
+        }
+        if (interrupted) {
+            me.interrupt();
+        }
+    }
+
+    /**
+     * Whether {@code t} is in its eager step: started by {@link #startEagerly}, it has not yet suspended or ended. One
+     * plain read when no eager start is in progress, the only cost of eager tasks on the suspension path.
+     */
+    private boolean inEagerStep(Task<?> t) {
+        EagerStart e = eager;
+        return e != null && e.task == t;
+    }
+
+    /** The task in its eager step suspends or ends: the loop goes back to the strand that created it, which waits. */
+    private void endEagerStep() {
+        EagerStart e = eager;
+        holderThread = e.creatorThread;
+        owner = e.creator;
+        LockSupport.unpark(e.creatorThread);
+    }
+
+    /**
+     * The task whose eager step {@code t} waits for, having created it, or null: for task dumps and deadlock reports,
+     * from any thread (a racy read, for diagnostics).
+     */
+    Task<?> startingEagerly(Task<?> t) {
+        for (EagerStart e = eager; e != null; e = e.outer) {
+            if (e.creator == t) {
+                return e.task;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * An eager start in progress: {@code task} runs its first step while {@code creator} (the {@link #owner} then: a
+     * task, the driver, or the finished task whose thread runs callbacks) waits on {@code creatorThread}; {@code outer}
+     * is the start this one is nested in (a task's eager step creating another task eagerly).
+     */
+    private record EagerStart(Task<?> task, Object creator, Thread creatorThread, EagerStart outer) {
     }
 
     /**
@@ -1033,6 +1131,64 @@ public final class EventLoop implements AutoCloseable {
      */
     public Task<Void> createTask(VoidCoroutine coroutine, String name) {
         return createTask(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), name);
+    }
+
+    /**
+     * Sets how the tasks created from now on start: asyncio's {@code set_task_factory()}, for the two factories asyncio
+     * provides ({@code loop.set_task_factory(asyncio.eager_task_factory)} is {@code setTaskFactory(TaskFactory.EAGER)},
+     * {@code set_task_factory(None)} is {@code setTaskFactory(TaskFactory.DEFAULT)}).
+     *
+     * <p>With {@link TaskFactory#EAGER}, a task created by a task or a callback of the running loop, with
+     * {@link #createTask} (every form), {@link Aio#createTask}, {@link TaskGroup#createTask}, {@link Aio#gather} or
+     * {@link Aio#gatherWithExceptions} of coroutines, {@link Aio#waitFor(Coroutine, Duration)} with a zero timeout or
+     * {@link #runCoroutineThreadsafe}, starts at once: {@code createTask} runs the new task's coroutine, as that task,
+     * until it first suspends (awaits a future not yet done, sleeps, {@code sleep(0)} included, waits on a queue or a
+     * lock), returns or throws, and only then returns it. Exactly as asyncio's eager start (checked against CPython
+     * 3.13):
+     * <ul>
+     *   <li>During the step, {@link #currentTask()} is the new task, which runs in a copy of the creator's
+     *   {@link Context} (or the one given to {@code createTask}), is among {@link #allTasks()}, and has the creator as
+     *   its {@link Task#parent()}; afterwards the creator's task is current again ({@code null} in a callback), and
+     *   what the step set in its context is not seen by the creator.</li>
+     *   <li>A coroutine that ends in the step gives a task already done, which never goes through the ready queue: its
+     *   exception is kept in it, not thrown to the creator, and is reported when the loop closes if nobody retrieves
+     *   it, as any task's; a done callback added to it runs soon ({@link #callSoon}), not inline.</li>
+     *   <li>A task that suspended in the step is resumed by the loop like any other; {@link Task#cancel} acts at its
+     *   suspension point.</li>
+     *   <li>So {@code createTask(a); createTask(b); log("main")} logs a's and b's first steps before "main", where the
+     *   default factory logs "main" first.</li>
+     * </ul>
+     * Tasks created while the loop is not running start in its first turn, as with the default factory (asyncio
+     * starts a task eagerly only if its loop is running): so does the main task of {@link #runUntilComplete},
+     * {@link Runner#run} and {@link Aio#run}. So do the tasks created while {@link #close()} finishes the pending work
+     * (cancelled before they start), and the library's own (a {@link Server}'s handler tasks, which asyncio starts
+     * eagerly too, {@link Subprocess#communicate}'s readers, iterator operators' helpers).
+     *
+     * <p>The step runs on the new task's thread while the creator's waits, so the creator's step is ended for the
+     * observers of steps (the debug-mode watchdog, {@link Timeline}, JFR) before the new task's and begun again after
+     * it. It costs two hand-overs of the loop between threads, so an eager start is no faster here than a queued
+     * one, where asyncio saves a turn of the loop: use it for the order a program relies on. asyncio 3.13.0 names the
+     * task only after its step (inside it, a task given a name is still called {@code Task-N}); here it has its name
+     * from the start.
+     *
+     * @param factory how tasks start: {@link TaskFactory#EAGER} or {@link TaskFactory#DEFAULT}
+     * @throws NullPointerException  if {@code factory} is null ({@link TaskFactory#DEFAULT} is asyncio's {@code None})
+     * @throws IllegalStateException if this thread does not hold the running loop
+     */
+    public void setTaskFactory(TaskFactory factory) {
+        Objects.requireNonNull(factory, "factory must not be null: TaskFactory.DEFAULT is asyncio's None");
+        checkThread("setTaskFactory");
+        taskFactory = factory;
+    }
+
+    /**
+     * How the tasks created now start: asyncio's {@code get_task_factory()}, which returns {@code None} where this
+     * returns {@link TaskFactory#DEFAULT}. See {@link #setTaskFactory}.
+     *
+     * @return the loop's task factory, {@link TaskFactory#DEFAULT} unless {@link #setTaskFactory} set another
+     */
+    public TaskFactory getTaskFactory() {
+        return taskFactory;
     }
 
     /**
@@ -1858,9 +2014,13 @@ public final class EventLoop implements AutoCloseable {
         if (tracing.active()) {
             tracing.stepEnded(t, false);
         }
-        boolean spin = this.spin.worthTrying();
-        if (!handOff(t) || (spin && spinForTurn(t))) {
-            return;
+        if (inEagerStep(t)) {
+            endEagerStep();
+        } else {
+            boolean spin = this.spin.worthTrying();
+            if (!handOff(t) || (spin && spinForTurn(t))) {
+                return;
+            }
         }
         t.parked = true;
         if (owner == t) {
@@ -1942,12 +2102,18 @@ public final class EventLoop implements AutoCloseable {
             }
             if (closing) {
                 transferTo(DRIVER);
+            } else if (inEagerStep(t)) {
+                endEagerStep();
             } else {
                 handOff(null);
             }
         } catch (Throwable internal) {
             fatal = internal;
-            transferTo(DRIVER);
+            if (inEagerStep(t)) {
+                endEagerStep(); // its creator goes on; the loop returns to its driver with the failure at this iteration's end
+            } else {
+                transferTo(DRIVER);
+            }
         }
     }
 
@@ -2234,6 +2400,7 @@ public final class EventLoop implements AutoCloseable {
 
     private void enterRunning() {
         warmUp();
+        turning = true;
         currentTask = null;
         iterations = 0;
         batch = 0;
@@ -2253,6 +2420,7 @@ public final class EventLoop implements AutoCloseable {
             watchdog = null;
         }
         RunningLoops.remove(this);
+        turning = false;
         stopping = false;
         batch = 0;
         currentTask = null;
@@ -2405,7 +2573,7 @@ public final class EventLoop implements AutoCloseable {
         if (!closing || holderThread != Thread.currentThread() || currentTask != null) {
             throw new IllegalStateException("runTaskWhileClosing must be called by a callback of close(): " + this);
         }
-        Task<T> t = createTask(work, name);
+        Task<T> t = createQueuedTask(work, name);
         ready.removeLastOccurrence(t); // run here and now, not queued for the next round (which would cancel it)
         t.queued = false;
         transferTo(t);

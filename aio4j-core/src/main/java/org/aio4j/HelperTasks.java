@@ -18,7 +18,7 @@ final class HelperTasks {
     }
 
     <R> Task<R> start(Coroutine<R> body, String name) {
-        Task<R> t = loop.createTask(body, name);
+        Task<R> t = loop.createQueuedTask(body, name);
         tasks.add(t);
         return t;
     }

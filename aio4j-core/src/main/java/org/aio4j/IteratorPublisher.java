@@ -119,7 +119,7 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
 
         /** On the loop. */
         void start() {
-            pump = loop.createTask(this::pump, "publisher-pump");
+            pump = loop.createQueuedTask(this::pump, "publisher-pump");
             pump.addDoneCallback(done -> {
                 if (!pumped) {
                     endUnpumped();
@@ -150,7 +150,8 @@ final class IteratorPublisher<T> implements Flow.Publisher<T> {
                 // this one at once, so that the generator's finally blocks run.
                 loop.runTaskWhileClosing(close, "publisher-source-close");
             } else {
-                loop.createTask(close, "publisher-source-close"); // the loop still runs (Aio.run's cancellation round)
+                // The loop still runs (Aio.run's cancellation round).
+                loop.createQueuedTask(close, "publisher-source-close");
             }
         }
 

@@ -92,7 +92,7 @@ final class Runners {
         if (loop.inFlightSnapshot().isEmpty()) {
             return true;
         }
-        Task<Boolean> waiting = loop.createTask(() -> {
+        Task<Boolean> waiting = loop.createQueuedTask(() -> {
             Future<Void> drained = loop.inFlightDrained();
             // No timer of the loop's own on the real clock: it would hide calls stuck for ever from the deadlock
             // detection. A virtual clock reaches one only once every call left waits for the loop (it stands still

@@ -189,7 +189,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         }
         connections.add(t);
         t.start();
-        Task<Void> task = loop.createTask(() -> {
+        Task<Void> task = loop.createQueuedTask(() -> {
             handler.handle(t.reader, t.writer);
             return null;
         }, "stream handler of " + t);

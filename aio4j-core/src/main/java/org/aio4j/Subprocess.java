@@ -248,7 +248,7 @@ public final class Subprocess extends LoopBound {
         waitingTask(l, "communicate()");
         List<Task<byte[]>> parts = new ArrayList<>();
         if (stdin != null) {
-            parts.add(l.createTask(() -> {
+            parts.add(l.createQueuedTask(() -> {
                 try {
                     if (input != null) {
                         stdin.write(input);
@@ -261,8 +261,8 @@ public final class Subprocess extends LoopBound {
                 return null;
             }, "communicate() stdin of pid " + pid()));
         }
-        Task<byte[]> out = stdout == null ? null : l.createTask(() -> stdout.read(-1), "communicate() stdout");
-        Task<byte[]> err = stderr == null ? null : l.createTask(() -> stderr.read(-1), "communicate() stderr");
+        Task<byte[]> out = stdout == null ? null : l.createQueuedTask(() -> stdout.read(-1), "communicate() stdout");
+        Task<byte[]> err = stderr == null ? null : l.createQueuedTask(() -> stderr.read(-1), "communicate() stderr");
         for (Task<byte[]> t : new ArrayList<>(java.util.Arrays.asList(out, err))) {
             if (t != null) {
                 parts.add(t);

@@ -8,9 +8,11 @@ import java.util.concurrent.CancellationException;
  * A coroutine running on an event loop: asyncio's {@code Task}.
  *
  * <p>A task runs its {@link Coroutine} on a virtual thread of its own, started the first time the loop reaches the
- * task in its ready queue. Only one task of a loop runs at a time: a task holds the loop from the moment it is resumed
- * until it suspends (awaits a pending future, sleeps, waits on a queue or lock) or returns, and the loop then runs the
- * next ready callback or task, first in, first out. So the same program interleaves the same way every run.
+ * task in its ready queue (or at once, by {@code createTask}, with the {@link TaskFactory#EAGER eager} task factory,
+ * see {@link EventLoop#setTaskFactory}). Only one task of a loop runs at a time: a task holds the loop from the
+ * moment it is resumed until it suspends (awaits a pending future, sleeps, waits on a queue or lock) or returns, and
+ * the loop then runs the next ready callback or task, first in, first out. So the same program interleaves the same
+ * way every run.
  *
  * <p>The task is itself a {@link Future} of its coroutine's result; {@link #setResult} and {@link #setException}
  * are not supported (asyncio's {@code RuntimeError}).

@@ -48,7 +48,14 @@ final class Tracing {
         return observers.length != 0 || jfrOn;
     }
 
+    /**
+     * The subject of the step begun last and not ended, while anything observes steps: the step that an eager start
+     * ({@link EventLoop#setTaskFactory}) interrupts, ended and begun again around the new task's first step.
+     */
+    Object stepping;
+
     void stepStarted(Object subject) {
+        stepping = subject;
         long t = System.nanoTime();
         for (StepObserver o : observers) {
             o.stepStarted(loop, subject, t);
@@ -59,6 +66,7 @@ final class Tracing {
     }
 
     void stepEnded(Object subject, boolean finished) {
+        stepping = null;
         long t = System.nanoTime();
         for (StepObserver o : observers) {
             o.stepEnded(loop, subject, t, finished);

@@ -59,6 +59,10 @@ final class WaitGraph {
             if (t.loop.currentTask == t) {
                 return "nothing (running)";
             }
+            Task<?> starting = t.loop.startingEagerly(t);
+            if (starting != null) {
+                return "nothing (running; starting task " + starting.getName() + " eagerly)";
+            }
             return t.thread == null ? "nothing (not started)" : "nothing (ready)";
         }
         return target(w);

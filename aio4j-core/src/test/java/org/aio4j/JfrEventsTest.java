@@ -47,6 +47,31 @@ class JfrEventsTest {
         assertThat(Files.size(file)).isPositive();
     }
 
+    /**
+     * A task started eagerly ({@link EventLoop#setTaskFactory}) is recorded created before its first step, which ends
+     * where it suspends; the creator's step is recorded in two, ended before that step (as "suspended") and begun
+     * again after it.
+     */
+    @Test
+    void anEagerStartIsRecordedAsAStepOfItsOwnBetweenTwoOfItsCreator(@TempDir Path dir) throws Exception {
+        List<RecordedEvent> events = record(dir.resolve("loop.jfr"), () -> {
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.EAGER);
+            Aio.createTask(() -> Aio.sleep(1), "eager").await();
+            return null;
+        });
+        List<String> steps = events.stream()
+                .filter(e -> e.getEventType().getName().equals("org.aio4j.TaskStep"))
+                .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime))
+                .map(e -> e.getString("task") + " " + e.getString("outcome"))
+                .toList();
+        assertThat(steps).containsExactly("Task-1 suspended", "eager suspended", "Task-1 suspended", "eager finished",
+                "Task-1 finished");
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.getEventType().getName()).isEqualTo("org.aio4j.TaskCreated");
+            assertThat(e.getString("task")).isEqualTo("eager");
+        });
+    }
+
     /** A task cancelled before it ever ran finishes in the recording too, as every task created does. */
     @Test
     void aTaskCancelledBeforeItStartedIsRecordedFinishingCancelled(@TempDir Path dir) throws Exception {
