@@ -79,7 +79,10 @@ public final class TaskGroup implements AutoCloseable {
     }
 
     /**
-     * Creates a task in the group: asyncio's {@code TaskGroup.create_task()}.
+     * Creates a task in the group: asyncio's {@code TaskGroup.create_task()}. With the loop's
+     * {@link TaskFactory#EAGER eager} task factory the task runs its first step before this returns (see
+     * {@link EventLoop#setTaskFactory}), and one that fails there aborts the group at once, as in asyncio: the block
+     * goes on to its next suspension, which throws the group's abort, and a task created meanwhile is refused.
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
@@ -152,8 +155,14 @@ public final class TaskGroup implements AutoCloseable {
         }
         Task<T> task = context == null ? loop.createTask(coroutine, name) : loop.createTask(coroutine, name, context);
         task.group(this);
-        tasks.add(task);
-        task.addDoneCallback(this::onTaskDone);
+        if (task.isDone()) {
+            // Ended in an eager start (see EventLoop.setTaskFactory): taken in at once, as asyncio's TaskGroup does,
+            // so that a failure aborts the group before the block goes on.
+            onTaskDone(task);
+        } else {
+            tasks.add(task);
+            task.addDoneCallback(this::onTaskDone);
+        }
         return task;
     }
 

@@ -230,6 +230,73 @@ class EagerTaskCPythonTest {
                 "main resumed", "c step 2", "main end");
     }
 
+    /*
+     * async def child(n): log(n, "step 1"); await asyncio.sleep(0); log(n, "step 2")
+     * async def quick(n): log(n, "quick"); return n
+     * async def bad(): log("bad step"); raise ValueError("eager failure")
+     * async def main():
+     *     get_running_loop().set_task_factory(asyncio.eager_task_factory)
+     *     async with asyncio.TaskGroup() as tg:
+     *         tg.create_task(child("g1")); q = tg.create_task(quick("g2")); log("g2", q.done()); log("body end")
+     *     log("group done")
+     *     try:
+     *         async with asyncio.TaskGroup() as tg:
+     *             tg.create_task(bad())
+     *             try: tg.create_task(quick("late")); log("late added")
+     *             except RuntimeError as e: log("late refused")
+     *             try: await asyncio.sleep(0); log("slept")
+     *             except asyncio.CancelledError: log("body aborted"); raise
+     *     except* ValueError as eg: log("eg", [str(e) for e in eg.exceptions])
+     * CPython: g1 step 1 | g2 quick | g2 True | body end | g1 step 2 | group done | bad step | late refused
+     *          | body aborted | eg ['eager failure']
+     * A child that fails in its eager step aborts the group before create_task returns (asyncio's TaskGroup takes a
+     * task done at creation in at once): the next create_task is refused, the next suspension aborted.
+     */
+    @Test
+    void aTaskGroupTakesInAChildDoneInItsEagerStepAtOnce() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.EAGER);
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    seen.add("g1 step 1");
+                    Aio.sleep(0);
+                    seen.add("g1 step 2");
+                });
+                Task<String> q = tg.createTask(quick("g2", seen));
+                seen.add("g2 " + q.isDone());
+                seen.add("body end");
+                tg.join();
+            }
+            seen.add("group done");
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    seen.add("bad step");
+                    throw new IllegalArgumentException("eager failure");
+                });
+                try {
+                    tg.createTask(quick("late", seen));
+                    seen.add("late added");
+                } catch (IllegalStateException e) {
+                    seen.add("late refused");
+                }
+                try {
+                    Aio.sleep(0);
+                    seen.add("slept");
+                } catch (TaskGroupException e) {
+                    seen.add("body aborted");
+                    throw e;
+                }
+                tg.join();
+            } catch (TaskGroupException eg) {
+                seen.add("eg " + eg.exceptions().stream().map(Throwable::getMessage).toList());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("g1 step 1", "g2 quick", "g2 true", "body end", "g1 step 2", "group done",
+                "bad step", "late refused", "body aborted", "eg [eager failure]");
+    }
+
     private static Coroutine<String> quick(String n, List<String> seen) {
         return () -> {
             seen.add(n + " quick");
