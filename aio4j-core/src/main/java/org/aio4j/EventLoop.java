@@ -1166,8 +1166,8 @@ public final class EventLoop implements AutoCloseable {
      *
      * <p>The step runs on the new task's thread while the creator's waits, so the creator's step is ended for the
      * observers of steps (the debug-mode watchdog, {@link Timeline}, JFR) before the new task's and begun again after
-     * it. It costs two hand-overs of the loop between threads, so an eager start is no faster here than a queued
-     * one, where asyncio saves a turn of the loop: use it for the order a program relies on. asyncio 3.13.0 names the
+     * it. It costs two hand-overs of the loop between threads, so an eager start is slower here than a queued one,
+     * where asyncio saves a turn of the loop: use it for the order a program relies on, not for speed. asyncio 3.13.0 names the
      * task only after its step (inside it, a task given a name is still called {@code Task-N}); here it has its name
      * from the start.
      *
