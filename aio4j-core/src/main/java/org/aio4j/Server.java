@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * wrote and no end of stream is on its way: only the loop's tasks can send more, so a client and its handler each
  * waiting to read what the other will not send are reported as deadlocked. A Unix-domain client of the loop is known
  * as such when it connects to the path its server was started with (the same path, made absolute and normalized; not
- * through another link to the socket).
+ * through another link to the socket) while the socket file there is still the one that server bound (not once a
+ * later server at the path, of this loop or another, has replaced it).
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening socket if it
@@ -390,6 +391,16 @@ public final class Server extends LoopBound implements AutoCloseable {
         boolean toThisHost = to.getAddress().isLoopbackAddress() || to.getAddress().equals(from.getAddress());
         return listening.getPort() == to.getPort() && (listening.getAddress().isAnyLocalAddress() ? toThisHost
                 : listening.getAddress().equals(to.getAddress()));
+    }
+
+    /**
+     * On the loop: whether a connection that reached the socket file of identity {@code fileKey} (see
+     * {@link UnixSocketFile#keyAt}) may be this server's: any for a TCP server; for a Unix-domain one, only if that
+     * file is the one it bound. Another socket bound at its path since (by a later server, which deletes the file
+     * first, as asyncio's does) takes the connections to the path, and this one is no longer reached.
+     */
+    boolean isBoundTo(Object fileKey) {
+        return socketFile == null || fileKey != null && fileKey.equals(socketFile.key());
     }
 
     /**

@@ -51,7 +51,7 @@ final class Streams {
             } catch (IOException e) { // a reset during the connect, an unknown host: made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
-            return connected(loop, ch, limit);
+            return connected(loop, ch, limit, s -> true);
         } finally {
             loop.openStreams.connectEnded(connect);
         }
@@ -64,29 +64,51 @@ final class Streams {
         boolean toOwnServer = loop.openStreams.servers.stream().anyMatch(s -> s.listensOn(path));
         long connect = loop.openStreams.connectBegins();
         try {
-            SocketChannel ch;
+            UnixConnect connected;
             try {
-                ch = offload(loop, () -> closedOnFailure(SocketChannel.open(StandardProtocolFamily.UNIX), c -> {
-                    Path name = toOwnServer ? UnixClientNames.bind(c) : null;
-                    try {
-                        c.connect(UnixDomainSocketAddress.of(path));
-                    } finally {
-                        if (name != null) {
-                            deleteQuietly(name); // the socket keeps the name
+                connected = offload(loop, () -> {
+                    SocketChannel ch = closedOnFailure(SocketChannel.open(StandardProtocolFamily.UNIX), c -> {
+                        Path name = toOwnServer ? UnixClientNames.bind(c) : null;
+                        try {
+                            c.connect(UnixDomainSocketAddress.of(path));
+                        } finally {
+                            if (name != null) {
+                                deleteQuietly(name); // the socket keeps the name
+                            }
                         }
-                    }
-                }));
+                    });
+                    return new UnixConnect(ch, toOwnServer ? UnixSocketFile.keyAt(path) : null);
+                });
             } catch (IOException e) { // made on the connecting thread
                 throw namingThePath(e, path);
             }
-            return connected(loop, ch, limit);
+            // Only the server whose socket the path led to will accept: another of the loop at the same path may
+            // have had its file deleted by a later server's bind (or another process's), and listens unreached.
+            return connected(loop, connected.channel(), limit, s -> s.isBoundTo(connected.reached()));
         } finally {
             loop.openStreams.connectEnded(connect);
         }
     }
 
-    /** On the loop: the streams of {@code ch}, which a connect of the loop has just connected. */
-    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit) throws IOException {
+    /**
+     * A Unix-domain connection just made, and the identity of the socket file its path led to then (see
+     * {@link UnixSocketFile#keyAt}; null if not looked at, for a client of no server of the loop).
+     */
+    private record UnixConnect(SocketChannel channel, Object reached) implements Closeable {
+
+        /** Closes the connection: the calling task stopped waiting for it. */
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * On the loop: the streams of {@code ch}, which a connect of the loop has just connected; each server of the
+     * loop that {@code reached} accepts expects that connection's accept.
+     */
+    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit,
+                                        java.util.function.Predicate<Server> reached) throws IOException {
         StreamTransport t;
         try {
             t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
@@ -96,7 +118,9 @@ final class Streams {
         }
         t.start();
         for (Server server : loop.openStreams.servers) { // a server of this loop: its accept is on its way
-            server.expectAccept(t.peer(), t.local(), t);
+            if (reached.test(server)) {
+                server.expectAccept(t.peer(), t.local(), t);
+            }
         }
         return new StreamPair(t.reader, t.writer);
     }

@@ -46,6 +46,18 @@ record UnixSocketFile(Path path, Object key) {
     }
 
     /**
+     * Off the loop: the identity of the file at {@code path} now, to compare with a bound file's {@link #key()};
+     * null if there is none or it cannot be looked at.
+     */
+    static Object keyAt(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /**
      * Deletes the file if it is still the one bound; does nothing if it is gone or another. Any thread.
      *
      * @throws IOException if it cannot look or delete

@@ -161,6 +161,23 @@ class UnixStreamsTest {
     }
 
     @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it hung: an accept in flight for ever
+    void aServerWhosePathAnotherSocketTookExpectsNoAcceptOfTheLoopsClients() {
+        // A second server at the path deletes the first one's socket file, as asyncio's does; the first keeps
+        // listening, on a socket no path reaches. A client of the loop connecting to the path reaches the second.
+        Path path = dir.resolve("taken.sock");
+        assertThatThrownBy(() -> Aio.run(() -> {
+            try (Server first = Aio.startUnixServer((reader, writer) -> { }, path);
+                 Server second = Aio.startUnixServer((reader, writer) -> { }, path)) {
+                var conn = Aio.openUnixConnection(path);
+                conn.writer().write(b("x\n"));
+                Aio.getRunningLoop().createFuture().await(); // nothing completes it
+            }
+            return null;
+        })).isInstanceOf(DeadlockException.class);
+    }
+
+    @Test
     void aFailedConnectIsMadeInTheCallersTaskNamingThePath() throws Exception {
         Path missing = dir.resolve("missing.sock");
         Path stale = dir.resolve("stale.sock");
