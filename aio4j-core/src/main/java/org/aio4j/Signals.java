@@ -119,6 +119,14 @@ final class Signals {
         return name;
     }
 
+    /**
+     * The number of the signal named {@code name} (as {@link #validName} returns it), as this system numbers it: what
+     * the {@code kill} command is given, since the names it knows are not all the JVM's ({@code POLL}, {@code CLD}).
+     */
+    static int number(String name) {
+        return Jvm.number(Jvm.signal(name, name));
+    }
+
     /** The name {@code sun.misc.Signal} takes: without the "SIG" that may come first. */
     private static String name(String signal) {
         return signal.startsWith("SIG") ? signal.substring(3) : signal;
@@ -161,24 +169,28 @@ final class Signals {
         static final Class<?> HANDLER;
         private static final Constructor<?> NEW_SIGNAL;
         private static final Method HANDLE;
+        private static final Method NUMBER;
         private static final ReflectiveOperationException MISSING;
 
         static {
             Class<?> handler = null;
             Constructor<?> newSignal = null;
             Method handle = null;
+            Method number = null;
             ReflectiveOperationException missing = null;
             try {
                 Class<?> signal = Class.forName("sun.misc.Signal");
                 handler = Class.forName("sun.misc.SignalHandler");
                 newSignal = signal.getConstructor(String.class);
                 handle = signal.getMethod("handle", signal, handler);
+                number = signal.getMethod("getNumber");
             } catch (ReflectiveOperationException e) {
                 missing = e;
             }
             HANDLER = handler;
             NEW_SIGNAL = newSignal;
             HANDLE = handle;
+            NUMBER = number;
             MISSING = missing;
         }
 
@@ -200,6 +212,17 @@ final class Signals {
                     throw new IllegalArgumentException("unknown signal \"" + given + "\": give a signal's name in"
                             + " capitals, with or without \"SIG\" (\"INT\", \"TERM\", \"SIGHUP\", \"USR1\")");
                 }
+                throw unexpected(e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw unexpected(e);
+            }
+        }
+
+        /** {@code sig.getNumber()}. */
+        static int number(Object sig) {
+            try {
+                return (Integer) NUMBER.invoke(sig);
+            } catch (InvocationTargetException e) {
                 throw unexpected(e.getCause());
             } catch (ReflectiveOperationException e) {
                 throw unexpected(e);

@@ -301,9 +301,10 @@ public final class Subprocess extends LoopBound {
     /**
      * Sends the child a signal: asyncio's {@code send_signal(signal)}, with the signal's name instead of its number.
      * Does nothing if the child has exited, as {@link #terminate()} and {@link #kill()}. {@code TERM} and {@code KILL}
-     * are those two; any other signal is sent by the system's {@code kill} command ({@code sh -c 'kill -s NAME PID'}),
-     * which the calling thread waits for: the loop is held for the millisecond or so that starting a process takes
-     * (the JDK has no call that sends a signal to another process).
+     * are those two; any other signal is sent by the system's {@code kill} command, by its number
+     * ({@code sh -c 'kill -NUMBER PID'}: the shell may not know every name the JVM does, such as Linux's
+     * {@code POLL}), which the calling thread waits for: the loop is held for the millisecond or so that starting a
+     * process takes (the JDK has no call that sends a signal to another process).
      *
      * <p>As in asyncio, a child that exits just before the signal is sent is not an error; like
      * {@code os.kill}, the signal goes to the process id, which the system could give to a new process once the JDK
@@ -332,16 +333,16 @@ public final class Subprocess extends LoopBound {
                             + " signals other than TERM and KILL (terminate() and kill())");
                 }
                 if (process.isAlive()) {
-                    runKill(name);
+                    runKill(name, Signals.number(name));
                 }
             }
         }
     }
 
-    private void runKill(String name) {
+    private void runKill(String name, int number) {
         Process kill;
         try {
-            kill = new ProcessBuilder("/bin/sh", "-c", "kill -s " + name + " " + process.pid())
+            kill = new ProcessBuilder("/bin/sh", "-c", "kill -" + number + " " + process.pid())
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new IllegalStateException("sendSignal(\"" + name + "\") to pid " + process.pid() + ": cannot"

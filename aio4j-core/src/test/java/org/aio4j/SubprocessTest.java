@@ -118,6 +118,22 @@ class SubprocessTest {
     }
 
     @Test
+    void sendSignalSendsASignalTheJvmNamesAndTheShellsKillDoesNot() throws Exception {
+        // The JVM knows Linux's SIGIO as POLL too, and SIGCHLD as CLD; dash's kill -s knows neither name.
+        Aio.run(() -> {
+            Subprocess cat = Aio.createSubprocessExec("cat");
+            cat.sendSignal("POLL");
+            assertThat(cat.await()).isEqualTo(128 + 29); // SIGIO, whose default is to end the process
+            Subprocess sh = Aio.createSubprocessExec("sh", "-c",
+                    "trap 'echo chld' CHLD; echo ready; sleep 1000 & child=$!; wait $child; kill $child");
+            assertThat(s(sh.stdout().readline())).isEqualTo("ready\n");
+            sh.sendSignal("SIGCLD");
+            assertThat(s(sh.stdout().readline())).isEqualTo("chld\n");
+            return null;
+        });
+    }
+
+    @Test
     void sendSignalRefusesANameThatIsNoSignal() throws Exception {
         Aio.run(() -> {
             Subprocess cat = Aio.createSubprocessExec("cat");
