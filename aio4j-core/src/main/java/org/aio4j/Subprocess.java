@@ -300,7 +300,8 @@ public final class Subprocess extends LoopBound {
 
     /**
      * Sends the child a signal: asyncio's {@code send_signal(signal)}, with the signal's name instead of its number.
-     * Does nothing if the child has exited, as {@link #terminate()} and {@link #kill()}. {@code TERM} and {@code KILL}
+     * Does nothing if the child has exited, as {@link #terminate()} and {@link #kill()} (asyncio's raise
+     * {@code ProcessLookupError} once the child has exited and its pipes have ended). {@code TERM} and {@code KILL}
      * are those two; any other signal is sent by the system's {@code kill} command, by its number
      * ({@code sh -c 'kill -NUMBER PID'}: the shell may not know every name the JVM does, such as Linux's
      * {@code POLL}), which the calling thread waits for: the loop is held for the millisecond or so that starting a

@@ -110,7 +110,7 @@ class SubprocessTest {
             Subprocess cat = Aio.createSubprocessExec("cat");
             cat.sendSignal("INT");
             assertThat(cat.await()).isEqualTo(128 + 2); // SIGINT, not caught by cat
-            cat.sendSignal("INT"); // exited: nothing to do, as asyncio's send_signal once the child has exited
+            cat.sendSignal("INT"); // exited: nothing to do (asyncio's raises ProcessLookupError here; design.md)
             cat.sendSignal("KILL");
             assertThat(cat.returncode()).isEqualTo(128 + 2);
             return null;
