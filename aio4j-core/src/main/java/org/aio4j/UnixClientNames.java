@@ -23,6 +23,13 @@ final class UnixClientNames {
 
     private static final AtomicLong COUNT = new AtomicLong();
 
+    /**
+     * The directory once {@link Directory} has made it, else null: what {@link #isOne} compares with, which must not
+     * make it (every Unix-domain connection's two addresses are looked at, and a process whose loops are no clients
+     * of their own servers would leave an empty directory behind if it were killed).
+     */
+    private static volatile Path made;
+
     private UnixClientNames() {
     }
 
@@ -34,6 +41,7 @@ final class UnixClientNames {
             try {
                 Path dir = Files.createTempDirectory("aio4j-unix-");
                 dir.toFile().deleteOnExit(); // empty by then: each name's file is deleted after its connect
+                made = dir;
                 return dir;
             } catch (IOException | SecurityException e) {
                 return null;
@@ -64,8 +72,8 @@ final class UnixClientNames {
 
     /** Whether {@code address} is one of these names. */
     static boolean isOne(SocketAddress address) {
-        // An unnamed address first: a server that only meets other clients does not make the directory.
-        return address instanceof UnixDomainSocketAddress u && !u.getPath().toString().isEmpty()
-                && Directory.PATH != null && Directory.PATH.equals(u.getPath().getParent());
+        // No name was bound before the directory was made: looking does not make it.
+        Path dir = made;
+        return dir != null && address instanceof UnixDomainSocketAddress u && dir.equals(u.getPath().getParent());
     }
 }

@@ -177,6 +177,62 @@ class UnixStreamsTest {
         })).isInstanceOf(DeadlockException.class);
     }
 
+    /**
+     * A JVM whose loop serves a foreign client and is a foreign server's client, which then says "connected" and
+     * waits for the end of its input: none of its connections is to a server of its own loop, so it makes no
+     * directory of client names (one a JVM killed by SIGKILL would leave behind).
+     */
+    static final class ForeignConnectionsOnly {
+        public static void main(String[] args) throws Exception {
+            Path dir = Path.of(args[0]);
+            Aio.run(() -> {
+                try (Server server = Aio.startUnixServer(ECHO, dir.resolve("served.sock"));
+                     var foreignServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                    var served = Aio.toThread(() -> SocketChannel.open(UnixDomainSocketAddress.of(server.path())));
+                    foreignServer.bind(UnixDomainSocketAddress.of(dir.resolve("foreign.sock")));
+                    var conn = Aio.openUnixConnection(dir.resolve("foreign.sock"));
+                    var accepted = Aio.toThread(foreignServer::accept);
+                    Aio.toThread(() -> served.write(java.nio.ByteBuffer.wrap(b("x\n"))));
+                    Aio.toThread(() -> served.read(java.nio.ByteBuffer.allocate(2))); // echoed: its handler ran
+                    assertThat(conn.writer().peerPath()).isEqualTo(dir.resolve("foreign.sock"));
+                    System.out.println("connected");
+                    Aio.toThread(() -> System.in.read());
+                    served.close();
+                    accepted.close();
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void aJvmWhoseLoopIsNoClientOfItsOwnServersMakesNoDirectoryOfClientNames() throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "-Djava.io.tmpdir=" + tmp,
+                ForeignConnectionsOnly.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        // A guard against a hang, not a measure, as SignalHandlerTest's: killed, the child ends its output.
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            assertThat(lines.readLine()).isEqualTo("connected");
+            try (var made = Files.list(tmp)) {
+                assertThat(made.map(Path::getFileName).map(Path::toString)).isEmpty(); // it was aio4j-unix-*
+            }
+            p.getOutputStream().close();
+            assertThat(p.waitFor()).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     @Test
     void aFailedConnectIsMadeInTheCallersTaskNamingThePath() throws Exception {
         Path missing = dir.resolve("missing.sock");
