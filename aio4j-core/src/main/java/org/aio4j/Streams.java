@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * {@link Aio#openConnection}, {@link Aio#startServer}, {@link Aio#openUnixConnection} and
@@ -107,8 +108,8 @@ final class Streams {
      * On the loop: the streams of {@code ch}, which a connect of the loop has just connected; each server of the
      * loop that {@code reached} accepts expects that connection's accept.
      */
-    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit,
-                                        java.util.function.Predicate<Server> reached) throws IOException {
+    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit, Predicate<Server> reached)
+            throws IOException {
         StreamTransport t;
         try {
             t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });

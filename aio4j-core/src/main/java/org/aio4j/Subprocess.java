@@ -2,6 +2,7 @@ package org.aio4j;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -353,7 +354,7 @@ public final class Subprocess extends LoopBound {
         int status;
         try (var out = kill.getInputStream()) {
             kill.getOutputStream().close();
-            said = new String(out.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            said = new String(out.readAllBytes(), StandardCharsets.UTF_8).strip();
             status = kill.waitFor();
         } catch (IOException e) {
             said = e.toString();
