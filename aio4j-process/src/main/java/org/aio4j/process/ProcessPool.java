@@ -333,12 +333,12 @@ public final class ProcessPool extends AbstractExecutorService {
         }
         var all = new ArrayList<T>(items);
         var chunks = new ArrayList<Future<List<R>>>();
+        String function = Payloads.describe("the function of map", fn);
         try {
             for (int from = 0; from < all.size(); from += chunksize) {
                 int to = Math.min(all.size(), from + chunksize);
                 var chunk = new MapChunk<T, R>(fn, new ArrayList<>(all.subList(from, to)));
-                String description = Payloads.describe("the function of map", fn) + " on items " + from + " to "
-                        + (to - 1);
+                String description = function + " on items " + from + " to " + (to - 1);
                 refuseIfBroken();
                 SubmittedCall<List<R>> future = SubmittedCall.of(this, new RemoteCallable<List<R>>(this,
                         Payloads.encodeTaskDescribed(chunk, description, allowList), loaderOf(fn)));
