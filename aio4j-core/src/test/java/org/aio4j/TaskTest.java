@@ -38,6 +38,48 @@ class TaskTest {
     }
 
     @Test
+    void aDoneTaskNoLongerHoldsTheThreadItRanOn() throws Exception {
+        // A program keeping a million done tasks (a list it gathered) must not keep a million ended virtual threads
+        // with them (about 300 bytes each, with their continuations).
+        var loop = EventLoop.builder().virtualTime().build();
+        List<java.lang.ref.WeakReference<Thread>> threads = new ArrayList<>();
+        List<Task<Integer>> done = loop.runUntilComplete(() -> {
+            List<Task<Integer>> tasks = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int value = i;
+                tasks.add(Aio.createTask(() -> {
+                    threads.add(new java.lang.ref.WeakReference<>(Thread.currentThread()));
+                    Aio.sleep(value == 1 ? 1 : 0); // ended from a suspension, ...
+                    if (value == 2) {
+                        throw new IllegalStateException("failed"); // ... with an error, ...
+                    }
+                    return value;
+                }));
+            }
+            tasks.add(Aio.createTask(() -> {
+                threads.add(new java.lang.ref.WeakReference<>(Thread.currentThread()));
+                return 3; // ... or in its first step
+            }));
+            Aio.gatherWithExceptions(tasks).await();
+            return tasks;
+        });
+        loop.close();
+        for (var ref : threads) {
+            Thread t = ref.get();
+            if (t != null) {
+                t.join(); // it may still be returning from its body
+            }
+        }
+        for (int i = 0; i < 100 && threads.stream().anyMatch(r -> r.get() != null); i++) {
+            System.gc();
+        }
+        assertThat(done).hasSize(4).allMatch(Task::isDone);
+        assertThat(threads).hasSize(4).allMatch(r -> r.get() == null, "collected while its task is still referenced");
+        assertThat(done.get(1).result()).isEqualTo(1); // the task keeps its outcome
+        assertThat(done.get(2).exception()).hasMessage("failed");
+    }
+
+    @Test
     void aTaskThatNeverSuspendsRunsToTheEndFirst() throws Exception {
         List<String> seen = new ArrayList<>();
         Aio.run(() -> {
