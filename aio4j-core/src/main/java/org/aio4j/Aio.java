@@ -808,23 +808,30 @@ public final class Aio {
     /**
      * Opens a TCP connection to {@code host}:{@code port} and returns its reader and writer: asyncio's
      * {@code open_connection(host, port)}. The calling task suspends while the host name is resolved and the
-     * connection made, on a thread of their own; other tasks run meanwhile. It connects to the first address
-     * {@code host} resolves to only (asyncio tries each in turn until one connects: a server listening on
-     * {@code ::1} alone is reached by asyncio's {@code open_connection("localhost", port)} where the first address is
-     * {@code 127.0.0.1}, not by this). The reader's limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's close
+     * connection made, on a thread of their own; other tasks run meanwhile. It tries each address {@code host}
+     * resolves to in turn, in the order the JDK's resolver gives them, until one connects, as asyncio does (without
+     * {@code happy_eyeballs_delay}): a server listening on {@code ::1} alone is reached through a name whose first
+     * address is {@code 127.0.0.1}. The reader's limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's close
      * closes the connection if it is still open.
      *
      * @param host the host name or address literal to connect to
      * @param port the port, 1 to 65535
      * @return the connection's reader and writer
      * @throws java.net.ConnectException     if the connection is refused; its message names {@code host:port}
-     *                                       (the JDK's own, naming neither, is its cause)
+     *                                       ("Connection refused: 127.0.0.1:8888"; the JDK's own, naming neither,
+     *                                       is its cause). If {@code host} has several addresses and every one
+     *                                       refuses (or times out), as asyncio's: {@code "Multiple exceptions: "}
+     *                                       then each address's error naming it ("Connection refused:
+     *                                       127.0.0.1:8888, Connection refused: [::1]:8888"), its cause the first
+     *                                       address's error, the others' suppressed
      * @throws java.net.UnknownHostException if {@code host} cannot be resolved
-     * @throws java.io.IOException           any other error of the connection attempt (these two made in the
-     *                                       calling task, so that their stack trace shows its line, the connecting
-     *                                       thread's own as their cause)
-     * @throws CancellationException         if the calling task is cancelled meanwhile (a connection made
-     *                                       meanwhile is closed)
+     * @throws java.io.IOException           any other error of the connection attempt; with several addresses,
+     *                                       failing in different ways, one as above, a
+     *                                       {@link java.net.SocketException} if all are (all made in the calling
+     *                                       task, so that their stack trace shows its line, the connecting thread's
+     *                                       own as their cause)
+     * @throws CancellationException         if the calling task is cancelled meanwhile (no further address is
+     *                                       tried, and a connection made meanwhile is closed)
      * @throws NullPointerException          if {@code host} is null
      * @throws IllegalArgumentException      if {@code port} is out of range
      * @throws IllegalStateException         if not called from a task of a running loop

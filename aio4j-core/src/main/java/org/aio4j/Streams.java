@@ -5,15 +5,20 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -40,22 +45,132 @@ final class Streams {
         try {
             SocketChannel ch;
             try {
-                ch = offload(loop, () -> {
-                    var address = resolve(host, port);
-                    return closedOnFailure(SocketChannel.open(), c -> {
-                        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                        c.connect(address);
-                    });
-                });
-            } catch (ConnectException e) {
-                throw refused(e, host, port);
-            } catch (IOException e) { // a reset during the connect, an unknown host: made on the connecting thread
+                ch = offload(loop, () -> connectToAny(host, port));
+            } catch (Failed e) {
+                throw e.connectError(host, port);
+            } catch (UnknownHostException e) { // made on the connecting thread; the JDK's message adds the reason
+                throw ThrownHere.copyOf(e, host);
+            } catch (IOException e) { // made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
             return connected(loop, ch, limit, s -> true);
         } finally {
             loop.openStreams.connectEnded(connect);
         }
+    }
+
+    /**
+     * On the connecting thread: a connection to the first address of {@code host} that takes one, tried in the
+     * order the resolver gives them, as asyncio's {@code create_connection} does (without
+     * {@code happy_eyeballs_delay}). Throws {@link Failed} if every attempt failed, and stops at the interrupt of the
+     * calling task's cancellation (a connect it interrupts closes its socket).
+     */
+    private static SocketChannel connectToAny(String host, int port) throws IOException {
+        var tried = new ArrayList<InetSocketAddress>();
+        var errors = new ArrayList<IOException>();
+        for (InetAddress a : InetAddress.getAllByName(host)) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ClosedByInterruptException(); // cancelled between two attempts
+            }
+            var address = new InetSocketAddress(a, port);
+            try {
+                return closedOnFailure(SocketChannel.open(), c -> {
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.connect(address);
+                });
+            } catch (ClosedByInterruptException e) {
+                throw e; // cancelled during this attempt
+            } catch (IOException e) {
+                tried.add(address);
+                errors.add(e);
+            }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new ClosedByInterruptException();
+        }
+        throw new Failed(tried, errors);
+    }
+
+    /**
+     * What failed on the thread that connected: the error of each address tried, in order, to be made again in the
+     * calling task by {@link #connectError}. Never seen outside this class.
+     */
+    private static final class Failed extends IOException {
+        private final transient List<InetSocketAddress> addresses;
+        private final transient List<IOException> errors;
+
+        Failed(List<InetSocketAddress> addresses, List<IOException> errors) {
+            super("failed: " + addresses);
+            this.addresses = List.copyOf(addresses);
+            this.errors = List.copyOf(errors);
+        }
+
+        /**
+         * In the calling task: the error of {@code openConnection(host, port)}. One address: its error, a refusal
+         * naming {@code host:port} (see {@link #refused}). Several: as asyncio's, the first error if all read the
+         * same, else one whose message is {@code "Multiple exceptions: "} and each address's error naming it, of
+         * the most specific class every error is of ({@link ConnectException} when every connect was refused or timed
+         * out, else {@link java.net.SocketException} or {@link IOException}), its cause the first address's error and
+         * the others suppressed.
+         */
+        IOException connectError(String host, int port) {
+            if (errors.isEmpty()) {
+                return new UnknownHostException(host + ": no address"); // the JDK's resolver gives one at least
+            }
+            if (errors.size() == 1) {
+                return errors.getFirst() instanceof ConnectException e ? refused(e, host, port)
+                        : ThrownHere.copyOf(errors.getFirst());
+            }
+            var messages = new ArrayList<String>();
+            var named = new ArrayList<IOException>();
+            for (int i = 0; i < errors.size(); i++) {
+                IOException e = errors.get(i);
+                messages.add(e.getMessage() + ": " + hostPort(addresses.get(i)));
+                named.add(ThrownHere.copyOf(e, messages.getLast()));
+            }
+            if (messages.stream().allMatch(messages.getFirst()::equals)) { // the same address twice, say
+                return named.getFirst();
+            }
+            String message = "Multiple exceptions: " + String.join(", ", messages);
+            IOException all = errors.stream().allMatch(ConnectException.class::isInstance)
+                    ? new ConnectException(message)
+                    : errors.stream().allMatch(java.net.SocketException.class::isInstance)
+                    ? new java.net.SocketException(message) : new IOException(message);
+            all.initCause(named.getFirst());
+            named.stream().skip(1).forEach(all::addSuppressed);
+            return all;
+        }
+
+    }
+
+    /**
+     * {@code address} as {@code 127.0.0.1:8888} or {@code [::1]:8888}: an IPv6 address in brackets, its longest run
+     * of zero groups shortened to {@code ::} (RFC 5952; the JDK writes every group).
+     */
+    static String hostPort(InetSocketAddress address) {
+        String literal = address.getAddress().getHostAddress();
+        if (!(address.getAddress() instanceof java.net.Inet6Address)) {
+            return literal + ":" + address.getPort();
+        }
+        int scope = literal.indexOf('%');
+        String[] groups = (scope < 0 ? literal : literal.substring(0, scope)).split(":");
+        int best = -1;
+        int bestLength = 1; // a single zero group stays
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                best = i;
+                bestLength = j - i;
+            }
+            i = Math.max(j, i + 1);
+        }
+        String shortened = best < 0 ? String.join(":", groups)
+                : String.join(":", Arrays.asList(groups).subList(0, best)) + "::"
+                + String.join(":", Arrays.asList(groups).subList(best + bestLength, groups.length));
+        return "[" + shortened + (scope < 0 ? "" : literal.substring(scope)) + "]:" + address.getPort();
     }
 
     static StreamPair openUnixConnection(Path path, int limit) throws IOException {

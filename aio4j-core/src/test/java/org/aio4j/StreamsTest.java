@@ -173,6 +173,132 @@ class StreamsTest {
         });
     }
 
+    /** Resolves to 127.0.0.1, then ::1 (by {@link TestResolver}, whatever this machine's resolver says). */
+    static final String V4_AND_V6 = "v4-and-v6.aio4j.test";
+    /** Resolves to 127.0.0.1 alone. */
+    private static final String V4_ONLY = "v4-only.aio4j.test";
+    /** Resolves to 127.0.0.1, then 224.0.0.1 (multicast: no TCP connection can be made to it). */
+    private static final String V4_AND_MULTICAST = "v4-and-multicast.aio4j.test";
+
+    static {
+        TestResolver.define(V4_AND_V6, "127.0.0.1", "::1");
+        TestResolver.define(V4_ONLY, "127.0.0.1");
+        TestResolver.define(V4_AND_MULTICAST, "127.0.0.1", "224.0.0.1");
+    }
+
+    private static int port(java.nio.channels.NetworkChannel channel) throws IOException {
+        return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+    }
+
+    /**
+     * A socket bound to {@code literal}:{@code port} (0: one the system chooses) that does not listen: a connection
+     * to that address is refused, and no other socket can listen there while it is open.
+     */
+    private static SocketChannel refusing(String literal, int port) throws IOException {
+        return SocketChannel.open().bind(new InetSocketAddress(literal, port));
+    }
+
+    @Test
+    void aHostOfSeveralAddressesIsConnectedToAtTheFirstThatAccepts() throws Exception {
+        // asyncio's open_connection tries each address getaddrinfo gives in turn, until one connects: a server on ::1
+        // alone is reached by a name whose first address, 127.0.0.1, refuses (as "localhost" may resolve)
+        try (SocketChannel refused = refusing("127.0.0.1", 0)) {
+            int port = port(refused);
+            Aio.run(() -> {
+                try (Server server = Aio.startServer(ECHO, "::1", port)) {
+                    var conn = Aio.openConnection(V4_AND_V6, port);
+                    assertThat(conn.writer().peername()).isEqualTo(server.addresses().getFirst())
+                            .isEqualTo(new InetSocketAddress("::1", port));
+                    conn.writer().write(b("over ::1\n"));
+                    assertThat(s(conn.reader().readline())).isEqualTo("over ::1\n");
+                    // the loop's own client of its own server: matched with the server's end
+                    assertThat(conn.writer().transport().hasPeerOnLoop()).isTrue();
+                    conn.writer().close();
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void whenEveryAddressFailsTheExceptionNamesEachAddressAndItsError() throws Exception {
+        try (SocketChannel v4 = refusing("127.0.0.1", 0); SocketChannel v6 = refusing("::1", port(v4))) {
+            int port = port(v4);
+            Aio.run(() -> {
+                // asyncio (CPython 3.13): OSError "Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1',
+                // PORT), [Errno 111] Connect call failed ('::1', PORT, 0, 0)"; here a ConnectException still, as
+                // every attempt was refused, its cause the first attempt's error and the others suppressed
+                Throwable refused = catchThrowable(() -> Aio.openConnection(V4_AND_V6, port));
+                assertThat(refused).isExactlyInstanceOf(ConnectException.class)
+                        .hasMessage("Multiple exceptions: Connection refused: 127.0.0.1:" + port
+                                + ", Connection refused: [::1]:" + port);
+                assertThat(refused.getCause()).isExactlyInstanceOf(ConnectException.class)
+                        .hasMessage("Connection refused: 127.0.0.1:" + port);
+                assertThat(refused.getSuppressed()).singleElement().isInstanceOf(ConnectException.class)
+                        .hasToString(ConnectException.class.getName() + ": Connection refused: [::1]:" + port);
+                assertThat(refused.getStackTrace())
+                        .anyMatch(f -> f.getClassName().startsWith(StreamsTest.class.getName()));
+                // errors of several kinds: an IOException of the most specific class they all are
+                Throwable mixed = catchThrowable(() -> Aio.openConnection(V4_AND_MULTICAST, port));
+                assertThat(mixed).isInstanceOf(java.net.SocketException.class)
+                        .isNotInstanceOf(ConnectException.class)
+                        .hasMessageStartingWith("Multiple exceptions: Connection refused: 127.0.0.1:" + port + ", ")
+                        .hasMessageEndingWith(": 224.0.0.1:" + port);
+                // one address: its error alone, naming the host as given, as before
+                assertThat(catchThrowable(() -> Aio.openConnection(V4_ONLY, port)))
+                        .isExactlyInstanceOf(ConnectException.class)
+                        .hasMessage("Connection refused: " + V4_ONLY + ":" + port).getCause()
+                        .isExactlyInstanceOf(ConnectException.class).hasMessage("Connection refused");
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void anAddressInAMessageIsWrittenShortestWithAnIpv6OneInBrackets() {
+        // RFC 5952: the longest run of two zero groups or more (the first of equal ones) is "::"; the JDK writes all
+        assertThat(Streams.hostPort(address("127.0.0.1", 80))).isEqualTo("127.0.0.1:80");
+        assertThat(Streams.hostPort(address("::1", 80))).isEqualTo("[::1]:80");
+        assertThat(Streams.hostPort(address("::", 80))).isEqualTo("[::]:80");
+        assertThat(Streams.hostPort(address("2001:db8:0:1:0:0:0:1", 80))).isEqualTo("[2001:db8:0:1::1]:80");
+        assertThat(Streams.hostPort(address("2001:0:0:1:0:0:1:1", 80))).isEqualTo("[2001::1:0:0:1:1]:80");
+        assertThat(Streams.hostPort(address("2001:db8:0:1:1:1:1:1", 80))).isEqualTo("[2001:db8:0:1:1:1:1:1]:80");
+        assertThat(Streams.hostPort(address("fe80::1%1", 80))).isEqualTo("[fe80::1%1]:80");
+    }
+
+    @Test
+    void aConnectCancelledWhileItsHostResolvesMakesNoAttempt() throws Exception {
+        // The cancellation interrupts the connecting thread: here it comes while the host resolves (this resolver
+        // holds on to the interrupt), so none of its addresses may be tried, and no socket is left open.
+        String held = "held.aio4j.test";
+        var resolving = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.Semaphore(0);
+        TestResolver.define(held, () -> {
+            resolving.countDown();
+            release.acquireUninterruptibly(); // returns with the thread's interrupt status set, if it was interrupted
+            return List.of(TestResolver.literal("127.0.0.1"), TestResolver.literal("::1"));
+        });
+        try (var v4 = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             var v6 = ServerSocketChannel.open().bind(new InetSocketAddress("::1", port(v4)))) {
+            Aio.run(() -> {
+                Task<StreamPair> connect = Aio.createTask(() -> Aio.openConnection(held, port(v4)));
+                Aio.toThread(() -> {
+                    resolving.await();
+                    return null;
+                });
+                connect.cancel();
+                assertThatThrownBy(connect::await).isInstanceOf(CancellationException.class);
+                release.release();
+                Aio.getRunningLoop().inFlightDrained().await(); // the connecting thread is done
+                return null;
+            });
+            v4.configureBlocking(false);
+            v6.configureBlocking(false);
+            assertThat(v4.accept()).isNull(); // no connection was made (a closed one would wait to be accepted)
+            assertThat(v6.accept()).isNull();
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedAtTheCallSite() throws Exception {
         Aio.run(() -> {
