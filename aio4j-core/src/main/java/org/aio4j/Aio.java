@@ -858,19 +858,25 @@ public final class Aio {
     /**
      * Starts a TCP server listening on {@code host}:{@code port} that runs {@code handler} in a new task for each
      * connection: asyncio's {@code start_server(client_connected_cb, host, port)}. The calling task suspends while
-     * the host name is resolved and the socket bound, on a thread of their own; the server returned is serving. The
-     * readers' limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's close closes the server if it is still open.
+     * the host name is resolved and the sockets bound, on a thread of their own; the server returned is serving. As
+     * asyncio's, it listens on a socket of its own on each address {@code host} resolves to (each once: a name of
+     * {@code 127.0.0.1} and {@code ::1} gets two), and port 0 lets the system choose each one's port (they may
+     * differ; see {@link Server#addresses()}). The readers' limit is {@link StreamReader#DEFAULT_LIMIT}. The loop's
+     * close closes the server if it is still open.
      *
      * @param handler the code to run for each connection
      * @param host    the host name or address to listen on, or {@code null} for every interface (asyncio's
-     *                {@code None}); a name that resolves to several addresses is bound on the first only
+     *                {@code None}: one socket here, which the JDK makes take IPv4 and IPv6 connections both, where
+     *                asyncio binds {@code 0.0.0.0} and {@code ::} apart)
      * @param port    the port, or 0 for one the system chooses (see {@link Server#addresses()})
      * @return the server, serving
-     * @throws java.net.BindException        if the address is in use or cannot be bound
+     * @throws java.net.BindException        if an address is in use or cannot be bound, naming it ("Address
+     *                                       already in use: [::1]:8888", the JDK's own as its cause); the sockets
+     *                                       bound before it are closed
      * @throws java.net.UnknownHostException if {@code host} cannot be resolved
-     * @throws java.io.IOException           any other error of opening the socket
-     * @throws CancellationException         if the calling task is cancelled meanwhile (a socket bound meanwhile
-     *                                       is closed)
+     * @throws java.io.IOException           any other error of opening a socket (all made in the calling task)
+     * @throws CancellationException         if the calling task is cancelled meanwhile (the sockets bound
+     *                                       meanwhile are closed)
      * @throws NullPointerException          if {@code handler} is null
      * @throws IllegalArgumentException      if {@code port} is out of range
      * @throws IllegalStateException         if not called from a task of a running loop

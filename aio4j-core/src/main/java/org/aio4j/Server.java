@@ -15,11 +15,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A listening TCP or Unix-domain socket whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
- * {@link Aio#startServer} and {@link Aio#startUnixServer} return it, already serving.
+ * Listening sockets whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
+ * {@link Aio#startServer} (a TCP socket on each address its host resolves to) and {@link Aio#startUnixServer} (one
+ * Unix-domain socket) return it, already serving.
  *
- * <p>A virtual thread of the server's own blocks in {@code accept()}, off the loop; for each connection, the loop
- * runs the {@link ConnectionHandler} in a new task with the connection's {@link StreamReader} and
+ * <p>A virtual thread of the server's own per socket blocks in {@code accept()}, off the loop; for each connection,
+ * the loop runs the {@link ConnectionHandler} in a new task with the connection's {@link StreamReader} and
  * {@link StreamWriter}.
  *
  * <pre>{@code
@@ -52,15 +53,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * later server at the path, of this loop or another, has replaced it).
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
- * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening socket if it
- * is still open.
+ * running); other threads throw {@link IllegalStateException}. The loop's close closes the listening sockets if
+ * they are still open.
  */
 public final class Server extends LoopBound implements AutoCloseable {
 
     private static final ThreadFactory THREADS = Schedulers.sharedThreads("aio4j-server-accept", -1);
 
     private final EventLoop loop;
-    private final ServerSocketChannel channel;
+    /** The listening sockets: one per address of a TCP server's host, one for a Unix-domain server. */
+    private final List<ServerSocketChannel> channels;
+    /** Each TCP socket's address, in the order of {@code channels}. */
     private final List<InetSocketAddress> addresses;
     /** The socket's file if it is a Unix-domain server, or null. */
     private final UnixSocketFile socketFile;
@@ -70,7 +73,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final int limit;
     private final AtomicBoolean socketClosed = new AtomicBoolean();
     private final OpenStreams.Closer closer = this::closeSocket;
-    private volatile Thread acceptThread;
+    /** A thread per listening socket, blocked in its accept. */
+    private volatile List<Thread> acceptThreads = List.of();
     private boolean serving;
     /** Connections accepted and not yet lost. */
     private final java.util.LinkedHashSet<StreamTransport> connections = new java.util.LinkedHashSet<>();
@@ -109,31 +113,38 @@ public final class Server extends LoopBound implements AutoCloseable {
             new java.util.LinkedHashMap<>();
 
     /**
-     * On the loop: a server over {@code channel} (bound, in blocking mode), with {@code socketFile} the file of its
-     * socket if it is a Unix-domain one (else null), deleted when the socket closes. Call {@link #start()} next.
+     * On the loop: a server over {@code channels} (bound, in blocking mode: one or more TCP sockets, or one
+     * Unix-domain socket), with {@code socketFile} the file of the socket if it is a Unix-domain one (else null),
+     * deleted when the socket closes. Call {@link #start()} next.
      */
-    Server(EventLoop loop, ServerSocketChannel channel, ConnectionHandler handler, int limit,
+    Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, int limit,
            UnixSocketFile socketFile) throws IOException {
         this.loop = loop;
-        this.channel = channel;
-        this.addresses = channel.getLocalAddress() instanceof InetSocketAddress a ? List.of(a) : List.of();
+        this.channels = List.copyOf(channels);
+        var tcp = new java.util.ArrayList<InetSocketAddress>();
+        for (ServerSocketChannel ch : this.channels) {
+            if (ch.getLocalAddress() instanceof InetSocketAddress a) {
+                tcp.add(a);
+            }
+        }
+        this.addresses = List.copyOf(tcp);
         this.socketFile = socketFile;
         this.absolutePath = socketFile != null ? socketFile.path().toAbsolutePath().normalize() : null;
         this.handler = handler;
         this.limit = limit;
     }
 
-    /** On the loop: registers the socket with its loop and starts accepting. */
+    /** On the loop: registers the sockets with its loop and starts accepting on each. */
     void start() {
         check("start");
         loop.openStreams.add(closer);
         loop.openStreams.servers.add(this);
         serving = true;
-        acceptThread = THREADS.newThread(this::acceptConnections);
-        acceptThread.start();
+        acceptThreads = channels.stream().map(ch -> THREADS.newThread(() -> acceptConnections(ch))).toList();
+        acceptThreads.forEach(Thread::start);
     }
 
-    private void acceptConnections() {
+    private void acceptConnections(ServerSocketChannel channel) {
         while (true) {
             SocketChannel ch;
             try {
@@ -239,11 +250,13 @@ public final class Server extends LoopBound implements AutoCloseable {
     }
 
     /**
-     * The address the server listens on: asyncio's {@code sockets} (their {@code getsockname()}). With port 0, the
-     * port the system chose.
+     * The addresses the server listens on, one per listening socket: asyncio's {@code sockets} (their
+     * {@code getsockname()}). A host that resolved to several addresses has a socket on each, in the order the
+     * resolver gave them (asyncio's order is that of a set); with port 0, each on the port the system chose for it
+     * (as asyncio's: they may differ). A {@code null} host has one socket, on every interface (the JDK's wildcard
+     * socket takes IPv4 and IPv6 connections; asyncio binds {@code 0.0.0.0} and {@code ::} apart).
      *
-     * @return one address: the server listens on the first address its host resolved to (asyncio binds one socket
-     *         per address); none for a Unix-domain server (see {@link #path()})
+     * @return the addresses, unmodifiable; none for a Unix-domain server (see {@link #path()})
      */
     public List<InetSocketAddress> addresses() {
         return addresses;
@@ -260,8 +273,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     }
 
     /**
-     * Stops listening, without suspending: asyncio's {@code close()}. The listening socket is closed when it returns
-     * (it waits the moment the accepting thread takes to end), and a task
+     * Stops listening, without suspending: asyncio's {@code close()}. The listening sockets are closed when it returns
+     * (it waits the moment the accepting threads take to end), and a task
      * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open. Closing again
      * does nothing. This is also what the end of a try-with-resources block does, where asyncio's
      * {@code async with server:} goes on to await {@code wait_closed()}: call {@link #waitClosed()} for that.
@@ -387,10 +400,14 @@ public final class Server extends LoopBound implements AutoCloseable {
         if (!(remote instanceof InetSocketAddress to) || !(local instanceof InetSocketAddress from)) {
             return false;
         }
-        InetSocketAddress listening = addresses.getFirst();
         boolean toThisHost = to.getAddress().isLoopbackAddress() || to.getAddress().equals(from.getAddress());
-        return listening.getPort() == to.getPort() && (listening.getAddress().isAnyLocalAddress() ? toThisHost
-                : listening.getAddress().equals(to.getAddress()));
+        for (InetSocketAddress listening : addresses) {
+            if (listening.getPort() == to.getPort() && (listening.getAddress().isAnyLocalAddress() ? toThisHost
+                    : listening.getAddress().equals(to.getAddress()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -427,23 +444,22 @@ public final class Server extends LoopBound implements AutoCloseable {
         return acceptedUnmatched.size();
     }
 
-    /** The accepting thread (for tests: it must end once the server is closed). */
-    Thread acceptThread() {
-        return acceptThread;
+    /** The accepting threads, one per listening socket (for tests: they must end once the server is closed). */
+    List<Thread> acceptThreads() {
+        return acceptThreads;
     }
 
     /**
-     * Closes the listening socket, from any thread, and waits for the accepting thread to end. The JDK defers the
+     * Closes the listening sockets, from any thread, and waits for the accepting threads to end. The JDK defers the
      * close of a socket in which a virtual thread is blocked until that thread has woken, and meanwhile the kernel
      * still accepts connections on it: the join makes it closed on return, as asyncio's is. It takes the few
-     * microseconds the thread needs to run. Then deletes a Unix-domain socket's file, if still its own; a failure to
+     * microseconds the threads need to run. Then deletes a Unix-domain socket's file, if still its own; a failure to
      * delete it goes to the loop's exception handler (asyncio logs it).
      */
     private void closeSocket() {
         if (socketClosed.compareAndSet(false, true)) {
-            Streams.closeQuietly(channel);
-            Thread t = acceptThread;
-            if (t != null) {
+            channels.forEach(Streams::closeQuietly);
+            for (Thread t : acceptThreads) {
                 boolean interrupted = false;
                 while (true) {
                     try {
@@ -470,7 +486,8 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Server[" + (socketFile != null ? socketFile.path() : addresses.getFirst())
+        return "Server[" + (socketFile != null ? socketFile.path().toString()
+                : String.join(", ", addresses.stream().map(String::valueOf).toList()))
                 + (socketClosed.get() ? ", closed" : "") + "]";
     }
 }

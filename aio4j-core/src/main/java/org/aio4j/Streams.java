@@ -92,8 +92,8 @@ final class Streams {
     }
 
     /**
-     * What failed on the thread that connected: the error of each address tried, in order, to be made again in the
-     * calling task by {@link #connectError}. Never seen outside this class.
+     * What failed on the thread that connected or bound: the error of each address tried, in order, to be made again
+     * in the calling task by {@link #connectError} or {@link #bindError}. Never seen outside this class.
      */
     private static final class Failed extends IOException {
         private final transient List<InetSocketAddress> addresses;
@@ -141,6 +141,14 @@ final class Streams {
             return all;
         }
 
+        /**
+         * In the calling task: the error of binding the one address tried last, of its class, naming it (the JDK's
+         * names none; asyncio's {@code "error while attempting to bind on address ..."}), its cause the JDK's.
+         */
+        IOException bindError() {
+            IOException e = errors.getLast();
+            return ThrownHere.copyOf(e, e.getMessage() + ": " + hostPort(addresses.getLast()));
+        }
     }
 
     /**
@@ -244,14 +252,46 @@ final class Streams {
     static Server startServer(ConnectionHandler handler, String host, int port, int limit) throws IOException {
         Objects.requireNonNull(handler, "handler must not be null");
         EventLoop loop = checkedLoop("startServer", port, 0, limit);
-        ServerSocketChannel ch = offload(loop, () -> {
-            var address = host == null ? new InetSocketAddress(port) : resolve(host, port);
-            return closedOnFailure(ServerSocketChannel.open(), c -> {
-                c.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                c.bind(address, BACKLOG);
-            });
-        });
-        return serving(loop, new Listening(ch, null), handler, limit);
+        Listening listening;
+        try {
+            listening = offload(loop, () -> new Listening(bindEach(host, port), null));
+        } catch (Failed e) {
+            throw e.bindError();
+        } catch (UnknownHostException e) { // made on the binding thread; the JDK's message adds the reason
+            throw ThrownHere.copyOf(e, host);
+        } catch (IOException e) { // made on the binding thread
+            throw ThrownHere.copyOf(e);
+        }
+        return serving(loop, listening, handler, limit);
+    }
+
+    /**
+     * On the binding thread: a listening socket on each address of {@code host} (each once, in the order the
+     * resolver gives them), or on every interface if it is null, as asyncio's {@code create_server} does. Port 0
+     * gives each a port the system chooses for it. If one cannot be bound, closes those bound and throws
+     * {@link Failed}.
+     */
+    private static List<ServerSocketChannel> bindEach(String host, int port) throws IOException {
+        List<InetSocketAddress> addresses = host == null ? List.of(new InetSocketAddress(port))
+                : Arrays.stream(InetAddress.getAllByName(host)).distinct()
+                        .map(a -> new InetSocketAddress(a, port)).toList();
+        var bound = new ArrayList<ServerSocketChannel>();
+        try {
+            for (InetSocketAddress address : addresses) {
+                ServerSocketChannel ch = ServerSocketChannel.open();
+                bound.add(ch);
+                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                try {
+                    ch.bind(address, BACKLOG);
+                } catch (IOException e) {
+                    throw new Failed(List.of(address), List.of(e));
+                }
+            }
+            return bound;
+        } catch (IOException | RuntimeException | Error e) {
+            bound.forEach(Streams::closeQuietly);
+            throw e;
+        }
     }
 
     static Server startUnixServer(ConnectionHandler handler, Path path, int limit) throws IOException {
@@ -264,7 +304,7 @@ final class Streams {
                 UnixSocketFile.removeStale(path);
                 ServerSocketChannel ch = closedOnFailure(ServerSocketChannel.open(StandardProtocolFamily.UNIX),
                         c -> c.bind(UnixDomainSocketAddress.of(path), BACKLOG));
-                return new Listening(ch, boundFile(ch, path));
+                return new Listening(List.of(ch), boundFile(ch, path));
             });
         } catch (IOException e) { // made on the binding thread
             throw namingThePath(e, path);
@@ -272,13 +312,16 @@ final class Streams {
         return serving(loop, listening, handler, limit);
     }
 
-    /** A listening socket just bound, and its file if it is a Unix-domain one (else null). */
-    private record Listening(ServerSocketChannel channel, UnixSocketFile file) implements Closeable {
+    /**
+     * The listening sockets just bound (one per address for TCP, one for a Unix-domain server), and the file of the
+     * Unix-domain one (else null).
+     */
+    private record Listening(List<ServerSocketChannel> channels, UnixSocketFile file) implements Closeable {
 
-        /** Closes the socket and deletes its file: the calling task stopped waiting for it. */
+        /** Closes the sockets and deletes the file: the calling task stopped waiting for them. */
         @Override
         public void close() throws IOException {
-            channel.close();
+            channels.forEach(Streams::closeQuietly);
             if (file != null) {
                 file.delete();
             }
@@ -300,7 +343,7 @@ final class Streams {
             throws IOException {
         Server server;
         try {
-            server = new Server(loop, listening.channel(), handler, limit, listening.file());
+            server = new Server(loop, listening.channels(), handler, limit, listening.file());
         } catch (IOException e) {
             listening.close();
             throw e;
@@ -369,14 +412,6 @@ final class Streams {
                 + ":" + port);
         named.initCause(e);
         return named;
-    }
-
-    private static InetSocketAddress resolve(String host, int port) throws UnknownHostException {
-        var address = new InetSocketAddress(host, port); // resolves: a blocking call, made off the loop
-        if (address.isUnresolved()) {
-            throw new UnknownHostException(host);
-        }
-        return address;
     }
 
     /**

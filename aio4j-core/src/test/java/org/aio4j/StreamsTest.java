@@ -40,15 +40,27 @@ class StreamsTest {
     }
 
     /** A server on an address of 127.0.0.1 the system chooses. */
-    static final StreamEndpoint TCP = new StreamEndpoint() {
+    static final StreamEndpoint TCP = new TcpEndpoint(HOST, false);
+
+    /**
+     * A server of the loop on {@code serverHost}, on port 0, whose clients connect to its first address or, if
+     * {@code toLast}, its last; foreign servers listen on 127.0.0.1.
+     */
+    private record TcpEndpoint(String serverHost, boolean toLast) implements StreamEndpoint {
+
+        private InetSocketAddress target(Server server) {
+            return toLast ? server.addresses().getLast() : server.addresses().getFirst();
+        }
+
         @Override
         public Server startServer(ConnectionHandler handler) throws IOException {
-            return Aio.startServer(handler, HOST, 0);
+            return Aio.startServer(handler, serverHost, 0);
         }
 
         @Override
         public StreamPair openConnection(Server server) throws IOException {
-            return Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            InetSocketAddress to = target(server);
+            return Aio.openConnection(to.getAddress().getHostAddress(), to.getPort());
         }
 
         @Override
@@ -58,14 +70,14 @@ class StreamsTest {
 
         @Override
         public StreamPair openConnection(ServerSocketChannel foreign) throws IOException {
-            return Aio.openConnection(HOST, ((InetSocketAddress) foreign.getLocalAddress()).getPort());
+            return Aio.openConnection(HOST, port(foreign));
         }
 
         @Override
         public SocketChannel openForeignClient(Server server) throws IOException {
-            return SocketChannel.open(server.addresses().getFirst());
+            return SocketChannel.open(target(server));
         }
-    };
+    }
 
     /** A handler that echoes every line until the end of the stream, then closes. */
     static final ConnectionHandler ECHO = (reader, writer) -> {
@@ -186,6 +198,9 @@ class StreamsTest {
         TestResolver.define(V4_AND_MULTICAST, "127.0.0.1", "224.0.0.1");
     }
 
+    /** A server on both addresses of {@link #V4_AND_V6}; the loop's clients connect to the second, ::1. */
+    static final StreamEndpoint TCP_ON_TWO_ADDRESSES = new TcpEndpoint(V4_AND_V6, true);
+
     private static int port(java.nio.channels.NetworkChannel channel) throws IOException {
         return ((InetSocketAddress) channel.getLocalAddress()).getPort();
     }
@@ -300,6 +315,77 @@ class StreamsTest {
     }
 
     @Test
+    void aServerOnAHostOfSeveralAddressesListensOnEachOnAPortOfItsOwnForPortZero() throws Exception {
+        // asyncio's start_server binds a socket for each address getaddrinfo gives, server.sockets lists them all;
+        // with port 0 each is bound on its own, on a port of its own (CPython 3.13)
+        Aio.run(() -> {
+            Server server = Aio.startServer(ECHO, V4_AND_V6, 0);
+            List<InetSocketAddress> addresses = server.addresses();
+            assertThat(addresses).extracting(InetSocketAddress::getAddress)
+                    .containsExactly(TestResolver.literal("127.0.0.1"), TestResolver.literal("::1"));
+            assertThat(addresses).allSatisfy(a -> assertThat(a.getPort()).isPositive());
+            assertThat(server).hasToString("Server[" + addresses.get(0) + ", " + addresses.get(1) + "]");
+            List<Thread> threads = server.acceptThreads();
+            assertThat(threads).hasSize(2);
+            Task<Void> serving = Aio.createTask(server::serveForever);
+            for (InetSocketAddress a : addresses) {
+                var conn = Aio.openConnection(a.getAddress().getHostAddress(), a.getPort());
+                assertThat(conn.writer().peername()).isEqualTo(a);
+                conn.writer().write(b("to " + a + "\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("to " + a + "\n");
+                conn.writer().close();
+            }
+            serving.cancel(); // closes the server: every socket of it
+            assertThatThrownBy(serving::await).isInstanceOf(CancellationException.class);
+            assertThat(server.isServing()).isFalse();
+            assertThat(server).hasToString("Server[" + addresses.get(0) + ", " + addresses.get(1) + ", closed]");
+            for (Thread t : threads) {
+                assertThat(t.isAlive()).isFalse(); // the close waits for the accepting threads
+            }
+            for (InetSocketAddress a : addresses) {
+                assertThatThrownBy(() -> SocketChannel.open(a).close()).isInstanceOf(ConnectException.class);
+            }
+            server.waitClosed();
+            return null;
+        });
+    }
+
+    @Test
+    void aServerOnAHostOfSeveralAddressesBindsEachOnAGivenPortOrNoneOfThem() throws Exception {
+        int port;
+        try (SocketChannel v4 = refusing("127.0.0.1", 0); SocketChannel v6 = refusing("::1", port(v4))) {
+            port = port(v4); // free on both
+        }
+        Aio.run(() -> {
+            try (Server server = Aio.startServer(ECHO, V4_AND_V6, port)) {
+                assertThat(server.addresses()).containsExactly(new InetSocketAddress("127.0.0.1", port),
+                        new InetSocketAddress("::1", port));
+            }
+            // asyncio: OSError "error while attempting to bind on address ('::1', PORT, 0, 0): [errno 98] address
+            // already in use", the sockets bound before it closed
+            try (SocketChannel taken = refusing("::1", port)) {
+                Throwable inUse = catchThrowable(() -> Aio.startServer(ECHO, V4_AND_V6, port));
+                assertThat(inUse).isExactlyInstanceOf(java.net.BindException.class)
+                        .hasMessage("Address already in use: [::1]:" + port)
+                        .hasCauseExactlyInstanceOf(java.net.BindException.class);
+                assertThat(inUse.getStackTrace())
+                        .anyMatch(f -> f.getClassName().startsWith(StreamsTest.class.getName()));
+                ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", port)).close(); // left free
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read counted as I/O in flight hangs
+    void theLoopsClientOfItsServerOnSeveralAddressesIsKnownAtAnyOfThem() throws Exception {
+        // the scenarios of a server on one address, with the client connecting to the second of two
+        aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock(TCP_ON_TWO_ADDRESSES);
+        anAcceptTheLoopRunsBeforeItsClientsConnectReturnsIsMatchedHoweverManyOthersComeBetween(TCP_ON_TWO_ADDRESSES);
+        aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock(TCP_ON_TWO_ADDRESSES);
+    }
+
+    @Test
     void badArgumentsAreRefusedAtTheCallSite() throws Exception {
         Aio.run(() -> {
             assertThatThrownBy(() -> Aio.openConnection(null, 80)).isInstanceOf(NullPointerException.class)
@@ -367,7 +453,9 @@ class StreamsTest {
             assertThat(s(conn.reader().readline())).isEqualTo("still open\n");
             conn.writer().close();
             server.waitClosed();
-            server.acceptThread().join();
+            for (Thread t : server.acceptThreads()) {
+                t.join();
+            }
             return null;
         });
     }
@@ -785,7 +873,7 @@ class StreamsTest {
             var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
             conn.writer().write(b("unfinished"));
             served.await(); // the server's end is open too
-            threads.add(server.acceptThread());
+            threads.addAll(server.acceptThreads());
             threads.addAll(conn.writer().transport().threads());
             open.set(Aio.getRunningLoop().openStreams);
             assertThat(open.get().size()).isEqualTo(3); // the server, the client's end and the server's end

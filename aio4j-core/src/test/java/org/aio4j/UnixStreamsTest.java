@@ -146,7 +146,7 @@ class UnixStreamsTest {
                 server.close();
                 assertThat(path).exists();
                 Server open = Aio.startUnixServer(ECHO, leftOpen);
-                threads.add(open.acceptThread());
+                threads.addAll(open.acceptThreads());
                 var conn = Aio.openUnixConnection(leftOpen);
                 conn.writer().write(b("unfinished"));
                 threads.addAll(conn.writer().transport().threads());
