@@ -2,6 +2,7 @@ package org.aio4j;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
@@ -19,6 +20,15 @@ import jdk.jfr.Threshold;
  * {@code org.aio4j.TaskFinished}, in the category "aio4j / Tasks". While no recording has these
  * events enabled, {@link Tracing#jfrOn} is false and the loop does not call in here at all: the cost is one
  * volatile read per step. Loaded only if the {@code jdk.jfr} module is present.
+ *
+ * <p>Their defaults are those of the JDK's own virtual-thread events, for a service that records all the time:
+ * creations and ends are off (as {@code jdk.VirtualThreadStart} and {@code End}), and a step is recorded only if it
+ * held the loop 20 ms or more (as {@code jdk.VirtualThreadPinned} and {@code jdk.ThreadPark}), which is what blocks
+ * the loop. Recording every step made a two-million-switch benchmark's default recording 189 MB (0.46 MB with the
+ * threshold); a step under it still costs an event object and two clock reads, as a short park costs the JDK. To see
+ * them all: {@code -XX:StartFlightRecording:+org.aio4j.TaskStep#threshold=0ms,+org.aio4j.TaskCreated#enabled=true,
+ * +org.aio4j.TaskFinished#enabled=true} (the {@code +} adds a setting the settings file lacks), or
+ * {@code recording.enable("org.aio4j.TaskStep").withoutThreshold()}.
  */
 final class JfrTracer implements StepObserver {
 
@@ -67,10 +77,9 @@ final class JfrTracer implements StepObserver {
 
     @Override
     public void stepStarted(EventLoop loop, Object subject, long nanoTime) {
-        if (subject instanceof Task<?> t) {
+        if (subject instanceof Task<?>) {
             var e = new TaskStep();
             e.begin();
-            e.task = t.getName();
             loop.jfrStep = e;
         }
     }
@@ -80,7 +89,8 @@ final class JfrTracer implements StepObserver {
         if (subject instanceof Task<?> t && loop.jfrStep instanceof TaskStep e) {
             loop.jfrStep = null;
             e.end();
-            if (e.shouldCommit()) {
+            if (e.shouldCommit()) { // only then the name: most steps are under the threshold
+                e.task = t.getName();
                 e.outcome = finished ? "finished" : "suspended";
                 e.commit();
             }
@@ -100,6 +110,7 @@ final class JfrTracer implements StepObserver {
     @Category({"aio4j", "Tasks"})
     @Description("A task was created (asyncio create_task)")
     @StackTrace(true)
+    @Enabled(false)
     static final class TaskCreated extends Event {
         @Label("Task")
         String task;
@@ -112,7 +123,7 @@ final class JfrTracer implements StepObserver {
     @Category({"aio4j", "Tasks"})
     @Description("A task held the event loop: from its start or resumption to its next suspension or its end")
     @StackTrace(false)
-    @Threshold("0 ms")
+    @Threshold("20 ms")
     static final class TaskStep extends Event {
         @Label("Task")
         String task;
@@ -124,6 +135,7 @@ final class JfrTracer implements StepObserver {
     @Label("Task Finished")
     @Category({"aio4j", "Tasks"})
     @StackTrace(false)
+    @Enabled(false)
     static final class TaskFinished extends Event {
         @Label("Task")
         String task;
