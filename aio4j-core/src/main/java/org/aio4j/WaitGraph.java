@@ -113,14 +113,17 @@ final class WaitGraph {
 
     /**
      * "task a, task b and 3 more": the first {@code max} of {@code items}, a task by its name (not described, which
-     * could describe what is being described again), anything else as its {@code toString()}.
+     * could describe what is being described again), an offloaded call's future as the call (its name and thread,
+     * not a bare {@code Future[pending]}), anything else as its {@code toString()}: a combinator among them is not
+     * described with what it waits for in turn, so that nested combinators do not multiply the names on one line.
      */
     static String named(Iterable<?> items, int max) {
         var out = new StringBuilder();
         int n = 0;
         for (Object item : items) {
             if (n < max) {
-                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t ? "task " + t.getName() : item);
+                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t ? "task " + t.getName()
+                        : item instanceof Future<?> f && f.owner instanceof Offload<?> call ? call : item);
             }
             n++;
         }

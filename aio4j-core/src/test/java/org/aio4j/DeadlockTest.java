@@ -270,6 +270,25 @@ class DeadlockTest {
                         + "DeadlockTest.java:");
     }
 
+    /**
+     * A combinator waiting on an offloaded call names the call, as a task awaiting the call directly does, not a bare
+     * Future[pending]: JdbcCursor awaits its JDBC calls through Aio.shield, and a test's timeout dump showed only
+     * "waits on Aio.shield(), still waiting for Future[pending]".
+     */
+    @Test
+    void aCombinatorWaitingOnAnOffloadedCallIsReportedWithTheCall() {
+        Map<String, java.util.function.Function<Future<String>, Coroutine<Object>>> waits = new LinkedHashMap<>();
+        waits.put("Aio.shield()", call -> () -> Aio.shield(call).await());
+        waits.put("GatheringFuture[pending, 0/1 children done]", call -> () -> Aio.gather(List.of(call)).await());
+        waits.forEach((combinator, body) -> assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            Future<String> never = Aio.getRunningLoop().createFuture();
+            Future<String> call = Aio.getRunningLoop().runInExecutor(null, () -> blockOn(never));
+            return body.apply(call).call();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("Task-1 waits on " + combinator + ", still waiting for offloaded call lambda in"
+                        + " org.aio4j.DeadlockTest running on "));
+    }
+
     private static String blockOn(Future<String> f) throws Exception {
         return f.get();
     }
