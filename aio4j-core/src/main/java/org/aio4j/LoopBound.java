@@ -47,8 +47,16 @@ abstract class LoopBound {
             }
         }
         if (current != null && current != l) {
-            throw new IllegalStateException(operation + ": " + this + " is bound to a different event loop ("
-                    + l + ") than the one this thread runs; loop objects belong to the loop that first used them");
+            String bound = operation + ": " + this + " is bound to a different event loop (" + l + ")";
+            if (l.isClosed()) {
+                // Typically an object kept from one test or Aio.run to the next: say so, it can never work again.
+                throw new IllegalStateException(bound + ", which is closed: a loop object cannot outlive its loop;"
+                        + " make one per run (one kept in a static field, or in a test instance shared by"
+                        + " @TestInstance(PER_CLASS), outlives each run's loop). Loop objects belong to the loop that"
+                        + " first used them, even if nothing waited there (asyncio binds only when a call waits)");
+            }
+            throw new IllegalStateException(bound + " than the one this thread runs; loop objects belong to the loop"
+                    + " that first used them");
         }
         l.checkThread(operation);
         return l;

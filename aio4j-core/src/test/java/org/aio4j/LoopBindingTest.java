@@ -66,7 +66,9 @@ class LoopBindingTest {
         assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
             p.use().accept(primitive);
             return null;
-        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("is bound to a different event loop");
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("is bound to a different event loop")
+                // The first loop is closed: the object can never be used again, and the message says what to do.
+                .hasMessageContaining("which is closed: a loop object cannot outlive its loop; make one per run");
     }
 
     @Test
