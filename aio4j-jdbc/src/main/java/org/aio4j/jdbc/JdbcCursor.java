@@ -33,7 +33,14 @@ import org.aio4j.GeneratorExit;
  * consumer, and the driver holds at most one fetch beyond them, so memory stays flat however many rows the query
  * returns. (The driver must stream: PostgreSQL does inside a transaction with a fetch size, which the cursor sets up;
  * H2 needs {@code LAZY_QUERY_EXECUTION=TRUE}; MySQL needs {@code useCursorFetch=true}.) The query runs in a
- * transaction of its own (autocommit off): committed when every row was read, rolled back otherwise.
+ * transaction of its own (autocommit off): committed when the consumer has seen the end ({@code hasNext()} returned
+ * false), rolled back otherwise, even if it had taken the last row: a consumer closing the cursor cannot say whether it
+ * stopped early on purpose or because its own code failed. That matters for a statement that writes and returns rows
+ * ({@code INSERT ... RETURNING id}): read with {@code hasNext()} and {@code next()} once, as asyncpg's
+ * {@code fetchrow} reads it, and closed, its row is rolled back though its id was delivered; read it to the end
+ * ({@code rows().toList()}, or a {@code for} loop that runs out). A statement that returns no result set (a plain
+ * {@code INSERT}, {@code UPDATE}, DDL) cannot run as a cursor: it fails at {@code executing}, as
+ * {@code executeQuery} refuses it; run it with plain JDBC in {@link org.aio4j.Aio#toThread}.
  *
  * <h2>Errors</h2>
  * A failure of the driver or of the row mapper surfaces from {@code hasNext()} at the row where it happened, after

@@ -24,7 +24,12 @@ import java.util.concurrent.ThreadFactory;
  * }
  * }</pre>
  *
- * <p>See {@link JdbcCursor} for how rows are read, buffered, cancelled and closed.
+ * <p>See {@link JdbcCursor} for how rows are read, buffered, cancelled and closed. Each cursor runs on a connection
+ * of its own, which it closes, in a transaction of its own, committed only once the consumer has seen the end of
+ * the rows: a statement that writes and returns rows ({@code INSERT ... RETURNING}) must be read to its end (e.g. with
+ * {@code rows().toList()}), or what it wrote is rolled back. There is no counterpart of asyncpg's {@code execute} for
+ * a statement without rows, nor of a transaction spanning several statements ({@code async with
+ * conn.transaction()}): run those with plain JDBC in {@link org.aio4j.Aio#toThread}.
  *
  * @param <R> the row type
  */
