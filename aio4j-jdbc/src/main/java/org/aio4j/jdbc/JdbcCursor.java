@@ -91,6 +91,10 @@ import org.aio4j.GeneratorExit;
  * that takes: a test that expects a slow query or an exhausted pool to time out does not time out, and hangs until
  * the call ends or the test's real-time timeout fails it with the task dump. Test such deadlines on the real clock
  * ({@code @AioTest(realTime = true)}, {@code TestOptions.withVirtualTime(false)}), as this module's own tests do.
+ * For the same reason {@link org.aio4j.Aio#waitAllTasksBlocked()}, on either clock, waits for a cursor's call in
+ * flight: a test that holds a pool's last connection in one task until it has stepped past another cursor's
+ * {@code connect()} (a task that waits for a free connection counts as blocked for Trio's
+ * {@code wait_all_tasks_blocked}) hangs there until its timeout.
  * The dump names each call of a cursor in flight by its step and query, e.g.
  * {@code in flight: offloaded call JdbcCursor connecting, query: SELECT ...}; so does an executor's refusal.
  *
