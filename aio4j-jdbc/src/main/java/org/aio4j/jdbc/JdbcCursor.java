@@ -129,7 +129,9 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
      * Counters of a cursor, in the manner of Trio's {@code statistics()}: asyncpg's and aiopg's cursors have none
      * (the closest is DB-API's {@code rowcount}, which counts the rows the statement touched, not those delivered).
      *
-     * @param rowsRead      rows read from the result set and mapped so far
+     * @param rowsRead      rows read from the result set and mapped so far, counted when the cursor takes in their
+     *                      batch: a batch read ahead while the consumer works counts from the consumer's next
+     *                      {@code hasNext()}, even if its call has ended (after {@code Aio.waitAllTasksBlocked()})
      * @param rowsDelivered rows handed to the consumer so far
      * @param maxRowsAhead  the most rows ever read and not yet delivered (never above the buffer size)
      */
