@@ -518,6 +518,31 @@ public final class Aio {
     }
 
     /**
+     * As {@link #wait(Collection, Duration, ReturnWhen)} with the timeout in seconds, as asyncio takes it:
+     * {@code wait(fs, timeout=0.25)} is {@code Aio.wait(fs, 0.25, ReturnWhen.ALL_COMPLETED)}.
+     * {@link Double#POSITIVE_INFINITY} (asyncio's {@code math.inf}) means none.
+     *
+     * @param <F>        the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
+     * @param futures    the futures to wait for; each of the running loop, one given twice counted once
+     * @param seconds    the longest to wait, in seconds of loop time
+     * @param returnWhen when to return: after the first future is done, the first fails, or all are done
+     * @return the futures done and those not done, each set in iteration order
+     * @throws IllegalArgumentException if {@code futures} is empty, one of them belongs to another loop or
+     *                                  {@code seconds} is negative or NaN
+     * @throws NullPointerException     if {@code futures}, one of them or {@code returnWhen} is null
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
+     */
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures, double seconds,
+                                                           ReturnWhen returnWhen) {
+        return wait(futures, timeoutOf(seconds), returnWhen);
+    }
+
+    /** {@code seconds} as a timeout of the Duration forms: none ({@code null}) for infinity, as asyncio's math.inf. */
+    private static Duration timeoutOf(double seconds) {
+        return seconds == Double.POSITIVE_INFINITY ? null : Duration.ofNanos(EventLoop.toNanos(seconds, "timeout"));
+    }
+
+    /**
      * The futures in the order they complete: asyncio's {@code as_completed()}. Each {@code next()} of the iterator
      * suspends the calling task until another future is done and returns it (the future itself, so its result or
      * exception can be asked for). As asyncio's, it is one iterator: each call of {@code iterator()} returns the same
@@ -616,6 +641,62 @@ public final class Aio {
      */
     public static void waitFor(VoidCoroutine coroutine, Duration timeout) throws Exception {
         waitFor(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine(), timeout);
+    }
+
+    /**
+     * As {@link #waitFor(Future, Duration)} with the timeout in seconds, as asyncio takes it:
+     * {@code wait_for(fut, 0.5)} is {@code Aio.waitFor(fut, 0.5)}. {@link Double#POSITIVE_INFINITY} (asyncio's
+     * {@code math.inf}) means none.
+     *
+     * @param <T>     the type of the future's result
+     * @param future  the future to wait for
+     * @param seconds the longest to wait, in seconds of loop time
+     * @return the future's result
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    if {@code future} belongs to another loop (as awaiting it does)
+     * @throws Exception                the future's exception
+     * @throws CancellationException if the future was cancelled, or the calling task is cancelled while it waits (which
+     *                               cancels the future too, as awaiting it does)
+     */
+    public static <T> T waitFor(Future<T> future, double seconds) throws Exception {
+        Objects.requireNonNull(future, "future must not be null");
+        return waitFor(future, timeoutOf(seconds));
+    }
+
+    /**
+     * As {@link #waitFor(Coroutine, Duration)} with the timeout in seconds, as asyncio takes it.
+     * {@link Double#POSITIVE_INFINITY} (asyncio's {@code math.inf}) means none.
+     *
+     * @param <T>       the type of the coroutine's result
+     * @param coroutine the work to run in the calling task
+     * @param seconds   the longest it may take, in seconds of loop time
+     * @return the coroutine's result
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws Exception                the coroutine's exception
+     * @throws CancellationException if the calling task is cancelled other than by this deadline
+     */
+    public static <T> T waitFor(Coroutine<T> coroutine, double seconds) throws Exception {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        return waitFor(coroutine, timeoutOf(seconds));
+    }
+
+    /**
+     * As {@link #waitFor(VoidCoroutine, Duration)} with the timeout in seconds, as asyncio takes it:
+     * {@code await asyncio.wait_for(event.wait(), 5)} is {@code Aio.waitFor(() -> event.await(), 5)}.
+     * {@link Double#POSITIVE_INFINITY} (asyncio's {@code math.inf}) means none.
+     *
+     * @param coroutine the work to run in the calling task
+     * @param seconds   the longest it may take, in seconds of loop time
+     * @throws TimeoutException         if the timeout passed
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws Exception                the coroutine's exception
+     * @throws CancellationException if the calling task is cancelled other than by this deadline
+     */
+    public static void waitFor(VoidCoroutine coroutine, double seconds) throws Exception {
+        Objects.requireNonNull(coroutine, "coroutine must not be null");
+        waitFor(coroutine.asCoroutine(), timeoutOf(seconds));
     }
 
     private static <T> T expireNow(Future<T> future) throws Exception {
@@ -741,6 +822,20 @@ public final class Aio {
      */
     public static Timeout timeout(Duration delay) {
         return Timeout.after(delay);
+    }
+
+    /**
+     * As {@link #timeout(Duration)} with the delay in seconds, as asyncio takes it: {@code async with
+     * asyncio.timeout(3.5)} is {@code try (var t = Aio.timeout(3.5))}. {@link Double#POSITIVE_INFINITY} (asyncio's
+     * {@code math.inf}) opens the scope with no deadline, as {@code timeoutAt(Double.POSITIVE_INFINITY)} does.
+     *
+     * @param seconds how long from now the block may run, in seconds of loop time
+     * @return the scope, to close with a try-with-resources statement
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    if not called from a task
+     */
+    public static Timeout timeout(double seconds) {
+        return Timeout.after(seconds);
     }
 
     /**

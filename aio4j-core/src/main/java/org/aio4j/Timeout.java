@@ -86,6 +86,14 @@ public final class Timeout implements AutoCloseable {
         return new Timeout(loop, task, (loop.nowNanos() + (double) nanos) / 1e9);
     }
 
+    static Timeout after(double seconds) {
+        EventLoop loop = Aio.runningLoop();
+        Task<?> task = loop.taskAwaiting("Aio.timeout()", "Aio.timeout()");
+        double when = seconds == Double.POSITIVE_INFINITY ? seconds
+                : (loop.nowNanos() + (double) EventLoop.toNanos(seconds, "timeout")) / 1e9;
+        return new Timeout(loop, task, when);
+    }
+
     static Timeout at(double when) {
         EventLoop loop = Aio.runningLoop();
         Task<?> task = loop.taskAwaiting("Aio.timeoutAt()", "Aio.timeoutAt()");
