@@ -26,6 +26,10 @@ import java.util.concurrent.CompletableFuture;
  *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap. The
  *       {@code Content-Length} of a response that has no body (to a HEAD, a 1xx, 204 or 304) is not checked.</li>
  *   <li>Cancelling the returned future ({@code cancel(true)}) aborts the exchange and releases its connection.</li>
+ *   <li>A request without a body ({@link ClientRequest#body()} {@code null}) goes out without
+ *       {@code Content-Length} if its method is GET, HEAD or DELETE, and with {@code Content-Length: 0} otherwise
+ *       (RFC 9110 8.6; aiohttp sends it with a POST, PUT or PATCH, and a server may answer 411 to one without it);
+ *       an empty body with {@code Content-Length: 0} whatever the method.</li>
  *   <li>A request the transport cannot express (a restricted header, say) is refused by throwing
  *       {@link IllegalArgumentException} from {@code send}.</li>
  *   <li>Implementations are thread-safe: one transport serves many tasks, and loops, at once.</li>

@@ -79,8 +79,19 @@ final class JdkTransport implements HttpTransport {
         HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
         byte[] body = request.body();
         // CONNECT, the one method the JDK refuses, is refused by ClientRequest already.
-        b.method(request.method(), body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (body != null) {
+            b.method(request.method(), HttpRequest.BodyPublishers.ofByteArray(body));
+        } else {
+            // Without a body, the JDK's GET(), HEAD() and DELETE() send no Content-Length (RFC 9110 8.6), where
+            // method(m, noBody()) sends "Content-Length: 0" whatever m is: as every other method should (a POST
+            // without one may get a 411), not as these three.
+            switch (request.method()) {
+                case "GET" -> b.GET();
+                case "HEAD" -> b.HEAD();
+                case "DELETE" -> b.DELETE();
+                default -> b.method(request.method(), HttpRequest.BodyPublishers.noBody());
+            }
+        }
         for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
             for (String v : h.getValue()) {
                 try {

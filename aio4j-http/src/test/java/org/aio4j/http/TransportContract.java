@@ -274,6 +274,42 @@ public abstract class TransportContract {
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 
     /**
+     * A request without a body goes out framed alike by every transport (RFC 9110 8.6): no {@code Content-Length} for
+     * GET, HEAD and DELETE, whose semantics expect no content, and {@code Content-Length: 0} for any other method, POST,
+     * PUT and PATCH above all, as aiohttp sends them (a server may answer 411 Length Required to a POST without one).
+     * The JDK transport sent {@code Content-Length: 0} with every GET, Vert.x none with a POST. An empty body is a
+     * body: {@code Content-Length: 0} whatever the method.
+     */
+    @Test
+    void aRequestWithoutABodySendsContentLengthZeroUnlessItsMethodIsGetHeadOrDelete() throws Exception {
+        List<String> methods = List.of("GET", "HEAD", "DELETE", "POST", "PUT", "PATCH", "OPTIONS");
+        try (var canned = CannedServer.start(OK); var http = session()) {
+            Loops.run(() -> {
+                for (String m : methods) {
+                    http.request(ClientRequest.of(m, canned.url("/none")));
+                    http.request(ClientRequest.of(m, canned.url("/empty")).withBody(new byte[0]));
+                }
+                return null;
+            });
+            var framing = new java.util.ArrayList<String>();
+            for (String head : canned.requestHeads()) {
+                String line = head.substring(0, head.indexOf(" HTTP/1.1"));
+                var length = java.util.regex.Pattern.compile("(?im)^content-length: *(\\S*)").matcher(head);
+                framing.add(line + (length.find() ? " Content-Length: " + length.group(1) : ""));
+                assertThat(head).as(line).doesNotContainIgnoringCase("transfer-encoding");
+            }
+            assertThat(framing).containsExactly(
+                    "GET /none", "GET /empty Content-Length: 0",
+                    "HEAD /none", "HEAD /empty Content-Length: 0",
+                    "DELETE /none", "DELETE /empty Content-Length: 0",
+                    "POST /none Content-Length: 0", "POST /empty Content-Length: 0",
+                    "PUT /none Content-Length: 0", "PUT /empty Content-Length: 0",
+                    "PATCH /none Content-Length: 0", "PATCH /empty Content-Length: 0",
+                    "OPTIONS /none Content-Length: 0", "OPTIONS /empty Content-Length: 0");
+        }
+    }
+
+    /**
      * A request line must be ASCII (RFC 9112 3.2): a URL with characters that are not goes on the wire percent-encoded
      * as UTF-8 ({@link java.net.URI#toASCIIString()}), by every transport alike. Vert.x sent the raw UTF-8 bytes. What
      * the caller sees ({@link ClientResponse#url()}, the messages) stays the URL as given.
