@@ -413,7 +413,7 @@ public final class ClientSession implements AutoCloseable {
             if (e instanceof CancellationException c) { // not this task's cancellation: the transport cancelled it
                 throw Failures.cancelledByTransport(request, transport, c);
             }
-            throw Failures.translate(request, e);
+            throw failure(request, e);
         }
         if (r == null) {
             throw Failures.noResponse(request, transport);
@@ -478,6 +478,20 @@ public final class ClientSession implements AutoCloseable {
             r = r.withUri(URI.create(baseUrl + r.uri()));
         }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
+    }
+
+    /**
+     * What the exchange of {@code request} failed with, as its caller gets it: a connection failure after
+     * {@link #close()} closed the session's own transport says that the session was closed, not only what the
+     * transport saw (the JDK client's "shutdownNow", Vert.x's "Connection was closed", as if the server had hung up).
+     */
+    ClientException failure(ClientRequest request, Exception error) {
+        ClientException e = Failures.translate(request, error);
+        if (closed && ownsTransport && e instanceof ClientConnectionException) {
+            return new ClientConnectionException(request.method(), request.uri(),
+                    "the session was closed while the request was in flight (" + e.detail() + ")", e.getCause());
+        }
+        return e;
     }
 
     /** Throws if the session is closed. */
@@ -549,7 +563,8 @@ public final class ClientSession implements AutoCloseable {
     /**
      * Closes the session: aiohttp's {@code await session.close()}. New requests throw
      * {@link IllegalStateException}; if the session owns its transport, the transport is closed and requests still
-     * in flight fail with {@link ClientConnectionException}. Does not block. Closing twice does nothing.
+     * in flight fail with {@link ClientConnectionException}, whose message says that the session was closed while
+     * the request was in flight. Does not block. Closing twice does nothing.
      */
     @Override
     public void close() {

@@ -225,7 +225,7 @@ final class FetchEngine {
                     ? new FetchResult(i, r, null, new ClientResponseException(response))
                     : new FetchResult(i, r, response, null);
         }
-        Exception error = e instanceof Exception ex ? Failures.translate(r, ex)
+        Exception error = e instanceof Exception ex ? session.failure(r, ex)
                 : new ClientException(r.method(), r.uri(), "failed: " + Failures.describe(e), e);
         return new FetchResult(i, r, null, error);
     }

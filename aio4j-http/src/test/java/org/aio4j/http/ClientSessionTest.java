@@ -293,4 +293,39 @@ class ClientSessionTest {
         assertThat(transport.isClosed()).as("a transport the session does not own stays open").isFalse();
     }
 
+    /**
+     * A request that a {@link ClientSession#close()} ends, when the session owns its transport, says so: the JDK
+     * client's shutdown failed it with "connection failed: IOException: shutdownNow", Vert.x's with "connection
+     * failed: Connection was closed", as if the server had hung up (aiohttp's message names the closed session too).
+     */
+    @Test
+    void aRequestEndedByClosingTheSessionSaysSo() throws Exception {
+        var transport = new FakeTransport();
+        var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build();
+        List<String> outcomes = Loops.run(() -> {
+            Task<ClientResponse> one = Aio.createTask(() -> session.get("/one"));
+            Task<List<FetchResult>> many = Aio.createTask(
+                    () -> session.fetchAll(List.of("/a", "/b"), 2, FetchOrder.INPUT));
+            while (transport.sent().size() < 3) {
+                Aio.sleep(0);
+            }
+            session.close();
+            // what a transport's close does to the exchanges in flight (the JDK client's shutdownNow)
+            transport.sent().forEach(s -> s.future().completeExceptionally(new java.io.IOException("shutdownNow")));
+            var out = new java.util.ArrayList<String>();
+            try {
+                one.await();
+            } catch (ClientConnectionException e) {
+                out.add(e.getMessage());
+            }
+            many.await().forEach(r -> out.add(r.error().getClass().getSimpleName() + ": " + r.error().getMessage()));
+            return out;
+        });
+        String closed = ": the session was closed while the request was in flight (connection failed: IOException:"
+                + " shutdownNow)";
+        assertThat(outcomes).containsExactly("GET http://x.test/one" + closed,
+                "ClientConnectionException: GET http://x.test/a" + closed,
+                "ClientConnectionException: GET http://x.test/b" + closed);
+    }
+
 }

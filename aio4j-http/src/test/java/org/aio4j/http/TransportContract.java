@@ -773,7 +773,8 @@ public abstract class TransportContract {
     void closingTheSessionFailsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
         var session = session();
         Exception inFlight = DemoServerTest.failureOfSlowRequestWhen(server, session, session::close);
-        assertThat(inFlight).isInstanceOf(ClientConnectionException.class);
+        assertThat(inFlight).isInstanceOf(ClientConnectionException.class)
+                .hasMessageContaining("/slow: the session was closed while the request was in flight (");
         assertThat(session.isClosed()).isTrue();
         assertThatThrownBy(() -> Loops.run(() -> session.get("/a")))
                 .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("ClientSession is closed");
@@ -918,7 +919,8 @@ public abstract class TransportContract {
             });
             assertThat(failures).hasSize(n).allSatisfy(e -> assertThat(e)
                     .isExactlyInstanceOf(ClientConnectionException.class)
-                    .hasMessageStartingWith("GET " + url + ": connection failed: "));
+                    .hasMessageStartingWith("GET " + url + ": the session was closed while the request was in flight"
+                            + " (connection failed: "));
             scripted.awaitNoneStuck();
         }
     }
