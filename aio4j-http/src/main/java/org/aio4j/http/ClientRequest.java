@@ -238,7 +238,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * aiohttp writes the UTF-8 bytes of any character: an {@code é} would reach the server three different ways, or
      * as a {@code ?} nobody sees. Refused here, it reaches nobody wrong; the caller encodes it as the server expects.
      */
-    private static void checkHeader(String name, String value) {
+    static void checkHeader(String name, String value) {
         Objects.requireNonNull(name, "header name must not be null");
         Objects.requireNonNull(value, () -> "value of header " + name + " must not be null");
         if (name.isEmpty() || !name.chars().allMatch(ClientRequest::isTokenChar)) {

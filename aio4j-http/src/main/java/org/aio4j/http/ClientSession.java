@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +72,7 @@ public final class ClientSession implements AutoCloseable {
     private final String baseUrl;
     private final Duration timeout;
     private final boolean raiseForStatus;
+    private final Map<String, List<String>> headers;
     private volatile boolean closed;
 
     /** A session with the defaults: a JDK transport of its own, no base URL, a 5-minute timeout. */
@@ -82,6 +86,7 @@ public final class ClientSession implements AutoCloseable {
         this.baseUrl = b.baseUrl;
         this.timeout = b.timeout;
         this.raiseForStatus = b.raiseForStatus;
+        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
     }
 
     /**
@@ -100,6 +105,7 @@ public final class ClientSession implements AutoCloseable {
         private String baseUrl;
         private Duration timeout = DEFAULT_TIMEOUT;
         private boolean raiseForStatus;
+        private final Map<String, List<String>> headers = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -164,6 +170,31 @@ public final class ClientSession implements AutoCloseable {
          */
         public Builder raiseForStatus(boolean on) {
             this.raiseForStatus = on;
+            return this;
+        }
+
+        /**
+         * Adds {@code value} to the header {@code name} sent with every request of the session: aiohttp's
+         * {@code ClientSession(headers={name: value})}, an {@code Authorization} or a {@code User-Agent}, say. Call it
+         * once per header, or per value of a repeated one. A request that has a header of the same name (in any case)
+         * of its own ({@link ClientRequest#withHeader}) sends its own values instead, as in aiohttp.
+         *
+         * @param name  the header name, an HTTP token
+         * @param value the value to add, printable ASCII
+         * @return this builder
+         * @throws IllegalArgumentException as {@link ClientRequest#withHeader} does: if {@code name} is not an HTTP
+         *                                  token, or is {@code Content-Length} or {@code Transfer-Encoding}, or
+         *                                  {@code value} has a control character or one that is not ASCII
+         * @throws NullPointerException     if {@code name} or {@code value} is null
+         */
+        public Builder header(String name, String value) {
+            ClientRequest.checkHeader(name, value);
+            String key = headers.keySet().stream().filter(name::equalsIgnoreCase).findFirst().orElse(name);
+            headers.merge(key, List.of(value), (a, b) -> {
+                var all = new ArrayList<>(a);
+                all.addAll(b);
+                return List.copyOf(all);
+            });
             return this;
         }
 
@@ -477,7 +508,22 @@ public final class ClientSession implements AutoCloseable {
             }
             r = r.withUri(URI.create(baseUrl + r.uri()));
         }
+        if (!headers.isEmpty()) {
+            r = withSessionHeaders(r);
+        }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
+    }
+
+    /** {@code r} with the session's headers first, but for those it has of its own (by name, in any case). */
+    private ClientRequest withSessionHeaders(ClientRequest r) {
+        var merged = new LinkedHashMap<String, List<String>>();
+        headers.forEach((name, values) -> {
+            if (r.headers().keySet().stream().noneMatch(name::equalsIgnoreCase)) {
+                merged.put(name, values);
+            }
+        });
+        merged.putAll(r.headers());
+        return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout());
     }
 
     /**
@@ -540,6 +586,15 @@ public final class ClientSession implements AutoCloseable {
      */
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * The headers sent with every request that has none of the same name: aiohttp's {@code session.headers}.
+     *
+     * @return header names to values, in the order they were added; unmodifiable, empty if there are none
+     */
+    public Map<String, List<String>> headers() {
+        return headers;
     }
 
     /**

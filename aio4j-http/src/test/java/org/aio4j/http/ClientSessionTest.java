@@ -79,6 +79,36 @@ class ClientSessionTest {
     }
 
     /** aiohttp's session.post/put/delete: the method, the body as given, the base URL and the session's timeout. */
+    /**
+     * aiohttp's {@code ClientSession(headers=...)}: the session's headers go with every request, fetchAll's too, and a
+     * request's own header of the same name (in any case) replaces the session's values, as aiohttp's do.
+     */
+    @Test
+    void theSessionsHeadersGoWithEveryRequestUnlessTheRequestHasItsOwn() throws Exception {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> sent.respond(200, "");
+        try (var s = ClientSession.builder().transport(fake, true).baseUrl("http://example.test")
+                .header("Authorization", "Bearer t0k3n").header("X-Tag", "a").header("X-Tag", "b").build()) {
+            Loops.run(() -> {
+                s.get("/plain");
+                s.request(ClientRequest.get("/own").withHeader("x-tag", "mine").withHeader("Accept", "text/csv"));
+                s.fetchAll(List.of("/batch"), 1, FetchOrder.INPUT);
+                return null;
+            });
+            assertThatThrownBy(() -> ClientSession.builder().header("X-A", "line\r\nX-B: injected"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("value of header X-A must not contain control characters");
+            assertThatThrownBy(() -> ClientSession.builder().header("Content-Length", "3"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("header Content-Length must not be set");
+        }
+        assertThat(fake.sent()).extracting(sent -> sent.request().uri().getPath() + " " + sent.request().headers())
+                .containsExactly(
+                        "/plain {Authorization=[Bearer t0k3n], X-Tag=[a, b]}",
+                        "/own {Authorization=[Bearer t0k3n], x-tag=[mine], Accept=[text/csv]}",
+                        "/batch {Authorization=[Bearer t0k3n], X-Tag=[a, b]}");
+    }
+
     @Test
     void postPutAndDeleteSendTheirMethodAndBody() throws Exception {
         var fake = new FakeTransport();
