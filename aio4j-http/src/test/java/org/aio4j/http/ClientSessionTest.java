@@ -78,6 +78,32 @@ class ClientSessionTest {
                 .hasToString("http://example.test/api/items?tag=a%2Fb+c"));
     }
 
+    /**
+     * aiohttp's {@code data={...}}: form fields encoded into the body as an HTML form posts them (the same encoding
+     * as withParam's), with the form's Content-Type; a body that is no form is not silently added to.
+     */
+    @Test
+    void formFieldsAreEncodedIntoTheBodyWithTheFormsContentType() {
+        ClientRequest login = ClientRequest.of("POST", "/login").withForm("user", "a b&admin=1")
+                .withForm("lang", "\u00e9").withForm("empty", "");
+        assertThat(new String(login.body(), StandardCharsets.US_ASCII))
+                .isEqualTo("user=a+b%26admin%3D1&lang=%C3%A9&empty=");
+        assertThat(login.headers()).containsExactly(
+                java.util.Map.entry("Content-Type", List.of("application/x-www-form-urlencoded")));
+        assertThatThrownBy(() -> ClientRequest.of("POST", "/a").withBody(new byte[] {1}).withForm("k", "v"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("POST /a already has a body that is not a form (no Content-Type"
+                        + " application/x-www-form-urlencoded): withForm adds fields to a form only");
+        assertThatThrownBy(() -> ClientRequest.of("POST", "/a").withHeader("Content-Type", "application/json")
+                .withForm("k", "v")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("POST /a has the Content-Type application/json, not a form's: withForm adds fields to a"
+                        + " form only");
+        assertThatThrownBy(() -> ClientRequest.of("POST", "/a").withForm("", "v"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("form field name must not be empty (value 'v')");
+        assertThatThrownBy(() -> ClientRequest.of("POST", "/a").withForm("k", null))
+                .isInstanceOf(NullPointerException.class).hasMessage("value of form field k must not be null");
+    }
+
     /** aiohttp's session.post/put/delete: the method, the body as given, the base URL and the session's timeout. */
     /**
      * aiohttp's {@code ClientSession(headers=...)}: the session's headers go with every request, fetchAll's too, and a
