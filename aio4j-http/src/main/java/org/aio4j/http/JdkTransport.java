@@ -61,7 +61,7 @@ final class JdkTransport implements HttpTransport {
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
         HttpRequest built = build(request);
-        var exchange = new Exchange(request);
+        var exchange = new Exchange(request, client.followRedirects());
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -136,6 +136,7 @@ final class JdkTransport implements HttpTransport {
             implements java.util.function.BiConsumer<HttpResponse<byte[]>, Throwable> {
 
         private final ClientRequest request;
+        private final HttpClient.Redirect redirects; // the client's policy, for beyondRedirectLimit
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
         /**
          * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
@@ -148,8 +149,9 @@ final class JdkTransport implements HttpTransport {
         private volatile boolean whole;
         private ScheduledFuture<?> timer; // written before the exchange starts, read when it ends
 
-        Exchange(ClientRequest request) {
+        Exchange(ClientRequest request, HttpClient.Redirect redirects) {
             this.request = request;
+            this.redirects = redirects;
         }
 
         void arm(java.time.Duration timeout) {
@@ -213,8 +215,45 @@ final class JdkTransport implements HttpTransport {
                 completeExceptionally(failure(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error));
             } else {
-                complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()));
+                ClientException beyond = beyondRedirectLimit(r);
+                if (beyond != null) {
+                    completeExceptionally(beyond);
+                } else {
+                    complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(),
+                            r.body()));
+                }
             }
+        }
+
+        /**
+         * The error for a response that is a redirect the client would follow but for its limit on redirects
+         * ({@code jdk.httpclient.redirects.retrylimit}: 5 requests, so 4 redirects, by default), or null: the JDK
+         * client returns that 3xx as the response, an {@code ok()} one, where aiohttp raises
+         * {@code TooManyRedirects}. As the JDK's redirect filter decides: a 301, 302, 303, 307 or 308 with a
+         * {@code Location}, which {@code Redirect.NORMAL} follows unless it leads from https to http.
+         */
+        private ClientException beyondRedirectLimit(HttpResponse<?> r) {
+            if (redirects == HttpClient.Redirect.NEVER || !List.of(301, 302, 303, 307, 308).contains(r.statusCode())) {
+                return null;
+            }
+            String location = r.headers().firstValue("Location").orElse(null);
+            java.net.URI next;
+            try {
+                next = location == null ? null : r.uri().resolve(java.net.URI.create(location));
+            } catch (IllegalArgumentException notAUri) {
+                return null;
+            }
+            if (next == null || next.getScheme() == null || redirects == HttpClient.Redirect.NORMAL
+                    && !next.getScheme().equalsIgnoreCase(r.uri().getScheme())
+                    && !next.getScheme().equalsIgnoreCase("https")) {
+                return null;
+            }
+            int followed = 0;
+            for (var p = r.previousResponse(); p.isPresent(); p = p.get().previousResponse()) {
+                followed++;
+            }
+            return new ClientException(request.method(), request.uri(), "too many redirects: " + followed
+                    + " followed, the last to " + r.uri() + ", which redirects again (to " + location + ")", null);
         }
 
         /**

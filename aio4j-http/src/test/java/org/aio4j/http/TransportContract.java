@@ -429,6 +429,33 @@ public abstract class TransportContract {
         return "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     }
 
+    /**
+     * A redirect the transport would follow but for its limit on redirects (the JDK client's 4, Vert.x's 16) fails
+     * the exchange, as aiohttp's {@code TooManyRedirects} does: both transports returned the last 302 as the
+     * response, an {@code ok()} one with an empty body that {@code raiseForStatus} let through. A 3xx the transport
+     * does not follow (a 300 or a 304, whatever its {@code Location}) is still a response.
+     */
+    @Test
+    void aRedirectBeyondTheTransportsLimitIsAnErrorNotTheLast3xx() throws Exception {
+        try (var canned = CannedServer.start(redirectTo("/again")); var http = session()) {
+            String url = canned.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientException.class)
+                    .hasMessageMatching("GET \\Q" + url + "\\E: too many redirects: \\d+ followed, the last to"
+                            + " \\Q" + canned.url("/again") + "\\E, which redirects again \\(to /again\\)");
+            assertThat(canned.requestLines()).hasSizeGreaterThan(2);
+        }
+        for (String unfollowed : List.of(
+                "HTTP/1.1 300 Multiple Choices\r\nLocation: /a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 304 Not Modified\r\nLocation: /a\r\nConnection: close\r\n\r\n")) {
+            try (var canned = CannedServer.start(unfollowed); var http = session()) {
+                ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
+                assertThat(r.status()).isEqualTo(Integer.parseInt(unfollowed.substring(9, 12)));
+                assertThat(canned.requestLines()).hasSize(1);
+            }
+        }
+    }
+
     /** How a GET redirected to {@code location} failed (or null), the URL it was of, and the request lines sent. */
     private record Redirected(Throwable error, String url, List<String> requestLines) {
     }

@@ -553,6 +553,16 @@ public final class VertxTransport implements HttpTransport {
                     redirect(r, target);
                     return;
                 }
+            } else if (followsRedirects && callersRedirects == null && status / 100 == 3) {
+                // A redirect it would follow but for its limit (maxRedirects, 16 by default) is an error, as with the
+                // JDK transport and aiohttp's TooManyRedirects: Vert.x returned that 3xx as the response.
+                URI last = followed == null ? request.uri() : followed;
+                if (target(r) != null) {
+                    abort(new ClientException(request.method(), request.uri(), "too many redirects: "
+                            + redirectsFollowed + " followed, the last to " + last + ", which redirects again (to "
+                            + r.getHeader("Location") + ")", null));
+                    return;
+                }
             }
             // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
             boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
