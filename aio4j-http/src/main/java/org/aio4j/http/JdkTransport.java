@@ -272,6 +272,12 @@ final class JdkTransport implements HttpTransport {
         private Throwable failure(Throwable error) {
             return switch (error) {
                 case java.util.concurrent.CancellationException c -> c;
+                case Throwable t when redirectWithoutLocation(t) -> {
+                    var malformed = new java.net.ProtocolException("invalid HTTP response: a redirect without a"
+                            + " Location header, which the JDK client cannot follow");
+                    malformed.initCause(t);
+                    yield malformed;
+                }
                 case java.io.UncheckedIOException u -> u.getCause();
                 case IllegalArgumentException refused
                         when HttpTransport.thrownBy(refused, "jdk.internal.net.http.") -> {
@@ -284,6 +290,22 @@ final class JdkTransport implements HttpTransport {
                         "failed: " + Failures.describe(other), other);
                 default -> error;
             };
+        }
+
+        /**
+         * Whether {@code error} is the JDK client's failure of a 301, 302, 303, 307 or 308 without a {@code Location}
+         * header (its redirect filter's {@code IOException("Invalid redirection")}, wrapped twice), which said neither
+         * that it was a redirect nor that the server was at fault. The Vert.x transport and aiohttp return such a
+         * response as it is; the JDK client cannot be told to.
+         */
+        private static boolean redirectWithoutLocation(Throwable error) {
+            for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof java.io.IOException && "Invalid redirection".equals(c.getMessage())
+                        && HttpTransport.thrownBy(c, "jdk.internal.net.http.")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

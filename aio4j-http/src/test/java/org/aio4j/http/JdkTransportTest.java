@@ -80,6 +80,22 @@ class JdkTransportTest extends TransportContract {
     }
 
     @Test
+    void aRedirectWithoutALocationIsAMalformedResponseThatSaysSo() throws Exception {
+        // The JDK client fails a 301, 302, 303, 307 or 308 without a Location (the Vert.x transport and aiohttp return
+        // it as the response): "connection failed: IOException: java.io.UncheckedIOException: java.io.IOException:
+        // Invalid redirection" read as a broken connection, and named no redirect.
+        try (var canned = CannedServer.start("HTTP/1.1 302 Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+             var http = ClientSession.builder().transport(newTransport(), true).build()) {
+            String url = canned.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessage("GET " + url + ": connection failed: ProtocolException: invalid HTTP response: a redirect"
+                            + " without a Location header, which the JDK client cannot follow")
+                    .cause().isInstanceOf(java.net.ProtocolException.class);
+        }
+    }
+
+    @Test
     void anUnknownHostAndARefusedConnectionSayWhichTheyAre() throws Exception {
         // The JDK's ConnectException has no message in both cases (its cause says which: UnresolvedAddressException
         // or ClosedChannelException): both read "connection failed: ConnectException".
