@@ -143,8 +143,10 @@ public final class ClientResponse {
      *
      * @return the body as text
      * @throws UncheckedIOException if the body is not valid in the charset (aiohttp's {@code UnicodeDecodeError});
-     *                              the message names the request, the charset and the byte offset, the cause is the
-     *                              decoder's {@link CharacterCodingException}
+     *                              the message names the request, the charset and the byte offset, and the
+     *                              {@code Content-Encoding} if the body has one (a gzip body, which aiohttp would
+     *                              have decompressed and the transports do not); the cause is the decoder's
+     *                              {@link CharacterCodingException}
      */
     public String text() {
         return text(CodingErrorAction.REPORT);
@@ -168,9 +170,13 @@ public final class ClientResponse {
         try {
             return decoder.decode(in).toString();
         } catch (CharacterCodingException e) {
+            String encoding = header("Content-Encoding");
             throw new UncheckedIOException(method + " " + url + ": the body is not valid " + charset.name()
                     + " at byte " + in.position() + " of " + body.length
-                    + " (text(CodingErrorAction.REPLACE) decodes it anyway)", e);
+                    + (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")
+                            ? ": it is encoded (Content-Encoding: " + encoding + "), and the transports do not"
+                                    + " decode it"
+                            : " (text(CodingErrorAction.REPLACE) decodes it anyway)"), e);
         }
     }
 

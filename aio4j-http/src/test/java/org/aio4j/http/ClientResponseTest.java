@@ -32,6 +32,20 @@ class ClientResponseTest {
     }
 
     @Test
+    void aCompressedBodyIsAnErrorThatSaysItIsCompressed() throws Exception {
+        // Neither transport decompresses (aiohttp does): text() of a gzip body said only "not valid UTF-8 at byte 1".
+        var gz = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        var r = new ClientResponse("GET", URI.create("http://127.0.0.1:1/page"), 200,
+                Map.of("Content-Type", List.of("text/plain"), "Content-Encoding", List.of("gzip")), gz.toByteArray());
+        assertThatThrownBy(r::text).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("GET http://127.0.0.1:1/page: the body is not valid UTF-8 at byte 1 of " + r.length()
+                        + ": it is encoded (Content-Encoding: gzip), and the transports do not decode it");
+    }
+
+    @Test
     void theInvalidBytesAreReplacedOrDroppedOnlyWhenAskedFor() {
         ClientResponse r = response(null, BROKEN_UTF8);
         assertThat(r.text(CodingErrorAction.REPLACE)).isEqualTo("ok \uFFFD!");
