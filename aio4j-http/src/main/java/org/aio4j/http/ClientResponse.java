@@ -1,5 +1,6 @@
 package org.aio4j.http;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -11,8 +12,10 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A response that has arrived in full: status, headers and the whole body: aiohttp's {@code ClientResponse} after
@@ -178,6 +181,92 @@ public final class ClientResponse {
                                     + " decode it"
                             : " (text(CodingErrorAction.REPLACE) decodes it anyway)"), e);
         }
+    }
+
+    /**
+     * Decodes a JSON body with the caller's JSON library: a JSON decoder, such as Jackson's
+     * {@code mapper::readTree} or Gson's {@code text -> gson.fromJson(text, Page.class)}. aio4j has no JSON library
+     * of its own.
+     *
+     * @param <T> what the decoder makes of the text
+     */
+    @FunctionalInterface
+    public interface JsonDecoder<T> {
+        /**
+         * Decodes {@code json}.
+         *
+         * @param json the body as text, without the whitespace around it; never empty
+         * @return the decoded value
+         * @throws IOException if {@code json} is not valid (Jackson's {@code JsonProcessingException} is one)
+         */
+        T decode(String json) throws IOException;
+    }
+
+    /** aiohttp's json_re: application/json, or a structured syntax suffix {@code +json} (application/problem+json). */
+    private static final Pattern JSON_TYPE = Pattern.compile("application/(?:[\\w.+-]+?\\+)?json");
+
+    /**
+     * The body decoded as JSON by {@code loads}: aiohttp's {@code await resp.json(loads=loads)}. As aiohttp's, it
+     * first checks that the {@code Content-Type} is JSON ({@code application/json}, or a {@code +json} type such as
+     * {@code application/problem+json}), then decodes the body as {@link #text()} does (the header's charset, else
+     * UTF-8), strips the whitespace around it and hands it to {@code loads}; an empty body is {@code null} (aiohttp's
+     * {@code None}) and {@code loads} is not called.
+     *
+     * @param <T>   the type of the decoded value
+     * @param loads the JSON decoder, e.g. Jackson's {@code mapper::readTree}
+     * @return what {@code loads} returns, or {@code null} for an empty body
+     * @throws ClientException      if the {@code Content-Type} is not JSON (aiohttp's {@code ContentTypeError}): the
+     *                              message names the request and the type; {@code loads} is not called
+     * @throws IOException          what {@code loads} throws, as it is
+     * @throws UncheckedIOException if the body is not valid in its charset, as {@link #text()}
+     * @throws NullPointerException if {@code loads} is null
+     */
+    public <T> T json(JsonDecoder<? extends T> loads) throws IOException {
+        return json(loads, "application/json");
+    }
+
+    /**
+     * As {@link #json(JsonDecoder)}, checking the {@code Content-Type} against {@code contentType} instead:
+     * aiohttp's {@code resp.json(loads=loads, content_type=...)}. {@code "application/json"} checks as
+     * {@link #json(JsonDecoder)} does; another type is found if the header contains it (as aiohttp compares);
+     * {@code null} (aiohttp's {@code content_type=None}) checks nothing.
+     *
+     * @param <T>         the type of the decoded value
+     * @param loads       the JSON decoder
+     * @param contentType the expected content type, or {@code null} to accept any
+     * @return what {@code loads} returns, or {@code null} for an empty body
+     * @throws ClientException      if the {@code Content-Type} is not the one expected; {@code loads} is not called
+     * @throws IOException          what {@code loads} throws, as it is
+     * @throws UncheckedIOException if the body is not valid in its charset, as {@link #text()}
+     * @throws NullPointerException if {@code loads} is null
+     */
+    public <T> T json(JsonDecoder<? extends T> loads, String contentType) throws IOException {
+        Objects.requireNonNull(loads, "loads must not be null");
+        if (contentType != null) {
+            String type = header("Content-Type");
+            String actual = type == null ? "" : type.toLowerCase(Locale.ROOT);
+            boolean expected = contentType.equals("application/json") ? JSON_TYPE.matcher(actual).lookingAt()
+                    : actual.contains(contentType);
+            if (!expected) {
+                throw new ClientException(method, url, "attempt to decode JSON with unexpected mimetype: " + actual,
+                        null);
+            }
+        }
+        String text = stripAsciiWhitespace(text());
+        return text.isEmpty() ? null : loads.decode(text);
+    }
+
+    /** {@code s} without the ASCII whitespace around it, as Python's {@code bytes.strip()} (aiohttp strips bytes). */
+    private static String stripAsciiWhitespace(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && " \t\n\r\u000b\f".indexOf(s.charAt(from)) >= 0) {
+            from++;
+        }
+        while (to > from && " \t\n\r\u000b\f".indexOf(s.charAt(to - 1)) >= 0) {
+            to--;
+        }
+        return s.substring(from, to);
     }
 
     /**

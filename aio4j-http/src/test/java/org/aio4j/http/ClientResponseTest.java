@@ -75,4 +75,64 @@ class ClientResponseTest {
                     .hasMessage("header name must not be null");
         }
     }
+
+    // ---- json(): aiohttp's resp.json(loads=..., content_type=...), with the caller's JSON library as loads
+
+    @Test
+    void jsonHandsTheDecodedBodyWithoutSurroundingWhitespaceToTheDecoder() throws Exception {
+        List<String> given = new java.util.ArrayList<>();
+        ClientResponse r = response("application/json; charset=utf-8",
+                " \n{\"name\": \"caf\u00e9\"}\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Integer length = r.json(text -> {
+            given.add(text);
+            return text.length();
+        });
+        assertThat(given).containsExactly("{\"name\": \"caf\u00e9\"}");
+        assertThat(length).isEqualTo(16);
+        // A charset of the Content-Type is honoured, and a +json type is JSON, as aiohttp's json_re says.
+        ClientResponse latin1 = response("application/problem+json; charset=ISO-8859-1",
+                new byte[] {'"', 'c', 'a', 'f', (byte) 0xE9, '"'});
+        assertThat(latin1.<String>json(text -> text)).isEqualTo("\"caf\u00e9\"");
+    }
+
+    @Test
+    void jsonOfAnotherContentTypeIsAnErrorNamingItAndTheDecoderIsNotCalled() {
+        ClientResponse html = response("text/html; charset=utf-8", "<html>busy</html>".getBytes());
+        assertThatThrownBy(() -> html.json(text -> {
+            throw new AssertionError("decoder called");
+        })).isInstanceOf(ClientException.class)
+                .hasMessage("GET http://127.0.0.1:1/page: attempt to decode JSON with unexpected mimetype:"
+                        + " text/html; charset=utf-8");
+        assertThatThrownBy(() -> response(null, "{}".getBytes()).json(text -> text))
+                .isInstanceOf(ClientException.class).hasMessageEndingWith("unexpected mimetype: ");
+    }
+
+    @Test
+    void jsonWithAnotherOrNoExpectedContentTypeChecksThatOneOrNone() throws Exception {
+        ClientResponse plain = response("text/plain", "[1, 2]".getBytes());
+        assertThat(plain.<String>json(text -> text, null)).isEqualTo("[1, 2]");
+        assertThat(plain.<String>json(text -> text, "text/plain")).isEqualTo("[1, 2]");
+        assertThatThrownBy(() -> plain.json(text -> text, "application/vnd.api+json"))
+                .isInstanceOf(ClientException.class).hasMessageContaining("unexpected mimetype: text/plain");
+    }
+
+    @Test
+    void jsonOfAnEmptyBodyIsNullAsAiohttpsNone() throws Exception {
+        ClientResponse empty = response("application/json", " \r\n\t".getBytes());
+        assertThat(empty.<Object>json(text -> {
+            throw new AssertionError("decoder called");
+        })).isNull();
+    }
+
+    @Test
+    void theDecodersErrorAndAnInvalidBodyReachTheCallerAsTheyAre() {
+        var malformed = new java.io.IOException("Unexpected end-of-input"); // as Jackson's JsonProcessingException
+        assertThatThrownBy(() -> response("application/json", "{".getBytes()).json(text -> {
+            throw malformed;
+        })).isSameAs(malformed);
+        assertThatThrownBy(() -> response("application/json", BROKEN_UTF8).json(text -> text))
+                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("not valid UTF-8 at byte 3");
+        assertThatThrownBy(() -> response("application/json", "{}".getBytes()).json(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("loads must not be null");
+    }
 }
