@@ -1,7 +1,9 @@
 package org.aio4j;
 
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
@@ -34,7 +36,10 @@ import java.util.function.BooleanSupplier;
  * interrupted while it waits for the lock again queues again at the back of the lock's queue, as in asyncio. A waiter
  * that leaves {@code await()} with an exception (cancelled, or failing) wakes the next waiter, whether it was
  * signalled or not, as asyncio's does: a signal it may have had is passed on (a "spurious" wake-up for the next one,
- * which the condition-variable protocol allows), so no signal is lost.
+ * which the condition-variable protocol allows), so no signal is lost. One case cannot re-acquire: a waiter that the
+ * loop's {@link EventLoop#close()} resumes (to run its {@code finally} blocks) while another task holds the lock,
+ * since the close refuses every wait. It throws without the lock, and its next release (the permit's
+ * {@code close()}, or {@link #release()}) does nothing, so that the other task's lock is not released under it.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
@@ -43,6 +48,12 @@ public final class Condition extends LoopBound {
 
     private final Lock lock;
     private final ArrayDeque<Future<Boolean>> waiters = new ArrayDeque<>();
+    /**
+     * Tasks that left {@link #await()} without the lock because their loop was closing (the close refuses the wait
+     * for it): their next release, by a permit or {@link #release()}, does nothing, since the lock is not theirs.
+     * Null until that happens.
+     */
+    private Set<Task<?>> leftWithoutLock;
 
     /** Creates a condition with a new lock of its own. */
     public Condition() {
@@ -65,15 +76,25 @@ public final class Condition extends LoopBound {
      * @return a permit whose {@code close()} releases the lock
      */
     public Permit acquire() {
-        check("acquire()");
+        EventLoop l = check("acquire()");
         lock.lock("acquire()");
-        return new Release(this, null);
+        return new Release(this, l == null ? null : l.currentTask());
     }
 
-    /** Releases the underlying lock: asyncio's {@code release()}. See {@link Lock#release()}. */
+    /**
+     * Releases the underlying lock: asyncio's {@code release()}. See {@link Lock#release()}. In a task that left
+     * {@link #await()} without the lock because the loop was closing, the first release does nothing.
+     */
     public void release() {
-        check("release");
-        lock.release();
+        EventLoop l = check("release");
+        if (!leftWithoutLock(l == null ? null : l.currentTask())) {
+            lock.release();
+        }
+    }
+
+    /** Whether {@code task} left await() without the lock at the close; forgets it (it skips one release). */
+    private boolean leftWithoutLock(Task<?> task) {
+        return task != null && leftWithoutLock != null && leftWithoutLock.remove(task);
     }
 
     /**
@@ -132,6 +153,13 @@ public final class Condition extends LoopBound {
                 // a cancellation of the lock wait's own future. Unless the loop is closing, which refuses further
                 // waits to end the task.
                 if (l.isClosing() || !(e instanceof CancellationException || task.isInterruption(e))) {
+                    if (l.isClosing()) {
+                        // The lock is another task's: the caller's release (its permit's close) must leave it be.
+                        if (leftWithoutLock == null) {
+                            leftWithoutLock = new HashSet<>();
+                        }
+                        leftWithoutLock.add(task);
+                    }
                     throw e;
                 }
                 interruption = e; // the last one, as asyncio re-raises: a Timeout or a TaskGroup recognises it
@@ -217,6 +245,9 @@ public final class Condition extends LoopBound {
 
     @Override
     void releasePermit(Object borrower) {
-        lock.release();
+        check("release");
+        if (!leftWithoutLock(borrower instanceof Task<?> t ? t : null)) {
+            lock.release();
+        }
     }
 }

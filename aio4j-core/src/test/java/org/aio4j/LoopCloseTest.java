@@ -298,4 +298,44 @@ class LoopCloseTest {
         assertThat(loop.isClosed()).isTrue();
         assertThat(errors).isEmpty();
     }
+
+    /*
+     * A Condition waiter that the close resumes cannot take the lock back while another task holds it (the close
+     * refuses every wait): it leaves await() without the lock. Its try-with-resources must then not release the lock,
+     * which is the other task's: before the fix it did, and the holder's own release failed ("Lock is not acquired").
+     */
+    @Test
+    void aConditionWaiterTheCloseEndsWithoutTheLockDoesNotReleaseTheHoldersLock() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        var c = new Condition();
+        List<String> seen = new ArrayList<>();
+        List<Throwable> holderEnd = new ArrayList<>();
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> {
+                try (var _ = c.acquire()) {
+                    c.await();
+                } catch (IllegalStateException refused) { // the close refuses the wait for the lock
+                    seen.add("waiter left, lock " + c);
+                }
+            }, "waiter");
+            Aio.sleep(0);
+            Aio.createTask(() -> {
+                try (var _ = c.acquire()) {
+                    Aio.sleep(100);
+                } catch (CancellationException e) {
+                    holderEnd.add(e);
+                }
+                seen.add("holder left, lock " + c);
+            }, "holder");
+            Aio.sleep(0);
+            return null;
+        });
+
+        loop.close();
+
+        assertThat(seen).containsExactly("waiter left, lock Condition[Lock[locked by holder, waiters=0], waiters=0]",
+                "holder left, lock Condition[Lock[unlocked, waiters=0], waiters=0]");
+        assertThat(holderEnd).singleElement().satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+    }
 }
