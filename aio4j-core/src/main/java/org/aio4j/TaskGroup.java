@@ -30,7 +30,8 @@ import java.util.concurrent.CancellationException;
  * {@code close()} treats a group that was not joined like asyncio treats a block that raised: it cancels the tasks
  * still running, waits for them to finish, and throws the group's errors if there are any (those already thrown
  * into the block again, as a copy whose cause is the first: the block may have caught them). (A block that forgets
- * {@code join()} therefore cancels its tasks; the loop logs that at level INFO.) An exception the block throws
+ * {@code join()} therefore cancels its tasks; the loop logs that as a warning, or at level INFO if the task running
+ * the block is being cancelled.) An exception the block throws
  * itself is not one of the group's errors: it leaves the block as it is, and the {@code TaskGroupException} that
  * {@code close()} throws, if any, is attached to it as suppressed (try-with-resources), where asyncio adds the
  * block's exception to the group's {@code ExceptionGroup}.
@@ -243,9 +244,12 @@ public final class TaskGroup implements AutoCloseable {
             // them again would cut short the clean-up they run in their finally blocks.
             abort();
             int cancelled = running;
-            LOG.log(System.Logger.Level.INFO, () -> "TaskGroup closed without join(): cancelled its " + cancelled
-                    + " unfinished task(s), as asyncio does when the block raises; if the block ended normally, call"
-                    + " tg.join() at its end to wait for them");
+            // A block being cancelled meant it; otherwise the block raised, or forgot join(), which is a bug that
+            // would otherwise look like tasks that did nothing.
+            LOG.log(parent.cancelling() > 0 ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                    () -> "TaskGroup closed without join(): cancelled its " + cancelled + " unfinished task(s), as"
+                            + " asyncio does when the block raises; if the block ended normally, call tg.join() at"
+                            + " its end to wait for them");
         }
         joining = true;
         RuntimeException cancellation = waitForAll();

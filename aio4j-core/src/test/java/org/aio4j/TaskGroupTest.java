@@ -607,4 +607,55 @@ class TaskGroupTest {
         });
         assertThat(seen).containsExactly("inner block left with TaskGroupException", "outer errors [child failed]");
     }
+
+    /**
+     * A block that forgets {@code join()} has its tasks cancelled (close() cannot tell it from a block that raised):
+     * a porter's crawler did nothing, and said so only at INFO. The log is a warning unless the block is being
+     * cancelled, the one exit where cancelling the tasks is plainly what was meant.
+     */
+    @Test
+    void closingWithoutJoinWarnsUnlessTheBlockIsBeingCancelled() throws Exception {
+        List<String> logged = new ArrayList<>();
+        var logger = java.util.logging.Logger.getLogger("org.aio4j");
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage().startsWith("TaskGroup closed without join()")) {
+                    logged.add(r.getLevel() + " " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            TestLoops.runVirtual(() -> {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(() -> Aio.sleep(1)); // join() forgotten
+                }
+                Task<Void> cancelled = Aio.createTask(() -> {
+                    try (var tg = new TaskGroup()) {
+                        tg.createTask(() -> Aio.sleep(10));
+                        Aio.sleep(5); // cancelled here, before its join()
+                        tg.join();
+                    }
+                });
+                Aio.sleep(1);
+                cancelled.cancel();
+                assertThatThrownBy(cancelled::await).isInstanceOf(CancellationException.class);
+                return null;
+            });
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertThat(logged).hasSize(2);
+        assertThat(logged.get(0)).startsWith("WARNING TaskGroup closed without join(): cancelled its 1 unfinished task");
+        assertThat(logged.get(1)).startsWith("INFO TaskGroup closed without join(): cancelled its 1 unfinished task");
+    }
 }
