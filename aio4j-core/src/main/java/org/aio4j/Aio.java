@@ -951,6 +951,54 @@ public final class Aio {
     }
 
     /**
+     * As {@link #openConnection(String, int)}, over TLS with {@code ssl}: asyncio's
+     * {@code open_connection(host, port, ssl=ssl)}. Once connected, the TLS handshake is made before the call
+     * returns, on the same thread of its own (the calling task suspends meanwhile, and its cancellation closes the
+     * socket); the server's certificate must be trusted by {@code ssl} and name {@code host} (endpoint identification
+     * {@code "HTTPS"}, as asyncio's default context checks the host name; {@code host} is also sent as the server
+     * name, SNI, unless it is an address literal). A handshake that takes longer than 60 seconds is aborted
+     * (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
+     * session; {@link StreamWriter#writeEof()} is refused, TLS having no half-close here as in asyncio, and
+     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued. Not provided: asyncio's
+     * {@code server_hostname} override and {@code ssl=True} (pass {@code SSLContext.getDefault()}).
+     *
+     * @param host the host name or address literal to connect to, which the server's certificate must name
+     * @param port the port, 1 to 65535
+     * @param ssl  the context to make the TLS connection with, or {@code null} for a plain TCP connection
+     *             (asyncio's {@code ssl=None})
+     * @return the connection's reader and writer
+     * @throws javax.net.ssl.SSLHandshakeException if the handshake fails (an untrusted certificate, one that does
+     *                                             not name {@code host}, no protocol in common...) or takes longer
+     *                                             than 60 seconds; its message names {@code host:port}, the JDK's
+     *                                             own exception is its cause. The socket is closed
+     * @throws java.io.IOException                 as {@link #openConnection(String, int)}
+     * @throws CancellationException               if the calling task is cancelled meanwhile (the socket is
+     *                                             closed, even mid-handshake)
+     * @throws IllegalArgumentException            if {@code port} is out of range
+     */
+    public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl)
+            throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #openConnection(String, int, javax.net.ssl.SSLContext)}, with a reader of limit {@code limit}:
+     * asyncio's {@code open_connection(host, port, ssl=ssl, limit=limit)}.
+     *
+     * @param host  the host name or address literal to connect to
+     * @param port  the port, 1 to 65535
+     * @param ssl   the context to make the TLS connection with, or {@code null} for a plain TCP connection
+     * @param limit the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws java.io.IOException      as {@link #openConnection(String, int, javax.net.ssl.SSLContext)}
+     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     */
+    public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl, int limit)
+            throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, limit);
+    }
+
+    /**
      * Starts a TCP server listening on {@code host}:{@code port} that runs {@code handler} in a new task for each
      * connection: asyncio's {@code start_server(client_connected_cb, host, port)}. The calling task suspends while
      * the host name is resolved and the sockets bound, on a thread of their own; the server returned is serving. As
@@ -995,6 +1043,49 @@ public final class Aio {
     public static Server startServer(ConnectionHandler handler, String host, int port, int limit)
             throws java.io.IOException {
         return Streams.startServer(handler, host, port, limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int)}, over TLS with {@code ssl}: asyncio's
+     * {@code start_server(client_connected_cb, host, port, ssl=ssl)}. Each connection accepted makes its TLS
+     * handshake on a thread of its own (a client slow to handshake, or that never does, holds up no other), and
+     * {@code handler} runs only once it has succeeded. A handshake that fails, or takes longer than 60 seconds
+     * (asyncio's default {@code ssl_handshake_timeout}), closes the connection and never reaches the handler; it is
+     * reported to the loop's exception handler in debug mode only (asyncio logs it at debug level then, as it does
+     * every {@code OSError} of a transport). Whether the server asks for client certificates is the context's
+     * business ({@code SSLContext.getDefaultSSLParameters()}). The writers' {@link StreamWriter#sslSession()} is
+     * each connection's session.
+     *
+     * @param handler the code to run for each connection, once its handshake has succeeded
+     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param port    the port, or 0 for one the system chooses
+     * @param ssl     the context to serve TLS with (it holds the server's key and certificate), or {@code null}
+     *                for a plain TCP server (asyncio's {@code ssl=None})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code port} is out of range
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port,
+                                     javax.net.ssl.SSLContext ssl) throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, javax.net.ssl.SSLContext)}, with readers of limit
+     * {@code limit}: asyncio's {@code start_server(client_connected_cb, host, port, ssl=ssl, limit=limit)}.
+     *
+     * @param handler the code to run for each connection, once its handshake has succeeded
+     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param port    the port, or 0 for one the system chooses
+     * @param ssl     the context to serve TLS with, or {@code null} for a plain TCP server
+     * @param limit   the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port,
+                                     javax.net.ssl.SSLContext ssl, int limit) throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, limit);
     }
 
     /**

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Listening sockets whose connections are served by tasks: asyncio's {@code asyncio.Server}, as
@@ -21,7 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A virtual thread of the server's own per socket blocks in {@code accept()}, off the loop; for each connection,
  * the loop runs the {@link ConnectionHandler} in a new task with the connection's {@link StreamReader} and
- * {@link StreamWriter}.
+ * {@link StreamWriter}. A TLS server ({@link Aio#startServer(ConnectionHandler, String, int,
+ * javax.net.ssl.SSLContext)}) first makes each connection's handshake on a virtual thread of the connection's own,
+ * so that a client slow to handshake holds up neither the accepts nor the other handshakes, and runs the handler
+ * only once it has succeeded.
  *
  * <pre>{@code
  * try (Server server = Aio.startServer((reader, writer) -> {
@@ -70,6 +75,13 @@ public final class Server extends LoopBound implements AutoCloseable {
     /** {@code socketFile}'s path made absolute and normalized, or null. */
     private final Path absolutePath;
     private final ConnectionHandler handler;
+    /** The context of a TLS server, or null: a plain one. */
+    private final SSLContext ssl;
+    /**
+     * The connections of a TLS server whose handshake is in progress, each on a thread of its own: closed with the
+     * listening sockets (as the connections the loop has not yet been handed are). Guarded by itself.
+     */
+    private final java.util.Set<SocketChannel> handshaking = new java.util.HashSet<>();
     private final int limit;
     private final AtomicBoolean socketClosed = new AtomicBoolean();
     private final OpenStreams.Closer closer = this::closeSocket;
@@ -115,11 +127,13 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * On the loop: a server over {@code channels} (bound, in blocking mode: one or more TCP sockets, or one
      * Unix-domain socket), with {@code socketFile} the file of the socket if it is a Unix-domain one (else null),
-     * deleted when the socket closes. Call {@link #start()} next.
+     * deleted when the socket closes, and {@code ssl} the TLS context of a TLS server (else null). Call
+     * {@link #start()} next.
      */
-    Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, int limit,
+    Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, SSLContext ssl, int limit,
            UnixSocketFile socketFile) throws IOException {
         this.loop = loop;
+        this.ssl = ssl;
         this.channels = List.copyOf(channels);
         var tcp = new java.util.ArrayList<InetSocketAddress>();
         for (ServerSocketChannel ch : this.channels) {
@@ -155,28 +169,110 @@ public final class Server extends LoopBound implements AutoCloseable {
                 }
                 return;
             }
-            if (!loop.post(new Handle((Runnable) () -> accepted(ch), null))) {
+            if (ssl != null) {
+                if (!startHandshake(ch)) {
+                    return; // the server is closed
+                }
+            } else if (!loop.post(new Handle((Runnable) () -> accepted(ch, null), null))) {
                 Streams.closeQuietly(ch); // the loop is closed
                 return;
             }
         }
     }
 
-    /** On the loop: a connection came. */
-    private void accepted(SocketChannel ch) {
+    /**
+     * On the accepting thread of a TLS server: starts the handshake of {@code ch} on a thread of its own, so that a
+     * client slow to handshake holds up no other. False if the server is closed ({@code ch} is then closed).
+     */
+    private boolean startHandshake(SocketChannel ch) {
+        synchronized (handshaking) {
+            if (socketClosed.get()) {
+                Streams.closeQuietly(ch);
+                return false;
+            }
+            handshaking.add(ch);
+        }
+        THREADS.newThread(() -> handshake(ch)).start();
+        return true;
+    }
+
+    /**
+     * On a handshake's thread: makes the handshake of {@code ch}, then hands the connection to the loop; or, if it
+     * failed (the channel is then closed), its failure, which asyncio logs at debug level. The handler runs only
+     * after a handshake that succeeded.
+     */
+    private void handshake(SocketChannel ch) {
+        SocketAddress peer;
+        try {
+            peer = ch.getRemoteAddress();
+        } catch (IOException e) {
+            peer = null; // reset already: the handshake fails too
+        }
+        SocketAddress from = peer;
+        Runnable outcome;
+        try {
+            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // before the handshake's round trips
+            SSLSocket tls = TlsHandshake.server(ch, ssl);
+            outcome = () -> accepted(ch, tls);
+        } catch (IOException | RuntimeException e) {
+            outcome = () -> handshakeFailed(from, e);
+        } finally {
+            synchronized (handshaking) {
+                handshaking.remove(ch);
+            }
+        }
+        if (!loop.post(new Handle(outcome, null))) {
+            Streams.closeQuietly(ch); // the loop is closed
+        }
+    }
+
+    /**
+     * On the loop: the handshake of a connection from {@code peer} (null if unknown) failed and closed it. An accept
+     * of the loop's own client is matched as {@link #accepted} would (it is no longer in flight); the failure goes
+     * to the loop's exception handler in debug mode, as asyncio's {@code SSLProtocol} logs a handshake's
+     * {@code OSError} then and only then.
+     */
+    private void handshakeFailed(SocketAddress peer, Exception e) {
+        if (peer != null) {
+            matchAccept(peer);
+        }
+        if (loop.isDebug()) {
+            loop.callExceptionHandler(new ExceptionContext("TLS handshake failed with " + peer + " on " + this
+                    + "; the connection is closed", e, null, null));
+        }
+    }
+
+    /**
+     * On the loop: an accepted connection from {@code peer} is matched with the loop's own client that expects it,
+     * or kept as unmatched while a connect of the loop is in progress.
+     */
+    private Accept matchAccept(SocketAddress peer) {
+        Expected e = expected.remove(peer);
+        if (e != null) {
+            loop.removeInFlight(e.pending());
+            return new Accept(e.client(), null);
+        } else if (loop.openStreams.connecting()) {
+            // Maybe a client of this loop whose connect has not come back to it yet: expectAccept will match it.
+            var unmatched = new Unmatched(loop.openStreams.lastConnectBegun());
+            acceptedUnmatched.putLast(peer, unmatched); // kept in order
+            return new Accept(null, unmatched);
+        }
+        return new Accept(null, null);
+    }
+
+    /** What {@link #matchAccept} found: the loop's own client's end, or the entry kept unmatched, or neither. */
+    private record Accept(StreamTransport client, Unmatched unmatched) {
+    }
+
+    /** On the loop: a connection came (over {@code tls}, its handshake made, if it is not null). */
+    private void accepted(SocketChannel ch, SSLSocket tls) {
         StreamTransport client = null;
         Unmatched unmatched = null;
         try {
             SocketAddress peer = ch.getRemoteAddress();
-            Expected e = expected.remove(peer);
-            if (e != null) {
-                loop.removeInFlight(e.pending());
-                client = e.client();
-            } else if (loop.openStreams.connecting()) {
-                // Maybe a client of this loop whose connect has not come back to it yet: expectAccept will match it.
-                unmatched = new Unmatched(loop.openStreams.lastConnectBegun());
-                acceptedUnmatched.putLast(peer, unmatched); // kept in order
-            }
+            Accept match = matchAccept(peer);
+            client = match.client();
+            unmatched = match.unmatched();
         } catch (IOException resetAlready) {
             // an accept expected from this loop's own client stays in flight until the close
         }
@@ -189,7 +285,7 @@ public final class Server extends LoopBound implements AutoCloseable {
             if (socketFile == null) {
                 ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             }
-            t = StreamTransport.ofSocket(loop, ch, limit, this::connectionLost);
+            t = StreamTransport.ofSocket(loop, ch, tls, limit, this::connectionLost);
         } catch (IOException e) { // reset before we got to it
             Streams.closeQuietly(ch);
             return;
@@ -275,7 +371,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * Stops listening, without suspending: asyncio's {@code close()}. The listening sockets are closed when it returns
      * (it waits the moment the accepting threads take to end), and a task
-     * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open. Closing again
+     * waiting in {@link #serveForever()} is cancelled; the connections already accepted stay open, but for those of
+     * a TLS server whose handshake is still in progress, which are closed (their handler never runs). Closing again
      * does nothing. This is also what the end of a try-with-resources block does, where asyncio's
      * {@code async with server:} goes on to await {@code wait_closed()}: call {@link #waitClosed()} for that.
      *
@@ -454,11 +551,15 @@ public final class Server extends LoopBound implements AutoCloseable {
      * close of a socket in which a virtual thread is blocked until that thread has woken, and meanwhile the kernel
      * still accepts connections on it: the join makes it closed on return, as asyncio's is. It takes the few
      * microseconds the threads need to run. Then deletes a Unix-domain socket's file, if still its own; a failure to
-     * delete it goes to the loop's exception handler (asyncio logs it).
+     * delete it goes to the loop's exception handler (asyncio logs it). The connections of a TLS server whose
+     * handshake is in progress are closed too: the loop has not been handed them.
      */
     private void closeSocket() {
         if (socketClosed.compareAndSet(false, true)) {
             channels.forEach(Streams::closeQuietly);
+            synchronized (handshaking) { // their threads end, failing; none is added once socketClosed is set
+                handshaking.forEach(Streams::closeQuietly);
+            }
             for (Thread t : acceptThreads) {
                 boolean interrupted = false;
                 while (true) {

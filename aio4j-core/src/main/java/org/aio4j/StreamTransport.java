@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One byte stream of a loop, a TCP or Unix-domain connection or a pipe of a subprocess: asyncio's transport and
@@ -24,7 +26,9 @@ import java.util.function.Consumer;
  * {@link WritePump}); what they bring back reaches the loop as posted callbacks, as
  * {@link EventLoop#callSoonThreadsafe} would. Its threads are started on the JDK's scheduler, not on a loop's
  * dedicated carrier, which a blocked read would otherwise hold. A connection has both a reader and a writer; a
- * subprocess's stdin only a writer, its stdout and stderr only a reader.
+ * subprocess's stdin only a writer, its stdout and stderr only a reader. A TLS connection's threads read and write
+ * the streams of the JDK's {@link SSLSocket} layered over the channel (see {@link TlsHandshake}), which they may do
+ * at once, each under its own lock of the socket's.
  *
  * <p>The stream is lost once, when the channel is closed: by {@link StreamWriter#close()} after the last byte is
  * written, by an I/O error of a thread, by the end of a pipe, or by the loop's close. Then the reader sees the end
@@ -47,6 +51,8 @@ final class StreamTransport implements OpenStreams.Closer {
     final StreamReader reader;
     final StreamWriter writer;
     private final Closeable channel;
+    /** The TLS socket layered over the channel, or null: a plain stream. */
+    private final SSLSocket tls;
     /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
     private final IoStep halfClose;
     /** The addresses of the two ends, as the channel gives them (a Unix-domain one may be a client's name). */
@@ -69,12 +75,13 @@ final class StreamTransport implements OpenStreams.Closer {
     private long received;
 
     private StreamTransport(EventLoop loop, ReadableByteChannel in, WritableByteChannel out, Closeable channel,
-                            IoStep halfClose, SocketAddress peer, SocketAddress local, String description,
-                            int limit, Consumer<StreamTransport> onLost) {
+                            IoStep halfClose, SSLSocket tls, SocketAddress peer, SocketAddress local,
+                            String description, int limit, Consumer<StreamTransport> onLost) {
         this.loop = loop;
         this.in = in;
         this.out = out;
         this.channel = channel;
+        this.tls = tls;
         this.halfClose = halfClose != null ? halfClose : () -> abort(null);
         this.peer = peer;
         this.local = local;
@@ -92,10 +99,28 @@ final class StreamTransport implements OpenStreams.Closer {
      */
     static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, int limit, Consumer<StreamTransport> onLost)
             throws IOException {
+        return ofSocket(loop, channel, null, limit, onLost);
+    }
+
+    /**
+     * As {@link #ofSocket(EventLoop, SocketChannel, int, Consumer)}, over {@code tls} if it is not null: the TLS
+     * socket layered over {@code channel}, its handshake made. Its threads read and write the TLS socket's streams;
+     * a close sends its {@code close_notify} once everything queued is written, then closes {@code channel}, and an
+     * abort closes {@code channel} alone: never the TLS socket, whose close from another thread may wait for the
+     * locks of a read or write blocked in it.
+     */
+    static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, SSLSocket tls, int limit,
+                                    Consumer<StreamTransport> onLost) throws IOException {
         SocketAddress peer = channel.getRemoteAddress();
         SocketAddress local = channel.getLocalAddress();
-        return new StreamTransport(loop, channel, channel, channel, channel::shutdownOutput, peer, local,
-                "connection " + named(local) + " -> " + named(peer), limit, onLost);
+        String description = "connection " + named(local) + " -> " + named(peer) + (tls != null ? " over TLS" : "");
+        if (tls == null) {
+            return new StreamTransport(loop, channel, channel, channel, channel::shutdownOutput, null, peer, local,
+                    description, limit, onLost);
+        }
+        return new StreamTransport(loop, Channels.newChannel(tls.getInputStream()),
+                Channels.newChannel(tls.getOutputStream()), channel, null, tls, peer, local, description, limit,
+                onLost);
     }
 
     /** How the description names {@code address}: a Unix-domain socket by its path, or as unnamed. */
@@ -118,7 +143,7 @@ final class StreamTransport implements OpenStreams.Closer {
     /** On the loop: a subprocess's output pipe, read with a reader of {@code limit}. Call {@link #start()} next. */
     static StreamTransport ofPipe(EventLoop loop, InputStream pipe, int limit, String description) {
         ReadableByteChannel ch = Channels.newChannel(pipe);
-        return new StreamTransport(loop, ch, null, ch, null, null, null, description, limit, lost -> { });
+        return new StreamTransport(loop, ch, null, ch, null, null, null, null, description, limit, lost -> { });
     }
 
     /**
@@ -139,7 +164,7 @@ final class StreamTransport implements OpenStreams.Closer {
                 }
             }
         });
-        return new StreamTransport(loop, null, ch, ch, null, null, null, description, 1, lost -> { });
+        return new StreamTransport(loop, null, ch, ch, null, null, null, null, description, 1, lost -> { });
     }
 
     /** On the loop: registers the stream with its loop and starts its threads. */
@@ -222,6 +247,28 @@ final class StreamTransport implements OpenStreams.Closer {
     /** From a thread: hands {@code callback} to the loop; false if the loop is closed, which closes the stream too. */
     boolean post(Runnable callback) {
         return loop.post(new Handle(callback, null));
+    }
+
+    /** The TLS session of a TLS connection (its handshake made), or null for a plain stream. */
+    SSLSession sslSession() {
+        return tls != null ? tls.getSession() : null;
+    }
+
+    /**
+     * From the writing thread, once everything queued before {@link StreamWriter#close()} is written: closes the
+     * connection, a TLS one after sending its {@code close_notify} (asyncio's SSL transport shuts TLS down before it
+     * closes the socket). A {@code close_notify} that cannot be sent (the peer gone) changes nothing: the socket is
+     * closed anyway.
+     */
+    void closeAfterWrites() {
+        if (tls != null && !closed.get()) {
+            try {
+                tls.shutdownOutput(); // the close_notify, then the TCP half-close (the TLS socket owns the channel)
+            } catch (IOException ignored) {
+                // closed below anyway
+            }
+        }
+        abort(null);
     }
 
     /** From the writing thread, once everything queued is written: {@link StreamWriter#writeEof()}'s half-close. */

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The sending end of a connection or of a child's input pipe: asyncio's {@code asyncio.StreamWriter}, as
@@ -147,12 +148,19 @@ public final class StreamWriter extends LoopBound {
     /**
      * Half-closes the connection once the bytes queued are written: the peer's reader sees the end of the stream, while
      * this side can still read: asyncio's {@code write_eof()}. On a child's input pipe, closes the pipe. Does nothing
-     * if already called, or after {@link #close()}.
+     * if already called, or after {@link #close()}. A TLS connection cannot be half-closed (see
+     * {@link #canWriteEof()}).
      *
-     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
+     * @throws UnsupportedOperationException on a TLS connection, as asyncio's SSL transport raises
+     *                                       {@code NotImplementedError}
+     * @throws IllegalStateException         if called on a thread that does not hold the writer's loop
      */
     public void writeEof() {
         check("writeEof");
+        if (transport.sslSession() != null) {
+            throw new UnsupportedOperationException("StreamWriter.writeEof(): a TLS connection cannot be half-closed "
+                    + "(asyncio's SSL transport neither): " + transport);
+        }
         if (closing || eofWritten || lost) {
             return;
         }
@@ -163,11 +171,25 @@ public final class StreamWriter extends LoopBound {
     /**
      * Whether {@link #writeEof()} is supported: asyncio's {@code can_write_eof()}.
      *
-     * @return {@code true}: a TCP connection can be half-closed, and a pipe closed
+     * @return {@code true} for a plain TCP or Unix-domain connection, which can be half-closed, and a pipe, which
+     *         can be closed; {@code false} for a TLS connection, as asyncio's SSL transport's
+     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean canWriteEof() {
         check("canWriteEof");
-        return true;
+        return transport.sslSession() == null;
+    }
+
+    /**
+     * The TLS session of the connection: asyncio's {@code get_extra_info("ssl_object")}, whose
+     * {@code getpeercert()} and {@code cipher()} are the session's {@link SSLSession#getPeerCertificates()},
+     * {@link SSLSession#getProtocol()} and {@link SSLSession#getCipherSuite()} here. The handshake is made by the
+     * time a writer is handed out, so the session is complete.
+     *
+     * @return the session (kept after the connection is closed), or null for a plain connection or a pipe
+     */
+    public SSLSession sslSession() {
+        return transport.sslSession();
     }
 
     /**

@@ -23,6 +23,9 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 
 /**
  * {@link Aio#openConnection}, {@link Aio#startServer}, {@link Aio#openUnixConnection} and
@@ -37,25 +40,83 @@ final class Streams {
     }
 
     static StreamPair openConnection(String host, int port, int limit) throws IOException {
+        return openConnection(host, port, null, limit);
+    }
+
+    /** {@code ssl}: the TLS context, or null for a plain connection. */
+    static StreamPair openConnection(String host, int port, SSLContext ssl, int limit) throws IOException {
         Objects.requireNonNull(host, "host must not be null");
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
         // A server of this loop may accept the connection before the connect's outcome comes back: it keeps what
         // it accepts meanwhile, until the connect has ended, for expectAccept to match.
         long connect = loop.openStreams.connectBegins();
         try {
-            SocketChannel ch;
+            TcpConnect connected;
             try {
-                ch = offload(loop, () -> connectToAny(host, port));
+                // The handshake is part of the call, on the same thread: a cancellation's interrupt closes the
+                // channel under it, as it does a connect.
+                connected = offload(loop, () -> {
+                    SocketChannel ch = connectToAny(host, port);
+                    return new TcpConnect(ch, ssl == null ? null : handshake(ch, ssl, host, port));
+                });
             } catch (Failed e) {
                 throw e.connectError(host, port);
             } catch (UnknownHostException e) { // made on the connecting thread; the JDK's message adds the reason
                 throw ThrownHere.copyOf(e, host);
+            } catch (TlsFailed e) { // made on the connecting thread, naming the peer as the JDK does not
+                throw ThrownHere.copyOf(e.tls(), e.tls().getMessage() + ": " + e.peer());
             } catch (IOException e) { // made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
-            return connected(loop, ch, limit, s -> true);
+            return connected(loop, connected.channel(), connected.tls(), limit, s -> true);
         } finally {
             loop.openStreams.connectEnded(connect);
+        }
+    }
+
+    /** A TCP connection just made, and its TLS end once its handshake succeeded (null for a plain one). */
+    private record TcpConnect(SocketChannel channel, SSLSocket tls) implements Closeable {
+
+        /** Closes the connection: the calling task stopped waiting for it (the channel under the TLS socket). */
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * On the connecting thread: the handshake of {@link TlsHandshake#client}; its failure (which closed the channel)
+     * as a {@link TlsFailed} naming the peer, unless it is the interrupt of a cancellation.
+     */
+    private static SSLSocket handshake(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
+        String peer = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        try {
+            return TlsHandshake.client(ch, ssl, host, port);
+        } catch (SSLException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ClosedByInterruptException();
+            }
+            throw new TlsFailed(e, peer);
+        }
+    }
+
+    /** A TLS handshake that failed on the connecting thread, with the peer to name. Never seen outside this class. */
+    private static final class TlsFailed extends IOException {
+        private final transient SSLException tls;
+        private final String peer;
+
+        TlsFailed(SSLException tls, String peer) {
+            super(tls);
+            this.tls = tls;
+            this.peer = peer;
+        }
+
+        SSLException tls() {
+            return tls;
+        }
+
+        String peer() {
+            return peer;
         }
     }
 
@@ -208,7 +269,7 @@ final class Streams {
             }
             // Only the server whose socket the path led to will accept: another of the loop at the same path may
             // have had its file deleted by a later server's bind (or another process's), and listens unreached.
-            return connected(loop, connected.channel(), limit, s -> s.isBoundTo(connected.reached()));
+            return connected(loop, connected.channel(), null, limit, s -> s.isBoundTo(connected.reached()));
         } finally {
             loop.openStreams.connectEnded(connect);
         }
@@ -228,14 +289,15 @@ final class Streams {
     }
 
     /**
-     * On the loop: the streams of {@code ch}, which a connect of the loop has just connected; each server of the
-     * loop that {@code reached} accepts expects that connection's accept.
+     * On the loop: the streams of {@code ch}, which a connect of the loop has just connected (over {@code tls} if
+     * not null, its handshake made); each server of the loop that {@code reached} accepts expects that connection's
+     * accept.
      */
-    private static StreamPair connected(EventLoop loop, SocketChannel ch, int limit, Predicate<Server> reached)
-            throws IOException {
+    private static StreamPair connected(EventLoop loop, SocketChannel ch, SSLSocket tls, int limit,
+                                        Predicate<Server> reached) throws IOException {
         StreamTransport t;
         try {
-            t = StreamTransport.ofSocket(loop, ch, limit, lost -> { });
+            t = StreamTransport.ofSocket(loop, ch, tls, limit, lost -> { });
         } catch (IOException e) { // reset before we got to it
             ch.close();
             throw e;
@@ -250,6 +312,12 @@ final class Streams {
     }
 
     static Server startServer(ConnectionHandler handler, String host, int port, int limit) throws IOException {
+        return startServer(handler, host, port, null, limit);
+    }
+
+    /** {@code ssl}: the TLS context, or null for a plain server. */
+    static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl, int limit)
+            throws IOException {
         Objects.requireNonNull(handler, "handler must not be null");
         EventLoop loop = checkedLoop("startServer", port, 0, limit);
         Listening listening;
@@ -262,7 +330,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw ThrownHere.copyOf(e);
         }
-        return serving(loop, listening, handler, limit);
+        return serving(loop, listening, handler, ssl, limit);
     }
 
     /**
@@ -309,7 +377,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw namingThePath(e, path);
         }
-        return serving(loop, listening, handler, limit);
+        return serving(loop, listening, handler, null, limit);
     }
 
     /**
@@ -338,12 +406,12 @@ final class Streams {
         }
     }
 
-    /** On the loop: the server of {@code listening}, started. */
-    private static Server serving(EventLoop loop, Listening listening, ConnectionHandler handler, int limit)
-            throws IOException {
+    /** On the loop: the server of {@code listening}, serving TLS with {@code ssl} if not null, started. */
+    private static Server serving(EventLoop loop, Listening listening, ConnectionHandler handler, SSLContext ssl,
+                                  int limit) throws IOException {
         Server server;
         try {
-            server = new Server(loop, listening.channels(), handler, limit, listening.file());
+            server = new Server(loop, listening.channels(), handler, ssl, limit, listening.file());
         } catch (IOException e) {
             listening.close();
             throw e;

@@ -56,7 +56,7 @@ final class WritePump implements Runnable {
                     eofDone = true;
                     transport.halfClose();
                 } else { // close requested, everything written
-                    transport.abort(null);
+                    transport.closeAfterWrites();
                     return;
                 }
             }

@@ -862,15 +862,19 @@ class StreamsTest {
 
     @Test
     void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd() throws Exception {
+        theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd(TCP);
+    }
+
+    static void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd(StreamEndpoint endpoint) throws Exception {
         var threads = new ArrayList<Thread>();
         var open = new AtomicReference<OpenStreams>();
         Aio.run(() -> {
             var served = new Event();
-            Server server = Aio.startServer((reader, writer) -> {
+            Server server = endpoint.startServer((reader, writer) -> {
                 served.set();
                 reader.readline();
-            }, HOST, 0);
-            var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            });
+            var conn = endpoint.openConnection(server);
             conn.writer().write(b("unfinished"));
             served.await(); // the server's end is open too
             threads.addAll(server.acceptThreads());

@@ -1,0 +1,75 @@
+package org.aio4j;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The TLS handshake of a TCP connection, made with the JDK's {@link SSLSocket} layered over the connected
+ * {@link SocketChannel}'s socket, in blocking mode, on the calling thread (a thread of its own, never the loop's):
+ * asyncio's {@code SSLProtocol} handshake. The {@link StreamTransport} then reads and writes the TLS socket's streams
+ * and closes the channel under it to abort.
+ */
+final class TlsHandshake {
+
+    /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (a socket timeout: real time). */
+    static final int TIMEOUT_MILLIS = 60_000;
+
+    private TlsHandshake() {
+    }
+
+    /**
+     * On the connecting thread: the client's end of a TLS connection over {@code ch}, its handshake made, the
+     * server's certificate checked against {@code host} as asyncio's default context does (endpoint identification
+     * {@code "HTTPS"}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
+     * {@link SSLHandshakeException} whose cause is the {@link SocketTimeoutException}).
+     */
+    static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
+        try {
+            var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), host, port, true);
+            SSLParameters p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.setUseClientMode(true);
+            return handshake(s);
+        } catch (IOException | RuntimeException | Error e) {
+            Streams.closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    /**
+     * On a thread of the server's: the server's end of a TLS connection over {@code ch}, which it has just
+     * accepted, its handshake made. On failure the channel is closed and the JDK's exception thrown.
+     */
+    static SSLSocket server(SocketChannel ch, SSLContext ssl) throws IOException {
+        try {
+            java.net.Socket raw = ch.socket();
+            var s = (SSLSocket) ssl.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
+                    raw.getPort(), true);
+            s.setUseClientMode(false);
+            return handshake(s);
+        } catch (IOException | RuntimeException | Error e) {
+            Streams.closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private static SSLSocket handshake(SSLSocket s) throws IOException {
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        try {
+            s.startHandshake();
+        } catch (SocketTimeoutException e) {
+            var timedOut = new SSLHandshakeException("TLS handshake is taking longer than " + TIMEOUT_MILLIS / 1000
+                    + " seconds: aborting the connection"); // asyncio's message
+            timedOut.initCause(e);
+            throw timedOut;
+        }
+        s.setSoTimeout(0);
+        return s;
+    }
+}

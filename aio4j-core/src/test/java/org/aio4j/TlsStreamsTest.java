@@ -1,0 +1,369 @@
+package org.aio4j;
+
+import static org.aio4j.StreamsTest.ECHO;
+import static org.aio4j.StreamsTest.b;
+import static org.aio4j.StreamsTest.s;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Aio.openConnection and Aio.startServer with an SSLContext: asyncio's {@code ssl=} of open_connection and
+ * start_server (CPython 3.13's sslproto.py), over real sockets on 127.0.0.1, with self-signed certificates that the
+ * JDK's keytool makes for the test.
+ */
+class TlsStreamsTest {
+
+    private static final String HOST = "127.0.0.1";
+    private static final char[] PASSWORD = "changeit".toCharArray();
+
+    @TempDir
+    static Path dir;
+
+    /** A server with a certificate for localhost and 127.0.0.1. */
+    private static SSLContext server;
+    /** A client that trusts {@link #server}'s certificate, and only it. */
+    private static SSLContext client;
+    /** A server with a certificate for other.example only, which {@link #client} trusts too. */
+    private static SSLContext otherNameServer;
+    /** A server with a certificate for 127.0.0.1 that {@link #client} does not trust. */
+    private static SSLContext untrustedServer;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        KeyStore local = keyStore("local", "SAN=dns:localhost,ip:127.0.0.1");
+        KeyStore other = keyStore("other", "SAN=dns:other.example");
+        KeyStore untrusted = keyStore("untrusted", "SAN=dns:localhost,ip:127.0.0.1");
+        server = serverContext(local);
+        otherNameServer = serverContext(other);
+        untrustedServer = serverContext(untrusted);
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("local", local.getCertificate("local"));
+        trusted.setCertificateEntry("other", other.getCertificate("other"));
+        var tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        client = SSLContext.getInstance("TLS");
+        client.init(null, tmf.getTrustManagers(), null);
+    }
+
+    /** A key pair and its self-signed certificate, made by the JDK's keytool, with the extension {@code san}. */
+    private static KeyStore keyStore(String alias, String san) throws Exception {
+        Path file = dir.resolve(alias + ".p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
+                "secp256r1", "-dname", "CN=" + alias, "-ext", san, "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", file.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(output).isZero();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            ks.load(in, PASSWORD);
+        }
+        return ks;
+    }
+
+    private static SSLContext serverContext(KeyStore ks) throws Exception {
+        var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, PASSWORD);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        return c;
+    }
+
+    private static int port(Server server) {
+        return server.addresses().getFirst().getPort();
+    }
+
+    /** The loop's own TLS server and its clients; no foreign ends (the shared scenarios that use them are plain). */
+    static final StreamEndpoint TLS = new StreamEndpoint() {
+        @Override
+        public Server startServer(ConnectionHandler handler) throws IOException {
+            return Aio.startServer(handler, HOST, 0, server);
+        }
+
+        @Override
+        public StreamPair openConnection(Server s) throws IOException {
+            return Aio.openConnection(HOST, port(s), client);
+        }
+
+        @Override
+        public ServerSocketChannel openForeignServer() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public StreamPair openConnection(ServerSocketChannel foreign) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SocketChannel openForeignClient(Server s) {
+            throw new UnsupportedOperationException();
+        }
+    };
+
+    @Test
+    void anEchoServerAnswersOverTlsAndBothEndsSeeTheSession() throws Exception {
+        Aio.run(() -> {
+            var handlerEnd = new AtomicReference<StreamWriter>();
+            try (Server s = Aio.startServer((reader, writer) -> {
+                handlerEnd.set(writer);
+                ECHO.handle(reader, writer);
+            }, HOST, 0, server)) {
+                var conn = Aio.openConnection(HOST, port(s), client);
+                conn.writer().write(b("hello\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("hello\n");
+                var session = conn.writer().sslSession();
+                assertThat(session).isNotNull();
+                assertThat(session.getProtocol()).startsWith("TLS");
+                assertThat(session.getCipherSuite()).isNotEmpty();
+                assertThat(((X509Certificate) session.getPeerCertificates()[0]).getSubjectX500Principal().getName())
+                        .isEqualTo("CN=local");
+                assertThat(handlerEnd.get().sslSession()).isNotNull();
+                assertThat(handlerEnd.get().sslSession().getCipherSuite()).isEqualTo(session.getCipherSuite());
+                assertThat(conn.writer().canWriteEof()).isFalse();
+                assertThat(handlerEnd.get().canWriteEof()).isFalse();
+                conn.writer().close();
+                conn.writer().waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aPlainConnectionHasNoSessionAndANullContextIsPlain() throws Exception {
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, null)) {
+                var conn = Aio.openConnection(HOST, port(s), (SSLContext) null);
+                conn.writer().write(b("plain\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("plain\n");
+                assertThat(conn.writer().sslSession()).isNull();
+                assertThat(conn.writer().canWriteEof()).isTrue();
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aServerWhoseCertificateDoesNotNameTheHostIsRefusedAndItsHandlerNeverRuns() throws Exception {
+        var reported = new ArrayList<ExceptionContext>();
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            var failureReported = new Event();
+            loop.setDebug(true); // asyncio logs a failed handshake in debug mode only (an OSError of its transport)
+            loop.setExceptionHandler((l, context) -> {
+                reported.add(context);
+                failureReported.set();
+            });
+            var handled = new ArrayList<StreamWriter>();
+            try (Server s = Aio.startServer((reader, writer) -> handled.add(writer), HOST, 0, otherNameServer)) {
+                Task<Void> serving = Aio.createTask(() -> {
+                    s.serveForever(); // a connection may come: the server's end of the handshake is in flight
+                    return null;
+                });
+                Throwable e = catchThrowable(() -> Aio.openConnection(HOST, port(s), client));
+                assertThat(e).isInstanceOf(SSLHandshakeException.class).hasMessageContaining(HOST + ":" + port(s));
+                assertThat(e.getCause()).isInstanceOf(SSLHandshakeException.class); // the JDK's own
+                assertThat(e.getStackTrace()).anyMatch(f -> f.getClassName().startsWith(getClass().getName()));
+                failureReported.await(); // the server's end of the handshake failed too
+                serving.cancel();
+            }
+            assertThat(handled).isEmpty();
+            return null;
+        });
+        assertThat(reported).singleElement().satisfies(c -> {
+            assertThat(c.message()).contains("TLS handshake failed").contains("127.0.0.1");
+            assertThat(c.exception()).isInstanceOf(SSLException.class);
+        });
+    }
+
+    @Test
+    void anUntrustedServerIsRefused() throws Exception {
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, untrustedServer)) {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port(s), client))
+                        .isInstanceOf(SSLHandshakeException.class).hasMessageContaining(HOST + ":" + port(s));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: accept blocked
+    void aClientThatNeverHandshakesDoesNotHoldUpAnotherAndTheServersCloseClosesIt() throws Exception {
+        var silent = new AtomicReference<SocketChannel>();
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, server)) {
+                silent.set(SocketChannel.open(new InetSocketAddress(HOST, port(s)))); // accepted first
+                var conn = Aio.openConnection(HOST, port(s), client);
+                conn.writer().write(b("through\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("through\n");
+                conn.writer().close();
+            }
+            return null;
+        });
+        try (SocketChannel c = silent.get()) {
+            assertThat(c.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1); // its handshake was ended
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
+    void cancellingAClientDuringItsHandshakeClosesItsSocket() throws Exception {
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Task<StreamPair> connecting = Aio.createTask(() -> Aio.openConnection(HOST, port, client));
+                try (SocketChannel accepted = Aio.toThread(silentServer::accept)) {
+                    // The client has connected and sent its hello: it waits for the server's, which never comes.
+                    assertThat(accepted.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(1);
+                    connecting.cancel();
+                    assertThatThrownBy(connecting::await).isInstanceOf(CancellationException.class);
+                    // The client's socket is closed: the server's end reads the end of the stream.
+                    var rest = java.nio.ByteBuffer.allocate(64 * 1024);
+                    int n;
+                    while ((n = Aio.toThread(() -> accepted.read(rest.clear()))) > 0) {
+                        // the rest of the hello
+                    }
+                    assertThat(n).isEqualTo(-1);
+                }
+                assertThat(loop.openStreams.size()).isZero();
+                assertThat(loop.inFlightSnapshot()).isEmpty();
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void theClosingEndSendsCloseNotifyAfterWhatItQueuedAndThePeerReadsTheEnd() throws Exception {
+        Aio.run(() -> {
+            try (Server s = Aio.startServer((reader, writer) -> {
+                writer.write(b("bye\n"));
+                writer.close();
+            }, HOST, 0, server)) {
+                var conn = Aio.openConnection(HOST, port(s), client);
+                assertThat(s(conn.reader().read())).isEqualTo("bye\n");
+                assertThat(conn.reader().atEof()).isTrue();
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the read
+    void aTcpCloseWithoutCloseNotifyIsTheEndOfTheStreamToo() throws Exception {
+        // A peer that closes its TCP socket without a close_notify: the JDK reads that as the end, as asyncio does.
+        try (var foreign = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (java.net.Socket raw = foreign.accept()) {
+                    var tls = (SSLSocket) server.getSocketFactory().createSocket(raw, HOST, raw.getPort(), false);
+                    tls.setUseClientMode(false);
+                    OutputStream out = tls.getOutputStream();
+                    out.write(b("truncated\n"));
+                    out.flush();
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                } // raw closed, tls never: no close_notify
+            });
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, foreign.getLocalPort(), client);
+                assertThat(s(conn.reader().read())).isEqualTo("truncated\n");
+                assertThat(conn.reader().read()).isEmpty();
+                assertThat(conn.reader().atEof()).isTrue();
+                conn.writer().close();
+                return null;
+            });
+            peer.join();
+        }
+    }
+
+    @Test
+    void writeEofIsRefusedOverTls() throws Exception {
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, server)) {
+                var conn = Aio.openConnection(HOST, port(s), client);
+                assertThatThrownBy(conn.writer()::writeEof).isInstanceOf(UnsupportedOperationException.class)
+                        .hasMessageContaining("TLS");
+                conn.writer().write(b("still open\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("still open\n");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aHandshakeInProgressKeepsAVirtualClockFromJumping() throws Exception {
+        // The handshake is real I/O: on a virtual clock, a timeout of 10 virtual seconds waits for it.
+        Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, server)) {
+                var conn = Aio.waitFor(Aio.createTask(() -> Aio.openConnection(HOST, port(s), client)),
+                        Duration.ofSeconds(10));
+                conn.writer().write(b("in time\n"));
+                assertThat(s(Aio.waitFor(Aio.createTask(conn.reader()::readline), Duration.ofSeconds(10))))
+                        .isEqualTo("in time\n");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock() throws Exception {
+        StreamsTest.aClientAwaitingWhatItsHandlerDoesRightAfterConnectingIsNotADeadlock(TLS);
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: a read in flight for ever
+    void aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock() {
+        StreamsTest.aClientAndItsHandlerEachWaitingToReadWhatTheOtherWillNotSendAreADeadlock(TLS);
+    }
+
+    @Test
+    void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd() throws Exception {
+        // The reads of both ends are blocked in the TLS socket: the close closes the channels under it.
+        StreamsTest.theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd(TLS);
+    }
+
+    @Test
+    void badArgumentsAreRefusedAtTheCallSite() throws Exception {
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 0, client)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("port");
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 1, client, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
+            return null;
+        });
+    }
+}
