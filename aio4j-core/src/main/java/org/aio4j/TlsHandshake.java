@@ -19,6 +19,9 @@ final class TlsHandshake {
     /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (a socket timeout: real time). */
     static final int TIMEOUT_MILLIS = 60_000;
 
+    /** The handshake timeout in force, in milliseconds: {@link #TIMEOUT_MILLIS} but in tests. */
+    static volatile int timeoutMillis = TIMEOUT_MILLIS;
+
     private TlsHandshake() {
     }
 
@@ -60,11 +63,12 @@ final class TlsHandshake {
     }
 
     private static SSLSocket handshake(SSLSocket s) throws IOException {
-        s.setSoTimeout(TIMEOUT_MILLIS);
+        int timeout = timeoutMillis;
+        s.setSoTimeout(timeout);
         try {
             s.startHandshake();
         } catch (SocketTimeoutException e) {
-            var timedOut = new SSLHandshakeException("TLS handshake is taking longer than " + TIMEOUT_MILLIS / 1000
+            var timedOut = new SSLHandshakeException("TLS handshake is taking longer than " + timeout / 1000.0
                     + " seconds: aborting the connection"); // asyncio's message
             timedOut.initCause(e);
             throw timedOut;

@@ -18,6 +18,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
@@ -236,6 +237,49 @@ class TlsStreamsTest {
 
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
+    void aHandshakeThatTakesTooLongIsAbortedOnEitherSide() throws Exception {
+        // asyncio's ssl_handshake_timeout (60 s by default; shortened here) on the client and on the server.
+        TlsHandshake.timeoutMillis = 100;
+        var reported = new ArrayList<ExceptionContext>();
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            Aio.run(() -> {
+                EventLoop loop = Aio.getRunningLoop();
+                loop.setDebug(true);
+                var failureReported = new Event();
+                loop.setExceptionHandler((l, context) -> {
+                    reported.add(context);
+                    failureReported.set();
+                });
+                // A server that never answers the client's hello.
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port, client))
+                        .isInstanceOf(SSLHandshakeException.class)
+                        .hasMessage("TLS handshake is taking longer than 0.1 seconds: aborting the connection: "
+                                + HOST + ":" + port);
+                // A client that never sends one: the server closes it, and goes on serving.
+                try (Server s = Aio.startServer(ECHO, HOST, 0, server);
+                     SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
+                    Task<Void> serving = Aio.createTask(() -> {
+                        s.serveForever(); // the report of the failure is on its way: in flight
+                        return null;
+                    });
+                    failureReported.await();
+                    assertThat(s.isServing()).isTrue(); // one client's failure is not the server's
+                    serving.cancel();
+                    Aio.wait(List.of(serving));
+                }
+                return null;
+            });
+        } finally {
+            TlsHandshake.timeoutMillis = TlsHandshake.TIMEOUT_MILLIS;
+        }
+        assertThat(reported).singleElement().satisfies(c -> assertThat(c.exception())
+                .hasMessageContaining("taking longer than 0.1 seconds"));
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
     void cancellingAClientDuringItsHandshakeClosesItsSocket() throws Exception {
         try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
             int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
@@ -276,6 +320,71 @@ class TlsStreamsTest {
             }
             return null;
         });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the foreign read
+    void closeSendsCloseNotifyNotABareTcpClose() throws Exception {
+        // The JDK's SSLSocket reads both as the end of the stream; an SSLEngine tells them apart.
+        Aio.run(() -> {
+            try (Server s = Aio.startServer((reader, writer) -> {
+                writer.write(b("bye\n"));
+                writer.close();
+            }, HOST, 0, server)) {
+                EngineRead read = Aio.toThread(() -> readWithAnEngine(port(s)));
+                assertThat(read.data()).isEqualTo("bye\n");
+                assertThat(read.closeNotify()).as("a close_notify came before the TCP close").isTrue();
+            }
+            return null;
+        });
+    }
+
+    /** What {@link #readWithAnEngine} read, and whether it ended with a close_notify (else a bare TCP close). */
+    private record EngineRead(String data, boolean closeNotify) {
+    }
+
+    /** A client of no loop, over an SSLEngine on a blocking channel: reads until the end of the TLS stream. */
+    private static EngineRead readWithAnEngine(int port) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(HOST, port))) {
+            javax.net.ssl.SSLEngine engine = client.createSSLEngine(HOST, port);
+            engine.setUseClientMode(true);
+            var session = engine.getSession();
+            var netIn = java.nio.ByteBuffer.allocate(session.getPacketBufferSize()).flip();
+            var netOut = java.nio.ByteBuffer.allocate(session.getPacketBufferSize());
+            var app = java.nio.ByteBuffer.allocate(session.getApplicationBufferSize());
+            var data = new StringBuilder();
+            engine.beginHandshake();
+            while (true) {
+                switch (engine.getHandshakeStatus()) {
+                    case NEED_WRAP -> {
+                        engine.wrap(java.nio.ByteBuffer.allocate(0), netOut.clear());
+                        for (netOut.flip(); netOut.hasRemaining(); ) {
+                            ch.write(netOut);
+                        }
+                    }
+                    case NEED_TASK -> {
+                        for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
+                            task.run();
+                        }
+                    }
+                    default -> {
+                        javax.net.ssl.SSLEngineResult r = engine.unwrap(netIn, app.clear());
+                        data.append(s(java.util.Arrays.copyOf(app.array(), app.position())));
+                        if (r.getStatus() == javax.net.ssl.SSLEngineResult.Status.CLOSED) {
+                            return new EngineRead(data.toString(), true);
+                        }
+                        if (r.getStatus() == javax.net.ssl.SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+                            netIn.compact();
+                            int n = ch.read(netIn);
+                            netIn.flip();
+                            if (n < 0) {
+                                return new EngineRead(data.toString(), false);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
