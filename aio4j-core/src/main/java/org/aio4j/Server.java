@@ -230,13 +230,13 @@ public final class Server extends LoopBound implements AutoCloseable {
      * On the loop: the handshake of a connection from {@code peer} (null if unknown) failed and closed it. An accept
      * of the loop's own client is matched as {@link #accepted} would (it is no longer in flight); the failure goes
      * to the loop's exception handler in debug mode, as asyncio's {@code SSLProtocol} logs a handshake's
-     * {@code OSError} then and only then.
+     * {@code OSError} then and only then (not when the server's close ended it).
      */
     private void handshakeFailed(SocketAddress peer, Exception e) {
         if (peer != null) {
             matchAccept(peer);
         }
-        if (loop.isDebug()) {
+        if (loop.isDebug() && !socketClosed.get()) { // not the server's close ending it
             loop.callExceptionHandler(new ExceptionContext("TLS handshake failed with " + peer + " on " + this
                     + "; the connection is closed", e, null, null));
         }

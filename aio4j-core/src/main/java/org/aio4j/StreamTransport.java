@@ -53,6 +53,8 @@ final class StreamTransport implements OpenStreams.Closer {
     private final Closeable channel;
     /** The TLS socket layered over the channel, or null: a plain stream. */
     private final SSLSocket tls;
+    /** Its session, read once its handshake is made (the JDK's socket then gives it without a lock), or null. */
+    private final SSLSession session;
     /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
     private final IoStep halfClose;
     /** The addresses of the two ends, as the channel gives them (a Unix-domain one may be a client's name). */
@@ -82,6 +84,7 @@ final class StreamTransport implements OpenStreams.Closer {
         this.out = out;
         this.channel = channel;
         this.tls = tls;
+        this.session = tls != null ? tls.getSession() : null;
         this.halfClose = halfClose != null ? halfClose : () -> abort(null);
         this.peer = peer;
         this.local = local;
@@ -251,7 +254,7 @@ final class StreamTransport implements OpenStreams.Closer {
 
     /** The TLS session of a TLS connection (its handshake made), or null for a plain stream. */
     SSLSession sslSession() {
-        return tls != null ? tls.getSession() : null;
+        return session;
     }
 
     /**

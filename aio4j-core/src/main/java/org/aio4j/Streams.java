@@ -24,7 +24,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -85,14 +84,15 @@ final class Streams {
     }
 
     /**
-     * On the connecting thread: the handshake of {@link TlsHandshake#client}; its failure (which closed the channel)
-     * as a {@link TlsFailed} naming the peer, unless it is the interrupt of a cancellation.
+     * On the connecting thread: the handshake of {@link TlsHandshake#client}; its failure (which closed the channel:
+     * an {@link javax.net.ssl.SSLException}, or the reset of a peer gone meanwhile) as a {@link TlsFailed} naming
+     * the peer, unless it is the interrupt of a cancellation.
      */
     private static SSLSocket handshake(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
         String peer = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         try {
             return TlsHandshake.client(ch, ssl, host, port);
-        } catch (SSLException e) {
+        } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new ClosedByInterruptException();
             }
@@ -102,16 +102,16 @@ final class Streams {
 
     /** A TLS handshake that failed on the connecting thread, with the peer to name. Never seen outside this class. */
     private static final class TlsFailed extends IOException {
-        private final transient SSLException tls;
+        private final transient IOException tls;
         private final String peer;
 
-        TlsFailed(SSLException tls, String peer) {
+        TlsFailed(IOException tls, String peer) {
             super(tls);
             this.tls = tls;
             this.peer = peer;
         }
 
-        SSLException tls() {
+        IOException tls() {
             return tls;
         }
 
