@@ -1051,8 +1051,8 @@ public final class Aio {
      * handshake on a thread of its own (a client slow to handshake, or that never does, holds up no other), and
      * {@code handler} runs only once it has succeeded. A handshake that fails, or takes longer than 60 seconds
      * (asyncio's default {@code ssl_handshake_timeout}), closes the connection and never reaches the handler; it is
-     * reported to the loop's exception handler in debug mode only (asyncio logs it at debug level then, as it does
-     * every {@code OSError} of a transport). Whether the server asks for client certificates is the context's
+     * reported to the loop's exception handler in debug mode only, as CPython 3.13's is ("Error on transport
+     * creation for incoming connection"; outside debug mode asyncio reports nothing). Whether the server asks for client certificates is the context's
      * business ({@code SSLContext.getDefaultSSLParameters()}). The writers' {@link StreamWriter#sslSession()} is
      * each connection's session.
      *

@@ -198,7 +198,7 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /**
      * On a handshake's thread: makes the handshake of {@code ch}, then hands the connection to the loop; or, if it
-     * failed (the channel is then closed), its failure, which asyncio logs at debug level. The handler runs only
+     * failed (the channel is then closed), its failure. The handler runs only
      * after a handshake that succeeded.
      */
     private void handshake(SocketChannel ch) {
@@ -229,8 +229,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * On the loop: the handshake of a connection from {@code peer} (null if unknown) failed and closed it. An accept
      * of the loop's own client is matched as {@link #accepted} would (it is no longer in flight); the failure goes
-     * to the loop's exception handler in debug mode, as asyncio's {@code SSLProtocol} logs a handshake's
-     * {@code OSError} then and only then (not when the server's close ended it).
+     * to the loop's exception handler in debug mode only (not when the server's close ended it), as CPython 3.13's
+     * server reports it ("Error on transport creation for incoming connection") then and only then.
      */
     private void handshakeFailed(SocketAddress peer, Exception e) {
         if (peer != null) {
