@@ -956,8 +956,8 @@ public final class Aio {
      * returns, on the same thread of its own (the calling task suspends meanwhile, and its cancellation closes the
      * socket); the server's certificate must be trusted by {@code ssl} and name {@code host} (endpoint identification
      * {@code "HTTPS"}, as asyncio's default context checks the host name; {@code host} is also sent as the server
-     * name, SNI, unless it is an address literal). A handshake that takes longer than 60 seconds is aborted
-     * (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
+     * name, SNI, unless it is an address literal, as asyncio's is). A handshake that takes longer than 60 seconds is
+     * aborted (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
      * session; {@link StreamWriter#writeEof()} is refused, TLS having no half-close here as in asyncio, and
      * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued. Not provided: asyncio's
      * {@code server_hostname} override and {@code ssl=True} (pass {@code SSLContext.getDefault()}).

@@ -3,6 +3,8 @@ package org.aio4j;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SocketChannel;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -28,7 +30,7 @@ final class TlsHandshake {
     /**
      * On the connecting thread: the client's end of a TLS connection over {@code ch}, its handshake made, the
      * server's certificate checked against {@code host} as asyncio's default context does (endpoint identification
-     * {@code "HTTPS"}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
+     * {@code "HTTPS"}), and {@code host} sent as the server name (see {@link #serverName}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
      * {@link SSLHandshakeException} whose cause is the {@link SocketTimeoutException}).
      */
     static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
@@ -36,12 +38,33 @@ final class TlsHandshake {
             var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), host, port, true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
+            SNIHostName name = serverName(host);
+            if (name != null) {
+                p.setServerNames(List.of(name));
+            }
             s.setSSLParameters(p);
             s.setUseClientMode(true);
             return handshake(s);
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
+        }
+    }
+
+    /**
+     * The server name (SNI) to send for {@code host}: the host name itself, as asyncio's {@code server_hostname}
+     * (which defaults to {@code host}) is sent by OpenSSL, a name without a dot ({@code localhost}) included, where the
+     * JDK's socket would send only dotted names; none for an address literal, or a name SNI cannot carry.
+     */
+    private static SNIHostName serverName(String host) {
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (name.indexOf(':') >= 0 || name.matches("[0-9.]*")) {
+            return null; // an IPv6 or IPv4 literal
+        }
+        try {
+            return new SNIHostName(name);
+        } catch (IllegalArgumentException notAHostName) {
+            return null;
         }
     }
 

@@ -158,6 +158,25 @@ class TlsStreamsTest {
     }
 
     @Test
+    void aHostNameIsSentAsTheServerNameAndVerifiedAnAddressLiteralIsNot() throws Exception {
+        // asyncio's server_hostname defaults to host: OpenSSL sends it as SNI unless it is an address literal, even
+        // a name without a dot such as localhost (the JDK's SSLSocket sends only dotted names by itself).
+        Aio.run(() -> {
+            var names = new Queue<List<javax.net.ssl.SNIServerName>>();
+            try (Server s = Aio.startServer((reader, writer) -> {
+                names.putNowait(((javax.net.ssl.ExtendedSSLSession) writer.sslSession()).getRequestedServerNames());
+                writer.close();
+            }, HOST, 0, server)) {
+                Aio.openConnection("localhost", port(s), client).writer().close();
+                assertThat(names.get()).containsExactly(new javax.net.ssl.SNIHostName("localhost"));
+                Aio.openConnection(HOST, port(s), client).writer().close();
+                assertThat(names.get()).isEmpty();
+            }
+            return null;
+        });
+    }
+
+    @Test
     void aPlainConnectionHasNoSessionAndANullContextIsPlain() throws Exception {
         Aio.run(() -> {
             try (Server s = Aio.startServer(ECHO, HOST, 0, null)) {
