@@ -60,11 +60,22 @@ final class JfrTracer implements StepObserver {
      * Synchronized so that the last call, which saw the latest state, is the one that writes last.
      */
     private static synchronized void refresh() {
-        Tracing.jfrOn = FlightRecorder.isInitialized()
+        boolean on = FlightRecorder.isInitialized()
                 && (EventType.getEventType(TaskStep.class).isEnabled()
                         || EventType.getEventType(TaskCreated.class).isEnabled()
                         || EventType.getEventType(TaskFinished.class).isEnabled());
+        if (on && !Tracing.jfrOn) {
+            onPeriod++; // before the flag: a step begun under the new period reads its number
+        }
+        Tracing.jfrOn = on;
     }
+
+    /**
+     * Counts the periods in which {@link Tracing#jfrOn} was true. A step begun in one period and ended in another
+     * (the events turned off meanwhile, so that its end was not seen, then on again in the middle of a later step)
+     * must not be taken for that later step: see {@link #stepEnded}.
+     */
+    private static volatile int onPeriod;
 
     static void taskCreated(Task<?> task) {
         var e = new TaskCreated();
@@ -79,6 +90,8 @@ final class JfrTracer implements StepObserver {
     public void stepStarted(EventLoop loop, Object subject, long nanoTime) {
         if (subject instanceof Task<?>) {
             var e = new TaskStep();
+            e.subject = subject;
+            e.period = onPeriod;
             e.begin();
             loop.jfrStep = e;
         }
@@ -89,7 +102,10 @@ final class JfrTracer implements StepObserver {
         if (subject instanceof Task<?> t && loop.jfrStep instanceof TaskStep e) {
             loop.jfrStep = null;
             e.end();
-            if (e.shouldCommit()) { // only then the name: most steps are under the threshold
+            // Only the step this event began with, in this period of the events on: one begun before the events went
+            // off (its end unseen) and on again would be committed as this step, from the older one's start. The name
+            // only for an event committed: most steps are under the threshold.
+            if (e.subject == t && e.period == onPeriod && e.shouldCommit()) {
                 e.task = t.getName();
                 e.outcome = finished ? "finished" : "suspended";
                 e.commit();
@@ -129,6 +145,10 @@ final class JfrTracer implements StepObserver {
         String task;
         @Label("Outcome")
         String outcome;
+        /** The task whose step this is; transient, so not recorded. */
+        transient Object subject;
+        /** {@link #onPeriod} when the step began; transient, so not recorded. */
+        transient int period;
     }
 
     @Name("org.aio4j.TaskFinished")

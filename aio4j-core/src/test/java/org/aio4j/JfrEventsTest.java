@@ -129,6 +129,46 @@ class JfrEventsTest {
                 .noneMatch(s -> s.startsWith("org.aio4j.TaskCreated") || s.startsWith("org.aio4j.TaskFinished"));
     }
 
+    /**
+     * A step begun under one recording and ended after it stopped leaves no event behind for a later recording: one
+     * started in the middle of another task's step does not record that step (it saw only its end), and above all not
+     * as lasting from the older step's start under the other task's name. Failing before: the second recording had
+     * "late suspended" beginning before it started.
+     */
+    @Test
+    void aRecordingStartedMidStepDoesNotRecordAStepBegunUnderAnEarlierRecording(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("second.jfr");
+        var first = new Recording();
+        first.enable("org.aio4j.TaskStep").withoutThreshold();
+        var second = new Recording();
+        second.enable("org.aio4j.TaskStep").withoutThreshold();
+        java.time.Instant[] secondStarted = new java.time.Instant[1];
+        try (first; second) {
+            TestLoops.runVirtual(() -> {
+                first.start();
+                Aio.sleep(0); // main's next step begins under the first recording
+                first.stop(); // and goes on after it stopped
+                Aio.createTask(() -> {
+                    secondStarted[0] = java.time.Instant.now();
+                    second.start(); // in the middle of this step: its begin was seen by no recording
+                    Aio.sleep(0);
+                }, "late").await();
+                second.stop();
+                return null;
+            });
+            second.dump(file);
+        }
+        List<String> steps = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("org.aio4j.TaskStep") && "late".equals(e.getString("task"))) {
+                steps.add(e.getString("outcome"));
+                assertThat(e.hasField("subject")).as("the step's own bookkeeping is not recorded").isFalse();
+                assertThat(e.getStartTime()).isAfterOrEqualTo(secondStarted[0].minusMillis(1));
+            }
+        }
+        assertThat(steps).containsExactly("finished");
+    }
+
     /** Runs {@code main} on a virtual-time loop under a recording of aio4j's events, dumped to {@code file}. */
     private static List<RecordedEvent> record(Path file, Coroutine<?> main) throws Exception {
         try (var recording = new Recording()) {
