@@ -99,7 +99,10 @@ final class JfrTracer implements StepObserver {
 
     @Override
     public void stepEnded(EventLoop loop, Object subject, long nanoTime, boolean finished) {
-        if (subject instanceof Task<?> t && loop.jfrStep instanceof TaskStep e) {
+        if (!(subject instanceof Task<?> t)) {
+            return;
+        }
+        if (loop.jfrStep instanceof TaskStep e) {
             loop.jfrStep = null;
             e.end();
             // Only the step this event began with, in this period of the events on: one begun before the events went
@@ -110,13 +113,13 @@ final class JfrTracer implements StepObserver {
                 e.outcome = finished ? "finished" : "suspended";
                 e.commit();
             }
-            if (finished) {
-                var f = new TaskFinished();
-                if (f.shouldCommit()) {
-                    f.task = t.getName();
-                    f.state = t.state().name();
-                    f.commit();
-                }
+        }
+        if (finished) { // whether or not the step's begin was seen: a recording may have started in the step
+            var f = new TaskFinished();
+            if (f.shouldCommit()) {
+                f.task = t.getName();
+                f.state = t.state().name();
+                f.commit();
             }
         }
     }

@@ -169,6 +169,32 @@ class JfrEventsTest {
         assertThat(steps).containsExactly("finished");
     }
 
+    /**
+     * A task that finishes in the step during which a recording of TaskFinished started is recorded finishing: the
+     * end does not depend on the step's begin having been seen. Failing before: no TaskFinished without a TaskStep
+     * begun under the recording.
+     */
+    @Test
+    void aTaskFinishingInTheStepARecordingStartedInIsRecordedFinishing(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("finished.jfr");
+        try (var recording = new Recording()) {
+            recording.enable("org.aio4j.TaskFinished");
+            TestLoops.runVirtual(() -> {
+                Aio.createTask(() -> {
+                    Aio.sleep(1);
+                    recording.start(); // in the middle of the step that ends the task
+                }, "quick").await();
+                recording.stop();
+                return null;
+            });
+            recording.dump(file);
+        }
+        assertThat(RecordingFile.readAllEvents(file)).anySatisfy(e -> {
+            assertThat(e.getEventType().getName()).isEqualTo("org.aio4j.TaskFinished");
+            assertThat(e.getString("task")).isEqualTo("quick");
+        });
+    }
+
     /** Runs {@code main} on a virtual-time loop under a recording of aio4j's events, dumped to {@code file}. */
     private static List<RecordedEvent> record(Path file, Coroutine<?> main) throws Exception {
         try (var recording = new Recording()) {
