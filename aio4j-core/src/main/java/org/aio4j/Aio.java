@@ -1008,8 +1008,8 @@ public final class Aio {
      * close closes the server if it is still open.
      *
      * @param handler the code to run for each connection
-     * @param host    the host name or address to listen on, or {@code null} for every interface (asyncio's
-     *                {@code None}: one socket here, which the JDK makes take IPv4 and IPv6 connections both, where
+     * @param host    the host name or address to listen on, or {@code null} (or {@code ""}, as asyncio takes it)
+     *                for every interface (asyncio's {@code None}: one socket here, which the JDK makes take IPv4 and IPv6 connections both, where
      *                asyncio binds {@code 0.0.0.0} and {@code ::} apart)
      * @param port    the port, or 0 for one the system chooses (see {@link Server#addresses()})
      * @return the server, serving
@@ -1033,7 +1033,7 @@ public final class Aio {
      * {@code start_server(client_connected_cb, host, port, limit=limit)}.
      *
      * @param handler the code to run for each connection
-     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param host    the host name or address to listen on, or {@code null} (or {@code ""}) for every interface
      * @param port    the port, or 0 for one the system chooses
      * @param limit   the readers' limit in bytes (see {@link StreamReader})
      * @return the server, serving
@@ -1057,7 +1057,7 @@ public final class Aio {
      * each connection's session.
      *
      * @param handler the code to run for each connection, once its handshake has succeeded
-     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param host    the host name or address to listen on, or {@code null} (or {@code ""}) for every interface
      * @param port    the port, or 0 for one the system chooses
      * @param ssl     the context to serve TLS with (it holds the server's key and certificate), or {@code null}
      *                for a plain TCP server (asyncio's {@code ssl=None})
@@ -1075,7 +1075,7 @@ public final class Aio {
      * {@code limit}: asyncio's {@code start_server(client_connected_cb, host, port, ssl=ssl, limit=limit)}.
      *
      * @param handler the code to run for each connection, once its handshake has succeeded
-     * @param host    the host name or address to listen on, or {@code null} for every interface
+     * @param host    the host name or address to listen on, or {@code null} (or {@code ""}) for every interface
      * @param port    the port, or 0 for one the system chooses
      * @param ssl     the context to serve TLS with, or {@code null} for a plain TCP server
      * @param limit   the readers' limit in bytes (see {@link StreamReader})

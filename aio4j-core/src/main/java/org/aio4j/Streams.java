@@ -340,7 +340,8 @@ final class Streams {
      * {@link Failed}.
      */
     private static List<ServerSocketChannel> bindEach(String host, int port) throws IOException {
-        List<InetSocketAddress> addresses = host == null ? List.of(new InetSocketAddress(port))
+        // "" is every interface as null is, as CPython's create_server takes it (the JDK resolves "" to loopback)
+        List<InetSocketAddress> addresses = host == null || host.isEmpty() ? List.of(new InetSocketAddress(port))
                 : Arrays.stream(InetAddress.getAllByName(host)).distinct()
                         .map(a -> new InetSocketAddress(a, port)).toList();
         var bound = new ArrayList<ServerSocketChannel>();

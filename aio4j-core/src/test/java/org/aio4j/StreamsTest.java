@@ -351,6 +351,19 @@ class StreamsTest {
     }
 
     @Test
+    void aServerOnTheEmptyHostListensOnEveryInterfaceAsOnANullOne() throws Exception {
+        // CPython 3.13's create_server: "if host == '': hosts = [None]", every interface; the JDK resolves "" to the
+        // loopback address, which is what aio4j bound before
+        Aio.run(() -> {
+            try (Server server = Aio.startServer(ECHO, "", 0)) {
+                assertThat(server.addresses()).hasSize(1)
+                        .allSatisfy(a -> assertThat(a.getAddress().isAnyLocalAddress()).isTrue());
+            }
+            return null;
+        });
+    }
+
+    @Test
     void aServerOnAHostOfSeveralAddressesBindsEachOnAGivenPortOrNoneOfThem() throws Exception {
         int port;
         try (SocketChannel v4 = refusing("127.0.0.1", 0); SocketChannel v6 = refusing("::1", port(v4))) {
