@@ -1,9 +1,7 @@
 package org.aio4j;
 
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
@@ -38,8 +36,9 @@ import java.util.function.BooleanSupplier;
  * signalled or not, as asyncio's does: a signal it may have had is passed on (a "spurious" wake-up for the next one,
  * which the condition-variable protocol allows), so no signal is lost. One case cannot re-acquire: a waiter that the
  * loop's {@link EventLoop#close()} resumes (to run its {@code finally} blocks) while another task holds the lock,
- * since the close refuses every wait. It throws without the lock, and its next release (the permit's
- * {@code close()}, or {@link #release()}) does nothing, so that the other task's lock is not released under it.
+ * since the close refuses every wait. It throws without the lock, and its next release (a permit's {@code close()},
+ * the condition's, another's over the same lock or the lock's own, or {@link #release()} or {@link Lock#release()})
+ * does nothing, so that the other task's lock is not released under it.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
@@ -48,12 +47,6 @@ public final class Condition extends LoopBound {
 
     private final Lock lock;
     private final ArrayDeque<Future<Boolean>> waiters = new ArrayDeque<>();
-    /**
-     * Tasks that left {@link #await()} without the lock because their loop was closing (the close refuses the wait
-     * for it): their next release, by a permit or {@link #release()}, does nothing, since the lock is not theirs.
-     * Null until that happens.
-     */
-    private Set<Task<?>> leftWithoutLock;
 
     /** Creates a condition with a new lock of its own. */
     public Condition() {
@@ -86,15 +79,8 @@ public final class Condition extends LoopBound {
      * {@link #await()} without the lock because the loop was closing, the first release does nothing.
      */
     public void release() {
-        EventLoop l = check("release");
-        if (!leftWithoutLock(l == null ? null : l.currentTask())) {
-            lock.release();
-        }
-    }
-
-    /** Whether {@code task} left await() without the lock at the close; forgets it (it skips one release). */
-    private boolean leftWithoutLock(Task<?> task) {
-        return task != null && leftWithoutLock != null && leftWithoutLock.remove(task);
+        check("release");
+        lock.release(); // which skips the first release of a task that left await() without the lock
     }
 
     /**
@@ -154,11 +140,9 @@ public final class Condition extends LoopBound {
                 // waits to end the task.
                 if (l.isClosing() || !(e instanceof CancellationException || task.isInterruption(e))) {
                     if (l.isClosing()) {
-                        // The lock is another task's: the caller's release (its permit's close) must leave it be.
-                        if (leftWithoutLock == null) {
-                            leftWithoutLock = new HashSet<>();
-                        }
-                        leftWithoutLock.add(task);
+                        // The lock is another task's: the caller's release (its permit's close, of this condition,
+                        // another over the lock or the lock's own) must leave it be. Kept by the lock for that.
+                        lock.leftWithoutLock(task);
                     }
                     throw e;
                 }
@@ -245,9 +229,6 @@ public final class Condition extends LoopBound {
 
     @Override
     void releasePermit(Object borrower) {
-        check("release");
-        if (!leftWithoutLock(borrower instanceof Task<?> t ? t : null)) {
-            lock.release();
-        }
+        lock.releasePermit(borrower);
     }
 }

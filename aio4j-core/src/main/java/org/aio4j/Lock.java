@@ -1,6 +1,8 @@
 package org.aio4j;
 
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -31,6 +33,12 @@ public final class Lock extends LoopBound {
     private boolean locked;
     private Task<?> holder;
     private ArrayDeque<Future<Boolean>> waiters;
+    /**
+     * Tasks that left a {@link Condition}'s {@code await()} over this lock without it because their loop was closing
+     * (the close refuses the wait for it): their next release, by any permit or {@link #release()}, does nothing,
+     * since the lock is another task's. Null until that happens.
+     */
+    private Set<Task<?>> leftWithoutLock;
 
     /** Creates an unlocked lock. */
     public Lock() {
@@ -59,7 +67,7 @@ public final class Lock extends LoopBound {
      */
     public Permit acquire() {
         lock("acquire()");
-        return new Release(this, null);
+        return new Release(this, holder);
     }
 
     /** Acquires without a permit (for {@link Condition}). */
@@ -91,11 +99,19 @@ public final class Lock extends LoopBound {
 
     /**
      * Releases the lock and wakes the first waiter, if any: asyncio's {@code release()}. Any task may release it.
+     * In a task that left a {@link Condition}'s {@code await()} without the lock because the loop was closing (see
+     * {@link Condition}), the first release does nothing.
      *
      * @throws IllegalStateException if the lock is not held, or on a thread that does not hold the lock's loop
      */
     public void release() {
-        check("release");
+        EventLoop l = check("release");
+        if (!forgetLeftWithoutLock(l == null ? null : l.currentTask())) {
+            unlock();
+        }
+    }
+
+    private void unlock() {
         if (!locked) {
             throw new IllegalStateException("Lock is not acquired: cannot release " + this);
         }
@@ -140,6 +156,22 @@ public final class Lock extends LoopBound {
 
     @Override
     void releasePermit(Object borrower) {
-        release();
+        check("release");
+        if (!forgetLeftWithoutLock(borrower instanceof Task<?> t ? t : null)) {
+            unlock();
+        }
+    }
+
+    /** For {@link Condition}: {@code task} leaves its await() without this lock, which the loop's close refused it. */
+    void leftWithoutLock(Task<?> task) {
+        if (leftWithoutLock == null) {
+            leftWithoutLock = new HashSet<>();
+        }
+        leftWithoutLock.add(task);
+    }
+
+    /** Whether {@code task} left a Condition's await() without this lock; forgets it (it skips one release). */
+    private boolean forgetLeftWithoutLock(Task<?> task) {
+        return task != null && leftWithoutLock != null && leftWithoutLock.remove(task);
     }
 }

@@ -12,6 +12,8 @@ import org.aio4j.ToPublisherEndingTest.Recorder;
 import org.aio4j.ToPublisherEndingTest.TrackedSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What {@link EventLoop#close()} called directly (not through {@link Aio#run}, which cancels and finishes the tasks
@@ -299,34 +301,44 @@ class LoopCloseTest {
         assertThat(errors).isEmpty();
     }
 
-    /*
-     * A Condition waiter that the close resumes cannot take the lock back while another task holds it (the close
-     * refuses every wait): it leaves await() without the lock. Its try-with-resources must then not release the lock,
-     * which is the other task's: before the fix it did, and the holder's own release failed ("Lock is not acquired").
+    /**
+     * A Condition waiter that the close resumes while another task holds the lock cannot take it back (the close
+     * refuses the wait): it leaves {@code await()} without the lock, and its permit's close must not release the
+     * holder's lock, whose own release would then fail with "Lock is not acquired". Whichever permit it holds the
+     * lock by: the condition's, the lock's own ({@code async with lock: await cond.wait()} with
+     * {@code cond = Condition(lock)}) or another condition's over the same lock (the last two failing before).
      */
-    @Test
-    void aConditionWaiterTheCloseEndsWithoutTheLockDoesNotReleaseTheHoldersLock() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"condition's permit", "lock's permit", "other condition's permit"})
+    void aConditionWaiterTheCloseEndsWithoutTheLockDoesNotReleaseTheHoldersLock(String held)
+            throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
-        var c = new Condition();
+        var lock = new Lock();
+        var c = new Condition(lock);
+        var other = new Condition(lock);
         List<String> seen = new ArrayList<>();
         List<Throwable> holderEnd = new ArrayList<>();
         loop.runUntilComplete(() -> {
             Aio.createTask(() -> {
-                try (var _ = c.acquire()) {
+                try (var _ = switch (held) {
+                    case "condition's permit" -> c.acquire();
+                    case "lock's permit" -> lock.acquire();
+                    default -> other.acquire();
+                }) {
                     c.await();
                 } catch (IllegalStateException refused) { // the close refuses the wait for the lock
-                    seen.add("waiter left, lock " + c);
+                    seen.add("waiter left, " + lock);
                 }
             }, "waiter");
             Aio.sleep(0);
             Aio.createTask(() -> {
-                try (var _ = c.acquire()) {
+                try (var _ = lock.acquire()) {
                     Aio.sleep(100);
                 } catch (CancellationException e) {
                     holderEnd.add(e);
                 }
-                seen.add("holder left, lock " + c);
+                seen.add("holder left, " + lock);
             }, "holder");
             Aio.sleep(0);
             return null;
@@ -334,8 +346,8 @@ class LoopCloseTest {
 
         loop.close();
 
-        assertThat(seen).containsExactly("waiter left, lock Condition[Lock[locked by holder, waiters=0], waiters=0]",
-                "holder left, lock Condition[Lock[unlocked, waiters=0], waiters=0]");
+        assertThat(seen).containsExactly("waiter left, Lock[locked by holder, waiters=0]",
+                "holder left, Lock[unlocked, waiters=0]");
         assertThat(holderEnd).singleElement().satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
     }
 }
