@@ -89,8 +89,10 @@ public final class Timeout implements AutoCloseable {
     static Timeout after(double seconds) {
         EventLoop loop = Aio.runningLoop();
         Task<?> task = loop.taskAwaiting("Aio.timeout()", "Aio.timeout()");
-        double when = seconds == Double.POSITIVE_INFINITY ? seconds
-                : (loop.nowNanos() + (double) EventLoop.toNanos(seconds, "timeout")) / 1e9;
+        long nanos = EventLoop.toNanos(seconds, "timeout"); // refuses a negative or NaN one
+        // A delay past Long.MAX_VALUE ns (some 292 years) is kept as it is, as asyncio's when() shows it (1e300 say)
+        double when = nanos == Long.MAX_VALUE ? loop.nowNanos() / 1e9 + seconds
+                : (loop.nowNanos() + (double) nanos) / 1e9;
         return new Timeout(loop, task, when);
     }
 

@@ -36,6 +36,20 @@ class SecondsOverloadsTest {
     }
 
     @Test
+    void aHugeTimeoutInSecondsIsThatFarAsInAsyncio() throws Exception {
+        // asyncio.timeout(1e300).when() is loop.time() + 1e300; it was cut to some 292 years (Long.MAX_VALUE ns)
+        TestLoops.runVirtual(() -> {
+            Aio.sleep(2);
+            try (var t = Aio.timeout(1e300)) {
+                assertThat(t.when()).isEqualTo(2 + 1e300);
+                Aio.sleep(10);
+            }
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(12.0);
+            return null;
+        });
+    }
+
+    @Test
     void waitForInSecondsTimesOutFuturesAndCoroutinesAlike() throws Exception {
         List<String> log = new ArrayList<>();
         TestLoops.runVirtual(() -> {
