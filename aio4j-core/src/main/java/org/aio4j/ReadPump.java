@@ -36,6 +36,7 @@ final class ReadPump implements Runnable {
                 chunk.clear();
                 int n = transport.in.read(chunk);
                 if (n < 0) {
+                    transport.endRead();
                     transport.post(transport::eofReceived);
                     return;
                 }

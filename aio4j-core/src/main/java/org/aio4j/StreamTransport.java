@@ -73,6 +73,8 @@ final class StreamTransport implements OpenStreams.Closer {
      * of its accept), or null: set on the loop, read by the writing thread.
      */
     private volatile StreamTransport peerOnLoop;
+    /** The reading thread has read the end of the stream: over TLS, the peer's close_notify (or TCP close). */
+    private volatile boolean endRead;
     /** On the loop: the bytes fed to the reader so far. */
     private long received;
 
@@ -272,6 +274,21 @@ final class StreamTransport implements OpenStreams.Closer {
             }
         }
         abort(null);
+    }
+
+    /** From the reading thread, before it posts the end of the stream: it has read it. */
+    void endRead() {
+        endRead = true;
+    }
+
+    /**
+     * From the writing thread: the loss that the write error {@code e} makes, {@code e} itself but over TLS once the
+     * peer's end was read: then it is a close (null). The JDK answers a TLS 1.2 {@code close_notify} with its own
+     * and closes its side, so a write after it fails; asyncio's SSL transport shuts down at the peer's end and drops
+     * what is written after it, its {@code drain()} and {@code wait_closed()} raising nothing.
+     */
+    IOException writeFailure(IOException e) {
+        return tls != null && endRead ? null : e;
     }
 
     /** From the writing thread, once everything queued is written: {@link StreamWriter#writeEof()}'s half-close. */

@@ -61,7 +61,9 @@ final class WritePump implements Runnable {
                 }
             }
         } catch (IOException e) {
-            transport.abort(e); // ignored if the connection was closed already (then this is why write failed)
+            // ignored if the connection was closed already (then this is why write failed); a close over TLS once
+            // the peer's end was read (see StreamTransport.writeFailure)
+            transport.abort(transport.writeFailure(e));
         } catch (InterruptedException e) {
             transport.abort(null);
         }

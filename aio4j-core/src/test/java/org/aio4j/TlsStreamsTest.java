@@ -49,6 +49,8 @@ class TlsStreamsTest {
     private static SSLContext server;
     /** A client that trusts {@link #server}'s certificate, and only it. */
     private static SSLContext client;
+    /** As {@link #client}, limited to TLS 1.2. */
+    private static SSLContext client12;
     /** A server with a certificate for other.example only, which {@link #client} trusts too. */
     private static SSLContext otherNameServer;
     /** A server with a certificate for 127.0.0.1 that {@link #client} does not trust. */
@@ -70,6 +72,8 @@ class TlsStreamsTest {
         tmf.init(trusted);
         client = SSLContext.getInstance("TLS");
         client.init(null, tmf.getTrustManagers(), null);
+        client12 = SSLContext.getInstance("TLSv1.2");
+        client12.init(null, tmf.getTrustManagers(), null);
     }
 
     /** A key pair and its self-signed certificate, made by the JDK's keytool, with the extension {@code san}. */
@@ -431,6 +435,53 @@ class TlsStreamsTest {
                 return null;
             });
             peer.join();
+        }
+    }
+
+    /**
+     * A peer that sends its close_notify after its request and then reads (a JDK client's shutdownOutput()): the
+     * handler reads the request to its end, answers and closes, and nothing fails, as in CPython 3.13, whose
+     * handler's write, drain(), close() and wait_closed() all succeed (checked; asyncio's SSL transport shuts down at
+     * the peer's close_notify and drops what is written after it). With TLS 1.2 the JDK answers the close_notify with
+     * its own and closes its side: the answer could not be written, and drain() or waitClosed() threw the JDK's
+     * "Connection or outbound has closed". With TLS 1.3 the JDK keeps its side open and the answer is sent.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the foreign read
+    void aHandlerAnsweringAfterThePeersCloseNotifyDoesNotFailWithTls12Or13() throws Exception {
+        for (SSLContext c : List.of(client12, client)) {
+            Aio.run(() -> {
+                var failure = new AtomicReference<Throwable>();
+                var request = new AtomicReference<String>();
+                try (Server s = Aio.startServer((reader, writer) -> {
+                    request.set(s(reader.read(-1)));
+                    failure.set(catchThrowable(() -> {
+                        writer.write(b("answer"));
+                        writer.drain();
+                        writer.close();
+                        writer.waitClosed();
+                    }));
+                }, HOST, 0, server)) {
+                    String protocol = Aio.toThread(() -> {
+                        try (var tls = (SSLSocket) c.getSocketFactory().createSocket(HOST, port(s))) {
+                            tls.getOutputStream().write(b("request"));
+                            tls.getOutputStream().flush();
+                            tls.shutdownOutput(); // the close_notify
+                            try {
+                                tls.getInputStream().readAllBytes();
+                            } catch (IOException closedMeanwhile) {
+                                // whether the answer comes is the JDK's business
+                            }
+                            return tls.getSession().getProtocol();
+                        }
+                    });
+                    s.close();
+                    s.waitClosed();
+                    assertThat(request.get()).as(protocol).isEqualTo("request");
+                    assertThat(failure.get()).as(protocol).isNull();
+                }
+                return null;
+            });
         }
     }
 
