@@ -453,6 +453,7 @@ class TlsStreamsTest {
             Aio.run(() -> {
                 var failure = new AtomicReference<Throwable>();
                 var request = new AtomicReference<String>();
+                var answered = new Event();
                 try (Server s = Aio.startServer((reader, writer) -> {
                     request.set(s(reader.read(-1)));
                     failure.set(catchThrowable(() -> {
@@ -461,6 +462,7 @@ class TlsStreamsTest {
                         writer.close();
                         writer.waitClosed();
                     }));
+                    answered.set();
                 }, HOST, 0, server)) {
                     String protocol = Aio.toThread(() -> {
                         try (var tls = (SSLSocket) c.getSocketFactory().createSocket(HOST, port(s))) {
@@ -475,8 +477,7 @@ class TlsStreamsTest {
                             return tls.getSession().getProtocol();
                         }
                     });
-                    s.close();
-                    s.waitClosed();
+                    answered.await();
                     assertThat(request.get()).as(protocol).isEqualTo("request");
                     assertThat(failure.get()).as(protocol).isNull();
                 }
