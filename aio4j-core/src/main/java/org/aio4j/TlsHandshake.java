@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -18,7 +19,7 @@ import javax.net.ssl.SSLSocket;
  */
 final class TlsHandshake {
 
-    /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (a socket timeout: real time). */
+    /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (real time, for the handshake as a whole). */
     static final int TIMEOUT_MILLIS = 60_000;
 
     /** The handshake timeout in force, in milliseconds: {@link #TIMEOUT_MILLIS} but in tests. */
@@ -31,7 +32,7 @@ final class TlsHandshake {
      * On the connecting thread: the client's end of a TLS connection over {@code ch}, its handshake made, the
      * server's certificate checked against {@code host} as asyncio's default context does (endpoint identification
      * {@code "HTTPS"}), and {@code host} sent as the server name (see {@link #serverName}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
-     * {@link SSLHandshakeException} whose cause is the {@link SocketTimeoutException}).
+     * {@link SSLHandshakeException}: see {@link #handshake}).
      */
     static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
         try {
@@ -44,7 +45,7 @@ final class TlsHandshake {
             }
             s.setSSLParameters(p);
             s.setUseClientMode(true);
-            return handshake(s);
+            return handshake(s, ch);
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
@@ -78,25 +79,57 @@ final class TlsHandshake {
             var s = (SSLSocket) ssl.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
                     raw.getPort(), true);
             s.setUseClientMode(false);
-            return handshake(s);
+            return handshake(s, ch);
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
         }
     }
 
-    private static SSLSocket handshake(SSLSocket s) throws IOException {
+    /**
+     * Makes the handshake of {@code s}, layered over {@code ch}, within the timeout as a whole, as asyncio's
+     * {@code ssl_handshake_timeout} (a timer from the start) bounds it, not each read: a peer that sends a byte now
+     * and then does not hold it open. At the timeout a virtual thread of its own closes {@code ch}, which ends the
+     * handshake blocked in it, and the failure is an {@link SSLHandshakeException} with asyncio's message whose
+     * cause is what the close made the handshake throw.
+     */
+    private static SSLSocket handshake(SSLSocket s, SocketChannel ch) throws IOException {
         int timeout = timeoutMillis;
-        s.setSoTimeout(timeout);
+        var state = new AtomicInteger(RUNNING);
+        Thread timer = Thread.ofVirtual().name("aio4j-tls-handshake-timeout").start(() -> {
+            try {
+                Thread.sleep(timeout);
+            } catch (InterruptedException ended) {
+                return;
+            }
+            if (state.compareAndSet(RUNNING, TIMED_OUT)) {
+                Streams.closeQuietly(ch);
+            }
+        });
         try {
             s.startHandshake();
-        } catch (SocketTimeoutException e) {
-            var timedOut = new SSLHandshakeException("TLS handshake is taking longer than " + timeout / 1000.0
-                    + " seconds: aborting the connection"); // asyncio's message
-            timedOut.initCause(e);
-            throw timedOut;
+        } catch (IOException e) {
+            if (state.compareAndSet(RUNNING, ENDED)) {
+                throw e;
+            }
+            throw timedOut(timeout, e);
+        } finally {
+            timer.interrupt();
         }
-        s.setSoTimeout(0);
+        if (!state.compareAndSet(RUNNING, ENDED)) { // the timer closed the channel as the handshake ended
+            throw timedOut(timeout, new SocketTimeoutException("TLS handshake timed out"));
+        }
         return s;
+    }
+
+    private static final int RUNNING = 0;
+    private static final int ENDED = 1;
+    private static final int TIMED_OUT = 2;
+
+    private static SSLHandshakeException timedOut(int timeout, IOException cause) {
+        var timedOut = new SSLHandshakeException("TLS handshake is taking longer than " + timeout / 1000.0
+                + " seconds: aborting the connection"); // asyncio's message
+        timedOut.initCause(cause);
+        return timedOut;
     }
 }

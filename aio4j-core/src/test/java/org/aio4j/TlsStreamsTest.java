@@ -301,6 +301,46 @@ class TlsStreamsTest {
                 .hasMessageContaining("taking longer than 0.1 seconds"));
     }
 
+    /**
+     * asyncio's ssl_handshake_timeout bounds the whole handshake (a timer from its start), so a client that sends its
+     * hello a byte at a time is closed once the timeout has passed. The handshake gave up only after that long
+     * without a byte (a socket timeout per read): a client trickling a byte every 50 ms held its server's handshake
+     * open for as long as it went on. The timeout is shortened to 0.2 s; the trickle would last 10 s.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the trickle
+    void aHandshakeIsBoundedAsAWholeNotPerRead() throws Exception {
+        TlsHandshake.timeoutMillis = 200;
+        try {
+            Aio.run(() -> {
+                try (Server s = Aio.startServer(ECHO, HOST, 0, server)) {
+                    int sent = Aio.toThread(() -> {
+                        try (java.net.Socket raw = new java.net.Socket(HOST, port(s))) {
+                            OutputStream out = raw.getOutputStream();
+                            // A handshake record header announcing 16 KiB, then its body a byte at a time.
+                            out.write(new byte[] {22, 3, 1, 0x40, 0});
+                            int n = 0;
+                            try {
+                                for (; n < 200; n++) {
+                                    out.write(1);
+                                    out.flush();
+                                    Thread.sleep(50); // the pace of the trickle, not a synchronisation
+                                }
+                            } catch (IOException closedByTheServer) {
+                                return n;
+                            }
+                            return n;
+                        }
+                    });
+                    assertThat(sent).as("bytes trickled before the server closed the handshake").isLessThan(200);
+                }
+                return null;
+            });
+        } finally {
+            TlsHandshake.timeoutMillis = TlsHandshake.TIMEOUT_MILLIS;
+        }
+    }
+
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
     void cancellingAClientDuringItsHandshakeClosesItsSocket() throws Exception {
