@@ -974,7 +974,7 @@ public final class Aio {
      * @throws java.io.IOException                 as {@link #openConnection(String, int)}
      * @throws CancellationException               if the calling task is cancelled meanwhile (the socket is
      *                                             closed, even mid-handshake)
-     * @throws IllegalArgumentException            if {@code port} is out of range
+     * @throws IllegalArgumentException            if {@code port} is out of range, or {@code ssl} is not initialized
      */
     public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl)
             throws java.io.IOException {
@@ -991,7 +991,8 @@ public final class Aio {
      * @param limit the reader's limit in bytes (see {@link StreamReader})
      * @return the connection's reader and writer
      * @throws java.io.IOException      as {@link #openConnection(String, int, javax.net.ssl.SSLContext)}
-     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     * @throws IllegalArgumentException if {@code port} is out of range, {@code limit} is not positive, or {@code ssl}
+     *                                  is not initialized
      */
     public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl, int limit)
             throws java.io.IOException {
@@ -1063,7 +1064,7 @@ public final class Aio {
      *                for a plain TCP server (asyncio's {@code ssl=None})
      * @return the server, serving
      * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
-     * @throws IllegalArgumentException if {@code port} is out of range
+     * @throws IllegalArgumentException if {@code port} is out of range, or {@code ssl} is not initialized
      */
     public static Server startServer(ConnectionHandler handler, String host, int port,
                                      javax.net.ssl.SSLContext ssl) throws java.io.IOException {
@@ -1081,7 +1082,8 @@ public final class Aio {
      * @param limit   the readers' limit in bytes (see {@link StreamReader})
      * @return the server, serving
      * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
-     * @throws IllegalArgumentException if {@code port} is out of range or {@code limit} is not positive
+     * @throws IllegalArgumentException if {@code port} is out of range, {@code limit} is not positive, or {@code ssl}
+     *                                  is not initialized
      */
     public static Server startServer(ConnectionHandler handler, String host, int port,
                                      javax.net.ssl.SSLContext ssl, int limit) throws java.io.IOException {

@@ -45,6 +45,7 @@ final class Streams {
     /** {@code ssl}: the TLS context, or null for a plain connection. */
     static StreamPair openConnection(String host, int port, SSLContext ssl, int limit) throws IOException {
         Objects.requireNonNull(host, "host must not be null");
+        checkedContext("openConnection", ssl);
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
         // A server of this loop may accept the connection before the connect's outcome comes back: it keeps what
         // it accepts meanwhile, until the connect has ended, for expectAccept to match.
@@ -319,6 +320,7 @@ final class Streams {
     static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl, int limit)
             throws IOException {
         Objects.requireNonNull(handler, "handler must not be null");
+        checkedContext("startServer", ssl);
         EventLoop loop = checkedLoop("startServer", port, 0, limit);
         Listening listening;
         try {
@@ -492,6 +494,22 @@ final class Streams {
             throw new IllegalArgumentException(method + "(): port must be in " + minPort + "..65535, got " + port);
         }
         return checkedLoop(method, limit);
+    }
+
+    /**
+     * Refuses a TLS context that is not initialized (null is a plain stream): the JDK would refuse it only on the
+     * thread that handshakes, once connected, and a server's every handshake would fail, reported in debug mode only.
+     */
+    private static void checkedContext(String method, SSLContext ssl) {
+        if (ssl == null) {
+            return;
+        }
+        try {
+            ssl.getSocketFactory();
+        } catch (IllegalStateException notInitialized) {
+            throw new IllegalArgumentException(method + "(): the SSLContext is not initialized (SSLContext.init)",
+                    notInitialized);
+        }
     }
 
     /** As {@link #checkedLoop(String, int, int, int)} without a port. */

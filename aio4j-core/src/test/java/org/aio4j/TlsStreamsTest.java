@@ -583,6 +583,15 @@ class TlsStreamsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
             assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, 0))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
+            // A context not initialized: refused before any connect or bind, where a server started with it closed
+            // every connection it accepted (its handshakes failing, reported in debug mode only).
+            SSLContext uninitialized = SSLContext.getInstance("TLS");
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 1, uninitialized))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("openConnection(): the SSLContext is not initialized (SSLContext.init)");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, uninitialized))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("startServer(): the SSLContext is not initialized (SSLContext.init)");
             return null;
         });
     }
