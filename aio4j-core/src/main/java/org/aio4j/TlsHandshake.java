@@ -22,6 +22,10 @@ final class TlsHandshake {
     /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (real time, for the handshake as a whole). */
     static final int TIMEOUT_MILLIS = 60_000;
 
+    /** The threads that end a handshake at its timeout: on the JDK's scheduler, never a loop's dedicated carrier. */
+    private static final java.util.concurrent.ThreadFactory TIMERS =
+            Schedulers.sharedThreads("aio4j-tls-handshake-timeout", -1);
+
     /** The handshake timeout in force, in milliseconds: {@link #TIMEOUT_MILLIS} but in tests. */
     static volatile int timeoutMillis = TIMEOUT_MILLIS;
 
@@ -96,7 +100,7 @@ final class TlsHandshake {
     private static SSLSocket handshake(SSLSocket s, SocketChannel ch) throws IOException {
         int timeout = timeoutMillis;
         var state = new AtomicInteger(RUNNING);
-        Thread timer = Thread.ofVirtual().name("aio4j-tls-handshake-timeout").start(() -> {
+        Thread timer = TIMERS.newThread(() -> {
             try {
                 Thread.sleep(timeout);
             } catch (InterruptedException ended) {
@@ -106,6 +110,7 @@ final class TlsHandshake {
                 Streams.closeQuietly(ch);
             }
         });
+        timer.start();
         try {
             s.startHandshake();
         } catch (IOException e) {
