@@ -526,6 +526,78 @@ class TlsStreamsTest {
         }
     }
 
+    /**
+     * Backpressure over TLS, with TLS 1.2 and 1.3: 32 MiB written to a handler of the same loop that does not read
+     * yet suspends drain() (the loop goes on running), a cancelled drain loses nothing, and once the handler reads,
+     * every byte arrives and close() sends what was queued before its close_notify. Passed when written.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the drain
+    void drainSuspendsWhileTheLoopsOwnHandlerDoesNotReadAndEveryByteArrivesWithTls12Or13() throws Exception {
+        int size = 32 << 20; // more than the kernel's socket buffers and the handler's reader can hold
+        for (SSLContext c : List.of(client12, client)) {
+            Aio.run(() -> {
+                var release = new Event();
+                var readAll = new Event();
+                var received = new java.util.concurrent.atomic.AtomicLong();
+                try (Server s = Aio.startServer((reader, writer) -> {
+                    release.await();
+                    received.set(reader.read(-1).length);
+                    readAll.set();
+                    writer.close();
+                }, HOST, 0, server)) {
+                    var conn = Aio.openConnection(HOST, port(s), c);
+                    String protocol = conn.writer().sslSession().getProtocol();
+                    StreamWriter writer = conn.writer();
+                    writer.write(new byte[size]);
+                    Task<Void> drain = Aio.createTask(writer::drain);
+                    Aio.sleep(0); // the drain runs, and waits: the handler reads nothing yet
+                    assertThat(drain.isDone()).as(protocol).isFalse();
+                    drain.cancel();
+                    assertThatThrownBy(drain::await).isInstanceOf(CancellationException.class);
+                    writer.write(new byte[7]);
+                    release.set();
+                    writer.drain();
+                    assertThat(writer.writeBufferSize()).isLessThanOrEqualTo(WritePump.LOW_WATER);
+                    writer.close();
+                    writer.waitClosed();
+                    readAll.await();
+                    assertThat(received.get()).as(protocol).isEqualTo(size + 7L);
+                }
+                return null;
+            });
+        }
+    }
+
+    /** 200 TLS connections at once to a server of the same loop, each echoed exactly. Passed when written. */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang
+    void twoHundredConnectionsAtOnceEachGetTheirOwnBytesBack() throws Exception {
+        int connections = 200;
+        int size = 50_000;
+        Aio.run(() -> {
+            try (Server s = Aio.startServer((reader, writer) -> {
+                writer.write(reader.readexactly(size));
+                writer.close();
+            }, HOST, 0, server); var group = new TaskGroup()) {
+                for (int i = 0; i < connections; i++) {
+                    byte[] mine = new byte[size];
+                    java.util.Arrays.fill(mine, (byte) i);
+                    group.createTask(() -> {
+                        var conn = Aio.openConnection(HOST, port(s), client);
+                        conn.writer().write(mine);
+                        assertThat(conn.reader().read(-1)).isEqualTo(mine);
+                        conn.writer().close();
+                        conn.writer().waitClosed();
+                        return null;
+                    });
+                }
+                group.join();
+            }
+            return null;
+        });
+    }
+
     @Test
     void writeEofIsRefusedOverTls() throws Exception {
         Aio.run(() -> {
