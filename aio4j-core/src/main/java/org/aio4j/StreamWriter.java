@@ -194,7 +194,10 @@ public final class StreamWriter extends LoopBound {
 
     /**
      * Closes the connection once the bytes queued are written, without suspending: asyncio's {@code close()}. The
-     * reader then sees the end of the stream. Closing again does nothing.
+     * reader then sees the end of the stream. Closing again does nothing. A TLS connection sends its
+     * {@code close_notify} after those bytes and closes the socket without waiting for the peer's, where asyncio's
+     * SSL transport waits for it (up to its {@code ssl_shutdown_timeout}, 30 s, after which {@code wait_closed()}
+     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed.
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
