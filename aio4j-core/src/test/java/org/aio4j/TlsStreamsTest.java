@@ -466,14 +466,7 @@ class TlsStreamsTest {
                     throw new AssertionError(e);
                 } // raw closed, tls never: no close_notify
             });
-            Aio.run(() -> {
-                var conn = Aio.openConnection(HOST, foreign.getLocalPort(), client);
-                assertThat(s(conn.reader().read())).isEqualTo("truncated\n");
-                assertThat(conn.reader().read()).isEmpty();
-                assertThat(conn.reader().atEof()).isTrue();
-                conn.writer().close();
-                return null;
-            });
+            readsThenTheEnd(foreign.getLocalPort(), "truncated\n");
             peer.join();
         }
     }
@@ -594,6 +587,77 @@ class TlsStreamsTest {
                 }
                 group.join();
             }
+            return null;
+        });
+    }
+
+    /**
+     * A peer whose TCP close cuts a record short (half of it sent, no close_notify): the reader has the bytes of the
+     * records before it, then the end of the stream, as CPython 3.13's reader does (checked: a server that sent a
+     * record and half of the next, then closed; at_eof() true, no error). A proxy between the client and a JDK
+     * server passes the server's records whole until one of over 4000 bytes, of which it passes half, then closes.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the foreign ends
+    void aRecordCutShortByTheTcpCloseIsTheEndOfTheStream() throws Exception {
+        try (var foreign = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HOST));
+             var proxy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (java.net.Socket raw = foreign.accept()) {
+                    var tls = (SSLSocket) server.getSocketFactory().createSocket(raw, HOST, raw.getPort(), false);
+                    tls.setUseClientMode(false);
+                    OutputStream out = tls.getOutputStream();
+                    out.write(b("whole\n"));
+                    out.flush();
+                    out.write(new byte[5000]); // one record, which the proxy cuts
+                    out.flush();
+                    tls.getInputStream().read(); // until the proxy closes
+                } catch (IOException closedByTheProxy) {
+                    // expected
+                }
+            });
+            Thread cutter = Thread.ofPlatform().start(() -> {
+                try (java.net.Socket c = proxy.accept(); java.net.Socket up = new java.net.Socket(HOST,
+                        foreign.getLocalPort())) {
+                    Thread.ofPlatform().start(() -> {
+                        try {
+                            c.getInputStream().transferTo(up.getOutputStream());
+                        } catch (IOException closed) {
+                            // the proxy's end
+                        }
+                    });
+                    var in = new java.io.DataInputStream(up.getInputStream());
+                    OutputStream out = c.getOutputStream();
+                    while (true) {
+                        byte[] header = new byte[5]; // content type, version, length
+                        in.readFully(header);
+                        byte[] body = new byte[((header[3] & 0xff) << 8) | (header[4] & 0xff)];
+                        in.readFully(body);
+                        out.write(header);
+                        out.write(body, 0, body.length > 4000 ? body.length / 2 : body.length);
+                        out.flush();
+                        if (body.length > 4000) {
+                            return; // both closed: a FIN after half a record
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            readsThenTheEnd(proxy.getLocalPort(), "whole\n");
+            cutter.join();
+            peer.join();
+        }
+    }
+
+    /** A client of a new loop to {@code port} reads the line {@code line}, then the end of the stream. */
+    private static void readsThenTheEnd(int port, String line) throws Exception {
+        Aio.run(() -> {
+            var conn = Aio.openConnection(HOST, port, client);
+            assertThat(s(conn.reader().readline())).isEqualTo(line);
+            assertThat(conn.reader().read()).isEmpty();
+            assertThat(conn.reader().atEof()).isTrue();
+            conn.writer().close();
             return null;
         });
     }
