@@ -106,7 +106,7 @@ public final class Lock extends LoopBound {
      */
     public void release() {
         EventLoop l = check("release");
-        if (!forgetLeftWithoutLock(l == null ? null : l.currentTask())) {
+        if (leftWithoutLock == null || !forgetLeftWithoutLock(l == null ? null : l.currentTask())) {
             unlock();
         }
     }
@@ -157,7 +157,7 @@ public final class Lock extends LoopBound {
     @Override
     void releasePermit(Object borrower) {
         check("release");
-        if (!forgetLeftWithoutLock(borrower instanceof Task<?> t ? t : null)) {
+        if (leftWithoutLock == null || !forgetLeftWithoutLock(borrower instanceof Task<?> t ? t : null)) {
             unlock();
         }
     }
@@ -170,8 +170,11 @@ public final class Lock extends LoopBound {
         leftWithoutLock.add(task);
     }
 
-    /** Whether {@code task} left a Condition's await() without this lock; forgets it (it skips one release). */
+    /**
+     * Whether {@code task} left a Condition's await() without this lock; forgets it (it skips one release). Called
+     * only once some task has: a release otherwise looks up no task.
+     */
     private boolean forgetLeftWithoutLock(Task<?> task) {
-        return task != null && leftWithoutLock != null && leftWithoutLock.remove(task);
+        return task != null && leftWithoutLock.remove(task);
     }
 }
