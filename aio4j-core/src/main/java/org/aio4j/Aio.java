@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * The functions of the {@code asyncio} module: run a program, sleep, create tasks, combine futures, offload blocking
@@ -976,13 +977,13 @@ public final class Aio {
      *                                             closed, even mid-handshake)
      * @throws IllegalArgumentException            if {@code port} is out of range, or {@code ssl} is not initialized
      */
-    public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl)
+    public static StreamPair openConnection(String host, int port, SSLContext ssl)
             throws java.io.IOException {
         return Streams.openConnection(host, port, ssl, StreamReader.DEFAULT_LIMIT);
     }
 
     /**
-     * As {@link #openConnection(String, int, javax.net.ssl.SSLContext)}, with a reader of limit {@code limit}:
+     * As {@link #openConnection(String, int, SSLContext)}, with a reader of limit {@code limit}:
      * asyncio's {@code open_connection(host, port, ssl=ssl, limit=limit)}.
      *
      * @param host  the host name or address literal to connect to
@@ -990,11 +991,11 @@ public final class Aio {
      * @param ssl   the context to make the TLS connection with, or {@code null} for a plain TCP connection
      * @param limit the reader's limit in bytes (see {@link StreamReader})
      * @return the connection's reader and writer
-     * @throws java.io.IOException      as {@link #openConnection(String, int, javax.net.ssl.SSLContext)}
+     * @throws java.io.IOException      as {@link #openConnection(String, int, SSLContext)}
      * @throws IllegalArgumentException if {@code port} is out of range, {@code limit} is not positive, or {@code ssl}
      *                                  is not initialized
      */
-    public static StreamPair openConnection(String host, int port, javax.net.ssl.SSLContext ssl, int limit)
+    public static StreamPair openConnection(String host, int port, SSLContext ssl, int limit)
             throws java.io.IOException {
         return Streams.openConnection(host, port, ssl, limit);
     }
@@ -1067,12 +1068,12 @@ public final class Aio {
      * @throws IllegalArgumentException if {@code port} is out of range, or {@code ssl} is not initialized
      */
     public static Server startServer(ConnectionHandler handler, String host, int port,
-                                     javax.net.ssl.SSLContext ssl) throws java.io.IOException {
+                                     SSLContext ssl) throws java.io.IOException {
         return Streams.startServer(handler, host, port, ssl, StreamReader.DEFAULT_LIMIT);
     }
 
     /**
-     * As {@link #startServer(ConnectionHandler, String, int, javax.net.ssl.SSLContext)}, with readers of limit
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext)}, with readers of limit
      * {@code limit}: asyncio's {@code start_server(client_connected_cb, host, port, ssl=ssl, limit=limit)}.
      *
      * @param handler the code to run for each connection, once its handshake has succeeded
@@ -1086,7 +1087,7 @@ public final class Aio {
      *                                  is not initialized
      */
     public static Server startServer(ConnectionHandler handler, String host, int port,
-                                     javax.net.ssl.SSLContext ssl, int limit) throws java.io.IOException {
+                                     SSLContext ssl, int limit) throws java.io.IOException {
         return Streams.startServer(handler, host, port, ssl, limit);
     }
 
