@@ -5,8 +5,10 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
@@ -172,7 +174,7 @@ final class Streams {
          * naming {@code host:port} (see {@link #refused}). Several: as asyncio's, the first error if all read the
          * same, else one whose message is {@code "Multiple exceptions: "} and each address's error naming it, of
          * the most specific class every error is of ({@link ConnectException} when every connect was refused or timed
-         * out, else {@link java.net.SocketException} or {@link IOException}), its cause the first address's error and
+         * out, else {@link SocketException} or {@link IOException}), its cause the first address's error and
          * the others suppressed.
          */
         IOException connectError(String host, int port) {
@@ -196,8 +198,8 @@ final class Streams {
             String message = "Multiple exceptions: " + String.join(", ", messages);
             IOException all = errors.stream().allMatch(ConnectException.class::isInstance)
                     ? new ConnectException(message)
-                    : errors.stream().allMatch(java.net.SocketException.class::isInstance)
-                    ? new java.net.SocketException(message) : new IOException(message);
+                    : errors.stream().allMatch(SocketException.class::isInstance)
+                    ? new SocketException(message) : new IOException(message);
             all.initCause(named.getFirst());
             named.stream().skip(1).forEach(all::addSuppressed);
             return all;
@@ -219,7 +221,7 @@ final class Streams {
      */
     static String hostPort(InetSocketAddress address) {
         String literal = address.getAddress().getHostAddress();
-        if (!(address.getAddress() instanceof java.net.Inet6Address)) {
+        if (!(address.getAddress() instanceof Inet6Address)) {
             return literal + ":" + address.getPort();
         }
         int scope = literal.indexOf('%');
