@@ -1,5 +1,7 @@
 package org.aio4j;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -10,17 +12,19 @@ import java.util.function.Consumer;
  * not suspend. {@link #cancel()} before it runs prevents it from running. An exception thrown by the callback is
  * passed to the loop's {@link ExceptionHandler}; the loop goes on.
  *
- * <p>Not thread-safe: call {@link #cancel()} on the loop's thread (from another thread, use
- * {@link EventLoop#callSoonThreadsafe(Runnable)}). A plain handle does not check the thread (a {@link TimerHandle}
- * does, and throws {@link IllegalStateException}): called from another thread, its cancel may go unseen by the loop,
- * and the callback run all the same.
+ * <p>Unlike asyncio's, whose {@code cancel()} must be called on the loop's thread, {@link #cancel()} may be called
+ * from any thread: the handle is marked cancelled at once and the loop drops it when it gets to it (a
+ * {@link TimerHandle} also leaves the loop's timers, which the loop does on its own thread). A cancel from another
+ * thread that races with the loop reaching the handle may come too late: the callback then runs, once, as it would
+ * had the cancel come just after it.
  */
 public sealed class Handle permits TimerHandle {
 
     /** A {@link Runnable}, a {@link Consumer} applied to {@link #arg}, or (for timers) a {@link Task} to wake. */
     final Object fn;
     final Object arg;
-    boolean cancelled;
+    /** Set once by {@link #cancel()}, from any thread; read by the loop before it runs the handle. */
+    volatile boolean cancelled;
     /** The context the callback runs in ({@link Bindings} or a {@link Context}); null for an empty one. */
     Object context;
 
@@ -29,9 +33,27 @@ public sealed class Handle permits TimerHandle {
         this.arg = arg;
     }
 
-    /** Prevents the callback from running, if it has not run yet. Does nothing otherwise. */
+    private static final VarHandle CANCELLED;
+
+    static {
+        try {
+            CANCELLED = MethodHandles.lookup().findVarHandle(Handle.class, "cancelled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Prevents the callback from running, if it has not run yet. Does nothing otherwise. Safe from any thread (see
+     * above); asyncio's {@code Handle.cancel()}.
+     */
     public void cancel() {
         cancelled = true;
+    }
+
+    /** Marks the handle cancelled; whether this call did (it was not cancelled before), from whichever thread. */
+    final boolean markCancelled() {
+        return !cancelled && CANCELLED.compareAndSet(this, false, true);
     }
 
     /**

@@ -827,7 +827,7 @@ public final class Task<T> extends Future<T> {
                 cancelCause = cause;
                 return true;
             }
-        } else if (w instanceof TimerHandle h && !h.fired) {
+        } else if (w instanceof TimerHandle h && !h.offHeap) {
             h.cancel();
             waitingOn = null;
             loop.makeReady(this);

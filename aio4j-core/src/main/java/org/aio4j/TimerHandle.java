@@ -12,8 +12,10 @@ public final class TimerHandle extends Handle implements Comparable<TimerHandle>
     private final EventLoop loop;
     final long whenNanos;
     final long seq;
-    /** Set when the handle leaves the timer heap for the ready queue. */
-    boolean fired;
+    /** Set when the handle leaves the timer heap: for the ready queue, or dropped as cancelled. Loop-confined. */
+    boolean offHeap;
+    /** Set when the timer heap counts the handle among its cancelled ones. Loop-confined. */
+    boolean counted;
 
     TimerHandle(EventLoop loop, long whenNanos, long seq, Object fn, Object arg) {
         super(fn, arg);
@@ -34,17 +36,17 @@ public final class TimerHandle extends Handle implements Comparable<TimerHandle>
     }
 
     /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalStateException if called from a thread that does not hold the handle's running loop
+     * {@inheritDoc} From a thread that does not hold the loop, the handle is marked cancelled at once and its removal
+     * from the loop's timers is posted to the loop (as {@link EventLoop#callSoonThreadsafe} would), which wakes it to
+     * look at its next timer again; a loop that is closed has no timers left to leave.
      */
     @Override
     public void cancel() {
-        loop.checkThread("TimerHandle.cancel");
-        if (!cancelled) {
-            cancelled = true;
-            if (!fired) {
-                loop.timers.onCancel();
+        if (markCancelled()) {
+            if (loop.holderThread == Thread.currentThread()) {
+                loop.timers.onCancel(this);
+            } else {
+                loop.post(new Handle((Runnable) () -> loop.timers.onCancel(this), null));
             }
         }
     }

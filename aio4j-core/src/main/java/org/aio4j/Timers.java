@@ -6,6 +6,10 @@ import java.util.PriorityQueue;
 /**
  * The loop's timer heap. Loop-confined.
  *
+ * <p>A handle may be marked cancelled by another thread at any time; it is counted as cancelled only when its
+ * {@link #onCancel} runs on the loop. Until then it counts as live, and it is dropped, uncounted, if it reaches the
+ * top of the heap first.
+ *
  * <p>Cancelled handles stay in the heap until they reach the top, unless they make up more than half of a heap of
  * over 100 entries, when the heap is rebuilt without them (the policy of asyncio's {@code _run_once}).
  *
@@ -38,13 +42,23 @@ final class Timers {
         heap.add(h);
     }
 
-    void onCancel() {
+    /**
+     * Counts {@code h}, just cancelled, among the cancelled handles of the heap, unless it has left the heap already
+     * (a cancel from another thread reaches the loop later: the handle may have been popped or dropped meanwhile).
+     */
+    void onCancel(TimerHandle h) {
+        if (h.offHeap || h.counted) {
+            return;
+        }
+        h.counted = true;
         cancelled++;
         if (cancelled > MIN_CLEANUP && cancelled * 2 > heap.size()) {
             var live = new PriorityQueue<TimerHandle>(Math.max(1, heap.size() - cancelled));
-            for (TimerHandle h : heap) {
-                if (!h.cancelled) {
-                    live.add(h);
+            for (TimerHandle each : heap) {
+                if (!each.cancelled) {
+                    live.add(each);
+                } else {
+                    each.offHeap = true;
                 }
             }
             heap = live;
@@ -56,8 +70,7 @@ final class Timers {
     long nextDeadline() {
         TimerHandle top;
         while ((top = heap.peek()) != null && top.cancelled) {
-            heap.poll();
-            cancelled--;
+            drop(heap.poll());
         }
         return top == null ? NONE : top.whenNanos;
     }
@@ -68,11 +81,19 @@ final class Timers {
         while ((top = heap.peek()) != null && (top.cancelled || top.whenNanos <= now)) {
             heap.poll();
             if (top.cancelled) {
-                cancelled--;
+                drop(top);
             } else {
-                top.fired = true;
+                top.offHeap = true;
                 ready.add(top);
             }
+        }
+    }
+
+    /** {@code h}, cancelled, has left the heap; it is no longer counted, if it was (see {@link #onCancel}). */
+    private void drop(TimerHandle h) {
+        h.offHeap = true;
+        if (h.counted) {
+            cancelled--;
         }
     }
 

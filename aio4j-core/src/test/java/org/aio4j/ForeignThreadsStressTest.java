@@ -207,6 +207,100 @@ class ForeignThreadsStressTest {
         assertThat(delivered).as(description + ": each call error delivered once").hasSize(thrown.size());
     }
 
+    /**
+     * {@link Handle#cancel()} and {@link TimerHandle#cancel()} from 16 platform threads at once: the plain handles
+     * while the loop is held by the task that scheduled them (so every cancel comes before the loop reaches its
+     * handle), the timers while the loop runs and handles the cancels that reach it (the virtual clock waits for the
+     * threads, so none is due meanwhile). Exactly the callbacks that were not cancelled run, each once, and the
+     * loop's count of live timers matches (each timer cancelled once or twice, from two threads).
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("org.aio4j.StressSeeds#seeds")
+    void handlesCancelledFromSixteenThreadsAreDroppedExactly(long seed) throws Exception {
+        String description = StressSeeds.describe(seed);
+        int threadCount = 16;
+        int n = 4_000;
+        var random = new Random(seed);
+        boolean[] cancel = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            cancel[i] = random.nextInt(3) != 0;
+        }
+        var thrown = new ConcurrentLinkedQueue<Throwable>();
+        List<Integer> ranSoon = new ArrayList<>();
+        List<Integer> ranLater = new ArrayList<>();
+        int[] liveTimers = new int[2];
+
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            List<Handle> soon = new ArrayList<>();
+            List<TimerHandle> later = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                soon.add(loop.callSoon(() -> ranSoon.add(id)));
+                later.add(loop.callLater(1 + i, () -> ranLater.add(id)));
+            }
+            // The plain handles: the loop is held by this task until every thread is done.
+            for (Thread t : cancellers(threadCount, soon, cancel, thrown)) {
+                t.join();
+            }
+            // The timers: this task waits, the loop runs the cancels posted to it while the threads go on.
+            try (var _ = loop.expectExternal()) {
+                List<Thread> threads = cancellers(threadCount, later, cancel, thrown);
+                Aio.toThread(() -> {
+                    for (Thread t : threads) {
+                        t.join();
+                    }
+                    return null;
+                });
+            }
+            Aio.sleep(0); // the last cancels posted to the loop
+            liveTimers[0] = loop.timers.live();
+            Aio.sleep(n + 1);
+            liveTimers[1] = loop.timers.live();
+            return null;
+        });
+
+        assertThat(thrown).as(description).isEmpty();
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!cancel[i]) {
+                expected.add(i);
+            }
+        }
+        assertThat(ranSoon).as(description + ": plain handles run").isEqualTo(expected);
+        assertThat(ranLater).as(description + ": timers run").isEqualTo(expected);
+        assertThat(liveTimers).as(description + ": live timers after the cancels, at the end")
+                .containsExactly(expected.size(), 0);
+    }
+
+    /**
+     * Starts {@code threadCount} platform threads that cancel, at once, the handles {@code cancel} marks: thread t
+     * those whose index is t modulo {@code threadCount}, and every fifth of them again those of thread t + 1.
+     */
+    private static List<Thread> cancellers(int threadCount, List<? extends Handle> handles, boolean[] cancel,
+            ConcurrentLinkedQueue<Throwable> thrown) {
+        var start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < threadCount; t++) {
+            int id = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                awaitLatch(start);
+                try {
+                    for (int i = 0; i < handles.size(); i++) {
+                        int owner = i % threadCount;
+                        if (cancel[i] && (owner == id || owner == (id + threadCount - 1) % threadCount && i % 5 == 0)) {
+                            handles.get(i).cancel();
+                        }
+                    }
+                } catch (Throwable e) {
+                    thrown.add(e);
+                }
+            }));
+        }
+        start.countDown();
+        return threads;
+    }
+
     private static void awaitLatch(CountDownLatch latch) {
         try {
             latch.await();
