@@ -64,6 +64,8 @@ final class StreamTransport implements OpenStreams.Closer {
     private final ReadPump readPump;
     private final WritePump writePump;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The loss {@link #abort} posted (null for a close); written before it posts it. */
+    private volatile IOException abortCause;
     private final Consumer<StreamTransport> onLost;
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** On the loop: the loss was processed (reader and writer know). */
@@ -357,6 +359,7 @@ final class StreamTransport implements OpenStreams.Closer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        abortCause = cause;
         loop.openStreams.remove(this);
         try {
             channel.close();
@@ -370,6 +373,16 @@ final class StreamTransport implements OpenStreams.Closer {
             writePump.stop();
         }
         post(() -> connectionLost(cause));
+    }
+
+    /**
+     * On the loop: if {@link #abort} was called, lets the reader and writer know of the loss now rather than when
+     * the loop reaches what abort posted (which then does nothing).
+     */
+    void deliverAbortNow() {
+        if (closed.get()) {
+            connectionLost(abortCause);
+        }
     }
 
     @Override

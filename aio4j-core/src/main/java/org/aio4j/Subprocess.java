@@ -50,9 +50,17 @@ public final class Subprocess extends LoopBound {
 
     private final Process process;
     private final StreamWriter stdin;
+    /** The transport of {@link #stdin}, or null if it is not a pipe. */
+    private final StreamTransport stdinTransport;
     private final StreamReader stdout;
     private final StreamReader stderr;
     private final OpenStreams.Closer killer;
+    /**
+     * Completed once the child has exited and its input pipe was closed (that closing's loss posted to the loop):
+     * what {@link #await()} waits for, so that the loss reaches the writer before the task resumes, as asyncio's
+     * {@code wait()} returns with the pipes closed.
+     */
+    private final java.util.concurrent.CompletableFuture<Void> exited;
     /** errno 2 in the JDK's message of a failed start. */
     private static final java.util.regex.Pattern ENOENT = java.util.regex.Pattern.compile("\\berror(=| ?: ?)2\\b");
 
@@ -63,6 +71,7 @@ public final class Subprocess extends LoopBound {
                 ? started(StreamTransport.ofPipe(loop, process.getOutputStream(), "stdin of " + name,
                         process.toHandle())) : null;
         this.stdin = input != null ? input.writer : null;
+        this.stdinTransport = input;
         this.stdout = builder.redirectOutput() == ProcessBuilder.Redirect.PIPE
                 ? started(StreamTransport.ofPipe(loop, process.getInputStream(), limit, "stdout of " + name)).reader
                 : null;
@@ -71,7 +80,7 @@ public final class Subprocess extends LoopBound {
                 : null;
         this.killer = () -> process.toHandle().destroyForcibly();
         loop.openStreams.add(killer);
-        process.onExit().thenRun(() -> {
+        this.exited = process.onExit().thenRun(() -> {
             loop.openStreams.remove(killer);
             if (input != null) {
                 // The JDK closes the pipe once the child has exited, and nothing will write to it again; asyncio's
@@ -207,15 +216,18 @@ public final class Subprocess extends LoopBound {
      */
     public int await() {
         EventLoop l = check("await()");
-        if (process.isAlive()) {
+        if (!exited.isDone()) {
             waitingTask(l, "await()");
             try {
-                l.wrapFuture(process.onExit()).await();
+                l.wrapFuture(exited.copy()).await(); // a copy: cancelling the wait must not cancel exited
             } catch (RuntimeException e) {
                 throw e;
-            } catch (Exception impossible) { // onExit() completes with the process only
+            } catch (Exception impossible) { // exited completes with the process only
                 throw new IllegalStateException(impossible);
             }
+        }
+        if (stdinTransport != null) {
+            stdinTransport.deliverAbortNow(); // the input pipe, closed as the child exited, is closed for the task too
         }
         return process.exitValue();
     }

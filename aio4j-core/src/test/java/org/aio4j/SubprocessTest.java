@@ -171,6 +171,23 @@ class SubprocessTest {
     }
 
     @Test
+    void afterAwaitTheInputPipeOfTheChildIsAlreadyClosed() throws Exception {
+        // await() followed the child's exit by a future of its own, and the pipe was closed by another: await() could
+        // return first, and a write then was taken and drain() returned, where asyncio's drain() raises.
+        Aio.run(() -> {
+            for (int i = 0; i < 20; i++) {
+                Subprocess p = Aio.createSubprocessExec("sh", "-c", "exit 0");
+                assertThat(p.await()).isZero();
+                assertThat(p.stdin().isClosing()).as("stdin closing once await() returned, child %d", i).isTrue();
+                p.stdin().write(b("to nobody"));
+                assertThatThrownBy(p.stdin()::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("Connection lost");
+            }
+            return null;
+        });
+    }
+
+    @Test
     void theLoopsCloseKillsAChildStillRunning() throws Exception {
         var child = new AtomicReference<Process>();
         Aio.run(() -> {
