@@ -23,6 +23,10 @@ final class ReadPump implements Runnable {
     private boolean paused;
     private boolean inTransit;
     private boolean stopped;
+    /** The thread is in (or about to be in) a read of the socket. */
+    private boolean reading;
+    /** What the TLS socket of an upgrade under way reads first (see {@link #handOver()}), or null. */
+    private Consumed consumed;
 
     ReadPump(StreamTransport transport) {
         this.transport = transport;
@@ -34,18 +38,26 @@ final class ReadPump implements Runnable {
         try {
             while (awaitTurn()) {
                 chunk.clear();
-                int n = transport.in.read(chunk);
+                int n;
+                try {
+                    n = transport.in.read(chunk);
+                } catch (IOException e) {
+                    if (handedOver(e, null)) {
+                        continue; // the upgrade's handshake fails with it
+                    }
+                    throw e;
+                }
+                byte[] data = n > 0 ? Arrays.copyOf(chunk.array(), n) : null;
+                if (handedOver(null, n < 0 ? null : data)) {
+                    continue; // the TLS socket reads it: its peer's first record, sent once the upgrade began
+                }
                 if (n < 0) {
                     transport.endRead();
                     transport.post(transport::eofReceived);
                     return;
                 }
-                if (n > 0) {
-                    byte[] data = Arrays.copyOf(chunk.array(), n);
-                    setInTransit();
-                    if (!transport.post(() -> transport.dataReceived(data))) {
-                        return; // the loop is closed (and closes the connection)
-                    }
+                if (n > 0 && !transport.post(() -> transport.dataReceived(data))) {
+                    return; // the loop is closed (and closes the connection)
                 }
             }
         } catch (IOException e) {
@@ -56,14 +68,58 @@ final class ReadPump implements Runnable {
     }
 
     private synchronized boolean awaitTurn() throws InterruptedException {
-        while (!stopped && (paused || inTransit)) {
+        while (!stopped && (paused || inTransit || consumed != null)) {
             wait();
         }
+        reading = !stopped;
         return !stopped;
     }
 
-    private synchronized void setInTransit() {
-        inTransit = true;
+    /**
+     * After a read: hands what it read ({@code data}, null for the end of the stream, or the error {@code e}) to the
+     * upgrade under way and returns true; else marks {@code data} in transit to the loop and returns false.
+     */
+    private synchronized boolean handedOver(IOException e, byte[] data) {
+        reading = false;
+        if (consumed != null) {
+            consumed.complete(data, e);
+            return true;
+        }
+        if (e == null && data != null) {
+            inTransit = true;
+        }
+        return false;
+    }
+
+    /**
+     * On the loop, as {@code StreamWriter.startTls()} begins: what this thread reads from now on, or the chunk on its
+     * way to the loop, is the TLS socket's (its peer may send its first record as soon as it has our answer), and the
+     * thread then waits until {@link #resume()}. Returns the stream the TLS socket reads first.
+     */
+    synchronized Consumed handOver() {
+        consumed = new Consumed();
+        if (!reading && !inTransit) {
+            consumed.complete(null, null); // the thread is not reading: nothing is taken from the socket
+        }
+        return consumed;
+    }
+
+    /**
+     * On the loop: the chunk in transit, if an upgrade took it over; then it goes to the TLS socket, not the reader.
+     */
+    synchronized boolean takenOver(byte[] data) {
+        if (consumed == null || consumed.isComplete()) {
+            return false;
+        }
+        consumed.complete(data, null);
+        inTransit = false;
+        return true;
+    }
+
+    /** From the upgrading thread, its handshake made: the thread reads again, from the TLS socket. */
+    synchronized void resume() {
+        consumed = null;
+        notifyAll();
     }
 
     /** On the loop: the chunk in transit was fed to the reader. */
@@ -81,6 +137,66 @@ final class ReadPump implements Runnable {
     /** From any thread, once the channel is closed: the thread ends if it waits for its turn. */
     synchronized void stop() {
         stopped = true;
+        if (consumed != null) {
+            consumed.complete(null, new java.net.SocketException("Socket closed"));
+        }
         notifyAll();
+    }
+
+    /**
+     * The bytes the reading thread took from the socket once an upgrade to TLS began (none, or one chunk), which the
+     * TLS socket reads before the socket's own stream: waits until they are known, then gives them and the end.
+     */
+    static final class Consumed extends java.io.InputStream {
+        private boolean complete;
+        private byte[] data;
+        private int pos;
+        private IOException error;
+
+        synchronized void complete(byte[] bytes, IOException e) {
+            if (complete) {
+                return;
+            }
+            complete = true;
+            data = bytes;
+            error = e;
+            notifyAll();
+        }
+
+        synchronized boolean isComplete() {
+            return complete;
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            while (!complete) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while upgrading to TLS");
+                }
+            }
+            if (error != null) {
+                throw error;
+            }
+            if (data == null || pos == data.length) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            int n = Math.min(len, data.length - pos);
+            System.arraycopy(data, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
     }
 }

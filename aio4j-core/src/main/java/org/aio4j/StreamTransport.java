@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
@@ -44,23 +45,28 @@ final class StreamTransport implements OpenStreams.Closer {
     }
 
     final EventLoop loop;
-    /** Where the reading thread reads, or null: nothing to read. */
-    final ReadableByteChannel in;
-    /** Where the writing thread writes, or null: nothing to write. */
-    final WritableByteChannel out;
+    /** Where the reading thread reads, or null: nothing to read (the TLS socket's stream once upgraded). */
+    volatile ReadableByteChannel in;
+    /** Where the writing thread writes, or null: nothing to write (the TLS socket's stream once upgraded). */
+    volatile WritableByteChannel out;
     final StreamReader reader;
     final StreamWriter writer;
     private final Closeable channel;
-    /** The TLS socket layered over the channel, or null: a plain stream. */
-    private final SSLSocket tls;
+    /** The TLS socket layered over the channel, or null: a plain stream (set once if upgraded). */
+    private volatile SSLSocket tls;
     /** Its session, read once its handshake is made (the JDK's socket then gives it without a lock), or null. */
-    private final SSLSession session;
+    private volatile SSLSession session;
     /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
-    private final IoStep halfClose;
+    private volatile IoStep halfClose;
     /** The addresses of the two ends, as the channel gives them (a Unix-domain one may be a client's name). */
     private final SocketAddress peer;
     private final SocketAddress local;
-    private final String description;
+    private volatile String description;
+    /**
+     * The host a TCP client dialled ({@link Aio#openConnection}'s), the default server name of its upgrade to TLS;
+     * null for a server's end or another stream.
+     */
+    private String dialled;
     private final ReadPump readPump;
     private final WritePump writePump;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -278,6 +284,44 @@ final class StreamTransport implements OpenStreams.Closer {
         abort(null);
     }
 
+    /** On the loop: this is a TCP client's end, which dialled {@code host}. */
+    void dialled(String host) {
+        dialled = host;
+    }
+
+    /** The host a TCP client dialled, or null for a server's end or another stream. */
+    String dialled() {
+        return dialled;
+    }
+
+    /** Whether this is a TCP connection (a Unix-domain one or a pipe cannot be upgraded to TLS here). */
+    boolean isTcp() {
+        return channel instanceof SocketChannel && peer instanceof java.net.InetSocketAddress;
+    }
+
+    /**
+     * On the loop: upgrades this plain TCP connection to TLS in place, as asyncio's {@code loop.start_tls} does: the
+     * reading thread hands over what it reads from now on, and the writing thread, once everything queued before is
+     * written, makes the handshake ({@link TlsHandshake#upgrade}) and then reads and writes the TLS socket's streams;
+     * {@code done} runs on the loop once it succeeded. A failure closes the connection with the handshake's error,
+     * which the writer and reader then see.
+     */
+    void startTls(SSLContext ssl, boolean client, String serverHostname, int timeoutMillis, Runnable done) {
+        ReadPump.Consumed consumed = readPump.handOver();
+        writePump.requestUpgrade(() -> {
+            SSLSocket s = TlsHandshake.upgrade((SocketChannel) channel, consumed, ssl, client, serverHostname,
+                    timeoutMillis);
+            tls = s;
+            session = s.getSession();
+            in = Channels.newChannel(s.getInputStream());
+            out = Channels.newChannel(s.getOutputStream());
+            halfClose = () -> abort(null);
+            description = description + " over TLS";
+            readPump.resume();
+            post(done);
+        });
+    }
+
     /** From the reading thread, before it posts the end of the stream: it has read it. */
     void endRead() {
         endRead = true;
@@ -301,6 +345,9 @@ final class StreamTransport implements OpenStreams.Closer {
     // ---- on the loop, posted by the threads
 
     void dataReceived(byte[] data) {
+        if (readPump.takenOver(data)) {
+            return; // read once an upgrade began: the TLS socket's (see ReadPump#handOver)
+        }
         received += data.length;
         if (!lost) {
             reader.feedData(data);

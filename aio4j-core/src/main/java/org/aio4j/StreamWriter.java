@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -45,6 +46,10 @@ public final class StreamWriter extends LoopBound {
     private IOException lostCause;
     private final ArrayDeque<Future<Boolean>> drainers = new ArrayDeque<>();
     private final ArrayDeque<Future<Boolean>> closeWaiters = new ArrayDeque<>();
+    /** The task waiting in {@link #startTls} (at most one: a second call is refused), woken by its outcome. */
+    private final ArrayDeque<Future<Boolean>> tlsWaiters = new ArrayDeque<>();
+    /** A {@link #startTls} is under way (until the handshake's outcome reaches the loop). */
+    private boolean upgrading;
 
     StreamWriter(StreamTransport transport) {
         this.transport = transport;
@@ -157,6 +162,9 @@ public final class StreamWriter extends LoopBound {
      */
     public void writeEof() {
         check("writeEof");
+        if (upgrading) {
+            throw new IllegalStateException("StreamWriter.writeEof() during startTls(): " + transport);
+        }
         if (transport.sslSession() != null) {
             throw new UnsupportedOperationException("StreamWriter.writeEof(): a TLS connection cannot be half-closed "
                     + "(asyncio's SSL transport neither): " + transport);
@@ -190,6 +198,114 @@ public final class StreamWriter extends LoopBound {
      */
     public SSLSession sslSession() {
         return transport.sslSession();
+    }
+
+    /**
+     * Upgrades this plain TCP connection to TLS in place, as asyncio's {@code StreamWriter.start_tls(sslcontext)}
+     * does (3.11+), for STARTTLS-style protocols (SMTP, IMAP, PostgreSQL...): as
+     * {@link #startTls(SSLContext, String, double)} with the server name defaulting as it says and asyncio's default
+     * {@code ssl_handshake_timeout}, 60 seconds.
+     *
+     * @param ssl the context to make the TLS connection with
+     * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
+     * @throws CancellationException         as {@link #startTls(SSLContext, String, double)}
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized
+     * @throws IllegalStateException         as {@link #startTls(SSLContext, String, double)}
+     * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
+     */
+    public void startTls(SSLContext ssl) throws IOException {
+        startTls(ssl, null, TlsHandshake.TIMEOUT_MILLIS / 1000.0);
+    }
+
+    /**
+     * Upgrades this plain TCP connection to TLS in place, suspending until the handshake is made: asyncio's
+     * {@code StreamWriter.start_tls(sslcontext, server_hostname=..., ssl_handshake_timeout=...)} (3.11+). A writer
+     * of {@link Aio#openConnection} makes the client's end; a writer a {@link Server} handed to its handler the
+     * server's, as asyncio's decides by the stream's {@code client_connected_cb}. Both ends must call it, each once
+     * the other has agreed to (after STARTTLS and its answer, say).
+     *
+     * <p>As asyncio's, it first waits until the bytes written before it are sent: the handshake begins after them
+     * (what is written during the handshake is sent after it, over TLS). The reader keeps what it received before the
+     * call, in the clear, which reads return before what comes over TLS, as asyncio's {@code StreamReader} does;
+     * what reaches the socket from the call on is the TLS handshake's. Reads made meanwhile wait for the
+     * decrypted bytes. Afterwards, {@link #sslSession()} is the session, {@link #writeEof()} is refused and
+     * {@link #close()} sends a {@code close_notify}, as on a connection opened over TLS.
+     *
+     * <p>If the handshake fails (an untrusted certificate, one that does not name the server, the peer's close...)
+     * or takes longer than {@code handshakeTimeout}, the connection is closed: this call throws its error and the
+     * reader throws it too, as asyncio's transport, force-closed, sets it on the reader. If the calling task is
+     * cancelled meanwhile, the connection is closed, as asyncio's {@code start_tls} closes its transport.
+     *
+     * @param ssl              the context to make the TLS connection with
+     * @param serverHostname   a client's end: the name the server's certificate must carry, which is also sent as
+     *                         the server name (SNI) unless it is an address literal; {@code null} for the host
+     *                         {@link Aio#openConnection} dialled; {@code ""} for none, neither sent nor checked
+     *                         (the certificate chain is still checked by {@code ssl}'s trust managers), as
+     *                         asyncio's {@code server_hostname=''} with a context whose {@code check_hostname} is
+     *                         off. A server's end ignores it, as asyncio's does. An address literal is checked
+     *                         against the address dialled (the JDK's upgraded socket knows no other)
+     * @param handshakeTimeout the most seconds the handshake may take, as a whole (asyncio's
+     *                         {@code ssl_handshake_timeout}, 60 by default)
+     * @throws IOException                   the handshake's failure, a copy made in the calling task naming
+     *                                       {@code startTls()} and the connection, of the JDK's class
+     *                                       ({@link javax.net.ssl.SSLHandshakeException} for a refused certificate or
+     *                                       the timeout, asyncio's {@code "... is taking longer than ... seconds"})
+     *                                       with its exception as the cause; or the connection's error if it was
+     *                                       lost before (as {@link #drain()}). The connection is closed
+     * @throws CancellationException         if the task is cancelled meanwhile (the connection is closed)
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized, or {@code handshakeTimeout} is not a
+     *                                       positive number of seconds
+     * @throws IllegalStateException         if the connection is TLS already (asyncio refuses its SSL transport),
+     *                                       another {@code startTls} is under way, after {@link #close()} or
+     *                                       {@link #writeEof()}, if not called from a task, or on a thread that
+     *                                       does not hold the writer's loop
+     * @throws UnsupportedOperationException on a Unix-domain connection or a pipe (the JDK's TLS socket layers over
+     *                                       a TCP socket only)
+     * @throws NullPointerException          if {@code ssl} is null
+     */
+    public void startTls(SSLContext ssl, String serverHostname, double handshakeTimeout) throws IOException {
+        EventLoop l = check("startTls()");
+        Objects.requireNonNull(ssl, "ssl must not be null");
+        if (!(handshakeTimeout > 0) || Double.isInfinite(handshakeTimeout)) {
+            throw new IllegalArgumentException("startTls(): handshakeTimeout must be > 0 seconds, got "
+                    + handshakeTimeout);
+        }
+        Streams.checkedContext("startTls", ssl);
+        if (!transport.isTcp()) {
+            throw new UnsupportedOperationException("StreamWriter.startTls(): only a TCP connection can be upgraded "
+                    + "to TLS, not " + transport);
+        }
+        if (transport.sslSession() != null) {
+            throw new IllegalStateException("StreamWriter.startTls(): the connection is already TLS: " + transport);
+        }
+        if (upgrading) {
+            throw new IllegalStateException("StreamWriter.startTls(): another startTls() is under way: " + transport);
+        }
+        checkWritable("startTls()");
+        throwIfLost();
+        boolean client = transport.dialled() != null;
+        String name = serverHostname != null ? serverHostname : client ? transport.dialled() : "";
+        long millis = Math.max(1, Math.round(handshakeTimeout * 1000));
+        int timeout = (int) Math.min(Integer.MAX_VALUE, millis);
+        upgrading = true;
+        transport.startTls(ssl, client, name, timeout, () -> {
+            upgrading = false;
+            wakeAll(tlsWaiters);
+        });
+        try {
+            while (upgrading && !lost) {
+                waitIn(tlsWaiters, l, "startTls()");
+            }
+        } catch (CancellationException e) {
+            transport.abort(null); // asyncio's start_tls closes its transport
+            throw e;
+        } finally {
+            upgrading = false; // made, failed or cancelled: the connection is TLS, or lost
+        }
+        if (lostCause != null) {
+            throw ThrownHere.copyOf(lostCause, "startTls(): " + lostCause.getMessage() + ": " + transport);
+        }
+        throwIfLost();
     }
 
     /**
@@ -309,6 +425,7 @@ public final class StreamWriter extends LoopBound {
         lostCause = cause;
         wakeAll(drainers);
         wakeAll(closeWaiters);
+        wakeAll(tlsWaiters);
     }
 
     private void throwIfLost() throws IOException {

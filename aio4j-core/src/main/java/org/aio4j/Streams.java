@@ -70,7 +70,9 @@ final class Streams {
             } catch (IOException e) { // made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
-            return connected(loop, connected.channel(), connected.tls(), limit, s -> true);
+            StreamPair pair = connected(loop, connected.channel(), connected.tls(), limit, s -> true);
+            pair.writer().transport().dialled(host); // the server name of a later startTls(), by default
+            return pair;
         } finally {
             loop.openStreams.connectEnded(connect);
         }
@@ -502,7 +504,7 @@ final class Streams {
      * Refuses a TLS context that is not initialized (null is a plain stream): the JDK would refuse it only on the
      * thread that handshakes, once connected, and a server's every handshake would fail, reported in debug mode only.
      */
-    private static void checkedContext(String method, SSLContext ssl) {
+    static void checkedContext(String method, SSLContext ssl) {
         if (ssl == null) {
             return;
         }

@@ -49,7 +49,38 @@ final class TlsHandshake {
             }
             s.setSSLParameters(p);
             s.setUseClientMode(true);
-            return handshake(s, ch);
+            return handshake(s, ch, timeoutMillis);
+        } catch (IOException | RuntimeException | Error e) {
+            Streams.closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    /**
+     * On the writing thread of a plain connection: its end of a TLS connection over {@code ch}, upgraded in place
+     * (asyncio's {@code loop.start_tls}), its handshake made within {@code timeoutMillis}. The TLS socket reads
+     * {@code consumed} first: what the connection's reading thread took from the socket once the upgrade began.
+     * A client's end checks the server's certificate against {@code serverHostname} and sends it as the server name,
+     * or neither for {@code ""}; a server's end ignores it, as asyncio's does. On failure the channel is closed and the
+     * JDK's exception thrown.
+     */
+    static SSLSocket upgrade(SocketChannel ch, java.io.InputStream consumed, SSLContext ssl, boolean client,
+                             String serverHostname, int timeoutMillis) throws IOException {
+        try {
+            // The JDK's only layering that reads consumed bytes makes a server's end; before its handshake, it may be
+            // made a client's, and its server name and endpoint identification set as client() sets them.
+            var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), consumed, true);
+            s.setUseClientMode(client);
+            if (client) {
+                SSLParameters p = s.getSSLParameters();
+                SNIHostName name = serverHostname.isEmpty() ? null : serverName(serverHostname);
+                if (!serverHostname.isEmpty()) {
+                    p.setEndpointIdentificationAlgorithm("HTTPS");
+                }
+                p.setServerNames(name != null ? List.of(name) : List.of());
+                s.setSSLParameters(p);
+            }
+            return handshake(s, ch, timeoutMillis);
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
@@ -83,7 +114,7 @@ final class TlsHandshake {
             var s = (SSLSocket) ssl.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
                     raw.getPort(), true);
             s.setUseClientMode(false);
-            return handshake(s, ch);
+            return handshake(s, ch, timeoutMillis);
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
@@ -97,8 +128,7 @@ final class TlsHandshake {
      * handshake blocked in it, and the failure is an {@link SSLHandshakeException} with asyncio's message whose
      * cause is what the close made the handshake throw.
      */
-    private static SSLSocket handshake(SSLSocket s, SocketChannel ch) throws IOException {
-        int timeout = timeoutMillis;
+    private static SSLSocket handshake(SSLSocket s, SocketChannel ch, int timeout) throws IOException {
         var state = new AtomicInteger(RUNNING);
         Thread timer = TIMERS.newThread(() -> {
             try {

@@ -22,6 +22,15 @@ final class WritePump implements Runnable {
     private final StreamTransport transport;
     /** What {@link #nextToWrite} returns once the connection is closed. */
     private static final ByteBuffer STOPPED = ByteBuffer.allocate(0);
+    /** The place in the queue of an upgrade to TLS: after the bytes queued before it, before those after. */
+    private static final ByteBuffer UPGRADE = ByteBuffer.allocate(0);
+
+    /** What the upgrade queued does, run by this thread in its turn (see {@link #requestUpgrade}). */
+    interface Upgrade {
+        void run() throws IOException;
+    }
+
+    private Upgrade upgrade;
 
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private long queued;
@@ -46,7 +55,9 @@ final class WritePump implements Runnable {
                 if (next == STOPPED) {
                     return;
                 }
-                if (next != null) {
+                if (next == UPGRADE) {
+                    upgradeNow();
+                } else if (next != null) {
                     int n = next.remaining();
                     while (next.hasRemaining()) {
                         transport.out.write(next);
@@ -130,6 +141,29 @@ final class WritePump implements Runnable {
     /** The bytes queued and not yet written. */
     synchronized long queued() {
         return queued;
+    }
+
+    /**
+     * On the loop: run {@code step} on this thread once everything queued so far is written (asyncio's
+     * {@code start_tls} after {@code drain()}), writing what is queued after it only then, to the TLS socket.
+     */
+    synchronized void requestUpgrade(Upgrade step) {
+        upgrade = step;
+        queue.add(UPGRADE);
+        notifyAll();
+    }
+
+    private void upgradeNow() throws IOException {
+        Upgrade step;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            queue.poll();
+            step = upgrade;
+            upgrade = null;
+        }
+        step.run();
     }
 
     /** On the loop: half-close once everything queued is written. */

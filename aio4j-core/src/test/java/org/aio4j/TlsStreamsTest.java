@@ -56,6 +56,18 @@ class TlsStreamsTest {
     /** A server with a certificate for 127.0.0.1 that {@link #client} does not trust. */
     private static SSLContext untrustedServer;
 
+    static SSLContext serverContext() {
+        return server;
+    }
+
+    static SSLContext clientContext() {
+        return client;
+    }
+
+    static SSLContext otherNameServerContext() {
+        return otherNameServer;
+    }
+
     @BeforeAll
     static void certificates() throws Exception {
         KeyStore local = keyStore("local", "SAN=dns:localhost,ip:127.0.0.1");

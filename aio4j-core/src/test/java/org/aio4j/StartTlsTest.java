@@ -1,0 +1,213 @@
+package org.aio4j;
+
+import static org.aio4j.StreamsTest.b;
+import static org.aio4j.StreamsTest.s;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * StreamWriter.startTls: asyncio's {@code StreamWriter.start_tls} (CPython 3.13), upgrading a plain TCP connection
+ * in place, STARTTLS-style, on either end, with the certificates of {@link TlsStreamsTest}.
+ */
+class StartTlsTest {
+
+    private static final String HOST = "127.0.0.1";
+    private static SSLContext server;
+    private static SSLContext client;
+    private static SSLContext otherNameServer;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        TlsStreamsTest.dir = dir;
+        TlsStreamsTest.certificates();
+        server = TlsStreamsTest.serverContext();
+        client = TlsStreamsTest.clientContext();
+        otherNameServer = TlsStreamsTest.otherNameServerContext();
+    }
+
+    private static int port(Server s) {
+        return s.addresses().getFirst().getPort();
+    }
+
+    /** A handler that answers STARTTLS with "220 go" and what {@code extra} holds, upgrades, then echoes a line. */
+    private static ConnectionHandler startTlsServer(SSLContext ssl, String extra, AtomicReference<StreamWriter> end) {
+        return (reader, writer) -> {
+            assertThat(s(reader.readline())).isEqualTo("STARTTLS\n");
+            writer.write(b("220 go\n" + extra));
+            writer.startTls(ssl);
+            end.set(writer);
+            writer.write(reader.readline());
+            writer.close();
+        };
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: a handshake
+    void bothEndsUpgradeAPlainConnectionInPlaceAndTalkOverTls() throws Exception {
+        Aio.run(() -> {
+            var handlerEnd = new AtomicReference<StreamWriter>();
+            try (Server s = Aio.startServer(startTlsServer(server, "", handlerEnd), HOST, 0)) {
+                var conn = Aio.openConnection(HOST, port(s));
+                assertThat(conn.writer().sslSession()).isNull();
+                conn.writer().write(b("STARTTLS\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("220 go\n");
+                conn.writer().startTls(client);
+                assertThat(conn.writer().sslSession()).isNotNull();
+                assertThat(conn.writer().canWriteEof()).isFalse();
+                conn.writer().write(b("secret\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("secret\n");
+                assertThat(conn.reader().read(-1)).isEmpty(); // the handler's close_notify
+                assertThat(handlerEnd.get().sslSession().getCipherSuite())
+                        .isEqualTo(conn.writer().sslSession().getCipherSuite());
+                conn.writer().close();
+                conn.writer().waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void plainBytesTheReaderHoldsBeforeTheUpgradeAreReadFirstNotFedToTls() throws Exception {
+        // As asyncio's: the reader keeps what it received before start_tls, and the TLS bytes come after.
+        Aio.run(() -> {
+            var handlerEnd = new AtomicReference<StreamWriter>();
+            try (Server s = Aio.startServer(startTlsServer(server, "EXTRA", handlerEnd), HOST, 0)) {
+                var conn = Aio.openConnection(HOST, port(s));
+                conn.writer().write(b("STARTTLS\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("220 go\n");
+                assertThat(s(conn.reader().readexactly(5))).isEqualTo("EXTRA");
+                conn.writer().startTls(client, "localhost", 60);
+                conn.writer().write(b("after\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("after\n");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCertificateThatDoesNotNameTheHostFailsTheUpgradeAndClosesTheConnection() throws Exception {
+        Aio.run(() -> {
+            var handlerEnd = new AtomicReference<StreamWriter>();
+            try (Server s = Aio.startServer((reader, writer) -> {
+                reader.readline();
+                writer.write(b("220 go\n"));
+                try {
+                    writer.startTls(otherNameServer);
+                } catch (java.io.IOException expected) {
+                    // the client refused the certificate
+                }
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, port(s));
+                conn.writer().write(b("STARTTLS\n"));
+                conn.reader().readline();
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", 60))
+                        .isInstanceOf(SSLHandshakeException.class).hasMessageContaining("startTls()");
+                assertThat(conn.writer().isClosing()).isTrue();
+                assertThatThrownBy(() -> conn.reader().read(1)).isInstanceOf(SSLHandshakeException.class);
+                // The other name is accepted when it is the one asked for.
+                var again = Aio.openConnection(HOST, port(s));
+                again.writer().write(b("STARTTLS\n"));
+                again.reader().readline();
+                again.writer().startTls(client, "other.example", 60);
+                assertThat(again.writer().sslSession()).isNotNull();
+                again.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
+    void aSilentPeerTimesTheUpgradeOutAndCancellingItClosesTheConnection() throws Exception {
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, port);
+                try (SocketChannel accepted = Aio.toThread(silentServer::accept)) {
+                    assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", 0.1))
+                            .isInstanceOf(SSLHandshakeException.class)
+                            .hasMessageContaining("TLS handshake is taking longer than 0.1 seconds");
+                    assertThat(readToTheEnd(accepted)).isEqualTo(-1);
+                }
+                var cancelled = Aio.openConnection(HOST, port);
+                try (SocketChannel accepted = Aio.toThread(silentServer::accept)) {
+                    Task<Void> upgrading = Aio.createTask(() -> {
+                        cancelled.writer().startTls(client, "localhost", 60);
+                        return null;
+                    });
+                    // The client's hello arrives: its handshake waits for the server's, which never comes.
+                    assertThat(Aio.toThread(() -> accepted.read(ByteBuffer.allocate(1)))).isEqualTo(1);
+                    upgrading.cancel();
+                    assertThatThrownBy(upgrading::await).isInstanceOf(CancellationException.class);
+                    assertThat(readToTheEnd(accepted)).isEqualTo(-1);
+                }
+                return null;
+            });
+        }
+    }
+
+    private static int readToTheEnd(SocketChannel ch) throws Exception {
+        var rest = ByteBuffer.allocate(64 * 1024);
+        int n;
+        while ((n = Aio.toThread(() -> ch.read(rest.clear()))) > 0) {
+            // what the client sent
+        }
+        return n;
+    }
+
+    @Test
+    void badArgumentsAndStreamsThatCannotBeUpgradedAreRefused() throws Exception {
+        Aio.run(() -> {
+            try (Server s = Aio.startServer((reader, writer) -> reader.read(-1), HOST, 0)) {
+                var conn = Aio.openConnection(HOST, port(s));
+                assertThatThrownBy(() -> conn.writer().startTls(null)).isInstanceOf(NullPointerException.class);
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", 0))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("startTls(): handshakeTimeout must be > 0 seconds, got 0.0");
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", Double.NaN))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+                assertThatThrownBy(() -> conn.writer().startTls(SSLContext.getInstance("TLS")))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("startTls(): the SSLContext is not initialized (SSLContext.init)");
+                conn.writer().close();
+                assertThatThrownBy(() -> conn.writer().startTls(client))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("after close()");
+            }
+            Path socket = dir.resolve("plain.sock");
+            try (Server s = Aio.startUnixServer((reader, writer) -> reader.read(-1), socket)) {
+                var conn = Aio.openUnixConnection(socket);
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", 60))
+                        .isInstanceOf(UnsupportedOperationException.class)
+                        .hasMessageContaining("only a TCP connection can be upgraded");
+                conn.writer().close();
+            }
+            try (Server s = Aio.startServer((reader, writer) -> reader.read(-1), HOST, 0, server)) {
+                var conn = Aio.openConnection(HOST, port(s), client);
+                assertThatThrownBy(() -> conn.writer().startTls(client))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("already TLS");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+}
