@@ -960,8 +960,11 @@ public final class Aio {
      * name, SNI, unless it is an address literal, as asyncio's is). A handshake that takes longer than 60 seconds is
      * aborted (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
      * session; {@link StreamWriter#writeEof()} is refused, TLS having no half-close here as in asyncio, and
-     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued. Not provided: asyncio's
-     * {@code server_hostname} override and {@code ssl=True} (pass {@code SSLContext.getDefault()}).
+     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued. asyncio's
+     * {@code server_hostname} and {@code ssl_handshake_timeout} are
+     * {@link #openConnection(String, int, SSLContext, String, double, int)}'s; {@code ssl=True} is not provided (pass
+     * {@code SSLContext.getDefault()}). A plain connection can be upgraded later with
+     * {@link StreamWriter#startTls}.
      *
      * @param host the host name or address literal to connect to, which the server's certificate must name
      * @param port the port, 1 to 65535
@@ -998,6 +1001,39 @@ public final class Aio {
     public static StreamPair openConnection(String host, int port, SSLContext ssl, int limit)
             throws java.io.IOException {
         return Streams.openConnection(host, port, ssl, limit);
+    }
+
+    /**
+     * As {@link #openConnection(String, int, SSLContext, int)}, with every TLS option of asyncio's:
+     * {@code open_connection(host, port, ssl=ssl, server_hostname=serverHostname,
+     * ssl_handshake_timeout=sslHandshakeTimeout, limit=limit)} (pass {@link StreamReader#DEFAULT_LIMIT} for the
+     * default limit).
+     *
+     * @param host                the host name or address literal to connect to
+     * @param port                the port, 1 to 65535
+     * @param ssl                 the context to make the TLS connection with (not null: the options are TLS's)
+     * @param serverHostname      the name the server's certificate must carry, also sent as the server name (SNI)
+     *                            unless it is an address literal, where it is not {@code host} (behind a proxy, say,
+     *                            or dialling an address); {@code null} for {@code host}; {@code ""} for none,
+     *                            neither sent nor checked, as asyncio's {@code server_hostname=''} with a context
+     *                            whose {@code check_hostname} is off (a JDK context has no such setting: {@code ""}
+     *                            is the opt-out; {@code ssl}'s trust managers still check the certificate chain)
+     * @param sslHandshakeTimeout the most seconds the handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 by default)
+     * @param limit               the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws javax.net.ssl.SSLHandshakeException as {@link #openConnection(String, int, SSLContext)}, the
+     *                                             certificate checked against {@code serverHostname}, the timeout
+     *                                             {@code sslHandshakeTimeout}
+     * @throws java.io.IOException                 as {@link #openConnection(String, int, SSLContext)}
+     * @throws IllegalArgumentException            if {@code ssl} is null (asyncio's {@code "server_hostname is only
+     *                                             meaningful with ssl"}) or not initialized, {@code sslHandshakeTimeout}
+     *                                             is not a positive number of seconds (the message names it), or
+     *                                             {@code port} or {@code limit} is out of range
+     */
+    public static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                            double sslHandshakeTimeout, int limit) throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, serverHostname, sslHandshakeTimeout, limit);
     }
 
     /**
@@ -1089,6 +1125,32 @@ public final class Aio {
     public static Server startServer(ConnectionHandler handler, String host, int port,
                                      SSLContext ssl, int limit) throws java.io.IOException {
         return Streams.startServer(handler, host, port, ssl, limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, int)}, each handshake bounded by
+     * {@code sslHandshakeTimeout}: asyncio's {@code start_server(client_connected_cb, host, port, ssl=ssl,
+     * ssl_handshake_timeout=sslHandshakeTimeout, limit=limit)} (pass {@link StreamReader#DEFAULT_LIMIT} for the
+     * default limit). A connection whose handshake takes longer is closed and never reaches the handler.
+     *
+     * @param handler             the code to run for each connection, once its handshake has succeeded
+     * @param host                the host name or address to listen on, or {@code null} (or {@code ""}) for every
+     *                            interface
+     * @param port                the port, or 0 for one the system chooses
+     * @param ssl                 the context to serve TLS with (not null: the option is TLS's)
+     * @param sslHandshakeTimeout the most seconds each handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 by default)
+     * @param limit               the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code ssl} is null (asyncio's {@code "ssl_handshake_timeout is only
+     *                                  meaningful with ssl"}) or not initialized, {@code sslHandshakeTimeout} is not
+     *                                  a positive number of seconds (the message names it), or {@code port} or
+     *                                  {@code limit} is out of range
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                                     double sslHandshakeTimeout, int limit) throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, limit);
     }
 
     /**

@@ -77,6 +77,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final ConnectionHandler handler;
     /** The context of a TLS server, or null: a plain one. */
     private final SSLContext ssl;
+    /** The TLS handshake timeout in milliseconds, or 0 for the default (asyncio's {@code ssl_handshake_timeout}). */
+    private final int handshakeMillis;
     /**
      * The connections of a TLS server whose handshake is in progress, each on a thread of its own: closed with the
      * listening sockets (as the connections the loop has not yet been handed are). Guarded by itself.
@@ -127,13 +129,15 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * On the loop: a server over {@code channels} (bound, in blocking mode: one or more TCP sockets, or one
      * Unix-domain socket), with {@code socketFile} the file of the socket if it is a Unix-domain one (else null),
-     * deleted when the socket closes, and {@code ssl} the TLS context of a TLS server (else null). Call
+     * deleted when the socket closes, and {@code ssl} the TLS context of a TLS server (else null), whose handshakes
+     * take at most {@code handshakeMillis} (0: the default). Call
      * {@link #start()} next.
      */
-    Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, SSLContext ssl, int limit,
-           UnixSocketFile socketFile) throws IOException {
+    Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, SSLContext ssl,
+           int handshakeMillis, int limit, UnixSocketFile socketFile) throws IOException {
         this.loop = loop;
         this.ssl = ssl;
+        this.handshakeMillis = handshakeMillis;
         this.channels = List.copyOf(channels);
         var tcp = new java.util.ArrayList<InetSocketAddress>();
         for (ServerSocketChannel ch : this.channels) {
@@ -212,7 +216,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         Runnable outcome;
         try {
             ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // before the handshake's round trips
-            SSLSocket tls = TlsHandshake.server(ch, ssl);
+            SSLSocket tls = TlsHandshake.server(ch, ssl, handshakeMillis);
             outcome = () -> accepted(ch, tls);
         } catch (IOException | RuntimeException e) {
             outcome = () -> handshakeFailed(from, e);

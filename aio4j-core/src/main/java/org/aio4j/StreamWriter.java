@@ -214,7 +214,7 @@ public final class StreamWriter extends LoopBound {
      * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
      */
     public void startTls(SSLContext ssl) throws IOException {
-        startTls(ssl, null, TlsHandshake.TIMEOUT_MILLIS / 1000.0);
+        upgrade(ssl, null, 0);
     }
 
     /**
@@ -264,12 +264,14 @@ public final class StreamWriter extends LoopBound {
      * @throws NullPointerException          if {@code ssl} is null
      */
     public void startTls(SSLContext ssl, String serverHostname, double handshakeTimeout) throws IOException {
+        check("startTls()");
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
+    }
+
+    /** {@link #startTls}, its timeout in milliseconds (0: the default). */
+    private void upgrade(SSLContext ssl, String serverHostname, int timeout) throws IOException {
         EventLoop l = check("startTls()");
         Objects.requireNonNull(ssl, "ssl must not be null");
-        if (!(handshakeTimeout > 0) || Double.isInfinite(handshakeTimeout)) {
-            throw new IllegalArgumentException("startTls(): handshakeTimeout must be > 0 seconds, got "
-                    + handshakeTimeout);
-        }
         Streams.checkedContext("startTls", ssl);
         if (!transport.isTcp()) {
             throw new UnsupportedOperationException("StreamWriter.startTls(): only a TCP connection can be upgraded "
@@ -285,8 +287,6 @@ public final class StreamWriter extends LoopBound {
         throwIfLost();
         boolean client = transport.dialled() != null;
         String name = serverHostname != null ? serverHostname : client ? transport.dialled() : "";
-        long millis = Math.max(1, Math.round(handshakeTimeout * 1000));
-        int timeout = (int) Math.min(Integer.MAX_VALUE, millis);
         upgrading = true;
         transport.startTls(ssl, client, name, timeout, () -> {
             upgrading = false;

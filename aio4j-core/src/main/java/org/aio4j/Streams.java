@@ -46,6 +46,26 @@ final class Streams {
 
     /** {@code ssl}: the TLS context, or null for a plain connection. */
     static StreamPair openConnection(String host, int port, SSLContext ssl, int limit) throws IOException {
+        return openConnection(host, port, ssl, null, 0, limit);
+    }
+
+    /**
+     * With asyncio's {@code server_hostname} and {@code ssl_handshake_timeout} as given to
+     * {@link Aio#openConnection(String, int, SSLContext, String, double, int)}, which requires {@code ssl}.
+     */
+    static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                     double sslHandshakeTimeout, int limit) throws IOException {
+        requireContext("openConnection", ssl, "serverHostname and sslHandshakeTimeout");
+        return openConnection(host, port, ssl, serverHostname,
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+    }
+
+    /**
+     * {@code ssl}: the TLS context, or null for a plain connection; {@code serverHostname}: the name to check
+     * (null: {@code host}); {@code handshakeMillis}: the handshake timeout, 0 for the default.
+     */
+    private static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                             int handshakeMillis, int limit) throws IOException {
         Objects.requireNonNull(host, "host must not be null");
         checkedContext("openConnection", ssl);
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
@@ -59,7 +79,8 @@ final class Streams {
                 // channel under it, as it does a connect.
                 connected = offload(loop, () -> {
                     SocketChannel ch = connectToAny(host, port);
-                    return new TcpConnect(ch, ssl == null ? null : handshake(ch, ssl, host, port));
+                    return new TcpConnect(ch, ssl == null ? null
+                            : handshake(ch, ssl, host, port, serverHostname, handshakeMillis));
                 });
             } catch (Failed e) {
                 throw e.connectError(host, port);
@@ -93,10 +114,11 @@ final class Streams {
      * an {@link javax.net.ssl.SSLException}, or the reset of a peer gone meanwhile) as a {@link TlsFailed} naming
      * the peer, unless it is the interrupt of a cancellation.
      */
-    private static SSLSocket handshake(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
+    private static SSLSocket handshake(SocketChannel ch, SSLContext ssl, String host, int port,
+                                       String serverHostname, int handshakeMillis) throws IOException {
         String peer = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         try {
-            return TlsHandshake.client(ch, ssl, host, port);
+            return TlsHandshake.client(ch, ssl, host, port, serverHostname, handshakeMillis);
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new ClosedByInterruptException();
@@ -323,6 +345,23 @@ final class Streams {
     /** {@code ssl}: the TLS context, or null for a plain server. */
     static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl, int limit)
             throws IOException {
+        return startServer(handler, host, port, ssl, 0, limit);
+    }
+
+    /**
+     * With asyncio's {@code ssl_handshake_timeout} as given to
+     * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, double, int)}, which requires {@code ssl}.
+     */
+    static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                              double sslHandshakeTimeout, int limit) throws IOException {
+        requireContext("startServer", ssl, "sslHandshakeTimeout");
+        return startServer(handler, host, port, ssl,
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+    }
+
+    /** {@code ssl}: the TLS context, or null for a plain server; {@code handshakeMillis}: 0 for the default. */
+    private static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                                      int handshakeMillis, int limit) throws IOException {
         Objects.requireNonNull(handler, "handler must not be null");
         checkedContext("startServer", ssl);
         EventLoop loop = checkedLoop("startServer", port, 0, limit);
@@ -336,7 +375,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw ThrownHere.copyOf(e);
         }
-        return serving(loop, listening, handler, ssl, limit);
+        return serving(loop, listening, handler, ssl, handshakeMillis, limit);
     }
 
     /**
@@ -384,7 +423,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw namingThePath(e, path);
         }
-        return serving(loop, listening, handler, null, limit);
+        return serving(loop, listening, handler, null, 0, limit);
     }
 
     /**
@@ -415,10 +454,10 @@ final class Streams {
 
     /** On the loop: the server of {@code listening}, serving TLS with {@code ssl} if not null, started. */
     private static Server serving(EventLoop loop, Listening listening, ConnectionHandler handler, SSLContext ssl,
-                                  int limit) throws IOException {
+                                  int handshakeMillis, int limit) throws IOException {
         Server server;
         try {
-            server = new Server(loop, listening.channels(), handler, ssl, limit, listening.file());
+            server = new Server(loop, listening.channels(), handler, ssl, handshakeMillis, limit, listening.file());
         } catch (IOException e) {
             listening.close();
             throw e;
@@ -513,6 +552,17 @@ final class Streams {
         } catch (IllegalStateException notInitialized) {
             throw new IllegalArgumentException(method + "(): the SSLContext is not initialized (SSLContext.init)",
                     notInitialized);
+        }
+    }
+
+    /**
+     * Refuses a null {@code ssl} where TLS options ({@code options}) are given, as asyncio refuses them without
+     * {@code ssl} ({@code "server_hostname is only meaningful with ssl"}).
+     */
+    private static void requireContext(String method, SSLContext ssl, String options) {
+        if (ssl == null) {
+            throw new IllegalArgumentException(method + "(): " + options + (options.contains(" and ") ? " are" : " is")
+                    + " only meaningful with ssl, which is null");
         }
     }
 

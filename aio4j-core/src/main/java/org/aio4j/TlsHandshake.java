@@ -33,23 +33,37 @@ final class TlsHandshake {
     }
 
     /**
-     * On the connecting thread: the client's end of a TLS connection over {@code ch}, its handshake made, the
-     * server's certificate checked against {@code host} as asyncio's default context does (endpoint identification
-     * {@code "HTTPS"}), and {@code host} sent as the server name (see {@link #serverName}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
+     * A handshake timeout given in seconds (asyncio's {@code ssl_handshake_timeout}) in milliseconds, at least one;
+     * refuses one that is not a positive number, naming {@code method} and {@code parameter}.
+     */
+    static int millis(String method, String parameter, double seconds) {
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException(method + "(): " + parameter + " must be > 0 seconds, got " + seconds);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(seconds * 1000)));
+    }
+
+    /** The timeout in milliseconds to use for {@code millis}: itself, or the default ({@link #timeoutMillis}) if 0. */
+    private static int orDefault(int millis) {
+        return millis > 0 ? millis : timeoutMillis;
+    }
+
+    /**
+     * On the connecting thread: the client's end of a TLS connection over {@code ch}, to {@code host}, its handshake
+     * made within {@code timeoutMillis} (0: the default), the server's certificate checked against
+     * {@code serverHostname} (null: {@code host}) as asyncio's default context does (endpoint identification
+     * {@code "HTTPS"}), and that name sent as the server name (see {@link #serverName}); {@code ""} checks and sends
+     * none (see {@link #clientParameters}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
      * {@link SSLHandshakeException}: see {@link #handshake}).
      */
-    static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port) throws IOException {
+    static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port, String serverHostname,
+                            int timeoutMillis) throws IOException {
         try {
-            var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), host, port, true);
-            SSLParameters p = s.getSSLParameters();
-            p.setEndpointIdentificationAlgorithm("HTTPS");
-            SNIHostName name = serverName(host);
-            if (name != null) {
-                p.setServerNames(List.of(name));
-            }
-            s.setSSLParameters(p);
+            String name = serverHostname != null ? serverHostname : host;
+            var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), name, port, true);
+            s.setSSLParameters(clientParameters(s.getSSLParameters(), name));
             s.setUseClientMode(true);
-            return handshake(s, ch, timeoutMillis);
+            return handshake(s, ch, orDefault(timeoutMillis));
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
@@ -62,7 +76,7 @@ final class TlsHandshake {
      * {@code consumed} first: what the connection's reading thread took from the socket once the upgrade began.
      * A client's end checks the server's certificate against {@code serverHostname} and sends it as the server name,
      * or neither for {@code ""}; a server's end ignores it, as asyncio's does. On failure the channel is closed and the
-     * JDK's exception thrown.
+     * JDK's exception thrown. A {@code timeoutMillis} of 0 is the default.
      */
     static SSLSocket upgrade(SocketChannel ch, java.io.InputStream consumed, SSLContext ssl, boolean client,
                              String serverHostname, int timeoutMillis) throws IOException {
@@ -72,19 +86,35 @@ final class TlsHandshake {
             var s = (SSLSocket) ssl.getSocketFactory().createSocket(ch.socket(), consumed, true);
             s.setUseClientMode(client);
             if (client) {
-                SSLParameters p = s.getSSLParameters();
-                SNIHostName name = serverHostname.isEmpty() ? null : serverName(serverHostname);
-                if (!serverHostname.isEmpty()) {
-                    p.setEndpointIdentificationAlgorithm("HTTPS");
-                }
-                p.setServerNames(name != null ? List.of(name) : List.of());
-                s.setSSLParameters(p);
+                s.setSSLParameters(clientParameters(s.getSSLParameters(), serverHostname));
             }
-            return handshake(s, ch, timeoutMillis);
+            return handshake(s, ch, orDefault(timeoutMillis));
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
         }
+    }
+
+    /**
+     * {@code p} set for a client's end checking {@code serverHostname}: endpoint identification {@code "HTTPS"} and
+     * the name sent as the server name, as asyncio's {@code server_hostname}; for {@code ""} neither, as asyncio's
+     * {@code server_hostname=''} (which it takes only with a context whose {@code check_hostname} is off: a JDK
+     * context has no such setting, and the certificate chain is still checked by its trust managers).
+     */
+    private static SSLParameters clientParameters(SSLParameters p, String serverHostname) {
+        if (serverHostname.isEmpty()) {
+            p.setEndpointIdentificationAlgorithm(null);
+            p.setServerNames(List.of());
+            return p;
+        }
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        SNIHostName name = serverName(serverHostname);
+        if (name != null) {
+            p.setServerNames(List.of(name));
+        } else {
+            p.setServerNames(List.of()); // an address literal: none, as OpenSSL sends none
+        }
+        return p;
     }
 
     /**
@@ -106,15 +136,15 @@ final class TlsHandshake {
 
     /**
      * On a thread of the server's: the server's end of a TLS connection over {@code ch}, which it has just
-     * accepted, its handshake made. On failure the channel is closed and the JDK's exception thrown.
+     * accepted, its handshake made within {@code timeoutMillis} (0: the default). On failure the channel is closed and the JDK's exception thrown.
      */
-    static SSLSocket server(SocketChannel ch, SSLContext ssl) throws IOException {
+    static SSLSocket server(SocketChannel ch, SSLContext ssl, int timeoutMillis) throws IOException {
         try {
             java.net.Socket raw = ch.socket();
             var s = (SSLSocket) ssl.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
                     raw.getPort(), true);
             s.setUseClientMode(false);
-            return handshake(s, ch, timeoutMillis);
+            return handshake(s, ch, orDefault(timeoutMillis));
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;

@@ -193,6 +193,55 @@ class TlsStreamsTest {
     }
 
     @Test
+    void serverHostnameNamesTheCertificateToExpectAndTheEmptyNameChecksNone() throws Exception {
+        // asyncio's open_connection(server_hostname=...): dialling 127.0.0.1, the certificate must name other.example,
+        // which is sent as the server name; "" sends none and checks no name (the chain is still checked).
+        Aio.run(() -> {
+            var names = new Queue<List<javax.net.ssl.SNIServerName>>();
+            ConnectionHandler recordName = (reader, writer) -> {
+                names.putNowait(((javax.net.ssl.ExtendedSSLSession) writer.sslSession()).getRequestedServerNames());
+                writer.close();
+            };
+            try (Server s = Aio.startServer(recordName, HOST, 0, otherNameServer)) {
+                var conn = Aio.openConnection(HOST, port(s), client, "other.example", 60, StreamReader.DEFAULT_LIMIT);
+                assertThat(conn.writer().sslSession()).isNotNull();
+                assertThat(names.get()).containsExactly(new javax.net.ssl.SNIHostName("other.example"));
+                conn.writer().close();
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port(s), client, "localhost", 60,
+                        StreamReader.DEFAULT_LIMIT)).isInstanceOf(SSLHandshakeException.class)
+                        .hasMessageContaining(HOST + ":" + port(s));
+                Aio.openConnection(HOST, port(s), client, "", 60, StreamReader.DEFAULT_LIMIT).writer().close();
+                assertThat(names.get()).isEmpty();
+            }
+            try (Server s = Aio.startServer(ECHO, HOST, 0, untrustedServer)) {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port(s), client, "", 60,
+                        StreamReader.DEFAULT_LIMIT)).isInstanceOf(SSLHandshakeException.class);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
+    void sslHandshakeTimeoutBoundsTheHandshakeOnEitherSide() throws Exception {
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            Aio.run(() -> {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port, client, null, 0.1,
+                        StreamReader.DEFAULT_LIMIT)).isInstanceOf(SSLHandshakeException.class)
+                        .hasMessage("TLS handshake is taking longer than 0.1 seconds: aborting the connection: "
+                                + HOST + ":" + port);
+                try (Server s = Aio.startServer(ECHO, HOST, 0, server, 0.1, StreamReader.DEFAULT_LIMIT);
+                     SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
+                    // A client that never sends its hello: the server closes it once 0.1 s have passed.
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
     void aPlainConnectionHasNoSessionAndANullContextIsPlain() throws Exception {
         Aio.run(() -> {
             try (Server s = Aio.startServer(ECHO, HOST, 0, null)) {
@@ -731,6 +780,22 @@ class TlsStreamsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
             assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, 0))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
+            for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, 1, client, null, bad, StreamReader.DEFAULT_LIMIT))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("openConnection(): sslHandshakeTimeout must be > 0 seconds, got " + bad);
+                assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, bad, StreamReader.DEFAULT_LIMIT))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("startServer(): sslHandshakeTimeout must be > 0 seconds, got " + bad);
+            }
+            // asyncio: "server_hostname is only meaningful with ssl"
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 1, null, "localhost", 60, StreamReader.DEFAULT_LIMIT))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("openConnection(): serverHostname and sslHandshakeTimeout are only meaningful with "
+                            + "ssl, which is null");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, null, 60, StreamReader.DEFAULT_LIMIT))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("startServer(): sslHandshakeTimeout is only meaningful with ssl, which is null");
             // A context not initialized: refused before any connect or bind, where a server started with it closed
             // every connection it accepted (its handshakes failing, reported in debug mode only).
             SSLContext uninitialized = SSLContext.getInstance("TLS");
