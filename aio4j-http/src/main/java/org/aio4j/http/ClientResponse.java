@@ -21,6 +21,11 @@ import java.util.regex.Pattern;
  * A response that has arrived in full: status, headers and the whole body: aiohttp's {@code ClientResponse} after
  * {@code await resp.read()}. Immutable and safe to share between threads.
  *
+ * <p>A body the server sent compressed ({@code Content-Encoding: gzip} or {@code deflate}) is here decoded, as
+ * aiohttp's {@code auto_decompress=True} does, unless the session was built with
+ * {@link ClientSession.Builder#autoDecompress(boolean) autoDecompress(false)}; the headers stay as the server sent
+ * them, {@code Content-Encoding} and {@code Content-Length} included, as in aiohttp.
+ *
  * <p>An error status is not an exception by itself, as in aiohttp: check {@link #ok()} or call
  * {@link #raiseForStatus()}, or build the session with
  * {@link ClientSession.Builder#raiseForStatus(boolean) raiseForStatus(true)}.
@@ -32,6 +37,8 @@ public final class ClientResponse {
     private final int status;
     private final Map<String, List<String>> headers;
     private final byte[] body;
+    /** Whether the session decoded the body from its {@code Content-Encoding}. */
+    private final boolean decoded;
 
     /**
      * A response to {@code method url}. Public for {@link HttpTransport} implementations.
@@ -52,6 +59,26 @@ public final class ClientResponse {
         this.status = status;
         this.headers = Objects.requireNonNull(headers, "headers must not be null");
         this.body = Objects.requireNonNull(body, "body must not be null (use an empty array)");
+        this.decoded = false;
+    }
+
+    private ClientResponse(ClientResponse encoded, byte[] decodedBody) {
+        this.method = encoded.method;
+        this.url = encoded.url;
+        this.status = encoded.status;
+        this.headers = encoded.headers;
+        this.body = decodedBody;
+        this.decoded = true;
+    }
+
+    /** This response with {@code decodedBody}, decoded from its {@code Content-Encoding}, as its body. */
+    ClientResponse withDecodedBody(byte[] decodedBody) {
+        return new ClientResponse(this, decodedBody);
+    }
+
+    /** The body itself, not a copy: for this package only. */
+    byte[] rawBody() {
+        return body;
     }
 
     /**
@@ -147,8 +174,9 @@ public final class ClientResponse {
      * @return the body as text
      * @throws UncheckedIOException if the body is not valid in the charset (aiohttp's {@code UnicodeDecodeError});
      *                              the message names the request, the charset and the byte offset, and the
-     *                              {@code Content-Encoding} if the body has one (a gzip body, which aiohttp would
-     *                              have decompressed and the transports do not); the cause is the decoder's
+     *                              {@code Content-Encoding} if the body has one that was not decoded (one of a
+     *                              session built with {@code autoDecompress(false)}, or other than gzip and
+     *                              deflate); the cause is the decoder's
      *                              {@link CharacterCodingException}
      */
     public String text() {
@@ -177,8 +205,9 @@ public final class ClientResponse {
             throw new UncheckedIOException(method + " " + url + ": the body is not valid " + charset.name()
                     + " at byte " + in.position() + " of " + body.length
                     + (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")
-                            ? ": it is encoded (Content-Encoding: " + encoding + "), and the transports do not"
-                                    + " decode it"
+                            && !decoded
+                            ? ": it is encoded (Content-Encoding: " + encoding + ") and was not decoded (the"
+                                    + " session decodes gzip and deflate, unless built with autoDecompress(false))"
                             : " (text(CodingErrorAction.REPLACE) decodes it anyway)"), e);
         }
     }

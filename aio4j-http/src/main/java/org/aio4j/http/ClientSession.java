@@ -73,6 +73,7 @@ public final class ClientSession implements AutoCloseable {
     private final Duration timeout;
     private final boolean raiseForStatus;
     private final Map<String, List<String>> headers;
+    private final boolean autoDecompress;
     private volatile boolean closed;
 
     /** A session with the defaults: a JDK transport of its own, no base URL, a 5-minute timeout. */
@@ -87,6 +88,7 @@ public final class ClientSession implements AutoCloseable {
         this.timeout = b.timeout;
         this.raiseForStatus = b.raiseForStatus;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.autoDecompress = b.autoDecompress;
     }
 
     /**
@@ -106,6 +108,7 @@ public final class ClientSession implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private boolean raiseForStatus;
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
+        private boolean autoDecompress = true;
 
         private Builder() {
         }
@@ -195,6 +198,23 @@ public final class ClientSession implements AutoCloseable {
                 all.addAll(b);
                 return List.copyOf(all);
             });
+            return this;
+        }
+
+        /**
+         * Whether a compressed response body is decoded (default true): aiohttp's {@code auto_decompress}. With it,
+         * a body under {@code Content-Encoding: gzip} or {@code deflate} (zlib-wrapped, or raw deflate as aiohttp
+         * also accepts) comes decoded to {@link ClientResponse#read()}, {@code text()} and {@code json()}, held to
+         * the transport's {@link HttpTransport#maxBodyBytes() body limit} once decoded; a body that is not valid in
+         * its encoding throws {@link ClientPayloadException}. Without it, the body comes as the server sent it.
+         * Either way, as aiohttp does, every request asks for {@code Accept-Encoding: gzip, deflate} unless it (or
+         * the session's {@link #header headers}) has an {@code Accept-Encoding} of its own.
+         *
+         * @param on whether to decode compressed bodies
+         * @return this builder
+         */
+        public Builder autoDecompress(boolean on) {
+            this.autoDecompress = on;
             return this;
         }
 
@@ -449,6 +469,7 @@ public final class ClientSession implements AutoCloseable {
         if (r == null) {
             throw Failures.noResponse(request, transport);
         }
+        r = decoded(request, r);
         return raiseForStatus ? r.raiseForStatus() : r;
     }
 
@@ -511,6 +532,9 @@ public final class ClientSession implements AutoCloseable {
         if (!headers.isEmpty()) {
             r = withSessionHeaders(r);
         }
+        if (r.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
+            r = r.withHeader("Accept-Encoding", Decompression.ACCEPT_ENCODING);
+        }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
     }
 
@@ -524,6 +548,11 @@ public final class ClientSession implements AutoCloseable {
         });
         merged.putAll(r.headers());
         return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout());
+    }
+
+    /** {@code response} with its body decoded if the session decodes it (see {@link Builder#autoDecompress}). */
+    ClientResponse decoded(ClientRequest request, ClientResponse response) throws ClientException {
+        return autoDecompress ? Decompression.decode(request, response, transport.maxBodyBytes()) : response;
     }
 
     /**
@@ -595,6 +624,15 @@ public final class ClientSession implements AutoCloseable {
      */
     public Map<String, List<String>> headers() {
         return headers;
+    }
+
+    /**
+     * Whether the session decodes compressed response bodies: aiohttp's {@code session.auto_decompress}.
+     *
+     * @return whether bodies under {@code Content-Encoding: gzip} or {@code deflate} come decoded
+     */
+    public boolean autoDecompress() {
+        return autoDecompress;
     }
 
     /**

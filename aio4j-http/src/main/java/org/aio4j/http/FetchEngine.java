@@ -221,6 +221,11 @@ final class FetchEngine {
             if (response == null) {
                 return new FetchResult(i, r, null, Failures.noResponse(r, session.transport()));
             }
+            try {
+                response = session.decoded(r, response);
+            } catch (ClientException bad) {
+                return new FetchResult(i, r, null, bad);
+            }
             return session.raisesForStatus() && !response.ok()
                     ? new FetchResult(i, r, null, new ClientResponseException(response))
                     : new FetchResult(i, r, response, null);

@@ -57,6 +57,18 @@ public interface HttpTransport extends AutoCloseable {
     CompletableFuture<ClientResponse> send(ClientRequest request);
 
     /**
+     * The longest response body this transport accepts, in bytes: the session holds a body it decodes (aiohttp's
+     * {@code auto_decompress}) to the same limit, so that a small compressed body cannot decode into more than the
+     * transport would have taken. {@link #DEFAULT_MAX_BODY_BYTES} unless the transport has a lower one; aiohttp has
+     * no such limit.
+     *
+     * @return the transport's body limit
+     */
+    default int maxBodyBytes() {
+        return DEFAULT_MAX_BODY_BYTES;
+    }
+
+    /**
      * A short name for messages and benchmarks, e.g. {@code jdk} or {@code vertx}.
      *
      * @return the transport's name

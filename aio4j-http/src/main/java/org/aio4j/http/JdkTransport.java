@@ -108,6 +108,11 @@ final class JdkTransport implements HttpTransport {
     }
 
     @Override
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    @Override
     public String name() {
         return "jdk";
     }

@@ -33,7 +33,8 @@ class ClientResponseTest {
 
     @Test
     void aCompressedBodyIsAnErrorThatSaysItIsCompressed() throws Exception {
-        // Neither transport decompresses (aiohttp does): text() of a gzip body said only "not valid UTF-8 at byte 1".
+        // A body the session did not decode (autoDecompress(false), or a response made by hand as here): text() of a
+        // gzip body said only "not valid UTF-8 at byte 1".
         var gz = new java.io.ByteArrayOutputStream();
         try (var out = new java.util.zip.GZIPOutputStream(gz)) {
             out.write("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -42,7 +43,8 @@ class ClientResponseTest {
                 Map.of("Content-Type", List.of("text/plain"), "Content-Encoding", List.of("gzip")), gz.toByteArray());
         assertThatThrownBy(r::text).isInstanceOf(UncheckedIOException.class)
                 .hasMessage("GET http://127.0.0.1:1/page: the body is not valid UTF-8 at byte 1 of " + r.length()
-                        + ": it is encoded (Content-Encoding: gzip), and the transports do not decode it");
+                        + ": it is encoded (Content-Encoding: gzip) and was not decoded (the session decodes gzip"
+                        + " and deflate, unless built with autoDecompress(false))");
     }
 
     @Test

@@ -130,9 +130,10 @@ class ClientSessionTest {
         }
         assertThat(fake.sent()).extracting(sent -> sent.request().uri().getPath() + " " + sent.request().headers())
                 .containsExactly(
-                        "/plain {Authorization=[Bearer t0k3n], X-Tag=[a, b]}",
-                        "/own {Authorization=[Bearer t0k3n], x-tag=[mine], Accept=[text/csv]}",
-                        "/batch {Authorization=[Bearer t0k3n], X-Tag=[a, b]}");
+                        "/plain {Authorization=[Bearer t0k3n], X-Tag=[a, b], Accept-Encoding=[gzip, deflate]}",
+                        "/own {Authorization=[Bearer t0k3n], x-tag=[mine], Accept=[text/csv],"
+                                + " Accept-Encoding=[gzip, deflate]}",
+                        "/batch {Authorization=[Bearer t0k3n], X-Tag=[a, b], Accept-Encoding=[gzip, deflate]}");
     }
 
     @Test

@@ -270,6 +270,122 @@ public abstract class TransportContract {
         }
     }
 
+    /** A 200 with {@code body} sent as it is, under {@code Content-Encoding: encoding}, for {@link CannedServer}. */
+    private static String encoded(String encoding, byte[] body) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Encoding: " + encoding
+                + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n"
+                + new String(body, StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] data, boolean raw) {
+        var deflater = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, raw);
+        deflater.setInput(data);
+        deflater.finish();
+        var out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        while (!deflater.finished()) {
+            out.write(buf, 0, deflater.deflate(buf));
+        }
+        deflater.end();
+        return out.toByteArray();
+    }
+
+    private static final byte[] HELLO = "héllo, compressed world ".repeat(20).getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * As aiohttp by default: every request asks for {@code Accept-Encoding: gzip, deflate} unless it has one of its
+     * own, and a gzip body, a zlib-wrapped deflate body and a raw deflate one (which aiohttp accepts too) come
+     * decoded to {@code read()}, {@code text()} and {@code json()}, the headers as the server sent them.
+     */
+    @Test
+    void aCompressedBodyIsAskedForAndDecodedAsAiohttpDoes() throws Exception {
+        for (var answer : List.of(encoded("gzip", gzip(HELLO)), encoded("deflate", deflate(HELLO, false)),
+                encoded("Deflate", deflate(HELLO, true)))) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                ClientResponse r = Loops.run(() -> http.get(canned.url("/z")));
+                assertThat(r.read()).isEqualTo(HELLO);
+                assertThat(r.text()).isEqualTo(new String(HELLO, StandardCharsets.UTF_8));
+                assertThat(r.header("Content-Encoding")).isNotNull();
+                assertThat(canned.requestHeads().getFirst()).containsIgnoringCase("accept-encoding: gzip, deflate");
+            }
+        }
+        try (var canned = CannedServer.start(encoded("gzip", gzip(HELLO))); var http = session()) {
+            Loops.run(() -> http.request(ClientRequest.get(canned.url("/own")).withHeader("Accept-Encoding", "gzip")));
+            assertThat(canned.requestHeads().getFirst()).containsIgnoringCase("accept-encoding: gzip\r\n")
+                    .doesNotContainIgnoringCase("deflate");
+        }
+    }
+
+    /** aiohttp's {@code auto_decompress=False}: the body comes as the server sent it. */
+    @Test
+    void withoutAutoDecompressTheBodyComesAsSent() throws Exception {
+        byte[] zipped = gzip(HELLO);
+        try (var canned = CannedServer.start(encoded("gzip", zipped));
+             var http = ClientSession.builder().transport(newTransport(), true).autoDecompress(false).build()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/raw")));
+            assertThat(r.read()).isEqualTo(zipped);
+            assertThat(http.autoDecompress()).isFalse();
+            assertThatThrownBy(r::text).hasMessageContaining("Content-Encoding: gzip")
+                    .hasMessageContaining("autoDecompress");
+        }
+    }
+
+    /** A body that is not what its encoding says is a {@link ClientPayloadException} naming the encoding. */
+    @Test
+    void aCorruptCompressedBodyIsAPayloadErrorNamingTheEncoding() throws Exception {
+        byte[] zipped = gzip(HELLO);
+        byte[] truncated = java.util.Arrays.copyOf(zipped, zipped.length / 2);
+        byte[] garbage = "this is not compressed at all".getBytes(StandardCharsets.US_ASCII);
+        for (var answer : List.of(encoded("gzip", truncated), encoded("gzip", garbage),
+                encoded("deflate", garbage), encoded("deflate", java.util.Arrays.copyOf(deflate(HELLO, false), 20)))) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                Throwable e = catchThrowable(() -> Loops.run(() -> http.get(canned.url("/bad"))));
+                String encoding = answer.contains("Content-Encoding: gzip") ? "gzip" : "deflate";
+                assertThat(e).isInstanceOf(ClientPayloadException.class)
+                        .hasMessageStartingWith("GET " + canned.url("/bad") + ": ")
+                        .hasMessageContaining("not valid " + encoding + " (Content-Encoding: " + encoding + ")");
+            }
+        }
+    }
+
+    /**
+     * The transport's body limit holds for the decoded body too: a small body that decodes to more (a zip bomb) is
+     * refused as soon as its decoded bytes pass the limit, never held whole.
+     */
+    @Test
+    void theBodyLimitAppliesToTheDecodedBody() throws Exception {
+        byte[] bomb = gzip(new byte[4 << 20]); // 4 MiB of zeros in about 4 KiB
+        try (var canned = CannedServer.start(encoded("gzip", bomb), encoded("gzip", gzip(HELLO)));
+             var http = ClientSession.builder().transport(newTransport(64 << 10), true).build()) {
+            Throwable e = catchThrowable(() -> Loops.run(() -> http.get(canned.url("/bomb"))));
+            assertThat(e).isInstanceOf(ClientException.class)
+                    .hasMessage("GET " + canned.url("/bomb") + ": response body too large: more than 65536 bytes"
+                            + " decoded (Content-Encoding: gzip, " + bomb.length + " bytes as sent), the"
+                            + " transport's limit (maxBodyBytes)");
+            assertThat(Loops.run(() -> http.get(canned.url("/fine"))).read()).isEqualTo(HELLO);
+        }
+    }
+
+    /** {@code fetchAll} decodes as {@code get} does. */
+    @Test
+    void fetchAllDecodesToo() throws Exception {
+        try (var canned = CannedServer.start(encoded("gzip", gzip(HELLO)), encoded("gzip", new byte[] {1, 2, 3}));
+             var http = session()) {
+            List<FetchResult> all = Loops.run(() -> http.fetchAll(
+                    List.of(canned.url("/1"), canned.url("/2")), 1, FetchOrder.INPUT));
+            assertThat(all.get(0).response().read()).isEqualTo(HELLO);
+            assertThat(all.get(1).error()).isInstanceOf(ClientPayloadException.class);
+        }
+    }
+
     /** A 200 with the body {@code ok}, for {@link CannedServer}. */
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 

@@ -239,6 +239,11 @@ public final class VertxTransport implements HttpTransport {
     }
 
     @Override
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    @Override
     public String name() {
         return "vertx";
     }
