@@ -74,6 +74,7 @@ public final class ClientSession implements AutoCloseable {
     private final boolean raiseForStatus;
     private final Map<String, List<String>> headers;
     private final boolean autoDecompress;
+    private final CookieJar cookieJar;
     private volatile boolean closed;
 
     /** A session with the defaults: a JDK transport of its own, no base URL, a 5-minute timeout. */
@@ -89,6 +90,10 @@ public final class ClientSession implements AutoCloseable {
         this.raiseForStatus = b.raiseForStatus;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.autoDecompress = b.autoDecompress;
+        this.cookieJar = b.cookieJar == null ? new CookieJar() : b.cookieJar;
+        if (!b.cookies.isEmpty()) {
+            cookieJar.updateCookies(b.cookies, null);
+        }
     }
 
     /**
@@ -109,6 +114,8 @@ public final class ClientSession implements AutoCloseable {
         private boolean raiseForStatus;
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
         private boolean autoDecompress = true;
+        private CookieJar cookieJar;
+        private final Map<String, String> cookies = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -215,6 +222,37 @@ public final class ClientSession implements AutoCloseable {
          */
         public Builder autoDecompress(boolean on) {
             this.autoDecompress = on;
+            return this;
+        }
+
+        /**
+         * Keeps the session's cookies in {@code jar} (default a new {@link CookieJar}, which refuses the cookies of
+         * IP address hosts): aiohttp's {@code cookie_jar}; {@link CookieJar#dummy()} (aiohttp's
+         * {@code DummyCookieJar}) keeps none, {@code new CookieJar(true)} ({@code CookieJar(unsafe=True)}) those of
+         * IP address hosts too. A jar may be shared by sessions.
+         *
+         * @param jar the jar to keep cookies in
+         * @return this builder
+         * @throws NullPointerException if {@code jar} is null
+         */
+        public Builder cookieJar(CookieJar jar) {
+            this.cookieJar = Objects.requireNonNull(jar, "jar must not be null");
+            return this;
+        }
+
+        /**
+         * Adds a cookie that goes with every request of the session, to any host: aiohttp's
+         * {@code ClientSession(cookies={name: value})}. A dummy jar drops it, as aiohttp's does.
+         *
+         * @param name  the cookie's name
+         * @param value its value
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is not a valid cookie name
+         * @throws NullPointerException     if {@code name} or {@code value} is null
+         */
+        public Builder cookie(String name, String value) {
+            CookieJar.cookie(name, value); // checks them
+            cookies.put(name, value);
             return this;
         }
 
@@ -445,7 +483,7 @@ public final class ClientSession implements AutoCloseable {
 
     private ClientResponse send(EventLoop loop, ClientRequest request) throws ClientException {
         checkOpen();
-        CompletableFuture<ClientResponse> exchange = transport.send(request);
+        CompletableFuture<ClientResponse> exchange = transport.send(withCookies(request));
         if (exchange == null) {
             throw Failures.noFuture(request, transport);
         }
@@ -469,7 +507,7 @@ public final class ClientSession implements AutoCloseable {
         if (r == null) {
             throw Failures.noResponse(request, transport);
         }
-        r = decoded(request, r);
+        r = received(request, r);
         return raiseForStatus ? r.raiseForStatus() : r;
     }
 
@@ -550,9 +588,32 @@ public final class ClientSession implements AutoCloseable {
         return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout());
     }
 
-    /** {@code response} with its body decoded if the session decodes it (see {@link Builder#autoDecompress}). */
-    ClientResponse decoded(ClientRequest request, ClientResponse response) throws ClientException {
+    /**
+     * {@code response} as the caller gets it: its cookies kept in the session's jar, and its body decoded if the
+     * session decodes it (see {@link Builder#autoDecompress}).
+     */
+    ClientResponse received(ClientRequest request, ClientResponse response) throws ClientException {
+        cookieJar.store(response.url(), response.headers());
         return autoDecompress ? Decompression.decode(request, response, transport.maxBodyBytes()) : response;
+    }
+
+    /** {@code r} with the jar's cookies for its URL, as it goes to the transport: when it is sent, not made. */
+    ClientRequest withCookies(ClientRequest r) {
+        String own = null;
+        var headers = new LinkedHashMap<String, List<String>>();
+        for (var e : r.headers().entrySet()) {
+            if (e.getKey().equalsIgnoreCase("Cookie")) {
+                own = String.join("; ", e.getValue());
+            } else {
+                headers.put(e.getKey(), e.getValue());
+            }
+        }
+        String cookie = cookieJar.cookieHeader(r.uri(), own);
+        if (cookie == null || cookie.equals(own)) {
+            return r;
+        }
+        headers.put("Cookie", List.of(cookie));
+        return new ClientRequest(r.method(), r.uri(), headers, r.body(), r.timeout());
     }
 
     /**
@@ -633,6 +694,16 @@ public final class ClientSession implements AutoCloseable {
      */
     public boolean autoDecompress() {
         return autoDecompress;
+    }
+
+    /**
+     * The jar of the session's cookies: aiohttp's {@code session.cookie_jar}. Its cookies may be read, added and
+     * cleared while the session runs.
+     *
+     * @return the session's cookie jar
+     */
+    public CookieJar cookieJar() {
+        return cookieJar;
     }
 
     /**

@@ -176,7 +176,7 @@ final class FetchEngine {
         Future<ClientResponse> f;
         try {
             session.checkOpen();
-            CompletableFuture<ClientResponse> exchange = session.transport().send(r);
+            CompletableFuture<ClientResponse> exchange = session.transport().send(session.withCookies(r));
             if (exchange == null) {
                 record(new FetchResult(i, r, null, Failures.noFuture(r, session.transport())));
                 return;
@@ -222,7 +222,7 @@ final class FetchEngine {
                 return new FetchResult(i, r, null, Failures.noResponse(r, session.transport()));
             }
             try {
-                response = session.decoded(r, response);
+                response = session.received(r, response);
             } catch (ClientException bad) {
                 return new FetchResult(i, r, null, bad);
             }

@@ -386,6 +386,26 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * As aiohttp's session does by default, a cookie a response sets goes with the later requests of the session
+     * (here with an unsafe jar: the server is on an IP address, whose cookies aiohttp's default jar refuses).
+     */
+    @Test
+    void aCookieAResponseSetsGoesWithTheNextRequest() throws Exception {
+        String login = "HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; Path=/; HttpOnly\r\nContent-Length: 2\r\n"
+                + "Connection: close\r\n\r\nok";
+        try (var canned = CannedServer.start(login, OK);
+             var http = ClientSession.builder().transport(newTransport(), true).cookieJar(new CookieJar(true))
+                     .build()) {
+            Loops.run(() -> {
+                http.get(canned.url("/login"));
+                return http.get(canned.url("/next"));
+            });
+            assertThat(canned.requestHeads().get(0)).doesNotContainIgnoringCase("cookie:");
+            assertThat(canned.requestHeads().get(1)).containsIgnoringCase("\r\ncookie: sid=abc\r\n");
+        }
+    }
+
     /** A 200 with the body {@code ok}, for {@link CannedServer}. */
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 

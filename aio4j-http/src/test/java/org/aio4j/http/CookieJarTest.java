@@ -1,0 +1,145 @@
+package org.aio4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.HttpCookie;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session's {@link CookieJar}, aiohttp's {@code ClientSession(cookie_jar=...)}, on a transport the test drives:
+ * which cookies a response's {@code Set-Cookie} leaves and which later requests carry them. Over real HTTP in
+ * {@link TransportContract}.
+ */
+class CookieJarTest {
+
+    /** Answers {@code /login} with {@code setCookies}, anything else with an empty 200. */
+    private static FakeTransport setting(List<String> setCookies) {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> {
+            ClientRequest r = sent.request();
+            Map<String, List<String>> headers = r.uri().getPath().equals("/login")
+                    ? Map.of("Set-Cookie", setCookies) : Map.of();
+            sent.future().complete(new ClientResponse(r.method(), r.uri(), 200, headers, new byte[0]));
+        };
+        return fake;
+    }
+
+    /** The {@code Cookie} header the session sent with its {@code i}th request, or null. */
+    private static String cookieSent(FakeTransport fake, int i) {
+        var values = fake.sent(i).request().headers().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("Cookie")).map(Map.Entry::getValue).findFirst();
+        return values.map(v -> String.join(", ", v)).orElse(null);
+    }
+
+    @Test
+    void aResponsesCookiesGoWithLaterRequestsByDomainPathExpiryAndSecure() throws Exception {
+        var fake = setting(List.of("sid=1; Path=/", "pref=x; Path=/app", "gone=1; Max-Age=0",
+                "old=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "sec=1; Path=/; Secure", "later=1; Max-Age=3600"));
+        try (var s = ClientSession.builder().transport(fake, true).build()) {
+            Loops.run(() -> {
+                s.get("http://example.test/login");
+                s.get("http://example.test/app/page");
+                s.get("http://example.test/other");
+                s.get("https://example.test/");
+                s.get("http://elsewhere.test/");
+                return null;
+            });
+            assertThat(cookieSent(fake, 0)).isNull();
+            assertThat(cookieSent(fake, 1)).isEqualTo("pref=x; later=1; sid=1");
+            assertThat(cookieSent(fake, 2)).isEqualTo("later=1; sid=1");
+            assertThat(cookieSent(fake, 3)).isEqualTo("later=1; sec=1; sid=1");
+            assertThat(cookieSent(fake, 4)).isNull();
+            assertThat(s.cookieJar().cookies()).extracting(HttpCookie::getName)
+                    .containsExactlyInAnyOrder("sid", "pref", "sec", "later");
+            assertThat(s.cookieJar().filterCookies(URI.create("http://example.test/")))
+                    .extracting(HttpCookie::getName).containsExactlyInAnyOrder("sid", "later");
+        }
+    }
+
+    @Test
+    void aRequestsOwnCookieHeaderWinsOverTheJarsCookieOfTheSameName() throws Exception {
+        var fake = setting(List.of("sid=1; Path=/", "pref=x; Path=/"));
+        try (var s = ClientSession.builder().transport(fake, true).build()) {
+            Loops.run(() -> {
+                s.get("http://example.test/login");
+                s.request(ClientRequest.get("http://example.test/").withHeader("Cookie", "sid=mine"));
+                return null;
+            });
+            assertThat(cookieSent(fake, 1)).isEqualTo("sid=mine; pref=x");
+        }
+    }
+
+    @Test
+    void theSessionsOwnCookiesGoToEveryHost() throws Exception {
+        var fake = setting(List.of("sid=1"));
+        try (var s = ClientSession.builder().transport(fake, true).cookie("token", "t0").build()) {
+            Loops.run(() -> {
+                s.get("http://example.test/login");
+                s.get("http://example.test/");
+                s.get("http://elsewhere.test/");
+                return null;
+            });
+            assertThat(cookieSent(fake, 0)).isEqualTo("token=t0");
+            assertThat(cookieSent(fake, 1)).isEqualTo("sid=1; token=t0");
+            assertThat(cookieSent(fake, 2)).isEqualTo("token=t0");
+        }
+    }
+
+    @Test
+    void fetchAllSendsAndKeepsCookiesToo() throws Exception {
+        var fake = setting(List.of("sid=1"));
+        try (var s = ClientSession.builder().transport(fake, true).build()) {
+            Loops.run(() -> s.fetchAll(List.of("http://example.test/login", "http://example.test/next"), 1,
+                    FetchOrder.INPUT));
+            assertThat(cookieSent(fake, 1)).isEqualTo("sid=1");
+        }
+    }
+
+    @Test
+    void aDummyJarKeepsNothing() throws Exception {
+        var fake = setting(List.of("sid=1"));
+        try (var s = ClientSession.builder().transport(fake, true).cookieJar(CookieJar.dummy()).build()) {
+            Loops.run(() -> {
+                s.get("http://example.test/login");
+                s.get("http://example.test/");
+                return null;
+            });
+            assertThat(cookieSent(fake, 1)).isNull();
+            assertThat(s.cookieJar().cookies()).isEmpty();
+        }
+    }
+
+    @Test
+    void cookiesFromAnIpAddressAreKeptOnlyByAnUnsafeJarAsInAiohttp() throws Exception {
+        for (boolean unsafe : List.of(false, true)) {
+            var fake = setting(List.of("sid=1"));
+            try (var s = ClientSession.builder().transport(fake, true).cookieJar(new CookieJar(unsafe)).build()) {
+                Loops.run(() -> {
+                    s.get("http://127.0.0.1:8080/login");
+                    s.get("http://127.0.0.1:8080/");
+                    return null;
+                });
+                assertThat(cookieSent(fake, 1)).as("unsafe " + unsafe).isEqualTo(unsafe ? "sid=1" : null);
+            }
+        }
+    }
+
+    @Test
+    void theJarCanBeFilledAndCleared() {
+        var jar = new CookieJar();
+        jar.updateCookies(Map.of("a", "1"), URI.create("http://example.test/"));
+        jar.updateCookies(Map.of("shared", "2"), null);
+        assertThat(jar.filterCookies(URI.create("http://example.test/x"))).extracting(HttpCookie::toString)
+                .containsExactly("a=1", "shared=2");
+        assertThat(jar.filterCookies(URI.create("http://other.test/"))).extracting(HttpCookie::toString)
+                .containsExactly("shared=2");
+        jar.clear();
+        assertThat(jar.cookies()).isEmpty();
+        assertThatThrownBy(() -> jar.updateCookies(Map.of("a b", "1"), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a b");
+    }
+}
