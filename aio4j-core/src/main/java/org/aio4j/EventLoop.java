@@ -65,7 +65,8 @@ import java.util.function.Consumer;
  * when called from another thread (each says so); the few that do not check (such as {@link #createFuture()} and the
  * settings) must still be called as described. The thread-safe entry points are {@link #callSoonThreadsafe},
  * {@link #runCoroutineThreadsafe}, {@link #stop()}, {@link #isRunning()}, {@link #isClosed()} and {@link #time()},
- * {@link Handle#cancel()} and {@link TimerHandle#cancel()} (unlike asyncio's), and for diagnostics {@link #dumpTasks()}, {@link #interruptRunningThread()} and {@link #currentTask()}. Starting and
+ * {@link Handle#cancel()} and {@link TimerHandle#cancel()} (unlike asyncio's), and for diagnostics
+ * {@link #dumpTasks()}, {@link #interruptRunningThread()} and {@link #currentTask()}. Starting and
  * closing an idle loop are atomic: of threads that run or close it at the same moment, one does and the others are
  * refused.
  *
