@@ -55,8 +55,13 @@ final class RemoteCallable<T> implements Callable<T> {
         return (T) call.report();
     }
 
+    /** What is called, without the pool: {@code "remote " + the task's description}. */
+    String what() {
+        return "remote " + payload.description();
+    }
+
     @Override
     public String toString() {
-        return "remote " + payload.description() + " on " + pool;
+        return what() + " on " + pool;
     }
 }

@@ -37,9 +37,11 @@ final class SubmittedCall<T> extends FutureTask<T> {
 
     private final ProcessPool pool;
     private final Queued queued;
+    private final Body<T> body;
 
-    private SubmittedCall(ProcessPool pool, Queued queued, Callable<T> body) {
+    private SubmittedCall(ProcessPool pool, Queued queued, Body<T> body) {
         super(body);
+        this.body = body;
         this.pool = pool;
         this.queued = queued;
         queued.future = this;
@@ -71,6 +73,15 @@ final class SubmittedCall<T> extends FutureTask<T> {
         public String toString() {
             return remote.toString();
         }
+    }
+
+    /**
+     * The remote call this future makes, as a rejection by {@link ProcessPool#execute} names it (the pool's own
+     * name is already in that message), rather than {@code FutureTask}'s class name and hash code.
+     */
+    @Override
+    public String toString() {
+        return body.remote().what();
     }
 
     @Override

@@ -39,7 +39,8 @@ class LifecycleTest {
         assertThat(pool.isShutdown()).isTrue();
         assertThatThrownBy(() -> pool.submit(WorkerTasks::pid))
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down")
-                .hasMessageContaining("remote the task (a lambda in " + LifecycleTest.class.getName() + ")");
+                .hasMessageContaining("cannot run remote the task (a lambda in " + LifecycleTest.class.getName() + ")")
+                .hasMessageNotContaining("SubmittedCall");
         assertThatThrownBy(() -> pool.remote(WorkerTasks::pid).call())
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("is shut down");
         assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
