@@ -87,7 +87,7 @@ public final class Main {
             return 0;
         }
         if (args.isEmpty() || args.get(0).equals("help")) {
-            refuseMore(args.subList(Math.min(1, args.size()), args.size()));
+            refuseMore("help", args.subList(Math.min(1, args.size()), args.size()));
             out.println(usage());
             return 0;
         }
@@ -104,7 +104,7 @@ public final class Main {
                     + OPTION_EXAMPLES.get(option), false);
         }
         if (what.equals("list")) {
-            refuseMore(args.subList(2, args.size()));
+            refuseMore("recipe list", args.subList(2, args.size()));
             cookbook.forEach(r -> out.printf("%-16s %s%n", r.name(), r.summary()));
             return 0;
         }
@@ -269,10 +269,19 @@ public final class Main {
                 false);
     }
 
-    /** Refuses the arguments left over by a command that takes none. */
-    private static void refuseMore(List<String> rest) {
+    /**
+     * Refuses the arguments left over by {@code command}, which takes none; an option that running a recipe takes is
+     * named as such, not as unknown.
+     */
+    private static void refuseMore(String command, List<String> rest) {
         if (!rest.isEmpty()) {
-            throw unexpected(rest.get(0));
+            String a = rest.get(0);
+            String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (OPTION_EXAMPLES.containsKey(option)) {
+                throw new UsageException("'" + option + "' is for running recipes (./aio4j recipe NAME|all "
+                        + OPTION_EXAMPLES.get(option) + "); " + command + " takes no options");
+            }
+            throw unexpected(a);
         }
     }
 

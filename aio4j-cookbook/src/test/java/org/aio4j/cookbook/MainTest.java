@@ -276,6 +276,21 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
     }
 
+    /** They were called unknown options, which they are not. */
+    @Test
+    void optionsOfRunningARecipeAreNamedAsSuchWhereTheyDoNotApply() {
+        assertThat(run("recipe", "list", "--scale", "-1")).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("'--scale' is for running recipes (./aio4j recipe NAME|all --scale 0.05); recipe list takes"
+                        + " no options")
+                .doesNotContain("unknown option");
+        err.reset();
+        assertThat(run("help", "--timeline=t.json")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'--timeline' is for running recipes")
+                .contains("help takes no options");
+    }
+
     /** As --scale=F already was. */
     @Test
     void timelineTakesItsFileAfterAnEqualsSignToo(@TempDir Path dir) {
