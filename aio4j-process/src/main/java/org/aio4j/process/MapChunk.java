@@ -14,7 +14,7 @@ record MapChunk<T, R>(SerializableFunction<? super T, ? extends R> fn, ArrayList
         implements SerializableCallable<List<R>> {
 
     @Override
-    public List<R> call() {
+    public List<R> call() throws Exception {
         var results = new ArrayList<R>(items.size());
         for (T item : items) {
             results.add(fn.apply(item));

@@ -417,6 +417,19 @@ class ProcessPoolTest {
         assertThat(threads.stream().distinct()).hasSize(7);
     }
 
+    /** A ported function that does I/O throws checked exceptions, as the Python one raises OSError. */
+    @Test
+    void mapTakesAFunctionThatThrowsACheckedExceptionAndThrowsIt() {
+        assertThatThrownBy(() -> pool.map(n -> {
+            if (n == 3) {
+                throw new java.io.IOException("cannot read item " + n);
+            }
+            return n;
+        }, IntStream.range(0, 6).boxed().toList(), 2))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessage("cannot read item 3");
+    }
+
     @Test
     void mapThrowsTheExceptionOfTheFirstFailingItemAsARemoteCallDoes() {
         assertThatThrownBy(() -> pool.map(n -> {
