@@ -1,6 +1,7 @@
 package org.aio4j.process;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Predicate;
 
@@ -82,6 +83,25 @@ final class SubmittedCall<T> extends FutureTask<T> {
     @Override
     public String toString() {
         return body.remote().what();
+    }
+
+    /**
+     * A remote call that the pool cancelled leaves this future cancelled, as CPython's
+     * {@code shutdown(cancel_futures=True)} leaves the futures of pending calls, rather than failed with a
+     * {@link CancellationException} or {@link InterruptedException}: a queued call that {@link ProcessPool#shutdownNow()}
+     * dropped, or whose waiting thread it interrupted, a call it stopped before it was queued, and a running call it
+     * cancelled. The exception of a call that was not cancelled is its exception, whatever its type.
+     */
+    @Override
+    protected void setException(Throwable t) {
+        PoolCall call = queued.call();
+        boolean cancelledCall = call == null ? t instanceof CancellationException
+                : call.isCancelled() && (t instanceof CancellationException || t instanceof InterruptedException);
+        if (cancelledCall) {
+            super.cancel(false);
+        } else {
+            super.setException(t);
+        }
     }
 
     @Override

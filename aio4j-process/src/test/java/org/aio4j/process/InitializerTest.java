@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -142,8 +141,7 @@ class InitializerTest {
             long pid = log.awaitPid("initializing");
             pool.shutdownNow();
             assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
-            assertThatThrownBy(pending::get).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfAny(CancellationException.class, InterruptedException.class);
+            assertThat(pending.isCancelled()).isTrue();   // as cancel_futures=True leaves it
             assertThat(ProcessHandle.of(pid)).isEmpty();
             assertThat(pool.toString()).doesNotContain("broken");
             assertThat(log.errors()).isEmpty();

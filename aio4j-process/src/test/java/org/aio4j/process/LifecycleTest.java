@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,11 +60,11 @@ class LifecycleTest {
             assertThat(pool.shutdownNow()).isEmpty();
             assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
             log.await("stop-now interrupted");
-            for (Future<?> f : List.of(running, queued)) {
-                assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
-                        .cause().isInstanceOfAny(InterruptedException.class,
-                                java.util.concurrent.CancellationException.class);
-            }
+            // Both cancelled, the queued one as cancel_futures=True leaves it; the running one is interrupted in its
+            // worker (CPython lets it finish).
+            assertThat(running.isCancelled()).isTrue();
+            assertThat(queued.isCancelled()).isTrue();
+            assertThatThrownBy(queued::get).isInstanceOf(java.util.concurrent.CancellationException.class);
             assertExited(pid);
         }
     }
@@ -106,10 +105,8 @@ class LifecycleTest {
             long pid = pool.statistics().workerPids().getFirst();
             assertThat(pool.shutdownNow()).isEmpty();
             assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();   // a guard against a hang
-            // Cancelled in the queue, or its bridge thread interrupted first: as with shutdownNow() above.
-            assertThatThrownBy(queued::get).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfAny(InterruptedException.class,
-                            java.util.concurrent.CancellationException.class);
+            // Cancelled in the queue, or its bridge thread interrupted first: cancelled either way.
+            assertThat(queued.isCancelled()).isTrue();
             assertExited(pid);
             // Stopping it was asked for: no error to report (it was logged as one, "could not start").
             assertThat(log.await("stopped by shutdownNow()")).contains("could not start");
