@@ -1,14 +1,17 @@
 package org.aio4j.http;
 
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.CookiePolicy;
 import java.net.HttpCookie;
 import java.net.URI;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -17,9 +20,10 @@ import java.util.regex.Pattern;
  * The cookies a {@link ClientSession} keeps: aiohttp's {@code aiohttp.CookieJar}. Every session has one unless
  * given another ({@link ClientSession.Builder#cookieJar}): the cookies a response sets ({@code Set-Cookie}) go with
  * the session's later requests whose URL they match, by domain and path, until they expire ({@code Max-Age},
- * {@code Expires}); a {@code Secure} one only over https. Parsing and domain matching are the JDK's
- * ({@link java.net.CookieManager}, {@link HttpCookie}), with its {@link CookiePolicy#ACCEPT_ORIGINAL_SERVER} policy:
- * a cookie for another domain than the response's is refused, as aiohttp does.
+ * {@code Expires}); a {@code Secure} one only over https. Domain and path follow RFC 6265, as aiohttp's jar does: a
+ * cookie without {@code Domain} goes to its host only, one with {@code Domain=example.com} (from example.com or a
+ * host under it; one for another domain is refused) to example.com and every host under it; a value goes back as it
+ * was set, quotes included.
  *
  * <p>As aiohttp's default {@code CookieJar(unsafe=False)}, a jar refuses the cookies of a host that is an IP address
  * ({@code http://127.0.0.1/}); {@code new CookieJar(true)} ({@code unsafe=True}) keeps them. {@link #dummy()} is
@@ -36,9 +40,32 @@ public final class CookieJar {
     private static final Pattern IP_ADDRESS =
             Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*]?");
 
+    /** A cookie kept: RFC 6265 5.3's record ({@code expiresAt} in epoch milliseconds, or none for the session's). */
+    private record Kept(String name, String value, String domain, boolean hostOnly, String path, boolean secure,
+            boolean httpOnly, long expiresAt) {
+
+        static final long SESSION = Long.MAX_VALUE;
+
+        String key() {
+            return name + ";" + domain + ";" + path;
+        }
+
+        HttpCookie asHttpCookie(long now) {
+            var c = new HttpCookie(name, value);
+            c.setVersion(0);
+            c.setDomain(domain);
+            c.setPath(path);
+            c.setSecure(secure);
+            c.setHttpOnly(httpOnly);
+            c.setMaxAge(expiresAt == SESSION ? -1 : Math.max(1, (expiresAt - now + 999) / 1000));
+            return c;
+        }
+    }
+
     private final boolean keeps;
     private final boolean unsafe;
-    private final CookieManager manager;
+    /** The cookies kept for a domain, by name, domain and path; guarded by itself. */
+    private final Map<String, Kept> kept = new LinkedHashMap<>();
     /** Cookies for every URL, by name: aiohttp's cookies updated without a {@code response_url}. */
     private final Map<String, String> shared = new LinkedHashMap<>();
 
@@ -60,8 +87,6 @@ public final class CookieJar {
     private CookieJar(boolean keeps, boolean unsafe) {
         this.keeps = keeps;
         this.unsafe = unsafe;
-        this.manager = new CookieManager(null, (uri, cookie) -> (unsafe || !isIpAddress(uri.getHost()))
-                && CookiePolicy.ACCEPT_ORIGINAL_SERVER.shouldAccept(uri, cookie));
     }
 
     /**
@@ -85,9 +110,10 @@ public final class CookieJar {
 
     /**
      * Adds cookies: aiohttp's {@code jar.update_cookies(cookies, response_url)}. With a URL, each is a cookie of its
-     * host, for every path; without ({@code null}), each goes with every request of the session, to any host, as
-     * aiohttp's cookies without a {@code response_url} (and {@code ClientSession(cookies=...)}) do. A dummy jar
-     * ignores them.
+     * host only, for the URL's default path (RFC 6265 5.1.4: {@code /} for {@code http://host/} or
+     * {@code http://host/page}), and a jar that is not {@link #unsafe()} ignores them if the host is an IP address;
+     * without ({@code null}), each goes with every request of the session, to any host, as aiohttp's cookies without
+     * a {@code response_url} (and {@code ClientSession(cookies=...)}) do. A dummy jar ignores them.
      *
      * @param cookies     names to values
      * @param responseUrl the URL whose host the cookies are for, or {@code null} for every URL
@@ -101,16 +127,19 @@ public final class CookieJar {
         if (!keeps) {
             return;
         }
-        for (HttpCookie c : checked) {
-            if (responseUrl == null) {
-                synchronized (shared) {
-                    shared.put(c.getName(), c.getValue());
-                }
-            } else {
-                c.setDomain(responseUrl.getHost());
-                c.setPath("/");
-                manager.getCookieStore().add(responseUrl, c);
+        if (responseUrl == null) {
+            synchronized (shared) {
+                checked.forEach(c -> shared.put(c.getName(), c.getValue()));
             }
+            return;
+        }
+        String host = host(responseUrl);
+        if (host == null || (!unsafe && isIpAddress(host))) {
+            return;
+        }
+        String path = defaultPath(responseUrl);
+        for (HttpCookie c : checked) {
+            keep(new Kept(c.getName(), c.getValue(), host, true, path, false, false, Kept.SESSION));
         }
     }
 
@@ -142,16 +171,23 @@ public final class CookieJar {
         if (!keeps) {
             return out;
         }
-        if (url.getHost() != null) {
-            boolean secure = "https".equalsIgnoreCase(url.getScheme());
+        String host = host(url);
+        if (host != null) {
+            boolean secure = "https".equalsIgnoreCase(url.getScheme()) || "wss".equalsIgnoreCase(url.getScheme());
             String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-            for (HttpCookie c : manager.getCookieStore().get(url)) {
-                if ((!c.getSecure() || secure) && pathMatches(path, c.getPath())) {
-                    out.add(c);
+            long now = System.currentTimeMillis();
+            var matching = new ArrayList<Kept>();
+            synchronized (kept) {
+                dropExpired(now);
+                for (Kept k : kept.values()) {
+                    if ((k.hostOnly() ? host.equals(k.domain()) : domainMatches(host, k.domain()))
+                            && (!k.secure() || secure) && pathMatches(path, k.path())) {
+                        matching.add(k);
+                    }
                 }
             }
-            out.sort(Comparator.comparingInt((HttpCookie c) -> c.getPath() == null ? 0 : -c.getPath().length())
-                    .thenComparing(HttpCookie::getName));
+            matching.sort(Comparator.comparingInt((Kept k) -> -k.path().length()).thenComparing(Kept::name));
+            matching.forEach(k -> out.add(k.asHttpCookie(now)));
         }
         synchronized (shared) {
             shared.forEach((name, value) -> out.add(cookie(name, value)));
@@ -169,7 +205,11 @@ public final class CookieJar {
         if (!keeps) {
             return out;
         }
-        out.addAll(manager.getCookieStore().getCookies());
+        long now = System.currentTimeMillis();
+        synchronized (kept) {
+            dropExpired(now);
+            kept.values().forEach(k -> out.add(k.asHttpCookie(now)));
+        }
         synchronized (shared) {
             shared.forEach((name, value) -> out.add(cookie(name, value)));
         }
@@ -178,7 +218,9 @@ public final class CookieJar {
 
     /** Removes every cookie: aiohttp's {@code jar.clear()}. */
     public void clear() {
-        manager.getCookieStore().removeAll();
+        synchronized (kept) {
+            kept.clear();
+        }
         synchronized (shared) {
             shared.clear();
         }
@@ -186,23 +228,139 @@ public final class CookieJar {
 
     /** Keeps the cookies that the response from {@code url} with {@code headers} sets. */
     void store(URI url, Map<String, List<String>> headers) {
-        if (!keeps || url.getHost() == null) {
+        String host = host(url);
+        if (!keeps || host == null || (!unsafe && isIpAddress(host))) {
             return;
         }
-        var setCookies = new LinkedHashMap<String, List<String>>();
         headers.forEach((name, values) -> {
             if (name != null && name.equalsIgnoreCase("Set-Cookie")) {
-                setCookies.put("Set-Cookie", values);
+                for (String value : values) {
+                    Kept k = parse(url, host, value);
+                    if (k != null) {
+                        keep(k);
+                    }
+                }
             }
         });
-        if (setCookies.isEmpty()) {
-            return;
+    }
+
+    /**
+     * Keeps {@code k} in place of the cookie of its name, domain and path, or removes that one if {@code k} has
+     * expired (RFC 6265 5.3 step 11).
+     */
+    private void keep(Kept k) {
+        synchronized (kept) {
+            if (k.expiresAt() <= System.currentTimeMillis()) {
+                kept.remove(k.key());
+            } else {
+                kept.put(k.key(), k);
+            }
         }
+    }
+
+    private void dropExpired(long now) {
+        for (Iterator<Kept> it = kept.values().iterator(); it.hasNext();) {
+            if (it.next().expiresAt() <= now) {
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * The cookie of one {@code Set-Cookie} header from {@code url} (RFC 6265 5.2 and 5.3), or null if it is to be
+     * ignored: without a name-value pair, with a name that is not a token, or with a {@code Domain} the host is not
+     * in.
+     */
+    private static Kept parse(URI url, String host, String header) {
+        String[] parts = header.split(";");
+        int eq = parts[0].indexOf('=');
+        if (eq < 0) {
+            return null;
+        }
+        String name = parts[0].substring(0, eq).trim();
+        String value = parts[0].substring(eq + 1).trim();
         try {
-            manager.put(url, setCookies); // a Set-Cookie it cannot parse it ignores, as aiohttp does
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // the JDK's in-memory store throws none
+            new HttpCookie(name, value); // a token, and none of the attribute names
+        } catch (IllegalArgumentException e) {
+            return null;
         }
+        String domain = null;
+        String path = null;
+        boolean secure = false;
+        boolean httpOnly = false;
+        Long maxAge = null;
+        Long expires = null;
+        for (int i = 1; i < parts.length; i++) {
+            String attr = parts[i].trim();
+            int aeq = attr.indexOf('=');
+            String key = (aeq < 0 ? attr : attr.substring(0, aeq)).trim().toLowerCase(Locale.ROOT);
+            String val = aeq < 0 ? "" : attr.substring(aeq + 1).trim();
+            switch (key) {
+                case "domain" -> {
+                    String d = val.startsWith(".") ? val.substring(1) : val;
+                    domain = d.isEmpty() ? null : d.toLowerCase(Locale.ROOT);
+                }
+                case "path" -> path = val.startsWith("/") ? val : null;
+                case "secure" -> secure = true;
+                case "httponly" -> httpOnly = true;
+                case "max-age" -> {
+                    try {
+                        maxAge = Long.parseLong(val);
+                    } catch (NumberFormatException ignored) {
+                        // RFC 6265 5.2.2: an attribute that is not a number is ignored
+                    }
+                }
+                case "expires" -> expires = expiry(val);
+                default -> {
+                    // other attributes (SameSite, Comment, Version...) do not change where the cookie goes
+                }
+            }
+        }
+        boolean hostOnly = domain == null;
+        if (hostOnly) {
+            domain = host;
+        } else if (!domainMatches(host, domain)) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        long expiresAt = maxAge != null ? (maxAge <= 0 ? Long.MIN_VALUE : saturatedAdd(now, maxAge))
+                : expires != null ? expires : Kept.SESSION;
+        return new Kept(name, value, domain, hostOnly, path == null ? defaultPath(url) : path, secure, httpOnly,
+                expiresAt);
+    }
+
+    private static long saturatedAdd(long nowMillis, long seconds) {
+        return seconds >= (Kept.SESSION - nowMillis) / 1000 ? Kept.SESSION - 1 : nowMillis + seconds * 1000;
+    }
+
+    /** An {@code Expires} date in epoch milliseconds ({@code Thu, 01 Jan 1970 00:00:00 GMT}, dashes too), or null. */
+    private static Long expiry(String date) {
+        try {
+            return ZonedDateTime.parse(date.replace('-', ' '), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()
+                    .toEpochMilli();
+        } catch (DateTimeParseException e) {
+            return null; // RFC 6265 5.2.1: an Expires that is not a date is ignored
+        }
+    }
+
+    /** The host of {@code url} in lower case, or null. */
+    private static String host(URI url) {
+        return url.getHost() == null ? null : url.getHost().toLowerCase(Locale.ROOT);
+    }
+
+    /** RFC 6265 5.1.3: {@code host} is {@code domain}, or a name under it (an IP address is under nothing). */
+    private static boolean domainMatches(String host, String domain) {
+        return host.equals(domain) || (host.endsWith("." + domain) && !isIpAddress(host));
+    }
+
+    /** RFC 6265 5.1.4: the directory of the URL's path, {@code /} if it has none. */
+    private static String defaultPath(URI url) {
+        String path = url.getRawPath();
+        if (path == null || !path.startsWith("/")) {
+            return "/";
+        }
+        int last = path.lastIndexOf('/');
+        return last == 0 ? "/" : path.substring(0, last);
     }
 
     /**
@@ -211,7 +369,7 @@ public final class CookieJar {
      */
     String cookieHeader(URI url, String own) {
         var parts = new ArrayList<String>();
-        var ownNames = new java.util.HashSet<String>();
+        var ownNames = new HashSet<String>();
         if (own != null && !own.isBlank()) {
             for (String pair : own.split(";")) {
                 String p = pair.trim();

@@ -142,4 +142,77 @@ class CookieJarTest {
         assertThatThrownBy(() -> jar.updateCookies(Map.of("a b", "1"), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a b");
     }
+
+    /** The {@code Cookie} header {@code jar} sends to {@code url} after {@code url0} set {@code setCookies}. */
+    private static String after(CookieJar jar, String url0, List<String> setCookies, String url) {
+        jar.store(URI.create(url0), Map.of("Set-Cookie", setCookies));
+        return jar.cookieHeader(URI.create(url), null);
+    }
+
+    /**
+     * RFC 6265 5.2.3, as aiohttp: {@code Domain=example.com} (no leading dot, as servers send it) from
+     * {@code www.example.com} goes to example.com and every host under it, however deep. The JDK's RFC 2965 matching
+     * refused the cookie outright.
+     */
+    @Test
+    void aCookieForAParentDomainGoesToEveryHostUnderItAsInAiohttp() {
+        for (String domain : List.of("example.com", ".example.com", "Example.COM")) {
+            var jar = new CookieJar();
+            jar.store(URI.create("http://www.example.com/"), Map.of("Set-Cookie", List.of("a=1; Domain=" + domain)));
+            for (String host : List.of("www.example.com", "api.example.com", "a.b.example.com", "example.com")) {
+                assertThat(jar.cookieHeader(URI.create("http://" + host + "/"), null)).as(domain + " " + host)
+                        .isEqualTo("a=1");
+            }
+            assertThat(jar.cookieHeader(URI.create("http://notexample.com/"), null)).as(domain).isNull();
+        }
+        assertThat(after(new CookieJar(), "http://a.b.example.com/", List.of("a=1; Domain=example.com"),
+                "http://c.example.com/")).isEqualTo("a=1");
+        assertThat(after(new CookieJar(), "http://www.example.com/", List.of("a=1; Domain=other.com"),
+                "http://other.com/")).isNull();
+        assertThat(after(new CookieJar(), "http://www.example.com/", List.of("a=1; Domain=ww.example.com"),
+                "http://www.example.com/")).isNull();
+    }
+
+    /** RFC 6265 5.3 step 6, as aiohttp: a cookie without a Domain goes to its host only, not to the hosts under it. */
+    @Test
+    void aCookieWithoutADomainGoesToItsOwnHostOnly() {
+        var jar = new CookieJar();
+        jar.store(URI.create("http://example.com/"), Map.of("Set-Cookie", List.of("a=1")));
+        assertThat(jar.cookieHeader(URI.create("http://example.com/"), null)).isEqualTo("a=1");
+        assertThat(jar.cookieHeader(URI.create("http://sub.example.com/"), null)).isNull();
+        assertThat(jar.cookieHeader(URI.create("http://EXAMPLE.com:8080/"), null)).isEqualTo("a=1");
+    }
+
+    /** A value goes back as it was set, quotes and commas included, as aiohttp and browsers send it. */
+    @Test
+    void aValueGoesBackAsItWasSetQuotesAndCommasIncluded() {
+        assertThat(after(new CookieJar(), "http://example.com/", List.of("a=\"x y\"", "b=\"q\"; Path=/"),
+                "http://example.com/")).isEqualTo("a=\"x y\"; b=\"q\"");
+        assertThat(after(new CookieJar(), "http://example.com/", List.of("a=x,y; Max-Age=60"),
+                "http://example.com/")).isEqualTo("a=x,y");
+    }
+
+    /** Max-Age=0 or a past Expires removes the cookie of that name, domain and path; a later one replaces it. */
+    @Test
+    void aCookieIsReplacedAndDeletedByNameDomainAndPath() {
+        var jar = new CookieJar();
+        URI url = URI.create("http://example.com/x/y");
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1", "b=1; Path=/", "c=1; Path=/")));
+        jar.store(url, Map.of("Set-Cookie", List.of("a=2", "b=1; Path=/; Max-Age=0",
+                "c=1; Path=/; Expires=Thu, 01-Jan-1970 00:00:00 GMT")));
+        assertThat(jar.cookieHeader(url, null)).isEqualTo("a=2");
+        assertThat(jar.cookies()).extracting(HttpCookie::getName).containsExactly("a");
+        assertThat(jar.cookieHeader(URI.create("http://example.com/"), null)).isNull(); // default path /x
+    }
+
+    /** As aiohttp's update_cookies: a safe jar ignores cookies added for an IP address host too. */
+    @Test
+    void aSafeJarIgnoresCookiesAddedForAnIpAddress() {
+        var jar = new CookieJar();
+        jar.updateCookies(Map.of("a", "1"), URI.create("http://127.0.0.1:8080/"));
+        assertThat(jar.cookies()).isEmpty();
+        var unsafe = new CookieJar(true);
+        unsafe.updateCookies(Map.of("a", "1"), URI.create("http://127.0.0.1:8080/"));
+        assertThat(unsafe.cookieHeader(URI.create("http://127.0.0.1:8080/"), null)).isEqualTo("a=1");
+    }
 }
