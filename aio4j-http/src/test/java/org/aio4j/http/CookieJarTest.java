@@ -215,4 +215,13 @@ class CookieJarTest {
         unsafe.updateCookies(Map.of("a", "1"), URI.create("http://127.0.0.1:8080/"));
         assertThat(unsafe.cookieHeader(URI.create("http://127.0.0.1:8080/"), null)).isEqualTo("a=1");
     }
+
+    /** {@code localhost} is a name, not an IP address: a default jar keeps its cookies, for every port. */
+    @Test
+    void aDefaultJarKeepsTheCookiesOfLocalhost() {
+        assertThat(after(new CookieJar(), "http://localhost:8080/login", List.of("sid=1; Path=/"),
+                "http://localhost:9090/")).isEqualTo("sid=1");
+        assertThat(after(new CookieJar(), "http://[::1]:8080/login", List.of("sid=1; Path=/"),
+                "http://[::1]:8080/")).isNull();
+    }
 }

@@ -406,6 +406,48 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A response without a body under {@code Content-Encoding: gzip} (the answer to a HEAD, a 204, a 304) is an empty
+     * body, not a corrupt one, as in aiohttp.
+     */
+    @Test
+    void aResponseWithoutABodyUnderAnEncodingIsEmptyNotAnError() throws Exception {
+        String head = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 25\r\nConnection: close\r\n\r\n";
+        String noContent = "HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n";
+        String notModified = "HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n";
+        try (var h = CannedServer.start(head); var n = CannedServer.start(noContent);
+             var m = CannedServer.start(notModified); var http = session()) {
+            List<ClientResponse> all = Loops.run(() -> List.of(
+                    http.request(ClientRequest.of("HEAD", h.url("/"))), http.get(n.url("/")), http.get(m.url("/"))));
+            assertThat(all).extracting(ClientResponse::status).containsExactly(200, 204, 304);
+            assertThat(all).allSatisfy(r -> assertThat(r.read()).isEmpty());
+        }
+    }
+
+    /**
+     * Every {@code Set-Cookie} header of a response is kept, and a later {@code Max-Age=0} one deletes its cookie, as
+     * in aiohttp (an unsafe jar: the servers are on 127.0.0.1; cookies go to every port of a host).
+     */
+    @Test
+    void everySetCookieIsKeptAndMaxAgeZeroDeletesIt() throws Exception {
+        String login = "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: b=\"2\"; Path=/\r\n"
+                + "Set-Cookie: c=3\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        String logout = "HTTP/1.1 200 OK\r\nSet-Cookie: a=; Path=/; Max-Age=0\r\nContent-Length: 2\r\n"
+                + "Connection: close\r\n\r\nok";
+        try (var login1 = CannedServer.start(login, OK); var logout1 = CannedServer.start(logout, OK);
+             var http = ClientSession.builder().transport(newTransport(), true).cookieJar(new CookieJar(true))
+                     .build()) {
+            Loops.run(() -> {
+                http.get(login1.url("/login"));
+                http.get(login1.url("/next"));
+                http.get(logout1.url("/logout"));
+                return http.get(logout1.url("/after"));
+            });
+            assertThat(login1.requestHeads().get(1)).containsIgnoringCase("\r\ncookie: a=1; b=\"2\"; c=3\r\n");
+            assertThat(logout1.requestHeads().get(1)).containsIgnoringCase("\r\ncookie: b=\"2\"; c=3\r\n");
+        }
+    }
+
     /** A 200 with the body {@code ok}, for {@link CannedServer}. */
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 
