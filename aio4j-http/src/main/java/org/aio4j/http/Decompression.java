@@ -2,6 +2,7 @@ package org.aio4j.http;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -62,8 +63,10 @@ final class Decompression {
         } catch (ClientException e) {
             throw e;
         } catch (IOException e) { // a ZipException, or an EOFException for a body cut short
+            String why = e instanceof EOFException ? "cut short (" + raw.length + " bytes end before the "
+                    + encoding + " stream does)" : e.getMessage();
             throw new ClientPayloadException(request.method(), request.uri(), "response body is not valid "
-                    + encoding + " (Content-Encoding: " + header.trim() + "): " + e.getMessage()
+                    + encoding + " (Content-Encoding: " + header.trim() + "): " + why
                     + " (autoDecompress(false) gives it as it came)", e);
         } finally {
             if (inflater != null) {
