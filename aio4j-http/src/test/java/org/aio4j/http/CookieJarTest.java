@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.HttpCookie;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -223,5 +224,37 @@ class CookieJarTest {
                 "http://localhost:9090/")).isEqualTo("sid=1");
         assertThat(after(new CookieJar(), "http://[::1]:8080/login", List.of("sid=1; Path=/"),
                 "http://[::1]:8080/")).isNull();
+    }
+
+    /** The jar is shared by the requests fetchAll runs at once: 16 threads setting and reading lose nothing. */
+    @Test
+    void sixteenThreadsSettingAndReadingAtOnceLoseNoCookie() throws Exception {
+        var jar = new CookieJar();
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var threads = new ArrayList<Thread>();
+        var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+        for (int t = 0; t < 16; t++) {
+            int id = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    URI url = URI.create("http://example.test/t" + id + "/page");
+                    for (int i = 0; i < 100; i++) {
+                        jar.store(url, Map.of("Set-Cookie", List.of("c" + id + "_" + i + "=" + i + "; Path=/")));
+                        assertThat(jar.cookieHeader(url, null)).contains("c" + id + "_" + i + "=" + i);
+                        jar.filterCookies(URI.create("http://example.test/"));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(jar.cookies()).hasSize(1600);
+        assertThat(jar.filterCookies(URI.create("http://example.test/"))).hasSize(1600);
     }
 }
