@@ -2,9 +2,9 @@ package org.aio4j.http;
 
 import java.net.HttpCookie;
 import java.net.URI;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -333,13 +334,52 @@ public final class CookieJar {
         return seconds >= (Kept.SESSION - nowMillis) / 1000 ? Kept.SESSION - 1 : nowMillis + seconds * 1000;
     }
 
-    /** An {@code Expires} date in epoch milliseconds ({@code Thu, 01 Jan 1970 00:00:00 GMT}, dashes too), or null. */
+    private static final Pattern DATE_DELIMITERS =
+            Pattern.compile("[\\x09\\x20-\\x2F\\x3B-\\x40\\x5B-\\x60\\x7B-\\x7E]+");
+    private static final Pattern TIME = Pattern.compile("(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(?:\\D.*)?");
+    private static final Pattern DAY = Pattern.compile("(\\d{1,2})(?:\\D.*)?");
+    private static final Pattern YEAR = Pattern.compile("(\\d{2,4})(?:\\D.*)?");
+    private static final List<String> MONTHS =
+            List.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec");
+
+    /**
+     * An {@code Expires} date in epoch milliseconds, or null if it is not one: RFC 6265 5.1.1's reading, as
+     * aiohttp's jar does, which takes RFC 1123 ({@code Thu, 01 Jan 1970 00:00:00 GMT}), RFC 850
+     * ({@code Thursday, 01-Jan-70 00:00:00 GMT}) and asctime ({@code Thu Jan  1 00:00:00 1970}) alike.
+     */
     private static Long expiry(String date) {
-        try {
-            return ZonedDateTime.parse(date.replace('-', ' '), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()
-                    .toEpochMilli();
-        } catch (DateTimeParseException e) {
+        int[] time = null;
+        int day = -1;
+        int month = -1;
+        int year = -1;
+        for (String token : DATE_DELIMITERS.split(date)) {
+            Matcher m;
+            if (time == null && (m = TIME.matcher(token)).matches()) {
+                time = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                    Integer.parseInt(m.group(3))};
+            } else if (day < 0 && (m = DAY.matcher(token)).matches()) {
+                day = Integer.parseInt(m.group(1));
+            } else if (month < 0 && token.length() >= 3
+                    && MONTHS.contains(token.substring(0, 3).toLowerCase(Locale.ROOT))) {
+                month = MONTHS.indexOf(token.substring(0, 3).toLowerCase(Locale.ROOT)) + 1;
+            } else if (year < 0 && (m = YEAR.matcher(token)).matches()) {
+                year = Integer.parseInt(m.group(1));
+            }
+        }
+        if (year >= 70 && year <= 99) {
+            year += 1900;
+        } else if (year >= 0 && year <= 69) {
+            year += 2000;
+        }
+        if (time == null || day < 1 || day > 31 || month < 0 || year < 1601 || time[0] > 23 || time[1] > 59
+                || time[2] > 59) {
             return null; // RFC 6265 5.2.1: an Expires that is not a date is ignored
+        }
+        try {
+            return LocalDateTime.of(year, month, day, time[0], time[1], time[2]).toInstant(ZoneOffset.UTC)
+                    .toEpochMilli();
+        } catch (DateTimeException e) {
+            return null; // a 31st of a shorter month
         }
     }
 

@@ -257,4 +257,27 @@ class CookieJarTest {
         assertThat(jar.cookies()).hasSize(1600);
         assertThat(jar.filterCookies(URI.create("http://example.test/"))).hasSize(1600);
     }
+
+    /**
+     * An Expires date in any of the forms RFC 6265 5.1.1 reads, as aiohttp's jar does: RFC 1123, RFC 850 (a full day
+     * name, a two-digit year), asctime's, with dashes; a past one deletes, a future one keeps.
+     */
+    @Test
+    void anExpiresDateIsReadInEveryFormRfc6265Reads() {
+        for (String past : List.of("Thu, 01 Jan 1970 00:00:00 GMT", "Thursday, 01-Jan-70 00:00:00 GMT",
+                "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Thu, 1-Jan-1970 00:00:00 GMT")) {
+            var jar = new CookieJar();
+            URI url = URI.create("http://example.com/");
+            jar.store(url, Map.of("Set-Cookie", List.of("a=1")));
+            jar.store(url, Map.of("Set-Cookie", List.of("a=1; Expires=" + past)));
+            assertThat(jar.cookies()).as(past).isEmpty();
+        }
+        for (String future : List.of("Wed, 21 Oct 2099 07:28:00 GMT", "Wednesday, 21-Oct-60 07:28:00 GMT",
+                "Wed Oct 21 07:28:00 2099")) {
+            var jar = new CookieJar();
+            jar.store(URI.create("http://example.com/"), Map.of("Set-Cookie", List.of("a=1; Expires=" + future)));
+            assertThat(jar.cookies()).as(future).singleElement().satisfies(c -> assertThat(c.getMaxAge())
+                    .isGreaterThan(1000));
+        }
+    }
 }
