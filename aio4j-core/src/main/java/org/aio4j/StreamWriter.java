@@ -243,7 +243,7 @@ public final class StreamWriter extends LoopBound {
      *                         (the certificate chain is still checked by {@code ssl}'s trust managers), as
      *                         asyncio's {@code server_hostname=''} with a context whose {@code check_hostname} is
      *                         off. A server's end ignores it, as asyncio's does. An address literal is checked
-     *                         against the address dialled (the JDK's upgraded socket knows no other)
+     *                         against the certificate's IP addresses
      * @param handshakeTimeout the most seconds the handshake may take, as a whole (asyncio's
      *                         {@code ssl_handshake_timeout}, 60 by default)
      * @throws IOException                   the handshake's failure, a copy made in the calling task naming

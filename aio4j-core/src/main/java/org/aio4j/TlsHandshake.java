@@ -88,11 +88,97 @@ final class TlsHandshake {
             if (client) {
                 s.setSSLParameters(clientParameters(s.getSSLParameters(), serverHostname));
             }
-            return handshake(s, ch, orDefault(timeoutMillis));
+            handshake(s, ch, orDefault(timeoutMillis));
+            if (client && !serverHostname.isEmpty()) {
+                // The JDK's check accepts a certificate that names the socket's peer host if it does not name the
+                // server name sent; an upgraded socket's peer host is the address dialled, not serverHostname.
+                checkNames(s.getSession(), serverHostname);
+            }
+            return s;
         } catch (IOException | RuntimeException | Error e) {
             Streams.closeQuietly(ch);
             throw e;
         }
+    }
+
+    /**
+     * Refuses the server's certificate of {@code session} unless it names {@code host} (an address literal: one of
+     * its IP addresses; a name: one of its DNS names, a wildcard standing for the leftmost label of a name of three
+     * labels or more, or its most specific common name if it has none), as asyncio's {@code check_hostname} does.
+     */
+    static void checkNames(javax.net.ssl.SSLSession session, String host) throws SSLHandshakeException {
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        name = name.startsWith("[") && name.endsWith("]") ? name.substring(1, name.length() - 1) : name;
+        boolean literal = serverName(host) == null && (name.indexOf(':') >= 0 || name.matches("[0-9.]+"));
+        try {
+            var cert = (java.security.cert.X509Certificate) session.getPeerCertificates()[0];
+            var sans = cert.getSubjectAlternativeNames();
+            boolean anyDns = false;
+            for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
+                int type = (Integer) san.get(0);
+                String value = String.valueOf(san.get(1));
+                if (literal && type == 7 && sameAddress(name, value)) {
+                    return;
+                }
+                if (type == 2) {
+                    anyDns = true;
+                    if (!literal && matchesName(name, value)) {
+                        return;
+                    }
+                }
+            }
+            if (!literal && !anyDns) {
+                String cn = null;
+                for (var rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+                    if (rdn.getType().equalsIgnoreCase("CN")) {
+                        cn = String.valueOf(rdn.getValue()); // the last is the most specific
+                    }
+                }
+                if (cn != null && matchesName(name, cn)) {
+                    return;
+                }
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateException
+                 | javax.naming.InvalidNameException e) {
+            throw (SSLHandshakeException) new SSLHandshakeException("the server's certificate cannot be checked "
+                    + "against " + host + ": " + e.getMessage()).initCause(e);
+        }
+        throw new SSLHandshakeException("the server's certificate does not name " + host
+                + " (hostname mismatch)");
+    }
+
+    private static boolean sameAddress(String literal, String san) {
+        try {
+            return java.net.InetAddress.ofLiteral(literal).equals(java.net.InetAddress.ofLiteral(san));
+        } catch (IllegalArgumentException notALiteral) {
+            return false;
+        }
+    }
+
+    /** Whether DNS name {@code pattern} of a certificate names {@code host} (RFC 6125: a leftmost wildcard). */
+    static boolean matchesName(String host, String pattern) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        String p = pattern.toLowerCase(java.util.Locale.ROOT);
+        p = p.endsWith(".") ? p.substring(0, p.length() - 1) : p;
+        if (!p.contains("*")) {
+            return h.equals(p);
+        }
+        String[] hl = h.split("\\.", -1);
+        String[] pl = p.split("\\.", -1);
+        if (pl.length < 3 || hl.length != pl.length || p.indexOf('*') != p.lastIndexOf('*')
+                || !pl[0].contains("*")) {
+            return false;
+        }
+        for (int i = 1; i < pl.length; i++) {
+            if (!pl[i].equals(hl[i])) {
+                return false;
+            }
+        }
+        int star = pl[0].indexOf('*');
+        String prefix = pl[0].substring(0, star);
+        String suffix = pl[0].substring(star + 1);
+        return !hl[0].isEmpty() && hl[0].length() >= prefix.length() + suffix.length() && hl[0].startsWith(prefix)
+                && hl[0].endsWith(suffix);
     }
 
     /**

@@ -107,33 +107,76 @@ class StartTlsTest {
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aCertificateThatDoesNotNameTheHostFailsTheUpgradeAndClosesTheConnection() throws Exception {
         Aio.run(() -> {
-            var handlerEnd = new AtomicReference<StreamWriter>();
-            try (Server s = Aio.startServer((reader, writer) -> {
-                reader.readline();
-                writer.write(b("220 go\n"));
-                try {
-                    writer.startTls(otherNameServer);
-                } catch (java.io.IOException expected) {
-                    // the client refused the certificate
-                }
-            }, HOST, 0)) {
-                var conn = Aio.openConnection(HOST, port(s));
-                conn.writer().write(b("STARTTLS\n"));
-                conn.reader().readline();
+            try (Server s = Aio.startServer(upgradingServer(otherNameServer), HOST, 0)) {
+                var conn = agreedToStartTls(port(s));
                 assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", 60))
                         .isInstanceOf(SSLHandshakeException.class).hasMessageContaining("startTls()");
                 assertThat(conn.writer().isClosing()).isTrue();
                 assertThatThrownBy(() -> conn.reader().read(1)).isInstanceOf(SSLHandshakeException.class);
                 // The other name is accepted when it is the one asked for.
-                var again = Aio.openConnection(HOST, port(s));
-                again.writer().write(b("STARTTLS\n"));
-                again.reader().readline();
+                var again = agreedToStartTls(port(s));
                 again.writer().startTls(client, "other.example", 60);
                 assertThat(again.writer().sslSession()).isNotNull();
                 again.writer().close();
             }
             return null;
         });
+    }
+
+    /** A plain connection to {@code port} whose server has agreed to STARTTLS ("220 go"). */
+    private static StreamPair agreedToStartTls(int port) throws Exception {
+        var conn = Aio.openConnection(HOST, port);
+        conn.writer().write(b("STARTTLS\n"));
+        assertThat(s(conn.reader().readline())).isEqualTo("220 go\n");
+        return conn;
+    }
+
+    /** A server that answers STARTTLS with "220 go", upgrades with {@code ssl}, then reads to the end. */
+    private static ConnectionHandler upgradingServer(SSLContext ssl) {
+        return (reader, writer) -> {
+            reader.readline();
+            writer.write(b("220 go\n"));
+            try {
+                writer.startTls(ssl);
+                reader.read(-1);
+            } catch (java.io.IOException expected) {
+                // the client refused the certificate
+            }
+        };
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theCertificateMustNameTheServerNameAskedForNotTheAddressDialled() throws Exception {
+        // The certificate names localhost and 127.0.0.1, the address dialled: asyncio's check_hostname refuses it
+        // for server_hostname="wrong.example" all the same (the JDK's check would take the peer's address instead).
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(upgradingServer(server), HOST, 0)) {
+                for (String wrong : new String[] {"wrong.example", "127.0.0.2"}) {
+                    var conn = agreedToStartTls(port(s));
+                    assertThatThrownBy(() -> conn.writer().startTls(client, wrong, 60))
+                            .isInstanceOf(SSLHandshakeException.class).hasMessageContaining(wrong);
+                    assertThat(conn.writer().isClosing()).isTrue();
+                }
+                var literal = agreedToStartTls(port(s));
+                literal.writer().startTls(client, "127.0.0.1", 60);
+                assertThat(literal.writer().sslSession()).isNotNull();
+                literal.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void certificateNamesMatchAsRfc6125Says() {
+        assertThat(TlsHandshake.matchesName("www.example.com", "WWW.Example.com.")).isTrue();
+        assertThat(TlsHandshake.matchesName("www.example.com", "*.example.com")).isTrue();
+        assertThat(TlsHandshake.matchesName("a.b.example.com", "*.example.com")).isFalse();
+        assertThat(TlsHandshake.matchesName("example.com", "*.example.com")).isFalse();
+        assertThat(TlsHandshake.matchesName("example.com", "*.com")).isFalse();
+        assertThat(TlsHandshake.matchesName("foo.example.com", "f*.example.com")).isTrue();
+        assertThat(TlsHandshake.matchesName("bar.example.com", "f*.example.com")).isFalse();
+        assertThat(TlsHandshake.matchesName("www.example.com", "www.*.com")).isFalse();
     }
 
     @Test
