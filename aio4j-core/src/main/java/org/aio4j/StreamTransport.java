@@ -309,8 +309,13 @@ final class StreamTransport implements OpenStreams.Closer {
     void startTls(SSLContext ssl, boolean client, String serverHostname, int timeoutMillis, Runnable done) {
         ReadPump.Consumed consumed = readPump.handOver();
         writePump.requestUpgrade(() -> {
-            SSLSocket s = TlsHandshake.upgrade((SocketChannel) channel, consumed, ssl, client, serverHostname,
-                    timeoutMillis);
+            SSLSocket s;
+            try {
+                s = TlsHandshake.upgrade((SocketChannel) channel, consumed, ssl, client, serverHostname,
+                        timeoutMillis);
+            } catch (RuntimeException e) { // the context's code (a provider's factory that cannot layer, say)
+                throw new javax.net.ssl.SSLException("the TLS upgrade failed in the SSLContext's code: " + e, e);
+            }
             tls = s;
             session = s.getSession();
             in = Channels.newChannel(s.getInputStream());

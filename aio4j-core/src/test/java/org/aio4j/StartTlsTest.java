@@ -168,6 +168,106 @@ class StartTlsTest {
     }
 
     @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the writing thread died
+    void aContextWhoseSocketsCannotLayerOverReadBytesFailsTheUpgradeAndClosesTheConnection() throws Exception {
+        // SSLSocketFactory.createSocket(Socket, InputStream, boolean) is optional: a provider's factory that lacks it
+        // throws UnsupportedOperationException on the writing thread.
+        var spi = new javax.net.ssl.SSLContextSpi() {
+            @Override
+            protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
+                                      java.security.SecureRandom sr) {
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+                var real = client.getSocketFactory();
+                return new javax.net.ssl.SSLSocketFactory() {
+                    @Override
+                    public String[] getDefaultCipherSuites() {
+                        return real.getDefaultCipherSuites();
+                    }
+
+                    @Override
+                    public String[] getSupportedCipherSuites() {
+                        return real.getSupportedCipherSuites();
+                    }
+
+                    @Override
+                    public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
+                            throws java.io.IOException {
+                        return real.createSocket(s, host, port, autoClose);
+                    }
+
+                    @Override
+                    public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+                        return real.createSocket(host, port);
+                    }
+
+                    @Override
+                    public java.net.Socket createSocket(String host, int port, java.net.InetAddress local,
+                                                        int localPort) throws java.io.IOException {
+                        return real.createSocket(host, port, local, localPort);
+                    }
+
+                    @Override
+                    public java.net.Socket createSocket(java.net.InetAddress host, int port)
+                            throws java.io.IOException {
+                        return real.createSocket(host, port);
+                    }
+
+                    @Override
+                    public java.net.Socket createSocket(java.net.InetAddress host, int port,
+                                                        java.net.InetAddress local, int localPort)
+                            throws java.io.IOException {
+                        return real.createSocket(host, port, local, localPort);
+                    }
+                };
+            }
+
+            @Override
+            protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+                return client.getServerSocketFactory();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+                return client.createSSLEngine();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+                return client.createSSLEngine(host, port);
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+                return client.getServerSessionContext();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+                return client.getClientSessionContext();
+            }
+        };
+        var layersOverTheSocketAlone = new SSLContext(spi, client.getProvider(), "TLS") { };
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(upgradingServer(server), HOST, 0)) {
+                var conn = agreedToStartTls(port(s));
+                Task<byte[]> reading = Aio.createTask(() -> conn.reader().read(1));
+                assertThatThrownBy(() -> conn.writer().startTls(layersOverTheSocketAlone, "localhost", 60))
+                        .isInstanceOf(javax.net.ssl.SSLException.class).hasMessageContaining("startTls()")
+                        .hasRootCauseInstanceOf(UnsupportedOperationException.class);
+                assertThat(conn.writer().isClosing()).isTrue();
+                assertThatThrownBy(reading::await).isInstanceOf(javax.net.ssl.SSLException.class);
+                for (Thread t : conn.writer().transport().threads()) {
+                    t.join(); // neither thread is left waiting for the upgrade
+                }
+            }
+            return null;
+        });
+    }
+
+    @Test
     void certificateNamesMatchAsRfc6125Says() {
         assertThat(TlsHandshake.matchesName("www.example.com", "WWW.Example.com.")).isTrue();
         assertThat(TlsHandshake.matchesName("www.example.com", "*.example.com")).isTrue();
