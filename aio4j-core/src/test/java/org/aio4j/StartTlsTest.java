@@ -268,6 +268,73 @@ class StartTlsTest {
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aReadBlockedAcrossTheUpgradeAndMegabytesBothWaysRightAfterItLoseNothing() throws Exception {
+        // The server floods as soon as its own handshake is made, racing the client's reading thread and the
+        // client's handshake; backpressure (drain) on both ends over TLS.
+        byte[] big = new byte[1024 * 1024 + 7];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31 + (i >> 9));
+        }
+        Aio.run(() -> {
+            try (Server s = Aio.startServer((reader, writer) -> {
+                reader.readline();
+                writer.write(b("220 go\n"));
+                writer.startTls(server);
+                writer.write(big);
+                writer.drain();
+                assertThat(reader.readexactly(big.length)).isEqualTo(big);
+                writer.close();
+            }, HOST, 0)) {
+                var conn = agreedToStartTls(port(s));
+                Task<byte[]> blocked = Aio.createTask(() -> conn.reader().readexactly(big.length));
+                Aio.sleep(0); // the read waits before the upgrade begins
+                conn.writer().startTls(client, "localhost", 60);
+                conn.writer().write(big);
+                conn.writer().drain();
+                assertThat(blocked.await()).isEqualTo(big);
+                assertThat(conn.reader().read(-1)).isEmpty();
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: a thread left waiting
+    void theLoopClosingDuringTheUpgradeEndsBothThreadsAndClosesTheConnection() throws Exception {
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            var threads = new java.util.ArrayList<Thread>();
+            var accepted = new AtomicReference<SocketChannel>();
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, port);
+                accepted.set(Aio.toThread(silentServer::accept));
+                threads.addAll(conn.writer().transport().threads());
+                Aio.createTask(() -> conn.reader().read(1));
+                Aio.createTask(() -> {
+                    conn.writer().startTls(client, "localhost", 60);
+                    return null;
+                });
+                // The client's hello arrives; the loop then closes, the upgrade under way.
+                assertThat(Aio.toThread(() -> accepted.get().read(ByteBuffer.allocate(1)))).isEqualTo(1);
+                return null;
+            });
+            try (SocketChannel peer = accepted.get()) {
+                for (Thread t : threads) {
+                    t.join();
+                }
+                var rest = ByteBuffer.allocate(64 * 1024);
+                int n;
+                while ((n = peer.read(rest.clear())) > 0) {
+                    // the rest of the hello
+                }
+                assertThat(n).isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
     void certificateNamesMatchAsRfc6125Says() {
         assertThat(TlsHandshake.matchesName("www.example.com", "WWW.Example.com.")).isTrue();
         assertThat(TlsHandshake.matchesName("www.example.com", "*.example.com")).isTrue();
