@@ -158,7 +158,8 @@ public final class StreamWriter extends LoopBound {
      *
      * @throws UnsupportedOperationException on a TLS connection, as asyncio's SSL transport raises
      *                                       {@code NotImplementedError}
-     * @throws IllegalStateException         if called on a thread that does not hold the writer's loop
+     * @throws IllegalStateException         while {@link #startTls} is under way (the connection is becoming a TLS
+     *                                       one), or if called on a thread that does not hold the writer's loop
      */
     public void writeEof() {
         check("writeEof");
@@ -180,12 +181,13 @@ public final class StreamWriter extends LoopBound {
      * Whether {@link #writeEof()} is supported: asyncio's {@code can_write_eof()}.
      *
      * @return {@code true} for a plain TCP or Unix-domain connection, which can be half-closed, and a pipe, which
-     *         can be closed; {@code false} for a TLS connection, as asyncio's SSL transport's
+     *         can be closed; {@code false} for a TLS connection, as asyncio's SSL transport's, and for one that
+     *         {@link #startTls} is upgrading
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean canWriteEof() {
         check("canWriteEof");
-        return transport.sslSession() == null;
+        return transport.sslSession() == null && !upgrading;
     }
 
     /**

@@ -367,6 +367,10 @@ class StartTlsTest {
                     });
                     // The client's hello arrives: its handshake waits for the server's, which never comes.
                     assertThat(Aio.toThread(() -> accepted.read(ByteBuffer.allocate(1)))).isEqualTo(1);
+                    // Meanwhile the connection is becoming TLS, which cannot be half-closed.
+                    assertThat(cancelled.writer().canWriteEof()).isFalse();
+                    assertThatThrownBy(() -> cancelled.writer().writeEof()).isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("during startTls()");
                     upgrading.cancel();
                     assertThatThrownBy(upgrading::await).isInstanceOf(CancellationException.class);
                     assertThat(readToTheEnd(accepted)).isEqualTo(-1);
