@@ -155,9 +155,18 @@ final class TlsHandshake {
         }
     }
 
-    /** Whether DNS name {@code pattern} of a certificate names {@code host} (RFC 6125: a leftmost wildcard). */
+    /**
+     * Whether DNS name {@code pattern} of a certificate names {@code host} (RFC 6125: a leftmost wildcard), a host
+     * of Unicode in its ASCII form.
+     */
     static boolean matchesName(String host, String pattern) {
-        String h = host.toLowerCase(java.util.Locale.ROOT);
+        String h = host;
+        try {
+            h = java.net.IDN.toASCII(host, java.net.IDN.ALLOW_UNASSIGNED); // as SNIHostName sends it
+        } catch (IllegalArgumentException notIdna) {
+            // compared as given
+        }
+        h = h.toLowerCase(java.util.Locale.ROOT);
         String p = pattern.toLowerCase(java.util.Locale.ROOT);
         p = p.endsWith(".") ? p.substring(0, p.length() - 1) : p;
         if (!p.contains("*")) {

@@ -344,6 +344,9 @@ class StartTlsTest {
         assertThat(TlsHandshake.matchesName("foo.example.com", "f*.example.com")).isTrue();
         assertThat(TlsHandshake.matchesName("bar.example.com", "f*.example.com")).isFalse();
         assertThat(TlsHandshake.matchesName("www.example.com", "www.*.com")).isFalse();
+        // A name of Unicode is checked in its ASCII form (IDNA), as the JDK's check and asyncio's do.
+        assertThat(TlsHandshake.matchesName("b\u00fccher.example", "xn--bcher-kva.example")).isTrue();
+        assertThat(TlsHandshake.matchesName("b\u00fccher.example", "*.example")).isFalse(); // two labels
     }
 
     @Test
