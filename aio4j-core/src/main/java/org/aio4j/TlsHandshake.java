@@ -53,8 +53,8 @@ final class TlsHandshake {
      * made within {@code timeoutMillis} (0: the default), the server's certificate checked against
      * {@code serverHostname} (null: {@code host}) as asyncio's default context does (endpoint identification
      * {@code "HTTPS"}), and that name sent as the server name (see {@link #serverName}); {@code ""} checks and sends
-     * none (see {@link #clientParameters}). On failure the channel is closed and the JDK's exception thrown (a timeout as an
-     * {@link SSLHandshakeException}: see {@link #handshake}).
+     * none (see {@link #clientParameters}). On failure the channel is closed and the JDK's exception thrown (a
+     * timeout as an {@link SSLHandshakeException}: see {@link #handshake}).
      */
     static SSLSocket client(SocketChannel ch, SSLContext ssl, String host, int port, String serverHostname,
                             int timeoutMillis) throws IOException {
@@ -231,7 +231,8 @@ final class TlsHandshake {
 
     /**
      * On a thread of the server's: the server's end of a TLS connection over {@code ch}, which it has just
-     * accepted, its handshake made within {@code timeoutMillis} (0: the default). On failure the channel is closed and the JDK's exception thrown.
+     * accepted, its handshake made within {@code timeoutMillis} (0: the default). On failure the channel is closed
+     * and the JDK's exception thrown.
      */
     static SSLSocket server(SocketChannel ch, SSLContext ssl, int timeoutMillis) throws IOException {
         try {

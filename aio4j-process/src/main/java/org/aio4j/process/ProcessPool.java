@@ -128,10 +128,10 @@ import java.util.function.Supplier;
  * running ones as above, kills the workers still starting and interrupts the local threads of {@link #execute}.
  * Commands accepted by {@code execute} before {@code shutdown} may still make remote calls until they end.
  * A future of {@code submit} whose call {@code shutdownNow} cancels is left cancelled, queued or running, as
- * {@code cancel_futures=True} leaves a pending one. A task awaiting {@code loop.runInExecutor(pool, pool.remote(task))} then gets the remote callable's
- * {@link InterruptedException} or {@link CancellationException} (whichever of the interrupt and the cancellation
- * of its call reached the callable first), or the call's own outcome if it ended meanwhile: the loop's future
- * fails with it, it is not cancelled. asyncio's {@code shutdown(cancel_futures=True)} cancels the futures of the
+ * {@code cancel_futures=True} leaves a pending one. A task awaiting
+ * {@code loop.runInExecutor(pool, pool.remote(task))} then gets the remote callable's {@link InterruptedException}
+ * or {@link CancellationException} (whichever of the interrupt and the cancellation of its call reached the callable
+ * first), or the call's own outcome if it ended meanwhile: the loop's future fails with it, it is not cancelled. asyncio's {@code shutdown(cancel_futures=True)} cancels the futures of the
  * calls still pending and lets the running ones finish.
  *
  * <p>Thread-safety: every method may be called from any thread. From a command of this pool, which the pool waits
