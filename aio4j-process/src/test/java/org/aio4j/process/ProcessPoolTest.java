@@ -430,6 +430,35 @@ class ProcessPoolTest {
                 .hasMessage("cannot read item 3");
     }
 
+    /**
+     * A task that throws CancellationException or InterruptedException of its own, nobody having cancelled it, fails
+     * with it: its future is not cancelled, as CPython's future of a function raising CancelledError is finished
+     * with that exception, not cancelled. map throws it as the worker threw it.
+     */
+    @Test
+    void aTasksOwnCancellationOrInterruptIsItsExceptionNotACancellation() throws Exception {
+        Future<Object> ownCancel = pool.submit((SerializableCallable<Object>) () -> {
+            throw new java.util.concurrent.CancellationException("the task's own");
+        });
+        Future<Object> ownInterrupt = pool.submit((SerializableCallable<Object>) () -> {
+            throw new InterruptedException("the task's own");
+        });
+        for (Future<Object> f : List.of(ownCancel, ownInterrupt)) {
+            assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOfAny(java.util.concurrent.CancellationException.class, InterruptedException.class)
+                    .hasMessage("the task's own");
+            assertThat(f.isCancelled()).isFalse();
+            assertThat(f.state()).isEqualTo(Future.State.FAILED);
+        }
+        assertThatThrownBy(() -> pool.map(n -> {
+            if (n == 1) {
+                throw new InterruptedException("item " + n + " of its own");
+            }
+            return n;
+        }, List.of(0, 1, 2), 1)).isInstanceOf(InterruptedException.class).hasMessage("item 1 of its own");
+        assertThat(pool.submit(() -> 7).get()).as("the pool goes on").isEqualTo(7);
+    }
+
     @Test
     void mapThrowsTheExceptionOfTheFirstFailingItemAsARemoteCallDoes() {
         assertThatThrownBy(() -> pool.map(n -> {
