@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
@@ -69,9 +69,12 @@ final class StreamTransport implements OpenStreams.Closer {
     private String dialled;
     private final ReadPump readPump;
     private final WritePump writePump;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    /** The loss {@link #abort} posted (null for a close); written before it posts it. */
-    private volatile IOException abortCause;
+    /**
+     * Null while open; once {@link #abort} has run, the loss it posted, or {@link #CLOSED_CLEANLY} for a close: set in
+     * one step, so that {@link #deliverAbortNow} never sees the stream closed without its cause.
+     */
+    private final AtomicReference<Object> closedBy = new AtomicReference<>();
+    private static final Object CLOSED_CLEANLY = new Object();
     private final Consumer<StreamTransport> onLost;
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** On the loop: the loss was processed (reader and writer know). */
@@ -231,7 +234,7 @@ final class StreamTransport implements OpenStreams.Closer {
             @Override
             public boolean waitsForTheLoop() {
                 StreamTransport p = peerOnLoop;
-                return p != null && !lost && !p.closed.get() && p.writePump.sentAllOf(received);
+                return p != null && !lost && !p.isClosed() && p.writePump.sentAllOf(received);
             }
 
             @Override
@@ -274,7 +277,7 @@ final class StreamTransport implements OpenStreams.Closer {
      * closed anyway.
      */
     void closeAfterWrites() {
-        if (tls != null && !closed.get()) {
+        if (tls != null && !isClosed()) {
             try {
                 tls.shutdownOutput(); // the close_notify, then the TCP half-close (the TLS socket owns the channel)
             } catch (IOException ignored) {
@@ -408,10 +411,9 @@ final class StreamTransport implements OpenStreams.Closer {
      * when the loop learns of the loss (a task woken by the end of the stream may look before that).
      */
     void abort(IOException cause) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!closedBy.compareAndSet(null, cause == null ? CLOSED_CLEANLY : cause)) {
             return;
         }
-        abortCause = cause;
         loop.openStreams.remove(this);
         try {
             channel.close();
@@ -432,9 +434,15 @@ final class StreamTransport implements OpenStreams.Closer {
      * the loop reaches what abort posted (which then does nothing).
      */
     void deliverAbortNow() {
-        if (closed.get()) {
-            connectionLost(abortCause);
+        Object by = closedBy.get();
+        if (by != null) {
+            connectionLost(by instanceof IOException cause ? cause : null);
         }
+    }
+
+    /** Whether {@link #abort} has run. */
+    private boolean isClosed() {
+        return closedBy.get() != null;
     }
 
     @Override
@@ -444,6 +452,6 @@ final class StreamTransport implements OpenStreams.Closer {
 
     @Override
     public String toString() {
-        return description + (closed.get() ? " (closed)" : "");
+        return description + (isClosed() ? " (closed)" : "");
     }
 }
