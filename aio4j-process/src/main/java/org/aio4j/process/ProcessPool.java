@@ -63,25 +63,24 @@ import java.util.function.Supplier;
  * their tasks to workers; they must be serializable. {@link #map map} sends a function with chunks of items.
  *
  * <h2>Workers</h2>
- * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's
- * runtime ({@code <java.home>/bin/java}, even under a native launcher) and class path (given in a temporary
- * argument file of the launcher when it is too long for a command line), the
- * {@link Builder#jvmOptions(String...) JVM options} of the builder (not the parent's). A worker starts when a call
- * needs one, and runs one call at a time. The calls go over a connection of their own, a Unix domain socket (made in
- * a new directory of the temporary directory, or of {@code /tmp} where that is too deep for a socket's path, that
- * only this user may enter, deleted once the worker has connected,
- * and accepting only a connection that presents a random token given to that worker alone), so a worker's standard
- * streams are free for its tasks: its standard input is empty, and its standard output and error are one stream,
- * which the parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line
- * prefixed with {@code worker <id> (pid <pid>): } (a line longer than 8,192 characters is logged in pieces of that
- * length, so that output without line breaks costs the parent a bounded buffer). That holds for what a task prints to {@code System.out} or
- * {@code System.err}, for what native code writes to file descriptor 1 or 2, for the JVM's own logging, and for a
- * subprocess that inherits the worker's streams ({@code inheritIO()}): such a subprocess reads an empty input and
- * its output is logged. A worker exits when its connection to the parent ends, so it never outlives the parent, even
- * one killed with {@code kill -9}. A worker first runs the builder's {@link Builder#initializer initializer}, if
- * there is one, once, before its first call ({@code ProcessPoolExecutor}'s {@code initializer}); one that throws
- * breaks the pool. With {@link Builder#maxTasksPerChild maxTasksPerChild} ({@code max_tasks_per_child}), a worker
- * exits after that many calls and a fresh one replaces it.
+ * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's runtime
+ * ({@code <java.home>/bin/java}, even under a native launcher) and class path (given in a temporary argument file of
+ * the launcher when it is too long for a command line), the {@link Builder#jvmOptions(String...) JVM options} of the
+ * builder (not the parent's). A worker starts when a call needs one, and runs one call at a time. The calls go over a
+ * connection of their own, a Unix domain socket (made in a new directory of the temporary directory, or of {@code /tmp}
+ * where that is too deep for a socket's path, that only this user may enter, deleted once the worker has connected, and
+ * accepting only a connection that presents a random token given to that worker alone), so a worker's standard streams
+ * are free for its tasks: its standard input is empty, and its standard output and error are one stream, which the
+ * parent logs to the {@code System.Logger} named {@code org.aio4j.process} at level INFO, each line prefixed with
+ * {@code worker <id> (pid <pid>): } (a line longer than 8,192 characters is logged in pieces of that length, so that
+ * output without line breaks costs the parent a bounded buffer). That holds for what a task prints to
+ * {@code System.out} or {@code System.err}, for what native code writes to file descriptor 1 or 2, for the JVM's own
+ * logging, and for a subprocess that inherits the worker's streams ({@code inheritIO()}): such a subprocess reads an
+ * empty input and its output is logged. A worker exits when its connection to the parent ends, so it never outlives the
+ * parent, even one killed with {@code kill -9}. A worker first runs the builder's
+ * {@link Builder#initializer initializer}, if there is one, once, before its first call ({@code ProcessPoolExecutor}'s
+ * {@code initializer}); one that throws breaks the pool. With {@link Builder#maxTasksPerChild maxTasksPerChild}
+ * ({@code max_tasks_per_child}), a worker exits after that many calls and a fresh one replaces it.
  *
  * <h2>Serialization, locked down</h2>
  * Tasks and results are Java-serialized, and both sides read them under an {@link java.io.ObjectInputFilter} that
@@ -99,15 +98,15 @@ import java.util.function.Supplier;
  * that says so, with the failure as its cause.
  *
  * <h2>Outcomes</h2>
- * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made
- * of the worker's frames, with a suppressed exception naming the worker and carrying the frames of the code that
- * made the task remote (the call of {@code remote}, or of {@code submit}, {@code invokeAll} or {@code invokeAny}:
- * for a callable made remote once and called in many places, where it was made). If the worker dies (a crash, {@code System.exit}, {@code kill -9}) while running a call, that call
- * alone fails with a {@link BrokenWorkerException} naming the worker, its pid and exit status, and the pool starts
- * another worker for the calls that follow; a call the dead worker had not yet received is given to another worker,
- * so no call is lost or run twice. An initializer that throws (or whose worker dies while running it) breaks the
- * whole pool instead, as it breaks a {@code ProcessPoolExecutor}: every call pending and every remote call made
- * afterwards fails with a {@code BrokenWorkerException} (see {@link Builder#initializer}).
+ * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made of
+ * the worker's frames, with a suppressed exception naming the worker and carrying the frames of the code that made the
+ * task remote (the call of {@code remote}, or of {@code submit}, {@code invokeAll} or {@code invokeAny}: for a callable
+ * made remote once and called in many places, where it was made). If the worker dies (a crash, {@code System.exit},
+ * {@code kill -9}) while running a call, that call alone fails with a {@link BrokenWorkerException} naming the worker,
+ * its pid and exit status, and the pool starts another worker for the calls that follow; a call the dead worker had not
+ * yet received is given to another worker, so no call is lost or run twice. An initializer that throws (or whose worker
+ * dies while running it) breaks the whole pool instead, as it breaks a {@code ProcessPoolExecutor}: every call pending
+ * and every remote call made afterwards fails with a {@code BrokenWorkerException} (see {@link Builder#initializer}).
  *
  * <h2>Cancellation</h2>
  * Interrupting a thread blocked in a remote callable, which is what cancelling the loop future of
@@ -124,15 +123,15 @@ import java.util.function.Supplier;
  *
  * <h2>Lifecycle</h2>
  * {@link #shutdown()} (and {@link #close()}, and {@code Aio.run} for a default executor) refuses new work, lets the
- * queued and running calls finish, then ends the workers; {@link #shutdownNow()} cancels queued calls, cancels
- * running ones as above, kills the workers still starting and interrupts the local threads of {@link #execute}.
- * Commands accepted by {@code execute} before {@code shutdown} may still make remote calls until they end.
- * A future of {@code submit} whose call {@code shutdownNow} cancels is left cancelled, queued or running, as
- * {@code cancel_futures=True} leaves a pending one. A task awaiting
- * {@code loop.runInExecutor(pool, pool.remote(task))} then gets the remote callable's {@link InterruptedException}
- * or {@link CancellationException} (whichever of the interrupt and the cancellation of its call reached the callable
- * first), or the call's own outcome if it ended meanwhile: the loop's future fails with it, it is not cancelled. asyncio's {@code shutdown(cancel_futures=True)} cancels the futures of the
- * calls still pending and lets the running ones finish.
+ * queued and running calls finish, then ends the workers; {@link #shutdownNow()} cancels queued calls, cancels running
+ * ones as above, kills the workers still starting and interrupts the local threads of {@link #execute}. Commands
+ * accepted by {@code execute} before {@code shutdown} may still make remote calls until they end. A future of
+ * {@code submit} whose call {@code shutdownNow} cancels is left cancelled, queued or running, as
+ * {@code cancel_futures=True} leaves a pending one. A task awaiting {@code loop.runInExecutor(pool, pool.remote(task))}
+ * then gets the remote callable's {@link InterruptedException} or {@link CancellationException} (whichever of the
+ * interrupt and the cancellation of its call reached the callable first), or the call's own outcome if it ended
+ * meanwhile: the loop's future fails with it, it is not cancelled. asyncio's {@code shutdown(cancel_futures=True)}
+ * cancels the futures of the calls still pending and lets the running ones finish.
  *
  * <p>Thread-safety: every method may be called from any thread. From a command of this pool, which the pool waits
  * for before it terminates, {@link #close()} throws an {@link IllegalStateException} (it would wait for its own

@@ -88,9 +88,10 @@ final class SubmittedCall<T> extends FutureTask<T> {
     /**
      * A remote call that the pool cancelled leaves this future cancelled, as CPython's
      * {@code shutdown(cancel_futures=True)} leaves the futures of pending calls, rather than failed with a
-     * {@link CancellationException} or {@link InterruptedException}: a queued call that {@link ProcessPool#shutdownNow()}
-     * dropped, or whose waiting thread it interrupted, a call it stopped before it was queued, and a running call it
-     * cancelled. The exception of a call that was not cancelled is its exception, whatever its type.
+     * {@link CancellationException} or {@link InterruptedException}: a queued call that
+     * {@link ProcessPool#shutdownNow()} dropped, or whose waiting thread it interrupted, a call it stopped before it
+     * was queued, and a running call it cancelled. The exception of a call that was not cancelled is its exception,
+     * whatever its type.
      */
     @Override
     protected void setException(Throwable t) {
