@@ -298,8 +298,9 @@ public final class CookieJar {
             String val = aeq < 0 ? "" : attr.substring(aeq + 1).trim();
             switch (key) {
                 case "domain" -> {
+                    // as aiohttp, a domain with a trailing dot is ignored: the cookie is its host's
                     String d = val.startsWith(".") ? val.substring(1) : val;
-                    domain = d.isEmpty() ? null : d.toLowerCase(Locale.ROOT);
+                    domain = d.isEmpty() || d.endsWith(".") ? null : d.toLowerCase(Locale.ROOT);
                 }
                 case "path" -> path = val.startsWith("/") ? val : null;
                 case "secure" -> secure = true;

@@ -280,4 +280,16 @@ class CookieJarTest {
                     .isGreaterThan(1000));
         }
     }
+    /**
+     * As aiohttp's jar: a {@code Domain} with a trailing dot is ignored and the cookie is its host's only. It was
+     * refused, the dotted domain matching no host.
+     */
+    @Test
+    void aDomainWithATrailingDotMakesAHostOnlyCookieAsInAiohttp() {
+        var jar = new CookieJar();
+        jar.store(URI.create("http://www.example.com/"), Map.of("Set-Cookie", List.of("a=1; Domain=example.com.")));
+        assertThat(jar.cookieHeader(URI.create("http://www.example.com/"), null)).isEqualTo("a=1");
+        assertThat(jar.cookieHeader(URI.create("http://example.com/"), null)).isNull();
+        assertThat(jar.cookieHeader(URI.create("http://x.www.example.com/"), null)).isNull();
+    }
 }
