@@ -308,8 +308,11 @@ public final class CookieJar {
                 case "max-age" -> {
                     try {
                         maxAge = Long.parseLong(val);
-                    } catch (NumberFormatException ignored) {
-                        // RFC 6265 5.2.2: an attribute that is not a number is ignored
+                    } catch (NumberFormatException e) {
+                        // RFC 6265 5.2.2: one that is not a number is ignored; one past a long's range is not
+                        if (LONG_DIGITS.matcher(val).matches()) {
+                            maxAge = val.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+                        }
                     }
                 }
                 case "expires" -> expires = expiry(val);
@@ -330,6 +333,9 @@ public final class CookieJar {
         return new Kept(name, value, domain, hostOnly, path == null ? defaultPath(url) : path, secure, httpOnly,
                 expiresAt);
     }
+
+    /** A Max-Age of more digits than a long holds. */
+    private static final Pattern LONG_DIGITS = Pattern.compile("[-+]?\\d{19,}");
 
     private static long saturatedAdd(long nowMillis, long seconds) {
         return seconds >= (Kept.SESSION - nowMillis) / 1000 ? Kept.SESSION - 1 : nowMillis + seconds * 1000;

@@ -292,4 +292,19 @@ class CookieJarTest {
         assertThat(jar.cookieHeader(URI.create("http://example.com/"), null)).isNull();
         assertThat(jar.cookieHeader(URI.create("http://x.www.example.com/"), null)).isNull();
     }
+
+    /**
+     * RFC 6265 5.2.2: a {@code Max-Age} past a long's range is still a number of seconds, a negative one deleting the
+     * cookie and a positive one keeping it, over a past {@code Expires} too. Both were ignored as not numbers.
+     */
+    @Test
+    void aMaxAgePastALongsRangeStillDeletesOrKeeps() {
+        var jar = new CookieJar();
+        URI url = URI.create("http://example.com/");
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1", "b=1")));
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1; Max-Age=-99999999999999999999",
+                "b=2; Max-Age=99999999999999999999; Expires=Thu, 01 Jan 1970 00:00:00 GMT")));
+        assertThat(jar.cookieHeader(url, null)).isEqualTo("b=2");
+        assertThat(jar.cookies()).singleElement().satisfies(c -> assertThat(c.getMaxAge()).isGreaterThan(1000));
+    }
 }
