@@ -298,9 +298,11 @@ public final class CookieJar {
             String val = aeq < 0 ? "" : attr.substring(aeq + 1).trim();
             switch (key) {
                 case "domain" -> {
-                    // as aiohttp, a domain with a trailing dot is ignored: the cookie is its host's
+                    // RFC 6265 5.2.3: an empty one is ignored; as aiohttp, one with a trailing dot means the host's
                     String d = val.startsWith(".") ? val.substring(1) : val;
-                    domain = d.isEmpty() || d.endsWith(".") ? null : d.toLowerCase(Locale.ROOT);
+                    if (!val.isEmpty()) {
+                        domain = d.isEmpty() || d.endsWith(".") ? null : d.toLowerCase(Locale.ROOT);
+                    }
                 }
                 case "path" -> path = val.startsWith("/") ? val : null;
                 case "secure" -> secure = true;
@@ -315,7 +317,12 @@ public final class CookieJar {
                         }
                     }
                 }
-                case "expires" -> expires = expiry(val);
+                case "expires" -> {
+                    Long date = expiry(val);
+                    if (date != null) { // RFC 6265 5.2.1: one that is not a date is ignored
+                        expires = date;
+                    }
+                }
                 default -> {
                     // other attributes (SameSite, Comment, Version...) do not change where the cookie goes
                 }

@@ -307,4 +307,18 @@ class CookieJarTest {
         assertThat(jar.cookieHeader(url, null)).isEqualTo("b=2");
         assertThat(jar.cookies()).singleElement().satisfies(c -> assertThat(c.getMaxAge()).isGreaterThan(1000));
     }
+
+    /**
+     * RFC 6265 5.2.1 and 5.2.3: an {@code Expires} that is not a date, or an empty {@code Domain}, is ignored, and
+     * the attribute before it stands. They cancelled it: the cookie kept for the session, or for its host only.
+     */
+    @Test
+    void anInvalidExpiresOrEmptyDomainLeavesTheEarlierOneStanding() {
+        var jar = new CookieJar();
+        URI url = URI.create("http://www.example.com/");
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1", "b=1; Domain=example.com; Domain=")));
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=soon")));
+        assertThat(jar.cookieHeader(url, null)).isEqualTo("b=1");
+        assertThat(jar.cookieHeader(URI.create("http://api.example.com/"), null)).isEqualTo("b=1");
+    }
 }
