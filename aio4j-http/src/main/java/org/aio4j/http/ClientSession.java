@@ -247,7 +247,8 @@ public final class ClientSession implements AutoCloseable {
          * @param name  the cookie's name
          * @param value its value
          * @return this builder
-         * @throws IllegalArgumentException if {@code name} is not a valid cookie name
+         * @throws IllegalArgumentException if {@code name} is not a valid cookie name, or {@code value} has a
+         *                                  control character, {@code ;} or a character that is not ASCII
          * @throws NullPointerException     if {@code name} or {@code value} is null
          */
         public Builder cookie(String name, String value) {

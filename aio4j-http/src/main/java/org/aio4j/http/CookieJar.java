@@ -118,7 +118,8 @@ public final class CookieJar {
      *
      * @param cookies     names to values
      * @param responseUrl the URL whose host the cookies are for, or {@code null} for every URL
-     * @throws IllegalArgumentException if a name is not a valid cookie name
+     * @throws IllegalArgumentException if a name is not a valid cookie name, or a value has a control character,
+     *                                  {@code ;} or a character that is not ASCII
      * @throws NullPointerException     if {@code cookies}, or a name or value in it, is null
      */
     public void updateCookies(Map<String, String> cookies, URI responseUrl) {
@@ -148,13 +149,34 @@ public final class CookieJar {
     static HttpCookie cookie(String name, String value) {
         Objects.requireNonNull(name, "cookie name must not be null");
         Objects.requireNonNull(value, "value of cookie " + name + " must not be null");
+        HttpCookie c;
         try {
-            var c = new HttpCookie(name, value);
-            c.setVersion(0);
-            return c;
+            c = new HttpCookie(name, value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cookie name '" + name + "' is not valid: " + e.getMessage(), e);
         }
+        int bad = unsendable(value);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(String.format("value of cookie %s cannot go in a Cookie header: it "
+                    + "has U+%04X at index %d (a control character, ';' or a character that is not ASCII; encode "
+                    + "it first)", name, (int) value.charAt(bad), bad));
+        }
+        c.setVersion(0);
+        return c;
+    }
+
+    /**
+     * The index of the first character of {@code value} that a {@code Cookie} header cannot carry as it is (a
+     * control character, {@code ;}, which would start another cookie, or one that is not ASCII), or -1.
+     */
+    private static int unsendable(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if ((ch < 0x20 && ch != '\t') || ch == ';' || ch >= 0x7f) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -284,6 +306,9 @@ public final class CookieJar {
             new HttpCookie(name, value); // a token, and none of the attribute names
         } catch (IllegalArgumentException e) {
             return null;
+        }
+        if (unsendable(value) >= 0) {
+            return null; // not RFC 6265 cookie-octets: the request it went with would be refused
         }
         String domain = null;
         String path = null;

@@ -321,4 +321,24 @@ class CookieJarTest {
         assertThat(jar.cookieHeader(url, null)).isEqualTo("b=1");
         assertThat(jar.cookieHeader(URI.create("http://api.example.com/"), null)).isEqualTo("b=1");
     }
+    /**
+     * A {@code Set-Cookie} value with a control character or one that is not ASCII (not an RFC 6265 cookie-octet) is
+     * ignored: kept, it made every later request of the session to that host fail, its {@code Cookie} header refused.
+     */
+    @Test
+    void aCookieWhoseValueCannotGoInAHeaderIsIgnoredNotSentToFailTheRequest() throws Exception {
+        var fake = setting(List.of("a=caf\u00e9; Path=/", "b=1; Path=/", "c=x\u0001y; Path=/"));
+        try (var s = ClientSession.builder().transport(fake, true).build()) {
+            Loops.run(() -> {
+                s.get("http://example.test/login");
+                s.get("http://example.test/");
+                return null;
+            });
+            assertThat(cookieSent(fake, 1)).isEqualTo("b=1");
+        }
+        assertThatThrownBy(() -> new CookieJar().updateCookies(Map.of("a", "x\r\nX-Evil: 1"), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cookie a");
+        assertThatThrownBy(() -> new CookieJar().updateCookies(Map.of("a", "caf\u00e9"), URI.create("http://e.test/")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cookie a");
+    }
 }
