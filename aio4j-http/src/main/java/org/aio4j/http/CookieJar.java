@@ -3,6 +3,7 @@ package org.aio4j.http;
 import java.net.HttpCookie;
 import java.net.URI;
 import java.time.DateTimeException;
+import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -65,6 +66,8 @@ public final class CookieJar {
 
     private final boolean keeps;
     private final boolean unsafe;
+    /** The wall clock expiry follows (Expires is a date), as aiohttp's {@code datetime.now()}; a test's own. */
+    private final InstantSource clock;
     /** The cookies kept for a domain, by name, domain and path; guarded by itself. */
     private final Map<String, Kept> kept = new LinkedHashMap<>();
     /** Cookies for every URL, by name: aiohttp's cookies updated without a {@code response_url}. */
@@ -82,12 +85,18 @@ public final class CookieJar {
      * @param unsafe whether to keep the cookies of IP address hosts
      */
     public CookieJar(boolean unsafe) {
-        this(true, unsafe);
+        this(true, unsafe, InstantSource.system());
     }
 
-    private CookieJar(boolean keeps, boolean unsafe) {
+    /** A jar whose cookies expire by {@code clock}: for tests, that move it. */
+    CookieJar(boolean unsafe, InstantSource clock) {
+        this(true, unsafe, clock);
+    }
+
+    private CookieJar(boolean keeps, boolean unsafe, InstantSource clock) {
         this.keeps = keeps;
         this.unsafe = unsafe;
+        this.clock = Objects.requireNonNull(clock, "clock must not be null");
     }
 
     /**
@@ -97,7 +106,7 @@ public final class CookieJar {
      * @return a new jar that keeps nothing
      */
     public static CookieJar dummy() {
-        return new CookieJar(false, false);
+        return new CookieJar(false, false, InstantSource.system());
     }
 
     /**
@@ -198,7 +207,7 @@ public final class CookieJar {
         if (host != null) {
             boolean secure = "https".equalsIgnoreCase(url.getScheme()) || "wss".equalsIgnoreCase(url.getScheme());
             String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             var matching = new ArrayList<Kept>();
             synchronized (kept) {
                 dropExpired(now);
@@ -228,7 +237,7 @@ public final class CookieJar {
         if (!keeps) {
             return out;
         }
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         synchronized (kept) {
             dropExpired(now);
             kept.values().forEach(k -> out.add(k.asHttpCookie(now)));
@@ -258,7 +267,7 @@ public final class CookieJar {
         headers.forEach((name, values) -> {
             if (name != null && name.equalsIgnoreCase("Set-Cookie")) {
                 for (String value : values) {
-                    Kept k = parse(url, host, value);
+                    Kept k = parse(url, host, value, clock.millis());
                     if (k != null) {
                         keep(k);
                     }
@@ -273,7 +282,7 @@ public final class CookieJar {
      */
     private void keep(Kept k) {
         synchronized (kept) {
-            if (k.expiresAt() <= System.currentTimeMillis()) {
+            if (k.expiresAt() <= clock.millis()) {
                 kept.remove(k.key());
             } else {
                 kept.put(k.key(), k);
@@ -294,7 +303,7 @@ public final class CookieJar {
      * ignored: without a name-value pair, with a name that is not a token, or with a {@code Domain} the host is not
      * in.
      */
-    private static Kept parse(URI url, String host, String header) {
+    private static Kept parse(URI url, String host, String header, long now) {
         String[] parts = header.split(";");
         int eq = parts[0].indexOf('=');
         if (eq < 0) {
@@ -359,7 +368,6 @@ public final class CookieJar {
         } else if (!domainMatches(host, domain)) {
             return null;
         }
-        long now = System.currentTimeMillis();
         long expiresAt = maxAge != null ? (maxAge <= 0 ? Long.MIN_VALUE : saturatedAdd(now, maxAge))
                 : expires != null ? expires : Kept.SESSION;
         return new Kept(name, value, domain, hostOnly, path == null ? defaultPath(url) : path, secure, httpOnly,

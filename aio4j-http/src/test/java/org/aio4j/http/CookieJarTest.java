@@ -341,4 +341,23 @@ class CookieJarTest {
         assertThatThrownBy(() -> new CookieJar().updateCookies(Map.of("a", "caf\u00e9"), URI.create("http://e.test/")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cookie a");
     }
+    /**
+     * A cookie expires by the wall clock, as aiohttp's jar ({@code datetime.now()}), not a loop's: {@code Max-Age}
+     * seconds after it was set, at its {@code Expires} date. The clock here is the test's.
+     */
+    @Test
+    void aCookieExpiresByTheWallClockAfterMaxAgeOrAtItsExpiresDate() {
+        var now = new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2099-10-21T07:00:00Z"));
+        var jar = new CookieJar(false, now::get);
+        URI url = URI.create("http://example.com/");
+        jar.store(url, Map.of("Set-Cookie", List.of("a=1; Max-Age=60", "b=1; Expires=Wed, 21 Oct 2099 07:28:00 GMT")));
+        assertThat(jar.cookies()).extracting(HttpCookie::getMaxAge).containsExactly(60L, 1680L);
+        now.set(now.get().plusSeconds(59));
+        assertThat(jar.cookieHeader(url, null)).isEqualTo("a=1; b=1");
+        now.set(now.get().plusSeconds(1));
+        assertThat(jar.cookieHeader(url, null)).isEqualTo("b=1");
+        now.set(java.time.Instant.parse("2099-10-21T07:28:00Z"));
+        assertThat(jar.cookieHeader(url, null)).isNull();
+        assertThat(jar.cookies()).isEmpty();
+    }
 }
