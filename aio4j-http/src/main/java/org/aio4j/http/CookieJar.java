@@ -38,9 +38,12 @@ import java.util.regex.Pattern;
  */
 public final class CookieJar {
 
-    /** An IPv4 address, or an IPv6 one (with or without its brackets): a host whose cookies an unsafe jar keeps. */
+    /**
+     * An IPv4 address, or an IPv6 one (with or without its brackets, with or without a zone, {@code %eth0}): a host
+     * whose cookies an unsafe jar keeps.
+     */
     private static final Pattern IP_ADDRESS =
-            Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*]?");
+            Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[^\\]]*)?]?");
 
     /** A cookie kept: RFC 6265 5.3's record ({@code expiresAt} in epoch milliseconds, or none for the session's). */
     private record Kept(String name, String value, String domain, boolean hostOnly, String path, boolean secure,

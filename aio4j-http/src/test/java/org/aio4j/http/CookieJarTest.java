@@ -360,4 +360,15 @@ class CookieJarTest {
         assertThat(jar.cookieHeader(url, null)).isNull();
         assertThat(jar.cookies()).isEmpty();
     }
+    /**
+     * An IPv6 address with a zone ({@code [fe80::1%25eth0]}) is an IP address too: a safe jar refuses its cookies. Its
+     * {@code %} made it a name, whose cookies were kept (aiohttp 3.8 misses it as well).
+     */
+    @Test
+    void aSafeJarRefusesTheCookiesOfAnIpv6AddressWithAZone() {
+        assertThat(after(new CookieJar(), "http://[fe80::1%25eth0]:8080/", List.of("a=1"),
+                "http://[fe80::1%25eth0]:8080/")).isNull();
+        assertThat(after(new CookieJar(true), "http://[fe80::1%25eth0]:8080/", List.of("a=1"),
+                "http://[fe80::1%25eth0]:8080/")).isEqualTo("a=1");
+    }
 }
