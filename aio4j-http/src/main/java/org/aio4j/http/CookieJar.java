@@ -1,7 +1,12 @@
 package org.aio4j.http;
 
+import java.io.IOException;
 import java.net.HttpCookie;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.DateTimeException;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
@@ -29,7 +34,8 @@ import java.util.regex.Pattern;
  *
  * <p>As aiohttp's default {@code CookieJar(unsafe=False)}, a jar refuses the cookies of a host that is an IP address
  * ({@code http://127.0.0.1/}); {@code new CookieJar(true)} ({@code unsafe=True}) keeps them. {@link #dummy()} is
- * aiohttp's {@code DummyCookieJar}, which keeps nothing.
+ * aiohttp's {@code DummyCookieJar}, which keeps nothing. {@link #save} and {@link #load} keep a jar's cookies in a
+ * file from one run to the next (aiohttp's {@code jar.save} and {@code jar.load}), in curl's cookie file format.
  *
  * <p>What the session does not see it cannot keep: the cookies of the 3xx responses a transport follows on its own
  * (the final response's are kept), and the redirected request goes without the cookies of its new URL.
@@ -56,14 +62,7 @@ public final class CookieJar {
         }
 
         HttpCookie asHttpCookie(long now) {
-            var c = new HttpCookie(name, value);
-            c.setVersion(0);
-            c.setDomain(domain);
-            c.setPath(path);
-            c.setSecure(secure);
-            c.setHttpOnly(httpOnly);
-            c.setMaxAge(expiresAt == SESSION ? -1 : Math.max(1, (expiresAt - now + 999) / 1000));
-            return c;
+            return new SetCookie(name, value, domain, path, secure, httpOnly, expiresAt).asHttpCookie(now);
         }
     }
 
@@ -251,6 +250,133 @@ public final class CookieJar {
         return out;
     }
 
+    /** The first line of a file {@link #save} writes, as curl's. */
+    private static final String NETSCAPE_HEADER = "# Netscape HTTP Cookie File";
+    /** curl's mark of an HttpOnly cookie, before the domain of its line. */
+    private static final String HTTP_ONLY_PREFIX = "#HttpOnly_";
+
+    /**
+     * Writes the cookies the jar keeps to {@code file}, replacing it: aiohttp's {@code jar.save(file_path)}, in the
+     * Netscape cookie file format that curl and wget read and write ({@code curl -b file}) where aiohttp pickles.
+     * One line per cookie that has not expired: domain (with a leading dot for a domain cookie), whether hosts under
+     * it match, path, {@code Secure}, expiry in epoch seconds ({@code 0} for a session cookie, which is saved too,
+     * as aiohttp saves it), name and value; an {@code HttpOnly} cookie's domain carries curl's {@code #HttpOnly_}.
+     * The cookies for every URL ({@link #updateCookies} without a URL, {@code ClientSession.Builder.cookie}) are the
+     * session's settings rather than what servers set, and are not saved. The file is written beside its place first
+     * and then moved there, so that a crash leaves the old file or the new one, never part of one.
+     *
+     * @param file where to write
+     * @throws IOException          if the file cannot be written
+     * @throws NullPointerException if {@code file} is null
+     */
+    public void save(Path file) throws IOException {
+        Objects.requireNonNull(file, "file must not be null");
+        var text = new StringBuilder(NETSCAPE_HEADER).append("\n# written by aio4j's CookieJar.save\n\n");
+        long now = clock.millis();
+        synchronized (kept) {
+            dropExpired(now);
+            for (Kept k : kept.values()) {
+                long seconds = k.expiresAt() == Kept.SESSION ? 0 : Math.max(1, (k.expiresAt() - 1) / 1000 + 1);
+                text.append(k.httpOnly() ? HTTP_ONLY_PREFIX : "").append(k.hostOnly() ? "" : ".").append(k.domain())
+                        .append('\t').append(k.hostOnly() ? "FALSE" : "TRUE").append('\t').append(k.path())
+                        .append('\t').append(k.secure() ? "TRUE" : "FALSE").append('\t').append(seconds)
+                        .append('\t').append(k.name()).append('\t').append(k.value()).append('\n');
+            }
+        }
+        Path absolute = file.toAbsolutePath();
+        Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(temp, text, StandardCharsets.ISO_8859_1); // as headers are read: byte for byte
+            try {
+                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Replaces the cookies the jar keeps with those of {@code file}: aiohttp's {@code jar.load(file_path)}, reading
+     * the Netscape cookie file that {@link #save}, curl ({@code curl -c file}) or wget writes. Blank lines and lines
+     * starting with {@code #} are skipped, but for curl's {@code #HttpOnly_} before a domain; a cookie that has
+     * expired is left out. The cookies for every URL stay as they were (they are not saved). Read whole before the
+     * jar changes: a file with a line that is not a cookie leaves the jar as it was. A dummy jar keeps nothing.
+     *
+     * @param file the file to read
+     * @throws IOException          if the file cannot be read, or a line of it is not a cookie in that format (the
+     *                              message names the file, the line and what is wrong with it)
+     * @throws NullPointerException if {@code file} is null
+     */
+    public void load(Path file) throws IOException {
+        Objects.requireNonNull(file, "file must not be null");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+        var read = new ArrayList<Kept>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || (line.startsWith("#") && !line.startsWith(HTTP_ONLY_PREFIX))) {
+                continue;
+            }
+            try {
+                read.add(cookieOfLine(line));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ":" + (i + 1) + ": not a cookie of a Netscape cookie file: "
+                        + e.getMessage(), e);
+            }
+        }
+        if (!keeps) {
+            return;
+        }
+        long now = clock.millis();
+        synchronized (kept) {
+            kept.clear();
+            for (Kept k : read) {
+                if (k.expiresAt() > now) {
+                    kept.put(k.key(), k);
+                }
+            }
+        }
+    }
+
+    /** The cookie of one line of a Netscape cookie file; throws IllegalArgumentException saying what is wrong. */
+    private static Kept cookieOfLine(String line) {
+        String[] f = line.split("\t", 7);
+        if (f.length != 7) {
+            throw new IllegalArgumentException("expected 7 fields separated by tabs (domain, subdomains, path, secure,"
+                    + " expiry, name, value), got " + f.length);
+        }
+        boolean httpOnly = f[0].startsWith(HTTP_ONLY_PREFIX);
+        String domain = (httpOnly ? f[0].substring(HTTP_ONLY_PREFIX.length()) : f[0]).toLowerCase(Locale.ROOT);
+        boolean subdomains = flag(f[1], "subdomains");
+        domain = domain.startsWith(".") ? domain.substring(1) : domain;
+        if (domain.isEmpty() || !f[2].startsWith("/")) {
+            throw new IllegalArgumentException(domain.isEmpty() ? "empty domain" : "path '" + f[2]
+                    + "' does not start with /");
+        }
+        long expiry;
+        try {
+            expiry = Long.parseLong(f[4]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expiry '" + f[4] + "' is not a number of seconds", e);
+        }
+        HttpCookie c = cookie(f[5], f[6]); // a valid name, a value a Cookie header can carry
+        long expiresAt = expiry <= 0 ? Kept.SESSION
+                : expiry >= (Kept.SESSION - 1) / 1000 ? Kept.SESSION - 1 : expiry * 1000;
+        return new Kept(c.getName(), c.getValue(), domain, !subdomains, f[2], flag(f[3], "secure"), httpOnly,
+                expiresAt);
+    }
+
+    private static boolean flag(String field, String what) {
+        if (field.equalsIgnoreCase("TRUE")) {
+            return true;
+        }
+        if (field.equalsIgnoreCase("FALSE")) {
+            return false;
+        }
+        throw new IllegalArgumentException(what + " must be TRUE or FALSE, got '" + field + "'");
+    }
+
     /** Removes every cookie: aiohttp's {@code jar.clear()}. */
     public void clear() {
         synchronized (kept) {
@@ -303,10 +429,74 @@ public final class CookieJar {
 
     /**
      * The cookie of one {@code Set-Cookie} header from {@code url} (RFC 6265 5.2 and 5.3), or null if it is to be
-     * ignored: without a name-value pair, with a name that is not a token, or with a {@code Domain} the host is not
-     * in.
+     * ignored: one {@link #read} ignores, or one with a {@code Domain} the host is not in.
      */
     private static Kept parse(URI url, String host, String header, long now) {
+        SetCookie c = read(header, now);
+        if (c == null) {
+            return null;
+        }
+        boolean hostOnly = c.domain() == null;
+        if (!hostOnly && !domainMatches(host, c.domain())) {
+            return null;
+        }
+        return new Kept(c.name(), c.value(), hostOnly ? host : c.domain(), hostOnly,
+                c.path() == null ? defaultPath(url) : c.path(), c.secure(), c.httpOnly(), c.expiresAt());
+    }
+
+    /**
+     * The cookies that the {@code Set-Cookie} headers among {@code headers} set, by name, in the order they came (a
+     * later one of a name replacing an earlier), as {@link #read} reads them, for {@link ClientResponse#cookies()}.
+     */
+    static Map<String, HttpCookie> setBy(Map<String, List<String>> headers, long now) {
+        var out = new LinkedHashMap<String, HttpCookie>();
+        headers.forEach((name, values) -> {
+            if (name != null && name.equalsIgnoreCase("Set-Cookie")) {
+                for (String value : values) {
+                    SetCookie c = read(value, now);
+                    if (c != null) {
+                        out.remove(c.name()); // a later one goes last
+                        out.put(c.name(), c.asHttpCookie(now));
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * What one {@code Set-Cookie} header says, before the cookie is placed (RFC 6265 5.2): its {@code Domain} (in
+     * lower case, without a leading dot) and {@code Path} null where it gives none, or none that counts; its expiry
+     * in epoch milliseconds, {@link Kept#SESSION} if it has none.
+     */
+    private record SetCookie(String name, String value, String domain, String path, boolean secure,
+            boolean httpOnly, long expiresAt) {
+
+        HttpCookie asHttpCookie(long now) {
+            var c = new HttpCookie(name, value);
+            c.setVersion(0);
+            c.setDomain(domain);
+            c.setPath(path);
+            c.setSecure(secure);
+            c.setHttpOnly(httpOnly);
+            c.setMaxAge(maxAgeSeconds(expiresAt, now));
+            return c;
+        }
+    }
+
+    /**
+     * {@link HttpCookie#setMaxAge}'s reading of an expiry: -1 for a session cookie, 0 for one expired at
+     * {@code now}, else the seconds left, rounded up.
+     */
+    private static long maxAgeSeconds(long expiresAt, long now) {
+        return expiresAt == Kept.SESSION ? -1 : expiresAt <= now ? 0 : (expiresAt - now - 1) / 1000 + 1;
+    }
+
+    /**
+     * The cookie one {@code Set-Cookie} header sets (RFC 6265 5.2), or null if it is to be ignored: without a
+     * name-value pair, with a name that is not a token, or with a value a {@code Cookie} header cannot carry.
+     */
+    private static SetCookie read(String header, long now) {
         String[] parts = header.split(";");
         int eq = parts[0].indexOf('=');
         if (eq < 0) {
@@ -341,7 +531,9 @@ public final class CookieJar {
                         domain = d.isEmpty() || d.endsWith(".") ? null : d.toLowerCase(Locale.ROOT);
                     }
                 }
-                case "path" -> path = val.startsWith("/") ? val : null;
+                // RFC 6265 4.1.1: a path-value has no control character (a tab would also cut a line of save's file)
+                case "path" -> path = val.startsWith("/") && val.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f)
+                        ? val : null;
                 case "secure" -> secure = true;
                 case "httponly" -> httpOnly = true;
                 case "max-age" -> {
@@ -365,16 +557,9 @@ public final class CookieJar {
                 }
             }
         }
-        boolean hostOnly = domain == null;
-        if (hostOnly) {
-            domain = host;
-        } else if (!domainMatches(host, domain)) {
-            return null;
-        }
         long expiresAt = maxAge != null ? (maxAge <= 0 ? Long.MIN_VALUE : saturatedAdd(now, maxAge))
                 : expires != null ? expires : Kept.SESSION;
-        return new Kept(name, value, domain, hostOnly, path == null ? defaultPath(url) : path, secure, httpOnly,
-                expiresAt);
+        return new SetCookie(name, value, domain, path, secure, httpOnly, expiresAt);
     }
 
     /** A Max-Age of more digits than a long holds. */
