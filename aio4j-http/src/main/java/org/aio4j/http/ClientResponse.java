@@ -2,6 +2,7 @@ package org.aio4j.http;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.HttpCookie;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -195,7 +197,7 @@ public final class ClientResponse {
      */
     public String text(CodingErrorAction onInvalid) {
         Objects.requireNonNull(onInvalid, "onInvalid must not be null");
-        Charset charset = charset();
+        Charset charset = textCharset();
         CharsetDecoder decoder = charset.newDecoder().onMalformedInput(onInvalid).onUnmappableCharacter(onInvalid);
         ByteBuffer in = ByteBuffer.wrap(body);
         try {
@@ -311,21 +313,73 @@ public final class ClientResponse {
         return this;
     }
 
-    private Charset charset() {
+    /**
+     * The media type of the body: the {@code Content-Type} header without its parameters, in lower case, as
+     * aiohttp's {@code resp.content_type}. Without such a header, {@code application/octet-stream} (RFC 9110 8.3);
+     * with one that is not a {@code type/subtype}, {@code text/plain}, as aiohttp reads it (Python's
+     * {@code email.message}).
+     *
+     * @return the media type, e.g. {@code text/html}
+     */
+    public String contentType() {
+        String type = header("Content-Type");
+        if (type == null) {
+            return "application/octet-stream";
+        }
+        int semicolon = type.indexOf(';');
+        String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        int slash = media.indexOf('/');
+        return slash < 0 || media.indexOf('/', slash + 1) >= 0 ? "text/plain" : media;
+    }
+
+    /**
+     * The {@code charset} parameter of the {@code Content-Type} header, as the server wrote it (without quotes), or
+     * empty if it has none: aiohttp's {@code resp.charset}. {@link #text()} decodes with it when the JDK knows it.
+     *
+     * @return the charset the header names, if any
+     */
+    public Optional<String> charset() {
         String type = header("Content-Type");
         if (type != null) {
-            for (String param : type.split(";")) {
-                String p = param.trim();
-                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
-                    try {
-                        return Charset.forName(p.substring(8).replace("\"", "").trim());
-                    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-                        return StandardCharsets.UTF_8;
-                    }
+            String[] params = type.split(";");
+            for (int i = 1; i < params.length; i++) {
+                String p = params[i].trim();
+                int eq = p.indexOf('=');
+                if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase("charset")) {
+                    return Optional.of(p.substring(eq + 1).trim().replace("\"", ""));
                 }
             }
         }
-        return StandardCharsets.UTF_8;
+        return Optional.empty();
+    }
+
+    /**
+     * The cookies this response sets, by name, from its {@code Set-Cookie} headers: aiohttp's {@code resp.cookies}.
+     * In the order they came; a later one of a name replaces an earlier. Each as its header gave it: a
+     * {@link HttpCookie#getDomain() domain} and {@link HttpCookie#getPath() path} only where it gave them, a
+     * {@link HttpCookie#getMaxAge() maxAge} from its {@code Max-Age} or {@code Expires} (0 for one that deletes the
+     * cookie, -1 for a session cookie), the value as it was set, quotes included. A header the session's
+     * {@link CookieJar} ignores (without a name-value pair, with a name that is not a token, or a value that a
+     * {@code Cookie} header cannot carry) is not listed. Whether the jar kept them is another matter: see
+     * {@link CookieJar}; a default jar keeps none from a host that is an IP address.
+     *
+     * @return a new map of cookie names to cookies, empty if the response sets none
+     */
+    public Map<String, HttpCookie> cookies() {
+        return CookieJar.setBy(headers, System.currentTimeMillis());
+    }
+
+    /** The charset {@link #text()} decodes with: the header's, else UTF-8 (also for one the JDK does not know). */
+    private Charset textCharset() {
+        String name = charset().orElse(null);
+        if (name == null || name.isEmpty()) {
+            return StandardCharsets.UTF_8;
+        }
+        try {
+            return Charset.forName(name);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+            return StandardCharsets.UTF_8;
+        }
     }
 
     @Override

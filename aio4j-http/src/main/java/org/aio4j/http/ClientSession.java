@@ -356,6 +356,55 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
+     * Sends {@code HEAD url}: aiohttp's {@code await session.head(url)}; otherwise as {@link #get(String)}. The
+     * response has the headers a GET would have and an empty body. Unlike aiohttp's {@code head}, which does not
+     * follow redirects unless told to, it follows them as every request does here (redirects are the transport's).
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, with an empty body
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse head(String url) throws ClientException {
+        return request(ClientRequest.of("HEAD", url));
+    }
+
+    /**
+     * Sends {@code PATCH url} with {@code body}: aiohttp's {@code await session.patch(url, data=body)}; otherwise as
+     * {@link #post}.
+     *
+     * @param url  an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @param body the body to send (not copied: do not change it until this returns), or {@code null} for none
+     * @return the response, its body read
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse patch(String url, byte[] body) throws ClientException {
+        return request(ClientRequest.of("PATCH", url).withBody(body));
+    }
+
+    /**
+     * Sends {@code OPTIONS url}: aiohttp's {@code await session.options(url)}; otherwise as {@link #get(String)}.
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, its body read
+     * @throws ClientException          if the exchange fails or times out (see the class comment)
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public ClientResponse options(String url) throws ClientException {
+        return request(ClientRequest.of("OPTIONS", url));
+    }
+
+    /**
      * Sends {@code request} and suspends the calling task until the whole response has arrived: aiohttp's
      * {@code await session.request(...)}.
      *

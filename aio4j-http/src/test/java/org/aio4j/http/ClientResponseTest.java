@@ -78,6 +78,69 @@ class ClientResponseTest {
         }
     }
 
+    // ---- contentType(), charset(), cookies(): aiohttp's resp.content_type, resp.charset, resp.cookies
+
+    /** Each header against what aiohttp 3.8's {@code resp.content_type} and {@code resp.charset} give for it. */
+    @Test
+    void contentTypeAndCharsetReadTheHeaderAsAiohttpDoes() {
+        record Case(String header, String type, String charset) {
+        }
+        for (Case c : List.of(
+                new Case(null, "application/octet-stream", null),
+                new Case("Text/HTML; Charset=\"UTF-8\"", "text/html", "UTF-8"),
+                new Case("application/json;charset=latin-1; x=y", "application/json", "latin-1"),
+                new Case(" application/JSON ", "application/json", null),
+                new Case("text/plain; charset=", "text/plain", ""),
+                new Case("text", "text/plain", null),
+                new Case("", "text/plain", null),
+                new Case("a/b/c", "text/plain", null))) {
+            ClientResponse r = response(c.header(), new byte[0]);
+            assertThat(r.contentType()).as("%s", c.header()).isEqualTo(c.type());
+            assertThat(r.charset()).as("%s", c.header()).isEqualTo(java.util.Optional.ofNullable(c.charset()));
+        }
+        // text() decodes with a charset the JDK knows, and with UTF-8 otherwise
+        byte[] cafe = "caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(response("text/plain; charset=no-such-charset", cafe).text()).isEqualTo("caf\u00e9");
+        assertThat(response("text/plain; Charset = \"latin1\"", new byte[] {'c', 'a', 'f', (byte) 0xE9}).text())
+                .isEqualTo("caf\u00e9");
+    }
+
+    /**
+     * Each Set-Cookie as its header gave it, by name, a later one of a name in place of (and after) the earlier; one
+     * the jar ignores is not there. Java's {@code HttpCookie.parse}, which docs/http.md sent porters to before, reads
+     * a header with both {@code Max-Age} and an {@code Expires} date as several cookies, cut at the date's comma.
+     */
+    @Test
+    void cookiesAreThoseTheSetCookieHeadersSetAsTheyGaveThem() {
+        var r = new ClientResponse("GET", URI.create("http://127.0.0.1:1/page"), 200, Map.of("Set-Cookie", List.of(
+                "a=1; Path=/x; Max-Age=0",
+                "b=\"q v\"; Secure; HttpOnly",
+                "bad name=3",
+                "c=4; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Max-Age=3600",
+                "d=5; Domain=.Example.COM; Path=/x; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+                "a=2")), new byte[0]);
+        var cookies = r.cookies();
+        assertThat(cookies).containsOnlyKeys("b", "c", "d", "a");
+        assertThat(List.copyOf(cookies.keySet())).containsExactly("b", "c", "d", "a");
+        var a = cookies.get("a");
+        assertThat(a.getValue()).isEqualTo("2");
+        assertThat(a.getPath()).isNull();
+        assertThat(a.getMaxAge()).isEqualTo(-1);
+        var b = cookies.get("b");
+        assertThat(b.getValue()).isEqualTo("\"q v\"");
+        assertThat(b.getSecure()).isTrue();
+        assertThat(b.isHttpOnly()).isTrue();
+        assertThat(b.getDomain()).isNull();
+        var c = cookies.get("c");
+        assertThat(c.getValue()).isEqualTo("4");
+        assertThat(c.getMaxAge()).as("Max-Age wins over Expires").isBetween(3590L, 3600L);
+        var d = cookies.get("d");
+        assertThat(d.getDomain()).isEqualTo("example.com");
+        assertThat(d.getPath()).isEqualTo("/x");
+        assertThat(d.getMaxAge()).as("an Expires date past: a deletion").isZero();
+        assertThat(response("text/plain", new byte[0]).cookies()).isEmpty();
+    }
+
     // ---- json(): aiohttp's resp.json(loads=..., content_type=...), with the caller's JSON library as loads
 
     @Test

@@ -448,6 +448,46 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * A response's {@code cookies()} are those its {@code Set-Cookie} headers set, whatever case the transport gives
+     * the header's name in, and whether or not the session's jar keeps them (the default jar keeps none from
+     * 127.0.0.1, as aiohttp's, yet aiohttp's {@code resp.cookies} lists them).
+     */
+    @Test
+    void aResponsesCookiesAreThoseItsSetCookieHeadersSet() throws Exception {
+        String login = "HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; Path=/; HttpOnly\r\nset-cookie: theme=dark\r\n"
+                + "Content-Length: 2\r\nConnection: close\r\n\r\nok";
+        try (var canned = CannedServer.start(login); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/login")));
+            assertThat(r.cookies()).containsOnlyKeys("sid", "theme");
+            assertThat(r.cookies().get("sid").getValue()).isEqualTo("abc");
+            assertThat(r.cookies().get("sid").isHttpOnly()).isTrue();
+            assertThat(r.cookies().get("sid").getPath()).isEqualTo("/");
+            assertThat(http.cookieJar().cookies()).isEmpty();
+        }
+    }
+
+    /** {@code head}, {@code patch} and {@code options} send their method, PATCH with its body; HEAD gets no body. */
+    @Test
+    void headPatchAndOptionsSendTheirMethods() throws Exception {
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close"
+                + "\r\n\r\n";
+        try (var canned = CannedServer.start(head); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.head(canned.url("/x")));
+            assertThat(canned.requestLines()).containsExactly("HEAD /x HTTP/1.1");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("Content-Length")).isEqualTo("5");
+            assertThat(r.read()).isEmpty();
+        }
+        try (var http = session()) {
+            List<String> echoed = Loops.run(() -> List.of(
+                    http.patch("/echo", "hi".getBytes(StandardCharsets.UTF_8)).text(),
+                    http.options("/echo").text()));
+            assertThat(echoed.get(0)).startsWith("PATCH /echo\n").endsWith("\n\nhi");
+            assertThat(echoed.get(1)).startsWith("OPTIONS /echo\n");
+        }
+    }
+
     /** A 200 with the body {@code ok}, for {@link CannedServer}. */
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 
