@@ -1244,6 +1244,52 @@ public final class Aio {
     }
 
     /**
+     * Opens a UDP endpoint bound to {@code localHost}:{@code localPort}: asyncio's
+     * {@code loop.create_datagram_endpoint(protocol_factory, local_addr=(host, port))}, in direct style (see
+     * {@link DatagramEndpoint}: {@code receive()} for {@code datagram_received}, {@code sendTo(data, addr)}). The
+     * calling task suspends while the name is resolved and the socket opened, on a thread of their own. The loop's
+     * close closes the endpoint if it is still open.
+     *
+     * @param localHost the host name or address literal to bind to, or null for every interface
+     * @param localPort the port, 0 to 65535 (0: one the system chooses, {@link DatagramEndpoint#localAddress()})
+     * @return the endpoint, receiving
+     * @throws java.net.UnknownHostException if {@code localHost} cannot be resolved
+     * @throws java.net.BindException        if the address is in use or not local
+     * @throws java.io.IOException           any other error opening the socket
+     * @throws CancellationException         if the calling task is cancelled meanwhile (a socket opened meanwhile
+     *                                       is closed)
+     * @throws IllegalArgumentException      if {@code localPort} is out of range
+     * @throws IllegalStateException         if not called from a task of a running loop
+     */
+    public static DatagramEndpoint createDatagramEndpoint(String localHost, int localPort)
+            throws java.io.IOException {
+        return DatagramEndpoint.create(localHost, localPort, null, 0, DatagramEndpoint.RECEIVE_BUFFER);
+    }
+
+    /**
+     * As {@link #createDatagramEndpoint(String, int)}, connected to {@code remoteHost}:{@code remotePort}: asyncio's
+     * {@code create_datagram_endpoint(..., local_addr=..., remote_addr=(host, port))}. A connected endpoint sends to
+     * that address alone ({@link DatagramEndpoint#sendTo(byte[])}), receives only what comes from it, and learns
+     * from the system when nothing listens there (a {@link java.net.PortUnreachableException} from a later
+     * {@code receive()}, asyncio's {@code error_received}).
+     *
+     * @param localHost  the host to bind to, or null for every interface (with {@code localPort} 0: asyncio's
+     *                   {@code remote_addr} alone)
+     * @param localPort  the local port, 0 to 65535 (0: one the system chooses)
+     * @param remoteHost the host name or address literal of the remote endpoint
+     * @param remotePort its port, 1 to 65535
+     * @return the endpoint, connected and receiving
+     * @throws java.io.IOException      as {@link #createDatagramEndpoint(String, int)}, also for {@code remoteHost}
+     * @throws NullPointerException     if {@code remoteHost} is null
+     * @throws IllegalArgumentException if a port is out of range
+     */
+    public static DatagramEndpoint createDatagramEndpoint(String localHost, int localPort, String remoteHost,
+                                                          int remotePort) throws java.io.IOException {
+        Objects.requireNonNull(remoteHost, "remoteHost must not be null");
+        return DatagramEndpoint.create(localHost, localPort, remoteHost, remotePort, DatagramEndpoint.RECEIVE_BUFFER);
+    }
+
+    /**
      * Starts {@code program} with {@code args}, its standard input, output and error pipes of the loop: asyncio's
      * {@code create_subprocess_exec(program, *args, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. (Pipes are the
      * {@link ProcessBuilder}'s default; asyncio's is to inherit the three. Use
