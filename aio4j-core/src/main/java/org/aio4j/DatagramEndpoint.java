@@ -108,7 +108,7 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     /** The address of a connected endpoint, or null. */
     private final InetSocketAddress remote;
     /** On the loop: what the receiving thread brought, a {@link Datagram} or an {@link IOException}, in order. */
-    private final Queue<Object> received = new Queue<>();
+    private final Queue<Object> received = new Queue<>().reportedAs(this);
     /** Room for what the receiving thread may bring: it takes one before each receive, a task's take gives it back. */
     private final java.util.concurrent.Semaphore room;
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();

@@ -75,11 +75,16 @@ abstract class LoopBound {
         return t != null ? t : l.taskAwaiting(this, typeName() + "." + method); // the latter throws: a callback
     }
 
-    /** A new pending future of {@code l} that a waiter suspends on; deadlock reports name this object. */
+    /** A new pending future of {@code l} that a waiter suspends on; deadlock reports name {@link #waitSubject()}. */
     final <T> Future<T> newWaiter(EventLoop l) {
         Future<T> f = new Future<>(l);
-        f.owner = this;
+        f.owner = waitSubject();
         return f;
+    }
+
+    /** What task dumps and deadlock reports say a task waiting on this object waits on: the object itself. */
+    Object waitSubject() {
+        return this;
     }
 
     /** Whether {@code waiter} was completed with {@code true}: woken with a promise, not cancelled. */

@@ -77,6 +77,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     private boolean shutdown;
     /** shutdown(true) removed the items: items promised before are gone. */
     private boolean dropped;
+    /** What a task waiting on this queue is reported waiting on, if not the queue: the owner of an internal one. */
+    private Object waitSubject;
 
     /** Creates an unbounded queue. */
     public Queue() {
@@ -132,6 +134,17 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
     }
 
     // ---- size
+
+    /** An internal queue of {@code owner}'s: reports of a task waiting on it name {@code owner}. */
+    Queue<T> reportedAs(Object owner) {
+        waitSubject = owner;
+        return this;
+    }
+
+    @Override
+    Object waitSubject() {
+        return waitSubject != null ? waitSubject : this;
+    }
 
     /**
      * The maximum number of items, 0 for unbounded: asyncio's {@code maxsize}.

@@ -140,6 +140,20 @@ class DatagramEndpointTest {
     }
 
     @Test
+    void aTaskWaitingInReceiveIsReportedWaitingOnTheEndpoint() throws Exception {
+        Aio.run(() -> {
+            try (var ep = Aio.createDatagramEndpoint(HOST, 0)) {
+                Task<DatagramEndpoint.Datagram> waiting = Aio.createTask(ep::receive, "receiver");
+                Aio.sleep(0);
+                assertThat(Aio.getRunningLoop().dumpTasks())
+                        .contains("receiver waits on UDP endpoint " + ep.localAddress()).doesNotContain("Queue[");
+                waiting.cancel();
+            }
+            return null;
+        });
+    }
+
+    @Test
     void closeWakesAWaitingReceiveAndClosesTheSocketOnceWhatWasQueuedIsSent() throws Exception {
         try (var peer = DatagramChannel.open().bind(new InetSocketAddress(HOST, 0))) {
             var peerAddress = (InetSocketAddress) peer.getLocalAddress();
