@@ -64,7 +64,15 @@ final class Runners {
         }
         loop.runUntilComplete(Aio_gatherWithExceptions(loop, pending));
         for (Task<?> t : pending) {
-            if (!t.isCancelled() && t.peekException() != null) {
+            if (t.isCancelled()) {
+                // A clean-up that failed as the cancellation unwound the task (a resource's close(), say): Java
+                // attaches it to the cancellation, where Python's exception replaces it and asyncio reports the task
+                // as failed. The gather above retrieved it, so the loop's close would not report it.
+                for (Throwable failure : t.attachedFailures()) {
+                    loop.callExceptionHandler(new ExceptionContext("unhandled exception during " + who
+                            + " shutdown, attached to the cancellation of the task as it unwound", failure, t, null));
+                }
+            } else if (t.peekException() != null) {
                 t.markRetrieved();
                 loop.callExceptionHandler(new ExceptionContext(
                         "unhandled exception during " + who + " shutdown", t.peekException(), t, null));

@@ -125,6 +125,30 @@ class RunnerTest {
     }
 
     @Test
+    void closeReportsAResourceWhoseCloseFailsAsTheCancellationUnwindsATask() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        runner.run(() -> {
+            Aio.createTask(() -> {
+                try (AutoCloseable resource = () -> {
+                    throw new IllegalStateException("close failed");
+                }) {
+                    Aio.sleep(10);
+                }
+                return null;
+            }, "worker");
+            Aio.sleep(1);
+        });
+        runner.close(); // cancels the worker: the close's failure is suppressed on its cancellation
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo("unhandled exception during Runner.close() shutdown, attached to the"
+                    + " cancellation of the task as it unwound");
+            assertThat(c.exception()).hasMessage("close failed");
+            assertThat(((Task<?>) c.future()).getName()).isEqualTo("worker");
+        });
+    }
+
+    @Test
     void aClosedRunnerRefusesWorkAndClosesOnlyOnce() throws Exception {
         int[] made = {0};
         Runner unused = new Runner(() -> {

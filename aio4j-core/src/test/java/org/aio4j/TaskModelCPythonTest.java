@@ -517,6 +517,28 @@ class TaskModelCPythonTest {
     }
 
     /*
+     * As above, with the clean-up's failure raised from a finally block while the CancelledError unwinds, which in
+     * Java is attached to the cancellation (suppressed) rather than replacing it:
+     *     async def w():
+     *         try: await asyncio.sleep(10)
+     *         finally: raise RuntimeError("clean-up failed")
+     * CPython 3.13: handler unhandled exception during asyncio.run() shutdown RuntimeError('clean-up failed')
+     */
+    @Test
+    void aFailureAttachedToTheCancellationOfATaskLeftWhenMainReturnsIsReported() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        TestLoops.runVirtual(errors, () -> {
+            Aio.createTask(TestLoops.attachingToItsCancellation(new IllegalStateException("clean-up failed")));
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).startsWith("unhandled exception during Aio.run() shutdown");
+            assertThat(c.exception()).hasMessage("clean-up failed");
+        });
+    }
+
+    /*
      * async def c(): pass
      * async def main():
      *     log(current_task().get_name())
