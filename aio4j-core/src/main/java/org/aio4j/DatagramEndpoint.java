@@ -47,9 +47,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Closing.</b> {@link #close()} (or the loop's close) drops the datagrams not yet received, wakes the tasks
  * waiting in {@code receive} with {@link ClosedChannelException}, and closes the socket once the datagrams queued
- * before it are sent (asyncio's {@code close()}; the loop's close does not wait for them). A task that waits in
- * {@code receive} waits for I/O: it is neither reported as deadlocked nor a reason for a virtual clock to jump, as a
- * stream read is not.
+ * before it are sent (asyncio's {@code close()}). The loop's close closes an endpoint left open the same way, and
+ * returns once the datagrams queued are sent: a program that sent a datagram and ended has sent it, as under asyncio,
+ * whose {@code sendto} hands it to the system at once. A task that waits in {@code receive} waits for I/O: it is
+ * neither reported as deadlocked nor a reason for a virtual clock to jump, as a stream read is not.
  *
  * <p>Not provided: {@code reuse_port}, {@code allow_broadcast}, Unix-domain datagram sockets, and the
  * protocol's {@code connection_made}/{@code connection_lost} callbacks (the endpoint is open when
@@ -113,11 +114,11 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     private final java.util.concurrent.Semaphore room;
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
     private final AtomicLong unsentBytes = new AtomicLong();
-    /** Set once by {@link #close()} or {@link #abort}; after it the threads end. */
+    /** Set once by {@link #close()} or the loop's close ({@link #closeWithLoop}); after it the threads end. */
     private final AtomicBoolean shut = new AtomicBoolean();
-    /** On the loop: {@link #close()} was called, or the loop learnt of the abort. */
+    /** On the loop: {@link #close()} was called, or the loop learnt of its close. */
     private boolean closing;
-    private final OpenStreams.Closer closer = this::abort;
+    private final OpenStreams.Closer closer = this::closeWithLoop;
     private final String description;
     private final Thread receiver;
     private final Thread sender;
@@ -426,14 +427,31 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
         Streams.closeQuietly(channel);
     }
 
-    /** From any thread (the loop's close): closes the socket now, dropping what is not sent; the threads end. */
-    private void abort() {
-        closeChannel();
+    /**
+     * On the thread closing the loop: the datagrams already queued by {@link #sendTo} are sent (asyncio's
+     * {@code sendto} hands a datagram to the system before it returns, so a program that sent and then ended has sent
+     * it), then the socket closes, which ends the receiving thread. Returns once the sending thread has ended; if
+     * the closing thread is interrupted meanwhile, the socket closes at once and what is not sent is dropped.
+     */
+    private void closeWithLoop() {
         endThreads();
-        loop.post(new Handle((Runnable) () -> {
+        loop.post(new Handle((Runnable) () -> { // refused by a loop that is closing: nothing waits on it any more
             closing = true;
             received.shutdown(true);
         }, null));
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                sender.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                closeChannel(); // the sending thread ends at its next send
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** How many datagrams (and errors) wait for a receive (for tests). */

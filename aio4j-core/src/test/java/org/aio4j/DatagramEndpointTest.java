@@ -202,6 +202,41 @@ class DatagramEndpointTest {
         assertThat(endpoint.get().isOpen()).isFalse();
     }
 
+    /**
+     * Datagrams queued by sendTo just before the program ends are sent: the loop's close, closing the endpoint left
+     * open, returns once the sending thread has sent them and ended. The peer reads only after Aio.run returns, so
+     * they must all have been handed to the system by then (150 small datagrams fit its receive buffer, asked for at
+     * 1 MiB, and granted at least 2 × 208 KiB, Linux's smallest rmem_max).
+     */
+    @Test
+    void theLoopsCloseSendsTheDatagramsQueuedBeforeItClosesAnEndpointLeftOpen() throws Exception {
+        int count = 150;
+        try (var peer = DatagramChannel.open()) {
+            peer.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
+            peer.bind(new InetSocketAddress(HOST, 0));
+            var peerAddress = (InetSocketAddress) peer.getLocalAddress();
+            var endpoint = new AtomicReference<DatagramEndpoint>();
+            Aio.run(() -> {
+                var ep = Aio.createDatagramEndpoint(HOST, 0);
+                endpoint.set(ep);
+                for (int i = 0; i < count; i++) {
+                    ep.sendTo(b("last words " + i), peerAddress);
+                }
+                return null; // left open, its datagrams still queued
+            });
+            Thread sender = endpoint.get().threads().get(1);
+            assertThat(sender.isAlive()).as("the sending thread, when Aio.run returns").isFalse();
+            peer.socket().setSoTimeout(30_000); // a guard against a hang if one was lost, not a synchronisation
+            var packet = new java.net.DatagramPacket(new byte[100], 100);
+            for (int i = 0; i < count; i++) {
+                peer.socket().receive(packet);
+                assertThat(new String(packet.getData(), 0, packet.getLength(), US_ASCII)).isEqualTo("last words " + i);
+            }
+            endpoint.get().threads().get(0).join(); // the receiving thread ends as the socket closes
+            assertThat(endpoint.get().isOpen()).isFalse();
+        }
+    }
+
     @Test
     void nothingListeningOnAConnectedEndpointsPortIsAnErrorOfTheNextReceiveAndTheEndpointStaysOpen() throws Exception {
         int freePort;
