@@ -196,8 +196,11 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
 
     /**
      * An iterator of {@code fn} applied to each item with at most {@code limit} calls running at once, each in its
-     * own task, results in input order. The first failure surfaces at its item, after the results of the items
-     * before it; the calls still running are then cancelled and awaited (a failure of one of them is attached to
+     * own task, results in input order. A helper task reads this iterator and starts a call whenever fewer than
+     * {@code limit} are running, so a result is emitted as soon as it and those before it are ready, not when this
+     * iterator has its next item (which may come only once the consumer has a result: a crawler). The first failure
+     * surfaces at its item, after the results of the items before it; the calls still running are then cancelled
+     * and awaited (a failure of one of them is attached to
      * the thrown exception as suppressed, never lost). Closing the result cancels the calls in flight and closes
      * this iterator; a call that had already failed when the consumer closed it (or was cancelled in it) is a
      * failure read ahead and never reached: it goes to the loop's exception handler, and {@code aclose()} does not

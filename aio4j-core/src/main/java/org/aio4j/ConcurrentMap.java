@@ -9,13 +9,16 @@ import java.util.concurrent.CancellationException;
  * {@link AsyncIterator#mapConcurrent} and {@link AsyncIterator#mapConcurrentUnordered}: each item is mapped in a task
  * of its own, at most {@code limit} at a time, and the results are emitted in input order or in completion order.
  *
- * <p>The body pulls an item from the upstream only when fewer than {@code limit} calls are in flight. A call's
- * failure is thrown at its item (after every result before it, in input order; when it ends, in completion order).
- * A failure of the upstream is thrown after the results of the items read before it; a cancellation of the
- * consuming task is thrown at once. What failed before the consumer reached it (the upstream, calls that ended with a
- * failure) is reported to the loop's exception handler if the consumer closes the iterator or is cancelled first
+ * <p>A helper task (the pump) reads the upstream and starts a call per item, only while fewer than {@code limit}
+ * calls are in flight; the body emits the results as the calls end. The two are apart so that a result is emitted as
+ * soon as it is ready, not held until the upstream has its next item, and so that an upstream fed by the consumer
+ * from the results (a crawler queueing the links of each page it gets) keeps going. A call's failure is thrown at its
+ * item (after every result before it, in input order; when it ends, in completion order). A failure of the upstream
+ * is thrown after the results of the items read before it; a cancellation of the consuming task is thrown at once.
+ * What failed before the consumer reached it (the upstream, calls that ended with a failure) is reported to the
+ * loop's exception handler if the consumer closes the iterator or is cancelled first
  * ({@link Failures#reportUnreceived}); {@code aclose()} throws only what failed as the close cancelled it. When the
- * body ends for any reason the calls still in flight are cancelled and awaited ({@link HelperTasks}).
+ * body ends for any reason the pump and the calls still in flight are cancelled and awaited ({@link HelperTasks}).
  */
 final class ConcurrentMap<T, R> {
 
@@ -30,10 +33,16 @@ final class ConcurrentMap<T, R> {
     /** Calls that ended, in completion order (unordered mode). */
     private final ArrayDeque<Task<R>> completed = new ArrayDeque<>();
     private HelperTasks helpers;
-    private Wakeup callEnded;
+    /** The body waits on it for a call to end (unordered), or for the pump to start a call or end. */
+    private Wakeup changed;
+    /** The pump waits on it for a call to leave {@link #inFlight}. */
+    private Wakeup roomFreed;
+    /** Set by the pump once it reads no more: the upstream ended or failed. */
     private boolean upstreamDone;
-    /** What the upstream failed with (an unchecked exception or an error), or null. */
+    /** What the upstream failed with, or null. */
     private Throwable upstreamFailure;
+    /** Set when the body has ended: a failure of the upstream caught by the pump then has no reader left. */
+    private boolean bodyEnded;
 
     private ConcurrentMap(AsyncIterator<T> upstream, int limit, CoroutineFunction<? super T, ? extends R> fn,
                           boolean ordered, String name) {
@@ -58,17 +67,20 @@ final class ConcurrentMap<T, R> {
 
     private void run(AsyncGenerator.Emitter<R> out, HelperTasks helpers) throws Exception {
         this.helpers = helpers;
-        callEnded = new Wakeup(Aio.runningLoop(), "mapConcurrent(" + limit + ") waiting for a call to end");
+        EventLoop loop = Aio.runningLoop();
+        changed = new Wakeup(loop, name + " waiting for a call to end");
+        roomFreed = new Wakeup(loop, name + " pump waiting for a call to end");
+        helpers.start(this::pump, ordered ? "mapConcurrent-pump" : "mapConcurrentUnordered-pump");
         try {
             for (;;) {
-                startCalls();
-                Task<R> next = ordered ? inFlight.peekFirst() : nextCompleted();
+                Task<R> next = ordered ? nextInOrder() : nextCompleted();
                 if (next == null) {
                     break;
                 }
                 R result = next.await();
                 inFlight.remove(next);
                 helpers.forget(next);
+                roomFreed.signal();
                 out.emit(result);
             }
         } catch (Throwable e) {
@@ -79,9 +91,13 @@ final class ConcurrentMap<T, R> {
                 e.addSuppressed(upstreamFailure);
             }
             throw e;
+        } finally {
+            bodyEnded = true;
         }
         if (upstreamFailure != null) {
-            throw Failures.asException(upstreamFailure);
+            Throwable f = upstreamFailure;
+            upstreamFailure = null; // received
+            throw Failures.asException(f);
         }
     }
 
@@ -104,39 +120,65 @@ final class ConcurrentMap<T, R> {
         }
     }
 
-    /** Pulls items and starts their calls until {@code limit} are in flight or the upstream ends. */
-    private void startCalls() {
-        while (!upstreamDone && inFlight.size() < limit) {
-            T item;
-            try {
+    /**
+     * The pump: reads an item and starts its call whenever fewer than {@code limit} are in flight, until the upstream
+     * ends or fails; the body learns of each call and of the end through {@link #changed}. Once it has read the
+     * upstream to its end it closes it. Cancelled by the body's end, it leaves the upstream to the body's stage, which
+     * closes it and attaches a failure of that close to what the body ends with ({@link GeneratorStage}): thrown by
+     * {@code aclose()}, or carried by the consumer's cancellation, as when the body read the upstream itself.
+     */
+    private Void pump() throws Exception {
+        Throwable unwinding = null;
+        try {
+            for (;;) {
+                while (inFlight.size() >= limit) {
+                    roomFreed.await();
+                }
                 if (!upstream.hasNext()) {
-                    upstreamDone = true;
-                    return;
+                    break;
                 }
-                item = upstream.next();
-            } catch (RuntimeException | Error e) {
-                if (Task.interruptsCurrentTask(e)) { // the caller's, not a failure of the upstream
-                    throw e;
+                T item = upstream.next();
+                Task<R> call = helpers.start(() -> fn.call(item), null);
+                inFlight.add(call);
+                if (!ordered) {
+                    call.addDoneCallback(f -> {
+                        completed.add(call);
+                        changed.signal();
+                    });
                 }
-                upstreamDone = true;
-                upstreamFailure = e;
-                return;
+                changed.signal();
             }
-            Task<R> call = helpers.start(() -> fn.call(item), null);
-            inFlight.add(call);
-            if (!ordered) {
-                call.addDoneCallback(f -> {
-                    completed.add(call);
-                    callEnded.signal();
-                });
+        } catch (Throwable e) {
+            if (bodyEnded) {
+                // The body's end cancelled the pump; if the cancellation landed inside the upstream and the upstream
+                // failed as it unwound, the pump fails with that, for HelperTasks to throw, attach or report.
+                unwinding = e;
+            } else {
+                upstreamFailure = e;
             }
         }
+        upstreamDone = true;
+        changed.signal();
+        if (unwinding != null) {
+            AsyncGenerator.release(upstream); // the end of the pump's task must not close it: the stage does
+            throw Failures.asException(unwinding);
+        }
+        HelperTasks.closeUpstream(upstream);
+        return null;
+    }
+
+    /** Ordered mode: the call of the next item, once the pump has started it; null when there is none left. */
+    private Task<R> nextInOrder() {
+        while (inFlight.isEmpty() && !upstreamDone) {
+            changed.await();
+        }
+        return inFlight.peekFirst();
     }
 
     /** Unordered mode: the next call that ended, waiting for one if needed; null when none is in flight. */
     private Task<R> nextCompleted() {
-        while (completed.isEmpty() && !inFlight.isEmpty()) {
-            callEnded.await();
+        while (completed.isEmpty() && !(inFlight.isEmpty() && upstreamDone)) {
+            changed.await();
         }
         return completed.poll();
     }

@@ -207,4 +207,73 @@ class ConcurrentMapTest {
         });
         assertThat(flight.started).isEqualTo(flight.finished).isPositive();
     }
+
+    /** A result is emitted as soon as its call ends, not when the upstream, slow to give the next item, gives it. */
+    @Test
+    void aReadyResultIsNotHeldBehindASlowUpstream() throws Exception {
+        for (boolean ordered : new boolean[] {true, false}) {
+            List<String> got = TestLoops.runVirtual(() -> {
+                EventLoop loop = Aio.runningLoop();
+                var source = AsyncGenerator.<Integer>of(out -> {
+                    out.emit(0);
+                    Aio.sleep(10); // the next item comes late
+                    out.emit(1);
+                });
+                CoroutineFunction<Integer, Integer> times10 = x -> x * 10;
+                var results = new ArrayList<String>();
+                try (var it = ordered ? source.mapConcurrent(4, times10) : source.mapConcurrentUnordered(4, times10)) {
+                    for (int r : it) {
+                        results.add(r + " at " + loop.time());
+                    }
+                }
+                return results;
+            });
+            assertThat(got).as(ordered ? "mapConcurrent" : "mapConcurrentUnordered")
+                    .containsExactly("0 at 0.0", "10 at 10.0");
+        }
+    }
+
+    /**
+     * A crawler: the consumer feeds the upstream (a queue of URLs) from the results it gets, so the upstream has a next
+     * item only once a result has been emitted. Limit 4, a page of each level has two links, three levels: every page
+     * is fetched once and the iteration ends when the queue is shut down.
+     */
+    @Test
+    void anUpstreamFedByTheConsumerFromTheResultsKeepsGoing() throws Exception {
+        for (boolean ordered : new boolean[] {true, false}) {
+            List<String> fetched = TestLoops.runVirtual(() -> {
+                var urls = new Queue<String>();
+                urls.putNowait("/");
+                CoroutineFunction<String, String> fetch = url -> {
+                    Aio.sleep(1);
+                    return url;
+                };
+                var source = AsyncGenerator.<String>of(out -> {
+                    for (String url : urls) { // ends when the queue is shut down
+                        out.emit(url);
+                    }
+                });
+                var pages = new ArrayList<String>();
+                int pending = 1;
+                try (var it = ordered ? source.mapConcurrent(4, fetch) : source.mapConcurrentUnordered(4, fetch)) {
+                    for (String page : it) {
+                        pages.add(page);
+                        pending--;
+                        if (page.length() < 4) { // "/", "/a", "/aa"...: two links below each
+                            for (String link : new String[] {"a", "b"}) {
+                                urls.putNowait(page + link);
+                                pending++;
+                            }
+                        }
+                        if (pending == 0) {
+                            urls.shutdown();
+                        }
+                    }
+                }
+                return pages;
+            });
+            assertThat(fetched).as(ordered ? "mapConcurrent" : "mapConcurrentUnordered").hasSize(15)
+                    .doesNotHaveDuplicates().contains("/", "/a", "/b", "/aa", "/bb", "/aaa", "/bba", "/bbb");
+        }
+    }
 }
