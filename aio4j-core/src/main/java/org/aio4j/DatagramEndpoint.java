@@ -97,6 +97,13 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
         }
     }
 
+    /**
+     * A send's failure, posted by the sending thread among the datagrams (error_received): unlike what the receiving
+     * thread posts, it took no place among {@link #RECEIVE_BUFFER}, so its receive gives none back.
+     */
+    private record SendError(IOException error) {
+    }
+
     /** A datagram to send, or {@link #CLOSE}. */
     private record Outgoing(ByteBuffer data, SocketAddress to) {
     }
@@ -108,7 +115,10 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     private final InetSocketAddress local;
     /** The address of a connected endpoint, or null. */
     private final InetSocketAddress remote;
-    /** On the loop: what the receiving thread brought, a {@link Datagram} or an {@link IOException}, in order. */
+    /**
+     * On the loop: what the threads brought, in order: a {@link Datagram} or an {@link IOException} from the receiving
+     * thread, a {@link SendError} from the sending one.
+     */
     private final Queue<Object> received = new Queue<>().reportedAs(this);
     /** Room for what the receiving thread may bring: it takes one before each receive, a task's take gives it back. */
     private final java.util.concurrent.Semaphore room;
@@ -116,7 +126,7 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     private final AtomicLong unsentBytes = new AtomicLong();
     /** Set once by {@link #close()} or the loop's close ({@link #closeWithLoop}); after it the threads end. */
     private final AtomicBoolean shut = new AtomicBoolean();
-    /** On the loop: {@link #close()} was called, or the loop learnt of its close. */
+    /** On the loop: {@link #close()} was called, or the loop was closed. */
     private boolean closing;
     private final OpenStreams.Closer closer = this::closeWithLoop;
     private final String description;
@@ -222,6 +232,9 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
                 throw closed();
             }
             item = got[0];
+        }
+        if (item instanceof SendError(IOException e)) {
+            throw ThrownHere.copyOf(e); // posted by the sending thread: it took no room
         }
         room.release();
         if (item instanceof IOException e) {
@@ -411,7 +424,7 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
                     return;
                 } catch (IOException | RuntimeException e) { // a refusal of the system's or of the JDK's
                     IOException error = e instanceof IOException io ? io : new IOException(e.toString(), e);
-                    loop.post(new Handle((Runnable) () -> delivered(error), null)); // error_received
+                    loop.post(new Handle((Runnable) () -> delivered(new SendError(error)), null)); // error_received
                 } finally {
                     unsentBytes.addAndGet(-size);
                 }
@@ -435,10 +448,9 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
      */
     private void closeWithLoop() {
         endThreads();
-        loop.post(new Handle((Runnable) () -> { // refused by a loop that is closing: nothing waits on it any more
-            closing = true;
-            received.shutdown(true);
-        }, null));
+        // The loop is closed: nothing runs on it any more, so this thread drops what was not received.
+        closing = true;
+        received.shutdown(true);
         boolean interrupted = false;
         for (;;) {
             try {
@@ -457,6 +469,11 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     /** How many datagrams (and errors) wait for a receive (for tests). */
     int buffered() {
         return received.qsize();
+    }
+
+    /** The places among {@link #RECEIVE_BUFFER} that nobody holds (for tests). */
+    int freeRoom() {
+        return room.availablePermits();
     }
 
     /** Whether the socket is open (for tests). */

@@ -237,6 +237,44 @@ class DatagramEndpointTest {
         }
     }
 
+    /**
+     * The loop's close drops the datagrams not yet received, as close() does: a receive afterwards throws. It handed out
+     * the datagram: what the close posted to do it was refused by the loop it closes.
+     */
+    @Test
+    void theLoopsCloseDropsTheDatagramsNotYetReceived() throws Exception {
+        var endpoint = new AtomicReference<DatagramEndpoint>();
+        Aio.run(() -> {
+            var ep = Aio.createDatagramEndpoint(HOST, 0);
+            endpoint.set(ep);
+            ep.delivered(new DatagramEndpoint.Datagram(b("left"), new InetSocketAddress(HOST, 9))); // as its thread does
+            return null; // left open, a datagram not yet received
+        });
+        DatagramEndpoint ep = endpoint.get();
+        assertThat(ep.isClosing()).isTrue();
+        assertThat(ep.buffered()).isZero();
+        assertThatThrownBy(ep::receive).isInstanceOf(ClosedChannelException.class);
+    }
+
+    /**
+     * A send's failure, received as error_received, took no place among the receive buffer, so receiving it gives none
+     * back: each one widened the bound by one. With a buffer of 1, the receiving thread holds at most its one place.
+     */
+    @Test
+    void sendErrorsLeaveTheReceiveBufferAsItWas() throws Exception {
+        int free = Aio.run(() -> {
+            try (var b = DatagramEndpoint.create(HOST, 0, null, 0, 1)) {
+                var nowhere = new InetSocketAddress(HOST, 0); // the system refuses to send to port 0
+                for (int i = 0; i < 3; i++) {
+                    b.sendTo(new byte[1], nowhere);
+                    assertThatThrownBy(b::receive).isInstanceOf(java.net.SocketException.class);
+                }
+                return b.freeRoom();
+            }
+        });
+        assertThat(free).as("places free, of 1 (the receiving thread may hold it)").isBetween(0, 1);
+    }
+
     @Test
     void nothingListeningOnAConnectedEndpointsPortIsAnErrorOfTheNextReceiveAndTheEndpointStaysOpen() throws Exception {
         int freePort;
