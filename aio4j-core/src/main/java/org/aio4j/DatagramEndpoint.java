@@ -124,11 +124,13 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     private final java.util.concurrent.Semaphore room;
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
     private final AtomicLong unsentBytes = new AtomicLong();
-    /** Set once by {@link #close()} or the loop's close ({@link #closeWithLoop}); after it the threads end. */
+    /** The datagrams the sending thread has sent (or failed to): the loop's close sees that they move. */
+    private volatile long sent;
+    /** Set once by {@link #close()} or the loop's close ({@link LoopCloser}); after it the threads end. */
     private final AtomicBoolean shut = new AtomicBoolean();
     /** On the loop: {@link #close()} was called, or the loop was closed. */
     private boolean closing;
-    private final OpenStreams.Closer closer = this::closeWithLoop;
+    private final OpenStreams.Closer closer = new LoopCloser();
     private final String description;
     private final Thread receiver;
     private final Thread sender;
@@ -427,6 +429,7 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
                     loop.post(new Handle((Runnable) () -> delivered(new SendError(error)), null)); // error_received
                 } finally {
                     unsentBytes.addAndGet(-size);
+                    sent++; // this thread alone writes it
                 }
             }
         } catch (InterruptedException e) {
@@ -441,28 +444,40 @@ public final class DatagramEndpoint extends LoopBound implements AutoCloseable {
     }
 
     /**
-     * On the thread closing the loop: the datagrams already queued by {@link #sendTo} are sent (asyncio's
-     * {@code sendto} hands a datagram to the system before it returns, so a program that sent and then ended has sent
-     * it), then the socket closes, which ends the receiving thread. Returns once the sending thread has ended; if
-     * the closing thread is interrupted meanwhile, the socket closes at once and what is not sent is dropped.
+     * The loop's close ({@link OpenStreams#closeAll}), on the closing thread: the datagrams already queued by
+     * {@link #sendTo} are sent (asyncio's {@code sendto} hands a datagram to the system before it returns, so a
+     * program that sent and then ended has sent it), then the socket closes, which ends the receiving thread. The
+     * datagrams not yet received are dropped, as by {@link #close()}.
      */
-    private void closeWithLoop() {
-        endThreads();
-        // The loop is closed: nothing runs on it any more, so this thread drops what was not received.
-        closing = true;
-        received.shutdown(true);
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                sender.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-                closeChannel(); // the sending thread ends at its next send
-            }
+    private final class LoopCloser implements OpenStreams.Closer {
+
+        @Override
+        public void flushBeforeClose() {
+            endThreads();
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+
+        @Override
+        public boolean flushing() {
+            return sender.isAlive();
+        }
+
+        @Override
+        public long flushProgress() {
+            return sent;
+        }
+
+        @Override
+        public void awaitFlushed(long nanos) throws InterruptedException {
+            sender.join(java.time.Duration.ofNanos(nanos));
+        }
+
+        @Override
+        public void closeNow() {
+            endThreads();
+            // The loop is closed: nothing runs on it any more, so this thread drops what was not received.
+            closing = true;
+            received.shutdown(true);
+            closeChannel(); // if the sending thread has not sent everything (interrupted), the rest is dropped
         }
     }
 

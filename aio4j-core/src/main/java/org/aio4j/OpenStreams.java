@@ -13,8 +13,35 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class OpenStreams {
 
+    /**
+     * How long the loop's close waits for the streams still sending what was written to them while none of them sends
+     * anything (their peers take nothing): then it closes them, dropping what is left.
+     */
+    static final long FLUSH_STALL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
     /** Something the loop closes when it closes. */
     interface Closer {
+
+        /**
+         * The loop's close, first step, on the closing thread: starts sending what was written and not yet sent, to
+         * close once it is sent; {@link #closeNow()} follows. Nothing to do for what sends nothing.
+         */
+        default void flushBeforeClose() {
+        }
+
+        /** Whether it is still sending what was written before {@link #flushBeforeClose()}. */
+        default boolean flushing() {
+            return false;
+        }
+
+        /** A count that grows as it sends (bytes or datagrams sent so far). */
+        default long flushProgress() {
+            return 0;
+        }
+
+        /** Waits up to {@code nanos} for it to have sent everything; returns early once it has. */
+        default void awaitFlushed(long nanos) throws InterruptedException {
+        }
 
         /** Closes it at once, from any thread, dropping what is not written; does nothing if it is closed. */
         void closeNow();
@@ -72,11 +99,52 @@ final class OpenStreams {
         return open.size();
     }
 
-    /** Closes everything left open. */
+    /**
+     * Closes everything left open, on the thread closing the loop. What was written to a connection (or a datagram
+     * endpoint) and is not sent yet is sent first, as asyncio hands what a program writes to the system as it writes
+     * it: a program that wrote and ended has sent what it wrote. The wait lasts while the streams send; once none has
+     * sent anything for {@link #FLUSH_STALL_NANOS} (their peers take nothing), or if the closing thread is
+     * interrupted, they are closed with what is left dropped.
+     */
     void closeAll() {
-        for (Closer c : new ArrayList<>(open)) {
+        var all = new ArrayList<>(open);
+        for (Closer c : all) {
+            c.flushBeforeClose();
+        }
+        awaitFlushes(all);
+        for (Closer c : all) {
             open.remove(c);
             c.closeNow();
+        }
+    }
+
+    private static void awaitFlushes(java.util.List<Closer> all) {
+        long seen = -1;
+        try {
+            for (;;) {
+                var flushing = new ArrayList<Closer>();
+                long progress = 0;
+                for (Closer c : all) {
+                    progress += c.flushProgress(); // of all: it only grows, so an equal sum means none sent anything
+                    if (c.flushing()) {
+                        flushing.add(c);
+                    }
+                }
+                if (flushing.isEmpty() || progress == seen) {
+                    return; // all sent, or nothing sent for FLUSH_STALL_NANOS
+                }
+                seen = progress;
+                long deadline = System.nanoTime() + FLUSH_STALL_NANOS;
+                for (Closer c : flushing) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    c.awaitFlushed(left);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closed at once: what is not sent is dropped
         }
     }
 }

@@ -69,6 +69,8 @@ final class StreamTransport implements OpenStreams.Closer {
     private String dialled;
     private final ReadPump readPump;
     private final WritePump writePump;
+    /** The thread of {@link #writePump}, once {@link #start()}ed: the loop's close waits for it to write what is queued. */
+    private volatile Thread writeThread;
     /**
      * Null while open; once {@link #abort} has run, the loss it posted, or {@link #CLOSED_CLEANLY} for a close: set in
      * one step, so that {@link #deliverAbortNow} never sees the stream closed without its cause.
@@ -190,6 +192,9 @@ final class StreamTransport implements OpenStreams.Closer {
             if (pump != null) {
                 Thread t = THREADS.newThread(pump);
                 threads.add(t);
+                if (pump == writePump) {
+                    writeThread = t;
+                }
                 t.start();
             }
         }
@@ -443,6 +448,36 @@ final class StreamTransport implements OpenStreams.Closer {
     /** Whether {@link #abort} has run. */
     private boolean isClosed() {
         return closedBy.get() != null;
+    }
+
+    /**
+     * The loop's close: the writing thread writes what is queued (and a TLS connection's {@code close_notify}), then
+     * closes the connection, as after {@link StreamWriter#close()}.
+     */
+    @Override
+    public void flushBeforeClose() {
+        if (writePump != null && !isClosed()) {
+            writePump.requestClose();
+        }
+    }
+
+    @Override
+    public boolean flushing() {
+        Thread t = writeThread;
+        return t != null && t.isAlive();
+    }
+
+    @Override
+    public long flushProgress() {
+        return writePump != null ? writePump.progress() : 0;
+    }
+
+    @Override
+    public void awaitFlushed(long nanos) throws InterruptedException {
+        Thread t = writeThread;
+        if (t != null) {
+            t.join(java.time.Duration.ofNanos(nanos));
+        }
     }
 
     @Override

@@ -28,7 +28,9 @@ import javax.net.ssl.SSLSession;
  *
  * <p><b>Closing.</b> {@link #close()} closes the connection once the bytes already queued are written (asyncio's
  * transports flush before they close); {@link #waitClosed()} suspends until it is closed. The loop's close closes
- * every connection still open, dropping what was not written.
+ * every connection still open the same way, once what was written is sent: a program that wrote and ended has sent
+ * what it wrote, as under asyncio, whose {@code write} hands the bytes to the system when it can. It waits while the
+ * bytes move; a connection whose peer takes nothing for 250 ms is closed with the rest dropped.
  *
  * <p><b>Cancellation.</b> A task cancelled in {@link #drain()} or {@link #waitClosed()} throws
  * {@link CancellationException}; what it wrote stays queued and is written.

@@ -41,6 +41,8 @@ final class WritePump implements Runnable {
     private boolean drainWaiting;
     /** The bytes written so far. */
     private long written;
+    /** Bytes written so far, also of a buffer being written: read by the loop's close to see that they move. */
+    private volatile long progress;
 
     WritePump(StreamTransport transport) {
         this.transport = transport;
@@ -60,7 +62,9 @@ final class WritePump implements Runnable {
                 } else if (next != null) {
                     int n = next.remaining();
                     while (next.hasRemaining()) {
+                        int before = next.remaining();
                         transport.out.write(next);
+                        progress += before - next.remaining(); // this thread alone writes it
                     }
                     written(n);
                 } else if (eofRequested && !eofDone) {
@@ -172,7 +176,12 @@ final class WritePump implements Runnable {
         notifyAll();
     }
 
-    /** On the loop: close the connection once everything queued is written. */
+    /** Bytes written so far, counted as each write returns (from any thread). */
+    long progress() {
+        return progress;
+    }
+
+    /** On the loop (or the thread closing it): close the connection once everything queued is written. */
     synchronized void requestClose() {
         closeRequested = true;
         notifyAll();
