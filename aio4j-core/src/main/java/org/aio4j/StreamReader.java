@@ -67,6 +67,11 @@ public final class StreamReader extends LoopBound {
         check("new"); // bound to the loop that makes it: another thread is refused even before the first read
     }
 
+    /** The stream it reads (for tests). */
+    StreamTransport transport() {
+        return transport;
+    }
+
     // ---- fed by the connection, on the loop
 
     /** asyncio's {@code feed_data}: appends {@code data} and wakes a waiting read; pauses reading above 2 × limit. */

@@ -38,6 +38,13 @@ import javax.net.ssl.SSLSocket;
 final class StreamTransport implements OpenStreams.Closer {
 
     private static final ThreadFactory THREADS = Schedulers.sharedThreads("aio4j-stream-io", -1);
+    /**
+     * The threads of a pipe's pumps (a child's stdin, stdout, stderr): platform threads. A pipe is read and written as
+     * a file, which a virtual thread cannot leave its carrier for while it blocks, and the JDK's scheduler makes up
+     * for only so many carriers blocked that way: a few children with idle pipes left no carrier for the loop's tasks,
+     * and the program hung.
+     */
+    private static final ThreadFactory PIPE_THREADS = Thread.ofPlatform().daemon().name("aio4j-pipe-io").factory();
 
     /** An I/O step of the transport's own, run by its writing thread. */
     private interface IoStep {
@@ -71,6 +78,8 @@ final class StreamTransport implements OpenStreams.Closer {
     private final WritePump writePump;
     /** The thread of {@link #writePump}, once {@link #start()}ed: the loop's close waits for it to write what is queued. */
     private volatile Thread writeThread;
+    /** A child's pipe, whose pumps run on {@link #PIPE_THREADS}: set by {@link #ofPipe} before {@link #start()}. */
+    private boolean pipe;
     /**
      * Null while open; once {@link #abort} has run, the loss it posted, or {@link #CLOSED_CLEANLY} for a close: set in
      * one step, so that {@link #deliverAbortNow} never sees the stream closed without its cause.
@@ -161,7 +170,9 @@ final class StreamTransport implements OpenStreams.Closer {
     /** On the loop: a subprocess's output pipe, read with a reader of {@code limit}. Call {@link #start()} next. */
     static StreamTransport ofPipe(EventLoop loop, InputStream pipe, int limit, String description) {
         ReadableByteChannel ch = Channels.newChannel(pipe);
-        return new StreamTransport(loop, ch, null, ch, null, null, null, null, description, limit, lost -> { });
+        var t = new StreamTransport(loop, ch, null, ch, null, null, null, null, description, limit, lost -> { });
+        t.pipe = true;
+        return t;
     }
 
     /**
@@ -182,7 +193,9 @@ final class StreamTransport implements OpenStreams.Closer {
                 }
             }
         });
-        return new StreamTransport(loop, null, ch, ch, null, null, null, null, description, 1, lost -> { });
+        var t = new StreamTransport(loop, null, ch, ch, null, null, null, null, description, 1, lost -> { });
+        t.pipe = true;
+        return t;
     }
 
     /** On the loop: registers the stream with its loop and starts its threads. */
@@ -190,7 +203,7 @@ final class StreamTransport implements OpenStreams.Closer {
         loop.openStreams.add(this);
         for (Runnable pump : new Runnable[] {readPump, writePump}) {
             if (pump != null) {
-                Thread t = THREADS.newThread(pump);
+                Thread t = (pipe ? PIPE_THREADS : THREADS).newThread(pump);
                 threads.add(t);
                 if (pump == writePump) {
                     writeThread = t;

@@ -66,13 +66,16 @@ class LoopCloseFlushTest {
 
     /**
      * A peer that reads nothing cannot hold the program's end for ever: once the writing thread has sent nothing for a
-     * while, the loop's close closes the connection and drops the rest (here most of 64 MiB, more than the system's
-     * buffers hold).
+     * while, the loop's close closes the connection and drops the rest: here most of 64 MiB, more than the system's
+     * buffers hold (the peer's receive buffer is set small, which also stops the system from growing it: it grew to
+     * take all 64 MiB once).
      */
     @Test
     void aPeerThatTakesNothingDoesNotHoldTheLoopsClose() throws Exception {
         int size = 64 << 20;
-        try (var server = new ServerSocket(0)) {
+        try (var server = new ServerSocket()) {
+            server.setReceiveBufferSize(64 * 1024); // before bind: the accepted socket has it from the start
+            server.bind(new java.net.InetSocketAddress(HOST, 0));
             var accepted = new AtomicReference<Socket>();
             Thread acceptor = Thread.ofPlatform().start(() -> {
                 try {

@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -74,6 +77,50 @@ class SubprocessTest {
             return Aio.waitFor(exit, Duration.ofSeconds(10));
         });
         assertThat(status).isZero();
+    }
+
+    /**
+     * Children whose pipes stay idle leave the program its threads: a pipe's pump blocks in a read or write of a file,
+     * which a virtual thread cannot leave its carrier for, and the JDK's scheduler makes up for only so many carriers
+     * blocked that way, depending on timing: with the pumps on virtual threads, a full run of the suite hung with three
+     * such pipes (of a child that ignored its signal, and of a grandchild that held its parent's stdout), no carrier
+     * left for the loop's tasks on two cores. So the pumps of pipes are platform threads, and eight idle children
+     * leave the loop free to run, start a ninth and switch tasks.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails instead of stalling the build
+    void childrenWithIdlePipesLeaveTheLoopItsThreads() throws Exception {
+        int switches = Aio.run(() -> {
+            var idle = new ArrayList<Subprocess>();
+            for (int i = 0; i < 8; i++) {
+                idle.add(Aio.createSubprocessExec("cat")); // stdin, stdout and stderr idle
+            }
+            for (Subprocess child : idle) { // whether the scheduler copes depends on timing: the pumps must not need it
+                for (var pipe : List.of(child.stdin().transport(), child.stdout().transport(),
+                        child.stderr().transport())) {
+                    assertThat(pipe.threads()).as("the pumps of %s", pipe).isNotEmpty()
+                            .allSatisfy(t -> assertThat(t.isVirtual()).as(t.toString()).isFalse());
+                }
+            }
+            Subprocess echo = Aio.createSubprocessExec("echo", "still running");
+            assertThat(s(echo.stdout().read(-1))).isEqualTo("still running\n");
+            assertThat(echo.await()).isZero();
+            int[] turns = new int[1];
+            Coroutine<Void> switching = () -> {
+                for (int k = 0; k < 100; k++) {
+                    turns[0]++;
+                    Aio.sleep(0);
+                }
+                return null;
+            };
+            Aio.gather(Aio.createTask(switching), Aio.createTask(switching));
+            for (Subprocess child : idle) {
+                child.stdin().writeEof();
+                assertThat(child.await()).isZero();
+            }
+            return turns[0];
+        });
+        assertThat(switches).isEqualTo(200);
     }
 
     @Test
