@@ -15,9 +15,11 @@ final class OpenStreams {
 
     /**
      * How long the loop's close waits for the streams still sending what was written to them while none of them sends
-     * anything (their peers take nothing): then it closes them, dropping what is left.
+     * anything (their peers take nothing): then it closes them, dropping what is left. Long enough for a peer that
+     * reads slowly but steadily: a writing thread blocked on a full TCP send buffer (up to 4 MiB on Linux) is woken
+     * only once a third of it has drained, so a peer that takes 1 MB/s shows progress about every 1.3 s.
      */
-    static final long FLUSH_STALL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+    static final long FLUSH_STALL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
     /** Something the loop closes when it closes. */
     interface Closer {
@@ -112,9 +114,15 @@ final class OpenStreams {
             c.flushBeforeClose();
         }
         awaitFlushes(all);
-        for (Closer c : all) {
-            open.remove(c);
-            c.closeNow();
+        // What sends nothing first (servers, and children, killed): closing a child's stdin waits for its writing
+        // thread's write (the JDK's pipe holds its lock while it writes), which ends once the child is gone.
+        for (boolean streams : new boolean[] {false, true}) {
+            for (Closer c : all) {
+                if ((c instanceof StreamTransport) == streams) {
+                    open.remove(c);
+                    c.closeNow();
+                }
+            }
         }
     }
 

@@ -30,7 +30,9 @@ import javax.net.ssl.SSLSession;
  * transports flush before they close); {@link #waitClosed()} suspends until it is closed. The loop's close closes
  * every connection still open the same way, once what was written is sent: a program that wrote and ended has sent
  * what it wrote, as under asyncio, whose {@code write} hands the bytes to the system when it can. It waits while the
- * bytes move; a connection whose peer takes nothing for 250 ms is closed with the rest dropped.
+ * bytes move; a connection whose peer takes nothing for 2 s is closed with the rest dropped (a peer reading slower than
+ * about 1 MB/s may show no progress that long, as a writer blocked on a full send buffer is woken only once a third of
+ * it has drained).
  *
  * <p><b>Cancellation.</b> A task cancelled in {@link #drain()} or {@link #waitClosed()} throws
  * {@link CancellationException}; what it wrote stays queued and is written.

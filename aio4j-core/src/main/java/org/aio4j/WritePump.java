@@ -18,6 +18,8 @@ final class WritePump implements Runnable {
 
     static final int HIGH_WATER = 64 * 1024;
     static final int LOW_WATER = HIGH_WATER / 4;
+    /** The most bytes handed to one write of the channel. */
+    private static final int SLICE = 64 * 1024;
 
     private final StreamTransport transport;
     /** What {@link #nextToWrite} returns once the connection is closed. */
@@ -61,9 +63,17 @@ final class WritePump implements Runnable {
                     upgradeNow();
                 } else if (next != null) {
                     int n = next.remaining();
+                    int end = next.limit();
                     while (next.hasRemaining()) {
                         int before = next.remaining();
-                        transport.out.write(next);
+                        // A slice at a time: a stream's channel (TLS, a pipe) returns only once all it was given is
+                        // written, and the loop's close watches the progress between writes.
+                        next.limit(next.position() + Math.min(before, SLICE));
+                        try {
+                            transport.out.write(next);
+                        } finally {
+                            next.limit(end);
+                        }
                         progress += before - next.remaining(); // this thread alone writes it
                     }
                     written(n);

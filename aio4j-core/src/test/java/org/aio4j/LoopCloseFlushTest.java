@@ -143,4 +143,41 @@ class LoopCloseFlushTest {
             }
         }
     }
+
+    /**
+     * A peer that reads slowly but steadily (about 4 MB/s, behind a receive buffer of 64 KiB) gets all of 4 MiB. The
+     * writing thread, blocked on a full send buffer, is woken only once a third of it has drained, a gap of about
+     * 0.3 s here: a close that gave up after 250 ms without progress cut the tail (read 4,063,232 of 4,194,304 at
+     * 1.6 MB/s). The reader's pause sets its pace; it synchronises nothing.
+     */
+    @Test
+    void aPeerThatReadsSlowlyButSteadilyGetsEverything() throws Exception {
+        int size = 4 << 20;
+        try (var server = new ServerSocket()) {
+            server.setReceiveBufferSize(64 * 1024);
+            server.bind(new java.net.InetSocketAddress(HOST, 0));
+            var read = new java.util.concurrent.atomic.AtomicLong();
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    byte[] buffer = new byte[8 * 1024];
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        read.addAndGet(n);
+                        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // its pace: 8 KiB per 2 ms
+                    }
+                } catch (Exception e) {
+                    // counted what came
+                }
+            });
+            byte[] data = payload(64 * 1024);
+            Aio.run(() -> {
+                var pair = Aio.openConnection(HOST, server.getLocalPort());
+                for (int off = 0; off < size; off += data.length) {
+                    pair.writer().write(data);
+                }
+                return null;
+            });
+            peer.join();
+            assertThat(read.get()).isEqualTo(size);
+        }
+    }
 }

@@ -123,6 +123,28 @@ class SubprocessTest {
         assertThat(switches).isEqualTo(200);
     }
 
+    /**
+     * The loop's close kills children that read nothing though their stdin is full: closing a stdin pipe waits for its
+     * writing thread's write (the JDK's pipe holds its lock while it writes), which such a child never ends, so the
+     * close hung when it reached a stdin before its child's kill (for eight children, almost always).
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails instead of stalling the build
+    void theLoopsCloseKillsChildrenThatReadNothingOfTheirFullStdin() throws Exception {
+        var children = new ArrayList<Subprocess>();
+        Aio.run(() -> {
+            for (int i = 0; i < 8; i++) {
+                Subprocess child = Aio.createSubprocessExec("sleep", "60");
+                child.stdin().write(new byte[256 * 1024]); // more than a pipe holds
+                children.add(child);
+            }
+            return null; // no await(), no writeEof(): the loop's close kills them
+        });
+        for (Subprocess child : children) {
+            assertThat(child.process().waitFor()).isEqualTo(128 + 9);
+        }
+    }
+
     @Test
     void killEndsTheChildAndACancelledAwaitLeavesItRunning() throws Exception {
         Aio.run(() -> {
