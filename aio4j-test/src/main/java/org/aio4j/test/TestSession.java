@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.aio4j.Aio;
+import org.aio4j.Context;
 import org.aio4j.Coroutine;
 import org.aio4j.EventLoop;
 import org.aio4j.ExceptionContext;
@@ -42,6 +43,12 @@ final class TestSession {
     /** Why the loop was abandoned to its driver thread (null if it was not): see {@link #markAbandoned}. */
     private volatile String abandoned;
     private boolean finished;
+    /**
+     * The context every run of the session runs in: a copy of the creating thread's, so that the body sees the
+     * caller's {@link org.aio4j.ContextVar} values (as {@code Aio.run}'s main task does) and what set-up sets is seen
+     * by the test and the tear-down (as {@code IsolatedAsyncioTestCase} runs them in one context since Python 3.11).
+     */
+    private final Context context = Context.copyContext();
 
     TestSession(TestOptions options) {
         this.options = options;
@@ -63,6 +70,11 @@ final class TestSession {
 
     EventLoop loop() {
         return loop;
+    }
+
+    /** The context the runs' main tasks run in, one for the session. */
+    Context context() {
+        return context;
     }
 
     /**

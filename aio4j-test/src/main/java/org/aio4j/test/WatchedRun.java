@@ -92,7 +92,7 @@ final class WatchedRun<T> {
         boolean debug = loop.isDebug();
         loop.setDebug(false);
         try {
-            return loop.createTask(body, name);
+            return loop.createTask(body, name, session.context());
         } finally {
             loop.setDebug(debug);
         }

@@ -83,6 +83,27 @@ class AioExtensionTest {
 
     // ---- samples
 
+    static final org.aio4j.ContextVar<String> TENANT = new org.aio4j.ContextVar<>("tenant", "unset");
+
+    @ExtendWith(OnlyAsSamples.class)
+    static class ContextAcrossTheLifecycle {
+        @BeforeEach
+        void setUp() {
+            TENANT.set("from setUp");
+        }
+
+        @AioTest
+        void test() {
+            events.add("test sees " + TENANT.get());
+            TENANT.set("from the test");
+        }
+
+        @AfterEach
+        void tearDown() {
+            events.add("tearDown sees " + TENANT.get());
+        }
+    }
+
     @ExtendWith(OnlyAsSamples.class)
     static class Lifecycle {
         private Task<Void> server;
@@ -441,6 +462,17 @@ class AioExtensionTest {
     }
 
     // ---- tests
+
+    /**
+     * What @BeforeEach sets in a ContextVar is seen by the test, and what the test sets by @AfterEach: the three run in
+     * one context, as IsolatedAsyncioTestCase's asyncSetUp, test and asyncTearDown do since Python 3.11. Each ran in a
+     * fresh one ("unset").
+     */
+    @Test
+    void setUpTheTestAndTearDownShareOneContext() {
+        run(selectClass(ContextAcrossTheLifecycle.class)).assertStatistics(s -> s.started(1).succeeded(1));
+        assertThat(events).containsExactly("test sees from setUp", "tearDown sees from the test");
+    }
 
     @Test
     void lifecycleMethodsAndTheTestShareOneVirtualTimeLoop() {

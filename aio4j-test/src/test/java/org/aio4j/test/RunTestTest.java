@@ -30,6 +30,23 @@ class RunTestTest {
     private static final TestOptions SHORT = TestOptions.defaults().withTimeout(Duration.ofMillis(300))
             .withCancellationGrace(Duration.ofSeconds(30));
 
+    /** The body sees the ContextVar values of the thread that calls runTest, as Aio.run's main task does. */
+    @Test
+    void theBodyRunsInACopyOfTheCallersContext() throws Exception {
+        var tenant = new org.aio4j.ContextVar<String>("tenant", "unset");
+        tenant.set("from the caller");
+        try {
+            assertThat(runTest(() -> {
+                String seen = tenant.get();
+                tenant.set("from the body"); // in the copy: the caller's value stays
+                return seen;
+            })).isEqualTo("from the caller");
+            assertThat(tenant.get()).isEqualTo("from the caller");
+        } finally {
+            tenant.set("unset");
+        }
+    }
+
     @Test
     void anHourOfSleepTakesNoRealTimeAndTheResultIsReturned() throws Exception {
         String r = runTest(() -> {
