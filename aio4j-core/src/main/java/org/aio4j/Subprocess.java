@@ -3,10 +3,13 @@ package org.aio4j;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A child process whose pipes are streams of the loop: asyncio's {@code asyncio.subprocess.Process}, as
@@ -80,16 +83,32 @@ public final class Subprocess extends LoopBound {
                 : null;
         this.killer = () -> process.toHandle().destroyForcibly();
         loop.openStreams.add(killer);
-        this.exited = process.onExit().thenRun(() -> {
+        this.exited = process.onExit().thenCompose(p -> {
             loop.openStreams.remove(killer);
-            if (input != null) {
-                // The JDK closes the pipe once the child has exited, and nothing will write to it again; asyncio's
-                // pipe transport sees its reading end close, and fails what was left to write with BrokenPipeError.
-                input.abort(input.writePump().queued() > 0 ? new IOException("Broken pipe: " + input
-                        + " was closed when the child exited, with bytes left to write") : null);
-            }
+            return input != null ? closeInputAtExit(input, WRITE_AT_EXIT) : CompletableFuture.completedFuture(null);
         });
         check("new");
+    }
+
+    /**
+     * How long the exit of a child waits for a write to its input that is in progress, to know whether the child
+     * read it: a write the child's pipe took returns at once; one that still blocks is held by another process that
+     * keeps the pipe open without reading it (a grandchild).
+     */
+    static final Duration WRITE_AT_EXIT = Duration.ofSeconds(1);
+
+    /**
+     * Closes the input pipe of a child that has exited, failing what was left to write. The JDK closes the pipe once
+     * the child has exited, and nothing will write to it again; asyncio's pipe transport sees its reading end close,
+     * and fails what was left to write with {@code BrokenPipeError}. A write in progress is waited for (up to
+     * {@code writeBound}): the child may have read it all before it exited, and the exit be seen before the write
+     * returns; its bytes are then sent, not left.
+     */
+    static CompletableFuture<Void> closeInputAtExit(StreamTransport input, Duration writeBound) {
+        return input.writePump().leftUnsentAfterWrite()
+                .completeOnTimeout(true, writeBound.toNanos(), TimeUnit.NANOSECONDS)
+                .thenAccept(left -> input.abort(left ? new IOException("Broken pipe: " + input
+                        + " was closed when the child exited, with bytes left to write") : null));
     }
 
     private static StreamTransport started(StreamTransport t) {

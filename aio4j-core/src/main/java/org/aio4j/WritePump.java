@@ -3,6 +3,7 @@ package org.aio4j;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The writing half of a {@link StreamTransport}: a virtual thread of its own that takes the bytes the loop queued
@@ -45,6 +46,10 @@ final class WritePump implements Runnable {
     private long written;
     /** Bytes written so far, also of a buffer being written: read by the loop's close to see that they move. */
     private volatile long progress;
+    /** This thread is writing the buffer at the head of the queue: it leaves the queue once the write returns. */
+    private boolean writing;
+    /** Completed once the write in progress settles: see {@link #leftUnsentAfterWrite()}. */
+    private CompletableFuture<Boolean> afterWrite;
 
     WritePump(StreamTransport transport) {
         this.transport = transport;
@@ -86,6 +91,13 @@ final class WritePump implements Runnable {
                 }
             }
         } catch (IOException e) {
+            CompletableFuture<Boolean> settled;
+            synchronized (this) {
+                settled = endWrite();
+            }
+            if (settled != null) {
+                settled.complete(true); // the bytes of the failed write were not all sent
+            }
             // ignored if the connection was closed already (then this is why write failed); a close over TLS once
             // the peer's end was read (see StreamTransport.writeFailure)
             transport.abort(transport.writeFailure(e));
@@ -99,12 +111,16 @@ final class WritePump implements Runnable {
         while (!stopped && queue.isEmpty() && (eofDone || !eofRequested) && !closeRequested) {
             wait();
         }
-        return stopped ? STOPPED : queue.peek();
+        ByteBuffer next = stopped ? STOPPED : queue.peek();
+        writing = next != null && next != STOPPED && next != UPGRADE;
+        return next;
     }
 
     private void written(int n) {
         boolean wake;
         boolean sentAll;
+        CompletableFuture<Boolean> settled;
+        boolean left;
         synchronized (this) {
             if (stopped) {
                 return; // stop() emptied the queue
@@ -112,11 +128,16 @@ final class WritePump implements Runnable {
             queue.poll();
             queued -= n;
             written += n;
+            settled = endWrite();
+            left = queued > 0;
             wake = drainWaiting && queued <= LOW_WATER;
             if (wake) {
                 drainWaiting = false;
             }
             sentAll = queue.isEmpty();
+        }
+        if (settled != null) {
+            settled.complete(left);
         }
         if (wake) {
             transport.post(transport::drained);
@@ -155,6 +176,33 @@ final class WritePump implements Runnable {
     /** The bytes queued and not yet written. */
     synchronized long queued() {
         return queued;
+    }
+
+    /**
+     * Whether bytes are left to write, counting those of a write in progress as sent if that write returns: the
+     * future completes at once if no write is in progress, otherwise when it returns (true if more is queued) or
+     * fails (true). For a child's input pipe when the child exits: a write that the child read all of may return
+     * only after its exit is seen, and its bytes, sent, are not left over.
+     */
+    synchronized CompletableFuture<Boolean> leftUnsentAfterWrite() {
+        if (!writing || stopped) {
+            return CompletableFuture.completedFuture(queued > 0);
+        }
+        if (afterWrite == null) {
+            afterWrite = new CompletableFuture<>();
+        }
+        return afterWrite;
+    }
+
+    /**
+     * Under the lock: the write in progress has ended; returns the future of {@link #leftUnsentAfterWrite()} to
+     * complete once the lock is released (what depends on it may close the transport), or null.
+     */
+    private CompletableFuture<Boolean> endWrite() {
+        writing = false;
+        var f = afterWrite;
+        afterWrite = null;
+        return f;
     }
 
     /**
@@ -198,10 +246,17 @@ final class WritePump implements Runnable {
     }
 
     /** From any thread, once the channel is closed: the thread ends, dropping what is queued. */
-    synchronized void stop() {
-        stopped = true;
-        queue.clear();
-        queued = 0;
-        notifyAll();
+    void stop() {
+        CompletableFuture<Boolean> settled;
+        synchronized (this) {
+            stopped = true;
+            queue.clear();
+            queued = 0;
+            settled = endWrite();
+            notifyAll();
+        }
+        if (settled != null) {
+            settled.complete(false); // the transport is closed already: nothing more to decide
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,6 +66,84 @@ class SubprocessTest {
             sh.stdin().waitClosed();
             return null;
         });
+    }
+
+    /**
+     * A child's input pipe whose writes return only when the test says so: the JDK may see the child exit before the
+     * write of what the child read returns.
+     */
+    private static final class GatedPipe extends java.io.OutputStream {
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean fail;
+
+        /** In a task: a child's input over this pipe, whose thread is now writing a line to it. */
+        StreamTransport writingALine() throws Exception {
+            StreamTransport stdin = StreamTransport.ofPipe(Aio.getRunningLoop(), this, "stdin of a test child",
+                    ProcessHandle.current());
+            stdin.start();
+            stdin.writer.write(b("hello\n"));
+            Aio.toThread(() -> entered.await(1, java.util.concurrent.TimeUnit.MINUTES));
+            return stdin;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            if (fail) {
+                throw new IOException("Broken pipe");
+            }
+        }
+    }
+
+    /** The write of a line the child read returns only after its exit is seen: no byte was left, nothing fails. */
+    @Test
+    void aWriteInProgressWhenTheChildExitsIsNotCountedAsLeftToWrite() throws Exception {
+        Aio.run(() -> {
+            var pipe = new GatedPipe();
+            StreamTransport stdin = pipe.writingALine();
+            CompletableFuture<Void> exit = Subprocess.closeInputAtExit(stdin, Duration.ofMinutes(1)); // exits now
+            assertThat(exit).as("waits for the write in progress").isNotDone();
+            pipe.release.countDown(); // the write returns: the child had read it
+            Aio.getRunningLoop().wrapFuture(exit).await();
+            stdin.writer.waitClosed(); // closed cleanly: throws if it failed
+            return null;
+        });
+    }
+
+    /** What is queued behind the write in progress, or a write that fails or never returns, is left to write. */
+    @Test
+    void bytesQueuedBehindTheWriteOrAFailedOrStuckWriteAreLeftToWriteWhenTheChildExits() throws Exception {
+        for (String how : List.of("queued", "failed", "stuck")) {
+            Aio.run(() -> {
+                var pipe = new GatedPipe();
+                StreamTransport stdin = pipe.writingALine();
+                if (how.equals("queued")) {
+                    stdin.writer.write(b("more\n"));
+                }
+                CompletableFuture<Void> exit = Subprocess.closeInputAtExit(stdin,
+                        how.equals("stuck") ? Duration.ofMillis(1) : Duration.ofMinutes(1));
+                pipe.fail = how.equals("failed");
+                if (!how.equals("stuck")) {
+                    pipe.release.countDown();
+                }
+                Aio.getRunningLoop().wrapFuture(exit).await();
+                assertThatThrownBy(stdin.writer::waitClosed).as(how).isInstanceOf(IOException.class)
+                        .hasMessageContaining("Broken pipe");
+                pipe.release.countDown();
+                return null;
+            });
+        }
     }
 
     @Test
