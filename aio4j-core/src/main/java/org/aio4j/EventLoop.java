@@ -1277,12 +1277,16 @@ public final class EventLoop implements AutoCloseable {
      * reaches a task that waits in the loop, which is then cancelled (as any task whose thread is interrupted while it
      * waits). Call it only on a loop that has stopped passing.
      *
-     * @return the thread interrupted, or {@code null} if the loop is not running
+     * <p>While {@link #close()} runs, the loop is held by the thread closing it, or by a pending task it resumes to
+     * unwind: a blocking call in that task's {@code finally} block holds the close, and this interrupts it.
+     *
+     * @return the thread interrupted, or {@code null} if the loop is neither running nor closing
      */
     public Thread interruptRunningThread() {
         Object o = owner; // read first: it publishes the thread written before it
         Thread th = o instanceof Task<?> t ? t.thread : o == DRIVER ? driverThread : null;
-        if (th == null || lifecycle != RUNNING) {
+        int state = lifecycle;
+        if (th == null || state != RUNNING && state != CLOSING) {
             return null;
         }
         th.interrupt();

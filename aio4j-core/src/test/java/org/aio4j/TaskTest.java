@@ -622,6 +622,41 @@ class TaskTest {
         assertThat(interrupted[0]).isSameAs(taskThread[0]);
     }
 
+    /** The close resumes a pending task to unwind it; a blocking call in its finally block holds the closing loop. */
+    @Test
+    void interruptRunningThreadReachesATaskThatBlocksTheClosingLoop() throws Exception {
+        var loop = new EventLoop();
+        var blocking = new CountDownLatch(1);
+        Thread[] taskThread = new Thread[1];
+        var outcome = new java.util.concurrent.atomic.AtomicReference<String>();
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> {
+                taskThread[0] = Thread.currentThread();
+                try {
+                    Aio.sleep(1000);
+                } finally {
+                    blocking.countDown();
+                    try {
+                        new CountDownLatch(1).await(); // holds the closing loop
+                        outcome.set("not interrupted");
+                    } catch (InterruptedException e) {
+                        outcome.set("interrupted");
+                    }
+                }
+                return null;
+            });
+            Aio.sleep(0);
+            return null;
+        });
+        var closer = Thread.ofPlatform().start(loop::close);
+        blocking.await();
+        assertThat(loop.interruptRunningThread()).as("the thread holding the closing loop").isSameAs(taskThread[0]);
+        closer.join();
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(outcome.get()).isEqualTo("interrupted");
+        assertThat(loop.interruptRunningThread()).as("closed").isNull();
+    }
+
     @Test
     void aioRunCancelsWhatIsLeftWhenMainReturns() throws Exception {
         List<String> seen = new ArrayList<>();

@@ -1,12 +1,16 @@
 package org.aio4j.test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.aio4j.Aio;
 import org.aio4j.Context;
 import org.aio4j.Coroutine;
@@ -133,13 +137,69 @@ final class TestSession {
             failures.add(e);
         }
         if (abandoned == null) {
-            loop.close(); // reports the exceptions nobody retrieved
+            closeWatched(failures); // reports the exceptions nobody retrieved
         }
         offloads.shutdown(); // the loop shuts down only a default executor it created itself
         if (!reported.isEmpty()) {
             failures.add(unhandledErrors(List.copyOf(reported)));
         }
         return failures;
+    }
+
+    /**
+     * Closes the loop on a thread of its own and waits for it under the run timeout, as every run is watched: the
+     * close resumes the tasks still pending (after a cleanup that deadlocked, say) so that their {@code finally}
+     * blocks run, and a blocking call there would hold it for ever. If the close is not done in time, this adds the
+     * failure with the task dump, interrupts the thread holding the loop, and gives the close the cancellation grace
+     * to end; a close that still does not end is left to its thread.
+     */
+    private void closeWatched(List<Throwable> failures) {
+        var closed = new CountDownLatch(1);
+        var failed = new AtomicReference<Throwable>();
+        Thread.ofPlatform().daemon().name("aio4j-test-close").start(() -> {
+            try {
+                loop.close();
+            } catch (Throwable e) {
+                failed.set(e);
+            } finally {
+                closed.countDown();
+            }
+        });
+        boolean interrupted = false;
+        boolean done;
+        try {
+            done = closed.await(WatchedRun.nanos(options.timeout()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            done = false;
+        }
+        if (!done) {
+            String dump = dump();
+            Thread holder = loop.interruptRunningThread();
+            boolean ended = !interrupted && awaitQuietly(closed, options.cancellationGrace());
+            failures.add(new AssertionError("Closing the test's event loop did not end within "
+                    + WatchedRun.seconds(options.timeout()) + (interrupted ? " (the thread running the test was"
+                    + " interrupted)" : "") + ": the close resumes the tasks still pending so that they unwind, and"
+                    + " one of them held the loop (a blocking call in a finally block or a cancellation handler?). "
+                    + (holder == null ? "" : "The thread holding it (" + holder + ") was interrupted; ")
+                    + (ended ? "the close then ended." : "the close is left to its thread.") + " Tasks then:\n"
+                    + dump));
+        }
+        if (failed.get() != null) {
+            failures.add(failed.get());
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean awaitQuietly(CountDownLatch latch, Duration limit) {
+        try {
+            return latch.await(WatchedRun.nanos(limit), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**

@@ -248,7 +248,8 @@ final class WatchedRun<T> {
         throw new UndeclaredThrowableException(e);
     }
 
-    private static long nanos(Duration d) {
+    /** {@code d} in nanoseconds, or {@code Long.MAX_VALUE} if it is too long for that. */
+    static long nanos(Duration d) {
         try {
             return d.toNanos();
         } catch (ArithmeticException tooLong) {

@@ -275,6 +275,55 @@ class RunTestTest {
     }
 
     /**
+     * The end-of-test cleanup deadlocks on a worker that swallows its cancellation; the loop's close then resumes
+     * that worker once more, and its clean-up blocks the loop. The close is watched as every run is: the test fails
+     * with the dump and the blocked thread is interrupted, instead of hanging the test runner for ever.
+     */
+    @Test
+    void aCloseHeldByABlockingCleanUpAfterTheCleanupDeadlockedFailsAndInterruptsTheHolder() throws Exception {
+        var never = new CountDownLatch(1);
+        var interrupted = new CountDownLatch(1);
+        var runner = new AtomicReference<Throwable>();
+        var tester = Thread.ofPlatform().daemon().start(() -> runner.set(catchThrowable(() -> runTest(SHORT
+                .withCancellationGrace(Duration.ofMillis(200)), () -> {
+            org.aio4j.Queue<String> jobs = new org.aio4j.Queue<>();
+            Aio.createTask(() -> {
+                boolean cancelledOnce = false;
+                while (true) {
+                    try {
+                        jobs.get();
+                    } catch (RuntimeException e) {
+                        if (cancelledOnce) { // the close resumes it: a blocking clean-up holds the loop
+                            try {
+                                never.await();
+                            } catch (InterruptedException stopped) {
+                                interrupted.countDown();
+                                return null;
+                            }
+                        }
+                        cancelledOnce = true; // the end-of-test cleanup's cancellation, swallowed
+                    }
+                }
+            }, "stubborn");
+            Aio.sleep(1);
+        }))));
+        try {
+            assertThat(tester.join(Duration.ofMinutes(1))).as("runTest returned").isTrue();
+            assertThat(runner.get()).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("1 task was still pending at the end of the test");
+            assertThat(java.util.Arrays.stream(runner.get().getSuppressed()).map(Throwable::getMessage))
+                    .anySatisfy(m -> assertThat(m).contains("Deadlock").contains("stubborn waits on Queue"))
+                    .anySatisfy(m -> assertThat(m).contains("Closing the test's event loop did not end within")
+                            .contains("was interrupted")
+                            .contains("stubborn")
+                            .contains("nothing (running)"));
+            assertThat(interrupted.await(1, TimeUnit.MINUTES)).as("the blocked thread was interrupted").isTrue();
+        } finally {
+            never.countDown(); // in any case, do not leave the thread blocked
+        }
+    }
+
+    /**
      * A task the body cancelled, and did not await, whose clean-up still suspends is pending at the end: the message
      * says so, since "await or cancel them" alone reads as if the cancel() had been enough.
      */
