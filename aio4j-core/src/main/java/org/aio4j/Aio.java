@@ -330,13 +330,19 @@ public final class Aio {
      * after that keeps its exception, which the loop reports unless someone retrieves it (asyncio's gather marks it
      * retrieved). Cancelling the gather cancels every future not done, and the gather then ends cancelled (asyncio's
      * ends with a {@code CancelledError} as its exception, which awaiting raises the same, but {@code cancelled()}
-     * answers false).
+     * answers false), its cancellation carrying what the clean-up of the child whose cancellation ended it attached
+     * to that one.
+     *
+     * <p>Called outside a running loop, the gather belongs to the loop of the first future, as asyncio's does:
+     * {@code loop.runUntilComplete(Aio.gather(a, b))}.
      *
      * @param <T>     the type of the futures' results
-     * @param futures the futures to gather; each of the running loop
+     * @param futures the futures to gather; each of the running loop (outside one: of the first future's loop)
      * @return a future, done once every future is done or one fails, of their results in argument order
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
+     * @throws IllegalStateException    if no loop is running and there is no future, or the first future's loop runs
+     *                                  on another thread
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only read, through a list view
@@ -399,15 +405,17 @@ public final class Aio {
      * As {@link #gather(Future[])} for a collection.
      *
      * @param <T>     the type of the futures' results
-     * @param futures the futures to gather, in iteration order; each of the running loop
+     * @param futures the futures to gather, in iteration order; each of the running loop (outside one: of the first
+     *                future's loop)
      * @return a future, done once every future is done or one fails, of their results in iteration order
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
+     * @throws IllegalStateException    as {@link #gather(Future[])}
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static <T> Future<List<T>> gather(Collection<? extends Future<? extends T>> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
-        return (Future) GatheringFuture.gather(runningLoop(), futures, false);
+        return (Future) GatheringFuture.gather(gatherLoop(futures, "gather"), futures, false);
     }
 
     /**
@@ -416,25 +424,49 @@ public final class Aio {
      * {@link CancellationException} for a cancelled one, carrying what was attached to its cancellation, as
      * {@link #gather(Future[])} describes).
      *
-     * @param futures the futures to gather, in iteration order; each of the running loop
+     * @param futures the futures to gather, in iteration order; each of the running loop (outside one: of the first
+     *                future's loop)
      * @return a future, done once every future is done, of their results or exceptions in iteration order; it fails
-     *         only if it is cancelled
+     *         only if it is cancelled (the children's failures then stay theirs, reported by the loop unless
+     *         retrieved)
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
+     * @throws IllegalStateException    as {@link #gather(Future[])}
      */
     public static Future<List<Object>> gatherWithExceptions(Collection<? extends Future<?>> futures) {
         Objects.requireNonNull(futures, "futures must not be null");
-        return GatheringFuture.gather(runningLoop(), futures, true);
+        return GatheringFuture.gather(gatherLoop(futures, "gatherWithExceptions"), futures, true);
+    }
+
+    /**
+     * The loop a gather of {@code futures} belongs to: the running loop, or, outside a loop, the loop of the first
+     * future (asyncio's {@code gather} takes it from its first argument), so that
+     * {@code loop.runUntilComplete(Aio.gather(a, b))} works as {@code loop.run_until_complete(gather(a, b))}.
+     */
+    private static EventLoop gatherLoop(Collection<? extends Future<?>> futures, String caller) {
+        EventLoop running = EventLoop.ofCurrentThread();
+        if (running != null) {
+            return running;
+        }
+        var it = futures.iterator();
+        if (!it.hasNext()) {
+            throw new IllegalStateException("no running event loop, and no future to take one from: " + caller
+                    + "() of nothing must be called from a task");
+        }
+        Future<?> first = Objects.requireNonNull(it.next(), caller + "() argument must not be null");
+        first.loop.checkThread(caller);
+        return first.loop;
     }
 
     /**
      * As {@link #gatherWithExceptions(Collection)}.
      *
-     * @param futures the futures to gather; each of the running loop
+     * @param futures the futures to gather; each of the running loop (outside one: of the first future's loop)
      * @return a future, done once every future is done, of their results or exceptions in argument order; it fails only
      *         if it is cancelled
      * @throws NullPointerException     if {@code futures} or one of them is null
      * @throws IllegalArgumentException if one of them belongs to another loop
+     * @throws IllegalStateException    as {@link #gather(Future[])}
      */
     public static Future<List<Object>> gatherWithExceptions(Future<?>... futures) {
         return gatherWithExceptions(Arrays.asList(Objects.requireNonNull(futures, "futures must not be null")));

@@ -75,8 +75,9 @@ final class GatheringFuture extends Future<List<Object>> {
             if (child.isCancelled()) {
                 if (cancelRequested) {
                     // The gather itself was cancelled: end cancelled (asyncio ends with a CancelledError exception,
-                    // which awaits the same but leaves cancelled() false).
-                    markCancelled(child.cancelMessage());
+                    // which awaits the same but leaves cancelled() false), with what was attached to the child's
+                    // cancellation (a failed clean-up, which asyncio's gather raises in its place)
+                    markCancelled(child.cancelMessage(), child.cancelledError());
                 } else {
                     // with what was attached to the child's cancellation (a failed clean-up), now the gather's to
                     // deliver or, if nobody retrieves it, to have reported
@@ -93,6 +94,8 @@ final class GatheringFuture extends Future<List<Object>> {
         }
         if (finished == distinct) {
             if (cancelRequested) {
+                // Every child is done: what they failed with, or attached to their cancellations, stays theirs, as
+                // the results this gather no longer returns would have held it (reported unless retrieved).
                 markCancelled(child.cancelMessage());
                 return;
             }

@@ -199,14 +199,16 @@ public final class TaskGroup implements AutoCloseable {
      *
      * @throws TaskGroupException    if any task failed (after all of them are done)
      * @throws CancellationException if the calling task was cancelled meanwhile (after all tasks are done)
-     * @throws IllegalStateException if the group was already joined or closed, or this thread does not hold the
-     *                               group's loop
+     * @throws IllegalStateException if the group was already joined or closed, if this thread does not hold the
+     *                               group's loop, or if the calling task is not the one that created the group (a
+     *                               task of the group would wait for itself)
      */
     public void join() {
         loop.checkThread("TaskGroup.join");
         if (joined || closed) {
             throw new IllegalStateException("TaskGroup was already joined or closed");
         }
+        checkOwner("join()");
         joining = true;
         RuntimeException cancellation = waitForAll();
         joining = false;
@@ -223,11 +225,17 @@ public final class TaskGroup implements AutoCloseable {
      * @throws TaskGroupException    if a task of a group that was not joined failed
      * @throws CancellationException if the calling task was cancelled while it waited for the tasks (after they are
      *                               done)
+     * @throws IllegalStateException if the group is neither joined nor closed and the calling task is not the one
+     *                               that created it, or this thread does not hold the group's loop
      */
     @Override
     public void close() {
         if (closed) {
             return;
+        }
+        if (!joined) {
+            loop.checkThread("TaskGroup.close");
+            checkOwner("close()");
         }
         closed = true;
         if (joined) {
@@ -272,6 +280,18 @@ public final class TaskGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a wait for the group from another task than its creator's: a task of the group would wait for itself,
+     * another task take the block's place (asyncio's {@code async with} is the creator's by construction).
+     */
+    private void checkOwner(String operation) {
+        if (loop.currentTask() != parent) {
+            throw new IllegalStateException("TaskGroup." + operation + " must be called by the task that created the"
+                    + " group (" + parent.getName() + "), not " + (loop.currentTask() == null ? "outside a task"
+                    : "by " + loop.currentTask().getName()));
+        }
+    }
+
     private RuntimeException waitForAll() {
         RuntimeException cancellation = null;
         while (!tasks.isEmpty()) {
@@ -280,6 +300,12 @@ public final class TaskGroup implements AutoCloseable {
             try {
                 allDone.await();
             } catch (RuntimeException e) {
+                if (loop.isClosing() || !(e instanceof CancellationException || e instanceof TaskGroupException
+                        || parent.isInterruption(e))) {
+                    // The loop is closing (it refuses the next wait: the block's finally blocks must run now; its
+                    // close cancels the tasks), or the wait failed for another reason.
+                    throw e;
+                }
                 // The block's task was cancelled or aborted while waiting: cancel the tasks, wait for them anyway.
                 if (e == errors) {
                     errorsThrown = false; // our own abort, delivered here rather than to the block: still to throw

@@ -631,4 +631,73 @@ class CombinatorsTest {
             return null;
         });
     }
+
+    /**
+     * A gather cancelled while a child's cancellation unwinds ends with what that child's clean-up attached to it, as
+     * shield does (CPython's gather raises such a child's error, which replaces its CancelledError there); one that
+     * waited for every child leaves their failures to them. Nothing is lost either way.
+     */
+    @Test
+    void aCancelledGatherCarriesTheCleanUpFailuresOfItsChildren() throws Exception {
+        for (boolean returnExceptions : new boolean[] {false, true}) {
+            var cleanUp = new java.io.IOException("close failed");
+            var otherCleanUp = new IllegalStateException("release failed");
+            List<ExceptionContext> errors = new ArrayList<>();
+            Throwable[] suppressed = TestLoops.runVirtual(errors, () -> {
+                Task<Void> a = Aio.createTask(TestLoops.attachingToItsCancellation(cleanUp));
+                Task<Void> b = Aio.createTask(TestLoops.attachingToItsCancellation(otherCleanUp));
+                Future<?> g = returnExceptions ? Aio.gatherWithExceptions(a, b) : Aio.gather(a, b);
+                Aio.sleep(1);
+                g.cancel();
+                try {
+                    g.await();
+                    throw new AssertionError("the gather was cancelled");
+                } catch (CancellationException e) {
+                    return e.getSuppressed();
+                }
+            });
+            if (returnExceptions) {
+                // It waited for every child, whose outcomes it no longer lists: they stay the children's.
+                assertThat(suppressed).isEmpty();
+            } else {
+                // It ended with the first child's cancellation; the second child's failure stays its own.
+                assertThat(suppressed).containsExactly(cleanUp);
+            }
+            assertThat(errors).as("what was not delivered is reported, each once").extracting(
+                    ExceptionContext::exception).containsExactlyElementsOf(returnExceptions
+                            ? List.of(cleanUp, otherCleanUp) : List.of(otherCleanUp));
+        }
+    }
+
+    /**
+     * gather() of futures takes the loop of the first one when no loop runs, as asyncio's does:
+     * {@code loop.run_until_complete(asyncio.gather(t1, t2))}.
+     */
+    @Test
+    void gatherOfFuturesOutsideALoopUsesTheirLoop() throws Exception {
+        var loop = EventLoop.builder().virtualTime().build();
+        try {
+            Task<Integer> a = loop.createTask(() -> {
+                Aio.sleep(1);
+                return 1;
+            });
+            Task<Integer> b = loop.createTask(() -> 2);
+            assertThat(loop.runUntilComplete(Aio.gather(a, b))).containsExactly(1, 2);
+            Task<Integer> c = loop.createTask(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertThat(loop.runUntilComplete(Aio.gatherWithExceptions(List.of(c)))).singleElement()
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> Aio.gather(List.<Future<Integer>>of())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no running event loop");
+            var other = EventLoop.builder().virtualTime().build();
+            Task<Integer> d = other.createTask(() -> 4);
+            assertThatThrownBy(() -> Aio.gather(a, d)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("attached to a different loop");
+            other.runUntilComplete(d);
+            other.close();
+        } finally {
+            loop.close();
+        }
+    }
 }

@@ -658,4 +658,66 @@ class TaskGroupTest {
         assertThat(logged.get(0)).startsWith("WARNING TaskGroup closed without join(): cancelled its 1 unfinished task");
         assertThat(logged.get(1)).startsWith("INFO TaskGroup closed without join(): cancelled its 1 unfinished task");
     }
+
+    /**
+     * The loop's close resumes a task waiting in its group's join() with a cancellation so that its finally blocks
+     * run; the group's wait, refused by the closing loop, must let the block unwind rather than try again until the
+     * loop gives up on the task.
+     */
+    @Test
+    void aTaskJoiningItsGroupWhenTheLoopClosesRunsItsFinallyBlocks() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        List<String> log = new ArrayList<>();
+        var loop = TestLoops.virtual(errors);
+        loop.runUntilComplete(() -> {
+            Aio.createTask(() -> {
+                try (var tg = new TaskGroup()) {
+                    tg.createTask(() -> {
+                        try {
+                            Aio.sleep(100);
+                        } finally {
+                            log.add("child finally");
+                        }
+                        return 1;
+                    });
+                    tg.join();
+                } finally {
+                    log.add("block finally");
+                }
+                return null;
+            }, "B");
+            Aio.sleep(1);
+            return null;
+        });
+        loop.close();
+        assertThat(log).containsExactlyInAnyOrder("child finally", "block finally");
+        assertThat(errors).extracting(ExceptionContext::message)
+                .noneMatch(m -> m.contains("went on trying to suspend"));
+    }
+
+    /** join() and close() belong to the task that created the group: from another task, a clear error, no deadlock. */
+    @Test
+    void joinOrCloseFromAnotherTaskThanTheCreatorIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                Task<Void> joiner = tg.createTask(() -> {
+                    tg.join();
+                    return null;
+                });
+                Task<Void> closer = Aio.createTask(() -> {
+                    tg.close();
+                    return null;
+                });
+                Aio.gatherWithExceptions(closer).await();
+                assertThatThrownBy(closer::result).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("TaskGroup.close() must be called by the task that created the group");
+                assertThatThrownBy(tg::join).isInstanceOf(TaskGroupException.class);
+                assertThat(joiner.exception()).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("TaskGroup.join() must be called by the task that created the group");
+            } catch (TaskGroupException expected) {
+                // the joiner's error, thrown by join() above and again by close()
+            }
+            return null;
+        });
+    }
 }
