@@ -359,7 +359,8 @@ class EventLoopTest {
                 .hasMessage("no running event loop");
         assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessage("no running event loop");
         assertThatThrownBy(Aio::getRunningLoop).hasMessage("no running event loop");
-        assertThatThrownBy(() -> Aio.gather(List.<Future<Object>>of())).hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.gather(List.<Future<Object>>of()))
+                .hasMessageStartingWith("no running event loop"); // and no future to take one from
     }
 
     @Test
