@@ -22,14 +22,25 @@ import java.util.Objects;
  * <p>The URL may be relative (it then starts with {@code /}); the {@link ClientSession} it is sent through appends it
  * to its base URL. A {@code null} timeout means the session's default.
  *
- * @param method  the method, e.g. {@code GET}; upper-cased, as aiohttp does ({@code "post"} sends {@code POST})
- * @param uri     the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
- * @param headers header names to values, in insertion order; unmodifiable
- * @param body    the body to send, or {@code null} for none; not copied, do not change it after sending
- * @param timeout how long the whole exchange may take, or {@code null} for the session's default
+ * <p>Redirects are followed by the session, as aiohttp's {@code allow_redirects=True, max_redirects=10} do: see
+ * {@link #withAllowRedirects} and {@link #withMaxRedirects}, and the class comment of {@link ClientSession}.
+ *
+ * @param method         the method, e.g. {@code GET}; upper-cased, as aiohttp does ({@code "post"} sends
+ *                       {@code POST})
+ * @param uri            the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
+ * @param headers        header names to values, in insertion order; unmodifiable
+ * @param body           the body to send, or {@code null} for none; not copied, do not change it after sending
+ * @param timeout        how long the whole exchange may take, redirects included, or {@code null} for the
+ *                       session's default
+ * @param allowRedirects whether the session follows a redirect answering it: aiohttp's {@code allow_redirects}
+ * @param maxRedirects   the redirect at which the session stops following and fails, 0 for no limit: aiohttp's
+ *                       {@code max_redirects} (see {@link #withMaxRedirects})
  */
 public record ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body,
-                            Duration timeout) {
+                            Duration timeout, boolean allowRedirects, int maxRedirects) {
+
+    /** aiohttp's default {@code max_redirects}. */
+    static final int DEFAULT_MAX_REDIRECTS = 10;
 
     /**
      * Checks the request.
@@ -39,8 +50,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      *                                  {@code Content-Length} or {@code Transfer-Encoding} (the transport frames the
      *                                  body), a header value has a control character (CR and LF among them: they
      *                                  would end the header and start another) or a character that is not ASCII,
-     *                                  the URL is neither absolute http(s) nor a path starting with {@code /}, or the
-     *                                  timeout is not positive
+     *                                  the URL is neither absolute http(s) nor a path starting with {@code /}, the
+     *                                  timeout is not positive, or {@code maxRedirects} is negative
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
     public ClientRequest {
@@ -60,6 +71,23 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         if (timeout != null) {
             Durations.positive(timeout, "request timeout");
         }
+        checkMaxRedirects(maxRedirects);
+    }
+
+    /**
+     * A request that follows redirects, up to aiohttp's default limit (10): the record's first five components, for
+     * a request built whole.
+     *
+     * @param method  the method, e.g. {@code GET}; upper-cased
+     * @param uri     the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
+     * @param headers header names to values, in insertion order
+     * @param body    the body to send, or {@code null} for none
+     * @param timeout how long the whole exchange may take, or {@code null} for the session's default
+     * @throws IllegalArgumentException as the canonical constructor
+     * @throws NullPointerException     as the canonical constructor
+     */
+    public ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body, Duration timeout) {
+        this(method, uri, headers, body, timeout, true, DEFAULT_MAX_REDIRECTS);
     }
 
     /**
@@ -104,7 +132,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         checkHeader(name, value);
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
-        return new ClientRequest(method, uri, h, body, timeout);
+        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects);
     }
 
     /**
@@ -137,7 +165,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 : beforeFragment.endsWith("?") || beforeFragment.endsWith("&") ? "" : "&";
         String changed = beforeFragment + separator + formEncoded(name) + "=" + formEncoded(value)
                 + (fragment == null ? "" : "#" + fragment);
-        return new ClientRequest(method, URI.create(changed), headers, body, timeout);
+        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects);
     }
 
     /** The media type of an HTML form's body, aiohttp's for {@code data={...}}. */
@@ -182,7 +210,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] fields = body == null ? field : java.util.Arrays.copyOf(body, body.length + field.length);
         System.arraycopy(field, 0, fields, fields.length - field.length, field.length);
-        return new ClientRequest(method, uri, headers, fields, timeout).withHeaderIfAbsent("Content-Type", FORM);
+        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects)
+                .withHeaderIfAbsent("Content-Type", FORM);
     }
 
     private ClientRequest withHeaderIfAbsent(String name, String value) {
@@ -200,7 +229,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withBody(byte[] body) {
-        return new ClientRequest(method, uri, headers, body, timeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
     }
 
     /**
@@ -212,12 +241,44 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public ClientRequest withTimeout(Duration timeout) {
-        return new ClientRequest(method, uri, headers, body, timeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
+    }
+
+    /**
+     * This request with redirects followed or not: aiohttp's {@code allow_redirects}. Followed by default, as
+     * aiohttp's requests do, but for {@link ClientSession#head}'s, as aiohttp's {@code head}; without, a 3xx is the
+     * response, its body read as any other's.
+     *
+     * @param allow whether the session follows a redirect answering this request
+     * @return a new request; this one is unchanged
+     */
+    public ClientRequest withAllowRedirects(boolean allow) {
+        return new ClientRequest(method, uri, headers, body, timeout, allow, maxRedirects);
+    }
+
+    /**
+     * This request with another limit on redirects: aiohttp's {@code max_redirects} (default 10), counted as aiohttp
+     * counts it: the request fails with {@link TooManyRedirectsException} when the {@code max}-th redirect in a row
+     * arrives (with the default, nine are followed and the tenth is the error); 0 sets no limit, as in aiohttp (a
+     * redirect loop then ends only with the request's timeout). Ignored when redirects are not followed.
+     *
+     * @param max the redirect at which to stop and fail, or 0 for no limit
+     * @return a new request; this one is unchanged
+     * @throws IllegalArgumentException if {@code max} is negative
+     */
+    public ClientRequest withMaxRedirects(int max) {
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, max);
+    }
+
+    private static void checkMaxRedirects(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("maxRedirects must be >= 0 (0 for no limit), got " + max);
+        }
     }
 
     /** This request with the absolute URL {@code uri} (used by the session to resolve a relative one). */
     ClientRequest withUri(URI uri) {
-        return new ClientRequest(method, uri, headers, body, timeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
     }
 
     /** Whether the URL is absolute, so that no base URL is needed. */
@@ -227,7 +288,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
 
     @Override
     public String toString() {
-        return method + " " + uri + (timeout == null ? "" : " (timeout " + Durations.format(timeout) + ")");
+        return method + " " + uri + (timeout == null ? "" : " (timeout " + Durations.format(timeout) + ")")
+                + (allowRedirects ? "" : " (redirects not followed)");
     }
 
     /** Parses {@code url}, naming it in the error. */

@@ -41,6 +41,8 @@ public final class ClientResponse {
     private final byte[] body;
     /** Whether the session decoded the body from its {@code Content-Encoding}. */
     private final boolean decoded;
+    /** The redirects the session followed to this response, oldest first. */
+    private final List<ClientResponse> history;
 
     /**
      * A response to {@code method url}. Public for {@link HttpTransport} implementations.
@@ -62,20 +64,40 @@ public final class ClientResponse {
         this.headers = Objects.requireNonNull(headers, "headers must not be null");
         this.body = Objects.requireNonNull(body, "body must not be null (use an empty array)");
         this.decoded = false;
+        this.history = List.of();
     }
 
-    private ClientResponse(ClientResponse encoded, byte[] decodedBody) {
-        this.method = encoded.method;
-        this.url = encoded.url;
-        this.status = encoded.status;
-        this.headers = encoded.headers;
-        this.body = decodedBody;
-        this.decoded = true;
+    private ClientResponse(ClientResponse of, byte[] body, boolean decoded, List<ClientResponse> history) {
+        this.method = of.method;
+        this.url = of.url;
+        this.status = of.status;
+        this.headers = of.headers;
+        this.body = body;
+        this.decoded = decoded;
+        this.history = history;
     }
 
     /** This response with {@code decodedBody}, decoded from its {@code Content-Encoding}, as its body. */
     ClientResponse withDecodedBody(byte[] decodedBody) {
-        return new ClientResponse(this, decodedBody);
+        return new ClientResponse(this, decodedBody, true, history);
+    }
+
+    /** This response with {@code history}, the redirects followed to it, oldest first. */
+    ClientResponse withHistory(List<ClientResponse> history) {
+        return history.isEmpty() ? this : new ClientResponse(this, body, decoded, List.copyOf(history));
+    }
+
+    /**
+     * The responses of the redirects the session followed to this one, oldest first: aiohttp's {@code resp.history}.
+     * Empty if the request was not redirected, or did not follow redirects ({@link ClientRequest#withAllowRedirects}).
+     * Each has its status, headers and URL, and an empty body: a followed redirect's body is nobody's, and the
+     * transport drops it (see {@link HttpTransport#followsRedirect}), as aiohttp releases a redirect's connection
+     * unread. Their own {@code history()} is empty.
+     *
+     * @return the earlier responses, oldest first; unmodifiable
+     */
+    public List<ClientResponse> history() {
+        return history;
     }
 
     /** The body itself, not a copy: for this package only. */
@@ -84,7 +106,8 @@ public final class ClientResponse {
     }
 
     /**
-     * The method of the request this answers.
+     * The method of the request this answers: after a redirect that turned a POST into a GET, {@code GET}, as
+     * aiohttp's {@code resp.method}.
      *
      * @return the request method, e.g. {@code GET}
      */
@@ -93,7 +116,8 @@ public final class ClientResponse {
     }
 
     /**
-     * The URL the response came from, after redirects: aiohttp's {@code resp.url}.
+     * The URL the response came from, after the redirects the session followed ({@link #history()}): aiohttp's
+     * {@code resp.url}.
      *
      * @return the final URL
      */

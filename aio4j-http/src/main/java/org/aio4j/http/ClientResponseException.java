@@ -23,6 +23,13 @@ public class ClientResponseException extends ClientException {
         this.response = response;
     }
 
+    /** An error of the request {@code method url} for {@code response}, saying {@code detail}: for subclasses. */
+    ClientResponseException(String method, java.net.URI url, String detail, ClientResponse response,
+                            Throwable cause) {
+        super(method, url, detail, cause);
+        this.response = response;
+    }
+
     /**
      * The status code, e.g. 500.
      *

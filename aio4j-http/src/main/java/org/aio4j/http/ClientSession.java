@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.aio4j.Aio;
 import org.aio4j.AsyncGenerator;
@@ -38,9 +37,31 @@ import org.aio4j.Future;
  * {@link EventLoop#wrapFuture}: the task suspends like on any awaited future, and is resumed by the loop when the
  * response is there.
  *
+ * <h2>Redirects</h2>
+ * The session follows them, as aiohttp's {@code _request} does, hop by hop, each hop an exchange of the transport
+ * (which follows none itself): a 301, 302, 303, 307 or 308 with a {@code Location} leads to a request to that
+ * {@code Location}, resolved against the URL of the 3xx. Every hop's response updates the {@link #cookieJar() cookie
+ * jar}, and every hop's request carries the jar's cookies for its own URL. A 303 turns any method but HEAD into a GET,
+ * a 301 or 302 a POST, without the body and the headers of the body ({@code Content-*}); any other redirect keeps the
+ * method and the body (RFC 9110 15.4, as aiohttp). To another origin (scheme, host, port) the request's
+ * {@code Authorization} and {@code Cookie} headers, the session's {@link Builder#header headers} among them, are not
+ * sent, but for an upgrade from http to https on the same host and the default ports; aiohttp drops the
+ * {@code Authorization} only. From https to http is followed, as aiohttp does. The final response's
+ * {@link ClientResponse#history()} holds the redirects, oldest first (their bodies dropped, see
+ * {@link HttpTransport#followsRedirect}). A request may follow none ({@link ClientRequest#withAllowRedirects}, as
+ * {@link #head} does) and has a limit ({@link ClientRequest#withMaxRedirects}, 10 by default), beyond which it fails
+ * with {@link TooManyRedirectsException}. A 3xx without a {@code Location} is the response. A {@code Location} that is
+ * no URI, or a URL without a host name, fails the request as a malformed response ({@link ClientConnectionException},
+ * as the transports report one); one to a URL that is not http or https with a {@link ClientException} (aiohttp's
+ * {@code NonHttpUrlRedirectClientError}). The failure of a later hop names the request the caller made, and ends with
+ * the hop's: {@code "... (at GET http://b/x, after 1 redirect)"}. A transport on a client of the caller's that follows
+ * redirects itself shows the session only the response it ends on (see
+ * {@link HttpTransport#jdk(java.net.http.HttpClient)}).
+ *
  * <h2>Timeouts</h2>
  * Every request has one: its own ({@link ClientRequest#withTimeout}) or the session's default (5 minutes, aiohttp's
- * default {@code ClientTimeout(total=300)}), covering the whole exchange. It is kept on the loop's clock, like
+ * default {@code ClientTimeout(total=300)}), covering the whole exchange, every hop of its redirects included (each
+ * hop's request carries what is left of it, for the transport). It is kept on the loop's clock, like
  * {@link Aio#waitFor}; the transport is given it too, so that a request also ends on a loop with a virtual clock,
  * which does not advance while a request is in flight. On timeout the exchange is aborted and
  * {@link ClientTimeoutException} thrown.
@@ -53,7 +74,8 @@ import org.aio4j.Future;
  *
  * <h2>Cancellation</h2>
  * If the calling task is cancelled while it waits (by {@link org.aio4j.Task#cancel}, a {@link org.aio4j.Timeout},
- * a failing {@link org.aio4j.TaskGroup}), the exchange is aborted and the task's
+ * a failing {@link org.aio4j.TaskGroup}), the exchange in flight (whatever hop of its redirects) is aborted and the
+ * task's
  * {@link CancellationException} is thrown at once. If the response arrived in the same loop iteration as the
  * cancellation, before the task could resume, the cancellation wins and the response is dropped, as in asyncio.
  *
@@ -357,8 +379,10 @@ public final class ClientSession implements AutoCloseable {
 
     /**
      * Sends {@code HEAD url}: aiohttp's {@code await session.head(url)}; otherwise as {@link #get(String)}. The
-     * response has the headers a GET would have and an empty body. Unlike aiohttp's {@code head}, which does not
-     * follow redirects unless told to, it follows them as every request does here (redirects are the transport's).
+     * response has the headers a GET would have and an empty body. As aiohttp's {@code head}, it does not follow
+     * redirects: a 3xx is the response. For one that does, send
+     * {@code ClientRequest.of("HEAD", url).withAllowRedirects(true)} with {@link #request} (as aiohttp's
+     * {@code head(url, allow_redirects=True)}).
      *
      * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
      * @return the response, with an empty body
@@ -369,7 +393,7 @@ public final class ClientSession implements AutoCloseable {
      * @throws NullPointerException     if {@code url} is null
      */
     public ClientResponse head(String url) throws ClientException {
-        return request(ClientRequest.of("HEAD", url));
+        return request(ClientRequest.of("HEAD", url).withAllowRedirects(false));
     }
 
     /**
@@ -533,11 +557,7 @@ public final class ClientSession implements AutoCloseable {
 
     private ClientResponse send(EventLoop loop, ClientRequest request) throws ClientException {
         checkOpen();
-        CompletableFuture<ClientResponse> exchange = transport.send(withCookies(request));
-        if (exchange == null) {
-            throw Failures.noFuture(request, transport);
-        }
-        Future<ClientResponse> response = loop.wrapFuture(exchange);
+        Future<ClientResponse> response = Hops.start(this, loop, request);
         ClientResponse r;
         try {
             r = Aio.waitFor(response, request.timeout());
@@ -553,9 +573,6 @@ public final class ClientSession implements AutoCloseable {
                 throw Failures.cancelledByTransport(request, transport, c);
             }
             throw failure(request, e);
-        }
-        if (r == null) {
-            throw Failures.noResponse(request, transport);
         }
         r = received(request, r);
         return raiseForStatus ? r.raiseForStatus() : r;
@@ -635,15 +652,15 @@ public final class ClientSession implements AutoCloseable {
             }
         });
         merged.putAll(r.headers());
-        return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout());
+        return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout(), r.allowRedirects(),
+                r.maxRedirects());
     }
 
     /**
-     * {@code response} as the caller gets it: its cookies kept in the session's jar, and its body decoded if the
-     * session decodes it (see {@link Builder#autoDecompress}).
+     * {@code response}, the final response to {@code request} (whose cookies {@link Hops} kept), as the caller gets
+     * it: its body decoded if the session decodes it (see {@link Builder#autoDecompress}).
      */
     ClientResponse received(ClientRequest request, ClientResponse response) throws ClientException {
-        cookieJar.store(response.url(), response.headers());
         return autoDecompress ? Decompression.decode(request, response, transport.maxBodyBytes()) : response;
     }
 
@@ -663,7 +680,8 @@ public final class ClientSession implements AutoCloseable {
             return r;
         }
         headers.put("Cookie", List.of(cookie));
-        return new ClientRequest(r.method(), r.uri(), headers, r.body(), r.timeout());
+        return new ClientRequest(r.method(), r.uri(), headers, r.body(), r.timeout(), r.allowRedirects(),
+                r.maxRedirects());
     }
 
     /**

@@ -26,6 +26,7 @@ final class Failures {
         var u = request.uri();
         return switch (error) {
             case ClientTimeoutException t -> new ClientTimeoutException(m, u, t.timeout(), t);
+            case TooManyRedirectsException r -> r.copy();
             case ClientResponseException r -> new ClientResponseException(r.response());
             case ClientConnectionException c -> new ClientConnectionException(m, u, c.detail(), c);
             case ClientException c -> new ClientException(m, u, c.detail(), c);
@@ -34,6 +35,26 @@ final class Failures {
             case IOException io -> new ClientConnectionException(m, u, "connection failed: " + connection(u, io), io);
             default -> new ClientException(m, u, "failed: " + describe(error), error);
         };
+    }
+
+    /**
+     * What {@code original} fails with when the exchange of {@code hop}, the request its {@code redirects}-th redirect
+     * led to, failed with {@code error}: the error {@code hop} would get, of the same kind, but naming the request the
+     * caller made, with where it failed at the end of its message ({@code "connection failed: ... (at GET
+     * http://b/x, after 1 redirect)"}). A timeout is the timeout of the whole exchange, whose hops share it.
+     */
+    static ClientException afterRedirects(ClientRequest original, ClientRequest hop, int redirects, Throwable error) {
+        String m = original.method();
+        var u = original.uri();
+        ClientException e = error instanceof Exception ex ? translate(hop, ex)
+                : new ClientException(hop.method(), hop.uri(), "failed: " + describe(error), error);
+        if (e instanceof ClientTimeoutException) {
+            return new ClientTimeoutException(m, u, original.timeout(), error);
+        }
+        String detail = e.detail() + " (at " + hop.method() + " " + hop.uri() + ", after " + redirects
+                + (redirects == 1 ? " redirect)" : " redirects)");
+        return e instanceof ClientConnectionException ? new ClientConnectionException(m, u, detail, error)
+                : new ClientException(m, u, detail, error);
     }
 
     /** What a request fails with when {@code transport} returned {@code null} instead of a future. */

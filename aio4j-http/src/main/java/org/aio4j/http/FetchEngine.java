@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.aio4j.CancelShield;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
@@ -14,12 +13,12 @@ import org.aio4j.TimerHandle;
  * Runs many requests with at most {@code limit} in flight, on the loop's callbacks: the engine of
  * {@link ClientSession#fetchAll} and {@link ClientSession#fetchEach}.
  *
- * <p>No task per request: each exchange's loop future ({@link EventLoop#wrapFuture}) gets a done-callback that records
- * the result and starts the next request, on the loop, without any task switch; the timeout is a loop timer that
- * cancels the exchange. Only the consumer is a task, and it is woken when a result it can take is there (once per
- * loop iteration at most) or, for {@link #all()}, once at the end. A task per request, as
- * {@code mapConcurrent} would run, costs two thread hand-offs per request on a 2-core machine: the difference between
- * keeping up with the transport and not (see docs/benchmarks.md).
+ * <p>No task per request: each request's loop future ({@link Hops#start}, which follows its redirects from done
+ * callbacks too) gets a done-callback that records the result and starts the next request, on the loop, without any
+ * task switch; the timeout is a loop timer that cancels the exchange, whatever hop it is at. Only the consumer is a
+ * task, and it is woken when a result it can take is there (once per loop iteration at most) or, for {@link #all()},
+ * once at the end. A task per request, as {@code mapConcurrent} would run, costs two thread hand-offs per request on
+ * a 2-core machine: the difference between keeping up with the transport and not (see docs/benchmarks.md).
  *
  * <p>Two limits, by mode. {@code window == false} ({@code fetchAll}): at most {@code limit} exchanges in flight,
  * results kept until the end. {@code window == true} ({@code fetchEach}): a request holds its slot from its start
@@ -176,13 +175,8 @@ final class FetchEngine {
         Future<ClientResponse> f;
         try {
             session.checkOpen();
-            CompletableFuture<ClientResponse> exchange = session.transport().send(session.withCookies(r));
-            if (exchange == null) {
-                record(new FetchResult(i, r, null, Failures.noFuture(r, session.transport())));
-                return;
-            }
-            f = loop.wrapFuture(exchange);
-        } catch (RuntimeException e) {
+            f = Hops.start(session, loop, r);
+        } catch (RuntimeException | ClientException e) {
             record(new FetchResult(i, r, null, e));
             return;
         }
@@ -218,9 +212,6 @@ final class FetchEngine {
         Throwable e = f.exception();
         if (e == null) {
             ClientResponse response = f.result();
-            if (response == null) {
-                return new FetchResult(i, r, null, Failures.noResponse(r, session.transport()));
-            }
             try {
                 response = session.received(r, response);
             } catch (ClientException bad) {

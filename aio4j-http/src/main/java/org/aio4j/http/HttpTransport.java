@@ -26,6 +26,13 @@ import java.util.concurrent.CompletableFuture;
  *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap. The
  *       {@code Content-Length} of a response that has no body (to a HEAD, a 1xx, 204 or 304) is not checked.</li>
  *   <li>Cancelling the returned future ({@code cancel(true)}) aborts the exchange and releases its connection.</li>
+ *   <li>A transport does not follow redirects: the session does, hop by hop, each hop an exchange of its own
+ *       (aiohttp's {@code ClientSession._request}), so that it sees every 3xx (its cookies, {@code allow_redirects},
+ *       {@code max_redirects}, {@code resp.history}). A 3xx is completed as any other response, but for one the
+ *       session follows ({@link #followsRedirect}): its body is nobody's, and the exchange completes with an empty
+ *       body at the response's head, without waiting for the body, as aiohttp releases a redirect unread. The
+ *       connection is reused if the body is empty ({@code Content-Length: 0}) or has ended already, and closed
+ *       otherwise: a body that never ends must not hold it. Errors of that body fail nothing.</li>
  *   <li>A request without a body ({@link ClientRequest#body()} {@code null}) goes out without
  *       {@code Content-Length} if its method is GET, HEAD or DELETE, and with {@code Content-Length: 0} otherwise
  *       (RFC 9110 8.6; aiohttp sends it with a POST, PUT or PATCH, and a server may answer 411 to one without it);
@@ -44,6 +51,30 @@ public interface HttpTransport extends AutoCloseable {
      * heap cannot hold that much per request in flight.
      */
     int DEFAULT_MAX_BODY_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * Whether the session follows a response to {@code request} of status {@code status} with the {@code Location}
+     * header {@code location} (null if it has none): a 301, 302, 303, 307 or 308 with a {@code Location}, to a request
+     * that follows redirects ({@link ClientRequest#allowRedirects()}), as aiohttp's {@code _request} decides. Its body
+     * is then nobody's: a transport completes the exchange at the response's head with an empty body, without
+     * waiting for the body; see the contract in the class comment. (The session may still refuse to follow it: a
+     * {@code Location} that is no http(s) URL, or one redirect too many.)
+     *
+     * @param request  the request the response answers
+     * @param status   the response's status
+     * @param location the response's {@code Location} header, or null
+     * @return whether the session follows the response
+     * @throws NullPointerException if {@code request} is null
+     */
+    static boolean followsRedirect(ClientRequest request, int status, String location) {
+        return java.util.Objects.requireNonNull(request, "request must not be null").allowRedirects()
+                && location != null && isRedirect(status);
+    }
+
+    /** Whether {@code status} is one of the redirects aiohttp follows: 301, 302, 303, 307 or 308. */
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
 
     /**
      * Starts sending {@code request} and returns a future of its whole response, without blocking.
@@ -147,9 +178,9 @@ public interface HttpTransport extends AutoCloseable {
     }
 
     /**
-     * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects followed
-     * except from https to http, a pool of keep-alive connections without a size limit, virtual threads as its
-     * executor. {@link #close()} shuts the client down.
+     * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects not
+     * followed ({@link HttpClient.Redirect#NEVER}: the session follows them), a pool of keep-alive connections without
+     * a size limit, virtual threads as its executor. {@link #close()} shuts the client down.
      *
      * <p>HTTP/1.1 rather than the JDK's default HTTP/2 because on a cleartext {@code http://} URL HTTP/2 means an
      * {@code Upgrade: h2c} round on each new connection, which plain servers ignore; pass a client of your own to
@@ -173,7 +204,12 @@ public interface HttpTransport extends AutoCloseable {
     }
 
     /**
-     * A transport on {@code client}, which stays the caller's: {@link #close()} does not shut it down.
+     * A transport on {@code client}, which stays the caller's: {@link #close()} does not shut it down. Redirects are
+     * the session's to follow, as with {@link #jdk()}, if {@code client} does not follow them itself
+     * ({@link HttpClient.Redirect#NEVER}, {@link HttpClient#newHttpClient()}'s default). One that does
+     * ({@code NORMAL}, {@code ALWAYS}) follows them inside the exchange, and the session sees only the response it
+     * ends on: not the cookies of the 3xx before it, nor its {@link ClientRequest#allowRedirects()},
+     * {@link ClientRequest#maxRedirects()} and {@link ClientResponse#history()}, which cover what the session sees.
      *
      * @param client the client to send with; the caller's to close
      * @return a new transport on {@code client}

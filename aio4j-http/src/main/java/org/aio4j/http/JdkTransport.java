@@ -49,7 +49,7 @@ final class JdkTransport implements HttpTransport {
     static HttpClient defaultClient() {
         return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                .followRedirects(HttpClient.Redirect.NEVER) // the session follows them, see HttpTransport
                 .executor(VIRTUAL_THREADS)
                 .build();
     }
@@ -61,11 +61,12 @@ final class JdkTransport implements HttpTransport {
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
         HttpRequest built = build(request);
-        var exchange = new Exchange(request, client.followRedirects());
+        var exchange = new Exchange(request);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
-        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole);
+        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole,
+                exchange::redirect);
         STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
         return exchange;
     }
@@ -141,7 +142,6 @@ final class JdkTransport implements HttpTransport {
             implements java.util.function.BiConsumer<HttpResponse<byte[]>, Throwable> {
 
         private final ClientRequest request;
-        private final HttpClient.Redirect redirects; // the client's policy, for beyondRedirectLimit
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
         /**
          * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
@@ -153,10 +153,11 @@ final class JdkTransport implements HttpTransport {
          */
         private volatile boolean whole;
         private ScheduledFuture<?> timer; // written before the exchange starts, read when it ends
+        /** The head of a redirect the session follows, whose body is dropped; null for any other response. */
+        private volatile HttpResponse.ResponseInfo redirect;
 
-        Exchange(ClientRequest request, HttpClient.Redirect redirects) {
+        Exchange(ClientRequest request) {
             this.request = request;
-            this.redirects = redirects;
         }
 
         void arm(java.time.Duration timeout) {
@@ -179,6 +180,10 @@ final class JdkTransport implements HttpTransport {
 
         void whole() {
             whole = true;
+        }
+
+        void redirect(HttpResponse.ResponseInfo head) {
+            redirect = head;
         }
 
         /** Aborts the JDK's exchange, closing its connection, unless it has read the whole response already. */
@@ -216,49 +221,17 @@ final class JdkTransport implements HttpTransport {
         @Override
         public void accept(HttpResponse<byte[]> r, Throwable error) {
             disarm();
-            if (error != null) {
+            HttpResponse.ResponseInfo head = redirect;
+            if (error != null && head != null) {
+                // an error of a redirect's body, which is dropped (LimitedBody.Dropped): the redirect is the response
+                complete(new ClientResponse(request.method(), request.uri(), head.statusCode(), head.headers().map(),
+                        new byte[0]));
+            } else if (error != null) {
                 completeExceptionally(failure(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error));
             } else {
-                ClientException beyond = beyondRedirectLimit(r);
-                if (beyond != null) {
-                    completeExceptionally(beyond);
-                } else {
-                    complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(),
-                            r.body()));
-                }
+                complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()));
             }
-        }
-
-        /**
-         * The error for a response that is a redirect the client would follow but for its limit on redirects
-         * ({@code jdk.httpclient.redirects.retrylimit}: 5 requests, so 4 redirects, by default), or null: the JDK
-         * client returns that 3xx as the response, an {@code ok()} one, where aiohttp raises
-         * {@code TooManyRedirects}. As the JDK's redirect filter decides: a 301, 302, 303, 307 or 308 with a
-         * {@code Location}, which {@code Redirect.NORMAL} follows unless it leads from https to http.
-         */
-        private ClientException beyondRedirectLimit(HttpResponse<?> r) {
-            if (redirects == HttpClient.Redirect.NEVER || !List.of(301, 302, 303, 307, 308).contains(r.statusCode())) {
-                return null;
-            }
-            String location = r.headers().firstValue("Location").orElse(null);
-            java.net.URI next;
-            try {
-                next = location == null ? null : r.uri().resolve(java.net.URI.create(location));
-            } catch (IllegalArgumentException notAUri) {
-                return null;
-            }
-            if (next == null || next.getScheme() == null || redirects == HttpClient.Redirect.NORMAL
-                    && !next.getScheme().equalsIgnoreCase(r.uri().getScheme())
-                    && !next.getScheme().equalsIgnoreCase("https")) {
-                return null;
-            }
-            int followed = 0;
-            for (var p = r.previousResponse(); p.isPresent(); p = p.get().previousResponse()) {
-                followed++;
-            }
-            return new ClientException(request.method(), request.uri(), "too many redirects: " + followed
-                    + " followed, the last to " + r.uri() + ", which redirects again (to " + location + ")", null);
         }
 
         /**
@@ -277,12 +250,6 @@ final class JdkTransport implements HttpTransport {
         private Throwable failure(Throwable error) {
             return switch (error) {
                 case java.util.concurrent.CancellationException c -> c;
-                case Throwable t when redirectWithoutLocation(t) -> {
-                    var malformed = new java.net.ProtocolException("invalid HTTP response: a redirect without a"
-                            + " Location header, which the JDK client cannot follow");
-                    malformed.initCause(t);
-                    yield malformed;
-                }
                 case java.io.UncheckedIOException u -> u.getCause();
                 case IllegalArgumentException refused
                         when HttpTransport.thrownBy(refused, "jdk.internal.net.http.") -> {
@@ -295,22 +262,6 @@ final class JdkTransport implements HttpTransport {
                         "failed: " + Failures.describe(other), other);
                 default -> error;
             };
-        }
-
-        /**
-         * Whether {@code error} is the JDK client's failure of a 301, 302, 303, 307 or 308 without a {@code Location}
-         * header (its redirect filter's {@code IOException("Invalid redirection")}, wrapped twice), which said neither
-         * that it was a redirect nor that the server was at fault. The Vert.x transport and aiohttp return such a
-         * response as it is; the JDK client cannot be told to.
-         */
-        private static boolean redirectWithoutLocation(Throwable error) {
-            for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
-                if (c instanceof java.io.IOException && "Invalid redirection".equals(c.getMessage())
-                        && HttpTransport.thrownBy(c, "jdk.internal.net.http.")) {
-                    return true;
-                }
-            }
-            return false;
         }
 
         @Override

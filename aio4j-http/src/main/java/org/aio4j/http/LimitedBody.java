@@ -42,10 +42,19 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     /**
      * The body handler of {@code request}'s exchange. {@code whole} is run once the response has come in whole, no
      * later than the JDK client can give its connection back to its pool (for a body of declared length, as its last
-     * bytes arrive, before the client sees its end), and never for a response refused or cut short.
+     * bytes arrive, before the client sees its end), and never for a response refused or cut short. {@code redirect}
+     * is given the head of a redirect the session follows, whose body is {@link Dropped}: the JDK client may still
+     * fail the exchange with an error of that body (one cut short), which the exchange then ignores.
      */
-    static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes, Runnable whole) {
+    static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes, Runnable whole,
+                                                    java.util.function.Consumer<HttpResponse.ResponseInfo> redirect) {
         return info -> {
+            if (HttpTransport.followsRedirect(request, info.statusCode(),
+                    info.headers().firstValue("Location").orElse(null))) {
+                whole.run(); // the exchange completes now: aborting it later must not close a reused connection
+                redirect.accept(info);
+                return new Dropped(declaredLength(info.headers()));
+            }
             if (hasNoBody(request.method(), info.statusCode())) {
                 whole.run();
                 return new LimitedBody(request, maxBytes, -1, null, () -> { });
@@ -174,5 +183,51 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         subscription.cancel();
         parts.clear();
         body.completeExceptionally(error);
+    }
+
+    /**
+     * The body of a redirect the session follows, which is nobody's (see {@link HttpTransport#followsRedirect}): the
+     * body is empty at once, without waiting for it, as the JDK client did not wait for one of unknown length when it
+     * followed redirects ({@code Http1Response.ignoreBody}). A {@code Content-Length: 0} is read (nothing comes), so
+     * that the client can reuse the connection; any other body is not (cancelling the subscription closes the
+     * connection), however short: one that never came would hold the connection for ever. Its errors fail nothing
+     * here; should the JDK client fail the exchange with one, the exchange ignores it (see {@link #handler}).
+     */
+    private static final class Dropped implements HttpResponse.BodySubscriber<byte[]> {
+
+        private final long declaredLength;
+
+        Dropped(long declaredLength) {
+            this.declaredLength = declaredLength;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            if (declaredLength == 0) {
+                s.request(Long.MAX_VALUE);
+            } else {
+                s.cancel();
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            // dropped
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            // nobody's: the exchange has completed
+        }
+
+        @Override
+        public void onComplete() {
+            // the connection goes back to the pool
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return CompletableFuture.completedFuture(new byte[0]);
+        }
     }
 }

@@ -385,4 +385,105 @@ class ClientSessionTest {
                 "ClientConnectionException: GET http://x.test/b" + closed);
     }
 
+    /**
+     * The timeout covers every hop (aiohttp's {@code total}): the request a redirect leads to carries what is left of
+     * it, for the transport's real-clock timer, and a hop that times out fails the request the caller made, with its
+     * whole timeout, as any timeout of it.
+     */
+    @Test
+    void theTimeoutCoversEveryHop() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            if (s.request().uri().getPath().equals("/a")) {
+                s.redirect("/b");
+            } else { // what the transport's timer does when the timeout it was given passes
+                s.future().completeExceptionally(new ClientTimeoutException(s.request().method(), s.request().uri(),
+                        s.request().timeout(), null));
+            }
+        };
+        Duration total = Duration.ofSeconds(7);
+        try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            assertThatThrownBy(() -> Aio.run(() -> org.aio4j.EventLoop.builder().virtualTime().build(),
+                    () -> session.get("/a", total)))
+                    .isInstanceOfSatisfying(ClientTimeoutException.class,
+                            e -> assertThat(e.timeout()).isEqualTo(total))
+                    .hasMessage("GET http://x.test/a: timed out after 7 s");
+            assertThat(transport.sent()).extracting(s -> s.request().uri().getPath()).containsExactly("/a", "/b");
+            assertThat(transport.sent(0).request().timeout()).isEqualTo(total);
+            assertThat(transport.sent(1).request().timeout()).isPositive().isLessThan(total);
+            // a timeout that has passed on the real clock by the time the redirect arrives: no further hop is sent
+            var passed = new FakeTransport();
+            passed.onSend = s -> s.redirect("/b");
+            try (var quick = ClientSession.builder().transport(passed, true).baseUrl("http://x.test").build()) {
+                assertThatThrownBy(() -> Loops.run(() -> quick.get("/a", Duration.ofNanos(1))))
+                        .isInstanceOf(ClientTimeoutException.class);
+                assertThat(passed.sent()).hasSize(1);
+            }
+        }
+    }
+
+    /** Cancelling the caller while a later hop is in flight aborts that hop; nothing more is sent. */
+    @Test
+    void cancellingTheCallerAbortsTheHopInFlight() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            if (s.request().uri().getPath().equals("/a")) {
+                s.redirect("/b");
+            }
+        };
+        try (var session = ClientSession.builder().transport(transport, true).baseUrl("http://x.test").build()) {
+            String outcome = Loops.run(() -> {
+                Task<ClientResponse> caller = Aio.createTask(() -> session.get("/a"));
+                while (transport.sent().size() < 2) {
+                    Aio.sleep(0);
+                }
+                caller.cancel();
+                try {
+                    caller.await();
+                    return "not cancelled";
+                } catch (CancellationException e) {
+                    return "cancelled";
+                }
+            });
+            assertThat(outcome).isEqualTo("cancelled");
+            assertThat(transport.sent()).hasSize(2);
+            assertThat(transport.sent(1).future().isCancelled()).isTrue();
+            assertThat(transport.inFlight()).isZero();
+        }
+    }
+
+    /**
+     * aiohttp's rules for a redirected request's headers: the Authorization (the session's as well as the request's)
+     * and Cookie go to the same origin only, or to https on the same host from http on the default ports; other
+     * headers go on. A redirect to a URL that is not http(s) is refused (aiohttp's NonHttpUrlRedirectClientError), a
+     * negative maxRedirects when the request is made.
+     */
+    @Test
+    void credentialsGoToTheSameOriginOrItsHttpsUpgradeOnly() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            switch (s.request().uri().toString()) {
+                case "http://x.test/a" -> s.redirect("https://x.test/b");
+                case "https://x.test/b" -> s.redirect("https://x.test:8443/c");
+                case "https://x.test:8443/c" -> s.redirect("ftp://x.test/d");
+                default -> s.respond(200, "");
+            }
+        };
+        try (var session = ClientSession.builder().transport(transport, true).header("Authorization", "Bearer t")
+                .build()) {
+            assertThatThrownBy(() -> Loops.run(() -> session.request(ClientRequest.get("http://x.test/a")
+                    .withHeader("Cookie", "own=1").withHeader("X-Mine", "kept"))))
+                    .isExactlyInstanceOf(ClientException.class)
+                    .hasMessage("GET http://x.test/a: redirect to ftp://x.test/d, not an http or https URL: not"
+                            + " followed (at GET https://x.test:8443/c, after 2 redirects)");
+        }
+        assertThat(transport.sent()).extracting(s -> s.request().uri().toString() + " "
+                        + s.request().headers().keySet().stream().filter(h -> !h.equals("Accept-Encoding")).toList())
+                .containsExactly("http://x.test/a [Authorization, Cookie, X-Mine]",
+                        "https://x.test/b [Authorization, Cookie, X-Mine]",
+                        "https://x.test:8443/c [X-Mine]");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withMaxRedirects(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxRedirects must be >= 0 (0 for no limit), got -1");
+    }
 }

@@ -18,8 +18,17 @@ final class FakeTransport implements HttpTransport {
     record Sent(ClientRequest request, CompletableFuture<ClientResponse> future) {
 
         void respond(int status, String body) {
-            future.complete(new ClientResponse(request.method(), request.uri(), status, Map.of(),
+            respond(status, Map.of(), body);
+        }
+
+        void respond(int status, Map<String, List<String>> headers, String body) {
+            future.complete(new ClientResponse(request.method(), request.uri(), status, headers,
                     body.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /** Answers with a 302 to {@code location}. */
+        void redirect(String location) {
+            respond(302, Map.of("Location", List.of(location)), "");
         }
     }
 

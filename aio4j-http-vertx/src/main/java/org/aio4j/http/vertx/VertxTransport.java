@@ -24,14 +24,12 @@ import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.function.Function;
 import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
@@ -53,18 +51,11 @@ import org.aio4j.http.HttpTransport;
  * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however
  * slowly the server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
- * Redirects are followed, as aiohttp and the JDK transport do, but by a transport from {@link #create()} not from https
- * to http (the JDK client's {@code Redirect.NORMAL}: the request would go on in clear; the caller gets the 3xx), and
- * without the request's {@code Authorization} and {@code Cookie} headers to another origin, as the JDK client. A URL
- * that is not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the
- * JDK client, and so do the redirects a transport from {@link #create()} follows (on a client of the caller's, its own
- * redirect handler says where they lead). The transport follows redirects itself rather than leaving them to Vert.x:
- * the request a redirect leads to is the exchange's from the moment it exists (a cancel, a timeout or a refused body
- * resets it); the redirect's own body is dropped, not waited for when it has no declared length, and its errors do not
- * fail the exchange (as with the JDK client); and a next request that cannot be sent (a redirect handler of the
- * caller's that throws, or leads to a URI with a space, CR or LF, which Netty refuses to write) fails the exchange at
- * once, as a {@link ClientException} naming the request. A client of the caller's whose redirect handler Vert.x does
- * not show (one that is not Vert.x's own) is left to follow redirects by itself. Failures are Vert.x's and Netty's own
+ * Redirects are not followed, by Vert.x nor by the transport, on a client of its own or of the caller's (Vert.x
+ * follows one only if the request asks it to, whatever the client's redirect handler): the session follows them, hop
+ * by hop, and the body of a redirect it follows is dropped as the {@link HttpTransport} contract says. A URL that is
+ * not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK
+ * client. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
  * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
  * {@link ClientTimeoutException} for Vert.x's own timeout of the request (a checked
@@ -196,14 +187,13 @@ public final class VertxTransport implements HttpTransport {
                 .setMethod(HttpMethod.valueOf(request.method()))
                 // ASCII, percent-encoded as UTF-8, like the JDK client's: Vert.x would write other characters into
                 // the request line as they are, in UTF-8, and a request line must be ASCII (RFC 9112 3.2)
-                .setAbsoluteURI(request.uri().toASCIIString())
-                .setFollowRedirects(true));
+                .setAbsoluteURI(request.uri().toASCIIString()));
         for (Map.Entry<String, List<String>> h : request.headers().entrySet()) {
             for (String v : h.getValue()) {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request, connectionErrors, client, owned, maxBodyBytes);
+        var exchange = new Exchange(request, connectionErrors, maxBodyBytes);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -222,10 +212,7 @@ public final class VertxTransport implements HttpTransport {
         return exchange;
     }
 
-    /**
-     * {@code options} with the timeout of {@code request}, if it has one, as Vert.x's own idle timeout: of the first
-     * request and of each a redirect leads to.
-     */
+    /** {@code options} with the timeout of {@code request}, if it has one, as Vert.x's own idle timeout. */
     private static RequestOptions withTimeout(ClientRequest request, RequestOptions options) {
         return request.timeout() == null ? options : options.setTimeout(Math.max(1, millis(request.timeout())));
     }
@@ -272,24 +259,13 @@ public final class VertxTransport implements HttpTransport {
 
         private final ClientRequest request;
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
-        private final HttpClient client; // to send the requests redirects lead to
-        // where a redirect leads: null for the transport's own rules, else the handler of a caller's client
-        private final Function<HttpClientResponse, Future<RequestOptions>> callersRedirects;
-        private final boolean followsRedirects; // by the transport (redirect): false leaves them to Vert.x
         private final int maxBodyBytes;
-        private volatile URI followed; // the URL of the last redirect followed, as the caller sees it
-        private volatile int maxRedirects; // as Vert.x would follow: the first request's, written before it is sent
-        private volatile int redirectsFollowed; // written only by redirect, one response after another
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors, HttpClient client, boolean ownClient,
-                 int maxBodyBytes) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes) {
             this.request = request;
             this.connectionErrors = connectionErrors;
-            this.client = client;
-            this.callersRedirects = ownClient ? null : redirectHandlerOf(client);
-            this.followsRedirects = ownClient || callersRedirects != null;
             this.maxBodyBytes = maxBodyBytes;
         }
 
@@ -324,10 +300,6 @@ public final class VertxTransport implements HttpTransport {
             if (!own(req)) { // cancelled or timed out before the request existed
                 return;
             }
-            if (followsRedirects) {
-                maxRedirects = req.getMaxRedirects();
-                req.setFollowRedirects(false); // followed by read, see redirect
-            }
             send(req);
         }
 
@@ -349,16 +321,16 @@ public final class VertxTransport implements HttpTransport {
         }
 
         /**
-         * Sends {@code req}, with the request's body if it goes with the method it was given (not after a redirect
-         * turned a POST into a GET), and reads its response as the exchange's. Without a body, a method other than
-         * GET, HEAD and DELETE goes with an empty one, which Vert.x frames with {@code Content-Length: 0}, as the JDK
-         * client frames it (RFC 9110 8.6; a POST without one may get a 411): Vert.x sent no framing at all.
+         * Sends {@code req}, with the request's body, and reads its response as the exchange's. Without a body, a
+         * method other than GET, HEAD and DELETE goes with an empty one, which Vert.x frames with
+         * {@code Content-Length: 0}, as the JDK client frames it (RFC 9110 8.6; a POST without one may get a 411):
+         * Vert.x sent no framing at all.
          */
         private void send(HttpClientRequest req) {
             byte[] body = request.body();
             String method = req.getMethod().name();
             Future<HttpClientResponse> response;
-            if (body != null && method.equals(request.method())) {
+            if (body != null) {
                 response = req.send(Buffer.buffer(body));
             } else if (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE")) {
                 response = req.send();
@@ -370,8 +342,7 @@ public final class VertxTransport implements HttpTransport {
 
         /**
          * {@code handler}, ending the exchange with what it throws: Vert.x only logs an exception thrown by a handler
-         * ("Unhandled exception") and the exchange would never end (a response URL that is no URI, say: a redirect
-         * handler of the caller's may send the request to one).
+         * ("Unhandled exception") and the exchange would never end.
          */
         <T> Handler<T> guarded(Handler<T> handler) {
             return event -> {
@@ -381,139 +352,6 @@ public final class VertxTransport implements HttpTransport {
                     abort(failure(e));
                 }
             };
-        }
-
-        /**
-         * The redirect handler of {@code client}, a client of the caller's, or null if it has none or Vert.x does not
-         * show it (a client that is not Vert.x's own {@code HttpClientInternal}): following a redirect with it here
-         * ({@link #redirect}), rather than leaving that to Vert.x, is how the exchange sees the request the redirect
-         * leads to.
-         */
-        private static Function<HttpClientResponse, Future<RequestOptions>> redirectHandlerOf(HttpClient client) {
-            return client instanceof io.vertx.core.internal.http.HttpClientInternal internal
-                    ? internal.redirectHandler() : null;
-        }
-
-        /**
-         * Follows the redirect {@code r} to {@code target} as Vert.x would, but here rather than in Vert.x: the request
-         * it leads to is made the exchange's ({@link #following}), and its response read as the exchange's. Vert.x
-         * sent the next request only once the redirect's own body had ended, and let that body's errors fail the
-         * exchange: a body that never ended kept it pending until its timeout, and a connection closed in the middle
-         * of it failed an exchange the JDK client completes. That body, which nobody reads, is now dropped as it comes,
-         * and not waited for when it has no declared length (it ends with its connection, or it is chunked), as the
-         * JDK client does not wait for it either, nor read when its declared length is over the body limit: its
-         * request is reset, its connection closed. A body of a declared length within the limit is left to end, so
-         * that its connection goes back to the pool, but only while the exchange goes on: when it ends, a body still
-         * coming is reset too, or its connection would stay taken until the server ended it, if ever.
-         */
-        private void redirect(HttpClientResponse r, Future<RequestOptions> target) {
-            redirectsFollowed++;
-            r.exceptionHandler(ofADroppedBody -> { }); // no longer the exchange's: nobody reads that body
-            r.handler(dropped -> { });
-            Future<Void> end = r.end();
-            long declared = declaredLength(r);
-            if ((declared < 0 || declared > maxBodyBytes) && !end.isComplete()) {
-                r.request().reset();
-            } else {
-                whenComplete((response, failure) -> {
-                    if (!end.isComplete()) {
-                        r.request().reset();
-                    }
-                });
-            }
-            target.map(o -> withTimeout(request, o)).compose(client::request).compose(this::following)
-                    .onComplete(guarded(this::send), this::fail);
-        }
-
-        /**
-         * Where the transport's own client follows a redirect to, or null for none: as Vert.x's default redirect
-         * handler (a 301, 302, 303, 307 or 308 with a {@code Location}, to http or https, but not from https to
-         * http, which Vert.x's followed: the JDK client's {@code Redirect.NORMAL}), and with the JDK client's
-         * and aiohttp's methods (RFC 9110 15.4): a GET after a 303, and after a 301 or 302 to a POST, else the method
-         * the request had, its body sent again ({@link #redirect}); Vert.x's followed a request other than a GET or
-         * HEAD only after a 303, returning the 301, 302, 307 or 308 of a POST as the response. And sending the next
-         * URL in ASCII like the first: Vert.x's wrote a {@code Location} that is not ASCII (Netty reads its bytes as
-         * ISO-8859-1) into the request line as it was, in UTF-8. The {@code Location} is resolved against the URL as
-         * the caller sees it, as the JDK client does, and kept for {@link ClientResponse#url()}. A {@code Location}
-         * that cannot be followed (not a URI, or a URL without a host name, such as {@code http://a_b/} or a port of
-         * -1) is a malformed response, as with the JDK client.
-         */
-        private Future<RequestOptions> target(HttpClientResponse response) {
-            int status = response.statusCode();
-            String location = response.getHeader("Location");
-            HttpMethod sent = response.request().getMethod();
-            HttpMethod method = status == 303 || (status == 301 || status == 302) && sent == HttpMethod.POST
-                    ? HttpMethod.GET : sent;
-            if (location == null || !List.of(301, 302, 303, 307, 308).contains(status)) {
-                return null;
-            }
-            try {
-                URI from = followed == null ? request.uri() : followed;
-                URI next = from.resolve(URI.create(location));
-                if (next.getScheme() == null || !List.of("http", "https").contains(
-                        next.getScheme().toLowerCase(Locale.ROOT))) {
-                    return null;
-                }
-                if (next.getScheme().equalsIgnoreCase("http") && from.getScheme().equalsIgnoreCase("https")) {
-                    // not from https to http, where the request would go on in clear (the JDK client's
-                    // Redirect.NORMAL): the caller gets the 3xx
-                    return null;
-                }
-                if (next.getHost() == null) {
-                    // an authority that is no host name (":-1", "a_b", a name not in its IDNA form): Vert.x
-                    // would connect to port 80 or look the percent-encoded text up in DNS
-                    return Future.failedFuture(protocolError("redirect to " + next
-                            + ", which has no host name to connect to", null));
-                }
-                var options = new RequestOptions().setMethod(method).setAbsoluteURI(next.toASCIIString())
-                        .setHeaders(response.request().headers()).removeHeader("Content-Length");
-                if (!sameOrigin(from, next)) {
-                    // the request's credentials are the origin's, not whoever it redirects to (the JDK client drops
-                    // these two too; aiohttp the Authorization)
-                    options.removeHeader("Authorization").removeHeader("Cookie");
-                }
-                followed = next;
-                return Future.succeededFuture(options);
-            } catch (IllegalArgumentException cannotFollow) {
-                return Future.failedFuture(protocolError(describe(cannotFollow), cannotFollow));
-            }
-        }
-
-        /** Whether {@code a} and {@code b} have the same origin: scheme, host and port (the scheme's if none). */
-        private static boolean sameOrigin(URI a, URI b) {
-            return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
-                    && port(a) == port(b);
-        }
-
-        private static int port(URI u) {
-            return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-        }
-
-        /**
-         * Makes {@code next}, the request a redirect is followed with, the exchange's: a cancel, timeout or refusal
-         * from now on resets it, not the request it follows, which has ended (the connection of {@code next} would
-         * stay taken until the server ended its response), and the errors of its connection are the exchange's to
-         * report. If the exchange has ended meanwhile, {@code next} is reset, not sent; so is a {@code next} whose
-         * URI Netty would refuse to write into the request line (a space, CR or LF, which only a redirect handler of
-         * the caller's can give it): the fault is that handler's, where Netty's own exception would read as a
-         * malformed response (when Vert.x followed redirects, it wrote the request in a callback of its own that only
-         * logged the exception, and the exchange never ended).
-         */
-        private Future<HttpClientRequest> following(HttpClientRequest next) {
-            // first, as in sendOn: a reset of next is reported to this handler, where Vert.x would log it
-            next.exceptionHandler(this::fail);
-            if (!io.netty.handler.codec.http.HttpUtil.isEncodingSafeStartLineToken(next.getURI())) {
-                var refused = new IllegalArgumentException("redirected to a URI that Netty refuses to send, with a"
-                        + " space, CR or LF in it: " + next.getURI().replace("\r", "\\r").replace("\n", "\\n"));
-                fail(refused); // first: the reset's own error would end the exchange
-                next.reset();
-                return Future.failedFuture(refused);
-            }
-            if (!own(next)) {
-                return Future.failedFuture(new CancellationException(
-                        "the exchange ended before the redirect was sent"));
-            }
-            return Future.succeededFuture(next.setFollowRedirects(false));
         }
 
         /**
@@ -552,22 +390,9 @@ public final class VertxTransport implements HttpTransport {
                         + " protocol", null));
                 return;
             }
-            if (followsRedirects && status / 100 == 3 && redirectsFollowed < maxRedirects) {
-                Future<RequestOptions> target = callersRedirects != null ? callersRedirects.apply(r) : target(r);
-                if (target != null) {
-                    redirect(r, target);
-                    return;
-                }
-            } else if (followsRedirects && callersRedirects == null && status / 100 == 3) {
-                // A redirect it would follow but for its limit (maxRedirects, 16 by default) is an error, as with the
-                // JDK transport and aiohttp's TooManyRedirects: Vert.x returned that 3xx as the response.
-                URI last = followed == null ? request.uri() : followed;
-                if (target(r) != null) {
-                    abort(new ClientException(request.method(), request.uri(), "too many redirects: "
-                            + redirectsFollowed + " followed, the last to " + last + ", which redirects again (to "
-                            + r.getHeader("Location") + ")", null));
-                    return;
-                }
+            if (HttpTransport.followsRedirect(request, status, r.getHeader("Location"))) {
+                drop(r);
+                return;
             }
             // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
             boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
@@ -591,12 +416,29 @@ public final class VertxTransport implements HttpTransport {
                     body.appendBuffer(chunk);
                 }
             }));
-            // the URL after redirects, as ClientResponse.url() promises; without one, the request's URL as the caller
-            // gave it (as the JDK client does), not the ASCII form it went as
-            URI url = redirectsFollowed == 0 ? request.uri()
-                    : followed != null ? followed : URI.create(r.request().absoluteURI());
-            r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), url, r.statusCode(),
+            // the request's URL as the caller gave it (as the JDK client does), not the ASCII form it went as
+            r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), request.uri(), r.statusCode(),
                     new MultiMapView(r.headers()), body.getBytes()))));
+        }
+
+        /**
+         * Completes the exchange with {@code r}, a redirect the session follows, and an empty body, at once: that body
+         * is nobody's (see {@link HttpTransport#followsRedirect}). Vert.x, when it followed redirects, waited for it
+         * (for ever if it never ended) and failed the exchange on its errors. A body that is empty
+         * ({@code Content-Length: 0}) or has ended already leaves its connection to the pool; any other is not waited
+         * for, however short: its request is reset, its connection closed (one that never came would hold the
+         * connection until the request's idle timeout). Its errors fail nothing.
+         */
+        private void drop(HttpClientResponse r) {
+            r.exceptionHandler(ofADroppedBody -> { });
+            r.handler(dropped -> { });
+            Future<Void> end = r.end();
+            long declared = declaredLength(r);
+            succeed(new ClientResponse(request.method(), request.uri(), r.statusCode(), new MultiMapView(r.headers()),
+                    new byte[0]));
+            if (declared != 0 && !end.isComplete()) {
+                r.request().reset();
+            }
         }
 
         /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */
@@ -653,17 +495,15 @@ public final class VertxTransport implements HttpTransport {
          * middle of the response's head) as a {@link ClientConnectionException}; an
          * {@link IllegalArgumentException} or any other Netty {@code DecoderException} thrown by
          * Netty's or Vert.x's own code, which is how they refuse a malformed response (Netty's decoder: a bad status
-         * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit; Vert.x's
-         * redirect handler: a {@code Location} that is not a URI), and the {@link IllegalStateException} with which
+         * line or chunk size, a {@code Content-Length} that is not a number, a header over its limit), and the
+         * {@link IllegalStateException} with which
          * Vert.x refuses a response of a version other than HTTP/1.0 or 1.1 ("Unsupported HTTP version: HTTP/2.0"),
          * as a {@link java.net.ProtocolException}, as the JDK client reports a bad status line; the
          * {@code IllegalStateException} "Client is closed" with which Vert.x fails a request still waiting for a
          * connection when its client is closed as a {@link ClientConnectionException}, as the JDK client's requests in
          * flight end when it is shut down (they were a {@code ClientException} "failed: ..."); and any other
-         * unchecked exception, which is no sign of a malformed
-         * response (a bug in the redirect handler of a caller's client, whose failed future Vert.x passes on as it
-         * is), as a {@link ClientException} {@code failed: ...} naming the request with that exception as its cause,
-         * as {@code HttpTransport.jdk} does.
+         * unchecked exception, which is no sign of a malformed response, as a {@link ClientException}
+         * {@code failed: ...} naming the request with that exception as its cause, as {@code HttpTransport.jdk} does.
          */
         private Throwable failure(Throwable error) {
             return switch (error) {

@@ -1,0 +1,256 @@
+package org.aio4j.http;
+
+import java.net.ProtocolException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+
+/**
+ * One request of a session, from the request the caller made to its final response: aiohttp's
+ * {@code ClientSession._request} loop. Each hop is an exchange of the transport, which follows no redirect; a
+ * redirect's response updates the cookie jar and leads to the next hop, which carries the jar's cookies for its own
+ * URL. The one place where a request becomes a final response, for {@link ClientSession#request} (whose task awaits
+ * {@link #start}'s future) and for {@link FetchEngine} (which adds a done callback to it): no task of its own, each
+ * hop is started from the done callback of the one before, on the loop.
+ *
+ * <p>The outcome future completes with the final response, its {@link ClientResponse#history()} set and its cookies
+ * kept (not yet decoded: the caller does that, see {@link ClientSession#received}); or with what the first hop's
+ * exchange failed with, as the transport gave it, for the caller to translate against its request as before; or, for
+ * a later hop, with a {@link ClientException} already naming the caller's request and the hop
+ * ({@link Failures#afterRedirects}); or with a {@link TooManyRedirectsException}. A hop the transport cancelled
+ * itself cancels the outcome. Cancelling the outcome (the caller's cancellation or timeout) cancels the hop in flight.
+ *
+ * <p>Timeout: the caller keeps the request's on the loop's clock, over the outcome, for the whole exchange
+ * (aiohttp's {@code total}); each hop also carries what is left of it on the real clock, for the transport.
+ *
+ * <p>Loop-confined: every method runs on the loop.
+ */
+final class Hops {
+
+    private final ClientSession session;
+    private final EventLoop loop;
+    private final ClientRequest request;
+    private final Future<ClientResponse> outcome;
+    /** When the request's timeout passes on the real clock ({@link System#nanoTime()}), if {@link #bounded}. */
+    private final long deadline;
+    private final boolean bounded;
+    private final List<ClientResponse> history = new ArrayList<>();
+    /** The request of the hop in flight, or of the last one, as the session made it (without the jar's cookies). */
+    private ClientRequest hop;
+    /** How many redirects led to {@link #hop}. */
+    private int redirects;
+    private Future<ClientResponse> inFlight;
+    /** The transport's future of {@link #inFlight}. */
+    private CompletableFuture<ClientResponse> exchange;
+
+    private Hops(ClientSession session, EventLoop loop, ClientRequest request) {
+        this.session = session;
+        this.loop = loop;
+        this.request = request;
+        this.outcome = loop.createFuture();
+        long nanos;
+        try {
+            nanos = request.timeout().toNanos();
+        } catch (ArithmeticException beyondLongNanos) {
+            nanos = Long.MAX_VALUE;
+        }
+        this.bounded = nanos < Long.MAX_VALUE / 4; // so that deadline - now cannot overflow
+        this.deadline = System.nanoTime() + (bounded ? nanos : 0);
+    }
+
+    /**
+     * Sends {@code request} (absolute, with a timeout) and returns the future of its final response, completed as
+     * the class comment says.
+     *
+     * @throws ClientException          if the transport returned no future
+     * @throws IllegalArgumentException if the transport refuses the request
+     * @throws IllegalStateException    if the transport is closed
+     */
+    static Future<ClientResponse> start(ClientSession session, EventLoop loop, ClientRequest request)
+            throws ClientException {
+        var hops = new Hops(session, loop, request);
+        hops.send(request);
+        hops.outcome.addDoneCallback(hops::ended);
+        return hops.outcome;
+    }
+
+    /** Starts the exchange of {@code next}. */
+    private void send(ClientRequest next) throws ClientException {
+        hop = next;
+        CompletableFuture<ClientResponse> exchange = session.transport().send(session.withCookies(next));
+        if (exchange == null) {
+            throw Failures.noFuture(next, session.transport());
+        }
+        Future<ClientResponse> f = loop.wrapFuture(exchange);
+        this.exchange = exchange;
+        inFlight = f;
+        f.addDoneCallback(this::arrived);
+    }
+
+    /**
+     * The outcome is done: if the caller cancelled it, the hop in flight is aborted, the transport's exchange at once
+     * (this is the outcome's first done callback: a caller that counts on the exchange's end, such as
+     * {@link FetchEngine} starting the next request, finds it ended), the loop's future of it with it.
+     */
+    private void ended(Future<ClientResponse> done) {
+        Future<ClientResponse> f = inFlight;
+        if (done.isCancelled() && f != null) {
+            exchange.cancel(true);
+            f.cancel();
+        }
+    }
+
+    /** The exchange of {@link #hop} has ended: the outcome, or the next hop. */
+    private void arrived(Future<ClientResponse> f) {
+        inFlight = null;
+        exchange = null;
+        if (outcome.isDone()) { // cancelled meanwhile: what the hop ended with is dropped on purpose
+            if (!f.isCancelled()) {
+                f.exception();
+            }
+            return;
+        }
+        if (f.isCancelled()) { // by the transport itself: neither the caller nor a timeout cancelled the outcome
+            outcome.cancel();
+            return;
+        }
+        Throwable error = f.exception();
+        if (error != null) {
+            fail(error);
+            return;
+        }
+        ClientResponse r = f.result();
+        if (r == null) {
+            fail(Failures.noResponse(hop, session.transport()));
+            return;
+        }
+        session.cookieJar().store(r.url(), r.headers()); // aiohttp: from every response, each redirect's too
+        String location = r.header("Location");
+        if (!HttpTransport.followsRedirect(hop, r.status(), location)) {
+            outcome.setResult(r.withHistory(history));
+            return;
+        }
+        history.add(r);
+        int max = request.maxRedirects();
+        if (max > 0 && history.size() >= max) {
+            outcome.setException(new TooManyRedirectsException(request, history));
+            return;
+        }
+        ClientRequest next;
+        try {
+            next = next(r, location);
+        } catch (ClientException | ProtocolException e) {
+            fail(e);
+            return;
+        }
+        if (next == null) {
+            outcome.setException(new ClientTimeoutException(request.method(), request.uri(), request.timeout(),
+                    null));
+            return;
+        }
+        hop = next;
+        redirects = history.size();
+        try {
+            session.checkOpen();
+            send(next);
+        } catch (RuntimeException | ClientException e) {
+            fail(e);
+        }
+    }
+
+    /** Fails the outcome with {@code error}, what {@link #hop} failed with. */
+    private void fail(Throwable error) {
+        outcome.setException(redirects == 0 ? error : Failures.afterRedirects(request, hop, redirects, error));
+    }
+
+    /**
+     * The request the redirect {@code r} to {@link #hop} leads to, to {@code location}, as aiohttp's
+     * {@code _request} makes it, or null if the request's timeout has passed on the real clock. The {@code Location}
+     * is resolved against the URL of {@code r}. A 303 turns any method but HEAD into a GET, a 301 or 302 a POST; the
+     * GET goes without the body, and without the headers of the body ({@code Content-*}); any other redirect keeps
+     * the method and the body. To another origin, the {@code Authorization} and {@code Cookie} headers of the request
+     * are not sent (aiohttp drops the first only), but from http to https on the same host and default ports, which
+     * aiohttp counts as the same origin upgraded; the jar's cookies go with every hop, by its URL.
+     *
+     * @throws ProtocolException if the {@code Location} is no URI, or leads to a URL without a host name or with a
+     *                           port out of range (a malformed response, as the transports report one)
+     * @throws ClientException   if it leads to a URL that is not http or https (aiohttp's
+     *                           {@code NonHttpUrlRedirectClientError})
+     */
+    private ClientRequest next(ClientResponse r, String location) throws ProtocolException, ClientException {
+        URI to;
+        try {
+            to = new URI(location);
+        } catch (URISyntaxException e) {
+            throw protocolError("redirect to a Location that is not a URI: " + e.getMessage(), e);
+        }
+        String scheme = to.getScheme() == null ? null : to.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+            throw new ClientException(hop.method(), hop.uri(), "redirect to " + location
+                    + ", not an http or https URL: not followed", null);
+        }
+        URI from = r.url();
+        // java.net.URI resolves "b" against "http://h" to "http://hb": a URL without a path has the path "/"
+        URI next = (from.getRawPath() == null || from.getRawPath().isEmpty() ? from.resolve("/") : from).resolve(to);
+        if (next.getHost() == null) {
+            // an authority that is no host name (":-1", "a_b", a name not in its IDNA form)
+            throw protocolError("redirect to " + next + ", which has no host name to connect to", null);
+        }
+        if (next.getPort() > 65535) {
+            throw protocolError("redirect to " + next + ", whose port is out of range", null);
+        }
+        String method = hop.method();
+        byte[] body = hop.body();
+        Map<String, List<String>> headers = new LinkedHashMap<>(hop.headers());
+        int status = r.status();
+        if (status == 303 && !method.equals("HEAD") || (status == 301 || status == 302) && method.equals("POST")) {
+            method = "GET";
+            body = null;
+            headers.keySet().removeIf(name -> name.regionMatches(true, 0, "Content-", 0, 8));
+        }
+        if (!keepsCredentials(hop.uri(), next)) {
+            headers.keySet().removeIf(name -> name.equalsIgnoreCase("Authorization")
+                    || name.equalsIgnoreCase("Cookie"));
+        }
+        Duration left = request.timeout();
+        if (bounded) {
+            long nanos = deadline - System.nanoTime();
+            if (nanos <= 0) {
+                return null;
+            }
+            left = Duration.ofNanos(nanos);
+        }
+        return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects());
+    }
+
+    /**
+     * Whether a redirect from {@code from} to {@code to} keeps the request's credentials: to the same origin (scheme,
+     * host and port), or from http to https on the same host and the schemes' default ports, the upgrade aiohttp
+     * keeps them on (its check of that case compared the hosts only, but a port is part of the origin).
+     */
+    private static boolean keepsCredentials(URI from, URI to) {
+        boolean sameHost = from.getHost().equalsIgnoreCase(to.getHost());
+        String a = from.getScheme().toLowerCase(Locale.ROOT);
+        String b = to.getScheme().toLowerCase(Locale.ROOT);
+        return sameHost && (a.equals(b) && port(from) == port(to)
+                || a.equals("http") && b.equals("https") && port(from) == 80 && port(to) == 443);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    private static ProtocolException protocolError(String what, Throwable cause) {
+        var e = new ProtocolException("invalid HTTP response: " + what);
+        e.initCause(cause);
+        return e;
+    }
+}
