@@ -38,8 +38,10 @@ import java.util.regex.Pattern;
  * aiohttp's {@code DummyCookieJar}, which keeps nothing. {@link #save} and {@link #load} keep a jar's cookies in a
  * file from one run to the next (aiohttp's {@code jar.save} and {@code jar.load}), in curl's cookie file format.
  *
- * <p>What the session does not see it cannot keep: the cookies of the 3xx responses a transport follows on its own
- * (the final response's are kept), and the redirected request goes without the cookies of its new URL.
+ * <p>The session keeps the cookies of every response, each redirect's too (it follows redirects itself, as aiohttp's
+ * {@code _request} updates the jar from every response), and each request a redirect leads to carries the jar's
+ * cookies for its own URL. What the session does not see it cannot keep: a transport on a client of the caller's that
+ * follows redirects itself shows it only the final response (see {@link HttpTransport#jdk(java.net.http.HttpClient)}).
  *
  * <p>Thread-safe.
  */
