@@ -95,7 +95,7 @@ public final class VertxTransport implements HttpTransport {
 
     /**
      * A transport on a Vert.x instance of its own, with up to {@value #DEFAULT_MAX_CONNECTIONS} connections per
-     * host.
+     * host. It follows no redirect: the session does (see {@link HttpTransport}).
      *
      * @return a new transport, which owns its Vert.x instance and client
      */
@@ -152,7 +152,9 @@ public final class VertxTransport implements HttpTransport {
     /**
      * A transport on {@code client}, which stays the caller's: {@link #close()} does not close it, and the exception
      * handlers of its connections stay the caller's too (without one, Vert.x logs an error of a connection, a
-     * malformed response say, even though the transport also reports it to the caller).
+     * malformed response say, even though the transport also reports it to the caller). Redirects are the session's to follow, as
+     * with {@link #create()}: the transport never asks {@code client} to follow one, whatever its redirect handler
+     * (Vert.x follows one only for a request that asks it to), so the session sees every 3xx.
      *
      * @param client the client to send with; the caller's to close
      * @return a new transport on {@code client}
