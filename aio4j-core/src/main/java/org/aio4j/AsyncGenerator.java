@@ -598,9 +598,27 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * Called by {@code task} when its coroutine has ended with {@code error} (or null): closes the generators it
      * still owns, newest first, and returns the task's outcome with their closing errors added (try-with-resources
      * rules: the first becomes the outcome if there was none, the others are suppressed).
+     *
+     * <p>asyncio closes them in a task of its own once the task is done ({@code _asyncgen_finalizer_hook}), where no
+     * cancellation of the task reaches them. So here the task counts as ended: {@link Task#cancel} refuses from now
+     * on, as on a done task, and an interruption that was pending when the coroutine ended is deferred (a shield) and
+     * settles the task afterwards (a task cancelled before it returned ends cancelled, as in asyncio) rather than cut
+     * a generator's clean-up short.
      */
     static Throwable closeAbandoned(Task<?> task, Throwable error) {
         ArrayList<AsyncGenerator<?>> gens = task.generators();
+        task.coroutineEnded();
+        task.enterShield();
+        try {
+            error = closeEach(task, gens, error);
+        } finally {
+            task.leaveShield();
+        }
+        task.generators(null);
+        return error;
+    }
+
+    private static Throwable closeEach(Task<?> task, ArrayList<AsyncGenerator<?>> gens, Throwable error) {
         while (!gens.isEmpty()) {
             AsyncGenerator<?> g = gens.getLast();
             if (g.state == State.SUSPENDED) {
@@ -616,7 +634,6 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                 g.owner = null;
             }
         }
-        task.generators(null);
         return error;
     }
 }

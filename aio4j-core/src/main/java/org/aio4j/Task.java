@@ -86,6 +86,11 @@ public final class Task<T> extends Future<T> {
         /** Set when a cancellation this task is passing on comes back round to it: see {@link #requestCancel}. */
         boolean cameBackRound;
         /**
+         * The coroutine has ended and the task closes the generators it left open before it is done: it counts as
+         * ended, and {@link #requestCancel} refuses (see {@link AsyncGenerator#closeAbandoned}).
+         */
+        boolean coroutineEnded;
+        /**
          * The task's context: the {@link Bindings} copied from its creator, a {@link Context} once one was needed,
          * or null for an empty one (see {@link #contextSlot()}).
          */
@@ -169,6 +174,11 @@ public final class Task<T> extends Future<T> {
     /** How many {@link CancelShield}s of this task are open. */
     int shieldDepth() {
         return extras == null ? 0 : extras.shields;
+    }
+
+    /** The coroutine has ended; the task closes its generators before it is done (see {@link Extras#coroutineEnded}). */
+    void coroutineEnded() {
+        extras().coroutineEnded = true;
     }
 
     void enterShield() {
@@ -384,8 +394,9 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * Requests cancellation: asyncio's {@code cancel(msg)}. Returns {@code false} if the task is already done;
-     * otherwise counts the request and returns {@code true}, and a {@link CancellationException} carrying
+     * Requests cancellation: asyncio's {@code cancel(msg)}. Returns {@code false} if the task is already done, or
+     * its coroutine has returned and the task is closing the {@link AsyncGenerator}s it left open (which asyncio
+     * closes once the task is done); otherwise counts the request and returns {@code true}, and a {@link CancellationException} carrying
      * {@code message} is thrown into the coroutine where it waits (or at its next suspension point, or before it
      * starts). If the task waits on a future, that future is cancelled; if it waits on a call offloaded with
      * {@link Aio#toThread}, the thread running that call is interrupted. Requests made before the task wakes are
@@ -740,7 +751,7 @@ public final class Task<T> extends Future<T> {
      * the group's exception, not counted as a cancellation).
      */
     boolean requestCancel(Object cause, boolean counted) {
-        if (isDone()) {
+        if (isDone() || extras != null && extras.coroutineEnded) {
             return false;
         }
         if (extras != null && extras.passingOnCancel) {

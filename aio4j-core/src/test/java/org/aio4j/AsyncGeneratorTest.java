@@ -572,4 +572,64 @@ class AsyncGeneratorTest {
             return gen.next();
         })).isInstanceOf(DeadlockException.class).hasMessageContaining("AsyncGeneratorTest");
     }
+
+    /** A generator whose body emits twice and sleeps a second in its finally block, logging its release. */
+    private static AsyncGenerator<Integer> releasingSlowly(List<String> log) {
+        return AsyncGenerator.of(out -> {
+            try {
+                out.emit(1);
+                out.emit(2);
+            } finally {
+                Aio.sleep(1); // clean-up that awaits
+                log.add("released");
+            }
+        });
+    }
+
+    /**
+     * The generators a task leaves open are closed once its coroutine has returned, before the task is done; asyncio
+     * closes them in a task of their own once the task is done. So a cancel() that comes meanwhile finds the task
+     * ended, as asyncio's: it returns false, the result is kept, and the clean-up runs to its end.
+     */
+    @Test
+    void aCancelWhileTheTaskClosesItsGeneratorsAfterReturningFindsItEnded() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                AsyncGenerator<Integer> g = releasingSlowly(log);
+                g.next();
+                return "result";
+            });
+            Aio.sleep(0.5); // t has returned; its end runs g's finally
+            assertThat(t.isDone()).isFalse();
+            assertThat(t.cancel()).as("the coroutine has returned").isFalse();
+            assertThat(t.cancelling()).isZero();
+            assertThat(t.await()).isEqualTo("result");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            return null;
+        });
+        assertThat(log).containsExactly("released");
+    }
+
+    /**
+     * A cancellation requested before the coroutine returned still ends the task cancelled, as in asyncio, but is not
+     * thrown into the clean-up of the generators closed at its end.
+     */
+    @Test
+    void aCancellationPendingWhenTheCoroutineReturnsDoesNotCutTheGeneratorsCleanUpShort() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                AsyncGenerator<Integer> g = releasingSlowly(log);
+                g.next();
+                Aio.currentTask().cancel();
+                return "result";
+            });
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            assertThat(t.isCancelled()).isTrue();
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(1.0);
+            return null;
+        });
+        assertThat(log).containsExactly("released");
+    }
 }
