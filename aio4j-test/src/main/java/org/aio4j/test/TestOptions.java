@@ -22,8 +22,9 @@ import java.util.OptionalLong;
  * <caption>Options and defaults</caption>
  * <tr><th>option</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@link #timeout()}</td><td>60 s, or {@code -Daio4j.test.timeout=SECONDS}</td>
- *     <td>real time the body (and each lifecycle method, the cleanup, and the loop's close) may take before it is
- *     cancelled (the close: its thread interrupted) and the test fails with a task dump</td></tr>
+ *     <td>real time the body (and each lifecycle method, the cleanup, and the loop's close, which is given at
+ *     least 10 s) may take before it is cancelled (the close: its thread interrupted) and the test fails with a task
+ *     dump</td></tr>
  * <tr><td>{@link #cancellationGrace()}</td><td>the timeout, at most 5 s</td>
  *     <td>real time a timed-out body is given to unwind after its cancellation; if it is not done by then, the loop
  *     is abandoned (stopped and closed if a task ignores the cancellation, left to its thread if a task blocks

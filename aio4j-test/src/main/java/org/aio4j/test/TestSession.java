@@ -147,9 +147,9 @@ final class TestSession {
     }
 
     /**
-     * Closes the loop on a thread of its own and waits for it under the run timeout, as every run is watched: the
-     * close resumes the tasks still pending (after a cleanup that deadlocked, say) so that their {@code finally}
-     * blocks run, and a blocking call there would hold it for ever. If the close is not done in time, this adds the
+     * Closes the loop on a thread of its own and waits for it under the run timeout (see {@link #closeBound()}), as
+     * every run is watched: the close resumes the tasks still pending (after a cleanup that deadlocked, say) so that
+     * their {@code finally} blocks run, and a blocking call there would hold it for ever. If the close is not done in time, this adds the
      * failure with the task dump, interrupts the thread holding the loop, and gives the close the cancellation grace
      * to end; a close that still does not end is left to its thread.
      */
@@ -168,7 +168,7 @@ final class TestSession {
         boolean interrupted = false;
         boolean done;
         try {
-            done = closed.await(WatchedRun.nanos(options.timeout()), TimeUnit.NANOSECONDS);
+            done = closed.await(WatchedRun.nanos(closeBound()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             interrupted = true;
             done = false;
@@ -178,7 +178,7 @@ final class TestSession {
             Thread holder = loop.interruptRunningThread();
             boolean ended = !interrupted && awaitQuietly(closed, options.cancellationGrace());
             failures.add(new AssertionError("Closing the test's event loop did not end within "
-                    + WatchedRun.seconds(options.timeout()) + (interrupted ? " (the thread running the test was"
+                    + WatchedRun.seconds(closeBound()) + (interrupted ? " (the thread running the test was"
                     + " interrupted)" : "") + ": the close resumes the tasks still pending so that they unwind, and"
                     + " one of them held the loop (a blocking call in a finally block or a cancellation handler?). "
                     + (holder == null ? "" : "The thread holding it (" + holder + ") was interrupted; ")
@@ -192,6 +192,17 @@ final class TestSession {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * The longest a close may take before it counts as held: the run timeout, but at least {@link #MIN_CLOSE_BOUND},
+     * since a close that works may take seconds (it sends what streams still had to send, up to a stall of 2 s each,
+     * and ends the children still running) even when the test's own timeout is short.
+     */
+    private Duration closeBound() {
+        return options.timeout().compareTo(MIN_CLOSE_BOUND) > 0 ? options.timeout() : MIN_CLOSE_BOUND;
+    }
+
+    private static final Duration MIN_CLOSE_BOUND = Duration.ofSeconds(10);
 
     private static boolean awaitQuietly(CountDownLatch latch, Duration limit) {
         try {

@@ -308,7 +308,7 @@ class RunTestTest {
             Aio.sleep(1);
         }))));
         try {
-            assertThat(tester.join(Duration.ofMinutes(1))).as("runTest returned").isTrue();
+            assertThat(tester.join(Duration.ofMinutes(1))).as("runTest returned (the close is given 10 s)").isTrue();
             assertThat(runner.get()).isInstanceOf(AssertionError.class)
                     .hasMessageContaining("1 task was still pending at the end of the test");
             assertThat(java.util.Arrays.stream(runner.get().getSuppressed()).map(Throwable::getMessage))
