@@ -73,6 +73,16 @@ import java.util.concurrent.locks.LockSupport;
  * {@code chunked}, {@code take}, {@code buffer}, {@code merge} and {@code mapConcurrent} (its pump closes it however
  * the subscription ends).
  *
+ * <p>The same holds one level down: the generators a body started iterating and left open (it broke out of their
+ * loop, or was closed while it waited on them) are closed when the body ends, newest first, if they are still its
+ * task's, their closing errors added to the body's outcome as above. So closing a generator also releases what the
+ * generators it wraps hold (CPython closes them once the body's frame lets go of them, in a task of their own); one
+ * the body handed out (stored or emitted) is closed then too: hand over only generators not started yet.
+ *
+ * <p>The implicit closes at a task's end run as if the task were done, as asyncio's run once it is: a
+ * {@link Task#cancel} meanwhile returns false, and a cancellation requested before the coroutine ended is deferred
+ * past them (it still ends the task cancelled), so that their {@code finally} blocks run to their end.
+ *
  * <h2>Rules and errors</h2>
  * <ul>
  *   <li>The body's exception surfaces from {@code hasNext()} at the element where it happened (checked exceptions
@@ -155,6 +165,13 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     private Task<?> driver;
     /** The task whose end closes this generator (the last one that drove it), while it is started and open. */
     private Task<?> owner;
+    /** While the body runs: the generator whose body the driving task ran before (this one's consumer), or null. */
+    private AsyncGenerator<?> enclosing;
+    /**
+     * The generators this body started iterating (adopted for its task while it ran), which its end closes if they
+     * are still open and its task's, as CPython finalizes them once the body's frame lets go of them; or null.
+     */
+    private ArrayList<AsyncGenerator<?>> iterated;
     /**
      * The name of the task whose end closed this generator while it was suspended mid-way, or null: driving it again
      * then throws rather than report a silent end, since that task's items after the close were never produced.
@@ -397,6 +414,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         }
         task.thread = producer;
         current.holderThread = producer;
+        enclosing = task.runningBody();
+        task.runningBody(this);
         turn = PRODUCER;
         if (start) {
             producer.start();
@@ -412,6 +431,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         Thread back = consumer;
         driver = null;
         consumer = null;
+        task.runningBody(enclosing);
+        enclosing = null;
         task.thread = back;
         loop.holderThread = back;
         turn = CONSUMER;
@@ -454,6 +475,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         if (ignoredExit != null) {
             error = Failures.combine(ignoredExit, error);
         }
+        error = closeIterated(error);
         failure = error;
         state = State.CLOSED;
         hasItem = false;
@@ -502,6 +524,37 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             task.generators(new ArrayList<>(2));
         }
         task.generators().add(this);
+        AsyncGenerator<?> body = task.runningBody();
+        if (body != null) { // driven by that generator's body: its end lets go of this one
+            if (body.iterated == null) {
+                body.iterated = new ArrayList<>(2);
+            }
+            body.iterated.add(this);
+        }
+    }
+
+    /**
+     * On the body's thread, as it ends: closes the generators it started iterating and left open (newest first), if
+     * they are still its task's, and returns the body's outcome with their closing errors added (try-with-resources
+     * rules). One the body handed on (stored, emitted) is closed too: close it or iterate it to its end in the body.
+     */
+    private Throwable closeIterated(Throwable error) {
+        ArrayList<AsyncGenerator<?>> gens = iterated;
+        iterated = null;
+        if (gens == null) {
+            return error;
+        }
+        for (int i = gens.size() - 1; i >= 0; i--) {
+            AsyncGenerator<?> g = gens.get(i);
+            if (g.state == State.SUSPENDED && g.owner == driver) {
+                try {
+                    g.aclose();
+                } catch (Throwable e) {
+                    error = Failures.combine(error, e);
+                }
+            }
+        }
+        return error;
     }
 
     /**

@@ -90,6 +90,8 @@ public final class Task<T> extends Future<T> {
          * ended, and {@link #requestCancel} refuses (see {@link AsyncGenerator#closeAbandoned}).
          */
         boolean coroutineEnded;
+        /** The generator whose body the task runs now, if any (the innermost: see {@link AsyncGenerator#drive}). */
+        AsyncGenerator<?> runningBody;
         /**
          * The task's context: the {@link Bindings} copied from its creator, a {@link Context} once one was needed,
          * or null for an empty one (see {@link #contextSlot()}).
@@ -149,6 +151,16 @@ public final class Task<T> extends Future<T> {
     void generators(java.util.ArrayList<AsyncGenerator<?>> list) {
         if (list != null || extras != null) {
             extras().generators = list;
+        }
+    }
+
+    AsyncGenerator<?> runningBody() {
+        return extras == null ? null : extras.runningBody;
+    }
+
+    void runningBody(AsyncGenerator<?> g) {
+        if (g != null || extras != null) {
+            extras().runningBody = g;
         }
     }
 

@@ -632,4 +632,101 @@ class AsyncGeneratorTest {
         });
         assertThat(log).containsExactly("released");
     }
+
+    /** A generator holding {@code lock} from its first item to its end, emitting {@code 0..n-1}. */
+    private static AsyncGenerator<Integer> holding(Lock lock, int n, List<String> log) {
+        return AsyncGenerator.of(out -> {
+            lock.acquire();
+            try {
+                for (int i = 0; i < n; i++) {
+                    out.emit(i);
+                }
+            } finally {
+                lock.release();
+                log.add("inner released");
+            }
+        });
+    }
+
+    /**
+     * A generator whose body iterated another one closes it when the body ends (closed or returned), as CPython
+     * finalizes an inner generator once the outer's frame lets go of it: closing the outer released nothing held by
+     * the inner until the task ended, and a task that then waited for it waited for itself.
+     */
+    @Test
+    void closingAGeneratorClosesTheGeneratorsItsBodyLeftOpen() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var lock = new Lock();
+            try (var outer = AsyncGenerator.<Integer>of(out -> {
+                for (int x : holding(lock, 10, log)) {
+                    out.emit(x * 10);
+                }
+            })) {
+                assertThat(outer.next()).isZero();
+                assertThat(lock.locked()).isTrue();
+            }
+            assertThat(log).containsExactly("inner released");
+            assertThat(lock.locked()).isFalse();
+
+            var returned = AsyncGenerator.<Integer>of(out -> { // breaks out of the inner and returns
+                for (int x : holding(lock, 10, log)) {
+                    if (x == 2) {
+                        break;
+                    }
+                    out.emit(x);
+                }
+                log.add("outer returned");
+            });
+            List<Integer> seen = new ArrayList<>();
+            for (int x : returned) {
+                seen.add(x);
+            }
+            assertThat(seen).containsExactly(0, 1);
+            assertThat(log).as("the inner closed when the outer body ended, after its last line (in CPython, once"
+                    + " the outer let go of it)").containsExactly("inner released", "outer returned", "inner released");
+            assertThat(lock.locked()).isFalse();
+            return null;
+        });
+    }
+
+    /**
+     * The close of a generator the body left open may fail: the outer generator's end throws it (as closing resources
+     * in a try-with-resources adds their failures), nothing lost; an inner generator the body closed itself, or one
+     * that the consumer drove, is not closed again.
+     */
+    @Test
+    void aFailureClosingAGeneratorTheBodyLeftOpenIsTheOutersFailure() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var failing = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                    out.emit(2);
+                } finally {
+                    throw new IOException("inner clean-up failed");
+                }
+            });
+            var outer = AsyncGenerator.<Integer>of(out -> {
+                for (int x : failing) {
+                    out.emit(x);
+                }
+            });
+            assertThat(outer.next()).isEqualTo(1);
+            assertThatThrownBy(outer::aclose).isInstanceOf(CompletionException.class) // as the inner's own close
+                    .hasRootCauseMessage("inner clean-up failed");
+
+            var consumers = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                out.emit(2);
+            });
+            var other = AsyncGenerator.<Integer>of(out -> out.emit(0));
+            assertThat(consumers.next()).isEqualTo(1); // the task's, not other's body's
+            for (int x : other) {
+                assertThat(x).isZero();
+            }
+            assertThat(consumers.next()).as("left open by the end of other's body").isEqualTo(2);
+            consumers.aclose();
+            return null;
+        });
+    }
 }
