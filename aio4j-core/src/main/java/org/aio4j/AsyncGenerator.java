@@ -167,6 +167,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     private Task<?> owner;
     /** While the body runs: the generator whose body the driving task ran before (this one's consumer), or null. */
     private AsyncGenerator<?> enclosing;
+    /** The innermost {@link Context#run} open in the body, or null: the body's own current context while it runs. */
+    private Context bodyEntered;
+    /** While the body runs: the context the driving task had entered when it drove it (null: none), given back. */
+    private Context consumerEntered;
     /**
      * The generators this body started iterating (adopted for its task while it ran), which its end closes if they
      * are still open and its task's, as CPython finalizes them once the body's frame lets go of them; or null.
@@ -416,6 +420,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         current.holderThread = producer;
         enclosing = task.runningBody();
         task.runningBody(this);
+        consumerEntered = task.enteredContext();
+        if (bodyEntered != null) {
+            task.enterContext(bodyEntered);
+        }
         turn = PRODUCER;
         if (start) {
             producer.start();
@@ -433,6 +441,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         consumer = null;
         task.runningBody(enclosing);
         enclosing = null;
+        task.enterContext(consumerEntered);
+        consumerEntered = null;
         task.thread = back;
         loop.holderThread = back;
         turn = CONSUMER;
@@ -510,6 +520,23 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             thrownIn = null;
             throw thrown;
         }
+    }
+
+    /**
+     * On the body's thread: a {@link Context#run} of the body enters {@code context} for the body alone, as a stack of
+     * its own (the body's frames are not the consumer's): the consumer's context is given back at every hand-back and
+     * the body's taken up again at every drive; leaving puts back the body's previous one, or, if none, the context of
+     * whichever task drives the body then.
+     */
+    Context.Entered enter(Context context) {
+        Context before = bodyEntered;
+        bodyEntered = context;
+        driver.enterContext(context);
+        return () -> {
+            bodyEntered = before;
+            driver.enterContext(before != null ? before : consumerEntered);
+            context.leave();
+        };
     }
 
     // ---- ownership

@@ -69,9 +69,10 @@ public final class Context {
      * {@code Context.run()}. What {@code body} sets with {@link ContextVar#set} is set in this context, and stays
      * there when the call returns; the context that was current before is current again afterwards, whatever
      * {@code body} did. In a task, the body may suspend: the task runs in this context until the call returns, and
-     * tasks it creates meanwhile copy this context. So does the code iterating an {@link AsyncGenerator} whose body
-     * emits inside the call (its body runs as the iterating task): until the body resumes and the call returns, and
-     * for good if the generator is left unclosed.
+     * tasks it creates meanwhile copy this context. In an {@link AsyncGenerator}'s body that emits inside the call,
+     * the context is the body's alone: the code iterating the generator runs in its own meanwhile, and the body
+     * finds this one again when it resumes (CPython's {@code Context.run} takes a plain function, so no body can
+     * emit inside one).
      *
      * @param <T>  the type of the result
      * @param body the code to run
@@ -224,6 +225,10 @@ public final class Context {
         if (slot != null) {
             Task<?> task = loop.currentTask;
             if (task != null) {
+                AsyncGenerator<?> body = task.runningBody();
+                if (body != null) { // a generator's body: entered for the body alone, see AsyncGenerator.enter
+                    return body.enter(this);
+                }
                 Context before = task.enterContext(this);
                 return () -> {
                     task.enterContext(before);
@@ -263,7 +268,7 @@ public final class Context {
     }
 
     /** The end of a {@link #run}: puts back the context that was current before. */
-    private interface Entered {
+    interface Entered {
         void exit();
     }
 }

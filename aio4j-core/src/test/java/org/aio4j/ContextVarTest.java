@@ -548,6 +548,47 @@ class ContextVarTest {
         assertThat(seen).containsExactly("consumer", "consumer");
     }
 
+    /**
+     * A body that enters a context and emits inside it keeps that context to itself: the code iterating it runs in
+     * its own (CPython cannot hold a context entered across a yield at all: Context.run takes a plain function), and
+     * the body leaving the context later restores the body's, not the consumer's of the moment.
+     */
+    @Test
+    void aContextAGeneratorsBodyEntersIsTheBodysAlone() throws Exception {
+        List<String> seen = TestLoops.runVirtual(() -> {
+            List<String> got = new ArrayList<>();
+            Context b = new Context();
+            b.run(() -> REQUEST.set("B"));
+            Context a = new Context();
+            a.run(() -> REQUEST.set("A"));
+            var gen = AsyncGenerator.<String>of(out -> {
+                b.run(() -> out.emit("in B: " + REQUEST.get()));
+                out.emit("after B: " + REQUEST.get("unset"));
+                out.emit("last");
+            });
+            got.add(gen.next());
+            got.add("consumer: " + REQUEST.get("unset"));
+            a.run(() -> {
+                got.add(gen.next()); // the body leaves B here, while the consumer runs in A
+                got.add("consumer in A: " + REQUEST.get("unset"));
+                REQUEST.set("x");
+            });
+            got.add("consumer after A: " + REQUEST.get("unset") + ", A holds " + a.get(REQUEST));
+            Task<String> other = Aio.createTask(() -> {
+                Context c = new Context();
+                return c.run(() -> {
+                    REQUEST.set("C");
+                    gen.next(); // another task drives it: its context stays its own
+                    return REQUEST.get();
+                });
+            });
+            got.add("other task: " + other.await());
+            return got;
+        });
+        assertThat(seen).containsExactly("in B: B", "consumer: unset", "after B: A", "consumer in A: A",
+                "consumer after A: unset, A holds x", "other task: C");
+    }
+
     @Test
     void manyTasksInterleavingEachSeeOnlyTheirOwnValues() throws Exception {
         int tasks = 2_000;
