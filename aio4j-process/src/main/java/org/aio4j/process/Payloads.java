@@ -53,14 +53,27 @@ final class Payloads {
 
     /** As {@link #encodeTask(Object, AllowList)}, for a task that messages call {@code description}. */
     static Payload encodeTaskDescribed(Object task, String description, AllowList allow) {
+        return encodeTaskDescribed(task, description, allow, null);
+    }
+
+    /**
+     * As {@link #encodeTaskDescribed(Object, String, AllowList)}, for a task that carries {@code carried} (map's
+     * function in a chunk), whose class is the task's own as well unless it is a lambda's: the same function given to
+     * {@code submit} would be allowed.
+     */
+    static Payload encodeTaskDescribed(Object task, String description, AllowList allow, Object carried) {
         if (!(task instanceof Serializable)) {
             throw new IllegalArgumentException(description + " is not serializable, so it cannot be sent to a "
                     + "worker JVM: give it a serializable type, e.g. pass the lambda straight to pool.remote(...) "
-                    + "or pool.submit(...), or declare it as a SerializableCallable");
+                    + "or pool.submit(...), or declare it as a SerializableCallable (a SerializableRunnable for one"
+                    + " without a result)");
         }
         Set<String> own = new LinkedHashSet<>();
         if (!isLambda(task.getClass())) {
             own.add(task.getClass().getName());
+        }
+        if (carried != null && !isLambda(carried.getClass())) {
+            own.add(carried.getClass().getName());
         }
         try {
             return new Payload(encode(task, allow, own, true, "in " + description), Set.copyOf(own), description);

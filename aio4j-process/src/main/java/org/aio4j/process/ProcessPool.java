@@ -290,6 +290,38 @@ public final class ProcessPool extends AbstractExecutorService {
     }
 
     /**
+     * As {@link #submit(SerializableCallable)}, for a task without a result: {@code executor.submit(fn)} of a function
+     * that returns {@code None}. A lambda of a void call passed here is serializable (passed as a plain
+     * {@link Runnable}, it is not, and is refused).
+     *
+     * @param task the work to run in a worker JVM
+     * @return a future of the remote call's outcome, {@code null} once it ran
+     * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
+     * @throws RejectedExecutionException if the pool is shut down
+     * @throws BrokenWorkerException      if the pool is broken: its {@link Builder#initializer initializer} failed
+     * @throws NullPointerException       if {@code task} is null
+     */
+    public Future<?> submit(SerializableRunnable task) {
+        return super.submit(task);
+    }
+
+    /**
+     * As {@link #submit(SerializableRunnable)}, the future giving {@code result} once the task ran.
+     *
+     * @param <T>    the type of the result
+     * @param task   the work to run in a worker JVM
+     * @param result what the future gives once the task ran
+     * @return a future of the remote call's outcome
+     * @throws IllegalArgumentException   as {@link #remote(SerializableCallable)}
+     * @throws RejectedExecutionException if the pool is shut down
+     * @throws BrokenWorkerException      if the pool is broken: its {@link Builder#initializer initializer} failed
+     * @throws NullPointerException       if {@code task} is null
+     */
+    public <T> Future<T> submit(SerializableRunnable task, T result) {
+        return super.submit(task, result);
+    }
+
+    /**
      * Applies {@code fn} to each of {@code items} in the workers, {@code chunksize} items to a remote call, and returns
      * the results in the order of the items: {@code list(executor.map(fn, items, chunksize=n))} of asyncio's
      * {@code ProcessPoolExecutor}. Every chunk is submitted at once, as by {@link #submit(Callable) submit}, serialized
@@ -341,7 +373,7 @@ public final class ProcessPool extends AbstractExecutorService {
                 String description = function + " on items " + from + " to " + (to - 1);
                 refuseIfBroken();
                 SubmittedCall<List<R>> future = SubmittedCall.of(this, new RemoteCallable<List<R>>(this,
-                        Payloads.encodeTaskDescribed(chunk, description, allowList), loaderOf(fn)));
+                        Payloads.encodeTaskDescribed(chunk, description, allowList, fn), loaderOf(fn)));
                 chunks.add(future);
                 execute(future);
             }
@@ -603,7 +635,7 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             while (true) {
-                if (state == State.STOP || w.exited || broken != null
+                if (state == State.STOP || w.exited || w.doomed || broken != null
                         || maxTasksPerChild > 0 && w.callsSent >= maxTasksPerChild) {
                     return null;
                 }
@@ -720,6 +752,10 @@ public final class ProcessPool extends AbstractExecutorService {
             dropped = call != null && call.state == PoolCall.State.QUEUED;
             if (dropped) {
                 drop(call);
+            } else if (call != null && call.state == PoolCall.State.SENT) {
+                // Taken by a worker's driver, not accepted: if it does not go out (the worker died idle), it ends
+                // cancelled rather than go back to the queue and run after its future said it never would.
+                call.cancelRequested = true;
             }
         } finally {
             lock.unlock();
@@ -740,6 +776,23 @@ public final class ProcessPool extends AbstractExecutorService {
         lock.lock();
         try {
             return call.state != PoolCall.State.DONE && call.worker == w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * If {@code call} still runs on {@code w}, marks {@code w} doomed, so that its driver takes no other call (see
+     * {@link Worker#doomed}), and returns true: the caller kills it.
+     */
+    boolean doomIfRunningOn(PoolCall call, Worker w) {
+        lock.lock();
+        try {
+            if (call.state != PoolCall.State.DONE && call.worker == w) {
+                w.doomed = true;
+                return true;
+            }
+            return false;
         } finally {
             lock.unlock();
         }

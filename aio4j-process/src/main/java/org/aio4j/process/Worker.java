@@ -64,6 +64,11 @@ final class Worker implements Runnable {
     int callsSent;
     /** Whether the process has ended; guarded by the pool's lock. */
     boolean exited;
+    /**
+     * Whether a cancellation's grace period is killing this worker (guarded by the pool's lock): its driver takes no
+     * call from then on, so that the kill cannot land on a call sent after the one it was for.
+     */
+    boolean doomed;
     /** The connection to the worker, once it has connected; closed when the driver ends. */
     private SocketChannel channel;
     private DataOutputStream toWorker;
@@ -514,10 +519,12 @@ final class Worker implements Runnable {
         // Completed when the call ends, unless the grace period comes first and kills the worker if the call still
         // runs on it.
         var endedInGrace = unlessInTime(pool.gracePeriod, () -> {
-            if (pool.isRunningOn(call, this)) {
+            // Decided and the worker doomed in one step, killed before anything else (the log may be slow): else the
+            // call could end meanwhile and the next one be sent here, to be killed in its place.
+            if (pool.doomIfRunningOn(call, this)) {
+                process.destroyForcibly();
                 PoolLog.log(System.Logger.Level.WARNING, name() + " did not stop " + call + " within "
                         + pool.gracePeriod + " of its cancellation: killing the worker");
-                process.destroyForcibly();
             }
         });
         call.ended.thenRun(() -> endedInGrace.complete(true));

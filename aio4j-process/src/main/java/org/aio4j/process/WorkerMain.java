@@ -171,6 +171,9 @@ final class WorkerMain {
         } catch (Throwable e) {
             failure = e;
         }
+        // An interrupt the initializer left pending is its own affair (CPython's worker looks only at whether it
+        // raised): this thread's next write, to an interruptible channel, would fail on it and end the worker.
+        Thread.interrupted();
         synchronized (out) {
             if (failure == null) {
                 out.writeByte(Protocol.INIT);

@@ -343,4 +343,117 @@ class FaultTest {
             assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
         }
     }
+
+    /**
+     * A future of submit cancelled without interrupting, once a worker's driver has taken its call but before the call
+     * went out: if that worker turns out dead (killed while idle), the call ends cancelled. It went back to the queue
+     * and ran on the next worker, although cancel(false) had returned true (Future's contract: it should never run).
+     */
+    @Test
+    void aCallCancelledBeforeItWentOutToAWorkerThatDiedIdleNeverRuns(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String journal = dir.resolve("ran").toString();
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            var submitted = new java.util.concurrent.CompletableFuture<Future<Integer>>();
+            var cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+            single.beforeSend = (w, c) -> {
+                if (cancelled.get()) {
+                    return;
+                }
+                cancelled.set(submitted.join().cancel(false));
+                ProcessHandle worker = ProcessHandle.of(w.pid()).orElseThrow();
+                worker.destroyForcibly();
+                worker.onExit().join(); // dead before the call is sent
+            };
+            submitted.complete(single.submit(() -> WorkerTasks.journal(journal, 1)));
+            assertThat(single.remote(WorkerTasks::pid).call()).as("the pool goes on with a fresh worker").isPositive();
+            assertThat(cancelled).isTrue();
+            assertThat(submitted.join().isCancelled()).isTrue();
+            assertThat(Path.of(journal)).as("the cancelled call never ran").doesNotExist();
+        }
+    }
+
+    /** A void lambda goes to submit as a SerializableRunnable, not as a plain Runnable that could not be sent. */
+    @Test
+    void aVoidLambdaCanBeSubmitted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String journal = dir.resolve("ran").toString();
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            Future<?> f = pool.submit(() -> WorkerTasks.touch(journal));
+            assertThat(f.get()).isNull();
+            assertThat(pool.submit(() -> WorkerTasks.touch(journal), "done").get()).isEqualTo("done");
+            assertThat(java.nio.file.Files.readAllLines(Path.of(journal))).hasSize(2);
+        }
+    }
+
+    /** A function of a named class, which submit and remote send, is sent by map too. */
+    @Test
+    void mapSendsAFunctionOfANamedClassAsSubmitDoes() throws Exception {
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            assertThat(pool.map(new Square(), List.of(1, 2, 3), 2)).containsExactly(1, 4, 9);
+        }
+    }
+
+    /** A function of a named class (not a lambda). */
+    static final class Square implements SerializableFunction<Integer, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Integer apply(Integer n) {
+            return n * n;
+        }
+    }
+
+    /**
+     * A cancelled call that does not stop within the grace period has its worker killed; if it ends by itself just
+     * then, the kill must not land on the next call sent to that worker, which nobody cancelled. The grace timer
+     * decided, then logged, then killed: a call ending and the next one starting in that gap (here, while the log's
+     * handler runs) was killed in its place.
+     */
+    @Test
+    void theGracePeriodsKillNeverLandsOnTheNextCall(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String gate = dir.resolve("gate").toString();
+        var sentTo = new java.util.concurrent.ConcurrentHashMap<String, Long>();
+        var secondSent = new java.util.concurrent.CountDownLatch(1);
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains("did not stop")) {
+                    try {
+                        java.nio.file.Files.writeString(Path.of(gate), "go"); // the first call ends by itself now
+                        secondSent.await(2, TimeUnit.MINUTES); // a hang guard: until the second call is sent
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        var logger = java.util.logging.Logger.getLogger("org.aio4j.process");
+        logger.addHandler(handler);
+        try (var log = new WorkerLog();
+             var single = ProcessPool.builder().workers(1).gracePeriod(java.time.Duration.ofMillis(200)).build()) {
+            single.beforeSend = (w, c) -> {
+                sentTo.put(sentTo.isEmpty() ? "first" : "second", w.pid());
+                if (sentTo.size() == 2) {
+                    secondSent.countDown();
+                }
+            };
+            Future<String> first = single.submit(() -> WorkerTasks.deafUntil(gate, "deaf"));
+            log.await("deaf pid=");
+            Future<Long> second = single.submit(WorkerTasks::pid); // queued behind the first, never cancelled
+            first.cancel(true);
+            assertThat(second.get(2, TimeUnit.MINUTES)).as("the second call ran to its end").isPositive();
+            assertThat(sentTo.get("second")).as("not on the worker the grace period killed")
+                    .isNotEqualTo(sentTo.get("first"));
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
 }

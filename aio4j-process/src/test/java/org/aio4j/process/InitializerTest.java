@@ -160,4 +160,17 @@ class InitializerTest {
             assertThat(pool.statistics().workers()).isZero();
         }
     }
+
+    /**
+     * An initializer that returns with its thread's interrupt pending (a library that swallowed an interrupt and set it
+     * again) has not failed: CPython's worker looks only at whether it raised. The worker's next write failed on the
+     * interrupt and the pool was broken.
+     */
+    @Test
+    void anInitializerThatReturnsWithAnInterruptPendingDoesNotBreakThePool() throws Exception {
+        try (var pool = ProcessPool.builder().workers(1).initializer(() -> Thread.currentThread().interrupt())
+                .build()) {
+            assertThat(pool.remote(() -> WorkerTasks.square(7)).call()).isEqualTo(49);
+        }
+    }
 }

@@ -214,8 +214,11 @@ class ProcessPoolTest {
                 .hasMessageContaining("is not serializable")
                 .hasMessageContaining("SerializableCallable");
         assertThatThrownBy(() -> pool.submit(plain)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> pool.submit(() -> System.out.println("a block lambda is a Runnable")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not serializable");
+        // A void lambda passed straight to submit is a SerializableRunnable (FaultTest.aVoidLambdaCanBeSubmitted);
+        // one typed as a plain Runnable is not serializable.
+        Runnable plainRunnable = () -> System.out.println("a plain Runnable");
+        assertThatThrownBy(() -> pool.submit(plainRunnable)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not serializable").hasMessageContaining("SerializableRunnable");
     }
 
     @Test

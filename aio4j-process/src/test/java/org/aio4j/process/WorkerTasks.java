@@ -70,6 +70,28 @@ final class WorkerTasks {
         throw new IllegalStateException(marker + ": a failure of its own");
     }
 
+    /**
+     * Prints {@code marker pid=<pid>}, then spins, deaf to interrupts, until the file {@code gate} exists (the test
+     * creates it), and returns {@code "ended by itself"}.
+     */
+    static String deafUntil(String gate, String marker) {
+        System.out.println(marker + " pid=" + pid());
+        while (!Files.exists(Path.of(gate))) {
+            Thread.onSpinWait();
+        }
+        return "ended by itself";
+    }
+
+    /** Appends a line to {@code journal}, without a result: a task for submit(SerializableRunnable). */
+    static void touch(String journal) {
+        try {
+            Files.writeString(Path.of(journal), "ran\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
+                    StandardOpenOption.CREATE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Appends {@code id} to {@code journal} (one line per run: the test checks nothing ran twice). */
     static int journal(String journal, int id) throws IOException {
         Files.writeString(Path.of(journal), id + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND,
