@@ -266,7 +266,9 @@ final class WorkerMain {
                 return Payloads.encode(result, allow, Set.of(), "in the task's result");
             } catch (NotSerializableException e) {
                 var clear = new NotSerializableException("the task's result (a " + result.getClass().getName()
-                        + ") contains a " + e.getMessage() + ", which is not Serializable");
+                        + ") contains a " + e.getMessage() + ", which is not Serializable: return a value that"
+                        + " is (make that class implement java.io.Serializable, or return what the caller needs of it,"
+                        + " as a record of serializable fields), as a ProcessPoolExecutor's result must pickle");
                 clear.initCause(e);
                 throw clear;
             }

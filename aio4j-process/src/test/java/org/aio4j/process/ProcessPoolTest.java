@@ -201,8 +201,9 @@ class ProcessPoolTest {
     void aResultThatCannotBeSerializedFailsItsCallSayingWhichClass() {
         assertThatThrownBy(() -> pool.remote(() -> List.of(new WorkerTasks.Unserializable())).call())
                 .isInstanceOf(java.io.NotSerializableException.class)
-                .hasMessage("the task's result (a java.util.ImmutableCollections$List12) contains a "
-                        + WorkerTasks.Unserializable.class.getName() + ", which is not Serializable");
+                .hasMessageStartingWith("the task's result (a java.util.ImmutableCollections$List12) contains a "
+                        + WorkerTasks.Unserializable.class.getName() + ", which is not Serializable: return a value"
+                        + " that is (make that class implement java.io.Serializable");
     }
 
     @Test
