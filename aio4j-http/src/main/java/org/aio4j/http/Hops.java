@@ -158,8 +158,13 @@ final class Hops {
         }
         hop = next;
         redirects = history.size();
+        if (session.isClosed()) { // closed between two hops: as one closed while a hop was in flight
+            outcome.setException(new ClientConnectionException(request.method(), request.uri(), "the session was"
+                    + " closed while the request was in flight (at " + hop.method() + " " + hop.uri() + ", after "
+                    + redirects + (redirects == 1 ? " redirect)" : " redirects)"), null));
+            return;
+        }
         try {
-            session.checkOpen();
             send(next);
         } catch (RuntimeException | ClientException e) {
             fail(e);
@@ -188,7 +193,7 @@ final class Hops {
     private ClientRequest next(ClientResponse r, String location) throws ProtocolException, ClientException {
         URI to;
         try {
-            to = new URI(location);
+            to = new URI(requote(location.strip()));
         } catch (URISyntaxException e) {
             throw protocolError("redirect to a Location that is not a URI: " + e.getMessage(), e);
         }
@@ -197,9 +202,12 @@ final class Hops {
             throw new ClientException(hop.method(), hop.uri(), "redirect to " + location
                     + ", not an http or https URL: not followed", null);
         }
-        URI from = r.url();
-        // java.net.URI resolves "b" against "http://h" to "http://hb": a URL without a path has the path "/"
-        URI next = (from.getRawPath() == null || from.getRawPath().isEmpty() ? from.resolve("/") : from).resolve(to);
+        URI next;
+        try {
+            next = resolve(r.url(), to);
+        } catch (URISyntaxException e) {
+            throw protocolError("redirect to " + location + ", which does not resolve to a URL: " + e.getMessage(), e);
+        }
         if (next.getHost() == null) {
             // an authority that is no host name (":-1", "a_b", a name not in its IDNA form)
             throw protocolError("redirect to " + next + ", which has no host name to connect to", null);
@@ -246,6 +254,124 @@ final class Hops {
 
     private static int port(URI u) {
         return u.getPort() != -1 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    /**
+     * {@code ref} resolved against {@code base} by RFC 3986 5.2 (as aiohttp's yarl {@code URL.join}):
+     * {@code java.net.URI.resolve} follows RFC 2396, which drops the last segment of the base path for a reference
+     * that is a query alone ({@code ?q} from {@code /a/b} gives {@code /a/?q}, not {@code /a/b?q}) and keeps the dot
+     * segments that climb above the root ({@code ../../x} from {@code /a} gives {@code /../x}). Raw (percent-encoded)
+     * components throughout, so nothing is decoded on the way.
+     */
+    static URI resolve(URI base, URI ref) throws URISyntaxException {
+        String scheme;
+        String authority;
+        String path;
+        String query;
+        if (ref.getScheme() != null) {
+            scheme = ref.getScheme();
+            authority = ref.getRawAuthority();
+            path = removeDotSegments(nullToEmpty(ref.getRawPath()));
+            query = ref.getRawQuery();
+        } else {
+            scheme = base.getScheme();
+            if (ref.getRawAuthority() != null) {
+                authority = ref.getRawAuthority();
+                path = removeDotSegments(nullToEmpty(ref.getRawPath()));
+                query = ref.getRawQuery();
+            } else {
+                authority = base.getRawAuthority();
+                String refPath = nullToEmpty(ref.getRawPath());
+                String basePath = nullToEmpty(base.getRawPath());
+                if (refPath.isEmpty()) {
+                    path = basePath;
+                    query = ref.getRawQuery() != null ? ref.getRawQuery() : base.getRawQuery();
+                } else {
+                    path = removeDotSegments(refPath.startsWith("/") ? refPath
+                            : authority != null && basePath.isEmpty() ? "/" + refPath
+                            : basePath.substring(0, basePath.lastIndexOf('/') + 1) + refPath);
+                    query = ref.getRawQuery();
+                }
+            }
+        }
+        if (authority != null && path.isEmpty()) {
+            path = "/";
+        }
+        var u = new StringBuilder(scheme).append(':');
+        if (authority != null) {
+            u.append("//").append(authority);
+        }
+        u.append(path);
+        if (query != null) {
+            u.append('?').append(query);
+        }
+        if (ref.getRawFragment() != null) {
+            u.append('#').append(ref.getRawFragment());
+        }
+        return new URI(u.toString());
+    }
+
+    /** RFC 3986 5.2.4: a path without its "." and ".." segments, a ".." above the root dropped. */
+    static String removeDotSegments(String path) {
+        String in = path;
+        var out = new StringBuilder();
+        while (!in.isEmpty()) {
+            if (in.startsWith("../")) {
+                in = in.substring(3);
+            } else if (in.startsWith("./")) {
+                in = in.substring(2);
+            } else if (in.startsWith("/./")) {
+                in = in.substring(2);
+            } else if (in.equals("/.")) {
+                in = "/";
+            } else if (in.startsWith("/../") || in.equals("/..")) {
+                in = "/" + in.substring(in.equals("/..") ? 3 : 4);
+                out.setLength(Math.max(out.lastIndexOf("/"), 0));
+            } else if (in.equals(".") || in.equals("..")) {
+                in = "";
+            } else {
+                int next = in.indexOf('/', 1);
+                int end = next < 0 ? in.length() : next;
+                out.append(in, 0, end);
+                in = in.substring(end);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /**
+     * {@code location} with the characters a URI cannot hold but a server may send (a space, {@code |}, {@code {},
+     * {@code "}, a control character, one that is not ASCII) percent-encoded, as aiohttp requotes a redirect's URL
+     * ({@code requote_redirect_url=True}, its default); what is percent-encoded already stays as it is.
+     */
+    static String requote(String location) {
+        StringBuilder out = null;
+        for (int i = 0; i < location.length(); i++) {
+            char c = location.charAt(i);
+            boolean quote = c <= 0x20 || c >= 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0;
+            if (quote && out == null) {
+                out = new StringBuilder(location.length() + 16).append(location, 0, i);
+            }
+            if (out != null) {
+                if (!quote) {
+                    out.append(c);
+                } else {
+                    int cp = location.codePointAt(i);
+                    if (Character.charCount(cp) == 2) {
+                        i++;
+                    }
+                    for (byte b : new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                        out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                                .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+                    }
+                }
+            }
+        }
+        return out == null ? location : out.toString();
     }
 
     private static ProtocolException protocolError(String what, Throwable cause) {

@@ -54,7 +54,8 @@ public interface HttpTransport extends AutoCloseable {
 
     /**
      * Whether the session follows a response to {@code request} of status {@code status} with the {@code Location}
-     * header {@code location} (null if it has none): a 301, 302, 303, 307 or 308 with a {@code Location}, to a request
+     * header {@code location} (null if it has none): a 301, 302, 303, 307 or 308 with a {@code Location} that is not
+     * empty (aiohttp takes an empty one for none), to a request
      * that follows redirects ({@link ClientRequest#allowRedirects()}), as aiohttp's {@code _request} decides. Its body
      * is then nobody's: a transport completes the exchange at the response's head with an empty body, without
      * waiting for the body; see the contract in the class comment. (The session may still refuse to follow it: a
@@ -68,7 +69,7 @@ public interface HttpTransport extends AutoCloseable {
      */
     static boolean followsRedirect(ClientRequest request, int status, String location) {
         return java.util.Objects.requireNonNull(request, "request must not be null").allowRedirects()
-                && location != null && isRedirect(status);
+                && location != null && !location.isBlank() && isRedirect(status);
     }
 
     /** Whether {@code status} is one of the redirects aiohttp follows: 301, 302, 303, 307 or 308. */

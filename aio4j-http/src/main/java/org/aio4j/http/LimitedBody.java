@@ -53,7 +53,10 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
                     info.headers().firstValue("Location").orElse(null))) {
                 whole.run(); // the exchange completes now: aborting it later must not close a reused connection
                 redirect.accept(info);
-                return new Dropped(declaredLength(info.headers()));
+                // A HEAD's 3xx has no body whatever its length says; one whose framing makes its end unknown is
+                // never read by its length (the connection would go back to the pool with the rest still coming).
+                return new Dropped(hasNoBody(request.method(), info.statusCode()) ? 0
+                        : badFraming(info.headers()) != null ? -1 : declaredLength(info.headers()));
             }
             if (hasNoBody(request.method(), info.statusCode())) {
                 whole.run();

@@ -700,6 +700,50 @@ public abstract class TransportContract {
     }
 
     /**
+     * A relative {@code Location} resolves against the 3xx's URL by RFC 3986, as aiohttp's yarl joins it: a query
+     * alone keeps the whole path (java.net.URI's RFC 2396 rules dropped its last segment), dot segments above the root
+     * go; characters a URI cannot hold are percent-encoded, as aiohttp requotes; an empty {@code Location} is none,
+     * and the 3xx is the response, its body read.
+     */
+    @Test
+    void aRelativeLocationResolvesByRfc3986AndAnEmptyOneIsNone() throws Exception {
+        for (String[] c : new String[][] {{"?q=1", "GET /a/b/X?q=1 HTTP/1.1"}, {"../../../x", "GET /x HTTP/1.1"},
+                {"/a b|c", "GET /a%20b%7Cc HTTP/1.1"}}) {
+            String redirect = "HTTP/1.1 302 Found\r\nLocation: " + c[0] + "\r\nContent-Length: 0\r\n"
+                    + "Connection: close\r\n\r\n";
+            try (var canned = CannedServer.start(redirect, OK); var http = session()) {
+                ClientResponse r = Loops.run(() -> http.get(canned.url("/a/b/X")));
+                assertThat(r.text()).as(c[0]).isEqualTo("ok");
+                assertThat(canned.requestLines()).as(c[0]).containsExactly("GET /a/b/X HTTP/1.1", c[1]);
+            }
+        }
+        try (var canned = CannedServer.start("HTTP/1.1 302 Found\r\nLocation: \r\nContent-Length: 5\r\n"
+                + "Connection: close\r\n\r\nmoved"); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
+            assertThat(r.status()).isEqualTo(302);
+            assertThat(r.text()).isEqualTo("moved");
+        }
+    }
+
+    /**
+     * A redirect whose framing makes its body's end unknown (a Transfer-Encoding and a Content-Length: 0) on a
+     * connection kept open: its connection is not reused for the next hop. The JDK transport read the body by its
+     * length, gave the connection back to the pool with the chunks still coming, and the next hop, written there,
+     * waited for its timeout.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRedirectOfUnknownFramingDoesNotLeaveItsConnectionForTheNextHop() throws Exception {
+        String redirect = "HTTP/1.1 302 Found\r\nLocation: /final\r\nTransfer-Encoding: chunked\r\n"
+                + "Content-Length: 0\r\n\r\n5\r\nmoved\r\n";
+        try (var canned = CannedServer.startHoldingOpen(redirect, OK); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/tecl"), Duration.ofSeconds(50)));
+            assertThat(r.text()).isEqualTo("ok");
+            assertThat(canned.requestLines()).containsExactly("GET /tecl HTTP/1.1", "GET /final HTTP/1.1");
+        }
+    }
+
+    /**
      * aiohttp's {@code resp.history}: the redirects followed, oldest first, each with its status and URL; the final
      * response at the end of them. {@code fetchAll} follows redirects as {@code request} does.
      */
