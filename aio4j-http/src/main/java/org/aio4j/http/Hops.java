@@ -210,10 +210,10 @@ final class Hops {
         }
         if (next.getHost() == null) {
             // an authority that is no host name (":-1", "a_b", a name not in its IDNA form)
-            throw protocolError("redirect to " + next + ", which has no host name to connect to", null);
+            throw protocolError("redirect to " + shown(location, next) + ", which has no host name to connect to", null);
         }
         if (next.getPort() > 65535) {
-            throw protocolError("redirect to " + next + ", whose port is out of range", null);
+            throw protocolError("redirect to " + shown(location, next) + ", whose port is out of range", null);
         }
         String method = hop.method();
         byte[] body = hop.body();
@@ -344,15 +344,16 @@ final class Hops {
     }
 
     /**
-     * {@code location} with the characters a URI cannot hold but a server may send (a space, {@code |}, {@code {},
-     * {@code "}, a control character, one that is not ASCII) percent-encoded, as aiohttp requotes a redirect's URL
-     * ({@code requote_redirect_url=True}, its default); what is percent-encoded already stays as it is.
+     * {@code location} with the ASCII characters a URI cannot hold but a server may send (a space, {@code |},
+     * {@code {}, {@code "}, a control character) percent-encoded, as aiohttp requotes a redirect's URL
+     * ({@code requote_redirect_url=True}, its default); what is percent-encoded already stays as it is, and so does
+     * a character that is not ASCII, which a URI holds as itself and sends in UTF-8, percent-encoded.
      */
     static String requote(String location) {
         StringBuilder out = null;
         for (int i = 0; i < location.length(); i++) {
             char c = location.charAt(i);
-            boolean quote = c <= 0x20 || c >= 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0;
+            boolean quote = c <= 0x20 || c == 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0;
             if (quote && out == null) {
                 out = new StringBuilder(location.length() + 16).append(location, 0, i);
             }
@@ -360,18 +361,17 @@ final class Hops {
                 if (!quote) {
                     out.append(c);
                 } else {
-                    int cp = location.codePointAt(i);
-                    if (Character.charCount(cp) == 2) {
-                        i++;
-                    }
-                    for (byte b : new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-                        out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
-                                .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
-                    }
+                    out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
                 }
             }
         }
         return out == null ? location : out.toString();
+    }
+
+    /** A redirect's target for a message: the {@code Location} as the server sent it, and what it resolved to. */
+    private static String shown(String location, URI resolved) {
+        return location.equals(resolved.toString()) ? location : location + " (" + resolved + ")";
     }
 
     private static ProtocolException protocolError(String what, Throwable cause) {

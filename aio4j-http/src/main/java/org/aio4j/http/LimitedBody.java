@@ -189,16 +189,19 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     }
 
     /**
-     * The body of a redirect the session follows, which is nobody's (see {@link HttpTransport#followsRedirect}): the
-     * body is empty at once, without waiting for it, as the JDK client did not wait for one of unknown length when it
-     * followed redirects ({@code Http1Response.ignoreBody}). A {@code Content-Length: 0} is read (nothing comes), so
-     * that the client can reuse the connection; any other body is not (cancelling the subscription closes the
-     * connection), however short: one that never came would hold the connection for ever. Its errors fail nothing
-     * here; should the JDK client fail the exchange with one, the exchange ignores it (see {@link #handler}).
+     * The body of a redirect the session follows, which is nobody's (see {@link HttpTransport#followsRedirect}): it is
+     * empty. A {@code Content-Length: 0} is read (nothing comes), and so is a small declared body
+     * ({@link #DRAINED_REDIRECT_BYTES}), for at most {@link #DRAIN_BOUND}, so that the client can reuse the connection
+     * for the next hop; any other body is not waited for (cancelling the subscription closes the connection), as the
+     * JDK client did not wait for one of unknown length when it followed redirects ({@code Http1Response.ignoreBody}):
+     * one that never came would hold the connection for ever. Its errors fail nothing here; should the JDK client
+     * fail the exchange with one, the exchange ignores it (see {@link #handler}).
      */
     private static final class Dropped implements HttpResponse.BodySubscriber<byte[]> {
 
         private final long declaredLength;
+        private final CompletableFuture<byte[]> dropped = new CompletableFuture<>();
+        private java.util.concurrent.ScheduledFuture<?> bound;
 
         Dropped(long declaredLength) {
             this.declaredLength = declaredLength;
@@ -208,8 +211,18 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         public void onSubscribe(Flow.Subscription s) {
             if (declaredLength == 0) {
                 s.request(Long.MAX_VALUE);
+                dropped.complete(new byte[0]);
+            } else if (declaredLength > 0 && declaredLength <= DRAINED_REDIRECT_BYTES) {
+                // Read, so that the connection goes back to the pool for the next hop (usually the same host), but
+                // for a bounded time: a body that does not come then costs its connection, not the request.
+                bound = HttpTransport.scheduleTimeout(DRAIN_BOUND, () -> {
+                    s.cancel();
+                    dropped.complete(new byte[0]);
+                });
+                s.request(Long.MAX_VALUE);
             } else {
                 s.cancel();
+                dropped.complete(new byte[0]);
             }
         }
 
@@ -220,17 +233,34 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
         @Override
         public void onError(Throwable error) {
-            // nobody's: the exchange has completed
+            ended(); // nobody's
         }
 
         @Override
         public void onComplete() {
-            // the connection goes back to the pool
+            ended(); // the connection goes back to the pool
+        }
+
+        private void ended() {
+            if (bound != null) {
+                bound.cancel(false);
+            }
+            dropped.complete(new byte[0]);
         }
 
         @Override
         public CompletionStage<byte[]> getBody() {
-            return CompletableFuture.completedFuture(new byte[0]);
+            return dropped;
         }
     }
+
+    /**
+     * The longest declared body of a redirect the session follows that is read rather than dropped with its
+     * connection, for at most {@link #DRAIN_BOUND}: a small one usually came with the head, and reading it keeps the
+     * connection for the next hop (aiohttp keeps it when the body has come, closes it otherwise).
+     */
+    static final long DRAINED_REDIRECT_BYTES = 64 * 1024;
+
+    /** How long a redirect's small body is waited for before its connection is closed instead. */
+    static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(1);
 }

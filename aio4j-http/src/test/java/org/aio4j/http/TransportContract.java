@@ -564,7 +564,7 @@ public abstract class TransportContract {
 
     @Test
     void aRedirectToALocationThatIsNoUriIsAConnectionErrorNamingTheRequest() throws Exception {
-        try (var canned = CannedServer.start(redirectTo("/a b")); var http = session()) {
+        try (var canned = CannedServer.start(redirectTo("/%zz")); var http = session()) {
             String url = canned.url("/caf\u00e9");
             assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
                     .isExactlyInstanceOf(ClientConnectionException.class)
@@ -582,7 +582,8 @@ public abstract class TransportContract {
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aRedirectToALocationThatCannotBeFollowedEndsAtOnceAsAConnectionError() throws Exception {
         Map<String, Boolean> locations = new LinkedHashMap<>(); // and whether the message shows it
-        for (String notUri : List.of("/a b", "/a|b", "/a{b}", "/%zz", "http://[bad/x", "http://exa mple.com/")) {
+        // ("/a b", "/a|b", "/a{b}" are followed, requoted, as aiohttp does: aRelativeLocationResolvesByRfc3986...)
+        for (String notUri : List.of("/%zz", "http://[bad/x", "http://exa mple.com/")) {
             locations.put(notUri, true);
         }
         for (String unusable : List.of("/a\u0001b", "/a\u007fb", "http://127.0.0.1:99999/x", "http:///x",
@@ -722,6 +723,40 @@ public abstract class TransportContract {
             ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
             assertThat(r.status()).isEqualTo(302);
             assertThat(r.text()).isEqualTo("moved");
+        }
+    }
+
+    /**
+     * A redirect with a small body that comes with it keeps its connection for the next hop, as aiohttp releases a
+     * connection whose response has come whole: the transports closed every redirect's connection whose body was not
+     * empty, and each redirect cost a new connection. Counted by the clients' ports the server sees.
+     */
+    @Test
+    void aRedirectWithASmallBodyKeepsItsConnectionForTheNextHop() throws Exception {
+        var ports = Collections.synchronizedSet(new java.util.HashSet<Integer>());
+        HttpServer keepAlive = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        keepAlive.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        keepAlive.createContext("/", ex -> {
+            ports.add(ex.getRemoteAddress().getPort());
+            boolean moved = ex.getRequestURI().getPath().equals("/moved");
+            byte[] body = (moved ? "moved" : "ok").getBytes(StandardCharsets.UTF_8);
+            if (moved) {
+                ex.getResponseHeaders().set("Location", "/final");
+            }
+            ex.sendResponseHeaders(moved ? 302 : 200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        keepAlive.start();
+        try (var http = session()) {
+            String url = "http://127.0.0.1:" + keepAlive.getAddress().getPort() + "/moved";
+            for (int i = 0; i < 5; i++) {
+                assertThat(Loops.run(() -> http.get(url).text())).isEqualTo("ok");
+            }
+            assertThat(ports).as("connections for 5 redirects and their 5 final pages, one after the other")
+                    .hasSizeLessThanOrEqualTo(2);
+        } finally {
+            keepAlive.stop(0);
         }
     }
 

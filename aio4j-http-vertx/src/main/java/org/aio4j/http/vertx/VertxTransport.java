@@ -393,7 +393,7 @@ public final class VertxTransport implements HttpTransport {
                 return;
             }
             if (HttpTransport.followsRedirect(request, status, r.getHeader("Location"))) {
-                drop(r);
+                drop(r, request.method().equalsIgnoreCase("HEAD"));
                 return;
             }
             // A HEAD's or a 304's Content-Length is that of a body that does not come (RFC 9110 6.4.1, 8.6).
@@ -424,24 +424,43 @@ public final class VertxTransport implements HttpTransport {
         }
 
         /**
-         * Completes the exchange with {@code r}, a redirect the session follows, and an empty body, at once: that body
+         * Completes the exchange with {@code r}, a redirect the session follows, and an empty body: that body
          * is nobody's (see {@link HttpTransport#followsRedirect}). Vert.x, when it followed redirects, waited for it
          * (for ever if it never ended) and failed the exchange on its errors. A body that is empty
-         * ({@code Content-Length: 0}) or has ended already leaves its connection to the pool; any other is not waited
-         * for, however short: its request is reset, its connection closed (one that never came would hold the
-         * connection until the request's idle timeout). Its errors fail nothing.
+         * ({@code Content-Length: 0}, a HEAD's) or has ended already leaves its connection to the pool, and so does a
+         * small declared one read within a second (the exchange completes once it is); any other is not waited for:
+         * its request is reset, its connection closed (one that never came would hold the connection until the
+         * request's idle timeout). Its errors fail nothing.
          */
-        private void drop(HttpClientResponse r) {
+        private void drop(HttpClientResponse r, boolean noBody) {
             r.exceptionHandler(ofADroppedBody -> { });
             r.handler(dropped -> { });
             Future<Void> end = r.end();
-            long declared = declaredLength(r);
-            succeed(new ClientResponse(request.method(), request.uri(), r.statusCode(), new MultiMapView(r.headers()),
-                    new byte[0]));
+            long declared = noBody ? 0 : declaredLength(r);
+            var redirect = new ClientResponse(request.method(), request.uri(), r.statusCode(),
+                    new MultiMapView(r.headers()), new byte[0]);
+            if (declared > 0 && declared <= DRAINED_REDIRECT_BYTES && !end.isComplete()) {
+                // Read, for a bounded time, so that the connection goes back to the pool for the next hop
+                var bound = HttpTransport.scheduleTimeout(DRAIN_BOUND, () -> {
+                    succeed(redirect);
+                    r.request().reset();
+                });
+                end.onComplete(ended -> {
+                    bound.cancel(false);
+                    succeed(redirect);
+                });
+                return;
+            }
+            succeed(redirect);
             if (declared != 0 && !end.isComplete()) {
                 r.request().reset();
             }
         }
+
+        /** As the JDK transport's: a redirect's declared body read, not dropped with its connection, up to this. */
+        private static final long DRAINED_REDIRECT_BYTES = 64 * 1024;
+        /** How long such a body is waited for before its connection is closed instead. */
+        private static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(1);
 
         /** The {@code Content-Length}, or -1; Vert.x has refused a malformed one before the response gets here. */
         private static long declaredLength(HttpClientResponse r) {
