@@ -172,10 +172,11 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     /** While the body runs: the context the driving task had entered when it drove it (null: none), given back. */
     private Context consumerEntered;
     /**
-     * The generators this body started iterating (adopted for its task while it ran), which its end closes if they
-     * are still open and its task's, as CPython finalizes them once the body's frame lets go of them; or null.
+     * The generator whose body started iterating this one (adopted it for its task while it ran), or null: that
+     * body's end closes this one if it is still open and its task's, as CPython finalizes it once the body's frame
+     * lets go of it.
      */
-    private ArrayList<AsyncGenerator<?>> iterated;
+    private AsyncGenerator<?> iteratedBy;
     /**
      * The name of the task whose end closed this generator while it was suspended mid-way, or null: driving it again
      * then throws rather than report a silent end, since that task's items after the close were never produced.
@@ -420,9 +421,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         current.holderThread = producer;
         enclosing = task.runningBody();
         task.runningBody(this);
-        consumerEntered = task.enteredContext();
-        if (bodyEntered != null) {
-            task.enterContext(bodyEntered);
+        if (bodyEntered != null) { // a Context.run of the body's is open: the body runs in it, not the consumer's
+            consumerEntered = task.enterContext(bodyEntered);
         }
         turn = PRODUCER;
         if (start) {
@@ -441,8 +441,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         consumer = null;
         task.runningBody(enclosing);
         enclosing = null;
-        task.enterContext(consumerEntered);
-        consumerEntered = null;
+        if (bodyEntered != null) {
+            task.enterContext(consumerEntered);
+            consumerEntered = null;
+        }
         task.thread = back;
         loop.holderThread = back;
         turn = CONSUMER;
@@ -531,7 +533,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     Context.Entered enter(Context context) {
         Context before = bodyEntered;
         bodyEntered = context;
-        driver.enterContext(context);
+        Context replaced = driver.enterContext(context);
+        if (before == null) {
+            consumerEntered = replaced; // the consumer's, given back at the hand-back
+        }
         return () -> {
             bodyEntered = before;
             driver.enterContext(before != null ? before : consumerEntered);
@@ -551,13 +556,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             task.generators(new ArrayList<>(2));
         }
         task.generators().add(this);
-        AsyncGenerator<?> body = task.runningBody();
-        if (body != null) { // driven by that generator's body: its end lets go of this one
-            if (body.iterated == null) {
-                body.iterated = new ArrayList<>(2);
-            }
-            body.iterated.add(this);
-        }
+        iteratedBy = task.runningBody(); // driven by that generator's body, if any: its end lets go of this one
     }
 
     /**
@@ -566,14 +565,12 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * rules). One the body handed on (stored, emitted) is closed too: close it or iterate it to its end in the body.
      */
     private Throwable closeIterated(Throwable error) {
-        ArrayList<AsyncGenerator<?>> gens = iterated;
-        iterated = null;
-        if (gens == null) {
+        ArrayList<AsyncGenerator<?>> owned = driver.generators(); // those open and the task's (disown() drops the rest)
+        if (owned == null) {
             return error;
         }
-        for (int i = gens.size() - 1; i >= 0; i--) {
-            AsyncGenerator<?> g = gens.get(i);
-            if (g.state == State.SUSPENDED && g.owner == driver) {
+        for (AsyncGenerator<?> g : new ArrayList<>(owned).reversed()) {
+            if (g.iteratedBy == this && g.state == State.SUSPENDED && g.owner == driver) {
                 try {
                     g.aclose();
                 } catch (Throwable e) {

@@ -105,7 +105,7 @@ public final class Subprocess extends LoopBound {
      * returns; its bytes are then sent, not left.
      */
     static CompletableFuture<Void> closeInputAtExit(StreamTransport input, Duration writeBound) {
-        return input.writePump().leftUnsentAfterWrite()
+        return input.writePump().leftUnsentAfterWrite().copy() // the bound is this caller's, not the pump's
                 .completeOnTimeout(true, writeBound.toNanos(), TimeUnit.NANOSECONDS)
                 .thenAccept(left -> input.abort(left ? new IOException("Broken pipe: " + input
                         + " was closed when the child exited, with bytes left to write") : null));

@@ -329,11 +329,6 @@ public final class Task<T> extends Future<T> {
         extras().context = context;
     }
 
-    /** The context a {@link Context#run} made current in this task, or null if none. */
-    Context enteredContext() {
-        return extras == null ? null : extras.entered;
-    }
-
     /**
      * Makes {@code context} the one the task runs in instead of its own, for a {@link Context#run} in it (null: its
      * own again); returns the one it replaces, to put back when the run returns.
