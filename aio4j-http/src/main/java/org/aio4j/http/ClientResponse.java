@@ -91,8 +91,8 @@ public final class ClientResponse {
      * The responses of the redirects the session followed to this one, oldest first: aiohttp's {@code resp.history}.
      * Empty if the request was not redirected, or did not follow redirects ({@link ClientRequest#withAllowRedirects}).
      * Each has its status, headers and URL, and an empty body: a followed redirect's body is nobody's, and the
-     * transport drops it (see {@link HttpTransport#followsRedirect}), as aiohttp releases a redirect's connection
-     * unread. Their own {@code history()} is empty.
+     * transport drops it (see {@link HttpTransport#followsRedirect}), as aiohttp releases a redirect's response
+     * without reading it for the caller. Their own {@code history()} is empty.
      *
      * @return the earlier responses, oldest first; unmodifiable
      */

@@ -30,9 +30,11 @@ import java.util.concurrent.CompletableFuture;
  *       (aiohttp's {@code ClientSession._request}), so that it sees every 3xx (its cookies, {@code allow_redirects},
  *       {@code max_redirects}, {@code resp.history}). A 3xx is completed as any other response, but for one the
  *       session follows ({@link #followsRedirect}): its body is nobody's, and the exchange completes with an empty
- *       body at the response's head, without waiting for the body, as aiohttp releases a redirect unread. The
- *       connection is reused if the body is empty ({@code Content-Length: 0}) or has ended already, and closed
- *       otherwise: a body that never ends must not hold it. Errors of that body fail nothing.</li>
+ *       body. A body that is empty ({@code Content-Length: 0}, a HEAD's) or has ended already leaves the connection
+ *       to be reused, and so does a declared one of up to 64 KiB read within a second (then the exchange completes,
+ *       so that the next hop, usually to the same host, finds the connection free); any other is not waited for and
+ *       its connection is closed at the response's head: a body that never ends must not hold it. Errors of that
+ *       body fail nothing. (aiohttp releases a redirect's connection to the pool if its body has come whole.)</li>
  *   <li>A request without a body ({@link ClientRequest#body()} {@code null}) goes out without
  *       {@code Content-Length} if its method is GET, HEAD or DELETE, and with {@code Content-Length: 0} otherwise
  *       (RFC 9110 8.6; aiohttp sends it with a POST, PUT or PATCH, and a server may answer 411 to one without it);
@@ -55,11 +57,11 @@ public interface HttpTransport extends AutoCloseable {
     /**
      * Whether the session follows a response to {@code request} of status {@code status} with the {@code Location}
      * header {@code location} (null if it has none): a 301, 302, 303, 307 or 308 with a {@code Location} that is not
-     * empty (aiohttp takes an empty one for none), to a request
-     * that follows redirects ({@link ClientRequest#allowRedirects()}), as aiohttp's {@code _request} decides. Its body
-     * is then nobody's: a transport completes the exchange at the response's head with an empty body, without
-     * waiting for the body; see the contract in the class comment. (The session may still refuse to follow it: a
-     * {@code Location} that is no http(s) URL, or one redirect too many.)
+     * empty (aiohttp takes an empty one for none), to a request that follows redirects
+     * ({@link ClientRequest#allowRedirects()}), as aiohttp's {@code _request} decides. Its body is then nobody's: a
+     * transport completes the exchange with an empty body, reading a small declared one first, as the class comment
+     * says. (The session may still refuse to follow it: a {@code Location} that is no http(s) URL, or one redirect
+     * too many.)
      *
      * @param request  the request the response answers
      * @param status   the response's status

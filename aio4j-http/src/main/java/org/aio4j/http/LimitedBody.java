@@ -51,7 +51,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         return info -> {
             if (HttpTransport.followsRedirect(request, info.statusCode(),
                     info.headers().firstValue("Location").orElse(null))) {
-                whole.run(); // the exchange completes now: aborting it later must not close a reused connection
+                whole.run(); // the response's end is the body's (Dropped): aborting later must not close a reused connection
                 redirect.accept(info);
                 // A HEAD's 3xx has no body whatever its length says; one whose framing makes its end unknown is
                 // never read by its length (the connection would go back to the pool with the rest still coming).
@@ -201,7 +201,10 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
         private final long declaredLength;
         private final CompletableFuture<byte[]> dropped = new CompletableFuture<>();
-        private java.util.concurrent.ScheduledFuture<?> bound;
+        /** Set once the body has come whole or ended, or the bound passed: whichever first decides. */
+        private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+        private long received;
+        private volatile java.util.concurrent.ScheduledFuture<?> bound;
 
         Dropped(long declaredLength) {
             this.declaredLength = declaredLength;
@@ -216,8 +219,10 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
                 // Read, so that the connection goes back to the pool for the next hop (usually the same host), but
                 // for a bounded time: a body that does not come then costs its connection, not the request.
                 bound = HttpTransport.scheduleTimeout(DRAIN_BOUND, () -> {
-                    s.cancel();
-                    dropped.complete(new byte[0]);
+                    if (settled.compareAndSet(false, true)) { // not once the last bytes came: the pool may have it
+                        s.cancel();
+                        dropped.complete(new byte[0]);
+                    }
                 });
                 s.request(Long.MAX_VALUE);
             } else {
@@ -228,7 +233,12 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
         @Override
         public void onNext(List<ByteBuffer> items) {
-            // dropped
+            for (ByteBuffer b : items) { // dropped, counted
+                received += b.remaining();
+            }
+            if (declaredLength > 0 && received >= declaredLength) {
+                settled.set(true); // whole: the JDK client may give the connection back before onComplete
+            }
         }
 
         @Override
@@ -242,8 +252,10 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         }
 
         private void ended() {
-            if (bound != null) {
-                bound.cancel(false);
+            settled.set(true);
+            var b = bound;
+            if (b != null) {
+                b.cancel(false);
             }
             dropped.complete(new byte[0]);
         }

@@ -738,10 +738,12 @@ public final class ProcessPool extends AbstractExecutorService {
     }
 
     /**
-     * Cancels the call {@code queued} gives, read under the lock (null: none queued yet), if it waits in the queue,
-     * and leaves it alone otherwise: a future of {@code submit} cancelled without {@code mayInterruptIfRunning},
-     * which must not stop a call a worker has taken. Read under the lock, a call that {@link #enqueue} has admitted
-     * is found, so that the call is out of the queue when this returns.
+     * Cancels the call {@code queued} gives, read under the lock (null: none queued yet), if it waits in the queue;
+     * a call a worker's driver has taken but not sent yet is marked so that it ends cancelled if it does not go out
+     * (its worker found dead) rather than return to the queue; one sent is left alone: a future of {@code submit}
+     * cancelled without {@code mayInterruptIfRunning}, which must not stop a call a worker has taken. Read under the
+     * lock, a call that {@link #enqueue} has admitted is found, so that the call is out of the queue when this
+     * returns.
      */
     void dropIfQueued(Supplier<PoolCall> queued) {
         boolean dropped;

@@ -441,10 +441,23 @@ public final class VertxTransport implements HttpTransport {
                     new MultiMapView(r.headers()), new byte[0]);
             if (declared > 0 && declared <= DRAINED_REDIRECT_BYTES && !end.isComplete()) {
                 // Read, for a bounded time, so that the connection goes back to the pool for the next hop
-                var bound = HttpTransport.scheduleTimeout(DRAIN_BOUND, () -> {
-                    succeed(redirect);
-                    r.request().reset();
-                });
+                // On the response's own context, as its end handler: a body that ends as the bound passes is either
+                // whole (its connection kept) or reset, never both.
+                io.vertx.core.Context context = io.vertx.core.Vertx.currentContext(); // the response handler's
+                Handler<Void> late = ignored -> {
+                    if (!end.isComplete()) {
+                        succeed(redirect);
+                        r.request().reset();
+                    }
+                };
+                var bound = HttpTransport.scheduleTimeout(DRAIN_BOUND,
+                        () -> {
+                            if (context != null) {
+                                context.runOnContext(late);
+                            } else {
+                                late.handle(null);
+                            }
+                        });
                 end.onComplete(ended -> {
                     bound.cancel(false);
                     succeed(redirect);
