@@ -42,7 +42,8 @@ final class Hops {
     /** When the request's timeout passes on the real clock ({@link System#nanoTime()}), if {@link #bounded}. */
     private final long deadline;
     private final boolean bounded;
-    private final List<ClientResponse> history = new ArrayList<>();
+    /** The redirects followed so far, oldest first; made at the first (most requests have none). */
+    private List<ClientResponse> history = List.of();
     /** The request of the hop in flight, or of the last one, as the session made it (without the jar's cookies). */
     private ClientRequest hop;
     /** How many redirects led to {@link #hop}. */
@@ -137,6 +138,9 @@ final class Hops {
         if (!HttpTransport.followsRedirect(hop, r.status(), location)) {
             outcome.setResult(r.withHistory(history));
             return;
+        }
+        if (history.isEmpty()) {
+            history = new ArrayList<>(2);
         }
         history.add(r);
         int max = request.maxRedirects();

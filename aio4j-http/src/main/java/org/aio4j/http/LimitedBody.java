@@ -49,8 +49,8 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes, Runnable whole,
                                                     java.util.function.Consumer<HttpResponse.ResponseInfo> redirect) {
         return info -> {
-            if (HttpTransport.followsRedirect(request, info.statusCode(),
-                    info.headers().firstValue("Location").orElse(null))) {
+            if (info.statusCode() / 100 == 3 && HttpTransport.followsRedirect(request, info.statusCode(),
+                    info.headers().firstValue("Location").orElse(null))) { // the header read for a 3xx only
                 whole.run(); // the response's end is the body's (Dropped): aborting later must not close a reused connection
                 redirect.accept(info);
                 // A HEAD's 3xx has no body whatever its length says; one whose framing makes its end unknown is

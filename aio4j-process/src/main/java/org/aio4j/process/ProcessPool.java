@@ -777,10 +777,15 @@ public final class ProcessPool extends AbstractExecutorService {
     boolean isRunningOn(PoolCall call, Worker w) {
         lock.lock();
         try {
-            return call.state != PoolCall.State.DONE && call.worker == w;
+            return runsOn(call, w);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: whether {@code call} still runs on {@code w}. */
+    private static boolean runsOn(PoolCall call, Worker w) {
+        return call.state != PoolCall.State.DONE && call.worker == w;
     }
 
     /**
@@ -790,7 +795,7 @@ public final class ProcessPool extends AbstractExecutorService {
     boolean doomIfRunningOn(PoolCall call, Worker w) {
         lock.lock();
         try {
-            if (call.state != PoolCall.State.DONE && call.worker == w) {
+            if (runsOn(call, w)) {
                 w.doomed = true;
                 return true;
             }

@@ -392,7 +392,7 @@ public final class VertxTransport implements HttpTransport {
                         + " protocol", null));
                 return;
             }
-            if (HttpTransport.followsRedirect(request, status, r.getHeader("Location"))) {
+            if (status / 100 == 3 && HttpTransport.followsRedirect(request, status, r.getHeader("Location"))) {
                 drop(r, request.method().equalsIgnoreCase("HEAD"));
                 return;
             }
