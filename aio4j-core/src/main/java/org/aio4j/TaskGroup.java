@@ -233,14 +233,13 @@ public final class TaskGroup implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (!joined) {
-            loop.checkThread("TaskGroup.close");
-            checkOwner("close()");
-        }
-        closed = true;
         if (joined) {
+            closed = true;
             return;
         }
+        loop.checkThread("TaskGroup.close");
+        checkOwner("close()");
+        closed = true;
         int running = 0;
         for (Task<?> t : tasks) {
             if (!t.isDone()) {

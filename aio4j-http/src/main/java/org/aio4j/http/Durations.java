@@ -18,6 +18,15 @@ final class Durations {
         return timeout;
     }
 
+    /** {@code d} in nanoseconds, or {@code Long.MAX_VALUE} if it is too long for a {@code long} of them. */
+    static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException beyond292Years) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** {@code 250 ms}, {@code 5 s}, {@code 1.5 s}: easier to read in a message than ISO-8601's {@code PT0.25S}. */
     static String format(Duration d) {
         if (d.isNegative()) {

@@ -57,12 +57,7 @@ final class Hops {
         this.loop = loop;
         this.request = request;
         this.outcome = loop.createFuture();
-        long nanos;
-        try {
-            nanos = request.timeout().toNanos();
-        } catch (ArithmeticException beyondLongNanos) {
-            nanos = Long.MAX_VALUE;
-        }
+        long nanos = Durations.nanos(request.timeout());
         this.bounded = nanos < Long.MAX_VALUE / 4; // so that deadline - now cannot overflow
         this.deadline = System.nanoTime() + (bounded ? nanos : 0);
     }
@@ -160,11 +155,10 @@ final class Hops {
                     null));
             return;
         }
-        hop = next;
         redirects = history.size();
         if (session.isClosed()) { // closed between two hops: as one closed while a hop was in flight
             outcome.setException(new ClientConnectionException(request.method(), request.uri(), "the session was"
-                    + " closed while the request was in flight (at " + hop.method() + " " + hop.uri() + ", after "
+                    + " closed while the request was in flight (at " + next.method() + " " + next.uri() + ", after "
                     + redirects + (redirects == 1 ? " redirect)" : " redirects)"), null));
             return;
         }

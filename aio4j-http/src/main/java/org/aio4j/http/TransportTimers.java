@@ -28,13 +28,7 @@ final class TransportTimers {
     }
 
     static ScheduledFuture<?> schedule(Duration timeout, Runnable onTimeout) {
-        long nanos;
-        try {
-            nanos = Math.max(1, timeout.toNanos());
-        } catch (ArithmeticException beyond292Years) {
-            nanos = Long.MAX_VALUE;
-        }
-        return TIMERS.schedule(onTimeout, nanos, TimeUnit.NANOSECONDS);
+        return TIMERS.schedule(onTimeout, Math.max(1, Durations.nanos(timeout)), TimeUnit.NANOSECONDS);
     }
 
     /** How many timers are armed now (for tests). */
