@@ -199,6 +199,8 @@ public final class ProcessPool extends AbstractExecutorService {
     private int lastWorkerId;
     private long lastCallId;
     private State state = State.RUNNING;
+    /** Set by {@code shutdown(true)}: the calls of commands still running are cancelled rather than queued. */
+    private boolean cancelFutures;
     /**
      * Set, once, when the initializer failed in a worker: what the pending calls failed with, and of which each remote
      * call from then on fails with a copy. Written under the lock.
@@ -505,6 +507,10 @@ public final class ProcessPool extends AbstractExecutorService {
                 // Accepted before shutdownNow() but not started yet: like a queued call, it is cancelled.
                 throw new CancellationException(
                         this + " was stopped with shutdownNow() before " + payload.description() + " started");
+            }
+            if (fromOwnBridge && cancelFutures) {
+                throw new CancellationException(this + " was shut down with shutdown(true) (cancel_futures) before "
+                        + payload.description() + " was queued");
             }
             if (!(state == State.RUNNING || state == State.SHUTDOWN && fromOwnBridge)) {
                 throw new RejectedExecutionException(this + " is shut down: cannot run " + payload.description());
@@ -989,16 +995,45 @@ public final class ProcessPool extends AbstractExecutorService {
      */
     @Override
     public void shutdown() {
+        shutdown(false);
+    }
+
+    /**
+     * Refuses new work and, if {@code cancelFutures}, cancels the calls still queued for a worker (their futures end
+     * cancelled, as {@link Future#cancel} leaves them); the calls already sent to a worker finish, then the workers
+     * end. A call that a command of {@link #execute} (a future of {@code submit}, a {@code runInExecutor} call) makes
+     * after that is cancelled too, as a call of a command not started yet. Does not wait: see
+     * {@link #awaitTermination} and {@link #close()}. asyncio's
+     * {@code shutdown(wait=False, cancel_futures=cancelFutures)}: {@code shutdown(false)} is {@link #shutdown()},
+     * and {@link #shutdownNow()} also cancels the running calls. Called with {@code true} after
+     * {@code shutdown()}, it cancels the calls still queued.
+     *
+     * @param cancelFutures whether to cancel the queued calls instead of letting them run
+     */
+    public void shutdown(boolean cancelFutures) {
+        var dropped = new ArrayList<PoolCall>();
         lock.lock();
         try {
             if (state == State.RUNNING) {
                 state = State.SHUTDOWN;
                 workAvailable.signalAll();
-                checkTerminated();
             }
+            if (cancelFutures && state == State.SHUTDOWN) {
+                this.cancelFutures = true;
+                dropQueued(dropped);
+            }
+            checkTerminated();
         } finally {
             lock.unlock();
         }
+        dropped.forEach(c -> c.finish(null, null, true));
+    }
+
+    /** Under the lock: takes every queued call out of the queue as done, for the caller to finish cancelled. */
+    private void dropQueued(List<PoolCall> into) {
+        into.addAll(queue);
+        queue.clear();
+        into.forEach(c -> c.state = PoolCall.State.DONE);
     }
 
     /**
@@ -1022,9 +1057,7 @@ public final class ProcessPool extends AbstractExecutorService {
                 state = State.STOP;
             }
             workers.stream().filter(w -> !w.isReady()).forEach(starting::add);
-            dropped.addAll(queue);
-            queue.clear();
-            dropped.forEach(c -> c.state = PoolCall.State.DONE);
+            dropQueued(dropped);
             cancelled.addAll(running);
             interrupted.addAll(bridges);
             workAvailable.signalAll();

@@ -69,6 +69,66 @@ class LifecycleTest {
         }
     }
 
+    /** A gate file, not there yet: {@link WorkerTasks#deafUntil} spins in its worker until the test creates it. */
+    private static File gate() throws java.io.IOException {
+        var gate = File.createTempFile("aio4j-gate", ".flag");
+        assertThat(gate.delete()).isTrue();
+        return gate;
+    }
+
+    /** Runs {@code body} with a single-worker pool whose worker runs a call held until {@code gate} exists. */
+    private static void withHeldCall(File gate, String marker, HeldCallBody body) throws Exception {
+        var pool = ProcessPool.builder().workers(1).build();
+        try (var log = new WorkerLog()) {
+            String gatePath = gate.getPath();
+            Future<String> running = pool.submit(() -> WorkerTasks.deafUntil(gatePath, marker));
+            log.await(marker + " pid=");
+            body.run(pool, running);
+            assertThat(gate.createNewFile()).isTrue();
+            assertThat(running.get(2, TimeUnit.MINUTES)).as("the running call is left to finish")
+                    .isEqualTo("ended by itself");
+            assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+        } finally {
+            gate.delete();
+            pool.shutdownNow();
+        }
+    }
+
+    private interface HeldCallBody {
+        void run(ProcessPool pool, Future<String> running) throws Exception;
+    }
+
+    @Test
+    void shutdownCancellingFuturesCancelsTheQueuedCallsAndLetsTheRunningOneFinish() throws Exception {
+        // asyncio's shutdown(cancel_futures=True): the queued calls end cancelled, the running one is left to finish
+        // (shutdownNow() interrupts it).
+        withHeldCall(gate(), "cancel-queued", (pool, running) -> {
+            var queued = List.of(pool.submit(() -> WorkerTasks.square(2)), pool.submit(() -> WorkerTasks.square(3)));
+            pool.shutdown(true);
+            for (Future<Integer> f : queued) {   // queued, or about to be by the thread that runs the submit
+                assertThatThrownBy(() -> f.get(2, TimeUnit.MINUTES))
+                        .isInstanceOf(java.util.concurrent.CancellationException.class);
+                assertThat(f.isCancelled()).isTrue();
+            }
+            assertThat(running.isDone()).as("the running call is not cancelled").isFalse();
+            assertThat(pool.isShutdown()).isTrue();
+            assertThatThrownBy(() -> pool.submit(WorkerTasks::pid)).isInstanceOf(RejectedExecutionException.class);
+        });
+    }
+
+    @Test
+    void shutdownWithoutCancellingFuturesThenWithCancelsWhatIsStillQueued() throws Exception {
+        withHeldCall(gate(), "then-cancel", (pool, running) -> {
+            Future<Integer> queued = pool.submit(() -> WorkerTasks.square(4));
+            pool.shutdown(false);
+            assertThat(queued.isDone()).as("shutdown(false) leaves the queued call to run").isFalse();
+            pool.shutdown(true);
+            assertThatThrownBy(() -> queued.get(2, TimeUnit.MINUTES))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class);
+            assertThat(queued.isCancelled()).isTrue();
+        });
+    }
+
     @Test
     void afterShutdownNowALoopFutureOfARemoteCallFailsWithoutBeingCancelledUnlikeAsyncios() throws Exception {
         var pool = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
