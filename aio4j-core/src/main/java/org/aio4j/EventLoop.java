@@ -38,7 +38,8 @@ import java.util.function.Consumer;
  * <p>Each task runs on its own virtual thread, but only the thread that <em>holds</em> the loop runs: a task holds it
  * from the moment it is resumed until it suspends or ends, and then hands it directly to the next ready entry. A
  * callback runs on whichever thread holds the loop at that moment. When nothing is ready, the holder waits for the
- * next timer or for the inbox. No JVM flag is needed; see {@code docs/design.md} for the details and costs.
+ * next timer or for the inbox. No JVM flag is needed; see {@code docs/design.md}, and {@code docs/internals.md} for
+ * the details and costs.
  *
  * <h2>Loop time</h2>
  * {@link #time()} is the loop's clock in seconds. Like libuv's (and unlike asyncio's) it is read once per iteration:
@@ -2013,7 +2014,7 @@ public final class EventLoop implements AutoCloseable {
      *
      * <p>The park is here, not in a method of its own, and after it the loop is read again from the task instead of
      * using {@code this}: a parked task keeps its frames, and the JIT inlines only so many levels and keeps in a
-     * frame whatever is live across the park (see {@code docs/design.md}, "Parked stacks").
+     * frame whatever is live across the park (see {@code docs/internals.md}, "Parked stacks").
      */
     void suspend(Task<?> t) {
         if (closing) {

@@ -120,7 +120,7 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
     public final T await() throws Exception {
         if (state == PENDING) {
             // awaitDone, not suspendOn: report() throws the same CancellationException, and one frame less stays on
-            // every parked task's stack (docs/design.md, "Parked stacks").
+            // every parked task's stack (docs/internals.md, "Parked stacks").
             loop.taskAwaiting(this, "Future.await()").awaitDone(this);
         }
         return report();

@@ -260,7 +260,7 @@ class SubprocessTest {
             Subprocess cat = Aio.createSubprocessExec("cat");
             cat.sendSignal("USR2");
             assertThat(cat.await()).isEqualTo(128 + 12); // SIGUSR2, not caught by cat
-            cat.sendSignal("USR2"); // exited: nothing to do (asyncio's raises ProcessLookupError here; design.md)
+            cat.sendSignal("USR2"); // exited: nothing to do (asyncio's raises ProcessLookupError here; porting.md)
             cat.sendSignal("KILL");
             assertThat(cat.returncode()).isEqualTo(128 + 12);
             return null;
