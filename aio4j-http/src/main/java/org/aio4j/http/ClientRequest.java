@@ -68,6 +68,12 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         Objects.requireNonNull(uri, "uri must not be null");
         checkUrl(uri);
         headers = copyHeaders(headers);
+        if (uri.getRawUserInfo() != null) {
+            // aiohttp's strip_auth_from_url: the credentials go as a header, never in the URL (nor in a message)
+            BasicAuth auth = BasicAuth.fromUri(uri);
+            uri = BasicAuth.withoutUserInfo(uri);
+            headers = withAuthorization(headers, auth, "credentials in the URL " + uri);
+        }
         if (timeout != null) {
             Durations.positive(timeout, "request timeout");
         }
@@ -133,6 +139,50 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
         return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects);
+    }
+
+    /**
+     * This request with {@code auth} as its {@code Authorization} header: aiohttp's {@code request(..., auth=auth)}.
+     * It goes with a redirect to the same origin only, as any {@code Authorization} header does, and replaces the
+     * session's {@link ClientSession.Builder#auth auth} and {@code Authorization} header for this request.
+     *
+     * @param auth the credentials
+     * @return a new request; this one is unchanged
+     * @throws IllegalArgumentException if the request already has an {@code Authorization} header (aiohttp: "Cannot
+     *                                  combine AUTHORIZATION header with AUTH argument"), credentials in its URL among
+     *                                  them
+     * @throws NullPointerException     if {@code auth} is null
+     */
+    public ClientRequest withAuth(BasicAuth auth) {
+        Objects.requireNonNull(auth, "auth must not be null");
+        return new ClientRequest(method, uri, withAuthorization(headers, auth, "withAuth(" + auth + ")"), body,
+                timeout, allowRedirects, maxRedirects);
+    }
+
+    /**
+     * {@code headers} and an {@code Authorization} header of {@code auth}, which {@code source} gave.
+     *
+     * @throws IllegalArgumentException if {@code headers} already have one
+     */
+    private static Map<String, List<String>> withAuthorization(Map<String, List<String>> headers, BasicAuth auth,
+                                                               String source) {
+        if (hasHeader(headers, "Authorization")) {
+            throw new IllegalArgumentException("cannot combine an Authorization header with " + source
+                    + ": give the credentials once");
+        }
+        var h = new LinkedHashMap<String, List<String>>(headers);
+        h.put("Authorization", List.of(auth.encode()));
+        return java.util.Collections.unmodifiableMap(h);
+    }
+
+    /** Whether {@code headers} have {@code name}, in any case. */
+    static boolean hasHeader(Map<String, List<String>> headers, String name) {
+        for (String h : headers.keySet()) {
+            if (h.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

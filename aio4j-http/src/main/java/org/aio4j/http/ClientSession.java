@@ -37,6 +37,12 @@ import org.aio4j.Future;
  * {@link EventLoop#wrapFuture}: the task suspends like on any awaited future, and is resumed by the loop when the
  * response is there.
  *
+ * <h2>Credentials</h2>
+ * {@link BasicAuth} credentials go as a request's {@code Authorization} header: the session's
+ * ({@link Builder#auth}, to its base URL's origin only if it has one), a request's own
+ * ({@link ClientRequest#withAuth}), or those written in its URL ({@code http://user:secret@host/}, taken out of the
+ * URL, as aiohttp's {@code strip_auth_from_url}). A request's own replace the session's.
+ *
  * <h2>Redirects</h2>
  * The session follows them, as aiohttp's {@code _request} does, hop by hop, each hop an exchange of the transport
  * (which follows none itself): a 301, 302, 303, 307 or 308 with a {@code Location} leads to a request to that
@@ -95,6 +101,10 @@ public final class ClientSession implements AutoCloseable {
     private final Duration timeout;
     private final boolean raiseForStatus;
     private final Map<String, List<String>> headers;
+    /** The session's credentials ({@link Builder#auth}), or null. */
+    private final BasicAuth auth;
+    /** The base URL parsed, whose origin alone gets {@link #auth} when there is one; null without a base URL. */
+    private final URI baseUri;
     private final boolean autoDecompress;
     private final CookieJar cookieJar;
     private volatile boolean closed;
@@ -111,6 +121,8 @@ public final class ClientSession implements AutoCloseable {
         this.timeout = b.timeout;
         this.raiseForStatus = b.raiseForStatus;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.auth = b.auth;
+        this.baseUri = b.baseUrl == null ? null : URI.create(b.baseUrl);
         this.autoDecompress = b.autoDecompress;
         this.cookieJar = b.cookieJar == null ? new CookieJar() : b.cookieJar;
         if (!b.cookies.isEmpty()) {
@@ -135,6 +147,7 @@ public final class ClientSession implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private boolean raiseForStatus;
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
+        private BasicAuth auth;
         private boolean autoDecompress = true;
         private CookieJar cookieJar;
         private final Map<String, String> cookies = new LinkedHashMap<>();
@@ -164,7 +177,8 @@ public final class ClientSession implements AutoCloseable {
          *
          * @param url the base URL, an absolute http(s) URL without query or fragment
          * @return this builder
-         * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL, or has a query or fragment
+         * @throws IllegalArgumentException if {@code url} is not an absolute http(s) URL, or has a query, a fragment
+         *                                  or credentials ({@code user:password@}: see {@link #auth})
          */
         public Builder baseUrl(String url) {
             URI u = ClientRequest.parse(url);
@@ -174,6 +188,10 @@ public final class ClientSession implements AutoCloseable {
             }
             if (u.getRawQuery() != null || u.getRawFragment() != null) {
                 throw new IllegalArgumentException("base URL must not have a query or fragment, got '" + url + "'");
+            }
+            if (u.getRawUserInfo() != null) {
+                throw new IllegalArgumentException("base URL must not carry credentials, got one for '"
+                        + BasicAuth.withoutUserInfo(u) + "': give them to auth(new BasicAuth(login, password))");
             }
             this.baseUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
             return this;
@@ -231,6 +249,22 @@ public final class ClientSession implements AutoCloseable {
         }
 
         /**
+         * Sends {@code auth} as the {@code Authorization} header of the session's requests: aiohttp's
+         * {@code ClientSession(auth=BasicAuth(...))}. As aiohttp's, only to the origin (scheme, host, port) of the
+         * {@link #baseUrl base URL} if there is one, else to every URL; a request with credentials of its own
+         * ({@link ClientRequest#withAuth}, in its URL, or an {@code Authorization} header) sends those instead; a
+         * redirect to another origin drops them (see {@link ClientSession}).
+         *
+         * @param auth the credentials
+         * @return this builder
+         * @throws NullPointerException if {@code auth} is null
+         */
+        public Builder auth(BasicAuth auth) {
+            this.auth = Objects.requireNonNull(auth, "auth must not be null");
+            return this;
+        }
+
+        /**
          * Whether a compressed response body is decoded (default true): aiohttp's {@code auto_decompress}. With it,
          * a body under {@code Content-Encoding: gzip} or {@code deflate} (zlib-wrapped, or raw deflate as aiohttp
          * also accepts) comes decoded to {@link ClientResponse#read()}, {@code text()} and {@code json()}, held to
@@ -283,8 +317,14 @@ public final class ClientSession implements AutoCloseable {
          * Builds the session; without a transport, it creates a JDK one of its own.
          *
          * @return a new open session
+         * @throws IllegalArgumentException if both {@link #auth} and an {@code Authorization} {@link #header} were
+         *                                  given
          */
         public ClientSession build() {
+            if (auth != null && ClientRequest.hasHeader(headers, "Authorization")) {
+                throw new IllegalArgumentException("cannot combine an Authorization header with auth(" + auth
+                        + "): give the session's credentials once");
+            }
             return new ClientSession(this);
         }
     }
@@ -633,6 +673,10 @@ public final class ClientSession implements AutoCloseable {
                         + " build the session with ClientSession.builder().baseUrl(...)");
             }
             r = r.withUri(URI.create(baseUrl + r.uri()));
+        }
+        if (auth != null && !ClientRequest.hasHeader(r.headers(), "Authorization")
+                && (baseUri == null || Hops.sameOrigin(baseUri, r.uri()))) {
+            r = r.withAuth(auth);
         }
         if (!headers.isEmpty()) {
             r = withSessionHeaders(r);

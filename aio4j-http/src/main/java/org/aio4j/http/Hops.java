@@ -225,6 +225,10 @@ final class Hops {
         if (!keepsCredentials(hop.uri(), next)) {
             headers.keySet().removeIf(name -> name.equalsIgnoreCase("Authorization")
                     || name.equalsIgnoreCase("Cookie"));
+        } else if (next.getRawUserInfo() != null) {
+            // The Location's own credentials (made the hop's Authorization when the request is made) replace those
+            // the request carried to that origin.
+            headers.keySet().removeIf(name -> name.equalsIgnoreCase("Authorization"));
         }
         Duration left = request.timeout();
         if (bounded) {
@@ -243,11 +247,15 @@ final class Hops {
      * keeps them on (its check of that case compared the hosts only, but a port is part of the origin).
      */
     private static boolean keepsCredentials(URI from, URI to) {
-        boolean sameHost = from.getHost().equalsIgnoreCase(to.getHost());
-        String a = from.getScheme().toLowerCase(Locale.ROOT);
-        String b = to.getScheme().toLowerCase(Locale.ROOT);
-        return sameHost && (a.equals(b) && port(from) == port(to)
-                || a.equals("http") && b.equals("https") && port(from) == 80 && port(to) == 443);
+        return sameOrigin(from, to) || from.getHost().equalsIgnoreCase(to.getHost())
+                && from.getScheme().equalsIgnoreCase("http") && to.getScheme().equalsIgnoreCase("https")
+                && port(from) == 80 && port(to) == 443;
+    }
+
+    /** Whether {@code a} and {@code b} have the same origin: scheme, host and port (the scheme's default if none). */
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
     }
 
     private static int port(URI u) {

@@ -486,4 +486,126 @@ class ClientSessionTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("maxRedirects must be >= 0 (0 for no limit), got -1");
     }
+
+    private static String decoded(ClientRequest sent) {
+        String value = sent.headers().get("Authorization").getFirst();
+        assertThat(value).startsWith("Basic ");
+        return new String(java.util.Base64.getDecoder().decode(value.substring(6)), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * aiohttp's strip_auth_from_url: credentials in a URL go as a Basic Authorization header, percent-decoded, and
+     * never in the URL sent (nor in a message); a user without ':' has an empty password. With an Authorization
+     * header of the request's own they are refused, as aiohttp refuses to combine them.
+     */
+    @Test
+    void credentialsInTheUrlBecomeTheAuthorizationHeader() throws Exception {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> sent.respond(200, "");
+        try (var s = ClientSession.builder().transport(fake, true).build()) {
+            Loops.run(() -> {
+                s.get("http://alice:s%40cr%3At@x.test:8080/a?q=1#f");
+                s.get("http://bob@x.test/b");
+                return null;
+            });
+        }
+        assertThat(fake.sent()).extracting(sent -> sent.request().uri().toString() + " " + decoded(sent.request()))
+                .containsExactly("http://x.test:8080/a?q=1#f alice:s@cr:t", "http://x.test/b bob:");
+        assertThat(ClientRequest.get("http://alice:secret@x.test/").toString()).doesNotContain("secret");
+        assertThatThrownBy(() -> ClientRequest.get("http://alice:secret@x.test/").withAuth(new BasicAuth("b", "c")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot combine an Authorization header with withAuth(BasicAuth[login=b, password=***,"
+                        + " encoding=ISO-8859-1]): give the credentials once");
+        assertThatThrownBy(() -> new ClientRequest("GET", java.net.URI.create("http://alice:secret@x.test/"),
+                java.util.Map.of("authorization", List.of("Bearer t")), null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot combine an Authorization header with credentials in the URL http://x.test/: give"
+                        + " the credentials once");
+    }
+
+    /**
+     * aiohttp's ClientSession(auth=...): the session's credentials go to its base URL's origin only (to every URL
+     * without a base URL); a request's own credentials replace them; given with an Authorization header of the
+     * session's own, they are refused when the session is built.
+     */
+    @Test
+    void theSessionsAuthGoesToTheBaseUrlsOriginUnlessTheRequestHasItsOwn() throws Exception {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> sent.respond(200, "");
+        try (var s = ClientSession.builder().transport(fake, true).baseUrl("http://api.test/v1")
+                .auth(new BasicAuth("svc", "pw")).build()) {
+            Loops.run(() -> {
+                s.get("/items");
+                s.get("http://api.test:80/other");
+                s.get("http://elsewhere.test/x");
+                s.request(ClientRequest.get("/mine").withAuth(new BasicAuth("me", "mine")));
+                s.get("http://u:p@api.test/url");
+                s.fetchAll(List.of("/batch"), 1, FetchOrder.INPUT);
+                return null;
+            });
+        }
+        assertThat(fake.sent()).extracting(sent -> sent.request().uri() + " "
+                        + (sent.request().headers().containsKey("Authorization") ? decoded(sent.request()) : "-"))
+                .containsExactly("http://api.test/v1/items svc:pw", "http://api.test:80/other svc:pw",
+                        "http://elsewhere.test/x -", "http://api.test/v1/mine me:mine", "http://api.test/url u:p",
+                        "http://api.test/v1/batch svc:pw");
+        var unbased = new FakeTransport();
+        unbased.onSend = sent -> sent.respond(200, "");
+        try (var s = ClientSession.builder().transport(unbased, true).auth(new BasicAuth("any", "where")).build()) {
+            Loops.run(() -> s.get("http://elsewhere.test/x"));
+        }
+        assertThat(decoded(unbased.sent().getFirst().request())).isEqualTo("any:where");
+        assertThatThrownBy(() -> ClientSession.builder().header("Authorization", "Bearer t")
+                .auth(new BasicAuth("a", "b")).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot combine an Authorization header with auth(BasicAuth[login=a,");
+        assertThatThrownBy(() -> ClientSession.builder().baseUrl("http://u:secret@api.test/v1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("base URL must not carry credentials, got one for 'http://api.test/v1': give them to"
+                        + " auth(new BasicAuth(login, password))");
+    }
+
+    /**
+     * A redirect keeps the credentials to the same origin and drops them to another, the session's as well as the
+     * request's; a Location with credentials of its own sends those.
+     */
+    @Test
+    void aRedirectKeepsCredentialsToTheSameOriginAndTakesTheLocationsOwn() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            switch (s.request().uri().toString()) {
+                case "http://x.test/a" -> s.redirect("/b");
+                case "http://x.test/b" -> s.redirect("http://y.test/c");
+                case "http://y.test/c" -> s.redirect("http://z:zz@y.test/d");
+                case "http://y.test/d" -> s.redirect("http://w:ww@y.test/e");
+                default -> s.respond(200, "");
+            }
+        };
+        try (var session = ClientSession.builder().transport(transport, true).auth(new BasicAuth("s", "ss"))
+                .build()) {
+            Loops.run(() -> session.get("http://x.test/a"));
+        }
+        assertThat(transport.sent()).extracting(sent -> sent.request().uri() + " "
+                        + (sent.request().headers().containsKey("Authorization") ? decoded(sent.request()) : "-"))
+                .containsExactly("http://x.test/a s:ss", "http://x.test/b s:ss", "http://y.test/c -",
+                        "http://y.test/d z:zz", "http://y.test/e w:ww");
+    }
+
+    @Test
+    void basicAuthChecksItsCredentialsAndHidesThePassword() {
+        // RFC 7617's example
+        assertThat(new BasicAuth("Aladdin", "open sesame").encode()).isEqualTo("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assertThat(new BasicAuth("us\u00e9r", "\u20ac", StandardCharsets.UTF_8).encode())
+                .isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString(
+                        "us\u00e9r:\u20ac".getBytes(StandardCharsets.UTF_8)));
+        assertThat(new BasicAuth("a", "hidden").toString()).doesNotContain("hidden");
+        assertThatThrownBy(() -> new BasicAuth("a:b", "c")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a ':' is not allowed in a Basic auth login (RFC 7617), got 'a:b'");
+        assertThatThrownBy(() -> new BasicAuth("a", "\u20ac-not-latin1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Basic auth password has characters that ISO-8859-1 cannot encode: pass an encoding that"
+                        + " can, such as UTF-8, if the server expects it")
+                .hasMessageNotContaining("not-latin1");
+        assertThatThrownBy(() -> new BasicAuth("a", null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("password must not be null (use \"\" for none)");
+    }
 }
