@@ -159,12 +159,14 @@ public final class Condition extends LoopBound {
      * always with the lock held.
      *
      * @param predicate the state to wait for; called with the lock held, on the loop's thread
-     * @throws IllegalStateException if the lock is not held when it has to wait
+     * @throws IllegalStateException if the lock is not held when it has to wait, or if called on a thread that does
+     *                               not hold the condition's loop (before the predicate is called)
      * @throws CancellationException if the task is cancelled while waiting; the lock is held again all the same
      * @throws NullPointerException if {@code predicate} is null
      */
     public void waitFor(BooleanSupplier predicate) {
         Objects.requireNonNull(predicate, "predicate must not be null");
+        check("waitFor()"); // the predicate reads the loop's state: not from another thread, even if already true
         while (!predicate.getAsBoolean()) {
             await();
         }

@@ -149,8 +149,11 @@ public final class Lock extends LoopBound {
 
     @Override
     public String toString() {
-        int n = waiters == null ? 0 : waiters.size();
-        String state = !locked ? "unlocked" : holder == null ? "locked" : "locked by " + holder.getName();
+        // Each field read once: a task dump taken from another thread may run this while the loop releases the lock.
+        ArrayDeque<Future<Boolean>> w = waiters;
+        Task<?> h = holder;
+        int n = w == null ? 0 : w.size();
+        String state = !locked ? "unlocked" : h == null ? "locked" : "locked by " + h.getName();
         return "Lock[" + state + ", waiters=" + n + "]";
     }
 

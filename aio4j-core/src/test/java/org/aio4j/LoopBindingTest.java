@@ -3,6 +3,12 @@ package org.aio4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -53,6 +59,51 @@ class LoopBindingTest {
         });
         assertThat(refused).isNotNull().hasMessageContaining("does not hold")
                 .hasMessageContaining("loop.callSoonThreadsafe(...)");
+    }
+
+    /**
+     * Not one public method of a primitive runs on another thread while the loop runs, whatever its arguments: each
+     * is refused before it reads or changes anything (a predicate is not called). Only what never changes (a bound, a
+     * count of parties), {@code toString()} (task dumps are taken from other threads) and the creation of an iterator
+     * (its {@code hasNext()} is checked) are exempt. Found by it: {@code Condition.waitFor} ran a true predicate on
+     * the other thread and returned.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("primitives")
+    void everyPublicMethodRefusesAnotherThread(Primitive p) throws Exception {
+        Set<String> exempt = Set.of("toString", "maxsize", "parties", "iterator", "spliterator", "hashCode", "equals",
+                "getClass", "wait", "notify", "notifyAll");
+        List<String> notRefused = TestLoops.runVirtual(() -> {
+            List<String> out = new ArrayList<>();
+            for (Method m : p.factory().get().getClass().getMethods()) {
+                if (exempt.contains(m.getName())) {
+                    continue;
+                }
+                Object primitive = p.factory().get();
+                p.use().accept(primitive); // binds it to this loop
+                boolean[] predicateCalled = {false};
+                Class<?>[] types = m.getParameterTypes();
+                Object[] args = new Object[types.length];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = types[i] == int.class ? (Object) 1 : types[i] == boolean.class ? (Object) true
+                            : types[i] == BooleanSupplier.class ? (BooleanSupplier) () -> predicateCalled[0] = true
+                            : types[i] == Consumer.class ? (Consumer<Object>) x -> { } : "borrower";
+                }
+                String outcome = Aio.toThread(() -> {
+                    try {
+                        m.invoke(primitive, args);
+                        return "returned";
+                    } catch (InvocationTargetException e) {
+                        return e.getCause().toString();
+                    }
+                });
+                if (!outcome.contains("does not hold") || predicateCalled[0]) {
+                    out.add(m.getName() + ": " + outcome + (predicateCalled[0] ? " (predicate called)" : ""));
+                }
+            }
+            return out;
+        });
+        assertThat(notRefused).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
