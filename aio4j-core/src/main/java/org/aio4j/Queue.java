@@ -399,6 +399,8 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * {@code join()}. Returns at once if none is unfinished.
      *
      * @throws CancellationException if the task is cancelled while waiting
+     * @throws IllegalStateException if it has to wait and is not called from a task, or is called on a thread that
+     *                               does not hold the queue's loop
      */
     public void join() {
         EventLoop l = check("join()");
@@ -421,14 +423,14 @@ public sealed class Queue<T> extends LoopBound implements Iterable<T> permits Pr
      * them throw too. Shutting down again is allowed ({@code immediate} then removes what is left).
      *
      * @param immediate whether to remove the items left too
-     * @return the items removed, in the order they would have come out (empty unless {@code immediate})
+     * @return the items removed, in the order they would have come out (empty unless {@code immediate}); a list of
+     *         the caller's own, which it may change
      */
     public List<T> shutdown(boolean immediate) {
         check("shutdown");
         shutdown = true;
-        List<T> removed = List.of();
+        List<T> removed = new ArrayList<>(immediate ? stored() : 0);
         if (immediate && stored() > 0) {
-            removed = new ArrayList<>(stored());
             unstoreAll(removed);
             dropped = true;
             promisedItems = 0;
