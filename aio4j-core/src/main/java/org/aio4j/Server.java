@@ -43,8 +43,8 @@ import javax.net.ssl.SSLSocket;
  * <p><b>Not quite {@code async with server}.</b> Leaving the try-with-resources block calls {@link #close()}, which
  * does not suspend: the connections already accepted stay open and their handlers run on. asyncio's
  * {@code async with server:} also awaits {@code wait_closed()} on the way out, which waits for them (CPython 3.12 and
- * later); in aio4j call {@link #waitClosed()} after the block (and {@link #closeClients()} first, not to wait for the
- * clients to leave).
+ * later); in aio4j call {@link #waitClosed()} after the block (and {@link #closeClients()} or {@link #abortClients()}
+ * first, not to wait for the clients to leave).
  *
  * <p><b>Deadlock detection.</b> A connection that may come is I/O in flight only while a task waits in
  * {@link #serveForever()} or {@link #waitClosed()} (as a read or a drain is while a task waits in it). A program
@@ -417,6 +417,21 @@ public final class Server extends LoopBound implements AutoCloseable {
         check("closeClients");
         for (StreamTransport t : List.copyOf(connections)) {
             t.writer.close();
+        }
+    }
+
+    /**
+     * Closes every connection the server accepted that is still open at once, dropping the bytes queued on it:
+     * asyncio's {@code abort_clients()} (CPython 3.13), i.e. {@link StreamWriter#abort()} on each. Their readers
+     * see the end of the stream, and the connections leave the server before this returns: the way out when
+     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the server's loop
+     */
+    public void abortClients() {
+        check("abortClients");
+        for (StreamTransport t : List.copyOf(connections)) {
+            t.writer.abort();
         }
     }
 

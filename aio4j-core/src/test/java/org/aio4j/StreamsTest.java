@@ -446,6 +446,103 @@ class StreamsTest {
         });
     }
 
+    /**
+     * close() writes what is queued first, for ever if the peer reads nothing: with no abort() (asyncio's
+     * transport.abort()), such a connection, its socket and its threads stayed open until the loop closed.
+     */
+    @Test
+    void abortClosesAtOnceAConnectionWhosePeerReadsNothingDroppingWhatIsQueued() throws Exception {
+        int size = 32 << 20; // more than the kernel's socket buffers can hold
+        var aborted = new java.util.concurrent.CountDownLatch(1);
+        var received = new AtomicLong();
+        var threads = new ArrayList<Thread>();
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept(); InputStream in = s.getInputStream()) {
+                    s.getOutputStream().write(b("hello"));
+                    aborted.await();
+                    received.set(in.transferTo(OutputStream.nullOutputStream()));
+                } catch (java.net.SocketException reset) {
+                    received.set(-1);
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                StreamReader reader = conn.reader();
+                StreamWriter writer = conn.writer();
+                while (reader.bufferedSize() < 5) {
+                    Aio.sleep(0);
+                }
+                writer.write(new byte[size]);
+                Task<Void> drain = Aio.createTask(writer::drain);
+                Task<Void> closed = Aio.createTask(() -> {
+                    writer.close();
+                    writer.waitClosed();
+                });
+                Aio.sleep(0); // both wait: the peer reads nothing
+                assertThat(drain.isDone()).isFalse();
+                assertThat(closed.isDone()).isFalse();
+                threads.addAll(writer.transport().threads());
+                writer.abort();
+                assertThat(writer.isClosing()).isTrue();
+                drain.await(); // a clean close: they return, as asyncio's connection_lost(None) wakes them
+                closed.await();
+                writer.waitClosed();
+                writer.abort(); // again: nothing
+                assertThat(s(reader.read(-1))).isEqualTo("hello"); // what was received stays, then the end
+                assertThat(reader.atEof()).isTrue();
+                assertThatThrownBy(() -> writer.write(b("late"))).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("after close() or abort()");
+                assertThat(Aio.getRunningLoop().openStreams.size()).isZero();
+                return null;
+            });
+            aborted.countDown();
+            peer.join();
+        }
+        assertThat(received.get()).isLessThan(size);
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /**
+     * closeClients() leaves server.waitClosed() waiting while a client reads nothing of what its handler queued;
+     * asyncio 3.13's abort_clients() closes them at once. There was none.
+     */
+    @Test
+    void abortClientsClosesTheServersConnectionsAtOnceSoThatWaitClosedReturns() throws Exception {
+        int size = 32 << 20;
+        Aio.run(() -> {
+            var queued = new Queue<String>();
+            Task<?>[] handler = new Task<?>[1];
+            Server server = Aio.startServer((reader, writer) -> {
+                handler[0] = Aio.currentTask();
+                writer.write(new byte[size]);
+                queued.putNowait("queued");
+                writer.drain(); // waits: the client reads nothing
+                assertThat(writer.isClosing()).isTrue();
+            }, HOST, 0);
+            var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            queued.get();
+            server.close();
+            server.closeClients();
+            Task<Void> closed = Aio.createTask(server::waitClosed);
+            Aio.sleep(0);
+            assertThat(closed.isDone()).isFalse(); // the handler's bytes cannot all be written
+            server.abortClients();
+            closed.await();
+            handler[0].await(); // its drain returned
+            long got = conn.reader().read(-1).length; // what the kernel had sent already, then the end
+            assertThat(got).isLessThan(size);
+            assertThat(conn.reader().atEof()).isTrue();
+            conn.writer().close();
+            conn.writer().waitClosed();
+            return null;
+        });
+    }
+
     @Test
     void cancellingTheTaskServingForeverClosesTheListeningSocket() throws Exception {
         Aio.run(() -> {
