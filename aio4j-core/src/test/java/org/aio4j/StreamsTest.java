@@ -570,6 +570,136 @@ class StreamsTest {
         });
     }
 
+    /**
+     * An accept() that fails for want of file descriptors (EMFILE: a burst of connections up to the process's limit)
+     * closed the server for good. asyncio reports it ("socket.accept() out of system resource"), waits a second and
+     * accepts again; so does the server now.
+     */
+    @Test
+    void anAcceptFailingForWantOfFileDescriptorsIsReportedAndTheServerAcceptsAgain() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        long retry = Server.acceptRetryNanos;
+        Server.acceptRetryNanos = 0; // asyncio's second, not to be waited for here
+        try {
+            Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
+                var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
+                        new IOException("Too many open files"), 3);
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                        StreamReader.DEFAULT_LIMIT, null);
+                server.start();
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                conn.writer().write(b("still served\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("still served\n");
+                assertThat(server.isServing()).isTrue();
+                conn.writer().close();
+                server.close();
+                server.waitClosed();
+                for (Thread t : server.acceptThreads()) {
+                    t.join();
+                }
+                return null;
+            });
+        } finally {
+            Server.acceptRetryNanos = retry;
+        }
+        assertThat(errors).hasSize(3).allSatisfy(ctx -> {
+            assertThat(ctx.message()).contains("out of system resource").contains("accepting again");
+            assertThat(ctx.exception()).hasMessage("Too many open files");
+        });
+    }
+
+    @Test
+    @Timeout(60)
+    void closingAServerWhoseAcceptingThreadPausesForWantOfResourcesEndsItAtOnce() throws Exception {
+        long retry = Server.acceptRetryNanos;
+        Server.acceptRetryNanos = Duration.ofHours(1).toNanos();
+        try {
+            var reported = new Event();
+            Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> reported.set()).build(), () -> {
+                var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
+                        new IOException("Too many open files"), 1);
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                        StreamReader.DEFAULT_LIMIT, null);
+                server.start();
+                Task<Void> serving = Aio.createTask(server::serveForever); // a connection may come meanwhile
+                reported.await(); // the thread pauses for an hour
+                server.close(); // returns once the accepting thread has ended
+                assertThatThrownBy(serving::await).isInstanceOf(CancellationException.class);
+                assertThat(server.acceptThreads()).noneMatch(Thread::isAlive);
+                return null;
+            });
+        } finally {
+            Server.acceptRetryNanos = retry;
+        }
+    }
+
+    /** A listening socket whose first {@code failures} accepts throw {@code error}: a process out of descriptors. */
+    private static final class FailingAccepts extends ServerSocketChannel {
+        private final ServerSocketChannel socket;
+        private final IOException error;
+        private int failures;
+
+        FailingAccepts(ServerSocketChannel socket, IOException error, int failures) {
+            super(socket.provider());
+            this.socket = socket;
+            this.error = error;
+            this.failures = failures;
+        }
+
+        @Override
+        public SocketChannel accept() throws IOException {
+            synchronized (this) {
+                if (failures > 0) {
+                    failures--;
+                    throw error;
+                }
+            }
+            return socket.accept();
+        }
+
+        @Override
+        public ServerSocketChannel bind(java.net.SocketAddress local, int backlog) throws IOException {
+            socket.bind(local, backlog);
+            return this;
+        }
+
+        @Override
+        public <T> ServerSocketChannel setOption(java.net.SocketOption<T> name, T value) throws IOException {
+            socket.setOption(name, value);
+            return this;
+        }
+
+        @Override
+        public <T> T getOption(java.net.SocketOption<T> name) throws IOException {
+            return socket.getOption(name);
+        }
+
+        @Override
+        public java.util.Set<java.net.SocketOption<?>> supportedOptions() {
+            return socket.supportedOptions();
+        }
+
+        @Override
+        public ServerSocket socket() {
+            return socket.socket();
+        }
+
+        @Override
+        public java.net.SocketAddress getLocalAddress() throws IOException {
+            return socket.getLocalAddress();
+        }
+
+        @Override
+        protected void implCloseSelectableChannel() throws IOException {
+            socket.close();
+        }
+
+        @Override
+        protected void implConfigureBlocking(boolean block) throws IOException {
+            socket.configureBlocking(block);
+        }
+    }
+
     @Test
     void aHandlerThatThrowsIsReportedAndItsConnectionClosed() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
