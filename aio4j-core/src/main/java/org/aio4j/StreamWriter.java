@@ -76,7 +76,7 @@ public final class StreamWriter extends LoopBound {
         check("write");
         Objects.requireNonNull(data, "data must not be null");
         checkWritable("write()");
-        if (lost || data.length == 0) {
+        if (lostNow() || data.length == 0) {
             return;
         }
         pump.add(data.clone());
@@ -108,7 +108,7 @@ public final class StreamWriter extends LoopBound {
             index++;
         }
         checkWritable("writelines()");
-        if (lost) {
+        if (lostNow()) {
             return;
         }
         for (byte[] copy : copies) {
@@ -466,7 +466,20 @@ public final class StreamWriter extends LoopBound {
         wakeAll(tlsWaiters);
     }
 
+    /**
+     * Whether the connection is lost, counting a failure that a thread of the connection has met and posted to the
+     * loop, which has not yet processed it: that is processed now, so that a write is dropped and a drain throws at
+     * once (asyncio's write sends at once and sees the error there).
+     */
+    private boolean lostNow() {
+        if (!lost) {
+            transport.deliverFailureNow();
+        }
+        return lost;
+    }
+
     private void throwIfLost() throws IOException {
+        lostNow();
         if (lostCause != null) {
             throw ThrownHere.copyOf(lostCause);
         }

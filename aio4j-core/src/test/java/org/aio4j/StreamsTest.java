@@ -887,6 +887,43 @@ class StreamsTest {
         }
     }
 
+    /**
+     * A write and drain() after the connection had failed, before the loop had processed the failure the reading
+     * thread posted: drain() returned as if the bytes were on their way, and they were dropped (queued to the
+     * stopped writing thread, where writeBufferSize() counted them for good). asyncio's write() sends at once, sees
+     * the error, and its drain() raises it.
+     */
+    @Test
+    void aDrainAfterTheConnectionFailedThrowsEvenBeforeTheLoopHasProcessedTheFailure() throws Exception {
+        var connected = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept()) {
+                    connected.await();
+                    s.setSoLinger(true, 0); // its close resets the connection
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                StreamWriter writer = conn.writer();
+                connected.countDown();
+                while (!writer.transport().isClosed()) { // the reading thread saw the reset: the loop has not yet
+                    Thread.onSpinWait();
+                }
+                writer.write(b("dropped"));
+                assertThatThrownBy(writer::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("reset");
+                assertThat(writer.writeBufferSize()).isZero();
+                assertThat(writer.isClosing()).isTrue();
+                assertThatThrownBy(() -> conn.reader().read(1)).isInstanceOf(java.net.SocketException.class);
+                return null;
+            });
+            peer.join();
+        }
+    }
+
     @Test
     void aDrainWaitingWhenClosingFlushesTheLastByteReturnsAsInAsyncio() throws Exception {
         // asyncio's drain() returns when the connection is closed cleanly while it waits (connection_lost(None)
