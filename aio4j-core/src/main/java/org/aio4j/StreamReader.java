@@ -86,7 +86,7 @@ public final class StreamReader extends LoopBound {
         append(data);
         maxBuffered = Math.max(maxBuffered, size());
         wakeWaiter();
-        if (transport != null && !paused && size() > 2 * limit) {
+        if (transport != null && !paused && size() > 2L * limit) {
             paused = true;
             transport.pauseReading();
         }
@@ -418,7 +418,7 @@ public final class StreamReader extends LoopBound {
         if (start == end) {
             start = 0;
             end = 0;
-            if (buf.length > 2 * limit + 1024) {
+            if (buf.length > 2L * limit + 1024) {
                 buf = new byte[1024]; // give back what a large read-to-the-end made it grow to
             }
         }

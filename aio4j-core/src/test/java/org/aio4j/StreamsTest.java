@@ -814,6 +814,30 @@ class StreamsTest {
         assertThat(maxQueued.get()).isLessThanOrEqualTo(WritePump.HIGH_WATER + piece);
     }
 
+    /**
+     * With a limit above 2^30 bytes, "twice the limit" overflowed to a negative int: the reader paused its socket
+     * after every chunk, however little it held.
+     */
+    @Test
+    void aReaderWithALimitOverAGibibyteDoesNotPauseOnItsFirstBytes() throws Exception {
+        Aio.run(() -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                writer.write(b("hello"));
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort(), Integer.MAX_VALUE);
+                StreamReader reader = conn.reader();
+                while (reader.bufferedSize() == 0) {
+                    Aio.sleep(0);
+                }
+                assertThat(reader.toString()).doesNotContain("paused");
+                assertThat(s(reader.read(-1))).isEqualTo("hello");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
     @Test
     void drainSuspendsWhileThePeerDoesNotReadAndACancelledDrainLosesNothing() throws Exception {
         int size = 32 << 20; // more than the kernel's socket buffers and the peer's reader can hold
