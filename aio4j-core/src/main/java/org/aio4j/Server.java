@@ -28,6 +28,10 @@ import javax.net.ssl.SSLSocket;
  * so that a client slow to handshake holds up neither the accepts nor the other handshakes, and runs the handler
  * only once it has succeeded.
  *
+ * <p>An accept that fails for want of a system resource (too many open files, no buffer space or memory: a burst of
+ * connections up to the process's limit) goes to the loop's exception handler, and the socket accepts again a second
+ * later, as asyncio's does; any other failure of an accept goes there too and closes the server.
+ *
  * <pre>{@code
  * try (Server server = Aio.startServer((reader, writer) -> {
  *     for (byte[] line; (line = reader.readline()).length > 0; ) {
@@ -43,8 +47,8 @@ import javax.net.ssl.SSLSocket;
  * <p><b>Not quite {@code async with server}.</b> Leaving the try-with-resources block calls {@link #close()}, which
  * does not suspend: the connections already accepted stay open and their handlers run on. asyncio's
  * {@code async with server:} also awaits {@code wait_closed()} on the way out, which waits for them (CPython 3.12 and
- * later); in aio4j call {@link #waitClosed()} after the block (and {@link #closeClients()} first, not to wait for the
- * clients to leave).
+ * later); in aio4j call {@link #waitClosed()} after the block (and {@link #closeClients()} or {@link #abortClients()}
+ * first, not to wait for the clients to leave).
  *
  * <p><b>Deadlock detection.</b> A connection that may come is I/O in flight only while a task waits in
  * {@link #serveForever()} or {@link #waitClosed()} (as a read or a drain is while a task waits in it). A program
@@ -64,6 +68,12 @@ import javax.net.ssl.SSLSocket;
 public final class Server extends LoopBound implements AutoCloseable {
 
     private static final ThreadFactory THREADS = Schedulers.sharedThreads("aio4j-server-accept", -1);
+
+    /**
+     * How long an accepting thread waits, after an accept that failed for want of a system resource, before it
+     * accepts again: asyncio's {@code ACCEPT_RETRY_DELAY}, 1 second (shorter in tests).
+     */
+    static volatile long acceptRetryNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private final EventLoop loop;
     /** The listening sockets: one per address of a TCP server's host, one for a Unix-domain server. */
@@ -86,6 +96,8 @@ public final class Server extends LoopBound implements AutoCloseable {
     private final java.util.Set<SocketChannel> handshaking = new java.util.HashSet<>();
     private final int limit;
     private final AtomicBoolean socketClosed = new AtomicBoolean();
+    /** What an accepting thread pausing after a lack of resources waits on: the close wakes it. */
+    private final Object acceptPause = new Object();
     private final OpenStreams.Closer closer = this::closeSocket;
     /** A thread per listening socket, blocked in its accept. */
     private volatile List<Thread> acceptThreads = List.of();
@@ -168,9 +180,16 @@ public final class Server extends LoopBound implements AutoCloseable {
             try {
                 ch = channel.accept();
             } catch (IOException e) {
-                if (!(e instanceof ClosedChannelException) && !socketClosed.get()) {
-                    loop.post(new Handle((Runnable) () -> acceptFailed(e), null));
+                if (e instanceof ClosedChannelException || socketClosed.get()) {
+                    return;
                 }
+                if (outOfResources(e)) { // as asyncio: reported, and accepting again a little later
+                    if (!loop.post(new Handle((Runnable) () -> acceptPaused(e), null)) || !pauseAccepting()) {
+                        return; // the loop or the server is closed
+                    }
+                    continue;
+                }
+                loop.post(new Handle((Runnable) () -> acceptFailed(e), null));
                 return;
             }
             if (ssl != null) {
@@ -318,7 +337,48 @@ public final class Server extends LoopBound implements AutoCloseable {
         });
     }
 
-    /** On the loop: accept() failed for a reason other than the close; the server closes. */
+    /**
+     * Whether {@code e}, thrown by accept(), is the system's lack of a resource that may come back (descriptors,
+     * buffers, memory: asyncio's {@code EMFILE}, {@code ENFILE}, {@code ENOBUFS}, {@code ENOMEM}), which the JDK
+     * names in its message alone.
+     */
+    static boolean outOfResources(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("Too many open files") || m.contains("No buffer space available")
+                || m.contains("Cannot allocate memory"));
+    }
+
+    /**
+     * On an accepting thread, once accept() failed for want of a resource: waits {@link #acceptRetryNanos}, or
+     * until the server's close; whether to accept again (the server is not closed).
+     */
+    private boolean pauseAccepting() {
+        long deadline = System.nanoTime() + acceptRetryNanos;
+        synchronized (acceptPause) {
+            for (long left; !socketClosed.get() && (left = deadline - System.nanoTime()) > 0; ) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(acceptPause, left);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+        }
+        return !socketClosed.get();
+    }
+
+    /**
+     * On the loop: accept() failed for want of a resource of the system; the server accepts again after a pause, as
+     * asyncio's does, which logs {@code "socket.accept() out of system resource"}.
+     */
+    private void acceptPaused(IOException e) {
+        if (serving) {
+            loop.callExceptionHandler(new ExceptionContext("socket.accept() out of system resource on " + this
+                    + "; accepting again in " + java.time.Duration.ofNanos(acceptRetryNanos).toMillis() + " ms", e,
+                    null, null));
+        }
+    }
+
+    /** On the loop: accept() failed for a reason other than the close or a lack of resources; the server closes. */
     private void acceptFailed(IOException e) {
         loop.callExceptionHandler(new ExceptionContext("accept() failed on " + this + "; the server is closed", e,
                 null, null));
@@ -417,6 +477,21 @@ public final class Server extends LoopBound implements AutoCloseable {
         check("closeClients");
         for (StreamTransport t : List.copyOf(connections)) {
             t.writer.close();
+        }
+    }
+
+    /**
+     * Closes every connection the server accepted that is still open at once, dropping the bytes queued on it:
+     * asyncio's {@code abort_clients()} (CPython 3.13), i.e. {@link StreamWriter#abort()} on each. Their readers
+     * see the end of the stream, and the connections leave the server before this returns: the way out when
+     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the server's loop
+     */
+    public void abortClients() {
+        check("abortClients");
+        for (StreamTransport t : List.copyOf(connections)) {
+            t.writer.abort();
         }
     }
 
@@ -563,6 +638,9 @@ public final class Server extends LoopBound implements AutoCloseable {
             channels.forEach(Streams::closeQuietly);
             synchronized (handshaking) { // their threads end, failing; none is added once socketClosed is set
                 handshaking.forEach(Streams::closeQuietly);
+            }
+            synchronized (acceptPause) { // a thread pausing after a lack of resources ends
+                acceptPause.notifyAll();
             }
             for (Thread t : acceptThreads) {
                 boolean interrupted = false;

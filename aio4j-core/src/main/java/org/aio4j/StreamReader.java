@@ -86,7 +86,7 @@ public final class StreamReader extends LoopBound {
         append(data);
         maxBuffered = Math.max(maxBuffered, size());
         wakeWaiter();
-        if (transport != null && !paused && size() > 2 * limit) {
+        if (transport != null && !paused && size() > 2L * limit) {
             paused = true;
             transport.pauseReading();
         }
@@ -184,7 +184,7 @@ public final class StreamReader extends LoopBound {
      */
     public byte[] readline() throws IOException {
         try {
-            return readuntil(NEWLINE, "readline()");
+            return readuntil(new byte[][] {NEWLINE}, "readline()");
         } catch (IncompleteReadException e) {
             return e.partial;
         } catch (LimitOverrunException e) {
@@ -250,24 +250,68 @@ public final class StreamReader extends LoopBound {
         if (separator.length == 0) {
             throw new IllegalArgumentException("readuntil(separator): separator must not be empty");
         }
-        return readuntil(separator.clone(), "readuntil()");
+        return readuntil(new byte[][] {separator.clone()}, "readuntil()");
     }
 
-    private byte[] readuntil(byte[] separator, String method) throws IOException {
+    /**
+     * Reads up to and including whichever of the separators ends first in the stream: asyncio's
+     * {@code readuntil(separators)} with a tuple of separators (CPython 3.13), for a protocol whose lines may end in
+     * {@code "\r\n"} or {@code "\n"}, say. Of two that end at the same byte, the shorter counts (its start is the one
+     * held against the limit), as in asyncio, which tries them shortest first. Otherwise as
+     * {@link #readuntil(byte[])}: the limit, the end of the stream and a cancellation act the same.
+     *
+     * @param first the first separator; not empty
+     * @param more  the others; none empty
+     * @return the bytes read, ending with the separator found
+     * @throws LimitOverrunException    if no separator ends within the limit's first bytes (one was found whose
+     *                                  start is beyond them, or none in more than that); the data stays in the buffer
+     * @throws IncompleteReadException  if the stream ends before any separator; what the buffer held is its
+     *                                  {@link IncompleteReadException#partial() partial}, and is taken
+     * @throws IOException              if the connection failed
+     * @throws CancellationException    if the task is cancelled while it waits (no byte is taken)
+     * @throws NullPointerException     if a separator, or {@code more}, is null
+     * @throws IllegalArgumentException if a separator is empty
+     * @throws IllegalStateException    as {@link #read(int)}
+     */
+    public byte[] readuntil(byte[] first, byte[]... more) throws IOException {
+        Objects.requireNonNull(more, "more must not be null");
+        byte[][] separators = new byte[more.length + 1][];
+        for (int i = 0; i < separators.length; i++) {
+            byte[] sep = i == 0 ? first : more[i - 1];
+            Objects.requireNonNull(sep, "separator " + i + " must not be null");
+            if (sep.length == 0) {
+                throw new IllegalArgumentException("readuntil(separators): separator " + i + " must not be empty");
+            }
+            separators[i] = sep.clone();
+        }
+        Arrays.sort(separators, java.util.Comparator.comparingInt(sep -> sep.length)); // stable: shortest first
+        return readuntil(separators, "readuntil()");
+    }
+
+    /** {@code separators}: not empty, none empty, shortest first. */
+    private byte[] readuntil(byte[][] separators, String method) throws IOException {
         EventLoop l = check(method);
         throwIfFailed();
-        int seplen = separator.length;
-        // offset: how many bytes at the start of the buffer are known not to begin the separator.
+        int minSeplen = separators[0].length;
+        int maxSeplen = separators[separators.length - 1].length;
+        // offset: how many bytes at the start of the buffer are known not to begin a separator.
         int offset = 0;
-        int found;
+        int matchStart = -1;
+        int matchEnd = -1;
         while (true) {
             int buflen = size();
-            if (buflen - offset >= seplen) {
-                found = indexOf(separator, offset);
-                if (found >= 0) {
+            if (buflen - offset >= minSeplen) {
+                for (byte[] sep : separators) {
+                    int found = indexOf(sep, offset);
+                    if (found >= 0 && (matchEnd < 0 || found + sep.length < matchEnd)) {
+                        matchStart = found;
+                        matchEnd = found + sep.length;
+                    }
+                }
+                if (matchEnd >= 0) {
                     break;
                 }
-                offset = buflen + 1 - seplen;
+                offset = Math.max(0, buflen + 1 - maxSeplen);
                 if (offset > limit) {
                     throw new LimitOverrunException("Separator is not found, and chunk exceed the limit", offset);
                 }
@@ -279,10 +323,10 @@ public final class StreamReader extends LoopBound {
             }
             waitForData(l, method);
         }
-        if (found > limit) {
-            throw new LimitOverrunException("Separator is found, but chunk is longer than limit", found);
+        if (matchStart > limit) {
+            throw new LimitOverrunException("Separator is found, but chunk is longer than limit", matchStart);
         }
-        return take(found + seplen);
+        return take(matchEnd);
     }
 
     /**
@@ -374,7 +418,7 @@ public final class StreamReader extends LoopBound {
         if (start == end) {
             start = 0;
             end = 0;
-            if (buf.length > 2 * limit + 1024) {
+            if (buf.length > 2L * limit + 1024) {
                 buf = new byte[1024]; // give back what a large read-to-the-end made it grow to
             }
         }

@@ -458,8 +458,19 @@ final class StreamTransport implements OpenStreams.Closer {
         }
     }
 
+    /**
+     * On the loop: if {@link #abort} was called with an error (by a thread that read or wrote), lets the reader and
+     * writer know of it now. A clean close is left to its turn, behind the bytes the reading thread posted before it;
+     * a failure loses nothing so, as every read throws it once it is known.
+     */
+    void deliverFailureNow() {
+        if (closedBy.get() instanceof IOException cause) {
+            connectionLost(cause);
+        }
+    }
+
     /** Whether {@link #abort} has run. */
-    private boolean isClosed() {
+    boolean isClosed() {
         return closedBy.get() != null;
     }
 

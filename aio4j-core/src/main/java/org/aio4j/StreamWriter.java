@@ -32,7 +32,8 @@ import javax.net.ssl.SSLSession;
  * what it wrote, as under asyncio, whose {@code write} hands the bytes to the system when it can. It waits while the
  * bytes move; a connection whose peer takes nothing for 2 s is closed with the rest dropped (a peer reading slower than
  * about 1 MB/s may show no progress that long, as a writer blocked on a full send buffer is woken only once a third of
- * it has drained).
+ * it has drained). {@link #abort()} closes it at once, dropping what is not yet written (asyncio's
+ * {@code transport.abort()}).
  *
  * <p><b>Cancellation.</b> A task cancelled in {@link #drain()} or {@link #waitClosed()} throws
  * {@link CancellationException}; what it wrote stays queued and is written.
@@ -75,7 +76,7 @@ public final class StreamWriter extends LoopBound {
         check("write");
         Objects.requireNonNull(data, "data must not be null");
         checkWritable("write()");
-        if (lost || data.length == 0) {
+        if (lostNow() || data.length == 0) {
             return;
         }
         pump.add(data.clone());
@@ -107,7 +108,7 @@ public final class StreamWriter extends LoopBound {
             index++;
         }
         checkWritable("writelines()");
-        if (lost) {
+        if (lostNow()) {
             return;
         }
         for (byte[] copy : copies) {
@@ -118,7 +119,7 @@ public final class StreamWriter extends LoopBound {
     /** Refuses a write after {@link #close()} or {@link #writeEof()}. */
     private void checkWritable(String method) {
         if (closing) {
-            throw new IllegalStateException("StreamWriter." + method + " after close(): " + transport);
+            throw new IllegalStateException("StreamWriter." + method + " after close() or abort(): " + transport);
         }
         if (eofWritten) {
             throw new IllegalStateException("StreamWriter." + method + " after writeEof(): " + transport);
@@ -335,9 +336,40 @@ public final class StreamWriter extends LoopBound {
     }
 
     /**
+     * Closes the connection at once, dropping the bytes not yet written, without suspending: asyncio's
+     * {@code transport.abort()} (reached there through the writer's {@code transport}). The reader keeps what it had
+     * received and then sees the end of the stream; a task waiting in {@link #drain()} or {@link #waitClosed()}
+     * returns; the connection's threads end. It is the way out when {@link #close()} cannot finish, as with a peer
+     * that reads nothing, whose connection would otherwise stay open with its bytes queued until the loop closes:
+     *
+     * <pre>{@code
+     * writer.close();
+     * try {
+     *     Aio.waitFor(writer::waitClosed, 5);
+     * } catch (TimeoutException peerReadsNothing) {
+     *     writer.abort();
+     * }
+     * }</pre>
+     *
+     * <p>A TLS connection is closed without its {@code close_notify}; a {@link #startTls} under way fails; a child's
+     * input pipe is closed. Aborting again, or a connection that is lost already, does nothing; a write after it is
+     * refused as after {@link #close()}.
+     *
+     * @throws IllegalStateException if called on a thread that does not hold the writer's loop
+     */
+    public void abort() {
+        check("abort");
+        closing = true;
+        if (!lost) {
+            transport.abort(null);
+            transport.deliverAbortNow(); // the reader and the tasks waiting here learn of it now, not a turn later
+        }
+    }
+
+    /**
      * Whether the connection is closed or being closed: asyncio's {@code is_closing()}.
      *
-     * @return whether {@link #close()} was called or the connection is lost
+     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean isClosing() {
@@ -434,7 +466,20 @@ public final class StreamWriter extends LoopBound {
         wakeAll(tlsWaiters);
     }
 
+    /**
+     * Whether the connection is lost, counting a failure that a thread of the connection has met and posted to the
+     * loop, which has not yet processed it: that is processed now, so that a write is dropped and a drain throws at
+     * once (asyncio's write sends at once and sees the error there).
+     */
+    private boolean lostNow() {
+        if (!lost) {
+            transport.deliverFailureNow();
+        }
+        return lost;
+    }
+
     private void throwIfLost() throws IOException {
+        lostNow();
         if (lostCause != null) {
             throw ThrownHere.copyOf(lostCause);
         }

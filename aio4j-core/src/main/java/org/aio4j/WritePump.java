@@ -146,8 +146,11 @@ final class WritePump implements Runnable {
         }
     }
 
-    /** On the loop: queues {@code data} (which the caller no longer changes). */
+    /** On the loop: queues {@code data} (which the caller no longer changes); dropped once the thread is stopped. */
     synchronized void add(byte[] data) {
+        if (stopped) {
+            return; // the connection is closed: nothing will write it, and it must not count as queued
+        }
         queue.add(ByteBuffer.wrap(data));
         queued += data.length;
         notifyAll();

@@ -134,6 +134,48 @@ class StreamReaderTest {
         });
     }
 
+    /**
+     * CPython 3.13's readuntil takes a tuple of separators (a line ending in "\r\n" or "\n"); there was no way to
+     * give more than one. The values are what asyncio 3.13 returns for the same feeds.
+     */
+    @Test
+    void readuntilOfSeveralSeparatorsStopsAtTheOneThatEndsFirstAsAsyncio313() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("one\r\ntwo\nthree"));
+            assertThat(s(r.readuntil(b("\r\n"), b("\n")))).isEqualTo("one\r\n");
+            assertThat(s(r.readuntil(b("\r\n"), b("\n")))).isEqualTo("two\n");
+            // split across feeds: the longer one ends first
+            Task<String> until = Aio.createTask(() -> s(r.readuntil(b("Z!"), b("XYZ"))));
+            feedInTurns(r, "XY", "Z!");
+            assertThat(until.await()).isEqualTo("threeXYZ");
+            r.feedEof();
+            assertIncomplete(() -> r.readuntil(b("\r\n"), b("\n")), "!", -1,
+                    "1 bytes read on a total of undefined expected bytes");
+
+            var limited = new StreamReader(3, null);
+            limited.feedData(b("abc\r\n"));
+            // both end at the same byte: the shorter counts, whose start (4) is beyond the limit
+            assertThatThrownBy(() -> limited.readuntil(b("\r\n"), b("\n")))
+                    .isInstanceOfSatisfying(LimitOverrunException.class, e -> {
+                        assertThat(e.consumed()).isEqualTo(4);
+                        assertThat(e).hasMessage("Separator is found, but chunk is longer than limit");
+                    });
+            assertThat(s(limited.readuntil(b("\r\n")))).isEqualTo("abc\r\n"); // alone, it starts at 3
+            limited.feedData(b("abcdefg"));
+            // none: the search went as far as the longest could start
+            assertThatThrownBy(() -> limited.readuntil(b("||"), b("|||")))
+                    .isInstanceOfSatisfying(LimitOverrunException.class, e -> assertThat(e.consumed()).isEqualTo(5));
+            assertThat(limited.bufferedSize()).isEqualTo(7);
+
+            assertThatThrownBy(() -> r.readuntil(b("\n"), b("x"), null)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("separator 2");
+            assertThatThrownBy(() -> r.readuntil(b("\n"), new byte[0])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("separator 1 must not be empty");
+            return null;
+        });
+    }
+
     @Test
     void readToTheEndReturnsEverythingOnceTheStreamEnds() throws Exception {
         TestLoops.runVirtual(() -> {

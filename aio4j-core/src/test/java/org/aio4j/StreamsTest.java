@@ -446,6 +446,103 @@ class StreamsTest {
         });
     }
 
+    /**
+     * close() writes what is queued first, for ever if the peer reads nothing: with no abort() (asyncio's
+     * transport.abort()), such a connection, its socket and its threads stayed open until the loop closed.
+     */
+    @Test
+    void abortClosesAtOnceAConnectionWhosePeerReadsNothingDroppingWhatIsQueued() throws Exception {
+        int size = 32 << 20; // more than the kernel's socket buffers can hold
+        var aborted = new java.util.concurrent.CountDownLatch(1);
+        var received = new AtomicLong();
+        var threads = new ArrayList<Thread>();
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept(); InputStream in = s.getInputStream()) {
+                    s.getOutputStream().write(b("hello"));
+                    aborted.await();
+                    received.set(in.transferTo(OutputStream.nullOutputStream()));
+                } catch (java.net.SocketException reset) {
+                    received.set(-1);
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                StreamReader reader = conn.reader();
+                StreamWriter writer = conn.writer();
+                while (reader.bufferedSize() < 5) {
+                    Aio.sleep(0);
+                }
+                writer.write(new byte[size]);
+                Task<Void> drain = Aio.createTask(writer::drain);
+                Task<Void> closed = Aio.createTask(() -> {
+                    writer.close();
+                    writer.waitClosed();
+                });
+                Aio.sleep(0); // both wait: the peer reads nothing
+                assertThat(drain.isDone()).isFalse();
+                assertThat(closed.isDone()).isFalse();
+                threads.addAll(writer.transport().threads());
+                writer.abort();
+                assertThat(writer.isClosing()).isTrue();
+                drain.await(); // a clean close: they return, as asyncio's connection_lost(None) wakes them
+                closed.await();
+                writer.waitClosed();
+                writer.abort(); // again: nothing
+                assertThat(s(reader.read(-1))).isEqualTo("hello"); // what was received stays, then the end
+                assertThat(reader.atEof()).isTrue();
+                assertThatThrownBy(() -> writer.write(b("late"))).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("after close() or abort()");
+                assertThat(Aio.getRunningLoop().openStreams.size()).isZero();
+                return null;
+            });
+            aborted.countDown();
+            peer.join();
+        }
+        assertThat(received.get()).isLessThan(size);
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /**
+     * closeClients() leaves server.waitClosed() waiting while a client reads nothing of what its handler queued;
+     * asyncio 3.13's abort_clients() closes them at once. There was none.
+     */
+    @Test
+    void abortClientsClosesTheServersConnectionsAtOnceSoThatWaitClosedReturns() throws Exception {
+        int size = 32 << 20;
+        Aio.run(() -> {
+            var queued = new Queue<String>();
+            Task<?>[] handler = new Task<?>[1];
+            Server server = Aio.startServer((reader, writer) -> {
+                handler[0] = Aio.currentTask();
+                writer.write(new byte[size]);
+                queued.putNowait("queued");
+                writer.drain(); // waits: the client reads nothing
+                assertThat(writer.isClosing()).isTrue();
+            }, HOST, 0);
+            var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+            queued.get();
+            server.close();
+            server.closeClients();
+            Task<Void> closed = Aio.createTask(server::waitClosed);
+            Aio.sleep(0);
+            assertThat(closed.isDone()).isFalse(); // the handler's bytes cannot all be written
+            server.abortClients();
+            closed.await();
+            handler[0].await(); // its drain returned
+            long got = conn.reader().read(-1).length; // what the kernel had sent already, then the end
+            assertThat(got).isLessThan(size);
+            assertThat(conn.reader().atEof()).isTrue();
+            conn.writer().close();
+            conn.writer().waitClosed();
+            return null;
+        });
+    }
+
     @Test
     void cancellingTheTaskServingForeverClosesTheListeningSocket() throws Exception {
         Aio.run(() -> {
@@ -471,6 +568,136 @@ class StreamsTest {
             }
             return null;
         });
+    }
+
+    /**
+     * An accept() that fails for want of file descriptors (EMFILE: a burst of connections up to the process's limit)
+     * closed the server for good. asyncio reports it ("socket.accept() out of system resource"), waits a second and
+     * accepts again; so does the server now.
+     */
+    @Test
+    void anAcceptFailingForWantOfFileDescriptorsIsReportedAndTheServerAcceptsAgain() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        long retry = Server.acceptRetryNanos;
+        Server.acceptRetryNanos = 0; // asyncio's second, not to be waited for here
+        try {
+            Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
+                var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
+                        new IOException("Too many open files"), 3);
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                        StreamReader.DEFAULT_LIMIT, null);
+                server.start();
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                conn.writer().write(b("still served\n"));
+                assertThat(s(conn.reader().readline())).isEqualTo("still served\n");
+                assertThat(server.isServing()).isTrue();
+                conn.writer().close();
+                server.close();
+                server.waitClosed();
+                for (Thread t : server.acceptThreads()) {
+                    t.join();
+                }
+                return null;
+            });
+        } finally {
+            Server.acceptRetryNanos = retry;
+        }
+        assertThat(errors).hasSize(3).allSatisfy(ctx -> {
+            assertThat(ctx.message()).contains("out of system resource").contains("accepting again");
+            assertThat(ctx.exception()).hasMessage("Too many open files");
+        });
+    }
+
+    @Test
+    @Timeout(60)
+    void closingAServerWhoseAcceptingThreadPausesForWantOfResourcesEndsItAtOnce() throws Exception {
+        long retry = Server.acceptRetryNanos;
+        Server.acceptRetryNanos = Duration.ofHours(1).toNanos();
+        try {
+            var reported = new Event();
+            Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> reported.set()).build(), () -> {
+                var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
+                        new IOException("Too many open files"), 1);
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                        StreamReader.DEFAULT_LIMIT, null);
+                server.start();
+                Task<Void> serving = Aio.createTask(server::serveForever); // a connection may come meanwhile
+                reported.await(); // the thread pauses for an hour
+                server.close(); // returns once the accepting thread has ended
+                assertThatThrownBy(serving::await).isInstanceOf(CancellationException.class);
+                assertThat(server.acceptThreads()).noneMatch(Thread::isAlive);
+                return null;
+            });
+        } finally {
+            Server.acceptRetryNanos = retry;
+        }
+    }
+
+    /** A listening socket whose first {@code failures} accepts throw {@code error}: a process out of descriptors. */
+    private static final class FailingAccepts extends ServerSocketChannel {
+        private final ServerSocketChannel socket;
+        private final IOException error;
+        private int failures;
+
+        FailingAccepts(ServerSocketChannel socket, IOException error, int failures) {
+            super(socket.provider());
+            this.socket = socket;
+            this.error = error;
+            this.failures = failures;
+        }
+
+        @Override
+        public SocketChannel accept() throws IOException {
+            synchronized (this) {
+                if (failures > 0) {
+                    failures--;
+                    throw error;
+                }
+            }
+            return socket.accept();
+        }
+
+        @Override
+        public ServerSocketChannel bind(java.net.SocketAddress local, int backlog) throws IOException {
+            socket.bind(local, backlog);
+            return this;
+        }
+
+        @Override
+        public <T> ServerSocketChannel setOption(java.net.SocketOption<T> name, T value) throws IOException {
+            socket.setOption(name, value);
+            return this;
+        }
+
+        @Override
+        public <T> T getOption(java.net.SocketOption<T> name) throws IOException {
+            return socket.getOption(name);
+        }
+
+        @Override
+        public java.util.Set<java.net.SocketOption<?>> supportedOptions() {
+            return socket.supportedOptions();
+        }
+
+        @Override
+        public ServerSocket socket() {
+            return socket.socket();
+        }
+
+        @Override
+        public java.net.SocketAddress getLocalAddress() throws IOException {
+            return socket.getLocalAddress();
+        }
+
+        @Override
+        protected void implCloseSelectableChannel() throws IOException {
+            socket.close();
+        }
+
+        @Override
+        protected void implConfigureBlocking(boolean block) throws IOException {
+            socket.configureBlocking(block);
+        }
     }
 
     @Test
@@ -587,6 +814,30 @@ class StreamsTest {
         assertThat(maxQueued.get()).isLessThanOrEqualTo(WritePump.HIGH_WATER + piece);
     }
 
+    /**
+     * With a limit above 2^30 bytes, "twice the limit" overflowed to a negative int: the reader paused its socket
+     * after every chunk, however little it held.
+     */
+    @Test
+    void aReaderWithALimitOverAGibibyteDoesNotPauseOnItsFirstBytes() throws Exception {
+        Aio.run(() -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                writer.write(b("hello"));
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort(), Integer.MAX_VALUE);
+                StreamReader reader = conn.reader();
+                while (reader.bufferedSize() == 0) {
+                    Aio.sleep(0);
+                }
+                assertThat(reader.toString()).doesNotContain("paused");
+                assertThat(s(reader.read(-1))).isEqualTo("hello");
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
     @Test
     void drainSuspendsWhileThePeerDoesNotReadAndACancelledDrainLosesNothing() throws Exception {
         int size = 32 << 20; // more than the kernel's socket buffers and the peer's reader can hold
@@ -654,6 +905,43 @@ class StreamsTest {
                         .noneMatch(f -> f.getClassName().equals(StreamsTest.class.getName()));
                 assertThatThrownBy(writer::waitClosed).isInstanceOf(failed.getClass()).cause()
                         .isSameAs(failed.getCause());
+                return null;
+            });
+            peer.join();
+        }
+    }
+
+    /**
+     * A write and drain() after the connection had failed, before the loop had processed the failure the reading
+     * thread posted: drain() returned as if the bytes were on their way, and they were dropped (queued to the
+     * stopped writing thread, where writeBufferSize() counted them for good). asyncio's write() sends at once, sees
+     * the error, and its drain() raises it.
+     */
+    @Test
+    void aDrainAfterTheConnectionFailedThrowsEvenBeforeTheLoopHasProcessedTheFailure() throws Exception {
+        var connected = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept()) {
+                    connected.await();
+                    s.setSoLinger(true, 0); // its close resets the connection
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Aio.run(() -> {
+                var conn = Aio.openConnection(HOST, external.getLocalPort());
+                StreamWriter writer = conn.writer();
+                connected.countDown();
+                while (!writer.transport().isClosed()) { // the reading thread saw the reset: the loop has not yet
+                    Thread.onSpinWait();
+                }
+                writer.write(b("dropped"));
+                assertThatThrownBy(writer::drain).isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("reset");
+                assertThat(writer.writeBufferSize()).isZero();
+                assertThat(writer.isClosing()).isTrue();
+                assertThatThrownBy(() -> conn.reader().read(1)).isInstanceOf(java.net.SocketException.class);
                 return null;
             });
             peer.join();
