@@ -103,6 +103,9 @@ public final class Main {
             throw new UsageException("'" + option + "' comes after the recipe's name, e.g. ./aio4j recipe NAME "
                     + OPTION_EXAMPLES.get(option), false);
         }
+        if (what.startsWith("-")) { // recipe --virtual basic: a misspelt option, not a recipe's name
+            throw unknownOption(what);
+        }
         if (what.equals("list")) {
             refuseMore("recipe list", args.subList(2, args.size()));
             cookbook.forEach(r -> out.printf("%-16s %s%n", r.name(), r.summary()));
@@ -291,6 +294,17 @@ public final class Main {
     }
 
     /**
+     * The error for an option {@code a} that running a recipe does not take, naming the one it most likely means
+     * ({@code --scael}, {@code --virtual}), if one is close.
+     */
+    private static UsageException unknownOption(String a) {
+        String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+        String meant = DidYouMean.among(option, OPTION_EXAMPLES.keySet().stream().sorted().toList(), Map.of())
+                .map(o -> " (did you mean '" + o + "'?)").orElse("");
+        return new UsageException("unknown option '" + a + "'" + meant);
+    }
+
+    /**
      * {@code file}, if a timeline can be written there: it is not a directory, it is writable or its directory exists
      * and is writable, and it opens for writing (a file that did not exist is created and deleted again). The last
      * check finds what permissions do not show, such as a read-only or pseudo file system ({@code /proc}).
@@ -359,6 +373,8 @@ public final class Main {
                     } else if (cookbook.stream().anyMatch(r -> r.name().equals(a))) {
                         throw new UsageException("a second recipe, '" + a + "': ./aio4j recipe runs one, or every one"
                                 + " with ./aio4j recipe all", false);
+                    } else if (a.startsWith("-")) {
+                        throw unknownOption(a);
                     } else {
                         throw unexpected(a);
                     }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,10 +30,16 @@ class LauncherTest {
 
     /** Runs the launcher {@code script} (a copy of ./aio4j, in a directory set up by the test) with {@code args}. */
     private static Result launch(Path script, String... args) throws IOException, InterruptedException {
+        return launch(script, Map.of("JAVA_HOME", System.getProperty("java.home")), args);
+    }
+
+    /** As {@link #launch(Path, String...)}, with {@code environment} set. */
+    private static Result launch(Path script, Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
         var command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         var builder = new ProcessBuilder(command);
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(environment);
         Process p = builder.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // a few lines each
@@ -69,6 +76,57 @@ class LauncherTest {
         Result failed = launch(script, "build");
         assertThat(failed.status()).isEqualTo(1);
         assertThat(failed.err()).startsWith("aio4j: the build failed");
+    }
+
+    /**
+     * With no JDK 25 to be found, the launcher says what it did find: a Java 25 runtime without javac (a JRE, as in
+     * Debian's {@code openjdk-25-jre-headless} or a {@code -jre} Docker image) was not named, and a JAVA_HOME of such
+     * a runtime was said to be "Java 25" right after "found none"; a Java 8 JAVA_HOME was said to be "Java 1" (its
+     * {@code java.specification.version} is 1.8). The launcher is copied with the places it searches replaced by a
+     * directory of stand-in installs, whose {@code java} prints the version line as a real one does; the runtime's
+     * {@code bin} comes first on PATH, where the launcher looks too.
+     */
+    @Test
+    void withNoJdk25TheLauncherNamesTheRuntimesWithoutJavacAndJava8AsSuch(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String launcher = Files.readString(root.resolve("aio4j"));
+        Path installs = Files.createDirectories(dir.resolve("jvm"));
+        String searched = "\"${jdk_dirs[@]}\"";
+        assertThat(launcher).as("the launcher's list of places to search").contains(searched);
+        Path script = Files.writeString(dir.resolve("aio4j"),
+                launcher.replace(searched, "\"" + installs + "\"/*/"));
+        Path jre25 = fakeJava(installs.resolve("jre-25"), "25", false);
+        Path jdk8 = fakeJava(installs.resolve("jdk-8"), "1.8", true);
+        // The java on PATH is searched too: the runtime's, so that no JDK 25 of this machine's PATH is found.
+        String path = jre25.resolve("bin") + ":" + System.getenv("PATH");
+
+        Result r = launch(script, Map.of("JAVA_HOME", jdk8.toString(), "PATH", path), "recipe", "list");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("aio4j needs a JDK 25 or newer, and found none.\n")
+                .contains("JAVA_HOME is Java 8.\n")
+                .contains("Found Java 25 without javac (a runtime, not a JDK; aio4j compiles its modules) in " + jre25
+                        + ".\n")
+                .doesNotContain("Java 1.");
+
+        Result onlyARuntime = launch(script, Map.of("JAVA_HOME", jre25.toString(), "PATH", path), "recipe", "list");
+        assertThat(onlyARuntime.status()).isEqualTo(1);
+        assertThat(onlyARuntime.err()).contains("JAVA_HOME is Java 25 without javac (a runtime, not a JDK;"
+                + " aio4j compiles its modules).\n").doesNotContain("JAVA_HOME is Java 25.\n")
+                .doesNotContain("Found Java 25 without javac"); // named once, as JAVA_HOME
+    }
+
+    /** A stand-in install at {@code home}: a {@code bin/java} that reports {@code version}, and a javac if asked. */
+    private static Path fakeJava(Path home, String version, boolean withJavac) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        String java = "#!/bin/sh\necho '    java.specification.version = " + version + "' >&2\n";
+        Files.writeString(bin.resolve("java"), java);
+        bin.resolve("java").toFile().setExecutable(true);
+        if (withJavac) {
+            Files.writeString(bin.resolve("javac"), "#!/bin/sh\nexit 0\n");
+            bin.resolve("javac").toFile().setExecutable(true);
+        }
+        return home;
     }
 
     @Test

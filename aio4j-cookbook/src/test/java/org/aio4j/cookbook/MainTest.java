@@ -276,6 +276,33 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option '--bogus'");
     }
 
+    /**
+     * A misspelt option was "unknown option '--scael'" with no hint, as a misspelt recipe's name has; and one where
+     * the recipe's name goes was "no recipe named '--virtual'", which reads as if recipes could be named so.
+     */
+    @Test
+    void aMisspeltOptionIsCalledAnOptionAndTheOneMeantIsNamed() {
+        assertThat(run("recipe", "basic", "--scael", "0.05")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("aio4j: unknown option '--scael' (did you mean '--scale'?)\nusage: ");
+        err.reset();
+        assertThat(run("recipe", "all", "--virtual")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("aio4j: unknown option '--virtual' (did you mean '--virtual-time'?)\nusage: ");
+        err.reset();
+        assertThat(run("recipe", "--virtual", "basic")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("aio4j: unknown option '--virtual' (did you mean '--virtual-time'?)\nusage: ");
+        err.reset();
+        assertThat(run("recipe", "-x")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("aio4j: unknown option '-x'\nusage: ")
+                .doesNotContain("no recipe named");
+        err.reset();
+        assertThat(run("recipe", "basic", "--frobnicate")).isEqualTo(2); // nothing close: no guess
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("aio4j: unknown option '--frobnicate'\nusage: ");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     /** They were called unknown options, which they are not. */
     @Test
     void optionsOfRunningARecipeAreNamedAsSuchWhereTheyDoNotApply() {

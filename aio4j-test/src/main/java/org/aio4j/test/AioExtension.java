@@ -37,6 +37,12 @@ import org.junit.platform.commons.support.AnnotationSupport;
  *     already, or {@link AioTest#allowPendingTasks()}); what is left is cancelled, the loop is closed, and errors that
  *     reached its exception handler fail the test.</li>
  * </ul>
+ * Each of those methods is a task of its own, so each runs on a thread of its own (the task's virtual thread), not
+ * on JUnit's thread nor on the thread of the method before it: state bound to a thread that one sets (a
+ * {@code ThreadLocal}, SLF4J's {@code MDC}, Mockito's {@code mockStatic}, which must also be closed on the thread
+ * that opened it) is not seen by the next. {@link org.aio4j.ContextVar} values are: the methods of a test run in one
+ * {@link org.aio4j.Context} (a copy of JUnit's thread's), so what {@code @BeforeEach} sets, the test and
+ * {@code @AfterEach} see, as in {@code IsolatedAsyncioTestCase} since Python 3.11.
  * {@code @BeforeAll} and {@code @AfterAll} methods, constructors, {@code @TestFactory} methods and other extensions'
  * callbacks run on JUnit's thread, outside any loop; they can use {@code Aio.run} or {@link AioTesting#runTest}
  * themselves.

@@ -237,7 +237,10 @@ final class WatchedRun<T> {
             return value;
         }
         if (e instanceof DeadlockException deadlock) {
-            throw new AssertionError(deadlock.getMessage(), deadlock);
+            // The loop's advice ends "build the loop with deadlockDetection(false)": the test did not build it.
+            throw new AssertionError(deadlock.getMessage() + "\nThe test's loop was built by aio4j-test: its deadlock"
+                    + " detection is turned off with TestOptions.withDeadlockDetection(false), or deadlockDetection ="
+                    + " false of @AioTest or @AioTestOptions.", deadlock);
         }
         if (e instanceof Exception ex) {
             throw ex;

@@ -363,6 +363,11 @@ class RunTestTest {
         assertThat(failure.getMessage())
                 .contains("\n  aDeadlockFailsAtOnceWithTheWaitForGraph waits on ")
                 .doesNotContain("created at org.aio4j.test.WatchedRun");
+        // The loop's advice, "build the loop with deadlockDetection(false)", is about a loop the test never built: the
+        // failure names the switch of the test's options as well.
+        assertThat(failure.getMessage()).endsWith("\nThe test's loop was built by aio4j-test: its deadlock detection"
+                + " is turned off with TestOptions.withDeadlockDetection(false), or deadlockDetection = false of"
+                + " @AioTest or @AioTestOptions.");
     }
 
     @Test
