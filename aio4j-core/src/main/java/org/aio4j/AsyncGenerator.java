@@ -375,7 +375,13 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * {@code aclose()} must not leave the generator half-closed).
      */
     private Task<?> driverFor(String operation) {
-        EventLoop current = Aio.runningLoop();
+        EventLoop current;
+        try {
+            current = Aio.runningLoop();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(operation + ": no running event loop: an asynchronous generator is"
+                    + " driven from a task of a running loop (inside Aio.run(...)), not from a plain thread", e);
+        }
         if (loop != null && loop != current) {
             throw new IllegalStateException(operation + ": " + this + " is attached to a different loop");
         }

@@ -459,7 +459,8 @@ class AsyncGeneratorTest {
                 .hasMessage("generator body must not be null");
         var gen = AsyncGenerator.<Integer>of(out -> out.emit(1));
         assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("no running event loop");
+                .hasMessage("AsyncGenerator.hasNext(): no running event loop: an asynchronous generator is driven from"
+                        + " a task of a running loop (inside Aio.run(...)), not from a plain thread");
     }
 
     @Test
