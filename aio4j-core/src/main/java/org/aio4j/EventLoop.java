@@ -773,7 +773,10 @@ public final class EventLoop implements AutoCloseable {
      * waits for the result, with {@code get()}; a task of this loop calls {@link #createTask} instead, since
      * blocking in {@code get()} on its own loop's thread would stop the loop. A loop that has no task left waiting
      * for such work is stopped by nothing: run it with {@link #runForever()} (or announce the work with
-     * {@link #expectExternal()}), as asyncio's loop in a background thread is.
+     * {@link #expectExternal()}), as asyncio's loop in a background thread is. An offloaded call ({@link #runInExecutor},
+     * {@link Aio#toThread}) blocked in the future's untimed {@code get()} or {@code join()} waits for the loop, as one
+     * blocked in {@link Future#get()} on a future of the loop does (see {@link #runInExecutor}): a virtual clock jumps
+     * while it waits, and a task that nothing can end makes it part of a {@link DeadlockException}.
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task

@@ -77,7 +77,10 @@ final class InFlight {
         var out = new ArrayList<String>();
         for (Wait w : classify(false)) {
             if (w.future() != null) {
-                out.add(w.op() + " is blocked in Future.get() on " + w.future() + blockedAt((Offload<?>) w.op())
+                Thread runner = ((Offload<?>) w.op()).runningThread();
+                out.add(w.op() + " is blocked in " + (runner != null && loop.blockedGets.waitsForSubmission(runner)
+                        ? "get() on the result of runCoroutineThreadsafe, " : "Future.get() on ") + w.future()
+                        + blockedAt((Offload<?>) w.op())
                         + (reportedAtClose ? ": the call is released with an IllegalStateException" : ""));
                 if (reportedAtClose) {
                     ((Offload<?>) w.op()).markReleaseReported();

@@ -358,6 +358,54 @@ class DeadlockTest {
         assertThat(returned.get()).as("Aio.run's shutdown waited for the call").isEqualTo(7);
     }
 
+    /**
+     * asyncio's {@code run_coroutine_threadsafe(coro, loop).result()} in a {@code to_thread} call: the thread waits
+     * for a task of the loop, which only the loop can end. A virtual clock must move on for it, as the real one does:
+     * it waited for the call for ever.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void onAVirtualClockACallWaitingForACoroutineItSubmittedToTheLoopLetsTheClockJump() throws Exception {
+        String got = TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            String viaGet = Aio.toThread(() -> loop.runCoroutineThreadsafe(() -> {
+                Aio.sleep(10);
+                return "get at " + loop.time();
+            }).get());
+            String viaJoin = Aio.toThread(() -> loop.runCoroutineThreadsafe(() -> {
+                Aio.sleep(5);
+                return "join at " + loop.time();
+            }).join());
+            return viaGet + ", " + viaJoin;
+        });
+        assertThat(got).isEqualTo("get at 10.0, join at 15.0");
+    }
+
+    /**
+     * The same call, the coroutine it submitted waiting for what nothing completes: a deadlock, reported with the
+     * task the call waits for, on either clock (both hung).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCallWaitingForACoroutineItSubmittedThatNothingCanEndIsReported() {
+        for (boolean virtual : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
+                    : new EventLoop(), () -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Future<String> never = loop.createFuture();
+                Task<String> caller = Aio.createTask(() -> Aio.toThread(() -> loop.runCoroutineThreadsafe(
+                        () -> never.await()).get()), "caller");
+                return caller.await();
+            })).as("virtual=" + virtual)
+                    .isInstanceOf(DeadlockException.class)
+                    .hasMessageMatching("(?s).*\\n  offloaded call [^\\n]* running on [^\\n]* is blocked in"
+                            + " get\\(\\) on the result of runCoroutineThreadsafe, Task\\[name=Task-2, pending,"
+                            + " waiting on Future\\[pending\\]\\] at [^\\n]*\\(DeadlockTest\\.java:\\d+\\)\\n.*")
+                    .hasMessageContaining("caller waits on offloaded call")
+                    .hasMessageContaining("Task-2 waits on Future[pending]");
+        }
+    }
+
     /** An offloaded call blocked on a future nothing can complete is a deadlock, not a hang, on either clock. */
     @Test
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
