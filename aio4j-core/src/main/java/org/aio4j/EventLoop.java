@@ -49,8 +49,9 @@ import java.util.function.Consumer;
  * particular order: eight {@code call_at()} for one time, set a to h, ran g f e d h c b a in CPython 3.13).
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
  * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time. An offloaded call blocked in
- * {@link Future#get()} on a pending future of this loop does not hold the clock: it waits for the loop, which alone
- * can settle that future. Nor does a call that cannot start before such a call ends (see {@link #runInExecutor}).
+ * {@link Future#get()} on a pending future of this loop (or in {@code get()} of what {@link #runCoroutineThreadsafe}
+ * returned) does not hold the clock: it waits for the loop, which alone can settle that future. Nor does a call that
+ * cannot start before such a call ends (see {@link #runInExecutor}).
  *
  * <p>Timers are due at loop times up to 2<sup>63</sup>&nbsp;&minus;&nbsp;2&nbsp;ns, about 292 years: one further away
  * ({@code callLater(Duration.ofDays(365 * 300), cb)}, {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))},
