@@ -278,8 +278,17 @@ final class Offload<T> implements Runnable {
             t = runner;
             done = ended;
         }
-        return "offloaded call " + CallbackName.of(call)
-                + (t != null ? " running on " + t : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
+        return "offloaded call " + CallbackName.of(call) + (t != null ? " running on " + threadName(t)
+                : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
+    }
+
+    /**
+     * {@code t} as its {@code toString()} shows it, but for a virtual thread without the state and carrier it adds
+     * ({@code /runnable@ForkJoinPool-1-worker-1}, {@code /waiting}), which change from one look to the next: a report
+     * names the call the same way wherever it shows it.
+     */
+    private static String threadName(Thread t) {
+        return t.isVirtual() ? "VirtualThread[#" + t.threadId() + "," + t.getName() + "]" : t.toString();
     }
 
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */

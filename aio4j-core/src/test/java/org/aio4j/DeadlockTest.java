@@ -271,6 +271,28 @@ class DeadlockTest {
     }
 
     /**
+     * The report names an offloaded call's thread the same way wherever the call appears, without the state and
+     * carrier a virtual thread's toString() adds: one report said "running on VirtualThread[#81,aio4j-to-thread]/
+     * runnable@ForkJoinPool-1-worker-1 is blocked in" in one line and ".../waiting" for the same call in the next.
+     */
+    @Test
+    void anOffloadedCallIsNamedByItsThreadAloneWhereverTheReportShowsIt() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            Future<String> never = Aio.getRunningLoop().createFuture();
+            return Aio.createTask(() -> Aio.toThread(() -> blockOn(never)), "caller").await();
+        })).isInstanceOf(DeadlockException.class)
+                .satisfies(e -> {
+                    var thread = java.util.regex.Pattern.compile("running on (VirtualThread\\[#\\d+,aio4j-to-thread\\])"
+                            + "( is blocked in| at )").matcher(e.getMessage());
+                    var names = new java.util.ArrayList<String>();
+                    while (thread.find()) {
+                        names.add(thread.group(1));
+                    }
+                    assertThat(names).hasSize(2).containsOnly(names.get(0));
+                });
+    }
+
+    /**
      * A combinator waiting on an offloaded call names the call, as a task awaiting the call directly does, not a bare
      * Future[pending]: JdbcCursor awaits its JDBC calls through Aio.shield, and a test's timeout dump showed only
      * "waits on Aio.shield(), still waiting for Future[pending]".
