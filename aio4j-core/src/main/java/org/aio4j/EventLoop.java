@@ -1352,7 +1352,9 @@ public final class EventLoop implements AutoCloseable {
      * Wraps a {@link CompletionStage} (a {@link java.util.concurrent.CompletableFuture}, an HTTP client response,
      * ...) in a future of this loop: asyncio's {@code wrap_future()}. The stage completes the future through
      * {@link #callSoonThreadsafe}; awaiting the future never blocks the loop. Cancelling the future cancels the
-     * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes.
+     * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes,
+     * except a future that {@link #runCoroutineThreadsafe} of this loop returned: once the loop has made its task, only
+     * the loop can end it, so it does not hold a virtual clock, and a task that nothing can end is a deadlock.
      *
      * @param <T>   the type of the stage's value
      * @param stage the stage to follow

@@ -32,6 +32,11 @@ final class ThreadsafeSubmission<T> extends CompletableFuture<T> {
         whenComplete((value, error) -> loop.blockedGets.release(this));
     }
 
+    /** The loop the coroutine was submitted to. */
+    EventLoop loop() {
+        return loop;
+    }
+
     /** The task, if the loop has made it and this submission is still pending; on the loop's thread only. */
     Future<T> pendingTask() {
         return isDone() ? null : task;

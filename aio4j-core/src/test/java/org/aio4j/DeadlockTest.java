@@ -404,6 +404,36 @@ class DeadlockTest {
     }
 
     /**
+     * A task awaiting what {@code runCoroutineThreadsafe} returned for a coroutine of its own loop (an API handing out
+     * CompletionStages made that way, awaited with {@link Aio#await}) waits for that loop's task, not for work in
+     * flight: a virtual clock jumps, and a task that nothing can end is a deadlock (both hung).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void awaitingASubmissionToTheSameLoopWaitsForItsTask() throws Exception {
+        String got = TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            return Aio.await(loop.runCoroutineThreadsafe(() -> {
+                Aio.sleep(10);
+                return "at " + loop.time();
+            }));
+        });
+        assertThat(got).isEqualTo("at 10.0");
+        for (boolean virtual : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> Aio.run(() -> virtual ? EventLoop.builder().virtualTime().build()
+                    : new EventLoop(), () -> {
+                EventLoop loop = Aio.getRunningLoop();
+                Future<String> never = loop.createFuture();
+                return Aio.await(loop.runCoroutineThreadsafe(() -> never.await()));
+            })).as("virtual=" + virtual)
+                    .isInstanceOf(DeadlockException.class)
+                    .hasMessageContaining("\n  Task-1 waits on CompletionStage of runCoroutineThreadsafe, Task[name=Task-2,"
+                            + " pending, waiting on Future[pending]] at ")
+                    .hasMessageContaining("\n  Task-2 waits on Future[pending] at ");
+        }
+    }
+
+    /**
      * The same call, the coroutine it submitted waiting for what nothing completes: a deadlock, reported with the
      * task the call waits for, on either clock (both hung).
      */
