@@ -909,8 +909,9 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * The loop's time in seconds: asyncio's {@code time()}. While the loop runs, the time at which the current
-     * iteration began (see the class comment); otherwise the clock's current reading. Safe from any thread.
+     * The loop's time in seconds: asyncio's {@code time()}. On the thread holding the running loop (its tasks and
+     * callbacks), the time at which the current iteration began (see the class comment); otherwise, another thread
+     * included, the clock's current reading. Safe from any thread.
      *
      * @return the loop time in seconds
      */
