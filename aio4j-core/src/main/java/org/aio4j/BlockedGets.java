@@ -22,12 +22,14 @@ final class BlockedGets {
 
     /** Threads registered: read on every settle, so a field of this object (one load less than an AtomicInteger). */
     private volatile int count;
-    private final ConcurrentHashMap<Future<?>, List<Waiter>> waiters = new ConcurrentHashMap<>();
+    /** By what they wait for: a {@link Future} of the loop, or a {@link ThreadsafeSubmission} to it. */
+    private final ConcurrentHashMap<Object, List<Waiter>> waiters = new ConcurrentHashMap<>();
     /**
-     * The threads blocked in an untimed {@link Future#get()}, each with its future: such a thread waits for the loop
-     * alone, since only the thread holding the loop settles its futures (see {@link #waitsForever}).
+     * The threads blocked in an untimed {@link Future#get()}, each with its future, or in an untimed {@code get()} or
+     * {@code join()} of a {@link ThreadsafeSubmission}, with it: such a thread waits for the loop alone, since only
+     * the thread holding the loop settles its futures and ends its tasks (see {@link #waitsForever}).
      */
-    private final ConcurrentHashMap<Thread, Future<?>> waitingForever = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Thread, Object> waitingForever = new ConcurrentHashMap<>();
 
     /**
      * A thread blocked in {@link Future#get()}, woken when released. Unlike a {@code CountDownLatch}, its wait leaves
@@ -70,8 +72,8 @@ final class BlockedGets {
         }
     }
 
-    /** Registers the waiter of a thread about to block on {@code f}. */
-    void add(Future<?> f, Waiter waiter) {
+    /** Registers the waiter of a thread about to block on {@code f}, a future or a submission of the loop. */
+    void add(Object f, Waiter waiter) {
         COUNT.incrementAndGet(this);
         waiters.compute(f, (k, list) -> {
             List<Waiter> l = list == null ? new ArrayList<>(1) : list;
@@ -81,13 +83,13 @@ final class BlockedGets {
     }
 
     /** As {@link #add}, for a wait without a timeout by the current thread. */
-    void addUntimed(Future<?> f, Waiter waiter) {
+    void addUntimed(Object f, Waiter waiter) {
         waitingForever.put(Thread.currentThread(), f);
         add(f, waiter);
     }
 
     /** Takes back what {@link #addUntimed} registered. */
-    void removeUntimed(Future<?> f, Waiter waiter) {
+    void removeUntimed(Object f, Waiter waiter) {
         remove(f, waiter);
         waitingForever.remove(Thread.currentThread());
     }
@@ -99,18 +101,25 @@ final class BlockedGets {
      * returns is pending, the thread stays blocked until the loop settles it, unless another thread interrupts it (an
      * interrupt racing with this call is not seen, as a post racing with deadlock detection is not). An interrupt sent
      * by the thread holding the loop is seen: a thread it interrupted counts as blocked only once it waits again
-     * (having swallowed the interrupt).
+     * (having swallowed the interrupt). A thread waiting for a {@link ThreadsafeSubmission} waits for its task, once
+     * the loop has made it (before, the loop has the submission's callback to run: it is not idle).
      */
     Future<?> waitsForever(Thread thread) {
         if (thread.isInterrupted()) {
             return null;
         }
-        Future<?> f = waitingForever.get(thread);
+        Object w = waitingForever.get(thread);
+        Future<?> f = w instanceof ThreadsafeSubmission<?> s ? s.pendingTask() : (Future<?>) w;
         return f == null || f.isDone() ? null : f;
     }
 
+    /** Whether {@code thread} waits for a {@link ThreadsafeSubmission} rather than a future (for reports). */
+    boolean waitsForSubmission(Thread thread) {
+        return waitingForever.get(thread) instanceof ThreadsafeSubmission<?>;
+    }
+
     /** Takes back a waiter registered with {@link #add}, once its thread stops waiting (for whatever reason). */
-    void remove(Future<?> f, Waiter waiter) {
+    void remove(Object f, Waiter waiter) {
         waiters.computeIfPresent(f, (k, list) -> {
             list.remove(waiter);
             return list.isEmpty() ? null : list;
@@ -131,13 +140,13 @@ final class BlockedGets {
         if (count == 0) {
             return;
         }
-        for (Future<?> f : waiters.keySet()) {
+        for (Object f : waiters.keySet()) {
             release(f);
         }
     }
 
-    /** Called once {@code f} is no longer pending: releases every thread blocked on it. */
-    void release(Future<?> f) {
+    /** Called once {@code f} (a future or a submission) is no longer pending: releases every thread blocked on it. */
+    void release(Object f) {
         if (count == 0) {
             return;
         }

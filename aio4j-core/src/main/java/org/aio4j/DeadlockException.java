@@ -8,7 +8,8 @@ import java.util.List;
  * counterpart: it hangs.
  *
  * <p>The message is the wait-for graph: each pending task, what it waits on and the line where it waits, and, in
- * debug mode, the line that created it.
+ * debug mode, the line that created it; beyond the first thousand tasks (in creation order) it only counts them, and
+ * {@link #tasks()} has them all.
  */
 public final class DeadlockException extends IllegalStateException {
 

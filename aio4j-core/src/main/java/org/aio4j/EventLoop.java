@@ -49,8 +49,9 @@ import java.util.function.Consumer;
  * particular order: eight {@code call_at()} for one time, set a to h, ran g f e d h c b a in CPython 3.13).
  * A loop built with {@link Builder#virtualTime()} has a virtual clock that jumps to the next timer as soon as nothing
  * is ready and no offloaded work is in flight, so {@code sleep(5)} takes no real time. An offloaded call blocked in
- * {@link Future#get()} on a pending future of this loop does not hold the clock: it waits for the loop, which alone
- * can settle that future. Nor does a call that cannot start before such a call ends (see {@link #runInExecutor}).
+ * {@link Future#get()} on a pending future of this loop (or in {@code get()} of what {@link #runCoroutineThreadsafe}
+ * returned) does not hold the clock: it waits for the loop, which alone can settle that future. Nor does a call that
+ * cannot start before such a call ends (see {@link #runInExecutor}).
  *
  * <p>Timers are due at loop times up to 2<sup>63</sup>&nbsp;&minus;&nbsp;2&nbsp;ns, about 292 years: one further away
  * ({@code callLater(Duration.ofDays(365 * 300), cb)}, {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))},
@@ -773,7 +774,10 @@ public final class EventLoop implements AutoCloseable {
      * waits for the result, with {@code get()}; a task of this loop calls {@link #createTask} instead, since
      * blocking in {@code get()} on its own loop's thread would stop the loop. A loop that has no task left waiting
      * for such work is stopped by nothing: run it with {@link #runForever()} (or announce the work with
-     * {@link #expectExternal()}), as asyncio's loop in a background thread is.
+     * {@link #expectExternal()}), as asyncio's loop in a background thread is. An offloaded call ({@link #runInExecutor},
+     * {@link Aio#toThread}) blocked in the future's untimed {@code get()} or {@code join()} waits for the loop, as one
+     * blocked in {@link Future#get()} on a future of the loop does (see {@link #runInExecutor}): a virtual clock jumps
+     * while it waits, and a task that nothing can end makes it part of a {@link DeadlockException}.
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
@@ -905,8 +909,9 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * The loop's time in seconds: asyncio's {@code time()}. While the loop runs, the time at which the current
-     * iteration began (see the class comment); otherwise the clock's current reading. Safe from any thread.
+     * The loop's time in seconds: asyncio's {@code time()}. On the thread holding the running loop (its tasks and
+     * callbacks), the time at which the current iteration began (see the class comment); otherwise, another thread
+     * included, the clock's current reading. Safe from any thread.
      *
      * @return the loop time in seconds
      */
@@ -1348,7 +1353,9 @@ public final class EventLoop implements AutoCloseable {
      * Wraps a {@link CompletionStage} (a {@link java.util.concurrent.CompletableFuture}, an HTTP client response,
      * ...) in a future of this loop: asyncio's {@code wrap_future()}. The stage completes the future through
      * {@link #callSoonThreadsafe}; awaiting the future never blocks the loop. Cancelling the future cancels the
-     * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes.
+     * stage if it supports {@code toCompletableFuture().cancel}. The stage counts as in flight until it completes,
+     * except a future that {@link #runCoroutineThreadsafe} of this loop returned: once the loop has made its task, only
+     * the loop can end it, so it does not hold a virtual clock, and a task that nothing can end is a deadlock.
      *
      * @param <T>   the type of the stage's value
      * @param stage the stage to follow

@@ -77,14 +77,17 @@ final class InFlight {
         var out = new ArrayList<String>();
         for (Wait w : classify(false)) {
             if (w.future() != null) {
-                out.add(w.op() + " is blocked in Future.get() on " + w.future() + blockedAt((Offload<?>) w.op())
+                Thread runner = ((Offload<?>) w.op()).runningThread();
+                out.add(w.op() + " is blocked in " + (runner != null && loop.blockedGets.waitsForSubmission(runner)
+                        ? "get() on the result of runCoroutineThreadsafe, " : "Future.get() on ") + w.future()
+                        + blockedAt((Offload<?>) w.op())
                         + (reportedAtClose ? ": the call is released with an IllegalStateException" : ""));
                 if (reportedAtClose) {
                     ((Offload<?>) w.op()).markReleaseReported();
                 }
             } else if (w.loopIo()) {
                 if (!reportedAtClose) { // the close closes the connection: nothing to release
-                    out.add(w.op() + ", whose other end is a connection of this loop with nothing on its way");
+                    out.add(w.op() + ((LoopIo) w.op()).whyItWaitsForTheLoop());
                 }
             } else if (w.pool() != null && (!reportedAtClose || ((Offload<?>) w.op()).dropIfNotStarted())) {
                 out.add(w.op() + " waits for a thread of " + w.pool() + ", whose " + w.threads()
@@ -142,13 +145,19 @@ final class InFlight {
     }
 
     /**
-     * I/O in flight that may find, when the loop looks, that only the loop's own work can end it: a read from a
-     * connection whose other end is a connection of the same loop with nothing on its way.
+     * Work in flight that may find, when the loop looks, that only the loop's own work can end it: a read from a
+     * connection whose other end is a connection of the same loop with nothing on its way; a wrapped
+     * {@code runCoroutineThreadsafe} future of this loop, whose task the loop has made.
      */
     interface LoopIo {
 
         /** On the loop: whether only what the loop's tasks do can end this wait now. */
         boolean waitsForTheLoop();
+
+        /** What a deadlock report adds to the op's name, while it waits for the loop: why only the loop can end it. */
+        default String whyItWaitsForTheLoop() {
+            return ", whose other end is a connection of this loop with nothing on its way";
+        }
     }
 
     /**

@@ -278,8 +278,17 @@ final class Offload<T> implements Runnable {
             t = runner;
             done = ended;
         }
-        return "offloaded call " + CallbackName.of(call)
-                + (t != null ? " running on " + t : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
+        return "offloaded call " + CallbackName.of(call) + (t != null ? " running on " + threadName(t)
+                : done ? " (ended, outcome not taken by the loop yet)" : " (queued)");
+    }
+
+    /**
+     * {@code t} as its {@code toString()} shows it, but for a virtual thread without the state and carrier it adds
+     * ({@code /runnable@ForkJoinPool-1-worker-1}, {@code /waiting}), which change from one look to the next: a report
+     * names the call the same way wherever it shows it.
+     */
+    private static String threadName(Thread t) {
+        return t.isVirtual() ? "VirtualThread[#" + t.threadId() + "," + t.getName() + "]" : t.toString();
     }
 
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */
@@ -289,12 +298,18 @@ final class Offload<T> implements Runnable {
             settleFrom(future, cf);
             return future;
         }
-        Object op = new Object() {
-            @Override
-            public String toString() {
-                return "CompletionStage " + stage;
-            }
-        };
+        Object op;
+        if (stage instanceof ThreadsafeSubmission<T> own && own.loop() == loop) {
+            op = ownSubmission(own);
+            future.owner = op; // wait-for graphs and dumps name the task it follows
+        } else {
+            op = new Object() {
+                @Override
+                public String toString() {
+                    return "CompletionStage " + stage;
+                }
+            };
+        }
         loop.addInFlight(op);
         stage.whenComplete((value, error) -> loop.post(new Handle((Runnable) () -> {
             loop.removeInFlight(op);
@@ -323,6 +338,32 @@ final class Offload<T> implements Runnable {
             }
         });
         return future;
+    }
+
+    /**
+     * What a wrapped {@link EventLoop#runCoroutineThreadsafe} future of the same loop counts as in flight: once the
+     * loop has made its task, only the loop can end it (the task, or a cancel of the future from another thread,
+     * which is posted), so it must neither hold a virtual clock nor hide a deadlock.
+     */
+    private static InFlight.LoopIo ownSubmission(ThreadsafeSubmission<?> submission) {
+        return new InFlight.LoopIo() {
+            @Override
+            public boolean waitsForTheLoop() {
+                Future<?> task = submission.pendingTask();
+                return task != null && !task.isDone(); // done: the callback settling the submission is queued
+            }
+
+            @Override
+            public String whyItWaitsForTheLoop() {
+                return ", which only that task of this loop can end";
+            }
+
+            @Override
+            public String toString() {
+                Future<?> task = submission.pendingTask(); // from another thread (a dump): a best-effort look
+                return "CompletionStage of runCoroutineThreadsafe, " + (task != null ? task : "its task not made yet");
+            }
+        };
     }
 
     /** Whether {@code cf} is done; false if it will not say (a {@code minimalCompletionStage()} refuses isDone()). */

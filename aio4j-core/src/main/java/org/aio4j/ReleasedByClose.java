@@ -10,11 +10,11 @@ final class ReleasedByClose extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     /**
-     * @param pending the future the thread waits for
+     * @param pending the future the thread waits for (or the {@link ThreadsafeSubmission})
      * @param waited whether the thread had started waiting when the close released it (else it found the loop
      *        closed just after it registered as waiting, which the close may have seen and reported all the same)
      */
-    ReleasedByClose(Future<?> pending, boolean waited) {
+    ReleasedByClose(Object pending, boolean waited) {
         super((waited ? "Event loop closed while a thread waited" : "Event loop is closed")
                 + ": nothing can complete " + pending);
     }

@@ -1,6 +1,7 @@
 package org.aio4j;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A coroutine submitted to a loop from another thread ({@link EventLoop#runCoroutineThreadsafe}): the
@@ -11,6 +12,12 @@ import java.util.concurrent.CompletableFuture;
  * before that callback has run means no task is made at all, and one after it is passed on to the task by another
  * posted callback (which the loop runs after the first: callbacks posted from any threads run in the order they were
  * posted). Cancelling the task, from the loop, cancels this future.
+ *
+ * <p>A thread blocked in the untimed {@link #get()} or {@link #join()} waits for the loop alone once the task exists,
+ * as one blocked in {@link Future#get()} on a future of the loop does: it is registered with the loop's
+ * {@link BlockedGets}, so that an offloaded call blocked so (asyncio's {@code run_coroutine_threadsafe(coro,
+ * loop).result()} in a {@code to_thread} call) lets a virtual clock jump and, when nothing can end the task, is part
+ * of a deadlock rather than a call in flight for ever.
  */
 final class ThreadsafeSubmission<T> extends CompletableFuture<T> {
 
@@ -20,6 +27,68 @@ final class ThreadsafeSubmission<T> extends CompletableFuture<T> {
 
     private ThreadsafeSubmission(EventLoop loop) {
         this.loop = loop;
+        // Every way of settling it (the loop's, a cancel from any thread, complete() by anyone) releases its waiters,
+        // after it is done: a waiter registers, then reads isDone() (see BlockedGets).
+        whenComplete((value, error) -> loop.blockedGets.release(this));
+    }
+
+    /** The loop the coroutine was submitted to. */
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** The task, if the loop has made it and this submission is still pending; on the loop's thread only. */
+    Future<T> pendingTask() {
+        return isDone() ? null : task;
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        if (waitForTheLoop()) {
+            Thread.interrupted(); // cleared once the waiter is taken back (see BlockedGets.Waiter)
+            throw new InterruptedException();
+        }
+        return super.get();
+    }
+
+    @Override
+    public T join() {
+        waitForTheLoop(); // interrupted: join() goes on waiting, uninterruptibly, the interrupt status kept
+        return super.join();
+    }
+
+    /**
+     * Blocks a thread outside the loop until this is done, registered as waiting for the loop (see the class
+     * comment); returns true if it stopped because the thread is interrupted (its status still set), false once done,
+     * or at once if it cannot wait so (the thread holds the loop, or is interrupted already: it then waits as any
+     * thread waits for a {@code CompletableFuture}).
+     *
+     * @throws ReleasedByClose if the loop is closed and this is still pending: nothing can complete it
+     */
+    private boolean waitForTheLoop() {
+        if (isDone() || loop.holderThread == Thread.currentThread() || Thread.currentThread().isInterrupted()) {
+            return false;
+        }
+        var waiter = new BlockedGets.Waiter();
+        loop.blockedGets.addUntimed(this, waiter);
+        loop.recheckWhenIdle();
+        try {
+            if (isDone()) {
+                return false;
+            }
+            if (loop.isClosed()) {
+                throw new ReleasedByClose(this, false);
+            }
+            if (waiter.await(Long.MAX_VALUE)) {
+                return true;
+            }
+            if (!isDone() && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
+                throw new ReleasedByClose(this, true);
+            }
+            return false;
+        } finally {
+            loop.blockedGets.removeUntimed(this, waiter);
+        }
     }
 
     static <T> CompletableFuture<T> submit(EventLoop loop, Coroutine<T> coroutine) {

@@ -9,6 +9,12 @@ final class WaitGraph {
     /** How many of the futures a gather or TaskGroup waits on a line names. */
     private static final int MAX_NAMED = 10;
 
+    /**
+     * How many pending tasks a deadlock report lists, in creation order: each line walks the task's stack, and a
+     * report of every one of a million tasks would take minutes and a hundred megabytes.
+     */
+    static final int MAX_REPORTED_TASKS = 1000;
+
     private WaitGraph() {
     }
 
@@ -28,12 +34,16 @@ final class WaitGraph {
             out.append("\nNo task is pending: nothing will complete the future.");
         } else {
             out.append("\nPending tasks and what they wait on:");
-            for (Task<?> t : tasks) {
+            for (Task<?> t : tasks.subList(0, Math.min(tasks.size(), MAX_REPORTED_TASKS))) {
                 out.append("\n  ").append(line(t));
                 StackTraceElement[] site = t.site(); // recorded in debug mode, as asyncio's reprs say "created at"
                 if (site != null && site.length > 0) {
                     out.append("\n      created at ").append(site[0]);
                 }
+            }
+            if (tasks.size() > MAX_REPORTED_TASKS) {
+                out.append("\n  ... and ").append(tasks.size() - MAX_REPORTED_TASKS)
+                        .append(" more pending tasks, not shown (DeadlockException.tasks() has them all)");
             }
         }
         out.append("\nIf another thread will complete one of these with callSoonThreadsafe, announce it with")
