@@ -9,8 +9,9 @@ package org.aio4j;
  *
  * <pre>{@code
  * try (var shield = CancelShield.enter()) {
- *     connection.close().await();          // runs to the end even if the task is cancelled meanwhile
- * }                                        // ... which is then raised at the task's next suspension point
+ *     Aio.toThread(() -> { connection.close(); return null; });  // a JDBC connection: closed even if the task
+ * }                                                              // is cancelled meanwhile, which is then raised
+ *                                                                // at the task's next suspension point
  * }</pre>
  *
  * <p>While a shield is open, an interruption of its task (a {@link Task#cancel cancellation}, the expiry of a

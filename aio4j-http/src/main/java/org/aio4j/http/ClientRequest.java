@@ -131,11 +131,21 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code name} is not an HTTP token, or is {@code Content-Length} or
      *                                  {@code Transfer-Encoding}, or {@code value} has a control character or a
      *                                  character that is not ASCII (the JDK client would send it as {@code ?},
-     *                                  Vert.x as ISO-8859-1, aiohttp as UTF-8: encode it first)
+     *                                  Vert.x as ISO-8859-1, aiohttp as UTF-8: encode it first), or {@code name} is
+     *                                  {@code Authorization} and the request has one already (credentials in its
+     *                                  URL, {@link #withAuth}, an earlier {@code Authorization}: aiohttp's "Cannot
+     *                                  combine AUTHORIZATION header with AUTH argument or credentials encoded in
+     *                                  URL")
      * @throws NullPointerException     if {@code name} or {@code value} is null
      */
     public ClientRequest withHeader(String name, String value) {
         checkHeader(name, value);
+        if (name.equalsIgnoreCase("Authorization") && hasHeader(headers, "Authorization")) {
+            // two Authorization fields: the transports sent both, the credentials of the URL or withAuth and these
+            throw new IllegalArgumentException("cannot add an Authorization header to " + method + " " + uri
+                    + ", which has one already (from credentials in its URL, withAuth or withHeader): give the"
+                    + " credentials once");
+        }
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
         return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects);

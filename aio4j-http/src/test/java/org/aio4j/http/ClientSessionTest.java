@@ -496,7 +496,7 @@ class ClientSessionTest {
     /**
      * aiohttp's strip_auth_from_url: credentials in a URL go as a Basic Authorization header, percent-decoded, and
      * never in the URL sent (nor in a message); a user without ':' has an empty password. With an Authorization
-     * header of the request's own they are refused, as aiohttp refuses to combine them.
+     * header of the request's own they are refused, in either order, as aiohttp refuses to combine them.
      */
     @Test
     void credentialsInTheUrlBecomeTheAuthorizationHeader() throws Exception {
@@ -521,6 +521,17 @@ class ClientSessionTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cannot combine an Authorization header with credentials in the URL http://x.test/: give"
                         + " the credentials once");
+        // the other order: an Authorization header added to a request that has credentials already was sent along
+        // with them, two Authorization fields
+        assertThatThrownBy(() -> ClientRequest.get("http://alice:secret@x.test/").withHeader("Authorization", "Bearer t"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot add an Authorization header to GET http://x.test/, which has one already (from"
+                        + " credentials in its URL, withAuth or withHeader): give the credentials once");
+        assertThatThrownBy(() -> ClientRequest.get("http://x.test/").withAuth(new BasicAuth("b", "c"))
+                .withHeader("authorization", "Bearer t"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot add an Authorization header to GET http://x.test/, which has one")
+                .hasMessageNotContaining("Bearer");
     }
 
     /**
