@@ -104,8 +104,23 @@ final class Hops {
         }
     }
 
-    /** The exchange of {@link #hop} has ended: the outcome, or the next hop. */
+    /**
+     * The exchange of {@link #hop} has ended: the outcome, or the next hop. A failure of the session's own code on the
+     * way (a bug, a jar that throws) fails the outcome, rather than leave the caller waiting for its timeout while
+     * the loop reports it.
+     */
     private void arrived(Future<ClientResponse> f) {
+        try {
+            settle(f);
+        } catch (RuntimeException e) {
+            if (outcome.isDone()) {
+                throw e;
+            }
+            outcome.setException(e);
+        }
+    }
+
+    private void settle(Future<ClientResponse> f) {
         inFlight = null;
         exchange = null;
         if (outcome.isDone()) { // cancelled meanwhile: what the hop ended with is dropped on purpose
@@ -183,8 +198,9 @@ final class Hops {
      * are not sent (aiohttp drops the first only), but from http to https on the same host and default ports, which
      * aiohttp counts as the same origin upgraded; the jar's cookies go with every hop, by its URL.
      *
-     * @throws ProtocolException if the {@code Location} is no URI, or leads to a URL without a host name or with a
-     *                           port out of range (a malformed response, as the transports report one)
+     * @throws ProtocolException if the {@code Location} is no URI, or leads to a URL without a host name, with a
+     *                           port out of range or with credentials that cannot be sent (a malformed response, as
+     *                           the transports report one)
      * @throws ClientException   if it leads to a URL that is not http or https (aiohttp's
      *                           {@code NonHttpUrlRedirectClientError})
      */
@@ -238,7 +254,12 @@ final class Hops {
             }
             left = Duration.ofNanos(nanos);
         }
-        return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects());
+        try {
+            return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects());
+        } catch (IllegalArgumentException e) { // the Location's credentials: its URL was checked above
+            URI shown = next.getRawUserInfo() != null ? BasicAuth.withoutUserInfo(next) : next;
+            throw protocolError("redirect to " + shown + ", whose credentials cannot be sent: " + e.getMessage(), e);
+        }
     }
 
     /**

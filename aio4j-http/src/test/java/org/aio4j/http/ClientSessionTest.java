@@ -602,6 +602,49 @@ class ClientSessionTest {
                         "http://y.test/d z:zz", "http://y.test/e w:ww");
     }
 
+    /**
+     * A Location whose credentials cannot be sent (a login with a character ISO-8859-1 cannot encode) fails the
+     * request at once as a malformed response: the refusal, thrown in the redirect's done callback, left the request
+     * waiting for its timeout.
+     */
+    @Test
+    void aLocationWithCredentialsThatCannotBeSentFailsTheRequestAtOnce() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> {
+            if (s.request().uri().getPath().equals("/a")) {
+                s.redirect("http://%E2%82%AC:x@x.test/b");
+            } else {
+                s.respond(200, "");
+            }
+        };
+        try (var session = ClientSession.builder().transport(transport, true).timeout(Duration.ofMinutes(10))
+                .build()) {
+            assertThatThrownBy(() -> Loops.run(() -> session.get("http://x.test/a")))
+                    .isInstanceOf(ClientConnectionException.class)
+                    .hasMessageContaining("redirect to http://x.test/b, whose credentials cannot be sent")
+                    .hasMessageNotContaining("%E2%82%AC");
+        }
+        assertThat(transport.sent()).hasSize(1);
+    }
+
+    /**
+     * A transport's response that the session's own code cannot handle (here a redirect whose URL is relative, which
+     * no URL resolves against) fails the request with what the session threw, at once: thrown in the redirect's done
+     * callback, it went to the loop's exception handler and left the request waiting for its timeout.
+     */
+    @Test
+    void aResponseTheSessionCannotHandleFailsTheRequestAtOnce() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.future().complete(new ClientResponse("GET", java.net.URI.create("/relative"), 302,
+                java.util.Map.of("Location", List.of("/next")), new byte[0]));
+        try (var session = ClientSession.builder().transport(transport, true).timeout(Duration.ofMinutes(10))
+                .build()) {
+            assertThatThrownBy(() -> Loops.run(() -> session.get("http://x.test/a")))
+                    .isInstanceOf(ClientException.class);
+        }
+        assertThat(transport.sent()).hasSize(1);
+    }
+
     @Test
     void basicAuthChecksItsCredentialsAndHidesThePassword() {
         // RFC 7617's example
