@@ -75,8 +75,14 @@ public record BenchRun(String date, Options options, MachineInfo machine, List<S
                 / figure(mine.get(), cold, clock).getAsLong());
     }
 
-    /** The cold or the warm median of {@code m} by {@code clock}. */
+    /**
+     * The cold or the warm median of {@code m} by {@code clock}; none if {@code m} failed, though some of its processes
+     * may have run well (good cold processes before a warm one that crashed): a failed peer is not compared.
+     */
     public static OptionalLong figure(Measurement m, boolean cold, Clock clock) {
+        if (m.error() != null) {
+            return OptionalLong.empty();
+        }
         return cold ? m.cold(clock) : m.warm(clock);
     }
 }
