@@ -186,10 +186,15 @@ public final class Harness {
         replace(md, MarkdownReport.render(run, previous));
     }
 
+    /** Replaces {@code file} by one holding {@code text}, with the permissions it had (if new, the umask's). */
     private static void replace(Path file, String text) throws IOException {
-        Path next = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile, whose files are private (rw-------): the report is there to be read.
+        Path next = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.writeString(next, text, StandardCharsets.UTF_8);
+            if (Files.exists(file) && Files.getFileStore(next).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(next, Files.getPosixFilePermissions(file));
+            }
             Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(next); // only if the move did not happen

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -89,6 +90,17 @@ class HarnessTest {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("benchmarks.md",
                     "benchmarks.json");
         }
+    }
+
+    /** A report replaced by a temporary file must not become private (rw-------) as temporary files are. */
+    @Test
+    void theReplacedResultsKeepTheirPermissions(@TempDir Path dir) throws Exception {
+        BenchRun run = emptyRun(dir);
+        Harness.write(run, dir);
+        Path md = dir.resolve("benchmarks.md");
+        Files.setPosixFilePermissions(md, PosixFilePermissions.fromString("rw-rw-r--"));
+        Harness.write(run, dir);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(md))).isEqualTo("rw-rw-r--");
     }
 
     /**
