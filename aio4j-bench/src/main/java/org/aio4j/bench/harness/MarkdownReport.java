@@ -279,17 +279,24 @@ final class MarkdownReport {
     }
 
     /**
-     * A ratio, cut (not rounded) to a whole number from 10 up and to one decimal below, so that it reads as at least
-     * a target exactly when it is: 14.96 is {@code 14×}, not the {@code 15×} a target of 15× is not met by.
+     * A ratio, rounded to a whole number from 10 up and to one decimal below, but never up to a whole number it is
+     * under, which it then shows with one more decimal, cut: a target (a whole number of times) reads as reached
+     * exactly when it is. 14.6 is {@code 14.6×}, not the {@code 15×} a target of 15× is not met by; 9.96 is
+     * {@code 9.96×}; 3.15 is {@code 3.2×}.
      */
     static String times(OptionalDouble x) {
         if (x.isEmpty() || !Double.isFinite(x.getAsDouble())) {
             return "–";
         }
         double v = x.getAsDouble();
-        // The shortest decimal of v (2.3, not the 2.2999... the double is), then cut.
-        var cut = java.math.BigDecimal.valueOf(v).setScale(v >= 10 ? 0 : 1, java.math.RoundingMode.FLOOR);
-        return cut.toPlainString() + "×";
+        var exact = java.math.BigDecimal.valueOf(v); // the shortest decimal of v: 2.3, not the 2.2999... it is
+        int places = v >= 10 ? 0 : 1;
+        var shown = exact.setScale(places, java.math.RoundingMode.HALF_UP);
+        if (shown.setScale(0, java.math.RoundingMode.FLOOR)
+                .compareTo(exact.setScale(0, java.math.RoundingMode.FLOOR)) > 0) {
+            shown = exact.setScale(places + 1, java.math.RoundingMode.FLOOR);
+        }
+        return shown.toPlainString() + "×";
     }
 
     /**

@@ -126,8 +126,8 @@ class ReportTest {
 
     /**
      * A ratio just under a target was rounded up to it: 14.6× printed "15×" next to "met? no" for the queue target of
-     * ≥ 15×, and 9.96× printed "10.0×" next to "no" for ≥ 10×. A shown ratio is cut, not rounded, so that it reads as
-     * at least the target exactly when the target is met.
+     * ≥ 15×, and 9.96× printed "10.0×" next to "no" for ≥ 10×. A ratio is not rounded up to a whole number (a target
+     * is one), so that it reads as at least the target exactly when the target is met.
      */
     @Test
     void aRatioJustUnderItsTargetIsNotShownAsTheTarget() {
@@ -138,11 +138,16 @@ class ReportTest {
                 measured(Workload.SWITCH, "aio4j", List.of(100 * ms), 1024, List.of(0L, 100 * ms)),
                 measured(Workload.SWITCH, "cpython", List.of(100 * ms), 1024, List.of(0L, 996 * ms))));
         String md = MarkdownReport.render(r, null);
-        assertThat(summaryRow(md, Workload.QUEUE).subList(4, 6)).containsExactly("14×", "**no**");
-        assertThat(summaryRow(md, Workload.SWITCH).subList(4, 6)).containsExactly("9.9×", "**no**");
+        assertThat(summaryRow(md, Workload.QUEUE).subList(4, 6)).containsExactly("14.6×", "**no**");
+        assertThat(summaryRow(md, Workload.SWITCH).subList(4, 6)).containsExactly("9.96×", "**no**");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(15.0))).isEqualTo("15×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(10.0))).isEqualTo("10×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(2.3))).isEqualTo("2.3×"); // 2.2999... as a double
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(3.153))).isEqualTo("3.2×"); // rounded, as before
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(12.4))).isEqualTo("12×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(14.96))).isEqualTo("14.9×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(9.999))).isEqualTo("9.99×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.998))).isEqualTo("0.99×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(Double.POSITIVE_INFINITY))).isEqualTo("–");
     }
 
