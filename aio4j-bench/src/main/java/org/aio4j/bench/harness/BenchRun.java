@@ -39,13 +39,29 @@ public record BenchRun(String date, Options options, MachineInfo machine, List<S
     /**
      * The CPython measurement that aio4j is compared with on {@code workload}: the fastest of the CPython asyncio
      * builds that ran it (by the cold or warm figures of {@code clock}), so that no target is met against a slow
-     * build.
+     * build; none if one of them failed (see {@link #failedReferences}), whose figure might have been the fastest.
      */
     public Optional<Measurement> reference(Workload workload, boolean cold, Clock clock) {
+        if (!failedReferences(workload).isEmpty()) {
+            return Optional.empty(); // the fastest build is not known: no ratio against a slower one
+        }
         return measurements.stream()
-                .filter(m -> m.workload() == workload && peer(m.peer()).map(Peer::isReference).orElse(false))
+                .filter(m -> m.workload() == workload && isReference(m))
                 .filter(m -> figure(m, cold, clock).isPresent())
                 .min(Comparator.comparingLong(m -> figure(m, cold, clock).getAsLong()));
+    }
+
+    /**
+     * The CPython asyncio builds whose measurement of {@code workload} failed (crashed, timed out, answered wrong):
+     * while there is one, there is no {@link #reference}.
+     */
+    public List<String> failedReferences(Workload workload) {
+        return measurements.stream().filter(m -> m.workload() == workload && isReference(m) && m.error() != null)
+                .map(Measurement::peer).toList();
+    }
+
+    private boolean isReference(Measurement m) {
+        return peer(m.peer()).map(Peer::isReference).orElse(false);
     }
 
     /** How many times faster {@code peer} ran {@code workload} than the {@link #reference} CPython. */
@@ -59,8 +75,14 @@ public record BenchRun(String date, Options options, MachineInfo machine, List<S
                 / figure(mine.get(), cold, clock).getAsLong());
     }
 
-    /** The cold or the warm median of {@code m} by {@code clock}. */
+    /**
+     * The cold or the warm median of {@code m} by {@code clock}; none if {@code m} failed, though some of its processes
+     * may have run well (good cold processes before a warm one that crashed): a failed peer is not compared.
+     */
     public static OptionalLong figure(Measurement m, boolean cold, Clock clock) {
+        if (m.error() != null) {
+            return OptionalLong.empty();
+        }
         return cold ? m.cold(clock) : m.warm(clock);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -111,7 +112,9 @@ public final class Harness {
     /**
      * Why the results cannot be written to {@code out}, or {@code null} if they can: the directory and what is missing
      * above it are created, {@code benchmarks.json} and {@code benchmarks.md} opened for writing there (which finds
-     * also what permissions do not show, such as a read-only file system), and what did not exist deleted again.
+     * also what permissions do not show, such as a read-only file system), and what did not exist deleted again. A
+     * {@code benchmarks.md} there without the {@link MarkdownReport#NOTES_MARKER} line is refused too: the text below
+     * that line is what a new report keeps of the old one, and without it all of it would be lost.
      */
     static String cannotWrite(Path out) {
         List<Path> created = new ArrayList<>(); // deepest first
@@ -125,6 +128,11 @@ public final class Harness {
                 at = out.resolve(name);
                 if (Files.exists(at)) {
                     Files.newOutputStream(at, StandardOpenOption.APPEND).close(); // changes nothing
+                    if (name.equals("benchmarks.md") && lacksNotesMarker(at)) {
+                        return "cannot write the results to '" + out + "': its benchmarks.md has no line '"
+                                + MarkdownReport.NOTES_MARKER + "', so the text written by hand in it would be lost;"
+                                + " put that line above the notes, or move the file away";
+                    }
                 } else {
                     Files.delete(Files.createFile(at));
                 }
@@ -144,6 +152,11 @@ public final class Harness {
         }
     }
 
+    private static boolean lacksNotesMarker(Path md) throws IOException {
+        String text = Files.readString(md, StandardCharsets.UTF_8);
+        return !text.isBlank() && !text.contains(MarkdownReport.NOTES_MARKER);
+    }
+
     /** What the system said ("Permission denied"), not the exception's class and path. */
     private static String reason(IOException e) {
         return switch (e) {
@@ -157,11 +170,35 @@ public final class Harness {
 
     /** Writes the results so far: after each workload, so that an interrupted run keeps what it measured. */
     private void write(BenchRun run) throws IOException {
-        Files.createDirectories(options.out());
-        Files.writeString(options.out().resolve("benchmarks.json"), ResultsJson.write(run), StandardCharsets.UTF_8);
-        Path md = options.out().resolve("benchmarks.md");
+        write(run, options.out());
+    }
+
+    /**
+     * Writes {@code benchmarks.json} and {@code benchmarks.md} of {@code run} to {@code out}, each one whole to a new
+     * file beside the old one, then moved over it: a run killed or a disk filled meanwhile leaves the last files as
+     * they were (the hand-written notes of the report with them), never one cut short.
+     */
+    static void write(BenchRun run, Path out) throws IOException {
+        Files.createDirectories(out);
+        replace(out.resolve("benchmarks.json"), ResultsJson.write(run));
+        Path md = out.resolve("benchmarks.md");
         String previous = Files.exists(md) ? Files.readString(md, StandardCharsets.UTF_8) : null;
-        Files.writeString(md, MarkdownReport.render(run, previous), StandardCharsets.UTF_8);
+        replace(md, MarkdownReport.render(run, previous));
+    }
+
+    /** Replaces {@code file} by one holding {@code text}, with the permissions it had (if new, the umask's). */
+    private static void replace(Path file, String text) throws IOException {
+        // Not Files.createTempFile, whose files are private (rw-------): the report is there to be read.
+        Path next = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.writeString(next, text, StandardCharsets.UTF_8);
+            if (Files.exists(file) && Files.getFileStore(next).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(next, Files.getPosixFilePermissions(file));
+            }
+            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(next); // only if the move did not happen
+        }
     }
 
     private BenchRun run(List<Peer> peers) throws IOException {

@@ -71,7 +71,8 @@ final class MarkdownReport {
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
                 + " the cold processes (`/usr/bin/time -f %M`), runtime included.");
         line("- **× CPython** = the fastest CPython 3.11 asyncio build's time divided by the peer's (higher is"
-                + " better); the targets compare aio4j with that build, by elapsed time. **CPU** figures are the CPU"
+                + " better; none while a CPython build failed on the workload, whose time might have been the"
+                + " fastest); the targets compare aio4j with that build, by elapsed time. **CPU** figures are the CPU"
                 + " time of the whole process during the run (all threads: for a JVM also the JIT compiler's and the"
                 + " GC's; a peer that runs on two cores can use more CPU than elapsed time), read to the nanosecond"
                 + " (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)` in a JVM peer, `time.process_time_ns()` in a Python"
@@ -96,7 +97,10 @@ final class MarkdownReport {
             Optional<Measurement> ref = run.reference(w, t.cold(), Clock.WALL);
             OptionalDouble speedup = run.speedup(w, Peer.AIO4J, t.cold(), Clock.WALL);
             long rss = aio.flatMap(m -> boxed(m.coldPeakRssKiB())).orElse(-1L);
-            String verdict = speedup.isEmpty() ? "not measured"
+            String failedReference = String.join(", ", run.failedReferences(w));
+            String verdict = aio.isPresent() && aio.get().error() != null ? "**no**: aio4j failed"
+                    : !failedReference.isEmpty() ? "no verdict: " + failedReference + " failed"
+                    : speedup.isEmpty() ? "not measured"
                     : t.isMet(speedup.getAsDouble(), rss) ? "**yes**" : "**no**";
             line("| " + w.id() + " | " + t.text() + " | " + aio.map(m -> headline(m, t)).orElse("–") + " | "
                     + ref.map(m -> headline(m, t)).orElse("–") + " | " + times(speedup) + " | " + verdict + " | "
@@ -265,21 +269,44 @@ final class MarkdownReport {
         return s.isPresent() ? String.format(Locale.ROOT, "%.2f s", s.getAsDouble()) : "–";
     }
 
+    /**
+     * A size in KiB as whole MiB, rounded down, as the targets' limits are judged: 1,048,184 KiB, under 1 GiB, is
+     * {@code 1,023 MiB}, not {@code 1,024 MiB}.
+     */
     static String mib(OptionalLong kib) {
         return kib.isPresent() && kib.getAsLong() >= 0
-                ? String.format(Locale.ROOT, "%,d MiB", Math.round(kib.getAsLong() / 1024.0)) : "–";
+                ? String.format(Locale.ROOT, "%,d MiB", kib.getAsLong() / 1024) : "–";
     }
 
+    /**
+     * A ratio, rounded to a whole number from 10 up and to one decimal below, but never up to a whole number it is
+     * under, which it then shows with one more decimal, cut: a target (a whole number of times) reads as reached
+     * exactly when it is. 14.6 is {@code 14.6×}, not the {@code 15×} a target of 15× is not met by; 9.96 is
+     * {@code 9.96×}; 3.15 is {@code 3.2×}.
+     */
     static String times(OptionalDouble x) {
-        if (x.isEmpty()) {
+        if (x.isEmpty() || !Double.isFinite(x.getAsDouble())) {
             return "–";
         }
         double v = x.getAsDouble();
-        return String.format(Locale.ROOT, v >= 10 ? "%.0f×" : "%.1f×", v);
+        var exact = java.math.BigDecimal.valueOf(v); // the shortest decimal of v: 2.3, not the 2.2999... it is
+        int places = v >= 10 ? 0 : 1;
+        var shown = exact.setScale(places, java.math.RoundingMode.HALF_UP);
+        if (shown.setScale(0, java.math.RoundingMode.FLOOR)
+                .compareTo(exact.setScale(0, java.math.RoundingMode.FLOOR)) > 0) {
+            shown = exact.setScale(places + 1, java.math.RoundingMode.FLOOR);
+        }
+        return shown.toPlainString() + "×";
     }
 
-    /** A duration in the unit that fits it, three significant digits: {@code 850 ns}, {@code 3.51 µs}. */
+    /**
+     * A duration in the unit that fits it once rounded, three significant digits: {@code 850 ns}, {@code 3.51 µs},
+     * and 999.7 ns as {@code 1.00 µs}, not {@code 1000 ns}.
+     */
     static String duration(double nanos) {
+        if (Double.isFinite(nanos) && nanos > 0) {
+            nanos = new java.math.BigDecimal(nanos).round(new java.math.MathContext(3)).doubleValue();
+        }
         if (nanos < 1e3) {
             return sig(nanos) + " ns";
         }

@@ -109,6 +109,116 @@ class ReportTest {
         assertThat(md).contains("load average (1/5/15 min) before: 0.1 0.2 0.3");
     }
 
+    private static BenchRun runOf(String workloads, List<Measurement> measurements, Peer... extra) {
+        var peers = new java.util.ArrayList<>(List.of(peer("aio4j", false), peer("cpython", true),
+                peer("cpython-path", true)));
+        peers.addAll(List.of(extra));
+        Options options = Options.parse(List.of("--workloads", workloads, "--cold-runs", "1"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        return new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(), peers, measurements);
+    }
+
+    /** The summary row of {@code w}, cut into its cells. */
+    private static List<String> summaryRow(String md, Workload w) {
+        String row = md.lines().filter(l -> l.startsWith("| " + w.id() + " | ")).findFirst().orElseThrow();
+        return List.of(row.substring(2, row.length() - 2).split(" \\| "));
+    }
+
+    /**
+     * A ratio just under a target was rounded up to it: 14.6× printed "15×" next to "met? no" for the queue target of
+     * ≥ 15×, and 9.96× printed "10.0×" next to "no" for ≥ 10×. A ratio is not rounded up to a whole number (a target
+     * is one), so that it reads as at least the target exactly when the target is met.
+     */
+    @Test
+    void aRatioJustUnderItsTargetIsNotShownAsTheTarget() {
+        long ms = 1_000_000;
+        BenchRun r = runOf("queue,switch", List.of(
+                measured(Workload.QUEUE, "aio4j", List.of(100 * ms), 1024, List.of(0L, 10 * ms)),
+                measured(Workload.QUEUE, "cpython", List.of(100 * ms), 1024, List.of(0L, 146 * ms)),
+                measured(Workload.SWITCH, "aio4j", List.of(100 * ms), 1024, List.of(0L, 100 * ms)),
+                measured(Workload.SWITCH, "cpython", List.of(100 * ms), 1024, List.of(0L, 996 * ms))));
+        String md = MarkdownReport.render(r, null);
+        assertThat(summaryRow(md, Workload.QUEUE).subList(4, 6)).containsExactly("14.6×", "**no**");
+        assertThat(summaryRow(md, Workload.SWITCH).subList(4, 6)).containsExactly("9.96×", "**no**");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(15.0))).isEqualTo("15×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(10.0))).isEqualTo("10×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(2.3))).isEqualTo("2.3×"); // 2.2999... as a double
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(3.153))).isEqualTo("3.2×"); // rounded, as before
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(12.4))).isEqualTo("12×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(14.96))).isEqualTo("14.9×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(9.999))).isEqualTo("9.99×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.998))).isEqualTo("0.99×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(Double.POSITIVE_INFINITY))).isEqualTo("–");
+    }
+
+    /**
+     * A peak RSS under 1 GiB was rounded up to it: the report of 2026-11-28 shows aio4j's spawn-gather at "1,024 MiB"
+     * for 1,048,184 KiB, under the target's 1 GiB (1,048,576 KiB), which a reader takes as not under it. Exactly 1 GiB
+     * is not under 1 GiB.
+     */
+    @Test
+    void aPeakRssUnderOneGibIsNotShownAsOneGib() {
+        assertThat(MarkdownReport.mib(java.util.OptionalLong.of(1_048_184))).isEqualTo("1,023 MiB");
+        assertThat(MarkdownReport.mib(java.util.OptionalLong.of(GIB_KIB))).isEqualTo("1,024 MiB");
+        assertThat(Target.of(Workload.SPAWN_GATHER).orElseThrow().isMet(6, GIB_KIB)).isFalse();
+        assertThat(Target.of(Workload.SPAWN_GATHER).orElseThrow().isMet(6, GIB_KIB - 1)).isTrue();
+        assertThat(Target.of(Workload.SPAWN_GATHER).orElseThrow().isMet(5, GIB_KIB - 1)).isTrue();
+        assertThat(Target.of(Workload.SWITCH).orElseThrow().isMet(10, -1)).isTrue();
+        assertThat(Target.of(Workload.SWITCH).orElseThrow().isMet(9.999, -1)).isFalse();
+    }
+
+    /** A duration that rounds up to the next unit is shown in it: "1000 ns" and "100.0 ms" had four digits. */
+    @Test
+    void durationsHaveThreeSignificantDigitsAcrossUnitBoundaries() {
+        assertThat(MarkdownReport.duration(999.7)).isEqualTo("1.00 µs");
+        assertThat(MarkdownReport.duration(99.97e6)).isEqualTo("100 ms");
+        assertThat(MarkdownReport.duration(9.996e3)).isEqualTo("10.0 µs");
+        assertThat(MarkdownReport.duration(999_999_999)).isEqualTo("1.00 s");
+        assertThat(MarkdownReport.duration(850)).isEqualTo("850 ns");
+        assertThat(MarkdownReport.duration(3514)).isEqualTo("3.51 µs");
+        assertThat(MarkdownReport.duration(22.6e9)).isEqualTo("22.6 s");
+    }
+
+    /**
+     * A failed aio4j measurement read "not measured" in the summary, and a failed CPython build was left out of the
+     * comparison without a word: aio4j was then judged against the other, slower build (pyenv's, without PGO), the
+     * fastest one's figure unknown. Now the summary says which failed, and no ratio is made against CPython.
+     */
+    @Test
+    void aFailedPeerIsNamedInTheVerdictNotDroppedFromIt() {
+        long ms = 1_000_000;
+        var crashed = new Measurement(Workload.SWITCH, "cpython", N,
+                List.of(ProcessResult.failed("exit status 137")), null, 1);
+        BenchRun r = runOf("switch", List.of(
+                measured(Workload.SWITCH, "aio4j", List.of(100 * ms), 1024, List.of(0L, 10 * ms)),
+                crashed,
+                measured(Workload.SWITCH, "cpython-path", List.of(900 * ms), 1024, List.of(0L, 900 * ms))));
+        assertThat(r.reference(Workload.SWITCH, false, Clock.WALL)).isEmpty();
+        assertThat(r.speedup(Workload.SWITCH, "aio4j", false, Clock.WALL)).isEmpty();
+        String md = MarkdownReport.render(r, null);
+        assertThat(summaryRow(md, Workload.SWITCH).subList(3, 6))
+                .containsExactly("–", "–", "no verdict: cpython failed");
+
+        var aioCrashed = new Measurement(Workload.SWITCH, "aio4j", N,
+                List.of(ProcessResult.failed("timed out after 20 min")), null, 1);
+        BenchRun r2 = runOf("switch", List.of(aioCrashed,
+                measured(Workload.SWITCH, "cpython", List.of(900 * ms), 1024, List.of(0L, 900 * ms))));
+        assertThat(summaryRow(MarkdownReport.render(r2, null), Workload.SWITCH).subList(2, 6))
+                .containsExactly("failed", "900 ms (450 µs/switch)", "–", "**no**: aio4j failed");
+
+        // A warm process that failed after good cold ones: the measurement failed, its cold figures do not count.
+        var warmCrashed = new Measurement(Workload.SPAWN_GATHER, "aio4j", N,
+                List.of(new ProcessResult(List.of(100 * ms), List.of(), 1024, 1, "", null)),
+                ProcessResult.failed("exit status 1: OutOfMemoryError"), 1);
+        BenchRun r3 = runOf("spawn-gather", List.of(warmCrashed,
+                measured(Workload.SPAWN_GATHER, "cpython", List.of(900 * ms), 1024, List.of(0L, 900 * ms))));
+        assertThat(summaryRow(MarkdownReport.render(r3, null), Workload.SPAWN_GATHER).subList(2, 6))
+                .containsExactly("failed", "cold 900 ms (900 µs/task), 1 MiB", "–", "**no**: aio4j failed");
+        assertThat(r3.speedup(Workload.SPAWN_GATHER, "aio4j", true, Clock.WALL)).isEmpty();
+        assertThat(summaryRow(MarkdownReport.render(run(List.of()), null), Workload.SWITCH).get(5))
+                .isEqualTo("not measured");
+    }
+
     @Test
     void variantsAreComparedWithDefaultAio4j() {
         var variant = new Peer("aio4j-p1", "one carrier", List.of("java", "-Dx=1", "-cp", "cp", "Main", "aio4j"),
