@@ -1638,15 +1638,25 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
      * created and where each callback is scheduled (shown in error reports, slow-callback reports and task dumps),
-     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread, started or
-     * stopped the next time the loop starts running, reports any callback or task step that holds the loop longer
-     * than {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
-     * blocking code, and again with the total when it ends (see {@link SlowStep}, {@link Builder#onSlowStep}).
+     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread reports any
+     * callback or task step that holds the loop longer than {@link #setSlowCallbackDuration the slow-callback
+     * duration} while it still does, with the stack of the blocking code, and again with the total when it ends (see
+     * {@link SlowStep}, {@link Builder#onSlowStep}). Called from the running loop (a task or a callback, as asyncio's
+     * {@code get_running_loop().set_debug(True)} in main), it starts or stops the watchdog at once, for the steps that
+     * begin from then on; called from another thread, or while the loop is not running, the next time the loop starts
+     * running.
      *
      * @param enabled whether debug mode is on
      */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
+        if (lifecycle == RUNNING && turning && holderThread == Thread.currentThread()) {
+            if (enabled) {
+                startWatchdog();
+            } else {
+                stopWatchdog();
+            }
+        }
     }
 
     /**
@@ -2427,18 +2437,29 @@ public final class EventLoop implements AutoCloseable {
         driverInterrupted = false;
         RunningLoops.add(this);
         if (debug) {
+            startWatchdog();
+        }
+    }
+
+    /** Debug mode's watchdog, on the thread that holds the loop as it starts running or as debug mode is turned on. */
+    private void startWatchdog() {
+        if (watchdog == null) {
             watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
             tracing.add(watchdog);
             watchdog.start();
         }
     }
 
-    private void leaveRunning() {
+    private void stopWatchdog() {
         if (watchdog != null) {
             watchdog.stop();
             tracing.remove(watchdog);
             watchdog = null;
         }
+    }
+
+    private void leaveRunning() {
+        stopWatchdog();
         RunningLoops.remove(this);
         turning = false;
         stopping = false;
