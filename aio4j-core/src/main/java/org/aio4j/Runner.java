@@ -159,7 +159,9 @@ public final class Runner implements AutoCloseable {
      * @throws IllegalStateException if called from a running event loop (a task of this runner's loop, say), or
      *                               while the loop is running (a run on another thread), the runner staying open;
      *                               or if the shutdown failed (the exception as its cause; the loop is closed all
-     *                               the same)
+     *                               the same): an interrupt while it waits for the default executor to terminate
+     *                               ends the wait so, the cause an {@link InterruptedException} and the interrupt
+     *                               status set again
      */
     @Override
     public void close() {

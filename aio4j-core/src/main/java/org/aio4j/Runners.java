@@ -26,7 +26,8 @@ final class Runners {
      * The end of a {@link Runner}: cancels the tasks left and awaits them, awaits offloaded work (at most
      * {@code offloadTimeout}), shuts the default executor down and closes the loop. {@code who} names the runner in
      * reports ({@code Aio.run()}). An interrupt of the calling thread is kept from cancelling the shutdown and set
-     * again at the end.
+     * again at the end; one that ends the wait for the default executor ({@link InterruptedException}) is set again
+     * too, once the loop is closed.
      */
     static void shutdown(EventLoop loop, String who, Duration offloadTimeout) throws Exception {
         boolean interrupted = Thread.interrupted();
@@ -42,6 +43,9 @@ final class Runners {
                 // loop's futures, which the close reports and releases).
                 loop.shutdownDefaultExecutor(Duration.ZERO);
             }
+        } catch (InterruptedException e) {
+            interrupted = true; // the wait for the default executor given up: the caller's interrupt, set again below
+            throw e;
         } finally {
             try {
                 loop.close();

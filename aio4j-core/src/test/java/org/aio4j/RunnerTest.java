@@ -257,6 +257,64 @@ class RunnerTest {
         }
     }
 
+    /**
+     * An interrupt while close() waits for the default executor to terminate (Ctrl-C during asyncio.run's shutdown)
+     * ends that wait with the shutdown failed, the loop closed, and the interrupt status set again for the caller
+     * (Java's rule for code that catches InterruptedException), as it is when the interrupt comes while the loop runs.
+     */
+    @Test
+    void anInterruptWhileCloseWaitsForTheDefaultExecutorIsGivenBack() throws Exception {
+        var executor = new java.util.concurrent.AbstractExecutorService() {
+            boolean shutdown;
+
+            @Override
+            public void shutdown() {
+                shutdown = true;
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                shutdown = true;
+                return List.of();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return shutdown;
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return false;
+            }
+
+            @Override
+            public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit)
+                    throws InterruptedException {
+                Thread.currentThread().interrupt(); // the caller's thread is interrupted while it waits here
+                return new java.util.concurrent.CountDownLatch(1).await(timeout, unit);
+            }
+
+            @Override
+            public void execute(Runnable command) {
+                command.run();
+            }
+        };
+        Runner runner = new Runner();
+        EventLoop loop = runner.getLoop();
+        try {
+            runner.run(() -> loop.setDefaultExecutor(executor));
+            assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Runner.close() failed to shut the loop down")
+                    .hasCauseInstanceOf(InterruptedException.class);
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+            assertThat(executor.shutdown).isTrue();
+            assertThat(loop.isClosed()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     private static void tryRun(Runner runner) {
         try {
             runner.run(() -> "from another thread");
