@@ -70,6 +70,8 @@ public final class Aio {
      * @param main the coroutine the program runs as its main task
      * @return the value {@code main} returned
      * @throws IllegalStateException if called from a running event loop
+     * @throws DeadlockException     if {@code main} can never end, or a task left can never end once cancelled at
+     *                               the shutdown (asyncio.run would hang), the message then saying so
      * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
      */

@@ -162,6 +162,9 @@ public final class Runner implements AutoCloseable {
      *                               the same): an interrupt while it waits for the default executor to terminate
      *                               ends the wait so, the cause an {@link InterruptedException} and the interrupt
      *                               status set again
+     * @throws DeadlockException     if a task left can never end once cancelled (it caught the cancellation and
+     *                               waits for what nothing will do; asyncio's close would hang), the message saying
+     *                               so before the wait graph; the loop is closed all the same
      */
     @Override
     public void close() {

@@ -66,7 +66,13 @@ final class Runners {
         for (Task<?> t : pending) {
             t.cancel();
         }
-        loop.runUntilComplete(Aio_gatherWithExceptions(loop, pending));
+        try {
+            loop.runUntilComplete(Aio_gatherWithExceptions(loop, pending));
+        } catch (DeadlockException stuck) {
+            // asyncio's shutdown would hang here; the wait graph alone names an internal gather the caller never saw
+            throw new DeadlockException(who + " shutdown: the tasks left on the loop were cancelled, and some can"
+                    + " never end (caught the cancellation and wait for what nothing will do). ", stuck);
+        }
         for (Task<?> t : pending) {
             if (t.isCancelled()) {
                 // A clean-up that failed as the cancellation unwound the task (a resource's close(), say): Java

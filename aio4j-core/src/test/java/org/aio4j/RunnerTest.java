@@ -315,6 +315,36 @@ class RunnerTest {
         }
     }
 
+    /**
+     * asyncio.run's shutdown would hang on a task that, cancelled, waits for what nothing will ever do; the shutdown
+     * here throws the DeadlockException, which must say that it is the shutdown's (the run itself ended well) and
+     * which task is stuck on what.
+     */
+    @Test
+    void aDeadlockOfTheCancelledTasksAtCloseSaysItIsTheShutdowns() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        assertThat(runner.run(() -> {
+            Future<Void> never = Aio.getRunningLoop().createFuture();
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    never.await(); // clean-up that waits for what nothing will do
+                }
+            }, "stuck");
+            Aio.sleep(0);
+            return "main done";
+        })).isEqualTo("main done");
+        EventLoop loop = runner.getLoop();
+        assertThatThrownBy(runner::close).isInstanceOf(DeadlockException.class)
+                .hasMessageStartingWith("Runner.close() shutdown: the tasks left on the loop were cancelled, and")
+                .hasMessageContaining("stuck waits on Future[pending]")
+                .satisfies(e -> assertThat(((DeadlockException) e).tasks()).extracting(Task::getName)
+                        .containsExactly("stuck"));
+        assertThat(loop.isClosed()).isTrue();
+    }
+
     private static void tryRun(Runner runner) {
         try {
             runner.run(() -> "from another thread");
