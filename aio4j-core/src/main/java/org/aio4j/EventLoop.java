@@ -192,6 +192,8 @@ public final class EventLoop implements AutoCloseable {
     Thread holderThread;
     private Thread driverThread;
     private boolean driverInterrupted;
+    /** This run was stopped by an interrupt of the driver (no main task to cancel): for runUntilComplete's error. */
+    private boolean stoppedByInterrupt;
     /**
      * The interrupt of the driver posted for the loop to act on and not acted on yet: at most one, as one cancels the
      * main task. Still there when the run ends, it is the caller's again (see {@link #leaveRunning}), not the next
@@ -389,7 +391,10 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs the loop until {@code future} is done and returns its result or throws its exception: asyncio's
      * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile. Of threads that start
-     * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception.
+     * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception. An
+     * interrupt of the calling thread meanwhile cancels {@code future} if it is a task (as asyncio's Ctrl-C cancels
+     * the main task), and otherwise stops the loop, the "stopped before" exception then saying that the thread was
+     * interrupted; either way the interrupt status is set again when this returns.
      *
      * @param <T>    the type of the future's result
      * @param future the future to run the loop until; of this loop
@@ -428,7 +433,8 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         if (!future.isDone()) {
-            throw new IllegalStateException("Event loop stopped before Future completed: " + future);
+            throw new IllegalStateException("Event loop stopped before Future completed: " + future
+                    + (stoppedByInterrupt ? "; the thread running the loop was interrupted" : ""));
         }
         return future.report();
     }
@@ -2312,6 +2318,7 @@ public final class EventLoop implements AutoCloseable {
             if (stopTarget instanceof Task<?> main) {
                 main.cancel("the thread running the event loop was interrupted");
             } else {
+                stoppedByInterrupt = true;
                 stop();
             }
         } else if (who instanceof Task<?> t) {
@@ -2435,6 +2442,7 @@ public final class EventLoop implements AutoCloseable {
         iterations = 0;
         batch = 0;
         driverInterrupted = false;
+        stoppedByInterrupt = false;
         RunningLoops.add(this);
         if (debug) {
             startWatchdog();
