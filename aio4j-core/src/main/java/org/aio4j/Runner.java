@@ -161,7 +161,9 @@ public final class Runner implements AutoCloseable {
      *                               or if the shutdown failed (the exception as its cause; the loop is closed all
      *                               the same): an interrupt while it waits for the default executor to terminate
      *                               ends the wait so, the cause an {@link InterruptedException} and the interrupt
-     *                               status set again
+     *                               status set again; or if the loop was stopped (a task's {@code loop.stop()} as
+     *                               its cancellation unwinds, an interrupt) before the tasks left ended, as
+     *                               asyncio's "Event loop stopped before Future completed."
      * @throws DeadlockException     if a task left can never end once cancelled (it caught the cancellation and
      *                               waits for what nothing will do; asyncio's close would hang), the message saying
      *                               so before the wait graph; the loop is closed all the same

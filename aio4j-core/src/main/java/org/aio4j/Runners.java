@@ -66,12 +66,21 @@ final class Runners {
         for (Task<?> t : pending) {
             t.cancel();
         }
+        Future<?> gathered = Aio_gatherWithExceptions(loop, pending);
         try {
-            loop.runUntilComplete(Aio_gatherWithExceptions(loop, pending));
+            loop.runUntilComplete(gathered);
         } catch (DeadlockException stuck) {
             // asyncio's shutdown would hang here; the wait graph alone names an internal gather the caller never saw
             throw new DeadlockException(who + " shutdown: the tasks left on the loop were cancelled, and some can"
                     + " never end (caught the cancellation and wait for what nothing will do). ", stuck);
+        } catch (IllegalStateException stopped) {
+            if (gathered.isDone()) {
+                throw stopped;
+            }
+            // As asyncio.run's RuntimeError "Event loop stopped before Future completed.", in the caller's terms.
+            throw new IllegalStateException(who + " shutdown: the loop was stopped (by loop.stop(), or an interrupt of"
+                    + " the thread) before the tasks left on it ended after their cancellation: "
+                    + loop.liveTasks(), stopped);
         }
         for (Task<?> t : pending) {
             if (t.isCancelled()) {

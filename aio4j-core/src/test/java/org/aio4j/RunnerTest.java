@@ -345,6 +345,34 @@ class RunnerTest {
         assertThat(loop.isClosed()).isTrue();
     }
 
+    /**
+     * A task that stops the loop as its cancellation unwinds (asyncio.run raises "Event loop stopped before Future
+     * completed." there too) ends the shutdown's wait for the cancelled tasks: the error must say that it is the
+     * shutdown's wait that was stopped, not name an internal gather the caller never saw; the loop is closed.
+     */
+    @Test
+    void aLoopStoppedWhileCloseWaitsForTheCancelledTasksSaysItIsTheShutdowns() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        runner.run(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } finally {
+                    Aio.getRunningLoop().stop();
+                    Aio.sleep(1);
+                }
+            }, "stopper");
+            Aio.sleep(0);
+        });
+        EventLoop loop = runner.getLoop();
+        assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("Runner.close() shutdown: the loop was stopped (by loop.stop(), or an"
+                        + " interrupt of the thread) before the tasks left on it ended after their cancellation")
+                .hasMessageNotContaining("GatheringFuture");
+        assertThat(loop.isClosed()).isTrue();
+    }
+
     private static void tryRun(Runner runner) {
         try {
             runner.run(() -> "from another thread");
