@@ -1579,10 +1579,11 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. An exception
      * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread, in
-     * the current {@link Context}, except that a handler set with {@link #setExceptionHandler} called by the loop
-     * between its steps about a task (an exception nobody retrieved, reported when the loop closes) sees that task's
-     * context values, as asyncio 3.12+ runs it in the context of the task it reports (a value it sets there is not
-     * kept); a failing callback's report runs in the callback's context already.
+     * the current {@link Context}, except that a handler set with {@link #setExceptionHandler} called about a task by
+     * the loop between its steps (an exception nobody retrieved, reported when the loop closes) or by a thread that
+     * runs no loop (the reports of {@link Aio#run}'s and {@link Runner#close()}'s shutdown) sees that task's context
+     * values, as asyncio 3.12+ runs it in the context of the task it reports (a value it sets there is not kept); a
+     * failing callback's report runs in the callback's context already.
      *
      * @param context what went wrong, and where
      * @throws NullPointerException if {@code context} is null
@@ -1600,8 +1601,15 @@ public final class EventLoop implements AutoCloseable {
         try {
             if (inTasksContext) {
                 callbackContext = Context.bindingsOf(((Task<?>) context.future()).contextSlot());
+                h.handle(this, context);
+            } else if (context.future() instanceof Task<?> task && ofCurrentThread() == null) {
+                // A thread that runs no loop: Aio.run's and Runner.close()'s shutdown reports, among others. As
+                // asyncio's, in the task's values; a copy of them, so that what the handler sets is not kept.
+                Bindings values = Context.bindingsOf(task.contextSlot());
+                new Context(values != null ? values : Bindings.EMPTY).run(() -> h.handle(this, context));
+            } else {
+                h.handle(this, context);
             }
-            h.handle(this, context);
         } catch (Throwable e) {
             safeDefaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
             safeDefaultExceptionHandler(context);

@@ -124,6 +124,37 @@ class RunnerTest {
         });
     }
 
+    /**
+     * asyncio 3.12+ runs the exception handler in the context of the task it reports, also for _cancel_all_tasks'
+     * "unhandled exception during asyncio.run() shutdown" (checked with CPython 3.13): a handler that tags its reports
+     * with a request's ContextVar sees the failing task's value there, as it does for every other report about a
+     * task, and what it sets is not kept.
+     */
+    @Test
+    void theShutdownsReportOfAFailedTaskRunsTheHandlerInThatTasksContext() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Runner runner = new Runner(() -> EventLoop.builder().virtualTime().exceptionHandler((loop, c) -> {
+            seen.add(c.message() + " / user " + USER.get("unset"));
+            USER.set("set by the handler");
+        }).build());
+        try (var _ = USER.set("the closing thread's")) {
+            runner.run(() -> {
+                Aio.createTask(() -> {
+                    USER.set("the failing task's");
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        throw new IllegalStateException("cleanup failed");
+                    }
+                });
+                Aio.sleep(0);
+            });
+            runner.close();
+            assertThat(USER.get()).isEqualTo("the closing thread's");
+        }
+        assertThat(seen).containsExactly("unhandled exception during Runner.close() shutdown / user the failing task's");
+    }
+
     @Test
     void closeReportsAResourceWhoseCloseFailsAsTheCancellationUnwindsATask() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
