@@ -194,6 +194,8 @@ public final class EventLoop implements AutoCloseable {
     private boolean driverInterrupted;
     /** This run was stopped by an interrupt of the driver (no main task to cancel): for runUntilComplete's error. */
     private boolean stoppedByInterrupt;
+    /** Whether an interrupt of the driver cancelled this run's main task: a second one stops the loop. */
+    private boolean mainCancelledByInterrupt;
     /**
      * The interrupt of the driver posted for the loop to act on and not acted on yet: at most one, as one cancels the
      * main task. Still there when the run ends, it is the caller's again (see {@link #leaveRunning}), not the next
@@ -394,7 +396,9 @@ public final class EventLoop implements AutoCloseable {
      * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception. An
      * interrupt of the calling thread meanwhile cancels {@code future} if it is a task (as asyncio's Ctrl-C cancels
      * the main task), and otherwise stops the loop, the "stopped before" exception then saying that the thread was
-     * interrupted; either way the interrupt status is set again when this returns.
+     * interrupted; so does a second interrupt while the task has not ended (it caught the cancellation, or its
+     * clean-up takes long), as asyncio's second Ctrl-C raises {@code KeyboardInterrupt}. Either way the interrupt
+     * status is set again when this returns.
      *
      * @param <T>    the type of the future's result
      * @param future the future to run the loop until; of this loop
@@ -2323,9 +2327,10 @@ public final class EventLoop implements AutoCloseable {
         if (who == DRIVER) {
             driverInterruptPosted = null;
             driverInterrupted = true;
-            if (stopTarget instanceof Task<?> main) {
+            if (stopTarget instanceof Task<?> main && !mainCancelledByInterrupt) {
+                mainCancelledByInterrupt = true;
                 main.cancel("the thread running the event loop was interrupted");
-            } else {
+            } else { // asyncio's second Ctrl-C: KeyboardInterrupt, the main task left as it is
                 stoppedByInterrupt = true;
                 stop();
             }
@@ -2451,6 +2456,7 @@ public final class EventLoop implements AutoCloseable {
         batch = 0;
         driverInterrupted = false;
         stoppedByInterrupt = false;
+        mainCancelledByInterrupt = false;
         RunningLoops.add(this);
         if (debug) {
             startWatchdog();

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * new task until it is done and returns its result; tasks it created and left pending stay on the loop and go on
  * running in the next {@code run}. Every main task runs in the runner's {@link Context}, a copy of the calling
  * thread's made on first use, so a {@link ContextVar} set by one run is seen by the next (as asyncio's). Interrupting
- * the calling thread during a {@code run} cancels its main task, as in {@link Aio#run}. {@link #close()} does what
+ * the calling thread during a {@code run} cancels its main task, and a second interrupt stops the loop, as in
+ * {@link Aio#run}. {@link #close()} does what
  * {@code Aio.run} does at its end: cancels the tasks left and awaits them, awaits offloaded work (at most 5 minutes),
  * shuts the default executor down and closes the loop.
  *

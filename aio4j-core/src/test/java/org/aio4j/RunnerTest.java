@@ -404,6 +404,46 @@ class RunnerTest {
         assertThat(loop.isClosed()).isTrue();
     }
 
+    /**
+     * asyncio's Runner cancels the main task at the first Ctrl-C and raises KeyboardInterrupt at the second, so that
+     * a main that swallows its cancellation (here, the porting trap of a catch of Exception) cannot keep the program
+     * from stopping. A second interrupt of the calling thread while the main task has not ended stops the loop: the
+     * run throws, saying that the thread was interrupted, and the runner's close cancels the main task again.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSecondInterruptWhileTheMainTaskSwallowsItsCancellationStopsTheRun() throws Exception {
+        Thread caller = Thread.currentThread();
+        boolean[] closing = {false};
+        List<String> log = new ArrayList<>();
+        Runner runner = new Runner();
+        try {
+            assertThatThrownBy(() -> runner.run(() -> {
+                caller.interrupt(); // Ctrl-C (the task runs on a thread of its own)
+                for (;;) {
+                    try {
+                        Aio.sleep(3600);
+                    } catch (Exception e) { // catches the cancellation too: the trap
+                        log.add("swallowed " + e.getClass().getSimpleName());
+                        if (closing[0]) {
+                            throw e;
+                        }
+                        caller.interrupt(); // Ctrl-C again
+                    }
+                }
+            })).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Event loop stopped before Future completed: Task[")
+                    .hasMessageEndingWith("the thread running the loop was interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+            closing[0] = true;
+            runner.close();
+            assertThat(log).containsExactly("swallowed CancellationException", "swallowed CancellationException");
+        } finally {
+            Thread.interrupted();
+            runner.close();
+        }
+    }
+
     private static void tryRun(Runner runner) {
         try {
             runner.run(() -> "from another thread");
