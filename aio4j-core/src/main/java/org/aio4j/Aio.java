@@ -64,12 +64,17 @@ public final class Aio {
      * cancelled where it waits (as {@code asyncio.run} cancels it on {@code SIGINT}), the shutdown above runs as
      * usual, and {@code run} throws that {@link CancellationException} (asyncio: {@code KeyboardInterrupt}) with the
      * thread's interrupt status set again. A main that catches the cancellation and returns ends {@code run} with its
-     * value, still with the interrupt status set.
+     * value, still with the interrupt status set. A second interrupt while main has not ended (it swallowed the
+     * cancellation, or its clean-up takes long) stops the loop at once, as asyncio's second Ctrl-C raises
+     * {@code KeyboardInterrupt}: the shutdown above cancels main again, and {@code run} throws an
+     * {@link IllegalStateException} saying that the loop was stopped because the thread was interrupted.
      *
      * @param <T> the type of {@code main}'s result
      * @param main the coroutine the program runs as its main task
      * @return the value {@code main} returned
      * @throws IllegalStateException if called from a running event loop
+     * @throws DeadlockException     if {@code main} can never end, or a task left can never end once cancelled at
+     *                               the shutdown (asyncio.run would hang), the message then saying so
      * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
      * @throws Exception             the exception of {@code main}
      */

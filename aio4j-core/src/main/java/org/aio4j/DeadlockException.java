@@ -22,6 +22,12 @@ public final class DeadlockException extends IllegalStateException {
         this.tasks = List.copyOf(tasks);
     }
 
+    /** {@code found} again, its message led by {@code context}: what the loop was waiting for, in the caller's terms. */
+    DeadlockException(String context, DeadlockException found) {
+        super(context + found.getMessage(), found);
+        this.tasks = found.tasks;
+    }
+
     /**
      * The tasks that were pending when the deadlock was found, in creation order.
      *

@@ -192,6 +192,10 @@ public final class EventLoop implements AutoCloseable {
     Thread holderThread;
     private Thread driverThread;
     private boolean driverInterrupted;
+    /** This run was stopped by an interrupt of the driver (no main task to cancel): for runUntilComplete's error. */
+    private boolean stoppedByInterrupt;
+    /** Whether an interrupt of the driver cancelled this run's main task: a second one stops the loop. */
+    private boolean mainCancelledByInterrupt;
     /**
      * The interrupt of the driver posted for the loop to act on and not acted on yet: at most one, as one cancels the
      * main task. Still there when the run ends, it is the caller's again (see {@link #leaveRunning}), not the next
@@ -389,7 +393,12 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Runs the loop until {@code future} is done and returns its result or throws its exception: asyncio's
      * {@code run_until_complete()}. The calling thread drives the loop and blocks meanwhile. Of threads that start
-     * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception.
+     * an idle loop at the same moment, exactly one runs it; the others get the "already running" exception. An
+     * interrupt of the calling thread meanwhile cancels {@code future} if it is a task (as asyncio's Ctrl-C cancels
+     * the main task), and otherwise stops the loop, the "stopped before" exception then saying that the thread was
+     * interrupted; so does a second interrupt while the task has not ended (it caught the cancellation, or its
+     * clean-up takes long), as asyncio's second Ctrl-C raises {@code KeyboardInterrupt}. Either way the interrupt
+     * status is set again when this returns.
      *
      * @param <T>    the type of the future's result
      * @param future the future to run the loop until; of this loop
@@ -428,7 +437,8 @@ public final class EventLoop implements AutoCloseable {
             }
         }
         if (!future.isDone()) {
-            throw new IllegalStateException("Event loop stopped before Future completed: " + future);
+            throw new IllegalStateException("Event loop stopped before Future completed: " + future
+                    + (stoppedByInterrupt ? "; the thread running the loop was interrupted" : ""));
         }
         return future.report();
     }
@@ -1573,10 +1583,11 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Passes {@code context} to the exception handler: asyncio's {@code call_exception_handler()}. An exception
      * thrown by the handler is logged with {@code context}, not thrown. The handler runs on the calling thread, in
-     * the current {@link Context}, except that a handler set with {@link #setExceptionHandler} called by the loop
-     * between its steps about a task (an exception nobody retrieved, reported when the loop closes) sees that task's
-     * context values, as asyncio 3.12+ runs it in the context of the task it reports (a value it sets there is not
-     * kept); a failing callback's report runs in the callback's context already.
+     * the current {@link Context}, except that a handler set with {@link #setExceptionHandler} called about a task by
+     * the loop between its steps (an exception nobody retrieved, reported when the loop closes) or by a thread that
+     * runs no loop (the reports of {@link Aio#run}'s and {@link Runner#close()}'s shutdown) sees that task's context
+     * values, as asyncio 3.12+ runs it in the context of the task it reports (a value it sets there is not kept); a
+     * failing callback's report runs in the callback's context already.
      *
      * @param context what went wrong, and where
      * @throws NullPointerException if {@code context} is null
@@ -1594,8 +1605,15 @@ public final class EventLoop implements AutoCloseable {
         try {
             if (inTasksContext) {
                 callbackContext = Context.bindingsOf(((Task<?>) context.future()).contextSlot());
+                h.handle(this, context);
+            } else if (context.future() instanceof Task<?> task && ofCurrentThread() == null) {
+                // A thread that runs no loop: Aio.run's and Runner.close()'s shutdown reports, among others. As
+                // asyncio's, in the task's values; a copy of them, so that what the handler sets is not kept.
+                Bindings values = Context.bindingsOf(task.contextSlot());
+                new Context(values != null ? values : Bindings.EMPTY).run(() -> h.handle(this, context));
+            } else {
+                h.handle(this, context);
             }
-            h.handle(this, context);
         } catch (Throwable e) {
             safeDefaultExceptionHandler(new ExceptionContext("Unhandled error in exception handler", e, null, null));
             safeDefaultExceptionHandler(context);
@@ -1638,15 +1656,25 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
      * created and where each callback is scheduled (shown in error reports, slow-callback reports and task dumps),
-     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread, started or
-     * stopped the next time the loop starts running, reports any callback or task step that holds the loop longer
-     * than {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the
-     * blocking code, and again with the total when it ends (see {@link SlowStep}, {@link Builder#onSlowStep}).
+     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread reports any
+     * callback or task step that holds the loop longer than {@link #setSlowCallbackDuration the slow-callback
+     * duration} while it still does, with the stack of the blocking code, and again with the total when it ends (see
+     * {@link SlowStep}, {@link Builder#onSlowStep}). Called from the running loop (a task or a callback, as asyncio's
+     * {@code get_running_loop().set_debug(True)} in main), it starts or stops the watchdog at once, for the steps that
+     * begin from then on; called from another thread, or while the loop is not running, the next time the loop starts
+     * running.
      *
      * @param enabled whether debug mode is on
      */
     public void setDebug(boolean enabled) {
         this.debug = enabled;
+        if (lifecycle == RUNNING && turning && holderThread == Thread.currentThread()) {
+            if (enabled) {
+                startWatchdog();
+            } else {
+                stopWatchdog();
+            }
+        }
     }
 
     /**
@@ -2299,9 +2327,11 @@ public final class EventLoop implements AutoCloseable {
         if (who == DRIVER) {
             driverInterruptPosted = null;
             driverInterrupted = true;
-            if (stopTarget instanceof Task<?> main) {
+            if (stopTarget instanceof Task<?> main && !mainCancelledByInterrupt) {
+                mainCancelledByInterrupt = true;
                 main.cancel("the thread running the event loop was interrupted");
-            } else {
+            } else { // asyncio's second Ctrl-C: KeyboardInterrupt, the main task left as it is
+                stoppedByInterrupt = true;
                 stop();
             }
         } else if (who instanceof Task<?> t) {
@@ -2425,20 +2455,33 @@ public final class EventLoop implements AutoCloseable {
         iterations = 0;
         batch = 0;
         driverInterrupted = false;
+        stoppedByInterrupt = false;
+        mainCancelledByInterrupt = false;
         RunningLoops.add(this);
         if (debug) {
+            startWatchdog();
+        }
+    }
+
+    /** Debug mode's watchdog, on the thread that holds the loop as it starts running or as debug mode is turned on. */
+    private void startWatchdog() {
+        if (watchdog == null) {
             watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
             tracing.add(watchdog);
             watchdog.start();
         }
     }
 
-    private void leaveRunning() {
+    private void stopWatchdog() {
         if (watchdog != null) {
             watchdog.stop();
             tracing.remove(watchdog);
             watchdog = null;
         }
+    }
+
+    private void leaveRunning() {
+        stopWatchdog();
         RunningLoops.remove(this);
         turning = false;
         stopping = false;

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * new task until it is done and returns its result; tasks it created and left pending stay on the loop and go on
  * running in the next {@code run}. Every main task runs in the runner's {@link Context}, a copy of the calling
  * thread's made on first use, so a {@link ContextVar} set by one run is seen by the next (as asyncio's). Interrupting
- * the calling thread during a {@code run} cancels its main task, as in {@link Aio#run}. {@link #close()} does what
+ * the calling thread during a {@code run} cancels its main task, and a second interrupt stops the loop, as in
+ * {@link Aio#run}. {@link #close()} does what
  * {@code Aio.run} does at its end: cancels the tasks left and awaits them, awaits offloaded work (at most 5 minutes),
  * shuts the default executor down and closes the loop.
  *
@@ -159,7 +160,14 @@ public final class Runner implements AutoCloseable {
      * @throws IllegalStateException if called from a running event loop (a task of this runner's loop, say), or
      *                               while the loop is running (a run on another thread), the runner staying open;
      *                               or if the shutdown failed (the exception as its cause; the loop is closed all
-     *                               the same)
+     *                               the same): an interrupt while it waits for the default executor to terminate
+     *                               ends the wait so, the cause an {@link InterruptedException} and the interrupt
+     *                               status set again; or if the loop was stopped (a task's {@code loop.stop()} as
+     *                               its cancellation unwinds, an interrupt) before the tasks left ended, as
+     *                               asyncio's "Event loop stopped before Future completed."
+     * @throws DeadlockException     if a task left can never end once cancelled (it caught the cancellation and
+     *                               waits for what nothing will do; asyncio's close would hang), the message saying
+     *                               so before the wait graph; the loop is closed all the same
      */
     @Override
     public void close() {

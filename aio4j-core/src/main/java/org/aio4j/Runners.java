@@ -26,7 +26,8 @@ final class Runners {
      * The end of a {@link Runner}: cancels the tasks left and awaits them, awaits offloaded work (at most
      * {@code offloadTimeout}), shuts the default executor down and closes the loop. {@code who} names the runner in
      * reports ({@code Aio.run()}). An interrupt of the calling thread is kept from cancelling the shutdown and set
-     * again at the end.
+     * again at the end; one that ends the wait for the default executor ({@link InterruptedException}) is set again
+     * too, once the loop is closed.
      */
     static void shutdown(EventLoop loop, String who, Duration offloadTimeout) throws Exception {
         boolean interrupted = Thread.interrupted();
@@ -42,6 +43,9 @@ final class Runners {
                 // loop's futures, which the close reports and releases).
                 loop.shutdownDefaultExecutor(Duration.ZERO);
             }
+        } catch (InterruptedException e) {
+            interrupted = true; // the wait for the default executor given up: the caller's interrupt, set again below
+            throw e;
         } finally {
             try {
                 loop.close();
@@ -62,7 +66,22 @@ final class Runners {
         for (Task<?> t : pending) {
             t.cancel();
         }
-        loop.runUntilComplete(Aio_gatherWithExceptions(loop, pending));
+        Future<?> gathered = Aio_gatherWithExceptions(loop, pending);
+        try {
+            loop.runUntilComplete(gathered);
+        } catch (DeadlockException stuck) {
+            // asyncio's shutdown would hang here; the wait graph alone names an internal gather the caller never saw
+            throw new DeadlockException(who + " shutdown: the tasks left on the loop were cancelled, and some can"
+                    + " never end (caught the cancellation and wait for what nothing will do). ", stuck);
+        } catch (IllegalStateException stopped) {
+            if (gathered.isDone()) {
+                throw stopped;
+            }
+            // As asyncio.run's RuntimeError "Event loop stopped before Future completed.", in the caller's terms.
+            throw new IllegalStateException(who + " shutdown: the loop was stopped (by loop.stop(), or an interrupt of"
+                    + " the thread) before the tasks left on it ended after their cancellation: "
+                    + loop.liveTasks(), stopped);
+        }
         for (Task<?> t : pending) {
             if (t.isCancelled()) {
                 // A clean-up that failed as the cancellation unwound the task (a resource's close(), say): Java

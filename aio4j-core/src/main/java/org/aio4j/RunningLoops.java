@@ -15,12 +15,17 @@ final class RunningLoops {
     private RunningLoops() {
     }
 
-    /** The loop held by the current thread, or null. */
+    /**
+     * The loop held by the current thread, or null. A thread holds two loops only while it closes one (its callbacks
+     * and clean-up running there) from a task or callback of the other, which was running before: the newest loop is
+     * the one whose code runs now, so the scan goes from the newest.
+     */
     static EventLoop ofCurrentThread() {
         Thread me = Thread.currentThread();
-        for (EventLoop loop : running) {
-            if (loop.holderThread == me) {
-                return loop;
+        EventLoop[] loops = running;
+        for (int i = loops.length - 1; i >= 0; i--) {
+            if (loops[i].holderThread == me) {
+                return loops[i];
             }
         }
         return null;

@@ -62,6 +62,9 @@ final class Watchdog implements StepObserver {
 
     @Override
     public void stepEnded(EventLoop loop, Object what, long nanoTime, boolean finished) {
+        if (step == 0) {
+            return; // the step that started the watchdog (EventLoop.setDebug from the loop) began before it watched
+        }
         long held = nanoTime - startedAt;
         synchronized (this) {
             subject = null;

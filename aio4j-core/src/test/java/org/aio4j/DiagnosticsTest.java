@@ -214,6 +214,39 @@ class DiagnosticsTest {
         });
     }
 
+    /**
+     * asyncio's {@code loop.set_debug(True)} from a running loop (in main, say, under {@code asyncio.run}) makes the
+     * next slow step reported: so does {@code setDebug} from the loop, the watchdog starting (or stopping) at once
+     * rather than at the next run, which {@code Aio.run} never has.
+     */
+    @Test
+    void debugModeTurnedOnOrOffFromTheRunningLoopWatchesTheNextStepsOrStops() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        Aio.run(() -> EventLoop.builder().debug(false).onSlowStep(reports::add).build(), () -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.setDebug(true);
+            Aio.sleep(0);
+            Aio.createTask(() -> holdTheLoop(Duration.ofMillis(106)), "slow while debugging").await();
+            loop.setDebug(false);
+            Aio.sleep(0);
+            Aio.createTask(() -> holdTheLoop(Duration.ofMillis(106)), "slow after debugging").await();
+            return null;
+        });
+        assertThat(reports).as("reports: %s", reports)
+                .anySatisfy(r -> assertThat(r.subject()).startsWith("Task[name=slow while debugging,"))
+                .noneSatisfy(r -> assertThat(r.subject()).contains("slow after debugging"));
+        assertThat(reports.stream().filter(r -> r.held().toSeconds() > 3600).toList())
+                .as("no step begun before the watchdog is reported with a made-up length").isEmpty();
+    }
+
+    /** Holds the loop for {@code d}, spinning: the bug the watchdog is there for. */
+    private static void holdTheLoop(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void noWatchdogOutsideDebugMode() throws Exception {
         List<SlowStep> reports = new CopyOnWriteArrayList<>();

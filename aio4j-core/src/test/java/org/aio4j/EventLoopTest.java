@@ -232,6 +232,33 @@ class EventLoopTest {
         }
     }
 
+    /**
+     * An interrupt of the thread in runUntilComplete of a plain future (no main task to cancel) stops the loop: the
+     * "stopped before the future completed" error then says that the interrupt stopped it, not leave the caller
+     * looking for a stop() nobody called; the interrupt status is set again.
+     */
+    @Test
+    void runUntilCompleteOfAFutureStoppedByAnInterruptSaysSo() throws Exception {
+        Thread caller = Thread.currentThread();
+        List<ExceptionContext> errors = new ArrayList<>();
+        try (var loop = EventLoop.builder().exceptionHandler((l, c) -> errors.add(c)).build()) {
+            Future<String> never = loop.createFuture();
+            loop.createTask(() -> {
+                Aio.toThread(() -> {
+                    caller.interrupt();
+                    return null;
+                });
+                Aio.sleep(3600); // keeps the loop running, as a real program's pending work does
+            });
+            assertThatThrownBy(() -> loop.runUntilComplete(never)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Event loop stopped before Future completed: Future[pending]")
+                    .hasMessageContaining("the thread running the loop was interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void runUntilCompleteCannotBeReentered() throws Exception {
         try (var loop = new EventLoop()) {

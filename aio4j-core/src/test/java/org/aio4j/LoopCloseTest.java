@@ -221,6 +221,33 @@ class LoopCloseTest {
         assertThat(loop.allTasks()).isEmpty();
     }
 
+    /**
+     * A loop closed by a task of another running loop runs its queued callbacks on that task's thread, which then holds
+     * both loops: there, the running loop, the current task and a new task's loop are the closing loop's, not the
+     * outer one's (a callback of the closed loop must not create its tasks on another loop, nor take the outer task
+     * for its own).
+     */
+    @Test
+    void aLoopClosedFromATaskOfAnotherLoopRunsItsCallbacksAsItsOwn() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop outer = Aio.getRunningLoop();
+            EventLoop closed = EventLoop.builder().virtualTime().build();
+            closed.callSoon(() -> {
+                EventLoop running = Aio.getRunningLoop();
+                seen.add("running loop: " + (running == closed ? "closed one" : running == outer ? "outer" : running));
+                seen.add("current task: " + Aio.currentTask());
+                Task<Void> created = Aio.createTask(() -> { });
+                seen.add("task created on: " + (created.getLoop() == closed ? "closed one" : "outer"));
+            });
+            closed.close();
+            seen.add("outer still running: " + (Aio.getRunningLoop() == outer));
+            return null;
+        });
+        assertThat(seen).containsExactly("running loop: closed one", "current task: null",
+                "task created on: closed one", "outer still running: true");
+    }
+
     @Test
     void aSecondCloseFromAnotherThreadWaitsUntilTheLoopIsClosed() throws Exception {
         var loop = new EventLoop();

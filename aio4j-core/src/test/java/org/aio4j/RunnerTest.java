@@ -124,6 +124,37 @@ class RunnerTest {
         });
     }
 
+    /**
+     * asyncio 3.12+ runs the exception handler in the context of the task it reports, also for _cancel_all_tasks'
+     * "unhandled exception during asyncio.run() shutdown" (checked with CPython 3.13): a handler that tags its reports
+     * with a request's ContextVar sees the failing task's value there, as it does for every other report about a
+     * task, and what it sets is not kept.
+     */
+    @Test
+    void theShutdownsReportOfAFailedTaskRunsTheHandlerInThatTasksContext() throws Exception {
+        List<String> seen = new ArrayList<>();
+        Runner runner = new Runner(() -> EventLoop.builder().virtualTime().exceptionHandler((loop, c) -> {
+            seen.add(c.message() + " / user " + USER.get("unset"));
+            USER.set("set by the handler");
+        }).build());
+        try (var _ = USER.set("the closing thread's")) {
+            runner.run(() -> {
+                Aio.createTask(() -> {
+                    USER.set("the failing task's");
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException e) {
+                        throw new IllegalStateException("cleanup failed");
+                    }
+                });
+                Aio.sleep(0);
+            });
+            runner.close();
+            assertThat(USER.get()).isEqualTo("the closing thread's");
+        }
+        assertThat(seen).containsExactly("unhandled exception during Runner.close() shutdown / user the failing task's");
+    }
+
     @Test
     void closeReportsAResourceWhoseCloseFailsAsTheCancellationUnwindsATask() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
@@ -254,6 +285,162 @@ class RunnerTest {
             }
         } finally {
             Thread.interrupted();
+        }
+    }
+
+    /**
+     * An interrupt while close() waits for the default executor to terminate (Ctrl-C during asyncio.run's shutdown)
+     * ends that wait with the shutdown failed, the loop closed, and the interrupt status set again for the caller
+     * (Java's rule for code that catches InterruptedException), as it is when the interrupt comes while the loop runs.
+     */
+    @Test
+    void anInterruptWhileCloseWaitsForTheDefaultExecutorIsGivenBack() throws Exception {
+        var executor = new java.util.concurrent.AbstractExecutorService() {
+            boolean shutdown;
+
+            @Override
+            public void shutdown() {
+                shutdown = true;
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                shutdown = true;
+                return List.of();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return shutdown;
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return false;
+            }
+
+            @Override
+            public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit)
+                    throws InterruptedException {
+                Thread.currentThread().interrupt(); // the caller's thread is interrupted while it waits here
+                return new java.util.concurrent.CountDownLatch(1).await(timeout, unit);
+            }
+
+            @Override
+            public void execute(Runnable command) {
+                command.run();
+            }
+        };
+        Runner runner = new Runner();
+        EventLoop loop = runner.getLoop();
+        try {
+            runner.run(() -> loop.setDefaultExecutor(executor));
+            assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Runner.close() failed to shut the loop down")
+                    .hasCauseInstanceOf(InterruptedException.class);
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+            assertThat(executor.shutdown).isTrue();
+            assertThat(loop.isClosed()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * asyncio.run's shutdown would hang on a task that, cancelled, waits for what nothing will ever do; the shutdown
+     * here throws the DeadlockException, which must say that it is the shutdown's (the run itself ended well) and
+     * which task is stuck on what.
+     */
+    @Test
+    void aDeadlockOfTheCancelledTasksAtCloseSaysItIsTheShutdowns() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        assertThat(runner.run(() -> {
+            Future<Void> never = Aio.getRunningLoop().createFuture();
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    never.await(); // clean-up that waits for what nothing will do
+                }
+            }, "stuck");
+            Aio.sleep(0);
+            return "main done";
+        })).isEqualTo("main done");
+        EventLoop loop = runner.getLoop();
+        assertThatThrownBy(runner::close).isInstanceOf(DeadlockException.class)
+                .hasMessageStartingWith("Runner.close() shutdown: the tasks left on the loop were cancelled, and")
+                .hasMessageContaining("stuck waits on Future[pending]")
+                .satisfies(e -> assertThat(((DeadlockException) e).tasks()).extracting(Task::getName)
+                        .containsExactly("stuck"));
+        assertThat(loop.isClosed()).isTrue();
+    }
+
+    /**
+     * A task that stops the loop as its cancellation unwinds (asyncio.run raises "Event loop stopped before Future
+     * completed." there too) ends the shutdown's wait for the cancelled tasks: the error must say that it is the
+     * shutdown's wait that was stopped, not name an internal gather the caller never saw; the loop is closed.
+     */
+    @Test
+    void aLoopStoppedWhileCloseWaitsForTheCancelledTasksSaysItIsTheShutdowns() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        runner.run(() -> {
+            Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                } finally {
+                    Aio.getRunningLoop().stop();
+                    Aio.sleep(1);
+                }
+            }, "stopper");
+            Aio.sleep(0);
+        });
+        EventLoop loop = runner.getLoop();
+        assertThatThrownBy(runner::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("Runner.close() shutdown: the loop was stopped (by loop.stop(), or an"
+                        + " interrupt of the thread) before the tasks left on it ended after their cancellation")
+                .hasMessageNotContaining("GatheringFuture");
+        assertThat(loop.isClosed()).isTrue();
+    }
+
+    /**
+     * asyncio's Runner cancels the main task at the first Ctrl-C and raises KeyboardInterrupt at the second, so that
+     * a main that swallows its cancellation (here, the porting trap of a catch of Exception) cannot keep the program
+     * from stopping. A second interrupt of the calling thread while the main task has not ended stops the loop: the
+     * run throws, saying that the thread was interrupted, and the runner's close cancels the main task again.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSecondInterruptWhileTheMainTaskSwallowsItsCancellationStopsTheRun() throws Exception {
+        Thread caller = Thread.currentThread();
+        boolean[] closing = {false};
+        List<String> log = new ArrayList<>();
+        Runner runner = new Runner();
+        try {
+            assertThatThrownBy(() -> runner.run(() -> {
+                caller.interrupt(); // Ctrl-C (the task runs on a thread of its own)
+                for (;;) {
+                    try {
+                        Aio.sleep(3600);
+                    } catch (Exception e) { // catches the cancellation too: the trap
+                        log.add("swallowed " + e.getClass().getSimpleName());
+                        if (closing[0]) {
+                            throw e;
+                        }
+                        caller.interrupt(); // Ctrl-C again
+                    }
+                }
+            })).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("Event loop stopped before Future completed: Task[")
+                    .hasMessageEndingWith("the thread running the loop was interrupted");
+            assertThat(Thread.interrupted()).as("the interrupt status is set again").isTrue();
+            closing[0] = true;
+            runner.close();
+            assertThat(log).containsExactly("swallowed CancellationException", "swallowed CancellationException");
+        } finally {
+            Thread.interrupted();
+            runner.close();
         }
     }
 
