@@ -1,6 +1,7 @@
 package org.aio4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -132,6 +133,50 @@ class MisbehavingTransportTest {
             assertThat(rs.stream().filter(FetchResult::succeeded).count()).isEqualTo(50);
             assertThat(rs.subList(50, n)).allSatisfy(r -> assertThat(r.error())
                     .isInstanceOf(IllegalStateException.class));
+        }
+    }
+
+    /**
+     * A transport that breaks the session's own handling of its responses (here its {@code maxBodyBytes()}, which
+     * decoding a response needs, throws): every URL still gets a result, an error with what was thrown, as a single
+     * request throws it. It was thrown in the exchange's done callback, to the loop's exception handler, before the
+     * result was recorded: the fetch never got its results (nothing else running, the loop found it deadlocked).
+     */
+    @ParameterizedTest
+    @EnumSource(FetchAllTest.Api.class)
+    @Timeout(30)
+    void aResponseTheSessionFailsToHandleIsAnErrorAtThatUrl(FetchAllTest.Api api) throws Exception {
+        int n = 30;
+        var t = new HttpTransport() {
+            @Override
+            public CompletableFuture<ClientResponse> send(ClientRequest r) {
+                return ok(r);
+            }
+
+            @Override
+            public int maxBodyBytes() {
+                throw new IllegalStateException("maxBodyBytes broke");
+            }
+
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (var http = session(t)) {
+            for (FetchOrder order : FetchOrder.values()) {
+                List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 4, order));
+                assertThat(rs).extracting(FetchResult::index).containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, n).boxed().toList());
+                assertThat(rs).allSatisfy(r -> assertThat(r.error()).isExactlyInstanceOf(IllegalStateException.class)
+                        .hasMessage("maxBodyBytes broke"));
+            }
+            assertThatThrownBy(() -> Loops.run(() -> http.get("/0")))
+                    .isExactlyInstanceOf(IllegalStateException.class).hasMessage("maxBodyBytes broke");
         }
     }
 
