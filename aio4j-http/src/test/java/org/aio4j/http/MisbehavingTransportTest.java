@@ -180,6 +180,35 @@ class MisbehavingTransportTest {
         }
     }
 
+    /**
+     * A transport whose exchange throws when cancelled, and never ends: a request that times out still lets go of it
+     * (the cancel's failure goes to the exception handler), so that the loop can tell a deadlock afterwards. The
+     * cancel threw in the request's done callback before the loop's future of the exchange was cancelled, which
+     * therefore stayed in flight for ever, and a wait for what nothing completes hung (here: until the test's
+     * timeout) instead of raising a DeadlockException.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(30)
+    void anExchangeWhoseCancelThrowsIsLetGoWhenItsRequestTimesOut() throws Exception {
+        var t = new Scripted(r -> new CompletableFuture<>() { // never completes
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                throw new IllegalStateException("cancel broke");
+            }
+        });
+        var errors = new java.util.ArrayList<org.aio4j.ExceptionContext>();
+        try (var http = ClientSession.builder().transport(t, true).baseUrl("http://x.test")
+                .timeout(java.time.Duration.ofMillis(50)).build()) {
+            assertThatThrownBy(() -> Aio.run(() -> org.aio4j.EventLoop.builder()
+                    .exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
+                        assertThatThrownBy(() -> http.get("/0")).isInstanceOf(ClientTimeoutException.class);
+                        // nothing can complete it, and nothing of the loop is in flight any more
+                        return Aio.getRunningLoop().createFuture().await();
+                    })).isInstanceOf(org.aio4j.DeadlockException.class);
+        }
+        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e.exception()).hasMessage("cancel broke"));
+    }
+
     @ParameterizedTest
     @EnumSource(value = Kind.class)
     void aSingleRequestFailsWithAClientExceptionNotACancellation(Kind kind) throws Exception {
