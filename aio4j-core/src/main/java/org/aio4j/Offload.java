@@ -331,10 +331,13 @@ final class Offload<T> implements Runnable {
                     stage.toCompletableFuture().cancel(true);
                 } catch (UnsupportedOperationException notCancellable) {
                     // The stage does not expose a CompletableFuture; it runs to its end and is ignored.
+                } finally {
+                    // Nothing of the loop waits for the stage any more, whether or not the cancel reached it (a
+                    // copy's cancel does not reach the original stage), nor if it threw (a stage that breaks the
+                    // contract, whose failure goes to the exception handler): it must not hold the virtual clock or
+                    // hide a deadlock.
+                    loop.removeInFlight(op);
                 }
-                // Nothing of the loop waits for the stage any more, whether or not the cancel reached it (a copy's
-                // cancel does not reach the original stage): it must not hold the virtual clock or hide a deadlock.
-                loop.removeInFlight(op);
             }
         });
         return future;

@@ -242,6 +242,36 @@ class CoreContractsTest {
     }
 
     /** A cancelled wrapped stage that the cancel cannot reach no longer holds the virtual clock (found by a review). */
+    /**
+     * A wrapped stage whose cancel throws (a misbehaving CompletableFuture subclass): the failure goes to the exception
+     * handler, and the stage, which nothing of the loop waits for any more, no longer holds the virtual clock. The
+     * cancel threw in the wrapper's done callback before it took the stage out of the calls in flight, so the clock
+     * never jumped again (here: until the test's timeout).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCancelledWrappedStageWhoseCancelThrowsNoLongerHoldsTheVirtualClock() throws Exception {
+        var broken = new CompletableFuture<String>() { // never completes
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                throw new IllegalStateException("cancel broke");
+            }
+        };
+        List<ExceptionContext> errors = new java.util.ArrayList<>();
+        double woke = TestLoops.runVirtual(errors, () -> {
+            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(broken);
+            Task<String> waiter = Aio.createTask(() -> wrapped.await());
+            Aio.sleep(0);
+            waiter.cancel();
+            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+            assertThat(wrapped.isCancelled()).isTrue();
+            Aio.sleep(10); // the clock jumps: nothing of the loop is in flight any more
+            return Aio.getRunningLoop().time();
+        });
+        assertThat(woke).isEqualTo(10.0);
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e.exception()).hasMessage("cancel broke"));
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aCancelledWrappedStageThatIgnoresTheCancelNoLongerHoldsTheVirtualClock() throws Exception {

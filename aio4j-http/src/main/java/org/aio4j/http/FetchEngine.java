@@ -195,7 +195,16 @@ final class FetchEngine {
         exchanges.set(i, null);
         inFlight--;
         if (!stopped || !f.isCancelled() || expired.get(i)) {
-            record(result(i, r, f));
+            FetchResult result;
+            try {
+                result = result(i, r, f);
+            } catch (RuntimeException e) {
+                // The session's own handling of the response failed (a transport that throws from maxBodyBytes(), a
+                // bug): the request's result is that failure, as a single request throws it, rather than none at
+                // all, which would leave the consumer waiting for ever while the loop reports it.
+                result = new FetchResult(i, r, null, e);
+            }
+            record(result);
         } // else aborted by stop(): no result, as the consumer asked
         if (stopped && inFlight == 0) {
             signal();

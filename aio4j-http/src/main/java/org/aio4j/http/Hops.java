@@ -94,13 +94,18 @@ final class Hops {
     /**
      * The outcome is done: if the caller cancelled it, the hop in flight is aborted, the transport's exchange at once
      * (this is the outcome's first done callback: a caller that counts on the exchange's end, such as
-     * {@link FetchEngine} starting the next request, finds it ended), the loop's future of it with it.
+     * {@link FetchEngine} starting the next request, finds it ended), the loop's future of it with it, also if the
+     * exchange's cancel throws (which goes to the exception handler): else that future, never cancelled, would stay
+     * in flight for as long as the exchange it follows, which a transport that breaks so may never end.
      */
     private void ended(Future<ClientResponse> done) {
         Future<ClientResponse> f = inFlight;
         if (done.isCancelled() && f != null) {
-            exchange.cancel(true);
-            f.cancel();
+            try {
+                exchange.cancel(true);
+            } finally {
+                f.cancel();
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.aio4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -133,6 +134,79 @@ class MisbehavingTransportTest {
             assertThat(rs.subList(50, n)).allSatisfy(r -> assertThat(r.error())
                     .isInstanceOf(IllegalStateException.class));
         }
+    }
+
+    /**
+     * A transport that breaks the session's own handling of its responses (here its {@code maxBodyBytes()}, which
+     * decoding a response needs, throws): every URL still gets a result, an error with what was thrown, as a single
+     * request throws it. It was thrown in the exchange's done callback, to the loop's exception handler, before the
+     * result was recorded: the fetch never got its results (nothing else running, the loop found it deadlocked).
+     */
+    @ParameterizedTest
+    @EnumSource(FetchAllTest.Api.class)
+    @Timeout(30)
+    void aResponseTheSessionFailsToHandleIsAnErrorAtThatUrl(FetchAllTest.Api api) throws Exception {
+        int n = 30;
+        var t = new HttpTransport() {
+            @Override
+            public CompletableFuture<ClientResponse> send(ClientRequest r) {
+                return ok(r);
+            }
+
+            @Override
+            public int maxBodyBytes() {
+                throw new IllegalStateException("maxBodyBytes broke");
+            }
+
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (var http = session(t)) {
+            for (FetchOrder order : FetchOrder.values()) {
+                List<FetchResult> rs = Loops.run(() -> api.fetch(http, urls(n), 4, order));
+                assertThat(rs).extracting(FetchResult::index).containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, n).boxed().toList());
+                assertThat(rs).allSatisfy(r -> assertThat(r.error()).isExactlyInstanceOf(IllegalStateException.class)
+                        .hasMessage("maxBodyBytes broke"));
+            }
+            assertThatThrownBy(() -> Loops.run(() -> http.get("/0")))
+                    .isExactlyInstanceOf(IllegalStateException.class).hasMessage("maxBodyBytes broke");
+        }
+    }
+
+    /**
+     * A transport whose exchange throws when cancelled, and never ends: a request that times out still lets go of it
+     * (the cancel's failure goes to the exception handler), so that the loop can tell a deadlock afterwards. The
+     * cancel threw in the request's done callback before the loop's future of the exchange was cancelled, which
+     * therefore stayed in flight for ever, and a wait for what nothing completes hung (here: until the test's
+     * timeout) instead of raising a DeadlockException.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(30)
+    void anExchangeWhoseCancelThrowsIsLetGoWhenItsRequestTimesOut() throws Exception {
+        var t = new Scripted(r -> new CompletableFuture<>() { // never completes
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                throw new IllegalStateException("cancel broke");
+            }
+        });
+        var errors = new java.util.ArrayList<org.aio4j.ExceptionContext>();
+        try (var http = ClientSession.builder().transport(t, true).baseUrl("http://x.test")
+                .timeout(java.time.Duration.ofMillis(50)).build()) {
+            assertThatThrownBy(() -> Aio.run(() -> org.aio4j.EventLoop.builder()
+                    .exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
+                        assertThatThrownBy(() -> http.get("/0")).isInstanceOf(ClientTimeoutException.class);
+                        // nothing can complete it, and nothing of the loop is in flight any more
+                        return Aio.getRunningLoop().createFuture().await();
+                    })).isInstanceOf(org.aio4j.DeadlockException.class);
+        }
+        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e.exception()).hasMessage("cancel broke"));
     }
 
     @ParameterizedTest
