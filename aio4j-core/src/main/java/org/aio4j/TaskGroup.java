@@ -163,6 +163,11 @@ public final class TaskGroup implements AutoCloseable {
         } else {
             tasks.add(task);
             task.addDoneCallback(this::onTaskDone);
+            if (aborting) {
+                // The group was aborted during the task's eager step (a task it created there failed in its own),
+                // when abort() could not see it yet: cancelled now as the others were, or the group would wait for it.
+                task.cancel();
+            }
         }
         return task;
     }

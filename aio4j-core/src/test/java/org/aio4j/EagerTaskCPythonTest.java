@@ -297,6 +297,49 @@ class EagerTaskCPythonTest {
                 "bad step", "late refused", "body aborted", "eg [eager failure]");
     }
 
+    /*
+     * async def main():
+     *     get_running_loop().set_task_factory(asyncio.eager_task_factory)
+     *     try:
+     *         async with asyncio.TaskGroup() as tg:
+     *             async def child():
+     *                 tg.create_task(bad())          # fails in its eager step: aborts the group
+     *                 try: await asyncio.sleep(1000); log("slept through")
+     *                 except asyncio.CancelledError: log("child cancelled"); raise
+     *             tg.create_task(child()); log("created")
+     *     except* ValueError as eg: log("eg", len(eg.exceptions), loop.time() - t0)
+     * CPython (with gh-155418): created | child cancelled | eg 1 0.0
+     * The group is aborted during child's eager step, before create_task has made child a member: abort() cannot
+     * cancel it, so create_task does once it has (CPython 3.13.0 did not, and the group waited 1000 s for it).
+     */
+    @Test
+    void aGroupAbortedDuringAChildsEagerStepCancelsThatChildToo() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.EAGER);
+            try (var tg = new TaskGroup()) {
+                tg.createTask(() -> {
+                    tg.createTask(() -> {
+                        throw new IllegalArgumentException("bad");
+                    });
+                    try {
+                        Aio.sleep(1000);
+                        seen.add("slept through");
+                    } catch (CancellationException e) {
+                        seen.add("child cancelled");
+                        throw e;
+                    }
+                });
+                seen.add("created");
+                tg.join();
+            } catch (TaskGroupException e) {
+                seen.add("eg " + e.exceptions().size() + " " + Aio.getRunningLoop().time());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("created", "child cancelled", "eg 1 0.0");
+    }
+
     private static Coroutine<String> quick(String n, List<String> seen) {
         return () -> {
             seen.add(n + " quick");
