@@ -639,7 +639,10 @@ public final class Aio {
      * Runs {@code coroutine} in the calling task with a deadline: asyncio's {@code wait_for(coro, timeout)}. On
      * timeout the coroutine is cancelled where it waits and {@link TimeoutException} is thrown once it has unwound.
      * A {@code null} timeout means none. A zero timeout, as in asyncio, wraps the coroutine in a task that is cancelled
-     * before it starts: the coroutine does not run, and {@link TimeoutException} is thrown.
+     * before it starts: the coroutine does not run, and {@link TimeoutException} is thrown. With the
+     * {@link TaskFactory#EAGER eager} task factory that task runs its first step first: a coroutine done there gives
+     * its outcome, one that suspended is cancelled where it waits, and its outcome once it has unwound is the call's
+     * ({@link TimeoutException} if it ended cancelled).
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the work to run in the calling task

@@ -83,7 +83,9 @@ public final class TaskGroup implements AutoCloseable {
      * Creates a task in the group: asyncio's {@code TaskGroup.create_task()}. With the loop's
      * {@link TaskFactory#EAGER eager} task factory the task runs its first step before this returns (see
      * {@link EventLoop#setTaskFactory}), and one that fails there aborts the group at once, as in asyncio: the block
-     * goes on to its next suspension, which throws the group's abort, and a task created meanwhile is refused.
+     * goes on to its next suspension, which throws the group's abort, and a task created meanwhile is refused. A task
+     * whose step the group was aborted in (a task it created in the group failed in its own step) is cancelled as soon
+     * as it is a member, as the group's other tasks were (asyncio since gh-155418).
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task

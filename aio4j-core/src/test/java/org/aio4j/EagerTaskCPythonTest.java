@@ -231,6 +231,82 @@ class EagerTaskCPythonTest {
     }
 
     /*
+     * async def a(): current_task().cancel("self"); log("a returns")
+     * async def b():
+     *     current_task().cancel("self")
+     *     try: await asyncio.sleep(1)
+     *     except asyncio.CancelledError as e: log("b cancelled", e.args); raise
+     * async def outer(main_fut):
+     *     me = current_task()
+     *     async def inner(): log("inner cancels outer", me.cancel("by inner"))
+     *     create_task(inner()); log("outer goes on", me.cancelling())
+     *     try: await main_fut
+     *     except asyncio.CancelledError as e: log("outer cancelled", e.args, main_fut.cancelled()); raise
+     * async def main():
+     *     get_running_loop().set_task_factory(asyncio.eager_task_factory)
+     *     ta = create_task(a()); log("a", ta.done(), ta.cancelled())
+     *     tb = create_task(b()); log("b", tb.done())
+     *     f = get_running_loop().create_future(); o = create_task(outer(f)); log("o", o.done())
+     *     for t in (tb, o):
+     *         try: await t
+     *         except asyncio.CancelledError: log("main:", t.cancelled())
+     * Expected from 3.13's Task.__step: a cancel() of the task running its eager step (by itself, or by a task its
+     * step starts eagerly) is pending (_must_cancel): the task ends cancelled if its step returns, and otherwise its
+     * next await cancels what it awaits and raises there.
+     * a returns | a True True | b False | inner cancels outer True | outer goes on 1 | o False | b cancelled ('self',)
+     * | outer cancelled ('by inner',) True | main: True | main: True
+     */
+    @Test
+    void aCancelRequestedDuringTheEagerStepTakesEffectWhereTheTaskNextWaitsOrEnds() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.setTaskFactory(TaskFactory.EAGER);
+            Task<Void> a = Aio.createTask(() -> {
+                Aio.currentTask().cancel("self");
+                seen.add("a returns");
+            });
+            seen.add("a " + a.isDone() + " " + a.isCancelled());
+            Task<Void> b = Aio.createTask(() -> {
+                Aio.currentTask().cancel("self");
+                try {
+                    Aio.sleep(1);
+                } catch (CancellationException e) {
+                    seen.add("b cancelled " + e.getMessage());
+                    throw e;
+                }
+            });
+            seen.add("b " + b.isDone());
+            Future<Void> f = loop.createFuture();
+            Task<Void> o = Aio.createTask(() -> {
+                Task<?> me = Aio.currentTask();
+                Aio.createTask(() -> {
+                    seen.add("inner cancels outer " + me.cancel("by inner"));
+                });
+                seen.add("outer goes on " + me.cancelling());
+                try {
+                    f.await();
+                } catch (CancellationException e) {
+                    seen.add("outer cancelled " + e.getMessage() + " " + f.isCancelled());
+                    throw e;
+                }
+            });
+            seen.add("o " + o.isDone());
+            for (Task<Void> t : List.of(b, o)) {
+                try {
+                    t.await();
+                } catch (CancellationException e) {
+                    seen.add("main: " + t.isCancelled());
+                }
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("a returns", "a true true", "b false", "inner cancels outer true",
+                "outer goes on 1", "o false", "b cancelled self", "outer cancelled by inner true", "main: true",
+                "main: true");
+    }
+
+    /*
      * async def child(n): log(n, "step 1"); await asyncio.sleep(0); log(n, "step 2")
      * async def quick(n): log(n, "quick"); return n
      * async def bad(): log("bad step"); raise ValueError("eager failure")
