@@ -593,6 +593,65 @@ class IteratorEdgeCasesTest {
     }
 
     /**
+     * Rule 2.13: a null signal makes the subscriber throw NullPointerException, and the publisher must then consider
+     * the subscription cancelled: nothing follows. The iterator fails at once rather than wait for ever (it waited:
+     * the timeout below ran out), and cancels the subscription for a publisher that would go on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"onSubscribe", "onNext", "onError"})
+    void fromPublisherFailsOnANullSignalInsteadOfWaitingForEver(String signal) throws Exception {
+        List<ExceptionContext> errors = Collections.synchronizedList(new ArrayList<>());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> {
+            try {
+                s.onSubscribe(signal.equals("onSubscribe") ? null : new Flow.Subscription() {
+                    public void request(long n) {
+                        log.add("request " + n);
+                    }
+
+                    public void cancel() {
+                        log.add("cancel");
+                    }
+                });
+                if (signal.equals("onNext")) {
+                    s.onNext(null);
+                } else if (signal.equals("onError")) {
+                    s.onError(null);
+                }
+            } catch (NullPointerException e) {
+                log.add("publisher got " + e.getMessage());
+            }
+        };
+        Aio.run(() -> EventLoop.builder().exceptionHandler((l, ctx) -> errors.add(ctx)).build(), () -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 4);
+                 var t = Aio.timeout(java.time.Duration.ofSeconds(2))) {
+                log.add("hasNext " + it.hasNext());
+            } catch (TimeoutCancellationException e) {
+                log.add("timed out");
+            } catch (NullPointerException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        errors.forEach(e -> log.add("handler " + e.describe().lines().limit(3).toList())); // none expected
+        String what = switch (signal) {
+            case "onSubscribe" -> "onSubscribe subscription";
+            case "onNext" -> "onNext item";
+            default -> "onError throwable";
+        };
+        var expected = new ArrayList<String>();
+        // the publisher signals inside subscribe(), which the iterator calls on the loop: the signals are handled after
+        expected.add("publisher got " + what + " must not be null (Reactive Streams rule 2.13)");
+        if (!signal.equals("onSubscribe")) {
+            expected.add("request 4");
+            expected.add("cancel");
+        }
+        expected.add("failed Publisher called " + signal + "(null) (Reactive Streams rule 2.13): the subscription is"
+                + " cancelled");
+        assertThat(log).containsExactlyElementsOf(expected);
+    }
+
+    /**
      * Rule 1.9 broken with onComplete before onSubscribe: the iterator ends, and the late subscription is cancelled
      * (rule 2.5). It was asked for {@code prefetch} items instead, and never cancelled, since the iterator had
      * completed.
