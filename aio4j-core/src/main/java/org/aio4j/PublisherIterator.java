@@ -62,6 +62,7 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void run(Flow.Publisher<? extends T> publisher, AsyncGenerator.Emitter<T> out) throws Exception {
+        Throwable primary = null;
         try {
             publisher.subscribe(this);
             for (;;) {
@@ -80,13 +81,29 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
                     return;
                 }
             }
+        } catch (Throwable e) {
+            primary = e;
+            throw e;
         } finally {
             closed = true;
+            RuntimeException cancelFailure = null;
             if (subscription != null && !completed && error == null) {
-                subscription.cancel();
+                try {
+                    subscription.cancel();
+                } catch (RuntimeException e) { // rule 3.15 broken
+                    cancelFailure = e;
+                }
             }
             if (!errorThrown) { // the consumer closed the iterator or was cancelled before reaching it
                 Failures.reportUnreceived(loop, "fromPublisher(" + prefetch + ")", error, null);
+            }
+            if (cancelFailure != null) {
+                // A failure of the release, as a generator's failing finally block: what aclose() throws, attached to
+                // what else ended the body (the consumer's cancellation stays a cancellation).
+                if (primary == null || primary instanceof GeneratorExit) {
+                    throw cancelFailure;
+                }
+                primary.addSuppressed(cancelFailure);
             }
         }
     }
@@ -109,9 +126,16 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
 
     private void replenish() {
         takenSinceRequest++;
-        if (takenSinceRequest == batch) {
+        if (takenSinceRequest == batch && !completed && error == null) {
             takenSinceRequest = 0;
-            request(batch);
+            try {
+                request(batch);
+            } catch (RuntimeException e) {
+                // Rule 3.16 broken (request must return normally): a failure of the stream, after the items received
+                // (the one being taken included), as an onError would be.
+                error = e;
+                cancelBroken(subscription, e);
+            }
         }
     }
 

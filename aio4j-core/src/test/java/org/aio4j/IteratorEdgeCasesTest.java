@@ -713,6 +713,73 @@ class IteratorEdgeCasesTest {
         assertThat(log).containsExactly("cancel", "failed request 4 broke");
     }
 
+    /**
+     * Rule 3.16 broken by a later request (the one made as the consumer takes an item): the item taken and those
+     * received before are still delivered, then the request's exception, and the subscription is cancelled. The
+     * item being taken was lost, and the consumer got the exception at once.
+     */
+    @Test
+    void fromPublisherDeliversTheItemsBeforeALaterRequestThatThrows() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> s.onSubscribe(new Flow.Subscription() {
+            int requests;
+
+            public void request(long n) {
+                if (++requests > 1) {
+                    throw new IllegalStateException("request " + requests + " broke");
+                }
+                s.onNext(10);
+                s.onNext(11);
+            }
+
+            public void cancel() {
+                log.add("cancel");
+            }
+        });
+        TestLoops.runVirtual(() -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 2)) {
+                for (int i : it) {
+                    log.add("got " + i);
+                }
+            } catch (IllegalStateException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("cancel", "got 10", "got 11", "failed request 2 broke");
+    }
+
+    /**
+     * Rule 3.15 broken (cancel throws) when a consumer cancelled while it waits closes the subscription: the
+     * consumer's task still ends cancelled, the exception attached to its cancellation (reported if nobody retrieves
+     * it, as the loop does for a cancelled task). It ended
+     * with the cancel's exception instead: the cancellation was lost.
+     */
+    @Test
+    void fromPublisherKeepsTheConsumersCancellationWhenTheSubscriptionsCancelThrows() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var broke = new IllegalStateException("cancel broke");
+        TestLoops.runVirtual(errors, () -> {
+            var requested = new Future<Void>(Aio.getRunningLoop());
+            Flow.Publisher<Integer> broken = s -> s.onSubscribe(new Flow.Subscription() {
+                public void request(long n) {
+                    requested.complete(null); // on the loop: the iterator requests there
+                }
+
+                public void cancel() {
+                    throw broke;
+                }
+            });
+            Task<Boolean> consumer = Aio.createTask(() -> AsyncIterator.fromPublisher(broken, 2).hasNext());
+            requested.await();
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class)
+                    .satisfies(e -> assertThat(Future.attachedFailures(e)).containsExactly(broke));
+            return null;
+        });
+        assertThat(errors).isEmpty(); // retrieved with the cancellation, so not reported
+    }
+
     // ---- behaviour that was right already, kept as regression tests
 
     @Test
