@@ -342,7 +342,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * @param <T>     the type of the items
      * @param sources the iterators to merge; the merge owns and closes them
      * @return an iterator of the items of all sources
-     * @throws NullPointerException if {@code sources} or one of them is null
+     * @throws NullPointerException     if {@code sources} or one of them is null
+     * @throws IllegalArgumentException if an iterator is among {@code sources} twice
      */
     @SafeVarargs
     @SuppressWarnings("varargs") // the array is only read, through a list view
@@ -357,7 +358,8 @@ public interface AsyncIterator<T> extends Iterator<T>, Iterable<T>, AutoCloseabl
      * @param <T>     the type of the items
      * @param sources the iterators to merge; the merge owns and closes them
      * @return an iterator of the items of all sources
-     * @throws NullPointerException if {@code sources} or one of them is null
+     * @throws NullPointerException     if {@code sources} or one of them is null
+     * @throws IllegalArgumentException if an iterator is among {@code sources} twice
      */
     static <T> AsyncIterator<T> merge(List<? extends AsyncIterator<? extends T>> sources) {
         return Merged.of(sources);

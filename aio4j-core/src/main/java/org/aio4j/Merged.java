@@ -2,6 +2,7 @@ package org.aio4j;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -36,8 +37,15 @@ final class Merged<T> {
     static <T> AsyncIterator<T> of(List<? extends AsyncIterator<? extends T>> sources) {
         Objects.requireNonNull(sources, "merge() sources must not be null");
         var copy = new ArrayList<AsyncIterator<? extends T>>(sources.size());
+        var seen = new IdentityHashMap<AsyncIterator<?>, Integer>();
         for (int i = 0; i < sources.size(); i++) {
-            copy.add(Objects.requireNonNull(sources.get(i), "merge() source " + i + " is null"));
+            AsyncIterator<? extends T> source = Objects.requireNonNull(sources.get(i), "merge() source " + i + " is null");
+            Integer earlier = seen.putIfAbsent(source, i);
+            if (earlier != null) {
+                throw new IllegalArgumentException("merge() source " + i + " is source " + earlier + " again: each"
+                        + " source is pulled by a task of its own, so an iterator can be merged once");
+            }
+            copy.add(source);
         }
         List<AsyncIterator<? extends T>> fixed = List.copyOf(copy);
         return new GeneratorStage<T>("merge", new Merged<T>(fixed)::run, fixed);

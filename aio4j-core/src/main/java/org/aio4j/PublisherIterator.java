@@ -11,7 +11,8 @@ import java.util.concurrent.Flow;
  * <p>Demand: {@code prefetch} items are requested at first; each time {@code batch} (half of {@code prefetch},
  * rounded up) items have been taken, {@code batch} more are requested. So items requested and not yet taken never
  * exceed {@code prefetch}, and neither does the deque. A publisher that sends more than was requested breaks rule 1.1
- * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription. A failure
+ * of Reactive Streams: the iterator fails with {@link IllegalStateException} and cancels the subscription; one that
+ * signals a null (rule 2.13) gets a {@link NullPointerException} thrown back, and the iterator fails with one too. A failure
  * received but not yet thrown when the consumer closes the iterator (or is cancelled) is reported to the loop's
  * exception handler ({@link Failures#reportUnreceived}), and so is an {@code onError} that comes after that (it
  * crossed the cancel).
@@ -61,6 +62,7 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
     }
 
     private void run(Flow.Publisher<? extends T> publisher, AsyncGenerator.Emitter<T> out) throws Exception {
+        Throwable primary = null;
         try {
             publisher.subscribe(this);
             for (;;) {
@@ -79,13 +81,29 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
                     return;
                 }
             }
+        } catch (Throwable e) {
+            primary = e;
+            throw e;
         } finally {
             closed = true;
+            RuntimeException cancelFailure = null;
             if (subscription != null && !completed && error == null) {
-                subscription.cancel();
+                try {
+                    subscription.cancel();
+                } catch (RuntimeException e) { // rule 3.15 broken
+                    cancelFailure = e;
+                }
             }
             if (!errorThrown) { // the consumer closed the iterator or was cancelled before reaching it
                 Failures.reportUnreceived(loop, "fromPublisher(" + prefetch + ")", error, null);
+            }
+            if (cancelFailure != null) {
+                // A failure of the release, as a generator's failing finally block: what aclose() throws, attached to
+                // what else ended the body (the consumer's cancellation stays a cancellation).
+                if (primary == null || primary instanceof GeneratorExit) {
+                    throw cancelFailure;
+                }
+                primary.addSuppressed(cancelFailure);
             }
         }
     }
@@ -108,9 +126,16 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
 
     private void replenish() {
         takenSinceRequest++;
-        if (takenSinceRequest == batch) {
+        if (takenSinceRequest == batch && !completed && error == null) {
             takenSinceRequest = 0;
-            request(batch);
+            try {
+                request(batch);
+            } catch (RuntimeException e) {
+                // Rule 3.16 broken (request must return normally): a failure of the stream, after the items received
+                // (the one being taken included), as an onError would be.
+                error = e;
+                cancelBroken(subscription, e);
+            }
         }
     }
 
@@ -123,7 +148,9 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
-        Objects.requireNonNull(s, "subscription must not be null (Reactive Streams rule 2.13)");
+        if (s == null) {
+            throw nullSignal("onSubscribe", "subscription");
+        }
         if (!post(() -> subscribed(s))) {
             s.cancel();
         }
@@ -131,14 +158,42 @@ final class PublisherIterator<T> implements Flow.Subscriber<T> {
 
     @Override
     public void onNext(T item) {
-        Objects.requireNonNull(item, "onNext item must not be null (Reactive Streams rule 2.13)");
+        if (item == null) {
+            throw nullSignal("onNext", "item");
+        }
         post(() -> received(item));
     }
 
     @Override
     public void onError(Throwable failure) {
-        Objects.requireNonNull(failure, "onError throwable must not be null (Reactive Streams rule 2.13)");
+        if (failure == null) {
+            throw nullSignal("onError", "throwable");
+        }
         post(() -> terminated(failure));
+    }
+
+    /**
+     * A signal with a null argument (rule 2.13): the subscriber throws {@link NullPointerException} (returned here),
+     * and the publisher must then consider the subscription cancelled, so no signal follows: the iterator fails (and
+     * cancels the subscription, for a publisher that goes on), or its consumer would wait for ever.
+     */
+    private NullPointerException nullSignal(String signal, String argument) {
+        var broken = new NullPointerException("Publisher called " + signal + "(null) (Reactive Streams rule 2.13): the"
+                + " subscription is cancelled");
+        post(() -> brokeProtocol(broken));
+        return new NullPointerException(signal + " " + argument + " must not be null (Reactive Streams rule 2.13)");
+    }
+
+    /** The publisher broke the protocol: the iterator fails with {@code why} after the items received before. */
+    private void brokeProtocol(RuntimeException why) {
+        if (closed || completed || error != null) {
+            return;
+        }
+        error = why;
+        if (subscription != null) {
+            cancelBroken(subscription, why);
+        }
+        signalled.signal();
     }
 
     @Override

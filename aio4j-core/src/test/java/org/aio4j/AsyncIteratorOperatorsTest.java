@@ -306,6 +306,10 @@ class AsyncIteratorOperatorsTest {
                     .isInstanceOf(NullPointerException.class).hasMessage("stream must not be null");
             assertThatThrownBy(() -> AsyncIterator.merge(it, null)).isInstanceOf(NullPointerException.class)
                     .hasMessage("merge() source 1 is null");
+            var twice = AsyncIterator.from(List.of(1, 2));
+            assertThatThrownBy(() -> AsyncIterator.merge(it, twice, twice)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("merge() source 2 is source 1 again: each source is pulled by a task of its own, so an"
+                            + " iterator can be merged once");
             assertThatThrownBy(() -> AsyncIterator.fromPublisher(null, 1)).isInstanceOf(NullPointerException.class)
                     .hasMessage("publisher must not be null");
             assertThatThrownBy(() -> AsyncIterator.fromPublisher(s -> { }, 0))

@@ -593,6 +593,65 @@ class IteratorEdgeCasesTest {
     }
 
     /**
+     * Rule 2.13: a null signal makes the subscriber throw NullPointerException, and the publisher must then consider
+     * the subscription cancelled: nothing follows. The iterator fails at once rather than wait for ever (it waited:
+     * the timeout below ran out), and cancels the subscription for a publisher that would go on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"onSubscribe", "onNext", "onError"})
+    void fromPublisherFailsOnANullSignalInsteadOfWaitingForEver(String signal) throws Exception {
+        List<ExceptionContext> errors = Collections.synchronizedList(new ArrayList<>());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> {
+            try {
+                s.onSubscribe(signal.equals("onSubscribe") ? null : new Flow.Subscription() {
+                    public void request(long n) {
+                        log.add("request " + n);
+                    }
+
+                    public void cancel() {
+                        log.add("cancel");
+                    }
+                });
+                if (signal.equals("onNext")) {
+                    s.onNext(null);
+                } else if (signal.equals("onError")) {
+                    s.onError(null);
+                }
+            } catch (NullPointerException e) {
+                log.add("publisher got " + e.getMessage());
+            }
+        };
+        Aio.run(() -> EventLoop.builder().exceptionHandler((l, ctx) -> errors.add(ctx)).build(), () -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 4);
+                 var t = Aio.timeout(java.time.Duration.ofSeconds(2))) {
+                log.add("hasNext " + it.hasNext());
+            } catch (TimeoutCancellationException e) {
+                log.add("timed out");
+            } catch (NullPointerException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        errors.forEach(e -> log.add("handler " + e.describe().lines().limit(3).toList())); // none expected
+        String what = switch (signal) {
+            case "onSubscribe" -> "onSubscribe subscription";
+            case "onNext" -> "onNext item";
+            default -> "onError throwable";
+        };
+        var expected = new ArrayList<String>();
+        // the publisher signals inside subscribe(), which the iterator calls on the loop: the signals are handled after
+        expected.add("publisher got " + what + " must not be null (Reactive Streams rule 2.13)");
+        if (!signal.equals("onSubscribe")) {
+            expected.add("request 4");
+            expected.add("cancel");
+        }
+        expected.add("failed Publisher called " + signal + "(null) (Reactive Streams rule 2.13): the subscription is"
+                + " cancelled");
+        assertThat(log).containsExactlyElementsOf(expected);
+    }
+
+    /**
      * Rule 1.9 broken with onComplete before onSubscribe: the iterator ends, and the late subscription is cancelled
      * (rule 2.5). It was asked for {@code prefetch} items instead, and never cancelled, since the iterator had
      * completed.
@@ -652,6 +711,73 @@ class IteratorEdgeCasesTest {
         });
         errors.forEach(e -> log.add("handler " + e.exception()));
         assertThat(log).containsExactly("cancel", "failed request 4 broke");
+    }
+
+    /**
+     * Rule 3.16 broken by a later request (the one made as the consumer takes an item): the item taken and those
+     * received before are still delivered, then the request's exception, and the subscription is cancelled. The
+     * item being taken was lost, and the consumer got the exception at once.
+     */
+    @Test
+    void fromPublisherDeliversTheItemsBeforeALaterRequestThatThrows() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Flow.Publisher<Integer> broken = s -> s.onSubscribe(new Flow.Subscription() {
+            int requests;
+
+            public void request(long n) {
+                if (++requests > 1) {
+                    throw new IllegalStateException("request " + requests + " broke");
+                }
+                s.onNext(10);
+                s.onNext(11);
+            }
+
+            public void cancel() {
+                log.add("cancel");
+            }
+        });
+        TestLoops.runVirtual(() -> {
+            try (var it = AsyncIterator.fromPublisher(broken, 2)) {
+                for (int i : it) {
+                    log.add("got " + i);
+                }
+            } catch (IllegalStateException e) {
+                log.add("failed " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(log).containsExactly("cancel", "got 10", "got 11", "failed request 2 broke");
+    }
+
+    /**
+     * Rule 3.15 broken (cancel throws) when a consumer cancelled while it waits closes the subscription: the
+     * consumer's task still ends cancelled, the exception attached to its cancellation (reported if nobody retrieves
+     * it, as the loop does for a cancelled task). It ended
+     * with the cancel's exception instead: the cancellation was lost.
+     */
+    @Test
+    void fromPublisherKeepsTheConsumersCancellationWhenTheSubscriptionsCancelThrows() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var broke = new IllegalStateException("cancel broke");
+        TestLoops.runVirtual(errors, () -> {
+            var requested = new Future<Void>(Aio.getRunningLoop());
+            Flow.Publisher<Integer> broken = s -> s.onSubscribe(new Flow.Subscription() {
+                public void request(long n) {
+                    requested.complete(null); // on the loop: the iterator requests there
+                }
+
+                public void cancel() {
+                    throw broke;
+                }
+            });
+            Task<Boolean> consumer = Aio.createTask(() -> AsyncIterator.fromPublisher(broken, 2).hasNext());
+            requested.await();
+            consumer.cancel();
+            assertThatThrownBy(consumer::await).isInstanceOf(CancellationException.class)
+                    .satisfies(e -> assertThat(Future.attachedFailures(e)).containsExactly(broke));
+            return null;
+        });
+        assertThat(errors).isEmpty(); // retrieved with the cancellation, so not reported
     }
 
     // ---- behaviour that was right already, kept as regression tests
