@@ -33,10 +33,13 @@ final class TaskDump {
             isPending.put(t, Boolean.TRUE);
         }
         for (Task<?> t : pending) {
-            Task<?> p = t.parent;
             // A task whose creator is done hangs from the nearest pending ancestor, or is a root.
-            while (p != null && !isPending.containsKey(p)) {
-                p = p.parent;
+            Task<?> p = null;
+            for (Task.Creator c = t.creator; c != null && p == null; c = c.up) {
+                Task<?> candidate = c.task;
+                if (candidate != null && isPending.containsKey(candidate)) {
+                    p = candidate;
+                }
             }
             if (p == null) {
                 roots.add(t);

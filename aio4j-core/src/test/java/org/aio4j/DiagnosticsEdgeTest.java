@@ -138,6 +138,47 @@ class DiagnosticsEdgeTest {
                 .as("the longest line of the dump").isLessThan(400);
     }
 
+    /**
+     * A task that hands over to a successor it creates and then ends (a supervisor restarting itself, a periodic
+     * job scheduling its next run) does not keep itself, its result and every predecessor reachable for as long as
+     * the chain goes on: the successor's link to its creator must not hold a chain of ended tasks.
+     */
+    @Test
+    void aChainOfTasksEachCreatingItsSuccessorDoesNotKeepTheEndedOnesReachable() throws Exception {
+        var first = new java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<Object>>();
+        String dump = TestLoops.runVirtual(() -> {
+            Future<Void> last = Aio.getRunningLoop().createFuture();
+            Future<Task<?>> tail = Aio.getRunningLoop().createFuture();
+            Task<Object> head = Aio.createTask(relay(3, last, tail), "relay-3");
+            first.set(new java.lang.ref.WeakReference<>(head));
+            head = null;
+            Task<?> pending = tail.await();
+            Aio.waitAllTasksBlocked();
+            for (int i = 0; i < 50 && first.get().get() != null; i++) {
+                System.gc();
+            }
+            assertThat(first.get().get()).as("the first task, ended, reachable only through its successors").isNull();
+            assertThat(pending.parent()).as("the creator of a pending task, ended").isNull();
+            String d = Aio.getRunningLoop().dumpTasks();
+            last.setResult(null);
+            pending.await();
+            return d;
+        });
+        assertThat(dump).contains("relay-1 waits on Future[pending]");
+    }
+
+    private static Coroutine<Object> relay(int n, Future<Void> last, Future<Task<?>> tail) {
+        return () -> {
+            if (n == 1) {
+                tail.setResult(Aio.getRunningLoop().currentTask());
+                last.await();
+            } else {
+                Aio.createTask(relay(n - 1, last, tail), "relay-" + (n - 1));
+            }
+            return new byte[1 << 20];
+        };
+    }
+
     private static Coroutine<Void> nested(int level, Future<Void> bottom) {
         return () -> {
             if (level == 1) {
