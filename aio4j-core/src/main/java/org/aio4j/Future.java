@@ -398,9 +398,22 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             case PENDING -> "pending";
             case CANCELLED -> cancelMessage == null ? "cancelled" : "cancelled message=" + cancelMessage;
             default -> exception != null
-                    ? "finished exception=" + exception
-                    : "finished result=" + abbreviate(String.valueOf(result));
+                    ? "finished exception=" + printed(exception)
+                    : "finished result=" + abbreviate(printed(result));
         };
+    }
+
+    /**
+     * {@code value} as its {@code toString()} shows it, or, if that throws, its class and what it threw (as asyncio's
+     * reprs use {@code reprlib.repr}, which survives a broken {@code __repr__}): a future's description is in reports
+     * and dumps, which must not fail because of the value.
+     */
+    private static String printed(Object value) {
+        try {
+            return String.valueOf(value);
+        } catch (RuntimeException e) {
+            return "<" + value.getClass().getName() + ", whose toString() threw " + e.getClass().getName() + ">";
+        }
     }
 
     private static String abbreviate(String s) {

@@ -38,6 +38,30 @@ class DiagnosticsEdgeTest {
     }
 
     /**
+     * A slow step's report names the task with its state, and a task that ended shows its result: a result whose
+     * toString() throws must not break the report, nor the task's end, nor the loop.
+     */
+    @Test
+    void aSlowStepReportOfATaskWhoseResultCannotBePrintedStillNamesTheTask() throws Exception {
+        List<SlowStep> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Object unprintable = new Object() {
+            @Override
+            public String toString() {
+                throw new IllegalStateException("cannot print me");
+            }
+        };
+        Object result = Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(reports::add).build(), () -> {
+            Aio.getRunningLoop().setSlowCallbackDuration(Duration.ZERO);
+            return Aio.createTask(() -> unprintable, "unprintable").await();
+        });
+        assertThat(result).isSameAs(unprintable);
+        assertThat(reports).anySatisfy(r -> {
+            assertThat(r.finished()).isTrue();
+            assertThat(r.subject()).startsWith("Task[name=unprintable, finished");
+        });
+    }
+
+    /**
      * A task's name is any string: quotes, backslashes, control characters, non-ASCII text, and a lone surrogate (a
      * name cut in the middle of an emoji) must all leave a file that parses and gives the name back.
      */
