@@ -233,6 +233,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         return exception;
     }
 
+    /** The exception the future finished with, or null; unlike {@link #exception()}, does not mark it retrieved. */
+    final Throwable failureUnretrieved() {
+        return state == FINISHED ? exception : null;
+    }
+
     /** As {@link java.util.concurrent.Future#resultNow()}: the result, if the future finished with one. */
     @Override
     public final T resultNow() {

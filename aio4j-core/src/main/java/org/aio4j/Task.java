@@ -510,6 +510,38 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
+     * Prints the task's stack to {@code out}: asyncio's {@code print_stack(file=out)}. A task that waits or runs
+     * prints {@code "Stack for TASK (most recent call first):"} and the frames of {@link #getStack()}, as a Java stack
+     * trace lists them (asyncio lists the most recent last); a task that failed prints
+     * {@code "Traceback for TASK (most recent call first):"} and its exception's stack trace (without marking it
+     * retrieved, as asyncio's); any other, {@code "No stack for TASK"}. Callable from any thread, as
+     * {@link #getStack()}.
+     *
+     * @param out where to print
+     * @throws NullPointerException if {@code out} is null
+     */
+    public void printStack(java.io.PrintStream out) {
+        java.util.Objects.requireNonNull(out, "out must not be null");
+        StackTraceElement[] stack = getStack();
+        Throwable failure = failureUnretrieved();
+        var text = new StringBuilder();
+        if (failure != null) {
+            var trace = new java.io.StringWriter();
+            failure.printStackTrace(new java.io.PrintWriter(trace));
+            text.append("Traceback for ").append(this).append(" (most recent call first):\n").append(trace);
+        } else if (stack.length > 0) {
+            text.append("Stack for ").append(this).append(" (most recent call first):\n");
+            for (StackTraceElement frame : stack) {
+                text.append("\tat ").append(frame).append('\n');
+            }
+        } else {
+            text.append("No stack for ").append(this).append('\n');
+        }
+        out.print(text);
+        out.flush();
+    }
+
+    /**
      * Where the task waits, in its own code: the innermost frame of {@link #getStack()} outside aio4j's modules (the
      * HTTP client, JDBC, the process pool, test support), so that a task waiting on a query is shown at the line that
      * runs the query rather than inside the JDBC module; the innermost frame of {@code getStack()} if all of them are

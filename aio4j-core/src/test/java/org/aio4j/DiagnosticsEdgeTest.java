@@ -62,6 +62,42 @@ class DiagnosticsEdgeTest {
     }
 
     /**
+     * asyncio's {@code Task.print_stack()}: a waiting task's frames, a failed task's traceback (without marking its
+     * exception retrieved), else "No stack for".
+     */
+    @Test
+    void printStackShowsWhereATaskWaitsOrWhyItFailed() throws Exception {
+        List<String> printed = TestLoops.runVirtual(() -> {
+            var out = new ArrayList<String>();
+            Task<Void> waiting = Aio.createTask(() -> Aio.sleep(5), "waiting");
+            Task<Void> failed = Aio.createTask(() -> {
+                throw new IllegalArgumentException("bad input");
+            }, "failed");
+            Task<Void> notStarted = Aio.createTask(() -> null, "not-started");
+            out.add(print(notStarted));
+            Aio.sleep(1);
+            out.add(print(waiting));
+            out.add(print(failed));
+            assertThat(failed.isRetrieved()).as("printing does not retrieve the exception").isFalse();
+            failed.exception();
+            waiting.cancel();
+            return out;
+        });
+        assertThat(printed.get(0)).isEqualTo("No stack for Task[name=not-started, pending]\n");
+        assertThat(printed.get(1)).startsWith("Stack for Task[name=waiting, pending, waiting on a sleep until 5.0]"
+                + " (most recent call first):\n\tat org.aio4j.DiagnosticsEdgeTest.lambda$");
+        assertThat(printed.get(2)).startsWith("Traceback for Task[name=failed, finished exception="
+                + "java.lang.IllegalArgumentException: bad input] (most recent call first):\n"
+                + "java.lang.IllegalArgumentException: bad input\n\tat org.aio4j.DiagnosticsEdgeTest.lambda$");
+    }
+
+    private static String print(Task<?> t) {
+        var bytes = new java.io.ByteArrayOutputStream();
+        t.printStack(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * A task's name is any string: quotes, backslashes, control characters, non-ASCII text, and a lone surrogate (a
      * name cut in the middle of an emoji) must all leave a file that parses and gives the name back.
      */
