@@ -320,7 +320,11 @@ public final class EventLoop implements AutoCloseable {
          * Where the debug-mode watchdog sends its reports of steps that hold the loop too long (default: the
          * {@code System.Logger} "org.aio4j" at level WARNING).
          *
-         * @param sink receives each report, on the watchdog's thread
+         * <p>A report made while the step still holds the loop comes on the watchdog's thread; the one made when it
+         * ends, on the thread that held the loop, before the loop goes on: the sink must be quick. An exception it
+         * throws is logged (at level WARNING) and changes nothing else.
+         *
+         * @param sink receives each report
          * @return this builder
          * @throws NullPointerException if {@code sink} is null
          */

@@ -233,6 +233,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
         return exception;
     }
 
+    /** The exception the future finished with, or null; unlike {@link #exception()}, does not mark it retrieved. */
+    final Throwable failureUnretrieved() {
+        return state == FINISHED ? exception : null;
+    }
+
     /** As {@link java.util.concurrent.Future#resultNow()}: the result, if the future finished with one. */
     @Override
     public final T resultNow() {
@@ -398,9 +403,22 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
             case PENDING -> "pending";
             case CANCELLED -> cancelMessage == null ? "cancelled" : "cancelled message=" + cancelMessage;
             default -> exception != null
-                    ? "finished exception=" + exception
-                    : "finished result=" + abbreviate(String.valueOf(result));
+                    ? "finished exception=" + printed(exception)
+                    : "finished result=" + abbreviate(printed(result));
         };
+    }
+
+    /**
+     * {@code value} as its {@code toString()} shows it, or, if that throws, its class and what it threw (as asyncio's
+     * reprs use {@code reprlib.repr}, which survives a broken {@code __repr__}): a future's description is in reports
+     * and dumps, which must not fail because of the value.
+     */
+    private static String printed(Object value) {
+        try {
+            return String.valueOf(value);
+        } catch (RuntimeException e) {
+            return "<" + value.getClass().getName() + ", whose toString() threw " + e.getClass().getName() + ">";
+        }
     }
 
     private static String abbreviate(String s) {

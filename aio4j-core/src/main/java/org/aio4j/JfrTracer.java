@@ -81,7 +81,7 @@ final class JfrTracer implements StepObserver {
         var e = new TaskCreated();
         if (e.shouldCommit()) {
             e.task = task.getName();
-            e.parent = task.parent == null ? null : task.parent.getName();
+            e.parent = task.creator == null ? null : task.creator.name();
             e.commit();
         }
     }

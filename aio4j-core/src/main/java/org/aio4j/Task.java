@@ -37,8 +37,39 @@ public final class Task<T> extends Future<T> {
     private final Coroutine<T> coro;
     private final int number;
     private String name;
-    /** The task that created this one, for task trees and reports; null for a top-level task. */
-    final Task<?> parent;
+    /**
+     * The task that created this one, for task trees and reports, as a {@link Creator}: null for a top-level task.
+     * Not the task itself, which would keep every ended creator (and its result) reachable from its successors: a
+     * task that hands over to a task it creates and ends, again and again, would keep them all.
+     */
+    final Creator creator;
+    /** This task as its children know it; made when it creates its first task. */
+    private Creator asCreator;
+
+    /**
+     * A task as the tasks it created know it: the task until it ends, then its name only. Its {@link #up} link leads
+     * to the creator's creator, and is moved up past the tasks that had ended when the creator ends, so that a chain
+     * of ended tasks does not grow.
+     */
+    static final class Creator {
+        /** The task, until it ends; then null. */
+        volatile Task<?> task;
+        /** The task's name when it ended; null before. */
+        volatile String name;
+        /** The token of the task's creator, or of the nearest of its ancestors not ended when the task ended. */
+        volatile Creator up;
+
+        Creator(Task<?> task, Creator up) {
+            this.task = task;
+            this.up = up;
+        }
+
+        /** The task's name, whether or not it has ended. */
+        String name() {
+            Task<?> t = task;
+            return t != null ? t.getName() : name;
+        }
+    }
     /** What few tasks need (group, creation site, generators, last cancellation); null until one is needed. */
     private Extras extras;
 
@@ -222,6 +253,7 @@ public final class Task<T> extends Future<T> {
     void settleAbandoned() {
         mustCancel = false;
         loop.unlinkLive(this);
+        releaseChildren();
         markCancelled("event loop closed; the task went on trying to suspend and was abandoned");
         cancelCause = null;
     }
@@ -244,7 +276,7 @@ public final class Task<T> extends Future<T> {
         this.coro = coro;
         this.name = name;
         this.number = number;
-        this.parent = parent;
+        this.creator = parent == null ? null : parent.asCreator();
         if (site != null) {
             extras().site = site;
         }
@@ -478,6 +510,38 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
+     * Prints the task's stack to {@code out}: asyncio's {@code print_stack(file=out)}. A task that waits or runs
+     * prints {@code "Stack for TASK (most recent call first):"} and the frames of {@link #getStack()}, as a Java stack
+     * trace lists them (asyncio lists the most recent last); a task that failed prints
+     * {@code "Traceback for TASK (most recent call first):"} and its exception's stack trace (without marking it
+     * retrieved, as asyncio's); any other, {@code "No stack for TASK"}. Callable from any thread, as
+     * {@link #getStack()}.
+     *
+     * @param out where to print
+     * @throws NullPointerException if {@code out} is null
+     */
+    public void printStack(java.io.PrintStream out) {
+        java.util.Objects.requireNonNull(out, "out must not be null");
+        StackTraceElement[] stack = getStack();
+        Throwable failure = failureUnretrieved();
+        var text = new StringBuilder();
+        if (failure != null) {
+            var trace = new java.io.StringWriter();
+            failure.printStackTrace(new java.io.PrintWriter(trace));
+            text.append("Traceback for ").append(this).append(" (most recent call first):\n").append(trace);
+        } else if (stack.length > 0) {
+            text.append("Stack for ").append(this).append(" (most recent call first):\n");
+            for (StackTraceElement frame : stack) {
+                text.append("\tat ").append(frame).append('\n');
+            }
+        } else {
+            text.append("No stack for ").append(this).append('\n');
+        }
+        out.print(text);
+        out.flush();
+    }
+
+    /**
      * Where the task waits, in its own code: the innermost frame of {@link #getStack()} outside aio4j's modules (the
      * HTTP client, JDBC, the process pool, test support), so that a task waiting on a query is shown at the line that
      * runs the query rather than inside the JDBC module; the innermost frame of {@code getStack()} if all of them are
@@ -496,12 +560,43 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * The task that created this one, or {@code null}.
+     * The task that created this one, while it has not ended. No asyncio counterpart. Once the creator has ended this
+     * returns {@code null}: a task does not keep its ended creator (nor its result) reachable; reports still name it.
      *
-     * @return the task whose step created this one, or {@code null} if a callback or the code running the loop did
+     * @return the task whose step created this one if it has not ended, or {@code null} if it has, or if a callback
+     *         or the code running the loop created this one
      */
     public Task<?> parent() {
-        return parent;
+        Creator c = creator;
+        return c == null ? null : c.task;
+    }
+
+    /** This task as the tasks it creates know it (loop thread). */
+    private Creator asCreator() {
+        Creator c = asCreator;
+        if (c == null) {
+            c = new Creator(this, creator);
+            asCreator = c;
+        }
+        return c;
+    }
+
+    /**
+     * The task has ended (loop thread): the tasks it created no longer reach it, but its name; and their way up to
+     * its ancestors skips those that have ended.
+     */
+    private void releaseChildren() {
+        Creator c = asCreator;
+        if (c == null) {
+            return;
+        }
+        c.name = getName();
+        Creator up = c.up;
+        while (up != null && up.task == null) {
+            up = up.up;
+        }
+        c.up = up;
+        c.task = null;
     }
 
     @Override
@@ -550,6 +645,7 @@ public final class Task<T> extends Future<T> {
     /** Settles the task from the outcome of its coroutine: asyncio's end of {@code __step}. */
     void settle(T value, Throwable error) {
         loop.unlinkLive(this);
+        releaseChildren();
         if (error == null) {
             if (mustCancel) {
                 mustCancel = false;
@@ -586,6 +682,7 @@ public final class Task<T> extends Future<T> {
     void settleUnstarted() {
         mustCancel = false;
         loop.unlinkLive(this);
+        releaseChildren();
         markCancelled(causeMessage(cancelCause));
         cancelCause = null;
     }
@@ -1007,12 +1104,12 @@ public final class Task<T> extends Future<T> {
     /** The creation report: where the task was created (debug mode) and by which task, or null. */
     String creationSite() {
         StackTraceElement[] site = site();
-        if (site == null && parent == null) {
+        if (site == null && creator == null) {
             return null;
         }
         var out = new StringBuilder();
-        if (parent != null) {
-            out.append("created by task ").append(parent.getName());
+        if (creator != null) {
+            out.append("created by task ").append(creator.name());
         }
         if (site != null) {
             out.append(out.isEmpty() ? "" : ", ").append("created at:");

@@ -1,5 +1,6 @@
 package org.aio4j;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.Map;
 final class TaskDump {
 
     private static final int MAX_TASKS = 10_000;
+    /** The depth from which a task's line is no more indented than its parent's, and says its depth instead. */
+    private static final int MAX_INDENT = 30;
 
     private TaskDump() {
     }
@@ -30,10 +33,13 @@ final class TaskDump {
             isPending.put(t, Boolean.TRUE);
         }
         for (Task<?> t : pending) {
-            Task<?> p = t.parent;
             // A task whose creator is done hangs from the nearest pending ancestor, or is a root.
-            while (p != null && !isPending.containsKey(p)) {
-                p = p.parent;
+            Task<?> p = null;
+            for (Task.Creator c = t.creator; c != null && p == null; c = c.up) {
+                Task<?> candidate = c.task;
+                if (candidate != null && isPending.containsKey(candidate)) {
+                    p = candidate;
+                }
             }
             if (p == null) {
                 roots.add(t);
@@ -41,39 +47,59 @@ final class TaskDump {
                 children.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
             }
         }
-        int[] budget = {MAX_TASKS}; // a million pending tasks would make a dump of a gigabyte
-        for (Task<?> root : roots) {
-            if (budget[0] == 0) {
-                break;
-            }
-            append(out, root, children, "", "", budget);
-        }
+        int shown = appendTrees(out, roots, children); // a million pending tasks would make a dump of a gigabyte
         for (Object op : inFlight) {
             out.append("\n  in flight: ").append(op);
         }
-        int shown = MAX_TASKS - budget[0];
         if (shown < pending.size()) {
             out.append("\n  ... (").append(pending.size() - shown).append(" more not shown)");
         }
         return out.toString();
     }
 
-    private static void append(StringBuilder out, Task<?> t, Map<Task<?>, List<Task<?>>> children,
-                               String firstPrefix, String restPrefix, int[] budget) {
-        budget[0]--;
-        out.append("\n").append(firstPrefix).append(WaitGraph.line(t));
-        if (t.group() != null) {
-            out.append(" [in ").append(t.group()).append(']');
+    /** A task to render, with the prefixes of its first line and of the lines under it, and its depth (0 for a root). */
+    private record Item(Task<?> task, String firstPrefix, String restPrefix, int depth) {
+    }
+
+    /**
+     * Appends the trees, depth first, at most {@link #MAX_TASKS} tasks; returns how many it showed. Iterative, as a
+     * chain of tasks each awaiting the one it created (a recursive walk) may be thousands deep; and the indentation
+     * stops growing at {@link #MAX_INDENT} levels, the lines below saying their depth instead, so that no line is
+     * thousands of characters long (nor the dump quadratic in the depth).
+     */
+    private static int appendTrees(StringBuilder out, List<Task<?>> roots, Map<Task<?>, List<Task<?>>> children) {
+        var stack = new ArrayDeque<Item>();
+        for (int i = roots.size() - 1; i >= 0; i--) {
+            stack.push(new Item(roots.get(i), "", "", 0));
         }
-        StackTraceElement[] site = t.site();
-        if (site != null && site.length > 0) {
-            out.append("\n").append(restPrefix).append("    created at ").append(site[0]);
+        int shown = 0;
+        while (!stack.isEmpty() && shown < MAX_TASKS) {
+            Item item = stack.pop();
+            Task<?> t = item.task();
+            shown++;
+            out.append("\n").append(item.firstPrefix());
+            if (item.depth() > MAX_INDENT) {
+                out.append("(depth ").append(item.depth()).append(") ");
+            }
+            out.append(WaitGraph.line(t));
+            if (t.group() != null) {
+                out.append(" [in ").append(t.group()).append(']');
+            }
+            StackTraceElement[] site = t.site();
+            if (site != null && site.length > 0) {
+                out.append("\n").append(item.restPrefix()).append("    created at ").append(site[0]);
+            }
+            List<Task<?>> kids = children.getOrDefault(t, List.of());
+            String rest = item.restPrefix();
+            boolean indent = item.depth() < MAX_INDENT;
+            for (int i = kids.size() - 1; i >= 0; i--) {
+                boolean last = i == kids.size() - 1;
+                stack.push(indent
+                        ? new Item(kids.get(i), rest + (last ? "└─ " : "├─ "), rest + (last ? "   " : "│  "),
+                                item.depth() + 1)
+                        : new Item(kids.get(i), rest, rest, item.depth() + 1));
+            }
         }
-        List<Task<?>> kids = children.getOrDefault(t, List.of());
-        for (int i = 0; i < kids.size() && budget[0] > 0; i++) {
-            boolean last = i == kids.size() - 1;
-            append(out, kids.get(i), children, restPrefix + (last ? "└─ " : "├─ "),
-                    restPrefix + (last ? "   " : "│  "), budget);
-        }
+        return shown;
     }
 }

@@ -127,44 +127,102 @@ public final class Timeline {
      * The recording as Chrome trace-event JSON ({@code {"traceEvents": [...]}}). A span's {@code ts} and {@code dur}
      * are real time, in microseconds since the recording began, so that what each step cost shows, even on a virtual
      * clock; its {@code args.loopTime} is the loop's {@link EventLoop#time()} when it ended, in seconds (on a virtual
-     * clock, the only time that moves).
+     * clock, the only time that moves). A step still running when this is called (a task blocking the loop while
+     * another thread writes the trace, after Ctrl-C or a test's timeout) is a span up to now named
+     * {@code "NAME (running)"}. A name is written as it is, but for a lone surrogate, which UTF-8 cannot hold: it
+     * becomes U+FFFD. For a long recording, {@link #writeChromeTrace} needs no string of the whole file.
      *
      * @return the JSON text
      */
-    public synchronized String toChromeTraceJson() {
-        var out = new StringBuilder("{\"traceEvents\":[");
-        Map<Integer, String> named = new TreeMap<>();
-        for (Span s : spans) {
-            named.putIfAbsent(s.rowId(), s.row());
+    public String toChromeTraceJson() {
+        var out = new StringBuilder();
+        try {
+            writeJson(snapshot(), out);
+        } catch (IOException impossible) {
+            throw new java.io.UncheckedIOException(impossible);
         }
-        boolean first = true;
-        for (var e : named.entrySet()) {
-            first = comma(out, first);
-            out.append("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":").append(e.getKey())
-                    .append(",\"args\":{\"name\":").append(quote(e.getValue())).append("}}");
-        }
-        for (Span s : spans) {
-            first = comma(out, first);
-            out.append("{\"ph\":\"X\",\"pid\":1,\"tid\":").append(s.rowId())
-                    .append(",\"name\":").append(quote(s.name()))
-                    .append(",\"ts\":").append(micros(s.start()))
-                    .append(",\"dur\":").append(micros(Math.max(0, s.end() - s.start())))
-                    .append(",\"args\":{\"loopTime\":").append(s.loopTime()).append("}}");
-        }
-        return out.append("]}").toString();
+        return out.toString();
     }
 
     /**
-     * Writes {@link #toChromeTraceJson()} to {@code file} (UTF-8).
+     * Writes {@link #toChromeTraceJson()} to {@code file} (UTF-8), span by span: the recording is not turned into
+     * one string first.
      *
      * @param file the file to write; created, or truncated if it exists
      * @throws IOException if the file cannot be written
      */
     public void writeChromeTrace(Path file) throws IOException {
-        String json = toChromeTraceJson();
+        List<Span> all = snapshot();
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(json);
+            writeJson(all, w);
         }
+    }
+
+    /**
+     * The spans recorded, then the steps still running as spans up to now: an open task step in its task's row (a
+     * row of its own if the task had no step before), a callback in the callbacks row, an offloaded call in a row
+     * of its own.
+     */
+    private synchronized List<Span> snapshot() {
+        List<Span> all = new ArrayList<>(spans.size() + open.size());
+        all.addAll(spans);
+        if (open.isEmpty()) {
+            return all;
+        }
+        long now = System.nanoTime() - origin;
+        double loopTime = loop.time();
+        int nextRow = lastRow;
+        Integer callbacksRow = rows.get(Handle.class);
+        var running = new ArrayList<Map.Entry<Object, long[]>>(open.entrySet());
+        running.sort(java.util.Comparator.comparingLong(e -> e.getValue()[0]));
+        for (var e : running) {
+            Object subject = e.getKey();
+            long start = e.getValue()[0] - origin;
+            Span s;
+            if (subject instanceof Task<?> t) {
+                Integer row = rows.get(t);
+                s = new Span(t.getName(), row != null ? row : ++nextRow, t.getName() + " (running)", start, now,
+                        loopTime);
+            } else if (subject instanceof Handle) {
+                if (callbacksRow == null) {
+                    callbacksRow = ++nextRow;
+                }
+                s = new Span("callbacks", callbacksRow, subject + " (running)", start, now, loopTime);
+            } else {
+                s = new Span("offload " + Integer.toHexString(System.identityHashCode(subject)), ++nextRow,
+                        subject + " (running)", start, now, loopTime);
+            }
+            all.add(s);
+        }
+        return all;
+    }
+
+    private static void writeJson(List<Span> all, Appendable out) throws IOException {
+        out.append("{\"traceEvents\":[");
+        Map<Integer, String> named = new TreeMap<>();
+        for (Span s : all) {
+            named.putIfAbsent(s.rowId(), s.row());
+        }
+        boolean first = true;
+        var line = new StringBuilder();
+        for (var e : named.entrySet()) {
+            line.setLength(0);
+            first = comma(line, first);
+            line.append("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":").append(e.getKey())
+                    .append(",\"args\":{\"name\":").append(quote(e.getValue())).append("}}");
+            out.append(line);
+        }
+        for (Span s : all) {
+            line.setLength(0);
+            first = comma(line, first);
+            line.append("{\"ph\":\"X\",\"pid\":1,\"tid\":").append(s.rowId())
+                    .append(",\"name\":").append(quote(s.name()))
+                    .append(",\"ts\":").append(micros(s.start()))
+                    .append(",\"dur\":").append(micros(Math.max(0, s.end() - s.start())))
+                    .append(",\"args\":{\"loopTime\":").append(s.loopTime()).append("}}");
+            out.append(line);
+        }
+        out.append("]}");
     }
 
     private static boolean comma(StringBuilder out, boolean first) {
@@ -189,7 +247,15 @@ public final class Timeline {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (Character.isSurrogate(c)) {
+                        boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                                && Character.isLowSurrogate(s.charAt(i + 1));
+                        if (paired) {
+                            out.append(c).append(s.charAt(++i));
+                        } else {
+                            out.append('\uFFFD'); // a lone surrogate: UTF-8 cannot hold it
+                        }
+                    } else if (c < 0x20) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  */
 final class Watchdog implements StepObserver {
 
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
+
     /** Set by {@link EventLoop#setSlowCallbackDuration} while the loop runs, too. */
     private volatile long thresholdNanos;
     private final Consumer<SlowStep> sink;
@@ -69,7 +71,25 @@ final class Watchdog implements StepObserver {
         synchronized (this) {
             subject = null;
             if (reportedStep == step || held >= thresholdNanos) {
-                sink.accept(new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true));
+                send(new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true));
+            }
+        }
+    }
+
+    /**
+     * Hands {@code report} to the sink, the application's code: what it throws is logged, and neither reaches the
+     * step that ends (the report at a step's end is sent from the thread holding the loop, inside the loop's step
+     * machinery) nor stops the watchdog's thread.
+     */
+    private void send(SlowStep report) {
+        try {
+            sink.accept(report);
+        } catch (Throwable e) {
+            try {
+                LOG.log(System.Logger.Level.WARNING, "The onSlowStep sink threw while reporting: "
+                        + report.subject(), e);
+            } catch (Throwable ignored) {
+                // nothing left to report with
             }
         }
     }
@@ -92,7 +112,7 @@ final class Watchdog implements StepObserver {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
-                    sink.accept(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false));
+                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false));
                 }
             }
         }
