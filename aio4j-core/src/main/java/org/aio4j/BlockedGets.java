@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The threads of one loop's futures that are blocked in {@link Future#get()} outside the loop: a {@link Waiter} per
@@ -69,6 +70,52 @@ final class BlockedGets {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * Blocks the calling thread, outside {@code loop}, until {@code done} says so, {@code timeoutNanos} pass
+     * ({@link Long#MAX_VALUE}: no limit) or the thread is interrupted, on a {@link Waiter} registered for {@code f} (a
+     * future or a submission of the loop), which every transition of {@code f} to done releases. Without a limit,
+     * and not interrupted already, the thread counts as waiting for the loop alone (see {@link #waitsForever}): an
+     * offloaded call stuck here lets the loop look again. {@code done} is read once the waiter is registered, so no
+     * wake-up is missed (see the class comment). Returns true if the thread was interrupted, its interrupt status
+     * still set, for the caller to clear now that its waiter is taken back (see {@link Waiter}).
+     *
+     * @throws ReleasedByClose if {@code f} is pending and the loop is closed: nothing can complete it
+     */
+    boolean block(EventLoop loop, Object f, BooleanSupplier done, long timeoutNanos) {
+        var waiter = new Waiter();
+        // An interrupted thread does not wait at all: it must not count as blocked for a moment (see InFlight).
+        boolean untimed = timeoutNanos == Long.MAX_VALUE && !Thread.currentThread().isInterrupted();
+        if (untimed) {
+            addUntimed(f, waiter);
+            loop.recheckWhenIdle();
+        } else {
+            add(f, waiter);
+        }
+        try {
+            if (done.getAsBoolean()) {
+                return false;
+            }
+            if (loop.isClosed()) {
+                // Registered already: the close may have reported this thread as blocked before it got here, so it
+                // fails as one the close released (not reported twice; see Offload#markReleaseReported).
+                throw new ReleasedByClose(f, false);
+            }
+            if (waiter.await(timeoutNanos)) {
+                return true;
+            }
+            if (!done.getAsBoolean() && loop.isClosed()) { // released by the close (releaseAll)
+                throw new ReleasedByClose(f, true);
+            }
+            return false;
+        } finally {
+            if (untimed) {
+                removeUntimed(f, waiter);
+            } else {
+                remove(f, waiter);
+            }
         }
     }
 

@@ -673,43 +673,9 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      * @throws IllegalStateException if the future is pending and its loop is closed: nothing can complete it
      */
     private void blockUntilDone(long timeoutNanos) throws InterruptedException {
-        var waiter = new BlockedGets.Waiter();
-        boolean interrupted = false;
-        // An interrupted thread does not wait at all: it must not count as blocked for a moment (see InFlight).
-        boolean untimed = timeoutNanos == Long.MAX_VALUE && !Thread.currentThread().isInterrupted();
-        if (untimed) {
-            loop.blockedGets.addUntimed(this, waiter); // an offloaded call stuck here waits for the loop: see InFlight
-            loop.recheckWhenIdle();
-        } else {
-            loop.blockedGets.add(this, waiter);
-        }
-        try {
-            // The completer writes state and then looks for waiters; this thread registered its waiter and now reads
-            // state: one of the two sees the other (see BlockedGets), so no wake-up is missed.
-            if (state != PENDING) {
-                return;
-            }
-            if (loop.isClosed()) {
-                // Registered already: the close may have reported this thread as blocked before it got here, so it
-                // fails as one the close released (not reported twice; see Offload#markReleaseReported).
-                throw new ReleasedByClose(this, false);
-            }
-            interrupted = waiter.await(timeoutNanos);
-            if (interrupted) {
-                throw new InterruptedException();
-            }
-            if (state == PENDING && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
-                throw new ReleasedByClose(this, true);
-            }
-        } finally {
-            if (untimed) {
-                loop.blockedGets.removeUntimed(this, waiter);
-            } else {
-                loop.blockedGets.remove(this, waiter);
-            }
-            if (interrupted) {
-                Thread.interrupted(); // cleared once its waiter is taken back, as InterruptedException says
-            }
+        if (loop.blockedGets.block(loop, this, () -> state != PENDING, timeoutNanos)) {
+            Thread.interrupted(); // cleared once its waiter is taken back, as InterruptedException says
+            throw new InterruptedException();
         }
     }
 

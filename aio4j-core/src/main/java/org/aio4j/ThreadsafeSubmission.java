@@ -69,26 +69,7 @@ final class ThreadsafeSubmission<T> extends CompletableFuture<T> {
         if (isDone() || loop.holderThread == Thread.currentThread() || Thread.currentThread().isInterrupted()) {
             return false;
         }
-        var waiter = new BlockedGets.Waiter();
-        loop.blockedGets.addUntimed(this, waiter);
-        loop.recheckWhenIdle();
-        try {
-            if (isDone()) {
-                return false;
-            }
-            if (loop.isClosed()) {
-                throw new ReleasedByClose(this, false);
-            }
-            if (waiter.await(Long.MAX_VALUE)) {
-                return true;
-            }
-            if (!isDone() && loop.isClosed()) { // released by the close (BlockedGets.releaseAll)
-                throw new ReleasedByClose(this, true);
-            }
-            return false;
-        } finally {
-            loop.blockedGets.removeUntimed(this, waiter);
-        }
+        return loop.blockedGets.block(loop, this, this::isDone, Long.MAX_VALUE);
     }
 
     static <T> CompletableFuture<T> submit(EventLoop loop, Coroutine<T> coroutine) {
