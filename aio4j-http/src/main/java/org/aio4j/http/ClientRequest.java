@@ -275,7 +275,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     }
 
     private ClientRequest withHeaderIfAbsent(String name, String value) {
-        return headers.keySet().stream().anyMatch(name::equalsIgnoreCase) ? this : withHeader(name, value);
+        return hasHeader(headers, name) ? this : withHeader(name, value);
     }
 
     private static String formEncoded(String s) {

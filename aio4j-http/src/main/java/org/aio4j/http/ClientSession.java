@@ -681,7 +681,7 @@ public final class ClientSession implements AutoCloseable {
         if (!headers.isEmpty()) {
             r = withSessionHeaders(r);
         }
-        if (r.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
+        if (!ClientRequest.hasHeader(r.headers(), "Accept-Encoding")) {
             r = r.withHeader("Accept-Encoding", Decompression.ACCEPT_ENCODING);
         }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
@@ -691,7 +691,7 @@ public final class ClientSession implements AutoCloseable {
     private ClientRequest withSessionHeaders(ClientRequest r) {
         var merged = new LinkedHashMap<String, List<String>>();
         headers.forEach((name, values) -> {
-            if (r.headers().keySet().stream().noneMatch(name::equalsIgnoreCase)) {
+            if (!ClientRequest.hasHeader(r.headers(), name)) {
                 merged.put(name, values);
             }
         });
