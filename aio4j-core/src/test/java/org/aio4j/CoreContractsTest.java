@@ -248,6 +248,21 @@ class CoreContractsTest {
      * cancel threw in the wrapper's done callback before it took the stage out of the calls in flight, so the clock
      * never jumped again (here: until the test's timeout).
      */
+    /**
+     * In a task of a virtual-clock loop: wraps {@code stage}, cancels a task awaiting the wrapped future, checks both
+     * ended cancelled, then sleeps 10 s; returns the loop's time after the sleep (10.0 if the clock could jump).
+     */
+    private static double cancelAWaiterThenSleep(java.util.concurrent.CompletionStage<String> stage) {
+        Future<String> wrapped = Aio.getRunningLoop().wrapFuture(stage);
+        Task<String> waiter = Aio.createTask(() -> wrapped.await());
+        Aio.sleep(0);
+        waiter.cancel();
+        assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
+        assertThat(wrapped.isCancelled()).isTrue();
+        Aio.sleep(10); // the clock jumps: nothing of the loop is in flight any more
+        return Aio.getRunningLoop().time();
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aCancelledWrappedStageWhoseCancelThrowsNoLongerHoldsTheVirtualClock() throws Exception {
@@ -258,16 +273,7 @@ class CoreContractsTest {
             }
         };
         List<ExceptionContext> errors = new java.util.ArrayList<>();
-        double woke = TestLoops.runVirtual(errors, () -> {
-            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(broken);
-            Task<String> waiter = Aio.createTask(() -> wrapped.await());
-            Aio.sleep(0);
-            waiter.cancel();
-            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
-            assertThat(wrapped.isCancelled()).isTrue();
-            Aio.sleep(10); // the clock jumps: nothing of the loop is in flight any more
-            return Aio.getRunningLoop().time();
-        });
+        double woke = TestLoops.runVirtual(errors, () -> cancelAWaiterThenSleep(broken));
         assertThat(woke).isEqualTo(10.0);
         assertThat(errors).singleElement().satisfies(e -> assertThat(e.exception()).hasMessage("cancel broke"));
     }
@@ -276,16 +282,7 @@ class CoreContractsTest {
     @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aCancelledWrappedStageThatIgnoresTheCancelNoLongerHoldsTheVirtualClock() throws Exception {
         var original = new CompletableFuture<String>(); // never completes
-        double woke = TestLoops.runVirtual(() -> {
-            Future<String> wrapped = Aio.getRunningLoop().wrapFuture(original.minimalCompletionStage());
-            Task<String> waiter = Aio.createTask(() -> wrapped.await());
-            Aio.sleep(0);
-            waiter.cancel();
-            assertThatThrownBy(waiter::await).isInstanceOf(CancellationException.class);
-            assertThat(wrapped.isCancelled()).isTrue();
-            Aio.sleep(10); // the clock jumps: nothing of the loop is in flight any more
-            return Aio.getRunningLoop().time();
-        });
+        double woke = TestLoops.runVirtual(() -> cancelAWaiterThenSleep(original.minimalCompletionStage()));
         assertThat(woke).isEqualTo(10.0);
         assertThat(original.isDone()).as("a copy's cancel does not reach the original").isFalse();
     }

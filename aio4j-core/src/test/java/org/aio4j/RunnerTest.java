@@ -103,20 +103,27 @@ class RunnerTest {
         }
     }
 
+    /**
+     * In a task: starts a task that runs {@code first}, then sleeps and, cancelled there, fails with "cleanup failed";
+     * lets it start.
+     */
+    private static void startATaskWhoseCleanupFails(Runnable first) {
+        Aio.createTask(() -> {
+            first.run();
+            try {
+                Aio.sleep(10);
+            } catch (CancellationException e) {
+                throw new IllegalStateException("cleanup failed");
+            }
+        });
+        Aio.sleep(0);
+    }
+
     @Test
     void closeReportsATaskThatFailsWhileItIsCancelled() throws Exception {
         List<ExceptionContext> errors = new ArrayList<>();
         Runner runner = virtualRunner(errors);
-        runner.run(() -> {
-            Aio.createTask(() -> {
-                try {
-                    Aio.sleep(10);
-                } catch (CancellationException e) {
-                    throw new IllegalStateException("cleanup failed");
-                }
-            });
-            Aio.sleep(0);
-        });
+        runner.run(() -> startATaskWhoseCleanupFails(() -> { }));
         runner.close();
         assertThat(errors).singleElement().satisfies(c -> {
             assertThat(c.message()).isEqualTo("unhandled exception during Runner.close() shutdown");
@@ -138,17 +145,7 @@ class RunnerTest {
             USER.set("set by the handler");
         }).build());
         try (var _ = USER.set("the closing thread's")) {
-            runner.run(() -> {
-                Aio.createTask(() -> {
-                    USER.set("the failing task's");
-                    try {
-                        Aio.sleep(10);
-                    } catch (CancellationException e) {
-                        throw new IllegalStateException("cleanup failed");
-                    }
-                });
-                Aio.sleep(0);
-            });
+            runner.run(() -> startATaskWhoseCleanupFails(() -> USER.set("the failing task's")));
             runner.close();
             assertThat(USER.get()).isEqualTo("the closing thread's");
         }
