@@ -43,6 +43,8 @@ public final class StreamReader extends LoopBound {
 
     private static final byte[] EMPTY = {};
     private static final byte[] NEWLINE = {'\n'};
+    /** {@link #NEWLINE} as the separators of {@code readline()}: one array for every call (never changed). */
+    private static final byte[][] LINE_SEPARATORS = {NEWLINE};
 
     private final int limit;
     /** The connection feeding this reader, or null for a reader fed by hand (tests). */
@@ -184,7 +186,7 @@ public final class StreamReader extends LoopBound {
      */
     public byte[] readline() throws IOException {
         try {
-            return readuntil(new byte[][] {NEWLINE}, "readline()");
+            return readuntil(LINE_SEPARATORS, "readline()");
         } catch (IncompleteReadException e) {
             return e.partial;
         } catch (LimitOverrunException e) {
