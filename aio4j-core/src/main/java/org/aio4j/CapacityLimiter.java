@@ -111,8 +111,55 @@ public final class CapacityLimiter extends LoopBound {
         return borrow(borrower, check("acquireOnBehalfOf()"), "acquireOnBehalfOf()");
     }
 
-    /** Borrows a token for {@code borrower}; {@code method} names the public call in error messages. */
-    private Permit borrow(Object borrower, EventLoop l, String method) {
+    /**
+     * Borrows a token for the current task if one is free, without suspending: Trio's {@code acquire_nowait()}. A free
+     * token means that nobody waits (a released token goes to the first waiter at once), so this never jumps the queue.
+     *
+     * @return a permit whose {@link Permit#close()} gives the token back on behalf of this task
+     * @throws WouldBlockException   if no token is free
+     * @throws IllegalStateException if the task already holds or waits for a token of this limiter, or this is not
+     *                               called from a task
+     */
+    public Permit acquireNowait() {
+        EventLoop l = check("acquireNowait()");
+        Task<?> task = l == null ? null : l.currentTask();
+        if (task == null) {
+            throw new IllegalStateException("CapacityLimiter.acquireNowait() lends a token to the current task, and"
+                    + " there is none here: call it from a task, or use acquireOnBehalfOfNowait(borrower)");
+        }
+        Permit permit = tryBorrow(task);
+        if (permit == null) {
+            throw wouldBlock("acquireNowait()");
+        }
+        return permit;
+    }
+
+    /**
+     * Borrows a token for {@code borrower} if one is free, without suspending: Trio's
+     * {@code acquire_on_behalf_of_nowait()}. Callable from a task or a callback of the limiter's loop.
+     *
+     * @param borrower the object to borrow the token for; it may hold one token at a time
+     * @return a permit whose {@link Permit#close()} gives the token back on behalf of {@code borrower}
+     * @throws NullPointerException  if {@code borrower} is null
+     * @throws WouldBlockException   if no token is free
+     * @throws IllegalStateException if {@code borrower} already holds or waits for a token of this limiter
+     */
+    public Permit acquireOnBehalfOfNowait(Object borrower) {
+        Objects.requireNonNull(borrower, "borrower must not be null");
+        check("acquireOnBehalfOfNowait()");
+        Permit permit = tryBorrow(borrower);
+        if (permit == null) {
+            throw wouldBlock("acquireOnBehalfOfNowait()");
+        }
+        return permit;
+    }
+
+    private WouldBlockException wouldBlock(String method) {
+        return new WouldBlockException("CapacityLimiter." + method + ": no token is free (" + this + ")");
+    }
+
+    /** Borrows a free token for {@code borrower} at once, or returns null if none is free. */
+    private Permit tryBorrow(Object borrower) {
         if (borrowers.contains(borrower) || pending.contains(borrower)) {
             throw new IllegalStateException(describe(borrower) + " already holds or waits for one of this"
                     + " CapacityLimiter's tokens; a borrower holds at most one (" + this + ")");
@@ -121,6 +168,15 @@ public final class CapacityLimiter extends LoopBound {
         if (borrowers.size() < totalTokens) {
             borrowers.add(borrower);
             return permitFor(borrower);
+        }
+        return null;
+    }
+
+    /** Borrows a token for {@code borrower}; {@code method} names the public call in error messages. */
+    private Permit borrow(Object borrower, EventLoop l, String method) {
+        Permit free = tryBorrow(borrower);
+        if (free != null) {
+            return free;
         }
         Task<?> task = waitingTask(l, method);
         Future<Boolean> fut = newWaiter(l);

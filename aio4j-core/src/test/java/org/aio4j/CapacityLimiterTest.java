@@ -180,4 +180,45 @@ class CapacityLimiterTest {
         // The message names the call made, not acquire() (which the old code named here).
         assertThat(seen.get(1)).contains("CapacityLimiter.acquireOnBehalfOf() cannot suspend in a callback");
     }
+
+    /**
+     * Trio's acquire_nowait(): a free token at once, WouldBlockException when none is free, never ahead of a waiter
+     * (a released token goes to the waiter), and the one-token-per-borrower rule as acquire() has it.
+     */
+    @Test
+    void acquireNowaitBorrowsAFreeTokenAndOtherwiseSaysItWouldBlock() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Task<?> me = Aio.currentTask();
+            Permit mine = limiter.acquireNowait();
+            assertThat(limiter.statistics().borrowers()).containsExactly(me);
+            assertThatThrownBy(limiter::acquireNowait).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Task " + me.getName() + " already holds or waits for one");
+            assertThatThrownBy(() -> limiter.acquireOnBehalfOfNowait("job")).isInstanceOf(WouldBlockException.class)
+                    .hasMessage("CapacityLimiter.acquireOnBehalfOfNowait(): no token is free"
+                            + " (CapacityLimiter[borrowed=1/1 by task " + me.getName() + ", waiters=0])");
+            assertThat(limiter.borrowedTokens()).as("a refused nowait borrows nothing").isEqualTo(1);
+
+            Task<String> waiter = Aio.createTask(() -> {
+                try (var _ = limiter.acquire()) {
+                    return "waited";
+                }
+            }, "waiter");
+            Aio.sleep(0); // the waiter queues for the token
+            mine.close(); // handed to the waiter at once
+            assertThatThrownBy(() -> limiter.acquireOnBehalfOfNowait("job")).as("the waiter has the token")
+                    .isInstanceOf(WouldBlockException.class);
+            assertThat(waiter.await()).isEqualTo("waited");
+            assertThat(limiter.borrowedTokens()).isZero();
+
+            Permit job = limiter.acquireOnBehalfOfNowait("job");
+            assertThatThrownBy(() -> limiter.acquireOnBehalfOfNowait("job")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Borrower job already holds or waits for one");
+            assertThatThrownBy(() -> limiter.acquireOnBehalfOfNowait(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("borrower must not be null");
+            job.close();
+            assertThat(limiter.availableTokens()).isEqualTo(1);
+            return null;
+        });
+    }
 }
