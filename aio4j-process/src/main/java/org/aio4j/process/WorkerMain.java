@@ -18,7 +18,10 @@ import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The main class of a worker JVM: connects to its pool (see {@link Rendezvous}), reads task frames from that
@@ -26,7 +29,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * at a time; a CANCEL frame interrupts it. The worker exits when the connection ends, which happens when the pool
  * retires it and also when the parent JVM dies for any reason, {@code kill -9} included: no worker outlives its
  * parent. A pool with an initializer sends it first, in an INIT frame: the worker runs it on its main thread, before
- * any call, and exits with status 1 if it throws.
+ * any call, and exits with status 1 if it throws; meanwhile another thread watches the connection, so that a worker
+ * whose initializer blocks still exits when its parent dies.
  *
  * <p>The worker's standard streams are the task's: its standard input is empty once the worker has read from it
  * where to connect, and its standard output and error, which the pool logs, are one stream.
@@ -42,6 +46,12 @@ final class WorkerMain {
     /** The outcomes of the calls, which {@link #sendAnswers} sends. */
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private volatile Call current;
+    /**
+     * The first byte after the initializer's INIT frame, or -1 at the end of the connection, read by the thread that
+     * watched the connection while the initializer ran ({@link #watchWhileInitializing}); {@code null} once taken, or
+     * if there was no initializer. Read and cleared by the main thread only.
+     */
+    private CompletableFuture<Integer> readWhileInitializing;
 
     private WorkerMain(int id, AllowList allow, DataInputStream in, DataOutputStream out) {
         this.id = id;
@@ -120,7 +130,7 @@ final class WorkerMain {
         while (true) {
             int type;
             try {
-                type = in.readByte();
+                type = nextFrameType();
             } catch (EOFException endOfInput) {
                 return 0;
             }
@@ -154,6 +164,56 @@ final class WorkerMain {
         }
     }
 
+    /** The type byte of the next frame: read by the watcher of the initializer if it ran, else read now. */
+    private byte nextFrameType() throws IOException {
+        CompletableFuture<Integer> watched = readWhileInitializing;
+        if (watched == null) {
+            return in.readByte();
+        }
+        readWhileInitializing = null;
+        int b;
+        try {
+            b = watched.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        if (b < 0) {
+            throw new EOFException();
+        }
+        return (byte) b;
+    }
+
+    /**
+     * Reads, on a thread of its own, the first byte that follows the INIT frame: the pool sends nothing until it has
+     * the initializer's answer, so that read waits while the initializer runs, and ends it only if the connection
+     * ends, which happens when the parent dies: then, if the initializer still runs, the worker halts (the main thread,
+     * which would see the end of the connection otherwise, is the initializer's). Else the byte read is the next
+     * frame's type, which the main thread takes ({@link #nextFrameType}).
+     *
+     * @param initializing whether the initializer still runs; the main thread clears it once it has returned
+     */
+    private void watchWhileInitializing(AtomicBoolean initializing) {
+        var next = new CompletableFuture<Integer>();
+        readWhileInitializing = next;
+        Thread.ofPlatform().name("aio4j-worker-" + id + "-init-watcher").daemon().start(() -> {
+            try {
+                int b = in.read();
+                if (b < 0 && initializing.get()) {
+                    System.err.println("aio4j worker " + id + ": the connection to its pool ended while the "
+                            + "initializer ran (the parent died): exiting");
+                    System.err.flush();
+                    Runtime.getRuntime().halt(0);
+                }
+                next.complete(b);
+            } catch (IOException | RuntimeException e) {
+                if (initializing.get()) {
+                    Runtime.getRuntime().halt(2);
+                }
+                next.completeExceptionally(e);
+            }
+        });
+    }
+
     /**
      * Runs the pool's initializer, on this thread before any call, and answers INIT if it returned, or ERROR with its
      * exception (copied as a call's is) if reading or running it threw; then it also prints the exception, as
@@ -164,6 +224,8 @@ final class WorkerMain {
      */
     private boolean initialize(long frameId, Set<String> own, byte[] payload) throws IOException {
         Throwable failure = null;
+        var initializing = new AtomicBoolean(true);
+        watchWhileInitializing(initializing);
         try {
             Object initializer = Payloads.decode(payload, allow, own, WorkerMain.class.getClassLoader(),
                     "reading the initializer in worker " + id);
@@ -171,6 +233,7 @@ final class WorkerMain {
         } catch (Throwable e) {
             failure = e;
         }
+        initializing.set(false);
         // An interrupt the initializer left pending is its own affair (CPython's worker looks only at whether it
         // raised): this thread's next write, to an interruptible channel, would fail on it and end the worker.
         Thread.interrupted();

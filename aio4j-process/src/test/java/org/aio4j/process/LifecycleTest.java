@@ -20,8 +20,16 @@ import org.junit.jupiter.api.Test;
 /** Shutting a pool down, and workers that never outlive it or its JVM. */
 class LifecycleTest {
 
-    private static void assertExited(long pid) {
-        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    /** Waits for process {@code pid} to exit; fails after two minutes, a guard against a hang, not a timing test. */
+    private static void assertExited(long pid) throws Exception {
+        var handle = ProcessHandle.of(pid);
+        if (handle.isPresent()) {
+            try {
+                handle.get().onExit().get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("process " + pid + " is still running " + handle.get().info(), e);
+            }
+        }
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
     }
 
@@ -307,9 +315,23 @@ class LifecycleTest {
 
     @Test
     void workersExitWhenTheirParentJvmIsKilled() throws Exception {
+        assertWorkerExitsWhenItsParentIsKilled("in-call");
+    }
+
+    /**
+     * The initializer runs on the worker's main thread, which reads the connection otherwise: a worker stuck in it
+     * (waiting for a service, say) saw nothing of its parent's death and ran on for ever, an orphan.
+     */
+    @Test
+    void aWorkerRunningItsInitializerExitsWhenItsParentJvmIsKilled() throws Exception {
+        assertWorkerExitsWhenItsParentIsKilled("initializer");
+    }
+
+    private static void assertWorkerExitsWhenItsParentIsKilled(String where) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process parent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                OrphanParent.class.getName()).redirectError(new File("target/orphan-parent.log")).start();
+                OrphanParent.class.getName(), where)
+                .redirectError(new File("target/orphan-parent-" + where + ".log")).start();
         long worker;
         try (var out = new BufferedReader(new InputStreamReader(parent.getInputStream()))) {
             String first = out.readLine();
