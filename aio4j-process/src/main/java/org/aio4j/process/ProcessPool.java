@@ -288,7 +288,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * @throws NullPointerException       if {@code task} is null
      */
     public <T> Future<T> submit(SerializableCallable<T> task) {
-        return super.submit(task);
+        return super.submit(Objects.requireNonNull(task, "task must not be null"));
     }
 
     /**
@@ -304,7 +304,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * @throws NullPointerException       if {@code task} is null
      */
     public Future<?> submit(SerializableRunnable task) {
-        return super.submit(task);
+        return super.submit(Objects.requireNonNull(task, "task must not be null"));
     }
 
     /**
@@ -320,7 +320,7 @@ public final class ProcessPool extends AbstractExecutorService {
      * @throws NullPointerException       if {@code task} is null
      */
     public <T> Future<T> submit(SerializableRunnable task, T result) {
-        return super.submit(task, result);
+        return super.submit(Objects.requireNonNull(task, "task must not be null"), result);
     }
 
     /**

@@ -391,6 +391,24 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aNullTaskIsRefusedSayingSoAsRemoteAndExecuteRefuseOne() {
+        // submit failed with AbstractExecutorService's NullPointerException, which has no message at all.
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> pool.submit((SerializableCallable<Integer>) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("task must not be null");
+            assertThatThrownBy(() -> pool.submit((SerializableRunnable) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("task must not be null");
+            assertThatThrownBy(() -> pool.submit((SerializableRunnable) null, 1))
+                    .isInstanceOf(NullPointerException.class).hasMessage("task must not be null");
+            assertThatThrownBy(() -> pool.remote((SerializableCallable<Integer>) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("task must not be null");
+            assertThatThrownBy(() -> pool.execute(null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("command must not be null");
+            assertThat(pool.statistics().workers()).as("workers started").isZero();
+        }
+    }
+
+    @Test
     void allowingAnArrayClassAllowsItsElementClassInsteadOfBreakingBuild() throws Exception {
         // allow(Secret[].class) added the pattern "[Lorg...Secret;", which build() then refused as a bad pattern.
         try (var allowing = ProcessPool.builder().workers(1).allow(WorkerTasks.Secret[][].class, int[].class).build()) {
