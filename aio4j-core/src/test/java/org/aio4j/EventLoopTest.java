@@ -302,6 +302,27 @@ class EventLoopTest {
         assertThat(e).hasMessage("Aio.run() cannot be called from a running event loop");
     }
 
+    /**
+     * {@code Aio.run(loopFactory, main)} takes a main without a result, as {@code Aio.run(main)} does: asyncio's
+     * {@code asyncio.run(main(), loop_factory=...)} of an {@code async def main()} returning {@code None}, with no
+     * {@code return null;} (it used to accept only a {@code Coroutine}, so such a lambda did not compile).
+     */
+    @Test
+    void aioRunOnAFactorysLoopTakesAMainWithoutAResult() throws Exception {
+        List<Double> sleptUntil = new ArrayList<>();
+        Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+            Aio.sleep(5);
+            sleptUntil.add(Aio.getRunningLoop().time());
+        });
+        assertThat(sleptUntil).containsExactly(5.0);
+        var boom = new java.io.IOException("boom");
+        assertThatThrownBy(() -> Aio.run(EventLoop::new, () -> {
+            throw boom;
+        })).isSameAs(boom);
+        assertThatThrownBy(() -> Aio.run(EventLoop::new, (VoidCoroutine) null))
+                .isInstanceOf(NullPointerException.class).hasMessage("main coroutine must not be null");
+    }
+
     @Test
     void aClosedLoopRefusesWork() {
         var loop = new EventLoop();
