@@ -18,7 +18,7 @@ import javax.net.ssl.SSLContext;
 /**
  * The functions of the {@code asyncio} module: run a program, sleep, create tasks, combine futures, offload blocking
  * work. Every method but {@link #run} works on the <em>running</em> loop, the one held by the calling thread, and
- * throws {@link IllegalStateException} ({@code "no running event loop"}) elsewhere. The suspending methods
+ * throws {@link IllegalStateException} ({@code "no running event loop: ..."}, saying where to call it) elsewhere. The suspending methods
  * ({@link #sleep}, {@link #waitAllTasksBlocked}, {@link #wait}, {@link #waitFor}, {@link #toThread}, {@link #await},
  * the iterator of {@link #asCompleted}) and {@link #timeout}/{@link #timeoutAt} must be called from a task; called
  * from a callback they throw {@link IllegalStateException}. A {@code null} argument throws
@@ -145,10 +145,15 @@ public final class Aio {
         return runningLoop();
     }
 
+    /** What a call made where no loop runs is told: asyncio's words, and where such calls belong. */
+    static final String NO_RUNNING_LOOP = "no running event loop: call this from a task (or callback) of a running"
+            + " loop, such as the main coroutine of Aio.run(...) or a task it creates; from another thread, use"
+            + " loop.runCoroutineThreadsafe(...) or loop.callSoonThreadsafe(...)";
+
     static EventLoop runningLoop() {
         EventLoop loop = EventLoop.ofCurrentThread();
         if (loop == null) {
-            throw new IllegalStateException("no running event loop");
+            throw new IllegalStateException(NO_RUNNING_LOOP);
         }
         return loop;
     }

@@ -404,9 +404,11 @@ class EventLoopTest {
     @Test
     void helpersOutsideALoopSayThereIsNoRunningLoop() {
         assertThatThrownBy(() -> Aio.sleep(1)).isInstanceOf(IllegalStateException.class)
-                .hasMessage("no running event loop");
-        assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessage("no running event loop");
-        assertThatThrownBy(Aio::getRunningLoop).hasMessage("no running event loop");
+                .hasMessage("no running event loop: call this from a task (or callback) of a running loop, such as the"
+                        + " main coroutine of Aio.run(...) or a task it creates; from another thread, use"
+                        + " loop.runCoroutineThreadsafe(...) or loop.callSoonThreadsafe(...)");
+        assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessageStartingWith("no running event loop: ");
+        assertThatThrownBy(Aio::getRunningLoop).hasMessageStartingWith("no running event loop: ");
         assertThatThrownBy(() -> Aio.gather(List.<Future<Object>>of()))
                 .hasMessageStartingWith("no running event loop"); // and no future to take one from
     }
@@ -496,7 +498,7 @@ class EventLoopTest {
             return order;
         });
         assertThat(seen).containsExactly("slept at 0.5", "42 at 2.5", "null at 2.5", "cancelled: true at 3.5");
-        assertThatThrownBy(() -> Aio.sleep(1, "x")).hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.sleep(1, "x")).hasMessageStartingWith("no running event loop: ");
     }
 
     @Test
