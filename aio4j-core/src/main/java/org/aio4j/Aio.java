@@ -18,7 +18,7 @@ import javax.net.ssl.SSLContext;
 /**
  * The functions of the {@code asyncio} module: run a program, sleep, create tasks, combine futures, offload blocking
  * work. Every method but {@link #run} works on the <em>running</em> loop, the one held by the calling thread, and
- * throws {@link IllegalStateException} ({@code "no running event loop"}) elsewhere. The suspending methods
+ * throws {@link IllegalStateException} ({@code "no running event loop: ..."}, saying where to call it) elsewhere. The suspending methods
  * ({@link #sleep}, {@link #waitAllTasksBlocked}, {@link #wait}, {@link #waitFor}, {@link #toThread}, {@link #await},
  * the iterator of {@link #asCompleted}) and {@link #timeout}/{@link #timeoutAt} must be called from a task; called
  * from a callback they throw {@link IllegalStateException}. A {@code null} argument throws
@@ -117,6 +117,22 @@ public final class Aio {
         return Runners.run(loop, main);
     }
 
+    /**
+     * As {@link #run(Supplier, Coroutine)}, for a coroutine without a result: asyncio's
+     * {@code asyncio.run(main(), loop_factory=...)} of an {@code async def main()} that returns {@code None}.
+     *
+     * @param loopFactory makes the loop to run on, called once; it must return a new loop, not {@code null}
+     * @param main        the coroutine the program runs as its main task
+     * @throws IllegalStateException if called from a running event loop
+     * @throws NullPointerException  if {@code loopFactory} or {@code main} is null, or {@code loopFactory} returns
+     *                               {@code null}
+     * @throws CancellationException if {@code main} was cancelled (by an interrupt of the calling thread, say)
+     * @throws Exception             the exception of {@code main}
+     */
+    public static void run(Supplier<EventLoop> loopFactory, VoidCoroutine main) throws Exception {
+        run(loopFactory, Objects.requireNonNull(main, "main coroutine must not be null").asCoroutine());
+    }
+
     // ---- the running loop
 
     /**
@@ -129,10 +145,15 @@ public final class Aio {
         return runningLoop();
     }
 
+    /** What a call made where no loop runs is told: asyncio's words, and where such calls belong. */
+    static final String NO_RUNNING_LOOP = "no running event loop: call this from a task (or callback) of a running"
+            + " loop, such as the main coroutine of Aio.run(...) or a task it creates; from another thread, use"
+            + " loop.runCoroutineThreadsafe(...) or loop.callSoonThreadsafe(...)";
+
     static EventLoop runningLoop() {
         EventLoop loop = EventLoop.ofCurrentThread();
         if (loop == null) {
-            throw new IllegalStateException("no running event loop");
+            throw new IllegalStateException(NO_RUNNING_LOOP);
         }
         return loop;
     }
@@ -920,6 +941,25 @@ public final class Aio {
         loop.taskAwaiting("toThread", "Aio.toThread()");
         return Offload.submit(loop, EventLoop.toThreadExecutor(), Objects.requireNonNull(call, "call must not be null"),
                 loop.currentBindings()).await();
+    }
+
+    /**
+     * As {@link #toThread(Callable)}, for blocking work without a result ({@code Files.writeString(path, text)},
+     * {@code Thread.sleep(100)}): asyncio's {@code await asyncio.to_thread(f)} of an {@code f} that returns
+     * {@code None}. The call may throw checked exceptions, which this throws as they are, as a {@link Callable}'s.
+     *
+     * @param call the blocking work to run on its own thread
+     * @throws Exception the call's exception
+     * @throws CancellationException if the calling task is cancelled while the call runs
+     * @throws NullPointerException  if {@code call} is null
+     * @throws IllegalStateException if not called from a task of a running loop
+     */
+    public static void toThread(VoidCoroutine call) throws Exception {
+        Objects.requireNonNull(call, "call must not be null");
+        toThread(() -> {
+            call.run();
+            return null;
+        });
     }
 
     /**

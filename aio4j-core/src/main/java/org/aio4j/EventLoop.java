@@ -805,6 +805,20 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
+     * As {@link #runCoroutineThreadsafe(Coroutine)}, for a coroutine without a result: asyncio's
+     * {@code run_coroutine_threadsafe()} of an {@code async def} that returns {@code None}. The returned future is
+     * settled with {@code null} when the task ends normally.
+     *
+     * @param coroutine the body of the task
+     * @return a future settled with the task's outcome; cancelling it cancels the task
+     * @throws NullPointerException  if {@code coroutine} is null
+     * @throws IllegalStateException if the loop is closed, or another thread is closing it
+     */
+    public CompletableFuture<Void> runCoroutineThreadsafe(VoidCoroutine coroutine) {
+        return runCoroutineThreadsafe(Objects.requireNonNull(coroutine, "coroutine must not be null").asCoroutine());
+    }
+
+    /**
      * Schedules {@code callback} to run after {@code delaySeconds} of loop time: asyncio's {@code call_later()}. A
      * delay that would end past the latest loop time a timer can have (about 292 years, see the class comment) ends
      * there, and so does {@link Double#POSITIVE_INFINITY}. A positive delay is rounded to the nearest nanosecond, and

@@ -8,7 +8,8 @@ package org.aio4j;
  * operation checks that the calling thread holds that loop (or that the loop is not running), and throws
  * {@link IllegalStateException} otherwise, naming the operation and the thread-safe way in,
  * {@link EventLoop#callSoonThreadsafe}. Using it from another running loop throws too, as asyncio's
- * {@code "is bound to a different event loop"} does.
+ * {@code "is bound to a different event loop"} does. One made by a task is checked so before it binds too: while its
+ * loop runs, a thread that runs no loop is refused from the start.
  *
  * <p>Deliberately unlike asyncio, which binds only when a call has to wait (in {@code _get_loop()}), it binds at the
  * first call made on a loop's thread, since every call checks the thread: an object used in one {@code Aio.run} is
@@ -17,6 +18,13 @@ package org.aio4j;
 abstract class LoopBound {
 
     private EventLoop loop;
+
+    /**
+     * The loop whose thread made this object while it was unbound, if any (cleared when it binds): while that loop is
+     * held by a thread, another thread that runs no loop is refused even before the object's first use binds it, as
+     * it would be after (an object made in a task and handed to a thread before the loop used it was not checked).
+     */
+    private EventLoop madeIn = EventLoop.ofCurrentThread();
 
     /**
      * Checks that the calling thread may use this object now, binding it to the running loop at first use. Returns
@@ -42,6 +50,11 @@ abstract class LoopBound {
         synchronized (this) { // asyncio's _global_lock: two loops racing to bind an object cannot both win
             l = loop;
             if (l == null) {
+                if (current == null && madeIn != null) {
+                    madeIn.checkThread(operation); // made by a task of a loop that runs: its thread only
+                } else {
+                    madeIn = null;
+                }
                 loop = current;
                 return current;
             }

@@ -302,6 +302,27 @@ class EventLoopTest {
         assertThat(e).hasMessage("Aio.run() cannot be called from a running event loop");
     }
 
+    /**
+     * {@code Aio.run(loopFactory, main)} takes a main without a result, as {@code Aio.run(main)} does: asyncio's
+     * {@code asyncio.run(main(), loop_factory=...)} of an {@code async def main()} returning {@code None}, with no
+     * {@code return null;} (it used to accept only a {@code Coroutine}, so such a lambda did not compile).
+     */
+    @Test
+    void aioRunOnAFactorysLoopTakesAMainWithoutAResult() throws Exception {
+        List<Double> sleptUntil = new ArrayList<>();
+        Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+            Aio.sleep(5);
+            sleptUntil.add(Aio.getRunningLoop().time());
+        });
+        assertThat(sleptUntil).containsExactly(5.0);
+        var boom = new java.io.IOException("boom");
+        assertThatThrownBy(() -> Aio.run(EventLoop::new, () -> {
+            throw boom;
+        })).isSameAs(boom);
+        assertThatThrownBy(() -> Aio.run(EventLoop::new, (VoidCoroutine) null))
+                .isInstanceOf(NullPointerException.class).hasMessage("main coroutine must not be null");
+    }
+
     @Test
     void aClosedLoopRefusesWork() {
         var loop = new EventLoop();
@@ -383,9 +404,11 @@ class EventLoopTest {
     @Test
     void helpersOutsideALoopSayThereIsNoRunningLoop() {
         assertThatThrownBy(() -> Aio.sleep(1)).isInstanceOf(IllegalStateException.class)
-                .hasMessage("no running event loop");
-        assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessage("no running event loop");
-        assertThatThrownBy(Aio::getRunningLoop).hasMessage("no running event loop");
+                .hasMessage("no running event loop: call this from a task (or callback) of a running loop, such as the"
+                        + " main coroutine of Aio.run(...) or a task it creates; from another thread, use"
+                        + " loop.runCoroutineThreadsafe(...) or loop.callSoonThreadsafe(...)");
+        assertThatThrownBy(() -> Aio.createTask(() -> 1)).hasMessageStartingWith("no running event loop: ");
+        assertThatThrownBy(Aio::getRunningLoop).hasMessageStartingWith("no running event loop: ");
         assertThatThrownBy(() -> Aio.gather(List.<Future<Object>>of()))
                 .hasMessageStartingWith("no running event loop"); // and no future to take one from
     }
@@ -475,7 +498,7 @@ class EventLoopTest {
             return order;
         });
         assertThat(seen).containsExactly("slept at 0.5", "42 at 2.5", "null at 2.5", "cancelled: true at 3.5");
-        assertThatThrownBy(() -> Aio.sleep(1, "x")).hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.sleep(1, "x")).hasMessageStartingWith("no running event loop: ");
     }
 
     @Test

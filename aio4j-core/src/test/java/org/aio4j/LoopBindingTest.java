@@ -62,6 +62,29 @@ class LoopBindingTest {
     }
 
     /**
+     * A primitive made by a task and handed to another thread before the loop used it is refused there too: it was
+     * not bound yet, so the thread's call was not checked (a {@code putNowait} from a worker thread went into the
+     * queue unchecked, racing the loop, and only a later call found the mistake, if any did).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("primitives")
+    void anotherThreadIsRefusedBeforeTheFirstUseOfAPrimitiveATaskMade(Primitive p) throws Exception {
+        RuntimeException refused = TestLoops.runVirtual(() -> {
+            Object primitive = p.factory().get(); // made by this task, not used yet
+            return Aio.toThread(() -> {
+                try {
+                    p.use().accept(primitive);
+                    return null;
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            });
+        });
+        assertThat(refused).isNotNull().hasMessageContaining("does not hold")
+                .hasMessageContaining("loop.callSoonThreadsafe(...)");
+    }
+
+    /**
      * Not one public method of a primitive runs on another thread while the loop runs, whatever its arguments: each
      * is refused before it reads or changes anything (a predicate is not called). Only what never changes (a bound, a
      * count of parties), {@code toString()} (task dumps are taken from other threads) and the creation of an iterator

@@ -45,6 +45,36 @@ class RunCoroutineThreadsafeTest {
         }
     }
 
+    /**
+     * A coroutine without a result is submitted as is, as every other method taking a coroutine takes one (asyncio's
+     * {@code run_coroutine_threadsafe} of an {@code async def} returning {@code None}): the future gets {@code null},
+     * or the body's exception. It used to take only a {@code Coroutine}, so such a lambda needed a
+     * {@code return null;} and did not compile without it.
+     */
+    @Test
+    void aCoroutineWithoutAResultIsSubmittedAsIs() throws Exception {
+        try (var background = new BackgroundLoop("threadsafe-void")) {
+            EventLoop loop = background.loop();
+            List<String> ran = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Void> done = loop.runCoroutineThreadsafe(() -> {
+                Aio.sleep(0.01);
+                ran.add(Aio.currentTask().getName());
+            });
+            assertThat(done.get(GUARD_SECONDS, TimeUnit.SECONDS)).isNull();
+            assertThat(ran).hasSize(1);
+            var boom = new java.io.IOException("boom");
+            CompletableFuture<Void> failed = loop.runCoroutineThreadsafe(() -> {
+                throw boom;
+            });
+            assertThatThrownBy(() -> failed.get(GUARD_SECONDS, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isSameAs(boom);
+            assertThatThrownBy(() -> loop.runCoroutineThreadsafe((VoidCoroutine) null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("coroutine must not be null");
+            background.close();
+            assertThat(background.errors).as("the exception was retrieved: not reported as lost").isEmpty();
+        }
+    }
+
     @Test
     void cancellingTheFutureCancelsTheTaskWhichCleansUp() throws Exception {
         try (var background = new BackgroundLoop("threadsafe-cancel")) {
@@ -153,7 +183,7 @@ class RunCoroutineThreadsafeTest {
     @Test
     void badCallsAreRefusedAtTheCallSite() throws Exception {
         EventLoop loop = EventLoop.builder().build();
-        assertThatThrownBy(() -> loop.runCoroutineThreadsafe(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> loop.runCoroutineThreadsafe((Coroutine<?>) null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("coroutine must not be null");
         loop.close();
         assertThatThrownBy(() -> loop.runCoroutineThreadsafe(() -> "late")).isInstanceOf(IllegalStateException.class)

@@ -325,6 +325,43 @@ class TaskTest {
     }
 
     /**
+     * {@code Aio.toThread} takes blocking work without a result, asyncio's {@code to_thread(f)} of an {@code f}
+     * returning {@code None}, checked exceptions included, with no {@code return null;} (it used to accept only a
+     * {@code Callable}, so such a lambda did not compile); the call's exception and a cancellation behave as for a
+     * {@code Callable}.
+     */
+    @Test
+    void toThreadTakesWorkWithoutAResult() throws Exception {
+        var ranOn = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        var started = new CountDownLatch(1);
+        var interrupted = new CountDownLatch(1);
+        Aio.run(() -> {
+            Aio.toThread(() -> ranOn.set(Thread.currentThread()));
+            assertThat(ranOn.get()).isNotNull().isNotSameAs(Thread.currentThread());
+            var refused = new java.io.IOException("disk full");
+            assertThatThrownBy(() -> Aio.toThread(() -> {
+                throw refused;
+            })).isSameAs(refused);
+            Task<Void> t = Aio.createTask(() -> Aio.toThread(() -> {
+                started.countDown();
+                try {
+                    Thread.sleep(60_000); // the blocking call under test, ended by the interrupt; not a synchronisation
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw e;
+                }
+            }));
+            awaitOffLoop(started);
+            t.cancel();
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+            awaitOffLoop(interrupted);
+            assertThatThrownBy(() -> Aio.toThread((VoidCoroutine) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("call must not be null");
+        });
+        assertThat(interrupted.getCount()).isZero();
+    }
+
+    /**
      * A blocking call that counts {@code started} down and sleeps a minute unless interrupted; an interrupt ends it
      * with what {@code onInterrupt} makes of the {@link InterruptedException}.
      */

@@ -473,7 +473,7 @@ class TimeoutTest {
 
     @Test
     void timeoutOutsideATaskIsRefused() {
-        assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(1))).hasMessage("no running event loop");
+        assertThatThrownBy(() -> Aio.timeout(Duration.ofSeconds(1))).hasMessageStartingWith("no running event loop: ");
     }
 
     @Test

@@ -32,7 +32,9 @@ import org.aio4j.VoidCoroutine;
  *     later. A timer more than about 292 years away (say {@code Aio.sleep(Duration.ofSeconds(Long.MAX_VALUE))}) is due
  *     at the latest loop time there is: the clock jumps there like to any other timer and goes no further (see
  *     {@link org.aio4j.EventLoop}). Offloaded work ({@code Aio.toThread}, executors) runs in real time; the clock waits
- *     for it, but for calls that only wait for the loop: a call blocked in {@code Future.get()} on a pending future of
+ *     for it (so a deadline around a blocking call, {@code Aio.waitFor(() -> Aio.toThread(call), 1)}, cannot expire
+ *     before the call returns: to test that timeout, run on the real clock, or stand in for the call with one that
+ *     awaits, such as an {@link org.aio4j.Event} the test never sets), but for calls that only wait for the loop: a call blocked in {@code Future.get()} on a pending future of
  *     the loop, and one queued on a fixed pool all of whose threads run such calls. A call queued on an executor the
  *     loop cannot look into ({@code Executors.newSingleThreadExecutor()}, a {@code ScheduledThreadPoolExecutor}, ...)
  *     holds the clock until it starts: behind calls blocked on futures that only timers settle, it hangs the test until
