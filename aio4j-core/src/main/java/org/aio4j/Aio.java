@@ -556,6 +556,42 @@ public final class Aio {
     }
 
     /**
+     * Waits until all the futures are done or {@code timeout} passes: asyncio's {@code wait(fs, timeout=...)}. A
+     * timeout does not raise and does not cancel anything: the futures not done are in {@link WaitResult#pending()}.
+     *
+     * @param <F>     the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
+     * @param futures the futures to wait for; each of the running loop, one given twice counted once
+     * @param timeout the longest to wait, in loop time
+     * @return the futures done and those not done, each set in iteration order
+     * @throws IllegalArgumentException if {@code futures} is empty, one of them belongs to another loop or
+     *                                  {@code timeout} is negative
+     * @throws NullPointerException     if {@code futures}, one of them or {@code timeout} is null
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
+     */
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null (wait(futures) waits without one)");
+        return wait(futures, timeout, ReturnWhen.ALL_COMPLETED);
+    }
+
+    /**
+     * As {@link #wait(Collection, Duration)} with the timeout in seconds, as asyncio takes it:
+     * {@code wait(fs, timeout=0.25)} is {@code Aio.wait(fs, 0.25)}. {@link Double#POSITIVE_INFINITY} (asyncio's
+     * {@code math.inf}) means none.
+     *
+     * @param <F>     the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types
+     * @param futures the futures to wait for; each of the running loop, one given twice counted once
+     * @param seconds the longest to wait, in seconds of loop time
+     * @return the futures done and those not done, each set in iteration order
+     * @throws IllegalArgumentException if {@code futures} is empty, one of them belongs to another loop or
+     *                                  {@code seconds} is negative or NaN
+     * @throws NullPointerException     if {@code futures} or one of them is null
+     * @throws CancellationException    if the calling task is cancelled while it waits; the futures are not cancelled
+     */
+    public static <F extends Future<?>> WaitResult<F> wait(Collection<? extends F> futures, double seconds) {
+        return wait(futures, timeoutOf(seconds), ReturnWhen.ALL_COMPLETED);
+    }
+
+    /**
      * Waits until the futures are done as {@code returnWhen} says, or {@code timeout} passes: asyncio's
      * {@code wait(fs, timeout=..., return_when=...)}. A timeout does not raise and does not cancel anything: the
      * futures not done are in {@link WaitResult#pending()}. A {@code null} timeout means none.
@@ -578,7 +614,8 @@ public final class Aio {
 
     /**
      * As {@link #wait(Collection, Duration, ReturnWhen)} with the timeout in seconds, as asyncio takes it:
-     * {@code wait(fs, timeout=0.25)} is {@code Aio.wait(fs, 0.25, ReturnWhen.ALL_COMPLETED)}.
+     * {@code wait(fs, timeout=0.25, return_when=FIRST_COMPLETED)} is
+     * {@code Aio.wait(fs, 0.25, ReturnWhen.FIRST_COMPLETED)}.
      * {@link Double#POSITIVE_INFINITY} (asyncio's {@code math.inf}) means none.
      *
      * @param <F>        the type of the futures: {@code Task<String>}, or {@code Task<?>} for mixed result types

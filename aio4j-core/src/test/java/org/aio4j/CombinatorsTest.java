@@ -226,6 +226,34 @@ class CombinatorsTest {
         assertThat(log).containsExactly("quick", "slow");
     }
 
+    /** asyncio's wait(fs, timeout=t): all completed or the timeout, in seconds or as a Duration. */
+    @Test
+    void waitWithOnlyATimeoutWaitsForAllOrTheTimeout() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> quick = Aio.createTask(after(1, "quick", log));
+            Task<String> middle = Aio.createTask(after(3, "middle", log));
+            Task<String> slow = Aio.createTask(after(10, "slow", log));
+            var first = Aio.wait(List.of(quick, middle, slow), 2.5);
+            assertThat(first.done()).containsExactly(quick);
+            assertThat(first.pending()).containsExactly(middle, slow);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(2.5);
+            var second = Aio.wait(List.of(middle, slow), Duration.ofSeconds(4));
+            assertThat(second.done()).containsExactly(middle);
+            assertThat(second.pending()).containsExactly(slow);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(6.5);
+            var last = Aio.wait(List.of(slow), Double.POSITIVE_INFINITY);
+            assertThat(last.done()).containsExactly(slow);
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(10.0);
+            assertThatThrownBy(() -> Aio.wait(List.of(slow), (Duration) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("timeout must not be null (wait(futures) waits without one)");
+            assertThatThrownBy(() -> Aio.wait(List.of(slow), -1.0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("timeout must be a number of seconds >= 0, got -1.0");
+            return null;
+        });
+        assertThat(log).containsExactly("quick", "middle", "slow");
+    }
+
     @Test
     void waitRefusesBadInput() throws Exception {
         TestLoops.runVirtual(() -> {
@@ -234,7 +262,7 @@ class CombinatorsTest {
             Task<String> t = Aio.createTask(() -> "x");
             assertThatThrownBy(() -> Aio.wait(List.of(t), Duration.ofSeconds(-1), ReturnWhen.ALL_COMPLETED))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be >= 0, got PT-1S");
-            assertThatThrownBy(() -> Aio.wait(List.of(t), null)).isInstanceOf(NullPointerException.class)
+            assertThatThrownBy(() -> Aio.wait(List.of(t), (ReturnWhen) null)).isInstanceOf(NullPointerException.class)
                     .hasMessage("returnWhen must not be null");
             return t.await();
         });
