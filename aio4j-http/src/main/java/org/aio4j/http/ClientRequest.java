@@ -333,8 +333,9 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * This request with its own read timeout: aiohttp's {@code ClientTimeout(sock_read=...)}. The request fails with
      * {@link ClientReadTimeoutException} (its connection closed) when no byte of the response arrives for that long:
      * counted from when the request has its connection (as aiohttp; the JDK transport, whose client does not say when
-     * it has one, counts from the exchange's start, connecting included) until the response's head, then from each
-     * part of its body to the next. Each hop of a redirect has it anew. It bounds a stall, not the exchange: a
+     * it has one, counts from the exchange's start, connecting included) until the response's head, the sending of the
+     * request's body included, then from each part of the response's body to the next. Each hop of a redirect has it
+     * anew. It bounds a stall, not the exchange: a
      * body that keeps coming, however slowly, ends only with {@link #withTimeout the timeout}. {@code null} restores
      * the session's default ({@link ClientSession.Builder#readTimeout}; none unless set). It is kept by the transport,
      * on the real clock, whatever the loop's clock.
