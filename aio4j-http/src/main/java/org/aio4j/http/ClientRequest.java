@@ -35,9 +35,12 @@ import java.util.Objects;
  * @param allowRedirects whether the session follows a redirect answering it: aiohttp's {@code allow_redirects}
  * @param maxRedirects   the redirect at which the session stops following and fails, 0 for no limit: aiohttp's
  *                       {@code max_redirects} (see {@link #withMaxRedirects})
+ * @param readTimeout    how long the response may keep the request waiting for its next bytes (its head, then each
+ *                       part of its body), or {@code null} for the session's default: aiohttp's
+ *                       {@code ClientTimeout(sock_read=...)} (see {@link #withReadTimeout})
  */
 public record ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body,
-                            Duration timeout, boolean allowRedirects, int maxRedirects) {
+                            Duration timeout, boolean allowRedirects, int maxRedirects, Duration readTimeout) {
 
     /** aiohttp's default {@code max_redirects}. */
     static final int DEFAULT_MAX_REDIRECTS = 10;
@@ -51,7 +54,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      *                                  body), a header value has a control character (CR and LF among them: they
      *                                  would end the header and start another) or a character that is not ASCII,
      *                                  the URL is neither absolute http(s) nor a path starting with {@code /}, the
-     *                                  timeout is not positive, or {@code maxRedirects} is negative
+     *                                  timeout or the read timeout is not positive, or {@code maxRedirects} is
+     *                                  negative
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
     public ClientRequest {
@@ -78,6 +82,27 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
             Durations.positive(timeout, "request timeout");
         }
         checkMaxRedirects(maxRedirects);
+        if (readTimeout != null) {
+            Durations.positive(readTimeout, "request read timeout");
+        }
+    }
+
+    /**
+     * A request without a read timeout of its own (the session's applies): the record's first seven components.
+     *
+     * @param method         the method, e.g. {@code GET}; upper-cased
+     * @param uri            the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
+     * @param headers        header names to values, in insertion order
+     * @param body           the body to send, or {@code null} for none
+     * @param timeout        how long the whole exchange may take, or {@code null} for the session's default
+     * @param allowRedirects whether the session follows a redirect answering it
+     * @param maxRedirects   the redirect at which the session stops following and fails, 0 for no limit
+     * @throws IllegalArgumentException as the canonical constructor
+     * @throws NullPointerException     as the canonical constructor
+     */
+    public ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body, Duration timeout,
+                         boolean allowRedirects, int maxRedirects) {
+        this(method, uri, headers, body, timeout, allowRedirects, maxRedirects, null);
     }
 
     /**
@@ -148,7 +173,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         }
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
-        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects);
+        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /**
@@ -166,7 +191,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     public ClientRequest withAuth(BasicAuth auth) {
         Objects.requireNonNull(auth, "auth must not be null");
         return new ClientRequest(method, uri, withAuthorization(headers, auth, "withAuth(" + auth + ")"), body,
-                timeout, allowRedirects, maxRedirects);
+                timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /**
@@ -225,7 +250,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 : beforeFragment.endsWith("?") || beforeFragment.endsWith("&") ? "" : "&";
         String changed = beforeFragment + separator + formEncoded(name) + "=" + formEncoded(value)
                 + (fragment == null ? "" : "#" + fragment);
-        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects);
+        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /** The media type of an HTML form's body, aiohttp's for {@code data={...}}. */
@@ -270,7 +295,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] fields = body == null ? field : java.util.Arrays.copyOf(body, body.length + field.length);
         System.arraycopy(field, 0, fields, fields.length - field.length, field.length);
-        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects)
+        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects, readTimeout)
                 .withHeaderIfAbsent("Content-Type", FORM);
     }
 
@@ -289,7 +314,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withBody(byte[] body) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /**
@@ -301,7 +326,26 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public ClientRequest withTimeout(Duration timeout) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+    }
+
+    /**
+     * This request with its own read timeout: aiohttp's {@code ClientTimeout(sock_read=...)}. The request fails with
+     * {@link ClientReadTimeoutException} (its connection closed) when no byte of the response arrives for that long:
+     * counted from when the request has its connection (as aiohttp; the JDK transport, whose client does not say when
+     * it has one, counts from the exchange's start, connecting included) until the response's head, the sending of the
+     * request's body included, then from each part of the response's body to the next. Each hop of a redirect has it
+     * anew. It bounds a stall, not the exchange: a
+     * body that keeps coming, however slowly, ends only with {@link #withTimeout the timeout}. {@code null} restores
+     * the session's default ({@link ClientSession.Builder#readTimeout}; none unless set). It is kept by the transport,
+     * on the real clock, whatever the loop's clock.
+     *
+     * @param readTimeout the longest wait for the response's next bytes, or {@code null} for the session's
+     * @return a new request; this one is unchanged
+     * @throws IllegalArgumentException if {@code readTimeout} is not positive
+     */
+    public ClientRequest withReadTimeout(Duration readTimeout) {
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /**
@@ -313,7 +357,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withAllowRedirects(boolean allow) {
-        return new ClientRequest(method, uri, headers, body, timeout, allow, maxRedirects);
+        return new ClientRequest(method, uri, headers, body, timeout, allow, maxRedirects, readTimeout);
     }
 
     /**
@@ -327,7 +371,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code max} is negative
      */
     public ClientRequest withMaxRedirects(int max) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, max);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, max, readTimeout);
     }
 
     private static void checkMaxRedirects(int max) {
@@ -338,7 +382,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
 
     /** This request with the absolute URL {@code uri} (used by the session to resolve a relative one). */
     ClientRequest withUri(URI uri) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
     }
 
     /** Whether the URL is absolute, so that no base URL is needed. */
@@ -349,6 +393,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     @Override
     public String toString() {
         return method + " " + uri + (timeout == null ? "" : " (timeout " + Durations.format(timeout) + ")")
+                + (readTimeout == null ? "" : " (read timeout " + Durations.format(readTimeout) + ")")
                 + (allowRedirects ? "" : " (redirects not followed)");
     }
 

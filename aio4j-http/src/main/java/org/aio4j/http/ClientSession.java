@@ -70,7 +70,11 @@ import org.aio4j.Future;
  * hop's request carries what is left of it, for the transport). It is kept on the loop's clock, like
  * {@link Aio#waitFor}; the transport is given it too, so that a request also ends on a loop with a virtual clock,
  * which does not advance while a request is in flight. On timeout the exchange is aborted and
- * {@link ClientTimeoutException} thrown.
+ * {@link ClientTimeoutException} thrown. A request may also have a read timeout (aiohttp's {@code sock_read}; none
+ * unless given, {@link ClientRequest#withReadTimeout} or {@link Builder#readTimeout}): the longest the response may
+ * keep it waiting for its next bytes, kept by the transport on the real clock; a stall longer than that aborts the
+ * exchange with {@link ClientReadTimeoutException}. aiohttp's {@code connect} and {@code sock_connect} have no
+ * counterpart: connecting counts against both timeouts.
  *
  * <h2>Errors</h2>
  * A failed exchange throws a {@link ClientException} naming the request: {@link ClientConnectionException},
@@ -99,6 +103,8 @@ public final class ClientSession implements AutoCloseable {
     private final boolean ownsTransport;
     private final String baseUrl;
     private final Duration timeout;
+    /** The read timeout of requests that have none of their own ({@link Builder#readTimeout}), or null for none. */
+    private final Duration readTimeout;
     private final boolean raiseForStatus;
     private final Map<String, List<String>> headers;
     /** The session's credentials ({@link Builder#auth}), or null. */
@@ -119,6 +125,7 @@ public final class ClientSession implements AutoCloseable {
         this.transport = b.transport == null ? HttpTransport.jdk() : b.transport;
         this.baseUrl = b.baseUrl;
         this.timeout = b.timeout;
+        this.readTimeout = b.readTimeout;
         this.raiseForStatus = b.raiseForStatus;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.auth = b.auth;
@@ -145,6 +152,7 @@ public final class ClientSession implements AutoCloseable {
         private boolean ownsTransport;
         private String baseUrl;
         private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration readTimeout;
         private boolean raiseForStatus;
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
         private BasicAuth auth;
@@ -208,6 +216,23 @@ public final class ClientSession implements AutoCloseable {
          */
         public Builder timeout(Duration timeout) {
             this.timeout = Durations.positive(timeout, "session timeout");
+            return this;
+        }
+
+        /**
+         * The read timeout of requests that have none of their own (default none): aiohttp's
+         * {@code timeout=ClientTimeout(sock_read=...)}. A request then fails with {@link ClientReadTimeoutException}
+         * when no byte of its response arrives for that long, as {@link ClientRequest#withReadTimeout} says: a server
+         * that stalls is given up on well before {@link #timeout the timeout of the whole exchange}, which a long
+         * download needs to be long.
+         *
+         * @param readTimeout the longest wait for a response's next bytes
+         * @return this builder
+         * @throws IllegalArgumentException if it is not positive
+         * @throws NullPointerException if {@code readTimeout} is null
+         */
+        public Builder readTimeout(Duration readTimeout) {
+            this.readTimeout = Durations.positive(readTimeout, "session read timeout");
             return this;
         }
 
@@ -684,6 +709,9 @@ public final class ClientSession implements AutoCloseable {
         if (!ClientRequest.hasHeader(r.headers(), "Accept-Encoding")) {
             r = r.withHeader("Accept-Encoding", Decompression.ACCEPT_ENCODING);
         }
+        if (r.readTimeout() == null && readTimeout != null) {
+            r = r.withReadTimeout(readTimeout);
+        }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
     }
 
@@ -697,7 +725,7 @@ public final class ClientSession implements AutoCloseable {
         });
         merged.putAll(r.headers());
         return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout(), r.allowRedirects(),
-                r.maxRedirects());
+                r.maxRedirects(), r.readTimeout());
     }
 
     /**
@@ -725,7 +753,7 @@ public final class ClientSession implements AutoCloseable {
         }
         headers.put("Cookie", List.of(cookie));
         return new ClientRequest(r.method(), r.uri(), headers, r.body(), r.timeout(), r.allowRedirects(),
-                r.maxRedirects());
+                r.maxRedirects(), r.readTimeout());
     }
 
     /**
@@ -788,6 +816,15 @@ public final class ClientSession implements AutoCloseable {
      */
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * The read timeout of requests that have none of their own ({@link Builder#readTimeout}).
+     *
+     * @return the session's read timeout, or {@code null} if it has none
+     */
+    public Duration readTimeout() {
+        return readTimeout;
     }
 
     /**
@@ -856,6 +893,7 @@ public final class ClientSession implements AutoCloseable {
     @Override
     public String toString() {
         return "ClientSession[" + transport.name() + (baseUrl == null ? "" : ", base " + baseUrl)
-                + ", timeout " + Durations.format(timeout) + (closed ? ", closed" : "") + "]";
+                + ", timeout " + Durations.format(timeout)
+                + (readTimeout == null ? "" : ", read timeout " + Durations.format(readTimeout)) + (closed ? ", closed" : "") + "]";
     }
 }

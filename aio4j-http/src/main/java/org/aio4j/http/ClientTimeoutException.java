@@ -26,8 +26,13 @@ public class ClientTimeoutException extends ClientException {
      * @throws NullPointerException if {@code timeout} is null
      */
     public ClientTimeoutException(String method, URI url, Duration timeout, Throwable cause) {
-        super(method, url, "timed out after " + Durations.format(timeout), cause);
-        this.timeout = timeout;
+        this(method, url, "timed out after " + Durations.format(timeout), timeout, cause);
+    }
+
+    /** A timeout of the request {@code method url} after {@code timeout}, saying {@code detail}: for subclasses. */
+    ClientTimeoutException(String method, URI url, String detail, Duration timeout, Throwable cause) {
+        super(method, url, detail, cause);
+        this.timeout = java.util.Objects.requireNonNull(timeout, "timeout must not be null");
     }
 
     /**

@@ -25,6 +25,7 @@ final class Failures {
         String m = request.method();
         var u = request.uri();
         return switch (error) {
+            case ClientReadTimeoutException t -> new ClientReadTimeoutException(m, u, t.timeout(), t);
             case ClientTimeoutException t -> new ClientTimeoutException(m, u, t.timeout(), t);
             case TooManyRedirectsException r -> r.copy();
             case ClientResponseException r -> new ClientResponseException(r.response());
@@ -41,13 +42,17 @@ final class Failures {
      * What {@code original} fails with when the exchange of {@code hop}, the request its {@code redirects}-th redirect
      * led to, failed with {@code error}: the error {@code hop} would get, of the same kind, but naming the request the
      * caller made, with where it failed at the end of its message ({@code "connection failed: ... (at GET
-     * http://b/x, after 1 redirect)"}). A timeout is the timeout of the whole exchange, whose hops share it.
+     * http://b/x, after 1 redirect)"}). A timeout is the timeout of the whole exchange, whose hops share it; a read
+     * timeout is the hop's, each hop having it anew.
      */
     static ClientException afterRedirects(ClientRequest original, ClientRequest hop, int redirects, Throwable error) {
         String m = original.method();
         var u = original.uri();
         ClientException e = error instanceof Exception ex ? translate(hop, ex)
                 : new ClientException(hop.method(), hop.uri(), "failed: " + describe(error), error);
+        if (e instanceof ClientReadTimeoutException t) {
+            return new ClientReadTimeoutException(m, u, t.timeout(), error);
+        }
         if (e instanceof ClientTimeoutException) {
             return new ClientTimeoutException(m, u, original.timeout(), error);
         }

@@ -260,7 +260,8 @@ final class Hops {
             left = Duration.ofNanos(nanos);
         }
         try {
-            return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects());
+            return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects(),
+                    hop.readTimeout());
         } catch (IllegalArgumentException e) { // the Location's credentials: its URL was checked above
             URI shown = next.getRawUserInfo() != null ? BasicAuth.withoutUserInfo(next) : next;
             throw protocolError("redirect to " + shown + ", whose credentials cannot be sent: " + e.getMessage(), e);

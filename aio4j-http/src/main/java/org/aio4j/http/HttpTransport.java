@@ -21,6 +21,12 @@ import java.util.concurrent.CompletableFuture;
  *       {@link java.io.IOException} for a failed exchange ({@link java.net.http.HttpTimeoutException},
  *       {@link java.net.SocketTimeoutException} or {@link ClientTimeoutException} for a timeout, or any
  *       {@link ClientException}). The session turns these into {@link ClientException}s naming the request.</li>
+ *   <li>A request with a read timeout ({@link ClientRequest#readTimeout()}, not null) fails with
+ *       {@link ClientReadTimeoutException} (its connection closed, as on a timeout) when no byte of the response
+ *       arrives for that long, counted on the real clock from when the request has its connection (or earlier: from
+ *       {@code send}, for a client that does not say when) to the response's head, then from each part of the body
+ *       to the next ({@link #scheduleIdleTimeout} keeps it): aiohttp's {@code sock_read}. A redirect the session
+ *       follows is done with at its head: its dropped body's stall fails nothing.</li>
  *   <li>A body longer than the transport's limit ({@link #DEFAULT_MAX_BODY_BYTES} unless configured) fails the
  *       exchange with {@link #bodyTooLarge} as soon as it is known to be (from its {@code Content-Length}, else
  *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap. The
@@ -132,6 +138,32 @@ public interface HttpTransport extends AutoCloseable {
     static java.util.concurrent.ScheduledFuture<?> scheduleTimeout(java.time.Duration timeout, Runnable onTimeout) {
         return TransportTimers.schedule(java.util.Objects.requireNonNull(timeout, "timeout must not be null"),
                 java.util.Objects.requireNonNull(onTimeout, "onTimeout must not be null"));
+    }
+
+    /**
+     * Runs {@code onIdle} once {@code idle} has passed on the real clock without a {@link IdleTimer#touch()}, for a
+     * transport that keeps a request's read timeout ({@link ClientRequest#readTimeout()}) itself: armed when the
+     * exchange starts, touched when the response's head and each part of its body arrive, cancelled when the
+     * exchange ends. On the timer thread of {@link #scheduleTimeout}; a touch costs a volatile write, no timer.
+     *
+     * @param idle   the longest quiet time, on the real clock
+     * @param onIdle what to run then, on the timer thread; it must not block
+     * @return the timer, to touch and to cancel
+     * @throws NullPointerException if an argument is null
+     */
+    static IdleTimer scheduleIdleTimeout(java.time.Duration idle, Runnable onIdle) {
+        return TransportTimers.scheduleIdle(java.util.Objects.requireNonNull(idle, "idle must not be null"),
+                java.util.Objects.requireNonNull(onIdle, "onIdle must not be null"));
+    }
+
+    /** A timer of {@link #scheduleIdleTimeout}: it fires once it has not been touched for its time. */
+    interface IdleTimer {
+
+        /** Notes activity now: the quiet time starts again. Thread-safe, cheap. */
+        void touch();
+
+        /** Removes the timer: it will not fire, if it has not yet. Thread-safe; cancelling twice does nothing. */
+        void cancel();
     }
 
     /**

@@ -65,8 +65,12 @@ final class JdkTransport implements HttpTransport {
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
+        if (request.readTimeout() != null) {
+            // From the exchange's start, connecting included: the JDK client does not say when it has a connection.
+            exchange.armRead(request.readTimeout());
+        }
         HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole,
-                exchange::redirect);
+                exchange::redirect, exchange::touch);
         STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
         return exchange;
     }
@@ -153,6 +157,8 @@ final class JdkTransport implements HttpTransport {
          */
         private volatile boolean whole;
         private ScheduledFuture<?> timer; // written before the exchange starts, read when it ends
+        /** The read timeout's timer, or null: written before the exchange starts, touched as the response comes. */
+        private HttpTransport.IdleTimer idle;
         /** The head of a redirect the session follows, whose body is dropped; null for any other response. */
         private volatile HttpResponse.ResponseInfo redirect;
 
@@ -164,10 +170,31 @@ final class JdkTransport implements HttpTransport {
             timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
         }
 
+        void armRead(java.time.Duration readTimeout) {
+            idle = HttpTransport.scheduleIdleTimeout(readTimeout, this::readTimedOut);
+        }
+
         private void timeOut() {
             if (completeExceptionally(new ClientTimeoutException(request.method(), request.uri(), request.timeout(),
                     null))) {
+                disarm();
                 abortRaw();
+            }
+        }
+
+        private void readTimedOut() {
+            if (completeExceptionally(new ClientReadTimeoutException(request.method(), request.uri(),
+                    request.readTimeout(), null))) {
+                disarm();
+                abortRaw();
+            }
+        }
+
+        /** Bytes of the response arrived: its head, or a part of its body. */
+        void touch() {
+            HttpTransport.IdleTimer i = idle;
+            if (i != null) {
+                i.touch();
             }
         }
 
@@ -175,6 +202,14 @@ final class JdkTransport implements HttpTransport {
             ScheduledFuture<?> t = timer;
             if (t != null) {
                 t.cancel(false);
+            }
+            stopReadTimer();
+        }
+
+        private void stopReadTimer() {
+            HttpTransport.IdleTimer i = idle;
+            if (i != null) {
+                i.cancel();
             }
         }
 
@@ -184,6 +219,7 @@ final class JdkTransport implements HttpTransport {
 
         void redirect(HttpResponse.ResponseInfo head) {
             redirect = head;
+            stopReadTimer(); // the body of a redirect the session follows is nobody's: its stall fails nothing
         }
 
         /** Aborts the JDK's exchange, closing its connection, unless it has read the whole response already. */

@@ -29,14 +29,17 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     private final String badFraming; // why the body's end cannot be known, or null
     private final Runnable whole;
+    private final Runnable arrived;
     private boolean wholeTold;
 
-    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength, String badFraming, Runnable whole) {
+    private LimitedBody(ClientRequest request, int maxBytes, long declaredLength, String badFraming, Runnable whole,
+                        Runnable arrived) {
         this.request = request;
         this.maxBytes = maxBytes;
         this.declaredLength = declaredLength;
         this.badFraming = badFraming;
         this.whole = whole;
+        this.arrived = arrived;
     }
 
     /**
@@ -44,11 +47,14 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
      * later than the JDK client can give its connection back to its pool (for a body of declared length, as its last
      * bytes arrive, before the client sees its end), and never for a response refused or cut short. {@code redirect}
      * is given the head of a redirect the session follows, whose body is {@link Dropped}: the JDK client may still
-     * fail the exchange with an error of that body (one cut short), which the exchange then ignores.
+     * fail the exchange with an error of that body (one cut short), which the exchange then ignores. {@code arrived}
+     * is run when the response's head arrives and when each part of its body does, for the read timeout.
      */
     static HttpResponse.BodyHandler<byte[]> handler(ClientRequest request, int maxBytes, Runnable whole,
-                                                    java.util.function.Consumer<HttpResponse.ResponseInfo> redirect) {
+                                                    java.util.function.Consumer<HttpResponse.ResponseInfo> redirect,
+                                                    Runnable arrived) {
         return info -> {
+            arrived.run();
             if (info.statusCode() / 100 == 3 && HttpTransport.followsRedirect(request, info.statusCode(),
                     info.headers().firstValue("Location").orElse(null))) { // the header read for a 3xx only
                 whole.run(); // the response's end is the body's (Dropped): aborting later must not close a reused connection
@@ -60,10 +66,10 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
             }
             if (hasNoBody(request.method(), info.statusCode())) {
                 whole.run();
-                return new LimitedBody(request, maxBytes, -1, null, () -> { });
+                return new LimitedBody(request, maxBytes, -1, null, () -> { }, arrived);
             }
             var body = new LimitedBody(request, maxBytes, declaredLength(info.headers()), badFraming(info.headers()),
-                    whole);
+                    whole, arrived);
             if (body.declaredLength == 0 && body.badFraming == null) {
                 body.tellWhole();
             }
@@ -135,6 +141,7 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         if (body.isDone()) {
             return; // refused: what was already on its way is dropped
         }
+        arrived.run();
         for (ByteBuffer b : items) {
             received += b.remaining();
             if (received > maxBytes) {

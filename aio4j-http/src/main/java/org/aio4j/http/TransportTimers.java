@@ -31,6 +31,68 @@ final class TransportTimers {
         return TIMERS.schedule(onTimeout, Math.max(1, Durations.nanos(timeout)), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * The idle timer of {@link HttpTransport#scheduleIdleTimeout}: one scheduled task at a time, which on firing
+     * runs {@code onIdle} if nothing was {@linkplain #touch() touched} since {@code idle} before, and else schedules
+     * itself again for when that would be. A touch is a volatile write only: no timer is cancelled or armed per part
+     * of a body.
+     */
+    static final class Idle implements HttpTransport.IdleTimer, Runnable {
+        private final long idleNanos;
+        private final Runnable onIdle;
+        private volatile long last = System.nanoTime();
+        private volatile boolean cancelled;
+        private volatile ScheduledFuture<?> next;
+
+        Idle(Duration idle, Runnable onIdle) {
+            this.idleNanos = Math.max(1, Durations.nanos(idle));
+            this.onIdle = onIdle;
+        }
+
+        Idle start() {
+            next = TIMERS.schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+            if (cancelled) { // cancelled before next was set, which cancel() could not remove
+                next.cancel(false);
+            }
+            return this;
+        }
+
+        @Override
+        public void run() {
+            if (cancelled) {
+                return;
+            }
+            long quiet = System.nanoTime() - last;
+            if (quiet >= idleNanos) {
+                cancelled = true;
+                onIdle.run();
+            } else {
+                next = TIMERS.schedule(this, idleNanos - quiet, TimeUnit.NANOSECONDS);
+                if (cancelled) {
+                    next.cancel(false);
+                }
+            }
+        }
+
+        @Override
+        public void touch() {
+            last = System.nanoTime();
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            ScheduledFuture<?> f = next;
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    static HttpTransport.IdleTimer scheduleIdle(Duration idle, Runnable onIdle) {
+        return new Idle(idle, onIdle).start();
+    }
+
     /** How many timers are armed now (for tests). */
     static int armed() {
         return TIMERS.getQueue().size();

@@ -179,6 +179,10 @@ class ClientSessionTest {
                 .hasMessage("request timeout must be > 0, got 0 ms");
         assertThatThrownBy(() -> ClientSession.builder().timeout(Duration.ofSeconds(-1)))
                 .hasMessage("session timeout must be > 0, got -1 s");
+        assertThatThrownBy(() -> ClientRequest.get("/a").withReadTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("request read timeout must be > 0, got 0 ms");
+        assertThatThrownBy(() -> ClientSession.builder().readTimeout(Duration.ofMillis(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("session read timeout must be > 0, got -5 ms");
         assertThatThrownBy(() -> ClientSession.builder().baseUrl("/x"))
                 .hasMessage("base URL must be an absolute http(s) URL, got '/x'");
         assertThatThrownBy(() -> http.get("/a"))

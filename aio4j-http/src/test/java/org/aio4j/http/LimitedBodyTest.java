@@ -28,7 +28,7 @@ class LimitedBodyTest {
 
     private HttpResponse.BodySubscriber<byte[]> reader(String method, int status, Map<String, List<String>> headers) {
         var handler = LimitedBody.handler(ClientRequest.of(method, "http://example.test/x"), MAX_BYTES,
-                told::incrementAndGet, head -> { });
+                told::incrementAndGet, head -> { }, () -> { });
         HttpResponse.BodySubscriber<byte[]> body = handler.apply(new HttpResponse.ResponseInfo() {
             @Override
             public int statusCode() {

@@ -1256,6 +1256,59 @@ public abstract class TransportContract {
     }
 
     /**
+     * A read timeout (aiohttp's {@code sock_read}) ends a response that stalls, before its head, in the middle of a body
+     * of declared length or of a chunked one, with a {@link ClientReadTimeoutException} naming the request and the read
+     * timeout, long before the timeout of the whole exchange; its connection is closed and the session goes on. The
+     * session's applies to every request, a request's own replaces it, {@code requestAll} reports it as the request's
+     * result. Without a read timeout, only the total timeout (5 minutes by default) ended such a stall. (The answers
+     * that do come have a read timeout of their own, far longer: a transport's first exchange, cold, may take longer
+     * than 100 ms on a busy machine.)
+     */
+    @Test
+    void aReadTimeoutEndsAResponseThatStallsAtAnyStageAndClosesItsConnection() throws Exception {
+        Duration read = Duration.ofMillis(100);
+        try (var scripted = ScriptedServer.start();
+             var http = ClientSession.builder().transport(newTransport(), true).readTimeout(read).build()) {
+            assertThat(http.readTimeout()).isEqualTo(read);
+            ClientRequest ok = ClientRequest.get(scripted.url("/ok")).withReadTimeout(Duration.ofSeconds(60));
+            assertThat(Loops.run(() -> http.request(ok).text())).isEqualTo("ok");
+            for (String path : List.of("/head", "/body", "/chunked")) {
+                String url = scripted.url(path);
+                Throwable stalled = Loops.run(() -> catchThrowable(() -> http.get(url)));
+                assertThat(stalled).as(path).isExactlyInstanceOf(ClientReadTimeoutException.class)
+                        .hasMessage("GET " + url + ": read timed out: no data for 100 ms (readTimeout)");
+                assertThat(((ClientTimeoutException) stalled).timeout()).isEqualTo(read);
+                scripted.awaitNoneStuck();
+                List<FetchResult> rs = Loops.run(() -> http.requestAll(List.of(
+                        ClientRequest.get(url).withReadTimeout(Duration.ofMillis(60)), ok), 2,
+                        FetchOrder.INPUT));
+                assertThat(rs.get(0).error()).as(path).isExactlyInstanceOf(ClientReadTimeoutException.class)
+                        .hasMessage("GET " + url + ": read timed out: no data for 60 ms (readTimeout)");
+                assertThat(rs.get(1).response().text()).isEqualTo("ok");
+                scripted.awaitNoneStuck();
+                assertThat(Loops.run(() -> http.request(ok).text())).as(path).isEqualTo("ok");
+            }
+        }
+    }
+
+    /**
+     * A read timeout bounds the quiet time, not the exchange: a body that keeps coming (a byte every millisecond,
+     * never ending) is not ended by a read timeout of 300 ms, but by the request's timeout, after 800 ms. A read timer
+     * that the body's parts did not restart would fire first.
+     */
+    @Test
+    void aReadTimeoutIsRestartedByEveryPartOfTheBody() throws Exception {
+        try (var http = session()) {
+            assertThat(Loops.run(() -> http.get("/b").text())).isEqualTo("/b"); // the transport warmed up, connected
+            assertThatThrownBy(() -> Loops.run(() -> http.request(ClientRequest.get("/trickle")
+                    .withTimeout(Duration.ofMillis(800)).withReadTimeout(Duration.ofMillis(300)))))
+                    .isExactlyInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/trickle") + ": timed out after 800 ms");
+            assertThat(Loops.run(() -> http.get("/a").text())).isEqualTo("/a");
+        }
+    }
+
+    /**
      * Requests of which a third never end (at each stage), cancelled at random: each one either completes once, with
      * its whole body, or ends cancelled (exactly those cancelled before they completed), none fails or hangs, every
      * connection of a cancelled one is closed, and the session goes on.

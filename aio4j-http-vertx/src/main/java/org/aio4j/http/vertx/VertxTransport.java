@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientException;
+import org.aio4j.http.ClientReadTimeoutException;
 import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientResponse;
 import org.aio4j.http.ClientTimeoutException;
@@ -51,6 +52,10 @@ import org.aio4j.http.HttpTransport;
  * request (its connection is closed, not reused). The request's timeout is also kept on the real clock, for the whole
  * exchange, by {@link HttpTransport#scheduleTimeout} (so that a request ends on a loop with a virtual clock, however
  * slowly the server trickles its answer), and set as Vert.x's own idle timeout ({@link RequestOptions#setTimeout}).
+ * A request's read timeout ({@link ClientRequest#readTimeout()}) is kept by
+ * {@link HttpTransport#scheduleIdleTimeout}, from when the request has its connection (a wait for one of the pool's
+ * connections is not counted, as aiohttp's {@code sock_read} does not count it), touched by the response's head and
+ * each part of its body.
  * Redirects are not followed, by Vert.x nor by the transport, on a client of its own or of the caller's (Vert.x
  * follows one only if the request asks it to, whatever the client's redirect handler): the session follows them, hop
  * by hop, and the body of a redirect it follows is dropped as the {@link HttpTransport} contract says. A URL that is
@@ -264,6 +269,8 @@ public final class VertxTransport implements HttpTransport {
         private final int maxBodyBytes;
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
+        /** The read timeout's timer, or null: armed once the request has its connection, touched as the response comes. */
+        private volatile HttpTransport.IdleTimer idle;
 
         Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes) {
             this.request = request;
@@ -275,23 +282,60 @@ public final class VertxTransport implements HttpTransport {
             timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
         }
 
+        /** Arms the read timeout, if the request has one: once it has its connection, as aiohttp's sock_read. */
+        private void armRead() {
+            if (request.readTimeout() != null) {
+                idle = HttpTransport.scheduleIdleTimeout(request.readTimeout(), this::readTimedOut);
+                if (isDone()) { // ended meanwhile: its end may not have seen the timer
+                    stopReadTimer();
+                }
+            }
+        }
+
         private void disarm() {
             ScheduledFuture<?> t = timer;
             if (t != null) {
                 t.cancel(false);
             }
+            stopReadTimer();
+        }
+
+        private void stopReadTimer() {
+            HttpTransport.IdleTimer i = idle;
+            if (i != null) {
+                i.cancel();
+            }
+        }
+
+        /** Bytes of the response arrived: its head, or a part of its body. */
+        private void touch() {
+            HttpTransport.IdleTimer i = idle;
+            if (i != null) {
+                i.touch();
+            }
         }
 
         private void timeOut() {
+            expire(new ClientTimeoutException(request.method(), request.uri(), request.timeout(), null));
+        }
+
+        private void readTimedOut() {
+            expire(new ClientReadTimeoutException(request.method(), request.uri(), request.readTimeout(), null));
+        }
+
+        /** Fails the exchange with {@code timeout}, on the timer thread, and resets its request. */
+        private void expire(ClientTimeoutException timeout) {
             HttpClientRequest req;
             boolean timedOut;
             synchronized (this) {
-                timedOut = completeExceptionally(new ClientTimeoutException(request.method(), request.uri(),
-                        request.timeout(), null));
+                timedOut = completeExceptionally(timeout);
                 req = sent;
             }
-            if (timedOut && req != null) {
-                req.reset();
+            if (timedOut) {
+                disarm();
+                if (req != null) {
+                    req.reset();
+                }
             }
         }
 
@@ -302,6 +346,7 @@ public final class VertxTransport implements HttpTransport {
             if (!own(req)) { // cancelled or timed out before the request existed
                 return;
             }
+            armRead();
             send(req);
         }
 
@@ -377,6 +422,7 @@ public final class VertxTransport implements HttpTransport {
          */
         private void read(HttpClientResponse r) {
             r.exceptionHandler(this::fail); // first: a refusal resets the response, which Vert.x would log without it
+            touch();
             int status = r.statusCode();
             if (status < 100 || status > 999) {
                 // Netty takes any code >= 0; ClientResponse would refuse it in the end handler, where Vert.x only
@@ -412,6 +458,7 @@ public final class VertxTransport implements HttpTransport {
                 if (isDone()) {
                     return; // refused, timed out or cancelled: what was already on its way is dropped
                 }
+                touch();
                 if ((long) body.length() + chunk.length() > maxBodyBytes) {
                     refuse();
                 } else {
@@ -433,6 +480,7 @@ public final class VertxTransport implements HttpTransport {
          * request's idle timeout). Its errors fail nothing.
          */
         private void drop(HttpClientResponse r, boolean noBody) {
+            stopReadTimer(); // the body is nobody's: its stall fails nothing
             r.exceptionHandler(ofADroppedBody -> { });
             r.handler(dropped -> { });
             Future<Void> end = r.end();
@@ -653,3 +701,4 @@ public final class VertxTransport implements HttpTransport {
         }
     }
 }
+
