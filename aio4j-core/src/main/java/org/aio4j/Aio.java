@@ -642,7 +642,9 @@ public final class Aio {
      * The futures in the order they complete: asyncio's {@code as_completed()}. Each {@code next()} of the iterator
      * suspends the calling task until another future is done and returns it (the future itself, so its result or
      * exception can be asked for). As asyncio's, it is one iterator: each call of {@code iterator()} returns the same
-     * one, and a future given twice is returned once.
+     * one, and a future given twice is returned once. Futures done in the same loop iteration come in the order they
+     * completed; those already done when {@code asCompleted} is called, in the order of {@code futures} (asyncio's
+     * in the order of a set, which CPython leaves unspecified).
      *
      * <p>asyncio's {@code as_completed(fs, timeout=t)} is a {@link #timeout} scope around the loop. Its expiry is a
      * {@link TimeoutCancellationException} (see {@link Timeout}), and it bounds the body of the loop too: an await

@@ -749,7 +749,14 @@ public final class Task<T> extends Future<T> {
 
     /** Suspends for {@code nanos} of loop time; 0 yields to the other ready tasks once (asyncio's sleep(0)). */
     void sleep(long nanos) {
-        if (nanos <= 0 || (mustCancel && !shieldedFrom(cancelCause))) {
+        if (nanos <= 0) {
+            loop.makeReady(this);
+            loop.suspend(this);
+        } else if (mustCancel && !shieldedFrom(cancelCause)) {
+            // asyncio's __step cancels the sleep's future at once, with the pending request: the request is passed
+            // on, as to an awaited future (awaitDone), so a later one finds it under way and the wake-up raises this
+            // one (a sleep(0) is a bare yield that nothing is passed on to: a later request replaces the message)
+            mustCancel = false;
             loop.makeReady(this);
             loop.suspend(this);
         } else {

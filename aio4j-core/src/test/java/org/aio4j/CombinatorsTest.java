@@ -338,6 +338,24 @@ class CombinatorsTest {
     }
 
     @Test
+    void asCompletedYieldsFuturesAlreadyDoneInTheOrderGiven() throws Exception {
+        // asyncio takes them in a set's order, which CPython leaves unspecified: aio4j's order is the collection's
+        List<String> order = TestLoops.runVirtual(() -> {
+            Future<String> first = Aio.getRunningLoop().createFuture();
+            Future<String> second = Aio.getRunningLoop().createFuture();
+            first.setResult("completed first");
+            second.setResult("completed second");
+            Future<String> pending = Aio.createTask(after(1, "pending", new ArrayList<>()));
+            List<String> out = new ArrayList<>();
+            for (Future<String> f : Aio.asCompleted(List.of(pending, second, first))) {
+                out.add(f.result());
+            }
+            return out;
+        });
+        assertThat(order).containsExactly("completed second", "completed first", "pending");
+    }
+
+    @Test
     void waitForReturnsInTime() throws Exception {
         String r = TestLoops.runVirtual(() -> Aio.waitFor(Aio.createTask(after(1, "in time", new ArrayList<>())),
                 Duration.ofSeconds(2)));

@@ -53,6 +53,44 @@ class TaskModelCPythonTest {
     }
 
     /*
+     * async def c():
+     *     current_task().cancel("a")        # its own request, made while it runs
+     *     try: await asyncio.sleep(10)
+     *     except asyncio.CancelledError as e: log("c", e.args, current_task().cancelling()); raise
+     * t = asyncio.create_task(c()); await asyncio.sleep(0)
+     * log(t.cancel("b"))
+     * try: await t
+     * except asyncio.CancelledError as e: log("main", e.args)
+     * CPython: True | c ('a',) 2 | main ('a',)
+     * The sleep c suspends in is cancelled at once with the pending request's message; "b" finds it cancelled
+     * already, is counted, and the wake-up raises the sleep's "a", as for an awaited future.
+     */
+    @Test
+    void aSleepEnteredWithAPendingCancellationRaisesThatRequestsMessageNotALaterOnes() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> {
+                Aio.currentTask().cancel("a");
+                try {
+                    Aio.sleep(10);
+                } catch (CancellationException e) {
+                    seen.add("c " + e.getMessage() + " " + Aio.currentTask().cancelling());
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            seen.add(String.valueOf(t.cancel("b")));
+            try {
+                t.await();
+            } catch (CancellationException e) {
+                seen.add("main " + e.getMessage());
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("true", "c a 2", "main a");
+    }
+
+    /*
      * async def body():
      *     try: await asyncio.sleep(10)
      *     except asyncio.CancelledError as e: log("caught", e.args, current_task().cancelling())
