@@ -86,7 +86,10 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Rules and errors</h2>
  * <ul>
  *   <li>The body's exception surfaces from {@code hasNext()} at the element where it happened (checked exceptions
- *   wrapped in {@link java.util.concurrent.CompletionException}); the generator is then exhausted. A
+ *   wrapped in {@link java.util.concurrent.CompletionException}, since {@link java.util.Iterator#hasNext()} throws
+ *   none; catch that and look at its {@link Throwable#getCause() cause}:
+ *   {@code catch (CompletionException e) { if (e.getCause() instanceof IOException io) ... }}); the generator is then
+ *   exhausted. A
  *   {@link NoSuchElementException} escaping the body is such a failure, not an end of iteration (as PEP 479 made
  *   {@code StopIteration} inside a generator an error).</li>
  *   <li>Driving a generator whose body is running (from the body itself, or from a second task while the first one
