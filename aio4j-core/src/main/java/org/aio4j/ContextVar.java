@@ -121,21 +121,23 @@ public final class ContextVar<T> {
      * it had none): Python's {@code ContextVar.reset()}.
      *
      * @param token what {@link #set} returned
-     * @throws IllegalArgumentException if the token was made by another variable, or in another context
-     * @throws IllegalStateException    if the token was used already
+     * @throws IllegalStateException    if the token was used already (checked first, as CPython's
+     *                                  {@code RuntimeError}, whatever variable or context resets it)
+     * @throws IllegalArgumentException if the token was made by another variable, or in another context (Python's
+     *                                  {@code ValueError})
      * @throws NullPointerException     if {@code token} is null
      */
     public void reset(Token<T> token) {
         Objects.requireNonNull(token, "token must not be null");
+        if (token.used) { // checked first, as CPython does
+            throw new IllegalStateException(token + " has already been used once");
+        }
         if (token.var != this) {
             throw new IllegalArgumentException(token + " was created by a different ContextVar than " + this);
         }
         Context context = Context.current();
         if (token.context != context) {
             throw new IllegalArgumentException(token + " was created in a different Context");
-        }
-        if (token.used) {
-            throw new IllegalStateException(token + " has already been used once");
         }
         token.used = true;
         context.bindings = context.bindings.with(this, token.oldValue);

@@ -67,6 +67,22 @@ class ContextVarTest {
     }
 
     @Test
+    void aUsedTokenIsRefusedAsUsedWhicheverVariableOrContextResetsIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            ContextVar.Token<String> token = REQUEST.set("a");
+            REQUEST.reset(token);
+            var other = new ContextVar<String>("other");
+            assertThatThrownBy(() -> other.reset(token)).as("CPython checks the use before the variable")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("has already been used once");
+            Task<Void> elsewhere = Aio.createTask(() -> REQUEST.reset(token));
+            Aio.gatherWithExceptions(elsewhere).await();
+            assertThat(elsewhere.exception()).as("and before the context")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("has already been used once");
+            return null;
+        });
+    }
+
+    @Test
     void aTokenClosedByTryWithResourcesResetsTheVariable() throws Exception {
         TestLoops.runVirtual(() -> {
             DEPTH.set(1);
