@@ -78,8 +78,10 @@ public final class Context {
      * @param body the code to run
      * @return what {@code body} returned
      * @throws Exception             what {@code body} threw
-     * @throws IllegalStateException if this context is already running: current on this thread, or in a
-     *                               {@code run} on another
+     * @throws IllegalStateException if this context is already running: current on this thread, in a {@code run}
+     *                               on another, or the own context of the task running now (also inside another
+     *                               {@code run} in it) or of a task waiting in its step for the eager start of one
+     *                               it created, as asyncio enters a task's context for each step
      * @throws NullPointerException  if {@code body} is null
      */
     public <T> T run(Callable<T> body) throws Exception {
@@ -96,8 +98,7 @@ public final class Context {
      * As {@link #run(Callable)}, for a body without a result and without checked exceptions.
      *
      * @param body the code to run
-     * @throws IllegalStateException if this context is already running: current on this thread, or in a
-     *                               {@code run} on another
+     * @throws IllegalStateException as {@link #run(Callable)}: if this context is already running
      * @throws NullPointerException  if {@code body} is null
      */
     public void run(Runnable body) {
@@ -212,6 +213,11 @@ public final class Context {
             Object slot = loop == null ? null : loop.contextSlot();
             if (slot == this || slot == null && OF_THREAD.get() == this) {
                 throw new IllegalStateException("cannot enter " + this + ": it is the current context");
+            }
+            Task<?> running = loop == null ? null : loop.inStepWithOwnContext(this);
+            if (running != null) {
+                throw new IllegalStateException("cannot enter " + this + ": it is the context of task '"
+                        + running.getName() + "', which is running (asyncio enters a task's context for each step)");
             }
             return current(loop, slot);
         } catch (RuntimeException e) {

@@ -995,8 +995,8 @@ public final class EventLoop implements AutoCloseable {
      * {@code create_task(coro, name=name, context=context)}. What the task sets with {@link ContextVar#set} is set in
      * {@code context}, seen there afterwards and by every other task or callback running in it (several may:
      * they share it as they would share any object); {@link Task#getContext()} is {@code context}. Tasks the task
-     * creates get copies of it, as usual. A {@link Context#run} of {@code context} in the task is refused, as it is
-     * the current context (asyncio: {@code RuntimeError}). Unlike a callback given a context, the task does not enter
+     * creates get copies of it, as usual. A {@link Context#run} of {@code context} in the task is refused, even inside
+     * a {@code run} of another context, as asyncio's task has entered it for its step (asyncio: {@code RuntimeError}). Unlike a callback given a context, the task does not enter
      * {@code context} at each step as asyncio's does: a {@code run} of it that has not left (another task's, suspended
      * in it, or another thread's) does not hold the task back, nor does the running task refuse such a {@code run}
      * elsewhere, and both then set values in it; asyncio reports the step as "cannot enter context" and leaves the task
@@ -1086,7 +1086,7 @@ public final class EventLoop implements AutoCloseable {
         if (outerStep != null) {
             tracing.stepEnded(outerStep, false);
         }
-        EagerStart start = new EagerStart(task, creator, me, eager);
+        EagerStart start = new EagerStart(task, creator, creatorTask, me, eager);
         eager = start;
         if (tracing.active()) {
             tracing.stepStarted(task);
@@ -1140,10 +1140,12 @@ public final class EventLoop implements AutoCloseable {
 
     /**
      * An eager start in progress: {@code task} runs its first step while {@code creator} (the {@link #owner} then: a
-     * task, the driver, or the finished task whose thread runs callbacks) waits on {@code creatorThread}; {@code outer}
-     * is the start this one is nested in (a task's eager step creating another task eagerly).
+     * task, the driver, or the finished task whose thread runs callbacks) waits on {@code creatorThread}, in the step
+     * of {@code creatorTask} (null if a callback created it); {@code outer} is the start this one is nested in (a
+     * task's eager step creating another task eagerly).
      */
-    private record EagerStart(Task<?> task, Object creator, Thread creatorThread, EagerStart outer) {
+    private record EagerStart(Task<?> task, Object creator, Task<?> creatorTask, Thread creatorThread,
+                              EagerStart outer) {
     }
 
     /**
@@ -2014,6 +2016,24 @@ public final class EventLoop implements AutoCloseable {
     Object contextSlot() {
         Task<?> t = currentTask;
         return t != null ? t.contextSlot() : callbackContext;
+    }
+
+    /**
+     * The task in a step now whose own context is {@code context}: the running task, or a task waiting in its step
+     * for the eager step of a task it created; null if none. asyncio enters a task's context for each step, so a
+     * {@link Context#run} of it is refused there.
+     */
+    Task<?> inStepWithOwnContext(Context context) {
+        Task<?> t = currentTask;
+        if (t != null && t.hasOwnContext(context)) {
+            return t;
+        }
+        for (EagerStart e = eager; e != null; e = e.outer) {
+            if (e.creatorTask != null && e.creatorTask.hasOwnContext(context)) {
+                return e.creatorTask;
+            }
+        }
+        return null;
     }
 
     /** Replaces what {@link #contextSlot()} returns (non-null), for the running task or callback. */

@@ -341,6 +341,12 @@ public final class Task<T> extends Future<T> {
         return c;
     }
 
+    /** Whether {@code context} is the task's own context (which {@link #getContext()} returns). */
+    boolean hasOwnContext(Context context) {
+        Extras e = extras;
+        return e != null && e.context == context;
+    }
+
     /**
      * The context the task runs in now: the one a {@link Context#run} in it runs, else its own, a {@link Context} or
      * the {@link Bindings} it starts with (see EventLoop.contextSlot).

@@ -284,6 +284,38 @@ class ContextVarTest {
     }
 
     @Test
+    void aRunningTasksOwnContextCannotBeEnteredFromInsideAnotherRunNorByAnEagerChild() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Context own = Aio.currentTask().getContext();
+            Context other = new Context();
+            other.run(() -> assertThatThrownBy(() -> own.run(() -> { })).as("asyncio enters it for the whole step")
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("it is the context of task 'Task-1', which is running"));
+            Task<Void> suspended = Aio.createTask(() -> Aio.sleep(1), "suspended");
+            Aio.sleep(0);
+            Context ofSuspended = suspended.getContext();
+            ofSuspended.run(() -> REQUEST.set("set from outside"));
+            assertThat(ofSuspended.get(REQUEST)).as("a suspended task's context is not entered").isEqualTo(
+                    "set from outside");
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.EAGER);
+            Task<Void> eager = Aio.createTask(() -> {
+                assertThatThrownBy(() -> own.run(() -> { })).as("the creator is in its step")
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("it is the context of task 'Task-1', which is running");
+                Aio.sleep(0);
+                own.run(() -> REQUEST.set("set by the child")); // the creator's step has ended
+            });
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.DEFAULT);
+            assertThat(eager.isDone()).isFalse();
+            Aio.sleep(0);
+            eager.await();
+            assertThat(REQUEST.get()).isEqualTo("set by the child");
+            suspended.cancel();
+            return null;
+        });
+    }
+
+    @Test
     void getContextGivesTheTasksOwnContextEvenInsideAContextRun() throws Exception {
         TestLoops.runVirtual(() -> {
             REQUEST.set("task");
