@@ -996,11 +996,12 @@ public final class EventLoop implements AutoCloseable {
      * {@code context}, seen there afterwards and by every other task or callback running in it (several may:
      * they share it as they would share any object); {@link Task#getContext()} is {@code context}. Tasks the task
      * creates get copies of it, as usual. A {@link Context#run} of {@code context} in the task is refused, even inside
-     * a {@code run} of another context, as asyncio's task has entered it for its step (asyncio: {@code RuntimeError}). Unlike a callback given a context, the task does not enter
-     * {@code context} at each step as asyncio's does: a {@code run} of it that has not left (another task's, suspended
-     * in it, or another thread's) does not hold the task back, nor does the running task refuse such a {@code run}
-     * elsewhere, and both then set values in it; asyncio reports the step as "cannot enter context" and leaves the task
-     * pending for ever. Do not run a context that a task runs in.
+     * a {@code run} of another context, as asyncio's task has entered it for its step (asyncio: {@code RuntimeError}).
+     * Unlike a callback given a context, the task does not enter {@code context} at each step as asyncio's does: a
+     * {@code run} of it that has not left (another task's, suspended in it, or another thread's) does not hold the
+     * task back, nor does the running task refuse such a {@code run} elsewhere, and both then set values in it;
+     * asyncio reports the step as "cannot enter context" and leaves the task pending for ever. Do not run a context
+     * that a task runs in.
      *
      * @param <T>       the type of the coroutine's result
      * @param coroutine the body of the task
