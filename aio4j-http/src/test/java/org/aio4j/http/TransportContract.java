@@ -1346,6 +1346,36 @@ public abstract class TransportContract {
     }
 
     /**
+     * Sessions that share a transport each have their own connect timeout: the transport's own clients keep one each
+     * (the JDK's and Vert.x's clients have one for all their connections), and a request of either session goes out
+     * with its session's. One session's stalled connect ends at its 1.1 s connect timeout, well before its total
+     * timeout (20 s); the other's, whose connect timeout (the default 30 s) is longer than its total timeout (2.5 s),
+     * ends with the total timeout. A transport that kept one connect timeout for both would end one of them otherwise.
+     */
+    @Test
+    void sessionsSharingATransportEachHaveTheirConnectTimeout() throws Exception {
+        try (var stalled = StalledListener.start(); var shared = newTransport();
+             var quick = ClientSession.builder().transport(shared, false).timeout(Duration.ofSeconds(20))
+                     .connectTimeout(Duration.ofMillis(1100)).build();
+             var patient = ClientSession.builder().transport(shared, false).timeout(Duration.ofMillis(2500))
+                     .build()) {
+            String url = stalled.url("/x");
+            for (var http : List.of(quick, patient, quick)) {
+                Throwable t = Loops.run(() -> catchThrowable(() -> http.get(url)));
+                if (http == quick) {
+                    assertThat(t).isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                            .hasMessage("GET " + url + ": connect timed out: no connection after 1.1 s"
+                                    + " (connectTimeout)");
+                } else {
+                    assertThat(t).isExactlyInstanceOf(ClientTimeoutException.class)
+                            .hasMessage("GET " + url + ": timed out after 2.5 s");
+                }
+            }
+            assertThat(Loops.run(() -> patient.get(server.url("/a")).text())).isEqualTo("/a");
+        }
+    }
+
+    /**
      * A listening socket on the loopback interface that never accepts, its backlog filled, so that a connection
      * attempt to it stalls (the kernel drops it) until the client gives up: a connect that does not complete, with no
      * traffic beyond this machine.
