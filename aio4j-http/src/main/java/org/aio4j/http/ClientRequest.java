@@ -38,9 +38,16 @@ import java.util.Objects;
  * @param readTimeout    how long the response may keep the request waiting for its next bytes (its head, then each
  *                       part of its body), or {@code null} for the session's default: aiohttp's
  *                       {@code ClientTimeout(sock_read=...)} (see {@link #withReadTimeout})
+ * @param connectTimeout how long the transport may take to open a connection for it, or {@code null} for the
+ *                       session's: aiohttp's {@code ClientTimeout(sock_connect=...)}. A session-wide setting
+ *                       ({@link ClientSession.Builder#connectTimeout}), which the session puts on each request it
+ *                       sends; a request normally leaves it {@code null}. A transport's own client applies each
+ *                       distinct value with a client (a pool of connections) of its own, so a few values are meant,
+ *                       not one per request (see {@link HttpTransport})
  */
 public record ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body,
-                            Duration timeout, boolean allowRedirects, int maxRedirects, Duration readTimeout) {
+                            Duration timeout, boolean allowRedirects, int maxRedirects, Duration readTimeout,
+                            Duration connectTimeout) {
 
     /** aiohttp's default {@code max_redirects}. */
     static final int DEFAULT_MAX_REDIRECTS = 10;
@@ -54,8 +61,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      *                                  body), a header value has a control character (CR and LF among them: they
      *                                  would end the header and start another) or a character that is not ASCII,
      *                                  the URL is neither absolute http(s) nor a path starting with {@code /}, the
-     *                                  timeout or the read timeout is not positive, or {@code maxRedirects} is
-     *                                  negative
+     *                                  timeout, the read timeout or the connect timeout is not positive, or
+     *                                  {@code maxRedirects} is negative
      * @throws NullPointerException     if the method, the URL, a header name, value list or value is null
      */
     public ClientRequest {
@@ -85,10 +92,33 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         if (readTimeout != null) {
             Durations.positive(readTimeout, "request read timeout");
         }
+        if (connectTimeout != null) {
+            Durations.positive(connectTimeout, "request connect timeout");
+        }
     }
 
     /**
-     * A request without a read timeout of its own (the session's applies): the record's first seven components.
+     * A request without a connect timeout of its own (the session's applies): the record's first eight components.
+     *
+     * @param method         the method, e.g. {@code GET}; upper-cased
+     * @param uri            the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
+     * @param headers        header names to values, in insertion order
+     * @param body           the body to send, or {@code null} for none
+     * @param timeout        how long the whole exchange may take, or {@code null} for the session's default
+     * @param allowRedirects whether the session follows a redirect answering it
+     * @param maxRedirects   the redirect at which the session stops following and fails, 0 for no limit
+     * @param readTimeout    the longest wait for the response's next bytes, or {@code null} for the session's
+     * @throws IllegalArgumentException as the canonical constructor
+     * @throws NullPointerException     as the canonical constructor
+     */
+    public ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body, Duration timeout,
+                         boolean allowRedirects, int maxRedirects, Duration readTimeout) {
+        this(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, null);
+    }
+
+    /**
+     * A request without a read timeout or a connect timeout of its own (the session's apply): the record's first
+     * seven components.
      *
      * @param method         the method, e.g. {@code GET}; upper-cased
      * @param uri            the URL, absolute ({@code http} or {@code https}) or a path starting with {@code /}
@@ -102,7 +132,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      */
     public ClientRequest(String method, URI uri, Map<String, List<String>> headers, byte[] body, Duration timeout,
                          boolean allowRedirects, int maxRedirects) {
-        this(method, uri, headers, body, timeout, allowRedirects, maxRedirects, null);
+        this(method, uri, headers, body, timeout, allowRedirects, maxRedirects, null, null);
     }
 
     /**
@@ -173,7 +203,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         }
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
-        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -191,7 +221,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     public ClientRequest withAuth(BasicAuth auth) {
         Objects.requireNonNull(auth, "auth must not be null");
         return new ClientRequest(method, uri, withAuthorization(headers, auth, "withAuth(" + auth + ")"), body,
-                timeout, allowRedirects, maxRedirects, readTimeout);
+                timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -250,7 +280,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 : beforeFragment.endsWith("?") || beforeFragment.endsWith("&") ? "" : "&";
         String changed = beforeFragment + separator + formEncoded(name) + "=" + formEncoded(value)
                 + (fragment == null ? "" : "#" + fragment);
-        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /** The media type of an HTML form's body, aiohttp's for {@code data={...}}. */
@@ -295,7 +325,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] fields = body == null ? field : java.util.Arrays.copyOf(body, body.length + field.length);
         System.arraycopy(field, 0, fields, fields.length - field.length, field.length);
-        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects, readTimeout)
+        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout)
                 .withHeaderIfAbsent("Content-Type", FORM);
     }
 
@@ -314,7 +344,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withBody(byte[] body) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -326,7 +356,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public ClientRequest withTimeout(Duration timeout) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -345,7 +375,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code readTimeout} is not positive
      */
     public ClientRequest withReadTimeout(Duration readTimeout) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -357,7 +387,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withAllowRedirects(boolean allow) {
-        return new ClientRequest(method, uri, headers, body, timeout, allow, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allow, maxRedirects, readTimeout, connectTimeout);
     }
 
     /**
@@ -371,7 +401,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code max} is negative
      */
     public ClientRequest withMaxRedirects(int max) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, max, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, max, readTimeout, connectTimeout);
     }
 
     private static void checkMaxRedirects(int max) {
@@ -382,7 +412,13 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
 
     /** This request with the absolute URL {@code uri} (used by the session to resolve a relative one). */
     ClientRequest withUri(URI uri) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+    }
+
+    /** This request with the connect timeout {@code connectTimeout} (the session's, set as it sends it). */
+    ClientRequest withConnectTimeout(Duration connectTimeout) {
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout,
+                connectTimeout);
     }
 
     /** Whether the URL is absolute, so that no base URL is needed. */
@@ -394,6 +430,7 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
     public String toString() {
         return method + " " + uri + (timeout == null ? "" : " (timeout " + Durations.format(timeout) + ")")
                 + (readTimeout == null ? "" : " (read timeout " + Durations.format(readTimeout) + ")")
+                + (connectTimeout == null ? "" : " (connect timeout " + Durations.format(connectTimeout) + ")")
                 + (allowRedirects ? "" : " (redirects not followed)");
     }
 

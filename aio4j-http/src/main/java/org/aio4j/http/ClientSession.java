@@ -73,8 +73,10 @@ import org.aio4j.Future;
  * {@link ClientTimeoutException} thrown. A request may also have a read timeout (aiohttp's {@code sock_read}; none
  * unless given, {@link ClientRequest#withReadTimeout} or {@link Builder#readTimeout}): the longest the response may
  * keep it waiting for its next bytes, kept by the transport on the real clock; a stall longer than that aborts the
- * exchange with {@link ClientReadTimeoutException}. aiohttp's {@code connect} and {@code sock_connect} have no
- * counterpart: connecting counts against both timeouts.
+ * exchange with {@link ClientReadTimeoutException}. Opening a connection has a timeout of its own, the session's
+ * connect timeout (aiohttp's {@code sock_connect}, 30 seconds by default, {@link Builder#connectTimeout}): a
+ * connection not established in time fails the request with {@link ClientConnectionTimeoutException}. aiohttp's
+ * {@code connect} (connecting and the wait for a pooled connection together) has no counterpart.
  *
  * <h2>Errors</h2>
  * A failed exchange throws a {@link ClientException} naming the request: {@link ClientConnectionException},
@@ -99,12 +101,17 @@ public final class ClientSession implements AutoCloseable {
     /** aiohttp's default total timeout. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
+    /** aiohttp's default connect timeout ({@code ClientTimeout(total=300, sock_connect=30)}). */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
     private final HttpTransport transport;
     private final boolean ownsTransport;
     private final String baseUrl;
     private final Duration timeout;
     /** The read timeout of requests that have none of their own ({@link Builder#readTimeout}), or null for none. */
     private final Duration readTimeout;
+    /** The connect timeout of every request ({@link Builder#connectTimeout}). */
+    private final Duration connectTimeout;
     private final boolean raiseForStatus;
     private final Map<String, List<String>> headers;
     /** The session's credentials ({@link Builder#auth}), or null. */
@@ -122,10 +129,12 @@ public final class ClientSession implements AutoCloseable {
 
     private ClientSession(Builder b) {
         this.ownsTransport = b.transport == null || b.ownsTransport;
-        this.transport = b.transport == null ? HttpTransport.jdk() : b.transport;
+        this.transport = b.transport == null // a JDK one whose client for the session's connect timeout is made at once
+                ? new JdkTransport(null, HttpTransport.DEFAULT_MAX_BODY_BYTES, b.connectTimeout) : b.transport;
         this.baseUrl = b.baseUrl;
         this.timeout = b.timeout;
         this.readTimeout = b.readTimeout;
+        this.connectTimeout = b.connectTimeout;
         this.raiseForStatus = b.raiseForStatus;
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.auth = b.auth;
@@ -153,6 +162,7 @@ public final class ClientSession implements AutoCloseable {
         private String baseUrl;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration readTimeout;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private boolean raiseForStatus;
         private final Map<String, List<String>> headers = new LinkedHashMap<>();
         private BasicAuth auth;
@@ -233,6 +243,32 @@ public final class ClientSession implements AutoCloseable {
          */
         public Builder readTimeout(Duration readTimeout) {
             this.readTimeout = Durations.positive(readTimeout, "session read timeout");
+            return this;
+        }
+
+        /**
+         * How long a request may wait for its transport to open a connection to the server (default 30 seconds):
+         * aiohttp's {@code timeout=ClientTimeout(sock_connect=...)}, whose default is the same. A connection not
+         * established in time (a server that drops the connection attempt, a host that does not answer) fails the
+         * request with {@link ClientConnectionTimeoutException}, nothing sent, rather than keeping it until
+         * {@link #timeout the timeout of the whole exchange} or the operating system gives up. It counts the
+         * connecting only (TCP, and the TLS handshake where the transport's client counts it), not a wait for one of
+         * the transport's pooled connections, nor a request sent on a kept-alive one; each hop of a redirect that
+         * needs a new connection has it anew. Kept by the transport, on the real clock, by its client's own connect
+         * timeout: the JDK's {@code HttpClient.Builder.connectTimeout}, Vert.x's
+         * {@code HttpClientOptions.setConnectTimeout}. A transport on a client of the caller's
+         * ({@link HttpTransport#jdk(java.net.http.HttpClient)}, {@code VertxTransport.of}) keeps that client's own
+         * instead. A connect timeout at least as long as the request's timeout never ends a request: the timeout
+         * does first. There is no "none" (aiohttp's {@code sock_connect=None}), as there is none for the timeout:
+         * give a long one.
+         *
+         * @param connectTimeout the longest wait for a connection to be established
+         * @return this builder
+         * @throws IllegalArgumentException if it is not positive
+         * @throws NullPointerException if {@code connectTimeout} is null
+         */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = Durations.positive(connectTimeout, "session connect timeout");
             return this;
         }
 
@@ -712,6 +748,9 @@ public final class ClientSession implements AutoCloseable {
         if (r.readTimeout() == null && readTimeout != null) {
             r = r.withReadTimeout(readTimeout);
         }
+        if (r.connectTimeout() == null) {
+            r = r.withConnectTimeout(connectTimeout);
+        }
         return r.timeout() == null ? r.withTimeout(timeout) : r;
     }
 
@@ -725,7 +764,7 @@ public final class ClientSession implements AutoCloseable {
         });
         merged.putAll(r.headers());
         return new ClientRequest(r.method(), r.uri(), merged, r.body(), r.timeout(), r.allowRedirects(),
-                r.maxRedirects(), r.readTimeout());
+                r.maxRedirects(), r.readTimeout(), r.connectTimeout());
     }
 
     /**
@@ -753,7 +792,7 @@ public final class ClientSession implements AutoCloseable {
         }
         headers.put("Cookie", List.of(cookie));
         return new ClientRequest(r.method(), r.uri(), headers, r.body(), r.timeout(), r.allowRedirects(),
-                r.maxRedirects(), r.readTimeout());
+                r.maxRedirects(), r.readTimeout(), r.connectTimeout());
     }
 
     /**
@@ -828,6 +867,15 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
+     * The connect timeout of the session's requests ({@link Builder#connectTimeout}).
+     *
+     * @return the session's connect timeout
+     */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
      * The headers sent with every request that has none of the same name: aiohttp's {@code session.headers}.
      *
      * @return header names to values, in the order they were added; unmodifiable, empty if there are none
@@ -894,6 +942,7 @@ public final class ClientSession implements AutoCloseable {
     public String toString() {
         return "ClientSession[" + transport.name() + (baseUrl == null ? "" : ", base " + baseUrl)
                 + ", timeout " + Durations.format(timeout)
-                + (readTimeout == null ? "" : ", read timeout " + Durations.format(readTimeout)) + (closed ? ", closed" : "") + "]";
+                + (readTimeout == null ? "" : ", read timeout " + Durations.format(readTimeout))
+                + ", connect timeout " + Durations.format(connectTimeout) + (closed ? ", closed" : "") + "]";
     }
 }

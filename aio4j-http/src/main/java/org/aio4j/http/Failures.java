@@ -2,6 +2,7 @@ package org.aio4j.http;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 
 /**
@@ -26,11 +27,14 @@ final class Failures {
         var u = request.uri();
         return switch (error) {
             case ClientReadTimeoutException t -> new ClientReadTimeoutException(m, u, t.timeout(), t);
+            case ClientConnectionTimeoutException t -> new ClientConnectionTimeoutException(m, u, t.timeout(), t);
             case ClientTimeoutException t -> new ClientTimeoutException(m, u, t.timeout(), t);
             case TooManyRedirectsException r -> r.copy();
             case ClientResponseException r -> new ClientResponseException(r.response());
             case ClientConnectionException c -> new ClientConnectionException(m, u, c.detail(), c);
             case ClientException c -> new ClientException(m, u, c.detail(), c);
+            case HttpConnectTimeoutException t when request.connectTimeout() != null -> // a transport's own JDK client
+                    new ClientConnectionTimeoutException(m, u, request.connectTimeout(), t);
             case HttpTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
             case SocketTimeoutException t -> new ClientTimeoutException(m, u, request.timeout(), t);
             case IOException io -> new ClientConnectionException(m, u, "connection failed: " + connection(u, io), io);
@@ -43,7 +47,7 @@ final class Failures {
      * led to, failed with {@code error}: the error {@code hop} would get, of the same kind, but naming the request the
      * caller made, with where it failed at the end of its message ({@code "connection failed: ... (at GET
      * http://b/x, after 1 redirect)"}). A timeout is the timeout of the whole exchange, whose hops share it; a read
-     * timeout is the hop's, each hop having it anew.
+     * timeout or a connect timeout is the hop's, each hop having it anew.
      */
     static ClientException afterRedirects(ClientRequest original, ClientRequest hop, int redirects, Throwable error) {
         String m = original.method();
@@ -52,6 +56,9 @@ final class Failures {
                 : new ClientException(hop.method(), hop.uri(), "failed: " + describe(error), error);
         if (e instanceof ClientReadTimeoutException t) {
             return new ClientReadTimeoutException(m, u, t.timeout(), error);
+        }
+        if (e instanceof ClientConnectionTimeoutException t) {
+            return new ClientConnectionTimeoutException(m, u, t.timeout(), error);
         }
         if (e instanceof ClientTimeoutException) {
             return new ClientTimeoutException(m, u, original.timeout(), error);

@@ -261,7 +261,7 @@ final class Hops {
         }
         try {
             return new ClientRequest(method, next, headers, body, left, hop.allowRedirects(), hop.maxRedirects(),
-                    hop.readTimeout());
+                    hop.readTimeout(), hop.connectTimeout());
         } catch (IllegalArgumentException e) { // the Location's credentials: its URL was checked above
             URI shown = next.getRawUserInfo() != null ? BasicAuth.withoutUserInfo(next) : next;
             throw protocolError("redirect to " + shown + ", whose credentials cannot be sent: " + e.getMessage(), e);

@@ -27,6 +27,12 @@ import java.util.concurrent.CompletableFuture;
  *       {@code send}, for a client that does not say when) to the response's head, then from each part of the body
  *       to the next ({@link #scheduleIdleTimeout} keeps it): aiohttp's {@code sock_read}. A redirect the session
  *       follows is done with at its head: its dropped body's stall fails nothing.</li>
+ *   <li>A request with a connect timeout ({@link ClientRequest#connectTimeout()}, not null; the session gives each
+ *       its {@link ClientSession.Builder#connectTimeout}) fails with {@link ClientConnectionTimeoutException} when a
+ *       connection it needs is not established within it, on the real clock: aiohttp's {@code sock_connect}. It
+ *       does not count a wait for a pooled connection. A transport on clients of its own applies the request's (the
+ *       JDK's and Vert.x's clients keep one connect timeout each, so the transport keeps a client per distinct
+ *       value: usually one); one on a client of the caller's may keep that client's own instead, and reports it.</li>
  *   <li>A body longer than the transport's limit ({@link #DEFAULT_MAX_BODY_BYTES} unless configured) fails the
  *       exchange with {@link #bodyTooLarge} as soon as it is known to be (from its {@code Content-Length}, else
  *       when the limit is passed), not after it was read whole: a huge body must not exhaust the heap. The
@@ -215,7 +221,9 @@ public interface HttpTransport extends AutoCloseable {
     /**
      * A transport on a new JDK {@link HttpClient} of its own: HTTP/1.1 (like aiohttp; see below), redirects not
      * followed ({@link HttpClient.Redirect#NEVER}: the session follows them), a pool of keep-alive connections without
-     * a size limit, virtual threads as its executor. {@link #close()} shuts the client down.
+     * a size limit, virtual threads as its executor, and the request's connect timeout
+     * ({@link ClientRequest#connectTimeout()}) as the client's: one client per distinct connect timeout, made when a
+     * request first needs it (that of the sessions' default, 30 seconds, at once). {@link #close()} shuts them down.
      *
      * <p>HTTP/1.1 rather than the JDK's default HTTP/2 because on a cleartext {@code http://} URL HTTP/2 means an
      * {@code Upgrade: h2c} round on each new connection, which plain servers ignore; pass a client of your own to
@@ -235,7 +243,7 @@ public interface HttpTransport extends AutoCloseable {
      * @throws IllegalArgumentException if {@code maxBodyBytes} is negative or over {@link #DEFAULT_MAX_BODY_BYTES}
      */
     static HttpTransport jdk(int maxBodyBytes) {
-        return new JdkTransport(JdkTransport.defaultClient(), true, checkedMaxBodyBytes(maxBodyBytes));
+        return new JdkTransport(null, checkedMaxBodyBytes(maxBodyBytes));
     }
 
     /**
@@ -245,6 +253,10 @@ public interface HttpTransport extends AutoCloseable {
      * ({@code NORMAL}, {@code ALWAYS}) follows them inside the exchange, and the session sees only the response it
      * ends on: not the cookies of the 3xx before it, nor its {@link ClientRequest#allowRedirects()},
      * {@link ClientRequest#maxRedirects()} and {@link ClientResponse#history()}, which cover what the session sees.
+     * Connections are opened within the client's own connect timeout ({@link HttpClient#connectTimeout()}; none
+     * unless it was built with one), not the request's ({@link ClientRequest#connectTimeout()}): its
+     * {@link java.net.http.HttpConnectTimeoutException} fails the request with a
+     * {@link ClientConnectionTimeoutException} naming the client's.
      *
      * @param client the client to send with; the caller's to close
      * @return a new transport on {@code client}
@@ -265,7 +277,7 @@ public interface HttpTransport extends AutoCloseable {
      * @throws NullPointerException if {@code client} is null
      */
     static HttpTransport jdk(HttpClient client, int maxBodyBytes) {
-        return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"), false,
+        return new JdkTransport(java.util.Objects.requireNonNull(client, "client must not be null"),
                 checkedMaxBodyBytes(maxBodyBytes));
     }
 

@@ -12,7 +12,9 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * The default {@link HttpTransport}: the JDK's {@link HttpClient#sendAsync}, started on a virtual thread of its own,
  * with the body read into a byte array of at most the transport's limit ({@link LimitedBody}), and the request's timeout kept on {@link HttpTransport#scheduleTimeout}
- * rather than the JDK's own per-request timer (see {@link TransportTimers}).
+ * rather than the JDK's own per-request timer (see {@link TransportTimers}). The request's connect timeout is the
+ * JDK client's own ({@link HttpClient.Builder#connectTimeout}), which is one for the whole client: a transport that
+ * owns its clients keeps one per connect timeout.
  */
 final class JdkTransport implements HttpTransport {
 
@@ -29,15 +31,72 @@ final class JdkTransport implements HttpTransport {
     private static final java.util.concurrent.Executor VIRTUAL_THREADS =
             command -> Thread.ofVirtual().name("aio4j-http-jdk").start(command);
 
-    private final HttpClient client;
-    private final boolean owned;
+    /** The key of {@link #clients} for requests without a connect timeout (a request's is positive). */
+    private static final java.time.Duration NO_CONNECT_TIMEOUT = java.time.Duration.ZERO;
+
+    /** The longest connect timeout given to a client: about 24 days, for longer ones are as good as none. */
+    private static final java.time.Duration LONGEST_CONNECT_TIMEOUT = java.time.Duration.ofMillis(Integer.MAX_VALUE);
+
+    /** The caller's client, or null if the transport owns its clients ({@link #clients}). */
+    private final HttpClient callers;
+    /**
+     * The transport's own clients, by the connect timeout each keeps ({@link ClientRequest#connectTimeout()}: the JDK
+     * client has one for all its connections), made as requests need them: usually one, that of the sessions'
+     * connect timeout. Empty on a client of the caller's. Added to under this transport's lock, while not closed.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<java.time.Duration, HttpClient> clients =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxBodyBytes;
     private volatile boolean closed;
 
-    JdkTransport(HttpClient client, boolean owned, int maxBodyBytes) {
-        this.client = client;
-        this.owned = owned;
+    /** A transport on the caller's {@code client}, or, if it is null, on clients of its own. */
+    JdkTransport(HttpClient client, int maxBodyBytes) {
+        this(client, maxBodyBytes, ClientSession.DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /**
+     * As {@link #JdkTransport(HttpClient, int)}, making the own client of {@code likelyConnectTimeout} at once, as the
+     * transport's one client was (the sessions' default, or the connect timeout of the session that makes it).
+     */
+    JdkTransport(HttpClient client, int maxBodyBytes, java.time.Duration likelyConnectTimeout) {
+        this.callers = client;
         this.maxBodyBytes = maxBodyBytes;
+        if (client == null) {
+            java.time.Duration key = min(likelyConnectTimeout, LONGEST_CONNECT_TIMEOUT);
+            clients.put(key, defaultClient(key));
+        }
+    }
+
+    /** The client {@code request} goes out on: the caller's, or the transport's own of its connect timeout. */
+    private HttpClient clientFor(ClientRequest request) {
+        if (callers != null) {
+            return callers;
+        }
+        java.time.Duration key = request.connectTimeout() == null ? NO_CONNECT_TIMEOUT
+                : min(request.connectTimeout(), LONGEST_CONNECT_TIMEOUT);
+        HttpClient c = clients.get(key);
+        return c != null ? c : newClient(key);
+    }
+
+    private synchronized HttpClient newClient(java.time.Duration connectTimeout) {
+        if (closed) { // close() has shut down the clients there are: one made now would never be
+            throw new IllegalStateException("HTTP transport 'jdk' is closed");
+        }
+        return clients.computeIfAbsent(connectTimeout,
+                t -> defaultClient(t.equals(NO_CONNECT_TIMEOUT) ? null : t));
+    }
+
+    private static java.time.Duration min(java.time.Duration a, java.time.Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /**
+     * The connect timeout that a connection for {@code request} is opened within, as the request's
+     * {@link ClientConnectionTimeoutException} reports it: the request's on the transport's own clients, the client's
+     * own on a client of the caller's; null if there is none.
+     */
+    private java.time.Duration connectTimeout(ClientRequest request) {
+        return callers == null ? request.connectTimeout() : callers.connectTimeout().orElse(null);
     }
 
     /**
@@ -47,11 +106,19 @@ final class JdkTransport implements HttpTransport {
      * (about 150 us against 350) and raises its throughput.
      */
     static HttpClient defaultClient() {
-        return HttpClient.newBuilder()
+        return defaultClient(null);
+    }
+
+    /** A client of {@link #defaultClient()}'s kind with the connect timeout {@code connectTimeout}, if not null. */
+    private static HttpClient defaultClient(java.time.Duration connectTimeout) {
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER) // the session follows them, see HttpTransport
-                .executor(VIRTUAL_THREADS)
-                .build();
+                .executor(VIRTUAL_THREADS);
+        if (connectTimeout != null) {
+            b.connectTimeout(connectTimeout);
+        }
+        return b.build();
     }
 
 
@@ -61,7 +128,8 @@ final class JdkTransport implements HttpTransport {
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
         HttpRequest built = build(request);
-        var exchange = new Exchange(request);
+        HttpClient client = clientFor(request);
+        var exchange = new Exchange(request, connectTimeout(request));
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -124,11 +192,14 @@ final class JdkTransport implements HttpTransport {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            if (owned) {
-                client.shutdownNow();
+        synchronized (this) {
+            if (closed) {
+                return;
             }
+            closed = true; // no client is added from now on
+        }
+        for (HttpClient c : clients.values()) {
+            c.shutdownNow();
         }
     }
 
@@ -146,6 +217,8 @@ final class JdkTransport implements HttpTransport {
             implements java.util.function.BiConsumer<HttpResponse<byte[]>, Throwable> {
 
         private final ClientRequest request;
+        /** The connect timeout the request's client keeps, or null: what a connect timeout is reported with. */
+        private final java.time.Duration connectTimeout;
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
         /**
          * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
@@ -162,8 +235,9 @@ final class JdkTransport implements HttpTransport {
         /** The head of a redirect the session follows, whose body is dropped; null for any other response. */
         private volatile HttpResponse.ResponseInfo redirect;
 
-        Exchange(ClientRequest request) {
+        Exchange(ClientRequest request, java.time.Duration connectTimeout) {
             this.request = request;
+            this.connectTimeout = connectTimeout;
         }
 
         void arm(java.time.Duration timeout) {
@@ -286,6 +360,8 @@ final class JdkTransport implements HttpTransport {
         private Throwable failure(Throwable error) {
             return switch (error) {
                 case java.util.concurrent.CancellationException c -> c;
+                case java.net.http.HttpConnectTimeoutException t when connectTimeout != null ->
+                        new ClientConnectionTimeoutException(request.method(), request.uri(), connectTimeout, t);
                 case java.io.UncheckedIOException u -> u.getCause();
                 case IllegalArgumentException refused
                         when HttpTransport.thrownBy(refused, "jdk.internal.net.http.") -> {

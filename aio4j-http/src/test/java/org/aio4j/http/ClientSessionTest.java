@@ -183,6 +183,15 @@ class ClientSessionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("request read timeout must be > 0, got 0 ms");
         assertThatThrownBy(() -> ClientSession.builder().readTimeout(Duration.ofMillis(-5)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("session read timeout must be > 0, got -5 ms");
+        assertThatThrownBy(() -> ClientSession.builder().connectTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("session connect timeout must be > 0, got 0 ms");
+        assertThatThrownBy(() -> ClientSession.builder().connectTimeout(Duration.ofSeconds(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("session connect timeout must be > 0, got -2 s");
+        assertThatThrownBy(() -> ClientSession.builder().connectTimeout(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("session connect timeout must not be null");
+        assertThatThrownBy(() -> new ClientRequest("GET", java.net.URI.create("/a"), java.util.Map.of(), null, null, true, 10, null,
+                Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("request connect timeout must be > 0, got -1 ms");
         assertThatThrownBy(() -> ClientSession.builder().baseUrl("/x"))
                 .hasMessage("base URL must be an absolute http(s) URL, got '/x'");
         assertThatThrownBy(() -> http.get("/a"))
@@ -285,6 +294,29 @@ class ClientSessionTest {
             // where null is allowed, it means the session's timeout, as documented
             Loops.run(() -> session.request(ClientRequest.get("/a").withTimeout(null)));
             assertThat(transport.sent(0).request().timeout()).isEqualTo(session.timeout());
+        }
+    }
+
+    /**
+     * The session's connect timeout, aiohttp's default {@code sock_connect=30} unless set, goes to the transport with
+     * every request (a transport has no other way to learn it); a request that carries one of its own keeps it.
+     */
+    @Test
+    void theSessionsConnectTimeoutGoesWithEveryRequest() throws Exception {
+        var transport = new FakeTransport();
+        transport.onSend = s -> s.respond(200, "ok");
+        try (var defaults = ClientSession.builder().transport(transport, false).baseUrl("http://x.test").build();
+             var quick = ClientSession.builder().transport(transport, false).baseUrl("http://x.test")
+                     .connectTimeout(Duration.ofMillis(1500)).build()) {
+            assertThat(defaults.connectTimeout()).isEqualTo(Duration.ofSeconds(30));
+            Loops.run(() -> defaults.get("/a"));
+            assertThat(transport.sent(0).request().connectTimeout()).isEqualTo(Duration.ofSeconds(30));
+            Loops.run(() -> quick.get("/a"));
+            assertThat(transport.sent(1).request().connectTimeout()).isEqualTo(Duration.ofMillis(1500));
+            assertThat(quick.toString()).contains("connect timeout 1.5 s");
+            Loops.run(() -> quick.request(new ClientRequest("GET", java.net.URI.create("/a"), java.util.Map.of(),
+                    null, null, true, 10, null, Duration.ofSeconds(2))));
+            assertThat(transport.sent(2).request().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
         }
     }
 

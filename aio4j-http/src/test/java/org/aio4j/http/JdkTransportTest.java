@@ -41,6 +41,40 @@ class JdkTransportTest extends TransportContract {
         return closingAlso(HttpTransport.jdk(client), client);
     }
 
+    /**
+     * A session without a transport of its own makes a JDK one, whose client keeps the session's connect timeout.
+     */
+    @Test
+    void aSessionsOwnTransportKeepsItsConnectTimeout() throws Exception {
+        try (var stalled = StalledListener.start();
+             var http = ClientSession.builder().timeout(java.time.Duration.ofSeconds(40))
+                     .connectTimeout(java.time.Duration.ofMillis(1100)).build()) {
+            String url = stalled.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                    .hasMessage("GET " + url + ": connect timed out: no connection after 1.1 s (connectTimeout)");
+        }
+    }
+
+    /**
+     * A JDK client of the caller's keeps its own connect timeout ({@code HttpClient.Builder.connectTimeout}), not the
+     * session's: a connect that stalls fails with a {@link ClientConnectionTimeoutException} naming the client's. The
+     * JDK's {@code HttpConnectTimeoutException}, an {@code HttpTimeoutException}, was reported as the timeout of the
+     * whole exchange ("timed out after 40 s", after 1.2 s).
+     */
+    @Test
+    void aClientOfTheCallersKeepsItsOwnConnectTimeout() throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis(1200)).build();
+        try (var stalled = StalledListener.start();
+             var http = ClientSession.builder().transport(closingAlso(HttpTransport.jdk(client), client), true)
+                     .timeout(java.time.Duration.ofSeconds(40)).build()) {
+            String url = stalled.url("/x");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                    .hasMessage("GET " + url + ": connect timed out: no connection after 1.2 s (connectTimeout)");
+        }
+    }
+
     @Test
     void everyExchangeDisarmsItsTimerWhenItEnds() throws Exception {
         // Each request has the session's 5-minute timeout; a timer left armed would stay queued for 5 minutes.

@@ -912,7 +912,7 @@ public abstract class TransportContract {
     @Test
     void aRefusedConnectionIsAClientConnectionException() throws Exception {
         int port;
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (var s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
             port = s.getLocalPort();
         }
         String url = "http://127.0.0.1:" + port + "/a";
@@ -1309,6 +1309,128 @@ public abstract class TransportContract {
     }
 
     /**
+     * A connect timeout (aiohttp's {@code sock_connect}) ends a request whose connection is not established (a
+     * listening socket whose backlog is full drops the attempt, which then stalls, as toward a host that does not
+     * answer) with a {@link ClientConnectionTimeoutException} naming the request and the connect timeout, long before
+     * the timeout of the whole exchange; {@code requestAll} reports it as that request's result, a redirect to such a
+     * place names the request the caller made, and the session goes on. Before, the JDK transport waited for the whole
+     * exchange's timeout (then a {@code ClientTimeoutException}), Vert.x for Netty's own 60 s. (1 s: the requests that
+     * do connect, to a loopback server, must do it within it on a busy machine.)
+     */
+    @Test
+    void aConnectTimeoutEndsARequestWhoseConnectionStalls() throws Exception {
+        Duration connect = Duration.ofSeconds(1);
+        try (var stalled = StalledListener.start();
+             var http = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                     .timeout(Duration.ofSeconds(40)).connectTimeout(connect).build()) {
+            assertThat(http.connectTimeout()).isEqualTo(connect);
+            assertThat(Loops.run(() -> http.get("/a").text())).isEqualTo("/a");
+            String url = stalled.url("/x");
+            Throwable t = Loops.run(() -> catchThrowable(() -> http.get(url)));
+            assertThat(t).isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                    .hasMessage("GET " + url + ": connect timed out: no connection after 1 s (connectTimeout)");
+            assertThat(((ClientTimeoutException) t).timeout()).isEqualTo(connect);
+            List<FetchResult> rs = Loops.run(() -> http.requestAll(List.of(ClientRequest.get(url),
+                    ClientRequest.get("/b")), 2, FetchOrder.INPUT));
+            assertThat(rs.get(0).error()).isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                    .hasMessage("GET " + url + ": connect timed out: no connection after 1 s (connectTimeout)");
+            assertThat(rs.get(1).response().text()).isEqualTo("/b");
+            try (var canned = CannedServer.start(redirectTo(url))) {
+                String moved = canned.url("/moved");
+                assertThat(Loops.run(() -> catchThrowable(() -> http.get(moved))))
+                        .isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                        .hasMessage("GET " + moved + ": connect timed out: no connection after 1 s (connectTimeout)");
+            }
+            assertThat(Loops.run(() -> http.get("/c").text())).isEqualTo("/c");
+        }
+    }
+
+    /**
+     * Sessions that share a transport each have their own connect timeout: the transport's own clients keep one each
+     * (the JDK's and Vert.x's clients have one for all their connections), and a request of either session goes out
+     * with its session's. One session's stalled connect ends at its 1.1 s connect timeout, well before its total
+     * timeout (20 s); the other's, whose connect timeout (the default 30 s) is longer than its total timeout (2.5 s),
+     * ends with the total timeout. A transport that kept one connect timeout for both would end one of them otherwise.
+     */
+    @Test
+    void sessionsSharingATransportEachHaveTheirConnectTimeout() throws Exception {
+        try (var stalled = StalledListener.start(); var shared = newTransport();
+             var quick = ClientSession.builder().transport(shared, false).timeout(Duration.ofSeconds(20))
+                     .connectTimeout(Duration.ofMillis(1100)).build();
+             var patient = ClientSession.builder().transport(shared, false).timeout(Duration.ofMillis(2500))
+                     .build()) {
+            String url = stalled.url("/x");
+            for (var http : List.of(quick, patient, quick)) {
+                Throwable t = Loops.run(() -> catchThrowable(() -> http.get(url)));
+                if (http == quick) {
+                    assertThat(t).isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                            .hasMessage("GET " + url + ": connect timed out: no connection after 1.1 s"
+                                    + " (connectTimeout)");
+                } else {
+                    assertThat(t).isExactlyInstanceOf(ClientTimeoutException.class)
+                            .hasMessage("GET " + url + ": timed out after 2.5 s");
+                }
+            }
+            assertThat(Loops.run(() -> patient.get(server.url("/a")).text())).isEqualTo("/a");
+        }
+    }
+
+    /**
+     * A listening socket on the loopback interface that never accepts, its backlog filled, so that a connection
+     * attempt to it stalls (the kernel drops it) until the client gives up: a connect that does not complete, with no
+     * traffic beyond this machine.
+     */
+    protected static final class StalledListener implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<java.net.Socket> fillers = new ArrayList<>();
+
+        private StalledListener(ServerSocket listener) {
+            this.listener = listener;
+        }
+
+        /**
+         * Starts one.
+         *
+         * @return a listener whose backlog is full
+         * @throws java.io.IOException if it cannot listen
+         */
+        public static StalledListener start() throws java.io.IOException {
+            var s = new StalledListener(new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1})));
+            try {
+                for (int i = 0; i < 16; i++) {
+                    var filler = new java.net.Socket();
+                    try {
+                        // a connection the backlog takes completes at once; the first it drops stalls: then it is full
+                        filler.connect(s.listener.getLocalSocketAddress(), 3000);
+                    } catch (java.net.SocketTimeoutException full) {
+                        filler.close();
+                        return s;
+                    }
+                    s.fillers.add(filler);
+                }
+                throw new IllegalStateException("the backlog of " + s.listener + " took 16 connections: a connect"
+                        + " to it would not stall");
+            } catch (RuntimeException | java.io.IOException e) {
+                s.close();
+                throw e;
+            }
+        }
+
+        /** The URL of {@code path} on this listener. */
+        public String url(String path) {
+            return "http://127.0.0.1:" + listener.getLocalPort() + path;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            for (var f : fillers) {
+                f.close();
+            }
+            listener.close();
+        }
+    }
+
+    /**
      * Requests of which a third never end (at each stage), cancelled at random: each one either completes once, with
      * its whole body, or ends cancelled (exactly those cancelled before they completed), none fails or hangs, every
      * connection of a cancelled one is closed, and the session goes on.
@@ -1462,7 +1584,7 @@ public abstract class TransportContract {
     @Test
     void aUrlThatTimesOutOrFailsIsReportedAsSuchAndTheOthersComplete() throws Exception {
         int refused;
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (var s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
             refused = s.getLocalPort();
         }
         List<ClientRequest> requests = List.of(

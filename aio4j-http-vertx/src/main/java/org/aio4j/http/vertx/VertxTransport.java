@@ -31,6 +31,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import org.aio4j.http.ClientConnectionException;
+import org.aio4j.http.ClientConnectionTimeoutException;
 import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientReadTimeoutException;
 import org.aio4j.http.ClientRequest;
@@ -55,7 +56,12 @@ import org.aio4j.http.HttpTransport;
  * A request's read timeout ({@link ClientRequest#readTimeout()}) is kept by
  * {@link HttpTransport#scheduleIdleTimeout}, from when the request has its connection (a wait for one of the pool's
  * connections is not counted, as aiohttp's {@code sock_read} does not count it), touched by the response's head and
- * each part of its body.
+ * each part of its body. A request's connect timeout ({@link ClientRequest#connectTimeout()}) is Netty's, set by
+ * {@link HttpClientOptions#setConnectTimeout} on the transport's own client for that value (one client per distinct
+ * value, on the one Vert.x instance; that of the sessions' default, 30 seconds, made at once): a connection not
+ * established in time fails the request with {@link ClientConnectionTimeoutException}, as does the connect timeout of
+ * a client of the caller's ({@link #of}), which keeps its own (Netty's default 60 seconds), not the request's. A wait
+ * for one of the pool's connections is not counted.
  * Redirects are not followed, by Vert.x nor by the transport, on a client of its own or of the caller's (Vert.x
  * follows one only if the request asks it to, whatever the client's redirect handler): the session follows them, hop
  * by hop, and the body of a redirect it follows is dropped as the {@link HttpTransport} contract says. A URL that is
@@ -82,20 +88,55 @@ public final class VertxTransport implements HttpTransport {
     /** aiohttp's {@code TCPConnector(limit=100)}: at most this many connections per host by default. */
     public static final int DEFAULT_MAX_CONNECTIONS = 100;
 
+    /** aiohttp's default {@code sock_connect}, the sessions' default connect timeout, in milliseconds. */
+    private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
+
     private final Vertx vertx;
+    /** The caller's client, or null if the transport owns its clients ({@link #clients}). */
     private final HttpClient client;
     private final boolean owned;
+    /** Makes a client of the transport's own with a connect timeout in milliseconds (0: none); null if not owned. */
+    private final java.util.function.IntFunction<HttpClient> newClient;
+    /**
+     * The transport's own clients, by the connect timeout each keeps in milliseconds (Vert.x's
+     * {@link HttpClientOptions#setConnectTimeout} is one for all a client's connections), made as requests need them:
+     * usually one, that of the sessions' connect timeout. Added to under this transport's lock, while not closed.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, HttpClient> clients =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final ConnectionErrors connectionErrors;
     private final int maxBodyBytes;
     private volatile boolean closed;
 
-    private VertxTransport(Vertx vertx, HttpClient client, boolean owned, ConnectionErrors connectionErrors,
-                           int maxBodyBytes) {
+    private VertxTransport(Vertx vertx, HttpClient client, java.util.function.IntFunction<HttpClient> newClient,
+                           ConnectionErrors connectionErrors, int maxBodyBytes) {
         this.vertx = vertx;
         this.client = client;
-        this.owned = owned;
+        this.owned = client == null;
+        this.newClient = newClient;
         this.connectionErrors = connectionErrors;
         this.maxBodyBytes = maxBodyBytes;
+        if (owned) { // the sessions' default connect timeout's, made at once as the transport's one was
+            clients.put(DEFAULT_CONNECT_TIMEOUT_MILLIS, newClient.apply(DEFAULT_CONNECT_TIMEOUT_MILLIS));
+        }
+    }
+
+    /** The client {@code request} goes out on: the caller's, or the transport's own of its connect timeout. */
+    private HttpClient clientFor(ClientRequest request) {
+        if (!owned) {
+            return client;
+        }
+        int key = request.connectTimeout() == null ? 0
+                : (int) Math.max(1, Math.min(Integer.MAX_VALUE, millis(request.connectTimeout())));
+        HttpClient c = clients.get(key);
+        return c != null ? c : ownClient(key);
+    }
+
+    private synchronized HttpClient ownClient(int connectTimeoutMillis) {
+        if (closed) { // close() has closed the clients there are: one made now would never be
+            throw new IllegalStateException("HTTP transport 'vertx' is closed");
+        }
+        return clients.computeIfAbsent(connectTimeoutMillis, newClient::apply);
     }
 
     /**
@@ -142,16 +183,19 @@ public final class VertxTransport implements HttpTransport {
         }
         Vertx vertx = Vertx.vertx();
         var errors = new ConnectionErrors();
-        var options = new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true);
-        if (trust != null) {
-            options.setTrustOptions(trust);
-        }
-        HttpClient client = vertx.httpClientBuilder()
-                .with(options)
-                .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1))
-                .withConnectHandler(errors::watch)
-                .build();
-        return new VertxTransport(vertx, client, true, errors, maxBodyBytes);
+        java.util.function.IntFunction<HttpClient> newClient = connectTimeoutMillis -> {
+            var options = new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true)
+                    .setConnectTimeout(connectTimeoutMillis);
+            if (trust != null) {
+                options.setTrustOptions(trust);
+            }
+            return vertx.httpClientBuilder()
+                    .with(options)
+                    .with(new PoolOptions().setHttp1MaxSize(maxConnectionsPerHost).setMaxWaitQueueSize(-1))
+                    .withConnectHandler(errors::watch)
+                    .build();
+        };
+        return new VertxTransport(vertx, null, newClient, errors, maxBodyBytes);
     }
 
     /**
@@ -182,7 +226,7 @@ public final class VertxTransport implements HttpTransport {
      */
     public static VertxTransport of(HttpClient client, int maxBodyBytes) {
         Objects.requireNonNull(client, "client must not be null");
-        return new VertxTransport(null, client, false, null, HttpTransport.checkedMaxBodyBytes(maxBodyBytes));
+        return new VertxTransport(null, client, null, null, HttpTransport.checkedMaxBodyBytes(maxBodyBytes));
     }
 
     @Override
@@ -200,13 +244,14 @@ public final class VertxTransport implements HttpTransport {
                 options.addHeader(h.getKey(), v);
             }
         }
-        var exchange = new Exchange(request, connectionErrors, maxBodyBytes);
+        HttpClient sender = clientFor(request);
+        var exchange = new Exchange(request, connectionErrors, maxBodyBytes, owned);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
         Future<HttpClientRequest> created;
         try {
-            created = client.request(options);
+            created = sender.request(options);
         } catch (IllegalStateException e) {
             if (!Exchange.clientClosed(e)) {
                 throw e;
@@ -242,15 +287,18 @@ public final class VertxTransport implements HttpTransport {
         return "vertx";
     }
 
-    /** Closes the client and, if the transport created it, its Vert.x instance; does not wait. */
+    /** Closes the transport's own clients and its Vert.x instance, not a client of the caller's; does not wait. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true; // no client is added from now on
         }
-        closed = true;
         if (owned) {
-            client.close().onComplete(done -> vertx.close());
+            var closing = clients.values().stream().map(c -> c.close()).toList();
+            Future.join(closing).onComplete(done -> vertx.close());
         }
     }
 
@@ -267,13 +315,16 @@ public final class VertxTransport implements HttpTransport {
         private final ClientRequest request;
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
         private final int maxBodyBytes;
+        /** Whether the request goes out on a client of the transport's own, which keeps its connect timeout. */
+        private final boolean ownClient;
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
         /** The read timeout's timer, or null: armed once the request has its connection, touched as the response comes. */
         private volatile HttpTransport.IdleTimer idle;
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes, boolean ownClient) {
             this.request = request;
+            this.ownClient = ownClient;
             this.connectionErrors = connectionErrors;
             this.maxBodyBytes = maxBodyBytes;
         }
@@ -589,6 +640,8 @@ public final class VertxTransport implements HttpTransport {
          */
         private Throwable failure(Throwable error) {
             return switch (error) {
+                case io.netty.channel.ConnectTimeoutException t when connectTimeout(t) != null ->
+                        new ClientConnectionTimeoutException(request.method(), request.uri(), connectTimeout(t), t);
                 case IOException io -> io;
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
@@ -615,6 +668,20 @@ public final class VertxTransport implements HttpTransport {
                         "failed: " + describe(other), other);
                 default -> error;
             };
+        }
+
+        /**
+         * The connect timeout that Netty's {@code timedOut} reports: the request's on a client of the transport's own,
+         * which keeps it; on a client of the caller's, the one Netty's message names ("connection timed out after
+         * 60000 ms: ..."), the client's own. Null if it cannot be told (the failure is then a connection failure).
+         */
+        private Duration connectTimeout(io.netty.channel.ConnectTimeoutException timedOut) {
+            if (ownClient) {
+                return request.connectTimeout();
+            }
+            var said = java.util.regex.Pattern.compile("timed out after (\\d{1,10}) ms")
+                    .matcher(String.valueOf(timedOut.getMessage()));
+            return said.find() ? Duration.ofMillis(Long.parseLong(said.group(1))) : null;
         }
 
         /**

@@ -16,6 +16,7 @@ import java.util.List;
 import org.aio4j.Aio;
 import org.aio4j.http.CannedServer;
 import org.aio4j.http.ClientConnectionException;
+import org.aio4j.http.ClientConnectionTimeoutException;
 import org.aio4j.http.ClientException;
 import org.aio4j.http.ClientRequest;
 import org.aio4j.http.ClientResponse;
@@ -75,6 +76,25 @@ class VertxTransportTest extends TransportContract {
             assertThatThrownBy(() -> Aio.run(() -> http.get(url)))
                     .isExactlyInstanceOf(ClientConnectionException.class)
                     .hasMessageStartingWith("GET " + url + ": connection failed: ");
+        }
+    }
+
+    /**
+     * A Vert.x client of the caller's keeps its own connect timeout ({@code HttpClientOptions.setConnectTimeout}), not
+     * the session's: a connect that stalls fails with a {@link ClientConnectionTimeoutException} naming the client's,
+     * as on the transport's own clients (Netty's {@code ConnectTimeoutException} was a connection failure).
+     */
+    @Test
+    void aClientOfTheCallersKeepsItsOwnConnectTimeout() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        var client = vertx.httpClientBuilder().with(new HttpClientOptions().setConnectTimeout(1200)).build();
+        try (var stalled = StalledListener.start();
+             var http = ClientSession.builder().transport(closingAlso(VertxTransport.of(client), vertx::close), true)
+                     .timeout(java.time.Duration.ofSeconds(40)).build()) {
+            String url = stalled.url("/x");
+            assertThatThrownBy(() -> Aio.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionTimeoutException.class)
+                    .hasMessage("GET " + url + ": connect timed out: no connection after 1.2 s (connectTimeout)");
         }
     }
 
