@@ -1,5 +1,8 @@
 package org.aio4j;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
@@ -24,8 +27,8 @@ import java.util.concurrent.Callable;
  *
  * <p>Thread-safety: a context is used by one thread at a time, the one that {@linkplain #run runs} it or the one
  * holding the loop of the task or callback it belongs to; {@link #run} refuses a context that another call is
- * running. Reading a context (its {@link #get}, {@link #containsKey}, {@link #size}) from another thread sees some
- * recent state of its values.
+ * running. Reading a context (its {@link #get}, {@link #containsKey}, {@link #size}, {@link #toMap}) from another
+ * thread sees some recent state of its values.
  */
 public final class Context {
 
@@ -127,6 +130,23 @@ public final class Context {
     }
 
     /**
+     * The value of {@code var} in this context, or {@code fallback} if it has none (its default does not count):
+     * Python's {@code Context.get(var, default)}. Tells "no value" from a value of {@code null}, which
+     * {@link #get(ContextVar)} cannot.
+     *
+     * @param <T>      the type of the variable
+     * @param var      the variable
+     * @param fallback what to return if {@code var} has no value here; may be null
+     * @return its value here, or {@code fallback}
+     * @throws NullPointerException if {@code var} is null
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T get(ContextVar<T> var, T fallback) {
+        Object v = bindings.lookup(Objects.requireNonNull(var, "var must not be null"));
+        return v == Bindings.MISSING ? fallback : (T) v;
+    }
+
+    /**
      * Whether {@code var} has a value in this context (its default does not count): Python's {@code var in ctx}.
      *
      * @param var the variable
@@ -144,6 +164,23 @@ public final class Context {
      */
     public int size() {
         return bindings.size();
+    }
+
+    /**
+     * The variables set in this context and their values, in the order they were set (one set again keeps its
+     * place): a snapshot, which later changes to the context do not alter. Python's {@code dict(ctx)}, whose
+     * {@code keys()}, {@code values()} and {@code items()} are its {@link Map#keySet()}, {@link Map#values()} and
+     * {@link Map#entrySet()}.
+     *
+     * @return an unmodifiable map of the variables with a value here to their values (a value may be null)
+     */
+    public Map<ContextVar<?>, Object> toMap() {
+        Bindings b = bindings;
+        var map = new LinkedHashMap<ContextVar<?>, Object>();
+        for (int i = 0; i < b.size(); i++) {
+            map.put(b.var(i), b.value(i));
+        }
+        return Collections.unmodifiableMap(map);
     }
 
     @Override

@@ -667,4 +667,34 @@ class ContextVarTest {
         });
         assertThat(mismatches).isZero();
     }
+
+    /** Python's ctx.get(var, default) and dict(ctx): no value told from a null one, a snapshot in the order set. */
+    @Test
+    void aContextTellsNoValueFromNullAndListsItsVariables() throws Exception {
+        var other = new ContextVar<String>("other");
+        Context ctx = new Context();
+        assertThat(ctx.get(REQUEST, "none")).isEqualTo("none");
+        assertThat(ctx.toMap()).isEmpty();
+        ctx.run(() -> {
+            REQUEST.set(null);
+            other.set("o");
+            DEPTH.set(1);
+            REQUEST.set("r"); // set again: keeps its place
+        });
+        assertThat(ctx.get(REQUEST, "none")).isEqualTo("r");
+        var snapshot = ctx.toMap();
+        assertThat(snapshot.keySet()).containsExactly(REQUEST, other, DEPTH);
+        assertThat(snapshot.values()).containsExactly("r", "o", 1);
+        ctx.run(() -> {
+            REQUEST.set(null);
+            DEPTH.reset(DEPTH.set(5)); // back to 1
+        });
+        assertThat(ctx.get(REQUEST, "none")).as("a null value is a value").isNull();
+        assertThat(ctx.get(REQUEST)).isNull();
+        assertThat(ctx.toMap()).containsEntry(REQUEST, null).containsEntry(DEPTH, 1).hasSize(3);
+        assertThat(snapshot.get(REQUEST)).as("a snapshot").isEqualTo("r");
+        assertThatThrownBy(() -> snapshot.put(other, "x")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> ctx.get(null, "x")).isInstanceOf(NullPointerException.class)
+                .hasMessage("var must not be null");
+    }
 }
