@@ -1426,11 +1426,12 @@ public final class Aio {
      * @throws java.io.IOException      if it cannot be started otherwise (the program is not executable, say)
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
-     * @throws NullPointerException     if {@code program} or an argument is null
+     * @throws NullPointerException     if {@code program}, {@code args} or an argument is null
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(String program, String... args) throws java.io.IOException {
         Objects.requireNonNull(program, "program must not be null");
+        Objects.requireNonNull(args, "args must not be null");
         var command = new ArrayList<String>(args.length + 1);
         command.add(program);
         for (String a : args) {
@@ -1451,7 +1452,7 @@ public final class Aio {
      * @throws java.io.IOException      if it cannot be started otherwise
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
-     * @throws NullPointerException     if {@code builder} is null
+     * @throws NullPointerException     if {@code builder} or an element of its command is null
      * @throws IllegalArgumentException if its command is empty
      * @throws IllegalStateException    if not called from a task of a running loop
      */

@@ -122,8 +122,14 @@ public final class Subprocess extends LoopBound {
      */
     static Subprocess start(ProcessBuilder builder, int limit, String function) throws IOException {
         Objects.requireNonNull(builder, "builder must not be null");
-        if (builder.command().isEmpty()) {
+        List<String> command = builder.command();
+        if (command.isEmpty()) {
             throw new IllegalArgumentException(function + "(): the command is empty");
+        }
+        for (int i = 0; i < command.size(); i++) { // ProcessBuilder.start() says nothing, on the starting thread
+            if (command.get(i) == null) {
+                throw new NullPointerException(function + "(): element " + i + " of the command is null");
+            }
         }
         if (limit <= 0) {
             throw new IllegalArgumentException(function + "(): limit must be > 0, got " + limit);

@@ -469,6 +469,27 @@ class SubprocessTest {
         });
     }
 
+    /**
+     * A null arguments array threw the JVM's "Cannot read the array length because "args" is null", and a null in a
+     * builder's command a NullPointerException with no message, made by {@code ProcessBuilder.start()} on the thread
+     * that starts the child: neither named the problem.
+     */
+    @Test
+    void aNullArgumentsArrayOrANullInTheCommandIsRefusedNamingIt() throws Exception {
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.createSubprocessExec("true", (String[]) null))
+                    .isExactlyInstanceOf(NullPointerException.class).hasMessage("args must not be null");
+            Throwable nullElement = catchThrowable(() -> Aio.createSubprocessExec(
+                    new ProcessBuilder(java.util.Arrays.asList("sh", "-c", null))));
+            assertThat(nullElement).isExactlyInstanceOf(NullPointerException.class)
+                    .hasMessage("createSubprocessExec(): element 2 of the command is null");
+            assertThat(nullElement.getStackTrace())
+                    .anyMatch(f -> f.getClassName().startsWith(SubprocessTest.class.getName()));
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            return null;
+        });
+    }
+
     @Test
     void badArgumentsAndAMissingProgramAreRefused() throws Exception {
         Aio.run(() -> {
