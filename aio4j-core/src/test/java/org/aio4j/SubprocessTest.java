@@ -348,6 +348,53 @@ class SubprocessTest {
         assertThat(child.get().isAlive()).isFalse();
     }
 
+    /**
+     * asyncio's debug mode warns when closing a subprocess transport kills a child still running ("Close running child
+     * process: kill ..."); the loop's close killed it without a word, in debug mode too. Without debug mode it says
+     * nothing, as asyncio's logger does not.
+     */
+    @Test
+    void inDebugModeTheLoopsCloseWarnsOfTheChildItKills() throws Exception {
+        var records = java.util.Collections.synchronizedList(new ArrayList<java.util.logging.LogRecord>());
+        var logger = java.util.logging.Logger.getLogger("org.aio4j"); // held: JUL keeps loggers weakly
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            for (boolean debug : new boolean[] {true, false}) {
+                records.clear();
+                var killed = new ArrayList<String>();
+                Aio.run(() -> EventLoop.builder().debug(debug).build(), () -> {
+                    killed.add(Aio.createSubprocessExec("sleep", "60").toString()); // running at the close
+                    Subprocess done = Aio.createSubprocessExec("true");
+                    done.await(); // exited: nothing to say of it
+                    return null;
+                });
+                var warnings = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+                        .map(java.util.logging.LogRecord::getMessage).toList();
+                if (debug) {
+                    assertThat(warnings).containsExactly("Close running child process: kill " + killed.get(0));
+                } else {
+                    assertThat(warnings).isEmpty();
+                }
+            }
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
     @Test
     void createSubprocessShellRunsTheCommandLineInBinSh() throws Exception {
         // CPython 3.13, create_subprocess_shell(same, stdout=PIPE, stderr=PIPE).communicate():
