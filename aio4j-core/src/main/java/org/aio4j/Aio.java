@@ -1461,6 +1461,27 @@ public final class Aio {
     }
 
     /**
+     * As {@link #createSubprocessExec(ProcessBuilder)}, with readers of limit {@code limit} for the child's standard
+     * output and error: asyncio's {@code create_subprocess_exec(..., limit=limit)}. (For a shell command line, give
+     * a builder of {@code "/bin/sh", "-c", command}.)
+     *
+     * @param builder what to start, where, with which redirections
+     * @param limit   the limit in bytes of {@link Subprocess#stdout()} and {@link Subprocess#stderr()} (see
+     *                {@link StreamReader}; {@value StreamReader#DEFAULT_LIMIT} in the other overloads)
+     * @return the running child
+     * @throws java.io.FileNotFoundException if there is no such program, or the working directory does not exist
+     * @throws java.io.IOException      if it cannot be started otherwise
+     * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
+     *                                  killed)
+     * @throws NullPointerException     if {@code builder} or an element of its command is null
+     * @throws IllegalArgumentException if its command is empty, or {@code limit} is not positive
+     * @throws IllegalStateException    if not called from a task of a running loop
+     */
+    public static Subprocess createSubprocessExec(ProcessBuilder builder, int limit) throws java.io.IOException {
+        return Subprocess.start(builder, limit, "createSubprocessExec");
+    }
+
+    /**
      * Runs {@code command} in the system's shell, its standard input, output and error pipes of the loop: asyncio's
      * {@code create_subprocess_shell(command, stdin=PIPE, stdout=PIPE, stderr=PIPE)}. On Unix the child is
      * {@code /bin/sh -c command}, as in CPython, so the command may use the shell's syntax (pipes, redirections,

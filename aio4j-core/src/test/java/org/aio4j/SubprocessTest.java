@@ -537,6 +537,33 @@ class SubprocessTest {
         });
     }
 
+    /**
+     * asyncio's {@code create_subprocess_exec(..., limit=)} sets the limit of the child's readers, as
+     * {@code open_connection}'s does; here the connections took a limit and the children did not, so a child's line
+     * longer than 64 KiB could not be read with {@code readline()} at all.
+     */
+    @Test
+    void theLimitOfTheChildsReadersCanBeGiven() throws Exception {
+        Aio.run(() -> {
+            String longLine = "head -c 100000 /dev/zero | tr '\\0' x; echo; echo short";
+            Subprocess dflt = Aio.createSubprocessExec("sh", "-c", longLine);
+            assertThatThrownBy(dflt.stdout()::readline).isInstanceOf(LimitOverrunException.class);
+            dflt.kill();
+            Subprocess wide = Aio.createSubprocessExec(new ProcessBuilder("sh", "-c", "{ " + longLine + "; } >&2")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD), 200_000);
+            assertThat(wide.stderr().readline()).hasSize(100_001);
+            assertThat(s(wide.stderr().readline())).isEqualTo("short\n");
+            assertThat(wide.await()).isZero();
+            for (int bad : new int[] {0, -1}) {
+                assertThatThrownBy(() -> Aio.createSubprocessExec(new ProcessBuilder("true"), bad))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("createSubprocessExec(): limit must be > 0, got " + bad);
+            }
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            return null;
+        });
+    }
+
     @Test
     void badArgumentsAndAMissingProgramAreRefused() throws Exception {
         Aio.run(() -> {
