@@ -1427,6 +1427,7 @@ public final class Aio {
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code program}, {@code args} or an argument is null
+     * @throws IllegalArgumentException if {@code program} or an argument contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(String program, String... args) throws java.io.IOException {
@@ -1453,7 +1454,7 @@ public final class Aio {
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code builder} or an element of its command is null
-     * @throws IllegalArgumentException if its command is empty
+     * @throws IllegalArgumentException if its command is empty, or an element of it contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(ProcessBuilder builder) throws java.io.IOException {
@@ -1474,7 +1475,8 @@ public final class Aio {
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code builder} or an element of its command is null
-     * @throws IllegalArgumentException if its command is empty, or {@code limit} is not positive
+     * @throws IllegalArgumentException if its command is empty, an element of it contains a NUL character, or
+     *                                  {@code limit} is not positive
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(ProcessBuilder builder, int limit) throws java.io.IOException {
@@ -1501,7 +1503,7 @@ public final class Aio {
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code command} is null
-     * @throws IllegalArgumentException if {@code command} is empty or blank
+     * @throws IllegalArgumentException if {@code command} is empty or blank, or contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessShell(String command) throws java.io.IOException {

@@ -138,6 +138,10 @@ public final class Subprocess extends LoopBound {
             if (command.get(i) == null) {
                 throw new NullPointerException(function + "(): element " + i + " of the command is null");
             }
+            if (command.get(i).indexOf('\0') >= 0) { // asyncio's ValueError; the JDK's start, an IOException
+                throw new IllegalArgumentException(function + "(): element " + i
+                        + " of the command contains a NUL character");
+            }
         }
         if (limit <= 0) {
             throw new IllegalArgumentException(function + "(): limit must be > 0, got " + limit);

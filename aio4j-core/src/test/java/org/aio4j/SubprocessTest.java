@@ -522,7 +522,7 @@ class SubprocessTest {
      * that starts the child: neither named the problem.
      */
     @Test
-    void aNullArgumentsArrayOrANullInTheCommandIsRefusedNamingIt() throws Exception {
+    void aNullArgumentsArrayOrANullOrANulCharacterInTheCommandIsRefusedNamingIt() throws Exception {
         Aio.run(() -> {
             assertThatThrownBy(() -> Aio.createSubprocessExec("true", (String[]) null))
                     .isExactlyInstanceOf(NullPointerException.class).hasMessage("args must not be null");
@@ -532,6 +532,13 @@ class SubprocessTest {
                     .hasMessage("createSubprocessExec(): element 2 of the command is null");
             assertThat(nullElement.getStackTrace())
                     .anyMatch(f -> f.getClassName().startsWith(SubprocessTest.class.getName()));
+            // asyncio raises ValueError("embedded null byte"); the JDK's start threw an IOException, a failure to start
+            assertThatThrownBy(() -> Aio.createSubprocessExec("echo", "a\0b"))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("createSubprocessExec(): element 1 of the command contains a NUL character");
+            assertThatThrownBy(() -> Aio.createSubprocessShell("echo \0"))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("createSubprocessShell(): element 2 of the command contains a NUL character");
             assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
             return null;
         });
