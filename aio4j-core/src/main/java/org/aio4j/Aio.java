@@ -1426,11 +1426,13 @@ public final class Aio {
      * @throws java.io.IOException      if it cannot be started otherwise (the program is not executable, say)
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
-     * @throws NullPointerException     if {@code program} or an argument is null
+     * @throws NullPointerException     if {@code program}, {@code args} or an argument is null
+     * @throws IllegalArgumentException if {@code program} or an argument contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(String program, String... args) throws java.io.IOException {
         Objects.requireNonNull(program, "program must not be null");
+        Objects.requireNonNull(args, "args must not be null");
         var command = new ArrayList<String>(args.length + 1);
         command.add(program);
         for (String a : args) {
@@ -1451,12 +1453,34 @@ public final class Aio {
      * @throws java.io.IOException      if it cannot be started otherwise
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
-     * @throws NullPointerException     if {@code builder} is null
-     * @throws IllegalArgumentException if its command is empty
+     * @throws NullPointerException     if {@code builder} or an element of its command is null
+     * @throws IllegalArgumentException if its command is empty, or an element of it contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessExec(ProcessBuilder builder) throws java.io.IOException {
         return Subprocess.start(builder, StreamReader.DEFAULT_LIMIT, "createSubprocessExec");
+    }
+
+    /**
+     * As {@link #createSubprocessExec(ProcessBuilder)}, with readers of limit {@code limit} for the child's standard
+     * output and error: asyncio's {@code create_subprocess_exec(..., limit=limit)}. (For a shell command line, give
+     * a builder of {@code "/bin/sh", "-c", command}.)
+     *
+     * @param builder what to start, where, with which redirections
+     * @param limit   the limit in bytes of {@link Subprocess#stdout()} and {@link Subprocess#stderr()} (see
+     *                {@link StreamReader}; {@value StreamReader#DEFAULT_LIMIT} in the other overloads)
+     * @return the running child
+     * @throws java.io.FileNotFoundException if there is no such program, or the working directory does not exist
+     * @throws java.io.IOException      if it cannot be started otherwise
+     * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
+     *                                  killed)
+     * @throws NullPointerException     if {@code builder} or an element of its command is null
+     * @throws IllegalArgumentException if its command is empty, an element of it contains a NUL character, or
+     *                                  {@code limit} is not positive
+     * @throws IllegalStateException    if not called from a task of a running loop
+     */
+    public static Subprocess createSubprocessExec(ProcessBuilder builder, int limit) throws java.io.IOException {
+        return Subprocess.start(builder, limit, "createSubprocessExec");
     }
 
     /**
@@ -1479,7 +1503,7 @@ public final class Aio {
      * @throws CancellationException    if the calling task is cancelled meanwhile (a child started meanwhile is
      *                                  killed)
      * @throws NullPointerException     if {@code command} is null
-     * @throws IllegalArgumentException if {@code command} is empty or blank
+     * @throws IllegalArgumentException if {@code command} is empty or blank, or contains a NUL character
      * @throws IllegalStateException    if not called from a task of a running loop
      */
     public static Subprocess createSubprocessShell(String command) throws java.io.IOException {

@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * signal N reports 128 + N on Unix (asyncio's {@code returncode} is then -N).
  *
  * <p><b>The loop's close</b> kills a child still running (SIGKILL; asyncio's transport kills it too when it is
- * closed) and closes its pipes. A thread reading the child's output may outlive the close, though: the JDK cannot
+ * closed) and closes its pipes. In debug mode ({@link EventLoop#isDebug()}) it logs a warning naming the child, as
+ * asyncio's debug mode does ({@code "Close running child process: kill ..."}, to the {@code System.Logger}
+ * {@code "org.aio4j"}). A thread reading the child's output may outlive the close, though: the JDK cannot
  * interrupt a read from a pipe, so while another process still holds its writing end (a grandchild the child started
  * in the background, {@code sh -c "server &"}), the thread stays blocked in that read until the grandchild exits
  * or closes it.
@@ -64,6 +66,7 @@ public final class Subprocess extends LoopBound {
      * {@code wait()} returns with the pipes closed.
      */
     private final java.util.concurrent.CompletableFuture<Void> exited;
+    private static final System.Logger LOG = System.getLogger("org.aio4j");
     /** errno 2 in the JDK's message of a failed start. */
     private static final java.util.regex.Pattern ENOENT = java.util.regex.Pattern.compile("\\berror(=| ?: ?)2\\b");
 
@@ -81,7 +84,12 @@ public final class Subprocess extends LoopBound {
         this.stderr = builder.redirectError() == ProcessBuilder.Redirect.PIPE && !builder.redirectErrorStream()
                 ? started(StreamTransport.ofPipe(loop, process.getErrorStream(), limit, "stderr of " + name)).reader
                 : null;
-        this.killer = () -> process.toHandle().destroyForcibly();
+        this.killer = () -> { // the loop's close: asyncio's transport kills the child when closed, and says so
+            if (process.isAlive() && loop.isDebug()) {
+                LOG.log(System.Logger.Level.WARNING, "Close running child process: kill " + this);
+            }
+            process.toHandle().destroyForcibly();
+        };
         loop.openStreams.add(killer);
         this.exited = process.onExit().thenCompose(p -> {
             loop.openStreams.remove(killer);
@@ -122,8 +130,18 @@ public final class Subprocess extends LoopBound {
      */
     static Subprocess start(ProcessBuilder builder, int limit, String function) throws IOException {
         Objects.requireNonNull(builder, "builder must not be null");
-        if (builder.command().isEmpty()) {
+        List<String> command = builder.command();
+        if (command.isEmpty()) {
             throw new IllegalArgumentException(function + "(): the command is empty");
+        }
+        for (int i = 0; i < command.size(); i++) { // ProcessBuilder.start() says nothing, on the starting thread
+            if (command.get(i) == null) {
+                throw new NullPointerException(function + "(): element " + i + " of the command is null");
+            }
+            if (command.get(i).indexOf('\0') >= 0) { // asyncio's ValueError; the JDK's start, an IOException
+                throw new IllegalArgumentException(function + "(): element " + i
+                        + " of the command contains a NUL character");
+            }
         }
         if (limit <= 0) {
             throw new IllegalArgumentException(function + "(): limit must be > 0, got " + limit);

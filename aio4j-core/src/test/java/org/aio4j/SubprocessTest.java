@@ -348,6 +348,53 @@ class SubprocessTest {
         assertThat(child.get().isAlive()).isFalse();
     }
 
+    /**
+     * asyncio's debug mode warns when closing a subprocess transport kills a child still running ("Close running child
+     * process: kill ..."); the loop's close killed it without a word, in debug mode too. Without debug mode it says
+     * nothing, as asyncio's logger does not.
+     */
+    @Test
+    void inDebugModeTheLoopsCloseWarnsOfTheChildItKills() throws Exception {
+        var records = java.util.Collections.synchronizedList(new ArrayList<java.util.logging.LogRecord>());
+        var logger = java.util.logging.Logger.getLogger("org.aio4j"); // held: JUL keeps loggers weakly
+        var handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            for (boolean debug : new boolean[] {true, false}) {
+                records.clear();
+                var killed = new ArrayList<String>();
+                Aio.run(() -> EventLoop.builder().debug(debug).build(), () -> {
+                    killed.add(Aio.createSubprocessExec("sleep", "60").toString()); // running at the close
+                    Subprocess done = Aio.createSubprocessExec("true");
+                    done.await(); // exited: nothing to say of it
+                    return null;
+                });
+                var warnings = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+                        .map(java.util.logging.LogRecord::getMessage).toList();
+                if (debug) {
+                    assertThat(warnings).containsExactly("Close running child process: kill " + killed.get(0));
+                } else {
+                    assertThat(warnings).isEmpty();
+                }
+            }
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
     @Test
     void createSubprocessShellRunsTheCommandLineInBinSh() throws Exception {
         // CPython 3.13, create_subprocess_shell(same, stdout=PIPE, stderr=PIPE).communicate():
@@ -465,6 +512,61 @@ class SubprocessTest {
             assertThatThrownBy(() -> sort.communicate(b("c\n"))).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("standard input is already closed");
             assertThat(s(sort.communicate(null).stdout())).isEqualTo("a\nb\n");
+            return null;
+        });
+    }
+
+    /**
+     * A null arguments array threw the JVM's "Cannot read the array length because "args" is null", and a null in a
+     * builder's command a NullPointerException with no message, made by {@code ProcessBuilder.start()} on the thread
+     * that starts the child: neither named the problem.
+     */
+    @Test
+    void aNullArgumentsArrayOrANullOrANulCharacterInTheCommandIsRefusedNamingIt() throws Exception {
+        Aio.run(() -> {
+            assertThatThrownBy(() -> Aio.createSubprocessExec("true", (String[]) null))
+                    .isExactlyInstanceOf(NullPointerException.class).hasMessage("args must not be null");
+            Throwable nullElement = catchThrowable(() -> Aio.createSubprocessExec(
+                    new ProcessBuilder(java.util.Arrays.asList("sh", "-c", null))));
+            assertThat(nullElement).isExactlyInstanceOf(NullPointerException.class)
+                    .hasMessage("createSubprocessExec(): element 2 of the command is null");
+            assertThat(nullElement.getStackTrace())
+                    .anyMatch(f -> f.getClassName().startsWith(SubprocessTest.class.getName()));
+            // asyncio raises ValueError("embedded null byte"); the JDK's start threw an IOException, a failure to start
+            assertThatThrownBy(() -> Aio.createSubprocessExec("echo", "a\0b"))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("createSubprocessExec(): element 1 of the command contains a NUL character");
+            assertThatThrownBy(() -> Aio.createSubprocessShell("echo \0"))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("createSubprocessShell(): element 2 of the command contains a NUL character");
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
+            return null;
+        });
+    }
+
+    /**
+     * asyncio's {@code create_subprocess_exec(..., limit=)} sets the limit of the child's readers, as
+     * {@code open_connection}'s does; here the connections took a limit and the children did not, so a child's line
+     * longer than 64 KiB could not be read with {@code readline()} at all.
+     */
+    @Test
+    void theLimitOfTheChildsReadersCanBeGiven() throws Exception {
+        Aio.run(() -> {
+            String longLine = "head -c 100000 /dev/zero | tr '\\0' x; echo; echo short";
+            Subprocess dflt = Aio.createSubprocessExec("sh", "-c", longLine);
+            assertThatThrownBy(dflt.stdout()::readline).isInstanceOf(LimitOverrunException.class);
+            dflt.kill();
+            Subprocess wide = Aio.createSubprocessExec(new ProcessBuilder("sh", "-c", "{ " + longLine + "; } >&2")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD), 200_000);
+            assertThat(wide.stderr().readline()).hasSize(100_001);
+            assertThat(s(wide.stderr().readline())).isEqualTo("short\n");
+            assertThat(wide.await()).isZero();
+            for (int bad : new int[] {0, -1}) {
+                assertThatThrownBy(() -> Aio.createSubprocessExec(new ProcessBuilder("true"), bad))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("createSubprocessExec(): limit must be > 0, got " + bad);
+            }
+            assertThat(Aio.allTasks()).containsExactly(Aio.currentTask());
             return null;
         });
     }
