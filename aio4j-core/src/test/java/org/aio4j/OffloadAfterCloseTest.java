@@ -8,9 +8,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,30 +18,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a bound on hangs, not a timing assertion
 class OffloadAfterCloseTest {
-
-    /** Collects what the "org.aio4j" logger receives while installed. */
-    private static final class Captured extends Handler implements AutoCloseable {
-        final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
-        private final Logger logger = Logger.getLogger("org.aio4j"); // held: JUL keeps loggers weakly
-
-        Captured() {
-            logger.addHandler(this);
-        }
-
-        @Override
-        public void publish(LogRecord r) {
-            records.add(r);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-        }
-    }
 
     /** In a task: runs {@code body} on {@code executor} and returns its future once the call has started. */
     private static <T> Future<T> startCall(ExecutorService executor, java.util.concurrent.Callable<T> body)
@@ -65,7 +39,7 @@ class OffloadAfterCloseTest {
         var release = new CountDownLatch(1);
         var failure = new IllegalStateException("disk on fire");
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (var log = new Captured()) {
+        try (var log = new CapturedLog()) {
             var future = loop.runInExecutor(executor, () -> {
                 release.await();
                 throw failure;
@@ -98,7 +72,7 @@ class OffloadAfterCloseTest {
             List<ExceptionContext> errors = new ArrayList<>();
             var loop = TestLoops.virtual(errors);
             ExecutorService executor = Executors.newSingleThreadExecutor();
-            try (var log = new Captured()) {
+            try (var log = new CapturedLog()) {
                 loop.runUntilComplete(() -> {
                     Future<String> never = Aio.getRunningLoop().createFuture();
                     startCall(executor, () -> timed ? never.get(1, java.util.concurrent.TimeUnit.DAYS) : never.get());
@@ -143,7 +117,7 @@ class OffloadAfterCloseTest {
         List<ExceptionContext> errors = new ArrayList<>();
         var loop = TestLoops.virtual(errors);
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (var log = new Captured()) {
+        try (var log = new CapturedLog()) {
             loop.runUntilComplete(() -> {
                 Future<Void> call = startCall(executor, () -> {
                     try {

@@ -355,26 +355,9 @@ class SubprocessTest {
      */
     @Test
     void inDebugModeTheLoopsCloseWarnsOfTheChildItKills() throws Exception {
-        var records = java.util.Collections.synchronizedList(new ArrayList<java.util.logging.LogRecord>());
-        var logger = java.util.logging.Logger.getLogger("org.aio4j"); // held: JUL keeps loggers weakly
-        var handler = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                records.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        try {
+        try (var log = new CapturedLog()) {
             for (boolean debug : new boolean[] {true, false}) {
-                records.clear();
+                log.records.clear();
                 var killed = new ArrayList<String>();
                 Aio.run(() -> EventLoop.builder().debug(debug).build(), () -> {
                     killed.add(Aio.createSubprocessExec("sleep", "60").toString()); // running at the close
@@ -382,16 +365,13 @@ class SubprocessTest {
                     done.await(); // exited: nothing to say of it
                     return null;
                 });
-                var warnings = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
-                        .map(java.util.logging.LogRecord::getMessage).toList();
+                var warnings = log.messages(java.util.logging.Level.WARNING);
                 if (debug) {
                     assertThat(warnings).containsExactly("Close running child process: kill " + killed.get(0));
                 } else {
                     assertThat(warnings).isEmpty();
                 }
             }
-        } finally {
-            logger.removeHandler(handler);
         }
     }
 

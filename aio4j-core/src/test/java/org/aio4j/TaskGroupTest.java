@@ -615,26 +615,8 @@ class TaskGroupTest {
      */
     @Test
     void closingWithoutJoinWarnsUnlessTheBlockIsBeingCancelled() throws Exception {
-        List<String> logged = new ArrayList<>();
-        var logger = java.util.logging.Logger.getLogger("org.aio4j");
-        var handler = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (r.getMessage().startsWith("TaskGroup closed without join()")) {
-                    logged.add(r.getLevel() + " " + r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        try {
+        List<String> logged;
+        try (var log = new CapturedLog()) {
             TestLoops.runVirtual(() -> {
                 try (var tg = new TaskGroup()) {
                     tg.createTask(() -> Aio.sleep(1)); // join() forgotten
@@ -651,8 +633,8 @@ class TaskGroupTest {
                 assertThatThrownBy(cancelled::await).isInstanceOf(CancellationException.class);
                 return null;
             });
-        } finally {
-            logger.removeHandler(handler);
+            logged = log.records.stream().filter(r -> r.getMessage().startsWith("TaskGroup closed without join()"))
+                    .map(r -> r.getLevel() + " " + r.getMessage()).toList();
         }
         assertThat(logged).hasSize(2);
         assertThat(logged.get(0)).startsWith("WARNING TaskGroup closed without join(): cancelled its 1 unfinished task");
