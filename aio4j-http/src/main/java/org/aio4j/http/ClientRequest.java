@@ -203,7 +203,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
         }
         var h = new LinkedHashMap<String, List<String>>(headers);
         h.merge(name, List.of(value), (a, b) -> concat(a, b));
-        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, uri, h, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /**
@@ -280,7 +281,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 : beforeFragment.endsWith("?") || beforeFragment.endsWith("&") ? "" : "&";
         String changed = beforeFragment + separator + formEncoded(name) + "=" + formEncoded(value)
                 + (fragment == null ? "" : "#" + fragment);
-        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, URI.create(changed), headers, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /** The media type of an HTML form's body, aiohttp's for {@code data={...}}. */
@@ -325,7 +327,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] fields = body == null ? field : java.util.Arrays.copyOf(body, body.length + field.length);
         System.arraycopy(field, 0, fields, fields.length - field.length, field.length);
-        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout)
+        return new ClientRequest(method, uri, headers, fields, timeout, allowRedirects, maxRedirects, readTimeout,
+                connectTimeout)
                 .withHeaderIfAbsent("Content-Type", FORM);
     }
 
@@ -344,7 +347,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @return a new request; this one is unchanged
      */
     public ClientRequest withBody(byte[] body) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /**
@@ -356,7 +360,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     public ClientRequest withTimeout(Duration timeout) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /**
@@ -375,7 +380,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
      * @throws IllegalArgumentException if {@code readTimeout} is not positive
      */
     public ClientRequest withReadTimeout(Duration readTimeout) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /**
@@ -412,7 +418,8 @@ public record ClientRequest(String method, URI uri, Map<String, List<String>> he
 
     /** This request with the absolute URL {@code uri} (used by the session to resolve a relative one). */
     ClientRequest withUri(URI uri) {
-        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects, readTimeout, connectTimeout);
+        return new ClientRequest(method, uri, headers, body, timeout, allowRedirects, maxRedirects,
+                readTimeout, connectTimeout);
     }
 
     /** This request with the connect timeout {@code connectTimeout} (the session's, set as it sends it). */

@@ -3,10 +3,12 @@ package org.aio4j.http;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -32,10 +34,10 @@ final class JdkTransport implements HttpTransport {
             command -> Thread.ofVirtual().name("aio4j-http-jdk").start(command);
 
     /** The key of {@link #clients} for requests without a connect timeout (a request's is positive). */
-    private static final java.time.Duration NO_CONNECT_TIMEOUT = java.time.Duration.ZERO;
+    private static final Duration NO_CONNECT_TIMEOUT = Duration.ZERO;
 
     /** The longest connect timeout given to a client: about 24 days, for longer ones are as good as none. */
-    private static final java.time.Duration LONGEST_CONNECT_TIMEOUT = java.time.Duration.ofMillis(Integer.MAX_VALUE);
+    private static final Duration LONGEST_CONNECT_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
 
     /** The caller's client, or null if the transport owns its clients ({@link #clients}). */
     private final HttpClient callers;
@@ -44,8 +46,8 @@ final class JdkTransport implements HttpTransport {
      * client has one for all its connections), made as requests need them: usually one, that of the sessions'
      * connect timeout. Empty on a client of the caller's. Added to under this transport's lock, while not closed.
      */
-    private final java.util.concurrent.ConcurrentHashMap<java.time.Duration, HttpClient> clients =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Duration, HttpClient> clients =
+            new ConcurrentHashMap<>();
     private final int maxBodyBytes;
     private volatile boolean closed;
 
@@ -58,11 +60,11 @@ final class JdkTransport implements HttpTransport {
      * As {@link #JdkTransport(HttpClient, int)}, making the own client of {@code likelyConnectTimeout} at once, as the
      * transport's one client was (the sessions' default, or the connect timeout of the session that makes it).
      */
-    JdkTransport(HttpClient client, int maxBodyBytes, java.time.Duration likelyConnectTimeout) {
+    JdkTransport(HttpClient client, int maxBodyBytes, Duration likelyConnectTimeout) {
         this.callers = client;
         this.maxBodyBytes = maxBodyBytes;
         if (client == null) {
-            java.time.Duration key = min(likelyConnectTimeout, LONGEST_CONNECT_TIMEOUT);
+            Duration key = min(likelyConnectTimeout, LONGEST_CONNECT_TIMEOUT);
             clients.put(key, defaultClient(key));
         }
     }
@@ -72,13 +74,13 @@ final class JdkTransport implements HttpTransport {
         if (callers != null) {
             return callers;
         }
-        java.time.Duration key = request.connectTimeout() == null ? NO_CONNECT_TIMEOUT
+        Duration key = request.connectTimeout() == null ? NO_CONNECT_TIMEOUT
                 : min(request.connectTimeout(), LONGEST_CONNECT_TIMEOUT);
         HttpClient c = clients.get(key);
         return c != null ? c : newClient(key);
     }
 
-    private synchronized HttpClient newClient(java.time.Duration connectTimeout) {
+    private synchronized HttpClient newClient(Duration connectTimeout) {
         if (closed) { // close() has shut down the clients there are: one made now would never be
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
@@ -86,7 +88,7 @@ final class JdkTransport implements HttpTransport {
                 t -> defaultClient(t.equals(NO_CONNECT_TIMEOUT) ? null : t));
     }
 
-    private static java.time.Duration min(java.time.Duration a, java.time.Duration b) {
+    private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
@@ -95,7 +97,7 @@ final class JdkTransport implements HttpTransport {
      * {@link ClientConnectionTimeoutException} reports it: the request's on the transport's own clients, the client's
      * own on a client of the caller's; null if there is none.
      */
-    private java.time.Duration connectTimeout(ClientRequest request) {
+    private Duration connectTimeout(ClientRequest request) {
         return callers == null ? request.connectTimeout() : callers.connectTimeout().orElse(null);
     }
 
@@ -110,7 +112,7 @@ final class JdkTransport implements HttpTransport {
     }
 
     /** A client of {@link #defaultClient()}'s kind with the connect timeout {@code connectTimeout}, if not null. */
-    private static HttpClient defaultClient(java.time.Duration connectTimeout) {
+    private static HttpClient defaultClient(Duration connectTimeout) {
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER) // the session follows them, see HttpTransport
@@ -218,7 +220,7 @@ final class JdkTransport implements HttpTransport {
 
         private final ClientRequest request;
         /** The connect timeout the request's client keeps, or null: what a connect timeout is reported with. */
-        private final java.time.Duration connectTimeout;
+        private final Duration connectTimeout;
         private volatile CompletableFuture<HttpResponse<byte[]>> raw;
         /**
          * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
@@ -235,16 +237,16 @@ final class JdkTransport implements HttpTransport {
         /** The head of a redirect the session follows, whose body is dropped; null for any other response. */
         private volatile HttpResponse.ResponseInfo redirect;
 
-        Exchange(ClientRequest request, java.time.Duration connectTimeout) {
+        Exchange(ClientRequest request, Duration connectTimeout) {
             this.request = request;
             this.connectTimeout = connectTimeout;
         }
 
-        void arm(java.time.Duration timeout) {
+        void arm(Duration timeout) {
             timer = HttpTransport.scheduleTimeout(timeout, this::timeOut);
         }
 
-        void armRead(java.time.Duration readTimeout) {
+        void armRead(Duration readTimeout) {
             idle = HttpTransport.scheduleIdleTimeout(readTimeout, this::readTimedOut);
         }
 

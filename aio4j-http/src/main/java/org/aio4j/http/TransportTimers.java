@@ -50,11 +50,15 @@ final class TransportTimers {
         }
 
         Idle start() {
-            next = TIMERS.schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+            scheduleIn(idleNanos);
+            return this;
+        }
+
+        private void scheduleIn(long nanos) {
+            next = TIMERS.schedule(this, nanos, TimeUnit.NANOSECONDS);
             if (cancelled) { // cancelled before next was set, which cancel() could not remove
                 next.cancel(false);
             }
-            return this;
         }
 
         @Override
@@ -67,10 +71,7 @@ final class TransportTimers {
                 cancelled = true;
                 onIdle.run();
             } else {
-                next = TIMERS.schedule(this, idleNanos - quiet, TimeUnit.NANOSECONDS);
-                if (cancelled) {
-                    next.cancel(false);
-                }
+                scheduleIn(idleNanos - quiet);
             }
         }
 

@@ -319,7 +319,9 @@ public final class VertxTransport implements HttpTransport {
         private final boolean ownClient;
         private HttpClientRequest sent; // guarded by this
         private ScheduledFuture<?> timer; // written before the exchange starts
-        /** The read timeout's timer, or null: armed once the request has its connection, touched as the response comes. */
+        /**
+         * The read timeout's timer, or null: armed once the request has its connection, touched as the response comes.
+         */
         private volatile HttpTransport.IdleTimer idle;
 
         Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes, boolean ownClient) {
@@ -670,6 +672,10 @@ public final class VertxTransport implements HttpTransport {
             };
         }
 
+        /** How Netty's connect timeout names its time: "connection timed out after 60000 ms: ...". */
+        private static final java.util.regex.Pattern NETTY_CONNECT_TIMEOUT =
+                java.util.regex.Pattern.compile("timed out after (\\d{1,10}) ms");
+
         /**
          * The connect timeout that Netty's {@code timedOut} reports: the request's on a client of the transport's own,
          * which keeps it; on a client of the caller's, the one Netty's message names ("connection timed out after
@@ -679,8 +685,7 @@ public final class VertxTransport implements HttpTransport {
             if (ownClient) {
                 return request.connectTimeout();
             }
-            var said = java.util.regex.Pattern.compile("timed out after (\\d{1,10}) ms")
-                    .matcher(String.valueOf(timedOut.getMessage()));
+            var said = NETTY_CONNECT_TIMEOUT.matcher(String.valueOf(timedOut.getMessage()));
             return said.find() ? Duration.ofMillis(Long.parseLong(said.group(1))) : null;
         }
 
@@ -768,4 +773,3 @@ public final class VertxTransport implements HttpTransport {
         }
     }
 }
-
