@@ -28,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -422,6 +423,66 @@ public final class ProcessPool extends AbstractExecutorService {
     protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
         refuseIfBroken();
         return SubmittedCall.of(this, remoteCallable(runnable), value);
+    }
+
+    /**
+     * Sends every task to a worker and waits for all of them: {@code ExecutorService.invokeAll}.
+     *
+     * @throws NullPointerException if {@code tasks} or one of its elements is null, before any task is sent
+     */
+    @Override
+    public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
+        return super.invokeAll(checkedTasks(tasks));
+    }
+
+    /**
+     * Sends every task to a worker and waits for all of them or the timeout: {@code ExecutorService.invokeAll}.
+     *
+     * @throws NullPointerException if {@code tasks}, one of its elements or {@code unit} is null, before any task is
+     *                              sent
+     */
+    @Override
+    public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        Objects.requireNonNull(unit, "unit must not be null");
+        return super.invokeAll(checkedTasks(tasks), timeout, unit);
+    }
+
+    /**
+     * Sends the tasks to workers and returns the first successful result: {@code ExecutorService.invokeAny}.
+     *
+     * @throws NullPointerException if {@code tasks} or one of its elements is null, before any task is sent
+     */
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
+        return super.invokeAny(checkedTasks(tasks));
+    }
+
+    /**
+     * Sends the tasks to workers and returns the first successful result within the timeout:
+     * {@code ExecutorService.invokeAny}.
+     *
+     * @throws NullPointerException if {@code tasks}, one of its elements or {@code unit} is null, before any task is
+     *                              sent
+     */
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Objects.requireNonNull(unit, "unit must not be null");
+        return super.invokeAny(checkedTasks(tasks), timeout, unit);
+    }
+
+    /** {@code tasks}, refused whole if it or an element is null, so that no task of it is sent before the refusal. */
+    private static <C extends Collection<?>> C checkedTasks(C tasks) {
+        Objects.requireNonNull(tasks, "tasks must not be null");
+        int i = 0;
+        for (Object task : tasks) {
+            if (task == null) {
+                throw new NullPointerException("tasks[" + i + "] must not be null");
+            }
+            i++;
+        }
+        return tasks;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
@@ -404,6 +405,36 @@ class ProcessPoolTest {
                     .isInstanceOf(NullPointerException.class).hasMessage("task must not be null");
             assertThatThrownBy(() -> pool.execute(null))
                     .isInstanceOf(NullPointerException.class).hasMessage("command must not be null");
+            assertThat(pool.statistics().workers()).as("workers started").isZero();
+        }
+    }
+
+    @Test
+    void invokeAllAndInvokeAnyRefuseANullCollectionOrElementBeforeSendingAnything() {
+        // A null collection failed with AbstractExecutorService's NullPointerException, which has no message; a null
+        // element after others was refused only once the calls before it had been sent to a worker.
+        List<SerializableCallable<Integer>> withNull = new ArrayList<>();
+        withNull.add(() -> 1);
+        withNull.add(null);
+        try (var pool = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> pool.invokeAll(null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks must not be null");
+            assertThatThrownBy(() -> pool.invokeAll(null, 1, TimeUnit.SECONDS))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks must not be null");
+            assertThatThrownBy(() -> pool.invokeAny(null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks must not be null");
+            assertThatThrownBy(() -> pool.invokeAny(null, 1, TimeUnit.SECONDS))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks must not be null");
+            assertThatThrownBy(() -> pool.invokeAll(withNull))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks[1] must not be null");
+            assertThatThrownBy(() -> pool.invokeAll(withNull, 1, TimeUnit.SECONDS))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks[1] must not be null");
+            assertThatThrownBy(() -> pool.invokeAny(withNull))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tasks[1] must not be null");
+            assertThatThrownBy(() -> pool.invokeAll(List.<Callable<Integer>>of(() -> 1), 1, null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("unit must not be null");
+            assertThatThrownBy(() -> pool.invokeAny(List.<Callable<Integer>>of(() -> 1), 1, null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("unit must not be null");
             assertThat(pool.statistics().workers()).as("workers started").isZero();
         }
     }
