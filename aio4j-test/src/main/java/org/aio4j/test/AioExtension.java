@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.aio4j.EventLoop;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestTemplate;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -48,8 +49,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * themselves.
  *
  * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
- * test's loop; one of a constructor or of a {@code @BeforeAll} or {@code @AfterAll} method of a class that registers
- * the extension fails with a {@link ParameterResolutionException} saying that no loop runs there. The options come
+ * test's loop; one of a constructor, of a {@code @BeforeAll} or {@code @AfterAll} method of a class that registers
+ * the extension, or of a {@code @TestFactory} method fails with a {@link ParameterResolutionException} saying that no
+ * loop runs there. The options come
  * from the test method's {@link AioTest} if it sets any, else from the nearest {@link AioTestOptions} (on the method,
  * its class, the enclosing classes of a {@code @Nested} class), else from {@link TestOptions#defaults()}: see
  * {@link AioTestOptions} for the precise rules and the errors. If a run times out and its loop had to be abandoned (a
@@ -129,10 +131,17 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
      * The test's loop.
      *
      * @throws ParameterResolutionException for a parameter outside a test's {@code @BeforeEach}, test and
-     *                                      {@code @AfterEach} methods, which no loop runs
+     *                                      {@code @AfterEach} methods, which no loop runs (a {@code @TestFactory}
+     *                                      method's too)
      */
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        if (AnnotationSupport.isAnnotated(parameterContext.getDeclaringExecutable(), TestFactory.class)) {
+            throw new ParameterResolutionException("No event loop for the EventLoop parameter of "
+                    + parameterContext.getDeclaringExecutable() + ": a @TestFactory method and its dynamic tests run on"
+                    + " JUnit's thread, outside the test's loop, which would never run; call AioTesting.runTest in"
+                    + " each dynamic test, which runs it in a loop of its own");
+        }
         TestSession session = session(extensionContext);
         if (session == null) {
             throw new ParameterResolutionException("No event loop for the EventLoop parameter of "

@@ -439,6 +439,18 @@ class AioExtensionTest {
         }
     }
 
+    /** Asks for the loop in a @TestFactory, which runs on JUnit's thread with its dynamic tests, outside the loop. */
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class LoopInTestFactory {
+        @org.junit.jupiter.api.TestFactory
+        java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> tests(EventLoop loop) {
+            events.add("@TestFactory got a loop, running: " + loop.isRunning());
+            return java.util.stream.Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("dynamic",
+                    () -> events.add("dynamic test ran")));
+        }
+    }
+
     /** Test methods JUnit does not run: it drops them while it discovers tests, before any extension sees them. */
     @ExtendWith(OnlyAsSamples.class)
     static class Misused {
@@ -543,6 +555,24 @@ class AioExtensionTest {
                                 + " org.aio4j.test.AioExtensionTest$LoopInBeforeAll.startServer(org.aio4j.EventLoop):"
                                 + " AioExtension gives the test's loop to @BeforeEach, test and @AfterEach methods"
                                 + " only") && m.contains("loop_scope")))));
+        assertThat(events).isEmpty();
+    }
+
+    /**
+     * A @TestFactory and its dynamic tests run on JUnit's thread, outside the loop: an EventLoop parameter of the
+     * factory is refused saying so, as one of a @BeforeAll method is, instead of receiving a loop that never runs.
+     */
+    @Test
+    void aTestFactoryAskingForTheLoopIsToldThatItRunsOutsideTheLoop() {
+        events.clear();
+        EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .selectors(selectClass(LoopInTestFactory.class)).execute().containerEvents().assertThatEvents()
+                .haveExactly(1, event(container("tests"), finishedWithFailure(
+                        instanceOf(ParameterResolutionException.class),
+                        message(m -> m.startsWith("No event loop for the EventLoop parameter of"
+                                + " java.util.stream.Stream org.aio4j.test.AioExtensionTest$LoopInTestFactory.tests("
+                                + "org.aio4j.EventLoop): a @TestFactory method and its dynamic tests run on JUnit's"
+                                + " thread, outside the test's loop") && m.contains("AioTesting.runTest")))));
         assertThat(events).isEmpty();
     }
 
