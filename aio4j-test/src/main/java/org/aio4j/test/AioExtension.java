@@ -62,6 +62,10 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * tests, before any extension sees it: it is not run, and only a warning says so unless JUnit is configured to fail
  * on it (see {@link AioTest}).
  *
+ * <p>Registered more than once for a test (an {@code @RegisterExtension} field besides {@code @AioTest} or
+ * {@code @ExtendWith(AioExtension.class)}, which JUnit keeps as two instances), it still runs the test once, in one
+ * loop: the instance whose {@code beforeEach} runs first does, and the other leaves the test alone.
+ *
  * <p>Thread-safe: tests running in parallel have separate loops.
  */
 public final class AioExtension implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor,
@@ -75,7 +79,12 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        context.getStore(NAMESPACE).put(TestSession.class, new TestSession(optionsFor(context)));
+        ExtensionContext.Store store = context.getStore(NAMESPACE);
+        if (store.get(AioExtension.class, AioExtension.class) != null) {
+            return; // registered twice for this test (see owns): the first instance runs it
+        }
+        store.put(AioExtension.class, this);
+        store.put(TestSession.class, new TestSession(optionsFor(context)));
     }
 
     @Override
@@ -107,6 +116,9 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
+        if (!owns(context)) {
+            return;
+        }
         TestSession session = context.getStore(NAMESPACE).remove(TestSession.class, TestSession.class);
         if (session == null) {
             return;
@@ -124,7 +136,7 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
      */
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return parameterContext.getParameter().getType() == EventLoop.class;
+        return parameterContext.getParameter().getType() == EventLoop.class && owns(extensionContext);
     }
 
     /**
@@ -153,9 +165,25 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         return session.loop();
     }
 
+    /**
+     * Whether this instance runs the test of {@code context}: the one whose {@code beforeEach} ran first, or any
+     * before that (outside a test, e.g. for a {@code @BeforeAll} method). JUnit keeps two instances when the extension
+     * is registered twice for a test, one of them programmatically (an {@code @RegisterExtension} field besides
+     * {@code @AioTest} or {@code @ExtendWith}): the other one then leaves the test alone, which would otherwise run
+     * the test's run inside the loop's own task, and offer a second resolver for its {@code EventLoop} parameters.
+     */
+    private boolean owns(ExtensionContext context) {
+        AioExtension owner = context.getStore(NAMESPACE).get(AioExtension.class, AioExtension.class);
+        return owner == null || owner == this;
+    }
+
     /** Runs the method as the main task of the test's loop, named after it ({@code kind} is e.g. "@BeforeEach "). */
-    private static void runInLoop(Invocation<Void> invocation, ExtensionContext context, String kind, Method method)
+    private void runInLoop(Invocation<Void> invocation, ExtensionContext context, String kind, Method method)
             throws Exception {
+        if (!owns(context)) {
+            proceed(invocation);
+            return;
+        }
         TestSession session = session(context);
         if (session == null) {
             throw new IllegalStateException("AioExtension has no event loop for " + context.getDisplayName()
