@@ -27,7 +27,8 @@ import org.junit.platform.testkit.engine.Events;
 
 /**
  * The examples of the Javadoc of aio4j-test (AioTesting, TestOptions, AioTest, AioTestOptions) and of the README's
- * "Testing with aio4j-test", written out as tests: they compile and do what their comments say.
+ * "Testing with aio4j-test", written out as tests: they compile and do what their comments say. The example test
+ * classes are named ...Example here (not ...Test as in the docs), so that the build does not pick them up itself.
  */
 class DocExamplesTest {
 
@@ -93,7 +94,7 @@ class DocExamplesTest {
 
     /** AioTest's class comment (and the README's first example). */
     @ExtendWith(AioExtensionTest.OnlyAsSamples.class)
-    static class FetcherTest {
+    static class FetcherExample {
         @AioTest
         void retriesAfterFiveSeconds() throws Exception {
             Aio.sleep(5);                                   // no real time passes
@@ -121,7 +122,7 @@ class DocExamplesTest {
     @ExtendWith(AioExtensionTest.OnlyAsSamples.class)
     @ExtendWith(AioExtension.class)
     @AioTestOptions(timeout = 5, allowPendingTasks = true)     // every test of the class, nested classes included
-    static class ServerTest {
+    static class ServerExample {
         @RepeatedTest(10)
         @AioTestOptions(scheduleSeed = 42)                     // replaces the class's options for this method
         void survivesReordering() throws Exception {
@@ -149,7 +150,7 @@ class DocExamplesTest {
     @ExtendWith(AioExtensionTest.OnlyAsSamples.class)
     @ExtendWith(AioExtension.class)                      // @AioTestOptions sets options only: the extension runs the tests
     @AioTestOptions(timeout = 5)                         // every test of the class
-    static class ReadmeServerTest {
+    static class ReadmeServerExample {
         @RepeatedTest(10)
         @AioTestOptions(timeout = 5, scheduleSeed = 42)  // this method's options, all of them
         void survivesReordering(EventLoop loop) throws Exception {
@@ -166,12 +167,12 @@ class DocExamplesTest {
 
     @Test
     void theAioTestExampleRuns() {
-        run(FetcherTest.class).assertStatistics(s -> s.started(3).succeeded(3));
+        run(FetcherExample.class).assertStatistics(s -> s.started(3).succeeded(3));
     }
 
     @Test
     void theAioTestOptionsExampleRunsEachTestWithTheOptionsItSays() {
-        Events results = run(ServerTest.class);
+        Events results = run(ServerExample.class);
         results.assertStatistics(s -> s.started(14).succeeded(4).failed(10));
         results.assertThatEvents()
                 .haveExactly(3, event(test("servesRequests"), finishedSuccessfully()))
@@ -184,6 +185,6 @@ class DocExamplesTest {
 
     @Test
     void theReadmeOptionsExampleRuns() {
-        run(ReadmeServerTest.class).assertStatistics(s -> s.started(10).succeeded(10));
+        run(ReadmeServerExample.class).assertStatistics(s -> s.started(10).succeeded(10));
     }
 }
