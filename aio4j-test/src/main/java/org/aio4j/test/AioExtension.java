@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.aio4j.EventLoop;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestTemplate;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -48,8 +49,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * themselves.
  *
  * <p>A parameter of type {@link EventLoop} of a test, {@code @BeforeEach} or {@code @AfterEach} method receives the
- * test's loop; one of a constructor or of a {@code @BeforeAll} or {@code @AfterAll} method of a class that registers
- * the extension fails with a {@link ParameterResolutionException} saying that no loop runs there. The options come
+ * test's loop; one of a constructor, of a {@code @BeforeAll} or {@code @AfterAll} method of a class that registers
+ * the extension, or of a {@code @TestFactory} method fails with a {@link ParameterResolutionException} saying that no
+ * loop runs there. The options come
  * from the test method's {@link AioTest} if it sets any, else from the nearest {@link AioTestOptions} (on the method,
  * its class, the enclosing classes of a {@code @Nested} class), else from {@link TestOptions#defaults()}: see
  * {@link AioTestOptions} for the precise rules and the errors. If a run times out and its loop had to be abandoned (a
@@ -59,6 +61,10 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <p>A test method that is {@code static}, {@code private} or returns a value is dropped by JUnit while it discovers
  * tests, before any extension sees it: it is not run, and only a warning says so unless JUnit is configured to fail
  * on it (see {@link AioTest}).
+ *
+ * <p>Registered more than once for a test (an {@code @RegisterExtension} field besides {@code @AioTest} or
+ * {@code @ExtendWith(AioExtension.class)}, which JUnit keeps as two instances), it still runs the test once, in one
+ * loop: the instance whose {@code beforeEach} runs first does, and the other leaves the test alone.
  *
  * <p>Thread-safe: tests running in parallel have separate loops.
  */
@@ -73,7 +79,12 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        context.getStore(NAMESPACE).put(TestSession.class, new TestSession(optionsFor(context)));
+        ExtensionContext.Store store = context.getStore(NAMESPACE);
+        if (store.get(AioExtension.class, AioExtension.class) != null) {
+            return; // registered twice for this test (see owns): the first instance runs it
+        }
+        store.put(AioExtension.class, this);
+        store.put(TestSession.class, new TestSession(optionsFor(context)));
     }
 
     @Override
@@ -105,6 +116,9 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
+        if (!owns(context)) {
+            return;
+        }
         TestSession session = context.getStore(NAMESPACE).remove(TestSession.class, TestSession.class);
         if (session == null) {
             return;
@@ -122,17 +136,24 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
      */
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return parameterContext.getParameter().getType() == EventLoop.class;
+        return parameterContext.getParameter().getType() == EventLoop.class && owns(extensionContext);
     }
 
     /**
      * The test's loop.
      *
      * @throws ParameterResolutionException for a parameter outside a test's {@code @BeforeEach}, test and
-     *                                      {@code @AfterEach} methods, which no loop runs
+     *                                      {@code @AfterEach} methods, which no loop runs (a {@code @TestFactory}
+     *                                      method's too)
      */
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        if (AnnotationSupport.isAnnotated(parameterContext.getDeclaringExecutable(), TestFactory.class)) {
+            throw new ParameterResolutionException("No event loop for the EventLoop parameter of "
+                    + parameterContext.getDeclaringExecutable() + ": a @TestFactory method and its dynamic tests run on"
+                    + " JUnit's thread, outside the test's loop, which would never run; call AioTesting.runTest in"
+                    + " each dynamic test, which runs it in a loop of its own");
+        }
         TestSession session = session(extensionContext);
         if (session == null) {
             throw new ParameterResolutionException("No event loop for the EventLoop parameter of "
@@ -144,9 +165,25 @@ public final class AioExtension implements BeforeEachCallback, AfterEachCallback
         return session.loop();
     }
 
+    /**
+     * Whether this instance runs the test of {@code context}: the one whose {@code beforeEach} ran first, or any
+     * before that (outside a test, e.g. for a {@code @BeforeAll} method). JUnit keeps two instances when the extension
+     * is registered twice for a test, one of them programmatically (an {@code @RegisterExtension} field besides
+     * {@code @AioTest} or {@code @ExtendWith}): the other one then leaves the test alone, which would otherwise run
+     * the test's run inside the loop's own task, and offer a second resolver for its {@code EventLoop} parameters.
+     */
+    private boolean owns(ExtensionContext context) {
+        AioExtension owner = context.getStore(NAMESPACE).get(AioExtension.class, AioExtension.class);
+        return owner == null || owner == this;
+    }
+
     /** Runs the method as the main task of the test's loop, named after it ({@code kind} is e.g. "@BeforeEach "). */
-    private static void runInLoop(Invocation<Void> invocation, ExtensionContext context, String kind, Method method)
+    private void runInLoop(Invocation<Void> invocation, ExtensionContext context, String kind, Method method)
             throws Exception {
+        if (!owns(context)) {
+            proceed(invocation);
+            return;
+        }
         TestSession session = session(context);
         if (session == null) {
             throw new IllegalStateException("AioExtension has no event loop for " + context.getDisplayName()

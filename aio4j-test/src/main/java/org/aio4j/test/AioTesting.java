@@ -95,7 +95,9 @@ public final class AioTesting {
      *                               loop's exception handler
      * @throws IllegalStateException if called from a running event loop (it would block that loop)
      * @throws InterruptedException  if the calling thread is interrupted while the body runs: the body is cancelled
-     *                               and given the grace period to unwind, then dealt with as after a timeout
+     *                               and given the grace period to unwind, then dealt with as after a timeout;
+     *                               the end-of-test cleanup and close then run as for any test, and the thread is
+     *                               left interrupted
      * @throws Exception             the body's exception
      */
     public static <T> T runTest(Coroutine<T> body) throws Exception {

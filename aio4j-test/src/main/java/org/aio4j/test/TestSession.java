@@ -105,12 +105,29 @@ final class TestSession {
      * and the options do not allow them), a failure of the cleanup (a task that does not end when cancelled), and
      * the errors reported to the loop's exception handler. The loop is closed. If the loop was abandoned (that run
      * failed the test already), only the errors reported so far are returned. Returns nothing after the first call.
+     *
+     * <p>An interrupt of the calling thread that is pending when this is called (the one that cancelled the body,
+     * restored when the run threw its {@link InterruptedException}) is set aside while the cleanup and the close run,
+     * each bounded by the timeout as ever, and restored after: it was reported already, and left pending it would
+     * cancel the cleanup at once and count as a close that did not end in time. An interrupt arriving meanwhile
+     * acts as during any run.
      */
     List<Throwable> finish(boolean checkPending) {
         if (finished) {
             return List.of();
         }
         finished = true;
+        boolean interrupted = Thread.interrupted();
+        try {
+            return finishChecks(checkPending);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<Throwable> finishChecks(boolean checkPending) {
         if (abandoned != null) {
             // The loop is still held by a blocked task; its driver cleans up if it ever comes back.
             return reported.isEmpty() ? List.of() : List.of(unhandledErrors(List.copyOf(reported)));

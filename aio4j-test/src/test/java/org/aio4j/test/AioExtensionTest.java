@@ -439,6 +439,46 @@ class AioExtensionTest {
         }
     }
 
+    /** Asks for the loop in a @TestFactory, which runs on JUnit's thread with its dynamic tests, outside the loop. */
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class LoopInTestFactory {
+        @org.junit.jupiter.api.TestFactory
+        java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> tests(EventLoop loop) {
+            events.add("@TestFactory got a loop, running: " + loop.isRunning());
+            return java.util.stream.Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("dynamic",
+                    () -> events.add("dynamic test ran")));
+        }
+    }
+
+    /**
+     * Registers the extension a second time, as an instance field (@RegisterExtension), besides @AioTest's and the
+     * class's @ExtendWith: JUnit keeps both instances.
+     */
+    @ExtendWith(OnlyAsSamples.class)
+    @ExtendWith(AioExtension.class)
+    static class RegisteredTwice {
+        @org.junit.jupiter.api.extension.RegisterExtension
+        AioExtension aio = new AioExtension();
+
+        @BeforeEach
+        void setUp(EventLoop loop) {
+            events.add("@BeforeEach on the test loop: " + (Aio.getRunningLoop() == loop));
+        }
+
+        @AioTest
+        void withTheLoop(EventLoop loop) throws Exception {
+            Aio.sleep(5);
+            events.add("test on the test loop at " + loop.time() + ": " + (Aio.getRunningLoop() == loop));
+        }
+
+        @RepeatedTest(2)
+        void repeated() throws Exception {
+            Aio.sleep(1);
+            events.add("repeated at " + Aio.getRunningLoop().time());
+        }
+    }
+
     /** Test methods JUnit does not run: it drops them while it discovers tests, before any extension sees them. */
     @ExtendWith(OnlyAsSamples.class)
     static class Misused {
@@ -544,6 +584,39 @@ class AioExtensionTest {
                                 + " AioExtension gives the test's loop to @BeforeEach, test and @AfterEach methods"
                                 + " only") && m.contains("loop_scope")))));
         assertThat(events).isEmpty();
+    }
+
+    /**
+     * A @TestFactory and its dynamic tests run on JUnit's thread, outside the loop: an EventLoop parameter of the
+     * factory is refused saying so, as one of a @BeforeAll method is, instead of receiving a loop that never runs.
+     */
+    @Test
+    void aTestFactoryAskingForTheLoopIsToldThatItRunsOutsideTheLoop() {
+        events.clear();
+        EngineTestKit.engine("junit-jupiter").configurationParameter(SAMPLES, "true")
+                .selectors(selectClass(LoopInTestFactory.class)).execute().containerEvents().assertThatEvents()
+                .haveExactly(1, event(container("tests"), finishedWithFailure(
+                        instanceOf(ParameterResolutionException.class),
+                        message(m -> m.startsWith("No event loop for the EventLoop parameter of"
+                                + " java.util.stream.Stream org.aio4j.test.AioExtensionTest$LoopInTestFactory.tests("
+                                + "org.aio4j.EventLoop): a @TestFactory method and its dynamic tests run on JUnit's"
+                                + " thread, outside the test's loop") && m.contains("AioTesting.runTest")))));
+        assertThat(events).isEmpty();
+    }
+
+    /**
+     * An extension registered twice for a test (an @RegisterExtension field besides @AioTest or @ExtendWith) runs it
+     * once, in one loop: the second instance nested the test's run in the loop's own task ("createTask called from
+     * thread aio4j-test-loop[...], which does not hold EventLoop"), and JUnit refused an EventLoop parameter for
+     * "multiple competing ParameterResolvers".
+     */
+    @Test
+    void anExtensionRegisteredTwiceRunsEachTestOnceInOneLoop() {
+        run(selectClass(RegisteredTwice.class)).assertStatistics(s -> s.started(3).succeeded(3));
+        assertThat(events).containsExactlyInAnyOrder(
+                "@BeforeEach on the test loop: true", "test on the test loop at 5.0: true",
+                "@BeforeEach on the test loop: true", "repeated at 1.0",
+                "@BeforeEach on the test loop: true", "repeated at 1.0");
     }
 
     @Test

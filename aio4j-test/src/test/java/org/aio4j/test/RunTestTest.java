@@ -726,6 +726,44 @@ class RunTestTest {
         assertThat(bodyCancelled.await(1, TimeUnit.MINUTES)).isTrue();
     }
 
+    /**
+     * After the interrupt has cancelled the body, the end-of-test cleanup and the close still run as for any test
+     * (a background task's clean-up that awaits runs), and the interrupt alone is reported: it did not count as a
+     * close that "did not end within" the timeout, nor cancel the cleanup. The calling thread stays interrupted.
+     */
+    @Test
+    void anInterruptedRunIsCleanedUpAndClosedAsAnyAndReportsTheInterruptAlone() throws Exception {
+        var started = new CountDownLatch(1);
+        var cleanedUp = new AtomicBoolean();
+        var thrown = new AtomicReference<Throwable>();
+        var stillInterrupted = new AtomicBoolean();
+        Thread runner = Thread.ofPlatform().start(() -> {
+            thrown.set(catchThrowable(() -> runTest(() -> {
+                Aio.createTask(() -> {
+                    try {
+                        new org.aio4j.Event().await();
+                    } finally {
+                        Aio.sleep(1); // a clean-up that awaits: only a cleanup run on the loop completes it
+                        cleanedUp.set(true);
+                    }
+                });
+                started.countDown();
+                Aio.toThread(() -> {
+                    new CountDownLatch(1).await();
+                    return null;
+                });
+            })));
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        started.await();
+        runner.interrupt();
+        runner.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(thrown.get().getSuppressed()).isEmpty();
+        assertThat(cleanedUp).isTrue();
+        assertThat(stillInterrupted).isTrue();
+    }
+
     @Test
     void anInterruptedRunWhoseTaskIgnoresTheCancellationStopsAndClosesItsLoop() throws Exception {
         var started = new CountDownLatch(1);
