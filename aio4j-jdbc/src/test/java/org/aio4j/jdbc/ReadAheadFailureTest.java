@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.aio4j.Aio;
 import org.aio4j.ExceptionContext;
 import org.aio4j.Task;
 import org.aio4j.test.AioTesting;
 import org.aio4j.test.TestOptions;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -98,5 +105,98 @@ class ReadAheadFailureTest {
                 .isInstanceOf(CompletionException.class).hasCause(bad)
                 .hasMessageContaining("reading row 7").hasMessageContaining(SQL));
         assertThat(connections.allClosed()).isTrue();
+    }
+
+    static Stream<Long> seeds() {
+        return Stream.of(42L, System.nanoTime());
+    }
+
+    /**
+     * Many cursors whose mapper fails at a random row (or never), read by consumers that stop at a random row, some
+     * cancelled at a random moment. A consumer that is not cancelled gets exactly its rows, in order, then the
+     * failure if it reaches it; a failure is received by its consumer or reported to the exception handler, never
+     * both, never twice, and only a failure the mapper threw; every statement and connection is closed. (A failure
+     * thrown while the close cancelled the read may be neither: the cancel may be what made the read fail.)
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void manyFailingCursorsStoppedOrCancelledAtRandomLoseNoFailureAndReportNoneTwice(long seed) throws Exception {
+        String described = "seed " + seed + " (rerun with this seed to reproduce)";
+        int consumers = 40;
+        Map<Throwable, Integer> thrown = new ConcurrentHashMap<>();
+        Map<Throwable, Integer> received = new IdentityHashMap<>();
+        List<Throwable> reported = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
+        AioTesting.runTest(TestOptions.defaults().withVirtualTime(false), () -> {
+            Aio.getRunningLoop().setExceptionHandler((loop, context) -> reported.add(context.exception()));
+            var random = new Random(seed);
+            List<Task<Void>> tasks = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                int consumer = c;
+                int n = random.nextInt(0, 300);
+                int failAt = random.nextInt(1, 400); // past n: never
+                // often just before the failure, so that it is read ahead of the consumer that stops there
+                int stop = random.nextBoolean() ? random.nextInt(0, 400) : Math.max(0, failAt - random.nextInt(1, 40));
+                int fetch = random.nextInt(1, 40);
+                int buffer = random.nextInt(fetch, 4 * fetch + 1);
+                var failure = new IllegalStateException("consumer " + consumer + ": row " + failAt + " is bad");
+                tasks.add(Aio.createTask(() -> {
+                    var rows = JdbcQuery.<Integer>of(connections, "SELECT X FROM SYSTEM_RANGE(1, ?)", rs -> {
+                        if (rs.getInt(1) == failAt) {
+                            thrown.put(failure, consumer);
+                            throw failure;
+                        }
+                        return rs.getInt(1);
+                    }).parameters(n).fetchSize(fetch).bufferSize(buffer).rows();
+                    int count = 0;
+                    try (rows) {
+                        for (int x : rows) {
+                            if (x != count + 1) {
+                                wrong.add("consumer " + consumer + ": row " + x + " after " + count);
+                            }
+                            if (count == stop) {
+                                break;
+                            }
+                            count++;
+                        }
+                    } catch (IllegalStateException e) {
+                        if (e instanceof CancellationException cancelled) { // one, not a failure
+                            throw cancelled;
+                        }
+                        received.put(e, consumer);
+                        if (e != failure || count != failAt - 1) {
+                            wrong.add("consumer " + consumer + ": " + e + " after " + count + " rows");
+                        }
+                        return null;
+                    }
+                    int expected = Math.min(n, stop);
+                    if (count != expected || failAt <= expected) {
+                        wrong.add("consumer " + consumer + ": " + count + " rows, expected " + expected
+                                + (failAt <= expected ? " then the failure at " + failAt : ""));
+                    }
+                    return null;
+                }));
+            }
+            for (Task<Void> t : tasks) {
+                if (random.nextInt(3) == 0) {
+                    Aio.getRunningLoop().callLater(random.nextInt(0, 50) / 1000.0, t::cancel);
+                }
+            }
+            for (Task<Void> t : tasks) {
+                try {
+                    t.await();
+                } catch (CancellationException cancelled) {
+                    // only what it held matters: checked below
+                }
+            }
+        });
+        assertThat(wrong).as(described).isEmpty();
+        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        for (Throwable r : reported) {
+            assertThat(thrown).as(described).containsKey(r);
+            assertThat(received).as(described).doesNotContainKey(r);
+            assertThat(seen.put(r, true)).as("%s: reported twice: %s", described, r).isNull();
+        }
+        assertThat(connections.allClosed()).as(described).isTrue();
     }
 }
