@@ -19,7 +19,9 @@ import org.aio4j.GeneratorExit;
 
 /**
  * The rows of one execution of a {@link JdbcQuery}, as an async iterator: asyncpg's and aiopg's cursors, iterated
- * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop.
+ * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop. For
+ * rows in lists of {@code n}, as DB-API's {@code fetchmany(n)} or asyncpg's {@code cursor.fetch(n)} give them, iterate
+ * {@code rows().chunked(n)} (see {@link AsyncIterator#chunked}): closing it closes the cursor.
  *
  * <h2>How rows are read</h2>
  * Every blocking JDBC call runs off the loop through {@link EventLoop#runInExecutor}; the task waiting for it
