@@ -25,8 +25,11 @@ import java.util.function.Consumer;
  */
 final class BlockingCursor<R> {
 
-    /** Rows read by one {@link #read}, and how the reading ended. */
-    record Batch<R>(List<R> rows, boolean exhausted, Throwable failure) {
+    /**
+     * Rows read by one {@link #read}, and how the reading ended: {@code cancelled} if the cursor had been cancelled when
+     * the failure was caught, so that the failure may be the cancel's own doing rather than one to report.
+     */
+    record Batch<R>(List<R> rows, boolean exhausted, Throwable failure, boolean cancelled) {
     }
 
     private final JdbcQuery<R> query;
@@ -164,7 +167,8 @@ final class BlockingCursor<R> {
      */
     Batch<R> read(int max) {
         if (!begin()) {
-            return new Batch<>(List.of(), true, new CancellationException("JdbcCursor given up before it read"));
+            return new Batch<>(List.of(), true, new CancellationException("JdbcCursor given up before it read"),
+                    true);
         }
         try {
             return readNow(max);
@@ -180,13 +184,13 @@ final class BlockingCursor<R> {
         try {
             while (rows.size() < max) {
                 if (!resultSet.next()) {
-                    return new Batch<>(rows, true, null);
+                    return new Batch<>(rows, true, null, false);
                 }
                 rows.add(mapper.map(resultSet));
             }
-            return new Batch<>(rows, false, null);
+            return new Batch<>(rows, false, null, false);
         } catch (Exception | Error e) {
-            return new Batch<>(rows, true, e);
+            return new Batch<>(rows, true, e, isCancelled());
         }
     }
 
@@ -237,6 +241,11 @@ final class BlockingCursor<R> {
         }
         closeAfterCall = report;
         return true;
+    }
+
+    /** Whether {@link #cancel} was called. Safe from any thread. */
+    private synchronized boolean isCancelled() {
+        return cancelled;
     }
 
     /** Whether the call running now waits in {@link ConnectionFactory#connect()}. Safe from any thread. */

@@ -19,7 +19,9 @@ import org.aio4j.GeneratorExit;
 
 /**
  * The rows of one execution of a {@link JdbcQuery}, as an async iterator: asyncpg's and aiopg's cursors, iterated
- * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop.
+ * with {@code async for}. Obtained from {@link JdbcQuery#rows()}; iterate it in a task with a {@code for} loop. For
+ * rows in lists of {@code n}, as DB-API's {@code fetchmany(n)} or asyncpg's {@code cursor.fetch(n)} give them, iterate
+ * {@code rows().chunked(n)} (see {@link AsyncIterator#chunked}): closing it closes the cursor.
  *
  * <h2>How rows are read</h2>
  * Every blocking JDBC call runs off the loop through {@link EventLoop#runInExecutor}; the task waiting for it
@@ -49,7 +51,11 @@ import org.aio4j.GeneratorExit;
  * the query (unchecked exceptions of the mapper as they are): a failure of {@link ConnectionFactory#connect()}, such
  * as a pool's timeout, reads {@code connecting failed, query: ...}. So does the executor's refusal to run the next
  * read, a {@link java.util.concurrent.RejectedExecutionException}, after the rows read before it. Then the cursor is
- * closed.
+ * closed. A failure read ahead of the consumer (by the batch read while it worked on the rows before it) is not
+ * dropped if the consumer never reaches it, because it closed the cursor or was cancelled first: it goes to the loop's
+ * exception handler, named as at its row, as a failure read ahead by {@link AsyncIterator#buffer buffer} does, and
+ * {@code aclose()} does not throw it. A read that fails once the close has cancelled its statement fails because of
+ * that cancel: it is not reported.
  *
  * <h2>Closing and cancellation</h2>
  * The cursor is an {@link AsyncGenerator}'s consumer side, so it is closed when the consumer stops early and closes
@@ -151,6 +157,8 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
     private final ArrayDeque<Object> ready = new ArrayDeque<>();
     /** The JDBC call running now (connecting, executing or reading), or null. */
     private Future<?> inFlight;
+    /** The read started and not yet taken in (it may be over: read ahead while the consumer works), or null. */
+    private Future<BlockingCursor.Batch<R>> reading;
     /** How many calls (connecting, executing, reading) were submitted to an executor. */
     private int callsSubmitted;
     /** Whether the clean-up left the close to a call still running, or to a thread of its own. */
@@ -235,7 +243,6 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             } catch (Exception e) {
                 throw asException(named(e, "executing"));
             }
-            Future<BlockingCursor.Batch<R>> reading = null;
             for (;;) {
                 if (reading == null && !readAll && ready.size() + batchSize <= query.bufferSize()) {
                     reading = startReading(loop);
@@ -247,7 +254,9 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                     rowsDelivered++;
                     out.emit(takeRow());
                 } else if (readFailure != null) {
-                    throw asException(named(readFailure, "reading row " + (rowsRead + 1)));
+                    Throwable failure = readFailure;
+                    readFailure = null; // received: the consumer gets it now
+                    throw asException(named(failure, "reading row " + (rowsRead + 1)));
                 } else {
                     return;
                 }
@@ -257,7 +266,12 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
             throw e;
         } finally {
             ready.clear(); // rows read ahead, never to be delivered: a cursor kept after its close must not hold them
-            Throwable raise = release(loop, primary);
+            Throwable raise;
+            try {
+                raise = release(loop, primary);
+            } finally {
+                reading = null; // nor the batch read ahead and not taken in
+            }
             if (raise != null) {
                 throw asException(raise);
             }
@@ -349,9 +363,11 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         RuntimeException interrupted;
         Throwable cancelFailure;
         Throwable closeFailure = null;
+        Throwable unreceived;
         try (CancelShield shield = CancelShield.enter()) {
             try {
                 cancelFailure = cancelRunningCall(loop);
+                unreceived = unreceivedReadFailure();
                 if (!givenUp) {
                     closeFailure = settle(closing(loop, primary == null));
                 }
@@ -360,6 +376,17 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
                 throw loopClosing;
             }
             interrupted = shield.takeInterruption();
+        }
+        if (unreceived != null) {
+            if (primary == null || primary instanceof CancellationException) {
+                // The consumer closed the cursor, or was cancelled, before it reached the failure: as an operator
+                // that read a failure ahead (buffer, chunked, ...), report it; aclose() does not throw it.
+                loop.callExceptionHandler(new ExceptionContext("JdbcCursor: exception was never retrieved: it was"
+                        + " read ahead of the consumer, which closed the cursor (or was cancelled) before reaching it,"
+                        + " query: " + query.sql(), unreceived, null, null));
+            } else {
+                attach(primary, unreceived);
+            }
         }
         if (primary == null || primary instanceof GeneratorExit) {
             // Ended normally or closed by the consumer. An interruption that came during the clean-up is the outcome,
@@ -381,6 +408,26 @@ public final class JdbcCursor<R> implements AsyncIterator<R> {
         // fails while a cancellation is pending ends failed too).
         attach(primary, cancelFailure, closeFailure, interrupted);
         return null;
+    }
+
+    /**
+     * A failure of reading that the consumer has not received, named as at its row, or null: the one held behind the
+     * rows read before it, or the one that ended the read ahead not yet taken in, if that read ended by itself. A read
+     * that failed once the clean-up had cancelled the statement failed because of the cancel, as expected: not this.
+     */
+    private Throwable unreceivedReadFailure() {
+        if (readFailure != null) {
+            return named(readFailure, "reading row " + (rowsRead + 1));
+        }
+        Future<BlockingCursor.Batch<R>> r = reading;
+        if (r == null || !r.isDone() || r.isCancelled() || r.exception() != null) {
+            return null;
+        }
+        BlockingCursor.Batch<R> batch = r.result();
+        if (batch.failure() == null || batch.cancelled()) {
+            return null;
+        }
+        return named(batch.failure(), "reading row " + (rowsRead + batch.rows().size() + 1));
     }
 
     /**
