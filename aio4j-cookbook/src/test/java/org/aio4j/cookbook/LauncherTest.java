@@ -79,6 +79,70 @@ class LauncherTest {
     }
 
     /**
+     * A first {@code ./aio4j recipe} builds for minutes (2m45s on this shared machine) and said only "building (first
+     * run or sources changed)...": Maven ran with {@code -q}, so nothing moved until the recipe ran or the build failed,
+     * and it built every module, the benchmarks (a quarter of the build) and others no recipe uses included. It now
+     * builds the cookbook and what it depends on, and names each module as Maven starts it. The launcher is copied
+     * next to a stand-in for the Maven wrapper that records its arguments and prints what Maven prints.
+     */
+    @Test
+    void theFirstBuildOfARecipeNamesEachModuleAndBuildsOnlyWhatTheCookbookUses(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Files.writeString(dir.resolve("mvnw"), """
+                #!/bin/sh
+                echo "$@" > mvnw.args
+                echo '[INFO] Scanning for projects...'
+                echo '[INFO] ---------------------< org.aio4j:aio4j-core >----------------------'
+                echo '[INFO] Building aio4j core 0.1.0-SNAPSHOT                                 [2/6]'
+                echo '[INFO] Building jar: /somewhere/aio4j-core/target/aio4j-core-0.1.0-SNAPSHOT.jar'
+                echo '[INFO] Building aio4j cookbook 0.1.0-SNAPSHOT                             [6/6]'
+                mkdir -p aio4j-cookbook/target
+                """);
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        Result r = launch(script, "recipe", "list"); // no classes to run here: only the build is looked at
+        assertThat(Files.readString(dir.resolve("mvnw.args")).strip().split(" "))
+                .containsSubsequence("-pl", "aio4j-cookbook", "-am").contains("package", "-DskipTests")
+                .doesNotContain("-q");
+        assertThat(r.err()).startsWith("aio4j: building (first run or sources changed)...\n"
+                + "aio4j: building aio4j core [2/6]\n"
+                + "aio4j: building aio4j cookbook [6/6]\n");
+        assertThat(r.out()).doesNotContain("[INFO]");
+    }
+
+    /**
+     * A failed build said only "the build failed" and where the warnings might be found, since {@code -q} hid them:
+     * the messages that say what failed (Maven's errors, javac's warnings when {@code -Werror} fails the build) are
+     * shown, Maven's other lines are not, and the whole output is kept in a file that is named.
+     */
+    @Test
+    void aFailedBuildShowsMavensErrorsAndWarningsAndKeepsItsWholeOutput(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Files.writeString(dir.resolve("mvnw"), """
+                #!/bin/sh
+                echo '[INFO] Building aio4j core 0.1.0-SNAPSHOT                                 [2/9]'
+                echo '[INFO] Compiling 90 source files with javac [debug release 25] to target/classes'
+                echo '[WARNING] /src/Foo.java:[3,8] no comment'
+                echo '[ERROR] warnings found and -Werror specified'
+                exit 1
+                """);
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        Result r = launch(script, "build");
+        assertThat(r.status()).isEqualTo(1);
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines).startsWith("aio4j: building aio4j core [2/9]", "aio4j: the build failed:",
+                "[WARNING] /src/Foo.java:[3,8] no comment", "[ERROR] warnings found and -Werror specified");
+        assertThat(lines).hasSize(5).last().asString().startsWith("aio4j: Maven's whole output is in ");
+        Path log = Path.of(lines.getLast().substring("aio4j: Maven's whole output is in ".length()));
+        try {
+            assertThat(Files.readString(log)).contains("[INFO] Compiling 90 source files");
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /**
      * With no JDK 25 to be found, the launcher says what it did find: a Java 25 runtime without javac (a JRE, as in
      * Debian's {@code openjdk-25-jre-headless} or a {@code -jre} Docker image) was not named, and a JAVA_HOME of such
      * a runtime was said to be "Java 25" right after "found none"; a Java 8 JAVA_HOME was said to be "Java 1" (its
