@@ -111,6 +111,32 @@ class LauncherTest {
     }
 
     /**
+     * {@code ./aio4j}, {@code ./aio4j help}, {@code -h} or {@code --help}, a newcomer's first command, built every
+     * module before it printed its usage (minutes on a fresh clone, and nothing at all if the build failed). The usage
+     * is printed as the cookbook prints it, with nothing built: here in a copy of the launcher beside the usage file
+     * alone, with a Maven wrapper that fails, and no jar.
+     */
+    @Test
+    void helpIsPrintedWithoutBuildingAnything(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Path usage = Path.of("aio4j-cookbook/src/main/resources/org/aio4j/cookbook/usage.txt");
+        Files.createDirectories(dir.resolve(usage).getParent());
+        Files.copy(root.resolve(usage), dir.resolve(usage));
+        Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho built > built\nexit 1\n");
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        for (List<String> args : List.of(List.<String>of(), List.of("help"), List.of("-h"), List.of("--help"),
+                List.of("help", "recipe"), List.of("recipe", "--help"), List.of("recipe", "basic", "-h"),
+                List.of("-h", "recipe", "basic"))) {
+            Result r = launch(script, args.toArray(String[]::new));
+            assertThat(r.status()).as("%s", args).isZero();
+            assertThat(r.err()).as("%s", args).isEmpty();
+            assertThat(r.out()).as("%s", args).isEqualTo(Main.usage() + "\n");
+        }
+        assertThat(dir.resolve("built")).as("Maven's run").doesNotExist();
+    }
+
+    /**
      * A failed build said only "the build failed" and where the warnings might be found, since {@code -q} hid them:
      * the messages that say what failed (Maven's errors, javac's warnings when {@code -Werror} fails the build) are
      * shown, Maven's other lines are not, and the whole output is kept in a file that is named.
