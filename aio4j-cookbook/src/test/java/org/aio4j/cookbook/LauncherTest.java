@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -165,6 +166,30 @@ class LauncherTest {
         Path log = Path.of(lines.getLast().substring("aio4j: Maven's whole output is in ".length()));
         assertThat(log.getParent()).isEqualTo(dir); // $TMPDIR
         assertThat(Files.readString(log)).contains("[INFO] Compiling 90 source files");
+    }
+
+    /**
+     * A build that Ctrl-C or a SIGTERM stops stops the launcher too (the signal goes to the whole process group): the
+     * file that keeps Maven's output, for a build that fails, was left behind, one per stopped build. The stand-in
+     * for the Maven wrapper sends the signal to the launcher, its parent, as the terminal would, and exits as Maven
+     * does.
+     */
+    @Test
+    void aBuildStoppedByASignalLeavesNoFileBehind(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        for (String signal : List.of("INT", "TERM")) {
+            int status = signal.equals("INT") ? 130 : 143;
+            Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho '[INFO] Scanning for projects...'\nkill -"
+                    + signal + " $PPID\nexit " + status + "\n");
+            dir.resolve("mvnw").toFile().setExecutable(true);
+            Result r = launch(script, "build");
+            assertThat(r.status()).as(signal).isEqualTo(status);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as(signal)
+                        .containsExactlyInAnyOrder("aio4j", "mvnw");
+            }
+        }
     }
 
     /**
