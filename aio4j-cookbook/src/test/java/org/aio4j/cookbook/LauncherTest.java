@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the launcher answers itself, without building or testing anything: {@code ./aio4j build} and
- * {@code ./aio4j test} asked for help, and a command line that starts with an option (the rest of the launcher runs
- * {@link Main}, which {@link MainTest} tests).
+ * What the launcher does itself: the help it prints without building anything, a command line that starts with an
+ * option, finding a JDK, and how it builds (run against a stand-in for the Maven wrapper, in a copy of the launcher);
+ * the rest of the launcher runs {@link Main}, which {@link MainTest} tests.
  * The script runs with {@code JAVA_HOME} set to this JVM, so it finds its JDK at once.
  */
 class LauncherTest {
