@@ -1,7 +1,10 @@
 package org.aio4j.cookbook;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -419,19 +422,19 @@ public final class Main {
         }
     }
 
+    /**
+     * The usage, from {@code usage.txt} beside this class, which the launcher prints itself for {@code ./aio4j help}
+     * so that asking for it builds nothing.
+     */
     static String usage() {
-        return """
-                usage: ./aio4j recipe list
-                       ./aio4j recipe NAME|all [--scale F] [--virtual-time] [--timeline FILE]
-                         --scale F        multiply the seed's sleeps by F (default 1)
-                         --virtual-time   run on a virtual clock: sleeps take no real time
-                         --timeline FILE  write a Chrome trace of the loop (open in ui.perfetto.dev);
-                                          with 'all', one file per recipe (FILE-NAME.json)
-                the launcher also has:
-                       ./aio4j test [maven args]      the whole test suite
-                       ./aio4j build [maven args]     build without running the tests
-                       ./aio4j bench [--quick] [...]  the benchmarks (./aio4j bench jmh [jmh args]: the JMH ones)
-                       ./aio4j help COMMAND           what COMMAND takes (as COMMAND --help)""";
+        try (InputStream in = Main.class.getResourceAsStream("usage.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("usage.txt missing beside " + Main.class.getName());
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A timeline file that could not be written; its message says which and why, in one line. */

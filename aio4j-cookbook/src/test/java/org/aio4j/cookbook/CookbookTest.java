@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -32,6 +33,22 @@ class CookbookTest {
             recipe.run(options, out);
         }
         return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    /**
+     * {@code ./aio4j recipe all} prints CPython's whole output, each section under its header, in its order: the tests
+     * below check each recipe against its own section, and none checked that every section of the seed has a recipe
+     * (the cookbook could lose one and stay green).
+     */
+    @Test
+    void recipeAllPrintsTheWholeReferenceOutput() throws Exception {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int status = Main.run(new String[] {"recipe", "all", "--virtual-time"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(status).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactlyElementsOf(ReferenceOutput.lines());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -9,13 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the launcher answers itself, without building or testing anything: {@code ./aio4j build} and
- * {@code ./aio4j test} asked for help, and a command line that starts with an option (the rest of the launcher runs
- * {@link Main}, which {@link MainTest} tests).
+ * What the launcher does itself: the help it prints without building anything, a command line that starts with an
+ * option, finding a JDK, and how it builds (run against a stand-in for the Maven wrapper, in a copy of the launcher);
+ * the rest of the launcher runs {@link Main}, which {@link MainTest} tests.
  * The script runs with {@code JAVA_HOME} set to this JVM, so it finds its JDK at once.
  */
 class LauncherTest {
@@ -25,12 +26,14 @@ class LauncherTest {
 
     private static Result launch(String... args) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent(); // tests run in the module's directory
-        return launch(root.resolve("aio4j"), args);
+        return launch(root.resolve("aio4j"), Map.of("JAVA_HOME", System.getProperty("java.home")), args);
     }
 
     /** Runs the launcher {@code script} (a copy of ./aio4j, in a directory set up by the test) with {@code args}. */
     private static Result launch(Path script, String... args) throws IOException, InterruptedException {
-        return launch(script, Map.of("JAVA_HOME", System.getProperty("java.home")), args);
+        // TMPDIR: where a failed build keeps Maven's output; the copy's directory, which the test deletes
+        return launch(script, Map.of("JAVA_HOME", System.getProperty("java.home"), "TMPDIR",
+                script.getParent().toString()), args);
     }
 
     /** As {@link #launch(Path, String...)}, with {@code environment} set. */
@@ -76,6 +79,117 @@ class LauncherTest {
         Result failed = launch(script, "build");
         assertThat(failed.status()).isEqualTo(1);
         assertThat(failed.err()).startsWith("aio4j: the build failed");
+    }
+
+    /**
+     * A first {@code ./aio4j recipe} builds for minutes (2m45s on this shared machine) and said only "building (first
+     * run or sources changed)...": Maven ran with {@code -q}, so nothing moved until the recipe ran or the build failed,
+     * and it built every module, the benchmarks (a quarter of the build) and others no recipe uses included. It now
+     * builds the cookbook and what it depends on, and names each module as Maven starts it. The launcher is copied
+     * next to a stand-in for the Maven wrapper that records its arguments and prints what Maven prints.
+     */
+    @Test
+    void theFirstBuildOfARecipeNamesEachModuleAndBuildsOnlyWhatTheCookbookUses(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Files.writeString(dir.resolve("mvnw"), """
+                #!/bin/sh
+                echo "$@" > mvnw.args
+                echo '[INFO] Scanning for projects...'
+                echo '[INFO] ---------------------< org.aio4j:aio4j-core >----------------------'
+                echo '[INFO] Building aio4j core 0.1.0-SNAPSHOT                                 [2/6]'
+                echo '[INFO] Building jar: /somewhere/aio4j-core/target/aio4j-core-0.1.0-SNAPSHOT.jar'
+                echo '[INFO] Building aio4j cookbook 0.1.0-SNAPSHOT                             [6/6]'
+                mkdir -p aio4j-cookbook/target
+                """);
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        Result r = launch(script, "recipe", "list"); // no classes to run here: only the build is looked at
+        assertThat(Files.readString(dir.resolve("mvnw.args")).strip().split(" "))
+                .containsSubsequence("-pl", "aio4j-cookbook", "-am").contains("package", "-DskipTests")
+                .doesNotContain("-q");
+        assertThat(r.err()).startsWith("aio4j: building (first run or sources changed)...\n"
+                + "aio4j: building aio4j core [2/6]\n"
+                + "aio4j: building aio4j cookbook [6/6]\n");
+        assertThat(r.out()).doesNotContain("[INFO]");
+    }
+
+    /**
+     * {@code ./aio4j}, {@code ./aio4j help}, {@code -h} or {@code --help}, a newcomer's first command, built every
+     * module before it printed its usage (minutes on a fresh clone, and nothing at all if the build failed). The usage
+     * is printed as the cookbook prints it, with nothing built: here in a copy of the launcher beside the usage file
+     * alone, with a Maven wrapper that fails, and no jar.
+     */
+    @Test
+    void helpIsPrintedWithoutBuildingAnything(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Path usage = Path.of("aio4j-cookbook/src/main/resources/org/aio4j/cookbook/usage.txt");
+        Files.createDirectories(dir.resolve(usage).getParent());
+        Files.copy(root.resolve(usage), dir.resolve(usage));
+        Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho built > built\nexit 1\n");
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        for (List<String> args : List.of(List.<String>of(), List.of("help"), List.of("-h"), List.of("--help"),
+                List.of("help", "recipe"), List.of("recipe", "--help"), List.of("recipe", "basic", "-h"),
+                List.of("-h", "recipe", "basic"))) {
+            Result r = launch(script, args.toArray(String[]::new));
+            assertThat(r.status()).as("%s", args).isZero();
+            assertThat(r.err()).as("%s", args).isEmpty();
+            assertThat(r.out()).as("%s", args).isEqualTo(Main.usage() + "\n");
+        }
+        assertThat(dir.resolve("built")).as("Maven's run").doesNotExist();
+    }
+
+    /**
+     * A failed build said only "the build failed" and where the warnings might be found, since {@code -q} hid them:
+     * the messages that say what failed (Maven's errors, javac's warnings when {@code -Werror} fails the build) are
+     * shown, Maven's other lines are not, and the whole output is kept in a file that is named.
+     */
+    @Test
+    void aFailedBuildShowsMavensErrorsAndWarningsAndKeepsItsWholeOutput(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Files.writeString(dir.resolve("mvnw"), """
+                #!/bin/sh
+                echo '[INFO] Building aio4j core 0.1.0-SNAPSHOT                                 [2/9]'
+                echo '[INFO] Compiling 90 source files with javac [debug release 25] to target/classes'
+                echo '[WARNING] /src/Foo.java:[3,8] no comment'
+                echo '[ERROR] warnings found and -Werror specified'
+                exit 1
+                """);
+        dir.resolve("mvnw").toFile().setExecutable(true);
+        Result r = launch(script, "build");
+        assertThat(r.status()).isEqualTo(1);
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines).startsWith("aio4j: building aio4j core [2/9]", "aio4j: the build failed:",
+                "[WARNING] /src/Foo.java:[3,8] no comment", "[ERROR] warnings found and -Werror specified");
+        assertThat(lines).hasSize(5).last().asString().startsWith("aio4j: Maven's whole output is in ");
+        Path log = Path.of(lines.getLast().substring("aio4j: Maven's whole output is in ".length()));
+        assertThat(log.getParent()).isEqualTo(dir); // $TMPDIR
+        assertThat(Files.readString(log)).contains("[INFO] Compiling 90 source files");
+    }
+
+    /**
+     * A build that Ctrl-C or a SIGTERM stops stops the launcher too (the signal goes to the whole process group): the
+     * file that keeps Maven's output, for a build that fails, was left behind, one per stopped build. The stand-in
+     * for the Maven wrapper sends the signal to the launcher, its parent, as the terminal would, and exits as Maven
+     * does.
+     */
+    @Test
+    void aBuildStoppedByASignalLeavesNoFileBehind(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        for (String signal : List.of("INT", "TERM")) {
+            int status = signal.equals("INT") ? 130 : 143;
+            Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho '[INFO] Scanning for projects...'\nkill -"
+                    + signal + " $PPID\nexit " + status + "\n");
+            dir.resolve("mvnw").toFile().setExecutable(true);
+            Result r = launch(script, "build");
+            assertThat(r.status()).as(signal).isEqualTo(status);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as(signal)
+                        .containsExactlyInAnyOrder("aio4j", "mvnw");
+            }
+        }
     }
 
     /**

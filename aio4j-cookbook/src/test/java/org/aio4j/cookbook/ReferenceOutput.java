@@ -14,22 +14,27 @@ final class ReferenceOutput {
     private ReferenceOutput() {
     }
 
-    static Map<String, List<String>> sections() throws IOException {
+    /** Every line of the output, the sections' headers ({@code == basic}) included. */
+    static List<String> lines() throws IOException {
         try (InputStream in = ReferenceOutput.class.getResourceAsStream("/seed_recipes.expected.txt")) {
             if (in == null) {
                 throw new IllegalStateException("seed_recipes.expected.txt missing from test resources");
             }
-            var sections = new LinkedHashMap<String, List<String>>();
-            List<String> current = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("== ")) {
-                    current = new ArrayList<>();
-                    sections.put(line.substring(3), current);
-                } else if (current != null && !line.isEmpty()) {
-                    current.add(line);
-                }
-            }
-            return sections;
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
+    }
+
+    static Map<String, List<String>> sections() throws IOException {
+        var sections = new LinkedHashMap<String, List<String>>();
+        List<String> current = null;
+        for (String line : lines()) {
+            if (line.startsWith("== ")) {
+                current = new ArrayList<>();
+                sections.put(line.substring(3), current);
+            } else if (current != null && !line.isEmpty()) {
+                current.add(line);
+            }
+        }
+        return sections;
     }
 }
