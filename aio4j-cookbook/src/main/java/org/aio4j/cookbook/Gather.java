@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.function.Consumer;
 import org.aio4j.Aio;
-import org.aio4j.Coroutine;
+import org.aio4j.Task;
 
 /**
  * Recipe 4, "parallel, fixed length, ordered results": {@code gather} runs the three jobs at once. The hooks fire in
@@ -26,11 +26,11 @@ public final class Gather implements Recipe {
     public void run(Options options, PrintStream out) throws Exception {
         Aio.run(options.loops(), () -> {
             Consumer<String> notify = order -> out.println(order + " has just finished.");
-            @SuppressWarnings("unchecked")
-            Coroutine<String>[] cors = Sleeping.SECONDS.stream()
-                    .map(job -> (Coroutine<String>) () -> Sleeping.sleeping(job, options, notify))
-                    .toArray(Coroutine[]::new);
-            List<String> results = Aio.gather(cors).await();
+            // gather(*[sleeping(j) for j in jobs]) wraps each coroutine in a task, in order: createTask does it here.
+            List<Task<String>> tasks = Sleeping.SECONDS.stream()
+                    .map(job -> Aio.createTask(() -> Sleeping.sleeping(job, options, notify)))
+                    .toList();
+            List<String> results = Aio.gather(tasks).await();
             for (String r : results) {
                 out.println("asyncio.gather result: " + r);
             }
