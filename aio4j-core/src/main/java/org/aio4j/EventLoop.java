@@ -145,7 +145,7 @@ public final class EventLoop implements AutoCloseable {
     private final LoopCarrier carrier;
     private final ThreadFactory taskThreads;
     private volatile boolean debug;
-    private long slowCallbackNanos = 100_000_000L;
+    private volatile long slowCallbackNanos = 100_000_000L;
     private ExceptionHandler exceptionHandler;
     private Executor defaultExecutor;
     /** shutdownDefaultExecutor() was called and no executor was set since: runInExecutor(null) is refused. */
@@ -1717,12 +1717,39 @@ public final class EventLoop implements AutoCloseable {
      * @throws NullPointerException if {@code duration} is null
      */
     public void setSlowCallbackDuration(Duration duration) {
-        long nanos = toNanos(duration, "slow callback duration");
+        setSlowCallbackNanos(toNanos(duration, "slow callback duration"));
+    }
+
+    /**
+     * As {@link #setSlowCallbackDuration(Duration)} with the duration in seconds, as asyncio takes it:
+     * {@code loop.slow_callback_duration = 0.25} is {@code loop.setSlowCallbackDuration(0.25)}.
+     * {@link Double#POSITIVE_INFINITY} means no step is ever reported as slow.
+     *
+     * @param seconds the longest a callback or task step may hold the loop unreported, in seconds
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     */
+    public void setSlowCallbackDuration(double seconds) {
+        setSlowCallbackNanos(toNanos(seconds, "slow callback duration"));
+    }
+
+    private void setSlowCallbackNanos(long nanos) {
         this.slowCallbackNanos = nanos;
         Watchdog w = watchdog;
         if (w != null) {
             w.setThreshold(nanos);
         }
+    }
+
+    /**
+     * How long a callback or step may hold the loop before debug mode reports it: reading asyncio's
+     * {@code slow_callback_duration}. 100 ms unless {@link #setSlowCallbackDuration(Duration)} set another; a
+     * duration too long for a {@code long} of nanoseconds (infinity in seconds) reads as {@code Long.MAX_VALUE}
+     * nanoseconds, some 292 years.
+     *
+     * @return the longest a callback or task step may hold the loop unreported
+     */
+    public Duration getSlowCallbackDuration() {
+        return Duration.ofNanos(slowCallbackNanos);
     }
 
     @Override
