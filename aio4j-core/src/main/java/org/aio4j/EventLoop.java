@@ -1474,7 +1474,25 @@ public final class EventLoop implements AutoCloseable {
      * @throws InterruptedException     if the calling thread is interrupted while it waits
      */
     public boolean shutdownDefaultExecutor(Duration timeout) throws InterruptedException {
-        long timeoutNanos = toNanos(timeout, "timeout"); // a timeout too long for a long of nanoseconds is no limit
+        return shutDownDefaultExecutorWithin(toNanos(timeout, "timeout")); // too long for a long of nanoseconds: no limit
+    }
+
+    /**
+     * As {@link #shutdownDefaultExecutor(Duration)} with the timeout in seconds, as asyncio takes it:
+     * {@code await loop.shutdown_default_executor(30.0)} is {@code loop.shutdownDefaultExecutor(30.0)}.
+     * {@link Double#POSITIVE_INFINITY} (asyncio's default {@code None}) waits without a limit.
+     *
+     * @param seconds the longest to wait for the executor's calls to end, in seconds
+     * @return whether the executor terminated in time (true if there was none)
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    if the loop is running
+     * @throws InterruptedException     if the calling thread is interrupted while it waits
+     */
+    public boolean shutdownDefaultExecutor(double seconds) throws InterruptedException {
+        return shutDownDefaultExecutorWithin(toNanos(seconds, "timeout"));
+    }
+
+    private boolean shutDownDefaultExecutorWithin(long timeoutNanos) throws InterruptedException {
         if (lifecycle == RUNNING) {
             throw new IllegalStateException("shutdownDefaultExecutor must be called while the loop is not running");
         }
