@@ -1474,7 +1474,8 @@ public final class EventLoop implements AutoCloseable {
      * @throws InterruptedException     if the calling thread is interrupted while it waits
      */
     public boolean shutdownDefaultExecutor(Duration timeout) throws InterruptedException {
-        return shutDownDefaultExecutorWithin(toNanos(timeout, "timeout")); // too long for a long of nanoseconds: no limit
+        // a timeout too long for a long of nanoseconds is no limit
+        return shutDownDefaultExecutorWithin(toNanos(timeout, "timeout"));
     }
 
     /**

@@ -120,7 +120,8 @@ class SecondsOverloadsTest {
                     .hasMessageContaining("slow callback duration").hasMessageContaining("-0.5");
             assertThatThrownBy(() -> loop.setSlowCallbackDuration(Double.NaN))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
-            assertThat(loop.getSlowCallbackDuration()).as("unchanged by a refused value").isEqualTo(Duration.ofMillis(50));
+            assertThat(loop.getSlowCallbackDuration()).as("unchanged by a refused value")
+                    .isEqualTo(Duration.ofMillis(50));
             loop.setSlowCallbackDuration(Double.POSITIVE_INFINITY);
             assertThat(loop.getSlowCallbackDuration()).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
         }
