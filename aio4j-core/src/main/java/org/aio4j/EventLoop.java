@@ -145,7 +145,7 @@ public final class EventLoop implements AutoCloseable {
     private final LoopCarrier carrier;
     private final ThreadFactory taskThreads;
     private volatile boolean debug;
-    private long slowCallbackNanos = 100_000_000L;
+    private volatile long slowCallbackNanos = 100_000_000L;
     private ExceptionHandler exceptionHandler;
     private Executor defaultExecutor;
     /** shutdownDefaultExecutor() was called and no executor was set since: runInExecutor(null) is refused. */
@@ -1474,7 +1474,26 @@ public final class EventLoop implements AutoCloseable {
      * @throws InterruptedException     if the calling thread is interrupted while it waits
      */
     public boolean shutdownDefaultExecutor(Duration timeout) throws InterruptedException {
-        long timeoutNanos = toNanos(timeout, "timeout"); // a timeout too long for a long of nanoseconds is no limit
+        // a timeout too long for a long of nanoseconds is no limit
+        return shutDownDefaultExecutorWithin(toNanos(timeout, "timeout"));
+    }
+
+    /**
+     * As {@link #shutdownDefaultExecutor(Duration)} with the timeout in seconds, as asyncio takes it:
+     * {@code await loop.shutdown_default_executor(30.0)} is {@code loop.shutdownDefaultExecutor(30.0)}.
+     * {@link Double#POSITIVE_INFINITY} (asyncio's default {@code None}) waits without a limit.
+     *
+     * @param seconds the longest to wait for the executor's calls to end, in seconds
+     * @return whether the executor terminated in time (true if there was none)
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     * @throws IllegalStateException    if the loop is running
+     * @throws InterruptedException     if the calling thread is interrupted while it waits
+     */
+    public boolean shutdownDefaultExecutor(double seconds) throws InterruptedException {
+        return shutDownDefaultExecutorWithin(toNanos(seconds, "timeout"));
+    }
+
+    private boolean shutDownDefaultExecutorWithin(long timeoutNanos) throws InterruptedException {
         if (lifecycle == RUNNING) {
             throw new IllegalStateException("shutdownDefaultExecutor must be called while the loop is not running");
         }
@@ -1717,12 +1736,39 @@ public final class EventLoop implements AutoCloseable {
      * @throws NullPointerException if {@code duration} is null
      */
     public void setSlowCallbackDuration(Duration duration) {
-        long nanos = toNanos(duration, "slow callback duration");
+        setSlowCallbackNanos(toNanos(duration, "slow callback duration"));
+    }
+
+    /**
+     * As {@link #setSlowCallbackDuration(Duration)} with the duration in seconds, as asyncio takes it:
+     * {@code loop.slow_callback_duration = 0.25} is {@code loop.setSlowCallbackDuration(0.25)}.
+     * {@link Double#POSITIVE_INFINITY} means no step is ever reported as slow.
+     *
+     * @param seconds the longest a callback or task step may hold the loop unreported, in seconds
+     * @throws IllegalArgumentException if {@code seconds} is negative or NaN
+     */
+    public void setSlowCallbackDuration(double seconds) {
+        setSlowCallbackNanos(toNanos(seconds, "slow callback duration"));
+    }
+
+    private void setSlowCallbackNanos(long nanos) {
         this.slowCallbackNanos = nanos;
         Watchdog w = watchdog;
         if (w != null) {
             w.setThreshold(nanos);
         }
+    }
+
+    /**
+     * How long a callback or step may hold the loop before debug mode reports it: reading asyncio's
+     * {@code slow_callback_duration}. 100 ms unless {@link #setSlowCallbackDuration(Duration)} set another; a
+     * duration too long for a {@code long} of nanoseconds (infinity in seconds) reads as {@code Long.MAX_VALUE}
+     * nanoseconds, some 292 years.
+     *
+     * @return the longest a callback or task step may hold the loop unreported
+     */
+    public Duration getSlowCallbackDuration() {
+        return Duration.ofNanos(slowCallbackNanos);
     }
 
     @Override

@@ -383,9 +383,11 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
      *
      * @param callback the callback to remove, compared with {@code equals}
      * @return the number of registrations removed
+     * @throws NullPointerException  if {@code callback} is null (as {@link #addDoneCallback} refuses it)
      * @throws IllegalStateException if called on a thread that does not hold the running loop
      */
     public final int removeDoneCallback(Consumer<? super Future<T>> callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
         loop.checkThread("Future.removeDoneCallback");
         return removeEntry(callback);
     }

@@ -33,7 +33,8 @@ import javax.net.ssl.SSLSession;
  * bytes move; a connection whose peer takes nothing for 2 s is closed with the rest dropped (a peer reading slower than
  * about 1 MB/s may show no progress that long, as a writer blocked on a full send buffer is woken only once a third of
  * it has drained). {@link #abort()} closes it at once, dropping what is not yet written (asyncio's
- * {@code transport.abort()}).
+ * {@code transport.abort()}). A try-with-resources statement calls {@link #close()} at the end of its block, as it
+ * does for a {@link Server} or a {@link DatagramEndpoint}: {@code try (StreamWriter w = conn.writer()) { ... }}.
  *
  * <p><b>Cancellation.</b> A task cancelled in {@link #drain()} or {@link #waitClosed()} throws
  * {@link CancellationException}; what it wrote stays queued and is written.
@@ -41,7 +42,7 @@ import javax.net.ssl.SSLSession;
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}.
  */
-public final class StreamWriter extends LoopBound {
+public final class StreamWriter extends LoopBound implements AutoCloseable {
 
     private final StreamTransport transport;
     private final WritePump pump;
@@ -324,6 +325,7 @@ public final class StreamWriter extends LoopBound {
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
+    @Override
     public void close() {
         check("close");
         if (closing) {

@@ -372,7 +372,7 @@ public final class Subprocess extends LoopBound {
      *                                       that does not hold the process's loop
      */
     public void sendSignal(String signal) {
-        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(signal, "signal must not be null");
         check("sendSignal");
         String name = Signals.validName(signal);
         switch (name) {

@@ -689,4 +689,26 @@ class EventLoopTest {
             assertThat(ex.isTerminated()).isTrue();
         }
     }
+
+    /**
+     * asyncio's {@code shutdown_default_executor(timeout=30.0)} takes seconds, infinity (as {@code None}) for no
+     * limit: so does the seconds form, refusing a negative or NaN timeout before it shuts anything down.
+     */
+    @Test
+    void shutdownDefaultExecutorTakesItsTimeoutInSecondsToo() throws Exception {
+        try (var loop = new EventLoop()) {
+            ExecutorService ex = Executors.newSingleThreadExecutor();
+            loop.setDefaultExecutor(ex);
+            assertThatThrownBy(() -> loop.shutdownDefaultExecutor(-1.0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("timeout must be a number of seconds >= 0, got -1.0");
+            assertThatThrownBy(() -> loop.shutdownDefaultExecutor(Double.NaN))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+            assertThat(ex.isShutdown()).as("not shut down by a refused call").isFalse();
+            assertThat(loop.shutdownDefaultExecutor(Double.POSITIVE_INFINITY)).isTrue();
+            assertThat(ex.isTerminated()).isTrue();
+        }
+        try (var loop = new EventLoop()) {
+            assertThat(loop.shutdownDefaultExecutor(0.5)).isTrue(); // there was none yet
+        }
+    }
 }

@@ -104,6 +104,9 @@ class FutureTest {
             f.addDoneCallback(x -> seen.add("kept"));
             f.addDoneCallback(cb);
             assertThat(f.removeDoneCallback(cb)).isEqualTo(2);
+            // as addDoneCallback(null) is refused, so is its removal: a null there is a caller's mistake
+            assertThatThrownBy(() -> f.removeDoneCallback(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("callback must not be null");
             f.setResult("r");
             Aio.sleep(0);
             return null;

@@ -3,6 +3,7 @@ package org.aio4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -101,5 +102,28 @@ class SecondsOverloadsTest {
             assertThat(f.isDone()).as("a refused call leaves the future alone").isFalse();
             return null;
         });
+    }
+
+    /**
+     * asyncio's {@code loop.slow_callback_duration} is a float of seconds that can be read back; beside the Duration
+     * form it is set in seconds and read with {@code getSlowCallbackDuration()}, infinity for never reported.
+     */
+    @Test
+    void theSlowCallbackDurationIsSetInSecondsOrAsADurationAndReadBack() throws Exception {
+        try (var loop = new EventLoop()) {
+            assertThat(loop.getSlowCallbackDuration()).isEqualTo(Duration.ofMillis(100)); // asyncio's 0.1
+            loop.setSlowCallbackDuration(0.25);
+            assertThat(loop.getSlowCallbackDuration()).isEqualTo(Duration.ofMillis(250));
+            loop.setSlowCallbackDuration(Duration.ofMillis(50));
+            assertThat(loop.getSlowCallbackDuration()).isEqualTo(Duration.ofMillis(50));
+            assertThatThrownBy(() -> loop.setSlowCallbackDuration(-0.5)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("slow callback duration").hasMessageContaining("-0.5");
+            assertThatThrownBy(() -> loop.setSlowCallbackDuration(Double.NaN))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+            assertThat(loop.getSlowCallbackDuration()).as("unchanged by a refused value")
+                    .isEqualTo(Duration.ofMillis(50));
+            loop.setSlowCallbackDuration(Double.POSITIVE_INFINITY);
+            assertThat(loop.getSlowCallbackDuration()).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+        }
     }
 }

@@ -161,6 +161,31 @@ class StreamsTest {
         });
     }
 
+    /**
+     * A writer is closed by a try-with-resources statement, as a {@link Server} and a {@link DatagramEndpoint} are:
+     * the bytes queued are sent, then the peer reads the end of the stream.
+     */
+    @Test
+    void aWriterClosedByTryWithResourcesSendsWhatIsQueuedThenTheEnd() throws Exception {
+        Aio.run(() -> {
+            Future<byte[]> received = Aio.getRunningLoop().createFuture();
+            ConnectionHandler readAll = (reader, writer) -> {
+                received.setResult(reader.read(-1));
+                writer.close();
+            };
+            try (Server server = Aio.startServer(readAll, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                try (StreamWriter writer = conn.writer()) {
+                    writer.write(b("queued, then closed"));
+                }
+                assertThat(conn.writer().isClosing()).isTrue();
+                assertThat(s(received.await())).isEqualTo("queued, then closed");
+                conn.writer().waitClosed();
+            }
+            return null;
+        });
+    }
+
     @Test
     void aRefusedConnectionThrowsAConnectExceptionNamingTheAddressAndTheCallersLine() throws Exception {
         int port;

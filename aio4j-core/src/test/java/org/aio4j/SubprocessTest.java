@@ -290,7 +290,8 @@ class SubprocessTest {
             assertThatThrownBy(() -> cat.sendSignal("INTERRUPT")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("unknown signal \"INTERRUPT\"");
             assertThatThrownBy(() -> cat.sendSignal("int; rm -rf x")).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> cat.sendSignal(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> cat.sendSignal(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("signal must not be null");
             assertThat(cat.returncode()).isNull();
             cat.sendSignal("TERM");
             assertThat(cat.await()).isEqualTo(128 + 15);
