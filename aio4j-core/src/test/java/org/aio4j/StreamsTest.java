@@ -128,11 +128,7 @@ class StreamsTest {
     void writelinesQueuesEachArrayInOrderAndANullArrayWritesNothing() throws Exception {
         Aio.run(() -> {
             Future<byte[]> received = Aio.getRunningLoop().createFuture();
-            ConnectionHandler readAll = (reader, writer) -> {
-                received.setResult(reader.read(-1));
-                writer.close();
-            };
-            try (Server server = Aio.startServer(readAll, HOST, 0)) {
+            try (Server server = Aio.startServer(readingAllInto(received), HOST, 0)) {
                 var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
                 StreamWriter writer = conn.writer();
                 byte[] first = b("first ");
@@ -169,11 +165,7 @@ class StreamsTest {
     void aWriterClosedByTryWithResourcesSendsWhatIsQueuedThenTheEnd() throws Exception {
         Aio.run(() -> {
             Future<byte[]> received = Aio.getRunningLoop().createFuture();
-            ConnectionHandler readAll = (reader, writer) -> {
-                received.setResult(reader.read(-1));
-                writer.close();
-            };
-            try (Server server = Aio.startServer(readAll, HOST, 0)) {
+            try (Server server = Aio.startServer(readingAllInto(received), HOST, 0)) {
                 var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
                 try (StreamWriter writer = conn.writer()) {
                     writer.write(b("queued, then closed"));
@@ -181,6 +173,24 @@ class StreamsTest {
                 assertThat(conn.writer().isClosing()).isTrue();
                 assertThat(s(received.await())).isEqualTo("queued, then closed");
                 conn.writer().waitClosed();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aConnectionOpenedInTryWithResourcesIsClosedAtItsEndAfterWhatWasQueued() throws Exception {
+        Aio.run(() -> {
+            Future<byte[]> received = Aio.getRunningLoop().createFuture();
+            try (Server server = Aio.startServer(readingAllInto(received), HOST, 0)) {
+                StreamPair kept;
+                try (StreamPair conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort())) {
+                    conn.writer().write(b("sent, then the connection closed"));
+                    kept = conn;
+                }
+                assertThat(kept.writer().isClosing()).isTrue();
+                assertThat(s(received.await())).isEqualTo("sent, then the connection closed");
+                kept.writer().waitClosed();
             }
             return null;
         });
@@ -1234,5 +1244,13 @@ class StreamsTest {
             }
             return null;
         });
+    }
+
+    /** A server's handler that reads each connection to its end into {@code received}, then closes it. */
+    private static ConnectionHandler readingAllInto(Future<byte[]> received) {
+        return (reader, writer) -> {
+            received.setResult(reader.read(-1));
+            writer.close();
+        };
     }
 }
