@@ -178,4 +178,68 @@ class PortingMapTest {
             return null;
         });
     }
+
+    /**
+     * porting.md: a worker that catches {@code Exception} swallows its cancellation, and {@code Aio.run}, which
+     * cancels the tasks left at the end, then fails with a {@code DeadlockException} (the worker waits on an empty
+     * queue) where asyncio's would have returned; letting the cancellation through first ends it.
+     */
+    @Test
+    void catchExceptionSwallowsTheCancellationOfAioRunsEnd() throws Exception {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var q = new Queue<Integer>();
+            Aio.createTask(() -> {
+                while (true) {
+                    try {
+                        q.get();
+                    } catch (Exception e) {
+                        // logged and gone on: the cancellation too
+                    }
+                }
+            }, "worker");
+            Aio.sleep(0);
+            return null;
+        })).isInstanceOf(DeadlockException.class).hasMessageContaining("worker");
+
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<Integer>();
+            Aio.createTask(() -> {
+                while (true) {
+                    try {
+                        q.get();
+                    } catch (java.util.concurrent.CancellationException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        // a failure: logged and gone on
+                    }
+                }
+            }, "worker");
+            Aio.sleep(0);
+            return null;
+        });
+    }
+
+    /**
+     * porting.md: {@code as_completed(fs, timeout=t)} is {@code asCompleted(fs)} inside {@code Aio.timeout(t)}, which
+     * leaves the pending futures running, as asyncio does; {@code Aio.timeout(null)} is refused.
+     */
+    @Test
+    void asCompletedInsideATimeoutLeavesThePendingRunning() throws Exception {
+        TestLoops.runVirtual(() -> {
+            List<Task<Integer>> fs = List.of(Aio.createTask(() -> Aio.sleep(1, 1)), Aio.createTask(() -> Aio.sleep(5, 5)));
+            List<Integer> seen = new ArrayList<>();
+            try (var _ = Aio.timeout(2)) {
+                for (var f : Aio.asCompleted(fs)) {
+                    seen.add(f.await());
+                }
+            } catch (TimeoutCancellationException e) {
+                if (!e.isTimeout()) throw e;
+            }
+            assertThat(seen).containsExactly(1);
+            assertThat(fs.get(1).isDone()).isFalse();
+            assertThat(fs.get(1).await()).isEqualTo(5);
+            assertThatThrownBy(() -> Aio.timeout(null)).isInstanceOf(NullPointerException.class);
+            return null;
+        });
+    }
 }
