@@ -451,4 +451,31 @@ class QueueTest {
         })).isInstanceOf(DeadlockException.class)
                 .hasMessageContaining("consumer waits on Queue[maxsize=0, qsize=0, getters=1, putters=0, unfinished=0]");
     }
+
+    /**
+     * The class Javadoc's example, as written there: every item fetched by {@code join()}, the workers ended by
+     * {@code shutdown(false)}.
+     */
+    @Test
+    void theClassJavadocExampleFetchesEveryItemAndEndsItsWorkers() throws Exception {
+        List<String> urls = List.of("a", "b", "c", "d", "e", "f", "g");
+        List<String> fetched = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            List<Task<Void>> workers = new ArrayList<>();
+            var queue = new Queue<String>();              // unbounded; new Queue<>(100) holds at most 100 items
+            for (String url : urls) queue.putNowait(url);
+            for (int i = 0; i < 4; i++) {
+                workers.add(Aio.createTask(() -> {
+                    for (String url : queue) {              // suspends for each item; ends when the queue shuts down
+                        try { Aio.sleep(1); fetched.add(url); } finally { queue.taskDone(); }
+                    }
+                }));
+            }
+            queue.join();                                 // every item fetched
+            assertThat(fetched).containsExactlyElementsOf(urls);
+            queue.shutdown(false);                        // the workers' loops end
+            Aio.gather(workers).await();
+            return null;
+        });
+    }
 }
