@@ -19,7 +19,8 @@ import org.aio4j.Future;
 
 /**
  * An awaitable HTTP client: aiohttp's {@code ClientSession}. Its calls suspend the calling task until the response
- * has arrived in full, and never block the event loop: other tasks run meanwhile.
+ * has arrived in full ({@link #stream}: until its head has, its body then read as the caller asks), and never block
+ * the event loop: other tasks run meanwhile.
  *
  * <pre>{@code
  * try (var http = ClientSession.builder().baseUrl("http://127.0.0.1:8080").build()) {
@@ -547,6 +548,91 @@ public final class ClientSession implements AutoCloseable {
         Objects.requireNonNull(request, "request must not be null");
         EventLoop loop = callerLoop("request");
         return send(loop, resolve(request, null));
+    }
+
+    /**
+     * Sends {@code GET url} and suspends the calling task until the response's head has arrived, leaving its body to
+     * be read as the caller asks: aiohttp's {@code async with session.get(url) as resp:} followed by reads of
+     * {@code resp.content}. See {@link #stream(ClientRequest)}.
+     *
+     * @param url an absolute http(s) URL, or a path starting with {@code /} (appended to the base URL)
+     * @return the response, its body not read; close it
+     * @throws ClientException          if the exchange fails or times out before the head has arrived
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is not valid, or relative without a base URL
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code url} is null
+     */
+    public StreamingResponse stream(String url) throws ClientException {
+        return stream(ClientRequest.get(url));
+    }
+
+    /**
+     * Sends {@code request} and suspends the calling task until the response's head (status and headers) has
+     * arrived; its body is read afterwards, as the caller asks, in constant memory
+     * ({@link StreamingResponse#iterChunked}, {@link StreamingResponse#readAny}): aiohttp's
+     * {@code async with session.request(...) as resp:} whose {@code resp.content} is then read. Everything else is
+     * as for {@link #request}: redirects followed (their bodies dropped), cookies, credentials, the session's
+     * headers, {@code raiseForStatus} (which closes the response before it throws), the connect and read timeouts,
+     * and the request's timeout, which covers the body too, up to its end (aiohttp's {@code total}). Close the
+     * response (try-with-resources): before the body's end, that aborts the exchange and closes its connection.
+     *
+     * <pre>{@code
+     * try (StreamingResponse r = http.stream(ClientRequest.get("/big").withReadTimeout(Duration.ofSeconds(30)))) {
+     *     for (byte[] chunk : r.iterChunked(64 * 1024)) {
+     *         file.write(chunk);
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param request the request to send; a relative URL is appended to the base URL
+     * @return the response, its body not read; close it
+     * @throws ClientException          if the exchange fails or times out before the head has arrived
+     * @throws CancellationException    if the calling task is cancelled meanwhile (the exchange is aborted)
+     * @throws IllegalArgumentException if the URL is relative and the session has no base URL, or the transport
+     *                                  cannot send such a request
+     * @throws IllegalStateException    if not called from a task, or the session is closed, or its transport is
+     * @throws NullPointerException     if {@code request} is null
+     */
+    public StreamingResponse stream(ClientRequest request) throws ClientException {
+        Objects.requireNonNull(request, "request must not be null");
+        EventLoop loop = callerLoop("stream");
+        ClientRequest r = resolve(request, null);
+        double startedAt = loop.time();
+        long startedNanos = System.nanoTime();
+        Future<HttpTransport.StreamedResponse> response = Hops.start(Hops.STREAMED, this, loop, r);
+        HttpTransport.StreamedResponse streamed;
+        try {
+            streamed = Aio.waitFor(response, r.timeout());
+        } catch (TimeoutException e) {
+            dropLateStream(response);
+            throw new ClientTimeoutException(r.method(), r.uri(), r.timeout(), e);
+        } catch (Exception e) {
+            if (Aio.currentTask().isInterruption(e)) {
+                dropLateStream(response);
+                throw (RuntimeException) e;
+            }
+            if (e instanceof CancellationException c) {
+                throw Failures.cancelledByTransport(r, transport, c);
+            }
+            throw failure(r, e);
+        }
+        long timeout = Durations.nanos(r.timeout());
+        Duration loopLeft = Duration.ofNanos(Math.max(0, timeout - (long) ((loop.time() - startedAt) * 1e9)));
+        Duration realLeft = timeout >= Long.MAX_VALUE / 4 ? null
+                : Duration.ofNanos(Math.max(0, timeout - (System.nanoTime() - startedNanos)));
+        var reader = new BodyReader(loop, r, streamed.body(), loopLeft, realLeft);
+        var s = new StreamingResponse(loop, r, streamed.head(), reader, autoDecompress, transport.maxBodyBytes());
+        return raiseForStatus ? s.raiseForStatus() : s;
+    }
+
+    /** As {@link #dropLateOutcome}, for a streamed response, whose body is released if it came. */
+    private static void dropLateStream(Future<HttpTransport.StreamedResponse> response) {
+        if (response.isDone() && !response.isCancelled()) {
+            if (response.exception() == null && response.result() != null) {
+                StreamedBodies.discard(response.result().body());
+            }
+        }
     }
 
     /**

@@ -76,6 +76,66 @@ final class Decompression {
     }
 
     /**
+     * The encoding of a body under {@code header} (a {@code Content-Encoding}) that the session decodes, {@code gzip}
+     * or {@code deflate}, or null for one it leaves as it came (none, identity, {@code br}, ...).
+     */
+    static String decoded(String header) {
+        if (header == null) {
+            return null;
+        }
+        String encoding = header.trim().toLowerCase(Locale.ROOT);
+        return encoding.equals("gzip") || encoding.equals("deflate") ? encoding : null;
+    }
+
+    /**
+     * {@code raw}, a body in {@code encoding} ({@link #decoded}), decoded as it is read: the streamed form of
+     * {@link #decode}, which holds a window of the encoding (32 KiB) and a buffer, never the body. Reads the first
+     * bytes of {@code raw} (a gzip header, or whether a deflate body is zlib-wrapped); an empty body decodes to an
+     * empty one. Throws what {@code raw} throws as it is, and an {@link IOException} of the decoder for a body that
+     * is not valid ({@link #invalid} makes it the caller's).
+     */
+    static InputStream decoding(String encoding, InputStream raw) throws IOException {
+        var in = new java.io.PushbackInputStream(raw, 2);
+        byte[] first = new byte[2];
+        int n = 0;
+        for (int r; n < 2 && (r = in.read(first, n, 2 - n)) >= 0; ) {
+            n += r;
+        }
+        if (n == 0) {
+            return InputStream.nullInputStream();
+        }
+        in.unread(first, 0, n);
+        if (encoding.equals("gzip")) {
+            return new GZIPInputStream(in, 8192);
+        }
+        byte[] head = n == 2 ? first : new byte[] {first[0]};
+        return new InflaterInputStream(in, new Inflater(!isZlibHeader(head)), 8192) {
+            private boolean ended;
+
+            @Override
+            public void close() throws IOException {
+                if (!ended) {
+                    ended = true;
+                    inf.end(); // an Inflater of its own is not ended by InflaterInputStream.close()
+                }
+            }
+        };
+    }
+
+    /**
+     * What a body in {@code header}'s encoding that the decoder refused with {@code e} is to the caller: the
+     * {@link ClientPayloadException} of {@link #decode}, naming the encoding.
+     */
+    static ClientPayloadException invalid(ClientRequest request, String header, IOException e) {
+        String encoding = header.trim().toLowerCase(Locale.ROOT);
+        String why = e instanceof EOFException ? "cut short (the body ends before the " + encoding + " stream does)"
+                : e.getMessage();
+        return new ClientPayloadException(request.method(), request.uri(), "response body is not valid "
+                + encoding + " (Content-Encoding: " + header.trim() + "): " + why
+                + " (autoDecompress(false) gives it as it came)", e);
+    }
+
+    /**
      * Whether {@code body} starts with a zlib header (RFC 1950: method 8, and the two bytes a multiple of 31), as a
      * {@code deflate} body should; if not, it is taken for raw deflate, as aiohttp does (it looks at the method
      * only).

@@ -33,12 +33,79 @@ import org.aio4j.Future;
  *
  * <p>Loop-confined: every method runs on the loop.
  */
-final class Hops {
+final class Hops<R> {
 
+    /**
+     * What the hops' exchanges give: a whole response ({@link HttpTransport#send}) or a streamed one
+     * ({@link HttpTransport#stream}).
+     */
+    interface Kind<R> {
+        /** Starts the exchange of {@code request} on {@code transport}. */
+        CompletableFuture<R> send(HttpTransport transport, ClientRequest request);
+
+        /** The response's status, headers and URL (its body, if it has one here, is not read). */
+        ClientResponse head(R response);
+
+        /** {@code response} with {@code history}, the redirects followed to it. */
+        R withHistory(R response, List<ClientResponse> history);
+
+        /** Releases a response nobody will read: a redirect followed, or one that came too late for its caller. */
+        void discard(R response);
+    }
+
+    /** Whole responses, their bodies read by the transport. */
+    static final Kind<ClientResponse> WHOLE = new Kind<>() {
+        @Override
+        public CompletableFuture<ClientResponse> send(HttpTransport transport, ClientRequest request) {
+            return transport.send(request);
+        }
+
+        @Override
+        public ClientResponse head(ClientResponse response) {
+            return response;
+        }
+
+        @Override
+        public ClientResponse withHistory(ClientResponse response, List<ClientResponse> history) {
+            return response.withHistory(history);
+        }
+
+        @Override
+        public void discard(ClientResponse response) {
+        }
+    };
+
+    /** Streamed responses, their bodies read as the caller asks ({@link ClientSession#stream}). */
+    static final Kind<HttpTransport.StreamedResponse> STREAMED = new Kind<>() {
+        @Override
+        public CompletableFuture<HttpTransport.StreamedResponse> send(HttpTransport transport,
+                                                                     ClientRequest request) {
+            return transport.stream(request);
+        }
+
+        @Override
+        public ClientResponse head(HttpTransport.StreamedResponse response) {
+            return response.head();
+        }
+
+        @Override
+        public HttpTransport.StreamedResponse withHistory(HttpTransport.StreamedResponse response,
+                                                         List<ClientResponse> history) {
+            return history.isEmpty() ? response
+                    : new HttpTransport.StreamedResponse(response.head().withHistory(history), response.body());
+        }
+
+        @Override
+        public void discard(HttpTransport.StreamedResponse response) {
+            StreamedBodies.discard(response.body());
+        }
+    };
+
+    private final Kind<R> kind;
     private final ClientSession session;
     private final EventLoop loop;
     private final ClientRequest request;
-    private final Future<ClientResponse> outcome;
+    private final Future<R> outcome;
     /** When the request's timeout passes on the real clock ({@link System#nanoTime()}), if {@link #bounded}. */
     private final long deadline;
     private final boolean bounded;
@@ -48,11 +115,12 @@ final class Hops {
     private ClientRequest hop;
     /** How many redirects led to {@link #hop}. */
     private int redirects;
-    private Future<ClientResponse> inFlight;
+    private Future<R> inFlight;
     /** The transport's future of {@link #inFlight}. */
-    private CompletableFuture<ClientResponse> exchange;
+    private CompletableFuture<R> exchange;
 
-    private Hops(ClientSession session, EventLoop loop, ClientRequest request) {
+    private Hops(Kind<R> kind, ClientSession session, EventLoop loop, ClientRequest request) {
+        this.kind = kind;
         this.session = session;
         this.loop = loop;
         this.request = request;
@@ -72,7 +140,13 @@ final class Hops {
      */
     static Future<ClientResponse> start(ClientSession session, EventLoop loop, ClientRequest request)
             throws ClientException {
-        var hops = new Hops(session, loop, request);
+        return start(WHOLE, session, loop, request);
+    }
+
+    /** As {@link #start(ClientSession, EventLoop, ClientRequest)}, for responses of {@code kind}. */
+    static <R> Future<R> start(Kind<R> kind, ClientSession session, EventLoop loop, ClientRequest request)
+            throws ClientException {
+        var hops = new Hops<>(kind, session, loop, request);
         hops.send(request);
         hops.outcome.addDoneCallback(hops::ended);
         return hops.outcome;
@@ -81,11 +155,11 @@ final class Hops {
     /** Starts the exchange of {@code next}. */
     private void send(ClientRequest next) throws ClientException {
         hop = next;
-        CompletableFuture<ClientResponse> exchange = session.transport().send(session.withCookies(next));
+        CompletableFuture<R> exchange = kind.send(session.transport(), session.withCookies(next));
         if (exchange == null) {
             throw Failures.noFuture(next, session.transport());
         }
-        Future<ClientResponse> f = loop.wrapFuture(exchange);
+        Future<R> f = loop.wrapFuture(exchange);
         this.exchange = exchange;
         inFlight = f;
         f.addDoneCallback(this::arrived);
@@ -98,8 +172,8 @@ final class Hops {
      * exchange's cancel throws (which goes to the exception handler): else that future, never cancelled, would stay
      * in flight for as long as the exchange it follows, which a transport that breaks so may never end.
      */
-    private void ended(Future<ClientResponse> done) {
-        Future<ClientResponse> f = inFlight;
+    private void ended(Future<R> done) {
+        Future<R> f = inFlight;
         if (done.isCancelled() && f != null) {
             try {
                 exchange.cancel(true);
@@ -114,7 +188,7 @@ final class Hops {
      * way (a bug, a jar that throws) fails the outcome, rather than leave the caller waiting for its timeout while
      * the loop reports it.
      */
-    private void arrived(Future<ClientResponse> f) {
+    private void arrived(Future<R> f) {
         try {
             settle(f);
         } catch (RuntimeException e) {
@@ -125,12 +199,12 @@ final class Hops {
         }
     }
 
-    private void settle(Future<ClientResponse> f) {
+    private void settle(Future<R> f) {
         inFlight = null;
         exchange = null;
         if (outcome.isDone()) { // cancelled meanwhile: what the hop ended with is dropped on purpose
-            if (!f.isCancelled()) {
-                f.exception();
+            if (!f.isCancelled() && f.exception() == null && f.result() != null) {
+                kind.discard(f.result()); // a streamed body's connection released
             }
             return;
         }
@@ -143,7 +217,12 @@ final class Hops {
             fail(error);
             return;
         }
-        ClientResponse r = f.result();
+        R response = f.result();
+        if (response == null) {
+            fail(Failures.noResponse(hop, session.transport()));
+            return;
+        }
+        ClientResponse r = kind.head(response);
         if (r == null) {
             fail(Failures.noResponse(hop, session.transport()));
             return;
@@ -151,9 +230,10 @@ final class Hops {
         session.cookieJar().store(r.url(), r.headers()); // aiohttp: from every response, each redirect's too
         String location = r.header("Location");
         if (!HttpTransport.followsRedirect(hop, r.status(), location)) {
-            outcome.setResult(r.withHistory(history));
+            outcome.setResult(kind.withHistory(response, history));
             return;
         }
+        kind.discard(response); // a redirect's body is nobody's
         if (history.isEmpty()) {
             history = new ArrayList<>(2);
         }

@@ -1,7 +1,10 @@
 package org.aio4j.http;
 
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * The service provider interface a {@link ClientSession} sends its requests through: the role of aiohttp's
@@ -55,6 +58,17 @@ import java.util.concurrent.CompletableFuture;
  *       {@link IllegalArgumentException} from {@code send}.</li>
  *   <li>Implementations are thread-safe: one transport serves many tasks, and loops, at once.</li>
  * </ul>
+ *
+ * <h2>Streamed exchanges</h2>
+ * {@link #stream} is {@link #send} for {@link ClientSession#stream}: the same contract up to the response's head
+ * (timeouts, read timeout, connect timeout, cancellation, redirects dropped as above), but its future completes at
+ * the head, with a {@link StreamedResponse} whose body is a {@link Flow.Publisher} read only as its subscriber asks,
+ * as the body's bytes come (not decoded: the session decodes a {@code Content-Encoding}). The transport's body limit
+ * ({@link #maxBodyBytes()}) does not apply to it: the session holds {@link StreamingResponse#read()} to it. Once the
+ * future has completed, the exchange's timeouts are the session's: the body's read timeout and what is left of the
+ * request's timeout are kept by the subscriber, which cancels its subscription when they pass. The default
+ * implementation reads the whole response with {@link #send} and publishes its body as one part: correct, but
+ * without the constant memory that streaming is for; {@link #jdk()} and {@code VertxTransport} stream.
  */
 public interface HttpTransport extends AutoCloseable {
 
@@ -101,6 +115,58 @@ public interface HttpTransport extends AutoCloseable {
      * @throws IllegalStateException    if the transport is closed
      */
     CompletableFuture<ClientResponse> send(ClientRequest request);
+
+    /**
+     * Starts sending {@code request} and returns a future of its response's head, without blocking and without
+     * reading its body, which the returned {@link StreamedResponse} publishes as its subscriber asks: for
+     * {@link ClientSession#stream}, aiohttp's {@code session.get(url)} whose {@code resp.content} is read later.
+     * The contract of {@link #send} holds up to the head; see the class comment for the body.
+     *
+     * <p>The default sends the request with {@link #send} and publishes its whole body as one part (cancelling
+     * the returned future cancels that of {@code send}); a transport that can read a body as it is asked for
+     * overrides it.
+     *
+     * @param request an absolute request with a timeout
+     * @return a future that completes with the head and the body's publisher, or exceptionally as that of
+     *         {@link #send}; cancelling it aborts the exchange
+     * @throws IllegalArgumentException if the transport cannot send such a request
+     * @throws IllegalStateException    if the transport is closed
+     */
+    default CompletableFuture<StreamedResponse> stream(ClientRequest request) {
+        return StreamedBodies.ofWhole(send(request));
+    }
+
+    /**
+     * A response whose head has arrived and whose body has not been read: what {@link #stream} completes with.
+     *
+     * <p>The body publisher takes one subscriber (the session subscribes once, always, if only to cancel), and
+     * sends it the body's bytes in parts, each part a list of buffers (what one read from the connection gave), one
+     * part per unit of demand and no more; nothing is read from the connection beyond what was asked for but what
+     * the transport's own fixed buffers hold, so that a consumer that does not ask stops the server (TCP's flow
+     * control). It completes at the body's end, which leaves the connection to the pool, and signals
+     * {@code onError} with an {@link java.io.IOException} (or a {@link ClientException}) when the body fails: the
+     * connection reset, a body cut short. Cancelling the subscription before the end aborts the exchange and closes
+     * its connection. The response to a HEAD, a 1xx, 204 or 304 has an empty body, and so has a redirect the session
+     * follows ({@link #followsRedirect}), which the transport drops as {@link #send} does. Signals may come on any
+     * thread, one at a time.
+     *
+     * @param head the response's method, URL, status and headers, its body empty
+     * @param body the body's bytes, as asked for
+     */
+    record StreamedResponse(ClientResponse head, Flow.Publisher<List<ByteBuffer>> body) {
+
+        /**
+         * A streamed response.
+         *
+         * @param head the response's head, its body empty
+         * @param body the body's publisher
+         * @throws NullPointerException if an argument is null
+         */
+        public StreamedResponse {
+            java.util.Objects.requireNonNull(head, "head must not be null");
+            java.util.Objects.requireNonNull(body, "body must not be null");
+        }
+    }
 
     /**
      * The longest response body this transport accepts, in bytes: the session holds a body it decodes (aiohttp's

@@ -126,12 +126,36 @@ final class JdkTransport implements HttpTransport {
 
     @Override
     public CompletableFuture<ClientResponse> send(ClientRequest request) {
+        return start(request, new Exchange<byte[], ClientResponse>(request, connectTimeout(request),
+                r -> new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()),
+                head -> head, dropped -> { }),
+                e -> LimitedBody.handler(request, maxBodyBytes, e::whole, e::redirect, e::touch));
+    }
+
+    /**
+     * Streams the body with the JDK's {@link HttpResponse.BodyHandlers#ofPublisher()}: its publisher asks the
+     * connection for the body's bytes only as its subscriber asks for them, and closes the connection when the
+     * subscription is cancelled before the end. A head the exchange cannot hand over (cancelled or timed out as it
+     * came) has its body released at once, so that its connection is not left taken.
+     */
+    @Override
+    public CompletableFuture<StreamedResponse> stream(ClientRequest request) {
+        return start(request, new Exchange<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>,
+                StreamedResponse>(request, connectTimeout(request),
+                r -> new StreamedResponse(new ClientResponse(request.method(), r.uri(), r.statusCode(),
+                        r.headers().map(), new byte[0]), r.body()),
+                head -> new StreamedResponse(head, StreamedBodies.empty()),
+                unused -> StreamedBodies.discard(unused.body())),
+                e -> LimitedBody.streamHandler(request, e::whole, e::redirect, e::touch));
+    }
+
+    private <B, R> Exchange<B, R> start(ClientRequest request, Exchange<B, R> exchange,
+                                        java.util.function.Function<Exchange<B, R>, HttpResponse.BodyHandler<B>> reader) {
         if (closed) {
             throw new IllegalStateException("HTTP transport 'jdk' is closed");
         }
         HttpRequest built = build(request);
         HttpClient client = clientFor(request);
-        var exchange = new Exchange(request, connectTimeout(request));
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -139,9 +163,8 @@ final class JdkTransport implements HttpTransport {
             // From the exchange's start, connecting included: the JDK client does not say when it has a connection.
             exchange.armRead(request.readTimeout());
         }
-        HttpResponse.BodyHandler<byte[]> reader = LimitedBody.handler(request, maxBodyBytes, exchange::whole,
-                exchange::redirect, exchange::touch);
-        STARTERS.newThread(() -> exchange.start(client, built, reader)).start();
+        HttpResponse.BodyHandler<B> handler = reader.apply(exchange);
+        STARTERS.newThread(() -> exchange.start(client, built, handler)).start();
         return exchange;
     }
 
@@ -215,13 +238,19 @@ final class JdkTransport implements HttpTransport {
      * by its timer; cancelling it, or its timing out, cancels the JDK's exchange (a dependent stage such as
      * {@code thenApply} would not pass a cancellation upstream).
      */
-    private static final class Exchange extends CompletableFuture<ClientResponse>
-            implements java.util.function.BiConsumer<HttpResponse<byte[]>, Throwable> {
+    private static final class Exchange<B, R> extends CompletableFuture<R>
+            implements java.util.function.BiConsumer<HttpResponse<B>, Throwable> {
 
         private final ClientRequest request;
         /** The connect timeout the request's client keeps, or null: what a connect timeout is reported with. */
         private final Duration connectTimeout;
-        private volatile CompletableFuture<HttpResponse<byte[]>> raw;
+        /** What the exchange completes with, made of the JDK's response. */
+        private final java.util.function.Function<HttpResponse<B>, R> made;
+        /** What it completes with for a redirect the session follows, made of its head (its body empty). */
+        private final java.util.function.Function<ClientResponse, R> ofHead;
+        /** Releases a response the exchange could not complete with (cancelled or timed out as it came). */
+        private final java.util.function.Consumer<R> unused;
+        private volatile CompletableFuture<HttpResponse<B>> raw;
         /**
          * The response has come in whole: the JDK client may have given the connection back to its pool, or handed
          * it to another exchange, before it completes this one's future, and until then aborting this exchange
@@ -237,9 +266,14 @@ final class JdkTransport implements HttpTransport {
         /** The head of a redirect the session follows, whose body is dropped; null for any other response. */
         private volatile HttpResponse.ResponseInfo redirect;
 
-        Exchange(ClientRequest request, Duration connectTimeout) {
+        Exchange(ClientRequest request, Duration connectTimeout,
+                 java.util.function.Function<HttpResponse<B>, R> made,
+                 java.util.function.Function<ClientResponse, R> ofHead, java.util.function.Consumer<R> unused) {
             this.request = request;
             this.connectTimeout = connectTimeout;
+            this.made = made;
+            this.ofHead = ofHead;
+            this.unused = unused;
         }
 
         void arm(Duration timeout) {
@@ -303,18 +337,18 @@ final class JdkTransport implements HttpTransport {
             abort(raw);
         }
 
-        private void abort(CompletableFuture<HttpResponse<byte[]>> r) {
+        private void abort(CompletableFuture<HttpResponse<B>> r) {
             if (r != null && !whole) {
                 r.cancel(true);
             }
         }
 
         /** On a starter thread: sends the request, unless the exchange was cancelled meanwhile. */
-        void start(HttpClient client, HttpRequest built, HttpResponse.BodyHandler<byte[]> reader) {
+        void start(HttpClient client, HttpRequest built, HttpResponse.BodyHandler<B> reader) {
             if (isDone()) {
                 return;
             }
-            CompletableFuture<HttpResponse<byte[]>> r;
+            CompletableFuture<HttpResponse<B>> r;
             try {
                 r = client.sendAsync(built, reader);
             } catch (RuntimeException | Error e) {
@@ -331,18 +365,21 @@ final class JdkTransport implements HttpTransport {
         }
 
         @Override
-        public void accept(HttpResponse<byte[]> r, Throwable error) {
+        public void accept(HttpResponse<B> r, Throwable error) {
             disarm();
             HttpResponse.ResponseInfo head = redirect;
             if (error != null && head != null) {
                 // an error of a redirect's body, which is dropped (LimitedBody.Dropped): the redirect is the response
-                complete(new ClientResponse(request.method(), request.uri(), head.statusCode(), head.headers().map(),
-                        new byte[0]));
+                complete(ofHead.apply(new ClientResponse(request.method(), request.uri(), head.statusCode(),
+                        head.headers().map(), new byte[0])));
             } else if (error != null) {
                 completeExceptionally(failure(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error));
             } else {
-                complete(new ClientResponse(request.method(), r.uri(), r.statusCode(), r.headers().map(), r.body()));
+                R response = made.apply(r);
+                if (!complete(response)) { // cancelled or timed out as it came: nobody will read its body
+                    unused.accept(response);
+                }
             }
         }
 

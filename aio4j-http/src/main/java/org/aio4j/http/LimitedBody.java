@@ -77,6 +77,45 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
         };
     }
 
+    /**
+     * The body handler of {@code request}'s streamed exchange ({@link HttpTransport#stream}): the JDK's
+     * {@link HttpResponse.BodySubscribers#ofPublisher()}, which reads the body only as its subscriber asks; a
+     * redirect the session follows has its body {@link Dropped} and an empty publisher, as with {@link #handler}; a
+     * response without a body (to a HEAD, a 1xx, 204 or 304) an empty one, whatever came read and dropped; a body
+     * whose end cannot be known ({@link #badFraming}) fails the exchange at its head. {@code whole},
+     * {@code redirect} and {@code arrived} as for {@link #handler}, up to the head: the body's bytes are the
+     * subscriber's to time.
+     */
+    static HttpResponse.BodyHandler<Flow.Publisher<List<ByteBuffer>>> streamHandler(
+            ClientRequest request, Runnable whole, java.util.function.Consumer<HttpResponse.ResponseInfo> redirect,
+            Runnable arrived) {
+        return info -> {
+            arrived.run();
+            int status = info.statusCode();
+            if (status / 100 == 3 && HttpTransport.followsRedirect(request, status,
+                    info.headers().firstValue("Location").orElse(null))) {
+                whole.run();
+                redirect.accept(info);
+                return HttpResponse.BodySubscribers.mapping(new Dropped(hasNoBody(request.method(), status) ? 0
+                        : badFraming(info.headers()) != null ? -1 : declaredLength(info.headers())),
+                        dropped -> StreamedBodies.empty());
+            }
+            if (hasNoBody(request.method(), status)) {
+                whole.run();
+                return HttpResponse.BodySubscribers.replacing(StreamedBodies.empty());
+            }
+            String bad = badFraming(info.headers());
+            if (bad != null) { // fails at its subscription, before any of the body is read
+                return HttpResponse.BodySubscribers.mapping(new LimitedBody(request, Integer.MAX_VALUE, -1, bad,
+                        () -> { }, () -> { }), never -> StreamedBodies.empty());
+            }
+            if (declaredLength(info.headers()) == 0) {
+                whole.run();
+            }
+            return HttpResponse.BodySubscribers.ofPublisher();
+        };
+    }
+
     private void tellWhole() {
         if (!wholeTold) {
             wholeTold = true;

@@ -4,6 +4,9 @@
  * <ul>
  *   <li>{@link org.aio4j.http.ClientSession}: an awaitable client (aiohttp's {@code ClientSession}); its calls
  *       suspend the calling task and never block the loop, with per-request timeouts and a session-wide default.</li>
+ *   <li>{@link org.aio4j.http.ClientSession#stream}: a response returned at its head, its body read as the caller
+ *       asks, in constant memory ({@link org.aio4j.http.StreamingResponse}: aiohttp's {@code async with
+ *       session.get(url) as resp} and {@code resp.content.iter_chunked(n)}).</li>
  *   <li>{@link org.aio4j.http.ClientSession#fetchAll}: many URLs with a concurrency limit, one
  *       {@link org.aio4j.http.FetchResult} per URL (response or error, never dropped), in input or completion
  *       order.</li>

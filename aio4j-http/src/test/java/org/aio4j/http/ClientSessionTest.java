@@ -136,6 +136,55 @@ class ClientSessionTest {
                         "/batch {Authorization=[Bearer t0k3n], X-Tag=[a, b], Accept-Encoding=[gzip, deflate]}");
     }
 
+    /**
+     * A transport that only implements {@code send} streams too, by the default {@code stream}: the whole body
+     * published as one part, the redirects followed by the session, chunks of at most the size asked for; the
+     * caller's cancellation while the head is awaited cancels the exchange. Bad arguments and callers are refused
+     * at the call, naming the problem.
+     */
+    @Test
+    void aTransportWithoutStreamingOfItsOwnStreamsTheWholeBody() throws Exception {
+        var fake = new FakeTransport();
+        fake.onSend = sent -> {
+            if (sent.request().uri().getPath().equals("/old")) {
+                sent.redirect("/new");
+            } else if (!sent.request().uri().getPath().equals("/never")) {
+                sent.respond(200, "0123456789");
+            }
+        };
+        try (var s = ClientSession.builder().transport(fake, true).baseUrl("http://example.test").build()) {
+            List<String> chunks = Loops.run(() -> {
+                try (var r = s.stream("/old")) {
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.url().toString()).isEqualTo("http://example.test/new");
+                    assertThat(r.history()).extracting(ClientResponse::status).containsExactly(302);
+                    assertThatThrownBy(() -> r.iterChunked(0)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("maxBytes must be >= 1, got 0");
+                    var out = new java.util.ArrayList<String>();
+                    for (byte[] c : r.iterChunked(4)) {
+                        out.add(new String(c, java.nio.charset.StandardCharsets.US_ASCII));
+                    }
+                    assertThat(r.read()).isEmpty();
+                    return out;
+                }
+            });
+            assertThat(chunks).containsExactly("0123", "4567", "89");
+            Throwable cancelled = Loops.run(() -> {
+                var caller = Aio.createTask(() -> s.stream("/never"));
+                Aio.sleep(0);
+                caller.cancel();
+                return org.assertj.core.api.Assertions.catchThrowable(caller::await);
+            });
+            assertThat(cancelled).isInstanceOf(java.util.concurrent.CancellationException.class);
+            assertThat(fake.inFlight()).isZero();
+            StreamingResponse kept = Loops.run(() -> s.stream("/x"));
+            assertThatThrownBy(kept::readAny).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("StreamingResponse.read() suspends the calling task");
+            assertThatThrownBy(() -> s.stream("/x")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("ClientSession.stream() suspends the calling task");
+        }
+    }
+
     @Test
     void postPutAndDeleteSendTheirMethodAndBody() throws Exception {
         var fake = new FakeTransport();

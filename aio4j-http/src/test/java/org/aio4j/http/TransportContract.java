@@ -1619,4 +1619,397 @@ public abstract class TransportContract {
             }
         }
     }
+
+    // ---- streamed bodies (ClientSession.stream)
+
+    /** Bytes of body the client may hold ahead of its consumer: the kernel's buffers (up to 32 + 4 MiB here), its own. */
+    private static final long READ_AHEAD_BOUND = 64L << 20;
+
+    /**
+     * aiohttp's {@code async for chunk in resp.content.iter_chunked(n)} over a body far larger than the transport's
+     * body limit (1 MiB, the heap budget of this test): 256 MiB generated as they are sent, read in chunks of at most
+     * 64 KiB, in order, each byte checked. Whenever the consumer stops (at its first chunk, then every 32 MiB), the
+     * server ends up blocked (the client reads no more than its fixed buffers) with at most
+     * {@link #READ_AHEAD_BOUND} bytes written that the consumer has not taken; had the transport read the body whole,
+     * it would have written all of it (and failed the 1 MiB limit). The connection is kept for the next request.
+     */
+    @Test
+    void aBodyLargerThanTheHeapBudgetIsStreamedAsTheConsumerAsks() throws Exception {
+        long size = 256L << 20;
+        try (var big = StreamServer.start();
+             var http = ClientSession.builder().transport(newTransport(1 << 20), true).build()) {
+            long[] aheadAtPauses = Loops.run(() -> {
+                long consumed = 0;
+                long nextPause = 0;
+                long worst = 0;
+                int pauses = 0;
+                try (StreamingResponse r = http.stream(big.url("/bytes/" + size))) {
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.header("Content-Length")).isEqualTo(String.valueOf(size));
+                    for (byte[] chunk : r.iterChunked(64 * 1024)) {
+                        assertThat(chunk.length).isBetween(1, 64 * 1024);
+                        for (int i = 0; i < chunk.length; i += 4099) {
+                            if (chunk[i] != StreamServer.byteAt(consumed + i)) {
+                                throw new AssertionError("byte " + (consumed + i) + " is " + chunk[i]);
+                            }
+                        }
+                        consumed += chunk.length;
+                        if (consumed >= nextPause && consumed < size) {
+                            long c = consumed;
+                            long written = Aio.toThread(big::awaitBlockedOrDone);
+                            worst = Math.max(worst, written - c);
+                            pauses++;
+                            nextPause += 32L << 20;
+                        }
+                    }
+                }
+                return new long[] {consumed, worst, pauses};
+            });
+            assertThat(aheadAtPauses[0]).isEqualTo(size);
+            assertThat(aheadAtPauses[2]).isGreaterThanOrEqualTo(8);
+            assertThat(aheadAtPauses[1]).as("bytes written ahead of the consumer").isLessThan(READ_AHEAD_BOUND);
+            assertThat(big.open()).isEqualTo(1); // read to its end: kept alive
+            byte[] small = Loops.run(() -> {
+                try (var r = http.stream(big.url("/bytes/1000"))) {
+                    return r.read();
+                }
+            });
+            assertThat(small).hasSize(1000);
+            assertThat(small[999]).isEqualTo(StreamServer.byteAt(999));
+            assertThat(big.accepted()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * {@code read()} of a streamed body is held to the transport's limit, as {@code get} is; the response is then
+     * closed (its connection with it) and says so.
+     */
+    @Test
+    void readingAStreamedBodyWholeIsHeldToTheTransportsLimit() throws Exception {
+        try (var big = StreamServer.start();
+             var http = ClientSession.builder().transport(newTransport(1 << 20), true).build()) {
+            String url = big.url("/bytes/" + (8 << 20));
+            Throwable tooLarge = Loops.run(() -> {
+                try (var r = http.stream(url)) {
+                    Throwable t = catchThrowable(r::read);
+                    assertThatThrownBy(r::readAny).isSameAs(t);
+                    return t;
+                }
+            });
+            assertThat(tooLarge).isExactlyInstanceOf(ClientException.class).hasMessage("GET " + url
+                    + ": response body too large: more than 1048576 bytes, the transport's limit (maxBodyBytes)");
+            big.awaitNoneOpen();
+        }
+    }
+
+    /**
+     * The head comes before the body: {@code stream} returns while the server holds back the rest of the body; the
+     * bytes that came are read; closing the response before the body's end closes its connection (the server sees
+     * it end), and a read after that says the response is closed. {@code raiseForStatus} throws for an error status
+     * and releases the connection, as aiohttp's does.
+     */
+    @Test
+    void theHeadComesBeforeTheBodyAndClosingEarlyClosesTheConnection() throws Exception {
+        try (var scripted = ScriptedServer.start(); var http = session()) {
+            for (String path : List.of("/body", "/chunked")) {
+                String url = scripted.url(path);
+                Throwable afterClose = Loops.run(() -> {
+                    StreamingResponse r = http.stream(url);
+                    try (r) {
+                        assertThat(r.status()).isEqualTo(200);
+                        assertThat(new String(r.readAny(), StandardCharsets.US_ASCII)).isEqualTo("abc");
+                        awaitStuck(scripted, 1); // the server holds the rest back, on the connection
+                    }
+                    return catchThrowable(r::readAny);
+                });
+                assertThat(afterClose).as(path).isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": the response is closed");
+                scripted.awaitNoneStuck();
+                assertThat(Loops.run(() -> http.get(scripted.url("/ok")).text())).isEqualTo("ok");
+            }
+        }
+        try (var http = session()) {
+            Throwable e = Loops.run(() -> catchThrowable(() -> http.stream("/status/404").raiseForStatus()));
+            assertThat(e).isExactlyInstanceOf(ClientResponseException.class);
+            assertThat(((ClientResponseException) e).response().status()).isEqualTo(404);
+            try (var raising = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                    .raiseForStatus(true).build()) {
+                assertThatThrownBy(() -> Loops.run(() -> raising.stream("/status/500")))
+                        .isExactlyInstanceOf(ClientResponseException.class);
+            }
+        }
+    }
+
+    /**
+     * Early close of a body that is still coming (64 MiB): its connection is closed, not left half-read in the pool;
+     * the next request opens another and reads its body whole, after which that connection stays for the next. A
+     * task that ends without closing its response closes it by its end.
+     */
+    @Test
+    void closingBeforeTheEndReleasesTheConnectionAndTheNextRequestGoesOn() throws Exception {
+        try (var big = StreamServer.start(); var http = session()) {
+            Loops.run(() -> {
+                try (var r = http.stream(big.url("/bytes/" + (64 << 20)))) {
+                    assertThat(r.read(10)).hasSize(10);
+                }
+                return null;
+            });
+            big.awaitNoneOpen();
+            byte[] body = Loops.run(() -> {
+                try (var r = http.stream(big.url("/bytes/100000"))) {
+                    return r.read();
+                }
+            });
+            assertThat(body).hasSize(100000);
+            assertThat(big.accepted()).isEqualTo(2);
+            assertThat(big.open()).isEqualTo(1);
+            Loops.run(() -> {
+                Task<byte[]> forgetful = Aio.createTask(() -> http.stream(big.url("/bytes/" + (64 << 20))).read(1));
+                return forgetful.await();
+            });
+            big.awaitNoneOpen();
+        }
+    }
+
+    /**
+     * The cancellation of a task waiting for the next bytes of a body aborts the exchange: the connection is closed
+     * (the server sees it end), the task gets its {@code CancellationException}, and a later read says the response
+     * is closed. So does an {@code Aio.timeout} around the reads.
+     */
+    @Test
+    void cancellingATaskThatWaitsForTheBodyAbortsTheExchange() throws Exception {
+        try (var scripted = ScriptedServer.start(); var http = session()) {
+            for (String path : List.of("/body", "/chunked")) {
+                String url = scripted.url(path);
+                Throwable[] outcome = Loops.run(() -> {
+                    StreamingResponse r = http.stream(url);
+                    assertThat(r.readAny()).hasSize(3);
+                    Task<byte[]> reader = Aio.createTask(r::readAny);
+                    Aio.sleep(0); // the reader waits for the next bytes
+                    reader.cancel();
+                    Throwable cancelled = catchThrowable(reader::await);
+                    return new Throwable[] {cancelled, catchThrowable(r::readAny)};
+                });
+                assertThat(outcome[0]).as(path).isInstanceOf(java.util.concurrent.CancellationException.class);
+                assertThat(outcome[1]).as(path).isExactlyInstanceOf(ClientConnectionException.class)
+                        .hasMessageStartingWith("GET " + url + ": the response is closed");
+                scripted.awaitNoneStuck();
+                Throwable timedOut = Loops.run(() -> catchThrowable(() -> {
+                    try (var r = http.stream(url); var t = Aio.timeout(Duration.ofMillis(50))) {
+                        for (byte[] ignored : r.iterAny()) {
+                            assertThat(ignored).hasSize(3);
+                        }
+                    }
+                }));
+                assertThat(timedOut).as(path).isInstanceOf(org.aio4j.TimeoutCancellationException.class);
+                scripted.awaitNoneStuck();
+            }
+        }
+    }
+
+    /**
+     * A read timeout (aiohttp's {@code sock_read}) ends a body that stalls between two parts with a
+     * {@link ClientReadTimeoutException} naming the request, after the bytes that came, and closes its connection;
+     * the time a consumer takes between reads is no stall (aiohttp drops its read timeout while reading is paused).
+     */
+    @Test
+    void aReadTimeoutEndsABodyThatStallsButNotASlowConsumer() throws Exception {
+        Duration read = Duration.ofMillis(100);
+        try (var scripted = ScriptedServer.start();
+             var http = ClientSession.builder().transport(newTransport(), true).readTimeout(read).build()) {
+            ClientRequest ok = ClientRequest.get(scripted.url("/ok")).withReadTimeout(Duration.ofSeconds(60));
+            assertThat(Loops.run(() -> http.request(ok).text())).isEqualTo("ok"); // warmed up, cold start aside
+            for (String path : List.of("/body", "/chunked")) {
+                String url = scripted.url(path);
+                Throwable stalled = Loops.run(() -> {
+                    try (var r = http.stream(url)) {
+                        assertThat(r.readAny()).hasSize(3);
+                        Throwable t = catchThrowable(r::readAny);
+                        assertThatThrownBy(r::readAny).isSameAs(t);
+                        return t;
+                    }
+                });
+                assertThat(stalled).as(path).isExactlyInstanceOf(ClientReadTimeoutException.class)
+                        .hasMessage("GET " + url + ": read timed out: no data for 100 ms (readTimeout)");
+                scripted.awaitNoneStuck();
+            }
+        }
+        try (var http = ClientSession.builder().transport(newTransport(), true).baseUrl(server.baseUrl())
+                .readTimeout(Duration.ofMillis(250)).build()) {
+            byte[] rest = Loops.run(() -> {
+                try (var r = http.stream("/bytes/100000")) {
+                    assertThat(r.read(10)).hasSize(10);
+                    Aio.sleep(1); // a slow consumer: longer than the read timeout, nothing asked meanwhile
+                    return r.read();
+                }
+            });
+            assertThat(rest).hasSize(100000 - 10);
+        }
+    }
+
+    /**
+     * The request's timeout (aiohttp's {@code total}) covers the body too: a body that keeps coming, a byte a
+     * millisecond, never ending, is ended by it (not by its read timeout, which every byte restarts), with a
+     * {@link ClientTimeoutException} naming the request, and its connection closed.
+     */
+    @Test
+    void theRequestsTimeoutCoversTheStreamedBody() throws Exception {
+        try (var http = session()) {
+            assertThat(Loops.run(() -> http.get("/b").text())).isEqualTo("/b"); // the transport warmed up, connected
+            long[] read = {0};
+            Throwable t = Loops.run(() -> catchThrowable(() -> {
+                try (var r = http.stream(ClientRequest.get("/trickle").withTimeout(Duration.ofMillis(800))
+                        .withReadTimeout(Duration.ofMillis(300)))) {
+                    for (byte[] chunk : r.iterAny()) {
+                        read[0] += chunk.length;
+                    }
+                }
+            }));
+            assertThat(read[0]).as("bytes read before the timeout").isPositive();
+            assertThat(t).isExactlyInstanceOf(java.util.concurrent.CompletionException.class);
+            assertThat(t.getCause()).isExactlyInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/trickle") + ": timed out after 800 ms");
+            assertThat(Loops.run(() -> http.get("/a").text())).isEqualTo("/a");
+        }
+    }
+
+    /**
+     * On a virtual clock, which does not advance while the reading task waits for the server, the request's timeout
+     * still ends a streamed body that keeps coming (bytes read, then the timeout): on the real clock, as for a whole
+     * response.
+     */
+    @Test
+    void aStreamedBodyTimesOutOnAVirtualClockToo() throws Exception {
+        try (var http = session()) {
+            assertThat(Loops.run(() -> http.get("/b").text())).isEqualTo("/b"); // the transport warmed up, connected
+            Object[] got = Aio.run(() -> EventLoop.builder().virtualTime().build(), () -> {
+                long[] read = {0};
+                Throwable t = catchThrowable(() -> {
+                    try (var r = http.stream(ClientRequest.get("/trickle").withTimeout(Duration.ofMillis(500)))) {
+                        for (byte[] chunk; (chunk = r.readAny()).length > 0; ) {
+                            read[0] += chunk.length;
+                        }
+                    }
+                });
+                return new Object[] {t, read[0]};
+            });
+            assertThat((Throwable) got[0]).isExactlyInstanceOf(ClientTimeoutException.class)
+                    .hasMessage("GET " + server.url("/trickle") + ": timed out after 500 ms");
+            assertThat((long) got[1]).as("bytes read before the timeout").isPositive();
+        }
+    }
+
+    /**
+     * A gzip body is decoded as it is read (aiohttp's streaming {@code auto_decompress}): 8 MiB decoded from a
+     * chunked gzip stream generated as it is sent, in chunks of at most 1000 bytes; and so are a zlib-wrapped and a
+     * raw deflate body, an empty one under an encoding is empty, and one that is not valid gzip, or is cut short,
+     * is a {@link ClientPayloadException} naming the encoding.
+     */
+    @Test
+    void aCompressedBodyIsDecodedAsItIsStreamed() throws Exception {
+        long size = 8L << 20;
+        try (var big = StreamServer.start(); var http = session()) {
+            long read = Loops.run(() -> {
+                long n = 0;
+                try (var r = http.stream(big.url("/gzip/" + size))) {
+                    for (byte[] chunk : r.iterChunked(1000)) {
+                        assertThat(chunk.length).isBetween(1, 1000);
+                        for (byte b : chunk) {
+                            if (b != StreamServer.byteAt(n++)) {
+                                throw new AssertionError("decoded byte " + (n - 1) + " is " + b);
+                            }
+                        }
+                    }
+                }
+                return n;
+            });
+            assertThat(read).isEqualTo(size);
+        }
+        for (var answer : List.of(encoded("gzip", gzip(HELLO)), encoded("deflate", deflate(HELLO, false)),
+                encoded("Deflate", deflate(HELLO, true)), encoded("gzip", new byte[0]))) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                byte[] body = Loops.run(() -> {
+                    try (var r = http.stream(canned.url("/z"))) {
+                        return r.read();
+                    }
+                });
+                assertThat(body).isEqualTo(answer.endsWith("\r\n\r\n") ? new byte[0] : HELLO);
+            }
+        }
+        byte[] zipped = gzip(HELLO);
+        for (var answer : List.of(encoded("gzip", "not gzip at all".getBytes(StandardCharsets.US_ASCII)),
+                encoded("gzip", java.util.Arrays.copyOf(zipped, zipped.length - 12)))) {
+            try (var canned = CannedServer.start(answer); var http = session()) {
+                String url = canned.url("/bad");
+                Throwable bad = Loops.run(() -> {
+                    try (var r = http.stream(url)) {
+                        return catchThrowable(r::read);
+                    }
+                });
+                assertThat(bad).isExactlyInstanceOf(ClientPayloadException.class)
+                        .hasMessageStartingWith("GET " + url + ": response body is not valid gzip (Content-Encoding: gzip): ");
+            }
+        }
+    }
+
+    /**
+     * A body that fails in the middle (its connection closed before its declared length, reset, or a chunked body
+     * cut short) is a {@link ClientPayloadException} naming the request (aiohttp's {@code ClientPayloadError}),
+     * thrown after the bytes that came, and again at every later read: never lost, never a hang.
+     */
+    @Test
+    void aBodyThatFailsInTheMiddleIsAPayloadErrorAfterTheBytesThatCame() throws Exception {
+        for (var canned : List.of(
+                CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+                CannedServer.startResetting("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+                CannedServer.start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"))) {
+            try (canned; var http = session()) {
+                String url = canned.url("/cut");
+                Throwable[] got = Loops.run(() -> {
+                    try (var r = http.stream(url)) {
+                        var bytes = new java.io.ByteArrayOutputStream();
+                        Throwable t = catchThrowable(() -> {
+                            for (byte[] c : r.iterAny()) {
+                                bytes.write(c);
+                            }
+                        });
+                        assertThat(bytes.toString(StandardCharsets.US_ASCII)).isIn("abc", "");
+                        return new Throwable[] {t, catchThrowable(r::readAny)};
+                    }
+                });
+                assertThat(got[0]).isExactlyInstanceOf(java.util.concurrent.CompletionException.class);
+                assertThat(got[0].getCause()).isExactlyInstanceOf(ClientPayloadException.class)
+                        .hasMessageStartingWith("GET " + url + ": response payload is not completed: ");
+                assertThat(got[1]).isSameAs(got[0].getCause());
+            }
+        }
+    }
+
+    /**
+     * Everything else of a request holds for a streamed one: redirects followed (the history, the final URL),
+     * cookies, the body of the final response streamed; a HEAD and a 204 have an empty body.
+     */
+    @Test
+    void aStreamedRequestFollowsRedirectsAndAnEmptyBodyIsEmpty() throws Exception {
+        try (var http = session()) {
+            String[] got = Loops.run(() -> {
+                try (var r = http.stream("/redirect/b")) {
+                    return new String[] {String.valueOf(r.status()), r.url().toString(),
+                            String.valueOf(r.history().size()), String.valueOf(r.history().getFirst().status()),
+                            new String(r.read(), StandardCharsets.UTF_8)};
+                }
+            });
+            assertThat(got).containsExactly("200", server.url("/b"), "1", "302", "/b");
+            for (ClientRequest empty : List.of(ClientRequest.of("HEAD", "/bytes/100"), ClientRequest.get("/status/204"))) {
+                byte[][] body = Loops.run(() -> {
+                    try (var r = http.stream(empty)) {
+                        return new byte[][] {r.readAny(), r.read(), r.read(5)};
+                    }
+                });
+                assertThat(body[0]).isEmpty();
+                assertThat(body[1]).isEmpty();
+                assertThat(body[2]).isEmpty();
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ProtocolException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.Collections;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import org.aio4j.http.ClientConnectionException;
 import org.aio4j.http.ClientConnectionTimeoutException;
@@ -75,6 +77,12 @@ import org.aio4j.http.HttpTransport;
  * closed in the middle of the response's head, or the client closed while a request waits for a connection, say), a
  * {@link java.net.ProtocolException} for a malformed response, and a {@link ClientException} naming the request for any
  * other unchecked exception (see {@code Exchange.failure}).
+ *
+ * <p>{@link #stream} (for {@link org.aio4j.http.ClientSession#stream}) pauses the response at its head and
+ * {@link HttpClientResponse#fetch fetches} one part of its body per unit of the subscriber's demand, on the
+ * response's context: Vert.x stops reading the connection once its inbound queue is full, so a consumer that does not
+ * read stops the server. Cancelling the subscription before the body's end resets the request (its connection
+ * closed); the body's end leaves the connection to the pool. The body's timeouts are then the session's.
  *
  * <p>A response body longer than the transport's limit ({@link HttpTransport#DEFAULT_MAX_BODY_BYTES} unless given)
  * fails the exchange with {@link HttpTransport#bodyTooLarge} as soon as it is known to be, and resets the request:
@@ -231,6 +239,21 @@ public final class VertxTransport implements HttpTransport {
 
     @Override
     public CompletableFuture<ClientResponse> send(ClientRequest request) {
+        return start(request, new Exchange<>(request, connectionErrors, maxBodyBytes, owned, head -> head, null));
+    }
+
+    /**
+     * Streams the body: the response is paused at its head, and each part the subscriber asks for is fetched
+     * ({@link HttpClientResponse#fetch}); Vert.x reads no further from the connection than its inbound queue holds.
+     * Cancelling the subscription before the end resets the request, closing its connection.
+     */
+    @Override
+    public CompletableFuture<StreamedResponse> stream(ClientRequest request) {
+        return start(request, new Exchange<>(request, connectionErrors, maxBodyBytes, owned,
+                head -> new StreamedResponse(head, emptyBody()), StreamedResponse::new));
+    }
+
+    private <R> CompletableFuture<R> start(ClientRequest request, Exchange<R> exchange) {
         if (closed) {
             throw new IllegalStateException("HTTP transport 'vertx' is closed");
         }
@@ -245,7 +268,6 @@ public final class VertxTransport implements HttpTransport {
             }
         }
         HttpClient sender = clientFor(request);
-        var exchange = new Exchange(request, connectionErrors, maxBodyBytes, owned);
         if (request.timeout() != null) {
             exchange.arm(request.timeout()); // before the exchange starts, so that its end always finds the timer
         }
@@ -310,9 +332,15 @@ public final class VertxTransport implements HttpTransport {
     /**
      * One exchange: the future handed to the session, which resets the Vert.x request when cancelled or timed out.
      */
-    private static final class Exchange extends CompletableFuture<ClientResponse> {
+    private static final class Exchange<R> extends CompletableFuture<R> {
 
         private final ClientRequest request;
+        /** What the exchange completes with for a response without a body to read (a redirect dropped). */
+        private final java.util.function.Function<ClientResponse, R> ofHead;
+        /** What a streamed exchange completes with, of the head and the body's publisher; null for a whole one. */
+        private final java.util.function.BiFunction<ClientResponse, Flow.Publisher<List<ByteBuffer>>, R> streamed;
+        /** Completed when the exchange is done with its connection: at its end, or a streamed body's end. */
+        private final CompletableFuture<Void> released = new CompletableFuture<>();
         private final ConnectionErrors connectionErrors; // null on a client of the caller's
         private final int maxBodyBytes;
         /** Whether the request goes out on a client of the transport's own, which keeps its connect timeout. */
@@ -324,8 +352,18 @@ public final class VertxTransport implements HttpTransport {
          */
         private volatile HttpTransport.IdleTimer idle;
 
-        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes, boolean ownClient) {
+        Exchange(ClientRequest request, ConnectionErrors connectionErrors, int maxBodyBytes, boolean ownClient,
+                 java.util.function.Function<ClientResponse, R> ofHead,
+                 java.util.function.BiFunction<ClientResponse, Flow.Publisher<List<ByteBuffer>>, R> streamed) {
             this.request = request;
+            this.ofHead = ofHead;
+            this.streamed = streamed;
+            // a whole exchange is done with its connection when it ends; a streamed one also when it fails
+            whenComplete((r, e) -> {
+                if (streamed == null || e != null) {
+                    released.complete(null);
+                }
+            });
             this.ownClient = ownClient;
             this.connectionErrors = connectionErrors;
             this.maxBodyBytes = maxBodyBytes;
@@ -462,7 +500,7 @@ public final class VertxTransport implements HttpTransport {
             if (connectionErrors != null) {
                 HttpConnection connection = req.connection();
                 connectionErrors.busy(connection);
-                whenComplete((r, e) -> connectionErrors.idle(connection));
+                released.whenComplete((r, e) -> connectionErrors.idle(connection));
             }
         }
 
@@ -499,6 +537,10 @@ public final class VertxTransport implements HttpTransport {
             boolean noBody = request.method().equalsIgnoreCase("HEAD") || status / 100 == 1 || status == 204
                     || status == 304;
             long declared = noBody ? -1 : declaredLength(r);
+            if (streamed != null) {
+                stream(r);
+                return;
+            }
             if (declared > maxBodyBytes) {
                 refuse();
                 return;
@@ -521,6 +563,21 @@ public final class VertxTransport implements HttpTransport {
             // the request's URL as the caller gave it (as the JDK client does), not the ASCII form it went as
             r.endHandler(guarded(end -> succeed(new ClientResponse(request.method(), request.uri(), r.statusCode(),
                     new MultiMapView(r.headers()), body.getBytes()))));
+        }
+
+        /**
+         * Completes a streamed exchange with the head of {@code r}, paused, and its body's publisher; a head that
+         * comes after the exchange was cancelled or timed out has its request reset, its connection closed.
+         */
+        private void stream(HttpClientResponse r) {
+            r.pause();
+            var body = new Body(r, () -> released.complete(null));
+            var head = new ClientResponse(request.method(), request.uri(), r.statusCode(), new MultiMapView(r.headers()),
+                    new byte[0]);
+            disarm(); // the body's timeouts are its subscriber's
+            if (!complete(streamed.apply(head, body))) {
+                body.cancel();
+            }
         }
 
         /**
@@ -607,7 +664,7 @@ public final class VertxTransport implements HttpTransport {
 
         private void succeed(ClientResponse response) {
             disarm();
-            complete(response);
+            complete(ofHead.apply(response));
         }
 
         /** Fails the exchange with {@link #failure}{@code (error)}. */
@@ -737,6 +794,143 @@ public final class VertxTransport implements HttpTransport {
                 }
             }
             return cancelled;
+        }
+    }
+
+    /** An empty body, for the head of a streamed redirect, whose body is dropped. */
+    private static Flow.Publisher<List<ByteBuffer>> emptyBody() {
+        return subscriber -> {
+            var done = new java.util.concurrent.atomic.AtomicBoolean();
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    if (done.compareAndSet(false, true)) {
+                        subscriber.onComplete();
+                    }
+                }
+
+                @Override
+                public void cancel() {
+                    done.set(true);
+                }
+            });
+        };
+    }
+
+    /**
+     * The body of a streamed response: Vert.x's response, paused, each part fetched as the subscriber asks, on the
+     * response's context (where Vert.x calls its handlers). An error or the end that comes before the subscriber is
+     * kept for it. For one subscriber.
+     */
+    private static final class Body implements Flow.Publisher<List<ByteBuffer>>, Flow.Subscription {
+
+        private final HttpClientResponse response;
+        private final io.vertx.core.Context context;
+        /** Run once the body is done with its connection: ended, failed or cancelled. */
+        private final Runnable released;
+        private final java.util.concurrent.atomic.AtomicBoolean subscribed =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        // on the context:
+        private Flow.Subscriber<? super List<ByteBuffer>> subscriber;
+        private boolean terminated;
+        /** The end (null) or error that came before the subscriber, to be given to it; {@link #early} says which. */
+        private Throwable earlyError;
+        private boolean early;
+
+        Body(HttpClientResponse response, Runnable released) {
+            this.response = response;
+            this.context = io.vertx.core.Vertx.currentContext();
+            this.released = released;
+            response.handler(part -> {
+                if (subscriber != null && !terminated) {
+                    subscriber.onNext(List.of(ByteBuffer.wrap(part.getBytes())));
+                }
+            });
+            response.exceptionHandler(this::terminate);
+            response.endHandler(end -> terminate(null));
+        }
+
+        private void terminate(Throwable error) {
+            if (terminated) {
+                return;
+            }
+            terminated = true;
+            released.run();
+            if (subscriber == null) {
+                early = true;
+                earlyError = error;
+            } else if (error == null) {
+                subscriber.onComplete();
+            } else {
+                subscriber.onError(error);
+            }
+        }
+
+        private void onContext(Runnable action) {
+            if (context == null || io.vertx.core.Vertx.currentContext() == context) {
+                action.run();
+            } else {
+                context.runOnContext(v -> action.run());
+            }
+        }
+
+        @Override
+        public void subscribe(Flow.Subscriber<? super List<ByteBuffer>> s) {
+            Objects.requireNonNull(s, "subscriber must not be null");
+            if (!subscribed.compareAndSet(false, true)) {
+                s.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                });
+                s.onError(new IllegalStateException("a response body can be read once"));
+                return;
+            }
+            onContext(() -> {
+                subscriber = s;
+                s.onSubscribe(this);
+                if (early) {
+                    early = false;
+                    if (earlyError == null) {
+                        s.onComplete();
+                    } else {
+                        s.onError(earlyError);
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void request(long n) {
+            onContext(() -> {
+                if (terminated) {
+                    return;
+                }
+                if (n <= 0) {
+                    cancelHere();
+                    subscriber.onError(new IllegalArgumentException("non-positive request: " + n
+                            + " (Reactive Streams rule 3.9)"));
+                    return;
+                }
+                response.fetch(n);
+            });
+        }
+
+        @Override
+        public void cancel() {
+            onContext(this::cancelHere);
+        }
+
+        private void cancelHere() {
+            if (!terminated) {
+                terminated = true;
+                released.run();
+                response.request().reset();
+            }
         }
     }
 

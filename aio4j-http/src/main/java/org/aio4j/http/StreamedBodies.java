@@ -1,0 +1,129 @@
+package org.aio4j.http;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Bodies of {@link HttpTransport.StreamedResponse}s that have no connection behind them: a whole body published as
+ * one part (the default {@link HttpTransport#stream}), an empty one (a redirect's, dropped), and the release of a
+ * body nobody will read.
+ */
+final class StreamedBodies {
+
+    private StreamedBodies() {
+    }
+
+    /**
+     * The streamed response of {@code whole}'s exchange, its body published as one part; cancelling the returned
+     * future cancels {@code whole} (a dependent stage would not pass a cancellation upstream).
+     */
+    static CompletableFuture<HttpTransport.StreamedResponse> ofWhole(CompletableFuture<ClientResponse> whole) {
+        if (whole == null) {
+            return null; // the session reports a transport that returned no future
+        }
+        var streamed = new CompletableFuture<HttpTransport.StreamedResponse>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                boolean cancelled = super.cancel(mayInterruptIfRunning);
+                whole.cancel(mayInterruptIfRunning);
+                return cancelled;
+            }
+        };
+        whole.whenComplete((r, error) -> {
+            if (error != null) {
+                streamed.completeExceptionally(error instanceof java.util.concurrent.CompletionException
+                        && error.getCause() != null ? error.getCause() : error);
+            } else if (r == null) {
+                streamed.complete(null); // the session reports a transport that completed with no response
+            } else {
+                streamed.complete(new HttpTransport.StreamedResponse(headOf(r), of(r.rawBody())));
+            }
+        });
+        return streamed;
+    }
+
+    /** {@code r} without its body. */
+    static ClientResponse headOf(ClientResponse r) {
+        return new ClientResponse(r.method(), r.url(), r.status(), r.headers(), new byte[0]);
+    }
+
+    /** An empty body: it completes as soon as it is subscribed to. */
+    static Flow.Publisher<List<ByteBuffer>> empty() {
+        return of(new byte[0]);
+    }
+
+    /** {@code bytes} as one part (none if empty), sent at the first demand; for one subscriber. */
+    static Flow.Publisher<List<ByteBuffer>> of(byte[] bytes) {
+        var subscribed = new AtomicBoolean();
+        return subscriber -> {
+            if (!subscribed.compareAndSet(false, true)) {
+                subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                });
+                subscriber.onError(new IllegalStateException("a response body can be read once"));
+                return;
+            }
+            subscriber.onSubscribe(new Flow.Subscription() {
+                private boolean done;
+
+                @Override
+                public synchronized void request(long n) {
+                    if (done) {
+                        return;
+                    }
+                    if (n <= 0) {
+                        done = true;
+                        subscriber.onError(new IllegalArgumentException("non-positive request: " + n
+                                + " (Reactive Streams rule 3.9)"));
+                        return;
+                    }
+                    done = true;
+                    if (bytes.length > 0) {
+                        subscriber.onNext(List.of(ByteBuffer.wrap(bytes)));
+                    }
+                    subscriber.onComplete();
+                }
+
+                @Override
+                public synchronized void cancel() {
+                    done = true;
+                }
+            });
+        };
+    }
+
+    /**
+     * Releases {@code body}, which nobody will read: subscribes to it and cancels at once, which aborts an exchange
+     * still reading it and closes its connection (the JDK client holds one whose body publisher is never subscribed
+     * to). A body that failed already, or is the empty one of a dropped redirect, costs nothing.
+     */
+    static void discard(Flow.Publisher<List<ByteBuffer>> body) {
+        body.subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                s.cancel();
+            }
+
+            @Override
+            public void onNext(List<ByteBuffer> item) {
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+    }
+}

@@ -1,0 +1,428 @@
+package org.aio4j.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.aio4j.Aio;
+import org.aio4j.AsyncIterator;
+import org.aio4j.EventLoop;
+import org.aio4j.Future;
+import org.aio4j.Task;
+
+/**
+ * A response whose head (status, headers) has arrived and whose body is read as the caller asks:
+ * aiohttp's {@code ClientResponse} inside {@code async with session.get(url) as resp:}, before {@code resp.content}
+ * is read. Made by {@link ClientSession#stream}; close it (try-with-resources), as aiohttp's {@code async with}
+ * releases the response.
+ *
+ * <pre>{@code
+ * try (StreamingResponse r = http.stream("/big.iso").raiseForStatus()) {   // async with s.get(url) as r:
+ *     for (byte[] chunk : r.iterChunked(64 * 1024)) {                       //   async for chunk in r.content.iter_chunked(65536):
+ *         out.write(chunk);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Backpressure.</b> The body is read from the connection only as the caller reads it (one part ahead, a part
+ * being what one read from the connection gave, typically 16 to 64 KiB): a caller that does not read stops the
+ * transport, and the server with it, so a body of any size is read in constant memory. A body under
+ * {@code Content-Encoding: gzip} or {@code deflate} is decoded as it is read, as {@link ClientResponse}'s is (unless the
+ * session was built with {@code autoDecompress(false)}); the headers stay as sent.
+ *
+ * <p><b>Timeouts.</b> The request's timeout (aiohttp's {@code total}) covers the body too, from the call to
+ * {@link ClientSession#stream} to the body's end, on the loop's clock as for any request (and the real one): a read
+ * that it interrupts throws {@link ClientTimeoutException}. The read timeout (aiohttp's {@code sock_read}) bounds
+ * each wait for the next bytes, not the time the caller takes between reads: {@link ClientReadTimeoutException}.
+ *
+ * <p><b>Failures.</b> A body that fails in the middle (the connection reset, a body cut short, a chunked encoding
+ * broken, bytes that are not valid gzip) throws {@link ClientPayloadException} (aiohttp's {@code ClientPayloadError})
+ * naming the request, after the bytes that came before it. After a failure, every read throws it again.
+ *
+ * <p><b>Closing.</b> {@link #close()} before the body's end aborts the exchange and closes its connection, as
+ * aiohttp's {@code release()} of a body not read whole does; after its end the connection went back to the
+ * transport's pool already. A read after a close before the end throws {@link ClientConnectionException} (aiohttp's
+ * {@code ClientConnectionError: Connection closed}); one after the end returns the end. If a read is interrupted by
+ * the cancellation of the reading task (a {@link org.aio4j.Task#cancel}, an {@code Aio.timeout}, a failing
+ * {@code TaskGroup}), the response is closed so, and the {@link java.util.concurrent.CancellationException}
+ * thrown. The response belongs to the task that streamed it: that task's end closes it, if the task did not.
+ *
+ * <p><b>Threads.</b> A loop object: read and close it from the task that streamed it (or another task of its loop),
+ * as an {@link AsyncIterator}; reads from elsewhere throw {@link IllegalStateException}. {@link #close()} from
+ * another thread is handed to the loop.
+ */
+public final class StreamingResponse implements AutoCloseable {
+
+    /** The most bytes {@link #readAny()} gives of a decoded body at once. */
+    static final int ANY_BYTES = 64 * 1024;
+
+    private final EventLoop loop;
+    private final ClientRequest request;
+    private final ClientResponse head;
+    private final BodyReader reader;
+    /** The {@code Content-Encoding} header of a body the session decodes, or null. */
+    private final String encoding;
+    private final int maxBodyBytes;
+    /** The body as the caller reads it: the reader, or a decoder over it (made at the first read). */
+    private InputStream body;
+    /** The task whose end closes the response, and the callback that does. */
+    private final Task<?> owner;
+    private final Consumer<Future<?>> closeAtEnd;
+    private boolean closed;
+
+    StreamingResponse(EventLoop loop, ClientRequest request, ClientResponse head, BodyReader reader,
+                      boolean autoDecompress, int maxBodyBytes) {
+        this.loop = loop;
+        this.request = request;
+        this.head = head;
+        this.reader = reader;
+        String header = head.header("Content-Encoding");
+        this.encoding = autoDecompress && Decompression.decoded(header) != null ? header : null;
+        this.maxBodyBytes = maxBodyBytes;
+        this.owner = Aio.currentTask();
+        this.closeAtEnd = done -> close();
+        if (owner != null) {
+            owner.addDoneCallback(closeAtEnd);
+        }
+    }
+
+    /**
+     * The response's head, with an empty body: its {@link ClientResponse#contentType()},
+     * {@link ClientResponse#charset()}, {@link ClientResponse#cookies()} and the rest.
+     *
+     * @return the response without its body
+     */
+    public ClientResponse head() {
+        return head;
+    }
+
+    /**
+     * The method of the request this answers: aiohttp's {@code resp.method}.
+     *
+     * @return the request method
+     */
+    public String method() {
+        return head.method();
+    }
+
+    /**
+     * The URL the response came from, after the redirects the session followed: aiohttp's {@code resp.url}.
+     *
+     * @return the final URL
+     */
+    public URI url() {
+        return head.url();
+    }
+
+    /**
+     * The status code: aiohttp's {@code resp.status}.
+     *
+     * @return the status code
+     */
+    public int status() {
+        return head.status();
+    }
+
+    /**
+     * Whether the status is below 400: aiohttp's {@code resp.ok}.
+     *
+     * @return whether the status is below 400
+     */
+    public boolean ok() {
+        return head.ok();
+    }
+
+    /**
+     * The headers, as the transport gave them: aiohttp's {@code resp.headers}.
+     *
+     * @return the headers
+     */
+    public Map<String, List<String>> headers() {
+        return head.headers();
+    }
+
+    /**
+     * The first value of header {@code name}, ignoring case, or {@code null}: aiohttp's
+     * {@code resp.headers.get(name)}.
+     *
+     * @param name the header name, in any case
+     * @return the header's first value, or {@code null}
+     * @throws NullPointerException if {@code name} is null
+     */
+    public String header(String name) {
+        return head.header(name);
+    }
+
+    /**
+     * The responses of the redirects the session followed to this one, oldest first: aiohttp's {@code resp.history}.
+     *
+     * @return the earlier responses, oldest first, their bodies empty; unmodifiable
+     */
+    public List<ClientResponse> history() {
+        return head.history();
+    }
+
+    /**
+     * Returns this response if its status is below 400; else closes it (its body unread) and throws: aiohttp's
+     * {@code resp.raise_for_status()}, which releases the connection too.
+     *
+     * @return this response
+     * @throws ClientResponseException if the status is 400 or more (it carries {@link #head()})
+     */
+    public StreamingResponse raiseForStatus() throws ClientResponseException {
+        if (!ok()) {
+            close();
+            throw new ClientResponseException(head);
+        }
+        return this;
+    }
+
+    /**
+     * Up to {@code maxBytes} bytes of the body, suspending the calling task until at least one has arrived; an empty
+     * array at the body's end: aiohttp's {@code await resp.content.read(n)}. It returns what has arrived, not waiting
+     * for {@code maxBytes} to.
+     *
+     * @param maxBytes the most bytes to return, at least 1
+     * @return the next bytes of the body (decoded, if it is), or an empty array at its end
+     * @throws ClientPayloadException   if the body failed (see the class comment)
+     * @throws ClientTimeoutException   if the request's timeout or read timeout passed
+     * @throws ClientConnectionException if the response was closed before the body's end
+     * @throws IllegalArgumentException if {@code maxBytes < 1}
+     * @throws IllegalStateException    if not called from a task of the response's loop
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
+     *                                  closed)
+     */
+    public byte[] read(int maxBytes) throws ClientException {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
+        }
+        checkCaller("read");
+        if (encoding == null) {
+            ByteBuffer part = reader.next();
+            return part == null ? new byte[0] : take(part, maxBytes);
+        }
+        byte[] into = new byte[Math.min(maxBytes, ANY_BYTES)];
+        int n = decoded(into, into.length);
+        return n < 0 ? new byte[0] : n == into.length ? into : java.util.Arrays.copyOf(into, n);
+    }
+
+    /**
+     * The bytes of the body that have arrived, at least one, suspending the calling task until one has; an empty
+     * array at the body's end: aiohttp's {@code await resp.content.readany()}. What one read from the connection
+     * brought, or, for a decoded body, up to 64 KiB of what it decodes to.
+     *
+     * @return the next bytes of the body, or an empty array at its end
+     * @throws ClientException       as {@link #read(int)}
+     * @throws IllegalStateException if not called from a task of the response's loop
+     */
+    public byte[] readAny() throws ClientException {
+        return read(encoding == null ? Integer.MAX_VALUE : ANY_BYTES);
+    }
+
+    /**
+     * The rest of the body, suspending the calling task until it has all arrived: aiohttp's {@code await resp.read()}
+     * after a partial read. Held to the transport's body limit ({@link HttpTransport#maxBodyBytes()}), decoded bytes
+     * counted, as {@link ClientSession#get} is: the point of streaming is not to hold a large body.
+     *
+     * @return the rest of the body (decoded, if it is); empty at its end
+     * @throws ClientException       as {@link #read(int)}, or one saying the body is longer than the limit (the
+     *                               response is then closed)
+     * @throws IllegalStateException if not called from a task of the response's loop
+     */
+    public byte[] read() throws ClientException {
+        checkCaller("read");
+        var all = new ByteArrayOutputStream();
+        for (byte[] chunk; (chunk = read(ANY_BYTES)).length > 0; ) {
+            if ((long) all.size() + chunk.length > maxBodyBytes) {
+                ClientException tooLarge = HttpTransport.bodyTooLarge(request, maxBodyBytes);
+                reader.fail(tooLarge);
+                throw tooLarge;
+            }
+            all.write(chunk, 0, chunk.length);
+        }
+        return all.toByteArray();
+    }
+
+    /**
+     * The body in chunks of at most {@code maxBytes} bytes, for a {@code for} loop in a task: aiohttp's
+     * {@code async for chunk in resp.content.iter_chunked(n)}. Each chunk is what {@link #read(int)} returns (what
+     * has arrived, up to {@code maxBytes}); the iterator ends at the body's end. A failure is thrown from
+     * {@code hasNext()} as {@link AsyncIterator} says: wrapped in a {@link CompletionException} whose cause is the
+     * {@link ClientException} {@code read} throws. Closing the iterator closes this response.
+     *
+     * @param maxBytes the most bytes of a chunk, at least 1
+     * @return an iterator of the body's chunks
+     * @throws IllegalArgumentException if {@code maxBytes < 1}
+     */
+    public AsyncIterator<byte[]> iterChunked(int maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
+        }
+        return new Chunks(maxBytes);
+    }
+
+    /**
+     * The body in chunks as they arrive, each what {@link #readAny()} returns: aiohttp's
+     * {@code async for data in resp.content.iter_any()}. Otherwise as {@link #iterChunked}.
+     *
+     * @return an iterator of the body's chunks
+     */
+    public AsyncIterator<byte[]> iterAny() {
+        return new Chunks(-1);
+    }
+
+    /**
+     * Releases the response: aiohttp's {@code resp.release()} / {@code resp.close()}, the end of its
+     * {@code async with}. Before the body's end, the exchange is aborted and its connection closed; after it, the
+     * connection is the transport's pool's already. Idempotent; from another thread than the loop's, it is handed to
+     * the loop.
+     */
+    @Override
+    public void close() {
+        if (!onLoop()) {
+            try {
+                loop.callSoonThreadsafe(this::close);
+            } catch (IllegalStateException loopClosed) {
+                // the loop has ended: its tasks' ends closed their responses
+            }
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (owner != null) {
+            owner.removeDoneCallback(closeAtEnd);
+        }
+        reader.release();
+    }
+
+    /** Reads decoded bytes into {@code into}, up to {@code max}; -1 at the end. */
+    private int decoded(byte[] into, int max) throws ClientException {
+        try {
+            if (body == null) {
+                if (reader.broken() || reader.ended()) { // no decoder over a body that has none to give
+                    return reader.next() == null ? -1 : 0;
+                }
+                body = Decompression.decoding(encoding.trim().toLowerCase(java.util.Locale.ROOT), reader);
+            }
+            int n = body.read(into, 0, max);
+            if (n < 0) {
+                drain();
+            }
+            return n;
+        } catch (ClientException e) {
+            throw e;
+        } catch (IOException e) { // the decoder's: the body is not valid in its encoding
+            ClientPayloadException invalid = Decompression.invalid(request, encoding, e);
+            reader.fail(invalid);
+            throw invalid;
+        }
+    }
+
+    /** The decoded stream has ended: reads the rest of the raw body (bytes after it), so that the exchange ends. */
+    private void drain() throws ClientException {
+        ByteBuffer rest;
+        while ((rest = reader.next()) != null) {
+            rest.position(rest.limit());
+            reader.took(rest);
+        }
+    }
+
+    /** Up to {@code max} bytes of {@code part}, taken from it. */
+    private byte[] take(ByteBuffer part, int max) {
+        byte[] out = new byte[Math.min(max, part.remaining())];
+        part.get(out);
+        reader.took(part);
+        return out;
+    }
+
+    private boolean onLoop() {
+        try {
+            return Aio.getRunningLoop() == loop;
+        } catch (IllegalStateException noLoop) {
+            return false;
+        }
+    }
+
+    private void checkCaller(String operation) {
+        if (!onLoop() || Aio.currentTask() == null) {
+            throw new IllegalStateException("StreamingResponse." + operation + "() suspends the calling task: call"
+                    + " it from a task of the loop that streamed the response (" + request.method() + " "
+                    + request.uri() + ")");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamingResponse[" + head.method() + " " + head.url() + " -> " + head.status()
+                + (closed ? ", closed" : reader.ended() ? ", read" : "") + "]";
+    }
+
+    /** {@link #iterChunked} and {@link #iterAny}: {@code max} bytes a chunk, or -1 for what {@code readAny} gives. */
+    private final class Chunks implements AsyncIterator<byte[]> {
+        private final int max;
+        private byte[] held;
+        private boolean done;
+
+        Chunks(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (held != null) {
+                return true;
+            }
+            if (done) {
+                return false;
+            }
+            byte[] chunk;
+            try {
+                chunk = max < 0 ? readAny() : read(max);
+            } catch (ClientException e) {
+                done = true;
+                throw new CompletionException(e);
+            } catch (RuntimeException | Error e) {
+                done = !(e instanceof IllegalStateException && !reader.broken()); // a wrong caller changes nothing
+                throw e;
+            }
+            if (chunk.length == 0) {
+                done = true;
+                return false;
+            }
+            held = chunk;
+            return true;
+        }
+
+        @Override
+        public byte[] next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("the body of " + request.method() + " " + request.uri()
+                        + " has ended");
+            }
+            byte[] chunk = held;
+            held = null;
+            return chunk;
+        }
+
+        @Override
+        public void aclose() {
+            done = true;
+            held = null;
+            StreamingResponse.this.close();
+        }
+
+        @Override
+        public String toString() {
+            return (max < 0 ? "iterAny()" : "iterChunked(" + max + ")") + " of " + StreamingResponse.this;
+        }
+    }
+}
