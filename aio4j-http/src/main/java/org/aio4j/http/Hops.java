@@ -49,7 +49,10 @@ final class Hops<R> {
         /** {@code response} with {@code history}, the redirects followed to it. */
         R withHistory(R response, List<ClientResponse> history);
 
-        /** Releases a response nobody will read: a redirect followed, or one that came too late for its caller. */
+        /**
+         * Releases a response nobody will read: a redirect followed, or one that came too late for its caller. On the
+         * loop, or on the transport's thread for one that completed an exchange already cancelled on the loop.
+         */
         void discard(R response);
     }
 
@@ -175,10 +178,20 @@ final class Hops<R> {
     private void ended(Future<R> done) {
         Future<R> f = inFlight;
         if (done.isCancelled() && f != null) {
+            CompletableFuture<R> x = exchange;
             try {
-                exchange.cancel(true);
+                x.cancel(true);
             } finally {
-                f.cancel();
+                if (f.cancel()) {
+                    // The exchange may have completed already (its completion posted to the loop, which f now
+                    // ignores) or complete in spite of the cancel: a response nobody will see, released here (a
+                    // streamed body's connection), as settle releases one that f delivers.
+                    x.thenAccept(r -> {
+                        if (r != null) {
+                            kind.discard(r);
+                        }
+                    });
+                }
             }
         }
     }

@@ -185,6 +185,68 @@ class ClientSessionTest {
         }
     }
 
+    /**
+     * A head that the transport completes with as the caller is cancelled (its completion posted to the loop, not yet
+     * seen) is not lost with its connection: the session releases its body (subscribes and cancels), as it does for a
+     * head that comes after the cancellation. Before, the loop's future of the exchange was cancelled and the head it
+     * had completed with dropped, its body never subscribed to: a connection the JDK client, or a paused Vert.x
+     * response, held for ever.
+     */
+    @Test
+    void aHeadThatArrivesAsTheCallerIsCancelledHasItsBodyReleased() throws Exception {
+        var heads = new java.util.concurrent.LinkedBlockingQueue<
+                java.util.concurrent.CompletableFuture<HttpTransport.StreamedResponse>>();
+        var released = new java.util.concurrent.atomic.AtomicInteger();
+        HttpTransport transport = new HttpTransport() {
+            @Override
+            public java.util.concurrent.CompletableFuture<ClientResponse> send(ClientRequest request) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<StreamedResponse> stream(ClientRequest request) {
+                var f = new java.util.concurrent.CompletableFuture<StreamedResponse>();
+                heads.add(f);
+                return f;
+            }
+
+            @Override
+            public String name() {
+                return "heads";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>> body = subscriber ->
+                subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                    }
+
+                    @Override
+                    public void cancel() {
+                        released.incrementAndGet();
+                    }
+                });
+        try (var s = ClientSession.builder().transport(transport, true).baseUrl("http://example.test").build()) {
+            Throwable cancelled = Loops.run(() -> {
+                Task<StreamingResponse> caller = Aio.createTask(() -> s.stream("/x"));
+                Aio.sleep(0); // the caller waits for the head
+                heads.take().complete(new HttpTransport.StreamedResponse(
+                        new ClientResponse("GET", java.net.URI.create("http://example.test/x"), 200, java.util.Map.of(),
+                                new byte[0]), body)); // its completion is posted to the loop
+                caller.cancel();
+                Throwable t = org.assertj.core.api.Assertions.catchThrowable(caller::await);
+                Aio.sleep(0);
+                return t;
+            });
+            assertThat(cancelled).isInstanceOf(CancellationException.class);
+            assertThat(released).as("the late head's body released").hasValue(1);
+        }
+    }
+
     @Test
     void postPutAndDeleteSendTheirMethodAndBody() throws Exception {
         var fake = new FakeTransport();
