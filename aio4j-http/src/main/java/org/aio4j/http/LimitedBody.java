@@ -109,8 +109,13 @@ final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
                 return HttpResponse.BodySubscribers.mapping(new LimitedBody(request, Integer.MAX_VALUE, -1, bad,
                         () -> { }, () -> { }), never -> StreamedBodies.empty());
             }
-            if (declaredLength(info.headers()) == 0) {
+            long declared = declaredLength(info.headers());
+            if (declared == 0) {
                 whole.run();
+            }
+            if (declared > 0) { // closed right after its last byte, it is not aborted: see StreamedBodies.upTo
+                return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofPublisher(),
+                        body -> StreamedBodies.upTo(body, declared));
             }
             return HttpResponse.BodySubscribers.ofPublisher();
         };

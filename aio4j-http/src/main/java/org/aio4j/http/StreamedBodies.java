@@ -102,6 +102,59 @@ final class StreamedBodies {
     }
 
     /**
+     * {@code body}, of {@code length} bytes (its {@code Content-Length}), whose subscription's cancel is not passed on
+     * once all of them have been delivered: the body is then read off the connection whole, and the JDK client gives
+     * the connection back to its pool right after it delivers the last bytes, before it signals the end. A cancel
+     * in between (the consumer closing the response right after its last byte, before the end has reached the loop)
+     * made the JDK client close the connection (its cancel closes the exchange's connection until the exchange lets
+     * go of it), or, had the connection just gone back to the pool, close it there, under the exchange that took it
+     * next. The end that follows is passed on as it comes. For one subscriber.
+     */
+    static Flow.Publisher<List<ByteBuffer>> upTo(Flow.Publisher<List<ByteBuffer>> body, long length) {
+        return subscriber -> body.subscribe(new Flow.Subscriber<List<ByteBuffer>>() {
+            /** Bytes delivered: written on the thread that signals onNext only, read by cancel on any. */
+            private volatile long delivered;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                        s.request(n);
+                    }
+
+                    @Override
+                    public void cancel() {
+                        if (delivered < length) {
+                            s.cancel();
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(List<ByteBuffer> part) {
+                long n = delivered;
+                for (ByteBuffer b : part) {
+                    n += b.remaining();
+                }
+                delivered = n; // before the consumer can see the bytes and cancel
+                subscriber.onNext(part);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                subscriber.onError(error);
+            }
+
+            @Override
+            public void onComplete() {
+                subscriber.onComplete();
+            }
+        });
+    }
+
+    /**
      * Releases {@code body}, which nobody will read: subscribes to it and cancels at once, which aborts an exchange
      * still reading it and closes its connection (the JDK client holds one whose body publisher is never subscribed
      * to). A body that failed already, or is the empty one of a dropped redirect, costs nothing.

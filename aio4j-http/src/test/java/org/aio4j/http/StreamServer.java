@@ -18,13 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * writes: a write that the connection takes nothing of (the client's and the kernel's buffers are full: the client
  * reads no more) marks the server {@link #awaitBlockedOrDone blocked} until the connection takes bytes again. Paths:
  * {@code /bytes/N}, N bytes under a {@code Content-Length}, byte i being {@link #byteAt}{@code (i)};
- * {@code /gzip/N}, the same N bytes gzipped, chunked. It counts the connections open.
+ * {@code /gzip/N}, the same N bytes gzipped, chunked; {@code /held/N}, as {@code /bytes/N} but its last byte held
+ * back until {@link #sendHeldByte()}. It counts the connections open, and those the client closed.
  */
 final class StreamServer implements AutoCloseable {
 
     private final ServerSocketChannel socket;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger closedByClient = new AtomicInteger();
+    /** Permits for {@code /held/N} to send its last byte. */
+    private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
     private final Object lock = new Object();
     private long written; // guarded by lock: body bytes written of the response being written
     private boolean blocked; // guarded by lock
@@ -73,6 +77,16 @@ final class StreamServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Lets a {@code /held/N} response send its last byte (now, or when it comes to it). Non-blocking. */
+    void sendHeldByte() {
+        held.release();
+    }
+
+    /** The connections the client closed (or reset) between two requests, or in the middle of a response. */
+    int closedByClient() {
+        return closedByClient.get();
+    }
+
     /**
      * Waits until no connection is open (not spinning: the JDK client may take its selector's 3 s timeout to close a
      * connection whose exchange was aborted).
@@ -108,14 +122,18 @@ final class StreamServer implements AutoCloseable {
                     blocked = false;
                     done = false;
                 }
-                if (path.startsWith("/bytes/")) {
-                    long n = Long.parseLong(path.substring("/bytes/".length()));
+                if (path.startsWith("/bytes/") || path.startsWith("/held/")) {
+                    boolean holding = path.startsWith("/held/");
+                    long n = Long.parseLong(path.substring(path.indexOf('/', 1) + 1));
                     write(c, key, selector, ascii("HTTP/1.1 200 OK\r\nContent-Length: " + n + "\r\n\r\n"), false);
                     var chunk = ByteBuffer.allocate(16 * 1024);
                     for (long i = 0; i < n; ) {
                         chunk.clear();
-                        while (chunk.hasRemaining() && i < n) {
+                        while (chunk.hasRemaining() && i < n && !(holding && i == n - 1 && chunk.position() > 0)) {
                             chunk.put(byteAt(i++));
+                        }
+                        if (holding && i == n && chunk.position() == 1) {
+                            held.acquireUninterruptibly();
                         }
                         write(c, key, selector, chunk.flip(), true);
                     }
@@ -163,8 +181,9 @@ final class StreamServer implements AutoCloseable {
                     lock.notifyAll();
                 }
             }
+            closedByClient.incrementAndGet(); // at the end of a request: no more came
         } catch (IOException clientGone) {
-            // the client closed or reset the connection
+            closedByClient.incrementAndGet(); // the client closed or reset the connection
         } finally {
             synchronized (lock) {
                 open.decrementAndGet();

@@ -2012,4 +2012,38 @@ public abstract class TransportContract {
             }
         }
     }
+
+    /**
+     * Closing a response right after its last byte, before the transport has said the body ended (aiohttp's
+     * {@code release()} after reading exactly {@code Content-Length} bytes), leaves the connection to the pool: it is
+     * not closed, so it cannot be closed under the next exchange that takes it from the pool either. 150 bodies of
+     * random sizes, each read to exactly its declared length, its last byte coming while the reader waits for it
+     * (as the last bytes of a body do that takes several reads), then closed: no connection is closed by the client.
+     * Before, the JDK transport cancelled the body's subscription whenever the end had not reached the loop yet, and
+     * the JDK client closed the connection if it had not yet gone back to its pool (one time in 10 to 20 here), or,
+     * had it just gone back, closed it in the pool.
+     */
+    @Test
+    void closingRightAfterTheLastDeclaredByteKeepsTheConnection() throws Exception {
+        try (var big = StreamServer.start(); var http = session()) {
+            int[] sizes = new java.util.Random(20261129).ints(150, 1, 50000).toArray();
+            Loops.run(() -> {
+                for (int size : sizes) {
+                    try (var r = http.stream(big.url("/held/" + size))) {
+                        for (int got = 0; got < size; ) {
+                            if (got == size - 1) {
+                                big.sendHeldByte(); // it comes while the reader waits for it
+                            }
+                            byte[] chunk = r.read(size - got);
+                            assertThat(chunk).as("bytes of " + size + " after " + got).isNotEmpty();
+                            assertThat(chunk[chunk.length - 1]).isEqualTo(StreamServer.byteAt(got + chunk.length - 1));
+                            got += chunk.length;
+                        }
+                    }
+                }
+                return null;
+            });
+            assertThat(big.closedByClient()).as("connections the client closed, of " + big.accepted()).isZero();
+        }
+    }
 }
