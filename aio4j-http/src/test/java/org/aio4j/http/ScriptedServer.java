@@ -20,6 +20,7 @@ final class ScriptedServer implements AutoCloseable {
 
     private final ServerSocket socket;
     private final AtomicInteger stuck = new AtomicInteger();
+    private final Object lock = new Object(); // notified when stuck changes
 
     private ScriptedServer(ServerSocket socket) {
         this.socket = socket;
@@ -56,11 +57,11 @@ final class ScriptedServer implements AutoCloseable {
                     default -> throw new IllegalArgumentException("no script for " + path);
                 }
                 out.flush();
-                stuck.incrementAndGet();
+                changeStuck(1);
                 try {
                     in.transferTo(OutputStream.nullOutputStream()); // until the client closes the connection
                 } finally {
-                    stuck.decrementAndGet();
+                    changeStuck(-1);
                 }
                 return;
             }
@@ -84,10 +85,31 @@ final class ScriptedServer implements AutoCloseable {
         return stuck.get();
     }
 
-    /** Waits (spinning, on a thread of the caller's) until no connection is {@link #stuck()}. */
-    void awaitNoneStuck() {
-        while (stuck.get() > 0) {
-            Thread.onSpinWait();
+    private void changeStuck(int by) {
+        synchronized (lock) {
+            stuck.addAndGet(by);
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits (on a thread of the caller's, not spinning: the JDK client may take its selector's 3 s timeout to close
+     * a connection) until no connection is {@link #stuck()}.
+     */
+    void awaitNoneStuck() throws InterruptedException {
+        synchronized (lock) {
+            while (stuck.get() > 0) {
+                lock.wait();
+            }
+        }
+    }
+
+    /** Waits (on a thread of the caller's, not spinning) until {@code n} connections or more are {@link #stuck()}. */
+    void awaitStuck(int n) throws InterruptedException {
+        synchronized (lock) {
+            while (stuck.get() < n) {
+                lock.wait();
+            }
         }
     }
 

@@ -1205,9 +1205,7 @@ public abstract class TransportContract {
     /** Waits, on a thread of its own, until {@code scripted} holds {@code n} connections or more on stuck answers. */
     private static void awaitStuck(ScriptedServer scripted, int n) throws Exception {
         Aio.toThread(() -> {
-            while (scripted.stuck() < n) {
-                Thread.onSpinWait();
-            }
+            scripted.awaitStuck(n);
             return null;
         });
     }
