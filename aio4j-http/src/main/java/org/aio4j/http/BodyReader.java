@@ -207,7 +207,8 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
 
     private ClientConnectionException closed() {
         return new ClientConnectionException(request.method(), request.uri(), "the response is closed: its body"
-                + " was released (closed, or its reading cancelled) before its end", null);
+                + " was released before its end (closed, its reading cancelled, or the task that streamed it ended)",
+                null);
     }
 
     /** Asks for the next part, unless one is held or on its way, or the body is done. */

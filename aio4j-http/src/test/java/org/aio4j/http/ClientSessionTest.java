@@ -186,6 +186,22 @@ class ClientSessionTest {
     }
 
     /**
+     * A streamed response belongs to the task that streamed it: handed out of that task, it is closed by the task's
+     * end, and a read says so, naming that cause among the others (before, the message named a close or a cancelled
+     * read only, neither of which the caller did).
+     */
+    @Test
+    void aStreamedResponseReadAfterTheTaskThatStreamedItEndedSaysWhy() throws Exception {
+        Throwable t = Loops.run(() -> {
+            StreamingResponse r = Aio.createTask(() -> http.stream("/trickle")).await();
+            return org.assertj.core.api.Assertions.catchThrowable(r::readAny);
+        });
+        assertThat(t).isExactlyInstanceOf(ClientConnectionException.class).hasMessage("GET " + server.url("/trickle")
+                + ": the response is closed: its body was released before its end (closed, its reading cancelled,"
+                + " or the task that streamed it ended)");
+    }
+
+    /**
      * A head that the transport completes with as the caller is cancelled (its completion posted to the loop, not yet
      * seen) is not lost with its connection: the session releases its body (subscribes and cancels), as it does for a
      * head that comes after the cancellation. Before, the loop's future of the exchange was cancelled and the head it
