@@ -1905,17 +1905,22 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Adds {@code item} to the ready queue. While the loop is not running, what {@link #callSoonThreadsafe} posted
+     * Adds {@code item} to the ready queue. While the loop is idle, what {@link #callSoonThreadsafe} posted
      * meanwhile goes first: asyncio puts both in the same ready queue, so callSoon/callSoonThreadsafe/createTask made
-     * before the loop runs keep their order.
+     * before the loop runs keep their order. Not while it is closing: the close took every post it accepted when it
+     * began, and a post arriving since is being refused (see {@link #post}), which a drain here would turn into one
+     * accepted and then, if the close has no round left to run it, dropped.
      */
     private void enqueue(Object item) {
-        if (lifecycle != RUNNING) {
-            if (lifecycle == CLOSED) {
+        int state = lifecycle;
+        if (state != RUNNING) {
+            if (state == CLOSED) {
                 reportScheduledAfterClose(item);
                 return;
             }
-            inbox.drainAllTo(ready);
+            if (state == IDLE) {
+                inbox.drainAllTo(ready);
+            }
         }
         ready.add(item);
     }
