@@ -24,10 +24,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * closes the loop at a random moment (a close refused while it runs, then {@code stop()} and a close from that
  * thread, racing the others): {@code callSoonThreadsafe}, {@code runCoroutineThreadsafe} with random cancels and
  * {@code get()}s, timers made on the loop and cancelled from the thread, {@link Future#get()} on a loop future, and
- * {@code toString()}/{@code getStack()}/{@code dumpTasks()} read from outside. Exact outcomes: every post accepted runs
- * exactly once and a refused one never; every submission is settled; no thread stays blocked, none is left registered
- * in a {@code get()}, the inbox is empty; nothing is reported but the tasks the close cancels. Found nothing when
- * written (about a hundred closes); kept for the combination, which no other test makes. Seeded; the seed is in every failure.
+ * {@code toString()}/{@code getStack()}/{@code dumpTasks()} read from outside. Exact outcomes: every post accepted
+ * runs exactly once and a refused one never; every submission is settled; no thread stays blocked, none is left
+ * registered in a {@code get()}, the inbox is empty; nothing is reported but the tasks the close cancels. Found
+ * nothing when written (about a hundred closes); kept for the combination, which no other test makes. Seeded; the
+ * seed is in every failure.
  */
 class CrossThreadChaosStressTest {
 
