@@ -583,7 +583,8 @@ public final class EventLoop implements AutoCloseable {
      * <ul>
      *   <li>Callbacks already scheduled ({@link #callSoon}, and {@link #callSoonThreadsafe} posts it accepted) run,
      *   in order, and so do the callbacks they schedule, including the done callbacks of the tasks the close
-     *   cancels: a callback the loop accepted is not lost, and whoever waits on a task by a callback learns how it
+     *   cancels and those the exception handler schedules as the close reports: a callback the loop accepted is not
+     *   lost, and whoever waits on a task by a callback learns how it
      *   ended. Callbacks still being scheduled after {@value #CLOSING_ROUNDS} rounds (a callback that reschedules
      *   itself) are dropped and reported to the exception handler. Timers are dropped.</li>
      *   <li>Tasks still pending are reported to the exception handler and cancelled: one that has not started never
@@ -2624,6 +2625,14 @@ public final class EventLoop implements AutoCloseable {
             heldFailures.forEach(Failures.Held::reportAtClose);
             heldFailures.clear();
             reportBlockedCalls();
+            // What the reports scheduled (an exception handler's callSoon) runs too, as what the rounds' callbacks
+            // schedule does, rather than being cleared with the closed loop's queue unseen.
+            for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
+                runOrCancelQueued();
+                liveTasks().forEach(this::abandon);
+            }
+            cancelCreatedWhileClosing();
+            reportDropped();
         } finally {
             RunningLoops.remove(this);
             closing = false;
