@@ -584,9 +584,9 @@ public final class EventLoop implements AutoCloseable {
      *   <li>Callbacks already scheduled ({@link #callSoon}, and {@link #callSoonThreadsafe} posts it accepted) run,
      *   in order, and so do the callbacks they schedule, including the done callbacks of the tasks the close
      *   cancels and those the exception handler schedules as the close reports: a callback the loop accepted is not
-     *   lost, and whoever waits on a task by a callback learns how it
-     *   ended. Callbacks still being scheduled after {@value #CLOSING_ROUNDS} rounds (a callback that reschedules
-     *   itself) are dropped and reported to the exception handler. Timers are dropped.</li>
+     *   lost, and whoever waits on a task by a callback learns how it ended. Callbacks still being scheduled after
+     *   {@value #CLOSING_ROUNDS} rounds (a callback that reschedules itself) are dropped and reported to the
+     *   exception handler. Timers are dropped.</li>
      *   <li>Tasks still pending are reported to the exception handler and cancelled: one that has not started never
      *   runs; one that has started is resumed one last time with a {@link java.util.concurrent.CancellationException}
      *   so that its {@code finally} blocks run. It cannot suspend any more: each await throws
