@@ -583,9 +583,10 @@ public final class EventLoop implements AutoCloseable {
      * <ul>
      *   <li>Callbacks already scheduled ({@link #callSoon}, and {@link #callSoonThreadsafe} posts it accepted) run,
      *   in order, and so do the callbacks they schedule, including the done callbacks of the tasks the close
-     *   cancels: a callback the loop accepted is not lost, and whoever waits on a task by a callback learns how it
-     *   ended. Callbacks still being scheduled after {@value #CLOSING_ROUNDS} rounds (a callback that reschedules
-     *   itself) are dropped and reported to the exception handler. Timers are dropped.</li>
+     *   cancels and those the exception handler schedules as the close reports: a callback the loop accepted is not
+     *   lost, and whoever waits on a task by a callback learns how it ended. Callbacks still being scheduled after
+     *   {@value #CLOSING_ROUNDS} rounds (a callback that reschedules itself) are dropped and reported to the
+     *   exception handler. Timers are dropped.</li>
      *   <li>Tasks still pending are reported to the exception handler and cancelled: one that has not started never
      *   runs; one that has started is resumed one last time with a {@link java.util.concurrent.CancellationException}
      *   so that its {@code finally} blocks run. It cannot suspend any more: each await throws
@@ -1905,17 +1906,22 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Adds {@code item} to the ready queue. While the loop is not running, what {@link #callSoonThreadsafe} posted
+     * Adds {@code item} to the ready queue. While the loop is idle, what {@link #callSoonThreadsafe} posted
      * meanwhile goes first: asyncio puts both in the same ready queue, so callSoon/callSoonThreadsafe/createTask made
-     * before the loop runs keep their order.
+     * before the loop runs keep their order. Not while it is closing: the close took every post it accepted when it
+     * began, and a post arriving since is being refused (see {@link #post}), which a drain here would turn into one
+     * accepted and then, if the close has no round left to run it, dropped.
      */
     private void enqueue(Object item) {
-        if (lifecycle != RUNNING) {
-            if (lifecycle == CLOSED) {
+        int state = lifecycle;
+        if (state != RUNNING) {
+            if (state == CLOSED) {
                 reportScheduledAfterClose(item);
                 return;
             }
-            inbox.drainAllTo(ready);
+            if (state == IDLE) {
+                inbox.drainAllTo(ready);
+            }
         }
         ready.add(item);
     }
@@ -2619,6 +2625,14 @@ public final class EventLoop implements AutoCloseable {
             heldFailures.forEach(Failures.Held::reportAtClose);
             heldFailures.clear();
             reportBlockedCalls();
+            // What the reports scheduled (an exception handler's callSoon) runs too, as what the rounds' callbacks
+            // schedule does, rather than being cleared with the closed loop's queue unseen.
+            for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
+                runOrCancelQueued();
+                liveTasks().forEach(this::abandon);
+            }
+            cancelCreatedWhileClosing();
+            reportDropped();
         } finally {
             RunningLoops.remove(this);
             closing = false;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.aio4j.ToPublisherEndingTest.Recorder;
 import org.aio4j.ToPublisherEndingTest.TrackedSource;
@@ -376,5 +377,22 @@ class LoopCloseTest {
         assertThat(seen).containsExactly("waiter left, Lock[locked by holder, waiters=0]",
                 "holder left, Lock[unlocked, waiters=0]");
         assertThat(holderEnd).singleElement().satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+    }
+
+    @Test
+    void aCallbackTheExceptionHandlerSchedulesAsTheCloseReportsRunsRatherThanBeingDroppedUnseen() {
+        var loop = new EventLoop();
+        var ran = new AtomicInteger();
+        List<String> reports = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> {
+            reports.add(ctx.message());
+            l.callSoon(ran::incrementAndGet); // e.g. to hand the report to a task; one per report
+        });
+        loop.createFuture().setException(new IllegalStateException("nobody retrieves this"));
+
+        loop.close();
+
+        assertThat(reports).containsExactly("Future exception was never retrieved");
+        assertThat(ran.get()).as("the callback scheduled by the handler as the close reported").isEqualTo(1);
     }
 }
