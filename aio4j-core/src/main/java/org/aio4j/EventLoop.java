@@ -1753,11 +1753,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private void setSlowCallbackNanos(long nanos) {
-        this.slowCallbackNanos = nanos;
-        Watchdog w = watchdog;
-        if (w != null) {
-            w.setThreshold(nanos);
-        }
+        this.slowCallbackNanos = nanos; // a running watchdog reads it at its next poll
     }
 
     /**
@@ -2557,7 +2553,7 @@ public final class EventLoop implements AutoCloseable {
     /** Debug mode's watchdog, on the thread that holds the loop as it starts running or as debug mode is turned on. */
     private void startWatchdog() {
         if (watchdog == null) {
-            watchdog = new Watchdog(slowCallbackNanos, slowStepSink);
+            watchdog = new Watchdog(() -> slowCallbackNanos, slowStepSink);
             tracing.add(watchdog);
             watchdog.start();
         }

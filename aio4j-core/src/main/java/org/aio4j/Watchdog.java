@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The debug-mode watchdog: a daemon thread that notices a step (task or callback) holding the loop longer than the
@@ -18,8 +19,11 @@ final class Watchdog implements StepObserver {
 
     private static final System.Logger LOG = System.getLogger("org.aio4j");
 
-    /** Set by {@link EventLoop#setSlowCallbackDuration} while the loop runs, too. */
-    private volatile long thresholdNanos;
+    /**
+     * The loop's slow-callback duration in nanoseconds, read at each check: a {@link EventLoop#setSlowCallbackDuration}
+     * from any thread, at any moment, applies from the next poll (at most 250 ms later), with no copy to miss it.
+     */
+    private final LongSupplier thresholdNanos;
     private final Consumer<SlowStep> sink;
     private final Thread thread;
 
@@ -32,7 +36,7 @@ final class Watchdog implements StepObserver {
     private long reportedStep = -1;
     private volatile boolean stopped;
 
-    Watchdog(long thresholdNanos, Consumer<SlowStep> sink) {
+    Watchdog(LongSupplier thresholdNanos, Consumer<SlowStep> sink) {
         this.thresholdNanos = thresholdNanos;
         this.sink = sink;
         this.thread = Thread.ofPlatform().daemon().name("aio4j-watchdog").unstarted(this::watch);
@@ -40,11 +44,6 @@ final class Watchdog implements StepObserver {
 
     void start() {
         thread.start();
-    }
-
-    /** Changes the threshold of a running watchdog: the next poll (at most 250 ms later) uses it. */
-    void setThreshold(long nanos) {
-        thresholdNanos = nanos;
     }
 
     void stop() {
@@ -70,7 +69,7 @@ final class Watchdog implements StepObserver {
         long held = nanoTime - startedAt;
         synchronized (this) {
             subject = null;
-            if (reportedStep == step || held >= thresholdNanos) {
+            if (reportedStep == step || held >= thresholdNanos.getAsLong()) {
                 send(new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true));
             }
         }
@@ -96,7 +95,8 @@ final class Watchdog implements StepObserver {
 
     private void watch() {
         while (!stopped) {
-            LockSupport.parkNanos(this, Math.clamp(thresholdNanos / 4, 1_000_000L, 250_000_000L));
+            long threshold = thresholdNanos.getAsLong();
+            LockSupport.parkNanos(this, Math.clamp(threshold / 4, 1_000_000L, 250_000_000L));
             Object what = subject;
             long s = step;
             long started = startedAt;
@@ -104,7 +104,7 @@ final class Watchdog implements StepObserver {
                 continue;
             }
             long held = System.nanoTime() - started;
-            if (held >= thresholdNanos) {
+            if (held >= threshold) {
                 Thread t = what instanceof Task<?> task && task.thread != null ? task.thread : holder;
                 StackTraceElement[] frames = t == null ? new StackTraceElement[0] : t.getStackTrace();
                 synchronized (this) {
