@@ -153,7 +153,9 @@ public final class Runner implements AutoCloseable {
 
     /**
      * Cancels the tasks left on the loop and awaits them, awaits offloaded work, shuts the default executor down and
-     * closes the loop: asyncio's {@code Runner.close()}. Each task left that ends with an exception other than its
+     * closes the loop: asyncio's {@code Runner.close()}. As there, the loop runs a pass more after the cancelled tasks
+     * end and another after the offloaded work, so the callbacks and the timers due by then run (a
+     * {@code callLater(0, cb)} of the last step of a task); timers not due are dropped. Each task left that ends with an exception other than its
      * cancellation is reported to the loop's exception handler. Does nothing if the runner is closed already; a runner
      * never used is only marked closed.
      *

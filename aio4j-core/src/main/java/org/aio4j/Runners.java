@@ -33,7 +33,10 @@ final class Runners {
         boolean interrupted = Thread.interrupted();
         try {
             cancelAllTasks(loop, who);
-            if (awaitOffloads(loop, who, offloadTimeout)) {
+            runOnePass(loop); // asyncio's shutdown_asyncgens(): aio4j's generators close with their tasks
+            boolean offloadsEnded = awaitOffloads(loop, who, offloadTimeout);
+            runOnePass(loop); // asyncio's shutdown_default_executor()
+            if (offloadsEnded) {
                 if (!loop.shutdownDefaultExecutor(OFFLOAD_SHUTDOWN_TIMEOUT)) {
                     loop.callExceptionHandler(new ExceptionContext("The default executor did not finish within "
                             + OFFLOAD_SHUTDOWN_TIMEOUT, null, null, null));
@@ -55,6 +58,18 @@ final class Runners {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the loop for one pass, as each of asyncio's {@code shutdown_asyncgens()} and
+     * {@code shutdown_default_executor()} does after {@code _cancel_all_tasks} (with {@code run_until_complete}), even
+     * when there is nothing to shut down: the callbacks scheduled and the timers due by then (those the last steps of
+     * the tasks set with {@code callLater(0, ...)}, say) run before the loop's close, which would drop the timers.
+     */
+    private static void runOnePass(EventLoop loop) throws Exception {
+        Future<Void> pass = loop.createFuture();
+        loop.callSoon(() -> pass.setResult(null));
+        loop.runUntilComplete(pass);
     }
 
     /** asyncio's {@code _cancel_all_tasks}. */
