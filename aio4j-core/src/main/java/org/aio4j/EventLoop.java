@@ -2604,12 +2604,7 @@ public final class EventLoop implements AutoCloseable {
         try {
             // Posts accepted before the close are all in the inbox now: a later post is refused (see post()).
             inbox.drainAllTo(ready);
-            for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
-                runOrCancelQueued();
-                for (Task<?> t : liveTasks()) {
-                    abandon(t);
-                }
-            }
+            runClosingRounds();
             // Tasks that the last round created. Cancelling one runs no code of its, but reporting it runs the
             // exception handler, which may create another: bounded like the rounds.
             for (int pass = 0; pass < CLOSING_ROUNDS && !live.isEmpty(); pass++) {
@@ -2623,10 +2618,7 @@ public final class EventLoop implements AutoCloseable {
             reportBlockedCalls();
             // What the reports scheduled (an exception handler's callSoon) runs too, as what the rounds' callbacks
             // schedule does, rather than being cleared with the closed loop's queue unseen.
-            for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
-                runOrCancelQueued();
-                liveTasks().forEach(this::abandon);
-            }
+            runClosingRounds();
             cancelCreatedWhileClosing();
             reportDropped();
         } finally {
@@ -2653,6 +2645,17 @@ public final class EventLoop implements AutoCloseable {
     private void reportBlockedCalls() {
         for (String call : inFlight.blockedCallsReportedAtClose()) {
             callExceptionHandler(new ExceptionContext("Event loop closed while " + call, null, null, null));
+        }
+    }
+
+    /**
+     * The close's rounds: each runs the callbacks queued and resumes every pending task once with its cancellation,
+     * until nothing is queued or pending, or {@value #CLOSING_ROUNDS} rounds have run.
+     */
+    private void runClosingRounds() {
+        for (int round = 0; round < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); round++) {
+            runOrCancelQueued();
+            liveTasks().forEach(this::abandon);
         }
     }
 
