@@ -24,9 +24,22 @@ class LauncherTest {
     private record Result(int status, String out, String err) {
     }
 
+    /** The repository's root: tests run in the module's directory. */
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    /** A copy of the launcher in {@code dir}, for a test that puts stand-ins beside it. */
+    private static Path launcherCopy(Path dir) throws IOException {
+        return Files.copy(ROOT.resolve("aio4j"), dir.resolve("aio4j"));
+    }
+
+    /** A stand-in for the Maven wrapper beside a {@link #launcherCopy}: the shell script {@code script}. */
+    private static void standInMaven(Path dir, String script) throws IOException {
+        Files.writeString(dir.resolve("mvnw"), script);
+        dir.resolve("mvnw").toFile().setExecutable(true);
+    }
+
     private static Result launch(String... args) throws IOException, InterruptedException {
-        Path root = Path.of("").toAbsolutePath().getParent(); // tests run in the module's directory
-        return launch(root.resolve("aio4j"), Map.of("JAVA_HOME", System.getProperty("java.home")), args);
+        return launch(ROOT.resolve("aio4j"), Map.of("JAVA_HOME", System.getProperty("java.home")), args);
     }
 
     /** Runs the launcher {@code script} (a copy of ./aio4j, in a directory set up by the test) with {@code args}. */
@@ -66,16 +79,14 @@ class LauncherTest {
      */
     @Test
     void aBuildThatIsStoppedIsNotSaidToHaveFailed(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Path script = launcherCopy(dir);
         for (int status : List.of(130, 143)) {
-            Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\nexit " + status + "\n");
-            dir.resolve("mvnw").toFile().setExecutable(true);
+            standInMaven(dir, "#!/bin/sh\nexit " + status + "\n");
             Result r = launch(script, "build");
             assertThat(r.status()).as("Maven's %d", status).isEqualTo(status);
             assertThat(r.err()).as("Maven's %d", status).isEmpty();
         }
-        Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\nexit 1\n"); // a build that failed still says so
+        standInMaven(dir, "#!/bin/sh\nexit 1\n"); // a build that failed still says so
         Result failed = launch(script, "build");
         assertThat(failed.status()).isEqualTo(1);
         assertThat(failed.err()).startsWith("aio4j: the build failed");
@@ -90,9 +101,8 @@ class LauncherTest {
      */
     @Test
     void theFirstBuildOfARecipeNamesEachModuleAndBuildsOnlyWhatTheCookbookUses(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
-        Files.writeString(dir.resolve("mvnw"), """
+        Path script = launcherCopy(dir);
+        standInMaven(dir, """
                 #!/bin/sh
                 echo "$@" > mvnw.args
                 echo '[INFO] Scanning for projects...'
@@ -102,7 +112,6 @@ class LauncherTest {
                 echo '[INFO] Building aio4j cookbook 0.1.0-SNAPSHOT                             [6/6]'
                 mkdir -p aio4j-cookbook/target
                 """);
-        dir.resolve("mvnw").toFile().setExecutable(true);
         Result r = launch(script, "recipe", "list"); // no classes to run here: only the build is looked at
         assertThat(Files.readString(dir.resolve("mvnw.args")).strip().split(" "))
                 .containsSubsequence("-pl", "aio4j-cookbook", "-am").contains("package", "-DskipTests")
@@ -121,13 +130,11 @@ class LauncherTest {
      */
     @Test
     void helpIsPrintedWithoutBuildingAnything(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Path script = launcherCopy(dir);
         Path usage = Path.of("aio4j-cookbook/src/main/resources/org/aio4j/cookbook/usage.txt");
         Files.createDirectories(dir.resolve(usage).getParent());
-        Files.copy(root.resolve(usage), dir.resolve(usage));
-        Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho built > built\nexit 1\n");
-        dir.resolve("mvnw").toFile().setExecutable(true);
+        Files.copy(ROOT.resolve(usage), dir.resolve(usage));
+        standInMaven(dir, "#!/bin/sh\necho built > built\nexit 1\n");
         for (List<String> args : List.of(List.<String>of(), List.of("help"), List.of("-h"), List.of("--help"),
                 List.of("help", "recipe"), List.of("recipe", "--help"), List.of("recipe", "basic", "-h"),
                 List.of("-h", "recipe", "basic"))) {
@@ -146,9 +153,8 @@ class LauncherTest {
      */
     @Test
     void aFailedBuildShowsMavensErrorsAndWarningsAndKeepsItsWholeOutput(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
-        Files.writeString(dir.resolve("mvnw"), """
+        Path script = launcherCopy(dir);
+        standInMaven(dir, """
                 #!/bin/sh
                 echo '[INFO] Building aio4j core 0.1.0-SNAPSHOT                                 [2/9]'
                 echo '[INFO] Compiling 90 source files with javac [debug release 25] to target/classes'
@@ -156,7 +162,6 @@ class LauncherTest {
                 echo '[ERROR] warnings found and -Werror specified'
                 exit 1
                 """);
-        dir.resolve("mvnw").toFile().setExecutable(true);
         Result r = launch(script, "build");
         assertThat(r.status()).isEqualTo(1);
         List<String> lines = r.err().lines().toList();
@@ -176,13 +181,11 @@ class LauncherTest {
      */
     @Test
     void aBuildStoppedByASignalLeavesNoFileBehind(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path script = Files.copy(root.resolve("aio4j"), dir.resolve("aio4j"));
+        Path script = launcherCopy(dir);
         for (String signal : List.of("INT", "TERM")) {
             int status = signal.equals("INT") ? 130 : 143;
-            Files.writeString(dir.resolve("mvnw"), "#!/bin/sh\necho '[INFO] Scanning for projects...'\nkill -"
+            standInMaven(dir, "#!/bin/sh\necho '[INFO] Scanning for projects...'\nkill -"
                     + signal + " $PPID\nexit " + status + "\n");
-            dir.resolve("mvnw").toFile().setExecutable(true);
             Result r = launch(script, "build");
             assertThat(r.status()).as(signal).isEqualTo(status);
             try (Stream<Path> files = Files.list(dir)) {
@@ -202,8 +205,7 @@ class LauncherTest {
      */
     @Test
     void withNoJdk25TheLauncherNamesTheRuntimesWithoutJavacAndJava8AsSuch(@TempDir Path dir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        String launcher = Files.readString(root.resolve("aio4j"));
+        String launcher = Files.readString(ROOT.resolve("aio4j"));
         Path installs = Files.createDirectories(dir.resolve("jvm"));
         String searched = "\"${jdk_dirs[@]}\"";
         assertThat(launcher).as("the launcher's list of places to search").contains(searched);
