@@ -87,12 +87,17 @@ public final class CapacityLimiter extends LoopBound {
      */
     public Permit acquire() {
         EventLoop l = check("acquire()");
+        return borrow(currentTask(l, "acquire()", "acquireOnBehalfOf(borrower)"), l, "acquire()");
+    }
+
+    /** The task {@code method} lends a token to: the current one; if there is none, it names {@code alternative}. */
+    private static Task<?> currentTask(EventLoop l, String method, String alternative) {
         Task<?> task = l == null ? null : l.currentTask();
         if (task == null) {
-            throw new IllegalStateException("CapacityLimiter.acquire() lends a token to the current task, and there is"
-                    + " none here: call it from a task, or use acquireOnBehalfOf(borrower)");
+            throw new IllegalStateException("CapacityLimiter." + method + " lends a token to the current task, and"
+                    + " there is none here: call it from a task, or use " + alternative);
         }
-        return borrow(task, l, "acquire()");
+        return task;
     }
 
     /**
@@ -121,12 +126,7 @@ public final class CapacityLimiter extends LoopBound {
      *                               called from a task
      */
     public Permit acquireNowait() {
-        EventLoop l = check("acquireNowait()");
-        Task<?> task = l == null ? null : l.currentTask();
-        if (task == null) {
-            throw new IllegalStateException("CapacityLimiter.acquireNowait() lends a token to the current task, and"
-                    + " there is none here: call it from a task, or use acquireOnBehalfOfNowait(borrower)");
-        }
+        Task<?> task = currentTask(check("acquireNowait()"), "acquireNowait()", "acquireOnBehalfOfNowait(borrower)");
         Permit permit = tryBorrow(task);
         if (permit == null) {
             throw wouldBlock("acquireNowait()");

@@ -163,34 +163,27 @@ class StreamsTest {
      */
     @Test
     void aWriterClosedByTryWithResourcesSendsWhatIsQueuedThenTheEnd() throws Exception {
-        Aio.run(() -> {
-            Future<byte[]> received = Aio.getRunningLoop().createFuture();
-            try (Server server = Aio.startServer(readingAllInto(received), HOST, 0)) {
-                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
-                try (StreamWriter writer = conn.writer()) {
-                    writer.write(b("queued, then closed"));
-                }
-                assertThat(conn.writer().isClosing()).isTrue();
-                assertThat(s(received.await())).isEqualTo("queued, then closed");
-                conn.writer().waitClosed();
-            }
-            return null;
-        });
+        closingAtTheBlocksEndSendsWhatWasQueuedThenTheEnd(StreamPair::writer);
     }
 
     @Test
     void aConnectionOpenedInTryWithResourcesIsClosedAtItsEndAfterWhatWasQueued() throws Exception {
+        closingAtTheBlocksEndSendsWhatWasQueuedThenTheEnd(conn -> conn);
+    }
+
+    /** A connection whose {@code resource} (its writer, or the pair itself) a try-with-resources block closes. */
+    private static void closingAtTheBlocksEndSendsWhatWasQueuedThenTheEnd(
+            java.util.function.Function<StreamPair, AutoCloseable> resource) throws Exception {
         Aio.run(() -> {
             Future<byte[]> received = Aio.getRunningLoop().createFuture();
             try (Server server = Aio.startServer(readingAllInto(received), HOST, 0)) {
-                StreamPair kept;
-                try (StreamPair conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort())) {
-                    conn.writer().write(b("sent, then the connection closed"));
-                    kept = conn;
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
+                try (AutoCloseable _ = resource.apply(conn)) {
+                    conn.writer().write(b("queued, then closed"));
                 }
-                assertThat(kept.writer().isClosing()).isTrue();
-                assertThat(s(received.await())).isEqualTo("sent, then the connection closed");
-                kept.writer().waitClosed();
+                assertThat(conn.writer().isClosing()).isTrue();
+                assertThat(s(received.await())).isEqualTo("queued, then closed");
+                conn.writer().waitClosed();
             }
             return null;
         });
