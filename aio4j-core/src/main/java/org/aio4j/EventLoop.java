@@ -601,13 +601,14 @@ public final class EventLoop implements AutoCloseable {
      *   run.</li>
      * </ul>
      * Exceptions of futures that nobody retrieved are then reported (and the failures attached to the cancellation of
-     * a task that nobody awaited, see {@link Future}), the signals the loop handles go back to the JVM's handlers (see
-     * {@link #removeSignalHandler}), the connections, servers and datagram endpoints still open are closed (what was
-     * written to a connection or an endpoint is sent first, while its peer takes it: the close waits until it is sent,
-     * or until nothing has been sent for 2 s) and the child processes still running are killed, and a default
-     * executor created by the loop is shut down without waiting.
-     * {@link Aio#run} cancels the pending tasks and lets them finish while the loop still runs before it closes the
-     * loop (asyncio's {@code runners}): close a loop directly only once its work is done.
+     * a task that nobody awaited, see {@link Future}), and so are those that the callbacks the reports schedule leave
+     * unretrieved in turn (for at most {@value #CLOSING_ROUNDS} passes); the signals the loop handles go back to the
+     * JVM's handlers (see {@link #removeSignalHandler}), the connections, servers and datagram endpoints still open are
+     * closed (what was written to a connection or an endpoint is sent first, while its peer takes it: the close waits
+     * until it is sent, or until nothing has been sent for 2 s) and the child processes still running are killed, and a
+     * default executor created by the loop is shut down without waiting. {@link Aio#run} cancels the pending tasks and
+     * lets them finish while the loop still runs before it closes the loop (asyncio's {@code runners}): close a loop
+     * directly only once its work is done.
      *
      * <p>Closing a closed loop does nothing. A {@code close()} while another thread is closing the loop waits until
      * the loop is closed, as {@link ExecutorService#close()} does (an interrupt does not end the wait; it is kept for
@@ -2612,14 +2613,16 @@ public final class EventLoop implements AutoCloseable {
             }
             cancelCreatedWhileClosing();
             reportDropped();
-            reportUnretrieved();
-            heldFailures.forEach(Failures.Held::reportAtClose);
-            heldFailures.clear();
+            reportFailures();
             reportBlockedCalls();
             // What the reports scheduled (an exception handler's callSoon) runs too, as what the rounds' callbacks
-            // schedule does, rather than being cleared with the closed loop's queue unseen.
-            runClosingRounds();
-            cancelCreatedWhileClosing();
+            // schedule does, rather than being cleared with the closed loop's queue unseen; and the failures it
+            // leaves unretrieved are reported in turn, until the reports schedule nothing more (bounded).
+            for (int pass = 0; pass < CLOSING_ROUNDS && !(ready.isEmpty() && live.isEmpty()); pass++) {
+                runClosingRounds();
+                cancelCreatedWhileClosing();
+                reportFailures();
+            }
             reportDropped();
         } finally {
             RunningLoops.remove(this);
@@ -2632,6 +2635,16 @@ public final class EventLoop implements AutoCloseable {
                 driverInterrupted = false;
                 me.interrupt();
             }
+        }
+    }
+
+    /** Reports the exceptions nobody retrieved and the failures held for the close (see {@link Failures.Held}). */
+    private void reportFailures() {
+        reportUnretrieved();
+        for (var it = heldFailures.iterator(); it.hasNext(); ) { // one the handler holds meanwhile: the next pass's
+            Failures.Held held = it.next();
+            it.remove();
+            held.reportAtClose();
         }
     }
 

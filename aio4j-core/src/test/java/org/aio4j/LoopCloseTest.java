@@ -395,4 +395,40 @@ class LoopCloseTest {
         assertThat(reports).containsExactly("Future exception was never retrieved");
         assertThat(ran.get()).as("the callback scheduled by the handler as the close reported").isEqualTo(1);
     }
+
+    @Test
+    void aFailureLeftUnretrievedByWhatTheCloseReportsScheduledIsReportedToo() {
+        var loop = new EventLoop();
+        List<String> reports = new ArrayList<>();
+        var late = new IllegalStateException("failed in a callback the handler scheduled");
+        loop.setExceptionHandler((l, ctx) -> {
+            reports.add(ctx.message() + ": " + ctx.exception().getMessage());
+            if (reports.size() == 1) { // the first report hands work to a callback, which fails a future in turn
+                l.callSoon(() -> l.createFuture().setException(late));
+            }
+        });
+        loop.createFuture().setException(new IllegalStateException("nobody retrieves this"));
+
+        loop.close();
+
+        assertThat(reports).containsExactly("Future exception was never retrieved: nobody retrieves this",
+                "Future exception was never retrieved: " + late.getMessage());
+    }
+
+    @Test
+    void aHandlerWhoseEveryReportLeadsToAnotherFailureDoesNotKeepTheCloseGoingForEver() {
+        var loop = new EventLoop();
+        List<String> reports = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> {
+            reports.add(ctx.message());
+            l.callSoon(() -> l.createFuture().setException(new IllegalStateException("again")));
+        });
+        loop.createFuture().setException(new IllegalStateException("first"));
+
+        loop.close();
+
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(reports).hasSize(EventLoop.CLOSING_ROUNDS + 2) // the first, one per pass, then the drop
+                .last().asString().startsWith("1 callback still scheduled after " + EventLoop.CLOSING_ROUNDS);
+    }
 }
