@@ -1346,7 +1346,11 @@ public final class EventLoop implements AutoCloseable {
      * throws. A call still running when the loop is closed cannot settle its future any more: its result is dropped
      * (as asyncio does), and its failure is logged to the {@code System.Logger} "org.aio4j" at level ERROR rather than
      * lost (but for the {@link IllegalStateException} of a call blocked in {@link Future#get()} that the close
-     * reported and released, logged at DEBUG).
+     * reported and released, logged at DEBUG). An executor that runs the call within {@code execute} (a same-thread
+     * executor such as {@code Runnable::run}, a saturated pool's
+     * {@link java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy}) runs it before this method returns, while
+     * the calling task holds the loop: nothing else runs until the call returns, as under asyncio with such an
+     * executor.
      *
      * <p>The loop counts the call as in flight until it ends: virtual time does not jump past it, and deadlock
      * detection knows that it may still complete a future. Except while the call only waits for the loop, and so can

@@ -613,6 +613,23 @@ class EventLoopTest {
     }
 
     @Test
+    void aSameThreadExecutorRunsTheCallBeforeRunInExecutorReturnsWhileTheTaskHoldsTheLoop() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            loop.callSoon(() -> seen.add("callback"));
+            Future<Integer> f = loop.runInExecutor(Runnable::run, () -> {
+                seen.add("call");
+                return 7;
+            });
+            seen.add("returned");
+            assertThat(f.await()).isEqualTo(7);
+            return null;
+        });
+        assertThat(seen).containsExactly("call", "returned", "callback"); // the loop ran nothing meanwhile
+    }
+
+    @Test
     void cancellingACallItsExecutorDroppedStopsTheLoopWaitingForIt() throws Exception {
         TestLoops.runVirtual(() -> {
             EventLoop loop = Aio.getRunningLoop();
