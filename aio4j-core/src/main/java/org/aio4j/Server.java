@@ -399,6 +399,16 @@ public final class Server extends LoopBound implements AutoCloseable {
     }
 
     /**
+     * The loop the server runs on, the one that started it: asyncio's {@code Server.get_loop()}. Safe from any
+     * thread (to post to it with {@link EventLoop#callSoonThreadsafe}, say).
+     *
+     * @return the server's loop
+     */
+    public EventLoop getLoop() {
+        return loop;
+    }
+
+    /**
      * Whether the server accepts connections: asyncio's {@code is_serving()}.
      *
      * @return {@code true} until {@link #close()}

@@ -224,7 +224,7 @@ public final class StreamReader extends LoopBound {
         }
         while (size() < n) {
             if (eof) {
-                throw new IncompleteReadException(take(size()), n);
+                throw new IncompleteReadException(take(size()), n, true);
             }
             waitForData(l, "readexactly()");
         }
@@ -321,7 +321,7 @@ public final class StreamReader extends LoopBound {
             // The last bytes fed may have completed the separator and ended the stream at once: EOF is looked at
             // only after the buffer.
             if (eof) {
-                throw new IncompleteReadException(take(size()), -1);
+                throw new IncompleteReadException(take(size()), -1, true);
             }
             waitForData(l, method);
         }
@@ -329,6 +329,20 @@ public final class StreamReader extends LoopBound {
             throw new LimitOverrunException("Separator is found, but chunk is longer than limit", matchStart);
         }
         return take(matchEnd);
+    }
+
+    /**
+     * The error the connection failed with, if it did: asyncio's {@code exception()}. It is what every read throws
+     * from then on, each a copy made in the reading task (see <b>Errors</b> above); this is the connection's own,
+     * whose stack trace is that of the thread that met it.
+     *
+     * @return the connection's exception, or null while it has not failed (the end of the stream, a close or an
+     *         abort is no failure)
+     * @throws IllegalStateException if called on a thread that does not hold the reader's loop
+     */
+    public IOException exception() {
+        check("exception");
+        return exception;
     }
 
     /**

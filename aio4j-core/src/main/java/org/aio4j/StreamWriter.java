@@ -276,6 +276,28 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
     }
 
+    /**
+     * As {@link #startTls(SSLContext, String, double)} with the handshake timeout as a {@link java.time.Duration}
+     * (asyncio's {@code ssl_handshake_timeout}, rounded to the millisecond).
+     *
+     * @param ssl              the context to make the TLS connection with
+     * @param serverHostname   as {@link #startTls(SSLContext, String, double)}: a client's end checks the server's
+     *                         certificate against it; {@code null} for the host dialled, {@code ""} for none
+     * @param handshakeTimeout the most time the handshake may take, as a whole (60 seconds by default)
+     * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
+     * @throws CancellationException         as {@link #startTls(SSLContext, String, double)}
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized, or {@code handshakeTimeout} is zero or
+     *                                       negative
+     * @throws IllegalStateException         as {@link #startTls(SSLContext, String, double)}
+     * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
+     * @throws NullPointerException          if {@code ssl} or {@code handshakeTimeout} is null
+     */
+    public void startTls(SSLContext ssl, String serverHostname, java.time.Duration handshakeTimeout)
+            throws IOException {
+        check("startTls()");
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
+    }
+
     /** {@link #startTls}, its timeout in milliseconds (0: the default). */
     private void upgrade(SSLContext ssl, String serverHostname, int timeout) throws IOException {
         EventLoop l = check("startTls()");

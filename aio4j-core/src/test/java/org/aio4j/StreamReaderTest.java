@@ -245,6 +245,53 @@ class StreamReaderTest {
         });
     }
 
+    /** asyncio's exception(): there was no way to ask a reader whether its connection had failed but to read. */
+    @Test
+    void exceptionIsTheConnectionsOwnErrorOnceItFailedAndNullBefore() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            assertThat(r.exception()).isNull();
+            r.feedData(b("ab"));
+            r.feedEof(); // the end of the stream is no failure
+            assertThat(r.exception()).isNull();
+            var reset = connectionReset();
+            r.setException(reset);
+            assertThat(r.exception()).isSameAs(reset);
+            assertThatThrownBy(() -> r.read(1)).isExactlyInstanceOf(SocketException.class).cause().isSameAs(reset);
+            assertThat(r.exception()).isSameAs(reset); // reading does not clear it
+            var error = Aio.toThread(() -> catchThrowable(r::exception));
+            assertThat(error).isInstanceOf(IllegalStateException.class).hasMessageContaining("StreamReader.exception");
+            return null;
+        });
+    }
+
+    /**
+     * asyncio's IncompleteReadError(partial, expected) and LimitOverrunError(message, consumed) can be raised by a
+     * reader or a test of one's own; their constructors here were package-private.
+     */
+    @Test
+    void theReadErrorsCanBeMadeByHandAsAsyncios() {
+        byte[] partial = b("abc");
+        var incomplete = new IncompleteReadException(partial, 10);
+        partial[0] = 'X';
+        assertThat(s(incomplete.partial())).isEqualTo("abc");
+        assertThat(incomplete.expected()).isEqualTo(10);
+        assertThat(incomplete).hasMessage("3 bytes read on a total of 10 expected bytes");
+        assertThat(new IncompleteReadException(new byte[0], -1))
+                .hasMessage("0 bytes read on a total of undefined expected bytes");
+        assertThatThrownBy(() -> new IncompleteReadException(null, 1)).isInstanceOf(NullPointerException.class)
+                .hasMessage("partial must not be null");
+        assertThatThrownBy(() -> new IncompleteReadException(partial, -2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("expected must be >= 0, or -1 for undefined, got -2");
+
+        var overrun = new LimitOverrunException("Separator is not found, and chunk exceed the limit", 7);
+        assertThat(overrun.consumed()).isEqualTo(7);
+        assertThat(overrun).hasMessage("Separator is not found, and chunk exceed the limit");
+        assertThatThrownBy(() -> new LimitOverrunException("x", -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("consumed must be >= 0, got -1");
+    }
+
     @Test
     void badArgumentsAreRefusedNamingThem() throws Exception {
         TestLoops.runVirtual(() -> {

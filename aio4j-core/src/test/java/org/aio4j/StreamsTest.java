@@ -93,6 +93,8 @@ class StreamsTest {
         Aio.run(() -> {
             try (Server server = Aio.startServer(ECHO, HOST, 0)) {
                 assertThat(server.isServing()).isTrue();
+                assertThat(server.getLoop()).isSameAs(Aio.getRunningLoop());
+                assertThat(Aio.toThread(server::getLoop)).isSameAs(Aio.getRunningLoop()); // from any thread
                 InetSocketAddress address = server.addresses().getFirst();
                 assertThat(address.getPort()).isPositive();
                 var conn = Aio.openConnection(HOST, address.getPort());
