@@ -13,7 +13,7 @@ public final class IncompleteReadException extends EOFException {
 
     private static final long serialVersionUID = 1L;
 
-    final byte[] partial;
+    private final byte[] partial;
     private final int expected;
 
     /**
