@@ -411,12 +411,12 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * Whether the server accepts connections: asyncio's {@code is_serving()}.
      *
-     * @return {@code true} until {@link #close()}
+     * @return {@code true} until {@link #close()}, or until the loop's close has closed the listening sockets
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
     public boolean isServing() {
         check("isServing");
-        return serving;
+        return serving && !socketClosed.get();
     }
 
     /**

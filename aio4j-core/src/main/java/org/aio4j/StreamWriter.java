@@ -393,12 +393,13 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     /**
      * Whether the connection is closed or being closed: asyncio's {@code is_closing()}.
      *
-     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost
+     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost (closed by an
+     *         error, the peer's reset, or the loop's close)
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean isClosing() {
         check("isClosing");
-        return closing || lost;
+        return closing || lost || transport.isClosed();
     }
 
     /** Whether {@link #write} throws: {@link #close()} or {@link #writeEof()} was called (a lost stream drops). */
