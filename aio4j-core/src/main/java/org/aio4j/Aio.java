@@ -1156,6 +1156,33 @@ public final class Aio {
     }
 
     /**
+     * As {@link #openConnection(String, int, SSLContext, String, double, int)} with the handshake timeout as a
+     * {@link Duration} ({@code ssl_handshake_timeout}, rounded to the millisecond).
+     *
+     * @param host                the host name or address literal to connect to
+     * @param port                the port, 1 to 65535
+     * @param ssl                 the context to make the TLS connection with (not null: the options are TLS's)
+     * @param serverHostname      as {@link #openConnection(String, int, SSLContext, String, double, int)}: the name
+     *                            the server's certificate must carry; {@code null} for {@code host}; {@code ""} for
+     *                            none
+     * @param sslHandshakeTimeout the most time the handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 seconds by default)
+     * @param limit               the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws javax.net.ssl.SSLHandshakeException as {@link #openConnection(String, int, SSLContext, String, double,
+     *                                             int)}
+     * @throws java.io.IOException                 as {@link #openConnection(String, int, SSLContext)}
+     * @throws IllegalArgumentException            if {@code ssl} is null or not initialized, {@code sslHandshakeTimeout}
+     *                                             is zero or negative (the message names it), or {@code port} or
+     *                                             {@code limit} is out of range
+     * @throws NullPointerException                if {@code host} or {@code sslHandshakeTimeout} is null
+     */
+    public static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                            Duration sslHandshakeTimeout, int limit) throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, serverHostname, sslHandshakeTimeout, limit);
+    }
+
+    /**
      * Starts a TCP server listening on {@code host}:{@code port} that runs {@code handler} in a new task for each
      * connection: asyncio's {@code start_server(client_connected_cb, host, port)}. The calling task suspends while
      * the host name is resolved and the sockets bound, on a thread of their own; the server returned is serving. As
@@ -1269,6 +1296,30 @@ public final class Aio {
      */
     public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
                                      double sslHandshakeTimeout, int limit) throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, int)} with the handshake timeout as
+     * a {@link Duration} ({@code ssl_handshake_timeout}, rounded to the millisecond).
+     *
+     * @param handler             the code to run for each connection, once its handshake has succeeded
+     * @param host                the host name or address to listen on, or {@code null} (or {@code ""}) for every
+     *                            interface
+     * @param port                the port, or 0 for one the system chooses
+     * @param ssl                 the context to serve TLS with (not null: the option is TLS's)
+     * @param sslHandshakeTimeout the most time each handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 seconds by default)
+     * @param limit               the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code ssl} is null or not initialized, {@code sslHandshakeTimeout} is zero
+     *                                  or negative (the message names it), or {@code port} or {@code limit} is out
+     *                                  of range
+     * @throws NullPointerException     if {@code handler} or {@code sslHandshakeTimeout} is null
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                                     Duration sslHandshakeTimeout, int limit) throws java.io.IOException {
         return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, limit);
     }
 

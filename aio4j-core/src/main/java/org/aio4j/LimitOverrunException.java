@@ -13,8 +13,20 @@ public final class LimitOverrunException extends IOException {
 
     private final int consumed;
 
-    LimitOverrunException(String message, int consumed) {
+    /**
+     * A limit reached with {@code consumed} bytes known to come before the separator: asyncio's
+     * {@code LimitOverrunError(message, consumed)}, for a reader or a test of one's own.
+     *
+     * @param message  the detail message (asyncio's readers say {@code "Separator is not found, and chunk exceed the
+     *                 limit"} or {@code "Separator is found, but chunk is longer than limit"}); may be null
+     * @param consumed how many bytes at the start of the buffer come before the separator (see {@link #consumed()})
+     * @throws IllegalArgumentException if {@code consumed} is negative
+     */
+    public LimitOverrunException(String message, int consumed) {
         super(message);
+        if (consumed < 0) {
+            throw new IllegalArgumentException("consumed must be >= 0, got " + consumed);
+        }
         this.consumed = consumed;
     }
 

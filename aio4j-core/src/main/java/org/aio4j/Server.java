@@ -399,14 +399,24 @@ public final class Server extends LoopBound implements AutoCloseable {
     }
 
     /**
+     * The loop the server runs on, the one that started it: asyncio's {@code Server.get_loop()}. Safe from any
+     * thread (to post to it with {@link EventLoop#callSoonThreadsafe}, say).
+     *
+     * @return the server's loop
+     */
+    public EventLoop getLoop() {
+        return loop;
+    }
+
+    /**
      * Whether the server accepts connections: asyncio's {@code is_serving()}.
      *
-     * @return {@code true} until {@link #close()}
+     * @return {@code true} until {@link #close()}, or until the loop's close has closed the listening sockets
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
     public boolean isServing() {
         check("isServing");
-        return serving;
+        return serving && !socketClosed.get();
     }
 
     /**

@@ -185,10 +185,18 @@ public final class StreamReader extends LoopBound {
      * @throws IllegalStateException as {@link #read(int)}
      */
     public byte[] readline() throws IOException {
+        int lineEnd = findLine("readline()");
+        return take(lineEnd >= 0 ? lineEnd : size()); // at the end of the stream, what is left
+    }
+
+    /**
+     * Waits, as {@link #readline()} does, until the buffer holds a whole line or the stream has ended, and takes
+     * nothing: the end of the line, or -1 at the end of the stream. A line over the limit is dropped, as asyncio's
+     * {@code readline()} drops it before raising.
+     */
+    private int findLine(String method) throws IOException {
         try {
-            return readuntil(LINE_SEPARATORS, "readline()");
-        } catch (IncompleteReadException e) {
-            return e.partial;
+            return find(LINE_SEPARATORS, method);
         } catch (LimitOverrunException e) {
             if (startsWith(NEWLINE, e.consumed())) {
                 start += e.consumed() + NEWLINE.length;
@@ -197,6 +205,83 @@ public final class StreamReader extends LoopBound {
             }
             maybeResumeReading();
             throw e;
+        }
+    }
+
+    /**
+     * The lines of the stream, each as {@link #readline()} returns it, until the end of the stream: asyncio's
+     * {@code async for line in reader:} ({@code StreamReader.__anext__}, which is {@code readline()} until it returns
+     * {@code b''}). For a {@code for} loop in a task:
+     *
+     * <pre>{@code
+     * for (byte[] line : reader.lines()) {
+     *     handle(line);
+     * }
+     * }</pre>
+     *
+     * <p>{@code hasNext()} suspends until the buffer holds a whole line or the stream has ended, and takes nothing;
+     * {@code next()} takes the line. So the iterator holds no bytes of its own: reads made on the reader between
+     * lines, and after a {@code break}, go on where the lines stopped, and closing the iterator (which does nothing
+     * to the connection) loses nothing. At the end of the stream, the last line without its {@code '\n'} is the last
+     * item. Per the {@link AsyncIterator} contract, a failure ends the iteration: the connection's
+     * {@link IOException} and a line over the limit ({@link LimitOverrunException}, the line dropped as by
+     * {@code readline()}) are thrown by {@code hasNext()} wrapped in a
+     * {@link java.util.concurrent.CompletionException}; a cancellation as it is, no byte taken. Call
+     * {@code lines()} again to go on.
+     *
+     * @return an iterator over the lines, for the tasks of the reader's loop
+     * @throws IllegalStateException if called on a thread that does not hold the reader's loop
+     */
+    public AsyncIterator<byte[]> lines() {
+        check("lines()");
+        return new Lines();
+    }
+
+    /** {@link #lines()}: holds no line; {@code hasNext()} waits for one in the buffer, {@code next()} takes it. */
+    private final class Lines implements AsyncIterator<byte[]> {
+        private boolean ended;
+
+        @Override
+        public boolean hasNext() {
+            if (ended) {
+                return false;
+            }
+            try {
+                if (findLine("lines()") >= 0 || size() > 0) {
+                    return true;
+                }
+            } catch (IOException e) {
+                ended = true;
+                throw new java.util.concurrent.CompletionException(e);
+            } catch (RuntimeException | Error e) {
+                ended = true;
+                throw e;
+            }
+            ended = true; // the end of the stream
+            return false;
+        }
+
+        @Override
+        public byte[] next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException("StreamReader.lines(): no more lines (the stream has ended, "
+                        + "failed, or the iterator was closed)");
+            }
+            try {
+                return readline(); // a line, or the last bytes at the end: in the buffer now, so it does not wait
+            } catch (IOException impossible) { // hasNext() has just found the line in this turn of the loop
+                throw new java.util.concurrent.CompletionException(impossible);
+            }
+        }
+
+        @Override
+        public void aclose() {
+            ended = true;
+        }
+
+        @Override
+        public String toString() {
+            return "lines of " + StreamReader.this;
         }
     }
 
@@ -224,7 +309,7 @@ public final class StreamReader extends LoopBound {
         }
         while (size() < n) {
             if (eof) {
-                throw new IncompleteReadException(take(size()), n);
+                throw new IncompleteReadException(take(size()), n, true);
             }
             waitForData(l, "readexactly()");
         }
@@ -292,6 +377,18 @@ public final class StreamReader extends LoopBound {
 
     /** {@code separators}: not empty, none empty, shortest first. */
     private byte[] readuntil(byte[][] separators, String method) throws IOException {
+        int found = find(separators, method);
+        if (found < 0) {
+            throw new IncompleteReadException(take(size()), -1, true);
+        }
+        return take(found);
+    }
+
+    /**
+     * {@link #readuntil}'s wait, taking nothing: the end of the first separator found within the limit, or -1 if the
+     * stream ended first. {@code separators}: not empty, none empty, shortest first.
+     */
+    private int find(byte[][] separators, String method) throws IOException {
         EventLoop l = check(method);
         throwIfFailed();
         int minSeplen = separators[0].length;
@@ -321,14 +418,28 @@ public final class StreamReader extends LoopBound {
             // The last bytes fed may have completed the separator and ended the stream at once: EOF is looked at
             // only after the buffer.
             if (eof) {
-                throw new IncompleteReadException(take(size()), -1);
+                return -1;
             }
             waitForData(l, method);
         }
         if (matchStart > limit) {
             throw new LimitOverrunException("Separator is found, but chunk is longer than limit", matchStart);
         }
-        return take(matchEnd);
+        return matchEnd;
+    }
+
+    /**
+     * The error the connection failed with, if it did: asyncio's {@code exception()}. It is what every read throws
+     * from then on, each a copy made in the reading task (see <b>Errors</b> above); this is the connection's own,
+     * whose stack trace is that of the thread that met it.
+     *
+     * @return the connection's exception, or null while it has not failed (the end of the stream, a close or an
+     *         abort is no failure)
+     * @throws IllegalStateException if called on a thread that does not hold the reader's loop
+     */
+    public IOException exception() {
+        check("exception");
+        return exception;
     }
 
     /**

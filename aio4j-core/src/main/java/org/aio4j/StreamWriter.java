@@ -276,6 +276,28 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
     }
 
+    /**
+     * As {@link #startTls(SSLContext, String, double)} with the handshake timeout as a {@link java.time.Duration}
+     * (asyncio's {@code ssl_handshake_timeout}, rounded to the millisecond).
+     *
+     * @param ssl              the context to make the TLS connection with
+     * @param serverHostname   as {@link #startTls(SSLContext, String, double)}: a client's end checks the server's
+     *                         certificate against it; {@code null} for the host dialled, {@code ""} for none
+     * @param handshakeTimeout the most time the handshake may take, as a whole (60 seconds by default)
+     * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
+     * @throws CancellationException         as {@link #startTls(SSLContext, String, double)}
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized, or {@code handshakeTimeout} is zero or
+     *                                       negative
+     * @throws IllegalStateException         as {@link #startTls(SSLContext, String, double)}
+     * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
+     * @throws NullPointerException          if {@code ssl} or {@code handshakeTimeout} is null
+     */
+    public void startTls(SSLContext ssl, String serverHostname, java.time.Duration handshakeTimeout)
+            throws IOException {
+        check("startTls()");
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
+    }
+
     /** {@link #startTls}, its timeout in milliseconds (0: the default). */
     private void upgrade(SSLContext ssl, String serverHostname, int timeout) throws IOException {
         EventLoop l = check("startTls()");
@@ -371,12 +393,13 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     /**
      * Whether the connection is closed or being closed: asyncio's {@code is_closing()}.
      *
-     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost
+     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost (closed by an
+     *         error, the peer's reset, or the loop's close)
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean isClosing() {
         check("isClosing");
-        return closing || lost;
+        return closing || lost || transport.isClosed();
     }
 
     /** Whether {@link #write} throws: {@link #close()} or {@link #writeEof()} was called (a lost stream drops). */

@@ -18,6 +18,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,6 +56,17 @@ final class Streams {
      */
     static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
                                      double sslHandshakeTimeout, int limit) throws IOException {
+        requireContext("openConnection", ssl, "serverHostname and sslHandshakeTimeout");
+        return openConnection(host, port, ssl, serverHostname,
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+    }
+
+    /**
+     * As {@link #openConnection(String, int, SSLContext, String, double, int)} with the timeout as a
+     * {@link Duration}: {@link Aio#openConnection(String, int, SSLContext, String, Duration, int)}'s.
+     */
+    static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                     Duration sslHandshakeTimeout, int limit) throws IOException {
         requireContext("openConnection", ssl, "serverHostname and sslHandshakeTimeout");
         return openConnection(host, port, ssl, serverHostname,
                 TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
@@ -354,6 +366,17 @@ final class Streams {
      */
     static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
                               double sslHandshakeTimeout, int limit) throws IOException {
+        requireContext("startServer", ssl, "sslHandshakeTimeout");
+        return startServer(handler, host, port, ssl,
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, int)} with the timeout as a
+     * {@link Duration}: {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, Duration, int)}'s.
+     */
+    static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                              Duration sslHandshakeTimeout, int limit) throws IOException {
         requireContext("startServer", ssl, "sslHandshakeTimeout");
         return startServer(handler, host, port, ssl,
                 TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), limit);

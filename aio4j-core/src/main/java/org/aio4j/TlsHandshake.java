@@ -43,6 +43,22 @@ final class TlsHandshake {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(seconds * 1000)));
     }
 
+    /**
+     * A handshake timeout given as a {@link java.time.Duration} in milliseconds, rounded to the nearest, at least one
+     * (at most {@link Integer#MAX_VALUE}, some 24 days); refuses a null or non-positive one, naming {@code method}
+     * and {@code parameter}.
+     */
+    static int millis(String method, String parameter, java.time.Duration timeout) {
+        java.util.Objects.requireNonNull(timeout, () -> method + "(): " + parameter + " must not be null");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(method + "(): " + parameter + " must be > 0, got " + timeout);
+        }
+        if (timeout.compareTo(java.time.Duration.ofMillis(Integer.MAX_VALUE)) >= 0) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.max(1, (timeout.toNanos() + 500_000) / 1_000_000);
+    }
+
     /** The timeout in milliseconds to use for {@code millis}: itself, or the default ({@link #timeoutMillis}) if 0. */
     private static int orDefault(int millis) {
         return millis > 0 ? millis : timeoutMillis;

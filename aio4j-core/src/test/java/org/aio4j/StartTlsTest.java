@@ -362,6 +362,13 @@ class StartTlsTest {
                             .hasMessageContaining("TLS handshake is taking longer than 0.1 seconds");
                     assertThat(readToTheEnd(accepted)).isEqualTo(-1);
                 }
+                var timedByDuration = Aio.openConnection(HOST, port);
+                try (SocketChannel accepted = Aio.toThread(silentServer::accept)) {
+                    assertThatThrownBy(() -> timedByDuration.writer().startTls(client, "localhost",
+                            java.time.Duration.ofMillis(100))).isInstanceOf(SSLHandshakeException.class)
+                            .hasMessageContaining("TLS handshake is taking longer than 0.1 seconds");
+                    assertThat(readToTheEnd(accepted)).isEqualTo(-1);
+                }
                 var cancelled = Aio.openConnection(HOST, port);
                 try (SocketChannel accepted = Aio.toThread(silentServer::accept)) {
                     Task<Void> upgrading = Aio.createTask(() -> {
@@ -403,6 +410,12 @@ class StartTlsTest {
                         .hasMessage("startTls(): handshakeTimeout must be > 0 seconds, got 0.0");
                 assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", Double.NaN))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", java.time.Duration.ZERO))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("startTls(): handshakeTimeout must be > 0, got PT0S");
+                assertThatThrownBy(() -> conn.writer().startTls(client, "localhost", (java.time.Duration) null))
+                        .isInstanceOf(NullPointerException.class)
+                        .hasMessage("startTls(): handshakeTimeout must not be null");
                 assertThatThrownBy(() -> conn.writer().startTls(SSLContext.getInstance("TLS")))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("startTls(): the SSLContext is not initialized (SSLContext.init)");

@@ -245,6 +245,109 @@ class StreamReaderTest {
         });
     }
 
+    /** asyncio's exception(): there was no way to ask a reader whether its connection had failed but to read. */
+    @Test
+    void exceptionIsTheConnectionsOwnErrorOnceItFailedAndNullBefore() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            assertThat(r.exception()).isNull();
+            r.feedData(b("ab"));
+            r.feedEof(); // the end of the stream is no failure
+            assertThat(r.exception()).isNull();
+            var reset = connectionReset();
+            r.setException(reset);
+            assertThat(r.exception()).isSameAs(reset);
+            assertThatThrownBy(() -> r.read(1)).isExactlyInstanceOf(SocketException.class).cause().isSameAs(reset);
+            assertThat(r.exception()).isSameAs(reset); // reading does not clear it
+            var error = Aio.toThread(() -> catchThrowable(r::exception));
+            assertThat(error).isInstanceOf(IllegalStateException.class).hasMessageContaining("StreamReader.exception");
+            return null;
+        });
+    }
+
+    /**
+     * asyncio's IncompleteReadError(partial, expected) and LimitOverrunError(message, consumed) can be raised by a
+     * reader or a test of one's own; their constructors here were package-private.
+     */
+    @Test
+    void theReadErrorsCanBeMadeByHandAsAsyncios() {
+        byte[] partial = b("abc");
+        var incomplete = new IncompleteReadException(partial, 10);
+        partial[0] = 'X';
+        assertThat(s(incomplete.partial())).isEqualTo("abc");
+        assertThat(incomplete.expected()).isEqualTo(10);
+        assertThat(incomplete).hasMessage("3 bytes read on a total of 10 expected bytes");
+        assertThat(new IncompleteReadException(new byte[0], -1))
+                .hasMessage("0 bytes read on a total of undefined expected bytes");
+        assertThatThrownBy(() -> new IncompleteReadException(null, 1)).isInstanceOf(NullPointerException.class)
+                .hasMessage("partial must not be null");
+        assertThatThrownBy(() -> new IncompleteReadException(partial, -2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("expected must be >= 0, or -1 for undefined, got -2");
+
+        var overrun = new LimitOverrunException("Separator is not found, and chunk exceed the limit", 7);
+        assertThat(overrun.consumed()).isEqualTo(7);
+        assertThat(overrun).hasMessage("Separator is not found, and chunk exceed the limit");
+        assertThatThrownBy(() -> new LimitOverrunException("x", -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("consumed must be >= 0, got -1");
+    }
+
+    /**
+     * asyncio's {@code async for line in reader:} (StreamReader.__anext__, readline() until b''): there was no way
+     * to iterate a reader's lines with a for loop.
+     */
+    @Test
+    void linesIteratesAsAsyncForOverAReaderDoesAndHoldsNoByteOfItsOwn() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var seen = new java.util.ArrayList<String>();
+            Task<Void> consumer = Aio.createTask(() -> {
+                for (byte[] line : r.lines()) {
+                    seen.add(s(line));
+                }
+                return null;
+            });
+            feedInTurns(r, "one\ntw", "o\n", "three\nla", "st");
+            Aio.sleep(0);
+            assertThat(seen).containsExactly("one\n", "two\n", "three\n");
+            r.feedEof();
+            consumer.await();
+            assertThat(seen).containsExactly("one\n", "two\n", "three\n", "last");
+            assertThat(r.lines().hasNext()).isFalse();
+            assertThatThrownBy(() -> r.lines().next()).isInstanceOf(java.util.NoSuchElementException.class);
+
+            // Breaking out, a cancelled hasNext() and a closed iterator leave every byte to the next read.
+            var r2 = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r2.feedData(b("a\nb\npart"));
+            try (AsyncIterator<byte[]> lines = r2.lines()) {
+                assertThat(s(lines.next())).isEqualTo("a\n");
+                assertThat(lines.hasNext()).isTrue();
+            }
+            assertThat(s(r2.readline())).isEqualTo("b\n");
+            AsyncIterator<byte[]> waiting = r2.lines();
+            Task<Boolean> hasNext = Aio.createTask(waiting::hasNext);
+            Aio.sleep(0);
+            hasNext.cancel();
+            assertThatThrownBy(hasNext::await).isInstanceOf(CancellationException.class);
+            assertThat(waiting.hasNext()).isFalse(); // ended by the cancellation, as the contract says
+            assertThat(r2.bufferedSize()).isEqualTo(4);
+
+            // A failure ends the iteration, thrown wrapped as the contract says; a line over the limit is dropped.
+            var r3 = new StreamReader(3, null);
+            r3.feedData(b("toolong\nok\n"));
+            AsyncIterator<byte[]> lines3 = r3.lines();
+            assertThatThrownBy(lines3::hasNext).isInstanceOf(java.util.concurrent.CompletionException.class)
+                    .cause().isInstanceOf(LimitOverrunException.class);
+            assertThat(lines3.hasNext()).isFalse();
+            assertThat(s(r3.lines().next())).isEqualTo("ok\n");
+            var reset = connectionReset();
+            r3.setException(reset);
+            assertThatThrownBy(() -> r3.lines().hasNext()).isInstanceOf(java.util.concurrent.CompletionException.class)
+                    .cause().isExactlyInstanceOf(SocketException.class).cause().isSameAs(reset);
+            return null;
+        });
+    }
+
     @Test
     void badArgumentsAreRefusedNamingThem() throws Exception {
         TestLoops.runVirtual(() -> {

@@ -93,6 +93,8 @@ class StreamsTest {
         Aio.run(() -> {
             try (Server server = Aio.startServer(ECHO, HOST, 0)) {
                 assertThat(server.isServing()).isTrue();
+                assertThat(server.getLoop()).isSameAs(Aio.getRunningLoop());
+                assertThat(Aio.toThread(server::getLoop)).isSameAs(Aio.getRunningLoop()); // from any thread
                 InetSocketAddress address = server.addresses().getFirst();
                 assertThat(address.getPort()).isPositive();
                 var conn = Aio.openConnection(HOST, address.getPort());
@@ -1197,13 +1199,17 @@ class StreamsTest {
     static void theLoopsCloseClosesWhatWasLeftOpenAndItsThreadsEnd(StreamEndpoint endpoint) throws Exception {
         var threads = new ArrayList<Thread>();
         var open = new AtomicReference<OpenStreams>();
+        var left = new AtomicReference<Server>();
+        var leftWriter = new AtomicReference<StreamWriter>();
         Aio.run(() -> {
             var served = new Event();
             Server server = endpoint.startServer((reader, writer) -> {
                 served.set();
                 reader.readline();
             });
+            left.set(server);
             var conn = endpoint.openConnection(server);
+            leftWriter.set(conn.writer());
             conn.writer().write(b("unfinished"));
             served.await(); // the server's end is open too
             threads.addAll(server.acceptThreads());
@@ -1216,6 +1222,10 @@ class StreamsTest {
         for (Thread t : threads) {
             t.join();
         }
+        // Closed by the loop's close: they said they were still serving and open.
+        assertThat(left.get().isServing()).as("isServing() once the loop's close closed the server").isFalse();
+        assertThat(leftWriter.get().isClosing()).as("isClosing() once the loop's close closed the connection")
+                .isTrue();
     }
 
     @Test

@@ -241,6 +241,27 @@ class TlsStreamsTest {
         }
     }
 
+    /** The handshake timeout as a Duration: there were overloads in seconds only. */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the handshake
+    void aDurationHandshakeTimeoutBoundsTheHandshakeAsSecondsDo() throws Exception {
+        try (ServerSocketChannel silentServer = ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0))) {
+            int port = ((InetSocketAddress) silentServer.getLocalAddress()).getPort();
+            Aio.run(() -> {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, port, client, null, Duration.ofMillis(100),
+                        StreamReader.DEFAULT_LIMIT)).isInstanceOf(SSLHandshakeException.class)
+                        .hasMessage("TLS handshake is taking longer than 0.1 seconds: aborting the connection: "
+                                + HOST + ":" + port);
+                try (Server s = Aio.startServer(ECHO, HOST, 0, server, Duration.ofMillis(100),
+                        StreamReader.DEFAULT_LIMIT);
+                     SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
+                }
+                return null;
+            });
+        }
+    }
+
     @Test
     void aPlainConnectionHasNoSessionAndANullContextIsPlain() throws Exception {
         Aio.run(() -> {
@@ -788,6 +809,23 @@ class TlsStreamsTest {
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("startServer(): sslHandshakeTimeout must be > 0 seconds, got " + bad);
             }
+            for (Duration bad : List.of(Duration.ZERO, Duration.ofNanos(-1))) {
+                assertThatThrownBy(() -> Aio.openConnection(HOST, 1, client, null, bad, StreamReader.DEFAULT_LIMIT))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("openConnection(): sslHandshakeTimeout must be > 0, got " + bad);
+                assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, bad, StreamReader.DEFAULT_LIMIT))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("startServer(): sslHandshakeTimeout must be > 0, got " + bad);
+            }
+            assertThatThrownBy(() -> Aio.openConnection(HOST, 1, client, null, (Duration) null,
+                    StreamReader.DEFAULT_LIMIT)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("openConnection(): sslHandshakeTimeout must not be null");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, server, (Duration) null,
+                    StreamReader.DEFAULT_LIMIT)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("startServer(): sslHandshakeTimeout must not be null");
+            assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, null, Duration.ofSeconds(60),
+                    StreamReader.DEFAULT_LIMIT)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("startServer(): sslHandshakeTimeout is only meaningful with ssl, which is null");
             // asyncio: "server_hostname is only meaningful with ssl"
             assertThatThrownBy(() -> Aio.openConnection(HOST, 1, null, "localhost", 60, StreamReader.DEFAULT_LIMIT))
                     .isInstanceOf(IllegalArgumentException.class)
