@@ -787,7 +787,8 @@ public final class ProcessPool extends AbstractExecutorService {
                     dropped = true;
                 }
                 case SENT, ACCEPTED -> {
-                    if (!call.cancelRequested) {
+                    if (!call.stopRequested) {
+                        call.stopRequested = true;
                         call.cancelRequested = true;
                         w = call.worker;
                     }

@@ -198,6 +198,25 @@ class CancellationTest {
         }
     }
 
+    @Test
+    void shutdownNowStopsACallWhoseFutureWasCancelledWithoutInterruptWhileItsFrameWentOut() throws Exception {
+        // cancel(false) of a call whose frame was going out marked it cancelled, so that it would not go back to the
+        // queue; shutdownNow() then took that mark for its own cancellation already under way and neither sent a
+        // CANCEL frame nor started the grace period: the pool waited for ever for a worker that reads no more.
+        var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
+        long pid = single.remote(WorkerTasks::pid).call();
+        try {
+            Future<Integer> stuck = stickATaskFrameInThePipe(single, pid);
+            assertThat(stuck.cancel(false)).isTrue();
+            single.shutdownNow();
+            assertThat(single.awaitTermination(1, TimeUnit.MINUTES)).as("terminated: %s", single).isTrue();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            single.shutdownNow();
+        }
+    }
+
     private static boolean isWritingATaskFrame(String threadName) {
         return Thread.getAllStackTraces().entrySet().stream()
                 .filter(e -> e.getKey().getName().equals(threadName))
