@@ -257,21 +257,35 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * As {@link #remote(SerializableCallable)}, for a callable of another type that is serializable (a lambda whose
-     * target type is plain {@link Callable} is not: the message says so).
+     * target type is plain {@link Callable} is not: the message says so). A callable that {@code remote} of this pool
+     * returned is returned as it is; so {@code submit}, {@code invokeAll} and {@code invokeAny} take one as its task.
      *
      * @param <T>  the type of the task's result
      * @param task the work to run in a worker JVM; its class must be serializable
      * @return a callable that runs a copy of {@code task} remotely at each call
      * @throws NullPointerException     if {@code task} is null
-     * @throws IllegalArgumentException as {@link #remote(SerializableCallable)}
+     * @throws IllegalArgumentException as {@link #remote(SerializableCallable)}, or if {@code task} is a remote
+     *                                  callable of another pool
      */
     public <T> Callable<T> remote(Callable<T> task) {
         return remoteCallable(task);
     }
 
-    /** The local face of {@code task}, a serializable {@code Callable<T>} or {@code Runnable}. */
+    /**
+     * The local face of {@code task}, a serializable {@code Callable<T>} or {@code Runnable}, or a remote callable of
+     * this pool, which is its own (its task was serialized when it was made); one of another pool is refused.
+     */
+    @SuppressWarnings("unchecked")
     private <T> RemoteCallable<T> remoteCallable(Object task) {
         Objects.requireNonNull(task, "task must not be null");
+        if (task instanceof RemoteCallable<?> remote) {
+            if (remote.isOf(this)) {
+                return (RemoteCallable<T>) remote;
+            }
+            throw new IllegalArgumentException("the task is a " + remote + ", a remote callable of another pool, "
+                    + "which runs its task in that pool's workers: give this pool the task itself, or call the "
+                    + "remote callable");
+        }
         return new RemoteCallable<>(this, Payloads.encodeTask(task, allowList), loaderOf(task));
     }
 

@@ -67,6 +67,11 @@ final class RemoteCallable<T> implements Callable<T> {
         return (T) call.report();
     }
 
+    /** Whether this calls its task in {@code pool}'s workers. */
+    boolean isOf(ProcessPool pool) {
+        return this.pool == pool;
+    }
+
     /** What is called, without the pool: {@code "remote " + the task's description}. */
     String what() {
         return "remote " + payload.description();

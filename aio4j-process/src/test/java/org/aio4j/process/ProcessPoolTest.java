@@ -331,6 +331,23 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aRemoteCallableOfThePoolIsTakenAsItsTaskBySubmitInvokeAllAndInvokeAny() throws Exception {
+        // It was refused as a task that is not serializable, with the advice to pass the lambda to pool.remote(...).
+        Callable<Long> remote = pool.remote(WorkerTasks::pid);
+        assertThat(pool.submit(remote).get()).isNotEqualTo(PARENT);
+        assertThat(pool.invokeAll(List.of(remote, remote))).map(Future::get).doesNotContain(PARENT);
+        assertThat(pool.invokeAny(List.of(remote))).isNotEqualTo(PARENT);
+        assertThat(pool.remote(remote)).isSameAs(remote);
+        try (var other = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> other.submit(remote))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("the task is a remote the task (a lambda in org.aio4j.process.ProcessPoolTest)"
+                            + " on ProcessPool[running")
+                    .hasMessageContaining("a remote callable of another pool");
+        }
+    }
+
+    @Test
     void executeRunsAPlainCommandHereOnAVirtualThread() throws Exception {
         var ran = new java.util.concurrent.CompletableFuture<Thread>();
         pool.execute(() -> ran.complete(Thread.currentThread()));
