@@ -47,8 +47,20 @@ final class PoolCall {
      * already dead when the call was given to it (killed while idle) could not take a byte of it, and is not counted.
      */
     int deaths;
-    // Read by the worker's driver under its write lock, set under the pool's lock.
+    /**
+     * Whether the call is to end cancelled if it does not run to its end: it is not sent if it has not gone out, and
+     * an {@link InterruptedException} answered for it is its cancellation. Set by {@link ProcessPool#cancel} and by a
+     * {@code cancel(false)} of its future that found it taken but not sent ({@link ProcessPool#dropIfQueued}); read by
+     * the worker's driver under its write lock, set under the pool's lock.
+     */
     volatile boolean cancelRequested;
+    /**
+     * Whether {@link ProcessPool#cancel} has asked its worker to stop it (a CANCEL frame, then the grace period's
+     * kill); guarded by the pool's lock. Not {@link #cancelRequested}: a {@code cancel(false)} sets that one alone,
+     * and a later cancellation that must stop the call (of {@code shutdownNow()}, say) would otherwise take it for
+     * its own, under way, and leave the call running.
+     */
+    boolean stopRequested;
     // Guarded by the worker's write lock: whether the TASK frame went out (so a CANCEL frame may follow it).
     boolean frameWritten;
 

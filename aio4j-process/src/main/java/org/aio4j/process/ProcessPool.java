@@ -257,28 +257,46 @@ public final class ProcessPool extends AbstractExecutorService {
 
     /**
      * As {@link #remote(SerializableCallable)}, for a callable of another type that is serializable (a lambda whose
-     * target type is plain {@link Callable} is not: the message says so).
+     * target type is plain {@link Callable} is not: the message says so). A callable that {@code remote} of this pool
+     * returned is returned as it is; so {@code submit}, {@code invokeAll} and {@code invokeAny} take one as its task.
      *
      * @param <T>  the type of the task's result
      * @param task the work to run in a worker JVM; its class must be serializable
      * @return a callable that runs a copy of {@code task} remotely at each call
      * @throws NullPointerException     if {@code task} is null
-     * @throws IllegalArgumentException as {@link #remote(SerializableCallable)}
+     * @throws IllegalArgumentException as {@link #remote(SerializableCallable)}, or if {@code task} is a remote
+     *                                  callable of another pool
      */
     public <T> Callable<T> remote(Callable<T> task) {
         return remoteCallable(task);
     }
 
-    /** The local face of {@code task}, a serializable {@code Callable<T>} or {@code Runnable}. */
+    /**
+     * The local face of {@code task}, a serializable {@code Callable<T>} or {@code Runnable}, or a remote callable of
+     * this pool, which is its own (its task was serialized when it was made); one of another pool is refused.
+     */
+    @SuppressWarnings("unchecked")
     private <T> RemoteCallable<T> remoteCallable(Object task) {
         Objects.requireNonNull(task, "task must not be null");
+        if (task instanceof RemoteCallable<?> remote) {
+            if (remote.isOf(this)) {
+                return (RemoteCallable<T>) remote;
+            }
+            throw new IllegalArgumentException("the task is a " + remote + ", a remote callable of another pool, "
+                    + "which runs its task in that pool's workers: give this pool the task itself, or call the "
+                    + "remote callable");
+        }
         return new RemoteCallable<>(this, Payloads.encodeTask(task, allowList), loaderOf(task));
     }
 
     /**
-     * Sends {@code task} to a worker and returns its future: {@code ProcessPoolExecutor.submit}. Cancelling the
-     * future drops the remote call if it still waits for a worker (it never starts); with
-     * {@code mayInterruptIfRunning}, it cancels a call that runs too, as described in the class documentation.
+     * Sends {@code task} to a worker and returns its future: {@code ProcessPoolExecutor.submit}. The call is queued
+     * before this returns, and the workers take the queued calls in the order they were queued, as a
+     * {@code ProcessPoolExecutor} does (so a pool of one worker runs the calls of {@code submit}, {@code invokeAll}
+     * and {@link #map map} one after the other in the order they were made; the call of a remote callable is queued
+     * when it is called). Cancelling the future drops the remote call if it still waits for a worker (it never
+     * starts); with {@code mayInterruptIfRunning}, it cancels a call that runs too, as described in the class
+     * documentation.
      *
      * @param <T>  the type of the task's result
      * @param task the work to run in a worker JVM
@@ -518,19 +536,38 @@ public final class ProcessPool extends AbstractExecutorService {
                 bridgeEnded(Thread.currentThread());
             }
         });
+        // The remote call of a future of submit, invokeAll or map joins the queue here, in the caller's order (as a
+        // ProcessPoolExecutor's pending calls are a FIFO queue); the command's thread then waits for it. Were it
+        // queued by that thread, the calls submitted one after the other would race for the queue.
+        SubmittedCall<?> submitted = command instanceof SubmittedCall<?> s && s.isOf(this) ? s : null;
+        PoolCall call = null;
+        Worker spawn = null;
         lock.lock();
         try {
             if (state != State.RUNNING) {
                 throw new RejectedExecutionException(this + " is shut down: cannot run " + command);
             }
+            if (submitted != null) {
+                refuseIfBroken();
+                call = submitted.admit(++lastCallId);
+                if (call != null) {
+                    spawn = addToQueue(call);
+                }
+            }
             bridges.add(bridge);
         } finally {
             lock.unlock();
+        }
+        if (spawn != null) {
+            spawn.start();
         }
         try {
             bridge.start();
         } catch (RuntimeException | Error e) {
             bridgeEnded(bridge);   // it never ran: it must not keep the pool from terminating
+            if (call != null) {
+                cancel(call);      // nor may its call run, with nobody to hear of it
+            }
             throw e;
         }
     }
@@ -580,12 +617,7 @@ public final class ProcessPool extends AbstractExecutorService {
             if (!admit.test(call)) {
                 throw new CancellationException(payload.description() + " was cancelled before it was queued");
             }
-            queue.addLast(call);
-            if (queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
-                spawn = newWorker();
-            } else {
-                workAvailable.signalAll();
-            }
+            spawn = addToQueue(call);
         } finally {
             lock.unlock();
         }
@@ -593,6 +625,19 @@ public final class ProcessPool extends AbstractExecutorService {
             spawn.start();
         }
         return call;
+    }
+
+    /**
+     * Under the lock: {@code call} joins the queue, and a worker is made for it if none is free or starting and the
+     * pool may have one more: returned, for the caller to start once the lock is released ({@code null} if none).
+     */
+    private Worker addToQueue(PoolCall call) {
+        queue.addLast(call);
+        if (queue.size() > idleWorkers + startingWorkers && workers.size() < maxWorkers) {
+            return newWorker();
+        }
+        workAvailable.signalAll();
+        return null;
     }
 
     /** A new worker, counted as starting; the caller starts it once the lock is released. */
@@ -787,7 +832,8 @@ public final class ProcessPool extends AbstractExecutorService {
                     dropped = true;
                 }
                 case SENT, ACCEPTED -> {
-                    if (!call.cancelRequested) {
+                    if (!call.stopRequested) {
+                        call.stopRequested = true;
                         call.cancelRequested = true;
                         w = call.worker;
                     }
@@ -801,6 +847,23 @@ public final class ProcessPool extends AbstractExecutorService {
             call.finish(null, null, true);
         } else if (w != null) {
             w.cancel(call);
+        }
+    }
+
+    /**
+     * Cancels the call {@code queued} gives, read under the lock, as {@link #cancel(PoolCall)} does; none yet
+     * ({@code null}), nothing to do: whoever would queue it sees that its future was cancelled, under the lock.
+     */
+    void cancel(Supplier<PoolCall> queued) {
+        PoolCall call;
+        lock.lock();
+        try {
+            call = queued.get();
+        } finally {
+            lock.unlock();
+        }
+        if (call != null) {
+            cancel(call);
         }
     }
 

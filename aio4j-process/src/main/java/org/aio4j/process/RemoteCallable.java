@@ -38,9 +38,21 @@ final class RemoteCallable<T> implements Callable<T> {
      * As {@link #call()}, showing the remote call to {@code admit} under the pool's lock just before it joins the
      * queue; if {@code admit} says no, the call is not made and this throws CancellationException.
      */
-    @SuppressWarnings("unchecked")
     T call(Predicate<PoolCall> admit) throws Exception {
-        PoolCall call = pool.enqueue(payload, loader, origin, admit);
+        return await(pool.enqueue(payload, loader, origin, admit));
+    }
+
+    /** A call of the task numbered {@code id}, for the pool to queue. */
+    PoolCall newCall(long id) {
+        return new PoolCall(id, payload, loader, origin);
+    }
+
+    /**
+     * Waits for {@code call}, a call of this task already queued, and gives its outcome; interrupted, cancels it, as
+     * {@link #call()} does.
+     */
+    @SuppressWarnings("unchecked")
+    T await(PoolCall call) throws Exception {
         try {
             call.awaitDone();
         } catch (InterruptedException e) {
@@ -53,6 +65,11 @@ final class RemoteCallable<T> implements Callable<T> {
             Thread.currentThread().interrupt();
         }
         return (T) call.report();
+    }
+
+    /** Whether this calls its task in {@code pool}'s workers. */
+    boolean isOf(ProcessPool pool) {
+        return this.pool == pool;
     }
 
     /** What is called, without the pool: {@code "remote " + the task's description}. */

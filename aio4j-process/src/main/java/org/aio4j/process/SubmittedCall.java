@@ -16,14 +16,16 @@ import java.util.function.Predicate;
 final class SubmittedCall<T> extends FutureTask<T> {
 
     /**
-     * Where the body leaves its remote call as it is queued, and finds the future it belongs to: the body is made
-     * before the future, which it cannot name then. {@link #call} is written and read under the pool's lock only
-     * ({@link ProcessPool#enqueue}, {@link ProcessPool#dropIfQueued}), so that a cancellation either finds the call
-     * in the queue and drops it, or comes first and keeps it out of the queue.
+     * Where the remote call is left as it is queued, and where the body finds the future it belongs to: the body is
+     * made before the future, which it cannot name then. {@link #call} is written under the pool's lock only
+     * ({@link ProcessPool#execute}, which queues the call of a future it is given, or {@link ProcessPool#enqueue}
+     * when the body queues it, run otherwise), and read under it by a cancellation, so that a cancellation either
+     * finds the call queued and drops it, or comes first and keeps it out of the queue. The body reads it as it
+     * starts: a call {@code execute} queued before it started the body's thread.
      */
     private static final class Queued implements Predicate<PoolCall> {
         volatile SubmittedCall<?> future;
-        private PoolCall call;
+        private volatile PoolCall call;
 
         @Override
         public boolean test(PoolCall queued) {
@@ -66,7 +68,8 @@ final class SubmittedCall<T> extends FutureTask<T> {
         @Override
         @SuppressWarnings("unchecked")
         public T call() throws Exception {
-            Object result = remote.call(queued);
+            PoolCall queuedAlready = queued.call();
+            Object result = queuedAlready != null ? remote.await(queuedAlready) : remote.call(queued);
             return valueGiven ? value : (T) result;
         }
 
@@ -74,6 +77,25 @@ final class SubmittedCall<T> extends FutureTask<T> {
         public String toString() {
             return remote.toString();
         }
+    }
+
+    /** Whether this future makes its remote call in {@code pool}. */
+    boolean isOf(ProcessPool pool) {
+        return this.pool == pool;
+    }
+
+    /**
+     * Called by {@link ProcessPool#execute} under the pool's lock, before it starts the thread that runs this future:
+     * the remote call, numbered {@code id}, recorded as this future's, for the pool to queue at once; {@code null} if
+     * the future was cancelled already (the call is not to be made).
+     */
+    PoolCall admit(long id) {
+        if (isCancelled()) {
+            return null;
+        }
+        PoolCall call = body.remote().newCall(id);
+        queued.call = call;
+        return call;
     }
 
     /**
@@ -105,11 +127,21 @@ final class SubmittedCall<T> extends FutureTask<T> {
         }
     }
 
+    /**
+     * Cancels the future as {@code FutureTask} does, and its remote call: with {@code mayInterruptIfRunning}, wherever
+     * it is (dropped if queued, else interrupted in its worker), without it only if it is still queued. The call is
+     * cancelled here, not only through the interrupt of the thread that waits for it: {@code execute} queued it
+     * before that thread started, and a future cancelled before its thread runs it is never run.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
-        if (cancelled && !mayInterruptIfRunning) {
-            pool.dropIfQueued(queued::call);
+        if (cancelled) {
+            if (mayInterruptIfRunning) {
+                pool.cancel(queued::call);
+            } else {
+                pool.dropIfQueued(queued::call);
+            }
         }
         return cancelled;
     }

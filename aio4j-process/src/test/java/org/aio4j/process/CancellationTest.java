@@ -198,6 +198,25 @@ class CancellationTest {
         }
     }
 
+    @Test
+    void shutdownNowStopsACallWhoseFutureWasCancelledWithoutInterruptWhileItsFrameWentOut() throws Exception {
+        // cancel(false) of a call whose frame was going out marked it cancelled, so that it would not go back to the
+        // queue; shutdownNow() then took that mark for its own cancellation already under way and neither sent a
+        // CANCEL frame nor started the grace period: the pool waited for ever for a worker that reads no more.
+        var single = ProcessPool.builder().workers(1).gracePeriod(Duration.ofMillis(300)).build();
+        long pid = single.remote(WorkerTasks::pid).call();
+        try {
+            Future<Integer> stuck = stickATaskFrameInThePipe(single, pid);
+            assertThat(stuck.cancel(false)).isTrue();
+            single.shutdownNow();
+            assertThat(single.awaitTermination(1, TimeUnit.MINUTES)).as("terminated: %s", single).isTrue();
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            single.shutdownNow();
+        }
+    }
+
     private static boolean isWritingATaskFrame(String threadName) {
         return Thread.getAllStackTraces().entrySet().stream()
                 .filter(e -> e.getKey().getName().equals(threadName))
@@ -226,12 +245,7 @@ class CancellationTest {
         List<Future<String>> busy = occupyBothWorkers("keep-busy");
         try {
             Future<Integer> queued = pool.submit(() -> WorkerTasks.journal(journal, 5));
-            // Cancelled before its bridge thread ran it, the future would never queue the call: wait until it did.
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // bounds a failure only
-            while (pool.statistics().queuedCalls() == 0) {
-                assertThat(System.nanoTime() - deadline).as("the call was never queued").isNegative();
-                Thread.onSpinWait();
-            }
+            assertThat(pool.statistics().queuedCalls()).as("queued by submit").isOne();
             assertThat(queued.cancel(false)).isTrue();
             assertThat(queued.isCancelled()).isTrue();
             assertThat(pool.statistics().queuedCalls()).isZero();
@@ -257,6 +271,27 @@ class CancellationTest {
                 int n = i;
                 Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
                 assertThat(f.cancel(false)).isTrue();
+                assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
+            }
+            busy.getFirst().cancel(true);
+            assertThat(pool.submit(() -> WorkerTasks.journal(journal, -1)).get(2, TimeUnit.MINUTES)).isEqualTo(-2);
+            assertThat(Files.readAllLines(Path.of(journal))).containsExactly("-1");
+        } finally {
+            busy.forEach(f -> f.cancel(true));
+        }
+    }
+
+    @Test
+    void aFutureCancelledWithInterruptAtOnceAfterSubmitLeavesNothingInTheQueue(@TempDir Path dir) throws Exception {
+        // submit queues the call before the thread that waits for it runs the future; cancelled before that thread
+        // runs it, the future is never run, so its cancellation must drop the call itself: an interrupt reaches no one.
+        String journal = dir.resolve("journal").toString();
+        List<Future<String>> busy = occupyBothWorkers("hold-interrupt");
+        try {
+            for (int i = 0; i < 500; i++) {
+                int n = i;
+                Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
+                assertThat(f.cancel(true)).isTrue();
                 assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
             }
             busy.getFirst().cancel(true);

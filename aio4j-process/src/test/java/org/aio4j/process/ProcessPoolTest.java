@@ -4,18 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InvalidClassException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.aio4j.Aio;
 import org.aio4j.EventLoop;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Remote calls, outcomes and the checks made at submission, on one pool shared by the tests. */
 class ProcessPoolTest {
@@ -325,6 +331,23 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aRemoteCallableOfThePoolIsTakenAsItsTaskBySubmitInvokeAllAndInvokeAny() throws Exception {
+        // It was refused as a task that is not serializable, with the advice to pass the lambda to pool.remote(...).
+        Callable<Long> remote = pool.remote(WorkerTasks::pid);
+        assertThat(pool.submit(remote).get()).isNotEqualTo(PARENT);
+        assertThat(pool.invokeAll(List.of(remote, remote))).map(Future::get).doesNotContain(PARENT);
+        assertThat(pool.invokeAny(List.of(remote))).isNotEqualTo(PARENT);
+        assertThat(pool.remote(remote)).isSameAs(remote);
+        try (var other = ProcessPool.builder().workers(1).build()) {
+            assertThatThrownBy(() -> other.submit(remote))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("the task is a remote the task (a lambda in org.aio4j.process.ProcessPoolTest)"
+                            + " on ProcessPool[running")
+                    .hasMessageContaining("a remote callable of another pool");
+        }
+    }
+
+    @Test
     void executeRunsAPlainCommandHereOnAVirtualThread() throws Exception {
         var ran = new java.util.concurrent.CompletableFuture<Thread>();
         pool.execute(() -> ran.complete(Thread.currentThread()));
@@ -468,6 +491,54 @@ class ProcessPoolTest {
             assertThat(threads.get(i)).as("item %d", i).isEqualTo(threads.get(i - i % 3));
         }
         assertThat(threads.stream().distinct()).hasSize(7);
+    }
+
+    /**
+     * One worker runs the calls of {@code submit}, {@code map} and {@code invokeAll} in the order they were made, as
+     * a {@code ProcessPoolExecutor(max_workers=1)} runs its pending calls (a FIFO queue). Each call joined the queue
+     * from the virtual thread that then waited for it, so calls made one after the other raced for the queue and an
+     * idle worker took a later one first now and then (a few in a thousand); here the second call's thread runs first.
+     */
+    @Test
+    void oneWorkerRunsTheCallsOfSubmitMapAndInvokeAllInTheOrderTheyWereMade(@TempDir Path dir) throws Exception {
+        String journal = dir.resolve("journal").toString();
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            single.bridgeThreads = secondBridgeFirst();
+            Future<Integer> first = single.submit(() -> WorkerTasks.journal(journal, 1));
+            Future<Integer> second = single.submit(() -> WorkerTasks.journal(journal, 2));
+            assertThat(List.of(first.get(), second.get())).containsExactly(2, 4);
+            single.bridgeThreads = secondBridgeFirst();
+            assertThat(single.map(n -> WorkerTasks.journal(journal, n), List.of(3, 4), 1)).containsExactly(6, 8);
+            single.bridgeThreads = secondBridgeFirst();
+            List<SerializableCallable<Integer>> tasks = List.of(() -> WorkerTasks.journal(journal, 5),
+                    () -> WorkerTasks.journal(journal, 6));
+            assertThat(single.invokeAll(tasks)).map(Future::get).containsExactly(10, 12);
+        }
+        assertThat(Files.readAllLines(Path.of(journal))).containsExactly("1", "2", "3", "4", "5", "6");
+    }
+
+    /** Virtual threads for a pool's commands, of which the first starts its command once the second has ended. */
+    private static ThreadFactory secondBridgeFirst() {
+        var secondEnded = new CountDownLatch(1);
+        var made = new AtomicInteger();
+        return command -> switch (made.incrementAndGet()) {
+            case 1 -> Thread.ofVirtual().unstarted(() -> {
+                try {
+                    secondEnded.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                command.run();
+            });
+            case 2 -> Thread.ofVirtual().unstarted(() -> {
+                try {
+                    command.run();
+                } finally {
+                    secondEnded.countDown();
+                }
+            });
+            default -> Thread.ofVirtual().unstarted(command);
+        };
     }
 
     /** A ported function that does I/O throws checked exceptions, as the Python one raises OSError. */
