@@ -1620,6 +1620,68 @@ public abstract class TransportContract {
 
     // ---- streamed bodies (ClientSession.stream)
 
+    /** The signals a subscriber got, in order, as text: {@code onSubscribe}, {@code onNext(n bytes)}, ... */
+    private static final class Recorder implements java.util.concurrent.Flow.Subscriber<List<java.nio.ByteBuffer>> {
+        final List<String> signals = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile Throwable error;
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            signals.add("onSubscribe");
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> part) {
+            signals.add("onNext");
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            signals.add("onError");
+            done.countDown();
+        }
+
+        @Override
+        public void onComplete() {
+            signals.add("onComplete");
+            done.countDown();
+        }
+    }
+
+    /**
+     * A streamed body takes one subscriber: a second one is refused as Reactive Streams allows (rule 1.9: its
+     * {@code onSubscribe} first, then {@code onError}), with an {@link IllegalStateException} naming the request,
+     * whatever the body (one of declared length, a chunked one, the empty one of a HEAD and of a redirect the
+     * transport drops), and the first subscriber gets the body whole. Before, the JDK transport gave the JDK's
+     * "This publisher has already one subscriber" naming nothing, the Vert.x transport "a response body can be read
+     * once", and its dropped redirect's empty body completed every subscriber.
+     */
+    @Test
+    void aStreamedBodyRefusesASecondSubscriberNamingTheRequest() throws Exception {
+        try (var scripted = ScriptedServer.start(); var transport = newTransport()) {
+            for (ClientRequest request : List.of(ClientRequest.get(server.url("/bytes/100")),
+                    ClientRequest.get(server.url("/redirect/b")), ClientRequest.of("HEAD", server.url("/bytes/100")),
+                    ClientRequest.get(scripted.url("/chunked-ok")))) {
+                HttpTransport.StreamedResponse r = transport.stream(request.withTimeout(Duration.ofSeconds(30))).get();
+                var first = new Recorder();
+                var second = new Recorder();
+                r.body().subscribe(first);
+                r.body().subscribe(second);
+                assertThat(second.done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(first.done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                String what = request.method() + " " + request.uri();
+                assertThat(second.signals).as(what).containsExactly("onSubscribe", "onError");
+                assertThat(second.error).as(what).isExactlyInstanceOf(IllegalStateException.class)
+                        .hasMessage(what + ": the response body has a subscriber already (a body is read once;"
+                                + " Reactive Streams rule 1.9: onSubscribe, then onError)");
+                assertThat(first.signals).as(what).endsWith("onComplete").doesNotContain("onError");
+            }
+        }
+    }
+
     /** Bytes of body the client may hold ahead of its consumer: the kernel's buffers (up to 32 + 4 MiB here), its own. */
     private static final long READ_AHEAD_BOUND = 64L << 20;
 

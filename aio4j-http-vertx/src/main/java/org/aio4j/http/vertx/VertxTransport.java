@@ -250,7 +250,7 @@ public final class VertxTransport implements HttpTransport {
     @Override
     public CompletableFuture<StreamedResponse> stream(ClientRequest request) {
         return start(request, new Exchange<>(request, connectionErrors, maxBodyBytes, owned,
-                head -> new StreamedResponse(head, emptyBody()), StreamedResponse::new));
+                head -> new StreamedResponse(head, emptyBody(request)), StreamedResponse::new));
     }
 
     private <R> CompletableFuture<R> start(ClientRequest request, Exchange<R> exchange) {
@@ -571,7 +571,7 @@ public final class VertxTransport implements HttpTransport {
          */
         private void stream(HttpClientResponse r) {
             r.pause();
-            var body = new Body(r, () -> released.complete(null));
+            var body = new Body(r, request, () -> released.complete(null));
             var head = new ClientResponse(request.method(), request.uri(), r.statusCode(), new MultiMapView(r.headers()),
                     new byte[0]);
             disarm(); // the body's timeouts are its subscriber's
@@ -797,9 +797,18 @@ public final class VertxTransport implements HttpTransport {
         }
     }
 
-    /** An empty body, for the head of a streamed redirect, whose body is dropped. */
-    private static Flow.Publisher<List<ByteBuffer>> emptyBody() {
+    /**
+     * An empty body, for the head of a streamed redirect, whose body is dropped; for one subscriber, as
+     * {@link Body}.
+     */
+    private static Flow.Publisher<List<ByteBuffer>> emptyBody(ClientRequest request) {
+        var subscribed = new java.util.concurrent.atomic.AtomicBoolean();
         return subscriber -> {
+            Objects.requireNonNull(subscriber, "subscriber must not be null");
+            if (!subscribed.compareAndSet(false, true)) {
+                refuse(request, subscriber);
+                return;
+            }
             var done = new java.util.concurrent.atomic.AtomicBoolean();
             subscriber.onSubscribe(new Flow.Subscription() {
                 @Override
@@ -818,6 +827,25 @@ public final class VertxTransport implements HttpTransport {
     }
 
     /**
+     * Refuses {@code s}, a second subscriber to the body of {@code request}'s response, as Reactive Streams allows
+     * (rule 1.9: its {@code onSubscribe}, with a subscription that does nothing, then {@code onError}), with an
+     * {@link IllegalStateException} naming the request, as the JDK transport does.
+     */
+    private static void refuse(ClientRequest request, Flow.Subscriber<? super List<ByteBuffer>> s) {
+        s.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        s.onError(new IllegalStateException(request.method() + " " + request.uri() + ": the response body has a"
+                + " subscriber already (a body is read once; Reactive Streams rule 1.9: onSubscribe, then onError)"));
+    }
+
+    /**
      * The body of a streamed response: Vert.x's response, paused, each part fetched as the subscriber asks, on the
      * response's context (where Vert.x calls its handlers). An error or the end that comes before the subscriber is
      * kept for it. For one subscriber.
@@ -825,6 +853,8 @@ public final class VertxTransport implements HttpTransport {
     private static final class Body implements Flow.Publisher<List<ByteBuffer>>, Flow.Subscription {
 
         private final HttpClientResponse response;
+        /** The request the response answers, which a refused second subscriber's error names. */
+        private final ClientRequest request;
         private final io.vertx.core.Context context;
         /** Run once the body is done with its connection: ended, failed or cancelled. */
         private final Runnable released;
@@ -837,8 +867,9 @@ public final class VertxTransport implements HttpTransport {
         private Throwable earlyError;
         private boolean early;
 
-        Body(HttpClientResponse response, Runnable released) {
+        Body(HttpClientResponse response, ClientRequest request, Runnable released) {
             this.response = response;
+            this.request = request;
             this.context = io.vertx.core.Vertx.currentContext();
             this.released = released;
             response.handler(part -> {
@@ -878,16 +909,7 @@ public final class VertxTransport implements HttpTransport {
         public void subscribe(Flow.Subscriber<? super List<ByteBuffer>> s) {
             Objects.requireNonNull(s, "subscriber must not be null");
             if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
-                s.onError(new IllegalStateException("a response body can be read once"));
+                refuse(request, s);
                 return;
             }
             onContext(() -> {
