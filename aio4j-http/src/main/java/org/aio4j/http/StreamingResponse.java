@@ -440,7 +440,11 @@ public final class StreamingResponse implements AutoCloseable {
     /**
      * Releases the response: aiohttp's {@code resp.release()} / {@code resp.close()}, the end of its
      * {@code async with}. Before the body's end, the exchange is aborted and its connection closed; after it, the
-     * connection is the transport's pool's already. Idempotent; from another thread than the loop's, it is handed to
+     * connection is the transport's pool's already. The end of a body of declared {@code Content-Length} is its last
+     * byte: closed right after reading it, the connection is kept. That of a chunked body is its last chunk, which
+     * the consumer sees as an empty read (or {@link #atEof()}): closed after its data but before that, the close
+     * races the last chunk, and the connection is kept if the client had read it, closed otherwise (no other
+     * exchange fails for it, on either transport). Idempotent; from another thread than the loop's, it is handed to
      * the loop.
      */
     @Override

@@ -1620,6 +1620,46 @@ public abstract class TransportContract {
 
     // ---- streamed bodies (ClientSession.stream)
 
+    /**
+     * Closing a chunked body right as its end comes (its last chunk sent as the consumer, which has read every byte
+     * of data, closes the response: at once, once the server has written it, or a loop iteration or two later) fails
+     * nothing: the response closes quietly, and the next exchange of the session, which may take the same connection
+     * from the pool, succeeds, 60 times. Whether the connection is kept depends on the race, as documented on
+     * {@link StreamingResponse#close()}: kept if the end had reached the client, closed (the exchange aborted)
+     * otherwise; with the JDK client, a cancel after it has read the last chunk leaves the connection in its pool.
+     */
+    @Test
+    void closingAChunkedBodyAsItsEndComesFailsNoExchange() throws Exception {
+        try (var big = StreamServer.start(); var http = session()) {
+            int[] sizes = new java.util.Random(20261130).ints(60, 1, 5000).toArray();
+            List<String> failures = Loops.run(() -> {
+                var out = new ArrayList<String>();
+                for (int i = 0; i < sizes.length; i++) {
+                    int size = sizes[i];
+                    try (var r = http.stream(big.url("/heldchunks/" + size))) {
+                        assertThat(r.readexactly(size)).hasSize(size);
+                        big.sendHeldByte(); // the body's end comes as it is closed
+                        if (i % 3 > 0) {
+                            Aio.toThread(big::awaitBlockedOrDone); // written: the client has it, or nearly
+                        }
+                        for (int k = 0; k < i % 3 - 1; k++) {
+                            Aio.sleep(0);
+                        }
+                    } catch (Exception e) {
+                        out.add(i + ": the streamed body: " + e);
+                    }
+                    try (var r = http.stream(big.url("/bytes/10"))) {
+                        assertThat(r.read()).hasSize(10);
+                    } catch (Exception e) {
+                        out.add(i + ": the next exchange: " + e);
+                    }
+                }
+                return out;
+            });
+            assertThat(failures).isEmpty();
+        }
+    }
+
     /** The signals a subscriber got, in order, as text: {@code onSubscribe}, {@code onNext(n bytes)}, ... */
     private static final class Recorder implements java.util.concurrent.Flow.Subscriber<List<java.nio.ByteBuffer>> {
         final List<String> signals = Collections.synchronizedList(new ArrayList<>());
