@@ -253,19 +253,26 @@ public final class StreamingResponse implements AutoCloseable {
      *
      * @return the rest of the body (decoded, if it is); empty at its end
      * @throws ClientException       as {@link #read(int)}, or one saying the body is longer than the limit (the
-     *                               response is then closed)
+     *                               response is then closed); a failure or timeout of the body leaves the bytes
+     *                               read before it unread, for {@code read(n)} to give before it throws it again
      * @throws IllegalStateException if not called from a task of the response's loop
      */
     public byte[] read() throws ClientException {
         checkCaller("read");
         var all = new ByteArrayOutputStream();
-        for (byte[] chunk; (chunk = read(ANY_BYTES)).length > 0; ) {
-            if ((long) all.size() + chunk.length > maxBodyBytes) {
-                ClientException tooLarge = HttpTransport.bodyTooLarge(request, maxBodyBytes);
-                reader.fail(tooLarge);
-                throw tooLarge;
+        try {
+            for (byte[] chunk; (chunk = read(ANY_BYTES)).length > 0; ) {
+                if ((long) all.size() + chunk.length > maxBodyBytes) {
+                    ClientException tooLarge = HttpTransport.bodyTooLarge(request, maxBodyBytes);
+                    reader.fail(tooLarge);
+                    all.reset(); // dropped with the body
+                    throw tooLarge;
+                }
+                all.write(chunk, 0, chunk.length);
             }
-            all.write(chunk, 0, chunk.length);
+        } catch (ClientException e) {
+            unread(all.toByteArray(), 0); // what came before the failure, for read(n) to give
+            throw e;
         }
         return all.toByteArray();
     }
@@ -574,8 +581,9 @@ public final class StreamingResponse implements AutoCloseable {
     private int decoded(byte[] into, int max) throws ClientException {
         try {
             if (body == null) {
-                if (reader.broken() || reader.ended()) { // no decoder over a body that has none to give
-                    return reader.next() == null ? -1 : 0;
+                if (reader.ended() || reader.broken() && reader.available() == 0) { // no decoder over no bytes
+                    reader.next(); // throws the failure, if there is one
+                    return -1;
                 }
                 body = Decompression.decoding(encoding.trim().toLowerCase(java.util.Locale.ROOT), reader);
             }

@@ -30,6 +30,15 @@ class StreamingResponseTest {
 
     /** A transport whose every stream answers 200 with {@code headers} and a body of {@code parts}. */
     private static HttpTransport parts(Map<String, List<String>> headers, Throwable end, byte[]... parts) {
+        return parts(headers, end, false, parts);
+    }
+
+    /**
+     * As {@link #parts(Map, Throwable, byte[]...)}; {@code endWithLast}: the end signalled right after the last part,
+     * as a transport does that reads both at once.
+     */
+    private static HttpTransport parts(Map<String, List<String>> headers, Throwable end, boolean endWithLast,
+                                       byte[]... parts) {
         return new HttpTransport() {
             @Override
             public CompletableFuture<ClientResponse> send(ClientRequest request) {
@@ -39,7 +48,7 @@ class StreamingResponseTest {
             @Override
             public CompletableFuture<StreamedResponse> stream(ClientRequest request) {
                 return CompletableFuture.completedFuture(new StreamedResponse(new ClientResponse(request.method(),
-                        request.uri(), 200, headers, new byte[0]), publisher(end, parts)));
+                        request.uri(), 200, headers, new byte[0]), publisher(end, endWithLast, parts)));
             }
 
             @Override
@@ -54,10 +63,10 @@ class StreamingResponseTest {
     }
 
     /**
-     * {@code parts} one per unit of demand, then the end, or {@code end} if it is not null, at the demand after the
-     * last part (the bytes before a failure are taken before it comes).
+     * {@code parts} one per unit of demand, then the end, or {@code end} if it is not null: at the demand after the
+     * last part (the bytes before a failure are taken before it comes), or right after it if {@code endWithLast}.
      */
-    private static Flow.Publisher<List<ByteBuffer>> publisher(Throwable end, byte[]... parts) {
+    private static Flow.Publisher<List<ByteBuffer>> publisher(Throwable end, boolean endWithLast, byte[]... parts) {
         return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
             private int next;
             private boolean done;
@@ -67,13 +76,15 @@ class StreamingResponseTest {
                 for (long i = 0; i < n && !done; i++) {
                     if (next < parts.length) {
                         subscriber.onNext(List.of(ByteBuffer.wrap(parts[next++])));
-                    } else {
-                        done = true;
-                        if (end == null) {
-                            subscriber.onComplete();
-                        } else {
-                            subscriber.onError(end);
+                        if (next < parts.length || !endWithLast) {
+                            continue;
                         }
+                    }
+                    done = true;
+                    if (end == null) {
+                        subscriber.onComplete();
+                    } else {
+                        subscriber.onError(end);
                     }
                 }
             }
@@ -334,6 +345,41 @@ class StreamingResponseTest {
             assertThat(got[0]).isEqualTo("member");
             assertThat((Throwable) got[1]).isExactlyInstanceOf(ClientPayloadException.class)
                     .hasMessage("GET " + URL + ": response payload is not completed: IOException: connection reset");
+        }
+    }
+    /**
+     * The bytes that came before a transport's failure are read before it, however close behind them it comes (the
+     * last part and the error in one go, as a transport reads a chunk and the reset after it), plain and decoded, by
+     * {@code read(n)}, {@code read()} and the iterators; then the failure, every time. Before, a failure that
+     * reached the loop before the consumer had read the part held dropped that part ("ial" lost).
+     */
+    @Test
+    void theBytesBeforeAFailureAreReadBeforeIt() throws Exception {
+        var reset = new java.io.IOException("connection reset");
+        byte[] zipped = gzip(ascii("partial"));
+        for (boolean gz : List.of(false, true)) {
+            var transport = gz ? parts(Map.of("Content-Encoding", List.of("gzip")), reset, true,
+                    java.util.Arrays.copyOf(zipped, 9), java.util.Arrays.copyOfRange(zipped, 9, zipped.length))
+                    : parts(Map.of(), reset, true, ascii("part"), ascii("ial"));
+            try (var http = session(transport)) {
+                Object[] got = Loops.run(() -> {
+                    try (var r = http.stream(URL)) {
+                        Throwable whole = catchThrowable(r::read);
+                        var out = new StringBuilder();
+                        Throwable t = catchThrowable(() -> {
+                            for (byte[] c : r.iterAny()) {
+                                out.append(ascii(c));
+                            }
+                        });
+                        return new Object[] {whole, out.toString(), t, catchThrowable(() -> r.read(1))};
+                    }
+                });
+                assertThat((Throwable) got[0]).as("gzip: " + gz).isExactlyInstanceOf(ClientPayloadException.class)
+                        .hasMessage("GET " + URL + ": response payload is not completed: IOException: connection reset");
+                assertThat(got[1]).as("gzip: " + gz).isEqualTo("partial");
+                assertThat(((Throwable) got[2]).getCause()).isSameAs(got[0]);
+                assertThat((Throwable) got[3]).isSameAs(got[0]);
+            }
         }
     }
 }
