@@ -2055,14 +2055,18 @@ public abstract class TransportContract {
     /**
      * A body that fails in the middle (its connection closed before its declared length, reset, or a chunked body
      * cut short) is a {@link ClientPayloadException} naming the request (aiohttp's {@code ClientPayloadError}),
-     * thrown after the bytes that came, and again at every later read: never lost, never a hang.
+     * thrown after the bytes that came, and again at every later read: never lost, never a hang. Three times each:
+     * before, the bytes before the failure were lost about one time in two with Vert.x (it reports the error ahead
+     * of the parts of a paused response it holds), and by the session whenever the failure reached the loop before
+     * the part held was read (StreamingResponseTest shows that one without a race).
      */
     @Test
     void aBodyThatFailsInTheMiddleIsAPayloadErrorAfterTheBytesThatCame() throws Exception {
-        for (var canned : List.of(
-                CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
-                CannedServer.startResetting("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
-                CannedServer.start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"))) {
+        for (int which = 0; which < 9; which++) {
+            var canned = which % 3 == 0 ? CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                    : which % 3 == 1 ? CannedServer.startResetting("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                    : CannedServer.start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+            boolean reset = which % 3 == 1;
             try (canned; var http = session()) {
                 String url = canned.url("/cut");
                 Throwable[] got = Loops.run(() -> {
@@ -2073,7 +2077,9 @@ public abstract class TransportContract {
                                 bytes.write(c);
                             }
                         });
-                        assertThat(bytes.toString(StandardCharsets.US_ASCII)).isIn("abc", "");
+                        // a reset may drop what the kernel held unread; a close (FIN) after the bytes may not
+                        assertThat(bytes.toString(StandardCharsets.US_ASCII)).isIn(reset ? List.of("abc", "")
+                                : List.of("abc"));
                         return new Throwable[] {t, catchThrowable(r::readAny)};
                     }
                 });

@@ -866,6 +866,17 @@ public final class VertxTransport implements HttpTransport {
         /** The end (null) or error that came before the subscriber, to be given to it; {@link #early} says which. */
         private Throwable earlyError;
         private boolean early;
+        /** Parts asked for and not delivered. */
+        private long demand;
+        /**
+         * The error of the connection, while the parts Vert.x still held when it came are drained into
+         * {@link #leftover}, to be delivered as asked before it: Vert.x reports the error at once, ahead of the
+         * parts of a paused response it has read and not handed over, which the Body dropped (the bytes before a
+         * reset or a body cut short were lost about one time in two).
+         */
+        private Throwable failing;
+        private boolean drained;
+        private final java.util.ArrayDeque<ByteBuffer> leftover = new java.util.ArrayDeque<>();
 
         Body(HttpClientResponse response, ClientRequest request, Runnable released) {
             this.response = response;
@@ -873,12 +884,51 @@ public final class VertxTransport implements HttpTransport {
             this.context = io.vertx.core.Vertx.currentContext();
             this.released = released;
             response.handler(part -> {
-                if (subscriber != null && !terminated) {
-                    subscriber.onNext(List.of(ByteBuffer.wrap(part.getBytes())));
+                ByteBuffer b = ByteBuffer.wrap(part.getBytes());
+                if (failing != null) {
+                    leftover.add(b);
+                } else if (subscriber != null && !terminated) {
+                    demand--;
+                    subscriber.onNext(List.of(b));
                 }
             });
-            response.exceptionHandler(this::terminate);
+            response.exceptionHandler(this::failed);
             response.endHandler(end -> terminate(null));
+        }
+
+        /** The connection failed with {@code error}: the parts Vert.x holds are drained first, then it is given. */
+        private void failed(Throwable error) {
+            if (terminated || failing != null) {
+                return;
+            }
+            failing = error;
+            response.fetch(Long.MAX_VALUE);
+            if (context == null) {
+                drained = true;
+                flush();
+                return;
+            }
+            context.runOnContext(v -> { // after the drain the fetch scheduled
+                drained = true;
+                flush();
+            });
+        }
+
+        /** Delivers the drained parts as asked, then the error. */
+        private void flush() {
+            if (terminated || !drained) {
+                return;
+            }
+            while (subscriber != null && demand > 0 && !leftover.isEmpty()) {
+                demand--;
+                subscriber.onNext(List.of(leftover.poll()));
+                if (terminated) {
+                    return; // cancelled meanwhile
+                }
+            }
+            if (leftover.isEmpty()) {
+                terminate(failing);
+            }
         }
 
         private void terminate(Throwable error) {
@@ -938,6 +988,11 @@ public final class VertxTransport implements HttpTransport {
                             + " (Reactive Streams rule 3.9)"));
                     return;
                 }
+                demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                if (failing != null) {
+                    flush();
+                    return;
+                }
                 response.fetch(n);
             });
         }
@@ -950,6 +1005,7 @@ public final class VertxTransport implements HttpTransport {
         private void cancelHere() {
             if (!terminated) {
                 terminated = true;
+                leftover.clear();
                 released.run();
                 response.request().reset();
             }
