@@ -31,8 +31,9 @@ import org.aio4j.Future;
  * exchange and closes its connection; after the end the connection is the transport's pool's.
  *
  * <p>Failures: the transport's error in the middle of the body is a {@link ClientPayloadException} naming the request
- * (aiohttp's {@code ClientPayloadError}), thrown after the bytes that came before it; a timeout a
- * {@link ClientReadTimeoutException} or {@link ClientTimeoutException}. Once failed or released, every read throws
+ * (aiohttp's {@code ClientPayloadError}), thrown after the bytes that came before it (those held when it comes are
+ * read first; aiohttp's reads raise it at once, dropping them); a timeout a {@link ClientReadTimeoutException} or
+ * {@link ClientTimeoutException}, thrown at once, dropping what is held. Once failed or released, every read throws
  * the same (released: a {@link ClientConnectionException} saying so); once ended, every read gives -1.
  *
  * <p>Signals come on the transport's threads and are handled on the loop ({@link EventLoop#callSoonThreadsafe}); the
@@ -158,7 +159,10 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
         return completed && available() == 0;
     }
 
-    /** Whether reads fail: the body failed, or was released before its end. */
+    /**
+     * Whether reads fail: the body failed, or was released before its end. Bytes that came before the transport's
+     * failure may still be held ({@link #available()}): {@link #next()} gives them first.
+     */
     boolean broken() {
         return failure != null || released && !completed;
     }
@@ -306,7 +310,8 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
         post(() -> {
             if (failure == null && !completed && !released) {
                 requested = false;
-                fail(payloadFailure(error));
+                failure = payloadFailure(error); // after the parts held: next() gives them first
+                stop(false); // the publisher is done: nothing to cancel
             }
         });
     }

@@ -139,7 +139,9 @@ public interface HttpTransport extends AutoCloseable {
     /**
      * A response whose head has arrived and whose body has not been read: what {@link #stream} completes with.
      *
-     * <p>The body publisher takes one subscriber (the session subscribes once, always, if only to cancel), and
+     * <p>The body publisher takes one subscriber (the session subscribes once, always, if only to cancel; the JDK
+     * and Vert.x transports and the default {@link #stream} refuse a second one as Reactive Streams rule 1.9 allows,
+     * {@code onSubscribe} then {@code onError} with an {@link IllegalStateException} naming the request), and
      * sends it the body's bytes in parts, each part a list of buffers (what one read from the connection gave), one
      * part per unit of demand and no more; nothing is read from the connection beyond what was asked for but what
      * the transport's own fixed buffers hold, so that a consumer that does not ask stops the server (TCP's flow

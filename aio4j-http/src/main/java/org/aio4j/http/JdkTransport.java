@@ -143,10 +143,15 @@ final class JdkTransport implements HttpTransport {
         return start(request, new Exchange<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>,
                 StreamedResponse>(request, connectTimeout(request),
                 r -> new StreamedResponse(new ClientResponse(request.method(), r.uri(), r.statusCode(),
-                        r.headers().map(), new byte[0]), r.body()),
-                head -> new StreamedResponse(head, StreamedBodies.empty()),
+                        r.headers().map(), new byte[0]), StreamedBodies.once(described(request), r.body())),
+                head -> new StreamedResponse(head, StreamedBodies.once(described(request), StreamedBodies.empty())),
                 unused -> StreamedBodies.discard(unused.body())),
                 e -> LimitedBody.streamHandler(request, e::whole, e::redirect, e::touch));
+    }
+
+    /** {@code GET http://...}, as the messages name a request. */
+    private static String described(ClientRequest request) {
+        return request.method() + " " + request.uri();
     }
 
     private <B, R> Exchange<B, R> start(ClientRequest request, Exchange<B, R> exchange,

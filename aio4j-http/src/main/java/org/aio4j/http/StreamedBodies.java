@@ -39,7 +39,8 @@ final class StreamedBodies {
             } else if (r == null) {
                 streamed.complete(null); // the session reports a transport that completed with no response
             } else {
-                streamed.complete(new HttpTransport.StreamedResponse(headOf(r), of(r.rawBody())));
+                streamed.complete(new HttpTransport.StreamedResponse(headOf(r),
+                        once(r.method() + " " + r.url(), of(r.rawBody()))));
             }
         });
         return streamed;
@@ -55,23 +56,9 @@ final class StreamedBodies {
         return of(new byte[0]);
     }
 
-    /** {@code bytes} as one part (none if empty), sent at the first demand; for one subscriber. */
+    /** {@code bytes} as one part (none if empty), sent at the first demand; for one subscriber ({@link #once}). */
     static Flow.Publisher<List<ByteBuffer>> of(byte[] bytes) {
-        var subscribed = new AtomicBoolean();
         return subscriber -> {
-            if (!subscribed.compareAndSet(false, true)) {
-                subscriber.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
-                subscriber.onError(new IllegalStateException("a response body can be read once"));
-                return;
-            }
             subscriber.onSubscribe(new Flow.Subscription() {
                 private boolean done;
 
@@ -98,6 +85,34 @@ final class StreamedBodies {
                     done = true;
                 }
             });
+        };
+    }
+
+    /**
+     * {@code body}, which takes one subscriber, refusing every later one as Reactive Streams allows (rule 1.9: its
+     * {@code onSubscribe}, with a subscription that does nothing, then {@code onError}) with an
+     * {@link IllegalStateException} naming {@code what} (the request), rather than whatever {@code body} does then
+     * (the JDK's publisher names nothing; the whole body's and the empty one would complete it).
+     */
+    static Flow.Publisher<List<ByteBuffer>> once(String what, Flow.Publisher<List<ByteBuffer>> body) {
+        var taken = new AtomicBoolean();
+        return subscriber -> {
+            java.util.Objects.requireNonNull(subscriber, "subscriber must not be null"); // rule 1.9
+            if (taken.compareAndSet(false, true)) {
+                body.subscribe(subscriber);
+                return;
+            }
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+            subscriber.onError(new IllegalStateException(what + ": the response body has a subscriber already (a body"
+                    + " is read once; Reactive Streams rule 1.9: onSubscribe, then onError)"));
         };
     }
 

@@ -15,6 +15,8 @@ import org.aio4j.Aio;
 import org.aio4j.AsyncIterator;
 import org.aio4j.EventLoop;
 import org.aio4j.Future;
+import org.aio4j.IncompleteReadException;
+import org.aio4j.LimitOverrunException;
 import org.aio4j.Task;
 
 /**
@@ -44,7 +46,14 @@ import org.aio4j.Task;
  *
  * <p><b>Failures.</b> A body that fails in the middle (the connection reset, a body cut short, a chunked encoding
  * broken, bytes that are not valid gzip) throws {@link ClientPayloadException} (aiohttp's {@code ClientPayloadError})
- * naming the request, after the bytes that came before it. After a failure, every read throws it again.
+ * naming the request, after the bytes that came before it. After a failure, every read throws it again, once the
+ * bytes the response had taken from the body and not given (those of a line or an exact read that the failure
+ * interrupted, a chunk an iterator's {@code hasNext()} fetched) have been given.
+ *
+ * <p><b>Reading styles.</b> {@link #read(int)}, {@link #readAny()}, {@link #read()}, {@link #readline()},
+ * {@link #readuntil}, {@link #readexactly}, and the iterators {@link #iterChunked}, {@link #iterAny} and
+ * {@link #lines()} read the same body and may be mixed: each byte is given once, in order, whichever asks for it
+ * (what an iterator's {@code hasNext()} fetched is what the next read of any kind gives).
  *
  * <p><b>Closing.</b> {@link #close()} before the body's end aborts the exchange and closes its connection, as
  * aiohttp's {@code release()} of a body not read whole does; after its end the connection went back to the
@@ -63,6 +72,15 @@ public final class StreamingResponse implements AutoCloseable {
     /** The most bytes {@link #readAny()} gives of a decoded body at once. */
     static final int ANY_BYTES = 64 * 1024;
 
+    /**
+     * The longest line {@link #readline()} and {@link #readuntil(byte[])} take unless given a limit, its separator not
+     * counted: asyncio's {@code StreamReader} default limit, 64 KiB.
+     */
+    public static final int DEFAULT_LINE_LIMIT = org.aio4j.StreamReader.DEFAULT_LIMIT;
+
+    private static final byte[] EMPTY = {};
+    private static final byte[] NEWLINE = {'\n'};
+
     private final EventLoop loop;
     private final ClientRequest request;
     private final ClientResponse head;
@@ -76,6 +94,14 @@ public final class StreamingResponse implements AutoCloseable {
     private final Task<?> owner;
     private final Consumer<Future<?>> closeAtEnd;
     private boolean closed;
+    /**
+     * Bytes taken from the body and not yet given to the caller, from {@link #pendingAt} on: the chunk an iterator's
+     * {@code hasNext()} fetched, the rest of a chunk after a line. Every read gives them first.
+     */
+    private byte[] pending = EMPTY;
+    private int pendingAt;
+    /** A read met the body's end (decoded, for a decoded body). */
+    private boolean ended;
 
     StreamingResponse(EventLoop loop, ClientRequest request, ClientResponse head, BodyReader reader,
                       boolean autoDecompress, int maxBodyBytes) {
@@ -204,13 +230,7 @@ public final class StreamingResponse implements AutoCloseable {
             throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
         }
         checkCaller("read");
-        if (encoding == null) {
-            ByteBuffer part = reader.next();
-            return part == null ? new byte[0] : take(part, maxBytes);
-        }
-        byte[] into = new byte[Math.min(maxBytes, ANY_BYTES)];
-        int n = decoded(into, into.length);
-        return n < 0 ? new byte[0] : n == into.length ? into : java.util.Arrays.copyOf(into, n);
+        return chunk(maxBytes);
     }
 
     /**
@@ -233,19 +253,26 @@ public final class StreamingResponse implements AutoCloseable {
      *
      * @return the rest of the body (decoded, if it is); empty at its end
      * @throws ClientException       as {@link #read(int)}, or one saying the body is longer than the limit (the
-     *                               response is then closed)
+     *                               response is then closed); a failure or timeout of the body leaves the bytes
+     *                               read before it unread, for {@code read(n)} to give before it throws it again
      * @throws IllegalStateException if not called from a task of the response's loop
      */
     public byte[] read() throws ClientException {
         checkCaller("read");
         var all = new ByteArrayOutputStream();
-        for (byte[] chunk; (chunk = read(ANY_BYTES)).length > 0; ) {
-            if ((long) all.size() + chunk.length > maxBodyBytes) {
-                ClientException tooLarge = HttpTransport.bodyTooLarge(request, maxBodyBytes);
-                reader.fail(tooLarge);
-                throw tooLarge;
+        try {
+            for (byte[] chunk; (chunk = read(ANY_BYTES)).length > 0; ) {
+                if ((long) all.size() + chunk.length > maxBodyBytes) {
+                    ClientException tooLarge = HttpTransport.bodyTooLarge(request, maxBodyBytes);
+                    reader.fail(tooLarge);
+                    all.reset(); // dropped with the body
+                    throw tooLarge;
+                }
+                all.write(chunk, 0, chunk.length);
             }
-            all.write(chunk, 0, chunk.length);
+        } catch (ClientException e) {
+            unread(all.toByteArray(), 0); // what came before the failure, for read(n) to give
+            throw e;
         }
         return all.toByteArray();
     }
@@ -265,7 +292,7 @@ public final class StreamingResponse implements AutoCloseable {
         if (maxBytes < 1) {
             throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
         }
-        return new Chunks(maxBytes);
+        return new Pieces(maxBytes);
     }
 
     /**
@@ -275,13 +302,156 @@ public final class StreamingResponse implements AutoCloseable {
      * @return an iterator of the body's chunks
      */
     public AsyncIterator<byte[]> iterAny() {
-        return new Chunks(-1);
+        return new Pieces(Pieces.ANY);
+    }
+
+    /**
+     * The next line of the body, up to and including its {@code '\n'}, suspending the calling task until it has
+     * arrived: aiohttp's {@code await resp.content.readline()}. At the body's end, what is left without a
+     * {@code '\n'}, or an empty array if nothing is (as aiohttp's; asyncio's alike). The same as
+     * {@link #readuntil(byte[], int) readuntil(new byte[] {'\n'}, DEFAULT_LINE_LIMIT)}.
+     *
+     * @return the line with its {@code '\n'}; the rest of the body without one at its end; empty at the end
+     * @throws LimitOverrunException if the line is longer than {@link #DEFAULT_LINE_LIMIT} bytes before its
+     *                               {@code '\n'} (see {@link #readuntil(byte[], int)}: its bytes stay unread)
+     * @throws ClientException       as {@link #read(int)}
+     * @throws IllegalStateException if not called from a task of the response's loop
+     */
+    public byte[] readline() throws ClientException, LimitOverrunException {
+        checkCaller("readline");
+        return until(NEWLINE, DEFAULT_LINE_LIMIT);
+    }
+
+    /**
+     * The body up to and including the next {@code separator}, at most {@link #DEFAULT_LINE_LIMIT} bytes before it:
+     * aiohttp's {@code await resp.content.readuntil(separator)}. As {@link #readuntil(byte[], int)}.
+     *
+     * @param separator the bytes that end the piece to read; not empty
+     * @return the bytes up to and including the separator; the rest of the body without one at its end; empty at
+     *         the end
+     * @throws LimitOverrunException    if the separator does not come within the limit (its bytes stay unread)
+     * @throws ClientException          as {@link #read(int)}
+     * @throws NullPointerException     if {@code separator} is null
+     * @throws IllegalArgumentException if {@code separator} is empty
+     * @throws IllegalStateException    if not called from a task of the response's loop
+     */
+    public byte[] readuntil(byte[] separator) throws ClientException, LimitOverrunException {
+        return readuntil(separator, DEFAULT_LINE_LIMIT);
+    }
+
+    /**
+     * The body up to and including the next {@code separator}, suspending the calling task until it has arrived:
+     * aiohttp's {@code await resp.content.readuntil(separator)} (and {@code readline()} for {@code '\n'}), with
+     * asyncio's limit. At the body's end, what is left without the separator, or an empty array if nothing is, as
+     * aiohttp's (asyncio's {@code readuntil} throws {@code IncompleteReadError} there).
+     *
+     * <p>The limit bounds what is held while the separator is looked for: if it has not come within the
+     * {@code limit} bytes that follow, a {@link LimitOverrunException} is thrown (aiohttp's and asyncio's
+     * {@code ValueError}), whose {@link LimitOverrunException#consumed() consumed} says how many bytes are known to
+     * come before it. Unlike aiohttp and asyncio's {@code readline()}, which drop them, those bytes stay unread: the
+     * next read gives them (skip them with {@link #read(int)}). A failure or timeout of the body while the piece is
+     * read leaves the bytes that came unread too, for {@code read(n)} to give before it throws the failure again.
+     *
+     * @param separator the bytes that end the piece to read; not empty
+     * @param limit     the most bytes of the piece before its separator, at least 1
+     * @return the bytes up to and including the separator; the rest of the body without one at its end; empty at
+     *         the end
+     * @throws LimitOverrunException    if the separator does not come within {@code limit} bytes (they stay unread)
+     * @throws ClientException          as {@link #read(int)}
+     * @throws NullPointerException     if {@code separator} is null
+     * @throws IllegalArgumentException if {@code separator} is empty or {@code limit < 1}
+     * @throws IllegalStateException    if not called from a task of the response's loop
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
+     *                                  closed)
+     */
+    public byte[] readuntil(byte[] separator, int limit) throws ClientException, LimitOverrunException {
+        Objects.requireNonNull(separator, "separator must not be null");
+        if (separator.length == 0) {
+            throw new IllegalArgumentException("readuntil(separator, limit): separator must not be empty");
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("readuntil(separator, limit): limit must be >= 1, got " + limit);
+        }
+        checkCaller("readuntil");
+        return until(separator.clone(), limit);
+    }
+
+    /**
+     * Exactly {@code n} bytes of the body, suspending the calling task until they have all arrived: aiohttp's
+     * {@code await resp.content.readexactly(n)}. A body that ends first throws {@link IncompleteReadException}
+     * (asyncio's {@code IncompleteReadError}, which aiohttp raises) with the bytes that came as its
+     * {@link IncompleteReadException#partial() partial} and {@code n} as its {@link IncompleteReadException#expected()
+     * expected}; they are taken. A failure or timeout of the body meanwhile leaves the bytes that came unread, for
+     * {@code read(n)} to give before it throws the failure again.
+     *
+     * @param n how many bytes to read; 0 returns an empty array at once
+     * @return the {@code n} bytes (decoded, if the body is)
+     * @throws IncompleteReadException  if the body ends before {@code n} bytes
+     * @throws ClientException          as {@link #read(int)}
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws IllegalStateException    if not called from a task of the response's loop
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
+     *                                  closed)
+     */
+    public byte[] readexactly(int n) throws ClientException, IncompleteReadException {
+        if (n < 0) {
+            throw new IllegalArgumentException("readexactly(n): n must be >= 0, got " + n);
+        }
+        checkCaller("readexactly");
+        var got = new ByteArrayOutputStream(Math.min(n, ANY_BYTES));
+        try {
+            while (got.size() < n) {
+                byte[] c = chunk(n - got.size());
+                if (c.length == 0) {
+                    throw new IncompleteReadException(got.toByteArray(), n);
+                }
+                got.writeBytes(c);
+            }
+        } catch (ClientException e) {
+            unread(got.toByteArray(), 0);
+            throw e;
+        }
+        return got.toByteArray();
+    }
+
+    /**
+     * The body's lines, for a {@code for} loop in a task: aiohttp's {@code async for line in resp.content}. Each is
+     * what {@link #readline()} returns (with its {@code '\n'}, the last one without if the body does not end with
+     * one); the iterator ends at the body's end. A failure is thrown from {@code hasNext()} wrapped in a
+     * {@link CompletionException} whose cause is the {@link ClientException} or {@link LimitOverrunException}
+     * {@code readline} throws. Closing the iterator closes this response.
+     *
+     * @return an iterator of the body's lines
+     */
+    public AsyncIterator<byte[]> lines() {
+        return new Pieces(Pieces.LINES);
+    }
+
+    /**
+     * Whether the body has ended and every byte of it was read: aiohttp's {@code resp.content.at_eof()}. It does not
+     * wait: false while the end has not come (or, for a decoded body, no read has met it yet), even if the next read
+     * then returns it.
+     *
+     * @return whether every read from now on returns the end
+     * @throws IllegalStateException if not called on the response's loop
+     */
+    public boolean atEof() {
+        if (!onLoop()) {
+            throw new IllegalStateException("StreamingResponse.atEof() reads the response's state: call it on the"
+                    + " loop that streamed it (" + request.method() + " " + request.uri() + ")");
+        }
+        return pendingAt == pending.length && (ended || encoding == null && reader.ended()
+                || encoding != null && body == null && reader.ended());
     }
 
     /**
      * Releases the response: aiohttp's {@code resp.release()} / {@code resp.close()}, the end of its
      * {@code async with}. Before the body's end, the exchange is aborted and its connection closed; after it, the
-     * connection is the transport's pool's already. Idempotent; from another thread than the loop's, it is handed to
+     * connection is the transport's pool's already. The end of a body of declared {@code Content-Length} is its last
+     * byte: closed right after reading it, the connection is kept. That of a chunked body is its last chunk, which
+     * the consumer sees as an empty read (or {@link #atEof()}): closed after its data but before that, the close
+     * races the last chunk, and the connection is kept if the client had read it, closed otherwise (no other
+     * exchange fails for it, on either transport). Idempotent; from another thread than the loop's, it is handed to
      * the loop.
      */
     @Override
@@ -298,18 +468,122 @@ public final class StreamingResponse implements AutoCloseable {
             return;
         }
         closed = true;
+        pending = EMPTY;
+        pendingAt = 0;
         if (owner != null) {
             owner.removeDoneCallback(closeAtEnd);
         }
         reader.release();
     }
 
+    /**
+     * Up to {@code max} bytes of the body, the {@link #pending} ones first; an empty array at the end. Suspends until
+     * one has come.
+     */
+    private byte[] chunk(int max) throws ClientException {
+        if (pendingAt < pending.length) {
+            int n = Math.min(max, pending.length - pendingAt);
+            byte[] out = java.util.Arrays.copyOfRange(pending, pendingAt, pendingAt + n);
+            pendingAt += n;
+            if (pendingAt == pending.length) {
+                pending = EMPTY;
+                pendingAt = 0;
+            }
+            return out;
+        }
+        if (encoding == null) {
+            ByteBuffer part = reader.next();
+            if (part == null) {
+                ended = true;
+                return EMPTY;
+            }
+            return take(part, max);
+        }
+        byte[] into = new byte[Math.min(max, ANY_BYTES)];
+        int n = decoded(into, into.length);
+        if (n < 0) {
+            ended = true;
+            return EMPTY;
+        }
+        return n == into.length ? into : java.util.Arrays.copyOf(into, n);
+    }
+
+    /** Gives {@code bytes} from {@code from} back, to be read before the {@link #pending} ones. */
+    private void unread(byte[] bytes, int from) {
+        if (from >= bytes.length || closed) {
+            return;
+        }
+        byte[] rest = java.util.Arrays.copyOfRange(bytes, from, bytes.length);
+        if (pendingAt < pending.length) {
+            var both = new ByteArrayOutputStream(rest.length + pending.length - pendingAt);
+            both.writeBytes(rest);
+            both.write(pending, pendingAt, pending.length - pendingAt);
+            rest = both.toByteArray();
+        }
+        pending = rest;
+        pendingAt = 0;
+    }
+
+    /** {@link #readuntil(byte[], int)}, the arguments checked. */
+    private byte[] until(byte[] separator, int limit) throws ClientException, LimitOverrunException {
+        byte[] got = EMPTY;
+        int length = 0;
+        int searched = 0; // bytes of got known not to start the separator
+        try {
+            for (;;) {
+                int found = indexOf(got, length, separator, searched);
+                if (found >= 0) {
+                    if (found > limit) {
+                        throw new LimitOverrunException("the separator is found, but the piece before it is longer"
+                                + " than the limit (" + found + " > " + limit + " bytes)", found);
+                    }
+                    unread(java.util.Arrays.copyOf(got, length), found + separator.length);
+                    return java.util.Arrays.copyOf(got, found + separator.length);
+                }
+                searched = Math.max(0, length - separator.length + 1);
+                if (searched > limit) {
+                    throw new LimitOverrunException("the separator is not found within the limit: " + searched
+                            + " bytes before it, more than the limit (" + limit + " bytes)", searched);
+                }
+                // no more than it takes to find the separator within the limit, or to know it is not there
+                byte[] c = chunk(limit + separator.length - length);
+                if (c.length == 0) {
+                    return java.util.Arrays.copyOf(got, length);
+                }
+                if (length + c.length > got.length) {
+                    got = java.util.Arrays.copyOf(got, Math.max(length + c.length, Math.min(2 * got.length,
+                            limit + separator.length)));
+                }
+                System.arraycopy(c, 0, got, length, c.length);
+                length += c.length;
+            }
+        } catch (ClientException | LimitOverrunException e) {
+            unread(java.util.Arrays.copyOf(got, length), 0); // nothing taken: the next read gives them
+            throw e;
+        }
+    }
+
+    /** Where {@code separator} starts in the first {@code length} bytes of {@code bytes}, from {@code from} on. */
+    private static int indexOf(byte[] bytes, int length, byte[] separator, int from) {
+        outer:
+        for (int i = from; i <= length - separator.length; i++) {
+            for (int j = 0; j < separator.length; j++) {
+                if (bytes[i + j] != separator[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** Reads decoded bytes into {@code into}, up to {@code max}; -1 at the end. */
     private int decoded(byte[] into, int max) throws ClientException {
         try {
             if (body == null) {
-                if (reader.broken() || reader.ended()) { // no decoder over a body that has none to give
-                    return reader.next() == null ? -1 : 0;
+                if (reader.ended() || reader.broken() && reader.available() == 0) { // no decoder over no bytes
+                    reader.next(); // throws the failure, if there is one
+                    return -1;
                 }
                 body = Decompression.decoding(encoding.trim().toLowerCase(java.util.Locale.ROOT), reader);
             }
@@ -366,39 +640,50 @@ public final class StreamingResponse implements AutoCloseable {
                 + (closed ? ", closed" : reader.ended() ? ", read" : "") + "]";
     }
 
-    /** {@link #iterChunked} and {@link #iterAny}: {@code max} bytes a chunk, or -1 for what {@code readAny} gives. */
-    private final class Chunks implements AsyncIterator<byte[]> {
+    /**
+     * {@link #iterChunked}, {@link #iterAny} and {@link #lines}: chunks of at most {@code max} bytes, or what
+     * {@code readAny} gives ({@link #ANY}), or lines ({@link #LINES}). What {@code hasNext()} fetches waits in
+     * {@link #pending}, so that any read of the response gives it next, whichever asks first.
+     */
+    private final class Pieces implements AsyncIterator<byte[]> {
+        static final int ANY = -1;
+        static final int LINES = -2;
         private final int max;
-        private byte[] held;
+        /** A line fetched by hasNext(), not yet taken by next(); a chunk waits in pending instead. */
+        private byte[] line;
         private boolean done;
 
-        Chunks(int max) {
+        Pieces(int max) {
             this.max = max;
         }
 
         @Override
         public boolean hasNext() {
-            if (held != null) {
+            if (line != null || max != LINES && pendingAt < pending.length) {
                 return true;
             }
             if (done) {
                 return false;
             }
-            byte[] chunk;
+            byte[] piece;
             try {
-                chunk = max < 0 ? readAny() : read(max);
-            } catch (ClientException e) {
+                piece = max == LINES ? readline() : max == ANY ? readAny() : read(max);
+            } catch (ClientException | LimitOverrunException e) {
                 done = true;
                 throw new CompletionException(e);
             } catch (RuntimeException | Error e) {
                 done = !(e instanceof IllegalStateException && !reader.broken()); // a wrong caller changes nothing
                 throw e;
             }
-            if (chunk.length == 0) {
+            if (piece.length == 0) {
                 done = true;
                 return false;
             }
-            held = chunk;
+            if (max == LINES) {
+                line = piece;
+            } else {
+                unread(piece, 0);
+            }
             return true;
         }
 
@@ -408,21 +693,29 @@ public final class StreamingResponse implements AutoCloseable {
                 throw new NoSuchElementException("the body of " + request.method() + " " + request.uri()
                         + " has ended");
             }
-            byte[] chunk = held;
-            held = null;
-            return chunk;
+            if (max == LINES) {
+                byte[] l = line;
+                line = null;
+                return l;
+            }
+            try {
+                return max == ANY ? readAny() : read(max); // from pending: no wait, no failure
+            } catch (ClientException e) {
+                throw new CompletionException(e);
+            }
         }
 
         @Override
         public void aclose() {
             done = true;
-            held = null;
+            line = null;
             StreamingResponse.this.close();
         }
 
         @Override
         public String toString() {
-            return (max < 0 ? "iterAny()" : "iterChunked(" + max + ")") + " of " + StreamingResponse.this;
+            return (max == LINES ? "lines()" : max == ANY ? "iterAny()" : "iterChunked(" + max + ")") + " of "
+                    + StreamingResponse.this;
         }
     }
 }

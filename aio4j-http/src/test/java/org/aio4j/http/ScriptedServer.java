@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A local keep-alive HTTP/1.1 server that counts the connections it holds, for what becomes of a connection when its
  * exchange is cancelled or times out: whether the client closes it or leaves it taken. By path: {@code /ok} answers
- * {@code ok} and keeps the connection for the next request; {@code /head} never answers; {@code /body} sends the head
- * of a 10-byte body and 3 of its bytes; {@code /chunked} sends the head of a chunked body and one chunk. Those three
- * then wait on the connection until the client closes it, and count as {@link #stuck()} meanwhile.
+ * {@code ok} and keeps the connection for the next request, {@code /chunked-ok} the same as a chunked body;
+ * {@code /head} never answers; {@code /body} sends the head of a 10-byte body and 3 of its bytes; {@code /chunked}
+ * sends the head of a chunked body and one chunk. Those three then wait on the connection until the client closes it, and count as {@link #stuck()} meanwhile.
  */
 final class ScriptedServer implements AutoCloseable {
 
@@ -47,6 +47,11 @@ final class ScriptedServer implements AutoCloseable {
                 switch (path) {
                     case "/ok" -> {
                         out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+                        out.flush();
+                        continue;
+                    }
+                    case "/chunked-ok" -> {
+                        out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
                         out.flush();
                         continue;
                     }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reads no more) marks the server {@link #awaitBlockedOrDone blocked} until the connection takes bytes again. Paths:
  * {@code /bytes/N}, N bytes under a {@code Content-Length}, byte i being {@link #byteAt}{@code (i)};
  * {@code /gzip/N}, the same N bytes gzipped, chunked; {@code /held/N}, as {@code /bytes/N} but its last byte held
+ * back until {@link #sendHeldByte()}; {@code /heldchunks/N}, the N bytes chunked, the last chunk (the body's end) held
  * back until {@link #sendHeldByte()}. It counts the connections open, and those the client closed.
  */
 final class StreamServer implements AutoCloseable {
@@ -137,6 +138,21 @@ final class StreamServer implements AutoCloseable {
                         }
                         write(c, key, selector, chunk.flip(), true);
                     }
+                } else if (path.startsWith("/heldchunks/")) {
+                    long n = Long.parseLong(path.substring("/heldchunks/".length()));
+                    write(c, key, selector, ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), false);
+                    for (long i = 0; i < n; ) {
+                        int len = (int) Math.min(16 * 1024, n - i);
+                        var chunk = ByteBuffer.allocate(len);
+                        while (chunk.hasRemaining()) {
+                            chunk.put(byteAt(i++));
+                        }
+                        write(c, key, selector, ascii(Integer.toHexString(len) + "\r\n"), false);
+                        write(c, key, selector, chunk.flip(), true);
+                        write(c, key, selector, ascii("\r\n"), false);
+                    }
+                    held.acquireUninterruptibly();
+                    write(c, key, selector, ascii("0\r\n\r\n"), false);
                 } else if (path.startsWith("/gzip/")) {
                     long n = Long.parseLong(path.substring("/gzip/".length()));
                     write(c, key, selector, ascii("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"

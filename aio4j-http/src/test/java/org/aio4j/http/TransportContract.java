@@ -1621,6 +1621,108 @@ public abstract class TransportContract {
 
     // ---- streamed bodies (ClientSession.stream)
 
+    /**
+     * Closing a chunked body right as its end comes (its last chunk sent as the consumer, which has read every byte
+     * of data, closes the response: at once, once the server has written it, or a loop iteration or two later) fails
+     * nothing: the response closes quietly, and the next exchange of the session, which may take the same connection
+     * from the pool, succeeds, 60 times. Whether the connection is kept depends on the race, as documented on
+     * {@link StreamingResponse#close()}: kept if the end had reached the client, closed (the exchange aborted)
+     * otherwise; with the JDK client, a cancel after it has read the last chunk leaves the connection in its pool.
+     */
+    @Test
+    void closingAChunkedBodyAsItsEndComesFailsNoExchange() throws Exception {
+        try (var big = StreamServer.start(); var http = session()) {
+            int[] sizes = new java.util.Random(20261130).ints(60, 1, 5000).toArray();
+            List<String> failures = Loops.run(() -> {
+                var out = new ArrayList<String>();
+                for (int i = 0; i < sizes.length; i++) {
+                    int size = sizes[i];
+                    try (var r = http.stream(big.url("/heldchunks/" + size))) {
+                        assertThat(r.readexactly(size)).hasSize(size);
+                        big.sendHeldByte(); // the body's end comes as it is closed
+                        if (i % 3 > 0) {
+                            Aio.toThread(big::awaitBlockedOrDone); // written: the client has it, or nearly
+                        }
+                        for (int k = 0; k < i % 3 - 1; k++) {
+                            Aio.sleep(0);
+                        }
+                    } catch (Exception e) {
+                        out.add(i + ": the streamed body: " + e);
+                    }
+                    try (var r = http.stream(big.url("/bytes/10"))) {
+                        assertThat(r.read()).hasSize(10);
+                    } catch (Exception e) {
+                        out.add(i + ": the next exchange: " + e);
+                    }
+                }
+                return out;
+            });
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    /** The signals a subscriber got, in order, as text: {@code onSubscribe}, {@code onNext(n bytes)}, ... */
+    private static final class Recorder implements java.util.concurrent.Flow.Subscriber<List<java.nio.ByteBuffer>> {
+        final List<String> signals = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile Throwable error;
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            signals.add("onSubscribe");
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> part) {
+            signals.add("onNext");
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            signals.add("onError");
+            done.countDown();
+        }
+
+        @Override
+        public void onComplete() {
+            signals.add("onComplete");
+            done.countDown();
+        }
+    }
+
+    /**
+     * A streamed body takes one subscriber: a second one is refused as Reactive Streams allows (rule 1.9: its
+     * {@code onSubscribe} first, then {@code onError}), with an {@link IllegalStateException} naming the request,
+     * whatever the body (one of declared length, a chunked one, the empty one of a HEAD and of a redirect the
+     * transport drops), and the first subscriber gets the body whole. Before, the JDK transport gave the JDK's
+     * "This publisher has already one subscriber" naming nothing, the Vert.x transport "a response body can be read
+     * once", and its dropped redirect's empty body completed every subscriber.
+     */
+    @Test
+    void aStreamedBodyRefusesASecondSubscriberNamingTheRequest() throws Exception {
+        try (var scripted = ScriptedServer.start(); var transport = newTransport()) {
+            for (ClientRequest request : List.of(ClientRequest.get(server.url("/bytes/100")),
+                    ClientRequest.get(server.url("/redirect/b")), ClientRequest.of("HEAD", server.url("/bytes/100")),
+                    ClientRequest.get(scripted.url("/chunked-ok")))) {
+                HttpTransport.StreamedResponse r = transport.stream(request.withTimeout(Duration.ofSeconds(30))).get();
+                var first = new Recorder();
+                var second = new Recorder();
+                r.body().subscribe(first);
+                r.body().subscribe(second);
+                assertThat(second.done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(first.done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                String what = request.method() + " " + request.uri();
+                assertThat(second.signals).as(what).containsExactly("onSubscribe", "onError");
+                assertThat(second.error).as(what).isExactlyInstanceOf(IllegalStateException.class)
+                        .hasMessage(what + ": the response body has a subscriber already (a body is read once;"
+                                + " Reactive Streams rule 1.9: onSubscribe, then onError)");
+                assertThat(first.signals).as(what).endsWith("onComplete").doesNotContain("onError");
+            }
+        }
+    }
+
     /** Bytes of body the client may hold ahead of its consumer: the kernel's buffers (up to 32 + 4 MiB here), its own. */
     private static final long READ_AHEAD_BOUND = 64L << 20;
 
@@ -1954,14 +2056,18 @@ public abstract class TransportContract {
     /**
      * A body that fails in the middle (its connection closed before its declared length, reset, or a chunked body
      * cut short) is a {@link ClientPayloadException} naming the request (aiohttp's {@code ClientPayloadError}),
-     * thrown after the bytes that came, and again at every later read: never lost, never a hang.
+     * thrown after the bytes that came, and again at every later read: never lost, never a hang. Three times each:
+     * before, the bytes before the failure were lost about one time in two with Vert.x (it reports the error ahead
+     * of the parts of a paused response it holds), and by the session whenever the failure reached the loop before
+     * the part held was read (StreamingResponseTest shows that one without a race).
      */
     @Test
     void aBodyThatFailsInTheMiddleIsAPayloadErrorAfterTheBytesThatCame() throws Exception {
-        for (var canned : List.of(
-                CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
-                CannedServer.startResetting("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
-                CannedServer.start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"))) {
+        for (int which = 0; which < 9; which++) {
+            var canned = which % 3 == 0 ? CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                    : which % 3 == 1 ? CannedServer.startResetting("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                    : CannedServer.start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+            boolean reset = which % 3 == 1;
             try (canned; var http = session()) {
                 String url = canned.url("/cut");
                 Throwable[] got = Loops.run(() -> {
@@ -1972,7 +2078,9 @@ public abstract class TransportContract {
                                 bytes.write(c);
                             }
                         });
-                        assertThat(bytes.toString(StandardCharsets.US_ASCII)).isIn("abc", "");
+                        // a reset may drop what the kernel held unread; a close (FIN) after the bytes may not
+                        assertThat(bytes.toString(StandardCharsets.US_ASCII)).isIn(reset ? List.of("abc", "")
+                                : List.of("abc"));
                         return new Throwable[] {t, catchThrowable(r::readAny)};
                     }
                 });

@@ -250,7 +250,7 @@ public final class VertxTransport implements HttpTransport {
     @Override
     public CompletableFuture<StreamedResponse> stream(ClientRequest request) {
         return start(request, new Exchange<>(request, connectionErrors, maxBodyBytes, owned,
-                head -> new StreamedResponse(head, emptyBody()), StreamedResponse::new));
+                head -> new StreamedResponse(head, emptyBody(request)), StreamedResponse::new));
     }
 
     private <R> CompletableFuture<R> start(ClientRequest request, Exchange<R> exchange) {
@@ -571,7 +571,7 @@ public final class VertxTransport implements HttpTransport {
          */
         private void stream(HttpClientResponse r) {
             r.pause();
-            var body = new Body(r, () -> released.complete(null));
+            var body = new Body(r, request, () -> released.complete(null));
             var head = new ClientResponse(request.method(), request.uri(), r.statusCode(), new MultiMapView(r.headers()),
                     new byte[0]);
             disarm(); // the body's timeouts are its subscriber's
@@ -797,9 +797,18 @@ public final class VertxTransport implements HttpTransport {
         }
     }
 
-    /** An empty body, for the head of a streamed redirect, whose body is dropped. */
-    private static Flow.Publisher<List<ByteBuffer>> emptyBody() {
+    /**
+     * An empty body, for the head of a streamed redirect, whose body is dropped; for one subscriber, as
+     * {@link Body}.
+     */
+    private static Flow.Publisher<List<ByteBuffer>> emptyBody(ClientRequest request) {
+        var subscribed = new java.util.concurrent.atomic.AtomicBoolean();
         return subscriber -> {
+            Objects.requireNonNull(subscriber, "subscriber must not be null");
+            if (!subscribed.compareAndSet(false, true)) {
+                refuse(request, subscriber);
+                return;
+            }
             var done = new java.util.concurrent.atomic.AtomicBoolean();
             subscriber.onSubscribe(new Flow.Subscription() {
                 @Override
@@ -818,6 +827,25 @@ public final class VertxTransport implements HttpTransport {
     }
 
     /**
+     * Refuses {@code s}, a second subscriber to the body of {@code request}'s response, as Reactive Streams allows
+     * (rule 1.9: its {@code onSubscribe}, with a subscription that does nothing, then {@code onError}), with an
+     * {@link IllegalStateException} naming the request, as the JDK transport does.
+     */
+    private static void refuse(ClientRequest request, Flow.Subscriber<? super List<ByteBuffer>> s) {
+        s.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        s.onError(new IllegalStateException(request.method() + " " + request.uri() + ": the response body has a"
+                + " subscriber already (a body is read once; Reactive Streams rule 1.9: onSubscribe, then onError)"));
+    }
+
+    /**
      * The body of a streamed response: Vert.x's response, paused, each part fetched as the subscriber asks, on the
      * response's context (where Vert.x calls its handlers). An error or the end that comes before the subscriber is
      * kept for it. For one subscriber.
@@ -825,6 +853,8 @@ public final class VertxTransport implements HttpTransport {
     private static final class Body implements Flow.Publisher<List<ByteBuffer>>, Flow.Subscription {
 
         private final HttpClientResponse response;
+        /** The request the response answers, which a refused second subscriber's error names. */
+        private final ClientRequest request;
         private final io.vertx.core.Context context;
         /** Run once the body is done with its connection: ended, failed or cancelled. */
         private final Runnable released;
@@ -836,18 +866,69 @@ public final class VertxTransport implements HttpTransport {
         /** The end (null) or error that came before the subscriber, to be given to it; {@link #early} says which. */
         private Throwable earlyError;
         private boolean early;
+        /** Parts asked for and not delivered. */
+        private long demand;
+        /**
+         * The error of the connection, while the parts Vert.x still held when it came are drained into
+         * {@link #leftover}, to be delivered as asked before it: Vert.x reports the error at once, ahead of the
+         * parts of a paused response it has read and not handed over, which the Body dropped (the bytes before a
+         * reset or a body cut short were lost about one time in two).
+         */
+        private Throwable failing;
+        private boolean drained;
+        private final java.util.ArrayDeque<ByteBuffer> leftover = new java.util.ArrayDeque<>();
 
-        Body(HttpClientResponse response, Runnable released) {
+        Body(HttpClientResponse response, ClientRequest request, Runnable released) {
             this.response = response;
+            this.request = request;
             this.context = io.vertx.core.Vertx.currentContext();
             this.released = released;
             response.handler(part -> {
-                if (subscriber != null && !terminated) {
-                    subscriber.onNext(List.of(ByteBuffer.wrap(part.getBytes())));
+                ByteBuffer b = ByteBuffer.wrap(part.getBytes());
+                if (failing != null) {
+                    leftover.add(b);
+                } else if (subscriber != null && !terminated) {
+                    demand--;
+                    subscriber.onNext(List.of(b));
                 }
             });
-            response.exceptionHandler(this::terminate);
+            response.exceptionHandler(this::failed);
             response.endHandler(end -> terminate(null));
+        }
+
+        /** The connection failed with {@code error}: the parts Vert.x holds are drained first, then it is given. */
+        private void failed(Throwable error) {
+            if (terminated || failing != null) {
+                return;
+            }
+            failing = error;
+            response.fetch(Long.MAX_VALUE);
+            if (context == null) {
+                drained = true;
+                flush();
+                return;
+            }
+            context.runOnContext(v -> { // after the drain the fetch scheduled
+                drained = true;
+                flush();
+            });
+        }
+
+        /** Delivers the drained parts as asked, then the error. */
+        private void flush() {
+            if (terminated || !drained) {
+                return;
+            }
+            while (subscriber != null && demand > 0 && !leftover.isEmpty()) {
+                demand--;
+                subscriber.onNext(List.of(leftover.poll()));
+                if (terminated) {
+                    return; // cancelled meanwhile
+                }
+            }
+            if (leftover.isEmpty()) {
+                terminate(failing);
+            }
         }
 
         private void terminate(Throwable error) {
@@ -878,16 +959,7 @@ public final class VertxTransport implements HttpTransport {
         public void subscribe(Flow.Subscriber<? super List<ByteBuffer>> s) {
             Objects.requireNonNull(s, "subscriber must not be null");
             if (!subscribed.compareAndSet(false, true)) {
-                s.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
-                s.onError(new IllegalStateException("a response body can be read once"));
+                refuse(request, s);
                 return;
             }
             onContext(() -> {
@@ -916,6 +988,11 @@ public final class VertxTransport implements HttpTransport {
                             + " (Reactive Streams rule 3.9)"));
                     return;
                 }
+                demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                if (failing != null) {
+                    flush();
+                    return;
+                }
                 response.fetch(n);
             });
         }
@@ -928,6 +1005,7 @@ public final class VertxTransport implements HttpTransport {
         private void cancelHere() {
             if (!terminated) {
                 terminated = true;
+                leftover.clear();
                 released.run();
                 response.request().reset();
             }
