@@ -20,21 +20,36 @@ SEMAPHORE_PERMITS = 100
 
 
 async def switching(n):
-    async def sleep_zero():
+    # A switch counts only if the other task ran meanwhile: a sleep(0) that did not suspend makes the answer wrong.
+    last = None
+
+    async def sleep_zero(me):
+        nonlocal last
         switches = 0
         for _ in range(n):
             await asyncio.sleep(0)
-            switches += 1
+            if last != me:
+                switches += 1
+            last = me
         return switches
 
-    a = asyncio.create_task(sleep_zero())
-    b = asyncio.create_task(sleep_zero())
+    a = asyncio.create_task(sleep_zero("a"))
+    b = asyncio.create_task(sleep_zero("b"))
     return await a + await b
 
 
 async def spawn_gather(n):
+    # In the loop's FIFO order every task takes its first step before the first one resumes: one that finds some
+    # not started yet did not suspend.
+    started = 0
+
     async def one(index):
+        nonlocal started
+        started += 1
         await asyncio.sleep(0)
+        if started != n:
+            raise RuntimeError(f"task {index} resumed before all {n} tasks had started: its sleep(0) did not"
+                               " suspend it")
         return index
 
     tasks = [asyncio.create_task(one(i)) for i in range(n)]
@@ -117,6 +132,10 @@ async def semaphore(n):
     await asyncio.gather(*[asyncio.create_task(one(i)) for i in range(n)])
     if state["peak"] > SEMAPHORE_PERMITS:
         raise RuntimeError(f"Semaphore({SEMAPHORE_PERMITS}) let {state['peak']} tasks in at once")
+    # The first holders all suspend inside before any releases: fewer at once means a sleep(0) did not suspend.
+    if state["peak"] < min(n, SEMAPHORE_PERMITS):
+        raise RuntimeError(f"Semaphore({SEMAPHORE_PERMITS}) had at most {state['peak']} holder(s) at once, expected"
+                           f" {min(n, SEMAPHORE_PERMITS)}: a holder's sleep(0) did not suspend it")
     return state["sum"]
 
 
