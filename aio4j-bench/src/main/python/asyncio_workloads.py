@@ -6,13 +6,15 @@ describe the same work and compute the same answer, which the harness checks.
     python3 asyncio_workloads.py LOOP WORKLOAD N RUNS      LOOP: asyncio | uvloop
 
 prints one 'info' line, then 'run I NANOS ANSWER CPU_NANOS' per run (CPU_NANOS: the process's CPU time
-meanwhile). Each run is one asyncio.Runner (a new loop), as
+meanwhile); a run that raises ends the process with status 1, its traceback and a last line 'error: TYPE: MESSAGE'
+on the standard error. Each run is one asyncio.Runner (a new loop), as
 asyncio.run() does and as each aio4j run is one Aio.run().
 """
 import asyncio
 import platform
 import sys
 import time
+import traceback
 
 QUEUE_MAXSIZE = 1000
 QUEUE_WORKERS = 4
@@ -170,14 +172,19 @@ def main(argv):
         raise SystemExit(f"N and RUNS must be >= 1, got {n} and {runs}")
     print(f"info python={platform.python_version()} implementation={platform.python_implementation()}"
           f" loop={loop_name} executable={sys.executable}", flush=True)
-    for r in range(1, runs + 1):
-        cpu_start = time.process_time_ns()
-        start = time.perf_counter_ns()
-        with asyncio.Runner(loop_factory=factory) as runner:
-            answer = runner.run(workload(n))
-        nanos = time.perf_counter_ns() - start
-        cpu = time.process_time_ns() - cpu_start
-        print(f"run {r} {nanos} {answer} {cpu}", flush=True)
+    try:
+        for r in range(1, runs + 1):
+            cpu_start = time.process_time_ns()
+            start = time.perf_counter_ns()
+            with asyncio.Runner(loop_factory=factory) as runner:
+                answer = runner.run(workload(n))
+            nanos = time.perf_counter_ns() - start
+            cpu = time.process_time_ns() - cpu_start
+            print(f"run {r} {nanos} {answer} {cpu}", flush=True)
+    except Exception as e:  # MemoryError too; the harness reports this last line, not the traceback above it
+        traceback.print_exc()
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
