@@ -150,9 +150,16 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         return split;
     }
 
-    /** The command that reproduces this run. */
+    /**
+     * The command that reproduces this run, as a shell line: an argument that a shell would split or expand (a
+     * {@code --jvm-variant} with two flags, a folder with a space) is quoted.
+     */
     public String command() {
-        return ("./aio4j bench " + String.join(" ", args)).strip();
+        var sb = new StringBuilder("./aio4j bench");
+        for (String a : args) {
+            sb.append(' ').append(a.matches("[A-Za-z0-9_./:=,+@%-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
     }
 
     /** The workloads of a comma-separated list, each once (named twice, one was measured and reported twice). */

@@ -307,6 +307,28 @@ class ReportTest {
     }
 
     /**
+     * The "reproduce with" line joined the arguments with spaces: a variant with two flags, or a folder with a space,
+     * came out as {@code --jvm-variant big=-Xmx2g -XX:+UseParallelGC}, which a shell splits and the harness refuses
+     * ("unknown option '-XX:+UseParallelGC'"). An argument the shell would split or expand is quoted, and the line
+     * run through a shell gives the arguments back.
+     */
+    @Test
+    void theReproduceCommandGivesTheSameArgumentsBackThroughAShell() throws Exception {
+        List<String> args = List.of("--jvm-variant", "big=-Xmx2g -XX:+UseParallelGC", "--out", "/tmp/it's mine",
+                "--peers", "aio4j,cpython", "--size=switch=10");
+        Options o = Options.parse(args);
+        assertThat(o.command()).isEqualTo("./aio4j bench --jvm-variant 'big=-Xmx2g -XX:+UseParallelGC'"
+                + " --out '/tmp/it'\\''s mine' --peers aio4j,cpython --size=switch=10");
+        String rest = o.command().substring("./aio4j bench ".length());
+        Process p = new ProcessBuilder("bash", "-c", "printf '%s\\n' " + rest).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.lines().toList()).isEqualTo(args);
+        assertThat(Options.parse(out.lines().toList()).jvmVariants()).containsEntry("big",
+                List.of("-Xmx2g", "-XX:+UseParallelGC"));
+    }
+
+    /**
      * The launcher runs the harness in the repository's root: a default folder left relative was printed as 'wrote
      * bench-results/benchmarks.json' to a user who called ./aio4j from another directory, where there is none.
      */
