@@ -127,10 +127,12 @@ final class MarkdownReport {
         return out.isEmpty() ? "none" : String.join("; ", out);
     }
 
-    /** The info line of the first process of {@code p} that printed one, or "". */
+    /** The info line of the first process of {@code p} that printed one (cold or warm: there may be no cold), or "". */
     private String infoOf(Peer p) {
         return run.measurements().stream().filter(m -> m.peer().equals(p.name()))
-                .flatMap(m -> m.cold().stream()).map(ProcessResult::info).filter(s -> !s.isEmpty())
+                .flatMap(m -> java.util.stream.Stream.concat(m.cold().stream(),
+                        java.util.stream.Stream.ofNullable(m.warm())))
+                .map(ProcessResult::info).filter(s -> !s.isEmpty())
                 .findFirst().orElse("");
     }
 

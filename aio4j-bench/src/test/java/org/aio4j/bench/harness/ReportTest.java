@@ -267,6 +267,22 @@ class ReportTest {
                 "**warm** = median of 5 runs after 2 warm-up run(s) in one process. Times are measured");
     }
 
+    /**
+     * With {@code --cold-runs 0} only the warm process runs, and the report took each peer's runtime only from its
+     * cold processes: "Runtimes as the peer processes reported them: none", and an empty runtime in the peers table.
+     */
+    @Test
+    void withoutColdRunsTheRuntimesComeFromTheWarmProcess() {
+        Options options = Options.parse(List.of("--workloads", "switch", "--cold-runs", "0"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        var warm = new ProcessResult(List.of(20L, 10L), List.of(20L, 10L), 1024, 1.0, "jvm=25 args=[]", null);
+        var m = new Measurement(Workload.SWITCH, "aio4j", N, List.of(), warm, 1);
+        String md = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(),
+                List.of(peer("aio4j", false)), List.of(m)), null);
+        assertThat(md).contains("Runtimes as the peer processes reported them: aio4j jvm=25.")
+                .contains("| aio4j | aio4j label | `run-aio4j` | jvm=25 args=[] |");
+    }
+
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
