@@ -69,10 +69,14 @@ final class MarkdownReport {
                      + " process.")
                 + " Times are measured inside the process around the workload alone; **process wall** is"
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
-                + " the cold processes (`/usr/bin/time -f %M`), runtime included.");
-        line("- **× CPython** = the fastest CPython 3.11 asyncio build's time divided by the peer's (higher is"
-                + " better; none while a CPython build failed on the workload, whose time might have been the"
-                + " fastest); the targets compare aio4j with that build, by elapsed time. **CPU** figures are the CPU"
+                + " the cold processes (`/usr/bin/time -f %M`), runtime included. Every run's answer is checked"
+                + " (in the event-loop peers, also that its tasks really suspended): a wrong one fails the"
+                + " measurement.");
+        line("- **× CPython** = the time of the fastest CPython asyncio build (of " + String.join(", ",
+                run.peers().stream().filter(Peer::isReference).map(Peer::name).toList()) + ", by the same figure)"
+                + " divided by the peer's (higher is better; none while a CPython build failed on the workload,"
+                + " whose time might have been the fastest); the targets compare aio4j with that build, by elapsed"
+                + " time. **CPU** figures are the CPU"
                 + " time of the whole process during the run (all threads: for a JVM also the JIT compiler's and the"
                 + " GC's; a peer that runs on two cores can use more CPU than elapsed time), read to the nanosecond"
                 + " (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)` in a JVM peer, `time.process_time_ns()` in a Python"
@@ -225,8 +229,9 @@ final class MarkdownReport {
     private void peers() {
         line("## Peers");
         line("");
-        line("Each measurement runs `/usr/bin/time -f \"%M %e\" COMMAND WORKLOAD N RUNS`; the JVM peers run on the"
-                + " JDK above with exactly the flags shown (none means the JVM's defaults: G1, max heap 1/4 of RAM).");
+        line("Each measurement runs `/usr/bin/time -f \"%M %e\" -o FILE COMMAND WORKLOAD N RUNS`; the JVM peers run on"
+                + " the JDK above with exactly the flags shown (none means the JVM's defaults: G1, max heap 1/4 of"
+                + " RAM).");
         line("");
         line("| peer | what | command | runtime (as the process reported it) |");
         line("|---|---|---|---|");

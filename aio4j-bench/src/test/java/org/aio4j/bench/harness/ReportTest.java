@@ -283,6 +283,18 @@ class ReportTest {
                 .contains("| aio4j | aio4j label | `run-aio4j` | jvm=25 args=[] |");
     }
 
+    /**
+     * The header said "the fastest CPython 3.11 asyncio build" whatever the interpreters were (Debian 13's is 3.13),
+     * and did not say which builds it picks from. It now names them; their versions are in the runtimes line.
+     */
+    @Test
+    void theHeaderNamesTheCPythonBuildsComparedWithNotAVersion() {
+        String md = MarkdownReport.render(run(List.of()), null);
+        assertThat(md).contains("**× CPython** = the time of the fastest CPython asyncio build (of cpython,"
+                + " cpython-path, by the same figure) divided by the peer's").doesNotContain("3.11");
+        assertThat(md).contains("Each measurement runs `/usr/bin/time -f \"%M %e\" -o FILE COMMAND WORKLOAD N RUNS`");
+    }
+
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
