@@ -142,8 +142,8 @@ final class MarkdownReport {
 
     private static String headline(Measurement m, Target t) {
         OptionalLong nanos = BenchRun.figure(m, t.cold(), Clock.WALL);
-        if (nanos.isEmpty()) {
-            return "failed";
+        if (nanos.isEmpty()) { // failed, or not measured (no warm process with --iterations 0, no cold one with 0 runs)
+            return m.error() != null ? "failed" : "–";
         }
         String s = (t.cold() ? "cold " : "") + duration(nanos.getAsLong()) + " ("
                 + duration(m.perOperation(nanos.getAsLong())) + "/" + m.workload().unit() + ")";

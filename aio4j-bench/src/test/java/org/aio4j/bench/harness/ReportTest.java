@@ -295,6 +295,26 @@ class ReportTest {
         assertThat(md).contains("Each measurement runs `/usr/bin/time -f \"%M %e\" -o FILE COMMAND WORKLOAD N RUNS`");
     }
 
+    /**
+     * With {@code --iterations 0} there is no warm figure, and the summary called aio4j and CPython "failed" on the
+     * targets judged warm (a cold target's likewise with {@code --cold-runs 0}), next to "not measured": nothing had
+     * failed. Such a figure is "–".
+     */
+    @Test
+    void aFigureNotMeasuredIsNotCalledFailed() {
+        long ms = 1_000_000;
+        Options options = Options.parse(List.of("--workloads", "switch", "--iterations", "0"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        var coldOnly = List.of(
+                new Measurement(Workload.SWITCH, "aio4j", N,
+                        List.of(new ProcessResult(List.of(100 * ms), List.of(), 1024, 1, "", null)), null, 0),
+                new Measurement(Workload.SWITCH, "cpython", N,
+                        List.of(new ProcessResult(List.of(900 * ms), List.of(), 1024, 1, "", null)), null, 0));
+        String md = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(),
+                List.of(peer("aio4j", false), peer("cpython", true)), coldOnly), null);
+        assertThat(summaryRow(md, Workload.SWITCH).subList(2, 6)).containsExactly("–", "–", "–", "not measured");
+    }
+
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
