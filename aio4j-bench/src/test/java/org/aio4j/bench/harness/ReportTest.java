@@ -58,6 +58,18 @@ class ReportTest {
         assertThat(ProcessResult.parse(out, 3, 42, 1000, 0.5).error()).isEqualTo("printed 2 runs, expected 3");
     }
 
+    /**
+     * A run line with a field that is not a number threw NumberFormatException out of parse, which the runner
+     * reported as "could not run PEER: java.lang.NumberFormatException: For input string: ..." though the peer had run.
+     */
+    @Test
+    void anUnreadableRunLineFailsTheProcessNamingTheLine() {
+        assertThat(ProcessResult.parse("info x\nrun 1 12.5 42 300\n", 1, 42, 1000, 0.5).error())
+                .isEqualTo("unreadable line 'run 1 12.5 42 300': a number is not a whole number");
+        assertThat(ProcessResult.parse("run 1 500 forty-two\n", 1, 42, 1000, 0.5).error())
+                .isEqualTo("unreadable line 'run 1 500 forty-two': a number is not a whole number");
+    }
+
     @Test
     void coldIsTheMedianFirstRunAndWarmSkipsTheWarmUp() {
         Measurement m = measured(Workload.SWITCH, "aio4j", List.of(900L, 700L, 800L), 2048, List.of(10_000L, 30L,
