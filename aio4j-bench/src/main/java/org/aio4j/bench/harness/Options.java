@@ -3,6 +3,7 @@ package org.aio4j.bench.harness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -93,7 +94,8 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
             switch (a) {
                 case "--quick" -> { }
                 case "--workloads" -> workloads = workloads(value(args, ++i, a));
-                case "--peers" -> peers = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
+                case "--peers" -> peers = new LinkedHashSet<>(Arrays.stream(value(args, ++i, a).split(","))
+                        .map(String::strip).toList());
                 case "--cold-runs" -> coldRuns = count(value(args, ++i, a), a, 0);
                 case "--warmup" -> warmup = count(value(args, ++i, a), a, 0);
                 case "--iterations" -> iterations = count(value(args, ++i, a), a, 0);

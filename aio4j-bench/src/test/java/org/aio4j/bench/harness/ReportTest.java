@@ -426,6 +426,8 @@ class ReportTest {
         assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
         assertThat(Options.parse(List.of("--workloads", "queue,switch,queue")).workloads())
                 .containsExactly(Workload.QUEUE, Workload.SWITCH);
+        // As --workloads "queue, switch" is: the peers were refused as "unknown peer ' cpython'".
+        assertThat(Options.parse(List.of("--peers", "aio4j, cpython")).peers()).containsExactly("aio4j", "cpython");
         assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
                 .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
     }
