@@ -289,7 +289,8 @@ final class MarkdownReport {
      * A ratio, rounded to a whole number from 10 up and to one decimal below, but never up to a whole number it is
      * under, which it then shows with one more decimal, cut: a target (a whole number of times) reads as reached
      * exactly when it is. 14.6 is {@code 14.6×}, not the {@code 15×} a target of 15× is not met by; 9.96 is
-     * {@code 9.96×}; 3.15 is {@code 3.2×}.
+     * {@code 9.96×}; 3.15 is {@code 3.2×}. A ratio under 0.05, which one decimal would show as {@code 0.0×}, has two
+     * significant digits: 0.0349 is {@code 0.035×}.
      */
     static String times(OptionalDouble x) {
         if (x.isEmpty() || !Double.isFinite(x.getAsDouble())) {
@@ -302,6 +303,9 @@ final class MarkdownReport {
         if (shown.setScale(0, java.math.RoundingMode.FLOOR)
                 .compareTo(exact.setScale(0, java.math.RoundingMode.FLOOR)) > 0) {
             shown = exact.setScale(places + 1, java.math.RoundingMode.FLOOR);
+        }
+        if (shown.signum() == 0 && v > 0) { // "0.0×" reads as no speed at all: two significant digits instead
+            shown = exact.round(new java.math.MathContext(2, java.math.RoundingMode.HALF_UP));
         }
         return shown.toPlainString() + "×";
     }

@@ -161,6 +161,10 @@ class ReportTest {
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(9.999))).isEqualTo("9.99×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.998))).isEqualTo("0.99×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(Double.POSITIVE_INFINITY))).isEqualTo("–");
+        // A peer more than 20 times slower than CPython read "0.0×", as if it had taken forever.
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.0349))).isEqualTo("0.035×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.00123))).isEqualTo("0.0012×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.05))).isEqualTo("0.1×");
     }
 
     /**
