@@ -61,19 +61,23 @@ final class MarkdownReport {
                 + ", kernel " + m.kernel() + ". The machine is shared with other work; load average (1/5/15 min) "
                 + String.join("; ", run.loadAverages()) + ".");
         line("- JDK: " + m.jdk() + ". Runtimes as the peer processes reported them: " + runtimes() + ".");
-        line("- Every figure comes from a fresh process per measurement. **Cold** = the first run in a fresh process"
-                + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes")
-                + "; JIT, class loading and heap growth included),"
+        line("- Every figure comes from a fresh process per measurement. "
+                + (o.coldRuns() == 0 ? "**Cold**: not measured (`--cold-runs 0`; nor process wall and peak RSS),"
+                   : "**Cold** = the first run in a fresh process (median of " + o.coldRuns()
+                     + (o.coldRuns() == 1 ? " process" : " processes") + evenMedian(o.coldRuns())
+                     + "; JIT, class loading and heap growth included),")
                 + (o.iterations() == 0 ? " **warm**: not measured (`--iterations 0`)."
-                   : " **warm** = median of " + o.iterations() + " runs after " + o.warmup() + " warm-up run(s) in one"
-                     + " process.")
+                   : " **warm** = median of " + o.iterations() + " runs"
+                     + (o.iterations() % 2 == 0 ? evenMedian(o.iterations()) + "," : "") + " after "
+                     + o.warmup() + " warm-up run(s) in one process.")
                 + " Times are measured inside the process around the workload alone; **process wall** is"
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
                 + " the cold processes (`/usr/bin/time -f %M`), runtime included. Every run's answer is checked"
                 + " (in the event-loop peers, also that its tasks really suspended): a wrong one fails the"
                 + " measurement.");
-        line("- **× CPython** = the time of the fastest CPython asyncio build (of " + String.join(", ",
-                run.peers().stream().filter(Peer::isReference).map(Peer::name).toList()) + ", by the same figure)"
+        var references = run.peers().stream().filter(Peer::isReference).map(Peer::name).toList();
+        line("- **× CPython** = the time of the fastest CPython asyncio build (" + (references.isEmpty()
+                ? "none was among the peers" : "of " + String.join(", ", references) + ", by the same figure") + ")"
                 + " divided by the peer's (higher is better; none while a CPython build failed on the workload,"
                 + " whose time might have been the fastest); the targets compare aio4j with that build, by elapsed"
                 + " time. **CPU** figures are the CPU"
@@ -84,6 +88,11 @@ final class MarkdownReport {
                 + " machine they are inflated much less than elapsed times, so the CPU-time ratio is the steadier"
                 + " one to read when the load average is high.");
         line("");
+    }
+
+    /** What {@link Measurement#median} takes of an even count, said after "median of N ...". */
+    private static String evenMedian(int count) {
+        return count % 2 == 0 ? ", the slower of the middle two" : "";
     }
 
     private void summary() {

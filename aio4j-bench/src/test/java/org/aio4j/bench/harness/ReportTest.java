@@ -331,6 +331,26 @@ class ReportTest {
         assertThat(summaryRow(md, Workload.SWITCH).subList(2, 6)).containsExactly("–", "–", "–", "not measured");
     }
 
+    /**
+     * With {@code --cold-runs 0} the header said "**Cold** = the first run in a fresh process (median of 0
+     * processes ...)"; and an even count's "median" is the slower of the middle two (Measurement.median), which a
+     * reader of "median of 2 processes" takes for their mean.
+     */
+    @Test
+    void theHeaderSaysWhatColdAndWarmAreForAnyCount() {
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        String none = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z",
+                Options.parse(List.of("--cold-runs", "0")), machine, List.of(), List.of(), List.of()), null);
+        assertThat(none).contains("**Cold**: not measured (`--cold-runs 0`; nor process wall and peak RSS),"
+                + " **warm** = median of 5 runs after 2 warm-up run(s) in one process.").doesNotContain("median of 0");
+        String even = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z",
+                Options.parse(List.of("--cold-runs", "2", "--iterations", "4")), machine, List.of(), List.of(),
+                List.of()), null);
+        assertThat(even).contains("(median of 2 processes, the slower of the middle two; JIT, class loading and heap"
+                + " growth included), **warm** = median of 4 runs, the slower of the middle two, after 2 warm-up"
+                + " run(s) in one process.");
+    }
+
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
