@@ -20,7 +20,8 @@ import org.aio4j.bench.kotlin.KotlinWorkloads;
  * the first one in a fresh process is the cold figure. CPU_NANOS is the CPU time the whole process used meanwhile
  * (all its threads: the workload's, the JIT compiler's, the GC's), which a loaded machine inflates less than the
  * elapsed time; it is read to the nanosecond on Linux (see {@link ProcessCpuClock}), and {@code info} says
- * {@code cpu-clock=ns} then, {@code cpu-clock=ticks} where it has the JDK's 10 ms clock ticks only.
+ * {@code cpu-clock=ns} then, {@code cpu-clock=ticks} where it has the JDK's 10 ms clock ticks only. A run that throws
+ * ends the process with status 1, the stack trace and, last, a line {@code error: EXCEPTION} on the standard error.
  */
 public final class WorkloadMain {
 
