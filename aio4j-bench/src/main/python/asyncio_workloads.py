@@ -6,13 +6,15 @@ describe the same work and compute the same answer, which the harness checks.
     python3 asyncio_workloads.py LOOP WORKLOAD N RUNS      LOOP: asyncio | uvloop
 
 prints one 'info' line, then 'run I NANOS ANSWER CPU_NANOS' per run (CPU_NANOS: the process's CPU time
-meanwhile). Each run is one asyncio.Runner (a new loop), as
+meanwhile); a run that raises ends the process with status 1, its traceback and a last line 'error: TYPE: MESSAGE'
+on the standard error. Each run is one asyncio.Runner (a new loop), as
 asyncio.run() does and as each aio4j run is one Aio.run().
 """
 import asyncio
 import platform
 import sys
 import time
+import traceback
 
 QUEUE_MAXSIZE = 1000
 QUEUE_WORKERS = 4
@@ -20,21 +22,36 @@ SEMAPHORE_PERMITS = 100
 
 
 async def switching(n):
-    async def sleep_zero():
+    # A switch counts only if the other task ran meanwhile: a sleep(0) that did not suspend makes the answer wrong.
+    last = None
+
+    async def sleep_zero(me):
+        nonlocal last
         switches = 0
         for _ in range(n):
             await asyncio.sleep(0)
-            switches += 1
+            if last != me:
+                switches += 1
+            last = me
         return switches
 
-    a = asyncio.create_task(sleep_zero())
-    b = asyncio.create_task(sleep_zero())
+    a = asyncio.create_task(sleep_zero("a"))
+    b = asyncio.create_task(sleep_zero("b"))
     return await a + await b
 
 
 async def spawn_gather(n):
+    # In the loop's FIFO order every task takes its first step before the first one resumes: one that finds some
+    # not started yet did not suspend.
+    started = 0
+
     async def one(index):
+        nonlocal started
+        started += 1
         await asyncio.sleep(0)
+        if started != n:
+            raise RuntimeError(f"task {index} resumed before all {n} tasks had started: its sleep(0) did not"
+                               " suspend it")
         return index
 
     tasks = [asyncio.create_task(one(i)) for i in range(n)]
@@ -117,6 +134,10 @@ async def semaphore(n):
     await asyncio.gather(*[asyncio.create_task(one(i)) for i in range(n)])
     if state["peak"] > SEMAPHORE_PERMITS:
         raise RuntimeError(f"Semaphore({SEMAPHORE_PERMITS}) let {state['peak']} tasks in at once")
+    # The first holders all suspend inside before any releases: fewer at once means a sleep(0) did not suspend.
+    if state["peak"] < min(n, SEMAPHORE_PERMITS):
+        raise RuntimeError(f"Semaphore({SEMAPHORE_PERMITS}) had at most {state['peak']} holder(s) at once, expected"
+                           f" {min(n, SEMAPHORE_PERMITS)}: a holder's sleep(0) did not suspend it")
     return state["sum"]
 
 
@@ -151,14 +172,19 @@ def main(argv):
         raise SystemExit(f"N and RUNS must be >= 1, got {n} and {runs}")
     print(f"info python={platform.python_version()} implementation={platform.python_implementation()}"
           f" loop={loop_name} executable={sys.executable}", flush=True)
-    for r in range(1, runs + 1):
-        cpu_start = time.process_time_ns()
-        start = time.perf_counter_ns()
-        with asyncio.Runner(loop_factory=factory) as runner:
-            answer = runner.run(workload(n))
-        nanos = time.perf_counter_ns() - start
-        cpu = time.process_time_ns() - cpu_start
-        print(f"run {r} {nanos} {answer} {cpu}", flush=True)
+    try:
+        for r in range(1, runs + 1):
+            cpu_start = time.process_time_ns()
+            start = time.perf_counter_ns()
+            with asyncio.Runner(loop_factory=factory) as runner:
+                answer = runner.run(workload(n))
+            nanos = time.perf_counter_ns() - start
+            cpu = time.process_time_ns() - cpu_start
+            print(f"run {r} {nanos} {answer} {cpu}", flush=True)
+    except Exception as e:  # MemoryError too; the harness reports this last line, not the traceback above it
+        traceback.print_exc()
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -46,26 +46,36 @@ public final class AioWorkloads implements Workloads {
     }
 
     static long switching(int n) throws Exception {
-        Task<Long> a = Aio.createTask(() -> sleepZero(n));
-        Task<Long> b = Aio.createTask(() -> sleepZero(n));
+        int[] last = {-1}; // which task resumed last: a switch counts only if the other one ran meanwhile
+        Task<Long> a = Aio.createTask(() -> sleepZero(n, 0, last));
+        Task<Long> b = Aio.createTask(() -> sleepZero(n, 1, last));
         return a.await() + b.await();
     }
 
-    private static long sleepZero(int n) {
+    private static long sleepZero(int n, int me, int[] last) {
         long switches = 0;
         for (int i = 0; i < n; i++) {
             Aio.sleep(0);
-            switches++;
+            if (last[0] != me) {
+                switches++;
+            }
+            last[0] = me;
         }
         return switches;
     }
 
     static long spawnGather(int n) throws Exception {
         List<Task<Long>> tasks = new ArrayList<>(n);
+        int[] started = {0}; // in the loop's FIFO order all have started before the first resumes
         for (int i = 0; i < n; i++) {
             long index = i;
             tasks.add(Aio.createTask(() -> {
+                started[0]++;
                 Aio.sleep(0);
+                if (started[0] != n) {
+                    throw new IllegalStateException("task " + index + " resumed before all " + n
+                            + " tasks had started: its sleep(0) did not suspend it");
+                }
                 return index;
             }));
         }
@@ -167,6 +177,7 @@ public final class AioWorkloads implements Workloads {
             throw new IllegalStateException("Semaphore(" + Workload.SEMAPHORE_PERMITS + ") let " + peak[0]
                     + " tasks in at once");
         }
+        Workload.checkHoldersSuspended(peak[0], n);
         return sum[0];
     }
 }

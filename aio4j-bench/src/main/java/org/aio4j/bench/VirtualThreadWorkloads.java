@@ -11,7 +11,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The workloads on bare virtual threads and {@code java.util.concurrent}, without an event loop: the floor an
  * event loop on virtual threads pays its scheduling on top of. Threads run in parallel here (on the JDK's default
- * scheduler), so shared counters are atomic; the answers are the same as the loop's.
+ * scheduler), so shared counters are atomic; the answers are the same as the loop's. The switch alternates by
+ * construction (a thread counts a turn only once the other has handed it over); spawn-gather and semaphore have no
+ * FIFO order to check their suspensions by, as the event-loop peers do: their {@link Thread#yield()} unmounts the
+ * thread and submits it to the scheduler again (the JDK's {@code VirtualThread.tryYield}), nothing pinning it here.
  */
 public final class VirtualThreadWorkloads implements Workloads {
 

@@ -13,7 +13,10 @@ import java.util.Locale;
  */
 public enum Workload {
 
-    /** Two tasks each doing {@code n} {@code sleep(0)}: {@code 2n} real switches. Answer: {@code 2n}. */
+    /**
+     * Two tasks each doing {@code n} {@code sleep(0)}: {@code 2n} real switches. Answer: the number of resumptions
+     * after which the other task had run meanwhile, {@code 2n} (a {@code sleep(0)} that did not suspend counts none).
+     */
     SWITCH("switch", 1_000_000, "switch", "two tasks × %s sleep(0) each") {
         @Override
         public long operations(int n) {
@@ -28,7 +31,8 @@ public enum Workload {
 
     /**
      * {@code n} tasks that each suspend once ({@code sleep(0)}) and return their index, gathered. Answer: the sum of
-     * the indexes.
+     * the indexes. In an event loop's FIFO order every task has taken its first step before the first one resumes;
+     * a task that finds otherwise did not suspend, and fails the run.
      */
     SPAWN_GATHER("spawn-gather", 1_000_000, "task", "spawn and gather %s tasks that each suspend once"),
 
@@ -57,7 +61,8 @@ public enum Workload {
 
     /**
      * {@code n} tasks passing a {@code Semaphore(100)}: each acquires, suspends once holding the permit, releases.
-     * Answer: the sum of the indexes; more than 100 holders at once is an error.
+     * Answer: the sum of the indexes; more than 100 holders at once is an error, and so, in an event loop, is fewer
+     * than {@code min(n, 100)} at some moment (its first holders all suspend inside before one releases).
      */
     SEMAPHORE("semaphore", 100_000, "task", "%s tasks passing a Semaphore(100), each suspending once inside");
 
@@ -108,6 +113,21 @@ public enum Workload {
     /** The answer a correct run of size {@code n} computes. By default the sum {@code 0 + 1 + ... + (n - 1)}. */
     public long answer(int n) {
         return (long) n * (n - 1) / 2;
+    }
+
+    /**
+     * Fails unless {@code peak}, the most holders of {@link #SEMAPHORE}'s semaphore at once, reached
+     * {@code min(n, 100)}: in an event loop the first holders all suspend inside before one releases, so fewer means a
+     * {@code sleep(0)} did not suspend. (Not for threads running in parallel, which need not reach it.)
+     *
+     * @throws IllegalStateException naming the peak and what it should have been
+     */
+    public static void checkHoldersSuspended(int peak, int n) {
+        int expected = Math.min(n, SEMAPHORE_PERMITS);
+        if (peak < expected) {
+            throw new IllegalStateException("Semaphore(" + SEMAPHORE_PERMITS + ") had at most " + peak
+                    + " holder(s) at once, expected " + expected + ": a holder's sleep(0) did not suspend it");
+        }
     }
 
     /** The workload named {@code id}. */

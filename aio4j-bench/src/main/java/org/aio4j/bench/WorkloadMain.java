@@ -20,7 +20,8 @@ import org.aio4j.bench.kotlin.KotlinWorkloads;
  * the first one in a fresh process is the cold figure. CPU_NANOS is the CPU time the whole process used meanwhile
  * (all its threads: the workload's, the JIT compiler's, the GC's), which a loaded machine inflates less than the
  * elapsed time; it is read to the nanosecond on Linux (see {@link ProcessCpuClock}), and {@code info} says
- * {@code cpu-clock=ns} then, {@code cpu-clock=ticks} where it has the JDK's 10 ms clock ticks only.
+ * {@code cpu-clock=ns} then, {@code cpu-clock=ticks} where it has the JDK's 10 ms clock ticks only. A run that throws
+ * ends the process with status 1, the stack trace and, last, a line {@code error: EXCEPTION} on the standard error.
  */
 public final class WorkloadMain {
 
@@ -31,12 +32,28 @@ public final class WorkloadMain {
     public static final List<Workloads> PEERS =
             List.of(new AioWorkloads(), new KotlinWorkloads(), new VirtualThreadWorkloads());
 
-    public static void main(String[] args) throws Exception {
+    /**
+     * What the last line a failed process prints to its standard error starts with, followed by the exception; the
+     * harness reports that line rather than the last frames of the stack trace printed above it.
+     */
+    public static final String ERROR_PREFIX = "error: ";
+
+    public static void main(String[] args) {
         if (args.length != 4) {
             System.err.println("usage: WorkloadMain PEER WORKLOAD N RUNS   (PEER: aio4j, kotlin, vthreads;"
                     + " WORKLOAD: " + Workload.ids() + ")");
             System.exit(2);
         }
+        try {
+            run(args);
+        } catch (Throwable t) { // an OutOfMemoryError too, the likeliest failure at the issues' sizes
+            t.printStackTrace();
+            System.err.println(ERROR_PREFIX + t);
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Workloads peer = peer(args[0]);
         Workload workload = Workload.byId(args[1]);
         int n = positive(args[2], "N");

@@ -52,6 +52,42 @@ class WorkloadSmokeTest {
         assertThat(r.info()).startsWith("python=3.");
     }
 
+    /**
+     * A peer whose {@code sleep(0)} does not suspend does a fraction of the work (no switch, no task parked, one holder
+     * of the semaphore at a time), yet computed every answer right: the switch counted loop rounds, spawn-gather
+     * summed indexes and semaphore checked only that no more than 100 held it. Each of these workloads now checks
+     * that the suspensions happened (in a loop's FIFO order, which every event-loop peer has), so the harness rejects
+     * such a peer. Shown on the Python twin, with {@code asyncio.sleep} replaced by a coroutine that never yields.
+     */
+    @Test
+    void aCPythonPeerWhoseSleepDoesNotSuspendIsCaught() throws Exception {
+        Path script = Path.of(getClass().getResource("/asyncio_workloads.py").toURI());
+        String program = """
+                import asyncio, sys
+                sys.path.insert(0, sys.argv[1])
+                import asyncio_workloads as w
+                async def no_yield(delay, result=None):
+                    return result
+                asyncio.sleep = no_yield
+                for name in ("switch", "spawn-gather", "semaphore"):
+                    try:
+                        print(name, asyncio.run(w.WORKLOADS[name](%d)))
+                    except Exception as e:
+                        print(name, "raised", type(e).__name__, e)
+                """.formatted(N);
+        Process p = new ProcessBuilder("python3", "-c", program, script.getParent().toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process finished").isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out.lines()).as(out).containsExactly(
+                "switch 2",
+                "spawn-gather raised RuntimeError task 0 resumed before all " + N + " tasks had started:"
+                        + " its sleep(0) did not suspend it",
+                "semaphore raised RuntimeError Semaphore(100) had at most 1 holder(s) at once, expected 100:"
+                        + " a holder's sleep(0) did not suspend it");
+    }
+
     @Test
     void workloadMainSpeaksTheHarnessProtocol() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();

@@ -61,18 +61,26 @@ final class MarkdownReport {
                 + ", kernel " + m.kernel() + ". The machine is shared with other work; load average (1/5/15 min) "
                 + String.join("; ", run.loadAverages()) + ".");
         line("- JDK: " + m.jdk() + ". Runtimes as the peer processes reported them: " + runtimes() + ".");
-        line("- Every figure comes from a fresh process per measurement. **Cold** = the first run in a fresh process"
-                + " (median of " + o.coldRuns() + (o.coldRuns() == 1 ? " process" : " processes")
-                + "; JIT, class loading and heap growth included),"
+        line("- Every figure comes from a fresh process per measurement. "
+                + (o.coldRuns() == 0 ? "**Cold**: not measured (`--cold-runs 0`; nor process wall and peak RSS),"
+                   : "**Cold** = the first run in a fresh process (median of " + o.coldRuns()
+                     + (o.coldRuns() == 1 ? " process" : " processes") + evenMedian(o.coldRuns())
+                     + "; JIT, class loading and heap growth included),")
                 + (o.iterations() == 0 ? " **warm**: not measured (`--iterations 0`)."
-                   : " **warm** = median of " + o.iterations() + " runs after " + o.warmup() + " warm-up run(s) in one"
-                     + " process.")
+                   : " **warm** = median of " + o.iterations() + " runs"
+                     + (o.iterations() % 2 == 0 ? evenMedian(o.iterations()) + "," : "") + " after "
+                     + o.warmup() + " warm-up run(s) in one process.")
                 + " Times are measured inside the process around the workload alone; **process wall** is"
                 + " the whole cold process, start-up included. **Peak RSS** is the largest maximum resident set of"
-                + " the cold processes (`/usr/bin/time -f %M`), runtime included.");
-        line("- **× CPython** = the fastest CPython 3.11 asyncio build's time divided by the peer's (higher is"
-                + " better; none while a CPython build failed on the workload, whose time might have been the"
-                + " fastest); the targets compare aio4j with that build, by elapsed time. **CPU** figures are the CPU"
+                + " the cold processes (`/usr/bin/time -f %M`), runtime included. Every run's answer is checked"
+                + " (in the event-loop peers, also that its tasks really suspended): a wrong one fails the"
+                + " measurement.");
+        var references = run.peers().stream().filter(Peer::isReference).map(Peer::name).toList();
+        line("- **× CPython** = the time of the fastest CPython asyncio build (" + (references.isEmpty()
+                ? "none was among the peers" : "of " + String.join(", ", references) + ", by the same figure") + ")"
+                + " divided by the peer's (higher is better; none while a CPython build failed on the workload,"
+                + " whose time might have been the fastest); the targets compare aio4j with that build, by elapsed"
+                + " time. **CPU** figures are the CPU"
                 + " time of the whole process during the run (all threads: for a JVM also the JIT compiler's and the"
                 + " GC's; a peer that runs on two cores can use more CPU than elapsed time), read to the nanosecond"
                 + " (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)` in a JVM peer, `time.process_time_ns()` in a Python"
@@ -80,6 +88,11 @@ final class MarkdownReport {
                 + " machine they are inflated much less than elapsed times, so the CPU-time ratio is the steadier"
                 + " one to read when the load average is high.");
         line("");
+    }
+
+    /** What {@link Measurement#median} takes of an even count, said after "median of N ...". */
+    private static String evenMedian(int count) {
+        return count % 2 == 0 ? ", the slower of the middle two" : "";
     }
 
     private void summary() {
@@ -127,17 +140,19 @@ final class MarkdownReport {
         return out.isEmpty() ? "none" : String.join("; ", out);
     }
 
-    /** The info line of the first process of {@code p} that printed one, or "". */
+    /** The info line of the first process of {@code p} that printed one (cold or warm: there may be no cold), or "". */
     private String infoOf(Peer p) {
         return run.measurements().stream().filter(m -> m.peer().equals(p.name()))
-                .flatMap(m -> m.cold().stream()).map(ProcessResult::info).filter(s -> !s.isEmpty())
+                .flatMap(m -> java.util.stream.Stream.concat(m.cold().stream(),
+                        java.util.stream.Stream.ofNullable(m.warm())))
+                .map(ProcessResult::info).filter(s -> !s.isEmpty())
                 .findFirst().orElse("");
     }
 
     private static String headline(Measurement m, Target t) {
         OptionalLong nanos = BenchRun.figure(m, t.cold(), Clock.WALL);
-        if (nanos.isEmpty()) {
-            return "failed";
+        if (nanos.isEmpty()) { // failed, or not measured (no warm process with --iterations 0, no cold one with 0 runs)
+            return m.error() != null ? "failed" : "–";
         }
         String s = (t.cold() ? "cold " : "") + duration(nanos.getAsLong()) + " ("
                 + duration(m.perOperation(nanos.getAsLong())) + "/" + m.workload().unit() + ")";
@@ -223,8 +238,9 @@ final class MarkdownReport {
     private void peers() {
         line("## Peers");
         line("");
-        line("Each measurement runs `/usr/bin/time -f \"%M %e\" COMMAND WORKLOAD N RUNS`; the JVM peers run on the"
-                + " JDK above with exactly the flags shown (none means the JVM's defaults: G1, max heap 1/4 of RAM).");
+        line("Each measurement runs `/usr/bin/time -f \"%M %e\" -o FILE COMMAND WORKLOAD N RUNS`; the JVM peers run on"
+                + " the JDK above with exactly the flags shown (none means the JVM's defaults: G1, max heap 1/4 of"
+                + " RAM).");
         line("");
         line("| peer | what | command | runtime (as the process reported it) |");
         line("|---|---|---|---|");
@@ -282,7 +298,8 @@ final class MarkdownReport {
      * A ratio, rounded to a whole number from 10 up and to one decimal below, but never up to a whole number it is
      * under, which it then shows with one more decimal, cut: a target (a whole number of times) reads as reached
      * exactly when it is. 14.6 is {@code 14.6×}, not the {@code 15×} a target of 15× is not met by; 9.96 is
-     * {@code 9.96×}; 3.15 is {@code 3.2×}.
+     * {@code 9.96×}; 3.15 is {@code 3.2×}. A ratio under 0.05, which one decimal would show as {@code 0.0×}, has two
+     * significant digits: 0.0349 is {@code 0.035×}.
      */
     static String times(OptionalDouble x) {
         if (x.isEmpty() || !Double.isFinite(x.getAsDouble())) {
@@ -295,6 +312,9 @@ final class MarkdownReport {
         if (shown.setScale(0, java.math.RoundingMode.FLOOR)
                 .compareTo(exact.setScale(0, java.math.RoundingMode.FLOOR)) > 0) {
             shown = exact.setScale(places + 1, java.math.RoundingMode.FLOOR);
+        }
+        if (shown.signum() == 0 && v > 0) { // "0.0×" reads as no speed at all: two significant digits instead
+            shown = exact.round(new java.math.MathContext(2, java.math.RoundingMode.HALF_UP));
         }
         return shown.toPlainString() + "×";
     }

@@ -3,6 +3,7 @@ package org.aio4j.bench.harness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -93,7 +94,8 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
             switch (a) {
                 case "--quick" -> { }
                 case "--workloads" -> workloads = workloads(value(args, ++i, a));
-                case "--peers" -> peers = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
+                case "--peers" -> peers = new LinkedHashSet<>(Arrays.stream(value(args, ++i, a).split(","))
+                        .map(String::strip).toList());
                 case "--cold-runs" -> coldRuns = count(value(args, ++i, a), a, 0);
                 case "--warmup" -> warmup = count(value(args, ++i, a), a, 0);
                 case "--iterations" -> iterations = count(value(args, ++i, a), a, 0);
@@ -150,9 +152,16 @@ public record Options(boolean quick, List<Workload> workloads, Set<String> peers
         return split;
     }
 
-    /** The command that reproduces this run. */
+    /**
+     * The command that reproduces this run, as a shell line: an argument that a shell would split or expand (a
+     * {@code --jvm-variant} with two flags, a folder with a space) is quoted.
+     */
     public String command() {
-        return ("./aio4j bench " + String.join(" ", args)).strip();
+        var sb = new StringBuilder("./aio4j bench");
+        for (String a : args) {
+            sb.append(' ').append(a.matches("[A-Za-z0-9_./:=,+@%-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
     }
 
     /** The workloads of a comma-separated list, each once (named twice, one was measured and reported twice). */

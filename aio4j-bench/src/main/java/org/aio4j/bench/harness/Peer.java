@@ -8,7 +8,7 @@ import org.aio4j.bench.Workload;
 
 /**
  * One contender of the harness: a command that runs a workload in a fresh process and prints the protocol of
- * {@link org.aio4j.bench.WorkloadMain} ({@code info ...}, then {@code run I NANOS ANSWER} per run).
+ * {@link org.aio4j.bench.WorkloadMain} ({@code info ...}, then {@code run I NANOS ANSWER CPU_NANOS} per run).
  *
  * @param name        short name used on the command line ({@code --peers}) and in the results, e.g. {@code uvloop}
  * @param label       what it is, for the report, e.g. "CPython 3.11.2 + uvloop 0.17.0"

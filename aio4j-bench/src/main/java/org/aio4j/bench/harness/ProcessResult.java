@@ -55,14 +55,24 @@ public record ProcessResult(List<Long> runNanos, List<Long> runCpuNanos, long pe
             if (f[0].equals("info")) {
                 info = line.strip().substring("info".length()).strip();
             } else if (f[0].equals("run") && (f.length == 4 || f.length == 5) && error == null) {
-                long answer = Long.parseLong(f[3]);
+                long answer;
+                long runNanos;
+                long runCpu;
+                try {
+                    answer = Long.parseLong(f[3]);
+                    runNanos = Long.parseLong(f[2]);
+                    runCpu = f.length == 5 ? Long.parseLong(f[4]) : -1;
+                } catch (NumberFormatException e) {
+                    error = "unreadable line '" + line.strip() + "': a number is not a whole number";
+                    continue;
+                }
                 if (answer != expected) {
                     error = "wrong answer in run " + f[1] + ": " + answer + ", expected " + expected;
                     continue;
                 }
-                nanos.add(Long.parseLong(f[2]));
+                nanos.add(runNanos);
                 if (f.length == 5) {
-                    cpu.add(Long.parseLong(f[4]));
+                    cpu.add(runCpu);
                 }
             }
         }

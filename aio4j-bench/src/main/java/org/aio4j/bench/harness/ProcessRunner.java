@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.aio4j.bench.Workload;
+import org.aio4j.bench.WorkloadMain;
 
 /**
  * Starts one peer process under {@code /usr/bin/time -f "%M %e"}, which reports the peak resident set (KiB) and the
@@ -79,7 +80,7 @@ final class ProcessRunner {
             }
             String stdout = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                String said = lastLines(err, 6);
+                String said = failure(err);
                 return ProcessResult.failed("exit status " + p.exitValue() + (said.isBlank() ? "" : ": " + said));
             }
             String[] time = lastLines(timeFile, 1).strip().split(" ");
@@ -109,6 +110,20 @@ final class ProcessRunner {
             files.add(file);
         }
         return file;
+    }
+
+    /**
+     * What a failed process said about why: its last {@code error:} line (see {@link WorkloadMain#ERROR_PREFIX}) if
+     * it printed one, without the stack trace above it; else its last lines (a JVM that did not start, a usage error).
+     */
+    private static String failure(Path err) throws IOException {
+        List<String> lines = Files.readAllLines(err, StandardCharsets.UTF_8);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith(WorkloadMain.ERROR_PREFIX)) {
+                return lines.get(i).substring(WorkloadMain.ERROR_PREFIX.length());
+            }
+        }
+        return lastLines(err, 6);
     }
 
     private static String lastLines(Path file, int count) throws IOException {

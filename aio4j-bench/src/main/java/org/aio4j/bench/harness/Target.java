@@ -4,8 +4,8 @@ import java.util.Optional;
 import org.aio4j.bench.Workload;
 
 /**
- * A performance target of issues 2 and 3 for aio4j, against the fastest CPython 3.11 asyncio build measured in the
- * same run.
+ * A performance target of issues 2 and 3 for aio4j, against the fastest CPython asyncio build measured in the same
+ * run.
  *
  * @param minSpeedup how many times faster than CPython aio4j must be
  * @param cold       whether the comparison is of cold figures (first run in a fresh process) rather than warm ones

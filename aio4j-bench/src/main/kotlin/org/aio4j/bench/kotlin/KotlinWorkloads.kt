@@ -46,12 +46,16 @@ class KotlinWorkloads : Workloads {
     }
 
     private suspend fun CoroutineScope.switching(n: Int): Long {
-        val players = List(2) {
+        var last = -1 // which coroutine resumed last: a switch counts only if the other one ran meanwhile
+        val players = List(2) { me ->
             async {
                 var switches = 0L
                 repeat(n) {
                     yield()
-                    switches++
+                    if (last != me) {
+                        switches++
+                    }
+                    last = me
                 }
                 switches
             }
@@ -60,9 +64,12 @@ class KotlinWorkloads : Workloads {
     }
 
     private suspend fun CoroutineScope.spawnGather(n: Int): Long {
+        var started = 0 // in the event loop's FIFO order all have started before the first resumes
         val tasks = List(n) { i ->
             async {
+                started++
                 yield()
+                check(started == n) { "task $i resumed before all $n tasks had started: its yield() did not suspend it" }
                 i.toLong()
             }
         }
@@ -133,6 +140,7 @@ class KotlinWorkloads : Workloads {
         check(peak <= Workload.SEMAPHORE_PERMITS) {
             "Semaphore(${Workload.SEMAPHORE_PERMITS}) let $peak coroutines in at once"
         }
+        Workload.checkHoldersSuspended(peak, n)
         return sum
     }
 }

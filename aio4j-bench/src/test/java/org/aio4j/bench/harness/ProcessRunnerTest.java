@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import org.aio4j.bench.Workload;
+import org.aio4j.bench.WorkloadMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,5 +85,40 @@ class ProcessRunnerTest {
                 EnumSet.allOf(Workload.class), false, null);
         assertThat(new ProcessRunner(Duration.ofMinutes(1)).run(saying, Workload.SWITCH, 1, 1).error())
                 .isEqualTo("exit status 3: no python");
+    }
+
+    /**
+     * A JVM peer that failed inside a workload was reported as "exit status 1: at java.base/...Continuation.enter0 |
+     * at ... | at ...": the last lines of its stack trace, the exception's message far above them. The peer now ends
+     * what it prints with an {@code error:} line, which is what the report shows.
+     */
+    @Test
+    void aJvmPeerThatFailsInsideAWorkloadIsReportedByItsException() {
+        assumeTrue(Files.isExecutable(Path.of(ProcessRunner.TIME)), "needs /usr/bin/time");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        // Two billion tasks' list in a 64 MiB heap: an OutOfMemoryError at once, inside the loop's main task.
+        var starved = new Peer("starved", "aio4j in a small heap", List.of(java, "-Xmx64m",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                WorkloadMain.class.getName(), "aio4j"), EnumSet.allOf(Workload.class), false, null);
+        assertThat(new ProcessRunner(Duration.ofMinutes(1)).run(starved, Workload.SPAWN_GATHER, 2_000_000_000, 1)
+                .error()).isEqualTo("exit status 1: java.lang.OutOfMemoryError: Java heap space");
+    }
+
+    /** The same for a CPython peer: its last line, not the traceback's last frames. */
+    @Test
+    void aCPythonPeerThatFailsInsideAWorkloadIsReportedByItsException() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(ProcessRunner.TIME)), "needs /usr/bin/time");
+        String script = Path.of(getClass().getResource("/asyncio_workloads.py").toURI()).toString();
+        // The script run as the harness runs it, with an asyncio.sleep that never yields: spawn-gather catches it.
+        String program = "import asyncio, runpy, sys\n"
+                + "async def no_yield(delay, result=None):\n    return result\n"
+                + "asyncio.sleep = no_yield\n"
+                + "sys.argv = sys.argv[1:]\n"
+                + "runpy.run_path(sys.argv[0], run_name='__main__')\n";
+        var cheating = new Peer("cheating", "a sleep(0) that does not suspend",
+                List.of("python3", "-c", program, script, "asyncio"), EnumSet.allOf(Workload.class), true, null);
+        assertThat(new ProcessRunner(Duration.ofMinutes(1)).run(cheating, Workload.SPAWN_GATHER, 10, 1).error())
+                .isEqualTo("exit status 1: RuntimeError: task 0 resumed before all 10 tasks had started: its sleep(0)"
+                        + " did not suspend it");
     }
 }

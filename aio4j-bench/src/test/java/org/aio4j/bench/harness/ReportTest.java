@@ -58,6 +58,18 @@ class ReportTest {
         assertThat(ProcessResult.parse(out, 3, 42, 1000, 0.5).error()).isEqualTo("printed 2 runs, expected 3");
     }
 
+    /**
+     * A run line with a field that is not a number threw NumberFormatException out of parse, which the runner
+     * reported as "could not run PEER: java.lang.NumberFormatException: For input string: ..." though the peer had run.
+     */
+    @Test
+    void anUnreadableRunLineFailsTheProcessNamingTheLine() {
+        assertThat(ProcessResult.parse("info x\nrun 1 12.5 42 300\n", 1, 42, 1000, 0.5).error())
+                .isEqualTo("unreadable line 'run 1 12.5 42 300': a number is not a whole number");
+        assertThat(ProcessResult.parse("run 1 500 forty-two\n", 1, 42, 1000, 0.5).error())
+                .isEqualTo("unreadable line 'run 1 500 forty-two': a number is not a whole number");
+    }
+
     @Test
     void coldIsTheMedianFirstRunAndWarmSkipsTheWarmUp() {
         Measurement m = measured(Workload.SWITCH, "aio4j", List.of(900L, 700L, 800L), 2048, List.of(10_000L, 30L,
@@ -149,6 +161,10 @@ class ReportTest {
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(9.999))).isEqualTo("9.99×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.998))).isEqualTo("0.99×");
         assertThat(MarkdownReport.times(java.util.OptionalDouble.of(Double.POSITIVE_INFINITY))).isEqualTo("–");
+        // A peer more than 20 times slower than CPython read "0.0×", as if it had taken forever.
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.0349))).isEqualTo("0.035×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.00123))).isEqualTo("0.0012×");
+        assertThat(MarkdownReport.times(java.util.OptionalDouble.of(0.05))).isEqualTo("0.1×");
     }
 
     /**
@@ -267,6 +283,74 @@ class ReportTest {
                 "**warm** = median of 5 runs after 2 warm-up run(s) in one process. Times are measured");
     }
 
+    /**
+     * With {@code --cold-runs 0} only the warm process runs, and the report took each peer's runtime only from its
+     * cold processes: "Runtimes as the peer processes reported them: none", and an empty runtime in the peers table.
+     */
+    @Test
+    void withoutColdRunsTheRuntimesComeFromTheWarmProcess() {
+        Options options = Options.parse(List.of("--workloads", "switch", "--cold-runs", "0"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        var warm = new ProcessResult(List.of(20L, 10L), List.of(20L, 10L), 1024, 1.0, "jvm=25 args=[]", null);
+        var m = new Measurement(Workload.SWITCH, "aio4j", N, List.of(), warm, 1);
+        String md = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(),
+                List.of(peer("aio4j", false)), List.of(m)), null);
+        assertThat(md).contains("Runtimes as the peer processes reported them: aio4j jvm=25.")
+                .contains("| aio4j | aio4j label | `run-aio4j` | jvm=25 args=[] |");
+    }
+
+    /**
+     * The header said "the fastest CPython 3.11 asyncio build" whatever the interpreters were (Debian 13's is 3.13),
+     * and did not say which builds it picks from. It now names them; their versions are in the runtimes line.
+     */
+    @Test
+    void theHeaderNamesTheCPythonBuildsComparedWithNotAVersion() {
+        String md = MarkdownReport.render(run(List.of()), null);
+        assertThat(md).contains("**× CPython** = the time of the fastest CPython asyncio build (of cpython,"
+                + " cpython-path, by the same figure) divided by the peer's").doesNotContain("3.11");
+        assertThat(md).contains("Each measurement runs `/usr/bin/time -f \"%M %e\" -o FILE COMMAND WORKLOAD N RUNS`");
+    }
+
+    /**
+     * With {@code --iterations 0} there is no warm figure, and the summary called aio4j and CPython "failed" on the
+     * targets judged warm (a cold target's likewise with {@code --cold-runs 0}), next to "not measured": nothing had
+     * failed. Such a figure is "–".
+     */
+    @Test
+    void aFigureNotMeasuredIsNotCalledFailed() {
+        long ms = 1_000_000;
+        Options options = Options.parse(List.of("--workloads", "switch", "--iterations", "0"));
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        var coldOnly = List.of(
+                new Measurement(Workload.SWITCH, "aio4j", N,
+                        List.of(new ProcessResult(List.of(100 * ms), List.of(), 1024, 1, "", null)), null, 0),
+                new Measurement(Workload.SWITCH, "cpython", N,
+                        List.of(new ProcessResult(List.of(900 * ms), List.of(), 1024, 1, "", null)), null, 0));
+        String md = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z", options, machine, List.of(),
+                List.of(peer("aio4j", false), peer("cpython", true)), coldOnly), null);
+        assertThat(summaryRow(md, Workload.SWITCH).subList(2, 6)).containsExactly("–", "–", "–", "not measured");
+    }
+
+    /**
+     * With {@code --cold-runs 0} the header said "**Cold** = the first run in a fresh process (median of 0
+     * processes ...)"; and an even count's "median" is the slower of the middle two (Measurement.median), which a
+     * reader of "median of 2 processes" takes for their mean.
+     */
+    @Test
+    void theHeaderSaysWhatColdAndWarmAreForAnyCount() {
+        var machine = new MachineInfo(2, "Test CPU", "1.0 GiB", "Test OS", "6.0", "Test JDK 25");
+        String none = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z",
+                Options.parse(List.of("--cold-runs", "0")), machine, List.of(), List.of(), List.of()), null);
+        assertThat(none).contains("**Cold**: not measured (`--cold-runs 0`; nor process wall and peak RSS),"
+                + " **warm** = median of 5 runs after 2 warm-up run(s) in one process.").doesNotContain("median of 0");
+        String even = MarkdownReport.render(new BenchRun("2026-01-01T00:00:00Z",
+                Options.parse(List.of("--cold-runs", "2", "--iterations", "4")), machine, List.of(), List.of(),
+                List.of()), null);
+        assertThat(even).contains("(median of 2 processes, the slower of the middle two; JIT, class loading and heap"
+                + " growth included), **warm** = median of 4 runs, the slower of the middle two, after 2 warm-up"
+                + " run(s) in one process.");
+    }
+
     @Test
     void withoutAnyPythonTheCPythonPeerIsReportedNotRun() {
         List<Peer> none = Peers.cpythonPeers(null, null, "w.py");
@@ -307,6 +391,28 @@ class ReportTest {
     }
 
     /**
+     * The "reproduce with" line joined the arguments with spaces: a variant with two flags, or a folder with a space,
+     * came out as {@code --jvm-variant big=-Xmx2g -XX:+UseParallelGC}, which a shell splits and the harness refuses
+     * ("unknown option '-XX:+UseParallelGC'"). An argument the shell would split or expand is quoted, and the line
+     * run through a shell gives the arguments back.
+     */
+    @Test
+    void theReproduceCommandGivesTheSameArgumentsBackThroughAShell() throws Exception {
+        List<String> args = List.of("--jvm-variant", "big=-Xmx2g -XX:+UseParallelGC", "--out", "/tmp/it's mine",
+                "--peers", "aio4j,cpython", "--size=switch=10");
+        Options o = Options.parse(args);
+        assertThat(o.command()).isEqualTo("./aio4j bench --jvm-variant 'big=-Xmx2g -XX:+UseParallelGC'"
+                + " --out '/tmp/it'\\''s mine' --peers aio4j,cpython --size=switch=10");
+        String rest = o.command().substring("./aio4j bench ".length());
+        Process p = new ProcessBuilder("bash", "-c", "printf '%s\\n' " + rest).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.lines().toList()).isEqualTo(args);
+        assertThat(Options.parse(out.lines().toList()).jvmVariants()).containsEntry("big",
+                List.of("-Xmx2g", "-XX:+UseParallelGC"));
+    }
+
+    /**
      * The launcher runs the harness in the repository's root: a default folder left relative was printed as 'wrote
      * bench-results/benchmarks.json' to a user who called ./aio4j from another directory, where there is none.
      */
@@ -344,6 +450,8 @@ class ReportTest {
         assertThat(Options.parse(List.of("--quick")).sizes().get(Workload.SPAWN_GATHER)).isEqualTo(50_000);
         assertThat(Options.parse(List.of("--workloads", "queue,switch,queue")).workloads())
                 .containsExactly(Workload.QUEUE, Workload.SWITCH);
+        // As --workloads "queue, switch" is: the peers were refused as "unknown peer ' cpython'".
+        assertThat(Options.parse(List.of("--peers", "aio4j, cpython")).peers()).containsExactly("aio4j", "cpython");
         assertThat(Options.parse(List.of("--jvm-variant", "pgc=-XX:+UseParallelGC  -Xmx2g")).jvmVariants())
                 .containsEntry("pgc", List.of("-XX:+UseParallelGC", "-Xmx2g"));
     }
