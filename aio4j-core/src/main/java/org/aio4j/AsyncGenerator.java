@@ -61,7 +61,8 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Owned by the task that iterates it</h2>
  * A started generator belongs to the task that last drove it ({@code hasNext}, {@code next}, {@code aclose}). When
  * that task's coroutine ends (returns, fails or is cancelled) with the generator still open, the task closes it
- * <em>before</em> the task is done: a consumer that forgets {@code close()}, or is cancelled while working on an item,
+ * <em>before</em> the task is done (newest first, but a generator before the ones its body iterates, which its
+ * body's end closes, as below): a consumer that forgets {@code close()}, or is cancelled while working on an item,
  * never leaves a body suspended on a parked thread, and a {@link TaskGroup} that waits for the task waits for the
  * body's {@code finally} blocks too. (Python leaves this to the garbage collector and {@code shutdown_asyncgens()};
  * aio4j does it deterministically.) As with try-with-resources, an exception from that implicit close becomes the
@@ -682,8 +683,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     /**
      * Called by {@code task} when its coroutine has ended with {@code error} (or null): closes the generators it
-     * still owns, newest first, and returns the task's outcome with their closing errors added (try-with-resources
-     * rules: the first becomes the outcome if there was none, the others are suppressed).
+     * still owns, newest first but each before those its body iterates ({@link #nextToClose}), and returns the
+     * task's outcome with their closing errors added (try-with-resources rules: the first becomes the outcome if there
+     * was none, the others are suppressed).
      *
      * <p>asyncio closes them in a task of its own once the task is done ({@code _asyncgen_finalizer_hook}), where no
      * cancellation of the task reaches them. So here the task counts as ended: {@link Task#cancel} refuses from now
@@ -706,7 +708,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     private static Throwable closeEach(Task<?> task, ArrayList<AsyncGenerator<?>> gens, Throwable error) {
         while (!gens.isEmpty()) {
-            AsyncGenerator<?> g = gens.getLast();
+            AsyncGenerator<?> g = nextToClose(gens);
             if (g.state == State.SUSPENDED) {
                 g.closedWithOwner = task.getName();
             }
@@ -715,11 +717,27 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             } catch (Throwable e) {
                 error = Failures.combine(error, e);
             }
-            if (!gens.isEmpty() && gens.getLast() == g) {
-                gens.removeLast();
+            if (gens.remove(g)) { // still there: its close was refused, or it needed none
                 g.owner = null;
             }
         }
         return error;
+    }
+
+    /**
+     * The newest of {@code gens} that no other open one of them iterates: a generator is closed before those its
+     * body iterates, which its body's end then closes ({@link #closeIterated}), as an explicit {@code aclose()} of it
+     * does and as CPython finalizes the inner generator only once the outer's frame has let go of it; so the outer's
+     * {@code finally} blocks may still use the inner one.
+     */
+    private static AsyncGenerator<?> nextToClose(ArrayList<AsyncGenerator<?>> gens) {
+        for (int i = gens.size() - 1; i >= 0; i--) {
+            AsyncGenerator<?> g = gens.get(i);
+            AsyncGenerator<?> outer = g.iteratedBy;
+            if (outer == null || outer.state != State.SUSPENDED || outer.owner != g.owner) {
+                return g;
+            }
+        }
+        return gens.getLast();
     }
 }

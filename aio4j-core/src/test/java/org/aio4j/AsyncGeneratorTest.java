@@ -730,4 +730,42 @@ class AsyncGeneratorTest {
             return null;
         });
     }
+
+    /**
+     * A task that ends with a generator open whose body iterates another one closes the outer one first, and the
+     * inner one as the outer's body ends, as an explicit {@code aclose()} of the outer does and as CPython finalizes
+     * them (the inner one once the outer's frame lets go of it): the outer's {@code finally} may still use the inner
+     * one. The task's end closed the inner one first, newest first, and the outer's {@code finally} found it closed
+     * "when the task ended".
+     */
+    @Test
+    void theEndOfATaskClosesAnOuterGeneratorBeforeTheOneItsBodyIterates() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            for (boolean explicit : new boolean[] {true, false}) {
+                var inner = counting(5, 0, log);
+                var outer = AsyncGenerator.<Integer>of(out -> {
+                    try {
+                        for (int x : inner) {
+                            out.emit(x);
+                        }
+                    } finally {
+                        log.add("outer finally, the inner one still gives " + inner.next());
+                    }
+                });
+                Aio.createTask(() -> {
+                    assertThat(outer.next()).isZero();
+                    if (explicit) {
+                        outer.aclose();
+                    }
+                }).await();
+                log.add("--");
+            }
+            return null;
+        });
+        List<String> once = List.of("start", "emit 0", "emit 1", "outer finally, the inner one still gives 1",
+                "finally", "--");
+        assertThat(log).containsExactlyElementsOf(java.util.stream.Stream.concat(once.stream(), once.stream())
+                .toList());
+    }
 }
