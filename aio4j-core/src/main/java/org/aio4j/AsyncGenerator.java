@@ -61,21 +61,30 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Owned by the task that iterates it</h2>
  * A started generator belongs to the task that last drove it ({@code hasNext}, {@code next}, {@code aclose}). When
  * that task's coroutine ends (returns, fails or is cancelled) with the generator still open, the task closes it
- * <em>before</em> the task is done: a consumer that forgets {@code close()}, or is cancelled while working on an item,
+ * <em>before</em> the task is done (newest first, but a generator before the ones its body iterates, which its
+ * body's end closes, as below): a consumer that forgets {@code close()}, or is cancelled while working on an item,
  * never leaves a body suspended on a parked thread, and a {@link TaskGroup} that waits for the task waits for the
  * body's {@code finally} blocks too. (Python leaves this to the garbage collector and {@code shutdown_asyncgens()};
  * aio4j does it deterministically.) As with try-with-resources, an exception from that implicit close becomes the
- * task's exception if the task had none, and is attached as suppressed otherwise. A generator closed that way half-way
- * does not pretend to be exhausted: driving it again (from a task it was handed to too late) throws an
- * {@link IllegalStateException} naming the task whose end closed it, since the items it had still to produce are
- * lost. To hand a generator over, let the new task drive it before the old one ends. {@link #toPublisher()}
- * subscribed from a task of the loop takes the generator over itself, also under {@code map}, {@code filter},
- * {@code chunked}, {@code take}, {@code buffer}, {@code merge} and {@code mapConcurrent} (its pump closes it however
- * the subscription ends).
+ * task's exception if the task had none, and is attached as suppressed otherwise.
+ *
+ * <p>Two exceptions stand in for CPython's references, which keep a generator alive while something still holds it.
+ * A task that the generator's creator (the task that called {@link #of}) waits for, awaiting it or a gather,
+ * {@code Aio.wait} or task group it is in, gives the generator back to the creator instead of closing it: a task that
+ * merely advanced it ({@code Aio.gather(a::next, b::next)}, asyncio's {@code gather(anext(a), anext(b))}, or
+ * {@code Aio.createTask(gen::next).await()}) leaves it going, and the creator's own end closes it in turn (a task
+ * nobody waits for still closes it: a long-lived creator does not collect them). And a generator that the body of another open generator iterates follows that one
+ * (to its owner, or to a {@link #toPublisher()} pump), and is closed when that one's body ends (below).
+ * Otherwise a generator closed half-way does not pretend to be exhausted: driving it again (from a task it was
+ * handed to too late) throws an {@link IllegalStateException} naming the task whose end closed it, since the items it
+ * had still to produce are lost. To hand a generator made by a task that ends over to another one, let the new task
+ * drive it before the old one ends. {@link #toPublisher()} subscribed from a task of the loop takes the generator over
+ * itself, also under {@code map}, {@code filter}, {@code chunked}, {@code take}, {@code buffer}, {@code merge} and
+ * {@code mapConcurrent} (its pump closes it however the subscription ends).
  *
  * <p>The same holds one level down: the generators a body started iterating and left open (it broke out of their
- * loop, or was closed while it waited on them) are closed when the body ends, newest first, if they are still its
- * task's, their closing errors added to the body's outcome as above. So closing a generator also releases what the
+ * loop, or was closed while it waited on them) are closed when the body ends, newest first, unless another task
+ * drove them since (that task owns them now), their closing errors added to the body's outcome as above. So closing a generator also releases what the
  * generators it wraps hold (CPython closes them once the body's frame lets go of them, in a task of their own); one
  * the body handed out (stored or emitted) is closed then too: hand over only generators not started yet.
  *
@@ -180,6 +189,14 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * lets go of it.
      */
     private AsyncGenerator<?> iteratedBy;
+    /** The open generators whose {@link #iteratedBy} is this one (null until one is): closed as its body ends. */
+    private ArrayList<AsyncGenerator<?>> iterated;
+    /**
+     * The task that created this generator (called {@link #of}), or null (created outside a task, or closed): while
+     * that task runs, the end of another task that drove the generator hands it back to it rather than close it, as
+     * CPython keeps a generator alive while the creating frame refers to it.
+     */
+    private Task<?> creator;
     /**
      * The name of the task whose end closed this generator while it was suspended mid-way, or null: driving it again
      * then throws rather than report a silent end, since that task's items after the close were never produced.
@@ -202,6 +219,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     private AsyncGenerator(Body<T> body) {
         this.body = body;
+        EventLoop current = EventLoop.ofCurrentThread();
+        this.creator = current == null ? null : current.currentTask;
     }
 
     /**
@@ -273,6 +292,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             }
             case CREATED -> {
                 state = State.CLOSED;
+                creator = null;
                 return;
             }
             case RUNNING -> throw new IllegalStateException(
@@ -315,6 +335,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         switch (state) {
             case CREATED -> {
                 state = State.CLOSED;
+                creator = null;
                 throw error;
             }
             case CLOSED -> {
@@ -499,6 +520,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         error = closeIterated(error);
         failure = error;
         state = State.CLOSED;
+        setIteratedBy(null);
+        creator = null;
         hasItem = false;
         item = null;
         disown();
@@ -565,21 +588,22 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             task.generators(new ArrayList<>(2));
         }
         task.generators().add(this);
-        iteratedBy = task.runningBody(); // driven by that generator's body, if any: its end lets go of this one
+        setIteratedBy(task.runningBody()); // driven by that generator's body, if any: its end lets go of this one
     }
 
     /**
      * On the body's thread, as it ends: closes the generators it started iterating and left open (newest first), if
-     * they are still its task's, and returns the body's outcome with their closing errors added (try-with-resources
-     * rules). One the body handed on (stored, emitted) is closed too: close it or iterate it to its end in the body.
+     * no other task has driven them since (that one owns them now), and returns the body's outcome with their closing
+     * errors added (try-with-resources rules). One the body handed on (stored, emitted) is closed too: close it or
+     * iterate it to its end in the body.
      */
     private Throwable closeIterated(Throwable error) {
-        ArrayList<AsyncGenerator<?>> owned = driver.generators(); // those open and the task's (disown() drops the rest)
-        if (owned == null) {
+        ArrayList<AsyncGenerator<?>> inner = iterated;
+        if (inner == null) {
             return error;
         }
-        for (AsyncGenerator<?> g : new ArrayList<>(owned).reversed()) {
-            if (g.iteratedBy == this && g.state == State.SUSPENDED && g.owner == driver) {
+        for (AsyncGenerator<?> g : new ArrayList<>(inner).reversed()) {
+            if (g.iteratedBy == this && g.state == State.SUSPENDED) {
                 try {
                     g.aclose();
                 } catch (Throwable e) {
@@ -587,7 +611,32 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                 }
             }
         }
+        iterated = null;
         return error;
+    }
+
+    /** Records that {@code outer}'s body (null: none) iterates this generator: its end closes this one. */
+    private void setIteratedBy(AsyncGenerator<?> outer) {
+        AsyncGenerator<?> before = iteratedBy;
+        if (before == outer) {
+            return;
+        }
+        if (before != null && before.iterated != null) {
+            ArrayList<AsyncGenerator<?>> list = before.iterated;
+            for (int i = list.size() - 1; i >= 0; i--) { // the newest, usually
+                if (list.get(i) == this) {
+                    list.remove(i);
+                    break;
+                }
+            }
+        }
+        iteratedBy = outer;
+        if (outer != null) {
+            if (outer.iterated == null) {
+                outer.iterated = new ArrayList<>(2);
+            }
+            outer.iterated.add(this);
+        }
     }
 
     /**
@@ -682,8 +731,9 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     /**
      * Called by {@code task} when its coroutine has ended with {@code error} (or null): closes the generators it
-     * still owns, newest first, and returns the task's outcome with their closing errors added (try-with-resources
-     * rules: the first becomes the outcome if there was none, the others are suppressed).
+     * still owns, newest first but each before those its body iterates ({@link #nextToClose}), and returns the
+     * task's outcome with their closing errors added (try-with-resources rules: the first becomes the outcome if there
+     * was none, the others are suppressed).
      *
      * <p>asyncio closes them in a task of its own once the task is done ({@code _asyncgen_finalizer_hook}), where no
      * cancellation of the task reaches them. So here the task counts as ended: {@link Task#cancel} refuses from now
@@ -706,7 +756,10 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
 
     private static Throwable closeEach(Task<?> task, ArrayList<AsyncGenerator<?>> gens, Throwable error) {
         while (!gens.isEmpty()) {
-            AsyncGenerator<?> g = gens.getLast();
+            AsyncGenerator<?> g = nextToClose(gens);
+            if (g.state == State.SUSPENDED && g.handOnFrom(task)) {
+                continue;
+            }
             if (g.state == State.SUSPENDED) {
                 g.closedWithOwner = task.getName();
             }
@@ -715,11 +768,92 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             } catch (Throwable e) {
                 error = Failures.combine(error, e);
             }
-            if (!gens.isEmpty() && gens.getLast() == g) {
-                gens.removeLast();
+            if (gens.remove(g)) { // still there: its close was refused, or it needed none
                 g.owner = null;
             }
         }
         return error;
+    }
+
+    /**
+     * At the end of {@code ending}, which owns this suspended generator: hands it to whoever still holds it rather
+     * than close it, and says whether it did. A generator that the body of another open generator iterates follows
+     * that one: it goes to that one's owner (none: a publisher's pump takes the outer one over), and that one's
+     * body's end closes it ({@link #closeIterated}). Otherwise, if the task that created it waits for {@code ending}
+     * (awaits it, or a gather, {@code Aio.wait} or task group it is in), it goes back to that task, as CPython keeps a
+     * generator while the creating frame refers to it: a task that merely advanced it for its creator
+     * ({@code Aio.gather} of {@code next} calls, asyncio's {@code gather(anext(a), anext(b))}) does not end it. A task
+     * nobody waits for (fire and forget) closes it, as before, so that a long-lived creator does not collect them.
+     */
+    private boolean handOnFrom(Task<?> ending) {
+        AsyncGenerator<?> outer = iteratedBy;
+        if (outer != null && (outer.state == State.SUSPENDED || outer.state == State.RUNNING)
+                && outer.owner != ending) {
+            handTo(outer.owner);
+            return true;
+        }
+        Task<?> c = creator;
+        if (c != null && c != ending && c.loop == ending.loop && !c.isDone() && !c.hasCoroutineEnded()
+                && waitsFor(c, ending)) {
+            handTo(c);
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether {@code waiter} is suspended waiting for {@code task}: on it, or on a gather, wait or group with it. */
+    private static boolean waitsFor(Task<?> waiter, Task<?> task) {
+        Object w = waiter.waitingOn;
+        if (w == task) {
+            return true;
+        }
+        if (w instanceof GatheringFuture g) {
+            return containsSame(g.pendingChildren(), task);
+        }
+        if (w instanceof Future<?> f && f.owner instanceof WaitsFor combinator) {
+            return combinator.includes(task);
+        }
+        if (w instanceof Future<?> f && f.owner instanceof TaskGroup group) {
+            return containsSame(group.pendingTasks(), task);
+        }
+        return false;
+    }
+
+    private static boolean containsSame(java.util.List<? extends Future<?>> futures, Future<?> f) {
+        for (Future<?> x : futures) {
+            if (x == f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Makes {@code task} (null: none) the owner, in place of the one now; keeps {@link #iteratedBy}. */
+    private void handTo(Task<?> task) {
+        disown();
+        if (task != null) {
+            owner = task;
+            if (task.generators() == null) {
+                task.generators(new ArrayList<>(2));
+            }
+            task.generators().add(this);
+        }
+    }
+
+    /**
+     * The newest of {@code gens} that no other open one of them iterates: a generator is closed before those its
+     * body iterates, which its body's end then closes ({@link #closeIterated}), as an explicit {@code aclose()} of it
+     * does and as CPython finalizes the inner generator only once the outer's frame has let go of it; so the outer's
+     * {@code finally} blocks may still use the inner one.
+     */
+    private static AsyncGenerator<?> nextToClose(ArrayList<AsyncGenerator<?>> gens) {
+        for (int i = gens.size() - 1; i >= 0; i--) {
+            AsyncGenerator<?> g = gens.get(i);
+            AsyncGenerator<?> outer = g.iteratedBy;
+            if (outer == null || outer.state != State.SUSPENDED || outer.owner != g.owner) {
+                return g;
+            }
+        }
+        return gens.getLast();
     }
 }

@@ -227,6 +227,11 @@ public final class Task<T> extends Future<T> {
         extras().coroutineEnded = true;
     }
 
+    /** Whether the coroutine has ended (the task may still be closing its generators): see {@link #coroutineEnded()}. */
+    boolean hasCoroutineEnded() {
+        return extras != null && extras.coroutineEnded;
+    }
+
     void enterShield() {
         extras().shields++;
     }

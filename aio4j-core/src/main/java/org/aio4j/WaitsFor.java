@@ -22,6 +22,16 @@ final class WaitsFor {
         return combinator + WaitGraph.stillWaitingFor(() -> futures.stream().filter(f -> !f.isDone()).toList());
     }
 
+    /** Whether {@code f} is among the futures waited for. */
+    boolean includes(Future<?> f) {
+        for (Future<?> x : futures) {
+            if (x == f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Marks {@code waiter} as standing for {@code combinator} waiting on {@code futures}; returns it. */
     static <F extends Future<?>> F mark(F waiter, String combinator, Collection<? extends Future<?>> futures) {
         waiter.owner = new WaitsFor(combinator, futures);

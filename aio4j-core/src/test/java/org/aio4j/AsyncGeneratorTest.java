@@ -463,21 +463,69 @@ class AsyncGeneratorTest {
                         + " a task of a running loop (inside Aio.run(...)), not from a plain thread");
     }
 
+    /**
+     * A task that advances a generator for the task that created it, which awaits it, gives it back to its creator
+     * as it ends rather than close it, as CPython keeps a generator the creating frame still refers to ({@code await
+     * create_task(anext(gen))} leaves {@code gen} going). It closed it, and the creator's next {@code hasNext()} threw.
+     * A task nobody waits for, or one whose generator's creator has ended, still closes it, and says so to whoever
+     * drives it next (a silent end would lose the items not produced yet).
+     */
     @Test
-    void aGeneratorCanBeHandedToAnotherTaskWhichThenOwnsIt() throws Exception {
+    void aGeneratorAdvancedByAnotherTaskGoesBackToTheTaskThatCreatedIt() throws Exception {
         List<String> log = new ArrayList<>();
         TestLoops.runVirtual(() -> {
-            var gen = counting(10, 0, log);
+            var gen = counting(4, 0, log);
             assertThat(gen.next()).isZero();
             Task<Integer> other = Aio.createTask(gen::next);
             assertThat(other.await()).isEqualTo(1);
-            // The other task drove it last and ended: it closed it, and says so to whoever drives it next (items 2..9
-            // were never produced: a silent end would lose them).
-            assertThat(log).endsWith("finally");
-            assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
+            assertThat(log).doesNotContain("finally");
+            List<Integer> rest = new ArrayList<>();
+            for (int x : gen) {
+                rest.add(x);
+            }
+            assertThat(rest).containsExactly(2, 3);
+            assertThat(log).containsOnlyOnce("finally");
+
+            var forgotten = counting(4, 0, log); // advanced by a task nobody waits for: its end closes it
+            Aio.createTask(forgotten::next);
+            Aio.sleep(1);
+            assertThatThrownBy(forgotten::hasNext).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the last task that drove it, ended");
+
+            Task<AsyncGenerator<Integer>> maker = Aio.createTask(() -> counting(4, 0, log));
+            var orphan = maker.await();
+            assertThat(Aio.createTask(orphan::next).await()).isZero();
+            assertThatThrownBy(orphan::hasNext).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("the last task that drove it, ended");
             return null;
         });
+    }
+
+    /**
+     * asyncio's {@code await asyncio.gather(anext(a), anext(b))}, the way to advance two generators at once (aiostream's
+     * zip): each call runs in a task of its own. Their ends closed both generators after the first pair, and the next
+     * round threw "closed when task 'Task-2' ... ended".
+     */
+    @Test
+    void generatorsAdvancedTogetherByGatherGoOn() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var a = counting(3, 1, log);
+            var b = counting(3, 2, log);
+            List<List<Integer>> pairs = new ArrayList<>();
+            while (true) {
+                var both = Aio.gather(() -> a.hasNext() ? a.next() : null, () -> b.hasNext() ? b.next() : null)
+                        .await();
+                if (both.contains(null)) {
+                    break;
+                }
+                pairs.add(both);
+            }
+            assertThat(pairs).containsExactly(List.of(0, 0), List.of(1, 1), List.of(2, 2));
+            assertThat(Aio.getRunningLoop().time()).as("the two advanced at once").isEqualTo(6.0);
+            return null;
+        });
+        assertThat(log).filteredOn("finally"::equals).hasSize(2);
     }
 
     @Test
@@ -729,5 +777,43 @@ class AsyncGeneratorTest {
             consumers.aclose();
             return null;
         });
+    }
+
+    /**
+     * A task that ends with a generator open whose body iterates another one closes the outer one first, and the
+     * inner one as the outer's body ends, as an explicit {@code aclose()} of the outer does and as CPython finalizes
+     * them (the inner one once the outer's frame lets go of it): the outer's {@code finally} may still use the inner
+     * one. The task's end closed the inner one first, newest first, and the outer's {@code finally} found it closed
+     * "when the task ended".
+     */
+    @Test
+    void theEndOfATaskClosesAnOuterGeneratorBeforeTheOneItsBodyIterates() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            for (boolean explicit : new boolean[] {true, false}) {
+                Aio.createTask(() -> {
+                    var inner = counting(5, 0, log);
+                    var outer = AsyncGenerator.<Integer>of(out -> {
+                        try {
+                            for (int x : inner) {
+                                out.emit(x);
+                            }
+                        } finally {
+                            log.add("outer finally, the inner one still gives " + inner.next());
+                        }
+                    });
+                    assertThat(outer.next()).isZero();
+                    if (explicit) {
+                        outer.aclose();
+                    }
+                }).await();
+                log.add("--");
+            }
+            return null;
+        });
+        List<String> once = List.of("start", "emit 0", "emit 1", "outer finally, the inner one still gives 1",
+                "finally", "--");
+        assertThat(log).containsExactlyElementsOf(java.util.stream.Stream.concat(once.stream(), once.stream())
+                .toList());
     }
 }

@@ -79,13 +79,48 @@ class GeneratorHandOverTest {
     void anotherTaskDrivingAGeneratorClosedByItsOwnersEndIsToldSoInsteadOfSeeingItsEnd() throws Exception {
         List<String> events = new ArrayList<>();
         TestLoops.runVirtual(() -> {
-            var gen = oneToFive(events);
+            var gen = Aio.createTask(() -> oneToFive(events), "maker").await(); // its creator has ended
             Aio.createTask(() -> gen.next(), "first").await();
             assertThat(events).as("the first task's end closed it").containsExactly("body closed");
             assertThatThrownBy(gen::hasNext).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("was closed when task 'first', the last task that drove it, ended");
             return null;
         });
+    }
+
+    /**
+     * A generator whose body iterates another one ({@code async for x in inner(): yield x}), both made and driven by a
+     * task that subscribes to the outer one and ends: the inner generator goes over to the pump with the outer one,
+     * and is closed as the outer one's body ends. The end of the task closed the inner one half-way, and the pump's
+     * next item was an IllegalStateException "closed when task 'first' ... ended".
+     */
+    @Test
+    void aGeneratorWhoseBodyIteratesAnotherIsHandedToThePublisherWithIt() throws Exception {
+        List<String> events = new ArrayList<>();
+        var subscriber = new ToPublisherEndingTest.Recorder();
+        TestLoops.runVirtual(() -> {
+            Future<Void> ended = Aio.getRunningLoop().createFuture();
+            subscriber.onComplete = () -> ended.setResult(null);
+            subscriber.onError = e -> ended.setResult(null);
+            Aio.createTask(() -> {
+                var inner = oneToFive(events);
+                var outer = AsyncGenerator.<Integer>of(out -> {
+                    try {
+                        for (int x : inner) {
+                            out.emit(x * 10);
+                        }
+                    } finally {
+                        events.add("outer closed");
+                    }
+                });
+                assertThat(outer.next()).isEqualTo(10);
+                outer.toPublisher().subscribe(subscriber); // then ends, before the pump's first step
+            }, "first").await();
+            ended.await();
+            return null;
+        });
+        assertThat(subscriber.signals).containsExactly("subscribed", 20, 30, 40, 50, "complete");
+        assertThat(events).containsExactly("body closed", "outer closed");
     }
 
     @Test

@@ -508,8 +508,8 @@ class OperatorFailuresTest {
         var boom = new IllegalStateException("source broke after 0");
         List<ExceptionContext> reports = new ArrayList<>();
         TestLoops.runVirtual(reports, () -> {
-            var it = readingAhead(operator, boom);
             Task<Object> consumer = Aio.createTask(() -> {
+                var it = readingAhead(operator, boom); // its own: the iterator of a task still running would go back
                 Object first = it.next();
                 Aio.sleep(1); // the read-ahead meets the failure
                 return first; // and the iterator is forgotten
