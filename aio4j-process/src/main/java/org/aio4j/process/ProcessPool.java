@@ -67,7 +67,9 @@ import java.util.function.Supplier;
  * Up to {@link Builder#workers(int) N} worker JVMs (default: the number of processors) run with the parent's runtime
  * ({@code <java.home>/bin/java}, even under a native launcher) and class path (given in a temporary argument file of
  * the launcher when it is too long for a command line), the {@link Builder#jvmOptions(String...) JVM options} of the
- * builder (not the parent's). A worker starts when a call needs one, and runs one call at a time. The calls go over a
+ * builder (not the parent's). A worker loads classes from that class path alone: a task that holds a class the parent
+ * loaded from elsewhere (a plugin's class loader, the nested jars of a fat jar) fails its call with an
+ * {@link java.io.InvalidClassException} that names the class and says so. A worker starts when a call needs one, and runs one call at a time. The calls go over a
  * connection of their own, a Unix domain socket (made in a new directory of the temporary directory, or of {@code /tmp}
  * where that is too deep for a socket's path, that only this user may enter, deleted once the worker has connected, and
  * accepting only a connection that presents a random token given to that worker alone), so a worker's standard streams

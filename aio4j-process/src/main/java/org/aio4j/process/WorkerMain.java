@@ -9,6 +9,7 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InvalidClassException;
 import java.io.NotSerializableException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -309,8 +310,7 @@ final class WorkerMain {
             byte type;
             byte[] answer;
             try {
-                Object result = execute(Payloads.decode(payload, allow, own, WorkerMain.class.getClassLoader(),
-                        "reading the task in worker " + WorkerMain.this.id));
+                Object result = execute(readTask());
                 answer = encodeResult(result);
                 type = Protocol.RESULT;
             } catch (Throwable e) {
@@ -322,6 +322,25 @@ final class WorkerMain {
             // then clear the next call, whose CANCEL would be ignored.
             current = null;
             answers.add(new Answer(type, id, answer));
+        }
+
+        /**
+         * The task, read from its payload. A class the worker cannot load fails the call saying where a worker loads
+         * classes from: thrown as it is, the {@code ClassNotFoundException} would pass for the task's own exception.
+         */
+        private Object readTask() throws IOException {
+            try {
+                return Payloads.decode(payload, allow, own, WorkerMain.class.getClassLoader(),
+                        "reading the task in worker " + WorkerMain.this.id);
+            } catch (ClassNotFoundException e) {
+                var clear = new InvalidClassException(e.getMessage(), "worker " + WorkerMain.this.id + " (pid "
+                        + ProcessHandle.current().pid() + ") could not read the task: it cannot load class "
+                        + e.getMessage() + ". A worker loads classes from the parent's class path (java.class.path),"
+                        + " not from the parent's other class loaders (a plugin's, an application server's, the"
+                        + " nested jars of a fat jar): put that class's jar on the class path");
+                clear.initCause(e);
+                throw clear;
+            }
         }
 
         private byte[] encodeResult(Object result) throws IOException {

@@ -296,6 +296,43 @@ class FaultTest {
     }
 
     @Test
+    void aTaskHoldingAClassTheWorkerCannotLoadFailsSayingWhereWorkersLoadClassesFrom() throws Exception {
+        // A class the parent loaded from elsewhere than its class path (a plugin's class loader, a nested jar): the
+        // worker met a bare ClassNotFoundException reading the task, which came back as if the task had thrown it.
+        Object ghost = ghostClass("org.aio4j.process.ghost.Ghost").getConstructor().newInstance();
+        try (var single = ProcessPool.builder().workers(1).allow("org.aio4j.process.ghost.*").build()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> single.remote(() -> ghost.hashCode()).call())
+                    .isInstanceOf(java.io.InvalidClassException.class)
+                    .hasMessageStartingWith("org.aio4j.process.ghost.Ghost; worker 1 (pid " + pid + ") could not"
+                            + " read the task: it cannot load class org.aio4j.process.ghost.Ghost. A worker loads"
+                            + " classes from the parent's class path (java.class.path)")
+                    .cause().isInstanceOf(ClassNotFoundException.class);
+            assertThat(single.remote(WorkerTasks::pid).call()).isEqualTo(pid); // the worker is unharmed
+        }
+    }
+
+    /** A serializable class with a public no-arg constructor, defined by a class loader of its own, on no class path. */
+    private static Class<?> ghostClass(String name) throws Exception {
+        var desc = java.lang.constant.ClassDesc.of(name);
+        byte[] bytes = java.lang.classfile.ClassFile.of().build(desc, cb -> cb
+                .withFlags(java.lang.classfile.ClassFile.ACC_PUBLIC)
+                .withInterfaceSymbols(java.lang.constant.ClassDesc.of("java.io.Serializable"))
+                .withMethodBody(java.lang.constant.ConstantDescs.INIT_NAME, java.lang.constant.ConstantDescs.MTD_void,
+                        java.lang.classfile.ClassFile.ACC_PUBLIC, code -> code.aload(0)
+                                .invokespecial(java.lang.constant.ConstantDescs.CD_Object,
+                                        java.lang.constant.ConstantDescs.INIT_NAME,
+                                        java.lang.constant.ConstantDescs.MTD_void)
+                                .return_()));
+        var loader = new ClassLoader(FaultTest.class.getClassLoader()) {
+            Class<?> define() {
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        return loader.define();
+    }
+
+    @Test
     void aResultLargerThanMaxPayloadBytesFailsItsCallSayingSoBeforeItFillsTheWorkersHeap() throws Exception {
         // 30 MB of result fit a 64 MB heap, but its serialized copy grew without bound before the limit was checked:
         // the call failed with the worker's OutOfMemoryError instead of the pool's limit.
