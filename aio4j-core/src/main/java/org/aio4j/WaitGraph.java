@@ -20,15 +20,19 @@ final class WaitGraph {
 
     /**
      * {@code blockedCalls}: the offloaded calls in flight, each blocked in Future.get() on a future of the loop or
-     * queued behind such calls (see {@link InFlight#blockedCalls()}).
+     * queued behind such calls, at most {@link #MAX_REPORTED_TASKS} of them (see {@link InFlight#blockedCalls(int)}).
      */
-    static String describe(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
+    static String describe(Future<?> target, List<Task<?>> tasks, InFlight.Blocked blockedCalls) {
         var out = new StringBuilder("Deadlock: the event loop waits for ").append(target)
                 .append(", but nothing can make progress: no callback is ready, no timer is scheduled and no")
                 .append(" offloaded work is in flight")
-                .append(blockedCalls.isEmpty() ? "." : " but calls that wait for the loop's own futures:");
-        for (String call : blockedCalls) {
+                .append(blockedCalls.shown().isEmpty() ? "." : " but calls that wait for the loop's own futures:");
+        for (String call : blockedCalls.shown()) {
             out.append("\n  ").append(call);
+        }
+        if (blockedCalls.more() > 0) {
+            out.append("\n  ... and ").append(blockedCalls.more())
+                    .append(" more calls that wait for the loop, not shown");
         }
         if (tasks.isEmpty()) {
             out.append("\nNo task is pending: nothing will complete the future.");

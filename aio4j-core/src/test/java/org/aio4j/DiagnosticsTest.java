@@ -496,6 +496,35 @@ class DiagnosticsTest {
         assertThat(errors).as("exceptions thrown by dumpTasks() on another thread").isEmpty();
     }
 
+    /**
+     * The offloaded calls in flight are bounded in a dump as the tasks are: a task each calling toThread, 20,000 of
+     * them, made a dump of 3.7 MB listing every call.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTaskDumpShowsAtMostAThousandCallsInFlightAndCountsTheRest() throws Exception {
+        int n = 1050;
+        var started = new CountDownLatch(n);
+        var release = new CountDownLatch(1);
+        String dump = Aio.run(() -> {
+            List<Task<Void>> callers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                callers.add(Aio.createTask(() -> Aio.toThread(() -> {
+                    started.countDown();
+                    release.await();
+                })));
+            }
+            Aio.toThread(() -> started.await());
+            String d = Aio.getRunningLoop().dumpTasks();
+            release.countDown();
+            Aio.gather(callers).await();
+            return d;
+        });
+        assertThat(dump).contains(": " + (n + 1) + " pending, " + n + " offloaded call(s) in flight");
+        assertThat(dump.lines().filter(l -> l.startsWith("  in flight: "))).hasSize(1000);
+        assertThat(dump).endsWith("\n  ... (50 more calls in flight not shown)");
+    }
+
     @Test
     void aTaskDumpShowsAtMostTenThousandTasksAndCountsTheRest() throws Exception {
         String dump = TestLoops.runVirtual(() -> {
