@@ -127,7 +127,8 @@ final class WaitGraph {
 
     /**
      * "task a, task b and 3 more": the first {@code max} of {@code items}, a task by its name (not described, which
-     * could describe what is being described again), an offloaded call's future as the call (its name and thread,
+     * could describe what is being described again; "task a (ended)" if it is done, as a limiter's borrower that
+     * ended without releasing), an offloaded call's future as the call (its name and thread,
      * not a bare {@code Future[pending]}), anything else as its {@code toString()}: a combinator among them is not
      * described with what it waits for in turn, so that nested combinators do not multiply the names on one line.
      */
@@ -136,7 +137,8 @@ final class WaitGraph {
         int n = 0;
         for (Object item : items) {
             if (n < max) {
-                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t ? "task " + t.getName()
+                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t
+                        ? "task " + t.getName() + (t.isDone() ? " (ended)" : "")
                         : item instanceof Future<?> f && f.owner instanceof Offload<?> call ? call : item);
             }
             n++;

@@ -515,6 +515,39 @@ class DeadlockTest {
                 });
     }
 
+    /**
+     * A lock or a capacity limiter that a task which has ended still holds is the cause of the deadlock, and the
+     * report says so: it named the holder as if it were still running, though the holder is not among the pending
+     * tasks listed.
+     */
+    @Test
+    void aLockOrALimiterHeldByATaskThatHasEndedIsReportedSo() {
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var lock = new Lock();
+            Aio.createTask(() -> {
+                lock.acquire();
+                return null;
+            }, "leaker").await();
+            return Aio.createTask(() -> {
+                lock.acquire();
+                return null;
+            }, "waiter").await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("waiter waits on Lock[locked by leaker, which has ended, waiters=1] at ");
+        assertThatThrownBy(() -> TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Aio.createTask(() -> {
+                limiter.acquire();
+                return null;
+            }, "leaker").await();
+            return Aio.createTask(() -> {
+                limiter.acquire();
+                return null;
+            }, "waiter").await();
+        })).isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("waiter waits on CapacityLimiter[borrowed=1/1 by task leaker (ended), ");
+    }
+
     /** An offloaded call blocked on a future nothing can complete is a deadlock, not a hang, on either clock. */
     @Test
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
