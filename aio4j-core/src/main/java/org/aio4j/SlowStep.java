@@ -11,8 +11,9 @@ import java.util.List;
  * @param subject  the task or callback, as text; a task with the line that created it, as asyncio's warning shows
  *                 it (e.g. {@code Task[name=worker, pending] created at com.example.Main.lambda$main$0(Main.java:12)})
  * @param held     how long it had held the loop when the report was made
- * @param stack    the frames of the thread holding the loop when it was caught blocking (innermost first); empty
- *                 in the report made when the step ends
+ * @param stack    the frames of the thread holding the loop when it was caught blocking (innermost first); for a
+ *                 callback, only the callback's own (not those of the loop, nor of the task whose thread happened
+ *                 to run it); empty in the report made when the step ends
  * @param finished {@code false} for the report made while the step still blocks; {@code true} for the one made when
  *                 it ended, with the total time
  */

@@ -175,6 +175,40 @@ class DiagnosticsTest {
                 "Handle[lambda in org.aio4j.DiagnosticsTest, done callback of fetcher]");
     }
 
+    /**
+     * A slow callback's report shows the callback's frames only. The loop runs a callback on whichever thread holds
+     * it, often a task's that is suspending: the report went on with the loop's frames and then that task's own, so
+     * that it pointed at a line of another task (here main's {@code Aio.sleep}) as if it were part of the blocking.
+     */
+    @Test
+    void aSlowCallbacksReportShowsTheCallbacksFramesNotThoseOfTheTaskThatRanIt() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        var reported = new CountDownLatch(1);
+        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(r -> {
+            reports.add(r);
+            if (!r.finished() && r.subject().startsWith("Handle[")) {
+                reported.countDown();
+            }
+        }).build(), () -> {
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    reported.await(); // blocks the loop until the watchdog has seen it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Aio.sleep(0); // runs the callback on this task's thread, on its way to suspend
+            return null;
+        });
+        SlowStep during = reports.stream().filter(r -> !r.finished() && r.subject().startsWith("Handle["))
+                .findFirst().orElseThrow();
+        assertThat(during.stack()).anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("await"))
+                .last().satisfies(f -> assertThat(f.getMethodName())
+                        .startsWith("lambda$aSlowCallbacksReportShowsTheCallbacksFramesNotThoseOfTheTaskThatRanIt$"));
+        assertThat(during.stack()).noneSatisfy(f -> assertThat(f.getClassName()).startsWith("org.aio4j.EventLoop"))
+                .noneSatisfy(f -> assertThat(f.getClassName()).isEqualTo("org.aio4j.Aio"));
+    }
+
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
     @Test
     void everyStepLongerThanTheThresholdIsReportedAtLeastWhenItEnds() throws Exception {
