@@ -107,6 +107,7 @@ final class Watchdog implements StepObserver {
             if (held >= threshold) {
                 Thread t = what instanceof Task<?> task && task.thread != null ? task.thread : holder;
                 StackTraceElement[] frames = t == null ? new StackTraceElement[0] : t.getStackTrace();
+                Thread.State state = t == null ? null : t.getState();
                 if (what instanceof Handle) {
                     frames = callbackFrames(frames);
                 }
@@ -115,7 +116,7 @@ final class Watchdog implements StepObserver {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
-                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false));
+                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state));
                 }
             }
         }

@@ -209,6 +209,48 @@ class DiagnosticsTest {
                 .noneSatisfy(f -> assertThat(f.getClassName()).isEqualTo("org.aio4j.Aio"));
     }
 
+    /**
+     * A task blocked entering a {@code synchronized} block whose monitor another thread holds shows, in the stack, only
+     * the line of its own code: the same as a task computing on that line. The report says the thread is blocked on a
+     * monitor, as a thread dump does.
+     */
+    @Test
+    void aSlowStepReportSaysWhenTheTaskIsBlockedOnAMonitor() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        var reported = new CountDownLatch(1);
+        var held = new CountDownLatch(1);
+        Object monitor = new Object();
+        Thread holder = Thread.ofPlatform().start(() -> {
+            synchronized (monitor) {
+                held.countDown();
+                try {
+                    reported.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        held.await();
+        try {
+            Aio.run(() -> watchedLoop(reports, reported), () -> {
+                Aio.createTask(() -> {
+                    synchronized (monitor) {
+                        return null;
+                    }
+                }, "blocker").await();
+                return null;
+            });
+        } finally {
+            holder.join();
+        }
+        SlowStep during = reports.stream().filter(r -> !r.finished() && isBlocker(r)).findFirst().orElseThrow();
+        assertThat(during.state()).isEqualTo(Thread.State.BLOCKED);
+        assertThat(during.describe()).contains("; its thread is BLOCKED (waiting to enter a synchronized block"
+                + " whose monitor another thread holds), at:\n\tat org.aio4j.DiagnosticsTest.lambda$");
+        assertThat(reports.stream().filter(r -> r.finished() && isBlocker(r)).findFirst().orElseThrow().state())
+                .isNull();
+    }
+
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
     @Test
     void everyStepLongerThanTheThresholdIsReportedAtLeastWhenItEnds() throws Exception {
