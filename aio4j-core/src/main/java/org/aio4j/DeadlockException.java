@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>The message is the wait-for graph: each pending task, what it waits on and the line where it waits, and, in
  * debug mode, the line that created it; beyond the first thousand tasks (in creation order) it only counts them, and
- * {@link #tasks()} has them all.
+ * {@link #tasks()} has them all. The offloaded calls that wait for the loop (blocked in {@code Future.get()} on one of
+ * its futures) are listed before the tasks, the first thousand of them, the others counted.
  */
 public final class DeadlockException extends IllegalStateException {
 
@@ -17,7 +18,7 @@ public final class DeadlockException extends IllegalStateException {
 
     private final transient List<Task<?>> tasks;
 
-    DeadlockException(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
+    DeadlockException(Future<?> target, List<Task<?>> tasks, InFlight.Blocked blockedCalls) {
         super(WaitGraph.describe(target, tasks, blockedCalls));
         this.tasks = List.copyOf(tasks);
     }

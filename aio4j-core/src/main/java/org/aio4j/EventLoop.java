@@ -1283,8 +1283,9 @@ public final class EventLoop implements AutoCloseable {
      * A printable tree of the loop's pending tasks: each task under the task that created it, with what it waits on
      * and the line where it waits, its {@link TaskGroup}, where it was created (in debug mode), and the offloaded
      * calls in flight (each named by its {@code Callable}'s own {@code toString()} if its class has one, else by its
-     * class). Callable from any thread: from the loop's own thread the picture is exact; from another
-     * thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
+     * class). At most 10,000 tasks and 1,000 calls are listed, the others counted, so that a dump of a loop with
+     * a million of them stays readable. Callable from any thread: from the loop's own thread the picture is exact;
+     * from another thread (e.g. a watchdog or a test timeout looking at a hung loop) it is a best-effort snapshot.
      *
      * @return the tree, one line per task or call, as text
      */
@@ -1292,8 +1293,14 @@ public final class EventLoop implements AutoCloseable {
         return TaskDump.render(this, live.snapshot());
     }
 
-    List<Object> inFlightSnapshotOrEmpty() {
-        return inFlight.snapshotOrEmpty();
+    /** The first {@code max} offloaded calls in flight, from any thread (see {@link InFlight#snapshotOrEmpty}). */
+    List<Object> inFlightSnapshotOrEmpty(int max) {
+        return inFlight.snapshotOrEmpty(max);
+    }
+
+    /** How many offloaded calls are in flight; from another thread, a best-effort read. */
+    int inFlightCount() {
+        return inFlight.size();
     }
 
     /**
@@ -2488,7 +2495,7 @@ public final class EventLoop implements AutoCloseable {
                 || Signals.heldBy(this)) {
             return false;
         }
-        fatal = new DeadlockException(stopTarget, liveTasks(), inFlight.blockedCalls());
+        fatal = new DeadlockException(stopTarget, liveTasks(), inFlight.blockedCalls(WaitGraph.MAX_REPORTED_TASKS));
         return true;
     }
 

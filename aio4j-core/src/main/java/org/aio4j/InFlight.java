@@ -56,11 +56,18 @@ final class InFlight {
     }
 
     /**
-     * The calls in flight that wait for the loop (see {@link #onlyWaitsForTheLoop}), each with what it waits for:
-     * for a deadlock report.
+     * The first {@code max} calls in flight that wait for the loop (see {@link #onlyWaitsForTheLoop}), each with what
+     * it waits for, and how many more there are: for a deadlock report. Only those shown are described (a walk of
+     * their thread's stack each).
      */
-    List<String> blockedCalls() {
-        return blockedCalls(false);
+    Blocked blockedCalls(int max) {
+        return blockedCalls(false, max);
+    }
+
+    /** The calls of {@link #blockedCalls(int)}: those {@code shown}, and the number of the others. */
+    record Blocked(List<String> shown, int more) {
+
+        static final Blocked NONE = new Blocked(List.of(), 0);
     }
 
     /**
@@ -70,13 +77,16 @@ final class InFlight {
      * could go nowhere (see {@link Offload#dropIfNotStarted}).
      */
     List<String> blockedCallsReportedAtClose() {
-        return blockedCalls(true);
+        return blockedCalls(true, Integer.MAX_VALUE).shown();
     }
 
-    private List<String> blockedCalls(boolean reportedAtClose) {
+    private Blocked blockedCalls(boolean reportedAtClose, int max) {
         var out = new ArrayList<String>();
+        int more = 0;
         for (Wait w : classify(false)) {
-            if (w.future() != null) {
+            if (out.size() >= max) {
+                more += w.forTheLoop() ? 1 : 0;
+            } else if (w.future() != null) {
                 Thread runner = ((Offload<?>) w.op()).runningThread();
                 out.add(w.op() + " is blocked in " + (runner != null && loop.blockedGets.waitsForSubmission(runner)
                         ? "get() on the result of runCoroutineThreadsafe, " : "Future.get() on ") + w.future()
@@ -95,7 +105,7 @@ final class InFlight {
                         + (reportedAtClose ? ": the call is dropped, it will not run" : ""));
             }
         }
-        return out;
+        return new Blocked(out, more);
     }
 
     /**
@@ -264,18 +274,19 @@ final class InFlight {
      * From another thread: a best-effort copy, empty if it raced with the loop. Not {@link #snapshot()}: a set copied
      * while the loop changes it fails in other ways than a ConcurrentModificationException (the set's toArray sizes
      * the array first and overruns it with an ArrayIndexOutOfBoundsException if an entry was added meanwhile, or
-     * leaves nulls if one was removed). Walked entry by entry instead, skipping what is not there any more.
+     * leaves nulls if one was removed). Walked entry by entry instead, skipping what is not there any more, and only
+     * as far as the first {@code max} entries.
      */
-    List<Object> snapshotOrEmpty() {
+    List<Object> snapshotOrEmpty(int max) {
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 var copy = new ArrayList<Object>();
                 for (Object op : ops) {
+                    if (copy.size() >= max) {
+                        break;
+                    }
                     if (op != null) {
                         copy.add(op);
-                    }
-                    if (copy.size() >= MAX_SNAPSHOT) {
-                        break;
                     }
                 }
                 return copy;
@@ -286,8 +297,10 @@ final class InFlight {
         return List.of();
     }
 
-    /** The most entries a snapshot from another thread copies (a walk that the loop keeps extending ends anyway). */
-    private static final int MAX_SNAPSHOT = 100_000;
+    /** How many ops are in flight; from another thread, a best-effort read. */
+    int size() {
+        return ops.size();
+    }
 
     /**
      * A new object that stands for one wait of a task for I/O that a thread of a stream will end (its

@@ -23,7 +23,7 @@ import java.util.concurrent.CancellationException;
  * {@link CancellationException} and does not hold the lock. If it had just been woken (the lock was its turn), the
  * turn passes to the next waiter, so the lock is never left free while tasks wait. A holder is not tracked for
  * correctness (as in asyncio, any task may release), only for diagnostics: {@link #toString()} and deadlock reports
- * name the task that acquired it.
+ * name the task that acquired it, and say so if that task has ended without releasing it.
  *
  * <p><b>Threads.</b> A loop object, bound to the loop that first uses it: call it on the thread holding that loop;
  * other threads throw {@link IllegalStateException} and should use {@link EventLoop#callSoonThreadsafe}.
@@ -153,7 +153,9 @@ public final class Lock extends LoopBound {
         ArrayDeque<Future<Boolean>> w = waiters;
         Task<?> h = holder;
         int n = w == null ? 0 : w.size();
-        String state = !locked ? "unlocked" : h == null ? "locked" : "locked by " + h.getName();
+        // A holder that has ended will never release it: a deadlock report must say so, as it is not listed pending.
+        String state = !locked ? "unlocked" : h == null ? "locked"
+                : "locked by " + h.getName() + (h.isDone() ? ", which has ended" : "");
         return "Lock[" + state + ", waiters=" + n + "]";
     }
 

@@ -13,6 +13,8 @@ import java.util.Map;
 final class TaskDump {
 
     private static final int MAX_TASKS = 10_000;
+    /** How many of the offloaded calls in flight a dump lists (each a line; the others are counted). */
+    private static final int MAX_CALLS = 1_000;
     /** The depth from which a task's line is no more indented than its parent's, and says its depth instead. */
     private static final int MAX_INDENT = 30;
 
@@ -22,9 +24,10 @@ final class TaskDump {
     static String render(EventLoop loop, List<Task<?>> pending) {
         var out = new StringBuilder("Tasks of ").append(loop).append(" at loop time ").append(loop.time())
                 .append(": ").append(pending.size()).append(" pending");
-        List<Object> inFlight = loop.inFlightSnapshotOrEmpty();
-        if (!inFlight.isEmpty()) {
-            out.append(", ").append(inFlight.size()).append(" offloaded call(s) in flight");
+        List<Object> inFlight = loop.inFlightSnapshotOrEmpty(MAX_CALLS);
+        int calls = Math.max(inFlight.size(), loop.inFlightCount());
+        if (calls > 0) {
+            out.append(", ").append(calls).append(" offloaded call(s) in flight");
         }
         Map<Task<?>, List<Task<?>>> children = new IdentityHashMap<>();
         List<Task<?>> roots = new ArrayList<>();
@@ -50,6 +53,9 @@ final class TaskDump {
         int shown = appendTrees(out, roots, children); // a million pending tasks would make a dump of a gigabyte
         for (Object op : inFlight) {
             out.append("\n  in flight: ").append(op);
+        }
+        if (calls > inFlight.size()) {
+            out.append("\n  ... (").append(calls - inFlight.size()).append(" more calls in flight not shown)");
         }
         if (shown < pending.size()) {
             out.append("\n  ... (").append(pending.size() - shown).append(" more not shown)");

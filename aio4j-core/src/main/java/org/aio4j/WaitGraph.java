@@ -20,15 +20,19 @@ final class WaitGraph {
 
     /**
      * {@code blockedCalls}: the offloaded calls in flight, each blocked in Future.get() on a future of the loop or
-     * queued behind such calls (see {@link InFlight#blockedCalls()}).
+     * queued behind such calls, at most {@link #MAX_REPORTED_TASKS} of them (see {@link InFlight#blockedCalls(int)}).
      */
-    static String describe(Future<?> target, List<Task<?>> tasks, List<String> blockedCalls) {
+    static String describe(Future<?> target, List<Task<?>> tasks, InFlight.Blocked blockedCalls) {
         var out = new StringBuilder("Deadlock: the event loop waits for ").append(target)
                 .append(", but nothing can make progress: no callback is ready, no timer is scheduled and no")
                 .append(" offloaded work is in flight")
-                .append(blockedCalls.isEmpty() ? "." : " but calls that wait for the loop's own futures:");
-        for (String call : blockedCalls) {
+                .append(blockedCalls.shown().isEmpty() ? "." : " but calls that wait for the loop's own futures:");
+        for (String call : blockedCalls.shown()) {
             out.append("\n  ").append(call);
+        }
+        if (blockedCalls.more() > 0) {
+            out.append("\n  ... and ").append(blockedCalls.more())
+                    .append(" more calls that wait for the loop, not shown");
         }
         if (tasks.isEmpty()) {
             out.append("\nNo task is pending: nothing will complete the future.");
@@ -123,7 +127,8 @@ final class WaitGraph {
 
     /**
      * "task a, task b and 3 more": the first {@code max} of {@code items}, a task by its name (not described, which
-     * could describe what is being described again), an offloaded call's future as the call (its name and thread,
+     * could describe what is being described again; "task a (ended)" if it is done, as a limiter's borrower that
+     * ended without releasing), an offloaded call's future as the call (its name and thread,
      * not a bare {@code Future[pending]}), anything else as its {@code toString()}: a combinator among them is not
      * described with what it waits for in turn, so that nested combinators do not multiply the names on one line.
      */
@@ -132,7 +137,8 @@ final class WaitGraph {
         int n = 0;
         for (Object item : items) {
             if (n < max) {
-                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t ? "task " + t.getName()
+                out.append(n == 0 ? "" : ", ").append(item instanceof Task<?> t
+                        ? "task " + t.getName() + (t.isDone() ? " (ended)" : "")
                         : item instanceof Future<?> f && f.owner instanceof Offload<?> call ? call : item);
             }
             n++;

@@ -107,15 +107,40 @@ final class Watchdog implements StepObserver {
             if (held >= threshold) {
                 Thread t = what instanceof Task<?> task && task.thread != null ? task.thread : holder;
                 StackTraceElement[] frames = t == null ? new StackTraceElement[0] : t.getStackTrace();
+                Thread.State state = t == null ? null : t.getState();
+                if (what instanceof Handle) {
+                    frames = callbackFrames(frames);
+                }
                 synchronized (this) {
                     if (subject != what || step != s || reportedStep == s) {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
-                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false));
+                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state));
                 }
             }
         }
+    }
+
+    /**
+     * The frames of a callback's step: those above the loop's call of the callback. The loop runs a callback on
+     * whichever thread holds it, often a suspending task's, whose frames below (the loop's, then that task's own
+     * code) have nothing to do with the callback and would point at another task's line. All of {@code frames} if
+     * the call is not among them (the callback has just returned).
+     */
+    static StackTraceElement[] callbackFrames(StackTraceElement[] frames) {
+        String handle = Handle.class.getName();
+        String sited = SitedCallback.class.getName();
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getClassName().equals(handle) && frames[i].getMethodName().equals("run")) {
+                int end = i;
+                while (end > 0 && frames[end - 1].getClassName().equals(sited)) {
+                    end--; // debug mode's wrapper, which records where the callback was scheduled
+                }
+                return Arrays.copyOf(frames, end);
+            }
+        }
+        return frames;
     }
 
     /**

@@ -175,6 +175,82 @@ class DiagnosticsTest {
                 "Handle[lambda in org.aio4j.DiagnosticsTest, done callback of fetcher]");
     }
 
+    /**
+     * A slow callback's report shows the callback's frames only. The loop runs a callback on whichever thread holds
+     * it, often a task's that is suspending: the report went on with the loop's frames and then that task's own, so
+     * that it pointed at a line of another task (here main's {@code Aio.sleep}) as if it were part of the blocking.
+     */
+    @Test
+    void aSlowCallbacksReportShowsTheCallbacksFramesNotThoseOfTheTaskThatRanIt() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        var reported = new CountDownLatch(1);
+        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(r -> {
+            reports.add(r);
+            if (!r.finished() && r.subject().startsWith("Handle[")) {
+                reported.countDown();
+            }
+        }).build(), () -> {
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    reported.await(); // blocks the loop until the watchdog has seen it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Aio.sleep(0); // runs the callback on this task's thread, on its way to suspend
+            return null;
+        });
+        SlowStep during = reports.stream().filter(r -> !r.finished() && r.subject().startsWith("Handle["))
+                .findFirst().orElseThrow();
+        assertThat(during.stack()).anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("await"))
+                .last().satisfies(f -> assertThat(f.getMethodName())
+                        .startsWith("lambda$aSlowCallbacksReportShowsTheCallbacksFramesNotThoseOfTheTaskThatRanIt$"));
+        assertThat(during.stack()).noneSatisfy(f -> assertThat(f.getClassName()).startsWith("org.aio4j.EventLoop"))
+                .noneSatisfy(f -> assertThat(f.getClassName()).isEqualTo("org.aio4j.Aio"));
+    }
+
+    /**
+     * A task blocked entering a {@code synchronized} block whose monitor another thread holds shows, in the stack, only
+     * the line of its own code: the same as a task computing on that line. The report says the thread is blocked on a
+     * monitor, as a thread dump does.
+     */
+    @Test
+    void aSlowStepReportSaysWhenTheTaskIsBlockedOnAMonitor() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        var reported = new CountDownLatch(1);
+        var held = new CountDownLatch(1);
+        Object monitor = new Object();
+        Thread holder = Thread.ofPlatform().start(() -> {
+            synchronized (monitor) {
+                held.countDown();
+                try {
+                    reported.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        held.await();
+        try {
+            Aio.run(() -> watchedLoop(reports, reported), () -> {
+                Aio.createTask(() -> {
+                    synchronized (monitor) {
+                        return null;
+                    }
+                }, "blocker").await();
+                return null;
+            });
+        } finally {
+            holder.join();
+        }
+        SlowStep during = reports.stream().filter(r -> !r.finished() && isBlocker(r)).findFirst().orElseThrow();
+        assertThat(during.state()).isEqualTo(Thread.State.BLOCKED);
+        assertThat(during.describe()).contains("; its thread is BLOCKED (waiting to enter a synchronized block"
+                + " whose monitor another thread holds), at:\n\tat org.aio4j.DiagnosticsTest.lambda$");
+        assertThat(reports.stream().filter(r -> r.finished() && isBlocker(r)).findFirst().orElseThrow().state())
+                .isNull();
+    }
+
     /** A slow step that ends between two polls of the watchdog is reported when it ends, as asyncio does. */
     @Test
     void everyStepLongerThanTheThresholdIsReportedAtLeastWhenItEnds() throws Exception {
@@ -494,6 +570,35 @@ class DiagnosticsTest {
             dumper.join();
         }
         assertThat(errors).as("exceptions thrown by dumpTasks() on another thread").isEmpty();
+    }
+
+    /**
+     * The offloaded calls in flight are bounded in a dump as the tasks are: a task each calling toThread, 20,000 of
+     * them, made a dump of 3.7 MB listing every call.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTaskDumpShowsAtMostAThousandCallsInFlightAndCountsTheRest() throws Exception {
+        int n = 1050;
+        var started = new CountDownLatch(n);
+        var release = new CountDownLatch(1);
+        String dump = Aio.run(() -> {
+            List<Task<Void>> callers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                callers.add(Aio.createTask(() -> Aio.toThread(() -> {
+                    started.countDown();
+                    release.await();
+                })));
+            }
+            Aio.toThread(() -> started.await());
+            String d = Aio.getRunningLoop().dumpTasks();
+            release.countDown();
+            Aio.gather(callers).await();
+            return d;
+        });
+        assertThat(dump).contains(": " + (n + 1) + " pending, " + n + " offloaded call(s) in flight");
+        assertThat(dump.lines().filter(l -> l.startsWith("  in flight: "))).hasSize(1000);
+        assertThat(dump).endsWith("\n  ... (50 more calls in flight not shown)");
     }
 
     @Test
