@@ -96,6 +96,14 @@ public final class VertxTransport implements HttpTransport {
     /** aiohttp's {@code TCPConnector(limit=100)}: at most this many connections per host by default. */
     public static final int DEFAULT_MAX_CONNECTIONS = 100;
 
+    /**
+     * The most bytes the headers of a response may take together on the transport's own clients: the JDK client's
+     * default ({@code jdk.http.maxHeaderSize}, 384 KiB). Netty's default, 8 KiB for all of them, refused as malformed
+     * a response that aiohttp (8,190 bytes a header line, no total) and the JDK transport read: a dozen headers of a
+     * kilobyte, large cookies or a long {@code Content-Security-Policy}.
+     */
+    private static final int MAX_HEADER_BYTES = 384 * 1024;
+
     /** aiohttp's default {@code sock_connect}, the sessions' default connect timeout, in milliseconds. */
     private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
 
@@ -193,7 +201,7 @@ public final class VertxTransport implements HttpTransport {
         var errors = new ConnectionErrors();
         java.util.function.IntFunction<HttpClient> newClient = connectTimeoutMillis -> {
             var options = new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true)
-                    .setConnectTimeout(connectTimeoutMillis);
+                    .setConnectTimeout(connectTimeoutMillis).setMaxHeaderSize(MAX_HEADER_BYTES);
             if (trust != null) {
                 options.setTrustOptions(trust);
             }
