@@ -981,6 +981,23 @@ public abstract class TransportContract {
     }
 
     /**
+     * A header the server sends under two spellings of its name ({@code X-A: 1}, {@code x-a: 2}) is one header of the
+     * response's map, with both values, as header names are case-insensitive (RFC 9110 5.1): Vert.x's view listed
+     * it once per spelling, each time with both values, so that iterating the headers saw every value twice.
+     */
+    @Test
+    void aHeaderNameSentInTwoCasesIsOneEntryOfTheHeaders() throws Exception {
+        try (var canned = CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nx-a: 2\r\n\r\nok");
+             var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
+            assertThat(r.headers().get("x-a")).containsExactly("1", "2");
+            assertThat(r.headers().entrySet()).filteredOn(e -> e.getKey().equalsIgnoreCase("x-a"))
+                    .singleElement().satisfies(e -> assertThat(e.getValue()).containsExactly("1", "2"));
+            assertThat(r.headers().keySet()).filteredOn(k -> k.equalsIgnoreCase("content-length")).hasSize(1);
+        }
+    }
+
+    /**
      * A response with both a {@code Transfer-Encoding} and a {@code Content-Length} is read by its chunks, as RFC 9112
      * 6.3 says (Vert.x), or refused as malformed (the JDK transport, as aiohttp does), never by its
      * {@code Content-Length}: the JDK client returned the chunks' framing as the body ({@code "3\r\na"}), and left

@@ -1045,9 +1045,14 @@ public final class VertxTransport implements HttpTransport {
 
         @Override
         public Set<Entry<String, List<String>>> entrySet() {
+            // Vert.x lists a name once per spelling the server used ("X-A" and "x-a"), each with every value of
+            // the name: one entry per name, case-insensitively, under its first spelling
             var out = new LinkedHashMap<String, List<String>>();
+            var seen = new java.util.HashSet<String>();
             for (String name : headers.names()) {
-                out.put(name, List.copyOf(headers.getAll(name)));
+                if (seen.add(name.toLowerCase(java.util.Locale.ROOT))) {
+                    out.put(name, List.copyOf(headers.getAll(name)));
+                }
             }
             return Collections.unmodifiableMap(out).entrySet();
         }
