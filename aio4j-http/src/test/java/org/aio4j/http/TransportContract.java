@@ -1157,10 +1157,32 @@ public abstract class TransportContract {
                 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
              var http = session()) {
             String url = tls.url("/x");
+            // the message says why, as the JDK's own SSLHandshakeException does: Vert.x's said "Failed to create SSL
+            // connection", its reason in a cause
             assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
                     .isExactlyInstanceOf(ClientConnectionException.class)
-                    .hasMessageStartingWith("GET " + url + ": connection failed: ")
+                    .hasMessageStartingWith("GET " + url + ": connection failed: SSLHandshakeException: ")
+                    .hasMessageContaining("PKIX path building failed")
                     .satisfies(e -> assertThat(causes(e)).anyMatch(c -> c instanceof javax.net.ssl.SSLException));
+        }
+    }
+
+    /**
+     * A trusted certificate that does not name the host the request went to (the test's is for 127.0.0.1; the request
+     * goes to {@code localhost}) is refused, as aiohttp's default {@code ssl=True} refuses it, with a message that
+     * says so.
+     */
+    @Test
+    void aTrustedCertificateForAnotherHostIsRefusedSayingSo() throws Exception {
+        try (var tls = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+             var http = ClientSession.builder().transport(newTransportTrusting(TlsServer.trusted()), true).build()) {
+            assertThat(Loops.run(() -> http.get(tls.url("/x")).text())).isEqualTo("ok");
+            String url = tls.url("/x").replace("127.0.0.1", "localhost");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: SSLHandshakeException: ")
+                    .hasMessageContaining("No name matching localhost found");
         }
     }
 

@@ -70,7 +70,8 @@ import org.aio4j.http.HttpTransport;
  * not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK
  * client. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
- * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
+ * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}; for a
+ * handshake, the JDK's own one that says why, not Vert.x's "Failed to create SSL connection" around it), a
  * {@link ClientTimeoutException} for Vert.x's own timeout of the request (a checked
  * {@link java.util.concurrent.TimeoutException}), a {@link ClientTimeoutException} /
  * {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and connection errors (a connection
@@ -709,7 +710,7 @@ public final class VertxTransport implements HttpTransport {
             return switch (error) {
                 case io.netty.channel.ConnectTimeoutException t when connectTimeout(t) != null ->
                         new ClientConnectionTimeoutException(request.method(), request.uri(), connectTimeout(t), t);
-                case IOException io -> io;
+                case IOException io -> tlsReason(io);
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
                 case java.util.concurrent.TimeoutException t -> // Vert.x 5's own request timeout, a checked one
@@ -718,7 +719,7 @@ public final class VertxTransport implements HttpTransport {
                         "connection failed: " + v.getMessage(), v);
                 case UncheckedIOException u -> u.getCause();
                 case io.netty.handler.codec.DecoderException d
-                        when d.getCause() instanceof IOException io -> io;
+                        when d.getCause() instanceof IOException io -> tlsReason(io);
                 case io.netty.handler.codec.PrematureChannelClosureException closed ->
                         new ClientConnectionException(request.method(), request.uri(),
                                 "connection failed: " + describe(closed), closed);
@@ -735,6 +736,20 @@ public final class VertxTransport implements HttpTransport {
                         "failed: " + describe(other), other);
                 default -> error;
             };
+        }
+
+        /**
+         * The JDK's own exception under Vert.x's {@link javax.net.ssl.SSLHandshakeException} "Failed to create SSL
+         * connection", which says why the handshake failed ("PKIX path building failed: ...", "No name matching
+         * localhost found"), as the JDK transport reports it; {@code io} itself otherwise.
+         */
+        private static IOException tlsReason(IOException io) {
+            if (io instanceof javax.net.ssl.SSLHandshakeException
+                    && io.getCause() instanceof javax.net.ssl.SSLException why
+                    && why.getMessage() != null && !why.getMessage().isBlank()) {
+                return why;
+            }
+            return io;
         }
 
         /** How Netty's connect timeout names its time: "connection timed out after 60000 ms: ...". */
