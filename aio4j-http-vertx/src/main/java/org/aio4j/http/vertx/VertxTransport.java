@@ -168,7 +168,9 @@ public final class VertxTransport implements HttpTransport {
 
     /**
      * A transport on a Vert.x instance of its own, with up to {@code maxConnectionsPerHost} keep-alive HTTP/1.1
-     * connections per host (requests beyond that wait for one).
+     * connections per host (requests beyond that wait for one, in the order they came). The limit is that of each of
+     * the transport's clients, one per distinct connect timeout (see the class comment): sessions of different
+     * {@code connectTimeout}s sharing the transport have a pool each, and so up to that many connections each.
      *
      * @param maxConnectionsPerHost the most connections per host; at least 1
      * @return a new transport, which owns its Vert.x instance and client
