@@ -961,6 +961,43 @@ public abstract class TransportContract {
     }
 
     /**
+     * A response whose head is longer than 8 KiB (a dozen headers of 1,000 bytes: large cookies, a long
+     * {@code Content-Security-Policy}) is read, as aiohttp reads it (its limit is 8,190 bytes a header line, not a
+     * total) and the JDK client does (384 KiB in all). Vert.x refused it as a malformed response
+     * ({@code TooLongHttpHeaderException}: Netty's default of 8,192 bytes for all the headers together).
+     */
+    @Test
+    void aResponseWhoseHeadersTakeMoreThan8KibIsRead() throws Exception {
+        var answer = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+        for (int i = 0; i < 12; i++) {
+            answer.append("X-Big-").append(i).append(": ").append("v".repeat(1000)).append("\r\n");
+        }
+        answer.append("\r\nok");
+        try (var canned = CannedServer.start(answer.toString()); var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
+            assertThat(r.text()).isEqualTo("ok");
+            assertThat(r.header("x-big-11")).isEqualTo("v".repeat(1000));
+        }
+    }
+
+    /**
+     * A header the server sends under two spellings of its name ({@code X-A: 1}, {@code x-a: 2}) is one header of the
+     * response's map, with both values, as header names are case-insensitive (RFC 9110 5.1): Vert.x's view listed
+     * it once per spelling, each time with both values, so that iterating the headers saw every value twice.
+     */
+    @Test
+    void aHeaderNameSentInTwoCasesIsOneEntryOfTheHeaders() throws Exception {
+        try (var canned = CannedServer.start("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nx-a: 2\r\n\r\nok");
+             var http = session()) {
+            ClientResponse r = Loops.run(() -> http.get(canned.url("/x")));
+            assertThat(r.headers().get("x-a")).containsExactly("1", "2");
+            assertThat(r.headers().entrySet()).filteredOn(e -> e.getKey().equalsIgnoreCase("x-a"))
+                    .singleElement().satisfies(e -> assertThat(e.getValue()).containsExactly("1", "2"));
+            assertThat(r.headers().keySet()).filteredOn(k -> k.equalsIgnoreCase("content-length")).hasSize(1);
+        }
+    }
+
+    /**
      * A response with both a {@code Transfer-Encoding} and a {@code Content-Length} is read by its chunks, as RFC 9112
      * 6.3 says (Vert.x), or refused as malformed (the JDK transport, as aiohttp does), never by its
      * {@code Content-Length}: the JDK client returned the chunks' framing as the body ({@code "3\r\na"}), and left
@@ -1120,10 +1157,32 @@ public abstract class TransportContract {
                 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
              var http = session()) {
             String url = tls.url("/x");
+            // the message says why, as the JDK's own SSLHandshakeException does: Vert.x's said "Failed to create SSL
+            // connection", its reason in a cause
             assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
                     .isExactlyInstanceOf(ClientConnectionException.class)
-                    .hasMessageStartingWith("GET " + url + ": connection failed: ")
+                    .hasMessageStartingWith("GET " + url + ": connection failed: SSLHandshakeException: ")
+                    .hasMessageContaining("PKIX path building failed")
                     .satisfies(e -> assertThat(causes(e)).anyMatch(c -> c instanceof javax.net.ssl.SSLException));
+        }
+    }
+
+    /**
+     * A trusted certificate that does not name the host the request went to (the test's is for 127.0.0.1; the request
+     * goes to {@code localhost}) is refused, as aiohttp's default {@code ssl=True} refuses it, with a message that
+     * says so.
+     */
+    @Test
+    void aTrustedCertificateForAnotherHostIsRefusedSayingSo() throws Exception {
+        try (var tls = TlsServer.start((socket, raw) -> TlsServer.send(socket,
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+             var http = ClientSession.builder().transport(newTransportTrusting(TlsServer.trusted()), true).build()) {
+            assertThat(Loops.run(() -> http.get(tls.url("/x")).text())).isEqualTo("ok");
+            String url = tls.url("/x").replace("127.0.0.1", "localhost");
+            assertThatThrownBy(() -> Loops.run(() -> http.get(url)))
+                    .isExactlyInstanceOf(ClientConnectionException.class)
+                    .hasMessageStartingWith("GET " + url + ": connection failed: SSLHandshakeException: ")
+                    .hasMessageContaining("No name matching localhost found");
         }
     }
 

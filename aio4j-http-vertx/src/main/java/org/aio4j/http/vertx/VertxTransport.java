@@ -70,7 +70,8 @@ import org.aio4j.http.HttpTransport;
  * not ASCII goes on the wire in its ASCII form ({@link URI#toASCIIString()}, percent-encoded UTF-8) as with the JDK
  * client. Failures are Vert.x's and Netty's own
  * {@link java.io.IOException}s (a {@link java.net.ConnectException}, say, or the {@link javax.net.ssl.SSLException} of
- * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}), a
+ * a TLS failure, in the handshake or after it, which Netty reports wrapped in a {@code DecoderException}; for a
+ * handshake, the JDK's own one that says why, not Vert.x's "Failed to create SSL connection" around it), a
  * {@link ClientTimeoutException} for Vert.x's own timeout of the request (a checked
  * {@link java.util.concurrent.TimeoutException}), a {@link ClientTimeoutException} /
  * {@link ClientConnectionException} for Vert.x's and Netty's unchecked timeout and connection errors (a connection
@@ -95,6 +96,14 @@ public final class VertxTransport implements HttpTransport {
 
     /** aiohttp's {@code TCPConnector(limit=100)}: at most this many connections per host by default. */
     public static final int DEFAULT_MAX_CONNECTIONS = 100;
+
+    /**
+     * The most bytes the headers of a response may take together on the transport's own clients: the JDK client's
+     * default ({@code jdk.http.maxHeaderSize}, 384 KiB). Netty's default, 8 KiB for all of them, refused as malformed
+     * a response that aiohttp (8,190 bytes a header line, no total) and the JDK transport read: a dozen headers of a
+     * kilobyte, large cookies or a long {@code Content-Security-Policy}.
+     */
+    private static final int MAX_HEADER_BYTES = 384 * 1024;
 
     /** aiohttp's default {@code sock_connect}, the sessions' default connect timeout, in milliseconds. */
     private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
@@ -159,7 +168,9 @@ public final class VertxTransport implements HttpTransport {
 
     /**
      * A transport on a Vert.x instance of its own, with up to {@code maxConnectionsPerHost} keep-alive HTTP/1.1
-     * connections per host (requests beyond that wait for one).
+     * connections per host (requests beyond that wait for one, in the order they came). The limit is that of each of
+     * the transport's clients, one per distinct connect timeout (see the class comment): sessions of different
+     * {@code connectTimeout}s sharing the transport have a pool each, and so up to that many connections each.
      *
      * @param maxConnectionsPerHost the most connections per host; at least 1
      * @return a new transport, which owns its Vert.x instance and client
@@ -193,7 +204,7 @@ public final class VertxTransport implements HttpTransport {
         var errors = new ConnectionErrors();
         java.util.function.IntFunction<HttpClient> newClient = connectTimeoutMillis -> {
             var options = new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true)
-                    .setConnectTimeout(connectTimeoutMillis);
+                    .setConnectTimeout(connectTimeoutMillis).setMaxHeaderSize(MAX_HEADER_BYTES);
             if (trust != null) {
                 options.setTrustOptions(trust);
             }
@@ -701,7 +712,7 @@ public final class VertxTransport implements HttpTransport {
             return switch (error) {
                 case io.netty.channel.ConnectTimeoutException t when connectTimeout(t) != null ->
                         new ClientConnectionTimeoutException(request.method(), request.uri(), connectTimeout(t), t);
-                case IOException io -> io;
+                case IOException io -> tlsReason(io);
                 case VertxException v when v.getClass().getSimpleName().contains("Timeout") ->
                         new ClientTimeoutException(request.method(), request.uri(), request.timeout(), v);
                 case java.util.concurrent.TimeoutException t -> // Vert.x 5's own request timeout, a checked one
@@ -710,7 +721,7 @@ public final class VertxTransport implements HttpTransport {
                         "connection failed: " + v.getMessage(), v);
                 case UncheckedIOException u -> u.getCause();
                 case io.netty.handler.codec.DecoderException d
-                        when d.getCause() instanceof IOException io -> io;
+                        when d.getCause() instanceof IOException io -> tlsReason(io);
                 case io.netty.handler.codec.PrematureChannelClosureException closed ->
                         new ClientConnectionException(request.method(), request.uri(),
                                 "connection failed: " + describe(closed), closed);
@@ -727,6 +738,20 @@ public final class VertxTransport implements HttpTransport {
                         "failed: " + describe(other), other);
                 default -> error;
             };
+        }
+
+        /**
+         * The JDK's own exception under Vert.x's {@link javax.net.ssl.SSLHandshakeException} "Failed to create SSL
+         * connection", which says why the handshake failed ("PKIX path building failed: ...", "No name matching
+         * localhost found"), as the JDK transport reports it; {@code io} itself otherwise.
+         */
+        private static IOException tlsReason(IOException io) {
+            if (io instanceof javax.net.ssl.SSLHandshakeException
+                    && io.getCause() instanceof javax.net.ssl.SSLException why
+                    && why.getMessage() != null && !why.getMessage().isBlank()) {
+                return why;
+            }
+            return io;
         }
 
         /** How Netty's connect timeout names its time: "connection timed out after 60000 ms: ...". */
@@ -1037,9 +1062,14 @@ public final class VertxTransport implements HttpTransport {
 
         @Override
         public Set<Entry<String, List<String>>> entrySet() {
+            // Vert.x lists a name once per spelling the server used ("X-A" and "x-a"), each with every value of
+            // the name: one entry per name, case-insensitively, under its first spelling
             var out = new LinkedHashMap<String, List<String>>();
+            var seen = new java.util.HashSet<String>();
             for (String name : headers.names()) {
-                out.put(name, List.copyOf(headers.getAll(name)));
+                if (seen.add(name.toLowerCase(java.util.Locale.ROOT))) {
+                    out.put(name, List.copyOf(headers.getAll(name)));
+                }
             }
             return Collections.unmodifiableMap(out).entrySet();
         }

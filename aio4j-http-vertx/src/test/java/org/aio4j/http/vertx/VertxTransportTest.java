@@ -98,6 +98,80 @@ class VertxTransportTest extends TransportContract {
         }
     }
 
+    /**
+     * A transport of its own ({@link VertxTransport#create()}) closed with requests in flight, a whole one and a
+     * streamed one, ends each with a connection error and then every thread its Vert.x instance started: none is
+     * left running (each is joined, so a thread left would end the test by its timeout).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closingATransportOfItsOwnEndsItsRequestsAndEveryThreadOfItsVertx() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        String slow = server.url("/slow");
+        String trickle = server.url("/trickle");
+        var http = ClientSession.builder().transport(VertxTransport.create(), true).build();
+        long requestsBefore = server.requests();
+        Throwable[] failures = Aio.run(() -> {
+            var headCame = new org.aio4j.Event();
+            var streamed = Aio.createTask(() -> {
+                try (var r = http.stream(trickle)) {
+                    headCame.set();
+                    for (byte[] ignored : r.iterAny()) {
+                        continue; // until the transport is closed
+                    }
+                    return null;
+                }
+            });
+            var whole = Aio.createTask(() -> http.get(slow));
+            headCame.await();
+            Aio.toThread(() -> {
+                while (server.requests() < requestsBefore + 2) {
+                    Thread.onSpinWait(); // until the server has the GET of /slow too
+                }
+                return null;
+            });
+            http.close();
+            return new Throwable[] {
+                    org.assertj.core.api.Assertions.catchThrowable(whole::await),
+                    org.assertj.core.api.Assertions.catchThrowable(streamed::await)};
+        });
+        assertThat(failures[0]).isExactlyInstanceOf(ClientConnectionException.class)
+                .hasMessageStartingWith("GET " + slow + ": the session was closed while the request was in flight");
+        assertThat(failures[1]).isInstanceOf(java.util.concurrent.CompletionException.class)
+                .cause().isInstanceOf(ClientException.class).hasMessageStartingWith("GET " + trickle + ": ");
+        List<Thread> vertxThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t))
+                .filter(t -> t.getName().startsWith("vert.x-") || t.getName().startsWith("vertx-"))
+                .toList();
+        assertThat(vertxThreads).isNotEmpty();
+        for (Thread t : vertxThreads) {
+            t.join(); // the test's timeout if one is left running
+        }
+    }
+
+    /**
+     * A transport on a client of the caller's ({@link VertxTransport#of}) leaves that client, and its Vert.x
+     * instance, to the caller: closing the session that owns the transport does not close them, and the client goes on
+     * serving another transport.
+     */
+    @Test
+    void closingATransportOnAClientOfTheCallersLeavesTheClientOpen() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            var client = vertx.createHttpClient();
+            try (var http = ClientSession.builder().transport(VertxTransport.of(client), true)
+                    .baseUrl(server.baseUrl()).build()) {
+                assertThat(Aio.run(() -> http.get("/b").text())).isEqualTo("/b");
+            }
+            try (var again = ClientSession.builder().transport(VertxTransport.of(client), true)
+                    .baseUrl(server.baseUrl()).build()) {
+                assertThat(Aio.run(() -> again.get("/c").text())).isEqualTo("/c");
+            }
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     @Test
     void badSettingsAndUseAfterCloseAreRefused() {
         assertThatThrownBy(() -> VertxTransport.create(0))
