@@ -105,6 +105,9 @@ public final class ClientSession implements AutoCloseable {
     /** aiohttp's default connect timeout ({@code ClientTimeout(total=300, sock_connect=30)}). */
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
+    /** What a request in flight as the session closes fails with (a {@link ClientConnectionException}'s detail). */
+    static final String CLOSED_IN_FLIGHT = "the session was closed while the request was in flight";
+
     private final HttpTransport transport;
     private final boolean ownsTransport;
     private final String baseUrl;
@@ -888,9 +891,10 @@ public final class ClientSession implements AutoCloseable {
      */
     ClientException failure(ClientRequest request, Exception error) {
         ClientException e = Failures.translate(request, error);
-        if (closed && ownsTransport && e instanceof ClientConnectionException) {
+        if (closed && ownsTransport && e instanceof ClientConnectionException
+                && !e.detail().startsWith(CLOSED_IN_FLIGHT)) { // one closed between two hops says so already
             return new ClientConnectionException(request.method(), request.uri(),
-                    "the session was closed while the request was in flight (" + e.detail() + ")", e.getCause());
+                    CLOSED_IN_FLIGHT + " (" + e.detail() + ")", e.getCause());
         }
         return e;
     }

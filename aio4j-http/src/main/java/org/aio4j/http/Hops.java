@@ -270,8 +270,8 @@ final class Hops<R> {
         }
         redirects = history.size();
         if (session.isClosed()) { // closed between two hops: as one closed while a hop was in flight
-            outcome.setException(new ClientConnectionException(request.method(), request.uri(), "the session was"
-                    + " closed while the request was in flight (at " + next.method() + " " + next.uri() + ", after "
+            outcome.setException(new ClientConnectionException(request.method(), request.uri(),
+                    ClientSession.CLOSED_IN_FLIGHT + " (at " + next.method() + " " + next.uri() + ", after "
                     + redirects + (redirects == 1 ? " redirect)" : " redirects)"), null));
             return;
         }

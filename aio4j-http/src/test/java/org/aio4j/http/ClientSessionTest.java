@@ -2,6 +2,7 @@ package org.aio4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -102,6 +103,29 @@ class ClientSessionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("form field name must not be empty (value 'v')");
         assertThatThrownBy(() -> ClientRequest.of("POST", "/a").withForm("k", null))
                 .isInstanceOf(NullPointerException.class).hasMessage("value of form field k must not be null");
+    }
+
+    /**
+     * A session closed between two hops of a redirect says so once, naming the request made and the hop it had
+     * reached. It said it twice: "... in flight (the session was closed while the request was in flight (at GET
+     * .../next, after 1 redirect))", the between-hops failure wrapped again as one of a request in flight.
+     */
+    @Test
+    void aSessionClosedBetweenTwoHopsSaysSoOnce() throws Exception {
+        var fake = new FakeTransport();
+        var s = ClientSession.builder().transport(fake, true).baseUrl("http://example.test").build();
+        Throwable t = Loops.run(() -> {
+            Task<ClientResponse> request = Aio.createTask(() -> s.get("/start"));
+            while (fake.sent().isEmpty()) {
+                Aio.sleep(0);
+            }
+            s.close();
+            fake.sent(0).redirect("/next");
+            return catchThrowable(request::await);
+        });
+        assertThat(t).isExactlyInstanceOf(ClientConnectionException.class)
+                .hasMessage("GET http://example.test/start: the session was closed while the request was in flight"
+                        + " (at GET http://example.test/next, after 1 redirect)");
     }
 
     /** aiohttp's session.post/put/delete: the method, the body as given, the base URL and the session's timeout. */
