@@ -643,14 +643,15 @@ public final class StreamingResponse implements AutoCloseable {
     /**
      * {@link #iterChunked}, {@link #iterAny} and {@link #lines}: chunks of at most {@code max} bytes, or what
      * {@code readAny} gives ({@link #ANY}), or lines ({@link #LINES}). What {@code hasNext()} fetches waits in
-     * {@link #pending}, so that any read of the response gives it next, whichever asks first.
+     * {@link #pending}, so that any read of the response gives it next, whichever asks first (a line too: next()
+     * reads it again from there, without waiting).
      */
     private final class Pieces implements AsyncIterator<byte[]> {
         static final int ANY = -1;
         static final int LINES = -2;
         private final int max;
-        /** A line fetched by hasNext(), not yet taken by next(); a chunk waits in pending instead. */
-        private byte[] line;
+        /** hasNext() put a line back at the start of pending, and next() has not taken it. */
+        private boolean fetched;
         private boolean done;
 
         Pieces(int max) {
@@ -659,7 +660,7 @@ public final class StreamingResponse implements AutoCloseable {
 
         @Override
         public boolean hasNext() {
-            if (line != null || max != LINES && pendingAt < pending.length) {
+            if ((max != LINES || fetched) && pendingAt < pending.length) {
                 return true;
             }
             if (done) {
@@ -679,11 +680,8 @@ public final class StreamingResponse implements AutoCloseable {
                 done = true;
                 return false;
             }
-            if (max == LINES) {
-                line = piece;
-            } else {
-                unread(piece, 0);
-            }
+            unread(piece, 0);
+            fetched = max == LINES;
             return true;
         }
 
@@ -693,14 +691,10 @@ public final class StreamingResponse implements AutoCloseable {
                 throw new NoSuchElementException("the body of " + request.method() + " " + request.uri()
                         + " has ended");
             }
-            if (max == LINES) {
-                byte[] l = line;
-                line = null;
-                return l;
-            }
-            try {
-                return max == ANY ? readAny() : read(max); // from pending: no wait, no failure
-            } catch (ClientException e) {
+            fetched = false;
+            try { // from pending: no wait, no failure
+                return max == LINES ? readline() : max == ANY ? readAny() : read(max);
+            } catch (ClientException | LimitOverrunException e) {
                 throw new CompletionException(e);
             }
         }
@@ -708,7 +702,7 @@ public final class StreamingResponse implements AutoCloseable {
         @Override
         public void aclose() {
             done = true;
-            line = null;
+            fetched = false;
             StreamingResponse.this.close();
         }
 
