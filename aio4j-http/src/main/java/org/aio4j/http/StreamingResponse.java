@@ -545,14 +545,16 @@ public final class StreamingResponse implements AutoCloseable {
                     throw new LimitOverrunException("the separator is not found within the limit: " + searched
                             + " bytes before it, more than the limit (" + limit + " bytes)", searched);
                 }
-                // no more than it takes to find the separator within the limit, or to know it is not there
-                byte[] c = chunk(limit + separator.length - length);
+                // no more than it takes to find the separator within the limit, or to know it is not there (in
+                // long: a limit near Integer.MAX_VALUE plus the separator overflows an int)
+                long most = (long) limit + separator.length;
+                byte[] c = chunk((int) Math.min(Integer.MAX_VALUE, most - length));
                 if (c.length == 0) {
                     return java.util.Arrays.copyOf(got, length);
                 }
                 if (length + c.length > got.length) {
-                    got = java.util.Arrays.copyOf(got, Math.max(length + c.length, Math.min(2 * got.length,
-                            limit + separator.length)));
+                    got = java.util.Arrays.copyOf(got, (int) Math.max(length + c.length, Math.min(2L * got.length,
+                            Math.min(most, Integer.MAX_VALUE - 8))));
                 }
                 System.arraycopy(c, 0, got, length, c.length);
                 length += c.length;

@@ -235,6 +235,32 @@ class StreamingResponseTest {
     }
 
     /**
+     * A limit as large as an int goes ({@code Integer.MAX_VALUE}, "no limit" to a caller) is a limit like another:
+     * the lines read whole, plain and gzip. Before, the room left for the separator overflowed and the read threw
+     * {@code NegativeArraySizeException} (or {@code IllegalArgumentException} from a copy).
+     */
+    @Test
+    void aLimitOfIntegerMaxValueReadsLines() throws Exception {
+        byte[] body = ascii("one--two--three");
+        for (boolean zipped : List.of(false, true)) {
+            var transport = zipped ? parts(Map.of("Content-Encoding", List.of("gzip")), null, split(gzip(body), 4))
+                    : parts(Map.of(), null, split(body, 4));
+            try (var http = session(transport)) {
+                List<String> got = Loops.run(() -> {
+                    var out = new ArrayList<String>();
+                    try (var r = http.stream(URL)) {
+                        for (byte[] piece; (piece = r.readuntil(ascii("--"), Integer.MAX_VALUE)).length > 0; ) {
+                            out.add(ascii(piece));
+                        }
+                    }
+                    return out;
+                });
+                assertThat(got).as("zipped: " + zipped).containsExactly("one--", "two--", "three");
+            }
+        }
+    }
+
+    /**
      * {@code readexactly(n)} of a body that ends first throws asyncio's {@code IncompleteReadError}
      * ({@link org.aio4j.IncompleteReadException}) naming what was expected and holding the bytes that came, which
      * are taken; a negative {@code n} and bad {@code readuntil} arguments are refused at the call.
