@@ -69,12 +69,16 @@ import java.util.concurrent.locks.LockSupport;
  * task's exception if the task had none, and is attached as suppressed otherwise.
  *
  * <p>Two exceptions stand in for CPython's references, which keep a generator alive while something still holds it.
- * A task that the generator's creator (the task that called {@link #of}) waits for, awaiting it or a gather,
- * {@code Aio.wait} or task group it is in, gives the generator back to the creator instead of closing it: a task that
- * merely advanced it ({@code Aio.gather(a::next, b::next)}, asyncio's {@code gather(anext(a), anext(b))}, or
+ * A task that the generator's creator (the task that called {@link #of}) waits for as it ends, awaiting it or a
+ * gather, {@code Aio.wait} or task group it is in (directly, or through a task it so waits for that waits for it),
+ * gives the generator back to the creator instead of closing it: a task that merely advanced it
+ * ({@code Aio.gather(a::next, b::next)}, asyncio's {@code gather(anext(a), anext(b))}, or
  * {@code Aio.createTask(gen::next).await()}) leaves it going, and the creator's own end closes it in turn (a task
- * nobody waits for still closes it: a long-lived creator does not collect them). And a generator that the body of another open generator iterates follows that one
- * (to its owner, or to a {@link #toPublisher()} pump), and is closed when that one's body ends (below).
+ * nobody waits for still closes it: a long-lived creator does not collect them). What counts is the wait under way
+ * when the task ends: tasks awaited one after the other ({@code a.await(); b.await();}) keep the generator of one
+ * that ends while another is awaited only if it is among those waited for then; gather them to wait for all at once.
+ * And a generator that the body of another open generator iterates follows that one (to its owner, or to a
+ * {@link #toPublisher()} pump), and is closed when that one's body ends (below).
  * Otherwise a generator closed half-way does not pretend to be exhausted: driving it again (from a task it was
  * handed to too late) throws an {@link IllegalStateException} naming the task whose end closed it, since the items it
  * had still to produce are lost. To hand a generator made by a task that ends over to another one, let the new task
@@ -780,7 +784,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * than close it, and says whether it did. A generator that the body of another open generator iterates follows
      * that one: it goes to that one's owner (none: a publisher's pump takes the outer one over), and that one's
      * body's end closes it ({@link #closeIterated}). Otherwise, if the task that created it waits for {@code ending}
-     * (awaits it, or a gather, {@code Aio.wait} or task group it is in), it goes back to that task, as CPython keeps a
+     * (awaits it, or a gather, {@code Aio.wait} or task group it is in, directly or through tasks it so waits for:
+     * {@link #waitsFor}), it goes back to that task, as CPython keeps a
      * generator while the creating frame refers to it: a task that merely advanced it for its creator
      * ({@code Aio.gather} of {@code next} calls, asyncio's {@code gather(anext(a), anext(b))}) does not end it. A task
      * nobody waits for (fire and forget) closes it, as before, so that a long-lived creator does not collect them.
@@ -801,31 +806,58 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         return false;
     }
 
-    /** Whether {@code waiter} is suspended waiting for {@code task}: on it, or on a gather, wait or group with it. */
+    /**
+     * The most tasks {@link #waitsFor} looks through for a wait of the creator that goes through other tasks: a
+     * bound on the work a task's end does, whatever the graph of waits.
+     */
+    private static final int MAX_WAIT_CHAIN = 1000;
+
+    /**
+     * Whether {@code waiter} is suspended waiting for {@code task}: on it, or on a gather, wait or group with it,
+     * directly or through tasks it waits for in the same way (it awaits a task that awaits {@code task}); at most
+     * {@link #MAX_WAIT_CHAIN} tasks are looked through.
+     */
     private static boolean waitsFor(Task<?> waiter, Task<?> task) {
-        Object w = waiter.waitingOn;
-        if (w == task) {
-            return true;
-        }
-        if (w instanceof GatheringFuture g) {
-            return containsSame(g.pendingChildren(), task);
-        }
-        if (w instanceof Future<?> f && f.owner instanceof WaitsFor combinator) {
-            return combinator.includes(task);
-        }
-        if (w instanceof Future<?> f && f.owner instanceof TaskGroup group) {
-            return containsSame(group.pendingTasks(), task);
+        var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Future<?>, Boolean>());
+        var todo = new java.util.ArrayDeque<Future<?>>();
+        seen.add(waiter);
+        todo.add(waiter);
+        int looked = 0;
+        while (!todo.isEmpty() && looked++ < MAX_WAIT_CHAIN) {
+            Future<?> f = todo.poll();
+            for (Future<?> x : waitedOn(f)) {
+                if (x == task) {
+                    return true;
+                }
+                if (!x.isDone() && (x instanceof Task<?> || x instanceof GatheringFuture) && seen.add(x)) {
+                    todo.add(x);
+                }
+            }
         }
         return false;
     }
 
-    private static boolean containsSame(java.util.List<? extends Future<?>> futures, Future<?> f) {
-        for (Future<?> x : futures) {
-            if (x == f) {
-                return true;
-            }
+    /**
+     * What {@code f} waits for: a task's waiting target (a future, or the futures of the gather, wait or group it
+     * waits on), a gather's pending children; nothing otherwise.
+     */
+    private static java.util.Collection<? extends Future<?>> waitedOn(Future<?> f) {
+        if (f instanceof GatheringFuture g) {
+            return g.pendingChildren();
         }
-        return false;
+        if (!(f instanceof Task<?> t) || !(t.waitingOn instanceof Future<?> w)) {
+            return java.util.List.of();
+        }
+        if (w instanceof GatheringFuture g) {
+            return g.pendingChildren();
+        }
+        if (w.owner instanceof WaitsFor combinator) {
+            return combinator.futures();
+        }
+        if (w.owner instanceof TaskGroup group) {
+            return group.pendingTasks();
+        }
+        return java.util.List.of(w);
     }
 
     /** Makes {@code task} (null: none) the owner, in place of the one now; keeps {@link #iteratedBy}. */

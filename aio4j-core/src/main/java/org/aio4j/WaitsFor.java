@@ -22,14 +22,9 @@ final class WaitsFor {
         return combinator + WaitGraph.stillWaitingFor(() -> futures.stream().filter(f -> !f.isDone()).toList());
     }
 
-    /** Whether {@code f} is among the futures waited for. */
-    boolean includes(Future<?> f) {
-        for (Future<?> x : futures) {
-            if (x == f) {
-                return true;
-            }
-        }
-        return false;
+    /** The futures waited for, done or not; not to be changed. */
+    Collection<? extends Future<?>> futures() {
+        return futures;
     }
 
     /** Marks {@code waiter} as standing for {@code combinator} waiting on {@code futures}; returns it. */

@@ -502,6 +502,36 @@ class AsyncGeneratorTest {
     }
 
     /**
+     * The creator's wait may go through other tasks: it awaits a task (or a group, a gather) that awaits the one
+     * that advanced the generator ({@code Aio.gather(a::next, b::next)} inside a helper task, asyncio's
+     * {@code await create_task(helper())} whose helper gathers {@code anext} calls). The generators go back to
+     * their creator all the same, which is still waiting, as when it awaits that task itself. Before, the wait was
+     * looked for one level deep only: the inner tasks' ends closed both generators, and the creator's next
+     * {@code hasNext()} threw "closed when task ... ended".
+     */
+    @Test
+    void aGeneratorAdvancedByATaskThatTheCreatorWaitsForThroughAnotherGoesBackToIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var a = counting(3, 1, log);
+            var b = counting(3, 2, log);
+            List<Integer> firsts = Aio.createTask(() -> Aio.gather(a::next, b::next).await()).await();
+            assertThat(firsts).containsExactly(0, 0);
+            try (var group = new TaskGroup()) {
+                group.createTask(() -> Aio.createTask(() -> a.next() + b.next()).await());
+                group.join();
+            }
+            assertThat(log).doesNotContain("finally");
+            assertThat(a.next()).isEqualTo(2);
+            assertThat(b.next()).isEqualTo(2);
+            assertThat(a.hasNext()).isFalse();
+            assertThat(b.hasNext()).isFalse();
+            return null;
+        });
+        assertThat(log).filteredOn("finally"::equals).hasSize(2);
+    }
+
+    /**
      * asyncio's {@code await asyncio.gather(anext(a), anext(b))}, the way to advance two generators at once (aiostream's
      * zip): each call runs in a task of its own. Their ends closed both generators after the first pair, and the next
      * round threw "closed when task 'Task-2' ... ended".

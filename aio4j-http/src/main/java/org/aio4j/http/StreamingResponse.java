@@ -545,14 +545,16 @@ public final class StreamingResponse implements AutoCloseable {
                     throw new LimitOverrunException("the separator is not found within the limit: " + searched
                             + " bytes before it, more than the limit (" + limit + " bytes)", searched);
                 }
-                // no more than it takes to find the separator within the limit, or to know it is not there
-                byte[] c = chunk(limit + separator.length - length);
+                // no more than it takes to find the separator within the limit, or to know it is not there (in
+                // long: a limit near Integer.MAX_VALUE plus the separator overflows an int)
+                long most = (long) limit + separator.length;
+                byte[] c = chunk((int) Math.min(Integer.MAX_VALUE, most - length));
                 if (c.length == 0) {
                     return java.util.Arrays.copyOf(got, length);
                 }
                 if (length + c.length > got.length) {
-                    got = java.util.Arrays.copyOf(got, Math.max(length + c.length, Math.min(2 * got.length,
-                            limit + separator.length)));
+                    got = java.util.Arrays.copyOf(got, (int) Math.max(length + c.length, Math.min(2L * got.length,
+                            Math.min(most, Integer.MAX_VALUE - 8))));
                 }
                 System.arraycopy(c, 0, got, length, c.length);
                 length += c.length;
@@ -643,14 +645,15 @@ public final class StreamingResponse implements AutoCloseable {
     /**
      * {@link #iterChunked}, {@link #iterAny} and {@link #lines}: chunks of at most {@code max} bytes, or what
      * {@code readAny} gives ({@link #ANY}), or lines ({@link #LINES}). What {@code hasNext()} fetches waits in
-     * {@link #pending}, so that any read of the response gives it next, whichever asks first.
+     * {@link #pending}, so that any read of the response gives it next, whichever asks first (a line too: next()
+     * reads it again from there, without waiting).
      */
     private final class Pieces implements AsyncIterator<byte[]> {
         static final int ANY = -1;
         static final int LINES = -2;
         private final int max;
-        /** A line fetched by hasNext(), not yet taken by next(); a chunk waits in pending instead. */
-        private byte[] line;
+        /** hasNext() put a line back at the start of pending, and next() has not taken it. */
+        private boolean fetched;
         private boolean done;
 
         Pieces(int max) {
@@ -659,7 +662,7 @@ public final class StreamingResponse implements AutoCloseable {
 
         @Override
         public boolean hasNext() {
-            if (line != null || max != LINES && pendingAt < pending.length) {
+            if ((max != LINES || fetched) && pendingAt < pending.length) {
                 return true;
             }
             if (done) {
@@ -679,11 +682,8 @@ public final class StreamingResponse implements AutoCloseable {
                 done = true;
                 return false;
             }
-            if (max == LINES) {
-                line = piece;
-            } else {
-                unread(piece, 0);
-            }
+            unread(piece, 0);
+            fetched = max == LINES;
             return true;
         }
 
@@ -693,14 +693,10 @@ public final class StreamingResponse implements AutoCloseable {
                 throw new NoSuchElementException("the body of " + request.method() + " " + request.uri()
                         + " has ended");
             }
-            if (max == LINES) {
-                byte[] l = line;
-                line = null;
-                return l;
-            }
-            try {
-                return max == ANY ? readAny() : read(max); // from pending: no wait, no failure
-            } catch (ClientException e) {
+            fetched = false;
+            try { // from pending: no wait, no failure
+                return max == LINES ? readline() : max == ANY ? readAny() : read(max);
+            } catch (ClientException | LimitOverrunException e) {
                 throw new CompletionException(e);
             }
         }
@@ -708,7 +704,7 @@ public final class StreamingResponse implements AutoCloseable {
         @Override
         public void aclose() {
             done = true;
-            line = null;
+            fetched = false;
             StreamingResponse.this.close();
         }
 

@@ -206,6 +206,61 @@ class StreamingResponseTest {
     }
 
     /**
+     * The line {@code lines().hasNext()} fetched and {@code next()} has not taken is what the next read of any kind
+     * gives, as a chunk of {@code iterChunked} is (and asyncio's {@code StreamReader.lines()} holds none): a
+     * {@code read(n)} between the two gives the line first, {@code next()} then the line after it, and
+     * {@code atEof()} is false while a line is unread. Before, the iterator held the line apart: {@code read(n)}
+     * gave the bytes after it ("b\n" before "a\n") and {@code atEof()} was true with "b\n" unread.
+     */
+    @Test
+    void theLineHasNextFetchedIsWhatTheNextReadGives() throws Exception {
+        try (var http = session(parts(Map.of(), null, ascii("a\nb\nc\n")))) {
+            List<Object> got = Loops.run(() -> {
+                var out = new ArrayList<Object>();
+                try (var r = http.stream(URL)) {
+                    AsyncIterator<byte[]> lines = r.lines();
+                    assertThat(lines.hasNext()).isTrue(); // fetches "a\n"
+                    out.add(ascii(r.read(2)));
+                    out.add(ascii(lines.next()));
+                    assertThat(lines.hasNext()).isTrue(); // fetches "c\n"
+                    out.add(r.atEof());
+                    out.add(ascii(lines.next()));
+                    out.add(lines.hasNext());
+                    out.add(r.atEof());
+                }
+                return out;
+            });
+            assertThat(got).containsExactly("a\n", "b\n", false, "c\n", false, true);
+        }
+    }
+
+    /**
+     * A limit as large as an int goes ({@code Integer.MAX_VALUE}, "no limit" to a caller) is a limit like another:
+     * the lines read whole, plain and gzip. Before, the room left for the separator overflowed and the read threw
+     * {@code NegativeArraySizeException} (or {@code IllegalArgumentException} from a copy).
+     */
+    @Test
+    void aLimitOfIntegerMaxValueReadsLines() throws Exception {
+        byte[] body = ascii("one--two--three");
+        for (boolean zipped : List.of(false, true)) {
+            var transport = zipped ? parts(Map.of("Content-Encoding", List.of("gzip")), null, split(gzip(body), 4))
+                    : parts(Map.of(), null, split(body, 4));
+            try (var http = session(transport)) {
+                List<String> got = Loops.run(() -> {
+                    var out = new ArrayList<String>();
+                    try (var r = http.stream(URL)) {
+                        for (byte[] piece; (piece = r.readuntil(ascii("--"), Integer.MAX_VALUE)).length > 0; ) {
+                            out.add(ascii(piece));
+                        }
+                    }
+                    return out;
+                });
+                assertThat(got).as("zipped: " + zipped).containsExactly("one--", "two--", "three");
+            }
+        }
+    }
+
+    /**
      * {@code readexactly(n)} of a body that ends first throws asyncio's {@code IncompleteReadError}
      * ({@link org.aio4j.IncompleteReadException}) naming what was expected and holding the bytes that came, which
      * are taken; a negative {@code n} and bad {@code readuntil} arguments are refused at the call.
