@@ -34,7 +34,11 @@ import java.util.concurrent.CancellationException;
  * the block is being cancelled.) An exception the block throws
  * itself is not one of the group's errors: it leaves the block as it is, and the {@code TaskGroupException} that
  * {@code close()} throws, if any, is attached to it as suppressed (try-with-resources), where asyncio adds the
- * block's exception to the group's {@code ExceptionGroup}.
+ * block's exception to the group's {@code ExceptionGroup}. For the same reason, a cancellation of the task that the
+ * block's own exception replaced (a {@code finally} block that throws while the cancellation unwinds) is not raised
+ * again at the task's next suspension, as asyncio's group does for a block that raised while its task was being
+ * cancelled: {@code close()} cannot tell that exception from the cancellation itself unwinding, whose clean-up must
+ * not be cancelled again. Such a task goes on with {@link Task#cancelling()} above 0, which tells it.
  *
  * <p><b>Cancellation.</b> If the task running the block is cancelled (or its {@link Timeout} expires) while it waits
  * in {@code join()}, the group cancels its tasks, waits for them, and then lets the cancellation propagate. A group

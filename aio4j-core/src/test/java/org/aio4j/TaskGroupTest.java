@@ -37,6 +37,36 @@ class TaskGroupTest {
         assertThat(log).containsExactly("b", "a");
     }
 
+    /**
+     * The documented limit of try-with-resources (see TaskGroup's Javadoc and porting.md): a cancellation that the
+     * block's own exception replaced is not raised again after the group, where asyncio's group re-cancels the task
+     * (its next await raises CancelledError); the task sees it in cancelling(). Found by differential fuzzing.
+     */
+    @Test
+    void aCancellationTheBlocksOwnExceptionReplacedIsNotRaisedAgainButCancellingStillCountsIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                try (var tg = new TaskGroup()) {
+                    try {
+                        Aio.sleep(1);
+                    } finally {
+                        throw new IllegalStateException("thrown by the block's finally");
+                    }
+                } catch (IllegalStateException e) {
+                    log.add("caught: " + e.getMessage());
+                }
+                Aio.sleep(0); // asyncio's group re-cancelled the task: CancelledError here
+                return "went on, cancelling=" + Aio.currentTask().cancelling();
+            });
+            Aio.sleep(0);
+            t.cancel();
+            assertThat(t.await()).isEqualTo("went on, cancelling=1");
+            return null;
+        });
+        assertThat(log).containsExactly("caught: thrown by the block's finally");
+    }
+
     @Test
     void aFailingTaskCancelsItsSiblingsAndJoinThrowsEveryError() throws Exception {
         List<String> log = new ArrayList<>();
