@@ -431,4 +431,19 @@ class LoopCloseTest {
         assertThat(reports).hasSize(EventLoop.CLOSING_ROUNDS + 2) // the first, one per pass, then the drop
                 .last().asString().startsWith("1 callback still scheduled after " + EventLoop.CLOSING_ROUNDS);
     }
+
+    @Test
+    void cancellingAFutureThatHasFailedDoesNotSilenceTheReportOfItsException() {
+        // CPython's cancel() clears the future's "log traceback" flag before it looks at the state (porting.md).
+        var loop = new EventLoop();
+        List<String> reports = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> reports.add(ctx.message() + ": " + ctx.exception().getMessage()));
+        Future<Object> f = loop.createFuture();
+        f.setException(new IllegalStateException("failed first"));
+        assertThat(f.cancel()).isFalse();
+
+        loop.close();
+
+        assertThat(reports).containsExactly("Future exception was never retrieved: failed first");
+    }
 }
