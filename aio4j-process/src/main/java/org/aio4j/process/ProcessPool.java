@@ -104,7 +104,18 @@ import java.util.function.Supplier;
  * A call returns the task's value, or throws the task's exception: the same type and message, its stack trace made of
  * the worker's frames, with a suppressed exception naming the worker and carrying the frames of the code that made the
  * task remote (the call of {@code remote}, or of {@code submit}, {@code invokeAll} or {@code invokeAny}: for a callable
- * made remote once and called in many places, where it was made). If the worker dies (a crash, {@code System.exit},
+ * made remote once and called in many places, where it was made). An exception that cannot cross as it is comes back
+ * as a stand-in: a {@link RuntimeException} (of a package-private class) whose message is the original's class name and
+ * message followed by {@code [sent as a stand-in: <why>]}, with the original's stack trace (the worker's frames), its
+ * causes and the first exceptions it suppressed as stand-ins in turn, and the same suppressed exception naming the
+ * worker and the call. That is the case of an exception that cannot be serialized (a field that is not serializable,
+ * that the allow-list refuses, or whose writing throws), and of one the parent cannot read because a class in it
+ * cannot be loaded here (a class only the worker has: defined at run time there, or loaded by a class loader of the
+ * task's own), whose stand-in says {@code [sent as a stand-in: the parent could not read it:
+ * java.lang.ClassNotFoundException: <class>]}; the worker is unharmed, and the pool goes on (CPython's pool breaks when
+ * it cannot unpickle a result or exception). That stand-in is asked for only when the exception could not be read, so
+ * it costs the other calls nothing. A result of such a class has no stand-in: its call fails with an
+ * {@link java.io.InvalidObjectException}, as said above. If the worker dies (a crash, {@code System.exit},
  * {@code kill -9}) while running a call, that call alone fails with a {@link BrokenWorkerException} naming the worker,
  * its pid and exit status, and the pool starts another worker for the calls that follow; a call the dead worker had not
  * yet received is given to another worker, so no call is lost or run twice. An initializer that throws (or whose worker

@@ -20,6 +20,8 @@ import java.util.Set;
  *                                                  once, right after READY, if the pool has an initializer
  *                   TASK     id, own class names, payload (a serialized Callable or Runnable)
  *                   CANCEL   id                    interrupt the call if it is running
+ *                   STANDIN  id, why (UTF)         the call's exception could not be read (a class this JVM cannot
+ *                                                  load): send a stand-in for it; only right after that call's ERROR
  *                   (end of the connection)        the worker exits
  * worker → parent   READY    magic, pid            once, when the worker is ready for calls
  *                   INIT     0, payload            the initializer returned (an empty payload)
@@ -27,6 +29,8 @@ import java.util.Set;
  *                   ACCEPTED id                    the task frame was received (sent before it runs)
  *                   RESULT   id, payload           the call returned (a serialized value)
  *                   ERROR    id, payload           the call threw (a serialized Throwable)
+ *                   STANDIN  id, payload           the answer to STANDIN: an {@link ExceptionStandIn} of what the
+ *                                                  call threw (only JDK classes and strings, so always readable)
  * </pre>
  */
 final class Protocol {
@@ -38,9 +42,13 @@ final class Protocol {
     static final byte ACCEPTED = 'A';
     static final byte RESULT = 'V';
     static final byte ERROR = 'E';
+    static final byte STANDIN = 'S';
 
-    /** "aio4j-w1": sent with READY, so that a worker of another version is caught at once. */
-    static final long MAGIC = 0x61696f346a2d7731L;
+    /**
+     * "aio4j-w2": sent with READY, so that a worker of another version is caught at once; its last character is the
+     * version of these frames (2: STANDIN).
+     */
+    static final long MAGIC = 0x61696f346a2d7732L;
 
     /** The length of the random token a worker presents when it connects. */
     static final int TOKEN_BYTES = 32;

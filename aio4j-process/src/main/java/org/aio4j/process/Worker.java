@@ -440,11 +440,11 @@ final class Worker implements Runnable {
             switch (type) {
                 case Protocol.ACCEPTED -> pool.accepted(call);
                 case Protocol.RESULT -> {
-                    settleWith(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes), false);
+                    settleWithResult(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes));
                     return;
                 }
                 case Protocol.ERROR -> {
-                    settleWith(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes), true);
+                    settleWithException(call, Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes));
                     return;
                 }
                 default -> throw new ProtocolException("unknown frame type " + type + " from the worker");
@@ -453,19 +453,15 @@ final class Worker implements Runnable {
     }
 
     /**
-     * Decodes an outcome; a payload the parent refuses or cannot read fails the call, and leaves the worker as it is.
+     * Decodes a result; a payload the parent refuses or cannot read fails the call, and leaves the worker as it is.
      * Whatever reading throws fails the call, errors too (a {@code readObject} that throws an {@link Error}, a class
      * whose initializer fails in this JVM): were it to escape, the driver would end and the call would never be done.
-     * A result or an exception of the task that cannot be read fails the call with an {@link InvalidObjectException}
-     * that says so, the failure as its cause: thrown as it is, the failure (a {@code ClassNotFoundException} for a
-     * class this JVM cannot load, say) would pass for the task's own exception.
+     * A result that cannot be read fails the call with an {@link InvalidObjectException} that says so, the failure as
+     * its cause: thrown as it is, the failure (a {@code ClassNotFoundException} for a class this JVM cannot load, say)
+     * would pass for the task's own exception. A value that cannot be read is no value: it has no stand-in.
      */
-    private void settleWith(PoolCall call, byte[] payload, boolean isError) {
+    private void settleWithResult(PoolCall call, byte[] payload) {
         var site = new RemoteCallSite(id, pid, call.origin);
-        if (isError) {
-            pool.answered(call, null, readException(payload, call.loader, call.toString(), site));
-            return;
-        }
         Object value = null;
         Throwable error = null;
         try {
@@ -478,21 +474,94 @@ final class Worker implements Runnable {
     }
 
     /**
+     * Settles {@code call} with the exception it threw, read from {@code payload} as {@link #readException} does. One
+     * of a class this JVM cannot load (defined at run time in the worker, or loaded there by a class loader of the
+     * task's own) is asked for again as text, an {@link ExceptionStandIn} that the worker still has: the call fails
+     * with that stand-in, which keeps the original's class name, message, trace and causes, rather than with an
+     * {@code InvalidObjectException} that loses them. Asked only then, so that it costs the other calls nothing.
+     *
+     * @throws IOException if the connection failed while the stand-in was asked for; the call is settled first, with
+     *                     the {@code InvalidObjectException}
+     */
+    private void settleWithException(PoolCall call, byte[] payload) throws IOException {
+        var site = new RemoteCallSite(id, pid, call.origin);
+        String what = call.toString();
+        Throwable error;
+        try {
+            error = decodeException(payload, call.loader, what, site);
+        } catch (Throwable e) {
+            error = unreadable(what + " threw an exception in " + name() + " that", e, site);
+            if (e instanceof ClassNotFoundException || e instanceof NoClassDefFoundError) {
+                error = standIn(call, e, error, site);
+            }
+        }
+        pool.answered(call, null, error);
+    }
+
+    /**
+     * Asks the worker for the stand-in of {@code call}'s exception, which this JVM could not read ({@code
+     * readFailure}), and reads it with {@code site} added; {@code unreadable} if the stand-in cannot be read either.
+     */
+    private Throwable standIn(PoolCall call, Throwable readFailure, Throwable unreadable, RemoteCallSite site)
+            throws IOException {
+        String why = "the parent could not read it: " + Throwables.describe(readFailure);
+        try {
+            synchronized (writeLock) {
+                toWorker.writeByte(Protocol.STANDIN);
+                toWorker.writeLong(call.id);
+                toWorker.writeUTF(why.length() <= 4096 ? why : why.substring(0, 4096) + "...");
+                toWorker.flush();
+            }
+            byte type = fromWorker.readByte();
+            long callId = fromWorker.readLong();
+            if (type != Protocol.STANDIN || callId != call.id) {
+                throw new ProtocolException("the worker sent a frame of type " + type + " for call " + callId
+                        + " where the stand-in of the exception of " + call + " was due");
+            }
+            byte[] payload = Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes);
+            try {
+                Throwable standIn = decodeException(payload, ExceptionStandIn.class.getClassLoader(),
+                        "the stand-in of the exception of " + call, site);
+                if (standIn instanceof ExceptionStandIn) {
+                    return standIn;
+                }
+            } catch (Throwable e) {
+                unreadable.addSuppressed(e);
+            }
+            return unreadable;
+        } catch (IOException e) {
+            // The worker answered the call: it keeps that answer, whatever became of the worker since.
+            pool.answered(call, null, unreadable);
+            throw e;
+        }
+    }
+
+    /**
      * The exception {@code what} threw in this worker, read from {@code payload} with {@code site} added to it as
      * suppressed; an exception that cannot be read is an {@link InvalidObjectException} saying so.
      */
     private Throwable readException(byte[] payload, ClassLoader loader, String what, RemoteCallSite site) {
-        Throwable error;
         try {
-            Object decoded = Payloads.decode(payload, pool.allowList, Set.of(), loader,
-                    "reading the exception of " + what + " in the parent");
-            if (!(decoded instanceof Throwable t)) {
-                return new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
-                        + " as the exception of " + what);
-            }
-            error = t;
+            return decodeException(payload, loader, what, site);
         } catch (Throwable e) {
             return unreadable(what + " threw an exception in " + name() + " that", e, site);
+        }
+    }
+
+    /**
+     * The exception {@code what} threw in this worker, read from {@code payload} with {@code site} added to it as
+     * suppressed, or an {@link IllegalStateException} if the payload holds no exception.
+     *
+     * @throws IOException            if the payload is refused or cannot be read
+     * @throws ClassNotFoundException if a class in it cannot be loaded here; its {@code readObject} may throw anything
+     */
+    private Throwable decodeException(byte[] payload, ClassLoader loader, String what, RemoteCallSite site)
+            throws IOException, ClassNotFoundException {
+        Object decoded = Payloads.decode(payload, pool.allowList, Set.of(), loader,
+                "reading the exception of " + what + " in the parent");
+        if (!(decoded instanceof Throwable error)) {
+            return new IllegalStateException(name() + " sent a " + decoded.getClass().getName()
+                    + " as the exception of " + what);
         }
         error.addSuppressed(site);
         return error;

@@ -48,6 +48,11 @@ final class WorkerMain {
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private volatile Call current;
     /**
+     * The exception of the last call, if it threw, until the next frame: for the parent that could not read it and
+     * asks for its stand-in (STANDIN), which costs nothing to the calls whose exception the parent reads.
+     */
+    private volatile Failure lastFailure;
+    /**
      * The first byte after the initializer's INIT frame, or -1 at the end of the connection, read by the thread that
      * watched the connection while the initializer ran ({@link #watchWhileInitializing}); {@code null} once taken, or
      * if there was no initializer. Read and cleared by the main thread only.
@@ -145,6 +150,7 @@ final class WorkerMain {
                     }
                 }
                 case Protocol.TASK -> {
+                    lastFailure = null;
                     Set<String> own = Protocol.readOwnClasses(in);
                     byte[] payload = Protocol.readPayload(in, allow.maxPayloadBytes);
                     synchronized (out) {
@@ -160,9 +166,33 @@ final class WorkerMain {
                         c.thread.interrupt();
                     }
                 }
+                case Protocol.STANDIN -> sendStandIn(callId, in.readUTF());
                 default -> throw new IOException("unknown frame type " + type + " from the pool");
             }
         }
+    }
+
+    /**
+     * Answers the parent's STANDIN frame for call {@code callId}, whose exception it could not read ({@code why}),
+     * with that exception's {@link ExceptionStandIn}, made and sent by a thread of its own: making it runs code of the
+     * exception's ({@code getCause()}, {@code getMessage()}...), which must not hold up this reader. Fails as an
+     * unknown frame does if that call is not the last one, or did not throw: the parent asks right after its ERROR.
+     */
+    private void sendStandIn(long callId, String why) throws IOException {
+        Failure failure = lastFailure;
+        lastFailure = null;
+        if (failure == null || failure.callId != callId) {
+            throw new IOException("the pool asked for a stand-in of the exception of call " + callId + ", which is "
+                    + "not the last call, or did not throw");
+        }
+        Thread.ofPlatform().name("aio4j-worker-" + id + "-standin-" + callId).daemon()
+                .uncaughtExceptionHandler(WorkerMain::cannotAnswer)
+                .start(() -> answers.add(new Answer(Protocol.STANDIN, callId,
+                        ExceptionStandIn.encodeUnreadable(failure.error, why, allow))));
+    }
+
+    /** The exception a call threw. */
+    private record Failure(long callId, Throwable error) {
     }
 
     /** The type byte of the next frame: read by the watcher of the initializer if it ran, else read now. */
@@ -316,6 +346,7 @@ final class WorkerMain {
             } catch (Throwable e) {
                 answer = ExceptionStandIn.encode(e, allow);
                 type = Protocol.ERROR;
+                lastFailure = new Failure(id, e);   // before the answer, after which the parent may ask for it
             }
             // No longer the call a CANCEL is for: cleared before the outcome goes out, since once the parent has read
             // it, it may send the next task at once, which the reader makes current; clearing after the send could

@@ -312,6 +312,97 @@ class FaultTest {
         }
     }
 
+    @Test
+    void anExceptionOfAClassOnlyTheWorkerCanLoadComesBackAsAStandInWithItsNameMessageTraceAndCauses() throws Exception {
+        // A class defined at run time in the worker: the parent could not load it, and the call failed with an
+        // InvalidObjectException naming the ClassNotFoundException alone; the name, message and trace were lost.
+        try (var single = ProcessPool.builder().workers(1).build()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> single.remote(() -> throwGhost("made in the worker")).call())
+                    .isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessage("org.aio4j.process.ghost.GhostException: made in the worker [sent as a stand-in: "
+                            + "the parent could not read it: java.lang.ClassNotFoundException: "
+                            + "org.aio4j.process.ghost.GhostException]")
+                    .satisfies(e -> {
+                        assertThat(e.getStackTrace()).anySatisfy(f -> assertThat(f.getMethodName())
+                                .isEqualTo("throwGhost"));
+                        assertThat(e.getSuppressed()).singleElement().isInstanceOf(RemoteCallSite.class)
+                                .satisfies(s -> assertThat(s.getStackTrace()).anySatisfy(f -> assertThat(
+                                        f.getMethodName()).isEqualTo(
+                                        "anExceptionOfAClassOnlyTheWorkerCanLoadComesBackAsAStandInWithItsNameMessageTra"
+                                                + "ceAndCauses")));
+                    })
+                    .cause().isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessage("java.lang.IllegalStateException: its cause [sent as a stand-in: the exception it "
+                            + "caused could not be read in the parent]")
+                    .hasNoCause();
+            // A cause of such a class makes its effect, whose class the parent has, a stand-in as well.
+            assertThatThrownBy(() -> single.remote(() -> {
+                try {
+                    return throwGhost("the cause");
+                } catch (RuntimeException ghost) {
+                    throw new IllegalStateException("the effect", ghost);
+                }
+            }).call())
+                    .isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessage("java.lang.IllegalStateException: the effect [sent as a stand-in: the parent could not "
+                            + "read it: java.lang.ClassNotFoundException: org.aio4j.process.ghost.GhostException]")
+                    .cause().isExactlyInstanceOf(ExceptionStandIn.class)
+                    .hasMessage("org.aio4j.process.ghost.GhostException: the cause [sent as a stand-in: the exception "
+                            + "it caused could not be read in the parent]");
+            // The same worker goes on.
+            assertThat(single.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+        }
+    }
+
+    @Test
+    void aResultOfAClassOnlyTheWorkerCanLoadStillFailsItsCallSayingItCouldNotBeRead() throws Exception {
+        // Only exceptions get a stand-in: a value that cannot be read is no value.
+        try (var single = ProcessPool.builder().workers(1).allow("org.aio4j.process.ghost.*").build()) {
+            long pid = single.remote(WorkerTasks::pid).call();
+            assertThatThrownBy(() -> single.remote(FaultTest::ghostInTheWorker).call())
+                    .isInstanceOf(java.io.InvalidObjectException.class)
+                    .hasMessageMatching("the result of remote call \\d+ of the task \\(a lambda in "
+                            + "org.aio4j.process.FaultTest\\) in worker 1 \\(pid " + pid + "\\) could not be read in "
+                            + "the parent: java.lang.ClassNotFoundException: org.aio4j.process.ghost.Ghost")
+                    .cause().isInstanceOf(ClassNotFoundException.class);
+            assertThat(single.remote(WorkerTasks::pid).call()).isEqualTo(pid);
+        }
+    }
+
+    /** Run in a worker: throws a {@code GhostException}, a class defined there, caused by an IllegalStateException. */
+    static int throwGhost(String message) throws Exception {
+        String name = "org.aio4j.process.ghost.GhostException";
+        var desc = java.lang.constant.ClassDesc.of(name);
+        var runtimeException = java.lang.constant.ClassDesc.of("java.lang.RuntimeException");
+        var ofString = java.lang.constant.MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void,
+                java.lang.constant.ConstantDescs.CD_String);
+        byte[] bytes = java.lang.classfile.ClassFile.of().build(desc, cb -> cb
+                .withFlags(java.lang.classfile.ClassFile.ACC_PUBLIC)
+                .withSuperclass(runtimeException)
+                .withMethodBody(java.lang.constant.ConstantDescs.INIT_NAME, ofString,
+                        java.lang.classfile.ClassFile.ACC_PUBLIC, code -> code.aload(0).aload(1)
+                                .invokespecial(runtimeException, java.lang.constant.ConstantDescs.INIT_NAME, ofString)
+                                .return_()));
+        var ghost = (RuntimeException) define(name, bytes).getConstructor(String.class).newInstance(message);
+        ghost.initCause(new IllegalStateException("its cause"));
+        throw ghost;
+    }
+
+    /** Run in a worker: an instance of {@code Ghost}, a class defined there. */
+    static Object ghostInTheWorker() throws Exception {
+        return ghostClass("org.aio4j.process.ghost.Ghost").getConstructor().newInstance();
+    }
+
+    private static Class<?> define(String name, byte[] bytes) {
+        var loader = new ClassLoader(FaultTest.class.getClassLoader()) {
+            Class<?> define() {
+                return defineClass(name, bytes, 0, bytes.length);
+            }
+        };
+        return loader.define();
+    }
+
     /** A serializable class with a public no-arg constructor, defined by a class loader of its own, on no class path. */
     private static Class<?> ghostClass(String name) throws Exception {
         var desc = java.lang.constant.ClassDesc.of(name);
@@ -324,12 +415,7 @@ class FaultTest {
                                         java.lang.constant.ConstantDescs.INIT_NAME,
                                         java.lang.constant.ConstantDescs.MTD_void)
                                 .return_()));
-        var loader = new ClassLoader(FaultTest.class.getClassLoader()) {
-            Class<?> define() {
-                return defineClass(name, bytes, 0, bytes.length);
-            }
-        };
-        return loader.define();
+        return define(name, bytes);
     }
 
     @Test
