@@ -66,12 +66,10 @@ final class InFlight {
 
     /** The calls of {@link #blockedCalls(int)}: those {@code shown}, and the number of the others. */
     record Blocked(List<String> shown, int more) {
-
-        static final Blocked NONE = new Blocked(List.of(), 0);
     }
 
     /**
-     * As {@link #blockedCalls()}, for the close that is about to release them, each with what the close does about
+     * As {@link #blockedCalls(int)}, all of them, for the close that is about to release them, each with what the close does about
      * it: a call blocked in get() is marked as reported, so that the {@link ReleasedByClose} it then fails with is
      * not reported again (see {@link Offload#markReleaseReported}); a call not started is dropped, as its outcome
      * could go nowhere (see {@link Offload#dropIfNotStarted}).
