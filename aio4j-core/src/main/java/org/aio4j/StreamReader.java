@@ -243,12 +243,34 @@ public final class StreamReader extends LoopBound {
 
         @Override
         public boolean hasNext() {
+            return nextLineEnd() >= 0;
+        }
+
+        @Override
+        public byte[] next() {
+            int end = nextLineEnd();
+            if (end < 0) {
+                throw new java.util.NoSuchElementException("StreamReader.lines(): no more lines (the stream has ended, "
+                        + "failed, or the iterator was closed)");
+            }
+            return StreamReader.this.take(end); // found by the wait just made: not looked for again
+        }
+
+        /**
+         * {@link #hasNext()}'s wait: the end of the next line in the buffer (at the end of the stream, the last bytes:
+         * all of them), or -1 once the iteration has ended. Takes nothing.
+         */
+        private int nextLineEnd() {
             if (ended) {
-                return false;
+                return -1;
             }
             try {
-                if (findLine("lines()") >= 0 || size() > 0) {
-                    return true;
+                int end = findLine("lines()");
+                if (end >= 0) {
+                    return end;
+                }
+                if (size() > 0) {
+                    return size();
                 }
             } catch (IOException e) {
                 ended = true;
@@ -258,20 +280,7 @@ public final class StreamReader extends LoopBound {
                 throw e;
             }
             ended = true; // the end of the stream
-            return false;
-        }
-
-        @Override
-        public byte[] next() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException("StreamReader.lines(): no more lines (the stream has ended, "
-                        + "failed, or the iterator was closed)");
-            }
-            try {
-                return readline(); // a line, or the last bytes at the end: in the buffer now, so it does not wait
-            } catch (IOException impossible) { // hasNext() has just found the line in this turn of the loop
-                throw new java.util.concurrent.CompletionException(impossible);
-            }
+            return -1;
         }
 
         @Override
