@@ -670,7 +670,7 @@ public final class StreamingResponse implements AutoCloseable {
             }
             byte[] piece;
             try {
-                piece = max == LINES ? readline() : max == ANY ? readAny() : read(max);
+                piece = piece();
             } catch (ClientException | LimitOverrunException e) {
                 done = true;
                 throw new CompletionException(e);
@@ -695,10 +695,15 @@ public final class StreamingResponse implements AutoCloseable {
             }
             fetched = false;
             try { // from pending: no wait, no failure
-                return max == LINES ? readline() : max == ANY ? readAny() : read(max);
+                return piece();
             } catch (ClientException | LimitOverrunException e) {
                 throw new CompletionException(e);
             }
+        }
+
+        /** The next piece: a line, what {@code readAny} gives, or a chunk of at most {@code max} bytes. */
+        private byte[] piece() throws ClientException, LimitOverrunException {
+            return max == LINES ? readline() : max == ANY ? readAny() : read(max);
         }
 
         @Override
