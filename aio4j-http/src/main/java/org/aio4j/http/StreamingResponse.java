@@ -271,7 +271,7 @@ public final class StreamingResponse implements AutoCloseable {
                 all.write(chunk, 0, chunk.length);
             }
         } catch (ClientException e) {
-            unread(all.toByteArray(), 0); // what came before the failure, for read(n) to give
+            unread(all.toByteArray()); // what came before the failure, for read(n) to give
             throw e;
         }
         return all.toByteArray();
@@ -408,7 +408,7 @@ public final class StreamingResponse implements AutoCloseable {
                 got.writeBytes(c);
             }
         } catch (ClientException e) {
-            unread(got.toByteArray(), 0);
+            unread(got.toByteArray());
             throw e;
         }
         return got.toByteArray();
@@ -483,7 +483,8 @@ public final class StreamingResponse implements AutoCloseable {
     private byte[] chunk(int max) throws ClientException {
         if (pendingAt < pending.length) {
             int n = Math.min(max, pending.length - pendingAt);
-            byte[] out = java.util.Arrays.copyOfRange(pending, pendingAt, pendingAt + n);
+            byte[] out = pendingAt == 0 && n == pending.length ? pending // ours (see unread): handed on whole
+                    : java.util.Arrays.copyOfRange(pending, pendingAt, pendingAt + n);
             pendingAt += n;
             if (pendingAt == pending.length) {
                 pending = EMPTY;
@@ -508,12 +509,15 @@ public final class StreamingResponse implements AutoCloseable {
         return n == into.length ? into : java.util.Arrays.copyOf(into, n);
     }
 
-    /** Gives {@code bytes} from {@code from} back, to be read before the {@link #pending} ones. */
-    private void unread(byte[] bytes, int from) {
-        if (from >= bytes.length || closed) {
+    /**
+     * Gives {@code bytes} back, to be read before the {@link #pending} ones. They are kept as they are, not copied:
+     * a fresh array that the caller no longer uses.
+     */
+    private void unread(byte[] bytes) {
+        if (bytes.length == 0 || closed) {
             return;
         }
-        byte[] rest = java.util.Arrays.copyOfRange(bytes, from, bytes.length);
+        byte[] rest = bytes;
         if (pendingAt < pending.length) {
             var both = new ByteArrayOutputStream(rest.length + pending.length - pendingAt);
             both.writeBytes(rest);
@@ -537,7 +541,7 @@ public final class StreamingResponse implements AutoCloseable {
                         throw new LimitOverrunException("the separator is found, but the piece before it is longer"
                                 + " than the limit (" + found + " > " + limit + " bytes)", found);
                     }
-                    unread(java.util.Arrays.copyOf(got, length), found + separator.length);
+                    unread(java.util.Arrays.copyOfRange(got, found + separator.length, length));
                     return java.util.Arrays.copyOf(got, found + separator.length);
                 }
                 searched = Math.max(0, length - separator.length + 1);
@@ -560,7 +564,7 @@ public final class StreamingResponse implements AutoCloseable {
                 length += c.length;
             }
         } catch (ClientException | LimitOverrunException e) {
-            unread(java.util.Arrays.copyOf(got, length), 0); // nothing taken: the next read gives them
+            unread(java.util.Arrays.copyOf(got, length)); // nothing taken: the next read gives them
             throw e;
         }
     }
@@ -682,7 +686,7 @@ public final class StreamingResponse implements AutoCloseable {
                 done = true;
                 return false;
             }
-            unread(piece, 0);
+            unread(piece);
             fetched = max == LINES;
             return true;
         }
