@@ -586,12 +586,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
         if (owner == task) {
             return;
         }
-        disown();
-        owner = task;
-        if (task.generators() == null) {
-            task.generators(new ArrayList<>(2));
-        }
-        task.generators().add(this);
+        handTo(task);
         setIteratedBy(task.runningBody()); // driven by that generator's body, if any: its end lets go of this one
     }
 
@@ -626,13 +621,7 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             return;
         }
         if (before != null && before.iterated != null) {
-            ArrayList<AsyncGenerator<?>> list = before.iterated;
-            for (int i = list.size() - 1; i >= 0; i--) { // the newest, usually
-                if (list.get(i) == this) {
-                    list.remove(i);
-                    break;
-                }
-            }
+            removeNewest(before.iterated, this);
         }
         iteratedBy = outer;
         if (outer != null) {
@@ -724,9 +713,13 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
             return;
         }
         owner = null;
-        ArrayList<AsyncGenerator<?>> gens = o.generators();
+        removeNewest(o.generators(), this);
+    }
+
+    /** Removes {@code g} from {@code gens}, looked for from the newest end (where it usually is); if it is there. */
+    private static void removeNewest(ArrayList<AsyncGenerator<?>> gens, AsyncGenerator<?> g) {
         for (int i = gens.size() - 1; i >= 0; i--) {
-            if (gens.get(i) == this) {
+            if (gens.get(i) == g) {
                 gens.remove(i);
                 return;
             }
