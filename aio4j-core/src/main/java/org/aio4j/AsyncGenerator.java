@@ -88,9 +88,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The same holds one level down: the generators a body started iterating and left open (it broke out of their
  * loop, or was closed while it waited on them) are closed when the body ends, newest first, unless another task
- * drove them since (that task owns them now), their closing errors added to the body's outcome as above. So closing a generator also releases what the
- * generators it wraps hold (CPython closes them once the body's frame lets go of them, in a task of their own); one
- * the body handed out (stored or emitted) is closed then too: hand over only generators not started yet.
+ * drove them since (that task owns them now), their closing errors added to the body's outcome as above. So closing
+ * a generator also releases what the generators it wraps hold (CPython closes them once the body's frame lets go of
+ * them, in a task of their own); one the body handed out (stored or emitted) is closed then too: hand over only
+ * generators not started yet.
  *
  * <p>The implicit closes at a task's end run as if the task were done, as asyncio's run once it is: a
  * {@link Task#cancel} meanwhile returns false, and a cancellation requested before the coroutine ended is deferred
