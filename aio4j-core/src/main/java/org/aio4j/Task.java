@@ -969,7 +969,11 @@ public final class Task<T> extends Future<T> {
                 cancelCause = cause;
                 return true;
             }
-        } else if (w instanceof TimerHandle h && !h.offHeap) {
+        } else if (w instanceof TimerHandle h && !queued) {
+            // The sleep's timer has not run: still in the heap, or due and in this iteration's ready queue behind the
+            // callback running this request. Either way the sleep is cancelled and the task woken now, as asyncio's
+            // cancel() cancels the sleep's future (its timer not yet run) and queues the wake-up. Once the timer has
+            // run (the task is queued), the sleep is over: the request is pending, as for a future already done.
             h.cancel();
             waitingOn = null;
             loop.makeReady(this);

@@ -35,8 +35,9 @@ import java.util.concurrent.CancellationException;
  * itself is not one of the group's errors: it leaves the block as it is, and the {@code TaskGroupException} that
  * {@code close()} throws, if any, is attached to it as suppressed (try-with-resources), where asyncio adds the
  * block's exception to the group's {@code ExceptionGroup}. For the same reason, a cancellation of the task that the
- * block's own exception replaced (a {@code finally} block that throws while the cancellation unwinds) is not raised
- * again at the task's next suspension, as asyncio's group does for a block that raised while its task was being
+ * block's own exception replaced (a {@code finally} block that throws while the cancellation unwinds), or that the
+ * task caught earlier without withdrawing it (a block that then throws), is not raised again at the task's next
+ * suspension, as asyncio's group does for a block that raised while its task was being
  * cancelled: {@code close()} cannot tell that exception from the cancellation itself unwinding, whose clean-up must
  * not be cancelled again. Such a task goes on with {@link Task#cancelling()} above 0, which tells it.
  *

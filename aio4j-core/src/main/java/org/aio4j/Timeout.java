@@ -169,7 +169,10 @@ public final class Timeout implements AutoCloseable {
      * {@link TimeoutCancellationException} thrown into the task since the expiry as a timeout when no other
      * cancellation of the task is pending (one that a {@link CancelShield} around the block defers does not count: it
      * stays deferred). One thrown before the expiry is left as it is: it belongs to an earlier expiry, and may still
-     * be propagating through the block as a cancellation. Closing a closed timeout does nothing.
+     * be propagating through the block as a cancellation. Any other cancellation leaves the block as it is, even one
+     * from outside after the block caught the expiry and withdrew it with {@link Task#uncancel()} (asyncio's timeout,
+     * its count back at its entry level, would raise {@code TimeoutError} for it). Closing a closed timeout does
+     * nothing.
      *
      * @throws IllegalStateException if called from a thread that does not hold the timeout's running loop
      */

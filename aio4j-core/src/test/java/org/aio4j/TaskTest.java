@@ -1028,6 +1028,61 @@ class TaskTest {
         });
     }
 
+    /**
+     * A cancellation in the iteration in which the task's sleep is due, run ahead of the sleep's timer, cancels the
+     * sleep and wakes the task at once, as asyncio's {@code cancel()} cancels the sleep's future, whose timer has not
+     * run yet, and queues the task's wake-up: the task runs ahead of another whose sleep was due at the same time,
+     * set in between. (Found by differential fuzzing: a Timeout's expiry and a sleep due together. The task used to
+     * be woken by its own timer, after the other.)
+     */
+    @Test
+    void aCancellationAheadOfItsDueSleepTimerWakesTheTaskAtOnce() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            List<Task<Void>> sleeper = new ArrayList<>();
+            Aio.getRunningLoop().callAt(1, () -> sleeper.getFirst().cancel());
+            Task<Void> other = Aio.createTask(() -> {
+                Aio.sleep(1);
+                log.add("other woke");
+            });
+            sleeper.add(Aio.createTask(() -> {
+                try {
+                    Aio.sleep(1);
+                    log.add("sleeper woke");
+                } catch (CancellationException e) {
+                    log.add("sleeper cancelled");
+                    throw e;
+                }
+            }));
+            Aio.gatherWithExceptions(other, sleeper.getFirst()).await();
+            return null;
+        });
+        assertThat(log).containsExactly("sleeper cancelled", "other woke");
+    }
+
+    /**
+     * The same cancellation withdrawn by {@code uncancel()} in the same callback: it was passed on to the sleep, not
+     * pending, so the sleep still raises it, with its message, as in CPython 3.13 (whose sleep's future is cancelled).
+     * The sleep used to return, the cancellation left pending and then withdrawn.
+     */
+    @Test
+    void aCancellationAheadOfItsDueSleepTimerIsPassedOnAndNotWithdrawnByUncancel() throws Exception {
+        TestLoops.runVirtual(() -> {
+            List<Task<String>> sleeper = new ArrayList<>();
+            Aio.getRunningLoop().callAt(1, () -> {
+                sleeper.getFirst().cancel("m");
+                sleeper.getFirst().uncancel();
+            });
+            sleeper.add(Aio.createTask(() -> {
+                Aio.sleep(1);
+                return "slept";
+            }));
+            assertThatThrownBy(sleeper.getFirst()::await).isInstanceOf(CancellationException.class).hasMessage("m");
+            assertThat(sleeper.getFirst().cancelling()).isZero();
+            return null;
+        });
+    }
+
     private static void sleepsInAKnownPlace() throws Exception {
         Aio.sleep(10);
     }

@@ -116,6 +116,43 @@ class TimeoutTest {
     }
 
     /**
+     * A block that catches its timeout's expiry and withdraws it with {@code uncancel()}, then is cancelled from
+     * outside: that cancellation leaves the block as it is and the task ends cancelled. CPython 3.13's timeout, its
+     * count back at its entry level, takes the outside {@code CancelledError} for its own expiry and raises
+     * {@code TimeoutError}: the cancellation is lost (found by differential fuzzing; a deliberate difference, see
+     * porting.md).
+     */
+    @Test
+    void anOutsideCancellationAfterTheExpiryWasCaughtAndWithdrawnIsNotTakenForTheTimeout() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Task<Void> worker = Aio.createTask(() -> {
+                try (Timeout t = Aio.timeout(1)) {
+                    try {
+                        Aio.sleep(2);
+                    } catch (CancellationException expiry) {
+                        log.add("expiry caught, uncancel() -> " + Aio.currentTask().uncancel());
+                    }
+                    try {
+                        Aio.sleep(10);
+                    } catch (CancellationException outside) {
+                        log.add("outside cancellation: " + outside.getMessage() + ", expired " + t.expired());
+                        throw outside;
+                    }
+                }
+            });
+            Aio.sleep(3);
+            worker.cancel("from outside");
+            assertThatThrownBy(worker::await).isExactlyInstanceOf(CancellationException.class)
+                    .hasMessage("from outside");
+            assertThat(worker.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("expiry caught, uncancel() -> 0",
+                "outside cancellation: from outside, expired true");
+    }
+
+    /**
      * A cancellation passed on to the sleep, then the deadline in the same iteration: the task is interrupted once, by
      * the expiry, which leaves the block as the task's cancellation, with the cancellation's message (asyncio raises
      * the CancelledError of the cancel() that reached the task). The message used to be lost.
