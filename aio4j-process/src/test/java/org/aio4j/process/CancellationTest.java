@@ -264,34 +264,30 @@ class CancellationTest {
         // The call joined the queue before the future learnt of it: a cancel(false) in between returned with the call
         // still queued (dropped a moment later by the bridge thread), so statistics() showed a call that never runs.
         // Cancelling at once after submit hits that window now and then; every one of them must leave the queue empty.
-        String journal = dir.resolve("journal").toString();
-        List<Future<String>> busy = occupyBothWorkers("hold");
-        try {
-            for (int i = 0; i < 2_000; i++) {
-                int n = i;
-                Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
-                assertThat(f.cancel(false)).isTrue();
-                assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
-            }
-            busy.getFirst().cancel(true);
-            assertThat(pool.submit(() -> WorkerTasks.journal(journal, -1)).get(2, TimeUnit.MINUTES)).isEqualTo(-2);
-            assertThat(Files.readAllLines(Path.of(journal))).containsExactly("-1");
-        } finally {
-            busy.forEach(f -> f.cancel(true));
-        }
+        cancellingAtOnceAfterSubmitLeavesNothingQueued(dir, "hold", 2_000, false);
     }
 
     @Test
     void aFutureCancelledWithInterruptAtOnceAfterSubmitLeavesNothingInTheQueue(@TempDir Path dir) throws Exception {
         // submit queues the call before the thread that waits for it runs the future; cancelled before that thread
         // runs it, the future is never run, so its cancellation must drop the call itself: an interrupt reaches no one.
+        cancellingAtOnceAfterSubmitLeavesNothingQueued(dir, "hold-interrupt", 500, true);
+    }
+
+    /**
+     * With both workers held ({@code hold}), submits {@code calls} calls each cancelled at once ({@code interrupt}
+     * as {@code cancel}'s argument): each cancel succeeds and leaves the queue empty, and none of them ever runs (the
+     * journal then holds only the call made after them).
+     */
+    private void cancellingAtOnceAfterSubmitLeavesNothingQueued(Path dir, String hold, int calls,
+                                                                boolean interrupt) throws Exception {
         String journal = dir.resolve("journal").toString();
-        List<Future<String>> busy = occupyBothWorkers("hold-interrupt");
+        List<Future<String>> busy = occupyBothWorkers(hold);
         try {
-            for (int i = 0; i < 500; i++) {
+            for (int i = 0; i < calls; i++) {
                 int n = i;
                 Future<Integer> f = pool.submit(() -> WorkerTasks.journal(journal, n));
-                assertThat(f.cancel(true)).isTrue();
+                assertThat(f.cancel(interrupt)).isTrue();
                 assertThat(pool.statistics().queuedCalls()).as("queued after cancelling call %d", i).isZero();
             }
             busy.getFirst().cancel(true);
