@@ -1244,7 +1244,17 @@ public final class EventLoop implements AutoCloseable {
      */
     public <T> Future<T> createFuture() {
         checkNotClosed();
-        return new Future<>(this);
+        return newFuture();
+    }
+
+    /**
+     * A new pending future of this loop, which records where it was created in debug mode (asyncio's
+     * {@code _source_traceback}, shown by its "exception was never retrieved" report): what the public ways to a
+     * future make ({@link #createFuture}, {@link #runInExecutor}, {@link #wrapFuture}). Outside debug mode a plain
+     * {@link Future}, at no cost.
+     */
+    <T> Future<T> newFuture() {
+        return debug ? new SitedFuture<>(this, creationStack()) : new Future<>(this);
     }
 
     /**
@@ -1709,9 +1719,12 @@ public final class EventLoop implements AutoCloseable {
     /**
      * Turns debug mode on or off: asyncio's {@code set_debug()}. In debug mode the loop records where each task is
      * created and where each callback is scheduled (shown in error reports, slow-callback reports and task dumps),
-     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on; and a watchdog thread reports any
-     * callback or task step that holds the loop longer than {@link #setSlowCallbackDuration the slow-callback
-     * duration} while it still does, with the stack of the blocking code, and again with the total when it ends (see
+     * from the next {@code createTask}/{@code callSoon}/{@code callLater} on, and where each future is created
+     * ({@link #createFuture}, {@link #runInExecutor}, {@link #wrapFuture}, {@link Aio#gather(Future[])}; asyncio's
+     * {@code _source_traceback}, shown in its "exception was never retrieved" report); and a watchdog thread
+     * reports any callback or task step that holds the loop longer than
+     * {@link #setSlowCallbackDuration the slow-callback duration} while it still does, with the stack of the blocking
+     * code, and again with the total when it ends (see
      * {@link SlowStep}, {@link Builder#onSlowStep}). Called from the running loop (a task or a callback, as asyncio's
      * {@code get_running_loop().set_debug(True)} in main), it starts or stops the watchdog at once, for the steps that
      * begin from then on; called from another thread, or while the loop is not running, the next time the loop starts
@@ -2124,7 +2137,8 @@ public final class EventLoop implements AutoCloseable {
         return b == Bindings.EMPTY ? null : b;
     }
 
-    private StackTraceElement[] creationStack() {
+    /** The user frames of the current thread's stack (at most 12, innermost first): debug mode's creation sites. */
+    StackTraceElement[] creationStack() {
         return StackWalker.getInstance().walk(frames -> frames
                 .map(StackWalker.StackFrame::toStackTraceElement)
                 .filter(Task::isUserFrame)

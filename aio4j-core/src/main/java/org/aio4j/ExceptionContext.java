@@ -16,7 +16,8 @@ public record ExceptionContext(String message, Throwable exception, Future<?> fu
     }
 
     /**
-     * The report as text: the message, the future or handle, the task's creation site if it was recorded, and the
+     * The report as text: the message, the future or handle, where the future or task was created if that was
+     * recorded (debug mode), a task's creator, and the
      * exception's stack trace. This is what the default handler logs.
      *
      * @return the report, as text
@@ -25,11 +26,9 @@ public record ExceptionContext(String message, Throwable exception, Future<?> fu
         var out = new StringBuilder(message);
         if (future != null) {
             out.append("\nfuture: ").append(future);
-            if (future instanceof Task<?> task) {
-                String site = task.creationSite();
-                if (site != null) {
-                    out.append('\n').append(site);
-                }
+            String site = future.creationSite(); // recorded in debug mode (a task's: also its creator)
+            if (site != null) {
+                out.append('\n').append(site);
             }
         }
         if (handle != null) {

@@ -34,18 +34,19 @@ import java.util.function.Consumer;
  *
  * <p><b>Errors are not lost.</b> A future that ends with an exception which nobody retrieves (through
  * {@link #await()}, {@link #get()}, {@link #result()} or {@link #exception()}) is reported to the loop's
- * {@link ExceptionHandler} when the loop closes. A cancelled future is not, as in asyncio, unless it is a task
- * whose clean-up attached failures to the cancellation it ended with (as suppressed exceptions: a resource whose
- * release failed as the cancellation unwound the task): the {@link CancellationException} that these methods throw
- * carries them (so does the one a {@linkplain Aio#gather(Future[]) gather} of the task fails with or lists), and if
- * none of them was called, each failure is reported when the loop closes.
+ * {@link ExceptionHandler} when the loop closes, in {@linkplain EventLoop#setDebug debug mode} with where the future
+ * was created, as asyncio's report carries its {@code source_traceback}. A cancelled future is not, as in asyncio,
+ * unless it is a task whose clean-up attached failures to the cancellation it ended with (as suppressed exceptions: a
+ * resource whose release failed as the cancellation unwound the task): the {@link CancellationException} that these
+ * methods throw carries them (so does the one a {@linkplain Aio#gather(Future[]) gather} of the task fails with or
+ * lists), and if none of them was called, each failure is reported when the loop closes.
  *
  * <p>Memory consistency: actions of the thread that completes a future happen-before the return of
  * {@link #await()} or {@link #get()} in a thread that sees it done.
  *
  * @param <T> the result type
  */
-public sealed class Future<T> implements java.util.concurrent.Future<T> permits Task, GatheringFuture {
+public sealed class Future<T> implements java.util.concurrent.Future<T> permits Task, GatheringFuture, SitedFuture {
 
     static final int PENDING = 0;
     static final int CANCELLED = 1;
@@ -516,6 +517,29 @@ public sealed class Future<T> implements java.util.concurrent.Future<T> permits 
                     out.add(attached);
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * Where this future was created (the user frames, innermost first), recorded in debug mode only, or null: asyncio's
+     * {@code _source_traceback}. A plain future records nothing; the loop makes a {@link SitedFuture} in debug mode.
+     */
+    StackTraceElement[] site() {
+        return null;
+    }
+
+    /** The creation report of an error report: where the future was created (recorded in debug mode), or null. */
+    String creationSite() {
+        StackTraceElement[] site = site();
+        return site == null ? null : appendSite(new StringBuilder(), site).toString();
+    }
+
+    /** Appends "created at:" and the frames of {@code site}, one a line, to {@code out}; returns it. */
+    static StringBuilder appendSite(StringBuilder out, StackTraceElement[] site) {
+        out.append("created at:");
+        for (StackTraceElement frame : site) {
+            out.append("\n\tat ").append(frame);
         }
         return out;
     }

@@ -18,9 +18,12 @@ final class GatheringFuture extends Future<List<Object>> {
     private final int distinct;
     private int finished;
     private boolean cancelRequested;
+    /** Where the gather was called, in debug mode (see {@link Future#site()}); null otherwise. */
+    private final StackTraceElement[] site;
 
     private GatheringFuture(EventLoop loop, List<Future<?>> children, int distinct, boolean returnExceptions) {
         super(loop);
+        this.site = loop.isDebug() ? loop.creationStack() : null;
         this.children = children;
         this.distinct = distinct;
         this.returnExceptions = returnExceptions;
@@ -57,6 +60,11 @@ final class GatheringFuture extends Future<List<Object>> {
             outer.onChildDone(f);
         }
         return outer;
+    }
+
+    @Override
+    StackTraceElement[] site() {
+        return site;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

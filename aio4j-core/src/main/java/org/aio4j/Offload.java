@@ -51,7 +51,7 @@ final class Offload<T> implements Runnable {
 
     /** As {@link #submit(EventLoop, Executor, Callable)}, the call running in a context with these values. */
     static <T> Future<T> submit(EventLoop loop, Executor executor, Callable<T> call, Bindings context) {
-        Future<T> future = new Future<>(loop);
+        Future<T> future = loop.newFuture();
         var op = new Offload<>(loop, future, call, context == Bindings.EMPTY ? null : context,
                 inspectablePool(executor));
         future.owner = op; // wait-for graphs and dumps name the offloaded call
@@ -293,7 +293,7 @@ final class Offload<T> implements Runnable {
 
     /** Wraps a completion stage; see {@link EventLoop#wrapFuture}. */
     static <T> Future<T> wrap(EventLoop loop, CompletionStage<T> stage) {
-        Future<T> future = new Future<>(loop);
+        Future<T> future = loop.newFuture();
         if (stage instanceof CompletableFuture<T> cf && isDoneIfItSays(cf)) {
             settleFrom(future, cf);
             return future;

@@ -1128,6 +1128,7 @@ public final class Task<T> extends Future<T> {
     }
 
     /** The creation report: where the task was created (debug mode) and by which task, or null. */
+    @Override
     String creationSite() {
         StackTraceElement[] site = site();
         if (site == null && creator == null) {
@@ -1138,16 +1139,14 @@ public final class Task<T> extends Future<T> {
             out.append("created by task ").append(creator.name());
         }
         if (site != null) {
-            out.append(out.isEmpty() ? "" : ", ").append("created at:");
-            for (StackTraceElement frame : site) {
-                out.append("\n\tat ").append(frame);
-            }
+            appendSite(out.append(out.isEmpty() ? "" : ", "), site);
         } else {
             out.append(" (run the loop in debug mode, -Daio4j.debug=true, to record where)");
         }
         return out.toString();
     }
 
+    @Override
     StackTraceElement[] site() {
         return extras == null ? null : extras.site;
     }

@@ -249,6 +249,44 @@ class FutureTest {
                 assertThat(c.describe()).contains("created at:").contains("FutureTest.lambda$debugMode"));
     }
 
+    /**
+     * asyncio's {@code Future} keeps {@code _source_traceback} in debug mode, and its "exception was never retrieved"
+     * report carries it: a plain future's report named no line at all, where a task's names the line that created
+     * it. In debug mode each public way to a future records its creation site (the user frames calling
+     * {@code createFuture}, {@code runInExecutor}, {@code wrapFuture}, {@code gather}); outside it, nothing.
+     */
+    @Test
+    void debugModeRecordsWhereAFutureWasCreatedAndItsNeverRetrievedReportSaysSo() throws Exception {
+        for (boolean debug : new boolean[] {true, false}) {
+            List<ExceptionContext> errors = new ArrayList<>();
+            Aio.run(() -> EventLoop.builder().debug(debug).exceptionHandler((l, c) -> errors.add(c)).build(), () -> {
+                EventLoop loop = Aio.getRunningLoop();
+                loop.<Void>createFuture().setException(new IllegalStateException("made"));
+                Future<Void> offloaded = loop.runInExecutor(null, () -> {
+                    throw new IllegalStateException("offloaded");
+                });
+                loop.wrapFuture(java.util.concurrent.CompletableFuture.failedFuture(
+                        new IllegalStateException("wrapped")));
+                Future<List<Object>> gathered = Aio.gather(Aio.createTask(() -> {
+                    throw new IllegalStateException("gathered");
+                }));
+                Aio.wait(List.of(offloaded, gathered)); // retrieves nothing
+                return null;
+            });
+            assertThat(errors).as("debug=" + debug).hasSize(4).allSatisfy(c -> {
+                assertThat(c.message()).isEqualTo("Future exception was never retrieved");
+                if (debug) {
+                    assertThat(c.describe()).as(c.exception().getMessage()).contains("\ncreated at:\n\tat "
+                            + "org.aio4j.FutureTest.lambda$debugModeRecordsWhereAFutureWasCreatedAndItsNever");
+                } else {
+                    assertThat(c.describe()).doesNotContain("created at");
+                }
+            });
+            assertThat(errors).extracting(c -> c.exception().getMessage())
+                    .containsExactlyInAnyOrder("made", "offloaded", "wrapped", "gathered");
+        }
+    }
+
     @Test
     void toStringShowsState() {
         try (var loop = new EventLoop()) {
