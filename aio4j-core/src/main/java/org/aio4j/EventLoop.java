@@ -320,8 +320,12 @@ public final class EventLoop implements AutoCloseable {
          * Where the debug-mode watchdog sends its reports of steps that hold the loop too long (default: the
          * {@code System.Logger} "org.aio4j" at level WARNING).
          *
-         * <p>A report made while the step still holds the loop comes on the watchdog's thread; the one made when it
-         * ends, on the thread that held the loop, before the loop goes on: the sink must be quick. An exception it
+         * <p>A report made while the step still holds the loop comes on the watchdog's thread, and the loop goes on
+         * while the sink takes its time there. The one made when the step ends comes on the thread that held the
+         * loop, before the loop goes on (the sink must be quick there), unless the watchdog's thread is still handing
+         * the sink a report at that moment: then it comes after that one, on the watchdog's thread, and the loop goes
+         * on. The sink is called for one report at a time, in the order they are made (a step's report made while it
+         * blocks before the one made when it ends), and every report of a run before the run returns. An exception it
          * throws is logged (at level WARNING) and changes nothing else.
          *
          * @param sink receives each report

@@ -13,7 +13,11 @@ import java.util.function.LongSupplier;
  * reports the total when the step ends. A slow step that ended between two of its polls is reported when it ends,
  * without a stack (asyncio measures every callback when it ends). Runs while the loop runs in debug mode.
  *
- * <p>The two reports of one step go out in order: both are decided and sent holding this object's monitor.
+ * <p>The sink is the application's code, and may take its time: it is never called holding this object's monitor,
+ * which the loop takes at each step's end, so a sink slow on the watchdog's thread never holds the loop up. The
+ * reports still go out in the order they are decided, the two of one step included: while the watchdog's thread is
+ * delivering, a report made at a step's end is queued for that thread to send next ({@link #pending}) instead of
+ * being sent by the loop's thread, and {@link #stop()} waits until what was queued has been delivered.
  */
 final class Watchdog implements StepObserver {
 
@@ -34,6 +38,13 @@ final class Watchdog implements StepObserver {
     private volatile long step;
     /** The step number last reported as slow while it ran; guarded by this. */
     private long reportedStep = -1;
+    /**
+     * Whether the watchdog's thread is handing reports to the sink (the report of a step still running, then
+     * {@link #pending}); guarded by this.
+     */
+    private boolean delivering;
+    /** Reports made at steps' ends while the watchdog's thread was delivering, for it to send next; guarded by this. */
+    private final java.util.ArrayDeque<SlowStep> pending = new java.util.ArrayDeque<>();
     private volatile boolean stopped;
 
     Watchdog(LongSupplier thresholdNanos, Consumer<SlowStep> sink) {
@@ -46,9 +57,26 @@ final class Watchdog implements StepObserver {
         thread.start();
     }
 
+    /**
+     * Stops the watchdog's thread, once it has handed the sink what it is delivering and what is queued for it: every
+     * report of the loop's run is delivered when the run returns. An interrupt stops the wait (and is kept).
+     */
     void stop() {
         stopped = true;
         LockSupport.unpark(thread);
+        if (Thread.currentThread() == thread) {
+            return; // the sink itself turned debug mode off
+        }
+        synchronized (this) {
+            while (delivering) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     @Override
@@ -67,18 +95,26 @@ final class Watchdog implements StepObserver {
             return; // the step that started the watchdog (EventLoop.setDebug from the loop) began before it watched
         }
         long held = nanoTime - startedAt;
+        SlowStep report = null;
         synchronized (this) {
             subject = null;
             if (reportedStep == step || held >= thresholdNanos.getAsLong()) {
-                send(new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true));
+                report = new SlowStep(describe(what), Duration.ofNanos(held), List.of(), true);
+                if (delivering) { // after what the watchdog's thread is handing the sink (this step's first report?)
+                    pending.add(report);
+                    return;
+                }
             }
+        }
+        if (report != null) {
+            send(report); // outside the monitor: this is the application's code
         }
     }
 
     /**
-     * Hands {@code report} to the sink, the application's code: what it throws is logged, and neither reaches the
-     * step that ends (the report at a step's end is sent from the thread holding the loop, inside the loop's step
-     * machinery) nor stops the watchdog's thread.
+     * Hands {@code report} to the sink, the application's code, never holding this object's monitor: what it throws
+     * is logged, and neither reaches the step that ends (the report at a step's end is sent from the thread holding
+     * the loop, inside the loop's step machinery) nor stops the watchdog's thread.
      */
     private void send(SlowStep report) {
         try {
@@ -112,11 +148,29 @@ final class Watchdog implements StepObserver {
                     frames = callbackFrames(frames);
                 }
                 synchronized (this) {
-                    if (subject != what || step != s || reportedStep == s) {
+                    if (subject != what || step != s || reportedStep == s || stopped) {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
-                    send(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state));
+                    delivering = true;
+                }
+                deliver(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state));
+            }
+        }
+    }
+
+    /**
+     * On the watchdog's thread, which has set {@link #delivering}: sends {@code report}, then the reports that steps'
+     * ends queued meanwhile, in order, each outside the monitor; then clears {@code delivering}.
+     */
+    private void deliver(SlowStep report) {
+        while (report != null) {
+            send(report); // throws nothing
+            synchronized (this) {
+                report = pending.poll();
+                if (report == null) {
+                    delivering = false;
+                    notifyAll(); // a stop() waiting for the reports of the run
                 }
             }
         }

@@ -42,6 +42,46 @@ class DiagnosticsTest {
     }
 
     /**
+     * The watchdog hands a report to the sink on its own thread while the step still blocks; a sink that takes its
+     * time there (it blocks on a latch: writes to a slow log, say) must not hold the loop up. It did: the watchdog
+     * called the sink holding the monitor that the loop takes at each step's end, so the blocker's end waited for the
+     * sink, which waited here for main to go on: main never went on, and the sink gave up. Now the step ends, main
+     * runs step after step meanwhile and opens the latch itself; the two reports of the blocker still come in order,
+     * the one made at its end after the sink is done with the first, and both before {@code Aio.run} returns.
+     */
+    @Test
+    void aSinkThatBlocksOnTheWatchdogsThreadDoesNotStopTheLoopFinishingSteps() throws Exception {
+        List<SlowStep> reports = new CopyOnWriteArrayList<>();
+        var reported = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        var releasedByMain = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> mainSteps = new CopyOnWriteArrayList<>();
+        Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(r -> {
+            reports.add(r);
+            if (!r.finished() && isBlocker(r)) {
+                reported.countDown();
+                try { // a guard against a hang, not a timing: main opens it as soon as the loop goes on
+                    releasedByMain.set(release.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }).build(), () -> {
+            Aio.createTask(blocksUntil(reported), "blocker").await();
+            for (int i = 0; i < 3; i++) {
+                Aio.sleep(0);
+                mainSteps.add("step " + i);
+            }
+            release.countDown();
+            return null;
+        });
+        assertThat(releasedByMain).as("the loop went on while the sink blocked, and main opened its latch").isTrue();
+        assertThat(mainSteps).containsExactly("step 0", "step 1", "step 2");
+        assertThat(reports.stream().filter(DiagnosticsTest::isBlocker).map(SlowStep::finished).toList())
+                .as("the blocker's reports, in order").containsExactly(false, true);
+    }
+
+    /**
      * A loop in debug mode whose slow-step reports go to {@code reports}, opening {@code reported} at the watchdog's
      * report of a task named "blocker" still holding the loop.
      */
