@@ -70,13 +70,16 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Two exceptions stand in for CPython's references, which keep a generator alive while something still holds it.
  * A task that the generator's creator (the task that called {@link #of}) waits for as it ends, awaiting it or a
- * gather, {@code Aio.wait} or task group it is in (directly, or through a task it so waits for that waits for it),
- * gives the generator back to the creator instead of closing it: a task that merely advanced it
+ * gather, {@code Aio.wait}, {@code Aio.asCompleted}, {@code Aio.shield} or task group it is in (directly, or through
+ * a task, gather or shield it so waits for that waits for it: {@code Aio.gather(Aio.shield(task))}), gives the
+ * generator back to the creator instead of closing it: a task that merely advanced it
  * ({@code Aio.gather(a::next, b::next)}, asyncio's {@code gather(anext(a), anext(b))}, or
  * {@code Aio.createTask(gen::next).await()}) leaves it going, and the creator's own end closes it in turn (a task
  * nobody waits for still closes it: a long-lived creator does not collect them). What counts is the wait under way
  * when the task ends: tasks awaited one after the other ({@code a.await(); b.await();}) keep the generator of one
- * that ends while another is awaited only if it is among those waited for then; gather them to wait for all at once.
+ * that ends while another is awaited only if it is among those waited for then, where CPython keeps it as long as the
+ * creator refers to it; gather them to wait for all at once. A wait for what the task produces rather than for the
+ * task (a queue it fills, an event it sets) does not count either.
  * And a generator that the body of another open generator iterates follows that one (to its owner, or to a
  * {@link #toPublisher()} pump), and is closed when that one's body ends (below).
  * Otherwise a generator closed half-way does not pretend to be exhausted: driving it again (from a task it was
@@ -778,7 +781,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
      * than close it, and says whether it did. A generator that the body of another open generator iterates follows
      * that one: it goes to that one's owner (none: a publisher's pump takes the outer one over), and that one's
      * body's end closes it ({@link #closeIterated}). Otherwise, if the task that created it waits for {@code ending}
-     * (awaits it, or a gather, {@code Aio.wait} or task group it is in, directly or through tasks it so waits for:
+     * (awaits it, or a gather, {@code Aio.wait}, {@code asCompleted}, shield or task group it is in, directly or
+     * through tasks, gathers or shields it so waits for:
      * {@link #waitsFor}), it goes back to that task, as CPython keeps a
      * generator while the creating frame refers to it: a task that merely advanced it for its creator
      * ({@code Aio.gather} of {@code next} calls, asyncio's {@code gather(anext(a), anext(b))}) does not end it. A task
@@ -801,15 +805,16 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     }
 
     /**
-     * The most tasks {@link #waitsFor} looks through for a wait of the creator that goes through other tasks: a
-     * bound on the work a task's end does, whatever the graph of waits.
+     * The most futures (tasks, gathers, shields) {@link #waitsFor} looks through for a wait of the creator that goes
+     * through others: a bound on the work a task's end does, whatever the graph of waits.
      */
     private static final int MAX_WAIT_CHAIN = 1000;
 
     /**
-     * Whether {@code waiter} is suspended waiting for {@code task}: on it, or on a gather, wait or group with it,
-     * directly or through tasks it waits for in the same way (it awaits a task that awaits {@code task}); at most
-     * {@link #MAX_WAIT_CHAIN} tasks are looked through.
+     * Whether {@code waiter} is suspended waiting for {@code task}: on it, or on a gather, wait, {@code asCompleted},
+     * shield or group with it, directly or through tasks, gathers and shields it waits for in the same way (it awaits
+     * a task that awaits {@code task}, a gather of a shield of it); at most {@link #MAX_WAIT_CHAIN} futures are looked
+     * through.
      */
     private static boolean waitsFor(Task<?> waiter, Task<?> task) {
         var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Future<?>, Boolean>());
@@ -823,7 +828,8 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
                 if (x == task) {
                     return true;
                 }
-                if (!x.isDone() && (x instanceof Task<?> || x instanceof GatheringFuture) && seen.add(x)) {
+                if (!x.isDone() && (x instanceof Task<?> || x instanceof GatheringFuture
+                        || x.owner instanceof WaitsFor) && seen.add(x)) {
                     todo.add(x);
                 }
             }
@@ -832,12 +838,16 @@ public final class AsyncGenerator<T> implements AsyncIterator<T> {
     }
 
     /**
-     * What {@code f} waits for: a task's waiting target (a future, or the futures of the gather, wait or group it
-     * waits on), a gather's pending children; nothing otherwise.
+     * What {@code f} waits for: a task's waiting target (a future, or the futures of the gather, wait,
+     * {@code asCompleted}, shield or group it waits on), a gather's pending children, the future that a shield's
+     * future follows ({@code Aio.shield}, met inside a gather or wait); nothing otherwise.
      */
     private static java.util.Collection<? extends Future<?>> waitedOn(Future<?> f) {
         if (f instanceof GatheringFuture g) {
             return g.pendingChildren();
+        }
+        if (!(f instanceof Task<?>) && f.owner instanceof WaitsFor shield) {
+            return shield.futures();
         }
         if (!(f instanceof Task<?> t) || !(t.waitingOn instanceof Future<?> w)) {
             return java.util.List.of();

@@ -532,6 +532,44 @@ class AsyncGeneratorTest {
     }
 
     /**
+     * The creator's wait may go through {@code Aio.shield} and {@code Aio.asCompleted} too, and through a shield
+     * inside a gather, a wait, an {@code asCompleted} or another shield ({@code await gather(shield(t))},
+     * {@code wait([shield(t)])}, ...): CPython 3.13 keeps the generator going in each case (the creating frame still
+     * refers to it; checked with the same program), so here it goes back to the creator. A shield directly awaited,
+     * and {@code asCompleted} over the tasks, were followed already (their waiting future names what it waits for); a
+     * shield's future met inside another wait was not looked through: the task's end closed the generator, and the
+     * creator's next {@code hasNext()} threw "closed when task ... ended".
+     */
+    @Test
+    void aGeneratorAdvancedByATaskThatTheCreatorWaitsForThroughAShieldOrAsCompletedGoesBackToIt() throws Exception {
+        interface Wait {
+            Object on(Task<Integer> advancing) throws Exception;
+        }
+        java.util.Map<String, Wait> ways = new java.util.LinkedHashMap<>();
+        ways.put("shield", t -> Aio.shield(t).await());
+        ways.put("asCompleted", t -> Aio.asCompleted(List.of(t)).iterator().next().await());
+        ways.put("shield in shield", t -> Aio.shield(Aio.shield(t)).await());
+        ways.put("shield in gather", t -> Aio.gather(Aio.shield(t)).await().getFirst());
+        ways.put("shield in wait", t -> Aio.wait(List.of(Aio.shield(t))).done().iterator().next().await());
+        ways.put("shield in asCompleted", t -> Aio.asCompleted(List.of(Aio.shield(t))).iterator().next().await());
+        ways.put("shield in a helper task's gather",
+                t -> Aio.createTask(() -> Aio.gather(Aio.shield(t)).await().getFirst()).await());
+        for (var way : ways.entrySet()) {
+            List<String> log = new ArrayList<>();
+            TestLoops.runVirtual(() -> {
+                var gen = counting(4, 1, log);
+                assertThat(gen.next()).isZero();
+                assertThat(way.getValue().on(Aio.createTask(gen::next))).as(way.getKey()).isEqualTo(1);
+                assertThat(log).as(way.getKey()).doesNotContain("finally");
+                assertThat(gen.next()).as(way.getKey()).isEqualTo(2);
+                gen.aclose();
+                return null;
+            });
+            assertThat(log).as(way.getKey()).containsExactly("start", "emit 0", "emit 1", "emit 2", "finally");
+        }
+    }
+
+    /**
      * asyncio's {@code await asyncio.gather(anext(a), anext(b))}, the way to advance two generators at once (aiostream's
      * zip): each call runs in a task of its own. Their ends closed both generators after the first pair, and the next
      * round threw "closed when task 'Task-2' ... ended".
