@@ -99,8 +99,8 @@ final class Decompression {
      * A gzip or deflate decoder that keeps every byte it was given in its own state (the inflater's, or a header or
      * trailer read so far), and never waits for input: a caller that stops between two calls (a read cancelled while
      * it waits for the next part) loses nothing, and the next call goes on where the last stopped. A gzip body may be
-     * several members, each decoded in turn (RFC 1952); bytes after a member that do not start a gzip header, and
-     * bytes after a deflate stream, are ignored, as aiohttp's zlib {@code decompressobj} ignores what follows the
+     * several members, each decoded in turn (RFC 1952); bytes after a member that are not a whole, valid gzip header,
+     * and bytes after a deflate stream, are ignored, as aiohttp's zlib {@code decompressobj} ignores what follows the
      * stream (its {@code unused_data}) and as the JDK's {@code GZIPInputStream} does. Not thread-safe.
      */
     static final class Decoder {
@@ -295,6 +295,9 @@ final class Decompression {
                         return 0;
                     }
                     if ((headerCrc.getValue() & 0xFFFF) != value) {
+                        if (members > 0) {
+                            return -1; // no member: what follows the last one, ignored (as GZIPInputStream does)
+                        }
                         throw new ZipException("Corrupt GZIP header");
                     }
                     return next(null);

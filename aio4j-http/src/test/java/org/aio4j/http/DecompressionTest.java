@@ -169,6 +169,13 @@ class DecompressionTest {
             assertThat(decode("gzip", concat(gzip(HELLO), after), 100)).isEqualTo(HELLO);
             assertThat(decodeByteByByte("gzip", concat(gzip(HELLO), after))).isEqualTo(HELLO);
         }
+        // a further member whose header is whole and valid is read as one: cut short (or not valid), it fails the
+        // body; one whose header's CRC is wrong is no member, ignored (as GZIPInputStream did)
+        assertThat(decode("gzip", concat(gzip(HELLO), gzipWithEveryField(HELLO, false)), 100)).isEqualTo(HELLO);
+        assertThatThrownBy(() -> decode("gzip", concat(gzip(HELLO), Arrays.copyOf(full, full.length - 3)), 100))
+                .isInstanceOf(ClientPayloadException.class).hasMessageContaining("cut short");
+        assertThatThrownBy(() -> decodeByteByByte("gzip", concat(gzip(HELLO), Arrays.copyOf(full, full.length - 3))))
+                .isInstanceOf(java.io.EOFException.class);
         assertThat(decodeByteByByte("deflate", concat(deflate(HELLO, false), "XX".getBytes()))).isEqualTo(HELLO);
         assertThat(decodeByteByByte("deflate", deflate(HELLO, true))).isEqualTo(HELLO);
         assertThatThrownBy(() -> decode("gzip", "not gzip".getBytes(), 100))
