@@ -212,7 +212,7 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
 
     private ClientConnectionException closed() {
         return new ClientConnectionException(request.method(), request.uri(), "the response is closed: its body"
-                + " was released before its end (closed, its reading cancelled, or the task that streamed it ended)",
+                + " was released before its end (closed, or the task that streamed it ended)",
                 null);
     }
 
