@@ -26,9 +26,10 @@ import org.aio4j.Future;
  * and has not come, on the real clock ({@link HttpTransport#scheduleTimeout}); a consumer that takes its time runs
  * none, as aiohttp drops its read timeout while its reading is paused. What is left of the request's timeout (aiohttp's
  * {@code total}, the body included) is kept on the loop's clock where the consumer waits, and on the real clock, for
- * a loop whose virtual clock does not move while it waits for the server. Either timeout, the consumer's
- * cancellation where it waits, and {@link #release()} before the end cancel the subscription, which aborts the
- * exchange and closes its connection; after the end the connection is the transport's pool's.
+ * a loop whose virtual clock does not move while it waits for the server. Either timeout and {@link #release()}
+ * before the end cancel the subscription, which aborts the exchange and closes its connection; after the end the
+ * connection is the transport's pool's. The consumer's cancellation where it waits changes nothing here: what is
+ * held, and the part asked for, wait for its next read (aiohttp's {@code StreamReader} keeps its buffer so).
  *
  * <p>Failures: the transport's error in the middle of the body is a {@link ClientPayloadException} naming the request
  * (aiohttp's {@code ClientPayloadError}), thrown after the bytes that came before it (those held when it comes are
@@ -211,7 +212,7 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
 
     private ClientConnectionException closed() {
         return new ClientConnectionException(request.method(), request.uri(), "the response is closed: its body"
-                + " was released before its end (closed, its reading cancelled, or the task that streamed it ended)",
+                + " was released before its end (closed, or the task that streamed it ended)",
                 null);
     }
 
@@ -240,9 +241,8 @@ final class BodyReader extends InputStream implements Flow.Subscriber<List<ByteB
             Aio.waitFor(w, Duration.ofNanos(Math.max(0, (long) (left * 1e9))));
         } catch (TimeoutException e) {
             fail(new ClientTimeoutException(request.method(), request.uri(), request.timeout(), null));
-        } catch (CancellationException e) { // the consumer's cancellation (nothing else cancels the waiter)
-            release();
-            throw e;
+        } catch (CancellationException e) { // the consumer's cancellation (nothing else cancels the waiter): the
+            throw e;                        // body goes on, what it holds and the part asked for kept for the next read
         } catch (Exception e) { // the waiter completes with null only
             throw new IllegalStateException(e);
         } finally {

@@ -2,13 +2,13 @@ package org.aio4j.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.aio4j.Aio;
@@ -58,10 +58,16 @@ import org.aio4j.Task;
  * <p><b>Closing.</b> {@link #close()} before the body's end aborts the exchange and closes its connection, as
  * aiohttp's {@code release()} of a body not read whole does; after its end the connection went back to the
  * transport's pool already. A read after a close before the end throws {@link ClientConnectionException} (aiohttp's
- * {@code ClientConnectionError: Connection closed}); one after the end returns the end. If a read is interrupted by
- * the cancellation of the reading task (a {@link org.aio4j.Task#cancel}, an {@code Aio.timeout}, a failing
- * {@code TaskGroup}), the response is closed so, and the {@link java.util.concurrent.CancellationException}
- * thrown. The response belongs to the task that streamed it: that task's end closes it, if the task did not.
+ * {@code ClientConnectionError: Connection closed}); one after the end returns the end. The response belongs to the
+ * task that streamed it: that task's end closes it, if the task did not.
+ *
+ * <p><b>Cancellation.</b> A read interrupted by the cancellation of the reading task (a {@link org.aio4j.Task#cancel},
+ * an {@code Aio.timeout}, a failing {@code TaskGroup}) while it waits for more of the body throws the
+ * {@link java.util.concurrent.CancellationException} and leaves the response open with nothing lost, as aiohttp's
+ * {@code StreamReader} keeps its buffer: the bytes the read had taken (the first part of a line, of an exact read, of
+ * {@link #read()}'s rest) are given by the next read, which goes on where the cancelled one stopped, each byte once,
+ * a decoded body's too (its decoder keeps what it was given). An iterator whose {@code hasNext()} was cancelled goes
+ * on too. The exchange goes on meanwhile, within its timeouts: close the response (try-with-resources) to abort it.
  *
  * <p><b>Threads.</b> A loop object: read and close it from the task that streamed it (or another task of its loop),
  * as an {@link AsyncIterator}; reads from elsewhere throw {@link IllegalStateException}. {@link #close()} from
@@ -88,8 +94,8 @@ public final class StreamingResponse implements AutoCloseable {
     /** The {@code Content-Encoding} header of a body the session decodes, or null. */
     private final String encoding;
     private final int maxBodyBytes;
-    /** The body as the caller reads it: the reader, or a decoder over it (made at the first read). */
-    private InputStream body;
+    /** The decoder of a body the session decodes, made at the first read. */
+    private Decompression.Decoder decoder;
     /** The task whose end closes the response, and the callback that does. */
     private final Task<?> owner;
     private final Consumer<Future<?>> closeAtEnd;
@@ -222,8 +228,8 @@ public final class StreamingResponse implements AutoCloseable {
      * @throws ClientConnectionException if the response was closed before the body's end
      * @throws IllegalArgumentException if {@code maxBytes < 1}
      * @throws IllegalStateException    if not called from a task of the response's loop
-     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
-     *                                  closed)
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (nothing is
+     *                                  lost: see the class comment)
      */
     public byte[] read(int maxBytes) throws ClientException {
         if (maxBytes < 1) {
@@ -270,8 +276,8 @@ public final class StreamingResponse implements AutoCloseable {
                 }
                 all.write(chunk, 0, chunk.length);
             }
-        } catch (ClientException e) {
-            unread(all.toByteArray()); // what came before the failure, for read(n) to give
+        } catch (ClientException | CancellationException e) {
+            unread(all.toByteArray()); // what came before the failure or cancellation, for the next read to give
             throw e;
         }
         return all.toByteArray();
@@ -361,8 +367,8 @@ public final class StreamingResponse implements AutoCloseable {
      * @throws NullPointerException     if {@code separator} is null
      * @throws IllegalArgumentException if {@code separator} is empty or {@code limit < 1}
      * @throws IllegalStateException    if not called from a task of the response's loop
-     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
-     *                                  closed)
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (nothing is
+     *                                  lost: see the class comment)
      */
     public byte[] readuntil(byte[] separator, int limit) throws ClientException, LimitOverrunException {
         Objects.requireNonNull(separator, "separator must not be null");
@@ -390,8 +396,8 @@ public final class StreamingResponse implements AutoCloseable {
      * @throws ClientException          as {@link #read(int)}
      * @throws IllegalArgumentException if {@code n < 0}
      * @throws IllegalStateException    if not called from a task of the response's loop
-     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (the response is
-     *                                  closed)
+     * @throws java.util.concurrent.CancellationException if the calling task is cancelled meanwhile (nothing is
+     *                                  lost: see the class comment)
      */
     public byte[] readexactly(int n) throws ClientException, IncompleteReadException {
         if (n < 0) {
@@ -407,7 +413,7 @@ public final class StreamingResponse implements AutoCloseable {
                 }
                 got.writeBytes(c);
             }
-        } catch (ClientException e) {
+        } catch (ClientException | CancellationException e) {
             unread(got.toByteArray());
             throw e;
         }
@@ -441,7 +447,7 @@ public final class StreamingResponse implements AutoCloseable {
                     + " loop that streamed it (" + request.method() + " " + request.uri() + ")");
         }
         return pendingAt == pending.length && (ended || encoding == null && reader.ended()
-                || encoding != null && body == null && reader.ended());
+                || encoding != null && decoder == null && reader.ended());
     }
 
     /**
@@ -470,6 +476,9 @@ public final class StreamingResponse implements AutoCloseable {
         closed = true;
         pending = EMPTY;
         pendingAt = 0;
+        if (decoder != null) {
+            decoder.end();
+        }
         if (owner != null) {
             owner.removeDoneCallback(closeAtEnd);
         }
@@ -563,7 +572,7 @@ public final class StreamingResponse implements AutoCloseable {
                 System.arraycopy(c, 0, got, length, c.length);
                 length += c.length;
             }
-        } catch (ClientException | LimitOverrunException e) {
+        } catch (ClientException | LimitOverrunException | CancellationException e) {
             unread(java.util.Arrays.copyOf(got, length)); // nothing taken: the next read gives them
             throw e;
         }
@@ -583,21 +592,31 @@ public final class StreamingResponse implements AutoCloseable {
         return -1;
     }
 
-    /** Reads decoded bytes into {@code into}, up to {@code max}; -1 at the end. */
+    /**
+     * Reads decoded bytes into {@code into}, up to {@code max}; -1 at the end. The decoder keeps what it was given:
+     * a cancellation where this waits for the next part loses nothing.
+     */
     private int decoded(byte[] into, int max) throws ClientException {
+        if (decoder == null) {
+            decoder = Decompression.decoder(encoding.trim().toLowerCase(java.util.Locale.ROOT));
+        }
         try {
-            if (body == null) {
-                if (reader.ended() || reader.broken() && reader.available() == 0) { // no decoder over no bytes
-                    reader.next(); // throws the failure, if there is one
+            for (;;) {
+                ByteBuffer part = reader.next();
+                if (part == null) {
+                    decoder.finish(); // throws if the body ended before its encoded stream
                     return -1;
                 }
-                body = Decompression.decoding(encoding.trim().toLowerCase(java.util.Locale.ROOT), reader);
+                int n = decoder.decode(part, into, 0, max);
+                reader.took(part);
+                if (n > 0) {
+                    return n;
+                }
+                if (n < 0) {
+                    drain();
+                    return -1;
+                }
             }
-            int n = body.read(into, 0, max);
-            if (n < 0) {
-                drain();
-            }
-            return n;
         } catch (ClientException e) {
             throw e;
         } catch (IOException e) { // the decoder's: the body is not valid in its encoding
@@ -678,6 +697,8 @@ public final class StreamingResponse implements AutoCloseable {
             } catch (ClientException | LimitOverrunException e) {
                 done = true;
                 throw new CompletionException(e);
+            } catch (CancellationException e) { // nothing lost: the iterator goes on where it stopped
+                throw e;
             } catch (RuntimeException | Error e) {
                 done = !(e instanceof IllegalStateException && !reader.broken()); // a wrong caller changes nothing
                 throw e;

@@ -221,8 +221,8 @@ class ClientSessionTest {
             return org.assertj.core.api.Assertions.catchThrowable(r::readAny);
         });
         assertThat(t).isExactlyInstanceOf(ClientConnectionException.class).hasMessage("GET " + server.url("/trickle")
-                + ": the response is closed: its body was released before its end (closed, its reading cancelled,"
-                + " or the task that streamed it ended)");
+                + ": the response is closed: its body was released before its end (closed, or the task that streamed"
+                + " it ended)");
     }
 
     /**

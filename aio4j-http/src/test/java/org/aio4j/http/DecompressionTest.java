@@ -96,4 +96,93 @@ class DecompressionTest {
         assertThatThrownBy(() -> decode("deflate", Arrays.copyOf(deflate(HELLO, false), 5), 100))
                 .isInstanceOf(ClientPayloadException.class).hasMessageContaining("cut short");
     }
+
+    /** {@code body} decoded by the streamed decoder, given a byte at a time; its end checked. */
+    private static byte[] decodeByteByByte(String encoding, byte[] body) throws Exception {
+        Decompression.Decoder d = Decompression.decoder(encoding);
+        var out = new ByteArrayOutputStream();
+        byte[] into = new byte[3];
+        boolean ended = false;
+        for (int i = 0; i < body.length && !ended; i++) {
+            var in = java.nio.ByteBuffer.wrap(body, i, 1);
+            for (;;) {
+                int n = d.decode(in, into, 0, into.length);
+                if (n == 0) {
+                    break;
+                }
+                if (n < 0) {
+                    ended = true;
+                    break;
+                }
+                out.write(into, 0, n);
+            }
+        }
+        if (!ended) {
+            d.finish();
+        }
+        d.end();
+        return out.toByteArray();
+    }
+
+    /**
+     * A gzip header with every optional field (RFC 1952 2.3.1: FEXTRA, FNAME, FCOMMENT, FHCRC) before the deflated
+     * {@code data}, and its trailer.
+     */
+    private static byte[] gzipWithEveryField(byte[] data, boolean goodHeaderCrc) throws Exception {
+        var h = new ByteArrayOutputStream();
+        h.writeBytes(new byte[] {0x1F, (byte) 0x8B, 8, 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, (byte) 0xFF});
+        h.writeBytes(new byte[] {3, 0, 'a', 'b', 'c'}); // XLEN 3, then 3 bytes
+        h.writeBytes("name.txt\0".getBytes(StandardCharsets.ISO_8859_1));
+        h.writeBytes("a comment\0".getBytes(StandardCharsets.ISO_8859_1));
+        var crc = new java.util.zip.CRC32();
+        crc.update(h.toByteArray());
+        int c = (int) crc.getValue() & 0xFFFF ^ (goodHeaderCrc ? 0 : 1);
+        h.writeBytes(new byte[] {(byte) c, (byte) (c >> 8)});
+        h.writeBytes(deflate(data, true));
+        var dataCrc = new java.util.zip.CRC32();
+        dataCrc.update(data);
+        for (long v : new long[] {dataCrc.getValue(), data.length}) {
+            h.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
+        }
+        return h.toByteArray();
+    }
+
+    /**
+     * The streamed decoder, which keeps every byte it is given so that a read cancelled between two parts loses
+     * none, reads what the JDK's {@code GZIPInputStream} read before: a header with every optional field, its CRC
+     * checked, whether given whole or a byte at a time; several members; what follows a member and starts no gzip
+     * header is ignored, as aiohttp's zlib {@code decompressobj} leaves it in its {@code unused_data}.
+     */
+    @Test
+    void theStreamedDecoderReadsEveryHeaderFieldAndWhatFollowsAMemberAsBefore() throws Exception {
+        byte[] full = gzipWithEveryField(HELLO, true);
+        assertThat(decode("gzip", full, 100)).isEqualTo(HELLO);
+        assertThat(decodeByteByByte("gzip", full)).isEqualTo(HELLO);
+        assertThat(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(full)).readAllBytes())
+                .as("the JDK reads it so").isEqualTo(HELLO);
+        assertThatThrownBy(() -> decode("gzip", gzipWithEveryField(HELLO, false), 100))
+                .isInstanceOf(ClientPayloadException.class).hasMessageContaining("Corrupt GZIP header");
+        byte[] two = concat(gzip(HELLO), full);
+        assertThat(decodeByteByByte("gzip", two)).isEqualTo("hellohello".getBytes());
+        for (byte[] after : List.of("GARBAGE".getBytes(), new byte[] {0x1F}, new byte[] {0x1F, (byte) 0x8B, 8, 0},
+                new byte[] {0x1F, 0})) {
+            assertThat(decode("gzip", concat(gzip(HELLO), after), 100)).isEqualTo(HELLO);
+            assertThat(decodeByteByByte("gzip", concat(gzip(HELLO), after))).isEqualTo(HELLO);
+        }
+        // a further member whose header is whole and valid is read as one: cut short (or not valid), it fails the
+        // body; one whose header's CRC is wrong is no member, ignored (as GZIPInputStream did)
+        assertThat(decode("gzip", concat(gzip(HELLO), gzipWithEveryField(HELLO, false)), 100)).isEqualTo(HELLO);
+        assertThatThrownBy(() -> decode("gzip", concat(gzip(HELLO), Arrays.copyOf(full, full.length - 3)), 100))
+                .isInstanceOf(ClientPayloadException.class).hasMessageContaining("cut short");
+        assertThatThrownBy(() -> decodeByteByByte("gzip", concat(gzip(HELLO), Arrays.copyOf(full, full.length - 3))))
+                .isInstanceOf(java.io.EOFException.class);
+        assertThat(decodeByteByByte("deflate", concat(deflate(HELLO, false), "XX".getBytes()))).isEqualTo(HELLO);
+        assertThat(decodeByteByByte("deflate", deflate(HELLO, true))).isEqualTo(HELLO);
+        assertThatThrownBy(() -> decode("gzip", "not gzip".getBytes(), 100))
+                .isInstanceOf(ClientPayloadException.class).hasMessageContaining("Not in GZIP format");
+        byte[] gz = gzip(HELLO);
+        gz[gz.length - 8] ^= 1; // the CRC
+        assertThatThrownBy(() -> decode("gzip", gz, 100))
+                .isInstanceOf(ClientPayloadException.class).hasMessageContaining("Corrupt GZIP trailer");
+    }
 }

@@ -159,6 +159,65 @@ class VertxTransportLoggingTest {
         });
     }
 
+    /**
+     * A keep-alive connection the server resets while it is idle (after a complete response, before the next
+     * request) is routine, not an error: it is logged at {@code DEBUG} (JUL's {@code FINE}), not {@code ERROR}: no
+     * request is lost. Before, it was logged at
+     * {@code ERROR} ("failed with no request in flight: ... Connection reset").
+     */
+    @Test
+    void aResetOfAnIdleConnectionIsLoggedAtDebugOnly() throws Exception {
+        var answered = new CountDownLatch(1);
+        var records = Collections.synchronizedList(new ArrayList<LogRecord>());
+        var recorded = new CountDownLatch(1);
+        Handler all = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+                recorded.countDown();
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Level before = transportLog.getLevel();
+        transportLog.setLevel(Level.ALL);
+        transportLog.addHandler(all);
+        try (var server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress());
+             var http = ClientSession.builder().transport(VertxTransport.create(), true).build()) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Socket c = server.accept();
+                    readRequestHead(c.getInputStream());
+                    c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    answered.await();
+                    c.setSoLinger(true, 0); // the close is a reset (RST), not a FIN
+                    c.close();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String url = "http://127.0.0.1:" + server.getLocalPort() + "/x";
+            assertThat(Aio.run(() -> http.get(url).text())).isEqualTo("ok");
+            answered.countDown();
+            recorded.await();
+        } finally {
+            transportLog.removeHandler(all);
+            transportLog.setLevel(before);
+        }
+        assertThat(records).singleElement().satisfies(r -> {
+            assertThat(r.getLevel()).isEqualTo(Level.FINE);
+            assertThat(r.getMessage()).startsWith("HTTP connection to ").contains("closed while idle");
+        });
+        assertThat(errors).extracting(r -> r.getLoggerName() + ": " + r.getMessage()).isEmpty();
+    }
+
     private static void readRequestHead(InputStream in) throws IOException {
         int matched = 0;
         for (int b; matched < 4 && (b = in.read()) >= 0; ) {
