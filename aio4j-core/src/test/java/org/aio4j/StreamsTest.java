@@ -1228,6 +1228,44 @@ class StreamsTest {
                 .isTrue();
     }
 
+    /**
+     * The loop's close closes a connection left open, but its reader and writer were never told (the loss it posted
+     * was refused by the closed loop): atEof() stayed false although nothing more could come, read(-1) had to wait
+     * (an IllegalStateException outside a task), and so did waitClosed(). asyncio's loop.close() leaves its
+     * transports open (the garbage collector closes the sockets, no connection_lost); aio4j closes them, so its
+     * reader and writer say so as after any close. Failed before the fix: atEof() was false.
+     */
+    @Test
+    void aConnectionTheLoopsCloseClosedEndsItsStreamAndItsWriterIsClosed() throws Exception {
+        var done = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept()) {
+                    s.getOutputStream().write(b("hello\n"));
+                    done.await(); // the connection stays open until the loop's close has closed it
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            StreamPair conn = Aio.run(() -> {
+                var c = Aio.openConnection(HOST, external.getLocalPort());
+                assertThat(s(c.reader().readline())).isEqualTo("hello\n");
+                assertThat(c.reader().atEof()).isFalse();
+                return c;
+            });
+            try {
+                assertThat(conn.reader().atEof()).as("atEof() once the loop's close closed the connection").isTrue();
+                assertThat(conn.reader().read(-1)).isEmpty();
+                assertThat(conn.reader().exception()).isNull();
+                assertThat(conn.writer().isClosing()).isTrue();
+                conn.writer().waitClosed(); // closed: returns at once, outside a task too
+            } finally {
+                done.countDown();
+                peer.join();
+            }
+        }
+    }
+
     @Test
     void aWriterUsedFromAThreadThatDoesNotHoldItsLoopIsRefused() throws Exception {
         Aio.run(() -> {
