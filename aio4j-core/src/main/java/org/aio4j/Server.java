@@ -536,7 +536,7 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /**
      * Suspends until the server is closed and every connection it accepted is closed too: asyncio's
-     * {@code wait_closed()} (since 3.12). Returns at once if that is so.
+     * {@code wait_closed()} (since 3.12). Returns at once if that is so, as once the loop's close has closed them.
      *
      * @throws CancellationException if the task is cancelled while it waits
      * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
@@ -544,7 +544,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      */
     public void waitClosed() {
         EventLoop l = check("waitClosed()");
-        while (serving || !connections.isEmpty()) {
+        while ((serving && !socketClosed.get()) || !connections.isEmpty()) { // socketClosed alone: the loop's close
             Task<?> task = waitingTask(l, "waitClosed()");
             whileInFlight(l, InFlight.ioWait("the close of", this), () -> suspendIn(closeWaiters, newWaiter(l), task));
         }

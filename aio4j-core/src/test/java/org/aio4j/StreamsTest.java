@@ -1291,6 +1291,7 @@ class StreamsTest {
         var open = new AtomicReference<OpenStreams>();
         var left = new AtomicReference<Server>();
         var leftWriter = new AtomicReference<StreamWriter>();
+        var leftReader = new AtomicReference<StreamReader>();
         Aio.run(() -> {
             var served = new Event();
             Server server = endpoint.startServer((reader, writer) -> {
@@ -1300,6 +1301,7 @@ class StreamsTest {
             left.set(server);
             var conn = endpoint.openConnection(server);
             leftWriter.set(conn.writer());
+            leftReader.set(conn.reader());
             conn.writer().write(b("unfinished"));
             served.await(); // the server's end is open too
             threads.addAll(server.acceptThreads());
@@ -1316,6 +1318,10 @@ class StreamsTest {
         assertThat(left.get().isServing()).as("isServing() once the loop's close closed the server").isFalse();
         assertThat(leftWriter.get().isClosing()).as("isClosing() once the loop's close closed the connection")
                 .isTrue();
+        assertThat(leftReader.get().atEof()).as("atEof() once the loop's close closed the connection").isTrue();
+        // Closed, with no connection left: waitClosed() returns at once (it threw, outside a task, as if it had to
+        // wait for a server that isServing() said was closed).
+        left.get().waitClosed();
     }
 
     /**
