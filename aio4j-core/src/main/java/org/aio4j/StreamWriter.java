@@ -345,7 +345,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * reader then sees the end of the stream. Closing again does nothing. A TLS connection sends its
      * {@code close_notify} after those bytes and closes the socket without waiting for the peer's, where asyncio's
      * SSL transport waits for it (up to its {@code ssl_shutdown_timeout}, 30 s, after which {@code wait_closed()}
-     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed.
+     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed. asyncio's timer runs from
+     * the {@code close()} call, so there it also ends the close of a TLS connection whose peer reads nothing of what
+     * is queued; here that close waits, as a plain connection's does in both (end it with {@link #abort()}).
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
