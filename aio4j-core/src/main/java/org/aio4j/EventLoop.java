@@ -609,7 +609,9 @@ public final class EventLoop implements AutoCloseable {
      * unretrieved in turn (for at most {@value #CLOSING_ROUNDS} passes); the signals the loop handles go back to the
      * JVM's handlers (see {@link #removeSignalHandler}), the connections, servers and datagram endpoints still open are
      * closed (what was written to a connection or an endpoint is sent first, while its peer takes it: the close waits
-     * until it is sent, or until nothing has been sent for 2 s) and the child processes still running are killed, and a
+     * until it is sent, or until nothing has been sent for 2 s; then a connection's {@link StreamReader} sees the end
+     * of the stream after the bytes it holds and its {@link StreamWriter} is closed, as after any close, where
+     * asyncio's close leaves its transports open) and the child processes still running are killed, and a
      * default executor created by the loop is shut down without waiting. {@link Aio#run} cancels the pending tasks and
      * lets them finish while the loop still runs before it closes the loop (asyncio's {@code runners}): close a loop
      * directly only once its work is done.

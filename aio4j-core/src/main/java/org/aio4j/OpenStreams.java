@@ -51,6 +51,12 @@ final class OpenStreams {
 
     private final Set<Closer> open = ConcurrentHashMap.newKeySet();
     /**
+     * The streams started whose loss the loop has not processed yet (still open, or closed with the loss posted):
+     * {@link #closeAll()} delivers it to those left, whose posts the closed loop refuses, so that their readers see
+     * the end of the stream and their writers are closed.
+     */
+    private final Set<StreamTransport> unsettled = ConcurrentHashMap.newKeySet();
+    /**
      * The loop's servers that listen (touched on the loop only): {@link Aio#openConnection} and
      * {@link Aio#openUnixConnection} look for their peer.
      */
@@ -96,6 +102,16 @@ final class OpenStreams {
         open.remove(c);
     }
 
+    /** On the loop: {@code t} is started; its loss is to be delivered. */
+    void started(StreamTransport t) {
+        unsettled.add(t);
+    }
+
+    /** On the loop (or the thread closing it): the loss of {@code t} is delivered. */
+    void settled(StreamTransport t) {
+        unsettled.remove(t);
+    }
+
     /** How many are open (for tests). */
     int size() {
         return open.size();
@@ -123,6 +139,12 @@ final class OpenStreams {
                     c.closeNow();
                 }
             }
+        }
+        // Every stream is closed now (by this close, or by itself once the loop refused its posts): its reader and
+        // writer learn of it here, as the loop would have from the post, which nothing will run.
+        for (StreamTransport t : new ArrayList<>(unsettled)) {
+            t.closeNow();
+            t.deliverAbortNow();
         }
     }
 

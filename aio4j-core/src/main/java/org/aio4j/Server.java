@@ -90,8 +90,10 @@ public final class Server extends LoopBound implements AutoCloseable {
     /** The TLS handshake timeout in milliseconds, or 0 for the default (asyncio's {@code ssl_handshake_timeout}). */
     private final int handshakeMillis;
     /**
-     * The connections of a TLS server whose handshake is in progress, each on a thread of its own: closed with the
-     * listening sockets (as the connections the loop has not yet been handed are). Guarded by itself.
+     * The connections of a TLS server whose handshake is in progress, each on a thread of its own, until the loop has
+     * the handshake's outcome: closed with the listening sockets (as the connections the loop has not yet been handed
+     * are) and by {@link #closeClients()} and {@link #abortClients()}, which take them out, so that a handshake made
+     * meanwhile hands the loop a connection it drops. Guarded by itself.
      */
     private final java.util.Set<SocketChannel> handshaking = new java.util.HashSet<>();
     private final int limit;
@@ -238,28 +240,49 @@ public final class Server extends LoopBound implements AutoCloseable {
             SSLSocket tls = TlsHandshake.server(ch, ssl, handshakeMillis);
             outcome = () -> accepted(ch, tls);
         } catch (IOException | RuntimeException e) {
-            outcome = () -> handshakeFailed(from, e);
-        } finally {
-            synchronized (handshaking) {
-                handshaking.remove(ch);
-            }
+            outcome = () -> handshakeFailed(ch, from, e);
         }
+        // It stays in handshaking until the loop has the outcome: a closeClients() meanwhile still reaches it.
         if (!loop.post(new Handle(outcome, null))) {
+            endHandshake(ch);
             Streams.closeQuietly(ch); // the loop is closed
         }
     }
 
     /**
-     * On the loop: the handshake of a connection from {@code peer} (null if unknown) failed and closed it. An accept
-     * of the loop's own client is matched as {@link #accepted} would (it is no longer in flight); the failure goes
-     * to the loop's exception handler in debug mode only (not when the server's close ended it), as CPython 3.13's
-     * server reports it ("Error on transport creation for incoming connection") then and only then.
+     * On the loop, with a handshake's outcome: takes {@code ch} out of the handshakes in progress; false if it was
+     * taken out already, closed by {@link #closeHandshakes()} (then it must not be served).
      */
-    private void handshakeFailed(SocketAddress peer, Exception e) {
+    private boolean endHandshake(SocketChannel ch) {
+        synchronized (handshaking) {
+            return handshaking.remove(ch);
+        }
+    }
+
+    /**
+     * From any thread: closes the connections whose TLS handshake is in progress (their threads end, failing) and
+     * takes them out, so that a handshake that succeeds meanwhile is dropped when its outcome reaches the loop.
+     */
+    private void closeHandshakes() {
+        synchronized (handshaking) {
+            handshaking.forEach(Streams::closeQuietly);
+            handshaking.clear();
+        }
+    }
+
+    /**
+     * On the loop: the handshake of {@code ch}, a connection from {@code peer} (null if unknown), failed and closed
+     * it. An accept of the loop's own client is matched as {@link #accepted} would (it is no longer in flight); the
+     * failure goes to the loop's exception handler in debug mode only (not when the server's close,
+     * {@link #closeClients()} or {@link #abortClients()} ended it), as CPython 3.13's server reports it ("Error on
+     * transport creation for incoming connection") then and only then.
+     */
+    private void handshakeFailed(SocketChannel ch, SocketAddress peer, Exception e) {
+        boolean endedHere = !endHandshake(ch);
         if (peer != null) {
             matchAccept(peer);
         }
-        if (loop.isDebug() && !socketClosed.get()) { // not the server's close ending it
+        if (loop.isDebug() && !endedHere && !socketClosed.get()) { // not the server ending it
             loop.callExceptionHandler(new ExceptionContext("TLS handshake failed with " + peer + " on " + this
                     + "; the connection is closed", e, null, null));
         }
@@ -289,6 +312,7 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /** On the loop: a connection came (over {@code tls}, its handshake made, if it is not null). */
     private void accepted(SocketChannel ch, SSLSocket tls) {
+        boolean dropped = tls != null && !endHandshake(ch); // closed by closeClients() during its handshake
         StreamTransport client = null;
         Unmatched unmatched = null;
         try {
@@ -299,7 +323,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         } catch (IOException resetAlready) {
             // an accept expected from this loop's own client stays in flight until the close
         }
-        if (!serving) {
+        if (!serving || dropped) {
             Streams.closeQuietly(ch);
             return;
         }
@@ -479,12 +503,15 @@ public final class Server extends LoopBound implements AutoCloseable {
     /**
      * Closes every connection the server accepted that is still open, once the bytes queued on it are written:
      * asyncio's {@code close_clients()} (CPython 3.13), i.e. {@link StreamWriter#close()} on each. Their readers, and
-     * the clients, see the end of the stream.
+     * the clients, see the end of the stream. A TLS server's connections whose handshake is still in progress are
+     * closed too, at once (nothing was queued on them), and their handler never runs, even if the handshake was
+     * being completed as this was called: asyncio's server tracks a connection from its accept, handshake or not.
      *
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
     public void closeClients() {
         check("closeClients");
+        closeHandshakes();
         for (StreamTransport t : List.copyOf(connections)) {
             t.writer.close();
         }
@@ -494,12 +521,14 @@ public final class Server extends LoopBound implements AutoCloseable {
      * Closes every connection the server accepted that is still open at once, dropping the bytes queued on it:
      * asyncio's {@code abort_clients()} (CPython 3.13), i.e. {@link StreamWriter#abort()} on each. Their readers
      * see the end of the stream, and the connections leave the server before this returns: the way out when
-     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing.
+     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing. A TLS server's
+     * connections whose handshake is still in progress are closed too, as by {@link #closeClients()}.
      *
      * @throws IllegalStateException if called on a thread that does not hold the server's loop
      */
     public void abortClients() {
         check("abortClients");
+        closeHandshakes();
         for (StreamTransport t : List.copyOf(connections)) {
             t.writer.abort();
         }
@@ -507,7 +536,7 @@ public final class Server extends LoopBound implements AutoCloseable {
 
     /**
      * Suspends until the server is closed and every connection it accepted is closed too: asyncio's
-     * {@code wait_closed()} (since 3.12). Returns at once if that is so.
+     * {@code wait_closed()} (since 3.12). Returns at once if that is so, as once the loop's close has closed them.
      *
      * @throws CancellationException if the task is cancelled while it waits
      * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
@@ -515,7 +544,7 @@ public final class Server extends LoopBound implements AutoCloseable {
      */
     public void waitClosed() {
         EventLoop l = check("waitClosed()");
-        while (serving || !connections.isEmpty()) {
+        while ((serving && !socketClosed.get()) || !connections.isEmpty()) { // socketClosed alone: the loop's close
             Task<?> task = waitingTask(l, "waitClosed()");
             whileInFlight(l, InFlight.ioWait("the close of", this), () -> suspendIn(closeWaiters, newWaiter(l), task));
         }
@@ -646,9 +675,7 @@ public final class Server extends LoopBound implements AutoCloseable {
     private void closeSocket() {
         if (socketClosed.compareAndSet(false, true)) {
             channels.forEach(Streams::closeQuietly);
-            synchronized (handshaking) { // their threads end, failing; none is added once socketClosed is set
-                handshaking.forEach(Streams::closeQuietly);
-            }
+            closeHandshakes(); // none is added once socketClosed is set
             synchronized (acceptPause) { // a thread pausing after a lack of resources ends
                 acceptPause.notifyAll();
             }

@@ -31,6 +31,11 @@ import java.util.concurrent.CancellationException;
  * that its stack trace shows where the task read, with the connection's own exception (the reading thread's stack)
  * as its cause.
  *
+ * <p><b>The loop's close.</b> The loop's close closes a connection still open (see {@link EventLoop#close()}): the
+ * reader then keeps the bytes it had received, which reads still return, and sees the end of the stream after them
+ * ({@link #atEof()} is true once they are read), as after any close. asyncio's {@code loop.close()} leaves its
+ * transports open, their readers never told: the end is what a reader that can receive nothing more reports here.
+ *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
  * read that has to wait while another waits throws {@link IllegalStateException}, as asyncio's
@@ -97,6 +102,14 @@ public final class StreamReader extends LoopBound {
     /** asyncio's {@code feed_eof}: the peer sent everything; waiting and later reads see the end. */
     void feedEof() {
         check("feedEof");
+        ended();
+    }
+
+    /**
+     * {@link #feedEof()} unchecked, for the connection's loss, which the loop's close delivers on its own thread (that
+     * thread may hold another loop, which the check would refuse).
+     */
+    void ended() {
         eof = true;
         wakeWaiter();
     }
@@ -104,6 +117,11 @@ public final class StreamReader extends LoopBound {
     /** asyncio's {@code set_exception}: the connection failed; every read throws {@code e} from now on. */
     void setException(IOException e) {
         check("setException");
+        failed(e);
+    }
+
+    /** {@link #setException} unchecked, for the connection's loss (see {@link #ended()}). */
+    void failed(IOException e) {
         exception = e;
         wakeWaiter();
     }

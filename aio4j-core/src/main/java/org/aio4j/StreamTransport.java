@@ -201,6 +201,7 @@ final class StreamTransport implements OpenStreams.Closer {
     /** On the loop: registers the stream with its loop and starts its threads. */
     void start() {
         loop.openStreams.add(this);
+        loop.openStreams.started(this);
         for (Runnable pump : new Runnable[] {readPump, writePump}) {
             if (pump != null) {
                 Thread t = (pipe ? PIPE_THREADS : THREADS).newThread(pump);
@@ -407,11 +408,12 @@ final class StreamTransport implements OpenStreams.Closer {
             return;
         }
         lost = true;
-        if (reader != null) {
+        loop.openStreams.settled(this);
+        if (reader != null) { // on the loop, or on the thread closing it, which holds no loop then
             if (cause != null) {
-                reader.setException(cause);
+                reader.failed(cause);
             } else {
-                reader.feedEof();
+                reader.ended();
             }
         }
         if (writer != null) {
@@ -448,8 +450,9 @@ final class StreamTransport implements OpenStreams.Closer {
     }
 
     /**
-     * On the loop: if {@link #abort} was called, lets the reader and writer know of the loss now rather than when
-     * the loop reaches what abort posted (which then does nothing).
+     * On the loop (or on the thread closing it, once the stream is closed): if {@link #abort} was called, lets the
+     * reader and writer know of the loss now rather than when the loop reaches what abort posted (which then does
+     * nothing).
      */
     void deliverAbortNow() {
         Object by = closedBy.get();

@@ -17,8 +17,8 @@ import javax.net.ssl.SSLSession;
  * {@link Subprocess} hand it out.
  *
  * <p>{@link #write} never suspends: it queues the bytes, and a virtual thread of the stream's own writes them to the
- * socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends while more than 64 KiB wait
- * to be written (until they are down to 16 KiB, asyncio's transport defaults), so that a fast writer is held back by a
+ * socket or pipe off the loop, in order. Pair writes with {@link #drain()}, which suspends once more than 64 KiB wait
+ * to be written, until they are down to 16 KiB (asyncio's transport defaults), so that a fast writer is held back by a
  * slow peer instead of filling memory:
  *
  * <pre>{@code
@@ -128,9 +128,11 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     }
 
     /**
-     * Suspends while the bytes not yet written are above the high-water mark (64 KiB), until they are down to the
-     * low-water mark (16 KiB): asyncio's {@code drain()}. Returns at once when they are not. A drain waiting when
-     * the connection is closed without an error (once {@link #close()} has written the last byte) returns, as
+     * Suspends while writing is paused: asyncio's {@code drain()}. As asyncio's flow control, writing is paused once a
+     * write takes the bytes not yet written above the high-water mark (64 KiB), and resumes once they are down to the
+     * low-water mark (16 KiB): a drain called in between, with less than 64 KiB queued but the buffer not yet down to
+     * 16 KiB since it went above, waits for that too. Returns at once while writing is not paused. A drain waiting
+     * when the connection is closed without an error (once {@link #close()} has written the last byte) returns, as
      * asyncio's does.
      *
      * @throws IOException           the connection's error, if it failed (a copy made in the calling task, so that
@@ -343,7 +345,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * reader then sees the end of the stream. Closing again does nothing. A TLS connection sends its
      * {@code close_notify} after those bytes and closes the socket without waiting for the peer's, where asyncio's
      * SSL transport waits for it (up to its {@code ssl_shutdown_timeout}, 30 s, after which {@code wait_closed()}
-     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed.
+     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed. asyncio's timer runs from
+     * the {@code close()} call, so there it also ends the close of a TLS connection whose peer reads nothing of what
+     * is queued; here that close waits, as a plain connection's does in both (end it with {@link #abort()}).
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */

@@ -11,9 +11,11 @@ import java.util.concurrent.CompletableFuture;
  * socket if {@link StreamWriter#writeEof()} asked for it, and closes the connection once everything queued before
  * {@link StreamWriter#close()} is written (asyncio's transports flush before they close, too).
  *
- * <p>The bytes queued and not yet written are the write buffer that {@link StreamWriter#drain()} watches: above
- * {@link #HIGH_WATER} it suspends, and this thread wakes it once the buffer is down to {@link #LOW_WATER} (asyncio's
- * transport defaults, 64 KiB and a quarter of it).
+ * <p>The bytes queued and not yet written are the write buffer that {@link StreamWriter#drain()} watches. As
+ * asyncio's flow control, writing is paused once a write takes the buffer above {@link #HIGH_WATER}, and resumed once
+ * this thread has brought it down to {@link #LOW_WATER} (asyncio's transport defaults, 64 KiB and a quarter of it): a
+ * drain suspends while writing is paused, however much is queued at the call, and this thread wakes it at the
+ * resume.
  */
 final class WritePump implements Runnable {
 
@@ -40,7 +42,12 @@ final class WritePump implements Runnable {
     private boolean eofRequested;
     private boolean closeRequested;
     private boolean stopped;
-    /** A drain() waits: post a wake-up once the buffer is down to the low-water mark. */
+    /**
+     * Writing is paused (asyncio's {@code _protocol_paused}): a write took the buffer above the high-water mark, and
+     * it has not yet been down to the low-water mark since.
+     */
+    private boolean paused;
+    /** A drain() waits: post a wake-up once writing resumes. */
     private boolean drainWaiting;
     /** The bytes written so far. */
     private long written;
@@ -130,8 +137,10 @@ final class WritePump implements Runnable {
             written += n;
             settled = endWrite();
             left = queued > 0;
-            wake = drainWaiting && queued <= LOW_WATER;
-            if (wake) {
+            wake = false;
+            if (paused && queued <= LOW_WATER) { // asyncio's _maybe_resume_protocol
+                paused = false;
+                wake = drainWaiting;
                 drainWaiting = false;
             }
             sentAll = queue.isEmpty();
@@ -153,15 +162,18 @@ final class WritePump implements Runnable {
         }
         queue.add(ByteBuffer.wrap(data));
         queued += data.length;
+        if (queued > HIGH_WATER) { // asyncio's _maybe_pause_protocol
+            paused = true;
+        }
         notifyAll();
     }
 
     /**
-     * On the loop, for drain(): whether the buffer is above the high-water mark; if so, a wake-up is posted once it
-     * is down to the low-water mark.
+     * On the loop, for drain(): whether writing is paused (see {@link #paused}); if so, a wake-up is posted once it
+     * resumes, the buffer down to the low-water mark.
      */
     synchronized boolean mustDrain() {
-        if (queued <= HIGH_WATER) {
+        if (!paused) {
             return false;
         }
         drainWaiting = true; // not reset here: another task may wait in drain() already
@@ -255,6 +267,7 @@ final class WritePump implements Runnable {
             stopped = true;
             queue.clear();
             queued = 0;
+            paused = false;
             settled = endWrite();
             notifyAll();
         }

@@ -903,6 +903,96 @@ class StreamsTest {
     }
 
     /**
+     * A stream whose writes take only the bytes the test allows, then block until it allows more; the test learns
+     * when the writer has taken all it may and waits for more. Written to in pieces of 8 KiB (the JDK's channel over
+     * an output stream).
+     */
+    private static final class MeteredPipe extends java.io.OutputStream {
+        private long allowed;
+        private long taken;
+        private boolean stalled;
+
+        synchronized void allow(long n) {
+            allowed += n;
+            notifyAll();
+        }
+
+        /** On a thread: waits until the writer has taken everything allowed and waits in a write for more. */
+        synchronized Void awaitStalled() throws InterruptedException {
+            while (!stalled || taken != allowed) {
+                wait();
+            }
+            return null;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            while (taken + len > allowed) {
+                stalled = true;
+                notifyAll();
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            stalled = false;
+            taken += len;
+        }
+    }
+
+    /**
+     * asyncio's protocol remembers that writing is paused: above the high-water mark it is paused, and resumed only
+     * once the buffer is down to the low-water mark, so a drain() called in between waits. Here drain() waited only
+     * while more than 64 KiB were queued at the call: with 48 KiB queued after the buffer had held 96 KiB, it
+     * returned at once. Failed before the fix: the drain was done at once. Deterministic: the writer takes only the
+     * bytes the test allows.
+     */
+    @Test
+    void aDrainCalledWhileWritingIsPausedWaitsUntilTheBufferIsDownToTheLowWaterMark() throws Exception {
+        int piece = 16 << 10;
+        Aio.run(() -> {
+            var pipe = new MeteredPipe();
+            StreamTransport t = StreamTransport.ofPipe(Aio.getRunningLoop(), pipe, "a metered pipe",
+                    ProcessHandle.current());
+            t.start();
+            StreamWriter writer = t.writer;
+            for (int i = 0; i < 6; i++) {
+                writer.write(new byte[piece]); // 96 KiB: above the high-water mark, writing is paused
+            }
+            pipe.allow(3L * piece);
+            Aio.toThread(pipe::awaitStalled);
+            assertThat(writer.writeBufferSize()).isEqualTo(3L * piece); // 48 KiB: below the high-water mark
+            Task<Void> drain = Aio.createTask(writer::drain);
+            Aio.sleep(0);
+            Aio.sleep(0);
+            assertThat(drain.isDone()).as("a drain while paused, 48 KiB queued").isFalse();
+            pipe.allow(piece);
+            Aio.toThread(pipe::awaitStalled);
+            Aio.sleep(0);
+            Aio.sleep(0);
+            assertThat(drain.isDone()).as("a drain while paused, 32 KiB queued").isFalse();
+            pipe.allow(piece); // 16 KiB left: the low-water mark
+            drain.await();
+            assertThat(writer.writeBufferSize()).isEqualTo(piece);
+            // Resumed: 48 KiB queued again does not pause (it never went above the high-water mark).
+            Aio.toThread(pipe::awaitStalled);
+            writer.write(new byte[2 * piece]);
+            writer.drain();
+            assertThat(writer.writeBufferSize()).isEqualTo(3L * piece);
+            pipe.allow(Long.MAX_VALUE / 2);
+            writer.close();
+            writer.waitClosed();
+            return null;
+        });
+    }
+
+    /**
      * A connection reset while a task writes: drain() threw the writing thread's exception itself, whose stack trace
      * had only that thread's frames and no line of the task. It throws a copy made in the task, the original as its
      * cause; so does waitClosed().
@@ -1201,6 +1291,7 @@ class StreamsTest {
         var open = new AtomicReference<OpenStreams>();
         var left = new AtomicReference<Server>();
         var leftWriter = new AtomicReference<StreamWriter>();
+        var leftReader = new AtomicReference<StreamReader>();
         Aio.run(() -> {
             var served = new Event();
             Server server = endpoint.startServer((reader, writer) -> {
@@ -1210,6 +1301,7 @@ class StreamsTest {
             left.set(server);
             var conn = endpoint.openConnection(server);
             leftWriter.set(conn.writer());
+            leftReader.set(conn.reader());
             conn.writer().write(b("unfinished"));
             served.await(); // the server's end is open too
             threads.addAll(server.acceptThreads());
@@ -1226,6 +1318,48 @@ class StreamsTest {
         assertThat(left.get().isServing()).as("isServing() once the loop's close closed the server").isFalse();
         assertThat(leftWriter.get().isClosing()).as("isClosing() once the loop's close closed the connection")
                 .isTrue();
+        assertThat(leftReader.get().atEof()).as("atEof() once the loop's close closed the connection").isTrue();
+        // Closed, with no connection left: waitClosed() returns at once (it threw, outside a task, as if it had to
+        // wait for a server that isServing() said was closed).
+        left.get().waitClosed();
+    }
+
+    /**
+     * The loop's close closes a connection left open, but its reader and writer were never told (the loss it posted
+     * was refused by the closed loop): atEof() stayed false although nothing more could come, read(-1) had to wait
+     * (an IllegalStateException outside a task), and so did waitClosed(). asyncio's loop.close() leaves its
+     * transports open (the garbage collector closes the sockets, no connection_lost); aio4j closes them, so its
+     * reader and writer say so as after any close. Failed before the fix: atEof() was false.
+     */
+    @Test
+    void aConnectionTheLoopsCloseClosedEndsItsStreamAndItsWriterIsClosed() throws Exception {
+        var done = new java.util.concurrent.CountDownLatch(1);
+        try (var external = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (Socket s = external.accept()) {
+                    s.getOutputStream().write(b("hello\n"));
+                    done.await(); // the connection stays open until the loop's close has closed it
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            StreamPair conn = Aio.run(() -> {
+                var c = Aio.openConnection(HOST, external.getLocalPort());
+                assertThat(s(c.reader().readline())).isEqualTo("hello\n");
+                assertThat(c.reader().atEof()).isFalse();
+                return c;
+            });
+            try {
+                assertThat(conn.reader().atEof()).as("atEof() once the loop's close closed the connection").isTrue();
+                assertThat(conn.reader().read(-1)).isEmpty();
+                assertThat(conn.reader().exception()).isNull();
+                assertThat(conn.writer().isClosing()).isTrue();
+                conn.writer().waitClosed(); // closed: returns at once, outside a task too
+            } finally {
+                done.countDown();
+                peer.join();
+            }
+        }
     }
 
     @Test

