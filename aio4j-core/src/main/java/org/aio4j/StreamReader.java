@@ -29,7 +29,9 @@ import java.util.concurrent.CancellationException;
  * <p><b>Errors.</b> If the connection failed (reset by the peer, say), every read throws that {@link IOException},
  * even with bytes left in the buffer, as asyncio's do: a copy of its class and message made in the reading task, so
  * that its stack trace shows where the task read, with the connection's own exception (the reading thread's stack)
- * as its cause.
+ * as its cause. A read that was waiting when bytes came before the failure goes on with them, as asyncio's does: it
+ * returns them if they are what it waits for, and throws the failure only if it would have to wait again (where
+ * asyncio's waits for ever).
  *
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
@@ -105,7 +107,10 @@ public final class StreamReader extends LoopBound {
     void setException(IOException e) {
         check("setException");
         exception = e;
-        wakeWaiter();
+        Future<Boolean> w = waiter;
+        if (w != null && !w.isDone()) {
+            w.complete(Boolean.FALSE); // woken by the failure; one woken by bytes before it keeps them
+        }
     }
 
     /** How many bytes wait in the buffer. */
@@ -150,6 +155,7 @@ public final class StreamReader extends LoopBound {
             while (!eof) {
                 waitForData(l, "read()");
             }
+            throwIfFailed(); // as asyncio's, whose last read(limit) looks at the failure first
             return take(size());
         }
         if (size() == 0 && !eof) {
@@ -464,8 +470,13 @@ public final class StreamReader extends LoopBound {
 
     // ---- waiting
 
-    /** asyncio's {@code _wait_for_data}: suspends until data, the end or an error comes; resumes a paused reading. */
+    /**
+     * asyncio's {@code _wait_for_data}: suspends until data, the end or an error comes; resumes a paused reading.
+     * Throws the connection's failure if it failed before the wait (asyncio's would wait for ever) or woke it; a wait
+     * woken by bytes returns, the read going on with them, even if the failure came after them.
+     */
     private void waitForData(EventLoop l, String method) throws IOException {
+        throwIfFailed();
         Task<?> task = waitingTask(l, method);
         if (waiter != null) {
             throw new IllegalStateException("StreamReader." + method + " called while another task is already"
@@ -486,7 +497,9 @@ public final class StreamReader extends LoopBound {
         } finally {
             waiter = null;
         }
-        throwIfFailed();
+        if (!w.result()) {
+            throwIfFailed();
+        }
     }
 
     private void wakeWaiter() {

@@ -245,6 +245,41 @@ class StreamReaderTest {
         });
     }
 
+    /**
+     * Bytes that came before the failure, in the same loop iteration, go to the read they woke, as asyncio's do (its
+     * waiter was woken by the data, and the read goes on with it): the read's outcome does not depend on whether the
+     * failure was posted before the reading task ran. A read they do not satisfy throws the failure when it would
+     * wait again (asyncio's would wait for ever). Found by differential fuzzing against CPython 3.13.
+     */
+    @Test
+    void aReadWokenByBytesGetsThemWhenTheFailureFollowsInTheSameIteration() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var reset = connectionReset();
+            var forRead = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forLine = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forExactly = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forUntil = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> read = Aio.createTask(() -> forRead.read(5));
+            Task<byte[]> line = Aio.createTask(forLine::readline);
+            Task<byte[]> exactly = Aio.createTask(() -> forExactly.readexactly(2));
+            Task<byte[]> until = Aio.createTask(() -> forUntil.readuntil(b("|")));
+            Aio.sleep(0); // all four wait
+            forRead.feedData(b("abc"));
+            forLine.feedData(b("x\ny"));
+            forExactly.feedData(b("ab"));
+            forUntil.feedData(b("a"));
+            for (var r : java.util.List.of(forRead, forLine, forExactly, forUntil)) {
+                r.setException(reset);
+            }
+            assertThat(s(read.await())).isEqualTo("abc");
+            assertThat(s(line.await())).isEqualTo("x\n");
+            assertThat(s(exactly.await())).isEqualTo("ab");
+            assertThatThrownBy(until::await).isExactlyInstanceOf(SocketException.class).cause().isSameAs(reset);
+            assertThatThrownBy(forLine::readline).isExactlyInstanceOf(SocketException.class); // "y" is not read
+            return null;
+        });
+    }
+
     /** asyncio's exception(): there was no way to ask a reader whether its connection had failed but to read. */
     @Test
     void exceptionIsTheConnectionsOwnErrorOnceItFailedAndNullBefore() throws Exception {
