@@ -36,7 +36,8 @@ import java.util.concurrent.CancellationException;
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
  * read that has to wait while another waits throws {@link IllegalStateException}, as asyncio's
- * {@code RuntimeError} does.
+ * {@code RuntimeError} does. A read woken by data waits until its task resumes (asyncio's stops waiting at the
+ * wake-up, and a second read that waits before the first resumes is never woken).
  */
 public final class StreamReader extends LoopBound {
 

@@ -280,6 +280,29 @@ class StreamReaderTest {
         });
     }
 
+    /**
+     * A read woken by bytes holds the wait until its task resumes: another task's read that has to wait before then
+     * is refused, as while the first one waits. asyncio's clears its waiter at the wake-up, so there the second read
+     * waits, and the first, resuming to wait again, drops the second's waiter: it never wakes (found by differential
+     * fuzzing against CPython 3.13).
+     */
+    @Test
+    void aReadWokenButNotResumedYetStillHoldsTheWait() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> first = Aio.createTask(() -> r.readuntil(b("|")));
+            Aio.sleep(0); // first waits
+            Task<byte[]> second = Aio.createTask(() -> r.readuntil(b("|")));
+            r.feedData(b("a")); // wakes first, which resumes after second's first step
+            assertThatThrownBy(second::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another task is already waiting");
+            Aio.sleep(0); // first resumed, found no separator, and waits again
+            r.feedData(b("b|"));
+            assertThat(s(first.await())).isEqualTo("ab|");
+            return null;
+        });
+    }
+
     /** asyncio's exception(): there was no way to ask a reader whether its connection had failed but to read. */
     @Test
     void exceptionIsTheConnectionsOwnErrorOnceItFailedAndNullBefore() throws Exception {
