@@ -55,6 +55,8 @@ public final class StreamReader extends LoopBound {
     private byte[] buf = new byte[1024];
     private int start;
     private int end;
+    /** How many times bytes were taken from the buffer: tells {@link Lines} whether the line it found is still first. */
+    private long takes;
     private boolean eof;
     private IOException exception;
     private Future<Boolean> waiter;
@@ -205,6 +207,7 @@ public final class StreamReader extends LoopBound {
         try {
             return find(LINE_SEPARATORS, method);
         } catch (LimitOverrunException e) {
+            takes++;
             if (startsWith(NEWLINE, e.consumed())) {
                 start += e.consumed() + NEWLINE.length;
             } else {
@@ -247,15 +250,26 @@ public final class StreamReader extends LoopBound {
     /** {@link #lines()}: holds no line; {@code hasNext()} waits for one in the buffer, {@code next()} takes it. */
     private final class Lines implements AsyncIterator<byte[]> {
         private boolean ended;
+        /**
+         * The end of the line {@code hasNext()} found, -1 if none: {@code next()} takes it while nothing was taken from
+         * the buffer since (at {@link #foundAt} takes), without looking at a failure that came after it (asyncio's
+         * {@code __anext__} returns the line, and the next one raises).
+         */
+        private int foundEnd = -1;
+        private long foundAt;
 
         @Override
         public boolean hasNext() {
-            return nextLineEnd() >= 0;
+            int end = nextLineEnd();
+            foundEnd = end;
+            foundAt = takes;
+            return end >= 0;
         }
 
         @Override
         public byte[] next() {
-            int end = nextLineEnd();
+            int end = foundEnd >= 0 && foundAt == takes && !ended ? foundEnd : nextLineEnd();
+            foundEnd = -1;
             if (end < 0) {
                 throw new java.util.NoSuchElementException("StreamReader.lines(): no more lines (the stream has ended, "
                         + "failed, or the iterator was closed)");
@@ -546,6 +560,7 @@ public final class StreamReader extends LoopBound {
     }
 
     private byte[] take(int n) {
+        takes++;
         if (n == 0) {
             return EMPTY;
         }

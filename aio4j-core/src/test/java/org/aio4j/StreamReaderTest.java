@@ -281,6 +281,32 @@ class StreamReaderTest {
     }
 
     /**
+     * The line that {@code lines()}'s {@code hasNext()} found is {@code next()}'s, even if the connection failed after
+     * its bytes came, in the same loop iteration: the next {@code hasNext()} throws the failure. As asyncio's
+     * {@code async for}, whose {@code __anext__} returns the line (found by differential fuzzing against CPython 3.13).
+     */
+    @Test
+    void linesGivesTheLineItFoundBeforeTheFailureThatFollowedItsBytes() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var seen = new java.util.ArrayList<String>();
+            Task<Void> loop = Aio.createTask(() -> {
+                for (byte[] line : r.lines()) {
+                    seen.add(s(line));
+                }
+            });
+            Aio.sleep(0); // hasNext() waits
+            r.feedData(b("x\ny"));
+            var reset = connectionReset();
+            r.setException(reset);
+            assertThatThrownBy(loop::await).isInstanceOf(java.util.concurrent.CompletionException.class)
+                    .cause().isExactlyInstanceOf(SocketException.class);
+            assertThat(seen).containsExactly("x\n");
+            return null;
+        });
+    }
+
+    /**
      * A read woken by bytes holds the wait until its task resumes: another task's read that has to wait before then
      * is refused, as while the first one waits. asyncio's clears its waiter at the wake-up, so there the second read
      * waits, and the first, resuming to wait again, drops the second's waiter: it never wakes (found by differential
