@@ -29,7 +29,9 @@ import java.util.concurrent.CancellationException;
  * <p><b>Errors.</b> If the connection failed (reset by the peer, say), every read throws that {@link IOException},
  * even with bytes left in the buffer, as asyncio's do: a copy of its class and message made in the reading task, so
  * that its stack trace shows where the task read, with the connection's own exception (the reading thread's stack)
- * as its cause.
+ * as its cause. A read that was waiting when bytes came before the failure goes on with them, as asyncio's does: it
+ * returns them if they are what it waits for, and throws the failure only if it would have to wait again (where
+ * asyncio's waits for ever).
  *
  * <p><b>The loop's close.</b> The loop's close closes a connection still open (see {@link EventLoop#close()}): the
  * reader then keeps the bytes it had received, which reads still return, and sees the end of the stream after them
@@ -39,7 +41,8 @@ import java.util.concurrent.CancellationException;
  * <p><b>Threads.</b> A loop object, like {@link Queue}: call it from a task of its loop (or while that loop is not
  * running); other threads throw {@link IllegalStateException}. Only one task at a time may wait for data: a second
  * read that has to wait while another waits throws {@link IllegalStateException}, as asyncio's
- * {@code RuntimeError} does.
+ * {@code RuntimeError} does. A read woken by data waits until its task resumes (asyncio's stops waiting at the
+ * wake-up, and a second read that waits before the first resumes is never woken).
  */
 public final class StreamReader extends LoopBound {
 
@@ -57,6 +60,8 @@ public final class StreamReader extends LoopBound {
     private byte[] buf = new byte[1024];
     private int start;
     private int end;
+    /** How many times bytes were taken from the buffer: tells {@link Lines} whether the line it found is still first. */
+    private long takes;
     private boolean eof;
     private IOException exception;
     private Future<Boolean> waiter;
@@ -123,7 +128,10 @@ public final class StreamReader extends LoopBound {
     /** {@link #setException} unchecked, for the connection's loss (see {@link #ended()}). */
     void failed(IOException e) {
         exception = e;
-        wakeWaiter();
+        Future<Boolean> w = waiter;
+        if (w != null && !w.isDone()) {
+            w.complete(Boolean.FALSE); // woken by the failure; one woken by bytes before it keeps them
+        }
     }
 
     /** How many bytes wait in the buffer. */
@@ -168,6 +176,7 @@ public final class StreamReader extends LoopBound {
             while (!eof) {
                 waitForData(l, "read()");
             }
+            throwIfFailed(); // as asyncio's, whose last read(limit) looks at the failure first
             return take(size());
         }
         if (size() == 0 && !eof) {
@@ -216,6 +225,7 @@ public final class StreamReader extends LoopBound {
         try {
             return find(LINE_SEPARATORS, method);
         } catch (LimitOverrunException e) {
+            takes++;
             if (startsWith(NEWLINE, e.consumed())) {
                 start += e.consumed() + NEWLINE.length;
             } else {
@@ -258,15 +268,26 @@ public final class StreamReader extends LoopBound {
     /** {@link #lines()}: holds no line; {@code hasNext()} waits for one in the buffer, {@code next()} takes it. */
     private final class Lines implements AsyncIterator<byte[]> {
         private boolean ended;
+        /**
+         * The end of the line {@code hasNext()} found, -1 if none: {@code next()} takes it while nothing was taken from
+         * the buffer since (at {@link #foundAt} takes), without looking at a failure that came after it (asyncio's
+         * {@code __anext__} returns the line, and the next one raises).
+         */
+        private int foundEnd = -1;
+        private long foundAt;
 
         @Override
         public boolean hasNext() {
-            return nextLineEnd() >= 0;
+            int end = nextLineEnd();
+            foundEnd = end;
+            foundAt = takes;
+            return end >= 0;
         }
 
         @Override
         public byte[] next() {
-            int end = nextLineEnd();
+            int end = foundEnd >= 0 && foundAt == takes && !ended ? foundEnd : nextLineEnd();
+            foundEnd = -1;
             if (end < 0) {
                 throw new java.util.NoSuchElementException("StreamReader.lines(): no more lines (the stream has ended, "
                         + "failed, or the iterator was closed)");
@@ -482,8 +503,13 @@ public final class StreamReader extends LoopBound {
 
     // ---- waiting
 
-    /** asyncio's {@code _wait_for_data}: suspends until data, the end or an error comes; resumes a paused reading. */
+    /**
+     * asyncio's {@code _wait_for_data}: suspends until data, the end or an error comes; resumes a paused reading.
+     * Throws the connection's failure if it failed before the wait (asyncio's would wait for ever) or woke it; a wait
+     * woken by bytes returns, the read going on with them, even if the failure came after them.
+     */
     private void waitForData(EventLoop l, String method) throws IOException {
+        throwIfFailed();
         Task<?> task = waitingTask(l, method);
         if (waiter != null) {
             throw new IllegalStateException("StreamReader." + method + " called while another task is already"
@@ -504,7 +530,9 @@ public final class StreamReader extends LoopBound {
         } finally {
             waiter = null;
         }
-        throwIfFailed();
+        if (!w.result()) {
+            throwIfFailed();
+        }
     }
 
     private void wakeWaiter() {
@@ -550,6 +578,7 @@ public final class StreamReader extends LoopBound {
     }
 
     private byte[] take(int n) {
+        takes++;
         if (n == 0) {
             return EMPTY;
         }

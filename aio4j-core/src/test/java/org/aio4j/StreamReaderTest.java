@@ -245,6 +245,90 @@ class StreamReaderTest {
         });
     }
 
+    /**
+     * Bytes that came before the failure, in the same loop iteration, go to the read they woke, as asyncio's do (its
+     * waiter was woken by the data, and the read goes on with it): the read's outcome does not depend on whether the
+     * failure was posted before the reading task ran. A read they do not satisfy throws the failure when it would
+     * wait again (asyncio's would wait for ever). Found by differential fuzzing against CPython 3.13.
+     */
+    @Test
+    void aReadWokenByBytesGetsThemWhenTheFailureFollowsInTheSameIteration() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var reset = connectionReset();
+            var forRead = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forLine = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forExactly = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var forUntil = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> read = Aio.createTask(() -> forRead.read(5));
+            Task<byte[]> line = Aio.createTask(forLine::readline);
+            Task<byte[]> exactly = Aio.createTask(() -> forExactly.readexactly(2));
+            Task<byte[]> until = Aio.createTask(() -> forUntil.readuntil(b("|")));
+            Aio.sleep(0); // all four wait
+            forRead.feedData(b("abc"));
+            forLine.feedData(b("x\ny"));
+            forExactly.feedData(b("ab"));
+            forUntil.feedData(b("a"));
+            for (var r : java.util.List.of(forRead, forLine, forExactly, forUntil)) {
+                r.setException(reset);
+            }
+            assertThat(s(read.await())).isEqualTo("abc");
+            assertThat(s(line.await())).isEqualTo("x\n");
+            assertThat(s(exactly.await())).isEqualTo("ab");
+            assertThatThrownBy(until::await).isExactlyInstanceOf(SocketException.class).cause().isSameAs(reset);
+            assertThatThrownBy(forLine::readline).isExactlyInstanceOf(SocketException.class); // "y" is not read
+            return null;
+        });
+    }
+
+    /**
+     * The line that {@code lines()}'s {@code hasNext()} found is {@code next()}'s, even if the connection failed after
+     * its bytes came, in the same loop iteration: the next {@code hasNext()} throws the failure. As asyncio's
+     * {@code async for}, whose {@code __anext__} returns the line (found by differential fuzzing against CPython 3.13).
+     */
+    @Test
+    void linesGivesTheLineItFoundBeforeTheFailureThatFollowedItsBytes() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            var seen = new java.util.ArrayList<String>();
+            Task<Void> loop = Aio.createTask(() -> {
+                for (byte[] line : r.lines()) {
+                    seen.add(s(line));
+                }
+            });
+            Aio.sleep(0); // hasNext() waits
+            r.feedData(b("x\ny"));
+            var reset = connectionReset();
+            r.setException(reset);
+            assertThatThrownBy(loop::await).isInstanceOf(java.util.concurrent.CompletionException.class)
+                    .cause().isExactlyInstanceOf(SocketException.class);
+            assertThat(seen).containsExactly("x\n");
+            return null;
+        });
+    }
+
+    /**
+     * A read woken by bytes holds the wait until its task resumes: another task's read that has to wait before then
+     * is refused, as while the first one waits. asyncio's clears its waiter at the wake-up, so there the second read
+     * waits, and the first, resuming to wait again, drops the second's waiter: it never wakes (found by differential
+     * fuzzing against CPython 3.13).
+     */
+    @Test
+    void aReadWokenButNotResumedYetStillHoldsTheWait() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> first = Aio.createTask(() -> r.readuntil(b("|")));
+            Aio.sleep(0); // first waits
+            Task<byte[]> second = Aio.createTask(() -> r.readuntil(b("|")));
+            r.feedData(b("a")); // wakes first, which resumes after second's first step
+            assertThatThrownBy(second::await).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another task is already waiting");
+            Aio.sleep(0); // first resumed, found no separator, and waits again
+            r.feedData(b("b|"));
+            assertThat(s(first.await())).isEqualTo("ab|");
+            return null;
+        });
+    }
+
     /** asyncio's exception(): there was no way to ask a reader whether its connection had failed but to read. */
     @Test
     void exceptionIsTheConnectionsOwnErrorOnceItFailedAndNullBefore() throws Exception {
