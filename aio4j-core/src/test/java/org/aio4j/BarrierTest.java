@@ -80,7 +80,14 @@ class BarrierTest {
                     .hasMessageContaining("Barrier aborted");
             barrier.reset();
             assertThat(barrier.broken()).isFalse();
-            assertThat(new Barrier(1).await()).isZero();
+            // The barrier itself works again: a full phase passes it (no task waited when it was reset).
+            Task<Integer> first = Aio.createTask(barrier::await);
+            Task<Integer> second = Aio.createTask(barrier::await);
+            Aio.sleep(0);
+            assertThat(barrier.await()).isEqualTo(2);
+            assertThat(first.await()).isZero();
+            assertThat(second.await()).isEqualTo(1);
+            assertThat(barrier.nWaiting()).isZero();
             return null;
         });
     }
