@@ -77,7 +77,7 @@ class BarrierTest {
             assertThatThrownBy(waiter::await).isInstanceOf(BrokenBarrierException.class)
                     .hasMessageStartingWith("Barrier aborted while waiting: ");
             assertThatThrownBy(barrier::await).isInstanceOf(BrokenBarrierException.class)
-                    .hasMessageContaining("Barrier aborted");
+                    .hasMessage("Barrier aborted: Barrier[broken, waiters=0/3]");
             barrier.reset();
             assertThat(barrier.broken()).isFalse();
             // The barrier itself works again: a full phase passes it (no task waited when it was reset).
@@ -88,6 +88,7 @@ class BarrierTest {
             assertThat(first.await()).isZero();
             assertThat(second.await()).isEqualTo(1);
             assertThat(barrier.nWaiting()).isZero();
+            assertThat(new Barrier(1).await()).as("one party passes at once").isZero();
             return null;
         });
     }
@@ -99,6 +100,7 @@ class BarrierTest {
             Task<Integer> waiter = Aio.createTask(barrier::await);
             Aio.sleep(0);
             barrier.reset();
+            assertThat(barrier.nWaiting()).as("none waits to pass while it resets").isZero();
             assertThatThrownBy(waiter::await).isInstanceOf(BrokenBarrierException.class)
                     .hasMessageStartingWith("Barrier reset while waiting: ");
             Task<Integer> next = Aio.createTask(barrier::await);
