@@ -366,6 +366,76 @@ class QueueTest {
         });
     }
 
+    /**
+     * One item (one slot) coming is promised to one waiter only, and a newcomer's get() does not take the item
+     * promised: it waits for the next.
+     */
+    @Test
+    void anItemOrASlotIsPromisedToOneWaiterOnly() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            Task<String> first = Aio.createTask(q::get);
+            Task<String> second = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("x");
+            assertThat(q.statistics().tasksWaitingGet()).as("second still waits").isEqualTo(1);
+            Task<String> newcomer = Aio.createTask(q::get);
+            assertThat(first.await()).isEqualTo("x");
+            assertThat(newcomer.isDone()).isFalse();
+            q.putNowait("y");
+            assertThat(second.await()).isEqualTo("y");
+            q.putNowait("z");
+            assertThat(newcomer.await()).isEqualTo("z");
+
+            q.putNowait("a");
+            Task<Void> p1 = Aio.createTask(() -> q.put("b"));
+            Task<Void> p2 = Aio.createTask(() -> q.put("c"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a");
+            assertThat(q.statistics().tasksWaitingPut()).as("p2 still waits").isEqualTo(1);
+            p1.await();
+            assertThat(p2.isDone()).isFalse();
+            assertThat(q.getNowait()).isEqualTo("b");
+            p2.await();
+            assertThat(q.getNowait()).isEqualTo("c");
+            return null;
+        });
+    }
+
+    /**
+     * Every task waiting in join() returns once the last item is done, also when shutdown(true) removes the items
+     * left (asyncio counts them done); a getter cancelled in the step of a shutdown stays cancelled.
+     */
+    @Test
+    void everyJoinerReturnsAlsoWhenAnImmediateShutdownRemovesTheItemsLeft() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            q.putNowait("a");
+            Task<Void> j1 = Aio.createTask(q::join);
+            Task<Void> j2 = Aio.createTask(q::join);
+            Aio.sleep(0);
+            q.getNowait();
+            q.taskDone();
+            j1.await();
+            j2.await();
+
+            q.putNowait("b");
+            Task<Void> j3 = Aio.createTask(q::join);
+            Task<Void> j4 = Aio.createTask(q::join);
+            Aio.sleep(0);
+            var empty = new Queue<String>();
+            Task<String> getter = Aio.createTask(empty::get);
+            Aio.sleep(0);
+            getter.cancel();
+            empty.shutdown();
+            assertThat(q.shutdown(true)).containsExactly("b");
+            j3.await();
+            j4.await();
+            assertThatThrownBy(getter::await).isInstanceOf(CancellationException.class);
+            return null;
+        });
+    }
+
     @Test
     void joinReturnsExactlyWhenTheLastTaskDoneIsCalled() throws Exception {
         List<String> log = new ArrayList<>();
