@@ -127,10 +127,7 @@ public final class PriorityQueue<T> extends Queue<T> {
 
     @Override
     T unstore() {
-        if (size == 0) {
-            return null;
-        }
-        int last = size - 1;
+        int last = size - 1; // the queue calls it only while an item is stored
         swap(0, last); // the first entry waits at the end until the others are in order again
         int[] path = new int[32];
         int depth = 0;

@@ -75,12 +75,20 @@ class BarrierTest {
             barrier.abort();
             assertThat(barrier.broken()).isTrue();
             assertThatThrownBy(waiter::await).isInstanceOf(BrokenBarrierException.class)
-                    .hasMessageContaining("aborted");
+                    .hasMessageStartingWith("Barrier aborted while waiting: ");
             assertThatThrownBy(barrier::await).isInstanceOf(BrokenBarrierException.class)
-                    .hasMessageContaining("Barrier aborted");
+                    .hasMessage("Barrier aborted: Barrier[broken, waiters=0/3]");
             barrier.reset();
             assertThat(barrier.broken()).isFalse();
-            assertThat(new Barrier(1).await()).isZero();
+            // The barrier itself works again: a full phase passes it (no task waited when it was reset).
+            Task<Integer> first = Aio.createTask(barrier::await);
+            Task<Integer> second = Aio.createTask(barrier::await);
+            Aio.sleep(0);
+            assertThat(barrier.await()).isEqualTo(2);
+            assertThat(first.await()).isZero();
+            assertThat(second.await()).isEqualTo(1);
+            assertThat(barrier.nWaiting()).isZero();
+            assertThat(new Barrier(1).await()).as("one party passes at once").isZero();
             return null;
         });
     }
@@ -92,8 +100,9 @@ class BarrierTest {
             Task<Integer> waiter = Aio.createTask(barrier::await);
             Aio.sleep(0);
             barrier.reset();
+            assertThat(barrier.nWaiting()).as("none waits to pass while it resets").isZero();
             assertThatThrownBy(waiter::await).isInstanceOf(BrokenBarrierException.class)
-                    .hasMessageContaining("reset");
+                    .hasMessageStartingWith("Barrier reset while waiting: ");
             Task<Integer> next = Aio.createTask(barrier::await);
             assertThat(barrier.await()).isZero();
             assertThat(next.await()).isEqualTo(1);
@@ -114,6 +123,33 @@ class BarrierTest {
             Task<Integer> other = Aio.createTask(barrier::await);
             assertThat(barrier.await()).isZero(); // this task arrives first: other has not run yet
             assertThat(other.await()).isEqualTo(1);
+            return null;
+        });
+    }
+
+    /**
+     * Two waiters cancelled in the same step both leave with their cancellation: the first to run passes a wake-up
+     * on only to a waiter still waiting, not to the other one, whose wait has already ended cancelled (as asyncio's
+     * Condition.wait() notifies only futures that are not done).
+     */
+    @Test
+    void twoWaitersCancelledTogetherBothLeaveCancelled() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var barrier = new Barrier(3);
+            Task<Integer> a = Aio.createTask(barrier::await);
+            Task<Integer> b = Aio.createTask(barrier::await);
+            Aio.sleep(0);
+            a.cancel();
+            b.cancel();
+            assertThatThrownBy(a::await).isInstanceOf(CancellationException.class);
+            assertThatThrownBy(b::await).isInstanceOf(CancellationException.class);
+            assertThat(barrier.nWaiting()).isZero();
+            Task<Integer> c = Aio.createTask(barrier::await);
+            Task<Integer> d = Aio.createTask(barrier::await);
+            Aio.sleep(0);
+            assertThat(barrier.await()).isEqualTo(2);
+            assertThat(c.await()).isZero();
+            assertThat(d.await()).isEqualTo(1);
             return null;
         });
     }

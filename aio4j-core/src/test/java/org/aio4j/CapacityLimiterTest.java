@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class CapacityLimiterTest {
@@ -179,6 +180,67 @@ class CapacityLimiterTest {
         assertThat(seen.get(0)).contains("call it from a task, or use acquireOnBehalfOf");
         // The message names the call made, not acquire() (which the old code named here).
         assertThat(seen.get(1)).contains("CapacityLimiter.acquireOnBehalfOf() cannot suspend in a callback");
+    }
+
+    /**
+     * acquire() and release() lend to and take back from the current task: outside any loop there is none, and
+     * they say so (not a NullPointerException, nor release()'s "borrower must not be null").
+     */
+    @Test
+    void acquireAndReleaseOutsideAnyTaskSayThereIsNone() {
+        var limiter = new CapacityLimiter(2);
+        assertThat(limiter.totalTokens()).isEqualTo(2);
+        assertThatThrownBy(limiter::acquire).isInstanceOf(IllegalStateException.class)
+                .hasMessage("CapacityLimiter.acquire() lends a token to the current task, and there is none here:"
+                        + " call it from a task, or use acquireOnBehalfOf(borrower)");
+        assertThatThrownBy(limiter::release).isInstanceOf(IllegalStateException.class)
+                .hasMessage("CapacityLimiter.release() gives back the current task's token, and there is no task"
+                        + " here: use releaseOnBehalfOf(borrower)");
+        assertThat(limiter.borrowedTokens()).isZero();
+    }
+
+    /**
+     * A waiter cancelled in the same step as a token comes free is passed over: the token goes to the next waiter
+     * (Trio wakes the first waiter still waiting), and the cancelled one borrows nothing.
+     */
+    @Test
+    void aWaiterCancelledJustBeforeATokenComesFreeIsPassedOver() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Permit mine = limiter.acquire();
+            Task<Void> cancelled = Aio.createTask(() -> limiter.acquire().close(), "cancelled");
+            Task<?>[] holder = new Task<?>[1];
+            Task<Void> next = Aio.createTask(() -> {
+                try (var _ = limiter.acquire()) {
+                    holder[0] = limiter.statistics().borrowers().getFirst() instanceof Task<?> t ? t : null;
+                }
+            }, "next");
+            Aio.sleep(0);
+            assertThatThrownBy(limiter::acquireNowait).as("held by this task")
+                    .isInstanceOf(IllegalStateException.class);
+            cancelled.cancel();
+            mine.close();
+            next.await();
+            assertThat(holder[0]).isSameAs(next);
+            assertThatThrownBy(cancelled::await).isInstanceOf(CancellationException.class);
+            assertThat(limiter.statistics()).isEqualTo(new CapacityLimiter.Statistics(0, 1, List.of(), 0));
+            return null;
+        });
+    }
+
+    /** acquireNowait() by a task that holds no token, while another holds the only one: it would block. */
+    @Test
+    void acquireNowaitSaysItWouldBlockWhileAnotherTaskHoldsTheToken() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var limiter = new CapacityLimiter(1);
+            Permit job = limiter.acquireOnBehalfOf("job");
+            assertThatThrownBy(limiter::acquireNowait).isInstanceOf(WouldBlockException.class)
+                    .hasMessage("CapacityLimiter.acquireNowait(): no token is free (CapacityLimiter[borrowed=1/1 by job,"
+                            + " waiters=0])");
+            job.close();
+            limiter.acquireNowait().close();
+            return null;
+        });
     }
 
     /**

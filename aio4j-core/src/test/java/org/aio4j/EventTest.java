@@ -40,7 +40,9 @@ class EventTest {
     void awaitReturnsAtOnceWhenSetAndSuspendsAgainAfterClear() throws Exception {
         TestLoops.runVirtual(() -> {
             var event = new Event();
+            assertThat(event).hasToString("Event[unset, waiters=0]");
             event.set();
+            assertThat(event).hasToString("Event[set, waiters=0]");
             event.await();
             assertThat(event.isSet()).isTrue();
             event.clear();

@@ -31,6 +31,31 @@ class LockTest {
         });
     }
 
+    /**
+     * Before any loop uses them, a lock and a condition can be acquired and released on a thread that runs no loop
+     * (nothing has to wait): no task holds them then, which toString() and statistics() say.
+     */
+    @Test
+    void outsideAnyLoopAFreeLockIsAcquiredWithoutAHolder() {
+        var lock = new Lock();
+        Permit p = lock.acquire();
+        assertThat(lock.locked()).isTrue();
+        assertThat(lock).hasToString("Lock[locked, waiters=0]");
+        assertThat(lock.statistics()).isEqualTo(new Lock.Statistics(true, null, 0));
+        p.close();
+        assertThat(lock.locked()).isFalse();
+        lock.acquire();
+        lock.release();
+        assertThat(lock).hasToString("Lock[unlocked, waiters=0]");
+
+        var cond = new Condition(lock);
+        try (var _ = cond.acquire()) {
+            assertThat(cond).hasToString("Condition[Lock[locked, waiters=0], waiters=0]");
+        }
+        assertThat(cond.locked()).isFalse();
+        assertThat(cond).hasToString("Condition[Lock[unlocked, waiters=0], waiters=0]");
+    }
+
     @Test
     void aTimeoutWhileWaitingGivesUpCleanly() throws Exception {
         TestLoops.runVirtual(() -> {

@@ -83,6 +83,44 @@ class PriorityQueueTest {
         });
     }
 
+    /**
+     * A comparator that fails in the middle of a sift, after entries have moved, leaves the heap as it was before the
+     * put or get: every entry moved on the way is moved back, so the order and the items are intact.
+     */
+    @Test
+    void aComparatorThatThrowsMidwayThroughASiftLeavesTheHeapAsItWas() throws Exception {
+        int[] comparesLeft = {-1}; // -1: never fails
+        Comparator<Integer> order = (a, b) -> {
+            if (comparesLeft[0] == 0) {
+                throw new IllegalStateException("comparator failed on " + a + " and " + b);
+            }
+            if (comparesLeft[0] > 0) {
+                comparesLeft[0]--;
+            }
+            return Integer.compare(a, b);
+        };
+        TestLoops.runVirtual(() -> {
+            var queue = new PriorityQueue<Integer>(0, order);
+            for (int i = 1; i <= 9; i++) {
+                queue.putNowait(i);
+            }
+            comparesLeft[0] = 1; // 0 moves up past 5, then the comparison with 2 fails
+            assertThatThrownBy(() -> queue.putNowait(0)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("comparator failed on 0 and 2");
+            comparesLeft[0] = 3; // 9 moves down past 2, then the comparison of 4 with it fails
+            assertThatThrownBy(queue::getNowait).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("comparator failed on 4 and 9");
+            comparesLeft[0] = -1;
+            assertThat(queue.qsize()).isEqualTo(9);
+            List<Integer> out = new ArrayList<>();
+            while (!queue.empty()) {
+                out.add(queue.getNowait());
+            }
+            assertThat(out).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+            return null;
+        });
+    }
+
     @Test
     void anImmediateShutdownWhoseComparatorFailsStillReturnsEveryItem() throws Exception {
         var order = new Flaky();

@@ -242,8 +242,196 @@ class QueueTest {
             putter.cancel();
             assertThatThrownBy(putter::await).isInstanceOf(CancellationException.class);
             assertThat(q.statistics()).isEqualTo(new Queue.Statistics(1, 1, 1, 0, 0, false));
+            assertThat(q.full()).as("the cancelled putter was promised no slot").isTrue();
             assertThat(q.getNowait()).isEqualTo("a");
             assertThat(q.empty()).isTrue();
+            assertThat(q.full()).isFalse();
+            return null;
+        });
+    }
+
+    /**
+     * A getter (putter) cancelled while it waits, in the same step as an item (a slot) comes free, is passed over:
+     * the next waiter gets it, and the cancelled one throws its cancellation (asyncio wakes the first waiter that is
+     * not done).
+     */
+    @Test
+    void aWaiterCancelledJustBeforeAnItemOrASlotComesIsPassedOver() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            Task<String> cancelledGetter = Aio.createTask(q::get);
+            Task<String> getter = Aio.createTask(q::get);
+            Aio.sleep(0);
+            cancelledGetter.cancel();
+            q.putNowait("x");
+            assertThat(getter.await()).isEqualTo("x");
+            assertThatThrownBy(cancelledGetter::await).isInstanceOf(CancellationException.class);
+
+            q.putNowait("a");
+            Task<Void> cancelledPutter = Aio.createTask(() -> q.put("cancelled's"));
+            Task<Void> putter = Aio.createTask(() -> q.put("b"));
+            Aio.sleep(0);
+            cancelledPutter.cancel();
+            assertThat(q.getNowait()).isEqualTo("a");
+            putter.await();
+            assertThatThrownBy(cancelledPutter::await).isInstanceOf(CancellationException.class);
+            assertThat(q.getNowait()).isEqualTo("b");
+            assertThat(q.statistics()).isEqualTo(new Queue.Statistics(0, 1, 3, 0, 0, false));
+            return null;
+        });
+    }
+
+    /** The only putter waiting, promised a slot and cancelled before it runs, leaves the slot free. */
+    @Test
+    void aLonePutterCancelledAsASlotIsPromisedToItLeavesTheSlotFree() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            q.putNowait("a");
+            Task<Void> putter = Aio.createTask(() -> q.put("b"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a"); // the slot is promised to putter...
+            assertThat(q.full()).isTrue();
+            putter.cancel();                          // ...which is cancelled before it runs
+            assertThatThrownBy(putter::await).isInstanceOf(CancellationException.class);
+            assertThat(q.full()).isFalse();
+            q.putNowait("c");
+            assertThat(q.getNowait()).isEqualTo("c");
+            return null;
+        });
+    }
+
+    /**
+     * put() on a shut down queue throws even with room, and so does a putter promised a slot just before the
+     * shutdown, once it runs (asyncio's put() checks the shutdown after each wake-up); a getter promised an item
+     * just before shutdown(false) still takes it. Neither a refused put nor the shutdown loses count of the slots.
+     */
+    @Test
+    void aShutdownAfterAWakeUpRefusesThePromisedPutButNotThePromisedGet() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            q.putNowait("a");
+            Task<Void> putter = Aio.createTask(() -> q.put("refused"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a"); // the slot is promised to putter, which has not run
+            q.shutdown();
+            assertThat(q).hasToString("Queue[maxsize=1, qsize=0, getters=0, putters=0, unfinished=1, shut down]");
+            assertThatThrownBy(putter::await).isInstanceOf(QueueShutDownException.class)
+                    .hasMessage("Queue.put(): the queue is shut down (Queue[maxsize=1, qsize=0, getters=0,"
+                            + " putters=0, unfinished=1, shut down])");
+            assertThat(q.qsize()).isZero();
+            assertThatThrownBy(() -> q.put("room, but shut down")).isInstanceOf(QueueShutDownException.class);
+            assertThatThrownBy(() -> q.put(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("a Queue item must not be null");
+
+            var full = new Queue<String>(1);
+            full.putNowait("left");
+            Task<Void> blocked = Aio.createTask(() -> full.put("refused"));
+            Aio.sleep(0);
+            full.shutdown();
+            assertThatThrownBy(blocked::await).isInstanceOf(QueueShutDownException.class)
+                    .hasMessage("Queue.put(): the queue is shut down (items left: 1) (Queue[maxsize=1, qsize=1,"
+                            + " getters=0, putters=0, unfinished=1, shut down])");
+            assertThat(full.full()).as("it still holds maxsize items").isTrue();
+
+            var items = new Queue<String>();
+            Task<String> getter = Aio.createTask(items::get);
+            Aio.sleep(0);
+            items.putNowait("promised");              // promised to getter, which has not run
+            items.shutdown(false);
+            assertThat(getter.await()).isEqualTo("promised");
+            return null;
+        });
+    }
+
+    /**
+     * A getter promised an item that shutdown(true) then removed, cancelled before it runs, gives nothing back: the
+     * item went out with the shutdown, and the queue stays empty.
+     */
+    @Test
+    void aPromisedGetterCancelledAfterAnImmediateShutdownGivesNothingBack() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            Task<String> getter = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("x");                              // promised to getter
+            assertThat(q.shutdown(true)).containsExactly("x");
+            getter.cancel();
+            assertThatThrownBy(getter::await).isInstanceOf(CancellationException.class);
+            assertThat(q.empty()).isTrue();
+            assertThat(q.qsize()).isZero();
+            assertThatThrownBy(q::getNowait).isInstanceOf(QueueShutDownException.class)
+                    .hasMessage("Queue.getNowait(): the queue is shut down (Queue[maxsize=0, qsize=0, getters=0,"
+                            + " putters=0, unfinished=0, shut down])");
+            return null;
+        });
+    }
+
+    /**
+     * One item (one slot) coming is promised to one waiter only, and a newcomer's get() does not take the item
+     * promised: it waits for the next.
+     */
+    @Test
+    void anItemOrASlotIsPromisedToOneWaiterOnly() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>(1);
+            Task<String> first = Aio.createTask(q::get);
+            Task<String> second = Aio.createTask(q::get);
+            Aio.sleep(0);
+            q.putNowait("x");
+            assertThat(q.statistics().tasksWaitingGet()).as("second still waits").isEqualTo(1);
+            Task<String> newcomer = Aio.createTask(q::get);
+            assertThat(first.await()).isEqualTo("x");
+            assertThat(newcomer.isDone()).isFalse();
+            q.putNowait("y");
+            assertThat(second.await()).isEqualTo("y");
+            q.putNowait("z");
+            assertThat(newcomer.await()).isEqualTo("z");
+
+            q.putNowait("a");
+            Task<Void> p1 = Aio.createTask(() -> q.put("b"));
+            Task<Void> p2 = Aio.createTask(() -> q.put("c"));
+            Aio.sleep(0);
+            assertThat(q.getNowait()).isEqualTo("a");
+            assertThat(q.statistics().tasksWaitingPut()).as("p2 still waits").isEqualTo(1);
+            p1.await();
+            assertThat(p2.isDone()).isFalse();
+            assertThat(q.getNowait()).isEqualTo("b");
+            p2.await();
+            assertThat(q.getNowait()).isEqualTo("c");
+            return null;
+        });
+    }
+
+    /**
+     * Every task waiting in join() returns once the last item is done, also when shutdown(true) removes the items
+     * left (asyncio counts them done); a getter cancelled in the step of a shutdown stays cancelled.
+     */
+    @Test
+    void everyJoinerReturnsAlsoWhenAnImmediateShutdownRemovesTheItemsLeft() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var q = new Queue<String>();
+            q.putNowait("a");
+            Task<Void> j1 = Aio.createTask(q::join);
+            Task<Void> j2 = Aio.createTask(q::join);
+            Aio.sleep(0);
+            q.getNowait();
+            q.taskDone();
+            j1.await();
+            j2.await();
+
+            q.putNowait("b");
+            Task<Void> j3 = Aio.createTask(q::join);
+            Task<Void> j4 = Aio.createTask(q::join);
+            Aio.sleep(0);
+            var empty = new Queue<String>();
+            Task<String> getter = Aio.createTask(empty::get);
+            Aio.sleep(0);
+            getter.cancel();
+            empty.shutdown();
+            assertThat(q.shutdown(true)).containsExactly("b");
+            j3.await();
+            j4.await();
+            assertThatThrownBy(getter::await).isInstanceOf(CancellationException.class);
             return null;
         });
     }

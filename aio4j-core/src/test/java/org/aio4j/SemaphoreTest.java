@@ -86,6 +86,58 @@ class SemaphoreTest {
         });
     }
 
+    /**
+     * Permits that come free while a woken waiter has not run yet go, once it runs, to every task that queued behind
+     * it meanwhile, as many as there are permits (asyncio's acquire() wakes the next waiter while its value is
+     * positive): not just to the first of them.
+     */
+    @Test
+    void aWokenWaiterRunningHandsTheSparePermitsToEveryTaskQueuedBehindIt() throws Exception {
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(0);
+            List<Task<Void>> tasks = new ArrayList<>();
+            tasks.add(Aio.createTask(() -> {
+                sem.acquire();
+                log.add("A");
+            }));
+            Aio.sleep(0);
+            for (String name : List.of("B", "C")) { // they run before A resumes: they queue behind it
+                tasks.add(Aio.createTask(() -> {
+                    log.add(name + " arrives, locked=" + sem.locked());
+                    sem.acquire();
+                    log.add(name);
+                }));
+            }
+            sem.release(); // handed to A, which has not run
+            sem.release();
+            sem.release();
+            Aio.sleep(0); // B and C queue, then A runs: both permits are handed on before B or C runs again
+            assertThat(log).containsExactly("B arrives, locked=true", "C arrives, locked=true", "A");
+            assertThat(sem.statistics()).isEqualTo(new Semaphore.Statistics(0, 0));
+            Aio.gather(tasks).await();
+            assertThat(sem.statistics()).isEqualTo(new Semaphore.Statistics(0, 0));
+            assertThat(sem.locked()).isTrue();
+            return null;
+        });
+        assertThat(log).containsExactly("B arrives, locked=true", "C arrives, locked=true", "A", "B", "C");
+    }
+
+    /** What a permit's toString() says: held until closed, released after. */
+    @Test
+    void aPermitSaysWhetherItIsHeld() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var sem = new Semaphore(2);
+            Permit p = sem.acquire();
+            assertThat(p).hasToString("Permit[held, of Semaphore[value=1, waiters=0]]");
+            p.close();
+            assertThat(p).hasToString("Permit[released, of Semaphore[value=2, waiters=0]]");
+            p.close(); // a second close does nothing
+            assertThat(sem.value()).isEqualTo(2);
+            return null;
+        });
+    }
+
     @Test
     void whileTasksWaitANewAcquirerWaitsEvenIfAPermitIsFree() throws Exception {
         List<String> order = new ArrayList<>();
