@@ -425,7 +425,8 @@ final class Streams {
 
     /**
      * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, double, int)} with the timeouts as
-     * {@link Duration}s: {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, Duration, Duration, int)}'s.
+     * {@link Duration}s:
+     * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, Duration, Duration, int)}'s.
      */
     static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
                               Duration sslHandshakeTimeout, Duration sslShutdownTimeout, int limit)

@@ -32,8 +32,22 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsShutdownTimeoutTest {
 
     private static final String HOST = "127.0.0.1";
-    /** More than the sending socket's buffer (4 MiB at most here) and the silent peer's (64 KiB) hold. */
-    private static final int UNSENDABLE = 8 << 20;
+    /**
+     * More than the sending socket's buffer (Linux autotunes it up to tcp_wmem's maximum, 4 MiB by default) and the
+     * silent peer's (kept at 64 KiB) can hold: the close cannot finish while the peer reads nothing.
+     */
+    private static final int UNSENDABLE = unsendable();
+
+    private static int unsendable() {
+        long sendBufferMax = 4 << 20;
+        try {
+            String wmem = java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim();
+            sendBufferMax = Math.max(sendBufferMax, Long.parseLong(wmem.split("\\s+")[2]));
+        } catch (IOException | RuntimeException notLinux) {
+            // the default
+        }
+        return (int) Math.min(256 << 20, 2 * sendBufferMax);
+    }
 
     private static SSLContext server;
     private static SSLContext client;
@@ -140,14 +154,18 @@ class TlsShutdownTimeoutTest {
      */
     private static void closeIsAbortedAfter(double timeout, StreamPair conn) throws Exception {
         StreamWriter writer = conn.writer();
+        EventLoop loop = Aio.getRunningLoop();
         writer.write(new byte[UNSENDABLE]);
+        int timers = loop.timers.live();
         writer.close();
+        assertThat(loop.timers.live()).as("close() sets the shutdown timer").isEqualTo(timers + 1);
         Aio.sleep(timeout - 0.1);
         assertThat(writer.transport().isClosed()).as("the close waits for the peer before the timeout").isFalse();
         assertThat(writer.writeBufferSize()).as("bytes are still queued: the close cannot finish").isPositive();
         Aio.sleep(0.2);
         assertThat(writer.transport().isClosed()).as("the close is aborted at the timeout").isTrue();
         assertThat(writer.writeBufferSize()).isZero();
+        assertThat(loop.timers.live()).isEqualTo(timers);
         assertThatThrownBy(writer::waitClosed).isInstanceOf(SocketTimeoutException.class)
                 .hasMessageStartingWith("TLS shutdown timed out after " + timeout + " seconds: aborting connection ");
         assertThatThrownBy(() -> conn.reader().read(-1)).isInstanceOf(SocketTimeoutException.class);
@@ -249,6 +267,7 @@ class TlsShutdownTimeoutTest {
                 conn.writer().write(b("end"));
                 conn.writer().close();
                 conn.writer().waitClosed(); // in flight: the virtual clock waits for it, as for any I/O
+                assertThat(Aio.getRunningLoop().timers.live()).as("the close cancelled the timer").isZero();
                 Aio.sleep(60);
                 assertThat(conn.reader().read(-1)).isEmpty();
                 return null;
@@ -270,6 +289,7 @@ class TlsShutdownTimeoutTest {
                 Aio.sleep(10);
                 conn.writer().abort();
                 conn.writer().waitClosed();
+                assertThat(Aio.getRunningLoop().timers.live()).as("the abort cancelled the timer").isZero();
                 Aio.sleep(60);
                 conn.writer().waitClosed();
                 assertThat(conn.reader().read(-1)).isEmpty();
@@ -290,6 +310,7 @@ class TlsShutdownTimeoutTest {
                 try (Socket silent = Aio.toThread(listener::accept)) {
                     conn.writer().write(new byte[UNSENDABLE]);
                     conn.writer().close();
+                    assertThat(Aio.getRunningLoop().timers.live()).as("no shutdown timer").isZero();
                     Aio.sleep(3600);
                     assertThat(conn.writer().transport().isClosed()).isFalse();
                     conn.writer().abort();
