@@ -1079,10 +1079,12 @@ public final class Aio {
      * name, SNI, unless it is an address literal, as asyncio's is). A handshake that takes longer than 60 seconds is
      * aborted (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
      * session; {@link StreamWriter#writeEof()} is refused, TLS having no half-close here as in asyncio, and
-     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued. asyncio's
-     * {@code server_hostname} and {@code ssl_handshake_timeout} are
-     * {@link #openConnection(String, int, SSLContext, String, double, int)}'s; {@code ssl=True} is not provided (pass
-     * {@code SSLContext.getDefault()}). A plain connection can be upgraded later with
+     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued; a close that has not finished
+     * 30 seconds after it aborts the connection (asyncio's default {@code ssl_shutdown_timeout}; see
+     * {@link StreamWriter#close()}). asyncio's {@code server_hostname} and {@code ssl_handshake_timeout} are
+     * {@link #openConnection(String, int, SSLContext, String, double, int)}'s, with {@code ssl_shutdown_timeout}
+     * {@link #openConnection(String, int, SSLContext, String, double, double, int)}'s; {@code ssl=True} is not
+     * provided (pass {@code SSLContext.getDefault()}). A plain connection can be upgraded later with
      * {@link StreamWriter#startTls}.
      *
      * @param host the host name or address literal to connect to, which the server's certificate must name
@@ -1183,6 +1185,75 @@ public final class Aio {
     }
 
     /**
+     * As {@link #openConnection(String, int, SSLContext, String, double, int)}, with the shutdown timeout too:
+     * asyncio's {@code open_connection(host, port, ssl=ssl, server_hostname=serverHostname,
+     * ssl_handshake_timeout=sslHandshakeTimeout, ssl_shutdown_timeout=sslShutdownTimeout, limit=limit)}. A
+     * {@link StreamWriter#close()} that has not finished {@code sslShutdownTimeout} after it (a timer of the loop, as
+     * asyncio's) aborts the connection, dropping what is not yet written, and the writer's
+     * {@link StreamWriter#waitClosed()} and the reader then throw a {@link java.net.SocketTimeoutException}, as
+     * asyncio's raise its {@code TimeoutError} (see {@link StreamWriter#close()}).
+     *
+     * @param host                the host name or address literal to connect to
+     * @param port                the port, 1 to 65535
+     * @param ssl                 the context to make the TLS connection with (not null: the options are TLS's)
+     * @param serverHostname      as {@link #openConnection(String, int, SSLContext, String, double, int)}: the name
+     *                            the server's certificate must carry; {@code null} for {@code host}; {@code ""} for
+     *                            none
+     * @param sslHandshakeTimeout the most seconds the handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 by default)
+     * @param sslShutdownTimeout  the most seconds the writer's {@link StreamWriter#close()} may take before the
+     *                            connection is aborted (asyncio's {@code ssl_shutdown_timeout}, 30 by default)
+     * @param limit               the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws javax.net.ssl.SSLHandshakeException as {@link #openConnection(String, int, SSLContext, String, double,
+     *                                             int)}
+     * @throws java.io.IOException                 as {@link #openConnection(String, int, SSLContext)}
+     * @throws IllegalArgumentException            if {@code ssl} is null (asyncio's {@code "ssl_shutdown_timeout is
+     *                                             only meaningful with ssl"}) or not initialized,
+     *                                             {@code sslHandshakeTimeout} or {@code sslShutdownTimeout} is not a
+     *                                             positive number of seconds (the message names it; asyncio refuses
+     *                                             zero too), or {@code port} or {@code limit} is out of range
+     */
+    public static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                            double sslHandshakeTimeout, double sslShutdownTimeout, int limit)
+            throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, serverHostname, sslHandshakeTimeout, sslShutdownTimeout,
+                limit);
+    }
+
+    /**
+     * As {@link #openConnection(String, int, SSLContext, String, double, double, int)} with the timeouts as
+     * {@link Duration}s ({@code ssl_handshake_timeout} and {@code ssl_shutdown_timeout}, rounded to the millisecond).
+     *
+     * @param host                the host name or address literal to connect to
+     * @param port                the port, 1 to 65535
+     * @param ssl                 the context to make the TLS connection with (not null: the options are TLS's)
+     * @param serverHostname      as {@link #openConnection(String, int, SSLContext, String, double, int)}: the name
+     *                            the server's certificate must carry; {@code null} for {@code host}; {@code ""} for
+     *                            none
+     * @param sslHandshakeTimeout the most time the handshake may take, as a whole (60 seconds by default)
+     * @param sslShutdownTimeout  the most time the writer's {@link StreamWriter#close()} may take before the
+     *                            connection is aborted (30 seconds by default)
+     * @param limit               the reader's limit in bytes (see {@link StreamReader})
+     * @return the connection's reader and writer
+     * @throws javax.net.ssl.SSLHandshakeException as {@link #openConnection(String, int, SSLContext, String, double,
+     *                                             int)}
+     * @throws java.io.IOException                 as {@link #openConnection(String, int, SSLContext)}
+     * @throws IllegalArgumentException            if {@code ssl} is null or not initialized,
+     *                                             {@code sslHandshakeTimeout} or {@code sslShutdownTimeout} is zero
+     *                                             or negative (the message names it), or {@code port} or
+     *                                             {@code limit} is out of range
+     * @throws NullPointerException                if {@code host}, {@code sslHandshakeTimeout} or
+     *                                             {@code sslShutdownTimeout} is null
+     */
+    public static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                            Duration sslHandshakeTimeout, Duration sslShutdownTimeout, int limit)
+            throws java.io.IOException {
+        return Streams.openConnection(host, port, ssl, serverHostname, sslHandshakeTimeout, sslShutdownTimeout,
+                limit);
+    }
+
+    /**
      * Starts a TCP server listening on {@code host}:{@code port} that runs {@code handler} in a new task for each
      * connection: asyncio's {@code start_server(client_connected_cb, host, port)}. The calling task suspends while
      * the host name is resolved and the sockets bound, on a thread of their own; the server returned is serving. As
@@ -1238,7 +1309,9 @@ public final class Aio {
      * reported to the loop's exception handler in debug mode only, as CPython 3.13's is ("Error on transport
      * creation for incoming connection"; outside debug mode asyncio reports nothing). Whether the server asks for client certificates is the context's
      * business ({@code SSLContext.getDefaultSSLParameters()}). The writers' {@link StreamWriter#sslSession()} is
-     * each connection's session.
+     * each connection's session. A writer's {@link StreamWriter#close()} that has not finished 30 seconds after it
+     * aborts its connection (asyncio's default {@code ssl_shutdown_timeout}; see
+     * {@link #startServer(ConnectionHandler, String, int, SSLContext, double, double, int)}).
      *
      * @param handler the code to run for each connection, once its handshake has succeeded
      * @param host    the host name or address to listen on, or {@code null} (or {@code ""}) for every interface
@@ -1321,6 +1394,65 @@ public final class Aio {
     public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
                                      Duration sslHandshakeTimeout, int limit) throws java.io.IOException {
         return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, int)}, with the shutdown timeout of
+     * each connection too: asyncio's {@code start_server(client_connected_cb, host, port, ssl=ssl,
+     * ssl_handshake_timeout=sslHandshakeTimeout, ssl_shutdown_timeout=sslShutdownTimeout, limit=limit)}. A
+     * connection's {@link StreamWriter#close()} (the handler's, {@link Server#closeClients()}'s, or the one that
+     * follows a handler that failed or was cancelled) that has not finished {@code sslShutdownTimeout} after it (a
+     * timer of the loop, as asyncio's) aborts the connection, as {@link StreamWriter#close()} says.
+     *
+     * @param handler             the code to run for each connection, once its handshake has succeeded
+     * @param host                the host name or address to listen on, or {@code null} (or {@code ""}) for every
+     *                            interface
+     * @param port                the port, or 0 for one the system chooses
+     * @param ssl                 the context to serve TLS with (not null: the options are TLS's)
+     * @param sslHandshakeTimeout the most seconds each handshake may take, as a whole (asyncio's
+     *                            {@code ssl_handshake_timeout}, 60 by default)
+     * @param sslShutdownTimeout  the most seconds the close of each connection may take before it is aborted
+     *                            (asyncio's {@code ssl_shutdown_timeout}, 30 by default)
+     * @param limit               the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code ssl} is null (asyncio's {@code "ssl_shutdown_timeout is only
+     *                                  meaningful with ssl"}) or not initialized, {@code sslHandshakeTimeout} or
+     *                                  {@code sslShutdownTimeout} is not a positive number of seconds (the message
+     *                                  names it; asyncio refuses zero too), or {@code port} or {@code limit} is out
+     *                                  of range
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                                     double sslHandshakeTimeout, double sslShutdownTimeout, int limit)
+            throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, sslShutdownTimeout, limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, double, int)} with the timeouts as
+     * {@link Duration}s ({@code ssl_handshake_timeout} and {@code ssl_shutdown_timeout}, rounded to the millisecond).
+     *
+     * @param handler             the code to run for each connection, once its handshake has succeeded
+     * @param host                the host name or address to listen on, or {@code null} (or {@code ""}) for every
+     *                            interface
+     * @param port                the port, or 0 for one the system chooses
+     * @param ssl                 the context to serve TLS with (not null: the options are TLS's)
+     * @param sslHandshakeTimeout the most time each handshake may take, as a whole (60 seconds by default)
+     * @param sslShutdownTimeout  the most time the close of each connection may take before it is aborted (30
+     *                            seconds by default)
+     * @param limit               the readers' limit in bytes (see {@link StreamReader})
+     * @return the server, serving
+     * @throws java.io.IOException      as {@link #startServer(ConnectionHandler, String, int)}
+     * @throws IllegalArgumentException if {@code ssl} is null or not initialized, {@code sslHandshakeTimeout} or
+     *                                  {@code sslShutdownTimeout} is zero or negative (the message names it), or
+     *                                  {@code port} or {@code limit} is out of range
+     * @throws NullPointerException     if {@code handler}, {@code sslHandshakeTimeout} or {@code sslShutdownTimeout}
+     *                                  is null
+     */
+    public static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                                     Duration sslHandshakeTimeout, Duration sslShutdownTimeout, int limit)
+            throws java.io.IOException {
+        return Streams.startServer(handler, host, port, ssl, sslHandshakeTimeout, sslShutdownTimeout, limit);
     }
 
     /**

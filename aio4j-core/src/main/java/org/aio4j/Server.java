@@ -90,6 +90,11 @@ public final class Server extends LoopBound implements AutoCloseable {
     /** The TLS handshake timeout in milliseconds, or 0 for the default (asyncio's {@code ssl_handshake_timeout}). */
     private final int handshakeMillis;
     /**
+     * The TLS shutdown timeout of each connection in milliseconds, or 0 for the default (asyncio's
+     * {@code ssl_shutdown_timeout}).
+     */
+    private final int shutdownMillis;
+    /**
      * The connections of a TLS server whose handshake is in progress, each on a thread of its own, until the loop has
      * the handshake's outcome: closed with the listening sockets (as the connections the loop has not yet been handed
      * are) and by {@link #closeClients()} and {@link #abortClients()}, which take them out, so that a handshake made
@@ -144,14 +149,15 @@ public final class Server extends LoopBound implements AutoCloseable {
      * On the loop: a server over {@code channels} (bound, in blocking mode: one or more TCP sockets, or one
      * Unix-domain socket), with {@code socketFile} the file of the socket if it is a Unix-domain one (else null),
      * deleted when the socket closes, and {@code ssl} the TLS context of a TLS server (else null), whose handshakes
-     * take at most {@code handshakeMillis} (0: the default). Call
-     * {@link #start()} next.
+     * take at most {@code handshakeMillis} and whose connections' closes at most {@code shutdownMillis} (0: the
+     * defaults). Call {@link #start()} next.
      */
     Server(EventLoop loop, List<ServerSocketChannel> channels, ConnectionHandler handler, SSLContext ssl,
-           int handshakeMillis, int limit, UnixSocketFile socketFile) throws IOException {
+           int handshakeMillis, int shutdownMillis, int limit, UnixSocketFile socketFile) throws IOException {
         this.loop = loop;
         this.ssl = ssl;
         this.handshakeMillis = handshakeMillis;
+        this.shutdownMillis = shutdownMillis;
         this.channels = List.copyOf(channels);
         var tcp = new java.util.ArrayList<InetSocketAddress>();
         for (ServerSocketChannel ch : this.channels) {
@@ -332,7 +338,7 @@ public final class Server extends LoopBound implements AutoCloseable {
             if (socketFile == null) {
                 ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             }
-            t = StreamTransport.ofSocket(loop, ch, tls, limit, this::connectionLost);
+            t = StreamTransport.ofSocket(loop, ch, tls, shutdownMillis, limit, this::connectionLost);
         } catch (IOException e) { // reset before we got to it
             Streams.closeQuietly(ch);
             return;

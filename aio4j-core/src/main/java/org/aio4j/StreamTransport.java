@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
@@ -33,7 +34,9 @@ import javax.net.ssl.SSLSocket;
  *
  * <p>The stream is lost once, when the channel is closed: by {@link StreamWriter#close()} after the last byte is
  * written, by an I/O error of a thread, by the end of a pipe, or by the loop's close. Then the reader sees the end
- * of the stream (or the error), the writer's {@code waitClosed()} returns, and the threads end.
+ * of the stream (or the error), the writer's {@code waitClosed()} returns, and the threads end. A TLS connection's
+ * close is bounded by its shutdown timeout, a timer of the loop from {@link StreamWriter#close()} (asyncio's
+ * {@code ssl_shutdown_timeout}; see {@link #closeRequested()}).
  */
 final class StreamTransport implements OpenStreams.Closer {
 
@@ -63,6 +66,13 @@ final class StreamTransport implements OpenStreams.Closer {
     private volatile SSLSocket tls;
     /** Its session, read once its handshake is made (the JDK's socket then gives it without a lock), or null. */
     private volatile SSLSession session;
+    /**
+     * The TLS shutdown timeout in milliseconds (asyncio's {@code ssl_shutdown_timeout}), or 0: none, a plain stream.
+     * Set with {@link #tls} (a connection opened over TLS), or when {@link #startTls} begins. Loop-confined.
+     */
+    private int shutdownMillis;
+    /** The timer that aborts the connection if its close takes longer than {@link #shutdownMillis}, or null. */
+    private TimerHandle shutdownTimer;
     /** What {@link StreamWriter#writeEof()} does once everything queued is written. */
     private volatile IoStep halfClose;
     /** The addresses of the two ends, as the channel gives them (a Unix-domain one may be a client's name). */
@@ -126,7 +136,7 @@ final class StreamTransport implements OpenStreams.Closer {
      */
     static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, int limit, Consumer<StreamTransport> onLost)
             throws IOException {
-        return ofSocket(loop, channel, null, limit, onLost);
+        return ofSocket(loop, channel, null, 0, limit, onLost);
     }
 
     /**
@@ -134,10 +144,11 @@ final class StreamTransport implements OpenStreams.Closer {
      * socket layered over {@code channel}, its handshake made. Its threads read and write the TLS socket's streams;
      * a close sends its {@code close_notify} once everything queued is written, then closes {@code channel}, and an
      * abort closes {@code channel} alone: never the TLS socket, whose close from another thread may wait for the
-     * locks of a read or write blocked in it.
+     * locks of a read or write blocked in it. A close that takes longer than {@code shutdownMillis} (0: the default,
+     * {@link TlsHandshake#SHUTDOWN_TIMEOUT_MILLIS}) is aborted (see {@link #closeRequested()}).
      */
-    static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, SSLSocket tls, int limit,
-                                    Consumer<StreamTransport> onLost) throws IOException {
+    static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, SSLSocket tls, int shutdownMillis,
+                                    int limit, Consumer<StreamTransport> onLost) throws IOException {
         SocketAddress peer = channel.getRemoteAddress();
         SocketAddress local = channel.getLocalAddress();
         String description = "connection " + named(local) + " -> " + named(peer) + (tls != null ? " over TLS" : "");
@@ -145,9 +156,11 @@ final class StreamTransport implements OpenStreams.Closer {
             return new StreamTransport(loop, channel, channel, channel, channel::shutdownOutput, null, peer, local,
                     description, limit, onLost);
         }
-        return new StreamTransport(loop, Channels.newChannel(tls.getInputStream()),
+        var t = new StreamTransport(loop, Channels.newChannel(tls.getInputStream()),
                 Channels.newChannel(tls.getOutputStream()), channel, null, tls, peer, local, description, limit,
                 onLost);
+        t.shutdownMillis = TlsHandshake.shutdownOrDefault(shutdownMillis);
+        return t;
     }
 
     /** How the description names {@code address}: a Unix-domain socket by its path, or as unnamed. */
@@ -306,6 +319,31 @@ final class StreamTransport implements OpenStreams.Closer {
         abort(null);
     }
 
+    /**
+     * On the loop (or while it is not running), as {@link StreamWriter#close()} asks the writing thread to close: the
+     * close of a TLS connection, or of one that {@link #startTls} is upgrading, is bounded by its shutdown timeout,
+     * as asyncio's {@code ssl_shutdown_timeout} bounds its SSL transport's (a timer of the loop set by
+     * {@code close()}, covering the flush of what is queued and the {@code close_notify}): if the connection is still
+     * open when the timer fires, it is aborted, dropping what is not written, with a {@link SocketTimeoutException}
+     * (asyncio's {@code TimeoutError}) that the writer's {@code waitClosed()} and the reader then throw. The timer is
+     * cancelled once the connection is lost. A plain stream has none, as in asyncio.
+     */
+    void closeRequested() {
+        int millis = shutdownMillis;
+        if (millis == 0 || shutdownTimer != null || isClosed() || loop.isClosed()) {
+            return;
+        }
+        shutdownTimer = loop.scheduleAfter(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis),
+                (Runnable) () -> {
+                    shutdownTimer = null;
+                    if (!isClosed()) {
+                        abort(new SocketTimeoutException("TLS shutdown timed out after " + millis / 1000.0
+                                + " seconds: aborting " + description));
+                        deliverAbortNow(); // the reader and the tasks waiting learn of it now, as after abort()
+                    }
+                });
+    }
+
     /** On the loop: this is a TCP client's end, which dialled {@code host}. */
     void dialled(String host) {
         dialled = host;
@@ -326,9 +364,12 @@ final class StreamTransport implements OpenStreams.Closer {
      * reading thread hands over what it reads from now on, and the writing thread, once everything queued before is
      * written, makes the handshake ({@link TlsHandshake#upgrade}) and then reads and writes the TLS socket's streams;
      * {@code done} runs on the loop once it succeeded. A failure closes the connection with the handshake's error,
-     * which the writer and reader then see.
+     * which the writer and reader then see. A close requested from now on is bounded by {@code shutdownMillis} (0:
+     * the default; see {@link #closeRequested()}).
      */
-    void startTls(SSLContext ssl, boolean client, String serverHostname, int timeoutMillis, Runnable done) {
+    void startTls(SSLContext ssl, boolean client, String serverHostname, int timeoutMillis, int shutdownMillis,
+                  Runnable done) {
+        this.shutdownMillis = TlsHandshake.shutdownOrDefault(shutdownMillis); // a close from now on is bounded
         ReadPump.Consumed consumed = readPump.handOver();
         writePump.requestUpgrade(() -> {
             SSLSocket s;
@@ -409,6 +450,10 @@ final class StreamTransport implements OpenStreams.Closer {
         }
         lost = true;
         loop.openStreams.settled(this);
+        if (shutdownTimer != null) { // asyncio's connection_lost cancels its shutdown timer
+            shutdownTimer.cancel();
+            shutdownTimer = null;
+        }
         if (reader != null) { // on the loop, or on the thread closing it, which holds no loop then
             if (cause != null) {
                 reader.failed(cause);

@@ -27,7 +27,9 @@ import javax.net.ssl.SSLSession;
  * }</pre>
  *
  * <p><b>Closing.</b> {@link #close()} closes the connection once the bytes already queued are written (asyncio's
- * transports flush before they close); {@link #waitClosed()} suspends until it is closed. The loop's close closes
+ * transports flush before they close); {@link #waitClosed()} suspends until it is closed. A TLS connection whose
+ * close has not finished after its shutdown timeout (30 s by default, asyncio's {@code ssl_shutdown_timeout}) is
+ * aborted; a plain one's close waits for the peer as long as it takes, as in asyncio. The loop's close closes
  * every connection still open the same way, once what was written is sent: a program that wrote and ended has sent
  * what it wrote, as under asyncio, whose {@code write} hands the bytes to the system when it can. It waits while the
  * bytes move; a connection whose peer takes nothing for 2 s is closed with the rest dropped (a peer reading slower than
@@ -214,7 +216,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * Upgrades this plain TCP connection to TLS in place, as asyncio's {@code StreamWriter.start_tls(sslcontext)}
      * does (3.11+), for STARTTLS-style protocols (SMTP, IMAP, PostgreSQL...): as
      * {@link #startTls(SSLContext, String, double)} with the server name defaulting as it says and asyncio's default
-     * {@code ssl_handshake_timeout}, 60 seconds.
+     * {@code ssl_handshake_timeout}, 60 seconds, and {@code ssl_shutdown_timeout}, 30 seconds.
      *
      * @param ssl the context to make the TLS connection with
      * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
@@ -224,7 +226,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
      */
     public void startTls(SSLContext ssl) throws IOException {
-        upgrade(ssl, null, 0);
+        upgrade(ssl, null, 0, 0);
     }
 
     /**
@@ -239,7 +241,8 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * call, in the clear, which reads return before what comes over TLS, as asyncio's {@code StreamReader} does;
      * what reaches the socket from the call on is the TLS handshake's. Reads made meanwhile wait for the
      * decrypted bytes. Afterwards, {@link #sslSession()} is the session, {@link #writeEof()} is refused and
-     * {@link #close()} sends a {@code close_notify}, as on a connection opened over TLS.
+     * {@link #close()} sends a {@code close_notify}, as on a connection opened over TLS, bounded by asyncio's default
+     * {@code ssl_shutdown_timeout}, 30 seconds (see {@link #startTls(SSLContext, String, double, double)}).
      *
      * <p>If the handshake fails (an untrusted certificate, one that does not name the server, the peer's close...)
      * or takes longer than {@code handshakeTimeout}, the connection is closed: this call throws its error and the
@@ -275,7 +278,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      */
     public void startTls(SSLContext ssl, String serverHostname, double handshakeTimeout) throws IOException {
         check("startTls()");
-        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout), 0);
     }
 
     /**
@@ -297,11 +300,66 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     public void startTls(SSLContext ssl, String serverHostname, java.time.Duration handshakeTimeout)
             throws IOException {
         check("startTls()");
-        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout));
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout), 0);
     }
 
-    /** {@link #startTls}, its timeout in milliseconds (0: the default). */
-    private void upgrade(SSLContext ssl, String serverHostname, int timeout) throws IOException {
+    /**
+     * As {@link #startTls(SSLContext, String, double)}, with the upgraded connection's shutdown timeout too: asyncio's
+     * {@code StreamWriter.start_tls(sslcontext, server_hostname=..., ssl_handshake_timeout=...,
+     * ssl_shutdown_timeout=...)} (3.12+). A {@link #close()} from this call on (once the upgrade is under way) that
+     * has not finished {@code shutdownTimeout} after it aborts the connection, as {@link #close()} says.
+     *
+     * @param ssl              the context to make the TLS connection with
+     * @param serverHostname   as {@link #startTls(SSLContext, String, double)}: a client's end checks the server's
+     *                         certificate against it; {@code null} for the host dialled, {@code ""} for none
+     * @param handshakeTimeout the most seconds the handshake may take, as a whole (asyncio's
+     *                         {@code ssl_handshake_timeout}, 60 by default)
+     * @param shutdownTimeout  the most seconds a {@link #close()} may take before the connection is aborted (asyncio's
+     *                         {@code ssl_shutdown_timeout}, 30 by default)
+     * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
+     * @throws CancellationException         as {@link #startTls(SSLContext, String, double)}
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized, or {@code handshakeTimeout} or
+     *                                       {@code shutdownTimeout} is not a positive number of seconds (the message
+     *                                       names it); nothing is begun then
+     * @throws IllegalStateException         as {@link #startTls(SSLContext, String, double)}
+     * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
+     * @throws NullPointerException          if {@code ssl} is null
+     */
+    public void startTls(SSLContext ssl, String serverHostname, double handshakeTimeout, double shutdownTimeout)
+            throws IOException {
+        check("startTls()");
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout),
+                TlsHandshake.millis("startTls", "shutdownTimeout", shutdownTimeout));
+    }
+
+    /**
+     * As {@link #startTls(SSLContext, String, double, double)} with the timeouts as {@link java.time.Duration}s
+     * (asyncio's {@code ssl_handshake_timeout} and {@code ssl_shutdown_timeout}, rounded to the millisecond).
+     *
+     * @param ssl              the context to make the TLS connection with
+     * @param serverHostname   as {@link #startTls(SSLContext, String, double)}: a client's end checks the server's
+     *                         certificate against it; {@code null} for the host dialled, {@code ""} for none
+     * @param handshakeTimeout the most time the handshake may take, as a whole (60 seconds by default)
+     * @param shutdownTimeout  the most time a {@link #close()} may take before the connection is aborted (30 seconds
+     *                         by default)
+     * @throws IOException                   as {@link #startTls(SSLContext, String, double)}
+     * @throws CancellationException         as {@link #startTls(SSLContext, String, double)}
+     * @throws IllegalArgumentException      if {@code ssl} is not initialized, or {@code handshakeTimeout} or
+     *                                       {@code shutdownTimeout} is zero or negative (the message names it)
+     * @throws IllegalStateException         as {@link #startTls(SSLContext, String, double)}
+     * @throws UnsupportedOperationException as {@link #startTls(SSLContext, String, double)}
+     * @throws NullPointerException          if {@code ssl}, {@code handshakeTimeout} or {@code shutdownTimeout} is
+     *                                       null
+     */
+    public void startTls(SSLContext ssl, String serverHostname, java.time.Duration handshakeTimeout,
+                         java.time.Duration shutdownTimeout) throws IOException {
+        check("startTls()");
+        upgrade(ssl, serverHostname, TlsHandshake.millis("startTls", "handshakeTimeout", handshakeTimeout),
+                TlsHandshake.millis("startTls", "shutdownTimeout", shutdownTimeout));
+    }
+
+    /** {@link #startTls}, its timeouts in milliseconds (0: the defaults). */
+    private void upgrade(SSLContext ssl, String serverHostname, int timeout, int shutdownTimeout) throws IOException {
         EventLoop l = check("startTls()");
         Objects.requireNonNull(ssl, "ssl must not be null");
         Streams.checkedContext("startTls", ssl);
@@ -320,7 +378,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         boolean client = transport.dialled() != null;
         String name = serverHostname != null ? serverHostname : client ? transport.dialled() : "";
         upgrading = true;
-        transport.startTls(ssl, client, name, timeout, () -> {
+        transport.startTls(ssl, client, name, timeout, shutdownTimeout, () -> {
             upgrading = false;
             wakeAll(tlsWaiters);
         });
@@ -344,10 +402,19 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * Closes the connection once the bytes queued are written, without suspending: asyncio's {@code close()}. The
      * reader then sees the end of the stream. Closing again does nothing. A TLS connection sends its
      * {@code close_notify} after those bytes and closes the socket without waiting for the peer's, where asyncio's
-     * SSL transport waits for it (up to its {@code ssl_shutdown_timeout}, 30 s, after which {@code wait_closed()}
-     * raises {@code TimeoutError}): {@link #waitClosed()} returns once this side is closed. asyncio's timer runs from
-     * the {@code close()} call, so there it also ends the close of a TLS connection whose peer reads nothing of what
-     * is queued; here that close waits, as a plain connection's does in both (end it with {@link #abort()}).
+     * SSL transport waits for it: {@link #waitClosed()} returns once this side is closed.
+     *
+     * <p>A TLS connection's close is bounded by its shutdown timeout, asyncio's {@code ssl_shutdown_timeout} (30
+     * seconds unless {@link Aio#openConnection(String, int, SSLContext, String, double, double, int)},
+     * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, double, double, int)} or
+     * {@link #startTls(SSLContext, String, double, double)} set it): as asyncio's, it is a timer of the loop (loop
+     * time) set by this call, and if the connection is not closed when it fires (the peer reads nothing, so what is
+     * queued, or the {@code close_notify}, cannot be sent), it is aborted as by {@link #abort()}, the bytes not yet
+     * written dropped, with a {@link java.net.SocketTimeoutException} ("TLS shutdown timed out after 30.0 seconds:
+     * aborting connection ...", asyncio's {@code TimeoutError('SSL shutdown timed out')}) that {@link #waitClosed()}
+     * and the reader's reads then throw, as asyncio's {@code wait_closed()} and reader raise its error. A close that
+     * ends first (or an {@link #abort()}) cancels the timer. A plain connection has no such timeout, as in asyncio:
+     * its close waits for a peer that reads nothing until the loop closes (end it with {@link #abort()}).
      *
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
@@ -360,6 +427,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         closing = true;
         if (!lost) {
             pump.requestClose();
+            transport.closeRequested(); // a TLS connection's shutdown timeout
         }
     }
 
@@ -368,7 +436,8 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * {@code transport.abort()} (reached there through the writer's {@code transport}). The reader keeps what it had
      * received and then sees the end of the stream; a task waiting in {@link #drain()} or {@link #waitClosed()}
      * returns; the connection's threads end. It is the way out when {@link #close()} cannot finish, as with a peer
-     * that reads nothing, whose connection would otherwise stay open with its bytes queued until the loop closes:
+     * that reads nothing, whose plain connection would otherwise stay open with its bytes queued until the loop
+     * closes (a TLS connection is aborted after its shutdown timeout, 30 seconds by default; see {@link #close()}):
      *
      * <pre>{@code
      * writer.close();
@@ -415,7 +484,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * Suspends until the connection is closed (by {@link #close()}, the peer's reset or an error), and returns at
      * once if it is: asyncio's {@code wait_closed()}.
      *
-     * @throws IOException           the error the connection failed with, if any (copied as {@link #drain()}'s)
+     * @throws IOException           the error the connection failed with, if any (copied as {@link #drain()}'s): a
+     *                               {@link java.net.SocketTimeoutException} if the close of a TLS connection was
+     *                               aborted at its shutdown timeout (see {@link #close()})
      * @throws CancellationException if the task is cancelled while it waits
      * @throws IllegalStateException if it has to wait and is not called from a task, or if called on a thread that
      *                               does not hold the writer's loop

@@ -47,7 +47,7 @@ final class Streams {
 
     /** {@code ssl}: the TLS context, or null for a plain connection. */
     static StreamPair openConnection(String host, int port, SSLContext ssl, int limit) throws IOException {
-        return openConnection(host, port, ssl, null, 0, limit);
+        return openConnection(host, port, ssl, null, 0, 0, limit);
     }
 
     /**
@@ -58,7 +58,7 @@ final class Streams {
                                      double sslHandshakeTimeout, int limit) throws IOException {
         requireContext("openConnection", ssl, "serverHostname and sslHandshakeTimeout");
         return openConnection(host, port, ssl, serverHostname,
-                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), 0, limit);
     }
 
     /**
@@ -69,15 +69,42 @@ final class Streams {
                                      Duration sslHandshakeTimeout, int limit) throws IOException {
         requireContext("openConnection", ssl, "serverHostname and sslHandshakeTimeout");
         return openConnection(host, port, ssl, serverHostname,
-                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout), 0, limit);
+    }
+
+    /**
+     * With asyncio's {@code ssl_shutdown_timeout} too, as given to
+     * {@link Aio#openConnection(String, int, SSLContext, String, double, double, int)}, which requires {@code ssl}.
+     */
+    static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                     double sslHandshakeTimeout, double sslShutdownTimeout, int limit)
+            throws IOException {
+        requireContext("openConnection", ssl, "serverHostname, sslHandshakeTimeout and sslShutdownTimeout");
+        return openConnection(host, port, ssl, serverHostname,
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout),
+                TlsHandshake.millis("openConnection", "sslShutdownTimeout", sslShutdownTimeout), limit);
+    }
+
+    /**
+     * As {@link #openConnection(String, int, SSLContext, String, double, double, int)} with the timeouts as
+     * {@link Duration}s: {@link Aio#openConnection(String, int, SSLContext, String, Duration, Duration, int)}'s.
+     */
+    static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
+                                     Duration sslHandshakeTimeout, Duration sslShutdownTimeout, int limit)
+            throws IOException {
+        requireContext("openConnection", ssl, "serverHostname, sslHandshakeTimeout and sslShutdownTimeout");
+        return openConnection(host, port, ssl, serverHostname,
+                TlsHandshake.millis("openConnection", "sslHandshakeTimeout", sslHandshakeTimeout),
+                TlsHandshake.millis("openConnection", "sslShutdownTimeout", sslShutdownTimeout), limit);
     }
 
     /**
      * {@code ssl}: the TLS context, or null for a plain connection; {@code serverHostname}: the name to check
-     * (null: {@code host}); {@code handshakeMillis}: the handshake timeout, 0 for the default.
+     * (null: {@code host}); {@code handshakeMillis} and {@code shutdownMillis}: the TLS timeouts, 0 for the defaults.
      */
     private static StreamPair openConnection(String host, int port, SSLContext ssl, String serverHostname,
-                                             int handshakeMillis, int limit) throws IOException {
+                                             int handshakeMillis, int shutdownMillis, int limit)
+            throws IOException {
         Objects.requireNonNull(host, "host must not be null");
         checkedContext("openConnection", ssl);
         EventLoop loop = checkedLoop("openConnection", port, 1, limit);
@@ -103,7 +130,8 @@ final class Streams {
             } catch (IOException e) { // made on the connecting thread
                 throw ThrownHere.copyOf(e);
             }
-            StreamPair pair = connected(loop, connected.channel(), connected.tls(), limit, s -> true);
+            StreamPair pair = connected(loop, connected.channel(), connected.tls(), shutdownMillis, limit,
+                    s -> true);
             pair.writer().transport().dialled(host); // the server name of a later startTls(), by default
             return pair;
         } finally {
@@ -308,7 +336,7 @@ final class Streams {
             }
             // Only the server whose socket the path led to will accept: another of the loop at the same path may
             // have had its file deleted by a later server's bind (or another process's), and listens unreached.
-            return connected(loop, connected.channel(), null, limit, s -> s.isBoundTo(connected.reached()));
+            return connected(loop, connected.channel(), null, 0, limit, s -> s.isBoundTo(connected.reached()));
         } finally {
             loop.openStreams.connectEnded(connect);
         }
@@ -329,14 +357,14 @@ final class Streams {
 
     /**
      * On the loop: the streams of {@code ch}, which a connect of the loop has just connected (over {@code tls} if
-     * not null, its handshake made); each server of the loop that {@code reached} accepts expects that connection's
-     * accept.
+     * not null, its handshake made, its close bounded by {@code shutdownMillis}, 0 for the default); each server of
+     * the loop that {@code reached} accepts expects that connection's accept.
      */
-    private static StreamPair connected(EventLoop loop, SocketChannel ch, SSLSocket tls, int limit,
-                                        Predicate<Server> reached) throws IOException {
+    private static StreamPair connected(EventLoop loop, SocketChannel ch, SSLSocket tls, int shutdownMillis,
+                                        int limit, Predicate<Server> reached) throws IOException {
         StreamTransport t;
         try {
-            t = StreamTransport.ofSocket(loop, ch, tls, limit, lost -> { });
+            t = StreamTransport.ofSocket(loop, ch, tls, shutdownMillis, limit, lost -> { });
         } catch (IOException e) { // reset before we got to it
             ch.close();
             throw e;
@@ -357,7 +385,7 @@ final class Streams {
     /** {@code ssl}: the TLS context, or null for a plain server. */
     static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl, int limit)
             throws IOException {
-        return startServer(handler, host, port, ssl, 0, limit);
+        return startServer(handler, host, port, ssl, 0, 0, limit);
     }
 
     /**
@@ -368,7 +396,7 @@ final class Streams {
                               double sslHandshakeTimeout, int limit) throws IOException {
         requireContext("startServer", ssl, "sslHandshakeTimeout");
         return startServer(handler, host, port, ssl,
-                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), 0, limit);
     }
 
     /**
@@ -379,12 +407,42 @@ final class Streams {
                               Duration sslHandshakeTimeout, int limit) throws IOException {
         requireContext("startServer", ssl, "sslHandshakeTimeout");
         return startServer(handler, host, port, ssl,
-                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), limit);
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout), 0, limit);
     }
 
-    /** {@code ssl}: the TLS context, or null for a plain server; {@code handshakeMillis}: 0 for the default. */
+    /**
+     * With asyncio's {@code ssl_shutdown_timeout} too, as given to
+     * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, double, double, int)}, which requires
+     * {@code ssl}.
+     */
+    static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                              double sslHandshakeTimeout, double sslShutdownTimeout, int limit) throws IOException {
+        requireContext("startServer", ssl, "sslHandshakeTimeout and sslShutdownTimeout");
+        return startServer(handler, host, port, ssl,
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout),
+                TlsHandshake.millis("startServer", "sslShutdownTimeout", sslShutdownTimeout), limit);
+    }
+
+    /**
+     * As {@link #startServer(ConnectionHandler, String, int, SSLContext, double, double, int)} with the timeouts as
+     * {@link Duration}s:
+     * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, Duration, Duration, int)}'s.
+     */
+    static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
+                              Duration sslHandshakeTimeout, Duration sslShutdownTimeout, int limit)
+            throws IOException {
+        requireContext("startServer", ssl, "sslHandshakeTimeout and sslShutdownTimeout");
+        return startServer(handler, host, port, ssl,
+                TlsHandshake.millis("startServer", "sslHandshakeTimeout", sslHandshakeTimeout),
+                TlsHandshake.millis("startServer", "sslShutdownTimeout", sslShutdownTimeout), limit);
+    }
+
+    /**
+     * {@code ssl}: the TLS context, or null for a plain server; {@code handshakeMillis} and {@code shutdownMillis}:
+     * the TLS timeouts, 0 for the defaults.
+     */
     private static Server startServer(ConnectionHandler handler, String host, int port, SSLContext ssl,
-                                      int handshakeMillis, int limit) throws IOException {
+                                      int handshakeMillis, int shutdownMillis, int limit) throws IOException {
         Objects.requireNonNull(handler, "handler must not be null");
         checkedContext("startServer", ssl);
         EventLoop loop = checkedLoop("startServer", port, 0, limit);
@@ -398,7 +456,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw ThrownHere.copyOf(e);
         }
-        return serving(loop, listening, handler, ssl, handshakeMillis, limit);
+        return serving(loop, listening, handler, ssl, handshakeMillis, shutdownMillis, limit);
     }
 
     /**
@@ -446,7 +504,7 @@ final class Streams {
         } catch (IOException e) { // made on the binding thread
             throw namingThePath(e, path);
         }
-        return serving(loop, listening, handler, null, 0, limit);
+        return serving(loop, listening, handler, null, 0, 0, limit);
     }
 
     /**
@@ -477,10 +535,11 @@ final class Streams {
 
     /** On the loop: the server of {@code listening}, serving TLS with {@code ssl} if not null, started. */
     private static Server serving(EventLoop loop, Listening listening, ConnectionHandler handler, SSLContext ssl,
-                                  int handshakeMillis, int limit) throws IOException {
+                                  int handshakeMillis, int shutdownMillis, int limit) throws IOException {
         Server server;
         try {
-            server = new Server(loop, listening.channels(), handler, ssl, handshakeMillis, limit, listening.file());
+            server = new Server(loop, listening.channels(), handler, ssl, handshakeMillis, shutdownMillis, limit,
+                    listening.file());
         } catch (IOException e) {
             listening.close();
             throw e;

@@ -22,6 +22,13 @@ final class TlsHandshake {
     /** asyncio's default {@code ssl_handshake_timeout}, in milliseconds (real time, for the handshake as a whole). */
     static final int TIMEOUT_MILLIS = 60_000;
 
+    /**
+     * asyncio's default {@code ssl_shutdown_timeout}, in milliseconds: how long the close of a TLS connection may take,
+     * from {@link StreamWriter#close()}, before the connection is aborted (loop time: a timer of the loop, as
+     * asyncio's; see {@link StreamTransport#closeRequested()}).
+     */
+    static final int SHUTDOWN_TIMEOUT_MILLIS = 30_000;
+
     /** The threads that end a handshake at its timeout: on the JDK's scheduler, never a loop's dedicated carrier. */
     private static final java.util.concurrent.ThreadFactory TIMERS =
             Schedulers.sharedThreads("aio4j-tls-handshake-timeout", -1);
@@ -33,8 +40,9 @@ final class TlsHandshake {
     }
 
     /**
-     * A handshake timeout given in seconds (asyncio's {@code ssl_handshake_timeout}) in milliseconds, at least one;
-     * refuses one that is not a positive number, naming {@code method} and {@code parameter}.
+     * A handshake or shutdown timeout given in seconds (asyncio's {@code ssl_handshake_timeout},
+     * {@code ssl_shutdown_timeout}) in milliseconds, at least one; refuses one that is not a positive number, naming
+     * {@code method} and {@code parameter}.
      */
     static int millis(String method, String parameter, double seconds) {
         if (!(seconds > 0) || Double.isInfinite(seconds)) {
@@ -44,9 +52,9 @@ final class TlsHandshake {
     }
 
     /**
-     * A handshake timeout given as a {@link java.time.Duration} in milliseconds, rounded to the nearest, at least one
-     * (at most {@link Integer#MAX_VALUE}, some 24 days); refuses a null or non-positive one, naming {@code method}
-     * and {@code parameter}.
+     * A handshake or shutdown timeout given as a {@link java.time.Duration} in milliseconds, rounded to the nearest, at
+     * least one (at most {@link Integer#MAX_VALUE}, some 24 days); refuses a null or non-positive one, naming
+     * {@code method} and {@code parameter}.
      */
     static int millis(String method, String parameter, java.time.Duration timeout) {
         java.util.Objects.requireNonNull(timeout, () -> method + "(): " + parameter + " must not be null");
@@ -57,6 +65,11 @@ final class TlsHandshake {
             return Integer.MAX_VALUE;
         }
         return (int) Math.max(1, (timeout.toNanos() + 500_000) / 1_000_000);
+    }
+
+    /** The shutdown timeout in milliseconds to use for {@code millis}: itself, or the default if 0. */
+    static int shutdownOrDefault(int millis) {
+        return millis > 0 ? millis : SHUTDOWN_TIMEOUT_MILLIS;
     }
 
     /** The timeout in milliseconds to use for {@code millis}: itself, or the default ({@link #timeoutMillis}) if 0. */

@@ -614,7 +614,7 @@ class StreamsTest {
             Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> errors.add(ctx)).build(), () -> {
                 var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
                         new IOException("Too many open files"), 3);
-                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0, 0,
                         StreamReader.DEFAULT_LIMIT, null);
                 server.start();
                 var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort());
@@ -648,7 +648,7 @@ class StreamsTest {
             Aio.run(() -> EventLoop.builder().exceptionHandler((loop, ctx) -> reported.set()).build(), () -> {
                 var listening = new FailingAccepts(ServerSocketChannel.open().bind(new InetSocketAddress(HOST, 0)),
                         new IOException("Too many open files"), 1);
-                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0,
+                var server = new Server(Aio.getRunningLoop(), List.of(listening), ECHO, null, 0, 0,
                         StreamReader.DEFAULT_LIMIT, null);
                 server.start();
                 Task<Void> serving = Aio.createTask(server::serveForever); // a connection may come meanwhile
