@@ -234,6 +234,7 @@ class TlsStreamsTest {
                 try (Server s = Aio.startServer(ECHO, HOST, 0, server, 0.1, StreamReader.DEFAULT_LIMIT);
                      SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
                     // A client that never sends its hello: the server closes it once 0.1 s have passed.
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
                 }
                 return null;
             });
