@@ -612,7 +612,9 @@ public final class StreamingResponse implements AutoCloseable {
             for (;;) {
                 ByteBuffer part = reader.next();
                 if (part == null) {
-                    decoder.finish(); // throws if the body ended before its encoded stream
+                    if (!closed) { // a close dropped what the decoder had not taken: the end, as for a plain body
+                        decoder.finish(); // throws if the body ended before its encoded stream
+                    }
                     return -1;
                 }
                 int n = decoder.decode(part, into, 0, max);
