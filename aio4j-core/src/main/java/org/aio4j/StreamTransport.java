@@ -409,7 +409,7 @@ final class StreamTransport implements OpenStreams.Closer {
         }
         lost = true;
         loop.openStreams.settled(this);
-        if (reader != null) { // on the loop, or on the thread closing it, which holds no loop then
+        if (reader != null) { // on the loop, or on the thread closing it (which may hold another loop)
             if (cause != null) {
                 reader.failed(cause);
             } else {
