@@ -204,7 +204,7 @@ public final class Server extends LoopBound implements AutoCloseable {
                 if (!startHandshake(ch)) {
                     return; // the server is closed
                 }
-            } else if (!loop.post(new Handle((Runnable) () -> accepted(ch, null), null))) {
+            } else if (!loop.post(new Handle((Runnable) () -> accepted(ch, null, null), null))) {
                 Streams.closeQuietly(ch); // the loop is closed
                 return;
             }
@@ -244,7 +244,7 @@ public final class Server extends LoopBound implements AutoCloseable {
         try {
             ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // before the handshake's round trips
             SSLSocket tls = TlsHandshake.server(ch, ssl, handshakeMillis);
-            outcome = () -> accepted(ch, tls);
+            outcome = () -> accepted(ch, tls, from);
         } catch (IOException | RuntimeException e) {
             outcome = () -> handshakeFailed(ch, from, e);
         }
@@ -316,14 +316,18 @@ public final class Server extends LoopBound implements AutoCloseable {
     private record Accept(StreamTransport client, Unmatched unmatched) {
     }
 
-    /** On the loop: a connection came (over {@code tls}, its handshake made, if it is not null). */
-    private void accepted(SocketChannel ch, SSLSocket tls) {
+    /**
+     * On the loop: a connection came (over {@code tls}, its handshake made, if it is not null), from {@code from}
+     * (null if not known yet: then asked of {@code ch}, which a TLS connection's close during its handshake has
+     * closed already).
+     */
+    private void accepted(SocketChannel ch, SSLSocket tls, SocketAddress from) {
         boolean dropped = tls != null && !endHandshake(ch); // closed by closeClients() during its handshake
         StreamTransport client = null;
         Unmatched unmatched = null;
         try {
-            SocketAddress peer = ch.getRemoteAddress();
-            Accept match = matchAccept(peer);
+            SocketAddress peer = from != null ? from : ch.getRemoteAddress();
+            Accept match = matchAccept(peer); // a dropped one too: the loop's own client expects no accept then
             client = match.client();
             unmatched = match.unmatched();
         } catch (IOException resetAlready) {

@@ -454,7 +454,7 @@ final class StreamTransport implements OpenStreams.Closer {
             shutdownTimer.cancel();
             shutdownTimer = null;
         }
-        if (reader != null) { // on the loop, or on the thread closing it, which holds no loop then
+        if (reader != null) { // on the loop, or on the thread closing it (which may hold another loop)
             if (cause != null) {
                 reader.failed(cause);
             } else {

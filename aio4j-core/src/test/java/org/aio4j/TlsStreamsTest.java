@@ -234,6 +234,7 @@ class TlsStreamsTest {
                 try (Server s = Aio.startServer(ECHO, HOST, 0, server, 0.1, StreamReader.DEFAULT_LIMIT);
                      SocketChannel silent = SocketChannel.open(new InetSocketAddress(HOST, port(s)))) {
                     // A client that never sends its hello: the server closes it once 0.1 s have passed.
+                    assertThat(Aio.toThread(() -> silent.read(java.nio.ByteBuffer.allocate(1)))).isEqualTo(-1);
                 }
                 return null;
             });
@@ -886,6 +887,129 @@ class TlsStreamsTest {
             assertThatThrownBy(() -> Aio.startServer(ECHO, HOST, 0, uninitialized))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("startServer(): the SSLContext is not initialized (SSLContext.init)");
+            return null;
+        });
+    }
+
+    /**
+     * {@code ssl} whose server sockets open {@code handshaken} once their handshake is made (a listener on each).
+     */
+    private static SSLContext noticingHandshakes(SSLContext ssl, java.util.concurrent.CountDownLatch handshaken) {
+        javax.net.ssl.SSLSocketFactory f = ssl.getSocketFactory();
+        var factory = new javax.net.ssl.SSLSocketFactory() {
+            private java.net.Socket noticed(java.net.Socket s) {
+                ((SSLSocket) s).addHandshakeCompletedListener(e -> handshaken.countDown());
+                return s;
+            }
+
+            @Override
+            public String[] getDefaultCipherSuites() {
+                return f.getDefaultCipherSuites();
+            }
+
+            @Override
+            public String[] getSupportedCipherSuites() {
+                return f.getSupportedCipherSuites();
+            }
+
+            @Override
+            public java.net.Socket createSocket() throws IOException {
+                return noticed(f.createSocket());
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
+                    throws IOException {
+                return noticed(f.createSocket(s, host, port, autoClose));
+            }
+
+            @Override
+            public java.net.Socket createSocket(String host, int port) throws IOException {
+                return noticed(f.createSocket(host, port));
+            }
+
+            @Override
+            public java.net.Socket createSocket(String host, int port, java.net.InetAddress local, int localPort)
+                    throws IOException {
+                return noticed(f.createSocket(host, port, local, localPort));
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.InetAddress host, int port) throws IOException {
+                return noticed(f.createSocket(host, port));
+            }
+
+            @Override
+            public java.net.Socket createSocket(java.net.InetAddress host, int port, java.net.InetAddress local,
+                                                int localPort) throws IOException {
+                return noticed(f.createSocket(host, port, local, localPort));
+            }
+        };
+        var spi = new javax.net.ssl.SSLContextSpi() {
+            @Override
+            protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
+                                      java.security.SecureRandom random) {
+                throw new UnsupportedOperationException("initialized already");
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+                return factory;
+            }
+
+            @Override
+            protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+                return ssl.getServerSocketFactory();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+                return ssl.createSSLEngine();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+                return ssl.createSSLEngine(host, port);
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+                return ssl.getServerSessionContext();
+            }
+
+            @Override
+            protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+                return ssl.getClientSessionContext();
+            }
+        };
+        return new SSLContext(spi, ssl.getProvider(), ssl.getProtocol()) {
+        };
+    }
+
+    /**
+     * A connection of the loop's own client to its TLS server is I/O in flight until the server accepts it. If
+     * closeClients() closed it just as the server's handshake ended (the outcome on its way to the loop), the
+     * server dropped it without matching it with the client: the client's accept stayed in flight until the server
+     * was closed (no deadlock found meanwhile; {@code Aio.run}'s end waiting for it). Failed before the fix: the loop
+     * never saw its in-flight work drained (the test's timeout).
+     */
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the accept in flight
+    void aHandshakeEndedByCloseClientsAsItIsMadeLeavesNoAcceptOfTheLoopsClientInFlight() throws Exception {
+        var handshaken = new java.util.concurrent.CountDownLatch(1);
+        SSLContext noticing = noticingHandshakes(server, handshaken);
+        Aio.run(() -> {
+            try (Server s = Aio.startServer(ECHO, HOST, 0, noticing, 600.0, StreamReader.DEFAULT_LIMIT)) {
+                Task<StreamPair> connect = Aio.createTask(() -> Aio.openConnection(HOST, port(s), client));
+                Aio.sleep(0); // the connect and its handshake are under way, off the loop
+                handshaken.await(); // holding the loop: the server's handshake is made, its outcome not yet seen
+                s.closeClients();
+                StreamPair conn = connect.await(); // the client's handshake was made too
+                assertThat(conn.reader().read(-1)).isEmpty(); // the server's end is closed
+                conn.writer().close();
+                Aio.getRunningLoop().inFlightDrained().await(); // the server's outcome seen: nothing in flight
+                assertThat(Aio.getRunningLoop().inFlightSnapshot()).isEmpty();
+            }
             return null;
         });
     }

@@ -33,12 +33,8 @@ final class Decompression {
             throws ClientException {
         String header = response.header("Content-Encoding");
         byte[] raw = response.rawBody();
-        if (header == null || raw.length == 0) {
-            return response;
-        }
-        String encoding = header.trim().toLowerCase(Locale.ROOT);
-        boolean gzip = encoding.equals("gzip");
-        if (!gzip && !encoding.equals("deflate")) {
+        String encoding = decoded(header);
+        if (encoding == null || raw.length == 0) {
             return response; // identity, or one aiohttp would need a library for (br, zstd): as it came
         }
         Decoder decoder = decoder(encoding);
@@ -64,11 +60,7 @@ final class Decompression {
         } catch (ClientException e) {
             throw e;
         } catch (IOException e) { // a ZipException, or an EOFException for a body cut short
-            String why = e instanceof EOFException ? "cut short (" + raw.length + " bytes end before the "
-                    + encoding + " stream does)" : e.getMessage();
-            throw new ClientPayloadException(request.method(), request.uri(), "response body is not valid "
-                    + encoding + " (Content-Encoding: " + header.trim() + "): " + why
-                    + " (autoDecompress(false) gives it as it came)", e);
+            throw invalid(request, header, e, raw.length + " bytes end");
         } finally {
             decoder.end();
         }
@@ -395,8 +387,13 @@ final class Decompression {
      * {@link ClientPayloadException} of {@link #decode}, naming the encoding.
      */
     static ClientPayloadException invalid(ClientRequest request, String header, IOException e) {
+        return invalid(request, header, e, "the body ends");
+    }
+
+    /** As {@link #invalid(ClientRequest, String, IOException)}; {@code ends}: what ends, for a body cut short. */
+    private static ClientPayloadException invalid(ClientRequest request, String header, IOException e, String ends) {
         String encoding = header.trim().toLowerCase(Locale.ROOT);
-        String why = e instanceof EOFException ? "cut short (the body ends before the " + encoding + " stream does)"
+        String why = e instanceof EOFException ? "cut short (" + ends + " before the " + encoding + " stream does)"
                 : e.getMessage();
         return new ClientPayloadException(request.method(), request.uri(), "response body is not valid "
                 + encoding + " (Content-Encoding: " + header.trim() + "): " + why

@@ -96,6 +96,11 @@ public final class StreamingResponse implements AutoCloseable {
     private final int maxBodyBytes;
     /** The decoder of a body the session decodes, made at the first read. */
     private Decompression.Decoder decoder;
+    /**
+     * What the decoder found wrong with the body, thrown by every read from then on: the reader keeps no failure
+     * found once the raw body has ended (a body cut short inside its encoded stream).
+     */
+    private ClientPayloadException invalid;
     /** The task whose end closes the response, and the callback that does. */
     private final Task<?> owner;
     private final Consumer<Future<?>> closeAtEnd;
@@ -597,6 +602,9 @@ public final class StreamingResponse implements AutoCloseable {
      * a cancellation where this waits for the next part loses nothing.
      */
     private int decoded(byte[] into, int max) throws ClientException {
+        if (invalid != null) {
+            throw invalid;
+        }
         if (decoder == null) {
             decoder = Decompression.decoder(encoding.trim().toLowerCase(java.util.Locale.ROOT));
         }
@@ -604,7 +612,9 @@ public final class StreamingResponse implements AutoCloseable {
             for (;;) {
                 ByteBuffer part = reader.next();
                 if (part == null) {
-                    decoder.finish(); // throws if the body ended before its encoded stream
+                    if (!closed) { // a close dropped what the decoder had not taken: the end, as for a plain body
+                        decoder.finish(); // throws if the body ended before its encoded stream
+                    }
                     return -1;
                 }
                 int n = decoder.decode(part, into, 0, max);
@@ -620,7 +630,7 @@ public final class StreamingResponse implements AutoCloseable {
         } catch (ClientException e) {
             throw e;
         } catch (IOException e) { // the decoder's: the body is not valid in its encoding
-            ClientPayloadException invalid = Decompression.invalid(request, encoding, e);
+            invalid = Decompression.invalid(request, encoding, e);
             reader.fail(invalid);
             throw invalid;
         }

@@ -185,4 +185,119 @@ class DecompressionTest {
         assertThatThrownBy(() -> decode("gzip", gz, 100))
                 .isInstanceOf(ClientPayloadException.class).hasMessageContaining("Corrupt GZIP trailer");
     }
+
+    /**
+     * A gzip member of {@code data} whose header has the optional fields {@code flags} asks for (RFC 1952 2.3.1:
+     * FEXTRA 4, FNAME 8, FCOMMENT 16, FHCRC 2), its header CRC right.
+     */
+    private static byte[] member(byte[] data, int flags) {
+        var h = new ByteArrayOutputStream();
+        h.writeBytes(new byte[] {0x1F, (byte) 0x8B, 8, (byte) flags, 1, 2, 3, 4, 0, 3});
+        if ((flags & 4) != 0) {
+            h.writeBytes(new byte[] {5, 0, 'x', 0, 'y', 0, 0x1F}); // XLEN 5: a zero and a gzip magic byte inside
+        }
+        if ((flags & 8) != 0) {
+            h.writeBytes("f.txt\0".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        if ((flags & 16) != 0) {
+            h.writeBytes("\0".getBytes(StandardCharsets.ISO_8859_1)); // an empty comment
+        }
+        if ((flags & 2) != 0) {
+            var crc = new java.util.zip.CRC32();
+            crc.update(h.toByteArray());
+            h.writeBytes(new byte[] {(byte) crc.getValue(), (byte) (crc.getValue() >> 8)});
+        }
+        h.writeBytes(deflate(data, true));
+        var dataCrc = new java.util.zip.CRC32();
+        dataCrc.update(data);
+        for (long v : new long[] {dataCrc.getValue(), data.length}) {
+            h.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
+        }
+        return h.toByteArray();
+    }
+
+    /**
+     * {@code body} given to the streamed decoder in the parts that {@code cuts} (positions, ascending) make, decoded
+     * into pieces of at most {@code room} bytes, each part used up before the next is given; its end checked.
+     */
+    private static byte[] decodeInParts(String encoding, byte[] body, int room, int... cuts) throws Exception {
+        Decompression.Decoder d = Decompression.decoder(encoding);
+        var out = new ByteArrayOutputStream();
+        byte[] into = new byte[room + 2];
+        int from = 0;
+        try {
+            for (int i = 0; i <= cuts.length; i++) {
+                int to = i < cuts.length ? cuts[i] : body.length;
+                var in = java.nio.ByteBuffer.wrap(body, from, to - from);
+                from = to;
+                for (;;) {
+                    int n = d.decode(in, into, 1, room);
+                    if (n < 0) { // what the part still has follows the end: ignored
+                        return out.toByteArray();
+                    }
+                    if (n == 0) {
+                        assertThat(in.hasRemaining()).as("0 with bytes left in the part").isFalse();
+                        break;
+                    }
+                    out.write(into, 1, n);
+                }
+            }
+            d.finish();
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    /**
+     * The streamed decoder gives what the JDK's {@code GZIPInputStream} and {@code InflaterInputStream} give, each
+     * byte once, wherever the body is cut into two parts (and three, for the small ones), whatever room it is given:
+     * gzip bodies of one and several members, headers with each combination of the optional fields, an empty
+     * member, bytes after the last member that start no member or a broken one; zlib and raw deflate bodies, with
+     * bytes after their end.
+     */
+    @Test
+    void theStreamedDecoderGivesWhatTheJdkGivesWhereverTheBodyIsCut() throws Exception {
+        var random = new java.util.Random(42);
+        byte[] noise = new byte[1500];
+        random.nextBytes(noise);
+        byte[] big = concat("line of text, line of text\n".repeat(80).getBytes(StandardCharsets.US_ASCII), noise);
+        var bodies = new java.util.LinkedHashMap<String, byte[]>();
+        for (int flags = 0; flags < 32; flags += 2) {
+            bodies.put("gzip flags " + flags, member(HELLO, flags));
+        }
+        bodies.put("gzip members", concat(concat(member(HELLO, 2 | 4 | 8 | 16), gzip(new byte[0])),
+                member("world".getBytes(StandardCharsets.US_ASCII), 8 | 2)));
+        bodies.put("gzip garbage after", concat(member(HELLO, 8), "\u001f\u008bXY".getBytes(StandardCharsets.ISO_8859_1)));
+        bodies.put("gzip a header cut after", concat(member(HELLO, 0), Arrays.copyOf(member(HELLO, 4 | 8), 14)));
+        byte[] badCrc = member(HELLO, 8 | 2);
+        badCrc[16] ^= 1;
+        bodies.put("gzip a bad header after", concat(member(HELLO, 0), badCrc));
+        bodies.put("gzip big, two members", concat(gzip(big), member(big, 16 | 2)));
+        bodies.put("deflate zlib", deflate(HELLO, false));
+        bodies.put("deflate raw", deflate(HELLO, true));
+        bodies.put("deflate zlib, bytes after", concat(deflate(big, false), "XYZ".getBytes()));
+        bodies.put("deflate raw big", deflate(big, true));
+        for (var e : bodies.entrySet()) {
+            byte[] body = e.getValue();
+            boolean gzip = e.getKey().startsWith("gzip");
+            boolean raw = e.getKey().contains("raw");
+            var jdkIn = new java.io.ByteArrayInputStream(body);
+            byte[] want = (gzip ? new java.util.zip.GZIPInputStream(jdkIn)
+                    : new java.util.zip.InflaterInputStream(jdkIn, new java.util.zip.Inflater(raw))).readAllBytes();
+            String encoding = gzip ? "gzip" : "deflate";
+            for (int room : body.length < 120 ? new int[] {1, 5, 16384} : new int[] {7, 16384}) {
+                for (int i = 0; i <= body.length; i++) {
+                    assertThat(decodeInParts(encoding, body, room, i)).as(e.getKey() + ", room " + room + ", cut at "
+                            + i).isEqualTo(want);
+                    if (body.length < 120 && room != 5) {
+                        for (int j = i; j <= body.length; j++) {
+                            assertThat(decodeInParts(encoding, body, room, i, j)).as(e.getKey() + ", room " + room
+                                    + ", cut at " + i + " and " + j).isEqualTo(want);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -580,4 +580,65 @@ class StreamingResponseTest {
             }
         }
     }
+
+    /**
+     * A decoded body cut short (its raw body ends inside a gzip member or a deflate stream) is a
+     * {@link ClientPayloadException} at the read that reaches the cut, and, once the bytes decoded before it are read,
+     * at every later read, as a transport's failure is: never an end. Before, the reads after the first returned the
+     * end of the body, as if it were whole.
+     */
+    @Test
+    void aDecodedBodyCutShortFailsEveryReadNotJustTheFirst() throws Exception {
+        byte[] zipped = gzip(ascii("the whole text"));
+        var d = new java.util.zip.Deflater();
+        d.setInput(ascii("the whole text"));
+        d.finish();
+        byte[] deflated = new byte[64];
+        deflated = java.util.Arrays.copyOf(deflated, d.deflate(deflated));
+        d.end();
+        for (var body : List.of(Map.entry("gzip", zipped), Map.entry("deflate", deflated))) {
+            byte[] cut = java.util.Arrays.copyOf(body.getValue(), body.getValue().length - 3);
+            try (var http = session(parts(Map.of("Content-Encoding", List.of(body.getKey())), null, cut))) {
+                Object[] got = Loops.run(() -> {
+                    try (var r = http.stream(URL)) {
+                        Throwable first = catchThrowable(r::read);
+                        byte[] before = r.read(100); // what read() had decoded before the cut, given back
+                        return new Object[] {first, catchThrowable(() -> r.read(1)), catchThrowable(r::readline),
+                                r.atEof(), ascii(before)};
+                    }
+                });
+                assertThat((Throwable) got[0]).as(body.getKey()).isExactlyInstanceOf(ClientPayloadException.class)
+                        .hasMessageContaining("cut short");
+                assertThat((Throwable) got[1]).as(body.getKey()).isSameAs(got[0]);
+                assertThat((Throwable) got[2]).as(body.getKey()).isSameAs(got[0]);
+                assertThat(got[3]).as(body.getKey() + ": atEof()").isEqualTo(false);
+                assertThat(got[4]).as(body.getKey()).isEqualTo("the whole text");
+            }
+        }
+    }
+
+    /**
+     * A response closed half-way once its whole body had come (the connection back in the pool already) reads as at
+     * its end afterwards, decoded or not. Before, a decoded one said its body was "not valid gzip: cut short": the
+     * close had dropped the raw bytes its decoder had not taken, and the decoder took that for a body cut short.
+     */
+    @Test
+    void aDecodedBodyClosedHalfWayAfterItCameIsNotCalledCutShort() throws Exception {
+        byte[] text = ascii("the whole text");
+        for (boolean zipped : List.of(false, true)) {
+            var transport = zipped ? parts(Map.of("Content-Encoding", List.of("gzip")), null, true, gzip(text))
+                    : parts(Map.of(), null, true, text);
+            try (var http = session(transport)) {
+                Object[] got = Loops.run(() -> {
+                    try (var r = http.stream(URL)) {
+                        byte[] first = r.read(1);
+                        r.close();
+                        return new Object[] {ascii(first), catchThrowable(() -> assertThat(r.read(1)).isEmpty())};
+                    }
+                });
+                assertThat(got[0]).as("gzip: " + zipped).isEqualTo("t");
+                assertThat((Throwable) got[1]).as("gzip: " + zipped).isNull();
+            }
+        }
+    }
 }
