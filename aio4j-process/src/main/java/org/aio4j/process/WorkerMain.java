@@ -51,7 +51,8 @@ final class WorkerMain {
     /**
      * The exception of the last call (or of the initializer), if it threw, until the next TASK frame or the STANDIN
      * frame that asks for it, whichever comes first (a CANCEL frame leaves it): for the parent that could not read
-     * it and asks for its stand-in, which costs nothing to the calls whose exception the parent reads.
+     * it and asks for its stand-in, which costs nothing to the calls whose exception the parent reads. An idle worker
+     * keeps it until its next call; see {@link #sendStandIn}.
      */
     private volatile Failure lastFailure;
     /**
@@ -181,6 +182,13 @@ final class WorkerMain {
      * exception's ({@code getCause()}, {@code getMessage()}...), which must not hold up this reader. Fails as an
      * unknown frame does if that call is not the last one, or did not throw: the parent asks right after its ERROR.
      * The initializer's exception is asked for the same way, with the INIT frame's id (0).
+     *
+     * <p>Once the parent has read an ERROR without asking, nothing tells the worker so until the next TASK frame:
+     * the exception, and what only it reaches, stays reachable while the worker is idle (a resource that only a
+     * {@code Cleaner} of an object it holds would release is released that much later). That is left as it is: the
+     * memory becomes free for the next call, which is when this worker needs it again, and an idle worker JVM (with
+     * the default {@code -XX:+UseSerialGC}) runs no collection that would return it to the system meanwhile; an
+     * acknowledgement would cost every failed call a frame.
      */
     private void sendStandIn(long callId, String why) throws IOException {
         Failure failure = lastFailure;
