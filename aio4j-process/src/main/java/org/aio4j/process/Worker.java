@@ -373,7 +373,11 @@ final class Worker implements Runnable {
             }
         }
         synchronized (writeLock) {
-            toWorker.close();   // the worker, which waits for a STANDIN frame or this end, exits
+            try {
+                toWorker.close();   // the worker, which waits for a STANDIN frame or this end, exits
+            } catch (IOException alreadyGone) {
+                // It exits all the same; the exception read stands.
+            }
         }
         int status = exitStatus();
         // A stand-in's message starts with the original's class name: its own would only add noise.
