@@ -13,7 +13,8 @@ package org.aio4j.process;
  * <p>The pool's {@linkplain ProcessPool.Builder#initializer initializer} failing in a worker breaks the pool as a
  * {@code BrokenProcessPool} does: every call pending, queued or running, fails with this exception, and so does every
  * remote call made afterwards ({@code submit} throws it at once). Its cause is then the initializer's exception,
- * copied from the worker, or none if the worker died while running it; {@link #workerId()}, {@link #pid()} and
+ * copied from the worker (as a stand-in if it cannot cross as it is, as a call's exception is), or none if the worker
+ * died while running it; {@link #workerId()}, {@link #pid()} and
  * {@link #exitStatus()} are that worker's.
  *
  * <p>The message names the worker, its process id, the call and the worker's exit status, e.g. {@code worker 3

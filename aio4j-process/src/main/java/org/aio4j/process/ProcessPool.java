@@ -1511,7 +1511,9 @@ public final class ProcessPool extends AbstractExecutorService {
          * {@code submit}, {@code invokeAll}, {@code invokeAny} or the callable of {@code remote} as it is called.
          * Its cause is the initializer's exception, copied as a call's is: same class and message, the worker's
          * frames, and a suppressed exception naming the worker and the code that called this method (CPython only
-         * logs it in the worker). A worker that dies while running it ({@code System.exit}, a crash) breaks the pool
+         * logs it in the worker); one that cannot be serialized, or that the parent cannot read (of a class defined
+         * at run time in the worker, or loaded there by a class loader of the initializer's), comes as a call's does,
+         * as a stand-in with its class name, message, trace and causes, asked for only then. A worker that dies while running it ({@code System.exit}, a crash) breaks the pool
          * the same way, the exception then having no cause. Commands of {@link ProcessPool#execute execute} still run
          * here. The pool is not shut down by it: {@code shutdown()} or {@code close()} then ends it at once.
          *

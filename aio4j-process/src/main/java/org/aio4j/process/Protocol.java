@@ -22,10 +22,13 @@ import java.util.Set;
  *                   CANCEL   id                    interrupt the call if it is running
  *                   STANDIN  id, why (UTF)         the call's exception could not be read (a class this JVM cannot
  *                                                  load): send a stand-in for it; only right after that call's ERROR
+ *                                                  (id 0: the initializer's ERROR)
  *                   (end of the connection)        the worker exits
  * worker → parent   READY    magic, pid            once, when the worker is ready for calls
  *                   INIT     0, payload            the initializer returned (an empty payload)
- *                   ERROR    0, payload            the initializer threw (a serialized Throwable); the worker exits
+ *                   ERROR    0, payload            the initializer threw (a serialized Throwable); the worker then
+ *                                                  answers STANDIN 0 if asked, and exits (status 1) when the
+ *                                                  connection ends, which the parent ends once it has read either
  *                   ACCEPTED id                    the task frame was received (sent before it runs)
  *                   RESULT   id, payload           the call returned (a serialized value)
  *                   ERROR    id, payload           the call threw (a serialized Throwable)
@@ -45,10 +48,11 @@ final class Protocol {
     static final byte STANDIN = 'S';
 
     /**
-     * "aio4j-w2": sent with READY, so that a worker of another version is caught at once; its last character is the
-     * version of these frames (2: STANDIN).
+     * "aio4j-w3": sent with READY, so that a worker of another version is caught at once; its last character is the
+     * version of these frames (2: STANDIN; 3: STANDIN for the initializer's exception, the worker waiting for the end
+     * of the connection after the initializer's ERROR).
      */
-    static final long MAGIC = 0x61696f346a2d7732L;
+    static final long MAGIC = 0x61696f346a2d7733L;
 
     /** The length of the random token a worker presents when it connects. */
     static final int TOKEN_BYTES = 32;

@@ -332,8 +332,9 @@ final class Worker implements Runnable {
     /**
      * Sends the pool's initializer and waits until the worker has run it: {@code null} if it returned; if it threw,
      * the exception that breaks the pool, once the worker has exited, with the initializer's exception (read as a
-     * call's is, its suppressed {@link RemoteCallSite} naming where the initializer was given) as its cause. The
-     * start timeout does not bound it.
+     * call's is, its suppressed {@link RemoteCallSite} naming where the initializer was given) as its cause: one this
+     * JVM cannot read is asked for as a stand-in, as a call's is ({@link #settleWithException}). The connection is
+     * then closed, which tells the worker to exit. The start timeout does not bound it.
      */
     private BrokenWorkerException initialize() throws IOException {
         initializing = true;
@@ -351,12 +352,38 @@ final class Worker implements Runnable {
             return null;
         }
         initializerFailed = true;
-        Throwable thrown = readException(payload, pool.initializerLoader, "the initializer",
-                new RemoteCallSite("the initializer ran in " + name() + "; it was given here:",
-                        pool.initializerOrigin));
+        var site = new RemoteCallSite("the initializer ran in " + name() + "; it was given here:",
+                pool.initializerOrigin);
+        Throwable thrown;
+        try {
+            thrown = decodeException(payload, pool.initializerLoader, "the initializer", site);
+        } catch (Throwable e) {
+            thrown = unreadable("the initializer threw an exception in " + name() + " that", e, site);
+            if (e instanceof ClassNotFoundException || e instanceof NoClassDefFoundError) {
+                try {
+                    thrown = standIn(0, "the initializer", e, thrown, site);
+                } catch (IOException workerGone) {
+                    // It died (or was stopped, or broke the protocol) meanwhile: the exception that says it could not
+                    // be read stands, with why there is no stand-in.
+                    if (workerGone instanceof ProtocolException) {
+                        process.destroyForcibly();
+                    }
+                    thrown.addSuppressed(workerGone);
+                }
+            }
+        }
+        synchronized (writeLock) {
+            try {
+                toWorker.close();   // the worker, which waits for a STANDIN frame or this end, exits
+            } catch (IOException alreadyGone) {
+                // It exits all the same; the exception read stands.
+            }
+        }
         int status = exitStatus();
-        return new BrokenWorkerException(name() + "'s initializer threw " + Throwables.describe(thrown) + " ("
-                + describeExit(status) + "): " + POOL_BROKEN, id, pid, status, thrown);
+        // A stand-in's message starts with the original's class name: its own would only add noise.
+        String what = thrown instanceof ExceptionStandIn ? thrown.getMessage() : Throwables.describe(thrown);
+        return new BrokenWorkerException(name() + "'s initializer threw " + what + " (" + describeExit(status)
+                + "): " + POOL_BROKEN, id, pid, status, thrown);
     }
 
     /** What a failed initializer does, for the message of the exception it fails the calls with. */
@@ -474,7 +501,8 @@ final class Worker implements Runnable {
     }
 
     /**
-     * Settles {@code call} with the exception it threw, read from {@code payload} as {@link #readException} does. One
+     * Settles {@code call} with the exception it threw, read from {@code payload} as {@link #decodeException} does; one
+     * that cannot be read is an {@link InvalidObjectException} saying so, its read failure as its cause. One
      * of a class this JVM cannot load (defined at run time in the worker, or loaded there by a class loader of the
      * task's own) is asked for again as text, an {@link ExceptionStandIn} that the worker still has: the call fails
      * with that stand-in, which keeps the original's class name, message, trace and causes, rather than with an
@@ -492,60 +520,51 @@ final class Worker implements Runnable {
         } catch (Throwable e) {
             error = unreadable(what + " threw an exception in " + name() + " that", e, site);
             if (e instanceof ClassNotFoundException || e instanceof NoClassDefFoundError) {
-                error = standIn(call, e, error, site);
+                try {
+                    error = standIn(call.id, what, e, error, site);
+                } catch (IOException connectionFailed) {
+                    // The worker answered the call: it keeps that answer, whatever became of the worker since.
+                    pool.answered(call, null, error);
+                    throw connectionFailed;
+                }
             }
         }
         pool.answered(call, null, error);
     }
 
     /**
-     * Asks the worker for the stand-in of {@code call}'s exception, which this JVM could not read ({@code
-     * readFailure}), and reads it with {@code site} added; {@code unreadable} if the stand-in cannot be read either.
+     * Asks the worker for the stand-in of the exception of {@code what} (frame {@code frameId}: a call's id, or 0 for
+     * the initializer), which this JVM could not read ({@code readFailure}), and reads it with {@code site} added;
+     * {@code unreadable} if the stand-in cannot be read either.
+     *
+     * @throws IOException if the connection failed meanwhile
      */
-    private Throwable standIn(PoolCall call, Throwable readFailure, Throwable unreadable, RemoteCallSite site)
-            throws IOException {
+    private Throwable standIn(long frameId, String what, Throwable readFailure, Throwable unreadable,
+            RemoteCallSite site) throws IOException {
         String why = "the parent could not read it: " + Throwables.describe(readFailure);
-        try {
-            synchronized (writeLock) {
-                toWorker.writeByte(Protocol.STANDIN);
-                toWorker.writeLong(call.id);
-                toWorker.writeUTF(why.length() <= 4096 ? why : why.substring(0, 4096) + "...");
-                toWorker.flush();
-            }
-            byte type = fromWorker.readByte();
-            long callId = fromWorker.readLong();
-            if (type != Protocol.STANDIN || callId != call.id) {
-                throw new ProtocolException("the worker sent a frame of type " + type + " for call " + callId
-                        + " where the stand-in of the exception of " + call + " was due");
-            }
-            byte[] payload = Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes);
-            try {
-                Throwable standIn = decodeException(payload, ExceptionStandIn.class.getClassLoader(),
-                        "the stand-in of the exception of " + call, site);
-                if (standIn instanceof ExceptionStandIn) {
-                    return standIn;
-                }
-            } catch (Throwable e) {
-                unreadable.addSuppressed(e);
-            }
-            return unreadable;
-        } catch (IOException e) {
-            // The worker answered the call: it keeps that answer, whatever became of the worker since.
-            pool.answered(call, null, unreadable);
-            throw e;
+        synchronized (writeLock) {
+            toWorker.writeByte(Protocol.STANDIN);
+            toWorker.writeLong(frameId);
+            toWorker.writeUTF(why.length() <= 4096 ? why : why.substring(0, 4096) + "...");
+            toWorker.flush();
         }
-    }
-
-    /**
-     * The exception {@code what} threw in this worker, read from {@code payload} with {@code site} added to it as
-     * suppressed; an exception that cannot be read is an {@link InvalidObjectException} saying so.
-     */
-    private Throwable readException(byte[] payload, ClassLoader loader, String what, RemoteCallSite site) {
+        byte type = fromWorker.readByte();
+        long answerId = fromWorker.readLong();
+        if (type != Protocol.STANDIN || answerId != frameId) {
+            throw new ProtocolException("the worker sent a frame of type " + type + " for call " + answerId
+                    + " where the stand-in of the exception of " + what + " was due");
+        }
+        byte[] payload = Protocol.readPayload(fromWorker, pool.allowList.maxPayloadBytes);
         try {
-            return decodeException(payload, loader, what, site);
+            Throwable standIn = decodeException(payload, ExceptionStandIn.class.getClassLoader(),
+                    "the stand-in of the exception of " + what, site);
+            if (standIn instanceof ExceptionStandIn) {
+                return standIn;
+            }
         } catch (Throwable e) {
-            return unreadable(what + " threw an exception in " + name() + " that", e, site);
+            unreadable.addSuppressed(e);
         }
+        return unreadable;
     }
 
     /**

@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * at a time; a CANCEL frame interrupts it. The worker exits when the connection ends, which happens when the pool
  * retires it and also when the parent JVM dies for any reason, {@code kill -9} included: no worker outlives its
  * parent. A pool with an initializer sends it first, in an INIT frame: the worker runs it on its main thread, before
- * any call, and exits with status 1 if it throws; meanwhile another thread watches the connection, so that a worker
- * whose initializer blocks still exits when its parent dies.
+ * any call, and if it throws, answers the parent's STANDIN frame if one comes, then exits with status 1 when the
+ * connection ends; meanwhile another thread watches the connection, so that a worker whose initializer blocks still
+ * exits when its parent dies.
  *
  * <p>The worker's standard streams are the task's: its standard input is empty once the worker has read from it
  * where to connect, and its standard output and error, which the pool logs, are one stream.
@@ -48,8 +49,10 @@ final class WorkerMain {
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private volatile Call current;
     /**
-     * The exception of the last call, if it threw, until the next frame: for the parent that could not read it and
-     * asks for its stand-in (STANDIN), which costs nothing to the calls whose exception the parent reads.
+     * The exception of the last call (or of the initializer), if it threw, until the next TASK frame or the STANDIN
+     * frame that asks for it, whichever comes first (a CANCEL frame leaves it): for the parent that could not read
+     * it and asks for its stand-in, which costs nothing to the calls whose exception the parent reads. An idle worker
+     * keeps it until its next call; see {@link #sendStandIn}.
      */
     private volatile Failure lastFailure;
     /**
@@ -123,8 +126,8 @@ final class WorkerMain {
     }
 
     /**
-     * Answers the pool's frames until the connection ends (then returns 0) or the pool's initializer fails (then
-     * returns 1, the worker's exit status).
+     * Answers the pool's frames until the connection ends, then returns the worker's exit status: 0, or 1 if the
+     * pool's initializer failed.
      */
     private int serve() throws IOException {
         synchronized (out) {
@@ -146,6 +149,7 @@ final class WorkerMain {
                     Set<String> own = Protocol.readOwnClasses(in);
                     byte[] payload = Protocol.readPayload(in, allow.maxPayloadBytes);
                     if (!initialize(callId, own, payload)) {
+                        answerStandInOnly();
                         return 1;
                     }
                 }
@@ -177,6 +181,14 @@ final class WorkerMain {
      * with that exception's {@link ExceptionStandIn}, made and sent by a thread of its own: making it runs code of the
      * exception's ({@code getCause()}, {@code getMessage()}...), which must not hold up this reader. Fails as an
      * unknown frame does if that call is not the last one, or did not throw: the parent asks right after its ERROR.
+     * The initializer's exception is asked for the same way, with the INIT frame's id (0).
+     *
+     * <p>Once the parent has read an ERROR without asking, nothing tells the worker so until the next TASK frame:
+     * the exception, and what only it reaches, stays reachable while the worker is idle (a resource that only a
+     * {@code Cleaner} of an object it holds would release is released that much later). That is left as it is: the
+     * memory becomes free for the next call, which is when this worker needs it again, and an idle worker JVM (with
+     * the default {@code -XX:+UseSerialGC}) runs no collection that would return it to the system meanwhile; an
+     * acknowledgement would cost every failed call a frame.
      */
     private void sendStandIn(long callId, String why) throws IOException {
         Failure failure = lastFailure;
@@ -189,6 +201,28 @@ final class WorkerMain {
                 .uncaughtExceptionHandler(WorkerMain::cannotAnswer)
                 .start(() -> answers.add(new Answer(Protocol.STANDIN, callId,
                         ExceptionStandIn.encodeUnreadable(failure.error, why, allow))));
+    }
+
+    /**
+     * After the initializer threw: answers the parent's STANDIN frame for its exception, if the parent could not read
+     * it, until the connection ends, which the parent ends once it has what it needs (at once for an exception it
+     * read). Any other frame is a protocol error.
+     */
+    private void answerStandInOnly() throws IOException {
+        while (true) {
+            int type;
+            try {
+                type = nextFrameType();
+            } catch (EOFException endOfInput) {
+                return;
+            }
+            long frameId = in.readLong();
+            if (type != Protocol.STANDIN) {
+                throw new IOException("frame type " + type + " for call " + frameId + " from the pool after the "
+                        + "initializer failed, where only STANDIN or the end of the connection was due");
+            }
+            sendStandIn(frameId, in.readUTF());
+        }
     }
 
     /** The exception a call threw. */
@@ -248,8 +282,8 @@ final class WorkerMain {
     /**
      * Runs the pool's initializer, on this thread before any call, and answers INIT if it returned, or ERROR with its
      * exception (copied as a call's is) if reading or running it threw; then it also prints the exception, as
-     * CPython's worker logs "Exception in initializer:", and the worker is to exit: a pool whose initializer failed is
-     * broken.
+     * CPython's worker logs "Exception in initializer:", keeps it as {@link #lastFailure} for the parent that cannot
+     * read it ({@link #answerStandInOnly}), and the worker is to exit: a pool whose initializer failed is broken.
      *
      * @return whether the initializer returned
      */
@@ -275,6 +309,7 @@ final class WorkerMain {
                 Protocol.writePayload(out, new byte[0]);
                 return true;
             }
+            lastFailure = new Failure(frameId, failure);   // before the answer, after which the parent may ask for it
             out.writeByte(Protocol.ERROR);
             out.writeLong(frameId);
             Protocol.writePayload(out, ExceptionStandIn.encode(failure, allow));

@@ -91,6 +91,62 @@ class InitializerTest {
     }
 
     @Test
+    void anInitializersExceptionOfAClassOnlyTheWorkerCanLoadBreaksThePoolWithItsStandInAsTheCause() throws Exception {
+        // A class defined at run time in the worker (a plugin's, say): the parent could not load it, and the cause was
+        // an InvalidObjectException naming the ClassNotFoundException alone; the class name, message and trace were
+        // only in the worker's logged output.
+        try (var pool = ProcessPool.builder().workers(1).initializer(InitializerTest::throwGhost).build()) {
+            Future<Long> pending = pool.submit(WorkerTasks::pid);
+            assertThatThrownBy(pending::get)
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasMessageMatching("worker 1 \\(pid \\d+\\)'s initializer threw org.aio4j.process.ghost."
+                            + "GhostException: no plugin \\[sent as a stand-in: the parent could not read it: "
+                            + "java.lang.ClassNotFoundException: org.aio4j.process.ghost.GhostException\\] \\(exit "
+                            + "status 1\\): the pool is broken, as CPython's BrokenProcessPool; it fails the calls "
+                            + "pending and refuses new ones")
+                    .satisfies(e -> {
+                        var broken = (BrokenWorkerException) e;
+                        assertThat(broken.exitStatus()).isEqualTo(1);
+                        assertThat(broken.getCause()).isExactlyInstanceOf(ExceptionStandIn.class)
+                                .hasMessage("org.aio4j.process.ghost.GhostException: no plugin [sent as a stand-in: "
+                                        + "the parent could not read it: java.lang.ClassNotFoundException: "
+                                        + "org.aio4j.process.ghost.GhostException]")
+                                .satisfies(standIn -> {
+                                    assertThat(standIn.getStackTrace()).anySatisfy(f -> assertThat(
+                                            f.getMethodName()).isEqualTo("throwGhost"));
+                                    assertThat(standIn.getSuppressed()).singleElement().satisfies(s -> {
+                                        assertThat(s).hasMessage("the initializer ran in worker 1 (pid "
+                                                + broken.pid() + "); it was given here:");
+                                        assertThat(s.getStackTrace()).anySatisfy(f -> assertThat(f.getMethodName())
+                                                .startsWith("anInitializersExceptionOfAClassOnlyTheWorkerCanLoad"));
+                                    });
+                                })
+                                .cause().isExactlyInstanceOf(ExceptionStandIn.class)
+                                .hasMessage("java.lang.IllegalStateException: its cause [sent as a stand-in: the "
+                                        + "exception it caused could not be read in the parent]");
+                    });
+            assertThatThrownBy(() -> pool.submit(WorkerTasks::pid))
+                    .isInstanceOf(BrokenWorkerException.class)
+                    .hasCauseExactlyInstanceOf(ExceptionStandIn.class);
+            pool.shutdown();
+            assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        }
+    }
+
+    /** Run in a worker as its initializer: throws a {@code GhostException}, a class defined there. */
+    private static void throwGhost() {
+        try {
+            FaultTest.throwGhost("no plugin");
+        } catch (RuntimeException ghost) {
+            throw ghost;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aWorkerThatExitsInItsInitializerBreaksThePoolToo() {
         try (var pool = ProcessPool.builder().workers(1).initializer(() -> {
             System.out.println("exiting");
