@@ -94,6 +94,78 @@ class CombinatorsTest {
         });
     }
 
+    /**
+     * asyncio's _GatheringFuture.cancel(): it returns whether it cancelled a child. A gather whose children are all
+     * done, their done callbacks not yet run, cancels nothing: cancel() is false and the gather ends with the
+     * results. A gather that already ended (a child failed) is not cancelled again, nor are its pending children.
+     */
+    @Test
+    void cancellingAGatherThatHasNothingLeftToCancelReturnsFalseAndChangesNothing() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> a = loop.createFuture();
+            Future<List<String>> g = Aio.gather(a);
+            a.setResult("a");                       // the gather's callback is queued, not run
+            assertThat(g.isDone()).isFalse();
+            assertThat(g.cancel()).isFalse();
+            assertThat(g.await()).containsExactly("a");
+
+            var boom = new IllegalStateException("boom");
+            Future<String> failing = loop.createFuture();
+            Future<String> pending = loop.createFuture();
+            Future<List<String>> failed = Aio.gather(failing, pending);
+            failing.setException(boom);
+            Aio.sleep(0);
+            assertThat(failed.cancel()).isFalse();
+            assertThat(pending.isCancelled()).as("the sibling the failed gather left running").isFalse();
+            assertThatThrownBy(failed::await).isSameAs(boom);
+            pending.setResult("p");
+            return null;
+        });
+    }
+
+    /**
+     * A child cancelled by someone else than the gather fails the gather with a CancellationException (asyncio's
+     * set_exception(CancelledError)): the gather is done but not cancelled(). Only a gather that was itself cancelled
+     * ends cancelled.
+     */
+    @Test
+    void aChildCancelledFromOutsideFailsTheGatherWithoutCancellingIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> a = loop.createFuture();
+            Future<String> b = loop.createFuture();
+            Future<List<String>> g = Aio.gather(a, b);
+            a.cancel("by someone else");
+            Aio.sleep(0);
+            assertThat(g.isDone()).isTrue();
+            assertThat(g.isCancelled()).isFalse();
+            assertThat(g.state()).isEqualTo(java.util.concurrent.Future.State.FAILED);
+            assertThatThrownBy(g::await).isInstanceOf(CancellationException.class).hasMessage("by someone else");
+            assertThat(b.isCancelled()).isFalse();
+            b.setResult("b");
+            return null;
+        });
+    }
+
+    /** A gather's toString() tells its state and how many of its children are done. */
+    @Test
+    void aGathersToStringCountsItsChildrenDone() throws Exception {
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> a = loop.createFuture();
+            Future<String> b = loop.createFuture();
+            Future<List<String>> g = Aio.gather(a, b);
+            a.setResult("a");
+            Aio.sleep(0);
+            assertThat(g).hasToString("GatheringFuture[pending, 1/2 children done]");
+            b.setResult("b");
+            Aio.sleep(0);
+            assertThat(g).hasToString("GatheringFuture[finished result=[a, b], 2/2 children done]");
+            return null;
+        });
+    }
+
     @Test
     void cancellingTheTaskAwaitingAGatherCancelsTheChildren() throws Exception {
         TestLoops.runVirtual(() -> {

@@ -329,4 +329,207 @@ class FutureTest {
         });
         assertThat(log).containsExactly("cancelled at 1.0");
     }
+    /** state() tells a failed future from one with a result (java.util.concurrent.Future.State). */
+    @Test
+    void stateIsFailedForAFutureWithAnException() {
+        try (var loop = new EventLoop()) {
+            Future<String> f = loop.createFuture();
+            f.setException(new IllegalStateException("x"));
+            assertThat(f.state()).isEqualTo(java.util.concurrent.Future.State.FAILED);
+            f.exception();
+        }
+    }
+
+    /**
+     * resultNow() answers only for a future with a result and exceptionNow() only for one with an exception (as the
+     * JDK's Future says); exceptionNow() counts as retrieving the exception, which is then not reported.
+     */
+    @Test
+    void resultNowAndExceptionNowAnswerOnlyForTheirOutcome() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        var boom = new IllegalStateException("boom");
+        TestLoops.runVirtual(errors, () -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> pending = loop.createFuture();
+            Future<String> succeeded = loop.createFuture();
+            succeeded.setResult("r");
+            Future<String> failed = loop.createFuture();
+            failed.setException(boom);
+            Future<String> cancelled = loop.createFuture();
+            cancelled.cancel();
+            for (Future<String> f : List.of(pending, failed, cancelled)) {
+                assertThatThrownBy(f::resultNow).as(f.toString()).isInstanceOf(IllegalStateException.class)
+                        .hasMessageStartingWith("Future did not complete with a result");
+            }
+            assertThat(succeeded.resultNow()).isEqualTo("r");
+            for (Future<String> f : List.of(pending, succeeded, cancelled)) {
+                assertThatThrownBy(f::exceptionNow).as(f.toString()).isInstanceOf(IllegalStateException.class)
+                        .hasMessageStartingWith("Future did not complete with an exception");
+            }
+            assertThat(failed.exceptionNow()).isSameAs(boom);
+            return null;
+        });
+        assertThat(errors).as("exceptionNow() retrieved it").isEmpty();
+    }
+
+    /**
+     * get(timeout): a timeout of 0 is allowed (a negative one is refused), a pending future times out without being
+     * cancelled, a future done in time gives its result, and a done future answers even once its loop is closed.
+     */
+    @Test
+    void getWithATimeoutOutsideTheLoop() throws Exception {
+        Future<String> done;
+        try (var loop = new EventLoop()) {
+            Future<String> pending = loop.createFuture();
+            assertThatThrownBy(() -> pending.get(-1, TimeUnit.SECONDS))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must be >= 0, got -1");
+            assertThatThrownBy(() -> pending.get(0, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class)
+                    .hasMessageStartingWith("Future not done after 0 SECONDS");
+            assertThat(pending.isCancelled()).isFalse();
+            done = loop.createFuture();
+            done.setResult("r");
+            assertThat(done.get(0, TimeUnit.SECONDS)).isEqualTo("r");
+            pending.cancel();
+        }
+        assertThat(done.get(0, TimeUnit.SECONDS)).isEqualTo("r");
+        assertThat(done.get()).isEqualTo("r");
+    }
+
+    /** A callback of the loop may get() a future that is done: nothing to wait for (only a pending one is refused). */
+    @Test
+    void getOfADoneFutureWorksInACallbackOfTheLoop() throws Exception {
+        List<Object> seen = new ArrayList<>();
+        Aio.run(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Future<String> done = loop.createFuture();
+            done.setResult("r");
+            Future<String> pending = loop.createFuture();
+            loop.callSoon(() -> {
+                try {
+                    seen.add(done.get());
+                    seen.add(done.get(0, TimeUnit.SECONDS));
+                    pending.get();
+                } catch (Exception e) {
+                    seen.add(e.getClass().getSimpleName());
+                }
+            });
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("r", "r", "IllegalStateException");
+    }
+
+    /** In a task, get() and get(timeout) suspend the task (other tasks run) until the future is done in time. */
+    @Test
+    void getInATaskSuspendsUntilTheFutureIsDone() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            Aio.createTask(() -> {
+                Aio.sleep(0.5);
+                f.setResult("set by another task");
+            });
+            assertThat(f.get(1, TimeUnit.SECONDS)).isEqualTo("set by another task");
+            assertThat(Aio.getRunningLoop().time()).isEqualTo(0.5);
+            Future<String> g = Aio.getRunningLoop().createFuture();
+            Aio.createTask(() -> g.setResult("again"));
+            assertThat(g.get()).isEqualTo("again");
+            return null;
+        });
+    }
+
+    /**
+     * removeDoneCallback() returns how many registrations it removed, also when the callback is the only one (or is
+     * not there), and also for a callback added while a ContextVar had a value (kept with that context).
+     */
+    @Test
+    void removeDoneCallbackCountsWhatItRemoved() throws Exception {
+        var request = new ContextVar<String>("request");
+        List<String> seen = new ArrayList<>();
+        Aio.run(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            java.util.function.Consumer<Future<String>> cb = x -> seen.add("removed");
+            java.util.function.Consumer<Future<String>> other = x -> seen.add("other");
+            f.addDoneCallback(cb);
+            assertThat(f.removeDoneCallback(other)).isZero();
+            assertThat(f.removeDoneCallback(cb)).isEqualTo(1);
+            assertThat(f.removeDoneCallback(cb)).isZero();
+            request.set("r1");
+            f.addDoneCallback(cb);
+            assertThat(f.removeDoneCallback(cb)).as("added with a context").isEqualTo(1);
+            f.addDoneCallback(x -> seen.add("kept, in context " + request.get()));
+            f.setResult("r");
+            Aio.sleep(0);
+            return null;
+        });
+        assertThat(seen).containsExactly("kept, in context r1");
+    }
+
+    /** toString() shows a cancellation's message and an exception, and abbreviates a result longer than 60 chars. */
+    @Test
+    void toStringShowsCancellationExceptionAndLongResults() {
+        try (var loop = new EventLoop()) {
+            Future<String> cancelled = loop.createFuture();
+            cancelled.cancel("why");
+            assertThat(cancelled).hasToString("Future[cancelled message=why]");
+            Future<String> plain = loop.createFuture();
+            plain.cancel();
+            assertThat(plain).hasToString("Future[cancelled]");
+            Future<String> failed = loop.createFuture();
+            failed.setException(new IllegalStateException("bad"));
+            assertThat(failed).hasToString("Future[finished exception=java.lang.IllegalStateException: bad]");
+            failed.exception();
+            String sixty = "x".repeat(60);
+            Future<String> fits = loop.createFuture();
+            fits.setResult(sixty);
+            assertThat(fits).hasToString("Future[finished result=" + sixty + "]");
+            Future<String> tooLong = loop.createFuture();
+            tooLong.setResult(sixty + "y");
+            assertThat(tooLong).hasToString("Future[finished result=" + "x".repeat(57) + "...]");
+        }
+    }
+
+    /**
+     * A future is a loop object: another thread that changes it while the loop runs is refused with an
+     * IllegalStateException naming the operation, and the future is unchanged.
+     */
+    @Test
+    void changingAFutureFromAnotherThreadWhileItsLoopRunsIsRefused() throws Exception {
+        List<String> refused = new ArrayList<>();
+        Aio.run(() -> {
+            Future<String> f = Aio.getRunningLoop().createFuture();
+            java.util.function.Consumer<Future<String>> cb = x -> { };
+            f.addDoneCallback(cb);
+            Future<List<String>> gathered = Aio.gather(f);
+            List<Runnable> calls = List.of(() -> f.setResult("x"), () -> f.setException(new RuntimeException()),
+                    () -> f.cancel(), () -> f.addDoneCallback(cb), () -> f.removeDoneCallback(cb),
+                    () -> gathered.cancel());
+            for (Runnable call : calls) {
+                Aio.toThread(() -> {
+                    try {
+                        call.run();
+                    } catch (IllegalStateException e) {
+                        refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
+                    }
+                });
+            }
+            assertThat(f.isDone()).isFalse();
+            assertThat(f.removeDoneCallback(cb)).as("neither added nor removed by the other thread").isEqualTo(1);
+            f.setResult("r");
+            assertThat(gathered.await()).containsExactly("r");
+            return null;
+        });
+        assertThat(refused).containsExactly("Future.setResult", "Future.setException", "Future.cancel",
+                "Future.addDoneCallback", "Future.removeDoneCallback", "Future.cancel");
+    }
+
+    /** A callback added to a done future whose loop is closed could never run: refused, not silently dropped. */
+    @Test
+    void addingADoneCallbackToADoneFutureOfAClosedLoopIsRefused() {
+        Future<String> f;
+        try (var loop = new EventLoop()) {
+            f = loop.createFuture();
+            f.setResult("r");
+        }
+        assertThatThrownBy(() -> f.addDoneCallback(x -> { })).isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -733,4 +733,151 @@ class TaskGroupTest {
         });
         assertThat(reached).containsExactly("the end of the body");
     }
+    /**
+     * A joined group takes no more tasks and cannot be joined again; close() after join() does nothing. A group
+     * closed without join() likewise refuses both, and a second close() does not throw its errors again.
+     */
+    @Test
+    void aFinishedGroupRefusesMoreWorkAndASecondCloseDoesNothing() throws Exception {
+        var boom = new IllegalStateException("boom");
+        TestLoops.runVirtual(() -> {
+            var joined = new TaskGroup();
+            joined.createTask(() -> "done");
+            joined.join();
+            assertThatThrownBy(() -> joined.createTask(() -> "late")).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup is finished: no task can be added");
+            assertThatThrownBy(joined::join).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup was already joined or closed");
+            joined.close();
+
+            var closed = new TaskGroup();
+            closed.createTask(() -> {
+                Aio.sleep(0);
+                throw boom;
+            });
+            assertThatThrownBy(() -> Aio.sleep(1)).isInstanceOf(TaskGroupException.class); // the group's abort
+            assertThatThrownBy(closed::close).isInstanceOf(TaskGroupException.class);
+            closed.close(); // closed already: closing again is a no-op, its errors are not thrown again
+            assertThatThrownBy(closed::join).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup was already joined or closed");
+            assertThatThrownBy(() -> closed.createTask(() -> "late")).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup is finished: no task can be added");
+            return null;
+        });
+    }
+
+    /** The createTask overloads for a coroutine without a result return the task they added, named if asked. */
+    @Test
+    void createTaskForAVoidCoroutineReturnsTheTask() throws Exception {
+        TestLoops.runVirtual(() -> {
+            try (var tg = new TaskGroup()) {
+                Task<Void> plain = tg.createTask((VoidCoroutine) () -> Aio.sleep(1));
+                Task<Void> named = tg.createTask((VoidCoroutine) () -> Aio.sleep(1), "named");
+                assertThat(named.getName()).isEqualTo("named");
+                assertThat(plain.isDone()).isFalse();
+                tg.join();
+                assertThat(plain.result()).isNull();
+                assertThat(named.isDone()).isTrue();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * With the eager task factory a task that fails in its first step aborts the group before createTask() returns:
+     * the next createTask() is refused at once (asyncio's TaskGroup takes an eager task's failure in at once too).
+     */
+    @Test
+    void aTaskFailingInItsEagerStepAbortsTheGroupAtOnce() throws Exception {
+        var boom = new IllegalStateException("eager failure");
+        List<String> log = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Aio.getRunningLoop().setTaskFactory(TaskFactory.EAGER);
+            var tg = new TaskGroup();
+            tg.createTask(() -> {
+                throw boom;
+            });
+            assertThatThrownBy(() -> tg.createTask(() -> "next")).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("TaskGroup is shutting down after a failure: no task can be added");
+            try {
+                Aio.sleep(0);
+                log.add("went on");
+            } catch (TaskGroupException e) {
+                log.add("aborted with " + e.exceptions());
+            }
+            assertThatThrownBy(tg::close).isInstanceOf(TaskGroupException.class);
+            return null;
+        });
+        assertThat(log).containsExactly("aborted with [" + boom + "]");
+    }
+
+    /**
+     * A task of a group that fails after the task that opened the group has ended (a group left open) is reported to
+     * the loop's exception handler, as asyncio's TaskGroup reports a task that errored out after its parent was done.
+     */
+    @Test
+    void aTaskFailingAfterTheGroupsParentEndedIsReported() throws Exception {
+        var boom = new IllegalStateException("late failure");
+        List<ExceptionContext> errors = new ArrayList<>();
+        TestLoops.runVirtual(errors, () -> {
+            Task<TaskGroup> parent = Aio.createTask(() -> {
+                var tg = new TaskGroup(); // left open: never joined nor closed
+                tg.createTask(() -> {
+                    Aio.sleep(1);
+                    throw boom;
+                });
+                return tg;
+            });
+            parent.await();
+            Aio.sleep(2);
+            return null;
+        });
+        assertThat(errors).singleElement().satisfies(c -> {
+            assertThat(c.message()).isEqualTo("Task has errored out but its TaskGroup's parent task is already done");
+            assertThat(c.exception()).isSameAs(boom);
+        });
+    }
+
+    /** A group is a loop object: another thread is refused with an IllegalStateException naming the operation. */
+    @Test
+    void usingAGroupFromAnotherThreadIsRefused() throws Exception {
+        List<String> refused = new ArrayList<>();
+        Aio.run(() -> {
+            var tg = new TaskGroup();
+            List<Runnable> calls = List.of(() -> tg.createTask(() -> "x"), tg::join, tg::close);
+            for (Runnable call : calls) {
+                Aio.toThread(() -> {
+                    try {
+                        call.run();
+                    } catch (IllegalStateException e) {
+                        refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
+                    }
+                });
+            }
+            assertThat(tg.pendingTasks()).isEmpty();
+            tg.join();
+            return null;
+        });
+        assertThat(refused).containsExactly("TaskGroup.createTask", "TaskGroup.join", "TaskGroup.close");
+    }
+
+    /** join() from a callback of the loop (no task at all) is refused, saying so. */
+    @Test
+    void joinOutsideATaskIsRefusedSayingSo() throws Exception {
+        List<String> refused = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var tg = new TaskGroup();
+            Aio.getRunningLoop().callSoon(() -> {
+                try {
+                    tg.join();
+                } catch (IllegalStateException e) {
+                    refused.add(e.getMessage());
+                }
+            });
+            Aio.sleep(0);
+            tg.join();
+            return null;
+        });
+        assertThat(refused).singleElement().asString().endsWith(", not outside a task");
+    }
 }

@@ -532,4 +532,47 @@ class TimeoutTest {
             assertThat(r.exception()).isInstanceOf(TimeoutCancellationException.class);
         });
     }
+    /**
+     * Aio.timeout(seconds) sets its deadline that far from the loop's time now, also for a delay too long to count in
+     * nanoseconds (kept as given, as asyncio's when() shows it); reschedule(NaN) is refused.
+     */
+    @Test
+    void aDelayInSecondsSetsTheDeadlineFromNow() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Aio.sleep(0.5);
+            try (Timeout t = Aio.timeout(2.0)) {
+                assertThat(t.when()).isEqualTo(2.5);
+                assertThatThrownBy(() -> t.reschedule(Double.NaN)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("Timeout deadline must be a loop time or +Infinity, got NaN");
+                assertThat(t.when()).isEqualTo(2.5);
+            }
+            try (Timeout t = Aio.timeout(1e10)) { // some 317 years: more nanoseconds than a long holds
+                assertThat(t.when()).isEqualTo(1e10 + 0.5);
+                assertThat(t).hasToString("Timeout[entered, when=1.00000000005E10]");
+            }
+            return null;
+        });
+    }
+
+    /** A timeout is a loop object: another thread's reschedule() is refused and leaves the deadline as it was. */
+    @Test
+    void reschedulingFromAnotherThreadIsRefused() throws Exception {
+        List<String> refused = new ArrayList<>();
+        Aio.run(() -> {
+            try (Timeout t = Aio.timeout(60)) {
+                double when = t.when();
+                Aio.toThread(() -> {
+                    try {
+                        t.reschedule(0);
+                    } catch (IllegalStateException e) {
+                        refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
+                    }
+                });
+                assertThat(t.when()).isEqualTo(when);
+                assertThat(t.expired()).isFalse();
+            }
+            return null;
+        });
+        assertThat(refused).containsExactly("Timeout.reschedule");
+    }
 }
