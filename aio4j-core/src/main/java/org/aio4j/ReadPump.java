@@ -128,6 +128,11 @@ final class ReadPump implements Runnable {
         notifyAll();
     }
 
+    /** Whether {@link #setPaused} last paused it (for tests). */
+    synchronized boolean isPaused() {
+        return paused;
+    }
+
     /** On the loop: asyncio's {@code pause_reading()} / {@code resume_reading()}. */
     synchronized void setPaused(boolean pause) {
         paused = pause;

@@ -251,6 +251,11 @@ final class StreamTransport implements OpenStreams.Closer {
         return writePump;
     }
 
+    /** Whether its reading thread was told to stop reading (for tests of flow control). */
+    boolean readingPaused() {
+        return readPump.isPaused();
+    }
+
     /** The stream's threads (for tests: they must end once it is closed). */
     List<Thread> threads() {
         return new ArrayList<>(threads);

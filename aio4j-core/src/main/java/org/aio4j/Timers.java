@@ -47,12 +47,12 @@ final class Timers {
      * (a cancel from another thread reaches the loop later: the handle may have been popped or dropped meanwhile).
      */
     void onCancel(TimerHandle h) {
-        if (h.offHeap || h.counted) {
+        if (h.offHeap) { // (counted once: a handle is marked cancelled, and this called, once)
             return;
         }
         h.counted = true;
         cancelled++;
-        if (cancelled > MIN_CLEANUP && cancelled * 2 > heap.size()) {
+        if (heap.size() > MIN_CLEANUP && cancelled * 2 > heap.size()) {
             var live = new PriorityQueue<TimerHandle>(Math.max(1, heap.size() - cancelled));
             for (TimerHandle each : heap) {
                 if (!each.cancelled) {
@@ -95,6 +95,11 @@ final class Timers {
         if (h.counted) {
             cancelled--;
         }
+    }
+
+    /** Number of handles in the heap, the cancelled ones it still holds included (for tests). */
+    int heapSize() {
+        return heap.size();
     }
 
     /** Number of live (not cancelled) timers. */

@@ -697,4 +697,68 @@ class ContextVarTest {
         assertThatThrownBy(() -> ctx.get(null, "x")).isInstanceOf(NullPointerException.class)
                 .hasMessage("var must not be null");
     }
+    /**
+     * PEP 567's {@code Context.run} in a loop's callback (asyncio runs each in a context of its own): the run's
+     * context is current for its body alone, what the body sets stays in it, and the callback's own values are back
+     * after it.
+     */
+    @Test
+    void aContextRunInACallbackIsCurrentForItsBodyAlone() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            EventLoop loop = Aio.getRunningLoop();
+            Context other = new Context();
+            var ran = new Event();
+            loop.callSoon(() -> {
+                REQUEST.set("callback's");
+                other.run(() -> {
+                    seen.add("in the run: " + REQUEST.get("none"));
+                    REQUEST.set("the run's");
+                });
+                seen.add("after the run: " + REQUEST.get());
+                ran.set();
+            });
+            ran.await();
+            seen.add("other has " + other.get(REQUEST));
+            seen.add("the task has " + REQUEST.get("none"));
+            return null;
+        });
+        assertThat(seen).containsExactly("in the run: none", "after the run: callback's", "other has the run's",
+                "the task has none");
+    }
+
+    /** PEP 567's {@code var in ctx}: only a value set in the context counts, not the variable's default. */
+    @Test
+    void containsKeyIsTrueOnlyForAVariableSetInTheContext() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var ctx = new Context();
+            assertThat(ctx.containsKey(REQUEST)).isFalse();
+            assertThat(ctx.containsKey(DEPTH)).as("a default is no value").isFalse();
+            ctx.run(() -> REQUEST.set(null));
+            assertThat(ctx.containsKey(REQUEST)).as("null is a value").isTrue();
+            assertThat(ctx.containsKey(DEPTH)).isFalse();
+            return null;
+        });
+    }
+
+    /**
+     * A variable prints its name and default (PEP 567's repr shows both); a token its variable and whether it was
+     * used; {@code hasOldValue()} is false exactly where Python's {@code old_value} is {@code Token.MISSING}.
+     */
+    @Test
+    void variablesAndTokensPrintWhatTheyAreAndTokensTellWhetherThereWasAnOldValue() throws Exception {
+        TestLoops.runVirtual(() -> {
+            assertThat(REQUEST).hasToString("ContextVar[name='request']");
+            assertThat(DEPTH).hasToString("ContextVar[name='depth', default=0]");
+            ContextVar.Token<Integer> first = DEPTH.set(1); // the default is not an old value
+            ContextVar.Token<Integer> second = DEPTH.set(2);
+            assertThat(first.hasOldValue()).isFalse();
+            assertThat(second.hasOldValue()).isTrue();
+            assertThat(second.oldValue()).isEqualTo(1);
+            assertThat(second).hasToString("Token[var=ContextVar[name='depth', default=0]]");
+            second.close();
+            assertThat(second).hasToString("Token[var=ContextVar[name='depth', default=0], used]");
+            return null;
+        });
+    }
 }

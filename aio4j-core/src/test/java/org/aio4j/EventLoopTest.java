@@ -80,6 +80,122 @@ class EventLoopTest {
         }
     }
 
+    /**
+     * asyncio's {@code _run_once} rebuilds its heap without the cancelled timers once they are more than half of a
+     * heap of more than 100 ({@code _MIN_SCHEDULED_TIMER_HANDLES}, {@code _MIN_CANCELLED_TIMER_HANDLES_FRACTION}),
+     * as this class's Javadoc says; the heap was rebuilt only once more than 100 timers were cancelled.
+     */
+    @Test
+    void cancelledTimersLeaveTheHeapOnceMoreThanHalfOfAHeapOfOverAHundred() {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            loop.callSoon(() -> {
+                Timers timers = loop.timers;
+                loop.callLater(3000, () -> { }); // live, and first: no cancelled timer reaches the top
+                List<TimerHandle> doomed = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    doomed.add(loop.callLater(3600, () -> { }));
+                }
+                for (int i = 0; i < 50; i++) {
+                    doomed.get(i).cancel();
+                }
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 50 of 101: not more than half
+                doomed.get(50).cancel();
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 51 of 101: rebuilt
+                doomed.get(51).cancel();
+                for (int i = 0; i < 50; i++) {
+                    loop.callLater(3600, () -> { }).cancel();
+                }
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 51 of 100: not over 100
+                for (int i = 0; i < 4; i++) {
+                    loop.callLater(3000, () -> { });
+                }
+                loop.callLater(3600, () -> { }).cancel();
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 52 of 105
+                loop.callLater(3600, () -> { }).cancel();
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 53 of 106: half
+                loop.callLater(3600, () -> { }).cancel();
+                seen.add(timers.heapSize() + " held, " + timers.live() + " live"); // 54 of 107: rebuilt
+                loop.stop();
+            });
+            loop.runForever();
+        }
+        assertThat(seen).containsExactly("101 held, 51 live", "50 held, 50 live", "100 held, 49 live",
+                "105 held, 53 live", "106 held, 53 live", "53 held, 53 live");
+    }
+
+    /**
+     * A cancelled timer counts as cancelled until it leaves the heap, whether it reaches the top or is cancelled from
+     * another thread; one cancelled after it ran, or twice, is not counted (asyncio's {@code TimerHandle.cancel}
+     * tells the loop only while the handle is scheduled).
+     */
+    @Test
+    void aCancelledTimerIsCountedOnceAndOnlyWhileItIsInTheHeap() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            Timers timers = loop.timers;
+            TimerHandle ran = loop.callLater(0.1, () -> { });
+            TimerHandle top = loop.callLater(0.2, () -> { });
+            loop.callLater(0.3, () -> {
+                ran.cancel(); // it ran: nothing to count
+                seen.add("after a cancel of one that ran: " + timers.live() + " live, " + timers.heapSize() + " held");
+                loop.callLater(5, () -> { }); // live, and first: the cancelled ones below stay in the heap
+                TimerHandle far = loop.callLater(10, () -> { });
+                far.cancel();
+                far.cancel();
+                seen.add("cancelled twice: " + timers.live() + " live, " + timers.heapSize() + " held");
+                TimerHandle foreign = loop.callLater(20, () -> { });
+                Thread t = Thread.ofVirtual().start(foreign::cancel);
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                seen.add("cancelled by another thread, not yet told: " + timers.live() + " live");
+                // The cancel posted to the loop joins the ready queue behind a callback scheduled now: look after it.
+                loop.callSoon(() -> loop.callSoon(() -> {
+                    seen.add("told: " + timers.live() + " live, " + timers.heapSize() + " held");
+                    loop.stop();
+                }));
+            });
+            top.cancel(); // by a thread that does not hold the loop: the loop is told when it runs
+            seen.add("one cancelled: " + timers.live() + " live, " + timers.heapSize() + " held");
+            loop.runForever();
+            seen.add("at the end: " + timers.live() + " live, " + timers.heapSize() + " held");
+        }
+        assertThat(seen).containsExactly("one cancelled: 3 live, 3 held",
+                "after a cancel of one that ran: 0 live, 0 held",
+                "cancelled twice: 1 live, 2 held",
+                "cancelled by another thread, not yet told: 2 live",
+                "told: 1 live, 3 held",
+                "at the end: 1 live, 3 held");
+    }
+
+    /** A handle prints its callback, when a timer is due, and whether it was cancelled (as asyncio's reprs). */
+    @Test
+    void handlesPrintTheirCallbackWhenTheyAreDueAndWhetherTheyWereCancelled() {
+        Runnable job = new Runnable() {
+            @Override
+            public void run() {
+            }
+
+            @Override
+            public String toString() {
+                return "job";
+            }
+        };
+        try (var loop = EventLoop.builder().virtualTime().build()) {
+            Handle soon = loop.callSoon(job);
+            TimerHandle later = loop.callAt(2.5, () -> { });
+            assertThat(soon).hasToString("Handle[job]");
+            assertThat(later).hasToString("TimerHandle[lambda in org.aio4j.EventLoopTest, when=2.5]");
+            soon.cancel();
+            later.cancel();
+            assertThat(soon).hasToString("Handle[job, cancelled]");
+            assertThat(later).hasToString("TimerHandle[lambda in org.aio4j.EventLoopTest, when=2.5, cancelled]");
+        }
+    }
+
     @Test
     void loopTimeIsReadOncePerIteration() {
         try (var loop = new EventLoop()) {

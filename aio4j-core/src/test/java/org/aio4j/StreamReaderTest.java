@@ -480,4 +480,194 @@ class StreamReaderTest {
             return null;
         });
     }
+    /**
+     * asyncio's {@code feed_data} returns at once on {@code b''} (a read waiting for data goes on waiting) and asserts
+     * that no data comes after {@code feed_eof}.
+     */
+    @Test
+    void anEmptyChunkWakesNoReadAndAChunkAfterTheEndIsRefused() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<String> read = Aio.createTask(() -> s(r.read(10)));
+            Aio.sleep(0); // read waits
+            r.feedData(new byte[0]);
+            Aio.sleep(0);
+            assertThat(read.isDone()).as("a read woken by an empty chunk").isFalse();
+            r.feedData(b("x"));
+            assertThat(read.await()).isEqualTo("x");
+            r.feedEof();
+            assertThatThrownBy(() -> r.feedData(b("late"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("feedData after feedEof");
+            assertThat(r.atEof()).isTrue();
+            return null;
+        });
+    }
+
+    /** asyncio's {@code read(0)} returns {@code b''} at once, even with nothing buffered and the stream open. */
+    @Test
+    void readOfZeroBytesReturnsAtOnceWithNothingBuffered() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> read = Aio.createTask(() -> r.read(0));
+            Aio.sleep(0);
+            assertThat(read.isDone()).isTrue();
+            assertThat(read.await()).isEmpty();
+            r.feedData(b("ab"));
+            assertThat(r.read(0)).isEmpty();
+            assertThat(r.readexactly(0)).isEmpty();
+            assertThat(r.bufferedSize()).isEqualTo(2);
+            return null;
+        });
+    }
+
+    /**
+     * asyncio's reads look at the failure before the buffer: a whole line or {@code n} bytes buffered are not read once
+     * the connection failed; and a read woken by the failure alone, or by the end of the stream and the failure in one
+     * iteration, throws it rather than returning what it has.
+     */
+    @Test
+    void theFailureComesBeforeBytesAlreadyBufferedAndEndsAWaitItWoke() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("line\nmore"));
+            r.setException(connectionReset());
+            assertThatThrownBy(r::readline).isExactlyInstanceOf(SocketException.class);
+            assertThatThrownBy(() -> r.readuntil(b("\n"))).isExactlyInstanceOf(SocketException.class);
+            assertThatThrownBy(() -> r.readexactly(2)).isExactlyInstanceOf(SocketException.class);
+            assertThatThrownBy(() -> r.read(2)).isExactlyInstanceOf(SocketException.class);
+
+            var waitingRead = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> read = Aio.createTask(() -> waitingRead.read(10));
+            Aio.sleep(0); // read waits
+            waitingRead.setException(connectionReset());
+            assertThatThrownBy(read::await).isExactlyInstanceOf(SocketException.class);
+
+            var toTheEnd = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<byte[]> all = Aio.createTask(() -> toTheEnd.read());
+            Aio.sleep(0); // all waits
+            toTheEnd.feedData(b("abc"));
+            toTheEnd.feedEof();
+            toTheEnd.setException(connectionReset());
+            assertThatThrownBy(all::await).isExactlyInstanceOf(SocketException.class);
+            return null;
+        });
+    }
+
+    /** A separator is found at the very start of the buffer, and when it is all the buffer holds. */
+    @Test
+    void aSeparatorIsFoundFirstInTheBufferAndWhenItFillsIt() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("\nabc"));
+            r.feedEof();
+            assertThat(s(r.readline())).isEqualTo("\n");
+            assertThat(s(r.readline())).isEqualTo("abc");
+            var exact = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            exact.feedData(b("ab"));
+            exact.feedEof();
+            assertThat(s(exact.readuntil(b("ab")))).isEqualTo("ab");
+            return null;
+        });
+    }
+
+    /**
+     * asyncio raises LimitOverrunError for a separator not found only once more than {@code limit} bytes are known
+     * not to begin one: a line of exactly {@code limit} bytes before its end is read whole, its end coming later.
+     */
+    @Test
+    void aLineOfExactlyTheLimitWaitsForItsEnd() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(3, null);
+            Task<String> line = Aio.createTask(() -> s(r.readline()));
+            feedInTurns(r, "abc", "\n");
+            assertThat(line.await()).isEqualTo("abc\n");
+            return null;
+        });
+    }
+
+    /**
+     * The buffer's array keeps the bytes of earlier reads past its end: no search looks at them. A line found in them
+     * was returned with bytes never fed; a line over the limit that a stale newline seemed to end dropped more bytes
+     * than the buffer held.
+     */
+    @Test
+    void bytesOfEarlierReadsLeftInTheArrayAreNeverSeenAgain() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("ab\n"));
+            assertThat(s(r.readline())).isEqualTo("ab\n");
+            r.feedData(b("xy"));
+            r.feedEof();
+            assertThat(s(r.readline())).isEqualTo("xy");
+
+            var limited = new StreamReader(4, null);
+            limited.feedData(b("abcdef\n"));
+            assertThat(s(limited.readexactly(7))).isEqualTo("abcdef\n"); // the array keeps "\n" at index 6
+            limited.feedData(b("uvwxyz")); // over the limit, and no newline: the whole buffer is dropped
+            assertThatThrownBy(limited::readline).isInstanceOf(LimitOverrunException.class);
+            assertThat(limited.bufferedSize()).isZero();
+            limited.feedData(b("ok\n"));
+            assertThat(s(limited.readline())).isEqualTo("ok\n");
+            return null;
+        });
+    }
+
+    /**
+     * {@code next()} takes the line {@code hasNext()} found only while nothing was read since and the iterator is
+     * open: a read in between makes it look again, a close makes it throw.
+     */
+    @Test
+    void linesNextLooksAgainAfterAReadAndThrowsAfterAClose() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            r.feedData(b("ab\ncd\n"));
+            AsyncIterator<byte[]> lines = r.lines();
+            assertThat(lines.hasNext()).isTrue();
+            assertThat(s(r.read(1))).isEqualTo("a");
+            assertThat(s(lines.next())).isEqualTo("b\n");
+            assertThat(lines.hasNext()).isTrue();
+            lines.close();
+            assertThatThrownBy(lines::next).isInstanceOf(java.util.NoSuchElementException.class);
+            assertThat(s(r.readline())).isEqualTo("cd\n");
+            return null;
+        });
+    }
+
+    /** Two chunks fed in one iteration to a waiting read both go to it. */
+    @Test
+    void twoChunksFedInOneIterationBothGoToTheWaitingRead() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            Task<String> read = Aio.createTask(() -> s(r.read(10)));
+            Aio.sleep(0);
+            r.feedData(b("a"));
+            r.feedData(b("b"));
+            assertThat(read.await()).isEqualTo("ab");
+            return null;
+        });
+    }
+
+    /** As asyncio's repr: what is buffered, the end, the failure and a waiting task; and the limit is checked. */
+    @Test
+    void theReaderPrintsItsStateAndRefusesALimitUnderOne() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var r = new StreamReader(StreamReader.DEFAULT_LIMIT, null);
+            assertThat(r).hasToString("StreamReader[buffered=0]");
+            Task<byte[]> read = Aio.createTask(() -> r.read(1));
+            Aio.sleep(0);
+            assertThat(r).hasToString("StreamReader[buffered=0, a task waits]");
+            r.feedData(b("abc"));
+            read.await();
+            r.feedEof();
+            assertThat(r).hasToString("StreamReader[buffered=2, eof]");
+            r.setException(connectionReset());
+            assertThat(r).hasToString("StreamReader[buffered=2, eof, failed: java.net.SocketException: "
+                    + "Connection reset]");
+            assertThat(r.lines().toString()).isEqualTo("lines of " + r);
+            assertThatThrownBy(() -> new StreamReader(0, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("limit must be > 0, got 0");
+            assertThat(new StreamReader(1, null).limit()).isEqualTo(1);
+            return null;
+        });
+    }
 }

@@ -868,6 +868,42 @@ class StreamsTest {
         });
     }
 
+    /**
+     * asyncio's flow control exactly: {@code feed_data} pauses the transport once the buffer holds more than twice the
+     * limit, and a read that leaves at most the limit (or a readline dropping a line over it) resumes it.
+     */
+    @Test
+    void theReaderPausesItsSocketAboveTwiceTheLimitAndResumesItAtTheLimit() throws Exception {
+        Aio.run(() -> {
+            try (Server server = Aio.startServer((reader, writer) -> {
+                reader.read(-1); // sends nothing
+                writer.close();
+            }, HOST, 0)) {
+                var conn = Aio.openConnection(HOST, server.addresses().getFirst().getPort(), 4);
+                StreamReader reader = conn.reader();
+                StreamTransport transport = reader.transport();
+                reader.feedData(new byte[8]);
+                assertThat(transport.readingPaused()).as("twice the limit").isFalse();
+                assertThat(reader.toString()).doesNotContain("paused");
+                reader.feedData(new byte[1]);
+                assertThat(transport.readingPaused()).as("one byte more").isTrue();
+                assertThat(reader.toString()).contains("paused");
+                reader.read(4);
+                assertThat(transport.readingPaused()).as("one byte over the limit").isTrue();
+                reader.read(1);
+                assertThat(transport.readingPaused()).as("the limit").isFalse();
+                assertThat(reader.toString()).doesNotContain("paused");
+                reader.feedData(new byte[8]);
+                assertThat(transport.readingPaused()).isTrue();
+                assertThatThrownBy(reader::readline).isInstanceOf(LimitOverrunException.class);
+                assertThat(reader.bufferedSize()).isZero();
+                assertThat(transport.readingPaused()).as("the line over the limit dropped").isFalse();
+                conn.writer().close();
+            }
+            return null;
+        });
+    }
+
     @Test
     void drainSuspendsWhileThePeerDoesNotReadAndACancelledDrainLosesNothing() throws Exception {
         int size = 32 << 20; // more than the kernel's socket buffers and the peer's reader can hold
