@@ -138,13 +138,7 @@ class DecompressionTest {
         crc.update(h.toByteArray());
         int c = (int) crc.getValue() & 0xFFFF ^ (goodHeaderCrc ? 0 : 1);
         h.writeBytes(new byte[] {(byte) c, (byte) (c >> 8)});
-        h.writeBytes(deflate(data, true));
-        var dataCrc = new java.util.zip.CRC32();
-        dataCrc.update(data);
-        for (long v : new long[] {dataCrc.getValue(), data.length}) {
-            h.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
-        }
-        return h.toByteArray();
+        return withMember(h, data);
     }
 
     /**
@@ -207,13 +201,7 @@ class DecompressionTest {
             crc.update(h.toByteArray());
             h.writeBytes(new byte[] {(byte) crc.getValue(), (byte) (crc.getValue() >> 8)});
         }
-        h.writeBytes(deflate(data, true));
-        var dataCrc = new java.util.zip.CRC32();
-        dataCrc.update(data);
-        for (long v : new long[] {dataCrc.getValue(), data.length}) {
-            h.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
-        }
-        return h.toByteArray();
+        return withMember(h, data);
     }
 
     /**
@@ -299,5 +287,16 @@ class DecompressionTest {
                 }
             }
         }
+    }
+
+    /** {@code header} followed by {@code data} deflated and the gzip trailer (CRC32 and size, little-endian). */
+    private static byte[] withMember(ByteArrayOutputStream header, byte[] data) {
+        header.writeBytes(deflate(data, true));
+        var dataCrc = new java.util.zip.CRC32();
+        dataCrc.update(data);
+        for (long v : new long[] {dataCrc.getValue(), data.length}) {
+            header.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)});
+        }
+        return header.toByteArray();
     }
 }
