@@ -325,8 +325,13 @@ public final class EventLoop implements AutoCloseable {
          * loop, before the loop goes on (the sink must be quick there), unless the watchdog's thread is still handing
          * the sink a report at that moment: then it comes after that one, on the watchdog's thread, and the loop goes
          * on. The sink is called for one report at a time, in the order they are made (a step's report made while it
-         * blocks before the one made when it ends), and every report of a run before the run returns. An exception it
-         * throws is logged (at level WARNING) and changes nothing else.
+         * blocks before the one made when it ends), and every report of a run before the run returns (or debug mode
+         * is turned off from the loop). An exception it throws is logged (at level WARNING) and changes nothing else.
+         *
+         * <p>The end of the run waits at most one second for a sink still handling a report on the watchdog's
+         * thread: a sink that takes longer (or never returns) does not hold the run, nor {@link EventLoop#close()}, up. The
+         * reports not yet given to it are then logged at level WARNING instead, with the one it is still handling,
+         * and the run returns; that call goes on, and may still be running while a later run's reports come.
          *
          * @param sink receives each report
          * @return this builder

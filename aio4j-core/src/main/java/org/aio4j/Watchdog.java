@@ -17,11 +17,16 @@ import java.util.function.LongSupplier;
  * which the loop takes at each step's end, so a sink slow on the watchdog's thread never holds the loop up. The
  * reports still go out in the order they are decided, the two of one step included: while the watchdog's thread is
  * delivering, a report made at a step's end is queued for that thread to send next ({@link #pending}) instead of
- * being sent by the loop's thread, and {@link #stop()} waits until what was queued has been delivered.
+ * being sent by the loop's thread, and {@link #stop()} waits until what was queued has been delivered, for at most
+ * {@link #SINK_GRACE}: a sink that never returns must not hold the loop's run (or close) for ever, so past that
+ * time the reports it has not been given are logged instead, with a warning naming the report it is still handling.
  */
 final class Watchdog implements StepObserver {
 
     private static final System.Logger LOG = System.getLogger("org.aio4j");
+
+    /** How long {@link #stop()} waits for the sink to be done with the reports of the run. */
+    static final Duration SINK_GRACE = Duration.ofSeconds(1);
 
     /**
      * The loop's slow-callback duration in nanoseconds, read at each check: a {@link EventLoop#setSlowCallbackDuration}
@@ -43,6 +48,8 @@ final class Watchdog implements StepObserver {
      * {@link #pending}); guarded by this.
      */
     private boolean delivering;
+    /** The report the watchdog's thread is handing the sink, while {@link #delivering}; guarded by this. */
+    private SlowStep inSink;
     /** Reports made at steps' ends while the watchdog's thread was delivering, for it to send next; guarded by this. */
     private final java.util.ArrayDeque<SlowStep> pending = new java.util.ArrayDeque<>();
     private volatile boolean stopped;
@@ -59,7 +66,10 @@ final class Watchdog implements StepObserver {
 
     /**
      * Stops the watchdog's thread, once it has handed the sink what it is delivering and what is queued for it: every
-     * report of the loop's run is delivered when the run returns. An interrupt stops the wait (and is kept).
+     * report of the loop's run is delivered when the run returns. Unless the sink takes longer than
+     * {@link #SINK_GRACE} (or an interrupt, which is kept, stops the wait): then the reports still queued are taken
+     * from the watchdog's thread and logged at WARNING with the report the sink is still handling, and this returns;
+     * the sink's call goes on, on the watchdog's thread, which ends when it returns.
      */
     void stop() {
         stopped = true;
@@ -67,15 +77,42 @@ final class Watchdog implements StepObserver {
         if (Thread.currentThread() == thread) {
             return; // the sink itself turned debug mode off
         }
+        SlowStep stuck;
+        List<SlowStep> undelivered;
         synchronized (this) {
+            long deadline = System.nanoTime() + SINK_GRACE.toNanos();
             while (delivering) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
                 try {
-                    wait();
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    break;
                 }
             }
+            if (!delivering) {
+                return;
+            }
+            stuck = inSink;
+            undelivered = List.copyOf(pending);
+            pending.clear(); // the watchdog's thread, once the sink returns, finds nothing left and ends
+        }
+        var message = new StringBuilder("The onSlowStep sink is still handling a report after ")
+                .append(SINK_GRACE.toMillis()).append(" ms; the loop goes on without waiting for it. The report: ")
+                .append(stuck.describe());
+        if (!undelivered.isEmpty()) {
+            message.append("\nThe ").append(undelivered.size()).append(" report(s) queued for the sink after it:");
+            for (SlowStep r : undelivered) {
+                message.append("\n").append(r.describe());
+            }
+        }
+        try {
+            LOG.log(System.Logger.Level.WARNING, message.toString());
+        } catch (Throwable ignored) {
+            // nothing left to report with
         }
     }
 
@@ -147,27 +184,30 @@ final class Watchdog implements StepObserver {
                 if (what instanceof Handle) {
                     frames = callbackFrames(frames);
                 }
+                var report = new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state);
                 synchronized (this) {
                     if (subject != what || step != s || reportedStep == s || stopped) {
                         continue; // the step ended while we looked (its end reports it), or it was reported
                     }
                     reportedStep = s;
                     delivering = true;
+                    inSink = report;
                 }
-                deliver(new SlowStep(describe(what), Duration.ofNanos(held), Arrays.asList(frames), false, state));
+                deliver(report);
             }
         }
     }
 
     /**
-     * On the watchdog's thread, which has set {@link #delivering}: sends {@code report}, then the reports that steps'
-     * ends queued meanwhile, in order, each outside the monitor; then clears {@code delivering}.
+     * On the watchdog's thread, which has set {@link #delivering} and {@link #inSink}: sends {@code report}, then the
+     * reports that steps' ends queued meanwhile, in order, each outside the monitor; then clears {@code delivering}.
      */
     private void deliver(SlowStep report) {
         while (report != null) {
             send(report); // throws nothing
             synchronized (this) {
                 report = pending.poll();
+                inSink = report;
                 if (report == null) {
                     delivering = false;
                     notifyAll(); // a stop() waiting for the reports of the run

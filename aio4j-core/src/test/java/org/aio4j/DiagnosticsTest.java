@@ -82,6 +82,68 @@ class DiagnosticsTest {
     }
 
     /**
+     * A sink that never returns (it waits on a lock held elsewhere, on a log server that is down) must not hold the
+     * run's end for ever: the run waited for the watchdog's thread to be done with the sink, so {@code Aio.run} never
+     * returned. Now the end of the run waits a bounded time ({@link Watchdog#SINK_GRACE}), then logs that the sink
+     * is still running, with the reports queued behind it (the blocker's report made when it ended), and returns.
+     */
+    @Test
+    void aSinkThatNeverReturnsDoesNotHoldTheEndOfTheRunForEverAndWhatItHasNotBeenGivenIsLogged() throws Exception {
+        var reported = new CountDownLatch(1);
+        var never = new CountDownLatch(1); // opened only at the test's end, to let the stuck sink go
+        var logged = new CopyOnWriteArrayList<java.util.logging.LogRecord>();
+        var logger = java.util.logging.Logger.getLogger("org.aio4j");
+        var capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        var run = new java.util.concurrent.CompletableFuture<Void>();
+        try {
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Aio.run(() -> EventLoop.builder().debug(true).onSlowStep(r -> {
+                        if (!r.finished() && isBlocker(r)) {
+                            reported.countDown();
+                            try {
+                                never.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }).build(), () -> {
+                        Aio.createTask(blocksUntil(reported), "blocker").await();
+                        return null;
+                    });
+                    run.complete(null);
+                } catch (Throwable e) {
+                    run.completeExceptionally(e);
+                }
+            });
+            // a guard against a hang, not a timing: the run returns once the grace is over
+            run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            String warning = logged.stream()
+                    .filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+                    .map(java.util.logging.LogRecord::getMessage)
+                    .filter(m -> m.contains("onSlowStep sink")).findFirst().orElseThrow();
+            assertThat(warning).contains("is still handling", "Task[name=blocker,", "held the event loop for");
+        } finally {
+            never.countDown();
+            logger.removeHandler(capture);
+        }
+    }
+
+    /**
      * A loop in debug mode whose slow-step reports go to {@code reports}, opening {@code reported} at the watchdog's
      * report of a task named "blocker" still holding the loop.
      */

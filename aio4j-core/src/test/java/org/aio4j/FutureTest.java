@@ -503,15 +503,7 @@ class FutureTest {
             List<Runnable> calls = List.of(() -> f.setResult("x"), () -> f.setException(new RuntimeException()),
                     () -> f.cancel(), () -> f.addDoneCallback(cb), () -> f.removeDoneCallback(cb),
                     () -> gathered.cancel());
-            for (Runnable call : calls) {
-                Aio.toThread(() -> {
-                    try {
-                        call.run();
-                    } catch (IllegalStateException e) {
-                        refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
-                    }
-                });
-            }
+            refused.addAll(FromAnotherThread.refused(calls));
             assertThat(f.isDone()).isFalse();
             assertThat(f.removeDoneCallback(cb)).as("neither added nor removed by the other thread").isEqualTo(1);
             f.setResult("r");

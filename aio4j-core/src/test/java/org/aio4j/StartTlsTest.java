@@ -172,84 +172,49 @@ class StartTlsTest {
     void aContextWhoseSocketsCannotLayerOverReadBytesFailsTheUpgradeAndClosesTheConnection() throws Exception {
         // SSLSocketFactory.createSocket(Socket, InputStream, boolean) is optional: a provider's factory that lacks it
         // throws UnsupportedOperationException on the writing thread.
-        var spi = new javax.net.ssl.SSLContextSpi() {
+        var real = client.getSocketFactory();
+        var lacksLayering = new javax.net.ssl.SSLSocketFactory() {
             @Override
-            protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
-                                      java.security.SecureRandom sr) {
+            public String[] getDefaultCipherSuites() {
+                return real.getDefaultCipherSuites();
             }
 
             @Override
-            protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
-                var real = client.getSocketFactory();
-                return new javax.net.ssl.SSLSocketFactory() {
-                    @Override
-                    public String[] getDefaultCipherSuites() {
-                        return real.getDefaultCipherSuites();
-                    }
-
-                    @Override
-                    public String[] getSupportedCipherSuites() {
-                        return real.getSupportedCipherSuites();
-                    }
-
-                    @Override
-                    public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
-                            throws java.io.IOException {
-                        return real.createSocket(s, host, port, autoClose);
-                    }
-
-                    @Override
-                    public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
-                        return real.createSocket(host, port);
-                    }
-
-                    @Override
-                    public java.net.Socket createSocket(String host, int port, java.net.InetAddress local,
-                                                        int localPort) throws java.io.IOException {
-                        return real.createSocket(host, port, local, localPort);
-                    }
-
-                    @Override
-                    public java.net.Socket createSocket(java.net.InetAddress host, int port)
-                            throws java.io.IOException {
-                        return real.createSocket(host, port);
-                    }
-
-                    @Override
-                    public java.net.Socket createSocket(java.net.InetAddress host, int port,
-                                                        java.net.InetAddress local, int localPort)
-                            throws java.io.IOException {
-                        return real.createSocket(host, port, local, localPort);
-                    }
-                };
+            public String[] getSupportedCipherSuites() {
+                return real.getSupportedCipherSuites();
             }
 
             @Override
-            protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
-                return client.getServerSocketFactory();
+            public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose)
+                    throws java.io.IOException {
+                return real.createSocket(s, host, port, autoClose);
             }
 
             @Override
-            protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
-                return client.createSSLEngine();
+            public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+                return real.createSocket(host, port);
             }
 
             @Override
-            protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
-                return client.createSSLEngine(host, port);
+            public java.net.Socket createSocket(String host, int port, java.net.InetAddress local,
+                                                int localPort) throws java.io.IOException {
+                return real.createSocket(host, port, local, localPort);
             }
 
             @Override
-            protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
-                return client.getServerSessionContext();
+            public java.net.Socket createSocket(java.net.InetAddress host, int port)
+                    throws java.io.IOException {
+                return real.createSocket(host, port);
             }
 
             @Override
-            protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
-                return client.getClientSessionContext();
+            public java.net.Socket createSocket(java.net.InetAddress host, int port,
+                                                java.net.InetAddress local, int localPort)
+                    throws java.io.IOException {
+                return real.createSocket(host, port, local, localPort);
             }
         };
-        var layersOverTheSocketAlone = new SSLContext(spi, client.getProvider(), "TLS") { };
+        var layersOverTheSocketAlone = ContextWithSocketFactory.of(client, lacksLayering);
         Aio.run(() -> {
             try (Server s = Aio.startServer(upgradingServer(server), HOST, 0)) {
                 var conn = agreedToStartTls(port(s));

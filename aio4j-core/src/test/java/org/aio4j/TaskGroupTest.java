@@ -845,15 +845,7 @@ class TaskGroupTest {
         Aio.run(() -> {
             var tg = new TaskGroup();
             List<Runnable> calls = List.of(() -> tg.createTask(() -> "x"), tg::join, tg::close);
-            for (Runnable call : calls) {
-                Aio.toThread(() -> {
-                    try {
-                        call.run();
-                    } catch (IllegalStateException e) {
-                        refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
-                    }
-                });
-            }
+            refused.addAll(FromAnotherThread.refused(calls));
             assertThat(tg.pendingTasks()).isEmpty();
             tg.join();
             return null;

@@ -945,45 +945,7 @@ class TlsStreamsTest {
                 return noticed(f.createSocket(host, port, local, localPort));
             }
         };
-        var spi = new javax.net.ssl.SSLContextSpi() {
-            @Override
-            protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
-                                      java.security.SecureRandom random) {
-                throw new UnsupportedOperationException("initialized already");
-            }
-
-            @Override
-            protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
-                return factory;
-            }
-
-            @Override
-            protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
-                return ssl.getServerSocketFactory();
-            }
-
-            @Override
-            protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
-                return ssl.createSSLEngine();
-            }
-
-            @Override
-            protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
-                return ssl.createSSLEngine(host, port);
-            }
-
-            @Override
-            protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
-                return ssl.getServerSessionContext();
-            }
-
-            @Override
-            protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
-                return ssl.getClientSessionContext();
-            }
-        };
-        return new SSLContext(spi, ssl.getProvider(), ssl.getProtocol()) {
-        };
+        return ContextWithSocketFactory.of(ssl, factory);
     }
 
     /**

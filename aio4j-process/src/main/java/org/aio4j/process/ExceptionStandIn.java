@@ -24,9 +24,13 @@ final class ExceptionStandIn extends RuntimeException {
     private static final int SUPPRESSED_CAUSES = 8;
 
     private ExceptionStandIn(Throwable original, String why, ExceptionStandIn cause) {
-        super(original.getClass().getName() + ": " + shorten(Throwables.message(original))
-                + " [sent as a stand-in: " + shorten(why) + "]", cause, true, true);
-        setStackTrace(original.getStackTrace());
+        this(original.getClass().getName(), Throwables.message(original), original.getStackTrace(), why, cause);
+    }
+
+    private ExceptionStandIn(String className, String message, StackTraceElement[] stack, String why,
+                             ExceptionStandIn cause) {
+        super(className + ": " + shorten(message) + " [sent as a stand-in: " + shorten(why) + "]", cause, true, true);
+        setStackTrace(stack);
     }
 
     private static String shorten(String s) {
@@ -48,11 +52,69 @@ final class ExceptionStandIn extends RuntimeException {
     }
 
     /**
-     * The serialized stand-in of {@code error}, which the parent could not read ({@code why}, e.g. "the parent could
-     * not read it: java.lang.ClassNotFoundException: ..."): the worker's answer to a STANDIN frame.
+     * What the stand-in of {@code error} is made of, should the parent be unable to read it: taken when the call
+     * fails, so that the worker keeps this text (class names, messages, stack traces) rather than the exception and
+     * all it reaches, which the task's memory would stay in while the worker is idle. Running code of the exception's
+     * ({@code getMessage()}, {@code getCause()}...), it never throws but for a lack of memory: if that code throws,
+     * the stand-in says so.
      */
-    static byte[] encodeUnreadable(Throwable error, String why, AllowList allow) {
-        return encodeStandIn(error, why, "read in the parent", allow);
+    static Unreadable unreadable(Throwable error) {
+        try {
+            Throwable cause = error.getCause();
+            ExceptionStandIn causeStandIn = cause != null && cause != error
+                    ? standIn(cause, "the exception it caused could not be read in the parent", "read in the parent",
+                            1) : null;
+            Throwable[] suppressed = error.getSuppressed();
+            var suppressedStandIns = new ExceptionStandIn[Math.min(suppressed.length, SUPPRESSED_KEPT)];
+            for (int i = 0; i < suppressedStandIns.length; i++) {
+                suppressedStandIns[i] = standIn(suppressed[i], "the exception it was suppressed by could not be "
+                        + "read in the parent", "read in the parent", 32 - SUPPRESSED_CAUSES);
+            }
+            return new Unreadable(error.getClass().getName(), Throwables.message(error), error.getStackTrace(),
+                    causeStandIn, suppressedStandIns);
+        } catch (OutOfMemoryError e) {
+            throw e;
+        } catch (Throwable e) {
+            return new Unreadable(error.getClass().getName(), "(its stand-in could not be made: "
+                    + Throwables.describe(e) + ")", new StackTraceElement[0], null, new ExceptionStandIn[0]);
+        }
+    }
+
+    /**
+     * The stand-in of an exception that the parent could not read, but for why: see {@link #unreadable}. Holds only
+     * strings, stack traces and stand-ins.
+     */
+    static final class Unreadable {
+        private final String className;
+        private final String message;
+        private final StackTraceElement[] stack;
+        private final ExceptionStandIn cause;
+        private final ExceptionStandIn[] suppressed;
+
+        private Unreadable(String className, String message, StackTraceElement[] stack, ExceptionStandIn cause,
+                           ExceptionStandIn[] suppressed) {
+            this.className = className;
+            this.message = message;
+            this.stack = stack;
+            this.cause = cause;
+            this.suppressed = suppressed;
+        }
+
+        /**
+         * The serialized stand-in, which the parent could not read ({@code why}, e.g. "the parent could not read it:
+         * java.lang.ClassNotFoundException: ..."): the worker's answer to a STANDIN frame.
+         */
+        byte[] encode(String why, AllowList allow) {
+            var standIn = new ExceptionStandIn(className, message, stack, why, cause);
+            for (ExceptionStandIn s : suppressed) {
+                standIn.addSuppressed(s);
+            }
+            try {
+                return Payloads.encode(standIn, allow, Set.of(), "in the task's exception");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot even send a stand-in for " + className, e);
+            }
+        }
     }
 
     /** As {@link #standIn}, serialized; {@code failed} is what could not be done to the original ("sent"). */

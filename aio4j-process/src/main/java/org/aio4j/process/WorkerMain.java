@@ -49,10 +49,12 @@ final class WorkerMain {
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private volatile Call current;
     /**
-     * The exception of the last call (or of the initializer), if it threw, until the next TASK frame or the STANDIN
-     * frame that asks for it, whichever comes first (a CANCEL frame leaves it): for the parent that could not read
-     * it and asks for its stand-in, which costs nothing to the calls whose exception the parent reads. An idle worker
-     * keeps it until its next call; see {@link #sendStandIn}.
+     * The stand-in of the exception of the last call (or of the initializer), if it threw, until the next TASK frame
+     * or the STANDIN frame that asks for it, whichever comes first (a CANCEL frame leaves it): for the parent that
+     * could not read the exception and asks for its stand-in. Only the stand-in's text, made when the call failed,
+     * not the exception: an idle worker keeps it until its next call, and the exception's object graph (the task's
+     * buffers, what a {@code Cleaner} of an object it holds would release) must not stay reachable that long; see
+     * {@link #sendStandIn}.
      */
     private volatile Failure lastFailure;
     /**
@@ -62,7 +64,7 @@ final class WorkerMain {
      */
     private CompletableFuture<Integer> readWhileInitializing;
 
-    private WorkerMain(int id, AllowList allow, DataInputStream in, DataOutputStream out) {
+    WorkerMain(int id, AllowList allow, DataInputStream in, DataOutputStream out) {
         this.id = id;
         this.allow = allow;
         this.in = in;
@@ -129,7 +131,7 @@ final class WorkerMain {
      * Answers the pool's frames until the connection ends, then returns the worker's exit status: 0, or 1 if the
      * pool's initializer failed.
      */
-    private int serve() throws IOException {
+    int serve() throws IOException {
         synchronized (out) {
             out.writeByte(Protocol.READY);
             out.writeLong(Protocol.MAGIC);
@@ -178,17 +180,17 @@ final class WorkerMain {
 
     /**
      * Answers the parent's STANDIN frame for call {@code callId}, whose exception it could not read ({@code why}),
-     * with that exception's {@link ExceptionStandIn}, made and sent by a thread of its own: making it runs code of the
-     * exception's ({@code getCause()}, {@code getMessage()}...), which must not hold up this reader. Fails as an
+     * with that exception's {@link ExceptionStandIn}, serialized and sent by a thread of its own; its text was taken
+     * on the call's thread when the call failed (that runs code of the exception's, {@code getCause()},
+     * {@code getMessage()}..., which must not hold up this reader). Fails as an
      * unknown frame does if that call is not the last one, or did not throw: the parent asks right after its ERROR.
      * The initializer's exception is asked for the same way, with the INIT frame's id (0).
      *
-     * <p>Once the parent has read an ERROR without asking, nothing tells the worker so until the next TASK frame:
-     * the exception, and what only it reaches, stays reachable while the worker is idle (a resource that only a
-     * {@code Cleaner} of an object it holds would release is released that much later). That is left as it is: the
-     * memory becomes free for the next call, which is when this worker needs it again, and an idle worker JVM (with
-     * the default {@code -XX:+UseSerialGC}) runs no collection that would return it to the system meanwhile; an
-     * acknowledgement would cost every failed call a frame.
+     * <p>Once the parent has read an ERROR without asking, nothing tells the worker so until the next TASK frame
+     * (an acknowledgement would cost every failed call a frame): what is kept for the stand-in meanwhile is its text,
+     * taken when the call failed ({@link ExceptionStandIn#unreadable}), so that the exception, and what only it
+     * reaches, is unreachable as soon as the call's thread has queued its ERROR. That costs each failed call the
+     * making of that text (small beside serializing the exception), even when the parent reads the exception.
      */
     private void sendStandIn(long callId, String why) throws IOException {
         Failure failure = lastFailure;
@@ -199,8 +201,7 @@ final class WorkerMain {
         }
         Thread.ofPlatform().name("aio4j-worker-" + id + "-standin-" + callId).daemon()
                 .uncaughtExceptionHandler(WorkerMain::cannotAnswer)
-                .start(() -> answers.add(new Answer(Protocol.STANDIN, callId,
-                        ExceptionStandIn.encodeUnreadable(failure.error, why, allow))));
+                .start(() -> answers.add(new Answer(Protocol.STANDIN, callId, failure.standIn.encode(why, allow))));
     }
 
     /**
@@ -225,8 +226,8 @@ final class WorkerMain {
         }
     }
 
-    /** The exception a call threw. */
-    private record Failure(long callId, Throwable error) {
+    /** What a STANDIN frame for the exception a call threw is answered with. */
+    private record Failure(long callId, ExceptionStandIn.Unreadable standIn) {
     }
 
     /** The type byte of the next frame: read by the watcher of the initializer if it ran, else read now. */
@@ -309,7 +310,8 @@ final class WorkerMain {
                 Protocol.writePayload(out, new byte[0]);
                 return true;
             }
-            lastFailure = new Failure(frameId, failure);   // before the answer, after which the parent may ask for it
+            // before the answer, after which the parent may ask for it
+            lastFailure = new Failure(frameId, ExceptionStandIn.unreadable(failure));
             out.writeByte(Protocol.ERROR);
             out.writeLong(frameId);
             Protocol.writePayload(out, ExceptionStandIn.encode(failure, allow));
@@ -328,7 +330,7 @@ final class WorkerMain {
      * channel, which an interrupt closes, and a call's thread may be interrupted at any time (by a CANCEL frame, or
      * by a thread the task left behind). The reader, which nothing interrupts either, sends its frames itself.
      */
-    private void sendAnswers() {
+    void sendAnswers() {
         try {
             while (true) {
                 Answer a = answers.take();
@@ -381,7 +383,8 @@ final class WorkerMain {
             } catch (Throwable e) {
                 answer = ExceptionStandIn.encode(e, allow);
                 type = Protocol.ERROR;
-                lastFailure = new Failure(id, e);   // before the answer, after which the parent may ask for it
+                // before the answer, after which the parent may ask for it; the stand-in's text, not the exception
+                lastFailure = new Failure(id, ExceptionStandIn.unreadable(e));
             }
             // No longer the call a CANCEL is for: cleared before the outcome goes out, since once the parent has read
             // it, it may send the next task at once, which the reader makes current; clearing after the send could
