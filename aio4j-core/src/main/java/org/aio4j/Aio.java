@@ -1079,9 +1079,10 @@ public final class Aio {
      * name, SNI, unless it is an address literal, as asyncio's is). A handshake that takes longer than 60 seconds is
      * aborted (asyncio's default {@code ssl_handshake_timeout}). The writer's {@link StreamWriter#sslSession()} is the
      * session; {@link StreamWriter#writeEof()} is refused, TLS having no half-close here as in asyncio, and
-     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued; a close that has not finished
-     * 30 seconds after it aborts the connection (asyncio's default {@code ssl_shutdown_timeout}; see
-     * {@link StreamWriter#close()}). asyncio's {@code server_hostname} and {@code ssl_handshake_timeout} are
+     * {@link StreamWriter#close()} sends a {@code close_notify} after the bytes queued and waits for the server's;
+     * a close that has not finished 30 seconds after it aborts the connection (asyncio's default
+     * {@code ssl_shutdown_timeout}; see {@link StreamWriter#close()}). asyncio's {@code server_hostname} and
+     * {@code ssl_handshake_timeout} are
      * {@link #openConnection(String, int, SSLContext, String, double, int)}'s, with {@code ssl_shutdown_timeout}
      * {@link #openConnection(String, int, SSLContext, String, double, double, int)}'s; {@code ssl=True} is not
      * provided (pass {@code SSLContext.getDefault()}). A plain connection can be upgraded later with
@@ -1309,8 +1310,9 @@ public final class Aio {
      * reported to the loop's exception handler in debug mode only, as CPython 3.13's is ("Error on transport
      * creation for incoming connection"; outside debug mode asyncio reports nothing). Whether the server asks for client certificates is the context's
      * business ({@code SSLContext.getDefaultSSLParameters()}). The writers' {@link StreamWriter#sslSession()} is
-     * each connection's session. A writer's {@link StreamWriter#close()} that has not finished 30 seconds after it
-     * aborts its connection (asyncio's default {@code ssl_shutdown_timeout}; see
+     * each connection's session. A writer's {@link StreamWriter#close()} sends a {@code close_notify} and waits for
+     * the client's; one that has not finished 30 seconds after it aborts its connection (asyncio's default
+     * {@code ssl_shutdown_timeout}; see
      * {@link #startServer(ConnectionHandler, String, int, SSLContext, double, double, int)}).
      *
      * @param handler the code to run for each connection, once its handshake has succeeded

@@ -23,6 +23,8 @@ final class ReadPump implements Runnable {
     private boolean paused;
     private boolean inTransit;
     private boolean stopped;
+    /** It reads on, paused or not: a TLS close waits for the peer's end (see {@link #readToTheEnd()}). */
+    private boolean toTheEnd;
     /** The thread is in (or about to be in) a read of the socket. */
     private boolean reading;
     /** What the TLS socket of an upgrade under way reads first (see {@link #handOver()}), or null. */
@@ -42,18 +44,20 @@ final class ReadPump implements Runnable {
                 try {
                     n = transport.in.read(chunk);
                 } catch (IOException e) {
-                    if (handedOver(e, null)) {
+                    if (handedOver(e, null, false)) {
                         continue; // the upgrade's handshake fails with it
                     }
                     throw e;
                 }
                 byte[] data = n > 0 ? Arrays.copyOf(chunk.array(), n) : null;
-                if (handedOver(null, n < 0 ? null : data)) {
-                    continue; // the TLS socket reads it: its peer's first record, sent once the upgrade began
+                boolean dropped = n > 0 && transport.shuttingDown(); // read after a TLS close's close_notify
+                if (handedOver(null, n < 0 ? null : data, dropped) || dropped) {
+                    continue; // the TLS socket of an upgrade reads it (its peer's first record), or it is dropped
                 }
                 if (n < 0) {
                     transport.endRead();
                     transport.post(transport::eofReceived);
+                    transport.endReadWhileShuttingDown();
                     return;
                 }
                 if (n > 0 && !transport.post(() -> transport.dataReceived(data))) {
@@ -68,7 +72,7 @@ final class ReadPump implements Runnable {
     }
 
     private synchronized boolean awaitTurn() throws InterruptedException {
-        while (!stopped && (paused || inTransit || consumed != null)) {
+        while (!stopped && ((paused && !toTheEnd) || inTransit || consumed != null)) {
             wait();
         }
         reading = !stopped;
@@ -77,15 +81,16 @@ final class ReadPump implements Runnable {
 
     /**
      * After a read: hands what it read ({@code data}, null for the end of the stream, or the error {@code e}) to the
-     * upgrade under way and returns true; else marks {@code data} in transit to the loop and returns false.
+     * upgrade under way and returns true; else marks {@code data} in transit to the loop, unless it is
+     * {@code dropped}, and returns false.
      */
-    private synchronized boolean handedOver(IOException e, byte[] data) {
+    private synchronized boolean handedOver(IOException e, byte[] data, boolean dropped) {
         reading = false;
         if (consumed != null) {
             consumed.complete(data, e);
             return true;
         }
-        if (e == null && data != null) {
+        if (e == null && data != null && !dropped) {
             inTransit = true;
         }
         return false;
@@ -125,6 +130,15 @@ final class ReadPump implements Runnable {
     /** On the loop: the chunk in transit was fed to the reader. */
     synchronized void delivered() {
         inTransit = false;
+        notifyAll();
+    }
+
+    /**
+     * From the writing thread, once a TLS close has sent its {@code close_notify}: the thread reads on to the end of
+     * the stream, paused or not, dropping what it reads (see {@link StreamTransport#closeAfterWrites()}).
+     */
+    synchronized void readToTheEnd() {
+        toTheEnd = true;
         notifyAll();
     }
 

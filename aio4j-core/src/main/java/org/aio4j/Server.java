@@ -531,7 +531,8 @@ public final class Server extends LoopBound implements AutoCloseable {
      * Closes every connection the server accepted that is still open at once, dropping the bytes queued on it:
      * asyncio's {@code abort_clients()} (CPython 3.13), i.e. {@link StreamWriter#abort()} on each. Their readers
      * see the end of the stream, and the connections leave the server before this returns: the way out when
-     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing. A TLS server's
+     * {@link #closeClients()} leaves {@link #waitClosed()} waiting for peers that read nothing (or, over TLS, that
+     * answer no {@code close_notify}). A TLS server's
      * connections whose handshake is still in progress are closed too, as by {@link #closeClients()}.
      *
      * @throws IllegalStateException if called on a thread that does not hold the server's loop

@@ -35,7 +35,8 @@ import javax.net.ssl.SSLSocket;
  * <p>The stream is lost once, when the channel is closed: by {@link StreamWriter#close()} after the last byte is
  * written, by an I/O error of a thread, by the end of a pipe, or by the loop's close. Then the reader sees the end
  * of the stream (or the error), the writer's {@code waitClosed()} returns, and the threads end. A TLS connection's
- * close is bounded by its shutdown timeout, a timer of the loop from {@link StreamWriter#close()} (asyncio's
+ * close sends its {@code close_notify} and waits for the peer's before it closes the channel, as asyncio's SSL
+ * transport does, bounded by its shutdown timeout, a timer of the loop from {@link StreamWriter#close()} (asyncio's
  * {@code ssl_shutdown_timeout}; see {@link #closeRequested()}).
  */
 final class StreamTransport implements OpenStreams.Closer {
@@ -107,6 +108,11 @@ final class StreamTransport implements OpenStreams.Closer {
     private volatile StreamTransport peerOnLoop;
     /** The reading thread has read the end of the stream: over TLS, the peer's close_notify (or TCP close). */
     private volatile boolean endRead;
+    /**
+     * A TLS close has sent its {@code close_notify} and waits for the peer's (or its TCP close): the reading thread
+     * reads on, dropping what it reads, and closes the connection at the end (see {@link #closeAfterWrites()}).
+     */
+    private volatile boolean shuttingDown;
     /** On the loop: the bytes fed to the reader so far. */
     private long received;
 
@@ -142,9 +148,10 @@ final class StreamTransport implements OpenStreams.Closer {
     /**
      * As {@link #ofSocket(EventLoop, SocketChannel, int, Consumer)}, over {@code tls} if it is not null: the TLS
      * socket layered over {@code channel}, its handshake made. Its threads read and write the TLS socket's streams;
-     * a close sends its {@code close_notify} once everything queued is written, then closes {@code channel}, and an
-     * abort closes {@code channel} alone: never the TLS socket, whose close from another thread may wait for the
-     * locks of a read or write blocked in it. A close that takes longer than {@code shutdownMillis} (0: the default,
+     * a close sends its {@code close_notify} once everything queued is written, then closes {@code channel} once the
+     * peer's has come (see {@link #closeAfterWrites()}), and an abort closes {@code channel} alone: never the TLS
+     * socket, whose close from another thread may wait for the locks of a read or write blocked in it. A close that
+     * takes longer than {@code shutdownMillis} (0: the default,
      * {@link TlsHandshake#SHUTDOWN_TIMEOUT_MILLIS}) is aborted (see {@link #closeRequested()}).
      */
     static StreamTransport ofSocket(EventLoop loop, SocketChannel channel, SSLSocket tls, int shutdownMillis,
@@ -256,6 +263,11 @@ final class StreamTransport implements OpenStreams.Closer {
         return readPump.isPaused();
     }
 
+    /** The writing thread, once {@link #start()}ed, or null (for tests: it ends once its close_notify is sent). */
+    Thread writeThread() {
+        return writeThread;
+    }
+
     /** The stream's threads (for tests: they must end once it is closed). */
     List<Thread> threads() {
         return new ArrayList<>(threads);
@@ -309,28 +321,44 @@ final class StreamTransport implements OpenStreams.Closer {
 
     /**
      * From the writing thread, once everything queued before {@link StreamWriter#close()} is written: closes the
-     * connection, a TLS one after sending its {@code close_notify} (asyncio's SSL transport shuts TLS down before it
-     * closes the socket). A {@code close_notify} that cannot be sent (the peer gone) changes nothing: the socket is
-     * closed anyway.
+     * connection, a TLS one as asyncio's SSL transport shuts TLS down (CPython 3.13's {@code sslproto.py}, its
+     * {@code SHUTDOWN} state): it sends its {@code close_notify}, then waits for the peer's, or for its TCP close,
+     * before it closes the socket. Meanwhile the reading thread reads on, whatever the reader's flow control, and
+     * drops what it reads (asyncio delivers nothing once it has sent its {@code close_notify}); the shutdown timeout
+     * bounds the wait (see {@link #closeRequested()}). Closing the socket at once, as this did, left what the peer
+     * sends meanwhile to a closed socket, whose kernel answers with a TCP reset that drops the part of the last bytes
+     * written not yet sent. A {@code close_notify} that cannot be sent (the peer gone) closes the socket at once.
      */
     void closeAfterWrites() {
         if (tls != null && !isClosed()) {
             try {
                 tls.shutdownOutput(); // the close_notify, then the TCP half-close (the TLS socket owns the channel)
-            } catch (IOException ignored) {
-                // closed below anyway
+            } catch (IOException e) {
+                abort(null);
+                return;
+            }
+            shuttingDown = true;
+            if (readPump != null && !endRead) { // else its end came already: nothing more to wait for
+                readPump.readToTheEnd();
+                return; // the reading thread closes it at the end (both may: abort() acts once)
             }
         }
         abort(null);
+    }
+
+    /** From the reading thread: whether what it reads is dropped, a TLS close waiting for the peer's end. */
+    boolean shuttingDown() {
+        return shuttingDown;
     }
 
     /**
      * On the loop (or while it is not running), as {@link StreamWriter#close()} asks the writing thread to close: the
      * close of a TLS connection, or of one that {@link #startTls} is upgrading, is bounded by its shutdown timeout,
      * as asyncio's {@code ssl_shutdown_timeout} bounds its SSL transport's (a timer of the loop set by
-     * {@code close()}, covering the flush of what is queued and the {@code close_notify}): if the connection is still
-     * open when the timer fires, it is aborted, dropping what is not written, with a {@link SocketTimeoutException}
-     * (asyncio's {@code TimeoutError}) that the writer's {@code waitClosed()} and the reader then throw. The timer is
+     * {@code close()}, covering the flush of what is queued, the {@code close_notify} and the wait for the peer's):
+     * if the connection is still open when the timer fires, it is aborted, dropping what is not written, with a
+     * {@link SocketTimeoutException} (asyncio's {@code TimeoutError}) that the writer's {@code waitClosed()} and the
+     * reader then throw. The timer is
      * cancelled once the connection is lost. A plain stream has none, as in asyncio.
      */
     void closeRequested() {
@@ -401,6 +429,16 @@ final class StreamTransport implements OpenStreams.Closer {
     }
 
     /**
+     * From the reading thread, once it has posted the end of the stream: closes the connection if a TLS close was
+     * waiting for it (see {@link #closeAfterWrites()}, which closes it itself if it saw the end first).
+     */
+    void endReadWhileShuttingDown() {
+        if (shuttingDown) {
+            abort(null);
+        }
+    }
+
+    /**
      * From the writing thread: the loss that the write error {@code e} makes, {@code e} itself but over TLS once the
      * peer's end was read: then it is a close (null). The JDK answers a TLS 1.2 {@code close_notify} with its own
      * and closes its side, so a write after it fails; asyncio's SSL transport shuts down at the peer's end and drops
@@ -431,6 +469,9 @@ final class StreamTransport implements OpenStreams.Closer {
     void eofReceived() {
         if (!lost) {
             reader.feedEof();
+            if (tls != null && writer != null) {
+                writer.peerEnded(); // asyncio's SSL transport shuts down at the peer's close_notify
+            }
         }
         if (out == null) {
             abort(null); // a pipe that only reads is done

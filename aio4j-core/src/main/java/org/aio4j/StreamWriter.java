@@ -27,9 +27,11 @@ import javax.net.ssl.SSLSession;
  * }</pre>
  *
  * <p><b>Closing.</b> {@link #close()} closes the connection once the bytes already queued are written (asyncio's
- * transports flush before they close); {@link #waitClosed()} suspends until it is closed. A TLS connection whose
- * close has not finished after its shutdown timeout (30 s by default, asyncio's {@code ssl_shutdown_timeout}) is
- * aborted; a plain one's close waits for the peer as long as it takes, as in asyncio. The loop's close closes
+ * transports flush before they close); {@link #waitClosed()} suspends until it is closed. A TLS connection's close
+ * sends a {@code close_notify} and waits for the peer's, and the end that reads the peer's {@code close_notify}
+ * closes too, as asyncio's SSL transport does. A TLS connection whose close has not finished after its shutdown
+ * timeout (30 s by default, asyncio's {@code ssl_shutdown_timeout}) is aborted; a plain one's close waits for the
+ * peer as long as it takes, as in asyncio. The loop's close closes
  * every connection still open the same way, once what was written is sent: a program that wrote and ended has sent
  * what it wrote, as under asyncio, whose {@code write} hands the bytes to the system when it can. It waits while the
  * bytes move; a connection whose peer takes nothing for 2 s is closed with the rest dropped (a peer reading slower than
@@ -49,6 +51,11 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     private final StreamTransport transport;
     private final WritePump pump;
     private boolean closing;
+    /**
+     * The peer's end of a TLS connection was read (its {@code close_notify}, or its TCP close), which closes this side
+     * too, as asyncio's SSL transport shuts down then: writes from then on are dropped, not refused.
+     */
+    private boolean closedByPeer;
     private boolean eofWritten;
     private boolean lost;
     private IOException lostCause;
@@ -79,7 +86,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         check("write");
         Objects.requireNonNull(data, "data must not be null");
         checkWritable("write()");
-        if (lostNow() || data.length == 0) {
+        if (lostNow() || closedByPeer || data.length == 0) {
             return;
         }
         pump.add(data.clone());
@@ -111,7 +118,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
             index++;
         }
         checkWritable("writelines()");
-        if (lostNow()) {
+        if (lostNow() || closedByPeer) {
             return;
         }
         for (byte[] copy : copies) {
@@ -241,8 +248,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      * call, in the clear, which reads return before what comes over TLS, as asyncio's {@code StreamReader} does;
      * what reaches the socket from the call on is the TLS handshake's. Reads made meanwhile wait for the
      * decrypted bytes. Afterwards, {@link #sslSession()} is the session, {@link #writeEof()} is refused and
-     * {@link #close()} sends a {@code close_notify}, as on a connection opened over TLS, bounded by asyncio's default
-     * {@code ssl_shutdown_timeout}, 30 seconds (see {@link #startTls(SSLContext, String, double, double)}).
+     * {@link #close()} sends a {@code close_notify} and waits for the peer's, as on a connection opened over TLS,
+     * bounded by asyncio's default {@code ssl_shutdown_timeout}, 30 seconds (see
+     * {@link #startTls(SSLContext, String, double, double)}).
      *
      * <p>If the handshake fails (an untrusted certificate, one that does not name the server, the peer's close...)
      * or takes longer than {@code handshakeTimeout}, the connection is closed: this call throws its error and the
@@ -400,19 +408,29 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
 
     /**
      * Closes the connection once the bytes queued are written, without suspending: asyncio's {@code close()}. The
-     * reader then sees the end of the stream. Closing again does nothing. A TLS connection sends its
-     * {@code close_notify} after those bytes and closes the socket without waiting for the peer's, where asyncio's
-     * SSL transport waits for it: {@link #waitClosed()} returns once this side is closed.
+     * reader then sees the end of the stream. Closing again does nothing.
+     *
+     * <p>A TLS connection shuts TLS down as asyncio's SSL transport does (CPython 3.13): it sends its
+     * {@code close_notify} after those bytes, then waits for the peer's (or for the peer's TCP close), reading on and
+     * dropping what the peer sends meanwhile, and only then closes the socket; {@link #waitClosed()} returns then.
+     * The reader gets nothing more once the {@code close_notify} is sent. So bytes the peer sends after this side's
+     * last read (the rest of a request not read, say) reach an open socket, whose kernel does not answer them with a
+     * TCP reset that would drop the end of what this side wrote before the peer has read it. The end that reads the
+     * peer's {@code close_notify} closes the same way on its own, as asyncio's does: {@link #isClosing()} turns true,
+     * what was queued is still written, and a write from then on is dropped (neither sent nor refused, as asyncio
+     * drops it), so that a peer of this library, or of asyncio, answers without calling {@code close()}.
      *
      * <p>A TLS connection's close is bounded by its shutdown timeout, asyncio's {@code ssl_shutdown_timeout} (30
      * seconds unless {@link Aio#openConnection(String, int, SSLContext, String, double, double, int)},
      * {@link Aio#startServer(ConnectionHandler, String, int, SSLContext, double, double, int)} or
      * {@link #startTls(SSLContext, String, double, double)} set it): as asyncio's, it is a timer of the loop (loop
-     * time) set by this call, and if the connection is not closed when it fires (the peer reads nothing, so what is
-     * queued, or the {@code close_notify}, cannot be sent), it is aborted as by {@link #abort()}, the bytes not yet
-     * written dropped, with a {@link java.net.SocketTimeoutException} ("TLS shutdown timed out after 30.0 seconds:
-     * aborting connection ...", asyncio's {@code TimeoutError('SSL shutdown timed out')}) that {@link #waitClosed()}
-     * and the reader's reads then throw, as asyncio's {@code wait_closed()} and reader raise its error. A close that
+     * time) set by this call, covering both the writing of what is queued and the wait for the peer's
+     * {@code close_notify}, as asyncio's does. If the connection is not closed when it fires (the peer reads nothing,
+     * so what is queued, or the {@code close_notify}, cannot be sent, or it answers no {@code close_notify}), it is
+     * aborted as by {@link #abort()}, the bytes not yet written dropped, with a
+     * {@link java.net.SocketTimeoutException} ("TLS shutdown timed out after 30.0 seconds: aborting connection ...",
+     * asyncio's {@code TimeoutError('SSL shutdown timed out')}) that {@link #waitClosed()} and the reader's reads then
+     * throw, as asyncio's {@code wait_closed()} and reader raise its error. A close that
      * ends first (or an {@link #abort()}) cancels the timer. A plain connection has no such timeout, as in asyncio:
      * its close waits for a peer that reads nothing until the loop closes (end it with {@link #abort()}).
      *
@@ -472,7 +490,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
      */
     public boolean isClosing() {
         check("isClosing");
-        return closing || lost || transport.isClosed();
+        return closing || closedByPeer || lost || transport.isClosed();
     }
 
     /** Whether {@link #write} throws: {@link #close()} or {@link #writeEof()} was called (a lost stream drops). */
@@ -482,7 +500,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
 
     /**
      * Suspends until the connection is closed (by {@link #close()}, the peer's reset or an error), and returns at
-     * once if it is: asyncio's {@code wait_closed()}.
+     * once if it is: asyncio's {@code wait_closed()}. After {@link #close()} of a TLS connection, that is once the
+     * peer's {@code close_notify} (or TCP close) has come, or the shutdown timeout has aborted the connection (see
+     * {@link #close()}); the loop's close, {@link #abort()} and {@link Server#abortClients()} end the wait at once.
      *
      * @throws IOException           the error the connection failed with, if any (copied as {@link #drain()}'s): a
      *                               {@link java.net.SocketTimeoutException} if the close of a TLS connection was
@@ -558,6 +578,20 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
         wakeAll(drainers);
     }
 
+    /**
+     * On the loop: the reader has read the peer's end of this TLS connection, which closes it as asyncio's SSL
+     * transport shuts down at the peer's {@code close_notify}: what is queued is written, then this side's
+     * {@code close_notify}, within the shutdown timeout, and writes from now on are dropped, as asyncio's are.
+     */
+    void peerEnded() {
+        if (closedByPeer || closing || lost) {
+            return;
+        }
+        closedByPeer = true;
+        pump.requestClose();
+        transport.closeRequested();
+    }
+
     void connectionLost(IOException cause) {
         lost = true;
         lostCause = cause;
@@ -596,7 +630,7 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "StreamWriter[" + transport + (closing ? ", closing" : "") + (eofWritten ? ", eof written" : "")
-                + (lost ? ", lost" : "") + "]";
+        return "StreamWriter[" + transport + (closing || closedByPeer ? ", closing" : "")
+                + (eofWritten ? ", eof written" : "") + (lost ? ", lost" : "") + "]";
     }
 }

@@ -73,7 +73,7 @@ class TlsShutdownTimeoutTest {
 
     /**
      * A TLS end of no loop, on a platform thread, with a small receive buffer: it makes its handshake, then reads
-     * nothing until it is closed, or, if it {@code reads}, reads everything to the end of the stream and ends.
+     * nothing until it is closed, or, if it {@code reads}, reads everything to the end of the stream and closes.
      */
     private static final class ForeignPeer implements AutoCloseable {
         private final ServerSocket listener;
@@ -82,22 +82,32 @@ class TlsShutdownTimeoutTest {
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         /** The bytes it read, once it read the end of the stream; -1 before. */
         final AtomicLong read = new AtomicLong(-1);
+        /** Counted down once it has read the end of the stream. */
+        final CountDownLatch readTheEnd = new CountDownLatch(1);
         private final Thread thread;
 
         /** A peer listening on {@link #port()}, the server's end of the one connection it accepts. */
         static ForeignPeer server(boolean reads) throws IOException {
+            return server(reads, true);
+        }
+
+        /**
+         * As {@link #server(boolean)}; one that {@code reads} but does not {@code answer} stays open once it has read
+         * the end, sending no close_notify of its own (the JDK's TLS 1.3 socket answers none by itself).
+         */
+        static ForeignPeer server(boolean reads, boolean answers) throws IOException {
             var listener = new ServerSocket();
             listener.setReceiveBufferSize(64 * 1024); // the accepted socket's, before the window is announced
             listener.bind(new InetSocketAddress(HOST, 0), 1);
-            return new ForeignPeer(listener, 0, reads);
+            return new ForeignPeer(listener, 0, reads, answers);
         }
 
         /** A peer connecting to {@code port}, the client's end. */
         static ForeignPeer client(int port, boolean reads) {
-            return new ForeignPeer(null, port, reads);
+            return new ForeignPeer(null, port, reads, true);
         }
 
-        private ForeignPeer(ServerSocket listener, int port, boolean reads) {
+        private ForeignPeer(ServerSocket listener, int port, boolean reads, boolean answers) {
             this.listener = listener;
             this.thread = Thread.ofPlatform().start(() -> {
                 try {
@@ -116,9 +126,13 @@ class TlsShutdownTimeoutTest {
                     tls.startHandshake();
                     if (reads) {
                         read.set(tls.getInputStream().readAllBytes().length);
-                    } else {
-                        closing.await();
+                        readTheEnd.countDown();
+                        if (answers) {
+                            tls.close(); // its close_notify, which the close waits for
+                            return;
+                        }
                     }
+                    closing.await();
                 } catch (IOException | InterruptedException e) {
                     if (closing.getCount() > 0) {
                         failure.set(e);
@@ -274,6 +288,39 @@ class TlsShutdownTimeoutTest {
             });
             peer.thread.join();
             assertThat(peer.read.get()).isEqualTo(UNSENDABLE + 3L);
+        }
+    }
+
+    /**
+     * A peer that reads everything, the close_notify included, and never sends its own: the close waits for it, as
+     * asyncio's does (its SHUTDOWN state), and is aborted at the shutdown timeout with the SocketTimeoutException
+     * (CPython 3.13, checked: wait_closed() raised TimeoutError('SSL shutdown timed out') after ssl_shutdown_timeout
+     * with a peer that answered no close_notify). The close used to close the socket right after its close_notify:
+     * closed before the timeout, which the test caught.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCloseWaitsForThePeersCloseNotifyUntilTheShutdownTimeout() throws Exception {
+        try (var peer = ForeignPeer.server(true, false)) {
+            Aio.run(TlsShutdownTimeoutTest::virtualClock, () -> {
+                var conn = Aio.openConnection(HOST, peer.port(), client, null, 60, 2, StreamReader.DEFAULT_LIMIT);
+                StreamWriter writer = conn.writer();
+                writer.write(b("all of it"));
+                writer.close();
+                Aio.toThread(() -> { // the peer has read the bytes and the close_notify
+                    peer.readTheEnd.await();
+                    return null;
+                });
+                assertThat(peer.read.get()).isEqualTo(9);
+                Aio.sleep(1.9);
+                assertThat(writer.transport().isClosed()).as("the close waits for the peer's close_notify").isFalse();
+                assertThat(writer.isClosing()).isTrue();
+                Aio.sleep(0.2);
+                assertThat(writer.transport().isClosed()).as("the close is aborted at the timeout").isTrue();
+                assertThatThrownBy(writer::waitClosed).isInstanceOf(SocketTimeoutException.class)
+                        .hasMessageStartingWith("TLS shutdown timed out after 2.0 seconds: aborting connection ");
+                return null;
+            });
         }
     }
 

@@ -603,7 +603,8 @@ class TlsStreamsTest {
      * handler's write, drain(), close() and wait_closed() all succeed (checked; asyncio's SSL transport shuts down at
      * the peer's close_notify and drops what is written after it). With TLS 1.2 the JDK answers the close_notify with
      * its own and closes its side: the answer could not be written, and drain() or waitClosed() threw the JDK's
-     * "Connection or outbound has closed". With TLS 1.3 the JDK keeps its side open and the answer is sent.
+     * "Connection or outbound has closed". With TLS 1.3 the JDK keeps its side open, and the answer used to be sent;
+     * now the handler's end closes at the peer's close_notify with either, as asyncio's does, and drops the answer.
      */
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: the foreign read
@@ -639,6 +640,96 @@ class TlsStreamsTest {
                     answered.await();
                     assertThat(request.get()).as(protocol).isEqualTo("request");
                     assertThat(failure.get()).as(protocol).isNull();
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
+     * The end that reads the peer's close_notify closes too, as asyncio's SSL transport shuts down then (CPython
+     * 3.13, checked: its client's is_closing() turned true and the server's wait_closed() returned although the
+     * client never called close()): isClosing() is true, a write is dropped (neither sent nor refused), and
+     * waitClosed() returns, with TLS 1.2 and 1.3, so that the server's close, which waits for the peer's
+     * close_notify, ends without the client's close(). Over TLS 1.3 the JDK answers no close_notify by itself: the
+     * client's end stayed open, and its waitClosed() hung.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang: waitClosed()
+    void theEndThatReadsThePeersCloseNotifyClosesTooAsAsyncios() throws Exception {
+        for (SSLContext c : List.of(client12, client)) {
+            Aio.run(() -> {
+                var serverClosed = new Event();
+                var closed = new AtomicReference<Throwable>();
+                var received = new AtomicReference<byte[]>();
+                try (Server s = Aio.startServer((reader, writer) -> {
+                    writer.write(b("bye\n"));
+                    writer.close();
+                    closed.set(catchThrowable(writer::waitClosed)); // until the client's close_notify
+                    received.set(reader.read(-1));
+                    serverClosed.set();
+                }, HOST, 0, server)) {
+                    var conn = Aio.openConnection(HOST, port(s), c);
+                    String protocol = conn.writer().sslSession().getProtocol();
+                    assertThat(s(conn.reader().read(-1))).as(protocol).isEqualTo("bye\n");
+                    assertThat(conn.writer().isClosing()).as(protocol).isTrue();
+                    conn.writer().write(b("dropped")); // not refused: asyncio drops it too
+                    conn.writer().waitClosed(); // no close() called
+                    serverClosed.await();
+                    assertThat(closed.get()).as(protocol).isNull();
+                    assertThat(received.get()).as(protocol).isEmpty();
+                    conn.writer().close(); // does nothing more
+                    conn.writer().waitClosed();
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
+     * A server that answers and closes while its client is still sending (a request it did not read, or bytes sent
+     * once its answer began): the client gets the whole answer, then the end of the stream, with TLS 1.2 and 1.3.
+     * The close sends the close_notify and then reads on, dropping what the client sends, until the client's
+     * close_notify, as asyncio's SSL transport waits for it (CPython 3.13, checked: the same exchange gave its client
+     * all of a 2 MB answer). The close used to close the socket right after its close_notify: the client's next
+     * bytes reached a closed socket, whose kernel answered with a TCP reset and dropped the part of the answer it
+     * had not sent yet, and the client's read failed with "Connection reset" partway through the answer.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // it would hang
+    void anAnswerIsNotCutShortByWhatThePeerSendsAfterTheClose() throws Exception {
+        int size = 1 << 20; // more than the client's small reader and its socket's receive buffer hold
+        for (SSLContext c : List.of(client12, client)) {
+            Aio.run(() -> {
+                var closeNotifySent = new Event();
+                var closed = new AtomicReference<Throwable>();
+                var handlerDone = new Event();
+                try (Server s = Aio.startServer((reader, writer) -> {
+                    reader.readline();
+                    writer.write(new byte[size]);
+                    writer.close();
+                    Thread writing = writer.transport().writeThread();
+                    Aio.toThread(() -> { // it ends once everything, then the close_notify, is sent
+                        writing.join();
+                        return null;
+                    });
+                    closeNotifySent.set();
+                    closed.set(catchThrowable(writer::waitClosed));
+                    handlerDone.set();
+                }, HOST, 0, server, 1024)) {
+                    var conn = Aio.openConnection(HOST, port(s), c, 1024);
+                    String protocol = conn.writer().sslSession().getProtocol();
+                    conn.writer().write(b("GET\n"));
+                    closeNotifySent.await();
+                    conn.writer().write(b("sent after the server's close"));
+                    conn.writer().drain();
+                    byte[] answer = conn.reader().read(-1);
+                    assertThat(answer.length).as(protocol).isEqualTo(size);
+                    assertThat(conn.reader().atEof()).isTrue();
+                    conn.writer().close();
+                    conn.writer().waitClosed();
+                    handlerDone.await();
+                    assertThat(closed.get()).as(protocol).isNull();
                 }
                 return null;
             });
