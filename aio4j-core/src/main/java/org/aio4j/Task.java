@@ -676,7 +676,7 @@ public final class Task<T> extends Future<T> {
                 fail(groupErrors);
             } else {
                 markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause),
-                        error instanceof CancellationException ce ? ce : null);
+                        (CancellationException) error); // isCancellation: a CancellationException
             }
         } else {
             fail(error);
@@ -850,8 +850,8 @@ public final class Task<T> extends Future<T> {
      * not reported again as never retrieved.
      */
     private static RuntimeException withOutcomeOf(Future<?> f, RuntimeException cancellation) {
-        if (f != null && f.isDone() && !f.isCancelled()) {
-            Throwable e = f.peekException();
+        if (f != null) {
+            Throwable e = f.peekException(); // null unless f failed
             if (e != null && e != cancellation) {
                 f.markRetrieved();
                 cancellation.addSuppressed(e);

@@ -399,6 +399,53 @@ class AsyncGeneratorTest {
         });
     }
 
+    /**
+     * PEP 525: a body that emits while being closed makes {@code aclose()} raise "async generator ignored
+     * GeneratorExit", even if the body catches that error and returns: the first such error is the one raised.
+     */
+    @Test
+    void aBodyThatCatchesTheIgnoredExitErrorAndReturnsStillFailsTheClose() throws Exception {
+        List<IllegalStateException> caught = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                try {
+                    out.emit(1);
+                } catch (GeneratorExit e) {
+                    for (int i = 2; i <= 3; i++) {
+                        try {
+                            out.emit(i);
+                        } catch (IllegalStateException refused) {
+                            caught.add(refused);
+                        }
+                    }
+                }
+            });
+            gen.next();
+            assertThatThrownBy(gen::aclose).isSameAs(caught.getFirst());
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+        assertThat(caught).hasSize(2).allSatisfy(e -> assertThat(e).hasMessageContaining("ignored GeneratorExit"));
+    }
+
+    /**
+     * A {@link GeneratorExit} that the body throws itself, not being closed, is a failure like any other: it comes out
+     * of {@code hasNext()} (CPython's {@code anext()} raises it), and the generator is exhausted.
+     */
+    @Test
+    void aGeneratorExitTheBodyThrowsWhenNotClosedIsItsFailure() throws Exception {
+        TestLoops.runVirtual(() -> {
+            var gen = AsyncGenerator.<Integer>of(out -> {
+                out.emit(1);
+                throw new GeneratorExit();
+            });
+            assertThat(gen.next()).isEqualTo(1);
+            assertThatThrownBy(gen::hasNext).isInstanceOf(GeneratorExit.class);
+            assertThat(gen.hasNext()).isFalse();
+            return null;
+        });
+    }
+
     @Test
     void aBodyThatCatchesGeneratorExitAndReturnsClosesCleanly() throws Exception {
         TestLoops.runVirtual(() -> {

@@ -184,13 +184,23 @@ class TaskTest {
                 Aio.sleep(10);
                 return "slept";
             });
+            Task<String> u = Aio.createTask(() -> {
+                Aio.sleep(10);
+                return "slept";
+            });
             Aio.sleep(0);
-            t.cancel();
-            t.cancel();
+            t.cancel("first");
+            t.cancel("second");
             assertThat(t.cancelling()).isEqualTo(2);
             assertThat(t.uncancel()).isEqualTo(1);
             assertThat(t.uncancel()).isZero();
             assertThat(t.uncancel()).isZero();
+            u.cancel("only");
+            assertThat(u.uncancel()).isZero();
+            // The first request was passed on to the sleep, which it cut short: withdrawing the requests does not
+            // undo that, and the wake-up raises it (CPython 3.13 raises the sleep future's CancelledError).
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class).hasMessage("first");
+            assertThatThrownBy(u::await).isInstanceOf(CancellationException.class).hasMessage("only");
             return null;
         });
     }
@@ -209,6 +219,108 @@ class TaskTest {
             return t.await();
         });
         assertThat(result).isEqualTo("finished");
+    }
+
+    /**
+     * CPython 3.13's {@code uncancel()} drops a pending request only when the count reaches zero: two requests made
+     * while the task is ready (not waiting on a future) and one withdrawn still cancel it, with the later message.
+     */
+    @Test
+    void uncancelAboveZeroKeepsAPendingCancellation() throws Exception {
+        String result = TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(0);
+                    Aio.sleep(0);
+                    return "finished";
+                } catch (CancellationException e) {
+                    return "cancelled: " + e.getMessage();
+                }
+            });
+            Aio.sleep(0);           // t runs to its first sleep(0): ready, nothing to pass a request on to
+            t.cancel("first");
+            t.cancel("second");
+            assertThat(t.uncancel()).isEqualTo(1);
+            return t.await();
+        });
+        assertThat(result).isEqualTo("cancelled: second");
+    }
+
+    /**
+     * Only the thread holding the loop may cancel or uncancel a task: from another thread both throw, naming the
+     * call, and change nothing (asyncio's tasks are not thread-safe either; it does not check).
+     */
+    @Test
+    void cancelAndUncancelFromAnotherThreadThrowAndChangeNothing() throws Exception {
+        String result = TestLoops.runVirtual(() -> {
+            Task<String> u = Aio.createTask(() -> {
+                Aio.sleep(1);
+                return "finished";
+            });
+            Aio.sleep(0);
+            List<Throwable> thrown = Aio.toThread(() -> {
+                List<Throwable> errors = new ArrayList<>();
+                try {
+                    u.cancel("from outside");
+                } catch (IllegalStateException e) {
+                    errors.add(e);
+                }
+                try {
+                    u.uncancel();
+                } catch (IllegalStateException e) {
+                    errors.add(e);
+                }
+                return errors;
+            });
+            assertThat(thrown).hasSize(2);
+            assertThat(thrown.get(0)).hasMessageContaining("Task.cancel");
+            assertThat(thrown.get(1)).hasMessageContaining("Task.uncancel");
+            assertThat(u.cancelling()).isZero();
+            return u.await();
+        });
+        assertThat(result).isEqualTo("finished");
+    }
+
+    /**
+     * A task awaiting a future that something else cancels gets that future's cancellation, with its message, and
+     * ends cancelled without any request of its own counted: asyncio's {@code await fut} of a cancelled future.
+     */
+    @Test
+    void aTaskAwaitingAFutureCancelledByAnotherGetsItsMessageUncounted() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Future<String> fut = Aio.getRunningLoop().createFuture();
+            Task<String> t = Aio.createTask(() -> {
+                try {
+                    return fut.await();
+                } catch (CancellationException e) {
+                    seen.add(e.getMessage() + ", cancelling " + Aio.currentTask().cancelling() + ", interruption "
+                            + Aio.currentTask().isInterruption(e));
+                    throw e;
+                }
+            });
+            Aio.sleep(0);
+            fut.cancel("by other");
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class).hasMessage("by other");
+            assertThat(t.isCancelled()).isTrue();
+            return null;
+        });
+        assertThat(seen).containsExactly("by other, cancelling 0, interruption false");
+    }
+
+    /** A sleeping task waits on no future ({@link Task#waitingOn()} is null), and its description says it sleeps. */
+    @Test
+    void aSleepingTaskWaitsOnNoFuture() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<Void> t = Aio.createTask(() -> Aio.sleep(5));
+            Aio.sleep(1);
+            assertThat(t.waitingOn()).isNull();
+            assertThat(t.toString()).contains("waiting on a sleep until 5.0");
+            assertThat(Aio.currentTask().toString()).doesNotContain("waiting on");
+            t.await();
+            assertThat(t.toString()).doesNotContain("waiting on");
+            return null;
+        });
     }
 
     @Test
@@ -275,6 +387,7 @@ class TaskTest {
             assertThat(unnamed.getName()).startsWith("Task-");
             assertThat(named.getCoro()).isSameAs(body);
             assertThat(named.parent()).isSameAs(Aio.currentTask());
+            assertThat(Aio.currentTask().parent()).as("the main task, created by no task").isNull();
             assertThat(Aio.allTasks()).contains(named, unnamed, Aio.currentTask());
             Aio.sleep(1);
             assertThat(named.toString()).contains("name=worker-1", "pending", "sleep until 5.0");
