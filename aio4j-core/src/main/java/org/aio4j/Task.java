@@ -675,8 +675,9 @@ public final class Task<T> extends Future<T> {
                 // Java could only attach to it: asyncio gives a TaskGroup's errors priority over the cancellation.
                 fail(groupErrors);
             } else {
-                markCancelled(error.getMessage() != null ? error.getMessage() : causeMessage(cancelCause),
-                        (CancellationException) error); // isCancellation: a CancellationException
+                // The coroutine's own exception, message and all, as asyncio's __step cancels the task with the
+                // CancelledError the coroutine raised, not with the message of a request still pending.
+                markCancelled(error.getMessage(), (CancellationException) error); // isCancellation: a CancellationException
             }
         } else {
             fail(error);

@@ -308,6 +308,25 @@ class TaskTest {
         assertThat(seen).containsExactly("by other, cancelling 0, interruption false");
     }
 
+    /**
+     * A coroutine that ends with a cancellation of its own while a {@code cancel("pending")} waits to be delivered ends
+     * the task with its own exception's message, none here: CPython 3.13's {@code __step} cancels the task with the
+     * {@code CancelledError} the coroutine raised, not with the request's message.
+     */
+    @Test
+    void aTaskEndingWithItsOwnMessagelessCancellationKeepsNoMessageOfAPendingRequest() throws Exception {
+        TestLoops.runVirtual(() -> {
+            Task<String> t = Aio.createTask(() -> {
+                Aio.currentTask().cancel("pending");
+                throw new CancellationException();
+            });
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class).hasMessage(null);
+            assertThatThrownBy(t::await).isInstanceOf(CancellationException.class).hasMessage(null);
+            assertThat(t.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
     /** A sleeping task waits on no future ({@link Task#waitingOn()} is null), and its description says it sleeps. */
     @Test
     void aSleepingTaskWaitsOnNoFuture() throws Exception {
