@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  *
  * <p>Thread-safety: a context is used by one thread at a time, the one that {@linkplain #run runs} it or the one
  * holding the loop of the task or callback it belongs to; {@link #run} refuses a context that another call is
- * running. Reading a context (its {@link #get}, {@link #containsKey}, {@link #size}, {@link #toMap}) from another
+ * running, and the own context of a task not yet done on a thread that does not hold the task's loop. Reading a context (its {@link #get}, {@link #containsKey}, {@link #size}, {@link #toMap}) from another
  * thread sees some recent state of its values.
  */
 public final class Context {
@@ -38,6 +38,12 @@ public final class Context {
     volatile Bindings bindings;
     /** Whether {@link #run} is running this context, on some thread. Guarded by {@code this}. */
     private boolean entered;
+    /**
+     * The task whose own context this is (the last to take it, if several did): while it is not done it may run in
+     * this context at any of its steps, so a thread that does not hold its loop may not enter it (see
+     * {@link #enter()}).
+     */
+    volatile Task<?> owner;
 
     /** An empty context: Python's {@code contextvars.Context()}. */
     public Context() {
@@ -84,7 +90,10 @@ public final class Context {
      * @throws IllegalStateException if this context is already running: current on this thread, in a {@code run}
      *                               on another, or the own context of the task running now (also inside another
      *                               {@code run} in it) or of a task waiting in its step for the eager start of one
-     *                               it created, as asyncio enters a task's context for each step
+     *                               it created, as asyncio enters a task's context for each step; or the own
+     *                               context of a task not yet done and this thread does not hold the task's loop
+     *                               (another thread would change it under the task; asyncio refuses it during the
+     *                               task's steps)
      * @throws NullPointerException  if {@code body} is null
      */
     public <T> T run(Callable<T> body) throws Exception {
@@ -250,6 +259,14 @@ public final class Context {
             Object slot = loop == null ? null : loop.contextSlot();
             if (slot == this || slot == null && OF_THREAD.get() == this) {
                 throw new IllegalStateException("cannot enter " + this + ": it is the current context");
+            }
+            Task<?> owner = this.owner;
+            if (owner != null && owner.loop != loop && !owner.isDone()) {
+                // asyncio enters a task's context on the loop's thread for each step; another thread that entered
+                // it would set values under the task, which may run in it at any moment.
+                throw new IllegalStateException("cannot enter " + this + " on " + Thread.currentThread()
+                        + ": it is the context of task '" + owner.getName() + "' of " + owner.loop
+                        + ", which is not done; only that loop's thread may enter it (run in a copy() instead)");
             }
             Task<?> running = loop == null ? null : loop.inStepWithOwnContext(this);
             if (running != null) {

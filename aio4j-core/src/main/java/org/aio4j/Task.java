@@ -342,6 +342,7 @@ public final class Task<T> extends Future<T> {
             return c;
         }
         Context c = new Context((Bindings) own);
+        c.owner = this;
         extras().context = c;
         return c;
     }
@@ -371,6 +372,9 @@ public final class Task<T> extends Future<T> {
     void setContextSlot(Object context) {
         if (context == Bindings.EMPTY && (extras == null || extras.context == null)) {
             return;
+        }
+        if (context instanceof Context c) {
+            c.owner = this;
         }
         extras().context = context;
     }

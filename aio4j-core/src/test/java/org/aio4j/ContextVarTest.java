@@ -315,6 +315,56 @@ class ContextVarTest {
         });
     }
 
+    /**
+     * Another thread may not enter the own context of a task that is not done, in its step or between steps: asyncio
+     * refuses it during the task's steps ("cannot enter context: ... is already entered"); here a thread would change
+     * it under the task. A copy may be run there, and the context itself once the task is done.
+     */
+    @Test
+    void anotherThreadCannotEnterTheOwnContextOfATaskNotDone() throws Exception {
+        List<String> seen = new ArrayList<>();
+        TestLoops.runVirtual(() -> {
+            Context own = new Context();
+            Task<String> t = Aio.createTask(() -> {
+                REQUEST.set("task");
+                Context mine = Aio.currentTask().getContext();
+                seen.add("in its step: " + refusedOnAnotherThread(mine));
+                Aio.sleep(1);
+                return REQUEST.get();
+            }, "T", own);
+            Aio.sleep(0);
+            seen.add("between its steps: " + refusedOnAnotherThread(own));
+            Thread copy = Thread.ofPlatform().start(() -> own.copy().run(() -> { REQUEST.set("copy"); }));
+            copy.join();
+            assertThat(t.await()).isEqualTo("task");
+            Thread after = Thread.ofPlatform().start(() -> own.run(() -> { REQUEST.set("after"); }));
+            after.join();
+            assertThat(own.get(REQUEST)).isEqualTo("after");
+            Context ofAnother = Aio.createTask(() -> Aio.sleep(1), "U").getContext(); // made from its first values
+            seen.add("made by getContext: " + refusedOnAnotherThread(ofAnother));
+            return null;
+        });
+        assertThat(seen).containsExactly("in its step: cannot enter, task 'T'", "between its steps: cannot enter, task 'T'",
+                "made by getContext: cannot enter, task 'U'");
+    }
+
+    /** Runs {@code context} on a platform thread and says how it was refused (or "entered"). */
+    private static String refusedOnAnotherThread(Context context) throws InterruptedException {
+        String[] outcome = new String[1];
+        Thread thread = Thread.ofPlatform().start(() -> {
+            try {
+                context.run(() -> { REQUEST.set("thread"); });
+                outcome[0] = "entered";
+            } catch (IllegalStateException e) {
+                String m = e.getMessage();
+                outcome[0] = (m.startsWith("cannot enter") ? "cannot enter" : m)
+                        + ", task '" + m.replaceAll(".*it is the context of task '([^']*)'.*", "$1") + "'";
+            }
+        });
+        thread.join();
+        return outcome[0];
+    }
+
     @Test
     void getContextGivesTheTasksOwnContextEvenInsideAContextRun() throws Exception {
         TestLoops.runVirtual(() -> {
