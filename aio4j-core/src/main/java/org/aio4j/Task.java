@@ -601,10 +601,13 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * The task has ended (loop thread): the tasks it created no longer reach it, but its name; and their way up to
-     * its ancestors skips those that have ended.
+     * The task has ended (loop thread): the tasks it created no longer reach it, but its name, nor does its own
+     * context; and the tasks' way up to its ancestors skips those that have ended.
      */
     private void releaseChildren() {
+        if (extras != null && extras.context instanceof Context own && own.owner == this) {
+            own.owner = null; // its own context, which may outlive it, no longer reaches it either
+        }
         Creator c = extras == null ? null : extras.asCreator;
         if (c == null) {
             return;

@@ -337,6 +337,7 @@ class ContextVarTest {
             Thread copy = Thread.ofPlatform().start(() -> own.copy().run(() -> { REQUEST.set("copy"); }));
             copy.join();
             assertThat(t.await()).isEqualTo("task");
+            assertThat(own.owner).as("a context that outlives its task does not keep it").isNull();
             Thread after = Thread.ofPlatform().start(() -> own.run(() -> { REQUEST.set("after"); }));
             after.join();
             assertThat(own.get(REQUEST)).isEqualTo("after");
