@@ -737,6 +737,49 @@ class TlsStreamsTest {
     }
 
     /**
+     * A close whose reader is paused (more than twice its limit buffered, which the handler does not read) still
+     * reads the peer's close_notify, with TLS 1.2 and 1.3: the reading thread reads on, whatever the reader's flow
+     * control, once this side's close_notify is sent. No test held the reading thread paused at the close: with the
+     * pause kept there (checked), the peer's close_notify went unread and the close waited for the shutdown timeout,
+     * whose SocketTimeoutException waitClosed() then threw.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a guard: the mutant waits 5 s, then fails
+    void aCloseReadsThePeersCloseNotifyWhileItsReaderIsPaused() throws Exception {
+        int limit = 16;
+        for (SSLContext c : List.of(client12, client)) {
+            Aio.run(() -> {
+                var paused = new Event();
+                var sent = new Event();
+                var closed = new AtomicReference<Throwable>();
+                var handlerDone = new Event();
+                try (Server s = Aio.startServer((reader, writer) -> {
+                    reader.feedData(new byte[2 * limit + 1]); // over twice the limit: the reader pauses its thread
+                    assertThat(writer.transport().readingPaused()).isTrue();
+                    paused.set();
+                    sent.await(); // "more" is on its way: the thread reads it (if in a read already), and waits
+                    writer.write(b("bye\n"));
+                    writer.close();
+                    closed.set(catchThrowable(writer::waitClosed)); // until the client's close_notify
+                    handlerDone.set();
+                }, HOST, 0, server, 60, 5, limit)) {
+                    var conn = Aio.openConnection(HOST, port(s), c);
+                    String protocol = conn.writer().sslSession().getProtocol();
+                    paused.await();
+                    conn.writer().write(b("more"));
+                    conn.writer().drain();
+                    sent.set();
+                    assertThat(s(conn.reader().read(-1))).as(protocol).isEqualTo("bye\n");
+                    conn.writer().waitClosed(); // closed at the server's close_notify, sending its own
+                    handlerDone.await();
+                    assertThat(closed.get()).as(protocol).isNull();
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
      * Backpressure over TLS, with TLS 1.2 and 1.3: 32 MiB written to a handler of the same loop that does not read
      * yet suspends drain() (the loop goes on running), a cancelled drain loses nothing, and once the handler reads,
      * every byte arrives and close() sends what was queued before its close_notify. Passed when written.
