@@ -44,18 +44,17 @@ final class ReadPump implements Runnable {
                 try {
                     n = transport.in.read(chunk);
                 } catch (IOException e) {
-                    if (handedOver(e, null, false)) {
+                    if (handedOver(e, null, false, false)) {
                         continue; // the upgrade's handshake fails with it
                     }
                     throw e;
                 }
                 byte[] data = n > 0 ? Arrays.copyOf(chunk.array(), n) : null;
                 boolean dropped = n > 0 && transport.shuttingDown(); // read after a TLS close's close_notify
-                if (handedOver(null, n < 0 ? null : data, dropped) || dropped) {
+                if (handedOver(null, n < 0 ? null : data, dropped, n < 0) || dropped) {
                     continue; // the TLS socket of an upgrade reads it (its peer's first record), or it is dropped
                 }
-                if (n < 0) {
-                    transport.endRead();
+                if (n < 0) { // handedOver noted the end (StreamTransport.endRead)
                     transport.post(transport::eofReceived);
                     transport.endReadWhileShuttingDown();
                     return;
@@ -80,15 +79,19 @@ final class ReadPump implements Runnable {
     }
 
     /**
-     * After a read: hands what it read ({@code data}, null for the end of the stream, or the error {@code e}) to the
-     * upgrade under way and returns true; else marks {@code data} in transit to the loop, unless it is
-     * {@code dropped}, and returns false.
+     * After a read: hands what it read ({@code data}, null for the {@code end} of the stream, or the error
+     * {@code e}) to the upgrade under way and returns true; else notes the end, or marks {@code data} in transit to
+     * the loop unless it is {@code dropped}, and returns false.
      */
-    private synchronized boolean handedOver(IOException e, byte[] data, boolean dropped) {
+    private synchronized boolean handedOver(IOException e, byte[] data, boolean dropped, boolean end) {
         reading = false;
+        notifyAll(); // a failed write of the TLS socket waits for this read's outcome (see awaitReadOutcome)
         if (consumed != null) {
             consumed.complete(data, e);
             return true;
+        }
+        if (end) {
+            transport.endRead(); // under the monitor: a failed write that waited for this read sees it
         }
         if (e == null && data != null && !dropped) {
             inTransit = true;
@@ -140,6 +143,26 @@ final class ReadPump implements Runnable {
     synchronized void readToTheEnd() {
         toTheEnd = true;
         notifyAll();
+    }
+
+    /**
+     * From the writing thread of a TLS connection whose write failed: waits until the read in progress, if any, has
+     * returned and its outcome is noted. The JDK answers a TLS 1.2 {@code close_notify} within the read that takes
+     * it, closing its side there, so a write in progress fails before that read returns; the read then returns at
+     * once with the end of the stream (any other failure of the TLS socket closes it, and the read fails as soon).
+     */
+    synchronized void awaitReadOutcome() {
+        boolean interrupted = false;
+        while (reading && !stopped) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether {@link #setPaused} last paused it (for tests). */

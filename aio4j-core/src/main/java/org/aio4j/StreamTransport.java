@@ -423,7 +423,7 @@ final class StreamTransport implements OpenStreams.Closer {
         });
     }
 
-    /** From the reading thread, before it posts the end of the stream: it has read it. */
+    /** From the reading thread (under its pump's monitor), before it posts the end of the stream: it has read it. */
     void endRead() {
         endRead = true;
     }
@@ -442,10 +442,18 @@ final class StreamTransport implements OpenStreams.Closer {
      * From the writing thread: the loss that the write error {@code e} makes, {@code e} itself but over TLS once the
      * peer's end was read: then it is a close (null). The JDK answers a TLS 1.2 {@code close_notify} with its own
      * and closes its side, so a write after it fails; asyncio's SSL transport shuts down at the peer's end and drops
-     * what is written after it, its {@code drain()} and {@code wait_closed()} raising nothing.
+     * what is written after it, its {@code drain()} and {@code wait_closed()} raising nothing. The JDK closes its side
+     * within the read that takes the {@code close_notify}, before that read returns: a write in progress fails then,
+     * so the outcome of the read in progress is waited for before the peer's end is looked at.
      */
     IOException writeFailure(IOException e) {
-        return tls != null && endRead ? null : e;
+        if (tls == null) {
+            return e;
+        }
+        if (!endRead && readPump != null) {
+            readPump.awaitReadOutcome();
+        }
+        return endRead ? null : e;
     }
 
     /** From the writing thread, once everything queued is written: {@link StreamWriter#writeEof()}'s half-close. */

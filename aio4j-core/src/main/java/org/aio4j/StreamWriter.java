@@ -74,7 +74,8 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
 
     /**
      * Queues {@code data} to be written, without suspending: asyncio's {@code write(data)}. The array is copied. If
-     * the connection is already lost, the bytes are dropped, as asyncio's are ({@link #drain()} then throws).
+     * the connection is already lost, the bytes are dropped, as asyncio's are ({@link #drain()} then throws); so are
+     * they once the peer's end of a TLS connection was read, which closes this side too (see {@link #close()}).
      *
      * @param data the bytes to send
      * @throws NullPointerException  if {@code data} is null
@@ -484,8 +485,9 @@ public final class StreamWriter extends LoopBound implements AutoCloseable {
     /**
      * Whether the connection is closed or being closed: asyncio's {@code is_closing()}.
      *
-     * @return whether {@link #close()} or {@link #abort()} was called or the connection is lost (closed by an
-     *         error, the peer's reset, or the loop's close)
+     * @return whether {@link #close()} or {@link #abort()} was called, the peer's end of a TLS connection was read
+     *         (its {@code close_notify}, which closes this side too: see {@link #close()}), or the connection is lost
+     *         (closed by an error, the peer's reset, or the loop's close)
      * @throws IllegalStateException if called on a thread that does not hold the writer's loop
      */
     public boolean isClosing() {

@@ -60,18 +60,7 @@ final class ExceptionStandIn extends RuntimeException {
      */
     static Unreadable unreadable(Throwable error) {
         try {
-            Throwable cause = error.getCause();
-            ExceptionStandIn causeStandIn = cause != null && cause != error
-                    ? standIn(cause, "the exception it caused could not be read in the parent", "read in the parent",
-                            1) : null;
-            Throwable[] suppressed = error.getSuppressed();
-            var suppressedStandIns = new ExceptionStandIn[Math.min(suppressed.length, SUPPRESSED_KEPT)];
-            for (int i = 0; i < suppressedStandIns.length; i++) {
-                suppressedStandIns[i] = standIn(suppressed[i], "the exception it was suppressed by could not be "
-                        + "read in the parent", "read in the parent", 32 - SUPPRESSED_CAUSES);
-            }
-            return new Unreadable(error.getClass().getName(), Throwables.message(error), error.getStackTrace(),
-                    causeStandIn, suppressedStandIns);
+            return parts(error, "read in the parent");
         } catch (OutOfMemoryError e) {
             throw e;
         } catch (Throwable e) {
@@ -81,7 +70,7 @@ final class ExceptionStandIn extends RuntimeException {
     }
 
     /**
-     * The stand-in of an exception that the parent could not read, but for why: see {@link #unreadable}. Holds only
+     * The stand-in of an exception, but for why it stands in: see {@link #unreadable} and {@link #parts}. Holds only
      * strings, stack traces and stand-ins.
      */
     static final class Unreadable {
@@ -101,8 +90,9 @@ final class ExceptionStandIn extends RuntimeException {
         }
 
         /**
-         * The serialized stand-in, which the parent could not read ({@code why}, e.g. "the parent could not read it:
-         * java.lang.ClassNotFoundException: ..."): the worker's answer to a STANDIN frame.
+         * The serialized stand-in, which stands in because of {@code why}: the exception could not be sent (the error
+         * serializing it) or the parent could not read it (e.g. "the parent could not read it:
+         * java.lang.ClassNotFoundException: ...", the worker's answer to a STANDIN frame).
          */
         byte[] encode(String why, AllowList allow) {
             var standIn = new ExceptionStandIn(className, message, stack, why, cause);
@@ -117,35 +107,41 @@ final class ExceptionStandIn extends RuntimeException {
         }
     }
 
-    /** As {@link #standIn}, serialized; {@code failed} is what could not be done to the original ("sent"). */
+    /** The stand-in of {@code error} (see {@link #parts}), serialized: {@code why} it stands in. */
     private static byte[] encodeStandIn(Throwable error, String why, String failed, AllowList allow) {
-        try {
-            return Payloads.encode(standIn(error, why, failed, 0), allow, Set.of(), "in the task's exception");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot even send a stand-in for " + error.getClass().getName(), e);
-        }
+        return parts(error, failed).encode(why, allow);
     }
 
     /**
-     * The stand-in of {@code original} and, up to 32 deep, of its causes: the cause is given to the constructor,
-     * since the one a constructor sets, even {@code null}, cannot be changed by {@code initCause}. The first
-     * {@value #SUPPRESSED_KEPT} exceptions the original suppressed (a try-with-resources' failed close) are kept as
-     * stand-ins too, with their causes up to {@value #SUPPRESSED_CAUSES} deep, so that the whole stays within the
-     * depth the parent reads ({@link Payloads}). The causes and suppressed exceptions say that the exception they
-     * belong to could not be {@code failed} ("sent", "read in the parent").
+     * The stand-in of {@code error} but for why it stands in: its class name, message and stack trace, the stand-ins
+     * of its causes, up to 32 deep, and those of the first {@value #SUPPRESSED_KEPT} exceptions it suppressed (a
+     * try-with-resources' failed close), with their causes up to {@value #SUPPRESSED_CAUSES} deep, so that the whole
+     * stays within the depth the parent reads ({@link Payloads}). The causes and suppressed exceptions say that the
+     * exception they belong to could not be {@code failed} ("sent", "read in the parent").
+     */
+    private static Unreadable parts(Throwable error, String failed) {
+        Throwable cause = error.getCause();
+        ExceptionStandIn causeStandIn = cause != null && cause != error
+                ? standIn(cause, "the exception it caused could not be " + failed, failed, 1) : null;
+        Throwable[] suppressed = error.getSuppressed();
+        var suppressedStandIns = new ExceptionStandIn[Math.min(suppressed.length, SUPPRESSED_KEPT)];
+        for (int i = 0; i < suppressedStandIns.length; i++) {
+            suppressedStandIns[i] = standIn(suppressed[i], "the exception it was suppressed by could not be "
+                    + failed, failed, 32 - SUPPRESSED_CAUSES);
+        }
+        return new Unreadable(error.getClass().getName(), Throwables.message(error), error.getStackTrace(),
+                causeStandIn, suppressedStandIns);
+    }
+
+    /**
+     * The stand-in of {@code original}, a cause or a suppressed exception {@code depth} deep, and of its causes up to
+     * 32 deep: the cause is given to the constructor, since the one a constructor sets, even {@code null}, cannot be
+     * changed by {@code initCause}.
      */
     private static ExceptionStandIn standIn(Throwable original, String why, String failed, int depth) {
         Throwable cause = original.getCause();
         ExceptionStandIn causeStandIn = cause != null && cause != original && depth < 32
                 ? standIn(cause, "the exception it caused could not be " + failed, failed, depth + 1) : null;
-        var standIn = new ExceptionStandIn(original, why, causeStandIn);
-        if (depth == 0) {
-            Throwable[] suppressed = original.getSuppressed();
-            for (int i = 0; i < Math.min(suppressed.length, SUPPRESSED_KEPT); i++) {
-                standIn.addSuppressed(standIn(suppressed[i], "the exception it was suppressed by could not be "
-                        + failed, failed, 32 - SUPPRESSED_CAUSES));
-            }
-        }
-        return standIn;
+        return new ExceptionStandIn(original, why, causeStandIn);
     }
 }
