@@ -79,8 +79,10 @@ final class Watchdog implements StepObserver {
         }
         SlowStep stuck;
         List<SlowStep> undelivered;
+        Duration waited;
         synchronized (this) {
-            long deadline = System.nanoTime() + SINK_GRACE.toNanos();
+            long start = System.nanoTime();
+            long deadline = start + SINK_GRACE.toNanos();
             while (delivering) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -96,12 +98,13 @@ final class Watchdog implements StepObserver {
             if (!delivering) {
                 return;
             }
+            waited = Duration.ofNanos(System.nanoTime() - start); // less than the grace if an interrupt ended it
             stuck = inSink;
             undelivered = List.copyOf(pending);
             pending.clear(); // the watchdog's thread, once the sink returns, finds nothing left and ends
         }
         var message = new StringBuilder("The onSlowStep sink is still handling a report after ")
-                .append(SINK_GRACE.toMillis()).append(" ms; the loop goes on without waiting for it. The report: ")
+                .append(waited.toMillis()).append(" ms; the loop goes on without waiting for it. The report: ")
                 .append(stuck.describe());
         if (!undelivered.isEmpty()) {
             message.append("\nThe ").append(undelivered.size()).append(" report(s) queued for the sink after it:");
