@@ -16,7 +16,8 @@ final class FromAnotherThread {
     /**
      * Runs each of {@code calls}, in order, on a thread of its own ({@link Aio#toThread}, from the running task), and
      * returns the names of the operations refused, e.g. {@code "Future.cancel"}: a call that is not refused adds
-     * nothing, and one that fails otherwise fails the task.
+     * nothing, and one that fails otherwise (an {@code IllegalStateException} of another kind included) fails the
+     * task.
      */
     static List<String> refused(List<Runnable> calls) throws Exception {
         List<String> refused = new ArrayList<>();
@@ -25,7 +26,11 @@ final class FromAnotherThread {
                 try {
                     call.run();
                 } catch (IllegalStateException e) {
-                    refused.add(e.getMessage().substring(0, e.getMessage().indexOf(" called from thread")));
+                    int end = e.getMessage() == null ? -1 : e.getMessage().indexOf(" called from thread");
+                    if (end < 0) {
+                        throw new AssertionError("refused, but not as a call from another thread: " + e, e);
+                    }
+                    refused.add(e.getMessage().substring(0, end));
                 }
             });
         }
