@@ -120,6 +120,38 @@ class QueuedBehindBlockedCallsTest {
     }
 
     /**
+     * The loop accounts for the threads of a {@link java.util.concurrent.ThreadPoolExecutor} with any of the JDK's
+     * four rejection policies (each runs an accepted call on one of the pool's threads, or never), not only the
+     * default one: a call queued behind the pool's only thread, blocked on a future nothing settles, is a deadlock.
+     */
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPoolWithAnyOfTheJdksRejectionPoliciesIsAccountedFor() {
+        List<java.util.concurrent.RejectedExecutionHandler> policies = List.of(
+                new java.util.concurrent.ThreadPoolExecutor.AbortPolicy(),
+                new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy(),
+                new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy(),
+                new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+        for (var policy : policies) {
+            var pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), policy);
+            try {
+                assertThatThrownBy(() -> Aio.run(() -> EventLoop.builder().virtualTime()
+                        .exceptionHandler((l, c) -> { }).build(), () -> {
+                            EventLoop loop = Aio.getRunningLoop();
+                            Future<String> never = loop.createFuture();
+                            loop.runInExecutor(pool, never::get);
+                            return loop.runInExecutor(pool, () -> "never runs").await();
+                        })).as(policy.getClass().getSimpleName())
+                        .isInstanceOf(DeadlockException.class)
+                        .hasMessageContaining("(queued) waits for a thread of java.util.concurrent.ThreadPoolExecutor@");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * Calls on two pools, blocked and queued in turn: the deadlock report names each call in the order it was
      * submitted, each queued call with its own pool and the number of that pool's threads, on either clock.
      */

@@ -34,6 +34,9 @@ class RunCoroutineThreadsafeTest {
                 return "from " + Aio.currentTask().getName();
             });
             assertThat(ok.get(GUARD_SECONDS, TimeUnit.SECONDS)).startsWith("from Task-");
+            assertThat(ok.cancel(true)).as("a done future cannot be cancelled").isFalse();
+            assertThat(ok.isCancelled()).isFalse();
+            assertThat(ok.join()).startsWith("from Task-");
             var boom = new IllegalStateException("boom");
             CompletableFuture<String> failed = loop.runCoroutineThreadsafe(() -> {
                 throw boom;

@@ -154,6 +154,36 @@ class RunnerTest {
     }
 
     /**
+     * asyncio's _cancel_all_tasks reports only a task left that ended with an exception: one that catches its
+     * cancellation and returns a value, and one that is cancelled, end the close without a report.
+     */
+    @Test
+    void closeReportsNothingForTasksThatEndWithAValueOrCancelled() throws Exception {
+        List<ExceptionContext> errors = new ArrayList<>();
+        Runner runner = virtualRunner(errors);
+        List<Task<String>> left = runner.run(() -> {
+            Task<String> swallows = Aio.createTask(() -> {
+                try {
+                    Aio.sleep(10);
+                    return "slept";
+                } catch (CancellationException e) {
+                    return "returned on its cancellation";
+                }
+            });
+            Task<String> cancelled = Aio.createTask(() -> {
+                Aio.sleep(10);
+                return "slept";
+            });
+            Aio.sleep(0);
+            return List.of(swallows, cancelled);
+        });
+        runner.close();
+        assertThat(left.get(0).result()).isEqualTo("returned on its cancellation");
+        assertThat(left.get(1).isCancelled()).isTrue();
+        assertThat(errors).isEmpty();
+    }
+
+    /**
      * asyncio 3.12+ runs the exception handler in the context of the task it reports, also for _cancel_all_tasks'
      * "unhandled exception during asyncio.run() shutdown" (checked with CPython 3.13): a handler that tags its reports
      * with a request's ContextVar sees the failing task's value there, as it does for every other report about a

@@ -517,9 +517,35 @@ class TaskTest {
      */
     @Test
     void aCancelledCallThatFailsWithoutSeeingTheInterruptIsReported() throws Exception {
+        var own = new IllegalStateException("the call's own failure");
+        List<ExceptionContext> reports = reportsOfACancelledDeafCallThatFailsWith(own);
+        assertThat(reports).hasSize(1);
+        assertThat(reports.getFirst().message()).isEqualTo("Offloaded call failed after its future was cancelled");
+        assertThat(reports.getFirst().exception()).isSameAs(own);
+    }
+
+    /**
+     * The loop looks through the causes of such a failure for what an interrupt makes blocking code throw: two
+     * exceptions that are each other's cause (initCause allows it) neither hang the loop nor hide the failure.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCancelledCallsOwnFailureWithCausesInACycleIsReported() throws Exception {
+        var own = new IllegalStateException("the call's own failure");
+        var other = new IllegalStateException("its cause", own);
+        own.initCause(other);
+        List<ExceptionContext> reports = reportsOfACancelledDeafCallThatFailsWith(own);
+        assertThat(reports).singleElement().satisfies(r -> assertThat(r.exception()).isSameAs(own));
+    }
+
+    /**
+     * Runs a call that ignores interrupts, cancels its task once it has started, then lets it throw {@code own},
+     * its interrupt status still set; returns what the loop reported.
+     */
+    private static List<ExceptionContext> reportsOfACancelledDeafCallThatFailsWith(RuntimeException own)
+            throws Exception {
         var started = new CountDownLatch(1);
         var go = new java.util.concurrent.atomic.AtomicBoolean();
-        var own = new IllegalStateException("the call's own failure");
         List<ExceptionContext> reports = new ArrayList<>();
         TestLoops.runVirtual(reports, () -> {
             Task<String> t = Aio.createTask(() -> Aio.toThread(() -> {
@@ -536,9 +562,7 @@ class TaskTest {
             Aio.waitAllTasksBlocked(); // the call's outcome is back
             return null;
         });
-        assertThat(reports).hasSize(1);
-        assertThat(reports.getFirst().message()).isEqualTo("Offloaded call failed after its future was cancelled");
-        assertThat(reports.getFirst().exception()).isSameAs(own);
+        return reports;
     }
 
     /** A cancelled call that fails because of the interrupt (it saw it) is not reported: asyncio ignores it too. */
@@ -555,6 +579,44 @@ class TaskTest {
             Aio.waitAllTasksBlocked();
             return null;
         });
+        assertThat(reports).isEmpty();
+    }
+
+    /**
+     * A cancelled call whose interruptible I/O ended with the interrupt (a channel closed by it, which leaves the
+     * interrupt status set), the I/O error wrapped in the call's own as a library does, failed because of the
+     * cancellation: not reported (asyncio ignores a cancelled call's outcome).
+     */
+    @Test
+    void aCancelledCallWhoseIoEndedWithTheInterruptIsNotReported() throws Exception {
+        var started = new CountDownLatch(1);
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        List<ExceptionContext> reports = new ArrayList<>();
+        var pipe = java.nio.channels.Pipe.open();
+        try {
+            TestLoops.runVirtual(reports, () -> {
+                Task<Integer> t = Aio.createTask(() -> Aio.toThread(() -> {
+                    started.countDown();
+                    try {
+                        return pipe.source().read(java.nio.ByteBuffer.allocate(1)); // nothing is ever written
+                    } catch (java.io.IOException e) {
+                        var wrapped = new IllegalStateException("read failed", new java.io.UncheckedIOException(e));
+                        failure.set(wrapped);
+                        throw wrapped;
+                    }
+                }));
+                awaitOffLoop(started);
+                t.cancel();
+                assertThatThrownBy(t::await).isInstanceOf(CancellationException.class);
+                Aio.waitAllTasksBlocked(); // the call's outcome is back
+                return null;
+            });
+        } finally {
+            pipe.source().close();
+            pipe.sink().close();
+        }
+        assertThat(failure.get()).as("the call failed of the interrupt").rootCause()
+                .isInstanceOf(java.nio.channels.ClosedByInterruptException.class);
         assertThat(reports).isEmpty();
     }
 
