@@ -261,7 +261,7 @@ public final class Task<T> extends Future<T> {
     void settleAbandoned() {
         mustCancel = false;
         loop.unlinkLive(this);
-        releaseChildren();
+        releaseEnded();
         markCancelled("event loop closed; the task went on trying to suspend and was abandoned");
         cancelCause = null;
     }
@@ -601,14 +601,19 @@ public final class Task<T> extends Future<T> {
     }
 
     /**
-     * The task has ended (loop thread): the tasks it created no longer reach it, but its name, nor does its own
-     * context; and the tasks' way up to its ancestors skips those that have ended.
+     * The task has ended (loop thread): what may outlive it no longer reaches it. Its own context (see
+     * {@link Context#owner}); the tasks it created, which keep only its name, and whose way up to their ancestors
+     * skips those that have ended.
      */
-    private void releaseChildren() {
-        if (extras != null && extras.context instanceof Context own && own.owner == this) {
-            own.owner = null; // its own context, which may outlive it, no longer reaches it either
+    private void releaseEnded() {
+        Extras e = extras;
+        if (e == null) {
+            return;
         }
-        Creator c = extras == null ? null : extras.asCreator;
+        if (e.context instanceof Context own && own.owner == this) {
+            own.owner = null;
+        }
+        Creator c = e.asCreator;
         if (c == null) {
             return;
         }
@@ -667,7 +672,7 @@ public final class Task<T> extends Future<T> {
     /** Settles the task from the outcome of its coroutine: asyncio's end of {@code __step}. */
     void settle(T value, Throwable error) {
         loop.unlinkLive(this);
-        releaseChildren();
+        releaseEnded();
         if (error == null) {
             if (mustCancel) {
                 mustCancel = false;
@@ -705,7 +710,7 @@ public final class Task<T> extends Future<T> {
     void settleUnstarted() {
         mustCancel = false;
         loop.unlinkLive(this);
-        releaseChildren();
+        releaseEnded();
         markCancelled(causeMessage(cancelCause));
         cancelCause = null;
     }
